@@ -63,6 +63,7 @@ CREATE TABLE "Case" (
     "departmentId" TEXT,
     "responsibleStaffId" TEXT,
     "attributes" TEXT NOT NULL DEFAULT '{}',
+    "milestones" TEXT NOT NULL DEFAULT '{}',
     "status" TEXT NOT NULL DEFAULT 'OPEN',
     "occurredAt" TIMESTAMP(3) NOT NULL,
     "closedAt" TIMESTAMP(3),

@@ -58,6 +58,7 @@ CREATE TABLE "Case" (
     "departmentId" TEXT,
     "responsibleStaffId" TEXT,
     "attributes" TEXT NOT NULL DEFAULT '{}',
+    "milestones" TEXT NOT NULL DEFAULT '{}',
     "status" TEXT NOT NULL DEFAULT 'OPEN',
     "occurredAt" DATETIME NOT NULL,
     "closedAt" DATETIME,

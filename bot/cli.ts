@@ -1,0 +1,109 @@
+import { parseArgs } from 'node:util';
+import { loadConfig, ConfigError } from './config.js';
+import { createLogger } from './logger.js';
+import { migrateDatabase } from './db/migrate.js';
+import { createPrismaClient } from './db/client.js';
+import { createHuifang } from './huifang.js';
+import { startService } from './main.js';
+import { jobs, TICK_ORDER } from '../jobs/index.js';
+import { seedExampleOrganisation } from './example/example-organisation.js';
+import { UlidGenerator } from './clocks.js';
+import { PolicyLoadError } from './policies/load-policies.js';
+
+const USAGE = `huifang — customer follow-up service (回访)
+
+Usage:
+  huifang start                 start the HTTP service and the cron jobs
+  huifang migrate               apply database migrations and exit
+  huifang demo [--days N] [--json]   run the example organisation for N simulated days (default 30)
+  huifang seed-example          add the example hospital ward and property office to the database
+  huifang jobs run NAME|all     run one job (or one round of all) once and print its summary
+  huifang help                  show this help
+
+Jobs: ${Object.keys(jobs).join(', ')}
+Configuration comes from environment variables; see README.md.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'start': {
+      const service = await startService();
+      const shutdown = () => void service.stop().then(() => process.exit(0));
+      process.once('SIGINT', shutdown);
+      process.once('SIGTERM', shutdown);
+      return -1; // keep running
+    }
+    case 'migrate': {
+      const config = loadConfig();
+      const logger = createLogger({ level: config.logLevel });
+      const { applied } = await migrateDatabase(config.database.url, { logger });
+      logger.info({ applied, provider: config.database.provider }, applied.length ? 'migrations applied' : 'database is up to date');
+      return 0;
+    }
+    case 'seed-example': {
+      const config = loadConfig();
+      const logger = createLogger({ level: config.logLevel });
+      await migrateDatabase(config.database.url, { logger });
+      const db = createPrismaClient(config.database.url);
+      try {
+        const ids = new UlidGenerator();
+        const staff = await seedExampleOrganisation(db.prisma, () => ids.next());
+        logger.info({ staff: staff.size }, 'example organisation ready');
+      } finally {
+        await db.close();
+      }
+      return 0;
+    }
+    case 'demo': {
+      const { values } = parseArgs({ args: rest, options: { days: { type: 'string', default: '30' }, json: { type: 'boolean', default: false } } });
+      const { runDemo } = await import('./demo/run-demo.js');
+      await runDemo({ days: Number(values.days), json: values.json ?? false });
+      return 0;
+    }
+    case 'jobs': {
+      const [sub, name] = rest;
+      if (sub !== 'run' || !name || (name !== 'all' && !jobs[name])) {
+        console.error(`Usage: huifang jobs run NAME|all\nJobs: ${Object.keys(jobs).join(', ')}`);
+        return 2;
+      }
+      const config = loadConfig();
+      const logger = createLogger({ level: config.logLevel });
+      await migrateDatabase(config.database.url, { logger });
+      const db = createPrismaClient(config.database.url);
+      try {
+        const app = createHuifang({ config, logger, db });
+        for (const job of name === 'all' ? TICK_ORDER : [name]) {
+          const summary = await jobs[job]!.run(app);
+          console.log(JSON.stringify({ job, ...summary }));
+        }
+      } finally {
+        await db.close();
+      }
+      return 0;
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      return 0;
+    default:
+      console.error(`Unknown command "${command}".\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof ConfigError || err instanceof PolicyLoadError) {
+      console.error(err.message);
+      process.exitCode = 78; // EX_CONFIG
+    } else {
+      console.error(err);
+      process.exitCode = 1;
+    }
+  },
+);

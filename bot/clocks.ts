@@ -1,0 +1,86 @@
+import { randomBytes } from 'node:crypto';
+import type { Clock, IdGenerator, TokenGenerator } from './core/clock.js';
+
+/** The production clock. */
+export const systemClock: Clock = { now: () => new Date() };
+
+/**
+ * A clock that only moves when told to: used by the demo, the benchmarks and every scheduling test.
+ */
+export class FakeClock implements Clock {
+  #now: number;
+  constructor(start: Date | string) {
+    this.#now = new Date(start).getTime();
+    if (Number.isNaN(this.#now)) throw new Error(`FakeClock: invalid start ${String(start)}`);
+  }
+  now(): Date {
+    return new Date(this.#now);
+  }
+  set(at: Date | string): void {
+    this.#now = new Date(at).getTime();
+  }
+  advance(ms: number): Date {
+    this.#now += ms;
+    return this.now();
+  }
+  advanceMinutes(minutes: number): Date {
+    return this.advance(minutes * 60_000);
+  }
+  advanceHours(hours: number): Date {
+    return this.advance(hours * 3_600_000);
+  }
+  advanceDays(days: number): Date {
+    return this.advance(days * 86_400_000);
+  }
+}
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/**
+ * ULID generator: 48-bit timestamp from the given clock + 80 random bits, monotonic within a millisecond,
+ * so ids sort by creation time even on a fake clock.
+ */
+export class UlidGenerator implements IdGenerator {
+  #lastTime = -1;
+  #lastRandom = new Uint8Array(10);
+  constructor(private readonly clock: Clock = systemClock) {}
+  next(): string {
+    const time = this.clock.now().getTime();
+    if (time === this.#lastTime) {
+      // Increment the random part so ids minted in the same millisecond stay ordered.
+      for (let i = 9; i >= 0; i--) {
+        const byte = this.#lastRandom[i]!;
+        if (byte < 255) {
+          this.#lastRandom[i] = byte + 1;
+          break;
+        }
+        this.#lastRandom[i] = 0;
+      }
+    } else {
+      this.#lastTime = time;
+      this.#lastRandom = new Uint8Array(randomBytes(10));
+    }
+    let out = '';
+    let t = time;
+    for (let i = 0; i < 10; i++) {
+      out = CROCKFORD[t % 32] + out;
+      t = Math.floor(t / 32);
+    }
+    let bits = 0;
+    let value = 0;
+    for (const byte of this.#lastRandom) {
+      value = (value << 8) | byte;
+      bits += 8;
+      while (bits >= 5) {
+        bits -= 5;
+        out += CROCKFORD[(value >> bits) & 31];
+      }
+    }
+    return out;
+  }
+}
+
+/** URL-safe random tokens from the OS CSPRNG. */
+export const randomTokens: TokenGenerator = {
+  token: (bytes = 18) => randomBytes(bytes).toString('base64url'),
+};

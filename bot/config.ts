@@ -1,0 +1,544 @@
+/**
+ * Configuration (STYLE C1–C6): the only module that reads `process.env`.
+ *
+ * `loadConfig` validates every variable against one declared schema, reports every problem at once
+ * in a single {@link ConfigError}, and returns a deeply frozen, typed {@link Config} that the
+ * composition root passes down. Secret values never appear in error messages or in
+ * {@link describeConfig}.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/** Log levels accepted by pino. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** A pino log level. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Which database Prisma talks to; derived from the `DATABASE_URL` scheme (STYLE C4). */
+export type DatabaseProvider = 'sqlite' | 'postgresql';
+
+/** Database connection settings. */
+export interface DatabaseConfig {
+  /** `DATABASE_URL` as given [`file:./data/huifang.db`]. May contain a password: never log it. */
+  readonly url: string;
+  /** `postgresql` for `postgres://` and `postgresql://` URLs, `sqlite` for `file:` URLs. */
+  readonly provider: DatabaseProvider;
+  /** SQLite only: absolute path of the database file, resolved against the `cwd` option. */
+  readonly sqliteFile?: string;
+}
+
+/** One accepted API key for `/api/v1` (bearer token). */
+export interface ApiKey {
+  /** Name recorded in the audit log: the `name:` prefix, or `keyN` for the N-th entry (1-based) without one. */
+  readonly name: string;
+  /** The key itself, at least 16 characters. Secret. */
+  readonly key: string;
+}
+
+/** WeCom (企业微信) self-built application credentials; all five are required together. */
+export interface WecomConfig {
+  /** `WECOM_CORP_ID`: the corp id (`ww…`). */
+  readonly corpId: string;
+  /** `WECOM_AGENT_ID`: the application's agent id (integer). */
+  readonly agentId: number;
+  /** `WECOM_SECRET`: the application secret used to fetch access tokens. Secret. */
+  readonly secret: string;
+  /** `WECOM_CALLBACK_TOKEN`: token used to verify `msg_signature` on callbacks. Secret. */
+  readonly callbackToken: string;
+  /** `WECOM_ENCODING_AES_KEY`: 43-character callback AES key. Secret. */
+  readonly encodingAesKey: string;
+  /** `WECOM_API_BASE` [`https://qyapi.weixin.qq.com`]: API root without trailing slash; tests point it at the simulator. */
+  readonly apiBase: string;
+}
+
+/** Tencent Cloud SMS (API 3.0) settings; the four credentials are required together. */
+export interface TencentSmsConfig {
+  /** `TENCENT_SECRET_ID`: API key id. */
+  readonly secretId: string;
+  /** `TENCENT_SECRET_KEY`: API key secret. Secret. */
+  readonly secretKey: string;
+  /** `TENCENT_SMS_SDK_APP_ID`: the `SmsSdkAppId` (e.g. `1400006666`). */
+  readonly sdkAppId: string;
+  /** `TENCENT_SMS_SIGN_NAME`: the approved signature (签名) content. */
+  readonly signName: string;
+  /** `TENCENT_SMS_REGION` [`ap-guangzhou`]. */
+  readonly region: string;
+  /**
+   * `TENCENT_SMS_ENDPOINT` [`sms.tencentcloudapi.com`]: host (and optional port) of the API, as the
+   * SDK's `httpProfile.endpoint` expects. The variable may also be a full `http(s)://host:port` URL
+   * (tests point it at the simulator); the scheme then goes to {@link protocol}.
+   */
+  readonly endpoint: string;
+  /** `https://` unless `TENCENT_SMS_ENDPOINT` was given as an `http://` URL; the SDK's `httpProfile.protocol`. */
+  readonly protocol: 'https://' | 'http://';
+  /**
+   * `TENCENT_SMS_CALLBACK_KEY` (optional, ≥ 16 characters): secret `?key=` that guards the unsigned
+   * reply/status callback routes. `null` when unset, in which case those routes reject everything. Secret.
+   */
+  readonly callbackKey: string | null;
+}
+
+/** WeChat Official Account (公众号) settings; both credentials are required together. */
+export interface WechatConfig {
+  /** `WECHAT_MP_APP_ID`: the official account's AppID. */
+  readonly appId: string;
+  /** `WECHAT_MP_APP_SECRET`: the AppSecret. Secret. */
+  readonly appSecret: string;
+  /** `WECHAT_API_BASE` [`https://api.weixin.qq.com`]: API root without trailing slash. */
+  readonly apiBase: string;
+}
+
+/** Which implementation each outbound channel uses. `sandbox` sends nothing and shows messages on `/sandbox`. */
+export interface ChannelModes {
+  /** Staff task cards: `wecom` when WeCom is configured and sandbox is not forced. */
+  readonly staff: 'wecom' | 'sandbox';
+  /** Customer SMS: `tencent` when Tencent SMS is configured and sandbox is not forced. */
+  readonly sms: 'tencent' | 'sandbox';
+  /** Customer WeChat messages: `wechat` when the official account is configured and sandbox is not forced. */
+  readonly wechat: 'wechat' | 'sandbox';
+}
+
+/** The validated, deeply frozen configuration. */
+export interface Config {
+  /** From `DATABASE_URL` [`file:./data/huifang.db`]. */
+  readonly database: DatabaseConfig;
+  /** `PORT` [3000]: TCP port the HTTP server listens on, 1–65535. */
+  readonly port: number;
+  /** `HOST` [`0.0.0.0`]: interface the HTTP server binds to. */
+  readonly host: string;
+  /**
+   * `PUBLIC_BASE_URL` [`http://localhost:<PORT>`]: the http(s) URL customers and WeCom reach us at,
+   * without trailing slash; used to build survey links and callback URLs.
+   */
+  readonly publicBaseUrl: string;
+  /** `API_KEYS` [none]: comma-separated `key` or `name:key` entries. With none, `/api/v1` rejects every request. */
+  readonly apiKeys: readonly ApiKey[];
+  /**
+   * `HUIFANG_TIMEZONE` [`Asia/Shanghai`]: IANA zone for business days, working hours, ISO weeks and
+   * rendering. Independent of the process `TZ`; instants are stored in UTC (STYLE C6).
+   */
+  readonly timezone: string;
+  /** `HUIFANG_ORG_NAME` [`回访中心`]: the organisation's name as customers see it (SMS opens with 【name】). */
+  readonly organisationName: string;
+  /** `LOG_LEVEL` [`info`]: pino level. */
+  readonly logLevel: LogLevel;
+  /** `HUIFANG_SANDBOX` [false]: `1`/`true` forces every channel to sandbox even when credentials are set. */
+  readonly sandbox: boolean;
+  /** WeCom credentials, or `null` when none of them is set (staff channel runs in sandbox). */
+  readonly wecom: WecomConfig | null;
+  /** Tencent SMS credentials, or `null` when none of them is set (SMS runs in sandbox). */
+  readonly tencentSms: TencentSmsConfig | null;
+  /** WeChat official account credentials, or `null` when neither is set (WeChat runs in sandbox). */
+  readonly wechat: WechatConfig | null;
+  /** Derived: which implementation each channel uses. */
+  readonly channels: ChannelModes;
+}
+
+/** One invalid or missing setting. `message` never contains a secret value. */
+export interface ConfigProblem {
+  /** The environment variable at fault, e.g. `PORT`. */
+  variable: string;
+  /** What is wrong, e.g. `must be an integer between 1 and 65535`. */
+  message: string;
+}
+
+/** Thrown by {@link loadConfig} with every problem found; the message lists them one per line. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: readonly ConfigProblem[]) {
+    super(
+      `Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
+        problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n'),
+    );
+  }
+}
+
+/** Options for {@link loadConfig}. */
+export interface LoadConfigOptions {
+  /** Directory a relative SQLite path is resolved against [`process.cwd()`]. */
+  cwd?: string;
+}
+
+const DEFAULTS = {
+  DATABASE_URL: 'file:./data/huifang.db',
+  PORT: 3000,
+  HOST: '0.0.0.0',
+  HUIFANG_TIMEZONE: 'Asia/Shanghai',
+  HUIFANG_ORG_NAME: '回访中心',
+  LOG_LEVEL: 'info',
+  WECOM_API_BASE: 'https://qyapi.weixin.qq.com',
+  TENCENT_SMS_REGION: 'ap-guangzhou',
+  TENCENT_SMS_ENDPOINT: 'sms.tencentcloudapi.com',
+  WECHAT_API_BASE: 'https://api.weixin.qq.com',
+} as const;
+
+const WECOM_CREDENTIALS = [
+  'WECOM_CORP_ID',
+  'WECOM_AGENT_ID',
+  'WECOM_SECRET',
+  'WECOM_CALLBACK_TOKEN',
+  'WECOM_ENCODING_AES_KEY',
+] as const;
+const TENCENT_CREDENTIALS = [
+  'TENCENT_SECRET_ID',
+  'TENCENT_SECRET_KEY',
+  'TENCENT_SMS_SDK_APP_ID',
+  'TENCENT_SMS_SIGN_NAME',
+] as const;
+const WECHAT_CREDENTIALS = ['WECHAT_MP_APP_ID', 'WECHAT_MP_APP_SECRET'] as const;
+
+/** Variables whose values must never be echoed, even by accident (scrubbed from messages as a last guard). */
+const SECRET_VARIABLES = [
+  'DATABASE_URL',
+  'API_KEYS',
+  'WECOM_SECRET',
+  'WECOM_CALLBACK_TOKEN',
+  'WECOM_ENCODING_AES_KEY',
+  'TENCENT_SECRET_ID',
+  'TENCENT_SECRET_KEY',
+  'TENCENT_SMS_CALLBACK_KEY',
+  'WECHAT_MP_APP_SECRET',
+] as const;
+
+// --- field schemas; every message is custom so zod never echoes a received value ---
+
+const nonEmpty = z.string({ required_error: 'is required' }).min(1, 'must not be empty');
+
+const integer = (min: number, max: number, message: string) =>
+  z
+    .string()
+    .regex(/^\d+$/, message)
+    .transform(Number)
+    .refine((n) => Number.isSafeInteger(n) && n >= min && n <= max, message);
+
+const httpUrl = (message: string) =>
+  z.string().transform((value, ctx) => {
+    const url = parseUrl(value);
+    if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message });
+      return z.NEVER;
+    }
+    return url.href.replace(/\/+$/, '');
+  });
+
+const databaseUrl = z.string().transform((url, ctx): DatabaseConfig => {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
+  if (scheme === 'postgres' || scheme === 'postgresql') {
+    // Reports only the fact, not the URL: it may carry a password.
+    const hostname = parseUrl(url)?.hostname;
+    if (hostname === undefined || hostname === '') {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'is not a valid postgresql:// URL (host missing or malformed)' });
+      return z.NEVER;
+    }
+    return { url, provider: 'postgresql' };
+  }
+  if (scheme === 'file') return { url, provider: 'sqlite' };
+  ctx.addIssue({
+    code: z.ZodIssueCode.custom,
+    message: `unsupported scheme${scheme === undefined ? '' : ` "${scheme}:"`}; use file:./path.db (SQLite) or postgres(ql)://… (PostgreSQL)`,
+  });
+  return z.NEVER;
+});
+
+const aesKey = z
+  .string()
+  .refine((s) => s.length === 43, (s) => ({ message: `must be exactly 43 characters (got ${s.length})` }))
+  .refine((s) => /^[A-Za-z0-9]*$/.test(s), 'must contain only the letters A-Z, a-z and digits 0-9');
+
+const apiKeyList = z.string().transform((raw, ctx): ApiKey[] => {
+  const entries = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  const keys: ApiKey[] = [];
+  entries.forEach((entry, index) => {
+    const position = index + 1;
+    const colon = entry.indexOf(':');
+    const name = colon === -1 ? `key${position}` : entry.slice(0, colon).trim();
+    const key = colon === -1 ? entry : entry.slice(colon + 1).trim();
+    // Messages name the entry by position only: the text of a malformed entry may be part of a key.
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `entry ${position}: name must be 1-64 characters of A-Z, a-z, 0-9, "_", "." or "-"` });
+    }
+    if (key.length < 16) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `entry ${position}: key must be at least 16 characters` });
+    }
+    if (keys.some((k) => k.name === name)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `entry ${position}: name "${name}" is used twice` });
+    }
+    if (keys.some((k) => k.key === key)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `entry ${position}: same key as an earlier entry` });
+    }
+    keys.push({ name, key });
+  });
+  return keys;
+});
+
+const timezone = z.string().refine(isTimeZone, 'must be an IANA time zone such as Asia/Shanghai');
+
+const logLevel = z
+  .string()
+  .transform((s) => s.toLowerCase())
+  .refine((s): s is LogLevel => (LOG_LEVELS as readonly string[]).includes(s), `must be one of ${LOG_LEVELS.join(', ')}`)
+  .transform((s) => s as LogLevel);
+
+const booleanish = z
+  .string()
+  .transform((s) => s.toLowerCase())
+  .refine((s) => ['1', 'true', '0', 'false'].includes(s), 'must be 1, true, 0 or false')
+  .transform((s) => s === '1' || s === 'true');
+
+const tencentEndpoint = z.string().transform((value, ctx) => {
+  const asUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? parseUrl(value) : parseUrl(`https://${value}`);
+  const ok = asUrl !== null && (asUrl.protocol === 'http:' || asUrl.protocol === 'https:') && asUrl.host !== '' && (asUrl.pathname === '/' || asUrl.pathname === '');
+  if (!ok) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be a host[:port] such as sms.tencentcloudapi.com, or an http(s)://host[:port] URL' });
+    return z.NEVER;
+  }
+  return { endpoint: asUrl.host, protocol: asUrl.protocol === 'http:' ? ('http://' as const) : ('https://' as const) };
+});
+
+/** The declared environment schema (STYLE C1). Absent and blank variables are both "unset". */
+const envSchema = z.object({
+  DATABASE_URL: databaseUrl.default(DEFAULTS.DATABASE_URL),
+  PORT: integer(1, 65535, 'must be an integer between 1 and 65535').optional(),
+  HOST: nonEmpty.default(DEFAULTS.HOST),
+  PUBLIC_BASE_URL: httpUrl('must be an http:// or https:// URL').optional(),
+  API_KEYS: apiKeyList.optional(),
+  HUIFANG_TIMEZONE: timezone.default(DEFAULTS.HUIFANG_TIMEZONE),
+  HUIFANG_ORG_NAME: z.string().trim().min(1).max(20, 'must be at most 20 characters (it opens every SMS as 【name】)').default(DEFAULTS.HUIFANG_ORG_NAME),
+  LOG_LEVEL: logLevel.default(DEFAULTS.LOG_LEVEL),
+  HUIFANG_SANDBOX: booleanish.optional(),
+
+  WECOM_CORP_ID: nonEmpty.optional(),
+  WECOM_AGENT_ID: integer(1, Number.MAX_SAFE_INTEGER, 'must be a positive integer (the application AgentId)').optional(),
+  WECOM_SECRET: nonEmpty.optional(),
+  WECOM_CALLBACK_TOKEN: nonEmpty.optional(),
+  WECOM_ENCODING_AES_KEY: aesKey.optional(),
+  WECOM_API_BASE: httpUrl('must be an http:// or https:// URL').default(DEFAULTS.WECOM_API_BASE),
+
+  TENCENT_SECRET_ID: nonEmpty.optional(),
+  TENCENT_SECRET_KEY: nonEmpty.optional(),
+  TENCENT_SMS_SDK_APP_ID: nonEmpty.optional(),
+  TENCENT_SMS_SIGN_NAME: nonEmpty.optional(),
+  TENCENT_SMS_REGION: nonEmpty.default(DEFAULTS.TENCENT_SMS_REGION),
+  TENCENT_SMS_ENDPOINT: tencentEndpoint.default(DEFAULTS.TENCENT_SMS_ENDPOINT),
+  TENCENT_SMS_CALLBACK_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+
+  WECHAT_MP_APP_ID: nonEmpty.optional(),
+  WECHAT_MP_APP_SECRET: nonEmpty.optional(),
+  WECHAT_API_BASE: httpUrl('must be an http:// or https:// URL').default(DEFAULTS.WECHAT_API_BASE),
+});
+
+type EnvName = keyof typeof envSchema.shape;
+const ENV_NAMES = Object.keys(envSchema.shape) as EnvName[];
+
+/**
+ * Reads and validates the configuration.
+ *
+ * @param env the environment [`process.env`]; tests pass a plain object. Values are trimmed, and
+ *   blank values count as unset.
+ * @param options `cwd` for resolving a relative SQLite path [`process.cwd()`]
+ * @throws ConfigError listing every problem found, each naming its variable
+ */
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  options: LoadConfigOptions = {},
+): Config {
+  const raw: Partial<Record<EnvName, string>> = {};
+  for (const name of ENV_NAMES) {
+    const value = env[name]?.trim();
+    if (value !== undefined && value !== '') raw[name] = value;
+  }
+
+  const problems: ConfigProblem[] = [];
+  const parsed = envSchema.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      problems.push({ variable: String(issue.path[0] ?? 'environment'), message: issue.message });
+    }
+  }
+  // Checked on presence alone so they are reported even when a field above failed to parse.
+  problems.push(
+    ...allOrNone(raw, WECOM_CREDENTIALS, 'WeCom'),
+    ...allOrNone(raw, TENCENT_CREDENTIALS, 'Tencent SMS'),
+    ...allOrNone(raw, WECHAT_CREDENTIALS, 'WeChat official account'),
+  );
+
+  if (problems.length > 0 || !parsed.success) {
+    throw new ConfigError(scrubSecrets(sortByDeclaration(problems), raw));
+  }
+
+  return deepFreeze(buildConfig(parsed.data, options.cwd ?? process.cwd()));
+}
+
+/**
+ * A secret-free summary for the first log lines: database provider (and SQLite file), listen
+ * address, public URL, timezone, log level, channel modes, API base URLs and the number of API keys.
+ */
+export function describeConfig(config: Config): Record<string, unknown> {
+  return {
+    databaseProvider: config.database.provider,
+    ...(config.database.sqliteFile === undefined ? {} : { sqliteFile: config.database.sqliteFile }),
+    host: config.host,
+    port: config.port,
+    publicBaseUrl: config.publicBaseUrl,
+    timezone: config.timezone,
+    logLevel: config.logLevel,
+    sandboxForced: config.sandbox,
+    channels: { ...config.channels },
+    apiKeyCount: config.apiKeys.length,
+    wecomApiBase: config.wecom?.apiBase ?? null,
+    tencentSmsEndpoint: config.tencentSms === null ? null : `${config.tencentSms.protocol}${config.tencentSms.endpoint}`,
+    tencentSmsCallbacksEnabled: config.tencentSms !== null && config.tencentSms.callbackKey !== null,
+    wechatApiBase: config.wechat?.apiBase ?? null,
+  };
+}
+
+function buildConfig(env: z.output<typeof envSchema>, cwd: string): Config {
+  const port = env.PORT ?? DEFAULTS.PORT;
+  const sandbox = env.HUIFANG_SANDBOX ?? false;
+  const database: DatabaseConfig =
+    env.DATABASE_URL.provider === 'sqlite'
+      ? { ...env.DATABASE_URL, sqliteFile: resolveSqliteFile(env.DATABASE_URL.url, cwd) }
+      : env.DATABASE_URL;
+
+  // allOrNone has already guaranteed each block is complete or empty.
+  const wecom: WecomConfig | null =
+    env.WECOM_CORP_ID === undefined
+      ? null
+      : {
+          corpId: env.WECOM_CORP_ID,
+          agentId: env.WECOM_AGENT_ID!,
+          secret: env.WECOM_SECRET!,
+          callbackToken: env.WECOM_CALLBACK_TOKEN!,
+          encodingAesKey: env.WECOM_ENCODING_AES_KEY!,
+          apiBase: env.WECOM_API_BASE,
+        };
+  const tencentSms: TencentSmsConfig | null =
+    env.TENCENT_SECRET_ID === undefined
+      ? null
+      : {
+          secretId: env.TENCENT_SECRET_ID,
+          secretKey: env.TENCENT_SECRET_KEY!,
+          sdkAppId: env.TENCENT_SMS_SDK_APP_ID!,
+          signName: env.TENCENT_SMS_SIGN_NAME!,
+          region: env.TENCENT_SMS_REGION,
+          endpoint: env.TENCENT_SMS_ENDPOINT.endpoint,
+          protocol: env.TENCENT_SMS_ENDPOINT.protocol,
+          callbackKey: env.TENCENT_SMS_CALLBACK_KEY ?? null,
+        };
+  const wechat: WechatConfig | null =
+    env.WECHAT_MP_APP_ID === undefined
+      ? null
+      : { appId: env.WECHAT_MP_APP_ID, appSecret: env.WECHAT_MP_APP_SECRET!, apiBase: env.WECHAT_API_BASE };
+
+  return {
+    database,
+    port,
+    host: env.HOST,
+    publicBaseUrl: env.PUBLIC_BASE_URL ?? `http://localhost:${port}`,
+    apiKeys: env.API_KEYS ?? [],
+    timezone: env.HUIFANG_TIMEZONE,
+    organisationName: env.HUIFANG_ORG_NAME,
+    logLevel: env.LOG_LEVEL,
+    sandbox,
+    wecom,
+    tencentSms,
+    wechat,
+    channels: {
+      staff: wecom !== null && !sandbox ? 'wecom' : 'sandbox',
+      sms: tencentSms !== null && !sandbox ? 'tencent' : 'sandbox',
+      wechat: wechat !== null && !sandbox ? 'wechat' : 'sandbox',
+    },
+  };
+}
+
+function allOrNone(
+  raw: Partial<Record<EnvName, string>>,
+  names: readonly EnvName[],
+  label: string,
+): ConfigProblem[] {
+  const present = names.filter((name) => raw[name] !== undefined);
+  if (present.length === 0 || present.length === names.length) return [];
+  return names
+    .filter((name) => raw[name] === undefined)
+    .map((variable) => ({
+      variable,
+      message: `is required because ${present.join(', ')} ${present.length === 1 ? 'is' : 'are'} set (set all of ${names.join(', ')} for ${label}, or none to run it in sandbox)`,
+    }));
+}
+
+/** `file:./data/x.db`, `file:/abs/x.db` or `file:///abs/x.db`, optionally with `?params`. */
+function resolveSqliteFile(url: string, cwd: string): string {
+  const withoutQuery = url.replace(/\?.*$/, '');
+  const filePath = withoutQuery.startsWith('file://') ? fileURLToPath(withoutQuery) : withoutQuery.slice('file:'.length);
+  return path.resolve(cwd, filePath);
+}
+
+function sortByDeclaration(problems: ConfigProblem[]): ConfigProblem[] {
+  const order = (variable: string) => {
+    const index = ENV_NAMES.indexOf(variable as EnvName);
+    return index === -1 ? ENV_NAMES.length : index;
+  };
+  return problems.map((p, i) => ({ p, i })).sort((a, b) => order(a.p.variable) - order(b.p.variable) || a.i - b.i).map(({ p }) => p);
+}
+
+/** Last guard for STYLE C5: no message may contain a secret value, even through a future careless message. */
+function scrubSecrets(problems: ConfigProblem[], raw: Partial<Record<EnvName, string>>): ConfigProblem[] {
+  const secrets: string[] = [];
+  for (const name of SECRET_VARIABLES) {
+    const value = raw[name];
+    if (value !== undefined) secrets.push(...secretPartsOf(name, value));
+  }
+  const longestFirst = secrets.filter((s) => s.length >= 6).sort((a, b) => b.length - a.length);
+  return problems.map((problem) => ({
+    variable: problem.variable,
+    message: longestFirst.reduce((message, secret) => message.split(secret).join('[redacted]'), problem.message),
+  }));
+}
+
+function secretPartsOf(name: EnvName, value: string): string[] {
+  if (name === 'DATABASE_URL') {
+    const password = parseUrl(value)?.password;
+    return password ? [value, password, safeDecode(password)] : [value];
+  }
+  if (name === 'API_KEYS') {
+    return value.split(',').flatMap((entry) => [entry.trim(), entry.slice(entry.indexOf(':') + 1).trim()]);
+  }
+  return [value];
+}
+
+function safeDecode(component: string): string {
+  try {
+    return decodeURIComponent(component);
+  } catch {
+    return component;
+  }
+}
+
+function parseUrl(value: string): URL | null {
+  try {
+    return new URL(value);
+  } catch {
+    return null;
+  }
+}
+
+function isTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat(undefined, { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

@@ -1,0 +1,108 @@
+import { DomainError } from '../errors.js';
+import type { CaseFacts } from '../model.js';
+import { planFollowUps } from '../policies/plan-follow-ups.js';
+import { OPEN_STATUSES } from '../follow-ups/status.js';
+import type { CaseInput, CoreDeps, CustomerInput } from '../ports.js';
+
+export interface SubmitCaseInput {
+  case: CaseInput;
+  customer: CustomerInput;
+  /** Who submitted it (API key name, `import`, `demo`), for the audit log. */
+  submittedBy: string;
+}
+
+export interface SubmitCaseResult {
+  caseId: string;
+  created: boolean;
+  /** Follow-ups added by this submission (0 for a replay of an identical case). */
+  followUpsAdded: number;
+}
+
+/**
+ * Creates or updates a case and schedules its follow-ups under the policy for its type.
+ *
+ * Idempotent on (type, externalId): posting the same case again changes nothing; posting it with a new
+ * milestone (e.g. `handled`) or a closure updates it, adds the follow-ups that milestone unlocks, and
+ * a closure cancels the open ones. Concurrent first posts create exactly one case.
+ */
+export async function submitCase(deps: CoreDeps, input: SubmitCaseInput): Promise<SubmitCaseResult> {
+  const policy = deps.policies.forCaseType(input.case.type);
+  if (!policy) {
+    throw new DomainError('UNKNOWN_CASE_TYPE', `No policy handles case type "${input.case.type}"`, {
+      field: 'type',
+      known: deps.policies.all().flatMap((p) => p.caseTypes),
+    });
+  }
+  const org = await deps.org.loadOrgSnapshot();
+  for (const [field, staffId] of [
+    ['responsibleStaffId', input.case.responsibleStaffId],
+    ['attributes.subjectStaffId', input.case.attributes.subjectStaffId],
+  ] as const) {
+    if (typeof staffId === 'string' && !org.staff.has(staffId)) {
+      throw new DomainError('UNKNOWN_STAFF', `${field}: no staff member with id "${staffId}"`, { field });
+    }
+  }
+  if (input.case.departmentId && !org.departments.has(input.case.departmentId)) {
+    throw new DomainError('UNKNOWN_DEPARTMENT', `departmentId: no department "${input.case.departmentId}"`, { field: 'departmentId' });
+  }
+
+  const existing = await deps.cases.findCase(input.case.type, input.case.externalId);
+  const now = deps.clock.now();
+  if (!existing) {
+    const customer = await deps.cases.upsertCustomer(input.customer);
+    const id = deps.ids.next();
+    const facts: CaseFacts = { id, ...input.case };
+    const plan = planFollowUps(policy, facts, org, deps.timeZone);
+    const followUps = plan.planned.map((p) => ({ ...p, id: deps.ids.next() }));
+    const result = await deps.cases.createCase({
+      id,
+      policyId: policy.id,
+      customerId: customer.id,
+      case: input.case,
+      followUps,
+      audit: {
+        at: now,
+        actorType: 'API',
+        actorId: input.submittedBy,
+        action: 'case.created',
+        entityType: 'Case',
+        entityId: id,
+        details: { type: input.case.type, externalId: input.case.externalId, followUps: followUps.length, at: now.toISOString() },
+      },
+    });
+    if (result.created) return { caseId: id, created: true, followUpsAdded: followUps.length };
+    // Lost a race with a concurrent identical post: fall through to the update path.
+  }
+
+  const current = existing ?? (await deps.cases.findCase(input.case.type, input.case.externalId));
+  if (!current) throw new Error('Case vanished after a unique-key conflict');
+  const known = await deps.cases.listFollowUpsOfCase(current.id);
+  const facts: CaseFacts = { id: current.id, ...input.case };
+  const plan = planFollowUps(policy, facts, org, deps.timeZone);
+  const knownSteps = new Set(known.map((f) => f.step));
+  const closing = input.case.closedAt !== null && current.closedAt === null;
+  const addFollowUps = closing ? [] : plan.planned.filter((p) => !knownSteps.has(p.step)).map((p) => ({ ...p, id: deps.ids.next() }));
+  const changed =
+    addFollowUps.length > 0 ||
+    closing ||
+    JSON.stringify(current.attributes) !== JSON.stringify(input.case.attributes) ||
+    current.responsibleStaffId !== input.case.responsibleStaffId;
+  if (changed) {
+    await deps.cases.updateCase({
+      caseId: current.id,
+      case: input.case,
+      addFollowUps,
+      cancelOpenFollowUps: closing && known.some((f) => OPEN_STATUSES.includes(f.status)),
+      audit: {
+        at: now,
+        actorType: 'API',
+        actorId: input.submittedBy,
+        action: closing ? 'case.closed' : 'case.updated',
+        entityType: 'Case',
+        entityId: current.id,
+        details: { followUpsAdded: addFollowUps.length, at: now.toISOString() },
+      },
+    });
+  }
+  return { caseId: current.id, created: false, followUpsAdded: addFollowUps.length };
+}

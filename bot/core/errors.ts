@@ -1,0 +1,55 @@
+/**
+ * The two error families (STYLE E1).
+ *
+ * `DomainError` is an expected business outcome with a stable UPPER_SNAKE `code`; only its message is
+ * ever shown to API clients. `ChannelError` is a provider failure, classified by the adapter.
+ */
+export class DomainError extends Error {
+  override readonly name = 'DomainError';
+  constructor(
+    /** Stable machine-readable code, e.g. `VALIDATION_FAILED`, `SURVEY_TOKEN_EXPIRED`. */
+    readonly code: string,
+    message: string,
+    /** Structured details safe to return to the caller (never secrets or full phone numbers). */
+    readonly details?: Record<string, unknown>,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** How a provider failure should be treated by the outbox dispatcher. */
+export type ChannelErrorKind = 'retryable' | 'permanent' | 'rate_limited' | 'auth';
+
+export class ChannelError extends Error {
+  override readonly name = 'ChannelError';
+  constructor(
+    readonly provider: string,
+    readonly kind: ChannelErrorKind,
+    /** The provider's own code (`errcode`, Tencent `Code`), or a local one such as `NETWORK`. */
+    readonly providerCode: string,
+    message: string,
+    options?: { cause?: unknown; retryAfterMs?: number },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.retryAfterMs = options?.retryAfterMs;
+  }
+  readonly retryAfterMs: number | undefined;
+  get retryable(): boolean {
+    return this.kind === 'retryable' || this.kind === 'rate_limited';
+  }
+}
+
+/** Turns anything thrown into an Error, keeping the original as `cause` (STYLE E3). */
+export function coerceError(thrown: unknown): Error {
+  if (thrown instanceof Error) return thrown;
+  return new Error(typeof thrown === 'string' ? thrown : `Non-error thrown: ${safeString(thrown)}`, { cause: thrown });
+}
+
+function safeString(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

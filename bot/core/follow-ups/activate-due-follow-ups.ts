@@ -1,0 +1,177 @@
+import type { TaskCard } from '../messages.js';
+import type { CoreDeps, FollowUpContext, NewOutboxMessage } from '../ports.js';
+import type { OrgSnapshot } from '../model.js';
+import { formatChineseDate, formatLocalDateTime } from '../time.js';
+import { renderTemplate } from '../templates/render.js';
+
+export interface ActivationSummary {
+  claimed: number;
+  activated: number;
+  cancelled: number;
+  /** Rows another worker changed between claim and commit. */
+  skipped: number;
+}
+
+/** How long a claimed batch is reserved for this worker; a crash frees it after this. */
+export const ACTIVATION_LEASE_MS = 120_000;
+
+/**
+ * Turns due follow-ups into messages: a WeCom task card for a staff task, a survey invitation for a
+ * customer survey. Reconciles "everything due as of now": missed or repeated ticks are harmless, and
+ * two workers never activate the same follow-up (claim lease + compare-and-set on version + unique
+ * outbox key `fu:<id>:<attempt>`). A customer who opted out, has no consent or is deceased is never
+ * contacted: the follow-up is cancelled with the reason.
+ */
+export async function activateDueFollowUps(deps: CoreDeps, options: { batchSize?: number; maxBatches?: number } = {}): Promise<ActivationSummary> {
+  const batchSize = options.batchSize ?? 500;
+  const maxBatches = options.maxBatches ?? 200;
+  const summary: ActivationSummary = { claimed: 0, activated: 0, cancelled: 0, skipped: 0 };
+  const org = await deps.org.loadOrgSnapshot();
+  for (let batch = 0; batch < maxBatches; batch++) {
+    const now = deps.clock.now();
+    const claimed = await deps.followUps.claimDueFollowUps(now, ACTIVATION_LEASE_MS, batchSize);
+    if (claimed.length === 0) break;
+    summary.claimed += claimed.length;
+    const activations = claimed.map((ctx) => planActivation(deps, ctx, org, now));
+    for (const a of activations) a.status === 'ACTIVE' ? summary.activated++ : summary.cancelled++;
+    const { skipped } = await deps.followUps.commitActivations(activations);
+    summary.skipped += skipped;
+    summary.activated -= Math.min(skipped, summary.activated);
+    if (claimed.length < batchSize) break;
+  }
+  return summary;
+}
+
+type Activation = Parameters<CoreDeps['followUps']['commitActivations']>[0][number];
+
+function planActivation(deps: CoreDeps, ctx: FollowUpContext, org: OrgSnapshot, now: Date): Activation {
+  const { followUp, customer } = ctx;
+  const base = { followUpId: followUp.id, version: followUp.version, now };
+  const attempt = followUp.attempts + 1;
+  const cancel = (reason: string): Activation => ({
+    ...base,
+    status: 'CANCELLED',
+    outcomeNote: reason,
+    survey: null,
+    outbox: [],
+    audit: { at: now, actorType: 'SYSTEM', actorId: null, action: 'follow_up.cancelled', entityType: 'FollowUp', entityId: followUp.id, details: { reason } },
+  });
+  if (ctx.case.status === 'CLOSED') return cancel('CASE_CLOSED');
+  if (customer.deceasedAt) return cancel('CUSTOMER_DECEASED');
+
+  if (followUp.action === 'STAFF_TASK') {
+    const assignee = followUp.assigneeId ? org.staff.get(followUp.assigneeId) : undefined;
+    if (!assignee) return cancel('NO_ASSIGNEE');
+    const card = buildTaskCard(deps, ctx, attempt);
+    const outbox: NewOutboxMessage = {
+      idempotencyKey: `fu:${followUp.id}:${attempt}`,
+      channel: 'wecom',
+      recipientType: 'staff',
+      recipientId: assignee.id,
+      followUpId: followUp.id,
+      nextAttemptAt: now,
+      message: { kind: 'task_card', to: { staffId: assignee.id, wecomUserId: assignee.wecomUserId }, card },
+    };
+    return {
+      ...base,
+      status: 'ACTIVE',
+      outcomeNote: null,
+      survey: null,
+      outbox: [outbox],
+      audit: { at: now, actorType: 'SYSTEM', actorId: null, action: 'follow_up.activated', entityType: 'FollowUp', entityId: followUp.id, details: { assigneeId: assignee.id, attempt } },
+    };
+  }
+
+  // Customer survey: never to an opted-out customer or one who declined surveys.
+  if (customer.optedOutAt) return cancel('CUSTOMER_OPTED_OUT');
+  if (!customer.consentSurvey) return cancel('NO_SURVEY_CONSENT');
+  if (!customer.phoneE164) return cancel('NO_PHONE');
+  const surveyId = deps.ids.next();
+  const token = deps.tokens.token(18);
+  const link = `${deps.publicBaseUrl}/s/${token}`;
+  const t = deps.templates.surveyInvite;
+  const vars = {
+    org: deps.organisationName,
+    salutation: customer.salutation ?? `${customer.name.slice(0, 1)}先生/女士`,
+    date: formatChineseDate(ctx.case.occurredAt, deps.timeZone),
+    event: eventPhrase(ctx.case.type),
+    link,
+  };
+  const outbox: NewOutboxMessage = {
+    idempotencyKey: `fu:${followUp.id}:${attempt}`,
+    channel: 'sms',
+    recipientType: 'customer',
+    recipientId: customer.id,
+    followUpId: followUp.id,
+    nextAttemptAt: now,
+    message: {
+      kind: 'survey_invite',
+      to: { customerId: customer.id, phoneE164: customer.phoneE164 },
+      templateKey: 'survey_invite',
+      params: t.smsParams.map((p) => String(vars[p as keyof typeof vars])),
+      text: renderTemplate(t.smsText, vars),
+      link,
+      surveyId,
+    },
+  };
+  return {
+    ...base,
+    status: 'ACTIVE',
+    outcomeNote: null,
+    survey: { id: surveyId, token, surveyKey: 'satisfaction-5', expiresAt: followUp.deadlineAt },
+    outbox: [outbox],
+    audit: { at: now, actorType: 'SYSTEM', actorId: null, action: 'survey.sent', entityType: 'FollowUp', entityId: followUp.id, details: { surveyId, channel: 'sms' } },
+  };
+}
+
+function eventPhrase(caseType: string): string {
+  switch (caseType) {
+    case 'discharge':
+      return '出院';
+    case 'property_complaint':
+      return '反映的问题已处理完毕';
+    default:
+      return '接受了我们的服务';
+  }
+}
+
+/** Builds the staff task card. Shows the customer's name and masked phone only — no health details. */
+export function buildTaskCard(
+  deps: Pick<CoreDeps, 'templates' | 'timeZone' | 'publicBaseUrl' | 'policies'>,
+  ctx: FollowUpContext,
+  attempt: number,
+): TaskCard {
+  const { followUp, customer } = ctx;
+  const t = deps.templates.taskCard;
+  const step = deps.policies.byId(followUp.policyId)?.steps.find((s) => s.key === followUp.step);
+  const vars = {
+    title: step?.title ?? followUp.step,
+    customer: customer.salutation ?? customer.name,
+    phone: customer.phoneMasked ?? '无电话',
+    deadline: formatLocalDateTime(followUp.deadlineAt, deps.timeZone),
+    instructions: step?.instructions ?? '',
+    caseType: ctx.case.type,
+    attempt,
+  };
+  const key = (action: string) => `${action}:${followUp.id}:${attempt}`;
+  return {
+    taskId: `fu_${followUp.id}_${attempt}`,
+    source: t.source,
+    title: renderTemplate(t.title, vars),
+    description: renderTemplate(t.description, vars),
+    subtitle: renderTemplate(t.subtitle, vars),
+    fields: [
+      { label: '客户', value: `${customer.name}` },
+      { label: '电话', value: customer.phoneMasked ?? '—' },
+      { label: '案例', value: ctx.case.externalId },
+      { label: '第几次', value: `第${attempt}次（最多${followUp.maxAttempts}次）` },
+    ],
+    buttons: [
+      { key: key('satisfied'), text: '已回访·满意', style: 1 },
+      { key: key('dissatisfied'), text: '已回访·不满意', style: 3 },
+      { key: key('unreachable'), text: '未接通', style: 2 },
+      { key: key('reschedule'), text: '改期', style: 4 },
+    ],
+    detailUrl: null,
+  };
+}

@@ -1,0 +1,68 @@
+import { DomainError, coerceError } from '../errors.js';
+import type { CoreDeps, InboundEventInput, InboundEventRecord } from '../ports.js';
+
+/** A handler for one kind of inbound event; it calls exactly one use case and returns its result. */
+export type InboundHandler = (deps: CoreDeps, event: InboundEventRecord) => Promise<Record<string, unknown>>;
+
+export interface ProcessResult {
+  eventId: string;
+  status: 'PROCESSED' | 'REJECTED' | 'FAILED' | 'SKIPPED';
+  result?: Record<string, unknown>;
+  error?: Error;
+}
+
+export const INBOUND_LEASE_MS = 60_000;
+export const INBOUND_MAX_ATTEMPTS = 5;
+
+/**
+ * Records an inbound webhook event before anything acts on it. The (source, dedupeKey) pair is unique,
+ * so a provider's retry of the same callback is recorded once and processed once.
+ */
+export async function receiveInbound(
+  deps: Pick<CoreDeps, 'inbox' | 'ids'>,
+  event: InboundEventInput,
+): Promise<{ id: string; duplicate: boolean }> {
+  return deps.inbox.recordInbound({ ...event, id: deps.ids.next() });
+}
+
+/**
+ * Processes one recorded event: leases it, routes it by kind, and records the outcome. A `DomainError`
+ * (unknown number, stale card …) is a logged rejection and is not retried; any other error marks the
+ * event FAILED, to be retried by the inbox job until `INBOUND_MAX_ATTEMPTS`.
+ */
+export async function processInboundEvent(
+  deps: CoreDeps,
+  eventId: string,
+  handlers: Readonly<Record<string, InboundHandler>>,
+): Promise<ProcessResult> {
+  const event = await deps.inbox.claimInbound(eventId, deps.clock.now(), INBOUND_LEASE_MS);
+  if (!event) return { eventId, status: 'SKIPPED' };
+  const handler = handlers[event.kind];
+  try {
+    if (!handler) throw new DomainError('UNKNOWN_EVENT_KIND', `No handler for inbound events of kind "${event.kind}"`, {});
+    const result = await handler(deps, event);
+    await deps.inbox.finishInbound(eventId, 'PROCESSED', deps.clock.now(), result);
+    return { eventId, status: 'PROCESSED', result };
+  } catch (thrown) {
+    const error = coerceError(thrown);
+    if (error instanceof DomainError) {
+      const result = { code: error.code, ...error.details };
+      await deps.inbox.finishInbound(eventId, 'REJECTED', deps.clock.now(), result, error.message);
+      return { eventId, status: 'REJECTED', result, error };
+    }
+    await deps.inbox.finishInbound(eventId, 'FAILED', deps.clock.now(), {}, error.message.slice(0, 500));
+    return { eventId, status: 'FAILED', error };
+  }
+}
+
+/** Processes events left RECEIVED (crash between record and processing) or FAILED with attempts left. */
+export async function processPendingInbound(
+  deps: CoreDeps,
+  handlers: Readonly<Record<string, InboundHandler>>,
+  limit = 200,
+): Promise<ProcessResult[]> {
+  const ids = await deps.inbox.listPendingInbound(deps.clock.now(), limit, INBOUND_MAX_ATTEMPTS);
+  const results: ProcessResult[] = [];
+  for (const id of ids) results.push(await processInboundEvent(deps, id, handlers));
+  return results;
+}

@@ -1,0 +1,79 @@
+/**
+ * Provider-neutral outbound messages. The outbox stores these as JSON; channel adapters translate them
+ * into WeCom / Tencent SMS / WeChat / sandbox wire formats. Phone numbers in message text are masked.
+ */
+
+export interface StaffAddress {
+  staffId: string;
+  wecomUserId: string;
+}
+
+export interface CustomerAddress {
+  customerId: string;
+  /** E.164 phone for SMS; the adapter is the only place that sees it unmasked. */
+  phoneE164?: string;
+  /** WeChat Official Account openid. */
+  openId?: string;
+}
+
+export interface TaskCardButton {
+  /** Machine-readable action, returned verbatim by the callback: `<action>:<followUpId>:<attempt>`. */
+  key: string;
+  text: string;
+  /** 1 primary … 4 (WeCom button styles). */
+  style: 1 | 2 | 3 | 4;
+}
+
+/** A staff follow-up task (WeCom `button_interaction` template card). No health details on its face. */
+export interface TaskCard {
+  /** Unique per app for ever (WeCom rule): `fu_<followUpId>_<attempt>`. */
+  taskId: string;
+  source: string;
+  title: string;
+  description: string;
+  subtitle: string;
+  fields: { label: string; value: string }[];
+  buttons: TaskCardButton[];
+  detailUrl: string | null;
+}
+
+export type OutboundMessage =
+  | { kind: 'task_card'; to: StaffAddress; card: TaskCard }
+  | { kind: 'card_update'; to: StaffAddress; taskId: string; responseCode: string | null; replaceName: string }
+  | { kind: 'staff_text'; to: StaffAddress; text: string }
+  | {
+      kind: 'survey_invite';
+      to: CustomerAddress;
+      /** Message template id in templates/messages (maps to an approved Tencent template). */
+      templateKey: string;
+      /** Ordered template parameters, as Tencent requires. */
+      params: string[];
+      /** The rendered text, as the customer will read it. */
+      text: string;
+      link: string;
+      surveyId: string;
+    };
+
+/** A claimed outbox message handed to a channel. */
+export interface SendRequest {
+  messageId: string;
+  idempotencyKey: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+  message: OutboundMessage;
+}
+
+export interface SendResult {
+  /** Provider's id of the sent message (WeCom msgid, Tencent SerialNo …), when it gives one. */
+  providerMessageId: string | null;
+}
+
+/**
+ * A delivery channel (port). `send` resolves when the provider accepted the message and throws
+ * `ChannelError` otherwise; adapters classify provider codes (STYLE E2). Idempotency: the same
+ * `idempotencyKey` may be sent again after a crash; adapters pass it to providers that dedupe.
+ */
+export interface MessageChannel {
+  readonly name: string;
+  send(request: SendRequest): Promise<SendResult>;
+}

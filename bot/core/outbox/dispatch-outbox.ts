@@ -1,0 +1,107 @@
+import { ChannelError, coerceError } from '../errors.js';
+import type { MessageChannel } from '../messages.js';
+import type { ChannelName } from '../model.js';
+import type { ClaimedOutboxMessage, CoreDeps } from '../ports.js';
+import { retryDelayMs, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
+
+export interface DispatchOptions {
+  channels: Readonly<Record<ChannelName, MessageChannel>>;
+  /** Messages claimed per round. */
+  batchSize?: number;
+  /** Rounds per call (a tick drains at most batchSize × maxBatches messages). */
+  maxBatches?: number;
+  /** Lease per claim: a dispatcher that dies mid-send frees its messages after this. */
+  leaseMs?: number;
+  /** Sends in flight at once. */
+  concurrency?: number;
+  backoff?: BackoffPolicy;
+  /** Source of jitter in [0,1) (Math.random in production, fixed in tests). */
+  jitter: () => number;
+  /** Called after each attempt (for logging and metrics); must not throw. */
+  onAttempt?: (event: { message: ClaimedOutboxMessage; outcome: 'SENT' | 'RETRY' | 'DEAD'; error?: Error; providerMessageId?: string | null }) => void;
+}
+
+export interface DispatchSummary {
+  claimed: number;
+  sent: number;
+  retried: number;
+  dead: number;
+  /** Results dropped because the lease had passed to another dispatcher. */
+  lostLease: number;
+}
+
+export const OUTBOX_LEASE_MS = 60_000;
+
+/**
+ * Sends due outbox messages. Each message is claimed with a lease and a claim token; its result is
+ * recorded only if the token still matches, so a message is sent by one dispatcher at a time and a
+ * dispatcher that dies between claim and send leaves it to be retried after the lease — never lost.
+ * Retryable failures back off exponentially with jitter up to `maxAttempts`, then the message is DEAD.
+ */
+export async function dispatchOutbox(deps: Pick<CoreDeps, 'clock' | 'outbox' | 'tokens'>, options: DispatchOptions): Promise<DispatchSummary> {
+  const batchSize = options.batchSize ?? 200;
+  const maxBatches = options.maxBatches ?? 50;
+  const leaseMs = options.leaseMs ?? OUTBOX_LEASE_MS;
+  const concurrency = options.concurrency ?? 8;
+  const summary: DispatchSummary = { claimed: 0, sent: 0, retried: 0, dead: 0, lostLease: 0 };
+  for (let round = 0; round < maxBatches; round++) {
+    const claimToken = deps.tokens.token(12);
+    const claimed = await deps.outbox.claimOutbox(deps.clock.now(), leaseMs, batchSize, claimToken);
+    if (claimed.length === 0) break;
+    summary.claimed += claimed.length;
+    let next = 0;
+    const worker = async () => {
+      while (next < claimed.length) {
+        const message = claimed[next++]!;
+        await sendOne(deps, options, message, summary);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, claimed.length) }, worker));
+    if (claimed.length < batchSize) break;
+  }
+  return summary;
+}
+
+async function sendOne(
+  deps: Pick<CoreDeps, 'clock' | 'outbox'>,
+  options: DispatchOptions,
+  message: ClaimedOutboxMessage,
+  summary: DispatchSummary,
+): Promise<void> {
+  const channel = options.channels[message.channel];
+  const startedAt = deps.clock.now();
+  const base = { id: message.id, claimToken: message.claimToken, attempt: message.attempt, startedAt };
+  try {
+    if (!channel) throw new ChannelError('outbox', 'permanent', 'NO_CHANNEL', `No channel configured for "${message.channel}"`);
+    const result = await channel.send({ messageId: message.id, idempotencyKey: message.idempotencyKey, attempt: message.attempt, message: message.message });
+    const ok = await deps.outbox.completeOutbox({ ...base, finishedAt: deps.clock.now(), outcome: 'SENT', providerMessageId: result.providerMessageId });
+    if (ok) summary.sent++;
+    else summary.lostLease++;
+    options.onAttempt?.({ message, outcome: 'SENT', providerMessageId: result.providerMessageId });
+  } catch (thrown) {
+    const err = coerceError(thrown);
+    const channelError = err instanceof ChannelError ? err : null;
+    const retryable = channelError ? channelError.retryable : true; // unknown failures (network, bugs) are retried
+    const errorCode = channelError?.providerCode ?? 'UNEXPECTED';
+    const finishedAt = deps.clock.now();
+    if (retryable && message.attempt < message.maxAttempts) {
+      const delay = retryDelayMs(message.attempt, options.jitter(), options.backoff ?? DEFAULT_BACKOFF, channelError?.retryAfterMs);
+      const ok = await deps.outbox.completeOutbox({
+        ...base,
+        finishedAt,
+        outcome: 'RETRY',
+        nextAttemptAt: new Date(finishedAt.getTime() + delay),
+        errorCode,
+        error: err.message.slice(0, 500),
+      });
+      if (ok) summary.retried++;
+      else summary.lostLease++;
+      options.onAttempt?.({ message, outcome: 'RETRY', error: err });
+    } else {
+      const ok = await deps.outbox.completeOutbox({ ...base, finishedAt, outcome: 'DEAD', errorCode, error: err.message.slice(0, 500) });
+      if (ok) summary.dead++;
+      else summary.lostLease++;
+      options.onAttempt?.({ message, outcome: 'DEAD', error: err });
+    }
+  }
+}

@@ -1,0 +1,327 @@
+import type { Clock, IdGenerator, TokenGenerator } from './clock.js';
+import type {
+  CaseFacts,
+  CaseStatus,
+  ChannelName,
+  FollowUpAction,
+  FollowUpOutcome,
+  FollowUpStatus,
+  OrgSnapshot,
+  Satisfaction,
+} from './model.js';
+import type { OutboundMessage } from './messages.js';
+import type { PolicyDefinition } from './policies/types.js';
+import type { PlannedFollowUp } from './policies/plan-follow-ups.js';
+import type { MessageTemplates } from './templates/render.js';
+
+/* ------------------------------------------------------------------ rows */
+
+export interface CustomerRecord {
+  id: string;
+  externalId: string | null;
+  name: string;
+  salutation: string | null;
+  phoneE164: string | null;
+  phoneMasked: string | null;
+  wechatOpenId: string | null;
+  consentSurvey: boolean;
+  optedOutAt: Date | null;
+  deceasedAt: Date | null;
+}
+
+export interface CaseRecord extends CaseFacts {
+  policyId: string;
+  customerId: string;
+  status: CaseStatus;
+  createdAt: Date;
+}
+
+export interface FollowUpRecord {
+  id: string;
+  caseId: string;
+  customerId: string;
+  policyId: string;
+  step: string;
+  sequence: number;
+  action: FollowUpAction;
+  channel: ChannelName;
+  status: FollowUpStatus;
+  assigneeId: string | null;
+  assigneeRule: string | null;
+  earliestAt: Date;
+  dueAt: Date;
+  deadlineAt: Date;
+  attempts: number;
+  maxAttempts: number;
+  outcome: FollowUpOutcome | null;
+  outcomeNote: string | null;
+  completedAt: Date | null;
+  version: number;
+}
+
+/** A follow-up with what activation and outcome handling need to know. */
+export interface FollowUpContext {
+  followUp: FollowUpRecord;
+  case: CaseRecord;
+  customer: CustomerRecord;
+}
+
+/** An outbox row to insert (in the same transaction as the domain change that decided it). */
+export interface NewOutboxMessage {
+  /** Unique per logical message; a second insert with the same key is a no-op. */
+  idempotencyKey: string;
+  channel: ChannelName;
+  message: OutboundMessage;
+  recipientType: 'staff' | 'customer';
+  recipientId: string;
+  followUpId: string | null;
+  nextAttemptAt: Date;
+  maxAttempts?: number;
+}
+
+export interface NewAuditEntry {
+  /** When it happened (from the injected clock). */
+  at: Date;
+  actorType: 'STAFF' | 'CUSTOMER' | 'SYSTEM' | 'API';
+  actorId: string | null;
+  action: string;
+  entityType: string;
+  entityId: string;
+  details?: Record<string, unknown>;
+}
+
+export interface NewEscalation {
+  sourceKey: string;
+  caseId: string;
+  followUpId: string | null;
+  reason: string;
+  level: number;
+  ownerId: string;
+  summary: string;
+  deadlineAt: Date;
+}
+
+export interface ClaimedOutboxMessage {
+  id: string;
+  idempotencyKey: string;
+  channel: ChannelName;
+  message: OutboundMessage;
+  /** Attempt number of this claim (1-based). */
+  attempt: number;
+  maxAttempts: number;
+  claimToken: string;
+}
+
+export interface InboundEventInput {
+  source: string;
+  dedupeKey: string;
+  kind: string;
+  payload: Record<string, unknown>;
+  receivedAt: Date;
+}
+
+export interface InboundEventRecord extends InboundEventInput {
+  id: string;
+  attempts: number;
+}
+
+/* ------------------------------------------------------------------ stores */
+
+export interface CaseInput {
+  type: string;
+  externalId: string;
+  occurredAt: Date;
+  closedAt: Date | null;
+  departmentId: string | null;
+  responsibleStaffId: string | null;
+  attributes: Record<string, unknown>;
+  milestones: Record<string, Date>;
+}
+
+export interface CustomerInput {
+  externalId: string | null;
+  name: string;
+  salutation: string | null;
+  phoneE164: string | null;
+  phoneMasked: string | null;
+  wechatOpenId: string | null;
+  tags: string[];
+  consentMarketing: boolean | null;
+  consentSurvey: boolean | null;
+}
+
+export interface CaseStore {
+  findCase(type: string, externalId: string): Promise<CaseRecord | null>;
+  findCaseById(id: string): Promise<CaseRecord | null>;
+  listFollowUpsOfCase(caseId: string): Promise<FollowUpRecord[]>;
+  /** Finds or creates the customer by externalId, then phone; updates the given contact fields. */
+  upsertCustomer(input: CustomerInput): Promise<CustomerRecord>;
+  /**
+   * Creates the case and its follow-ups atomically. Returns `created: false` (and writes nothing)
+   * when a case with the same type and external id already exists — concurrent posts create one case.
+   */
+  createCase(input: {
+    id: string;
+    policyId: string;
+    customerId: string;
+    case: CaseInput;
+    followUps: (PlannedFollowUp & { id: string })[];
+    audit: NewAuditEntry;
+  }): Promise<{ created: boolean; caseId: string }>;
+  /** Updates attributes/milestones/closure and adds follow-ups for steps not yet planned (unique per case+step). */
+  updateCase(input: {
+    caseId: string;
+    case: CaseInput;
+    addFollowUps: (PlannedFollowUp & { id: string })[];
+    cancelOpenFollowUps: boolean;
+    audit: NewAuditEntry;
+  }): Promise<void>;
+}
+
+export interface OrgStore {
+  /** The organisation as assignee resolution sees it; may be cached briefly by the adapter. */
+  loadOrgSnapshot(): Promise<OrgSnapshot>;
+  findStaffByWecomUserId(wecomUserId: string): Promise<{ id: string; name: string; active: boolean } | null>;
+}
+
+export interface FollowUpStore {
+  /**
+   * Leases up to `limit` SCHEDULED follow-ups with `dueAt <= now` whose lease is free, for `leaseMs`.
+   * Atomic across processes (SKIP LOCKED on PostgreSQL, one conditional UPDATE on SQLite).
+   */
+  claimDueFollowUps(now: Date, leaseMs: number, limit: number): Promise<FollowUpContext[]>;
+  /**
+   * Applies activations in one transaction: each row is updated only if its version is unchanged
+   * (compare-and-set); outbox rows, surveys and audit entries are inserted only for rows that changed.
+   */
+  commitActivations(
+    activations: {
+      followUpId: string;
+      version: number;
+      status: 'ACTIVE' | 'CANCELLED';
+      outcomeNote: string | null;
+      now: Date;
+      survey: { id: string; token: string; surveyKey: string; expiresAt: Date } | null;
+      outbox: NewOutboxMessage[];
+      audit: NewAuditEntry;
+    }[],
+  ): Promise<{ applied: number; skipped: number }>;
+  findFollowUpContext(followUpId: string): Promise<FollowUpContext | null>;
+  /** Applies an outcome with compare-and-set on `version`; returns false when the row had changed. */
+  applyOutcome(input: {
+    followUpId: string;
+    version: number;
+    status: FollowUpStatus;
+    outcome: FollowUpOutcome | null;
+    outcomeNote: string | null;
+    outcomeById: string | null;
+    attempts: number;
+    nextDueAt: Date | null;
+    completedAt: Date | null;
+    outbox: NewOutboxMessage[];
+    escalation: NewEscalation | null;
+    audit: NewAuditEntry[];
+  }): Promise<boolean>;
+  /** Marks ACTIVE staff tasks past their deadline OVERDUE and expires unanswered surveys; returns counts. */
+  markOverdue(now: Date): Promise<{ overdue: number; expiredSurveys: number }>;
+}
+
+export interface SurveyRecord {
+  id: string;
+  followUpId: string | null;
+  customerId: string;
+  surveyKey: string;
+  status: 'OPEN' | 'ANSWERED' | 'EXPIRED';
+  expiresAt: Date;
+}
+
+export interface SurveyStore {
+  findCustomerByPhone(phoneE164: string): Promise<CustomerRecord | null>;
+  /** The customer's most recently sent survey that is still OPEN and not expired at `now`. */
+  findLatestOpenSurvey(customerId: string, now: Date): Promise<SurveyRecord | null>;
+  findSurveyByToken(token: string): Promise<SurveyRecord | null>;
+  /**
+   * Records an answer: the response row, survey ANSWERED, and (if the survey's follow-up is still open)
+   * its completion — all in one transaction, guarded so a replay records nothing twice.
+   */
+  recordSurveyAnswer(input: {
+    surveyId: string;
+    response: {
+      id: string;
+      channel: string;
+      rawText: string | null;
+      answers: Record<string, unknown>;
+      score: number | null;
+      satisfaction: Satisfaction | null;
+      inboundEventId: string | null;
+      receivedAt: Date;
+    };
+    followUpOutcome: FollowUpOutcome;
+    escalation: NewEscalation | null;
+    outbox: NewOutboxMessage[];
+    audit: NewAuditEntry[];
+  }): Promise<boolean>;
+  /** Keeps a reply that is not an answer, without closing the survey. */
+  recordUnparsedReply(input: { surveyId: string; responseId: string; rawText: string; inboundEventId: string | null; receivedAt: Date }): Promise<void>;
+  optOutCustomer(customerId: string, at: Date, source: string, audit: NewAuditEntry): Promise<void>;
+}
+
+export interface OutboxStore {
+  /** Enqueues messages outside a domain transaction (e.g. notices); duplicates by key are ignored. */
+  enqueue(messages: NewOutboxMessage[]): Promise<number>;
+  /**
+   * Claims up to `limit` messages that are PENDING and due, or SENDING with an expired lease (a
+   * dispatcher died mid-send), setting a new lease and claim token. Atomic across processes.
+   */
+  claimOutbox(now: Date, leaseMs: number, limit: number, claimToken: string): Promise<ClaimedOutboxMessage[]>;
+  /** Records the attempt's result; ignored (returns false) if the claim token no longer matches. */
+  completeOutbox(
+    result: {
+      id: string;
+      claimToken: string;
+      attempt: number;
+      startedAt: Date;
+      finishedAt: Date;
+    } & (
+      | { outcome: 'SENT'; providerMessageId: string | null }
+      | { outcome: 'RETRY'; nextAttemptAt: Date; errorCode: string; error: string }
+      | { outcome: 'DEAD'; errorCode: string; error: string }
+    ),
+  ): Promise<boolean>;
+}
+
+export interface InboxStore {
+  /** Records an inbound event unless one with the same (source, dedupeKey) exists. */
+  recordInbound(event: InboundEventInput & { id: string }): Promise<{ id: string; duplicate: boolean }>;
+  /** Leases one event for processing (RECEIVED, or FAILED with attempts left); null if taken or done. */
+  claimInbound(id: string, now: Date, leaseMs: number): Promise<InboundEventRecord | null>;
+  /** Ids of events waiting for processing (crash recovery and retries). */
+  listPendingInbound(now: Date, limit: number, maxAttempts: number): Promise<string[]>;
+  finishInbound(id: string, status: 'PROCESSED' | 'REJECTED' | 'FAILED', at: Date, result: Record<string, unknown>, error?: string): Promise<void>;
+}
+
+/** Policy lookup by case type. */
+export interface PolicyRegistry {
+  forCaseType(type: string): PolicyDefinition | undefined;
+  byId(id: string): PolicyDefinition | undefined;
+  all(): readonly PolicyDefinition[];
+}
+
+/** Everything use cases need, injected by the composition root. */
+export interface CoreDeps {
+  clock: Clock;
+  ids: IdGenerator;
+  tokens: TokenGenerator;
+  timeZone: string;
+  publicBaseUrl: string;
+  /** The organisation's display name, used in customer messages (【…】). */
+  organisationName: string;
+  policies: PolicyRegistry;
+  templates: MessageTemplates;
+  cases: CaseStore;
+  org: OrgStore;
+  followUps: FollowUpStore;
+  surveys: SurveyStore;
+  outbox: OutboxStore;
+  inbox: InboxStore;
+}

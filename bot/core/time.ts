@@ -1,0 +1,123 @@
+/**
+ * Timezone arithmetic for the business timezone (default Asia/Shanghai), independent of the server's TZ.
+ * Pure: every function takes the instant it works on.
+ */
+
+export interface LocalDateTime {
+  year: number;
+  month: number; // 1-12
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+/** The wall-clock fields of `instant` in `timeZone`. */
+export function toLocal(instant: Date, timeZone: string): LocalDateTime {
+  const parts: Record<string, number> = {};
+  for (const p of formatterFor(timeZone).formatToParts(instant)) {
+    if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  }
+  return {
+    year: parts.year!,
+    month: parts.month!,
+    day: parts.day!,
+    hour: parts.hour!,
+    minute: parts.minute!,
+    second: parts.second!,
+  };
+}
+
+/** Offset of `timeZone` from UTC at `instant`, in milliseconds (Asia/Shanghai: +8 h). */
+export function zoneOffsetMs(instant: Date, timeZone: string): number {
+  const l = toLocal(instant, timeZone);
+  const asUtc = Date.UTC(l.year, l.month - 1, l.day, l.hour, l.minute, l.second);
+  return asUtc - Math.floor(instant.getTime() / 1000) * 1000;
+}
+
+/** The instant at which the wall clock in `timeZone` shows `local` (first match across DST gaps). */
+export function fromLocal(local: LocalDateTime, timeZone: string): Date {
+  const guess = Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute, local.second);
+  // Two passes settle the offset even across a DST change (mainland China has none, other zones may).
+  let offset = zoneOffsetMs(new Date(guess), timeZone);
+  let instant = guess - offset;
+  offset = zoneOffsetMs(new Date(instant), timeZone);
+  instant = guess - offset;
+  return new Date(instant);
+}
+
+/** Adds calendar days to the local date of `instant`, keeping the local time of day. */
+export function addLocalDays(instant: Date, days: number, timeZone: string): Date {
+  const l = toLocal(instant, timeZone);
+  const shifted = new Date(Date.UTC(l.year, l.month - 1, l.day + days));
+  return fromLocal(
+    { ...l, year: shifted.getUTCFullYear(), month: shifted.getUTCMonth() + 1, day: shifted.getUTCDate() },
+    timeZone,
+  );
+}
+
+/** The same local date as `instant`, at `hh:mm` local time. */
+export function atLocalTime(instant: Date, hhmm: string, timeZone: string): Date {
+  const m = /^(\d{2}):(\d{2})$/.exec(hhmm);
+  if (!m) throw new Error(`Invalid local time "${hhmm}", expected HH:MM`);
+  const l = toLocal(instant, timeZone);
+  return fromLocal({ ...l, hour: Number(m[1]), minute: Number(m[2]), second: 0 }, timeZone);
+}
+
+/** Start of the local day containing `instant`. */
+export function startOfLocalDay(instant: Date, timeZone: string): Date {
+  return atLocalTime(instant, '00:00', timeZone);
+}
+
+/** `YYYY-MM-DD` of the local date. */
+export function formatLocalDate(instant: Date, timeZone: string): string {
+  const l = toLocal(instant, timeZone);
+  return `${l.year}-${pad(l.month)}-${pad(l.day)}`;
+}
+
+/** `YYYY-MM-DD HH:mm` local. */
+export function formatLocalDateTime(instant: Date, timeZone: string): string {
+  const l = toLocal(instant, timeZone);
+  return `${formatLocalDate(instant, timeZone)} ${pad(l.hour)}:${pad(l.minute)}`;
+}
+
+/** `M月D日` as used in Chinese messages. */
+export function formatChineseDate(instant: Date, timeZone: string): string {
+  const l = toLocal(instant, timeZone);
+  return `${l.month}月${l.day}日`;
+}
+
+/** ISO week key like `2026-W48` of the local date (Monday-based), for "once per week" keys. */
+export function isoWeekKey(instant: Date, timeZone: string): string {
+  const l = toLocal(instant, timeZone);
+  const date = new Date(Date.UTC(l.year, l.month - 1, l.day));
+  const dayNum = date.getUTCDay() || 7; // Monday = 1 … Sunday = 7
+  date.setUTCDate(date.getUTCDate() + 4 - dayNum); // the Thursday of this week decides the year
+  const yearStart = Date.UTC(date.getUTCFullYear(), 0, 1);
+  const week = Math.ceil(((date.getTime() - yearStart) / 86_400_000 + 1) / 7);
+  return `${date.getUTCFullYear()}-W${pad(week)}`;
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, '0');
+}

@@ -1,0 +1,214 @@
+// Prisma client factory: one typed client for the rest of the code, whichever database the
+// DATABASE_URL scheme selects (STYLE C4). Differences between the two databases live in
+// `DbCapabilities`, not in scattered provider checks.
+//
+// How instants reach the databases (checked on Prisma 6.19.3 with both driver adapters):
+//
+// - SQLite (@prisma/adapter-better-sqlite3, default `timestampFormat: 'iso8601'`): DateTime
+//   columns hold TEXT such as `2026-11-23T10:00:00.000+00:00` (always milliseconds, always
+//   `+00:00`). A `Date` passed as a parameter of `$queryRaw`/`$executeRaw`/`$queryRawUnsafe`
+//   is bound in exactly that form, so `"dueAt" <= ${now}` compares correctly (same-format ISO
+//   text sorts chronologically). Pass `Date` objects, never strings: `toISOString()` gives
+//   `…Z`, which sorts after `…+00:00` for the same instant, so `>=`/`=` go wrong at equality.
+//   The migrations' `DEFAULT CURRENT_TIMESTAMP` writes `2026-11-23 10:00:00` (space, no
+//   zone), which does not compare with the ISO form: a raw INSERT must set every DateTime
+//   column explicitly (Prisma's own creates always do). Raw results read DATETIME-declared
+//   columns back as `Date`; computed expressions come back as text.
+// - PostgreSQL (@prisma/adapter-pg): DateTime columns are `timestamp(3)` without zone holding
+//   UTC wall-clock time. A `Date` parameter is sent as untyped text `2026-11-23 10:00:00.5`
+//   (its UTC fields) and takes the column's type, so comparisons are exact and do not depend
+//   on the session TimeZone. Untyped means a bare `${date}` with no column to compare against
+//   needs a cast (`${date}::timestamp(3)`). Sessions are still pinned to UTC below so that
+//   `DEFAULT CURRENT_TIMESTAMP` (raw inserts) stores UTC too.
+// - Placeholders differ (`?` on SQLite, `$1` on PostgreSQL): write raw SQL with the tagged
+//   template `prisma.$queryRaw\`…${value}…\`` (or `Prisma.sql`), which renders the right one;
+//   `$queryRawUnsafe` needs the provider's own placeholder syntax.
+// - `UPDATE … WHERE id IN (SELECT … ORDER BY … LIMIT n) RETURNING …` works on both through
+//   `$queryRaw`. Append `FOR UPDATE SKIP LOCKED` inside the sub-select only when
+//   `capabilities.skipLocked`, and repeat the status condition in the outer WHERE: on
+//   PostgreSQL without SKIP LOCKED a concurrent claimer re-checks only the outer WHERE.
+//   `@updatedAt` is not maintained by raw SQL: set `"updatedAt" = ${now}` yourself.
+// - Each generated client carries its own runtime. A fragment nested in `$queryRaw` must come
+//   from the same runtime as the client (PostgreSQL's `Prisma.empty` inside a SQLite query is
+//   bound as a `?` parameter, a syntax error): take `sql`, `empty`, `join`, `raw` from
+//   `sqlFragments(capabilities.provider)`. Likewise `instanceof
+//   Prisma.PrismaClientKnownRequestError` is false for errors thrown by the other provider's
+//   client: use `isPrismaErrorCode(error, 'P2002')`. Both adapters report unique violations as
+//   P2002 and foreign-key violations as P2003 (better-sqlite3 enables `foreign_keys` by default).
+import { mkdirSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaPg } from '@prisma/adapter-pg';
+import {
+  Prisma as PostgresqlPrisma,
+  PrismaClient as PostgresqlPrismaClient,
+} from '../../prisma/generated/postgresql/index.js';
+import { Prisma as SqlitePrisma, PrismaClient as SqlitePrismaClient } from '../../prisma/generated/sqlite/index.js';
+
+// Types only (model types, inputs, `Prisma.Sql`): the runtime helpers of one generated client do
+// not work with the other client (see `sqlFragments`), so they are not exported as values.
+export type { PostgresqlPrisma as Prisma };
+
+/** The database family a URL selects: `postgres://`/`postgresql://` → PostgreSQL, `file:` → SQLite. */
+export type DbProvider = 'sqlite' | 'postgresql';
+
+/**
+ * The one Prisma client type used by the rest of the code. Both generated clients come from the
+ * same datamodel and expose identical model APIs, so the SQLite client is typed as this one.
+ */
+export type PrismaClient = PostgresqlPrismaClient;
+
+/** What the selected database can do; code branches on these flags, never on the provider. */
+export interface DbCapabilities {
+  provider: DbProvider;
+  /** `SELECT … FOR UPDATE SKIP LOCKED` is available (PostgreSQL). Without it, claim by compare-and-set. */
+  skipLocked: boolean;
+  /** Only one writer at a time (SQLite): concurrent write transactions queue on the file lock. */
+  singleWriter: boolean;
+  /** Prisma's `mode: 'insensitive'` string filter is supported (PostgreSQL only). */
+  insensitiveFilter: boolean;
+}
+
+export interface CreatePrismaClientOptions {
+  /** Prisma client log levels/definitions (`emit: 'event'` listeners need a cast to reach `$on`). */
+  log?: PostgresqlPrisma.LogLevel[] | PostgresqlPrisma.LogDefinition[];
+}
+
+export interface DbClient {
+  prisma: PrismaClient;
+  provider: DbProvider;
+  capabilities: DbCapabilities;
+  /** Disconnects the client and closes its pool or file handle. */
+  close(): Promise<void>;
+}
+
+/** How long a SQLite connection waits for another connection's write lock before failing. */
+const SQLITE_BUSY_TIMEOUT_MS = 5_000;
+/** Connections per process in the PostgreSQL pool. */
+const POSTGRES_POOL_MAX = 10;
+
+/** True for `postgres://` and `postgresql://` URLs. */
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(?:ql)?:\/\//i.test(url);
+}
+
+/** The provider a database URL selects; throws for anything that is neither PostgreSQL nor `file:`. */
+export function providerOfUrl(url: string): DbProvider {
+  if (isPostgresUrl(url)) return 'postgresql';
+  if (url.startsWith('file:')) return 'sqlite';
+  throw new Error('DATABASE_URL must start with postgresql://, postgres:// or file: (SQLite)');
+}
+
+/**
+ * The file a `file:` URL names, made absolute against the current working directory
+ * (`:memory:` is returned as is). Query parameters (`?connection_limit=…`) are ignored: the
+ * better-sqlite3 adapter would otherwise take them as part of the file name.
+ */
+export function sqliteFilePath(url: string): string {
+  if (!url.startsWith('file:')) throw new Error('a SQLite database URL must start with file:');
+  if (url.startsWith('file://')) return fileURLToPath(url.replace(/\?.*$/, ''));
+  const path = decodeURIComponent(url.slice('file:'.length).replace(/\?.*$/, ''));
+  if (path === '') throw new Error('the SQLite database URL names no file');
+  if (path === ':memory:') return path;
+  return isAbsolute(path) ? path : resolve(process.cwd(), path);
+}
+
+/** The capabilities of each provider. */
+export function capabilitiesOf(provider: DbProvider): DbCapabilities {
+  return provider === 'postgresql'
+    ? { provider, skipLocked: true, singleWriter: false, insensitiveFilter: true }
+    : { provider, skipLocked: false, singleWriter: true, insensitiveFilter: false };
+}
+
+/** Builders for raw SQL fragments that nest inside `prisma.$queryRaw\`…\`` of the given provider's client. */
+export interface SqlFragments {
+  /** Tagged template for a fragment; interpolated values become bound parameters. */
+  sql: typeof PostgresqlPrisma.sql;
+  /** The empty fragment, for optional clauses. */
+  empty: typeof PostgresqlPrisma.empty;
+  /** Joins values or fragments with a separator (default `,`). */
+  join: typeof PostgresqlPrisma.join;
+  /** Inlines trusted SQL text verbatim (never user input). */
+  raw: typeof PostgresqlPrisma.raw;
+}
+
+/**
+ * The fragment builders of the client that `createPrismaClient` makes for `provider`, so that
+ * conditional clauses compose on both databases:
+ * `const { sql, empty } = sqlFragments(capabilities.provider);`
+ * `` prisma.$queryRaw`… LIMIT ${n} ${capabilities.skipLocked ? sql`FOR UPDATE SKIP LOCKED` : empty}` ``.
+ */
+export function sqlFragments(provider: DbProvider): SqlFragments {
+  // Same cast rationale as for the client: identical API, distinct generated declarations.
+  const prisma = (provider === 'postgresql' ? PostgresqlPrisma : SqlitePrisma) as unknown as SqlFragments;
+  return { sql: prisma.sql, empty: prisma.empty, join: prisma.join, raw: prisma.raw };
+}
+
+/**
+ * True when `error` is a Prisma known request error with the given code (for example `P2002`,
+ * unique violation). Compares codes rather than classes because each generated client has
+ * its own error classes.
+ */
+export function isPrismaErrorCode(error: unknown, code: string): boolean {
+  return (
+    error instanceof Error &&
+    error.name === 'PrismaClientKnownRequestError' &&
+    (error as { code?: unknown }).code === code
+  );
+}
+
+/**
+ * Creates a Prisma client for `url`: PostgreSQL through `pg` (pool of 10, session TimeZone UTC),
+ * SQLite through better-sqlite3 (5 s busy timeout, WAL journal for files; the file's directory is
+ * created if missing). The connection opens lazily on the first query. The schema must already be
+ * migrated (`migrateDatabase`).
+ */
+export function createPrismaClient(url: string, options: CreatePrismaClientOptions = {}): DbClient {
+  const provider = providerOfUrl(url);
+  const capabilities = capabilitiesOf(provider);
+  const log = options.log ?? [];
+  let prisma: PrismaClient;
+  if (provider === 'postgresql') {
+    // `options` only applies when the URL does not set its own (pg lets URL parameters win).
+    const adapter = new PrismaPg({ connectionString: url, max: POSTGRES_POOL_MAX, options: '-c TimeZone=UTC' });
+    prisma = new PostgresqlPrismaClient({ adapter, log });
+  } else {
+    const file = sqliteFilePath(url);
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    const adapter = withSqlitePragmas(
+      new PrismaBetterSQLite3({ url: file, timeout: SQLITE_BUSY_TIMEOUT_MS }),
+      file === ':memory:' ? [] : ['journal_mode = WAL'],
+    );
+    // The SQLite client is generated from the same datamodel as the PostgreSQL one (only the
+    // datasource differs), so its model API is identical; only the two generated declaration
+    // files are distinct types. Casting lets the rest of the code depend on one client type.
+    prisma = new SqlitePrismaClient({ adapter, log }) as unknown as PrismaClient;
+  }
+  return {
+    prisma,
+    provider,
+    capabilities,
+    close: () => prisma.$disconnect(),
+  };
+}
+
+type SqliteAdapterFactory = PrismaBetterSQLite3;
+
+/**
+ * Wraps the better-sqlite3 adapter factory so that each new connection runs `pragmas` first.
+ * WAL lets readers proceed while one connection writes, which matters when the web process,
+ * the job runner and CLI commands share one file; it is persistent in the file, so setting it
+ * on every connect is idempotent.
+ */
+function withSqlitePragmas(factory: SqliteAdapterFactory, pragmas: string[]): SqliteAdapterFactory {
+  if (pragmas.length === 0) return factory;
+  const script = pragmas.map((pragma) => `PRAGMA ${pragma};`).join('\n');
+  const wrapped = Object.create(factory) as SqliteAdapterFactory;
+  wrapped.connect = async () => {
+    const adapter = await factory.connect();
+    await adapter.executeScript(script);
+    return adapter;
+  };
+  return wrapped;
+}

@@ -1,0 +1,673 @@
+import type { Prisma } from '../../prisma/generated/postgresql/index.js';
+import type { DbCapabilities, PrismaClient } from './client.js';
+import type {
+  CaseRecord,
+  CaseStore,
+  ClaimedOutboxMessage,
+  CustomerInput,
+  CustomerRecord,
+  FollowUpContext,
+  FollowUpRecord,
+  FollowUpStore,
+  InboxStore,
+  InboundEventRecord,
+  NewAuditEntry,
+  NewEscalation,
+  NewOutboxMessage,
+  OrgStore,
+  OutboxStore,
+  SurveyRecord,
+  SurveyStore,
+} from '../core/ports.js';
+import type { CaseStatus, ChannelName, FollowUpAction, FollowUpOutcome, FollowUpStatus, OrgSnapshot } from '../core/model.js';
+import { parseRoles } from '../core/model.js';
+import type { OutboundMessage } from '../core/messages.js';
+import type { IdGenerator } from '../core/clock.js';
+
+type Tx = Prisma.TransactionClient;
+type FollowUpRow = Prisma.FollowUpGetPayload<object>;
+type CaseRow = Prisma.CaseGetPayload<object>;
+type CustomerRow = Prisma.CustomerGetPayload<object>;
+type PlannedRow = Parameters<CaseStore['createCase']>[0]['followUps'][number];
+
+const TX_OPTIONS = { maxWait: 30_000, timeout: 120_000 } as const;
+
+/** Prisma's unique-constraint violation, as both adapters report it. */
+export function isUniqueViolation(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'P2002';
+}
+
+function json(value: unknown): string {
+  return JSON.stringify(value ?? {});
+}
+
+export function parseJson<T>(text: string | null | undefined, fallback: T): T {
+  if (!text) return fallback;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+export function toCustomerRecord(row: CustomerRow): CustomerRecord {
+  return {
+    id: row.id,
+    externalId: row.externalId,
+    name: row.name,
+    salutation: row.salutation,
+    phoneE164: row.phoneE164,
+    phoneMasked: row.phoneMasked,
+    wechatOpenId: row.wechatOpenId,
+    consentSurvey: row.consentSurvey,
+    optedOutAt: row.optedOutAt,
+    deceasedAt: row.deceasedAt,
+  };
+}
+
+export function toCaseRecord(row: CaseRow): CaseRecord {
+  const milestones = parseJson<Record<string, string>>(row.milestones, {});
+  return {
+    id: row.id,
+    type: row.type,
+    externalId: row.externalId,
+    policyId: row.policyId,
+    customerId: row.customerId,
+    occurredAt: row.occurredAt,
+    closedAt: row.closedAt,
+    departmentId: row.departmentId,
+    responsibleStaffId: row.responsibleStaffId,
+    attributes: parseJson<Record<string, unknown>>(row.attributes, {}),
+    milestones: Object.fromEntries(Object.entries(milestones).map(([k, v]) => [k, new Date(v)])),
+    status: row.status as CaseStatus,
+    createdAt: row.createdAt,
+  };
+}
+
+export function toFollowUpRecord(row: FollowUpRow): FollowUpRecord {
+  return {
+    id: row.id,
+    caseId: row.caseId,
+    customerId: row.customerId,
+    policyId: row.policyId,
+    step: row.step,
+    sequence: row.sequence,
+    action: row.action as FollowUpAction,
+    channel: row.channel as ChannelName,
+    status: row.status as FollowUpStatus,
+    assigneeId: row.assigneeId,
+    assigneeRule: row.assigneeRule,
+    earliestAt: row.earliestAt,
+    dueAt: row.dueAt,
+    deadlineAt: row.deadlineAt,
+    attempts: row.attempts,
+    maxAttempts: row.maxAttempts,
+    outcome: row.outcome as FollowUpOutcome | null,
+    outcomeNote: row.outcomeNote,
+    completedAt: row.completedAt,
+    version: row.version,
+  };
+}
+
+/**
+ * All store ports over one Prisma client. Claims are one conditional `UPDATE … WHERE id IN (SELECT …
+ * LIMIT n) RETURNING` statement — with `FOR UPDATE SKIP LOCKED` on PostgreSQL; on SQLite the single
+ * statement is atomic because SQLite serialises writers. Multi-row changes run in one transaction.
+ */
+export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveyStore, OutboxStore, InboxStore {
+  #org: { snapshot: OrgSnapshot; loadedAt: number } | null = null;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly capabilities: DbCapabilities,
+    private readonly ids: IdGenerator,
+    private readonly options: { orgCacheMs?: number } = {},
+  ) {}
+
+  /**
+   * Renders a raw SQL template with the provider's placeholders (`$1…` on PostgreSQL, `?` on SQLite);
+   * `Verbatim` values are inlined (only constant SQL fragments, never input).
+   */
+  private sql(parts: TemplateStringsArray, ...values: unknown[]): [string, ...unknown[]] {
+    const params: unknown[] = [];
+    let text = parts[0]!;
+    values.forEach((value, i) => {
+      if (value instanceof Verbatim) text += value.text;
+      else {
+        params.push(value);
+        text += this.capabilities.provider === 'postgresql' ? `$${params.length}` : '?';
+      }
+      text += parts[i + 1]!;
+    });
+    return [text, ...params];
+  }
+
+  private get skipLocked(): Verbatim {
+    return new Verbatim(this.capabilities.skipLocked ? 'FOR UPDATE SKIP LOCKED' : '');
+  }
+
+  /* ------------------------------------------------------------- org */
+
+  async loadOrgSnapshot(): Promise<OrgSnapshot> {
+    const ttl = this.options.orgCacheMs ?? 2_000;
+    // The cache age is measured on the process's monotonic clock: an adapter concern, not domain time.
+    if (this.#org && performance.now() - this.#org.loadedAt < ttl) return this.#org.snapshot;
+    const [staff, departments] = await Promise.all([this.prisma.staff.findMany(), this.prisma.department.findMany()]);
+    const snapshot: OrgSnapshot = {
+      staff: new Map(
+        staff.map((s) => [
+          s.id,
+          { id: s.id, wecomUserId: s.wecomUserId, name: s.name, departmentId: s.departmentId, roles: parseRoles(s.roles), supervisorId: s.supervisorId, active: s.active },
+        ]),
+      ),
+      departments: new Map(departments.map((d) => [d.id, { id: d.id, code: d.code, name: d.name, parentId: d.parentId, headId: d.headId }])),
+    };
+    this.#org = { snapshot, loadedAt: performance.now() };
+    return snapshot;
+  }
+
+  /** Drops the cached organisation (after staff or department changes). */
+  invalidateOrgCache(): void {
+    this.#org = null;
+  }
+
+  async findStaffByWecomUserId(wecomUserId: string) {
+    return this.prisma.staff.findUnique({ where: { wecomUserId }, select: { id: true, name: true, active: true } });
+  }
+
+  /* ------------------------------------------------------------- cases */
+
+  async findCase(type: string, externalId: string): Promise<CaseRecord | null> {
+    const row = await this.prisma.case.findUnique({ where: { type_externalId: { type, externalId } } });
+    return row ? toCaseRecord(row) : null;
+  }
+
+  async findCaseById(id: string): Promise<CaseRecord | null> {
+    const row = await this.prisma.case.findUnique({ where: { id } });
+    return row ? toCaseRecord(row) : null;
+  }
+
+  async listFollowUpsOfCase(caseId: string): Promise<FollowUpRecord[]> {
+    const rows = await this.prisma.followUp.findMany({ where: { caseId }, orderBy: [{ sequence: 'asc' }] });
+    return rows.map(toFollowUpRecord);
+  }
+
+  async upsertCustomer(input: CustomerInput): Promise<CustomerRecord> {
+    for (let attempt = 0; ; attempt++) {
+      const existing =
+        (input.externalId ? await this.prisma.customer.findUnique({ where: { externalId: input.externalId } }) : null) ??
+        (input.phoneE164 ? await this.prisma.customer.findUnique({ where: { phoneE164: input.phoneE164 } }) : null);
+      const data = {
+        name: input.name,
+        ...(input.salutation ? { salutation: input.salutation } : {}),
+        ...(input.phoneE164 ? { phoneE164: input.phoneE164, phoneMasked: input.phoneMasked } : {}),
+        ...(input.wechatOpenId ? { wechatOpenId: input.wechatOpenId } : {}),
+        ...(input.consentMarketing !== null ? { consentMarketing: input.consentMarketing } : {}),
+        ...(input.consentSurvey !== null ? { consentSurvey: input.consentSurvey } : {}),
+      };
+      try {
+        if (existing) {
+          const row = await this.prisma.customer.update({
+            where: { id: existing.id },
+            data: { ...data, ...(input.externalId && !existing.externalId ? { externalId: input.externalId } : {}), tags: json(mergeTags(existing.tags, input.tags)) },
+          });
+          return toCustomerRecord(row);
+        }
+        const row = await this.prisma.customer.create({ data: { id: this.ids.next(), externalId: input.externalId, tags: json(input.tags), ...data } });
+        return toCustomerRecord(row);
+      } catch (err) {
+        // A concurrent request created the same customer: read it again, once.
+        if (isUniqueViolation(err) && attempt === 0) continue;
+        throw err;
+      }
+    }
+  }
+
+  async createCase(input: Parameters<CaseStore['createCase']>[0]): Promise<{ created: boolean; caseId: string }> {
+    try {
+      await this.prisma.$transaction(async (tx) => {
+        await tx.case.create({
+          data: {
+            id: input.id,
+            type: input.case.type,
+            externalId: input.case.externalId,
+            policyId: input.policyId,
+            customerId: input.customerId,
+            departmentId: input.case.departmentId,
+            responsibleStaffId: input.case.responsibleStaffId,
+            attributes: json(input.case.attributes),
+            milestones: json(input.case.milestones),
+            status: input.case.closedAt ? 'CLOSED' : 'OPEN',
+            occurredAt: input.case.occurredAt,
+            closedAt: input.case.closedAt,
+          },
+        });
+        if (input.followUps.length > 0) {
+          await tx.followUp.createMany({ data: input.followUps.map((f) => this.followUpData(f, input.id, input.customerId, input.policyId)) });
+        }
+        await this.audit(tx, input.audit);
+      }, TX_OPTIONS);
+      return { created: true, caseId: input.id };
+    } catch (err) {
+      // Same (type, externalId) created concurrently: the transaction rolled back whole.
+      if (isUniqueViolation(err)) return { created: false, caseId: input.id };
+      throw err;
+    }
+  }
+
+  private followUpData(f: PlannedRow, caseId: string, customerId: string, policyId: string) {
+    return {
+      id: f.id,
+      caseId,
+      customerId,
+      policyId,
+      step: f.step,
+      sequence: f.sequence,
+      action: f.action,
+      channel: f.channel,
+      status: f.sampling.kept ? 'SCHEDULED' : 'SKIPPED',
+      assigneeId: f.assigneeId,
+      assigneeRule: f.assigneeRule,
+      earliestAt: f.earliestAt,
+      dueAt: f.dueAt,
+      deadlineAt: f.deadlineAt,
+      maxAttempts: f.maxAttempts,
+      sampling: json(f.sampling),
+    };
+  }
+
+  async updateCase(input: Parameters<CaseStore['updateCase']>[0]): Promise<void> {
+    await this.prisma.$transaction(async (tx) => {
+      const row = await tx.case.update({
+        where: { id: input.caseId },
+        data: {
+          attributes: json(input.case.attributes),
+          milestones: json(input.case.milestones),
+          responsibleStaffId: input.case.responsibleStaffId,
+          departmentId: input.case.departmentId,
+          closedAt: input.case.closedAt,
+          ...(input.case.closedAt ? { status: 'CLOSED' } : {}),
+        },
+      });
+      if (input.addFollowUps.length > 0) {
+        await tx.followUp.createMany({ data: input.addFollowUps.map((f) => this.followUpData(f, row.id, row.customerId, row.policyId)) });
+      }
+      if (input.cancelOpenFollowUps) {
+        await tx.followUp.updateMany({
+          where: { caseId: row.id, status: { in: ['SCHEDULED', 'ACTIVE', 'OVERDUE'] } },
+          data: { status: 'CANCELLED', outcomeNote: 'CASE_CLOSED', completedAt: input.audit.at, version: { increment: 1 } },
+        });
+      }
+      await this.audit(tx, input.audit);
+    }, TX_OPTIONS);
+  }
+
+  /* ------------------------------------------------------------- follow-ups */
+
+  async claimDueFollowUps(now: Date, leaseMs: number, limit: number): Promise<FollowUpContext[]> {
+    const leaseUntil = new Date(now.getTime() + leaseMs);
+    // The outer WHERE repeats the claim condition: on PostgreSQL a claimer that waited on a row lock
+    // re-checks only the outer WHERE against the committed row.
+    const rows = await this.prisma.$queryRawUnsafe<{ id: string }[]>(
+      ...this.sql`UPDATE "FollowUp" SET "leaseExpiresAt" = ${leaseUntil}, "updatedAt" = ${now}
+        WHERE id IN (SELECT id FROM "FollowUp"
+          WHERE status = 'SCHEDULED' AND "dueAt" <= ${now} AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" <= ${now})
+          ORDER BY "dueAt" LIMIT ${limit} ${this.skipLocked})
+        AND status = 'SCHEDULED' AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" <= ${now})
+        RETURNING id`,
+    );
+    if (rows.length === 0) return [];
+    const full = await this.prisma.followUp.findMany({
+      where: { id: { in: rows.map((r) => r.id) } },
+      include: { case: true, customer: true },
+      orderBy: { dueAt: 'asc' },
+    });
+    return full.map((r) => ({ followUp: toFollowUpRecord(r), case: toCaseRecord(r.case), customer: toCustomerRecord(r.customer) }));
+  }
+
+  async commitActivations(activations: Parameters<FollowUpStore['commitActivations']>[0]): Promise<{ applied: number; skipped: number }> {
+    if (activations.length === 0) return { applied: 0, skipped: 0 };
+    return this.prisma.$transaction(async (tx) => {
+      let applied = 0;
+      const outbox: NewOutboxMessage[] = [];
+      const surveys: Prisma.SurveyInstanceCreateManyInput[] = [];
+      const audits: NewAuditEntry[] = [];
+      for (const a of activations) {
+        const { count } = await tx.followUp.updateMany({
+          where: { id: a.followUpId, version: a.version, status: 'SCHEDULED' },
+          data:
+            a.status === 'ACTIVE'
+              ? { status: 'ACTIVE', activatedAt: a.now, leaseExpiresAt: null, version: { increment: 1 } }
+              : { status: 'CANCELLED', outcomeNote: a.outcomeNote, completedAt: a.now, leaseExpiresAt: null, version: { increment: 1 } },
+        });
+        if (count !== 1) continue;
+        applied++;
+        outbox.push(...a.outbox);
+        audits.push(a.audit);
+        if (a.survey) {
+          const recipient = a.outbox[0]?.recipientId;
+          if (!recipient) throw new Error('A survey activation needs its outbox message');
+          surveys.push({
+            id: a.survey.id,
+            followUpId: a.followUpId,
+            customerId: recipient,
+            surveyKey: a.survey.surveyKey,
+            token: a.survey.token,
+            status: 'OPEN',
+            sentAt: a.now,
+            expiresAt: a.survey.expiresAt,
+          });
+        }
+      }
+      if (surveys.length > 0) await tx.surveyInstance.createMany({ data: surveys });
+      await this.insertOutbox(tx, outbox);
+      if (audits.length > 0) await tx.auditLog.createMany({ data: audits.map((entry) => this.auditData(entry)) });
+      return { applied, skipped: activations.length - applied };
+    }, TX_OPTIONS);
+  }
+
+  async findFollowUpContext(followUpId: string): Promise<FollowUpContext | null> {
+    const r = await this.prisma.followUp.findUnique({ where: { id: followUpId }, include: { case: true, customer: true } });
+    return r ? { followUp: toFollowUpRecord(r), case: toCaseRecord(r.case), customer: toCustomerRecord(r.customer) } : null;
+  }
+
+  async applyOutcome(input: Parameters<FollowUpStore['applyOutcome']>[0]): Promise<boolean> {
+    return this.prisma.$transaction(async (tx) => {
+      const { count } = await tx.followUp.updateMany({
+        where: { id: input.followUpId, version: input.version, status: { in: ['ACTIVE', 'OVERDUE'] } },
+        data: {
+          status: input.status,
+          outcome: input.outcome,
+          outcomeNote: input.outcomeNote,
+          outcomeById: input.outcomeById,
+          attempts: input.attempts,
+          completedAt: input.completedAt,
+          ...(input.nextDueAt ? { dueAt: input.nextDueAt, leaseExpiresAt: null } : {}),
+          version: { increment: 1 },
+        },
+      });
+      if (count !== 1) return false;
+      await this.insertEscalation(tx, input.escalation);
+      await this.insertOutbox(tx, input.outbox);
+      for (const entry of input.audit) await this.audit(tx, entry);
+      return true;
+    }, TX_OPTIONS);
+  }
+
+  async markOverdue(now: Date): Promise<{ overdue: number; expiredSurveys: number }> {
+    // Set-based statements driven by the (status, deadlineAt) index: the cost follows the rows that
+    // change, not the table size; repeating them is harmless.
+    const [overdue, expiredFollowUps, expiredSurveys] = await this.prisma.$transaction([
+      this.prisma.followUp.updateMany({
+        where: { status: 'ACTIVE', action: 'STAFF_TASK', deadlineAt: { lte: now } },
+        data: { status: 'OVERDUE', overdueAt: now, version: { increment: 1 } },
+      }),
+      this.prisma.followUp.updateMany({
+        where: { status: { in: ['ACTIVE', 'OVERDUE'] }, action: 'CUSTOMER_SURVEY', deadlineAt: { lte: now } },
+        data: { status: 'UNREACHABLE', outcome: 'NO_RESPONSE', completedAt: now, version: { increment: 1 } },
+      }),
+      this.prisma.surveyInstance.updateMany({ where: { status: 'OPEN', expiresAt: { lte: now } }, data: { status: 'EXPIRED' } }),
+    ]);
+    return { overdue: overdue.count, expiredSurveys: Math.max(expiredFollowUps.count, expiredSurveys.count) };
+  }
+
+  /* ------------------------------------------------------------- surveys */
+
+  async findCustomerByPhone(phoneE164: string): Promise<CustomerRecord | null> {
+    const row = await this.prisma.customer.findUnique({ where: { phoneE164 } });
+    return row ? toCustomerRecord(row) : null;
+  }
+
+  async findLatestOpenSurvey(customerId: string, now: Date): Promise<SurveyRecord | null> {
+    const row = await this.prisma.surveyInstance.findFirst({
+      where: { customerId, status: 'OPEN', expiresAt: { gt: now } },
+      orderBy: [{ sentAt: 'desc' }, { id: 'desc' }],
+    });
+    return row ? toSurvey(row) : null;
+  }
+
+  async findSurveyByToken(token: string): Promise<SurveyRecord | null> {
+    const row = await this.prisma.surveyInstance.findUnique({ where: { token } });
+    return row ? toSurvey(row) : null;
+  }
+
+  async recordSurveyAnswer(input: Parameters<SurveyStore['recordSurveyAnswer']>[0]): Promise<boolean> {
+    try {
+      return await this.prisma.$transaction(async (tx) => {
+        const { count } = await tx.surveyInstance.updateMany({
+          where: { id: input.surveyId, status: 'OPEN' },
+          data: { status: 'ANSWERED', answeredAt: input.response.receivedAt },
+        });
+        if (count !== 1) return false;
+        const r = input.response;
+        await tx.surveyResponse.create({
+          data: {
+            id: r.id,
+            surveyId: input.surveyId,
+            channel: r.channel,
+            rawText: r.rawText,
+            answers: json(r.answers),
+            score: r.score,
+            satisfaction: r.satisfaction,
+            inboundEventId: r.inboundEventId,
+            receivedAt: r.receivedAt,
+          },
+        });
+        const survey = await tx.surveyInstance.findUniqueOrThrow({ where: { id: input.surveyId }, select: { followUpId: true } });
+        if (survey.followUpId) {
+          await tx.followUp.updateMany({
+            where: { id: survey.followUpId, status: { in: ['ACTIVE', 'OVERDUE'] } },
+            data: { status: 'DONE', outcome: input.followUpOutcome, completedAt: r.receivedAt, attempts: { increment: 1 }, version: { increment: 1 } },
+          });
+        }
+        await this.insertEscalation(tx, input.escalation);
+        await this.insertOutbox(tx, input.outbox);
+        for (const entry of input.audit) await this.audit(tx, entry);
+        return true;
+      }, TX_OPTIONS);
+    } catch (err) {
+      // The same inbound event recorded twice (unique inboundEventId): nothing new to record.
+      if (isUniqueViolation(err)) return false;
+      throw err;
+    }
+  }
+
+  async recordUnparsedReply(input: Parameters<SurveyStore['recordUnparsedReply']>[0]): Promise<void> {
+    try {
+      await this.prisma.surveyResponse.create({
+        data: { id: input.responseId, surveyId: input.surveyId, channel: 'sms', rawText: input.rawText, inboundEventId: input.inboundEventId, receivedAt: input.receivedAt },
+      });
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+    }
+  }
+
+  async optOutCustomer(customerId: string, at: Date, source: string, audit: NewAuditEntry): Promise<void> {
+    await this.prisma.$transaction(async (tx) => {
+      const { count } = await tx.customer.updateMany({ where: { id: customerId, optedOutAt: null }, data: { optedOutAt: at, optOutSource: source } });
+      if (count !== 1) return;
+      // Messages to this customer not yet sent are cancelled: an opted-out customer is never contacted.
+      await tx.outboxMessage.updateMany({
+        where: { recipientType: 'customer', recipientId: customerId, status: 'PENDING' },
+        data: { status: 'CANCELLED', lastErrorCode: 'CUSTOMER_OPTED_OUT' },
+      });
+      await this.audit(tx, audit);
+    }, TX_OPTIONS);
+  }
+
+  /* ------------------------------------------------------------- outbox */
+
+  async enqueue(messages: NewOutboxMessage[]): Promise<number> {
+    if (messages.length === 0) return 0;
+    return this.prisma.$transaction((tx) => this.insertOutbox(tx, messages), TX_OPTIONS);
+  }
+
+  /** Inserts outbox rows, skipping keys that already exist (createMany has no skipDuplicates on SQLite). */
+  private async insertOutbox(tx: Tx, messages: NewOutboxMessage[]): Promise<number> {
+    if (messages.length === 0) return 0;
+    const keys = messages.map((m) => m.idempotencyKey);
+    const existing = new Set(
+      (await tx.outboxMessage.findMany({ where: { idempotencyKey: { in: keys } }, select: { idempotencyKey: true } })).map((r) => r.idempotencyKey),
+    );
+    const fresh = new Map<string, NewOutboxMessage>();
+    for (const m of messages) if (!existing.has(m.idempotencyKey) && !fresh.has(m.idempotencyKey)) fresh.set(m.idempotencyKey, m);
+    if (fresh.size === 0) return 0;
+    await tx.outboxMessage.createMany({
+      data: [...fresh.values()].map((m) => ({
+        id: this.ids.next(),
+        idempotencyKey: m.idempotencyKey,
+        channel: m.channel,
+        kind: m.message.kind,
+        recipientType: m.recipientType,
+        recipientId: m.recipientId,
+        payload: JSON.stringify(m.message),
+        nextAttemptAt: m.nextAttemptAt,
+        followUpId: m.followUpId,
+        ...(m.maxAttempts ? { maxAttempts: m.maxAttempts } : {}),
+      })),
+    });
+    return fresh.size;
+  }
+
+  async claimOutbox(now: Date, leaseMs: number, limit: number, claimToken: string): Promise<ClaimedOutboxMessage[]> {
+    const leaseUntil = new Date(now.getTime() + leaseMs);
+    const rows = await this.prisma.$queryRawUnsafe<
+      { id: string; idempotencyKey: string; channel: string; payload: string; attempts: number | bigint; maxAttempts: number | bigint }[]
+    >(
+      ...this.sql`UPDATE "OutboxMessage"
+        SET status = 'SENDING', "leaseExpiresAt" = ${leaseUntil}, "claimToken" = ${claimToken}, attempts = attempts + 1, "updatedAt" = ${now}
+        WHERE id IN (SELECT id FROM "OutboxMessage"
+          WHERE (status = 'PENDING' AND "nextAttemptAt" <= ${now}) OR (status = 'SENDING' AND "leaseExpiresAt" <= ${now})
+          ORDER BY "nextAttemptAt" LIMIT ${limit} ${this.skipLocked})
+        AND ((status = 'PENDING' AND "nextAttemptAt" <= ${now}) OR (status = 'SENDING' AND "leaseExpiresAt" <= ${now}))
+        RETURNING id, "idempotencyKey", channel, payload, attempts, "maxAttempts"`,
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      idempotencyKey: r.idempotencyKey,
+      channel: r.channel as ChannelName,
+      message: JSON.parse(r.payload) as OutboundMessage,
+      attempt: Number(r.attempts),
+      maxAttempts: Number(r.maxAttempts),
+      claimToken,
+    }));
+  }
+
+  async completeOutbox(result: Parameters<OutboxStore['completeOutbox']>[0]): Promise<boolean> {
+    const data =
+      result.outcome === 'SENT'
+        ? { status: 'SENT', sentAt: result.finishedAt, providerMessageId: result.providerMessageId, leaseExpiresAt: null, claimToken: null }
+        : result.outcome === 'RETRY'
+          ? { status: 'PENDING', nextAttemptAt: result.nextAttemptAt, lastErrorCode: result.errorCode, lastError: result.error, leaseExpiresAt: null, claimToken: null }
+          : { status: 'DEAD', lastErrorCode: result.errorCode, lastError: result.error, leaseExpiresAt: null, claimToken: null };
+    return this.prisma.$transaction(async (tx) => {
+      const { count } = await tx.outboxMessage.updateMany({ where: { id: result.id, claimToken: result.claimToken, status: 'SENDING' }, data });
+      if (count !== 1) return false;
+      await tx.outboxAttempt.create({
+        data: {
+          id: this.ids.next(),
+          messageId: result.id,
+          attempt: result.attempt,
+          startedAt: result.startedAt,
+          finishedAt: result.finishedAt,
+          outcome: result.outcome,
+          errorCode: result.outcome === 'SENT' ? null : result.errorCode,
+          error: result.outcome === 'SENT' ? null : result.error,
+        },
+      });
+      return true;
+    }, TX_OPTIONS);
+  }
+
+  /* ------------------------------------------------------------- inbox */
+
+  async recordInbound(event: Parameters<InboxStore['recordInbound']>[0]): Promise<{ id: string; duplicate: boolean }> {
+    try {
+      await this.prisma.inboundEvent.create({
+        data: { id: event.id, source: event.source, dedupeKey: event.dedupeKey, kind: event.kind, payload: JSON.stringify(event.payload), receivedAt: event.receivedAt },
+      });
+      return { id: event.id, duplicate: false };
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      const existing = await this.prisma.inboundEvent.findUniqueOrThrow({
+        where: { source_dedupeKey: { source: event.source, dedupeKey: event.dedupeKey } },
+        select: { id: true },
+      });
+      return { id: existing.id, duplicate: true };
+    }
+  }
+
+  async claimInbound(id: string, now: Date, leaseMs: number): Promise<InboundEventRecord | null> {
+    const { count } = await this.prisma.inboundEvent.updateMany({
+      where: { id, status: { in: ['RECEIVED', 'FAILED'] }, OR: [{ leaseExpiresAt: null }, { leaseExpiresAt: { lte: now } }] },
+      data: { leaseExpiresAt: new Date(now.getTime() + leaseMs), attempts: { increment: 1 } },
+    });
+    if (count !== 1) return null;
+    const row = await this.prisma.inboundEvent.findUniqueOrThrow({ where: { id } });
+    return {
+      id: row.id,
+      source: row.source,
+      dedupeKey: row.dedupeKey,
+      kind: row.kind,
+      payload: parseJson<Record<string, unknown>>(row.payload, {}),
+      receivedAt: row.receivedAt,
+      attempts: row.attempts,
+    };
+  }
+
+  async listPendingInbound(now: Date, limit: number, maxAttempts: number): Promise<string[]> {
+    const leaseFree = [{ leaseExpiresAt: null }, { leaseExpiresAt: { lte: now } }];
+    const rows = await this.prisma.inboundEvent.findMany({
+      where: { OR: [{ status: 'RECEIVED', OR: leaseFree }, { status: 'FAILED', attempts: { lt: maxAttempts }, OR: leaseFree }] },
+      orderBy: { receivedAt: 'asc' },
+      take: limit,
+      select: { id: true },
+    });
+    return rows.map((r) => r.id);
+  }
+
+  async finishInbound(id: string, status: 'PROCESSED' | 'REJECTED' | 'FAILED', at: Date, result: Record<string, unknown>, error?: string): Promise<void> {
+    await this.prisma.inboundEvent.update({ where: { id }, data: { status, processedAt: at, result: json(result), error: error ?? null, leaseExpiresAt: null } });
+  }
+
+  /* ------------------------------------------------------------- shared */
+
+  private async insertEscalation(tx: Tx, escalation: NewEscalation | null): Promise<void> {
+    if (!escalation) return;
+    const existing = await tx.escalation.findUnique({ where: { sourceKey: escalation.sourceKey }, select: { id: true } });
+    if (existing) return;
+    await tx.escalation.create({ data: { id: this.ids.next(), ...escalation } });
+  }
+
+  private auditData(entry: NewAuditEntry) {
+    return {
+      id: this.ids.next(),
+      at: entry.at,
+      actorType: entry.actorType,
+      actorId: entry.actorId,
+      action: entry.action,
+      entityType: entry.entityType,
+      entityId: entry.entityId,
+      details: json(entry.details),
+    };
+  }
+
+  private async audit(tx: Tx, entry: NewAuditEntry): Promise<void> {
+    await tx.auditLog.create({ data: this.auditData(entry) });
+  }
+}
+
+/** A constant SQL fragment inlined by `PrismaStore.sql`. */
+class Verbatim {
+  constructor(readonly text: string) {}
+}
+
+function toSurvey(row: Prisma.SurveyInstanceGetPayload<object>): SurveyRecord {
+  return { id: row.id, followUpId: row.followUpId, customerId: row.customerId, surveyKey: row.surveyKey, status: row.status as SurveyRecord['status'], expiresAt: row.expiresAt };
+}
+
+function mergeTags(existing: string, added: string[]): string[] {
+  const tags = new Set(parseJson<string[]>(existing, []));
+  for (const t of added) tags.add(t);
+  return [...tags];
+}

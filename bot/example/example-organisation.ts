@@ -1,0 +1,85 @@
+import type { PrismaClient } from '../db/client.js';
+
+/**
+ * The example organisation used by the demo and the sandbox: a hospital with one ward (P4 discharge
+ * follow-ups) and a property-management company with one service centre (P7 complaint follow-ups),
+ * each with staff, supervisors, a department head and a manager, plus customers.
+ * Idempotent: departments are keyed by code, staff by WeCom user id, customers by external id.
+ */
+export const EXAMPLE_DEPARTMENTS = [
+  { code: 'hospital', name: '仁和医院', parent: null, head: 'yuanzhang.liu' },
+  { code: 'cardiology', name: '心内科病区', parent: 'hospital', head: 'kezhuren.wang' },
+  { code: 'property', name: '锦绣物业公司', parent: null, head: 'jingli.zhao' },
+  { code: 'service-centre', name: '锦绣花园客服中心', parent: 'property', head: 'zhuguan.sun' },
+] as const;
+
+export const EXAMPLE_STAFF = [
+  { wecomUserId: 'yuanzhang.liu', name: '刘院长', department: 'hospital', roles: 'manager', supervisor: null },
+  { wecomUserId: 'kezhuren.wang', name: '王主任', department: 'cardiology', roles: 'department_head,doctor', supervisor: 'yuanzhang.liu' },
+  { wecomUserId: 'hushizhang.chen', name: '陈护士长', department: 'cardiology', roles: 'head_nurse,supervisor', supervisor: 'kezhuren.wang' },
+  { wecomUserId: 'hushi.li', name: '李护士', department: 'cardiology', roles: 'nurse', supervisor: 'hushizhang.chen' },
+  { wecomUserId: 'hushi.zhou', name: '周护士', department: 'cardiology', roles: 'nurse', supervisor: 'hushizhang.chen' },
+  { wecomUserId: 'jingli.zhao', name: '赵经理', department: 'property', roles: 'manager', supervisor: null },
+  { wecomUserId: 'zhuguan.sun', name: '孙主管', department: 'service-centre', roles: 'department_head,supervisor', supervisor: 'jingli.zhao' },
+  { wecomUserId: 'zhuli.wu', name: '吴助理', department: 'service-centre', roles: 'property_assistant', supervisor: 'zhuguan.sun' },
+  { wecomUserId: 'zhuli.zheng', name: '郑助理', department: 'service-centre', roles: 'property_assistant', supervisor: 'zhuguan.sun' },
+  { wecomUserId: 'weixiu.qian', name: '钱师傅', department: 'service-centre', roles: 'repair', supervisor: 'zhuguan.sun' },
+] as const;
+
+/** Sample customers: patients of the ward and owners of the estate (phones in a test number range). */
+export const EXAMPLE_CUSTOMERS = [
+  { externalId: 'P-0001', name: '王秀英', salutation: '王女士', phone: '+8613800000001' },
+  { externalId: 'P-0002', name: '张伟', salutation: '张先生', phone: '+8613800000002' },
+  { externalId: 'P-0003', name: '李娜', salutation: '李女士', phone: '+8613800000003' },
+  { externalId: 'P-0004', name: '刘洋', salutation: '刘先生', phone: '+8613800000004' },
+  { externalId: 'O-0101', name: '陈静', salutation: '陈女士', phone: '+8613900000101' },
+  { externalId: 'O-0102', name: '杨磊', salutation: '杨先生', phone: '+8613900000102' },
+  { externalId: 'O-0103', name: '黄敏', salutation: '黄女士', phone: '+8613900000103' },
+] as const;
+
+function maskE164(e164: string): string {
+  const national = e164.replace(/^\+86/, '');
+  return `${national.slice(0, 3)}****${national.slice(-4)}`;
+}
+
+/** Creates (or completes) the example organisation; returns staff ids by WeCom user id. */
+export async function seedExampleOrganisation(prisma: PrismaClient, newId: () => string): Promise<Map<string, string>> {
+  const deptIds = new Map<string, string>();
+  for (const d of EXAMPLE_DEPARTMENTS) {
+    const parentId = d.parent ? deptIds.get(d.parent)! : null;
+    const existing = await prisma.department.findUnique({ where: { code: d.code } });
+    const id = existing?.id ?? newId();
+    const parentPath = parentId ? (await prisma.department.findUniqueOrThrow({ where: { id: parentId } })).path : '/';
+    await prisma.department.upsert({
+      where: { code: d.code },
+      create: { id, code: d.code, name: d.name, parentId, path: `${parentPath}${id}/` },
+      update: { name: d.name },
+    });
+    deptIds.set(d.code, id);
+  }
+  const staffIds = new Map<string, string>();
+  for (const s of EXAMPLE_STAFF) {
+    const existing = await prisma.staff.findUnique({ where: { wecomUserId: s.wecomUserId } });
+    const id = existing?.id ?? newId();
+    await prisma.staff.upsert({
+      where: { wecomUserId: s.wecomUserId },
+      create: { id, wecomUserId: s.wecomUserId, name: s.name, departmentId: deptIds.get(s.department)!, roles: s.roles },
+      update: { name: s.name, roles: s.roles },
+    });
+    staffIds.set(s.wecomUserId, id);
+  }
+  for (const s of EXAMPLE_STAFF) {
+    if (s.supervisor) await prisma.staff.update({ where: { id: staffIds.get(s.wecomUserId)! }, data: { supervisorId: staffIds.get(s.supervisor)! } });
+  }
+  for (const d of EXAMPLE_DEPARTMENTS) {
+    await prisma.department.update({ where: { code: d.code }, data: { headId: staffIds.get(d.head)! } });
+  }
+  for (const c of EXAMPLE_CUSTOMERS) {
+    await prisma.customer.upsert({
+      where: { externalId: c.externalId },
+      create: { id: newId(), externalId: c.externalId, name: c.name, salutation: c.salutation, phoneE164: c.phone, phoneMasked: maskE164(c.phone) },
+      update: {},
+    });
+  }
+  return staffIds;
+}

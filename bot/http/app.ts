@@ -1,0 +1,31 @@
+import Koa from 'koa';
+import Router from '@koa/router';
+import type { Huifang } from '../huifang.js';
+import { errorMiddleware } from './error-middleware.js';
+import { healthRoutes } from './routes/health.js';
+import { apiRoutes } from './routes/api.js';
+import { sandboxRoutes } from './routes/sandbox.js';
+import { metricsRoutes } from './routes/metrics.js';
+
+/** The koa application: thin edge, one file per route family (STYLE A1). */
+export function createHttpApp(app: Huifang): Koa {
+  const koa = new Koa({ proxy: true });
+  const router = new Router();
+  koa.use(async (ctx, next) => {
+    const started = performance.now();
+    await next();
+    app.logger.debug({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) }, 'request');
+  });
+  koa.use(errorMiddleware(app.logger));
+  healthRoutes(router, app);
+  apiRoutes(router, app);
+  metricsRoutes(router, app);
+  const channels = app.config.channels;
+  if (channels.staff === 'sandbox' || channels.sms === 'sandbox' || channels.wechat === 'sandbox') sandboxRoutes(router, app);
+  router.get('/', (ctx) => {
+    ctx.redirect(channels.staff === 'sandbox' ? '/sandbox' : '/healthz');
+  });
+  koa.use(router.routes());
+  koa.use(router.allowedMethods());
+  return koa;
+}

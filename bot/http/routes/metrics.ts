@@ -1,0 +1,27 @@
+import type Router from '@koa/router';
+import type { Huifang } from '../../huifang.js';
+
+/**
+ * `GET /metrics` in the Prometheus text format: follow-ups by status, outbox by status, inbound
+ * events by status. Grouped counts over indexed status columns.
+ */
+export function metricsRoutes(router: Router, app: Huifang): void {
+  router.get('/metrics', async (ctx) => {
+    const prisma = app.db.prisma;
+    const [followUps, outbox, inbound] = await Promise.all([
+      prisma.followUp.groupBy({ by: ['status'], _count: { _all: true } }),
+      prisma.outboxMessage.groupBy({ by: ['status'], _count: { _all: true } }),
+      prisma.inboundEvent.groupBy({ by: ['status'], _count: { _all: true } }),
+    ]);
+    const lines: string[] = [];
+    const family = (name: string, help: string, rows: { status: string; _count: { _all: number } }[]) => {
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
+      for (const r of rows) lines.push(`${name}{status="${r.status}"} ${r._count._all}`);
+    };
+    family('huifang_follow_ups', 'Follow-ups by status.', followUps);
+    family('huifang_outbox_messages', 'Outbox messages by status.', outbox);
+    family('huifang_inbound_events', 'Inbound webhook events by status.', inbound);
+    ctx.type = 'text/plain; version=0.0.4';
+    ctx.body = `${lines.join('\n')}\n`;
+  });
+}

@@ -1,0 +1,140 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import type { Clock, IdGenerator, TokenGenerator } from './core/clock.js';
+import type { MessageChannel } from './core/messages.js';
+import type { ChannelName } from './core/model.js';
+import type { CoreDeps, InboundEventInput, PolicyRegistry } from './core/ports.js';
+import type { PolicyDefinition } from './core/policies/types.js';
+import { processInboundEvent, receiveInbound, type ProcessResult } from './core/inbox/process-inbound.js';
+import { inboundHandlers } from './inbound/handlers.js';
+import { loadPolicyPacks } from './policies/load-policies.js';
+import { loadMessageTemplates } from './templates/load-messages.js';
+import { PrismaStore } from './db/prisma-store.js';
+import type { DbClient } from './db/client.js';
+import { SandboxChannel } from './channels/sandbox/sandbox-channel.js';
+import { randomTokens, systemClock, UlidGenerator } from './clocks.js';
+
+/** Repository root (templates/ lives there). */
+export const ROOT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface HuifangOptions {
+  config: Config;
+  logger: Logger;
+  db: DbClient;
+  clock?: Clock;
+  ids?: IdGenerator;
+  tokens?: TokenGenerator;
+  /** Jitter source for retry backoff, in [0,1). */
+  jitter?: () => number;
+  /** Channel overrides (tests); otherwise chosen from the config (sandbox without credentials). */
+  channels?: Partial<Record<ChannelName, MessageChannel>>;
+  /** Policy packs folder [templates/policies]. */
+  policiesDir?: string;
+  /** Message templates file [templates/messages/messages.yaml]. */
+  messagesFile?: string;
+}
+
+/** The assembled service: use-case dependencies, channels and inbound entry point. */
+export interface Huifang {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  db: DbClient;
+  store: PrismaStore;
+  deps: CoreDeps;
+  channels: Readonly<Record<ChannelName, MessageChannel>>;
+  jitter: () => number;
+  /**
+   * Records an inbound event (deduplicated on source + dedupeKey) and processes it. With
+   * `wait: false` (webhooks) processing runs after the caller has answered the provider.
+   */
+  receive(event: InboundEventInput, options?: { wait?: boolean }): Promise<{ id: string; duplicate: boolean; processing: Promise<ProcessResult> | null }>;
+}
+
+class StaticPolicyRegistry implements PolicyRegistry {
+  readonly #byType = new Map<string, PolicyDefinition>();
+  readonly #byId = new Map<string, PolicyDefinition>();
+  constructor(private readonly packs: readonly PolicyDefinition[]) {
+    for (const p of packs) {
+      this.#byId.set(p.id, p);
+      for (const t of p.caseTypes) this.#byType.set(t, p);
+    }
+  }
+  forCaseType(type: string) {
+    return this.#byType.get(type);
+  }
+  byId(id: string) {
+    return this.#byId.get(id);
+  }
+  all() {
+    return this.packs;
+  }
+}
+
+/**
+ * Wires the service. Loading the policy packs and templates validates them: an invalid pack stops
+ * the start with its file, line and reason.
+ */
+export function createHuifang(options: HuifangOptions): Huifang {
+  const { config, logger, db } = options;
+  const clock = options.clock ?? systemClock;
+  const ids = options.ids ?? new UlidGenerator(clock);
+  const tokens = options.tokens ?? randomTokens;
+  const policies = new StaticPolicyRegistry(loadPolicyPacks(options.policiesDir ?? join(ROOT_DIR, 'templates/policies')));
+  const templates = loadMessageTemplates(options.messagesFile ?? join(ROOT_DIR, 'templates/messages/messages.yaml'));
+  const store = new PrismaStore(db.prisma, db.capabilities, ids);
+  const deps: CoreDeps = {
+    clock,
+    ids,
+    tokens,
+    timeZone: config.timezone,
+    publicBaseUrl: config.publicBaseUrl,
+    organisationName: config.organisationName,
+    policies,
+    templates,
+    cases: store,
+    org: store,
+    followUps: store,
+    surveys: store,
+    outbox: store,
+    inbox: store,
+  };
+  const sandbox = (name: ChannelName) => new SandboxChannel(name, db.prisma, clock, ids);
+  // Real provider adapters plug in here as they are built; until then a configured provider still
+  // delivers to the sandbox, and the start-up log says which channel runs where.
+  const channels: Record<ChannelName, MessageChannel> = {
+    wecom: options.channels?.wecom ?? sandbox('wecom'),
+    sms: options.channels?.sms ?? sandbox('sms'),
+    wechat: options.channels?.wechat ?? sandbox('wechat'),
+  };
+  const jitter = options.jitter ?? Math.random;
+
+  const receive: Huifang['receive'] = async (event, opts = {}) => {
+    const recorded = await receiveInbound(deps, event);
+    const log = logger.child({ inboundEventId: recorded.id, source: event.source, kind: event.kind });
+    if (recorded.duplicate) {
+      log.info('inbound event is a duplicate; ignored');
+      return { ...recorded, processing: null };
+    }
+    log.info('inbound event recorded');
+    const processing = processInboundEvent(deps, recorded.id, inboundHandlers).then(
+      (result) => {
+        if (result.status === 'REJECTED') log.warn({ code: result.result?.code, reason: result.error?.message }, 'inbound event rejected');
+        else if (result.status === 'FAILED') log.error({ err: result.error }, 'inbound event failed; the inbox job will retry');
+        else log.info({ status: result.status }, 'inbound event processed');
+        return result;
+      },
+      (err: unknown) => {
+        // The event stays recorded; the process-inbox job retries it.
+        log.error({ err }, 'inbound event processing crashed; the inbox job will retry');
+        return { eventId: recorded.id, status: 'FAILED' as const };
+      },
+    );
+    if (opts.wait !== false) await processing;
+    return { ...recorded, processing };
+  };
+
+  return { config, logger, clock, db, store, deps, channels, jitter, receive };
+}

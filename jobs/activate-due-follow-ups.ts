@@ -1,0 +1,9 @@
+import type { Huifang } from '../bot/huifang.js';
+import { activateDueFollowUps } from '../bot/core/follow-ups/activate-due-follow-ups.js';
+
+/** Every minute: due follow-ups become task cards and survey invitations in the outbox. */
+export const schedule = '7 * * * * *';
+
+export async function run(app: Huifang) {
+  return activateDueFollowUps(app.deps);
+}

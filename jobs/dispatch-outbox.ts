@@ -1,0 +1,18 @@
+import type { Huifang } from '../bot/huifang.js';
+import { dispatchOutbox } from '../bot/core/outbox/dispatch-outbox.js';
+
+/** Every 10 seconds: send what the outbox holds (off WeCom's congested :00/:30 marks). */
+export const schedule = '3,13,23,33,43,53 * * * * *';
+
+export async function run(app: Huifang) {
+  return dispatchOutbox(app.deps, {
+    channels: app.channels,
+    jitter: app.jitter,
+    onAttempt: ({ message, outcome, error, providerMessageId }) => {
+      const fields = { outboxId: message.id, channel: message.channel, kind: message.message.kind, attempt: message.attempt, providerMessageId };
+      if (outcome === 'SENT') app.logger.info(fields, 'outbox message sent');
+      else if (outcome === 'RETRY') app.logger.warn({ ...fields, err: error }, 'outbox message failed, will retry');
+      else app.logger.error({ ...fields, err: error }, 'outbox message dead: gave up');
+    },
+  });
+}

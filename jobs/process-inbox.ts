@@ -1,0 +1,15 @@
+import type { Huifang } from '../bot/huifang.js';
+import { processPendingInbound } from '../bot/core/inbox/process-inbound.js';
+import { inboundHandlers } from '../bot/inbound/handlers.js';
+
+/** Every minute: inbound events left unprocessed (crash after recording) or failed are (re)processed. */
+export const schedule = '27 * * * * *';
+
+export async function run(app: Huifang) {
+  const results = await processPendingInbound(app.deps, inboundHandlers);
+  return {
+    processed: results.filter((r) => r.status === 'PROCESSED').length,
+    rejected: results.filter((r) => r.status === 'REJECTED').length,
+    failed: results.filter((r) => r.status === 'FAILED').length,
+  };
+}

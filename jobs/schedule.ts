@@ -1,0 +1,40 @@
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Huifang } from '../bot/huifang.js';
+import { coerceError } from '../bot/core/errors.js';
+import { jobs } from './index.js';
+
+/**
+ * Registers every job with node-cron in the business timezone, without overlap. Jobs are idempotent
+ * reconciliations, so a missed or doubled tick (restart, several replicas) is harmless.
+ */
+export function scheduleJobs(app: Huifang): { stop(): Promise<void> } {
+  const tasks: ScheduledTask[] = [];
+  const running = new Set<Promise<unknown>>();
+  for (const [name, job] of Object.entries(jobs)) {
+    const log = app.logger.child({ job: name });
+    const task = cron.schedule(
+      job.schedule,
+      async () => {
+        const started = performance.now();
+        const run = job
+          .run(app)
+          .then((summary) => {
+            const ms = Math.round(performance.now() - started);
+            if (Object.values(summary).some((v) => typeof v === 'number' && v > 0)) log.info({ ...summary, ms }, 'job finished');
+            else log.debug({ ms }, 'job finished: nothing to do');
+          })
+          .catch((err: unknown) => log.error({ err: coerceError(err) }, 'job failed'));
+        running.add(run);
+        await run.finally(() => running.delete(run));
+      },
+      { timezone: app.config.timezone, noOverlap: true, name },
+    );
+    tasks.push(task);
+  }
+  return {
+    async stop() {
+      for (const t of tasks) await t.stop();
+      await Promise.allSettled([...running]);
+    },
+  };
+}
