@@ -21,7 +21,7 @@
 //   needs a cast (`${date}::timestamp(3)`). Sessions are still pinned to UTC below so that
 //   `DEFAULT CURRENT_TIMESTAMP` (raw inserts) stores UTC too.
 // - Placeholders differ (`?` on SQLite, `$1` on PostgreSQL): write raw SQL with the tagged
-//   template `prisma.$queryRaw\`…${value}…\`` (or `Prisma.sql`), which renders the right one;
+//   template `prisma.$queryRaw\`…${value}…\`` (fragments from `sqlFragments`), which renders the right one;
 //   `$queryRawUnsafe` needs the provider's own placeholder syntax.
 // - `UPDATE … WHERE id IN (SELECT … ORDER BY … LIMIT n) RETURNING …` works on both through
 //   `$queryRaw`. Append `FOR UPDATE SKIP LOCKED` inside the sub-select only when
@@ -64,7 +64,12 @@ export interface DbCapabilities {
   provider: DbProvider;
   /** `SELECT … FOR UPDATE SKIP LOCKED` is available (PostgreSQL). Without it, claim by compare-and-set. */
   skipLocked: boolean;
-  /** Only one writer at a time (SQLite): concurrent write transactions queue on the file lock. */
+  /**
+   * Only one writer at a time (SQLite): write statements and interactive transactions (which
+   * take the write lock at BEGIN) from several processes queue on the file lock, each waiting
+   * up to 5 s; better-sqlite3 waits synchronously, blocking the event loop meanwhile. Keep
+   * write transactions short; prefer single-statement claims (`UPDATE … RETURNING`).
+   */
   singleWriter: boolean;
   /** Prisma's `mode: 'insensitive'` string filter is supported (PostgreSQL only). */
   insensitiveFilter: boolean;
@@ -176,7 +181,7 @@ export function createPrismaClient(url: string, options: CreatePrismaClientOptio
   } else {
     const file = sqliteFilePath(url);
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    const adapter = withSqlitePragmas(
+    const adapter = withSqliteConnectionSetup(
       new PrismaBetterSQLite3({ url: file, timeout: SQLITE_BUSY_TIMEOUT_MS }),
       file === ':memory:' ? [] : ['journal_mode = WAL'],
     );
@@ -194,21 +199,109 @@ export function createPrismaClient(url: string, options: CreatePrismaClientOptio
 }
 
 type SqliteAdapterFactory = PrismaBetterSQLite3;
+type SqliteAdapter = Awaited<ReturnType<SqliteAdapterFactory['connect']>>;
+
+/** The slice of better-sqlite3's Database the transaction patch touches. */
+interface SqliteStatementSource {
+  prepare(source: string): { run(...params: unknown[]): unknown };
+}
 
 /**
- * Wraps the better-sqlite3 adapter factory so that each new connection runs `pragmas` first.
- * WAL lets readers proceed while one connection writes, which matters when the web process,
- * the job runner and CLI commands share one file; it is persistent in the file, so setting it
- * on every connect is idempotent.
+ * Wraps the better-sqlite3 adapter factory so that each new connection
+ * - runs `pragmas` first. WAL lets readers proceed while one connection writes, which matters
+ *   when the web process, the job runner and CLI commands share one file; it is persistent in
+ *   the file, so setting it on every connect is idempotent.
+ * - opens interactive transactions with `BEGIN IMMEDIATE` instead of the adapter's deferred
+ *   `BEGIN`. A deferred transaction that reads and then writes cannot wait for another
+ *   process's write lock: SQLite fails it at once (SQLITE_BUSY_SNAPSHOT, reported as P1008),
+ *   busy timeout or not. Taking the write lock at BEGIN lets the busy timeout queue such
+ *   transactions instead (https://www.sqlite.org/lang_transaction.html#deferred_immediate_and_exclusive_transactions).
  */
-function withSqlitePragmas(factory: SqliteAdapterFactory, pragmas: string[]): SqliteAdapterFactory {
-  if (pragmas.length === 0) return factory;
+function withSqliteConnectionSetup(factory: SqliteAdapterFactory, pragmas: string[]): SqliteAdapterFactory {
   const script = pragmas.map((pragma) => `PRAGMA ${pragma};`).join('\n');
   const wrapped = Object.create(factory) as SqliteAdapterFactory;
   wrapped.connect = async () => {
     const adapter = await factory.connect();
-    await adapter.executeScript(script);
+    if (script) await adapter.executeScript(script);
+    useImmediateTransactions(adapter);
+    isolateTransactions(adapter);
     return adapter;
   };
   return wrapped;
+}
+
+/**
+ * The adapter has ONE better-sqlite3 connection per client, and queries made outside an
+ * interactive transaction run on it too: while a transaction is open they would see its
+ * uncommitted rows and be undone by its rollback (an outbox claim made meanwhile would be lost
+ * after the message was sent). So queries outside transactions wait, asynchronously, until the
+ * open transaction ends, and transactions wait for each other; this gives each client the
+ * isolation PostgreSQL gives through separate pool connections. Consequence: inside a
+ * `$transaction` callback use its `tx`, never the outer client, or the call waits for the
+ * transaction that is waiting for it (until the transaction times out).
+ */
+function isolateTransactions(adapter: SqliteAdapter): void {
+  let tail: Promise<void> = Promise.resolve();
+  const acquire = (): Promise<() => void> => {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const previous = tail;
+    tail = previous.then(() => released);
+    return previous.then(() => release);
+  };
+  const exclusive =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      const release = await acquire();
+      try {
+        return await fn(...args);
+      } finally {
+        release();
+      }
+    };
+  adapter.queryRaw = exclusive(adapter.queryRaw.bind(adapter));
+  adapter.executeRaw = exclusive(adapter.executeRaw.bind(adapter));
+  const startTransaction = adapter.startTransaction.bind(adapter);
+  adapter.startTransaction = async (isolationLevel) => {
+    const release = await acquire();
+    try {
+      const transaction = await startTransaction(isolationLevel);
+      // The engine has already sent COMMIT/ROLLBACK when it calls these.
+      const commit = transaction.commit.bind(transaction);
+      const rollback = transaction.rollback.bind(transaction);
+      transaction.commit = () => commit().finally(release);
+      transaction.rollback = () => rollback().finally(release);
+      return transaction;
+    } catch (error) {
+      release();
+      throw error;
+    }
+  };
+}
+
+/**
+ * The 6.19 adapter starts transactions with `client.prepare("BEGIN").run()` on its
+ * better-sqlite3 handle, after taking a per-connection mutex it releases only on commit or
+ * rollback. So `BEGIN IMMEDIATE` must not throw: if the lock is still busy after the timeout,
+ * fall back to a deferred BEGIN, which behaves exactly like the stock adapter.
+ */
+function useImmediateTransactions(adapter: SqliteAdapter): void {
+  const db = (adapter as unknown as { client?: SqliteStatementSource }).client;
+  if (!db || typeof db.prepare !== 'function') {
+    throw new Error('@prisma/adapter-better-sqlite3 changed: no better-sqlite3 handle to patch (bot/db/client.ts)');
+  }
+  const prepare = db.prepare.bind(db);
+  db.prepare = (source) => {
+    if (source !== 'BEGIN') return prepare(source);
+    return {
+      run: () => {
+        try {
+          return prepare('BEGIN IMMEDIATE').run();
+        } catch (error) {
+          if (!String((error as { code?: unknown }).code).startsWith('SQLITE_BUSY')) throw error;
+          return prepare('BEGIN').run();
+        }
+      },
+    };
+  };
 }

@@ -46,10 +46,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   const sqliteDir = mkdtempSync(join(tmpdir(), 'huifang-tmpl-'));
   const sqliteFile = join(sqliteDir, 'template.db');
-  const [, postgresDatabase] = await Promise.all([
-    migrateDatabase(`file:${sqliteFile}`),
-    postgresUrl ? createPostgresTemplate(postgresUrl) : Promise.resolve(undefined),
-  ]);
+  let postgresDatabase: string | undefined;
+  try {
+    [, postgresDatabase] = await Promise.all([
+      migrateDatabase(`file:${sqliteFile}`),
+      postgresUrl ? createPostgresTemplate(postgresUrl) : Promise.resolve(undefined),
+    ]);
+  } catch (error) {
+    rmSync(sqliteDir, { recursive: true, force: true });
+    throw error;
+  }
   const templates: DbTemplates = { sqliteFile };
   if (postgresDatabase) templates.postgresDatabase = postgresDatabase;
   project.provide('huifangDbTemplates', templates);
@@ -83,7 +89,8 @@ async function dropPostgresTemplate(serverUrl: string, name: string): Promise<vo
 
 async function dropStaleTemplates(client: pg.Client): Promise<void> {
   const { rows } = await client.query<{ datname: string }>(
-    `SELECT datname FROM pg_database WHERE datname LIKE '${TEMPLATE_PREFIX}%'`,
+    // `_` is a LIKE wildcard: escape it so only this prefix matches.
+    `SELECT datname FROM pg_database WHERE datname LIKE '${TEMPLATE_PREFIX.replaceAll('_', '\\_')}%'`,
   );
   for (const { datname } of rows) {
     const createdAt = Number(datname.slice(TEMPLATE_PREFIX.length).split('_')[0]);
