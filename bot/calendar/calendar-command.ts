@@ -1,0 +1,156 @@
+/**
+ * `huifang calendar --year YYYY [--json] [--dir DIR]`: prints one year of the working-day calendar — public
+ * holidays, 调休 make-up working days, organisation closures, traditional festivals — with the covered years
+ * and where each year's data comes from, so an administrator can check it against the State Council notice.
+ *
+ * Exit codes: 0 printed; 1 the year has no schedule; 2 bad arguments; 78 invalid calendar files.
+ */
+import { parseArgs } from 'node:util';
+import { addDays, weekdayName, type LocalDate } from '../core/calendar/local-date.js';
+import { listTraditionalFestivals, type TraditionalFestival } from '../core/calendar/traditional-festivals.js';
+import { formatYearRanges, type DayKind, type PublicHoliday } from '../core/calendar/working-calendar.js';
+import { CalendarLoadError, loadCalendar, summariseSources, type LoadedCalendar } from './load-calendar.js';
+
+export interface CalendarCommandIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const USAGE = 'Usage: huifang calendar --year YYYY [--json] [--dir DIR]';
+
+/** A block of consecutive days off (国庆节、中秋节 2025-10-01 … 2025-10-08). */
+interface HolidayBlock {
+  name: string;
+  from: LocalDate;
+  to: LocalDate;
+  days: number;
+  dates: { date: LocalDate; weekday: string; name: string; nameEn?: string; inLieu: boolean }[];
+}
+
+export function runCalendarCommand(args: string[], io: CalendarCommandIo = { out: (t) => console.log(t), err: (t) => console.error(t) }): number {
+  let values: { year?: string; json?: boolean; dir?: string };
+  try {
+    ({ values } = parseArgs({ args, options: { year: { type: 'string' }, json: { type: 'boolean', default: false }, dir: { type: 'string' } } }));
+  } catch (err) {
+    io.err(`${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const year = Number(values.year);
+  if (!values.year || !/^\d{4}$/.test(values.year) || year < 1901 || year > 2099) {
+    io.err(`--year must be a year from 1901 to 2099.\n${USAGE}`);
+    return 2;
+  }
+
+  let loaded: LoadedCalendar;
+  try {
+    loaded = loadCalendar(values.dir ? { dir: values.dir } : {});
+  } catch (err) {
+    if (err instanceof CalendarLoadError) {
+      io.err(err.message);
+      return 78; // EX_CONFIG, as for invalid policy packs
+    }
+    throw err;
+  }
+  const { calendar } = loaded;
+  const coveredYears = calendar.coveredYears();
+  const sources = summariseSources(loaded.sources);
+
+  if (!calendar.isCovered(year)) {
+    const message =
+      `${year} is not covered by the working-day calendar (covered: ${formatYearRanges(coveredYears)}; chinese-days ${loaded.packageVersion}). ` +
+      `Working days in ${year} are unknown until its State Council schedule is added: see templates/calendar/README.md.`;
+    if (values.json) io.out(JSON.stringify({ year, covered: false, coveredYears, sources, message }, null, 2));
+    io.err(message);
+    return 1;
+  }
+
+  const schedule = calendar.yearSchedule(year)!;
+  const source = loaded.sources.find((s) => s.year === year)!;
+  const closures = calendar.closuresInYear(year).map((c) => ({ date: c.date, weekday: weekdayName(c.date), reason: c.reason, source: c.source ?? null }));
+  const makeupWorkdays = schedule.makeupWorkdays.map((m) => ({ date: m.date, weekday: weekdayName(m.date), holiday: m.holiday }));
+  const blocks = holidayBlocks(schedule.holidays);
+  const festivals = listTraditionalFestivals(year, loaded.lunar).map((f) => festivalRow(f, (d) => calendar.dayInfo(d).kind));
+
+  if (values.json) {
+    io.out(
+      JSON.stringify(
+        {
+          year,
+          covered: true,
+          source: source.source,
+          origin: source.origin,
+          coveredYears,
+          sources,
+          packageVersion: loaded.packageVersion,
+          files: loaded.files,
+          holidays: blocks,
+          makeupWorkdays,
+          closures,
+          festivals,
+          notices: loaded.notices,
+        },
+        null,
+        2,
+      ),
+    );
+    return 0;
+  }
+
+  const lines: string[] = [];
+  lines.push(`${year} 工作日历 / working-day calendar (mainland China)`);
+  lines.push(`  ${year} data: ${source.source}`);
+  lines.push(`  covered years: ${sources.map((s) => `${s.years} (${s.source})`).join('; ')}`);
+  lines.push('');
+  lines.push('法定节假日 / public holidays (days off):');
+  for (const b of blocks) {
+    const inLieu = b.dates.filter((d) => d.inLieu).map((d) => d.date.slice(5));
+    lines.push(
+      `  ${pad(b.name, 14)} ${b.from} ${weekdayName(b.from)} – ${b.to} ${weekdayName(b.to)}  ${b.days} 天` + (inLieu.length ? `  (调休 ${inLieu.join(', ')})` : ''),
+    );
+  }
+  lines.push('');
+  lines.push('调休上班 / make-up working days:');
+  if (makeupWorkdays.length === 0) lines.push('  (none)');
+  for (const m of makeupWorkdays) lines.push(`  ${m.date} ${m.weekday}  ${m.holiday}`);
+  lines.push('');
+  lines.push('本机构停业 / organisation closures:');
+  if (closures.length === 0) lines.push('  (none)');
+  for (const c of closures) lines.push(`  ${c.date} ${c.weekday}  ${c.reason}${c.source ? `  [${c.source}]` : ''}`);
+  lines.push('');
+  lines.push('传统节日 / traditional festivals:');
+  for (const f of festivals) lines.push(`  ${f.date} ${f.weekday}  ${pad(f.name, 8)} ${pad(f.rule, 14)} ${f.dayKind}`);
+  if (loaded.notices.length) {
+    lines.push('');
+    lines.push('notices:');
+    for (const n of loaded.notices) lines.push(`  ${n}`);
+  }
+  io.out(lines.join('\n'));
+  return 0;
+}
+
+function holidayBlocks(holidays: readonly PublicHoliday[]): HolidayBlock[] {
+  const blocks: HolidayBlock[] = [];
+  for (const h of holidays) {
+    const row = { date: h.date, weekday: weekdayName(h.date), name: h.name, ...(h.nameEn ? { nameEn: h.nameEn } : {}), inLieu: h.inLieu ?? false };
+    const last = blocks[blocks.length - 1];
+    if (last && addDays(last.to, 1) === h.date) {
+      last.to = h.date;
+      last.days++;
+      last.dates.push(row);
+      if (!last.name.split('、').includes(h.name)) last.name += `、${h.name}`;
+    } else {
+      blocks.push({ name: h.name, from: h.date, to: h.date, days: 1, dates: [row] });
+    }
+  }
+  return blocks;
+}
+
+function festivalRow(f: TraditionalFestival, kindOf: (date: LocalDate) => DayKind) {
+  return { date: f.date, weekday: weekdayName(f.date), name: f.name, nameEn: f.nameEn, key: f.key, rule: f.rule, dayKind: kindOf(f.date) };
+}
+
+/** Pads to a display width where a CJK character counts as two columns. */
+function pad(text: string, width: number): string {
+  const w = [...text].reduce((n, ch) => n + (/[\u3000-\u9fff\uff00-\uffef]/.test(ch) ? 2 : 1), 0);
+  return text + ' '.repeat(Math.max(1, width - w));
+}
