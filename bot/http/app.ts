@@ -6,6 +6,8 @@ import { healthRoutes } from './routes/health.js';
 import { apiRoutes } from './routes/api.js';
 import { sandboxRoutes } from './routes/sandbox.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { surveyRoutes } from './routes/survey.js';
+import { wecomRoutes } from './routes/wecom.js';
 
 /** The koa application: thin edge, one file per route family (STYLE A1). */
 export function createHttpApp(app: Huifang): Koa {
@@ -20,8 +22,11 @@ export function createHttpApp(app: Huifang): Koa {
   healthRoutes(router, app);
   apiRoutes(router, app);
   metricsRoutes(router, app);
+  surveyRoutes(router, app);
+  if (app.config.wecom) wecomRoutes(router, app);
   const channels = app.config.channels;
-  if (channels.staff === 'sandbox' || channels.sms === 'sandbox' || channels.wechat === 'sandbox') sandboxRoutes(router, app);
+  // The sandbox has no login: it is served only while staff and customer messages both stay local.
+  if (channels.staff === 'sandbox' && channels.sms === 'sandbox') sandboxRoutes(router, app);
   router.get('/', (ctx) => {
     ctx.redirect(channels.staff === 'sandbox' ? '/sandbox' : '/healthz');
   });

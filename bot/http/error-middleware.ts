@@ -16,6 +16,8 @@ const STATUS: Readonly<Record<string, number>> = {
   UNKNOWN_NUMBER: 404,
   NO_OPEN_SURVEY: 404,
   SURVEY_TOKEN_EXPIRED: 410,
+  EXAMPLE_ORG_MISSING: 409,
+  SANDBOX_CHANNEL_LIVE: 403,
 };
 
 /**
