@@ -3,6 +3,7 @@ import { DomainError } from '../core/errors.js';
 import type { InboundHandler } from '../core/inbox/process-inbound.js';
 import { recordStaffOutcome } from '../core/follow-ups/record-staff-outcome.js';
 import { recordSmsReply } from '../core/surveys/record-sms-reply.js';
+import { submitWebSurvey } from '../core/surveys/submit-web-survey.js';
 
 /**
  * Inbound event kinds and their payloads. Edges (WeCom callback, Tencent SMS callback, the sandbox)
@@ -23,6 +24,14 @@ export const smsReplyPayload = z.object({
 });
 export type SmsReplyPayload = z.infer<typeof smsReplyPayload>;
 
+export const surveySubmitPayload = z.object({
+  token: z.string().min(16).max(64),
+  score: z.number().int().min(1).max(5),
+  comment: z.string().max(500).nullable(),
+  receivedAt: z.string().datetime(),
+});
+export type SurveySubmitPayload = z.infer<typeof surveySubmitPayload>;
+
 function parsePayload<T>(schema: z.ZodType<T>, payload: unknown): T {
   const result = schema.safeParse(payload);
   if (!result.success) throw new DomainError('MALFORMED_EVENT', 'Inbound event payload is malformed', { issues: result.error.issues.length });
@@ -33,6 +42,10 @@ export const inboundHandlers: Readonly<Record<string, InboundHandler>> = {
   staff_card_action: async (deps, event) => {
     const p = parsePayload(staffCardActionPayload, event.payload);
     return recordStaffOutcome(deps, { wecomUserId: p.wecomUserId, actionKey: p.actionKey, responseCode: p.responseCode, inboundEventId: event.id });
+  },
+  survey_submit: async (deps, event) => {
+    const p = parsePayload(surveySubmitPayload, event.payload);
+    return submitWebSurvey(deps, { token: p.token, score: p.score, comment: p.comment, receivedAt: new Date(p.receivedAt), inboundEventId: event.id });
   },
   sms_reply: async (deps, event) => {
     const p = parsePayload(smsReplyPayload, event.payload);

@@ -28,7 +28,8 @@ export function parseSurveyReply(raw: string): ParsedReply {
   if (!text) return { kind: 'text', text: raw };
   if (OPT_OUT.has(text.toUpperCase())) return { kind: 'opt_out' };
 
-  const numeric = /^([1-5])\s*(分|星)?(?:[\s,，。.!！;；:：、]+(.*))?$/s.exec(text);
+  // A separator may follow the score, but not a decimal point followed by a digit ("5.5" is no answer).
+  const numeric = /^([1-5])\s*(分|星)?(?:(?:[\s,，。!！;；:：、]|\.(?!\d))+(.*))?$/s.exec(text);
   if (numeric) return score(Number(numeric[1]), numeric[3]);
   const chinese = /^([一二两三四五])\s*(分|星)(?:[\s,，。.!！;；:：、]+(.*))?$/s.exec(text);
   if (chinese) return score(CHINESE_DIGITS[chinese[1]!]!, chinese[3]);

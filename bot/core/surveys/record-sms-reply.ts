@@ -1,5 +1,6 @@
 import { DomainError } from '../errors.js';
-import type { CoreDeps, NewAuditEntry, NewOutboxMessage } from '../ports.js';
+import type { CoreDeps, NewAuditEntry, NewOutboxMessage, SurveyRecord } from '../ports.js';
+import type { Satisfaction } from '../model.js';
 import { parseSurveyReply } from './parse-reply.js';
 import { planDissatisfiedEscalation } from '../escalation/escalate-dissatisfied.js';
 
@@ -54,16 +55,61 @@ export async function recordSmsReply(deps: CoreDeps, reply: SmsReply): Promise<S
     return { status: 'kept_unparsed', surveyId: survey.id };
   }
 
+  const recorded = await answerSurvey(deps, survey, {
+    channel: 'sms',
+    customerId: customer.id,
+    score: parsed.score,
+    comment: parsed.comment,
+    rawText: reply.text,
+    inboundEventId: reply.inboundEventId,
+    receivedAt: reply.receivedAt,
+  });
+  if (!recorded.recorded) return { status: 'already_answered', surveyId: survey.id };
+  return { status: 'answered', surveyId: survey.id, score: parsed.score, satisfaction: recorded.satisfaction, escalated: recorded.escalated };
+}
+
+/** One answer on the 1–5 scale, from any channel. */
+export interface SurveyAnswer {
+  channel: 'sms' | 'web';
+  customerId: string;
+  /** 1–5, 5 = 非常满意. */
+  score: number;
+  comment: string | null;
+  rawText: string | null;
+  inboundEventId: string | null;
+  receivedAt: Date;
+}
+
+/**
+ * Records an answer to an open survey: one SurveyResponse with the score normalised to 0..1, the
+ * survey ANSWERED, its follow-up DONE, and a dissatisfied answer (score ≤ 2) escalated. A second
+ * answer to the same survey records nothing (`recorded: false`).
+ */
+export async function answerSurvey(
+  deps: CoreDeps,
+  survey: SurveyRecord,
+  answer: SurveyAnswer,
+): Promise<{ recorded: boolean; satisfaction: Satisfaction; escalated: boolean }> {
+  const now = deps.clock.now();
+  const satisfaction: Satisfaction = answer.score >= 4 ? 'SATISFIED' : answer.score === 3 ? 'NEUTRAL' : 'DISSATISFIED';
   const outbox: NewOutboxMessage[] = [];
   const audit: NewAuditEntry[] = [
-    { at: now, actorType: 'CUSTOMER', actorId: customer.id, action: 'survey.answered', entityType: 'SurveyInstance', entityId: survey.id, details: { score: parsed.score, channel: 'sms' } },
+    {
+      at: now,
+      actorType: 'CUSTOMER',
+      actorId: answer.customerId,
+      action: 'survey.answered',
+      entityType: 'SurveyInstance',
+      entityId: survey.id,
+      details: { score: answer.score, channel: answer.channel },
+    },
   ];
   let escalation = null;
-  if (parsed.satisfaction === 'DISSATISFIED' && survey.followUpId) {
+  if (satisfaction === 'DISSATISFIED' && survey.followUpId) {
     const ctx = await deps.followUps.findFollowUpContext(survey.followUpId);
     if (ctx) {
       const org = await deps.org.loadOrgSnapshot();
-      const planned = planDissatisfiedEscalation(deps, ctx, org, now, { note: parsed.comment, recordedByStaffId: null });
+      const planned = planDissatisfiedEscalation(deps, ctx, org, now, { note: answer.comment, recordedByStaffId: null });
       if (planned) {
         escalation = planned.escalation;
         outbox.push(planned.outbox);
@@ -75,19 +121,18 @@ export async function recordSmsReply(deps: CoreDeps, reply: SmsReply): Promise<S
     surveyId: survey.id,
     response: {
       id: deps.ids.next(),
-      channel: 'sms',
-      rawText: reply.text,
-      answers: { overall: parsed.score, comment: parsed.comment },
-      score: parsed.normalized,
-      satisfaction: parsed.satisfaction,
-      inboundEventId: reply.inboundEventId,
-      receivedAt: reply.receivedAt,
+      channel: answer.channel,
+      rawText: answer.rawText,
+      answers: { overall: answer.score, comment: answer.comment },
+      score: (answer.score - 1) / 4,
+      satisfaction,
+      inboundEventId: answer.inboundEventId,
+      receivedAt: answer.receivedAt,
     },
-    followUpOutcome: parsed.satisfaction,
+    followUpOutcome: satisfaction,
     escalation,
     outbox,
     audit,
   });
-  if (!recorded) return { status: 'already_answered', surveyId: survey.id };
-  return { status: 'answered', surveyId: survey.id, score: parsed.score, satisfaction: parsed.satisfaction, escalated: escalation !== null };
+  return { recorded, satisfaction, escalated: recorded && escalation !== null };
 }
