@@ -40,6 +40,7 @@ const step = z
     channel: z.enum(['wecom', 'sms', 'wechat']),
     anchor,
     when: condition.optional(),
+    unless: condition.optional(),
     earliest: offset,
     earliestAtLocalTime: localTime.optional(),
     deadline: offset,

@@ -38,6 +38,7 @@ export function planFollowUps(policy: PolicyDefinition, facts: CaseFacts, org: O
   const waiting: PlanResult['waiting'] = [];
   policy.steps.forEach((step, index) => {
     if (step.when && !matches(step.when, facts.attributes)) return;
+    if (step.unless && matches(step.unless, facts.attributes)) return;
     const anchorAt = resolveAnchor(step.anchor, facts);
     if (!anchorAt) {
       waiting.push({ step: step.key, milestone: step.anchor.kind === 'milestone' ? step.anchor.name : 'event' });

@@ -64,6 +64,8 @@ export interface PolicyStep {
   deadlineAtLocalTime?: string;
   /** Only for cases whose attributes match. */
   when?: StepCondition;
+  /** Not for cases whose attributes match (e.g. every discharge except serious ones). */
+  unless?: StepCondition;
   /** Staff task assignee rules (ignored for customer surveys). */
   assignee?: readonly (AssigneeRule | { when: StepCondition; rules: readonly AssigneeRule[] })[];
   /** Contact attempts before the follow-up counts as unreachable (e.g. three failed calls). */
