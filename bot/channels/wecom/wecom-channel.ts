@@ -1,0 +1,142 @@
+import type { Clock } from '../../core/clock.js';
+import { ChannelError } from '../../core/errors.js';
+import type { MessageChannel, SendRequest, SendResult, StaffAddress } from '../../core/messages.js';
+import type { WecomConfig } from '../../config.js';
+import type { Logger } from '../../logger.js';
+import { ERRCODE_TASK_ID_USED } from './errcodes.js';
+import { MemberRateLimiter } from './member-rate-limiter.js';
+import { recordedNoticeText, renderCardUpdate, renderStaffText, renderTaskCard } from './render-message.js';
+import { WecomClient, type WecomSendBody } from './wecom-client.js';
+
+export interface WecomChannelOptions {
+  client: WecomClient;
+  /** Clock for per-member pacing. */
+  clock: Clock;
+  logger?: Logger;
+  /** Per-member pacing [WeCom's 30/min and 1 000/hour]. */
+  memberLimiter?: MemberRateLimiter;
+}
+
+const PROVIDER = 'wecom';
+
+/**
+ * Staff messages through a WeCom self-built application (port `MessageChannel`):
+ * - `task_card` → a `button_interaction` template card (reference/wecom.md §4.4);
+ * - `card_update` → `update_template_card` with the tap's `response_code` (§5.1);
+ * - `staff_text` → a `text` message (§4.3).
+ *
+ * `send` resolves with WeCom's `msgid` (null for card updates) and throws `ChannelError` otherwise.
+ * Idempotency: WeCom's duplicate check drops an identical request within 30 min, and a card's
+ * `task_id` is unique for ever, so a retried card is never shown twice. A recipient is never sent
+ * more than WeCom's per-member cap: a send over it fails `rate_limited` (`MEMBER_RATE_LIMIT`) with the
+ * wait, for the outbox to reschedule.
+ */
+export class WecomChannel implements MessageChannel {
+  readonly name = 'wecom';
+  readonly #client: WecomClient;
+  readonly #clock: Clock;
+  readonly #log: Logger | undefined;
+  readonly #limiter: MemberRateLimiter;
+
+  constructor(options: WecomChannelOptions) {
+    this.#client = options.client;
+    this.#clock = options.clock;
+    this.#log = options.logger;
+    this.#limiter = options.memberLimiter ?? new MemberRateLimiter();
+  }
+
+  async send(request: SendRequest): Promise<SendResult> {
+    const m = request.message;
+    const agentId = this.#client.agentId;
+    switch (m.kind) {
+      case 'task_card': {
+        const body = renderTaskCard(agentId, m.to, m.card);
+        try {
+          return await this.#sendMessage(m.to, body);
+        } catch (error) {
+          // task_id is unique for ever (§4.5): a retry refused with 42014 means an earlier attempt whose
+          // answer we lost already delivered this very card. Sending it under a new id would show it twice.
+          if (request.attempt > 1 && error instanceof ChannelError && error.providerCode === String(ERRCODE_TASK_ID_USED)) {
+            this.#log?.warn({ outboxId: request.messageId, attempt: request.attempt, taskId: m.card.taskId }, 'wecom task card id already used on a retry; treating the card as delivered');
+            return { providerMessageId: null };
+          }
+          throw error;
+        }
+      }
+      case 'card_update': {
+        if (m.responseCode === null) {
+          // Only a tap's (or the send's) response_code can update a card (§5.1). Without one (a tap that
+          // came through the sandbox, or a code already spent) the member is told by text instead.
+          return this.#sendMessage(m.to, renderStaffText(agentId, m.to, recordedNoticeText(m.replaceName)));
+        }
+        await this.#client.updateTemplateCard(renderCardUpdate(agentId, m.to, m.responseCode, m.replaceName));
+        return { providerMessageId: null };
+      }
+      case 'staff_text':
+        return this.#sendMessage(m.to, renderStaffText(agentId, m.to, m.text));
+      case 'survey_invite':
+        // App messages reach members only, never customers (§4.1, §10).
+        throw new ChannelError(PROVIDER, 'permanent', 'UNSUPPORTED_MESSAGE', 'WeCom app messages cannot reach customers; survey invitations go by SMS or WeChat');
+    }
+  }
+
+  /** message/send to one member, paced per member; a recipient WeCom refuses is a permanent failure. */
+  async #sendMessage(to: StaffAddress, body: WecomSendBody): Promise<SendResult> {
+    const acquired = this.#limiter.tryAcquire(body.touser, this.#clock.now().getTime());
+    if (!acquired.ok) {
+      throw new ChannelError(
+        PROVIDER,
+        'rate_limited',
+        'MEMBER_RATE_LIMIT',
+        'WeCom delivers at most 30 messages a minute and 1000 an hour to one member and drops the rest silently; this message waits (reference/wecom.md §3)',
+        { retryAfterMs: acquired.retryAfterMs },
+      );
+    }
+    let result;
+    try {
+      result = await this.#client.sendMessage(body);
+    } catch (error) {
+      // WeCom answered with an errcode: nothing was delivered, so the slot is free again. Transport
+      // failures keep it (the message may have gone through).
+      if (error instanceof ChannelError && /^-?\d+$/.test(error.providerCode)) acquired.slot.release();
+      throw error;
+    }
+    const refused = [result.invaliduser, result.unlicenseduser].flatMap((list) => (list ? list.split('|') : [])).map((u) => u.toLowerCase());
+    if (refused.includes(body.touser.toLowerCase())) {
+      acquired.slot.release();
+      throw new ChannelError(
+        PROVIDER,
+        'permanent',
+        'INVALID_USER',
+        "WeCom refused the recipient: the member does not exist, left, has no licence, or is outside the application's visible range (可见范围) (reference/wecom.md §4.1-§4.2)",
+      );
+    }
+    this.#log?.debug({ staffId: to.staffId, msgtype: body.msgtype }, 'wecom message accepted');
+    return { providerMessageId: result.msgid ?? null };
+  }
+}
+
+/** Options of {@link createWecomChannel} besides the WeCom configuration. */
+export interface CreateWecomChannelOptions {
+  clock: Clock;
+  logger?: Logger;
+  fetch?: typeof globalThis.fetch;
+  /** Per-request timeout in ms [10 000]. */
+  timeoutMs?: number;
+}
+
+/** The WeCom staff channel for the configured application (composition root helper). */
+export function createWecomChannel(config: WecomConfig, options: CreateWecomChannelOptions): WecomChannel {
+  const logger = options.logger?.child({ provider: PROVIDER });
+  const client = new WecomClient({
+    corpId: config.corpId,
+    agentId: config.agentId,
+    secret: config.secret,
+    apiBase: config.apiBase,
+    clock: options.clock,
+    ...(logger ? { logger } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+  });
+  return new WecomChannel({ client, clock: options.clock, ...(logger ? { logger } : {}) });
+}

@@ -1,0 +1,140 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Huifang } from '../../huifang.js';
+import type { InboundEventInput } from '../../core/ports.js';
+import { DomainError } from '../../core/errors.js';
+import { readRawBody } from '../read-body.js';
+import {
+  WecomCallbackError,
+  openCallback,
+  openEncrypted,
+  type WecomCallbackMessage,
+  type WecomCallbackSecrets,
+  type WecomSignedQuery,
+} from '../../channels/wecom/callback-crypto.js';
+
+/** Largest callback body accepted; WeCom's encrypted events are a few KiB at most. */
+export const WECOM_CALLBACK_MAX_BYTES = 64 * 1024;
+
+/** HTTP status for each way a callback is refused; WeCom retries anything but 200 (reference/wecom.md §6.3). */
+const REJECTION_STATUS: Readonly<Record<WecomCallbackError['code'], number>> = {
+  BAD_SIGNATURE: 401,
+  BAD_RECEIVE_ID: 401,
+  MALFORMED: 400,
+};
+
+/**
+ * The WeCom callback URL (STYLE A1, reference/wecom.md §6–§7), mounted when WeCom is configured.
+ *
+ * - `GET /wecom/callback`: URL verification — verify `msg_signature` over `echostr`, decrypt it, and
+ *   answer with the plaintext alone.
+ * - `POST /wecom/callback`: verify, decrypt and parse the event, record it in the inbox under WeCom's
+ *   dedupe key, and answer 200 with an empty body at once; processing runs after the answer (WeCom
+ *   waits 5 s, then resends — a resend is recorded once). Card taps become `staff_card_action`, member
+ *   texts `staff_message`; other messages and events are answered and not recorded.
+ *
+ * Refusals (bad signature or receiveid 401, malformed 400, oversize 413) are logged at warn without the
+ * body; nothing of a refused request is recorded.
+ */
+export function wecomRoutes(router: Router, app: Huifang): void {
+  const wecom = app.config.wecom;
+  if (!wecom) throw new Error('wecomRoutes needs the WeCom configuration (WECOM_* variables)');
+  const secrets: WecomCallbackSecrets = { token: wecom.callbackToken, encodingAesKey: wecom.encodingAesKey, corpId: wecom.corpId };
+  const log = app.logger.child({ route: 'wecom-callback', source: 'wecom' });
+
+  const refuse = (ctx: Context, status: number, code: string, reason: string) => {
+    log.warn({ method: ctx.method, status, code, reason, ip: ctx.ip }, 'wecom callback refused');
+    ctx.status = status;
+    ctx.type = 'text/plain; charset=utf-8';
+    ctx.body = code;
+  };
+
+  router.get('/wecom/callback', (ctx) => {
+    const query = signedQuery(ctx);
+    // echostr is base64: a raw '+' may arrive decoded as a space (reference §6.2 pitfall).
+    const echostr = single(ctx.query.echostr)?.replace(/ /g, '+');
+    if (!query || !echostr) return refuse(ctx, 400, 'MALFORMED', 'msg_signature, timestamp, nonce or echostr missing');
+    try {
+      const plaintext = openEncrypted(secrets, query, echostr);
+      log.info('wecom callback URL verified');
+      // The plaintext and nothing else: no quotes, no BOM, no newline (reference §6.2).
+      ctx.status = 200;
+      ctx.type = 'text/plain; charset=utf-8';
+      ctx.body = plaintext;
+    } catch (error) {
+      if (error instanceof WecomCallbackError) return refuse(ctx, REJECTION_STATUS[error.code], error.code, error.message);
+      throw error;
+    }
+  });
+
+  router.post('/wecom/callback', async (ctx) => {
+    const query = signedQuery(ctx);
+    if (!query) return refuse(ctx, 400, 'MALFORMED', 'msg_signature, timestamp or nonce missing');
+    let body: string;
+    try {
+      body = await readRawBody(ctx, WECOM_CALLBACK_MAX_BYTES);
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'BODY_TOO_LARGE') return refuse(ctx, 413, error.code, error.message);
+      throw error;
+    }
+    let message: WecomCallbackMessage;
+    try {
+      message = openCallback(secrets, query, body);
+    } catch (error) {
+      if (error instanceof WecomCallbackError) return refuse(ctx, REJECTION_STATUS[error.code], error.code, error.message);
+      throw error;
+    }
+    const event = toInboundEvent(message, app.clock.now());
+    if ('malformed' in event) return refuse(ctx, 400, 'MALFORMED', event.malformed);
+    if ('ignored' in event) {
+      log.debug({ msgType: message.msgType, event: message.event }, 'wecom callback not used by Huifang; answered without recording');
+    } else {
+      // Recorded before answering (a crash after this loses nothing); processed after the answer.
+      const received = await app.receive(event, { wait: false });
+      log.info({ inboundEventId: received.id, kind: event.kind, duplicate: received.duplicate }, 'wecom callback accepted');
+    }
+    // An empty 200 means "received, no passive reply" (reference §6.3).
+    ctx.status = 200;
+    ctx.body = '';
+  });
+}
+
+function single(value: string | string[] | undefined): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function signedQuery(ctx: Context): WecomSignedQuery | null {
+  const msgSignature = single(ctx.query.msg_signature);
+  const timestamp = single(ctx.query.timestamp);
+  const nonce = single(ctx.query.nonce);
+  return msgSignature && timestamp && nonce ? { msgSignature, timestamp, nonce } : null;
+}
+
+type Mapped = InboundEventInput | { ignored: true } | { malformed: string };
+
+/** Maps a verified message to an inbox event under WeCom's dedupe rule (reference §6.3, §7). */
+function toInboundEvent(m: WecomCallbackMessage, receivedAt: Date): Mapped {
+  if (m.msgType === 'event' && m.event === 'template_card_event') {
+    if (!m.taskId || !m.eventKey) return { malformed: 'template_card_event without TaskId or EventKey' };
+    return {
+      source: 'wecom',
+      // Events dedupe on FromUserName + CreateTime, plus Event, TaskId and EventKey for card events.
+      dedupeKey: `${m.fromUserName}:${m.createTime}:template_card_event:${m.taskId}:${m.eventKey}`,
+      kind: 'staff_card_action',
+      payload: { wecomUserId: m.fromUserName, taskId: m.taskId, actionKey: m.eventKey, responseCode: m.responseCode || null },
+      receivedAt,
+    };
+  }
+  if (m.msgType === 'text') {
+    if (!m.msgId) return { malformed: 'text message without MsgId' };
+    return {
+      source: 'wecom',
+      // Messages dedupe on MsgId, kept as a string (64-bit).
+      dedupeKey: m.msgId,
+      kind: 'staff_message',
+      payload: { wecomUserId: m.fromUserName, text: m.content ?? '', msgId: m.msgId },
+      receivedAt,
+    };
+  }
+  return { ignored: true };
+}

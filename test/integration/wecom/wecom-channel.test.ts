@@ -1,0 +1,137 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../../bot/clocks.js';
+import { ChannelError } from '../../../bot/core/errors.js';
+import type { OutboundMessage, SendRequest, TaskCard } from '../../../bot/core/messages.js';
+import { WecomChannel } from '../../../bot/channels/wecom/wecom-channel.js';
+import { WecomClient } from '../../../bot/channels/wecom/wecom-client.js';
+import { WecomSimulator } from '../../simulators/wecom/wecom-simulator.js';
+
+let sim: WecomSimulator;
+let clock: FakeClock;
+let channel: WecomChannel;
+let sequence = 0;
+
+beforeEach(async () => {
+  sim = await WecomSimulator.start({ users: ['hushi.li', 'hushi.zhou'] });
+  clock = new FakeClock('2026-11-02T01:30:00.000Z');
+  const client = new WecomClient({ corpId: sim.corpId, agentId: sim.agentId, secret: sim.secret, apiBase: sim.baseUrl, clock, timeoutMs: 2_000 });
+  channel = new WecomChannel({ client, clock });
+});
+
+afterEach(async () => {
+  await sim.close();
+});
+
+const to = { staffId: 'S1', wecomUserId: 'hushi.li' };
+
+function card(taskId: string): TaskCard {
+  return {
+    taskId,
+    source: '回访提醒',
+    title: '出院电话回访：王女士',
+    description: '截止 2026-11-10 23:59',
+    subtitle: '请致电并记录结果',
+    fields: [{ label: '电话', value: '138****0001' }],
+    buttons: [{ key: `satisfied:${taskId}:1`, text: '已回访·满意', style: 1 }],
+    detailUrl: null,
+  };
+}
+
+function request(message: OutboundMessage, attempt = 1): SendRequest {
+  sequence += 1;
+  return { messageId: `OB${sequence}`, idempotencyKey: `key-${sequence}`, attempt, message };
+}
+
+async function failure(promise: Promise<unknown>): Promise<ChannelError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ChannelError);
+  return error as ChannelError;
+}
+
+describe('WecomChannel', () => {
+  it('delivers a task card and returns the msgid', async () => {
+    const result = await channel.send(request({ kind: 'task_card', to, card: card('fu_A_1') }));
+    const [delivered] = sim.messagesForTask('fu_A_1');
+    expect(result.providerMessageId).toBe(delivered!.msgid);
+    expect(delivered).toMatchObject({ userid: 'hushi.li', msgtype: 'template_card' });
+  });
+
+  it('treats 42014 on a retry as "already delivered", but not on a first attempt', async () => {
+    const message: OutboundMessage = { kind: 'task_card', to, card: card('fu_B_1') };
+    await channel.send(request(message));
+    // Past WeCom's 30-minute duplicate check, the same card is refused for its used task_id.
+    sim.advanceClock(31 * 60_000);
+    expect(await channel.send(request(message, 2))).toEqual({ providerMessageId: null });
+    expect(await failure(channel.send(request(message, 1)))).toMatchObject({ kind: 'permanent', providerCode: '42014' });
+    expect(sim.messagesForTask('fu_B_1')).toHaveLength(1);
+  });
+
+  it('relies on the duplicate check for a quick identical retry', async () => {
+    const message: OutboundMessage = { kind: 'task_card', to, card: card('fu_C_1') };
+    const first = await channel.send(request(message));
+    const retry = await channel.send(request(message, 2));
+    expect(retry.providerMessageId).toBe(first.providerMessageId);
+    expect(sim.messagesForTask('fu_C_1')).toHaveLength(1);
+    expect(sim.duplicates).toHaveLength(1);
+  });
+
+  it('sends a text, cut to 2048 bytes', async () => {
+    await channel.send(request({ kind: 'staff_text', to, text: '回'.repeat(1000) }));
+    const body = sim.messages[0]!.body as { text: { content: string } };
+    expect(Buffer.byteLength(body.text.content)).toBeLessThanOrEqual(2048);
+  });
+
+  it('updates a card with the response_code, or says it by text when there is none', async () => {
+    const sent = await channel.send(request({ kind: 'task_card', to, card: card('fu_D_1') }));
+    expect(sent.providerMessageId).not.toBeNull();
+    const answer = sim.requests.at(-1)!.answer;
+    const sendCode = 'json' in answer ? String(answer.json?.response_code) : '';
+    expect(sendCode).not.toBe('');
+    await channel.send(request({ kind: 'card_update', to, taskId: 'fu_D_1', responseCode: sendCode, replaceName: '已回访·满意·李护士' }));
+    expect(sim.cardUpdates).toEqual([expect.objectContaining({ taskId: 'fu_D_1', responseCode: sendCode, replaceName: '已回访·满意·李护士' })]);
+
+    await channel.send(request({ kind: 'card_update', to, taskId: 'fu_D_1', responseCode: null, replaceName: '未接通·李护士' }));
+    expect(sim.messages.at(-1)).toMatchObject({ msgtype: 'text', body: expect.objectContaining({ text: { content: '已记录：未接通·李护士' } }) });
+  });
+
+  it('paces messages to one member: the 31st within a minute waits instead of being dropped by WeCom', async () => {
+    // The channel paces on the service clock, WeCom counts on its own: move both.
+    const advance = (ms: number) => {
+      clock.advance(ms);
+      sim.advanceClock(ms);
+    };
+    for (let i = 0; i < 30; i++) await channel.send(request({ kind: 'staff_text', to, text: `第${i}条` }));
+    advance(20_000);
+    const error = await failure(channel.send(request({ kind: 'staff_text', to, text: '第31条' })));
+    expect(error).toMatchObject({ kind: 'rate_limited', providerCode: 'MEMBER_RATE_LIMIT', retryAfterMs: 40_000 });
+    // Other members are not held up.
+    await channel.send(request({ kind: 'staff_text', to: { staffId: 'S2', wecomUserId: 'hushi.zhou' }, text: '你好' }));
+    advance(40_000);
+    await channel.send(request({ kind: 'staff_text', to, text: '第31条' }));
+    expect(sim.messages.filter((m) => m.userid === 'hushi.li')).toHaveLength(31);
+    expect(sim.dropped).toEqual([]);
+  });
+
+  it('gives the pacing slot back when WeCom refused the message', async () => {
+    for (let i = 0; i < 30; i++) {
+      sim.injectFailure({ errcode: 45009 });
+      await failure(channel.send(request({ kind: 'staff_text', to, text: `第${i}条` })));
+    }
+    await channel.send(request({ kind: 'staff_text', to, text: '终于' }));
+    expect(sim.messages).toHaveLength(1);
+  });
+
+  it('fails permanently when WeCom refuses the one recipient', async () => {
+    const nobody = { staffId: 'S9', wecomUserId: 'left.company' };
+    expect(await failure(channel.send(request({ kind: 'staff_text', to: nobody, text: '你好' })))).toMatchObject({ kind: 'permanent', providerCode: '81013' });
+  });
+
+  it('refuses survey invitations: app messages reach members only', async () => {
+    const invite: OutboundMessage = { kind: 'survey_invite', to: { customerId: 'C1', phoneE164: '+8613800000001' }, templateKey: 'survey_invite', params: [], text: 't', link: 'l', surveyId: 's' };
+    expect(await failure(channel.send(request(invite)))).toMatchObject({ kind: 'permanent', providerCode: 'UNSUPPORTED_MESSAGE' });
+    expect(sim.requests).toEqual([]);
+  });
+});

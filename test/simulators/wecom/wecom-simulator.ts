@@ -1,0 +1,496 @@
+// A protocol-faithful local WeCom (STYLE T3): an HTTP server on 127.0.0.1 speaking the wire protocol
+// of gettoken, message/send and message/update_template_card (shared/reference/wecom.md §1–§5), with
+// realistic errcodes, failure injection and recorded traffic, plus signed, AES-encrypted callbacks
+// (§6–§7) delivered to a URL under test. Its crypto is its own (wecom-sim-crypto.ts).
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { randomBytes, randomInt } from 'node:crypto';
+import { simEncrypt, simSignature } from './wecom-sim-crypto.js';
+
+export type WecomApiName = 'gettoken' | 'message/send' | 'message/update_template_card';
+
+/** What an injected failure makes the simulator do instead of answering normally. */
+export type InjectedFailure = { errcode: number; errmsg?: string } | { httpStatus: number } | { hang: true };
+
+export interface RecordedRequest {
+  api: WecomApiName | 'unknown';
+  method: string;
+  query: Readonly<Record<string, string>>;
+  /** Parsed JSON body, or the raw text when it is not JSON, or null without a body. */
+  body: unknown;
+  /** Simulator time. */
+  at: Date;
+  /** What the simulator answered: HTTP status and JSON, or nothing (a hang). */
+  answer: { status: number; json: Record<string, unknown> | null } | { hung: true };
+}
+
+/** A message that reached (or, when dropped, would have reached) one member. */
+export interface SimMessage {
+  msgid: string;
+  userid: string;
+  msgtype: string;
+  taskId: string | null;
+  body: Record<string, unknown>;
+  at: Date;
+}
+
+export interface SimCardUpdate {
+  userids: string[];
+  responseCode: string;
+  taskId: string;
+  replaceName: string | null;
+  body: Record<string, unknown>;
+  at: Date;
+}
+
+/** A callback the simulator posted to the service, kept so that it can be replayed byte for byte. */
+export interface CallbackDelivery {
+  url: string;
+  body: string;
+  status: number;
+  responseBody: string;
+  /** The decrypted XML that was sent. */
+  plaintext: string;
+}
+
+export interface WecomSimulatorOptions {
+  corpId?: string;
+  agentId?: number;
+  secret?: string;
+  callbackToken?: string;
+  encodingAesKey?: string;
+  /** Members in the app's visible range (UserIDs, case-insensitive). */
+  users?: readonly string[];
+  /** Lifetime of issued tokens in seconds [7200]. */
+  tokenLifetimeSeconds?: number;
+  /** The simulator's clock [its own: wall time plus whatever `advanceClock` added]. */
+  clock?: { now(): Date };
+}
+
+const PATHS: Readonly<Record<string, WecomApiName>> = {
+  '/cgi-bin/gettoken': 'gettoken',
+  '/cgi-bin/message/send': 'message/send',
+  '/cgi-bin/message/update_template_card': 'message/update_template_card',
+};
+
+/** response_code validity (reference §5.1; older documents say 24 h). */
+export const RESPONSE_CODE_TTL_MS = 72 * 3_600_000;
+/** Per-member app message caps; the excess is silently dropped (reference §3). */
+export const MEMBER_WINDOWS = [
+  { windowMs: 60_000, max: 30 },
+  { windowMs: 3_600_000, max: 1_000 },
+] as const;
+const TASK_ID = /^[0-9A-Za-z_\-@]{1,128}$/;
+const CARD_TYPES = ['text_notice', 'news_notice', 'button_interaction', 'vote_interaction', 'multiple_interaction'];
+const INTERACTIVE = ['button_interaction', 'vote_interaction', 'multiple_interaction'];
+
+const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
+const cdata = (value: string) => `<![CDATA[${value.split(']]>').join(']]]]><![CDATA[>')}]]>`;
+
+export class WecomSimulator {
+  readonly corpId: string;
+  readonly agentId: number;
+  readonly secret: string;
+  readonly callbackToken: string;
+  readonly encodingAesKey: string;
+  /** Lifetime of tokens issued from now on, in seconds. */
+  tokenLifetimeSeconds: number;
+  /** When false, every API but gettoken answers 60020 (server IP not in 企业可信IP). */
+  ipAllowed = true;
+
+  /** Every request received, in order. */
+  readonly requests: RecordedRequest[] = [];
+  /** Messages delivered to members. */
+  readonly messages: SimMessage[] = [];
+  /** Messages WeCom accepted but silently dropped (over the per-member cap). */
+  readonly dropped: SimMessage[] = [];
+  /** Sends not delivered again because of `enable_duplicate_check`. */
+  readonly duplicates: SimMessage[] = [];
+  readonly cardUpdates: SimCardUpdate[] = [];
+  /** Access tokens issued, in order. */
+  readonly issuedTokens: string[] = [];
+
+  readonly #server: Server;
+  readonly #sockets = new Set<Socket>();
+  readonly #hung: ServerResponse[] = [];
+  readonly #clock: { now(): Date } | null;
+  #clockOffsetMs = 0;
+  readonly #users = new Set<string>();
+  readonly #tokens = new Map<string, { expiresAtMs: number; revoked: boolean }>();
+  readonly #failures: { api: WecomApiName | '*'; remaining: number; failure: InjectedFailure }[] = [];
+  readonly #usedTaskIds = new Set<string>();
+  readonly #cards = new Map<string, { recipients: Set<string>; card: Record<string, unknown> }>();
+  readonly #responseCodes = new Map<string, { taskId: string; issuedAtMs: number; used: boolean }>();
+  readonly #duplicateWindow = new Map<string, { atMs: number; msgid: string }>();
+  readonly #memberSends = new Map<string, number[]>();
+  #baseUrl = '';
+
+  private constructor(options: WecomSimulatorOptions) {
+    this.corpId = options.corpId ?? 'wwsimcorp0000000001';
+    this.agentId = options.agentId ?? 1000002;
+    this.secret = options.secret ?? 'sim-secret-0123456789abcdef0123456789abcdef';
+    this.callbackToken = options.callbackToken ?? 'simCallbackToken';
+    this.encodingAesKey = options.encodingAesKey ?? 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
+    this.tokenLifetimeSeconds = options.tokenLifetimeSeconds ?? 7200;
+    this.#clock = options.clock ?? null;
+    for (const u of options.users ?? []) this.#users.add(u.toLowerCase());
+    this.#server = createServer((req, res) => {
+      this.#handle(req, res).catch((error: unknown) => {
+        // A simulator bug must show up in the test, not as a hang.
+        console.error('WecomSimulator failed to answer', error);
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+    });
+    this.#server.on('connection', (socket) => {
+      this.#sockets.add(socket);
+      socket.on('close', () => this.#sockets.delete(socket));
+    });
+  }
+
+  /** Starts a simulator on 127.0.0.1 with an ephemeral port. */
+  static async start(options: WecomSimulatorOptions = {}): Promise<WecomSimulator> {
+    const sim = new WecomSimulator(options);
+    await new Promise<void>((resolve) => sim.#server.listen(0, '127.0.0.1', resolve));
+    sim.#baseUrl = `http://127.0.0.1:${(sim.#server.address() as AddressInfo).port}`;
+    return sim;
+  }
+
+  /** The API root to put in `WECOM_API_BASE`. */
+  get baseUrl(): string {
+    return this.#baseUrl;
+  }
+
+  /** Stops the server; requests left hanging are cut. */
+  async close(): Promise<void> {
+    for (const res of this.#hung.splice(0)) res.destroy();
+    for (const socket of this.#sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+
+  now(): Date {
+    return this.#clock ? this.#clock.now() : new Date(Date.now() + this.#clockOffsetMs);
+  }
+
+  /** Moves the simulator's own clock (only when no clock was injected). */
+  advanceClock(ms: number): void {
+    if (this.#clock) throw new Error('WecomSimulator: the clock was injected; advance that one');
+    this.#clockOffsetMs += ms;
+  }
+
+  addUser(userid: string): void {
+    this.#users.add(userid.toLowerCase());
+  }
+
+  removeUser(userid: string): void {
+    this.#users.delete(userid.toLowerCase());
+  }
+
+  /**
+   * The next `times` calls to `api` fail as given instead of being answered. Injections are consumed
+   * in the order they were added.
+   */
+  injectFailure(failure: InjectedFailure, options: { api?: WecomApiName | '*'; times?: number } = {}): void {
+    this.#failures.push({ api: options.api ?? 'message/send', remaining: options.times ?? 1, failure });
+  }
+
+  /** Every token issued so far expires now (calls answer 42001). */
+  expireTokens(): void {
+    const now = this.now().getTime();
+    for (const entry of this.#tokens.values()) entry.expiresAtMs = Math.min(entry.expiresAtMs, now - 1);
+  }
+
+  /** Every token issued so far becomes invalid before its expiry (calls answer 40014). */
+  revokeTokens(): void {
+    for (const entry of this.#tokens.values()) entry.revoked = true;
+  }
+
+  /** Calls received for `api`. */
+  callsTo(api: WecomApiName): RecordedRequest[] {
+    return this.requests.filter((r) => r.api === api);
+  }
+
+  /** Delivered messages whose card has this task_id. */
+  messagesForTask(taskId: string): SimMessage[] {
+    return this.messages.filter((m) => m.taskId === taskId);
+  }
+
+  // ------------------------------------------------------------------ callbacks
+
+  /**
+   * A member taps a callback button of a card they received: WeCom issues a fresh response_code and
+   * posts a signed, encrypted `template_card_event` to `url`.
+   */
+  async tap(url: string, tap: { userid: string; taskId: string; key: string }): Promise<CallbackDelivery & { responseCode: string }> {
+    const card = this.#cards.get(tap.taskId);
+    if (!card || !card.recipients.has(tap.userid.toLowerCase())) throw new Error(`WecomSimulator: ${tap.userid} has no card ${tap.taskId}`);
+    const buttons = (card.card.button_list as { type?: number; key?: string }[] | undefined) ?? [];
+    if (!buttons.some((b) => (b.type ?? 0) === 0 && b.key === tap.key)) throw new Error(`WecomSimulator: card ${tap.taskId} has no button ${tap.key}`);
+    const responseCode = this.#issueResponseCode(tap.taskId);
+    const delivery = await this.sendCardEvent(url, { fromUser: tap.userid, taskId: tap.taskId, eventKey: tap.key, responseCode, cardType: String(card.card.card_type) });
+    return { ...delivery, responseCode };
+  }
+
+  /** Posts a `template_card_event` as given, whether or not such a card exists. */
+  async sendCardEvent(
+    url: string,
+    event: { fromUser: string; taskId: string; eventKey: string; responseCode?: string; cardType?: string; createTime?: number },
+    seal: SealOptions = {},
+  ): Promise<CallbackDelivery> {
+    const xml =
+      `<xml><ToUserName>${cdata(this.corpId)}</ToUserName><FromUserName>${cdata(event.fromUser)}</FromUserName>` +
+      `<CreateTime>${event.createTime ?? Math.floor(this.now().getTime() / 1000)}</CreateTime><MsgType>${cdata('event')}</MsgType>` +
+      `<Event>${cdata('template_card_event')}</Event><EventKey>${cdata(event.eventKey)}</EventKey><TaskId>${cdata(event.taskId)}</TaskId>` +
+      `<CardType>${cdata(event.cardType ?? 'button_interaction')}</CardType><ResponseCode>${cdata(event.responseCode ?? this.#issueResponseCode(event.taskId))}</ResponseCode>` +
+      `<AgentID>${this.agentId}</AgentID><SelectedItems></SelectedItems></xml>`;
+    return this.deliver(url, xml, seal);
+  }
+
+  /** A member sends a text message to the application (reference §7.1). */
+  async sendText(url: string, text: { fromUser: string; content: string; msgId?: string; createTime?: number }, seal: SealOptions = {}): Promise<CallbackDelivery> {
+    const msgId = text.msgId ?? `${randomInt(1, 9)}${Array.from({ length: 18 }, () => randomInt(0, 10)).join('')}`;
+    const xml =
+      `<xml><ToUserName>${cdata(this.corpId)}</ToUserName><FromUserName>${cdata(text.fromUser)}</FromUserName>` +
+      `<CreateTime>${text.createTime ?? Math.floor(this.now().getTime() / 1000)}</CreateTime><MsgType>${cdata('text')}</MsgType>` +
+      `<Content>${cdata(text.content)}</Content><MsgId>${msgId}</MsgId><AgentID>${this.agentId}</AgentID></xml>`;
+    return this.deliver(url, xml, seal);
+  }
+
+  /**
+   * Encrypts `plaintextXml` for the corp, signs it and POSTs it to `url` as WeCom does (reference §6.3).
+   * `seal` can forge it: a wrong signature, another corp's receiveid, another token.
+   */
+  async deliver(url: string, plaintextXml: string, seal: SealOptions = {}): Promise<CallbackDelivery> {
+    const timestamp = seal.timestamp ?? String(Math.floor(this.now().getTime() / 1000));
+    const nonce = seal.nonce ?? String(randomInt(100_000_000, 999_999_999));
+    const encrypt = simEncrypt(seal.encodingAesKey ?? this.encodingAesKey, plaintextXml, seal.receiveId ?? this.corpId);
+    let signature = simSignature(seal.token ?? this.callbackToken, timestamp, nonce, encrypt);
+    if (seal.forgeSignature) signature = signature.replace(/^./, (c) => (c === '0' ? '1' : '0'));
+    const body = `<xml><ToUserName>${cdata(this.corpId)}</ToUserName><AgentID>${cdata(String(this.agentId))}</AgentID><Encrypt>${cdata(encrypt)}</Encrypt></xml>`;
+    const target = `${url}?${new URLSearchParams({ msg_signature: signature, timestamp, nonce }).toString()}`;
+    const response = await fetch(target, { method: 'POST', headers: { 'content-type': 'text/xml' }, body });
+    return { url: target, body, status: response.status, responseBody: await response.text(), plaintext: plaintextXml };
+  }
+
+  /** Posts a delivery again exactly as before (WeCom's resend after a missed 5 s deadline). */
+  async replay(delivery: CallbackDelivery): Promise<CallbackDelivery> {
+    const response = await fetch(delivery.url, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: delivery.body });
+    return { ...delivery, status: response.status, responseBody: await response.text() };
+  }
+
+  /** The URL verification handshake (reference §6.2): GET with an encrypted `echostr`; the answer must be its plaintext. */
+  async verifyUrl(url: string, seal: SealOptions = {}): Promise<{ status: number; body: string; expected: string }> {
+    const expected = String(randomInt(1, 2 ** 47));
+    const timestamp = seal.timestamp ?? String(Math.floor(this.now().getTime() / 1000));
+    const nonce = seal.nonce ?? String(randomInt(100_000_000, 999_999_999));
+    const echostr = simEncrypt(seal.encodingAesKey ?? this.encodingAesKey, expected, seal.receiveId ?? this.corpId);
+    let signature = simSignature(seal.token ?? this.callbackToken, timestamp, nonce, echostr);
+    if (seal.forgeSignature) signature = signature.replace(/^./, (c) => (c === '0' ? '1' : '0'));
+    const response = await fetch(`${url}?${new URLSearchParams({ msg_signature: signature, timestamp, nonce, echostr }).toString()}`);
+    return { status: response.status, body: await response.text(), expected };
+  }
+
+  // ------------------------------------------------------------------ server
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://simulator');
+    const api = PATHS[url.pathname] ?? 'unknown';
+    const query = Object.fromEntries(url.searchParams.entries());
+    const raw = await readBody(req);
+    let body: unknown = null;
+    if (raw !== '') {
+      try {
+        body = JSON.parse(raw) as unknown;
+      } catch {
+        body = raw;
+      }
+    }
+    const record: RecordedRequest = { api, method: req.method ?? 'GET', query, body, at: this.now(), answer: { status: 0, json: null } };
+    this.requests.push(record);
+
+    const injected = api === 'unknown' ? undefined : this.#takeFailure(api);
+    if (injected && 'hang' in injected) {
+      record.answer = { hung: true };
+      this.#hung.push(res);
+      return;
+    }
+    if (injected && 'httpStatus' in injected) {
+      record.answer = { status: injected.httpStatus, json: null };
+      res.writeHead(injected.httpStatus, { 'content-type': 'text/plain' }).end('simulated failure');
+      return;
+    }
+    const json = injected ? { errcode: injected.errcode, errmsg: injected.errmsg ?? `simulated errcode ${injected.errcode}` } : this.#answer(api, req.method ?? 'GET', query, body);
+    record.answer = { status: 200, json };
+    res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8' }).end(JSON.stringify(json));
+  }
+
+  #takeFailure(api: WecomApiName): InjectedFailure | undefined {
+    const index = this.#failures.findIndex((f) => f.api === api || f.api === '*');
+    if (index < 0) return undefined;
+    const entry = this.#failures[index]!;
+    entry.remaining -= 1;
+    if (entry.remaining <= 0) this.#failures.splice(index, 1);
+    return entry.failure;
+  }
+
+  #answer(api: WecomApiName | 'unknown', method: string, query: Record<string, string>, body: unknown): Record<string, unknown> {
+    if (api === 'unknown') return { errcode: 40058, errmsg: 'invalid url path' };
+    if (api === 'gettoken') return this.#getToken(query);
+    if (!this.ipAllowed) {
+      return { errcode: 60020, errmsg: 'not allow to access from your ip, hint: [simulator], from ip: 127.0.0.1, more info at https://open.work.weixin.qq.com/devtool/query?e=60020' };
+    }
+    const tokenError = this.#checkToken(query.access_token);
+    if (tokenError) return tokenError;
+    if (method !== 'POST' || body === null || typeof body !== 'object' || Array.isArray(body)) {
+      return { errcode: 40058, errmsg: 'invalid parameter, Warning: wrong json format.' };
+    }
+    const b = body as Record<string, unknown>;
+    if (Number(b.agentid) !== this.agentId) return { errcode: 301002, errmsg: 'not allow operate another agent with this accesstoken.' };
+    return api === 'message/send' ? this.#send(b) : this.#updateCard(b);
+  }
+
+  #getToken(query: Record<string, string>): Record<string, unknown> {
+    if (query.corpid !== this.corpId) return { errcode: 40013, errmsg: 'invalid corpid' };
+    if (query.corpsecret !== this.secret) return { errcode: 40001, errmsg: 'invalid credential' };
+    const token = randomBytes(48).toString('base64url');
+    this.#tokens.set(token, { expiresAtMs: this.now().getTime() + this.tokenLifetimeSeconds * 1000, revoked: false });
+    this.issuedTokens.push(token);
+    return { errcode: 0, errmsg: 'ok', access_token: token, expires_in: this.tokenLifetimeSeconds };
+  }
+
+  #checkToken(token: string | undefined): Record<string, unknown> | null {
+    if (!token) return { errcode: 41001, errmsg: 'access_token missing' };
+    const entry = this.#tokens.get(token);
+    if (!entry || entry.revoked) return { errcode: 40014, errmsg: 'invalid access_token' };
+    if (entry.expiresAtMs <= this.now().getTime()) return { errcode: 42001, errmsg: 'access_token expired' };
+    return null;
+  }
+
+  #send(b: Record<string, unknown>): Record<string, unknown> {
+    const touser = typeof b.touser === 'string' ? b.touser : '';
+    if (touser === '') return { errcode: 82001, errmsg: 'All touser & toparty & totag invalid' };
+    const msgtype = String(b.msgtype ?? '');
+    let taskId: string | null = null;
+    let card: Record<string, unknown> | null = null;
+    if (msgtype === 'text') {
+      const content = (b.text as { content?: unknown } | undefined)?.content;
+      if (typeof content !== 'string' || content === '') return { errcode: 44004, errmsg: 'empty content' };
+      if (bytes(content) > 2048) return { errcode: 45002, errmsg: 'content size out of limit' };
+    } else if (msgtype === 'template_card') {
+      card = (b.template_card ?? null) as Record<string, unknown> | null;
+      const invalid = card ? validateCard(card) : { errcode: 40058, errmsg: 'template_card missing' };
+      if (invalid) return invalid;
+      taskId = typeof card!.task_id === 'string' ? card!.task_id : null;
+    } else {
+      return { errcode: 40008, errmsg: 'invalid message type' };
+    }
+
+    const now = this.now().getTime();
+    if (b.enable_duplicate_check === 1) {
+      // An identical request within the interval is not delivered again (reference §4.1).
+      const intervalMs = Math.min(Number(b.duplicate_check_interval ?? 1800), 4 * 3600) * 1000;
+      const key = JSON.stringify(b);
+      const seen = this.#duplicateWindow.get(key);
+      if (seen && now - seen.atMs < intervalMs) {
+        this.duplicates.push({ msgid: seen.msgid, userid: touser, msgtype, taskId, body: b, at: this.now() });
+        return { errcode: 0, errmsg: 'ok', invaliduser: '', msgid: seen.msgid };
+      }
+    }
+    if (taskId !== null && this.#usedTaskIds.has(taskId)) return { errcode: 42014, errmsg: 'taskid has existed or empty or exceed max len' };
+
+    const requested = touser === '@all' ? [...this.#users] : touser.split('|');
+    const valid = requested.filter((u) => this.#users.has(u.toLowerCase())).map((u) => u.toLowerCase());
+    const invalid = requested.filter((u) => !this.#users.has(u.toLowerCase())).map((u) => u.toLowerCase());
+    if (valid.length === 0) return { errcode: 81013, errmsg: 'user & party & tag all invalid' };
+
+    const msgid = randomBytes(24).toString('base64url');
+    if (taskId !== null) {
+      this.#usedTaskIds.add(taskId);
+      this.#cards.set(taskId, { recipients: new Set(valid), card: card! });
+    }
+    for (const userid of valid) {
+      const message: SimMessage = { msgid, userid, msgtype, taskId, body: b, at: this.now() };
+      (this.#withinMemberCap(userid, now) ? this.messages : this.dropped).push(message);
+    }
+    if (b.enable_duplicate_check === 1) this.#duplicateWindow.set(JSON.stringify(b), { atMs: now, msgid });
+    const answer: Record<string, unknown> = { errcode: 0, errmsg: 'ok', invaliduser: invalid.join('|'), msgid };
+    if (card && INTERACTIVE.includes(String(card.card_type))) answer.response_code = this.#issueResponseCode(taskId!);
+    return answer;
+  }
+
+  /** Counts a delivery to `userid`; false (dropped, silently) beyond 30/min or 1000/hour. */
+  #withinMemberCap(userid: string, now: number): boolean {
+    const sends = (this.#memberSends.get(userid) ?? []).filter((t) => t > now - 3_600_000);
+    const fits = MEMBER_WINDOWS.every((w) => sends.filter((t) => t > now - w.windowMs).length < w.max);
+    if (fits) sends.push(now);
+    this.#memberSends.set(userid, sends);
+    return fits;
+  }
+
+  #updateCard(b: Record<string, unknown>): Record<string, unknown> {
+    const code = typeof b.response_code === 'string' ? b.response_code : '';
+    const entry = this.#responseCodes.get(code);
+    // WeCom documents no dedicated errcode for a spent or expired response_code; the simulator answers
+    // the generic "invalid parameter" (40058), which the adapter classifies as permanent.
+    if (!entry) return { errcode: 40058, errmsg: 'invalid response_code' };
+    if (entry.used) return { errcode: 40058, errmsg: 'response_code has been used' };
+    if (this.now().getTime() - entry.issuedAtMs > RESPONSE_CODE_TTL_MS) return { errcode: 40058, errmsg: 'response_code expired' };
+    const userids = Array.isArray(b.userids) ? b.userids.map(String) : [];
+    const replaceName = (b.button as { replace_name?: unknown } | undefined)?.replace_name;
+    if (userids.length === 0 && b.atall !== 1) return { errcode: 40058, errmsg: 'userids empty' };
+    entry.used = true;
+    this.cardUpdates.push({ userids, responseCode: code, taskId: entry.taskId, replaceName: typeof replaceName === 'string' ? replaceName : null, body: b, at: this.now() });
+    const recipients = this.#cards.get(entry.taskId)?.recipients ?? new Set<string>();
+    return { errcode: 0, errmsg: 'ok', invaliduser: userids.filter((u) => !recipients.has(u.toLowerCase())).join('|') };
+  }
+
+  #issueResponseCode(taskId: string): string {
+    const code = randomBytes(24).toString('base64url');
+    this.#responseCodes.set(code, { taskId, issuedAtMs: this.now().getTime(), used: false });
+    return code;
+  }
+}
+
+/** How a simulated callback is sealed; each field forges one aspect of it. */
+export interface SealOptions {
+  token?: string;
+  encodingAesKey?: string;
+  receiveId?: string;
+  timestamp?: string;
+  nonce?: string;
+  /** Flip the signature so it no longer matches. */
+  forgeSignature?: boolean;
+}
+
+/** Template card checks WeCom makes (reference §4.4, errcodes §2). Display-length guidance is not enforced. */
+function validateCard(card: Record<string, unknown>): Record<string, unknown> | null {
+  const type = String(card.card_type ?? '');
+  if (!CARD_TYPES.includes(type)) return { errcode: 42031, errmsg: 'invalid card_type' };
+  const taskId = card.task_id;
+  if (INTERACTIVE.includes(type) && (typeof taskId !== 'string' || !TASK_ID.test(taskId) || bytes(taskId) > 128)) {
+    return { errcode: 42014, errmsg: 'taskid has existed or empty or exceed max len' };
+  }
+  const content = card.horizontal_content_list;
+  if (content !== undefined && (!Array.isArray(content) || content.length > 6)) return { errcode: 42035, errmsg: 'invalid horizontal_content_list size' };
+  if (type === 'button_interaction') {
+    const buttons = card.button_list;
+    if (!Array.isArray(buttons) || buttons.length === 0 || buttons.length > 6) return { errcode: 40058, errmsg: 'invalid button_list size' };
+    const keys = new Set<string>();
+    for (const raw of buttons as Record<string, unknown>[]) {
+      if (typeof raw.text !== 'string' || raw.text === '') return { errcode: 42038, errmsg: 'invalid button text' };
+      if ((raw.type ?? 0) === 1) {
+        if (typeof raw.url !== 'string' || !/^https?:\/\//.test(raw.url)) return { errcode: 40058, errmsg: 'invalid button url' };
+        continue;
+      }
+      if (typeof raw.key !== 'string' || raw.key === '') return { errcode: 42017, errmsg: 'button key missing' };
+      if (bytes(raw.key) > 1024 || keys.has(raw.key)) return { errcode: 42039, errmsg: 'invalid button key' };
+      keys.add(raw.key);
+    }
+  }
+  return null;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
