@@ -14,6 +14,7 @@ import { loadMessageTemplates } from './templates/load-messages.js';
 import { PrismaStore } from './db/prisma-store.js';
 import type { DbClient } from './db/client.js';
 import { SandboxChannel } from './channels/sandbox/sandbox-channel.js';
+import { createWecomChannel } from './channels/wecom/wecom-channel.js';
 import { randomTokens, systemClock, UlidGenerator } from './clocks.js';
 
 /** Repository root (templates/ lives there). */
@@ -51,6 +52,17 @@ export interface Huifang {
    * `wait: false` (webhooks) processing runs after the caller has answered the provider.
    */
   receive(event: InboundEventInput, options?: { wait?: boolean }): Promise<{ id: string; duplicate: boolean; processing: Promise<ProcessResult> | null }>;
+}
+
+/** Credentials are configured for a provider whose delivery adapter this build does not include. */
+export class ChannelUnavailableError extends Error {
+  override readonly name = 'ChannelUnavailableError';
+  constructor(readonly channel: ChannelName, readonly provider: string) {
+    super(
+      `Credentials for ${provider} are configured, but this version of Huifang cannot deliver ${channel} messages through ${provider} yet. ` +
+        `Unset the ${provider === 'wecom' ? 'WECOM_*' : provider === 'tencent' ? 'TENCENT_*' : 'WECHAT_MP_*'} variables (or set HUIFANG_SANDBOX=1) to run with the sandbox channel.`,
+    );
+  }
 }
 
 class StaticPolicyRegistry implements PolicyRegistry {
@@ -102,13 +114,16 @@ export function createHuifang(options: HuifangOptions): Huifang {
     inbox: store,
   };
   const sandbox = (name: ChannelName) => new SandboxChannel(name, db.prisma, clock, ids);
-  // Real provider adapters plug in here as they are built; until then a configured provider still
-  // delivers to the sandbox, and the start-up log says which channel runs where.
-  const channels: Record<ChannelName, MessageChannel> = {
-    wecom: options.channels?.wecom ?? sandbox('wecom'),
-    sms: options.channels?.sms ?? sandbox('sms'),
-    wechat: options.channels?.wechat ?? sandbox('wechat'),
+  const modes: Record<ChannelName, string> = { wecom: config.channels.staff, sms: config.channels.sms, wechat: config.channels.wechat };
+  const pick = (name: ChannelName): MessageChannel => {
+    const override = options.channels?.[name];
+    if (override) return override;
+    if (modes[name] === 'sandbox') return sandbox(name);
+    if (name === 'wecom' && config.wecom) return createWecomChannel(config.wecom, { clock, logger });
+    // Never pretend: credentials for a provider this build cannot deliver to stop the start.
+    throw new ChannelUnavailableError(name, modes[name]!);
   };
+  const channels: Record<ChannelName, MessageChannel> = { wecom: pick('wecom'), sms: pick('sms'), wechat: pick('wechat') };
   const jitter = options.jitter ?? Math.random;
 
   const receive: Huifang['receive'] = async (event, opts = {}) => {

@@ -53,6 +53,8 @@ export interface FollowUpRecord {
   deadlineAt: Date;
   attempts: number;
   maxAttempts: number;
+  /** Number of activations so far; card n (task id `fu_<id>_<n>`) belongs to activation n. */
+  activations: number;
   outcome: FollowUpOutcome | null;
   outcomeNote: string | null;
   completedAt: Date | null;
@@ -168,14 +170,17 @@ export interface CaseStore {
     followUps: (PlannedFollowUp & { id: string })[];
     audit: NewAuditEntry;
   }): Promise<{ created: boolean; caseId: string }>;
-  /** Updates attributes/milestones/closure and adds follow-ups for steps not yet planned (unique per case+step). */
+  /**
+   * Updates attributes/milestones/closure and adds the follow-ups for steps the case does not have
+   * yet (unique per case and step; concurrent updates add each step once). Returns how many it added.
+   */
   updateCase(input: {
     caseId: string;
     case: CaseInput;
     addFollowUps: (PlannedFollowUp & { id: string })[];
     cancelOpenFollowUps: boolean;
     audit: NewAuditEntry;
-  }): Promise<void>;
+  }): Promise<{ added: number }>;
 }
 
 export interface OrgStore {
@@ -199,6 +204,8 @@ export interface FollowUpStore {
       followUpId: string;
       version: number;
       status: 'ACTIVE' | 'CANCELLED';
+      /** A new assignee when the planned one is no longer active (left, deactivated). */
+      reassignTo?: { staffId: string; rule: string };
       outcomeNote: string | null;
       now: Date;
       survey: { id: string; token: string; surveyKey: string; expiresAt: Date } | null;
@@ -222,6 +229,8 @@ export interface FollowUpStore {
     escalation: NewEscalation | null;
     audit: NewAuditEntry[];
   }): Promise<boolean>;
+  /** A staff member's open follow-ups (ACTIVE, OVERDUE, and SCHEDULED due before `dueBefore`), earliest deadline first. */
+  listOpenForAssignee(staffId: string, dueBefore: Date, limit: number): Promise<FollowUpContext[]>;
   /** Marks ACTIVE staff tasks past their deadline OVERDUE and expires unanswered surveys; returns counts. */
   markOverdue(now: Date): Promise<{ overdue: number; expiredSurveys: number }>;
 }
@@ -284,7 +293,14 @@ export interface OutboxStore {
       finishedAt: Date;
     } & (
       | { outcome: 'SENT'; providerMessageId: string | null }
-      | { outcome: 'RETRY'; nextAttemptAt: Date; errorCode: string; error: string }
+      | {
+          outcome: 'RETRY';
+          nextAttemptAt: Date;
+          errorCode: string;
+          error: string;
+          /** A deferral (rate limit) that must not use up the message's attempts: maxAttempts grows by one. */
+          extendBudget?: boolean;
+        }
       | { outcome: 'DEAD'; errorCode: string; error: string }
     ),
   ): Promise<boolean>;

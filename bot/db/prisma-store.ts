@@ -102,6 +102,7 @@ export function toFollowUpRecord(row: FollowUpRow): FollowUpRecord {
     deadlineAt: row.deadlineAt,
     attempts: row.attempts,
     maxAttempts: row.maxAttempts,
+    activations: row.activations,
     outcome: row.outcome as FollowUpOutcome | null,
     outcomeNote: row.outcomeNote,
     completedAt: row.completedAt,
@@ -240,10 +241,11 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
             status: input.case.closedAt ? 'CLOSED' : 'OPEN',
             occurredAt: input.case.occurredAt,
             closedAt: input.case.closedAt,
+            createdAt: input.audit.at,
           },
         });
         if (input.followUps.length > 0) {
-          await tx.followUp.createMany({ data: input.followUps.map((f) => this.followUpData(f, input.id, input.customerId, input.policyId)) });
+          await tx.followUp.createMany({ data: input.followUps.map((f) => this.followUpData(f, input.id, input.customerId, input.policyId, input.audit.at)) });
         }
         await this.audit(tx, input.audit);
       }, TX_OPTIONS);
@@ -255,9 +257,10 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
     }
   }
 
-  private followUpData(f: PlannedRow, caseId: string, customerId: string, policyId: string) {
+  private followUpData(f: PlannedRow, caseId: string, customerId: string, policyId: string, createdAt: Date) {
     return {
       id: f.id,
+      createdAt,
       caseId,
       customerId,
       policyId,
@@ -276,30 +279,57 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
     };
   }
 
-  async updateCase(input: Parameters<CaseStore['updateCase']>[0]): Promise<void> {
-    await this.prisma.$transaction(async (tx) => {
-      const row = await tx.case.update({
-        where: { id: input.caseId },
-        data: {
-          attributes: json(input.case.attributes),
-          milestones: json(input.case.milestones),
-          responsibleStaffId: input.case.responsibleStaffId,
-          departmentId: input.case.departmentId,
-          closedAt: input.case.closedAt,
-          ...(input.case.closedAt ? { status: 'CLOSED' } : {}),
-        },
-      });
-      if (input.addFollowUps.length > 0) {
-        await tx.followUp.createMany({ data: input.addFollowUps.map((f) => this.followUpData(f, row.id, row.customerId, row.policyId)) });
+  async updateCase(input: Parameters<CaseStore['updateCase']>[0]): Promise<{ added: number }> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.prisma.$transaction(async (tx) => {
+          const row = await tx.case.update({
+            where: { id: input.caseId },
+            data: {
+              attributes: json(input.case.attributes),
+              milestones: json(input.case.milestones),
+              responsibleStaffId: input.case.responsibleStaffId,
+              departmentId: input.case.departmentId,
+              closedAt: input.case.closedAt,
+              ...(input.case.closedAt ? { status: 'CLOSED' } : {}),
+            },
+          });
+          let added = 0;
+          if (input.addFollowUps.length > 0) {
+            const present = new Set(
+              (await tx.followUp.findMany({ where: { caseId: row.id, step: { in: input.addFollowUps.map((f) => f.step) } }, select: { step: true } })).map((f) => f.step),
+            );
+            const fresh = input.addFollowUps.filter((f) => !present.has(f.step));
+            if (fresh.length > 0) await tx.followUp.createMany({ data: fresh.map((f) => this.followUpData(f, row.id, row.customerId, row.policyId, input.audit.at)) });
+            added = fresh.length;
+          }
+          if (input.cancelOpenFollowUps) await this.cancelOpenFollowUps(tx, { caseId: row.id }, 'CASE_CLOSED', input.audit.at);
+          await this.audit(tx, { ...input.audit, details: { ...input.audit.details, followUpsAdded: added } });
+          return { added };
+        }, TX_OPTIONS);
+      } catch (err) {
+        // A concurrent update of the same case added the same step first: run again, once; it now sees it.
+        if (isUniqueViolation(err) && attempt === 0) continue;
+        throw err;
       }
-      if (input.cancelOpenFollowUps) {
-        await tx.followUp.updateMany({
-          where: { caseId: row.id, status: { in: ['SCHEDULED', 'ACTIVE', 'OVERDUE'] } },
-          data: { status: 'CANCELLED', outcomeNote: 'CASE_CLOSED', completedAt: input.audit.at, version: { increment: 1 } },
-        });
-      }
-      await this.audit(tx, input.audit);
-    }, TX_OPTIONS);
+    }
+  }
+
+  /**
+   * Cancels open follow-ups matching `where`, and with them what they had set in motion: their open
+   * surveys expire (a late answer is no longer accepted) and their unsent outbox messages are cancelled.
+   */
+  private async cancelOpenFollowUps(tx: Tx, where: Prisma.FollowUpWhereInput, reason: string, at: Date): Promise<number> {
+    const open = await tx.followUp.findMany({ where: { ...where, status: { in: ['SCHEDULED', 'ACTIVE', 'OVERDUE'] } }, select: { id: true } });
+    if (open.length === 0) return 0;
+    const ids = open.map((f) => f.id);
+    await tx.followUp.updateMany({
+      where: { id: { in: ids }, status: { in: ['SCHEDULED', 'ACTIVE', 'OVERDUE'] } },
+      data: { status: 'CANCELLED', outcomeNote: reason, completedAt: at, leaseExpiresAt: null, version: { increment: 1 } },
+    });
+    await tx.surveyInstance.updateMany({ where: { followUpId: { in: ids }, status: 'OPEN' }, data: { status: 'EXPIRED' } });
+    await tx.outboxMessage.updateMany({ where: { followUpId: { in: ids }, status: 'PENDING' }, data: { status: 'CANCELLED', lastErrorCode: reason } });
+    return ids.length;
   }
 
   /* ------------------------------------------------------------- follow-ups */
@@ -337,7 +367,14 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
           where: { id: a.followUpId, version: a.version, status: 'SCHEDULED' },
           data:
             a.status === 'ACTIVE'
-              ? { status: 'ACTIVE', activatedAt: a.now, leaseExpiresAt: null, version: { increment: 1 } }
+              ? {
+                  status: 'ACTIVE',
+                  activatedAt: a.now,
+                  leaseExpiresAt: null,
+                  activations: { increment: 1 },
+                  version: { increment: 1 },
+                  ...(a.reassignTo ? { assigneeId: a.reassignTo.staffId, assigneeRule: a.reassignTo.rule } : {}),
+                }
               : { status: 'CANCELLED', outcomeNote: a.outcomeNote, completedAt: a.now, leaseExpiresAt: null, version: { increment: 1 } },
         });
         if (count !== 1) continue;
@@ -348,6 +385,7 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
           const recipient = a.outbox[0]?.recipientId;
           if (!recipient) throw new Error('A survey activation needs its outbox message');
           surveys.push({
+            createdAt: a.now,
             id: a.survey.id,
             followUpId: a.followUpId,
             customerId: recipient,
@@ -360,7 +398,7 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
         }
       }
       if (surveys.length > 0) await tx.surveyInstance.createMany({ data: surveys });
-      await this.insertOutbox(tx, outbox);
+      await this.insertOutbox(tx, outbox, activations[0]!.now);
       if (audits.length > 0) await tx.auditLog.createMany({ data: audits.map((entry) => this.auditData(entry)) });
       return { applied, skipped: activations.length - applied };
     }, TX_OPTIONS);
@@ -387,11 +425,25 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
         },
       });
       if (count !== 1) return false;
-      await this.insertEscalation(tx, input.escalation);
-      await this.insertOutbox(tx, input.outbox);
+      const at = input.audit[0]?.at ?? input.completedAt ?? input.nextDueAt!;
+      await this.insertEscalation(tx, input.escalation, at);
+      await this.insertOutbox(tx, input.outbox, at);
       for (const entry of input.audit) await this.audit(tx, entry);
       return true;
     }, TX_OPTIONS);
+  }
+
+  async listOpenForAssignee(staffId: string, dueBefore: Date, limit: number): Promise<FollowUpContext[]> {
+    const rows = await this.prisma.followUp.findMany({
+      where: {
+        assigneeId: staffId,
+        OR: [{ status: { in: ['ACTIVE', 'OVERDUE'] } }, { status: 'SCHEDULED', dueAt: { lt: dueBefore } }],
+      },
+      include: { case: true, customer: true },
+      orderBy: [{ deadlineAt: 'asc' }, { id: 'asc' }],
+      take: limit,
+    });
+    return rows.map((r) => ({ followUp: toFollowUpRecord(r), case: toCaseRecord(r.case), customer: toCustomerRecord(r.customer) }));
   }
 
   async markOverdue(now: Date): Promise<{ overdue: number; expiredSurveys: number }> {
@@ -460,8 +512,9 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
             data: { status: 'DONE', outcome: input.followUpOutcome, completedAt: r.receivedAt, attempts: { increment: 1 }, version: { increment: 1 } },
           });
         }
-        await this.insertEscalation(tx, input.escalation);
-        await this.insertOutbox(tx, input.outbox);
+        const at = input.audit[0]?.at ?? r.receivedAt;
+        await this.insertEscalation(tx, input.escalation, at);
+        await this.insertOutbox(tx, input.outbox, at);
         for (const entry of input.audit) await this.audit(tx, entry);
         return true;
       }, TX_OPTIONS);
@@ -486,7 +539,8 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
     await this.prisma.$transaction(async (tx) => {
       const { count } = await tx.customer.updateMany({ where: { id: customerId, optedOutAt: null }, data: { optedOutAt: at, optOutSource: source } });
       if (count !== 1) return;
-      // Messages to this customer not yet sent are cancelled: an opted-out customer is never contacted.
+      // An opted-out customer is never contacted again: open surveys end, unsent messages are cancelled.
+      await this.cancelOpenFollowUps(tx, { customerId, action: 'CUSTOMER_SURVEY' }, 'CUSTOMER_OPTED_OUT', at);
       await tx.outboxMessage.updateMany({
         where: { recipientType: 'customer', recipientId: customerId, status: 'PENDING' },
         data: { status: 'CANCELLED', lastErrorCode: 'CUSTOMER_OPTED_OUT' },
@@ -502,8 +556,11 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
     return this.prisma.$transaction((tx) => this.insertOutbox(tx, messages), TX_OPTIONS);
   }
 
-  /** Inserts outbox rows, skipping keys that already exist (createMany has no skipDuplicates on SQLite). */
-  private async insertOutbox(tx: Tx, messages: NewOutboxMessage[]): Promise<number> {
+  /**
+   * Inserts outbox rows, skipping keys that already exist (createMany has no skipDuplicates on SQLite).
+   * `at` (the deciding use case's clock) becomes `createdAt`; without it, each row's `nextAttemptAt`.
+   */
+  private async insertOutbox(tx: Tx, messages: NewOutboxMessage[], at?: Date): Promise<number> {
     if (messages.length === 0) return 0;
     const keys = messages.map((m) => m.idempotencyKey);
     const existing = new Set(
@@ -516,6 +573,7 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
       data: [...fresh.values()].map((m) => ({
         id: this.ids.next(),
         idempotencyKey: m.idempotencyKey,
+        createdAt: at ?? m.nextAttemptAt,
         channel: m.channel,
         kind: m.message.kind,
         recipientType: m.recipientType,
@@ -558,7 +616,15 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
       result.outcome === 'SENT'
         ? { status: 'SENT', sentAt: result.finishedAt, providerMessageId: result.providerMessageId, leaseExpiresAt: null, claimToken: null }
         : result.outcome === 'RETRY'
-          ? { status: 'PENDING', nextAttemptAt: result.nextAttemptAt, lastErrorCode: result.errorCode, lastError: result.error, leaseExpiresAt: null, claimToken: null }
+          ? {
+              status: 'PENDING',
+              nextAttemptAt: result.nextAttemptAt,
+              lastErrorCode: result.errorCode,
+              lastError: result.error,
+              leaseExpiresAt: null,
+              claimToken: null,
+              ...(result.extendBudget ? { maxAttempts: { increment: 1 } } : {}),
+            }
           : { status: 'DEAD', lastErrorCode: result.errorCode, lastError: result.error, leaseExpiresAt: null, claimToken: null };
     return this.prisma.$transaction(async (tx) => {
       const { count } = await tx.outboxMessage.updateMany({ where: { id: result.id, claimToken: result.claimToken, status: 'SENDING' }, data });
@@ -632,11 +698,11 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
 
   /* ------------------------------------------------------------- shared */
 
-  private async insertEscalation(tx: Tx, escalation: NewEscalation | null): Promise<void> {
+  private async insertEscalation(tx: Tx, escalation: NewEscalation | null, at: Date): Promise<void> {
     if (!escalation) return;
     const existing = await tx.escalation.findUnique({ where: { sourceKey: escalation.sourceKey }, select: { id: true } });
     if (existing) return;
-    await tx.escalation.create({ data: { id: this.ids.next(), ...escalation } });
+    await tx.escalation.create({ data: { id: this.ids.next(), createdAt: at, ...escalation } });
   }
 
   private auditData(entry: NewAuditEntry) {

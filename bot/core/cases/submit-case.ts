@@ -87,8 +87,9 @@ export async function submitCase(deps: CoreDeps, input: SubmitCaseInput): Promis
     closing ||
     JSON.stringify(current.attributes) !== JSON.stringify(input.case.attributes) ||
     current.responsibleStaffId !== input.case.responsibleStaffId;
+  let added = 0;
   if (changed) {
-    await deps.cases.updateCase({
+    ({ added } = await deps.cases.updateCase({
       caseId: current.id,
       case: input.case,
       addFollowUps,
@@ -100,9 +101,9 @@ export async function submitCase(deps: CoreDeps, input: SubmitCaseInput): Promis
         action: closing ? 'case.closed' : 'case.updated',
         entityType: 'Case',
         entityId: current.id,
-        details: { followUpsAdded: addFollowUps.length, at: now.toISOString() },
+        details: { at: now.toISOString() },
       },
-    });
+    }));
   }
-  return { caseId: current.id, created: false, followUpsAdded: addFollowUps.length };
+  return { caseId: current.id, created: false, followUpsAdded: added };
 }

@@ -3,6 +3,7 @@ import type { CoreDeps, FollowUpContext, NewOutboxMessage } from '../ports.js';
 import type { OrgSnapshot } from '../model.js';
 import { formatChineseDate, formatLocalDateTime } from '../time.js';
 import { renderTemplate } from '../templates/render.js';
+import { resolveAssignee } from '../policies/plan-follow-ups.js';
 
 export interface ActivationSummary {
   claimed: number;
@@ -19,7 +20,7 @@ export const ACTIVATION_LEASE_MS = 120_000;
  * Turns due follow-ups into messages: a WeCom task card for a staff task, a survey invitation for a
  * customer survey. Reconciles "everything due as of now": missed or repeated ticks are harmless, and
  * two workers never activate the same follow-up (claim lease + compare-and-set on version + unique
- * outbox key `fu:<id>:<attempt>`). A customer who opted out, has no consent or is deceased is never
+ * outbox key `fu:<id>:<n>` for activation n). A customer who opted out, has no consent or is deceased is never
  * contacted: the follow-up is cancelled with the reason.
  */
 export async function activateDueFollowUps(deps: CoreDeps, options: { batchSize?: number; maxBatches?: number } = {}): Promise<ActivationSummary> {
@@ -47,6 +48,8 @@ type Activation = Parameters<CoreDeps['followUps']['commitActivations']>[0][numb
 function planActivation(deps: CoreDeps, ctx: FollowUpContext, org: OrgSnapshot, now: Date): Activation {
   const { followUp, customer } = ctx;
   const base = { followUpId: followUp.id, version: followUp.version, now };
+  // Activation n of this follow-up: numbers the card, its task id and its outbox key.
+  const activation = followUp.activations + 1;
   const attempt = followUp.attempts + 1;
   const cancel = (reason: string): Activation => ({
     ...base,
@@ -60,11 +63,20 @@ function planActivation(deps: CoreDeps, ctx: FollowUpContext, org: OrgSnapshot, 
   if (customer.deceasedAt) return cancel('CUSTOMER_DECEASED');
 
   if (followUp.action === 'STAFF_TASK') {
-    const assignee = followUp.assigneeId ? org.staff.get(followUp.assigneeId) : undefined;
-    if (!assignee) return cancel('NO_ASSIGNEE');
-    const card = buildTaskCard(deps, ctx, attempt);
+    let assignee = followUp.assigneeId ? org.staff.get(followUp.assigneeId) : undefined;
+    let reassignTo: Activation['reassignTo'];
+    if (!assignee?.active) {
+      // The planned assignee left or was deactivated since planning: apply the step's rules again
+      // (their fallbacks: supervisor, department head …) rather than push a card nobody will see.
+      const step = deps.policies.byId(followUp.policyId)?.steps.find((s) => s.key === followUp.step || followUp.step.startsWith(`${s.key}_`));
+      const resolved = step ? resolveAssignee(step, ctx.case, org) : { id: null, rule: null };
+      assignee = resolved.id ? org.staff.get(resolved.id) : undefined;
+      if (!assignee) return cancel('NO_ASSIGNEE');
+      reassignTo = { staffId: assignee.id, rule: resolved.rule ?? 'reassigned' };
+    }
+    const card = buildTaskCard(deps, ctx, activation, attempt);
     const outbox: NewOutboxMessage = {
-      idempotencyKey: `fu:${followUp.id}:${attempt}`,
+      idempotencyKey: `fu:${followUp.id}:${activation}`,
       channel: 'wecom',
       recipientType: 'staff',
       recipientId: assignee.id,
@@ -75,10 +87,11 @@ function planActivation(deps: CoreDeps, ctx: FollowUpContext, org: OrgSnapshot, 
     return {
       ...base,
       status: 'ACTIVE',
+      ...(reassignTo ? { reassignTo } : {}),
       outcomeNote: null,
       survey: null,
       outbox: [outbox],
-      audit: { at: now, actorType: 'SYSTEM', actorId: null, action: 'follow_up.activated', entityType: 'FollowUp', entityId: followUp.id, details: { assigneeId: assignee.id, attempt } },
+      audit: { at: now, actorType: 'SYSTEM', actorId: null, action: 'follow_up.activated', entityType: 'FollowUp', entityId: followUp.id, details: { assigneeId: assignee.id, attempt, activation } },
     };
   }
 
@@ -98,7 +111,7 @@ function planActivation(deps: CoreDeps, ctx: FollowUpContext, org: OrgSnapshot, 
     link,
   };
   const outbox: NewOutboxMessage = {
-    idempotencyKey: `fu:${followUp.id}:${attempt}`,
+    idempotencyKey: `fu:${followUp.id}:${activation}`,
     channel: 'sms',
     recipientType: 'customer',
     recipientId: customer.id,
@@ -139,6 +152,7 @@ function eventPhrase(caseType: string): string {
 export function buildTaskCard(
   deps: Pick<CoreDeps, 'templates' | 'timeZone' | 'publicBaseUrl' | 'policies'>,
   ctx: FollowUpContext,
+  activation: number,
   attempt: number,
 ): TaskCard {
   const { followUp, customer } = ctx;
@@ -153,9 +167,9 @@ export function buildTaskCard(
     caseType: ctx.case.type,
     attempt,
   };
-  const key = (action: string) => `${action}:${followUp.id}:${attempt}`;
+  const key = (action: string) => `${action}:${followUp.id}:${activation}`;
   return {
-    taskId: `fu_${followUp.id}_${attempt}`,
+    taskId: `fu_${followUp.id}_${activation}`,
     source: t.source,
     title: renderTemplate(t.title, vars),
     description: renderTemplate(t.description, vars),

@@ -7,7 +7,7 @@ import { applyOffset } from '../policies/plan-follow-ups.js';
 export interface StaffCardAction {
   /** WeCom UserID of the member who tapped. */
   wecomUserId: string;
-  /** The button key: `<action>:<followUpId>:<attempt>`. */
+  /** The button key: `<action>:<followUpId>:<n>`, n = the activation that pushed the card. */
   actionKey: string;
   /** WeCom's single-use code for updating the card, if any. */
   responseCode: string | null;
@@ -19,32 +19,33 @@ export type StaffOutcomeResult =
   | { status: 'already_recorded'; followUpId: string };
 
 /** Parses a task-card button key; throws `INVALID_ACTION_KEY` for anything else. */
-export function parseActionKey(key: string): { action: StaffAction; followUpId: string; attempt: number } {
+export function parseActionKey(key: string): { action: StaffAction; followUpId: string; activation: number } {
   const m = /^([a-z]+):([0-9A-Za-z]+):(\d+)$/.exec(key);
   if (!m || !STAFF_ACTIONS.includes(m[1] as StaffAction)) {
     throw new DomainError('INVALID_ACTION_KEY', 'Unrecognised task card action', { key: key.slice(0, 80) });
   }
-  return { action: m[1] as StaffAction, followUpId: m[2]!, attempt: Number(m[3]) };
+  return { action: m[1] as StaffAction, followUpId: m[2]!, activation: Number(m[3]) };
 }
 
 /**
  * Records what a staff member reported by tapping a task card button. The outcome is applied once:
- * the card's attempt must be the follow-up's current one, the tapper must be its assignee, and the
+ * the card must be the follow-up's latest one (activation n) and the follow-up still open, the tapper must be its assignee, and the
  * update is a compare-and-set, so double taps, WeCom retries and stale cards change nothing. The card
  * is updated to show what was recorded and by whom; a dissatisfied outcome is escalated.
  */
 export async function recordStaffOutcome(deps: CoreDeps, input: StaffCardAction): Promise<StaffOutcomeResult> {
-  const { action, followUpId, attempt } = parseActionKey(input.actionKey);
+  const { action, followUpId, activation } = parseActionKey(input.actionKey);
   const ctx = await deps.followUps.findFollowUpContext(followUpId);
   if (!ctx) throw new DomainError('UNKNOWN_TASK', 'The task card refers to no known follow-up', { followUpId });
   const staff = await deps.org.findStaffByWecomUserId(input.wecomUserId);
   if (!staff) throw new DomainError('UNKNOWN_STAFF', 'The card was tapped by an unknown member', {});
   const fu = ctx.followUp;
-  // The card of attempt N is answered once: after it, attempts is N (or the follow-up is closed).
-  if (fu.attempts >= attempt || (fu.status !== 'ACTIVE' && fu.status !== 'OVERDUE')) {
+  // Card n is answered once: an outcome moves the follow-up out of ACTIVE/OVERDUE (done, or
+  // rescheduled for activation n+1), so a second tap on card n finds nothing open.
+  if (activation < fu.activations) throw new DomainError('STALE_CARD', 'This card belongs to an earlier attempt', { followUpId });
+  if (activation !== fu.activations || (fu.status !== 'ACTIVE' && fu.status !== 'OVERDUE')) {
     return { status: 'already_recorded', followUpId };
   }
-  if (fu.attempts + 1 !== attempt) throw new DomainError('STALE_CARD', 'This card belongs to an earlier attempt', { followUpId });
   if (fu.assigneeId !== staff.id) {
     throw new DomainError('NOT_ASSIGNEE', 'The follow-up is assigned to someone else now', { followUpId });
   }
@@ -56,7 +57,7 @@ export async function recordStaffOutcome(deps: CoreDeps, input: StaffCardAction)
 
   const outbox: NewOutboxMessage[] = [
     {
-      idempotencyKey: `fu:${fu.id}:${attempt}:update`,
+      idempotencyKey: `fu:${fu.id}:${activation}:update`,
       channel: 'wecom',
       recipientType: 'staff',
       recipientId: staff.id,
@@ -65,7 +66,7 @@ export async function recordStaffOutcome(deps: CoreDeps, input: StaffCardAction)
       message: {
         kind: 'card_update',
         to: { staffId: staff.id, wecomUserId: input.wecomUserId },
-        taskId: `fu_${fu.id}_${attempt}`,
+        taskId: `fu_${fu.id}_${activation}`,
         responseCode: input.responseCode,
         replaceName: `${decision.label}·${staff.name}`,
       },
@@ -79,7 +80,7 @@ export async function recordStaffOutcome(deps: CoreDeps, input: StaffCardAction)
       action: `follow_up.${action}`,
       entityType: 'FollowUp',
       entityId: fu.id,
-      details: { attempt, status: decision.status, inboundEventId: input.inboundEventId },
+      details: { activation, attempts: decision.attempts, status: decision.status, inboundEventId: input.inboundEventId },
     },
   ];
   let escalation = null;

@@ -1,6 +1,10 @@
 import type { CaseFacts, OrgSnapshot, StaffMember } from '../model.js';
-import { addLocalDays, atLocalTime } from '../time.js';
-import type { Anchor, AssigneeRule, Offset, PolicyDefinition, PolicyStep, StepCondition } from './types.js';
+import type { Anchor, AssigneeRule, PolicyDefinition, PolicyStep, StepCondition } from './types.js';
+import { applyOffset, offsetInBaseUnit, type TimeContext } from './offsets.js';
+import { nextContactMoment } from './contact-window.js';
+import { conditionMatches, decideSampling, type SamplingContext, type SamplingDecision } from './sampling.js';
+
+export { applyOffset } from './offsets.js';
 
 /** One follow-up a policy asks for, with its times resolved and its assignee chosen. */
 export interface PlannedFollowUp {
@@ -9,8 +13,9 @@ export interface PlannedFollowUp {
   title: string;
   action: PolicyStep['action'];
   channel: PolicyStep['channel'];
+  /** The earliest time the policy allows. */
   earliestAt: Date;
-  /** When the follow-up becomes actionable (task pushed / survey sent). Equals `earliestAt` for now. */
+  /** When it becomes actionable: `earliestAt` moved into the policy's contact window. */
   dueAt: Date;
   deadlineAt: Date;
   assigneeId: string | null;
@@ -19,83 +24,121 @@ export interface PlannedFollowUp {
   maxAttempts: number;
   instructions: string;
   surveyKey: string | null;
-  /** Sampling decision with its reason (every foundation policy follows up 100 %). */
-  sampling: { kept: boolean; reason: string };
+  /** Sampling decision with its reason; a follow-up sampled out is stored SKIPPED. */
+  sampling: SamplingDecision;
 }
 
 export interface PlanResult {
   planned: PlannedFollowUp[];
-  /** Steps whose anchor milestone has not happened yet; re-planning after a case update adds them. */
-  waiting: { step: string; milestone: string }[];
+  /** Steps whose anchor has not happened yet; re-planning after a case update adds them. */
+  waiting: { step: string; anchor: string }[];
 }
 
+/** Everything planning needs besides the policy, the case and the organisation. */
+export interface PlanContext extends TimeContext, SamplingContext {}
+
 /**
- * Plans a case's follow-ups under a policy. Pure and deterministic: the same facts, organisation and
- * timezone give the same plan, so re-posting a case plans the same steps (persisted once per case+step).
+ * Plans a case's follow-ups under a policy. Pure and deterministic: the same facts, organisation,
+ * calendar and context give the same plan, so re-posting a case plans the same steps (persisted once
+ * per case and step key) and a policy change can be previewed by re-planning.
  */
-export function planFollowUps(policy: PolicyDefinition, facts: CaseFacts, org: OrgSnapshot, timeZone: string): PlanResult {
+export function planFollowUps(policy: PolicyDefinition, facts: CaseFacts, org: OrgSnapshot, context: PlanContext | string): PlanResult {
+  const ctx: PlanContext = typeof context === 'string' ? { timeZone: context } : context;
   const planned: PlannedFollowUp[] = [];
   const waiting: PlanResult['waiting'] = [];
-  policy.steps.forEach((step, index) => {
-    if (step.when && !matches(step.when, facts.attributes)) return;
-    if (step.unless && matches(step.unless, facts.attributes)) return;
-    const anchorAt = resolveAnchor(step.anchor, facts);
+  const stepDue = new Map<string, Date>();
+  const caseSampling = decideSampling(policy.sampling, policy.id, facts, ctx);
+  let sequence = 0;
+  policy.steps.forEach((step) => {
+    if (step.when && !conditionMatches(step.when, facts.attributes)) return;
+    if (step.unless && conditionMatches(step.unless, facts.attributes)) return;
+    const anchorAt = resolveAnchor(step.anchor, facts, stepDue);
     if (!anchorAt) {
-      waiting.push({ step: step.key, milestone: step.anchor.kind === 'milestone' ? step.anchor.name : 'event' });
+      waiting.push({ step: step.key, anchor: describeAnchor(step.anchor) });
       return;
     }
-    const earliestAt = applyOffset(anchorAt, step.earliest, timeZone, step.earliestAtLocalTime);
-    const deadlineAt = applyOffset(anchorAt, step.deadline, timeZone, step.deadlineAtLocalTime);
+    const sampling = step.sampling ? decideSampling(step.sampling, `${policy.id}:${step.key}`, facts, ctx) : caseSampling;
     const assignee = step.action === 'STAFF_TASK' ? resolveAssignee(step, facts, org) : { id: null, rule: null };
-    planned.push({
-      step: step.key,
-      sequence: index + 1,
-      title: step.title,
-      action: step.action,
-      channel: step.channel,
-      earliestAt,
-      dueAt: earliestAt,
-      deadlineAt: deadlineAt < earliestAt ? earliestAt : deadlineAt,
-      assigneeId: assignee.id,
-      assigneeRule: assignee.rule,
-      maxAttempts: step.maxAttempts,
-      instructions: step.instructions,
-      surveyKey: step.surveyKey ?? null,
-      sampling: { kept: true, reason: 'policy follows up every case (100 %)' },
-    });
+    for (const occurrence of occurrences(step, anchorAt, ctx)) {
+      const earliestAt = applyOffset(occurrence.at, step.earliest, ctx, step.earliestAtLocalTime);
+      let deadlineAt = applyOffset(occurrence.at, step.deadline, ctx, step.deadlineAtLocalTime);
+      if (deadlineAt < earliestAt) deadlineAt = earliestAt;
+      const dueAt = nextContactMoment(earliestAt, policy.contact, ctx);
+      sequence += 1;
+      planned.push({
+        step: occurrence.key,
+        sequence,
+        title: occurrence.index ? `${step.title}（第${occurrence.index}次）` : step.title,
+        action: step.action,
+        channel: step.channel,
+        earliestAt,
+        dueAt,
+        deadlineAt,
+        assigneeId: assignee.id,
+        assigneeRule: assignee.rule,
+        maxAttempts: step.maxAttempts,
+        instructions: step.instructions,
+        surveyKey: step.surveyKey ?? null,
+        sampling,
+      });
+      if (!occurrence.index) stepDue.set(step.key, earliestAt);
+    }
   });
   return { planned, waiting };
 }
 
-/** Adds an offset to an instant; day offsets keep local wall-clock time unless a local time is given. */
-export function applyOffset(from: Date, offset: Offset, timeZone: string, atLocal?: string): Date {
-  if (offset.unit === 'hours') return new Date(from.getTime() + offset.amount * 3_600_000);
-  const shifted = addLocalDays(from, offset.amount, timeZone);
-  return atLocal ? atLocalTime(shifted, atLocal, timeZone) : shifted;
+/** The step's occurrences: one at the anchor, or one per period of its recurrence. */
+function occurrences(step: PolicyStep, anchorAt: Date, ctx: TimeContext): { key: string; index: number | null; at: Date }[] {
+  if (!step.repeat) return [{ key: step.key, index: null, at: anchorAt }];
+  const result: { key: string; index: number | null; at: Date }[] = [];
+  let position = 0;
+  for (const phase of step.repeat.phases) {
+    const every = offsetInBaseUnit(phase.every);
+    const until = offsetInBaseUnit(phase.until);
+    if (every.amount <= 0) continue;
+    while (position + every.amount <= until.amount) {
+      position += every.amount;
+      const unit = every.family === 'months' ? 'months' : every.family;
+      result.push({ key: `${step.key}_${result.length + 1}`, index: result.length + 1, at: applyOffset(anchorAt, { amount: position, unit }, ctx) });
+    }
+  }
+  return result;
 }
 
-function resolveAnchor(anchor: Anchor, facts: CaseFacts): Date | null {
-  if (anchor.kind === 'event') return facts.occurredAt;
-  return facts.milestones[anchor.name] ?? null;
+function resolveAnchor(anchor: Anchor, facts: CaseFacts, stepDue: ReadonlyMap<string, Date>): Date | null {
+  switch (anchor.kind) {
+    case 'event':
+      return facts.occurredAt;
+    case 'milestone':
+      return facts.milestones[anchor.name] ?? null;
+    case 'step':
+      return stepDue.get(anchor.key) ?? null;
+  }
 }
 
+function describeAnchor(anchor: Anchor): string {
+  return anchor.kind === 'event' ? 'event' : anchor.kind === 'milestone' ? `milestone:${anchor.name}` : `step:${anchor.key}`;
+}
+
+/** @deprecated use `conditionMatches` from ./sampling.js */
 export function matches(condition: StepCondition, attributes: Readonly<Record<string, unknown>>): boolean {
-  return Object.entries(condition).every(([key, values]) => values.some((v) => attributes[key] === v));
+  return conditionMatches(condition, attributes);
 }
 
 /** The person a complaint is about; never assigned to follow it up. */
-export function excludedStaffId(facts: CaseFacts): string | null {
+export function excludedStaffId(facts: Pick<CaseFacts, 'attributes'>): string | null {
   const subject = facts.attributes.subjectStaffId;
   return typeof subject === 'string' && subject ? subject : null;
 }
 
-function resolveAssignee(step: PolicyStep, facts: CaseFacts, org: OrgSnapshot): { id: string | null; rule: string | null } {
+/** Resolves a step's assignee rules for a case, skipping the person complained about (and the responsible person when excluded). */
+export function resolveAssignee(step: PolicyStep, facts: CaseFacts, org: OrgSnapshot): { id: string | null; rule: string | null } {
   const rules: AssigneeRule[] = [];
   for (const entry of step.assignee ?? ['responsible']) {
     if (typeof entry === 'string') rules.push(entry);
-    else if (matches(entry.when, facts.attributes)) rules.push(...entry.rules);
+    else if (conditionMatches(entry.when, facts.attributes)) rules.push(...entry.rules);
   }
-  const excluded = excludedStaffId(facts);
+  const excluded = [excludedStaffId(facts), step.excludeResponsible ? facts.responsibleStaffId : null].filter((x): x is string => !!x);
   for (const rule of rules) {
     const candidate = resolveRule(rule, facts, org, excluded);
     if (candidate) return { id: candidate.id, rule };
@@ -103,15 +146,16 @@ function resolveAssignee(step: PolicyStep, facts: CaseFacts, org: OrgSnapshot): 
   return { id: null, rule: `unassigned: no active staff for ${rules.join(' → ') || 'responsible'}` };
 }
 
-/** Resolves one assignee rule to an eligible staff member, or null. Exported for escalation routing. */
+/** Resolves one assignee rule to an eligible staff member (active, not excluded), or null. */
 export function resolveRule(
   rule: AssigneeRule,
   facts: Pick<CaseFacts, 'id' | 'departmentId' | 'responsibleStaffId'>,
   org: OrgSnapshot,
-  excluded: string | null,
+  excluded: string | null | readonly string[],
 ): StaffMember | null {
+  const excludedIds = new Set(excluded === null ? [] : typeof excluded === 'string' ? [excluded] : excluded);
   const eligible = (id: string | null | undefined): StaffMember | null => {
-    if (!id || id === excluded) return null;
+    if (!id || excludedIds.has(id)) return null;
     const s = org.staff.get(id);
     return s && s.active ? s : null;
   };
@@ -126,7 +170,7 @@ export function resolveRule(
     case 'department_head':
       return headUpwards(departmentId, org, eligible);
     case 'manager': {
-      const parent = departmentId ? org.departments.get(departmentId)?.parentId ?? null : null;
+      const parent = departmentId ? (org.departments.get(departmentId)?.parentId ?? null) : null;
       return headUpwards(parent, org, eligible);
     }
     default: {
@@ -143,11 +187,7 @@ export function resolveRule(
   }
 }
 
-function headUpwards(
-  departmentId: string | null,
-  org: OrgSnapshot,
-  eligible: (id: string | null | undefined) => StaffMember | null,
-): StaffMember | null {
+function headUpwards(departmentId: string | null, org: OrgSnapshot, eligible: (id: string | null | undefined) => StaffMember | null): StaffMember | null {
   for (let dep = departmentId; dep; dep = org.departments.get(dep)?.parentId ?? null) {
     const head = eligible(org.departments.get(dep)?.headId);
     if (head) return head;

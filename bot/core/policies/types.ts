@@ -1,8 +1,8 @@
 import type { ChannelName, FollowUpAction } from '../model.js';
 
 /**
- * A policy (回访制度) as data. Policies are interpreted by `planFollowUps`; the policy-pack loader
- * (templates/policies) produces these objects. Every time is relative to an anchor on the case.
+ * A policy (回访制度) as data. Policy packs in templates/policies/*.yaml are validated into these
+ * objects; `planFollowUps` interprets them. Every time is relative to an anchor on the case.
  */
 export interface PolicyDefinition {
   /** Stable pack id, e.g. `P4`. */
@@ -13,6 +13,17 @@ export interface PolicyDefinition {
   /** Case types this policy schedules (`POST /api/v1/cases` `type`). */
   caseTypes: readonly string[];
   steps: readonly PolicyStep[];
+  /** Which cases are followed up at all (default: every case, 100 %). */
+  sampling?: SamplingRule;
+  /** When customers may be contacted. */
+  contact?: ContactRules;
+  /**
+   * At most one open (pushed, not yet answered) follow-up per case: a due follow-up waits while an
+   * earlier one of the same case is still open (P1: customers were called repeatedly).
+   */
+  oneOpenPerCase?: boolean;
+  /** At most `max` contacts of the same customer within `per`, across this policy's follow-ups. */
+  customerContactCap?: { max: number; per: Offset };
   /** What a dissatisfied answer does (first escalation rule). */
   escalation: {
     /** Who receives a dissatisfied outcome, in order of preference. */
@@ -22,16 +33,23 @@ export interface PolicyDefinition {
   };
 }
 
-export type OffsetUnit = 'hours' | 'days';
+/**
+ * Units of an offset: `hours` (exact), `days` (calendar days in the business timezone, wall-clock
+ * time kept), `working_days` (mainland-China working days with 调休), `months` and `years` (calendar
+ * months/years; the 31st becomes the last day of a shorter month, 29 Feb the 28th).
+ */
+export type OffsetUnit = 'hours' | 'days' | 'working_days' | 'months' | 'years';
 
-/** A signed duration; `days` are calendar days in the business timezone (wall-clock time is kept). */
 export interface Offset {
   amount: number;
   unit: OffsetUnit;
 }
 
-/** Where a step's times are counted from: the case event, or a named milestone on the case. */
-export type Anchor = { kind: 'event' } | { kind: 'milestone'; name: string };
+/**
+ * Where a step's times are counted from: the case event (`occurredAt`), a named milestone on the
+ * case (mid-payment, completion, repair archived …), or another step's planned due time.
+ */
+export type Anchor = { kind: 'event' } | { kind: 'milestone'; name: string } | { kind: 'step'; key: string };
 
 /**
  * Who performs a staff task, tried in order until one resolves to an active staff member who is not
@@ -44,8 +62,14 @@ export type Anchor = { kind: 'event' } | { kind: 'milestone'; name: string };
  */
 export type AssigneeRule = 'responsible' | 'supervisor' | 'department_head' | 'manager' | `role:${string}`;
 
-/** Condition on case attributes: all listed attributes must match one of the values. */
+/** Condition on case attributes: every listed attribute must equal one of its values. */
 export type StepCondition = Readonly<Record<string, readonly (string | number | boolean)[]>>;
+
+/** A recurring step: occurrences every `every` until `until` after the anchor, phase by phase. */
+export interface Recurrence {
+  /** Consecutive phases, e.g. quarterly until 1 year, half-yearly until 2 years, yearly until 5 years. */
+  phases: readonly { every: Offset; until: Offset }[];
+}
 
 export interface PolicyStep {
   /** Unique within the policy; part of the follow-up's identity (one follow-up per case and step). */
@@ -54,9 +78,9 @@ export interface PolicyStep {
   action: FollowUpAction;
   channel: ChannelName;
   anchor: Anchor;
-  /** Earliest time the contact may happen (the task is pushed then). */
+  /** Earliest time the contact may happen (the task is pushed then). For a recurrence: after each occurrence. */
   earliest: Offset;
-  /** Deadline; past it the follow-up is overdue. */
+  /** Deadline; past it the follow-up is overdue. For a recurrence: after each occurrence. */
   deadline: Offset;
   /** Optional local time of day (HH:MM) for `earliest` when counted in days. */
   earliestAtLocalTime?: string;
@@ -68,6 +92,8 @@ export interface PolicyStep {
   unless?: StepCondition;
   /** Staff task assignee rules (ignored for customer surveys). */
   assignee?: readonly (AssigneeRule | { when: StepCondition; rules: readonly AssigneeRule[] })[];
+  /** Never assign the case's responsible person (a dedicated officer checks their work, P1). */
+  excludeResponsible?: boolean;
   /** Contact attempts before the follow-up counts as unreachable (e.g. three failed calls). */
   maxAttempts: number;
   /** Delay before the next attempt after a failed call. */
@@ -76,4 +102,38 @@ export interface PolicyStep {
   instructions: string;
   /** For customer surveys: the survey definition key. */
   surveyKey?: string;
+  /** Repeats the step (warranty visits); occurrence n gets the key `<key>_<n>`. */
+  repeat?: Recurrence;
+  /** Step-level sampling, overriding the policy's. */
+  sampling?: SamplingRule;
+}
+
+/**
+ * Which cases are followed up. Deterministic: the draw is a hash of the policy, salt, case type and
+ * external id, so the same case always gets the same decision, and the decision records why.
+ */
+export interface SamplingRule {
+  /** Cases matching any of these are always followed up (complaints, deputies, media …). */
+  mandatory?: readonly StepCondition[];
+  /** A fixed rate in [0,1]. */
+  rate?: number;
+  /**
+   * Rate by the number of cases of this policy in the previous calendar month (the latest complete
+   * month), highest `above` first: `[{above: 300, rate: .1}, {above: 99, rate: .2}, {above: -1, rate: .3}]`.
+   */
+  tiers?: readonly { above: number; rate: number }[];
+  /** Rate by a case attribute (stratified), e.g. customerType residential 1 %, non_residential 10 %. */
+  strata?: { attribute: string; rates: Readonly<Record<string, number>>; otherwise: number };
+  /** Changes the draw (e.g. per campaign); default the policy id. */
+  salt?: string;
+}
+
+/** Contact windows per season, and holidays. */
+export interface ContactRules {
+  /** Local times when customers may be called, by season (months 1–12); first matching season wins. */
+  windows?: readonly { name: string; months: readonly number[]; times: readonly { from: string; to: string }[] }[];
+  /** No contact on public holidays (the calendar's holidays, not weekends). */
+  avoidPublicHolidays?: boolean;
+  /** No contact on any non-working day (weekends and holidays, with 调休 make-up days working). */
+  workingDaysOnly?: boolean;
 }

@@ -87,6 +87,7 @@ CREATE TABLE "FollowUp" (
     "deadlineAt" DATETIME NOT NULL,
     "attempts" INTEGER NOT NULL DEFAULT 0,
     "maxAttempts" INTEGER NOT NULL DEFAULT 3,
+    "activations" INTEGER NOT NULL DEFAULT 0,
     "sampling" TEXT NOT NULL DEFAULT '{}',
     "outcome" TEXT,
     "outcomeNote" TEXT,

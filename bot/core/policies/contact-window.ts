@@ -1,0 +1,52 @@
+import { addLocalDays, atLocalTime, formatLocalDate, toLocal } from '../time.js';
+import type { ContactRules } from './types.js';
+import type { TimeContext } from './offsets.js';
+
+/** When a day is skipped without windows, contact resumes at this local time. */
+export const DEFAULT_DAY_START = '09:00';
+
+/**
+ * The first moment at or after `instant` when the policy allows contacting a customer: inside one of
+ * the season's windows (e.g. summer 14:30–16:30 and 19:00–20:00), not on a public holiday when the
+ * policy says so, on a working day when required. Pure; searches at most 400 days ahead.
+ */
+export function nextContactMoment(instant: Date, rules: ContactRules | undefined, ctx: TimeContext): Date {
+  if (!rules || (!rules.windows?.length && !rules.avoidPublicHolidays && !rules.workingDaysOnly)) return instant;
+  const tz = ctx.timeZone;
+  let candidate = instant;
+  for (let i = 0; i < 400; i++) {
+    const date = formatLocalDate(candidate, tz);
+    const dayOk =
+      (!rules.workingDaysOnly || (ctx.calendar?.isWorkingDay(date) ?? isWeekday(candidate, tz))) &&
+      (!rules.avoidPublicHolidays || !(ctx.calendar?.isPublicHoliday(date) ?? false));
+    if (dayOk) {
+      const local = toLocal(candidate, tz);
+      const minutes = local.hour * 60 + local.minute;
+      const season = rules.windows?.find((w) => w.months.includes(local.month));
+      if (!season) return candidate;
+      for (const window of [...season.times].sort((a, b) => a.from.localeCompare(b.from))) {
+        const from = toMinutes(window.from);
+        const to = toMinutes(window.to);
+        if (minutes < from) return atLocalTime(candidate, window.from, tz);
+        if (minutes < to) return candidate;
+      }
+    }
+    // Next day, at the first window of its season (or the default day start).
+    const next = addLocalDays(atLocalTime(candidate, '00:00', tz), 1, tz);
+    const season = rules.windows?.find((w) => w.months.includes(toLocal(next, tz).month));
+    const first = season ? [...season.times].sort((a, b) => a.from.localeCompare(b.from))[0]?.from : undefined;
+    candidate = atLocalTime(next, first ?? DEFAULT_DAY_START, tz);
+  }
+  return candidate;
+}
+
+function toMinutes(hhmm: string): number {
+  const [h, m] = hhmm.split(':').map(Number);
+  return h! * 60 + m!;
+}
+
+function isWeekday(instant: Date, tz: string): boolean {
+  const l = toLocal(instant, tz);
+  const day = new Date(Date.UTC(l.year, l.month - 1, l.day)).getUTCDay();
+  return day !== 0 && day !== 6;
+}
