@@ -9,6 +9,7 @@ import { jobs, TICK_ORDER } from '../jobs/index.js';
 import { seedExampleOrganisation } from './example/example-organisation.js';
 import { UlidGenerator } from './clocks.js';
 import { PolicyLoadError } from './policies/load-policies.js';
+import { ChannelUnavailableError } from './huifang.js';
 
 const USAGE = `huifang — customer follow-up service (回访)
 
@@ -18,6 +19,7 @@ Usage:
   huifang demo [--days N] [--json]   run the example organisation for N simulated days (default 30)
   huifang seed-example          add the example hospital ward and property office to the database
   huifang jobs run NAME|all     run one job (or one round of all) once and print its summary
+  huifang calendar --year YYYY [--json]   holidays, 调休 make-up days, closures and festivals of a year
   huifang help                  show this help
 
 Jobs: ${Object.keys(jobs).join(', ')}
@@ -56,8 +58,13 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'demo': {
       const { values } = parseArgs({ args: rest, options: { days: { type: 'string', default: '30' }, json: { type: 'boolean', default: false } } });
+      const days = Number(values.days);
+      if (!Number.isInteger(days) || days < 1 || days > 366) {
+        console.error('huifang demo: --days must be a whole number of days from 1 to 366');
+        return 2;
+      }
       const { runDemo } = await import('./demo/run-demo.js');
-      await runDemo({ days: Number(values.days), json: values.json ?? false });
+      await runDemo({ days, json: values.json ?? false });
       return 0;
     }
     case 'jobs': {
@@ -81,6 +88,10 @@ async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
+    case 'calendar': {
+      const { runCalendarCommand } = await import('./calendar/calendar-command.js');
+      return runCalendarCommand(rest);
+    }
     case undefined:
     case 'help':
     case '--help':
@@ -98,7 +109,7 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof ConfigError || err instanceof PolicyLoadError) {
+    if (err instanceof ConfigError || err instanceof PolicyLoadError || err instanceof ChannelUnavailableError) {
       console.error(err.message);
       process.exitCode = 78; // EX_CONFIG
     } else {

@@ -37,6 +37,11 @@ export const REDACTED_KEYS: readonly string[] = Object.freeze([
   'password',
   // Free text typed by a customer (SMS replies, survey comments).
   'text',
+  // WeCom member ids identify staff outside our system (STYLE L4).
+  'wecomUserId',
+  'userid',
+  'touser',
+  'FromUserName',
 ]);
 
 /** Every redaction path handed to pino: each key at depth 0, 1 and 2, plus request headers. */

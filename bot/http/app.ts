@@ -32,5 +32,9 @@ export function createHttpApp(app: Huifang): Koa {
   });
   koa.use(router.routes());
   koa.use(router.allowedMethods());
+  koa.use((ctx) => {
+    ctx.status = 404;
+    ctx.body = { error: { code: 'NOT_FOUND', message: `No route for ${ctx.method} ${ctx.path}` } };
+  });
   return koa;
 }

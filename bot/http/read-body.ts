@@ -7,15 +7,24 @@ export const MAX_BODY_BYTES = 256 * 1024;
 /** Reads the raw body as UTF-8, rejecting oversize bodies with 413 before buffering them whole. */
 export async function readRawBody(ctx: Context, limit = MAX_BODY_BYTES): Promise<string> {
   const declared = Number(ctx.get('content-length') || '0');
-  if (declared > limit) throw new DomainError('BODY_TOO_LARGE', `Request body exceeds ${limit} bytes`, { limit });
+  if (declared > limit) throw tooLarge(ctx, limit);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of ctx.req) {
     size += (chunk as Buffer).length;
-    if (size > limit) throw new DomainError('BODY_TOO_LARGE', `Request body exceeds ${limit} bytes`, { limit });
+    if (size > limit) throw tooLarge(ctx, limit);
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * The rest of an oversize body is never read, so the connection cannot carry another request:
+ * answer with `Connection: close` and Node closes it after the 413.
+ */
+function tooLarge(ctx: Context, limit: number): DomainError {
+  ctx.set('Connection', 'close');
+  return new DomainError('BODY_TOO_LARGE', `Request body exceeds ${limit} bytes`, { limit });
 }
 
 /** Reads and parses a JSON body; malformed JSON is a 400 with a clear message. */

@@ -4,6 +4,7 @@ import type { InboundHandler } from '../core/inbox/process-inbound.js';
 import { recordStaffOutcome } from '../core/follow-ups/record-staff-outcome.js';
 import { recordSmsReply } from '../core/surveys/record-sms-reply.js';
 import { submitWebSurvey } from '../core/surveys/submit-web-survey.js';
+import { answerStaffMessage } from '../core/follow-ups/answer-staff-message.js';
 
 /**
  * Inbound event kinds and their payloads. Edges (WeCom callback, Tencent SMS callback, the sandbox)
@@ -24,6 +25,8 @@ export const smsReplyPayload = z.object({
 });
 export type SmsReplyPayload = z.infer<typeof smsReplyPayload>;
 
+export const staffMessagePayload = z.object({ wecomUserId: z.string().min(1), text: z.string().max(2048), msgId: z.string().min(1) });
+
 export const surveySubmitPayload = z.object({
   token: z.string().min(16).max(64),
   score: z.number().int().min(1).max(5),
@@ -42,6 +45,10 @@ export const inboundHandlers: Readonly<Record<string, InboundHandler>> = {
   staff_card_action: async (deps, event) => {
     const p = parsePayload(staffCardActionPayload, event.payload);
     return recordStaffOutcome(deps, { wecomUserId: p.wecomUserId, actionKey: p.actionKey, responseCode: p.responseCode, inboundEventId: event.id });
+  },
+  staff_message: async (deps, event) => {
+    const p = parsePayload(staffMessagePayload, event.payload);
+    return answerStaffMessage(deps, { wecomUserId: p.wecomUserId, text: p.text, messageId: p.msgId });
   },
   survey_submit: async (deps, event) => {
     const p = parsePayload(surveySubmitPayload, event.payload);

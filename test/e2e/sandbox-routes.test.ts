@@ -50,7 +50,7 @@ describeEachDatabase('sandbox setup routes, before the example organisation is l
     const sandbox = await startSandbox(db());
     const prisma = db().prisma;
     const missing = await sandbox.post('/sandbox/api/example-case', { kind: 'discharge' });
-    expect(missing.status).toBe(422);
+    expect(missing.status).toBe(409);
     expect(missing.body.error).toMatchObject({ code: 'EXAMPLE_ORG_MISSING' });
     expect(missing.body.error.message).toContain('载入示例机构');
     expect(await prisma.case.count()).toBe(0);
@@ -127,7 +127,7 @@ describeEachDatabase('sandbox setup routes', (db) => {
     expect(kase.followUps[0]!.dueAt.getTime()).toBeLessThanOrEqual(sandbox.clock.now().getTime());
   });
 
-  it('refuses to tap cards, load examples or create cases for a staff channel connected to real WeCom', async () => {
+  it('is not served at all while staff messages go to real WeCom: no taps, examples or cases', async () => {
     const sandbox = await startSandbox(db(), {
       env: {
         WECOM_CORP_ID: 'ww0000000000000000',
@@ -145,8 +145,7 @@ describeEachDatabase('sandbox setup routes', (db) => {
       ['/sandbox/api/example-case', { kind: 'discharge' }],
     ] as const) {
       const res = await sandbox.post(path, body);
-      expect(res.status, path).toBe(422);
-      expect(res.body.error, path).toMatchObject({ code: 'SANDBOX_CHANNEL_LIVE', details: { channels: expect.arrayContaining(['staff']) } });
+      expect(res.status, path).toBe(404);
     }
     expect(await db().prisma.inboundEvent.count({ where: { source: 'wecom', payload: { contains: 'fu_X_1' } } })).toBe(0);
     expect(await db().prisma.case.count()).toBe(cases);

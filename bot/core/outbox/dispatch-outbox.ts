@@ -32,11 +32,18 @@ export interface DispatchSummary {
 
 export const OUTBOX_LEASE_MS = 60_000;
 
+/** Provider rate limits defer a message without using up its attempts, up to this many attempts in all. */
+export const MAX_ATTEMPTS_WITH_DEFERRALS = 50;
+
+/** An operator must fix credentials, IP allowlist or permissions: retry slowly meanwhile. */
+export const AUTH_RETRY_DELAY_MS = 15 * 60_000;
+
 /**
  * Sends due outbox messages. Each message is claimed with a lease and a claim token; its result is
  * recorded only if the token still matches, so a message is sent by one dispatcher at a time and a
  * dispatcher that dies between claim and send leaves it to be retried after the lease — never lost.
- * Retryable failures back off exponentially with jitter up to `maxAttempts`, then the message is DEAD.
+ * Retryable failures back off exponentially with jitter up to `maxAttempts`, then the message is DEAD;
+ * permanent ones are DEAD at once; rate limits defer without using up attempts.
  */
 export async function dispatchOutbox(deps: Pick<CoreDeps, 'clock' | 'outbox' | 'tokens'>, options: DispatchOptions): Promise<DispatchSummary> {
   const batchSize = options.batchSize ?? 200;
@@ -81,11 +88,16 @@ async function sendOne(
   } catch (thrown) {
     const err = coerceError(thrown);
     const channelError = err instanceof ChannelError ? err : null;
-    const retryable = channelError ? channelError.retryable : true; // unknown failures (network, bugs) are retried
+    // Unknown failures (network, bugs) are retried; so are auth/config errors, slowly, while an
+    // operator fixes them (the error log says what to fix) — queued messages are not thrown away.
+    const kind = channelError?.kind ?? 'retryable';
+    const retryable = kind !== 'permanent';
+    const deferral = kind === 'rate_limited' && message.attempt < MAX_ATTEMPTS_WITH_DEFERRALS;
     const errorCode = channelError?.providerCode ?? 'UNEXPECTED';
     const finishedAt = deps.clock.now();
-    if (retryable && message.attempt < message.maxAttempts) {
-      const delay = retryDelayMs(message.attempt, options.jitter(), options.backoff ?? DEFAULT_BACKOFF, channelError?.retryAfterMs);
+    if (retryable && (deferral || message.attempt < message.maxAttempts)) {
+      const hint = kind === 'auth' ? Math.max(AUTH_RETRY_DELAY_MS, channelError?.retryAfterMs ?? 0) : channelError?.retryAfterMs;
+      const delay = retryDelayMs(message.attempt, options.jitter(), options.backoff ?? DEFAULT_BACKOFF, hint);
       const ok = await deps.outbox.completeOutbox({
         ...base,
         finishedAt,
@@ -93,6 +105,7 @@ async function sendOne(
         nextAttemptAt: new Date(finishedAt.getTime() + delay),
         errorCode,
         error: err.message.slice(0, 500),
+        extendBudget: deferral,
       });
       if (ok) summary.retried++;
       else summary.lostLease++;
