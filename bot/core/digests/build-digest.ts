@@ -1,0 +1,413 @@
+import type { FollowUpAction, FollowUpOutcome, FollowUpStatus, Satisfaction } from '../model.js';
+import { formatChineseDate, formatLocalDateTime, toLocal } from '../time.js';
+
+/**
+ * The weekly digest a manager receives for the department subtree they head (DESIGN: "weekly cron ─►
+ * digest per manager scope ─► WeCom message"). Pure: `buildDigest` turns plain rows loaded by
+ * `bot/db/digest-data.ts` into figures; `renderDigestMarkdown` turns the figures into a WeCom
+ * markdown message. Neither reads the clock: the instant the figures describe is the input `asOf`.
+ *
+ * ## Which follow-ups a week counts
+ *
+ * A follow-up is **due in the period** when its `deadlineAt` lies in `[from, to)` and it was not left
+ * out by sampling (status `SKIPPED`). The deadline, not `dueAt`, decides, because the deadline is the
+ * promise the policy makes ("出院 7–15 天内回访"): a follow-up due this week is one that must be
+ * finished this week, so "done on time" and "overdue" are judged against the same week, and each
+ * follow-up is counted in exactly one week however often it was retried or rescheduled.
+ *
+ * Every due follow-up is in exactly one of these states as of `asOf`, so the figures add up:
+ *
+ *     due = done + unreachable + cancelled + open        (open = SCHEDULED + ACTIVE + OVERDUE)
+ *
+ * - **done**: status `DONE`; **done on time** when `completedAt <= deadlineAt`, otherwise done late;
+ * - **unreachable**: status `UNREACHABLE` (three failed calls, or a survey nobody answered);
+ * - **overdue** = open follow-ups in status `OVERDUE` + follow-ups done late (a separate figure that
+ *   overlaps `done`; it does not enter the equation above);
+ * - **contact rate** = done ÷ (done + unreachable): of the follow-ups that were attempted to the end,
+ *   the share where the customer was reached; `null` when nothing was attempted;
+ * - **satisfaction rate** = SATISFIED ÷ (SATISFIED + NEUTRAL + DISSATISFIED) over the done
+ *   follow-ups' outcomes; `null` when none carries a satisfaction value;
+ * - **overdue backlog**: follow-ups still `OVERDUE` whose deadline fell before `from` (earlier weeks'
+ *   leftovers, not part of `due`);
+ * - **becoming overdue**: open staff tasks (`SCHEDULED`/`ACTIVE`) whose deadline lies in
+ *   `[asOf, asOf + 72 h)`. Customer surveys are left out: an unanswered survey expires, nobody can
+ *   make it late.
+ *
+ * Per-staff rows cover staff tasks only (a survey has no assignee); per-department rows cover every
+ * due follow-up, grouped by the case's department.
+ */
+
+/** Days ahead (as 24-hour periods from `asOf`) in which an open staff task counts as becoming overdue. */
+export const BECOMING_OVERDUE_HOURS = 72;
+
+/** WeCom's markdown message limit is 4096 bytes; digests stay under half of it to leave room for a header. */
+export const DIGEST_MAX_BYTES = 2048;
+
+/** One follow-up as the digest sees it. */
+export interface DigestFollowUpRow {
+  id: string;
+  status: FollowUpStatus;
+  outcome: FollowUpOutcome | null;
+  action: FollowUpAction;
+  /** The assignee's display name; null for customer surveys and unassigned tasks. */
+  assigneeName: string | null;
+  /** Name of the case's department. */
+  departmentName: string;
+  dueAt: Date;
+  deadlineAt: Date;
+  completedAt: Date | null;
+  /** The policy step's title (出院电话回访 …), shown in the becoming-overdue list. */
+  title?: string;
+  /** Masked customer label (王女士·尾号0001); never a full phone number. */
+  customer?: string;
+}
+
+/** One open escalation as the digest sees it. */
+export interface DigestEscalationRow {
+  id: string;
+  /** Masked customer label (王女士·尾号0001). */
+  customer: string;
+  /** Escalation reason code (`DISSATISFIED` …). */
+  reason: string;
+  ownerName: string;
+  createdAt: Date;
+  deadlineAt: Date;
+}
+
+/** Everything `buildDigest` needs; rows outside every rule above are ignored. */
+export interface DigestInput {
+  manager: { name: string };
+  /** The reporting period `[from, to)`; `timeZone` is used for labels only. */
+  period: { from: Date; to: Date; timeZone: string };
+  /** The instant the rows' statuses describe (when the digest is built, usually just after `to`). */
+  asOf: Date;
+  /** Names of the departments in the manager's subtree, root first. */
+  departments: readonly string[];
+  followUps: readonly DigestFollowUpRow[];
+  /** Escalations open as of `asOf` (status OPEN or ACKNOWLEDGED). */
+  openEscalations: readonly DigestEscalationRow[];
+  /** The previous period's satisfaction rate (same definition), or null if it had none. */
+  previousSatisfactionRate: number | null;
+}
+
+/** Figures over a set of due follow-ups; see the module comment for each definition. */
+export interface DigestFigures {
+  due: number;
+  /** Of `due`: staff tasks and customer surveys. */
+  staffTasks: number;
+  surveys: number;
+  done: number;
+  doneOnTime: number;
+  doneLate: number;
+  unreachable: number;
+  cancelled: number;
+  /** SCHEDULED + ACTIVE + OVERDUE. */
+  open: number;
+  /** Open and in status OVERDUE. */
+  overdueOpen: number;
+  /** overdueOpen + doneLate. */
+  overdue: number;
+  /** done ÷ (done + unreachable), or null. */
+  contactRate: number | null;
+  satisfied: number;
+  neutral: number;
+  dissatisfied: number;
+  /** satisfied ÷ (satisfied + neutral + dissatisfied), or null. */
+  satisfactionRate: number | null;
+}
+
+export interface DigestRow extends DigestFigures {
+  name: string;
+}
+
+export interface DigestEscalation extends DigestEscalationRow {
+  /** The owner's deadline has passed as of `asOf`. */
+  isPastDeadline: boolean;
+}
+
+export interface DigestUpcoming {
+  id: string;
+  title: string | null;
+  assigneeName: string | null;
+  customer: string | null;
+  deadlineAt: Date;
+}
+
+/** The structured weekly digest of one manager. */
+export interface WeeklyDigest {
+  manager: string;
+  departments: string[];
+  period: { from: Date; to: Date; timeZone: string };
+  asOf: Date;
+  figures: DigestFigures;
+  previousSatisfactionRate: number | null;
+  /** satisfactionRate − previousSatisfactionRate (a fraction; ×100 = percentage points), or null. */
+  satisfactionChange: number | null;
+  /** Follow-ups still OVERDUE from before the period. */
+  overdueBacklog: number;
+  /** Staff task figures per assignee (未指派 for none), most due first. */
+  byStaff: DigestRow[];
+  /** Figures per case department, most due first. */
+  byDepartment: DigestRow[];
+  /** Oldest first. */
+  openEscalations: DigestEscalation[];
+  /** Soonest deadline first. */
+  becomingOverdue: DigestUpcoming[];
+}
+
+const OPEN: ReadonlySet<FollowUpStatus> = new Set(['SCHEDULED', 'ACTIVE', 'OVERDUE']);
+const SATISFACTION: ReadonlySet<string> = new Set<Satisfaction>(['SATISFIED', 'NEUTRAL', 'DISSATISFIED']);
+const UNASSIGNED = '未指派';
+
+/** True when the follow-up counts as due in `[from, to)`: deadline inside the period, not SKIPPED. */
+export function isDueInPeriod(row: Pick<DigestFollowUpRow, 'status' | 'deadlineAt'>, from: Date, to: Date): boolean {
+  const t = row.deadlineAt.getTime();
+  return row.status !== 'SKIPPED' && t >= from.getTime() && t < to.getTime();
+}
+
+/** Figures over follow-ups already known to be due in one period. */
+export function summariseFollowUps(rows: readonly Pick<DigestFollowUpRow, 'status' | 'outcome' | 'action' | 'deadlineAt' | 'completedAt'>[]): DigestFigures {
+  const f: DigestFigures = {
+    due: 0,
+    staffTasks: 0,
+    surveys: 0,
+    done: 0,
+    doneOnTime: 0,
+    doneLate: 0,
+    unreachable: 0,
+    cancelled: 0,
+    open: 0,
+    overdueOpen: 0,
+    overdue: 0,
+    contactRate: null,
+    satisfied: 0,
+    neutral: 0,
+    dissatisfied: 0,
+    satisfactionRate: null,
+  };
+  for (const r of rows) {
+    if (r.status === 'SKIPPED') continue;
+    f.due++;
+    if (r.action === 'STAFF_TASK') f.staffTasks++;
+    else f.surveys++;
+    switch (r.status) {
+      case 'DONE':
+        f.done++;
+        if (r.completedAt && r.completedAt.getTime() <= r.deadlineAt.getTime()) f.doneOnTime++;
+        else f.doneLate++;
+        if (r.outcome && SATISFACTION.has(r.outcome)) {
+          if (r.outcome === 'SATISFIED') f.satisfied++;
+          else if (r.outcome === 'NEUTRAL') f.neutral++;
+          else f.dissatisfied++;
+        }
+        break;
+      case 'UNREACHABLE':
+        f.unreachable++;
+        break;
+      case 'CANCELLED':
+        f.cancelled++;
+        break;
+      default:
+        f.open++;
+        if (r.status === 'OVERDUE') f.overdueOpen++;
+    }
+  }
+  f.overdue = f.overdueOpen + f.doneLate;
+  f.contactRate = ratio(f.done, f.done + f.unreachable);
+  f.satisfactionRate = ratio(f.satisfied, f.satisfied + f.neutral + f.dissatisfied);
+  return f;
+}
+
+/** Builds the structured digest; see the module comment for every definition. */
+export function buildDigest(input: DigestInput): WeeklyDigest {
+  const { from, to } = input.period;
+  // Rows may arrive twice (the loader's queries overlap); each follow-up counts once.
+  const rows = [...new Map(input.followUps.map((r) => [r.id, r])).values()];
+  const due = rows.filter((r) => isDueInPeriod(r, from, to));
+  const figures = summariseFollowUps(due);
+
+  const byStaff = groupRows(
+    due.filter((r) => r.action === 'STAFF_TASK'),
+    (r) => r.assigneeName ?? UNASSIGNED,
+  );
+  const byDepartment = groupRows(due, (r) => r.departmentName);
+
+  const asOf = input.asOf.getTime();
+  const horizon = asOf + BECOMING_OVERDUE_HOURS * 3_600_000;
+  const becomingOverdue = rows
+    .filter((r) => r.action === 'STAFF_TASK' && (r.status === 'SCHEDULED' || r.status === 'ACTIVE'))
+    .filter((r) => r.deadlineAt.getTime() >= asOf && r.deadlineAt.getTime() < horizon)
+    .sort((a, b) => a.deadlineAt.getTime() - b.deadlineAt.getTime() || a.id.localeCompare(b.id))
+    .map((r) => ({ id: r.id, title: r.title ?? null, assigneeName: r.assigneeName, customer: r.customer ?? null, deadlineAt: r.deadlineAt }));
+
+  const openEscalations = [...new Map(input.openEscalations.map((e) => [e.id, e])).values()]
+    .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id))
+    .map((e) => ({ ...e, isPastDeadline: e.deadlineAt.getTime() <= asOf }));
+
+  const overdueBacklog = rows.filter((r) => r.status === 'OVERDUE' && r.deadlineAt.getTime() < from.getTime()).length;
+  const previous = input.previousSatisfactionRate;
+  return {
+    manager: input.manager.name,
+    departments: [...input.departments],
+    period: { ...input.period },
+    asOf: input.asOf,
+    figures,
+    previousSatisfactionRate: previous,
+    satisfactionChange: figures.satisfactionRate !== null && previous !== null ? figures.satisfactionRate - previous : null,
+    overdueBacklog,
+    byStaff,
+    byDepartment,
+    openEscalations,
+    becomingOverdue,
+  };
+}
+
+function groupRows(rows: readonly DigestFollowUpRow[], key: (r: DigestFollowUpRow) => string): DigestRow[] {
+  const groups = new Map<string, DigestFollowUpRow[]>();
+  for (const r of rows) {
+    const k = key(r);
+    const list = groups.get(k);
+    if (list) list.push(r);
+    else groups.set(k, [r]);
+  }
+  return [...groups.entries()]
+    .map(([name, list]) => ({ name, ...summariseFollowUps(list) }))
+    .sort((a, b) => b.due - a.due || a.name.localeCompare(b.name, 'zh-Hans-CN'));
+}
+
+function ratio(numerator: number, denominator: number): number | null {
+  return denominator === 0 ? null : numerator / denominator;
+}
+
+/* ------------------------------------------------------------------ rendering */
+
+const WEEKDAYS = ['周日', '周一', '周二', '周三', '周四', '周五', '周六'];
+const REASONS: Readonly<Record<string, string>> = { DISSATISFIED: '客户不满意' };
+
+/** UTF-8 length of `text`, as WeCom counts the markdown content limit. */
+export function utf8Bytes(text: string): number {
+  return new TextEncoder().encode(text).length;
+}
+
+/**
+ * Renders the digest as WeCom markdown (the subset WeCom app messages support: headings, bold,
+ * `>` quotes and `<font color="info|comment|warning">`; no lists, so items are plain lines).
+ * The text stays within `maxBytes` UTF-8 bytes [2048]: the lists are shortened — the longest list
+ * first, ties going to the less important list — each ending in "…另有N项"; the figures are never
+ * dropped.
+ */
+export function renderDigestMarkdown(digest: WeeklyDigest, options: { maxBytes?: number } = {}): string {
+  const maxBytes = options.maxBytes ?? DIGEST_MAX_BYTES;
+  const tz = digest.period.timeZone;
+  const head = headerLines(digest);
+  // In order of importance: when lists must shrink, the later one gives way first on a tie.
+  const sections: { title: string; items: string[] }[] = [
+    {
+      title: `待处理升级（${digest.openEscalations.length}）`,
+      items: digest.openEscalations.map((e) => {
+        const owner = e.isPastDeadline ? `<font color="warning">${e.ownerName}</font>` : `**${e.ownerName}**`;
+        // The deadline, not the opening date, is what the owner acts on (it is the opening date plus the policy's SLA).
+        const deadline = e.isPastDeadline ? `<font color="warning">${shortDate(e.deadlineAt, tz)}已超期</font>` : `${shortDate(e.deadlineAt, tz)}前答复`;
+        return `${owner}｜${e.customer}｜${REASONS[e.reason] ?? e.reason}｜${deadline}`;
+      }),
+    },
+    {
+      title: '按人员（员工回访）',
+      items: digest.byStaff.map((r) => `${r.name}　${rowText(r)}`),
+    },
+    {
+      title: `3天内将逾期（${digest.becomingOverdue.length}）`,
+      items: digest.becomingOverdue.map((u) =>
+        [formatLocalDateTime(u.deadlineAt, tz).slice(5), u.assigneeName ?? UNASSIGNED, u.title, u.customer].filter(Boolean).join('｜'),
+      ),
+    },
+    {
+      title: '按科室',
+      // A single department repeats the totals above: show the breakdown only when there is one.
+      items: digest.byDepartment.length > 1 ? digest.byDepartment.map((r) => `${r.name}　${rowText(r)}｜满意率 ${percent(r.satisfactionRate)}`) : [],
+    },
+  ];
+  const shown = sections.map((s) => s.items.length);
+  const render = () =>
+    [
+      ...head,
+      ...sections.flatMap((s, i) => {
+        if (s.items.length === 0) return [];
+        const limit = shown[i]!;
+        const more = s.items.length - limit;
+        return ['', `#### ${s.title}`, ...s.items.slice(0, limit), ...(more > 0 ? [`…另有${more}项`] : [])];
+      }),
+    ].join('\n');
+  let text = render();
+  while (utf8Bytes(text) > maxBytes) {
+    let pick = -1;
+    for (let i = 0; i < shown.length; i++) if (shown[i]! > 0 && (pick < 0 || shown[i]! >= shown[pick]!)) pick = i;
+    if (pick < 0) break;
+    shown[pick]!--;
+    text = render();
+  }
+  return utf8Bytes(text) > maxBytes ? truncateToBytes(text, maxBytes) : text;
+}
+
+function headerLines(d: WeeklyDigest): string[] {
+  const tz = d.period.timeZone;
+  const f = d.figures;
+  const last = new Date(d.period.to.getTime() - 1);
+  const change =
+    d.satisfactionChange === null
+      ? d.previousSatisfactionRate === null
+        ? '上周无数据'
+        : '本周无评价'
+      : `较上周 ${d.satisfactionChange < 0 ? '<font color="warning">' : '<font color="info">'}${signed(d.satisfactionChange * 100)}</font> 个百分点`;
+  const overdue = f.overdue > 0 ? `<font color="warning">逾期 ${f.overdue}</font>` : '逾期 0';
+  const lines = [
+    `### 回访周报｜${d.departments.join('、')}`,
+    `> ${d.manager}：${chineseDay(d.period.from, tz)} 至 ${chineseDay(last, tz)}（截至 ${formatLocalDateTime(d.asOf, tz)}）`,
+    '',
+    `**应回访 ${f.due} 项**（员工 ${f.staffTasks}，问卷 ${f.surveys}）= 已完成 ${f.done} + 未接通 ${f.unreachable} + 已取消 ${f.cancelled} + 未结 ${f.open}`,
+    `按时完成 ${f.doneOnTime}｜${overdue}（未办 ${f.overdueOpen}，迟办 ${f.doneLate}）`,
+    `联系成功率 **${percent(f.contactRate)}**｜满意率 **${percent(f.satisfactionRate)}**，${change}`,
+  ];
+  if (d.overdueBacklog > 0) lines.push(`<font color="warning">此前逾期未办 ${d.overdueBacklog} 项</font>`);
+  return lines;
+}
+
+function rowText(r: DigestFigures): string {
+  const parts = [`应 ${r.due}`, `完成 ${r.done}（按时 ${r.doneOnTime}）`];
+  if (r.unreachable) parts.push(`未接通 ${r.unreachable}`);
+  if (r.overdue) parts.push(`<font color="warning">逾期 ${r.overdue}</font>`);
+  if (r.open) parts.push(`未结 ${r.open}`);
+  return parts.join('｜');
+}
+
+function percent(rate: number | null): string {
+  return rate === null ? '—' : `${(rate * 100).toFixed(1)}%`;
+}
+
+function signed(n: number): string {
+  const s = n.toFixed(1);
+  return n > 0 ? `+${s}` : s === '-0.0' ? '0.0' : s;
+}
+
+function chineseDay(instant: Date, timeZone: string): string {
+  const l = toLocal(instant, timeZone);
+  return `${formatChineseDate(instant, timeZone)}（${WEEKDAYS[new Date(Date.UTC(l.year, l.month - 1, l.day)).getUTCDay()]}）`;
+}
+
+function shortDate(instant: Date, timeZone: string): string {
+  return formatChineseDate(instant, timeZone);
+}
+
+/** Cuts `text` at a code point boundary so that it, plus an ellipsis, fits in `maxBytes`. */
+function truncateToBytes(text: string, maxBytes: number): string {
+  const budget = maxBytes - utf8Bytes('…');
+  let used = 0;
+  let out = '';
+  for (const ch of text) {
+    const size = utf8Bytes(ch);
+    if (used + size > budget) break;
+    used += size;
+    out += ch;
+  }
+  return `${out}…`;
+}

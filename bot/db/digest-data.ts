@@ -1,0 +1,154 @@
+import type { PrismaClient } from './client.js';
+import type { FollowUpAction, FollowUpOutcome, FollowUpStatus } from '../core/model.js';
+import {
+  BECOMING_OVERDUE_HOURS,
+  summariseFollowUps,
+  type DigestEscalationRow,
+  type DigestFollowUpRow,
+  type DigestInput,
+} from '../core/digests/build-digest.js';
+
+/** Every status a due follow-up can have (all but SKIPPED): lets the queries lead with the status index. */
+const DUE_STATUSES: readonly FollowUpStatus[] = ['SCHEDULED', 'ACTIVE', 'OVERDUE', 'DONE', 'UNREACHABLE', 'CANCELLED'];
+const OPEN_ESCALATION_STATUSES = ['OPEN', 'ACKNOWLEDGED'];
+
+export interface DigestDataOptions {
+  /** Period start (inclusive). */
+  from: Date;
+  /** Period end (exclusive). */
+  to: Date;
+  /** The instant the digest describes; statuses are read as they are now, so pass the build time. */
+  asOf: Date;
+  /** Business timezone, copied into the digest for rendering. */
+  timeZone: string;
+  /** Step titles (出院电话回访 …) by policy id and step key; the key is shown when absent. */
+  stepTitle?: (policyId: string, step: string) => string | undefined;
+}
+
+/** The manager whose subtree a digest covers. */
+export interface DigestScope {
+  managerName: string;
+  /** The department the manager heads; the digest covers it and every department below it. */
+  rootDepartmentId: string;
+}
+
+/**
+ * The department a staff member heads, as a digest scope; null when they head none (a digest goes
+ * only to department heads). `Department.headId` is unique, so there is at most one.
+ */
+export async function findDigestScope(prisma: PrismaClient, wecomUserId: string): Promise<DigestScope | null> {
+  const staff = await prisma.staff.findUnique({ where: { wecomUserId }, select: { name: true, headOf: { select: { id: true } } } });
+  if (!staff?.headOf) return null;
+  return { managerName: staff.name, rootDepartmentId: staff.headOf.id };
+}
+
+/**
+ * Loads what `buildDigest` needs for the department subtree under `scope.rootDepartmentId`
+ * (`Department.path` prefix) and the period `[from, to)`:
+ *
+ * - follow-ups due in the period (deadline in range, any status but SKIPPED), follow-ups still
+ *   OVERDUE from before it (backlog), and open staff tasks whose deadline lies within 72 h of `asOf`;
+ * - escalations open now (OPEN/ACKNOWLEDGED), by the `(status, deadlineAt)` index;
+ * - the previous period's satisfaction rate (the period of the same length just before `from`).
+ *
+ * Follow-ups belong to the subtree through their case's department. Each follow-up query is a range
+ * on `deadlineAt` under an explicit status list, so it is served by the `(status, deadlineAt)` index,
+ * and the department condition by the `(departmentId, occurredAt)` index of `Case`; the cost follows
+ * the period's rows, not the table size. Customers appear masked (王女士·尾号0001) only.
+ */
+export async function loadDigestInput(prisma: PrismaClient, scope: DigestScope, options: DigestDataOptions): Promise<DigestInput> {
+  const { from, to, asOf } = options;
+  const root = await prisma.department.findUniqueOrThrow({ where: { id: scope.rootDepartmentId }, select: { path: true } });
+  // The department table is small (one row per ward / service centre); the prefix match uses the path index where the collation allows.
+  const departments = await prisma.department.findMany({ where: { path: { startsWith: root.path } }, select: { id: true, name: true }, orderBy: { path: 'asc' } });
+  const inSubtree = { departmentId: { in: departments.map((d) => d.id) } };
+
+  const followUpSelect = {
+    id: true,
+    status: true,
+    outcome: true,
+    action: true,
+    dueAt: true,
+    deadlineAt: true,
+    completedAt: true,
+    policyId: true,
+    step: true,
+    assignee: { select: { name: true } },
+    case: { select: { department: { select: { name: true } }, customer: { select: customerSelect } } },
+  } as const;
+  const previousFrom = new Date(from.getTime() - (to.getTime() - from.getTime()));
+  const horizon = new Date(asOf.getTime() + BECOMING_OVERDUE_HOURS * 3_600_000);
+
+  const [due, backlog, upcoming, previous, escalations] = await Promise.all([
+    prisma.followUp.findMany({
+      where: { status: { in: [...DUE_STATUSES] }, deadlineAt: { gte: from, lt: to }, case: inSubtree },
+      select: followUpSelect,
+    }),
+    prisma.followUp.findMany({
+      where: { status: 'OVERDUE', deadlineAt: { lt: from }, case: inSubtree },
+      select: followUpSelect,
+    }),
+    prisma.followUp.findMany({
+      where: { status: { in: ['SCHEDULED', 'ACTIVE'] }, action: 'STAFF_TASK', deadlineAt: { gte: asOf, lt: horizon }, case: inSubtree },
+      select: followUpSelect,
+    }),
+    // Only done follow-ups carry a satisfaction value.
+    prisma.followUp.findMany({
+      where: { status: 'DONE', deadlineAt: { gte: previousFrom, lt: from }, case: inSubtree },
+      select: { status: true, outcome: true, action: true, deadlineAt: true, completedAt: true },
+    }),
+    prisma.escalation.findMany({
+      where: { status: { in: OPEN_ESCALATION_STATUSES }, case: inSubtree },
+      select: { id: true, reason: true, createdAt: true, deadlineAt: true, owner: { select: { name: true } }, case: { select: { customer: { select: customerSelect } } } },
+    }),
+  ]);
+
+  const seen = new Set<string>();
+  const followUps: DigestFollowUpRow[] = [];
+  for (const f of [...due, ...backlog, ...upcoming]) {
+    if (seen.has(f.id)) continue;
+    seen.add(f.id);
+    followUps.push({
+      id: f.id,
+      status: f.status as FollowUpStatus,
+      outcome: f.outcome as FollowUpOutcome | null,
+      action: f.action as FollowUpAction,
+      assigneeName: f.assignee?.name ?? null,
+      departmentName: f.case.department?.name ?? '—',
+      dueAt: f.dueAt,
+      deadlineAt: f.deadlineAt,
+      completedAt: f.completedAt,
+      title: options.stepTitle?.(f.policyId, f.step) ?? f.step,
+      customer: customerLabel(f.case.customer),
+    });
+  }
+  const openEscalations: DigestEscalationRow[] = escalations.map((e) => ({
+    id: e.id,
+    customer: customerLabel(e.case.customer),
+    reason: e.reason,
+    ownerName: e.owner.name,
+    createdAt: e.createdAt,
+    deadlineAt: e.deadlineAt,
+  }));
+  const previousFigures = summariseFollowUps(
+    previous.map((p) => ({ status: p.status as FollowUpStatus, outcome: p.outcome as FollowUpOutcome | null, action: p.action as FollowUpAction, deadlineAt: p.deadlineAt, completedAt: p.completedAt })),
+  );
+  return {
+    manager: { name: scope.managerName },
+    period: { from, to, timeZone: options.timeZone },
+    asOf,
+    departments: departments.map((d) => d.name),
+    followUps,
+    openEscalations,
+    previousSatisfactionRate: previousFigures.satisfactionRate,
+  };
+}
+
+const customerSelect = { name: true, salutation: true, phoneMasked: true } as const;
+
+/** `王女士·尾号0001`: the salutation (or the family name) and the last four digits — never the full number. */
+function customerLabel(c: { name: string; salutation: string | null; phoneMasked: string | null }): string {
+  const who = c.salutation ?? `${c.name.slice(0, 1)}**`;
+  const digits = c.phoneMasked?.replace(/\D/g, '').slice(-4);
+  return digits ? `${who}·尾号${digits}` : who;
+}
