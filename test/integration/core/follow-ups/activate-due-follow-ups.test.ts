@@ -1,0 +1,113 @@
+import { beforeAll, expect, it } from 'vitest';
+import { FakeClock } from '../../../../bot/clocks.js';
+import { activateDueFollowUps } from '../../../../bot/core/follow-ups/activate-due-follow-ups.js';
+import type { Huifang } from '../../../../bot/huifang.js';
+import { jobs } from '../../../../jobs/index.js';
+import { describeEachDatabase } from '../../../support/db.js';
+import { createReplica, createTestService, seedOrganisation, sharedDbClient } from '../../../support/service.js';
+import { startReplicaProcess } from '../../../support/replica.js';
+import { insertDueFollowUps } from '../../../support/builders.js';
+
+describeEachDatabase('activating due follow-ups', (db) => {
+  const clock = new FakeClock('2026-11-10T09:00:00+08:00');
+  let app: Huifang;
+  let nurseId: string;
+  let wardId: string;
+
+  beforeAll(async () => {
+    const staff = await seedOrganisation(db());
+    nurseId = staff.get('hushi.li')!;
+    wardId = (await db().prisma.department.findUniqueOrThrow({ where: { code: 'cardiology' } })).id;
+    app = createTestService(db().url, sharedDbClient(db()), clock);
+  });
+
+  async function expectOneCardEach(followUpIds: string[]): Promise<void> {
+    const followUps = await db().prisma.followUp.findMany({ where: { id: { in: followUpIds } } });
+    expect(followUps).toHaveLength(followUpIds.length);
+    for (const f of followUps) expect({ id: f.id, status: f.status, version: f.version }).toEqual({ id: f.id, status: 'ACTIVE', version: 1 });
+    const outbox = await db().prisma.outboxMessage.findMany({ where: { followUpId: { in: followUpIds } } });
+    const perFollowUp = new Map<string, string[]>();
+    for (const m of outbox) perFollowUp.set(m.followUpId!, [...(perFollowUp.get(m.followUpId!) ?? []), m.idempotencyKey]);
+    for (const id of followUpIds) expect(perFollowUp.get(id), `outbox rows of ${id}`).toEqual([`fu:${id}:1`]);
+    expect(outbox.every((m) => m.kind === 'task_card' && m.recipientId === nurseId)).toBe(true);
+    const audits = await db().prisma.auditLog.count({ where: { action: 'follow_up.activated', entityId: { in: followUpIds } } });
+    expect(audits).toBe(followUpIds.length);
+  }
+
+  it('activates each due follow-up once, with one task card, when two replicas run at the same time', async () => {
+    clock.advanceMinutes(1);
+    const ids = await insertDueFollowUps(db().prisma, { count: 300, dueAt: clock.now(), assigneeId: nurseId, departmentId: wardId });
+    const replica = startReplicaProcess(db().url, clock.now(), { kind: 'activate', batchSize: 20 });
+    await replica.ready;
+
+    const [local, remote] = await Promise.all([activateDueFollowUps(app.deps, { batchSize: 20 }), replica.go()]);
+
+    expect(remote.error).toBeUndefined();
+    await expectOneCardEach(ids);
+    const remoteSummary = remote.result as { activated: number; skipped: number };
+    expect(local.activated + remoteSummary.activated).toBe(300);
+    expect(local.activated).toBeGreaterThan(0);
+    expect(remoteSummary.activated).toBeGreaterThan(0);
+  });
+
+  it('activates each due follow-up once when two instances with their own clients run in one process', async (ctx) => {
+    // In-process replicas need a database with concurrent writers (see the outbox dispatch tests).
+    if (db().capabilities.singleWriter) ctx.skip();
+    clock.advanceMinutes(1);
+    const ids = await insertDueFollowUps(db().prisma, { count: 300, dueAt: clock.now(), assigneeId: nurseId, departmentId: wardId });
+    const a = createReplica(db(), clock);
+    const b = createReplica(db(), clock);
+    try {
+      const [first, second] = await Promise.all([activateDueFollowUps(a.deps, { batchSize: 20 }), activateDueFollowUps(b.deps, { batchSize: 20 })]);
+      expect(first.activated + second.activated).toBe(300);
+    } finally {
+      await Promise.all([a.closeReplica(), b.closeReplica()]);
+    }
+    await expectOneCardEach(ids);
+  });
+
+  it('activates a follow-up exactly at its due time, not a millisecond before, and only once when the job runs twice', async () => {
+    clock.advanceMinutes(1);
+    const dueAt = new Date(clock.now().getTime() + 60_000);
+    const [id] = await insertDueFollowUps(db().prisma, { count: 1, dueAt, assigneeId: nurseId, departmentId: wardId });
+
+    clock.set(new Date(dueAt.getTime() - 1));
+    await jobs['activate-due-follow-ups']!.run(app);
+    expect(await db().prisma.followUp.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: 'SCHEDULED', version: 0 });
+
+    clock.set(dueAt);
+    await jobs['activate-due-follow-ups']!.run(app);
+    await jobs['activate-due-follow-ups']!.run(app);
+
+    await expectOneCardEach([id!]);
+  });
+
+  it('catches up follow-ups due over three missed days in one run', async () => {
+    clock.advanceMinutes(1);
+    const start = clock.now();
+    const ids = [
+      ...(await insertDueFollowUps(db().prisma, { count: 2, dueAt: start, assigneeId: nurseId, departmentId: wardId })),
+      ...(await insertDueFollowUps(db().prisma, { count: 2, dueAt: new Date(start.getTime() + 86_400_000), assigneeId: nurseId, departmentId: wardId })),
+      ...(await insertDueFollowUps(db().prisma, { count: 2, dueAt: new Date(start.getTime() + 2 * 86_400_000), assigneeId: nurseId, departmentId: wardId })),
+    ];
+
+    clock.set(new Date(start.getTime() + 3 * 86_400_000));
+    await jobs['activate-due-follow-ups']!.run(app);
+
+    await expectOneCardEach(ids);
+  });
+
+  it('activates nothing twice when the clock goes back after a run', async () => {
+    clock.advanceMinutes(1);
+    const dueAt = clock.now();
+    const ids = await insertDueFollowUps(db().prisma, { count: 3, dueAt, assigneeId: nurseId, departmentId: wardId });
+    await jobs['activate-due-follow-ups']!.run(app);
+
+    clock.set(new Date(dueAt.getTime() - 3_600_000));
+    await jobs['activate-due-follow-ups']!.run(app);
+    clock.set(new Date(dueAt.getTime() + 3_600_000));
+    await jobs['activate-due-follow-ups']!.run(app);
+
+    await expectOneCardEach(ids);
+  });
+});

@@ -1,0 +1,241 @@
+import { beforeAll, expect, it } from 'vitest';
+import { FakeClock } from '../../../../bot/clocks.js';
+import { dispatchOutbox, OUTBOX_LEASE_MS } from '../../../../bot/core/outbox/dispatch-outbox.js';
+import { retryDelayMs } from '../../../../bot/core/outbox/backoff.js';
+import type { MessageChannel } from '../../../../bot/core/messages.js';
+import type { Huifang } from '../../../../bot/huifang.js';
+import { jobs } from '../../../../jobs/index.js';
+import { describeEachDatabase } from '../../../support/db.js';
+import { createReplica, createTestService, seedOrganisation, sharedDbClient } from '../../../support/service.js';
+import { startReplicaProcess } from '../../../support/replica.js';
+import { staffTextMessage } from '../../../support/builders.js';
+import { CountingChannel, FailingChannel, HangingChannel } from '../../../support/test-channels.js';
+
+const JITTER = 0.5;
+
+describeEachDatabase('outbox dispatch', (db) => {
+  // One clock for the file, only ever moved forward, so rows left by one test never become due in
+  // another's past.
+  const clock = new FakeClock('2026-11-10T09:00:00+08:00');
+  let nurse: { id: string; wecomUserId: string };
+
+  beforeAll(async () => {
+    const staff = await seedOrganisation(db());
+    nurse = { id: staff.get('hushi.li')!, wecomUserId: 'hushi.li' };
+  });
+
+  function serviceWith(channel: MessageChannel): Huifang {
+    return createTestService(db().url, sharedDbClient(db()), clock, { channels: { wecom: channel, sms: channel, wechat: channel }, jitter: () => JITTER });
+  }
+
+  async function enqueue(prefix: string, count: number, options: { maxAttempts?: number } = {}): Promise<string[]> {
+    const app = serviceWith(new CountingChannel());
+    const messages = Array.from({ length: count }, (_, i) => ({
+      ...staffTextMessage(`${prefix}:${i}`, nurse.id, nurse.wecomUserId, clock.now()),
+      ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
+    }));
+    expect(await app.store.enqueue(messages)).toBe(count);
+    const rows = await db().prisma.outboxMessage.findMany({ where: { idempotencyKey: { startsWith: `${prefix}:` } }, select: { id: true } });
+    return rows.map((r) => r.id);
+  }
+
+  async function expectEachSentOnce(ids: string[], sendCounts: Map<string, number>): Promise<void> {
+    for (const id of ids) expect(sendCounts.get(id) ?? 0, `sends of ${id}`).toBe(1);
+    const rows = await db().prisma.outboxMessage.findMany({ where: { id: { in: ids } }, include: { attemptLog: true } });
+    expect(rows).toHaveLength(ids.length);
+    for (const row of rows) {
+      expect(row.status).toBe('SENT');
+      expect(row.attemptLog.map((a) => ({ attempt: a.attempt, outcome: a.outcome }))).toEqual([{ attempt: 1, outcome: 'SENT' }]);
+    }
+  }
+
+  it('sends each message exactly once when two replicas dispatch at the same time', async () => {
+    const ids = await enqueue('replicas', 300);
+    const replica = startReplicaProcess(db().url, clock.now(), { kind: 'dispatch', batchSize: 20 });
+    await replica.ready;
+    const local = new CountingChannel();
+    const app = serviceWith(local);
+
+    const [summary, remote] = await Promise.all([dispatchOutbox(app.deps, { channels: app.channels, jitter: () => JITTER, batchSize: 20 }), replica.go()]);
+
+    expect(remote.error).toBeUndefined();
+    const counts = local.countsById();
+    for (const { id } of remote.sent ?? []) counts.set(id, (counts.get(id) ?? 0) + 1);
+    await expectEachSentOnce(ids, counts);
+    expect(summary.lostLease).toBe(0);
+    // Both replicas took part (otherwise this test proves nothing about concurrency).
+    expect(local.sends.length).toBeGreaterThan(0);
+    expect(remote.sent?.length ?? 0).toBeGreaterThan(0);
+  });
+
+  it('sends each message exactly once when two instances with their own clients dispatch in one process', async (ctx) => {
+    // SQLite allows one writer at a time, and a writer waiting for the lock blocks this process's
+    // event loop, so in-process replicas only exist on PostgreSQL (the test above covers SQLite).
+    if (db().capabilities.singleWriter) ctx.skip();
+    const ids = await enqueue('in-process', 300);
+    const first = new CountingChannel();
+    const second = new CountingChannel();
+    const replicaA = createReplica(db(), clock, { channels: { wecom: first, sms: first, wechat: first } });
+    const replicaB = createReplica(db(), clock, { channels: { wecom: second, sms: second, wechat: second } });
+    try {
+      await Promise.all([
+        dispatchOutbox(replicaA.deps, { channels: replicaA.channels, jitter: () => JITTER, batchSize: 20 }),
+        dispatchOutbox(replicaB.deps, { channels: replicaB.channels, jitter: () => JITTER, batchSize: 20 }),
+      ]);
+    } finally {
+      await Promise.all([replicaA.closeReplica(), replicaB.closeReplica()]);
+    }
+
+    const counts = first.countsById();
+    for (const [id, n] of second.countsById()) counts.set(id, (counts.get(id) ?? 0) + n);
+    await expectEachSentOnce(ids, counts);
+    expect(first.sends.length).toBeGreaterThan(0);
+    expect(second.sends.length).toBeGreaterThan(0);
+  });
+
+  it('resends a message whose dispatcher died after claiming it, once, after the lease, and ignores the dead claim', async () => {
+    const [id] = await enqueue('dead-claimer', 1);
+    const app = serviceWith(new CountingChannel());
+    const claimedAt = clock.now();
+    const claimed = await app.store.claimOutbox(claimedAt, 60_000, 50, 'dead-dispatcher-token');
+    const dead = claimed.find((m) => m.id === id);
+    expect(dead).toMatchObject({ attempt: 1, claimToken: 'dead-dispatcher-token' });
+    // …and the dispatcher dies here: it never sends and never completes.
+
+    clock.advance(30_000);
+    const early = new CountingChannel();
+    const beforeLease = serviceWith(early);
+    await dispatchOutbox(beforeLease.deps, { channels: beforeLease.channels, jitter: () => JITTER });
+    expect(early.sends.filter((s) => s.messageId === id)).toEqual([]);
+    expect(await db().prisma.outboxMessage.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: 'SENDING', claimToken: 'dead-dispatcher-token' });
+
+    clock.set(new Date(claimedAt.getTime() + 60_001));
+    const late = new CountingChannel();
+    const afterLease = serviceWith(late);
+    await dispatchOutbox(afterLease.deps, { channels: afterLease.channels, jitter: () => JITTER });
+    expect(late.sends.filter((s) => s.messageId === id).map((s) => s.attempt)).toEqual([2]);
+    const sent = await db().prisma.outboxMessage.findUniqueOrThrow({ where: { id }, include: { attemptLog: true } });
+    expect(sent).toMatchObject({ status: 'SENT', attempts: 2, claimToken: null });
+    expect(sent.attemptLog.map((a) => ({ attempt: a.attempt, outcome: a.outcome }))).toEqual([{ attempt: 2, outcome: 'SENT' }]);
+
+    // The dead dispatcher comes back and reports with its old token: nothing changes.
+    const stale = await app.store.completeOutbox({
+      id: id!,
+      claimToken: 'dead-dispatcher-token',
+      attempt: 1,
+      startedAt: claimedAt,
+      finishedAt: clock.now(),
+      outcome: 'SENT',
+      providerMessageId: 'ghost',
+    });
+    const staleRetry = await app.store.completeOutbox({
+      id: id!,
+      claimToken: 'dead-dispatcher-token',
+      attempt: 1,
+      startedAt: claimedAt,
+      finishedAt: clock.now(),
+      outcome: 'RETRY',
+      nextAttemptAt: clock.now(),
+      errorCode: 'LATE',
+      error: 'late',
+    });
+    expect(stale).toBe(false);
+    expect(staleRetry).toBe(false);
+    const after = await db().prisma.outboxMessage.findUniqueOrThrow({ where: { id }, include: { attemptLog: true } });
+    expect(after).toEqual(sent);
+  });
+
+  it('keeps the first result when a dispatcher stuck mid-send finishes after its lease passed to another', async () => {
+    const [id] = await enqueue('stuck-sender', 1);
+    const hanging = new HangingChannel();
+    const stuck = serviceWith(hanging);
+    const stuckRun = dispatchOutbox(stuck.deps, { channels: stuck.channels, jitter: () => JITTER });
+    await hanging.started;
+    expect(hanging.sends.map((s) => s.messageId)).toContain(id);
+
+    clock.advance(OUTBOX_LEASE_MS + 1);
+    const healthy = new CountingChannel();
+    const other = serviceWith(healthy);
+    await dispatchOutbox(other.deps, { channels: other.channels, jitter: () => JITTER });
+    const sentByOther = await db().prisma.outboxMessage.findUniqueOrThrow({ where: { id }, include: { attemptLog: true } });
+    expect(sentByOther).toMatchObject({ status: 'SENT', attempts: 2 });
+
+    hanging.release();
+    const stuckSummary = await stuckRun;
+
+    expect(stuckSummary.lostLease).toBeGreaterThanOrEqual(1);
+    expect(stuckSummary.sent).toBe(0);
+    const final = await db().prisma.outboxMessage.findUniqueOrThrow({ where: { id }, include: { attemptLog: true } });
+    expect(final).toEqual(sentByOther);
+    expect(final.attemptLog).toHaveLength(1);
+    expect(final.providerMessageId).toMatch(/^test-/);
+  });
+
+  it('retries a retryable failure with backoff and records each attempt, then sends it', async () => {
+    const [id] = await enqueue('flaky', 1);
+    const flaky = new FailingChannel(2, 'retryable', 'X');
+    const app = serviceWith(flaky);
+    const sendsOfIt = () => flaky.sends.filter((s) => s.messageId === id).map((s) => s.attempt);
+    const row = () => db().prisma.outboxMessage.findUniqueOrThrow({ where: { id }, include: { attemptLog: { orderBy: { attempt: 'asc' } } } });
+
+    const firstAt = clock.now();
+    await jobs['dispatch-outbox']!.run(app);
+    const firstDelay = retryDelayMs(1, JITTER);
+    expect(firstDelay).toBe(22_500);
+    expect(await row()).toMatchObject({ status: 'PENDING', attempts: 1, lastErrorCode: 'X', nextAttemptAt: new Date(firstAt.getTime() + firstDelay) });
+
+    clock.set(new Date(firstAt.getTime() + firstDelay - 1));
+    await jobs['dispatch-outbox']!.run(app);
+    expect(sendsOfIt()).toEqual([1]);
+
+    clock.set(new Date(firstAt.getTime() + firstDelay));
+    const secondAt = clock.now();
+    await jobs['dispatch-outbox']!.run(app);
+    const secondDelay = retryDelayMs(2, JITTER);
+    expect(secondDelay).toBe(45_000);
+    expect(await row()).toMatchObject({ status: 'PENDING', attempts: 2, nextAttemptAt: new Date(secondAt.getTime() + secondDelay) });
+
+    clock.set(new Date(secondAt.getTime() + secondDelay));
+    await jobs['dispatch-outbox']!.run(app);
+
+    expect(sendsOfIt()).toEqual([1, 2, 3]);
+    const done = await row();
+    expect(done).toMatchObject({ status: 'SENT', attempts: 3, providerMessageId: `ok-${id}-3` });
+    expect(done.attemptLog.map((a) => ({ attempt: a.attempt, outcome: a.outcome, errorCode: a.errorCode }))).toEqual([
+      { attempt: 1, outcome: 'RETRY', errorCode: 'X' },
+      { attempt: 2, outcome: 'RETRY', errorCode: 'X' },
+      { attempt: 3, outcome: 'SENT', errorCode: null },
+    ]);
+  });
+
+  it('gives up at once on a permanent failure', async () => {
+    const [id] = await enqueue('permanent', 1);
+    const broken = new FailingChannel(99, 'permanent', '81013');
+    const app = serviceWith(broken);
+
+    await jobs['dispatch-outbox']!.run(app);
+    clock.advanceDays(1);
+    await jobs['dispatch-outbox']!.run(app);
+
+    expect(broken.sends.filter((s) => s.messageId === id)).toHaveLength(1);
+    const row = await db().prisma.outboxMessage.findUniqueOrThrow({ where: { id }, include: { attemptLog: true } });
+    expect(row).toMatchObject({ status: 'DEAD', attempts: 1, lastErrorCode: '81013' });
+    expect(row.attemptLog.map((a) => ({ attempt: a.attempt, outcome: a.outcome }))).toEqual([{ attempt: 1, outcome: 'DEAD' }]);
+  });
+
+  it('gives up after the last allowed attempt of a retryable failure', async () => {
+    const [id] = await enqueue('exhausted', 1, { maxAttempts: 3 });
+    const down = new FailingChannel(99, 'retryable', '-1');
+    const app = serviceWith(down);
+
+    for (let round = 0; round < 5; round++) {
+      await jobs['dispatch-outbox']!.run(app);
+      clock.advance(3_600_000);
+    }
+
+    expect(down.sends.filter((s) => s.messageId === id).map((s) => s.attempt)).toEqual([1, 2, 3]);
+    const row = await db().prisma.outboxMessage.findUniqueOrThrow({ where: { id }, include: { attemptLog: { orderBy: { attempt: 'asc' } } } });
+    expect(row.status).toBe('DEAD');
+    expect(row.attemptLog.map((a) => a.outcome)).toEqual(['RETRY', 'RETRY', 'DEAD']);
+  });
+});

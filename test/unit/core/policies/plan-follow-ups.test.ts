@@ -1,0 +1,196 @@
+import { describe, expect, it } from 'vitest';
+import { planFollowUps, type PlannedFollowUp } from '../../../../bot/core/policies/plan-follow-ups.js';
+import type { CaseFacts } from '../../../../bot/core/model.js';
+import { exampleOrg, shippedPolicy } from '../../../support/org-snapshot.js';
+
+const TZ = 'Asia/Shanghai';
+const P4 = shippedPolicy('P4');
+const P7 = shippedPolicy('P7');
+
+function discharge(overrides: Partial<CaseFacts> = {}): CaseFacts {
+  return {
+    id: 'case-p4',
+    type: 'discharge',
+    externalId: 'ZY-1',
+    occurredAt: new Date('2026-11-03T15:30:00+08:00'),
+    closedAt: null,
+    departmentId: 'cardiology',
+    responsibleStaffId: 'hushi.li',
+    attributes: { severity: 'normal' },
+    milestones: {},
+    ...overrides,
+  };
+}
+
+function complaint(overrides: Partial<CaseFacts> = {}): CaseFacts {
+  return {
+    id: 'case-p7',
+    type: 'property_complaint',
+    externalId: 'TS-1',
+    occurredAt: new Date('2026-11-02T09:10:00+08:00'),
+    closedAt: null,
+    departmentId: 'service-centre',
+    responsibleStaffId: 'zhuli.wu',
+    attributes: { severity: 'general' },
+    milestones: { handled: new Date('2026-11-05T14:00:00+08:00') },
+    ...overrides,
+  };
+}
+
+function step(planned: readonly PlannedFollowUp[], key: string): PlannedFollowUp {
+  const found = planned.find((p) => p.step === key);
+  if (!found) throw new Error(`no planned step ${key}; got ${planned.map((p) => p.step).join(', ')}`);
+  return found;
+}
+
+describe('P4 discharge planning', () => {
+  it('phones a normal discharge from day 7 09:00 until day 15 23:59, by the responsible nurse', () => {
+    // 「一般出院病人，出院7-15天内由其责任护士或主管医生进行电话回访」 (000 第四篇 3)
+    const { planned, waiting } = planFollowUps(P4, discharge(), exampleOrg(), TZ);
+
+    const phone = step(planned, 'phone');
+    expect(phone).toMatchObject({
+      action: 'STAFF_TASK',
+      channel: 'wecom',
+      earliestAt: new Date('2026-11-10T09:00:00+08:00'),
+      dueAt: new Date('2026-11-10T09:00:00+08:00'),
+      deadlineAt: new Date('2026-11-18T23:59:00+08:00'),
+      assigneeId: 'hushi.li',
+      assigneeRule: 'responsible',
+      maxAttempts: 3,
+    });
+    expect(planned.map((p) => p.step)).not.toContain('phone_serious');
+    expect(waiting).toEqual([]);
+  });
+
+  it('counts days on the Shanghai calendar, not the UTC one', () => {
+    // 「出院7-15天内」: a discharge at 00:30 local on 11-04 is still 11-03 in UTC, but day 7 is 11-11.
+    const { planned } = planFollowUps(P4, discharge({ occurredAt: new Date('2026-11-04T00:30:00+08:00') }), exampleOrg(), TZ);
+
+    expect(step(planned, 'phone').earliestAt).toEqual(new Date('2026-11-11T09:00:00+08:00'));
+    expect(step(planned, 'phone').deadlineAt).toEqual(new Date('2026-11-19T23:59:00+08:00'));
+  });
+
+  it('phones a serious discharge within 5 days instead, starting the next morning', () => {
+    // 「病情严重者5天内，其他10天内」 (002 制度19)
+    const { planned } = planFollowUps(P4, discharge({ attributes: { severity: 'serious' } }), exampleOrg(), TZ);
+
+    const serious = step(planned, 'phone_serious');
+    expect(serious).toMatchObject({
+      action: 'STAFF_TASK',
+      earliestAt: new Date('2026-11-04T09:00:00+08:00'),
+      deadlineAt: new Date('2026-11-08T23:59:00+08:00'),
+      assigneeId: 'hushi.li',
+    });
+    expect(planned.map((p) => p.step)).not.toContain('phone');
+  });
+
+  it('sends the satisfaction survey by SMS on day 3 at 10:00', () => {
+    // 「辅以…问卷调查」 (000 第五篇 4)
+    const { planned } = planFollowUps(P4, discharge(), exampleOrg(), TZ);
+
+    expect(step(planned, 'survey')).toMatchObject({
+      action: 'CUSTOMER_SURVEY',
+      channel: 'sms',
+      earliestAt: new Date('2026-11-06T10:00:00+08:00'),
+      dueAt: new Date('2026-11-06T10:00:00+08:00'),
+      deadlineAt: new Date('2026-11-16T20:00:00+08:00'),
+      assigneeId: null,
+      surveyKey: 'satisfaction-5',
+      maxAttempts: 1,
+    });
+  });
+
+  it('falls back to the supervisor (head nurse) when the responsible nurse has left', () => {
+    // 「由其责任护士或主管医生进行电话回访」 — a vacant responsible nurse must not leave the patient without a call.
+    const { planned } = planFollowUps(P4, discharge(), exampleOrg({ inactive: ['hushi.li'] }), TZ);
+
+    expect(step(planned, 'phone')).toMatchObject({ assigneeId: 'hushizhang.chen', assigneeRule: 'supervisor' });
+  });
+
+  it('falls back to the department head when neither the responsible nurse nor her supervisor is active', () => {
+    const { planned } = planFollowUps(P4, discharge(), exampleOrg({ inactive: ['hushi.li', 'hushizhang.chen'] }), TZ);
+
+    expect(step(planned, 'phone')).toMatchObject({ assigneeId: 'kezhuren.wang', assigneeRule: 'department_head' });
+  });
+
+  it('assigns the department head when the case names no responsible nurse', () => {
+    const { planned } = planFollowUps(P4, discharge({ responsibleStaffId: null }), exampleOrg(), TZ);
+
+    expect(step(planned, 'phone')).toMatchObject({ assigneeId: 'kezhuren.wang', assigneeRule: 'department_head' });
+  });
+
+  it('still phones a discharge whose source system sent no severity (every discharged patient is followed up)', () => {
+    // POLICIES.md P4: "Every discharged patient gets a phone follow-up"; 「一般出院病人，出院7-15天内…电话回访」:
+    // a patient not flagged serious is an ordinary (一般) one.
+    const { planned } = planFollowUps(P4, discharge({ attributes: {} }), exampleOrg(), TZ);
+
+    const staffTasks = planned.filter((p) => p.action === 'STAFF_TASK');
+    expect(staffTasks).toHaveLength(1);
+    expect(staffTasks[0]).toMatchObject({ earliestAt: new Date('2026-11-10T09:00:00+08:00'), assigneeId: 'hushi.li' });
+  });
+
+  it('plans the same follow-ups for the same facts (deterministic re-planning)', () => {
+    const org = exampleOrg();
+    expect(planFollowUps(P4, discharge(), org, TZ)).toEqual(planFollowUps(P4, discharge(), org, TZ));
+  });
+});
+
+describe('P7 complaint planning', () => {
+  it('waits for the complaint to be handled before planning the follow-up', () => {
+    // 「投诉处理完毕后3天内回访，回访率100%」 (002 制度22)
+    const { planned, waiting } = planFollowUps(P7, complaint({ milestones: {} }), exampleOrg(), TZ);
+
+    expect(planned).toEqual([]);
+    expect(waiting).toEqual([{ step: 'complaint_followup', anchor: 'milestone:handled' }]);
+  });
+
+  it('pushes the follow-up when the complaint is handled, due within 3 days (23:59)', () => {
+    // 「投诉处理完毕后3天内回访」
+    const { planned, waiting } = planFollowUps(P7, complaint(), exampleOrg(), TZ);
+
+    expect(waiting).toEqual([]);
+    expect(step(planned, 'complaint_followup')).toMatchObject({
+      action: 'STAFF_TASK',
+      earliestAt: new Date('2026-11-05T14:00:00+08:00'),
+      dueAt: new Date('2026-11-05T14:00:00+08:00'),
+      deadlineAt: new Date('2026-11-08T23:59:00+08:00'),
+    });
+  });
+
+  it.each([
+    ['major', 'jingli.zhao', 'manager'],
+    ['important', 'zhuguan.sun', 'department_head'],
+    ['general', 'zhuli.wu', 'responsible'],
+  ])('assigns a %s complaint to %s (%s)', (severity, assignee, rule) => {
+    // 「一般投诉由物业助理回访，重要投诉由部门主管回访，重大投诉由经理回访」 (003)
+    const { planned } = planFollowUps(P7, complaint({ attributes: { severity } }), exampleOrg(), TZ);
+
+    expect(step(planned, 'complaint_followup')).toMatchObject({ assigneeId: assignee, assigneeRule: rule });
+  });
+
+  it('never assigns the person complained about, even when they are the responsible assistant', () => {
+    // 「一般投诉由物业助理回访」, and the person complained about must not handle it (003).
+    const { planned } = planFollowUps(P7, complaint({ attributes: { severity: 'general', subjectStaffId: 'zhuli.wu' } }), exampleOrg(), TZ);
+
+    const followUp = step(planned, 'complaint_followup');
+    expect(followUp.assigneeId).not.toBe('zhuli.wu');
+    expect(followUp).toMatchObject({ assigneeId: 'zhuli.zheng', assigneeRule: 'role:property_assistant' });
+  });
+
+  it('passes over the manager of a major complaint about the manager', () => {
+    // 「重大投诉由经理回访」 — unless the manager is the one complained about.
+    const { planned } = planFollowUps(P7, complaint({ attributes: { severity: 'major', subjectStaffId: 'jingli.zhao' } }), exampleOrg(), TZ);
+
+    expect(step(planned, 'complaint_followup')).toMatchObject({ assigneeId: 'zhuguan.sun', assigneeRule: 'department_head' });
+  });
+
+  it('passes over the supervisor of an important complaint about the supervisor', () => {
+    // 「重要投诉由部门主管回访」 — unless the supervisor is the one complained about.
+    const { planned } = planFollowUps(P7, complaint({ attributes: { severity: 'important', subjectStaffId: 'zhuguan.sun' } }), exampleOrg(), TZ);
+
+    const followUp = step(planned, 'complaint_followup');
+    expect(followUp.assigneeId).not.toBe('zhuguan.sun');
+    expect(followUp.assigneeId).toBe('jingli.zhao');
+  });
+});
