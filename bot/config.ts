@@ -119,6 +119,13 @@ export interface Config {
    * rendering. Independent of the process `TZ`; instants are stored in UTC (STYLE C6).
    */
   readonly timezone: string;
+  /**
+   * `HUIFANG_CALENDAR_BEYOND_DATA` [`assume_weekends`]: a working-day question about a year the holiday
+   * data does not cover is answered by weekends only, with a warning logged for every such answer
+   * (`assume_weekends`), or refused with CALENDAR_NOT_COVERED (`error`). Add the year's State Council
+   * schedule under templates/calendar/ to end either.
+   */
+  readonly calendarBeyondData: 'assume_weekends' | 'error';
   /** `HUIFANG_ORG_NAME` [`回访中心`]: the organisation's name as customers see it (SMS opens with 【name】). */
   readonly organisationName: string;
   /** `LOG_LEVEL` [`info`]: pino level. */
@@ -166,6 +173,7 @@ const DEFAULTS = {
   HOST: '0.0.0.0',
   HUIFANG_TIMEZONE: 'Asia/Shanghai',
   HUIFANG_ORG_NAME: '回访中心',
+  HUIFANG_CALENDAR_BEYOND_DATA: 'assume_weekends',
   LOG_LEVEL: 'info',
   WECOM_API_BASE: 'https://qyapi.weixin.qq.com',
   TENCENT_SMS_REGION: 'ap-guangzhou',
@@ -307,6 +315,9 @@ const envSchema = z.object({
   PUBLIC_BASE_URL: httpUrl('must be an http:// or https:// URL').optional(),
   API_KEYS: apiKeyList.optional(),
   HUIFANG_TIMEZONE: timezone.default(DEFAULTS.HUIFANG_TIMEZONE),
+  HUIFANG_CALENDAR_BEYOND_DATA: z
+    .enum(['assume_weekends', 'error'], { errorMap: () => ({ message: 'must be assume_weekends or error' }) })
+    .default(DEFAULTS.HUIFANG_CALENDAR_BEYOND_DATA),
   HUIFANG_ORG_NAME: z.string().trim().min(1).max(20, 'must be at most 20 characters (it opens every SMS as 【name】)').default(DEFAULTS.HUIFANG_ORG_NAME),
   LOG_LEVEL: logLevel.default(DEFAULTS.LOG_LEVEL),
   HUIFANG_SANDBOX: booleanish.optional(),
@@ -442,6 +453,7 @@ function buildConfig(env: z.output<typeof envSchema>, cwd: string): Config {
     apiKeys: env.API_KEYS ?? [],
     timezone: env.HUIFANG_TIMEZONE,
     organisationName: env.HUIFANG_ORG_NAME,
+    calendarBeyondData: env.HUIFANG_CALENDAR_BEYOND_DATA,
     logLevel: env.LOG_LEVEL,
     sandbox,
     wecom,

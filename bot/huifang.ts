@@ -16,6 +16,9 @@ import type { DbClient } from './db/client.js';
 import { SandboxChannel } from './channels/sandbox/sandbox-channel.js';
 import { createWecomChannel } from './channels/wecom/wecom-channel.js';
 import { randomTokens, systemClock, UlidGenerator } from './clocks.js';
+import { loadCalendar } from './calendar/load-calendar.js';
+import type { WorkingCalendar } from './core/calendar/working-calendar.js';
+import { formatLocalDate } from './core/time.js';
 
 /** Repository root (templates/ lives there). */
 export const ROOT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -35,6 +38,8 @@ export interface HuifangOptions {
   policiesDir?: string;
   /** Message templates file [templates/messages/messages.yaml]. */
   messagesFile?: string;
+  /** Working-day calendar; loaded from chinese-days and templates/calendar when absent. */
+  calendar?: WorkingCalendar;
 }
 
 /** The assembled service: use-case dependencies, channels and inbound entry point. */
@@ -52,6 +57,31 @@ export interface Huifang {
    * `wait: false` (webhooks) processing runs after the caller has answered the provider.
    */
   receive(event: InboundEventInput, options?: { wait?: boolean }): Promise<{ id: string; duplicate: boolean; processing: Promise<ProcessResult> | null }>;
+}
+
+/**
+ * Loads the working-day calendar and says what it covers. A question beyond the data is answered by
+ * weekends only with a warning per answer, or refused (HUIFANG_CALENDAR_BEYOND_DATA=error).
+ */
+function loadServiceCalendar(config: Config, logger: Logger, clock: Clock): WorkingCalendar {
+  const warned = new Set<number>();
+  const loaded = loadCalendar({
+    beyondCoverage: config.calendarBeyondData === 'error' ? 'throw' : 'assume_weekends',
+    onAssumption: (year) => {
+      logger.warn({ year }, 'working-day calendar has no holiday data for this year: assumed weekends only; add the State Council schedule under templates/calendar/');
+      warned.add(year);
+    },
+  });
+  for (const notice of loaded.notices) logger.info({ notice }, 'calendar notice');
+  const covered = loaded.calendar.coveredYears();
+  const nextYear = Number(formatLocalDate(clock.now(), config.timezone).slice(0, 4)) + 1;
+  if (!covered.includes(nextYear)) {
+    logger.warn(
+      { coveredUpTo: Math.max(...covered), missingYear: nextYear },
+      'the holiday calendar does not cover next year yet: add its schedule under templates/calendar/ once announced',
+    );
+  }
+  return loaded.calendar;
 }
 
 /** Credentials are configured for a provider whose delivery adapter this build does not include. */
@@ -96,6 +126,7 @@ export function createHuifang(options: HuifangOptions): Huifang {
   const tokens = options.tokens ?? randomTokens;
   const policies = new StaticPolicyRegistry(loadPolicyPacks(options.policiesDir ?? join(ROOT_DIR, 'templates/policies')));
   const templates = loadMessageTemplates(options.messagesFile ?? join(ROOT_DIR, 'templates/messages/messages.yaml'));
+  const calendar = options.calendar ?? loadServiceCalendar(config, logger, clock);
   const store = new PrismaStore(db.prisma, db.capabilities, ids);
   const deps: CoreDeps = {
     clock,
@@ -106,6 +137,7 @@ export function createHuifang(options: HuifangOptions): Huifang {
     organisationName: config.organisationName,
     policies,
     templates,
+    calendar,
     cases: store,
     org: store,
     followUps: store,

@@ -13,6 +13,7 @@ import type { OutboundMessage } from './messages.js';
 import type { PolicyDefinition } from './policies/types.js';
 import type { PlannedFollowUp } from './policies/plan-follow-ups.js';
 import type { MessageTemplates } from './templates/render.js';
+import type { WorkingCalendar } from './calendar/working-calendar.js';
 
 /* ------------------------------------------------------------------ rows */
 
@@ -155,6 +156,8 @@ export interface CustomerInput {
 export interface CaseStore {
   findCase(type: string, externalId: string): Promise<CaseRecord | null>;
   findCaseById(id: string): Promise<CaseRecord | null>;
+  /** Cases of a policy whose event falls in [from, to) — the population tiered sampling is based on. */
+  countCasesOfPolicy(policyId: string, from: Date, to: Date): Promise<number>;
   listFollowUpsOfCase(caseId: string): Promise<FollowUpRecord[]>;
   /** Finds or creates the customer by externalId, then phone; updates the given contact fields. */
   upsertCustomer(input: CustomerInput): Promise<CustomerRecord>;
@@ -334,6 +337,8 @@ export interface CoreDeps {
   organisationName: string;
   policies: PolicyRegistry;
   templates: MessageTemplates;
+  /** Mainland-China working days (holidays, 调休 make-up days, organisation closures). */
+  calendar: WorkingCalendar;
   cases: CaseStore;
   org: OrgStore;
   followUps: FollowUpStore;

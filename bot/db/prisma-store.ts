@@ -188,6 +188,10 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
     return row ? toCaseRecord(row) : null;
   }
 
+  async countCasesOfPolicy(policyId: string, from: Date, to: Date): Promise<number> {
+    return this.prisma.case.count({ where: { policyId, occurredAt: { gte: from, lt: to } } });
+  }
+
   async listFollowUpsOfCase(caseId: string): Promise<FollowUpRecord[]> {
     const rows = await this.prisma.followUp.findMany({ where: { caseId }, orderBy: [{ sequence: 'asc' }] });
     return rows.map(toFollowUpRecord);

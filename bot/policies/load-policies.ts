@@ -1,10 +1,11 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import type { AssigneeRule, Offset, PolicyDefinition } from '../core/policies/types.js';
+import type { AssigneeRule, Offset, OffsetUnit, PolicyDefinition } from '../core/policies/types.js';
+import { offsetInBaseUnit } from '../core/policies/offsets.js';
 
-/** Raised when a policy pack is invalid; lists every problem with file and path. */
+/** Raised when a policy pack is invalid; lists every problem with file, line and reason. */
 export class PolicyLoadError extends Error {
   override readonly name = 'PolicyLoadError';
   constructor(readonly problems: string[]) {
@@ -12,81 +13,184 @@ export class PolicyLoadError extends Error {
   }
 }
 
+/** The file listing the role names packs may use (`role:<name>`), next to the packs. */
+export const ROLES_FILE = 'roles.yaml';
+
+const UNITS: Record<string, OffsetUnit> = {
+  hour: 'hours',
+  hours: 'hours',
+  day: 'days',
+  days: 'days',
+  'working day': 'working_days',
+  'working days': 'working_days',
+  working_days: 'working_days',
+  month: 'months',
+  months: 'months',
+  year: 'years',
+  years: 'years',
+};
+
 const offset = z
-  .string()
-  .regex(/^-?\d+(\.\d+)?\s+(hours|days)$/, 'must look like "7 days" or "24 hours"')
-  .transform((s): Offset => {
-    const [amount, unit] = s.trim().split(/\s+/);
-    return { amount: Number(amount), unit: unit as Offset['unit'] };
+  .string({ invalid_type_error: 'must be an offset such as "7 days", "7 working days", "24 hours", "6 months" or "3 years"' })
+  .transform((s, ctx): Offset => {
+    const m = /^\s*(\d+)\s+([a-z_ ]+?)\s*$/.exec(s);
+    const unit = m ? UNITS[m[2]!] : undefined;
+    if (!m || !unit) {
+      ctx.addIssue({ code: 'custom', message: `cannot parse offset "${s}": use "<n> hours|days|working days|months|years"` });
+      return z.NEVER;
+    }
+    return { amount: Number(m[1]), unit };
   });
 const localTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a local time HH:MM');
-const rule = z
-  .string()
-  .refine((r) => ['responsible', 'supervisor', 'department_head', 'manager'].includes(r) || /^role:[a-z_]+$/.test(r), {
-    message: 'unknown assignee rule (responsible, supervisor, department_head, manager or role:<name>)',
-  })
-  .transform((r) => r as AssigneeRule);
+const rate = z.number({ invalid_type_error: 'must be a number' }).min(0, 'a rate must be between 0 and 1').max(1, 'a rate must be between 0 and 1 (10 % is 0.1)');
 const condition = z.record(z.array(z.union([z.string(), z.number(), z.boolean()])).min(1));
 const anchor = z
   .string()
-  .regex(/^(event|milestone:[A-Za-z_][\w]*)$/, 'must be "event" or "milestone:<name>"')
-  .transform((a) => (a === 'event' ? { kind: 'event' as const } : { kind: 'milestone' as const, name: a.slice('milestone:'.length) }));
+  .regex(/^(event|milestone:[A-Za-z_][\w]*|step:[a-z][a-z0-9_]*)$/, 'must be "event", "milestone:<name>" or "step:<key>"')
+  .transform((a) =>
+    a === 'event'
+      ? { kind: 'event' as const }
+      : a.startsWith('milestone:')
+        ? { kind: 'milestone' as const, name: a.slice('milestone:'.length) }
+        : { kind: 'step' as const, key: a.slice('step:'.length) },
+  );
 
-const step = z
+function ruleSchema(roles: ReadonlySet<string> | null) {
+  return z.string().superRefine((r, ctx) => {
+    if (['responsible', 'supervisor', 'department_head', 'manager'].includes(r)) return;
+    const m = /^role:([a-z_]+)$/.exec(r);
+    if (!m) ctx.addIssue({ code: 'custom', message: `unknown assignee rule "${r}" (responsible, supervisor, department_head, manager or role:<name>)` });
+    else if (roles && !roles.has(m[1]!)) ctx.addIssue({ code: 'custom', message: `unknown role "${m[1]}" (not listed in ${ROLES_FILE})` });
+  }) as unknown as z.ZodType<AssigneeRule>;
+}
+
+const sampling = z
   .object({
-    key: z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be snake_case'),
-    title: z.string().min(1),
-    action: z.enum(['STAFF_TASK', 'CUSTOMER_SURVEY']),
-    channel: z.enum(['wecom', 'sms', 'wechat']),
-    anchor,
-    when: condition.optional(),
-    unless: condition.optional(),
-    earliest: offset,
-    earliestAtLocalTime: localTime.optional(),
-    deadline: offset,
-    deadlineAtLocalTime: localTime.optional(),
-    assignee: z.array(z.union([rule, z.object({ when: condition, rules: z.array(rule).min(1) }).strict()])).optional(),
-    maxAttempts: z.number().int().min(1).max(10),
-    retryAfter: offset.optional(),
-    instructions: z.string().min(1),
-    surveyKey: z.string().optional(),
+    mandatory: z.array(condition).optional(),
+    rate: rate.optional(),
+    tiers: z.array(z.object({ above: z.number().int().min(-1), rate }).strict()).min(1).optional(),
+    strata: z.object({ attribute: z.string().min(1), rates: z.record(rate), otherwise: rate }).strict().optional(),
+    salt: z.string().min(1).optional(),
   })
   .strict()
   .superRefine((s, ctx) => {
-    if (s.action === 'CUSTOMER_SURVEY' && !s.surveyKey) ctx.addIssue({ code: 'custom', path: ['surveyKey'], message: 'required for CUSTOMER_SURVEY' });
-    if (s.action === 'STAFF_TASK' && s.channel !== 'wecom') ctx.addIssue({ code: 'custom', path: ['channel'], message: 'staff tasks go to wecom' });
+    const kinds = [s.rate !== undefined, s.tiers !== undefined, s.strata !== undefined].filter(Boolean).length;
+    if (kinds > 1) ctx.addIssue({ code: 'custom', message: 'use one of rate, tiers or strata' });
   });
 
-const policy = z
-  .object({
-    id: z.string().regex(/^[A-Z][A-Za-z0-9_-]*$/),
-    name: z.string().min(1),
-    source: z.string().min(1),
-    caseTypes: z.array(z.string().regex(/^[a-z][a-z0-9_]*$/)).min(1),
-    steps: z.array(step).min(1),
-    escalation: z.object({ dissatisfiedTo: z.array(rule).min(1), deadline: offset }).strict(),
+const timeRange = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, 'must be a local time range "HH:MM-HH:MM"')
+  .transform((r) => {
+    const [from, to] = r.split('-') as [string, string];
+    return { from, to };
   })
-  .strict()
-  .superRefine((p, ctx) => {
-    const seen = new Set<string>();
-    p.steps.forEach((s, i) => {
-      if (seen.has(s.key)) ctx.addIssue({ code: 'custom', path: ['steps', i, 'key'], message: `duplicate step key "${s.key}"` });
-      seen.add(s.key);
+  .refine((r) => r.from < r.to, 'a window must end after it starts');
+
+const contact = z
+  .object({
+    windows: z
+      .array(z.object({ name: z.string().min(1), months: z.array(z.number().int().min(1).max(12)).min(1), times: z.array(timeRange).min(1) }).strict())
+      .optional(),
+    avoidPublicHolidays: z.boolean().optional(),
+    workingDaysOnly: z.boolean().optional(),
+  })
+  .strict();
+
+function stepSchema(roles: ReadonlySet<string> | null) {
+  const rule = ruleSchema(roles);
+  return z
+    .object({
+      key: z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be snake_case'),
+      title: z.string().min(1),
+      action: z.enum(['STAFF_TASK', 'CUSTOMER_SURVEY']),
+      channel: z.enum(['wecom', 'sms', 'wechat']),
+      anchor,
+      when: condition.optional(),
+      unless: condition.optional(),
+      earliest: offset,
+      earliestAtLocalTime: localTime.optional(),
+      deadline: offset,
+      deadlineAtLocalTime: localTime.optional(),
+      assignee: z.array(z.union([rule, z.object({ when: condition, rules: z.array(rule).min(1) }).strict()])).optional(),
+      excludeResponsible: z.boolean().optional(),
+      maxAttempts: z.number().int().min(1).max(10),
+      retryAfter: offset.optional(),
+      instructions: z.string().min(1),
+      surveyKey: z.string().optional(),
+      repeat: z.object({ phases: z.array(z.object({ every: offset, until: offset }).strict()).min(1) }).strict().optional(),
+      sampling: sampling.optional(),
+    })
+    .strict()
+    .superRefine((s, ctx) => {
+      if (s.action === 'CUSTOMER_SURVEY' && !s.surveyKey) ctx.addIssue({ code: 'custom', path: ['surveyKey'], message: 'required for CUSTOMER_SURVEY' });
+      if (s.action === 'STAFF_TASK' && s.channel !== 'wecom') ctx.addIssue({ code: 'custom', path: ['channel'], message: 'staff tasks go to wecom' });
+      s.repeat?.phases.forEach((p, i) => {
+        const every = offsetInBaseUnit(p.every);
+        const until = offsetInBaseUnit(p.until);
+        if (every.family !== until.family) ctx.addIssue({ code: 'custom', path: ['repeat', 'phases', i], message: '`every` and `until` must use the same kind of unit' });
+        if (every.amount <= 0) ctx.addIssue({ code: 'custom', path: ['repeat', 'phases', i, 'every'], message: 'must be more than zero' });
+        const previous = i > 0 ? offsetInBaseUnit(s.repeat!.phases[i - 1]!.until) : null;
+        if (previous && previous.family === until.family && until.amount <= previous.amount) {
+          ctx.addIssue({ code: 'custom', path: ['repeat', 'phases', i, 'until'], message: 'phases must end later and later' });
+        }
+      });
     });
-  });
+}
+
+function policySchema(roles: ReadonlySet<string> | null) {
+  return z
+    .object({
+      id: z.string().regex(/^[A-Z][A-Za-z0-9_-]*$/),
+      name: z.string().min(1),
+      source: z.string().min(1),
+      caseTypes: z.array(z.string().regex(/^[a-z][a-z0-9_]*$/)).min(1),
+      sampling: sampling.optional(),
+      contact: contact.optional(),
+      oneOpenPerCase: z.boolean().optional(),
+      customerContactCap: z.object({ max: z.number().int().min(1), per: offset }).strict().optional(),
+      steps: z.array(stepSchema(roles)).min(1),
+      escalation: z.object({ dissatisfiedTo: z.array(ruleSchema(roles)).min(1), deadline: offset }).strict(),
+    })
+    .strict()
+    .superRefine((p, ctx) => {
+      const seen = new Set<string>();
+      p.steps.forEach((s, i) => {
+        if (seen.has(s.key)) ctx.addIssue({ code: 'custom', path: ['steps', i, 'key'], message: `duplicate step key "${s.key}"` });
+        if (s.anchor.kind === 'step' && !seen.has(s.anchor.key)) {
+          ctx.addIssue({ code: 'custom', path: ['steps', i, 'anchor'], message: `anchors on step "${s.anchor.key}", which must come earlier in the pack` });
+        }
+        seen.add(s.key);
+      });
+    });
+}
+
+/** Reads the role list; null when the file is absent (then any role name is accepted). */
+export function loadRoles(dir: string): Set<string> | null {
+  const file = join(dir, ROLES_FILE);
+  if (!existsSync(file)) return null;
+  const doc = parseDocument(readFileSync(file, 'utf8'));
+  const roles = (doc.toJS() as { roles?: Record<string, string> } | null)?.roles;
+  if (doc.errors.length > 0 || !roles || typeof roles !== 'object') throw new PolicyLoadError([`${file}: expected a "roles:" map of role name → description`]);
+  return new Set(Object.keys(roles));
+}
 
 /** Parses and validates one policy pack; problems name the file, line and field. */
-export function parsePolicyPack(text: string, file: string): PolicyDefinition {
+export function parsePolicyPack(text: string, file: string, roles: ReadonlySet<string> | null = null): PolicyDefinition {
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     throw new PolicyLoadError(doc.errors.map((e) => `${file}:${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`));
   }
-  const result = policy.safeParse(doc.toJS());
+  const result = policySchema(roles).safeParse(doc.toJS());
   if (!result.success) {
     throw new PolicyLoadError(
       result.error.issues.map((issue) => {
-        const node = doc.getIn(issue.path, true) as { range?: [number, number] } | undefined;
-        const line = node?.range ? lineOf(text, node.range[0]) : '?';
+        let line: number | string = '?';
+        // Report the deepest node of the path that exists in the document.
+        for (let n = issue.path.length; n >= 0 && line === '?'; n--) {
+          const node = doc.getIn(issue.path.slice(0, n), true) as { range?: [number, number] } | undefined;
+          if (node?.range) line = lineOf(text, node.range[0]);
+        }
         return `${file}:${line}: ${issue.path.join('.') || '(root)'}: ${issue.message}`;
       }),
     );
@@ -98,21 +202,27 @@ function lineOf(text: string, offsetChars: number): number {
   return text.slice(0, offsetChars).split('\n').length;
 }
 
-/** Loads every `*.yaml` pack in a folder; all problems across files are reported together. */
+/** Loads every `*.yaml` pack in a folder (not roles.yaml); all problems across files are reported together. */
 export function loadPolicyPacks(dir: string): PolicyDefinition[] {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml')).sort();
+  const roles = loadRoles(dir);
+  const files = readdirSync(dir)
+    .filter((f) => (f.endsWith('.yaml') || f.endsWith('.yml')) && f !== ROLES_FILE)
+    .sort();
   const problems: string[] = [];
   const packs: PolicyDefinition[] = [];
   for (const f of files) {
     try {
-      packs.push(parsePolicyPack(readFileSync(join(dir, f), 'utf8'), join(dir, f)));
+      packs.push(parsePolicyPack(readFileSync(join(dir, f), 'utf8'), join(dir, f), roles));
     } catch (err) {
       if (err instanceof PolicyLoadError) problems.push(...err.problems);
       else throw err;
     }
   }
   const byType = new Map<string, string>();
+  const ids = new Map<string, string>();
   for (const p of packs) {
+    if (ids.has(p.id)) problems.push(`policy id "${p.id}" is used by two packs`);
+    ids.set(p.id, p.id);
     for (const t of p.caseTypes) {
       const other = byType.get(t);
       if (other) problems.push(`case type "${t}" is claimed by both ${other} and ${p.id}`);

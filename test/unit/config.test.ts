@@ -41,6 +41,7 @@ describe('loadConfig', () => {
       apiKeys: [],
       timezone: 'Asia/Shanghai',
       organisationName: '回访中心',
+      calendarBeyondData: 'assume_weekends',
       logLevel: 'info',
       sandbox: false,
       wecom: null,

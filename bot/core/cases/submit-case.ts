@@ -1,6 +1,9 @@
 import { DomainError } from '../errors.js';
 import type { CaseFacts } from '../model.js';
-import { planFollowUps } from '../policies/plan-follow-ups.js';
+import { planFollowUps, type PlanContext } from '../policies/plan-follow-ups.js';
+import type { PolicyDefinition } from '../policies/types.js';
+import { addLocalMonths } from '../policies/offsets.js';
+import { toLocal, fromLocal } from '../time.js';
 import { OPEN_STATUSES } from '../follow-ups/status.js';
 import type { CaseInput, CoreDeps, CustomerInput } from '../ports.js';
 
@@ -52,7 +55,7 @@ export async function submitCase(deps: CoreDeps, input: SubmitCaseInput): Promis
     const customer = await deps.cases.upsertCustomer(input.customer);
     const id = deps.ids.next();
     const facts: CaseFacts = { id, ...input.case };
-    const plan = planFollowUps(policy, facts, org, deps.timeZone);
+    const plan = planFollowUps(policy, facts, org, await planContext(deps, policy, input.case.occurredAt));
     const followUps = plan.planned.map((p) => ({ ...p, id: deps.ids.next() }));
     const result = await deps.cases.createCase({
       id,
@@ -78,7 +81,7 @@ export async function submitCase(deps: CoreDeps, input: SubmitCaseInput): Promis
   if (!current) throw new Error('Case vanished after a unique-key conflict');
   const known = await deps.cases.listFollowUpsOfCase(current.id);
   const facts: CaseFacts = { id: current.id, ...input.case };
-  const plan = planFollowUps(policy, facts, org, deps.timeZone);
+  const plan = planFollowUps(policy, facts, org, await planContext(deps, policy, input.case.occurredAt));
   const knownSteps = new Set(known.map((f) => f.step));
   const closing = input.case.closedAt !== null && current.closedAt === null;
   const addFollowUps = closing ? [] : plan.planned.filter((p) => !knownSteps.has(p.step)).map((p) => ({ ...p, id: deps.ids.next() }));
@@ -106,4 +109,18 @@ export async function submitCase(deps: CoreDeps, input: SubmitCaseInput): Promis
     }));
   }
   return { caseId: current.id, created: false, followUpsAdded: added };
+}
+
+/**
+ * The planning context: timezone, calendar, and — only for policies sampled by population tiers — the
+ * number of the policy's cases in the calendar month before the case's month.
+ */
+export async function planContext(deps: Pick<CoreDeps, 'timeZone' | 'calendar' | 'cases'>, policy: PolicyDefinition, occurredAt: Date): Promise<PlanContext> {
+  const usesTiers = policy.sampling?.tiers !== undefined || policy.steps.some((s) => s.sampling?.tiers !== undefined);
+  if (!usesTiers) return { timeZone: deps.timeZone, calendar: deps.calendar };
+  const l = toLocal(occurredAt, deps.timeZone);
+  const monthStart = fromLocal({ year: l.year, month: l.month, day: 1, hour: 0, minute: 0, second: 0 }, deps.timeZone);
+  const previousStart = addLocalMonths(monthStart, -1, deps.timeZone);
+  const population = await deps.cases.countCasesOfPolicy(policy.id, previousStart, monthStart);
+  return { timeZone: deps.timeZone, calendar: deps.calendar, previousMonthPopulation: population === 0 ? null : population };
 }

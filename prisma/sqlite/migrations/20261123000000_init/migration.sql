@@ -271,6 +271,9 @@ CREATE INDEX "Case_customerId_idx" ON "Case"("customerId");
 CREATE INDEX "Case_departmentId_occurredAt_idx" ON "Case"("departmentId", "occurredAt");
 
 -- CreateIndex
+CREATE INDEX "Case_policyId_occurredAt_idx" ON "Case"("policyId", "occurredAt");
+
+-- CreateIndex
 CREATE UNIQUE INDEX "Case_type_externalId_key" ON "Case"("type", "externalId");
 
 -- CreateIndex
@@ -283,7 +286,7 @@ CREATE INDEX "FollowUp_status_deadlineAt_idx" ON "FollowUp"("status", "deadlineA
 CREATE INDEX "FollowUp_assigneeId_status_idx" ON "FollowUp"("assigneeId", "status");
 
 -- CreateIndex
-CREATE INDEX "FollowUp_customerId_idx" ON "FollowUp"("customerId");
+CREATE INDEX "FollowUp_customerId_activatedAt_idx" ON "FollowUp"("customerId", "activatedAt");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "FollowUp_caseId_step_key" ON "FollowUp"("caseId", "step");
