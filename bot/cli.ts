@@ -9,7 +9,8 @@ import { jobs, TICK_ORDER } from '../jobs/index.js';
 import { seedExampleOrganisation } from './example/example-organisation.js';
 import { UlidGenerator } from './clocks.js';
 import { PolicyLoadError } from './policies/load-policies.js';
-import { ChannelUnavailableError } from './huifang.js';
+import { ChannelUnavailableError, ROOT_DIR } from './huifang.js';
+import { PrismaStore } from './db/prisma-store.js';
 
 const USAGE = `huifang — customer follow-up service (回访)
 
@@ -18,6 +19,11 @@ Usage:
   huifang migrate               apply database migrations and exit
   huifang demo [--days N] [--json]   run the example organisation for N simulated days (default 30)
   huifang seed-example          add the example hospital ward and property office to the database
+  huifang simulate --policy ID --case FILE.json [--until YYYY-MM-DD] [--json] [--org example|database]
+                                print the follow-ups a case would get (times, assignees, sampling)
+  huifang policy replan --policy ID [--apply] [--json]
+                                after changing a policy pack: show (dry run) what happens to the follow-ups
+                                already scheduled — added, moved, cancelled — and with --apply, do it
   huifang jobs run NAME|all     run one job (or one round of all) once and print its summary
   huifang calendar --year YYYY [--json]   holidays, 调休 make-up days, closures and festivals of a year
   huifang help                  show this help
@@ -65,6 +71,66 @@ async function main(argv: string[]): Promise<number> {
       }
       const { runDemo } = await import('./demo/run-demo.js');
       await runDemo({ days, json: values.json ?? false });
+      return 0;
+    }
+    case 'simulate': {
+      const config = loadConfig();
+      const { runSimulateCommand } = await import('./policies/simulate-command.js');
+      return runSimulateCommand(rest, {
+        rootDir: ROOT_DIR,
+        timeZone: config.timezone,
+        loadDatabaseOrg: async () => {
+          const db = createPrismaClient(config.database.url);
+          try {
+            return await new PrismaStore(db.prisma, db.capabilities, new UlidGenerator()).loadOrgSnapshot();
+          } finally {
+            await db.close();
+          }
+        },
+      });
+    }
+    case 'policy': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { policy: { type: 'string' }, apply: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } },
+      });
+      if (positionals[0] !== 'replan' || !values.policy) {
+        console.error('Usage: huifang policy replan --policy ID [--apply] [--json]');
+        return 2;
+      }
+      const config = loadConfig();
+      const logger = createLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel });
+      await migrateDatabase(config.database.url, { logger });
+      const db = createPrismaClient(config.database.url);
+      try {
+        const app = createHuifang({ config, logger, db });
+        if (!app.deps.policies.byId(values.policy)) {
+          console.error(`No policy pack with id "${values.policy}". Known: ${app.deps.policies.all().map((p) => p.id).join(', ')}`);
+          return 2;
+        }
+        const { replanPolicy } = await import('./core/cases/replan-policy.js');
+        const report = await replanPolicy(app.deps, { policyId: values.policy, apply: values.apply ?? false });
+        if (values.json) console.log(JSON.stringify(report, null, 2));
+        else {
+          const { formatLocalDateTime } = await import('./core/time.js');
+          const t = (d: Date) => formatLocalDateTime(d, config.timezone);
+          console.log(
+            `${report.applied ? 'Applied' : 'Dry run (nothing changed; add --apply to make these changes)'}: policy ${report.policyId}, ` +
+              `${report.casesExamined} open cases with scheduled follow-ups, ${report.casesChanged} affected — ` +
+              `${report.added} to add, ${report.moved} to move, ${report.cancelled} to cancel`,
+          );
+          for (const c of report.cases.slice(0, 20)) {
+            console.log(`  case ${c.externalId}:`);
+            for (const a of c.add) console.log(`    + ${a.step}: due ${t(a.dueAt)}, deadline ${t(a.deadlineAt)}`);
+            for (const m of c.move) console.log(`    ~ ${m.step}: due ${t(m.from.dueAt)} → ${t(m.to.dueAt)}, deadline ${t(m.from.deadlineAt)} → ${t(m.to.deadlineAt)}${m.from.assigneeId !== m.to.assigneeId ? ', reassigned' : ''}`);
+            for (const x of c.cancel) console.log(`    - ${x.step}: no longer in the policy`);
+          }
+          if (report.cases.length > 20) console.log(`  … and ${report.cases.length - 20} more cases (use --json for all)`);
+        }
+      } finally {
+        await db.close();
+      }
       return 0;
     }
     case 'jobs': {

@@ -13,6 +13,7 @@ import type { OutboundMessage } from './messages.js';
 import type { PolicyDefinition } from './policies/types.js';
 import type { PlannedFollowUp } from './policies/plan-follow-ups.js';
 import type { MessageTemplates } from './templates/render.js';
+import type { FollowUpMove } from './policies/diff-plan.js';
 import type { WorkingCalendar } from './calendar/working-calendar.js';
 
 /* ------------------------------------------------------------------ rows */
@@ -156,6 +157,8 @@ export interface CustomerInput {
 export interface CaseStore {
   findCase(type: string, externalId: string): Promise<CaseRecord | null>;
   findCaseById(id: string): Promise<CaseRecord | null>;
+  /** Ids of a policy's open cases that have SCHEDULED follow-ups, ordered by id, after `afterId`. */
+  listCasesToReplan(policyId: string, afterId: string | null, limit: number): Promise<string[]>;
   /** Cases of a policy whose event falls in [from, to) — the population tiered sampling is based on. */
   countCasesOfPolicy(policyId: string, from: Date, to: Date): Promise<number>;
   listFollowUpsOfCase(caseId: string): Promise<FollowUpRecord[]>;
@@ -181,9 +184,13 @@ export interface CaseStore {
     caseId: string;
     case: CaseInput;
     addFollowUps: (PlannedFollowUp & { id: string })[];
+    /** Scheduled follow-ups to move (compare-and-set on version; a changed row is left alone). */
+    moveFollowUps?: FollowUpMove[];
+    /** Scheduled follow-ups the plan no longer contains. */
+    cancelFollowUps?: { id: string; version: number }[];
     cancelOpenFollowUps: boolean;
     audit: NewAuditEntry;
-  }): Promise<{ added: number }>;
+  }): Promise<{ added: number; moved: number; cancelled: number }>;
 }
 
 export interface OrgStore {
@@ -206,7 +213,9 @@ export interface FollowUpStore {
     activations: {
       followUpId: string;
       version: number;
-      status: 'ACTIVE' | 'CANCELLED';
+      /** DEFERRED keeps it SCHEDULED with a later `deferTo` (one open per case, contact caps). */
+      status: 'ACTIVE' | 'CANCELLED' | 'DEFERRED';
+      deferTo?: Date;
       /** A new assignee when the planned one is no longer active (left, deactivated). */
       reassignTo?: { staffId: string; rule: string };
       outcomeNote: string | null;
@@ -217,6 +226,10 @@ export interface FollowUpStore {
     }[],
   ): Promise<{ applied: number; skipped: number }>;
   findFollowUpContext(followUpId: string): Promise<FollowUpContext | null>;
+  /** Other follow-ups of the case that are pushed and not answered (ACTIVE or OVERDUE). */
+  countOpenSiblings(caseId: string, exceptId: string): Promise<number>;
+  /** Follow-ups of the customer under a policy activated at or after `since`. */
+  countCustomerContacts(customerId: string, policyId: string, since: Date): Promise<number>;
   /** Applies an outcome with compare-and-set on `version`; returns false when the row had changed. */
   applyOutcome(input: {
     followUpId: string;

@@ -188,6 +188,16 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
     return row ? toCaseRecord(row) : null;
   }
 
+  async listCasesToReplan(policyId: string, afterId: string | null, limit: number): Promise<string[]> {
+    const rows = await this.prisma.case.findMany({
+      where: { policyId, status: 'OPEN', ...(afterId ? { id: { gt: afterId } } : {}), followUps: { some: { status: 'SCHEDULED' } } },
+      orderBy: { id: 'asc' },
+      take: limit,
+      select: { id: true },
+    });
+    return rows.map((r) => r.id);
+  }
+
   async countCasesOfPolicy(policyId: string, from: Date, to: Date): Promise<number> {
     return this.prisma.case.count({ where: { policyId, occurredAt: { gte: from, lt: to } } });
   }
@@ -283,7 +293,7 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
     };
   }
 
-  async updateCase(input: Parameters<CaseStore['updateCase']>[0]): Promise<{ added: number }> {
+  async updateCase(input: Parameters<CaseStore['updateCase']>[0]): Promise<{ added: number; moved: number; cancelled: number }> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.prisma.$transaction(async (tx) => {
@@ -292,6 +302,7 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
             data: {
               attributes: json(input.case.attributes),
               milestones: json(input.case.milestones),
+              occurredAt: input.case.occurredAt,
               responsibleStaffId: input.case.responsibleStaffId,
               departmentId: input.case.departmentId,
               closedAt: input.case.closedAt,
@@ -307,9 +318,25 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
             if (fresh.length > 0) await tx.followUp.createMany({ data: fresh.map((f) => this.followUpData(f, row.id, row.customerId, row.policyId, input.audit.at)) });
             added = fresh.length;
           }
-          if (input.cancelOpenFollowUps) await this.cancelOpenFollowUps(tx, { caseId: row.id }, 'CASE_CLOSED', input.audit.at);
-          await this.audit(tx, { ...input.audit, details: { ...input.audit.details, followUpsAdded: added } });
-          return { added };
+          let moved = 0;
+          for (const m of input.moveFollowUps ?? []) {
+            const r = await tx.followUp.updateMany({
+              where: { id: m.id, version: m.version, status: 'SCHEDULED' },
+              data: { ...m.to, leaseExpiresAt: null, version: { increment: 1 } },
+            });
+            moved += r.count;
+          }
+          let cancelled = 0;
+          for (const c of input.cancelFollowUps ?? []) {
+            const r = await tx.followUp.updateMany({
+              where: { id: c.id, version: c.version, status: 'SCHEDULED' },
+              data: { status: 'CANCELLED', outcomeNote: 'NO_LONGER_PLANNED', completedAt: input.audit.at, leaseExpiresAt: null, version: { increment: 1 } },
+            });
+            cancelled += r.count;
+          }
+          if (input.cancelOpenFollowUps) cancelled += await this.cancelOpenFollowUps(tx, { caseId: row.id }, 'CASE_CLOSED', input.audit.at);
+          await this.audit(tx, { ...input.audit, details: { ...input.audit.details, followUpsAdded: added, moved, cancelled } });
+          return { added, moved, cancelled };
         }, TX_OPTIONS);
       } catch (err) {
         // A concurrent update of the same case added the same step first: run again, once; it now sees it.
@@ -367,6 +394,17 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
       const surveys: Prisma.SurveyInstanceCreateManyInput[] = [];
       const audits: NewAuditEntry[] = [];
       for (const a of activations) {
+        if (a.status === 'DEFERRED') {
+          const { count } = await tx.followUp.updateMany({
+            where: { id: a.followUpId, version: a.version, status: 'SCHEDULED' },
+            data: { dueAt: a.deferTo!, leaseExpiresAt: null, version: { increment: 1 } },
+          });
+          if (count === 1) {
+            applied++;
+            audits.push(a.audit);
+          }
+          continue;
+        }
         const { count } = await tx.followUp.updateMany({
           where: { id: a.followUpId, version: a.version, status: 'SCHEDULED' },
           data:
@@ -411,6 +449,14 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
   async findFollowUpContext(followUpId: string): Promise<FollowUpContext | null> {
     const r = await this.prisma.followUp.findUnique({ where: { id: followUpId }, include: { case: true, customer: true } });
     return r ? { followUp: toFollowUpRecord(r), case: toCaseRecord(r.case), customer: toCustomerRecord(r.customer) } : null;
+  }
+
+  async countOpenSiblings(caseId: string, exceptId: string): Promise<number> {
+    return this.prisma.followUp.count({ where: { caseId, id: { not: exceptId }, status: { in: ['ACTIVE', 'OVERDUE'] } } });
+  }
+
+  async countCustomerContacts(customerId: string, policyId: string, since: Date): Promise<number> {
+    return this.prisma.followUp.count({ where: { customerId, policyId, activatedAt: { gte: since } } });
   }
 
   async applyOutcome(input: Parameters<FollowUpStore['applyOutcome']>[0]): Promise<boolean> {

@@ -1,6 +1,7 @@
 import { DomainError } from '../errors.js';
 import type { CaseFacts } from '../model.js';
 import { planFollowUps, type PlanContext } from '../policies/plan-follow-ups.js';
+import { diffPlan } from '../policies/diff-plan.js';
 import type { PolicyDefinition } from '../policies/types.js';
 import { addLocalMonths } from '../policies/offsets.js';
 import { toLocal, fromLocal } from '../time.js';
@@ -82,13 +83,19 @@ export async function submitCase(deps: CoreDeps, input: SubmitCaseInput): Promis
   const known = await deps.cases.listFollowUpsOfCase(current.id);
   const facts: CaseFacts = { id: current.id, ...input.case };
   const plan = planFollowUps(policy, facts, org, await planContext(deps, policy, input.case.occurredAt));
-  const knownSteps = new Set(known.map((f) => f.step));
   const closing = input.case.closedAt !== null && current.closedAt === null;
-  const addFollowUps = closing ? [] : plan.planned.filter((p) => !knownSteps.has(p.step)).map((p) => ({ ...p, id: deps.ids.next() }));
+  // A case update re-plans: a new milestone adds steps, a changed event time or attribute moves or
+  // cancels what is still scheduled; what was already pushed or answered is left alone.
+  const diff = closing ? { add: [], move: [], cancel: [], untouched: 0 } : diffPlan(plan.planned, known);
+  const addFollowUps = diff.add.map((p) => ({ ...p, id: deps.ids.next() }));
   const changed =
     addFollowUps.length > 0 ||
+    diff.move.length > 0 ||
+    diff.cancel.length > 0 ||
     closing ||
     JSON.stringify(current.attributes) !== JSON.stringify(input.case.attributes) ||
+    JSON.stringify(current.milestones) !== JSON.stringify(input.case.milestones) ||
+    current.occurredAt.getTime() !== input.case.occurredAt.getTime() ||
     current.responsibleStaffId !== input.case.responsibleStaffId;
   let added = 0;
   if (changed) {
@@ -96,6 +103,8 @@ export async function submitCase(deps: CoreDeps, input: SubmitCaseInput): Promis
       caseId: current.id,
       case: input.case,
       addFollowUps,
+      moveFollowUps: diff.move,
+      cancelFollowUps: diff.cancel,
       cancelOpenFollowUps: closing && known.some((f) => OPEN_STATUSES.includes(f.status)),
       audit: {
         at: now,

@@ -3,6 +3,7 @@ import type { OrgSnapshot } from '../model.js';
 import { applyOffset, excludedStaffId, resolveRule } from '../policies/plan-follow-ups.js';
 import { formatLocalDateTime } from '../time.js';
 import { renderTemplate } from '../templates/render.js';
+import { findStep } from '../policies/find-step.js';
 
 /**
  * First escalation rule: a dissatisfied answer goes to the first resolvable person of the policy's
@@ -31,7 +32,7 @@ export function planDissatisfiedEscalation(
   }
   if (!owner) return null;
   const deadlineAt = applyOffset(now, policy.escalation.deadline, deps.timeZone);
-  const step = policy.steps.find((s) => s.key === ctx.followUp.step);
+  const step = findStep(policy, ctx.followUp.step);
   const assignee = ctx.followUp.assigneeId ? org.staff.get(ctx.followUp.assigneeId) : undefined;
   const text = renderTemplate(deps.templates.escalationNotice.text, {
     reason: '客户不满意',

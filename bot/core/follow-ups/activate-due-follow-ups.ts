@@ -3,12 +3,16 @@ import type { CoreDeps, FollowUpContext, NewOutboxMessage } from '../ports.js';
 import type { OrgSnapshot } from '../model.js';
 import { formatChineseDate, formatLocalDateTime } from '../time.js';
 import { renderTemplate } from '../templates/render.js';
-import { resolveAssignee } from '../policies/plan-follow-ups.js';
+import { applyOffset, resolveAssignee } from '../policies/plan-follow-ups.js';
+import { nextContactMoment } from '../policies/contact-window.js';
+import { findStep } from '../policies/find-step.js';
 
 export interface ActivationSummary {
   claimed: number;
   activated: number;
   cancelled: number;
+  /** Postponed: another follow-up of the case is still open, or the customer's contact cap is reached. */
+  deferred: number;
   /** Rows another worker changed between claim and commit. */
   skipped: number;
 }
@@ -26,15 +30,23 @@ export const ACTIVATION_LEASE_MS = 120_000;
 export async function activateDueFollowUps(deps: CoreDeps, options: { batchSize?: number; maxBatches?: number } = {}): Promise<ActivationSummary> {
   const batchSize = options.batchSize ?? 500;
   const maxBatches = options.maxBatches ?? 200;
-  const summary: ActivationSummary = { claimed: 0, activated: 0, cancelled: 0, skipped: 0 };
+  const summary: ActivationSummary = { claimed: 0, activated: 0, cancelled: 0, deferred: 0, skipped: 0 };
   const org = await deps.org.loadOrgSnapshot();
   for (let batch = 0; batch < maxBatches; batch++) {
     const now = deps.clock.now();
     const claimed = await deps.followUps.claimDueFollowUps(now, ACTIVATION_LEASE_MS, batchSize);
     if (claimed.length === 0) break;
     summary.claimed += claimed.length;
-    const activations = claimed.map((ctx) => planActivation(deps, ctx, org, now));
-    for (const a of activations) a.status === 'ACTIVE' ? summary.activated++ : summary.cancelled++;
+    const activations: Activation[] = [];
+    for (const ctx of claimed) {
+      const deferTo = await deferral(deps, ctx, now);
+      activations.push(deferTo ? defer(ctx, now, deferTo.until, deferTo.reason) : planActivation(deps, ctx, org, now));
+    }
+    for (const a of activations) {
+      if (a.status === 'ACTIVE') summary.activated++;
+      else if (a.status === 'DEFERRED') summary.deferred++;
+      else summary.cancelled++;
+    }
     const { skipped } = await deps.followUps.commitActivations(activations);
     summary.skipped += skipped;
     summary.activated -= Math.min(skipped, summary.activated);
@@ -44,6 +56,45 @@ export async function activateDueFollowUps(deps: CoreDeps, options: { batchSize?
 }
 
 type Activation = Parameters<CoreDeps['followUps']['commitActivations']>[0][number];
+
+/** How long a follow-up waits before the next check when a policy rule holds it back. */
+export const DEFERRAL_MS = 24 * 3_600_000;
+
+/**
+ * Policy rules checked at activation time: at most one open follow-up per case (P1: customers
+ * were called repeatedly), and at most N contacts of a customer within a period. Only policies that
+ * declare them pay for the extra queries.
+ */
+async function deferral(deps: CoreDeps, ctx: FollowUpContext, now: Date): Promise<{ until: Date; reason: string } | null> {
+  const policy = deps.policies.byId(ctx.followUp.policyId);
+  if (!policy) return null;
+  const later = () => nextContactMoment(new Date(now.getTime() + DEFERRAL_MS), policy.contact, { timeZone: deps.timeZone, calendar: deps.calendar });
+  if (policy.oneOpenPerCase && (await deps.followUps.countOpenSiblings(ctx.case.id, ctx.followUp.id)) > 0) {
+    return { until: later(), reason: 'ONE_OPEN_PER_CASE' };
+  }
+  const cap = policy.customerContactCap;
+  if (cap) {
+    const since = applyOffset(now, { amount: -cap.per.amount, unit: cap.per.unit === 'working_days' ? 'days' : cap.per.unit }, { timeZone: deps.timeZone, calendar: deps.calendar });
+    if ((await deps.followUps.countCustomerContacts(ctx.customer.id, policy.id, since)) >= cap.max) {
+      return { until: later(), reason: 'CUSTOMER_CONTACT_CAP' };
+    }
+  }
+  return null;
+}
+
+function defer(ctx: FollowUpContext, now: Date, until: Date, reason: string): Activation {
+  return {
+    followUpId: ctx.followUp.id,
+    version: ctx.followUp.version,
+    now,
+    status: 'DEFERRED',
+    deferTo: until,
+    outcomeNote: null,
+    survey: null,
+    outbox: [],
+    audit: { at: now, actorType: 'SYSTEM', actorId: null, action: 'follow_up.deferred', entityType: 'FollowUp', entityId: ctx.followUp.id, details: { reason, until: until.toISOString() } },
+  };
+}
 
 function planActivation(deps: CoreDeps, ctx: FollowUpContext, org: OrgSnapshot, now: Date): Activation {
   const { followUp, customer } = ctx;
@@ -68,7 +119,7 @@ function planActivation(deps: CoreDeps, ctx: FollowUpContext, org: OrgSnapshot, 
     if (!assignee?.active) {
       // The planned assignee left or was deactivated since planning: apply the step's rules again
       // (their fallbacks: supervisor, department head …) rather than push a card nobody will see.
-      const step = deps.policies.byId(followUp.policyId)?.steps.find((s) => s.key === followUp.step || followUp.step.startsWith(`${s.key}_`));
+      const step = findStep(deps.policies.byId(followUp.policyId), followUp.step);
       const resolved = step ? resolveAssignee(step, ctx.case, org) : { id: null, rule: null };
       assignee = resolved.id ? org.staff.get(resolved.id) : undefined;
       if (!assignee) return cancel('NO_ASSIGNEE');
@@ -157,7 +208,7 @@ export function buildTaskCard(
 ): TaskCard {
   const { followUp, customer } = ctx;
   const t = deps.templates.taskCard;
-  const step = deps.policies.byId(followUp.policyId)?.steps.find((s) => s.key === followUp.step);
+  const step = findStep(deps.policies.byId(followUp.policyId), followUp.step);
   const vars = {
     title: step?.title ?? followUp.step,
     customer: customer.salutation ?? customer.name,

@@ -1,6 +1,7 @@
 import { DomainError } from '../errors.js';
 import type { CoreDeps } from '../ports.js';
 import { addLocalDays, atLocalTime, formatLocalDateTime } from '../time.js';
+import { findStep } from '../policies/find-step.js';
 
 export interface StaffMessage {
   wecomUserId: string;
@@ -34,7 +35,7 @@ export async function answerStaffMessage(deps: CoreDeps, message: StaffMessage):
     else {
       const lines = items.map((ctx, i) => {
         const f = ctx.followUp;
-        const step = deps.policies.byId(f.policyId)?.steps.find((s) => f.step === s.key || f.step.startsWith(`${s.key}_`));
+        const step = findStep(deps.policies.byId(f.policyId), f.step);
         const state = f.status === 'OVERDUE' ? '【已逾期】' : f.status === 'SCHEDULED' ? '【待推送】' : '';
         return `${i + 1}. ${state}${step?.title ?? f.step}｜${ctx.customer.salutation ?? ctx.customer.name}｜${ctx.customer.phoneMasked ?? '—'}｜截止 ${formatLocalDateTime(f.deadlineAt, deps.timeZone)}`;
       });

@@ -3,6 +3,8 @@ import type { CoreDeps, NewAuditEntry, NewOutboxMessage } from '../ports.js';
 import { decideStaffOutcome, STAFF_ACTIONS, type StaffAction } from './status.js';
 import { planDissatisfiedEscalation } from '../escalation/escalate-dissatisfied.js';
 import { applyOffset } from '../policies/plan-follow-ups.js';
+import { nextContactMoment } from '../policies/contact-window.js';
+import { findStep } from '../policies/find-step.js';
 
 export interface StaffCardAction {
   /** WeCom UserID of the member who tapped. */
@@ -51,9 +53,13 @@ export async function recordStaffOutcome(deps: CoreDeps, input: StaffCardAction)
   }
   const now = deps.clock.now();
   const policy = deps.policies.byId(fu.policyId);
-  const step = policy?.steps.find((s) => s.key === fu.step);
-  const retryAfterMs = step?.retryAfter ? applyOffset(now, step.retryAfter, deps.timeZone).getTime() - now.getTime() : 86_400_000;
-  const decision = decideStaffOutcome(fu, action, now, retryAfterMs);
+  const step = findStep(policy, fu.step);
+  const retryAfterMs = step?.retryAfter ? applyOffset(now, step.retryAfter, { timeZone: deps.timeZone, calendar: deps.calendar }).getTime() - now.getTime() : 86_400_000;
+  const planned = decideStaffOutcome(fu, action, now, retryAfterMs);
+  // The next call, if any, also falls inside the policy's contact windows (and off public holidays).
+  const decision = planned.nextDueAt
+    ? { ...planned, nextDueAt: nextContactMoment(planned.nextDueAt, policy?.contact, { timeZone: deps.timeZone, calendar: deps.calendar }) }
+    : planned;
 
   const outbox: NewOutboxMessage[] = [
     {

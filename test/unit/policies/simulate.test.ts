@@ -1,0 +1,101 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadPolicyPacks } from '../../../bot/policies/load-policies.js';
+import { simulateCase, formatInstant } from '../../../bot/policies/simulate.js';
+import { exampleOrgSnapshot } from '../../../bot/policies/simulate-command.js';
+import { loadCalendar } from '../../../bot/calendar/load-calendar.js';
+import type { CaseBody } from '../../../bot/http/routes/api.js';
+
+const ROOT = join(import.meta.dirname, '../../..');
+const packs = loadPolicyPacks(join(ROOT, 'templates/policies'));
+const policy = (id: string) => packs.find((p) => p.id === id)!;
+const { calendar } = loadCalendar();
+
+const discharge: CaseBody = {
+  type: 'discharge',
+  externalId: 'ZY-SIM-1',
+  occurredAt: '2026-11-03T15:30:00+08:00',
+  department: 'cardiology',
+  responsibleStaff: 'hushi.li',
+  attributes: { severity: 'normal' },
+  customer: { name: '王秀英', phone: '13800000001' },
+};
+
+describe('simulateCase', () => {
+  it('lists a discharge timeline in due order with assignees and sampling (000 第四篇 3「出院7-15天内…电话回访」)', () => {
+    const result = simulateCase({ policy: policy('P4'), body: discharge, org: exampleOrgSnapshot(), calendar, timeZone: 'Asia/Shanghai' });
+    expect(result.followUps.map((f) => [f.step, f.dueAt, f.deadlineAt])).toEqual([
+      ['survey', '2026-11-06T10:00:00+08:00', '2026-11-16T20:00:00+08:00'],
+      ['phone', '2026-11-10T09:00:00+08:00', '2026-11-18T23:59:00+08:00'],
+    ]);
+    expect(result.followUps[1]!.assignee).toEqual({ rule: 'responsible', staff: { wecomUserId: 'hushi.li', name: '李护士' } });
+    expect(result.followUps[0]!.assignee).toBeNull();
+    expect(result.followUps.every((f) => f.sampling.kept)).toBe(true);
+    expect(result.notices).toEqual([]);
+  });
+
+  it('stops at --until and reports what waits for a milestone', () => {
+    const complaint: CaseBody = {
+      type: 'property_complaint',
+      externalId: 'TS-SIM-1',
+      occurredAt: '2026-11-02T09:10:00+08:00',
+      department: 'service-centre',
+      responsibleStaff: 'zhuli.wu',
+      attributes: { severity: 'general' },
+      customer: { name: '陈静' },
+    };
+    const waiting = simulateCase({ policy: policy('P7'), body: complaint, org: exampleOrgSnapshot(), calendar, timeZone: 'Asia/Shanghai' });
+    expect(waiting.followUps).toEqual([]);
+    expect(waiting.waiting).toEqual([{ step: 'complaint_followup', anchor: 'milestone:handled' }]);
+    const early = simulateCase({
+      policy: policy('P4'),
+      body: discharge,
+      org: exampleOrgSnapshot(),
+      calendar,
+      timeZone: 'Asia/Shanghai',
+      until: new Date('2026-11-08T00:00:00+08:00'),
+    });
+    expect(early.followUps.map((f) => f.step)).toEqual(['survey']);
+  });
+
+  it('simulates staff the organisation does not have as placeholders, and says so', () => {
+    const result = simulateCase({ policy: policy('P4'), body: { ...discharge, responsibleStaff: 'nurse.unknown' }, org: exampleOrgSnapshot(), calendar, timeZone: 'Asia/Shanghai' });
+    expect(result.followUps.find((f) => f.step === 'phone')!.assignee?.staff).toEqual({ wecomUserId: 'nurse.unknown', name: 'nurse.unknown' });
+    expect(result.notices).toEqual(['responsibleStaff "nurse.unknown" is not in the organisation: simulated as a member without roles or supervisor']);
+  });
+
+  it('formats instants in the organisation’s timezone whatever the process TZ', () => {
+    expect(formatInstant(new Date('2026-11-03T15:59:00Z'), 'Asia/Shanghai')).toBe('2026-11-03T23:59:00+08:00');
+    expect(formatInstant(new Date('2026-11-03T16:00:00Z'), 'Asia/Shanghai')).toBe('2026-11-04T00:00:00+08:00');
+  });
+});
+
+describe('huifang simulate (CLI)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'huifang-sim-'));
+  const file = join(dir, 'case.json');
+  writeFileSync(file, JSON.stringify(discharge));
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, [join(ROOT, 'bin/huifang.mjs'), 'simulate', ...args], { encoding: 'utf8', env: { ...process.env, TZ: 'America/New_York', LOG_LEVEL: 'silent' } });
+
+  it('prints the documented JSON shape', () => {
+    const out = run('--policy', 'P4', '--case', file, '--json');
+    expect(out.status).toBe(0);
+    const json = JSON.parse(out.stdout);
+    expect(Object.keys(json).sort()).toEqual(['calendarAssumptions', 'case', 'followUps', 'notices', 'policy', 'timeZone', 'waiting']);
+    expect(json.followUps[1]).toMatchObject({ step: 'phone', action: 'STAFF_TASK', channel: 'wecom', earliestAt: '2026-11-10T09:00:00+08:00' });
+  });
+
+  it('rejects an unknown policy and an invalid case with a clear message', () => {
+    const unknown = run('--policy', 'P99', '--case', file);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain('No policy pack with id "P99"');
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ ...discharge, occurredAt: '2026-11-03 15:30' }));
+    const invalid = run('--policy', 'P4', '--case', bad);
+    expect(invalid.status).toBe(2);
+    expect(invalid.stderr).toContain('occurredAt');
+  });
+});
