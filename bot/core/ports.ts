@@ -152,6 +152,8 @@ export interface CustomerInput {
   tags: string[];
   consentMarketing: boolean | null;
   consentSurvey: boolean | null;
+  /** When the source system reports the customer deceased: every open follow-up of theirs ends at once. */
+  deceasedAt?: Date | null;
 }
 
 export interface CaseStore {

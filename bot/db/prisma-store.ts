@@ -222,13 +222,26 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
       };
       try {
         if (existing) {
-          const row = await this.prisma.customer.update({
-            where: { id: existing.id },
-            data: { ...data, ...(input.externalId && !existing.externalId ? { externalId: input.externalId } : {}), tags: json(mergeTags(existing.tags, input.tags)) },
-          });
+          const becameDeceased = input.deceasedAt && !existing.deceasedAt;
+          const row = await this.prisma.$transaction(async (tx) => {
+            const updated = await tx.customer.update({
+              where: { id: existing.id },
+              data: {
+                ...data,
+                ...(input.externalId && !existing.externalId ? { externalId: input.externalId } : {}),
+                ...(becameDeceased ? { deceasedAt: input.deceasedAt } : {}),
+                tags: json(mergeTags(existing.tags, input.tags)),
+              },
+            });
+            // Never contact the family of a deceased customer: every open follow-up of theirs ends now.
+            if (becameDeceased) await this.cancelOpenFollowUps(tx, { customerId: existing.id }, 'CUSTOMER_DECEASED', input.deceasedAt!);
+            return updated;
+          }, TX_OPTIONS);
           return toCustomerRecord(row);
         }
-        const row = await this.prisma.customer.create({ data: { id: this.ids.next(), externalId: input.externalId, tags: json(input.tags), ...data } });
+        const row = await this.prisma.customer.create({
+          data: { id: this.ids.next(), externalId: input.externalId, tags: json(input.tags), ...(input.deceasedAt ? { deceasedAt: input.deceasedAt } : {}), ...data },
+        });
         return toCustomerRecord(row);
       } catch (err) {
         // A concurrent request created the same customer: read it again, once.

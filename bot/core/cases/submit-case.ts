@@ -80,6 +80,8 @@ export async function submitCase(deps: CoreDeps, input: SubmitCaseInput): Promis
 
   const current = existing ?? (await deps.cases.findCase(input.case.type, input.case.externalId));
   if (!current) throw new Error('Case vanished after a unique-key conflict');
+  // A resubmission carries the customer as the source system knows them now (phone, consent, deceased).
+  await deps.cases.upsertCustomer(input.customer);
   const known = await deps.cases.listFollowUpsOfCase(current.id);
   const facts: CaseFacts = { id: current.id, ...input.case };
   const plan = planFollowUps(policy, facts, org, await planContext(deps, policy, input.case.occurredAt));

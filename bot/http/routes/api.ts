@@ -32,6 +32,7 @@ export const caseBody = z
         tags: z.array(z.string().min(1).max(32)).max(20).optional(),
         consentMarketing: z.boolean().optional(),
         consentSurvey: z.boolean().optional(),
+        deceasedAt: instant.optional(),
       })
       .strict(),
     attributes: z.record(z.unknown()).optional(),
@@ -108,6 +109,7 @@ export async function toSubmitInput(app: Huifang, body: CaseBody, submittedBy: s
       tags: body.customer.tags ?? [],
       consentMarketing: body.customer.consentMarketing ?? null,
       consentSurvey: body.customer.consentSurvey ?? null,
+      deceasedAt: body.customer.deceasedAt ? new Date(body.customer.deceasedAt) : null,
     },
   };
 }

@@ -63,3 +63,29 @@ describeEachDatabase('case updates re-plan scheduled follow-ups', (db) => {
     clock.set('2026-11-03T16:00:00+08:00');
   });
 });
+
+describeEachDatabase('a customer reported deceased', (db) => {
+  let app: Huifang;
+  const clock = new FakeClock('2026-11-03T16:00:00+08:00');
+
+  beforeAll(async () => {
+    await seedOrganisation(db());
+    app = createTestService(db().url, sharedDbClient(db()), clock);
+  });
+
+  it('ends every open follow-up of theirs at once, and nothing is sent later', async () => {
+    const body = dischargeBody({ occurredAt: '2026-11-03T15:30:00+08:00' });
+    const { caseId } = await submit(app, body);
+
+    await submit(app, { ...body, customer: { ...body.customer, deceasedAt: '2026-11-04T08:00:00+08:00' } });
+
+    const rows = await db().prisma.followUp.findMany({ where: { caseId } });
+    expect(rows.map((f) => [f.step, f.status, f.outcomeNote]).sort()).toEqual([
+      ['phone', 'CANCELLED', 'CUSTOMER_DECEASED'],
+      ['survey', 'CANCELLED', 'CUSTOMER_DECEASED'],
+    ]);
+    clock.set('2026-11-20T09:00:00+08:00');
+    expect((await activateDueFollowUps(app.deps)).activated).toBe(0);
+    expect(await db().prisma.outboxMessage.count({ where: { followUpId: { in: rows.map((r) => r.id) } } })).toBe(0);
+  });
+});
