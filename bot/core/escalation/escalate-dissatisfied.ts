@@ -12,7 +12,7 @@ import { findStep } from '../policies/find-step.js';
  * follow-up (`sourceKey`), so a replayed answer escalates once.
  */
 export function planDissatisfiedEscalation(
-  deps: Pick<CoreDeps, 'policies' | 'timeZone' | 'templates'>,
+  deps: Pick<CoreDeps, 'policies' | 'timeZone' | 'templates' | 'calendar'>,
   ctx: FollowUpContext,
   org: OrgSnapshot,
   now: Date,
@@ -31,7 +31,7 @@ export function planDissatisfiedEscalation(
     }
   }
   if (!owner) return null;
-  const deadlineAt = applyOffset(now, policy.escalation.deadline, deps.timeZone);
+  const deadlineAt = applyOffset(now, policy.escalation.deadline, { timeZone: deps.timeZone, calendar: deps.calendar });
   const step = findStep(policy, ctx.followUp.step);
   const assignee = ctx.followUp.assigneeId ? org.staff.get(ctx.followUp.assigneeId) : undefined;
   const text = renderTemplate(deps.templates.escalationNotice.text, {

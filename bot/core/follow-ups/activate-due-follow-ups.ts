@@ -182,7 +182,7 @@ function planActivation(deps: CoreDeps, ctx: FollowUpContext, org: OrgSnapshot, 
     ...base,
     status: 'ACTIVE',
     outcomeNote: null,
-    survey: { id: surveyId, token, surveyKey: 'satisfaction-5', expiresAt: followUp.deadlineAt },
+    survey: { id: surveyId, token, surveyKey: findStep(deps.policies.byId(followUp.policyId), followUp.step)?.surveyKey ?? 'satisfaction-5', expiresAt: followUp.deadlineAt },
     outbox: [outbox],
     audit: { at: now, actorType: 'SYSTEM', actorId: null, action: 'survey.sent', entityType: 'FollowUp', entityId: followUp.id, details: { surveyId, channel: 'sms' } },
   };

@@ -97,6 +97,10 @@ export async function recordStaffOutcome(deps: CoreDeps, input: StaffCardAction)
       escalation = planned.escalation;
       outbox.push(planned.outbox);
       audit.push({ at: now, actorType: 'SYSTEM', actorId: null, action: 'escalation.opened', entityType: 'FollowUp', entityId: fu.id, details: { ownerId: planned.escalation.ownerId } });
+    } else {
+      // Nobody in the escalation chain may own it (vacant, or only the person complained about):
+      // the audit log says so, rather than the dissatisfied answer vanishing.
+      audit.push({ at: now, actorType: 'SYSTEM', actorId: null, action: 'escalation.unassigned', entityType: 'FollowUp', entityId: fu.id, details: { reason: 'NO_ELIGIBLE_OWNER' } });
     }
   }
   const applied = await deps.followUps.applyOutcome({

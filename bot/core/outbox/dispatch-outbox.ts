@@ -1,5 +1,5 @@
 import { ChannelError, coerceError } from '../errors.js';
-import type { MessageChannel } from '../messages.js';
+import type { MessageChannel, SendResult } from '../messages.js';
 import type { ChannelName } from '../model.js';
 import type { ClaimedOutboxMessage, CoreDeps } from '../ports.js';
 import { retryDelayMs, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
@@ -78,43 +78,57 @@ async function sendOne(
   const channel = options.channels[message.channel];
   const startedAt = deps.clock.now();
   const base = { id: message.id, claimToken: message.claimToken, attempt: message.attempt, startedAt };
+  let result: SendResult;
   try {
     if (!channel) throw new ChannelError('outbox', 'permanent', 'NO_CHANNEL', `No channel configured for "${message.channel}"`);
-    const result = await channel.send({ messageId: message.id, idempotencyKey: message.idempotencyKey, attempt: message.attempt, message: message.message });
-    const ok = await deps.outbox.completeOutbox({ ...base, finishedAt: deps.clock.now(), outcome: 'SENT', providerMessageId: result.providerMessageId });
-    if (ok) summary.sent++;
-    else summary.lostLease++;
-    options.onAttempt?.({ message, outcome: 'SENT', providerMessageId: result.providerMessageId });
+    result = await channel.send({ messageId: message.id, idempotencyKey: message.idempotencyKey, attempt: message.attempt, message: message.message });
   } catch (thrown) {
-    const err = coerceError(thrown);
-    const channelError = err instanceof ChannelError ? err : null;
-    // Unknown failures (network, bugs) are retried; so are auth/config errors, slowly, while an
-    // operator fixes them (the error log says what to fix) — queued messages are not thrown away.
-    const kind = channelError?.kind ?? 'retryable';
-    const retryable = kind !== 'permanent';
-    const deferral = kind === 'rate_limited' && message.attempt < MAX_ATTEMPTS_WITH_DEFERRALS;
-    const errorCode = channelError?.providerCode ?? 'UNEXPECTED';
-    const finishedAt = deps.clock.now();
-    if (retryable && (deferral || message.attempt < message.maxAttempts)) {
-      const hint = kind === 'auth' ? Math.max(AUTH_RETRY_DELAY_MS, channelError?.retryAfterMs ?? 0) : channelError?.retryAfterMs;
-      const delay = retryDelayMs(message.attempt, options.jitter(), options.backoff ?? DEFAULT_BACKOFF, hint);
-      const ok = await deps.outbox.completeOutbox({
-        ...base,
-        finishedAt,
-        outcome: 'RETRY',
-        nextAttemptAt: new Date(finishedAt.getTime() + delay),
-        errorCode,
-        error: err.message.slice(0, 500),
-        extendBudget: deferral,
-      });
-      if (ok) summary.retried++;
-      else summary.lostLease++;
-      options.onAttempt?.({ message, outcome: 'RETRY', error: err });
-    } else {
-      const ok = await deps.outbox.completeOutbox({ ...base, finishedAt, outcome: 'DEAD', errorCode, error: err.message.slice(0, 500) });
-      if (ok) summary.dead++;
-      else summary.lostLease++;
-      options.onAttempt?.({ message, outcome: 'DEAD', error: err });
-    }
+    await recordFailure(deps, options, message, summary, base, coerceError(thrown));
+    return;
+  }
+  // Outside the send's try: if recording fails (database down), the message must not be treated as
+  // a failed send and retried at once — it stays leased and is retried only after the lease.
+  const ok = await deps.outbox.completeOutbox({ ...base, finishedAt: deps.clock.now(), outcome: 'SENT', providerMessageId: result.providerMessageId });
+  if (ok) summary.sent++;
+  else summary.lostLease++;
+  options.onAttempt?.({ message, outcome: 'SENT', providerMessageId: result.providerMessageId });
+}
+
+async function recordFailure(
+  deps: Pick<CoreDeps, 'clock' | 'outbox'>,
+  options: DispatchOptions,
+  message: ClaimedOutboxMessage,
+  summary: DispatchSummary,
+  base: { id: string; claimToken: string; attempt: number; startedAt: Date },
+  err: Error,
+): Promise<void> {
+  const channelError = err instanceof ChannelError ? err : null;
+  // Unknown failures (network, bugs) are retried; so are auth/config errors, slowly, while an
+  // operator fixes them (the error log says what to fix) — queued messages are not thrown away.
+  const kind = channelError?.kind ?? 'retryable';
+  const retryable = kind !== 'permanent';
+  const deferral = kind === 'rate_limited' && message.attempt < MAX_ATTEMPTS_WITH_DEFERRALS;
+  const errorCode = channelError?.providerCode ?? 'UNEXPECTED';
+  const finishedAt = deps.clock.now();
+  if (retryable && (deferral || message.attempt < message.maxAttempts)) {
+    const hint = kind === 'auth' ? Math.max(AUTH_RETRY_DELAY_MS, channelError?.retryAfterMs ?? 0) : channelError?.retryAfterMs;
+    const delay = retryDelayMs(message.attempt, options.jitter(), options.backoff ?? DEFAULT_BACKOFF, hint);
+    const ok = await deps.outbox.completeOutbox({
+      ...base,
+      finishedAt,
+      outcome: 'RETRY',
+      nextAttemptAt: new Date(finishedAt.getTime() + delay),
+      errorCode,
+      error: err.message.slice(0, 500),
+      extendBudget: deferral,
+    });
+    if (ok) summary.retried++;
+    else summary.lostLease++;
+    options.onAttempt?.({ message, outcome: 'RETRY', error: err });
+  } else {
+    const ok = await deps.outbox.completeOutbox({ ...base, finishedAt, outcome: 'DEAD', errorCode, error: err.message.slice(0, 500) });
+    if (ok) summary.dead++;
+    else summary.lostLease++;
+    options.onAttempt?.({ message, outcome: 'DEAD', error: err });
   }
 }

@@ -48,10 +48,13 @@ export function planFollowUps(policy: PolicyDefinition, facts: CaseFacts, org: O
   const waiting: PlanResult['waiting'] = [];
   const stepDue = new Map<string, Date>();
   const caseSampling = decideSampling(policy.sampling, policy.id, facts, ctx);
+  // Conditions see the case's attributes plus its type as `caseType`, so a pack with several case
+  // types selects steps by type without the source system having to repeat it in the attributes.
+  const conditionFacts = { ...facts.attributes, caseType: facts.type };
   let sequence = 0;
   policy.steps.forEach((step) => {
-    if (step.when && !conditionMatches(step.when, facts.attributes)) return;
-    if (step.unless && conditionMatches(step.unless, facts.attributes)) return;
+    if (step.when && !conditionMatches(step.when, conditionFacts)) return;
+    if (step.unless && conditionMatches(step.unless, conditionFacts)) return;
     const anchorAt = resolveAnchor(step.anchor, facts, stepDue);
     if (!anchorAt) {
       waiting.push({ step: step.key, anchor: describeAnchor(step.anchor) });
@@ -136,7 +139,7 @@ export function resolveAssignee(step: PolicyStep, facts: CaseFacts, org: OrgSnap
   const rules: AssigneeRule[] = [];
   for (const entry of step.assignee ?? ['responsible']) {
     if (typeof entry === 'string') rules.push(entry);
-    else if (conditionMatches(entry.when, facts.attributes)) rules.push(...entry.rules);
+    else if (conditionMatches(entry.when, { ...facts.attributes, caseType: facts.type })) rules.push(...entry.rules);
   }
   const excluded = [excludedStaffId(facts), step.excludeResponsible ? facts.responsibleStaffId : null].filter((x): x is string => !!x);
   for (const rule of rules) {

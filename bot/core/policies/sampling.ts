@@ -23,8 +23,9 @@ export interface SamplingContext {
  */
 export function decideSampling(rule: SamplingRule | undefined, policyId: string, facts: Pick<CaseFacts, 'type' | 'externalId' | 'attributes'>, ctx: SamplingContext = {}): SamplingDecision {
   if (!rule) return { kept: true, reason: 'every case is followed up (100 %)', rate: 1 };
+  const conditionFacts = { ...facts.attributes, caseType: facts.type };
   for (const condition of rule.mandatory ?? []) {
-    if (conditionMatches(condition, facts.attributes)) {
+    if (conditionMatches(condition, conditionFacts)) {
       return { kept: true, reason: `mandatory category (${describeCondition(condition)}): 100 %`, rate: 1 };
     }
   }

@@ -114,6 +114,8 @@ export async function answerSurvey(
         escalation = planned.escalation;
         outbox.push(planned.outbox);
         audit.push({ at: now, actorType: 'SYSTEM', actorId: null, action: 'escalation.opened', entityType: 'FollowUp', entityId: ctx.followUp.id, details: { ownerId: planned.escalation.ownerId } });
+      } else {
+        audit.push({ at: now, actorType: 'SYSTEM', actorId: null, action: 'escalation.unassigned', entityType: 'FollowUp', entityId: ctx.followUp.id, details: { reason: 'NO_ELIGIBLE_OWNER' } });
       }
     }
   }
