@@ -406,7 +406,30 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
       const outbox: NewOutboxMessage[] = [];
       const surveys: Prisma.SurveyInstanceCreateManyInput[] = [];
       const audits: NewAuditEntry[] = [];
+      // The common case — activate as planned — is one compare-and-set statement for the whole batch:
+      // `(id, version) IN (…)` with RETURNING says which rows were still unchanged.
+      const plain = activations.filter((a) => a.status === 'ACTIVE' && !a.reassignTo);
+      const activated = new Set<string>();
+      for (let i = 0; i < plain.length; i += 400) {
+        const chunk = plain.slice(i, i + 400);
+        const now = chunk[0]!.now;
+        const pairs = chunk.map(() => '(?, ?)').join(', ');
+        const params = chunk.flatMap((a) => [a.followUpId, a.version]);
+        const sqlText =
+          `UPDATE "FollowUp" SET status = 'ACTIVE', "activatedAt" = ?, "leaseExpiresAt" = NULL, activations = activations + 1, ` +
+          `version = version + 1, "updatedAt" = ? WHERE status = 'SCHEDULED' AND (id, version) IN (${pairs}) RETURNING id`;
+        const rows = await tx.$queryRawUnsafe<{ id: string }[]>(...this.numbered(sqlText, [now, now, ...params]));
+        for (const r of rows) activated.add(r.id);
+      }
       for (const a of activations) {
+        if (a.status === 'ACTIVE' && !a.reassignTo) {
+          if (!activated.has(a.followUpId)) continue;
+          applied++;
+          outbox.push(...a.outbox);
+          audits.push(a.audit);
+          if (a.survey) surveys.push(this.surveyRow(a));
+          continue;
+        }
         if (a.status === 'DEFERRED') {
           const { count } = await tx.followUp.updateMany({
             where: { id: a.followUpId, version: a.version, status: 'SCHEDULED' },
@@ -436,27 +459,36 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
         applied++;
         outbox.push(...a.outbox);
         audits.push(a.audit);
-        if (a.survey) {
-          const recipient = a.outbox[0]?.recipientId;
-          if (!recipient) throw new Error('A survey activation needs its outbox message');
-          surveys.push({
-            createdAt: a.now,
-            id: a.survey.id,
-            followUpId: a.followUpId,
-            customerId: recipient,
-            surveyKey: a.survey.surveyKey,
-            token: a.survey.token,
-            status: 'OPEN',
-            sentAt: a.now,
-            expiresAt: a.survey.expiresAt,
-          });
-        }
+        if (a.survey) surveys.push(this.surveyRow(a));
       }
       if (surveys.length > 0) await tx.surveyInstance.createMany({ data: surveys });
       await this.insertOutbox(tx, outbox, activations[0]!.now);
       if (audits.length > 0) await tx.auditLog.createMany({ data: audits.map((entry) => this.auditData(entry)) });
       return { applied, skipped: activations.length - applied };
     }, TX_OPTIONS);
+  }
+
+  private surveyRow(a: Parameters<FollowUpStore['commitActivations']>[0][number]): Prisma.SurveyInstanceCreateManyInput {
+    const recipient = a.outbox[0]?.recipientId;
+    if (!a.survey || !recipient) throw new Error('A survey activation needs its survey and outbox message');
+    return {
+      createdAt: a.now,
+      id: a.survey.id,
+      followUpId: a.followUpId,
+      customerId: recipient,
+      surveyKey: a.survey.surveyKey,
+      token: a.survey.token,
+      status: 'OPEN',
+      sentAt: a.now,
+      expiresAt: a.survey.expiresAt,
+    };
+  }
+
+  /** Rewrites `?` placeholders as `$1…` on PostgreSQL (SQLite keeps `?`). */
+  private numbered(text: string, params: unknown[]): [string, ...unknown[]] {
+    if (this.capabilities.provider !== 'postgresql') return [text, ...params];
+    let n = 0;
+    return [text.replace(/\?/g, () => `$${++n}`), ...params];
   }
 
   async findFollowUpContext(followUpId: string): Promise<FollowUpContext | null> {
