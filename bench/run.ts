@@ -1,0 +1,249 @@
+// `npm run bench -- [--rows N] [--history N] [--only sqlite|postgresql] …`
+//
+// For SQLite, and for PostgreSQL when TEST_POSTGRES_URL or BENCH_POSTGRES_URL is set:
+//   (a) activation throughput — N due follow-ups through the real activateDueFollowUps;
+//   (b) dispatch throughput — the outbox they produced through the real dispatchOutbox and the
+//       sandbox channels (createHuifang's default without credentials);
+//   (c) peak memory of each phase;
+//   (d) tick cost (one run of each job in TICK_ORDER with a handful of new work) with a small and a
+//       large history in every table, the ratio, per-statement attribution and EXPLAIN plans.
+// Prints a table and writes bench/results/latest.json. Figures only: nothing here asserts on timing.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import type { DbProvider } from '../bot/db/client.js';
+import { mib } from './memory.js';
+import { parseBenchOptions, USAGE, type BenchOptions } from './options.js';
+import { runThroughput, runTicks, type ThroughputResult, type TickResult } from './phases.js';
+import { snapshotTemplates } from './setup.js';
+
+// test/support/db.ts reads TEST_POSTGRES_URL when first imported (dynamically, later).
+if (!process.env.TEST_POSTGRES_URL && process.env.BENCH_POSTGRES_URL) process.env.TEST_POSTGRES_URL = process.env.BENCH_POSTGRES_URL;
+
+interface ProviderResult {
+  provider: DbProvider;
+  skipped?: string;
+  throughput?: ThroughputResult;
+  ticks?: TickResult;
+  error?: string;
+}
+
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
+const sec = (n: number) => (n / 1000).toFixed(1);
+/** `claimed 500, activated 480, …` from a job summary. */
+const fields = (summary: object) =>
+  Object.entries(summary)
+    .map(([k, v]) => `${k} ${typeof v === 'number' ? int(v) : JSON.stringify(v)}`)
+    .join(', ');
+
+/** Renders rows as a left/right-aligned text table. */
+function table(header: string[], rows: string[][], rightAligned: boolean[] = header.map((_, i) => i > 0)): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => (rightAligned[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+function printThroughput(results: ProviderResult[], options: BenchOptions): void {
+  const rows: string[][] = [];
+  for (const r of results) {
+    const t = r.throughput;
+    if (!t) {
+      rows.push([r.provider, r.skipped ? `skipped — ${r.skipped}` : `failed — ${r.error ?? '?'}`]);
+      continue;
+    }
+    const a = t.activation;
+    const d = t.dispatch;
+    rows.push([r.provider, 'activation', int(a.summary.claimed), sec(a.ms), `${int(a.perSecond)}/s`, mib(a.memory.rssMax), mib(a.memory.heapUsedMax), sec(a.memory.eventLoopMaxStallMs)]);
+    rows.push(['', 'dispatch', int(d.summary.sent), sec(d.ms), `${int(d.perSecond)}/s`, mib(d.memory.rssMax), mib(d.memory.heapUsedMax), sec(d.memory.eventLoopMaxStallMs)]);
+  }
+  console.log(`\n(a–c) Throughput with ${int(options.rows)} due follow-ups (activate: batchSize 500; dispatch: batchSize 500, concurrency 16, sandbox channels)`);
+  console.log(table(['database', 'phase', 'items', 'seconds', 'rate', 'peak RSS', 'peak heapUsed', 'loop blocked s'], rows, [false, false, true, true, true, true, true, true]));
+  console.log('  (rate: follow-ups claimed and turned into outbox messages / messages sent, per second; RSS sampled every 100 ms by a worker thread;');
+  console.log('   loop blocked: longest time the main event loop could not run a 100 ms timer — no HTTP request or webhook is served meanwhile)');
+  for (const r of results) {
+    const t = r.throughput;
+    if (!t) continue;
+    const a = t.activation;
+    const d = t.dispatch;
+    console.log(
+      `  ${r.provider}: activation ${fields(a.summary)}; ` +
+        `${int(a.outboxCreated)} outbox messages created (${int(a.outboxPerSecond)}/s); still SCHEDULED ${int(a.stillScheduled)}`,
+    );
+    console.log(
+      `  ${r.provider}: dispatch ${fields(d.summary)}; ` +
+        `outbox now ${Object.entries(d.outboxByStatus).map(([s, n]) => `${s} ${int(n)}`).join(', ')}; sandbox deliveries ${int(d.sandboxDeliveries)}`,
+    );
+    const calls = (c: Record<string, { calls: number; ms: number }>) =>
+      Object.entries(c)
+        .map(([name, t]) => `${name} ${sec(t.ms)} s/${int(t.calls)} calls (${ms(t.ms / t.calls)} ms each)`)
+        .join('; ');
+    console.log(`  ${r.provider}: activation time inside: ${calls(a.calls)}; the rest is planning in JS`);
+    console.log(`  ${r.provider}: dispatch time inside (16 concurrent, so sums overlap): ${calls(d.calls)}`);
+    for (const [phase, statements] of [['activation', a.statements], ['dispatch', d.statements]] as const) {
+      const top = statements.slice(0, 4).map((s) => `${int(s.calls)}× ${(s.label ?? s.key).slice(0, 70)} = ${sec(s.totalMs)} s`);
+      console.log(`  ${r.provider}: ${phase} top statements (query-log time): ${top.join(' | ')}`);
+    }
+    for (const plan of [a.claimPlan, d.claimPlan]) if (plan) printPlan(r.provider, plan, '  ');
+  }
+}
+
+function printPlan(provider: DbProvider, e: { key: string; label: string | null; plan: { lines: string[]; scans: string[]; error?: string } }, indent: string): void {
+  const flag = e.plan.scans.length > 0 ? '  ⚠ SCANS' : '';
+  console.log(`${indent} • ${provider}: ${e.label ?? 'statement'}${flag}`);
+  console.log(`${indent}     ${e.key.length > 400 ? `${e.key.slice(0, 400)}…` : e.key}`);
+  if (e.plan.error) console.log(`${indent}     (EXPLAIN failed: ${e.plan.error})`);
+  const lines = provider === 'sqlite' ? e.plan.lines : e.plan.lines.filter((l) => !/^\s*(Buffers|Planning|I\/O Timings)/.test(l));
+  for (const line of lines) console.log(`${indent}     | ${line.length > 300 ? `${line.slice(0, 300)}…` : line}`);
+}
+
+function printTicks(results: ProviderResult[], options: BenchOptions): void {
+  console.log(
+    `\n(d) Tick cost: one run of each job in TICK_ORDER with ${options.tickRows} newly due follow-ups (+ up to 5 SMS replies), ` +
+      `median of ${options.ticks} ticks, by history rows per table`,
+  );
+  const rows: string[][] = [];
+  for (const r of results) {
+    const t = r.ticks;
+    if (!t) {
+      rows.push([r.provider, r.skipped ? `skipped — ${r.skipped}` : `failed — ${r.error ?? '?'}`]);
+      continue;
+    }
+    t.sizes.forEach((s, i) => {
+      rows.push([
+        i === 0 ? r.provider : '',
+        s.backlog > 0 ? `${int(s.historyPerTable)} + ${int(s.backlog)} not due` : int(s.historyPerTable),
+        ms(s.medianMs),
+        ms(s.p90Ms),
+        ms(s.jobMedianMs['process-inbox'] ?? NaN),
+        ms(s.jobMedianMs['mark-overdue'] ?? NaN),
+        ms(s.jobMedianMs['activate-due-follow-ups'] ?? NaN),
+        ms(s.jobMedianMs['dispatch-outbox'] ?? NaN),
+        ms(s.metricsMs),
+        mib(s.memory.rssMax),
+        ms(s.memory.eventLoopMaxStallMs),
+        sec(s.buildMs),
+      ]);
+    });
+    rows.push(['', 'ratio large/small', t.ratio === null ? '—' : `×${t.ratio.toFixed(2)}`]);
+    if (t.backlogRatio !== null) rows.push(['', 'ratio +backlog/small', `×${t.backlogRatio.toFixed(2)}`]);
+  }
+  console.log(
+    table(
+      ['database', 'history/table', 'median ms', 'p90 ms', 'inbox ms', 'overdue ms', 'activate ms', 'dispatch ms', '/metrics ms', 'peak RSS', 'blocked ms', 'build s'],
+      rows,
+      [false, true, true, true, true, true, true, true, true, true, true, true],
+    ),
+  );
+  console.log(
+    '  (history/table: DONE follow-ups, SENT outbox messages, PROCESSED inbound events, audit entries, and 30 % as many ANSWERED/EXPIRED surveys;\n' +
+      '   "not due": SCHEDULED follow-ups due 1–30 days later, as cases create them ahead; job columns: median per job;\n' +
+      '   /metrics: the three groupBy queries of GET /metrics, not part of a tick; blocked: longest event-loop stall while ticking, inserts between ticks included; build: insert time)',
+  );
+
+  for (const r of results) {
+    const t = r.ticks;
+    if (!t || t.sizes.length < 2) continue;
+    const small = t.sizes[0]!;
+    const large = t.sizes[t.sizes.length - 1]!;
+    const sizeName = (x: typeof small) => (x.backlog > 0 ? `${int(x.historyPerTable)}+${int(x.backlog)}` : int(x.historyPerTable));
+    const l = large.lastSummaries;
+    console.log(`\n  ${r.provider}: last tick did ${Object.entries(l).map(([k, v]) => `${k} ${JSON.stringify(v)}`).join('; ')}`);
+    console.log(`  ${r.provider}: tables at the large size: ${Object.entries(large.tableRows).map(([k, v]) => `${k} ${int(v)}`).join(', ')}`);
+    const byKey = t.sizes.map((x) => new Map(x.statements.map((s) => [s.key, s])));
+    const rowsOut = large.statements.slice(0, 14).map((s) => {
+      const before = byKey[0]!.get(s.key);
+      return [
+        (s.label ?? s.key).slice(0, 80),
+        s.callsPerTick.toFixed(1),
+        ...byKey.map((m) => {
+          const x = m.get(s.key);
+          return x ? ms(x.msPerTick) : '—';
+        }),
+        before && before.msPerTick > 0 ? `×${(s.msPerTick / before.msPerTick).toFixed(1)}` : '—',
+      ];
+    });
+    console.log(`  ${r.provider}: statements by time per tick (Prisma query log), largest first`);
+    console.log(
+      table(['statement', 'calls/tick', ...t.sizes.map((x) => `ms @${sizeName(x)}`), 'growth'], rowsOut, [false, true, ...t.sizes.map(() => true), true])
+        .split('\n')
+        .map((x) => `    ${x}`)
+        .join('\n'),
+    );
+  }
+
+  for (const r of results) {
+    const t = r.ticks;
+    if (!t) continue;
+    const shown = t.explained.filter((e) => e.label !== null || e.plan.scans.length > 0);
+    const last = t.sizes[t.sizes.length - 1]!;
+    console.log(
+      `\n  ${r.provider}: plans with ${int(last.historyPerTable)} history rows per table${last.backlog > 0 ? ` + ${int(last.backlog)} not-due follow-ups` : ''} ` +
+        `(${r.provider === 'sqlite' ? 'EXPLAIN QUERY PLAN' : 'EXPLAIN (ANALYZE, BUFFERS), rolled back'}; parameters of the last tick)`,
+    );
+    for (const e of shown) printPlan(r.provider, e, ' ');
+    const others = t.explained.filter((e) => e.label === null && e.plan.scans.length === 0).length;
+    if (others > 0) console.log(`   (${others} other statements use index lookups only; all plans are in the JSON results)`);
+  }
+}
+
+async function main(): Promise<void> {
+  let options: BenchOptions | 'help';
+  try {
+    options = parseBenchOptions(process.argv.slice(2));
+  } catch (err) {
+    console.error(`${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
+    process.exit(2);
+  }
+  if (options === 'help') {
+    console.log(USAGE);
+    return;
+  }
+  const started = performance.now();
+  snapshotTemplates();
+  console.log(
+    `Huifang benchmark — ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), ${mib(totalmem())} RAM, Node ${process.version}; ` +
+      `rows ${int(options.rows)}, history ${int(options.historyBase)} vs ${int(options.history)} per table`,
+  );
+  const results: ProviderResult[] = [];
+  for (const provider of options.only) {
+    if (provider === 'postgresql' && !process.env.TEST_POSTGRES_URL) {
+      const reason = 'TEST_POSTGRES_URL / BENCH_POSTGRES_URL not set (e.g. postgresql://postgres@127.0.0.1:5432/postgres)';
+      console.log(`\n⚠ PostgreSQL skipped: ${reason}`);
+      results.push({ provider, skipped: reason });
+      continue;
+    }
+    const result: ProviderResult = { provider };
+    results.push(result);
+    try {
+      if (!options.skipThroughput) result.throughput = await runThroughput(provider, options);
+      if (!options.skipTicks) result.ticks = await runTicks(provider, options);
+    } catch (err) {
+      result.error = err instanceof Error ? (err.stack ?? err.message) : String(err);
+      console.error(`\n✖ ${provider} failed: ${result.error}`);
+      process.exitCode = 1;
+    }
+  }
+  if (!options.skipThroughput) printThroughput(results, options);
+  if (!options.skipTicks) printTicks(results, options);
+
+  const out = resolve(options.out);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(
+    out,
+    `${JSON.stringify(
+      {
+        finishedAt: new Date().toISOString(),
+        durationMs: performance.now() - started,
+        machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? null, totalMemory: totalmem(), node: process.version, platform: process.platform },
+        options,
+        results,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  console.log(`\nTotal ${sec(performance.now() - started)} s. Results written to ${out}`);
+}
+
+await main();
