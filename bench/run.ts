@@ -16,6 +16,7 @@ import { mib } from './memory.js';
 import { parseBenchOptions, USAGE, type BenchOptions } from './options.js';
 import { runThroughput, runTicks, type ThroughputResult, type TickResult } from './phases.js';
 import { snapshotTemplates } from './setup.js';
+import { runScheduling, type SchedulingResult } from './scheduling.js';
 
 // test/support/db.ts reads TEST_POSTGRES_URL when first imported (dynamically, later).
 if (!process.env.TEST_POSTGRES_URL && process.env.BENCH_POSTGRES_URL) process.env.TEST_POSTGRES_URL = process.env.BENCH_POSTGRES_URL;
@@ -25,6 +26,7 @@ interface ProviderResult {
   skipped?: string;
   throughput?: ThroughputResult;
   ticks?: TickResult;
+  scheduling?: SchedulingResult;
   error?: string;
 }
 
@@ -187,6 +189,21 @@ function printTicks(results: ProviderResult[], options: BenchOptions): void {
   }
 }
 
+function printScheduling(results: ProviderResult[], options: BenchOptions): void {
+  const rows: string[][] = [];
+  for (const r of results) {
+    const s = r.scheduling;
+    if (!s) {
+      rows.push([r.provider, r.skipped ? `skipped — ${r.skipped}` : `failed — ${r.error ?? '?'}`]);
+      continue;
+    }
+    rows.push([r.provider, int(s.cases), int(s.followUps), sec(s.ms), `${int(s.perSecond)}/s`, mib(s.memory.rssMax), mib(s.memory.heapUsedMax)]);
+  }
+  console.log(`\n(e) Scheduling ${int(options.rows)} cases through submitCase (the example cases of every pack, 8 at a time)`);
+  console.log(table(['database', 'cases', 'follow-ups', 'seconds', 'rate', 'peak RSS', 'peak heapUsed'], rows));
+  for (const r of results) if (r.scheduling) console.log(`  ${r.provider}: cases by policy ${Object.entries(r.scheduling.byPolicy).sort().map(([k, v]) => `${k} ${int(v)}`).join(', ')}`);
+}
+
 async function main(): Promise<void> {
   let options: BenchOptions | 'help';
   try {
@@ -218,6 +235,10 @@ async function main(): Promise<void> {
     try {
       if (!options.skipThroughput) result.throughput = await runThroughput(provider, options);
       if (!options.skipTicks) result.ticks = await runTicks(provider, options);
+      if (!options.skipThroughput) {
+        process.stderr.write(`  … ${provider}: scheduling ${options.rows} cases through submitCase across the policy packs\n`);
+        result.scheduling = await runScheduling(provider, options.rows);
+      }
     } catch (err) {
       result.error = err instanceof Error ? (err.stack ?? err.message) : String(err);
       console.error(`\n✖ ${provider} failed: ${result.error}`);
@@ -226,6 +247,7 @@ async function main(): Promise<void> {
   }
   if (!options.skipThroughput) printThroughput(results, options);
   if (!options.skipTicks) printTicks(results, options);
+  if (!options.skipThroughput) printScheduling(results, options);
 
   const out = resolve(options.out);
   mkdirSync(dirname(out), { recursive: true });
