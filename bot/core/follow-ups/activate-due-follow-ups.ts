@@ -38,9 +38,17 @@ export async function activateDueFollowUps(deps: CoreDeps, options: { batchSize?
     if (claimed.length === 0) break;
     summary.claimed += claimed.length;
     const activations: Activation[] = [];
+    // Decisions of this batch are committed together, so the rules also count what the batch itself activates.
+    const batch: BatchContacts = { openCases: new Set(), contacts: new Map() };
     for (const ctx of claimed) {
-      const deferTo = await deferral(deps, ctx, now);
-      activations.push(deferTo ? defer(ctx, now, deferTo.until, deferTo.reason) : planActivation(deps, ctx, org, now));
+      const deferTo = await deferral(deps, ctx, now, batch);
+      const activation = deferTo ? defer(ctx, now, deferTo.until, deferTo.reason) : planActivation(deps, ctx, org, now);
+      if (activation.status === 'ACTIVE') {
+        batch.openCases.add(ctx.case.id);
+        const key = `${ctx.customer.id}|${ctx.followUp.policyId}`;
+        batch.contacts.set(key, (batch.contacts.get(key) ?? 0) + 1);
+      }
+      activations.push(activation);
     }
     for (const a of activations) {
       if (a.status === 'ACTIVE') summary.activated++;
@@ -65,17 +73,25 @@ export const DEFERRAL_MS = 24 * 3_600_000;
  * were called repeatedly), and at most N contacts of a customer within a period. Only policies that
  * declare them pay for the extra queries.
  */
-async function deferral(deps: CoreDeps, ctx: FollowUpContext, now: Date): Promise<{ until: Date; reason: string } | null> {
+/** What the current batch has already decided to activate (not yet committed). */
+interface BatchContacts {
+  openCases: Set<string>;
+  /** Activations per `customerId|policyId`. */
+  contacts: Map<string, number>;
+}
+
+async function deferral(deps: CoreDeps, ctx: FollowUpContext, now: Date, batch: BatchContacts): Promise<{ until: Date; reason: string } | null> {
   const policy = deps.policies.byId(ctx.followUp.policyId);
   if (!policy) return null;
   const later = () => nextContactMoment(new Date(now.getTime() + DEFERRAL_MS), policy.contact, { timeZone: deps.timeZone, calendar: deps.calendar });
-  if (policy.oneOpenPerCase && (await deps.followUps.countOpenSiblings(ctx.case.id, ctx.followUp.id)) > 0) {
+  if (policy.oneOpenPerCase && (batch.openCases.has(ctx.case.id) || (await deps.followUps.countOpenSiblings(ctx.case.id, ctx.followUp.id)) > 0)) {
     return { until: later(), reason: 'ONE_OPEN_PER_CASE' };
   }
   const cap = policy.customerContactCap;
   if (cap) {
     const since = applyOffset(now, { amount: -cap.per.amount, unit: cap.per.unit === 'working_days' ? 'days' : cap.per.unit }, { timeZone: deps.timeZone, calendar: deps.calendar });
-    if ((await deps.followUps.countCustomerContacts(ctx.customer.id, policy.id, since)) >= cap.max) {
+    const inBatch = batch.contacts.get(`${ctx.customer.id}|${policy.id}`) ?? 0;
+    if (inBatch + (await deps.followUps.countCustomerContacts(ctx.customer.id, policy.id, since)) >= cap.max) {
       return { until: later(), reason: 'CUSTOMER_CONTACT_CAP' };
     }
   }
