@@ -380,15 +380,22 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
 
   async claimDueFollowUps(now: Date, leaseMs: number, limit: number): Promise<FollowUpContext[]> {
     const leaseUntil = new Date(now.getTime() + leaseMs);
-    // The outer WHERE repeats the claim condition: on PostgreSQL a claimer that waited on a row lock
-    // re-checks only the outer WHERE against the committed row.
+    // On PostgreSQL the outer WHERE repeats the claim condition: a claimer that waited on a row lock
+    // re-checks only the outer WHERE against the committed row. SQLite has one writer at a time, and
+    // the repeat would make its planner drive the UPDATE from every scheduled row, due or not.
     const rows = await this.prisma.$queryRawUnsafe<{ id: string }[]>(
-      ...this.sql`UPDATE "FollowUp" SET "leaseExpiresAt" = ${leaseUntil}, "updatedAt" = ${now}
-        WHERE id IN (SELECT id FROM "FollowUp"
-          WHERE status = 'SCHEDULED' AND "dueAt" <= ${now} AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" <= ${now})
-          ORDER BY "dueAt" LIMIT ${limit} ${this.skipLocked})
-        AND status = 'SCHEDULED' AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" <= ${now})
-        RETURNING id`,
+      ...(this.capabilities.skipLocked
+        ? this.sql`UPDATE "FollowUp" SET "leaseExpiresAt" = ${leaseUntil}, "updatedAt" = ${now}
+            WHERE id IN (SELECT id FROM "FollowUp"
+              WHERE status = 'SCHEDULED' AND "dueAt" <= ${now} AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" <= ${now})
+              ORDER BY "dueAt" LIMIT ${limit} ${this.skipLocked})
+            AND status = 'SCHEDULED' AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" <= ${now})
+            RETURNING id`
+        : this.sql`UPDATE "FollowUp" SET "leaseExpiresAt" = ${leaseUntil}, "updatedAt" = ${now}
+            WHERE id IN (SELECT id FROM "FollowUp"
+              WHERE status = 'SCHEDULED' AND "dueAt" <= ${now} AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" <= ${now})
+              ORDER BY "dueAt" LIMIT ${limit})
+            RETURNING id`),
     );
     if (rows.length === 0) return [];
     const full = await this.prisma.followUp.findMany({
@@ -683,18 +690,32 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
   }
 
   async claimOutbox(now: Date, leaseMs: number, limit: number, claimToken: string): Promise<ClaimedOutboxMessage[]> {
+    // Two claims, each walking its own index in order: due PENDING messages by (status, nextAttemptAt),
+    // then SENDING messages whose lease expired by (status, leaseExpiresAt). One OR-ed query cannot use
+    // index order and sorts the whole due backlog on every claim.
+    const pending = await this.claimOutboxWhere(new Verbatim(`status = 'PENDING' AND "nextAttemptAt"`), new Verbatim('"nextAttemptAt"'), now, leaseMs, limit, claimToken);
+    const expired =
+      pending.length < limit
+        ? await this.claimOutboxWhere(new Verbatim(`status = 'SENDING' AND "leaseExpiresAt"`), new Verbatim('"leaseExpiresAt"'), now, leaseMs, limit - pending.length, claimToken)
+        : [];
+    return [...pending, ...expired];
+  }
+
+  private async claimOutboxWhere(condition: Verbatim, order: Verbatim, now: Date, leaseMs: number, limit: number, claimToken: string): Promise<ClaimedOutboxMessage[]> {
     const leaseUntil = new Date(now.getTime() + leaseMs);
+    const recheck = this.capabilities.skipLocked ? this.sql`AND ${condition} <= ${now}` : null;
+    const [recheckText, ...recheckParams] = recheck ?? [''];
+    const [text, ...params] = this.sql`UPDATE "OutboxMessage"
+        SET status = 'SENDING', "leaseExpiresAt" = ${leaseUntil}, "claimToken" = ${claimToken}, attempts = attempts + 1, "updatedAt" = ${now}
+        WHERE id IN (SELECT id FROM "OutboxMessage" WHERE ${condition} <= ${now} ORDER BY ${order} LIMIT ${limit} ${this.skipLocked})`;
+    // Placeholders are numbered per statement on PostgreSQL: render the recheck after the main part.
+    const fullText =
+      this.capabilities.provider === 'postgresql' && recheckText
+        ? `${text} ${recheckText.replace(/\$(\d+)/g, (_m, n: string) => `$${Number(n) + params.length}`)}`
+        : `${text} ${recheckText}`;
     const rows = await this.prisma.$queryRawUnsafe<
       { id: string; idempotencyKey: string; channel: string; payload: string; attempts: number | bigint; maxAttempts: number | bigint }[]
-    >(
-      ...this.sql`UPDATE "OutboxMessage"
-        SET status = 'SENDING', "leaseExpiresAt" = ${leaseUntil}, "claimToken" = ${claimToken}, attempts = attempts + 1, "updatedAt" = ${now}
-        WHERE id IN (SELECT id FROM "OutboxMessage"
-          WHERE (status = 'PENDING' AND "nextAttemptAt" <= ${now}) OR (status = 'SENDING' AND "leaseExpiresAt" <= ${now})
-          ORDER BY "nextAttemptAt" LIMIT ${limit} ${this.skipLocked})
-        AND ((status = 'PENDING' AND "nextAttemptAt" <= ${now}) OR (status = 'SENDING' AND "leaseExpiresAt" <= ${now}))
-        RETURNING id, "idempotencyKey", channel, payload, attempts, "maxAttempts"`,
-    );
+    >(`${fullText} RETURNING id, "idempotencyKey", channel, payload, attempts, "maxAttempts"`, ...params, ...recheckParams);
     return rows.map((r) => ({
       id: r.id,
       idempotencyKey: r.idempotencyKey,

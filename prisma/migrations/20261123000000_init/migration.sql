@@ -310,6 +310,9 @@ CREATE UNIQUE INDEX "SurveyInstance_token_key" ON "SurveyInstance"("token");
 CREATE INDEX "SurveyInstance_customerId_status_idx" ON "SurveyInstance"("customerId", "status");
 
 -- CreateIndex
+CREATE INDEX "SurveyInstance_status_expiresAt_idx" ON "SurveyInstance"("status", "expiresAt");
+
+-- CreateIndex
 CREATE UNIQUE INDEX "SurveyInstance_followUpId_key" ON "SurveyInstance"("followUpId");
 
 -- CreateIndex
