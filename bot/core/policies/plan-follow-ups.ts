@@ -1,5 +1,5 @@
 import type { CaseFacts, OrgSnapshot, StaffMember } from '../model.js';
-import type { Anchor, AssigneeRule, PolicyDefinition, PolicyStep, StepCondition } from './types.js';
+import type { Anchor, AssigneeRule, PolicyDefinition, PolicyStep } from './types.js';
 import { applyOffset, offsetInBaseUnit, type TimeContext } from './offsets.js';
 import { nextContactMoment } from './contact-window.js';
 import { conditionMatches, decideSampling, type SamplingContext, type SamplingDecision } from './sampling.js';
@@ -121,11 +121,6 @@ function resolveAnchor(anchor: Anchor, facts: CaseFacts, stepDue: ReadonlyMap<st
 
 function describeAnchor(anchor: Anchor): string {
   return anchor.kind === 'event' ? 'event' : anchor.kind === 'milestone' ? `milestone:${anchor.name}` : `step:${anchor.key}`;
-}
-
-/** @deprecated use `conditionMatches` from ./sampling.js */
-export function matches(condition: StepCondition, attributes: Readonly<Record<string, unknown>>): boolean {
-  return conditionMatches(condition, attributes);
 }
 
 /** The person a complaint is about; never assigned to follow it up. */
