@@ -28,8 +28,8 @@ export async function startService(env: Record<string, string | undefined> = pro
       `SANDBOX channels (${sandboxed.join(', ')}): nothing reaches real WeCom/SMS/WeChat; deliveries show at ${config.publicBaseUrl}/sandbox`,
     );
   }
-  const migration = await migrateDatabase(config.database.url, { logger });
-  if (migration.applied.length > 0) logger.info({ applied: migration.applied }, 'database migrated');
+  // migrateDatabase logs what it applied.
+  await migrateDatabase(config.database.url, { logger });
   const db = createPrismaClient(config.database.url);
   const app = createHuifang({ config, logger, db });
   const koa = createHttpApp(app);
