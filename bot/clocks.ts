@@ -42,8 +42,12 @@ const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
  */
 export class UlidGenerator implements IdGenerator {
   #lastTime = -1;
-  #lastRandom = new Uint8Array(10);
-  constructor(private readonly clock: Clock = systemClock) {}
+  #lastRandom: Uint8Array = new Uint8Array(10);
+  /** `random` supplies the 80 random bits (the OS CSPRNG by default; the demo passes a seeded one). */
+  constructor(
+    private readonly clock: Clock = systemClock,
+    private readonly random: (bytes: number) => Uint8Array = (n) => new Uint8Array(randomBytes(n)),
+  ) {}
   next(): string {
     const time = this.clock.now().getTime();
     if (time === this.#lastTime) {
@@ -58,7 +62,7 @@ export class UlidGenerator implements IdGenerator {
       }
     } else {
       this.#lastTime = time;
-      this.#lastRandom = new Uint8Array(randomBytes(10));
+      this.#lastRandom = this.random(10);
     }
     let out = '';
     let t = time;
@@ -69,7 +73,7 @@ export class UlidGenerator implements IdGenerator {
     let bits = 0;
     let value = 0;
     for (const byte of this.#lastRandom) {
-      value = (value << 8) | byte;
+      value = ((value << 8) | byte) & 0xffff;
       bits += 8;
       while (bits >= 5) {
         bits -= 5;

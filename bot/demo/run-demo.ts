@@ -12,12 +12,12 @@ import { createLogger } from '../logger.js';
 import { createPrismaClient } from '../db/client.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { createHuifang, type Huifang } from '../huifang.js';
-import { FakeClock } from '../clocks.js';
+import { FakeClock, UlidGenerator } from '../clocks.js';
 import { seedExampleOrganisation, EXAMPLE_CUSTOMERS } from '../example/example-organisation.js';
 import { caseBody, toSubmitInput, type CaseBody } from '../http/routes/api.js';
 import { submitCase } from '../core/cases/submit-case.js';
 import { jobs, TICK_ORDER } from '../../jobs/index.js';
-import type { Clock, IdGenerator, TokenGenerator } from '../core/clock.js';
+import type { Clock, TokenGenerator } from '../core/clock.js';
 import type { OutboundMessage, TaskCard } from '../core/messages.js';
 import type { StaffAction } from '../core/follow-ups/status.js';
 import { addLocalDays, formatLocalDate, formatLocalDateTime, startOfLocalDay, toLocal, zoneOffsetMs } from '../core/time.js';
@@ -164,7 +164,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       // Separate streams, so that the story does not change when the service mints one id more or less.
       const story = mulberry32(seed);
       const idRandom = mulberry32(seed ^ 0x5bd1e995);
-      const ids = new SeededUlidGenerator(clock, idRandom);
+      const ids = new UlidGenerator(clock, (n) => Uint8Array.from({ length: n }, () => Math.floor(idRandom() * 256)));
       const app = createHuifang({ config, logger, db, clock, ids, tokens: seededTokens(idRandom), jitter: mulberry32(seed ^ 0x27d4eb2f) });
       await seedExampleOrganisation(db.prisma, () => ids.next());
       app.store.invalidateOrgCache();
@@ -205,50 +205,6 @@ export function mulberry32(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
   };
-}
-
-const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-
-/** ULIDs as `UlidGenerator` makes them (time-ordered, monotonic within a millisecond), random part from the seeded PRNG. */
-class SeededUlidGenerator implements IdGenerator {
-  #lastTime = -1;
-  #random = new Uint8Array(10);
-  constructor(
-    private readonly clock: Clock,
-    private readonly random: () => number,
-  ) {}
-  next(): string {
-    const time = this.clock.now().getTime();
-    if (time === this.#lastTime) {
-      for (let i = 9; i >= 0; i--) {
-        if (this.#random[i]! < 255) {
-          this.#random[i]!++;
-          break;
-        }
-        this.#random[i] = 0;
-      }
-    } else {
-      this.#lastTime = time;
-      for (let i = 0; i < 10; i++) this.#random[i] = Math.floor(this.random() * 256);
-    }
-    let out = '';
-    let t = time;
-    for (let i = 0; i < 10; i++) {
-      out = CROCKFORD[t % 32] + out;
-      t = Math.floor(t / 32);
-    }
-    let bits = 0;
-    let value = 0;
-    for (const byte of this.#random) {
-      value = ((value << 8) | byte) & 0xffff;
-      bits += 8;
-      while (bits >= 5) {
-        bits -= 5;
-        out += CROCKFORD[(value >> bits) & 31];
-      }
-    }
-    return out;
-  }
 }
 
 function seededTokens(random: () => number): TokenGenerator {
