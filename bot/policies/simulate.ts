@@ -4,7 +4,7 @@ import type { WorkingCalendar } from '../core/calendar/working-calendar.js';
 import { planFollowUps } from '../core/policies/plan-follow-ups.js';
 import { formatOffset } from '../core/policies/offsets.js';
 import { toLocal, zoneOffsetMs } from '../core/time.js';
-import type { CaseBody } from '../http/routes/api.js';
+import { translateCaseBody, type CaseBody } from '../http/routes/api.js';
 
 /** One follow-up in a simulation, times in the organisation's timezone with their offset. */
 export interface SimulatedFollowUp {
@@ -66,8 +66,8 @@ export function simulateCase(options: {
     }
     departmentId = dep.id;
   }
-  const member = (wecomUserId: string | undefined, field: string): string | null => {
-    if (!wecomUserId) return null;
+  const member = (wecomUserId: string | undefined, field: string): void => {
+    if (!wecomUserId) return;
     let s = byWecom.get(wecomUserId);
     if (!s) {
       s = { id: `sim-staff:${wecomUserId}`, wecomUserId, name: wecomUserId, departmentId: departmentId ?? 'sim-dept:none', roles: [], supervisorId: null, active: true };
@@ -75,21 +75,11 @@ export function simulateCase(options: {
       byWecom.set(wecomUserId, s);
       notices.push(`${field} "${wecomUserId}" is not in the organisation: simulated as a member without roles or supervisor`);
     }
-    return s.id;
   };
-  const responsibleStaffId = member(body.responsibleStaff, 'responsibleStaff');
-  const subjectStaffId = member(body.subjectStaff, 'subjectStaff');
-  const facts: CaseFacts = {
-    id: `sim:${body.type}:${body.externalId}`,
-    type: body.type,
-    externalId: body.externalId,
-    occurredAt: new Date(body.occurredAt),
-    closedAt: body.closedAt ? new Date(body.closedAt) : null,
-    departmentId: departmentId ?? (responsibleStaffId ? (staff.get(responsibleStaffId)?.departmentId ?? null) : null),
-    responsibleStaffId,
-    attributes: { ...(body.attributes ?? {}), ...(subjectStaffId ? { subjectStaffId } : {}) },
-    milestones: Object.fromEntries(Object.entries(body.milestones ?? {}).map(([k, v]) => [k, new Date(v)])),
-  };
+  member(body.responsibleStaff, 'responsibleStaff');
+  member(body.subjectStaff, 'subjectStaff');
+  // The same translation as POST /api/v1/cases, against the organisation plus its placeholders.
+  const facts: CaseFacts = { id: `sim:${body.type}:${body.externalId}`, ...translateCaseBody(body, { staff, departments }).case };
   const plan = planFollowUps(policy, facts, { staff, departments }, {
     timeZone,
     calendar: options.calendar,

@@ -6,6 +6,8 @@ import type { Huifang } from '../../huifang.js';
 import { DomainError } from '../../core/errors.js';
 import { normalizePhone } from '../../core/phone.js';
 import { submitCase } from '../../core/cases/submit-case.js';
+import type { OrgSnapshot } from '../../core/model.js';
+import type { CaseInput, CustomerInput } from '../../core/ports.js';
 import { readJsonBody } from '../read-body.js';
 import { decodeCursor, getCaseView, listFollowUps } from '../../db/queries.js';
 
@@ -65,7 +67,15 @@ export function requireApiKey(app: Huifang): Middleware {
 
 /** Translates the API body into the use case's input (resolving staff by WeCom id, departments by code). */
 export async function toSubmitInput(app: Huifang, body: CaseBody, submittedBy: string) {
-  const org = await app.deps.org.loadOrgSnapshot();
+  return { submittedBy, ...translateCaseBody(body, await app.deps.org.loadOrgSnapshot()) };
+}
+
+/**
+ * The case and customer a body describes, with staff resolved by WeCom user id and departments by
+ * code in `org`, the phone normalised to E.164, instants parsed. Unknown staff or departments and
+ * invalid phones are DomainErrors naming the field. Shared by the API, `simulate` and the pack tests.
+ */
+export function translateCaseBody(body: CaseBody, org: OrgSnapshot): { case: CaseInput; customer: CustomerInput } {
   const staffByWecom = new Map([...org.staff.values()].map((s) => [s.wecomUserId, s.id]));
   const deptByCode = new Map([...org.departments.values()].map((d) => [d.code, d.id]));
   const lookup = (field: string, value: string | undefined, map: Map<string, string>, code: string) => {
@@ -88,7 +98,6 @@ export async function toSubmitInput(app: Huifang, body: CaseBody, submittedBy: s
     }
   }
   return {
-    submittedBy,
     case: {
       type: body.type,
       externalId: body.externalId,

@@ -9,7 +9,7 @@ import { loadCalendar } from '../../../../bot/calendar/load-calendar.js';
 import type { CaseFacts, DepartmentNode, OrgSnapshot, StaffMember } from '../../../../bot/core/model.js';
 import { planFollowUps, type PlanContext, type PlannedFollowUp, type PlanResult } from '../../../../bot/core/policies/plan-follow-ups.js';
 import type { PolicyDefinition } from '../../../../bot/core/policies/types.js';
-import { caseBody, type CaseBody } from '../../../../bot/http/routes/api.js';
+import { caseBody, type CaseBody, translateCaseBody } from '../../../../bot/http/routes/api.js';
 import { loadRoles, parsePolicyPack } from '../../../../bot/policies/load-policies.js';
 
 export const TZ = 'Asia/Shanghai';
@@ -80,25 +80,7 @@ export function exampleBody(name: string, patch: BodyPatch = {}): CaseBody {
  * `attributes.subjectStaffId`, milestones as instants.
  */
 export function factsFromBody(body: CaseBody, org: OrgSnapshot = defaultOrg()): CaseFacts {
-  const known = (what: string, id: string | undefined, map: ReadonlyMap<string, unknown>) => {
-    if (id === undefined) return null;
-    if (!map.has(id)) throw new Error(`${what} "${id}" is not in the test organisation`);
-    return id;
-  };
-  const responsibleStaffId = known('responsibleStaff', body.responsibleStaff, org.staff);
-  const subjectStaffId = known('subjectStaff', body.subjectStaff, org.staff);
-  const departmentId = known('department', body.department, org.departments) ?? (responsibleStaffId ? org.staff.get(responsibleStaffId)!.departmentId : null);
-  return {
-    id: `case-${body.externalId}`,
-    type: body.type,
-    externalId: body.externalId,
-    occurredAt: new Date(body.occurredAt),
-    closedAt: body.closedAt ? new Date(body.closedAt) : null,
-    departmentId,
-    responsibleStaffId,
-    attributes: { ...(body.attributes ?? {}), ...(subjectStaffId ? { subjectStaffId } : {}) },
-    milestones: Object.fromEntries(Object.entries(body.milestones ?? {}).map(([k, v]) => [k, new Date(v)])),
-  };
+  return { id: `case-${body.externalId}`, ...translateCaseBody(body, org).case };
 }
 
 /** Case facts of an example, optionally patched. */

@@ -10,7 +10,7 @@ import { planFollowUps, type PlannedFollowUp, type PlanResult } from '../../../.
 import type { WorkingCalendar } from '../../../../bot/core/calendar/working-calendar.js';
 import type { CaseFacts, DepartmentNode, OrgSnapshot, StaffMember } from '../../../../bot/core/model.js';
 import type { PolicyDefinition } from '../../../../bot/core/policies/types.js';
-import { caseBody, type CaseBody } from '../../../../bot/http/routes/api.js';
+import { caseBody, type CaseBody, translateCaseBody } from '../../../../bot/http/routes/api.js';
 
 export const TZ = 'Asia/Shanghai';
 export const POLICIES_DIR = fileURLToPath(new URL('../../../../templates/policies', import.meta.url));
@@ -90,26 +90,9 @@ export function examples(id: string): { file: string; body: CaseBody }[] {
     });
 }
 
-/** The CaseFacts the API would build from an example body (staff and departments must exist in `org`). */
+/** The CaseFacts the API builds from an example body (staff and departments must exist in `org`). */
 export function factsFromBody(body: CaseBody, org: OrgSnapshot): CaseFacts {
-  const known = (id: string | undefined, what: 'staff' | 'departments') => {
-    if (id === undefined) return null;
-    if (!org[what].has(id)) throw new Error(`${body.externalId}: ${what} "${id}" is not in the test organisation`);
-    return id;
-  };
-  const responsibleStaffId = known(body.responsibleStaff, 'staff');
-  const subjectStaffId = known(body.subjectStaff, 'staff');
-  return {
-    id: `case-${body.externalId}`,
-    type: body.type,
-    externalId: body.externalId,
-    occurredAt: new Date(body.occurredAt),
-    closedAt: body.closedAt ? new Date(body.closedAt) : null,
-    departmentId: known(body.department, 'departments') ?? (responsibleStaffId ? org.staff.get(responsibleStaffId)!.departmentId : null),
-    responsibleStaffId,
-    attributes: { ...(body.attributes ?? {}), ...(subjectStaffId ? { subjectStaffId } : {}) },
-    milestones: Object.fromEntries(Object.entries(body.milestones ?? {}).map(([k, v]) => [k, new Date(v)])),
-  };
+  return { id: `case-${body.externalId}`, ...translateCaseBody(body, org).case };
 }
 
 /** Share of `n` synthetic cases kept by the step's sampling decision. */
