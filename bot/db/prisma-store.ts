@@ -703,19 +703,17 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
 
   private async claimOutboxWhere(condition: Verbatim, order: Verbatim, now: Date, leaseMs: number, limit: number, claimToken: string): Promise<ClaimedOutboxMessage[]> {
     const leaseUntil = new Date(now.getTime() + leaseMs);
-    const recheck = this.capabilities.skipLocked ? this.sql`AND ${condition} <= ${now}` : null;
-    const [recheckText, ...recheckParams] = recheck ?? [''];
-    const [text, ...params] = this.sql`UPDATE "OutboxMessage"
-        SET status = 'SENDING', "leaseExpiresAt" = ${leaseUntil}, "claimToken" = ${claimToken}, attempts = attempts + 1, "updatedAt" = ${now}
-        WHERE id IN (SELECT id FROM "OutboxMessage" WHERE ${condition} <= ${now} ORDER BY ${order} LIMIT ${limit} ${this.skipLocked})`;
-    // Placeholders are numbered per statement on PostgreSQL: render the recheck after the main part.
-    const fullText =
-      this.capabilities.provider === 'postgresql' && recheckText
-        ? `${text} ${recheckText.replace(/\$(\d+)/g, (_m, n: string) => `$${Number(n) + params.length}`)}`
-        : `${text} ${recheckText}`;
+    // On PostgreSQL the outer WHERE repeats the condition (a claimer that waited on a row lock
+    // re-checks only the outer WHERE); SQLite has one writer and needs no re-check.
+    const recheck = this.capabilities.skipLocked ? `AND ${condition.text} <= ?` : '';
+    const text =
+      `UPDATE "OutboxMessage" SET status = 'SENDING', "leaseExpiresAt" = ?, "claimToken" = ?, attempts = attempts + 1, "updatedAt" = ? ` +
+      `WHERE id IN (SELECT id FROM "OutboxMessage" WHERE ${condition.text} <= ? ORDER BY ${order.text} LIMIT ? ${this.skipLocked.text}) ${recheck} ` +
+      `RETURNING id, "idempotencyKey", channel, payload, attempts, "maxAttempts"`;
+    const params = [leaseUntil, claimToken, now, now, limit, ...(recheck ? [now] : [])];
     const rows = await this.prisma.$queryRawUnsafe<
       { id: string; idempotencyKey: string; channel: string; payload: string; attempts: number | bigint; maxAttempts: number | bigint }[]
-    >(`${fullText} RETURNING id, "idempotencyKey", channel, payload, attempts, "maxAttempts"`, ...params, ...recheckParams);
+    >(...this.numbered(text, params));
     return rows.map((r) => ({
       id: r.id,
       idempotencyKey: r.idempotencyKey,

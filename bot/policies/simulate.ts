@@ -2,7 +2,6 @@ import type { CaseFacts, OrgSnapshot, StaffMember, DepartmentNode } from '../cor
 import type { PolicyDefinition } from '../core/policies/types.js';
 import type { WorkingCalendar } from '../core/calendar/working-calendar.js';
 import { planFollowUps } from '../core/policies/plan-follow-ups.js';
-import { formatOffset } from '../core/policies/offsets.js';
 import { toLocal, zoneOffsetMs } from '../core/time.js';
 import { translateCaseBody, type CaseBody } from '../http/routes/api.js';
 
@@ -149,4 +148,3 @@ export function renderSimulation(result: SimulationResult): string {
   return lines.join('\n');
 }
 
-export { formatOffset };
