@@ -48,11 +48,6 @@ export function applyOffset(from: Date, offset: Offset, ctx: TimeContext | strin
   return atLocal ? atLocalTime(result, atLocal, timeZone) : result;
 }
 
-/** `7 working days`, `24 hours`, `6 months` … as written in policy packs. */
-export function formatOffset(offset: Offset): string {
-  return `${offset.amount} ${offset.unit.replace('_', ' ')}`;
-}
-
 /** Offsets of the same family (months+years, or days, or hours, or working days) expressed in one unit. */
 export function offsetInBaseUnit(offset: Offset): { family: 'months' | 'days' | 'hours' | 'working_days'; amount: number } {
   switch (offset.unit) {
