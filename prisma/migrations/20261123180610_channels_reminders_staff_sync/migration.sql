@@ -1,0 +1,29 @@
+-- AlterTable
+ALTER TABLE "Customer" ADD COLUMN     "phoneInvalidAt" TIMESTAMP(3);
+
+-- AlterTable
+ALTER TABLE "FollowUp" ADD COLUMN     "remindAt" TIMESTAMP(3);
+
+-- AlterTable
+ALTER TABLE "OutboxMessage" ADD COLUMN     "deliveredAt" TIMESTAMP(3),
+ADD COLUMN     "deliveryError" TEXT,
+ADD COLUMN     "deliveryStatus" TEXT;
+
+-- AlterTable
+ALTER TABLE "Staff" ADD COLUMN     "source" TEXT NOT NULL DEFAULT 'import',
+ADD COLUMN     "syncedAt" TIMESTAMP(3);
+
+-- AlterTable
+ALTER TABLE "SurveyInstance" ADD COLUMN     "channel" TEXT,
+ADD COLUMN     "draft" TEXT,
+ADD COLUMN     "openedAt" TIMESTAMP(3),
+ADD COLUMN     "replyCode" TEXT;
+
+-- CreateIndex
+CREATE INDEX "FollowUp_status_remindAt_idx" ON "FollowUp"("status", "remindAt");
+
+-- CreateIndex
+CREATE INDEX "OutboxMessage_providerMessageId_idx" ON "OutboxMessage"("providerMessageId");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "SurveyInstance_replyCode_key" ON "SurveyInstance"("replyCode");
