@@ -15,6 +15,13 @@ ALTER TABLE "SurveyInstance" ADD COLUMN "draft" TEXT;
 ALTER TABLE "SurveyInstance" ADD COLUMN "openedAt" DATETIME;
 ALTER TABLE "SurveyInstance" ADD COLUMN "replyCode" TEXT;
 
+-- CreateTable
+CREATE TABLE "Setting" (
+    "key" TEXT NOT NULL PRIMARY KEY,
+    "value" TEXT NOT NULL,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+
 -- RedefineTables
 PRAGMA defer_foreign_keys=ON;
 PRAGMA foreign_keys=OFF;

@@ -19,6 +19,15 @@ ADD COLUMN     "draft" TEXT,
 ADD COLUMN     "openedAt" TIMESTAMP(3),
 ADD COLUMN     "replyCode" TEXT;
 
+-- CreateTable
+CREATE TABLE "Setting" (
+    "key" TEXT NOT NULL,
+    "value" TEXT NOT NULL,
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "Setting_pkey" PRIMARY KEY ("key")
+);
+
 -- CreateIndex
 CREATE INDEX "FollowUp_status_remindAt_idx" ON "FollowUp"("status", "remindAt");
 
