@@ -128,6 +128,11 @@ export interface Config {
   readonly calendarBeyondData: 'assume_weekends' | 'error';
   /** `HUIFANG_ORG_NAME` [`回访中心`]: the organisation's name as customers see it (SMS opens with 【name】). */
   readonly organisationName: string;
+  /**
+   * `HUIFANG_LINK_SECRET` (at least 32 characters): signs survey, form, digest and report links.
+   * When unset a secret is generated once and kept in the database (Setting table).
+   */
+  readonly linkSecret: string | null;
   /** `LOG_LEVEL` [`info`]: pino level. */
   readonly logLevel: LogLevel;
   /** `HUIFANG_SANDBOX` [false]: `1`/`true` forces every channel to sandbox even when credentials are set. */
@@ -207,6 +212,7 @@ const SECRET_VARIABLES = [
   'TENCENT_SECRET_KEY',
   'TENCENT_SMS_CALLBACK_KEY',
   'WECHAT_MP_APP_SECRET',
+  'HUIFANG_LINK_SECRET',
 ] as const;
 
 // --- field schemas; every message is custom so zod never echoes a received value ---
@@ -318,6 +324,7 @@ const envSchema = z.object({
   HUIFANG_CALENDAR_BEYOND_DATA: z
     .enum(['assume_weekends', 'error'], { errorMap: () => ({ message: 'must be assume_weekends or error' }) })
     .default(DEFAULTS.HUIFANG_CALENDAR_BEYOND_DATA),
+  HUIFANG_LINK_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -base64 32`)').optional(),
   HUIFANG_ORG_NAME: z.string().trim().min(1).max(20, 'must be at most 20 characters (it opens every SMS as 【name】)').default(DEFAULTS.HUIFANG_ORG_NAME),
   LOG_LEVEL: logLevel.default(DEFAULTS.LOG_LEVEL),
   HUIFANG_SANDBOX: booleanish.optional(),
@@ -453,6 +460,7 @@ function buildConfig(env: z.output<typeof envSchema>, cwd: string): Config {
     apiKeys: env.API_KEYS ?? [],
     timezone: env.HUIFANG_TIMEZONE,
     organisationName: env.HUIFANG_ORG_NAME,
+    linkSecret: env.HUIFANG_LINK_SECRET ?? null,
     calendarBeyondData: env.HUIFANG_CALENDAR_BEYOND_DATA,
     logLevel: env.LOG_LEVEL,
     sandbox,

@@ -19,6 +19,7 @@ import { randomTokens, systemClock, UlidGenerator } from './clocks.js';
 import { loadCalendar } from './calendar/load-calendar.js';
 import type { WorkingCalendar } from './core/calendar/working-calendar.js';
 import { formatLocalDate } from './core/time.js';
+import { HmacLinkSigner } from './links.js';
 
 /** Repository root (templates/ lives there). */
 export const ROOT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -135,6 +136,7 @@ export function createHuifang(options: HuifangOptions): Huifang {
     timeZone: config.timezone,
     publicBaseUrl: config.publicBaseUrl,
     organisationName: config.organisationName,
+    links: new HmacLinkSigner({ secret: config.linkSecret, prisma: db.prisma }),
     policies,
     templates,
     calendar,

@@ -41,6 +41,8 @@ export type OutboundMessage =
   | { kind: 'task_card'; to: StaffAddress; card: TaskCard }
   | { kind: 'card_update'; to: StaffAddress; taskId: string; responseCode: string | null; replaceName: string }
   | { kind: 'staff_text'; to: StaffAddress; text: string }
+  /** WeCom markdown (digests, reports, escalation notices): at most 2048 bytes of UTF-8, rendered by the sender. */
+  | { kind: 'staff_markdown'; to: StaffAddress; markdown: string }
   | {
       kind: 'survey_invite';
       to: CustomerAddress;
@@ -52,6 +54,20 @@ export type OutboundMessage =
       text: string;
       link: string;
       surveyId: string;
+      /** Per-survey SMS extend code: a reply carrying it is matched to this survey exactly. */
+      replyCode?: string | null;
+    }
+  | {
+      /**
+       * Any other templated customer message (greetings, notices). `purpose: 'marketing'` messages go
+       * only to customers who consented and never opted out, and carry the opt-out wording.
+       */
+      kind: 'customer_notice';
+      to: CustomerAddress;
+      templateKey: string;
+      params: string[];
+      text: string;
+      purpose: 'service' | 'marketing';
     };
 
 /** A claimed outbox message handed to a channel. */

@@ -334,6 +334,18 @@ export interface InboxStore {
   finishInbound(id: string, status: 'PROCESSED' | 'REJECTED' | 'FAILED', at: Date, result: Record<string, unknown>, error?: string): Promise<void>;
 }
 
+/** What a signed link opens; part of the signature, so a link for one cannot open another. */
+export type LinkPurpose = 'survey' | 'staff_form' | 'digest' | 'report';
+
+/**
+ * Signs ids placed in URLs (`<id>.<signature>`) and checks them; `verify` returns the id, or null for
+ * a link that was altered or signed for another purpose.
+ */
+export interface LinkSigner {
+  sign(purpose: LinkPurpose, id: string): Promise<string>;
+  verify(purpose: LinkPurpose, signed: string): Promise<string | null>;
+}
+
 /** Policy lookup by case type. */
 export interface PolicyRegistry {
   forCaseType(type: string): PolicyDefinition | undefined;
@@ -350,6 +362,8 @@ export interface CoreDeps {
   publicBaseUrl: string;
   /** The organisation's display name, used in customer messages (【…】). */
   organisationName: string;
+  /** Signs the ids in survey, form, digest and report links. */
+  links: LinkSigner;
   policies: PolicyRegistry;
   templates: MessageTemplates;
   /** Mainland-China working days (holidays, 调休 make-up days, organisation closures). */

@@ -47,6 +47,7 @@ describe('loadConfig', () => {
       wecom: null,
       tencentSms: null,
       wechat: null,
+      linkSecret: null,
       channels: { staff: 'sandbox', sms: 'sandbox', wechat: 'sandbox' },
     } satisfies Config);
   });

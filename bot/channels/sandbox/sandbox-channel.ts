@@ -28,9 +28,11 @@ export class SandboxChannel implements MessageChannel {
       case 'task_card':
       case 'card_update':
       case 'staff_text':
+      case 'staff_markdown':
         address = m.to.wecomUserId;
         break;
       case 'survey_invite':
+      case 'customer_notice':
         address = (this.channel === 'wechat' ? m.to.openId : m.to.phoneE164) ?? '';
         break;
     }

@@ -21,6 +21,7 @@ export const WECOM_LIMITS = Object.freeze({
   buttonKeyBytes: 1024,
   taskIdBytes: 128,
   textBytes: 2048,
+  markdownBytes: 2048,
   urlBytes: 2048,
   /**
    * `button.replace_name` has no documented limit (§5.1); a button text is ≲ 10 characters, so a longer
@@ -122,6 +123,20 @@ export function renderStaffText(agentId: number, to: StaffAddress, text: string)
     msgtype: 'text',
     agentid: agentId,
     text: { content: truncateUtf8(text, WECOM_LIMITS.textBytes) },
+    enable_duplicate_check: 1,
+    duplicate_check_interval: DUPLICATE_CHECK_INTERVAL_SECONDS,
+  };
+}
+
+/** A markdown message (WeCom's subset: headings, bold, links, quotes, coloured font); at most 2048 bytes. */
+export function renderStaffMarkdown(agentId: number, to: StaffAddress, markdown: string): WecomSendBody {
+  const touser = checkUserId(to);
+  if (markdown.trim() === '') throw invalid('EMPTY_TEXT', 'A markdown message must not be empty (WeCom errcode 44004)');
+  return {
+    touser,
+    msgtype: 'markdown',
+    agentid: agentId,
+    markdown: { content: truncateUtf8(markdown, WECOM_LIMITS.markdownBytes) },
     enable_duplicate_check: 1,
     duplicate_check_interval: DUPLICATE_CHECK_INTERVAL_SECONDS,
   };

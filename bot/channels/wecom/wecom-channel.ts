@@ -5,7 +5,7 @@ import type { WecomConfig } from '../../config.js';
 import type { Logger } from '../../logger.js';
 import { ERRCODE_TASK_ID_USED } from './errcodes.js';
 import { MemberRateLimiter } from './member-rate-limiter.js';
-import { recordedNoticeText, renderCardUpdate, renderStaffText, renderTaskCard } from './render-message.js';
+import { recordedNoticeText, renderCardUpdate, renderStaffMarkdown, renderStaffText, renderTaskCard } from './render-message.js';
 import { WecomClient, type WecomSendBody } from './wecom-client.js';
 
 export interface WecomChannelOptions {
@@ -74,9 +74,12 @@ export class WecomChannel implements MessageChannel {
       }
       case 'staff_text':
         return this.#sendMessage(m.to, renderStaffText(agentId, m.to, m.text));
+      case 'staff_markdown':
+        return this.#sendMessage(m.to, renderStaffMarkdown(agentId, m.to, m.markdown));
       case 'survey_invite':
+      case 'customer_notice':
         // App messages reach members only, never customers (§4.1, §10).
-        throw new ChannelError(PROVIDER, 'permanent', 'UNSUPPORTED_MESSAGE', 'WeCom app messages cannot reach customers; survey invitations go by SMS or WeChat');
+        throw new ChannelError(PROVIDER, 'permanent', 'UNSUPPORTED_MESSAGE', 'WeCom app messages cannot reach customers; customer messages go by SMS or WeChat');
     }
   }
 

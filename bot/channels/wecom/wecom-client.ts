@@ -85,6 +85,7 @@ interface WecomSendCommon {
 /** Body of `POST /cgi-bin/message/send` for the message types Huifang sends (reference §4.1, §4.3). */
 export type WecomSendBody =
   | (WecomSendCommon & { msgtype: 'text'; text: { content: string } })
+  | (WecomSendCommon & { msgtype: 'markdown'; markdown: { content: string } })
   | (WecomSendCommon & { msgtype: 'template_card'; template_card: WecomButtonInteractionCard });
 
 /** Body of `POST /cgi-bin/message/update_template_card`, form 1 "grey the buttons out" (reference §5.1). */
