@@ -25,6 +25,41 @@ CREATE TABLE "Setting" (
 -- RedefineTables
 PRAGMA defer_foreign_keys=ON;
 PRAGMA foreign_keys=OFF;
+CREATE TABLE "new_Escalation" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "sourceKey" TEXT NOT NULL,
+    "caseId" TEXT NOT NULL,
+    "followUpId" TEXT,
+    "reason" TEXT NOT NULL,
+    "severity" TEXT NOT NULL DEFAULT 'normal',
+    "level" INTEGER NOT NULL DEFAULT 1,
+    "ownerId" TEXT NOT NULL,
+    "status" TEXT NOT NULL DEFAULT 'OPEN',
+    "summary" TEXT NOT NULL,
+    "deadlineAt" DATETIME NOT NULL,
+    "note" TEXT,
+    "acknowledgedAt" DATETIME,
+    "acknowledgedById" TEXT,
+    "resolvedAt" DATETIME,
+    "resolvedById" TEXT,
+    "secondFollowUpId" TEXT,
+    "closedAt" DATETIME,
+    "breachedAt" DATETIME,
+    "version" INTEGER NOT NULL DEFAULT 0,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" DATETIME NOT NULL,
+    CONSTRAINT "Escalation_caseId_fkey" FOREIGN KEY ("caseId") REFERENCES "Case" ("id") ON DELETE RESTRICT ON UPDATE CASCADE,
+    CONSTRAINT "Escalation_followUpId_fkey" FOREIGN KEY ("followUpId") REFERENCES "FollowUp" ("id") ON DELETE SET NULL ON UPDATE CASCADE,
+    CONSTRAINT "Escalation_ownerId_fkey" FOREIGN KEY ("ownerId") REFERENCES "Staff" ("id") ON DELETE RESTRICT ON UPDATE CASCADE
+);
+INSERT INTO "new_Escalation" ("acknowledgedAt", "caseId", "closedAt", "createdAt", "deadlineAt", "followUpId", "id", "level", "note", "ownerId", "reason", "resolvedAt", "sourceKey", "status", "summary", "updatedAt") SELECT "acknowledgedAt", "caseId", "closedAt", "createdAt", "deadlineAt", "followUpId", "id", "level", "note", "ownerId", "reason", "resolvedAt", "sourceKey", "status", "summary", "updatedAt" FROM "Escalation";
+DROP TABLE "Escalation";
+ALTER TABLE "new_Escalation" RENAME TO "Escalation";
+CREATE UNIQUE INDEX "Escalation_sourceKey_key" ON "Escalation"("sourceKey");
+CREATE INDEX "Escalation_status_deadlineAt_idx" ON "Escalation"("status", "deadlineAt");
+CREATE INDEX "Escalation_ownerId_status_idx" ON "Escalation"("ownerId", "status");
+CREATE INDEX "Escalation_caseId_idx" ON "Escalation"("caseId");
+CREATE INDEX "Escalation_secondFollowUpId_idx" ON "Escalation"("secondFollowUpId");
 CREATE TABLE "new_Staff" (
     "id" TEXT NOT NULL PRIMARY KEY,
     "wecomUserId" TEXT NOT NULL,

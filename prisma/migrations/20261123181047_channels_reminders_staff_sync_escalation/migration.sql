@@ -2,6 +2,14 @@
 ALTER TABLE "Customer" ADD COLUMN     "phoneInvalidAt" TIMESTAMP(3);
 
 -- AlterTable
+ALTER TABLE "Escalation" ADD COLUMN     "acknowledgedById" TEXT,
+ADD COLUMN     "breachedAt" TIMESTAMP(3),
+ADD COLUMN     "resolvedById" TEXT,
+ADD COLUMN     "secondFollowUpId" TEXT,
+ADD COLUMN     "severity" TEXT NOT NULL DEFAULT 'normal',
+ADD COLUMN     "version" INTEGER NOT NULL DEFAULT 0;
+
+-- AlterTable
 ALTER TABLE "FollowUp" ADD COLUMN     "remindAt" TIMESTAMP(3);
 
 -- AlterTable
@@ -27,6 +35,12 @@ CREATE TABLE "Setting" (
 
     CONSTRAINT "Setting_pkey" PRIMARY KEY ("key")
 );
+
+-- CreateIndex
+CREATE INDEX "Escalation_caseId_idx" ON "Escalation"("caseId");
+
+-- CreateIndex
+CREATE INDEX "Escalation_secondFollowUpId_idx" ON "Escalation"("secondFollowUpId");
 
 -- CreateIndex
 CREATE INDEX "FollowUp_status_remindAt_idx" ON "FollowUp"("status", "remindAt");
