@@ -1,26 +1,33 @@
 import { DomainError } from '../errors.js';
-import type { CoreDeps, NewAuditEntry, NewOutboxMessage, SurveyRecord } from '../ports.js';
-import type { Satisfaction } from '../model.js';
+import type { CoreDeps, CustomerRecord, NewAuditEntry, NewOutboxMessage, SurveyRecord } from '../ports.js';
+import type { Satisfaction, StaffMember } from '../model.js';
+import { maskPhone } from '../phone.js';
 import { parseSurveyReply } from './parse-reply.js';
-import { planDissatisfiedEscalation } from '../escalation/escalate-dissatisfied.js';
+import { planAnswerEscalation } from '../escalation/escalate-dissatisfied.js';
 
 export interface SmsReply {
   phoneE164: string;
   text: string;
   receivedAt: Date;
   inboundEventId: string | null;
+  /** The SMS extend code the reply came back on (the survey's reply code), when the provider gives it. */
+  replyCode?: string | null;
 }
 
 export type SmsReplyResult =
   | { status: 'answered'; surveyId: string; score: number; satisfaction: string; escalated: boolean }
   | { status: 'already_answered'; surveyId: string }
   | { status: 'opted_out'; customerId: string }
-  | { status: 'kept_unparsed'; surveyId: string };
+  /** Not an answer: kept on the survey and sent to `routedTo` (a staff id), or to nobody when none is active. */
+  | { status: 'kept_unparsed'; surveyId: string; routedTo: string | null };
 
 /**
  * Handles a customer's SMS reply: an opt-out word opts the customer out at once; a score answers the
- * customer's latest open survey (one SurveyResponse, the follow-up done, a dissatisfied score escalated);
- * other text is kept on the survey for a person to read. Unknown numbers and replies with no open
+ * survey the reply belongs to — the one whose reply code (SMS extend code) it came back on, else the
+ * customer's latest open survey — with one SurveyResponse, the follow-up done and a dissatisfied score
+ * escalated. Other text (a question, a complaint) is kept on the survey and sent as a WeCom text, with
+ * the masked phone, to the staff member responsible: the follow-up's assignee, else the case's
+ * responsible staff, their supervisor, or the department head. Unknown numbers and replies with no open
  * survey are rejected with a DomainError (the inbox keeps the event and the reason).
  */
 export async function recordSmsReply(deps: CoreDeps, reply: SmsReply): Promise<SmsReplyResult> {
@@ -42,17 +49,25 @@ export async function recordSmsReply(deps: CoreDeps, reply: SmsReply): Promise<S
     }
     return { status: 'opted_out', customerId: customer.id };
   }
-  const survey = await deps.surveys.findLatestOpenSurvey(customer.id, now);
+  const byCode = reply.replyCode ? await deps.surveys.findSurveyByReplyCode(reply.replyCode) : null;
+  // The code identifies the survey exactly — if it is this customer's and still open; a stale or
+  // foreign code falls back to the customer's latest open survey.
+  const survey =
+    byCode && byCode.customerId === customer.id && byCode.status === 'OPEN' && byCode.expiresAt > now
+      ? byCode
+      : await deps.surveys.findLatestOpenSurvey(customer.id, now);
   if (!survey) throw new DomainError('NO_OPEN_SURVEY', 'The customer has no open survey to answer', { customerId: customer.id });
   if (parsed.kind === 'text') {
+    const responseId = deps.ids.next();
     await deps.surveys.recordUnparsedReply({
       surveyId: survey.id,
-      responseId: deps.ids.next(),
+      responseId,
       rawText: reply.text,
       inboundEventId: reply.inboundEventId,
       receivedAt: reply.receivedAt,
     });
-    return { status: 'kept_unparsed', surveyId: survey.id };
+    const routedTo = await routeToStaff(deps, survey, customer, reply, responseId);
+    return { status: 'kept_unparsed', surveyId: survey.id, routedTo };
   }
 
   const recorded = await answerSurvey(deps, survey, {
@@ -66,6 +81,44 @@ export async function recordSmsReply(deps: CoreDeps, reply: SmsReply): Promise<S
   });
   if (!recorded.recorded) return { status: 'already_answered', surveyId: survey.id };
   return { status: 'answered', surveyId: survey.id, score: parsed.score, satisfaction: recorded.satisfaction, escalated: recorded.escalated };
+}
+
+/** Longest customer text quoted to staff; the whole reply stays on the survey response. */
+const QUOTED_REPLY_MAX = 300;
+
+/**
+ * Sends a reply that is not an answer to the staff member who can act on it, as a WeCom text with the
+ * customer's name and masked phone. Idempotent per inbound event (one text however often the event is
+ * processed). Returns the staff id, or null when nobody responsible is active.
+ */
+async function routeToStaff(deps: CoreDeps, survey: SurveyRecord, customer: CustomerRecord, reply: SmsReply, responseId: string): Promise<string | null> {
+  if (!survey.followUpId) return null;
+  const ctx = await deps.followUps.findFollowUpContext(survey.followUpId);
+  if (!ctx) return null;
+  const org = await deps.org.loadOrgSnapshot();
+  const active = (id: string | null | undefined): StaffMember | undefined => {
+    const member = id ? org.staff.get(id) : undefined;
+    return member?.active ? member : undefined;
+  };
+  const responsible = ctx.case.responsibleStaffId ? org.staff.get(ctx.case.responsibleStaffId) : undefined;
+  const department = ctx.case.departmentId ? org.departments.get(ctx.case.departmentId) : undefined;
+  const staff = active(ctx.followUp.assigneeId) ?? active(responsible?.id) ?? active(responsible?.supervisorId) ?? active(department?.headId);
+  if (!staff) return null;
+  const phone = customer.phoneMasked ?? (customer.phoneE164 ? maskPhone(customer.phoneE164) : '—');
+  const quoted = reply.text.length > QUOTED_REPLY_MAX ? `${reply.text.slice(0, QUOTED_REPLY_MAX)}…` : reply.text;
+  const text = `【客户短信】${customer.salutation ?? customer.name}（${phone}）回复满意度短信，未能识别为评分，请联系客户：\n「${quoted}」\n案例：${ctx.case.externalId}`;
+  await deps.outbox.enqueue([
+    {
+      idempotencyKey: `sms-reply:${reply.inboundEventId ?? responseId}`,
+      channel: 'wecom',
+      recipientType: 'staff',
+      recipientId: staff.id,
+      followUpId: ctx.followUp.id,
+      nextAttemptAt: deps.clock.now(),
+      message: { kind: 'staff_text', to: { staffId: staff.id, wecomUserId: staff.wecomUserId }, text },
+    },
+  ]);
+  return staff.id;
 }
 
 /** One answer on the 1–5 scale, from any channel. */
@@ -105,18 +158,14 @@ export async function answerSurvey(
     },
   ];
   let escalation = null;
-  if (satisfaction === 'DISSATISFIED' && survey.followUpId) {
+  if (survey.followUpId) {
     const ctx = await deps.followUps.findFollowUpContext(survey.followUpId);
     if (ctx) {
       const org = await deps.org.loadOrgSnapshot();
-      const planned = planDissatisfiedEscalation(deps, ctx, org, now, { note: answer.comment, recordedByStaffId: null });
-      if (planned) {
-        escalation = planned.escalation;
-        outbox.push(planned.outbox);
-        audit.push({ at: now, actorType: 'SYSTEM', actorId: null, action: 'escalation.opened', entityType: 'FollowUp', entityId: ctx.followUp.id, details: { ownerId: planned.escalation.ownerId } });
-      } else {
-        audit.push({ at: now, actorType: 'SYSTEM', actorId: null, action: 'escalation.unassigned', entityType: 'FollowUp', entityId: ctx.followUp.id, details: { reason: 'NO_ELIGIBLE_OWNER' } });
-      }
+      const planned = await planAnswerEscalation(deps, ctx, org, now, { score: (answer.score - 1) / 4, satisfaction, note: answer.comment, recordedByStaffId: null });
+      escalation = planned.escalation;
+      outbox.push(...planned.outbox);
+      audit.push(...planned.audit);
     }
   }
   const recorded = await deps.surveys.recordSurveyAnswer({

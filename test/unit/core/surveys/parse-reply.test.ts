@@ -30,6 +30,29 @@ describe('parseSurveyReply', () => {
     ['很差', 2, 'DISSATISFIED', null],
     ['很不满意', 1, 'DISSATISFIED', null],
     ['非常不满意！！', 1, 'DISSATISFIED', null],
+    // Forms seen in real replies to "请回复1-5（5=非常满意）".
+    ['5分满意', 5, 'SATISFIED', null],
+    ['5=非常满意', 5, 'SATISFIED', null],
+    ['5（非常满意）', 5, 'SATISFIED', null],
+    ['５（非常满意）谢谢', 5, 'SATISFIED', '谢谢'],
+    ['4(满意)，出院手续有点慢', 4, 'SATISFIED', '出院手续有点慢'],
+    ['１分，护士态度差，等了一上午！', 1, 'DISSATISFIED', '护士态度差，等了一上午！'],
+    ['打5分', 5, 'SATISFIED', null],
+    ['我给你们打5分', 5, 'SATISFIED', null],
+    ['给五分，谢谢护士', 5, 'SATISFIED', '谢谢护士'],
+    ['评4分', 4, 'SATISFIED', null],
+    ['5星', 5, 'SATISFIED', null],
+    ['五星', 5, 'SATISFIED', null],
+    ['五颗星', 5, 'SATISFIED', null],
+    ['五星好评', 5, 'SATISFIED', null],
+    ['⑤', 5, 'SATISFIED', null],
+    ['5.', 5, 'SATISFIED', null],
+    ['5～', 5, 'SATISFIED', null],
+    ['3分 一般般吧', 3, 'NEUTRAL', '一般般吧'],
+    ['满分', 5, 'SATISFIED', null],
+    ['非常好', 5, 'SATISFIED', null],
+    ['很好', 4, 'SATISFIED', null],
+    ['1，态度很差，要投诉', 1, 'DISSATISFIED', '态度很差，要投诉'],
   ])('reads "%s" as %i (%s)', (reply, value, satisfaction, comment) => {
     expect(parseSurveyReply(reply)).toEqual({
       kind: 'score',
@@ -49,7 +72,7 @@ describe('parseSurveyReply', () => {
     expect(normalized).toEqual([0, 0.25, 0.5, 0.75, 1]);
   });
 
-  it.each(['R', 'r', 'Ｒ', 'TD', 'td', ' TD ', '退订', 'T', 'N', '取消订阅', 'STOP'])('treats "%s" as an opt-out', (reply) => {
+  it.each(['R', 'r', 'Ｒ', 'TD', 'td', 'Td', 'ｔｄ', ' TD ', 'TD。', '退订', '退订！', 'T', 't', 'N', 'n', '取消', '拒收', '取消订阅', '退订回T', '回T退订', '拒收请回复R', 'STOP'])('treats "%s" as an opt-out', (reply) => {
     expect(parseSurveyReply(reply)).toEqual({ kind: 'opt_out' });
   });
 
@@ -69,6 +92,19 @@ describe('parseSurveyReply', () => {
     'Rick',
     '',
     '   ',
+    '你们是谁',
+    '你们是哪里？',
+    '我没有住过院',
+    '请给我打电话',
+    '护士态度太差了，我要投诉',
+    '医生说的药在哪里买',
+    '5个',
+    '1-5',
+    '4-5',
+    '5分钟后回电话',
+    '三',
+    'TDD',
+    'RR',
   ])('keeps "%s" as text for a person to read', (reply) => {
     expect(parseSurveyReply(reply)).toEqual({ kind: 'text', text: reply });
   });

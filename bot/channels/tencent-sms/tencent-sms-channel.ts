@@ -1,0 +1,151 @@
+import type { SendSmsRequest, SendStatus } from 'tencentcloud-sdk-nodejs-sms/tencentcloud/services/sms/v20210111/sms_models.js';
+import { ChannelError } from '../../core/errors.js';
+import type { MessageChannel, SendRequest, SendResult } from '../../core/messages.js';
+import { INVALID_NUMBER } from '../../core/outbox/dispatch-outbox.js';
+import { maskPhone } from '../../core/phone.js';
+import type { TencentSmsConfig } from '../../config.js';
+import { maskPhoneInText, type Logger } from '../../logger.js';
+import { classifyTencentCode } from './error-codes.js';
+import { createTencentSmsClient, type TencentSmsApi } from './sms-client.js';
+
+const PROVIDER = 'tencent-sms';
+
+/** `SessionContext` must stay below 512 bytes (shared/reference/tencent-sms.md §2.1). */
+const SESSION_CONTEXT_MAX_BYTES = 511;
+
+export interface TencentSmsChannelOptions {
+  client: TencentSmsApi;
+  /** `SmsSdkAppId`. */
+  sdkAppId: string;
+  /** The approved signature text, without 【】. */
+  signName: string;
+  /** Approved `TemplateId` per message template key (`TENCENT_SMS_TEMPLATES`). */
+  templates: Readonly<Record<string, string>>;
+  logger?: Logger;
+}
+
+/**
+ * Customer SMS through Tencent Cloud SMS `SendSms` (port `MessageChannel`; reference §2–§3): one number
+ * per request, the message's approved template (its key mapped to a `TemplateId` by
+ * `TENCENT_SMS_TEMPLATES`) with the ordered parameters, the survey's reply code as `ExtendCode` so a
+ * reply finds its survey, and the outbox idempotency key as `SessionContext`.
+ *
+ * `send` resolves with the `SerialNo` (the `sid` of later delivery reports) when Tencent accepted the
+ * number, and otherwise throws a `ChannelError` classified by `error-codes.ts`: frequency limits are
+ * `rate_limited` with the window's wait, a malformed or blacklisted number is `permanent` with code
+ * `INVALID_NUMBER` (the outbox marks the phone invalid), account, signature, template and key problems
+ * are `auth` (an operator must act; the message waits), SDK and network failures are `retryable`.
+ * Tencent does not deduplicate: a retry after a lost answer may text the customer twice, so timeouts are
+ * short and the `SessionContext` lets an operator trace both.
+ */
+export class TencentSmsChannel implements MessageChannel {
+  readonly name = PROVIDER;
+  readonly #client: TencentSmsApi;
+  readonly #sdkAppId: string;
+  readonly #signName: string;
+  readonly #templates: Readonly<Record<string, string>>;
+  readonly #log: Logger | undefined;
+
+  constructor(options: TencentSmsChannelOptions) {
+    this.#client = options.client;
+    this.#sdkAppId = options.sdkAppId;
+    this.#signName = options.signName;
+    this.#templates = options.templates;
+    this.#log = options.logger;
+  }
+
+  async send(request: SendRequest): Promise<SendResult> {
+    const m = request.message;
+    if (m.kind !== 'survey_invite' && m.kind !== 'customer_notice') {
+      throw new ChannelError(PROVIDER, 'permanent', 'UNSUPPORTED_MESSAGE', `Tencent SMS carries customer messages only, not ${m.kind}`);
+    }
+    const phone = m.to.phoneE164;
+    if (!phone) throw new ChannelError(PROVIDER, 'permanent', 'NO_ADDRESS', 'The customer has no phone number');
+    const templateId = this.#templates[m.templateKey];
+    if (!templateId) {
+      throw new ChannelError(
+        PROVIDER,
+        'permanent',
+        'TEMPLATE_NOT_CONFIGURED',
+        `No approved Tencent template for message template "${m.templateKey}": register it in the SMS console (README, Connecting Tencent Cloud SMS) and add ${m.templateKey}=<TemplateId> to TENCENT_SMS_TEMPLATES`,
+      );
+    }
+    const replyCode = m.kind === 'survey_invite' ? m.replyCode : null;
+    const body: SendSmsRequest = {
+      PhoneNumberSet: [phone],
+      SmsSdkAppId: this.#sdkAppId,
+      SignName: this.#signName,
+      TemplateId: templateId,
+      TemplateParamSet: [...m.params],
+      ...(replyCode ? { ExtendCode: replyCode } : {}),
+      ...(Buffer.byteLength(request.idempotencyKey) <= SESSION_CONTEXT_MAX_BYTES ? { SessionContext: request.idempotencyKey } : {}),
+    };
+
+    let statuses: SendStatus[];
+    try {
+      statuses = (await this.#client.SendSms(body)).SendStatusSet ?? [];
+    } catch (error) {
+      throw fromSdkError(error);
+    }
+    // Per-number results come back with HTTP 200 and are never thrown by the SDK (reference §2.2).
+    const status = statuses.find((s) => s.PhoneNumber === phone) ?? (statuses.length === 1 ? statuses[0] : undefined);
+    if (!status) throw new ChannelError(PROVIDER, 'retryable', 'NO_SEND_STATUS', 'Tencent answered SendSms without a status for the number');
+    const code = status.Code ?? '';
+    if (code === 'Ok') {
+      if (!status.SerialNo) throw new ChannelError(PROVIDER, 'retryable', 'NO_SERIAL_NO', 'Tencent accepted the SMS without a SerialNo');
+      this.#log?.debug({ outboxId: request.messageId, phone: maskPhone(phone), serialNo: status.SerialNo, fee: status.Fee }, 'tencent sms accepted');
+      return { providerMessageId: status.SerialNo };
+    }
+    throw fromCode(code, status.Message);
+  }
+}
+
+/** Turns a Tencent error code into a classified `ChannelError`. */
+function fromCode(code: string, providerMessage: string | undefined, cause?: unknown): ChannelError {
+  const rule = classifyTencentCode(code);
+  const said = providerMessage ? ` (Tencent: ${maskPhoneInText(providerMessage).slice(0, 200)})` : '';
+  const options = { ...(cause === undefined ? {} : { cause }), ...(rule.retryAfterMs === undefined ? {} : { retryAfterMs: rule.retryAfterMs }) };
+  if (rule.invalidNumber) {
+    return new ChannelError(PROVIDER, 'permanent', INVALID_NUMBER, `Tencent refused the phone number, ${code}: ${rule.meaning}${said}`, options);
+  }
+  return new ChannelError(PROVIDER, rule.kind, code, `${code}: ${rule.meaning}${said}`, options);
+}
+
+/**
+ * The SDK throws `TencentCloudSDKHttpException` for a request-level `Response.Error` (with `code`), for
+ * a non-200 answer (with `httpCode`) and for a failed connection (neither) (reference §8).
+ */
+function fromSdkError(error: unknown): ChannelError {
+  const e = error as { code?: unknown; httpCode?: unknown; message?: unknown };
+  if (typeof e?.code === 'string' && e.code !== '') return fromCode(e.code, typeof e.message === 'string' ? e.message : undefined, error);
+  if (typeof e?.httpCode === 'number') {
+    return new ChannelError(PROVIDER, 'retryable', `HTTP_${e.httpCode}`, `Tencent SMS answered HTTP ${e.httpCode}`, { cause: error });
+  }
+  const detail = typeof e?.message === 'string' ? `: ${e.message.slice(0, 200)}` : '';
+  return new ChannelError(PROVIDER, 'retryable', 'NETWORK', `Could not reach Tencent SMS${detail}`, { cause: error });
+}
+
+/** Options of {@link createTencentSmsChannel} besides the configuration. */
+export interface CreateTencentSmsChannelOptions {
+  logger?: Logger;
+  /** Per-request timeout in seconds [10]. */
+  timeoutSeconds?: number;
+}
+
+/** The Tencent SMS customer channel for the configured account (composition root helper). */
+export function createTencentSmsChannel(config: TencentSmsConfig, options: CreateTencentSmsChannelOptions = {}): TencentSmsChannel {
+  const logger = options.logger?.child({ provider: PROVIDER });
+  if (!config.templates.survey_invite) {
+    logger?.error(
+      { configured: Object.keys(config.templates) },
+      'TENCENT_SMS_TEMPLATES has no survey_invite=<TemplateId>: survey invitations by SMS will fail until the approved template id is set',
+    );
+  }
+  return new TencentSmsChannel({
+    client: createTencentSmsClient(config, options.timeoutSeconds === undefined ? {} : { timeoutSeconds: options.timeoutSeconds }),
+    sdkAppId: config.sdkAppId,
+    signName: config.signName,
+    templates: config.templates,
+    ...(logger ? { logger } : {}),
+  });
+}
