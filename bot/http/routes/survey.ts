@@ -1,85 +1,173 @@
 import type Router from '@koa/router';
+import type { Context } from 'koa';
 import type { Huifang } from '../../huifang.js';
 import { readRawBody } from '../read-body.js';
-import { surveyFormPage, surveyMessagePage } from '../survey-page.js';
+import { contentSecurityPolicy, surveyFormPage, surveyMessagePage, type FormValues } from '../survey-page.js';
+import { readAnswers, sanitiseDraft, type RawAnswers, type SurveyDefinition } from '../../core/surveys/definitions.js';
 
-const TOKEN = /^[A-Za-z0-9_-]{16,64}$/;
+/** A signed survey link segment: `<token>.<signature>` (see bot/links.ts). */
+const SIGNED = /^[A-Za-z0-9_-]{16,64}\.[A-Za-z0-9_-]{16}$/;
+
+/** Survey forms are short; a long free-text answer in Chinese is still far below this. */
+const FORM_LIMIT_BYTES = 64 * 1024;
 
 /**
- * `GET /s/:token` shows the survey behind an SMS link; `POST /s/:token` submits it through the inbox
- * (deduplicated on the token, so a double submission records once) and the same use case path.
+ * The customer's survey page behind the survey link.
+ *
+ * - `GET /s/<token>.<sig>` shows the survey's questions (its definition in templates/surveys), with any
+ *   saved draft filled in; the first visit records `openedAt`.
+ * - `POST /s/<token>.<sig>` validates the answers (errors shown next to each question, the answers kept
+ *   as a draft), then submits them through the inbox (kind `survey_submit`, dedupe `survey:<token>`),
+ *   so a double submission records one response. `intent=save` only saves the draft.
+ * - `POST /s/<token>.<sig>/draft` is the autosave of the page's script.
+ *
+ * The signature is checked before the database is asked anything: an altered link gets the polite
+ * 404 page, and a log line. Links without a signature (the first version's) are not accepted: they were
+ * only ever sent through the sandbox, never to customers.
  */
 export function surveyRoutes(router: Router, app: Huifang): void {
   const org = app.config.organisationName;
-  const notFound = () => surveyMessagePage(org, '链接无效', '未找到这份问卷，请核对短信中的链接。');
-  const expired = () => surveyMessagePage(org, '问卷已过期', '这份问卷已超过填写期限，感谢您的关注。如有意见，欢迎致电我们。');
-  const done = () => surveyMessagePage(org, '感谢您的评价', '您的评价已收到，我们会认真改进。');
+  const log = app.logger.child({ route: 'survey' });
+  const notFound = (ctx: Context) => send(ctx, 404, surveyMessagePage(org, '链接无效', '未找到这份问卷，请核对短信或消息中的链接是否完整。'));
+  const expired = (ctx: Context) => send(ctx, 410, surveyMessagePage(org, '问卷已过期', '这份问卷已超过填写期限，感谢您的关注。如有意见，欢迎致电我们。'));
+  const done = (ctx: Context) => send(ctx, 200, surveyMessagePage(org, '已提交，感谢您的评价', '您的评价已收到，每份问卷只需提交一次。我们会认真改进。'));
+  const unavailable = (ctx: Context) => send(ctx, 503, surveyMessagePage(org, '问卷暂不可用', '这份问卷暂时无法填写，请稍后再试。给您带来不便，敬请谅解。'));
 
-  router.get('/s/:token', async (ctx) => {
-    ctx.type = 'text/html; charset=utf-8';
-    ctx.set('Cache-Control', 'no-store');
-    ctx.set('Referrer-Policy', 'no-referrer');
-    const token = ctx.params.token!;
-    const survey = TOKEN.test(token) ? await app.db.prisma.surveyInstance.findUnique({ where: { token }, include: { customer: { select: { salutation: true, name: true } } } }) : null;
-    if (!survey) {
-      ctx.status = 404;
-      ctx.body = notFound();
-    } else if (survey.status === 'ANSWERED') ctx.body = done();
-    else if (survey.status === 'EXPIRED' || survey.expiresAt <= app.clock.now()) {
-      ctx.status = 410;
-      ctx.body = expired();
-    } else {
-      ctx.body = surveyFormPage({ organisation: org, salutation: survey.customer.salutation ?? `${survey.customer.name.slice(0, 1)}先生/女士`, action: `/s/${token}` });
+  /** The token of a correctly signed link, or null (logged; the database is not asked). */
+  async function verifiedToken(ctx: Context): Promise<string | null> {
+    const signed = ctx.params.signed ?? '';
+    const token = SIGNED.test(signed) ? await app.deps.links.verify('survey', signed) : null;
+    if (!token) log.warn({ ip: ctx.ip, length: signed.length }, 'survey link rejected: signature does not match');
+    return token;
+  }
+
+  async function findSurvey(token: string) {
+    return app.db.prisma.surveyInstance.findUnique({
+      where: { token },
+      select: { id: true, surveyKey: true, status: true, expiresAt: true, openedAt: true, draft: true, customer: { select: { salutation: true, name: true } } },
+    });
+  }
+  type SurveyRow = NonNullable<Awaited<ReturnType<typeof findSurvey>>>;
+
+  /** Says why the survey cannot be answered (and sends that page), or returns its definition. */
+  function answerable(ctx: Context, survey: SurveyRow | null): SurveyDefinition | null {
+    if (!survey) notFound(ctx);
+    else if (survey.status === 'ANSWERED') done(ctx);
+    else if (survey.status === 'EXPIRED' || survey.expiresAt <= app.clock.now()) expired(ctx);
+    else {
+      const definition = app.deps.surveyDefinitions.get(survey.surveyKey);
+      if (definition) return definition;
+      log.error({ surveyId: survey.id, surveyKey: survey.surveyKey }, 'survey definition missing: restore templates/surveys/<key>.yaml');
+      unavailable(ctx);
     }
+    return null;
+  }
+
+  const salutation = (survey: SurveyRow) => survey.customer.salutation ?? `${survey.customer.name.slice(0, 1)}先生/女士`;
+
+  router.get('/s/:signed', async (ctx) => {
+    const token = await verifiedToken(ctx);
+    if (!token) return notFound(ctx);
+    const survey = await findSurvey(token);
+    const definition = answerable(ctx, survey);
+    if (!definition || !survey) return;
+    if (!survey.openedAt) await app.deps.surveys.markSurveyOpened(survey.id, app.clock.now());
+    send(ctx, 200, surveyFormPage({ organisation: org, salutation: salutation(survey), definition, action: `/s/${ctx.params.signed}`, values: parseDraft(survey.draft) }));
   });
 
-  router.post('/s/:token', async (ctx) => {
-    ctx.type = 'text/html; charset=utf-8';
+  router.post('/s/:signed/draft', async (ctx) => {
+    const token = await verifiedToken(ctx);
+    if (!token) return notFound(ctx);
+    const survey = await findSurvey(token);
+    const definition = answerable(ctx, survey);
+    if (!definition || !survey) return;
+    const saved = await saveDraft(survey.id, sanitiseDraft(definition, parseForm(await readRawBody(ctx, FORM_LIMIT_BYTES))));
     ctx.set('Cache-Control', 'no-store');
-    const token = ctx.params.token!;
-    if (!TOKEN.test(token)) {
-      ctx.status = 404;
-      ctx.body = notFound();
-      return;
+    ctx.status = saved ? 204 : 409;
+  });
+
+  router.post('/s/:signed', async (ctx) => {
+    const token = await verifiedToken(ctx);
+    if (!token) return notFound(ctx);
+    const raw = parseForm(await readRawBody(ctx, FORM_LIMIT_BYTES));
+    const survey = await findSurvey(token);
+    const definition = answerable(ctx, survey);
+    if (!definition || !survey) return;
+    const draft = sanitiseDraft(definition, raw);
+    const action = `/s/${ctx.params.signed}`;
+    const page = (status: number, extra: { errors?: Record<string, string>; notice?: string }) =>
+      send(ctx, status, surveyFormPage({ organisation: org, salutation: salutation(survey), definition, action, values: draft, ...extra }));
+
+    if (raw.intent === 'save') {
+      await saveDraft(survey.id, draft);
+      return page(200, { notice: '已暂存。您可以随时通过同一链接回来继续填写。' });
     }
-    const form = new URLSearchParams(await readRawBody(ctx, 16 * 1024));
-    const score = Number(form.get('score'));
-    const comment = (form.get('comment') ?? '').trim().slice(0, 500) || null;
-    if (!Number.isInteger(score) || score < 1 || score > 5) {
-      ctx.status = 422;
-      ctx.body = surveyFormPage({ organisation: org, salutation: '', action: `/s/${token}`, error: '请选择 1 到 5 分中的一项后再提交。' });
-      return;
+    const { errors } = readAnswers(definition, raw, { enforceRequired: true });
+    if (Object.keys(errors).length > 0) {
+      // Keep what was answered, so a reload or a later visit does not lose it.
+      await saveDraft(survey.id, draft);
+      return page(422, { errors });
     }
     const now = app.clock.now();
     const received = await app.receive({
       source: 'web',
       dedupeKey: `survey:${token}`,
       kind: 'survey_submit',
-      payload: { token, score, comment, receivedAt: now.toISOString() },
+      payload: { token, answers: draft, receivedAt: now.toISOString() },
       receivedAt: now,
     });
     const result = received.processing ? await received.processing : null;
     const code = result?.status === 'REJECTED' ? String(result.result?.code) : null;
     if (received.duplicate) {
       // A second submission of this link: answer with what the first one led to.
-      const survey = await app.db.prisma.surveyInstance.findUnique({ where: { token }, select: { status: true, expiresAt: true } });
-      if (!survey) {
-        ctx.status = 404;
-        ctx.body = notFound();
-      } else if (survey.status !== 'ANSWERED' && (survey.status === 'EXPIRED' || survey.expiresAt <= now)) {
-        ctx.status = 410;
-        ctx.body = expired();
-      } else ctx.body = done();
-    } else if (result?.status === 'PROCESSED' || code === 'SURVEY_ALREADY_ANSWERED') ctx.body = done();
-    else if (code === 'SURVEY_TOKEN_EXPIRED') {
-      ctx.status = 410;
-      ctx.body = expired();
-    } else if (code === 'SURVEY_TOKEN_UNKNOWN') {
-      ctx.status = 404;
-      ctx.body = notFound();
-    } else {
-      ctx.status = 500;
-      ctx.body = surveyMessagePage(org, '暂时无法提交', '系统繁忙，您的评价已保存，我们会尽快处理。');
+      const current = await findSurvey(token);
+      if (current && current.status !== 'ANSWERED' && (current.status === 'EXPIRED' || current.expiresAt <= now)) return expired(ctx);
+      return done(ctx);
     }
+    if (result?.status === 'PROCESSED' || code === 'SURVEY_ALREADY_ANSWERED') return done(ctx);
+    if (code === 'SURVEY_TOKEN_EXPIRED') return expired(ctx);
+    if (code === 'SURVEY_TOKEN_UNKNOWN') return notFound(ctx);
+    send(ctx, 500, surveyMessagePage(org, '暂时无法提交', '系统繁忙，您的评价已保存，我们会尽快处理。'));
   });
+
+  /** Saves partial answers while the survey is open; false when it no longer is. */
+  async function saveDraft(surveyId: string, draft: Record<string, string | string[]>): Promise<boolean> {
+    const { count } = await app.db.prisma.surveyInstance.updateMany({
+      where: { id: surveyId, status: 'OPEN', expiresAt: { gt: app.clock.now() } },
+      data: { draft: JSON.stringify(draft) },
+    });
+    return count === 1;
+  }
+}
+
+/** Sends an HTML page that no cache, referrer or search engine keeps. */
+export function send(ctx: Context, status: number, html: string): void {
+  ctx.status = status;
+  ctx.type = 'text/html; charset=utf-8';
+  ctx.set('Cache-Control', 'no-store');
+  ctx.set('Referrer-Policy', 'no-referrer');
+  ctx.set('X-Robots-Tag', 'noindex');
+  ctx.set('X-Content-Type-Options', 'nosniff');
+  ctx.set('Content-Security-Policy', contentSecurityPolicy());
+  ctx.body = html;
+}
+
+/** An urlencoded form body as field → value (several values for repeated fields, e.g. checkboxes). */
+export function parseForm(body: string): Record<string, string | string[]> & RawAnswers {
+  const form: Record<string, string | string[]> = {};
+  for (const [key, value] of new URLSearchParams(body)) {
+    const existing = form[key];
+    form[key] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+  }
+  return form;
+}
+
+function parseDraft(draft: string | null): FormValues {
+  if (!draft) return {};
+  try {
+    const parsed = JSON.parse(draft) as unknown;
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as FormValues) : {};
+  } catch {
+    return {};
+  }
 }

@@ -1,0 +1,103 @@
+/**
+ * The staff 详情 form behind a task card's 详情 button: the case (customer name and masked phone only),
+ * what to ask, the step's questionnaire or phone script, and the outcome with a note. Server-rendered,
+ * no scripts; sized for WeCom's built-in browser on a phone.
+ */
+import { renderSurveyText, type AnswerErrors, type SurveyDefinition } from '../core/surveys/definitions.js';
+import { errorSummary, escapeHtml, htmlDocument, renderQuestions, type FormValues } from './survey-page.js';
+
+/** What the page shows about the follow-up. No full phone number, no health details beyond the step. */
+export interface StaffFormCase {
+  stepTitle: string;
+  customerName: string;
+  salutation: string | null;
+  phoneMasked: string | null;
+  caseExternalId: string;
+  instructions: string;
+  /** Deadline, local `YYYY-MM-DD HH:mm`. */
+  deadline: string;
+  attempt: number;
+  maxAttempts: number;
+}
+
+export const STAFF_OUTCOMES: readonly { value: string; label: string }[] = [
+  { value: 'satisfied', label: '已回访·满意' },
+  { value: 'dissatisfied', label: '已回访·不满意' },
+  { value: 'unreachable', label: '未接通' },
+  { value: 'reschedule', label: '改期' },
+];
+
+/** Problems with the outcome part of the form (not the questionnaire), by field. */
+export interface OutcomeErrors {
+  action?: string;
+  rescheduleAt?: string;
+  note?: string;
+}
+
+export interface StaffFormOptions {
+  organisation: string;
+  case: StaffFormCase;
+  definition: SurveyDefinition | null;
+  action: string;
+  values?: FormValues;
+  errors?: AnswerErrors;
+  outcomeErrors?: OutcomeErrors;
+  /** `YYYY-MM-DDTHH:mm` local: the earliest a 改期 may be set to (today, now). */
+  minRescheduleAt: string;
+}
+
+export function staffFormPage(options: StaffFormOptions): string {
+  const c = options.case;
+  const org = options.organisation;
+  const values = options.values ?? {};
+  const errors = options.errors ?? {};
+  const oe = options.outcomeErrors ?? {};
+  const def = options.definition;
+  const one = (name: string) => {
+    const v = values[name];
+    return typeof v === 'string' ? v : (v?.[0] ?? '');
+  };
+  const chosen = one('action');
+  const extra = [
+    ...(oe.action ? [{ href: '#f-action', text: `回访结果：${oe.action}` }] : []),
+    ...(oe.rescheduleAt ? [{ href: '#f-rescheduleAt', text: `改期时间：${oe.rescheduleAt}` }] : []),
+    ...(oe.note ? [{ href: '#f-note', text: `备注：${oe.note}` }] : []),
+  ];
+  const summary = errorSummary(def, errors, extra);
+  const outcomes = STAFF_OUTCOMES.map(
+    (o, i) => `<label><input type="radio" name="action" value="${o.value}"${chosen === o.value ? ' checked' : ''}${i === 0 ? ' required' : ''}><span>${escapeHtml(o.label)}</span></label>`,
+  ).join('');
+  const questionnaire = def
+    ? `<section class="card" aria-labelledby="qs-title"><h2 id="qs-title">${escapeHtml(def.title)}</h2>` +
+      `<p class="note">按客户的回答填写；客户不愿回答的题目可留空。仅在“已回访”时保存答案。</p>` +
+      (def.intro ? `<p class="script"><strong>开场：</strong>${escapeHtml(renderSurveyText(def.intro, { org }))}</p>` : '') +
+      renderQuestions(def, { values, errors, org, showRequired: false }) +
+      (def.closing ? `<p class="script"><strong>结束语：</strong>${escapeHtml(renderSurveyText(def.closing, { org }))}</p>` : '') +
+      `</section>`
+    : '';
+  return htmlDocument(
+    `${c.stepTitle} · 回访详情`,
+    `<h1>${escapeHtml(c.stepTitle)}</h1>` +
+      `<div class="card"><dl>` +
+      `<dt>客户</dt><dd>${escapeHtml(c.customerName)}${c.salutation && c.salutation !== c.customerName ? `（${escapeHtml(c.salutation)}）` : ''}</dd>` +
+      `<dt>电话</dt><dd>${escapeHtml(c.phoneMasked ?? '无电话')}</dd>` +
+      `<dt>案例</dt><dd>${escapeHtml(c.caseExternalId)}</dd>` +
+      `<dt>截止</dt><dd>${escapeHtml(c.deadline)}</dd>` +
+      `<dt>第几次</dt><dd>第${c.attempt}次（最多${c.maxAttempts}次）</dd>` +
+      `</dl><p class="note">完整号码请在任务卡片或业务系统中查看，此页不显示。</p>` +
+      `<h2>回访要点</h2><p>${escapeHtml(c.instructions)}</p></div>` +
+      summary +
+      `<form method="post" action="${escapeHtml(options.action)}" novalidate>` +
+      questionnaire +
+      `<section class="card">` +
+      `<fieldset class="q${oe.action ? ' invalid' : ''}" id="f-action"${oe.action ? ' aria-describedby="f-action-error" aria-invalid="true"' : ''}><legend>回访结果<span class="req">（必选）</span></legend>` +
+      `<div class="choices">${outcomes}</div>${oe.action ? `<p class="error" id="f-action-error">${escapeHtml(oe.action)}</p>` : ''}</fieldset>` +
+      `<div class="q${oe.rescheduleAt ? ' invalid' : ''}"><label class="t" for="f-rescheduleAt">改期时间<span class="opt">（选“改期”时填写，客户方便的时间）</span></label>` +
+      `<input type="datetime-local" id="f-rescheduleAt" name="rescheduleAt" min="${escapeHtml(options.minRescheduleAt)}" value="${escapeHtml(one('rescheduleAt'))}"${oe.rescheduleAt ? ' aria-invalid="true" aria-describedby="f-rescheduleAt-error"' : ''}>` +
+      `${oe.rescheduleAt ? `<p class="error" id="f-rescheduleAt-error">${escapeHtml(oe.rescheduleAt)}</p>` : ''}</div>` +
+      `<div class="q${oe.note ? ' invalid' : ''}"><label class="t" for="f-note">备注<span class="opt">（选填，如客户反映的问题、未接通原因）</span></label>` +
+      `<textarea id="f-note" name="note" maxlength="1000"${oe.note ? ' aria-invalid="true" aria-describedby="f-note-error"' : ''}>${escapeHtml(one('note'))}</textarea>` +
+      `${oe.note ? `<p class="error" id="f-note-error">${escapeHtml(oe.note)}</p>` : ''}</div>` +
+      `<button type="submit">提交回访记录</button></section></form>`,
+  );
+}
