@@ -26,6 +26,13 @@ Usage:
                                 already scheduled — added, moved, cancelled — and with --apply, do it
   huifang jobs run NAME|all     run one job (or one round of all) once and print its summary
   huifang calendar --year YYYY [--json]   holidays, 调休 make-up days, closures and festivals of a year
+  huifang import staff|customers|cases FILE.csv [--dry-run] [--skip-invalid] [--encoding utf-8|gb18030] [--json]
+                                load staff (add --deactivate-missing), customers or cases from a CSV file
+                                (UTF-8 with or without BOM, or GBK/GB18030; columns in templates/import/README.md)
+  huifang staff sync-wecom [--dry-run] [--json]
+                                mirror the WeCom contact list (departments, members) into staff; roles stay as set
+  huifang report monthly --month YYYY-MM [--out DIR] [--department CODE]
+                                write the month's report (XLSX, CSV per department / staff / type, trend PNG)
   huifang help                  show this help
 
 Jobs: ${Object.keys(jobs).join(', ')}
@@ -153,6 +160,40 @@ async function main(argv: string[]): Promise<number> {
         await db.close();
       }
       return 0;
+    }
+    case 'report': {
+      const config = loadConfig();
+      const logger = createLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel });
+      await migrateDatabase(config.database.url, { logger });
+      const db = createPrismaClient(config.database.url);
+      try {
+        const app = createHuifang({ config, logger, db });
+        const { runReportCommand } = await import('./reports/report-command.js');
+        return await runReportCommand(rest, { prisma: db.prisma, policies: app.deps.policies, timeZone: config.timezone, now: app.clock.now() });
+      } finally {
+        await db.close();
+      }
+    }
+    case 'import':
+    case 'staff': {
+      // Both run against the configured database with the assembled service (policies, clock, ids).
+      const withApp = async <T>(fn: (app: ReturnType<typeof createHuifang>) => Promise<T>): Promise<T> => {
+        const config = loadConfig();
+        const logger = createLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel });
+        await migrateDatabase(config.database.url, { logger });
+        const db = createPrismaClient(config.database.url);
+        try {
+          return await fn(createHuifang({ config, logger, db }));
+        } finally {
+          await db.close();
+        }
+      };
+      if (command === 'import') {
+        const { runImportCommand } = await import('./import/import-command.js');
+        return runImportCommand(rest, withApp, ROOT_DIR);
+      }
+      const { runStaffCommand } = await import('./staff/staff-command.js');
+      return runStaffCommand(rest, withApp);
     }
     case 'calendar': {
       const { runCalendarCommand } = await import('./calendar/calendar-command.js');

@@ -84,6 +84,20 @@ export const WECOM_ERRCODES: Readonly<Record<number, WecomErrcodeRule>> = Object
   },
   48002: { kind: 'auth', name: 'API_NOT_PERMITTED', meaning: 'the application is not allowed to call this API (check the app permissions in the WeCom admin console)', ref: REF_ERRCODES },
 
+  // Contacts (通讯录) read by `huifang staff sync-wecom`. Not in the reference; from WeCom's
+  // global errcode table and the contact API pages (developer.work.weixin.qq.com/document/path/90208,
+  // 90201, 96067): a self-built app reads only its visible range (可见范围).
+  60011: {
+    kind: 'auth',
+    name: 'NO_CONTACT_PRIVILEGE',
+    meaning:
+      'the application may not read these members or departments: grant the app visibility of them ' +
+      '(WeCom admin console → 应用管理 → the app → 可见范围; choose the top department to sync everyone)',
+    ref: REF_ERRCODES,
+  },
+  60003: { kind: 'permanent', name: 'DEPARTMENT_NOT_FOUND', meaning: 'the department does not exist (it was deleted, or is outside the visible range)', ref: REF_ERRCODES },
+  60123: { kind: 'permanent', name: 'INVALID_DEPARTMENT', meaning: 'invalid department id', ref: REF_ERRCODES },
+
   // Recipients (§2, §4.1).
   40003: { kind: 'permanent', name: 'INVALID_USER', meaning: 'invalid UserID (the member left, was deleted, or is outside the visible range)', ref: REF_ERRCODES },
   60111: { kind: 'permanent', name: 'USER_NOT_FOUND', meaning: 'the UserID does not exist in the corp', ref: REF_ERRCODES },

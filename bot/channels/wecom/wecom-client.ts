@@ -97,6 +97,34 @@ export interface WecomUpdateTemplateCardBody {
   button: { replace_name: string };
 }
 
+/** A department as `department/list` describes it. */
+export interface WecomDepartment {
+  id: number;
+  name: string;
+  /** 0 for the top department (id 1, the corp itself). */
+  parentId: number;
+  /** `department_leader`: UserIDs of the department's heads (负责人), in the visible range. */
+  leaders: string[];
+  /** `order`: larger first among siblings. */
+  order: number;
+}
+
+/** A member as `user/list` / `user/get` describe them (only the fields Huifang uses). */
+export interface WecomMember {
+  userid: string;
+  name: string;
+  /** Department ids the application may see. */
+  departments: number[];
+  /** `main_department`, when given. */
+  mainDepartment: number | null;
+  /** `is_leader_in_dept`, aligned with `departments`. */
+  leaderIn: number[];
+  /** `direct_leader`: the member's direct supervisors (at most five). */
+  directLeaders: string[];
+  /** `status`: 1 active, 2 disabled, 4 not yet activated, 5 left the corp. */
+  status: number;
+}
+
 interface CachedToken {
   token: string;
   expiresAtMs: number;
@@ -191,15 +219,60 @@ export class WecomClient {
     return this.#call('/cgi-bin/message/update_template_card', body);
   }
 
-  async #call(path: string, body: unknown): Promise<WecomApiResult & Record<string, unknown>> {
+  // ------------------------------------------------------------------ contacts (通讯录, read only)
+
+  /**
+   * `GET /cgi-bin/department/list` (WeCom 通讯录管理 → 获取部门列表): the departments in the
+   * application's visible range (可见范围), `id` and everything below it, or all of them. Without
+   * visibility WeCom answers 60011, thrown as a `ChannelError` of kind `auth`.
+   */
+  async listDepartments(id?: number): Promise<WecomDepartment[]> {
+    const result = await this.#call('/cgi-bin/department/list', undefined, id === undefined ? {} : { id: String(id) });
+    return (Array.isArray(result.department) ? result.department : []).map(toDepartment).filter((d): d is WecomDepartment => d !== null);
+  }
+
+  /**
+   * `GET /cgi-bin/user/list?department_id=` (获取部门成员详情): the members directly in one
+   * department (not its sub-departments), for departments the application can see.
+   */
+  async listDepartmentMembers(departmentId: number): Promise<WecomMember[]> {
+    const result = await this.#call('/cgi-bin/user/list', undefined, { department_id: String(departmentId) });
+    return (Array.isArray(result.userlist) ? result.userlist : []).map(toMember).filter((m): m is WecomMember => m !== null);
+  }
+
+  /**
+   * `POST /cgi-bin/user/list_id` (获取成员ID列表): one page of (userid, department) pairs; a member
+   * in several departments appears once per department. `nextCursor` is empty on the last page.
+   * WeCom documents it for the contact-sync secret (通讯录同步), other secrets may get 48002.
+   */
+  async listMemberIds(cursor?: string, limit = 10_000): Promise<{ members: { userid: string; department: number }[]; nextCursor: string }> {
+    const result = await this.#call('/cgi-bin/user/list_id', { ...(cursor ? { cursor } : {}), limit });
+    const pairs = Array.isArray(result.dept_user) ? (result.dept_user as Record<string, unknown>[]) : [];
+    return {
+      members: pairs.filter((p) => typeof p.userid === 'string').map((p) => ({ userid: String(p.userid), department: Number(p.department) })),
+      nextCursor: typeof result.next_cursor === 'string' ? result.next_cursor : '',
+    };
+  }
+
+  /** `GET /cgi-bin/user/get?userid=` (读取成员): one member in the application's visible range. */
+  async getMember(userid: string): Promise<WecomMember> {
+    const result = await this.#call('/cgi-bin/user/get', undefined, { userid });
+    const member = toMember(result);
+    if (!member) throw new ChannelError(PROVIDER, 'retryable', 'BAD_RESPONSE', 'WeCom /cgi-bin/user/get answered without a userid');
+    return member;
+  }
+
+  /** A POST with a JSON body, or a GET with `query` when `body` is undefined. */
+  async #call(path: string, body: unknown, query: Record<string, string> = {}): Promise<WecomApiResult & Record<string, unknown>> {
+    const method = body === undefined ? 'GET' : 'POST';
     const token = await this.#accessToken();
-    let result = await this.#request('POST', path, { access_token: token }, body);
+    let result = await this.#request(method, path, { ...query, access_token: token }, body);
     if (result.errcode !== 0 && classifyErrcode(result.errcode).refreshToken) {
       // WeCom may invalidate a token before its expiry (reference §1): fetch a new one and retry once.
       this.#cache.drop(this.#cacheKey, token);
       this.#log?.warn({ api: path, errcode: result.errcode }, 'wecom access token rejected; refreshing it and retrying once');
       const fresh = await this.#accessToken();
-      result = await this.#request('POST', path, { access_token: fresh }, body);
+      result = await this.#request(method, path, { ...query, access_token: fresh }, body);
       if (result.errcode !== 0) throw this.#apiError(path, result, [token, fresh]);
     }
     if (result.errcode !== 0) throw this.#apiError(path, result, [token]);
@@ -350,4 +423,34 @@ function stringField(result: Record<string, unknown>, name: string): Record<stri
   const value = result[name];
   if (value === undefined || value === null) return {};
   return { [name]: String(value) };
+}
+
+function toDepartment(raw: unknown): WecomDepartment | null {
+  if (raw === null || typeof raw !== 'object') return null;
+  const d = raw as Record<string, unknown>;
+  const id = Number(d.id);
+  if (!Number.isSafeInteger(id)) return null;
+  return {
+    id,
+    name: typeof d.name === 'string' && d.name !== '' ? d.name : String(id),
+    parentId: Number(d.parentid ?? 0) || 0,
+    leaders: Array.isArray(d.department_leader) ? d.department_leader.map(String) : [],
+    order: Number(d.order ?? 0) || 0,
+  };
+}
+
+function toMember(raw: unknown): WecomMember | null {
+  if (raw === null || typeof raw !== 'object') return null;
+  const m = raw as Record<string, unknown>;
+  if (typeof m.userid !== 'string' || m.userid === '') return null;
+  const numbers = (value: unknown) => (Array.isArray(value) ? value.map(Number).filter(Number.isSafeInteger) : []);
+  return {
+    userid: m.userid,
+    name: typeof m.name === 'string' && m.name !== '' ? m.name : m.userid,
+    departments: numbers(m.department),
+    mainDepartment: m.main_department === undefined || m.main_department === null ? null : Number(m.main_department),
+    leaderIn: numbers(m.is_leader_in_dept),
+    directLeaders: Array.isArray(m.direct_leader) ? m.direct_leader.map(String).filter(Boolean) : [],
+    status: Number(m.status ?? 1) || 1,
+  };
 }

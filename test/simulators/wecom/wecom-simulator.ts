@@ -7,7 +7,32 @@ import type { AddressInfo, Socket } from 'node:net';
 import { randomBytes, randomInt } from 'node:crypto';
 import { simEncrypt, simSignature } from './wecom-sim-crypto.js';
 
-export type WecomApiName = 'gettoken' | 'message/send' | 'message/update_template_card';
+export type WecomApiName = 'gettoken' | 'message/send' | 'message/update_template_card' | WecomContactApiName;
+
+/** The contact (通讯录) read APIs the simulator answers. */
+export type WecomContactApiName = 'department/list' | 'user/list' | 'user/list_id' | 'user/get';
+
+/** A department of the simulated contact list, in WeCom's own field names. */
+export interface SimDepartment {
+  id: number;
+  name: string;
+  /** 0 for the top department (id 1). */
+  parentid: number;
+  order?: number;
+  department_leader?: string[];
+}
+
+/** A member of the simulated contact list, in WeCom's own field names. */
+export interface SimMember {
+  userid: string;
+  name: string;
+  department: number[];
+  main_department?: number;
+  is_leader_in_dept?: number[];
+  direct_leader?: string[];
+  /** 1 active (default), 2 disabled, 4 not activated, 5 left. */
+  status?: number;
+}
 
 /** What an injected failure makes the simulator do instead of answering normally. */
 export type InjectedFailure = { errcode: number; errmsg?: string } | { httpStatus: number } | { hang: true };
@@ -65,13 +90,25 @@ export interface WecomSimulatorOptions {
   tokenLifetimeSeconds?: number;
   /** The simulator's clock [its own: wall time plus whatever `advanceClock` added]. */
   clock?: { now(): Date };
+  /** Port to listen on [0: an ephemeral one]. Always on 127.0.0.1. */
+  port?: number;
+  /**
+   * Handles requests outside `/cgi-bin/` (the standalone runner's web page); answers 404 when it
+   * returns false or is absent. Such requests are not recorded as API traffic.
+   */
+  pageHandler?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 }
 
 const PATHS: Readonly<Record<string, WecomApiName>> = {
   '/cgi-bin/gettoken': 'gettoken',
   '/cgi-bin/message/send': 'message/send',
   '/cgi-bin/message/update_template_card': 'message/update_template_card',
+  '/cgi-bin/department/list': 'department/list',
+  '/cgi-bin/user/list': 'user/list',
+  '/cgi-bin/user/list_id': 'user/list_id',
+  '/cgi-bin/user/get': 'user/get',
 };
+const CONTACT_APIS: readonly string[] = ['department/list', 'user/list', 'user/list_id', 'user/get'];
 
 /** response_code validity (reference §5.1; older documents say 24 h). */
 export const RESPONSE_CODE_TTL_MS = 72 * 3_600_000;
@@ -97,6 +134,15 @@ export class WecomSimulator {
   tokenLifetimeSeconds: number;
   /** When false, every API but gettoken answers 60020 (server IP not in 企业可信IP). */
   ipAllowed = true;
+  /**
+   * The application's visible range (可见范围) for the contact APIs: department ids whose subtrees it
+   * may read, or `all`. Reading outside it answers 60011, as WeCom does.
+   */
+  contactVisibility: 'all' | number[] = 'all';
+  /** Contact APIs this application may not call at all (answered 48002). `user/list_id` is for the contact-sync secret only. */
+  readonly forbiddenContactApis = new Set<WecomContactApiName>(['user/list_id']);
+  /** Page size cap of `user/list_id` (WeCom: 1–10 000). */
+  listIdPageSize = 10_000;
 
   /** Every request received, in order. */
   readonly requests: RecordedRequest[] = [];
@@ -114,6 +160,7 @@ export class WecomSimulator {
   readonly #sockets = new Set<Socket>();
   readonly #hung: ServerResponse[] = [];
   readonly #clock: { now(): Date } | null;
+  readonly #pageHandler: WecomSimulatorOptions['pageHandler'];
   #clockOffsetMs = 0;
   readonly #users = new Set<string>();
   readonly #tokens = new Map<string, { expiresAtMs: number; revoked: boolean }>();
@@ -123,6 +170,8 @@ export class WecomSimulator {
   readonly #responseCodes = new Map<string, { taskId: string; issuedAtMs: number; used: boolean }>();
   readonly #duplicateWindow = new Map<string, { atMs: number; msgid: string }>();
   readonly #memberSends = new Map<string, number[]>();
+  readonly #departments = new Map<number, SimDepartment>();
+  readonly #members = new Map<string, SimMember>();
   #baseUrl = '';
 
   private constructor(options: WecomSimulatorOptions) {
@@ -133,6 +182,7 @@ export class WecomSimulator {
     this.encodingAesKey = options.encodingAesKey ?? 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
     this.tokenLifetimeSeconds = options.tokenLifetimeSeconds ?? 7200;
     this.#clock = options.clock ?? null;
+    this.#pageHandler = options.pageHandler;
     for (const u of options.users ?? []) this.#users.add(u.toLowerCase());
     this.#server = createServer((req, res) => {
       this.#handle(req, res).catch((error: unknown) => {
@@ -150,7 +200,10 @@ export class WecomSimulator {
   /** Starts a simulator on 127.0.0.1 with an ephemeral port. */
   static async start(options: WecomSimulatorOptions = {}): Promise<WecomSimulator> {
     const sim = new WecomSimulator(options);
-    await new Promise<void>((resolve) => sim.#server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => {
+      sim.#server.once('error', reject);
+      sim.#server.listen(options.port ?? 0, '127.0.0.1', resolve);
+    });
     sim.#baseUrl = `http://127.0.0.1:${(sim.#server.address() as AddressInfo).port}`;
     return sim;
   }
@@ -185,6 +238,40 @@ export class WecomSimulator {
     this.#users.delete(userid.toLowerCase());
   }
 
+  /** UserIDs of the members in the app's message range. */
+  get users(): string[] {
+    return [...this.#users];
+  }
+
+  /**
+   * Replaces the contact list (通讯录). Members in it also join the message range, so they can
+   * receive cards; `removeMember` takes them out of both.
+   */
+  setContacts(contacts: { departments: readonly SimDepartment[]; members: readonly SimMember[] }): void {
+    this.#departments.clear();
+    this.#members.clear();
+    for (const d of contacts.departments) this.#departments.set(d.id, { ...d });
+    for (const m of contacts.members) this.upsertMember(m);
+  }
+
+  /** Adds or replaces one member of the contact list. */
+  upsertMember(member: SimMember): void {
+    this.#members.set(member.userid.toLowerCase(), { ...member, department: [...member.department] });
+    if ((member.status ?? 1) === 1 || member.status === 4) this.#users.add(member.userid.toLowerCase());
+    else this.#users.delete(member.userid.toLowerCase());
+  }
+
+  /** Removes a member from the contact list (and the message range): they left the corp. */
+  removeMember(userid: string): void {
+    this.#members.delete(userid.toLowerCase());
+    this.#users.delete(userid.toLowerCase());
+  }
+
+  /** Adds or replaces one department of the contact list. */
+  upsertDepartment(department: SimDepartment): void {
+    this.#departments.set(department.id, { ...department });
+  }
+
   /**
    * The next `times` calls to `api` fail as given instead of being answered. Injections are consumed
    * in the order they were added.
@@ -207,6 +294,12 @@ export class WecomSimulator {
   /** Calls received for `api`. */
   callsTo(api: WecomApiName): RecordedRequest[] {
     return this.requests.filter((r) => r.api === api);
+  }
+
+  /** The latest update of each card (by task_id): the text its buttons were replaced with. */
+  cardState(taskId: string): { replaceName: string | null } | null {
+    const update = [...this.cardUpdates].reverse().find((u) => u.taskId === taskId);
+    return update ? { replaceName: update.replaceName } : null;
   }
 
   /** Delivered messages whose card has this task_id. */
@@ -293,6 +386,10 @@ export class WecomSimulator {
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://simulator');
+    if (!url.pathname.startsWith('/cgi-bin/')) {
+      if (!this.#pageHandler || !(await this.#pageHandler(req, res))) res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      return;
+    }
     const api = PATHS[url.pathname] ?? 'unknown';
     const query = Object.fromEntries(url.searchParams.entries());
     const raw = await readBody(req);
@@ -340,6 +437,7 @@ export class WecomSimulator {
     }
     const tokenError = this.#checkToken(query.access_token);
     if (tokenError) return tokenError;
+    if (CONTACT_APIS.includes(api)) return this.#contacts(api as WecomContactApiName, method, query, body);
     if (method !== 'POST' || body === null || typeof body !== 'object' || Array.isArray(body)) {
       return { errcode: 40058, errmsg: 'invalid parameter, Warning: wrong json format.' };
     }
@@ -441,6 +539,80 @@ export class WecomSimulator {
     this.cardUpdates.push({ userids, responseCode: code, taskId: entry.taskId, replaceName: typeof replaceName === 'string' ? replaceName : null, body: b, at: this.now() });
     const recipients = this.#cards.get(entry.taskId)?.recipients ?? new Set<string>();
     return { errcode: 0, errmsg: 'ok', invaliduser: userids.filter((u) => !recipients.has(u.toLowerCase())).join('|') };
+  }
+
+  // ------------------------------------------------------------------ contacts
+
+  /** Whether department `id` is inside the visible range (it or an ancestor is listed). */
+  #visible(id: number): boolean {
+    if (this.contactVisibility === 'all') return this.#departments.has(id);
+    const seen = new Set<number>();
+    for (let at: number | undefined = id; at !== undefined && at !== 0 && !seen.has(at); at = this.#departments.get(at)?.parentid) {
+      if (this.contactVisibility.includes(at)) return this.#departments.has(id);
+      seen.add(at);
+    }
+    return false;
+  }
+
+  #contacts(api: WecomContactApiName, method: string, query: Record<string, string>, body: unknown): Record<string, unknown> {
+    const noPrivilege = { errcode: 60011, errmsg: 'no privilege to access/modify contact/party/agent , hint: [simulator]' };
+    if (this.forbiddenContactApis.has(api)) return { errcode: 48002, errmsg: 'api forbidden, hint: [simulator]' };
+    const visibleMember = (m: SimMember) => m.department.some((d) => this.#visible(d));
+    const render = (m: SimMember) => {
+      const departments = m.department.filter((d) => this.#visible(d));
+      return {
+        userid: m.userid,
+        name: m.name,
+        department: departments,
+        ...(m.main_department !== undefined ? { main_department: m.main_department } : {}),
+        is_leader_in_dept: departments.map((d) => m.is_leader_in_dept?.[m.department.indexOf(d)] ?? 0),
+        direct_leader: m.direct_leader ?? [],
+        status: m.status ?? 1,
+      };
+    };
+    if (api === 'department/list') {
+      if (method !== 'GET') return { errcode: 40058, errmsg: 'invalid parameter' };
+      const visible = [...this.#departments.values()].filter((d) => this.#visible(d.id));
+      if (visible.length === 0) return noPrivilege;
+      let listed = visible;
+      if (query.id !== undefined && query.id !== '') {
+        const root = Number(query.id);
+        if (!this.#departments.has(root)) return { errcode: 60123, errmsg: 'invalid party id' };
+        if (!this.#visible(root)) return noPrivilege;
+        const under = (id: number): boolean => id === root || (id !== 0 && id !== this.#departments.get(id)?.parentid && under(this.#departments.get(id)?.parentid ?? 0));
+        listed = visible.filter((d) => under(d.id));
+      }
+      return {
+        errcode: 0,
+        errmsg: 'ok',
+        department: listed.map((d) => ({ id: d.id, name: d.name, name_en: '', department_leader: d.department_leader ?? [], parentid: d.parentid, order: d.order ?? 0 })),
+      };
+    }
+    if (api === 'user/list') {
+      if (method !== 'GET') return { errcode: 40058, errmsg: 'invalid parameter' };
+      const id = Number(query.department_id);
+      if (!this.#departments.has(id)) return { errcode: 60123, errmsg: 'invalid party id' };
+      if (!this.#visible(id)) return noPrivilege;
+      return { errcode: 0, errmsg: 'ok', userlist: [...this.#members.values()].filter((m) => m.department.includes(id)).map(render) };
+    }
+    if (api === 'user/get') {
+      if (method !== 'GET') return { errcode: 40058, errmsg: 'invalid parameter' };
+      const member = this.#members.get(String(query.userid ?? '').toLowerCase());
+      if (!member) return { errcode: 60111, errmsg: 'invalid string value `userid`. userid not found' };
+      if (!visibleMember(member)) return noPrivilege;
+      return { errcode: 0, errmsg: 'ok', ...render(member) };
+    }
+    // user/list_id: POST {cursor, limit}; one row per (member, department); the cursor is an offset.
+    if (method !== 'POST' || body === null || typeof body !== 'object') return { errcode: 40058, errmsg: 'invalid parameter, Warning: wrong json format.' };
+    const b = body as { cursor?: unknown; limit?: unknown };
+    const limit = Math.min(Number(b.limit ?? 10_000), this.listIdPageSize);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) return { errcode: 40058, errmsg: 'invalid limit' };
+    const rows = [...this.#members.values()].flatMap((m) => m.department.filter((d) => this.#visible(d)).map((d) => ({ userid: m.userid, department: d })));
+    const offset = b.cursor ? Number(Buffer.from(String(b.cursor), 'base64url').toString()) : 0;
+    if (!Number.isInteger(offset) || offset < 0) return { errcode: 40058, errmsg: 'invalid cursor' };
+    const page = rows.slice(offset, offset + limit);
+    const next = offset + limit < rows.length ? Buffer.from(String(offset + limit)).toString('base64url') : '';
+    return { errcode: 0, errmsg: 'ok', next_cursor: next, dept_user: page };
   }
 
   #issueResponseCode(taskId: string): string {
