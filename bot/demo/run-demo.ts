@@ -242,6 +242,7 @@ class Simulation {
     taps: { satisfied: 0, dissatisfied: 0, unreachable: 0, reschedule: 0 } as Record<StaffAction, number>,
     tapsNotApplied: 0,
     replies: 0,
+    escalationsResolved: 0,
   };
   digests: DemoReport['digests'] = null;
   /** Wall-clock milliseconds spent in each job and in the simulated people's events. */
@@ -447,6 +448,7 @@ class Simulation {
 
   private receiveCard(message: Extract<OutboundMessage, { kind: 'task_card' }>): void {
     this.counters.cardsDelivered++;
+    if (message.card.taskId.startsWith('esc_')) return this.receiveEscalationCard(message);
     const externalId = message.card.fields.find((f) => f.label === '案例')?.value ?? '';
     // Most staff are prompt, some slow (they finish late), and some cards are never touched.
     const kind = this.weighted([['prompt', 0.68], ['slow', 0.2], ['ignore', 0.12]] as const);
@@ -461,6 +463,38 @@ class Simulation {
       diligence: DILIGENCE[kind],
       caseType: externalId.startsWith('TS') ? 'property_complaint' : 'discharge',
       externalId,
+    });
+  }
+
+  /**
+   * A manager's escalation card: most acknowledge within a few working hours and resolve it with a
+   * note within two days (which schedules the second follow-up); some let it climb to the next level.
+   */
+  private receiveEscalationCard(message: Extract<OutboundMessage, { kind: 'task_card' }>): void {
+    const m = /^esc_([0-9A-Z]+)_(\d+)$/.exec(message.card.taskId);
+    const ack = message.card.buttons[0]?.key;
+    if (!m || !ack || this.chance(0.2)) return;
+    const [escalationId, level] = [m[1]!, Number(m[2])];
+    const now = this.clock.now().getTime();
+    this.at(now + this.int(20, 240) * 60_000, async () => {
+      const createTime = Math.floor(this.clock.now().getTime() / 1000);
+      await this.app.receive({
+        source: 'wecom',
+        dedupeKey: `${message.to.wecomUserId}:${createTime}:template_card_event:${message.card.taskId}:${ack}`,
+        kind: 'staff_card_action',
+        payload: { wecomUserId: message.to.wecomUserId, taskId: message.card.taskId, actionKey: ack, responseCode: null },
+        receivedAt: this.clock.now(),
+      });
+    });
+    this.at(now + this.int(5, 40) * 3_600_000, async () => {
+      const received = await this.app.receive({
+        source: 'web',
+        dedupeKey: `escalation:${escalationId}:${level}:resolve`,
+        kind: 'escalation_action',
+        payload: { escalationId, level, action: 'resolve', note: '已致电客户说明情况并道歉，问题已处理。' },
+        receivedAt: this.clock.now(),
+      });
+      if ((await received.processing)?.status === 'PROCESSED') this.counters.escalationsResolved++;
     });
   }
 

@@ -327,6 +327,14 @@ const SCRIPT = `
       card.fields.forEach(function (f) { dl.appendChild(el('dt', null, f.label)); dl.appendChild(el('dd', null, f.value)); });
       li.appendChild(dl);
     }
+    if (card.detailUrl) {
+      // The card's 详情 link: the staff form of a follow-up, the page of an escalation.
+      var detail = el('a', 'detail', '详情 ›');
+      detail.href = card.detailUrl;
+      detail.target = '_blank';
+      detail.rel = 'noopener';
+      li.appendChild(detail);
+    }
     var group = el('div', 'cbtns');
     group.setAttribute('role', 'group');
     group.setAttribute('aria-label', '回访结果（以' + staff.name + '的身份点击）');

@@ -5,7 +5,7 @@ import type { Huifang } from '../../bot/huifang.js';
 import { describeEachDatabase } from '../support/db.js';
 import { createTestService, listen, seedOrganisation, sharedDbClient } from '../support/service.js';
 import { tapCard, uniqueExternalId, uniquePhone } from '../support/builders.js';
-import { api, buttonKey, deliveredCard, outboxOf, postCase, runJob } from '../support/e2e.js';
+import { api, buttonKey, deliveredCard, outboxOf, postCase, runJob, escalationCardsOf } from '../support/e2e.js';
 
 const HANDLED_AT = '2026-11-05T14:00:00+08:00';
 
@@ -94,7 +94,7 @@ describeEachDatabase('property complaint follow-up', (db) => {
     // 回访不满意 → 部门主管/经理
     expect(escalation.ownerId).toBe(staff.get('zhuguan.sun'));
     expect(escalation.deadlineAt).toEqual(new Date('2026-11-09T10:00:00+08:00'));
-    const [notice] = await outboxOf(db().prisma, followUp.id, 'staff_text');
+    const [notice] = await escalationCardsOf(db().prisma, followUp.id);
     expect(notice!.recipientId).toBe(staff.get('zhuguan.sun'));
   });
 

@@ -2,11 +2,12 @@
 // service: HTTP in, jobs by name, sandbox channels out, staff taps and SMS replies through the inbox.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { FakeClock } from '../../bot/clocks.js';
+import type { TaskCard } from '../../bot/core/messages.js';
 import type { Huifang } from '../../bot/huifang.js';
 import { describeEachDatabase } from '../support/db.js';
 import { createTestService, listen, seedOrganisation, sharedDbClient } from '../support/service.js';
 import { dischargeBody, smsReply, tapCard, uniquePhone } from '../support/builders.js';
-import { buttonKey, deliveredCard, followUpOf, outboxOf, postCase, runJob } from '../support/e2e.js';
+import { buttonKey, deliveredCard, followUpOf, outboxOf, postCase, runJob, escalationCardsOf } from '../support/e2e.js';
 
 const DISCHARGED_AT = '2026-11-03T15:30:00+08:00';
 const POSTED_AT = '2026-11-03T16:00:00+08:00';
@@ -105,14 +106,18 @@ describeEachDatabase('discharge follow-up lifecycle', (db) => {
       status: 'OPEN',
       deadlineAt: new Date('2026-11-17T10:15:00+08:00'),
     });
-    const notices = await outboxOf(db().prisma, phoneId, 'staff_text');
+    // The head nurse gets an escalation card: acknowledge button, link to resolve it with a note.
+    const notices = await escalationCardsOf(db().prisma, phoneId);
     expect(notices).toHaveLength(1);
-    expect(notices[0]).toMatchObject({ recipientId: staff.get('hushizhang.chen'), channel: 'wecom' });
+    expect(notices[0]).toMatchObject({ recipientId: staff.get('hushizhang.chen'), channel: 'wecom', idempotencyKey: `esc:${escalations[0]!.id}:card:1` });
 
     await runJob(app, 'dispatch-outbox');
     const delivered = await db().prisma.sandboxDelivery.findUniqueOrThrow({ where: { outboxMessageId: notices[0]!.id } });
     expect(delivered.address).toBe('hushizhang.chen');
-    const text = (JSON.parse(delivered.content) as { text: string }).text;
+    const escalationCard = (JSON.parse(delivered.content) as { card: TaskCard }).card;
+    expect(escalationCard.buttons.map((b) => b.text)).toEqual(['确认受理']);
+    expect(escalationCard.detailUrl).toMatch(/\/e\/[0-9A-Z]+_1\.[A-Za-z0-9_-]{16}$/);
+    const text = `${escalationCard.title}\n${escalationCard.subtitle}\n${escalationCard.fields.map((f) => f.value).join('\n')}`;
     expect(text).toContain('客户不满意');
     expect(text).toContain(`${phone.slice(3, 6)}****${phone.slice(-4)}`);
     expect(text).not.toContain(phone.slice(3));
@@ -150,11 +155,16 @@ describeEachDatabase('discharge follow-up lifecycle', (db) => {
       attempts: 3,
       completedAt: at,
     });
-    expect((await outboxOf(db().prisma, phoneId, 'task_card')).map((m) => m.idempotencyKey)).toEqual([1, 2, 3].map((n) => `fu:${phoneId}:${n}`));
+    const cards = async () => (await outboxOf(db().prisma, phoneId, 'task_card')).filter((m) => m.idempotencyKey.startsWith('fu:'));
+    expect((await cards()).map((m) => m.idempotencyKey)).toEqual([1, 2, 3].map((n) => `fu:${phoneId}:${n}`));
     expect(await outboxOf(db().prisma, phoneId, 'card_update')).toHaveLength(3);
+    // Unreachable after the policy's three attempts escalates to the head nurse (never the nurse who called).
+    const escalation = await db().prisma.escalation.findFirstOrThrow({ where: { followUpId: phoneId } });
+    expect(escalation).toMatchObject({ reason: 'UNREACHABLE', level: 1, ownerId: staff.get('hushizhang.chen'), sourceKey: `unreachable:${phoneId}` });
+    expect(await escalationCardsOf(db().prisma, phoneId)).toHaveLength(1);
     clock.advanceDays(2);
     await runJob(app, 'activate-due-follow-ups');
-    expect(await outboxOf(db().prisma, phoneId, 'task_card')).toHaveLength(3);
+    expect(await cards()).toHaveLength(3);
   });
 
   it('pushes a new card when a rescheduled call falls due again', async () => {
@@ -240,7 +250,7 @@ describeEachDatabase('discharge follow-up lifecycle', (db) => {
     const escalations = await db().prisma.escalation.findMany({ where: { followUpId: surveyId } });
     expect(escalations).toHaveLength(1);
     expect(escalations[0]!.ownerId).toBe(staff.get('hushizhang.chen'));
-    expect(await outboxOf(db().prisma, surveyId, 'staff_text')).toHaveLength(1);
+    expect(await escalationCardsOf(db().prisma, surveyId)).toHaveLength(1);
   });
 
   it('opts the customer out on "R" and cancels the messages not yet sent to them', async () => {

@@ -5,7 +5,7 @@ import type { Huifang } from '../../bot/huifang.js';
 import { describeEachDatabase } from '../support/db.js';
 import { createTestService, listen, seedOrganisation, sharedDbClient } from '../support/service.js';
 import { dischargeBody, smsReply, tapCard } from '../support/builders.js';
-import { buttonKey, deliveredCard, followUpOf, outboxOf, postCase, runJob } from '../support/e2e.js';
+import { buttonKey, deliveredCard, followUpOf, outboxOf, postCase, runJob, escalationCardsOf } from '../support/e2e.js';
 
 describeEachDatabase('inbound callbacks delivered twice or by the wrong person', (db) => {
   const clock = new FakeClock('2026-11-03T16:00:00+08:00');
@@ -56,7 +56,7 @@ describeEachDatabase('inbound callbacks delivered twice or by the wrong person',
     expect(await state(followUpId)).toEqual({ status: 'DONE', outcome: 'DISSATISFIED', attempts: 1, version: 2 });
     expect(await db().prisma.escalation.count({ where: { followUpId } })).toBe(1);
     expect(await outboxOf(db().prisma, followUpId, 'card_update')).toHaveLength(1);
-    expect(await outboxOf(db().prisma, followUpId, 'staff_text')).toHaveLength(1);
+    expect(await escalationCardsOf(db().prisma, followUpId)).toHaveLength(1);
 
     await runJob(app, 'process-inbox');
     expect(await state(followUpId)).toEqual({ status: 'DONE', outcome: 'DISSATISFIED', attempts: 1, version: 2 });

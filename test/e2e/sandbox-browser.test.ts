@@ -139,9 +139,12 @@ describe.skipIf(skipBrowserTests)(`sandbox page in Chromium (390×844)${browserS
     await handled.waitFor();
     expect(await handled.isDisabled()).toBe(true);
     expect(await card.getAttribute('data-handled')).toBe('updated');
-    const notice = page.locator('[data-staff="hushizhang.chen"] [data-kind="staff_text"]');
+    // The head nurse receives the escalation as a card: acknowledge button, 详情 link to resolve it.
+    const notice = page.locator('[data-staff="hushizhang.chen"] [data-task-id^="esc_"]');
     await notice.waitFor();
-    expect(await notice.textContent()).toContain('【回访升级】客户不满意');
+    expect(await notice.textContent()).toContain('客户不满意');
+    expect(await notice.getByRole('button', { name: '确认受理' }).count()).toBe(1);
+    expect(await notice.getByRole('link', { name: '详情 ›' }).getAttribute('href')).toMatch(/\/e\/[0-9A-Z]+_1\./);
 
     // Phone numbers appear masked only.
     const html = await page.content();

@@ -8,7 +8,7 @@ import { jobs } from '../../jobs/index.js';
 import { TEST_API_KEY } from './service.js';
 
 /** Runs one job as the scheduler would (`jobs/<name>.ts`), returning its summary. */
-export async function runJob(app: Huifang, name: 'activate-due-follow-ups' | 'dispatch-outbox' | 'mark-overdue' | 'process-inbox'): Promise<Record<string, unknown>> {
+export async function runJob(app: Huifang, name: keyof typeof jobs & string): Promise<Record<string, unknown>> {
   return (await jobs[name]!.run(app)) as Record<string, unknown>;
 }
 
@@ -37,6 +37,11 @@ export async function followUpOf(prisma: PrismaClient, caseId: string, step: str
 /** Outbox rows of a follow-up, oldest first. */
 export async function outboxOf(prisma: PrismaClient, followUpId: string, kind?: string) {
   return prisma.outboxMessage.findMany({ where: { followUpId, ...(kind ? { kind } : {}) }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+}
+
+/** Escalation cards (`esc:<id>:card:<level>`) raised from a follow-up, oldest first. */
+export async function escalationCardsOf(prisma: PrismaClient, followUpId: string) {
+  return prisma.outboxMessage.findMany({ where: { followUpId, kind: 'task_card', idempotencyKey: { startsWith: 'esc:' } }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
 }
 
 /** The task card of `attempt` as the sandbox delivered it to the staff member's WeCom inbox. */

@@ -20,6 +20,8 @@ export interface TestServiceOptions {
   channels?: Partial<Record<ChannelName, MessageChannel>>;
   /** Fixed backoff jitter (default 0.5) so retry times are exact. */
   jitter?: () => number;
+  /** A policy packs folder other than templates/policies (a pack varied for a test). */
+  policiesDir?: string;
 }
 
 /** A DbClient over the suite's database; closing it is left to the suite (describeEachDatabase). */
@@ -36,6 +38,7 @@ export function createTestService(url: string, dbClient: DbClient, clock: FakeCl
     clock,
     jitter: options.jitter ?? (() => 0.5),
     ...(options.channels ? { channels: options.channels } : {}),
+    ...(options.policiesDir ? { policiesDir: options.policiesDir } : {}),
   });
 }
 

@@ -1,3 +1,4 @@
+import { escalateRepeatedComplaint } from '../escalation/escalate-follow-up.js';
 import { DomainError } from '../errors.js';
 import type { CaseFacts } from '../model.js';
 import { planFollowUps, type PlanContext } from '../policies/plan-follow-ups.js';
@@ -20,6 +21,8 @@ export interface SubmitCaseResult {
   created: boolean;
   /** Follow-ups added by this submission (0 for a replay of an identical case). */
   followUpsAdded: number;
+  /** Set when the new case escalated at once (the same complaint or repair again). */
+  escalated?: 'REPEATED_COMPLAINT';
 }
 
 /**
@@ -74,7 +77,11 @@ export async function submitCase(deps: CoreDeps, input: SubmitCaseInput): Promis
         details: { type: input.case.type, externalId: input.case.externalId, followUps: followUps.length, at: now.toISOString() },
       },
     });
-    if (result.created) return { caseId: id, created: true, followUpsAdded: followUps.length };
+    if (result.created) {
+      // The same complaint or repair again within the policy's window escalates at once (one per case).
+      const repeated = await escalateRepeatedComplaint(deps, { ...facts, policyId: policy.id, customerId: customer.id, status: input.case.closedAt ? 'CLOSED' : 'OPEN', createdAt: now }, customer);
+      return { caseId: id, created: true, followUpsAdded: followUps.length, ...(repeated.escalated ? { escalated: 'REPEATED_COMPLAINT' as const } : {}) };
+    }
     // Lost a race with a concurrent identical post: fall through to the update path.
   }
 

@@ -1,68 +1,44 @@
-import type { CoreDeps, FollowUpContext, NewEscalation, NewOutboxMessage } from '../ports.js';
-import type { OrgSnapshot } from '../model.js';
-import { applyOffset, excludedStaffId, resolveRule } from '../policies/plan-follow-ups.js';
-import { formatLocalDateTime } from '../time.js';
-import { renderTemplate } from '../templates/render.js';
-import { findStep } from '../policies/find-step.js';
+import type { CoreDeps, FollowUpContext, NewAuditEntry, NewEscalation, NewOutboxMessage } from '../ports.js';
+import type { OrgSnapshot, Satisfaction } from '../model.js';
+import { planEscalation } from './open-escalation.js';
+import { escalationRules, findComplaintWord, isDissatisfiedAnswer } from './rules.js';
+
+/** Escalation decided alongside an answer, committed in the same transaction as the answer. */
+export interface AnswerEscalation {
+  escalation: NewEscalation | null;
+  outbox: NewOutboxMessage[];
+  audit: NewAuditEntry[];
+}
 
 /**
- * First escalation rule: a dissatisfied answer goes to the first resolvable person of the policy's
- * `escalation.dissatisfiedTo` chain (the responsible person's supervisor, then the department head …),
- * never to the person complained about nor to the staff member who recorded it. One escalation per
- * follow-up (`sourceKey`), so a replayed answer escalates once.
+ * The escalation an answer calls for, if any: complaint words in the customer's words or the staff
+ * member's note (投诉, 12345 …) open a COMPLAINT; a 不满意 answer or a score at or below the
+ * policy's threshold opens a DISSATISFIED one. The owner comes from the policy's chain, never the
+ * person complained about nor the staff member whose follow-up it is. One escalation per follow-up
+ * and reason (`sourceKey`), so a replayed answer escalates once. When nobody is eligible the audit
+ * entry says so rather than the answer vanishing.
  */
-export function planDissatisfiedEscalation(
-  deps: Pick<CoreDeps, 'policies' | 'timeZone' | 'templates' | 'calendar'>,
+export async function planAnswerEscalation(
+  deps: Pick<CoreDeps, 'policies' | 'timeZone' | 'templates' | 'calendar' | 'ids' | 'links' | 'publicBaseUrl'>,
   ctx: FollowUpContext,
   org: OrgSnapshot,
   now: Date,
-  detail: { note: string | null; recordedByStaffId: string | null },
-): { escalation: NewEscalation; outbox: NewOutboxMessage } | null {
-  const policy = deps.policies.byId(ctx.followUp.policyId);
-  if (!policy) return null;
-  const facts = ctx.case;
-  const excluded = excludedStaffId(facts);
-  let owner = null;
-  for (const rule of policy.escalation.dissatisfiedTo) {
-    const candidate = resolveRule(rule, facts, org, excluded);
-    if (candidate && candidate.id !== detail.recordedByStaffId) {
-      owner = candidate;
-      break;
-    }
-  }
-  if (!owner) return null;
-  const deadlineAt = applyOffset(now, policy.escalation.deadline, { timeZone: deps.timeZone, calendar: deps.calendar });
-  const step = findStep(policy, ctx.followUp.step);
-  const assignee = ctx.followUp.assigneeId ? org.staff.get(ctx.followUp.assigneeId) : undefined;
-  const text = renderTemplate(deps.templates.escalationNotice.text, {
-    reason: '客户不满意',
-    customer: ctx.customer.name,
-    phone: ctx.customer.phoneMasked ?? '—',
-    step: step?.title ?? ctx.followUp.step,
-    staff: assignee?.name ?? '客户自评',
-    deadline: formatLocalDateTime(deadlineAt, deps.timeZone),
-    note: detail.note ? `说明：${detail.note}` : '',
+  answer: { score: number | null; satisfaction: Satisfaction | null; note: string | null; recordedByStaffId: string | null },
+): Promise<AnswerEscalation> {
+  const rules = escalationRules(deps.policies.byId(ctx.followUp.policyId));
+  const complaintWord = rules.triggers.COMPLAINT ? findComplaintWord(answer.note, rules) : null;
+  const dissatisfied = rules.triggers.DISSATISFIED && isDissatisfiedAnswer(answer, rules);
+  if (!complaintWord && !dissatisfied) return { escalation: null, outbox: [], audit: [] };
+  const reason = complaintWord ? 'COMPLAINT' : 'DISSATISFIED';
+  const planned = await planEscalation(deps, org, now, {
+    reason,
+    sourceKey: `${reason === 'COMPLAINT' ? 'complaint' : 'dissatisfied'}:${ctx.followUp.id}`,
+    case: ctx.case,
+    customer: ctx.customer,
+    followUp: ctx.followUp,
+    note: answer.note,
+    exclude: [ctx.followUp.assigneeId, answer.recordedByStaffId],
   });
-  const sourceKey = `dissatisfied:${ctx.followUp.id}`;
-  return {
-    escalation: {
-      sourceKey,
-      caseId: ctx.case.id,
-      followUpId: ctx.followUp.id,
-      reason: 'DISSATISFIED',
-      level: 1,
-      ownerId: owner.id,
-      summary: text,
-      deadlineAt,
-    },
-    outbox: {
-      idempotencyKey: `esc:${sourceKey}:1`,
-      channel: 'wecom',
-      recipientType: 'staff',
-      recipientId: owner.id,
-      followUpId: ctx.followUp.id,
-      nextAttemptAt: now,
-      message: { kind: 'staff_text', to: { staffId: owner.id, wecomUserId: owner.wecomUserId }, text },
-    },
-  };
+  if (planned.kind === 'unassigned') return { escalation: null, outbox: [], audit: planned.audit };
+  return { escalation: planned.escalation, outbox: planned.outbox, audit: planned.audit };
 }

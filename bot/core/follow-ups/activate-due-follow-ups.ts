@@ -1,11 +1,17 @@
 import type { TaskCard } from '../messages.js';
 import type { CoreDeps, FollowUpContext, NewOutboxMessage } from '../ports.js';
 import type { OrgSnapshot } from '../model.js';
-import { formatChineseDate, formatLocalDateTime } from '../time.js';
+import { formatChineseDate, formatChineseDateTime, formatLocalDateTime } from '../time.js';
 import { renderTemplate } from '../templates/render.js';
 import { applyOffset, resolveAssignee } from '../policies/plan-follow-ups.js';
 import { nextContactMoment } from '../policies/contact-window.js';
 import { findStep } from '../policies/find-step.js';
+import { planReminderAt } from './reminders.js';
+import { escalationRules } from '../escalation/rules.js';
+import { isSecondFollowUpStep } from '../escalation/act-on-escalation.js';
+import { staffFormLink, surveyLink } from '../surveys/survey-links.js';
+import { ALL_CUSTOMER_CHANNELS, planSurveyChannels, replyCodeCandidates, smsInviteKey, surveyDeliveryOf } from '../surveys/channel-chain.js';
+import { surveyConsentBlock } from '../outbox/send-consent.js';
 
 export interface ActivationSummary {
   claimed: number;
@@ -42,7 +48,7 @@ export async function activateDueFollowUps(deps: CoreDeps, options: { batchSize?
     const batch: BatchContacts = { openCases: new Set(), contacts: new Map() };
     for (const ctx of claimed) {
       const deferTo = await deferral(deps, ctx, now, batch);
-      const activation = deferTo ? defer(ctx, now, deferTo.until, deferTo.reason) : planActivation(deps, ctx, org, now);
+      const activation = deferTo ? defer(ctx, now, deferTo.until, deferTo.reason) : await planActivation(deps, ctx, org, now);
       if (activation.status === 'ACTIVE') {
         batch.openCases.add(ctx.case.id);
         const key = `${ctx.customer.id}|${ctx.followUp.policyId}`;
@@ -112,7 +118,7 @@ function defer(ctx: FollowUpContext, now: Date, until: Date, reason: string): Ac
   };
 }
 
-function planActivation(deps: CoreDeps, ctx: FollowUpContext, org: OrgSnapshot, now: Date): Activation {
+async function planActivation(deps: CoreDeps, ctx: FollowUpContext, org: OrgSnapshot, now: Date): Promise<Activation> {
   const { followUp, customer } = ctx;
   const base = { followUpId: followUp.id, version: followUp.version, now };
   // Activation n of this follow-up: numbers the card, its task id and its outbox key.
@@ -126,7 +132,8 @@ function planActivation(deps: CoreDeps, ctx: FollowUpContext, org: OrgSnapshot, 
     outbox: [],
     audit: { at: now, actorType: 'SYSTEM', actorId: null, action: 'follow_up.cancelled', entityType: 'FollowUp', entityId: followUp.id, details: { reason } },
   });
-  if (ctx.case.status === 'CLOSED') return cancel('CASE_CLOSED');
+  // A second follow-up (二次回访) after an escalation still happens when the case itself is closed.
+  if (ctx.case.status === 'CLOSED' && !isSecondFollowUpStep(followUp.step)) return cancel('CASE_CLOSED');
   if (customer.deceasedAt) return cancel('CUSTOMER_DECEASED');
 
   if (followUp.action === 'STAFF_TASK') {
@@ -141,7 +148,7 @@ function planActivation(deps: CoreDeps, ctx: FollowUpContext, org: OrgSnapshot, 
       if (!assignee) return cancel('NO_ASSIGNEE');
       reassignTo = { staffId: assignee.id, rule: resolved.rule ?? 'reassigned' };
     }
-    const card = buildTaskCard(deps, ctx, activation, attempt);
+    const card = await buildTaskCard(deps, ctx, activation, attempt);
     const outbox: NewOutboxMessage = {
       idempotencyKey: `fu:${followUp.id}:${activation}`,
       channel: 'wecom',
@@ -151,9 +158,12 @@ function planActivation(deps: CoreDeps, ctx: FollowUpContext, org: OrgSnapshot, 
       nextAttemptAt: now,
       message: { kind: 'task_card', to: { staffId: assignee.id, wecomUserId: assignee.wecomUserId }, card },
     };
+    const policy = deps.policies.byId(followUp.policyId);
+    const remindAt = planReminderAt(now, followUp.deadlineAt, policy?.reminder, deps.timeZone);
     return {
       ...base,
       status: 'ACTIVE',
+      remindAt,
       ...(reassignTo ? { reassignTo } : {}),
       outcomeNote: null,
       survey: null,
@@ -162,45 +172,78 @@ function planActivation(deps: CoreDeps, ctx: FollowUpContext, org: OrgSnapshot, 
     };
   }
 
-  // Customer survey: never to an opted-out customer or one who declined surveys.
-  if (customer.optedOutAt) return cancel('CUSTOMER_OPTED_OUT');
-  if (!customer.consentSurvey) return cancel('NO_SURVEY_CONSENT');
-  if (!customer.phoneE164) return cancel('NO_PHONE');
+  // Customer survey: never to an opted-out customer (when the opt-out covers surveys), one who
+  // declined surveys, or one no channel of the step's chain can reach.
+  const blocked = surveyConsentBlock(customer, deps.optOutScope ?? 'all');
+  if (blocked) return cancel(blocked);
+  const step = findStep(deps.policies.byId(followUp.policyId), followUp.step);
+  const channels = planSurveyChannels(surveyDeliveryOf(step), customer, deps.customerChannels ?? ALL_CUSTOMER_CHANNELS);
+  if (!channels) return cancel(customer.phoneE164 || customer.wechatOpenId ? 'NO_REACHABLE_CHANNEL' : 'NO_PHONE');
   const surveyId = deps.ids.next();
   const token = deps.tokens.token(18);
-  const link = `${deps.publicBaseUrl}/s/${token}`;
+  const link = await surveyLink(deps, token);
   const t = deps.templates.surveyInvite;
   const vars = {
     org: deps.organisationName,
     salutation: customer.salutation ?? `${customer.name.slice(0, 1)}先生/女士`,
     date: formatChineseDate(ctx.case.occurredAt, deps.timeZone),
+    dateTime: formatChineseDateTime(ctx.case.occurredAt, deps.timeZone),
     event: eventPhrase(ctx.case.type),
     link,
   };
-  const outbox: NewOutboxMessage = {
-    idempotencyKey: `fu:${followUp.id}:${activation}`,
-    channel: 'sms',
+  const key = `fu:${followUp.id}:${activation}`;
+  const sms = {
+    kind: 'survey_invite' as const,
+    to: { customerId: customer.id, ...(customer.phoneE164 ? { phoneE164: customer.phoneE164 } : {}) },
+    templateKey: 'survey_invite',
+    params: t.smsParams.map((p) => String(vars[p as keyof typeof vars])),
+    text: renderTemplate(t.smsText, vars),
+    link,
+    surveyId,
+  };
+  const invite = (channel: 'wechat' | 'sms', idempotencyKey: string): NewOutboxMessage => ({
+    idempotencyKey,
+    channel,
     recipientType: 'customer',
     recipientId: customer.id,
     followUpId: followUp.id,
     nextAttemptAt: now,
-    message: {
-      kind: 'survey_invite',
-      to: { customerId: customer.id, phoneE164: customer.phoneE164 },
-      templateKey: 'survey_invite',
-      params: t.smsParams.map((p) => String(vars[p as keyof typeof vars])),
-      text: renderTemplate(t.smsText, vars),
-      link,
-      surveyId,
-    },
-  };
+    message:
+      channel === 'sms'
+        ? { ...sms, replyCode: null }
+        : {
+            ...sms,
+            // The SMS parameters and text stay on the WeChat invitation: an SMS fallback is built from them.
+            to: { ...sms.to, openId: customer.wechatOpenId! },
+            ...(t.wechat
+              ? { text: renderTemplate(t.wechat.text, vars), templateData: Object.fromEntries(Object.entries(t.wechat.data).map(([k, v]) => [k, renderTemplate(v, vars)])) }
+              : {}),
+          },
+  });
+  const outbox = [invite(channels.primary, key), ...channels.also.map((c) => invite(c, smsInviteKey(key)))];
+  const bySms = outbox.some((m) => m.channel === 'sms');
   return {
     ...base,
     status: 'ACTIVE',
     outcomeNote: null,
-    survey: { id: surveyId, token, surveyKey: findStep(deps.policies.byId(followUp.policyId), followUp.step)?.surveyKey ?? 'satisfaction-5', expiresAt: followUp.deadlineAt },
-    outbox: [outbox],
-    audit: { at: now, actorType: 'SYSTEM', actorId: null, action: 'survey.sent', entityType: 'FollowUp', entityId: followUp.id, details: { surveyId, channel: 'sms' } },
+    survey: {
+      id: surveyId,
+      token,
+      surveyKey: step?.surveyKey ?? 'satisfaction-5',
+      expiresAt: followUp.deadlineAt,
+      channel: channels.primary,
+      ...(bySms ? { replyCodes: replyCodeCandidates(deps.tokens) } : {}),
+    },
+    outbox,
+    audit: {
+      at: now,
+      actorType: 'SYSTEM',
+      actorId: null,
+      action: 'survey.sent',
+      entityType: 'FollowUp',
+      entityId: followUp.id,
+      details: { surveyId, channel: channels.primary, ...(channels.also.length > 0 ? { alsoOn: channels.also } : {}) },
+    },
   };
 }
 
@@ -215,13 +258,16 @@ function eventPhrase(caseType: string): string {
   }
 }
 
-/** Builds the staff task card. Shows the customer's name and masked phone only — no health details. */
-export function buildTaskCard(
-  deps: Pick<CoreDeps, 'templates' | 'timeZone' | 'publicBaseUrl' | 'policies'>,
+/**
+ * Builds the staff task card. Shows the customer's name and masked phone only — no health details.
+ * Its 详情 link opens the signed staff form of this activation (questionnaire, outcome, note).
+ */
+export async function buildTaskCard(
+  deps: Pick<CoreDeps, 'templates' | 'timeZone' | 'publicBaseUrl' | 'policies' | 'links'>,
   ctx: FollowUpContext,
   activation: number,
   attempt: number,
-): TaskCard {
+): Promise<TaskCard> {
   const { followUp, customer } = ctx;
   const t = deps.templates.taskCard;
   const step = findStep(deps.policies.byId(followUp.policyId), followUp.step);
@@ -252,7 +298,9 @@ export function buildTaskCard(
       { key: key('dissatisfied'), text: '已回访·不满意', style: 3 },
       { key: key('unreachable'), text: '未接通', style: 2 },
       { key: key('reschedule'), text: '改期', style: 4 },
+      // Medical follow-ups (policies enabling MEDICAL_CONCERN): the nurse flags a worrying condition.
+      ...(escalationRules(deps.policies.byId(followUp.policyId)).triggers.MEDICAL_CONCERN ? [{ key: key('concern'), text: '病情异常', style: 3 as const }] : []),
     ],
-    detailUrl: null,
+    detailUrl: await staffFormLink(deps, followUp.id, activation),
   };
 }

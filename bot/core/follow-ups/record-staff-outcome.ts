@@ -1,7 +1,8 @@
 import { DomainError } from '../errors.js';
-import type { CoreDeps, NewAuditEntry, NewOutboxMessage } from '../ports.js';
+import type { CoreDeps, NewAuditEntry, NewOutboxMessage, StaffSurveyAnswer } from '../ports.js';
 import { decideStaffOutcome, STAFF_ACTIONS, type StaffAction } from './status.js';
-import { planDissatisfiedEscalation } from '../escalation/escalate-dissatisfied.js';
+import { planAnswerEscalation } from '../escalation/escalate-dissatisfied.js';
+import { planMedicalConcernEscalation, planUnreachableEscalation } from '../escalation/escalate-follow-up.js';
 import { applyOffset } from '../policies/plan-follow-ups.js';
 import { nextContactMoment } from '../policies/contact-window.js';
 import { findStep } from '../policies/find-step.js';
@@ -37,18 +38,62 @@ export function parseActionKey(key: string): { action: StaffAction; followUpId: 
  */
 export async function recordStaffOutcome(deps: CoreDeps, input: StaffCardAction): Promise<StaffOutcomeResult> {
   const { action, followUpId, activation } = parseActionKey(input.actionKey);
+  return reportStaffOutcome(deps, {
+    followUpId,
+    activation,
+    action,
+    reporter: { wecomUserId: input.wecomUserId },
+    responseCode: input.responseCode,
+    inboundEventId: input.inboundEventId,
+  });
+}
+
+/** An outcome reported for activation n of a follow-up, by a card tap or on the 详情 form. */
+export interface StaffOutcomeReport {
+  followUpId: string;
+  activation: number;
+  action: StaffAction;
+  /**
+   * Who reports it: the member who tapped (checked to be the assignee), or `assignee` for the 详情
+   * form, whose signed link was sent to the assignee only.
+   */
+  reporter: { wecomUserId: string } | 'assignee';
+  /** WeCom's single-use code for updating the card; null updates it by a text notice instead. */
+  responseCode: string | null;
+  inboundEventId: string | null;
+  /** The staff member's note (kept as the follow-up's outcome note; passed on with an escalation). */
+  note?: string | null;
+  /** 改期 to this instant (the time the customer named) instead of the step's retry delay. */
+  rescheduleTo?: Date | null;
+  /** Answers taken during the call; recorded with an answered outcome (satisfied/dissatisfied). */
+  surveyAnswer?: StaffSurveyAnswer | null;
+}
+
+/**
+ * Applies a staff outcome: the same checks, decision, card update, escalation and compare-and-set
+ * for a card tap and for the 详情 form, so either records once and the other then finds it recorded.
+ */
+export async function reportStaffOutcome(deps: CoreDeps, input: StaffOutcomeReport): Promise<StaffOutcomeResult> {
+  const { action, followUpId, activation } = input;
   const ctx = await deps.followUps.findFollowUpContext(followUpId);
   if (!ctx) throw new DomainError('UNKNOWN_TASK', 'The task card refers to no known follow-up', { followUpId });
-  const staff = await deps.org.findStaffByWecomUserId(input.wecomUserId);
-  if (!staff) throw new DomainError('UNKNOWN_STAFF', 'The card was tapped by an unknown member', {});
   const fu = ctx.followUp;
+  let staff: { id: string; name: string; wecomUserId: string } | null = null;
+  if (input.reporter === 'assignee') {
+    const assignee = fu.assigneeId ? (await deps.org.loadOrgSnapshot()).staff.get(fu.assigneeId) : undefined;
+    if (assignee) staff = { id: assignee.id, name: assignee.name, wecomUserId: assignee.wecomUserId };
+  } else {
+    const found = await deps.org.findStaffByWecomUserId(input.reporter.wecomUserId);
+    if (!found) throw new DomainError('UNKNOWN_STAFF', 'The card was tapped by an unknown member', {});
+    staff = { ...found, wecomUserId: input.reporter.wecomUserId };
+  }
   // Card n is answered once: an outcome moves the follow-up out of ACTIVE/OVERDUE (done, or
   // rescheduled for activation n+1), so a second tap on card n finds nothing open.
   if (activation < fu.activations) throw new DomainError('STALE_CARD', 'This card belongs to an earlier attempt', { followUpId });
   if (activation !== fu.activations || (fu.status !== 'ACTIVE' && fu.status !== 'OVERDUE')) {
     return { status: 'already_recorded', followUpId };
   }
-  if (fu.assigneeId !== staff.id) {
+  if (!staff || fu.assigneeId !== staff.id) {
     throw new DomainError('NOT_ASSIGNEE', 'The follow-up is assigned to someone else now', { followUpId });
   }
   const now = deps.clock.now();
@@ -56,10 +101,15 @@ export async function recordStaffOutcome(deps: CoreDeps, input: StaffCardAction)
   const step = findStep(policy, fu.step);
   const retryAfterMs = step?.retryAfter ? applyOffset(now, step.retryAfter, { timeZone: deps.timeZone, calendar: deps.calendar }).getTime() - now.getTime() : 86_400_000;
   const planned = decideStaffOutcome(fu, action, now, retryAfterMs);
-  // The next call, if any, also falls inside the policy's contact windows (and off public holidays).
-  const decision = planned.nextDueAt
-    ? { ...planned, nextDueAt: nextContactMoment(planned.nextDueAt, policy?.contact, { timeZone: deps.timeZone, calendar: deps.calendar }) }
-    : planned;
+  const rescheduleTo = action === 'reschedule' && input.rescheduleTo && input.rescheduleTo > now ? input.rescheduleTo : null;
+  // The next call, if any, also falls inside the policy's contact windows (and off public holidays) —
+  // except a time the customer named themselves.
+  const decision = rescheduleTo
+    ? { ...planned, nextDueAt: rescheduleTo }
+    : planned.nextDueAt
+      ? { ...planned, nextDueAt: nextContactMoment(planned.nextDueAt, policy?.contact, { timeZone: deps.timeZone, calendar: deps.calendar }) }
+      : planned;
+  const note = input.note?.trim() ? input.note.trim() : null;
 
   const outbox: NewOutboxMessage[] = [
     {
@@ -71,7 +121,7 @@ export async function recordStaffOutcome(deps: CoreDeps, input: StaffCardAction)
       nextAttemptAt: now,
       message: {
         kind: 'card_update',
-        to: { staffId: staff.id, wecomUserId: input.wecomUserId },
+        to: { staffId: staff.id, wecomUserId: staff.wecomUserId },
         taskId: `fu_${fu.id}_${activation}`,
         responseCode: input.responseCode,
         replaceName: `${decision.label}·${staff.name}`,
@@ -86,29 +136,41 @@ export async function recordStaffOutcome(deps: CoreDeps, input: StaffCardAction)
       action: `follow_up.${action}`,
       entityType: 'FollowUp',
       entityId: fu.id,
-      details: { activation, attempts: decision.attempts, status: decision.status, inboundEventId: input.inboundEventId },
+      details: {
+        activation,
+        attempts: decision.attempts,
+        status: decision.status,
+        inboundEventId: input.inboundEventId,
+        ...(input.reporter === 'assignee' ? { via: 'staff_form' } : {}),
+        ...(rescheduleTo ? { rescheduleTo: rescheduleTo.toISOString() } : {}),
+      },
     },
   ];
   let escalation = null;
-  if (decision.escalate) {
+  // 不满意, complaint words in the note, a patient's worrying condition, or a customer never reached.
+  if (decision.escalate || decision.status === 'UNREACHABLE' || action === 'concern' || (note && decision.status === 'DONE')) {
     const org = await deps.org.loadOrgSnapshot();
-    const planned = planDissatisfiedEscalation(deps, ctx, org, now, { note: null, recordedByStaffId: staff.id });
-    if (planned) {
-      escalation = planned.escalation;
-      outbox.push(planned.outbox);
-      audit.push({ at: now, actorType: 'SYSTEM', actorId: null, action: 'escalation.opened', entityType: 'FollowUp', entityId: fu.id, details: { ownerId: planned.escalation.ownerId } });
-    } else {
-      // Nobody in the escalation chain may own it (vacant, or only the person complained about):
-      // the audit log says so, rather than the dissatisfied answer vanishing.
-      audit.push({ at: now, actorType: 'SYSTEM', actorId: null, action: 'escalation.unassigned', entityType: 'FollowUp', entityId: fu.id, details: { reason: 'NO_ELIGIBLE_OWNER' } });
-    }
+    const planned =
+      action === 'concern'
+        ? await planMedicalConcernEscalation(deps, ctx, org, now, note)
+        : decision.status === 'UNREACHABLE'
+          ? await planUnreachableEscalation(deps, ctx, org, now)
+          : await planAnswerEscalation(deps, ctx, org, now, {
+              score: input.surveyAnswer?.response.score ?? null,
+              satisfaction: decision.escalate ? 'DISSATISFIED' : null,
+              note,
+              recordedByStaffId: staff.id,
+            });
+    escalation = planned.escalation;
+    outbox.push(...planned.outbox);
+    audit.push(...planned.audit);
   }
   const applied = await deps.followUps.applyOutcome({
     followUpId: fu.id,
     version: fu.version,
     status: decision.status,
     outcome: decision.outcome,
-    outcomeNote: null,
+    outcomeNote: note,
     outcomeById: staff.id,
     attempts: decision.attempts,
     nextDueAt: decision.nextDueAt,
@@ -116,6 +178,8 @@ export async function recordStaffOutcome(deps: CoreDeps, input: StaffCardAction)
     outbox,
     escalation,
     audit,
+    // Answers belong to a call that reached the customer; a missed or moved call records none.
+    surveyAnswer: decision.status === 'DONE' ? (input.surveyAnswer ?? null) : null,
   });
   if (!applied) return { status: 'already_recorded', followUpId };
   return { status: 'recorded', followUpId, label: decision.label, escalated: escalation !== null };

@@ -34,9 +34,10 @@ export function assertTransition(from: FollowUpStatus, to: FollowUpStatus): void
 }
 
 /** What a staff member reported with a task-card button. */
-export type StaffAction = 'satisfied' | 'dissatisfied' | 'unreachable' | 'reschedule';
+export type StaffAction = 'satisfied' | 'dissatisfied' | 'unreachable' | 'reschedule' | 'concern';
 
-export const STAFF_ACTIONS: readonly StaffAction[] = ['satisfied', 'dissatisfied', 'unreachable', 'reschedule'];
+/** `concern`: the patient was reached and reported a worrying condition (only on policies that enable MEDICAL_CONCERN). */
+export const STAFF_ACTIONS: readonly StaffAction[] = ['satisfied', 'dissatisfied', 'unreachable', 'reschedule', 'concern'];
 
 /** The follow-up fields an outcome decision needs. */
 export interface OutcomeSubject {
@@ -77,6 +78,9 @@ export function decideStaffOutcome(
       return { status: 'DONE', outcome: 'SATISFIED', attempts: subject.attempts + 1, nextDueAt: null, escalate: false, label: '已回访·满意' };
     case 'dissatisfied':
       return { status: 'DONE', outcome: 'DISSATISFIED', attempts: subject.attempts + 1, nextDueAt: null, escalate: true, label: '已回访·不满意' };
+    case 'concern':
+      // Reached; what matters is the condition, which escalates as MEDICAL_CONCERN (not a satisfaction answer).
+      return { status: 'DONE', outcome: null, attempts: subject.attempts + 1, nextDueAt: null, escalate: false, label: '已回访·病情异常' };
     case 'unreachable': {
       const attempts = subject.attempts + 1;
       if (attempts >= subject.maxAttempts) {

@@ -1,5 +1,5 @@
 import { DomainError } from '../errors.js';
-import { addLocalDays, atLocalTime, fromLocal, toLocal } from '../time.js';
+import { addLocalDays, atLocalTime, formatLocalDate, fromLocal, toLocal } from '../time.js';
 import type { WorkingCalendar } from '../calendar/working-calendar.js';
 import type { Offset } from './types.js';
 
@@ -7,7 +7,18 @@ import type { Offset } from './types.js';
 export interface TimeContext {
   timeZone: string;
   calendar?: WorkingCalendar;
+  /** Office hours that `working_hours` offsets count in [{@link DEFAULT_OFFICE_HOURS}]. */
+  officeHours?: OfficeHours;
 }
+
+/** Local office hours on a working day, `HH:MM` each; `working_hours` offsets are counted inside them. */
+export interface OfficeHours {
+  from: string;
+  to: string;
+}
+
+/** 08:30–17:30: a working day of nine office hours. */
+export const DEFAULT_OFFICE_HOURS: OfficeHours = { from: '08:30', to: '17:30' };
 
 /** Adds calendar months in the local timezone; the day is clamped to the target month (31 Jan + 1 month = 28/29 Feb). */
 export function addLocalMonths(instant: Date, months: number, timeZone: string): Date {
@@ -30,6 +41,10 @@ export function applyOffset(from: Date, offset: Offset, ctx: TimeContext | strin
   switch (offset.unit) {
     case 'hours':
       return new Date(from.getTime() + offset.amount * 3_600_000);
+    case 'working_hours':
+      if (!calendar) throw new DomainError('CALENDAR_REQUIRED', 'Working-hour offsets need the working-day calendar', {});
+      if (offset.amount < 0) throw new DomainError('INVALID_OFFSET', 'Working-hour offsets cannot be negative', {});
+      return addWorkingHours(from, offset.amount, { timeZone, calendar, officeHours: typeof ctx === 'string' ? undefined : ctx.officeHours });
     case 'days':
       result = addLocalDays(from, offset.amount, timeZone);
       break;
@@ -48,8 +63,35 @@ export function applyOffset(from: Date, offset: Offset, ctx: TimeContext | strin
   return atLocal ? atLocalTime(result, atLocal, timeZone) : result;
 }
 
+/**
+ * Adds `hours` of office time: only the office hours of working days count (weekends, public holidays
+ * and organisation closures do not; 调休 make-up Saturdays do). Starting outside office hours, the
+ * count begins at the next opening. Exactly at closing time, the deadline stays at closing time.
+ */
+export function addWorkingHours(from: Date, hours: number, ctx: { timeZone: string; calendar: WorkingCalendar; officeHours?: OfficeHours | undefined }): Date {
+  const { timeZone, calendar } = ctx;
+  const office = ctx.officeHours ?? DEFAULT_OFFICE_HOURS;
+  let remainingMs = Math.round(hours * 3_600_000);
+  let cursor = from;
+  // A working day is at most 24 h, so the loop runs once per calendar day crossed (bounded by the
+  // calendar's coverage, which throws beyond its data).
+  for (let guard = 0; guard < 3660; guard++) {
+    const day = formatLocalDate(cursor, timeZone);
+    const opens = atLocalTime(cursor, office.from, timeZone);
+    const closes = atLocalTime(cursor, office.to, timeZone);
+    if (calendar.isWorkingDay(day) && cursor.getTime() < closes.getTime()) {
+      const start = cursor.getTime() < opens.getTime() ? opens : cursor;
+      const available = closes.getTime() - start.getTime();
+      if (remainingMs <= available) return new Date(start.getTime() + remainingMs);
+      remainingMs -= available;
+    }
+    cursor = atLocalTime(addLocalDays(cursor, 1, timeZone), '00:00', timeZone);
+  }
+  throw new DomainError('INVALID_OFFSET', 'Working-hour offset too long', { hours });
+}
+
 /** Offsets of the same family (months+years, or days, or hours, or working days) expressed in one unit. */
-export function offsetInBaseUnit(offset: Offset): { family: 'months' | 'days' | 'hours' | 'working_days'; amount: number } {
+export function offsetInBaseUnit(offset: Offset): { family: 'months' | 'days' | 'hours' | 'working_days' | 'working_hours'; amount: number } {
   switch (offset.unit) {
     case 'years':
       return { family: 'months', amount: offset.amount * 12 };

@@ -24,21 +24,55 @@ export interface PolicyDefinition {
   oneOpenPerCase?: boolean;
   /** At most `max` contacts of the same customer within `per`, across this policy's follow-ups. */
   customerContactCap?: { max: number; per: Offset };
-  /** What a dissatisfied answer does (first escalation rule). */
-  escalation: {
-    /** Who receives a dissatisfied outcome, in order of preference. */
-    dissatisfiedTo: readonly AssigneeRule[];
-    /** Time the owner has to act. */
-    deadline: Offset;
-  };
+  /**
+   * Reminder to the assignee of a task card still unanswered before its deadline: `before` the
+   * deadline (hours or days), by default a quarter of the time the card has (at least 2 hours);
+   * `enabled: false` turns reminders off.
+   */
+  reminder?: { before?: Offset; enabled?: boolean };
+  /** Who escalations go to and how they climb; defaults in bot/core/escalation/rules.ts. */
+  escalation: PolicyEscalation;
 }
 
 /**
- * Units of an offset: `hours` (exact), `days` (calendar days in the business timezone, wall-clock
+ * A pack's `escalation:` block. Only `dissatisfiedTo` and `deadline` are required; everything else
+ * has a default (bot/core/escalation/rules.ts `escalationRules`).
+ */
+export interface PolicyEscalation {
+  /** Who receives a dissatisfied outcome first, in order of preference (the start of the default chain). */
+  dissatisfiedTo: readonly AssigneeRule[];
+  /** Time the first owner has to act. */
+  deadline: Offset;
+  /** The ladder levels climb (default: dissatisfiedTo, then department_head, manager). */
+  chain?: readonly AssigneeRule[];
+  /** Time each further level has (default: `deadline`). */
+  climbAfter?: Offset;
+  /** A normalised score (0..1) at or below this escalates (default 0.25: 1–2 of 5 stars). */
+  dissatisfiedAtOrBelow?: number;
+  /** Words that make a free-text answer a complaint. */
+  complaintWords?: readonly string[];
+  /** Triggers switched on or off (DISSATISFIED, COMPLAINT, UNREACHABLE, OVERDUE, REPEATED_COMPLAINT, MEDICAL_CONCERN). */
+  triggers?: Readonly<Partial<Record<'DISSATISFIED' | 'COMPLAINT' | 'UNREACHABLE' | 'OVERDUE' | 'REPEATED_COMPLAINT' | 'MEDICAL_CONCERN', boolean>>>;
+  severity?: Readonly<Partial<Record<'DISSATISFIED' | 'COMPLAINT' | 'UNREACHABLE' | 'OVERDUE' | 'REPEATED_COMPLAINT' | 'MEDICAL_CONCERN', 'normal' | 'high' | 'critical'>>>;
+  startLevel?: Readonly<Partial<Record<'normal' | 'high' | 'critical', number>>>;
+  repeated?: {
+    within?: Offset;
+    sameSubject?: number;
+    sameRepair?: number;
+    subjectAttribute?: string;
+    repairCaseTypes?: readonly string[];
+    complaintCaseTypes?: readonly string[];
+  };
+  secondFollowUp?: { after?: Offset; deadline?: Offset; assignee?: readonly AssigneeRule[] };
+}
+
+/**
+ * Units of an offset: `hours` (exact), `working_hours` (office hours of working days, 08:30–17:30 by
+ * default), `days` (calendar days in the business timezone, wall-clock
  * time kept), `working_days` (mainland-China working days with 调休), `months` and `years` (calendar
  * months/years; the 31st becomes the last day of a shorter month, 29 Feb the 28th).
  */
-export type OffsetUnit = 'hours' | 'days' | 'working_days' | 'months' | 'years';
+export type OffsetUnit = 'hours' | 'working_hours' | 'days' | 'working_days' | 'months' | 'years';
 
 export interface Offset {
   amount: number;
@@ -102,6 +136,15 @@ export interface PolicyStep {
   instructions: string;
   /** For customer surveys: the survey definition key. */
   surveyKey?: string;
+  /**
+   * For customer surveys: channels to try in order; the invitation goes out on the first one the
+   * customer can receive [`channel`, then the other customer channel].
+   */
+  channels?: readonly ('wechat' | 'sms')[];
+  /** For customer surveys: how long a WeChat invitation may stay unopened before the SMS fallback [24 hours]. */
+  fallbackAfter?: Offset;
+  /** For customer surveys: invite on every receivable channel at once instead of one with fallback [false]. */
+  bothChannels?: boolean;
   /** Repeats the step (warranty visits); occurrence n gets the key `<key>_<n>`. */
   repeat?: Recurrence;
   /** Step-level sampling, overriding the policy's. */

@@ -37,7 +37,7 @@ describe('policy pack validation: file, line and reason', () => {
   it('names an offset that cannot be parsed', () => {
     const text = P4.replace('    deadline: 15 days\n', '    deadline: fifteen days\n');
     const line = lineOf(text, 'fifteen days');
-    expect(problemsOf(text)).toEqual([`P4.yaml:${line}: steps.0.deadline: cannot parse offset "fifteen days": use "<n> hours|days|working days|months|years"`]);
+    expect(problemsOf(text)).toEqual([`P4.yaml:${line}: steps.0.deadline: cannot parse offset "fifteen days": use "<n> hours|working hours|days|working days|months|years"`]);
   });
 
   it('refuses a sampling rate of 1.5', () => {

@@ -1,0 +1,148 @@
+import type { CaseRecord, CoreDeps, CustomerRecord, FollowUpContext, NewAuditEntry, NewOutboxMessage } from '../ports.js';
+import type { OrgSnapshot } from '../model.js';
+import type { AnswerEscalation } from './escalate-dissatisfied.js';
+import { planEscalation } from './open-escalation.js';
+import { escalationRules } from './rules.js';
+import { applyOffset } from '../policies/plan-follow-ups.js';
+import { findStep } from '../policies/find-step.js';
+import { formatLocalDateTime } from '../time.js';
+
+type EscalationDeps = Pick<CoreDeps, 'policies' | 'timeZone' | 'templates' | 'calendar' | 'ids' | 'links' | 'publicBaseUrl'>;
+
+/** A staff task ended unreachable after the policy's attempts: the customer could not be reached. */
+export async function planUnreachableEscalation(deps: EscalationDeps, ctx: FollowUpContext, org: OrgSnapshot, now: Date): Promise<AnswerEscalation> {
+  const planned = await planEscalation(deps, org, now, {
+    reason: 'UNREACHABLE',
+    sourceKey: `unreachable:${ctx.followUp.id}`,
+    case: ctx.case,
+    customer: ctx.customer,
+    followUp: ctx.followUp,
+    note: `已尝试 ${ctx.followUp.maxAttempts} 次仍未联系上客户`,
+    exclude: [ctx.followUp.assigneeId],
+  });
+  return planned.kind === 'opened' ? { escalation: planned.escalation, outbox: planned.outbox, audit: planned.audit } : { escalation: null, outbox: [], audit: planned.audit };
+}
+
+/** A nurse reported a suspicious medical condition during the follow-up (卡片「病情异常」). */
+export async function planMedicalConcernEscalation(deps: EscalationDeps, ctx: FollowUpContext, org: OrgSnapshot, now: Date, note: string | null): Promise<AnswerEscalation> {
+  const planned = await planEscalation(deps, org, now, {
+    reason: 'MEDICAL_CONCERN',
+    sourceKey: `medical:${ctx.followUp.id}`,
+    case: ctx.case,
+    customer: ctx.customer,
+    followUp: ctx.followUp,
+    note: note ?? '随访中发现可疑病情，请尽快安排医生跟进',
+    exclude: [],
+  });
+  return planned.kind === 'opened' ? { escalation: planned.escalation, outbox: planned.outbox, audit: planned.audit } : { escalation: null, outbox: [], audit: planned.audit };
+}
+
+export interface OverdueSummary {
+  overdue: number;
+  escalated: number;
+  skipped: number;
+}
+
+/**
+ * Staff tasks past their deadline become OVERDUE and escalate: the owner from the policy's chain
+ * (never the assignee whose task it is) gets a card, and the assignee is told. One escalation per
+ * card (`overdue:<followUpId>:<n>`); compare-and-set on the follow-up's version, so repeated ticks
+ * and two replicas mark and escalate each task once.
+ */
+export async function markOverdueFollowUps(deps: CoreDeps, options: { batchSize?: number; maxBatches?: number } = {}): Promise<OverdueSummary> {
+  const batchSize = options.batchSize ?? 200;
+  const summary: OverdueSummary = { overdue: 0, escalated: 0, skipped: 0 };
+  const org = await deps.org.loadOrgSnapshot();
+  for (let batch = 0; batch < (options.maxBatches ?? 50); batch++) {
+    const now = deps.clock.now();
+    const due = await deps.escalations.listNewlyOverdue(now, batchSize);
+    if (due.length === 0) break;
+    const items = [];
+    let escalated = 0;
+    for (const ctx of due) {
+      const planned = await planEscalation(deps, org, now, {
+        reason: 'OVERDUE',
+        sourceKey: `overdue:${ctx.followUp.id}:${ctx.followUp.activations}`,
+        case: ctx.case,
+        customer: ctx.customer,
+        followUp: ctx.followUp,
+        note: null,
+        exclude: [ctx.followUp.assigneeId],
+      });
+      const outbox: NewOutboxMessage[] = [];
+      const audit: NewAuditEntry[] = [
+        { at: now, actorType: 'SYSTEM', actorId: null, action: 'follow_up.overdue', entityType: 'FollowUp', entityId: ctx.followUp.id, details: { deadlineAt: ctx.followUp.deadlineAt.toISOString(), assigneeId: ctx.followUp.assigneeId } },
+      ];
+      const assignee = ctx.followUp.assigneeId ? org.staff.get(ctx.followUp.assigneeId) : undefined;
+      if (assignee) outbox.push(overdueNotice(deps, ctx, assignee, now));
+      if (planned.kind === 'opened') {
+        outbox.push(...planned.outbox);
+        escalated++;
+      }
+      audit.push(...planned.audit);
+      items.push({ followUpId: ctx.followUp.id, version: ctx.followUp.version, now, escalation: planned.kind === 'opened' ? planned.escalation : null, outbox, audit });
+    }
+    const { applied, skipped } = await deps.escalations.commitOverdue(items);
+    summary.overdue += applied;
+    summary.skipped += skipped;
+    summary.escalated += skipped === 0 ? escalated : Math.max(0, escalated - skipped);
+    if (due.length < batchSize || applied === 0) break;
+  }
+  return summary;
+}
+
+function overdueNotice(deps: Pick<CoreDeps, 'policies' | 'timeZone'>, ctx: FollowUpContext, assignee: { id: string; wecomUserId: string }, now: Date): NewOutboxMessage {
+  const step = findStep(deps.policies.byId(ctx.followUp.policyId), ctx.followUp.step);
+  return {
+    idempotencyKey: `fu:${ctx.followUp.id}:${ctx.followUp.activations}:overdue`,
+    channel: 'wecom',
+    recipientType: 'staff',
+    recipientId: assignee.id,
+    followUpId: ctx.followUp.id,
+    nextAttemptAt: now,
+    message: {
+      kind: 'staff_text',
+      to: { staffId: assignee.id, wecomUserId: assignee.wecomUserId },
+      text: `【回访逾期】「${step?.title ?? ctx.followUp.step}」${ctx.customer.salutation ?? ctx.customer.name}（${ctx.customer.phoneMasked ?? '无电话'}）已超过截止时间 ${formatLocalDateTime(ctx.followUp.deadlineAt, deps.timeZone)}，已上报。请尽快完成并在任务卡片上记录结果。`,
+    },
+  };
+}
+
+/**
+ * A new complaint or repair from a customer who had the same one recently: the same subject
+ * `sameSubject` times (complaints) or the same repair `sameRepair` times within the window escalates
+ * at once, before any follow-up. One escalation per case (`repeat:<caseId>`).
+ */
+export async function escalateRepeatedComplaint(deps: CoreDeps, kase: CaseRecord, customer: CustomerRecord): Promise<{ escalated: boolean; count: number }> {
+  const policy = deps.policies.byId(kase.policyId);
+  const rules = escalationRules(policy);
+  if (!rules.triggers.REPEATED_COMPLAINT) return { escalated: false, count: 0 };
+  const isRepair = rules.repeated.repairCaseTypes.includes(kase.type);
+  const isComplaint = rules.repeated.complaintCaseTypes.includes(kase.type);
+  if (!isRepair && !isComplaint) return { escalated: false, count: 0 };
+  const subjectOf = (c: Pick<CaseRecord, 'attributes'>) => {
+    const v = c.attributes[rules.repeated.subjectAttribute];
+    return typeof v === 'string' || typeof v === 'number' ? String(v).trim() : null;
+  };
+  const subject = subjectOf(kase);
+  const since = applyOffset(kase.occurredAt, { ...rules.repeated.within, amount: -rules.repeated.within.amount, unit: rules.repeated.within.unit === 'working_days' || rules.repeated.within.unit === 'working_hours' ? 'days' : rules.repeated.within.unit }, deps.timeZone);
+  const recent = await deps.escalations.listRecentCasesOfCustomer(customer.id, [kase.type], since);
+  const same = recent.filter((c) => c.occurredAt.getTime() <= kase.occurredAt.getTime() && (subject === null ? isRepair : subjectOf(c) === subject));
+  const threshold = isRepair ? rules.repeated.sameRepair : rules.repeated.sameSubject;
+  if (same.length < threshold) return { escalated: false, count: same.length };
+  const org = await deps.org.loadOrgSnapshot();
+  const now = deps.clock.now();
+  const planned = await planEscalation(deps, org, now, {
+    reason: 'REPEATED_COMPLAINT',
+    sourceKey: `repeat:${kase.id}`,
+    case: kase,
+    customer,
+    followUp: null,
+    note: `${isRepair ? '同一客户重复报修' : '同一客户同一事项重复投诉'}：${same.length} 次（${subject ?? kase.type}）`,
+    exclude: [],
+  });
+  // Nobody eligible in the chain: reported to the caller (the case submission audits it).
+  if (planned.kind !== 'opened') return { escalated: false, count: same.length };
+  const opened = await deps.escalations.openEscalations([{ escalation: planned.escalation, outbox: planned.outbox, audit: planned.audit }]);
+  return { escalated: opened > 0, count: same.length };
+}

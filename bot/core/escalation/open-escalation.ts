@@ -1,0 +1,154 @@
+import type { CaseRecord, CoreDeps, CustomerRecord, EscalationRecord, FollowUpRecord, NewAuditEntry, NewEscalation, NewOutboxMessage } from '../ports.js';
+import type { OrgSnapshot, StaffMember } from '../model.js';
+import type { TaskCard } from '../messages.js';
+import { applyOffset, excludedStaffId, resolveRule } from '../policies/plan-follow-ups.js';
+import { formatLocalDateTime } from '../time.js';
+import { renderTemplate } from '../templates/render.js';
+import { findStep } from '../policies/find-step.js';
+import { escalationRules, REASON_LABELS, type EscalationReason, type EscalationRules, type Severity } from './rules.js';
+
+/** What happened, and to whom, that may need a manager. */
+export interface EscalationTrigger {
+  reason: EscalationReason;
+  /** One escalation per source (`dissatisfied:<followUpId>`, `overdue:<followUpId>:<n>` …): replays open nothing. */
+  sourceKey: string;
+  case: CaseRecord;
+  customer: CustomerRecord;
+  followUp: FollowUpRecord | null;
+  /** The customer's words or the staff member's note. */
+  note: string | null;
+  /** Staff who must not own it: the person whose work is in question, the one who reported it. */
+  exclude: readonly (string | null)[];
+}
+
+export type PlannedEscalation =
+  | { kind: 'opened'; escalation: NewEscalation & { id: string }; outbox: NewOutboxMessage[]; audit: NewAuditEntry[] }
+  | { kind: 'unassigned'; audit: NewAuditEntry[] };
+
+/**
+ * The people of an escalation chain, level by level: level n is the n-th distinct active person the
+ * chain's rules resolve to, never the person complained about nor anyone excluded.
+ */
+export function chainOwners(rules: Pick<EscalationRules, 'chain'>, facts: CaseRecord, org: OrgSnapshot, exclude: readonly (string | null)[]): StaffMember[] {
+  const excluded = [excludedStaffId(facts), ...exclude].filter((x): x is string => !!x);
+  const owners: StaffMember[] = [];
+  for (const rule of rules.chain) {
+    const candidate = resolveRule(rule, facts, org, [...excluded, ...owners.map((o) => o.id)]);
+    if (candidate) owners.push(candidate);
+  }
+  return owners;
+}
+
+/** The excluded staff of an escalation: from its source (audit details) as recorded when it opened. */
+export function severityOf(rules: EscalationRules, reason: EscalationReason): Severity {
+  return rules.severity[reason];
+}
+
+/**
+ * Plans an escalation: its owner at the level the severity starts at, its deadline, a WeCom card
+ * for the owner (acknowledge button, link to the page where it is resolved with a note) and the
+ * audit entries. When nobody in the chain is eligible the result says so, and the caller audits it
+ * rather than let the event vanish.
+ */
+export async function planEscalation(
+  deps: Pick<CoreDeps, 'policies' | 'timeZone' | 'templates' | 'calendar' | 'ids' | 'links' | 'publicBaseUrl'>,
+  org: OrgSnapshot,
+  now: Date,
+  trigger: EscalationTrigger,
+): Promise<PlannedEscalation> {
+  const policy = deps.policies.byId(trigger.case.policyId);
+  const rules = escalationRules(policy);
+  const entity = trigger.followUp ? { entityType: 'FollowUp', entityId: trigger.followUp.id } : { entityType: 'Case', entityId: trigger.case.id };
+  if (!rules.triggers[trigger.reason]) {
+    return { kind: 'unassigned', audit: [] };
+  }
+  const owners = chainOwners(rules, trigger.case, org, trigger.exclude);
+  if (owners.length === 0) {
+    return {
+      kind: 'unassigned',
+      audit: [{ at: now, actorType: 'SYSTEM', actorId: null, action: 'escalation.unassigned', ...entity, details: { reason: trigger.reason, why: 'NO_ELIGIBLE_OWNER', sourceKey: trigger.sourceKey } }],
+    };
+  }
+  const severity = severityOf(rules, trigger.reason);
+  const level = Math.min(Math.max(1, rules.startLevel[severity]), owners.length);
+  const owner = owners[level - 1]!;
+  const deadlineAt = applyOffset(now, level === 1 ? rules.deadline : rules.climbAfter, { timeZone: deps.timeZone, calendar: deps.calendar });
+  const id = deps.ids.next();
+  const summary = escalationSummary(deps, org, trigger, deadlineAt);
+  const escalation = {
+    id,
+    sourceKey: trigger.sourceKey,
+    caseId: trigger.case.id,
+    followUpId: trigger.followUp?.id ?? null,
+    reason: trigger.reason,
+    severity,
+    level,
+    ownerId: owner.id,
+    summary,
+    deadlineAt,
+  };
+  const card = await escalationCard(deps, { id, level, reason: trigger.reason, severity, summary, deadlineAt }, trigger.customer);
+  return {
+    kind: 'opened',
+    escalation,
+    outbox: [
+      {
+        idempotencyKey: `esc:${id}:card:${level}`,
+        channel: 'wecom',
+        recipientType: 'staff',
+        recipientId: owner.id,
+        followUpId: trigger.followUp?.id ?? null,
+        nextAttemptAt: now,
+        message: { kind: 'task_card', to: { staffId: owner.id, wecomUserId: owner.wecomUserId }, card },
+      },
+    ],
+    audit: [
+      { at: now, actorType: 'SYSTEM', actorId: null, action: 'escalation.opened', entityType: 'Escalation', entityId: id, details: { reason: trigger.reason, severity, level, ownerId: owner.id, sourceKey: trigger.sourceKey, exclude: trigger.exclude.filter(Boolean), deadlineAt: deadlineAt.toISOString() } },
+      { at: now, actorType: 'SYSTEM', actorId: null, action: 'escalation.opened', ...entity, details: { escalationId: id, reason: trigger.reason, ownerId: owner.id } },
+    ],
+  };
+}
+
+function escalationSummary(deps: Pick<CoreDeps, 'policies' | 'timeZone' | 'templates'>, org: OrgSnapshot, trigger: EscalationTrigger, deadlineAt: Date): string {
+  const step = trigger.followUp ? findStep(deps.policies.byId(trigger.followUp.policyId), trigger.followUp.step) : undefined;
+  const assignee = trigger.followUp?.assigneeId ? org.staff.get(trigger.followUp.assigneeId) : undefined;
+  return renderTemplate(deps.templates.escalationNotice.text, {
+    reason: REASON_LABELS[trigger.reason],
+    customer: trigger.customer.name,
+    phone: trigger.customer.phoneMasked ?? '—',
+    step: step?.title ?? trigger.followUp?.step ?? trigger.case.type,
+    staff: assignee?.name ?? (trigger.followUp?.action === 'CUSTOMER_SURVEY' ? '客户自评' : '—'),
+    deadline: formatLocalDateTime(deadlineAt, deps.timeZone),
+    note: trigger.note ? `说明：${trigger.note}` : '',
+  }).replace(/\n{2,}/g, '\n');
+}
+
+const SEVERITY_LABELS: Record<string, string> = { normal: '一般', high: '较重', critical: '严重' };
+
+/** The owner's WeCom card: what happened, by when, an acknowledge button and the page to resolve it. */
+export async function escalationCard(
+  deps: Pick<CoreDeps, 'timeZone' | 'links' | 'publicBaseUrl'>,
+  e: Pick<EscalationRecord, 'id' | 'level' | 'summary' | 'deadlineAt' | 'severity'> & { reason: string },
+  customer: Pick<CustomerRecord, 'name' | 'phoneMasked'>,
+): Promise<TaskCard> {
+  const reason = REASON_LABELS[e.reason as EscalationReason] ?? e.reason;
+  return {
+    taskId: `esc_${e.id}_${e.level}`,
+    source: '回访升级',
+    title: `${reason}：${customer.name}`,
+    description: `第${e.level}级 · ${SEVERITY_LABELS[e.severity] ?? e.severity} · 截止 ${formatLocalDateTime(e.deadlineAt, deps.timeZone)}`,
+    subtitle: e.summary,
+    fields: [
+      { label: '客户', value: customer.name },
+      { label: '电话', value: customer.phoneMasked ?? '—' },
+      { label: '级别', value: `第${e.level}级` },
+    ],
+    buttons: [{ key: `escack:${e.id}:${e.level}`, text: '确认受理', style: 1 }],
+    detailUrl: await escalationLink(deps, e.id, e.level),
+  };
+}
+
+/** The signed link to an escalation's page, for its owner at `level` (a link of an earlier level stops working after a climb). */
+export async function escalationLink(deps: Pick<CoreDeps, 'links' | 'publicBaseUrl'>, id: string, level: number): Promise<string> {
+  return `${deps.publicBaseUrl}/e/${await deps.links.sign('escalation', `${id}_${level}`)}`;
+}
