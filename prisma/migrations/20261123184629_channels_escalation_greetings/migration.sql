@@ -36,6 +36,33 @@ CREATE TABLE "Setting" (
     CONSTRAINT "Setting_pkey" PRIMARY KEY ("key")
 );
 
+-- CreateTable
+CREATE TABLE "GreetingDelivery" (
+    "id" TEXT NOT NULL,
+    "campaign" TEXT NOT NULL,
+    "occasionKey" TEXT NOT NULL,
+    "customerId" TEXT NOT NULL,
+    "status" TEXT NOT NULL,
+    "skipReason" TEXT,
+    "channel" TEXT,
+    "scheduledAt" TIMESTAMP(3) NOT NULL,
+    "outboxMessageId" TEXT,
+    "segment" TEXT,
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "GreetingDelivery_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateIndex
+CREATE INDEX "GreetingDelivery_campaign_occasionKey_status_idx" ON "GreetingDelivery"("campaign", "occasionKey", "status");
+
+-- CreateIndex
+CREATE INDEX "GreetingDelivery_status_scheduledAt_idx" ON "GreetingDelivery"("status", "scheduledAt");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "GreetingDelivery_occasionKey_customerId_key" ON "GreetingDelivery"("occasionKey", "customerId");
+
 -- CreateIndex
 CREATE INDEX "Escalation_caseId_idx" ON "Escalation"("caseId");
 

@@ -22,6 +22,22 @@ CREATE TABLE "Setting" (
     "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
 
+-- CreateTable
+CREATE TABLE "GreetingDelivery" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "campaign" TEXT NOT NULL,
+    "occasionKey" TEXT NOT NULL,
+    "customerId" TEXT NOT NULL,
+    "status" TEXT NOT NULL,
+    "skipReason" TEXT,
+    "channel" TEXT,
+    "scheduledAt" DATETIME NOT NULL,
+    "outboxMessageId" TEXT,
+    "segment" TEXT,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" DATETIME NOT NULL
+);
+
 -- RedefineTables
 PRAGMA defer_foreign_keys=ON;
 PRAGMA foreign_keys=OFF;
@@ -83,6 +99,15 @@ CREATE INDEX "Staff_departmentId_idx" ON "Staff"("departmentId");
 CREATE INDEX "Staff_supervisorId_idx" ON "Staff"("supervisorId");
 PRAGMA foreign_keys=ON;
 PRAGMA defer_foreign_keys=OFF;
+
+-- CreateIndex
+CREATE INDEX "GreetingDelivery_campaign_occasionKey_status_idx" ON "GreetingDelivery"("campaign", "occasionKey", "status");
+
+-- CreateIndex
+CREATE INDEX "GreetingDelivery_status_scheduledAt_idx" ON "GreetingDelivery"("status", "scheduledAt");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "GreetingDelivery_occasionKey_customerId_key" ON "GreetingDelivery"("occasionKey", "customerId");
 
 -- CreateIndex
 CREATE INDEX "FollowUp_status_remindAt_idx" ON "FollowUp"("status", "remindAt");
