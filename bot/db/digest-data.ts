@@ -1,5 +1,9 @@
 import type { PrismaClient } from './client.js';
 import type { FollowUpAction, FollowUpOutcome, FollowUpStatus } from '../core/model.js';
+import type { NewOutboxMessage, OutboxStore, PolicyRegistry } from '../core/ports.js';
+import { findStep } from '../core/policies/find-step.js';
+import { MANAGER_ROLES, type DigestRecipient, type DigestStore } from '../core/digests/send-weekly-digests.js';
+import { isUniqueViolation } from './prisma-store.js';
 import {
   BECOMING_OVERDUE_HOURS,
   summariseFollowUps,
@@ -99,7 +103,7 @@ export async function loadDigestInput(prisma: PrismaClient, scope: DigestScope, 
     }),
     prisma.escalation.findMany({
       where: { status: { in: OPEN_ESCALATION_STATUSES }, case: inSubtree },
-      select: { id: true, reason: true, createdAt: true, deadlineAt: true, owner: { select: { name: true } }, case: { select: { customer: { select: customerSelect } } } },
+      select: { id: true, reason: true, level: true, createdAt: true, deadlineAt: true, owner: { select: { name: true } }, case: { select: { customer: { select: customerSelect } } } },
     }),
   ]);
 
@@ -127,6 +131,7 @@ export async function loadDigestInput(prisma: PrismaClient, scope: DigestScope, 
     customer: customerLabel(e.case.customer),
     reason: e.reason,
     ownerName: e.owner.name,
+    level: e.level,
     createdAt: e.createdAt,
     deadlineAt: e.deadlineAt,
   }));
@@ -151,4 +156,76 @@ function customerLabel(c: { name: string; salutation: string | null; phoneMasked
   const who = c.salutation ?? `${c.name.slice(0, 1)}**`;
   const digits = c.phoneMasked?.replace(/\D/g, '').slice(-4);
   return digits ? `${who}·尾号${digits}` : who;
+}
+
+/**
+ * Everyone who receives the weekly digest and the monthly report: active department heads (for the
+ * department they head) and active staff holding a role in `MANAGER_ROLES` (for the department they head,
+ * else their own department). Ordered by name, then id, so runs are deterministic.
+ */
+export async function listDigestRecipients(prisma: PrismaClient): Promise<DigestRecipient[]> {
+  const [heads, roleHolders] = await Promise.all([
+    prisma.department.findMany({
+      where: { headId: { not: null }, head: { active: true } },
+      select: { id: true, head: { select: { id: true, wecomUserId: true, name: true } } },
+    }),
+    prisma.staff.findMany({
+      where: { active: true, OR: MANAGER_ROLES.map((role) => ({ roles: { contains: role } })) },
+      select: { id: true, wecomUserId: true, name: true, roles: true, departmentId: true },
+    }),
+  ]);
+  const byStaff = new Map<string, DigestRecipient>();
+  for (const d of heads) {
+    if (!d.head) continue;
+    byStaff.set(d.head.id, { staffId: d.head.id, wecomUserId: d.head.wecomUserId, name: d.head.name, rootDepartmentId: d.id, basis: 'head' });
+  }
+  for (const s of roleHolders) {
+    // `contains` is a prefilter; the roles field is a comma-separated list of exact names.
+    const roles = s.roles.split(',').map((r) => r.trim());
+    if (byStaff.has(s.id) || !roles.some((r) => MANAGER_ROLES.includes(r))) continue;
+    byStaff.set(s.id, { staffId: s.id, wecomUserId: s.wecomUserId, name: s.name, rootDepartmentId: s.departmentId, basis: 'role' });
+  }
+  return [...byStaff.values()].sort((a, b) => a.name.localeCompare(b.name, 'zh-Hans-CN') || a.staffId.localeCompare(b.staffId));
+}
+
+/** Title of a follow-up's policy step (出院电话回访 …), or undefined when the pack no longer has it. */
+export function stepTitleFrom(policies: PolicyRegistry): (policyId: string, step: string) => string | undefined {
+  return (policyId, step) => findStep(policies.byId(policyId), step)?.title;
+}
+
+/** `DigestStore` over Prisma; outbox rows go through the service's outbox store. */
+export class PrismaDigestStore implements DigestStore {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly outbox: Pick<OutboxStore, 'enqueue'>,
+    private readonly policies: PolicyRegistry,
+  ) {}
+
+  listDigestRecipients(): Promise<DigestRecipient[]> {
+    return listDigestRecipients(this.prisma);
+  }
+
+  async existingOutboxKeys(keys: readonly string[]): Promise<Set<string>> {
+    if (keys.length === 0) return new Set();
+    const rows = await this.prisma.outboxMessage.findMany({ where: { idempotencyKey: { in: [...keys] } }, select: { idempotencyKey: true } });
+    return new Set(rows.map((r) => r.idempotencyKey));
+  }
+
+  loadDigestInput(recipient: DigestRecipient, options: { from: Date; to: Date; asOf: Date; timeZone: string }): Promise<DigestInput> {
+    return loadDigestInput(
+      this.prisma,
+      { managerName: recipient.name, rootDepartmentId: recipient.rootDepartmentId },
+      { ...options, stepTitle: stepTitleFrom(this.policies) },
+    );
+  }
+
+  async enqueueOnce(message: NewOutboxMessage): Promise<boolean> {
+    try {
+      return (await this.outbox.enqueue([message])) === 1;
+    } catch (error) {
+      // Another replica inserted the same key between our check and our insert.
+      if (isUniqueViolation(error)) return false;
+      throw error;
+    }
+  }
 }

@@ -21,6 +21,11 @@ import { formatChineseDate, formatLocalDateTime, toLocal } from '../time.js';
  *
  * - **done**: status `DONE`; **done on time** when `completedAt <= deadlineAt`, otherwise done late;
  * - **unreachable**: status `UNREACHABLE` (three failed calls, or a survey nobody answered);
+ * - **closed on time**: `DONE` or `UNREACHABLE` with `completedAt <= deadlineAt` — the follow-up was
+ *   carried to its end (customer reached, or the attempts the policy allows used up) within its deadline;
+ * - **on-time rate** = closed on time ÷ (due − cancelled): of the follow-ups that still had to be carried
+ *   out, the share finished by their deadline. A follow-up still open counts against it; `null` when
+ *   nothing was required;
  * - **overdue** = open follow-ups in status `OVERDUE` + follow-ups done late (a separate figure that
  *   overlaps `done`; it does not enter the equation above);
  * - **contact rate** = done ÷ (done + unreachable): of the follow-ups that were attempted to the end,
@@ -70,6 +75,8 @@ export interface DigestEscalationRow {
   /** Escalation reason code (`DISSATISFIED` …). */
   reason: string;
   ownerName: string;
+  /** Escalation level: 1 for the first owner, higher once it climbed past a missed deadline. */
+  level?: number;
   createdAt: Date;
   deadlineAt: Date;
 }
@@ -101,6 +108,10 @@ export interface DigestFigures {
   doneLate: number;
   unreachable: number;
   cancelled: number;
+  /** DONE or UNREACHABLE with completedAt ≤ deadlineAt. */
+  closedOnTime: number;
+  /** closedOnTime ÷ (due − cancelled), or null. */
+  onTimeRate: number | null;
   /** SCHEDULED + ACTIVE + OVERDUE. */
   open: number;
   /** Open and in status OVERDUE. */
@@ -176,6 +187,8 @@ export function summariseFollowUps(rows: readonly Pick<DigestFollowUpRow, 'statu
     doneLate: 0,
     unreachable: 0,
     cancelled: 0,
+    closedOnTime: 0,
+    onTimeRate: null,
     open: 0,
     overdueOpen: 0,
     overdue: 0,
@@ -193,8 +206,10 @@ export function summariseFollowUps(rows: readonly Pick<DigestFollowUpRow, 'statu
     switch (r.status) {
       case 'DONE':
         f.done++;
-        if (r.completedAt && r.completedAt.getTime() <= r.deadlineAt.getTime()) f.doneOnTime++;
-        else f.doneLate++;
+        if (isClosedOnTime(r)) {
+          f.doneOnTime++;
+          f.closedOnTime++;
+        } else f.doneLate++;
         if (r.outcome && SATISFACTION.has(r.outcome)) {
           if (r.outcome === 'SATISFIED') f.satisfied++;
           else if (r.outcome === 'NEUTRAL') f.neutral++;
@@ -203,6 +218,7 @@ export function summariseFollowUps(rows: readonly Pick<DigestFollowUpRow, 'statu
         break;
       case 'UNREACHABLE':
         f.unreachable++;
+        if (isClosedOnTime(r)) f.closedOnTime++;
         break;
       case 'CANCELLED':
         f.cancelled++;
@@ -213,6 +229,7 @@ export function summariseFollowUps(rows: readonly Pick<DigestFollowUpRow, 'statu
     }
   }
   f.overdue = f.overdueOpen + f.doneLate;
+  f.onTimeRate = ratio(f.closedOnTime, f.due - f.cancelled);
   f.contactRate = ratio(f.done, f.done + f.unreachable);
   f.satisfactionRate = ratio(f.satisfied, f.satisfied + f.neutral + f.dissatisfied);
   return f;
@@ -262,6 +279,10 @@ export function buildDigest(input: DigestInput): WeeklyDigest {
   };
 }
 
+function isClosedOnTime(r: Pick<DigestFollowUpRow, 'deadlineAt' | 'completedAt'>): boolean {
+  return r.completedAt !== null && r.completedAt.getTime() <= r.deadlineAt.getTime();
+}
+
 function groupRows(rows: readonly DigestFollowUpRow[], key: (r: DigestFollowUpRow) => string): DigestRow[] {
   const groups = new Map<string, DigestFollowUpRow[]>();
   for (const r of rows) {
@@ -294,10 +315,12 @@ export function utf8Bytes(text: string): number {
  * `>` quotes and `<font color="info|comment|warning">`; no lists, so items are plain lines).
  * The text stays within `maxBytes` UTF-8 bytes [2048]: the lists are shortened — the longest list
  * first, ties going to the less important list — each ending in "…另有N项"; the figures are never
- * dropped.
+ * dropped. `detailUrl` (the signed link to the full tables) ends the message and is never cut: its
+ * bytes are reserved before the rest is fitted.
  */
-export function renderDigestMarkdown(digest: WeeklyDigest, options: { maxBytes?: number } = {}): string {
-  const maxBytes = options.maxBytes ?? DIGEST_MAX_BYTES;
+export function renderDigestMarkdown(digest: WeeklyDigest, options: { maxBytes?: number; detailUrl?: string } = {}): string {
+  const footer = options.detailUrl ? `\n\n[查看完整周报（全部人员、科室与清单）](${options.detailUrl})` : '';
+  const maxBytes = (options.maxBytes ?? DIGEST_MAX_BYTES) - utf8Bytes(footer);
   const tz = digest.period.timeZone;
   const head = headerLines(digest);
   // In order of importance: when lists must shrink, the later one gives way first on a tie.
@@ -308,7 +331,8 @@ export function renderDigestMarkdown(digest: WeeklyDigest, options: { maxBytes?:
         const owner = e.isPastDeadline ? `<font color="warning">${e.ownerName}</font>` : `**${e.ownerName}**`;
         // The deadline, not the opening date, is what the owner acts on (it is the opening date plus the policy's SLA).
         const deadline = e.isPastDeadline ? `<font color="warning">${shortDate(e.deadlineAt, tz)}已超期</font>` : `${shortDate(e.deadlineAt, tz)}前答复`;
-        return `${owner}｜${e.customer}｜${REASONS[e.reason] ?? e.reason}｜${deadline}`;
+        const level = e.level !== undefined && e.level > 1 ? `｜第${e.level}级` : '';
+        return `${owner}｜${e.customer}｜${REASONS[e.reason] ?? e.reason}${level}｜${deadline}`;
       }),
     },
     {
@@ -346,7 +370,7 @@ export function renderDigestMarkdown(digest: WeeklyDigest, options: { maxBytes?:
     shown[pick]!--;
     text = render();
   }
-  return utf8Bytes(text) > maxBytes ? truncateToBytes(text, maxBytes) : text;
+  return (utf8Bytes(text) > maxBytes ? truncateToBytes(text, maxBytes) : text) + footer;
 }
 
 function headerLines(d: WeeklyDigest): string[] {
@@ -365,7 +389,7 @@ function headerLines(d: WeeklyDigest): string[] {
     `> ${d.manager}：${chineseDay(d.period.from, tz)} 至 ${chineseDay(last, tz)}（截至 ${formatLocalDateTime(d.asOf, tz)}）`,
     '',
     `**应回访 ${f.due} 项**（员工 ${f.staffTasks}，问卷 ${f.surveys}）= 已完成 ${f.done} + 未接通 ${f.unreachable} + 已取消 ${f.cancelled} + 未结 ${f.open}`,
-    `按时完成 ${f.doneOnTime}｜${overdue}（未办 ${f.overdueOpen}，迟办 ${f.doneLate}）`,
+    `按时完成 ${f.doneOnTime}｜${overdue}（未办 ${f.overdueOpen}，迟办 ${f.doneLate}）｜按时率 **${percent(f.onTimeRate)}**`,
     `联系成功率 **${percent(f.contactRate)}**｜满意率 **${percent(f.satisfactionRate)}**，${change}`,
   ];
   if (d.overdueBacklog > 0) lines.push(`<font color="warning">此前逾期未办 ${d.overdueBacklog} 项</font>`);

@@ -100,6 +100,9 @@ describe('buildDigest', () => {
       doneLate: 1,
       unreachable: 2,
       cancelled: 1,
+      // Closed by the deadline: a, f, j (done) and c, p (unreachable); required: 9 − 1 cancelled.
+      closedOnTime: 5,
+      onTimeRate: 5 / 8,
       open: 2,
       overdueOpen: 1,
       overdue: 2,
@@ -177,7 +180,7 @@ describe('renderDigestMarkdown', () => {
     expect(text).toContain('### 回访周报｜心内科病区、心内科监护室');
     expect(text).toContain('> 王主任：11月23日（周一） 至 11月29日（周日）（截至 2026-11-30 08:00）');
     expect(text).toContain('**应回访 9 项**（员工 5，问卷 4）= 已完成 4 + 未接通 2 + 已取消 1 + 未结 2');
-    expect(text).toContain('按时完成 3｜<font color="warning">逾期 2</font>（未办 1，迟办 1）');
+    expect(text).toContain('按时完成 3｜<font color="warning">逾期 2</font>（未办 1，迟办 1）｜按时率 **62.5%**');
     expect(text).toContain('联系成功率 **66.7%**｜满意率 **50.0%**，较上周 <font color="warning">-25.0</font> 个百分点');
     expect(text).toContain('此前逾期未办 1 项');
     expect(text).toContain('<font color="warning">王主任</font>｜王女士·尾号0001｜客户不满意｜<font color="warning">11月27日已超期</font>');
@@ -236,6 +239,13 @@ describe('renderDigestMarkdown', () => {
     // The oldest escalations (created first) are the ones kept.
     expect(text).toContain('｜客户00｜');
     expect(text).not.toContain('｜客户39｜');
+  });
+
+  it('ends with the detail link, which is never cut', () => {
+    const url = 'https://huifang.example.cn/d/2026-W48~01JSTAFF.abcdefghijklmnop';
+    const text = renderDigestMarkdown(buildDigest(input()), { maxBytes: 400, detailUrl: url });
+    expect(utf8Bytes(text)).toBeLessThanOrEqual(400);
+    expect(text.endsWith(`(${url})`)).toBe(true);
   });
 
   it('honours a smaller byte budget, cutting at a character boundary as a last resort', () => {

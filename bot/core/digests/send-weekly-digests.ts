@@ -1,0 +1,120 @@
+import type { Clock } from '../clock.js';
+import type { LinkSigner, NewOutboxMessage } from '../ports.js';
+import { buildDigest, renderDigestMarkdown, type DigestInput, type WeeklyDigest } from './build-digest.js';
+import { dueDigestWeek, type WeeklySchedule } from './digest-schedule.js';
+
+/**
+ * Roles (templates/policies/roles.yaml) that make a staff member a digest recipient even when they head
+ * no department: `manager` (经理 / 院长 / 分管领导) and `department_head` (科主任 / 部门负责人). First-line
+ * `supervisor` and `head_nurse` receive escalations, not digests, unless they head a department.
+ */
+export const MANAGER_ROLES: readonly string[] = ['manager', 'department_head'];
+
+/** A manager who receives the weekly digest and the monthly report. */
+export interface DigestRecipient {
+  staffId: string;
+  wecomUserId: string;
+  name: string;
+  /** The department whose subtree the digest covers: the one they head, else their own department. */
+  rootDepartmentId: string;
+  /** Why they receive it: they are `Department.head`, or they hold a role in {@link MANAGER_ROLES}. */
+  basis: 'head' | 'role';
+}
+
+/** What the weekly digest needs from storage (implemented by `PrismaDigestStore` in bot/db). */
+export interface DigestStore {
+  /** Active department heads and active staff with a manager-level role; one entry per staff member. */
+  listDigestRecipients(): Promise<DigestRecipient[]>;
+  /** Which of these outbox idempotency keys exist already. */
+  existingOutboxKeys(keys: readonly string[]): Promise<Set<string>>;
+  /** The rows `buildDigest` needs for the recipient's subtree and the period `[from, to)`. */
+  loadDigestInput(recipient: DigestRecipient, options: { from: Date; to: Date; asOf: Date; timeZone: string }): Promise<DigestInput>;
+  /**
+   * Inserts the message unless a row with its idempotency key exists, also when another process
+   * inserts the same key at the same moment; true when this call inserted it.
+   */
+  enqueueOnce(message: NewOutboxMessage): Promise<boolean>;
+}
+
+export interface SendWeeklyDigestsDeps {
+  clock: Clock;
+  timeZone: string;
+  /** Base of the detail link (`<base>/d/<signed>`), without trailing slash. */
+  publicBaseUrl: string;
+  links: LinkSigner;
+  digests: DigestStore;
+}
+
+export interface SendWeeklyDigestsResult {
+  /** The reported ISO week, or null when no digest is due yet this week. */
+  week: string | null;
+  recipients: number;
+  /** Digests put into the outbox by this run. */
+  enqueued: number;
+  /** Recipients whose digest for the week was already in the outbox (earlier tick or another replica). */
+  alreadySent: number;
+}
+
+/** Outbox key of a manager's digest for a reported ISO week: at most one per manager per week. */
+export function digestOutboxKey(staffId: string, week: string): string {
+  return `digest:${staffId}:${week}`;
+}
+
+/** Id inside the signed detail link: `<ISO week>~<staffId>`. */
+export function digestLinkId(week: string, staffId: string): string {
+  return `${week}~${staffId}`;
+}
+
+/** Splits a verified detail-link id; null when it is not one. */
+export function parseDigestLinkId(id: string): { week: string; staffId: string } | null {
+  const m = /^(\d{4}-W\d{2})~([A-Za-z0-9_-]{1,64})$/.exec(id);
+  return m ? { week: m[1]!, staffId: m[2]! } : null;
+}
+
+/**
+ * Sends each manager the digest of the last full ISO week, once the configured send time of this week
+ * has come (catch-up: any later tick in the same week does it). Idempotent: the outbox key
+ * {@link digestOutboxKey} makes repeated ticks and several replicas produce one message per manager and
+ * week; digests already in the outbox are not even rebuilt. The markdown (≤ 2048 bytes) ends with a
+ * signed link to the full tables (`GET /d/:signed`).
+ */
+export async function sendWeeklyDigests(deps: SendWeeklyDigestsDeps, schedule: WeeklySchedule): Promise<SendWeeklyDigestsResult> {
+  const now = deps.clock.now();
+  const due = dueDigestWeek(now, schedule, deps.timeZone);
+  if (!due) return { week: null, recipients: 0, enqueued: 0, alreadySent: 0 };
+  const recipients = await deps.digests.listDigestRecipients();
+  const existing = await deps.digests.existingOutboxKeys(recipients.map((r) => digestOutboxKey(r.staffId, due.week)));
+  let enqueued = 0;
+  let alreadySent = 0;
+  for (const r of recipients) {
+    const key = digestOutboxKey(r.staffId, due.week);
+    if (existing.has(key)) {
+      alreadySent++;
+      continue;
+    }
+    const digest = await buildRecipientDigest(deps, r, { from: due.from, to: due.to, asOf: now });
+    const signed = await deps.links.sign('digest', digestLinkId(due.week, r.staffId));
+    const markdown = renderDigestMarkdown(digest, { detailUrl: `${deps.publicBaseUrl}/d/${signed}` });
+    const inserted = await deps.digests.enqueueOnce({
+      idempotencyKey: key,
+      channel: 'wecom',
+      recipientType: 'staff',
+      recipientId: r.staffId,
+      followUpId: null,
+      nextAttemptAt: now,
+      message: { kind: 'staff_markdown', to: { staffId: r.staffId, wecomUserId: r.wecomUserId }, markdown },
+    });
+    if (inserted) enqueued++;
+    else alreadySent++;
+  }
+  return { week: due.week, recipients: recipients.length, enqueued, alreadySent };
+}
+
+/** The structured digest of one recipient for `[from, to)` as of `asOf` (the detail page uses it too). */
+export async function buildRecipientDigest(
+  deps: Pick<SendWeeklyDigestsDeps, 'timeZone' | 'digests'>,
+  recipient: DigestRecipient,
+  period: { from: Date; to: Date; asOf: Date },
+): Promise<WeeklyDigest> {
+  return buildDigest(await deps.digests.loadDigestInput(recipient, { ...period, timeZone: deps.timeZone }));
+}

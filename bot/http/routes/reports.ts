@@ -1,0 +1,39 @@
+import type Router from '@koa/router';
+import type { Huifang } from '../../huifang.js';
+import { parseReportLinkId } from '../../core/reports/send-monthly-reports.js';
+import { loadMonthlyReport } from '../../db/report-data.js';
+import { reportFile } from '../../reports/report-files.js';
+
+/**
+ * `GET /r/:signed`: a monthly report file (XLSX, CSV or the trend PNG) behind a signed download link.
+ * The signature covers the month, the department scope and the file, and is checked before the database
+ * is asked; the file is generated on demand from the database, so replicas need no shared disk.
+ */
+export function reportRoutes(router: Router, app: Huifang): void {
+  router.get('/r/:signed', async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.set('Referrer-Policy', 'no-referrer');
+    const id = await app.deps.links.verify('report', ctx.params.signed!);
+    const link = id ? parseReportLinkId(id) : null;
+    const department = link?.rootDepartmentId ? await app.db.prisma.department.findUnique({ where: { id: link.rootDepartmentId }, select: { id: true } }) : null;
+    if (!link || (link.rootDepartmentId !== null && !department)) {
+      ctx.status = 404;
+      ctx.type = 'text/plain; charset=utf-8';
+      ctx.body = '链接无效：未找到这份报表（链接不完整或已被修改）。';
+      return;
+    }
+    const report = await loadMonthlyReport(app.db.prisma, {
+      month: link.month,
+      rootDepartmentId: link.rootDepartmentId,
+      timeZone: app.config.timezone,
+      generatedAt: app.clock.now(),
+      policies: app.deps.policies,
+    });
+    const file = await reportFile(report, link.file);
+    ctx.type = file.contentType;
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    const disposition = link.file === 'trend-png' ? 'inline' : 'attachment';
+    ctx.set('Content-Disposition', `${disposition}; filename="${file.filename.replace(/[^\x20-\x7e]|"/g, '_')}"; filename*=UTF-8''${encodeURIComponent(file.filename)}`);
+    ctx.body = file.body;
+  });
+}
