@@ -36,6 +36,16 @@ export class PrismaEscalationStore implements EscalationStore {
     return rows.map(toEscalationRecord);
   }
 
+  async listOpenEscalationsOfOwner(staffId: string, limit: number): Promise<EscalationRecord[]> {
+    // (ownerId, status) index.
+    const rows = await this.prisma.escalation.findMany({
+      where: { ownerId: staffId, status: { in: ['OPEN', 'ACKNOWLEDGED'] } },
+      orderBy: [{ deadlineAt: 'asc' }, { id: 'asc' }],
+      take: limit,
+    });
+    return rows.map(toEscalationRecord);
+  }
+
   async updateEscalation(change: EscalationChange): Promise<boolean> {
     return this.prisma.$transaction(async (tx) => {
       const at = change.audit[0]?.at ?? new Date();

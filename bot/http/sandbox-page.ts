@@ -381,6 +381,31 @@ const SCRIPT = `
       li.appendChild(timeEl(msg.deliveredAt));
       return li;
     }
+    if (msg.kind === 'staff_markdown') {
+      // Digests and reports: WeCom renders the markdown; the sandbox shows its text, links kept clickable.
+      var md = String(c.markdown || '');
+      var mli = el('li', 'msg stext md');
+      mli.setAttribute('data-kind', 'staff_markdown');
+      md.split('\n').forEach(function (line) {
+        var p = el('p');
+        var rest = line;
+        var re = /\[([^\]]+)\]\(([^)\s]+)\)/;
+        var m;
+        while ((m = re.exec(rest))) {
+          p.appendChild(document.createTextNode(rest.slice(0, m.index)));
+          var a = el('a', null, m[1]);
+          a.href = m[2];
+          a.target = '_blank';
+          a.rel = 'noopener';
+          p.appendChild(a);
+          rest = rest.slice(m.index + m[0].length);
+        }
+        p.appendChild(document.createTextNode(rest.replace(/<[^>]+>/g, '')));
+        mli.appendChild(p);
+      });
+      mli.appendChild(timeEl(msg.deliveredAt));
+      return mli;
+    }
     var other = el('li', 'msg note', '其他消息（' + msg.kind + '）');
     other.appendChild(timeEl(msg.deliveredAt));
     return other;
