@@ -2,7 +2,7 @@
 // with its make-up Saturdays 14 and 28 February), a water company with customer service, pipe network and works.
 import { describe, expect, it } from 'vitest';
 import type { CaseFacts } from '../../../../bot/core/model.js';
-import { resolveRule } from '../../../../bot/core/policies/plan-follow-ups.js';
+import { applyOffset, resolveRule } from '../../../../bot/core/policies/plan-follow-ups.js';
 import { at, buildOrg, calendar, examples, facts, factsFromBody, keys, loadPack, plan, step, type OrgSpec } from './packs-b-helpers.js';
 
 const P13 = loadPack('P13');
@@ -161,7 +161,9 @@ describe('P13 big and special customers (三 3)', () => {
 describe('P13 escalation', () => {
   it('sends a dissatisfied answer to the responsible department first, then the deputy general manager', () => {
     // 三 2(3)「客户对服务质量及结果不满意的，客服部将汇报责任部门、公司分管领导按照规定启动责任追究程序」
-    expect(P13.escalation).toEqual({ dissatisfiedTo: ['supervisor', 'manager', 'department_head'], deadline: { amount: 24, unit: 'hours' } });
+    // 六 2「回复时效1个工作日」: one working day, so a Friday-afternoon escalation is due Monday afternoon.
+    expect(P13.escalation).toEqual({ dissatisfiedTo: ['supervisor', 'manager', 'department_head'], deadline: { amount: 1, unit: 'working_days' } });
+    expect(applyOffset(at('2026-11-20T15:00:00+08:00'), P13.escalation.deadline, { timeZone: 'Asia/Shanghai', calendar: calendar() })).toEqual(at('2026-11-23T15:00:00+08:00'));
     const repair = waterCase('water_hotline_repair', '2026-02-14T23:59:00+08:00', 'weixiu.yu');
     expect(resolveRule('supervisor', repair, org, null)?.id).toBe('jingli.pan');
     expect(resolveRule('manager', repair, org, null)?.id).toBe('fuzong.cao');
