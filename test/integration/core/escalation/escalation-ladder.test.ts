@@ -19,12 +19,13 @@ import { buttonKey, deliveredCard, followUpOf, postCase, runJob } from '../../..
 let policiesDir: string;
 
 beforeAll(() => {
-  // P4 as shipped, with the escalation counted in working time and a three-level chain.
+  // P4 as shipped (chain 护士长 → 科主任 → 院长), with its escalation deadlines in working time.
   policiesDir = mkdtempSync(join(tmpdir(), 'huifang-policies-'));
   cpSync(join(ROOT_DIR, 'templates/policies'), policiesDir, { recursive: true });
   const file = join(policiesDir, 'P4.yaml');
   const text = readFileSync(file, 'utf8');
-  const varied = text.replace(/\n  deadline: 7 days\n?$/, '\n  deadline: 1 working days\n  climbAfter: 4 working hours\n  chain: [supervisor, department_head, manager]\n');
+  expect(text).toContain('chain: [supervisor, department_head, manager]');
+  const varied = text.replace(/\n  deadline: 7 days\n?$/, '\n  deadline: 1 working days\n  climbAfter: 4 working hours\n');
   expect(varied).not.toBe(text);
   writeFileSync(file, varied);
 });
