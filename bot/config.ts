@@ -9,6 +9,16 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+// Report and digest schedules: parsed by the pure schedule modules so the format has one definition.
+import { DEFAULT_DIGEST_SCHEDULE, parseWeeklySchedule, type WeeklySchedule } from './core/digests/digest-schedule.js';
+import {
+  DEFAULT_REPORT_DEADLINE,
+  DEFAULT_REPORT_SCHEDULE,
+  parseMonthlyDeadline,
+  parseMonthlySendSchedule,
+  type MonthlyDeadline,
+  type MonthlySendSchedule,
+} from './core/reports/report-schedule.js';
 
 /** Log levels accepted by pino. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -77,6 +87,12 @@ export interface TencentSmsConfig {
    * reply/status callback routes. `null` when unset, in which case those routes reject everything. Secret.
    */
   readonly callbackKey: string | null;
+  /**
+   * `TENCENT_SMS_TEMPLATES` [none]: approved Tencent template id (`TemplateId`) per message template
+   * key, from `key=id,key=id` (e.g. `survey_invite=1234567,greeting=2345678`). A message whose key has
+   * no id here is not sent (a permanent failure naming the key).
+   */
+  readonly templates: Readonly<Record<string, string>>;
 }
 
 /** WeChat Official Account (公众号) settings; both credentials are required together. */
@@ -87,6 +103,12 @@ export interface WechatConfig {
   readonly appSecret: string;
   /** `WECHAT_API_BASE` [`https://api.weixin.qq.com`]: API root without trailing slash. */
   readonly apiBase: string;
+  /**
+   * `WECHAT_MP_SURVEY_TEMPLATE_ID`: id of the template message (模板消息) used for survey
+   * invitations, as shown in the MP console; its keywords are mapped in templates/messages
+   * (`survey_invite.wechat.data`). Required with the credentials.
+   */
+  readonly surveyTemplateId: string;
 }
 
 /** Which implementation each outbound channel uses. `sandbox` sends nothing and shows messages on `/sandbox`. */
@@ -133,10 +155,31 @@ export interface Config {
    * When unset a secret is generated once and kept in the database (Setting table).
    */
   readonly linkSecret: string | null;
+  /**
+   * `HUIFANG_DIGEST_SCHEDULE` [`MON 09:00`]: weekday (MON…SUN) and local time from which managers get the
+   * digest of the previous ISO week; a tick missed then is caught up later the same week.
+   */
+  readonly digestSchedule: WeeklySchedule;
+  /**
+   * `HUIFANG_REPORT_SCHEDULE` [`WORKDAY 1 09:00`]: when managers get the previous month's report —
+   * `WORKDAY N HH:MM` (N-th working day, mainland calendar) or `DAY N HH:MM` (calendar day N).
+   */
+  readonly reportSchedule: MonthlySendSchedule;
+  /**
+   * `HUIFANG_REPORT_DEADLINE` [`5 16:00`]: the policy's reporting deadline (day of month and time); a
+   * send time at or after it moves to the 1st (holidays do not postpone the deadline).
+   */
+  readonly reportDeadline: MonthlyDeadline;
   /** `LOG_LEVEL` [`info`]: pino level. */
   readonly logLevel: LogLevel;
   /** `HUIFANG_SANDBOX` [false]: `1`/`true` forces every channel to sandbox even when credentials are set. */
   readonly sandbox: boolean;
+  /**
+   * `HUIFANG_WECOM_CONTACT_SYNC` [false]: `1`/`true` runs the daily `sync-wecom-contacts` job, which
+   * mirrors the WeCom contact list of the app's visible range into departments and staff (as
+   * `huifang staff sync-wecom` does). Needs the WECOM_* variables.
+   */
+  readonly wecomContactSync: boolean;
   /** WeCom credentials, or `null` when none of them is set (staff channel runs in sandbox). */
   readonly wecom: WecomConfig | null;
   /** Tencent SMS credentials, or `null` when none of them is set (SMS runs in sandbox). */
@@ -145,6 +188,12 @@ export interface Config {
   readonly wechat: WechatConfig | null;
   /** Derived: which implementation each channel uses. */
   readonly channels: ChannelModes;
+  /**
+   * `HUIFANG_OPTOUT_SCOPE` [`all`]: what a customer's opt-out (an `R` reply, 退订 …) covers:
+   * `all` customer messages including surveys, or `marketing` only (surveys and service notices still
+   * go out while the customer consents to surveys). Marketing always needs explicit consent.
+   */
+  readonly optOutScope: 'marketing' | 'all';
 }
 
 /** One invalid or missing setting. `message` never contains a secret value. */
@@ -303,6 +352,29 @@ const booleanish = z
   .refine((s) => ['1', 'true', '0', 'false'].includes(s), 'must be 1, true, 0 or false')
   .transform((s) => s === '1' || s === 'true');
 
+const tencentTemplates = z.string().transform((raw, ctx): Record<string, string> => {
+  const templates: Record<string, string> = {};
+  raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .forEach((entry, index) => {
+      const position = index + 1;
+      const match = /^([a-z][a-z0-9_]{0,63})\s*=\s*(\d{1,20})$/.exec(entry);
+      if (!match) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          message: `entry ${position}: must be key=TemplateId, the key as in templates/messages (lower-case letters, digits, "_") and the id as shown in the SMS console (digits), e.g. survey_invite=1234567`,
+        });
+        return;
+      }
+      const [, key, id] = match as unknown as [string, string, string];
+      if (key in templates) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `entry ${position}: key "${key}" is given twice` });
+      templates[key] = id;
+    });
+  return templates;
+});
+
 const tencentEndpoint = z.string().transform((value, ctx) => {
   const asUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? parseUrl(value) : parseUrl(`https://${value}`);
   const ok = asUrl !== null && (asUrl.protocol === 'http:' || asUrl.protocol === 'https:') && asUrl.host !== '' && (asUrl.pathname === '/' || asUrl.pathname === '');
@@ -312,6 +384,18 @@ const tencentEndpoint = z.string().transform((value, ctx) => {
   }
   return { endpoint: asUrl.host, protocol: asUrl.protocol === 'http:' ? ('http://' as const) : ('https://' as const) };
 });
+
+/** A schedule string checked by its parser; the parser's message names the expected form. */
+function scheduleText<T extends object>(parse: (text: string) => T | { error: string }) {
+  return z.string().transform((value, ctx): T => {
+    const parsed = parse(value);
+    if ('error' in parsed) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: parsed.error });
+      return z.NEVER;
+    }
+    return parsed;
+  });
+}
 
 /** The declared environment schema (STYLE C1). Absent and blank variables are both "unset". */
 const envSchema = z.object({
@@ -325,9 +409,13 @@ const envSchema = z.object({
     .enum(['assume_weekends', 'error'], { errorMap: () => ({ message: 'must be assume_weekends or error' }) })
     .default(DEFAULTS.HUIFANG_CALENDAR_BEYOND_DATA),
   HUIFANG_LINK_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -base64 32`)').optional(),
+  HUIFANG_DIGEST_SCHEDULE: scheduleText(parseWeeklySchedule).default(DEFAULT_DIGEST_SCHEDULE),
+  HUIFANG_REPORT_SCHEDULE: scheduleText(parseMonthlySendSchedule).default(DEFAULT_REPORT_SCHEDULE),
+  HUIFANG_REPORT_DEADLINE: scheduleText(parseMonthlyDeadline).default(DEFAULT_REPORT_DEADLINE),
   HUIFANG_ORG_NAME: z.string().trim().min(1).max(20, 'must be at most 20 characters (it opens every SMS as 【name】)').default(DEFAULTS.HUIFANG_ORG_NAME),
   LOG_LEVEL: logLevel.default(DEFAULTS.LOG_LEVEL),
   HUIFANG_SANDBOX: booleanish.optional(),
+  HUIFANG_WECOM_CONTACT_SYNC: booleanish.optional(),
 
   WECOM_CORP_ID: nonEmpty.optional(),
   WECOM_AGENT_ID: integer(1, Number.MAX_SAFE_INTEGER, 'must be a positive integer (the application AgentId)').optional(),
@@ -343,10 +431,13 @@ const envSchema = z.object({
   TENCENT_SMS_REGION: nonEmpty.default(DEFAULTS.TENCENT_SMS_REGION),
   TENCENT_SMS_ENDPOINT: tencentEndpoint.default(DEFAULTS.TENCENT_SMS_ENDPOINT),
   TENCENT_SMS_CALLBACK_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  TENCENT_SMS_TEMPLATES: tencentTemplates.optional(),
 
   WECHAT_MP_APP_ID: nonEmpty.optional(),
   WECHAT_MP_APP_SECRET: nonEmpty.optional(),
   WECHAT_API_BASE: httpUrl('must be an http:// or https:// URL').default(DEFAULTS.WECHAT_API_BASE),
+  WECHAT_MP_SURVEY_TEMPLATE_ID: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a template id as shown in the MP console (letters, digits, "-", "_")').optional(),
+  HUIFANG_OPTOUT_SCOPE: z.enum(['marketing', 'all'], { errorMap: () => ({ message: 'must be marketing or all' }) }).default('all'),
 });
 
 type EnvName = keyof typeof envSchema.shape;
@@ -378,10 +469,16 @@ export function loadConfig(
     }
   }
   // Checked on presence alone so they are reported even when a field above failed to parse.
+  if (parsed.success && parsed.data.HUIFANG_WECOM_CONTACT_SYNC && raw.WECOM_CORP_ID === undefined) {
+    problems.push({ variable: 'HUIFANG_WECOM_CONTACT_SYNC', message: 'needs WeCom: set the WECOM_* variables, or unset this one' });
+  }
   problems.push(
     ...allOrNone(raw, WECOM_CREDENTIALS, 'WeCom'),
     ...allOrNone(raw, TENCENT_CREDENTIALS, 'Tencent SMS'),
     ...allOrNone(raw, WECHAT_CREDENTIALS, 'WeChat official account'),
+    ...(WECHAT_CREDENTIALS.every((name) => raw[name] !== undefined) && raw.WECHAT_MP_SURVEY_TEMPLATE_ID === undefined
+      ? [{ variable: 'WECHAT_MP_SURVEY_TEMPLATE_ID', message: 'is required with WECHAT_MP_APP_ID and WECHAT_MP_APP_SECRET: the id of the survey invitation template (公众号后台 → 模板消息)' }]
+      : []),
   );
 
   if (problems.length > 0 || !parsed.success) {
@@ -446,11 +543,12 @@ function buildConfig(env: z.output<typeof envSchema>, cwd: string): Config {
           endpoint: env.TENCENT_SMS_ENDPOINT.endpoint,
           protocol: env.TENCENT_SMS_ENDPOINT.protocol,
           callbackKey: env.TENCENT_SMS_CALLBACK_KEY ?? null,
+          templates: env.TENCENT_SMS_TEMPLATES ?? {},
         };
   const wechat: WechatConfig | null =
     env.WECHAT_MP_APP_ID === undefined
       ? null
-      : { appId: env.WECHAT_MP_APP_ID, appSecret: env.WECHAT_MP_APP_SECRET!, apiBase: env.WECHAT_API_BASE };
+      : { appId: env.WECHAT_MP_APP_ID, appSecret: env.WECHAT_MP_APP_SECRET!, apiBase: env.WECHAT_API_BASE, surveyTemplateId: env.WECHAT_MP_SURVEY_TEMPLATE_ID! };
 
   return {
     database,
@@ -461,12 +559,17 @@ function buildConfig(env: z.output<typeof envSchema>, cwd: string): Config {
     timezone: env.HUIFANG_TIMEZONE,
     organisationName: env.HUIFANG_ORG_NAME,
     linkSecret: env.HUIFANG_LINK_SECRET ?? null,
+    digestSchedule: env.HUIFANG_DIGEST_SCHEDULE,
+    reportSchedule: env.HUIFANG_REPORT_SCHEDULE,
+    reportDeadline: env.HUIFANG_REPORT_DEADLINE,
     calendarBeyondData: env.HUIFANG_CALENDAR_BEYOND_DATA,
     logLevel: env.LOG_LEVEL,
     sandbox,
+    wecomContactSync: env.HUIFANG_WECOM_CONTACT_SYNC ?? false,
     wecom,
     tencentSms,
     wechat,
+    optOutScope: env.HUIFANG_OPTOUT_SCOPE,
     channels: {
       staff: wecom !== null && !sandbox ? 'wecom' : 'sandbox',
       sms: tencentSms !== null && !sandbox ? 'tencent' : 'sandbox',

@@ -12,14 +12,18 @@ import { inboundHandlers } from './inbound/handlers.js';
 import { loadPolicyPacks } from './policies/load-policies.js';
 import { loadMessageTemplates } from './templates/load-messages.js';
 import { PrismaStore } from './db/prisma-store.js';
+import { PrismaEscalationStore } from './db/escalation-store.js';
 import type { DbClient } from './db/client.js';
 import { SandboxChannel } from './channels/sandbox/sandbox-channel.js';
 import { createWecomChannel } from './channels/wecom/wecom-channel.js';
+import { createWechatChannel } from './channels/wechat/wechat-channel.js';
+import { createTencentSmsChannel } from './channels/tencent-sms/tencent-sms-channel.js';
 import { randomTokens, systemClock, UlidGenerator } from './clocks.js';
 import { loadCalendar } from './calendar/load-calendar.js';
 import type { WorkingCalendar } from './core/calendar/working-calendar.js';
 import { formatLocalDate } from './core/time.js';
 import { HmacLinkSigner } from './links.js';
+import { loadSurveyDefinitions, StaticSurveyRegistry } from './surveys/load-surveys.js';
 
 /** Repository root (templates/ lives there). */
 export const ROOT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -37,6 +41,8 @@ export interface HuifangOptions {
   channels?: Partial<Record<ChannelName, MessageChannel>>;
   /** Policy packs folder [templates/policies]. */
   policiesDir?: string;
+  /** Survey definitions folder [templates/surveys]. */
+  surveysDir?: string;
   /** Message templates file [templates/messages/messages.yaml]. */
   messagesFile?: string;
   /** Working-day calendar; loaded from chinese-days and templates/calendar when absent. */
@@ -125,7 +131,9 @@ export function createHuifang(options: HuifangOptions): Huifang {
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? new UlidGenerator(clock);
   const tokens = options.tokens ?? randomTokens;
-  const policies = new StaticPolicyRegistry(loadPolicyPacks(options.policiesDir ?? join(ROOT_DIR, 'templates/policies')));
+  // Surveys first: every policy step's surveyKey must name one of them.
+  const surveyDefinitions = new StaticSurveyRegistry(loadSurveyDefinitions(options.surveysDir ?? join(ROOT_DIR, 'templates/surveys')));
+  const policies = new StaticPolicyRegistry(loadPolicyPacks(options.policiesDir ?? join(ROOT_DIR, 'templates/policies'), { surveys: surveyDefinitions }));
   const templates = loadMessageTemplates(options.messagesFile ?? join(ROOT_DIR, 'templates/messages/messages.yaml'));
   const calendar = options.calendar ?? loadServiceCalendar(config, logger, clock);
   const store = new PrismaStore(db.prisma, db.capabilities, ids);
@@ -138,6 +146,7 @@ export function createHuifang(options: HuifangOptions): Huifang {
     organisationName: config.organisationName,
     links: new HmacLinkSigner({ secret: config.linkSecret, prisma: db.prisma }),
     policies,
+    surveyDefinitions,
     templates,
     calendar,
     cases: store,
@@ -146,6 +155,7 @@ export function createHuifang(options: HuifangOptions): Huifang {
     surveys: store,
     outbox: store,
     inbox: store,
+    escalations: new PrismaEscalationStore(db.prisma, store),
   };
   const sandbox = (name: ChannelName) => new SandboxChannel(name, db.prisma, clock, ids);
   const modes: Record<ChannelName, string> = { wecom: config.channels.staff, sms: config.channels.sms, wechat: config.channels.wechat };
@@ -154,10 +164,18 @@ export function createHuifang(options: HuifangOptions): Huifang {
     if (override) return override;
     if (modes[name] === 'sandbox') return sandbox(name);
     if (name === 'wecom' && config.wecom) return createWecomChannel(config.wecom, { clock, logger });
+    if (name === 'wechat' && config.wechat) return createWechatChannel(config.wechat, { clock, logger });
+    if (name === 'sms' && config.tencentSms) return createTencentSmsChannel(config.tencentSms, { logger });
     // Never pretend: credentials for a provider this build cannot deliver to stop the start.
     throw new ChannelUnavailableError(name, modes[name]!);
   };
   const channels: Record<ChannelName, MessageChannel> = { wecom: pick('wecom'), sms: pick('sms'), wechat: pick('wechat') };
+  // A sandboxed customer channel next to a live one reaches nobody: surveys then use the live one only.
+  // With every customer channel in the sandbox, both count (the sandbox page shows both).
+  const live = (name: 'sms' | 'wechat') => Boolean(options.channels?.[name]) || modes[name] !== 'sandbox';
+  const allSandboxed = !live('sms') && !live('wechat');
+  deps.customerChannels = { sms: allSandboxed || live('sms'), wechat: allSandboxed || live('wechat') };
+  deps.optOutScope = config.optOutScope;
   const jitter = options.jitter ?? Math.random;
 
   const receive: Huifang['receive'] = async (event, opts = {}) => {

@@ -9,9 +9,11 @@ export async function run(app: Huifang) {
   return dispatchOutbox(app.deps, {
     channels: app.channels,
     jitter: app.jitter,
-    onAttempt: ({ message, outcome, error, providerMessageId }) => {
+    onAttempt: ({ message, outcome, error, providerMessageId, reason, fallbackQueued }) => {
       const fields = { outboxId: message.id, channel: message.channel, kind: message.message.kind, attempt: message.attempt, providerMessageId };
       if (outcome === 'SENT') app.logger.info(fields, 'outbox message sent');
+      else if (outcome === 'CANCELLED') app.logger.info({ ...fields, reason }, 'outbox message cancelled: consent no longer allows it');
+      else if (outcome === 'DEAD' && fallbackQueued) app.logger.warn({ ...fields, err: error }, 'outbox message dead: survey invitation falls back to SMS');
       else if (outcome === 'RETRY' && error instanceof ChannelError && error.kind === 'auth') {
         // A person must act (credentials, 企业可信IP, permissions); the message waits meanwhile.
         app.logger.error({ ...fields, err: error }, 'outbox message blocked: provider configuration must be fixed');

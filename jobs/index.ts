@@ -2,7 +2,14 @@ import type { Huifang } from '../bot/huifang.js';
 import * as activateDueFollowUps from './activate-due-follow-ups.js';
 import * as dispatchOutbox from './dispatch-outbox.js';
 import * as markOverdue from './mark-overdue.js';
+import * as sendReminders from './send-reminders.js';
+import * as climbEscalations from './climb-escalations.js';
 import * as processInbox from './process-inbox.js';
+import * as surveyFallback from './survey-fallback.js';
+import * as pullSmsReports from './pull-sms-reports.js';
+import * as sendWeeklyDigests from './send-weekly-digests.js';
+import * as sendMonthlyReports from './send-monthly-reports.js';
+import * as syncWecomContacts from './sync-wecom-contacts.js';
 
 /** A cron job: `schedule` is a node-cron expression (seconds field first) in the business timezone. */
 export interface JobDefinition {
@@ -14,9 +21,18 @@ export interface JobDefinition {
 export const jobs: Readonly<Record<string, JobDefinition>> = {
   'activate-due-follow-ups': activateDueFollowUps,
   'mark-overdue': markOverdue,
+  'send-reminders': sendReminders,
+  'climb-escalations': climbEscalations,
   'dispatch-outbox': dispatchOutbox,
   'process-inbox': processInbox,
+  'survey-fallback': surveyFallback,
+  // Only active with Tencent SMS live and no callback key (it then pulls what callbacks would push).
+  'pull-sms-reports': pullSmsReports,
+  'send-weekly-digests': sendWeeklyDigests,
+  'send-monthly-reports': sendMonthlyReports,
+  // Only with HUIFANG_WECOM_CONTACT_SYNC=1 and WeCom configured.
+  'sync-wecom-contacts': syncWecomContacts,
 };
 
 /** Order in which one "tick" runs every job (demo, `jobs run all`): decide, then send. */
-export const TICK_ORDER = ['process-inbox', 'mark-overdue', 'activate-due-follow-ups', 'dispatch-outbox'] as const;
+export const TICK_ORDER = ['process-inbox', 'mark-overdue', 'send-reminders', 'climb-escalations', 'activate-due-follow-ups', 'send-weekly-digests', 'send-monthly-reports', 'survey-fallback', 'dispatch-outbox'] as const;

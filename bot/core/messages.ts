@@ -56,6 +56,11 @@ export type OutboundMessage =
       surveyId: string;
       /** Per-survey SMS extend code: a reply carrying it is matched to this survey exactly. */
       replyCode?: string | null;
+      /**
+       * Named values for channels whose templates are keyed (WeChat template messages: keyword →
+       * value, as mapped in templates/messages `survey_invite.wechat.data`).
+       */
+      templateData?: Readonly<Record<string, string>>;
     }
   | {
       /**

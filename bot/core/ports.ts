@@ -15,6 +15,7 @@ import type { PlannedFollowUp } from './policies/plan-follow-ups.js';
 import type { MessageTemplates } from './templates/render.js';
 import type { FollowUpMove } from './policies/diff-plan.js';
 import type { WorkingCalendar } from './calendar/working-calendar.js';
+import type { SurveyDefinitionRegistry } from './surveys/definitions.js';
 
 /* ------------------------------------------------------------------ rows */
 
@@ -27,8 +28,12 @@ export interface CustomerRecord {
   phoneMasked: string | null;
   wechatOpenId: string | null;
   consentSurvey: boolean;
+  /** Explicit consent to marketing messages (greetings, promotions); absent or false means no. */
+  consentMarketing?: boolean;
   optedOutAt: Date | null;
   deceasedAt: Date | null;
+  /** When the SMS provider reported the number invalid for good (no SMS until the phone changes). */
+  phoneInvalidAt?: Date | null;
 }
 
 export interface CaseRecord extends CaseFacts {
@@ -81,6 +86,8 @@ export interface NewOutboxMessage {
   followUpId: string | null;
   nextAttemptAt: Date;
   maxAttempts?: number;
+  /** The message this one replaces on another channel (an SMS survey invitation after WeChat failed). */
+  fallbackOfId?: string;
 }
 
 export interface NewAuditEntry {
@@ -95,6 +102,10 @@ export interface NewAuditEntry {
 }
 
 export interface NewEscalation {
+  /** Chosen by the caller when links to it are built before it is stored (cards); generated otherwise. */
+  id?: string;
+  /** normal | high | critical (default normal). */
+  severity?: string;
   sourceKey: string;
   caseId: string;
   followUpId: string | null;
@@ -114,6 +125,8 @@ export interface ClaimedOutboxMessage {
   attempt: number;
   maxAttempts: number;
   claimToken: string;
+  /** The follow-up the message belongs to, if any. */
+  followUpId?: string | null;
 }
 
 export interface InboundEventInput {
@@ -220,9 +233,24 @@ export interface FollowUpStore {
       deferTo?: Date;
       /** A new assignee when the planned one is no longer active (left, deactivated). */
       reassignTo?: { staffId: string; rule: string };
+      /** When the assignee is reminded if the task is still unanswered (staff tasks). */
+      remindAt?: Date | null;
       outcomeNote: string | null;
       now: Date;
-      survey: { id: string; token: string; surveyKey: string; expiresAt: Date } | null;
+      survey: {
+        id: string;
+        token: string;
+        surveyKey: string;
+        expiresAt: Date;
+        /** The channel the invitation goes out on first (`SurveyInstance.channel`). */
+        channel?: ChannelName;
+        /**
+         * When the survey is also invited by SMS: candidate reply codes, tried in order; the first one
+         * no survey holds becomes `SurveyInstance.replyCode` and the `replyCode` of this survey's
+         * `survey_invite` outbox messages (the store sets it on them).
+         */
+        replyCodes?: readonly string[];
+      } | null;
       outbox: NewOutboxMessage[];
       audit: NewAuditEntry;
     }[],
@@ -246,11 +274,33 @@ export interface FollowUpStore {
     outbox: NewOutboxMessage[];
     escalation: NewEscalation | null;
     audit: NewAuditEntry[];
+    /**
+     * Answers a staff member took during the call (the 详情 form), recorded in the same transaction:
+     * the follow-up's SurveyInstance (the existing one, else a new one with `newSurvey`) becomes
+     * ANSWERED with one SurveyResponse.
+     */
+    surveyAnswer?: StaffSurveyAnswer | null;
   }): Promise<boolean>;
   /** A staff member's open follow-ups (ACTIVE, OVERDUE, and SCHEDULED due before `dueBefore`), earliest deadline first. */
   listOpenForAssignee(staffId: string, dueBefore: Date, limit: number): Promise<FollowUpContext[]>;
-  /** Marks ACTIVE staff tasks past their deadline OVERDUE and expires unanswered surveys; returns counts. */
-  markOverdue(now: Date): Promise<{ overdue: number; expiredSurveys: number }>;
+  /** Ends customer surveys past their deadline unanswered (NO_RESPONSE) and expires their links; returns counts. */
+  expireSurveys(now: Date): Promise<{ expiredSurveys: number }>;
+}
+
+/** Answers recorded with a staff outcome (see `FollowUpStore.applyOutcome`). */
+export interface StaffSurveyAnswer {
+  /** Used only when the follow-up has no SurveyInstance yet (`@@unique([followUpId])`: never a second one). */
+  newSurvey: { id: string; token: string; surveyKey: string; customerId: string; expiresAt: Date };
+  response: {
+    id: string;
+    channel: string;
+    rawText: string | null;
+    answers: Record<string, unknown>;
+    score: number | null;
+    satisfaction: Satisfaction | null;
+    inboundEventId: string | null;
+    receivedAt: Date;
+  };
 }
 
 export interface SurveyRecord {
@@ -267,6 +317,8 @@ export interface SurveyStore {
   /** The customer's most recently sent survey that is still OPEN and not expired at `now`. */
   findLatestOpenSurvey(customerId: string, now: Date): Promise<SurveyRecord | null>;
   findSurveyByToken(token: string): Promise<SurveyRecord | null>;
+  /** The survey whose SMS went out with this extend code (`SurveyInstance.replyCode`), whatever its status. */
+  findSurveyByReplyCode(replyCode: string): Promise<SurveyRecord | null>;
   /**
    * Records an answer: the response row, survey ANSWERED, and (if the survey's follow-up is still open)
    * its completion — all in one transaction, guarded so a replay records nothing twice.
@@ -291,11 +343,56 @@ export interface SurveyStore {
   /** Keeps a reply that is not an answer, without closing the survey. */
   recordUnparsedReply(input: { surveyId: string; responseId: string; rawText: string; inboundEventId: string | null; receivedAt: Date }): Promise<void>;
   optOutCustomer(customerId: string, at: Date, source: string, audit: NewAuditEntry): Promise<void>;
+  /**
+   * Records the first time the customer opened the survey page (`SurveyInstance.openedAt`); later
+   * calls change nothing. Returns true only for the call that set it. An opened WeChat invitation is
+   * never followed by the SMS fallback.
+   */
+  markSurveyOpened(surveyId: string, at: Date): Promise<boolean>;
+  /**
+   * Open, unexpired surveys invited by WeChat only (no reply code yet), never opened, sent at or
+   * before `sentBefore`: the candidates for the "not opened in time" SMS fallback. Ordered by id,
+   * after `afterId`; walks the (status, expiresAt) index.
+   */
+  listUnopenedWechatSurveys(input: { now: Date; sentBefore: Date; afterId: string | null; limit: number }): Promise<UnopenedWechatSurvey[]>;
+  /**
+   * Switches a survey to SMS: in one transaction, gives the survey the first free reply code, cancels
+   * its WeChat invitation if that is still PENDING, and enqueues the SMS invitation. Does nothing
+   * (`not_needed`) if the survey is no longer OPEN, was opened, or already has a reply code (another
+   * replica did it); `busy` while the WeChat invitation is being sent.
+   */
+  commitSurveyFallback(fallback: SurveyFallback): Promise<'enqueued' | 'not_needed' | 'busy'>;
+}
+
+/** A survey waiting to see whether its WeChat invitation is opened (see `listUnopenedWechatSurveys`). */
+export interface UnopenedWechatSurvey {
+  surveyId: string;
+  followUpId: string | null;
+  policyId: string | null;
+  step: string | null;
+  sentAt: Date;
+  customer: CustomerRecord;
+  /** The WeChat invitation row, when there is one. */
+  invite: { id: string; idempotencyKey: string; status: string; message: OutboundMessage } | null;
+}
+
+/** An SMS invitation that replaces (or follows) a survey's WeChat invitation. */
+export interface SurveyFallback {
+  surveyId: string;
+  /** Candidate reply codes, tried in order; the chosen one is set on the survey and on `message`. */
+  replyCodes: readonly string[];
+  /** The SMS `survey_invite`, with `fallbackOfId` set to the WeChat invitation. */
+  message: NewOutboxMessage;
+  /** The WeChat invitation to cancel if it has not been sent yet. */
+  cancelPendingId?: string;
+  audit: NewAuditEntry;
 }
 
 export interface OutboxStore {
   /** Enqueues messages outside a domain transaction (e.g. notices); duplicates by key are ignored. */
   enqueue(messages: NewOutboxMessage[]): Promise<number>;
+  /** The customers with these ids (one query), for the consent check just before sending. */
+  findCustomersByIds(ids: readonly string[]): Promise<Map<string, CustomerRecord>>;
   /**
    * Claims up to `limit` messages that are PENDING and due, or SENDING with an expired lease (a
    * dispatcher died mid-send), setting a new lease and claim token. Atomic across processes.
@@ -319,9 +416,40 @@ export interface OutboxStore {
           /** A deferral (rate limit) that must not use up the message's attempts: maxAttempts grows by one. */
           extendBudget?: boolean;
         }
-      | { outcome: 'DEAD'; errorCode: string; error: string }
+      | {
+          outcome: 'DEAD';
+          errorCode: string;
+          error: string;
+          /** The provider refused the customer's phone number for good: mark it invalid (see {@link OutboxStore.recordDeliveryReport}). */
+          invalidRecipientPhone?: boolean;
+          /** A survey invitation that failed for good on WeChat: its SMS replacement, in the same transaction. */
+          fallback?: SurveyFallback;
+        }
+      /** Not sent, and never will be (consent withdrawn since it was queued); the reason is audited. */
+      | { outcome: 'CANCELLED'; errorCode: string; error: string; audit: NewAuditEntry }
     ),
   ): Promise<boolean>;
+  /**
+   * Records a provider's delivery report on the message it sent (found by `providerMessageId`, else by
+   * `idempotencyKey` when the provider echoes it). With `invalidNumber`, the recipient customer's phone
+   * is marked invalid and their unsent SMS are cancelled. Idempotent: a replayed report changes nothing
+   * new. `found: false` when no message matches.
+   */
+  recordDeliveryReport(report: DeliveryReport): Promise<{ found: false } | { found: true; outboxId: string; customerId: string | null; phoneMarkedInvalid: boolean }>;
+}
+
+/** A provider's delivery report for one sent message. */
+export interface DeliveryReport {
+  providerMessageId: string;
+  /** The outbox idempotency key, when the provider echoes it (Tencent `ext` / SessionContext). */
+  idempotencyKey: string | null;
+  status: 'DELIVERED' | 'FAILED';
+  /** The carrier's status code and description for a failure. */
+  error: string | null;
+  /** When the recipient received it (DELIVERED) or when the failure was reported. */
+  at: Date;
+  /** The report says the number does not exist: stop texting it. */
+  invalidNumber: boolean;
 }
 
 export interface InboxStore {
@@ -334,8 +462,69 @@ export interface InboxStore {
   finishInbound(id: string, status: 'PROCESSED' | 'REJECTED' | 'FAILED', at: Date, result: Record<string, unknown>, error?: string): Promise<void>;
 }
 
+/* ------------------------------------------------------------------ escalations */
+
+export interface EscalationRecord {
+  id: string;
+  sourceKey: string;
+  caseId: string;
+  followUpId: string | null;
+  reason: string;
+  severity: string;
+  level: number;
+  ownerId: string;
+  status: 'OPEN' | 'ACKNOWLEDGED' | 'RESOLVED' | 'CLOSED';
+  summary: string;
+  deadlineAt: Date;
+  note: string | null;
+  acknowledgedAt: Date | null;
+  acknowledgedById: string | null;
+  resolvedAt: Date | null;
+  resolvedById: string | null;
+  secondFollowUpId: string | null;
+  closedAt: Date | null;
+  breachedAt: Date | null;
+  version: number;
+  createdAt: Date;
+}
+
+/** A change to one escalation, applied with compare-and-set on its version. */
+export interface EscalationChange {
+  id: string;
+  version: number;
+  set: Partial<Pick<EscalationRecord, 'level' | 'ownerId' | 'deadlineAt' | 'status' | 'acknowledgedAt' | 'acknowledgedById' | 'resolvedAt' | 'resolvedById' | 'note' | 'secondFollowUpId' | 'breachedAt' | 'closedAt'>>;
+  /** The second follow-up to create with the change (resolution). */
+  secondFollowUp?: (PlannedFollowUp & { id: string; caseId: string; customerId: string; policyId: string }) | null;
+  outbox: NewOutboxMessage[];
+  audit: NewAuditEntry[];
+}
+
+export interface EscalationStore {
+  findEscalation(id: string): Promise<EscalationRecord | null>;
+  /** OPEN or ACKNOWLEDGED escalations past their deadline and not yet breached, earliest deadline first. */
+  listDueEscalations(now: Date, limit: number): Promise<EscalationRecord[]>;
+  /** Applies a change atomically; false when the escalation changed meanwhile (another replica, a double tap). */
+  updateEscalation(change: EscalationChange): Promise<boolean>;
+  /** Opens escalations with their notices; one per source key (a replay opens nothing). Returns how many were new. */
+  openEscalations(items: { escalation: NewEscalation; outbox: NewOutboxMessage[]; audit: NewAuditEntry[] }[]): Promise<number>;
+  /** ACTIVE staff tasks whose deadline has passed, earliest first. */
+  listNewlyOverdue(now: Date, limit: number): Promise<FollowUpContext[]>;
+  /** Marks them OVERDUE (compare-and-set on version) with their escalations and notices. */
+  commitOverdue(items: { followUpId: string; version: number; now: Date; escalation: NewEscalation | null; outbox: NewOutboxMessage[]; audit: NewAuditEntry[] }[]): Promise<{ applied: number; skipped: number }>;
+  /** ACTIVE follow-ups whose reminder time has come. */
+  listDueReminders(now: Date, limit: number): Promise<FollowUpContext[]>;
+  /** Clears each reminder time and enqueues its reminder, once (a replica that lost the race adds nothing). */
+  commitReminders(items: { followUpId: string; outbox: NewOutboxMessage[]; audit: NewAuditEntry }[]): Promise<number>;
+  /** The customer's cases of the given types that occurred at or after `since`. */
+  listRecentCasesOfCustomer(customerId: string, types: readonly string[], since: Date): Promise<CaseRecord[]>;
+  /** Escalations the staff member owns that are OPEN or ACKNOWLEDGED, earliest deadline first. */
+  listOpenEscalationsOfOwner(staffId: string, limit: number): Promise<EscalationRecord[]>;
+  /** The escalation's audit trail, oldest first: who saw, who acted, when. */
+  escalationHistory(id: string): Promise<{ at: Date; action: string; actorId: string | null; details: Record<string, unknown> }[]>;
+}
+
 /** What a signed link opens; part of the signature, so a link for one cannot open another. */
-export type LinkPurpose = 'survey' | 'staff_form' | 'digest' | 'report';
+export type LinkPurpose = 'survey' | 'staff_form' | 'digest' | 'report' | 'escalation';
 
 /**
  * Signs ids placed in URLs (`<id>.<signature>`) and checks them; `verify` returns the id, or null for
@@ -353,6 +542,18 @@ export interface PolicyRegistry {
   all(): readonly PolicyDefinition[];
 }
 
+/**
+ * What a customer's opt-out covers: `marketing` messages only, or `all` customer messages including
+ * surveys (HUIFANG_OPTOUT_SCOPE).
+ */
+export type OptOutScope = 'marketing' | 'all';
+
+/** Whether each customer channel reaches customers (a sandboxed channel next to a real one does not). */
+export interface CustomerChannelAvailability {
+  wechat: boolean;
+  sms: boolean;
+}
+
 /** Everything use cases need, injected by the composition root. */
 export interface CoreDeps {
   clock: Clock;
@@ -365,6 +566,8 @@ export interface CoreDeps {
   /** Signs the ids in survey, form, digest and report links. */
   links: LinkSigner;
   policies: PolicyRegistry;
+  /** Survey definitions (templates/surveys), by the `surveyKey` policy steps name. */
+  surveyDefinitions: SurveyDefinitionRegistry;
   templates: MessageTemplates;
   /** Mainland-China working days (holidays, 调休 make-up days, organisation closures). */
   calendar: WorkingCalendar;
@@ -374,4 +577,9 @@ export interface CoreDeps {
   surveys: SurveyStore;
   outbox: OutboxStore;
   inbox: InboxStore;
+  escalations: EscalationStore;
+  /** What an opt-out covers [all]. */
+  optOutScope?: OptOutScope;
+  /** Customer channels surveys may be sent on [both]. */
+  customerChannels?: CustomerChannelAvailability;
 }

@@ -107,6 +107,12 @@ export function formatChineseDate(instant: Date, timeZone: string): string {
   return `${l.month}月${l.day}日`;
 }
 
+/** `YYYY年M月D日 HH:mm` local (the form WeChat template `time` keywords accept). */
+export function formatChineseDateTime(instant: Date, timeZone: string): string {
+  const l = toLocal(instant, timeZone);
+  return `${l.year}年${l.month}月${l.day}日 ${pad(l.hour)}:${pad(l.minute)}`;
+}
+
 /** ISO week key like `2026-W48` of the local date (Monday-based), for "once per week" keys. */
 export function isoWeekKey(instant: Date, timeZone: string): string {
   const l = toLocal(instant, timeZone);

@@ -16,13 +16,26 @@ import type {
   NewOutboxMessage,
   OrgStore,
   OutboxStore,
+  SurveyFallback,
   SurveyRecord,
   SurveyStore,
+  UnopenedWechatSurvey,
 } from '../core/ports.js';
 import type { CaseStatus, ChannelName, FollowUpAction, FollowUpOutcome, FollowUpStatus, OrgSnapshot } from '../core/model.js';
 import { parseRoles } from '../core/model.js';
 import type { OutboundMessage } from '../core/messages.js';
 import type { IdGenerator } from '../core/clock.js';
+import { closeEscalationsAfterSecondFollowUp } from './escalation-store.js';
+import {
+  applySurveyFallback,
+  commitSurveyFallback,
+  findCustomersByIds,
+  listUnopenedWechatSurveys,
+  markSurveyOpened,
+  pickReplyCodes,
+  withReplyCode,
+  withReplyCodeRetry,
+} from './survey-delivery-store.js';
 
 type Tx = Prisma.TransactionClient;
 type FollowUpRow = Prisma.FollowUpGetPayload<object>;
@@ -60,8 +73,10 @@ export function toCustomerRecord(row: CustomerRow): CustomerRecord {
     phoneMasked: row.phoneMasked,
     wechatOpenId: row.wechatOpenId,
     consentSurvey: row.consentSurvey,
+    consentMarketing: row.consentMarketing,
     optedOutAt: row.optedOutAt,
     deceasedAt: row.deceasedAt,
+    phoneInvalidAt: row.phoneInvalidAt,
   };
 }
 
@@ -230,6 +245,8 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
                 ...data,
                 ...(input.externalId && !existing.externalId ? { externalId: input.externalId } : {}),
                 ...(becameDeceased ? { deceasedAt: input.deceasedAt } : {}),
+                // A new phone number is worth texting again, even if the old one was reported invalid.
+                ...(input.phoneE164 && input.phoneE164 !== existing.phoneE164 ? { phoneInvalidAt: null } : {}),
                 tags: json(mergeTags(existing.tags, input.tags)),
               },
             });
@@ -284,7 +301,8 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
     }
   }
 
-  private followUpData(f: PlannedRow, caseId: string, customerId: string, policyId: string, createdAt: Date) {
+  /** @internal */
+  followUpData(f: PlannedRow, caseId: string, customerId: string, policyId: string, createdAt: Date) {
     return {
       id: f.id,
       createdAt,
@@ -347,7 +365,7 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
             });
             cancelled += r.count;
           }
-          if (input.cancelOpenFollowUps) cancelled += await this.cancelOpenFollowUps(tx, { caseId: row.id }, 'CASE_CLOSED', input.audit.at);
+          if (input.cancelOpenFollowUps) cancelled += await this.cancelOpenFollowUps(tx, { caseId: row.id, NOT: { step: { startsWith: 'esc2_' } } } /* a second follow-up after an escalation outlives the case */, 'CASE_CLOSED', input.audit.at);
           await this.audit(tx, { ...input.audit, details: { ...input.audit.details, followUpsAdded: added, moved, cancelled } });
           return { added, moved, cancelled };
         }, TX_OPTIONS);
@@ -371,7 +389,7 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
       where: { id: { in: ids }, status: { in: ['SCHEDULED', 'ACTIVE', 'OVERDUE'] } },
       data: { status: 'CANCELLED', outcomeNote: reason, completedAt: at, leaseExpiresAt: null, version: { increment: 1 } },
     });
-    await tx.surveyInstance.updateMany({ where: { followUpId: { in: ids }, status: 'OPEN' }, data: { status: 'EXPIRED' } });
+    await tx.surveyInstance.updateMany({ where: { followUpId: { in: ids }, status: 'OPEN' }, data: { status: 'EXPIRED', replyCode: null } });
     await tx.outboxMessage.updateMany({ where: { followUpId: { in: ids }, status: 'PENDING' }, data: { status: 'CANCELLED', lastErrorCode: reason } });
     return ids.length;
   }
@@ -408,6 +426,11 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
 
   async commitActivations(activations: Parameters<FollowUpStore['commitActivations']>[0]): Promise<{ applied: number; skipped: number }> {
     if (activations.length === 0) return { applied: 0, skipped: 0 };
+    // A reply code taken concurrently by another replica fails the batch on the unique index: run it again.
+    return withReplyCodeRetry(() => this.commitActivationsOnce(activations));
+  }
+
+  private async commitActivationsOnce(activations: Parameters<FollowUpStore['commitActivations']>[0]): Promise<{ applied: number; skipped: number }> {
     return this.prisma.$transaction(async (tx) => {
       let applied = 0;
       const outbox: NewOutboxMessage[] = [];
@@ -427,6 +450,17 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
           `version = version + 1, "updatedAt" = ? WHERE status = 'SCHEDULED' AND (id, version) IN (${pairs}) RETURNING id`;
         const rows = await tx.$queryRawUnsafe<{ id: string }[]>(...this.numbered(sqlText, [now, now, ...params]));
         for (const r of rows) activated.add(r.id);
+      }
+      // Reminder times differ row by row: one CASE statement per chunk sets them.
+      const reminders = plain.filter((a) => a.remindAt && activated.has(a.followUpId));
+      for (let i = 0; i < reminders.length; i += 400) {
+        const chunk = reminders.slice(i, i + 400);
+        // PostgreSQL types a bare parameter in CASE as text; SQLite stores the adapter's value as is.
+        const then = this.capabilities.provider === 'postgresql' ? 'CAST(? AS TIMESTAMP(3))' : '?';
+        const cases = chunk.map(() => `WHEN ? THEN ${then}`).join(' ');
+        const ids = chunk.map(() => '?').join(', ');
+        const sqlText = `UPDATE "FollowUp" SET "remindAt" = CASE id ${cases} END WHERE id IN (${ids})`;
+        await tx.$executeRawUnsafe(...this.numbered(sqlText, [...chunk.flatMap((a) => [a.followUpId, a.remindAt]), ...chunk.map((a) => a.followUpId)]));
       }
       for (const a of activations) {
         if (a.status === 'ACTIVE' && !a.reassignTo) {
@@ -458,6 +492,7 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
                   leaseExpiresAt: null,
                   activations: { increment: 1 },
                   version: { increment: 1 },
+                  remindAt: a.remindAt ?? null,
                   ...(a.reassignTo ? { assigneeId: a.reassignTo.staffId, assigneeRule: a.reassignTo.rule } : {}),
                 }
               : { status: 'CANCELLED', outcomeNote: a.outcomeNote, completedAt: a.now, leaseExpiresAt: null, version: { increment: 1 } },
@@ -468,8 +503,16 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
         audits.push(a.audit);
         if (a.survey) surveys.push(this.surveyRow(a));
       }
+      // SMS reply codes: one free code per survey invited by SMS, set on the survey and its SMS invitation.
+      let withCodes = outbox;
+      const wanted = activations.flatMap((a) => (a.survey?.replyCodes && surveys.some((row) => row.id === a.survey!.id) ? [{ surveyId: a.survey.id, candidates: a.survey.replyCodes }] : []));
+      if (wanted.length > 0) {
+        const codes = await pickReplyCodes(tx, wanted);
+        for (const row of surveys) if (codes.has(row.id)) row.replyCode = codes.get(row.id)!;
+        withCodes = outbox.map((m) => (m.message.kind === 'survey_invite' && codes.has(m.message.surveyId) ? withReplyCode(m, m.message.surveyId, codes.get(m.message.surveyId)!) : m));
+      }
       if (surveys.length > 0) await tx.surveyInstance.createMany({ data: surveys });
-      await this.insertOutbox(tx, outbox, activations[0]!.now);
+      await this.insertOutbox(tx, withCodes, activations[0]!.now);
       if (audits.length > 0) await tx.auditLog.createMany({ data: audits.map((entry) => this.auditData(entry)) });
       return { applied, skipped: activations.length - applied };
     }, TX_OPTIONS);
@@ -488,11 +531,13 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
       status: 'OPEN',
       sentAt: a.now,
       expiresAt: a.survey.expiresAt,
+      ...(a.survey.channel ? { channel: a.survey.channel } : {}),
     };
   }
 
   /** Rewrites `?` placeholders as `$1…` on PostgreSQL (SQLite keeps `?`). */
-  private numbered(text: string, params: unknown[]): [string, ...unknown[]] {
+  /** @internal */
+  numbered(text: string, params: unknown[]): [string, ...unknown[]] {
     if (this.capabilities.provider !== 'postgresql') return [text, ...params];
     let n = 0;
     return [text.replace(/\?/g, () => `$${++n}`), ...params];
@@ -528,11 +573,56 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
       });
       if (count !== 1) return false;
       const at = input.audit[0]?.at ?? input.completedAt ?? input.nextDueAt!;
+      if (input.status === 'DONE' || input.status === 'UNREACHABLE') {
+        // The outcome of a second follow-up (二次回访) is what closes the escalation that scheduled it.
+        await closeEscalationsAfterSecondFollowUp(tx, this, { followUpId: input.followUpId, outcome: input.outcome, at, actorId: input.outcomeById });
+      }
+      if (input.surveyAnswer) await this.recordStaffSurveyAnswer(tx, input.followUpId, input.surveyAnswer);
       await this.insertEscalation(tx, input.escalation, at);
       await this.insertOutbox(tx, input.outbox, at);
       for (const entry of input.audit) await this.audit(tx, entry);
       return true;
     }, TX_OPTIONS);
+  }
+
+  /**
+   * The answers of a staff call: the follow-up's survey (one per follow-up — reused when it exists)
+   * becomes ANSWERED and gets one response. Runs inside the outcome's compare-and-set transaction.
+   */
+  private async recordStaffSurveyAnswer(tx: Tx, followUpId: string, answer: NonNullable<Parameters<FollowUpStore['applyOutcome']>[0]['surveyAnswer']>): Promise<void> {
+    const r = answer.response;
+    const n = answer.newSurvey;
+    const survey = await tx.surveyInstance.upsert({
+      where: { followUpId },
+      create: {
+        id: n.id,
+        followUpId,
+        customerId: n.customerId,
+        surveyKey: n.surveyKey,
+        token: n.token,
+        status: 'ANSWERED',
+        channel: r.channel,
+        sentAt: r.receivedAt,
+        expiresAt: n.expiresAt,
+        answeredAt: r.receivedAt,
+        createdAt: r.receivedAt,
+      },
+      update: { status: 'ANSWERED', answeredAt: r.receivedAt, draft: null },
+      select: { id: true },
+    });
+    await tx.surveyResponse.create({
+      data: {
+        id: r.id,
+        surveyId: survey.id,
+        channel: r.channel,
+        rawText: r.rawText,
+        answers: json(r.answers),
+        score: r.score,
+        satisfaction: r.satisfaction,
+        inboundEventId: r.inboundEventId,
+        receivedAt: r.receivedAt,
+      },
+    });
   }
 
   async listOpenForAssignee(staffId: string, dueBefore: Date, limit: number): Promise<FollowUpContext[]> {
@@ -548,21 +638,18 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
     return rows.map((r) => ({ followUp: toFollowUpRecord(r), case: toCaseRecord(r.case), customer: toCustomerRecord(r.customer) }));
   }
 
-  async markOverdue(now: Date): Promise<{ overdue: number; expiredSurveys: number }> {
-    // Set-based statements driven by the (status, deadlineAt) index: the cost follows the rows that
-    // change, not the table size; repeating them is harmless.
-    const [overdue, expiredFollowUps, expiredSurveys] = await this.prisma.$transaction([
-      this.prisma.followUp.updateMany({
-        where: { status: 'ACTIVE', action: 'STAFF_TASK', deadlineAt: { lte: now } },
-        data: { status: 'OVERDUE', overdueAt: now, version: { increment: 1 } },
-      }),
+  async expireSurveys(now: Date): Promise<{ expiredSurveys: number }> {
+    // Set-based statements driven by the (status, deadlineAt) and (status, expiresAt) indexes: the cost
+    // follows the rows that change, not the table size; repeating them is harmless. Staff tasks past
+    // their deadline are handled one by one instead (they escalate): bot/core/escalation/escalate-follow-up.ts.
+    const [expiredFollowUps, expiredSurveys] = await this.prisma.$transaction([
       this.prisma.followUp.updateMany({
         where: { status: { in: ['ACTIVE', 'OVERDUE'] }, action: 'CUSTOMER_SURVEY', deadlineAt: { lte: now } },
         data: { status: 'UNREACHABLE', outcome: 'NO_RESPONSE', completedAt: now, version: { increment: 1 } },
       }),
       this.prisma.surveyInstance.updateMany({ where: { status: 'OPEN', expiresAt: { lte: now } }, data: { status: 'EXPIRED' } }),
     ]);
-    return { overdue: overdue.count, expiredSurveys: Math.max(expiredFollowUps.count, expiredSurveys.count) };
+    return { expiredSurveys: Math.max(expiredFollowUps.count, expiredSurveys.count) };
   }
 
   /* ------------------------------------------------------------- surveys */
@@ -580,6 +667,27 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
     return row ? toSurvey(row) : null;
   }
 
+  async findSurveyByReplyCode(replyCode: string): Promise<SurveyRecord | null> {
+    const row = await this.prisma.surveyInstance.findUnique({ where: { replyCode } });
+    return row ? toSurvey(row) : null;
+  }
+
+  async markSurveyOpened(surveyId: string, at: Date): Promise<boolean> {
+    return markSurveyOpened(this.prisma, surveyId, at);
+  }
+
+  async listUnopenedWechatSurveys(input: Parameters<SurveyStore['listUnopenedWechatSurveys']>[0]): Promise<UnopenedWechatSurvey[]> {
+    return listUnopenedWechatSurveys(this.prisma, input);
+  }
+
+  async commitSurveyFallback(fallback: SurveyFallback): Promise<'enqueued' | 'not_needed' | 'busy'> {
+    return commitSurveyFallback(this.prisma, this, fallback);
+  }
+
+  async findCustomersByIds(ids: readonly string[]): Promise<Map<string, CustomerRecord>> {
+    return findCustomersByIds(this.prisma, ids);
+  }
+
   async findSurveyByToken(token: string): Promise<SurveyRecord | null> {
     const row = await this.prisma.surveyInstance.findUnique({ where: { token } });
     return row ? toSurvey(row) : null;
@@ -590,7 +698,8 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
       return await this.prisma.$transaction(async (tx) => {
         const { count } = await tx.surveyInstance.updateMany({
           where: { id: input.surveyId, status: 'OPEN' },
-          data: { status: 'ANSWERED', answeredAt: input.response.receivedAt },
+          // The reply code is released for reuse by later surveys.
+          data: { status: 'ANSWERED', answeredAt: input.response.receivedAt, replyCode: null },
         });
         if (count !== 1) return false;
         const r = input.response;
@@ -662,7 +771,8 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
    * Inserts outbox rows, skipping keys that already exist (createMany has no skipDuplicates on SQLite).
    * `at` (the deciding use case's clock) becomes `createdAt`; without it, each row's `nextAttemptAt`.
    */
-  private async insertOutbox(tx: Tx, messages: NewOutboxMessage[], at?: Date): Promise<number> {
+  /** @internal shared with bot/db/escalation-store.ts */
+  async insertOutbox(tx: Tx, messages: NewOutboxMessage[], at?: Date): Promise<number> {
     if (messages.length === 0) return 0;
     const keys = messages.map((m) => m.idempotencyKey);
     const existing = new Set(
@@ -671,8 +781,16 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
     const fresh = new Map<string, NewOutboxMessage>();
     for (const m of messages) if (!existing.has(m.idempotencyKey) && !fresh.has(m.idempotencyKey)) fresh.set(m.idempotencyKey, m);
     if (fresh.size === 0) return 0;
+    // No SMS to a phone the provider reported invalid: such a message is recorded, already cancelled.
+    const smsCustomers = [...new Set([...fresh.values()].filter((m) => m.channel === 'sms' && m.recipientType === 'customer').map((m) => m.recipientId))];
+    const invalidPhones = new Set(
+      smsCustomers.length === 0
+        ? []
+        : (await tx.customer.findMany({ where: { id: { in: smsCustomers }, phoneInvalidAt: { not: null } }, select: { id: true } })).map((c) => c.id),
+    );
     await tx.outboxMessage.createMany({
       data: [...fresh.values()].map((m) => ({
+        ...(m.channel === 'sms' && m.recipientType === 'customer' && invalidPhones.has(m.recipientId) ? { status: 'CANCELLED', lastErrorCode: 'PHONE_INVALID' } : {}),
         id: this.ids.next(),
         idempotencyKey: m.idempotencyKey,
         createdAt: at ?? m.nextAttemptAt,
@@ -684,6 +802,7 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
         nextAttemptAt: m.nextAttemptAt,
         followUpId: m.followUpId,
         ...(m.maxAttempts ? { maxAttempts: m.maxAttempts } : {}),
+        ...(m.fallbackOfId ? { fallbackOfId: m.fallbackOfId } : {}),
       })),
     });
     return fresh.size;
@@ -709,10 +828,10 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
     const text =
       `UPDATE "OutboxMessage" SET status = 'SENDING', "leaseExpiresAt" = ?, "claimToken" = ?, attempts = attempts + 1, "updatedAt" = ? ` +
       `WHERE id IN (SELECT id FROM "OutboxMessage" WHERE ${condition.text} <= ? ORDER BY ${order.text} LIMIT ? ${this.skipLocked.text}) ${recheck} ` +
-      `RETURNING id, "idempotencyKey", channel, payload, attempts, "maxAttempts"`;
+      `RETURNING id, "idempotencyKey", channel, payload, attempts, "maxAttempts", "followUpId"`;
     const params = [leaseUntil, claimToken, now, now, limit, ...(recheck ? [now] : [])];
     const rows = await this.prisma.$queryRawUnsafe<
-      { id: string; idempotencyKey: string; channel: string; payload: string; attempts: number | bigint; maxAttempts: number | bigint }[]
+      { id: string; idempotencyKey: string; channel: string; payload: string; attempts: number | bigint; maxAttempts: number | bigint; followUpId: string | null }[]
     >(...this.numbered(text, params));
     return rows.map((r) => ({
       id: r.id,
@@ -722,6 +841,7 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
       attempt: Number(r.attempts),
       maxAttempts: Number(r.maxAttempts),
       claimToken,
+      followUpId: r.followUpId,
     }));
   }
 
@@ -739,10 +859,18 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
               claimToken: null,
               ...(result.extendBudget ? { maxAttempts: { increment: 1 } } : {}),
             }
-          : { status: 'DEAD', lastErrorCode: result.errorCode, lastError: result.error, leaseExpiresAt: null, claimToken: null };
-    return this.prisma.$transaction(async (tx) => {
+          : { status: result.outcome, lastErrorCode: result.errorCode, lastError: result.error, leaseExpiresAt: null, claimToken: null };
+    // A survey fallback that lost a reply code to another replica runs the whole transaction again.
+    const run = () => this.prisma.$transaction(async (tx) => {
       const { count } = await tx.outboxMessage.updateMany({ where: { id: result.id, claimToken: result.claimToken, status: 'SENDING' }, data });
       if (count !== 1) return false;
+      // The SMS replacement of a WeChat survey invitation commits with its DEAD mark, or not at all.
+      if (result.outcome === 'DEAD' && result.fallback) await applySurveyFallback(tx, this, result.fallback);
+      if (result.outcome === 'CANCELLED') await this.audit(tx, result.audit);
+      if (result.outcome === 'DEAD' && result.invalidRecipientPhone) {
+        const row = await tx.outboxMessage.findUniqueOrThrow({ where: { id: result.id }, select: { recipientType: true, recipientId: true } });
+        if (row.recipientType === 'customer') await this.markPhoneInvalid(tx, row.recipientId, result.finishedAt);
+      }
       await tx.outboxAttempt.create({
         data: {
           id: this.ids.next(),
@@ -757,6 +885,37 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
       });
       return true;
     }, TX_OPTIONS);
+    return result.outcome === 'DEAD' && result.fallback ? withReplyCodeRetry(run) : run();
+  }
+
+  async recordDeliveryReport(report: Parameters<OutboxStore['recordDeliveryReport']>[0]): ReturnType<OutboxStore['recordDeliveryReport']> {
+    return this.prisma.$transaction(async (tx) => {
+      const select = { id: true, recipientType: true, recipientId: true } as const;
+      const row =
+        (await tx.outboxMessage.findFirst({ where: { providerMessageId: report.providerMessageId }, select })) ??
+        (report.idempotencyKey ? await tx.outboxMessage.findUnique({ where: { idempotencyKey: report.idempotencyKey }, select }) : null);
+      if (!row) return { found: false as const };
+      await tx.outboxMessage.update({
+        where: { id: row.id },
+        data: { deliveryStatus: report.status, deliveryError: report.error, deliveredAt: report.status === 'DELIVERED' ? report.at : null },
+      });
+      const customerId = row.recipientType === 'customer' ? row.recipientId : null;
+      const phoneMarkedInvalid = report.invalidNumber && customerId !== null ? await this.markPhoneInvalid(tx, customerId, report.at) : false;
+      return { found: true as const, outboxId: row.id, customerId, phoneMarkedInvalid };
+    }, TX_OPTIONS);
+  }
+
+  /**
+   * Marks the customer's phone invalid (once) and cancels the SMS not yet sent to them; returns
+   * whether it was newly marked. SMS resumes only when the phone number changes.
+   */
+  private async markPhoneInvalid(tx: Tx, customerId: string, at: Date): Promise<boolean> {
+    const { count } = await tx.customer.updateMany({ where: { id: customerId, phoneInvalidAt: null }, data: { phoneInvalidAt: at } });
+    await tx.outboxMessage.updateMany({
+      where: { recipientType: 'customer', recipientId: customerId, channel: 'sms', status: 'PENDING' },
+      data: { status: 'CANCELLED', lastErrorCode: 'PHONE_INVALID' },
+    });
+    return count === 1;
   }
 
   /* ------------------------------------------------------------- inbox */
@@ -812,14 +971,18 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
 
   /* ------------------------------------------------------------- shared */
 
-  private async insertEscalation(tx: Tx, escalation: NewEscalation | null, at: Date): Promise<void> {
-    if (!escalation) return;
+  /** @internal shared with bot/db/escalation-store.ts */
+  async insertEscalation(tx: Tx, escalation: NewEscalation | null, at: Date): Promise<boolean> {
+    if (!escalation) return false;
     const existing = await tx.escalation.findUnique({ where: { sourceKey: escalation.sourceKey }, select: { id: true } });
-    if (existing) return;
-    await tx.escalation.create({ data: { id: this.ids.next(), createdAt: at, ...escalation } });
+    if (existing) return false;
+    const { id, severity, ...rest } = escalation;
+    await tx.escalation.create({ data: { ...rest, id: id ?? this.ids.next(), severity: severity ?? 'normal', createdAt: at, updatedAt: at } });
+    return true;
   }
 
-  private auditData(entry: NewAuditEntry) {
+  /** @internal */
+  auditData(entry: NewAuditEntry) {
     return {
       id: this.ids.next(),
       at: entry.at,
@@ -832,7 +995,8 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
     };
   }
 
-  private async audit(tx: Tx, entry: NewAuditEntry): Promise<void> {
+  /** @internal */
+  async audit(tx: Tx, entry: NewAuditEntry): Promise<void> {
     await tx.auditLog.create({ data: this.auditData(entry) });
   }
 }

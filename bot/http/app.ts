@@ -7,7 +7,12 @@ import { apiRoutes } from './routes/api.js';
 import { sandboxRoutes } from './routes/sandbox.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { surveyRoutes } from './routes/survey.js';
+import { staffFormRoutes } from './routes/staff-form.js';
 import { wecomRoutes } from './routes/wecom.js';
+import { digestRoutes } from './routes/digest.js';
+import { reportRoutes } from './routes/reports.js';
+import { smsRoutes } from './routes/sms.js';
+import { escalationRoutes } from './routes/escalation.js';
 
 /** The koa application: thin edge, one file per route family (STYLE A1). */
 export function createHttpApp(app: Huifang): Koa {
@@ -23,7 +28,12 @@ export function createHttpApp(app: Huifang): Koa {
   apiRoutes(router, app);
   metricsRoutes(router, app);
   surveyRoutes(router, app);
+  staffFormRoutes(router, app);
+  escalationRoutes(router, app);
+  digestRoutes(router, app);
+  reportRoutes(router, app);
   if (app.config.wecom) wecomRoutes(router, app);
+  if (app.config.tencentSms?.callbackKey) smsRoutes(router, app);
   const channels = app.config.channels;
   // The sandbox has no login: it is served only while staff and customer messages both stay local.
   if (channels.staff === 'sandbox' && channels.sms === 'sandbox') sandboxRoutes(router, app);

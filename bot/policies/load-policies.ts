@@ -4,6 +4,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import type { AssigneeRule, Offset, OffsetUnit, PolicyDefinition } from '../core/policies/types.js';
 import { offsetInBaseUnit } from '../core/policies/offsets.js';
+import type { SurveyDefinitionRegistry } from '../core/surveys/definitions.js';
 
 /** Raised when a policy pack is invalid; lists every problem with file, line and reason. */
 export class PolicyLoadError extends Error {
@@ -21,6 +22,9 @@ const UNITS: Record<string, OffsetUnit> = {
   hours: 'hours',
   day: 'days',
   days: 'days',
+  'working hour': 'working_hours',
+  'working hours': 'working_hours',
+  working_hours: 'working_hours',
   'working day': 'working_days',
   'working days': 'working_days',
   working_days: 'working_days',
@@ -36,7 +40,7 @@ const offset = z
     const m = /^\s*(\d+)\s+([a-z_ ]+?)\s*$/.exec(s);
     const unit = m ? UNITS[m[2]!] : undefined;
     if (!m || !unit) {
-      ctx.addIssue({ code: 'custom', message: `cannot parse offset "${s}": use "<n> hours|days|working days|months|years"` });
+      ctx.addIssue({ code: 'custom', message: `cannot parse offset "${s}": use "<n> hours|working hours|days|working days|months|years"` });
       return z.NEVER;
     }
     return { amount: Number(m[1]), unit };
@@ -118,6 +122,13 @@ function stepSchema(roles: ReadonlySet<string> | null) {
       retryAfter: offset.optional(),
       instructions: z.string().min(1),
       surveyKey: z.string().optional(),
+      channels: z
+        .array(z.enum(['wechat', 'sms'], { errorMap: () => ({ message: 'survey channels are wechat and sms' }) }))
+        .min(1)
+        .refine((c) => new Set(c).size === c.length, 'lists a channel twice')
+        .optional(),
+      fallbackAfter: offset.optional(),
+      bothChannels: z.boolean().optional(),
       repeat: z.object({ phases: z.array(z.object({ every: offset, until: offset }).strict()).min(1) }).strict().optional(),
       sampling: sampling.optional(),
     })
@@ -125,6 +136,9 @@ function stepSchema(roles: ReadonlySet<string> | null) {
     .superRefine((s, ctx) => {
       if (s.action === 'CUSTOMER_SURVEY' && !s.surveyKey) ctx.addIssue({ code: 'custom', path: ['surveyKey'], message: 'required for CUSTOMER_SURVEY' });
       if (s.action === 'STAFF_TASK' && s.channel !== 'wecom') ctx.addIssue({ code: 'custom', path: ['channel'], message: 'staff tasks go to wecom' });
+      if (s.action === 'STAFF_TASK' && (s.channels || s.fallbackAfter || s.bothChannels !== undefined)) {
+        ctx.addIssue({ code: 'custom', path: ['channels'], message: 'channels, fallbackAfter and bothChannels are for CUSTOMER_SURVEY steps' });
+      }
       s.repeat?.phases.forEach((p, i) => {
         const every = offsetInBaseUnit(p.every);
         const until = offsetInBaseUnit(p.until);
@@ -138,6 +152,38 @@ function stepSchema(roles: ReadonlySet<string> | null) {
     });
 }
 
+const REASONS = ['DISSATISFIED', 'COMPLAINT', 'UNREACHABLE', 'OVERDUE', 'REPEATED_COMPLAINT', 'MEDICAL_CONCERN'] as const;
+const severityName = z.enum(['normal', 'high', 'critical']);
+
+function escalationSchema(roles: ReadonlySet<string> | null) {
+  const rule = ruleSchema(roles);
+  return z
+    .object({
+      dissatisfiedTo: z.array(rule).min(1),
+      deadline: offset,
+      chain: z.array(rule).min(1).optional(),
+      climbAfter: offset.optional(),
+      dissatisfiedAtOrBelow: rate.optional(),
+      complaintWords: z.array(z.string().min(1)).optional(),
+      triggers: z.record(z.enum(REASONS), z.boolean()).optional(),
+      severity: z.record(z.enum(REASONS), severityName).optional(),
+      startLevel: z.record(severityName, z.number().int().min(1).max(10)).optional(),
+      repeated: z
+        .object({
+          within: offset.optional(),
+          sameSubject: z.number().int().min(2).optional(),
+          sameRepair: z.number().int().min(2).optional(),
+          subjectAttribute: z.string().min(1).optional(),
+          repairCaseTypes: z.array(z.string()).optional(),
+          complaintCaseTypes: z.array(z.string()).optional(),
+        })
+        .strict()
+        .optional(),
+      secondFollowUp: z.object({ after: offset.optional(), deadline: offset.optional(), assignee: z.array(rule).min(1).optional() }).strict().optional(),
+    })
+    .strict();
+}
+
 function policySchema(roles: ReadonlySet<string> | null) {
   return z
     .object({
@@ -149,8 +195,17 @@ function policySchema(roles: ReadonlySet<string> | null) {
       contact: contact.optional(),
       oneOpenPerCase: z.boolean().optional(),
       customerContactCap: z.object({ max: z.number().int().min(1), per: offset }).strict().optional(),
+      reminder: z
+        .object({
+          before: offset
+            .refine((o) => o.unit === 'hours' || o.unit === 'days', 'a reminder is set in hours or days before the deadline')
+            .optional(),
+          enabled: z.boolean().optional(),
+        })
+        .strict()
+        .optional(),
       steps: z.array(stepSchema(roles)).min(1),
-      escalation: z.object({ dissatisfiedTo: z.array(ruleSchema(roles)).min(1), deadline: offset }).strict(),
+      escalation: escalationSchema(roles),
     })
     .strict()
     .superRefine((p, ctx) => {
@@ -202,8 +257,11 @@ function lineOf(text: string, offsetChars: number): number {
   return text.slice(0, offsetChars).split('\n').length;
 }
 
-/** Loads every `*.yaml` pack in a folder (not roles.yaml); all problems across files are reported together. */
-export function loadPolicyPacks(dir: string): PolicyDefinition[] {
+/**
+ * Loads every `*.yaml` pack in a folder (not roles.yaml); all problems across files are reported together.
+ * With `surveys`, every step's `surveyKey` must name a loaded survey definition.
+ */
+export function loadPolicyPacks(dir: string, options: { surveys?: Pick<SurveyDefinitionRegistry, 'get'> } = {}): PolicyDefinition[] {
   const roles = loadRoles(dir);
   const files = readdirSync(dir)
     .filter((f) => (f.endsWith('.yaml') || f.endsWith('.yml')) && f !== ROLES_FILE)
@@ -212,7 +270,10 @@ export function loadPolicyPacks(dir: string): PolicyDefinition[] {
   const packs: PolicyDefinition[] = [];
   for (const f of files) {
     try {
-      packs.push(parsePolicyPack(readFileSync(join(dir, f), 'utf8'), join(dir, f), roles));
+      const text = readFileSync(join(dir, f), 'utf8');
+      const pack = parsePolicyPack(text, join(dir, f), roles);
+      packs.push(pack);
+      if (options.surveys) problems.push(...surveyKeyProblems(text, join(dir, f), pack, options.surveys));
     } catch (err) {
       if (err instanceof PolicyLoadError) problems.push(...err.problems);
       else throw err;
@@ -231,4 +292,29 @@ export function loadPolicyPacks(dir: string): PolicyDefinition[] {
   }
   if (problems.length > 0) throw new PolicyLoadError(problems);
   return packs;
+}
+
+/* ------------------------------------------------------------ survey keys */
+
+/**
+ * A step's `surveyKey` must name a survey definition (templates/surveys), and a customer survey step
+ * must not name a staff phone script. Problems carry the file and the line of the key.
+ */
+function surveyKeyProblems(text: string, file: string, pack: PolicyDefinition, surveys: Pick<SurveyDefinitionRegistry, 'get'>): string[] {
+  const problems: string[] = [];
+  let doc: ReturnType<typeof parseDocument> | null = null;
+  pack.steps.forEach((step, i) => {
+    if (!step.surveyKey) return;
+    const definition = surveys.get(step.surveyKey);
+    const reason = !definition
+      ? `unknown survey "${step.surveyKey}" (no templates/surveys/${step.surveyKey}.yaml)`
+      : step.action === 'CUSTOMER_SURVEY' && definition.audience === 'staff'
+        ? `survey "${step.surveyKey}" is a phone script for staff; a CUSTOMER_SURVEY step needs a customer survey`
+        : null;
+    if (!reason) return;
+    doc ??= parseDocument(text);
+    const node = doc.getIn(['steps', i, 'surveyKey'], true) as { range?: [number, number] } | undefined;
+    problems.push(`${file}:${node?.range ? lineOf(text, node.range[0]) : '?'}: steps.${i}.surveyKey: ${reason}`);
+  });
+  return problems;
 }

@@ -8,6 +8,9 @@ const schema = z.object({
     version: z.number().int(),
     variables: z.array(z.string()),
     sms: z.object({ templateId: z.string(), params: z.array(z.string()).min(1), text: z.string().min(1) }),
+    wechat: z
+      .object({ data: z.record(z.string().regex(/^[a-z_]+\d+$/, 'WeChat template keywords look like thing1, time2'), z.string().min(1)), text: z.string().min(1) })
+      .optional(),
   }),
   task_card: z.object({
     version: z.number().int(),
@@ -36,13 +39,18 @@ export function loadMessageTemplates(file: string): MessageTemplates {
   const check = (name: string, declared: string[], texts: string[]) => {
     for (const text of texts) for (const v of templateVariables(text)) if (!declared.includes(v)) problems.push(`${name}: placeholder {${v}} is not a declared variable`);
   };
-  check('survey_invite', t.survey_invite.variables, [t.survey_invite.sms.text]);
+  check('survey_invite', t.survey_invite.variables, [t.survey_invite.sms.text, ...Object.values(t.survey_invite.wechat?.data ?? {}), t.survey_invite.wechat?.text ?? '']);
   for (const p of t.survey_invite.sms.params) if (!t.survey_invite.variables.includes(p)) problems.push(`survey_invite.sms.params: "${p}" is not a declared variable`);
   check('task_card', t.task_card.variables, Object.values(t.task_card.wecom));
   check('escalation_notice', t.escalation_notice.variables, [t.escalation_notice.wecom.text]);
   if (problems.length > 0) throw new TemplateLoadError(`${file}: ${problems.join('; ')}`);
   return {
-    surveyInvite: { smsTemplateId: t.survey_invite.sms.templateId, smsParams: t.survey_invite.sms.params, smsText: t.survey_invite.sms.text },
+    surveyInvite: {
+      smsTemplateId: t.survey_invite.sms.templateId,
+      smsParams: t.survey_invite.sms.params,
+      smsText: t.survey_invite.sms.text,
+      ...(t.survey_invite.wechat ? { wechat: t.survey_invite.wechat } : {}),
+    },
     taskCard: t.task_card.wecom,
     escalationNotice: { text: t.escalation_notice.wecom.text },
   };

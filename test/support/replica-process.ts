@@ -8,6 +8,7 @@ import { FakeClock } from '../../bot/clocks.js';
 import { createPrismaClient } from '../../bot/db/client.js';
 import { dispatchOutbox } from '../../bot/core/outbox/dispatch-outbox.js';
 import { activateDueFollowUps } from '../../bot/core/follow-ups/activate-due-follow-ups.js';
+import { fallBackUnopenedSurveys } from '../../bot/core/surveys/fall-back-unopened-surveys.js';
 import type { CaseBody } from '../../bot/http/routes/api.js';
 import { createTestService } from './service.js';
 import { CountingChannel } from './test-channels.js';
@@ -16,6 +17,7 @@ import { submit } from './builders.js';
 export type ReplicaCommand =
   | { kind: 'dispatch'; batchSize?: number }
   | { kind: 'activate'; batchSize?: number }
+  | { kind: 'survey-fallback'; batchSize?: number }
   | { kind: 'submit'; body: CaseBody; times: number };
 
 const [url, now, commandJson] = process.argv.slice(2);
@@ -41,6 +43,9 @@ try {
       break;
     case 'activate':
       result = await activateDueFollowUps(app.deps, { batchSize: command.batchSize ?? 500 });
+      break;
+    case 'survey-fallback':
+      result = await fallBackUnopenedSurveys(app.deps, { batchSize: command.batchSize ?? 200 });
       break;
     case 'submit':
       result = await Promise.all(Array.from({ length: command.times }, () => submit(app, command.body)));

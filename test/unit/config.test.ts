@@ -16,7 +16,7 @@ const TENCENT = {
   TENCENT_SMS_SIGN_NAME: '回访中心',
   TENCENT_SMS_CALLBACK_KEY: 'smsCallbackKeyValue0003',
 };
-const WECHAT = { WECHAT_MP_APP_ID: 'wx0123456789abcdef', WECHAT_MP_APP_SECRET: 'wechatAppSecretValue0004' };
+const WECHAT = { WECHAT_MP_APP_ID: 'wx0123456789abcdef', WECHAT_MP_APP_SECRET: 'wechatAppSecretValue0004', WECHAT_MP_SURVEY_TEMPLATE_ID: 'Tpl-Survey_0001' };
 const API_KEY_A = 'apiKeyAlpha-0123456789';
 const API_KEY_B = 'apiKeyBravo-0123456789';
 
@@ -44,10 +44,15 @@ describe('loadConfig', () => {
       calendarBeyondData: 'assume_weekends',
       logLevel: 'info',
       sandbox: false,
+      wecomContactSync: false,
       wecom: null,
       tencentSms: null,
       wechat: null,
       linkSecret: null,
+      optOutScope: 'all',
+      digestSchedule: { weekday: 1, hour: 9, minute: 0 },
+      reportSchedule: { kind: 'WORKDAY', n: 1, hour: 9, minute: 0 },
+      reportDeadline: { day: 5, hour: 16, minute: 0 },
       channels: { staff: 'sandbox', sms: 'sandbox', wechat: 'sandbox' },
     } satisfies Config);
   });
@@ -194,8 +199,14 @@ describe('loadConfig', () => {
       endpoint: '127.0.0.1:4002',
       protocol: 'http://',
       callbackKey: TENCENT.TENCENT_SMS_CALLBACK_KEY,
+      templates: {},
     });
-    expect(config.wechat).toEqual({ appId: WECHAT.WECHAT_MP_APP_ID, appSecret: WECHAT.WECHAT_MP_APP_SECRET, apiBase: 'https://api.weixin.qq.com' });
+    expect(config.wechat).toEqual({
+      appId: WECHAT.WECHAT_MP_APP_ID,
+      appSecret: WECHAT.WECHAT_MP_APP_SECRET,
+      apiBase: 'https://api.weixin.qq.com',
+      surveyTemplateId: WECHAT.WECHAT_MP_SURVEY_TEMPLATE_ID,
+    });
     expect(config.channels).toEqual({ staff: 'wecom', sms: 'tencent', wechat: 'wechat' });
   });
 
@@ -204,6 +215,35 @@ describe('loadConfig', () => {
     expect(sms?.endpoint).toBe('sms.tencentcloudapi.com');
     expect(sms?.protocol).toBe('https://');
     expect(sms?.callbackKey).toBeNull();
+  });
+
+  it('reads TENCENT_SMS_TEMPLATES as approved template ids per message key', () => {
+    const sms = loadConfig({ ...TENCENT, TENCENT_SMS_TEMPLATES: ' survey_invite=1234567, greeting = 2345678 ,' }).tencentSms;
+    expect(sms?.templates).toEqual({ survey_invite: '1234567', greeting: '2345678' });
+  });
+
+  it('reports every malformed TENCENT_SMS_TEMPLATES entry by position', () => {
+    const problems = (() => {
+      try {
+        loadConfig({ ...TENCENT, TENCENT_SMS_TEMPLATES: 'survey_invite=12ab,greeting,greeting=1,greeting=2' });
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+      return [];
+    })();
+    expect(problems.map((p) => p.variable)).toEqual(['TENCENT_SMS_TEMPLATES', 'TENCENT_SMS_TEMPLATES', 'TENCENT_SMS_TEMPLATES']);
+    expect(problems.map((p) => p.message)).toEqual([
+      expect.stringContaining('entry 1: must be key=TemplateId'),
+      expect.stringContaining('entry 2: must be key=TemplateId'),
+      'entry 4: key "greeting" is given twice',
+    ]);
+  });
+
+  it('requires the survey template id with complete WeChat credentials, and reads the opt-out scope', () => {
+    const { WECHAT_MP_SURVEY_TEMPLATE_ID: _template, ...credentials } = WECHAT;
+    expect(configError(credentials).problems.map((p) => p.variable)).toEqual(['WECHAT_MP_SURVEY_TEMPLATE_ID']);
+    expect(loadConfig({ HUIFANG_OPTOUT_SCOPE: 'marketing' }).optOutScope).toBe('marketing');
+    expect(configError({ HUIFANG_OPTOUT_SCOPE: 'surveys' }).problems).toEqual([{ variable: 'HUIFANG_OPTOUT_SCOPE', message: 'must be marketing or all' }]);
   });
 
   it.each([['1'], ['true'], ['TRUE']])('HUIFANG_SANDBOX=%s forces sandbox channels despite credentials', (flag) => {

@@ -21,7 +21,13 @@ export function templateVariables(text: string): string[] {
 
 /** The message templates loaded from templates/messages (see bot/templates/load-messages.ts). */
 export interface MessageTemplates {
-  surveyInvite: { smsTemplateId: string; smsParams: readonly string[]; smsText: string };
+  surveyInvite: {
+    smsTemplateId: string;
+    smsParams: readonly string[];
+    smsText: string;
+    /** WeChat template message: keyword → value template, and the text shown for it (sandbox, logs). */
+    wechat?: { data: Readonly<Record<string, string>>; text: string };
+  };
   taskCard: { source: string; title: string; description: string; subtitle: string };
   escalationNotice: { text: string };
 }

@@ -1,0 +1,108 @@
+import { createHash } from 'node:crypto';
+import type { Clock } from '../../core/clock.js';
+import { ChannelError } from '../../core/errors.js';
+import type { MessageChannel, SendRequest, SendResult } from '../../core/messages.js';
+import type { WechatConfig } from '../../config.js';
+import type { Logger } from '../../logger.js';
+import { WechatClient, type WechatTemplateSendBody } from './wechat-client.js';
+
+export interface WechatChannelOptions {
+  client: WechatClient;
+  /** Template of survey invitations (`WECHAT_MP_SURVEY_TEMPLATE_ID`). */
+  surveyTemplateId: string;
+  logger?: Logger;
+}
+
+const PROVIDER = 'wechat';
+
+/**
+ * Customer messages through a WeChat Official Account (服务号) template message (port `MessageChannel`,
+ * reference/wechat-and-calendar.md §1.2–1.4):
+ * - `survey_invite` → the survey template, its keywords filled from `templateData` (mapped in
+ *   templates/messages), tapping it opens the survey link (`url`);
+ * - `customer_notice` → refused: template messages are for service notices tied to the customer's own
+ *   transaction, and marketing is not allowed at all (§1.3); notices go by SMS.
+ *
+ * A message without `to.openId` fails permanently. Idempotency: `client_msg_id` is derived from the
+ * outbox key, so WeChat drops a repeat of the same message to the same openid within 10 minutes.
+ */
+export class WechatChannel implements MessageChannel {
+  readonly name = 'wechat';
+  readonly #client: WechatClient;
+  readonly #surveyTemplateId: string;
+  readonly #log: Logger | undefined;
+
+  constructor(options: WechatChannelOptions) {
+    this.#client = options.client;
+    this.#surveyTemplateId = options.surveyTemplateId;
+    this.#log = options.logger;
+  }
+
+  async send(request: SendRequest): Promise<SendResult> {
+    const m = request.message;
+    if (m.kind === 'customer_notice') {
+      throw new ChannelError(
+        PROVIDER,
+        'permanent',
+        'UNSUPPORTED_MESSAGE',
+        m.purpose === 'marketing'
+          ? 'WeChat template messages may not carry marketing (reference §1.3); marketing goes by SMS to consenting customers'
+          : 'Customer notices have no WeChat template; they go by SMS',
+      );
+    }
+    if (m.kind !== 'survey_invite') {
+      throw new ChannelError(PROVIDER, 'permanent', 'UNSUPPORTED_MESSAGE', 'The WeChat Official Account channel carries customer surveys only');
+    }
+    if (!m.to.openId) throw new ChannelError(PROVIDER, 'permanent', 'NO_OPENID', 'The customer has no WeChat openid for this account');
+    const body: WechatTemplateSendBody = {
+      touser: m.to.openId,
+      template_id: this.#surveyTemplateId,
+      url: m.link,
+      data: Object.fromEntries(Object.entries(m.templateData ?? {}).map(([key, value]) => [key, { value: fitKeyword(key, value) }])),
+      client_msg_id: clientMsgId(request.idempotencyKey),
+    };
+    const { msgid } = await this.#client.sendTemplateMessage(body);
+    this.#log?.debug({ outboxId: request.messageId, customerId: m.to.customerId }, 'wechat template message accepted');
+    return { providerMessageId: msgid };
+  }
+}
+
+/** Builds the channel from the configuration. */
+export function createWechatChannel(config: WechatConfig, options: { clock: Clock; logger?: Logger; fetch?: typeof globalThis.fetch }): WechatChannel {
+  const client = new WechatClient({
+    appId: config.appId,
+    appSecret: config.appSecret,
+    apiBase: config.apiBase,
+    clock: options.clock,
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  return new WechatChannel({ client, surveyTemplateId: config.surveyTemplateId, ...(options.logger ? { logger: options.logger } : {}) });
+}
+
+/** Keyword value limits by type prefix (reference §1.4): a longer value fails with 47003. */
+const KEYWORD_LIMITS: readonly [RegExp, number][] = [
+  [/^thing\d/, 20],
+  [/^name\d/, 10],
+  [/^phrase\d/, 5],
+  [/^symbol\d/, 5],
+  [/^car_number\d/, 8],
+  [/^const\d/, 20],
+  [/^(number|letter|character_string)\d/, 32],
+  [/^phone_number\d/, 17],
+];
+
+/** The value cut to its keyword type's length (by characters, an ellipsis marking the cut). */
+export function fitKeyword(key: string, value: string): string {
+  const limit = KEYWORD_LIMITS.find(([pattern]) => pattern.test(key))?.[1];
+  const chars = Array.from(value);
+  if (limit === undefined || chars.length <= limit) return value;
+  // Digit, letter and code keywords accept no ellipsis: cut them plainly.
+  if (/^(number|letter|character_string|phone_number|car_number|symbol)\d/.test(key)) return chars.slice(0, limit).join('');
+  return `${chars.slice(0, limit - 1).join('')}…`;
+}
+
+/** A short, stable anti-replay id for the outbox key (WeChat does not document a length; keep it short). */
+function clientMsgId(idempotencyKey: string): string {
+  return createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32);
+}

@@ -1,0 +1,108 @@
+import type { CoreDeps } from '../ports.js';
+import type { Offset, PolicyDefinition } from '../policies/types.js';
+import { applyOffset } from '../policies/offsets.js';
+import { findStep } from '../policies/find-step.js';
+import { surveyConsentBlock } from '../outbox/send-consent.js';
+import { ALL_CUSTOMER_CHANNELS, DEFAULT_FALLBACK_AFTER, replyCodeCandidates, smsFallbackFor, surveyDeliveryOf } from './channel-chain.js';
+
+export interface SurveyFallbackSummary {
+  /** Unopened WeChat surveys looked at. */
+  scanned: number;
+  /** SMS invitations queued. */
+  enqueued: number;
+  /** Their step's `fallbackAfter` has not passed yet. */
+  waiting: number;
+  /** No SMS possible: no usable number, SMS not in the step's channels, or consent withdrawn. */
+  skipped: number;
+  /** The WeChat invitation was being sent at that moment: looked at again on the next run. */
+  busy: number;
+  /** Another replica (or the page being opened) got there first. */
+  notNeeded: number;
+}
+
+/**
+ * The "not opened in time" SMS fallback. A survey invited by WeChat whose page the customer has not
+ * opened within its step's `fallbackAfter` (counted from the invitation) gets the same survey link by
+ * SMS, with a reply code; its WeChat invitation, if still unsent, is cancelled, so nobody gets both.
+ * Reconciles "everything due as of now": missed or repeated runs are harmless, and two replicas
+ * running it at once queue one SMS per survey (the store's conditional update on the survey and the
+ * unique outbox key `fu:<id>:<n>:sms`).
+ */
+export async function fallBackUnopenedSurveys(deps: CoreDeps, options: { batchSize?: number; maxBatches?: number } = {}): Promise<SurveyFallbackSummary> {
+  const batchSize = options.batchSize ?? 200;
+  const maxBatches = options.maxBatches ?? 50;
+  const summary: SurveyFallbackSummary = { scanned: 0, enqueued: 0, waiting: 0, skipped: 0, busy: 0, notNeeded: 0 };
+  const now = deps.clock.now();
+  const ctx = { timeZone: deps.timeZone, calendar: deps.calendar };
+  const available = deps.customerChannels ?? ALL_CUSTOMER_CHANNELS;
+  const sentBefore = new Date(now.getTime() - shortestFallbackMs(deps.policies.all()));
+  let afterId: string | null = null;
+  for (let batch = 0; batch < maxBatches; batch++) {
+    const rows = await deps.surveys.listUnopenedWechatSurveys({ now, sentBefore, afterId, limit: batchSize });
+    if (rows.length === 0) break;
+    afterId = rows[rows.length - 1]!.surveyId;
+    summary.scanned += rows.length;
+    for (const row of rows) {
+      const step = row.policyId && row.step ? findStep(deps.policies.byId(row.policyId), row.step) : undefined;
+      const delivery = surveyDeliveryOf(step ?? { channel: 'wechat' });
+      if (applyOffset(row.sentAt, delivery.fallbackAfter, ctx).getTime() > now.getTime()) {
+        summary.waiting++;
+        continue;
+      }
+      const sms =
+        delivery.channels.includes('sms') && row.invite && !surveyConsentBlock(row.customer, deps.optOutScope ?? 'all')
+          ? smsFallbackFor({ ...row.invite, followUpId: row.followUpId }, row.customer, available, now)
+          : null;
+      if (!sms || !row.invite) {
+        summary.skipped++;
+        continue;
+      }
+      const result = await deps.surveys.commitSurveyFallback({
+        surveyId: row.surveyId,
+        replyCodes: replyCodeCandidates(deps.tokens),
+        message: sms,
+        cancelPendingId: row.invite.id,
+        audit: {
+          at: now,
+          actorType: 'SYSTEM',
+          actorId: null,
+          action: 'survey.fallback',
+          entityType: 'SurveyInstance',
+          entityId: row.surveyId,
+          details: { from: 'wechat', to: 'sms', reason: 'NOT_OPENED', waited: delivery.fallbackAfter, outboxId: row.invite.id },
+        },
+      });
+      if (result === 'enqueued') summary.enqueued++;
+      else if (result === 'busy') summary.busy++;
+      else summary.notNeeded++;
+    }
+    if (rows.length < batchSize) break;
+  }
+  return summary;
+}
+
+/**
+ * A lower bound, in ms, of the shortest `fallbackAfter` of any survey step: the scan skips surveys
+ * sent more recently than that, and checks each candidate's own step exactly.
+ */
+export function shortestFallbackMs(policies: readonly PolicyDefinition[]): number {
+  const waits = policies.flatMap((p) => p.steps.filter((s) => s.action === 'CUSTOMER_SURVEY').map((s) => s.fallbackAfter ?? DEFAULT_FALLBACK_AFTER));
+  return Math.min(lowerBoundMs(DEFAULT_FALLBACK_AFTER), ...waits.map(lowerBoundMs));
+}
+
+function lowerBoundMs(offset: Offset): number {
+  const hour = 3_600_000;
+  switch (offset.unit) {
+    case 'hours':
+    case 'working_hours':
+      return offset.amount * hour;
+    case 'days':
+    case 'working_days':
+      // A day can be 23 hours where the zone has daylight saving; working days are never shorter.
+      return Math.max(0, offset.amount * 24 * hour - hour);
+    case 'months':
+      return offset.amount * 28 * 24 * hour - hour;
+    case 'years':
+      return offset.amount * 365 * 24 * hour - hour;
+  }
+}
