@@ -386,10 +386,10 @@ const SCRIPT = `
       var md = String(c.markdown || '');
       var mli = el('li', 'msg stext md');
       mli.setAttribute('data-kind', 'staff_markdown');
-      md.split('\n').forEach(function (line) {
+      md.split('\\n').forEach(function (line) {
         var p = el('p');
         var rest = line;
-        var re = /\[([^\]]+)\]\(([^)\s]+)\)/;
+        var re = /\\[([^\\]]+)\\]\\(([^)\\s]+)\\)/;
         var m;
         while ((m = re.exec(rest))) {
           p.appendChild(document.createTextNode(rest.slice(0, m.index)));
@@ -551,6 +551,15 @@ const SCRIPT = `
           li.setAttribute('data-kind', m.kind);
           var text = m.content && typeof m.content.text === 'string' ? m.content.text : '（' + m.kind + '）';
           li.appendChild(el('p', null, text));
+          // The survey page behind the invitation (WeChat carries it; the SMS text may not).
+          var link = m.content && typeof m.content.link === 'string' ? m.content.link : null;
+          if (link && text.indexOf(link) < 0) {
+            var a = el('a', 'detail', '打开问卷页面 ›');
+            a.href = link;
+            a.target = '_blank';
+            a.rel = 'noopener';
+            li.appendChild(a);
+          }
           li.appendChild(timeEl(m.deliveredAt));
           return li;
         });

@@ -247,14 +247,18 @@ async function planActivation(deps: CoreDeps, ctx: FollowUpContext, org: OrgSnap
   };
 }
 
+/** What the customer is asked about, as the invitation names it (「关于您11月3日的住院服务」). */
 function eventPhrase(caseType: string): string {
   switch (caseType) {
     case 'discharge':
-      return '出院';
+      return '住院服务';
     case 'property_complaint':
-      return '反映的问题已处理完毕';
+    case 'service_complaint':
+    case 'equipment_complaint':
+    case 'travel_complaint':
+      return '投诉处理';
     default:
-      return '接受了我们的服务';
+      return '服务';
   }
 }
 

@@ -46,7 +46,7 @@ describeEachDatabase('survey channel chain (WeChat first, SMS fallback)', (db) =
     const payload = JSON.parse(invite!.payload) as { link: string };
     expect(message).toMatchObject({ templateId: [...sim.templateIds][0], url: payload.link });
     expect(payload.link).toMatch(/\/s\//);
-    expect(message!.data).toEqual({ thing1: { value: '回访中心' }, thing2: { value: '出院' }, time3: { value: expect.stringMatching(/^2026年11月\d+日 \d\d:\d\d$/) } });
+    expect(message!.data).toEqual({ thing1: { value: '回访中心' }, thing2: { value: '住院服务' }, time3: { value: expect.stringMatching(/^2026年11月\d+日 \d\d:\d\d$/) } });
     expect(smsTo(due.customerId)).toEqual([]);
   });
 

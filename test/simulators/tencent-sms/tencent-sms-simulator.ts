@@ -89,11 +89,8 @@ export class TencentSmsSimulator {
   readonly sdkAppId: string;
   readonly signNames: Set<string>;
   readonly templates: Map<string, string>;
-  /**
-   * Refuse a link inside a template parameter, as Tencent's review rules say (reference §4.4). Off by
-   * default: the current survey invitation passes its link as a parameter.
-   */
-  refuseUrlParameters = false;
+  /** Refuse a link inside a template parameter, as Tencent does (reference §4.4, `ProhibitedUseUrlInTemplateParameter`). */
+  refuseUrlParameters = true;
 
   readonly calls: RecordedApiCall[] = [];
   readonly sent: SimSms[] = [];
