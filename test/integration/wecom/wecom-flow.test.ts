@@ -31,10 +31,11 @@ describeEachDatabase('WeCom staff channel', (db) => {
     expect(body).toMatchObject({ touser: 'hushi.li', agentid: sim.agentId, enable_duplicate_check: 1, duplicate_check_interval: 1800 });
     expect(body.template_card).toMatchObject({ card_type: 'button_interaction', task_id: due.taskId, source: { desc: '回访提醒' } });
     const buttons = body.template_card.button_list as { type: number; key?: string; text: string; url?: string }[];
-    expect(buttons.slice(0, 4).map((b) => b.key)).toEqual(['satisfied', 'dissatisfied', 'unreachable', 'reschedule'].map(due.key));
-    expect(buttons.slice(0, 4).every((b) => b.type === 0)).toBe(true);
+    // P4 is a medical policy: 病情异常 sends a worrying condition to 科主任 (six buttons, WeCom's maximum).
+    expect(buttons.slice(0, 5).map((b) => b.key)).toEqual(['satisfied', 'dissatisfied', 'unreachable', 'reschedule', 'concern'].map(due.key));
+    expect(buttons.slice(0, 5).every((b) => b.type === 0)).toBe(true);
     // Last, a link button to the signed 详情 form of this card.
-    expect(buttons.slice(4)).toEqual([{ type: 1, text: '详情', style: 1, url: expect.stringMatching(/\/f\/[0-9A-Z]+_1\.[\w-]{16}$/) }]);
+    expect(buttons.slice(5)).toEqual([{ type: 1, text: '详情', style: 1, url: expect.stringMatching(/\/f\/[0-9A-Z]+_1\.[\w-]{16}$/) }]);
 
     const national = due.phone.slice(3);
     const masked = `${national.slice(0, 3)}****${national.slice(-4)}`;
