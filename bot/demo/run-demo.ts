@@ -22,7 +22,7 @@ import type { OutboundMessage, TaskCard } from '../core/messages.js';
 import type { StaffAction } from '../core/follow-ups/status.js';
 import { addLocalDays, formatLocalDate, formatLocalDateTime, startOfLocalDay, toLocal, zoneOffsetMs } from '../core/time.js';
 import { buildDigest, renderDigestMarkdown, utf8Bytes, type WeeklyDigest } from '../core/digests/build-digest.js';
-import { findDigestScope, loadDigestInput } from '../db/digest-data.js';
+import { findDigestScope, loadDigestInput, stepTitleFrom } from '../db/digest-data.js';
 
 export interface DemoOptions {
   /** Simulated days to run (from Monday 2026-11-02 08:00 Asia/Shanghai). */
@@ -593,7 +593,7 @@ class Simulation {
         to,
         asOf: now,
         timeZone: TIME_ZONE,
-        stepTitle: (policyId, step) => this.app.deps.policies.byId(policyId)?.steps.find((s) => s.key === step)?.title,
+        stepTitle: stepTitleFrom(this.app.deps.policies),
       });
       const digest = buildDigest(input);
       const markdown = renderDigestMarkdown(digest);

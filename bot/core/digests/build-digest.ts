@@ -1,4 +1,5 @@
 import type { FollowUpAction, FollowUpOutcome, FollowUpStatus, Satisfaction } from '../model.js';
+import { REASON_LABELS } from '../escalation/rules.js';
 import { formatChineseDate, formatLocalDateTime, toLocal } from '../time.js';
 
 /**
@@ -303,7 +304,7 @@ function ratio(numerator: number, denominator: number): number | null {
 /* ------------------------------------------------------------------ rendering */
 
 const WEEKDAYS = ['周日', '周一', '周二', '周三', '周四', '周五', '周六'];
-const REASONS: Readonly<Record<string, string>> = { DISSATISFIED: '客户不满意' };
+const REASONS: Readonly<Record<string, string>> = REASON_LABELS;
 
 /** UTF-8 length of `text`, as WeCom counts the markdown content limit. */
 export function utf8Bytes(text: string): number {

@@ -3,6 +3,7 @@ import type { CoreDeps, EscalationRecord, NewAuditEntry, NewOutboxMessage } from
 import type { OrgSnapshot, StaffMember } from '../model.js';
 import type { PlannedFollowUp } from '../policies/plan-follow-ups.js';
 import { applyOffset, resolveRule, excludedStaffId } from '../policies/plan-follow-ups.js';
+import { addWorkingHours } from '../policies/offsets.js';
 import { nextContactMoment } from '../policies/contact-window.js';
 import { formatLocalDateTime } from '../time.js';
 import { chainOwners, escalationCard, escalationLink } from './open-escalation.js';
@@ -99,8 +100,11 @@ export async function resolveEscalation(deps: CoreDeps, actor: EscalationActor &
   const policy = deps.policies.byId(kase.policyId);
   const rules = escalationRules(policy);
   const time = { timeZone: deps.timeZone, calendar: deps.calendar };
-  const dueAt = nextContactMoment(applyOffset(now, rules.secondFollowUp.after, time), policy?.contact, time);
-  const deadlineAt = applyOffset(dueAt, rules.secondFollowUp.deadline, time);
+  // A call during office hours on a working day (the resolution may be recorded late at night), inside
+  // the policy's contact windows; a deadline in days ends that day at 23:59, like the packs' steps.
+  const dueAt = nextContactMoment(addWorkingHours(applyOffset(now, rules.secondFollowUp.after, time), 0, time), policy?.contact, time);
+  const deadlineUnit = rules.secondFollowUp.deadline.unit;
+  const deadlineAt = applyOffset(dueAt, rules.secondFollowUp.deadline, time, deadlineUnit === 'hours' || deadlineUnit === 'working_hours' ? undefined : '23:59');
   const excluded = [excludedStaffId(kase)].filter((x): x is string => !!x);
   let assignee: StaffMember | null = null;
   let assigneeRule: string | null = null;
