@@ -342,7 +342,11 @@ export interface SurveyStore {
   }): Promise<boolean>;
   /** Keeps a reply that is not an answer, without closing the survey. */
   recordUnparsedReply(input: { surveyId: string; responseId: string; rawText: string; inboundEventId: string | null; receivedAt: Date }): Promise<void>;
-  optOutCustomer(customerId: string, at: Date, source: string, audit: NewAuditEntry): Promise<void>;
+  /**
+   * Records an opt-out. With scope `all` (default) open surveys end and every unsent customer message is
+   * cancelled; with `marketing` only unsent marketing messages are (surveys follow the consent setting).
+   */
+  optOutCustomer(customerId: string, at: Date, source: string, audit: NewAuditEntry, scope?: OptOutScope): Promise<void>;
   /**
    * Records the first time the customer opened the survey page (`SurveyInstance.openedAt`); later
    * calls change nothing. Returns true only for the call that set it. An opened WeChat invitation is

@@ -1,6 +1,7 @@
 import type { Prisma } from '../../prisma/generated/postgresql/index.js';
 import type { DbCapabilities, PrismaClient } from './client.js';
 import type {
+  OptOutScope,
   CaseRecord,
   CaseStore,
   ClaimedOutboxMessage,
@@ -746,14 +747,22 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
     }
   }
 
-  async optOutCustomer(customerId: string, at: Date, source: string, audit: NewAuditEntry): Promise<void> {
+  async optOutCustomer(customerId: string, at: Date, source: string, audit: NewAuditEntry, scope: OptOutScope = 'all'): Promise<void> {
     await this.prisma.$transaction(async (tx) => {
       const { count } = await tx.customer.updateMany({ where: { id: customerId, optedOutAt: null }, data: { optedOutAt: at, optOutSource: source } });
       if (count !== 1) return;
-      // An opted-out customer is never contacted again: open surveys end, unsent messages are cancelled.
-      await this.cancelOpenFollowUps(tx, { customerId, action: 'CUSTOMER_SURVEY' }, 'CUSTOMER_OPTED_OUT', at);
+      if (scope === 'all') {
+        // An opted-out customer is never contacted again: open surveys end, unsent messages are cancelled.
+        await this.cancelOpenFollowUps(tx, { customerId, action: 'CUSTOMER_SURVEY' }, 'CUSTOMER_OPTED_OUT', at);
+      }
       await tx.outboxMessage.updateMany({
-        where: { recipientType: 'customer', recipientId: customerId, status: 'PENDING' },
+        where: {
+          recipientType: 'customer',
+          recipientId: customerId,
+          status: 'PENDING',
+          // Scope `marketing`: surveys the policy requires continue; greetings and other marketing stop.
+          ...(scope === 'marketing' ? { kind: 'customer_notice', payload: { contains: '"purpose":"marketing"' } } : {}),
+        },
         data: { status: 'CANCELLED', lastErrorCode: 'CUSTOMER_OPTED_OUT' },
       });
       await this.audit(tx, audit);

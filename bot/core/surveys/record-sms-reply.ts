@@ -44,8 +44,8 @@ export async function recordSmsReply(deps: CoreDeps, reply: SmsReply): Promise<S
         action: 'customer.opted_out',
         entityType: 'Customer',
         entityId: customer.id,
-        details: { source: 'sms_reply', inboundEventId: reply.inboundEventId },
-      });
+        details: { source: 'sms_reply', inboundEventId: reply.inboundEventId, scope: deps.optOutScope ?? 'all' },
+      }, deps.optOutScope ?? 'all');
     }
     return { status: 'opted_out', customerId: customer.id };
   }
