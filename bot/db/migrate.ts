@@ -2,9 +2,10 @@
 // installed CLI, with the repository's prisma.config.ts choosing schema, migration folder and
 // driver adapter from the URL scheme (Prisma 6.19 with driver adapters needs no native engine).
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import pg from 'pg';
 import { fileURLToPath } from 'node:url';
 import { providerOfUrl, sqliteFilePath } from './client.js';
 
@@ -52,6 +53,12 @@ export async function migrateDatabase(url: string, options: MigrateDatabaseOptio
   }
   const target = maskDatabaseUrls(provider === 'sqlite' ? cliUrl : url);
   const started = Date.now();
+  // Every migration already applied: nothing for the CLI to do. Checked first with a plain read, so a
+  // command run beside a live service (`huifang jobs run …`) does not need SQLite's exclusive lock.
+  if (await allMigrationsApplied(provider, provider === 'sqlite' ? sqliteFilePath(url) : url)) {
+    options.logger?.info({ provider, database: target, applied: [], durationMs: Date.now() - started }, 'database up to date');
+    return { applied: [] };
+  }
   const { output, exitCode, finished } = await runMigrateDeploy(cliUrl, options.timeoutMs ?? 120_000);
   if (!finished) {
     // The schema engine takes SQLite's EXCLUSIVE locking mode; in WAL mode any other open
@@ -67,6 +74,52 @@ export async function migrateDatabase(url: string, options: MigrateDatabaseOptio
   const applied = parseAppliedMigrations(output);
   options.logger?.info({ provider, database: target, applied, durationMs: Date.now() - started }, 'database migrated');
   return { applied };
+}
+
+/** Names of the migrations shipped for `provider`, oldest first. */
+export function shippedMigrations(provider: 'sqlite' | 'postgresql'): string[] {
+  const dir = join(repoRoot, provider === 'sqlite' ? 'prisma/sqlite/migrations' : 'prisma/migrations');
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && /^\d{14}_/.test(d.name))
+    .map((d) => d.name)
+    .sort();
+}
+
+/**
+ * Whether the database has every shipped migration applied (finished, not rolled back), read from
+ * Prisma's `_prisma_migrations` table. False when it cannot tell (no file, no table, an error): the
+ * caller then runs the CLI, which decides.
+ */
+async function allMigrationsApplied(provider: 'sqlite' | 'postgresql', target: string): Promise<boolean> {
+  const query = 'SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL';
+  let applied: string[];
+  try {
+    if (provider === 'sqlite') {
+      if (!existsSync(target)) return false;
+      const Database = createRequire(import.meta.url)('better-sqlite3') as new (
+        file: string,
+        options: { readonly: boolean; fileMustExist: boolean },
+      ) => { prepare(sql: string): { all(): unknown[] }; close(): void };
+      const db = new Database(target, { readonly: true, fileMustExist: true });
+      try {
+        applied = (db.prepare(query).all() as { migration_name: string }[]).map((r) => r.migration_name);
+      } finally {
+        db.close();
+      }
+    } else {
+      const client = new pg.Client({ connectionString: target, connectionTimeoutMillis: 10_000 });
+      await client.connect();
+      try {
+        applied = (await client.query<{ migration_name: string }>(query)).rows.map((r) => r.migration_name);
+      } finally {
+        await client.end();
+      }
+    }
+  } catch {
+    return false;
+  }
+  const done = new Set(applied);
+  return shippedMigrations(provider).every((name) => done.has(name));
 }
 
 /** The migration names listed under "The following migration(s) have been applied:". */

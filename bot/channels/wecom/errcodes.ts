@@ -111,6 +111,7 @@ export const WECOM_ERRCODES: Readonly<Record<number, WecomErrcodeRule>> = Object
 
   // Message content (§2, §4.3, §4.4).
   40058: { kind: 'permanent', name: 'INVALID_PARAMETER', meaning: 'a parameter is invalid (malformed JSON, field too long, unusable response_code …)', ref: REF_ERRCODES },
+  40008: { kind: 'permanent', name: 'INVALID_MESSAGE_TYPE', meaning: 'the msgtype is not one WeCom accepts here', ref: REF_ERRCODES },
   44004: { kind: 'permanent', name: 'EMPTY_CONTENT', meaning: 'the text content is empty', ref: REF_ERRCODES },
   45002: { kind: 'permanent', name: 'CONTENT_TOO_LARGE', meaning: 'the content is too large (text > 2048 bytes)', ref: REF_ERRCODES },
   [ERRCODE_TASK_ID_USED]: {

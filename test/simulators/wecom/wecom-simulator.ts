@@ -473,6 +473,11 @@ export class WecomSimulator {
       const content = (b.text as { content?: unknown } | undefined)?.content;
       if (typeof content !== 'string' || content === '') return { errcode: 44004, errmsg: 'empty content' };
       if (bytes(content) > 2048) return { errcode: 45002, errmsg: 'content size out of limit' };
+    } else if (msgtype === 'markdown') {
+      // reference §4.3: markdown content ≤ 2048 bytes of UTF-8.
+      const content = (b.markdown as { content?: unknown } | undefined)?.content;
+      if (typeof content !== 'string' || content === '') return { errcode: 44004, errmsg: 'empty content' };
+      if (bytes(content) > 2048) return { errcode: 45002, errmsg: 'content size out of limit' };
     } else if (msgtype === 'template_card') {
       card = (b.template_card ?? null) as Record<string, unknown> | null;
       const invalid = card ? validateCard(card) : { errcode: 40058, errmsg: 'template_card missing' };
