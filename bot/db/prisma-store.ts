@@ -444,11 +444,15 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
       for (let i = 0; i < plain.length; i += 400) {
         const chunk = plain.slice(i, i + 400);
         const now = chunk[0]!.now;
+        const ids = chunk.map(() => '?').join(', ');
         const pairs = chunk.map(() => '(?, ?)').join(', ');
-        const params = chunk.flatMap((a) => [a.followUpId, a.version]);
+        const params = [...chunk.map((a) => a.followUpId), ...chunk.flatMap((a) => [a.followUpId, a.version])];
+        // The rows are found by primary key (`id IN`); SQLite would otherwise drive the update from a
+        // (status, …) index and read every SCHEDULED row — `+status` keeps that index out of its plan.
+        const status = this.capabilities.provider === 'sqlite' ? '+status' : 'status';
         const sqlText =
           `UPDATE "FollowUp" SET status = 'ACTIVE', "activatedAt" = ?, "leaseExpiresAt" = NULL, activations = activations + 1, ` +
-          `version = version + 1, "updatedAt" = ? WHERE status = 'SCHEDULED' AND (id, version) IN (${pairs}) RETURNING id`;
+          `version = version + 1, "updatedAt" = ? WHERE id IN (${ids}) AND ${status} = 'SCHEDULED' AND (id, version) IN (${pairs}) RETURNING id`;
         const rows = await tx.$queryRawUnsafe<{ id: string }[]>(...this.numbered(sqlText, [now, now, ...params]));
         for (const r of rows) activated.add(r.id);
       }
