@@ -33,6 +33,12 @@ Usage:
                                 mirror the WeCom contact list (departments, members) into staff; roles stay as set
   huifang report monthly --month YYYY-MM [--out DIR] [--department CODE]
                                 write the month's report (XLSX, CSV per department / staff / type, trend PNG)
+  huifang campaign list [--year YYYY] [--json]
+                                greeting campaigns (templates/campaigns): occasions, send days, SMS templates to register
+  huifang campaign preview NAME --date YYYY-MM-DD [--json]
+                                the greetings going out that day: per channel, SMS segments, cost, samples
+  huifang campaign report NAME --occasion KEY [--all] [--json]
+                                who received a greeting, who was skipped and why
   huifang help                  show this help
 
 Jobs: ${Object.keys(jobs).join(', ')}
@@ -195,6 +201,19 @@ async function main(argv: string[]): Promise<number> {
       const { runStaffCommand } = await import('./staff/staff-command.js');
       return runStaffCommand(rest, withApp);
     }
+    case 'campaign': {
+      // Greetings 节日与生日问候: read-only against the configured database.
+      const config = loadConfig();
+      const logger = createLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel });
+      await migrateDatabase(config.database.url, { logger });
+      const db = createPrismaClient(config.database.url);
+      const { runCampaignCommand } = await import('./greetings/campaign-command.js');
+      try {
+        return await runCampaignCommand(rest, async (fn) => fn(createHuifang({ config, logger, db })));
+      } finally {
+        await db.close();
+      }
+    }
     case 'calendar': {
       const { runCalendarCommand } = await import('./calendar/calendar-command.js');
       return runCalendarCommand(rest);
@@ -216,7 +235,7 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof ConfigError || err instanceof PolicyLoadError || err instanceof ChannelUnavailableError) {
+    if (err instanceof ConfigError || err instanceof PolicyLoadError || err instanceof ChannelUnavailableError || (err instanceof Error && err.name === 'CampaignLoadError')) {
       console.error(err.message);
       process.exitCode = 78; // EX_CONFIG
     } else {

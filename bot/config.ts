@@ -194,6 +194,11 @@ export interface Config {
    * go out while the customer consents to surveys). Marketing always needs explicit consent.
    */
   readonly optOutScope: 'marketing' | 'all';
+  /**
+   * `HUIFANG_SMS_PRICE_PER_SEGMENT` [unset]: price of one billed SMS (a 70/67-character part) in yuan, for
+   * the cost estimate of `huifang campaign preview`; a campaign's own `pricePerSegment` wins.
+   */
+  readonly smsPricePerSegment?: number | undefined;
 }
 
 /** One invalid or missing setting. `message` never contains a secret value. */
@@ -438,6 +443,8 @@ const envSchema = z.object({
   WECHAT_API_BASE: httpUrl('must be an http:// or https:// URL').default(DEFAULTS.WECHAT_API_BASE),
   WECHAT_MP_SURVEY_TEMPLATE_ID: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a template id as shown in the MP console (letters, digits, "-", "_")').optional(),
   HUIFANG_OPTOUT_SCOPE: z.enum(['marketing', 'all'], { errorMap: () => ({ message: 'must be marketing or all' }) }).default('all'),
+  // Greetings: cost estimate only.
+  HUIFANG_SMS_PRICE_PER_SEGMENT: z.coerce.number({ invalid_type_error: 'must be a price in yuan such as 0.045' }).positive('must be a price in yuan such as 0.045').max(10, 'must be a price in yuan such as 0.045').optional(),
 });
 
 type EnvName = keyof typeof envSchema.shape;
@@ -570,6 +577,7 @@ function buildConfig(env: z.output<typeof envSchema>, cwd: string): Config {
     tencentSms,
     wechat,
     optOutScope: env.HUIFANG_OPTOUT_SCOPE,
+    smsPricePerSegment: env.HUIFANG_SMS_PRICE_PER_SEGMENT,
     channels: {
       staff: wecom !== null && !sandbox ? 'wecom' : 'sandbox',
       sms: tencentSms !== null && !sandbox ? 'tencent' : 'sandbox',

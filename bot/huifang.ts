@@ -24,6 +24,10 @@ import type { WorkingCalendar } from './core/calendar/working-calendar.js';
 import { formatLocalDate } from './core/time.js';
 import { HmacLinkSigner } from './links.js';
 import { loadSurveyDefinitions, StaticSurveyRegistry } from './surveys/load-surveys.js';
+// Greetings 节日与生日问候 (campaigns loaded and validated at start).
+import { createChineseDaysLunarConverter } from './calendar/chinese-days-source.js';
+import { loadCampaigns } from './greetings/load-campaigns.js';
+import type { GreetingSetup } from './greetings/greeting-planner.js';
 
 /** Repository root (templates/ lives there). */
 export const ROOT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -47,6 +51,8 @@ export interface HuifangOptions {
   messagesFile?: string;
   /** Working-day calendar; loaded from chinese-days and templates/calendar when absent. */
   calendar?: WorkingCalendar;
+  /** Greeting campaigns folder [templates/campaigns]. */
+  campaignsDir?: string;
 }
 
 /** The assembled service: use-case dependencies, channels and inbound entry point. */
@@ -59,6 +65,8 @@ export interface Huifang {
   deps: CoreDeps;
   channels: Readonly<Record<ChannelName, MessageChannel>>;
   jitter: () => number;
+  /** Greeting campaigns and the lunar tables their dates come from. */
+  greetings: GreetingSetup;
   /**
    * Records an inbound event (deduplicated on source + dedupeKey) and processes it. With
    * `wait: false` (webhooks) processing runs after the caller has answered the provider.
@@ -136,6 +144,13 @@ export function createHuifang(options: HuifangOptions): Huifang {
   const policies = new StaticPolicyRegistry(loadPolicyPacks(options.policiesDir ?? join(ROOT_DIR, 'templates/policies'), { surveys: surveyDefinitions }));
   const templates = loadMessageTemplates(options.messagesFile ?? join(ROOT_DIR, 'templates/messages/messages.yaml'));
   const calendar = options.calendar ?? loadServiceCalendar(config, logger, clock);
+  const caseTypes = new Set(policies.all().flatMap((p) => p.caseTypes));
+  const greetings: GreetingSetup = {
+    campaigns: loadCampaigns(options.campaignsDir ?? join(ROOT_DIR, 'templates/campaigns'), { caseTypes }),
+    lunar: createChineseDaysLunarConverter(),
+    pricePerSegment: config.smsPricePerSegment ?? null,
+    lastPlanned: new Map(),
+  };
   const store = new PrismaStore(db.prisma, db.capabilities, ids);
   const deps: CoreDeps = {
     clock,
@@ -176,6 +191,11 @@ export function createHuifang(options: HuifangOptions): Huifang {
   const allSandboxed = !live('sms') && !live('wechat');
   deps.customerChannels = { sms: allSandboxed || live('sms'), wechat: allSandboxed || live('wechat') };
   deps.optOutScope = config.optOutScope;
+  if (modes.wechat !== 'sandbox' && greetings.campaigns.some((c) => c.enabled && c.channels.includes('wechat'))) {
+    // WeChat template messages may not carry marketing (reference §1.3): the WeChat channel refuses
+    // greetings, which then go by SMS where the customer can receive it.
+    logger.warn({ campaigns: greetings.campaigns.filter((c) => c.channels.includes('wechat')).map((c) => c.key) }, 'greeting campaigns list wechat, which refuses marketing: their WeChat greetings fall back to SMS');
+  }
   const jitter = options.jitter ?? Math.random;
 
   const receive: Huifang['receive'] = async (event, opts = {}) => {
@@ -203,5 +223,5 @@ export function createHuifang(options: HuifangOptions): Huifang {
     return { ...recorded, processing };
   };
 
-  return { config, logger, clock, db, store, deps, channels, jitter, receive };
+  return { config, logger, clock, db, store, deps, channels, jitter, greetings, receive };
 }

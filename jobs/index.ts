@@ -10,6 +10,7 @@ import * as pullSmsReports from './pull-sms-reports.js';
 import * as sendWeeklyDigests from './send-weekly-digests.js';
 import * as sendMonthlyReports from './send-monthly-reports.js';
 import * as syncWecomContacts from './sync-wecom-contacts.js';
+import * as planGreetings from './plan-greetings.js';
 
 /** A cron job: `schedule` is a node-cron expression (seconds field first) in the business timezone. */
 export interface JobDefinition {
@@ -32,7 +33,9 @@ export const jobs: Readonly<Record<string, JobDefinition>> = {
   'send-monthly-reports': sendMonthlyReports,
   // Only with HUIFANG_WECOM_CONTACT_SYNC=1 and WeCom configured.
   'sync-wecom-contacts': syncWecomContacts,
+  // Holiday and birthday greetings of the enabled campaigns in templates/campaigns.
+  'plan-greetings': planGreetings,
 };
 
 /** Order in which one "tick" runs every job (demo, `jobs run all`): decide, then send. */
-export const TICK_ORDER = ['process-inbox', 'mark-overdue', 'send-reminders', 'climb-escalations', 'activate-due-follow-ups', 'send-weekly-digests', 'send-monthly-reports', 'survey-fallback', 'dispatch-outbox'] as const;
+export const TICK_ORDER = ['process-inbox', 'mark-overdue', 'send-reminders', 'climb-escalations', 'activate-due-follow-ups', 'send-weekly-digests', 'send-monthly-reports', 'survey-fallback', 'plan-greetings', 'dispatch-outbox'] as const;
