@@ -109,15 +109,17 @@ export async function listUnopenedWechatSurveys(
   prisma: PrismaClient,
   input: { now: Date; sentBefore: Date; afterId: string | null; limit: number },
 ): Promise<UnopenedWechatSurvey[]> {
-  // The (status, expiresAt) index narrows to open, unexpired surveys; the rest are row filters.
+  // The (status, channel, sentAt) index narrows to open WeChat invitations sent before the cut-off; the
+  // rest are row filters. `NOT (replyCode IS NOT NULL)` rather than `replyCode IS NULL`: SQLite would
+  // otherwise drive the query from the unique replyCode index, whose NULLs are nearly every survey.
   const rows = await prisma.surveyInstance.findMany({
     where: {
       status: 'OPEN',
-      expiresAt: { gt: input.now },
       channel: 'wechat',
-      openedAt: null,
-      replyCode: null,
       sentAt: { lte: input.sentBefore },
+      expiresAt: { gt: input.now },
+      openedAt: null,
+      NOT: { replyCode: { not: null } },
       ...(input.afterId ? { id: { gt: input.afterId } } : {}),
     },
     orderBy: { id: 'asc' },

@@ -117,3 +117,6 @@ CREATE INDEX "OutboxMessage_providerMessageId_idx" ON "OutboxMessage"("providerM
 
 -- CreateIndex
 CREATE UNIQUE INDEX "SurveyInstance_replyCode_key" ON "SurveyInstance"("replyCode");
+
+-- CreateIndex
+CREATE INDEX "SurveyInstance_status_channel_sentAt_idx" ON "SurveyInstance"("status", "channel", "sentAt");
