@@ -45,9 +45,9 @@ describeEachDatabase('activating due follow-ups', (db) => {
     expect(remote.error).toBeUndefined();
     await expectOneCardEach(ids);
     const remoteSummary = remote.result as { activated: number; skipped: number };
+    // How the 300 split between the two depends on scheduling (on a loaded machine one may take them
+    // all); what must hold is that together they activated each exactly once.
     expect(local.activated + remoteSummary.activated).toBe(300);
-    expect(local.activated).toBeGreaterThan(0);
-    expect(remoteSummary.activated).toBeGreaterThan(0);
   });
 
   it('activates each due follow-up once when two instances with their own clients run in one process', async (ctx) => {
