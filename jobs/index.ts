@@ -38,4 +38,4 @@ export const jobs: Readonly<Record<string, JobDefinition>> = {
 };
 
 /** Order in which one "tick" runs every job (demo, `jobs run all`): decide, then send. */
-export const TICK_ORDER = ['process-inbox', 'mark-overdue', 'send-reminders', 'climb-escalations', 'activate-due-follow-ups', 'send-weekly-digests', 'send-monthly-reports', 'survey-fallback', 'plan-greetings', 'dispatch-outbox'] as const;
+export const TICK_ORDER = ['pull-sms-reports', 'process-inbox', 'mark-overdue', 'send-reminders', 'climb-escalations', 'activate-due-follow-ups', 'send-weekly-digests', 'send-monthly-reports', 'survey-fallback', 'plan-greetings', 'dispatch-outbox'] as const;
