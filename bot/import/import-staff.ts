@@ -305,39 +305,30 @@ export async function importStaff(prisma: PrismaClient, source: AsyncIterable<Cs
   summary.deactivated = toDeactivate.length;
   if (options.dryRun) return summary;
 
-  // ---- write: departments (parents first), members, supervisors, heads, deactivations
-  const batch = options.batchSize ?? 200;
+  // ---- write: departments (parents first), members, supervisors, heads, deactivations — in one
+  // transaction, so a failure part-way (or a crash) leaves the organisation as it was. A staff file is
+  // thousands of rows at most; the interactive transaction is given the time that needs.
   const sorted = [...createDepartments].sort((a, b) => a.path.length - b.path.length);
-  await prisma.$transaction(async (tx) => {
-    for (const d of sorted) await tx.department.create({ data: { id: d.id, code: d.code, name: d.name, parentId: d.parentId, path: d.path } });
-  });
-  for (let i = 0; i < writes.length; i += batch) {
-    const chunk = writes.slice(i, i + batch);
-    await prisma.$transaction(async (tx) => {
-      for (const w of chunk) {
+  await prisma.$transaction(
+    async (tx) => {
+      for (const d of sorted) await tx.department.create({ data: { id: d.id, code: d.code, name: d.name, parentId: d.parentId, path: d.path } });
+      for (const w of writes) {
         if (w.create) await tx.staff.create({ data: { id: w.id, wecomUserId: w.plan.wecomUserId, source: 'import', ...w.data } });
         else await tx.staff.update({ where: { id: w.id }, data: w.data });
       }
-    });
-  }
-  for (let i = 0; i < supervisorWrites.length; i += batch) {
-    const chunk = supervisorWrites.slice(i, i + batch);
-    await prisma.$transaction(async (tx) => {
-      for (const w of chunk) await tx.staff.update({ where: { id: w.id }, data: { supervisorId: w.supervisorId } });
-    });
-  }
-  if (headWrites.length > 0) {
-    await prisma.$transaction(async (tx) => {
+      for (const w of supervisorWrites) await tx.staff.update({ where: { id: w.id }, data: { supervisorId: w.supervisorId } });
       // headId is unique: a member moving to head another department stops heading the old one first.
       for (const w of headWrites) {
         if (w.headId) await tx.department.updateMany({ where: { headId: w.headId, NOT: { id: w.departmentId } }, data: { headId: null } });
         await tx.department.update({ where: { id: w.departmentId }, data: { headId: w.headId } });
       }
-    });
-  }
-  for (let i = 0; i < toDeactivate.length; i += batch) {
-    await prisma.staff.updateMany({ where: { id: { in: toDeactivate.slice(i, i + batch).map((s) => s.id) } }, data: { active: false } });
-  }
+      const batch = options.batchSize ?? 200;
+      for (let i = 0; i < toDeactivate.length; i += batch) {
+        await tx.staff.updateMany({ where: { id: { in: toDeactivate.slice(i, i + batch).map((s) => s.id) } }, data: { active: false } });
+      }
+    },
+    { maxWait: 30_000, timeout: 600_000 },
+  );
   return summary;
 }
 
