@@ -9,8 +9,8 @@
  *   supervisor cycles, two heads for one department — and any problem rejects the whole file,
  *   with line numbers, unless `skipInvalid` (then the bad rows alone are left out, and a row whose
  *   supervisor is left out is left out too).
- * - Writes run in transactions of `batchSize` rows, parents before children, members before the
- *   supervisor links that point at them.
+ * - Writes run in one transaction, parents before children, members before the supervisor links
+ *   that point at them: a failure part-way changes nothing.
  * - Members missing from the file are kept unless `deactivateMissing`, which deactivates only
  *   members that came from an import (`source = 'import'`), never those synchronised from WeCom.
  * - A blank cell leaves the member's current value alone; `-` clears a supervisor or the roles.
@@ -40,7 +40,7 @@ export interface ImportStaffOptions {
   skipInvalid?: boolean;
   /** Deactivate imported members (source `import`) that the file does not list. */
   deactivateMissing?: boolean;
-  /** Rows per transaction [200]. */
+  /** Members deactivated per statement [200]. */
   batchSize?: number;
 }
 
