@@ -31,7 +31,8 @@ export function policiesWith(delivery: SurveyStepDelivery): { dir: string; remov
   const dir = mkdtempSync(join(tmpdir(), 'huifang-policies-'));
   cpSync(join(ROOT_DIR, 'templates/policies'), dir, { recursive: true });
   const file = join(dir, 'P4.yaml');
-  const text = readFileSync(file, 'utf8');
+  // The shipped pack already says `channels: [wechat, sms]`; the test's fields replace it.
+  const text = readFileSync(file, 'utf8').replace('    channels: [wechat, sms]\n', '');
   const step = '    surveyKey: satisfaction-5\n';
   if (!text.includes(step)) throw new Error('P4.yaml: survey step not found');
   const fields = [

@@ -85,13 +85,13 @@ describe('P4 discharge planning', () => {
     expect(planned.map((p) => p.step)).not.toContain('phone');
   });
 
-  it('sends the satisfaction survey by SMS on day 3 at 10:00', () => {
+  it('sends the satisfaction survey on day 3 at 10:00 (WeChat first, SMS otherwise)', () => {
     // 「辅以…问卷调查」 (000 第五篇 4)
     const { planned } = planFollowUps(P4, discharge(), exampleOrg(), TZ);
 
     expect(step(planned, 'survey')).toMatchObject({
       action: 'CUSTOMER_SURVEY',
-      channel: 'sms',
+      channel: 'wechat',
       earliestAt: new Date('2026-11-06T10:00:00+08:00'),
       dueAt: new Date('2026-11-06T10:00:00+08:00'),
       deadlineAt: new Date('2026-11-16T20:00:00+08:00'),

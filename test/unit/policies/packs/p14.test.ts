@@ -73,7 +73,7 @@ describe('P14 general complaints', () => {
 
     expect(step(planned, 'satisfaction_survey')).toMatchObject({
       action: 'CUSTOMER_SURVEY',
-      channel: 'sms',
+      channel: 'wechat',
       earliestAt: at('2026-03-10T10:00:00+08:00'),
       dueAt: at('2026-03-10T10:00:00+08:00'),
       deadlineAt: at('2026-03-16T20:00:00+08:00'),

@@ -268,7 +268,7 @@ describe('P2 “连心卡”: 10 % of non-residential and 1 % of residential cus
     expect(planned.map((p) => p.step)).toEqual(['lianxinka_card']);
     expect(step(planned, 'lianxinka_card')).toMatchObject({
       action: 'CUSTOMER_SURVEY',
-      channel: 'sms',
+      channel: 'wechat',
       surveyKey: 'satisfaction-5',
       earliestAt: new Date('2026-05-06T09:00:00+08:00'),
       dueAt: new Date('2026-05-06T09:00:00+08:00'),

@@ -74,7 +74,7 @@ describe('P3 term score of students aged 10 and over', () => {
 
     expect(step(planned, 'term_score_survey')).toMatchObject({
       action: 'CUSTOMER_SURVEY',
-      channel: 'sms',
+      channel: 'wechat',
       surveyKey: 'satisfaction-5',
       earliestAt: new Date('2026-06-28T11:00:00+08:00'),
       dueAt: new Date('2026-06-28T11:00:00+08:00'),

@@ -31,7 +31,7 @@ describe('P4 discharge (examples/P4-discharge.json)', () => {
 
     expect(step(planned, 'survey')).toMatchObject({
       action: 'CUSTOMER_SURVEY',
-      channel: 'sms',
+      channel: 'wechat',
       surveyKey: 'satisfaction-5',
       earliestAt: new Date('2026-11-06T10:00:00+08:00'),
       deadlineAt: new Date('2026-11-16T20:00:00+08:00'),
