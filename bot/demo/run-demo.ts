@@ -768,10 +768,12 @@ async function buildReport(app: Huifang, sim: Simulation, meta: { seed: number; 
 }
 
 const KIND_LABELS: Readonly<Record<string, string>> = {
-  task_card: 'task cards 任务卡片',
+  task_card: 'task and escalation cards 任务/升级卡片',
   card_update: 'card updates 卡片更新',
-  staff_text: 'escalation notices 升级通知',
+  staff_text: 'reminders, overdue and climb notices 提醒/逾期/升级通知',
+  staff_markdown: 'weekly digests and monthly reports 周报/月报',
   survey_invite: 'survey invitations 问卷短信',
+  customer_notice: 'greetings 问候',
 };
 
 function seconds(ms: number): string {
