@@ -109,6 +109,11 @@ export interface WechatConfig {
    * (`survey_invite.wechat.data`). Required with the credentials.
    */
   readonly surveyTemplateId: string;
+  /**
+   * `WECHAT_MP_CALLBACK_TOKEN`: the Token of the account's server configuration (服务器配置, 明文模式).
+   * When set, `/wechat/callback` accepts WeChat's signed pushes (template delivery results). Secret.
+   */
+  readonly callbackToken: string | null;
 }
 
 /** Which implementation each outbound channel uses. `sandbox` sends nothing and shows messages on `/sandbox`. */
@@ -267,6 +272,7 @@ const SECRET_VARIABLES = [
   'TENCENT_SMS_CALLBACK_KEY',
   'WECHAT_MP_APP_SECRET',
   'HUIFANG_LINK_SECRET',
+  'WECHAT_MP_CALLBACK_TOKEN',
 ] as const;
 
 // --- field schemas; every message is custom so zod never echoes a received value ---
@@ -441,6 +447,7 @@ const envSchema = z.object({
   WECHAT_MP_APP_ID: nonEmpty.optional(),
   WECHAT_MP_APP_SECRET: nonEmpty.optional(),
   WECHAT_API_BASE: httpUrl('must be an http:// or https:// URL').default(DEFAULTS.WECHAT_API_BASE),
+  WECHAT_MP_CALLBACK_TOKEN: z.string().regex(/^[A-Za-z0-9]{3,32}$/, 'must be 3–32 letters or digits (the Token of 服务器配置)').optional(),
   WECHAT_MP_SURVEY_TEMPLATE_ID: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a template id as shown in the MP console (letters, digits, "-", "_")').optional(),
   HUIFANG_OPTOUT_SCOPE: z.enum(['marketing', 'all'], { errorMap: () => ({ message: 'must be marketing or all' }) }).default('all'),
   // Greetings: cost estimate only.
@@ -555,7 +562,13 @@ function buildConfig(env: z.output<typeof envSchema>, cwd: string): Config {
   const wechat: WechatConfig | null =
     env.WECHAT_MP_APP_ID === undefined
       ? null
-      : { appId: env.WECHAT_MP_APP_ID, appSecret: env.WECHAT_MP_APP_SECRET!, apiBase: env.WECHAT_API_BASE, surveyTemplateId: env.WECHAT_MP_SURVEY_TEMPLATE_ID! };
+      : {
+          appId: env.WECHAT_MP_APP_ID,
+          appSecret: env.WECHAT_MP_APP_SECRET!,
+          apiBase: env.WECHAT_API_BASE,
+          surveyTemplateId: env.WECHAT_MP_SURVEY_TEMPLATE_ID!,
+          callbackToken: env.WECHAT_MP_CALLBACK_TOKEN ?? null,
+        };
 
   return {
     database,

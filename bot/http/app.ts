@@ -13,6 +13,7 @@ import { digestRoutes } from './routes/digest.js';
 import { reportRoutes } from './routes/reports.js';
 import { smsRoutes } from './routes/sms.js';
 import { escalationRoutes } from './routes/escalation.js';
+import { wechatRoutes } from './routes/wechat.js';
 
 /** The koa application: thin edge, one file per route family (STYLE A1). */
 export function createHttpApp(app: Huifang): Koa {
@@ -33,6 +34,7 @@ export function createHttpApp(app: Huifang): Koa {
   digestRoutes(router, app);
   reportRoutes(router, app);
   if (app.config.wecom) wecomRoutes(router, app);
+  if (app.config.wechat?.callbackToken) wechatRoutes(router, app);
   if (app.config.tencentSms?.callbackKey) smsRoutes(router, app);
   const channels = app.config.channels;
   // The sandbox has no login: it is served only while staff and customer messages both stay local.

@@ -81,6 +81,13 @@ export const escalationActionPayload = z.object({
   note: z.string().max(1000).nullable(),
 });
 
+/** A WeChat template-message delivery result (TEMPLATESENDJOBFINISH). */
+export const wechatTemplateStatusPayload = z.object({
+  msgId: z.string().regex(/^\d{1,20}$/),
+  status: z.string().min(1).max(200),
+  createTime: z.string().regex(/^\d{1,12}$/).nullable(),
+});
+
 export const inboundHandlers: Readonly<Record<string, InboundHandler>> = {
   staff_card_action: async (deps, event) => {
     const p = parsePayload(staffCardActionPayload, event.payload);
@@ -133,5 +140,20 @@ export const inboundHandlers: Readonly<Record<string, InboundHandler>> = {
     const p = parsePayload(escalationActionPayload, event.payload);
     const actor = { escalationId: p.escalationId, level: p.level, wecomUserId: null, inboundEventId: event.id };
     return p.action === 'acknowledge' ? acknowledgeEscalation(deps, actor) : resolveEscalation(deps, { ...actor, note: p.note ?? '' });
+  },
+  wechat_template_status: async (deps, event) => {
+    const p = parsePayload(wechatTemplateStatusPayload, event.payload);
+    // 'success' is delivered; any other status ("failed:user block", "failed: system failed") is a failure.
+    const delivered = p.status === 'success';
+    const result = await deps.outbox.recordDeliveryReport({
+      providerMessageId: p.msgId,
+      idempotencyKey: null,
+      status: delivered ? 'DELIVERED' : 'FAILED',
+      error: delivered ? null : p.status.slice(0, 200),
+      at: p.createTime ? new Date(Number(p.createTime) * 1000) : event.receivedAt,
+      invalidNumber: false,
+    });
+    if (!result.found) throw new DomainError('UNKNOWN_MESSAGE', 'Delivery result for a WeChat message this service did not send', { msgId: p.msgId });
+    return { status: 'recorded', outboxId: result.outboxId, deliveryStatus: delivered ? 'DELIVERED' : 'FAILED' };
   },
 };

@@ -206,6 +206,7 @@ describe('loadConfig', () => {
       appSecret: WECHAT.WECHAT_MP_APP_SECRET,
       apiBase: 'https://api.weixin.qq.com',
       surveyTemplateId: WECHAT.WECHAT_MP_SURVEY_TEMPLATE_ID,
+      callbackToken: null,
     });
     expect(config.channels).toEqual({ staff: 'wecom', sms: 'tencent', wechat: 'wechat' });
   });

@@ -1,0 +1,39 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+
+/**
+ * The Official Account's server push (服务器配置, 明文模式): every request carries `signature`, the SHA-1
+ * of the Token, `timestamp` and `nonce` sorted and joined, and the body is plain XML. Safe mode
+ * (安全模式, `encrypt_type=aes`) is not supported: the account is configured in plaintext mode, the
+ * request still authenticated by the signature.
+ */
+export function wechatSignature(token: string, timestamp: string, nonce: string): string {
+  return createHash('sha1').update([token, timestamp, nonce].sort().join('')).digest('hex');
+}
+
+/** Whether `signature` is the account's signature of `timestamp` and `nonce` (constant-time). */
+export function verifyWechatSignature(token: string, query: { signature?: string; timestamp?: string; nonce?: string }): boolean {
+  const { signature, timestamp, nonce } = query;
+  if (!signature || !timestamp || !nonce || !/^[0-9a-f]{40}$/.test(signature)) return false;
+  const expected = Buffer.from(wechatSignature(token, timestamp, nonce));
+  return timingSafeEqual(expected, Buffer.from(signature));
+}
+
+const parser = new XMLParser({
+  ignoreAttributes: true,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  // MsgID is a 64-bit number: every value stays a string.
+  parseTagValue: false,
+  trimValues: true,
+});
+
+/** The fields of a pushed message or event, all strings; null when the body is not well-formed XML. */
+export function parseWechatPush(xml: string): Record<string, string> | null {
+  if (xml.trim() === '' || XMLValidator.validate(xml) !== true) return null;
+  const parsed = parser.parse(xml) as { xml?: Record<string, unknown> };
+  if (!parsed.xml || typeof parsed.xml !== 'object') return null;
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(parsed.xml)) if (typeof value === 'string' || typeof value === 'number') out[key] = String(value);
+  return out;
+}
