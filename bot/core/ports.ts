@@ -366,6 +366,8 @@ export interface SurveyStore {
    * replica did it); `busy` while the WeChat invitation is being sent.
    */
   commitSurveyFallback(fallback: SurveyFallback): Promise<'enqueued' | 'not_needed' | 'busy'>;
+  /** The survey a WeChat invitation (outbox row) belongs to, when it is still OPEN, unopened and without a reply code. */
+  findWechatInviteSurvey(outboxId: string): Promise<UnopenedWechatSurvey | null>;
 }
 
 /** A survey waiting to see whether its WeChat invitation is opened (see `listUnopenedWechatSurveys`). */

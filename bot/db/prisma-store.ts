@@ -32,6 +32,7 @@ import {
   commitSurveyFallback,
   findCustomersByIds,
   listUnopenedWechatSurveys,
+  findWechatInviteSurvey,
   markSurveyOpened,
   pickReplyCodes,
   withReplyCode,
@@ -683,6 +684,10 @@ export class PrismaStore implements CaseStore, OrgStore, FollowUpStore, SurveySt
 
   async listUnopenedWechatSurveys(input: Parameters<SurveyStore['listUnopenedWechatSurveys']>[0]): Promise<UnopenedWechatSurvey[]> {
     return listUnopenedWechatSurveys(this.prisma, input);
+  }
+
+  async findWechatInviteSurvey(outboxId: string): Promise<UnopenedWechatSurvey | null> {
+    return findWechatInviteSurvey(this.prisma, outboxId);
   }
 
   async commitSurveyFallback(fallback: SurveyFallback): Promise<'enqueued' | 'not_needed' | 'busy'> {

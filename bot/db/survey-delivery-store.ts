@@ -148,6 +148,28 @@ export async function listUnopenedWechatSurveys(
   }));
 }
 
+/** See `SurveyStore.findWechatInviteSurvey`. */
+export async function findWechatInviteSurvey(prisma: PrismaClient, outboxId: string): Promise<UnopenedWechatSurvey | null> {
+  const invite = await prisma.outboxMessage.findUnique({ where: { id: outboxId }, select: { id: true, idempotencyKey: true, status: true, payload: true, channel: true, kind: true } });
+  if (!invite || invite.channel !== 'wechat' || invite.kind !== 'survey_invite') return null;
+  const message = parseJson<OutboundMessage | null>(invite.payload, null);
+  if (message?.kind !== 'survey_invite') return null;
+  const survey = await prisma.surveyInstance.findUnique({
+    where: { id: message.surveyId },
+    include: { customer: true, followUp: { select: { policyId: true, step: true } } },
+  });
+  if (!survey || survey.status !== 'OPEN' || survey.openedAt !== null || survey.replyCode !== null) return null;
+  return {
+    surveyId: survey.id,
+    followUpId: survey.followUpId,
+    policyId: survey.followUp?.policyId ?? null,
+    step: survey.followUp?.step ?? null,
+    sentAt: survey.sentAt ?? survey.createdAt,
+    customer: toCustomerRecord(survey.customer),
+    invite: { id: invite.id, idempotencyKey: invite.idempotencyKey, status: invite.status, message },
+  };
+}
+
 /** See `OutboxStore.findCustomersByIds`. */
 export async function findCustomersByIds(prisma: PrismaClient, ids: readonly string[]): Promise<Map<string, CustomerRecord>> {
   if (ids.length === 0) return new Map();

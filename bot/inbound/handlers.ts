@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DomainError } from '../core/errors.js';
 import type { InboundHandler } from '../core/inbox/process-inbound.js';
 import { recordStaffOutcome } from '../core/follow-ups/record-staff-outcome.js';
+import { fallBackFailedWechatInvite } from '../core/surveys/fall-back-unopened-surveys.js';
 import { acknowledgeEscalation, parseEscalationActionKey, resolveEscalation } from '../core/escalation/act-on-escalation.js';
 import { recordSmsReply } from '../core/surveys/record-sms-reply.js';
 import { submitWebSurvey } from '../core/surveys/submit-web-survey.js';
@@ -154,6 +155,8 @@ export const inboundHandlers: Readonly<Record<string, InboundHandler>> = {
       invalidNumber: false,
     });
     if (!result.found) throw new DomainError('UNKNOWN_MESSAGE', 'Delivery result for a WeChat message this service did not send', { msgId: p.msgId });
-    return { status: 'recorded', outboxId: result.outboxId, deliveryStatus: delivered ? 'DELIVERED' : 'FAILED' };
+    // An undelivered survey invitation is replaced by SMS at once (not after the step's wait).
+    const fallback = delivered ? null : await fallBackFailedWechatInvite(deps, result.outboxId, p.status);
+    return { status: 'recorded', outboxId: result.outboxId, deliveryStatus: delivered ? 'DELIVERED' : 'FAILED', ...(fallback ? { smsFallback: fallback } : {}) };
   },
 };

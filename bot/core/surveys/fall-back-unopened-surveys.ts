@@ -106,3 +106,37 @@ function lowerBoundMs(offset: Offset): number {
       return offset.amount * 365 * 24 * hour - hour;
   }
 }
+
+/**
+ * WeChat reported that an invitation it accepted was not delivered (TEMPLATESENDJOBFINISH with a
+ * failure status: the customer blocked the account …): the survey goes by SMS now rather than after
+ * its `fallbackAfter`. The same conditions and the same conditional store change as the scheduled
+ * fallback, so a later run of the job (or a replica) adds nothing.
+ */
+export async function fallBackFailedWechatInvite(deps: CoreDeps, outboxId: string, status: string): Promise<'enqueued' | 'not_needed' | 'busy' | 'no_sms'> {
+  const row = await deps.surveys.findWechatInviteSurvey(outboxId);
+  if (!row || !row.invite) return 'not_needed';
+  const now = deps.clock.now();
+  const step = row.policyId && row.step ? findStep(deps.policies.byId(row.policyId), row.step) : undefined;
+  const delivery = surveyDeliveryOf(step ?? { channel: 'wechat' });
+  const sms =
+    delivery.channels.includes('sms') && !delivery.bothChannels && !surveyConsentBlock(row.customer, deps.optOutScope ?? 'all')
+      ? smsFallbackFor({ ...row.invite, followUpId: row.followUpId }, row.customer, deps.customerChannels ?? ALL_CUSTOMER_CHANNELS, now)
+      : null;
+  if (!sms) return 'no_sms';
+  return deps.surveys.commitSurveyFallback({
+    surveyId: row.surveyId,
+    replyCodes: replyCodeCandidates(deps.tokens),
+    message: sms,
+    cancelPendingId: row.invite.id,
+    audit: {
+      at: now,
+      actorType: 'SYSTEM',
+      actorId: null,
+      action: 'survey.fallback',
+      entityType: 'SurveyInstance',
+      entityId: row.surveyId,
+      details: { from: 'wechat', to: 'sms', reason: 'WECHAT_NOT_DELIVERED', wechatStatus: status.slice(0, 100), outboxId: row.invite.id },
+    },
+  });
+}

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDatabase } from '../../support/db.js';
 import { listen } from '../../support/service.js';
+import { jobs } from '../../../jobs/index.js';
 import { WechatSimulator } from '../../simulators/wechat/wechat-simulator.js';
 import { createDueSurvey, dispatch, startWechatService, type WechatTestService } from './wechat-service.js';
 
@@ -72,11 +73,25 @@ describeEachDatabase('WeChat server push', (db) => {
     expect(await db().prisma.inboundEvent.count({ where: { source: 'wechat', dedupeKey: `template:${invite.providerMessageId}` } })).toBe(1);
   });
 
-  it('records a failed delivery with WeChat’s status', async () => {
+  it('records a failed delivery with WeChat’s status and sends the survey by SMS at once, once', async () => {
     const invite = await sentInvite();
-    expect((await push(templateFinished(invite.providerMessageId!, 'failed:user block', now()))).status).toBe(200);
+    const body = templateFinished(invite.providerMessageId!, 'failed:user block', now());
+    expect((await push(body)).status).toBe(200);
     await expect.poll(async () => (await db().prisma.outboxMessage.findUniqueOrThrow({ where: { id: invite.id } })).deliveryStatus).toBe('FAILED');
     expect((await db().prisma.outboxMessage.findUniqueOrThrow({ where: { id: invite.id } })).deliveryError).toBe('failed:user block');
+    // The SMS replacement, queued without waiting for the step's 24 hours, with a reply code.
+    const smsKey = `${invite.idempotencyKey}:sms`;
+    await expect.poll(async () => (await db().prisma.outboxMessage.findUnique({ where: { idempotencyKey: smsKey } }))?.fallbackOfId).toBe(invite.id);
+    const survey = await db().prisma.surveyInstance.findFirstOrThrow({ where: { followUpId: invite.followUpId! } });
+    expect(survey.replyCode).toMatch(/^[1-9]\d{5}$/);
+    // A resent push, and the scheduled fallback job a day later, add nothing.
+    expect((await push(body, signedQuery(now(), 'again'))).status).toBe(200);
+    service.clock.advanceHours(25);
+    await jobs['survey-fallback']!.run(service.app); // may fall back other tests' unopened surveys, not this one
+
+    await dispatch(service);
+    expect(await db().prisma.outboxMessage.count({ where: { followUpId: invite.followUpId!, kind: 'survey_invite' } })).toBe(2);
+    expect(service.sms.sends.filter((m) => m.message.kind === 'survey_invite' && m.message.surveyId === survey.id)).toHaveLength(1);
   });
 
   it('refuses unsigned, stale, encrypted and malformed pushes, recording nothing', async () => {
