@@ -60,6 +60,11 @@ export interface WecomConfig {
   readonly encodingAesKey: string;
   /** `WECOM_API_BASE` [`https://qyapi.weixin.qq.com`]: API root without trailing slash; tests point it at the simulator. */
   readonly apiBase: string;
+  /**
+   * `WECOM_DAILY_MESSAGE_LIMIT`: the application's daily quota of app messages (the enterprise's seat
+   * limit 帐号上限数 × 200 person-times); messages beyond it wait for the next day. Unset: not tracked.
+   */
+  readonly dailyMessageLimit: number | null;
 }
 
 /** Tencent Cloud SMS (API 3.0) settings; the four credentials are required together. */
@@ -447,6 +452,7 @@ const envSchema = z.object({
   WECHAT_MP_APP_ID: nonEmpty.optional(),
   WECHAT_MP_APP_SECRET: nonEmpty.optional(),
   WECHAT_API_BASE: httpUrl('must be an http:// or https:// URL').default(DEFAULTS.WECHAT_API_BASE),
+  WECOM_DAILY_MESSAGE_LIMIT: integer(1, 100_000_000, 'must be a whole number of messages a day (帐号上限数 × 200)').optional(),
   WECHAT_MP_CALLBACK_TOKEN: z.string().regex(/^[A-Za-z0-9]{3,32}$/, 'must be 3–32 letters or digits (the Token of 服务器配置)').optional(),
   WECHAT_MP_SURVEY_TEMPLATE_ID: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a template id as shown in the MP console (letters, digits, "-", "_")').optional(),
   HUIFANG_OPTOUT_SCOPE: z.enum(['marketing', 'all'], { errorMap: () => ({ message: 'must be marketing or all' }) }).default('all'),
@@ -544,6 +550,7 @@ function buildConfig(env: z.output<typeof envSchema>, cwd: string): Config {
           callbackToken: env.WECOM_CALLBACK_TOKEN!,
           encodingAesKey: env.WECOM_ENCODING_AES_KEY!,
           apiBase: env.WECOM_API_BASE,
+          dailyMessageLimit: env.WECOM_DAILY_MESSAGE_LIMIT ?? null,
         };
   const tencentSms: TencentSmsConfig | null =
     env.TENCENT_SECRET_ID === undefined

@@ -16,6 +16,7 @@ import { PrismaEscalationStore } from './db/escalation-store.js';
 import type { DbClient } from './db/client.js';
 import { SandboxChannel } from './channels/sandbox/sandbox-channel.js';
 import { createWecomChannel } from './channels/wecom/wecom-channel.js';
+import { AppDailyQuota } from './channels/wecom/app-daily-quota.js';
 import { createWechatChannel } from './channels/wechat/wechat-channel.js';
 import { createTencentSmsChannel } from './channels/tencent-sms/tencent-sms-channel.js';
 import { randomTokens, systemClock, UlidGenerator } from './clocks.js';
@@ -178,7 +179,18 @@ export function createHuifang(options: HuifangOptions): Huifang {
     const override = options.channels?.[name];
     if (override) return override;
     if (modes[name] === 'sandbox') return sandbox(name);
-    if (name === 'wecom' && config.wecom) return createWecomChannel(config.wecom, { clock, logger });
+    if (name === 'wecom' && config.wecom) {
+      const limit = config.wecom.dailyMessageLimit;
+      const dailyQuota = limit
+        ? new AppDailyQuota({
+            limit,
+            timeZone: config.timezone,
+            // message/send only: card updates are not app messages. Served by the (channel, sentAt) index.
+            countSentSince: (since) => db.prisma.outboxMessage.count({ where: { channel: 'wecom', sentAt: { gte: since }, kind: { not: 'card_update' } } }),
+          })
+        : undefined;
+      return createWecomChannel(config.wecom, { clock, logger, ...(dailyQuota ? { dailyQuota } : {}) });
+    }
     if (name === 'wechat' && config.wechat) return createWechatChannel(config.wechat, { clock, logger });
     if (name === 'sms' && config.tencentSms) return createTencentSmsChannel(config.tencentSms, { logger });
     // Never pretend: credentials for a provider this build cannot deliver to stop the start.

@@ -189,6 +189,7 @@ describe('loadConfig', () => {
       callbackToken: WECOM.WECOM_CALLBACK_TOKEN,
       encodingAesKey: AES_KEY,
       apiBase: 'http://127.0.0.1:4001',
+      dailyMessageLimit: null,
     });
     expect(config.tencentSms).toEqual({
       secretId: TENCENT.TENCENT_SECRET_ID,

@@ -4,6 +4,7 @@ import type { MessageChannel, SendRequest, SendResult, StaffAddress } from '../.
 import type { WecomConfig } from '../../config.js';
 import type { Logger } from '../../logger.js';
 import { ERRCODE_TASK_ID_USED } from './errcodes.js';
+import type { AppDailyQuota } from './app-daily-quota.js';
 import { MemberRateLimiter } from './member-rate-limiter.js';
 import { recordedNoticeText, renderCardUpdate, renderStaffMarkdown, renderStaffText, renderTaskCard } from './render-message.js';
 import { WecomClient, type WecomSendBody } from './wecom-client.js';
@@ -15,6 +16,8 @@ export interface WecomChannelOptions {
   logger?: Logger;
   /** Per-member pacing [WeCom's 30/min and 1 000/hour]. */
   memberLimiter?: MemberRateLimiter;
+  /** The application's daily quota [none]. */
+  dailyQuota?: AppDailyQuota;
 }
 
 const PROVIDER = 'wecom';
@@ -37,12 +40,14 @@ export class WecomChannel implements MessageChannel {
   readonly #clock: Clock;
   readonly #log: Logger | undefined;
   readonly #limiter: MemberRateLimiter;
+  readonly #dailyQuota: AppDailyQuota | null;
 
   constructor(options: WecomChannelOptions) {
     this.#client = options.client;
     this.#clock = options.clock;
     this.#log = options.logger;
     this.#limiter = options.memberLimiter ?? new MemberRateLimiter();
+    this.#dailyQuota = options.dailyQuota ?? null;
   }
 
   async send(request: SendRequest): Promise<SendResult> {
@@ -85,6 +90,25 @@ export class WecomChannel implements MessageChannel {
 
   /** message/send to one member, paced per member; a recipient WeCom refuses is a permanent failure. */
   async #sendMessage(to: StaffAddress, body: WecomSendBody): Promise<SendResult> {
+    const quota = this.#dailyQuota ? await this.#dailyQuota.tryAcquire(this.#clock.now()) : null;
+    if (quota && !quota.ok) {
+      throw new ChannelError(
+        PROVIDER,
+        'rate_limited',
+        'APP_DAILY_QUOTA',
+        "The application's daily quota of app messages (WECOM_DAILY_MESSAGE_LIMIT, the enterprise's seat limit × 200) is used up; this message waits for tomorrow (reference/wecom.md §3)",
+        { retryAfterMs: quota.retryAfterMs },
+      );
+    }
+    try {
+      return await this.#sendPaced(to, body);
+    } catch (error) {
+      if (quota?.ok && error instanceof ChannelError && (error.kind !== 'retryable' || /^-?\d+$/.test(error.providerCode))) quota.release();
+      throw error;
+    }
+  }
+
+  async #sendPaced(to: StaffAddress, body: WecomSendBody): Promise<SendResult> {
     const acquired = this.#limiter.tryAcquire(body.touser, this.#clock.now().getTime());
     if (!acquired.ok) {
       throw new ChannelError(
@@ -122,6 +146,8 @@ export class WecomChannel implements MessageChannel {
 /** Options of {@link createWecomChannel} besides the WeCom configuration. */
 export interface CreateWecomChannelOptions {
   clock: Clock;
+  /** The per-application daily quota, when WECOM_DAILY_MESSAGE_LIMIT is set. */
+  dailyQuota?: AppDailyQuota;
   logger?: Logger;
   fetch?: typeof globalThis.fetch;
   /** Per-request timeout in ms [10 000]. */
@@ -141,5 +167,5 @@ export function createWecomChannel(config: WecomConfig, options: CreateWecomChan
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
   });
-  return new WecomChannel({ client, clock: options.clock, ...(logger ? { logger } : {}) });
+  return new WecomChannel({ client, clock: options.clock, ...(logger ? { logger } : {}), ...(options.dailyQuota ? { dailyQuota: options.dailyQuota } : {}) });
 }

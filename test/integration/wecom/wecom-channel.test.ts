@@ -5,6 +5,7 @@ import type { OutboundMessage, SendRequest, TaskCard } from '../../../bot/core/m
 import { WecomChannel } from '../../../bot/channels/wecom/wecom-channel.js';
 import { WecomClient } from '../../../bot/channels/wecom/wecom-client.js';
 import { WecomSimulator } from '../../simulators/wecom/wecom-simulator.js';
+import { AppDailyQuota } from '../../../bot/channels/wecom/app-daily-quota.js';
 
 let sim: WecomSimulator;
 let clock: FakeClock;
@@ -135,3 +136,38 @@ describe('WecomChannel', () => {
     expect(sim.requests).toEqual([]);
   });
 });
+
+describe('WecomChannel with the application daily quota', () => {
+  it('stops before the quota, waits until the next local day, and counts other replicas from the outbox', async () => {
+    // Another replica has already sent 1 today (the outbox count); the quota is 3 person-times.
+    let counted = 1;
+    const counts: Date[] = [];
+    const quota = new AppDailyQuota({
+      limit: 3,
+      timeZone: 'Asia/Shanghai',
+      countSentSince: async (since) => {
+        counts.push(since);
+        return counted;
+      },
+    });
+    const client = new WecomClient({ corpId: sim.corpId, agentId: sim.agentId, secret: sim.secret, apiBase: sim.baseUrl, clock, timeoutMs: 2_000 });
+    const limited = new WecomChannel({ client, clock, dailyQuota: quota });
+    const text = (n: number): OutboundMessage => ({ kind: 'staff_text', to: n % 2 ? to : { staffId: 'S2', wecomUserId: 'hushi.zhou' }, text: `提醒 ${n}` });
+
+    await limited.send(request(text(1)));
+    await limited.send(request(text(2)));
+    // 09:30 local: the third of today would exceed 3 → it waits until 00:00 tomorrow (14 h 30 min).
+    const over = await failure(limited.send(request(text(3))));
+    expect(over).toMatchObject({ kind: 'rate_limited', providerCode: 'APP_DAILY_QUOTA', retryAfterMs: 14.5 * 3_600_000 });
+    expect(sim.messages.filter((m) => m.msgtype === 'text')).toHaveLength(2);
+    expect(counts[0]).toEqual(new Date('2026-11-01T16:00:00.000Z'));
+
+    // After midnight the day starts again from the outbox count.
+    clock.set('2026-11-02T16:00:00.000Z');
+    counted = 0;
+    await limited.send(request(text(3)));
+    expect(counts.at(-1)).toEqual(new Date('2026-11-02T16:00:00.000Z'));
+    expect(sim.messages.filter((m) => m.msgtype === 'text')).toHaveLength(3);
+  });
+});
+

@@ -116,6 +116,9 @@ CREATE INDEX "FollowUp_status_remindAt_idx" ON "FollowUp"("status", "remindAt");
 CREATE INDEX "OutboxMessage_providerMessageId_idx" ON "OutboxMessage"("providerMessageId");
 
 -- CreateIndex
+CREATE INDEX "OutboxMessage_channel_sentAt_idx" ON "OutboxMessage"("channel", "sentAt");
+
+-- CreateIndex
 CREATE UNIQUE INDEX "SurveyInstance_replyCode_key" ON "SurveyInstance"("replyCode");
 
 -- CreateIndex
