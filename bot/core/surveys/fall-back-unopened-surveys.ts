@@ -1,9 +1,9 @@
-import type { CoreDeps } from '../ports.js';
+import type { CoreDeps, UnopenedWechatSurvey } from '../ports.js';
 import type { Offset, PolicyDefinition } from '../policies/types.js';
 import { applyOffset } from '../policies/offsets.js';
 import { findStep } from '../policies/find-step.js';
 import { surveyConsentBlock } from '../outbox/send-consent.js';
-import { ALL_CUSTOMER_CHANNELS, DEFAULT_FALLBACK_AFTER, replyCodeCandidates, smsFallbackFor, surveyDeliveryOf } from './channel-chain.js';
+import { ALL_CUSTOMER_CHANNELS, DEFAULT_FALLBACK_AFTER, replyCodeCandidates, smsFallbackFor, surveyDeliveryOf, type SurveyDelivery } from './channel-chain.js';
 
 export interface SurveyFallbackSummary {
   /** Unopened WeChat surveys looked at. */
@@ -34,7 +34,6 @@ export async function fallBackUnopenedSurveys(deps: CoreDeps, options: { batchSi
   const summary: SurveyFallbackSummary = { scanned: 0, enqueued: 0, waiting: 0, skipped: 0, busy: 0, notNeeded: 0 };
   const now = deps.clock.now();
   const ctx = { timeZone: deps.timeZone, calendar: deps.calendar };
-  const available = deps.customerChannels ?? ALL_CUSTOMER_CHANNELS;
   const sentBefore = new Date(now.getTime() - shortestFallbackMs(deps.policies.all()));
   let afterId: string | null = null;
   for (let batch = 0; batch < maxBatches; batch++) {
@@ -49,29 +48,11 @@ export async function fallBackUnopenedSurveys(deps: CoreDeps, options: { batchSi
         summary.waiting++;
         continue;
       }
-      const sms =
-        delivery.channels.includes('sms') && row.invite && !surveyConsentBlock(row.customer, deps.optOutScope ?? 'all')
-          ? smsFallbackFor({ ...row.invite, followUpId: row.followUpId }, row.customer, available, now)
-          : null;
-      if (!sms || !row.invite) {
+      const result = await switchToSms(deps, row, delivery, now, { reason: 'NOT_OPENED', waited: delivery.fallbackAfter });
+      if (result === 'no_sms') {
         summary.skipped++;
         continue;
       }
-      const result = await deps.surveys.commitSurveyFallback({
-        surveyId: row.surveyId,
-        replyCodes: replyCodeCandidates(deps.tokens),
-        message: sms,
-        cancelPendingId: row.invite.id,
-        audit: {
-          at: now,
-          actorType: 'SYSTEM',
-          actorId: null,
-          action: 'survey.fallback',
-          entityType: 'SurveyInstance',
-          entityId: row.surveyId,
-          details: { from: 'wechat', to: 'sms', reason: 'NOT_OPENED', waited: delivery.fallbackAfter, outboxId: row.invite.id },
-        },
-      });
       if (result === 'enqueued') summary.enqueued++;
       else if (result === 'busy') summary.busy++;
       else summary.notNeeded++;
@@ -115,15 +96,28 @@ function lowerBoundMs(offset: Offset): number {
  */
 export async function fallBackFailedWechatInvite(deps: CoreDeps, outboxId: string, status: string): Promise<'enqueued' | 'not_needed' | 'busy' | 'no_sms'> {
   const row = await deps.surveys.findWechatInviteSurvey(outboxId);
-  if (!row || !row.invite) return 'not_needed';
-  const now = deps.clock.now();
+  if (!row) return 'not_needed';
   const step = row.policyId && row.step ? findStep(deps.policies.byId(row.policyId), row.step) : undefined;
-  const delivery = surveyDeliveryOf(step ?? { channel: 'wechat' });
+  return switchToSms(deps, row, surveyDeliveryOf(step ?? { channel: 'wechat' }), deps.clock.now(), { reason: 'WECHAT_NOT_DELIVERED', wechatStatus: status.slice(0, 100) });
+}
+
+/**
+ * Queues the SMS invitation that replaces a survey's WeChat invitation (the store's conditional
+ * change: one SMS per survey, the unsent WeChat invitation cancelled), or `no_sms` when SMS is not in
+ * the step's channels, the customer withdrew consent or has no usable number.
+ */
+async function switchToSms(
+  deps: CoreDeps,
+  row: UnopenedWechatSurvey,
+  delivery: SurveyDelivery,
+  now: Date,
+  why: Record<string, unknown>,
+): Promise<'enqueued' | 'not_needed' | 'busy' | 'no_sms'> {
   const sms =
-    delivery.channels.includes('sms') && !delivery.bothChannels && !surveyConsentBlock(row.customer, deps.optOutScope ?? 'all')
+    delivery.channels.includes('sms') && row.invite && !surveyConsentBlock(row.customer, deps.optOutScope ?? 'all')
       ? smsFallbackFor({ ...row.invite, followUpId: row.followUpId }, row.customer, deps.customerChannels ?? ALL_CUSTOMER_CHANNELS, now)
       : null;
-  if (!sms) return 'no_sms';
+  if (!sms || !row.invite) return 'no_sms';
   return deps.surveys.commitSurveyFallback({
     surveyId: row.surveyId,
     replyCodes: replyCodeCandidates(deps.tokens),
@@ -136,7 +130,7 @@ export async function fallBackFailedWechatInvite(deps: CoreDeps, outboxId: strin
       action: 'survey.fallback',
       entityType: 'SurveyInstance',
       entityId: row.surveyId,
-      details: { from: 'wechat', to: 'sms', reason: 'WECHAT_NOT_DELIVERED', wechatStatus: status.slice(0, 100), outboxId: row.invite.id },
+      details: { from: 'wechat', to: 'sms', ...why, outboxId: row.invite.id },
     },
   });
 }
