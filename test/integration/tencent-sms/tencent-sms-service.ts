@@ -15,6 +15,7 @@ import { jobs } from '../../../jobs/index.js';
 import type { TestDb } from '../../support/db.js';
 import { dischargeBody, submit, uniquePhone } from '../../support/builders.js';
 import { TencentSmsSimulator } from '../../simulators/tencent-sms/tencent-sms-simulator.js';
+import { processedInbound, waitFor } from '../../support/e2e.js';
 
 export const SURVEY_TEMPLATE_ID = '1234567';
 /** The survey invitation as registered in the SMS console: the text of templates/messages, {1}…{4}. */
@@ -112,23 +113,9 @@ export async function runJob(service: TencentSmsTestService, name: string): Prom
   return (await jobs[name]!.run(service.app)) as Record<string, number>;
 }
 
-/** Waits until `probe` returns a value (state, not time: STYLE T6). */
-export async function waitFor<T>(probe: () => Promise<T | null | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== null && value !== undefined) return value;
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 /** The inbound event recorded under `dedupeKey`, once processing has finished with it. */
-export async function processedInboundEvent(service: TencentSmsTestService, dedupeKey: string) {
-  return waitFor(async () => {
-    const row = await service.app.db.prisma.inboundEvent.findUnique({ where: { source_dedupeKey: { source: 'tencent-sms', dedupeKey } } });
-    return row && row.status !== 'RECEIVED' ? row : null;
-  }, `inbound event ${dedupeKey} to be processed`);
+export function processedInboundEvent(service: TencentSmsTestService, dedupeKey: string) {
+  return processedInbound(service.app.db.prisma, 'tencent-sms', dedupeKey);
 }
 
 /** Every inbound Tencent event whose dedupe key starts with `prefix`, once all are processed. */

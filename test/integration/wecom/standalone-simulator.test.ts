@@ -5,7 +5,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDatabase } from '../../support/db.js';
 import { loadConfig } from '../../../bot/config.js';
 import { startStandaloneWecom, type StandaloneWecom, type UiMessage } from '../../simulators/wecom/standalone.js';
-import { createDueFollowUp, dispatch, startWecomService, waitFor, type WecomTestService } from './wecom-service.js';
+import { createDueFollowUp, dispatch, startWecomService, type WecomTestService } from './wecom-service.js';
+import { waitFor } from '../../support/e2e.js';
 
 describeEachDatabase('standalone WeCom simulator', (db) => {
   let standalone: StandaloneWecom;

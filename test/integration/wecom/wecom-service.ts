@@ -16,6 +16,7 @@ import { toSubmitInput } from '../../../bot/http/routes/api.js';
 import { jobs } from '../../../jobs/index.js';
 import type { TestDb } from '../../support/db.js';
 import { WecomSimulator, type WecomSimulatorOptions } from '../../simulators/wecom/wecom-simulator.js';
+import { processedInbound } from '../../support/e2e.js';
 
 /** A Monday, 09:30 in Asia/Shanghai. */
 export const START = '2026-11-02T01:30:00.000Z';
@@ -117,24 +118,7 @@ export async function dispatch(service: WecomTestService): Promise<{ sent: numbe
   return (await jobs['dispatch-outbox']!.run(service.app)) as { sent: number; retried: number; dead: number };
 }
 
-/**
- * Waits until `probe` returns a value (state, not time: STYLE T6) — used for inbound events, which
- * the callback route processes after it has answered.
- */
-export async function waitFor<T>(probe: () => Promise<T | null | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== null && value !== undefined) return value;
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 /** The inbound event recorded under `dedupeKey`, once processing has finished with it. */
-export async function processedInboundEvent(service: WecomTestService, dedupeKey: string) {
-  return waitFor(async () => {
-    const row = await service.app.db.prisma.inboundEvent.findUnique({ where: { source_dedupeKey: { source: 'wecom', dedupeKey } } });
-    return row && row.status !== 'RECEIVED' ? row : null;
-  }, `inbound event ${dedupeKey} to be processed`);
+export function processedInboundEvent(service: WecomTestService, dedupeKey: string) {
+  return processedInbound(service.app.db.prisma, 'wecom', dedupeKey);
 }
