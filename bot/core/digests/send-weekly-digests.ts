@@ -2,6 +2,7 @@ import type { Clock } from '../clock.js';
 import type { LinkSigner, NewOutboxMessage } from '../ports.js';
 import { buildDigest, renderDigestMarkdown, type DigestInput, type WeeklyDigest } from './build-digest.js';
 import { dueDigestWeek, type WeeklySchedule } from './digest-schedule.js';
+import { staffOutbox } from '../outbox/staff-message.js';
 
 /**
  * Roles (templates/policies/roles.yaml) that make a staff member a digest recipient even when they head
@@ -95,15 +96,7 @@ export async function sendWeeklyDigests(deps: SendWeeklyDigestsDeps, schedule: W
     const digest = await buildRecipientDigest(deps, r, { from: due.from, to: due.to, asOf: now });
     const signed = await deps.links.sign('digest', digestLinkId(due.week, r.staffId));
     const markdown = renderDigestMarkdown(digest, { detailUrl: `${deps.publicBaseUrl}/d/${signed}` });
-    const inserted = await deps.digests.enqueueOnce({
-      idempotencyKey: key,
-      channel: 'wecom',
-      recipientType: 'staff',
-      recipientId: r.staffId,
-      followUpId: null,
-      nextAttemptAt: now,
-      message: { kind: 'staff_markdown', to: { staffId: r.staffId, wecomUserId: r.wecomUserId }, markdown },
-    });
+    const inserted = await deps.digests.enqueueOnce(staffOutbox({ id: r.staffId, wecomUserId: r.wecomUserId }, key, { kind: 'staff_markdown', markdown }, now, null));
     if (inserted) enqueued++;
     else alreadySent++;
   }

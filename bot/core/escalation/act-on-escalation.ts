@@ -9,6 +9,7 @@ import { formatLocalDateTime } from '../time.js';
 import { chainOwners, escalationCard, escalationLink } from './open-escalation.js';
 import { escalationRules, REASON_LABELS, type EscalationReason } from './rules.js';
 import { assertEscalationTransition } from './status.js';
+import { staffOutbox } from '../outbox/staff-message.js';
 
 /** Step key of the second follow-up (二次回访) an escalation's resolution schedules. */
 export const SECOND_FOLLOW_UP_PREFIX = 'esc2_';
@@ -63,15 +64,9 @@ export async function acknowledgeEscalation(deps: CoreDeps, actor: EscalationAct
   const now = deps.clock.now();
   const outbox: NewOutboxMessage[] = [];
   if (actor.wecomUserId !== null) {
-    outbox.push({
-      idempotencyKey: `esc:${e.id}:${e.level}:ack-update`,
-      channel: 'wecom',
-      recipientType: 'staff',
-      recipientId: owner.id,
-      followUpId: e.followUpId,
-      nextAttemptAt: now,
-      message: { kind: 'card_update', to: { staffId: owner.id, wecomUserId: owner.wecomUserId }, taskId: `esc_${e.id}_${e.level}`, responseCode: actor.responseCode ?? null, replaceName: `已受理·${owner.name}` },
-    });
+    outbox.push(
+      staffOutbox(owner, `esc:${e.id}:${e.level}:ack-update`, { kind: 'card_update', taskId: `esc_${e.id}_${e.level}`, responseCode: actor.responseCode ?? null, replaceName: `已受理·${owner.name}` }, now, e.followUpId),
+    );
   }
   const applied = await deps.escalations.updateEscalation({
     id: e.id,
@@ -206,19 +201,8 @@ async function climbOne(deps: CoreDeps, org: OrgSnapshot, e: EscalationRecord, n
   const audit: NewAuditEntry[] = [];
   if (!next) {
     if (previous) {
-      outbox.push({
-        idempotencyKey: `esc:${e.id}:breached`,
-        channel: 'wecom',
-        recipientType: 'staff',
-        recipientId: previous.id,
-        followUpId: e.followUpId,
-        nextAttemptAt: now,
-        message: {
-          kind: 'staff_text',
-          to: { staffId: previous.id, wecomUserId: previous.wecomUserId },
-          text: `【回访升级·已超时】${reason}（${customer?.name ?? kase.externalId}）已超过最终处理时限 ${formatLocalDateTime(e.deadlineAt, deps.timeZone)}，已无更高一级可升级，请立即处理：${await escalationLink(deps, e.id, e.level)}`,
-        },
-      });
+      const text = `【回访升级·已超时】${reason}（${customer?.name ?? kase.externalId}）已超过最终处理时限 ${formatLocalDateTime(e.deadlineAt, deps.timeZone)}，已无更高一级可升级，请立即处理：${await escalationLink(deps, e.id, e.level)}`;
+      outbox.push(staffOutbox(previous, `esc:${e.id}:breached`, { kind: 'staff_text', text }, now, e.followUpId));
     }
     audit.push({ at: now, actorType: 'SYSTEM', actorId: null, action: 'escalation.breached', entityType: 'Escalation', entityId: e.id, details: { level: e.level, ownerId: e.ownerId, deadlineAt: e.deadlineAt.toISOString() } });
     const applied = await deps.escalations.updateEscalation({ id: e.id, version: e.version, set: { breachedAt: now }, outbox, audit });
@@ -227,29 +211,11 @@ async function climbOne(deps: CoreDeps, org: OrgSnapshot, e: EscalationRecord, n
   const level = e.level + 1;
   const deadlineAt = applyOffset(now, rules.climbAfter, time);
   const card = await escalationCard(deps, { id: e.id, level, reason: e.reason, severity: e.severity, summary: e.summary, deadlineAt }, customer ?? { name: kase.externalId, phoneMasked: null });
-  outbox.push({
-    idempotencyKey: `esc:${e.id}:card:${level}`,
-    channel: 'wecom',
-    recipientType: 'staff',
-    recipientId: next.id,
-    followUpId: e.followUpId,
-    nextAttemptAt: now,
-    message: { kind: 'task_card', to: { staffId: next.id, wecomUserId: next.wecomUserId }, card: { ...card, description: `${card.description} · ${previous?.name ?? '上一级'}未在时限内处理` } },
-  });
+  const climbedCard = { ...card, description: `${card.description} · ${previous?.name ?? '上一级'}未在时限内处理` };
+  outbox.push(staffOutbox(next, `esc:${e.id}:card:${level}`, { kind: 'task_card', card: climbedCard }, now, e.followUpId));
   if (previous) {
-    outbox.push({
-      idempotencyKey: `esc:${e.id}:climbed:${level}`,
-      channel: 'wecom',
-      recipientType: 'staff',
-      recipientId: previous.id,
-      followUpId: e.followUpId,
-      nextAttemptAt: now,
-      message: {
-        kind: 'staff_text',
-        to: { staffId: previous.id, wecomUserId: previous.wecomUserId },
-        text: `【回访升级】${reason}（${customer?.name ?? kase.externalId}）已超过处理时限 ${formatLocalDateTime(e.deadlineAt, deps.timeZone)}，已升级至第${level}级：${next.name}。`,
-      },
-    });
+    const text = `【回访升级】${reason}（${customer?.name ?? kase.externalId}）已超过处理时限 ${formatLocalDateTime(e.deadlineAt, deps.timeZone)}，已升级至第${level}级：${next.name}。`;
+    outbox.push(staffOutbox(previous, `esc:${e.id}:climbed:${level}`, { kind: 'staff_text', text }, now, e.followUpId));
   }
   audit.push({ at: now, actorType: 'SYSTEM', actorId: null, action: 'escalation.climbed', entityType: 'Escalation', entityId: e.id, details: { fromLevel: e.level, toLevel: level, fromOwnerId: e.ownerId, toOwnerId: next.id, deadlineAt: deadlineAt.toISOString() } });
   const applied = await deps.escalations.updateEscalation({

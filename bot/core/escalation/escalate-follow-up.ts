@@ -6,6 +6,7 @@ import { escalationRules } from './rules.js';
 import { applyOffset } from '../policies/plan-follow-ups.js';
 import { findStep } from '../policies/find-step.js';
 import { formatLocalDateTime } from '../time.js';
+import { staffOutbox } from '../outbox/staff-message.js';
 
 type EscalationDeps = Pick<CoreDeps, 'policies' | 'timeZone' | 'templates' | 'calendar' | 'ids' | 'links' | 'publicBaseUrl'>;
 
@@ -93,19 +94,8 @@ export async function markOverdueFollowUps(deps: CoreDeps, options: { batchSize?
 
 function overdueNotice(deps: Pick<CoreDeps, 'policies' | 'timeZone'>, ctx: FollowUpContext, assignee: { id: string; wecomUserId: string }, now: Date): NewOutboxMessage {
   const step = findStep(deps.policies.byId(ctx.followUp.policyId), ctx.followUp.step);
-  return {
-    idempotencyKey: `fu:${ctx.followUp.id}:${ctx.followUp.activations}:overdue`,
-    channel: 'wecom',
-    recipientType: 'staff',
-    recipientId: assignee.id,
-    followUpId: ctx.followUp.id,
-    nextAttemptAt: now,
-    message: {
-      kind: 'staff_text',
-      to: { staffId: assignee.id, wecomUserId: assignee.wecomUserId },
-      text: `【回访逾期】「${step?.title ?? ctx.followUp.step}」${ctx.customer.salutation ?? ctx.customer.name}（${ctx.customer.phoneMasked ?? '无电话'}）已超过截止时间 ${formatLocalDateTime(ctx.followUp.deadlineAt, deps.timeZone)}，已上报。请尽快完成并在任务卡片上记录结果。`,
-    },
-  };
+  const text = `【回访逾期】「${step?.title ?? ctx.followUp.step}」${ctx.customer.salutation ?? ctx.customer.name}（${ctx.customer.phoneMasked ?? '无电话'}）已超过截止时间 ${formatLocalDateTime(ctx.followUp.deadlineAt, deps.timeZone)}，已上报。请尽快完成并在任务卡片上记录结果。`;
+  return staffOutbox(assignee, `fu:${ctx.followUp.id}:${ctx.followUp.activations}:overdue`, { kind: 'staff_text', text }, now, ctx.followUp.id);
 }
 
 /**

@@ -6,6 +6,7 @@ import { formatLocalDateTime } from '../time.js';
 import { renderTemplate } from '../templates/render.js';
 import { findStep } from '../policies/find-step.js';
 import { escalationRules, REASON_LABELS, type EscalationReason, type EscalationRules, type Severity } from './rules.js';
+import { staffOutbox } from '../outbox/staff-message.js';
 
 /** What happened, and to whom, that may need a manager. */
 export interface EscalationTrigger {
@@ -91,17 +92,7 @@ export async function planEscalation(
   return {
     kind: 'opened',
     escalation,
-    outbox: [
-      {
-        idempotencyKey: `esc:${id}:card:${level}`,
-        channel: 'wecom',
-        recipientType: 'staff',
-        recipientId: owner.id,
-        followUpId: trigger.followUp?.id ?? null,
-        nextAttemptAt: now,
-        message: { kind: 'task_card', to: { staffId: owner.id, wecomUserId: owner.wecomUserId }, card },
-      },
-    ],
+    outbox: [staffOutbox(owner, `esc:${id}:card:${level}`, { kind: 'task_card', card }, now, trigger.followUp?.id ?? null)],
     audit: [
       { at: now, actorType: 'SYSTEM', actorId: null, action: 'escalation.opened', entityType: 'Escalation', entityId: id, details: { reason: trigger.reason, severity, level, ownerId: owner.id, sourceKey: trigger.sourceKey, exclude: trigger.exclude.filter(Boolean), deadlineAt: deadlineAt.toISOString() } },
       { at: now, actorType: 'SYSTEM', actorId: null, action: 'escalation.opened', ...entity, details: { escalationId: id, reason: trigger.reason, ownerId: owner.id } },

@@ -2,6 +2,7 @@ import type { CoreDeps, FollowUpContext, NewAuditEntry, NewOutboxMessage } from 
 import type { Offset } from '../policies/types.js';
 import { atLocalTime, formatLocalDateTime, toLocal, addLocalDays } from '../time.js';
 import { findStep } from '../policies/find-step.js';
+import { staffOutbox } from '../outbox/staff-message.js';
 
 /** Staff are reminded between 08:00 and 21:00 local time only. */
 const DAYTIME = { from: 8, to: 21 } as const;
@@ -72,17 +73,6 @@ export async function sendDueReminders(deps: CoreDeps, options: { batchSize?: nu
 
 function reminderMessage(deps: Pick<CoreDeps, 'policies' | 'timeZone'>, ctx: FollowUpContext, assignee: { id: string; wecomUserId: string }, now: Date): NewOutboxMessage {
   const step = findStep(deps.policies.byId(ctx.followUp.policyId), ctx.followUp.step);
-  return {
-    idempotencyKey: `remind:${ctx.followUp.id}:${ctx.followUp.activations}`,
-    channel: 'wecom',
-    recipientType: 'staff',
-    recipientId: assignee.id,
-    followUpId: ctx.followUp.id,
-    nextAttemptAt: now,
-    message: {
-      kind: 'staff_text',
-      to: { staffId: assignee.id, wecomUserId: assignee.wecomUserId },
-      text: `【回访提醒】「${step?.title ?? ctx.followUp.step}」${ctx.customer.salutation ?? ctx.customer.name}（${ctx.customer.phoneMasked ?? '无电话'}）尚未记录结果，截止 ${formatLocalDateTime(ctx.followUp.deadlineAt, deps.timeZone)}。请完成回访后在任务卡片上点选结果。`,
-    },
-  };
+  const text = `【回访提醒】「${step?.title ?? ctx.followUp.step}」${ctx.customer.salutation ?? ctx.customer.name}（${ctx.customer.phoneMasked ?? '无电话'}）尚未记录结果，截止 ${formatLocalDateTime(ctx.followUp.deadlineAt, deps.timeZone)}。请完成回访后在任务卡片上点选结果。`;
+  return staffOutbox(assignee, `remind:${ctx.followUp.id}:${ctx.followUp.activations}`, { kind: 'staff_text', text }, now, ctx.followUp.id);
 }

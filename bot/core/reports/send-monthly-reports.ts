@@ -4,6 +4,7 @@ import type { LinkSigner, NewOutboxMessage } from '../ports.js';
 import type { DigestRecipient } from '../digests/send-weekly-digests.js';
 import { renderMonthlyReportMarkdown, type MonthlyReport, type ReportLinks } from './build-monthly-report.js';
 import { dueReportMonth, type MonthlyDeadline, type MonthlySendSchedule, type ReportMonth } from './report-schedule.js';
+import { staffOutbox } from '../outbox/staff-message.js';
 
 /** The files a report link can serve; each is generated on demand from the database. */
 export const REPORT_FILES = ['xlsx', 'staff-csv', 'departments-csv', 'types-csv', 'trend-png'] as const;
@@ -91,15 +92,7 @@ export async function sendMonthlyReports(
     const report = await deps.reports.loadMonthlyReport({ rootDepartmentId: r.rootDepartmentId }, due.month, now);
     const links = await signReportLinks(deps, due.month, r.rootDepartmentId);
     const markdown = renderMonthlyReportMarkdown(report, links, { deadlineAt: due.deadlineAt });
-    const inserted = await deps.reports.enqueueOnce({
-      idempotencyKey: key,
-      channel: 'wecom',
-      recipientType: 'staff',
-      recipientId: r.staffId,
-      followUpId: null,
-      nextAttemptAt: now,
-      message: { kind: 'staff_markdown', to: { staffId: r.staffId, wecomUserId: r.wecomUserId }, markdown },
-    });
+    const inserted = await deps.reports.enqueueOnce(staffOutbox({ id: r.staffId, wecomUserId: r.wecomUserId }, key, { kind: 'staff_markdown', markdown }, now, null));
     if (inserted) enqueued++;
     else alreadySent++;
   }
