@@ -42,3 +42,19 @@ export async function planAnswerEscalation(
   if (planned.kind === 'unassigned') return { escalation: null, outbox: [], audit: planned.audit };
   return { escalation: planned.escalation, outbox: planned.outbox, audit: planned.audit };
 }
+
+/**
+ * The escalation a customer's survey answer calls for (see {@link planAnswerEscalation}), for the
+ * follow-up the survey belongs to; nothing for a survey without one.
+ */
+export async function planSurveyAnswerEscalation(
+  deps: Pick<CoreDeps, 'policies' | 'timeZone' | 'templates' | 'calendar' | 'ids' | 'links' | 'publicBaseUrl' | 'followUps' | 'org'>,
+  survey: { followUpId: string | null },
+  now: Date,
+  answer: { score: number | null; satisfaction: Satisfaction | null; comment: string | null },
+): Promise<AnswerEscalation> {
+  const ctx = survey.followUpId ? await deps.followUps.findFollowUpContext(survey.followUpId) : null;
+  if (!ctx) return { escalation: null, outbox: [], audit: [] };
+  const org = await deps.org.loadOrgSnapshot();
+  return planAnswerEscalation(deps, ctx, org, now, { score: answer.score, satisfaction: answer.satisfaction, note: answer.comment, recordedByStaffId: null });
+}

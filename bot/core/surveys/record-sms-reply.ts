@@ -3,7 +3,7 @@ import type { CoreDeps, CustomerRecord, NewAuditEntry, NewOutboxMessage, SurveyR
 import type { Satisfaction, StaffMember } from '../model.js';
 import { maskPhone } from '../phone.js';
 import { parseSurveyReply } from './parse-reply.js';
-import { planAnswerEscalation } from '../escalation/escalate-dissatisfied.js';
+import { planSurveyAnswerEscalation } from '../escalation/escalate-dissatisfied.js';
 
 export interface SmsReply {
   phoneE164: string;
@@ -157,17 +157,9 @@ export async function answerSurvey(
       details: { score: answer.score, channel: answer.channel },
     },
   ];
-  let escalation = null;
-  if (survey.followUpId) {
-    const ctx = await deps.followUps.findFollowUpContext(survey.followUpId);
-    if (ctx) {
-      const org = await deps.org.loadOrgSnapshot();
-      const planned = await planAnswerEscalation(deps, ctx, org, now, { score: (answer.score - 1) / 4, satisfaction, note: answer.comment, recordedByStaffId: null });
-      escalation = planned.escalation;
-      outbox.push(...planned.outbox);
-      audit.push(...planned.audit);
-    }
-  }
+  const { escalation, outbox: notices, audit: escalationAudit } = await planSurveyAnswerEscalation(deps, survey, now, { score: (answer.score - 1) / 4, satisfaction, comment: answer.comment });
+  outbox.push(...notices);
+  audit.push(...escalationAudit);
   const recorded = await deps.surveys.recordSurveyAnswer({
     surveyId: survey.id,
     response: {

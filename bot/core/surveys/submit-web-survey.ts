@@ -1,7 +1,7 @@
 import { DomainError } from '../errors.js';
 import type { Satisfaction } from '../model.js';
 import type { CoreDeps, NewAuditEntry, NewOutboxMessage } from '../ports.js';
-import { planAnswerEscalation } from '../escalation/escalate-dissatisfied.js';
+import { planSurveyAnswerEscalation } from '../escalation/escalate-dissatisfied.js';
 import { readAnswers, type RawAnswers, type SurveyDefinition } from './definitions.js';
 import { scoreAnswers } from './score.js';
 
@@ -59,18 +59,10 @@ export async function submitWebSurvey(deps: CoreDeps, submission: WebSurveySubmi
       details: { surveyKey: definition.key, score: scored.score, satisfaction: scored.satisfaction, channel: 'web' },
     },
   ];
-  let escalation = null;
-  if (survey.followUpId) {
-    const ctx = await deps.followUps.findFollowUpContext(survey.followUpId);
-    if (ctx) {
-      // Dissatisfied answers and complaint words in the comment escalate (policy rules, bot/core/escalation).
-      const org = await deps.org.loadOrgSnapshot();
-      const planned = await planAnswerEscalation(deps, ctx, org, now, { score: scored.score, satisfaction: scored.satisfaction, note: comment, recordedByStaffId: null });
-      escalation = planned.escalation;
-      outbox.push(...planned.outbox);
-      audit.push(...planned.audit);
-    }
-  }
+  // Dissatisfied answers and complaint words in the comment escalate (policy rules, bot/core/escalation).
+  const { escalation, outbox: notices, audit: escalationAudit } = await planSurveyAnswerEscalation(deps, survey, now, { score: scored.score, satisfaction: scored.satisfaction, comment });
+  outbox.push(...notices);
+  audit.push(...escalationAudit);
   const recorded = await deps.surveys.recordSurveyAnswer({
     surveyId: survey.id,
     response: {
