@@ -193,30 +193,20 @@ export function stepTitleFrom(policies: PolicyRegistry): (policyId: string, step
   return (policyId, step) => findStep(policies.byId(policyId), step)?.title;
 }
 
-/** `DigestStore` over Prisma; outbox rows go through the service's outbox store. */
-export class PrismaDigestStore implements DigestStore {
+/**
+ * What the digest and report stores share: which manager messages already exist, and enqueueing one
+ * exactly once (the outbox key is unique; a replica that inserted it first wins).
+ */
+export class ManagerMessageOutbox {
   constructor(
-    private readonly prisma: PrismaClient,
+    protected readonly prisma: PrismaClient,
     private readonly outbox: Pick<OutboxStore, 'enqueue'>,
-    private readonly policies: PolicyRegistry,
   ) {}
-
-  listDigestRecipients(): Promise<DigestRecipient[]> {
-    return listDigestRecipients(this.prisma);
-  }
 
   async existingOutboxKeys(keys: readonly string[]): Promise<Set<string>> {
     if (keys.length === 0) return new Set();
     const rows = await this.prisma.outboxMessage.findMany({ where: { idempotencyKey: { in: [...keys] } }, select: { idempotencyKey: true } });
     return new Set(rows.map((r) => r.idempotencyKey));
-  }
-
-  loadDigestInput(recipient: DigestRecipient, options: { from: Date; to: Date; asOf: Date; timeZone: string }): Promise<DigestInput> {
-    return loadDigestInput(
-      this.prisma,
-      { managerName: recipient.name, rootDepartmentId: recipient.rootDepartmentId },
-      { ...options, stepTitle: stepTitleFrom(this.policies) },
-    );
   }
 
   async enqueueOnce(message: NewOutboxMessage): Promise<boolean> {
@@ -228,4 +218,28 @@ export class PrismaDigestStore implements DigestStore {
       throw error;
     }
   }
+}
+
+/** `DigestStore` over Prisma; outbox rows go through the service's outbox store. */
+export class PrismaDigestStore extends ManagerMessageOutbox implements DigestStore {
+  constructor(
+    prisma: PrismaClient,
+    outbox: Pick<OutboxStore, 'enqueue'>,
+    private readonly policies: PolicyRegistry,
+  ) {
+    super(prisma, outbox);
+  }
+
+  listDigestRecipients(): Promise<DigestRecipient[]> {
+    return listDigestRecipients(this.prisma);
+  }
+
+  loadDigestInput(recipient: DigestRecipient, options: { from: Date; to: Date; asOf: Date; timeZone: string }): Promise<DigestInput> {
+    return loadDigestInput(
+      this.prisma,
+      { managerName: recipient.name, rootDepartmentId: recipient.rootDepartmentId },
+      { ...options, stepTitle: stepTitleFrom(this.policies) },
+    );
+  }
+
 }

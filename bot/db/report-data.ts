@@ -1,13 +1,12 @@
 import type { PrismaClient } from './client.js';
 import type { FollowUpAction, FollowUpOutcome, FollowUpStatus } from '../core/model.js';
-import type { NewOutboxMessage, OutboxStore, PolicyRegistry } from '../core/ports.js';
+import type { OutboxStore, PolicyRegistry } from '../core/ports.js';
 import { findStep } from '../core/policies/find-step.js';
 import { buildMonthlyReport, type MonthlyReport, type MonthlyReportInput, type ReportDepartment } from '../core/reports/build-monthly-report.js';
 import { addMonths, monthRange, type ReportMonth } from '../core/reports/report-schedule.js';
 import type { ReportStore } from '../core/reports/send-monthly-reports.js';
 import type { DigestRecipient } from '../core/digests/send-weekly-digests.js';
-import { listDigestRecipients } from './digest-data.js';
-import { isUniqueViolation } from './prisma-store.js';
+import { listDigestRecipients, ManagerMessageOutbox } from './digest-data.js';
 
 /** Every status a due follow-up can have (all but SKIPPED), so the queries lead with the status index. */
 const DUE_STATUSES: readonly FollowUpStatus[] = ['SCHEDULED', 'ACTIVE', 'OVERDUE', 'DONE', 'UNREACHABLE', 'CANCELLED'];
@@ -128,34 +127,22 @@ export async function loadMonthlyReport(prisma: PrismaClient, options: ReportDat
 }
 
 /** `ReportStore` over Prisma; outbox rows go through the service's outbox store. */
-export class PrismaReportStore implements ReportStore {
+export class PrismaReportStore extends ManagerMessageOutbox implements ReportStore {
   constructor(
-    private readonly prisma: PrismaClient,
-    private readonly outbox: Pick<OutboxStore, 'enqueue'>,
+    prisma: PrismaClient,
+    outbox: Pick<OutboxStore, 'enqueue'>,
     private readonly policies: PolicyRegistry,
     private readonly timeZone: string,
-  ) {}
+  ) {
+    super(prisma, outbox);
+  }
 
   listReportRecipients(): Promise<DigestRecipient[]> {
     return listDigestRecipients(this.prisma);
-  }
-
-  async existingOutboxKeys(keys: readonly string[]): Promise<Set<string>> {
-    if (keys.length === 0) return new Set();
-    const rows = await this.prisma.outboxMessage.findMany({ where: { idempotencyKey: { in: [...keys] } }, select: { idempotencyKey: true } });
-    return new Set(rows.map((r) => r.idempotencyKey));
   }
 
   loadMonthlyReport(scope: { rootDepartmentId: string | null }, month: ReportMonth, generatedAt: Date): Promise<MonthlyReport> {
     return loadMonthlyReport(this.prisma, { month, rootDepartmentId: scope.rootDepartmentId, timeZone: this.timeZone, generatedAt, policies: this.policies });
   }
 
-  async enqueueOnce(message: NewOutboxMessage): Promise<boolean> {
-    try {
-      return (await this.outbox.enqueue([message])) === 1;
-    } catch (error) {
-      if (isUniqueViolation(error)) return false;
-      throw error;
-    }
-  }
 }
