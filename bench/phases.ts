@@ -3,7 +3,7 @@
 import type { DbProvider } from '../bot/db/client.js';
 import type { ChannelName } from '../bot/core/model.js';
 import type { MessageChannel } from '../bot/core/messages.js';
-import type { CoreDeps } from '../bot/core/ports.js';
+import type { CoreDeps } from '../bot/core/deps.js';
 import { FakeClock } from '../bot/clocks.js';
 import { activateDueFollowUps, type ActivationSummary } from '../bot/core/follow-ups/activate-due-follow-ups.js';
 import { dispatchOutbox, type DispatchSummary } from '../bot/core/outbox/dispatch-outbox.js';
@@ -143,14 +143,15 @@ export async function runThroughput(provider: DbProvider, options: BenchOptions)
     let excludedMs = 0;
     let activationClaimPlan: ExplainedStatement | null = null;
     const activationCalls: Record<string, CallTime> = {};
-    const store = timed(app.store, ['claimDueFollowUps', 'commitActivations', 'loadOrgSnapshot'], activationCalls, async (method) => {
+    const followUps = timed(app.deps.followUps, ['claimDueFollowUps', 'commitActivations'], activationCalls, async (method) => {
       if (method !== 'claimDueFollowUps') return;
       const started = performance.now();
       const stat = recorder.find((k) => labelStatement(k) === 'claimDueFollowUps: claim UPDATE');
       if (stat) activationClaimPlan = { key: stat.key, label: labelStatement(stat.key), plan: await explainStatement(db.prisma, provider, stat.sample) };
       excludedMs += performance.now() - started;
     });
-    const activationDeps: CoreDeps = { ...app.deps, followUps: store, org: store };
+    const org = timed(app.deps.org, ['loadOrgSnapshot'], activationCalls);
+    const activationDeps: CoreDeps = { ...app.deps, followUps, org };
     recorder.recording = true;
     const activation = await withMemory(async () => {
       const started = performance.now();
@@ -172,7 +173,7 @@ export async function runThroughput(provider: DbProvider, options: BenchOptions)
     excludedMs = 0;
     let dispatchClaimPlan: ExplainedStatement | null = null;
     const dispatchCalls: Record<string, CallTime> = {};
-    const outbox = timed(app.store, ['claimOutbox', 'completeOutbox'], dispatchCalls, async (method) => {
+    const outbox = timed(app.deps.outbox, ['claimOutbox', 'completeOutbox'], dispatchCalls, async (method) => {
       if (method !== 'claimOutbox') return;
       const started = performance.now();
       const stat = recorder.find((k) => labelStatement(k) === 'claimOutbox: claim UPDATE');

@@ -40,7 +40,7 @@ export async function runScheduling(provider: DbProvider, count: number, concurr
   try {
     const { app, ids } = createBenchApp(dbClientOf(db), db.url);
     await seedExampleOrganisation(db.prisma, () => ids.next());
-    app.store.invalidateOrgCache();
+    app.deps.org.invalidateOrgCache();
     const bodies = exampleBodies();
     const byPolicy: Record<string, number> = {};
     let next = 0;

@@ -10,7 +10,7 @@ import { seedExampleOrganisation } from './example/example-organisation.js';
 import { UlidGenerator } from './clocks.js';
 import { PolicyLoadError } from './policies/load-policies.js';
 import { ChannelUnavailableError, ROOT_DIR } from './huifang.js';
-import { PrismaStore } from './db/prisma-store.js';
+import { PrismaOrgStore } from './db/org-store.js';
 
 const USAGE = `huifang — customer follow-up service (回访)
 
@@ -95,7 +95,7 @@ async function main(argv: string[]): Promise<number> {
         loadDatabaseOrg: async () => {
           const db = createPrismaClient(config.database.url);
           try {
-            return await new PrismaStore(db.prisma, db.capabilities, new UlidGenerator()).loadOrgSnapshot();
+            return await new PrismaOrgStore({ prisma: db.prisma, capabilities: db.capabilities, ids: new UlidGenerator() }).loadOrgSnapshot();
           } finally {
             await db.close();
           }
@@ -175,7 +175,7 @@ async function main(argv: string[]): Promise<number> {
       try {
         const app = createHuifang({ config, logger, db });
         const { runReportCommand } = await import('./reports/report-command.js');
-        return await runReportCommand(rest, { prisma: db.prisma, policies: app.deps.policies, timeZone: config.timezone, now: app.clock.now() });
+        return await runReportCommand(rest, { reports: app.deps.reports, org: app.deps.org, now: app.clock.now() });
       } finally {
         await db.close();
       }

@@ -5,14 +5,16 @@ import type { Logger } from './logger.js';
 import type { Clock, IdGenerator, TokenGenerator } from './core/clock.js';
 import type { MessageChannel } from './core/messages.js';
 import type { ChannelName } from './core/model.js';
-import type { CoreDeps, InboundEventInput, PolicyRegistry } from './core/ports.js';
+import type { CoreDeps } from './core/deps.js';
+import type { InboundEventInput } from './core/ports/inbox.js';
+import type { PolicyRegistry } from './core/ports/policies.js';
 import type { PolicyDefinition } from './core/policies/types.js';
 import { processInboundEvent, receiveInbound, type ProcessResult } from './core/inbox/process-inbound.js';
 import { inboundHandlers } from './inbound/handlers.js';
 import { loadPolicyPacks } from './policies/load-policies.js';
 import { loadMessageTemplates } from './templates/load-messages.js';
-import { PrismaStore } from './db/prisma-store.js';
-import { PrismaEscalationStore } from './db/escalation-store.js';
+import { createPrismaStores, type Stores } from './db/create-stores.js';
+import type { CaseViews, SandboxViews, ServiceHealth } from './core/ports/read-models.js';
 import type { DbClient } from './db/client.js';
 import { SandboxChannel } from './channels/sandbox/sandbox-channel.js';
 import { createWecomChannel } from './channels/wecom/wecom-channel.js';
@@ -62,8 +64,9 @@ export interface Huifang {
   logger: Logger;
   clock: Clock;
   db: DbClient;
-  store: PrismaStore;
-  deps: CoreDeps;
+  deps: CoreDeps & Pick<Stores, 'digests' | 'reports'>;
+  /** Read models for the HTTP API, the sandbox page and the health and metrics routes. */
+  views: { cases: CaseViews; sandbox: SandboxViews; health: ServiceHealth };
   channels: Readonly<Record<ChannelName, MessageChannel>>;
   jitter: () => number;
   /** Greeting campaigns and the lunar tables their dates come from. */
@@ -152,8 +155,8 @@ export function createHuifang(options: HuifangOptions): Huifang {
     pricePerSegment: config.smsPricePerSegment ?? null,
     lastPlanned: new Map(),
   };
-  const store = new PrismaStore(db.prisma, db.capabilities, ids);
-  const deps: CoreDeps = {
+  const { views, sandboxDeliveries, ...stores } = createPrismaStores(db, ids, { policies, timeZone: config.timezone });
+  const deps: Huifang['deps'] = {
     clock,
     ids,
     tokens,
@@ -165,15 +168,9 @@ export function createHuifang(options: HuifangOptions): Huifang {
     surveyDefinitions,
     templates,
     calendar,
-    cases: store,
-    org: store,
-    followUps: store,
-    surveys: store,
-    outbox: store,
-    inbox: store,
-    escalations: new PrismaEscalationStore(db.prisma, store),
+    ...stores,
   };
-  const sandbox = (name: ChannelName) => new SandboxChannel(name, db.prisma, clock, ids);
+  const sandbox = (name: ChannelName) => new SandboxChannel(name, sandboxDeliveries, clock);
   const modes: Record<ChannelName, string> = { wecom: config.channels.staff, sms: config.channels.sms, wechat: config.channels.wechat };
   const pick = (name: ChannelName): MessageChannel => {
     const override = options.channels?.[name];
@@ -235,5 +232,5 @@ export function createHuifang(options: HuifangOptions): Huifang {
     return { ...recorded, processing };
   };
 
-  return { config, logger, clock, db, store, deps, channels, jitter, greetings, receive };
+  return { config, logger, clock, db, deps, views, channels, jitter, greetings, receive };
 }

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { PrismaClient } from './db/client.js';
-import type { LinkSigner, LinkPurpose } from './core/ports.js';
+import type { LinkSigner, LinkPurpose } from './core/ports/links.js';
 
 /** Key of the Setting row holding the generated secret when HUIFANG_LINK_SECRET is not set. */
 export const LINK_SECRET_SETTING = 'link_secret';

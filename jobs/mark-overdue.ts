@@ -9,6 +9,6 @@ export const schedule = '17 * * * * *';
 
 export async function run(app: Huifang) {
   const tasks = await markOverdueFollowUps(app.deps);
-  const surveys = await app.deps.followUps.expireSurveys(app.clock.now());
+  const surveys = await app.deps.surveys.expireSurveys(app.clock.now());
   return { ...tasks, ...surveys };
 }

@@ -1,5 +1,5 @@
 import type { Huifang } from '../bot/huifang.js';
-import type { InboundEventInput } from '../bot/core/ports.js';
+import type { InboundEventInput } from '../bot/core/ports/inbox.js';
 import type { TencentSmsConfig } from '../bot/config.js';
 import { createTencentSmsClient, type TencentSmsApi } from '../bot/channels/tencent-sms/sms-client.js';
 import { replyEventFromPull, statusEventFromPull } from '../bot/channels/tencent-sms/reports.js';

@@ -1,6 +1,5 @@
 import type { Huifang } from '../bot/huifang.js';
 import { sendMonthlyReports } from '../bot/core/reports/send-monthly-reports.js';
-import { PrismaReportStore } from '../bot/db/report-data.js';
 
 /**
  * Every 5 minutes: from this month's report send time (HUIFANG_REPORT_SCHEDULE, default the first working
@@ -17,7 +16,7 @@ export async function run(app: Huifang) {
       publicBaseUrl: app.config.publicBaseUrl,
       links: app.deps.links,
       calendar: app.deps.calendar,
-      reports: new PrismaReportStore(app.db.prisma, app.store, app.deps.policies, app.config.timezone),
+      reports: app.deps.reports,
     },
     app.config.reportSchedule,
     app.config.reportDeadline,

@@ -1,6 +1,5 @@
 import type { Huifang } from '../bot/huifang.js';
 import { sendWeeklyDigests } from '../bot/core/digests/send-weekly-digests.js';
-import { PrismaDigestStore } from '../bot/db/digest-data.js';
 
 /**
  * Every 5 minutes: from HUIFANG_DIGEST_SCHEDULE (default Monday 09:00) until the end of the week, each
@@ -16,7 +15,7 @@ export async function run(app: Huifang) {
       timeZone: app.config.timezone,
       publicBaseUrl: app.config.publicBaseUrl,
       links: app.deps.links,
-      digests: new PrismaDigestStore(app.db.prisma, app.store, app.deps.policies),
+      digests: app.deps.digests,
     },
     app.config.digestSchedule,
   );

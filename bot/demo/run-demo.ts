@@ -22,7 +22,7 @@ import type { OutboundMessage, TaskCard } from '../core/messages.js';
 import type { StaffAction } from '../core/follow-ups/status.js';
 import { addLocalDays, formatLocalDate, formatLocalDateTime, startOfLocalDay, toLocal, zoneOffsetMs } from '../core/time.js';
 import { buildDigest, renderDigestMarkdown, utf8Bytes, type WeeklyDigest } from '../core/digests/build-digest.js';
-import { findDigestScope, loadDigestInput, stepTitleFrom } from '../db/digest-data.js';
+import { findDigestScope, loadDigestInput, stepTitleFrom } from '../db/digest-store.js';
 
 export interface DemoOptions {
   /** Simulated days to run (from Monday 2026-11-02 08:00 Asia/Shanghai). */
@@ -167,7 +167,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       const ids = new UlidGenerator(clock, (n) => Uint8Array.from({ length: n }, () => Math.floor(idRandom() * 256)));
       const app = createHuifang({ config, logger, db, clock, ids, tokens: seededTokens(idRandom), jitter: mulberry32(seed ^ 0x27d4eb2f) });
       await seedExampleOrganisation(db.prisma, () => ids.next());
-      app.store.invalidateOrgCache();
+      app.deps.org.invalidateOrgCache();
 
       const sim = new Simulation(app, clock, story, days);
       await sim.run();

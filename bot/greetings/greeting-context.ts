@@ -7,7 +7,7 @@ import { PrismaGreetingStore } from './greeting-store.js';
 export function greetingContext(app: Huifang): GreetingContext {
   return {
     ...app.greetings,
-    store: new PrismaGreetingStore(app.db.prisma, app.store, new UlidGenerator(app.clock)),
+    store: new PrismaGreetingStore(app.db.prisma, new UlidGenerator(app.clock)),
     timeZone: app.config.timezone,
     org: app.deps.organisationName,
     // Same rule as surveys: a sandboxed channel next to a live one reaches nobody.

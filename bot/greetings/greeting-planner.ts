@@ -19,7 +19,7 @@ import type { GreetingCampaign, GreetingChannel } from '../core/greetings/campai
 import { decideGreeting, segmentOf, skipReasonOfOutboxCode, type GreetingCustomer, type UsableChannels } from '../core/greetings/eligibility.js';
 import { planGreetingDay, periodOn, summarisePlan, type GreetingDayPlan, type OccasionPreview } from '../core/greetings/plan-greetings.js';
 import { greetingMessage } from '../core/greetings/render-greeting.js';
-import type { NewOutboxMessage } from '../core/ports.js';
+import type { NewOutboxMessage } from '../core/records.js';
 import { MARKETING_HOURS } from './load-campaigns.js';
 import type { GreetingRow, PrismaGreetingStore } from './greeting-store.js';
 

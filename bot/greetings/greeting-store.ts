@@ -4,8 +4,9 @@
  * the row's status (and outbox id), so several replicas running the planner at once change each row once.
  */
 import type { PrismaClient } from '../db/client.js';
-import { isUniqueViolation, parseJson, type PrismaStore } from '../db/prisma-store.js';
-import type { NewOutboxMessage } from '../core/ports.js';
+import { isUniqueViolation, parseJson } from '../db/rows.js';
+import { insertOutbox } from '../db/writes.js';
+import type { NewOutboxMessage } from '../core/records.js';
 import type { ExistingGreeting, NewGreetingRow } from '../core/greetings/plan-greetings.js';
 import type { GreetingCustomer } from '../core/greetings/eligibility.js';
 import type { IdGenerator } from '../core/clock.js';
@@ -86,7 +87,6 @@ function toGreetingCustomer(row: CustomerRow, openCaseTypes: readonly string[]):
 export class PrismaGreetingStore {
   constructor(
     private readonly prisma: PrismaClient,
-    private readonly store: PrismaStore,
     private readonly ids: IdGenerator,
   ) {}
 
@@ -212,7 +212,7 @@ export class PrismaGreetingStore {
   async enqueue(row: GreetingRow, channel: string, message: NewOutboxMessage, now: Date): Promise<boolean> {
     try {
       return await this.prisma.$transaction(async (tx) => {
-        await this.store.insertOutbox(tx, [message], now);
+        await insertOutbox(tx, this.ids, [message], now);
         const outbox = await tx.outboxMessage.findUnique({ where: { idempotencyKey: message.idempotencyKey }, select: { id: true } });
         if (!outbox) return false;
         const { count } = await tx.greetingDelivery.updateMany({

@@ -95,7 +95,7 @@ export async function runImportCommand(argv: string[], withApp: <T>(fn: (app: Hu
     }
     if (kind === 'customers') {
       return { ...(await importCustomers(
-        { prisma: app.db.prisma, clock: app.clock, ids: app.deps.ids, optOutCustomer: (customerId, at, source, audit) => app.store.optOutCustomer(customerId, at, source, audit, app.deps.optOutScope) },
+        { prisma: app.db.prisma, clock: app.clock, ids: app.deps.ids, optOutCustomer: (customerId, at, source, audit) => app.deps.customers.optOutCustomer(customerId, at, source, audit, app.deps.optOutScope) },
         () => csv.rows(),
         { dryRun, skipInvalid, onProgress: progress },
       )) };

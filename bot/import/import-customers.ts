@@ -16,7 +16,7 @@
  */
 import type { PrismaClient } from '../db/client.js';
 import type { Clock, IdGenerator } from '../core/clock.js';
-import type { NewAuditEntry } from '../core/ports.js';
+import type { NewAuditEntry } from '../core/records.js';
 import { DomainError } from '../core/errors.js';
 import { maskPhone, normalizePhone } from '../core/phone.js';
 import { parseYesNo, type ColumnSpec, type CsvRow, type ImportProblem } from './read-csv.js';

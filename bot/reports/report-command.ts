@@ -1,10 +1,9 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import type { PrismaClient } from '../db/client.js';
-import type { PolicyRegistry } from '../core/ports.js';
+import type { OrgStore } from '../core/ports/org.js';
+import type { ReportStore } from '../core/ports/reports.js';
 import { formatRate, BAND_LABELS } from '../core/reports/build-monthly-report.js';
 import { isReportMonth } from '../core/reports/report-schedule.js';
-import { findDepartmentByCode, loadMonthlyReport } from '../db/report-data.js';
 import { writeReportFiles } from './report-files.js';
 
 export const REPORT_USAGE = 'Usage: huifang report monthly --month YYYY-MM [--out DIR] [--department CODE]';
@@ -16,7 +15,7 @@ export const REPORT_USAGE = 'Usage: huifang report monthly --month YYYY-MM [--ou
  */
 export async function runReportCommand(
   args: string[],
-  deps: { prisma: PrismaClient; policies: PolicyRegistry; timeZone: string; now: Date; print?: (line: string) => void; cwd?: string },
+  deps: { reports: ReportStore; org: OrgStore; now: Date; print?: (line: string) => void; cwd?: string },
 ): Promise<number> {
   const print = deps.print ?? ((line: string) => console.log(line));
   let parsed;
@@ -33,14 +32,15 @@ export async function runReportCommand(
   }
   let rootDepartmentId: string | null = null;
   if (values.department) {
-    const department = await findDepartmentByCode(deps.prisma, values.department);
+    const org = await deps.org.loadOrgSnapshot();
+    const department = [...org.departments.values()].find((d) => d.code === values.department);
     if (!department) {
       console.error(`No department with code "${values.department}".`);
       return 2;
     }
     rootDepartmentId = department.id;
   }
-  const report = await loadMonthlyReport(deps.prisma, { month: values.month, rootDepartmentId, timeZone: deps.timeZone, generatedAt: deps.now, policies: deps.policies });
+  const report = await deps.reports.loadMonthlyReport({ rootDepartmentId }, values.month, deps.now);
   const dir = resolve(deps.cwd ?? process.cwd(), values.out ?? 'reports');
   const files = await writeReportFiles(report, dir);
   const f = report.totals;

@@ -14,6 +14,6 @@ export async function runWecomContactSync(app: Huifang, options: { dryRun?: bool
   if (!wecom) throw new WecomContactAccessError('WeCom is not configured: set WECOM_CORP_ID, WECOM_AGENT_ID, WECOM_SECRET, WECOM_CALLBACK_TOKEN and WECOM_ENCODING_AES_KEY');
   const client = new WecomClient({ corpId: wecom.corpId, agentId: wecom.agentId, secret: wecom.secret, apiBase: wecom.apiBase, clock: app.clock, logger: app.logger });
   const summary = await syncWecomContacts({ prisma: app.db.prisma, wecom: client, clock: app.clock, ids: app.deps.ids }, options);
-  app.store.invalidateOrgCache();
+  app.deps.org.invalidateOrgCache();
   return summary;
 }

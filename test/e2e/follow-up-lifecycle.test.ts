@@ -190,7 +190,7 @@ describeEachDatabase('discharge follow-up lifecycle', (db) => {
     const { phoneId } = await discharge();
     const nurse = staff.get('hushi.li')!;
     await db().prisma.staff.update({ where: { id: nurse }, data: { active: false } });
-    app.store.invalidateOrgCache();
+    app.deps.org.invalidateOrgCache();
     try {
       await tickAt(PHONE_DUE);
 
@@ -199,7 +199,7 @@ describeEachDatabase('discharge follow-up lifecycle', (db) => {
       expect(card?.recipientId).toBe(staff.get('hushizhang.chen'));
     } finally {
       await db().prisma.staff.update({ where: { id: nurse }, data: { active: true } });
-      app.store.invalidateOrgCache();
+      app.deps.org.invalidateOrgCache();
     }
   });
 

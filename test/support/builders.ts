@@ -5,7 +5,7 @@ import type { CaseBody } from '../../bot/http/routes/api.js';
 import { toSubmitInput } from '../../bot/http/routes/api.js';
 import { submitCase, type SubmitCaseResult } from '../../bot/core/cases/submit-case.js';
 import type { ProcessResult } from '../../bot/core/inbox/process-inbound.js';
-import type { NewOutboxMessage } from '../../bot/core/ports.js';
+import type { NewOutboxMessage } from '../../bot/core/records.js';
 import type { PrismaClient } from '../../bot/db/client.js';
 import { UlidGenerator } from '../../bot/clocks.js';
 

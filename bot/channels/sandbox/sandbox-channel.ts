@@ -1,9 +1,25 @@
-import type { Clock, IdGenerator } from '../../core/clock.js';
+import type { Clock } from '../../core/clock.js';
 import { ChannelError } from '../../core/errors.js';
 import type { MessageChannel, SendRequest, SendResult } from '../../core/messages.js';
 import type { ChannelName } from '../../core/model.js';
-import type { PrismaClient } from '../../db/client.js';
-import { isUniqueViolation } from '../../db/prisma-store.js';
+
+/** One message as the sandbox delivered it. */
+export interface SandboxDelivery {
+  channel: ChannelName;
+  /** The WeCom UserID, phone (E.164) or openid the message was addressed to. */
+  address: string;
+  outboxMessageId: string;
+  kind: string;
+  /** The message as JSON. */
+  content: string;
+  deliveredAt: Date;
+}
+
+/** Where sandbox deliveries are kept (the `SandboxDelivery` table, bot/db/sandbox-store.ts). */
+export interface SandboxDeliveryLog {
+  /** Records the delivery unless its outbox message was delivered before; returns the delivery's id. */
+  recordDelivery(delivery: SandboxDelivery): Promise<string>;
+}
 
 /**
  * Sandbox delivery: instead of WeCom / Tencent SMS / WeChat, messages land in the `SandboxDelivery`
@@ -14,9 +30,8 @@ export class SandboxChannel implements MessageChannel {
   readonly name: string;
   constructor(
     private readonly channel: ChannelName,
-    private readonly prisma: PrismaClient,
+    private readonly deliveries: SandboxDeliveryLog,
     private readonly clock: Clock,
-    private readonly ids: IdGenerator,
   ) {
     this.name = `sandbox-${channel}`;
   }
@@ -37,17 +52,17 @@ export class SandboxChannel implements MessageChannel {
         break;
     }
     if (!address) throw new ChannelError(this.name, 'permanent', 'NO_ADDRESS', 'The message has no address for this channel');
-    const id = this.ids.next();
     try {
-      await this.prisma.sandboxDelivery.create({
-        data: { id, channel: this.channel, address, outboxMessageId: request.messageId, kind: m.kind, content: JSON.stringify(m), deliveredAt: this.clock.now() },
+      const id = await this.deliveries.recordDelivery({
+        channel: this.channel,
+        address,
+        outboxMessageId: request.messageId,
+        kind: m.kind,
+        content: JSON.stringify(m),
+        deliveredAt: this.clock.now(),
       });
       return { providerMessageId: `sandbox-${id}` };
     } catch (err) {
-      if (isUniqueViolation(err)) {
-        const existing = await this.prisma.sandboxDelivery.findUniqueOrThrow({ where: { outboxMessageId: request.messageId }, select: { id: true } });
-        return { providerMessageId: `sandbox-${existing.id}` };
-      }
       throw new ChannelError(this.name, 'retryable', 'SANDBOX_WRITE_FAILED', 'Could not record the sandbox delivery', { cause: err });
     }
   }

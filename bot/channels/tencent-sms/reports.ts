@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { PullSmsReplyStatus, PullSmsSendStatus } from 'tencentcloud-sdk-nodejs-sms/tencentcloud/services/sms/v20210111/sms_models.js';
-import type { InboundEventInput } from '../../core/ports.js';
+import type { InboundEventInput } from '../../core/ports/inbox.js';
 import { normalizePhone } from '../../core/phone.js';
 import { UNALLOCATED_NUMBER_REPORT_CODES } from './error-codes.js';
 

@@ -1,4 +1,4 @@
-import type { CoreDeps } from '../ports.js';
+import type { CoreDeps } from '../deps.js';
 import { planFollowUps } from '../policies/plan-follow-ups.js';
 import { diffPlan, type FollowUpMove } from '../policies/diff-plan.js';
 import { planContext } from './submit-case.js';

@@ -7,7 +7,9 @@ import type { PolicyDefinition } from '../policies/types.js';
 import { addLocalMonths } from '../policies/offsets.js';
 import { toLocal, fromLocal } from '../time.js';
 import { OPEN_STATUSES } from '../follow-ups/status.js';
-import type { CaseInput, CoreDeps, CustomerInput } from '../ports.js';
+import type { CoreDeps } from '../deps.js';
+import type { CaseInput } from '../ports/cases.js';
+import type { CustomerInput } from '../ports/customers.js';
 
 export interface SubmitCaseInput {
   case: CaseInput;
@@ -56,7 +58,7 @@ export async function submitCase(deps: CoreDeps, input: SubmitCaseInput): Promis
   const existing = await deps.cases.findCase(input.case.type, input.case.externalId);
   const now = deps.clock.now();
   if (!existing) {
-    const customer = await deps.cases.upsertCustomer(input.customer);
+    const customer = await deps.customers.upsertCustomer(input.customer);
     const id = deps.ids.next();
     const facts: CaseFacts = { id, ...input.case };
     const plan = planFollowUps(policy, facts, org, await planContext(deps, policy, input.case.occurredAt));
@@ -88,7 +90,7 @@ export async function submitCase(deps: CoreDeps, input: SubmitCaseInput): Promis
   const current = existing ?? (await deps.cases.findCase(input.case.type, input.case.externalId));
   if (!current) throw new Error('Case vanished after a unique-key conflict');
   // A resubmission carries the customer as the source system knows them now (phone, consent, deceased).
-  await deps.cases.upsertCustomer(input.customer);
+  await deps.customers.upsertCustomer(input.customer);
   const known = await deps.cases.listFollowUpsOfCase(current.id);
   const facts: CaseFacts = { id: current.id, ...input.case };
   const plan = planFollowUps(policy, facts, org, await planContext(deps, policy, input.case.occurredAt));

@@ -1,5 +1,7 @@
 import type { Clock } from '../clock.js';
-import type { LinkSigner, NewOutboxMessage } from '../ports.js';
+import type { LinkSigner } from '../ports/links.js';
+import type { NewOutboxMessage } from '../records.js';
+import type { DigestRecipient, DigestStore } from '../ports/digests.js';
 import { buildDigest, renderDigestMarkdown, type DigestInput, type WeeklyDigest } from './build-digest.js';
 import { dueDigestWeek, type WeeklySchedule } from './digest-schedule.js';
 import { staffOutbox } from '../outbox/staff-message.js';
@@ -10,32 +12,6 @@ import { staffOutbox } from '../outbox/staff-message.js';
  * `supervisor` and `head_nurse` receive escalations, not digests, unless they head a department.
  */
 export const MANAGER_ROLES: readonly string[] = ['manager', 'department_head'];
-
-/** A manager who receives the weekly digest and the monthly report. */
-export interface DigestRecipient {
-  staffId: string;
-  wecomUserId: string;
-  name: string;
-  /** The department whose subtree the digest covers: the one they head, else their own department. */
-  rootDepartmentId: string;
-  /** Why they receive it: they are `Department.head`, or they hold a role in {@link MANAGER_ROLES}. */
-  basis: 'head' | 'role';
-}
-
-/** What the weekly digest needs from storage (implemented by `PrismaDigestStore` in bot/db). */
-export interface DigestStore {
-  /** Active department heads and active staff with a manager-level role; one entry per staff member. */
-  listDigestRecipients(): Promise<DigestRecipient[]>;
-  /** Which of these outbox idempotency keys exist already. */
-  existingOutboxKeys(keys: readonly string[]): Promise<Set<string>>;
-  /** The rows `buildDigest` needs for the recipient's subtree and the period `[from, to)`. */
-  loadDigestInput(recipient: DigestRecipient, options: { from: Date; to: Date; asOf: Date; timeZone: string }): Promise<DigestInput>;
-  /**
-   * Inserts the message unless a row with its idempotency key exists, also when another process
-   * inserts the same key at the same moment; true when this call inserted it.
-   */
-  enqueueOnce(message: NewOutboxMessage): Promise<boolean>;
-}
 
 export interface SendWeeklyDigestsDeps {
   clock: Clock;

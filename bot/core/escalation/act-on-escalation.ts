@@ -1,5 +1,6 @@
 import { DomainError } from '../errors.js';
-import type { CoreDeps, EscalationRecord, NewAuditEntry, NewOutboxMessage } from '../ports.js';
+import type { CoreDeps } from '../deps.js';
+import type { EscalationRecord, NewAuditEntry, NewOutboxMessage } from '../records.js';
 import type { OrgSnapshot, StaffMember } from '../model.js';
 import type { PlannedFollowUp } from '../policies/plan-follow-ups.js';
 import { applyOffset, resolveRule, excludedStaffId } from '../policies/plan-follow-ups.js';

@@ -1,4 +1,5 @@
-import type { CoreDeps, FollowUpContext, NewAuditEntry, NewEscalation, NewOutboxMessage } from '../ports.js';
+import type { CoreDeps } from '../deps.js';
+import type { FollowUpContext, NewAuditEntry, NewEscalation, NewOutboxMessage } from '../records.js';
 import type { OrgSnapshot, Satisfaction } from '../model.js';
 import { planEscalation } from './open-escalation.js';
 import { escalationRules, findComplaintWord, isDissatisfiedAnswer } from './rules.js';

@@ -1,4 +1,5 @@
-import type { CaseRecord, CoreDeps, CustomerRecord, FollowUpContext, NewAuditEntry, NewOutboxMessage } from '../ports.js';
+import type { CoreDeps } from '../deps.js';
+import type { CaseRecord, CustomerRecord, FollowUpContext, NewAuditEntry, NewOutboxMessage } from '../records.js';
 import type { OrgSnapshot } from '../model.js';
 import type { AnswerEscalation } from './escalate-dissatisfied.js';
 import { planEscalation } from './open-escalation.js';
@@ -56,7 +57,7 @@ export async function markOverdueFollowUps(deps: CoreDeps, options: { batchSize?
   const org = await deps.org.loadOrgSnapshot();
   for (let batch = 0; batch < (options.maxBatches ?? 50); batch++) {
     const now = deps.clock.now();
-    const due = await deps.escalations.listNewlyOverdue(now, batchSize);
+    const due = await deps.staffTasks.listNewlyOverdue(now, batchSize);
     if (due.length === 0) break;
     const items = [];
     let escalated = 0;
@@ -83,7 +84,7 @@ export async function markOverdueFollowUps(deps: CoreDeps, options: { batchSize?
       audit.push(...planned.audit);
       items.push({ followUpId: ctx.followUp.id, version: ctx.followUp.version, now, escalation: planned.kind === 'opened' ? planned.escalation : null, outbox, audit });
     }
-    const { applied, skipped } = await deps.escalations.commitOverdue(items);
+    const { applied, skipped } = await deps.staffTasks.commitOverdue(items);
     summary.overdue += applied;
     summary.skipped += skipped;
     summary.escalated += skipped === 0 ? escalated : Math.max(0, escalated - skipped);
@@ -116,7 +117,7 @@ export async function escalateRepeatedComplaint(deps: CoreDeps, kase: CaseRecord
   };
   const subject = subjectOf(kase);
   const since = applyOffset(kase.occurredAt, { ...rules.repeated.within, amount: -rules.repeated.within.amount, unit: rules.repeated.within.unit === 'working_days' || rules.repeated.within.unit === 'working_hours' ? 'days' : rules.repeated.within.unit }, deps.timeZone);
-  const recent = await deps.escalations.listRecentCasesOfCustomer(customer.id, [kase.type], since);
+  const recent = await deps.cases.listRecentCasesOfCustomer(customer.id, [kase.type], since);
   const same = recent.filter((c) => c.occurredAt.getTime() <= kase.occurredAt.getTime() && (subject === null ? isRepair : subjectOf(c) === subject));
   const threshold = isRepair ? rules.repeated.sameRepair : rules.repeated.sameSubject;
   if (same.length < threshold) return { escalated: false, count: same.length };

@@ -1,4 +1,5 @@
-import type { CaseRecord, CoreDeps, CustomerRecord, EscalationRecord, FollowUpRecord, NewAuditEntry, NewEscalation, NewOutboxMessage } from '../ports.js';
+import type { CoreDeps } from '../deps.js';
+import type { CaseRecord, CustomerRecord, EscalationRecord, FollowUpRecord, NewAuditEntry, NewEscalation, NewOutboxMessage } from '../records.js';
 import type { OrgSnapshot, StaffMember } from '../model.js';
 import type { TaskCard } from '../messages.js';
 import { applyOffset, excludedStaffId, resolveRule } from '../policies/plan-follow-ups.js';

@@ -1,5 +1,6 @@
 import type { TaskCard } from '../messages.js';
-import type { CoreDeps, FollowUpContext, NewOutboxMessage } from '../ports.js';
+import type { CoreDeps } from '../deps.js';
+import type { FollowUpContext, NewOutboxMessage } from '../records.js';
 import type { OrgSnapshot } from '../model.js';
 import { formatChineseDate, formatChineseDateTime, formatLocalDateTime } from '../time.js';
 import { renderTemplate } from '../templates/render.js';

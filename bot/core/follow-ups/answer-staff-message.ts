@@ -1,5 +1,5 @@
 import { DomainError } from '../errors.js';
-import type { CoreDeps } from '../ports.js';
+import type { CoreDeps } from '../deps.js';
 import { addLocalDays, atLocalTime, formatLocalDateTime } from '../time.js';
 import { findStep } from '../policies/find-step.js';
 import { REASON_LABELS, type EscalationReason } from '../escalation/rules.js';

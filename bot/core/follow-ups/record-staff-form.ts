@@ -1,5 +1,7 @@
 import { DomainError } from '../errors.js';
-import type { CoreDeps, FollowUpContext, StaffSurveyAnswer } from '../ports.js';
+import type { CoreDeps } from '../deps.js';
+import type { StaffSurveyAnswer } from '../ports/follow-ups.js';
+import type { FollowUpContext } from '../records.js';
 import type { StaffAction } from './status.js';
 import { findStep } from '../policies/find-step.js';
 import { DEFAULT_SURVEY_KEY, readAnswers, type RawAnswers, type SurveyDefinition } from '../surveys/definitions.js';

@@ -1,5 +1,7 @@
 import { DomainError } from '../errors.js';
-import type { CoreDeps, NewAuditEntry, NewOutboxMessage, StaffSurveyAnswer } from '../ports.js';
+import type { CoreDeps } from '../deps.js';
+import type { StaffSurveyAnswer } from '../ports/follow-ups.js';
+import type { NewAuditEntry, NewOutboxMessage } from '../records.js';
 import { decideStaffOutcome, STAFF_ACTIONS, type StaffAction } from './status.js';
 import { planAnswerEscalation } from '../escalation/escalate-dissatisfied.js';
 import { planMedicalConcernEscalation, planUnreachableEscalation } from '../escalation/escalate-follow-up.js';

@@ -1,4 +1,5 @@
-import type { CoreDeps, FollowUpContext, NewAuditEntry, NewOutboxMessage } from '../ports.js';
+import type { CoreDeps } from '../deps.js';
+import type { FollowUpContext, NewAuditEntry, NewOutboxMessage } from '../records.js';
 import type { Offset } from '../policies/types.js';
 import { atLocalTime, formatLocalDateTime, toLocal, addLocalDays } from '../time.js';
 import { findStep } from '../policies/find-step.js';
@@ -55,7 +56,7 @@ export async function sendDueReminders(deps: CoreDeps, options: { batchSize?: nu
   const org = await deps.org.loadOrgSnapshot();
   for (let batch = 0; batch < (options.maxBatches ?? 50); batch++) {
     const now = deps.clock.now();
-    const due = await deps.escalations.listDueReminders(now, batchSize);
+    const due = await deps.staffTasks.listDueReminders(now, batchSize);
     if (due.length === 0) break;
     summary.due += due.length;
     const items: { followUpId: string; outbox: NewOutboxMessage[]; audit: NewAuditEntry }[] = [];
@@ -64,7 +65,7 @@ export async function sendDueReminders(deps: CoreDeps, options: { batchSize?: nu
       const audit: NewAuditEntry = { at: now, actorType: 'SYSTEM', actorId: null, action: 'follow_up.reminded', entityType: 'FollowUp', entityId: ctx.followUp.id, details: { assigneeId: assignee?.id ?? null, activation: ctx.followUp.activations } };
       items.push({ followUpId: ctx.followUp.id, outbox: assignee?.active ? [reminderMessage(deps, ctx, assignee, now)] : [], audit });
     }
-    const sent = await deps.escalations.commitReminders(items);
+    const sent = await deps.staffTasks.commitReminders(items);
     summary.sent += sent;
     if (due.length < batchSize || sent === 0) break;
   }

@@ -7,7 +7,7 @@
  * cancelled at send time carry the same reasons.
  */
 import type { OutboundMessage } from '../messages.js';
-import type { CustomerRecord } from '../ports.js';
+import type { CustomerRecord } from '../records.js';
 import { sendConsentBlock, type ConsentBlock } from '../outbox/send-consent.js';
 import type { GreetingCampaign, GreetingChannel, GreetingSegment, TagFilter } from './campaign.js';
 

@@ -1,5 +1,6 @@
 import { DomainError, coerceError } from '../errors.js';
-import type { CoreDeps, InboundEventInput, InboundEventRecord } from '../ports.js';
+import type { CoreDeps } from '../deps.js';
+import type { InboundEventInput, InboundEventRecord } from '../ports/inbox.js';
 
 /** A handler for one kind of inbound event; it calls exactly one use case and returns its result. */
 export type InboundHandler = (deps: CoreDeps, event: InboundEventRecord) => Promise<Record<string, unknown>>;

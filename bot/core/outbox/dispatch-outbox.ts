@@ -1,7 +1,10 @@
 import { ChannelError, coerceError } from '../errors.js';
 import type { MessageChannel, SendResult } from '../messages.js';
 import type { ChannelName } from '../model.js';
-import type { ClaimedOutboxMessage, CoreDeps, CustomerRecord, SurveyFallback } from '../ports.js';
+import type { CoreDeps } from '../deps.js';
+import type { ClaimedOutboxMessage } from '../ports/outbox.js';
+import type { SurveyFallback } from '../ports/survey-fallbacks.js';
+import type { CustomerRecord } from '../records.js';
 import { retryDelayMs, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
 import { CONSENT_BLOCK_TEXT, customerIdOf, sendConsentBlock } from './send-consent.js';
 import { ALL_CUSTOMER_CHANNELS, replyCodeCandidates, smsFallbackFor } from '../surveys/channel-chain.js';
@@ -42,7 +45,7 @@ export interface DispatchSummary {
   lostLease: number;
 }
 
-type DispatchDeps = Pick<CoreDeps, 'clock' | 'outbox' | 'tokens' | 'optOutScope' | 'customerChannels'>;
+type DispatchDeps = Pick<CoreDeps, 'clock' | 'outbox' | 'customers' | 'tokens' | 'optOutScope' | 'customerChannels'>;
 
 export const OUTBOX_LEASE_MS = 60_000;
 
@@ -80,7 +83,7 @@ export async function dispatchOutbox(deps: DispatchDeps, options: DispatchOption
     // Consent is checked again just before sending (an opt-out may have come in since the message was
     // queued): the batch's customers are read in one query.
     const customerIds = [...new Set(claimed.map((m) => customerIdOf(m.message)).filter((id): id is string => id !== null))];
-    const customers = customerIds.length > 0 ? await deps.outbox.findCustomersByIds(customerIds) : new Map<string, CustomerRecord>();
+    const customers = customerIds.length > 0 ? await deps.customers.findCustomersByIds(customerIds) : new Map<string, CustomerRecord>();
     let next = 0;
     const worker = async () => {
       while (next < claimed.length) {

@@ -1,5 +1,6 @@
 import type { OutboundMessage } from '../messages.js';
-import type { CustomerRecord, OptOutScope } from '../ports.js';
+import type { OptOutScope } from '../ports/customers.js';
+import type { CustomerRecord } from '../records.js';
 
 /**
  * Consent rules for customer messages (pure), applied when a survey is activated and again just

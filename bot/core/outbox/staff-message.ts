@@ -1,5 +1,5 @@
 import type { OutboundMessage, StaffAddress } from '../messages.js';
-import type { NewOutboxMessage } from '../ports.js';
+import type { NewOutboxMessage } from '../records.js';
 
 type StaffMessage = Extract<OutboundMessage, { to: StaffAddress }>;
 /** A staff message without its address (the recipient gives it). */

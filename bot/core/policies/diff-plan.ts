@@ -1,4 +1,4 @@
-import type { FollowUpRecord } from '../ports.js';
+import type { FollowUpRecord } from '../records.js';
 import type { PlannedFollowUp } from './plan-follow-ups.js';
 
 /** A scheduled follow-up whose planned times or assignee changed. */

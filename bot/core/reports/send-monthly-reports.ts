@@ -1,7 +1,8 @@
 import type { Clock } from '../clock.js';
 import type { WorkingCalendar } from '../calendar/working-calendar.js';
-import type { LinkSigner, NewOutboxMessage } from '../ports.js';
-import type { DigestRecipient } from '../digests/send-weekly-digests.js';
+import type { LinkSigner } from '../ports/links.js';
+import type { NewOutboxMessage } from '../records.js';
+import type { ReportStore } from '../ports/reports.js';
 import { renderMonthlyReportMarkdown, type MonthlyReport, type ReportLinks } from './build-monthly-report.js';
 import { dueReportMonth, type MonthlyDeadline, type MonthlySendSchedule, type ReportMonth } from './report-schedule.js';
 import { staffOutbox } from '../outbox/staff-message.js';
@@ -12,17 +13,6 @@ export type ReportFile = (typeof REPORT_FILES)[number];
 
 /** Scope segment of a link covering the whole organisation. */
 export const WHOLE_ORGANISATION = '*';
-
-/** What the monthly report needs from storage (implemented by `PrismaReportStore` in bot/db). */
-export interface ReportStore {
-  /** The managers who receive reports: the digest recipients (department heads and manager roles). */
-  listReportRecipients(): Promise<DigestRecipient[]>;
-  existingOutboxKeys(keys: readonly string[]): Promise<Set<string>>;
-  /** The report of `month` for the subtree of `rootDepartmentId` (null: the whole organisation). */
-  loadMonthlyReport(scope: { rootDepartmentId: string | null }, month: ReportMonth, generatedAt: Date): Promise<MonthlyReport>;
-  /** Inserts unless the key exists (also against a concurrent insert); true when inserted. */
-  enqueueOnce(message: NewOutboxMessage): Promise<boolean>;
-}
 
 export interface SendMonthlyReportsDeps {
   clock: Clock;

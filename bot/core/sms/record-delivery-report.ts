@@ -1,5 +1,5 @@
 import { DomainError } from '../errors.js';
-import type { CoreDeps } from '../ports.js';
+import type { CoreDeps } from '../deps.js';
 
 /** A delivery report for one SMS, as the SMS edge (callback or pull) records it. */
 export interface SmsDeliveryReport {

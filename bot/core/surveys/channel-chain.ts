@@ -1,5 +1,6 @@
 import type { OutboundMessage } from '../messages.js';
-import type { CustomerChannelAvailability, CustomerRecord, NewOutboxMessage } from '../ports.js';
+import type { CustomerChannelAvailability } from '../deps.js';
+import type { CustomerRecord, NewOutboxMessage } from '../records.js';
 import type { Offset, PolicyStep } from '../policies/types.js';
 import type { TokenGenerator } from '../clock.js';
 

@@ -1,4 +1,5 @@
-import type { CoreDeps, UnopenedWechatSurvey } from '../ports.js';
+import type { CoreDeps } from '../deps.js';
+import type { UnopenedWechatSurvey } from '../ports/survey-fallbacks.js';
 import type { Offset, PolicyDefinition } from '../policies/types.js';
 import { applyOffset } from '../policies/offsets.js';
 import { findStep } from '../policies/find-step.js';
@@ -37,7 +38,7 @@ export async function fallBackUnopenedSurveys(deps: CoreDeps, options: { batchSi
   const sentBefore = new Date(now.getTime() - shortestFallbackMs(deps.policies.all()));
   let afterId: string | null = null;
   for (let batch = 0; batch < maxBatches; batch++) {
-    const rows = await deps.surveys.listUnopenedWechatSurveys({ now, sentBefore, afterId, limit: batchSize });
+    const rows = await deps.surveyFallbacks.listUnopenedWechatSurveys({ now, sentBefore, afterId, limit: batchSize });
     if (rows.length === 0) break;
     afterId = rows[rows.length - 1]!.surveyId;
     summary.scanned += rows.length;
@@ -95,7 +96,7 @@ function lowerBoundMs(offset: Offset): number {
  * fallback, so a later run of the job (or a replica) adds nothing.
  */
 export async function fallBackFailedWechatInvite(deps: CoreDeps, outboxId: string, status: string): Promise<'enqueued' | 'not_needed' | 'busy' | 'no_sms'> {
-  const row = await deps.surveys.findWechatInviteSurvey(outboxId);
+  const row = await deps.surveyFallbacks.findWechatInviteSurvey(outboxId);
   if (!row) return 'not_needed';
   const step = row.policyId && row.step ? findStep(deps.policies.byId(row.policyId), row.step) : undefined;
   return switchToSms(deps, row, surveyDeliveryOf(step ?? { channel: 'wechat' }), deps.clock.now(), { reason: 'WECHAT_NOT_DELIVERED', wechatStatus: status.slice(0, 100) });
@@ -118,7 +119,7 @@ async function switchToSms(
       ? smsFallbackFor({ ...row.invite, followUpId: row.followUpId }, row.customer, deps.customerChannels ?? ALL_CUSTOMER_CHANNELS, now)
       : null;
   if (!sms || !row.invite) return 'no_sms';
-  return deps.surveys.commitSurveyFallback({
+  return deps.surveyFallbacks.commitSurveyFallback({
     surveyId: row.surveyId,
     replyCodes: replyCodeCandidates(deps.tokens),
     message: sms,

@@ -1,5 +1,6 @@
 import { DomainError } from '../errors.js';
-import type { CoreDeps, CustomerRecord, NewAuditEntry, NewOutboxMessage, SurveyRecord } from '../ports.js';
+import type { CoreDeps } from '../deps.js';
+import type { CustomerRecord, NewAuditEntry, NewOutboxMessage, SurveyRecord } from '../records.js';
 import type { Satisfaction, StaffMember } from '../model.js';
 import { maskPhone } from '../phone.js';
 import { parseSurveyReply } from './parse-reply.js';
@@ -31,13 +32,13 @@ export type SmsReplyResult =
  * survey are rejected with a DomainError (the inbox keeps the event and the reason).
  */
 export async function recordSmsReply(deps: CoreDeps, reply: SmsReply): Promise<SmsReplyResult> {
-  const customer = await deps.surveys.findCustomerByPhone(reply.phoneE164);
+  const customer = await deps.customers.findCustomerByPhone(reply.phoneE164);
   if (!customer) throw new DomainError('UNKNOWN_NUMBER', 'Reply from a number that is not a known customer', {});
   const parsed = parseSurveyReply(reply.text);
   const now = deps.clock.now();
   if (parsed.kind === 'opt_out') {
     if (!customer.optedOutAt) {
-      await deps.surveys.optOutCustomer(customer.id, reply.receivedAt, 'sms_reply', {
+      await deps.customers.optOutCustomer(customer.id, reply.receivedAt, 'sms_reply', {
         at: now,
         actorType: 'CUSTOMER',
         actorId: customer.id,

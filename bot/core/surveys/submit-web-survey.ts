@@ -1,6 +1,7 @@
 import { DomainError } from '../errors.js';
 import type { Satisfaction } from '../model.js';
-import type { CoreDeps, NewAuditEntry, NewOutboxMessage } from '../ports.js';
+import type { CoreDeps } from '../deps.js';
+import type { NewAuditEntry, NewOutboxMessage } from '../records.js';
 import { planSurveyAnswerEscalation } from '../escalation/escalate-dissatisfied.js';
 import { readAnswers, type RawAnswers, type SurveyDefinition } from './definitions.js';
 import { scoreAnswers } from './score.js';

@@ -1,5 +1,5 @@
 import { DomainError } from '../errors.js';
-import type { CoreDeps } from '../ports.js';
+import type { CoreDeps } from '../deps.js';
 
 /**
  * The customer's survey link: `${publicBaseUrl}/s/<token>.<signature>`. The page checks the signature

@@ -7,9 +7,10 @@ import { DomainError } from '../../core/errors.js';
 import { normalizePhone } from '../../core/phone.js';
 import { submitCase } from '../../core/cases/submit-case.js';
 import type { OrgSnapshot } from '../../core/model.js';
-import type { CaseInput, CustomerInput } from '../../core/ports.js';
+import type { CaseInput } from '../../core/ports/cases.js';
+import type { CustomerInput } from '../../core/ports/customers.js';
 import { readJsonBody } from '../read-body.js';
-import { decodeCursor, getCaseView, listFollowUps } from '../../db/queries.js';
+import { decodeFollowUpCursor } from '../../core/ports/read-models.js';
 
 /** An ISO-8601 instant with an explicit offset (`Z` or `+08:00`): a bare local time would be ambiguous. */
 const instant = z.string().datetime({ offset: true, message: 'must be an ISO-8601 date-time with a timezone offset, e.g. 2026-11-03T10:00:00+08:00' });
@@ -152,11 +153,11 @@ export function apiRoutes(router: Router, app: Huifang): void {
     const result = await submitCase(app.deps, input);
     app.logger.info({ caseId: result.caseId, created: result.created, followUpsAdded: result.followUpsAdded, type: input.case.type }, result.created ? 'case created' : 'case resubmitted');
     ctx.status = result.created ? 201 : 200;
-    ctx.body = { created: result.created, followUpsAdded: result.followUpsAdded, case: await getCaseView(app.db.prisma, result.caseId) };
+    ctx.body = { created: result.created, followUpsAdded: result.followUpsAdded, case: await app.views.cases.caseView(result.caseId) };
   });
 
   router.get('/api/v1/cases/:id', auth, async (ctx) => {
-    const view = await getCaseView(app.db.prisma, ctx.params.id!);
+    const view = await app.views.cases.caseView(ctx.params.id!);
     if (!view) throw new DomainError('NOT_FOUND', 'No case with that id');
     ctx.body = view;
   });
@@ -170,9 +171,9 @@ export function apiRoutes(router: Router, app: Huifang): void {
       const staff = await app.deps.org.findStaffByWecomUserId(q.assignee);
       assigneeId = staff?.id ?? q.assignee;
     }
-    const cursor = q.cursor ? decodeCursor(q.cursor) : undefined;
+    const cursor = q.cursor ? decodeFollowUpCursor(q.cursor) : undefined;
     if (cursor === null) throw validationError([{ code: 'custom', path: ['cursor'], message: 'is not a cursor from a previous page' }]);
-    ctx.body = await listFollowUps(app.db.prisma, {
+    ctx.body = await app.views.cases.listFollowUps({
       status: q.status,
       assigneeId,
       caseId: q.caseId,

@@ -2,7 +2,6 @@ import type Router from '@koa/router';
 import type { Huifang } from '../../huifang.js';
 import { buildRecipientDigest, parseDigestLinkId } from '../../core/digests/send-weekly-digests.js';
 import { isoWeekRange } from '../../core/digests/digest-schedule.js';
-import { listDigestRecipients, PrismaDigestStore } from '../../db/digest-data.js';
 import { digestDetailPage, digestMessagePage } from '../digest-page.js';
 
 /**
@@ -18,14 +17,14 @@ export function digestRoutes(router: Router, app: Huifang): void {
     const id = await app.deps.links.verify('digest', ctx.params.signed!);
     const link = id ? parseDigestLinkId(id) : null;
     const period = link ? isoWeekRange(link.week, app.config.timezone) : null;
-    const recipient = link && period ? (await listDigestRecipients(app.db.prisma)).find((r) => r.staffId === link.staffId) : undefined;
+    const recipient = link && period ? (await app.deps.digests.listDigestRecipients()).find((r) => r.staffId === link.staffId) : undefined;
     if (!link || !period || !recipient) {
       ctx.status = 404;
       ctx.body = digestMessagePage('链接无效', '未找到这份周报：链接不完整或已被修改，或收件人已不再负责该科室。');
       return;
     }
     const digest = await buildRecipientDigest(
-      { timeZone: app.config.timezone, digests: new PrismaDigestStore(app.db.prisma, app.store, app.deps.policies) },
+      { timeZone: app.config.timezone, digests: app.deps.digests },
       recipient,
       { from: period.from, to: period.to, asOf: app.clock.now() },
     );

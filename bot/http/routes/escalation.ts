@@ -87,15 +87,14 @@ export function escalationRoutes(router: Router, app: Huifang): void {
   async function show(ctx: Context, ref: { id: string; level: number }, error: string | null, status = 200): Promise<void> {
     const e = await app.deps.escalations.findEscalation(ref.id);
     if (!e) return page(ctx, 404, '链接无效', '<p>未找到这条升级事项。</p>');
-    const kase = await app.db.prisma.case.findUnique({ where: { id: e.caseId }, select: { externalId: true, type: true, customer: { select: { name: true, phoneMasked: true } } } });
+    const kase = await app.deps.cases.findCaseById(e.caseId);
+    const customer = kase ? (await app.deps.customers.findCustomersByIds([kase.customerId])).get(kase.customerId) : undefined;
     const org = await app.deps.org.loadOrgSnapshot();
     const owner = org.staff.get(e.ownerId);
     const current = ref.level === e.level;
     if (current && ctx.method === 'GET') {
       // Who saw it, and when: part of the audit trail the issue asks for.
-      await app.db.prisma.auditLog.create({
-        data: { id: app.deps.ids.next(), at: app.clock.now(), actorType: 'STAFF', actorId: e.ownerId, action: 'escalation.viewed', entityType: 'Escalation', entityId: e.id, details: JSON.stringify({ level: e.level }) },
-      });
+      await app.deps.audit.record({ at: app.clock.now(), actorType: 'STAFF', actorId: e.ownerId, action: 'escalation.viewed', entityType: 'Escalation', entityId: e.id, details: { level: e.level } });
     }
     const history = await app.deps.escalations.escalationHistory(e.id);
     const tz = app.config.timezone;
@@ -121,7 +120,7 @@ export function escalationRoutes(router: Router, app: Huifang): void {
       `${REASON_LABELS[e.reason as EscalationReason] ?? e.reason}`,
       (error ? `<p class="summary" role="alert">${escapeHtml(error)}</p>` : '') +
         `<dl><dt>状态</dt><dd>${escapeHtml(STATUS_LABELS[e.status] ?? e.status)}</dd><dt>级别</dt><dd>第${e.level}级 · ${escapeHtml(owner?.name ?? '—')}</dd>` +
-        `<dt>截止</dt><dd>${escapeHtml(formatLocalDateTime(e.deadlineAt, tz))}</dd><dt>客户</dt><dd>${escapeHtml(kase?.customer.name ?? '—')}（${escapeHtml(kase?.customer.phoneMasked ?? '—')}）</dd>` +
+        `<dt>截止</dt><dd>${escapeHtml(formatLocalDateTime(e.deadlineAt, tz))}</dd><dt>客户</dt><dd>${escapeHtml(customer?.name ?? '—')}（${escapeHtml(customer?.phoneMasked ?? '—')}）</dd>` +
         `<dt>案例</dt><dd>${escapeHtml(kase?.externalId ?? '—')}</dd></dl>` +
         `<p style="white-space:pre-line">${escapeHtml(e.summary)}</p>${forms}` +
         `<h2>记录</h2><table><thead><tr><th>时间</th><th>人员</th><th>事项</th></tr></thead><tbody>${rows}</tbody></table>`,

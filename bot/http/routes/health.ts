@@ -6,12 +6,12 @@ export function healthRoutes(router: Router, app: Huifang): void {
   router.get('/healthz', async (ctx) => {
     const started = performance.now();
     try {
-      await app.db.prisma.$queryRawUnsafe('SELECT 1');
-      ctx.body = { status: 'ok', db: { provider: app.db.provider, status: 'ok', ms: Math.round(performance.now() - started) }, channels: app.config.channels };
+      await app.views.health.ping();
+      ctx.body = { status: 'ok', db: { provider: app.config.database.provider, status: 'ok', ms: Math.round(performance.now() - started) }, channels: app.config.channels };
     } catch (err) {
       app.logger.error({ err }, 'health check: database unreachable');
       ctx.status = 503;
-      ctx.body = { status: 'unavailable', db: { provider: app.db.provider, status: 'error' } };
+      ctx.body = { status: 'unavailable', db: { provider: app.config.database.provider, status: 'error' } };
     }
   });
 }

@@ -7,16 +7,11 @@ import type { Huifang } from '../../huifang.js';
  */
 export function metricsRoutes(router: Router, app: Huifang): void {
   router.get('/metrics', async (ctx) => {
-    const prisma = app.db.prisma;
-    const [followUps, outbox, inbound] = await Promise.all([
-      prisma.followUp.groupBy({ by: ['status'], _count: { _all: true } }),
-      prisma.outboxMessage.groupBy({ by: ['status'], _count: { _all: true } }),
-      prisma.inboundEvent.groupBy({ by: ['status'], _count: { _all: true } }),
-    ]);
+    const { followUps, outbox, inbound } = await app.views.health.statusCounts();
     const lines: string[] = [];
-    const family = (name: string, help: string, rows: { status: string; _count: { _all: number } }[]) => {
+    const family = (name: string, help: string, counts: Record<string, number>) => {
       lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
-      for (const r of rows) lines.push(`${name}{status="${r.status}"} ${r._count._all}`);
+      for (const [status, count] of Object.entries(counts)) lines.push(`${name}{status="${status}"} ${count}`);
     };
     family('huifang_follow_ups', 'Follow-ups by status.', followUps);
     family('huifang_outbox_messages', 'Outbox messages by status.', outbox);

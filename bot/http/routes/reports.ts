@@ -1,7 +1,6 @@
 import type Router from '@koa/router';
 import type { Huifang } from '../../huifang.js';
 import { parseReportLinkId } from '../../core/reports/send-monthly-reports.js';
-import { loadMonthlyReport } from '../../db/report-data.js';
 import { reportFile } from '../../reports/report-files.js';
 
 /**
@@ -15,20 +14,14 @@ export function reportRoutes(router: Router, app: Huifang): void {
     ctx.set('Referrer-Policy', 'no-referrer');
     const id = await app.deps.links.verify('report', ctx.params.signed!);
     const link = id ? parseReportLinkId(id) : null;
-    const department = link?.rootDepartmentId ? await app.db.prisma.department.findUnique({ where: { id: link.rootDepartmentId }, select: { id: true } }) : null;
+    const department = link?.rootDepartmentId ? ((await app.deps.org.loadOrgSnapshot()).departments.get(link.rootDepartmentId) ?? null) : null;
     if (!link || (link.rootDepartmentId !== null && !department)) {
       ctx.status = 404;
       ctx.type = 'text/plain; charset=utf-8';
       ctx.body = '链接无效：未找到这份报表（链接不完整或已被修改）。';
       return;
     }
-    const report = await loadMonthlyReport(app.db.prisma, {
-      month: link.month,
-      rootDepartmentId: link.rootDepartmentId,
-      timeZone: app.config.timezone,
-      generatedAt: app.clock.now(),
-      policies: app.deps.policies,
-    });
+    const report = await app.deps.reports.loadMonthlyReport({ rootDepartmentId: link.rootDepartmentId }, link.month, app.clock.now());
     const file = await reportFile(report, link.file);
     ctx.type = file.contentType;
     ctx.set('X-Content-Type-Options', 'nosniff');

@@ -3,7 +3,6 @@ import { z } from 'zod';
 import type { Huifang } from '../../huifang.js';
 import { DomainError } from '../../core/errors.js';
 import { readJsonBody } from '../read-body.js';
-import { getSandboxState } from '../../db/queries.js';
 import { sandboxPageHtml } from '../sandbox-page.js';
 import { jobs, TICK_ORDER } from '../../../jobs/index.js';
 import type { ProcessResult } from '../../core/inbox/process-inbound.js';
@@ -99,7 +98,7 @@ export function sandboxRoutes(router: Router, app: Huifang): void {
 
   router.get('/sandbox/api/state', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = { now: app.clock.now().toISOString(), timeZone: app.config.timezone, channels: app.config.channels, ...(await getSandboxState(app.db.prisma)) };
+    ctx.body = { now: app.clock.now().toISOString(), timeZone: app.config.timezone, channels: app.config.channels, ...(await app.views.sandbox.sandboxState()) };
   });
 
   // A staff member taps a task card button (the WeCom template_card_event, minus the encryption).
@@ -125,15 +124,15 @@ export function sandboxRoutes(router: Router, app: Huifang): void {
     requireSandboxed(app, 'sms');
     const parsed = replyBody.safeParse(await readJsonBody(ctx, 8 * 1024));
     if (!parsed.success) throw new DomainError('VALIDATION_FAILED', 'Expected {customerId, text}', {});
-    const customer = await app.db.prisma.customer.findUnique({ where: { id: parsed.data.customerId }, select: { phoneE164: true } });
-    if (!customer?.phoneE164) throw new DomainError('NOT_FOUND', 'No customer with a phone number has that id');
+    const phoneE164 = await app.views.sandbox.customerPhone(parsed.data.customerId);
+    if (!phoneE164) throw new DomainError('NOT_FOUND', 'No customer with a phone number has that id');
     const now = app.clock.now();
     const received = await app.receive({
       source: 'sms',
       // Same dedupe key as a real SMS reply: mobile + reply time + text.
-      dedupeKey: `${customer.phoneE164}:${Math.floor(now.getTime() / 1000)}:${parsed.data.text}`,
+      dedupeKey: `${phoneE164}:${Math.floor(now.getTime() / 1000)}:${parsed.data.text}`,
       kind: 'sms_reply',
-      payload: { phoneE164: customer.phoneE164, text: parsed.data.text, receivedAt: now.toISOString() },
+      payload: { phoneE164, text: parsed.data.text, receivedAt: now.toISOString() },
       receivedAt: now,
     });
     ctx.body = { eventId: received.id, duplicate: received.duplicate, result: toOutcome(received.processing ? await received.processing : null) };
@@ -150,7 +149,7 @@ export function sandboxRoutes(router: Router, app: Huifang): void {
   router.post('/sandbox/api/seed', async (ctx) => {
     requireSandboxed(app, 'staff', 'sms');
     const staff = await seedExampleOrganisation(app.db.prisma, () => app.deps.ids.next());
-    app.store.invalidateOrgCache();
+    app.deps.org.invalidateOrgCache();
     app.logger.info({ staff: staff.size }, 'sandbox: example organisation loaded');
     ctx.body = { departments: EXAMPLE_DEPARTMENTS.length, staff: staff.size, customers: EXAMPLE_CUSTOMERS.length };
   });
@@ -161,13 +160,14 @@ export function sandboxRoutes(router: Router, app: Huifang): void {
     const parsed = exampleCaseBody.safeParse(await readJsonBody(ctx, 8 * 1024));
     if (!parsed.success) throw new DomainError('VALIDATION_FAILED', "Expected {kind: 'discharge' | 'discharge_serious' | 'complaint'}", {});
     const { kind } = parsed.data;
-    const present = await app.db.prisma.staff.count({ where: { wecomUserId: { in: [...EXAMPLE_CASE_STAFF[kind]] } } });
-    if (present < EXAMPLE_CASE_STAFF[kind].length) {
+    const org = await app.deps.org.loadOrgSnapshot();
+    const present = new Set([...org.staff.values()].map((s) => s.wecomUserId));
+    if (!EXAMPLE_CASE_STAFF[kind].every((id) => present.has(id))) {
       throw new DomainError('EXAMPLE_ORG_MISSING', 'The example organisation is not loaded: click 载入示例机构 first (or run `huifang seed-example`)', {});
     }
     const type = kind === 'complaint' ? 'property_complaint' : 'discharge';
     // Rotate through the example customers, one case after another.
-    const sequence = await app.db.prisma.case.count({ where: { type } });
+    const sequence = await app.views.sandbox.countCasesOfType(type);
     const now = app.clock.now();
     const body = buildExampleCase(kind, now, app.config.timezone, sequence, `SANDBOX-${app.deps.ids.next()}`);
     const input = await toSubmitInput(app, body, 'sandbox');

@@ -3,7 +3,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { z } from 'zod';
 import type { Huifang } from '../../huifang.js';
-import type { InboundEventInput } from '../../core/ports.js';
+import type { InboundEventInput } from '../../core/ports/inbox.js';
 import { DomainError } from '../../core/errors.js';
 import { readJsonBody } from '../read-body.js';
 import {

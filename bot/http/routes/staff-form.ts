@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Huifang } from '../../huifang.js';
-import type { FollowUpContext } from '../../core/ports.js';
+import type { FollowUpContext } from '../../core/records.js';
 import { readRawBody } from '../read-body.js';
 import { surveyMessagePage } from '../survey-page.js';
 import { staffFormPage, STAFF_OUTCOMES, type OutcomeErrors, type StaffFormCase } from '../staff-form-page.js';

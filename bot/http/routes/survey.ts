@@ -2,7 +2,8 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Huifang } from '../../huifang.js';
 import { readRawBody } from '../read-body.js';
-import { contentSecurityPolicy, surveyFormPage, surveyMessagePage, type FormValues } from '../survey-page.js';
+import { contentSecurityPolicy, surveyFormPage, surveyMessagePage } from '../survey-page.js';
+import type { SurveyPageRecord } from '../../core/ports/surveys.js';
 import { readAnswers, sanitiseDraft, type RawAnswers, type SurveyDefinition } from '../../core/surveys/definitions.js';
 
 /** A signed survey link segment: `<token>.<signature>` (see bot/links.ts). */
@@ -41,13 +42,8 @@ export function surveyRoutes(router: Router, app: Huifang): void {
     return token;
   }
 
-  async function findSurvey(token: string) {
-    return app.db.prisma.surveyInstance.findUnique({
-      where: { token },
-      select: { id: true, surveyKey: true, status: true, expiresAt: true, openedAt: true, draft: true, customer: { select: { salutation: true, name: true } } },
-    });
-  }
-  type SurveyRow = NonNullable<Awaited<ReturnType<typeof findSurvey>>>;
+  const findSurvey = (token: string) => app.deps.surveys.findSurveyPage(token);
+  type SurveyRow = SurveyPageRecord;
 
   /** Says why the survey cannot be answered (and sends that page), or returns its definition. */
   function answerable(ctx: Context, survey: SurveyRow | null): SurveyDefinition | null {
@@ -72,7 +68,7 @@ export function surveyRoutes(router: Router, app: Huifang): void {
     const definition = answerable(ctx, survey);
     if (!definition || !survey) return;
     if (!survey.openedAt) await app.deps.surveys.markSurveyOpened(survey.id, app.clock.now());
-    send(ctx, 200, surveyFormPage({ organisation: org, salutation: salutation(survey), definition, action: `/s/${ctx.params.signed}`, values: parseDraft(survey.draft) }));
+    send(ctx, 200, surveyFormPage({ organisation: org, salutation: salutation(survey), definition, action: `/s/${ctx.params.signed}`, values: survey.draft ?? {} }));
   });
 
   router.post('/s/:signed/draft', async (ctx) => {
@@ -131,13 +127,7 @@ export function surveyRoutes(router: Router, app: Huifang): void {
   });
 
   /** Saves partial answers while the survey is open; false when it no longer is. */
-  async function saveDraft(surveyId: string, draft: Record<string, string | string[]>): Promise<boolean> {
-    const { count } = await app.db.prisma.surveyInstance.updateMany({
-      where: { id: surveyId, status: 'OPEN', expiresAt: { gt: app.clock.now() } },
-      data: { draft: JSON.stringify(draft) },
-    });
-    return count === 1;
-  }
+  const saveDraft = (surveyId: string, draft: Record<string, string | string[]>) => app.deps.surveys.saveSurveyDraft(surveyId, draft, app.clock.now());
 }
 
 /** Sends an HTML page that no cache, referrer or search engine keeps. */
@@ -160,14 +150,4 @@ export function parseForm(body: string): Record<string, string | string[]> & Raw
     form[key] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
   }
   return form;
-}
-
-function parseDraft(draft: string | null): FormValues {
-  if (!draft) return {};
-  try {
-    const parsed = JSON.parse(draft) as unknown;
-    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as FormValues) : {};
-  } catch {
-    return {};
-  }
 }

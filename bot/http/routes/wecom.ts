@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Huifang } from '../../huifang.js';
-import type { InboundEventInput } from '../../core/ports.js';
+import type { InboundEventInput } from '../../core/ports/inbox.js';
 import { DomainError } from '../../core/errors.js';
 import { readRawBody } from '../read-body.js';
 import {

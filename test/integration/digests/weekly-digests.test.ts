@@ -3,7 +3,7 @@ import { FakeClock } from '../../../bot/clocks.js';
 import type { Huifang } from '../../../bot/huifang.js';
 import { jobs } from '../../../jobs/index.js';
 import { buildRecipientDigest, parseDigestLinkId } from '../../../bot/core/digests/send-weekly-digests.js';
-import { listDigestRecipients, PrismaDigestStore } from '../../../bot/db/digest-data.js';
+import { listManagerRecipients } from '../../../bot/db/manager-messages.js';
 import { utf8Bytes } from '../../../bot/core/digests/build-digest.js';
 import { describeEachDatabase } from '../../support/db.js';
 import { createReplica, createTestService, listen, seedOrganisation, sharedDbClient } from '../../support/service.js';
@@ -58,7 +58,7 @@ describeEachDatabase('weekly manager digests', (db) => {
   });
 
   it('chooses department heads and manager roles as recipients, each for their subtree', async () => {
-    const recipients = await listDigestRecipients(db().prisma);
+    const recipients = await listManagerRecipients(db().prisma);
     expect(recipients.map((r) => [r.name, r.basis])).toEqual([
       ['刘院长', 'head'],
       ['孙主管', 'head'],
@@ -68,9 +68,9 @@ describeEachDatabase('weekly manager digests', (db) => {
   });
 
   it('gives the ward head the hand-counted figures of W48', async () => {
-    const recipient = (await listDigestRecipients(db().prisma)).find((r) => r.name === '王主任')!;
+    const recipient = (await listManagerRecipients(db().prisma)).find((r) => r.name === '王主任')!;
     const digest = await buildRecipientDigest(
-      { timeZone: 'Asia/Shanghai', digests: new PrismaDigestStore(db().prisma, app.store, app.deps.policies) },
+      { timeZone: 'Asia/Shanghai', digests: app.deps.digests },
       recipient,
       { from: at('2026-11-23T00:00'), to: at('2026-11-30T00:00'), asOf: at('2026-11-30T09:00') },
     );

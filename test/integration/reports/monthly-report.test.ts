@@ -7,8 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../bot/clocks.js';
 import type { Huifang } from '../../../bot/huifang.js';
 import { jobs } from '../../../jobs/index.js';
-import { loadMonthlyReport } from '../../../bot/db/report-data.js';
-import { findDepartmentByCode } from '../../../bot/db/report-data.js';
+import { findDepartmentByCode, loadMonthlyReport } from '../../../bot/db/report-store.js';
 import type { MonthlyReport } from '../../../bot/core/reports/build-monthly-report.js';
 import { reportCsv, reportXlsx } from '../../../bot/reports/report-files.js';
 import { CHART_HEIGHT, CHART_WIDTH, renderSatisfactionChart } from '../../../bot/reports/satisfaction-chart.js';
@@ -212,9 +211,8 @@ describeEachDatabase('monthly report', (db) => {
     try {
       const lines: string[] = [];
       const code = await runReportCommand(['monthly', '--month', '2026-10', '--out', dir, '--department', 'cardiology'], {
-        prisma: db().prisma,
-        policies: app.deps.policies,
-        timeZone: 'Asia/Shanghai',
+        reports: app.deps.reports,
+        org: app.deps.org,
         now: clock.now(),
         print: (l) => lines.push(l),
       });
@@ -224,7 +222,7 @@ describeEachDatabase('monthly report', (db) => {
       );
       expect(lines.join('\n')).toContain('satisfaction rate 80.0%');
       expectValidChart(readFileSync(join(dir, 'huifang-monthly-2026-10-cardiology-satisfaction.png')));
-      expect(await runReportCommand(['monthly', '--month', '2026-13'], { prisma: db().prisma, policies: app.deps.policies, timeZone: 'Asia/Shanghai', now: clock.now() })).toBe(2);
+      expect(await runReportCommand(['monthly', '--month', '2026-13'], { reports: app.deps.reports, org: app.deps.org, now: clock.now() })).toBe(2);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

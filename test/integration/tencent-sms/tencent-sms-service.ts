@@ -70,7 +70,7 @@ export async function startTencentSmsService(
   const dbClient: DbClient = { prisma: db.prisma, provider: db.provider, capabilities: db.capabilities, close: async () => {} };
   const app = createHuifang({ config, logger, db: dbClient, clock, jitter: () => 0.5 });
   await seedExampleOrganisation(db.prisma, () => app.deps.ids.next());
-  app.store.invalidateOrgCache();
+  app.deps.org.invalidateOrgCache();
   const server: Server = createHttpApp(app).listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -80,7 +80,7 @@ export async function startWechatService(
     policiesDir: policies.dir,
   });
   await seedExampleOrganisation(db.prisma, () => app.deps.ids.next());
-  app.store.invalidateOrgCache();
+  app.deps.org.invalidateOrgCache();
   return {
     app,
     clock,

@@ -34,7 +34,7 @@ describeEachDatabase('outbox dispatch', (db) => {
       ...staffTextMessage(`${prefix}:${i}`, nurse.id, nurse.wecomUserId, clock.now()),
       ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
     }));
-    expect(await app.store.enqueue(messages)).toBe(count);
+    expect(await app.deps.outbox.enqueue(messages)).toBe(count);
     const rows = await db().prisma.outboxMessage.findMany({ where: { idempotencyKey: { startsWith: `${prefix}:` } }, select: { id: true } });
     return rows.map((r) => r.id);
   }
@@ -98,7 +98,7 @@ describeEachDatabase('outbox dispatch', (db) => {
     const [id] = await enqueue('dead-claimer', 1);
     const app = serviceWith(new CountingChannel());
     const claimedAt = clock.now();
-    const claimed = await app.store.claimOutbox(claimedAt, 60_000, 50, 'dead-dispatcher-token');
+    const claimed = await app.deps.outbox.claimOutbox(claimedAt, 60_000, 50, 'dead-dispatcher-token');
     const dead = claimed.find((m) => m.id === id);
     expect(dead).toMatchObject({ attempt: 1, claimToken: 'dead-dispatcher-token' });
     // …and the dispatcher dies here: it never sends and never completes.
@@ -120,7 +120,7 @@ describeEachDatabase('outbox dispatch', (db) => {
     expect(sent.attemptLog.map((a) => ({ attempt: a.attempt, outcome: a.outcome }))).toEqual([{ attempt: 2, outcome: 'SENT' }]);
 
     // The dead dispatcher comes back and reports with its old token: nothing changes.
-    const stale = await app.store.completeOutbox({
+    const stale = await app.deps.outbox.completeOutbox({
       id: id!,
       claimToken: 'dead-dispatcher-token',
       attempt: 1,
@@ -129,7 +129,7 @@ describeEachDatabase('outbox dispatch', (db) => {
       outcome: 'SENT',
       providerMessageId: 'ghost',
     });
-    const staleRetry = await app.store.completeOutbox({
+    const staleRetry = await app.deps.outbox.completeOutbox({
       id: id!,
       claimToken: 'dead-dispatcher-token',
       attempt: 1,

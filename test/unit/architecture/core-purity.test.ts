@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 // STYLE A3: bot/core is pure — no I/O, no wall clock, no randomness, no environment, no frameworks.
-const CORE = join(import.meta.dirname, '../../bot/core');
+const CORE = join(import.meta.dirname, '../../../bot/core');
 const FORBIDDEN: [RegExp, string][] = [
   [/\bDate\.now\(/, 'Date.now()'],
   [/new Date\(\s*\)/, 'argument-less new Date()'],

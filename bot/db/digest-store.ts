@@ -1,9 +1,10 @@
 import type { PrismaClient } from './client.js';
 import type { FollowUpAction, FollowUpOutcome, FollowUpStatus } from '../core/model.js';
-import type { NewOutboxMessage, OutboxStore, PolicyRegistry } from '../core/ports.js';
+import type { PolicyRegistry } from '../core/ports/policies.js';
 import { findStep } from '../core/policies/find-step.js';
-import { MANAGER_ROLES, type DigestRecipient, type DigestStore } from '../core/digests/send-weekly-digests.js';
-import { isUniqueViolation } from './prisma-store.js';
+import type { DigestRecipient, DigestStore } from '../core/ports/digests.js';
+import { listManagerRecipients, ManagerMessageOutbox } from './manager-messages.js';
+import type { StoreContext } from './store-context.js';
 import {
   BECOMING_OVERDUE_HOURS,
   summariseFollowUps,
@@ -158,85 +159,27 @@ function customerLabel(c: { name: string; salutation: string | null; phoneMasked
   return digits ? `${who}·尾号${digits}` : who;
 }
 
-/**
- * Everyone who receives the weekly digest and the monthly report: active department heads (for the
- * department they head) and active staff holding a role in `MANAGER_ROLES` (for the department they head,
- * else their own department). Ordered by name, then id, so runs are deterministic.
- */
-export async function listDigestRecipients(prisma: PrismaClient): Promise<DigestRecipient[]> {
-  const [heads, roleHolders] = await Promise.all([
-    prisma.department.findMany({
-      where: { headId: { not: null }, head: { active: true } },
-      select: { id: true, head: { select: { id: true, wecomUserId: true, name: true } } },
-    }),
-    prisma.staff.findMany({
-      where: { active: true, OR: MANAGER_ROLES.map((role) => ({ roles: { contains: role } })) },
-      select: { id: true, wecomUserId: true, name: true, roles: true, departmentId: true },
-    }),
-  ]);
-  const byStaff = new Map<string, DigestRecipient>();
-  for (const d of heads) {
-    if (!d.head) continue;
-    byStaff.set(d.head.id, { staffId: d.head.id, wecomUserId: d.head.wecomUserId, name: d.head.name, rootDepartmentId: d.id, basis: 'head' });
-  }
-  for (const s of roleHolders) {
-    // `contains` is a prefilter; the roles field is a comma-separated list of exact names.
-    const roles = s.roles.split(',').map((r) => r.trim());
-    if (byStaff.has(s.id) || !roles.some((r) => MANAGER_ROLES.includes(r))) continue;
-    byStaff.set(s.id, { staffId: s.id, wecomUserId: s.wecomUserId, name: s.name, rootDepartmentId: s.departmentId, basis: 'role' });
-  }
-  return [...byStaff.values()].sort((a, b) => a.name.localeCompare(b.name, 'zh-Hans-CN') || a.staffId.localeCompare(b.staffId));
-}
-
 /** Title of a follow-up's policy step (出院电话回访 …), or undefined when the pack no longer has it. */
 export function stepTitleFrom(policies: PolicyRegistry): (policyId: string, step: string) => string | undefined {
   return (policyId, step) => findStep(policies.byId(policyId), step)?.title;
 }
 
-/**
- * What the digest and report stores share: which manager messages already exist, and enqueueing one
- * exactly once (the outbox key is unique; a replica that inserted it first wins).
- */
-export class ManagerMessageOutbox {
-  constructor(
-    protected readonly prisma: PrismaClient,
-    private readonly outbox: Pick<OutboxStore, 'enqueue'>,
-  ) {}
-
-  async existingOutboxKeys(keys: readonly string[]): Promise<Set<string>> {
-    if (keys.length === 0) return new Set();
-    const rows = await this.prisma.outboxMessage.findMany({ where: { idempotencyKey: { in: [...keys] } }, select: { idempotencyKey: true } });
-    return new Set(rows.map((r) => r.idempotencyKey));
-  }
-
-  async enqueueOnce(message: NewOutboxMessage): Promise<boolean> {
-    try {
-      return (await this.outbox.enqueue([message])) === 1;
-    } catch (error) {
-      // Another replica inserted the same key between our check and our insert.
-      if (isUniqueViolation(error)) return false;
-      throw error;
-    }
-  }
-}
-
-/** `DigestStore` over Prisma; outbox rows go through the service's outbox store. */
+/** `DigestStore` over Prisma. */
 export class PrismaDigestStore extends ManagerMessageOutbox implements DigestStore {
   constructor(
-    prisma: PrismaClient,
-    outbox: Pick<OutboxStore, 'enqueue'>,
+    db: StoreContext,
     private readonly policies: PolicyRegistry,
   ) {
-    super(prisma, outbox);
+    super(db);
   }
 
   listDigestRecipients(): Promise<DigestRecipient[]> {
-    return listDigestRecipients(this.prisma);
+    return listManagerRecipients(this.db.prisma);
   }
 
   loadDigestInput(recipient: DigestRecipient, options: { from: Date; to: Date; asOf: Date; timeZone: string }): Promise<DigestInput> {
     return loadDigestInput(
-      this.prisma,
+      this.db.prisma,
       { managerName: recipient.name, rootDepartmentId: recipient.rootDepartmentId },
       { ...options, stepTitle: stepTitleFrom(this.policies) },
     );

@@ -1,12 +1,13 @@
 import type { PrismaClient } from './client.js';
 import type { FollowUpAction, FollowUpOutcome, FollowUpStatus } from '../core/model.js';
-import type { OutboxStore, PolicyRegistry } from '../core/ports.js';
+import type { PolicyRegistry } from '../core/ports/policies.js';
 import { findStep } from '../core/policies/find-step.js';
 import { buildMonthlyReport, type MonthlyReport, type MonthlyReportInput, type ReportDepartment } from '../core/reports/build-monthly-report.js';
 import { addMonths, monthRange, type ReportMonth } from '../core/reports/report-schedule.js';
-import type { ReportStore } from '../core/reports/send-monthly-reports.js';
-import type { DigestRecipient } from '../core/digests/send-weekly-digests.js';
-import { listDigestRecipients, ManagerMessageOutbox } from './digest-data.js';
+import type { ReportStore } from '../core/ports/reports.js';
+import type { DigestRecipient } from '../core/ports/digests.js';
+import { listManagerRecipients, ManagerMessageOutbox } from './manager-messages.js';
+import type { StoreContext } from './store-context.js';
 
 /** Every status a due follow-up can have (all but SKIPPED), so the queries lead with the status index. */
 const DUE_STATUSES: readonly FollowUpStatus[] = ['SCHEDULED', 'ACTIVE', 'OVERDUE', 'DONE', 'UNREACHABLE', 'CANCELLED'];
@@ -126,23 +127,22 @@ export async function loadMonthlyReport(prisma: PrismaClient, options: ReportDat
   return buildMonthlyReport(await loadMonthlyReportInput(prisma, options));
 }
 
-/** `ReportStore` over Prisma; outbox rows go through the service's outbox store. */
+/** `ReportStore` over Prisma. */
 export class PrismaReportStore extends ManagerMessageOutbox implements ReportStore {
   constructor(
-    prisma: PrismaClient,
-    outbox: Pick<OutboxStore, 'enqueue'>,
+    db: StoreContext,
     private readonly policies: PolicyRegistry,
     private readonly timeZone: string,
   ) {
-    super(prisma, outbox);
+    super(db);
   }
 
   listReportRecipients(): Promise<DigestRecipient[]> {
-    return listDigestRecipients(this.prisma);
+    return listManagerRecipients(this.db.prisma);
   }
 
   loadMonthlyReport(scope: { rootDepartmentId: string | null }, month: ReportMonth, generatedAt: Date): Promise<MonthlyReport> {
-    return loadMonthlyReport(this.prisma, { month, rootDepartmentId: scope.rootDepartmentId, timeZone: this.timeZone, generatedAt, policies: this.policies });
+    return loadMonthlyReport(this.db.prisma, { month, rootDepartmentId: scope.rootDepartmentId, timeZone: this.timeZone, generatedAt, policies: this.policies });
   }
 
 }

@@ -1,0 +1,54 @@
+import type { CaseRecord, FollowUpRecord, NewAuditEntry } from '../records.js';
+import type { PlannedFollowUp } from '../policies/plan-follow-ups.js';
+import type { FollowUpMove } from '../policies/diff-plan.js';
+
+export interface CaseInput {
+  type: string;
+  externalId: string;
+  occurredAt: Date;
+  closedAt: Date | null;
+  departmentId: string | null;
+  responsibleStaffId: string | null;
+  attributes: Record<string, unknown>;
+  milestones: Record<string, Date>;
+}
+
+/** Cases and the follow-ups planned for them. */
+export interface CaseStore {
+  findCase(type: string, externalId: string): Promise<CaseRecord | null>;
+  findCaseById(id: string): Promise<CaseRecord | null>;
+  /** Ids of a policy's open cases that have SCHEDULED follow-ups, ordered by id, after `afterId`. */
+  listCasesToReplan(policyId: string, afterId: string | null, limit: number): Promise<string[]>;
+  /** Cases of a policy whose event falls in [from, to) — the population tiered sampling is based on. */
+  countCasesOfPolicy(policyId: string, from: Date, to: Date): Promise<number>;
+  listFollowUpsOfCase(caseId: string): Promise<FollowUpRecord[]>;
+  /**
+   * Creates the case and its follow-ups atomically. Returns `created: false` (and writes nothing)
+   * when a case with the same type and external id already exists — concurrent posts create one case.
+   */
+  createCase(input: {
+    id: string;
+    policyId: string;
+    customerId: string;
+    case: CaseInput;
+    followUps: (PlannedFollowUp & { id: string })[];
+    audit: NewAuditEntry;
+  }): Promise<{ created: boolean; caseId: string }>;
+  /**
+   * Updates attributes/milestones/closure and adds the follow-ups for steps the case does not have
+   * yet (unique per case and step; concurrent updates add each step once). Returns how many it added.
+   */
+  updateCase(input: {
+    caseId: string;
+    case: CaseInput;
+    addFollowUps: (PlannedFollowUp & { id: string })[];
+    /** Scheduled follow-ups to move (compare-and-set on version; a changed row is left alone). */
+    moveFollowUps?: FollowUpMove[];
+    /** Scheduled follow-ups the plan no longer contains. */
+    cancelFollowUps?: { id: string; version: number }[];
+    cancelOpenFollowUps: boolean;
+    audit: NewAuditEntry;
+  }): Promise<{ added: number; moved: number; cancelled: number }>;
+  /** The customer's cases of the given types that occurred at or after `since`. */
+  listRecentCasesOfCustomer(customerId: string, types: readonly string[], since: Date): Promise<CaseRecord[]>;
+}

@@ -1,0 +1,35 @@
+import type { CustomerRecord, NewAuditEntry } from '../records.js';
+
+export interface CustomerInput {
+  externalId: string | null;
+  name: string;
+  salutation: string | null;
+  phoneE164: string | null;
+  phoneMasked: string | null;
+  wechatOpenId: string | null;
+  tags: string[];
+  consentMarketing: boolean | null;
+  consentSurvey: boolean | null;
+  /** When the source system reports the customer deceased: every open follow-up of theirs ends at once. */
+  deceasedAt?: Date | null;
+}
+
+/**
+ * What a customer's opt-out covers: `marketing` messages only, or `all` customer messages including
+ * surveys (HUIFANG_OPTOUT_SCOPE).
+ */
+export type OptOutScope = 'marketing' | 'all';
+
+/** Customers: who they are, how to reach them, and whether they may be contacted. */
+export interface CustomerStore {
+  /** Finds or creates the customer by externalId, then phone; updates the given contact fields. */
+  upsertCustomer(input: CustomerInput): Promise<CustomerRecord>;
+  findCustomerByPhone(phoneE164: string): Promise<CustomerRecord | null>;
+  /** The customers with these ids (one query), for the consent check just before sending. */
+  findCustomersByIds(ids: readonly string[]): Promise<Map<string, CustomerRecord>>;
+  /**
+   * Records an opt-out. With scope `all` (default) open surveys end and every unsent customer message is
+   * cancelled; with `marketing` only unsent marketing messages are (surveys follow the consent setting).
+   */
+  optOutCustomer(customerId: string, at: Date, source: string, audit: NewAuditEntry, scope?: OptOutScope): Promise<void>;
+}

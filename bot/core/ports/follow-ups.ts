@@ -1,0 +1,90 @@
+import type { ChannelName, FollowUpOutcome, FollowUpStatus, Satisfaction } from '../model.js';
+import type { FollowUpContext, NewAuditEntry, NewEscalation, NewOutboxMessage } from '../records.js';
+
+/** Follow-ups: activation when due, outcomes, and what staff have open. */
+export interface FollowUpStore {
+  /**
+   * Leases up to `limit` SCHEDULED follow-ups with `dueAt <= now` whose lease is free, for `leaseMs`.
+   * Atomic across processes (SKIP LOCKED on PostgreSQL, one conditional UPDATE on SQLite).
+   */
+  claimDueFollowUps(now: Date, leaseMs: number, limit: number): Promise<FollowUpContext[]>;
+  /**
+   * Applies activations in one transaction: each row is updated only if its version is unchanged
+   * (compare-and-set); outbox rows, surveys and audit entries are inserted only for rows that changed.
+   */
+  commitActivations(
+    activations: {
+      followUpId: string;
+      version: number;
+      /** DEFERRED keeps it SCHEDULED with a later `deferTo` (one open per case, contact caps). */
+      status: 'ACTIVE' | 'CANCELLED' | 'DEFERRED';
+      deferTo?: Date;
+      /** A new assignee when the planned one is no longer active (left, deactivated). */
+      reassignTo?: { staffId: string; rule: string };
+      /** When the assignee is reminded if the task is still unanswered (staff tasks). */
+      remindAt?: Date | null;
+      outcomeNote: string | null;
+      now: Date;
+      survey: {
+        id: string;
+        token: string;
+        surveyKey: string;
+        expiresAt: Date;
+        /** The channel the invitation goes out on first (`SurveyInstance.channel`). */
+        channel?: ChannelName;
+        /**
+         * When the survey is also invited by SMS: candidate reply codes, tried in order; the first one
+         * no survey holds becomes `SurveyInstance.replyCode` and the `replyCode` of this survey's
+         * `survey_invite` outbox messages (the store sets it on them).
+         */
+        replyCodes?: readonly string[];
+      } | null;
+      outbox: NewOutboxMessage[];
+      audit: NewAuditEntry;
+    }[],
+  ): Promise<{ applied: number; skipped: number }>;
+  findFollowUpContext(followUpId: string): Promise<FollowUpContext | null>;
+  /** Other follow-ups of the case that are pushed and not answered (ACTIVE or OVERDUE). */
+  countOpenSiblings(caseId: string, exceptId: string): Promise<number>;
+  /** Follow-ups of the customer under a policy activated at or after `since`. */
+  countCustomerContacts(customerId: string, policyId: string, since: Date): Promise<number>;
+  /** Applies an outcome with compare-and-set on `version`; returns false when the row had changed. */
+  applyOutcome(input: {
+    followUpId: string;
+    version: number;
+    status: FollowUpStatus;
+    outcome: FollowUpOutcome | null;
+    outcomeNote: string | null;
+    outcomeById: string | null;
+    attempts: number;
+    nextDueAt: Date | null;
+    completedAt: Date | null;
+    outbox: NewOutboxMessage[];
+    escalation: NewEscalation | null;
+    audit: NewAuditEntry[];
+    /**
+     * Answers a staff member took during the call (the 详情 form), recorded in the same transaction:
+     * the follow-up's SurveyInstance (the existing one, else a new one with `newSurvey`) becomes
+     * ANSWERED with one SurveyResponse.
+     */
+    surveyAnswer?: StaffSurveyAnswer | null;
+  }): Promise<boolean>;
+  /** A staff member's open follow-ups (ACTIVE, OVERDUE, and SCHEDULED due before `dueBefore`), earliest deadline first. */
+  listOpenForAssignee(staffId: string, dueBefore: Date, limit: number): Promise<FollowUpContext[]>;
+}
+
+/** Answers recorded with a staff outcome (see `FollowUpStore.applyOutcome`). */
+export interface StaffSurveyAnswer {
+  /** Used only when the follow-up has no SurveyInstance yet (`@@unique([followUpId])`: never a second one). */
+  newSurvey: { id: string; token: string; surveyKey: string; customerId: string; expiresAt: Date };
+  response: {
+    id: string;
+    channel: string;
+    rawText: string | null;
+    answers: Record<string, unknown>;
+    score: number | null;
+    satisfaction: Satisfaction | null;
+    inboundEventId: string | null;
+    receivedAt: Date;
+  };
+}

@@ -1,0 +1,80 @@
+import type { OutboundMessage } from '../messages.js';
+import type { ChannelName } from '../model.js';
+import type { NewAuditEntry, NewOutboxMessage } from '../records.js';
+import type { SurveyFallback } from './survey-fallbacks.js';
+
+export interface ClaimedOutboxMessage {
+  id: string;
+  idempotencyKey: string;
+  channel: ChannelName;
+  message: OutboundMessage;
+  /** Attempt number of this claim (1-based). */
+  attempt: number;
+  maxAttempts: number;
+  claimToken: string;
+  /** The follow-up the message belongs to, if any. */
+  followUpId?: string | null;
+}
+
+/** The outbox every outbound message goes through: enqueue, claim with a lease, complete once. */
+export interface OutboxStore {
+  /** Enqueues messages outside a domain transaction (e.g. notices); duplicates by key are ignored. */
+  enqueue(messages: NewOutboxMessage[]): Promise<number>;
+  /**
+   * Claims up to `limit` messages that are PENDING and due, or SENDING with an expired lease (a
+   * dispatcher died mid-send), setting a new lease and claim token. Atomic across processes.
+   */
+  claimOutbox(now: Date, leaseMs: number, limit: number, claimToken: string): Promise<ClaimedOutboxMessage[]>;
+  /** Records the attempt's result; ignored (returns false) if the claim token no longer matches. */
+  completeOutbox(
+    result: {
+      id: string;
+      claimToken: string;
+      attempt: number;
+      startedAt: Date;
+      finishedAt: Date;
+    } & (
+      | { outcome: 'SENT'; providerMessageId: string | null }
+      | {
+          outcome: 'RETRY';
+          nextAttemptAt: Date;
+          errorCode: string;
+          error: string;
+          /** A deferral (rate limit) that must not use up the message's attempts: maxAttempts grows by one. */
+          extendBudget?: boolean;
+        }
+      | {
+          outcome: 'DEAD';
+          errorCode: string;
+          error: string;
+          /** The provider refused the customer's phone number for good: mark it invalid (see {@link OutboxStore.recordDeliveryReport}). */
+          invalidRecipientPhone?: boolean;
+          /** A survey invitation that failed for good on WeChat: its SMS replacement, in the same transaction. */
+          fallback?: SurveyFallback;
+        }
+      /** Not sent, and never will be (consent withdrawn since it was queued); the reason is audited. */
+      | { outcome: 'CANCELLED'; errorCode: string; error: string; audit: NewAuditEntry }
+    ),
+  ): Promise<boolean>;
+  /**
+   * Records a provider's delivery report on the message it sent (found by `providerMessageId`, else by
+   * `idempotencyKey` when the provider echoes it). With `invalidNumber`, the recipient customer's phone
+   * is marked invalid and their unsent SMS are cancelled. Idempotent: a replayed report changes nothing
+   * new. `found: false` when no message matches.
+   */
+  recordDeliveryReport(report: DeliveryReport): Promise<{ found: false } | { found: true; outboxId: string; customerId: string | null; phoneMarkedInvalid: boolean }>;
+}
+
+/** A provider's delivery report for one sent message. */
+export interface DeliveryReport {
+  providerMessageId: string;
+  /** The outbox idempotency key, when the provider echoes it (Tencent `ext` / SessionContext). */
+  idempotencyKey: string | null;
+  status: 'DELIVERED' | 'FAILED';
+  /** The carrier's status code and description for a failure. */
+  error: string | null;
+  /** When the recipient received it (DELIVERED) or when the failure was reported. */
+  at: Date;
+  /** The report says the number does not exist: stop texting it. */
+  invalidNumber: boolean;
+}

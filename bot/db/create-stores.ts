@@ -1,0 +1,60 @@
+import type { IdGenerator } from '../core/clock.js';
+import type { CoreDeps } from '../core/deps.js';
+import type { PolicyRegistry } from '../core/ports/policies.js';
+import type { DigestStore } from '../core/ports/digests.js';
+import type { ReportStore } from '../core/ports/reports.js';
+import type { DbClient } from './client.js';
+import type { StoreContext } from './store-context.js';
+import { PrismaCaseStore } from './case-store.js';
+import { PrismaCustomerStore } from './customer-store.js';
+import { PrismaOrgStore } from './org-store.js';
+import { PrismaFollowUpStore } from './follow-up-store.js';
+import { PrismaStaffTaskStore } from './staff-task-store.js';
+import { PrismaEscalationStore } from './escalation-store.js';
+import { PrismaSurveyStore } from './survey-store.js';
+import { PrismaSurveyFallbackStore } from './survey-fallback-store.js';
+import { PrismaOutboxStore } from './outbox-store.js';
+import { PrismaInboxStore } from './inbox-store.js';
+import { PrismaAuditLog } from './audit-store.js';
+import { PrismaDigestStore } from './digest-store.js';
+import { PrismaReportStore } from './report-store.js';
+import { PrismaCaseViews } from './case-views.js';
+import { PrismaSandboxStore } from './sandbox-store.js';
+import { PrismaServiceHealth } from './service-health.js';
+import type { CaseViews, SandboxViews, ServiceHealth } from '../core/ports/read-models.js';
+import type { SandboxDeliveryLog } from '../channels/sandbox/sandbox-channel.js';
+
+/** Every store port the use cases take, and the read models of the edge, over one database. */
+export type Stores = Pick<
+  CoreDeps,
+  'cases' | 'customers' | 'org' | 'followUps' | 'staffTasks' | 'escalations' | 'surveys' | 'surveyFallbacks' | 'outbox' | 'inbox' | 'audit'
+> & {
+  digests: DigestStore;
+  reports: ReportStore;
+  /** Where the sandbox channels deliver. */
+  sandboxDeliveries: SandboxDeliveryLog;
+  views: { cases: CaseViews; sandbox: SandboxViews; health: ServiceHealth };
+};
+
+/** Builds the Prisma implementation of every store port and read model over `db`. */
+export function createPrismaStores(db: DbClient, ids: IdGenerator, options: { policies: PolicyRegistry; timeZone: string }): Stores {
+  const context: StoreContext = { prisma: db.prisma, capabilities: db.capabilities, ids };
+  const sandbox = new PrismaSandboxStore(context);
+  return {
+    cases: new PrismaCaseStore(context),
+    customers: new PrismaCustomerStore(context),
+    org: new PrismaOrgStore(context),
+    followUps: new PrismaFollowUpStore(context),
+    staffTasks: new PrismaStaffTaskStore(context),
+    escalations: new PrismaEscalationStore(context),
+    surveys: new PrismaSurveyStore(context),
+    surveyFallbacks: new PrismaSurveyFallbackStore(context),
+    outbox: new PrismaOutboxStore(context),
+    inbox: new PrismaInboxStore(context),
+    audit: new PrismaAuditLog(context),
+    digests: new PrismaDigestStore(context, options.policies),
+    reports: new PrismaReportStore(context, options.policies, options.timeZone),
+    sandboxDeliveries: sandbox,
+    views: { cases: new PrismaCaseViews(context), sandbox, health: new PrismaServiceHealth(context) },
+  };
+}

@@ -1,0 +1,96 @@
+import type { CustomerRecord, NewAuditEntry } from '../core/records.js';
+import type { CustomerInput, CustomerStore, OptOutScope } from '../core/ports/customers.js';
+import type { StoreContext } from './store-context.js';
+import { TX_OPTIONS } from './store-context.js';
+import { isUniqueViolation, parseJson, toCustomerRecord, toJson } from './rows.js';
+import { cancelOpenFollowUps, insertAudit } from './writes.js';
+
+/** `CustomerStore` over Prisma. */
+export class PrismaCustomerStore implements CustomerStore {
+  constructor(private readonly db: StoreContext) {}
+
+  async upsertCustomer(input: CustomerInput): Promise<CustomerRecord> {
+    for (let attempt = 0; ; attempt++) {
+      const existing =
+        (input.externalId ? await this.db.prisma.customer.findUnique({ where: { externalId: input.externalId } }) : null) ??
+        (input.phoneE164 ? await this.db.prisma.customer.findUnique({ where: { phoneE164: input.phoneE164 } }) : null);
+      const data = {
+        name: input.name,
+        ...(input.salutation ? { salutation: input.salutation } : {}),
+        ...(input.phoneE164 ? { phoneE164: input.phoneE164, phoneMasked: input.phoneMasked } : {}),
+        ...(input.wechatOpenId ? { wechatOpenId: input.wechatOpenId } : {}),
+        ...(input.consentMarketing !== null ? { consentMarketing: input.consentMarketing } : {}),
+        ...(input.consentSurvey !== null ? { consentSurvey: input.consentSurvey } : {}),
+      };
+      try {
+        if (existing) {
+          const becameDeceased = input.deceasedAt && !existing.deceasedAt;
+          const row = await this.db.prisma.$transaction(async (tx) => {
+            const updated = await tx.customer.update({
+              where: { id: existing.id },
+              data: {
+                ...data,
+                ...(input.externalId && !existing.externalId ? { externalId: input.externalId } : {}),
+                ...(becameDeceased ? { deceasedAt: input.deceasedAt } : {}),
+                // A new phone number is worth texting again, even if the old one was reported invalid.
+                ...(input.phoneE164 && input.phoneE164 !== existing.phoneE164 ? { phoneInvalidAt: null } : {}),
+                tags: toJson(mergeTags(existing.tags, input.tags)),
+              },
+            });
+            // Never contact the family of a deceased customer: every open follow-up of theirs ends now.
+            if (becameDeceased) await cancelOpenFollowUps(tx, { customerId: existing.id }, 'CUSTOMER_DECEASED', input.deceasedAt!);
+            return updated;
+          }, TX_OPTIONS);
+          return toCustomerRecord(row);
+        }
+        const row = await this.db.prisma.customer.create({
+          data: { id: this.db.ids.next(), externalId: input.externalId, tags: toJson(input.tags), ...(input.deceasedAt ? { deceasedAt: input.deceasedAt } : {}), ...data },
+        });
+        return toCustomerRecord(row);
+      } catch (err) {
+        // A concurrent request created the same customer: read it again, once.
+        if (isUniqueViolation(err) && attempt === 0) continue;
+        throw err;
+      }
+    }
+  }
+
+  async findCustomerByPhone(phoneE164: string): Promise<CustomerRecord | null> {
+    const row = await this.db.prisma.customer.findUnique({ where: { phoneE164 } });
+    return row ? toCustomerRecord(row) : null;
+  }
+
+  async findCustomersByIds(ids: readonly string[]): Promise<Map<string, CustomerRecord>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db.prisma.customer.findMany({ where: { id: { in: [...ids] } } });
+    return new Map(rows.map((r) => [r.id, toCustomerRecord(r)]));
+  }
+
+  async optOutCustomer(customerId: string, at: Date, source: string, audit: NewAuditEntry, scope: OptOutScope = 'all'): Promise<void> {
+    await this.db.prisma.$transaction(async (tx) => {
+      const { count } = await tx.customer.updateMany({ where: { id: customerId, optedOutAt: null }, data: { optedOutAt: at, optOutSource: source } });
+      if (count !== 1) return;
+      if (scope === 'all') {
+        // An opted-out customer is never contacted again: open surveys end, unsent messages are cancelled.
+        await cancelOpenFollowUps(tx, { customerId, action: 'CUSTOMER_SURVEY' }, 'CUSTOMER_OPTED_OUT', at);
+      }
+      await tx.outboxMessage.updateMany({
+        where: {
+          recipientType: 'customer',
+          recipientId: customerId,
+          status: 'PENDING',
+          // Scope `marketing`: surveys the policy requires continue; greetings and other marketing stop.
+          ...(scope === 'marketing' ? { kind: 'customer_notice', payload: { contains: '"purpose":"marketing"' } } : {}),
+        },
+        data: { status: 'CANCELLED', lastErrorCode: 'CUSTOMER_OPTED_OUT' },
+      });
+      await insertAudit(tx, this.db.ids, [audit]);
+    }, TX_OPTIONS);
+  }
+}
+
+function mergeTags(existing: string, added: string[]): string[] {
+  const tags = new Set(parseJson<string[]>(existing, []));
+  for (const t of added) tags.add(t);
+  return [...tags];
+}

@@ -1,0 +1,63 @@
+import type { PrismaClient } from './client.js';
+import type { NewOutboxMessage } from '../core/records.js';
+import type { DigestRecipient } from '../core/ports/digests.js';
+import { MANAGER_ROLES } from '../core/digests/send-weekly-digests.js';
+import type { StoreContext } from './store-context.js';
+import { TX_OPTIONS } from './store-context.js';
+import { isUniqueViolation } from './rows.js';
+import { insertOutbox } from './writes.js';
+
+/**
+ * Everyone who receives the weekly digest and the monthly report: active department heads (for the
+ * department they head) and active staff holding a role in `MANAGER_ROLES` (for the department they head,
+ * else their own department). Ordered by name, then id, so runs are deterministic.
+ */
+export async function listManagerRecipients(prisma: PrismaClient): Promise<DigestRecipient[]> {
+  const [heads, roleHolders] = await Promise.all([
+    prisma.department.findMany({
+      where: { headId: { not: null }, head: { active: true } },
+      select: { id: true, head: { select: { id: true, wecomUserId: true, name: true } } },
+    }),
+    prisma.staff.findMany({
+      where: { active: true, OR: MANAGER_ROLES.map((role) => ({ roles: { contains: role } })) },
+      select: { id: true, wecomUserId: true, name: true, roles: true, departmentId: true },
+    }),
+  ]);
+  const byStaff = new Map<string, DigestRecipient>();
+  for (const d of heads) {
+    if (!d.head) continue;
+    byStaff.set(d.head.id, { staffId: d.head.id, wecomUserId: d.head.wecomUserId, name: d.head.name, rootDepartmentId: d.id, basis: 'head' });
+  }
+  for (const s of roleHolders) {
+    // `contains` is a prefilter; the roles field is a comma-separated list of exact names.
+    const roles = s.roles.split(',').map((r) => r.trim());
+    if (byStaff.has(s.id) || !roles.some((r) => MANAGER_ROLES.includes(r))) continue;
+    byStaff.set(s.id, { staffId: s.id, wecomUserId: s.wecomUserId, name: s.name, rootDepartmentId: s.departmentId, basis: 'role' });
+  }
+  return [...byStaff.values()].sort((a, b) => a.name.localeCompare(b.name, 'zh-Hans-CN') || a.staffId.localeCompare(b.staffId));
+}
+
+/**
+ * What the digest and report stores share: which manager messages already exist, and enqueueing one
+ * exactly once (the outbox key is unique; a replica that inserted it first wins).
+ */
+export class ManagerMessageOutbox {
+  constructor(protected readonly db: StoreContext) {}
+
+  async existingOutboxKeys(keys: readonly string[]): Promise<Set<string>> {
+    if (keys.length === 0) return new Set();
+    const rows = await this.db.prisma.outboxMessage.findMany({ where: { idempotencyKey: { in: [...keys] } }, select: { idempotencyKey: true } });
+    return new Set(rows.map((r) => r.idempotencyKey));
+  }
+
+  async enqueueOnce(message: NewOutboxMessage): Promise<boolean> {
+    try {
+      return (await this.db.prisma.$transaction((tx) => insertOutbox(tx, this.db.ids, [message]), TX_OPTIONS)) === 1;
+    } catch (error) {
+      // Another replica inserted the same key between our check and our insert.
+      if (isUniqueViolation(error)) return false;
+      throw error;
+    }
+  }
+}
+

@@ -1,0 +1,44 @@
+import type { OrgStore } from '../core/ports/org.js';
+import type { OrgSnapshot } from '../core/model.js';
+import { parseRoles } from '../core/model.js';
+import type { StoreContext } from './store-context.js';
+
+/**
+ * `OrgStore` over Prisma. The snapshot is cached for a moment ({@link PrismaOrgStore} `orgCacheMs`,
+ * 2 s by default): assignment reads it for every follow-up of a batch.
+ */
+export class PrismaOrgStore implements OrgStore {
+  #org: { snapshot: OrgSnapshot; loadedAt: number } | null = null;
+
+  constructor(
+    private readonly db: StoreContext,
+    private readonly options: { orgCacheMs?: number } = {},
+  ) {}
+
+  async loadOrgSnapshot(): Promise<OrgSnapshot> {
+    const ttl = this.options.orgCacheMs ?? 2_000;
+    // The cache age is measured on the process's monotonic clock: an adapter concern, not domain time.
+    if (this.#org && performance.now() - this.#org.loadedAt < ttl) return this.#org.snapshot;
+    const [staff, departments] = await Promise.all([this.db.prisma.staff.findMany(), this.db.prisma.department.findMany()]);
+    const snapshot: OrgSnapshot = {
+      staff: new Map(
+        staff.map((s) => [
+          s.id,
+          { id: s.id, wecomUserId: s.wecomUserId, name: s.name, departmentId: s.departmentId, roles: parseRoles(s.roles), supervisorId: s.supervisorId, active: s.active },
+        ]),
+      ),
+      departments: new Map(departments.map((d) => [d.id, { id: d.id, code: d.code, name: d.name, parentId: d.parentId, headId: d.headId }])),
+    };
+    this.#org = { snapshot, loadedAt: performance.now() };
+    return snapshot;
+  }
+
+  /** Drops the cached organisation (after staff or department changes). */
+  invalidateOrgCache(): void {
+    this.#org = null;
+  }
+
+  async findStaffByWecomUserId(wecomUserId: string) {
+    return this.db.prisma.staff.findUnique({ where: { wecomUserId }, select: { id: true, name: true, active: true } });
+  }
+}

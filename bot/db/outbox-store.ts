@@ -1,0 +1,119 @@
+import type { ClaimedOutboxMessage, OutboxStore } from '../core/ports/outbox.js';
+import type { NewOutboxMessage } from '../core/records.js';
+import type { ChannelName } from '../core/model.js';
+import type { OutboundMessage } from '../core/messages.js';
+import type { StoreContext } from './store-context.js';
+import { TX_OPTIONS } from './store-context.js';
+import { numbered, skipLocked, Verbatim } from './raw-sql.js';
+import { insertAudit, insertOutbox, markPhoneInvalid } from './writes.js';
+import { applySurveyFallback, withReplyCodeRetry } from './reply-codes.js';
+
+/**
+ * `OutboxStore` over Prisma. A claim sets a lease and a claim token in one statement; completing
+ * checks the token, so a dispatcher whose lease passed to another records nothing.
+ */
+export class PrismaOutboxStore implements OutboxStore {
+  constructor(private readonly db: StoreContext) {}
+
+  async enqueue(messages: NewOutboxMessage[]): Promise<number> {
+    if (messages.length === 0) return 0;
+    return this.db.prisma.$transaction((tx) => insertOutbox(tx, this.db.ids, messages), TX_OPTIONS);
+  }
+
+  async claimOutbox(now: Date, leaseMs: number, limit: number, claimToken: string): Promise<ClaimedOutboxMessage[]> {
+    // Two claims, each walking its own index in order: due PENDING messages by (status, nextAttemptAt),
+    // then SENDING messages whose lease expired by (status, leaseExpiresAt). One OR-ed query cannot use
+    // index order and sorts the whole due backlog on every claim.
+    const pending = await this.claimOutboxWhere(new Verbatim(`status = 'PENDING' AND "nextAttemptAt"`), new Verbatim('"nextAttemptAt"'), now, leaseMs, limit, claimToken);
+    const expired =
+      pending.length < limit
+        ? await this.claimOutboxWhere(new Verbatim(`status = 'SENDING' AND "leaseExpiresAt"`), new Verbatim('"leaseExpiresAt"'), now, leaseMs, limit - pending.length, claimToken)
+        : [];
+    return [...pending, ...expired];
+  }
+
+  private async claimOutboxWhere(condition: Verbatim, order: Verbatim, now: Date, leaseMs: number, limit: number, claimToken: string): Promise<ClaimedOutboxMessage[]> {
+    const leaseUntil = new Date(now.getTime() + leaseMs);
+    // On PostgreSQL the outer WHERE repeats the condition (a claimer that waited on a row lock
+    // re-checks only the outer WHERE); SQLite has one writer and needs no re-check.
+    const recheck = this.db.capabilities.skipLocked ? `AND ${condition.text} <= ?` : '';
+    const text =
+      `UPDATE "OutboxMessage" SET status = 'SENDING', "leaseExpiresAt" = ?, "claimToken" = ?, attempts = attempts + 1, "updatedAt" = ? ` +
+      `WHERE id IN (SELECT id FROM "OutboxMessage" WHERE ${condition.text} <= ? ORDER BY ${order.text} LIMIT ? ${skipLocked(this.db.capabilities).text}) ${recheck} ` +
+      `RETURNING id, "idempotencyKey", channel, payload, attempts, "maxAttempts", "followUpId"`;
+    const params = [leaseUntil, claimToken, now, now, limit, ...(recheck ? [now] : [])];
+    const rows = await this.db.prisma.$queryRawUnsafe<
+      { id: string; idempotencyKey: string; channel: string; payload: string; attempts: number | bigint; maxAttempts: number | bigint; followUpId: string | null }[]
+    >(...numbered(this.db.capabilities, text, params));
+    return rows.map((r) => ({
+      id: r.id,
+      idempotencyKey: r.idempotencyKey,
+      channel: r.channel as ChannelName,
+      message: JSON.parse(r.payload) as OutboundMessage,
+      attempt: Number(r.attempts),
+      maxAttempts: Number(r.maxAttempts),
+      claimToken,
+      followUpId: r.followUpId,
+    }));
+  }
+
+  async completeOutbox(result: Parameters<OutboxStore['completeOutbox']>[0]): Promise<boolean> {
+    const data =
+      result.outcome === 'SENT'
+        ? { status: 'SENT', sentAt: result.finishedAt, providerMessageId: result.providerMessageId, leaseExpiresAt: null, claimToken: null }
+        : result.outcome === 'RETRY'
+          ? {
+              status: 'PENDING',
+              nextAttemptAt: result.nextAttemptAt,
+              lastErrorCode: result.errorCode,
+              lastError: result.error,
+              leaseExpiresAt: null,
+              claimToken: null,
+              ...(result.extendBudget ? { maxAttempts: { increment: 1 } } : {}),
+            }
+          : { status: result.outcome, lastErrorCode: result.errorCode, lastError: result.error, leaseExpiresAt: null, claimToken: null };
+    // A survey fallback that lost a reply code to another replica runs the whole transaction again.
+    const run = () => this.db.prisma.$transaction(async (tx) => {
+      const { count } = await tx.outboxMessage.updateMany({ where: { id: result.id, claimToken: result.claimToken, status: 'SENDING' }, data });
+      if (count !== 1) return false;
+      // The SMS replacement of a WeChat survey invitation commits with its DEAD mark, or not at all.
+      if (result.outcome === 'DEAD' && result.fallback) await applySurveyFallback(tx, this.db.ids, result.fallback);
+      if (result.outcome === 'CANCELLED') await insertAudit(tx, this.db.ids, [result.audit]);
+      if (result.outcome === 'DEAD' && result.invalidRecipientPhone) {
+        const row = await tx.outboxMessage.findUniqueOrThrow({ where: { id: result.id }, select: { recipientType: true, recipientId: true } });
+        if (row.recipientType === 'customer') await markPhoneInvalid(tx, row.recipientId, result.finishedAt);
+      }
+      await tx.outboxAttempt.create({
+        data: {
+          id: this.db.ids.next(),
+          messageId: result.id,
+          attempt: result.attempt,
+          startedAt: result.startedAt,
+          finishedAt: result.finishedAt,
+          outcome: result.outcome,
+          errorCode: result.outcome === 'SENT' ? null : result.errorCode,
+          error: result.outcome === 'SENT' ? null : result.error,
+        },
+      });
+      return true;
+    }, TX_OPTIONS);
+    return result.outcome === 'DEAD' && result.fallback ? withReplyCodeRetry(run) : run();
+  }
+
+  async recordDeliveryReport(report: Parameters<OutboxStore['recordDeliveryReport']>[0]): ReturnType<OutboxStore['recordDeliveryReport']> {
+    return this.db.prisma.$transaction(async (tx) => {
+      const select = { id: true, recipientType: true, recipientId: true } as const;
+      const row =
+        (await tx.outboxMessage.findFirst({ where: { providerMessageId: report.providerMessageId }, select })) ??
+        (report.idempotencyKey ? await tx.outboxMessage.findUnique({ where: { idempotencyKey: report.idempotencyKey }, select }) : null);
+      if (!row) return { found: false as const };
+      await tx.outboxMessage.update({
+        where: { id: row.id },
+        data: { deliveryStatus: report.status, deliveryError: report.error, deliveredAt: report.status === 'DELIVERED' ? report.at : null },
+      });
+      const customerId = row.recipientType === 'customer' ? row.recipientId : null;
+      const phoneMarkedInvalid = report.invalidNumber && customerId !== null ? await markPhoneInvalid(tx, customerId, report.at) : false;
+      return { found: true as const, outboxId: row.id, customerId, phoneMarkedInvalid };
+    }, TX_OPTIONS);
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * SMS reply codes (Tencent `ExtendCode`) and the switch of a survey from WeChat to SMS, inside the
+ * caller's transaction. Every change is conditional on the survey's current state (OPEN, not opened,
+ * no reply code yet), so two replicas doing the same fallback enqueue one SMS; the unique `replyCode`
+ * and outbox key indexes back that up.
+ */
+import type { IdGenerator } from '../core/clock.js';
+import type { NewOutboxMessage } from '../core/records.js';
+import type { SurveyFallback } from '../core/ports/survey-fallbacks.js';
+import { isUniqueViolation } from './rows.js';
+import { insertAudit, insertOutbox, type Tx } from './writes.js';
+
+/** Transactions lost to a concurrent holder of the same reply code are run again this many times. */
+const REPLY_CODE_RETRIES = 3;
+
+/**
+ * Picks, for each survey, the first candidate code that no survey holds and no earlier survey of
+ * this call took. A concurrent transaction can still take the same code first: the unique index
+ * then fails the insert, and callers run their transaction again (see `withReplyCodeRetry`).
+ */
+export async function pickReplyCodes(tx: Tx, wanted: readonly { surveyId: string; candidates: readonly string[] }[]): Promise<Map<string, string>> {
+  const chosen = new Map<string, string>();
+  if (wanted.length === 0) return chosen;
+  const all = [...new Set(wanted.flatMap((w) => w.candidates))];
+  const taken = new Set(
+    (await tx.surveyInstance.findMany({ where: { replyCode: { in: all } }, select: { replyCode: true } })).map((r) => r.replyCode),
+  );
+  for (const w of wanted) {
+    const code = w.candidates.find((c) => !taken.has(c));
+    if (!code) throw new Error(`No free SMS reply code among ${w.candidates.length} candidates`);
+    taken.add(code);
+    chosen.set(w.surveyId, code);
+  }
+  return chosen;
+}
+
+/** The outbox message with `replyCode` set, if it is the SMS invitation of `surveyId`. */
+export function withReplyCode(m: NewOutboxMessage, surveyId: string, replyCode: string): NewOutboxMessage {
+  if (m.channel !== 'sms' || m.message.kind !== 'survey_invite' || m.message.surveyId !== surveyId) return m;
+  return { ...m, message: { ...m.message, replyCode } };
+}
+
+/** Runs `fn` again when it lost a race for a reply code (unique violation), a few times. */
+export async function withReplyCodeRetry<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isUniqueViolation(err) || attempt >= REPLY_CODE_RETRIES) throw err;
+    }
+  }
+}
+
+/** Thrown (rolling the transaction back) when the WeChat invitation to replace is being sent right now. */
+export class InviteBusyError extends Error {
+  override readonly name = 'InviteBusyError';
+}
+
+/**
+ * Applies a survey fallback inside `tx`: reply code, survey guard, optional cancel of the pending
+ * WeChat invitation, the SMS row and the audit entry. Returns false when the survey no longer needs
+ * it; throws {@link InviteBusyError} when the WeChat invitation is being sent right now.
+ */
+export async function applySurveyFallback(tx: Tx, ids: IdGenerator, fallback: SurveyFallback): Promise<boolean> {
+  const code = (await pickReplyCodes(tx, [{ surveyId: fallback.surveyId, candidates: fallback.replyCodes }])).get(fallback.surveyId)!;
+  // The guard: only an open survey with no SMS yet, and (for the unopened fallback) never opened.
+  const { count } = await tx.surveyInstance.updateMany({
+    where: { id: fallback.surveyId, status: 'OPEN', replyCode: null, ...(fallback.cancelPendingId ? { openedAt: null } : {}) },
+    data: { replyCode: code },
+  });
+  if (count !== 1) return false;
+  if (fallback.cancelPendingId) {
+    // Cancel first, conditionally: a dispatcher can no longer claim it, and if one already has, the
+    // customer may be receiving it now — wait for the next run rather than risk sending both.
+    const cancelled = await tx.outboxMessage.updateMany({
+      where: { id: fallback.cancelPendingId, status: 'PENDING' },
+      data: { status: 'CANCELLED', lastErrorCode: 'REPLACED_BY_SMS', lastError: 'not opened in time: replaced by an SMS invitation' },
+    });
+    if (cancelled.count === 0) {
+      const invite = await tx.outboxMessage.findUnique({ where: { id: fallback.cancelPendingId }, select: { status: true } });
+      if (invite?.status === 'SENDING') throw new InviteBusyError();
+    }
+  }
+  await insertOutbox(tx, ids, [withReplyCode(fallback.message, fallback.surveyId, code)], fallback.audit.at);
+  await insertAudit(tx, ids, [{ ...fallback.audit, details: { ...fallback.audit.details, replyCode: code } }]);
+  return true;
+}

@@ -1,0 +1,85 @@
+import type { OutboundMessage } from '../core/messages.js';
+import type { SurveyFallback, SurveyFallbackStore, UnopenedWechatSurvey } from '../core/ports/survey-fallbacks.js';
+import type { StoreContext } from './store-context.js';
+import { TX_OPTIONS } from './store-context.js';
+import { parseJson, toCustomerRecord } from './rows.js';
+import { applySurveyFallback, InviteBusyError, withReplyCodeRetry } from './reply-codes.js';
+
+/** `SurveyFallbackStore` over Prisma (the transaction itself: bot/db/reply-codes.ts). */
+export class PrismaSurveyFallbackStore implements SurveyFallbackStore {
+  constructor(private readonly db: StoreContext) {}
+
+  /** See `SurveyFallbackStore.listUnopenedWechatSurveys`. */
+  async listUnopenedWechatSurveys(input: { now: Date; sentBefore: Date; afterId: string | null; limit: number }): Promise<UnopenedWechatSurvey[]> {
+    // The (status, channel, sentAt) index narrows to open WeChat invitations sent before the cut-off; the
+    // rest are row filters. `NOT (replyCode IS NOT NULL)` rather than `replyCode IS NULL`: SQLite would
+    // otherwise drive the query from the unique replyCode index, whose NULLs are nearly every survey.
+    const rows = await this.db.prisma.surveyInstance.findMany({
+      where: {
+        status: 'OPEN',
+        channel: 'wechat',
+        sentAt: { lte: input.sentBefore },
+        expiresAt: { gt: input.now },
+        openedAt: null,
+        NOT: { replyCode: { not: null } },
+        ...(input.afterId ? { id: { gt: input.afterId } } : {}),
+      },
+      orderBy: { id: 'asc' },
+      take: input.limit,
+      include: { customer: true, followUp: { select: { policyId: true, step: true } } },
+    });
+    if (rows.length === 0) return [];
+    const followUpIds = rows.map((r) => r.followUpId).filter((id): id is string => id !== null);
+    const invites = await this.db.prisma.outboxMessage.findMany({
+      where: { followUpId: { in: followUpIds }, kind: 'survey_invite', channel: 'wechat', fallbackOfId: null },
+      select: { id: true, idempotencyKey: true, status: true, payload: true },
+    });
+    const inviteOf = new Map<string, UnopenedWechatSurvey['invite']>();
+    for (const i of invites) {
+      const message = parseJson<OutboundMessage | null>(i.payload, null);
+      if (message?.kind === 'survey_invite') inviteOf.set(message.surveyId, { id: i.id, idempotencyKey: i.idempotencyKey, status: i.status, message });
+    }
+    return rows.map((r) => ({
+      surveyId: r.id,
+      followUpId: r.followUpId,
+      policyId: r.followUp?.policyId ?? null,
+      step: r.followUp?.step ?? null,
+      sentAt: r.sentAt ?? r.createdAt,
+      customer: toCustomerRecord(r.customer),
+      invite: inviteOf.get(r.id) ?? null,
+    }));
+  }
+
+  /** See `SurveyFallbackStore.findWechatInviteSurvey`. */
+  async findWechatInviteSurvey(outboxId: string): Promise<UnopenedWechatSurvey | null> {
+    const invite = await this.db.prisma.outboxMessage.findUnique({ where: { id: outboxId }, select: { id: true, idempotencyKey: true, status: true, payload: true, channel: true, kind: true } });
+    if (!invite || invite.channel !== 'wechat' || invite.kind !== 'survey_invite') return null;
+    const message = parseJson<OutboundMessage | null>(invite.payload, null);
+    if (message?.kind !== 'survey_invite') return null;
+    const survey = await this.db.prisma.surveyInstance.findUnique({
+      where: { id: message.surveyId },
+      include: { customer: true, followUp: { select: { policyId: true, step: true } } },
+    });
+    if (!survey || survey.status !== 'OPEN' || survey.openedAt !== null || survey.replyCode !== null) return null;
+    return {
+      surveyId: survey.id,
+      followUpId: survey.followUpId,
+      policyId: survey.followUp?.policyId ?? null,
+      step: survey.followUp?.step ?? null,
+      sentAt: survey.sentAt ?? survey.createdAt,
+      customer: toCustomerRecord(survey.customer),
+      invite: { id: invite.id, idempotencyKey: invite.idempotencyKey, status: invite.status, message },
+    };
+  }
+
+  /** See `SurveyFallbackStore.commitSurveyFallback`. */
+  async commitSurveyFallback(fallback: SurveyFallback): Promise<'enqueued' | 'not_needed' | 'busy'> {
+    try {
+      const done = await withReplyCodeRetry(() => this.db.prisma.$transaction((tx) => applySurveyFallback(tx, this.db.ids, fallback), TX_OPTIONS));
+      return done ? 'enqueued' : 'not_needed';
+    } catch (err) {
+      if (err instanceof InviteBusyError) return 'busy';
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,121 @@
+import type { SurveyRecord } from '../core/records.js';
+import type { SurveyPageRecord, SurveyStore } from '../core/ports/surveys.js';
+import type { StoreContext } from './store-context.js';
+import { TX_OPTIONS } from './store-context.js';
+import { isUniqueViolation, parseJson, toJson, toSurveyRecord } from './rows.js';
+import { insertAudit, insertEscalation, insertOutbox } from './writes.js';
+
+/** `SurveyStore` over Prisma: an answer, its follow-up's completion and what it decides commit once. */
+export class PrismaSurveyStore implements SurveyStore {
+  constructor(private readonly db: StoreContext) {}
+
+  async findSurveyPage(token: string): Promise<SurveyPageRecord | null> {
+    const row = await this.db.prisma.surveyInstance.findUnique({ where: { token }, include: { customer: { select: { salutation: true, name: true } } } });
+    if (!row) return null;
+    const draft = parseJson<unknown>(row.draft, null);
+    return {
+      ...toSurveyRecord(row),
+      openedAt: row.openedAt,
+      draft: draft && typeof draft === 'object' && !Array.isArray(draft) ? (draft as Record<string, string | string[]>) : null,
+      customer: row.customer,
+    };
+  }
+
+  async saveSurveyDraft(surveyId: string, draft: Record<string, string | string[]>, now: Date): Promise<boolean> {
+    const { count } = await this.db.prisma.surveyInstance.updateMany({
+      where: { id: surveyId, status: 'OPEN', expiresAt: { gt: now } },
+      data: { draft: JSON.stringify(draft) },
+    });
+    return count === 1;
+  }
+
+  async findLatestOpenSurvey(customerId: string, now: Date): Promise<SurveyRecord | null> {
+    const row = await this.db.prisma.surveyInstance.findFirst({
+      where: { customerId, status: 'OPEN', expiresAt: { gt: now } },
+      orderBy: [{ sentAt: 'desc' }, { id: 'desc' }],
+    });
+    return row ? toSurveyRecord(row) : null;
+  }
+
+  async findSurveyByToken(token: string): Promise<SurveyRecord | null> {
+    const row = await this.db.prisma.surveyInstance.findUnique({ where: { token } });
+    return row ? toSurveyRecord(row) : null;
+  }
+
+  async findSurveyByReplyCode(replyCode: string): Promise<SurveyRecord | null> {
+    const row = await this.db.prisma.surveyInstance.findUnique({ where: { replyCode } });
+    return row ? toSurveyRecord(row) : null;
+  }
+
+  async recordSurveyAnswer(input: Parameters<SurveyStore['recordSurveyAnswer']>[0]): Promise<boolean> {
+    try {
+      return await this.db.prisma.$transaction(async (tx) => {
+        const { count } = await tx.surveyInstance.updateMany({
+          where: { id: input.surveyId, status: 'OPEN' },
+          // The reply code is released for reuse by later surveys.
+          data: { status: 'ANSWERED', answeredAt: input.response.receivedAt, replyCode: null },
+        });
+        if (count !== 1) return false;
+        const r = input.response;
+        await tx.surveyResponse.create({
+          data: {
+            id: r.id,
+            surveyId: input.surveyId,
+            channel: r.channel,
+            rawText: r.rawText,
+            answers: toJson(r.answers),
+            score: r.score,
+            satisfaction: r.satisfaction,
+            inboundEventId: r.inboundEventId,
+            receivedAt: r.receivedAt,
+          },
+        });
+        const survey = await tx.surveyInstance.findUniqueOrThrow({ where: { id: input.surveyId }, select: { followUpId: true } });
+        if (survey.followUpId) {
+          await tx.followUp.updateMany({
+            where: { id: survey.followUpId, status: { in: ['ACTIVE', 'OVERDUE'] } },
+            data: { status: 'DONE', outcome: input.followUpOutcome, completedAt: r.receivedAt, attempts: { increment: 1 }, version: { increment: 1 } },
+          });
+        }
+        const at = input.audit[0]?.at ?? r.receivedAt;
+        await insertEscalation(tx, this.db.ids, input.escalation, at);
+        await insertOutbox(tx, this.db.ids, input.outbox, at);
+        await insertAudit(tx, this.db.ids, input.audit);
+        return true;
+      }, TX_OPTIONS);
+    } catch (err) {
+      // The same inbound event recorded twice (unique inboundEventId): nothing new to record.
+      if (isUniqueViolation(err)) return false;
+      throw err;
+    }
+  }
+
+  async recordUnparsedReply(input: Parameters<SurveyStore['recordUnparsedReply']>[0]): Promise<void> {
+    try {
+      await this.db.prisma.surveyResponse.create({
+        data: { id: input.responseId, surveyId: input.surveyId, channel: 'sms', rawText: input.rawText, inboundEventId: input.inboundEventId, receivedAt: input.receivedAt },
+      });
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+    }
+  }
+
+  async markSurveyOpened(surveyId: string, at: Date): Promise<boolean> {
+    const { count } = await this.db.prisma.surveyInstance.updateMany({ where: { id: surveyId, openedAt: null }, data: { openedAt: at } });
+    return count === 1;
+  }
+
+  async expireSurveys(now: Date): Promise<{ expiredSurveys: number }> {
+    // Set-based statements driven by the (status, deadlineAt) and (status, expiresAt) indexes: the cost
+    // follows the rows that change, not the table size; repeating them is harmless. Staff tasks past
+    // their deadline are handled one by one instead (they escalate): bot/core/escalation/escalate-follow-up.ts.
+    const [expiredFollowUps, expiredSurveys] = await this.db.prisma.$transaction([
+      this.db.prisma.followUp.updateMany({
+        where: { status: { in: ['ACTIVE', 'OVERDUE'] }, action: 'CUSTOMER_SURVEY', deadlineAt: { lte: now } },
+        data: { status: 'UNREACHABLE', outcome: 'NO_RESPONSE', completedAt: now, version: { increment: 1 } },
+      }),
+      this.db.prisma.surveyInstance.updateMany({ where: { status: 'OPEN', expiresAt: { lte: now } }, data: { status: 'EXPIRED' } }),
+    ]);
+    return { expiredSurveys: Math.max(expiredFollowUps.count, expiredSurveys.count) };
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * Writes that several stores make inside their own transactions, so that a state change and what it
+ * decides (outbox messages, escalations, audit entries) commit together. Each takes the transaction
+ * client; none opens a transaction of its own.
+ */
+import type { Prisma } from '../../prisma/generated/postgresql/index.js';
+import type { IdGenerator } from '../core/clock.js';
+import type { FollowUpOutcome } from '../core/model.js';
+import type { NewAuditEntry, NewEscalation, NewOutboxMessage } from '../core/records.js';
+import type { PlannedFollowUp } from '../core/policies/plan-follow-ups.js';
+import { toJson } from './rows.js';
+
+export type Tx = Prisma.TransactionClient;
+
+/** The open follow-up statuses: planned, pushed, or past their deadline unanswered. */
+const OPEN_FOLLOW_UP = ['SCHEDULED', 'ACTIVE', 'OVERDUE'];
+
+/**
+ * Inserts outbox rows, skipping keys that already exist (createMany has no skipDuplicates on SQLite).
+ * `at` (the deciding use case's clock) becomes `createdAt`; without it, each row's `nextAttemptAt`.
+ * An SMS to a customer whose phone the provider reported invalid is recorded already CANCELLED.
+ */
+export async function insertOutbox(tx: Tx, ids: IdGenerator, messages: readonly NewOutboxMessage[], at?: Date): Promise<number> {
+  if (messages.length === 0) return 0;
+  const keys = messages.map((m) => m.idempotencyKey);
+  const existing = new Set(
+    (await tx.outboxMessage.findMany({ where: { idempotencyKey: { in: keys } }, select: { idempotencyKey: true } })).map((r) => r.idempotencyKey),
+  );
+  const fresh = new Map<string, NewOutboxMessage>();
+  for (const m of messages) if (!existing.has(m.idempotencyKey) && !fresh.has(m.idempotencyKey)) fresh.set(m.idempotencyKey, m);
+  if (fresh.size === 0) return 0;
+  const smsCustomers = [...new Set([...fresh.values()].filter((m) => m.channel === 'sms' && m.recipientType === 'customer').map((m) => m.recipientId))];
+  const invalidPhones = new Set(
+    smsCustomers.length === 0
+      ? []
+      : (await tx.customer.findMany({ where: { id: { in: smsCustomers }, phoneInvalidAt: { not: null } }, select: { id: true } })).map((c) => c.id),
+  );
+  await tx.outboxMessage.createMany({
+    data: [...fresh.values()].map((m) => ({
+      ...(m.channel === 'sms' && m.recipientType === 'customer' && invalidPhones.has(m.recipientId) ? { status: 'CANCELLED', lastErrorCode: 'PHONE_INVALID' } : {}),
+      id: ids.next(),
+      idempotencyKey: m.idempotencyKey,
+      createdAt: at ?? m.nextAttemptAt,
+      channel: m.channel,
+      kind: m.message.kind,
+      recipientType: m.recipientType,
+      recipientId: m.recipientId,
+      payload: JSON.stringify(m.message),
+      nextAttemptAt: m.nextAttemptAt,
+      followUpId: m.followUpId,
+      ...(m.maxAttempts ? { maxAttempts: m.maxAttempts } : {}),
+      ...(m.fallbackOfId ? { fallbackOfId: m.fallbackOfId } : {}),
+    })),
+  });
+  return fresh.size;
+}
+
+/** The `AuditLog` row of an entry (for `createMany`). */
+export function auditData(ids: IdGenerator, entry: NewAuditEntry) {
+  return {
+    id: ids.next(),
+    at: entry.at,
+    actorType: entry.actorType,
+    actorId: entry.actorId,
+    action: entry.action,
+    entityType: entry.entityType,
+    entityId: entry.entityId,
+    details: toJson(entry.details),
+  };
+}
+
+/** Adds audit entries. */
+export async function insertAudit(tx: Tx, ids: IdGenerator, entries: readonly NewAuditEntry[]): Promise<void> {
+  if (entries.length === 1) await tx.auditLog.create({ data: auditData(ids, entries[0]!) });
+  else if (entries.length > 1) await tx.auditLog.createMany({ data: entries.map((entry) => auditData(ids, entry)) });
+}
+
+/** Opens an escalation unless one with its source key exists (a replay opens nothing); true when opened. */
+export async function insertEscalation(tx: Tx, ids: IdGenerator, escalation: NewEscalation | null, at: Date): Promise<boolean> {
+  if (!escalation) return false;
+  const existing = await tx.escalation.findUnique({ where: { sourceKey: escalation.sourceKey }, select: { id: true } });
+  if (existing) return false;
+  const { id, severity, ...rest } = escalation;
+  await tx.escalation.create({ data: { ...rest, id: id ?? ids.next(), severity: severity ?? 'normal', createdAt: at, updatedAt: at } });
+  return true;
+}
+
+/** The `FollowUp` row of a planned follow-up: SCHEDULED, or SKIPPED when sampling left it out. */
+export function followUpData(f: PlannedFollowUp & { id: string }, caseId: string, customerId: string, policyId: string, createdAt: Date) {
+  return {
+    id: f.id,
+    createdAt,
+    caseId,
+    customerId,
+    policyId,
+    step: f.step,
+    sequence: f.sequence,
+    action: f.action,
+    channel: f.channel,
+    status: f.sampling.kept ? 'SCHEDULED' : 'SKIPPED',
+    assigneeId: f.assigneeId,
+    assigneeRule: f.assigneeRule,
+    earliestAt: f.earliestAt,
+    dueAt: f.dueAt,
+    deadlineAt: f.deadlineAt,
+    maxAttempts: f.maxAttempts,
+    sampling: toJson(f.sampling),
+  };
+}
+
+/**
+ * Cancels open follow-ups matching `where`, and with them what they had set in motion: their open
+ * surveys expire (a late answer is no longer accepted) and their unsent outbox messages are cancelled.
+ */
+export async function cancelOpenFollowUps(tx: Tx, where: Prisma.FollowUpWhereInput, reason: string, at: Date): Promise<number> {
+  const open = await tx.followUp.findMany({ where: { ...where, status: { in: OPEN_FOLLOW_UP } }, select: { id: true } });
+  if (open.length === 0) return 0;
+  const ids = open.map((f) => f.id);
+  await tx.followUp.updateMany({
+    where: { id: { in: ids }, status: { in: OPEN_FOLLOW_UP } },
+    data: { status: 'CANCELLED', outcomeNote: reason, completedAt: at, leaseExpiresAt: null, version: { increment: 1 } },
+  });
+  await tx.surveyInstance.updateMany({ where: { followUpId: { in: ids }, status: 'OPEN' }, data: { status: 'EXPIRED', replyCode: null } });
+  await tx.outboxMessage.updateMany({ where: { followUpId: { in: ids }, status: 'PENDING' }, data: { status: 'CANCELLED', lastErrorCode: reason } });
+  return ids.length;
+}
+
+/**
+ * Marks the customer's phone invalid (once) and cancels the SMS not yet sent to them; returns
+ * whether it was newly marked. SMS resumes only when the phone number changes.
+ */
+export async function markPhoneInvalid(tx: Tx, customerId: string, at: Date): Promise<boolean> {
+  const { count } = await tx.customer.updateMany({ where: { id: customerId, phoneInvalidAt: null }, data: { phoneInvalidAt: at } });
+  await tx.outboxMessage.updateMany({
+    where: { recipientType: 'customer', recipientId: customerId, channel: 'sms', status: 'PENDING' },
+    data: { status: 'CANCELLED', lastErrorCode: 'PHONE_INVALID' },
+  });
+  return count === 1;
+}
+
+/**
+ * Closes the RESOLVED escalations whose second follow-up (二次回访) just ended, recording its outcome;
+ * called inside the transaction that records the outcome.
+ */
+export async function closeEscalationsAfterSecondFollowUp(
+  tx: Tx,
+  ids: IdGenerator,
+  input: { followUpId: string; outcome: FollowUpOutcome | null; at: Date; actorId: string | null },
+): Promise<number> {
+  const rows = await tx.escalation.findMany({ where: { secondFollowUpId: input.followUpId, status: 'RESOLVED' }, select: { id: true, version: true } });
+  let closed = 0;
+  for (const row of rows) {
+    const { count } = await tx.escalation.updateMany({
+      where: { id: row.id, version: row.version },
+      data: { status: 'CLOSED', closedAt: input.at, version: { increment: 1 }, updatedAt: input.at },
+    });
+    if (count !== 1) continue;
+    closed++;
+    await insertAudit(tx, ids, [
+      {
+        at: input.at,
+        actorType: input.actorId ? 'STAFF' : 'SYSTEM',
+        actorId: input.actorId,
+        action: 'escalation.closed',
+        entityType: 'Escalation',
+        entityId: row.id,
+        details: { secondFollowUpId: input.followUpId, outcome: input.outcome },
+      },
+    ]);
+  }
+  return closed;
+}
