@@ -201,7 +201,7 @@ export function createHuifang(options: HuifangOptions): Huifang {
   deps.customerChannels = { sms: allSandboxed || live('sms'), wechat: allSandboxed || live('wechat') };
   deps.optOutScope = config.optOutScope;
   if (modes.wechat !== 'sandbox' && greetings.campaigns.some((c) => c.enabled && c.channels.includes('wechat'))) {
-    // WeChat template messages may not carry marketing (reference §1.3): the WeChat channel refuses
+    // WeChat template messages may not carry marketing (docs/protocols/wechat.md §2.3): the WeChat channel refuses
     // greetings, which then go by SMS where the customer can receive it.
     logger.warn({ campaigns: greetings.campaigns.filter((c) => c.channels.includes('wechat')).map((c) => c.key) }, 'greeting campaigns list wechat, which refuses marketing: their WeChat greetings fall back to SMS');
   }

@@ -7,7 +7,7 @@ import { replyEventFromPull, statusEventFromPull } from '../bot/channels/tencent
 /** Every minute, off the other jobs' marks. */
 export const schedule = '41 * * * * *';
 
-/** Records per pull request: Tencent's maximum (shared/reference/tencent-sms.md §6). */
+/** Records per pull request: Tencent's maximum (docs/protocols/tencent-sms.md §6). */
 export const PULL_LIMIT = 100;
 /** Pull requests per kind and run; a backlog beyond this is fetched by the next runs. */
 export const MAX_PULLS_PER_RUN = 20;

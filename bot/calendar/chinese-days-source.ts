@@ -3,8 +3,7 @@
  * and its lunar tables for festival dates.
  *
  * The package's own date functions parse `YYYY-MM-DD` as UTC midnight and format with the process's local
- * getters, so under a TZ west of UTC they answer the previous day (reference/wechat-and-calendar.md §2.2,
- * trap 2). This adapter therefore reads the shipped JSON for schedules, converts lunar dates with plain
+ * getters, so under a TZ west of UTC they answer the previous day (docs/protocols/holiday-calendar.md §3.2). This adapter therefore reads the shipped JSON for schedules, converts lunar dates with plain
  * arithmetic over the package's month-length table, and corrects the one formatted value it uses
  * (solar-term dates), so every answer is the same whatever `TZ` the process runs with.
  */

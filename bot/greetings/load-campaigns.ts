@@ -36,7 +36,7 @@ export class CampaignLoadError extends Error {
   }
 }
 
-/** Tencent sends marketing SMS only 08:00–22:00 (reference tencent-sms.md §4.5). */
+/** Tencent sends marketing SMS only 08:00–22:00 (docs/protocols/tencent-sms.md §4.5). */
 export const MARKETING_HOURS: DailyPeriod = { start: 8 * 60, end: 22 * 60 };
 const DEFAULT_QUIET_HOURS = '21:00-08:00';
 const DEFAULT_OPT_OUT = '拒收请回复R';
@@ -270,7 +270,7 @@ function buildCampaign(raw: RawCampaign, file: string, options: LoadCampaignsOpt
 
 /**
  * Builds one registered text: the signature line goes where `{signature}` stands (else at the end), and
- * the opt-out wording ends it. Checks Tencent's template rules (reference tencent-sms.md §4.3–4.4): only
+ * the opt-out wording ends it. Checks Tencent's template rules (docs/protocols/tencent-sms.md §4.3–§4.4): only
  * the declared variables, never two adjacent, no `【】` (the signature's brackets), no links, and a length
  * Tencent accepts even with the longest salutation and occasion name.
  */

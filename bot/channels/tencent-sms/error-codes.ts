@@ -3,7 +3,7 @@ import type { ChannelErrorKind } from '../../core/errors.js';
 /**
  * How Huifang treats each Tencent Cloud SMS error `Code` (STYLE E2), at request level
  * (`Response.Error.Code`) and per number (`SendStatusSet[i].Code`) alike — Tencent does not say which
- * codes occur at which level (shared/reference/tencent-sms.md §3 and "Discrepancies").
+ * codes occur at which level (docs/protocols/tencent-sms.md §3 and §9).
  *
  * - `rate_limited`: deferred without using up attempts, for at least `retryAfterMs`;
  * - `retryable`: backed off and retried up to the message's attempts;
@@ -25,7 +25,7 @@ export interface TencentCodeRule {
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
-/** The classification table, by Tencent `Code` (reference §3). */
+/** The classification table, by Tencent `Code` (docs/protocols/tencent-sms.md §3). */
 export const TENCENT_SMS_CODES: Readonly<Record<string, TencentCodeRule>> = Object.freeze({
   // Per-number frequency limits (§3, §4.1): defer until the window has passed.
   'LimitExceeded.PhoneNumberThirtySecondLimit': { kind: 'rate_limited', meaning: 'this number was texted within the last 30 seconds', retryAfterMs: 30_000 },
@@ -132,7 +132,7 @@ export function classifyTencentCode(code: string): TencentCodeRule {
 /**
  * Carrier delivery-report codes (`errmsg` of a FAIL report) that mean the number does not exist
  * (空号; China Mobile SMSC codes). Most failures — phone off, out of service, a blocked keyword — are
- * temporary or about the content and vary by carrier (reference §3), so only these mark the phone
+ * temporary or about the content and vary by carrier (docs/protocols/tencent-sms.md §3), so only these mark the phone
  * invalid; extend the list as carriers' codes are confirmed.
  */
 export const UNALLOCATED_NUMBER_REPORT_CODES: ReadonlySet<string> = new Set(['MI:0073', 'MI:0210']);

@@ -1,6 +1,6 @@
 /**
- * Tencent SMS delivery reports and customer replies, from the push callbacks (shared/reference/
- * tencent-sms.md §5) and the pull APIs (§6), turned into inbox events of kinds `sms_status` and
+ * Tencent SMS delivery reports and customer replies, from the push callbacks (
+ * docs/protocols/tencent-sms.md §5) and the pull APIs (§6), turned into inbox events of kinds `sms_status` and
  * `sms_reply`. Both routes produce the same dedupe keys, so a report seen by both is recorded once.
  */
 import { createHash } from 'node:crypto';
@@ -157,7 +157,7 @@ export function toE164(nationcode: string | undefined, mobile: string): string {
   }
 }
 
-/** `YYYY-MM-DD HH:mm:ss` in Beijing time (Tencent gives no zone; reference "Discrepancies") → ISO-8601 UTC. */
+/** `YYYY-MM-DD HH:mm:ss` in Beijing time (Tencent gives no zone; docs/protocols/tencent-sms.md §9) → ISO-8601 UTC. */
 export function beijingTimeToIso(text: string): string | null {
   const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})$/.exec(text.trim());
   if (!m) return null;

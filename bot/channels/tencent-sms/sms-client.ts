@@ -11,7 +11,7 @@ export type TencentSmsApi = Pick<InstanceType<typeof SmsClient>, 'SendSms' | 'Pu
 export const TENCENT_SMS_TIMEOUT_SECONDS = 10;
 
 /**
- * The SDK client for the configured account, region and endpoint (shared/reference/tencent-sms.md §8).
+ * The SDK client for the configured account, region and endpoint (docs/protocols/tencent-sms.md §8).
  * `TENCENT_SMS_ENDPOINT` may name a local simulator over plain http; the SDK would send such requests
  * through `http_proxy` when the variable is set (it has no NO_PROXY handling), so a plain-http endpoint
  * gets its own agent and is always reached directly. HTTPS requests keep the SDK's proxy behaviour.

@@ -10,7 +10,7 @@ import { createTencentSmsClient, type TencentSmsApi } from './sms-client.js';
 
 const PROVIDER = 'tencent-sms';
 
-/** `SessionContext` must stay below 512 bytes (shared/reference/tencent-sms.md §2.1). */
+/** `SessionContext` must stay below 512 bytes (docs/protocols/tencent-sms.md §2.1). */
 const SESSION_CONTEXT_MAX_BYTES = 511;
 
 export interface TencentSmsChannelOptions {
@@ -25,7 +25,7 @@ export interface TencentSmsChannelOptions {
 }
 
 /**
- * Customer SMS through Tencent Cloud SMS `SendSms` (port `MessageChannel`; reference §2–§3): one number
+ * Customer SMS through Tencent Cloud SMS `SendSms` (port `MessageChannel`; docs/protocols/tencent-sms.md §2–§3): one number
  * per request, the message's approved template (its key mapped to a `TemplateId` by
  * `TENCENT_SMS_TEMPLATES`) with the ordered parameters, the survey's reply code as `ExtendCode` so a
  * reply finds its survey, and the outbox idempotency key as `SessionContext`.
@@ -87,7 +87,7 @@ export class TencentSmsChannel implements MessageChannel {
     } catch (error) {
       throw fromSdkError(error);
     }
-    // Per-number results come back with HTTP 200 and are never thrown by the SDK (reference §2.2).
+    // Per-number results come back with HTTP 200 and are never thrown by the SDK (docs/protocols/tencent-sms.md §2.2).
     const status = statuses.find((s) => s.PhoneNumber === phone) ?? (statuses.length === 1 ? statuses[0] : undefined);
     if (!status) throw new ChannelError(PROVIDER, 'retryable', 'NO_SEND_STATUS', 'Tencent answered SendSms without a status for the number');
     const code = status.Code ?? '';
@@ -113,7 +113,7 @@ function fromCode(code: string, providerMessage: string | undefined, cause?: unk
 
 /**
  * The SDK throws `TencentCloudSDKHttpException` for a request-level `Response.Error` (with `code`), for
- * a non-200 answer (with `httpCode`) and for a failed connection (neither) (reference §8).
+ * a non-200 answer (with `httpCode`) and for a failed connection (neither) (docs/protocols/tencent-sms.md §8).
  */
 function fromSdkError(error: unknown): ChannelError {
   const e = error as { code?: unknown; httpCode?: unknown; message?: unknown };

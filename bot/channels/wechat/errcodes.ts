@@ -2,7 +2,7 @@ import type { ChannelErrorKind } from '../../core/errors.js';
 
 /**
  * How Huifang treats each WeChat Official Account `errcode` (STYLE E2), from
- * `shared/reference/wechat-and-calendar.md` §1 and WeChat's global return codes (全局返回码). Branch on
+ * `docs/protocols/wechat.md` §3 and WeChat's global return codes (全局返回码). Branch on
  * `errcode` only, never on `errmsg`.
  *
  * - `retryable` / `rate_limited`: the outbox tries again later (honouring `retryAfterMs`);
@@ -29,7 +29,7 @@ const HOUR_MS = 3_600_000;
 export const WECHAT_ERRCODES: Readonly<Record<number, WechatErrcodeRule>> = Object.freeze({
   [-1]: { kind: 'retryable', name: 'SYSTEM_BUSY', meaning: 'WeChat is busy; retried later' },
 
-  // Credentials and tokens (§1.1).
+  // Credentials and tokens (§1).
   40001: {
     kind: 'auth',
     name: 'INVALID_CREDENTIAL',
@@ -52,12 +52,12 @@ export const WECHAT_ERRCODES: Readonly<Record<number, WechatErrcodeRule>> = Obje
     meaning: 'the account may not call this API: template messages need a verified (认证) 服务号 with the template feature enabled',
   },
 
-  // Recipients (§1.2, §1.5): the survey goes by SMS instead.
+  // Recipients (§2.1, §3): the survey goes by SMS instead.
   40003: { kind: 'permanent', name: 'INVALID_OPENID', meaning: 'the openid is malformed or belongs to another account (it must be this 服务号’s openid)' },
   43004: { kind: 'permanent', name: 'REQUIRE_SUBSCRIBE', meaning: 'the customer does not follow the 服务号 (anymore)' },
   43101: { kind: 'permanent', name: 'USER_REFUSED', meaning: 'the customer refused messages from the account' },
 
-  // Template and content (§1.4, §1.5).
+  // Template and content (§2.2, §3).
   40037: {
     kind: 'auth',
     name: 'INVALID_TEMPLATE_ID',
@@ -69,7 +69,7 @@ export const WECHAT_ERRCODES: Readonly<Record<number, WechatErrcodeRule>> = Obje
     meaning: 'a template value does not fit its keyword type (templates/messages survey_invite.wechat.data must match the template’s keywords)',
   },
 
-  // Limits (§1.1, §1.3).
+  // Limits (§1, §2.3).
   45009: { kind: 'rate_limited', name: 'QUOTA_REACHED', meaning: 'the daily API quota is used up; sending resumes later', retryAfterMs: HOUR_MS },
   45047: { kind: 'rate_limited', name: 'OUT_OF_SEND_LIMIT', meaning: 'the send limit towards this customer is reached; sending resumes later', retryAfterMs: HOUR_MS },
 });

@@ -17,11 +17,11 @@ const PROVIDER = 'wechat';
 
 /**
  * Customer messages through a WeChat Official Account (服务号) template message (port `MessageChannel`,
- * reference/wechat-and-calendar.md §1.2–1.4):
+ * docs/protocols/wechat.md §2):
  * - `survey_invite` → the survey template, its keywords filled from `templateData` (mapped in
  *   templates/messages), tapping it opens the survey link (`url`);
  * - `customer_notice` → refused: template messages are for service notices tied to the customer's own
- *   transaction, and marketing is not allowed at all (§1.3); notices go by SMS.
+ *   transaction, and marketing is not allowed at all (§2.3); notices go by SMS.
  *
  * A message without `to.openId` fails permanently. Idempotency: `client_msg_id` is derived from the
  * outbox key, so WeChat drops a repeat of the same message to the same openid within 10 minutes.
@@ -46,7 +46,7 @@ export class WechatChannel implements MessageChannel {
         'permanent',
         'UNSUPPORTED_MESSAGE',
         m.purpose === 'marketing'
-          ? 'WeChat template messages may not carry marketing (reference §1.3); marketing goes by SMS to consenting customers'
+          ? 'WeChat template messages may not carry marketing (docs/protocols/wechat.md §2.3); marketing goes by SMS to consenting customers'
           : 'Customer notices have no WeChat template; they go by SMS',
       );
     }
@@ -80,7 +80,7 @@ export function createWechatChannel(config: WechatConfig, options: { clock: Cloc
   return new WechatChannel({ client, surveyTemplateId: config.surveyTemplateId, ...(options.logger ? { logger: options.logger } : {}) });
 }
 
-/** Keyword value limits by type prefix (reference §1.4): a longer value fails with 47003. */
+/** Keyword value limits by type prefix (docs/protocols/wechat.md §2.2): a longer value fails with 47003. */
 const KEYWORD_LIMITS: readonly [RegExp, number][] = [
   [/^thing\d/, 20],
   [/^name\d/, 10],

@@ -5,7 +5,7 @@ import { classifyWechatErrcode } from './errcodes.js';
 
 /**
  * A typed client for the WeChat Official Account (服务号) server API, over `fetch`
- * (reference/wechat-and-calendar.md §1).
+ * (docs/protocols/wechat.md).
  *
  * - Base URL, `fetch` and timeout are injected (STYLE A5): tests point `apiBase` at the simulator.
  * - Tokens come from the stable-token API (`POST /cgi-bin/stable_token`, 获取稳定版接口调用凭据) in normal
@@ -40,7 +40,7 @@ export interface WechatClientOptions {
   authFailureHoldMs?: number;
 }
 
-/** Body of `POST /cgi-bin/message/template/send` (reference §1.2). */
+/** Body of `POST /cgi-bin/message/template/send` (docs/protocols/wechat.md §2.1). */
 export interface WechatTemplateSendBody {
   touser: string;
   template_id: string;

@@ -2,7 +2,7 @@ import { addLocalDays, atLocalTime } from '../../core/time.js';
 
 /**
  * WeCom's per-application daily quota for app messages: (the enterprise's seat limit, 帐号上限数) × 200
- * person-times a day (reference/wecom.md §3); one message to one member is one person-time. Beyond it
+ * person-times a day (docs/protocols/wecom.md §3); one message to one member is one person-time. Beyond it
  * WeCom refuses messages for the rest of the natural day. Huifang stops *before* it: the count of
  * today's sends comes from the outbox (so every replica sees the others' sends), re-read every
  * `refreshMs` and counted locally in between; a send over the quota waits for the next local day.

@@ -3,7 +3,7 @@ import { decrypt, getSignature } from '@wecom/crypto';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 
 /**
- * The WeCom callback envelope (reference/wecom.md §6): `msg_signature` check, AES decryption and
+ * The WeCom callback envelope (docs/protocols/wecom.md §6): `msg_signature` check, AES decryption and
  * receiveid check with `@wecom/crypto` (which does neither check itself, §8), then XML parsing.
  * Every XML value stays a string: `MsgId` is a 64-bit integer beyond JS's safe range (§6.3).
  */

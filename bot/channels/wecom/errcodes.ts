@@ -2,8 +2,8 @@ import type { ChannelErrorKind } from '../../core/errors.js';
 
 /**
  * How Huifang treats each WeCom `errcode` (STYLE E2). Every row names the section of
- * `shared/reference/wecom.md` it comes from; WeCom says to branch on `errcode` only, never on the
- * wording of `errmsg` (§ "Conventions").
+ * `docs/protocols/wecom.md` it comes from; WeCom says to branch on `errcode` only, never on the
+ * wording of `errmsg` (the page's introduction).
  *
  * - `kind` is what the outbox does with a failed message: `retryable` and `rate_limited` are retried
  *   with backoff (honouring `retryAfterMs`), `permanent` and `auth` make the message DEAD at once
@@ -17,26 +17,26 @@ export interface WecomErrcodeRule {
   name: string;
   /** What it means and what to do, for the operator reading the outbox row or the log. */
   meaning: string;
-  /** Where it is documented: a section of shared/reference/wecom.md. */
+  /** Where it is documented: a section of docs/protocols/wecom.md. */
   ref: string;
   refreshToken?: boolean;
   /** Minimum wait before the next attempt, in ms. */
   retryAfterMs?: number;
 }
 
-/** WeCom blocks a caller for 60 s after a per-minute limit is hit (reference/wecom.md §3). */
+/** WeCom blocks a caller for 60 s after a per-minute limit is hit (docs/protocols/wecom.md §3). */
 export const FREQUENCY_BLOCK_MS = 60_000;
 
 /** `task_id` invalid or already used (§4.5); on a retried send it usually means "already delivered". */
 export const ERRCODE_TASK_ID_USED = 42014;
 
-const REF_TOKEN = 'reference/wecom.md §1';
-const REF_ERRCODES = 'reference/wecom.md §2';
-const REF_LIMITS = 'reference/wecom.md §3';
-const REF_SEND = 'reference/wecom.md §4.1';
-const REF_CARD = 'reference/wecom.md §4.4';
-const REF_TASK_ID = 'reference/wecom.md §4.5';
-const REF_UPDATE = 'reference/wecom.md §5.1';
+const REF_TOKEN = 'docs/protocols/wecom.md §1';
+const REF_ERRCODES = 'docs/protocols/wecom.md §2';
+const REF_LIMITS = 'docs/protocols/wecom.md §3';
+const REF_SEND = 'docs/protocols/wecom.md §4.1';
+const REF_CARD = 'docs/protocols/wecom.md §4.4';
+const REF_TASK_ID = 'docs/protocols/wecom.md §4.5';
+const REF_UPDATE = 'docs/protocols/wecom.md §5.1';
 
 /** The classification table, by errcode. */
 export const WECOM_ERRCODES: Readonly<Record<number, WecomErrcodeRule>> = Object.freeze({
@@ -84,9 +84,8 @@ export const WECOM_ERRCODES: Readonly<Record<number, WecomErrcodeRule>> = Object
   },
   48002: { kind: 'auth', name: 'API_NOT_PERMITTED', meaning: 'the application is not allowed to call this API (check the app permissions in the WeCom admin console)', ref: REF_ERRCODES },
 
-  // Contacts (通讯录) read by `huifang staff sync-wecom`. Not in the reference; from WeCom's
-  // global errcode table and the contact API pages (developer.work.weixin.qq.com/document/path/90208,
-  // 90201, 96067): a self-built app reads only its visible range (可见范围).
+  // Contacts (通讯录) read by `huifang staff sync-wecom`. See docs/protocols/wecom.md §9 (from WeCom's
+  // global errcode table and the contact API pages): a self-built app reads only its visible range (可见范围).
   60011: {
     kind: 'auth',
     name: 'NO_CONTACT_PRIVILEGE',
@@ -130,7 +129,7 @@ export const WECOM_ERRCODES: Readonly<Record<number, WecomErrcodeRule>> = Object
   42038: { kind: 'permanent', name: 'INVALID_BUTTON_TEXT', meaning: 'a card button text is invalid', ref: REF_CARD },
   42039: { kind: 'permanent', name: 'INVALID_BUTTON_KEY', meaning: 'a card button key is invalid or duplicated', ref: REF_CARD },
   42045: { kind: 'permanent', name: 'INVALID_CARD_ACTION', meaning: 'card_action is missing or invalid', ref: REF_CARD },
-  42052: { kind: 'permanent', name: 'MSGID_EXPIRED', meaning: 'the message is older than 24 h and can no longer be recalled', ref: 'reference/wecom.md §5.2' },
+  42052: { kind: 'permanent', name: 'MSGID_EXPIRED', meaning: 'the message is older than 24 h and can no longer be recalled', ref: 'docs/protocols/wecom.md §5.2' },
 });
 
 /**

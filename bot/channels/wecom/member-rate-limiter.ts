@@ -1,7 +1,7 @@
 /**
  * Per-recipient pacing of WeCom app messages. WeCom delivers at most 30 messages a minute and 1 000 an
  * hour from one application to the same member and silently drops the rest — no errcode tells us
- * (reference/wecom.md §3). So the channel counts its own sends per UserID in sliding windows and
+ * (docs/protocols/wecom.md §3). So the channel counts its own sends per UserID in sliding windows and
  * refuses a send that would exceed them; the refused message stays in the outbox and is retried later.
  *
  * In-process only: with several replicas each one counts its own sends, so the combined rate can
@@ -15,7 +15,7 @@ export interface RateWindow {
   max: number;
 }
 
-/** WeCom's per-member caps for app messages (reference/wecom.md §3). */
+/** WeCom's per-member caps for app messages (docs/protocols/wecom.md §3). */
 export const WECOM_MEMBER_WINDOWS: readonly RateWindow[] = Object.freeze([
   { windowMs: 60_000, max: 30 },
   { windowMs: 3_600_000, max: 1_000 },

@@ -4,7 +4,7 @@ import { truncateChars, truncateUtf8, utf8Length } from './text-limits.js';
 import type { WecomButtonInteractionCard, WecomSendBody, WecomUpdateTemplateCardBody } from './wecom-client.js';
 
 /**
- * Limits of the fields Huifang fills (reference/wecom.md §4.3, §4.4). Character limits on template
+ * Limits of the fields Huifang fills (docs/protocols/wecom.md §4.3, §4.4). Character limits on template
  * cards are WeCom's display guidance ("建议不超过"): longer texts are cut by the client, so we cut them
  * ourselves, with an ellipsis, where we choose. Byte limits (keys, task_id, text) are hard limits.
  */
@@ -60,11 +60,11 @@ function checkUserId(to: StaffAddress): string {
 export function renderTaskCard(agentId: number, to: StaffAddress, card: TaskCard): WecomSendBody {
   const touser = checkUserId(to);
   if (!TASK_ID_PATTERN.test(card.taskId)) {
-    throw invalid('INVALID_TASK_ID', `Task card id must be 1-${WECOM_LIMITS.taskIdBytes} characters of 0-9 A-Z a-z _ - @ (reference/wecom.md §4.5)`);
+    throw invalid('INVALID_TASK_ID', `Task card id must be 1-${WECOM_LIMITS.taskIdBytes} characters of 0-9 A-Z a-z _ - @ (docs/protocols/wecom.md §4.5)`);
   }
   const callbackButtons = card.buttons.map((b) => {
     if (b.key === '' || utf8Length(b.key) > WECOM_LIMITS.buttonKeyBytes) {
-      throw invalid('INVALID_CARD', `A button key must be 1-${WECOM_LIMITS.buttonKeyBytes} bytes (reference/wecom.md §4.4)`);
+      throw invalid('INVALID_CARD', `A button key must be 1-${WECOM_LIMITS.buttonKeyBytes} bytes (docs/protocols/wecom.md §4.4)`);
     }
     return { type: 0 as const, text: truncateChars(b.text, WECOM_LIMITS.buttonTextChars), style: b.style, key: b.key };
   });
@@ -72,7 +72,7 @@ export function renderTaskCard(agentId: number, to: StaffAddress, card: TaskCard
     throw invalid('INVALID_CARD', `A task card needs 1-${WECOM_LIMITS.buttons} buttons, got ${callbackButtons.length}`);
   }
   if (new Set(callbackButtons.map((b) => b.key)).size !== callbackButtons.length) {
-    throw invalid('INVALID_CARD', 'Button keys of a card must be unique (reference/wecom.md §4.4)');
+    throw invalid('INVALID_CARD', 'Button keys of a card must be unique (docs/protocols/wecom.md §4.4)');
   }
   const buttons: WecomButtonInteractionCard['button_list'] = [...callbackButtons];
   if (card.detailUrl !== null) {

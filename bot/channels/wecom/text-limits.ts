@@ -1,7 +1,7 @@
 /**
  * Length limits of WeCom message fields. WeCom states some limits in characters ("建议不超过 N 个字",
  * display guidance for template cards) and others in UTF-8 bytes (text content, keys, task_id); see
- * reference/wecom.md §4.3–§4.4. Truncation never splits a user-perceived character (grapheme), so a
+ * docs/protocols/wecom.md §4.3–§4.4. Truncation never splits a user-perceived character (grapheme), so a
  * surrogate pair or an emoji sequence is kept whole or dropped whole.
  */
 

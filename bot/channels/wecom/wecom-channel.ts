@@ -24,7 +24,7 @@ const PROVIDER = 'wecom';
 
 /**
  * Staff messages through a WeCom self-built application (port `MessageChannel`):
- * - `task_card` → a `button_interaction` template card (reference/wecom.md §4.4);
+ * - `task_card` → a `button_interaction` template card (docs/protocols/wecom.md §4.4);
  * - `card_update` → `update_template_card` with the tap's `response_code` (§5.1);
  * - `staff_text` → a `text` message (§4.3).
  *
@@ -96,7 +96,7 @@ export class WecomChannel implements MessageChannel {
         PROVIDER,
         'rate_limited',
         'APP_DAILY_QUOTA',
-        "The application's daily quota of app messages (WECOM_DAILY_MESSAGE_LIMIT, the enterprise's seat limit × 200) is used up; this message waits for tomorrow (reference/wecom.md §3)",
+        "The application's daily quota of app messages (WECOM_DAILY_MESSAGE_LIMIT, the enterprise's seat limit × 200) is used up; this message waits for tomorrow (docs/protocols/wecom.md §3)",
         { retryAfterMs: quota.retryAfterMs },
       );
     }
@@ -115,7 +115,7 @@ export class WecomChannel implements MessageChannel {
         PROVIDER,
         'rate_limited',
         'MEMBER_RATE_LIMIT',
-        'WeCom delivers at most 30 messages a minute and 1000 an hour to one member and drops the rest silently; this message waits (reference/wecom.md §3)',
+        'WeCom delivers at most 30 messages a minute and 1000 an hour to one member and drops the rest silently; this message waits (docs/protocols/wecom.md §3)',
         { retryAfterMs: acquired.retryAfterMs },
       );
     }
@@ -135,7 +135,7 @@ export class WecomChannel implements MessageChannel {
         PROVIDER,
         'permanent',
         'INVALID_USER',
-        "WeCom refused the recipient: the member does not exist, left, has no licence, or is outside the application's visible range (可见范围) (reference/wecom.md §4.1-§4.2)",
+        "WeCom refused the recipient: the member does not exist, left, has no licence, or is outside the application's visible range (可见范围) (docs/protocols/wecom.md §4.1-§4.2)",
       );
     }
     this.#log?.debug({ staffId: to.staffId, msgtype: body.msgtype }, 'wecom message accepted');

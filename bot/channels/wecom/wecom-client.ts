@@ -4,13 +4,13 @@ import type { Logger } from '../../logger.js';
 import { classifyErrcode } from './errcodes.js';
 
 /**
- * A typed client for the WeCom server API of one self-built application (reference/wecom.md §1–§5).
+ * A typed client for the WeCom server API of one self-built application (docs/protocols/wecom.md §1–§5).
  *
  * - Base URL, `fetch` and timeout are injected (STYLE A5): tests point `apiBase` at the simulator.
  * - The access token is cached per (corpid, agentid), refreshed when less than `refreshMarginMs`
  *   remain, and fetched by one request however many callers need it at once (single flight).
  * - A call rejected for a stale token (40014, 42001, and 40001 once) drops the token, fetches a new
- *   one and is retried once (STYLE A7, reference §1 "Recommended client behaviour").
+ *   one and is retried once (STYLE A7, docs/protocols/wecom.md §1).
  * - Every errcode is classified through `errcodes.ts`; failures are thrown as `ChannelError` with the
  *   errcode as `providerCode`. Unreachable API, timeouts and 5xx answers are `retryable` with
  *   `NETWORK` / `HTTP_<status>`.
@@ -39,7 +39,7 @@ export interface WecomClientOptions {
   /**
    * After `gettoken` fails with a configuration error (bad secret or corp id …), calls needing a token
    * fail at once, without reaching WeCom, for this long, in ms [60 000]: a wrong secret retried in a
-   * loop can get the server's IP blocked for an hour (reference §1).
+   * loop can get the server's IP blocked for an hour (docs/protocols/wecom.md §1).
    */
   authFailureHoldMs?: number;
 }
@@ -50,7 +50,7 @@ export interface WecomApiResult {
   errmsg: string;
 }
 
-/** Answer of `message/send` (reference §4.2). Ids are strings. */
+/** Answer of `message/send` (docs/protocols/wecom.md §4.2). Ids are strings. */
 export interface WecomSendResult extends WecomApiResult {
   invaliduser?: string;
   invalidparty?: string;
@@ -61,7 +61,7 @@ export interface WecomSendResult extends WecomApiResult {
   response_code?: string;
 }
 
-/** A `button_interaction` template card (reference §4.4). */
+/** A `button_interaction` template card (docs/protocols/wecom.md §4.4). */
 export interface WecomButtonInteractionCard {
   card_type: 'button_interaction';
   source?: { icon_url?: string; desc?: string; desc_color?: 0 | 1 | 2 | 3 };
@@ -82,13 +82,13 @@ interface WecomSendCommon {
   duplicate_check_interval?: number;
 }
 
-/** Body of `POST /cgi-bin/message/send` for the message types Huifang sends (reference §4.1, §4.3). */
+/** Body of `POST /cgi-bin/message/send` for the message types Huifang sends (docs/protocols/wecom.md §4.1, §4.3). */
 export type WecomSendBody =
   | (WecomSendCommon & { msgtype: 'text'; text: { content: string } })
   | (WecomSendCommon & { msgtype: 'markdown'; markdown: { content: string } })
   | (WecomSendCommon & { msgtype: 'template_card'; template_card: WecomButtonInteractionCard });
 
-/** Body of `POST /cgi-bin/message/update_template_card`, form 1 "grey the buttons out" (reference §5.1). */
+/** Body of `POST /cgi-bin/message/update_template_card`, form 1 "grey the buttons out" (docs/protocols/wecom.md §5.1). */
 export interface WecomUpdateTemplateCardBody {
   userids: string[];
   agentid: number;
@@ -200,7 +200,7 @@ export class WecomClient {
     this.#authFailureHoldMs = options.authFailureHoldMs ?? DEFAULT_AUTH_FAILURE_HOLD_MS;
   }
 
-  /** `POST /cgi-bin/message/send` (reference §4). Resolves only with errcode 0; recipients WeCom refused are in `invaliduser`. */
+  /** `POST /cgi-bin/message/send` (docs/protocols/wecom.md §4). Resolves only with errcode 0; recipients WeCom refused are in `invaliduser`. */
   async sendMessage(body: WecomSendBody): Promise<WecomSendResult> {
     const result = await this.#call('/cgi-bin/message/send', body);
     return {
@@ -214,7 +214,7 @@ export class WecomClient {
     };
   }
 
-  /** `POST /cgi-bin/message/update_template_card` (reference §5.1). Consumes the response_code. */
+  /** `POST /cgi-bin/message/update_template_card` (docs/protocols/wecom.md §5.1). Consumes the response_code. */
   async updateTemplateCard(body: WecomUpdateTemplateCardBody): Promise<WecomApiResult> {
     return this.#call('/cgi-bin/message/update_template_card', body);
   }
@@ -268,7 +268,7 @@ export class WecomClient {
     const token = await this.#accessToken();
     let result = await this.#request(method, path, { ...query, access_token: token }, body);
     if (result.errcode !== 0 && classifyErrcode(result.errcode).refreshToken) {
-      // WeCom may invalidate a token before its expiry (reference §1): fetch a new one and retry once.
+      // WeCom may invalidate a token before its expiry (docs/protocols/wecom.md §1): fetch a new one and retry once.
       this.#cache.drop(this.#cacheKey, token);
       this.#log?.warn({ api: path, errcode: result.errcode }, 'wecom access token rejected; refreshing it and retrying once');
       const fresh = await this.#accessToken();

@@ -1,7 +1,7 @@
 /**
  * Who gets a greeting, on which channel, in which segment — or why not. Pure.
  *
- * Greetings are marketing (`customer_notice` with purpose `marketing`, reference tencent-sms.md §4.5):
+ * Greetings are marketing (`customer_notice` with purpose `marketing`, docs/protocols/tencent-sms.md §4.5):
  * the rules are those the dispatcher applies again just before sending (bot/core/outbox/send-consent.ts),
  * called here with the very message that would be sent, so a greeting skipped at planning and one
  * cancelled at send time carry the same reasons.

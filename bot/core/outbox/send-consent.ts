@@ -5,7 +5,7 @@ import type { CustomerRecord } from '../records.js';
 /**
  * Consent rules for customer messages (pure), applied when a survey is activated and again just
  * before any customer message is sent, because an opt-out or a withdrawn consent can arrive while a
- * message waits in the outbox (reference wechat-and-calendar.md §3.1–3.2):
+ * message waits in the outbox (docs/protocols/tencent-sms.md §4.5, docs/protocols/wechat.md §2.3):
  * - a deceased customer gets nothing;
  * - marketing needs explicit marketing consent and no opt-out, whatever the opt-out scope;
  * - a survey needs survey consent, and no opt-out when the opt-out scope is `all`;

@@ -1,5 +1,5 @@
 /**
- * SMS length and billing segments as Tencent Cloud counts them (shared/reference/tencent-sms.md §4.2).
+ * SMS length and billing segments as Tencent Cloud counts them (docs/protocols/tencent-sms.md §4.2).
  * Pure: used for cost estimates and to refuse content Tencent would reject as too long.
  *
  * - Mainland (domestic) SMS: every character — CJK, letter, digit, punctuation of either width, space —

@@ -9,7 +9,7 @@ export type ParsedReply =
 /**
  * Opt-out words, compared after width folding, upper-casing and dropping trailing punctuation. `R` is
  * Tencent's current wording (`拒收请回复R`); `TD`, `T` and `N` are older carriers' and still sent by
- * customers (shared/reference/tencent-sms.md §4.5), and customers often echo the instruction itself.
+ * customers (docs/protocols/tencent-sms.md §4.5), and customers often echo the instruction itself.
  */
 const OPT_OUT = new Set([
   'R',

@@ -14,14 +14,14 @@ import {
   TENCENT_SMS_SOURCE,
 } from '../../channels/tencent-sms/reports.js';
 
-/** Largest callback body accepted: Tencent pushes at most 100 reports at a time (reference §5.1). */
+/** Largest callback body accepted: Tencent pushes at most 100 reports at a time (docs/protocols/tencent-sms.md §5.1). */
 export const SMS_CALLBACK_MAX_BYTES = 128 * 1024;
 
-/** What Tencent expects back from a callback it delivered (reference §5.1, §5.2). */
+/** What Tencent expects back from a callback it delivered (docs/protocols/tencent-sms.md §5.1, §5.2). */
 const ACCEPTED = { result: 0, errmsg: 'OK' } as const;
 
 /**
- * Tencent Cloud SMS callbacks (shared/reference/tencent-sms.md §5), mounted when
+ * Tencent Cloud SMS callbacks (docs/protocols/tencent-sms.md §5), mounted when
  * `TENCENT_SMS_CALLBACK_KEY` is set:
  *
  * - `POST /sms/tencent/status?key=…`: an array of delivery reports → one `sms_status` event each;

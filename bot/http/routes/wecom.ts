@@ -16,7 +16,7 @@ import {
 /** Largest callback body accepted; WeCom's encrypted events are a few KiB at most. */
 export const WECOM_CALLBACK_MAX_BYTES = 64 * 1024;
 
-/** HTTP status for each way a callback is refused; WeCom retries anything but 200 (reference/wecom.md §6.3). */
+/** HTTP status for each way a callback is refused; WeCom retries anything but 200 (docs/protocols/wecom.md §6.3). */
 const REJECTION_STATUS: Readonly<Record<WecomCallbackError['code'], number>> = {
   BAD_SIGNATURE: 401,
   BAD_RECEIVE_ID: 401,
@@ -24,7 +24,7 @@ const REJECTION_STATUS: Readonly<Record<WecomCallbackError['code'], number>> = {
 };
 
 /**
- * The WeCom callback URL (STYLE A1, reference/wecom.md §6–§7), mounted when WeCom is configured.
+ * The WeCom callback URL (STYLE A1, docs/protocols/wecom.md §6–§7), mounted when WeCom is configured.
  *
  * - `GET /wecom/callback`: URL verification — verify `msg_signature` over `echostr`, decrypt it, and
  *   answer with the plaintext alone.
@@ -51,13 +51,13 @@ export function wecomRoutes(router: Router, app: Huifang): void {
 
   router.get('/wecom/callback', (ctx) => {
     const query = signedQuery(ctx);
-    // echostr is base64: a raw '+' may arrive decoded as a space (reference §6.2 pitfall).
+    // echostr is base64: a raw '+' may arrive decoded as a space (docs/protocols/wecom.md §6.2).
     const echostr = single(ctx.query.echostr)?.replace(/ /g, '+');
     if (!query || !echostr) return refuse(ctx, 400, 'MALFORMED', 'msg_signature, timestamp, nonce or echostr missing');
     try {
       const plaintext = openEncrypted(secrets, query, echostr);
       log.info('wecom callback URL verified');
-      // The plaintext and nothing else: no quotes, no BOM, no newline (reference §6.2).
+      // The plaintext and nothing else: no quotes, no BOM, no newline (docs/protocols/wecom.md §6.2).
       ctx.status = 200;
       ctx.type = 'text/plain; charset=utf-8';
       ctx.body = plaintext;
@@ -93,7 +93,7 @@ export function wecomRoutes(router: Router, app: Huifang): void {
       const received = await app.receive(event, { wait: false });
       log.info({ inboundEventId: received.id, kind: event.kind, duplicate: received.duplicate }, 'wecom callback accepted');
     }
-    // An empty 200 means "received, no passive reply" (reference §6.3).
+    // An empty 200 means "received, no passive reply" (docs/protocols/wecom.md §6.3).
     ctx.status = 200;
     ctx.body = '';
   });
@@ -112,7 +112,7 @@ function signedQuery(ctx: Context): WecomSignedQuery | null {
 
 type Mapped = InboundEventInput | { ignored: true } | { malformed: string };
 
-/** Maps a verified message to an inbox event under WeCom's dedupe rule (reference §6.3, §7). */
+/** Maps a verified message to an inbox event under WeCom's dedupe rule (docs/protocols/wecom.md §6.3, §7). */
 function toInboundEvent(m: WecomCallbackMessage, receivedAt: Date): Mapped {
   if (m.msgType === 'event' && m.event === 'template_card_event') {
     if (!m.taskId || !m.eventKey) return { malformed: 'template_card_event without TaskId or EventKey' };

@@ -34,7 +34,7 @@ function rejection(fn: () => unknown): WecomCallbackError['code'] {
   throw new Error('expected a WecomCallbackError');
 }
 
-describe('callback crypto with the official vectors (reference/wecom.md §8)', () => {
+describe('callback crypto with the official vectors (docs/protocols/wecom.md §8)', () => {
   const get = vectors.verifyUrl;
   const post = vectors.event;
 

@@ -103,7 +103,7 @@ describeEachDatabase('WeCom callback route', (db) => {
     });
   });
 
-  describe('with the official vectors (reference/wecom.md §8)', () => {
+  describe('with the official vectors (docs/protocols/wecom.md §8)', () => {
     let service: WecomTestService;
     let sim: WecomSimulator;
     beforeAll(async () => {

@@ -1,5 +1,5 @@
 // TC3-HMAC-SHA256 (Tencent Cloud API 3.0 signing), written for the simulator from the published
-// algorithm (shared/reference/tencent-sms.md §7) — independently of the SDK's signer, so that a signing
+// algorithm (docs/protocols/tencent-sms.md §7) — independently of the SDK's signer, so that a signing
 // bug in either shows up as a rejected request. Checked against the SDK in tc3-verify.test.ts.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 

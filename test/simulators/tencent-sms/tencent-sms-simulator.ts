@@ -2,14 +2,14 @@
 // real SDK's API 3.0 requests, verifies their TC3-HMAC-SHA256 signature (tc3-verify.ts, its own crypto),
 // answers SendSms with a per-number SendStatusSet and the top-level error shape, serves the
 // PullSmsSendStatus / PullSmsReplyStatus queues, records traffic, and posts delivery-status and reply
-// callbacks in Tencent's JSON shapes (shared/reference/tencent-sms.md §2–§8) to a service under test.
+// callbacks in Tencent's JSON shapes (docs/protocols/tencent-sms.md §2–§8) to a service under test.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { randomInt, randomUUID } from 'node:crypto';
 import { parseAuthorization, signaturesMatch, tc3Signature, utcDate } from './tc3-verify.js';
 
 export const API_VERSION = '2021-01-11';
-/** Tencent refuses a request whose timestamp is further than this from its clock (reference §1). */
+/** Tencent refuses a request whose timestamp is further than this from its clock (docs/protocols/tencent-sms.md §1). */
 export const MAX_CLOCK_SKEW_SECONDS = 300;
 
 /** What the simulator does with one number of a SendSms request. */
@@ -89,7 +89,7 @@ export class TencentSmsSimulator {
   readonly sdkAppId: string;
   readonly signNames: Set<string>;
   readonly templates: Map<string, string>;
-  /** Refuse a link inside a template parameter, as Tencent does (reference §4.4, `ProhibitedUseUrlInTemplateParameter`). */
+  /** Refuse a link inside a template parameter, as Tencent does (docs/protocols/tencent-sms.md §4.4, `ProhibitedUseUrlInTemplateParameter`). */
   refuseUrlParameters = true;
 
   readonly calls: RecordedApiCall[] = [];
@@ -391,7 +391,7 @@ export class TencentSmsSimulator {
     if (params.SmsSdkAppId !== this.sdkAppId) return fail('InvalidParameterValue.SdkAppIdNotExist', 'the SdkAppId does not exist');
     const limit = Number(params.Limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) return fail('InvalidParameterValue', 'Limit must be 1-100');
-    // Queue semantics: each record is handed out once (reference §6).
+    // Queue semantics: each record is handed out once (docs/protocols/tencent-sms.md §6).
     answer({ [field]: queue.splice(0, limit) }, params);
   }
 }

@@ -1,6 +1,6 @@
 // A local WeChat Official Account (服务号) API (STYLE T3): an HTTP server on 127.0.0.1 speaking the
-// wire protocol of the stable-token and template-message APIs (shared/reference/wechat-and-calendar.md
-// §1): tokens that expire or are invalidated, template/send with realistic errcodes (unfollowed or
+// wire protocol of the stable-token and template-message APIs (docs/protocols/wechat.md §1–§3):
+// tokens that expire or are invalidated, template/send with realistic errcodes (unfollowed or
 // foreign openid, unknown template, rate limits, IP allowlist), failure injection and recorded traffic.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';

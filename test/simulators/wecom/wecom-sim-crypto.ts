@@ -1,4 +1,4 @@
-// The WeCom callback crypto, written from the protocol description (shared/reference/wecom.md §6.4)
+// The WeCom callback crypto, written from the protocol description (docs/protocols/wecom.md §6.4)
 // with node:crypto only — deliberately independent of @wecom/crypto, which the adapter uses, so
 // that the simulator cannot share a bug with the code under test (STYLE T3). Checked against the
 // official vectors in test/fixtures/wecom/official-vectors.json.

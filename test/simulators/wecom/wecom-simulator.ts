@@ -1,5 +1,5 @@
 // A protocol-faithful local WeCom (STYLE T3): an HTTP server on 127.0.0.1 speaking the wire protocol
-// of gettoken, message/send and message/update_template_card (shared/reference/wecom.md §1–§5), with
+// of gettoken, message/send and message/update_template_card (docs/protocols/wecom.md §1–§5), with
 // realistic errcodes, failure injection and recorded traffic, plus signed, AES-encrypted callbacks
 // (§6–§7) delivered to a URL under test. Its crypto is its own (wecom-sim-crypto.ts).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -110,9 +110,9 @@ const PATHS: Readonly<Record<string, WecomApiName>> = {
 };
 const CONTACT_APIS: readonly string[] = ['department/list', 'user/list', 'user/list_id', 'user/get'];
 
-/** response_code validity (reference §5.1; older documents say 24 h). */
+/** response_code validity (docs/protocols/wecom.md §5.1; older documents say 24 h). */
 export const RESPONSE_CODE_TTL_MS = 72 * 3_600_000;
-/** Per-member app message caps; the excess is silently dropped (reference §3). */
+/** Per-member app message caps; the excess is silently dropped (docs/protocols/wecom.md §3). */
 export const MEMBER_WINDOWS = [
   { windowMs: 60_000, max: 30 },
   { windowMs: 3_600_000, max: 1_000 },
@@ -338,7 +338,7 @@ export class WecomSimulator {
     return this.deliver(url, xml, seal);
   }
 
-  /** A member sends a text message to the application (reference §7.1). */
+  /** A member sends a text message to the application (docs/protocols/wecom.md §7.1). */
   async sendText(url: string, text: { fromUser: string; content: string; msgId?: string; createTime?: number }, seal: SealOptions = {}): Promise<CallbackDelivery> {
     const msgId = text.msgId ?? `${randomInt(1, 9)}${Array.from({ length: 18 }, () => randomInt(0, 10)).join('')}`;
     const xml =
@@ -349,7 +349,7 @@ export class WecomSimulator {
   }
 
   /**
-   * Encrypts `plaintextXml` for the corp, signs it and POSTs it to `url` as WeCom does (reference §6.3).
+   * Encrypts `plaintextXml` for the corp, signs it and POSTs it to `url` as WeCom does (docs/protocols/wecom.md §6.3).
    * `seal` can forge it: a wrong signature, another corp's receiveid, another token.
    */
   async deliver(url: string, plaintextXml: string, seal: SealOptions = {}): Promise<CallbackDelivery> {
@@ -370,7 +370,7 @@ export class WecomSimulator {
     return { ...delivery, status: response.status, responseBody: await response.text() };
   }
 
-  /** The URL verification handshake (reference §6.2): GET with an encrypted `echostr`; the answer must be its plaintext. */
+  /** The URL verification handshake (docs/protocols/wecom.md §6.2): GET with an encrypted `echostr`; the answer must be its plaintext. */
   async verifyUrl(url: string, seal: SealOptions = {}): Promise<{ status: number; body: string; expected: string }> {
     const expected = String(randomInt(1, 2 ** 47));
     const timestamp = seal.timestamp ?? String(Math.floor(this.now().getTime() / 1000));
@@ -474,7 +474,7 @@ export class WecomSimulator {
       if (typeof content !== 'string' || content === '') return { errcode: 44004, errmsg: 'empty content' };
       if (bytes(content) > 2048) return { errcode: 45002, errmsg: 'content size out of limit' };
     } else if (msgtype === 'markdown') {
-      // reference §4.3: markdown content ≤ 2048 bytes of UTF-8.
+      // docs/protocols/wecom.md §4.3: markdown content ≤ 2048 bytes of UTF-8.
       const content = (b.markdown as { content?: unknown } | undefined)?.content;
       if (typeof content !== 'string' || content === '') return { errcode: 44004, errmsg: 'empty content' };
       if (bytes(content) > 2048) return { errcode: 45002, errmsg: 'content size out of limit' };
@@ -489,7 +489,7 @@ export class WecomSimulator {
 
     const now = this.now().getTime();
     if (b.enable_duplicate_check === 1) {
-      // An identical request within the interval is not delivered again (reference §4.1).
+      // An identical request within the interval is not delivered again (docs/protocols/wecom.md §4.1).
       const intervalMs = Math.min(Number(b.duplicate_check_interval ?? 1800), 4 * 3600) * 1000;
       const key = JSON.stringify(b);
       const seen = this.#duplicateWindow.get(key);
@@ -638,7 +638,7 @@ export interface SealOptions {
   forgeSignature?: boolean;
 }
 
-/** Template card checks WeCom makes (reference §4.4, errcodes §2). Display-length guidance is not enforced. */
+/** Template card checks WeCom makes (docs/protocols/wecom.md §4.4, errcodes §2). Display-length guidance is not enforced. */
 function validateCard(card: Record<string, unknown>): Record<string, unknown> | null {
   const type = String(card.card_type ?? '');
   if (!CARD_TYPES.includes(type)) return { errcode: 42031, errmsg: 'invalid card_type' };

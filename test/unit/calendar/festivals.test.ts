@@ -1,6 +1,6 @@
 /**
  * Festival dates from the chinese-days lunar tables through our converter, checked against the reference
- * table (shared/reference/wechat-and-calendar.md §2.3) and, where the process TZ allows, against the
+ * table (docs/protocols/holiday-calendar.md §4) and, where the process TZ allows, against the
  * package's own getLunarFestivals.
  */
 import chineseDays from 'chinese-days';
@@ -10,7 +10,7 @@ import { listTraditionalFestivals } from '../../../bot/core/calendar/traditional
 
 const lunar = createChineseDaysLunarConverter();
 
-// reference §2.3, by Gregorian year (腊八 listed under the year its date falls in).
+// docs/protocols/holiday-calendar.md §4, by Gregorian year (腊八 listed under the year its date falls in).
 const REFERENCE: Record<number, Record<string, string>> = {
   2025: { 元旦: '01-01', 除夕: '01-28', 春节: '01-29', 元宵节: '02-12', 清明节: '04-04', 劳动节: '05-01', 端午节: '05-31', 七夕节: '08-29', 中秋节: '10-06', 国庆节: '10-01', 重阳节: '10-29', 冬至: '12-21' },
   2026: { 元旦: '01-01', 腊八节: '01-26', 除夕: '02-16', 春节: '02-17', 元宵节: '03-03', 清明节: '04-05', 劳动节: '05-01', 端午节: '06-19', 七夕节: '08-19', 中秋节: '09-25', 国庆节: '10-01', 重阳节: '10-18', 冬至: '12-22' },

@@ -1,5 +1,5 @@
 /**
- * The 2025 and 2026 State Council schedules, typed in from shared/reference/wechat-and-calendar.md §2.1
+ * The 2025 and 2026 State Council schedules, typed in from docs/protocols/holiday-calendar.md §2
  * (国办发明电〔2024〕12号 for 2025; the 2025-11 notice for 2026) — independently of the chinese-days package,
  * so the package data can be checked against it (test/unit/calendar/load-calendar.test.ts).
  */
@@ -12,7 +12,7 @@ function block(name: string, from: string, to: string): PublicHoliday[] {
 
 export const OFFICIAL_2025: YearSchedule = {
   year: 2025,
-  source: 'reference §2.1 (国办发明电〔2024〕12号)',
+  source: 'docs/protocols/holiday-calendar.md §2 (国办发明电〔2024〕12号)',
   holidays: [
     ...block('元旦', '2025-01-01', '2025-01-01'),
     ...block('春节', '2025-01-28', '2025-02-04'),
@@ -35,7 +35,7 @@ export const OFFICIAL_2025: YearSchedule = {
 
 export const OFFICIAL_2026: YearSchedule = {
   year: 2026,
-  source: 'reference §2.1 (2026 notice, published 2025-11)',
+  source: 'docs/protocols/holiday-calendar.md §2 (2026 notice, published 2025-11)',
   holidays: [
     ...block('元旦', '2026-01-01', '2026-01-03'),
     ...block('春节', '2026-02-15', '2026-02-23'),
