@@ -1,5 +1,4 @@
-import type { ChannelErrorKind } from '../core/errors.js';
-import { ChannelError } from '../core/errors.js';
+import { ChannelError, type ChannelErrorKind } from '../core/errors.js';
 import type { Logger } from '../logger.js';
 import type { FetchedToken, ProviderTokenCache } from './provider-token.js';
 
