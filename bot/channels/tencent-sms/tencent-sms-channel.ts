@@ -1,11 +1,10 @@
 import type { SendSmsRequest, SendStatus } from 'tencentcloud-sdk-nodejs-sms/tencentcloud/services/sms/v20210111/sms_models.js';
 import { ChannelError } from '../../core/errors.js';
 import type { MessageChannel, SendRequest, SendResult } from '../../core/messages.js';
-import { INVALID_NUMBER } from '../../core/outbox/dispatch-outbox.js';
 import { maskPhone } from '../../core/phone.js';
 import type { TencentSmsConfig } from '../../config.js';
-import { maskPhoneInText, type Logger } from '../../logger.js';
-import { classifyTencentCode } from './error-codes.js';
+import type { Logger } from '../../logger.js';
+import { channelErrorFromCode, channelErrorFromSdk } from './channel-errors.js';
 import { createTencentSmsClient, type TencentSmsApi } from './sms-client.js';
 
 const PROVIDER = 'tencent-sms';
@@ -85,7 +84,7 @@ export class TencentSmsChannel implements MessageChannel {
     try {
       statuses = (await this.#client.SendSms(body)).SendStatusSet ?? [];
     } catch (error) {
-      throw fromSdkError(error);
+      throw channelErrorFromSdk(error);
     }
     // Per-number results come back with HTTP 200 and are never thrown by the SDK (docs/protocols/tencent-sms.md §2.2).
     const status = statuses.find((s) => s.PhoneNumber === phone) ?? (statuses.length === 1 ? statuses[0] : undefined);
@@ -96,33 +95,8 @@ export class TencentSmsChannel implements MessageChannel {
       this.#log?.debug({ outboxId: request.messageId, phone: maskPhone(phone), serialNo: status.SerialNo, fee: status.Fee }, 'tencent sms accepted');
       return { providerMessageId: status.SerialNo };
     }
-    throw fromCode(code, status.Message);
+    throw channelErrorFromCode(code, status.Message);
   }
-}
-
-/** Turns a Tencent error code into a classified `ChannelError`. */
-function fromCode(code: string, providerMessage: string | undefined, cause?: unknown): ChannelError {
-  const rule = classifyTencentCode(code);
-  const said = providerMessage ? ` (Tencent: ${maskPhoneInText(providerMessage).slice(0, 200)})` : '';
-  const options = { ...(cause === undefined ? {} : { cause }), ...(rule.retryAfterMs === undefined ? {} : { retryAfterMs: rule.retryAfterMs }) };
-  if (rule.invalidNumber) {
-    return new ChannelError(PROVIDER, 'permanent', INVALID_NUMBER, `Tencent refused the phone number, ${code}: ${rule.meaning}${said}`, options);
-  }
-  return new ChannelError(PROVIDER, rule.kind, code, `${code}: ${rule.meaning}${said}`, options);
-}
-
-/**
- * The SDK throws `TencentCloudSDKHttpException` for a request-level `Response.Error` (with `code`), for
- * a non-200 answer (with `httpCode`) and for a failed connection (neither) (docs/protocols/tencent-sms.md §8).
- */
-function fromSdkError(error: unknown): ChannelError {
-  const e = error as { code?: unknown; httpCode?: unknown; message?: unknown };
-  if (typeof e?.code === 'string' && e.code !== '') return fromCode(e.code, typeof e.message === 'string' ? e.message : undefined, error);
-  if (typeof e?.httpCode === 'number') {
-    return new ChannelError(PROVIDER, 'retryable', `HTTP_${e.httpCode}`, `Tencent SMS answered HTTP ${e.httpCode}`, { cause: error });
-  }
-  const detail = typeof e?.message === 'string' ? `: ${e.message.slice(0, 200)}` : '';
-  return new ChannelError(PROVIDER, 'retryable', 'NETWORK', `Could not reach Tencent SMS${detail}`, { cause: error });
 }
 
 /** Options of {@link createTencentSmsChannel} besides the configuration. */

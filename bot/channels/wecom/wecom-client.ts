@@ -1,6 +1,8 @@
 import type { Clock } from '../../core/clock.js';
 import { ChannelError } from '../../core/errors.js';
 import type { Logger } from '../../logger.js';
+import { callProviderApi, requestProviderToken, type ProviderEndpoint } from '../provider-request.js';
+import { ProviderTokenCache, ProviderTokenStore } from '../provider-token.js';
 import { classifyErrcode } from './errcodes.js';
 
 /**
@@ -125,79 +127,38 @@ export interface WecomMember {
   status: number;
 }
 
-interface CachedToken {
-  token: string;
-  expiresAtMs: number;
-}
-
 /**
- * In-process access-token cache keyed by (corpid, agentid), with single-flight refresh. With several
- * replicas each process fetches its own token; WeCom allows that (tokens overlap), only `gettoken`
- * itself is rate limited.
+ * In-process access-token cache keyed by (corpid, agentid), with single-flight refresh: the provider
+ * token store under WeCom's name. With several replicas each process fetches its own token; WeCom
+ * allows that (tokens overlap), only `gettoken` itself is rate limited.
  */
-export class WecomTokenCache {
-  readonly #tokens = new Map<string, CachedToken>();
-  readonly #inFlight = new Map<string, Promise<CachedToken>>();
+export const WecomTokenCache = ProviderTokenStore;
+export type WecomTokenCache = ProviderTokenStore;
 
-  get(key: string): CachedToken | undefined {
-    return this.#tokens.get(key);
-  }
-
-  /** Runs `fetchToken` unless a fetch for `key` is already running, whose result is shared. */
-  refresh(key: string, fetchToken: () => Promise<CachedToken>): Promise<CachedToken> {
-    const running = this.#inFlight.get(key);
-    if (running) return running;
-    const promise = fetchToken()
-      .then((entry) => {
-        this.#tokens.set(key, entry);
-        return entry;
-      })
-      .finally(() => this.#inFlight.delete(key));
-    this.#inFlight.set(key, promise);
-    return promise;
-  }
-
-  /** Forgets `token` if it is still the cached one (a concurrent caller may have replaced it already). */
-  drop(key: string, token: string): void {
-    if (this.#tokens.get(key)?.token === token) this.#tokens.delete(key);
-  }
-}
-
-const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_REFRESH_MARGIN_MS = 5 * 60_000;
-const DEFAULT_AUTH_FAILURE_HOLD_MS = 60_000;
 const PROVIDER = 'wecom';
-
-const wallClock: Clock = { now: () => new Date() };
 
 export class WecomClient {
   readonly agentId: number;
-  readonly #corpId: string;
-  readonly #secret: string;
-  readonly #apiBase: string;
-  readonly #fetch: typeof globalThis.fetch;
-  readonly #timeoutMs: number;
-  readonly #clock: Clock;
-  readonly #log: Logger | undefined;
-  readonly #cache: WecomTokenCache;
-  readonly #cacheKey: string;
-  readonly #refreshMarginMs: number;
-  readonly #authFailureHoldMs: number;
-  #authFailure: { error: ChannelError; untilMs: number } | null = null;
+  readonly #api: ProviderEndpoint;
+  readonly #tokens: ProviderTokenCache;
 
   constructor(options: WecomClientOptions) {
     this.agentId = options.agentId;
-    this.#corpId = options.corpId;
-    this.#secret = options.secret;
-    this.#apiBase = options.apiBase.replace(/\/+$/, '');
-    this.#fetch = options.fetch ?? globalThis.fetch;
-    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.#clock = options.clock ?? wallClock;
-    this.#log = options.logger;
-    this.#cache = options.tokenCache ?? new WecomTokenCache();
-    this.#cacheKey = `${options.corpId}:${options.agentId}`;
-    this.#refreshMarginMs = options.refreshMarginMs ?? DEFAULT_REFRESH_MARGIN_MS;
-    this.#authFailureHoldMs = options.authFailureHoldMs ?? DEFAULT_AUTH_FAILURE_HOLD_MS;
+    const { corpId, secret, apiBase, fetch, timeoutMs, logger } = options;
+    const secrets = () => [secret, this.#tokens.current()];
+    this.#api = { provider: PROVIDER, displayName: 'WeCom', apiBase, fetch, timeoutMs, logger, errcodeRequired: true, classify: classifyErrcode, secrets };
+    this.#tokens = new ProviderTokenCache({
+      provider: PROVIDER,
+      // One token per application, shared with the other clients of `tokenCache`.
+      store: options.tokenCache,
+      key: `${corpId}:${options.agentId}`,
+      fetchToken: () => requestProviderToken(this.#api, { method: 'GET', path: '/cgi-bin/gettoken', query: { corpid: corpId, corpsecret: secret } }),
+      clock: options.clock,
+      refreshMarginMs: options.refreshMarginMs ?? DEFAULT_REFRESH_MARGIN_MS,
+      authFailureHoldMs: options.authFailureHoldMs,
+      logger,
+    });
   }
 
   /** `POST /cgi-bin/message/send` (docs/protocols/wecom.md §4). Resolves only with errcode 0; recipients WeCom refused are in `invaliduser`. */
@@ -262,160 +223,10 @@ export class WecomClient {
     return member;
   }
 
-  /** A POST with a JSON body, or a GET with `query` when `body` is undefined. */
+  /** A POST with a JSON body, or a GET with `query` when `body` is undefined; resolves only with errcode 0. */
   async #call(path: string, body: unknown, query: Record<string, string> = {}): Promise<WecomApiResult & Record<string, unknown>> {
-    const method = body === undefined ? 'GET' : 'POST';
-    const token = await this.#accessToken();
-    let result = await this.#request(method, path, { ...query, access_token: token }, body);
-    if (result.errcode !== 0 && classifyErrcode(result.errcode).refreshToken) {
-      // WeCom may invalidate a token before its expiry (docs/protocols/wecom.md §1): fetch a new one and retry once.
-      this.#cache.drop(this.#cacheKey, token);
-      this.#log?.warn({ api: path, errcode: result.errcode }, 'wecom access token rejected; refreshing it and retrying once');
-      const fresh = await this.#accessToken();
-      result = await this.#request(method, path, { ...query, access_token: fresh }, body);
-      if (result.errcode !== 0) throw this.#apiError(path, result, [token, fresh]);
-    }
-    if (result.errcode !== 0) throw this.#apiError(path, result, [token]);
-    return result;
+    return (await callProviderApi(this.#api, this.#tokens, { method: body === undefined ? 'GET' : 'POST', path, query, body })).answer;
   }
-
-  async #accessToken(): Promise<string> {
-    const nowMs = this.#clock.now().getTime();
-    const cached = this.#cache.get(this.#cacheKey);
-    if (cached && cached.expiresAtMs - nowMs > this.#refreshMarginMs) return cached.token;
-    const held = this.#authFailure;
-    if (held && nowMs < held.untilMs) {
-      throw new ChannelError(PROVIDER, held.error.kind, held.error.providerCode, `${held.error.message} (not retried until ${new Date(held.untilMs).toISOString()})`);
-    }
-    try {
-      return (await this.#cache.refresh(this.#cacheKey, () => this.#fetchToken())).token;
-    } catch (error) {
-      // A token that is merely close to its expiry is still good: keep using it if WeCom is unreachable.
-      if (cached && cached.expiresAtMs > nowMs && error instanceof ChannelError && error.retryable) {
-        this.#log?.warn({ err: error }, 'wecom token refresh failed; using the cached token until it expires');
-        return cached.token;
-      }
-      throw error;
-    }
-  }
-
-  async #fetchToken(): Promise<CachedToken> {
-    const path = '/cgi-bin/gettoken';
-    const result = await this.#request('GET', path, { corpid: this.#corpId, corpsecret: this.#secret }, undefined);
-    if (result.errcode !== 0) {
-      const error = this.#apiError(path, result);
-      // Hold configuration errors: every queued message would otherwise ask for a token with the same bad secret.
-      if (error.kind === 'auth') this.#authFailure = { error, untilMs: this.#clock.now().getTime() + this.#authFailureHoldMs };
-      throw error;
-    }
-    const token = result.access_token;
-    const expiresIn = result.expires_in;
-    if (typeof token !== 'string' || token === '' || typeof expiresIn !== 'number' || !(expiresIn > 0)) {
-      throw new ChannelError(PROVIDER, 'retryable', 'BAD_RESPONSE', `WeCom ${path} answered without access_token/expires_in`);
-    }
-    this.#authFailure = null;
-    this.#log?.info({ expiresInSeconds: expiresIn }, 'wecom access token fetched');
-    return { token, expiresAtMs: this.#clock.now().getTime() + expiresIn * 1000 };
-  }
-
-  /** One HTTP exchange. Resolves with the JSON answer (whatever its errcode); throws for transport failures. */
-  async #request(method: 'GET' | 'POST', path: string, query: Record<string, string>, body: unknown): Promise<WecomApiResult & Record<string, unknown>> {
-    const url = `${this.#apiBase}${path}?${new URLSearchParams(query).toString()}`;
-    const started = performance.now();
-    let status: number;
-    let text: string;
-    try {
-      const response = await this.#fetch(url, {
-        method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(this.#timeoutMs),
-      });
-      status = response.status;
-      text = await response.text();
-    } catch (thrown) {
-      const timedOut = isTimeout(thrown);
-      this.#log?.debug({ api: path, url: this.#maskUrl(url), ms: Math.round(performance.now() - started), timedOut }, 'wecom api call failed');
-      throw new ChannelError(
-        PROVIDER,
-        'retryable',
-        'NETWORK',
-        timedOut ? `WeCom ${path} did not answer within ${this.#timeoutMs} ms` : `WeCom ${path} could not be reached (${this.#describeNetworkError(thrown)})`,
-        { cause: this.#scrubError(thrown) },
-      );
-    }
-    this.#log?.debug({ api: path, url: this.#maskUrl(url), status, ms: Math.round(performance.now() - started) }, 'wecom api call');
-    if (status >= 500) throw new ChannelError(PROVIDER, 'retryable', `HTTP_${status}`, `WeCom ${path} answered HTTP ${status}`);
-    if (status < 200 || status >= 300) throw new ChannelError(PROVIDER, 'permanent', `HTTP_${status}`, `WeCom ${path} answered HTTP ${status}`);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      throw new ChannelError(PROVIDER, 'retryable', 'BAD_RESPONSE', `WeCom ${path} answered with something that is not JSON`);
-    }
-    if (parsed === null || typeof parsed !== 'object' || typeof (parsed as { errcode?: unknown }).errcode !== 'number') {
-      throw new ChannelError(PROVIDER, 'retryable', 'BAD_RESPONSE', `WeCom ${path} answered without a numeric errcode`);
-    }
-    const result = parsed as Record<string, unknown> & { errcode: number };
-    return { ...result, errmsg: typeof result.errmsg === 'string' ? result.errmsg : '' };
-  }
-
-  #apiError(path: string, result: WecomApiResult, tokensUsed: string[] = []): ChannelError {
-    const rule = classifyErrcode(result.errcode);
-    const errmsg = this.#scrub(result.errmsg, tokensUsed).slice(0, 200);
-    const error = new ChannelError(
-      PROVIDER,
-      rule.kind,
-      String(result.errcode),
-      `WeCom ${path} failed with errcode ${result.errcode} ${rule.name}: ${rule.meaning} [${rule.ref}] (errmsg: ${errmsg})`,
-      rule.retryAfterMs === undefined ? {} : { retryAfterMs: rule.retryAfterMs },
-    );
-    return error;
-  }
-
-  /** The URL as it may be logged: the access token and the secret replaced by `***`. */
-  #maskUrl(url: string): string {
-    return url.replace(/([?&](?:access_token|corpsecret)=)[^&]*/g, '$1***');
-  }
-
-  /** `text` with the secret and any cached token replaced (errmsg and error texts are not ours). */
-  #scrub(text: string, tokensUsed: string[] = []): string {
-    let out = this.#maskUrl(text);
-    const token = this.#cache.get(this.#cacheKey)?.token;
-    for (const secret of [this.#secret, token, ...tokensUsed]) {
-      if (secret && secret.length >= 6) out = out.split(secret).join('***');
-    }
-    return out;
-  }
-
-  /** A copy of a transport error that keeps its name, code and (scrubbed) message, but not the URL it may quote. */
-  #scrubError(thrown: unknown): Error {
-    const original = thrown instanceof Error ? thrown : new Error(String(thrown));
-    const copy = new Error(this.#scrub(original.message));
-    copy.name = original.name;
-    const code = networkCode(thrown);
-    if (code) (copy as Error & { code?: string }).code = code;
-    return copy;
-  }
-
-  #describeNetworkError(thrown: unknown): string {
-    return networkCode(thrown) ?? this.#scrub(thrown instanceof Error ? thrown.message : String(thrown)).slice(0, 120);
-  }
-}
-
-function isTimeout(thrown: unknown): boolean {
-  return thrown instanceof Error && (thrown.name === 'TimeoutError' || thrown.name === 'AbortError');
-}
-
-/** `ECONNREFUSED`, `ENOTFOUND`, `UND_ERR_SOCKET` … from undici's `TypeError: fetch failed` or its cause. */
-function networkCode(thrown: unknown): string | undefined {
-  let current: unknown = thrown;
-  for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
-    const code = (current as Error & { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    current = (current as Error & { cause?: unknown }).cause;
-  }
-  return undefined;
 }
 
 /** `{[name]: value}` as a string when the answer has it (WeCom documents these ids as strings; never trust it). */

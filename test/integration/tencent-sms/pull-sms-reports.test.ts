@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDatabase } from '../../support/db.js';
 import { TencentSmsSimulator } from '../../simulators/tencent-sms/tencent-sms-simulator.js';
+import { PULL_LIMIT } from '../../../jobs/pull-sms-reports.js';
 import {
   createOpenSurvey,
   runJob,
@@ -54,6 +55,26 @@ describeEachDatabase('pull-sms-reports job', (db) => {
     sim.queueStatusReport(sms!.serialNo);
     expect(await runJob(service, 'pull-sms-reports')).toMatchObject({ statuses: 0, duplicates: 1 });
     expect(await app.db.prisma.inboundEvent.count({ where: { source: 'tencent-sms', dedupeKey: { startsWith: `status:${sms!.serialNo}:` } } })).toBe(1);
+  });
+
+  it('pulls again while batches come back full, recording each batch in the inbox before the next pull', async () => {
+    const { app } = service;
+    const survey = await createOpenSurvey(service);
+    await runJob(service, 'dispatch-outbox');
+    const [sms] = sim.sentTo(survey.phone);
+    for (let i = 0; i <= PULL_LIMIT; i++) sim.queueStatusReport(sms!.serialNo);
+    const reports = { source: 'tencent-sms', dedupeKey: { startsWith: `status:${sms!.serialNo}:` } };
+    const recordedWhenPulled: number[] = [];
+    sim.beforePull = async (action) => {
+      if (action === 'PullSmsSendStatus') recordedWhenPulled.push(await app.db.prisma.inboundEvent.count({ where: reports }));
+    };
+    try {
+      expect(await runJob(service, 'pull-sms-reports')).toMatchObject({ statuses: 1, duplicates: PULL_LIMIT, skipped: 0 });
+    } finally {
+      sim.beforePull = null;
+    }
+    // A full batch, then one record: the report of the first batch was in the inbox before the second pull.
+    expect(recordedWhenPulled).toEqual([0, 1]);
   });
 
   it('does nothing when callbacks are configured', async () => {

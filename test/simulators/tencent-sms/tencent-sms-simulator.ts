@@ -91,6 +91,8 @@ export class TencentSmsSimulator {
   readonly templates: Map<string, string>;
   /** Refuse a link inside a template parameter, as Tencent does (docs/protocols/tencent-sms.md §4.4, `ProhibitedUseUrlInTemplateParameter`). */
   refuseUrlParameters = true;
+  /** Awaited before a pull request is answered (and its records leave the queue): lets a test look at the service's state between pulls. */
+  beforePull: ((action: 'PullSmsSendStatus' | 'PullSmsReplyStatus') => Promise<void> | void) | null = null;
 
   readonly calls: RecordedApiCall[] = [];
   readonly sent: SimSms[] = [];
@@ -252,6 +254,11 @@ export class TencentSmsSimulator {
     });
   }
 
+  /** Queues a record exactly as given (e.g. one without the documented fields) for `action`. */
+  queueRawPullRecord(action: 'PullSmsSendStatus' | 'PullSmsReplyStatus', record: Record<string, unknown>): void {
+    (action === 'PullSmsSendStatus' ? this.#statusQueue : this.#replyQueue).push(record);
+  }
+
   // ------------------------------------------------------------------ API
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -289,8 +296,10 @@ export class TencentSmsSimulator {
       case 'SendSms':
         return this.#sendSms(params, answer, (code, message) => fail(code, message, body));
       case 'PullSmsSendStatus':
+        await this.beforePull?.(action);
         return this.#pull(this.#statusQueue, 'PullSmsSendStatusSet', params, answer, (code, message) => fail(code, message, body));
       case 'PullSmsReplyStatus':
+        await this.beforePull?.(action);
         return this.#pull(this.#replyQueue, 'PullSmsReplyStatusSet', params, answer, (code, message) => fail(code, message, body));
       default:
         return fail('InvalidAction', `the action ${action} does not exist`, body);
