@@ -30,7 +30,7 @@ import { loadSurveyDefinitions, StaticSurveyRegistry } from './surveys/load-surv
 // Greetings 节日与生日问候 (campaigns loaded and validated at start).
 import { createChineseDaysLunarConverter } from './calendar/chinese-days-source.js';
 import { loadCampaigns } from './greetings/load-campaigns.js';
-import type { GreetingSetup } from './greetings/greeting-planner.js';
+import type { GreetingDeps } from './core/greetings/run-greetings.js';
 
 /** Repository root (templates/ lives there). */
 export const ROOT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -70,7 +70,7 @@ export interface Huifang {
   channels: Readonly<Record<ChannelName, MessageChannel>>;
   jitter: () => number;
   /** Greeting campaigns and the lunar tables their dates come from. */
-  greetings: GreetingSetup;
+  greetings: GreetingDeps;
   /**
    * Records an inbound event (deduplicated on source + dedupeKey) and processes it. With
    * `wait: false` (webhooks) processing runs after the caller has answered the provider.
@@ -149,13 +149,8 @@ export function createHuifang(options: HuifangOptions): Huifang {
   const templates = loadMessageTemplates(options.messagesFile ?? join(ROOT_DIR, 'templates/messages/messages.yaml'));
   const calendar = options.calendar ?? loadServiceCalendar(config, logger, clock);
   const caseTypes = new Set(policies.all().flatMap((p) => p.caseTypes));
-  const greetings: GreetingSetup = {
-    campaigns: loadCampaigns(options.campaignsDir ?? join(ROOT_DIR, 'templates/campaigns'), { caseTypes }),
-    lunar: createChineseDaysLunarConverter(),
-    pricePerSegment: config.smsPricePerSegment ?? null,
-    lastPlanned: new Map(),
-  };
-  const { views, sandboxDeliveries, ...stores } = createPrismaStores(db, ids, { policies, timeZone: config.timezone });
+  const campaigns = loadCampaigns(options.campaignsDir ?? join(ROOT_DIR, 'templates/campaigns'), { caseTypes });
+  const { views, sandboxDeliveries, greetings: greetingStore, ...stores } = createPrismaStores(db, ids, { policies, timeZone: config.timezone });
   const deps: Huifang['deps'] = {
     clock,
     ids,
@@ -200,10 +195,19 @@ export function createHuifang(options: HuifangOptions): Huifang {
   const allSandboxed = !live('sms') && !live('wechat');
   deps.customerChannels = { sms: allSandboxed || live('sms'), wechat: allSandboxed || live('wechat') };
   deps.optOutScope = config.optOutScope;
-  if (modes.wechat !== 'sandbox' && greetings.campaigns.some((c) => c.enabled && c.channels.includes('wechat'))) {
+  const greetings: GreetingDeps = {
+    campaigns,
+    lunar: createChineseDaysLunarConverter(),
+    pricePerSegment: config.smsPricePerSegment ?? null,
+    store: greetingStore,
+    timeZone: config.timezone,
+    org: config.organisationName,
+    usable: deps.customerChannels,
+  };
+  if (modes.wechat !== 'sandbox' && campaigns.some((c) => c.enabled && c.channels.includes('wechat'))) {
     // WeChat template messages may not carry marketing (docs/protocols/wechat.md §2.3): the WeChat channel refuses
     // greetings, which then go by SMS where the customer can receive it.
-    logger.warn({ campaigns: greetings.campaigns.filter((c) => c.channels.includes('wechat')).map((c) => c.key) }, 'greeting campaigns list wechat, which refuses marketing: their WeChat greetings fall back to SMS');
+    logger.warn({ campaigns: campaigns.filter((c) => c.channels.includes('wechat')).map((c) => c.key) }, 'greeting campaigns list wechat, which refuses marketing: their WeChat greetings fall back to SMS');
   }
   const jitter = options.jitter ?? Math.random;
 

@@ -1,6 +1,5 @@
 import type { Huifang } from '../bot/huifang.js';
-import { runGreetings } from '../bot/greetings/greeting-planner.js';
-import { greetingContext } from '../bot/greetings/greeting-context.js';
+import { runGreetings } from '../bot/core/greetings/run-greetings.js';
 
 /**
  * Every minute: plans the day's holiday and birthday greetings of the enabled campaigns
@@ -11,5 +10,5 @@ import { greetingContext } from '../bot/greetings/greeting-context.js';
 export const schedule = '0 * * * * *';
 
 export async function run(app: Huifang) {
-  return runGreetings(greetingContext(app), app.clock.now());
+  return runGreetings(app.greetings, app.clock.now());
 }

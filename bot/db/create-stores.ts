@@ -18,6 +18,8 @@ import { PrismaInboxStore } from './inbox-store.js';
 import { PrismaAuditLog } from './audit-store.js';
 import { PrismaDigestStore } from './digest-store.js';
 import { PrismaReportStore } from './report-store.js';
+import { PrismaGreetingStore } from './greeting-store.js';
+import type { GreetingStore } from '../core/ports/greetings.js';
 import { PrismaCaseViews } from './case-views.js';
 import { PrismaSandboxStore } from './sandbox-store.js';
 import { PrismaServiceHealth } from './service-health.js';
@@ -31,6 +33,7 @@ export type Stores = Pick<
 > & {
   digests: DigestStore;
   reports: ReportStore;
+  greetings: GreetingStore;
   /** Where the sandbox channels deliver. */
   sandboxDeliveries: SandboxDeliveryLog;
   views: { cases: CaseViews; sandbox: SandboxViews; health: ServiceHealth };
@@ -54,6 +57,7 @@ export function createPrismaStores(db: DbClient, ids: IdGenerator, options: { po
     audit: new PrismaAuditLog(context),
     digests: new PrismaDigestStore(context, options.policies),
     reports: new PrismaReportStore(context, options.policies, options.timeZone),
+    greetings: new PrismaGreetingStore(context),
     sandboxDeliveries: sandbox,
     views: { cases: new PrismaCaseViews(context), sandbox, health: new PrismaServiceHealth(context) },
   };

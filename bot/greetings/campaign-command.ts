@@ -17,8 +17,7 @@ import { occasionsInYear, sendDateFor } from '../core/greetings/occasions.js';
 import { registrationText } from '../core/greetings/render-greeting.js';
 import { formatLocalDate, formatLocalDateTime } from '../core/time.js';
 import { campaignTexts } from './load-campaigns.js';
-import { occasionKeyName, previewCampaign, type GreetingContext } from './greeting-planner.js';
-import { greetingContext } from './greeting-context.js';
+import { occasionKeyName, previewCampaign, type GreetingDeps } from '../core/greetings/run-greetings.js';
 
 export interface CampaignCommandIo {
   out: (text: string) => void;
@@ -55,7 +54,7 @@ export async function runCampaignCommand(
     return 2;
   }
   return withApp(async (app) => {
-    const ctx = greetingContext(app);
+    const ctx = app.greetings;
     const now = app.clock.now();
     if (sub === 'list') {
       const year = values.year ? Number(values.year) : Number(formatLocalDate(now, ctx.timeZone).slice(0, 4));
@@ -86,7 +85,7 @@ export async function runCampaignCommand(
   });
 }
 
-function listCampaigns(ctx: GreetingContext, year: number, json: boolean, io: CampaignCommandIo): number {
+function listCampaigns(ctx: GreetingDeps, year: number, json: boolean, io: CampaignCommandIo): number {
   const data = ctx.campaigns.map((c) => ({
     key: c.key,
     title: c.title,
@@ -126,7 +125,7 @@ function listCampaigns(ctx: GreetingContext, year: number, json: boolean, io: Ca
   return 0;
 }
 
-async function preview(ctx: GreetingContext, campaign: GreetingCampaign, date: string, now: Date, json: boolean, io: CampaignCommandIo): Promise<number> {
+async function preview(ctx: GreetingDeps, campaign: GreetingCampaign, date: string, now: Date, json: boolean, io: CampaignCommandIo): Promise<number> {
   const { occasions, plan } = await previewCampaign(ctx, campaign, date, now);
   if (json) {
     io.out(JSON.stringify({ campaign: campaign.key, sendDate: date, windowPassed: plan.windowPassed, occasions }, null, 2));
@@ -154,7 +153,7 @@ async function preview(ctx: GreetingContext, campaign: GreetingCampaign, date: s
   return 0;
 }
 
-async function report(ctx: GreetingContext, campaign: GreetingCampaign, occasionKey: string, all: boolean, json: boolean, io: CampaignCommandIo): Promise<number> {
+async function report(ctx: GreetingDeps, campaign: GreetingCampaign, occasionKey: string, all: boolean, json: boolean, io: CampaignCommandIo): Promise<number> {
   const rows = await ctx.store.listForReport(occasionKey, null);
   const own = rows.filter((r) => r.campaign === campaign.key);
   const others = rows.filter((r) => r.campaign !== campaign.key);

@@ -12,6 +12,7 @@ import { isLocalDate } from '../core/calendar/local-date.js';
 import { templateVariables } from '../core/templates/render.js';
 import {
   GREETING_VARIABLES,
+  MARKETING_HOURS,
   windowOverlapsQuietHours,
   type DailyPeriod,
   type GreetingCampaign,
@@ -36,8 +37,7 @@ export class CampaignLoadError extends Error {
   }
 }
 
-/** Tencent sends marketing SMS only 08:00–22:00 (docs/protocols/tencent-sms.md §4.5). */
-export const MARKETING_HOURS: DailyPeriod = { start: 8 * 60, end: 22 * 60 };
+
 const DEFAULT_QUIET_HOURS = '21:00-08:00';
 const DEFAULT_OPT_OUT = '拒收请回复R';
 const DEFAULT_FALLBACK_SALUTATION = '尊敬的贵宾';

@@ -17,6 +17,9 @@ export interface DailyPeriod {
 }
 
 /** What a greeting is for. */
+/** Tencent sends marketing SMS only 08:00–22:00 (docs/protocols/tencent-sms.md §4.5): greeting windows stay inside. */
+export const MARKETING_HOURS: DailyPeriod = { start: 8 * 60, end: 22 * 60 };
+
 export type OccasionKind = 'festival' | 'birthday' | 'custom';
 
 export interface OccasionDefinition {

@@ -1,6 +1,6 @@
 /**
  * Plans one campaign's greetings for one send day, and summarises a plan for `campaign preview`. Pure:
- * the caller reads customers and existing rows, and stores the result (bot/greetings/greeting-store.ts).
+ * the caller reads customers and existing rows, and stores the result (bot/core/greetings/run-greetings.ts).
  *
  * Timing: every greeting of the day gets a `scheduledAt` spread evenly over what is left of the send
  * window (09:00–11:00 …) in customer-id order, so the providers see a steady trickle instead of a burst

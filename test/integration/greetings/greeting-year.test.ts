@@ -9,8 +9,7 @@ import { createHuifang, type Huifang } from '../../../bot/huifang.js';
 import { createPrismaClient, type DbClient } from '../../../bot/db/client.js';
 import { addDays, type LocalDate } from '../../../bot/core/calendar/local-date.js';
 import { formatLocalDate, formatLocalDateTime } from '../../../bot/core/time.js';
-import { previewCampaign } from '../../../bot/greetings/greeting-planner.js';
-import { greetingContext } from '../../../bot/greetings/greeting-context.js';
+import { previewCampaign } from '../../../bot/core/greetings/run-greetings.js';
 import { runCampaignCommand } from '../../../bot/greetings/campaign-command.js';
 import { jobs } from '../../../jobs/index.js';
 import { describeEachDatabase, type TestDb } from '../../support/db.js';
@@ -133,7 +132,7 @@ describeEachDatabase('greetings through a simulated 2026', (db) => {
     for (let day: LocalDate = '2026-01-01'; day <= '2026-12-31'; day = addDays(day, 1)) {
       clock.set(at(`${day}T07:00`));
       for (const campaign of app.greetings.campaigns) {
-        const { occasions } = await previewCampaign(greetingContext(app), campaign, day, clock.now());
+        const { occasions } = await previewCampaign(app.greetings, campaign, day, clock.now());
         for (const o of occasions) {
           const n = o.byChannel.sms + o.byChannel.wechat;
           if (n > 0) announced.set(`${campaign.key} ${o.occasionKey}`, (announced.get(`${campaign.key} ${o.occasionKey}`) ?? 0) + n);

@@ -1,34 +1,11 @@
-/**
- * `GreetingDelivery` over Prisma: one row per customer and occasion (unique on occasionKey + customerId,
- * whatever the campaign), PLANNED → SENT | SKIPPED | FAILED. Every transition is a compare-and-set on
- * the row's status (and outbox id), so several replicas running the planner at once change each row once.
- */
-import type { PrismaClient } from '../db/client.js';
-import { isUniqueViolation, parseJson } from '../db/rows.js';
-import { insertOutbox } from '../db/writes.js';
 import type { NewOutboxMessage } from '../core/records.js';
+import type { GreetingRow, GreetingRowWithOutbox, GreetingStore } from '../core/ports/greetings.js';
+import type { StoreContext } from './store-context.js';
+import { TX_OPTIONS } from './store-context.js';
+import { isUniqueViolation, parseJson } from './rows.js';
+import { insertOutbox } from './writes.js';
 import type { ExistingGreeting, NewGreetingRow } from '../core/greetings/plan-greetings.js';
 import type { GreetingCustomer } from '../core/greetings/eligibility.js';
-import type { IdGenerator } from '../core/clock.js';
-
-/** A PLANNED row the planner acts on. */
-export interface GreetingRow {
-  id: string;
-  campaign: string;
-  occasionKey: string;
-  customerId: string;
-  status: string;
-  skipReason: string | null;
-  channel: string | null;
-  segment: string | null;
-  scheduledAt: Date;
-  outboxMessageId: string | null;
-}
-
-/** A row with its outbox message's state, for reconciliation and reports. */
-export interface GreetingRowWithOutbox extends GreetingRow {
-  outbox: { id: string; status: string; lastErrorCode: string | null; sentAt: Date | null; channel: string } | null;
-}
 
 const CUSTOMER_PAGE = 2000;
 
@@ -84,11 +61,37 @@ function toGreetingCustomer(row: CustomerRow, openCaseTypes: readonly string[]):
   };
 }
 
-export class PrismaGreetingStore {
-  constructor(
-    private readonly prisma: PrismaClient,
-    private readonly ids: IdGenerator,
-  ) {}
+/** `GreetingStore` over Prisma (`GreetingDelivery` rows and `GreetingPlanRun` marks). */
+export class PrismaGreetingStore implements GreetingStore {
+  constructor(private readonly db: StoreContext) {}
+
+  private get prisma() {
+    return this.db.prisma;
+  }
+
+  async claimPlanningRun(campaign: string, sendDate: string, now: Date, everyMs: number): Promise<{ previous: Date | null } | null> {
+    const key = { campaign_sendDate: { campaign, sendDate } };
+    const row = await this.prisma.greetingPlanRun.findUnique({ where: key });
+    if (!row) {
+      try {
+        await this.prisma.greetingPlanRun.create({ data: { campaign, sendDate, plannedAt: now } });
+        return { previous: null };
+      } catch (err) {
+        if (isUniqueViolation(err)) return null;
+        throw err;
+      }
+    }
+    const due = row.plannedAt > now || now.getTime() - row.plannedAt.getTime() >= everyMs;
+    if (!due) return null;
+    // Compare-and-set on the time read: of two replicas, one moves it.
+    const { count } = await this.prisma.greetingPlanRun.updateMany({ where: { campaign, sendDate, plannedAt: row.plannedAt }, data: { plannedAt: now } });
+    return count === 1 ? { previous: row.plannedAt } : null;
+  }
+
+  async releasePlanningRun(campaign: string, sendDate: string, claimedAt: Date, previous: Date | null): Promise<void> {
+    if (previous === null) await this.prisma.greetingPlanRun.deleteMany({ where: { campaign, sendDate, plannedAt: claimedAt } });
+    else await this.prisma.greetingPlanRun.updateMany({ where: { campaign, sendDate, plannedAt: claimedAt }, data: { plannedAt: previous } });
+  }
 
   /**
    * Every customer with what eligibility needs, read in pages by id, with the types of their OPEN cases.
@@ -147,7 +150,7 @@ export class PrismaGreetingStore {
       try {
         await this.prisma.greetingDelivery.create({
           data: {
-            id: this.ids.next(),
+            id: this.db.ids.next(),
             campaign,
             occasionKey: r.occasionKey,
             customerId: r.customerId,
@@ -212,7 +215,7 @@ export class PrismaGreetingStore {
   async enqueue(row: GreetingRow, channel: string, message: NewOutboxMessage, now: Date): Promise<boolean> {
     try {
       return await this.prisma.$transaction(async (tx) => {
-        await insertOutbox(tx, this.ids, [message], now);
+        await insertOutbox(tx, this.db.ids, [message], now);
         const outbox = await tx.outboxMessage.findUnique({ where: { idempotencyKey: message.idempotencyKey }, select: { id: true } });
         if (!outbox) return false;
         const { count } = await tx.greetingDelivery.updateMany({

@@ -1,6 +1,6 @@
 /**
- * The greeting use cases over the store: plan the day, hand due greetings to the outbox, record how they
- * ended, and preview a day. Run by the `plan-greetings` job (every minute) and `huifang campaign`.
+ * The greeting use cases: plan the day, hand due greetings to the outbox, record how they ended, and
+ * preview a day. Run by the `plan-greetings` job (every minute) and `huifang campaign`.
  *
  * When greetings reach the outbox: as they fall due, not when the day is planned. Planning (from the
  * first tick of the send day) fixes who is greeted, on which channel, and each greeting's time, spread
@@ -12,16 +12,15 @@
  * passed are SKIPPED (`WINDOW_MISSED`), and a greeting still waiting in the outbox when the window closes
  * is cancelled: nothing is sent outside the window or in quiet hours.
  */
-import { formatLocalDate } from '../core/time.js';
-import { addDays, type LocalDate } from '../core/calendar/local-date.js';
-import type { LunarConverter } from '../core/calendar/traditional-festivals.js';
-import type { GreetingCampaign, GreetingChannel } from '../core/greetings/campaign.js';
-import { decideGreeting, segmentOf, skipReasonOfOutboxCode, type GreetingCustomer, type UsableChannels } from '../core/greetings/eligibility.js';
-import { planGreetingDay, periodOn, summarisePlan, type GreetingDayPlan, type OccasionPreview } from '../core/greetings/plan-greetings.js';
-import { greetingMessage } from '../core/greetings/render-greeting.js';
-import type { NewOutboxMessage } from '../core/records.js';
-import { MARKETING_HOURS } from './load-campaigns.js';
-import type { GreetingRow, PrismaGreetingStore } from './greeting-store.js';
+import { formatLocalDate } from '../time.js';
+import { addDays, type LocalDate } from '../calendar/local-date.js';
+import type { LunarConverter } from '../calendar/traditional-festivals.js';
+import { MARKETING_HOURS, type GreetingCampaign, type GreetingChannel } from './campaign.js';
+import { decideGreeting, segmentOf, skipReasonOfOutboxCode, type GreetingCustomer, type UsableChannels } from './eligibility.js';
+import { planGreetingDay, periodOn, summarisePlan, type GreetingDayPlan, type OccasionPreview } from './plan-greetings.js';
+import { greetingMessage } from './render-greeting.js';
+import type { NewOutboxMessage } from '../records.js';
+import type { GreetingRow, GreetingStore } from '../ports/greetings.js';
 
 /** Greetings due within this much of now are handed to the outbox (with their own send time). */
 export const ENQUEUE_AHEAD_MS = 5 * 60_000;
@@ -31,24 +30,18 @@ export const GREETING_MAX_ATTEMPTS = 3;
 export const REPLAN_EVERY_MS = 15 * 60_000;
 const BATCH = 500;
 
-/** Campaigns and what planning needs besides the store. */
-export interface GreetingSetup {
+/** What the greeting use cases need, built once by the composition root. */
+export interface GreetingDeps {
+  /** The campaigns of templates/campaigns, validated at start. */
   campaigns: readonly GreetingCampaign[];
   lunar: LunarConverter;
   /** Default price of one billed SMS in yuan (`HUIFANG_SMS_PRICE_PER_SEGMENT`); a campaign's own wins. */
   pricePerSegment: number | null;
-  /**
-   * When this process last planned each campaign's day (`<campaign>:<YYYY-MM-DD>` → epoch ms), so the
-   * audience is read at most every {@link REPLAN_EVERY_MS}; another process plans once on its own.
-   */
-  lastPlanned: Map<string, number>;
-}
-
-export interface GreetingContext extends GreetingSetup {
-  store: PrismaGreetingStore;
+  store: GreetingStore;
   timeZone: string;
   /** The SMS signature (`HUIFANG_ORG_NAME`). */
   org: string;
+  /** Customer channels that reach customers (a sandboxed one next to a live one does not). */
   usable: UsableChannels;
 }
 
@@ -67,7 +60,7 @@ export interface GreetingRunSummary {
 }
 
 /** One run of the job: plan today, enqueue what is due, record outcomes. */
-export async function runGreetings(ctx: GreetingContext, now: Date): Promise<GreetingRunSummary> {
+export async function runGreetings(ctx: GreetingDeps, now: Date): Promise<GreetingRunSummary> {
   const summary: GreetingRunSummary = { planned: 0, skipped: 0, enqueued: 0, sent: 0, notSent: 0, failed: 0, smsFallbacks: 0 };
   await reconcileGreetings(ctx, now, summary);
   const planned = await planGreetings(ctx, now);
@@ -82,7 +75,7 @@ export async function runGreetings(ctx: GreetingContext, now: Date): Promise<Gre
  * planned again only every {@link REPLAN_EVERY_MS} (new customers). Several replicas may plan at once:
  * the unique (occasion, customer) keeps one row each.
  */
-export async function planGreetings(ctx: GreetingContext, now: Date): Promise<{ planned: number; skipped: number; plans: GreetingDayPlan[] }> {
+export async function planGreetings(ctx: GreetingDeps, now: Date): Promise<{ planned: number; skipped: number; plans: GreetingDayPlan[] }> {
   const today = formatLocalDate(now, ctx.timeZone);
   const result = { planned: 0, skipped: 0, plans: [] as GreetingDayPlan[] };
   let customers: GreetingCustomer[] | null = null;
@@ -90,33 +83,38 @@ export async function planGreetings(ctx: GreetingContext, now: Date): Promise<{ 
     if (!campaign.enabled) continue;
     const window = periodOn(today, campaign.window, ctx.timeZone);
     if (now >= window.end) continue;
-    const memoKey = `${campaign.key}:${today}`;
-    const last = ctx.lastPlanned.get(memoKey);
-    if (last !== undefined && now.getTime() >= last && now.getTime() - last < REPLAN_EVERY_MS) continue;
     const probe = planGreetingDay({ campaign, sendDate: today, now, timeZone: ctx.timeZone, lunar: ctx.lunar, customers: [], existing: [], usable: ctx.usable });
     if (probe.occasions.length === 0) continue;
-    customers ??= await ctx.store.listCustomers();
-    const plan = planGreetingDay({
-      campaign,
-      sendDate: today,
-      now,
-      timeZone: ctx.timeZone,
-      lunar: ctx.lunar,
-      customers,
-      existing: await ctx.store.findByOccasions(probe.occasions.map((o) => o.occasionKey)),
-      usable: ctx.usable,
-    });
-    const inserted = await ctx.store.insertRows(campaign.key, plan.rows, now);
-    ctx.lastPlanned.set(memoKey, now.getTime());
-    result.planned += inserted.planned;
-    result.skipped += inserted.skipped;
-    result.plans.push(plan);
+    // One replica plans a day at a time, at most every REPLAN_EVERY_MS, across restarts.
+    const claim = await ctx.store.claimPlanningRun(campaign.key, today, now, REPLAN_EVERY_MS);
+    if (!claim) continue;
+    try {
+      customers ??= await ctx.store.listCustomers();
+      const plan = planGreetingDay({
+        campaign,
+        sendDate: today,
+        now,
+        timeZone: ctx.timeZone,
+        lunar: ctx.lunar,
+        customers,
+        existing: await ctx.store.findByOccasions(probe.occasions.map((o) => o.occasionKey)),
+        usable: ctx.usable,
+      });
+      const inserted = await ctx.store.insertRows(campaign.key, plan.rows, now);
+      result.planned += inserted.planned;
+      result.skipped += inserted.skipped;
+      result.plans.push(plan);
+    } catch (error) {
+      // Let the next tick (this replica or another) plan the day again at once.
+      await ctx.store.releasePlanningRun(campaign.key, today, now, claim.previous);
+      throw error;
+    }
   }
   return result;
 }
 
 /** Hands PLANNED greetings due within {@link ENQUEUE_AHEAD_MS} to the outbox, after a last consent check. */
-export async function enqueueDueGreetings(ctx: GreetingContext, now: Date, summary: GreetingRunSummary): Promise<void> {
+export async function enqueueDueGreetings(ctx: GreetingDeps, now: Date, summary: GreetingRunSummary): Promise<void> {
   for (;;) {
     const rows = await ctx.store.listDueUnqueued(new Date(now.getTime() + ENQUEUE_AHEAD_MS), BATCH);
     if (rows.length === 0) return;
@@ -154,7 +152,7 @@ export async function enqueueDueGreetings(ctx: GreetingContext, now: Date, summa
  * greeting by SMS when the customer can receive it and the window is still open); still waiting when the
  * window closed (cancelled, SKIPPED `WINDOW_MISSED`).
  */
-export async function reconcileGreetings(ctx: GreetingContext, now: Date, summary: GreetingRunSummary): Promise<void> {
+export async function reconcileGreetings(ctx: GreetingDeps, now: Date, summary: GreetingRunSummary): Promise<void> {
   let after: Date | null = null;
   for (;;) {
     const rows = await ctx.store.listQueued(now, BATCH);
@@ -196,7 +194,7 @@ export async function reconcileGreetings(ctx: GreetingContext, now: Date, summar
 }
 
 /** What `campaign preview` prints: the day's occasions with counts, SMS segments, cost and samples. */
-export async function previewCampaign(ctx: GreetingContext, campaign: GreetingCampaign, sendDate: LocalDate, now: Date): Promise<{ plan: GreetingDayPlan; occasions: OccasionPreview[] }> {
+export async function previewCampaign(ctx: GreetingDeps, campaign: GreetingCampaign, sendDate: LocalDate, now: Date): Promise<{ plan: GreetingDayPlan; occasions: OccasionPreview[] }> {
   // A future (or past) day is previewed as planned at its start; today as planned now.
   const planningNow = formatLocalDate(now, ctx.timeZone) === sendDate ? now : periodOn(sendDate, { start: 0, end: 1 }, ctx.timeZone).start;
   const probe = planGreetingDay({ campaign, sendDate, now: planningNow, timeZone: ctx.timeZone, lunar: ctx.lunar, customers: [], existing: [], usable: ctx.usable });
@@ -227,7 +225,7 @@ export function occasionKeyName(occasionKey: string): string {
 }
 
 function outboxMessage(
-  ctx: GreetingContext,
+  ctx: GreetingDeps,
   campaign: GreetingCampaign,
   row: GreetingRow,
   customer: GreetingCustomer,
@@ -250,7 +248,7 @@ function outboxMessage(
 }
 
 /** The end of the row's send window (the campaign's window on the row's day; 22:00 if the campaign is gone). */
-function windowEndOf(ctx: GreetingContext, campaign: GreetingCampaign | undefined, row: GreetingRow): Date {
+function windowEndOf(ctx: GreetingDeps, campaign: GreetingCampaign | undefined, row: GreetingRow): Date {
   const day = formatLocalDate(row.scheduledAt, ctx.timeZone);
   return periodOn(day, campaign?.window ?? MARKETING_HOURS, ctx.timeZone).end;
 }
