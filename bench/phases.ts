@@ -133,7 +133,7 @@ export async function runThroughput(provider: DbProvider, options: BenchOptions)
   try {
     const { app, clock, ids } = createBenchApp(traced, db.url);
     const setupStarted = performance.now();
-    const population = await seedPopulation(db.prisma, ids, clock.now());
+    const population = await seedPopulation(db, ids, clock.now());
     await insertDueFollowUps(db.prisma, ids, population, { count: options.rows, stepPrefix: 'bulk.', now: clock.now() });
     const setupMs = performance.now() - setupStarted;
     log(`${provider}: ${options.rows} due follow-ups inserted in ${(setupMs / 1000).toFixed(1)} s; activating`);
@@ -381,7 +381,7 @@ export async function runTicks(provider: DbProvider, options: BenchOptions): Pro
   try {
     const clock = new FakeClock(BENCH_START);
     const bench = createBenchApp(traced, db.url, clock);
-    const population = await seedPopulation(db.prisma, bench.ids, clock.now());
+    const population = await seedPopulation(db, bench.ids, clock.now());
     const state: TickState = { tick: 0, lastSurveyCustomers: [] };
     const sizes: { history: number; backlog: number }[] = [{ history: options.historyBase, backlog: 0 }];
     if (options.history > options.historyBase) sizes.push({ history: options.history, backlog: 0 });

@@ -39,8 +39,7 @@ export async function runScheduling(provider: DbProvider, count: number, concurr
   const db = await createBenchDb(provider);
   try {
     const { app, ids } = createBenchApp(dbClientOf(db), db.url);
-    await seedExampleOrganisation(db.prisma, () => ids.next());
-    app.deps.org.invalidateOrgCache();
+    await seedExampleOrganisation(app.directory, () => ids.next());
     const bodies = exampleBodies();
     const byPolicy: Record<string, number> = {};
     let next = 0;

@@ -10,6 +10,8 @@ import { createLogger } from '../bot/logger.js';
 import { FakeClock, UlidGenerator } from '../bot/clocks.js';
 import { createPrismaClient, type DbClient, type DbProvider, type PrismaClient } from '../bot/db/client.js';
 import { seedExampleOrganisation } from '../bot/example/example-organisation.js';
+import { PrismaStaffDirectory } from '../bot/db/staff-directory-store.js';
+import { PrismaCustomerImportStore } from '../bot/db/customer-import-store.js';
 import type { AdHocTestDb } from '../test/support/db.js';
 
 /** The instant every benchmark starts at (a Monday, 09:30 in Asia/Shanghai). */
@@ -143,8 +145,10 @@ export interface Population {
  * Seeds the example organisation, `customers` customers (survey consent, unique phones) and `cases`
  * open discharge cases (policy P4) of the cardiology ward, each case belonging to customer `i % customers`.
  */
-export async function seedPopulation(prisma: PrismaClient, ids: UlidGenerator, now: Date, customers = 3_000, cases = 5_000): Promise<Population> {
-  const staffIds = await seedExampleOrganisation(prisma, () => ids.next());
+export async function seedPopulation(db: Pick<DbClient, 'prisma' | 'capabilities'>, ids: UlidGenerator, now: Date, customers = 3_000, cases = 5_000): Promise<Population> {
+  const { prisma } = db;
+  const context = { prisma, capabilities: db.capabilities, ids };
+  const staffIds = await seedExampleOrganisation({ staff: new PrismaStaffDirectory(context), customers: new PrismaCustomerImportStore(context) }, () => ids.next());
   const ward = await prisma.department.findUniqueOrThrow({ where: { code: 'cardiology' } });
   const assigneeIds = ASSIGNEES.map((u) => staffIds.get(u)!);
   const surnames = '王李张刘陈杨黄赵吴周';

@@ -67,8 +67,8 @@ async function main(argv: string[]): Promise<number> {
       await migrateDatabase(config.database.url, { logger });
       const db = createPrismaClient(config.database.url);
       try {
-        const ids = new UlidGenerator();
-        const staff = await seedExampleOrganisation(db.prisma, () => ids.next());
+        const app = createHuifang({ config, logger, db });
+        const staff = await seedExampleOrganisation(app.directory, () => app.deps.ids.next());
         logger.info({ staff: staff.size }, 'example organisation ready');
       } finally {
         await db.close();

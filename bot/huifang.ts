@@ -67,6 +67,8 @@ export interface Huifang {
   deps: CoreDeps & Pick<Stores, 'digests' | 'reports'>;
   /** Read models for the HTTP API, the sandbox page and the health and metrics routes. */
   views: { cases: CaseViews; sandbox: SandboxViews; health: ServiceHealth };
+  /** Where staff, departments and customers are written from files, WeCom and the example organisation. */
+  directory: Stores['directory'];
   channels: Readonly<Record<ChannelName, MessageChannel>>;
   jitter: () => number;
   /** Greeting campaigns and the lunar tables their dates come from. */
@@ -150,7 +152,7 @@ export function createHuifang(options: HuifangOptions): Huifang {
   const calendar = options.calendar ?? loadServiceCalendar(config, logger, clock);
   const caseTypes = new Set(policies.all().flatMap((p) => p.caseTypes));
   const campaigns = loadCampaigns(options.campaignsDir ?? join(ROOT_DIR, 'templates/campaigns'), { caseTypes });
-  const { views, sandboxDeliveries, greetings: greetingStore, ...stores } = createPrismaStores(db, ids, { policies, timeZone: config.timezone });
+  const { views, sandboxDeliveries, directory, greetings: greetingStore, ...stores } = createPrismaStores(db, ids, { policies, timeZone: config.timezone });
   const deps: Huifang['deps'] = {
     clock,
     ids,
@@ -236,5 +238,5 @@ export function createHuifang(options: HuifangOptions): Huifang {
     return { ...recorded, processing };
   };
 
-  return { config, logger, clock, db, deps, views, channels, jitter, greetings, receive };
+  return { config, logger, clock, db, deps, views, directory, channels, jitter, greetings, receive };
 }

@@ -19,6 +19,10 @@ import { PrismaAuditLog } from './audit-store.js';
 import { PrismaDigestStore } from './digest-store.js';
 import { PrismaReportStore } from './report-store.js';
 import { PrismaGreetingStore } from './greeting-store.js';
+import { PrismaStaffDirectory } from './staff-directory-store.js';
+import { PrismaCustomerImportStore } from './customer-import-store.js';
+import type { StaffDirectory } from '../core/ports/staff-directory.js';
+import type { CustomerImportStore } from '../core/ports/customers.js';
 import type { GreetingStore } from '../core/ports/greetings.js';
 import { PrismaCaseViews } from './case-views.js';
 import { PrismaSandboxStore } from './sandbox-store.js';
@@ -34,6 +38,8 @@ export type Stores = Pick<
   digests: DigestStore;
   reports: ReportStore;
   greetings: GreetingStore;
+  /** Writers of staff, departments and customers (imports, contact sync, the example organisation). */
+  directory: { staff: StaffDirectory; customers: CustomerImportStore };
   /** Where the sandbox channels deliver. */
   sandboxDeliveries: SandboxDeliveryLog;
   views: { cases: CaseViews; sandbox: SandboxViews; health: ServiceHealth };
@@ -43,10 +49,11 @@ export type Stores = Pick<
 export function createPrismaStores(db: DbClient, ids: IdGenerator, options: { policies: PolicyRegistry; timeZone: string }): Stores {
   const context: StoreContext = { prisma: db.prisma, capabilities: db.capabilities, ids };
   const sandbox = new PrismaSandboxStore(context);
+  const org = new PrismaOrgStore(context);
   return {
     cases: new PrismaCaseStore(context),
     customers: new PrismaCustomerStore(context),
-    org: new PrismaOrgStore(context),
+    org,
     followUps: new PrismaFollowUpStore(context),
     staffTasks: new PrismaStaffTaskStore(context),
     escalations: new PrismaEscalationStore(context),
@@ -58,6 +65,7 @@ export function createPrismaStores(db: DbClient, ids: IdGenerator, options: { po
     digests: new PrismaDigestStore(context, options.policies),
     reports: new PrismaReportStore(context, options.policies, options.timeZone),
     greetings: new PrismaGreetingStore(context),
+    directory: { staff: new PrismaStaffDirectory(context, () => org.invalidateOrgCache()), customers: new PrismaCustomerImportStore(context) },
     sandboxDeliveries: sandbox,
     views: { cases: new PrismaCaseViews(context), sandbox, health: new PrismaServiceHealth(context) },
   };

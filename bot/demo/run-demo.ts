@@ -166,8 +166,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       const idRandom = mulberry32(seed ^ 0x5bd1e995);
       const ids = new UlidGenerator(clock, (n) => Uint8Array.from({ length: n }, () => Math.floor(idRandom() * 256)));
       const app = createHuifang({ config, logger, db, clock, ids, tokens: seededTokens(idRandom), jitter: mulberry32(seed ^ 0x27d4eb2f) });
-      await seedExampleOrganisation(db.prisma, () => ids.next());
-      app.deps.org.invalidateOrgCache();
+      await seedExampleOrganisation(app.directory, () => ids.next());
 
       const sim = new Simulation(app, clock, story, days);
       await sim.run();

@@ -1,4 +1,5 @@
-import type { PrismaClient } from '../db/client.js';
+import type { DirectoryChanges, StaffDirectory } from '../core/ports/staff-directory.js';
+import type { CustomerImportStore } from '../core/ports/customers.js';
 
 /**
  * The example organisation used by the demo and the sandbox: a hospital with one ward (P4 discharge
@@ -42,44 +43,68 @@ function maskE164(e164: string): string {
   return `${national.slice(0, 3)}****${national.slice(-4)}`;
 }
 
-/** Creates (or completes) the example organisation; returns staff ids by WeCom user id. */
-export async function seedExampleOrganisation(prisma: PrismaClient, newId: () => string): Promise<Map<string, string>> {
+/**
+ * Creates (or completes) the example organisation through the directory writers, as a staff and a
+ * customer file would; returns staff ids by WeCom user id. Idempotent: keyed by department code,
+ * WeCom user id and customer external id.
+ */
+export async function seedExampleOrganisation(
+  target: { staff: StaffDirectory; customers: CustomerImportStore },
+  newId: () => string,
+): Promise<Map<string, string>> {
+  const current = await target.staff.readDirectory();
+  const departmentByCode = new Map(current.departments.map((d) => [d.code, d]));
+  const changes: Required<Pick<DirectoryChanges, 'createDepartments' | 'updateDepartments' | 'writeStaff' | 'supervisors' | 'heads'>> = {
+    createDepartments: [],
+    updateDepartments: [],
+    writeStaff: [],
+    supervisors: [],
+    heads: [],
+  };
   const deptIds = new Map<string, string>();
+  const paths = new Map<string, string>();
   for (const d of EXAMPLE_DEPARTMENTS) {
     const parentId = d.parent ? deptIds.get(d.parent)! : null;
-    const existing = await prisma.department.findUnique({ where: { code: d.code } });
+    const existing = departmentByCode.get(d.code);
     const id = existing?.id ?? newId();
-    const parentPath = parentId ? (await prisma.department.findUniqueOrThrow({ where: { id: parentId } })).path : '/';
-    await prisma.department.upsert({
-      where: { code: d.code },
-      create: { id, code: d.code, name: d.name, parentId, path: `${parentPath}${id}/` },
-      update: { name: d.name },
-    });
+    if (existing) {
+      if (existing.name !== d.name) changes.updateDepartments.push({ id, name: d.name });
+      paths.set(id, existing.path);
+    } else {
+      const path = `${parentId ? paths.get(parentId)! : '/'}${id}/`;
+      changes.createDepartments.push({ id, code: d.code, name: d.name, parentId, path });
+      paths.set(id, path);
+    }
     deptIds.set(d.code, id);
   }
+  const staffByWecomId = new Map(current.staff.map((s) => [s.wecomUserId, s]));
   const staffIds = new Map<string, string>();
   for (const s of EXAMPLE_STAFF) {
-    const existing = await prisma.staff.findUnique({ where: { wecomUserId: s.wecomUserId } });
+    const existing = staffByWecomId.get(s.wecomUserId);
     const id = existing?.id ?? newId();
-    await prisma.staff.upsert({
-      where: { wecomUserId: s.wecomUserId },
-      create: { id, wecomUserId: s.wecomUserId, name: s.name, departmentId: deptIds.get(s.department)!, roles: s.roles },
-      update: { name: s.name, roles: s.roles },
-    });
+    changes.writeStaff.push(
+      existing
+        ? { create: false, id, name: s.name, roles: s.roles }
+        : { create: true, id, wecomUserId: s.wecomUserId, name: s.name, departmentId: deptIds.get(s.department)!, roles: s.roles, active: true, source: 'import' },
+    );
     staffIds.set(s.wecomUserId, id);
   }
-  for (const s of EXAMPLE_STAFF) {
-    if (s.supervisor) await prisma.staff.update({ where: { id: staffIds.get(s.wecomUserId)! }, data: { supervisorId: staffIds.get(s.supervisor)! } });
-  }
-  for (const d of EXAMPLE_DEPARTMENTS) {
-    await prisma.department.update({ where: { code: d.code }, data: { headId: staffIds.get(d.head)! } });
-  }
-  for (const c of EXAMPLE_CUSTOMERS) {
-    await prisma.customer.upsert({
-      where: { externalId: c.externalId },
-      create: { id: newId(), externalId: c.externalId, name: c.name, salutation: c.salutation, phoneE164: c.phone, phoneMasked: maskE164(c.phone) },
-      update: {},
-    });
-  }
+  for (const s of EXAMPLE_STAFF) if (s.supervisor) changes.supervisors.push({ staffId: staffIds.get(s.wecomUserId)!, supervisorId: staffIds.get(s.supervisor)! });
+  for (const d of EXAMPLE_DEPARTMENTS) changes.heads.push({ departmentId: deptIds.get(d.code)!, headId: staffIds.get(d.head)! });
+  await target.staff.applyDirectoryChanges(changes);
+
+  const known = new Set((await target.customers.findCustomersForImport({ externalIds: EXAMPLE_CUSTOMERS.map((c) => c.externalId), phones: [] })).map((c) => c.externalId));
+  await target.customers.writeCustomerBatch({
+    create: EXAMPLE_CUSTOMERS.filter((c) => !known.has(c.externalId)).map((c) => ({
+      id: newId(),
+      externalId: c.externalId,
+      name: c.name,
+      salutation: c.salutation,
+      phoneE164: c.phone,
+      phoneMasked: maskE164(c.phone),
+      tags: [],
+    })),
+    update: [],
+  });
   return staffIds;
 }

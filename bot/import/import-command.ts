@@ -85,7 +85,7 @@ export async function runImportCommand(argv: string[], withApp: <T>(fn: (app: Hu
 
   const summary: { rejected: boolean; problems: ImportProblem[] } & Record<string, unknown> = await withApp(async (app): Promise<{ rejected: boolean; problems: ImportProblem[] } & Record<string, unknown>> => {
     if (kind === 'staff') {
-      return { ...(await importStaff(app.db.prisma, csv.rows(), {
+      return { ...(await importStaff(app.directory.staff, csv.rows(), {
         roles: loadRoleCatalogue(join(rootDir, 'templates/policies')),
         newId: () => app.deps.ids.next(),
         dryRun,
@@ -95,7 +95,7 @@ export async function runImportCommand(argv: string[], withApp: <T>(fn: (app: Hu
     }
     if (kind === 'customers') {
       return { ...(await importCustomers(
-        { prisma: app.db.prisma, clock: app.clock, ids: app.deps.ids, optOutCustomer: (customerId, at, source, audit) => app.deps.customers.optOutCustomer(customerId, at, source, audit, app.deps.optOutScope) },
+        { customers: app.directory.customers, clock: app.clock, ids: app.deps.ids, optOutCustomer: (customerId, at, source, audit) => app.deps.customers.optOutCustomer(customerId, at, source, audit, app.deps.optOutScope) },
         () => csv.rows(),
         { dryRun, skipInvalid, onProgress: progress },
       )) };

@@ -14,7 +14,7 @@
  * - Tags are added to the customer's tags, never removed. A blank cell keeps the current value.
  * - Phone numbers appear in problems and summaries only masked.
  */
-import type { PrismaClient } from '../db/client.js';
+import type { CustomerImportStore, ImportedCustomer, ImportedCustomerFields } from '../core/ports/customers.js';
 import type { Clock, IdGenerator } from '../core/clock.js';
 import type { NewAuditEntry } from '../core/records.js';
 import { DomainError } from '../core/errors.js';
@@ -36,7 +36,7 @@ export const CUSTOMER_COLUMNS: readonly ColumnSpec[] = [
 ];
 
 export interface ImportCustomersDeps {
-  prisma: PrismaClient;
+  customers: CustomerImportStore;
   clock: Clock;
   ids: IdGenerator;
   /** The store's opt-out (ends open surveys, cancels unsent customer messages, audits). */
@@ -96,7 +96,7 @@ export async function importCustomers(deps: ImportCustomersDeps, rows: () => Asy
   const byPhone = new Map<string, { line: number; externalId: string | null }>();
   let pending: CustomerRow[] = [];
   const checkBatch = async (batch: CustomerRow[]) => {
-    const { existingByExternal, existingByPhone } = await loadExisting(deps.prisma, batch);
+    const { existingByExternal, existingByPhone } = await loadExisting(deps.customers, batch);
     for (const row of batch) {
       const current = (row.externalId ? existingByExternal.get(row.externalId) : undefined) ?? (row.phone ? existingByPhone.get(row.phone.e164) : undefined);
       if (row.phone) {
@@ -153,34 +153,31 @@ export async function importCustomers(deps: ImportCustomersDeps, rows: () => Asy
   let done = 0;
   const optOuts: string[] = [];
   const writeBatch = async (batch: CustomerRow[]) => {
-    const { existingByExternal, existingByPhone } = await loadExisting(deps.prisma, batch);
-    await deps.prisma.$transaction(async (tx) => {
-      for (const row of batch) {
-        const current = (row.externalId ? existingByExternal.get(row.externalId) : undefined) ?? (row.phone ? existingByPhone.get(row.phone.e164) : undefined);
-        const data = {
-          ...(row.name ? { name: row.name } : {}),
-          ...(row.salutation ? { salutation: row.salutation } : {}),
-          ...(row.phone ? { phoneE164: row.phone.e164, phoneMasked: row.phone.masked } : {}),
-          ...(row.wechatOpenId ? { wechatOpenId: row.wechatOpenId } : {}),
-          ...(row.birthday ? { birthday: row.birthday } : {}),
-          ...(row.consentSurvey !== null ? { consentSurvey: row.consentSurvey } : {}),
-          ...(row.consentMarketing !== null ? { consentMarketing: row.consentMarketing } : {}),
-        };
-        if (!current) {
-          const id = deps.ids.next();
-          await tx.customer.create({ data: { id, externalId: row.externalId, name: row.name!, tags: JSON.stringify(row.tags), ...data } });
-          if (row.optedOut) optOuts.push(id);
-          continue;
-        }
-        if (differs(current, row)) {
-          await tx.customer.update({
-            where: { id: current.id },
-            data: { ...data, ...(row.externalId && !current.externalId ? { externalId: row.externalId } : {}), tags: JSON.stringify(mergeTags(current.tags, row.tags)) },
-          });
-        }
-        if (row.optedOut && !current.optedOutAt) optOuts.push(current.id);
+    const { existingByExternal, existingByPhone } = await loadExisting(deps.customers, batch);
+    const write: Parameters<CustomerImportStore['writeCustomerBatch']>[0] = { create: [], update: [] };
+    for (const row of batch) {
+      const current = (row.externalId ? existingByExternal.get(row.externalId) : undefined) ?? (row.phone ? existingByPhone.get(row.phone.e164) : undefined);
+      const fields: ImportedCustomerFields = {
+        ...(row.name ? { name: row.name } : {}),
+        ...(row.salutation ? { salutation: row.salutation } : {}),
+        ...(row.phone ? { phoneE164: row.phone.e164, phoneMasked: row.phone.masked } : {}),
+        ...(row.wechatOpenId ? { wechatOpenId: row.wechatOpenId } : {}),
+        ...(row.birthday ? { birthday: row.birthday } : {}),
+        ...(row.consentSurvey !== null ? { consentSurvey: row.consentSurvey } : {}),
+        ...(row.consentMarketing !== null ? { consentMarketing: row.consentMarketing } : {}),
+      };
+      if (!current) {
+        const id = deps.ids.next();
+        write.create.push({ ...fields, id, externalId: row.externalId, name: row.name!, tags: row.tags });
+        if (row.optedOut) optOuts.push(id);
+        continue;
       }
-    });
+      if (differs(current, row)) {
+        write.update.push({ id: current.id, fields: { ...fields, ...(row.externalId && !current.externalId ? { externalId: row.externalId } : {}), tags: mergeTags(current.tags, row.tags) } });
+      }
+      if (row.optedOut && !current.optedOutAt) optOuts.push(current.id);
+    }
+    await deps.customers.writeCustomerBatch(write);
     done += batch.length;
     options.onProgress?.(done, total);
   };
@@ -211,36 +208,18 @@ export async function importCustomers(deps: ImportCustomersDeps, rows: () => Asy
   return summary;
 }
 
-type ExistingCustomer = {
-  id: string;
-  externalId: string | null;
-  name: string;
-  salutation: string | null;
-  phoneE164: string | null;
-  wechatOpenId: string | null;
-  tags: string;
-  birthday: string | null;
-  consentSurvey: boolean;
-  consentMarketing: boolean;
-  optedOutAt: Date | null;
-};
-
-async function loadExisting(prisma: PrismaClient, batch: CustomerRow[]) {
+async function loadExisting(customers: CustomerImportStore, batch: CustomerRow[]) {
   const externalIds = batch.map((r) => r.externalId).filter((x): x is string => x !== null);
   const phones = batch.map((r) => r.phone?.e164).filter((x): x is string => x !== undefined);
-  const select = { id: true, externalId: true, name: true, salutation: true, phoneE164: true, wechatOpenId: true, tags: true, birthday: true, consentSurvey: true, consentMarketing: true, optedOutAt: true };
-  const [a, b] = await Promise.all([
-    externalIds.length ? prisma.customer.findMany({ where: { externalId: { in: externalIds } }, select }) : [],
-    phones.length ? prisma.customer.findMany({ where: { phoneE164: { in: phones } }, select }) : [],
-  ]);
+  const found = await customers.findCustomersForImport({ externalIds, phones });
   return {
-    existingByExternal: new Map<string, ExistingCustomer>(a.map((c) => [c.externalId!, c])),
-    existingByPhone: new Map<string, ExistingCustomer>(b.map((c) => [c.phoneE164!, c])),
+    existingByExternal: new Map<string, ImportedCustomer>(found.filter((c) => c.externalId !== null).map((c) => [c.externalId!, c])),
+    existingByPhone: new Map<string, ImportedCustomer>(found.filter((c) => c.phoneE164 !== null).map((c) => [c.phoneE164!, c])),
   };
 }
 
-function differs(current: ExistingCustomer, row: CustomerRow): boolean {
-  const tags = JSON.parse(current.tags || '[]') as string[];
+function differs(current: ImportedCustomer, row: CustomerRow): boolean {
+  const tags = current.tags;
   return (
     (row.name !== null && row.name !== current.name) ||
     (row.salutation !== null && row.salutation !== current.salutation) ||
@@ -254,8 +233,8 @@ function differs(current: ExistingCustomer, row: CustomerRow): boolean {
   );
 }
 
-function mergeTags(existing: string, added: string[]): string[] {
-  const tags = new Set(JSON.parse(existing || '[]') as string[]);
+function mergeTags(existing: readonly string[], added: string[]): string[] {
+  const tags = new Set(existing);
   for (const t of added) tags.add(t);
   return [...tags];
 }

@@ -15,7 +15,7 @@
  *   members that came from an import (`source = 'import'`), never those synchronised from WeCom.
  * - A blank cell leaves the member's current value alone; `-` clears a supervisor or the roles.
  */
-import type { PrismaClient } from '../db/client.js';
+import type { StaffDirectory } from '../core/ports/staff-directory.js';
 import type { RoleCatalogue } from '../staff/role-catalogue.js';
 import { parseYesNo, type ColumnSpec, type CsvRow, type ImportProblem } from './read-csv.js';
 
@@ -40,8 +40,6 @@ export interface ImportStaffOptions {
   skipInvalid?: boolean;
   /** Deactivate imported members (source `import`) that the file does not list. */
   deactivateMissing?: boolean;
-  /** Members deactivated per statement [200]. */
-  batchSize?: number;
 }
 
 export interface ImportStaffSummary {
@@ -99,17 +97,16 @@ const PATH_SEPARATORS = /\s*[/／>＞]\s*/;
 const CLEAR = '-';
 
 /** Imports staff rows into the database (see the module comment). */
-export async function importStaff(prisma: PrismaClient, source: AsyncIterable<CsvRow> | Iterable<CsvRow>, options: ImportStaffOptions): Promise<ImportStaffSummary> {
+export async function importStaff(directory: StaffDirectory, source: AsyncIterable<CsvRow> | Iterable<CsvRow>, options: ImportStaffOptions): Promise<ImportStaffSummary> {
   const rows: CsvRow[] = [];
   for await (const row of source) rows.push(row);
 
+  const current = await directory.readDirectory();
   const existing = new Map<string, ExistingStaff>();
-  for (const s of await prisma.staff.findMany({ select: { id: true, wecomUserId: true, name: true, departmentId: true, roles: true, supervisorId: true, active: true, source: true } })) {
-    existing.set(s.wecomUserId.toLowerCase(), s);
-  }
+  for (const s of current.staff) existing.set(s.wecomUserId.toLowerCase(), s);
   const staffById = new Map([...existing.values()].map((s) => [s.id, s]));
   const departments = new Map<string, DeptRecord>();
-  for (const d of await prisma.department.findMany()) departments.set(d.id, d);
+  for (const d of current.departments) departments.set(d.id, d);
   const deptByCode = new Map([...departments.values()].map((d) => [d.code, d]));
 
   const problems: ImportProblem[] = [];
@@ -306,29 +303,14 @@ export async function importStaff(prisma: PrismaClient, source: AsyncIterable<Cs
   if (options.dryRun) return summary;
 
   // ---- write: departments (parents first), members, supervisors, heads, deactivations — in one
-  // transaction, so a failure part-way (or a crash) leaves the organisation as it was. A staff file is
-  // thousands of rows at most; the interactive transaction is given the time that needs.
-  const sorted = [...createDepartments].sort((a, b) => a.path.length - b.path.length);
-  await prisma.$transaction(
-    async (tx) => {
-      for (const d of sorted) await tx.department.create({ data: { id: d.id, code: d.code, name: d.name, parentId: d.parentId, path: d.path } });
-      for (const w of writes) {
-        if (w.create) await tx.staff.create({ data: { id: w.id, wecomUserId: w.plan.wecomUserId, source: 'import', ...w.data } });
-        else await tx.staff.update({ where: { id: w.id }, data: w.data });
-      }
-      for (const w of supervisorWrites) await tx.staff.update({ where: { id: w.id }, data: { supervisorId: w.supervisorId } });
-      // headId is unique: a member moving to head another department stops heading the old one first.
-      for (const w of headWrites) {
-        if (w.headId) await tx.department.updateMany({ where: { headId: w.headId, NOT: { id: w.departmentId } }, data: { headId: null } });
-        await tx.department.update({ where: { id: w.departmentId }, data: { headId: w.headId } });
-      }
-      const batch = options.batchSize ?? 200;
-      for (let i = 0; i < toDeactivate.length; i += batch) {
-        await tx.staff.updateMany({ where: { id: { in: toDeactivate.slice(i, i + batch).map((s) => s.id) } }, data: { active: false } });
-      }
-    },
-    { maxWait: 30_000, timeout: 600_000 },
-  );
+  // transaction, so a failure part-way (or a crash) leaves the organisation as it was.
+  await directory.applyDirectoryChanges({
+    createDepartments: [...createDepartments].sort((a, b) => a.path.length - b.path.length),
+    writeStaff: writes.map((w) => (w.create ? { create: true as const, id: w.id, wecomUserId: w.plan.wecomUserId, source: 'import', ...w.data } : { create: false as const, id: w.id, ...w.data })),
+    supervisors: supervisorWrites.map((w) => ({ staffId: w.id, supervisorId: w.supervisorId })),
+    heads: headWrites,
+    deactivate: { ids: toDeactivate.map((s) => s.id), source: 'import' },
+  });
   return summary;
 }
 

@@ -5,7 +5,6 @@ import { syncWecomContacts, WecomContactAccessError, type SyncWecomContactsSumma
 /**
  * Runs the WeCom contact sync for the configured application (`huifang staff sync-wecom` and the
  * `sync-wecom-contacts` job): a WeCom client from the WECOM_* settings, then {@link syncWecomContacts}.
- * Drops the cached organisation afterwards so assignments see the new staff at once.
  *
  * @throws WecomContactAccessError when WeCom is not configured or refuses the contact list
  */
@@ -13,7 +12,5 @@ export async function runWecomContactSync(app: Huifang, options: { dryRun?: bool
   const wecom = app.config.wecom;
   if (!wecom) throw new WecomContactAccessError('WeCom is not configured: set WECOM_CORP_ID, WECOM_AGENT_ID, WECOM_SECRET, WECOM_CALLBACK_TOKEN and WECOM_ENCODING_AES_KEY');
   const client = new WecomClient({ corpId: wecom.corpId, agentId: wecom.agentId, secret: wecom.secret, apiBase: wecom.apiBase, clock: app.clock, logger: app.logger });
-  const summary = await syncWecomContacts({ prisma: app.db.prisma, wecom: client, clock: app.clock, ids: app.deps.ids }, options);
-  app.deps.org.invalidateOrgCache();
-  return summary;
+  return syncWecomContacts({ directory: app.directory.staff, wecom: client, clock: app.clock, ids: app.deps.ids }, options);
 }

@@ -16,7 +16,7 @@
  * - A listing with no members at all deactivates nobody (an application that lost its visibility
  *   must not empty the organisation); it is an error naming the setting to fix.
  */
-import type { PrismaClient } from '../db/client.js';
+import type { StaffDirectory } from '../core/ports/staff-directory.js';
 import type { Clock, IdGenerator } from '../core/clock.js';
 import { ChannelError } from '../core/errors.js';
 import type { WecomDepartment, WecomMember } from '../channels/wecom/wecom-client.js';
@@ -30,7 +30,7 @@ export interface WecomContactSource {
 }
 
 export interface SyncWecomContactsDeps {
-  prisma: PrismaClient;
+  directory: StaffDirectory;
   wecom: WecomContactSource;
   clock: Clock;
   ids: IdGenerator;
@@ -63,7 +63,6 @@ export class WecomContactAccessError extends Error {
 }
 
 export const WECOM_DEPARTMENT_CODE_PREFIX = 'wecom:';
-const BATCH = 200;
 const ACTIVE_STATUSES = new Set([1, 4]);
 
 /** Synchronises departments and members from WeCom (see the module comment). */
@@ -121,7 +120,8 @@ export async function syncWecomContacts(deps: SyncWecomContactsDeps, options: { 
   }
 
   // ---- departments: plan creations and updates, parents first
-  const existingDepartments = await deps.prisma.department.findMany();
+  const directory = await deps.directory.readDirectory();
+  const existingDepartments = directory.departments;
   const deptByCode = new Map(existingDepartments.map((d) => [d.code, d]));
   const deptById = new Map(existingDepartments.map((d) => [d.id, { ...d }]));
   const wecomIds = new Set(wecomDepartments.map((d) => d.id));
@@ -136,7 +136,7 @@ export async function syncWecomContacts(deps: SyncWecomContactsDeps, options: { 
     const data = { code: code(d.id), name: d.name, parentId };
     if (!current) {
       deptWrites.push({ id, create: true, data });
-      deptById.set(id, { id, ...data, path: '', headId: null, createdAt: now, updatedAt: now });
+      deptById.set(id, { id, ...data, path: '', headId: null });
       summary.departmentsCreated += 1;
     } else if (current.name !== d.name || current.parentId !== parentId) {
       deptWrites.push({ id, create: false, data });
@@ -148,7 +148,7 @@ export async function syncWecomContacts(deps: SyncWecomContactsDeps, options: { 
   for (const w of deptWrites) if (w.create) deptById.get(w.id)!.path = paths.get(w.id)!;
 
   // ---- members
-  const existingStaff = await deps.prisma.staff.findMany({ select: { id: true, wecomUserId: true, name: true, departmentId: true, supervisorId: true, active: true, source: true } });
+  const existingStaff = directory.staff;
   const staffByKey = new Map(existingStaff.map((s) => [s.wecomUserId.toLowerCase(), s]));
   const staffById = new Map(existingStaff.map((s) => [s.id, s]));
   const idOfMember = new Map<string, string>();
@@ -226,50 +226,26 @@ export async function syncWecomContacts(deps: SyncWecomContactsDeps, options: { 
   if (options.dryRun) return summary;
 
   // ---- write
+  // One transaction: a sync that fails part-way changes nothing.
   const ordered = [...deptWrites].sort((a, b) => (paths.get(a.id)?.length ?? 0) - (paths.get(b.id)?.length ?? 0));
-  await deps.prisma.$transaction(async (tx) => {
-    // New departments first without parents (a parent may be created later in the list), then links.
-    for (const w of ordered) {
-      if (w.create) await tx.department.create({ data: { id: w.id, code: w.data.code, name: w.data.name, parentId: null, path: paths.get(w.id)! } });
-    }
-    for (const w of ordered) await tx.department.update({ where: { id: w.id }, data: { name: w.data.name, parentId: w.data.parentId } });
-    // A moved department moves everything below it: bring every stored path up to date.
-    for (const d of deptById.values()) {
-      const path = paths.get(d.id)!;
-      if (d.path !== path) await tx.department.update({ where: { id: d.id }, data: { path } });
-    }
-  });
-  for (let i = 0; i < staffWrites.length; i += BATCH) {
-    const chunk = staffWrites.slice(i, i + BATCH);
-    await deps.prisma.$transaction(async (tx) => {
-      for (const w of chunk) {
-        if (w.create) await tx.staff.create({ data: { id: w.id, ...w.data, roles: '', source: 'wecom', syncedAt: now } });
-        else await tx.staff.update({ where: { id: w.id }, data: { name: w.data.name, departmentId: w.data.departmentId, active: w.data.active, syncedAt: now } });
-      }
-    });
-  }
-  for (let i = 0; i < supervisorWrites.length; i += BATCH) {
-    const chunk = supervisorWrites.slice(i, i + BATCH);
-    await deps.prisma.$transaction(async (tx) => {
-      for (const w of chunk) await tx.staff.update({ where: { id: w.id }, data: { supervisorId: w.supervisorId } });
-    });
-  }
-  if (headWrites.length > 0) {
-    await deps.prisma.$transaction(async (tx) => {
-      for (const w of headWrites) {
-        await tx.department.updateMany({ where: { headId: w.headId, NOT: { id: w.departmentId } }, data: { headId: null } });
-        await tx.department.update({ where: { id: w.departmentId }, data: { headId: w.headId } });
-      }
-    });
-  }
   const unchangedSeen = seen.filter((id) => !staffWrites.some((w) => w.id === id));
-  for (let i = 0; i < unchangedSeen.length; i += BATCH) {
-    await deps.prisma.staff.updateMany({ where: { id: { in: unchangedSeen.slice(i, i + BATCH) } }, data: { syncedAt: now } });
-  }
-  for (let i = 0; i < toDeactivate.length; i += BATCH) {
-    // Guarded by source: a row an import took over in the meantime is not touched.
-    await deps.prisma.staff.updateMany({ where: { id: { in: toDeactivate.slice(i, i + BATCH).map((s) => s.id) }, source: 'wecom' }, data: { active: false } });
-  }
+  await deps.directory.applyDirectoryChanges({
+    // New departments first without a parent (a parent may be new too), then every written one linked.
+    createDepartments: ordered.filter((w) => w.create).map((w) => ({ id: w.id, code: w.data.code, name: w.data.name, parentId: null, path: paths.get(w.id)! })),
+    updateDepartments: [
+      ...ordered.map((w) => ({ id: w.id, name: w.data.name, parentId: w.data.parentId })),
+      ...[...deptById.values()].filter((d) => d.path !== paths.get(d.id)).map((d) => ({ id: d.id, path: paths.get(d.id)! })),
+    ],
+    writeStaff: staffWrites.map((w) =>
+      w.create
+        ? { create: true as const, id: w.id, ...w.data, roles: '', source: 'wecom', syncedAt: now }
+        : { create: false as const, id: w.id, name: w.data.name, departmentId: w.data.departmentId, active: w.data.active, syncedAt: now },
+    ),
+    supervisors: supervisorWrites.map((w) => ({ staffId: w.id, supervisorId: w.supervisorId })),
+    heads: headWrites,
+    touchSynced: { ids: unchangedSeen, at: now },
+    deactivate: { ids: toDeactivate.map((s) => s.id), source: 'wecom' },
+  });
   return summary;
 }
 

@@ -12,6 +12,9 @@ import { seedExampleOrganisation } from '../../bot/example/example-organisation.
 import type { MessageChannel } from '../../bot/core/messages.js';
 import type { ChannelName } from '../../bot/core/model.js';
 import type { TestDb } from './db.js';
+import type { StoreContext } from '../../bot/db/store-context.js';
+import { PrismaStaffDirectory } from '../../bot/db/staff-directory-store.js';
+import { PrismaCustomerImportStore } from '../../bot/db/customer-import-store.js';
 
 export const TEST_API_KEY = '0123456789abcdef0123';
 export const TIME_ZONE = 'Asia/Shanghai';
@@ -45,7 +48,8 @@ export function createTestService(url: string, dbClient: DbClient, clock: FakeCl
 /** Seeds the example organisation (idempotent); returns staff ids by WeCom user id. */
 export async function seedOrganisation(db: TestDb): Promise<Map<string, string>> {
   const ids = new UlidGenerator();
-  return seedExampleOrganisation(db.prisma, () => ids.next());
+  const context = storeContext(db);
+  return seedExampleOrganisation({ staff: new PrismaStaffDirectory(context), customers: new PrismaCustomerImportStore(context) }, () => ids.next());
 }
 
 /**
@@ -74,4 +78,9 @@ export async function listen(app: Huifang): Promise<{ baseUrl: string; close(): 
         server.close((err) => (err ? reject(err) : resolve()));
       }),
   };
+}
+
+/** What a store over the suite's database is built from (for tests of one store or one import). */
+export function storeContext(db: TestDb): StoreContext {
+  return { prisma: db.prisma, capabilities: db.capabilities, ids: new UlidGenerator() };
 }

@@ -33,3 +33,41 @@ export interface CustomerStore {
    */
   optOutCustomer(customerId: string, at: Date, source: string, audit: NewAuditEntry, scope?: OptOutScope): Promise<void>;
 }
+
+/** A customer as a customer file import compares it with a row. */
+export interface ImportedCustomer {
+  id: string;
+  externalId: string | null;
+  name: string;
+  salutation: string | null;
+  phoneE164: string | null;
+  wechatOpenId: string | null;
+  tags: string[];
+  /** `YYYY-MM-DD` or `MM-DD`. */
+  birthday: string | null;
+  consentSurvey: boolean;
+  consentMarketing: boolean;
+  optedOutAt: Date | null;
+}
+
+/** The fields a customer file sets; absent fields are left as they are. */
+export interface ImportedCustomerFields {
+  name?: string;
+  salutation?: string;
+  phoneE164?: string;
+  phoneMasked?: string;
+  wechatOpenId?: string;
+  birthday?: string;
+  consentSurvey?: boolean;
+  consentMarketing?: boolean;
+  externalId?: string;
+  tags?: string[];
+}
+
+/** Customers as the customer file import reads and writes them, a batch at a time. */
+export interface CustomerImportStore {
+  /** The customers with any of these external ids or phones (E.164). */
+  findCustomersForImport(keys: { externalIds: readonly string[]; phones: readonly string[] }): Promise<ImportedCustomer[]>;
+  /** Creates and updates one batch in one transaction. */
+  writeCustomerBatch(batch: { create: (Omit<ImportedCustomerFields, 'externalId'> & { id: string; name: string; externalId: string | null; tags: string[] })[]; update: { id: string; fields: ImportedCustomerFields }[] }): Promise<void>;
+}

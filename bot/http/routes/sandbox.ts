@@ -148,8 +148,7 @@ export function sandboxRoutes(router: Router, app: Huifang): void {
   // Loads the example organisation (idempotent: keyed by department code, WeCom id, customer id).
   router.post('/sandbox/api/seed', async (ctx) => {
     requireSandboxed(app, 'staff', 'sms');
-    const staff = await seedExampleOrganisation(app.db.prisma, () => app.deps.ids.next());
-    app.deps.org.invalidateOrgCache();
+    const staff = await seedExampleOrganisation(app.directory, () => app.deps.ids.next());
     app.logger.info({ staff: staff.size }, 'sandbox: example organisation loaded');
     ctx.body = { departments: EXAMPLE_DEPARTMENTS.length, staff: staff.size, customers: EXAMPLE_CUSTOMERS.length };
   });

@@ -38,7 +38,7 @@ describeEachDatabase('import customers and cases', (db) => {
 
   const customers = (path: string, options = {}) =>
     openCsv(path, { columns: CUSTOMER_COLUMNS }).then((csv) =>
-      importCustomers({ prisma: db().prisma, clock, ids: app.deps.ids, optOutCustomer: (...a) => app.deps.customers.optOutCustomer(...a) }, () => csv.rows(), options),
+      importCustomers({ customers: app.directory.customers, clock, ids: app.deps.ids, optOutCustomer: (...a) => app.deps.customers.optOutCustomer(...a) }, () => csv.rows(), options),
     );
 
   it('imports customers with normalised phones, tags, birthdays and opt-outs; a second import changes nothing', async () => {

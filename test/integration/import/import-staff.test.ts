@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDatabase } from '../../support/db.js';
+import { storeContext } from '../../support/service.js';
+import { PrismaStaffDirectory } from '../../../bot/db/staff-directory-store.js';
 import { UlidGenerator } from '../../../bot/clocks.js';
 import { openCsv } from '../../../bot/import/read-csv.js';
 import { importStaff, STAFF_COLUMNS } from '../../../bot/import/import-staff.js';
@@ -40,7 +42,7 @@ const WARD = [
 describeEachDatabase('import staff', (testDb) => {
   const run = async (path: string, options: Partial<Parameters<typeof importStaff>[2]> = {}) => {
     const csv = await openCsv(path, { columns: STAFF_COLUMNS });
-    return { csv, summary: await importStaff(testDb().prisma, csv.rows(), { roles, newId: () => ids.next(), ...options }) };
+    return { csv, summary: await importStaff(new PrismaStaffDirectory(storeContext(testDb())), csv.rows(), { roles, newId: () => ids.next(), ...options }) };
   };
 
   it('reads a GBK file exported by Excel, builds the department tree and links supervisors named later in the file', async () => {

@@ -69,8 +69,7 @@ export async function startTencentSmsService(
   // The test database belongs to the suite: closing the service must not close it.
   const dbClient: DbClient = { prisma: db.prisma, provider: db.provider, capabilities: db.capabilities, close: async () => {} };
   const app = createHuifang({ config, logger, db: dbClient, clock, jitter: () => 0.5 });
-  await seedExampleOrganisation(db.prisma, () => app.deps.ids.next());
-  app.deps.org.invalidateOrgCache();
+  await seedExampleOrganisation(app.directory, () => app.deps.ids.next());
   const server: Server = createHttpApp(app).listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

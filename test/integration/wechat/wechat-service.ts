@@ -79,8 +79,7 @@ export async function startWechatService(
     channels: { sms },
     policiesDir: policies.dir,
   });
-  await seedExampleOrganisation(db.prisma, () => app.deps.ids.next());
-  app.deps.org.invalidateOrgCache();
+  await seedExampleOrganisation(app.directory, () => app.deps.ids.next());
   return {
     app,
     clock,

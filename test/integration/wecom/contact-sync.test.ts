@@ -12,7 +12,8 @@ import { createHuifang } from '../../../bot/huifang.js';
 import { loadConfig } from '../../../bot/config.js';
 import { createLogger } from '../../../bot/logger.js';
 import { UlidGenerator } from '../../../bot/clocks.js';
-import { sharedDbClient } from '../../support/service.js';
+import { sharedDbClient, storeContext } from '../../support/service.js';
+import { PrismaStaffDirectory } from '../../../bot/db/staff-directory-store.js';
 import { WecomSimulator, type SimDepartment, type SimMember } from '../../simulators/wecom/wecom-simulator.js';
 
 const DEPARTMENTS: SimDepartment[] = [
@@ -44,7 +45,7 @@ describeEachDatabase('WeCom contact sync', (db) => {
     await sim?.close();
   });
 
-  const sync = (options = {}) => syncWecomContacts({ prisma: db().prisma, wecom: client, clock, ids }, options);
+  const sync = (options = {}) => syncWecomContacts({ directory: new PrismaStaffDirectory(storeContext(db())), wecom: client, clock, ids }, options);
   const staff = (wecomUserId: string) => db().prisma.staff.findUniqueOrThrow({ where: { wecomUserId } });
 
   it('a dry run reports what it would create and writes nothing', async () => {
