@@ -14,7 +14,6 @@ import { inboundHandlers } from './inbound/handlers.js';
 import { loadPolicyPacks } from './policies/load-policies.js';
 import { loadMessageTemplates } from './templates/load-messages.js';
 import { createPrismaStores, type Stores } from './db/create-stores.js';
-import type { CaseViews, SandboxViews, ServiceHealth } from './core/ports/read-models.js';
 import type { DbClient } from './db/client.js';
 import { SandboxChannel } from './channels/sandbox/sandbox-channel.js';
 import { createWecomChannel } from './channels/wecom/wecom-channel.js';
@@ -66,7 +65,7 @@ export interface Huifang {
   db: DbClient;
   deps: CoreDeps & Pick<Stores, 'digests' | 'reports'>;
   /** Read models for the HTTP API, the sandbox page and the health and metrics routes. */
-  views: { cases: CaseViews; sandbox: SandboxViews; health: ServiceHealth };
+  views: Stores['views'];
   /** Where staff, departments and customers are written from files, WeCom and the example organisation. */
   directory: Stores['directory'];
   channels: Readonly<Record<ChannelName, MessageChannel>>;

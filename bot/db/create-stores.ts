@@ -27,7 +27,8 @@ import type { GreetingStore } from '../core/ports/greetings.js';
 import { PrismaCaseViews } from './case-views.js';
 import { PrismaSandboxStore } from './sandbox-store.js';
 import { PrismaServiceHealth } from './service-health.js';
-import type { CaseViews, SandboxViews, ServiceHealth } from '../core/ports/read-models.js';
+import { PrismaActivityViews } from './activity-views.js';
+import type { ActivityViews, CaseViews, SandboxViews, ServiceHealth } from '../core/ports/read-models.js';
 import type { SandboxDeliveryLog } from '../channels/sandbox/sandbox-channel.js';
 
 /** Every store port the use cases take, and the read models of the edge, over one database. */
@@ -42,7 +43,7 @@ export type Stores = Pick<
   directory: { staff: StaffDirectory; customers: CustomerImportStore };
   /** Where the sandbox channels deliver. */
   sandboxDeliveries: SandboxDeliveryLog;
-  views: { cases: CaseViews; sandbox: SandboxViews; health: ServiceHealth };
+  views: { cases: CaseViews; sandbox: SandboxViews; health: ServiceHealth; activity: ActivityViews };
 };
 
 /** Builds the Prisma implementation of every store port and read model over `db`. */
@@ -67,6 +68,6 @@ export function createPrismaStores(db: DbClient, ids: IdGenerator, options: { po
     greetings: new PrismaGreetingStore(context),
     directory: { staff: new PrismaStaffDirectory(context, () => org.invalidateOrgCache()), customers: new PrismaCustomerImportStore(context) },
     sandboxDeliveries: sandbox,
-    views: { cases: new PrismaCaseViews(context), sandbox, health: new PrismaServiceHealth(context) },
+    views: { cases: new PrismaCaseViews(context), sandbox, health: new PrismaServiceHealth(context), activity: new PrismaActivityViews(context) },
   };
 }

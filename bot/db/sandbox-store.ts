@@ -67,6 +67,11 @@ export class PrismaSandboxStore implements SandboxDeliveryLog, SandboxViews {
   async countCasesOfType(type: string): Promise<number> {
     return this.db.prisma.case.count({ where: { type } });
   }
+
+  async deliveriesSince(since: Date, kinds: readonly string[]): Promise<{ id: string; content: unknown }[]> {
+    const rows = await this.db.prisma.sandboxDelivery.findMany({ where: { deliveredAt: { gte: since }, kind: { in: [...kinds] } }, orderBy: { deliveredAt: 'asc' } });
+    return rows.map((r) => ({ id: r.id, content: JSON.parse(r.content) as unknown }));
+  }
 }
 
 /** Sandbox pages never show the full phone number the SMS was addressed to. */

@@ -22,7 +22,6 @@ import type { OutboundMessage, TaskCard } from '../core/messages.js';
 import type { StaffAction } from '../core/follow-ups/status.js';
 import { addLocalDays, formatLocalDate, formatLocalDateTime, startOfLocalDay, toLocal, zoneOffsetMs } from '../core/time.js';
 import { buildDigest, renderDigestMarkdown, utf8Bytes, type WeeklyDigest } from '../core/digests/build-digest.js';
-import { findDigestScope, loadDigestInput, stepTitleFrom } from '../db/digest-store.js';
 
 export interface DemoOptions {
   /** Simulated days to run (from Monday 2026-11-02 08:00 Asia/Shanghai). */
@@ -432,14 +431,11 @@ class Simulation {
 
   /** Reads what the sandbox channels delivered at this tick: task cards for staff, survey SMS for customers. */
   private async collectDeliveries(tickAt: number): Promise<void> {
-    const rows = await this.app.db.prisma.sandboxDelivery.findMany({
-      where: { deliveredAt: { gte: new Date(tickAt) }, kind: { in: ['task_card', 'survey_invite'] } },
-      orderBy: { deliveredAt: 'asc' },
-    });
+    const rows = await this.app.views.sandbox.deliveriesSince(new Date(tickAt), ['task_card', 'survey_invite']);
     for (const row of rows) {
       if (this.#seenDeliveries.has(row.id)) continue;
       this.#seenDeliveries.add(row.id);
-      const message = JSON.parse(row.content) as OutboundMessage;
+      const message = row.content as OutboundMessage;
       if (message.kind === 'task_card') this.receiveCard(message);
       else if (message.kind === 'survey_invite' && message.to.phoneE164) this.planReply(message.to.phoneE164, tickAt);
     }
@@ -585,18 +581,12 @@ class Simulation {
     const to = startOfLocalDay(now, TIME_ZONE);
     const from = addLocalDays(to, -7, TIME_ZONE);
     const build = async (wecomUserId: string): Promise<DemoDigest | null> => {
-      const scope = await findDigestScope(this.app.db.prisma, wecomUserId);
-      if (!scope) return null;
-      const input = await loadDigestInput(this.app.db.prisma, scope, {
-        from,
-        to,
-        asOf: now,
-        timeZone: TIME_ZONE,
-        stepTitle: stepTitleFrom(this.app.deps.policies),
-      });
-      const digest = buildDigest(input);
+      // The department heads' digests, as the weekly job builds them.
+      const recipient = (await this.app.deps.digests.listDigestRecipients()).find((r) => r.wecomUserId === wecomUserId && r.basis === 'head');
+      if (!recipient) return null;
+      const digest = buildDigest(await this.app.deps.digests.loadDigestInput(recipient, { from, to, asOf: now, timeZone: TIME_ZONE }));
       const markdown = renderDigestMarkdown(digest);
-      return { wecomUserId, manager: scope.managerName, markdown, bytes: utf8Bytes(markdown), digest };
+      return { wecomUserId, manager: recipient.name, markdown, bytes: utf8Bytes(markdown), digest };
     };
     this.digests = {
       from: from.toISOString(),
@@ -638,19 +628,9 @@ function isoLocal(instant: Date): string {
 /* ------------------------------------------------------------------ the report */
 
 async function buildReport(app: Huifang, sim: Simulation, meta: { seed: number; days: number; runtimeMs: DemoReport['runtimeMs'] }): Promise<DemoReport> {
-  const prisma = app.db.prisma;
   const end = app.clock.now();
-  const [cases, followUps, surveys, unparsed, optOuts, escalations, outbox, inbound, responses] = await Promise.all([
-    prisma.case.groupBy({ by: ['policyId'], _count: { _all: true }, orderBy: { policyId: 'asc' } }),
-    prisma.followUp.findMany({ select: { action: true, status: true, dueAt: true, deadlineAt: true, completedAt: true, attempts: true } }),
-    prisma.surveyInstance.groupBy({ by: ['status'], _count: { _all: true } }),
-    prisma.surveyResponse.count({ where: { satisfaction: null } }),
-    prisma.customer.count({ where: { optedOutAt: { not: null } } }),
-    prisma.escalation.findMany({ select: { reason: true, status: true, createdAt: true, deadlineAt: true, owner: { select: { name: true } } }, orderBy: { createdAt: 'asc' } }),
-    prisma.outboxMessage.groupBy({ by: ['channel', 'kind', 'status'], _count: { _all: true } }),
-    prisma.inboundEvent.findMany({ select: { kind: true, status: true, result: true } }),
-    prisma.surveyResponse.groupBy({ by: ['satisfaction'], _count: { _all: true } }),
-  ]);
+  const figures = await app.views.activity.activityFigures();
+  const { followUps, escalations, inbound } = figures;
 
   const countFollowUps = (rows: typeof followUps): FollowUpCounts => {
     const c: FollowUpCounts = { total: rows.length, due: 0, done: 0, doneOnTime: 0, doneLate: 0, unreachable: 0, overdueOpen: 0, active: 0, cancelled: 0, scheduled: 0, awaitingRetry: 0, skipped: 0 };
@@ -684,16 +664,16 @@ async function buildReport(app: Huifang, sim: Simulation, meta: { seed: number; 
     }
     return c;
   };
-  const surveyCount = (status: string) => surveys.find((s) => s.status === status)?._count._all ?? 0;
-  const satisfactionCount = (value: string) => responses.find((r) => r.satisfaction === value)?._count._all ?? 0;
+  const surveyCount = (status: string) => figures.surveysByStatus[status] ?? 0;
+  const satisfactionCount = (value: string) => figures.responsesBySatisfaction.find((r) => r.satisfaction === value)?.count ?? 0;
 
   const byOwner = new Map<string, number>();
-  for (const e of escalations) byOwner.set(e.owner.name, (byOwner.get(e.owner.name) ?? 0) + 1);
+  for (const e of escalations) byOwner.set(e.ownerName, (byOwner.get(e.ownerName) ?? 0) + 1);
 
   const channels = new Map<string, DemoReport['outbox']['byChannel'][number]>();
   const outboxTotals = { total: 0, sent: 0, pending: 0, dead: 0, cancelled: 0 };
-  for (const g of outbox) {
-    const n = g._count._all;
+  for (const g of figures.outbox) {
+    const n = g.count;
     let ch = channels.get(g.channel);
     if (!ch) channels.set(g.channel, (ch = { channel: g.channel, sent: 0, pending: 0, dead: 0, cancelled: 0, byKind: {} }));
     outboxTotals.total += n;
@@ -707,7 +687,7 @@ async function buildReport(app: Huifang, sim: Simulation, meta: { seed: number; 
   let rejectedReplies = 0;
   for (const e of inbound) {
     if (e.status !== 'REJECTED') continue;
-    const code = (JSON.parse(e.result ?? '{}') as { code?: string }).code ?? 'UNKNOWN';
+    const code = typeof e.result.code === 'string' ? e.result.code : 'UNKNOWN';
     rejectedByCode[code] = (rejectedByCode[code] ?? 0) + 1;
     if (e.kind === 'sms_reply' && code === 'NO_OPEN_SURVEY') rejectedReplies++;
   }
@@ -724,7 +704,7 @@ async function buildReport(app: Huifang, sim: Simulation, meta: { seed: number; 
     runtimeMs: meta.runtimeMs,
     cases: {
       created: c.casesCreated,
-      byPolicy: cases.map((g) => ({ policyId: g.policyId, name: app.deps.policies.byId(g.policyId)?.name ?? g.policyId, created: g._count._all })),
+      byPolicy: figures.casesByPolicy.map((g) => ({ policyId: g.policyId, name: app.deps.policies.byId(g.policyId)?.name ?? g.policyId, created: g.count })),
       handledUpdates: c.handledUpdates,
       closed: c.closed,
       replays: c.replays,
@@ -738,13 +718,13 @@ async function buildReport(app: Huifang, sim: Simulation, meta: { seed: number; 
     },
     staff: { cardsDelivered: c.cardsDelivered, taps: c.taps, cardsIgnored: c.cardsIgnored, tapsNotApplied: c.tapsNotApplied },
     surveys: {
-      sent: surveys.reduce((s, g) => s + g._count._all, 0),
+      sent: Object.values(figures.surveysByStatus).reduce((s, n) => s + n, 0),
       answered: surveyCount('ANSWERED'),
       expired: surveyCount('EXPIRED'),
       open: surveyCount('OPEN'),
       replies: c.replies,
-      unparsedReplies: unparsed,
-      optOuts,
+      unparsedReplies: figures.unparsedReplies,
+      optOuts: figures.optedOutCustomers,
       rejectedReplies,
       satisfaction: { satisfied: satisfactionCount('SATISFIED'), neutral: satisfactionCount('NEUTRAL'), dissatisfied: satisfactionCount('DISSATISFIED') },
     },
@@ -752,7 +732,7 @@ async function buildReport(app: Huifang, sim: Simulation, meta: { seed: number; 
       opened: escalations.length,
       open: escalations.filter((e) => e.status === 'OPEN' || e.status === 'ACKNOWLEDGED').length,
       byOwner: [...byOwner].map(([owner, count]) => ({ owner, count })).sort((a, b) => b.count - a.count || a.owner.localeCompare(b.owner, 'zh-Hans-CN')),
-      list: escalations.map((e) => ({ owner: e.owner.name, reason: e.reason, status: e.status, createdAt: e.createdAt.toISOString(), deadlineAt: e.deadlineAt.toISOString() })),
+      list: escalations.map((e) => ({ owner: e.ownerName, reason: e.reason, status: e.status, createdAt: e.createdAt.toISOString(), deadlineAt: e.deadlineAt.toISOString() })),
     },
     outbox: { ...outboxTotals, byChannel: [...channels.values()].sort((a, b) => a.channel.localeCompare(b.channel)) },
     inbound: {

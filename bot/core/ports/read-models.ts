@@ -95,6 +95,8 @@ export interface SandboxViews {
   /** The customer's phone (E.164), to address the sandbox's simulated reply; null without one. */
   customerPhone(customerId: string): Promise<string | null>;
   countCasesOfType(type: string): Promise<number>;
+  /** Messages of these kinds the sandbox delivered at or after `since`, oldest first. */
+  deliveriesSince(since: Date, kinds: readonly string[]): Promise<{ id: string; content: unknown }[]>;
 }
 
 /** Row counts by status, for `/metrics`. */
@@ -109,4 +111,23 @@ export interface ServiceHealth {
   /** Asks the database a trivial question; throws when it cannot answer. */
   ping(): Promise<void>;
   statusCounts(): Promise<StatusCounts>;
+}
+
+/** Raw activity figures of the whole database, grouped as the demo's summary (and the console) count them. */
+export interface ActivityFigures {
+  casesByPolicy: { policyId: string; count: number }[];
+  followUps: { action: string; status: string; dueAt: Date; deadlineAt: Date; completedAt: Date | null; attempts: number }[];
+  surveysByStatus: Record<string, number>;
+  /** Replies kept without a satisfaction value (not an answer). */
+  unparsedReplies: number;
+  optedOutCustomers: number;
+  escalations: { reason: string; status: string; createdAt: Date; deadlineAt: Date; ownerName: string }[];
+  outbox: { channel: string; kind: string; status: string; count: number }[];
+  inbound: { kind: string; status: string; result: Record<string, unknown> }[];
+  responsesBySatisfaction: { satisfaction: string | null; count: number }[];
+}
+
+/** Reads the activity figures (a scan of the tables: for the demo's small database and reports). */
+export interface ActivityViews {
+  activityFigures(): Promise<ActivityFigures>;
 }
