@@ -8,7 +8,7 @@ import { startService } from './main.js';
 import { jobs, TICK_ORDER } from '../jobs/index.js';
 import { seedExampleOrganisation } from './example/example-organisation.js';
 import { UlidGenerator } from './clocks.js';
-import { PolicyLoadError } from './policies/load-policies.js';
+import { PolicyLoadError } from './loaders/load-policies.js';
 import { ChannelUnavailableError, ROOT_DIR } from './huifang.js';
 import { PrismaStore } from './db/prisma-store.js';
 

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { addDays, weekdayName, type LocalDate } from '../core/calendar/local-date.js';
 import { listTraditionalFestivals, type TraditionalFestival } from '../core/calendar/traditional-festivals.js';
 import { formatYearRanges, type DayKind, type PublicHoliday } from '../core/calendar/working-calendar.js';
-import { CalendarLoadError, loadCalendar, summariseSources, type LoadedCalendar } from './load-calendar.js';
+import { CalendarLoadError, loadCalendar, summariseSources, type LoadedCalendar } from '../loaders/load-calendar.js';
 
 export interface CalendarCommandIo {
   out: (text: string) => void;

@@ -16,7 +16,7 @@ import { SKIP_REASON_LABELS, segmentOf } from '../core/greetings/eligibility.js'
 import { occasionsInYear, sendDateFor } from '../core/greetings/occasions.js';
 import { registrationText } from '../core/greetings/render-greeting.js';
 import { formatLocalDate, formatLocalDateTime } from '../core/time.js';
-import { campaignTexts } from './load-campaigns.js';
+import { campaignTexts } from '../loaders/load-campaigns.js';
 import { occasionKeyName, previewCampaign, type GreetingContext } from './greeting-planner.js';
 import { greetingContext } from './greeting-context.js';
 

@@ -20,7 +20,7 @@ import { decideGreeting, segmentOf, skipReasonOfOutboxCode, type GreetingCustome
 import { planGreetingDay, periodOn, summarisePlan, type GreetingDayPlan, type OccasionPreview } from '../core/greetings/plan-greetings.js';
 import { greetingMessage } from '../core/greetings/render-greeting.js';
 import type { NewOutboxMessage } from '../core/ports.js';
-import { MARKETING_HOURS } from './load-campaigns.js';
+import { MARKETING_HOURS } from '../loaders/load-campaigns.js';
 import type { GreetingRow, PrismaGreetingStore } from './greeting-store.js';
 
 /** Greetings due within this much of now are handed to the outbox (with their own send time). */

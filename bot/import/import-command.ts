@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import type { Huifang } from '../huifang.js';
-import { loadRoleCatalogue } from '../staff/role-catalogue.js';
+import { loadRoleCatalogue } from '../loaders/load-roles.js';
 import { CsvFileError, formatProblems, openCsv, type CsvEncoding, type ImportProblem } from './read-csv.js';
 import { importStaff, STAFF_COLUMNS } from './import-staff.js';
 import { CUSTOMER_COLUMNS, importCustomers } from './import-customers.js';

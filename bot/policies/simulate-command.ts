@@ -4,9 +4,9 @@ import { parseArgs } from 'node:util';
 import type { OrgSnapshot } from '../core/model.js';
 import { parseRoles } from '../core/model.js';
 import { caseBody } from '../http/routes/api.js';
-import { loadPolicyPacks } from './load-policies.js';
+import { loadPolicyPacks } from '../loaders/load-policies.js';
 import { renderSimulation, simulateCase } from './simulate.js';
-import { loadCalendar } from '../calendar/load-calendar.js';
+import { loadCalendar } from '../loaders/load-calendar.js';
 import { EXAMPLE_DEPARTMENTS, EXAMPLE_STAFF } from '../example/example-organisation.js';
 import { fromLocal } from '../core/time.js';
 

@@ -5,12 +5,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadCalendar } from '../../../../bot/calendar/load-calendar.js';
+import { loadCalendar } from '../../../../bot/loaders/load-calendar.js';
 import type { CaseFacts, DepartmentNode, OrgSnapshot, StaffMember } from '../../../../bot/core/model.js';
 import { planFollowUps, type PlanContext, type PlannedFollowUp, type PlanResult } from '../../../../bot/core/policies/plan-follow-ups.js';
 import type { PolicyDefinition } from '../../../../bot/core/policies/types.js';
 import { caseBody, type CaseBody, translateCaseBody } from '../../../../bot/http/routes/api.js';
-import { loadRoles, parsePolicyPack } from '../../../../bot/policies/load-policies.js';
+import { loadRoles, parsePolicyPack } from '../../../../bot/loaders/load-policies.js';
 
 export const TZ = 'Asia/Shanghai';
 export const POLICIES_DIR = fileURLToPath(new URL('../../../../templates/policies', import.meta.url));

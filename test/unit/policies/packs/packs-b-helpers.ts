@@ -4,8 +4,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadRoles, parsePolicyPack } from '../../../../bot/policies/load-policies.js';
-import { loadCalendar } from '../../../../bot/calendar/load-calendar.js';
+import { loadRoles, parsePolicyPack } from '../../../../bot/loaders/load-policies.js';
+import { loadCalendar } from '../../../../bot/loaders/load-calendar.js';
 import { planFollowUps, type PlannedFollowUp, type PlanResult } from '../../../../bot/core/policies/plan-follow-ups.js';
 import type { WorkingCalendar } from '../../../../bot/core/calendar/working-calendar.js';
 import type { CaseFacts, DepartmentNode, OrgSnapshot, StaffMember } from '../../../../bot/core/model.js';

@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadPolicyPacks, parsePolicyPack, PolicyLoadError } from '../../../bot/policies/load-policies.js';
+import { loadPolicyPacks, parsePolicyPack, PolicyLoadError } from '../../../bot/loaders/load-policies.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
 const P4 = readFileSync(join(ROOT, 'templates/policies/P4.yaml'), 'utf8');

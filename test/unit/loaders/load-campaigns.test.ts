@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CampaignLoadError, loadCampaigns, parseCampaign } from '../../../../bot/greetings/load-campaigns.js';
+import { CampaignLoadError, loadCampaigns, parseCampaign } from '../../../bot/loaders/load-campaigns.js';
 
 function problemsOf(text: string): string[] {
   try {

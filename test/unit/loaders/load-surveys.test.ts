@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadSurveyDefinitions, parseSurveyDefinition, StaticSurveyRegistry, SurveyLoadError } from '../../../bot/surveys/load-surveys.js';
-import { loadPolicyPacks, PolicyLoadError } from '../../../bot/policies/load-policies.js';
+import { loadSurveyDefinitions, parseSurveyDefinition, StaticSurveyRegistry, SurveyLoadError } from '../../../bot/loaders/load-surveys.js';
+import { loadPolicyPacks, PolicyLoadError } from '../../../bot/loaders/load-policies.js';
 import { ROOT_DIR } from '../../../bot/huifang.js';
 
 const SURVEYS_DIR = join(ROOT_DIR, 'templates/surveys');
