@@ -8,7 +8,7 @@ import { startService } from './main.js';
 import { jobs, TICK_ORDER } from '../jobs/index.js';
 import { seedExampleOrganisation } from './example/example-organisation.js';
 import { UlidGenerator } from './clocks.js';
-import { PolicyLoadError } from './loaders/load-policies.js';
+import { DataLoadError } from './loaders/data-load-error.js';
 import { ChannelUnavailableError, ROOT_DIR } from './huifang.js';
 import { PrismaStore } from './db/prisma-store.js';
 
@@ -235,7 +235,7 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof ConfigError || err instanceof PolicyLoadError || err instanceof ChannelUnavailableError || (err instanceof Error && err.name === 'CampaignLoadError')) {
+    if (err instanceof ConfigError || err instanceof DataLoadError || err instanceof ChannelUnavailableError) {
       console.error(err.message);
       process.exitCode = 78; // EX_CONFIG
     } else {

@@ -9,7 +9,8 @@ import { parseArgs } from 'node:util';
 import { addDays, weekdayName, type LocalDate } from '../core/calendar/local-date.js';
 import { listTraditionalFestivals, type TraditionalFestival } from '../core/calendar/traditional-festivals.js';
 import { formatYearRanges, type DayKind, type PublicHoliday } from '../core/calendar/working-calendar.js';
-import { CalendarLoadError, loadCalendar, summariseSources, type LoadedCalendar } from '../loaders/load-calendar.js';
+import { loadCalendar, summariseSources, type LoadedCalendar } from '../loaders/load-calendar.js';
+import { DataLoadError } from '../loaders/data-load-error.js';
 
 export interface CalendarCommandIo {
   out: (text: string) => void;
@@ -45,7 +46,7 @@ export function runCalendarCommand(args: string[], io: CalendarCommandIo = { out
   try {
     loaded = loadCalendar(values.dir ? { dir: values.dir } : {});
   } catch (err) {
-    if (err instanceof CalendarLoadError) {
+    if (err instanceof DataLoadError) {
       io.err(err.message);
       return 78; // EX_CONFIG, as for invalid policy packs
     }

@@ -10,7 +10,8 @@ import type { CaseFacts, DepartmentNode, OrgSnapshot, StaffMember } from '../../
 import { planFollowUps, type PlanContext, type PlannedFollowUp, type PlanResult } from '../../../../bot/core/policies/plan-follow-ups.js';
 import type { PolicyDefinition } from '../../../../bot/core/policies/types.js';
 import { caseBody, type CaseBody, translateCaseBody } from '../../../../bot/http/routes/api.js';
-import { loadRoles, parsePolicyPack } from '../../../../bot/loaders/load-policies.js';
+import { parsePolicyPack } from '../../../../bot/loaders/load-policies.js';
+import { loadRoles } from '../../../../bot/loaders/load-roles.js';
 
 export const TZ = 'Asia/Shanghai';
 export const POLICIES_DIR = fileURLToPath(new URL('../../../../templates/policies', import.meta.url));

@@ -4,7 +4,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadRoles, parsePolicyPack } from '../../../../bot/loaders/load-policies.js';
+import { parsePolicyPack } from '../../../../bot/loaders/load-policies.js';
+import { loadRoles } from '../../../../bot/loaders/load-roles.js';
 import { loadCalendar } from '../../../../bot/loaders/load-calendar.js';
 import { planFollowUps, type PlannedFollowUp, type PlanResult } from '../../../../bot/core/policies/plan-follow-ups.js';
 import type { WorkingCalendar } from '../../../../bot/core/calendar/working-calendar.js';
