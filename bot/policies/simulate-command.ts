@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { OrgSnapshot } from '../core/model.js';
 import { parseRoles } from '../core/model.js';
-import { caseBody } from '../http/routes/api.js';
+import { caseBody, listCaseBodyIssues } from '../cases/case-body.js';
 import { loadPolicyPacks } from '../loaders/load-policies.js';
 import { renderSimulation, simulateCase } from './simulate.js';
 import { loadCalendar } from '../loaders/load-calendar.js';
@@ -65,7 +65,7 @@ export async function runSimulateCommand(args: string[], env: { rootDir: string;
   const parsed = caseBody.safeParse(raw);
   if (!parsed.success) {
     console.error(`${values.case} is not a valid case (same body as POST /api/v1/cases):`);
-    for (const i of parsed.error.issues) console.error(`  ${i.path.join('.') || '(body)'}: ${i.message}`);
+    for (const i of listCaseBodyIssues(parsed.error.issues)) console.error(`  ${i.field}: ${i.message}`);
     return 2;
   }
   if (!policy.caseTypes.includes(parsed.data.type)) {

@@ -7,7 +7,7 @@ import { loadPolicyPacks } from '../../../bot/loaders/load-policies.js';
 import { simulateCase, formatInstant } from '../../../bot/policies/simulate.js';
 import { exampleOrgSnapshot } from '../../../bot/policies/simulate-command.js';
 import { loadCalendar } from '../../../bot/loaders/load-calendar.js';
-import type { CaseBody } from '../../../bot/http/routes/api.js';
+import type { CaseBody } from '../../../bot/cases/case-body.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
 const packs = loadPolicyPacks(join(ROOT, 'templates/policies'));

@@ -9,7 +9,7 @@ import { loadCalendar } from '../../../../bot/loaders/load-calendar.js';
 import type { CaseFacts, DepartmentNode, OrgSnapshot, StaffMember } from '../../../../bot/core/model.js';
 import { planFollowUps, type PlanContext, type PlannedFollowUp, type PlanResult } from '../../../../bot/core/policies/plan-follow-ups.js';
 import type { PolicyDefinition } from '../../../../bot/core/policies/types.js';
-import { caseBody, type CaseBody, translateCaseBody } from '../../../../bot/http/routes/api.js';
+import { caseBody, type CaseBody, translateCaseBody } from '../../../../bot/cases/case-body.js';
 import { parsePolicyPack } from '../../../../bot/loaders/load-policies.js';
 import { loadRoles } from '../../../../bot/loaders/load-roles.js';
 
@@ -76,7 +76,7 @@ export function exampleBody(name: string, patch: BodyPatch = {}): CaseBody {
 }
 
 /**
- * The case facts the API would build from a body (bot/http/routes/api.ts toSubmitInput): staff by
+ * The case facts the API would build from a body (bot/cases/case-body.ts toSubmitInput): staff by
  * WeCom id, department by code (in `tradeOrg` ids are the WeCom ids and the codes), subjectStaff as
  * `attributes.subjectStaffId`, milestones as instants.
  */

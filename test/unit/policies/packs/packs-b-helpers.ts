@@ -11,7 +11,7 @@ import { planFollowUps, type PlannedFollowUp, type PlanResult } from '../../../.
 import type { WorkingCalendar } from '../../../../bot/core/calendar/working-calendar.js';
 import type { CaseFacts, DepartmentNode, OrgSnapshot, StaffMember } from '../../../../bot/core/model.js';
 import type { PolicyDefinition } from '../../../../bot/core/policies/types.js';
-import { caseBody, type CaseBody, translateCaseBody } from '../../../../bot/http/routes/api.js';
+import { caseBody, type CaseBody, translateCaseBody } from '../../../../bot/cases/case-body.js';
 
 export const TZ = 'Asia/Shanghai';
 export const POLICIES_DIR = fileURLToPath(new URL('../../../../templates/policies', import.meta.url));
