@@ -88,7 +88,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'simulate': {
       const config = loadConfig();
-      const { runSimulateCommand } = await import('./policies/simulate-command.js');
+      const { runSimulateCommand } = await import('./commands/simulate.js');
       return runSimulateCommand(rest, {
         rootDir: ROOT_DIR,
         timeZone: config.timezone,
@@ -174,7 +174,7 @@ async function main(argv: string[]): Promise<number> {
       const db = createPrismaClient(config.database.url);
       try {
         const app = createHuifang({ config, logger, db });
-        const { runReportCommand } = await import('./reports/report-command.js');
+        const { runReportCommand } = await import('./commands/report.js');
         return await runReportCommand(rest, { prisma: db.prisma, policies: app.deps.policies, timeZone: config.timezone, now: app.clock.now() });
       } finally {
         await db.close();
@@ -195,10 +195,10 @@ async function main(argv: string[]): Promise<number> {
         }
       };
       if (command === 'import') {
-        const { runImportCommand } = await import('./import/import-command.js');
+        const { runImportCommand } = await import('./commands/import.js');
         return runImportCommand(rest, withApp, ROOT_DIR);
       }
-      const { runStaffCommand } = await import('./staff/staff-command.js');
+      const { runStaffCommand } = await import('./commands/staff.js');
       return runStaffCommand(rest, withApp);
     }
     case 'campaign': {
@@ -207,7 +207,7 @@ async function main(argv: string[]): Promise<number> {
       const logger = createLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel });
       await migrateDatabase(config.database.url, { logger });
       const db = createPrismaClient(config.database.url);
-      const { runCampaignCommand } = await import('./greetings/campaign-command.js');
+      const { runCampaignCommand } = await import('./commands/campaign.js');
       try {
         return await runCampaignCommand(rest, async (fn) => fn(createHuifang({ config, logger, db })));
       } finally {
@@ -215,7 +215,7 @@ async function main(argv: string[]): Promise<number> {
       }
     }
     case 'calendar': {
-      const { runCalendarCommand } = await import('./calendar/calendar-command.js');
+      const { runCalendarCommand } = await import('./commands/calendar.js');
       return runCalendarCommand(rest);
     }
     case undefined:

@@ -11,7 +11,7 @@ import { addDays, type LocalDate } from '../../../bot/core/calendar/local-date.j
 import { formatLocalDate, formatLocalDateTime } from '../../../bot/core/time.js';
 import { previewCampaign } from '../../../bot/greetings/greeting-planner.js';
 import { greetingContext } from '../../../bot/greetings/greeting-context.js';
-import { runCampaignCommand } from '../../../bot/greetings/campaign-command.js';
+import { runCampaignCommand } from '../../../bot/commands/campaign.js';
 import { jobs } from '../../../jobs/index.js';
 import { describeEachDatabase, type TestDb } from '../../support/db.js';
 import { sharedDbClient } from '../../support/service.js';

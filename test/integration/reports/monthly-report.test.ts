@@ -14,7 +14,7 @@ import { reportCsv, reportXlsx } from '../../../bot/reports/report-files.js';
 import { CHART_HEIGHT, CHART_WIDTH, renderSatisfactionChart } from '../../../bot/reports/satisfaction-chart.js';
 import { crc32 } from '../../../bot/reports/png.js';
 import { defaultChartFont } from '../../../bot/reports/outline-font.js';
-import { runReportCommand } from '../../../bot/reports/report-command.js';
+import { runReportCommand } from '../../../bot/commands/report.js';
 import { utf8Bytes } from '../../../bot/core/digests/build-digest.js';
 import { describeEachDatabase } from '../../support/db.js';
 import { createTestService, listen, seedOrganisation, sharedDbClient } from '../../support/service.js';

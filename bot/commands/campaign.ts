@@ -17,8 +17,8 @@ import { occasionsInYear, sendDateFor } from '../core/greetings/occasions.js';
 import { registrationText } from '../core/greetings/render-greeting.js';
 import { formatLocalDate, formatLocalDateTime } from '../core/time.js';
 import { campaignTexts } from '../loaders/load-campaigns.js';
-import { occasionKeyName, previewCampaign, type GreetingContext } from './greeting-planner.js';
-import { greetingContext } from './greeting-context.js';
+import { occasionKeyName, previewCampaign, type GreetingContext } from '../greetings/greeting-planner.js';
+import { greetingContext } from '../greetings/greeting-context.js';
 
 export interface CampaignCommandIo {
   out: (text: string) => void;

@@ -5,7 +5,7 @@ import type { OrgSnapshot } from '../core/model.js';
 import { parseRoles } from '../core/model.js';
 import { caseBody, listCaseBodyIssues } from '../cases/case-body.js';
 import { loadPolicyPacks } from '../loaders/load-policies.js';
-import { renderSimulation, simulateCase } from './simulate.js';
+import { renderSimulation, simulateCase } from '../policies/simulate.js';
 import { loadCalendar } from '../loaders/load-calendar.js';
 import { EXAMPLE_DEPARTMENTS, EXAMPLE_STAFF } from '../example/example-organisation.js';
 import { fromLocal } from '../core/time.js';

@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import type { Huifang } from '../huifang.js';
-import type { CommandOutput } from '../import/import-command.js';
-import { runWecomContactSync } from './run-wecom-contact-sync.js';
-import { WecomContactAccessError } from './sync-wecom-contacts.js';
+import type { CommandOutput } from './import.js';
+import { runWecomContactSync } from '../staff/run-wecom-contact-sync.js';
+import { WecomContactAccessError } from '../staff/sync-wecom-contacts.js';
 
 export const STAFF_USAGE = 'Usage: huifang staff sync-wecom [--dry-run] [--json]';
 

@@ -2,10 +2,10 @@ import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import type { Huifang } from '../huifang.js';
 import { loadRoleCatalogue } from '../loaders/load-roles.js';
-import { CsvFileError, formatProblems, openCsv, type CsvEncoding, type ImportProblem } from './read-csv.js';
-import { importStaff, STAFF_COLUMNS } from './import-staff.js';
-import { CUSTOMER_COLUMNS, importCustomers } from './import-customers.js';
-import { CASE_HEADER, importCases } from './import-cases.js';
+import { CsvFileError, formatProblems, openCsv, type CsvEncoding, type ImportProblem } from '../import/read-csv.js';
+import { importStaff, STAFF_COLUMNS } from '../import/import-staff.js';
+import { CUSTOMER_COLUMNS, importCustomers } from '../import/import-customers.js';
+import { CASE_HEADER, importCases } from '../import/import-cases.js';
 
 export const IMPORT_USAGE = `Usage: huifang import staff|customers|cases FILE.csv [--dry-run] [--skip-invalid] [--encoding utf-8|gb18030] [--json]
        huifang import staff FILE.csv [--deactivate-missing]

@@ -5,7 +5,7 @@ import type { PolicyRegistry } from '../core/ports.js';
 import { formatRate, BAND_LABELS } from '../core/reports/build-monthly-report.js';
 import { isReportMonth } from '../core/reports/report-schedule.js';
 import { findDepartmentByCode, loadMonthlyReport } from '../db/report-data.js';
-import { writeReportFiles } from './report-files.js';
+import { writeReportFiles } from '../reports/report-files.js';
 
 export const REPORT_USAGE = 'Usage: huifang report monthly --month YYYY-MM [--out DIR] [--department CODE]';
 
