@@ -11,11 +11,7 @@ import { listTraditionalFestivals, type TraditionalFestival } from '../core/cale
 import { formatYearRanges, type DayKind, type PublicHoliday } from '../core/calendar/working-calendar.js';
 import { loadCalendar, summariseSources, type LoadedCalendar } from '../loaders/load-calendar.js';
 import { DataLoadError } from '../loaders/data-load-error.js';
-
-export interface CalendarCommandIo {
-  out: (text: string) => void;
-  err: (text: string) => void;
-}
+import { consoleOutput, type CommandOutput } from './command-output.js';
 
 const USAGE = 'Usage: huifang calendar --year YYYY [--json] [--dir DIR]';
 
@@ -28,7 +24,7 @@ interface HolidayBlock {
   dates: { date: LocalDate; weekday: string; name: string; nameEn?: string; inLieu: boolean }[];
 }
 
-export function runCalendarCommand(args: string[], io: CalendarCommandIo = { out: (t) => console.log(t), err: (t) => console.error(t) }): number {
+export function runCalendarCommand(args: string[], io: CommandOutput = consoleOutput): number {
   let values: { year?: string; json?: boolean; dir?: string };
   try {
     ({ values } = parseArgs({ args, options: { year: { type: 'string' }, json: { type: 'boolean', default: false }, dir: { type: 'string' } } }));

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadPolicyPacks } from '../../../bot/loaders/load-policies.js';
 import { simulateCase, formatInstant } from '../../../bot/policies/simulate.js';
-import { exampleOrgSnapshot } from '../../../bot/commands/simulate.js';
+import { exampleOrgSnapshot } from '../../../bot/example/example-organisation.js';
 import { loadCalendar } from '../../../bot/loaders/load-calendar.js';
 import type { CaseBody } from '../../../bot/cases/case-body.js';
 
