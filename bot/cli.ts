@@ -13,22 +13,23 @@ async function usage(): Promise<string> {
 
 Usage:
   huifang start                 start the HTTP service and the cron jobs
-  huifang migrate               apply database migrations and exit
+  huifang migrate [--json]      apply database migrations and exit
   huifang demo [--days N] [--json]   run the example organisation for N simulated days (default 30)
-  huifang seed-example          add the example hospital ward and property office to the database
+  huifang seed-example [--json] add the example hospital ward and property office to the database
   huifang simulate --policy ID --case FILE.json [--until YYYY-MM-DD] [--json] [--org example|database]
                                 print the follow-ups a case would get (times, assignees, sampling)
   huifang policy replan --policy ID [--apply] [--json]
                                 after changing a policy pack: show (dry run) what happens to the follow-ups
                                 already scheduled — added, moved, cancelled — and with --apply, do it
-  huifang jobs run NAME|all     run one job (or one round of all) once and print its summary
+  huifang jobs run NAME|all [--json]
+                                run one job (or one round of all) once and print its summary
   huifang calendar --year YYYY [--json]   holidays, 调休 make-up days, closures and festivals of a year
   huifang import staff|customers|cases FILE.csv [--dry-run] [--skip-invalid] [--encoding utf-8|gb18030] [--json]
                                 load staff (add --deactivate-missing), customers or cases from a CSV file
                                 (UTF-8 with or without BOM, or GBK/GB18030; columns in templates/import/README.md)
   huifang staff sync-wecom [--dry-run] [--json]
                                 mirror the WeCom contact list (departments, members) into staff; roles stay as set
-  huifang report monthly --month YYYY-MM [--out DIR] [--department CODE]
+  huifang report monthly --month YYYY-MM [--out DIR] [--department CODE] [--json]
                                 write the month's report (XLSX, CSV per department / staff / type, trend PNG)
   huifang campaign list [--year YYYY] [--json]
                                 greeting campaigns (templates/campaigns): occasions, send days, SMS templates to register
@@ -39,6 +40,8 @@ Usage:
   huifang help                  show this help
 
 Jobs: ${Object.keys(jobs).join(', ')}
+Results go to stdout (text, or JSON with --json); warnings and logs to stderr.
+Exit codes: 0 done, 1 failed, 2 usage error, 78 invalid configuration or data files.
 Configuration comes from environment variables; see README.md.`;
 }
 
@@ -50,8 +53,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     await (await import('./commands/start.js')).runStartCommand();
     return null;
   },
-  migrate: async () => (await import('./commands/migrate.js')).runMigrateCommand(),
-  'seed-example': async () => (await import('./commands/seed-example.js')).runSeedExampleCommand(),
+  migrate: async (args) => (await import('./commands/migrate.js')).runMigrateCommand(args),
+  'seed-example': async (args) => (await import('./commands/seed-example.js')).runSeedExampleCommand(args),
   demo: async (args) => (await import('./commands/demo.js')).runDemoCommand(args),
   simulate: async (args) => (await import('./commands/simulate.js')).runSimulateCommand(args),
   policy: async (args) => (await import('./commands/policy.js')).runPolicyCommand(args),

@@ -1,23 +1,40 @@
+import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
-import { createLogger } from '../logger.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { createPrismaClient } from '../db/client.js';
 import { UlidGenerator } from '../clocks.js';
-import { seedExampleOrganisation } from '../example/example-organisation.js';
+import { EXAMPLE_CUSTOMERS, EXAMPLE_DEPARTMENTS, seedExampleOrganisation } from '../example/example-organisation.js';
+import { consoleOutput, type CommandOutput } from './command-output.js';
+import { createCommandLogger } from './create-command-logger.js';
+
+const USAGE = 'Usage: huifang seed-example [--json]';
 
 /**
- * `huifang seed-example`: adds the example hospital ward and property office (departments, staff,
- * customers) to the configured database, migrated first. Idempotent.
+ * `huifang seed-example [--json]`: adds the example hospital ward and property office (departments,
+ * staff, customers) to the configured database, migrated first. Idempotent. Exit codes: 0 done,
+ * 2 bad arguments.
  */
-export async function runSeedExampleCommand(): Promise<number> {
+export async function runSeedExampleCommand(args: string[], output: CommandOutput = consoleOutput): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({ args, options: { json: { type: 'boolean', default: false } } }));
+  } catch (err) {
+    output.err(`${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
   const config = loadConfig();
-  const logger = createLogger({ level: config.logLevel });
-  await migrateDatabase(config.database.url, { logger });
+  const logger = createCommandLogger(config);
+  await migrateDatabase(config.database.url, logger.isLevelEnabled('debug') ? { logger } : {});
   const db = createPrismaClient(config.database.url);
   try {
     const ids = new UlidGenerator();
     const staff = await seedExampleOrganisation(db.prisma, () => ids.next());
-    logger.info({ staff: staff.size }, 'example organisation ready');
+    const counts = { departments: EXAMPLE_DEPARTMENTS.length, staff: staff.size, customers: EXAMPLE_CUSTOMERS.length };
+    output.out(
+      values.json
+        ? JSON.stringify(counts)
+        : `Example organisation ready: ${counts.departments} departments (${EXAMPLE_DEPARTMENTS.map((d) => d.name).join('、')}), ${counts.staff} staff, ${counts.customers} customers.`,
+    );
   } finally {
     await db.close();
   }

@@ -5,12 +5,13 @@ import type { OrgSnapshot } from '../core/model.js';
 import { caseBody, listCaseBodyIssues } from '../cases/case-body.js';
 import { loadPolicyPacks } from '../loaders/load-policies.js';
 import { renderSimulation, simulateCase } from '../policies/simulate.js';
-import { loadCalendar } from '../loaders/load-calendar.js';
 import { exampleOrgSnapshot } from '../example/example-organisation.js';
 import { fromLocal } from '../core/time.js';
 import { loadConfig, type Config } from '../config.js';
 import { ROOT_DIR } from '../loaders/display-path.js';
 import { consoleOutput, type CommandOutput } from './command-output.js';
+import { loadCommandCalendar } from './load-command-calendar.js';
+import { systemClock } from '../clocks.js';
 
 const USAGE = 'Usage: huifang simulate --policy ID --case FILE.json [--until YYYY-MM-DD] [--json] [--org example|database]';
 
@@ -72,7 +73,8 @@ export async function runSimulateCommand(args: string[], output: CommandOutput =
     until = fromLocal({ year: Number(m[1]), month: Number(m[2]), day: Number(m[3]), hour: 23, minute: 59, second: 59 }, config.timezone);
   }
   const assumptions = new Set<number>();
-  const { calendar } = loadCalendar({ beyondCoverage: 'assume_weekends', onAssumption: (y) => assumptions.add(y) });
+  // Always answers beyond the holiday data (by weekends), and says which years it assumed.
+  const calendar = loadCommandCalendar(config, output, { now: systemClock.now(), beyondCoverage: 'assume_weekends', onAssumption: (y) => assumptions.add(y) });
   const org = values.org === 'database' ? await loadDatabaseOrg(config) : exampleOrgSnapshot();
   const result = simulateCase({ policy, body: parsed.data, org, calendar, timeZone: config.timezone, until, calendarAssumptions: () => [...assumptions].sort() });
   output.out(values.json ? JSON.stringify(result, null, 2) : renderSimulation(result));

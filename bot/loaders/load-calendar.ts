@@ -71,7 +71,10 @@ export interface LoadCalendarOptions {
   dir?: string;
   /** See `BeyondCoverage` [throw]. */
   beyondCoverage?: BeyondCoverage;
-  /** Called for each answer that assumed weekends only; the caller logs it. */
+  /**
+   * Called the first time an answer about `year` assumed weekends only (once per year, not per
+   * answer); the caller warns about it.
+   */
   onAssumption?: (year: number) => void;
 }
 
@@ -275,7 +278,7 @@ export function loadCalendar(options: LoadCalendarOptions = {}): LoadedCalendar 
       { years: [...schedules.values()], closures: parsed.flatMap((f) => f.closures) },
       {
         beyondCoverage: options.beyondCoverage ?? 'throw',
-        onAssumption: options.onAssumption,
+        onAssumption: options.onAssumption && oncePerYear(options.onAssumption),
         notCoveredHint:
           `Add the State Council's {year} schedule (国务院办公厅关于{year}年部分节假日安排的通知) as a file in ` +
           `${displayPath(dir)}/ (format: templates/calendar/README.md), or upgrade chinese-days (installed ${pkg.version}) once it ships {year}.`,
@@ -297,6 +300,18 @@ export function loadCalendar(options: LoadCalendarOptions = {}): LoadedCalendar 
     files: parsed.map((f) => f.file),
     notices,
   };
+}
+
+/**
+ * The one line that tells an operator a year's holiday schedule is missing, and what to add:
+ * `警告: 节假日日历尚未包含 2027 年 … add templates/calendar/2027.yaml …`. With `beyondCoverage`
+ * `assume_weekends` (the default) working days in that year count weekends only until then; with
+ * `throw`, questions about that year fail.
+ */
+export function describeMissingYear(year: number, options: { dir?: string; beyondCoverage?: BeyondCoverage } = {}): string {
+  const file = `${displayPath(options.dir ?? DEFAULT_CALENDAR_DIR)}/${year}.yaml`;
+  const meanwhile = (options.beyondCoverage ?? 'assume_weekends') === 'assume_weekends' ? `${year} 年暂按周末休息计算` : `涉及 ${year} 年工作日的计算将失败`;
+  return `警告: 节假日日历尚未包含 ${year} 年（${meanwhile}）— add ${file} once the State Council publishes the ${year} schedule (format: templates/calendar/README.md)`;
 }
 
 /** Groups consecutive years with the same source: `[{years: '2004–2026', source: 'chinese-days@1.5.7'}, …]`. */
@@ -343,4 +358,14 @@ function listYamlFiles(dir: string): string[] {
 /** `file:line` of an administrator year, for messages that name two places. */
 function placeOf(y: AdminYear): string {
   return y.line === null ? y.file : `${y.file}:${y.line}`;
+}
+
+/** `fn`, called at most once per year. */
+function oncePerYear(fn: (year: number) => void): (year: number) => void {
+  const seen = new Set<number>();
+  return (year) => {
+    if (seen.has(year)) return;
+    seen.add(year);
+    fn(year);
+  };
 }
