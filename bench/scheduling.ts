@@ -4,8 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DbProvider } from '../bot/db/client.js';
-import type { CaseBody } from '../bot/http/routes/api.js';
-import { toSubmitInput } from '../bot/http/routes/api.js';
+import { toSubmitInput, type CaseBody } from '../bot/cases/case-body.js';
 import { submitCase } from '../bot/core/cases/submit-case.js';
 import { seedExampleOrganisation, EXAMPLE_STAFF, EXAMPLE_DEPARTMENTS } from '../bot/example/example-organisation.js';
 import { ROOT_DIR } from '../bot/huifang.js';

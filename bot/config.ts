@@ -25,6 +25,10 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 /** A pino log level. */
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** Values of `LOG_FORMAT`. */
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
 /** Which database Prisma talks to; derived from the `DATABASE_URL` scheme (STYLE C4). */
 export type DatabaseProvider = 'sqlite' | 'postgresql';
 
@@ -182,6 +186,12 @@ export interface Config {
   readonly reportDeadline: MonthlyDeadline;
   /** `LOG_LEVEL` [`info`]: pino level. */
   readonly logLevel: LogLevel;
+  /**
+   * `LOG_FORMAT` [unset]: `json` (one JSON object per line) or `pretty` (readable lines with local
+   * times). Unset: pretty when the service logs to a terminal, JSON otherwise; CLI commands log
+   * readable lines to stderr.
+   */
+  readonly logFormat?: LogFormat | undefined;
   /** `HUIFANG_SANDBOX` [false]: `1`/`true` forces every channel to sandbox even when credentials are set. */
   readonly sandbox: boolean;
   /**
@@ -430,6 +440,11 @@ const envSchema = z.object({
   HUIFANG_REPORT_DEADLINE: scheduleText(parseMonthlyDeadline).default(DEFAULT_REPORT_DEADLINE),
   HUIFANG_ORG_NAME: z.string().trim().min(1).max(20, 'must be at most 20 characters (it opens every SMS as 【name】)').default(DEFAULTS.HUIFANG_ORG_NAME),
   LOG_LEVEL: logLevel.default(DEFAULTS.LOG_LEVEL),
+  LOG_FORMAT: z
+    .string()
+    .transform((s) => s.toLowerCase())
+    .pipe(z.enum(LOG_FORMATS, { errorMap: () => ({ message: `must be one of ${LOG_FORMATS.join(', ')}` }) }))
+    .optional(),
   HUIFANG_SANDBOX: booleanish.optional(),
   HUIFANG_WECOM_CONTACT_SYNC: booleanish.optional(),
 
@@ -591,6 +606,7 @@ function buildConfig(env: z.output<typeof envSchema>, cwd: string): Config {
     reportDeadline: env.HUIFANG_REPORT_DEADLINE,
     calendarBeyondData: env.HUIFANG_CALENDAR_BEYOND_DATA,
     logLevel: env.LOG_LEVEL,
+    logFormat: env.LOG_FORMAT,
     sandbox,
     wecomContactSync: env.HUIFANG_WECOM_CONTACT_SYNC ?? false,
     wecom,

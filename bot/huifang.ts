@@ -11,8 +11,8 @@ import type { PolicyRegistry } from './core/ports/policies.js';
 import type { PolicyDefinition } from './core/policies/types.js';
 import { processInboundEvent, receiveInbound, type ProcessResult } from './core/inbox/process-inbound.js';
 import { inboundHandlers } from './inbound/handlers.js';
-import { loadPolicyPacks } from './policies/load-policies.js';
-import { loadMessageTemplates } from './templates/load-messages.js';
+import { loadPolicyPacks } from './loaders/load-policies.js';
+import { loadMessageTemplates } from './loaders/load-messages.js';
 import { createPrismaStores, type Stores } from './db/create-stores.js';
 import type { DbClient } from './db/client.js';
 import { SandboxChannel } from './channels/sandbox/sandbox-channel.js';
@@ -21,14 +21,14 @@ import { AppDailyQuota } from './channels/wecom/app-daily-quota.js';
 import { createWechatChannel } from './channels/wechat/wechat-channel.js';
 import { createTencentSmsChannel } from './channels/tencent-sms/tencent-sms-channel.js';
 import { randomTokens, systemClock, UlidGenerator } from './clocks.js';
-import { loadCalendar } from './calendar/load-calendar.js';
+import { loadCalendar } from './loaders/load-calendar.js';
 import type { WorkingCalendar } from './core/calendar/working-calendar.js';
 import { formatLocalDate } from './core/time.js';
 import { HmacLinkSigner } from './links.js';
-import { loadSurveyDefinitions, StaticSurveyRegistry } from './surveys/load-surveys.js';
+import { loadSurveyDefinitions, StaticSurveyRegistry } from './loaders/load-surveys.js';
 // Greetings 节日与生日问候 (campaigns loaded and validated at start).
-import { createChineseDaysLunarConverter } from './calendar/chinese-days-source.js';
-import { loadCampaigns } from './greetings/load-campaigns.js';
+import { createChineseDaysLunarConverter } from './loaders/chinese-days-source.js';
+import { loadCampaigns } from './loaders/load-campaigns.js';
 import type { GreetingDeps } from './core/greetings/run-greetings.js';
 
 /** Repository root (templates/ lives there). */

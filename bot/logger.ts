@@ -5,8 +5,12 @@
  * PII and secrets are redacted by path (STYLE L4, C5): phone-like values become `138****5678`,
  * anything else under a sensitive key becomes `[redacted]`. Redaction is by key name, so put
  * phone numbers, tokens and reply text under the keys listed in {@link REDACTED_KEYS}.
+ *
+ * Lines are JSON (for log collectors), or readable text in a terminal (see {@link LogFormat}); the
+ * readable form is made from the redacted JSON line, so both show the same masked values.
  */
 import { pino, stdSerializers, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { createPrettyLogStream } from './pretty-log-stream.js';
 
 export type { Logger, DestinationStream } from 'pino';
 
@@ -51,18 +55,31 @@ export const REDACT_PATHS: readonly string[] = Object.freeze([
   'req.headers.cookie',
 ]);
 
+/**
+ * `json`: one JSON object per line, as pino writes it. `pretty`: `2026-12-06T20:15:03.120+08:00 INFO
+ * Huifang listening url=… port=3000`, local time with its offset, then the fields as `key=value`.
+ */
+export type LogFormat = 'json' | 'pretty';
+
 /** Options for {@link createLogger}. */
 export interface CreateLoggerOptions {
   /** Minimum level written: `trace`, `debug`, `info`, `warn`, `error`, `fatal` or `silent`. */
   level: string;
-  /** Where JSON lines go; defaults to stdout. Tests pass a stream that collects lines. */
+  /** Where lines go; defaults to stdout. Tests pass a stream that collects lines. */
   destination?: DestinationStream;
+  /**
+   * [`pretty` when writing to stdout and stdout is a terminal, else `json`]. An explicit destination
+   * gets JSON unless `pretty` is asked for.
+   */
+  format?: LogFormat | undefined;
+  /** IANA zone of the times in `pretty` lines [the process's local zone]; JSON lines carry epoch milliseconds. */
+  timeZone?: string;
 }
 
 /**
- * Creates the root logger: JSON lines, redaction by path, `err` serialised with pino's standard
- * serializer (message and stack phone-masked), and phone numbers masked in string log arguments
- * (the message and any format arguments).
+ * Creates the root logger: redaction by path, `err` serialised with pino's standard serializer
+ * (message and stack phone-masked), and phone numbers masked in string log arguments (the message
+ * and any format arguments); JSON lines, or readable ones in a terminal.
  */
 export function createLogger(options: CreateLoggerOptions): Logger {
   const loggerOptions: LoggerOptions = {
@@ -76,6 +93,11 @@ export function createLogger(options: CreateLoggerOptions): Logger {
       },
     },
   };
+  const format = options.format ?? (options.destination === undefined && process.stdout.isTTY ? 'pretty' : 'json');
+  if (format === 'pretty') {
+    const out = options.destination ?? process.stdout;
+    return pino(loggerOptions, createPrettyLogStream(out, options.timeZone ? { timeZone: options.timeZone } : {}));
+  }
   return options.destination === undefined ? pino(loggerOptions) : pino(loggerOptions, options.destination);
 }
 

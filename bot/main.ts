@@ -19,7 +19,7 @@ export interface RunningService {
  */
 export async function startService(env: Record<string, string | undefined> = process.env, options: { logger?: Logger; config?: Config; cron?: boolean } = {}): Promise<RunningService> {
   const config = options.config ?? loadConfig(env);
-  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const logger = options.logger ?? createLogger({ level: config.logLevel, format: config.logFormat, timeZone: config.timezone });
   logger.info(describeConfig(config), 'Huifang starting');
   const sandboxed = Object.entries(config.channels).filter(([, mode]) => mode === 'sandbox').map(([name]) => name);
   if (sandboxed.length > 0) {

@@ -14,7 +14,7 @@ import { migrateDatabase } from '../db/migrate.js';
 import { createHuifang, type Huifang } from '../huifang.js';
 import { FakeClock, UlidGenerator } from '../clocks.js';
 import { seedExampleOrganisation, EXAMPLE_CUSTOMERS } from '../example/example-organisation.js';
-import { caseBody, toSubmitInput, type CaseBody } from '../http/routes/api.js';
+import { caseBody, toSubmitInput, type CaseBody } from '../cases/case-body.js';
 import { submitCase } from '../core/cases/submit-case.js';
 import { jobs, TICK_ORDER } from '../../jobs/index.js';
 import type { Clock, TokenGenerator } from '../core/clock.js';

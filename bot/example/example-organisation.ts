@@ -1,5 +1,6 @@
 import type { DirectoryChanges, StaffDirectory } from '../core/ports/staff-directory.js';
 import type { CustomerImportStore } from '../core/ports/customers.js';
+import { parseRoles, type OrgSnapshot } from '../core/model.js';
 
 /**
  * The example organisation used by the demo and the sandbox: a hospital with one ward (P4 discharge
@@ -107,4 +108,18 @@ export async function seedExampleOrganisation(
     update: [],
   });
   return staffIds;
+}
+
+/** The example organisation as an in-memory snapshot (no database needed), as `huifang simulate` uses it. */
+export function exampleOrgSnapshot(): OrgSnapshot {
+  const staff = new Map(
+    EXAMPLE_STAFF.map((s) => [
+      `ex:${s.wecomUserId}`,
+      { id: `ex:${s.wecomUserId}`, wecomUserId: s.wecomUserId, name: s.name, departmentId: `ex:${s.department}`, roles: parseRoles(s.roles), supervisorId: s.supervisor ? `ex:${s.supervisor}` : null, active: true },
+    ]),
+  );
+  const departments = new Map(
+    EXAMPLE_DEPARTMENTS.map((d) => [`ex:${d.code}`, { id: `ex:${d.code}`, code: d.code, name: d.name, parentId: d.parent ? `ex:${d.parent}` : null, headId: `ex:${d.head}` }]),
+  );
+  return { staff, departments };
 }

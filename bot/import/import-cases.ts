@@ -18,7 +18,7 @@ import type { Huifang } from '../huifang.js';
 import { DomainError } from '../core/errors.js';
 import { submitCase } from '../core/cases/submit-case.js';
 import { fromLocal } from '../core/time.js';
-import { caseBody, translateCaseBody, type CaseBody } from '../http/routes/api.js';
+import { caseBody, translateCaseBody, type CaseBody } from '../cases/case-body.js';
 import { parseYesNo, type ColumnSpec, type CsvRow, type HeaderOptions, type ImportProblem } from './read-csv.js';
 
 /** Columns of a case file; Chinese and English headers are both accepted; `attr.NAME` and `milestone.NAME` columns are free. */

@@ -16,7 +16,7 @@
  * - A blank cell leaves the member's current value alone; `-` clears a supervisor or the roles.
  */
 import type { StaffDirectory } from '../core/ports/staff-directory.js';
-import type { RoleCatalogue } from '../staff/role-catalogue.js';
+import type { RoleCatalogue } from '../loaders/load-roles.js';
 import { parseYesNo, type ColumnSpec, type CsvRow, type ImportProblem } from './read-csv.js';
 
 /** Columns of a staff file; Chinese and English headers are both accepted. */

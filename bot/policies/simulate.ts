@@ -3,7 +3,7 @@ import type { PolicyDefinition } from '../core/policies/types.js';
 import type { WorkingCalendar } from '../core/calendar/working-calendar.js';
 import { planFollowUps } from '../core/policies/plan-follow-ups.js';
 import { toLocal, zoneOffsetMs } from '../core/time.js';
-import { translateCaseBody, type CaseBody } from '../http/routes/api.js';
+import { translateCaseBody, type CaseBody } from '../cases/case-body.js';
 
 /** One follow-up in a simulation, times in the organisation's timezone with their offset. */
 export interface SimulatedFollowUp {

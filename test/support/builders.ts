@@ -1,8 +1,7 @@
 // Builders for API bodies, inbound events and database rows (STYLE T7: rows come from builders).
 import { randomInt } from 'node:crypto';
 import type { Huifang } from '../../bot/huifang.js';
-import type { CaseBody } from '../../bot/http/routes/api.js';
-import { toSubmitInput } from '../../bot/http/routes/api.js';
+import { toSubmitInput, type CaseBody } from '../../bot/cases/case-body.js';
 import { submitCase, type SubmitCaseResult } from '../../bot/core/cases/submit-case.js';
 import type { ProcessResult } from '../../bot/core/inbox/process-inbound.js';
 import type { NewOutboxMessage } from '../../bot/core/records.js';

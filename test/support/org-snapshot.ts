@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { EXAMPLE_DEPARTMENTS, EXAMPLE_STAFF } from '../../bot/example/example-organisation.js';
 import type { DepartmentNode, OrgSnapshot, StaffMember } from '../../bot/core/model.js';
 import type { PolicyDefinition } from '../../bot/core/policies/types.js';
-import { loadPolicyPacks } from '../../bot/policies/load-policies.js';
+import { loadPolicyPacks } from '../../bot/loaders/load-policies.js';
 
 export const POLICIES_DIR = fileURLToPath(new URL('../../templates/policies', import.meta.url));
 

@@ -9,7 +9,7 @@ import { createPrismaClient } from '../../bot/db/client.js';
 import { dispatchOutbox } from '../../bot/core/outbox/dispatch-outbox.js';
 import { activateDueFollowUps } from '../../bot/core/follow-ups/activate-due-follow-ups.js';
 import { fallBackUnopenedSurveys } from '../../bot/core/surveys/fall-back-unopened-surveys.js';
-import type { CaseBody } from '../../bot/http/routes/api.js';
+import type { CaseBody } from '../../bot/cases/case-body.js';
 import { createTestService } from './service.js';
 import { CountingChannel } from './test-channels.js';
 import { submit } from './builders.js';

@@ -57,6 +57,13 @@ describe('loadConfig', () => {
     } satisfies Config);
   });
 
+  it('reads LOG_FORMAT (json or pretty); unset leaves the choice to the logger', () => {
+    expect(loadConfig({}, { cwd: '/srv/huifang' }).logFormat).toBeUndefined();
+    expect(loadConfig({ LOG_FORMAT: 'Pretty' }, { cwd: '/srv/huifang' }).logFormat).toBe('pretty');
+    expect(loadConfig({ LOG_FORMAT: 'json' }, { cwd: '/srv/huifang' }).logFormat).toBe('json');
+    expect(configError({ LOG_FORMAT: 'xml' }).message).toContain('\n  LOG_FORMAT: must be one of json, pretty');
+  });
+
   it('treats blank variables as unset and derives the public URL from PORT', () => {
     const config = loadConfig({ PORT: '8080', PUBLIC_BASE_URL: '  ', LOG_LEVEL: '' }, { cwd: '/srv/huifang' });
     expect(config.port).toBe(8080);

@@ -94,3 +94,61 @@ describe('maskPhoneInText', () => {
     expect(maskPhoneInText(input)).toBe(expected);
   });
 });
+
+describe('createLogger, readable lines', () => {
+  function prettyLogger(level = 'info'): { logger: Logger; lines: () => string[] } {
+    const written: string[] = [];
+    const destination: DestinationStream = { write: (chunk: string) => void written.push(chunk) };
+    const logger = createLogger({ level, destination, format: 'pretty', timeZone: 'Asia/Shanghai' });
+    return { logger, lines: () => written.join('').split('\n').filter((l) => l !== '') };
+  }
+
+  it('writes local time with its offset, the level, the message and the fields', () => {
+    const { logger, lines } = prettyLogger();
+    const before = Date.now();
+    logger.info({ url: 'http://localhost:3000', port: 3000, channels: ['sms'], note: 'two words' }, 'Huifang listening');
+    const [line] = lines();
+    expect(line).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+08:00 INFO  Huifang listening url=http:\/\/localhost:3000 port=3000 channels=\["sms"\] note="two words"$/);
+    const shown = Date.parse(line!.slice(0, 29));
+    expect(Math.abs(shown - before)).toBeLessThan(5_000);
+    expect(line).not.toMatch(/pid=|hostname=|level=|"time"/);
+  });
+
+  it('redacts before formatting: masked phones, redacted secrets, in fields, bindings and the message', () => {
+    const { logger, lines } = prettyLogger();
+    logger
+      .child({ token: 'abc' })
+      .warn({ phone: '13812345678', customer: { phone: '+8613812345678' }, secret: 'wecom-secret-value', reply: { text: '满意' } }, 'call 13912345678');
+    const [line] = lines();
+    expect(line).toContain('WARN  call 139****5678');
+    expect(line).toContain('token=[redacted]');
+    expect(line).toContain('phone=138****5678');
+    expect(line).toContain('customer={"phone":"138****5678"}');
+    expect(line).toContain('secret=[redacted]');
+    expect(line).toContain('reply={"text":"[redacted]"}');
+    expect(lines().join('\n')).not.toMatch(/13812345678|13912345678|wecom-secret-value|满意|abc/);
+  });
+
+  it('prints an error’s stack below its line, phone numbers masked', () => {
+    const { logger, lines } = prettyLogger();
+    const err = Object.assign(new Error('unknown recipient 13812345678'), { code: 'UNKNOWN_USER' });
+    logger.error({ err, outboxId: 'o1' }, 'send failed');
+    const [line, stackHead, ...stack] = lines();
+    expect(line).toMatch(/ ERROR send failed outboxId=o1 err\.code=UNKNOWN_USER$/);
+    expect(stackHead).toBe('    Error: unknown recipient 138****5678');
+    expect(stack[0]).toMatch(/^ {4}at /);
+  });
+
+  it('honours the level', () => {
+    const { logger, lines } = prettyLogger('warn');
+    logger.info('hidden');
+    logger.warn('shown');
+    expect(lines()).toEqual([expect.stringMatching(/ WARN  shown$/)]);
+  });
+
+  it('writes JSON to an explicit destination unless pretty is asked for', () => {
+    const written: string[] = [];
+    createLogger({ level: 'info', destination: { write: (chunk: string) => void written.push(chunk) } }).info({ port: 1 }, 'json');
+    expect(JSON.parse(written[0]!)).toMatchObject({ level: 30, msg: 'json', port: 1 });
+  });
+});

@@ -1,6 +1,6 @@
 /**
  * Greeting campaigns (节日与生日问候) as the planner sees them, after templates/campaigns/*.yaml was
- * loaded and validated (bot/greetings/load-campaigns.ts). Pure data: no I/O.
+ * loaded and validated (bot/loaders/load-campaigns.ts). Pure data: no I/O.
  */
 import type { FestivalDefinition } from '../calendar/traditional-festivals.js';
 

@@ -2,7 +2,7 @@ import type { Satisfaction } from '../model.js';
 
 /**
  * Survey definitions (问卷) as data: templates/surveys/*.yaml, validated at start by
- * bot/surveys/load-surveys.ts into these objects. A policy step names one by `surveyKey`; the customer
+ * bot/loaders/load-surveys.ts into these objects. A policy step names one by `surveyKey`; the customer
  * page (/s/…) and the staff 详情 form (/f/…) render it, and `scoreAnswers` (score.ts) turns answers
  * into a normalised score in 0..1 and a satisfaction category.
  */

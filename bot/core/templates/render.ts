@@ -19,7 +19,7 @@ export function templateVariables(text: string): string[] {
   return names;
 }
 
-/** The message templates loaded from templates/messages (see bot/templates/load-messages.ts). */
+/** The message templates loaded from templates/messages (see bot/loaders/load-messages.ts). */
 export interface MessageTemplates {
   surveyInvite: {
     smsTemplateId: string;

@@ -8,7 +8,7 @@ import { jobs, TICK_ORDER } from '../../../jobs/index.js';
 import type { ProcessResult } from '../../core/inbox/process-inbound.js';
 import { addLocalDays, toLocal } from '../../core/time.js';
 import { submitCase } from '../../core/cases/submit-case.js';
-import { toSubmitInput, type CaseBody } from './api.js';
+import { toSubmitInput, type CaseBody } from '../../cases/case-body.js';
 import { EXAMPLE_CUSTOMERS, EXAMPLE_DEPARTMENTS, seedExampleOrganisation } from '../../example/example-organisation.js';
 
 const tapBody = z.object({ wecomUserId: z.string().min(1), taskId: z.string().min(1), key: z.string().min(1) }).strict();

@@ -10,7 +10,7 @@ import { createPrismaClient, type DbClient } from '../../../bot/db/client.js';
 import { addDays, type LocalDate } from '../../../bot/core/calendar/local-date.js';
 import { formatLocalDate, formatLocalDateTime } from '../../../bot/core/time.js';
 import { previewCampaign } from '../../../bot/core/greetings/run-greetings.js';
-import { runCampaignCommand } from '../../../bot/greetings/campaign-command.js';
+import { runCampaignCommand } from '../../../bot/commands/campaign.js';
 import { jobs } from '../../../jobs/index.js';
 import { describeEachDatabase, type TestDb } from '../../support/db.js';
 import { sharedDbClient } from '../../support/service.js';

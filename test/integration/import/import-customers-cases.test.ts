@@ -11,7 +11,7 @@ import { FakeClock } from '../../../bot/clocks.js';
 import { openCsv } from '../../../bot/import/read-csv.js';
 import { CUSTOMER_COLUMNS, importCustomers } from '../../../bot/import/import-customers.js';
 import { CASE_HEADER, importCases } from '../../../bot/import/import-cases.js';
-import { runImportCommand } from '../../../bot/import/import-command.js';
+import { runImportCommand } from '../../../bot/commands/import.js';
 import { ROOT_DIR, type Huifang } from '../../../bot/huifang.js';
 import { createTestService, listen, seedOrganisation, sharedDbClient, TEST_API_KEY } from '../../support/service.js';
 

@@ -13,7 +13,7 @@ import { PrismaStaffDirectory } from '../../../bot/db/staff-directory-store.js';
 import { UlidGenerator } from '../../../bot/clocks.js';
 import { openCsv } from '../../../bot/import/read-csv.js';
 import { importStaff, STAFF_COLUMNS } from '../../../bot/import/import-staff.js';
-import { loadRoleCatalogue } from '../../../bot/staff/role-catalogue.js';
+import { loadRoleCatalogue } from '../../../bot/loaders/load-roles.js';
 import { ROOT_DIR } from '../../../bot/huifang.js';
 
 const roles = loadRoleCatalogue(join(ROOT_DIR, 'templates/policies'));

@@ -13,7 +13,7 @@ import { reportCsv, reportXlsx } from '../../../bot/reports/report-files.js';
 import { CHART_HEIGHT, CHART_WIDTH, renderSatisfactionChart } from '../../../bot/reports/satisfaction-chart.js';
 import { crc32 } from '../../../bot/reports/png.js';
 import { defaultChartFont } from '../../../bot/reports/outline-font.js';
-import { runReportCommand } from '../../../bot/reports/report-command.js';
+import { runReportCommand } from '../../../bot/commands/report.js';
 import { utf8Bytes } from '../../../bot/core/digests/build-digest.js';
 import { describeEachDatabase } from '../../support/db.js';
 import { createTestService, listen, seedOrganisation, sharedDbClient } from '../../support/service.js';
@@ -210,19 +210,15 @@ describeEachDatabase('monthly report', (db) => {
     const dir = mkdtempSync(join(tmpdir(), 'huifang-report-'));
     try {
       const lines: string[] = [];
-      const code = await runReportCommand(['monthly', '--month', '2026-10', '--out', dir, '--department', 'cardiology'], {
-        reports: app.deps.reports,
-        org: app.deps.org,
-        now: clock.now(),
-        print: (l) => lines.push(l),
-      });
+      const output = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l) };
+      const code = await runReportCommand(['monthly', '--month', '2026-10', '--out', dir, '--department', 'cardiology'], async (fn) => fn(app), output);
       expect(code).toBe(0);
       expect(readdirSync(dir).sort()).toEqual(
         ['.xlsx', '-departments.csv', '-satisfaction.png', '-staff.csv', '-trend.csv', '-types.csv'].map((s) => `huifang-monthly-2026-10-cardiology${s}`).sort(),
       );
       expect(lines.join('\n')).toContain('satisfaction rate 80.0%');
       expectValidChart(readFileSync(join(dir, 'huifang-monthly-2026-10-cardiology-satisfaction.png')));
-      expect(await runReportCommand(['monthly', '--month', '2026-13'], { reports: app.deps.reports, org: app.deps.org, now: clock.now() })).toBe(2);
+      expect(await runReportCommand(['monthly', '--month', '2026-13'], async (fn) => fn(app), output)).toBe(2);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -7,7 +7,7 @@ import { describeEachDatabase } from '../../support/db.js';
 import { FakeClock } from '../../../bot/clocks.js';
 import { WecomClient } from '../../../bot/channels/wecom/wecom-client.js';
 import { syncWecomContacts, WecomContactAccessError } from '../../../bot/staff/sync-wecom-contacts.js';
-import { runStaffCommand } from '../../../bot/staff/staff-command.js';
+import { runStaffCommand } from '../../../bot/commands/staff.js';
 import { createHuifang } from '../../../bot/huifang.js';
 import { loadConfig } from '../../../bot/config.js';
 import { createLogger } from '../../../bot/logger.js';

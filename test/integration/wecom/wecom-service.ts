@@ -12,7 +12,7 @@ import { createHttpApp } from '../../../bot/http/app.js';
 import type { DbClient } from '../../../bot/db/client.js';
 import { EXAMPLE_STAFF, seedExampleOrganisation } from '../../../bot/example/example-organisation.js';
 import { submitCase } from '../../../bot/core/cases/submit-case.js';
-import { toSubmitInput } from '../../../bot/http/routes/api.js';
+import { toSubmitInput } from '../../../bot/cases/case-body.js';
 import { jobs } from '../../../jobs/index.js';
 import type { TestDb } from '../../support/db.js';
 import { WecomSimulator, type WecomSimulatorOptions } from '../../simulators/wecom/wecom-simulator.js';

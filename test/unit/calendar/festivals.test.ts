@@ -5,7 +5,7 @@
  */
 import chineseDays from 'chinese-days';
 import { describe, expect, it } from 'vitest';
-import { createChineseDaysLunarConverter } from '../../../bot/calendar/chinese-days-source.js';
+import { createChineseDaysLunarConverter } from '../../../bot/loaders/chinese-days-source.js';
 import { listTraditionalFestivals } from '../../../bot/core/calendar/traditional-festivals.js';
 
 const lunar = createChineseDaysLunarConverter();

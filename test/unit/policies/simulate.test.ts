@@ -3,11 +3,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadPolicyPacks } from '../../../bot/policies/load-policies.js';
+import { loadPolicyPacks } from '../../../bot/loaders/load-policies.js';
 import { simulateCase, formatInstant } from '../../../bot/policies/simulate.js';
-import { exampleOrgSnapshot } from '../../../bot/policies/simulate-command.js';
-import { loadCalendar } from '../../../bot/calendar/load-calendar.js';
-import type { CaseBody } from '../../../bot/http/routes/api.js';
+import { exampleOrgSnapshot } from '../../../bot/example/example-organisation.js';
+import { loadCalendar } from '../../../bot/loaders/load-calendar.js';
+import type { CaseBody } from '../../../bot/cases/case-body.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
 const packs = loadPolicyPacks(join(ROOT, 'templates/policies'));

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { isScored, scoreAnswers, scoreQuestion } from '../../../bot/core/surveys/score.js';
 import { readAnswers, sanitiseDraft, type SurveyDefinition, type SurveyQuestion } from '../../../bot/core/surveys/definitions.js';
-import { loadSurveyDefinitions, StaticSurveyRegistry } from '../../../bot/surveys/load-surveys.js';
+import { loadSurveyDefinitions, StaticSurveyRegistry } from '../../../bot/loaders/load-surveys.js';
 import { parseSurveyReply } from '../../../bot/core/surveys/parse-reply.js';
 import { ROOT_DIR } from '../../../bot/huifang.js';
 

@@ -1,7 +1,7 @@
 /**
  * The 2025 and 2026 State Council schedules, typed in from docs/protocols/holiday-calendar.md §2
  * (国办发明电〔2024〕12号 for 2025; the 2025-11 notice for 2026) — independently of the chinese-days package,
- * so the package data can be checked against it (test/unit/calendar/load-calendar.test.ts).
+ * so the package data can be checked against it (test/unit/loaders/load-calendar.test.ts).
  */
 import { dateRange } from '../../../../bot/core/calendar/local-date.js';
 import type { PublicHoliday, YearSchedule } from '../../../../bot/core/calendar/working-calendar.js';

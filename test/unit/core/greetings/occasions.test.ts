@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createChineseDaysLunarConverter } from '../../../../bot/calendar/chinese-days-source.js';
+import { createChineseDaysLunarConverter } from '../../../../bot/loaders/chinese-days-source.js';
 import { DomainError } from '../../../../bot/core/errors.js';
 import type { GreetingCampaign, OccasionDefinition } from '../../../../bot/core/greetings/campaign.js';
 import { findFestival, isBirthdayOn, occasionDateFor, occasionsInYear, occasionsOn, sendDateFor } from '../../../../bot/core/greetings/occasions.js';

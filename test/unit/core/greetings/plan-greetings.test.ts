@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createChineseDaysLunarConverter } from '../../../../bot/calendar/chinese-days-source.js';
+import { createChineseDaysLunarConverter } from '../../../../bot/loaders/chinese-days-source.js';
 import type { GreetingCampaign } from '../../../../bot/core/greetings/campaign.js';
 import { decideGreeting, segmentOf, skipReasonOfOutboxCode, type GreetingCustomer } from '../../../../bot/core/greetings/eligibility.js';
 import { planGreetingDay, spreadEvenly, summarisePlan } from '../../../../bot/core/greetings/plan-greetings.js';
 import { greetingMessage, registrationText, salutationFor } from '../../../../bot/core/greetings/render-greeting.js';
-import { parseCampaign } from '../../../../bot/greetings/load-campaigns.js';
+import { parseCampaign } from '../../../../bot/loaders/load-campaigns.js';
 
 const lunar = createChineseDaysLunarConverter();
 const TZ = 'Asia/Shanghai';

@@ -4,7 +4,7 @@ import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { normalizePhone } from '../../../../bot/core/phone.js';
 import { decideSampling } from '../../../../bot/core/policies/sampling.js';
-import { loadPolicyPacks } from '../../../../bot/policies/load-policies.js';
+import { loadPolicyPacks } from '../../../../bot/loaders/load-policies.js';
 import { EXAMPLES_DIR, POLICIES_DIR, exampleBody, exampleCase, loadPack, plan, step, tradeOrg } from './pack-helpers.js';
 
 const P1 = loadPack('P1');

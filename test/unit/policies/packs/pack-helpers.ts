@@ -5,12 +5,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadCalendar } from '../../../../bot/calendar/load-calendar.js';
+import { loadCalendar } from '../../../../bot/loaders/load-calendar.js';
 import type { CaseFacts, DepartmentNode, OrgSnapshot, StaffMember } from '../../../../bot/core/model.js';
 import { planFollowUps, type PlanContext, type PlannedFollowUp, type PlanResult } from '../../../../bot/core/policies/plan-follow-ups.js';
 import type { PolicyDefinition } from '../../../../bot/core/policies/types.js';
-import { caseBody, type CaseBody, translateCaseBody } from '../../../../bot/http/routes/api.js';
-import { loadRoles, parsePolicyPack } from '../../../../bot/policies/load-policies.js';
+import { caseBody, type CaseBody, translateCaseBody } from '../../../../bot/cases/case-body.js';
+import { parsePolicyPack } from '../../../../bot/loaders/load-policies.js';
+import { loadRoles } from '../../../../bot/loaders/load-roles.js';
 
 export const TZ = 'Asia/Shanghai';
 export const POLICIES_DIR = fileURLToPath(new URL('../../../../templates/policies', import.meta.url));
@@ -75,7 +76,7 @@ export function exampleBody(name: string, patch: BodyPatch = {}): CaseBody {
 }
 
 /**
- * The case facts the API would build from a body (bot/http/routes/api.ts toSubmitInput): staff by
+ * The case facts the API would build from a body (bot/cases/case-body.ts toSubmitInput): staff by
  * WeCom id, department by code (in `tradeOrg` ids are the WeCom ids and the codes), subjectStaff as
  * `attributes.subjectStaffId`, milestones as instants.
  */

@@ -4,13 +4,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadRoles, parsePolicyPack } from '../../../../bot/policies/load-policies.js';
-import { loadCalendar } from '../../../../bot/calendar/load-calendar.js';
+import { parsePolicyPack } from '../../../../bot/loaders/load-policies.js';
+import { loadRoles } from '../../../../bot/loaders/load-roles.js';
+import { loadCalendar } from '../../../../bot/loaders/load-calendar.js';
 import { planFollowUps, type PlannedFollowUp, type PlanResult } from '../../../../bot/core/policies/plan-follow-ups.js';
 import type { WorkingCalendar } from '../../../../bot/core/calendar/working-calendar.js';
 import type { CaseFacts, DepartmentNode, OrgSnapshot, StaffMember } from '../../../../bot/core/model.js';
 import type { PolicyDefinition } from '../../../../bot/core/policies/types.js';
-import { caseBody, type CaseBody, translateCaseBody } from '../../../../bot/http/routes/api.js';
+import { caseBody, type CaseBody, translateCaseBody } from '../../../../bot/cases/case-body.js';
 
 export const TZ = 'Asia/Shanghai';
 export const POLICIES_DIR = fileURLToPath(new URL('../../../../templates/policies', import.meta.url));

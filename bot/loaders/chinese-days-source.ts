@@ -13,6 +13,7 @@ import chineseDays from 'chinese-days';
 import type { MakeupWorkday, PublicHoliday, YearSchedule } from '../core/calendar/working-calendar.js';
 import type { FestivalSolarTerm, LunarConverter } from '../core/calendar/traditional-festivals.js';
 import { addDays, isLocalDate, makeLocalDate, yearOf, type LocalDate } from '../core/calendar/local-date.js';
+import { DataLoadError } from './data-load-error.js';
 
 const require = createRequire(import.meta.url);
 
@@ -33,7 +34,7 @@ let cached: ChineseDaysSchedules | undefined;
 /**
  * Reads `chinese-days/dist/chinese-days.json` once per process (maps `"YYYY-MM-DD" → "English,中文,N"`
  * for `holidays`, `workdays` = make-up working days, `inLieuDays` = 调休 days off) and returns it as
- * year schedules. Throws when the file is missing or not in that shape (a package upgrade changed it).
+ * year schedules. Throws a `DataLoadError` when the file is not in that shape (a package upgrade changed it).
  */
 export function readChineseDaysSchedules(): ChineseDaysSchedules {
   if (cached) return cached;
@@ -72,10 +73,11 @@ export function readChineseDaysSchedules(): ChineseDaysSchedules {
 
 function dateMap(raw: Record<string, unknown>, key: string, file: string): Map<LocalDate, string> {
   const value = raw[key];
-  if (!value || typeof value !== 'object') throw new Error(`${file}: expected an object "${key}" (has the chinese-days data format changed?)`);
+  const problem = (path: string, reason: string) => new DataLoadError('chinese-days holiday data', [{ file, line: null, path, reason }]);
+  if (!value || typeof value !== 'object') throw problem(key, 'expected an object (has the chinese-days data format changed?)');
   const out = new Map<LocalDate, string>();
   for (const [date, v] of Object.entries(value as Record<string, unknown>)) {
-    if (!isLocalDate(date) || typeof v !== 'string') throw new Error(`${file}: ${key}["${date}"] is not a "YYYY-MM-DD": "English,中文,N" entry`);
+    if (!isLocalDate(date) || typeof v !== 'string') throw problem(`${key}["${date}"]`, 'is not a "YYYY-MM-DD": "English,中文,N" entry');
     out.set(date, v);
   }
   return out;

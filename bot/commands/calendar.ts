@@ -9,12 +9,9 @@ import { parseArgs } from 'node:util';
 import { addDays, weekdayName, type LocalDate } from '../core/calendar/local-date.js';
 import { listTraditionalFestivals, type TraditionalFestival } from '../core/calendar/traditional-festivals.js';
 import { formatYearRanges, type DayKind, type PublicHoliday } from '../core/calendar/working-calendar.js';
-import { CalendarLoadError, loadCalendar, summariseSources, type LoadedCalendar } from './load-calendar.js';
-
-export interface CalendarCommandIo {
-  out: (text: string) => void;
-  err: (text: string) => void;
-}
+import { loadCalendar, summariseSources, type LoadedCalendar } from '../loaders/load-calendar.js';
+import { DataLoadError } from '../loaders/data-load-error.js';
+import { consoleOutput, type CommandOutput } from './command-output.js';
 
 const USAGE = 'Usage: huifang calendar --year YYYY [--json] [--dir DIR]';
 
@@ -27,7 +24,7 @@ interface HolidayBlock {
   dates: { date: LocalDate; weekday: string; name: string; nameEn?: string; inLieu: boolean }[];
 }
 
-export function runCalendarCommand(args: string[], io: CalendarCommandIo = { out: (t) => console.log(t), err: (t) => console.error(t) }): number {
+export function runCalendarCommand(args: string[], io: CommandOutput = consoleOutput): number {
   let values: { year?: string; json?: boolean; dir?: string };
   try {
     ({ values } = parseArgs({ args, options: { year: { type: 'string' }, json: { type: 'boolean', default: false }, dir: { type: 'string' } } }));
@@ -45,7 +42,7 @@ export function runCalendarCommand(args: string[], io: CalendarCommandIo = { out
   try {
     loaded = loadCalendar(values.dir ? { dir: values.dir } : {});
   } catch (err) {
-    if (err instanceof CalendarLoadError) {
+    if (err instanceof DataLoadError) {
       io.err(err.message);
       return 78; // EX_CONFIG, as for invalid policy packs
     }

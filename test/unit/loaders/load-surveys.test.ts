@@ -2,8 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadSurveyDefinitions, parseSurveyDefinition, StaticSurveyRegistry, SurveyLoadError } from '../../../bot/surveys/load-surveys.js';
-import { loadPolicyPacks, PolicyLoadError } from '../../../bot/policies/load-policies.js';
+import { loadSurveyDefinitions, parseSurveyDefinition, StaticSurveyRegistry } from '../../../bot/loaders/load-surveys.js';
+import { loadPolicyPacks } from '../../../bot/loaders/load-policies.js';
+import { DataLoadError } from '../../../bot/loaders/data-load-error.js';
 import { ROOT_DIR } from '../../../bot/huifang.js';
 
 const SURVEYS_DIR = join(ROOT_DIR, 'templates/surveys');
@@ -13,7 +14,7 @@ function problemsOf(text: string, file = 'x.yaml'): string[] {
   try {
     parseSurveyDefinition(text, file);
   } catch (err) {
-    if (err instanceof SurveyLoadError) return err.problems;
+    if (err instanceof DataLoadError) return err.problems;
     throw err;
   }
   return [];
@@ -161,8 +162,8 @@ describe('survey definition errors name the file, the line and the reason', () =
     } catch (err) {
       error = err;
     }
-    expect(error).toBeInstanceOf(SurveyLoadError);
-    const problems = (error as SurveyLoadError).problems;
+    expect(error).toBeInstanceOf(DataLoadError);
+    const problems = (error as DataLoadError).problems;
     expect(problems.some((p) => p.startsWith(join(dir, 'a.yaml') + ':5: questions.0.type'))).toBe(true);
     expect(problems.some((p) => p.startsWith(join(dir, 'b.yaml') + ':1: title') || p.startsWith(join(dir, 'b.yaml') + ':1: (root)'))).toBe(true);
   });
@@ -212,8 +213,8 @@ describe('policy steps name existing surveys', () => {
     } catch (err) {
       error = err;
     }
-    expect(error).toBeInstanceOf(PolicyLoadError);
-    expect((error as PolicyLoadError).problems).toEqual([
+    expect(error).toBeInstanceOf(DataLoadError);
+    expect((error as DataLoadError).problems).toEqual([
       `${join(dir, 'PX.yaml')}:14: steps.0.surveyKey: unknown survey "no-such-survey" (no templates/surveys/no-such-survey.yaml)`,
       `${join(dir, 'PX.yaml')}:24: steps.1.surveyKey: survey "decoration-phone" is a phone script for staff; a CUSTOMER_SURVEY step needs a customer survey`,
     ]);

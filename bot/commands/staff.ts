@@ -1,18 +1,16 @@
 import { parseArgs } from 'node:util';
-import type { Huifang } from '../huifang.js';
-import type { CommandOutput } from '../import/import-command.js';
-import { runWecomContactSync } from './run-wecom-contact-sync.js';
-import { WecomContactAccessError } from './sync-wecom-contacts.js';
+import { consoleOutput, type CommandOutput } from './command-output.js';
+import { withApp as defaultWithApp, type WithApp } from './with-app.js';
+import { runWecomContactSync } from '../staff/run-wecom-contact-sync.js';
+import { WecomContactAccessError } from '../staff/sync-wecom-contacts.js';
 
 export const STAFF_USAGE = 'Usage: huifang staff sync-wecom [--dry-run] [--json]';
-
-const consoleOutput: CommandOutput = { out: (l) => console.log(l), err: (l) => console.error(l) };
 
 /**
  * `huifang staff sync-wecom [--dry-run]`: mirrors the WeCom contact list into departments and staff.
  * Returns the exit code: 0 done, 1 WeCom refused (the message names the setting), 2 usage error.
  */
-export async function runStaffCommand(argv: string[], withApp: <T>(fn: (app: Huifang) => Promise<T>) => Promise<T>, output: CommandOutput = consoleOutput): Promise<number> {
+export async function runStaffCommand(argv: string[], withApp: WithApp = defaultWithApp, output: CommandOutput = consoleOutput): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({ args: argv, allowPositionals: true, options: { 'dry-run': { type: 'boolean', default: false }, json: { type: 'boolean', default: false } } });

@@ -6,8 +6,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CalendarLoadError, loadCalendar, parseCalendarFile, summariseSources } from '../../../bot/calendar/load-calendar.js';
-import { readChineseDaysSchedules } from '../../../bot/calendar/chinese-days-source.js';
+import { loadCalendar, parseCalendarFile, summariseSources } from '../../../bot/loaders/load-calendar.js';
+import { DataLoadError } from '../../../bot/loaders/data-load-error.js';
+import { readChineseDaysSchedules } from '../../../bot/loaders/chinese-days-source.js';
 import { DomainError } from '../../../bot/core/errors.js';
 import type { YearSchedule } from '../../../bot/core/calendar/working-calendar.js';
 import { OFFICIAL_2025, OFFICIAL_2026 } from '../core/calendar/official-schedules.js';
@@ -29,20 +30,20 @@ function loadProblems(dir: string): string[] {
   try {
     loadCalendar({ dir });
   } catch (err) {
-    if (err instanceof CalendarLoadError) return err.problems;
+    if (err instanceof DataLoadError) return err.problems;
     throw err;
   }
-  throw new Error('expected a CalendarLoadError');
+  throw new Error('expected a DataLoadError');
 }
 
 function parseProblems(text: string): string[] {
   try {
     parseCalendarFile(text, 'cal.yaml');
   } catch (err) {
-    if (err instanceof CalendarLoadError) return err.problems;
+    if (err instanceof DataLoadError) return err.problems;
     throw err;
   }
-  throw new Error('expected a CalendarLoadError');
+  throw new Error('expected a DataLoadError');
 }
 
 /** A made-up 2027 schedule in the admin format — NOT the real one, which the package does not ship yet. */

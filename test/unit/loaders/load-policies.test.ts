@@ -2,7 +2,8 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadPolicyPacks, parsePolicyPack, PolicyLoadError } from '../../../bot/policies/load-policies.js';
+import { loadPolicyPacks, parsePolicyPack } from '../../../bot/loaders/load-policies.js';
+import { DataLoadError } from '../../../bot/loaders/data-load-error.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
 const P4 = readFileSync(join(ROOT, 'templates/policies/P4.yaml'), 'utf8');
@@ -12,7 +13,7 @@ function problemsOf(text: string): string[] {
   try {
     parsePolicyPack(text, 'P4.yaml', roles);
   } catch (err) {
-    if (err instanceof PolicyLoadError) return err.problems;
+    if (err instanceof DataLoadError) return err.problems;
     throw err;
   }
   return [];
@@ -60,7 +61,7 @@ describe('policy pack validation: file, line and reason', () => {
     try {
       loadPolicyPacks(dir);
     } catch (err) {
-      problems = (err as PolicyLoadError).problems;
+      problems = (err as DataLoadError).problems;
     }
     expect(problems).toHaveLength(2);
     expect(problems[0]).toMatch(/P4\.yaml:\d+: steps\.0\.maxAttempts: /);

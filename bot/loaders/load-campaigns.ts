@@ -4,9 +4,7 @@
  * campaign stops the start, like an invalid policy pack.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { isAbsolute, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseDocument, type Document } from 'yaml';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { isLocalDate } from '../core/calendar/local-date.js';
 import { templateVariables } from '../core/templates/render.js';
@@ -24,19 +22,13 @@ import {
 } from '../core/greetings/campaign.js';
 import { findFestival, GREETING_FESTIVALS } from '../core/greetings/occasions.js';
 import { measureSms, SMS_MAX_CHARACTERS } from '../core/sms/sms-length.js';
+import { DataLoadError, type DataProblem } from './data-load-error.js';
+import { displayPath, ROOT_DIR } from './display-path.js';
+import { YamlSource } from './yaml-source.js';
 
-const ROOT_DIR = fileURLToPath(new URL('../../', import.meta.url));
+const SUBJECT = 'greeting campaign(s)';
 /** Default folder of campaign files. */
 export const DEFAULT_CAMPAIGNS_DIR = join(ROOT_DIR, 'templates/campaigns');
-
-/** Raised when campaign files are invalid; lists every problem with file, line and reason. */
-export class CampaignLoadError extends Error {
-  override readonly name = 'CampaignLoadError';
-  constructor(readonly problems: string[]) {
-    super(`Invalid greeting campaign(s):\n  ${problems.join('\n  ')}`);
-  }
-}
-
 
 const DEFAULT_QUIET_HOURS = '21:00-08:00';
 const DEFAULT_OPT_OUT = '拒收请回复R';
@@ -127,15 +119,11 @@ export interface LoadCampaignsOptions {
 
 /** Parses and validates one campaign file; problems name the file, line and field. */
 export function parseCampaign(text: string, file: string, options: LoadCampaignsOptions = {}): GreetingCampaign {
-  const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length > 0) throw new CampaignLoadError(doc.errors.map((e) => `${file}:${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`));
-  const result = campaignSchema.safeParse(doc.toJS());
-  if (!result.success) {
-    throw new CampaignLoadError(result.error.issues.map((issue) => `${file}:${lineAt(doc, text, issue.path)}: ${issue.path.join('.') || '(root)'}: ${issue.message}`));
-  }
-  const problems: { path: (string | number)[]; message: string }[] = [];
-  const campaign = buildCampaign(result.data, file, options, (path, message) => problems.push({ path, message }));
-  if (problems.length > 0) throw new CampaignLoadError(problems.map((p) => `${file}:${lineAt(doc, text, p.path)}: ${p.path.join('.') || '(root)'}: ${p.message}`));
+  const source = new YamlSource(text, file);
+  const raw = source.validate(campaignSchema, SUBJECT);
+  const problems: DataProblem[] = [];
+  const campaign = buildCampaign(raw, file, options, (path, message) => problems.push(source.problemAt(path, message)));
+  if (problems.length > 0) throw new DataLoadError(SUBJECT, problems);
   return campaign;
 }
 
@@ -143,7 +131,7 @@ export function parseCampaign(text: string, file: string, options: LoadCampaigns
 export function loadCampaigns(dir: string = DEFAULT_CAMPAIGNS_DIR, options: LoadCampaignsOptions = {}): GreetingCampaign[] {
   if (!existsSync(dir)) return [];
   const files = readdirSync(dir).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml')).sort();
-  const problems: string[] = [];
+  const problems: DataProblem[] = [];
   const campaigns: GreetingCampaign[] = [];
   for (const f of files) {
     const path = join(dir, f);
@@ -151,7 +139,7 @@ export function loadCampaigns(dir: string = DEFAULT_CAMPAIGNS_DIR, options: Load
     try {
       campaigns.push(parseCampaign(readFileSync(path, 'utf8'), shown, options));
     } catch (err) {
-      if (err instanceof CampaignLoadError) problems.push(...err.problems);
+      if (err instanceof DataLoadError) problems.push(...err.details);
       else throw err;
     }
   }
@@ -159,15 +147,15 @@ export function loadCampaigns(dir: string = DEFAULT_CAMPAIGNS_DIR, options: Load
   const templateKeys = new Map<string, string>();
   for (const c of campaigns) {
     const other = byKey.get(c.key);
-    if (other) problems.push(`${c.file}: campaign key "${c.key}" is also used by ${other}`);
+    if (other) problems.push({ file: c.file, line: null, path: 'key', reason: `campaign key "${c.key}" is also used by ${other}` });
     byKey.set(c.key, c.file);
     for (const { text: t } of campaignTexts(c)) {
       const o = templateKeys.get(t.templateKey);
-      if (o && o !== c.file) problems.push(`${c.file}: template key "${t.templateKey}" is also produced by ${o}`);
+      if (o && o !== c.file) problems.push({ file: c.file, line: null, path: null, reason: `template key "${t.templateKey}" is also produced by ${o}` });
       templateKeys.set(t.templateKey, c.file);
     }
   }
-  if (problems.length > 0) throw new CampaignLoadError(problems);
+  if (problems.length > 0) throw new DataLoadError(SUBJECT, problems);
   return campaigns;
 }
 
@@ -298,17 +286,4 @@ function buildText(
   if (!measured.withinLimit) problem(path, `the message can reach ${measured.characters} characters; Tencent accepts at most ${SMS_MAX_CHARACTERS}`);
   const params = names.filter((n): n is GreetingVariable => (GREETING_VARIABLES as readonly string[]).includes(n));
   return { templateKey, body, params };
-}
-
-function lineAt(doc: Document, text: string, path: readonly (string | number)[]): number | '?' {
-  for (let n = path.length; n >= 0; n--) {
-    const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number] } | undefined;
-    if (node?.range) return text.slice(0, node.range[0]).split('\n').length;
-  }
-  return '?';
-}
-
-function displayPath(path: string): string {
-  const rel = relative(ROOT_DIR, path);
-  return rel.startsWith('..') || isAbsolute(rel) ? path : rel;
 }

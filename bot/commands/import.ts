@@ -1,30 +1,29 @@
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
-import type { Huifang } from '../huifang.js';
-import { loadRoleCatalogue } from '../staff/role-catalogue.js';
-import { CsvFileError, formatProblems, openCsv, type CsvEncoding, type ImportProblem } from './read-csv.js';
-import { importStaff, STAFF_COLUMNS } from './import-staff.js';
-import { CUSTOMER_COLUMNS, importCustomers } from './import-customers.js';
-import { CASE_HEADER, importCases } from './import-cases.js';
+import { ROOT_DIR } from '../huifang.js';
+import { loadRoleCatalogue } from '../loaders/load-roles.js';
+import { consoleOutput, type CommandOutput } from './command-output.js';
+import { withApp as defaultWithApp, type WithApp } from './with-app.js';
+import { CsvFileError, formatProblems, openCsv, type CsvEncoding, type ImportProblem } from '../import/read-csv.js';
+import { importStaff, STAFF_COLUMNS } from '../import/import-staff.js';
+import { CUSTOMER_COLUMNS, importCustomers } from '../import/import-customers.js';
+import { CASE_HEADER, importCases } from '../import/import-cases.js';
 
 export const IMPORT_USAGE = `Usage: huifang import staff|customers|cases FILE.csv [--dry-run] [--skip-invalid] [--encoding utf-8|gb18030] [--json]
        huifang import staff FILE.csv [--deactivate-missing]
 Columns, encodings and examples: templates/import/README.md`;
-
-/** Where the command writes: the summary to `out`, progress and problems to `err`. */
-export interface CommandOutput {
-  out(line: string): void;
-  err(line: string): void;
-}
-
-const consoleOutput: CommandOutput = { out: (l) => console.log(l), err: (l) => console.error(l) };
 
 /**
  * `huifang import staff|customers|cases FILE.csv`. Returns the exit code: 0 imported (or dry run
  * clean), 1 rejected or some rows failed, 2 usage error. `withApp` provides the assembled service
  * (migrated database) for the duration of the import.
  */
-export async function runImportCommand(argv: string[], withApp: <T>(fn: (app: Huifang) => Promise<T>) => Promise<T>, rootDir: string, output: CommandOutput = consoleOutput): Promise<number> {
+export async function runImportCommand(
+  argv: string[],
+  withApp: WithApp = defaultWithApp,
+  rootDir: string = ROOT_DIR,
+  output: CommandOutput = consoleOutput,
+): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({

@@ -2,13 +2,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CampaignLoadError, loadCampaigns, parseCampaign } from '../../../../bot/greetings/load-campaigns.js';
+import { loadCampaigns, parseCampaign } from '../../../bot/loaders/load-campaigns.js';
+import { DataLoadError } from '../../../bot/loaders/data-load-error.js';
 
 function problemsOf(text: string): string[] {
   try {
     parseCampaign(text, 'bad.yaml', { caseTypes: new Set(['repair']) });
   } catch (err) {
-    if (err instanceof CampaignLoadError) return err.problems;
+    if (err instanceof DataLoadError) return err.problems;
     throw err;
   }
   return [];

@@ -1,6 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import {
   DEFAULT_SCORE05_LABELS,
@@ -11,14 +10,11 @@ import {
   type SurveyQuestion,
 } from '../core/surveys/definitions.js';
 import { isScored } from '../core/surveys/score.js';
+import { DataLoadError, type DataProblem } from './data-load-error.js';
+import { displayPath } from './display-path.js';
+import { YamlSource } from './yaml-source.js';
 
-/** Raised when a survey definition is invalid; lists every problem with file, line and reason. */
-export class SurveyLoadError extends Error {
-  override readonly name = 'SurveyLoadError';
-  constructor(readonly problems: string[]) {
-    super(`Invalid survey definition(s):\n  ${problems.join('\n  ')}`);
-  }
-}
+const SUBJECT = 'survey definition(s)';
 
 const questionKey = z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be snake_case (a-z, 0-9, _)');
 const text = z.string().trim().min(1, 'must not be empty');
@@ -159,33 +155,13 @@ const definitionSchema = z
     }
   });
 
-/** Parses and validates one definition; problems name the file, line and field. */
-export function parseSurveyDefinition(source: string, file: string): SurveyDefinition {
-  const doc = parseDocument(source, { prettyErrors: true });
-  if (doc.errors.length > 0) {
-    throw new SurveyLoadError(doc.errors.map((e) => `${file}:${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`));
-  }
-  const result = definitionSchema.safeParse(doc.toJS());
-  if (!result.success) {
-    throw new SurveyLoadError(
-      result.error.issues.map((issue) => {
-        let line: number | string = '?';
-        // Report the deepest node of the path that exists in the document.
-        for (let n = issue.path.length; n >= 0 && line === '?'; n--) {
-          const node = doc.getIn(issue.path.slice(0, n), true) as { range?: [number, number] } | undefined;
-          if (node?.range) line = source.slice(0, node.range[0]).split('\n').length;
-        }
-        return `${file}:${line}: ${issue.path.join('.') || '(root)'}: ${issue.message}`;
-      }),
-    );
-  }
+/** Parses and validates one definition; problems name the file, line and field (a `DataLoadError`). */
+export function parseSurveyDefinition(text: string, file: string): SurveyDefinition {
+  const source = new YamlSource(text, file);
+  const definition = source.validate(definitionSchema, SUBJECT);
   const stem = basename(file).replace(/\.ya?ml$/, '');
-  if (result.data.key !== stem) {
-    const node = doc.get('key', true) as { range?: [number, number] } | undefined;
-    const line = node?.range ? source.slice(0, node.range[0]).split('\n').length : 1;
-    throw new SurveyLoadError([`${file}:${line}: key: "${result.data.key}" must match the file name ("${stem}")`]);
-  }
-  return result.data;
+  if (definition.key !== stem) throw new DataLoadError(SUBJECT, [source.problemAt(['key'], `"${definition.key}" must match the file name ("${stem}")`)]);
+  return definition;
 }
 
 /** Loads every `*.yaml` definition in a folder; all problems across files are reported together. */
@@ -193,23 +169,25 @@ export function loadSurveyDefinitions(dir: string): SurveyDefinition[] {
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
     .sort();
-  const problems: string[] = [];
-  const definitions: SurveyDefinition[] = [];
+  const problems: DataProblem[] = [];
+  const definitions: { definition: SurveyDefinition; file: string }[] = [];
   for (const f of files) {
+    const file = displayPath(join(dir, f));
     try {
-      definitions.push(parseSurveyDefinition(readFileSync(join(dir, f), 'utf8'), join(dir, f)));
+      definitions.push({ definition: parseSurveyDefinition(readFileSync(join(dir, f), 'utf8'), file), file });
     } catch (err) {
-      if (err instanceof SurveyLoadError) problems.push(...err.problems);
+      if (err instanceof DataLoadError) problems.push(...err.details);
       else throw err;
     }
   }
-  const seen = new Set<string>();
-  for (const d of definitions) {
-    if (seen.has(d.key)) problems.push(`survey key "${d.key}" is defined twice`);
-    seen.add(d.key);
+  const seen = new Map<string, string>();
+  for (const { definition: d, file } of definitions) {
+    const other = seen.get(d.key);
+    if (other) problems.push({ file, line: null, path: 'key', reason: `survey key "${d.key}" is also defined in ${other}` });
+    seen.set(d.key, file);
   }
-  if (problems.length > 0) throw new SurveyLoadError(problems);
-  return definitions;
+  if (problems.length > 0) throw new DataLoadError(SUBJECT, problems);
+  return definitions.map((d) => d.definition);
 }
 
 /** The loaded definitions, by key. */

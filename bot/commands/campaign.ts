@@ -9,20 +9,16 @@
  * Exit codes: 0 printed; 1 nothing found; 2 bad arguments.
  */
 import { parseArgs } from 'node:util';
-import type { Huifang } from '../huifang.js';
 import { isLocalDate } from '../core/calendar/local-date.js';
 import { formatMinuteOfDay, type GreetingCampaign } from '../core/greetings/campaign.js';
 import { SKIP_REASON_LABELS, segmentOf } from '../core/greetings/eligibility.js';
 import { occasionsInYear, sendDateFor } from '../core/greetings/occasions.js';
 import { registrationText } from '../core/greetings/render-greeting.js';
 import { formatLocalDate, formatLocalDateTime } from '../core/time.js';
-import { campaignTexts } from './load-campaigns.js';
+import { campaignTexts } from '../loaders/load-campaigns.js';
 import { occasionKeyName, previewCampaign, type GreetingDeps } from '../core/greetings/run-greetings.js';
-
-export interface CampaignCommandIo {
-  out: (text: string) => void;
-  err: (text: string) => void;
-}
+import { consoleOutput, type CommandOutput } from './command-output.js';
+import { withApp as defaultWithApp, type WithApp } from './with-app.js';
 
 const USAGE = `Usage:
   huifang campaign list [--year YYYY] [--json]
@@ -33,8 +29,8 @@ const CHANNEL_LABELS: Record<string, string> = { sms: '短信 SMS', wechat: '微
 
 export async function runCampaignCommand(
   args: string[],
-  withApp: <T>(fn: (app: Huifang) => Promise<T>) => Promise<T>,
-  io: CampaignCommandIo = { out: (t) => console.log(t), err: (t) => console.error(t) },
+  withApp: WithApp = defaultWithApp,
+  io: CommandOutput = consoleOutput,
 ): Promise<number> {
   let parsed: { values: { year?: string; date?: string; occasion?: string; json?: boolean; all?: boolean }; positionals: string[] };
   try {
@@ -85,7 +81,7 @@ export async function runCampaignCommand(
   });
 }
 
-function listCampaigns(ctx: GreetingDeps, year: number, json: boolean, io: CampaignCommandIo): number {
+function listCampaigns(ctx: GreetingDeps, year: number, json: boolean, io: CommandOutput): number {
   const data = ctx.campaigns.map((c) => ({
     key: c.key,
     title: c.title,
@@ -125,7 +121,7 @@ function listCampaigns(ctx: GreetingDeps, year: number, json: boolean, io: Campa
   return 0;
 }
 
-async function preview(ctx: GreetingDeps, campaign: GreetingCampaign, date: string, now: Date, json: boolean, io: CampaignCommandIo): Promise<number> {
+async function preview(ctx: GreetingDeps, campaign: GreetingCampaign, date: string, now: Date, json: boolean, io: CommandOutput): Promise<number> {
   const { occasions, plan } = await previewCampaign(ctx, campaign, date, now);
   if (json) {
     io.out(JSON.stringify({ campaign: campaign.key, sendDate: date, windowPassed: plan.windowPassed, occasions }, null, 2));
@@ -153,7 +149,7 @@ async function preview(ctx: GreetingDeps, campaign: GreetingCampaign, date: stri
   return 0;
 }
 
-async function report(ctx: GreetingDeps, campaign: GreetingCampaign, occasionKey: string, all: boolean, json: boolean, io: CampaignCommandIo): Promise<number> {
+async function report(ctx: GreetingDeps, campaign: GreetingCampaign, occasionKey: string, all: boolean, json: boolean, io: CommandOutput): Promise<number> {
   const rows = await ctx.store.listForReport(occasionKey, null);
   const own = rows.filter((r) => r.campaign === campaign.key);
   const others = rows.filter((r) => r.campaign !== campaign.key);

@@ -6,9 +6,7 @@
  * The format is documented in templates/calendar/README.md.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { isAbsolute, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { DomainError } from '../core/errors.js';
 import { dateRange, daysBetween, isLocalDate, isWeekend, weekdayName, type LocalDate } from '../core/calendar/local-date.js';
@@ -22,19 +20,14 @@ import {
 } from '../core/calendar/working-calendar.js';
 import type { LunarConverter } from '../core/calendar/traditional-festivals.js';
 import { createChineseDaysLunarConverter, readChineseDaysSchedules } from './chinese-days-source.js';
+import { DataLoadError, type DataProblem } from './data-load-error.js';
+import { displayPath, ROOT_DIR } from './display-path.js';
+import { YamlSource } from './yaml-source.js';
 
-/** Repository root; file names in messages and sources are given relative to it. */
-const ROOT_DIR = fileURLToPath(new URL('../../', import.meta.url));
 /** Default folder of administrator calendar files. */
 export const DEFAULT_CALENDAR_DIR = join(ROOT_DIR, 'templates/calendar');
 
-/** Raised when the calendar files are invalid; lists every problem with file, line and reason. */
-export class CalendarLoadError extends Error {
-  override readonly name = 'CalendarLoadError';
-  constructor(readonly problems: string[]) {
-    super(`Invalid working-day calendar:\n  ${problems.join('\n  ')}`);
-  }
-}
+const SUBJECT = 'working-day calendar';
 
 /** One year as read from an administrator file. */
 export interface AdminYear {
@@ -42,7 +35,7 @@ export interface AdminYear {
   /** Set when the file deliberately replaces a year the package also ships (an amended notice). */
   replacesPackageData: boolean;
   file: string;
-  line: number | '?';
+  line: number | null;
 }
 
 export interface CalendarFile {
@@ -78,7 +71,10 @@ export interface LoadCalendarOptions {
   dir?: string;
   /** See `BeyondCoverage` [throw]. */
   beyondCoverage?: BeyondCoverage;
-  /** Called for each answer that assumed weekends only; the caller logs it. */
+  /**
+   * Called the first time an answer about `year` assumed weekends only (once per year, not per
+   * answer); the caller warns about it.
+   */
   onAssumption?: (year: number) => void;
 }
 
@@ -183,20 +179,11 @@ const fileSchema = z
   })
   .strict();
 
-/** Parses and validates one administrator file; throws `CalendarLoadError` listing every problem. */
+/** Parses and validates one administrator file; throws a `DataLoadError` listing every problem. */
 export function parseCalendarFile(text: string, file: string): CalendarFile {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new CalendarLoadError(doc.errors.map((e) => `${file}:${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`));
-  }
-  const result = fileSchema.safeParse(doc.toJS() ?? {});
-  if (!result.success) {
-    throw new CalendarLoadError(
-      result.error.issues.map((issue) => `${file}:${lineAt(doc, lineCounter, issue.path)}: ${formatPath(issue.path)}: ${issue.message}`),
-    );
-  }
-  const years: AdminYear[] = result.data.years.map((y, i) => ({
+  const source = new YamlSource(text, file, { index: 'bracket', root: '(file)' });
+  const data = source.validate(fileSchema, SUBJECT, {});
+  const years: AdminYear[] = data.years.map((y, i) => ({
     schedule: {
       year: y.year,
       source: file,
@@ -207,9 +194,9 @@ export function parseCalendarFile(text: string, file: string): CalendarFile {
     },
     replacesPackageData: y.replacesPackageData ?? false,
     file,
-    line: lineAt(doc, lineCounter, ['years', i]),
+    line: source.lineAt(['years', i]),
   }));
-  const closures: Closure[] = result.data.closures.flatMap((c) =>
+  const closures: Closure[] = data.closures.flatMap((c) =>
     (c.date ? [c.date] : dateRange(c.from!, c.to!)).map((date) => ({ date, reason: c.reason, source: file })),
   );
   return { file, years, closures };
@@ -225,7 +212,7 @@ export function parseCalendarFile(text: string, file: string): CalendarFile {
 export function loadCalendar(options: LoadCalendarOptions = {}): LoadedCalendar {
   const dir = options.dir ?? DEFAULT_CALENDAR_DIR;
   const pkg = readChineseDaysSchedules();
-  const problems: string[] = [];
+  const problems: DataProblem[] = [];
   const notices: string[] = [];
 
   const parsed: CalendarFile[] = [];
@@ -234,7 +221,7 @@ export function loadCalendar(options: LoadCalendarOptions = {}): LoadedCalendar 
     try {
       parsed.push(parseCalendarFile(readFileSync(join(dir, name), 'utf8'), file));
     } catch (err) {
-      if (err instanceof CalendarLoadError) problems.push(...err.problems);
+      if (err instanceof DataLoadError) problems.push(...err.details);
       else throw err;
     }
   }
@@ -247,9 +234,9 @@ export function loadCalendar(options: LoadCalendarOptions = {}): LoadedCalendar 
       adminYears.set(y.schedule.year, y);
       continue;
     }
-    const diff = describeDifference(first.schedule, y.schedule, `${first.file}:${first.line}`, `${y.file}:${y.line}`);
-    if (diff) problems.push(`${y.file}:${y.line}: years: ${y.schedule.year} is defined twice with conflicting data (also ${first.file}:${first.line}): ${diff}`);
-    else notices.push(`${y.schedule.year} is defined identically in ${first.file}:${first.line} and ${y.file}:${y.line}; one can be deleted`);
+    const diff = describeDifference(first.schedule, y.schedule, placeOf(first), placeOf(y));
+    if (diff) problems.push({ file: y.file, line: y.line, path: 'years', reason: `${y.schedule.year} is defined twice with conflicting data (also ${placeOf(first)}): ${diff}` });
+    else notices.push(`${y.schedule.year} is defined identically in ${placeOf(first)} and ${placeOf(y)}; one can be deleted`);
   }
 
   const schedules = new Map<number, YearSchedule>();
@@ -267,19 +254,23 @@ export function loadCalendar(options: LoadCalendarOptions = {}): LoadedCalendar 
     }
     const diff = describeDifference(fromPackage, admin.schedule, pkg.source, admin.file);
     if (!diff) {
-      notices.push(`${admin.file}:${admin.line}: ${year} is identical to the data shipped in ${pkg.source}; the file's ${year} entry can be deleted`);
+      notices.push(`${placeOf(admin)}: ${year} is identical to the data shipped in ${pkg.source}; the file's ${year} entry can be deleted`);
     } else if (admin.replacesPackageData) {
       schedules.set(year, admin.schedule);
       sources.set(year, { year, source: `${admin.file} (replaces ${pkg.source})`, origin: 'admin_file_replacing_package' });
-      notices.push(`${admin.file}:${admin.line}: ${year} replaces the data shipped in ${pkg.source}: ${diff}`);
+      notices.push(`${placeOf(admin)}: ${year} replaces the data shipped in ${pkg.source}: ${diff}`);
     } else {
-      problems.push(
-        `${admin.file}:${admin.line}: years: ${year} differs from the data shipped in ${pkg.source}: ${diff}. ` +
+      problems.push({
+        file: admin.file,
+        line: admin.line,
+        path: 'years',
+        reason:
+          `${year} differs from the data shipped in ${pkg.source}: ${diff}. ` +
           `If the file is right (an amended notice), set "replacesPackageData: true"; if the package is right, delete the entry.`,
-      );
+      });
     }
   }
-  if (problems.length > 0) throw new CalendarLoadError(problems);
+  if (problems.length > 0) throw new DataLoadError(SUBJECT, problems);
 
   let calendar: WorkingCalendar;
   try {
@@ -287,7 +278,7 @@ export function loadCalendar(options: LoadCalendarOptions = {}): LoadedCalendar 
       { years: [...schedules.values()], closures: parsed.flatMap((f) => f.closures) },
       {
         beyondCoverage: options.beyondCoverage ?? 'throw',
-        onAssumption: options.onAssumption,
+        onAssumption: options.onAssumption && oncePerYear(options.onAssumption),
         notCoveredHint:
           `Add the State Council's {year} schedule (国务院办公厅关于{year}年部分节假日安排的通知) as a file in ` +
           `${displayPath(dir)}/ (format: templates/calendar/README.md), or upgrade chinese-days (installed ${pkg.version}) once it ships {year}.`,
@@ -295,7 +286,10 @@ export function loadCalendar(options: LoadCalendarOptions = {}): LoadedCalendar 
     );
   } catch (err) {
     // Cross-source collisions (a 2027 file's 2026-12-31 against the package's 2026) surface here.
-    if (err instanceof DomainError && err.code === 'CALENDAR_DATA_INVALID') throw new CalendarLoadError((err.details?.problems as string[]) ?? [err.message]);
+    if (err instanceof DomainError && err.code === 'CALENDAR_DATA_INVALID') {
+      const reasons = (err.details?.problems as string[] | undefined) ?? [err.message];
+      throw new DataLoadError(SUBJECT, reasons.map((reason) => ({ file: null, line: null, path: null, reason })));
+    }
     throw err;
   }
   return {
@@ -306,6 +300,18 @@ export function loadCalendar(options: LoadCalendarOptions = {}): LoadedCalendar 
     files: parsed.map((f) => f.file),
     notices,
   };
+}
+
+/**
+ * The one line that tells an operator a year's holiday schedule is missing, and what to add:
+ * `警告: 节假日日历尚未包含 2027 年 … add templates/calendar/2027.yaml …`. With `beyondCoverage`
+ * `assume_weekends` (the default) working days in that year count weekends only until then; with
+ * `throw`, questions about that year fail.
+ */
+export function describeMissingYear(year: number, options: { dir?: string; beyondCoverage?: BeyondCoverage } = {}): string {
+  const file = `${displayPath(options.dir ?? DEFAULT_CALENDAR_DIR)}/${year}.yaml`;
+  const meanwhile = (options.beyondCoverage ?? 'assume_weekends') === 'assume_weekends' ? `${year} 年暂按周末休息计算` : `涉及 ${year} 年工作日的计算将失败`;
+  return `警告: 节假日日历尚未包含 ${year} 年（${meanwhile}）— add ${file} once the State Council publishes the ${year} schedule (format: templates/calendar/README.md)`;
 }
 
 /** Groups consecutive years with the same source: `[{years: '2004–2026', source: 'chinese-days@1.5.7'}, …]`. */
@@ -349,20 +355,17 @@ function listYamlFiles(dir: string): string[] {
   }
 }
 
-function displayPath(path: string): string {
-  const rel = relative(ROOT_DIR, path);
-  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+/** `file:line` of an administrator year, for messages that name two places. */
+function placeOf(y: AdminYear): string {
+  return y.line === null ? y.file : `${y.file}:${y.line}`;
 }
 
-/** Line of the node at `path`, or of its nearest existing parent (a missing key points at its mapping). */
-function lineAt(doc: Document, lineCounter: LineCounter, path: readonly (string | number)[]): number | '?' {
-  for (let n = path.length; n >= 0; n--) {
-    const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-    if (node?.range) return lineCounter.linePos(node.range[0]).line;
-  }
-  return '?';
-}
-
-function formatPath(path: readonly (string | number)[]): string {
-  return path.reduce<string>((s, p) => (typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${p}` : p), '') || '(file)';
+/** `fn`, called at most once per year. */
+function oncePerYear(fn: (year: number) => void): (year: number) => void {
+  const seen = new Set<number>();
+  return (year) => {
+    if (seen.has(year)) return;
+    seen.add(year);
+    fn(year);
+  };
 }

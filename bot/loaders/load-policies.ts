@@ -1,21 +1,15 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import type { AssigneeRule, Offset, OffsetUnit, PolicyDefinition } from '../core/policies/types.js';
 import { offsetInBaseUnit } from '../core/policies/offsets.js';
 import type { SurveyDefinitionRegistry } from '../core/surveys/definitions.js';
+import { DataLoadError, type DataProblem } from './data-load-error.js';
+import { displayPath } from './display-path.js';
+import { loadRoles, ROLES_FILE } from './load-roles.js';
+import { YamlSource } from './yaml-source.js';
 
-/** Raised when a policy pack is invalid; lists every problem with file, line and reason. */
-export class PolicyLoadError extends Error {
-  override readonly name = 'PolicyLoadError';
-  constructor(readonly problems: string[]) {
-    super(`Invalid policy pack(s):\n  ${problems.join('\n  ')}`);
-  }
-}
-
-/** The file listing the role names packs may use (`role:<name>`), next to the packs. */
-export const ROLES_FILE = 'roles.yaml';
+const SUBJECT = 'policy pack(s)';
 
 const UNITS: Record<string, OffsetUnit> = {
   hour: 'hours',
@@ -220,41 +214,13 @@ function policySchema(roles: ReadonlySet<string> | null) {
     });
 }
 
-/** Reads the role list; null when the file is absent (then any role name is accepted). */
-export function loadRoles(dir: string): Set<string> | null {
-  const file = join(dir, ROLES_FILE);
-  if (!existsSync(file)) return null;
-  const doc = parseDocument(readFileSync(file, 'utf8'));
-  const roles = (doc.toJS() as { roles?: Record<string, string> } | null)?.roles;
-  if (doc.errors.length > 0 || !roles || typeof roles !== 'object') throw new PolicyLoadError([`${file}: expected a "roles:" map of role name → description`]);
-  return new Set(Object.keys(roles));
-}
-
-/** Parses and validates one policy pack; problems name the file, line and field. */
+/** Parses and validates one policy pack; problems name the file, line and field (a `DataLoadError`). */
 export function parsePolicyPack(text: string, file: string, roles: ReadonlySet<string> | null = null): PolicyDefinition {
-  const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length > 0) {
-    throw new PolicyLoadError(doc.errors.map((e) => `${file}:${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`));
-  }
-  const result = policySchema(roles).safeParse(doc.toJS());
-  if (!result.success) {
-    throw new PolicyLoadError(
-      result.error.issues.map((issue) => {
-        let line: number | string = '?';
-        // Report the deepest node of the path that exists in the document.
-        for (let n = issue.path.length; n >= 0 && line === '?'; n--) {
-          const node = doc.getIn(issue.path.slice(0, n), true) as { range?: [number, number] } | undefined;
-          if (node?.range) line = lineOf(text, node.range[0]);
-        }
-        return `${file}:${line}: ${issue.path.join('.') || '(root)'}: ${issue.message}`;
-      }),
-    );
-  }
-  return result.data as PolicyDefinition;
+  return readPolicyPack(new YamlSource(text, file), roles);
 }
 
-function lineOf(text: string, offsetChars: number): number {
-  return text.slice(0, offsetChars).split('\n').length;
+function readPolicyPack(source: YamlSource, roles: ReadonlySet<string> | null): PolicyDefinition {
+  return source.validate(policySchema(roles), SUBJECT) as PolicyDefinition;
 }
 
 /**
@@ -266,32 +232,33 @@ export function loadPolicyPacks(dir: string, options: { surveys?: Pick<SurveyDef
   const files = readdirSync(dir)
     .filter((f) => (f.endsWith('.yaml') || f.endsWith('.yml')) && f !== ROLES_FILE)
     .sort();
-  const problems: string[] = [];
-  const packs: PolicyDefinition[] = [];
+  const problems: DataProblem[] = [];
+  const packs: { pack: PolicyDefinition; source: YamlSource }[] = [];
   for (const f of files) {
+    const source = new YamlSource(readFileSync(join(dir, f), 'utf8'), displayPath(join(dir, f)));
     try {
-      const text = readFileSync(join(dir, f), 'utf8');
-      const pack = parsePolicyPack(text, join(dir, f), roles);
-      packs.push(pack);
-      if (options.surveys) problems.push(...surveyKeyProblems(text, join(dir, f), pack, options.surveys));
+      const pack = readPolicyPack(source, roles);
+      packs.push({ pack, source });
+      if (options.surveys) problems.push(...surveyKeyProblems(source, pack, options.surveys));
     } catch (err) {
-      if (err instanceof PolicyLoadError) problems.push(...err.problems);
+      if (err instanceof DataLoadError) problems.push(...err.details);
       else throw err;
     }
   }
   const byType = new Map<string, string>();
   const ids = new Map<string, string>();
-  for (const p of packs) {
-    if (ids.has(p.id)) problems.push(`policy id "${p.id}" is used by two packs`);
-    ids.set(p.id, p.id);
-    for (const t of p.caseTypes) {
-      const other = byType.get(t);
-      if (other) problems.push(`case type "${t}" is claimed by both ${other} and ${p.id}`);
+  for (const { pack: p, source } of packs) {
+    const other = ids.get(p.id);
+    if (other) problems.push(source.problemAt(['id'], `policy id "${p.id}" is also used by ${other}`));
+    ids.set(p.id, source.file);
+    p.caseTypes.forEach((t, i) => {
+      const claimed = byType.get(t);
+      if (claimed) problems.push(source.problemAt(['caseTypes', i], `case type "${t}" is claimed by both ${claimed} and ${p.id}`));
       byType.set(t, p.id);
-    }
+    });
   }
-  if (problems.length > 0) throw new PolicyLoadError(problems);
-  return packs;
+  if (problems.length > 0) throw new DataLoadError(SUBJECT, problems);
+  return packs.map((p) => p.pack);
 }
 
 /* ------------------------------------------------------------ survey keys */
@@ -300,9 +267,8 @@ export function loadPolicyPacks(dir: string, options: { surveys?: Pick<SurveyDef
  * A step's `surveyKey` must name a survey definition (templates/surveys), and a customer survey step
  * must not name a staff phone script. Problems carry the file and the line of the key.
  */
-function surveyKeyProblems(text: string, file: string, pack: PolicyDefinition, surveys: Pick<SurveyDefinitionRegistry, 'get'>): string[] {
-  const problems: string[] = [];
-  let doc: ReturnType<typeof parseDocument> | null = null;
+function surveyKeyProblems(source: YamlSource, pack: PolicyDefinition, surveys: Pick<SurveyDefinitionRegistry, 'get'>): DataProblem[] {
+  const problems: DataProblem[] = [];
   pack.steps.forEach((step, i) => {
     if (!step.surveyKey) return;
     const definition = surveys.get(step.surveyKey);
@@ -311,10 +277,7 @@ function surveyKeyProblems(text: string, file: string, pack: PolicyDefinition, s
       : step.action === 'CUSTOMER_SURVEY' && definition.audience === 'staff'
         ? `survey "${step.surveyKey}" is a phone script for staff; a CUSTOMER_SURVEY step needs a customer survey`
         : null;
-    if (!reason) return;
-    doc ??= parseDocument(text);
-    const node = doc.getIn(['steps', i, 'surveyKey'], true) as { range?: [number, number] } | undefined;
-    problems.push(`${file}:${node?.range ? lineOf(text, node.range[0]) : '?'}: steps.${i}.surveyKey: ${reason}`);
+    if (reason) problems.push(source.problemAt(['steps', i, 'surveyKey'], reason));
   });
   return problems;
 }
