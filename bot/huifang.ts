@@ -14,6 +14,11 @@ import { inboundHandlers } from './inbound/handlers.js';
 import { loadPolicyPacks } from './loaders/load-policies.js';
 import { loadMessageTemplates } from './loaders/load-messages.js';
 import { createPrismaStores, type Stores } from './db/create-stores.js';
+import { HuifangEvents } from './core/events.js';
+import type { DeadLetterHooks } from './core/ports/outbox.js';
+import { surveyInviteDeadLetter } from './core/surveys/survey-dead-letter.js';
+import { customerMessageDeadLetter } from './core/outbox/customer-dead-letter.js';
+import { logLifecycleEvents } from './event-log.js';
 import type { DbClient } from './db/client.js';
 import { SandboxChannel } from './channels/sandbox/sandbox-channel.js';
 import { createWecomChannel } from './channels/wecom/wecom-channel.js';
@@ -62,13 +67,16 @@ export interface Huifang {
   config: Config;
   logger: Logger;
   clock: Clock;
-  db: DbClient;
   deps: CoreDeps & Pick<Stores, 'digests' | 'reports'>;
   /** Read models for the HTTP API, the sandbox page and the health and metrics routes. */
   views: Stores['views'];
   /** Where staff, departments and customers are written from files, WeCom and the example organisation. */
   directory: Stores['directory'];
   channels: Readonly<Record<ChannelName, MessageChannel>>;
+  /** What follows a message that died, by kind (the dispatcher's hooks). */
+  deadLetter: DeadLetterHooks;
+  /** Lifecycle events (outbox, inbox, escalations): logs and metrics subscribe, and so may tests. */
+  events: HuifangEvents;
   jitter: () => number;
   /** Greeting campaigns and the lunar tables their dates come from. */
   greetings: GreetingDeps;
@@ -151,15 +159,18 @@ export function createHuifang(options: HuifangOptions): Huifang {
   const calendar = options.calendar ?? loadServiceCalendar(config, logger, clock);
   const caseTypes = new Set(policies.all().flatMap((p) => p.caseTypes));
   const campaigns = loadCampaigns(options.campaignsDir ?? join(ROOT_DIR, 'templates/campaigns'), { caseTypes });
-  const { views, sandboxDeliveries, directory, greetings: greetingStore, ...stores } = createPrismaStores(db, ids, { policies, timeZone: config.timezone });
+  const events = new HuifangEvents((err, event) => logger.error({ err, event }, 'a lifecycle event listener failed'));
+  logLifecycleEvents(events, logger);
+  const { views, sandboxDeliveries, directory, settings, greetings: greetingStore, ...stores } = createPrismaStores(db, ids, { policies, timeZone: config.timezone });
   const deps: Huifang['deps'] = {
+    events,
     clock,
     ids,
     tokens,
     timeZone: config.timezone,
     publicBaseUrl: config.publicBaseUrl,
     organisationName: config.organisationName,
-    links: new HmacLinkSigner({ secret: config.linkSecret, prisma: db.prisma }),
+    links: new HmacLinkSigner({ secret: config.linkSecret, settings }),
     policies,
     surveyDefinitions,
     templates,
@@ -179,7 +190,7 @@ export function createHuifang(options: HuifangOptions): Huifang {
             limit,
             timeZone: config.timezone,
             // message/send only: card updates are not app messages. Served by the (channel, sentAt) index.
-            countSentSince: (since) => db.prisma.outboxMessage.count({ where: { channel: 'wecom', sentAt: { gte: since }, kind: { not: 'card_update' } } }),
+            countSentSince: (since) => stores.outbox.countSentSince('wecom', since, ['card_update']),
           })
         : undefined;
       return createWecomChannel(config.wecom, { clock, logger, ...(dailyQuota ? { dailyQuota } : {}) });
@@ -211,6 +222,7 @@ export function createHuifang(options: HuifangOptions): Huifang {
     logger.warn({ campaigns: campaigns.filter((c) => c.channels.includes('wechat')).map((c) => c.key) }, 'greeting campaigns list wechat, which refuses marketing: their WeChat greetings fall back to SMS');
   }
   const jitter = options.jitter ?? Math.random;
+  const deadLetter: DeadLetterHooks = { survey_invite: surveyInviteDeadLetter(deps), customer_notice: customerMessageDeadLetter };
 
   const receive: Huifang['receive'] = async (event, opts = {}) => {
     const recorded = await receiveInbound(deps, event);
@@ -220,13 +232,8 @@ export function createHuifang(options: HuifangOptions): Huifang {
       return { ...recorded, processing: null };
     }
     log.info('inbound event recorded');
-    const processing = processInboundEvent(deps, recorded.id, inboundHandlers).then(
-      (result) => {
-        if (result.status === 'REJECTED') log.warn({ code: result.result?.code, reason: result.error?.message }, 'inbound event rejected');
-        else if (result.status === 'FAILED') log.error({ err: result.error }, 'inbound event failed; the inbox job will retry');
-        else log.info({ status: result.status }, 'inbound event processed');
-        return result;
-      },
+    // The outcome is logged from the `inbox:*` events (bot/event-log.ts).
+    const processing = processInboundEvent(deps, recorded.id, inboundHandlers).catch(
       (err: unknown) => {
         // The event stays recorded; the process-inbox job retries it.
         log.error({ err }, 'inbound event processing crashed; the inbox job will retry');
@@ -237,5 +244,5 @@ export function createHuifang(options: HuifangOptions): Huifang {
     return { ...recorded, processing };
   };
 
-  return { config, logger, clock, db, deps, views, directory, channels, jitter, greetings, receive };
+  return { config, logger, clock, events, deps, views, directory, channels, deadLetter, jitter, greetings, receive };
 }

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { PrismaClient } from './db/client.js';
+import type { SettingStore } from './core/ports/settings.js';
 import type { LinkSigner, LinkPurpose } from './core/ports/links.js';
 
 /** Key of the Setting row holding the generated secret when HUIFANG_LINK_SECRET is not set. */
@@ -19,7 +19,7 @@ export class HmacLinkSigner implements LinkSigner {
   #secret: Promise<Buffer> | null = null;
 
   constructor(
-    private readonly source: { secret: string | null; prisma: Pick<PrismaClient, 'setting'> },
+    private readonly source: { secret: string | null; settings: SettingStore },
   ) {}
 
   async sign(purpose: LinkPurpose, id: string): Promise<string> {
@@ -46,16 +46,7 @@ export class HmacLinkSigner implements LinkSigner {
 
   async #load(): Promise<Buffer> {
     if (this.source.secret) return Buffer.from(this.source.secret);
-    const settings = this.source.prisma.setting;
-    const existing = await settings.findUnique({ where: { key: LINK_SECRET_SETTING } });
-    if (existing) return Buffer.from(existing.value);
-    try {
-      await settings.create({ data: { key: LINK_SECRET_SETTING, value: randomBytes(32).toString('base64url') } });
-    } catch {
-      // Another replica created it first; read theirs below.
-    }
-    const row = await settings.findUniqueOrThrow({ where: { key: LINK_SECRET_SETTING } });
-    return Buffer.from(row.value);
+    return Buffer.from(await this.source.settings.getOrCreateSetting(LINK_SECRET_SETTING, () => randomBytes(32).toString('base64url')));
   }
 }
 

@@ -83,10 +83,10 @@ export async function runSimulateCommand(args: string[], output: CommandOutput =
 
 /** The configured database's staff and departments (read only; the database is not migrated). */
 async function loadDatabaseOrg(config: Config): Promise<OrgSnapshot> {
-  const [{ createPrismaClient }, { PrismaOrgStore }, { UlidGenerator }] = await Promise.all([import('../db/client.js'), import('../db/org-store.js'), import('../clocks.js')]);
+  const [{ createPrismaClient }, { readOrgSnapshot }] = await Promise.all([import('../db/client.js'), import('../db/org-store.js')]);
   const db = createPrismaClient(config.database.url);
   try {
-    return await new PrismaOrgStore({ prisma: db.prisma, capabilities: db.capabilities, ids: new UlidGenerator() }).loadOrgSnapshot();
+    return await readOrgSnapshot(db);
   } finally {
     await db.close();
   }

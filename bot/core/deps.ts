@@ -15,6 +15,7 @@ import type { InboxStore } from './ports/inbox.js';
 import type { LinkSigner } from './ports/links.js';
 import type { PolicyRegistry } from './ports/policies.js';
 import type { AuditLog } from './ports/audit.js';
+import type { HuifangEvents } from './events.js';
 
 /** Whether each customer channel reaches customers (a sandboxed channel next to a real one does not). */
 export interface CustomerChannelAvailability {
@@ -53,6 +54,8 @@ export interface CoreDeps {
   inbox: InboxStore;
   escalations: EscalationStore;
   audit: AuditLog;
+  /** Lifecycle events (outbox, inbox, escalations) for logs, metrics and tests; none emitted without. */
+  events?: HuifangEvents;
   /** What an opt-out covers [all]. */
   optOutScope?: OptOutScope;
   /** Customer channels surveys may be sent on [both]. */

@@ -40,6 +40,12 @@ export class ChannelError extends Error {
   }
 }
 
+/**
+ * `ChannelError.providerCode` of a permanent failure meaning the customer's phone number is unusable
+ * (malformed, unallocated, on the provider's do-not-disturb list): no further SMS goes to it.
+ */
+export const INVALID_NUMBER = 'INVALID_NUMBER';
+
 /** Turns anything thrown into an Error, keeping the original as `cause` (STYLE E3). */
 export function coerceError(thrown: unknown): Error {
   if (thrown instanceof Error) return thrown;

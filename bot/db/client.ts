@@ -78,6 +78,11 @@ export interface DbCapabilities {
 export interface CreatePrismaClientOptions {
   /** Prisma client log levels/definitions (`emit: 'event'` listeners need a cast to reach `$on`). */
   log?: PostgresqlPrisma.LogLevel[] | PostgresqlPrisma.LogDefinition[];
+  /**
+   * A throwaway SQLite database (the demo's): writes are not synced to disk, which is faster and loses
+   * the file on a power cut. Ignored for PostgreSQL.
+   */
+  throwaway?: boolean;
 }
 
 export interface DbClient {
@@ -183,7 +188,7 @@ export function createPrismaClient(url: string, options: CreatePrismaClientOptio
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     const adapter = withSqliteConnectionSetup(
       new PrismaBetterSQLite3({ url: file, timeout: SQLITE_BUSY_TIMEOUT_MS }),
-      file === ':memory:' ? [] : ['journal_mode = WAL'],
+      [...(file === ':memory:' ? [] : ['journal_mode = WAL']), ...(options.throwaway ? ['synchronous = OFF'] : [])],
     );
     // The SQLite client is generated from the same datamodel as the PostgreSQL one (only the
     // datasource differs), so its model API is identical; only the two generated declaration

@@ -28,6 +28,8 @@ import { PrismaCaseViews } from './case-views.js';
 import { PrismaSandboxStore } from './sandbox-store.js';
 import { PrismaServiceHealth } from './service-health.js';
 import { PrismaActivityViews } from './activity-views.js';
+import { PrismaSettingStore } from './setting-store.js';
+import type { SettingStore } from '../core/ports/settings.js';
 import type { ActivityViews, CaseViews, SandboxViews, ServiceHealth } from '../core/ports/read-models.js';
 import type { SandboxDeliveryLog } from '../channels/sandbox/sandbox-channel.js';
 
@@ -39,6 +41,7 @@ export type Stores = Pick<
   digests: DigestStore;
   reports: ReportStore;
   greetings: GreetingStore;
+  settings: SettingStore;
   /** Writers of staff, departments and customers (imports, contact sync, the example organisation). */
   directory: { staff: StaffDirectory; customers: CustomerImportStore };
   /** Where the sandbox channels deliver. */
@@ -66,6 +69,7 @@ export function createPrismaStores(db: DbClient, ids: IdGenerator, options: { po
     digests: new PrismaDigestStore(context, options.policies),
     reports: new PrismaReportStore(context, options.policies, options.timeZone),
     greetings: new PrismaGreetingStore(context),
+    settings: new PrismaSettingStore(context),
     directory: { staff: new PrismaStaffDirectory(context, () => org.invalidateOrgCache()), customers: new PrismaCustomerImportStore(context) },
     sandboxDeliveries: sandbox,
     views: { cases: new PrismaCaseViews(context), sandbox, health: new PrismaServiceHealth(context), activity: new PrismaActivityViews(context) },

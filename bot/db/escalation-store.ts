@@ -55,14 +55,14 @@ export class PrismaEscalationStore implements EscalationStore {
     }, TX_OPTIONS);
   }
 
-  async openEscalations(items: { escalation: NewEscalation; outbox: NewOutboxMessage[]; audit: NewAuditEntry[] }[]): Promise<number> {
-    if (items.length === 0) return 0;
+  async openEscalations(items: { escalation: NewEscalation; outbox: NewOutboxMessage[]; audit: NewAuditEntry[] }[]): Promise<string[]> {
+    if (items.length === 0) return [];
     return this.db.prisma.$transaction(async (tx) => {
-      let opened = 0;
+      const opened: string[] = [];
       for (const item of items) {
         const at = item.audit[0]?.at ?? new Date();
         if (!(await insertEscalation(tx, this.db.ids, item.escalation, at))) continue;
-        opened++;
+        opened.push(item.escalation.sourceKey);
         await insertOutbox(tx, this.db.ids, item.outbox, at);
         await insertAudit(tx, this.db.ids, item.audit);
       }

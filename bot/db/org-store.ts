@@ -2,11 +2,17 @@ import type { OrgStore } from '../core/ports/org.js';
 import type { OrgSnapshot } from '../core/model.js';
 import { parseRoles } from '../core/model.js';
 import type { StoreContext } from './store-context.js';
+import type { DbClient } from './client.js';
 
 /**
  * `OrgStore` over Prisma. The snapshot is cached for a moment ({@link PrismaOrgStore} `orgCacheMs`,
  * 2 s by default): assignment reads it for every follow-up of a batch.
  */
+/** The organisation in `db` as it is now (for commands that only read it). */
+export function readOrgSnapshot(db: DbClient): Promise<OrgSnapshot> {
+  return new PrismaOrgStore({ prisma: db.prisma, capabilities: db.capabilities, ids: { next: () => '' } }, { orgCacheMs: 0 }).loadOrgSnapshot();
+}
+
 export class PrismaOrgStore implements OrgStore {
   #org: { snapshot: OrgSnapshot; loadedAt: number } | null = null;
 

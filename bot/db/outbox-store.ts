@@ -77,7 +77,7 @@ export class PrismaOutboxStore implements OutboxStore {
       const { count } = await tx.outboxMessage.updateMany({ where: { id: result.id, claimToken: result.claimToken, status: 'SENDING' }, data });
       if (count !== 1) return false;
       // The SMS replacement of a WeChat survey invitation commits with its DEAD mark, or not at all.
-      if (result.outcome === 'DEAD' && result.fallback) await applySurveyFallback(tx, this.db.ids, result.fallback);
+      if (result.outcome === 'DEAD' && result.replacement?.kind === 'survey_sms') await applySurveyFallback(tx, this.db.ids, result.replacement.fallback);
       if (result.outcome === 'CANCELLED') await insertAudit(tx, this.db.ids, [result.audit]);
       if (result.outcome === 'DEAD' && result.invalidRecipientPhone) {
         const row = await tx.outboxMessage.findUniqueOrThrow({ where: { id: result.id }, select: { recipientType: true, recipientId: true } });
@@ -97,7 +97,11 @@ export class PrismaOutboxStore implements OutboxStore {
       });
       return true;
     }, TX_OPTIONS);
-    return result.outcome === 'DEAD' && result.fallback ? withReplyCodeRetry(run) : run();
+    return result.outcome === 'DEAD' && result.replacement ? withReplyCodeRetry(run) : run();
+  }
+
+  async countSentSince(channel: ChannelName, since: Date, exceptKinds: readonly string[] = []): Promise<number> {
+    return this.db.prisma.outboxMessage.count({ where: { channel, sentAt: { gte: since }, ...(exceptKinds.length ? { kind: { notIn: [...exceptKinds] } } : {}) } });
   }
 
   async recordDeliveryReport(report: Parameters<OutboxStore['recordDeliveryReport']>[0]): ReturnType<OutboxStore['recordDeliveryReport']> {

@@ -22,22 +22,21 @@ export class PrismaStaffTaskStore implements StaffTaskStore {
 
   async commitOverdue(
     items: { followUpId: string; version: number; now: Date; escalation: NewEscalation | null; outbox: NewOutboxMessage[]; audit: NewAuditEntry[] }[],
-  ): Promise<{ applied: number; skipped: number }> {
-    if (items.length === 0) return { applied: 0, skipped: 0 };
+  ): ReturnType<StaffTaskStore['commitOverdue']> {
+    if (items.length === 0) return { applied: [], skipped: 0 };
     return this.db.prisma.$transaction(async (tx) => {
-      let applied = 0;
+      const applied: { followUpId: string; escalationOpened: boolean }[] = [];
       for (const item of items) {
         const { count } = await tx.followUp.updateMany({
           where: { id: item.followUpId, version: item.version, status: 'ACTIVE' },
           data: { status: 'OVERDUE', overdueAt: item.now, remindAt: null, version: { increment: 1 }, updatedAt: item.now },
         });
         if (count !== 1) continue;
-        applied++;
-        await insertEscalation(tx, this.db.ids, item.escalation, item.now);
+        applied.push({ followUpId: item.followUpId, escalationOpened: await insertEscalation(tx, this.db.ids, item.escalation, item.now) });
         await insertOutbox(tx, this.db.ids, item.outbox, item.now);
         await insertAudit(tx, this.db.ids, item.audit);
       }
-      return { applied, skipped: items.length - applied };
+      return { applied, skipped: items.length - applied.length };
     }, TX_OPTIONS);
   }
 

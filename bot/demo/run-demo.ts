@@ -151,12 +151,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   try {
     await migrateDatabase(databaseUrl);
     const migrated = performance.now();
-    const db = createPrismaClient(databaseUrl);
+    const db = createPrismaClient(databaseUrl, { throwaway: tempDir !== null });
     try {
       // Our own throwaway database: no fsync per commit (safe against a crash of this process, not of
       // the machine). The simulation commits thousands of small transactions; waiting for the disk
       // on each of them would dominate on a busy machine.
-      if (tempDir && db.provider === 'sqlite') await db.prisma.$queryRawUnsafe('PRAGMA synchronous = OFF');
       const config = loadConfig({ DATABASE_URL: databaseUrl, HUIFANG_ORG_NAME: '仁和医院', HUIFANG_SANDBOX: '1', LOG_LEVEL: 'silent' });
       const logger = createLogger({ level: 'silent' });
       const clock = new FakeClock(START);

@@ -78,8 +78,8 @@ describe.skipIf(skipBrowserTests)(`sandbox page in Chromium (390×844)${browserS
   });
 
   it('records a nurse’s dissatisfied tap once, escalates it to the head nurse, and shows the card as handled', async () => {
-    const { app, clock, page } = await openSandbox(browser);
-    const prisma = app.db.prisma;
+    const { app, db, clock, page } = await openSandbox(browser);
+    const prisma = db.prisma;
 
     await page.getByRole('button', { name: '载入示例机构' }).waitFor();
     await page.screenshot({ path: '/tmp/sandbox-setup.png' });
@@ -154,8 +154,8 @@ describe.skipIf(skipBrowserTests)(`sandbox page in Chromium (390×844)${browserS
   });
 
   it('records a patient’s SMS reply “5” as a fully satisfied survey answer', async () => {
-    const { app, page } = await openSandbox(browser);
-    const prisma = app.db.prisma;
+    const { app, db, page } = await openSandbox(browser);
+    const prisma = db.prisma;
     await prepareDischargeCase(page);
 
     const discharge = await prisma.case.findFirstOrThrow({ where: { type: 'discharge' }, include: { customer: true } });

@@ -1,5 +1,4 @@
-import { ChannelError } from '../../core/errors.js';
-import { INVALID_NUMBER } from '../../core/outbox/dispatch-outbox.js';
+import { ChannelError, INVALID_NUMBER } from '../../core/errors.js';
 import { maskPhoneInText } from '../../logger.js';
 import { classifyTencentCode } from './error-codes.js';
 

@@ -1,4 +1,5 @@
 import { DomainError } from '../errors.js';
+import { safeEmit } from '../events.js';
 import type { CoreDeps } from '../deps.js';
 import type { EscalationRecord, NewAuditEntry, NewOutboxMessage } from '../records.js';
 import type { OrgSnapshot, StaffMember } from '../model.js';
@@ -77,6 +78,7 @@ export async function acknowledgeEscalation(deps: CoreDeps, actor: EscalationAct
     audit: [{ at: now, actorType: 'STAFF', actorId: owner.id, action: 'escalation.acknowledged', entityType: 'Escalation', entityId: e.id, details: { level: e.level, via: actor.wecomUserId ? 'card' : 'page', inboundEventId: actor.inboundEventId } }],
   });
   if (!applied) return { status: 'already_done', escalationId: e.id, current: (await deps.escalations.findEscalation(e.id))?.status ?? e.status };
+  safeEmit(deps.events, 'escalation:acknowledged', { escalationId: e.id, byStaffId: owner.id, at: now });
   return { status: 'acknowledged', escalationId: e.id };
 }
 
@@ -151,6 +153,7 @@ export async function resolveEscalation(deps: CoreDeps, actor: EscalationActor &
     ],
   });
   if (!applied) return { status: 'already_done', escalationId: e.id, current: (await deps.escalations.findEscalation(e.id))?.status ?? e.status };
+  safeEmit(deps.events, 'escalation:resolved', { escalationId: e.id, byStaffId: owner.id, secondFollowUpId: secondId, at: now });
   return { status: 'resolved', escalationId: e.id, secondFollowUpId: secondId };
 }
 
@@ -207,7 +210,9 @@ async function climbOne(deps: CoreDeps, org: OrgSnapshot, e: EscalationRecord, n
     }
     audit.push({ at: now, actorType: 'SYSTEM', actorId: null, action: 'escalation.breached', entityType: 'Escalation', entityId: e.id, details: { level: e.level, ownerId: e.ownerId, deadlineAt: e.deadlineAt.toISOString() } });
     const applied = await deps.escalations.updateEscalation({ id: e.id, version: e.version, set: { breachedAt: now }, outbox, audit });
-    return applied ? 'breached' : 'skipped';
+    if (!applied) return 'skipped';
+    safeEmit(deps.events, 'escalation:breached', { escalationId: e.id, level: e.level, ownerId: e.ownerId, at: now });
+    return 'breached';
   }
   const level = e.level + 1;
   const deadlineAt = applyOffset(now, rules.climbAfter, time);
@@ -227,5 +232,7 @@ async function climbOne(deps: CoreDeps, org: OrgSnapshot, e: EscalationRecord, n
     outbox,
     audit,
   });
-  return applied ? 'climbed' : 'skipped';
+  if (!applied) return 'skipped';
+  safeEmit(deps.events, 'escalation:climbed', { escalationId: e.id, fromLevel: e.level, toLevel: level, ownerId: next.id, deadlineAt, at: now });
+  return 'climbed';
 }

@@ -6,7 +6,7 @@ import { escalationRules, findComplaintWord, isDissatisfiedAnswer } from './rule
 
 /** Escalation decided alongside an answer, committed in the same transaction as the answer. */
 export interface AnswerEscalation {
-  escalation: NewEscalation | null;
+  escalation: (NewEscalation & { id: string }) | null;
   outbox: NewOutboxMessage[];
   audit: NewAuditEntry[];
 }

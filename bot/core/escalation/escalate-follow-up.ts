@@ -1,8 +1,8 @@
 import type { CoreDeps } from '../deps.js';
-import type { CaseRecord, CustomerRecord, FollowUpContext, NewAuditEntry, NewOutboxMessage } from '../records.js';
+import type { CaseRecord, CustomerRecord, FollowUpContext, NewAuditEntry, NewEscalation, NewOutboxMessage } from '../records.js';
 import type { OrgSnapshot } from '../model.js';
 import type { AnswerEscalation } from './escalate-dissatisfied.js';
-import { planEscalation } from './open-escalation.js';
+import { emitEscalationOpened, planEscalation } from './open-escalation.js';
 import { escalationRules } from './rules.js';
 import { applyOffset } from '../policies/plan-follow-ups.js';
 import { findStep } from '../policies/find-step.js';
@@ -60,7 +60,7 @@ export async function markOverdueFollowUps(deps: CoreDeps, options: { batchSize?
     const due = await deps.staffTasks.listNewlyOverdue(now, batchSize);
     if (due.length === 0) break;
     const items = [];
-    let escalated = 0;
+    const opened = new Map<string, NewEscalation & { id: string }>();
     for (const ctx of due) {
       const planned = await planEscalation(deps, org, now, {
         reason: 'OVERDUE',
@@ -79,16 +79,21 @@ export async function markOverdueFollowUps(deps: CoreDeps, options: { batchSize?
       if (assignee) outbox.push(overdueNotice(deps, ctx, assignee, now));
       if (planned.kind === 'opened') {
         outbox.push(...planned.outbox);
-        escalated++;
+        opened.set(ctx.followUp.id, planned.escalation);
       }
       audit.push(...planned.audit);
       items.push({ followUpId: ctx.followUp.id, version: ctx.followUp.version, now, escalation: planned.kind === 'opened' ? planned.escalation : null, outbox, audit });
     }
     const { applied, skipped } = await deps.staffTasks.commitOverdue(items);
-    summary.overdue += applied;
+    summary.overdue += applied.length;
     summary.skipped += skipped;
-    summary.escalated += skipped === 0 ? escalated : Math.max(0, escalated - skipped);
-    if (due.length < batchSize || applied === 0) break;
+    for (const a of applied) {
+      const escalation = opened.get(a.followUpId);
+      if (!a.escalationOpened || !escalation) continue;
+      summary.escalated++;
+      emitEscalationOpened(deps, escalation, now);
+    }
+    if (due.length < batchSize || applied.length === 0) break;
   }
   return summary;
 }
@@ -135,5 +140,6 @@ export async function escalateRepeatedComplaint(deps: CoreDeps, kase: CaseRecord
   // Nobody eligible in the chain: reported to the caller (the case submission audits it).
   if (planned.kind !== 'opened') return { escalated: false, count: same.length };
   const opened = await deps.escalations.openEscalations([{ escalation: planned.escalation, outbox: planned.outbox, audit: planned.audit }]);
-  return { escalated: opened > 0, count: same.length };
+  if (opened.length > 0) emitEscalationOpened(deps, planned.escalation, now);
+  return { escalated: opened.length > 0, count: same.length };
 }

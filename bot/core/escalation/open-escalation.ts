@@ -8,6 +8,7 @@ import { renderTemplate } from '../templates/render.js';
 import { findStep } from '../policies/find-step.js';
 import { escalationRules, REASON_LABELS, type EscalationReason, type EscalationRules, type Severity } from './rules.js';
 import { staffOutbox } from '../outbox/staff-message.js';
+import { safeEmit } from '../events.js';
 
 /** What happened, and to whom, that may need a manager. */
 export interface EscalationTrigger {
@@ -26,6 +27,19 @@ export interface EscalationTrigger {
 export type PlannedEscalation =
   | { kind: 'opened'; escalation: NewEscalation & { id: string }; outbox: NewOutboxMessage[]; audit: NewAuditEntry[] }
   | { kind: 'unassigned'; audit: NewAuditEntry[] };
+
+/** Emits `escalation:opened` for an escalation the store has just opened. */
+export function emitEscalationOpened(deps: Pick<CoreDeps, 'events'>, escalation: NewEscalation & { id: string }, at: Date): void {
+  safeEmit(deps.events, 'escalation:opened', {
+    escalationId: escalation.id,
+    caseId: escalation.caseId,
+    reason: escalation.reason,
+    level: escalation.level,
+    ownerId: escalation.ownerId,
+    deadlineAt: escalation.deadlineAt,
+    at,
+  });
+}
 
 /**
  * The people of an escalation chain, level by level: level n is the n-th distinct active person the

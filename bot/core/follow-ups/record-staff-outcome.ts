@@ -1,3 +1,4 @@
+import { emitEscalationOpened } from '../escalation/open-escalation.js';
 import { DomainError } from '../errors.js';
 import type { CoreDeps } from '../deps.js';
 import type { StaffSurveyAnswer } from '../ports/follow-ups.js';
@@ -184,5 +185,6 @@ export async function reportStaffOutcome(deps: CoreDeps, input: StaffOutcomeRepo
     surveyAnswer: decision.status === 'DONE' ? (input.surveyAnswer ?? null) : null,
   });
   if (!applied) return { status: 'already_recorded', followUpId };
+  if (escalation) emitEscalationOpened(deps, escalation, now);
   return { status: 'recorded', followUpId, label: decision.label, escalated: escalation !== null };
 }

@@ -1,6 +1,7 @@
 import { DomainError, coerceError } from '../errors.js';
 import type { CoreDeps } from '../deps.js';
 import type { InboundEventInput, InboundEventRecord } from '../ports/inbox.js';
+import { safeEmit } from '../events.js';
 
 /** A handler for one kind of inbound event; it calls exactly one use case and returns its result. */
 export type InboundHandler = (deps: CoreDeps, event: InboundEventRecord) => Promise<Record<string, unknown>>;
@@ -29,7 +30,8 @@ export async function receiveInbound(
 /**
  * Processes one recorded event: leases it, routes it by kind, and records the outcome. A `DomainError`
  * (unknown number, stale card …) is a logged rejection and is not retried; any other error marks the
- * event FAILED, to be retried by the inbox job until `INBOUND_MAX_ATTEMPTS`.
+ * event FAILED, to be retried by the inbox job until `INBOUND_MAX_ATTEMPTS`. The outcome is emitted as
+ * `inbox:processed` or `inbox:failed`.
  */
 export async function processInboundEvent(
   deps: CoreDeps,
@@ -42,16 +44,21 @@ export async function processInboundEvent(
   try {
     if (!handler) throw new DomainError('UNKNOWN_EVENT_KIND', `No handler for inbound events of kind "${event.kind}"`, {});
     const result = await handler(deps, event);
-    await deps.inbox.finishInbound(eventId, 'PROCESSED', deps.clock.now(), result);
+    const at = deps.clock.now();
+    await deps.inbox.finishInbound(eventId, 'PROCESSED', at, result);
+    safeEmit(deps.events, 'inbox:processed', { eventId, source: event.source, kind: event.kind, status: 'PROCESSED', result, reason: null, at });
     return { eventId, status: 'PROCESSED', result };
   } catch (thrown) {
     const error = coerceError(thrown);
+    const at = deps.clock.now();
     if (error instanceof DomainError) {
       const result = { code: error.code, ...error.details };
-      await deps.inbox.finishInbound(eventId, 'REJECTED', deps.clock.now(), result, error.message);
+      await deps.inbox.finishInbound(eventId, 'REJECTED', at, result, error.message);
+      safeEmit(deps.events, 'inbox:processed', { eventId, source: event.source, kind: event.kind, status: 'REJECTED', result, reason: error.message, at });
       return { eventId, status: 'REJECTED', result, error };
     }
-    await deps.inbox.finishInbound(eventId, 'FAILED', deps.clock.now(), {}, error.message.slice(0, 500));
+    await deps.inbox.finishInbound(eventId, 'FAILED', at, {}, error.message.slice(0, 500));
+    safeEmit(deps.events, 'inbox:failed', { eventId, source: event.source, kind: event.kind, error, at });
     return { eventId, status: 'FAILED', error };
   }
 }

@@ -1,13 +1,12 @@
 import { ChannelError, coerceError } from '../errors.js';
 import type { MessageChannel, SendResult } from '../messages.js';
 import type { ChannelName } from '../model.js';
+import { safeEmit } from '../events.js';
 import type { CoreDeps } from '../deps.js';
-import type { ClaimedOutboxMessage } from '../ports/outbox.js';
-import type { SurveyFallback } from '../ports/survey-fallbacks.js';
+import type { ClaimedOutboxMessage, DeadLetterAction, DeadLetterHooks } from '../ports/outbox.js';
 import type { CustomerRecord } from '../records.js';
 import { retryDelayMs, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
 import { CONSENT_BLOCK_TEXT, customerIdOf, sendConsentBlock } from './send-consent.js';
-import { ALL_CUSTOMER_CHANNELS, replyCodeCandidates, smsFallbackFor } from '../surveys/channel-chain.js';
 
 export interface DispatchOptions {
   channels: Readonly<Record<ChannelName, MessageChannel>>;
@@ -22,16 +21,11 @@ export interface DispatchOptions {
   backoff?: BackoffPolicy;
   /** Source of jitter in [0,1) (Math.random in production, fixed in tests). */
   jitter: () => number;
-  /** Called after each attempt (for logging and metrics); must not throw. */
-  onAttempt?: (event: {
-    message: ClaimedOutboxMessage;
-    outcome: 'SENT' | 'RETRY' | 'DEAD' | 'CANCELLED';
-    error?: Error;
-    providerMessageId?: string | null;
-    /** CANCELLED: why the message was not sent (consent). DEAD: whether an SMS replacement was queued. */
-    reason?: string;
-    fallbackQueued?: boolean;
-  }) => void;
+  /**
+   * What follows a message that died, by message kind (e.g. a survey invitation's SMS replacement, an
+   * invalid phone marked): decided by the hook, committed with the DEAD mark. Kinds without a hook just die.
+   */
+  deadLetter?: DeadLetterHooks;
 }
 
 export interface DispatchSummary {
@@ -45,7 +39,7 @@ export interface DispatchSummary {
   lostLease: number;
 }
 
-type DispatchDeps = Pick<CoreDeps, 'clock' | 'outbox' | 'customers' | 'tokens' | 'optOutScope' | 'customerChannels'>;
+type DispatchDeps = Pick<CoreDeps, 'clock' | 'outbox' | 'customers' | 'tokens' | 'optOutScope' | 'events'>;
 
 export const OUTBOX_LEASE_MS = 60_000;
 
@@ -56,18 +50,12 @@ export const MAX_ATTEMPTS_WITH_DEFERRALS = 50;
 export const AUTH_RETRY_DELAY_MS = 15 * 60_000;
 
 /**
- * `ChannelError.providerCode` of a permanent failure meaning the customer's phone number is unusable
- * (malformed, unallocated, on the provider's do-not-disturb list): the message is DEAD and the
- * customer's phone is marked invalid, so no further SMS is sent to it.
- */
-export const INVALID_NUMBER = 'INVALID_NUMBER';
-
-/**
  * Sends due outbox messages. Each message is claimed with a lease and a claim token; its result is
  * recorded only if the token still matches, so a message is sent by one dispatcher at a time and a
  * dispatcher that dies between claim and send leaves it to be retried after the lease — never lost.
  * Retryable failures back off exponentially with jitter up to `maxAttempts`, then the message is DEAD;
- * permanent ones are DEAD at once; rate limits defer without using up attempts.
+ * permanent ones are DEAD at once; rate limits defer without using up attempts. Each recorded outcome
+ * is emitted as an `outbox:*` event.
  */
 export async function dispatchOutbox(deps: DispatchDeps, options: DispatchOptions): Promise<DispatchSummary> {
   const batchSize = options.batchSize ?? 200;
@@ -102,7 +90,7 @@ export async function dispatchOutbox(deps: DispatchDeps, options: DispatchOption
 }
 
 /** Records a message that consent no longer allows as CANCELLED, with the reason audited; nothing is sent. */
-async function cancelOne(deps: DispatchDeps, options: DispatchOptions, message: ClaimedOutboxMessage, summary: DispatchSummary, reason: keyof typeof CONSENT_BLOCK_TEXT): Promise<void> {
+async function cancelOne(deps: DispatchDeps, _options: DispatchOptions, message: ClaimedOutboxMessage, summary: DispatchSummary, reason: keyof typeof CONSENT_BLOCK_TEXT): Promise<void> {
   const at = deps.clock.now();
   const ok = await deps.outbox.completeOutbox({
     id: message.id,
@@ -123,9 +111,11 @@ async function cancelOne(deps: DispatchDeps, options: DispatchOptions, message: 
       details: { reason, kind: message.message.kind, channel: message.channel, customerId: customerIdOf(message.message) },
     },
   });
-  if (ok) summary.cancelled++;
-  else summary.lostLease++;
-  options.onAttempt?.({ message, outcome: 'CANCELLED', reason });
+  if (!ok) summary.lostLease++;
+  else {
+    summary.cancelled++;
+    safeEmit(deps.events, 'outbox:cancelled', { message, reason, at });
+  }
 }
 
 async function sendOne(
@@ -148,10 +138,13 @@ async function sendOne(
   }
   // Outside the send's try: if recording fails (database down), the message must not be treated as
   // a failed send and retried at once — it stays leased and is retried only after the lease.
-  const ok = await deps.outbox.completeOutbox({ ...base, finishedAt: deps.clock.now(), outcome: 'SENT', providerMessageId: result.providerMessageId });
-  if (ok) summary.sent++;
-  else summary.lostLease++;
-  options.onAttempt?.({ message, outcome: 'SENT', providerMessageId: result.providerMessageId });
+  const finishedAt = deps.clock.now();
+  const ok = await deps.outbox.completeOutbox({ ...base, finishedAt, outcome: 'SENT', providerMessageId: result.providerMessageId });
+  if (!ok) summary.lostLease++;
+  else {
+    summary.sent++;
+    safeEmit(deps.events, 'outbox:sent', { message, providerMessageId: result.providerMessageId, at: finishedAt });
+  }
 }
 
 async function recordFailure(
@@ -174,62 +167,29 @@ async function recordFailure(
   if (retryable && (deferral || message.attempt < message.maxAttempts)) {
     const hint = kind === 'auth' ? Math.max(AUTH_RETRY_DELAY_MS, channelError?.retryAfterMs ?? 0) : channelError?.retryAfterMs;
     const delay = retryDelayMs(message.attempt, options.jitter(), options.backoff ?? DEFAULT_BACKOFF, hint);
+    const nextAttemptAt = new Date(finishedAt.getTime() + delay);
     const ok = await deps.outbox.completeOutbox({
       ...base,
       finishedAt,
       outcome: 'RETRY',
-      nextAttemptAt: new Date(finishedAt.getTime() + delay),
+      nextAttemptAt,
       errorCode,
       error: err.message.slice(0, 500),
       extendBudget: deferral,
     });
-    if (ok) summary.retried++;
-    else summary.lostLease++;
-    options.onAttempt?.({ message, outcome: 'RETRY', error: err });
+    if (!ok) summary.lostLease++;
+    else {
+      summary.retried++;
+      safeEmit(deps.events, 'outbox:retried', { message, error: err, errorCode, nextAttemptAt, blocked: kind === 'auth', at: finishedAt });
+    }
   } else {
-    const invalidRecipientPhone = errorCode === INVALID_NUMBER && (message.message.kind === 'survey_invite' || message.message.kind === 'customer_notice');
-    const fallback = surveyFallbackOf(deps, message, customer, finishedAt, errorCode);
-    const ok = await deps.outbox.completeOutbox({
-      ...base,
-      finishedAt,
-      outcome: 'DEAD',
-      errorCode,
-      error: err.message.slice(0, 500),
-      ...(invalidRecipientPhone ? { invalidRecipientPhone } : {}),
-      ...(fallback ? { fallback } : {}),
-    });
-    if (ok) summary.dead++;
-    else summary.lostLease++;
-    options.onAttempt?.({ message, outcome: 'DEAD', error: err, fallbackQueued: ok && fallback !== null });
+    const hook = options.deadLetter?.[message.message.kind];
+    const action: DeadLetterAction = hook ? hook({ message, errorCode, error: err, customer, now: finishedAt }) : {};
+    const ok = await deps.outbox.completeOutbox({ ...base, finishedAt, outcome: 'DEAD', errorCode, error: err.message.slice(0, 500), ...action });
+    if (!ok) summary.lostLease++;
+    else {
+      summary.dead++;
+      safeEmit(deps.events, 'outbox:dead', { message, error: err, errorCode, replacementQueued: action.replacement !== undefined, at: finishedAt });
+    }
   }
-}
-
-/**
- * A WeChat survey invitation that failed for good is replaced by an SMS invitation (same survey and
- * link, a reply code), committed with the DEAD mark. None when the customer cannot receive SMS; the
- * store skips it when the survey is no longer open or already has its SMS.
- */
-function surveyFallbackOf(deps: DispatchDeps, message: ClaimedOutboxMessage, customer: CustomerRecord | undefined, now: Date, errorCode: string): SurveyFallback | null {
-  if (message.channel !== 'wechat' || message.message.kind !== 'survey_invite' || !customer) return null;
-  const sms = smsFallbackFor(
-    { id: message.id, idempotencyKey: message.idempotencyKey, message: message.message, followUpId: message.followUpId ?? null },
-    customer,
-    deps.customerChannels ?? ALL_CUSTOMER_CHANNELS,
-    now,
-  );
-  if (!sms) return null;
-  return {
-    surveyId: message.message.surveyId,
-    replyCodes: replyCodeCandidates(deps.tokens),
-    message: sms,
-    audit: {
-      at: now,
-      actorType: 'SYSTEM',
-      actorId: null,
-      action: 'survey.fallback',
-      entityType: 'SurveyInstance',
-      entityId: message.message.surveyId,
-      details: { from: 'wechat', to: 'sms', reason: 'WECHAT_FAILED', errorCode, outboxId: message.id },
-    },
-  };
 }

@@ -19,8 +19,8 @@ export interface EscalationStore {
   listDueEscalations(now: Date, limit: number): Promise<EscalationRecord[]>;
   /** Applies a change atomically; false when the escalation changed meanwhile (another replica, a double tap). */
   updateEscalation(change: EscalationChange): Promise<boolean>;
-  /** Opens escalations with their notices; one per source key (a replay opens nothing). Returns how many were new. */
-  openEscalations(items: { escalation: NewEscalation; outbox: NewOutboxMessage[]; audit: NewAuditEntry[] }[]): Promise<number>;
+  /** Opens escalations with their notices; one per source key (a replay opens nothing). Returns the source keys of those that were new. */
+  openEscalations(items: { escalation: NewEscalation; outbox: NewOutboxMessage[]; audit: NewAuditEntry[] }[]): Promise<string[]>;
   /** Escalations the staff member owns that are OPEN or ACKNOWLEDGED, earliest deadline first. */
   listOpenEscalationsOfOwner(staffId: string, limit: number): Promise<EscalationRecord[]>;
   /** The escalation's audit trail, oldest first: who saw, who acted, when. */

@@ -1,6 +1,6 @@
 import type { OutboundMessage } from '../messages.js';
 import type { ChannelName } from '../model.js';
-import type { NewAuditEntry, NewOutboxMessage } from '../records.js';
+import type { CustomerRecord, NewAuditEntry, NewOutboxMessage } from '../records.js';
 import type { SurveyFallback } from './survey-fallbacks.js';
 
 export interface ClaimedOutboxMessage {
@@ -43,15 +43,8 @@ export interface OutboxStore {
           /** A deferral (rate limit) that must not use up the message's attempts: maxAttempts grows by one. */
           extendBudget?: boolean;
         }
-      | {
-          outcome: 'DEAD';
-          errorCode: string;
-          error: string;
-          /** The provider refused the customer's phone number for good: mark it invalid (see {@link OutboxStore.recordDeliveryReport}). */
-          invalidRecipientPhone?: boolean;
-          /** A survey invitation that failed for good on WeChat: its SMS replacement, in the same transaction. */
-          fallback?: SurveyFallback;
-        }
+      /** With what the message's dead-letter hook decided, committed with the DEAD mark. */
+      | ({ outcome: 'DEAD'; errorCode: string; error: string } & DeadLetterAction)
       /** Not sent, and never will be (consent withdrawn since it was queued); the reason is audited. */
       | { outcome: 'CANCELLED'; errorCode: string; error: string; audit: NewAuditEntry }
     ),
@@ -62,8 +55,30 @@ export interface OutboxStore {
    * is marked invalid and their unsent SMS are cancelled. Idempotent: a replayed report changes nothing
    * new. `found: false` when no message matches.
    */
+  /**
+   * Messages of `channel` sent at or after `since`, except those of the `exceptKinds` (a provider's
+   * daily quota counted across replicas; served by the (channel, sentAt) index).
+   */
+  countSentSince(channel: ChannelName, since: Date, exceptKinds?: readonly string[]): Promise<number>;
   recordDeliveryReport(report: DeliveryReport): Promise<{ found: false } | { found: true; outboxId: string; customerId: string | null; phoneMarkedInvalid: boolean }>;
 }
+
+/**
+ * What follows a message that died, decided per message kind by a {@link DeadLetterHook} and committed
+ * in the same transaction as the DEAD mark (all or nothing).
+ */
+export interface DeadLetterAction {
+  /** The provider refused the customer's phone number for good: mark it invalid (see {@link OutboxStore.recordDeliveryReport}). */
+  invalidRecipientPhone?: boolean;
+  /** A message that replaces the dead one: a survey invitation's SMS after WeChat failed for good. */
+  replacement?: { kind: 'survey_sms'; fallback: SurveyFallback };
+}
+
+/** Decides what follows a dead message of one kind (the dispatcher itself knows no kind). */
+export type DeadLetterHook = (dead: { message: ClaimedOutboxMessage; errorCode: string; error: Error; customer: CustomerRecord | undefined; now: Date }) => DeadLetterAction;
+
+/** Dead-letter hooks by message kind. */
+export type DeadLetterHooks = Partial<Record<OutboundMessage['kind'], DeadLetterHook>>;
 
 /** A provider's delivery report for one sent message. */
 export interface DeliveryReport {

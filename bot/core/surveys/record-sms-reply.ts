@@ -1,3 +1,4 @@
+import { emitEscalationOpened } from '../escalation/open-escalation.js';
 import { DomainError } from '../errors.js';
 import type { CoreDeps } from '../deps.js';
 import type { CustomerRecord, NewAuditEntry, NewOutboxMessage, SurveyRecord } from '../records.js';
@@ -178,5 +179,6 @@ export async function answerSurvey(
     outbox,
     audit,
   });
+  if (recorded && escalation) emitEscalationOpened(deps, escalation, now);
   return { recorded, satisfaction, escalated: recorded && escalation !== null };
 }

@@ -1,3 +1,4 @@
+import { emitEscalationOpened } from '../escalation/open-escalation.js';
 import { DomainError } from '../errors.js';
 import type { Satisfaction } from '../model.js';
 import type { CoreDeps } from '../deps.js';
@@ -83,6 +84,7 @@ export async function submitWebSurvey(deps: CoreDeps, submission: WebSurveySubmi
     audit,
   });
   if (!recorded) throw new DomainError('SURVEY_ALREADY_ANSWERED', 'This survey has already been answered', {});
+  if (escalation) emitEscalationOpened(deps, escalation, now);
   return { status: 'answered', surveyId: survey.id, score: scored.score, satisfaction: scored.satisfaction, escalated: escalation !== null };
 }
 

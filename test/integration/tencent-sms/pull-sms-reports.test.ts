@@ -46,15 +46,15 @@ describeEachDatabase('pull-sms-reports job', (db) => {
     expect(summary).toMatchObject({ statuses: 1, replies: 1, duplicates: 0, skipped: 0 });
     expect(sim.callsTo('PullSmsSendStatus').at(-1)!.body).toEqual({ Limit: 100, SmsSdkAppId: sim.sdkAppId });
 
-    expect(await app.db.prisma.outboxMessage.findUniqueOrThrow({ where: { id: survey.outboxId } })).toMatchObject({ deliveryStatus: 'DELIVERED' });
-    expect(await app.db.prisma.surveyResponse.findMany({ where: { surveyId: survey.surveyId } })).toEqual([expect.objectContaining({ score: 0.75, channel: 'sms', rawText: '4分' })]);
+    expect(await db().prisma.outboxMessage.findUniqueOrThrow({ where: { id: survey.outboxId } })).toMatchObject({ deliveryStatus: 'DELIVERED' });
+    expect(await db().prisma.surveyResponse.findMany({ where: { surveyId: survey.surveyId } })).toEqual([expect.objectContaining({ score: 0.75, channel: 'sms', rawText: '4分' })]);
 
     // The queues hand each record out once; a record seen again (pulled by another replica, or also
     // pushed) is recorded once.
     expect(await runJob(service, 'pull-sms-reports')).toMatchObject({ statuses: 0, replies: 0 });
     sim.queueStatusReport(sms!.serialNo);
     expect(await runJob(service, 'pull-sms-reports')).toMatchObject({ statuses: 0, duplicates: 1 });
-    expect(await app.db.prisma.inboundEvent.count({ where: { source: 'tencent-sms', dedupeKey: { startsWith: `status:${sms!.serialNo}:` } } })).toBe(1);
+    expect(await db().prisma.inboundEvent.count({ where: { source: 'tencent-sms', dedupeKey: { startsWith: `status:${sms!.serialNo}:` } } })).toBe(1);
   });
 
   it('pulls again while batches come back full, recording each batch in the inbox before the next pull', async () => {
@@ -66,7 +66,7 @@ describeEachDatabase('pull-sms-reports job', (db) => {
     const reports = { source: 'tencent-sms', dedupeKey: { startsWith: `status:${sms!.serialNo}:` } };
     const recordedWhenPulled: number[] = [];
     sim.beforePull = async (action) => {
-      if (action === 'PullSmsSendStatus') recordedWhenPulled.push(await app.db.prisma.inboundEvent.count({ where: reports }));
+      if (action === 'PullSmsSendStatus') recordedWhenPulled.push(await db().prisma.inboundEvent.count({ where: reports }));
     };
     try {
       expect(await runJob(service, 'pull-sms-reports')).toMatchObject({ statuses: 1, duplicates: PULL_LIMIT, skipped: 0 });

@@ -25,9 +25,9 @@ describeEachDatabase('Tencent SMS callbacks', (db) => {
     await service?.close();
   });
 
-  const inboxCount = () => service.app.db.prisma.inboundEvent.count({ where: { source: 'tencent-sms' } });
+  const inboxCount = () => db().prisma.inboundEvent.count({ where: { source: 'tencent-sms' } });
   const replyEvent = async (phone: string, time: number) => {
-    const rows = await service.app.db.prisma.inboundEvent.findMany({ where: { source: 'tencent-sms', dedupeKey: { startsWith: `reply:${phone}:${time}:` } } });
+    const rows = await db().prisma.inboundEvent.findMany({ where: { source: 'tencent-sms', dedupeKey: { startsWith: `reply:${phone}:${time}:` } } });
     expect(rows).toHaveLength(1);
     return processedInboundEvent(service, rows[0]!.dedupeKey);
   };
@@ -85,8 +85,8 @@ describeEachDatabase('Tencent SMS callbacks', (db) => {
     const again = await sim.replay(first);
     expect([first.status, again.status]).toEqual([200, 200]);
     expect(JSON.parse(again.responseBody)).toEqual({ result: 0, errmsg: 'OK' });
-    expect(await app.db.prisma.inboundEvent.count({ where: { source: 'tencent-sms', dedupeKey: { startsWith: `reply:${survey.phone}:` } } })).toBe(1);
-    expect(await app.db.prisma.surveyResponse.count({ where: { surveyId: survey.surveyId } })).toBe(1);
+    expect(await db().prisma.inboundEvent.count({ where: { source: 'tencent-sms', dedupeKey: { startsWith: `reply:${survey.phone}:` } } })).toBe(1);
+    expect(await db().prisma.surveyResponse.count({ where: { surveyId: survey.surveyId } })).toBe(1);
     expect(service.logs().some((l) => l.msg === 'tencent sms callback accepted' && l.duplicates === 1)).toBe(true);
   });
 
@@ -123,12 +123,12 @@ describeEachDatabase('Tencent SMS callbacks', (db) => {
     const event = await replyEvent(survey.phone, now());
     const result = JSON.parse(event.result!) as { status: string; routedTo: string };
     expect(result).toMatchObject({ status: 'kept_unparsed', surveyId: survey.surveyId });
-    const nurse = await app.db.prisma.staff.findUniqueOrThrow({ where: { wecomUserId: 'hushi.li' } });
+    const nurse = await db().prisma.staff.findUniqueOrThrow({ where: { wecomUserId: 'hushi.li' } });
     expect(result.routedTo).toBe(nurse.id);
-    expect(await app.db.prisma.surveyInstance.findUniqueOrThrow({ where: { id: survey.surveyId } })).toMatchObject({ status: 'OPEN' });
-    expect(await app.db.prisma.surveyResponse.findMany({ where: { surveyId: survey.surveyId } })).toEqual([expect.objectContaining({ rawText: '你们是谁？我没住过院', score: null })]);
+    expect(await db().prisma.surveyInstance.findUniqueOrThrow({ where: { id: survey.surveyId } })).toMatchObject({ status: 'OPEN' });
+    expect(await db().prisma.surveyResponse.findMany({ where: { surveyId: survey.surveyId } })).toEqual([expect.objectContaining({ rawText: '你们是谁？我没住过院', score: null })]);
 
-    const [text, ...more] = await app.db.prisma.outboxMessage.findMany({ where: { followUpId: survey.followUpId, kind: 'staff_text' } });
+    const [text, ...more] = await db().prisma.outboxMessage.findMany({ where: { followUpId: survey.followUpId, kind: 'staff_text' } });
     expect(more).toEqual([]);
     expect(text).toMatchObject({ channel: 'wecom', recipientId: nurse.id });
     const national = survey.phone.slice(3);
@@ -144,7 +144,7 @@ describeEachDatabase('Tencent SMS callbacks', (db) => {
     await sim.postReply(replyUrl, survey.phone, 'ＴＤ', { time: now() });
     const event = await replyEvent(survey.phone, now());
     expect(JSON.parse(event.result!)).toMatchObject({ status: 'opted_out' });
-    expect(await app.db.prisma.customer.findUniqueOrThrow({ where: { phoneE164: survey.phone } })).toMatchObject({ optOutSource: 'sms_reply' });
+    expect(await db().prisma.customer.findUniqueOrThrow({ where: { phoneE164: survey.phone } })).toMatchObject({ optOutSource: 'sms_reply' });
   });
 
   it('records delivery reports on the outbox message, once however often Tencent pushes them', async () => {
@@ -160,18 +160,18 @@ describeEachDatabase('Tencent SMS callbacks', (db) => {
     const events = await processedEvents(service, 'status:', 2);
     expect(events.filter((e) => [delivered.serialNo, failed.serialNo].some((s) => e.dedupeKey.includes(s))).every((e) => e.status === 'PROCESSED')).toBe(true);
 
-    expect(await app.db.prisma.outboxMessage.findUniqueOrThrow({ where: { id: delivered.outboxId } })).toMatchObject({
+    expect(await db().prisma.outboxMessage.findUniqueOrThrow({ where: { id: delivered.outboxId } })).toMatchObject({
       deliveryStatus: 'DELIVERED',
       deliveryError: null,
       deliveredAt: new Date('2026-11-06T10:00:07+08:00'),
     });
-    expect(await app.db.prisma.outboxMessage.findUniqueOrThrow({ where: { id: failed.outboxId } })).toMatchObject({
+    expect(await db().prisma.outboxMessage.findUniqueOrThrow({ where: { id: failed.outboxId } })).toMatchObject({
       deliveryStatus: 'FAILED',
       deliveryError: 'MI:0024 用户手机关机',
       deliveredAt: null,
     });
     // A phone that is switched off is not an invalid number.
-    expect(await app.db.prisma.customer.findUniqueOrThrow({ where: { phoneE164: failed.phone } })).toMatchObject({ phoneInvalidAt: null });
+    expect(await db().prisma.customer.findUniqueOrThrow({ where: { phoneE164: failed.phone } })).toMatchObject({ phoneInvalidAt: null });
 
     const before = await inboxCount();
     await sim.replay(push);
@@ -184,7 +184,7 @@ describeEachDatabase('Tencent SMS callbacks', (db) => {
     await sim.postStatusReports(statusUrl, [sim.statusReport(survey.serialNo, { report_status: 'FAIL', errmsg: 'MI:0073', description: '空号' })]);
     const [event] = await processedEvents(service, `status:${survey.serialNo}:`, 1);
     expect(JSON.parse(event!.result!)).toMatchObject({ status: 'recorded', deliveryStatus: 'FAILED', phoneMarkedInvalid: true });
-    expect((await app.db.prisma.customer.findUniqueOrThrow({ where: { phoneE164: survey.phone } })).phoneInvalidAt).not.toBeNull();
+    expect((await db().prisma.customer.findUniqueOrThrow({ where: { phoneE164: survey.phone } })).phoneInvalidAt).not.toBeNull();
   });
 
   it('keeps a report for a message it did not send, and skips malformed items of the same push', async () => {
@@ -206,6 +206,6 @@ describeEachDatabase('Tencent SMS callbacks', (db) => {
     const report = { ...sim.statusReport(survey.serialNo, { withExt: true }), sid: 'sid-from-another-record' };
     await sim.postStatusReports(statusUrl, [report]);
     await processedEvents(service, 'status:sid-from-another-record:', 1);
-    expect(await app.db.prisma.outboxMessage.findUniqueOrThrow({ where: { id: survey.outboxId } })).toMatchObject({ deliveryStatus: 'DELIVERED' });
+    expect(await db().prisma.outboxMessage.findUniqueOrThrow({ where: { id: survey.outboxId } })).toMatchObject({ deliveryStatus: 'DELIVERED' });
   });
 });

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDatabase } from '../../support/db.js';
 import { dischargeBody, submit, uniquePhone } from '../../support/builders.js';
-import { INVALID_NUMBER } from '../../../bot/core/outbox/dispatch-outbox.js';
+import { INVALID_NUMBER } from '../../../bot/core/errors.js';
 import {
   createOpenSurvey,
   DISCHARGED_AT,
@@ -28,7 +28,7 @@ describeEachDatabase('Tencent SMS channel', (db) => {
     await service?.close();
   });
 
-  const outbox = (id: string) => service.app.db.prisma.outboxMessage.findUniqueOrThrow({ where: { id }, include: { attemptLog: { orderBy: { attempt: 'asc' } } } });
+  const outbox = (id: string) => db().prisma.outboxMessage.findUniqueOrThrow({ where: { id }, include: { attemptLog: { orderBy: { attempt: 'asc' } } } });
   const replyKey = (phone: string, time: number) => (row: { dedupeKey: string }) => row.dedupeKey.startsWith(`reply:${phone}:${time}:`);
 
   it('sends a survey through the real SDK and records the customer’s reply as a normalised score', async () => {
@@ -55,14 +55,14 @@ describeEachDatabase('Tencent SMS channel', (db) => {
     expect(delivery.status).toBe(200);
     expect(JSON.parse(delivery.responseBody)).toEqual({ result: 0, errmsg: 'OK' });
 
-    const events = await app.db.prisma.inboundEvent.findMany({ where: { source: 'tencent-sms', kind: 'sms_reply' } });
+    const events = await db().prisma.inboundEvent.findMany({ where: { source: 'tencent-sms', kind: 'sms_reply' } });
     const event = await processedInboundEvent(service, events.find(replyKey(survey.phone, time))!.dedupeKey);
     expect(event.status).toBe('PROCESSED');
     expect(JSON.parse(event.result!)).toMatchObject({ status: 'answered', surveyId: survey.surveyId, score: 5 });
-    const responses = await app.db.prisma.surveyResponse.findMany({ where: { surveyId: survey.surveyId } });
+    const responses = await db().prisma.surveyResponse.findMany({ where: { surveyId: survey.surveyId } });
     expect(responses).toEqual([expect.objectContaining({ score: 1, satisfaction: 'SATISFIED', channel: 'sms', rawText: '５分，护士很耐心', inboundEventId: event.id })]);
     expect(JSON.parse(responses[0]!.answers)).toMatchObject({ comment: '护士很耐心' });
-    expect(await app.db.prisma.followUp.findUniqueOrThrow({ where: { id: survey.followUpId } })).toMatchObject({ status: 'DONE', outcome: 'SATISFIED' });
+    expect(await db().prisma.followUp.findUniqueOrThrow({ where: { id: survey.followUpId } })).toMatchObject({ status: 'DONE', outcome: 'SATISFIED' });
   });
 
   it('sends the survey’s reply code as ExtendCode and matches a reply on it before the latest survey', async () => {
@@ -71,8 +71,8 @@ describeEachDatabase('Tencent SMS channel', (db) => {
     const older = await createOpenSurvey(service, phone);
     await runJob(service, 'dispatch-outbox');
     const newer = await createOpenSurvey(service, phone);
-    const olderSurvey = await app.db.prisma.surveyInstance.findUniqueOrThrow({ where: { id: older.surveyId } });
-    const newerSurvey = await app.db.prisma.surveyInstance.findUniqueOrThrow({ where: { id: newer.surveyId } });
+    const olderSurvey = await db().prisma.surveyInstance.findUniqueOrThrow({ where: { id: older.surveyId } });
+    const newerSurvey = await db().prisma.surveyInstance.findUniqueOrThrow({ where: { id: newer.surveyId } });
     expect(olderSurvey.replyCode).not.toBeNull();
     expect(newerSurvey.replyCode).not.toBe(olderSurvey.replyCode);
     expect(sim.sentTo(phone).map((s) => s.extendCode)).toEqual([olderSurvey.replyCode]);
@@ -80,10 +80,10 @@ describeEachDatabase('Tencent SMS channel', (db) => {
     clock.advanceMinutes(10);
     const time = Math.floor(clock.now().getTime() / 1000);
     await sim.postReply(replyUrl, phone, '2', { time, extend: olderSurvey.replyCode! });
-    const events = await app.db.prisma.inboundEvent.findMany({ where: { source: 'tencent-sms', kind: 'sms_reply' } });
+    const events = await db().prisma.inboundEvent.findMany({ where: { source: 'tencent-sms', kind: 'sms_reply' } });
     const event = await processedInboundEvent(service, events.find(replyKey(phone, time))!.dedupeKey);
     expect(JSON.parse(event.result!)).toMatchObject({ status: 'answered', surveyId: older.surveyId, score: 2, escalated: true });
-    expect(await app.db.prisma.surveyInstance.findUniqueOrThrow({ where: { id: newer.surveyId } })).toMatchObject({ status: 'OPEN' });
+    expect(await db().prisma.surveyInstance.findUniqueOrThrow({ where: { id: newer.surveyId } })).toMatchObject({ status: 'OPEN' });
   });
 
   it('defers a number over Tencent’s 30-second limit and sends it once the window has passed', async () => {
@@ -118,7 +118,7 @@ describeEachDatabase('Tencent SMS channel', (db) => {
     expect(dead).toMatchObject({ status: 'DEAD', attempts: 1, lastErrorCode: INVALID_NUMBER });
     expect(dead.lastError).toContain(code);
     expect(dead.lastError).not.toContain(phone.slice(3));
-    const customer = await app.db.prisma.customer.findUniqueOrThrow({ where: { phoneE164: phone } });
+    const customer = await db().prisma.customer.findUniqueOrThrow({ where: { phoneE164: phone } });
     expect(customer.phoneInvalidAt).toEqual(clock.now());
 
     // A later survey for the same customer is never texted.
@@ -128,7 +128,7 @@ describeEachDatabase('Tencent SMS channel', (db) => {
     await runJob(service, 'activate-due-follow-ups');
     await runJob(service, 'dispatch-outbox');
     expect(sim.calls.filter((c) => c.action === 'SendSms' && (c.body as { PhoneNumberSet: string[] }).PhoneNumberSet.includes(phone))).toHaveLength(1);
-    const sms = await app.db.prisma.outboxMessage.findMany({ where: { recipientId: customer.id, channel: 'sms' } });
+    const sms = await db().prisma.outboxMessage.findMany({ where: { recipientId: customer.id, channel: 'sms' } });
     expect(sms.filter((m) => m.status === 'SENT' || m.status === 'PENDING')).toEqual([]);
     // Nor any other SMS: a notice to the number is recorded already cancelled.
     await app.deps.outbox.enqueue([
@@ -142,7 +142,7 @@ describeEachDatabase('Tencent SMS channel', (db) => {
         message: { kind: 'customer_notice', to: { customerId: customer.id, phoneE164: phone }, templateKey: 'survey_invite', params: [], text: '通知', purpose: 'service' },
       },
     ]);
-    expect(await app.db.prisma.outboxMessage.findUniqueOrThrow({ where: { idempotencyKey: `notice:${customer.id}:${behaviour}` } })).toMatchObject({ status: 'CANCELLED', lastErrorCode: 'PHONE_INVALID' });
+    expect(await db().prisma.outboxMessage.findUniqueOrThrow({ where: { idempotencyKey: `notice:${customer.id}:${behaviour}` } })).toMatchObject({ status: 'CANCELLED', lastErrorCode: 'PHONE_INVALID' });
   });
 
   it('keeps messages queued while the SMS package is exhausted and says what to do', async () => {
@@ -185,7 +185,7 @@ describeEachDatabase('Tencent SMS channel', (db) => {
 
   it('refuses a message whose template has no approved id, naming the setting', async () => {
     const { app, clock } = service;
-    const customer = await app.db.prisma.customer.create({ data: { id: app.deps.ids.next(), name: '问候客户', phoneE164: uniquePhone() } });
+    const customer = await db().prisma.customer.create({ data: { id: app.deps.ids.next(), name: '问候客户', phoneE164: uniquePhone() } });
     await app.deps.outbox.enqueue([
       {
         idempotencyKey: `notice:${customer.id}`,
@@ -198,7 +198,7 @@ describeEachDatabase('Tencent SMS channel', (db) => {
       },
     ]);
     await runJob(service, 'dispatch-outbox');
-    const row = await app.db.prisma.outboxMessage.findUniqueOrThrow({ where: { idempotencyKey: `notice:${customer.id}` } });
+    const row = await db().prisma.outboxMessage.findUniqueOrThrow({ where: { idempotencyKey: `notice:${customer.id}` } });
     expect(row).toMatchObject({ status: 'DEAD', lastErrorCode: 'TEMPLATE_NOT_CONFIGURED' });
     expect(row.lastError).toContain('repair_notice=<TemplateId> to TENCENT_SMS_TEMPLATES');
   });

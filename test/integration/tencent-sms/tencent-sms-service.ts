@@ -35,6 +35,8 @@ export interface LogLine {
 
 export interface TencentSmsTestService {
   app: Huifang;
+  /** The suite's database, for assertions on rows. */
+  prisma: TestDb['prisma'];
   clock: FakeClock;
   sim: TencentSmsSimulator;
   /** The service's callback URLs with the key, as configured in the SMS console. */
@@ -76,6 +78,7 @@ export async function startTencentSmsService(
   const key = config.tencentSms?.callbackKey;
   return {
     app,
+    prisma: db.prisma,
     clock,
     sim,
     baseUrl,
@@ -100,7 +103,7 @@ export async function createOpenSurvey(service: TencentSmsTestService, phone = u
   const { caseId } = await submit(app, dischargeBody({ occurredAt: DISCHARGED_AT, phone }));
   clock.set(SURVEY_DUE);
   await jobs['activate-due-follow-ups']!.run(app);
-  const prisma = app.db.prisma;
+  const prisma = service.prisma;
   const followUp = await prisma.followUp.findFirstOrThrow({ where: { caseId, step: 'survey' } });
   const survey = await prisma.surveyInstance.findUniqueOrThrow({ where: { followUpId: followUp.id } });
   const invite = await prisma.outboxMessage.findFirstOrThrow({ where: { followUpId: followUp.id, kind: 'survey_invite' } });
@@ -114,13 +117,13 @@ export async function runJob(service: TencentSmsTestService, name: string): Prom
 
 /** The inbound event recorded under `dedupeKey`, once processing has finished with it. */
 export function processedInboundEvent(service: TencentSmsTestService, dedupeKey: string) {
-  return processedInbound(service.app.db.prisma, 'tencent-sms', dedupeKey);
+  return processedInbound(service.prisma, 'tencent-sms', dedupeKey);
 }
 
 /** Every inbound Tencent event whose dedupe key starts with `prefix`, once all are processed. */
 export async function processedEvents(service: TencentSmsTestService, prefix: string, count: number) {
   return waitFor(async () => {
-    const rows = await service.app.db.prisma.inboundEvent.findMany({ where: { source: 'tencent-sms', dedupeKey: { startsWith: prefix } } });
+    const rows = await service.prisma.inboundEvent.findMany({ where: { source: 'tencent-sms', dedupeKey: { startsWith: prefix } } });
     return rows.length >= count && rows.every((r) => r.status !== 'RECEIVED') ? rows : null;
   }, `${count} inbound events ${prefix}… to be processed`);
 }

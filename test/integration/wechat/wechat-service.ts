@@ -46,6 +46,8 @@ export function policiesWith(delivery: SurveyStepDelivery): { dir: string; remov
 
 export interface WechatTestService {
   app: Huifang;
+  /** The suite's database, for assertions on rows. */
+  prisma: TestDb['prisma'];
   clock: FakeClock;
   sms: CountingChannel;
   close(): Promise<void>;
@@ -82,6 +84,7 @@ export async function startWechatService(
   await seedExampleOrganisation(app.directory, () => app.deps.ids.next());
   return {
     app,
+    prisma: db.prisma,
     clock,
     sms,
     close: async () => {
@@ -108,8 +111,8 @@ export async function createDueSurvey(service: WechatTestService, customer: { op
   };
   const submitted = await submit(app, body);
   await jobs['activate-due-follow-ups']!.run(app);
-  const followUp = await app.db.prisma.followUp.findFirstOrThrow({ where: { caseId: submitted.caseId, step: 'survey' } });
-  const survey = await app.db.prisma.surveyInstance.findUnique({ where: { followUpId: followUp.id } });
+  const followUp = await service.prisma.followUp.findFirstOrThrow({ where: { caseId: submitted.caseId, step: 'survey' } });
+  const survey = await service.prisma.surveyInstance.findUnique({ where: { followUpId: followUp.id } });
   return { followUp, survey, customerId: followUp.customerId, key: `fu:${followUp.id}:1` };
 }
 

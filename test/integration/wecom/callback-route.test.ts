@@ -47,18 +47,18 @@ describeEachDatabase('WeCom callback route', (db) => {
       // Not a command: the member gets the help text, through the outbox, once.
       expect(JSON.parse(event.result ?? '{}')).toMatchObject({ status: 'replied', listed: 0 });
       expect((await sim.replay(delivery)).status).toBe(200);
-      expect(await app.db.prisma.inboundEvent.count({ where: { source: 'wecom', dedupeKey: '7291746382910473829' } })).toBe(1);
-      const replies = await app.db.prisma.outboxMessage.findMany({ where: { idempotencyKey: 'reply:7291746382910473829' } });
+      expect(await db().prisma.inboundEvent.count({ where: { source: 'wecom', dedupeKey: '7291746382910473829' } })).toBe(1);
+      const replies = await db().prisma.outboxMessage.findMany({ where: { idempotencyKey: 'reply:7291746382910473829' } });
       expect(replies).toHaveLength(1);
       expect(JSON.parse(replies[0]!.payload).text).toContain('我的任务');
     });
 
     it('answers events Huifang does not use with 200 and records nothing', async () => {
       const { app, sim, callbackUrl } = service;
-      const before = await app.db.prisma.inboundEvent.count();
+      const before = await db().prisma.inboundEvent.count();
       const enter = `<xml><ToUserName><![CDATA[${sim.corpId}]]></ToUserName><FromUserName><![CDATA[hushi.li]]></FromUserName><CreateTime>1700000000</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[enter_agent]]></Event><EventKey><![CDATA[]]></EventKey><AgentID>${sim.agentId}</AgentID></xml>`;
       expect(await sim.deliver(callbackUrl, enter)).toMatchObject({ status: 200, responseBody: '' });
-      expect(await app.db.prisma.inboundEvent.count()).toBe(before);
+      expect(await db().prisma.inboundEvent.count()).toBe(before);
     });
 
     it.each([
@@ -67,19 +67,19 @@ describeEachDatabase('WeCom callback route', (db) => {
       ['a forged signature', { forgeSignature: true }, 401, 'BAD_SIGNATURE'],
     ] as const)('refuses a callback sealed with %s (%i)', async (_what, seal, status, code) => {
       const { app, sim, callbackUrl } = service;
-      const before = await app.db.prisma.inboundEvent.count();
+      const before = await db().prisma.inboundEvent.count();
       const delivery = await sim.sendCardEvent(callbackUrl, { fromUser: 'hushi.li', taskId: 'fu_X_1', eventKey: 'satisfied:X:1' }, seal);
       expect(delivery).toMatchObject({ status, responseBody: code });
-      expect(await app.db.prisma.inboundEvent.count()).toBe(before);
+      expect(await db().prisma.inboundEvent.count()).toBe(before);
     });
 
     it('refuses well-signed but malformed XML with 400', async () => {
       const { app, sim, callbackUrl } = service;
-      const before = await app.db.prisma.inboundEvent.count();
+      const before = await db().prisma.inboundEvent.count();
       expect((await sim.deliver(callbackUrl, '<xml><ToUserName>unclosed')).status).toBe(400);
       const noTask = `<xml><ToUserName>${sim.corpId}</ToUserName><FromUserName>hushi.li</FromUserName><CreateTime>1</CreateTime><MsgType>event</MsgType><Event>template_card_event</Event><EventKey>k</EventKey></xml>`;
       expect((await sim.deliver(callbackUrl, noTask)).status).toBe(400);
-      expect(await app.db.prisma.inboundEvent.count()).toBe(before);
+      expect(await db().prisma.inboundEvent.count()).toBe(before);
     });
 
     it('refuses a malformed envelope, missing query parameters and an oversize body', async () => {

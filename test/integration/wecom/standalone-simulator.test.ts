@@ -48,7 +48,7 @@ describeEachDatabase('standalone WeCom simulator', (db) => {
     expect(tap.status).toBe(200);
     expect(await tap.json()).toEqual({ status: 200 });
     await waitFor(async () => {
-      const f = await service.app.db.prisma.followUp.findUniqueOrThrow({ where: { id: due.followUpId } });
+      const f = await db().prisma.followUp.findUniqueOrThrow({ where: { id: due.followUpId } });
       return f.status === 'DONE' ? f : null;
     }, 'the follow-up to be done');
 

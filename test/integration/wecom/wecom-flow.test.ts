@@ -17,7 +17,7 @@ describeEachDatabase('WeCom staff channel', (db) => {
   });
 
   const outboxOf = (taskFollowUpId: string, kind = 'task_card') =>
-    service.app.db.prisma.outboxMessage.findFirstOrThrow({ where: { followUpId: taskFollowUpId, kind }, include: { attemptLog: { orderBy: { attempt: 'asc' } } } });
+    db().prisma.outboxMessage.findFirstOrThrow({ where: { followUpId: taskFollowUpId, kind }, include: { attemptLog: { orderBy: { attempt: 'asc' } } } });
 
   it('turns a due follow-up into a button_interaction card for the assignee, with a masked phone and no health details', async () => {
     const { sim } = service;
@@ -135,7 +135,7 @@ describeEachDatabase('WeCom staff channel', (db) => {
     const event = await processedInboundEvent(service, `hushi.li:${createTime}:template_card_event:${due.taskId}:${due.key('satisfied')}`);
     expect(event).toMatchObject({ status: 'PROCESSED', kind: 'staff_card_action' });
     expect(JSON.parse(event.payload)).toEqual({ wecomUserId: 'hushi.li', taskId: due.taskId, actionKey: due.key('satisfied'), responseCode: tap.responseCode });
-    expect(await app.db.prisma.followUp.findUniqueOrThrow({ where: { id: due.followUpId } })).toMatchObject({ status: 'DONE', outcome: 'SATISFIED' });
+    expect(await db().prisma.followUp.findUniqueOrThrow({ where: { id: due.followUpId } })).toMatchObject({ status: 'DONE', outcome: 'SATISFIED' });
 
     await dispatch(service);
     expect(sim.cardUpdates.filter((u) => u.taskId === due.taskId)).toEqual([
@@ -155,10 +155,10 @@ describeEachDatabase('WeCom staff channel', (db) => {
 
     const replay = await sim.replay(tap);
     expect(replay).toMatchObject({ status: 200, responseBody: '' });
-    expect(await app.db.prisma.inboundEvent.count({ where: { source: 'wecom', dedupeKey } })).toBe(1);
-    expect(await app.db.prisma.auditLog.count({ where: { entityId: due.followUpId, action: 'follow_up.unreachable' } })).toBe(1);
-    expect(await app.db.prisma.outboxMessage.count({ where: { followUpId: due.followUpId, kind: 'card_update' } })).toBe(1);
-    const followUp = await app.db.prisma.followUp.findUniqueOrThrow({ where: { id: due.followUpId } });
+    expect(await db().prisma.inboundEvent.count({ where: { source: 'wecom', dedupeKey } })).toBe(1);
+    expect(await db().prisma.auditLog.count({ where: { entityId: due.followUpId, action: 'follow_up.unreachable' } })).toBe(1);
+    expect(await db().prisma.outboxMessage.count({ where: { followUpId: due.followUpId, kind: 'card_update' } })).toBe(1);
+    const followUp = await db().prisma.followUp.findUniqueOrThrow({ where: { id: due.followUpId } });
     expect(followUp.attempts).toBe(1);
     expect(service.logs().some((l) => l.msg === 'wecom callback accepted' && l.duplicate === true)).toBe(true);
   });
@@ -167,13 +167,13 @@ describeEachDatabase('WeCom staff channel', (db) => {
     const { sim, callbackUrl, app } = service;
     const due = await createDueFollowUp(service);
     await dispatch(service);
-    const before = await app.db.prisma.inboundEvent.count();
+    const before = await db().prisma.inboundEvent.count();
     const forged = await sim.sendCardEvent(callbackUrl, { fromUser: 'hushi.li', taskId: due.taskId, eventKey: due.key('satisfied') }, { forgeSignature: true });
     expect(forged.status).toBe(401);
     const otherToken = await sim.sendCardEvent(callbackUrl, { fromUser: 'hushi.li', taskId: due.taskId, eventKey: due.key('satisfied') }, { token: 'not-our-token' });
     expect(otherToken.status).toBe(401);
-    expect(await app.db.prisma.inboundEvent.count()).toBe(before);
-    expect(await app.db.prisma.followUp.findUniqueOrThrow({ where: { id: due.followUpId } })).toMatchObject({ status: 'ACTIVE' });
+    expect(await db().prisma.inboundEvent.count()).toBe(before);
+    expect(await db().prisma.followUp.findUniqueOrThrow({ where: { id: due.followUpId } })).toMatchObject({ status: 'ACTIVE' });
     const warning = service.logs().find((l) => l.msg === 'wecom callback refused' && l.code === 'BAD_SIGNATURE');
     expect(warning?.level).toBe(40);
     expect(JSON.stringify(warning)).not.toContain(forged.body);
@@ -194,8 +194,8 @@ describeEachDatabase('WeCom staff channel', (db) => {
     const due = await createDueFollowUp(service, 'hushi.li');
     await dispatch(service);
     // Reassigned to another nurse after the card went out (there is no reassignment use case yet).
-    const zhou = await app.db.prisma.staff.findUniqueOrThrow({ where: { wecomUserId: 'hushi.zhou' } });
-    await app.db.prisma.followUp.update({ where: { id: due.followUpId }, data: { assigneeId: zhou.id } });
+    const zhou = await db().prisma.staff.findUniqueOrThrow({ where: { wecomUserId: 'hushi.zhou' } });
+    await db().prisma.followUp.update({ where: { id: due.followUpId }, data: { assigneeId: zhou.id } });
 
     const tap = await sim.tap(callbackUrl, { userid: 'hushi.li', taskId: due.taskId, key: due.key('satisfied') });
     expect(tap.status).toBe(200);
@@ -203,6 +203,6 @@ describeEachDatabase('WeCom staff channel', (db) => {
     const event = await processedInboundEvent(service, `hushi.li:${createTime}:template_card_event:${due.taskId}:${due.key('satisfied')}`);
     expect(event.status).toBe('REJECTED');
     expect(JSON.parse(event.result ?? '{}')).toMatchObject({ code: 'NOT_ASSIGNEE' });
-    expect(await app.db.prisma.followUp.findUniqueOrThrow({ where: { id: due.followUpId } })).toMatchObject({ status: 'ACTIVE' });
+    expect(await db().prisma.followUp.findUniqueOrThrow({ where: { id: due.followUpId } })).toMatchObject({ status: 'ACTIVE' });
   });
 });

@@ -29,6 +29,8 @@ export interface LogLine {
 
 export interface WecomTestService {
   app: Huifang;
+  /** The suite's database, for assertions on rows. */
+  prisma: TestDb['prisma'];
   clock: FakeClock;
   sim: WecomSimulator;
   /** The service's callback URL, as configured in the WeCom admin console. */
@@ -67,6 +69,7 @@ export async function startWecomService(
   const callbackUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/wecom/callback`;
   return {
     app,
+    prisma: db.prisma,
     clock,
     sim,
     callbackUrl,
@@ -107,7 +110,7 @@ export async function createDueFollowUp(service: WecomTestService, staff = 'hush
   );
   const submitted = await submitCase(app.deps, input);
   await jobs['activate-due-follow-ups']!.run(app);
-  const followUp = await app.db.prisma.followUp.findFirstOrThrow({ where: { caseId: submitted.caseId, step: 'phone' } });
+  const followUp = await service.prisma.followUp.findFirstOrThrow({ where: { caseId: submitted.caseId, step: 'phone' } });
   if (followUp.status !== 'ACTIVE') throw new Error(`expected the phone follow-up to be ACTIVE, it is ${followUp.status}`);
   return { followUpId: followUp.id, taskId: `fu_${followUp.id}_1`, phone, key: (action) => `${action}:${followUp.id}:1` };
 }
@@ -119,5 +122,5 @@ export async function dispatch(service: WecomTestService): Promise<{ sent: numbe
 
 /** The inbound event recorded under `dedupeKey`, once processing has finished with it. */
 export function processedInboundEvent(service: WecomTestService, dedupeKey: string) {
-  return processedInbound(service.app.db.prisma, 'wecom', dedupeKey);
+  return processedInbound(service.prisma, 'wecom', dedupeKey);
 }
