@@ -16,10 +16,14 @@ export interface HuifangEventMap {
   'outbox:dead': { message: ClaimedOutboxMessage; error: Error; errorCode: string; replacementQueued: boolean; at: Date };
   /** Not sent because the recipient may no longer be contacted (opt-out, consent withdrawn). */
   'outbox:cancelled': { message: ClaimedOutboxMessage; reason: string; at: Date };
-  /** An inbound event was handled: PROCESSED, or REJECTED with the reason (bad input, unknown survey …). */
-  'inbox:processed': { eventId: string; source: string; kind: string; status: 'PROCESSED' | 'REJECTED'; result: Record<string, unknown> | null; reason: string | null; at: Date };
+  /**
+   * An inbound event was handled: PROCESSED, or REJECTED with the reason (bad input, unknown survey …).
+   * `dedupeKey` is the provider's key of the event; it may hold a phone number or reply text, so it is
+   * for matching, never for logs.
+   */
+  'inbox:processed': { eventId: string; source: string; dedupeKey: string; kind: string; status: 'PROCESSED' | 'REJECTED'; result: Record<string, unknown> | null; reason: string | null; at: Date };
   /** Handling an inbound event failed; it stays recorded and the inbox job retries it. */
-  'inbox:failed': { eventId: string; source: string; kind: string; error: Error; at: Date };
+  'inbox:failed': { eventId: string; source: string; dedupeKey: string; kind: string; error: Error; at: Date };
   'escalation:opened': { escalationId: string; caseId: string; reason: string; level: number; ownerId: string; deadlineAt: Date; at: Date };
   /** Past its deadline, the escalation moved to the next level of its chain. */
   'escalation:climbed': { escalationId: string; fromLevel: number; toLevel: number; ownerId: string; deadlineAt: Date; at: Date };

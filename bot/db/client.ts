@@ -243,9 +243,9 @@ function withSqliteConnectionSetup(factory: SqliteAdapterFactory, pragmas: strin
  * open transaction ends, and transactions wait for each other; this gives each client the
  * isolation PostgreSQL gives through separate pool connections. Consequence: inside a
  * `$transaction` callback use its `tx`, never the outer client, or the call waits for the
- * transaction that is waiting for it (until the transaction times out).
+ * transaction that is waiting for it (until the transaction times out). Exported for its test.
  */
-function isolateTransactions(adapter: SqliteAdapter): void {
+export function isolateTransactions(adapter: Pick<SqliteAdapter, 'queryRaw' | 'executeRaw' | 'startTransaction'>): void {
   let tail: Promise<void> = Promise.resolve();
   const acquire = (): Promise<() => void> => {
     let release!: () => void;

@@ -59,25 +59,3 @@ export function buttonKey(card: TaskCard, action: string): string {
   if (!button) throw new Error(`card ${card.taskId} has no ${action} button`);
   return button.key;
 }
-
-/**
- * Waits until `probe` returns a value (state, not time: STYLE T6) — for what a route does after it
- * has answered, such as processing a recorded webhook.
- */
-export async function waitFor<T>(probe: () => Promise<T | null | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== null && value !== undefined) return value;
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-/** The inbound event recorded under (`source`, `dedupeKey`), once processing has finished with it. */
-export async function processedInbound(prisma: PrismaClient, source: string, dedupeKey: string) {
-  return waitFor(async () => {
-    const row = await prisma.inboundEvent.findUnique({ where: { source_dedupeKey: { source, dedupeKey } } });
-    return row && row.status !== 'RECEIVED' ? row : null;
-  }, `inbound event ${dedupeKey} to be processed`);
-}

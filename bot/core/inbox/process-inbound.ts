@@ -46,7 +46,7 @@ export async function processInboundEvent(
     const result = await handler(deps, event);
     const at = deps.clock.now();
     await deps.inbox.finishInbound(eventId, 'PROCESSED', at, result);
-    safeEmit(deps.events, 'inbox:processed', { eventId, source: event.source, kind: event.kind, status: 'PROCESSED', result, reason: null, at });
+    safeEmit(deps.events, 'inbox:processed', { eventId, source: event.source, dedupeKey: event.dedupeKey, kind: event.kind, status: 'PROCESSED', result, reason: null, at });
     return { eventId, status: 'PROCESSED', result };
   } catch (thrown) {
     const error = coerceError(thrown);
@@ -54,11 +54,11 @@ export async function processInboundEvent(
     if (error instanceof DomainError) {
       const result = { code: error.code, ...error.details };
       await deps.inbox.finishInbound(eventId, 'REJECTED', at, result, error.message);
-      safeEmit(deps.events, 'inbox:processed', { eventId, source: event.source, kind: event.kind, status: 'REJECTED', result, reason: error.message, at });
+      safeEmit(deps.events, 'inbox:processed', { eventId, source: event.source, dedupeKey: event.dedupeKey, kind: event.kind, status: 'REJECTED', result, reason: error.message, at });
       return { eventId, status: 'REJECTED', result, error };
     }
     await deps.inbox.finishInbound(eventId, 'FAILED', at, {}, error.message.slice(0, 500));
-    safeEmit(deps.events, 'inbox:failed', { eventId, source: event.source, kind: event.kind, error, at });
+    safeEmit(deps.events, 'inbox:failed', { eventId, source: event.source, dedupeKey: event.dedupeKey, kind: event.kind, error, at });
     return { eventId, status: 'FAILED', error };
   }
 }

@@ -2,6 +2,12 @@
 // database, work outside an interactive transaction must not see that transaction's uncommitted rows
 // nor be undone by its rollback — otherwise e.g. an outbox claim made while a doomed createCase
 // transaction is open is rolled back after the message was sent, and the message is sent again.
+//
+// No timers: on PostgreSQL the other request runs on its own pooled connection and completes while the
+// transaction is still open, so the test waits for it; on SQLite (one connection, `singleWriter`) the
+// client queues it behind the transaction, so the test ends the transaction once the request has been
+// handed to the client (a client extension says when) and then waits for it. That the queue holds a
+// request until the transaction has ended is shown deterministically in sqlite-isolation.test.ts.
 import { expect, it } from 'vitest';
 import type { PrismaClient } from '../../../bot/db/client.js';
 import { describeEachDatabase } from '../../support/db.js';
@@ -20,16 +26,34 @@ function openTransaction(prisma: PrismaClient, id: string) {
   return { open, finish: (commit: boolean) => release(commit), done };
 }
 
+/** The same client, telling when an operation outside a transaction has been issued to it. */
+function watched(prisma: PrismaClient) {
+  let markIssued!: () => void;
+  const issued = new Promise<void>((resolve) => (markIssued = resolve));
+  const client = prisma.$extends({
+    query: {
+      $allOperations({ args, query }) {
+        const result = query(args);
+        markIssued();
+        return result;
+      },
+    },
+  });
+  return { client, issued };
+}
+
 describeEachDatabase('one client, concurrent transactions', (db) => {
   it('keeps a write made outside a transaction that another request rolls back', async () => {
-    const { prisma } = db();
+    const { prisma, capabilities } = db();
     const tx = openTransaction(prisma, 'tx-rolled-back');
     await tx.open;
 
     // Another request, meanwhile, on the same client: a plain write (think: an outbox claim).
-    const outside = prisma.customer.create({ data: { id: 'outside-write', name: 'written outside the transaction' } });
-    // Give the outside write every chance to run before the transaction ends (without depending on it).
-    await Promise.race([outside, new Promise((resolve) => setTimeout(resolve, 200))]);
+    const { client, issued } = watched(prisma);
+    // Prisma runs an operation once it is awaited or `then`-ed: `then` starts it now.
+    const outside = client.customer.create({ data: { id: 'outside-write', name: 'written outside the transaction' } }).then((row) => row);
+    if (capabilities.singleWriter) await issued;
+    else await outside;
     tx.finish(false);
     await expect(tx.done).rejects.toThrow('rolled back on purpose');
     await outside;
@@ -39,15 +63,16 @@ describeEachDatabase('one client, concurrent transactions', (db) => {
   });
 
   it('does not show a transaction’s uncommitted rows to other requests', async () => {
-    const { prisma } = db();
+    const { prisma, capabilities } = db();
     const tx = openTransaction(prisma, 'tx-uncommitted');
     await tx.open;
 
-    const seen = prisma.customer.findUnique({ where: { id: 'tx-uncommitted' } });
-    const early = await Promise.race([seen.then((row) => ({ row })), new Promise((resolve) => setTimeout(() => resolve('waiting'), 200))]);
+    const { client, issued } = watched(prisma);
+    const seen = client.customer.findUnique({ where: { id: 'tx-uncommitted' } }).then((row) => row);
+    // PostgreSQL answers while the transaction is open; SQLite answers once it has ended.
+    const row = capabilities.singleWriter ? (await issued, tx.finish(false), await seen) : await seen;
     tx.finish(false);
     await expect(tx.done).rejects.toThrow();
-    const row = early === 'waiting' ? await seen : (early as { row: unknown }).row;
 
     expect(row).toBeNull();
   });

@@ -15,7 +15,7 @@ import { jobs } from '../../../jobs/index.js';
 import type { TestDb } from '../../support/db.js';
 import { dischargeBody, submit, uniquePhone } from '../../support/builders.js';
 import { TencentSmsSimulator } from '../../simulators/tencent-sms/tencent-sms-simulator.js';
-import { processedInbound, waitFor } from '../../support/e2e.js';
+import { EventMonitor } from '../../support/event-monitor.js';
 
 export const SURVEY_TEMPLATE_ID = '1234567';
 /** The survey invitation as registered in the SMS console: the text of templates/messages, {1}…{4}. */
@@ -37,6 +37,8 @@ export interface TencentSmsTestService {
   app: Huifang;
   /** The suite's database, for assertions on rows. */
   prisma: TestDb['prisma'];
+  /** The service's lifecycle events since it started. */
+  monitor: EventMonitor;
   clock: FakeClock;
   sim: TencentSmsSimulator;
   /** The service's callback URLs with the key, as configured in the SMS console. */
@@ -79,6 +81,7 @@ export async function startTencentSmsService(
   return {
     app,
     prisma: db.prisma,
+    monitor: new EventMonitor(app.events),
     clock,
     sim,
     baseUrl,
@@ -116,14 +119,13 @@ export async function runJob(service: TencentSmsTestService, name: string): Prom
 }
 
 /** The inbound event recorded under `dedupeKey`, once processing has finished with it. */
-export function processedInboundEvent(service: TencentSmsTestService, dedupeKey: string) {
-  return processedInbound(service.prisma, 'tencent-sms', dedupeKey);
+export async function processedInboundEvent(service: TencentSmsTestService, dedupeKey: string) {
+  const handled = await service.monitor.inboundHandled('tencent-sms', dedupeKey);
+  return service.prisma.inboundEvent.findUniqueOrThrow({ where: { id: handled.eventId } });
 }
 
 /** Every inbound Tencent event whose dedupe key starts with `prefix`, once all are processed. */
 export async function processedEvents(service: TencentSmsTestService, prefix: string, count: number) {
-  return waitFor(async () => {
-    const rows = await service.prisma.inboundEvent.findMany({ where: { source: 'tencent-sms', dedupeKey: { startsWith: prefix } } });
-    return rows.length >= count && rows.every((r) => r.status !== 'RECEIVED') ? rows : null;
-  }, `${count} inbound events ${prefix}… to be processed`);
+  await service.monitor.inboundHandledCount('tencent-sms', (key) => key.startsWith(prefix), count, `${count} inbound events ${prefix}… to be processed`);
+  return service.prisma.inboundEvent.findMany({ where: { source: 'tencent-sms', dedupeKey: { startsWith: prefix } } });
 }

@@ -6,7 +6,6 @@ import { describeEachDatabase } from '../../support/db.js';
 import { loadConfig } from '../../../bot/config.js';
 import { startStandaloneWecom, type StandaloneWecom, type UiMessage } from '../../simulators/wecom/standalone.js';
 import { createDueFollowUp, dispatch, startWecomService, type WecomTestService } from './wecom-service.js';
-import { waitFor } from '../../support/e2e.js';
 
 describeEachDatabase('standalone WeCom simulator', (db) => {
   let standalone: StandaloneWecom;
@@ -47,10 +46,10 @@ describeEachDatabase('standalone WeCom simulator', (db) => {
     });
     expect(tap.status).toBe(200);
     expect(await tap.json()).toEqual({ status: 200 });
-    await waitFor(async () => {
-      const f = await db().prisma.followUp.findUniqueOrThrow({ where: { id: due.followUpId } });
-      return f.status === 'DONE' ? f : null;
-    }, 'the follow-up to be done');
+    // The callback is answered first and processed after: wait for the recorded tap to be handled.
+    const handled = await service.monitor.waitFor('inbox:processed', (e) => e.source === 'wecom' && e.dedupeKey.includes(due.taskId), 'the tap to be recorded');
+    expect(handled.status).toBe('PROCESSED');
+    expect(await db().prisma.followUp.findUniqueOrThrow({ where: { id: due.followUpId } })).toMatchObject({ status: 'DONE' });
 
     await dispatch(service);
     const [updated] = (await cardsOf('hushi.li')).filter((m) => m.taskId === due.taskId);
@@ -66,11 +65,11 @@ describeEachDatabase('standalone WeCom simulator', (db) => {
       body: JSON.stringify({ userid: 'hushi.zhou', content: '我的任务' }),
     });
     expect(sent.status).toBe(200);
-    const answer = await waitFor(async () => {
-      await dispatch(service);
-      const messages = await cardsOf('hushi.zhou');
-      return messages.length > before ? messages[0] : null;
-    }, 'the answer to 我的任务');
+    await service.monitor.waitFor('inbox:processed', (e) => e.source === 'wecom' && e.kind === 'staff_message', 'the member text to be handled');
+    await dispatch(service);
+    const messages = await cardsOf('hushi.zhou');
+    expect(messages.length).toBe(before + 1);
+    const answer = messages[0]!;
     expect(answer.msgtype).not.toBe('template_card');
   });
 

@@ -16,7 +16,7 @@ import { toSubmitInput } from '../../../bot/cases/case-body.js';
 import { jobs } from '../../../jobs/index.js';
 import type { TestDb } from '../../support/db.js';
 import { WecomSimulator, type WecomSimulatorOptions } from '../../simulators/wecom/wecom-simulator.js';
-import { processedInbound } from '../../support/e2e.js';
+import { EventMonitor } from '../../support/event-monitor.js';
 
 /** A Monday, 09:30 in Asia/Shanghai. */
 export const START = '2026-11-02T01:30:00.000Z';
@@ -31,6 +31,8 @@ export interface WecomTestService {
   app: Huifang;
   /** The suite's database, for assertions on rows. */
   prisma: TestDb['prisma'];
+  /** The service's lifecycle events since it started. */
+  monitor: EventMonitor;
   clock: FakeClock;
   sim: WecomSimulator;
   /** The service's callback URL, as configured in the WeCom admin console. */
@@ -70,6 +72,7 @@ export async function startWecomService(
   return {
     app,
     prisma: db.prisma,
+    monitor: new EventMonitor(app.events),
     clock,
     sim,
     callbackUrl,
@@ -121,6 +124,7 @@ export async function dispatch(service: WecomTestService): Promise<{ sent: numbe
 }
 
 /** The inbound event recorded under `dedupeKey`, once processing has finished with it. */
-export function processedInboundEvent(service: WecomTestService, dedupeKey: string) {
-  return processedInbound(service.prisma, 'wecom', dedupeKey);
+export async function processedInboundEvent(service: WecomTestService, dedupeKey: string) {
+  const handled = await service.monitor.inboundHandled('wecom', dedupeKey);
+  return service.prisma.inboundEvent.findUniqueOrThrow({ where: { id: handled.eventId } });
 }
