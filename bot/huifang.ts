@@ -19,6 +19,7 @@ import type { DeadLetterHooks } from './core/ports/outbox.js';
 import { surveyInviteDeadLetter } from './core/surveys/survey-dead-letter.js';
 import { customerMessageDeadLetter } from './core/outbox/customer-dead-letter.js';
 import { logLifecycleEvents } from './event-log.js';
+import { EventMetrics } from './event-metrics.js';
 import type { DbClient } from './db/client.js';
 import { SandboxChannel } from './channels/sandbox/sandbox-channel.js';
 import { createWecomChannel } from './channels/wecom/wecom-channel.js';
@@ -77,6 +78,8 @@ export interface Huifang {
   deadLetter: DeadLetterHooks;
   /** Lifecycle events (outbox, inbox, escalations): logs and metrics subscribe, and so may tests. */
   events: HuifangEvents;
+  /** Counters of the lifecycle events since this process started (`/metrics`). */
+  metrics: EventMetrics;
   jitter: () => number;
   /** Greeting campaigns and the lunar tables their dates come from. */
   greetings: GreetingDeps;
@@ -161,6 +164,7 @@ export function createHuifang(options: HuifangOptions): Huifang {
   const campaigns = loadCampaigns(options.campaignsDir ?? join(ROOT_DIR, 'templates/campaigns'), { caseTypes });
   const events = new HuifangEvents((err, event) => logger.error({ err, event }, 'a lifecycle event listener failed'));
   logLifecycleEvents(events, logger);
+  const metrics = new EventMetrics(events);
   const { views, sandboxDeliveries, directory, settings, greetings: greetingStore, ...stores } = createPrismaStores(db, ids, { policies, timeZone: config.timezone });
   const deps: Huifang['deps'] = {
     events,
@@ -244,5 +248,5 @@ export function createHuifang(options: HuifangOptions): Huifang {
     return { ...recorded, processing };
   };
 
-  return { config, logger, clock, events, deps, views, directory, channels, deadLetter, jitter, greetings, receive };
+  return { config, logger, clock, events, metrics, deps, views, directory, channels, deadLetter, jitter, greetings, receive };
 }

@@ -328,6 +328,9 @@ describeEachDatabase('HTTP API', (db) => {
       const scheduled = /^huifang_follow_ups\{status="SCHEDULED"\} (\d+)$/m.exec(text);
       expect(Number(scheduled?.[1])).toBe(await db().prisma.followUp.count({ where: { status: 'SCHEDULED' } }));
       expect(text).toMatch(/^huifang_outbox_messages\{status="[A-Z]+"\} \d+$/m);
+      // This process's lifecycle counters follow the gauges.
+      expect(text).toContain('# TYPE huifang_outbox_events_total counter');
+      expect(text).toContain('# TYPE huifang_inbound_events_total counter');
     });
   });
 });
