@@ -20,6 +20,20 @@ export class CountingChannel implements MessageChannel {
   }
 }
 
+/**
+ * A counting channel whose sends wait until `gate` opens: a replica given this channel holds its first
+ * claim until the other replica has sent something, so both provably take part.
+ */
+export class GatedChannel extends CountingChannel {
+  constructor(private readonly gate: Promise<void>) {
+    super();
+  }
+  override async send(request: SendRequest): Promise<SendResult> {
+    await this.gate;
+    return super.send(request);
+  }
+}
+
 /** Throws `ChannelError('test', kind, code, …)` for the first `failures` sends of each message, then accepts. */
 export class FailingChannel implements MessageChannel {
   readonly name = 'test-failing';

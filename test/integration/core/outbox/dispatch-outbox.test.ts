@@ -9,7 +9,7 @@ import { describeEachDatabase } from '../../../support/db.js';
 import { createReplica, createTestService, seedOrganisation, sharedDbClient } from '../../../support/service.js';
 import { startReplicaProcess } from '../../../support/replica.js';
 import { staffTextMessage } from '../../../support/builders.js';
-import { CountingChannel, FailingChannel, HangingChannel } from '../../../support/test-channels.js';
+import { CountingChannel, GatedChannel, FailingChannel, HangingChannel } from '../../../support/test-channels.js';
 
 const JITTER = 0.5;
 
@@ -74,8 +74,17 @@ describeEachDatabase('outbox dispatch', (db) => {
     // event loop, so in-process replicas only exist on PostgreSQL (the test above covers SQLite).
     if (db().capabilities.singleWriter) ctx.skip();
     const ids = await enqueue('in-process', 300);
-    const first = new CountingChannel();
-    const second = new CountingChannel();
+    // The first replica's sends wait until the second has sent one message: both take part, whatever
+    // the scheduling, and neither may send what the other claimed.
+    let opened!: () => void;
+    const second = new (class extends CountingChannel {
+      override async send(request: Parameters<CountingChannel['send']>[0]) {
+        const result = await super.send(request);
+        opened();
+        return result;
+      }
+    })();
+    const first = new GatedChannel(new Promise<void>((resolve) => (opened = resolve)));
     const replicaA = createReplica(db(), clock, { channels: { wecom: first, sms: first, wechat: first } });
     const replicaB = createReplica(db(), clock, { channels: { wecom: second, sms: second, wechat: second } });
     try {
