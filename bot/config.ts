@@ -219,6 +219,20 @@ export interface Config {
    * the cost estimate of `huifang campaign preview`; a campaign's own `pricePerSegment` wins.
    */
   readonly smsPricePerSegment?: number | undefined;
+  /** The console (管理台): sessions, sign-in and the audited number reveals. */
+  readonly console: ConsoleConfig;
+}
+
+/** Console settings. */
+export interface ConsoleConfig {
+  /** `HUIFANG_CONSOLE_IDLE_MINUTES` [120]: a session unused this long ends. */
+  readonly idleMinutes: number;
+  /** `HUIFANG_CONSOLE_SESSION_HOURS` [12]: a session ends this long after sign-in, whatever the activity. */
+  readonly sessionHours: number;
+  /** `HUIFANG_CONSOLE_REVEALS_PER_DAY` [30]: full phone numbers one person may reveal a day (查看号码 / 拨打). */
+  readonly revealsPerDay: number;
+  /** `HUIFANG_CONSOLE_SIGNIN_ATTEMPTS` [20]: sign-in attempts from one address per 15 minutes. */
+  readonly signInAttemptsPer15Minutes: number;
 }
 
 /** One invalid or missing setting. `message` never contains a secret value. */
@@ -471,6 +485,10 @@ const envSchema = z.object({
   WECHAT_MP_CALLBACK_TOKEN: z.string().regex(/^[A-Za-z0-9]{3,32}$/, 'must be 3–32 letters or digits (the Token of 服务器配置)').optional(),
   WECHAT_MP_SURVEY_TEMPLATE_ID: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a template id as shown in the MP console (letters, digits, "-", "_")').optional(),
   HUIFANG_OPTOUT_SCOPE: z.enum(['marketing', 'all'], { errorMap: () => ({ message: 'must be marketing or all' }) }).default('all'),
+  HUIFANG_CONSOLE_IDLE_MINUTES: integer(5, 24 * 60, 'must be a whole number of minutes from 5 to 1440').default('120'),
+  HUIFANG_CONSOLE_SESSION_HOURS: integer(1, 24 * 30, 'must be a whole number of hours from 1 to 720').default('12'),
+  HUIFANG_CONSOLE_REVEALS_PER_DAY: integer(0, 10_000, 'must be a whole number of reveals a day (0 disables them)').default('30'),
+  HUIFANG_CONSOLE_SIGNIN_ATTEMPTS: integer(1, 10_000, 'must be a whole number of attempts per 15 minutes').default('20'),
   // Greetings: cost estimate only.
   HUIFANG_SMS_PRICE_PER_SEGMENT: z.coerce.number({ invalid_type_error: 'must be a price in yuan such as 0.045' }).positive('must be a price in yuan such as 0.045').max(10, 'must be a price in yuan such as 0.045').optional(),
 });
@@ -614,6 +632,12 @@ function buildConfig(env: z.output<typeof envSchema>, cwd: string): Config {
     wechat,
     optOutScope: env.HUIFANG_OPTOUT_SCOPE,
     smsPricePerSegment: env.HUIFANG_SMS_PRICE_PER_SEGMENT,
+    console: {
+      idleMinutes: env.HUIFANG_CONSOLE_IDLE_MINUTES,
+      sessionHours: env.HUIFANG_CONSOLE_SESSION_HOURS,
+      revealsPerDay: env.HUIFANG_CONSOLE_REVEALS_PER_DAY,
+      signInAttemptsPer15Minutes: env.HUIFANG_CONSOLE_SIGNIN_ATTEMPTS,
+    },
     channels: {
       staff: wecom !== null && !sandbox ? 'wecom' : 'sandbox',
       sms: tencentSms !== null && !sandbox ? 'tencent' : 'sandbox',

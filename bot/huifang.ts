@@ -19,6 +19,9 @@ import type { DeadLetterHooks } from './core/ports/outbox.js';
 import { surveyInviteDeadLetter } from './core/surveys/survey-dead-letter.js';
 import { customerMessageDeadLetter } from './core/outbox/customer-dead-letter.js';
 import { logLifecycleEvents } from './event-log.js';
+import type { ConsoleActionDeps } from './core/console/console-actions.js';
+import type { WecomSignIn } from './console/sign-in.js';
+import { calendarOverlay } from './core/calendar/calendar-overlay.js';
 import { EventMetrics } from './event-metrics.js';
 import type { DbClient } from './db/client.js';
 import { SandboxChannel } from './channels/sandbox/sandbox-channel.js';
@@ -61,6 +64,8 @@ export interface HuifangOptions {
   calendar?: WorkingCalendar;
   /** Greeting campaigns folder [templates/campaigns]. */
   campaignsDir?: string;
+  /** WeCom sign-in for the console; without it (no WeCom configured) the console offers links and, in the sandbox, a picker. */
+  wecomSignIn?: WecomSignIn | null;
 }
 
 /** The assembled service: use-case dependencies, channels and inbound entry point. */
@@ -83,6 +88,13 @@ export interface Huifang {
   jitter: () => number;
   /** Greeting campaigns and the lunar tables their dates come from. */
   greetings: GreetingDeps;
+  /** The console (管理台): its stores, read models, the action use cases' dependencies, and WeCom sign-in. */
+  console: Stores['console'] & { actions: ConsoleActionDeps; wecomSignIn: WecomSignIn | null };
+  /**
+   * Reads the calendar days entered in the console and lays them over the shipped calendar data
+   * (at start, after a change, and every few minutes so every replica follows).
+   */
+  reloadCalendarOverlay(): Promise<void>;
   /**
    * Records an inbound event (deduplicated on source + dedupeKey) and processes it. With
    * `wait: false` (webhooks) processing runs after the caller has answered the provider.
@@ -165,7 +177,7 @@ export function createHuifang(options: HuifangOptions): Huifang {
   const events = new HuifangEvents((err, event) => logger.error({ err, event }, 'a lifecycle event listener failed'));
   logLifecycleEvents(events, logger);
   const metrics = new EventMetrics(events);
-  const { views, sandboxDeliveries, directory, settings, greetings: greetingStore, ...stores } = createPrismaStores(db, ids, { policies, timeZone: config.timezone });
+  const { views, sandboxDeliveries, directory, settings, console: consoleStores, greetings: greetingStore, ...stores } = createPrismaStores(db, ids, { policies, timeZone: config.timezone });
   const deps: Huifang['deps'] = {
     events,
     clock,
@@ -248,5 +260,15 @@ export function createHuifang(options: HuifangOptions): Huifang {
     return { ...recorded, processing };
   };
 
-  return { config, logger, clock, events, metrics, deps, views, directory, channels, deadLetter, jitter, greetings, receive };
+  const consoleDeps: Huifang['console'] = {
+    ...consoleStores,
+    actions: { ...deps, consoleViews: consoleStores.views, rateCounters: consoleStores.rateCounters, revealsPerDay: config.console.revealsPerDay },
+    wecomSignIn: options.wecomSignIn ?? null,
+  };
+  const reloadCalendarOverlay = async () => {
+    const { ignoredYears } = calendar.replaceOverlay(calendarOverlay(await consoleStores.admin.listCalendarEntries()));
+    if (ignoredYears.length > 0) logger.warn({ years: ignoredYears }, 'calendar days entered in the console for years the shipped calendar now covers are ignored; remove them in 日历');
+  };
+
+  return { config, logger, clock, events, metrics, console: consoleDeps, reloadCalendarOverlay, deps, views, directory, channels, deadLetter, jitter, greetings, receive };
 }

@@ -112,7 +112,8 @@ export interface NewOutboxMessage {
 export interface NewAuditEntry {
   /** When it happened (from the injected clock). */
   at: Date;
-  actorType: 'STAFF' | 'CUSTOMER' | 'SYSTEM' | 'API';
+  /** Who acted: a staff member (by card, form or in the console), a console account without a staff record, the customer, the service itself, or an API key. */
+  actorType: 'STAFF' | 'CONSOLE' | 'CUSTOMER' | 'SYSTEM' | 'API';
   actorId: string | null;
   action: string;
   entityType: string;

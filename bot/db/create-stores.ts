@@ -29,6 +29,12 @@ import { PrismaSandboxStore } from './sandbox-store.js';
 import { PrismaServiceHealth } from './service-health.js';
 import { PrismaActivityViews } from './activity-views.js';
 import { PrismaSettingStore } from './setting-store.js';
+import { PrismaConsoleAuthStore, PrismaRateCounters } from './console-auth-store.js';
+import { PrismaConsoleViews } from './console-views.js';
+import { PrismaConsoleAdminStore } from './console-admin-store.js';
+import type { ConsoleAuthStore, RateCounters } from '../core/ports/console-auth.js';
+import type { ConsoleViews } from '../core/ports/console-views.js';
+import type { CalendarEntryStore, ComplaintKeywordStore, JobRunStore } from '../core/ports/console-admin.js';
 import type { SettingStore } from '../core/ports/settings.js';
 import type { ActivityViews, CaseViews, SandboxViews, ServiceHealth } from '../core/ports/read-models.js';
 import type { SandboxDeliveryLog } from '../channels/sandbox/sandbox-channel.js';
@@ -42,6 +48,8 @@ export type Stores = Pick<
   reports: ReportStore;
   greetings: GreetingStore;
   settings: SettingStore;
+  /** The console's accounts, sessions, read models and administrative data. */
+  console: { auth: ConsoleAuthStore; views: ConsoleViews; rateCounters: RateCounters; admin: CalendarEntryStore & ComplaintKeywordStore & JobRunStore };
   /** Writers of staff, departments and customers (imports, contact sync, the example organisation). */
   directory: { staff: StaffDirectory; customers: CustomerImportStore };
   /** Where the sandbox channels deliver. */
@@ -70,6 +78,7 @@ export function createPrismaStores(db: DbClient, ids: IdGenerator, options: { po
     reports: new PrismaReportStore(context, options.policies, options.timeZone),
     greetings: new PrismaGreetingStore(context),
     settings: new PrismaSettingStore(context),
+    console: { auth: new PrismaConsoleAuthStore(context), views: new PrismaConsoleViews(context), rateCounters: new PrismaRateCounters(context), admin: new PrismaConsoleAdminStore(context) },
     directory: { staff: new PrismaStaffDirectory(context, () => org.invalidateOrgCache()), customers: new PrismaCustomerImportStore(context) },
     sandboxDeliveries: sandbox,
     views: { cases: new PrismaCaseViews(context), sandbox, health: new PrismaServiceHealth(context), activity: new PrismaActivityViews(context) },

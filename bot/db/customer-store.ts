@@ -66,6 +66,23 @@ export class PrismaCustomerStore implements CustomerStore {
     return new Map(rows.map((r) => [r.id, toCustomerRecord(r)]));
   }
 
+  async optInCustomer(customerId: string, consent: { survey?: boolean; marketing?: boolean }, audit: NewAuditEntry): Promise<boolean> {
+    return this.db.prisma.$transaction(async (tx) => {
+      const { count } = await tx.customer.updateMany({
+        where: { id: customerId },
+        data: {
+          optedOutAt: null,
+          optOutSource: null,
+          ...(consent.survey === undefined ? {} : { consentSurvey: consent.survey }),
+          ...(consent.marketing === undefined ? {} : { consentMarketing: consent.marketing }),
+        },
+      });
+      if (count !== 1) return false;
+      await insertAudit(tx, this.db.ids, [audit]);
+      return true;
+    }, TX_OPTIONS);
+  }
+
   async optOutCustomer(customerId: string, at: Date, source: string, audit: NewAuditEntry, scope: OptOutScope = 'all'): Promise<void> {
     await this.db.prisma.$transaction(async (tx) => {
       const { count } = await tx.customer.updateMany({ where: { id: customerId, optedOutAt: null }, data: { optedOutAt: at, optOutSource: source } });

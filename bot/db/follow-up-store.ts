@@ -244,6 +244,31 @@ export class PrismaFollowUpStore implements FollowUpStore {
     });
   }
 
+  async reassignFollowUps(items: { followUpId: string; version: number; assigneeId: string; reactivate: boolean; audit: NewAuditEntry }[], at: Date): Promise<string[]> {
+    if (items.length === 0) return [];
+    return this.db.prisma.$transaction(async (tx) => {
+      const applied: string[] = [];
+      for (const item of items) {
+        const { count } = await tx.followUp.updateMany({
+          where: { id: item.followUpId, version: item.version, status: { in: ['SCHEDULED', 'ACTIVE', 'OVERDUE'] } },
+          data: {
+            assigneeId: item.assigneeId,
+            assigneeRule: 'reassigned',
+            leaseExpiresAt: null,
+            remindAt: null,
+            version: { increment: 1 },
+            updatedAt: at,
+            ...(item.reactivate ? { status: 'SCHEDULED', dueAt: at } : {}),
+          },
+        });
+        if (count !== 1) continue;
+        applied.push(item.followUpId);
+        await insertAudit(tx, this.db.ids, [item.audit]);
+      }
+      return applied;
+    }, TX_OPTIONS);
+  }
+
   async listOpenForAssignee(staffId: string, dueBefore: Date, limit: number): Promise<FollowUpContext[]> {
     const rows = await this.db.prisma.followUp.findMany({
       where: {

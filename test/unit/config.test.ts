@@ -54,7 +54,13 @@ describe('loadConfig', () => {
       reportSchedule: { kind: 'WORKDAY', n: 1, hour: 9, minute: 0 },
       reportDeadline: { day: 5, hour: 16, minute: 0 },
       channels: { staff: 'sandbox', sms: 'sandbox', wechat: 'sandbox' },
+      console: { idleMinutes: 120, sessionHours: 12, revealsPerDay: 30, signInAttemptsPer15Minutes: 20 },
     } satisfies Config);
+  });
+
+  it('reads the console settings and refuses nonsense with the variable named', () => {
+    expect(loadConfig({ HUIFANG_CONSOLE_IDLE_MINUTES: '30', HUIFANG_CONSOLE_REVEALS_PER_DAY: '0' }).console).toMatchObject({ idleMinutes: 30, revealsPerDay: 0 });
+    expect(configError({ HUIFANG_CONSOLE_SESSION_HOURS: 'forever' }).message).toContain('HUIFANG_CONSOLE_SESSION_HOURS: must be a whole number of hours');
   });
 
   it('reads LOG_FORMAT (json or pretty); unset leaves the choice to the logger', () => {

@@ -94,10 +94,11 @@ interface MakeupEntry extends MakeupWorkday {
 const MAX_WORKING_DAYS = 3660;
 
 export class WorkingCalendar {
-  private readonly schedules = new Map<number, YearSchedule>();
-  private readonly holidays = new Map<LocalDate, HolidayEntry>();
-  private readonly makeups = new Map<LocalDate, MakeupEntry>();
-  private readonly closures = new Map<LocalDate, Closure>();
+  private schedules = new Map<number, YearSchedule>();
+  private holidays = new Map<LocalDate, HolidayEntry>();
+  private makeups = new Map<LocalDate, MakeupEntry>();
+  private closures = new Map<LocalDate, Closure>();
+  private readonly base: WorkingCalendarData;
   private readonly beyondCoverage: BeyondCoverage;
   private readonly onAssumption: ((year: number) => void) | undefined;
   private readonly notCoveredHint: string | undefined;
@@ -107,10 +108,40 @@ export class WorkingCalendar {
     this.beyondCoverage = options.beyondCoverage ?? 'throw';
     this.onAssumption = options.onAssumption;
     this.notCoveredHint = options.notCoveredHint;
+    this.base = data;
+    this.load(data);
+  }
+
+  /**
+   * Adds data kept outside the shipped files (years and closures entered in the console) on top of
+   * the data the calendar was built with, replacing what an earlier call added. A year of the overlay
+   * that the base already has is ignored (the shipped schedule wins) and returned; invalid data is
+   * refused (`CALENDAR_DATA_INVALID`) and the calendar is left as it was.
+   */
+  replaceOverlay(overlay: WorkingCalendarData): { ignoredYears: number[] } {
+    const shipped = new Set(this.base.years.map((y) => y.year));
+    const ignoredYears = overlay.years.filter((y) => shipped.has(y.year)).map((y) => y.year);
+    const merged = { years: [...this.base.years, ...overlay.years.filter((y) => !shipped.has(y.year))], closures: [...(this.base.closures ?? []), ...(overlay.closures ?? [])] };
+    const problems = validateCalendarData(merged);
+    if (problems.length > 0) throw new DomainError('CALENDAR_DATA_INVALID', `Invalid working-day calendar data:\n  ${problems.join('\n  ')}`, { problems });
+    this.load(merged);
+    return { ignoredYears };
+  }
+
+  /** Whether `year`'s schedule comes with the calendar's own data (shipped files), not the overlay. */
+  isShippedYear(year: number): boolean {
+    return this.base.years.some((y) => y.year === year);
+  }
+
+  private load(data: WorkingCalendarData): void {
     const problems = validateCalendarData(data);
     if (problems.length > 0) {
       throw new DomainError('CALENDAR_DATA_INVALID', `Invalid working-day calendar data:\n  ${problems.join('\n  ')}`, { problems });
     }
+    this.schedules = new Map();
+    this.holidays = new Map();
+    this.makeups = new Map();
+    this.closures = new Map();
     for (const y of data.years) {
       this.schedules.set(y.year, {
         ...y,

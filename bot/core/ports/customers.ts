@@ -32,6 +32,11 @@ export interface CustomerStore {
    * cancelled; with `marketing` only unsent marketing messages are (surveys follow the consent setting).
    */
   optOutCustomer(customerId: string, at: Date, source: string, audit: NewAuditEntry, scope?: OptOutScope): Promise<void>;
+  /**
+   * Records that the customer agrees to be contacted again (an opt-in taken down by staff, with its
+   * reason in the audit entry): clears the opt-out; `consent` sets the survey and marketing consents given.
+   */
+  optInCustomer(customerId: string, consent: { survey?: boolean; marketing?: boolean }, audit: NewAuditEntry): Promise<boolean>;
 }
 
 /** A customer as a customer file import compares it with a row. */

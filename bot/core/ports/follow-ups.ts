@@ -69,6 +69,13 @@ export interface FollowUpStore {
      */
     surveyAnswer?: StaffSurveyAnswer | null;
   }): Promise<boolean>;
+  /**
+   * Gives open follow-ups to another staff member, each a compare-and-set on its version (a row that
+   * changed meanwhile is left alone). With `reactivate`, a task whose card was already pushed (ACTIVE
+   * or OVERDUE) goes back to SCHEDULED, due at `at`, so the activation job pushes a new card to the new
+   * assignee; the old card's taps are refused as stale. Returns the ids it changed.
+   */
+  reassignFollowUps(items: { followUpId: string; version: number; assigneeId: string; reactivate: boolean; audit: NewAuditEntry }[], at: Date): Promise<string[]>;
   /** A staff member's open follow-ups (ACTIVE, OVERDUE, and SCHEDULED due before `dueBefore`), earliest deadline first. */
   listOpenForAssignee(staffId: string, dueBefore: Date, limit: number): Promise<FollowUpContext[]>;
 }

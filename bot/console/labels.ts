@@ -1,0 +1,87 @@
+/** Chinese labels of the statuses, outcomes and actions the console shows. */
+export { REASON_LABELS } from '../core/escalation/rules.js';
+
+export const FOLLOW_UP_STATUS_LABELS: Readonly<Record<string, string>> = {
+  SCHEDULED: '待执行',
+  ACTIVE: '进行中',
+  OVERDUE: '已逾期',
+  DONE: '已完成',
+  UNREACHABLE: '未联系上',
+  CANCELLED: '已取消',
+  SKIPPED: '未抽中',
+};
+
+export const OUTCOME_LABELS: Readonly<Record<string, string>> = {
+  SATISFIED: '满意',
+  NEUTRAL: '一般',
+  DISSATISFIED: '不满意',
+  UNREACHABLE: '未接通',
+  NO_RESPONSE: '未答复',
+};
+
+export const ACTION_LABELS: Readonly<Record<string, string>> = { STAFF_TASK: '人工回访', CUSTOMER_SURVEY: '问卷' };
+
+export const CHANNEL_LABELS: Readonly<Record<string, string>> = { wecom: '企业微信', sms: '短信', wechat: '公众号' };
+
+export const ESCALATION_STATUS_LABELS: Readonly<Record<string, string>> = {
+  OPEN: '待受理',
+  ACKNOWLEDGED: '已受理',
+  RESOLVED: '已处理，待二次回访',
+  CLOSED: '已关闭',
+};
+
+export const OUTBOX_STATUS_LABELS: Readonly<Record<string, string>> = { PENDING: '待发送', SENDING: '发送中', SENT: '已发送', DEAD: '发送失败', CANCELLED: '未发送' };
+
+/** What an audit action means, for the timeline and the audit page; unknown actions show as they are. */
+export const AUDIT_ACTION_LABELS: Readonly<Record<string, string>> = {
+  'case.created': '案例登记',
+  'case.updated': '案例更新',
+  'case.replanned': '按新策略重排',
+  'case.closed': '案例关闭',
+  'follow_up.activated': '回访推送',
+  'follow_up.done': '回访完成',
+  'follow_up.unreachable': '未接通',
+  'follow_up.rescheduled': '改期',
+  'follow_up.overdue': '回访逾期',
+  'follow_up.reassigned': '转派',
+  'follow_up.handed_over': '休假交接',
+  'follow_up.reminded': '提醒',
+  'follow_up.cancelled': '回访取消',
+  'follow_up.deferred': '回访顺延',
+  'follow_up.satisfied': '回访：满意',
+  'follow_up.dissatisfied': '回访：不满意',
+  'follow_up.reschedule': '改期',
+  'follow_up.medical_concern': '病情异常',
+  'survey.answered': '问卷答复',
+  'survey.sent': '问卷发送',
+  'survey.fallback': '改发短信',
+  'escalation.opened': '升级',
+  'escalation.viewed': '查看升级',
+  'escalation.acknowledged': '确认受理',
+  'escalation.climbed': '超时升级',
+  'escalation.breached': '超过最终时限',
+  'escalation.resolved': '处理完成',
+  'escalation.closed': '二次回访完成，关闭',
+  'escalation.reassigned': '升级转交',
+  'escalation.unassigned': '升级无人可接',
+  'customer.viewed': '查看客户',
+  'customer.phone_revealed': '查看号码',
+  'customer.phone_reveal_refused': '查看号码（超出限额）',
+  'customer.opted_out': '登记拒收',
+  'customer.opted_in': '登记同意接收',
+  'outbox.cancelled': '消息未发送（已拒收）',
+  'console.signed_in': '登录管理台',
+  'console.signed_out': '退出管理台',
+  'console.sign_in_refused': '登录被拒',
+  'console.sign_in_throttled': '登录过于频繁',
+  'console.role_changed': '调整管理台角色',
+  'calendar.entry_added': '添加日历',
+  'calendar.entry_removed': '删除日历',
+  'complaint_topic.added': '添加投诉话题词',
+  'complaint_topic.removed': '删除投诉话题词',
+};
+
+export function label(map: Readonly<Record<string, string>>, key: string | null | undefined): string {
+  if (!key) return '—';
+  return map[key] ?? key;
+}

@@ -1,0 +1,80 @@
+import type {
+  CalendarEntryRecord,
+  CalendarEntryStore,
+  ComplaintKeywordRecord,
+  ComplaintKeywordStore,
+  JobRunStore,
+} from '../core/ports/console-admin.js';
+import type { NewAuditEntry } from '../core/records.js';
+import type { StoreContext } from './store-context.js';
+import { TX_OPTIONS } from './store-context.js';
+import { isUniqueViolation } from './rows.js';
+import { insertAudit } from './writes.js';
+
+/** The console's administrative data over Prisma: calendar entries, complaint topics, job runs. */
+export class PrismaConsoleAdminStore implements CalendarEntryStore, ComplaintKeywordStore, JobRunStore {
+  constructor(private readonly db: StoreContext) {}
+
+  async listCalendarEntries(): Promise<CalendarEntryRecord[]> {
+    const rows = await this.db.prisma.calendarEntry.findMany({ orderBy: { date: 'asc' } });
+    return rows.map((r) => ({ ...r, kind: r.kind as CalendarEntryRecord['kind'] }));
+  }
+
+  async putCalendarEntry(entry: CalendarEntryRecord, audit: NewAuditEntry): Promise<void> {
+    await this.db.prisma.$transaction(async (tx) => {
+      await tx.calendarEntry.upsert({ where: { date: entry.date }, create: entry, update: { kind: entry.kind, name: entry.name, createdAt: entry.createdAt, createdBy: entry.createdBy } });
+      await insertAudit(tx, this.db.ids, [audit]);
+    }, TX_OPTIONS);
+  }
+
+  async removeCalendarEntry(date: string, audit: NewAuditEntry): Promise<boolean> {
+    return this.db.prisma.$transaction(async (tx) => {
+      const { count } = await tx.calendarEntry.deleteMany({ where: { date } });
+      if (count === 1) await insertAudit(tx, this.db.ids, [audit]);
+      return count === 1;
+    }, TX_OPTIONS);
+  }
+
+  async listComplaintKeywords(): Promise<ComplaintKeywordRecord[]> {
+    return this.db.prisma.complaintKeyword.findMany({ orderBy: [{ topic: 'asc' }, { keyword: 'asc' }], select: { id: true, topic: true, keyword: true, createdAt: true } });
+  }
+
+  async addComplaintKeyword(entry: ComplaintKeywordRecord & { createdBy: string | null }, audit: NewAuditEntry): Promise<boolean> {
+    try {
+      await this.db.prisma.$transaction(async (tx) => {
+        await tx.complaintKeyword.create({ data: entry });
+        await insertAudit(tx, this.db.ids, [audit]);
+      }, TX_OPTIONS);
+      return true;
+    } catch (err) {
+      if (isUniqueViolation(err)) return false;
+      throw err;
+    }
+  }
+
+  async removeComplaintKeyword(id: string, audit: NewAuditEntry): Promise<boolean> {
+    return this.db.prisma.$transaction(async (tx) => {
+      const { count } = await tx.complaintKeyword.deleteMany({ where: { id } });
+      if (count === 1) await insertAudit(tx, this.db.ids, [audit]);
+      return count === 1;
+    }, TX_OPTIONS);
+  }
+
+  async recordJobStart(job: string, at: Date): Promise<void> {
+    await this.db.prisma.jobRun.upsert({ where: { job }, create: { job, lastStartedAt: at }, update: { lastStartedAt: at } });
+  }
+
+  async recordJobFinish(job: string, at: Date, outcome: { ok: true; summary: string } | { ok: false; error: string; day: string }): Promise<void> {
+    if (outcome.ok) {
+      await this.db.prisma.jobRun.upsert({ where: { job }, create: { job, lastFinishedAt: at, lastStatus: 'ok', lastSummary: outcome.summary }, update: { lastFinishedAt: at, lastStatus: 'ok', lastSummary: outcome.summary } });
+      return;
+    }
+    const error = outcome.error.slice(0, 500);
+    await this.db.prisma.$transaction(async (tx) => {
+      const row = await tx.jobRun.findUnique({ where: { job } });
+      const failures = row?.failureDay === outcome.day ? row.failuresOnDay + 1 : 1;
+      const data = { lastFinishedAt: at, lastStatus: 'failed', lastError: error, lastFailedAt: at, failureDay: outcome.day, failuresOnDay: failures };
+      await tx.jobRun.upsert({ where: { job }, create: { job, ...data }, update: data });
+    }, TX_OPTIONS);
+  }
+}

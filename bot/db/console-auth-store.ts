@@ -1,0 +1,111 @@
+import type { ConsoleAccount } from '../core/console/access.js';
+import type { ConsoleAuthStore, ConsoleSessionRecord, RateCounters } from '../core/ports/console-auth.js';
+import type { StoreContext } from './store-context.js';
+import { TX_OPTIONS } from './store-context.js';
+import { isUniqueViolation } from './rows.js';
+
+type UserRow = { id: string; name: string; staffId: string | null; role: string | null; active: boolean };
+
+function toAccount(row: UserRow): ConsoleAccount {
+  return { id: row.id, name: row.name, staffId: row.staffId, role: row.role === 'admin' || row.role === 'auditor' ? row.role : null, active: row.active };
+}
+
+/** `ConsoleAuthStore` over Prisma. */
+export class PrismaConsoleAuthStore implements ConsoleAuthStore {
+  constructor(private readonly db: StoreContext) {}
+
+  async findConsoleUser(id: string): Promise<ConsoleAccount | null> {
+    const row = await this.db.prisma.consoleUser.findUnique({ where: { id } });
+    return row ? toAccount(row) : null;
+  }
+
+  async findConsoleUserByStaff(staffId: string): Promise<ConsoleAccount | null> {
+    const row = await this.db.prisma.consoleUser.findUnique({ where: { staffId } });
+    return row ? toAccount(row) : null;
+  }
+
+  async ensureStaffConsoleUser(input: { id: string; staffId: string; name: string; at: Date }): Promise<ConsoleAccount> {
+    const existing = await this.findConsoleUserByStaff(input.staffId);
+    if (existing) return existing;
+    try {
+      return toAccount(await this.db.prisma.consoleUser.create({ data: { id: input.id, staffId: input.staffId, name: input.name, createdAt: input.at, updatedAt: input.at } }));
+    } catch (err) {
+      // Signed in twice at once: the other request created it.
+      if (!isUniqueViolation(err)) throw err;
+      return (await this.findConsoleUserByStaff(input.staffId))!;
+    }
+  }
+
+  async createFirstAdmin(input: { id: string; name: string; at: Date }): Promise<ConsoleAccount | null> {
+    return this.db.prisma.$transaction(async (tx) => {
+      if ((await tx.consoleUser.count({ where: { role: 'admin', active: true } })) > 0) return null;
+      return toAccount(await tx.consoleUser.create({ data: { id: input.id, name: input.name, role: 'admin', createdAt: input.at, updatedAt: input.at } }));
+    }, TX_OPTIONS);
+  }
+
+  async setConsoleRole(userId: string, role: 'admin' | 'auditor' | null): Promise<void> {
+    await this.db.prisma.consoleUser.update({ where: { id: userId }, data: { role } });
+  }
+
+  async listConsoleUsers(): Promise<ConsoleAccount[]> {
+    return (await this.db.prisma.consoleUser.findMany({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] })).map(toAccount);
+  }
+
+  async createSignInLink(input: { tokenHash: string; userId: string; expiresAt: Date; at: Date }): Promise<void> {
+    await this.db.prisma.consoleSignInLink.create({ data: { tokenHash: input.tokenHash, userId: input.userId, expiresAt: input.expiresAt, createdAt: input.at } });
+  }
+
+  async consumeSignInLink(tokenHash: string, now: Date): Promise<string | null> {
+    const { count } = await this.db.prisma.consoleSignInLink.updateMany({ where: { tokenHash, usedAt: null, expiresAt: { gt: now } }, data: { usedAt: now } });
+    if (count !== 1) return null;
+    return (await this.db.prisma.consoleSignInLink.findUniqueOrThrow({ where: { tokenHash }, select: { userId: true } })).userId;
+  }
+
+  async createSession(session: Omit<ConsoleSessionRecord, 'endedAt'>): Promise<void> {
+    await this.db.prisma.consoleSession.create({ data: session });
+  }
+
+  async findSession(tokenHash: string): Promise<ConsoleSessionRecord | null> {
+    return this.db.prisma.consoleSession.findUnique({ where: { tokenHash } });
+  }
+
+  async touchSession(tokenHash: string, at: Date): Promise<void> {
+    await this.db.prisma.consoleSession.updateMany({ where: { tokenHash, endedAt: null }, data: { lastSeenAt: at } });
+  }
+
+  async endSession(tokenHash: string, at: Date): Promise<void> {
+    await this.db.prisma.consoleSession.updateMany({ where: { tokenHash, endedAt: null }, data: { endedAt: at } });
+  }
+
+  async createSignInState(input: { state: string; method: string; expiresAt: Date; at: Date }): Promise<void> {
+    await this.db.prisma.consoleSignInState.create({ data: { state: input.state, method: input.method, expiresAt: input.expiresAt, createdAt: input.at } });
+  }
+
+  async consumeSignInState(state: string, now: Date): Promise<string | null> {
+    const { count } = await this.db.prisma.consoleSignInState.updateMany({ where: { state, usedAt: null, expiresAt: { gt: now } }, data: { usedAt: now } });
+    if (count !== 1) return null;
+    return (await this.db.prisma.consoleSignInState.findUniqueOrThrow({ where: { state }, select: { method: true } })).method;
+  }
+}
+
+/** `RateCounters` over the `RateCounter` table (one row per key and window). */
+export class PrismaRateCounters implements RateCounters {
+  constructor(private readonly db: StoreContext) {}
+
+  async hit(key: string, windowStart: Date): Promise<number> {
+    const where = { key_windowStart: { key, windowStart } };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const row = await this.db.prisma.rateCounter.upsert({ where, create: { key, windowStart, count: 1 }, update: { count: { increment: 1 } } });
+        return row.count;
+      } catch (err) {
+        // Two first hits at once: one created the row, the other increments it.
+        if (!isUniqueViolation(err) || attempt > 0) throw err;
+      }
+    }
+  }
+
+  async count(key: string, windowStart: Date): Promise<number> {
+    return (await this.db.prisma.rateCounter.findUnique({ where: { key_windowStart: { key, windowStart } } }))?.count ?? 0;
+  }
+}
