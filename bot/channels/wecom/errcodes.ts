@@ -30,6 +30,9 @@ export const FREQUENCY_BLOCK_MS = 60_000;
 /** `task_id` invalid or already used (§4.5); on a retried send it usually means "already delivered". */
 export const ERRCODE_TASK_ID_USED = 42014;
 
+/** A sign-in code that is unknown, already used or older than 5 minutes (§11.4). */
+export const ERRCODE_INVALID_CODE = 40029;
+
 const REF_TOKEN = 'docs/protocols/wecom.md §1';
 const REF_ERRCODES = 'docs/protocols/wecom.md §2';
 const REF_LIMITS = 'docs/protocols/wecom.md §3';
@@ -37,6 +40,7 @@ const REF_SEND = 'docs/protocols/wecom.md §4.1';
 const REF_CARD = 'docs/protocols/wecom.md §4.4';
 const REF_TASK_ID = 'docs/protocols/wecom.md §4.5';
 const REF_UPDATE = 'docs/protocols/wecom.md §5.1';
+const REF_SIGN_IN = 'docs/protocols/wecom.md §11.4';
 
 /** The classification table, by errcode. */
 export const WECOM_ERRCODES: Readonly<Record<number, WecomErrcodeRule>> = Object.freeze({
@@ -130,6 +134,23 @@ export const WECOM_ERRCODES: Readonly<Record<number, WecomErrcodeRule>> = Object
   42039: { kind: 'permanent', name: 'INVALID_BUTTON_KEY', meaning: 'a card button key is invalid or duplicated', ref: REF_CARD },
   42045: { kind: 'permanent', name: 'INVALID_CARD_ACTION', meaning: 'card_action is missing or invalid', ref: REF_CARD },
   42052: { kind: 'permanent', name: 'MSGID_EXPIRED', meaning: 'the message is older than 24 h and can no longer be recalled', ref: 'docs/protocols/wecom.md §5.2' },
+
+  // Sign-in (§11). A code works once and for 5 minutes: repeating the exchange cannot succeed, the person
+  // has to go through WeCom's authorisation again.
+  [ERRCODE_INVALID_CODE]: {
+    kind: 'permanent',
+    name: 'INVALID_CODE',
+    meaning: 'the sign-in code is invalid, already used or older than 5 minutes; the person must sign in again',
+    ref: REF_SIGN_IN,
+  },
+  50001: {
+    kind: 'auth',
+    name: 'REDIRECT_DOMAIN_NOT_TRUSTED',
+    meaning:
+      "the sign-in redirect URI's host is not trusted by the application: add it, with its port if any, to 可信域名 " +
+      '(WeCom admin console → 应用管理 → the app → 网页授权及JS-SDK) or, for the QR-code login, to 授权回调域 (企业微信授权登录)',
+    ref: 'docs/protocols/wecom.md §11.3',
+  },
 });
 
 /**

@@ -3,7 +3,9 @@ import { ChannelError } from '../../core/errors.js';
 import type { Logger } from '../../logger.js';
 import { callProviderApi, requestProviderToken, type ProviderEndpoint } from '../provider-request.js';
 import { ProviderTokenCache, ProviderTokenStore } from '../provider-token.js';
-import { classifyErrcode } from './errcodes.js';
+import { buildWecomSignInUrls, type WecomSignInUrls } from './build-wecom-sign-in-urls.js';
+import { classifyErrcode, ERRCODE_INVALID_CODE } from './errcodes.js';
+import { WECOM_CODE_MAX_BYTES } from './read-wecom-sign-in-redirect.js';
 
 /**
  * A typed client for the WeCom server API of one self-built application (docs/protocols/wecom.md §1–§5).
@@ -16,7 +18,7 @@ import { classifyErrcode } from './errcodes.js';
  * - Every errcode is classified through `errcodes.ts`; failures are thrown as `ChannelError` with the
  *   errcode as `providerCode`. Unreachable API, timeouts and 5xx answers are `retryable` with
  *   `NETWORK` / `HTTP_<status>`.
- * - The secret and the access token never appear in a log line or an error message (STYLE C5).
+ * - The secret, the access token and sign-in codes never appear in a log line or an error message (STYLE C5).
  */
 export interface WecomClientOptions {
   /** The corp id (`ww…`). */
@@ -27,6 +29,10 @@ export interface WecomClientOptions {
   secret: string;
   /** API root without trailing slash, e.g. `https://qyapi.weixin.qq.com`. */
   apiBase: string;
+  /** Host of WeCom's OAuth2 link, for {@link WecomClient.signInUrls} [https://open.weixin.qq.com] (docs/protocols/wecom.md §11.1). */
+  oauthBase?: string;
+  /** Host of WeCom's Web login page, for {@link WecomClient.signInUrls} [https://login.work.weixin.qq.com] (docs/protocols/wecom.md §11.2). */
+  ssoBase?: string;
   /** HTTP function [globalThis.fetch]. */
   fetch?: typeof globalThis.fetch;
   /** Per-request timeout in ms, covering connect, answer and body [10 000]. */
@@ -128,6 +134,16 @@ export interface WecomMember {
 }
 
 /**
+ * Who WeCom says signed in (docs/protocols/wecom.md §11.4): a member of the corp, by UserID (whether or
+ * not inside the application's visible range), or a refusal for anyone else: a WeChat user identified
+ * only for this corp (`openid`), possibly a customer of the corp (`externalUserid`). Both ids are
+ * personal data: log them only under redacted keys.
+ */
+export type WecomUserInfo =
+  | { ok: true; userid: string }
+  | { ok: false; reason: 'NOT_A_MEMBER'; openid: string | null; externalUserid: string | null };
+
+/**
  * In-process access-token cache keyed by (corpid, agentid), with single-flight refresh: the provider
  * token store under WeCom's name. With several replicas each process fetches its own token; WeCom
  * allows that (tokens overlap), only `gettoken` itself is rate limited.
@@ -137,17 +153,29 @@ export type WecomTokenCache = ProviderTokenStore;
 
 const DEFAULT_REFRESH_MARGIN_MS = 5 * 60_000;
 const PROVIDER = 'wecom';
+const GET_USER_INFO = '/cgi-bin/auth/getuserinfo';
+/** A sign-in code in a URL, masked like the token wherever the URL is logged. */
+const CODE_QUERY = /([?&]code=)[^&]*/g;
 
 export class WecomClient {
   readonly agentId: number;
+  readonly #corpId: string;
+  readonly #oauthBase: string | undefined;
+  readonly #ssoBase: string | undefined;
   readonly #api: ProviderEndpoint;
+  /** `#api` for calls carrying a sign-in code: its logged URLs show `code=***`. */
+  readonly #codeApi: ProviderEndpoint;
   readonly #tokens: ProviderTokenCache;
 
   constructor(options: WecomClientOptions) {
     this.agentId = options.agentId;
     const { corpId, secret, apiBase, fetch, timeoutMs, logger } = options;
+    this.#corpId = corpId;
+    this.#oauthBase = options.oauthBase;
+    this.#ssoBase = options.ssoBase;
     const secrets = () => [secret, this.#tokens.current()];
     this.#api = { provider: PROVIDER, displayName: 'WeCom', apiBase, fetch, timeoutMs, logger, errcodeRequired: true, classify: classifyErrcode, secrets };
+    this.#codeApi = { ...this.#api, logger: logger?.child({}, { serializers: { url: (url: unknown) => (typeof url === 'string' ? url.replace(CODE_QUERY, '$1***') : url) } }) };
     this.#tokens = new ProviderTokenCache({
       provider: PROVIDER,
       // One token per application, shared with the other clients of `tokenCache`.
@@ -178,6 +206,41 @@ export class WecomClient {
   /** `POST /cgi-bin/message/update_template_card` (docs/protocols/wecom.md §5.1). Consumes the response_code. */
   async updateTemplateCard(body: WecomUpdateTemplateCardBody): Promise<WecomApiResult> {
     return this.#call('/cgi-bin/message/update_template_card', body);
+  }
+
+  // ------------------------------------------------------------------ sign-in (docs/protocols/wecom.md §11)
+
+  /**
+   * WeCom's two sign-in links for this application (see `buildWecomSignInUrls`): `inApp` for a page
+   * opened inside the WeCom client, `webLogin` for a desktop browser. Pure; throws `RangeError` for a
+   * state or redirect URI WeCom would not accept.
+   */
+  signInUrls(redirectUri: string, state: string, lang?: 'zh' | 'en'): WecomSignInUrls {
+    return buildWecomSignInUrls({ corpId: this.#corpId, agentId: this.agentId, redirectUri, state, oauthBase: this.#oauthBase, ssoBase: this.#ssoBase, lang });
+  }
+
+  /**
+   * `GET /cgi-bin/auth/getuserinfo` (docs/protocols/wecom.md §11.4): who the sign-in `code` WeCom sent
+   * back belongs to. Spends the code: it works once, within 5 minutes of being issued. An invalid, used or
+   * expired code is a `ChannelError` of kind `permanent` with providerCode `40029` (the person must sign in
+   * again); 50001 (redirect domain not trusted) is of kind `auth`. A stale token gets one refresh and one
+   * retry, as for every call. The code never appears in a log line or an error message.
+   */
+  async getUserInfo(code: string): Promise<WecomUserInfo> {
+    if (code === '' || Buffer.byteLength(code, 'utf8') > WECOM_CODE_MAX_BYTES) {
+      // WeCom cannot have issued it: answer as WeCom would, without a call that would log it.
+      throw new ChannelError(PROVIDER, 'permanent', String(ERRCODE_INVALID_CODE), `WeCom ${GET_USER_INFO} not called: the sign-in code is empty or longer than ${WECOM_CODE_MAX_BYTES} bytes [docs/protocols/wecom.md §11.4]`);
+    }
+    const endpoint: ProviderEndpoint = { ...this.#codeApi, secrets: () => [...this.#api.secrets(), code] };
+    const { answer } = await callProviderApi(endpoint, this.#tokens, { method: 'GET', path: GET_USER_INFO, query: { code } });
+    const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : null);
+    const userid = text(answer.userid);
+    if (userid !== null) return { ok: true, userid };
+    const openid = text(answer.openid);
+    const externalUserid = text(answer.external_userid);
+    if (openid !== null || externalUserid !== null) return { ok: false, reason: 'NOT_A_MEMBER', openid, externalUserid };
+    // The code is spent whatever the answer: asking again cannot help.
+    throw new ChannelError(PROVIDER, 'permanent', 'BAD_RESPONSE', `WeCom ${GET_USER_INFO} answered without userid or openid`);
   }
 
   // ------------------------------------------------------------------ contacts (通讯录, read only)

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { classifyErrcode, ERRCODE_TASK_ID_USED, UNKNOWN_ERRCODE_RULE, WECOM_ERRCODES } from '../../../bot/channels/wecom/errcodes.js';
+import { classifyErrcode, ERRCODE_INVALID_CODE, ERRCODE_TASK_ID_USED, UNKNOWN_ERRCODE_RULE, WECOM_ERRCODES } from '../../../bot/channels/wecom/errcodes.js';
 
 // Every row cites a numbered section of the protocol notes in the repository; the sections are read
 // from the notes' own headings (`## 3. Limits`, `### 4.5 …`), so a renumbered or deleted section fails here.
@@ -10,7 +10,7 @@ const SECTIONS = new Set([...readFileSync(PROTOCOL_FILE, 'utf8').matchAll(/^#{2,
 
 describe('WeCom errcode table', () => {
   it('finds the numbered sections of docs/protocols/wecom.md', () => {
-    expect([...SECTIONS]).toEqual(expect.arrayContaining(['1', '2', '3', '4.1', '4.4', '4.5', '5.1', '5.2', '9']));
+    expect([...SECTIONS]).toEqual(expect.arrayContaining(['1', '2', '3', '4.1', '4.4', '4.5', '5.1', '5.2', '9', '11.3', '11.4']));
   });
 
   it('links every row to an existing section of docs/protocols/wecom.md', () => {
@@ -35,6 +35,8 @@ describe('WeCom errcode table', () => {
     [60111, 'permanent'],
     [81013, 'permanent'],
     [42014, 'permanent'],
+    [40029, 'permanent'],
+    [50001, 'auth'],
   ] as const)('classifies %i as %s', (errcode, kind) => {
     expect(classifyErrcode(errcode).kind).toBe(kind);
   });
@@ -58,6 +60,14 @@ describe('WeCom errcode table', () => {
   it('gives 42014 its own name, for the "probably delivered" rule of §4.5', () => {
     expect(ERRCODE_TASK_ID_USED).toBe(42014);
     expect(classifyErrcode(42014)).toMatchObject({ name: 'TASK_ID_USED', ref: 'docs/protocols/wecom.md §4.5' });
+  });
+
+  it('treats a spent sign-in code (40029) as final and names the trusted-domain settings for 50001 (§11)', () => {
+    expect(ERRCODE_INVALID_CODE).toBe(40029);
+    expect(classifyErrcode(40029)).toMatchObject({ kind: 'permanent', name: 'INVALID_CODE', ref: 'docs/protocols/wecom.md §11.4' });
+    expect(classifyErrcode(40029).refreshToken).toBeUndefined();
+    expect(classifyErrcode(50001).meaning).toContain('可信域名');
+    expect(classifyErrcode(50001).meaning).toContain('授权回调域');
   });
 
   it('does not map 45047, which is a WeChat Official Account code (§2)', () => {

@@ -1,5 +1,6 @@
-// `npm run sim:wecom [-- --port 3900 --service http://127.0.0.1:3000]`: starts the standalone WeCom
-// simulator (standalone.ts), prints the variables to export for `npm start`, and runs until Ctrl-C.
+// `npm run sim:wecom [-- --port 3900 --service http://127.0.0.1:3000 --sign-in URL --trusted-domain HOST[:PORT]]`:
+// starts the standalone WeCom simulator (standalone.ts), prints the variables to export for `npm start`,
+// and runs until Ctrl-C.
 // Credentials are kept in data/wecom-simulator.json so a restart keeps them (delete it for new ones).
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
@@ -10,6 +11,10 @@ const { values } = parseArgs({
     port: { type: 'string', default: '3900' },
     service: { type: 'string', default: 'http://127.0.0.1:3000' },
     credentials: { type: 'string', default: join(process.cwd(), 'data', 'wecom-simulator.json') },
+    // The Huifang page that starts a WeCom sign-in [the service's root].
+    'sign-in': { type: 'string' },
+    // 可信域名 the sign-in may redirect to; repeatable [the service's host:port].
+    'trusted-domain': { type: 'string', multiple: true },
   },
 });
 const port = Number(values.port);
@@ -17,7 +22,13 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error('--port must be a port number');
   process.exit(2);
 }
-const running = await startStandaloneWecom({ port, serviceUrl: values.service!, credentialsFile: values.credentials! });
+const running = await startStandaloneWecom({
+  port,
+  serviceUrl: values.service!,
+  credentialsFile: values.credentials!,
+  ...(values['sign-in'] ? { signInUrl: values['sign-in'] } : {}),
+  ...(values['trusted-domain']?.length ? { trustedDomains: values['trusted-domain'] } : {}),
+});
 const exports = Object.entries(running.env)
   .map(([name, value]) => `export ${name}=${value}`)
   .join('\n');
@@ -34,6 +45,11 @@ npm start
 
 3. Open ${running.pageUrl} — each member's cards and messages; tapping a button sends the signed,
    encrypted template_card_event to ${running.callbackUrl}.
+
+4. Signing in with WeCom: give the console ${running.sim.baseUrl} as its WeCom OAuth2 and Web login host
+   (oauthBase / ssoBase). 「用企业微信登录」 on a member's column makes them the person using WeCom and opens
+   ${running.signInUrl}; the OAuth2 link then signs them in silently, and the Web login page lets you pick
+   the member who "scans". Trusted domains (可信域名): ${[...running.sim.trustedDomains].join(', ')}.
 
 Members: ${running.sim.users.join(', ')}
 Credentials kept in ${values.credentials} (delete it for new ones). Ctrl-C stops the simulator.`);

@@ -2,7 +2,10 @@
 // account (`npm run sim:wecom`): the simulator on a fixed loopback port with generated credentials
 // (kept in a file so a restart keeps them), a contact list seeded with the example organisation,
 // and a small web page listing what each member received, whose buttons send the real signed and
-// encrypted template_card_event (and text messages) to the service's /wecom/callback.
+// encrypted template_card_event (and text messages) to the service's /wecom/callback. Each member's
+// column also has 「用企业微信登录」: it makes that member the person using WeCom, then opens Huifang's
+// sign-in page, so that a person can sign in to a running Huifang by hand through the simulator's
+// OAuth2 and Web login pages (docs/protocols/wecom.md §11).
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -29,6 +32,14 @@ export interface StandaloneOptions {
   credentialsFile?: string;
   /** Contact list to seed [the example organisation]. */
   contacts?: { departments: SimDepartment[]; members: SimMember[] };
+  /** The Huifang page that starts a WeCom sign-in, opened by 「用企业微信登录」 [`<serviceUrl>/`]. */
+  signInUrl?: string;
+  /**
+   * The application's 可信域名 (docs/protocols/wecom.md §11.3): hosts sign-in may redirect to, with the
+   * port [the host of `serviceUrl`, e.g. `127.0.0.1:3000`]. Matched exactly, as WeCom does: `localhost`
+   * and `127.0.0.1` are different hosts.
+   */
+  trustedDomains?: string[];
 }
 
 export interface StandaloneWecom {
@@ -37,6 +48,8 @@ export interface StandaloneWecom {
   pageUrl: string;
   /** Where taps and texts are posted; may be changed while running. */
   callbackUrl: string;
+  /** The Huifang page 「用企业微信登录」 opens; may be changed while running. */
+  signInUrl: string;
   /** The variables to give `npm start`. */
   env: Record<string, string>;
   close(): Promise<void>;
@@ -95,13 +108,14 @@ function loadCredentials(file: string | undefined): SimCredentials {
 /** Starts the standalone simulator (see the module comment). */
 export async function startStandaloneWecom(options: StandaloneOptions = {}): Promise<StandaloneWecom> {
   const credentials = loadCredentials(options.credentialsFile);
-  const state: { callbackUrl: string } = { callbackUrl: `${(options.serviceUrl ?? 'http://127.0.0.1:3000').replace(/\/+$/, '')}/wecom/callback` };
+  const serviceUrl = (options.serviceUrl ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
+  const state: PageState = { callbackUrl: `${serviceUrl}/wecom/callback`, signInUrl: options.signInUrl ?? `${serviceUrl}/` };
   let sim: WecomSimulator | null = null;
   const handler = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     if (!sim) return false;
     return handlePage(sim, state, req, res);
   };
-  sim = await WecomSimulator.start({ ...credentials, port: options.port ?? 3900, pageHandler: handler });
+  sim = await WecomSimulator.start({ ...credentials, port: options.port ?? 3900, pageHandler: handler, trustedDomains: options.trustedDomains ?? [new URL(serviceUrl).host] });
   sim.setContacts(options.contacts ?? exampleContacts());
   const running = sim;
   return {
@@ -112,6 +126,12 @@ export async function startStandaloneWecom(options: StandaloneOptions = {}): Pro
     },
     set callbackUrl(url: string) {
       state.callbackUrl = url;
+    },
+    get signInUrl() {
+      return state.signInUrl;
+    },
+    set signInUrl(url: string) {
+      state.signInUrl = url;
     },
     env: {
       WECOM_CORP_ID: credentials.corpId,
@@ -125,8 +145,21 @@ export async function startStandaloneWecom(options: StandaloneOptions = {}): Pro
   };
 }
 
+/** What the page handlers share with the runner; both URLs may be changed while running. */
+interface PageState {
+  callbackUrl: string;
+  signInUrl: string;
+}
+
+/** What the page shows: each member's messages, newest first, and who is using WeCom for sign-in (or null). */
+export interface UiState {
+  members: { userid: string; messages: UiMessage[] }[];
+  /** The member 「用企业微信登录」 chose last: WeCom's OAuth2 link signs them in. */
+  wecomUser: string | null;
+}
+
 /** What each member received, newest first, as the page shows it. */
-export function uiState(sim: WecomSimulator): { members: { userid: string; messages: UiMessage[] }[]; callbackUrl?: string } {
+export function uiState(sim: WecomSimulator): UiState {
   const byUser = new Map<string, UiMessage[]>();
   for (const u of sim.users.sort()) byUser.set(u, []);
   for (const m of sim.messages) {
@@ -156,20 +189,38 @@ export function uiState(sim: WecomSimulator): { members: { userid: string; messa
     if (!byUser.has(m.userid)) byUser.set(m.userid, []);
     byUser.get(m.userid)!.unshift(message);
   }
-  return { members: [...byUser].map(([userid, messages]) => ({ userid, messages })) };
+  const visitor = sim.currentVisitor;
+  return { members: [...byUser].map(([userid, messages]) => ({ userid, messages })), wecomUser: visitor && 'userid' in visitor ? visitor.userid : null };
 }
 
-async function handlePage(sim: WecomSimulator, state: { callbackUrl: string }, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+async function handlePage(sim: WecomSimulator, state: PageState, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
   const url = new URL(req.url ?? '/', 'http://simulator');
   const json = (status: number, value: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(value));
     return true;
   };
   if (req.method === 'GET' && url.pathname === '/') {
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(renderSimulatorPage(uiState(sim), state.callbackUrl));
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(renderSimulatorPage(uiState(sim), state.callbackUrl, state.signInUrl));
     return true;
   }
-  if (req.method === 'GET' && url.pathname === '/ui/state') return json(200, { ...uiState(sim), callbackUrl: state.callbackUrl });
+  if (req.method === 'GET' && url.pathname === '/ui/state') return json(200, { ...uiState(sim), callbackUrl: state.callbackUrl, signInUrl: state.signInUrl });
+  if (req.method === 'POST' && url.pathname === '/ui/sign-in') {
+    // 「用企业微信登录」: a form posted into a new tab (303 to Huifang's sign-in page), or JSON from a script.
+    const isForm = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+    let userid: string;
+    try {
+      const text = await readText(req);
+      userid = String((isForm ? Object.fromEntries(new URLSearchParams(text)) : (JSON.parse(text) as Record<string, unknown>)).userid ?? '');
+    } catch {
+      return json(400, { error: 'expected a userid' });
+    }
+    const member = sim.users.find((u) => u === userid.toLowerCase());
+    if (!member) return json(404, { error: `${userid} is not a member of the application's visible range` });
+    sim.currentVisitor = { userid: member };
+    if (!isForm) return json(200, { wecomUser: member, signInUrl: state.signInUrl });
+    res.writeHead(303, { location: state.signInUrl }).end();
+    return true;
+  }
   if (req.method === 'POST' && (url.pathname === '/ui/tap' || url.pathname === '/ui/text')) {
     let body: Record<string, unknown>;
     try {

@@ -1,13 +1,48 @@
 // A protocol-faithful local WeCom (STYLE T3): an HTTP server on 127.0.0.1 speaking the wire protocol
 // of gettoken, message/send and message/update_template_card (docs/protocols/wecom.md §1–§5), with
 // realistic errcodes, failure injection and recorded traffic, plus signed, AES-encrypted callbacks
-// (§6–§7) delivered to a URL under test. Its crypto is its own (wecom-sim-crypto.ts).
+// (§6–§7) delivered to a URL under test. Its crypto is its own (wecom-sim-crypto.ts). It also stands in
+// for WeCom's sign-in (§11): the OAuth2 and Web login pages, which check the link and the trusted
+// domains and send the browser back with a one-time code, and auth/getuserinfo, which spends it.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { randomBytes, randomInt } from 'node:crypto';
 import { simEncrypt, simSignature } from './wecom-sim-crypto.js';
+import { renderSignInNotice, renderWebLoginPage } from './sign-in-pages.js';
 
-export type WecomApiName = 'gettoken' | 'message/send' | 'message/update_template_card' | WecomContactApiName;
+export type WecomApiName = 'gettoken' | 'message/send' | 'message/update_template_card' | 'auth/getuserinfo' | WecomContactApiName;
+
+/**
+ * WeCom's sign-in pages (docs/protocols/wecom.md §11): the OAuth2 link, the Web login page, and
+ * `sso/confirm`, the simulator's own stand-in for a member scanning the QR code and confirming on their phone.
+ */
+export type WecomSignInPageName = 'oauth2/authorize' | 'sso/login' | 'sso/confirm';
+
+/** Who is at the browser during sign-in: a member of the corp, by UserID, or a WeChat user outside it. */
+export type SimVisitor = { userid: string } | { openid: string; externalUserid?: string };
+
+/** A code the sign-in pages issued (docs/protocols/wecom.md §11.4). */
+export interface SimSignInCode {
+  code: string;
+  visitor: SimVisitor;
+  via: 'oauth2' | 'web_login';
+  /** The redirect URI it was sent to (without the code). */
+  redirectUri: string;
+  /** Simulator time. */
+  issuedAt: Date;
+  /** When auth/getuserinfo spent it, or null. */
+  usedAt: Date | null;
+}
+
+/** Where one of WeCom's sign-in pages left the browser. */
+export interface SimSignInOutcome {
+  /** 302 when WeCom sent the browser back; otherwise the status of the page it showed. */
+  status: number;
+  /** The redirect (`redirect_uri?code=…&state=…`), or null when WeCom showed a page instead. */
+  location: string | null;
+  /** The page's HTML ('' after a redirect). */
+  page: string;
+}
 
 /** The contact (通讯录) read APIs the simulator answers. */
 export type WecomContactApiName = 'department/list' | 'user/list' | 'user/list_id' | 'user/get';
@@ -38,15 +73,15 @@ export interface SimMember {
 export type InjectedFailure = { errcode: number; errmsg?: string } | { httpStatus: number } | { hang: true };
 
 export interface RecordedRequest {
-  api: WecomApiName | 'unknown';
+  api: WecomApiName | WecomSignInPageName | 'unknown';
   method: string;
   query: Readonly<Record<string, string>>;
   /** Parsed JSON body, or the raw text when it is not JSON, or null without a body. */
   body: unknown;
   /** Simulator time. */
   at: Date;
-  /** What the simulator answered: HTTP status and JSON, or nothing (a hang). */
-  answer: { status: number; json: Record<string, unknown> | null } | { hung: true };
+  /** What the simulator answered: HTTP status and JSON (null for pages), the redirect of a sign-in page, or nothing (a hang). */
+  answer: { status: number; json: Record<string, unknown> | null; location?: string } | { hung: true };
 }
 
 /** A message that reached (or, when dropped, would have reached) one member. */
@@ -93,6 +128,15 @@ export interface WecomSimulatorOptions {
   /** Port to listen on [0: an ephemeral one]. Always on 127.0.0.1. */
   port?: number;
   /**
+   * The application's 可信域名: hosts, with the port when the URL has one, that sign-in may redirect to
+   * (docs/protocols/wecom.md §11.3) [none: every redirect is refused].
+   */
+  trustedDomains?: readonly string[];
+  /** The application's 授权回调域 for the Web login only (docs/protocols/wecom.md §11.3) [none]. */
+  loginCallbackDomains?: readonly string[];
+  /** Who signs in through the OAuth2 link when a request does not say [nobody: WeCom's "open it in WeCom" page]. */
+  currentVisitor?: SimVisitor | null;
+  /**
    * Handles requests outside `/cgi-bin/` (the standalone runner's web page); answers 404 when it
    * returns false or is absent. Such requests are not recorded as API traffic.
    */
@@ -107,7 +151,21 @@ const PATHS: Readonly<Record<string, WecomApiName>> = {
   '/cgi-bin/user/list': 'user/list',
   '/cgi-bin/user/list_id': 'user/list_id',
   '/cgi-bin/user/get': 'user/get',
+  '/cgi-bin/auth/getuserinfo': 'auth/getuserinfo',
 };
+const SIGN_IN_PAGES: Readonly<Record<string, WecomSignInPageName>> = {
+  '/connect/oauth2/authorize': 'oauth2/authorize',
+  '/wwlogin/sso/login': 'sso/login',
+  '/sim/sso/confirm': 'sso/confirm',
+};
+/**
+ * Identity the simulated WeCom client attaches to a sign-in request (URI-encoded JSON of a
+ * {@link SimVisitor}, or `none`); without it the page uses `currentVisitor`, as a real browser in
+ * standalone mode does.
+ */
+export const VISITOR_HEADER = 'x-wecom-sim-visitor';
+/** A sign-in code expires 5 minutes after it was issued, if unused (docs/protocols/wecom.md §11.4). */
+export const SIGN_IN_CODE_TTL_MS = 5 * 60_000;
 const CONTACT_APIS: readonly string[] = ['department/list', 'user/list', 'user/list_id', 'user/get'];
 
 /** response_code validity (docs/protocols/wecom.md §5.1; older documents say 24 h). */
@@ -143,6 +201,17 @@ export class WecomSimulator {
   readonly forbiddenContactApis = new Set<WecomContactApiName>(['user/list_id']);
   /** Page size cap of `user/list_id` (WeCom: 1–10 000). */
   listIdPageSize = 10_000;
+  /** 可信域名 (docs/protocols/wecom.md §11.3): `host` or `host:port`, matched exactly, case-insensitive. */
+  readonly trustedDomains: Set<string>;
+  /** 授权回调域 of the Web login (docs/protocols/wecom.md §11.3), matched like `trustedDomains`. */
+  readonly loginCallbackDomains: Set<string>;
+  /**
+   * The person using WeCom at the browser, for requests that do not carry {@link VISITOR_HEADER}: the
+   * OAuth2 link signs them in silently; null shows WeCom's "open it in the WeCom client" page.
+   */
+  currentVisitor: SimVisitor | null;
+  /** Sign-in codes issued, in order. */
+  readonly signInCodes: SimSignInCode[] = [];
 
   /** Every request received, in order. */
   readonly requests: RecordedRequest[] = [];
@@ -164,7 +233,8 @@ export class WecomSimulator {
   #clockOffsetMs = 0;
   readonly #users = new Set<string>();
   readonly #tokens = new Map<string, { expiresAtMs: number; revoked: boolean }>();
-  readonly #failures: { api: WecomApiName | '*'; remaining: number; failure: InjectedFailure }[] = [];
+  readonly #failures: { api: WecomApiName | WecomSignInPageName | '*'; remaining: number; failure: InjectedFailure }[] = [];
+  readonly #codes = new Map<string, SimSignInCode>();
   readonly #usedTaskIds = new Set<string>();
   readonly #cards = new Map<string, { recipients: Set<string>; card: Record<string, unknown> }>();
   readonly #responseCodes = new Map<string, { taskId: string; issuedAtMs: number; used: boolean }>();
@@ -184,6 +254,9 @@ export class WecomSimulator {
     this.#clock = options.clock ?? null;
     this.#pageHandler = options.pageHandler;
     for (const u of options.users ?? []) this.#users.add(u.toLowerCase());
+    this.trustedDomains = new Set(options.trustedDomains ?? []);
+    this.loginCallbackDomains = new Set(options.loginCallbackDomains ?? []);
+    this.currentVisitor = options.currentVisitor ?? null;
     this.#server = createServer((req, res) => {
       this.#handle(req, res).catch((error: unknown) => {
         // A simulator bug must show up in the test, not as a hang.
@@ -274,9 +347,10 @@ export class WecomSimulator {
 
   /**
    * The next `times` calls to `api` fail as given instead of being answered. Injections are consumed
-   * in the order they were added.
+   * in the order they were added. `*` stands for every API call, not the sign-in pages, which are named
+   * one by one; an errcode injected into a page makes it show WeCom's error page instead of redirecting.
    */
-  injectFailure(failure: InjectedFailure, options: { api?: WecomApiName | '*'; times?: number } = {}): void {
+  injectFailure(failure: InjectedFailure, options: { api?: WecomApiName | WecomSignInPageName | '*'; times?: number } = {}): void {
     this.#failures.push({ api: options.api ?? 'message/send', remaining: options.times ?? 1, failure });
   }
 
@@ -292,7 +366,7 @@ export class WecomSimulator {
   }
 
   /** Calls received for `api`. */
-  callsTo(api: WecomApiName): RecordedRequest[] {
+  callsTo(api: WecomApiName | WecomSignInPageName): RecordedRequest[] {
     return this.requests.filter((r) => r.api === api);
   }
 
@@ -305,6 +379,36 @@ export class WecomSimulator {
   /** Delivered messages whose card has this task_id. */
   messagesForTask(taskId: string): SimMessage[] {
     return this.messages.filter((m) => m.taskId === taskId);
+  }
+
+  // ------------------------------------------------------------------ sign-in (docs/protocols/wecom.md §11)
+
+  /**
+   * Opens `url` in the simulated WeCom client's browser, as `visitor` [currentVisitor]. The client attaches
+   * the person's identity only to a link ending in `#wechat_redirect` (§11.1); without it, or without a
+   * visitor, WeCom shows its "open it in the WeCom client" page. Follows nothing: the outcome says where
+   * WeCom sent the browser.
+   */
+  async openInWecom(url: string, visitor: SimVisitor | null = this.currentVisitor): Promise<SimSignInOutcome> {
+    const attach = new URL(url).hash === '#wechat_redirect' && visitor !== null;
+    // The fragment never travels over HTTP: the header carries what the client concluded from it.
+    const response = await fetch(url, { redirect: 'manual', headers: { [VISITOR_HEADER]: attach ? encodeURIComponent(JSON.stringify(visitor)) : 'none' } });
+    return signInOutcome(response);
+  }
+
+  /**
+   * Opens the Web login link `url` (§11.2) in a desktop browser, then has member `choice.userid` scan the
+   * QR code and confirm, or the member refuse (`cancel`). Returns where WeCom sent the browser: WeCom's
+   * refusal page when the login page itself refuses the link or the member has no permission.
+   */
+  async signInWithWebLogin(url: string, choice: { userid: string } | 'cancel'): Promise<SimSignInOutcome> {
+    const login = await fetch(url, { redirect: 'manual' });
+    if (login.status !== 200) return signInOutcome(login);
+    await login.text();
+    const confirm = new URL(`/sim/sso/confirm${new URL(url).search}`, url);
+    if (choice === 'cancel') confirm.searchParams.set('cancel', '1');
+    else confirm.searchParams.set('userid', choice.userid);
+    return signInOutcome(await fetch(confirm, { redirect: 'manual' }));
   }
 
   // ------------------------------------------------------------------ callbacks
@@ -386,6 +490,11 @@ export class WecomSimulator {
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://simulator');
+    const signInPage = SIGN_IN_PAGES[url.pathname];
+    if (signInPage) {
+      await this.#serveSignInPage(signInPage, req, res, url);
+      return;
+    }
     if (!url.pathname.startsWith('/cgi-bin/')) {
       if (!this.#pageHandler || !(await this.#pageHandler(req, res))) res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       return;
@@ -405,23 +514,30 @@ export class WecomSimulator {
     this.requests.push(record);
 
     const injected = api === 'unknown' ? undefined : this.#takeFailure(api);
-    if (injected && 'hang' in injected) {
-      record.answer = { hung: true };
-      this.#hung.push(res);
-      return;
-    }
-    if (injected && 'httpStatus' in injected) {
-      record.answer = { status: injected.httpStatus, json: null };
-      res.writeHead(injected.httpStatus, { 'content-type': 'text/plain' }).end('simulated failure');
-      return;
-    }
-    const json = injected ? { errcode: injected.errcode, errmsg: injected.errmsg ?? `simulated errcode ${injected.errcode}` } : this.#answer(api, req.method ?? 'GET', query, body);
+    if (this.#failTransport(injected, record, res)) return;
+    const json = injected && 'errcode' in injected ? { errcode: injected.errcode, errmsg: injected.errmsg ?? `simulated errcode ${injected.errcode}` } : this.#answer(api, req.method ?? 'GET', query, body);
     record.answer = { status: 200, json };
     res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8' }).end(JSON.stringify(json));
   }
 
-  #takeFailure(api: WecomApiName): InjectedFailure | undefined {
-    const index = this.#failures.findIndex((f) => f.api === api || f.api === '*');
+  /** Answers a hang or an HTTP failure when one was injected; false when the request is to be answered. */
+  #failTransport(injected: InjectedFailure | undefined, record: RecordedRequest, res: ServerResponse): boolean {
+    if (injected && 'hang' in injected) {
+      record.answer = { hung: true };
+      this.#hung.push(res);
+      return true;
+    }
+    if (injected && 'httpStatus' in injected) {
+      record.answer = { status: injected.httpStatus, json: null };
+      res.writeHead(injected.httpStatus, { 'content-type': 'text/plain' }).end('simulated failure');
+      return true;
+    }
+    return false;
+  }
+
+  #takeFailure(api: WecomApiName | WecomSignInPageName): InjectedFailure | undefined {
+    const isPage = Object.values(SIGN_IN_PAGES).includes(api as WecomSignInPageName);
+    const index = this.#failures.findIndex((f) => f.api === api || (f.api === '*' && !isPage));
     if (index < 0) return undefined;
     const entry = this.#failures[index]!;
     entry.remaining -= 1;
@@ -435,8 +551,10 @@ export class WecomSimulator {
     if (!this.ipAllowed) {
       return { errcode: 60020, errmsg: 'not allow to access from your ip, hint: [simulator], from ip: 127.0.0.1, more info at https://open.work.weixin.qq.com/devtool/query?e=60020' };
     }
+    // The token is checked first: a call refused for its token does not spend a sign-in code.
     const tokenError = this.#checkToken(query.access_token);
     if (tokenError) return tokenError;
+    if (api === 'auth/getuserinfo') return this.#getUserInfo(method, query);
     if (CONTACT_APIS.includes(api)) return this.#contacts(api as WecomContactApiName, method, query, body);
     if (method !== 'POST' || body === null || typeof body !== 'object' || Array.isArray(body)) {
       return { errcode: 40058, errmsg: 'invalid parameter, Warning: wrong json format.' };
@@ -546,6 +664,120 @@ export class WecomSimulator {
     return { errcode: 0, errmsg: 'ok', invaliduser: userids.filter((u) => !recipients.has(u.toLowerCase())).join('|') };
   }
 
+  // ------------------------------------------------------------------ sign-in pages and auth/getuserinfo
+
+  async #serveSignInPage(page: WecomSignInPageName, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const query = Object.fromEntries(url.searchParams.entries());
+    const record: RecordedRequest = { api: page, method: req.method ?? 'GET', query, body: null, at: this.now(), answer: { status: 0, json: null } };
+    this.requests.push(record);
+    const injected = this.#takeFailure(page);
+    if (this.#failTransport(injected, record, res)) return;
+    let answer: PageAnswer;
+    if (injected && 'errcode' in injected) answer = { status: 403, html: renderSignInNotice('系统错误', `errcode ${injected.errcode}: ${injected.errmsg ?? 'simulated failure'}`) };
+    else if (req.method !== 'GET') answer = { status: 405, html: renderSignInNotice('参数错误', 'GET only') };
+    else answer = this.#signIn(page, query, parseVisitor(req.headers[VISITOR_HEADER]));
+    if ('location' in answer) {
+      record.answer = { status: 302, json: null, location: answer.location };
+      res.writeHead(302, { location: answer.location, 'cache-control': 'no-store' }).end();
+      return;
+    }
+    record.answer = { status: answer.status, json: null };
+    res.writeHead(answer.status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(answer.html);
+  }
+
+  /**
+   * One sign-in page (docs/protocols/wecom.md §11): checks the link as WeCom does and either sends the
+   * browser back with a fresh code, or shows WeCom's page instead. `visitor` is what the WeCom client
+   * attached (undefined: nothing said, use `currentVisitor`; null: no identity).
+   */
+  #signIn(page: WecomSignInPageName, q: Record<string, string>, visitor: SimVisitor | null | undefined): PageAnswer {
+    const refuse = (title: string, detail: string): PageAnswer => ({ status: 403, html: renderSignInNotice(title, detail) });
+    const state = q.state ?? '';
+    if (page === 'oauth2/authorize') {
+      // §11.1: appid, response_type, scope, agentid and state as on WeCom's page; then the trusted domain (§11.3).
+      if (q.appid !== this.corpId) return refuse('参数错误', 'appid 不是本企业的 CorpID');
+      if (q.response_type !== 'code') return refuse('参数错误', 'response_type 只能是 code');
+      if (q.scope !== 'snsapi_base' && q.scope !== 'snsapi_privateinfo') return refuse('参数错误', 'scope 只能是 snsapi_base 或 snsapi_privateinfo');
+      if (q.agentid !== undefined ? Number(q.agentid) !== this.agentId : q.scope === 'snsapi_privateinfo') return refuse('参数错误', 'agentid 不是本应用的 AgentId');
+      if (!/^[A-Za-z0-9]{0,128}$/.test(state)) return refuse('参数错误', 'state 只能包含字母和数字，最长 128 字节');
+      const target = this.#redirectTarget(q.redirect_uri, 'oauth2');
+      if (target === 'invalid') return refuse('redirect_uri参数错误', 'redirect_uri 必须是 http(s) 的完整链接');
+      if (target === 'untrusted') return refuse('redirect_uri需使用应用可信域名', `${new URL(q.redirect_uri!).host} 不是应用的可信域名`);
+      const who = visitor === undefined ? this.currentVisitor : visitor;
+      if (who === null) return { status: 200, html: renderSignInNotice('请在企业微信客户端打开链接', '这个链接只能在企业微信内打开（模拟器：在成员页面上选择「用企业微信登录」）') };
+      if (q.scope === 'snsapi_privateinfo' && !('userid' in who && this.#users.has(who.userid.toLowerCase()))) return refuse('成员不在应用可见范围', '手动授权要求成员在应用的可见范围内');
+      return { location: this.#issueSignInCode(who, 'oauth2', q.redirect_uri!, state) };
+    }
+    // §11.2, with the refusals of the older QR-code page: "该链接无法访问" for a bad link, no permission outside the visible range.
+    if (q.login_type !== 'CorpApp') return refuse('该链接无法访问', 'login_type 应为 CorpApp（模拟器只模拟企业自建应用）');
+    if (q.appid !== this.corpId) return refuse('该链接无法访问', 'appid 不是本企业的 CorpID');
+    if (q.agentid === undefined || Number(q.agentid) !== this.agentId) return refuse('该链接无法访问', 'agentid 不是本应用的 AgentId');
+    const target = this.#redirectTarget(q.redirect_uri, 'web_login');
+    if (target !== 'ok') return refuse('该链接无法访问', 'redirect_uri 的域名不是应用的可信域名或授权回调域');
+    if (page === 'sso/login') {
+      const link = new URLSearchParams(q);
+      link.delete('userid');
+      link.delete('cancel');
+      const current = this.currentVisitor && 'userid' in this.currentVisitor ? this.currentVisitor.userid.toLowerCase() : null;
+      return {
+        status: 200,
+        html: renderWebLoginPage({
+          members: this.users.sort(),
+          current,
+          confirmUrl: (userid) => `/sim/sso/confirm?${link.toString()}&userid=${encodeURIComponent(userid)}`,
+          cancelUrl: `/sim/sso/confirm?${link.toString()}&cancel=1`,
+        }),
+      };
+    }
+    // sso/confirm: the member refused (sent back without a code), or scanned and confirmed.
+    if (q.cancel === '1') return { location: appendQuery(q.redirect_uri!, [['state', state]]) };
+    const userid = (q.userid ?? '').toLowerCase();
+    if (!this.#users.has(userid)) return refuse('无权限', '该成员不在应用的可见范围内，不能登录');
+    return { location: this.#issueSignInCode({ userid: this.#members.get(userid)?.userid ?? userid }, 'web_login', q.redirect_uri!, state) };
+  }
+
+  /** Whether `redirectUri` is an absolute http(s) URL whose host is trusted for that kind of sign-in (§11.3). */
+  #redirectTarget(redirectUri: string | undefined, via: SimSignInCode['via']): 'ok' | 'invalid' | 'untrusted' {
+    let url: URL;
+    try {
+      url = new URL(redirectUri ?? '');
+    } catch {
+      return 'invalid';
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'invalid';
+    // Exact host, port included when the URL has one; no wildcards; scheme and path do not matter.
+    const domains = via === 'oauth2' ? [...this.trustedDomains] : [...this.trustedDomains, ...this.loginCallbackDomains];
+    return domains.some((d) => d.toLowerCase() === url.host.toLowerCase()) ? 'ok' : 'untrusted';
+  }
+
+  /** A fresh one-time code for `visitor`, and the redirect that carries it. */
+  #issueSignInCode(visitor: SimVisitor, via: SimSignInCode['via'], redirectUri: string, state: string): string {
+    const code = randomBytes(32).toString('base64url');
+    const entry: SimSignInCode = { code, visitor, via, redirectUri, issuedAt: this.now(), usedAt: null };
+    this.#codes.set(code, entry);
+    this.signInCodes.push(entry);
+    return appendQuery(redirectUri, [
+      ['code', code],
+      ['state', state],
+    ]);
+  }
+
+  /** `GET /cgi-bin/auth/getuserinfo` (docs/protocols/wecom.md §11.4), after the token checks. */
+  #getUserInfo(method: string, query: Record<string, string>): Record<string, unknown> {
+    if (method !== 'GET') return { errcode: 40058, errmsg: 'invalid parameter' };
+    const entry = this.#codes.get(query.code ?? '');
+    // WeCom documents one errcode for a code that is unknown, used or expired.
+    const invalid = { errcode: 40029, errmsg: 'invalid code, hint: [simulator], more info at https://open.work.weixin.qq.com/devtool/query?e=40029' };
+    if (!entry || entry.usedAt !== null) return invalid;
+    if (this.now().getTime() - entry.issuedAt.getTime() > SIGN_IN_CODE_TTL_MS) return invalid;
+    // The domain the browser went back to must (still) be trusted by this application.
+    if (this.#redirectTarget(entry.redirectUri, entry.via) !== 'ok') return { errcode: 50001, errmsg: 'redirect_uri unauthorized, hint: [simulator]' };
+    entry.usedAt = this.now();
+    const { visitor } = entry;
+    if ('userid' in visitor) return { errcode: 0, errmsg: 'ok', userid: visitor.userid };
+    return { errcode: 0, errmsg: 'ok', openid: visitor.openid, ...(visitor.externalUserid ? { external_userid: visitor.externalUserid } : {}) };
+  }
+
   // ------------------------------------------------------------------ contacts
 
   /** Whether department `id` is inside the visible range (it or an ancestor is listed). */
@@ -625,6 +857,35 @@ export class WecomSimulator {
     this.#responseCodes.set(code, { taskId, issuedAtMs: this.now().getTime(), used: false });
     return code;
   }
+}
+
+/** A sign-in page's answer: a redirect, or a page. */
+type PageAnswer = { location: string } | { status: number; html: string };
+
+/** `redirectUri` with `pairs` added to its query, as WeCom appends `code` and `state` (docs/protocols/wecom.md §11.1). */
+function appendQuery(redirectUri: string, pairs: readonly (readonly [string, string])[]): string {
+  return `${redirectUri}${redirectUri.includes('?') ? '&' : '?'}${pairs.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&')}`;
+}
+
+/** The visitor the simulated WeCom client attached: undefined when the header is absent, null for `none`. */
+function parseVisitor(header: string | string[] | undefined): SimVisitor | null | undefined {
+  if (header === undefined) return undefined;
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined || value === 'none') return null;
+  try {
+    const parsed = JSON.parse(decodeURIComponent(value)) as Partial<{ userid: string; openid: string; externalUserid: string }>;
+    if (typeof parsed.userid === 'string') return { userid: parsed.userid };
+    if (typeof parsed.openid === 'string') return { openid: parsed.openid, ...(typeof parsed.externalUserid === 'string' ? { externalUserid: parsed.externalUserid } : {}) };
+  } catch {
+    // Unreadable: the same as no identity.
+  }
+  return null;
+}
+
+async function signInOutcome(response: Response): Promise<SimSignInOutcome> {
+  const location = response.headers.get('location');
+  const page = await response.text();
+  return { status: response.status, location, page: location ? '' : page };
 }
 
 /** How a simulated callback is sealed; each field forges one aspect of it. */
