@@ -64,6 +64,10 @@ export interface WecomConfig {
   readonly encodingAesKey: string;
   /** `WECOM_API_BASE` [`https://qyapi.weixin.qq.com`]: API root without trailing slash; tests point it at the simulator. */
   readonly apiBase: string;
+  /** `WECOM_OAUTH_BASE` [`https://open.weixin.qq.com`]: host of WeCom's in-app OAuth2 sign-in link (console sign-in). */
+  readonly oauthBase: string;
+  /** `WECOM_SSO_BASE` [`https://login.work.weixin.qq.com`]: host of WeCom's QR-code (Web) login page (console sign-in). */
+  readonly ssoBase: string;
   /**
    * `WECOM_DAILY_MESSAGE_LIMIT`: the application's daily quota of app messages (the enterprise's seat
    * limit 帐号上限数 × 200 person-times); messages beyond it wait for the next day. Unset: not tracked.
@@ -269,6 +273,8 @@ const DEFAULTS = {
   HUIFANG_CALENDAR_BEYOND_DATA: 'assume_weekends',
   LOG_LEVEL: 'info',
   WECOM_API_BASE: 'https://qyapi.weixin.qq.com',
+  WECOM_OAUTH_BASE: 'https://open.weixin.qq.com',
+  WECOM_SSO_BASE: 'https://login.work.weixin.qq.com',
   TENCENT_SMS_REGION: 'ap-guangzhou',
   TENCENT_SMS_ENDPOINT: 'sms.tencentcloudapi.com',
   WECHAT_API_BASE: 'https://api.weixin.qq.com',
@@ -468,6 +474,8 @@ const envSchema = z.object({
   WECOM_CALLBACK_TOKEN: nonEmpty.optional(),
   WECOM_ENCODING_AES_KEY: aesKey.optional(),
   WECOM_API_BASE: httpUrl('must be an http:// or https:// URL').default(DEFAULTS.WECOM_API_BASE),
+  WECOM_OAUTH_BASE: httpUrl('must be an http:// or https:// URL').default(DEFAULTS.WECOM_OAUTH_BASE),
+  WECOM_SSO_BASE: httpUrl('must be an http:// or https:// URL').default(DEFAULTS.WECOM_SSO_BASE),
 
   TENCENT_SECRET_ID: nonEmpty.optional(),
   TENCENT_SECRET_KEY: nonEmpty.optional(),
@@ -583,6 +591,8 @@ function buildConfig(env: z.output<typeof envSchema>, cwd: string): Config {
           callbackToken: env.WECOM_CALLBACK_TOKEN!,
           encodingAesKey: env.WECOM_ENCODING_AES_KEY!,
           apiBase: env.WECOM_API_BASE,
+          oauthBase: env.WECOM_OAUTH_BASE,
+          ssoBase: env.WECOM_SSO_BASE,
           dailyMessageLimit: env.WECOM_DAILY_MESSAGE_LIMIT ?? null,
         };
   const tencentSms: TencentSmsConfig | null =

@@ -20,8 +20,10 @@ import { surveyInviteDeadLetter } from './core/surveys/survey-dead-letter.js';
 import { customerMessageDeadLetter } from './core/outbox/customer-dead-letter.js';
 import { logLifecycleEvents } from './event-log.js';
 import type { ConsoleActionDeps } from './core/console/console-actions.js';
-import type { WecomSignIn } from './console/sign-in.js';
+import type { WecomSignIn } from './core/ports/console-auth.js';
 import { calendarOverlay } from './core/calendar/calendar-overlay.js';
+import { createWecomSignIn } from './channels/wecom/wecom-sign-in.js';
+import { WecomClient } from './channels/wecom/wecom-client.js';
 import { EventMetrics } from './event-metrics.js';
 import type { DbClient } from './db/client.js';
 import { SandboxChannel } from './channels/sandbox/sandbox-channel.js';
@@ -263,7 +265,12 @@ export function createHuifang(options: HuifangOptions): Huifang {
   const consoleDeps: Huifang['console'] = {
     ...consoleStores,
     actions: { ...deps, consoleViews: consoleStores.views, rateCounters: consoleStores.rateCounters, revealsPerDay: config.console.revealsPerDay },
-    wecomSignIn: options.wecomSignIn ?? null,
+    wecomSignIn:
+      options.wecomSignIn !== undefined
+        ? options.wecomSignIn
+        : config.wecom && modes.wecom !== 'sandbox'
+          ? createWecomSignIn(new WecomClient({ corpId: config.wecom.corpId, agentId: config.wecom.agentId, secret: config.wecom.secret, apiBase: config.wecom.apiBase, oauthBase: config.wecom.oauthBase, ssoBase: config.wecom.ssoBase, clock, logger }), logger)
+          : null,
   };
   const reloadCalendarOverlay = async () => {
     const { ignoredYears } = calendar.replaceOverlay(calendarOverlay(await consoleStores.admin.listCalendarEntries()));

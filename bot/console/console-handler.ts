@@ -27,6 +27,8 @@ const REFUSALS: Readonly<Record<string, string>> = {
   NOT_FOUND: '未找到该页面或记录。',
   VALIDATION_FAILED: '填写的内容有误，请检查后重试。',
   BODY_TOO_LARGE: '提交的内容过大。',
+  CALENDAR_YEAR_SHIPPED: '该年份的国务院节假日安排已随系统提供，不能再添加放假或调休日；如需本单位停业日，请选择「本单位停业」。',
+  CALENDAR_DATA_INVALID: '该日期与已有的日历冲突（例如调休上班日与放假日重叠），未添加。',
 };
 
 const STATUS: Readonly<Record<string, number>> = { READ_ONLY: 403, FORBIDDEN: 403, NOT_FOUND: 404, UNKNOWN_ESCALATION: 404, UNKNOWN_CUSTOMER: 404, REVEAL_LIMIT: 429, BODY_TOO_LARGE: 413 };

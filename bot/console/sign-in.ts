@@ -11,20 +11,14 @@ import { html, type Html } from './html.js';
 import { plainPage, sendPage } from './layout.js';
 import { endSession, randomToken, readSession, sha256, startSession, csrfMatches, sameOrigin } from './session.js';
 import { readForm } from './forms.js';
+import type { WecomSignIn } from '../core/ports/console-auth.js';
+import { randomBytes } from 'node:crypto';
 
 /** How long a `huifang console link` link stays valid. */
 export const SIGN_IN_LINK_MINUTES = 10;
 /** How long WeCom has to send the browser back with the code. */
 const SIGN_IN_STATE_MINUTES = 10;
 const THROTTLE_WINDOW_MS = 15 * 60_000;
-
-/** WeCom's part of signing in (bot/channels/wecom): where to send the browser, and who a code belongs to. */
-export interface WecomSignIn {
-  /** The authorisation URL: `oauth` inside WeCom's browser, `qr` the QR-code login page. */
-  authorizeUrl(method: 'oauth' | 'qr', redirectUri: string, state: string): string;
-  /** The member's WeCom UserID behind a one-time code; null when WeCom refuses it or it is not a member. */
-  userIdOf(code: string): Promise<string | null>;
-}
 
 /** Creates a single-use sign-in link for an account; returns the URL to hand over. */
 export async function createSignInLink(app: Huifang, userId: string): Promise<{ url: string; expiresAt: Date }> {
@@ -123,7 +117,8 @@ ${
     if (!wecom) return refused(ctx, 404, '未接入企业微信。');
     if (!(await admit(ctx, 'wecom'))) return;
     const method = ctx.query.method === 'oauth' ? 'oauth' : 'qr';
-    const state = randomToken(18);
+    // WeCom allows letters and digits only in `state` (docs/protocols/wecom.md §11.1).
+    const state = randomBytes(18).toString('hex');
     const now = app.clock.now();
     await app.console.auth.createSignInState({ state, method, expiresAt: new Date(now.getTime() + SIGN_IN_STATE_MINUTES * 60_000), at: now });
     ctx.redirect(wecom.authorizeUrl(method, `${app.config.publicBaseUrl}/console/login/wecom/callback`, state));
@@ -134,7 +129,7 @@ ${
     if (!(await admit(ctx, 'wecom'))) return;
     const code = typeof ctx.query.code === 'string' ? ctx.query.code : '';
     const state = typeof ctx.query.state === 'string' ? ctx.query.state : '';
-    const method = /^[A-Za-z0-9_-]{10,64}$/.test(state) ? await app.console.auth.consumeSignInState(state, app.clock.now()) : null;
+    const method = /^[A-Za-z0-9]{10,128}$/.test(state) ? await app.console.auth.consumeSignInState(state, app.clock.now()) : null;
     if (!method) {
       await audit(ctx, 'console.sign_in_refused', null, { method: 'wecom', reason: 'unknown, used or expired state' });
       return refused(ctx, 400, '登录已过期或无效，请重新登录。');

@@ -52,3 +52,12 @@ export interface RateCounters {
   /** The counter's value without changing it. */
   count(key: string, windowStart: Date): Promise<number>;
 }
+
+/** WeCom's part of signing in (implemented in bot/channels/wecom): where to send the browser, and who a code belongs to. */
+export interface WecomSignIn {
+  /** The authorisation URL: `oauth` inside WeCom's browser, `qr` the QR-code login page. */
+  authorizeUrl(method: 'oauth' | 'qr', redirectUri: string, state: string): string;
+  /** The member's WeCom UserID behind a one-time code; null when WeCom refuses it or it is not a member. */
+  userIdOf(code: string): Promise<string | null>;
+}
+

@@ -1,0 +1,131 @@
+import type Router from '@koa/router';
+import type { Huifang } from '../../huifang.js';
+import { html } from '../html.js';
+import { consoleHandler, render } from '../console-handler.js';
+import { csrfField, dateTime } from './common.js';
+import { DomainError } from '../../core/errors.js';
+import { toLocal } from '../../core/time.js';
+import type { DayInfo } from '../../core/calendar/working-calendar.js';
+
+const KIND_LABELS: Readonly<Record<string, string>> = { holiday: '放假', workday: '调休上班', closure: '本单位停业' };
+const WEEKDAYS = ['一', '二', '三', '四', '五', '六', '日'];
+
+function pad(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/** Monday-first weekday index (0 = Monday) of a date. */
+function weekdayIndex(year: number, month: number, day: number): number {
+  return (new Date(Date.UTC(year, month - 1, day)).getUTCDay() + 6) % 7;
+}
+
+/** 日历: a year's working days with 调休; administrators add next year's schedule and local closures. */
+export function calendarPage(router: Router, app: Huifang): void {
+  router.get(
+    '/console/calendar',
+    consoleHandler(app, async (ctx, state) => {
+      const tz = app.config.timezone;
+      const thisYear = toLocal(app.clock.now(), tz).year;
+      const asked = Number(ctx.query.year);
+      const year = Number.isInteger(asked) && asked >= 2000 && asked <= 2100 ? asked : thisYear;
+      const calendar = app.deps.calendar;
+      const covered = calendar.isCovered(year);
+      const entries = (await app.console.admin.listCalendarEntries()).filter((e) => e.date.startsWith(`${year}-`));
+      const info = (date: string): DayInfo => calendar.dayInfo(date);
+      const months = Array.from({ length: 12 }, (_, m) => {
+        const month = m + 1;
+        const blanks = weekdayIndex(year, month, 1);
+        const days = Array.from({ length: daysInMonth(year, month) }, (_, d) => {
+          const date = `${year}-${pad(month)}-${pad(d + 1)}`;
+          const i = info(date);
+          const cls = i.kind === 'holiday' || i.kind === 'weekend' ? 'off' : i.kind === 'makeup_workday' ? 'make' : i.kind === 'closure' ? 'closed' : '';
+          const title = i.name ? `${date} ${i.name}` : date;
+          return html`<div class="${cls}" title="${title}">${d + 1}${i.kind === 'makeup_workday' ? '班' : i.kind === 'holiday' ? '休' : ''}</div>`;
+        });
+        return html`<div class="card"><h2>${month} 月</h2><div class="cal">${WEEKDAYS.map((w) => html`<div class="head">${w}</div>`)}${Array.from({ length: blanks }, () => html`<div></div>`)}${days}</div></div>`;
+      });
+      const schedule = calendar.yearSchedule(year);
+      const closures = calendar.closuresInYear(year);
+      render(ctx, app, state, {
+        title: `${year} 年工作日历`,
+        current: '/console/calendar',
+        body: html`<div class="card actions"><a class="button secondary" href="/console/calendar?year=${String(year - 1)}">← ${year - 1}</a><a class="button secondary" href="/console/calendar?year=${String(year + 1)}">${year + 1} →</a>
+<span class="small"><span class="status OPEN">休</span> 放假　<span class="status ACKNOWLEDGED">班</span> 调休上班　灰色：本单位停业</span></div>
+${
+  covered
+    ? html`<p class="alert ok">${year} 年节假日安排：${schedule?.source ?? ''}${calendar.isShippedYear(year) ? '' : '（在管理台中添加）'}。</p>`
+    : html`<p class="alert bad">尚无 ${year} 年的节假日安排，目前只按周末计算工作日。国务院办公厅公布后，请${state.access.canAdminister ? '在下方逐日添加放假与调休上班日' : '请管理员添加'}。</p>`
+}
+${
+  schedule && schedule.holidays.length
+    ? html`<div class="card"><h2>节假日</h2><p class="small">${[...new Set(schedule.holidays.map((h) => h.name))].map((name) => `${name}：${schedule.holidays.filter((h) => h.name === name).map((h) => h.date.slice(5)).join('、')}`).join('；')}</p>${schedule.makeupWorkdays.length ? html`<p class="small">调休上班：${schedule.makeupWorkdays.map((m) => `${m.date.slice(5)}（${m.holiday}）`).join('、')}</p>` : ''}${closures.length ? html`<p class="small">本单位停业：${closures.map((c) => `${c.date.slice(5)} ${c.reason}`).join('、')}</p>` : ''}</div>`
+    : ''
+}
+${
+  state.access.canAdminister
+    ? html`<div class="card"><h2>添加日期</h2><form method="post" action="/console/calendar/entries" class="filters">${csrfField(state)}
+<div><label for="date">日期</label><input id="date" name="date" type="date" required value="${year}-01-01"></div>
+<div><label for="kind">类型</label><select id="kind" name="kind"><option value="holiday">放假（国务院安排）</option><option value="workday">调休上班</option><option value="closure">本单位停业</option></select></div>
+<div><label for="name">名称</label><input id="name" name="name" required maxlength="40" placeholder="如：春节 / 年终盘点"></div>
+<div class="actions"><button type="submit">添加</button></div></form>
+<p class="muted small">放假和调休上班日组成一年的安排，只能添加尚未随系统提供的年份；本单位停业日任何年份都可添加。</p>
+${
+  entries.length
+    ? html`<table class="rows"><thead><tr><th>日期</th><th>类型</th><th>名称</th><th>添加时间</th><th></th></tr></thead><tbody>${entries.map(
+        (e) => html`<tr><td data-label="日期">${e.date}</td><td data-label="类型">${KIND_LABELS[e.kind]}</td><td data-label="名称">${e.name}</td><td data-label="添加时间">${dateTime(e.createdAt, tz)}</td><td><form method="post" action="/console/calendar/entries/${e.date}/remove">${csrfField(state)}<button class="secondary" type="submit">删除</button></form></td></tr>`,
+      )}</tbody></table>`
+    : ''
+}</div>`
+    : ''
+}
+<div class="months">${months}</div>`,
+      });
+    }),
+  );
+
+  router.post(
+    '/console/calendar/entries',
+    consoleHandler(app, async (ctx, state, form) => {
+      if (!state.access.canAdminister) throw new DomainError('FORBIDDEN', 'Administrators only', {});
+      const date = form!.get('date') ?? '';
+      const kind = form!.get('kind') ?? '';
+      const name = (form!.get('name') ?? '').trim();
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || !['holiday', 'workday', 'closure'].includes(kind) || name.length < 1 || name.length > 40) throw new DomainError('VALIDATION_FAILED', 'date, kind and name', {});
+      const year = Number(date.slice(0, 4));
+      if (kind !== 'closure' && app.deps.calendar.isShippedYear(year)) throw new DomainError('CALENDAR_YEAR_SHIPPED', `${year} comes with the shipped calendar`, { year });
+      const now = app.clock.now();
+      const actor = state.access.staffId ? { actorType: 'STAFF' as const, actorId: state.access.staffId } : { actorType: 'CONSOLE' as const, actorId: state.access.account.id };
+      await app.console.admin.putCalendarEntry(
+        { date, kind: kind as 'holiday' | 'workday' | 'closure', name, createdAt: now, createdBy: state.access.account.id },
+        { at: now, ...actor, action: 'calendar.entry_added', entityType: 'CalendarEntry', entityId: date, details: { kind, name } },
+      );
+      try {
+        await app.reloadCalendarOverlay();
+      } catch (err) {
+        // The day made the calendar invalid (e.g. a make-up day on a holiday): take it back.
+        await app.console.admin.removeCalendarEntry(date, { at: now, ...actor, action: 'calendar.entry_removed', entityType: 'CalendarEntry', entityId: date, details: { reason: 'invalid calendar data' } });
+        await app.reloadCalendarOverlay();
+        if (err instanceof DomainError) throw new DomainError('CALENDAR_DATA_INVALID', err.message, {});
+        throw err;
+      }
+      ctx.redirect(`/console/calendar?year=${year}`);
+    }),
+  );
+
+  router.post(
+    '/console/calendar/entries/:date/remove',
+    consoleHandler(app, async (ctx, state) => {
+      if (!state.access.canAdminister) throw new DomainError('FORBIDDEN', 'Administrators only', {});
+      const date = String(ctx.params.date);
+      const now = app.clock.now();
+      const actor = state.access.staffId ? { actorType: 'STAFF' as const, actorId: state.access.staffId } : { actorType: 'CONSOLE' as const, actorId: state.access.account.id };
+      await app.console.admin.removeCalendarEntry(date, { at: now, ...actor, action: 'calendar.entry_removed', entityType: 'CalendarEntry', entityId: date, details: {} });
+      await app.reloadCalendarOverlay();
+      ctx.redirect(`/console/calendar?year=${date.slice(0, 4)}`);
+    }),
+  );
+}
