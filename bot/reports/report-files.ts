@@ -5,12 +5,14 @@ import type { DigestFigures } from '../core/digests/build-digest.js';
 import { BAND_LABELS, type MonthlyReport } from '../core/reports/build-monthly-report.js';
 import type { ReportFile } from '../core/reports/send-monthly-reports.js';
 import { formatLocalDateTime } from '../core/time.js';
-import { renderSatisfactionChart } from './satisfaction-chart.js';
+import { renderChartPng } from '../charts/render-chart.js';
+import { SATISFACTION_TREND_SIZE, satisfactionTrendOption } from '../charts/satisfaction-trend.js';
 
 /**
  * The files of a monthly report, generated from a `MonthlyReport` (so from the database, on demand):
  * an XLSX workbook (汇总, 按科室, 按人员, 按类型, 满意度趋势 with the chart), CSV files per table
- * (UTF-8 with BOM and CRLF, so Excel opens the Chinese headings correctly) and the trend chart PNG.
+ * (UTF-8 with BOM and CRLF, so Excel opens the Chinese headings correctly) and the trend chart PNG
+ * (bot/charts; drawing it needs the CJK font, see `findChartFonts`).
  */
 
 type Value = string | number | null;
@@ -145,11 +147,16 @@ export async function reportXlsx(report: MonthlyReport): Promise<Buffer> {
       });
     }
     if (table === t.trend) {
-      const image = wb.addImage({ buffer: renderSatisfactionChart(report.trend) as unknown as ExcelJS.Buffer, extension: 'png' });
+      const image = wb.addImage({ buffer: satisfactionChartPng(report) as unknown as ExcelJS.Buffer, extension: 'png' });
       sheet.addImage(image, { tl: { col: 5, row: 1 }, ext: { width: 640, height: 384 } });
     }
   }
   return Buffer.from(await wb.xlsx.writeBuffer());
+}
+
+/** The report's satisfaction trend (by default its last 12 months) as a PNG of {@link SATISFACTION_TREND_SIZE}. */
+function satisfactionChartPng(report: MonthlyReport): Buffer {
+  return renderChartPng(satisfactionTrendOption(report.trend), SATISFACTION_TREND_SIZE);
 }
 
 /** A report file as an HTTP body: bytes, content type and a download file name. */
@@ -170,7 +177,7 @@ export async function reportFile(report: MonthlyReport, file: ReportFile): Promi
     case 'types-csv':
       return csv('types');
     case 'trend-png':
-      return { body: renderSatisfactionChart(report.trend), contentType: 'image/png', filename: `${base}-satisfaction.png` };
+      return { body: satisfactionChartPng(report), contentType: 'image/png', filename: `${base}-satisfaction.png` };
   }
 }
 

@@ -1,7 +1,6 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inflateSync } from 'node:zlib';
 import ExcelJS from 'exceljs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../bot/clocks.js';
@@ -9,13 +8,13 @@ import type { Huifang } from '../../../bot/huifang.js';
 import { jobs } from '../../../jobs/index.js';
 import { findDepartmentByCode, loadMonthlyReport } from '../../../bot/db/report-store.js';
 import type { MonthlyReport } from '../../../bot/core/reports/build-monthly-report.js';
-import { reportCsv, reportXlsx } from '../../../bot/reports/report-files.js';
-import { CHART_HEIGHT, CHART_WIDTH, renderSatisfactionChart } from '../../../bot/reports/satisfaction-chart.js';
-import { crc32 } from '../../../bot/reports/png.js';
-import { defaultChartFont } from '../../../bot/reports/outline-font.js';
+import { reportCsv, reportFile, reportXlsx } from '../../../bot/reports/report-files.js';
+import { renderChartSvg } from '../../../bot/charts/render-chart.js';
+import { SATISFACTION_LINE_COLOR, SATISFACTION_TREND_GRID, SATISFACTION_TREND_SIZE, satisfactionTrendOption } from '../../../bot/charts/satisfaction-trend.js';
 import { runReportCommand } from '../../../bot/commands/report.js';
 import { utf8Bytes } from '../../../bot/core/digests/build-digest.js';
 import { describeEachDatabase } from '../../support/db.js';
+import { countPixels, decodePng, isColour, isInk, type DecodedPng } from '../../support/png-pixels.js';
 import { createTestService, listen, seedOrganisation, sharedDbClient } from '../../support/service.js';
 import { at, insertFollowUps, type FollowUpSpec } from './follow-up-rows.js';
 
@@ -26,27 +25,33 @@ const ward = (assignee: string | null, rest: Omit<FollowUpSpec, 'department' | '
 const centre = (assignee: string, rest: Omit<FollowUpSpec, 'department' | 'assignee'>): FollowUpSpec => ({ department: 'service-centre', assignee, ...rest });
 const sat = (deadline: string, completed: string, outcome: FollowUpSpec['outcome'] = 'SATISFIED') => ({ status: 'DONE' as const, outcome, deadlineAt: at(deadline), completedAt: at(completed) });
 
-/** A PNG's chunks, checking each CRC; throws on a malformed file. */
-function pngChunks(png: Buffer): { type: string; data: Buffer }[] {
-  expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  const chunks: { type: string; data: Buffer }[] = [];
-  for (let i = 8; i < png.length; ) {
-    const length = png.readUInt32BE(i);
-    const type = png.toString('latin1', i + 4, i + 8);
-    const data = png.subarray(i + 8, i + 8 + length);
-    expect(png.readUInt32BE(i + 8 + length)).toBe(crc32(png.subarray(i + 4, i + 8 + length)));
-    chunks.push({ type, data });
-    i += 12 + length;
-  }
-  return chunks;
-}
+const { width: CHART_WIDTH, height: CHART_HEIGHT } = SATISFACTION_TREND_SIZE;
+const isLine = isColour(SATISFACTION_LINE_COLOR);
 
-function expectValidChart(png: Buffer): void {
-  const chunks = pngChunks(png);
-  expect(chunks.map((c) => c.type)).toEqual(['IHDR', 'IDAT', 'IEND']);
-  const ihdr = chunks[0]!.data;
-  expect([ihdr.readUInt32BE(0), ihdr.readUInt32BE(4), ihdr[8], ihdr[9]]).toEqual([CHART_WIDTH, CHART_HEIGHT, 8, 2]);
-  expect(inflateSync(chunks[1]!.data).length).toBe((CHART_WIDTH * 3 + 1) * CHART_HEIGHT);
+/** Centre of the point of month `index` (of 12) at `percent`, in PNG pixels. */
+function trendPoint(index: number, percent: number): { x: number; y: number } {
+  const { left, right, top, bottom } = SATISFACTION_TREND_GRID;
+  return { x: Math.round(left + ((CHART_WIDTH - left - right) * (index + 0.5)) / 12), y: Math.round(top + (CHART_HEIGHT - top - bottom) * (1 - percent / 100)) };
+}
+const around = ({ x, y }: { x: number; y: number }, r = 3) => ({ x0: x - r, y0: y - r, x1: x + r + 1, y1: y + r + 1 });
+
+/**
+ * Checks a satisfaction chart PNG (valid chunks and CRCs, 800 × 480, opaque) and that it shows text in
+ * the title, month-label and legend areas and a drawn line; returns the pixels for further checks.
+ */
+function expectValidChart(png: Buffer): DecodedPng {
+  const image = decodePng(png);
+  expect([image.width, image.height]).toEqual([CHART_WIDTH, CHART_HEIGHT]);
+  expect(countPixels(image, { x0: 0, y0: 0, x1: CHART_WIDTH, y1: CHART_HEIGHT }, (_r, _g, _b, a) => a === 255)).toBe(CHART_WIDTH * CHART_HEIGHT);
+  const { left, right, top, bottom } = SATISFACTION_TREND_GRID;
+  const areas = {
+    title: { x0: 150, y0: 10, x1: 650, y1: top - 20 },
+    months: { x0: left, y0: CHART_HEIGHT - bottom + 8, x1: CHART_WIDTH - right, y1: CHART_HEIGHT - bottom + 45 },
+    legend: { x0: 0, y0: CHART_HEIGHT - 40, x1: CHART_WIDTH, y1: CHART_HEIGHT },
+  };
+  for (const [name, box] of Object.entries(areas)) expect(countPixels(image, box, isInk), name).toBeGreaterThan(300);
+  expect(countPixels(image, { x0: left, y0: top - 20, x1: CHART_WIDTH - right, y1: CHART_HEIGHT - bottom }, isLine)).toBeGreaterThan(50);
+  return image;
 }
 
 // October 2026, counted by deadline (Asia/Shanghai). Hand-counted figures are written out in each test.
@@ -182,6 +187,11 @@ describeEachDatabase('monthly report', (db) => {
     const departments = wb.getWorksheet('按科室')!;
     const last = departments.getRow(departments.rowCount);
     expect([last.getCell(2).value, last.getCell(4).value]).toEqual(['合计', 39]);
+    const images = wb.getWorksheet('满意度趋势')!.getImages();
+    expect(images).toHaveLength(1);
+    const chart = wb.getImage(Number(images[0]!.imageId));
+    expect(chart.extension).toBe('png');
+    expectValidChart(Buffer.from(chart.buffer as unknown as Uint8Array));
   });
 
   it('writes CSV tables with a BOM, Chinese headings and percentages', () => {
@@ -192,18 +202,22 @@ describeEachDatabase('monthly report', (db) => {
     expect(lines.find((l) => l.startsWith('周护士,'))).toBe('周护士,心内科病区,7,7,0,6,5,1,0,0,1,2,5,71.4%,100.0%,4,0,2,66.7%,低于70%（批评教育）');
   });
 
-  it('draws the satisfaction trend as a valid PNG of the expected size, with or without a CJK font', () => {
-    const latin = renderSatisfactionChart(report.trend, { font: null });
-    expectValidChart(latin);
-    const font = defaultChartFont();
-    if (font === null) {
-      console.warn('no CJK font installed (apt-get install fonts-noto-cjk): the chart keeps Latin labels');
-      return;
+  it('draws the satisfaction trend as a PNG: the points, the gaps and the Chinese labels in the CJK font', async () => {
+    const image = expectValidChart((await reportFile(report, 'trend-png')).body);
+    // August 50.0 %, September without a rating (a gap), October 82.9 %.
+    expect(countPixels(image, around(trendPoint(9, 50)), isLine)).toBeGreaterThan(20);
+    expect(countPixels(image, around(trendPoint(11, 82.9)), isLine)).toBeGreaterThan(20);
+    const september = trendPoint(10, 0).x;
+    expect(countPixels(image, { x0: september - 5, y0: SATISFACTION_TREND_GRID.top - 20, x1: september + 6, y1: CHART_HEIGHT - SATISFACTION_TREND_GRID.bottom }, isLine)).toBe(0);
+    // Months before August have no rating: nothing drawn there.
+    expect(countPixels(image, { x0: SATISFACTION_TREND_GRID.left, y0: SATISFACTION_TREND_GRID.top - 20, x1: trendPoint(8, 0).x, y1: CHART_HEIGHT - SATISFACTION_TREND_GRID.bottom }, isLine)).toBe(0);
+  });
+
+  it('draws the satisfaction trend as an SVG with its labels as text', () => {
+    const svg = renderChartSvg(satisfactionTrendOption(report.trend), SATISFACTION_TREND_SIZE);
+    for (const label of ['满意率趋势（2025-11 至 2026-10）', '满意率（满意÷参评）', '高于90%（奖励）', '低于70%（批评教育）', '低于50%（不发质量奖）', '50.0%', '82.9%', '2026-10', '参评 35', '参评 2', '100%', '90%']) {
+      expect(svg).toContain(`>${label}</text>`);
     }
-    expect(font.covers('满意率趋势')).toBe(true);
-    const chinese = renderSatisfactionChart(report.trend, { font });
-    expectValidChart(chinese);
-    expect(chinese.equals(latin)).toBe(false);
   });
 
   it('writes every file from the command line', async () => {
