@@ -14,6 +14,7 @@ import { reportRoutes } from './routes/reports.js';
 import { smsRoutes } from './routes/sms.js';
 import { escalationRoutes } from './routes/escalation.js';
 import { wechatRoutes } from './routes/wechat.js';
+import { consoleRoutes } from '../console/console-routes.js';
 
 /** The koa application: thin edge, one file per route family (STYLE A1). */
 export function createHttpApp(app: Huifang): Koa {
@@ -33,6 +34,7 @@ export function createHttpApp(app: Huifang): Koa {
   escalationRoutes(router, app);
   digestRoutes(router, app);
   reportRoutes(router, app);
+  consoleRoutes(router, app);
   if (app.config.wecom) wecomRoutes(router, app);
   if (app.config.wechat?.callbackToken) wechatRoutes(router, app);
   if (app.config.tencentSms?.callbackKey) smsRoutes(router, app);

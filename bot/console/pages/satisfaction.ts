@@ -8,6 +8,8 @@ import { DomainError } from '../../core/errors.js';
 import { fromLocal, toLocal } from '../../core/time.js';
 import type { ConsoleScope } from '../../core/console/access.js';
 import type { SatisfactionFigures, SatisfactionGroupRow } from '../../core/ports/console-views.js';
+import { SATISFACTION_TREND_SIZE, satisfactionTrendOption } from '../../charts/satisfaction-trend.js';
+import { renderChartSvg } from '../../charts/render-chart.js';
 
 /** The local month `YYYY-MM` as an instant range. */
 export function monthRangeOf(month: string, timeZone: string): { from: Date; to: Date } {
@@ -83,7 +85,7 @@ export function satisfactionPage(router: Router, app: Huifang): void {
         title: '满意度',
         current: '/console/satisfaction',
         body: html`<form class="filters card" method="get"><div><label for="month">月份</label><input id="month" name="month" type="month" value="${month}"></div><div class="actions"><button type="submit">查看</button><a class="button secondary" href="/console/satisfaction/export.xlsx?month=${month}">导出 Excel</a></div></form>
-<div class="card"><p>${month} 满意度 <b>${rate(total.satisfied, total.answered)}</b>（${total.satisfied} / ${total.answered}）</p><div class="chart"><img src="/console/satisfaction/trend.svg?month=${month}" alt="近 12 个月满意度趋势" width="800" height="400"></div></div>
+<div class="card"><p>${month} 满意度 <b>${rate(total.satisfied, total.answered)}</b>（${total.satisfied} / ${total.answered}）</p><div class="chart"><img src="/console/satisfaction/trend.svg?month=${month}" alt="近 12 个月满意度趋势" width="800" height="480"></div></div>
 <div class="two">${table('按科室', f.byDepartment, (r) => r.label)}${table('按人员', f.byStaff, (r) => r.label)}</div>
 ${table('按策略', f.byPolicy, (r) => policyName(r.key))}
 <div class="card"><h2>投诉话题</h2>${
@@ -99,6 +101,25 @@ ${
     : html`<p class="muted small">话题词由管理员维护：${keywords.length ? [...new Set(keywords.map((k) => k.topic))].join('、') : '尚未设置'}。</p>`
 }</div>`,
       });
+    }),
+  );
+
+  // The 12-month trend, drawn on the server with the same chart definition as the monthly report.
+  router.get(
+    '/console/satisfaction/trend.svg',
+    consoleHandler(app, async (ctx, state) => {
+      if (state.access.role === 'staff') throw new DomainError('FORBIDDEN', 'Managers, administrators and auditors', {});
+      const months = monthsEndingWith(monthParam(ctx.query.month), 12);
+      const counts = await app.console.views.satisfactionTrend(state.access.scope, months.map((key) => ({ key, ...monthRangeOf(key, tz) })));
+      const svg = renderChartSvg(
+        satisfactionTrendOption(counts.map((c) => ({ month: c.key, satisfied: c.satisfied, rated: c.answered, rate: c.answered ? c.satisfied / c.answered : null }))),
+        SATISFACTION_TREND_SIZE,
+      );
+      ctx.set('Cache-Control', 'no-store');
+      ctx.set('X-Content-Type-Options', 'nosniff');
+      ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
+      ctx.type = 'image/svg+xml';
+      ctx.body = svg;
     }),
   );
 

@@ -1,0 +1,85 @@
+import type Router from '@koa/router';
+import type { Huifang } from '../../huifang.js';
+import { html } from '../html.js';
+import { consoleHandler, render } from '../console-handler.js';
+import { csrfField, dateTime, select } from './common.js';
+import { DomainError } from '../../core/errors.js';
+import { startOfLocalDay } from '../../core/time.js';
+import { CONSOLE_ROLE_LABELS, accessOf } from '../../core/console/access.js';
+import { jobs } from '../../../jobs/index.js';
+import { createSignInLink } from '../sign-in.js';
+import { CHANNEL_LABELS, label } from '../labels.js';
+
+const MODE_LABELS: Readonly<Record<string, string>> = { sandbox: '体验模式（不对外发送）', wecom: '企业微信', tencent: '腾讯云短信', wechat: '微信公众号' };
+
+/** 设置 (administrators): channel modes, quotas and their use today, the jobs' last runs, console accounts. */
+export function settingsPage(router: Router, app: Huifang): void {
+  router.get(
+    '/console/settings',
+    consoleHandler(app, async (ctx, state) => {
+      if (!state.access.canAdminister) throw new DomainError('FORBIDDEN', 'Administrators only', {});
+      const tz = app.config.timezone;
+      const dayStart = startOfLocalDay(app.clock.now(), tz);
+      const [wecomToday, smsToday, wechatToday, runs, users, org] = await Promise.all([
+        app.deps.outbox.countSentSince('wecom', dayStart, ['card_update']),
+        app.deps.outbox.countSentSince('sms', dayStart),
+        app.deps.outbox.countSentSince('wechat', dayStart),
+        app.console.views.jobRuns(),
+        app.console.auth.listConsoleUsers(),
+        app.deps.org.loadOrgSnapshot(),
+      ]);
+      const limit = app.config.wecom?.dailyMessageLimit ?? null;
+      const channels = app.config.channels;
+      const run = (name: string) => runs.find((r) => r.job === name);
+      render(ctx, app, state, {
+        title: '设置',
+        current: '/console/settings',
+        body: html`<div class="card"><h2>发送通道</h2><table class="rows"><thead><tr><th>通道</th><th>接入</th><th>今日已发送</th><th>每日额度</th></tr></thead><tbody>
+<tr><td data-label="通道">${label(CHANNEL_LABELS, 'wecom')}（员工任务）</td><td data-label="接入">${MODE_LABELS[channels.staff] ?? channels.staff}</td><td data-label="今日已发送">${wecomToday}</td><td data-label="每日额度">${limit === null ? '未设置（WECOM_DAILY_MESSAGE_LIMIT）' : `${limit}（已用 ${((wecomToday / limit) * 100).toFixed(1)}%）`}</td></tr>
+<tr><td data-label="通道">${label(CHANNEL_LABELS, 'sms')}</td><td data-label="接入">${MODE_LABELS[channels.sms] ?? channels.sms}</td><td data-label="今日已发送">${smsToday}</td><td data-label="每日额度">按腾讯云账号设置</td></tr>
+<tr><td data-label="通道">${label(CHANNEL_LABELS, 'wechat')}</td><td data-label="接入">${MODE_LABELS[channels.wechat] ?? channels.wechat}</td><td data-label="今日已发送">${wechatToday}</td><td data-label="每日额度">按公众号模板消息额度</td></tr>
+</tbody></table><p class="muted small">通道由环境变量配置（见 README「配置」），修改后重启服务生效。</p></div>
+<div class="card"><h2>定时任务</h2><table class="rows"><thead><tr><th>任务</th><th>计划</th><th>最近运行</th><th>结果</th><th>今日失败</th></tr></thead><tbody>${Object.entries(jobs).map(([name, job]) => {
+          const r = run(name);
+          return html`<tr><td data-label="任务">${name}</td><td data-label="计划" class="small">${job.schedule}</td><td data-label="最近运行">${dateTime(r?.lastFinishedAt ?? r?.lastStartedAt ?? null, tz)}</td><td data-label="结果">${r?.lastStatus === 'failed' ? html`<span class="status DEAD">失败</span> <span class="small">${r.lastError ?? ''}</span>` : r?.lastStatus === 'ok' ? html`<span class="status DONE">正常</span>` : '—'}</td><td data-label="今日失败">${r && r.failureDay === dateTime(dayStart, tz).slice(0, 10) ? r.failuresOnDay : 0}</td></tr>`;
+        })}</tbody></table></div>
+<div class="card"><h2>管理台账号</h2><table class="rows"><thead><tr><th>姓名</th><th>角色</th><th>状态</th><th></th></tr></thead><tbody>${users.map((u) => {
+          const access = accessOf(u, org);
+          return html`<tr><td data-label="姓名">${u.name}${u.staffId ? '' : html` <span class="muted small">（无员工档案）</span>`}</td><td data-label="角色">${access ? CONSOLE_ROLE_LABELS[access.role] : '—'}</td><td data-label="状态">${access ? '可登录' : '不可登录'}</td><td><form method="post" action="/console/settings/accounts/${u.id}/role" class="actions">${csrfField(state)}${select('role', u.role ?? '', [{ value: 'admin', label: '管理员' }, { value: 'auditor', label: '审计员' }], '按职务')}<button class="secondary" type="submit">更改角色</button></form><form method="post" action="/console/settings/accounts/${u.id}/link">${csrfField(state)}<button class="secondary" type="submit">生成登录链接</button></form></td></tr>`;
+        })}</tbody></table><p class="muted small">员工首次用企业微信登录时自动建立账号；角色默认按职务（部门负责人及经理、护士长等看本部门，其他员工看自己的任务）。</p></div>`,
+      });
+    }),
+  );
+
+  router.post(
+    '/console/settings/accounts/:id/role',
+    consoleHandler(app, async (ctx, state, form) => {
+      if (!state.access.canAdminister) throw new DomainError('FORBIDDEN', 'Administrators only', {});
+      const id = String(ctx.params.id);
+      const value = form!.get('role');
+      const role = value === 'admin' || value === 'auditor' ? value : null;
+      const account = await app.console.auth.findConsoleUser(id);
+      if (!account) throw new DomainError('NOT_FOUND', 'No such account', {});
+      if (id === state.access.account.id && role !== 'admin') throw new DomainError('FORBIDDEN', 'An administrator cannot remove their own role', {});
+      await app.console.auth.setConsoleRole(id, role);
+      await app.deps.audit.record({ at: app.clock.now(), ...(state.access.staffId ? { actorType: 'STAFF' as const, actorId: state.access.staffId } : { actorType: 'CONSOLE' as const, actorId: state.access.account.id }), action: 'console.role_changed', entityType: 'ConsoleUser', entityId: id, details: { from: account.role, to: role } });
+      ctx.redirect('/console/settings');
+    }),
+  );
+
+  router.post(
+    '/console/settings/accounts/:id/link',
+    consoleHandler(app, async (ctx, state) => {
+      if (!state.access.canAdminister) throw new DomainError('FORBIDDEN', 'Administrators only', {});
+      const account = await app.console.auth.findConsoleUser(String(ctx.params.id));
+      if (!account) throw new DomainError('NOT_FOUND', 'No such account', {});
+      const { url } = await createSignInLink(app, account.id);
+      // Shown once, here, not put in a URL (it would stay in the browser's history).
+      render(ctx, app, state, {
+        title: '一次性登录链接',
+        current: '/console/settings',
+        body: html`<div class="card"><p>${account.name} 的一次性登录链接，10 分钟内有效，只能使用一次。请通过企业微信单独发送给本人：</p><p><code>${url}</code></p><a class="button secondary" href="/console/settings">返回设置</a></div>`,
+      });
+    }),
+  );
+}
