@@ -37,6 +37,15 @@ export interface TaskCard {
   detailUrl: string | null;
 }
 
+/**
+ * How a run of text is marked. Channels map marks to what they can show (WeCom markdown: `**…**` and
+ * `<font color="info|comment|warning">`); `plain` runs are shown as they are.
+ */
+export type TextMark = 'plain' | 'strong' | 'info' | 'comment' | 'warning';
+
+/** A piece of a line: text with one mark, or a link (`href`, an http(s) URL) showing `text`. */
+export type TextRun = { text: string; mark: TextMark } | { text: string; href: string };
+
 export type OutboundMessage =
   | { kind: 'task_card'; to: StaffAddress; card: TaskCard }
   | { kind: 'card_update'; to: StaffAddress; taskId: string; responseCode: string | null; replaceName: string }

@@ -4,7 +4,7 @@ import type { OrgSnapshot, StaffMember } from '../model.js';
 import type { TaskCard } from '../messages.js';
 import { applyOffset, excludedStaffId, resolveRule } from '../policies/plan-follow-ups.js';
 import { formatLocalDateTime } from '../time.js';
-import { renderTemplate } from '../templates/render.js';
+import { renderText } from '../templates/render.js';
 import { findStep } from '../policies/find-step.js';
 import { escalationRules, REASON_LABELS, type EscalationReason, type EscalationRules, type Severity } from './rules.js';
 import { staffOutbox } from '../outbox/staff-message.js';
@@ -104,7 +104,7 @@ export async function planEscalation(
 function escalationSummary(deps: Pick<CoreDeps, 'policies' | 'timeZone' | 'templates'>, org: OrgSnapshot, trigger: EscalationTrigger, deadlineAt: Date): string {
   const step = trigger.followUp ? findStep(deps.policies.byId(trigger.followUp.policyId), trigger.followUp.step) : undefined;
   const assignee = trigger.followUp?.assigneeId ? org.staff.get(trigger.followUp.assigneeId) : undefined;
-  return renderTemplate(deps.templates.escalationNotice.text, {
+  return renderText(deps.templates.escalationNotice.text, {
     reason: REASON_LABELS[trigger.reason],
     customer: trigger.customer.name,
     phone: trigger.customer.phoneMasked ?? '—',

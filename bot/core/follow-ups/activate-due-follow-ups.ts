@@ -3,7 +3,7 @@ import type { CoreDeps } from '../deps.js';
 import type { FollowUpContext, NewOutboxMessage } from '../records.js';
 import type { OrgSnapshot } from '../model.js';
 import { formatChineseDate, formatChineseDateTime, formatLocalDateTime } from '../time.js';
-import { renderTemplate } from '../templates/render.js';
+import { renderText } from '../templates/render.js';
 import { applyOffset, resolveAssignee } from '../policies/plan-follow-ups.js';
 import { nextContactMoment } from '../policies/contact-window.js';
 import { findStep } from '../policies/find-step.js';
@@ -197,8 +197,8 @@ async function planActivation(deps: CoreDeps, ctx: FollowUpContext, org: OrgSnap
     kind: 'survey_invite' as const,
     to: { customerId: customer.id, ...(customer.phoneE164 ? { phoneE164: customer.phoneE164 } : {}) },
     templateKey: 'survey_invite',
-    params: t.smsParams.map((p) => String(vars[p as keyof typeof vars])),
-    text: renderTemplate(t.smsText, vars),
+    params: t.sms.params.map((p) => String(vars[p])),
+    text: renderText(t.sms.text, vars),
     link,
     surveyId,
   };
@@ -217,7 +217,7 @@ async function planActivation(deps: CoreDeps, ctx: FollowUpContext, org: OrgSnap
             // The SMS parameters and text stay on the WeChat invitation: an SMS fallback is built from them.
             to: { ...sms.to, openId: customer.wechatOpenId! },
             ...(t.wechat
-              ? { text: renderTemplate(t.wechat.text, vars), templateData: Object.fromEntries(Object.entries(t.wechat.data).map(([k, v]) => [k, renderTemplate(v, vars)])) }
+              ? { text: renderText(t.wechat.text, vars), templateData: Object.fromEntries(Object.entries(t.wechat.data).map(([k, v]) => [k, renderText(v, vars)])) }
               : {}),
           },
   });
@@ -284,14 +284,15 @@ export async function buildTaskCard(
     instructions: step?.instructions ?? '',
     caseType: ctx.case.type,
     attempt,
+    maxAttempts: followUp.maxAttempts,
   };
   const key = (action: string) => `${action}:${followUp.id}:${activation}`;
   return {
     taskId: `fu_${followUp.id}_${activation}`,
     source: t.source,
-    title: renderTemplate(t.title, vars),
-    description: renderTemplate(t.description, vars),
-    subtitle: renderTemplate(t.subtitle, vars),
+    title: renderText(t.title, vars),
+    description: renderText(t.description, vars),
+    subtitle: renderText(t.subtitle, vars),
     fields: [
       { label: '客户', value: `${customer.name}` },
       { label: '电话', value: customer.phoneMasked ?? '—' },
