@@ -8,6 +8,7 @@ import { applyOffset } from '../policies/plan-follow-ups.js';
 import { findStep } from '../policies/find-step.js';
 import { formatLocalDateTime } from '../time.js';
 import { staffOutbox } from '../outbox/staff-message.js';
+import { renderText } from '../templates/render.js';
 
 type EscalationDeps = Pick<CoreDeps, 'policies' | 'timeZone' | 'templates' | 'calendar' | 'ids' | 'links' | 'publicBaseUrl'>;
 
@@ -93,9 +94,14 @@ export async function markOverdueFollowUps(deps: CoreDeps, options: { batchSize?
   return summary;
 }
 
-function overdueNotice(deps: Pick<CoreDeps, 'policies' | 'timeZone'>, ctx: FollowUpContext, assignee: { id: string; wecomUserId: string }, now: Date): NewOutboxMessage {
+function overdueNotice(deps: Pick<CoreDeps, 'policies' | 'timeZone' | 'templates'>, ctx: FollowUpContext, assignee: { id: string; wecomUserId: string }, now: Date): NewOutboxMessage {
   const step = findStep(deps.policies.byId(ctx.followUp.policyId), ctx.followUp.step);
-  const text = `【回访逾期】「${step?.title ?? ctx.followUp.step}」${ctx.customer.salutation ?? ctx.customer.name}（${ctx.customer.phoneMasked ?? '无电话'}）已超过截止时间 ${formatLocalDateTime(ctx.followUp.deadlineAt, deps.timeZone)}，已上报。请尽快完成并在任务卡片上记录结果。`;
+  const text = renderText(deps.templates.overdueNotice.text, {
+    step: step?.title ?? ctx.followUp.step,
+    customer: ctx.customer.salutation ?? ctx.customer.name,
+    phone: ctx.customer.phoneMasked ?? deps.templates.labels.noPhone,
+    deadline: formatLocalDateTime(ctx.followUp.deadlineAt, deps.timeZone),
+  });
   return staffOutbox(assignee, `fu:${ctx.followUp.id}:${ctx.followUp.activations}:overdue`, { kind: 'staff_text', text }, now, ctx.followUp.id);
 }
 

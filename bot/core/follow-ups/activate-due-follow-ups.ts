@@ -186,10 +186,11 @@ async function planActivation(deps: CoreDeps, ctx: FollowUpContext, org: OrgSnap
   const t = deps.templates.surveyInvite;
   const vars = {
     org: deps.organisationName,
-    salutation: customer.salutation ?? `${customer.name.slice(0, 1)}先生/女士`,
+    salutation: customer.salutation ?? renderText(t.salutationFallback, { surname: customer.name.slice(0, 1) }),
     date: formatChineseDate(ctx.case.occurredAt, deps.timeZone),
     dateTime: formatChineseDateTime(ctx.case.occurredAt, deps.timeZone),
-    event: eventPhrase(ctx.case.type),
+    // What the customer is asked about, as the invitation names it (「关于您11月3日的住院服务」).
+    event: t.events[ctx.case.type] ?? t.eventDefault,
     link,
   };
   const key = `fu:${followUp.id}:${activation}`;
@@ -248,21 +249,6 @@ async function planActivation(deps: CoreDeps, ctx: FollowUpContext, org: OrgSnap
   };
 }
 
-/** What the customer is asked about, as the invitation names it (「关于您11月3日的住院服务」). */
-function eventPhrase(caseType: string): string {
-  switch (caseType) {
-    case 'discharge':
-      return '住院服务';
-    case 'property_complaint':
-    case 'service_complaint':
-    case 'equipment_complaint':
-    case 'travel_complaint':
-      return '投诉处理';
-    default:
-      return '服务';
-  }
-}
-
 /**
  * Builds the staff task card. Shows the customer's name and masked phone only — no health details.
  * Its 详情 link opens the signed staff form of this activation (questionnaire, outcome, note).
@@ -279,7 +265,7 @@ export async function buildTaskCard(
   const vars = {
     title: step?.title ?? followUp.step,
     customer: customer.salutation ?? customer.name,
-    phone: customer.phoneMasked ?? '无电话',
+    phone: customer.phoneMasked ?? deps.templates.labels.noPhone,
     deadline: formatLocalDateTime(followUp.deadlineAt, deps.timeZone),
     instructions: step?.instructions ?? '',
     caseType: ctx.case.type,
@@ -294,18 +280,18 @@ export async function buildTaskCard(
     description: renderText(t.description, vars),
     subtitle: renderText(t.subtitle, vars),
     fields: [
-      { label: '客户', value: `${customer.name}` },
-      { label: '电话', value: customer.phoneMasked ?? '—' },
-      { label: '案例', value: ctx.case.externalId },
-      { label: '第几次', value: `第${attempt}次（最多${followUp.maxAttempts}次）` },
+      { label: t.fields.customer, value: `${customer.name}` },
+      { label: t.fields.phone, value: customer.phoneMasked ?? '—' },
+      { label: t.fields.case, value: ctx.case.externalId },
+      { label: t.fields.attempt, value: renderText(t.attemptField, vars) },
     ],
     buttons: [
-      { key: key('satisfied'), text: '已回访·满意', style: 1 },
-      { key: key('dissatisfied'), text: '已回访·不满意', style: 3 },
-      { key: key('unreachable'), text: '未接通', style: 2 },
-      { key: key('reschedule'), text: '改期', style: 4 },
+      { key: key('satisfied'), text: t.buttons.satisfied, style: 1 },
+      { key: key('dissatisfied'), text: t.buttons.dissatisfied, style: 3 },
+      { key: key('unreachable'), text: t.buttons.unreachable, style: 2 },
+      { key: key('reschedule'), text: t.buttons.reschedule, style: 4 },
       // Medical follow-ups (policies enabling MEDICAL_CONCERN): the nurse flags a worrying condition.
-      ...(escalationRules(deps.policies.byId(followUp.policyId)).triggers.MEDICAL_CONCERN ? [{ key: key('concern'), text: '病情异常', style: 3 as const }] : []),
+      ...(escalationRules(deps.policies.byId(followUp.policyId)).triggers.MEDICAL_CONCERN ? [{ key: key('concern'), text: t.buttons.concern, style: 3 as const }] : []),
     ],
     detailUrl: await staffFormLink(deps, followUp.id, activation),
   };

@@ -8,6 +8,7 @@ import { planMedicalConcernEscalation, planUnreachableEscalation } from '../esca
 import { applyOffset } from '../policies/plan-follow-ups.js';
 import { nextContactMoment } from '../policies/contact-window.js';
 import { findStep } from '../policies/find-step.js';
+import { renderText } from '../templates/render.js';
 
 export interface StaffCardAction {
   /** WeCom UserID of the member who tapped. */
@@ -112,6 +113,7 @@ export async function reportStaffOutcome(deps: CoreDeps, input: StaffOutcomeRepo
       ? { ...planned, nextDueAt: nextContactMoment(planned.nextDueAt, policy?.contact, { timeZone: deps.timeZone, calendar: deps.calendar }) }
       : planned;
   const note = input.note?.trim() ? input.note.trim() : null;
+  const label = renderText(deps.templates.taskCard.outcomes[decision.recorded], { attempt: decision.attempts });
 
   const outbox: NewOutboxMessage[] = [
     {
@@ -126,7 +128,7 @@ export async function reportStaffOutcome(deps: CoreDeps, input: StaffOutcomeRepo
         to: { staffId: staff.id, wecomUserId: staff.wecomUserId },
         taskId: `fu_${fu.id}_${activation}`,
         responseCode: input.responseCode,
-        replaceName: `${decision.label}·${staff.name}`,
+        replaceName: renderText(deps.templates.taskCard.recorded, { outcome: label, staff: staff.name }),
       },
     },
   ];
@@ -184,5 +186,5 @@ export async function reportStaffOutcome(deps: CoreDeps, input: StaffOutcomeRepo
     surveyAnswer: decision.status === 'DONE' ? (input.surveyAnswer ?? null) : null,
   });
   if (!applied) return { status: 'already_recorded', followUpId };
-  return { status: 'recorded', followUpId, label: decision.label, escalated: escalation !== null };
+  return { status: 'recorded', followUpId, label, escalated: escalation !== null };
 }

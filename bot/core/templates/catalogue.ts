@@ -59,7 +59,11 @@ export interface EntrySpec {
 const text = <const V extends string>(vars: readonly V[], required?: readonly V[]): TextSpec<V> => ({ kind: 'text', vars, ...(required ? { required } : {}) });
 const rich = <const V extends string>(vars: readonly V[]): RichSpec<V> => ({ kind: 'rich', vars });
 const label = (): LabelSpec => ({ kind: 'label' });
-const labels = <const K extends string>(keys: readonly K[] | null): LabelsSpec<K> => ({ kind: 'labels', keys });
+function labels<const K extends string>(keys: readonly K[]): LabelsSpec<K> & { keys: readonly K[] };
+function labels(keys: null): LabelsSpec & { keys: null };
+function labels(keys: readonly string[] | null): LabelsSpec {
+  return { kind: 'labels', keys };
+}
 const texts = <const K extends string, const V extends string>(keys: readonly K[], vars: readonly V[]): TextsSpec<K, V> => ({ kind: 'texts', keys, vars });
 const entry = <const P extends Record<string, PartSpec>>(body: 'wecom' | null, parts: P) => ({ body, parts });
 
