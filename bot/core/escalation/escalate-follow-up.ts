@@ -20,7 +20,7 @@ export async function planUnreachableEscalation(deps: EscalationDeps, ctx: Follo
     case: ctx.case,
     customer: ctx.customer,
     followUp: ctx.followUp,
-    note: `已尝试 ${ctx.followUp.maxAttempts} 次仍未联系上客户`,
+    note: renderText(deps.templates.escalationNotice.unreachableNote, { attempts: ctx.followUp.maxAttempts }),
     exclude: [ctx.followUp.assigneeId],
   });
   return planned.kind === 'opened' ? { escalation: planned.escalation, outbox: planned.outbox, audit: planned.audit } : { escalation: null, outbox: [], audit: planned.audit };
@@ -34,7 +34,7 @@ export async function planMedicalConcernEscalation(deps: EscalationDeps, ctx: Fo
     case: ctx.case,
     customer: ctx.customer,
     followUp: ctx.followUp,
-    note: note ?? '随访中发现可疑病情，请尽快安排医生跟进',
+    note: note ?? deps.templates.escalationNotice.medicalConcernNote,
     exclude: [],
   });
   return planned.kind === 'opened' ? { escalation: planned.escalation, outbox: planned.outbox, audit: planned.audit } : { escalation: null, outbox: [], audit: planned.audit };
@@ -135,7 +135,7 @@ export async function escalateRepeatedComplaint(deps: CoreDeps, kase: CaseRecord
     case: kase,
     customer,
     followUp: null,
-    note: `${isRepair ? '同一客户重复报修' : '同一客户同一事项重复投诉'}：${same.length} 次（${subject ?? kase.type}）`,
+    note: renderText(isRepair ? deps.templates.escalationNotice.repeatedRepairNote : deps.templates.escalationNotice.repeatedComplaintNote, { count: same.length, subject: subject ?? kase.type }),
     exclude: [],
   });
   // Nobody eligible in the chain: reported to the caller (the case submission audits it).
