@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import type { DigestFigures } from '../core/digests/build-digest.js';
-import { BAND_LABELS, type MonthlyReport } from '../core/reports/build-monthly-report.js';
+import type { MonthlyReport, SatisfactionBand } from '../core/reports/build-monthly-report.js';
 import type { ReportFile } from '../core/reports/send-monthly-reports.js';
 import { formatLocalDateTime } from '../core/time.js';
 import { renderSatisfactionChart } from './satisfaction-chart.js';
@@ -12,6 +12,14 @@ import { renderSatisfactionChart } from './satisfaction-chart.js';
  * an XLSX workbook (汇总, 按科室, 按人员, 按类型, 满意度趋势 with the chart), CSV files per table
  * (UTF-8 with BOM and CRLF, so Excel opens the Chinese headings correctly) and the trend chart PNG.
  */
+
+/** The wording the files share with the report message (templates/messages `monthly_report`): the band labels. */
+export interface ReportWording {
+  bands: Readonly<Record<SatisfactionBand, string>>;
+}
+
+/** The department row of cases without a (known) department. */
+const NO_DEPARTMENT = '（无科室）';
 
 type Value = string | number | null;
 interface Column<T> {
@@ -43,20 +51,20 @@ const FIGURES: Column<DigestFigures>[] = [
 
 type Table = { name: string; columns: Column<never>[]; rows: unknown[] };
 
-function tables(report: MonthlyReport): Record<'departments' | 'staff' | 'types' | 'trend', Table> {
+function tables(report: MonthlyReport, wording: ReportWording): Record<'departments' | 'staff' | 'types' | 'trend', Table> {
   const total = { code: '', name: '合计', path: report.scopeName, ...report.totals };
   const typeTotal = { policyId: '', policyName: '合计', stepTitle: '', action: '', ...report.totals };
   const departments: Column<MonthlyReport['byDepartment'][number]>[] = [
     { header: '科室编码', value: (r) => r.code },
-    { header: '科室', value: (r) => r.name },
-    { header: '科室路径', value: (r) => r.path },
+    { header: '科室', value: (r) => r.name ?? NO_DEPARTMENT },
+    { header: '科室路径', value: (r) => r.path ?? NO_DEPARTMENT },
     ...FIGURES,
   ];
   const staff: Column<MonthlyReport['byStaff'][number]>[] = [
     { header: '姓名', value: (r) => r.name },
     { header: '科室', value: (r) => r.departmentName },
     ...FIGURES,
-    { header: '满意率分档', value: (r) => (r.band ? BAND_LABELS[r.band] : '无评价') },
+    { header: '满意率分档', value: (r) => (r.band ? wording.bands[r.band] : '无评价') },
   ];
   const types: Column<(typeof report.byType)[number] | typeof typeTotal>[] = [
     { header: '策略', value: (r) => r.policyId },
@@ -80,8 +88,8 @@ function tables(report: MonthlyReport): Record<'departments' | 'staff' | 'types'
 }
 
 /** One table of the report as CSV: UTF-8 with BOM, CRLF, RFC 4180 quoting; rates as `87.5%`, empty when undefined. */
-export function reportCsv(report: MonthlyReport, table: 'departments' | 'staff' | 'types' | 'trend'): string {
-  const t = tables(report)[table];
+export function reportCsv(report: MonthlyReport, table: 'departments' | 'staff' | 'types' | 'trend', wording: ReportWording): string {
+  const t = tables(report, wording)[table];
   const lines = [t.columns.map((c) => csvCell(c.header))];
   for (const row of t.rows) {
     lines.push(
@@ -101,7 +109,7 @@ function csvCell(text: string): string {
 }
 
 /** The workbook: a summary sheet, one sheet per table and the trend chart. */
-export async function reportXlsx(report: MonthlyReport): Promise<Buffer> {
+export async function reportXlsx(report: MonthlyReport, wording: ReportWording): Promise<Buffer> {
   const wb = new ExcelJS.Workbook();
   wb.creator = 'Huifang';
   wb.created = report.generatedAt;
@@ -123,9 +131,9 @@ export async function reportXlsx(report: MonthlyReport): Promise<Buffer> {
     ['按时率', f.onTimeRate, true],
     ['联系成功率', f.contactRate, true],
     ['满意率', f.satisfactionRate, true],
-    [BAND_LABELS.ABOVE_90, report.bands.ABOVE_90.join('、') || '无'],
-    [BAND_LABELS.BELOW_70, report.bands.BELOW_70.join('、') || '无'],
-    [BAND_LABELS.BELOW_50, report.bands.BELOW_50.join('、') || '无'],
+    [wording.bands.ABOVE_90, report.bands.ABOVE_90.join('、') || '无'],
+    [wording.bands.BELOW_70, report.bands.BELOW_70.join('、') || '无'],
+    [wording.bands.BELOW_50, report.bands.BELOW_50.join('、') || '无'],
   ];
   for (const [label, value, rate] of summaryRows) {
     const row = summary.addRow([label, value]);
@@ -133,7 +141,7 @@ export async function reportXlsx(report: MonthlyReport): Promise<Buffer> {
     if (rate) row.getCell(2).numFmt = '0.0%';
   }
 
-  const t = tables(report);
+  const t = tables(report, wording);
   for (const table of [t.departments, t.staff, t.types, t.trend]) {
     const sheet = wb.addWorksheet(table.name, { views: [{ state: 'frozen', ySplit: 1 }] });
     sheet.columns = table.columns.map((c) => ({ header: c.header, width: Math.max(10, c.header.length * 2 + 2) }));
@@ -153,16 +161,16 @@ export async function reportXlsx(report: MonthlyReport): Promise<Buffer> {
 }
 
 /** A report file as an HTTP body: bytes, content type and a download file name. */
-export async function reportFile(report: MonthlyReport, file: ReportFile): Promise<{ body: Buffer; contentType: string; filename: string }> {
+export async function reportFile(report: MonthlyReport, file: ReportFile, wording: ReportWording): Promise<{ body: Buffer; contentType: string; filename: string }> {
   const base = `huifang-monthly-${report.month}-${report.scopeCode ?? 'all'}`;
   const csv = (table: 'departments' | 'staff' | 'types') => ({
-    body: Buffer.from(reportCsv(report, table), 'utf8'),
+    body: Buffer.from(reportCsv(report, table, wording), 'utf8'),
     contentType: 'text/csv; charset=utf-8',
     filename: `${base}-${table}.csv`,
   });
   switch (file) {
     case 'xlsx':
-      return { body: await reportXlsx(report), contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', filename: `${base}.xlsx` };
+      return { body: await reportXlsx(report, wording), contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', filename: `${base}.xlsx` };
     case 'staff-csv':
       return csv('staff');
     case 'departments-csv':
@@ -175,17 +183,17 @@ export async function reportFile(report: MonthlyReport, file: ReportFile): Promi
 }
 
 /** Writes every file of the report into `dir` (created if needed); returns the paths written. */
-export async function writeReportFiles(report: MonthlyReport, dir: string): Promise<string[]> {
+export async function writeReportFiles(report: MonthlyReport, dir: string, wording: ReportWording): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const written: string[] = [];
   for (const file of ['xlsx', 'departments-csv', 'staff-csv', 'types-csv', 'trend-png'] as const) {
-    const { body, filename } = await reportFile(report, file);
+    const { body, filename } = await reportFile(report, file, wording);
     const path = join(dir, filename);
     await writeFile(path, body);
     written.push(path);
   }
   const trendPath = join(dir, `huifang-monthly-${report.month}-${report.scopeCode ?? 'all'}-trend.csv`);
-  await writeFile(trendPath, reportCsv(report, 'trend'));
+  await writeFile(trendPath, reportCsv(report, 'trend', wording));
   written.push(trendPath);
   return written;
 }

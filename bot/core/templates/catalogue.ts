@@ -1,4 +1,5 @@
 import type { RichTemplate, TextTemplate } from './render.js';
+import type { EscalationReason, Severity } from '../escalation/rules.js';
 
 /**
  * Every message purpose whose wording lives in templates/messages/*.yaml, with its parts and the
@@ -72,6 +73,8 @@ const TASK_CARD = ['title', 'customer', 'phone', 'deadline', 'instructions', 'ca
 const ESCALATION_CARD = ['reason', 'customer', 'phone', 'level', 'severity', 'deadline'] as const;
 const STAFF_TASK = ['step', 'customer', 'phone', 'deadline'] as const;
 const REPORT_LINKS = ['xlsx', 'staffCsv', 'departmentsCsv', 'chart'] as const;
+const ESCALATION_REASONS = ['DISSATISFIED', 'COMPLAINT', 'UNREACHABLE', 'OVERDUE', 'REPEATED_COMPLAINT', 'MEDICAL_CONCERN'] as const satisfies readonly EscalationReason[];
+const SEVERITIES = ['normal', 'high', 'critical'] as const satisfies readonly Severity[];
 
 export const MESSAGE_CATALOGUE = {
   /** The customer's survey invitation (SMS, and the WeChat template message). */
@@ -86,8 +89,8 @@ export const MESSAGE_CATALOGUE = {
   /** Labels shared by several staff messages. */
   labels: entry(null, {
     noPhone: label(),
-    escalationReasons: labels(['DISSATISFIED', 'COMPLAINT', 'UNREACHABLE', 'OVERDUE', 'REPEATED_COMPLAINT', 'MEDICAL_CONCERN']),
-    severities: labels(['normal', 'high', 'critical']),
+    escalationReasons: labels(ESCALATION_REASONS),
+    severities: labels(SEVERITIES),
   }),
   /** A staff member's follow-up task card, and what it shows once an outcome is recorded. */
   taskCard: entry('wecom', {

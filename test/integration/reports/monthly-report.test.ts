@@ -14,7 +14,9 @@ import { CHART_HEIGHT, CHART_WIDTH, renderSatisfactionChart } from '../../../bot
 import { crc32 } from '../../../bot/reports/png.js';
 import { defaultChartFont } from '../../../bot/reports/outline-font.js';
 import { runReportCommand } from '../../../bot/commands/report.js';
-import { utf8Bytes } from '../../../bot/core/digests/build-digest.js';
+import type { StaffDocument } from '../../../bot/core/messages.js';
+import { formatWecomMarkdown } from '../../../bot/channels/wecom/format-markdown.js';
+import { utf8Length as utf8Bytes } from '../../../bot/channels/wecom/text-limits.js';
 import { describeEachDatabase } from '../../support/db.js';
 import { createTestService, listen, seedOrganisation, sharedDbClient } from '../../support/service.js';
 import { at, insertFollowUps, type FollowUpSpec } from './follow-up-rows.js';
@@ -163,7 +165,7 @@ describeEachDatabase('monthly report', (db) => {
 
   it('writes an XLSX that reads back with the expected cells', async () => {
     const wb = new ExcelJS.Workbook();
-    await wb.xlsx.load((await reportXlsx(report)) as unknown as ExcelJS.Buffer);
+    await wb.xlsx.load((await reportXlsx(report, app.deps.templates.monthlyReport)) as unknown as ExcelJS.Buffer);
     expect(wb.worksheets.map((w) => w.name)).toEqual(['汇总', '按科室', '按人员', '按类型', '满意度趋势']);
     const summary = wb.getWorksheet('汇总')!;
     expect(summary.getCell('A5').value).toBe('应回访');
@@ -185,7 +187,7 @@ describeEachDatabase('monthly report', (db) => {
   });
 
   it('writes CSV tables with a BOM, Chinese headings and percentages', () => {
-    const csv = reportCsv(report, 'staff');
+    const csv = reportCsv(report, 'staff', app.deps.templates.monthlyReport);
     expect(csv.startsWith('\uFEFF姓名,科室,应回访,')).toBe(true);
     const lines = csv.slice(1).trimEnd().split('\r\n');
     expect(lines).toHaveLength(11);
@@ -241,7 +243,10 @@ describeEachDatabase('monthly report', (db) => {
 
     it('serves the files behind the links from the database and rejects altered links', async () => {
       const rows = await db().prisma.outboxMessage.findMany({ where: { idempotencyKey: { startsWith: 'report:', endsWith: ':2026-10' } } });
-      const message = rows.map((r) => JSON.parse(r.payload) as { markdown: string; to: { wecomUserId: string } }).find((m) => m.to.wecomUserId === 'kezhuren.wang')!;
+      const payload = rows.map((r) => JSON.parse(r.payload) as { kind: string; document: StaffDocument; to: { wecomUserId: string } }).find((m) => m.to.wecomUserId === 'kezhuren.wang')!;
+      expect(payload.kind).toBe('staff_document');
+      // As WeCom receives it: the document rendered by the WeCom channel.
+      const message = { markdown: formatWecomMarkdown(payload.document) };
       expect(message.markdown).toContain('### 回访月报｜心内科病区｜2026年10月');
       expect(message.markdown).toContain('> 上报截止 2026-11-05 16:00（节假日不顺延）');
       expect(message.markdown).toContain('按时率 **90.9%**｜联系成功率 **95.2%**｜满意率 **80.0%**');
