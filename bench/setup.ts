@@ -78,7 +78,7 @@ let templatesCopy: string | null = null;
  * The policy packs and message templates as they were when the run started (copied once), so that
  * a long run measures one consistent version while the repository is being edited.
  */
-function templatesSnapshot(): { policiesDir: string; messagesFile: string } {
+function templatesSnapshot(): { policiesDir: string; messagesDir: string } {
   if (!templatesCopy) {
     const dir = mkdtempSync(join(tmpdir(), 'huifang-bench-templates-'));
     cpSync(join(ROOT_DIR, 'templates/policies'), join(dir, 'policies'), { recursive: true });
@@ -86,7 +86,7 @@ function templatesSnapshot(): { policiesDir: string; messagesFile: string } {
     templatesCopy = dir;
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   }
-  return { policiesDir: join(templatesCopy, 'policies'), messagesFile: join(templatesCopy, 'messages/messages.yaml') };
+  return { policiesDir: join(templatesCopy, 'policies'), messagesDir: join(templatesCopy, 'messages') };
 }
 
 /** Takes the templates snapshot now (call at start). */

@@ -60,8 +60,8 @@ export interface HuifangOptions {
   policiesDir?: string;
   /** Survey definitions folder [templates/surveys]. */
   surveysDir?: string;
-  /** Message templates file [templates/messages/messages.yaml]. */
-  messagesFile?: string;
+  /** Message templates folder [templates/messages]. */
+  messagesDir?: string;
   /** Working-day calendar; loaded from chinese-days and templates/calendar when absent. */
   calendar?: WorkingCalendar;
   /** Greeting campaigns folder [templates/campaigns]. */
@@ -172,7 +172,7 @@ export function createHuifang(options: HuifangOptions): Huifang {
   // Surveys first: every policy step's surveyKey must name one of them.
   const surveyDefinitions = new StaticSurveyRegistry(loadSurveyDefinitions(options.surveysDir ?? join(ROOT_DIR, 'templates/surveys')));
   const policies = new StaticPolicyRegistry(loadPolicyPacks(options.policiesDir ?? join(ROOT_DIR, 'templates/policies'), { surveys: surveyDefinitions }));
-  const templates = loadMessageTemplates(options.messagesFile ?? join(ROOT_DIR, 'templates/messages/messages.yaml'));
+  const templates = loadMessageTemplates(options.messagesDir ?? join(ROOT_DIR, 'templates/messages'));
   const calendar = options.calendar ?? loadServiceCalendar(config, logger, clock);
   const caseTypes = new Set(policies.all().flatMap((p) => p.caseTypes));
   const campaigns = loadCampaigns(options.campaignsDir ?? join(ROOT_DIR, 'templates/campaigns'), { caseTypes });

@@ -17,6 +17,7 @@ export async function run(app: Huifang) {
       links: app.deps.links,
       calendar: app.deps.calendar,
       reports: app.deps.reports,
+      templates: app.deps.templates,
     },
     app.config.reportSchedule,
     app.config.reportDeadline,

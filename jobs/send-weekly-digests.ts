@@ -16,6 +16,7 @@ export async function run(app: Huifang) {
       publicBaseUrl: app.config.publicBaseUrl,
       links: app.deps.links,
       digests: app.deps.digests,
+      templates: app.deps.templates,
     },
     app.config.digestSchedule,
   );

@@ -1,5 +1,5 @@
 import type { EChartsOption, LineSeriesOption } from 'echarts';
-import { BAND_LABELS, formatRate, type SatisfactionBand, type TrendPoint } from '../core/reports/build-monthly-report.js';
+import { formatRate, type SatisfactionBand, type TrendPoint } from '../core/reports/build-monthly-report.js';
 import type { ChartSize } from './render-chart.js';
 
 /**
@@ -38,9 +38,10 @@ const MUTED = '#666666';
  * The option for `trend` (oldest month first): one point per month, the rate in percent with one
  * decimal (the same rounding as `formatRate`), a gap for a month without a rated follow-up, and under
  * each month the number of rated follow-ups (参评). Without any rated month the chart says so instead
- * of drawing an empty line.
+ * of drawing an empty line. The threshold lines are named by `bandLabels` (templates/messages
+ * `monthly_report.bands`).
  */
-export function satisfactionTrendOption(trend: readonly TrendPoint[]): EChartsOption {
+export function satisfactionTrendOption(trend: readonly TrendPoint[], bandLabels: Readonly<Record<SatisfactionBand, string>>): EChartsOption {
   const first = trend[0]?.month;
   const last = trend[trend.length - 1]?.month;
   const hasRates = trend.some((p) => p.rate !== null);
@@ -61,7 +62,7 @@ export function satisfactionTrendOption(trend: readonly TrendPoint[]): EChartsOp
   };
   const bandSeries: LineSeriesOption[] = SATISFACTION_BAND_LINES.map(({ band, rate, color }) => ({
     // A series without points of its own: it carries the threshold line and its legend entry.
-    name: BAND_LABELS[band],
+    name: bandLabels[band],
     type: 'line',
     data: [],
     color,
@@ -93,7 +94,7 @@ export function satisfactionTrendOption(trend: readonly TrendPoint[]): EChartsOp
       itemGap: 24,
       textStyle: { fontSize: 13, color: INK },
       // Threshold entries show their dashed line only, without the point marker of a line series.
-      data: [SATISFACTION_SERIES_NAME, ...SATISFACTION_BAND_LINES.map((b) => ({ name: BAND_LABELS[b.band], itemStyle: { opacity: 0 } }))],
+      data: [SATISFACTION_SERIES_NAME, ...SATISFACTION_BAND_LINES.map((b) => ({ name: bandLabels[b.band], itemStyle: { opacity: 0 } }))],
     },
     grid: { ...SATISFACTION_TREND_GRID },
     xAxis: {

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { formatRate, BAND_LABELS, type MonthlyReport } from '../core/reports/build-monthly-report.js';
+import { formatRate, type MonthlyReport } from '../core/reports/build-monthly-report.js';
 import { isReportMonth } from '../core/reports/report-schedule.js';
 import { writeReportFiles } from '../reports/report-files.js';
 
@@ -42,13 +42,13 @@ export async function runReportCommand(args: string[], withApp: WithApp = defaul
       rootDepartmentId = department.id;
     }
     const report = await app.deps.reports.loadMonthlyReport({ rootDepartmentId }, month, app.clock.now());
-    const files = await writeReportFiles(report, resolve(cwd, values.out ?? 'reports'));
-    printReport(report, files, values.json ?? false, output);
+    const files = await writeReportFiles(report, resolve(cwd, values.out ?? 'reports'), app.deps.templates.monthlyReport);
+    printReport(report, files, values.json ?? false, output, app.deps.templates.monthlyReport.bands);
     return 0;
   });
 }
 
-function printReport(report: MonthlyReport, files: string[], json: boolean, output: CommandOutput): void {
+function printReport(report: MonthlyReport, files: string[], json: boolean, output: CommandOutput, bands: Readonly<Record<'ABOVE_90' | 'BELOW_70' | 'BELOW_50', string>>): void {
   const f = report.totals;
   if (json) {
     output.out(JSON.stringify({ month: report.month, scope: { name: report.scopeName, code: report.scopeCode }, totals: f, bands: report.bands, files }, null, 2));
@@ -57,6 +57,6 @@ function printReport(report: MonthlyReport, files: string[], json: boolean, outp
   output.out(`回访月报 ${report.month} — ${report.scopeName}`);
   output.out(`  due ${f.due}: done ${f.done}, unreachable ${f.unreachable}, cancelled ${f.cancelled}, open ${f.open} (overdue ${f.overdue})`);
   output.out(`  on-time rate ${formatRate(f.onTimeRate)}, contact rate ${formatRate(f.contactRate)}, satisfaction rate ${formatRate(f.satisfactionRate)}`);
-  for (const band of ['ABOVE_90', 'BELOW_70', 'BELOW_50'] as const) output.out(`  ${BAND_LABELS[band]}: ${report.bands[band].join('、') || '—'}`);
+  for (const band of ['ABOVE_90', 'BELOW_70', 'BELOW_50'] as const) output.out(`  ${bands[band]}: ${report.bands[band].join('、') || '—'}`);
   for (const file of files) output.out(`  wrote ${file}`);
 }

@@ -1,5 +1,9 @@
-/** Chinese labels of the statuses, outcomes and actions the console shows. */
-export { REASON_LABELS } from '../core/escalation/rules.js';
+/**
+ * Chinese labels of the statuses, outcomes and actions the console shows. Escalation reasons come from
+ * templates/messages (`labels.escalation_reasons`), as in the staff messages.
+ */
+
+export const CONSOLE_ROLE_LABELS: Readonly<Record<string, string>> = { admin: '管理员', auditor: '审计员', manager: '负责人', staff: '员工' };
 
 export const FOLLOW_UP_STATUS_LABELS: Readonly<Record<string, string>> = {
   SCHEDULED: '待执行',

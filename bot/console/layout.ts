@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import { html, raw, type Html } from './html.js';
-import { CONSOLE_ROLE_LABELS, type ConsoleAccess } from '../core/console/access.js';
+import type { ConsoleAccess } from '../core/console/access.js';
+import { CONSOLE_ROLE_LABELS } from './labels.js';
 import type { ConsoleSessionState } from './session.js';
 
 /** The console's pages, in menu order, with who may open them. */

@@ -1,5 +1,5 @@
 import type { Clock, IdGenerator, TokenGenerator } from './clock.js';
-import type { MessageTemplates } from './templates/render.js';
+import type { MessageTemplates } from './templates/catalogue.js';
 import type { WorkingCalendar } from './calendar/working-calendar.js';
 import type { SurveyDefinitionRegistry } from './surveys/definitions.js';
 import type { CaseStore } from './ports/cases.js';

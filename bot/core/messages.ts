@@ -37,11 +37,62 @@ export interface TaskCard {
   detailUrl: string | null;
 }
 
+/**
+ * How a run of text is marked. Channels map marks to what they can show (WeCom markdown: `**…**` and
+ * `<font color="info|comment|warning">`); `plain` runs are shown as they are.
+ */
+export type TextMark = 'plain' | 'strong' | 'info' | 'comment' | 'warning';
+
+/** A piece of a line: text with one mark, or a link (`href`, an http(s) URL) showing `text`. */
+export type TextRun = { text: string; mark: TextMark } | { text: string; href: string };
+
+/**
+ * Items a channel with a size limit may shorten (the channel knows its limit, the core does not). A
+ * shortened list keeps its first items and ends with `more.before` + a count + `more.after`: the number
+ * of items left out (`count: 'left_out'`) or of all items (`'all'`). When lists must shrink, the one
+ * showing most items gives way first; on a tie, the later one (lists come in order of importance).
+ */
+export interface DocumentList {
+  kind: 'list';
+  /** `lines`: one item per line. `inline`: `lead`, then the items joined by `separator`, on one line. */
+  layout: 'lines' | 'inline';
+  items: TextRun[][];
+  lead?: TextRun[];
+  separator?: string;
+  more: { before: string; after: string; count: 'left_out' | 'all' };
+}
+
+/** A line (or a list of lines) of a staff document. */
+export type DocumentLine =
+  | { kind: 'text'; runs: TextRun[] }
+  /** Set apart under the title (WeCom: a `>` quote). */
+  | { kind: 'quote'; runs: TextRun[] }
+  /** A section heading. */
+  | { kind: 'heading'; text: string }
+  | { kind: 'blank' }
+  | DocumentList;
+
+/**
+ * A provider-neutral formatted message for staff (weekly digests, monthly reports): a title, then lines
+ * of marked runs and links. Each channel renders it (WeCom: markdown within its 2048-byte limit, lists
+ * shortened; the sandbox: HTML). `footer` lines (detail and download links) are never shortened or cut.
+ */
+export interface StaffDocument {
+  title: string;
+  body: DocumentLine[];
+  footer: DocumentLine[];
+}
+
 export type OutboundMessage =
   | { kind: 'task_card'; to: StaffAddress; card: TaskCard }
   | { kind: 'card_update'; to: StaffAddress; taskId: string; responseCode: string | null; replaceName: string }
   | { kind: 'staff_text'; to: StaffAddress; text: string }
-  /** WeCom markdown (digests, reports, escalation notices): at most 2048 bytes of UTF-8, rendered by the sender. */
+  /** A formatted message (digests, reports), rendered by the channel. */
+  | { kind: 'staff_document'; to: StaffAddress; document: StaffDocument }
+  /**
+   * WeCom markdown, as earlier versions stored digests and reports. Nothing creates it any more; rows
+   * already in an outbox are still sent (WeCom) and shown (sandbox).
+   */
   | { kind: 'staff_markdown'; to: StaffAddress; markdown: string }
   | {
       kind: 'survey_invite';

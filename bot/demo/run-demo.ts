@@ -21,7 +21,11 @@ import type { Clock, TokenGenerator } from '../core/clock.js';
 import type { OutboundMessage, TaskCard } from '../core/messages.js';
 import type { StaffAction } from '../core/follow-ups/status.js';
 import { addLocalDays, formatLocalDate, formatLocalDateTime, startOfLocalDay, toLocal, zoneOffsetMs } from '../core/time.js';
-import { buildDigest, renderDigestMarkdown, utf8Bytes, type WeeklyDigest } from '../core/digests/build-digest.js';
+import { buildDigest, type WeeklyDigest } from '../core/digests/build-digest.js';
+import { buildDigestDocument } from '../core/digests/digest-document.js';
+import { fitWecomDocument, formatWecomMarkdown } from '../channels/wecom/format-markdown.js';
+import { utf8Length } from '../channels/wecom/text-limits.js';
+import { formatDocumentText } from '../channels/sandbox/format-document-text.js';
 
 export interface DemoOptions {
   /** Simulated days to run (from Monday 2026-11-02 08:00 Asia/Shanghai). */
@@ -61,8 +65,11 @@ export interface FollowUpCounts {
 export interface DemoDigest {
   wecomUserId: string;
   manager: string;
+  /** The digest as WeCom receives it (markdown within its 2048 bytes). */
   markdown: string;
   bytes: number;
+  /** The same, as plain text, for the terminal. */
+  text: string;
   digest: WeeklyDigest;
 }
 
@@ -584,8 +591,9 @@ class Simulation {
       const recipient = (await this.app.deps.digests.listDigestRecipients()).find((r) => r.wecomUserId === wecomUserId && r.basis === 'head');
       if (!recipient) return null;
       const digest = buildDigest(await this.app.deps.digests.loadDigestInput(recipient, { from, to, asOf: now, timeZone: TIME_ZONE }));
-      const markdown = renderDigestMarkdown(digest);
-      return { wecomUserId, manager: recipient.name, markdown, bytes: utf8Bytes(markdown), digest };
+      const document = buildDigestDocument(digest, this.app.deps.templates);
+      const markdown = formatWecomMarkdown(document);
+      return { wecomUserId, manager: recipient.name, markdown, bytes: utf8Length(markdown), text: formatDocumentText(fitWecomDocument(document)), digest };
     };
     this.digests = {
       from: from.toISOString(),
@@ -749,7 +757,8 @@ const KIND_LABELS: Readonly<Record<string, string>> = {
   task_card: 'task and escalation cards 任务/升级卡片',
   card_update: 'card updates 卡片更新',
   staff_text: 'reminders, overdue and climb notices 提醒/逾期/升级通知',
-  staff_markdown: 'weekly digests and monthly reports 周报/月报',
+  staff_document: 'weekly digests and monthly reports 周报/月报',
+  staff_markdown: 'weekly digests and monthly reports 周报/月报 (as stored by earlier versions)',
   survey_invite: 'survey invitations 问卷短信',
   customer_notice: 'greetings 问候',
 };
@@ -808,7 +817,7 @@ function formatReport(r: DemoReport): string[] {
   lines.push('', `══════════ 周报 Weekly digests ${formatLocalDate(new Date(r.digests.from), tz)} → ${formatLocalDate(last, tz)}, sent ${when(r.digests.builtAt)} ══════════`);
   for (const d of [r.digests.wardHead, r.digests.propertyManager]) {
     if (!d) continue;
-    lines.push('', `── to ${d.manager} (${d.wecomUserId}) via WeCom markdown, ${d.bytes} bytes ──`, ...d.markdown.split('\n'));
+    lines.push('', `── to ${d.manager} (${d.wecomUserId}) via WeCom markdown, ${d.bytes} bytes ──`, ...d.text.split('\n'));
   }
   return lines;
 }

@@ -29,7 +29,7 @@ export function digestDetailPage(digest: WeeklyDigest, options: { organisation: 
     `</section>`,
     digest.overdueBacklog > 0 ? `<p class="warn">此前逾期未办 ${digest.overdueBacklog} 项</p>` : '',
     `<h2>按人员（员工回访）</h2>`,
-    figuresTable('人员', digest.byStaff),
+    figuresTable('人员', digest.byStaff.map((r) => ({ ...r, name: r.name ?? '未指派' }))),
     `<h2>按科室</h2>`,
     figuresTable('科室', digest.byDepartment),
     `<h2>待处理升级（${digest.openEscalations.length}，最早的在前）</h2>`,

@@ -78,6 +78,12 @@ button:focus-visible,input:focus-visible,a:focus-visible{outline:3px solid var(-
 .stext{border-left:4px solid var(--primary);background:#eef3fd;border-radius:6px;padding:8px 10px}
 .stext.esc{border-left-color:var(--danger);background:var(--warn-bg)}
 .stext p,.bubble p{margin:0;white-space:pre-wrap;word-break:break-word}
+.doc h4{margin:0 0 4px;font-size:1rem}
+.doc h5{margin:8px 0 2px;font-size:.95rem}
+.doc blockquote{margin:0 0 4px;padding-left:8px;border-left:3px solid #d1d5db;color:var(--muted)}
+.doc .info{color:#15803d}
+.doc .comment{color:var(--muted)}
+.doc .warning{color:#c2410c}
 .note{color:var(--muted);font-size:.85rem}
 .bubble{align-self:flex-start;max-width:92%;background:#e5e7eb;border-radius:14px 14px 14px 4px;padding:8px 12px}
 .reply{padding:10px 12px;border-top:1px solid var(--line);background:#f9fafb}
@@ -381,28 +387,14 @@ const SCRIPT = `
       li.appendChild(timeEl(msg.deliveredAt));
       return li;
     }
-    if (msg.kind === 'staff_markdown') {
-      // Digests and reports: WeCom renders the markdown; the sandbox shows its text, links kept clickable.
-      var md = String(c.markdown || '');
+    if (typeof msg.html === 'string') {
+      // Digests and reports (staff_document, and staff_markdown of earlier versions): the server renders
+      // them as WeCom shows them (bold, colours, links), every text escaped.
       var mli = el('li', 'msg stext md');
-      mli.setAttribute('data-kind', 'staff_markdown');
-      md.split('\\n').forEach(function (line) {
-        var p = el('p');
-        var rest = line;
-        var re = /\\[([^\\]]+)\\]\\(([^)\\s]+)\\)/;
-        var m;
-        while ((m = re.exec(rest))) {
-          p.appendChild(document.createTextNode(rest.slice(0, m.index)));
-          var a = el('a', null, m[1]);
-          a.href = m[2];
-          a.target = '_blank';
-          a.rel = 'noopener';
-          p.appendChild(a);
-          rest = rest.slice(m.index + m[0].length);
-        }
-        p.appendChild(document.createTextNode(rest.replace(/<[^>]+>/g, '')));
-        mli.appendChild(p);
-      });
+      mli.setAttribute('data-kind', msg.kind);
+      var body = el('div');
+      body.innerHTML = msg.html;
+      mli.appendChild(body);
       mli.appendChild(timeEl(msg.deliveredAt));
       return mli;
     }

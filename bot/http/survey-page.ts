@@ -11,6 +11,7 @@ import {
   fieldName,
   renderSurveyText,
   type AnswerErrors,
+  type AnswerProblem,
   type SurveyDefinition,
   type SurveyQuestion,
 } from '../core/surveys/definitions.js';
@@ -98,7 +99,7 @@ export function renderQuestions(
       const helpId = `${id}-help`;
       const text = `${index + 1}. ${escapeHtml(renderSurveyText(q.text, { org: options.org }))}`;
       const help = q.help ? `<p class="help" id="${helpId}">${escapeHtml(renderSurveyText(q.help, { org: options.org }))}</p>` : '';
-      const errorHtml = error ? `<p class="error" id="${errorId}">${escapeHtml(error)}</p>` : '';
+      const errorHtml = error ? `<p class="error" id="${errorId}">${escapeHtml(answerProblemText(error))}</p>` : '';
       const described = [q.help ? helpId : '', error ? errorId : ''].filter(Boolean).join(' ');
       const describedBy = described ? ` aria-describedby="${described}"` : '';
       const required = options.showRequired && q.required;
@@ -129,11 +130,32 @@ export function renderQuestions(
     .join('');
 }
 
+/** What the form says about a problem with an answer (survey page and staff form). */
+export function answerProblemText(problem: AnswerProblem): string {
+  switch (problem.code) {
+    case 'REQUIRED':
+      return problem.answer === 'text' ? '请填写此项。' : '请选择一项。';
+    case 'TOO_LONG':
+      return `请不要超过 ${problem.maxLength} 字。`;
+    case 'NOT_A_CHOICE':
+      return '请从所列选项中选择。';
+    case 'TOO_FEW':
+      return `请至少选择 ${problem.min} 项。`;
+    case 'TOO_MANY':
+      return `最多选择 ${problem.max} 项。`;
+    case 'ONE_ONLY':
+      return '只能选择一项。';
+  }
+}
+
 /** The list of problems at the top of a form, each linking to its question. */
 export function errorSummary(definition: SurveyDefinition | null, errors: AnswerErrors, extra: { href: string; text: string }[] = []): string {
   const questions = definition?.questions ?? [];
   const items = [
-    ...questions.flatMap((q, i) => (errors[q.key] ? [{ href: `#f-${q.key}`, text: `第 ${i + 1} 题：${errors[q.key]}` }] : [])),
+    ...questions.flatMap((q, i) => {
+      const problem = errors[q.key];
+      return problem ? [{ href: `#f-${q.key}`, text: `第 ${i + 1} 题：${answerProblemText(problem)}` }] : [];
+    }),
     ...extra,
   ];
   if (items.length === 0) return '';

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import type { DigestFigures } from '../core/digests/build-digest.js';
-import { BAND_LABELS, type MonthlyReport } from '../core/reports/build-monthly-report.js';
+import type { MonthlyReport, SatisfactionBand } from '../core/reports/build-monthly-report.js';
 import type { ReportFile } from '../core/reports/send-monthly-reports.js';
 import { formatLocalDateTime } from '../core/time.js';
 import { renderChartPng } from '../charts/render-chart.js';
@@ -14,6 +14,14 @@ import { SATISFACTION_TREND_SIZE, satisfactionTrendOption } from '../charts/sati
  * (UTF-8 with BOM and CRLF, so Excel opens the Chinese headings correctly) and the trend chart PNG
  * (bot/charts; drawing it needs the CJK font, see `findChartFonts`).
  */
+
+/** The wording the files share with the report message (templates/messages `monthly_report`): the band labels. */
+export interface ReportWording {
+  bands: Readonly<Record<SatisfactionBand, string>>;
+}
+
+/** The department row of cases without a (known) department. */
+const NO_DEPARTMENT = '（无科室）';
 
 type Value = string | number | null;
 interface Column<T> {
@@ -45,20 +53,20 @@ const FIGURES: Column<DigestFigures>[] = [
 
 type Table = { name: string; columns: Column<never>[]; rows: unknown[] };
 
-function tables(report: MonthlyReport): Record<'departments' | 'staff' | 'types' | 'trend', Table> {
+function tables(report: MonthlyReport, wording: ReportWording): Record<'departments' | 'staff' | 'types' | 'trend', Table> {
   const total = { code: '', name: '合计', path: report.scopeName, ...report.totals };
   const typeTotal = { policyId: '', policyName: '合计', stepTitle: '', action: '', ...report.totals };
   const departments: Column<MonthlyReport['byDepartment'][number]>[] = [
     { header: '科室编码', value: (r) => r.code },
-    { header: '科室', value: (r) => r.name },
-    { header: '科室路径', value: (r) => r.path },
+    { header: '科室', value: (r) => r.name ?? NO_DEPARTMENT },
+    { header: '科室路径', value: (r) => r.path ?? NO_DEPARTMENT },
     ...FIGURES,
   ];
   const staff: Column<MonthlyReport['byStaff'][number]>[] = [
     { header: '姓名', value: (r) => r.name },
     { header: '科室', value: (r) => r.departmentName },
     ...FIGURES,
-    { header: '满意率分档', value: (r) => (r.band ? BAND_LABELS[r.band] : '无评价') },
+    { header: '满意率分档', value: (r) => (r.band ? wording.bands[r.band] : '无评价') },
   ];
   const types: Column<(typeof report.byType)[number] | typeof typeTotal>[] = [
     { header: '策略', value: (r) => r.policyId },
@@ -82,8 +90,8 @@ function tables(report: MonthlyReport): Record<'departments' | 'staff' | 'types'
 }
 
 /** One table of the report as CSV: UTF-8 with BOM, CRLF, RFC 4180 quoting; rates as `87.5%`, empty when undefined. */
-export function reportCsv(report: MonthlyReport, table: 'departments' | 'staff' | 'types' | 'trend'): string {
-  const t = tables(report)[table];
+export function reportCsv(report: MonthlyReport, table: 'departments' | 'staff' | 'types' | 'trend', wording: ReportWording): string {
+  const t = tables(report, wording)[table];
   const lines = [t.columns.map((c) => csvCell(c.header))];
   for (const row of t.rows) {
     lines.push(
@@ -103,7 +111,7 @@ function csvCell(text: string): string {
 }
 
 /** The workbook: a summary sheet, one sheet per table and the trend chart. */
-export async function reportXlsx(report: MonthlyReport): Promise<Buffer> {
+export async function reportXlsx(report: MonthlyReport, wording: ReportWording): Promise<Buffer> {
   const wb = new ExcelJS.Workbook();
   wb.creator = 'Huifang';
   wb.created = report.generatedAt;
@@ -125,9 +133,9 @@ export async function reportXlsx(report: MonthlyReport): Promise<Buffer> {
     ['按时率', f.onTimeRate, true],
     ['联系成功率', f.contactRate, true],
     ['满意率', f.satisfactionRate, true],
-    [BAND_LABELS.ABOVE_90, report.bands.ABOVE_90.join('、') || '无'],
-    [BAND_LABELS.BELOW_70, report.bands.BELOW_70.join('、') || '无'],
-    [BAND_LABELS.BELOW_50, report.bands.BELOW_50.join('、') || '无'],
+    [wording.bands.ABOVE_90, report.bands.ABOVE_90.join('、') || '无'],
+    [wording.bands.BELOW_70, report.bands.BELOW_70.join('、') || '无'],
+    [wording.bands.BELOW_50, report.bands.BELOW_50.join('、') || '无'],
   ];
   for (const [label, value, rate] of summaryRows) {
     const row = summary.addRow([label, value]);
@@ -135,7 +143,7 @@ export async function reportXlsx(report: MonthlyReport): Promise<Buffer> {
     if (rate) row.getCell(2).numFmt = '0.0%';
   }
 
-  const t = tables(report);
+  const t = tables(report, wording);
   for (const table of [t.departments, t.staff, t.types, t.trend]) {
     const sheet = wb.addWorksheet(table.name, { views: [{ state: 'frozen', ySplit: 1 }] });
     sheet.columns = table.columns.map((c) => ({ header: c.header, width: Math.max(10, c.header.length * 2 + 2) }));
@@ -147,7 +155,7 @@ export async function reportXlsx(report: MonthlyReport): Promise<Buffer> {
       });
     }
     if (table === t.trend) {
-      const image = wb.addImage({ buffer: satisfactionChartPng(report) as unknown as ExcelJS.Buffer, extension: 'png' });
+      const image = wb.addImage({ buffer: satisfactionChartPng(report, wording) as unknown as ExcelJS.Buffer, extension: 'png' });
       sheet.addImage(image, { tl: { col: 5, row: 1 }, ext: { width: 640, height: 384 } });
     }
   }
@@ -155,21 +163,21 @@ export async function reportXlsx(report: MonthlyReport): Promise<Buffer> {
 }
 
 /** The report's satisfaction trend (by default its last 12 months) as a PNG of {@link SATISFACTION_TREND_SIZE}. */
-function satisfactionChartPng(report: MonthlyReport): Buffer {
-  return renderChartPng(satisfactionTrendOption(report.trend), SATISFACTION_TREND_SIZE);
+function satisfactionChartPng(report: MonthlyReport, wording: ReportWording): Buffer {
+  return renderChartPng(satisfactionTrendOption(report.trend, wording.bands), SATISFACTION_TREND_SIZE);
 }
 
 /** A report file as an HTTP body: bytes, content type and a download file name. */
-export async function reportFile(report: MonthlyReport, file: ReportFile): Promise<{ body: Buffer; contentType: string; filename: string }> {
+export async function reportFile(report: MonthlyReport, file: ReportFile, wording: ReportWording): Promise<{ body: Buffer; contentType: string; filename: string }> {
   const base = `huifang-monthly-${report.month}-${report.scopeCode ?? 'all'}`;
   const csv = (table: 'departments' | 'staff' | 'types') => ({
-    body: Buffer.from(reportCsv(report, table), 'utf8'),
+    body: Buffer.from(reportCsv(report, table, wording), 'utf8'),
     contentType: 'text/csv; charset=utf-8',
     filename: `${base}-${table}.csv`,
   });
   switch (file) {
     case 'xlsx':
-      return { body: await reportXlsx(report), contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', filename: `${base}.xlsx` };
+      return { body: await reportXlsx(report, wording), contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', filename: `${base}.xlsx` };
     case 'staff-csv':
       return csv('staff');
     case 'departments-csv':
@@ -177,22 +185,22 @@ export async function reportFile(report: MonthlyReport, file: ReportFile): Promi
     case 'types-csv':
       return csv('types');
     case 'trend-png':
-      return { body: satisfactionChartPng(report), contentType: 'image/png', filename: `${base}-satisfaction.png` };
+      return { body: satisfactionChartPng(report, wording), contentType: 'image/png', filename: `${base}-satisfaction.png` };
   }
 }
 
 /** Writes every file of the report into `dir` (created if needed); returns the paths written. */
-export async function writeReportFiles(report: MonthlyReport, dir: string): Promise<string[]> {
+export async function writeReportFiles(report: MonthlyReport, dir: string, wording: ReportWording): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const written: string[] = [];
   for (const file of ['xlsx', 'departments-csv', 'staff-csv', 'types-csv', 'trend-png'] as const) {
-    const { body, filename } = await reportFile(report, file);
+    const { body, filename } = await reportFile(report, file, wording);
     const path = join(dir, filename);
     await writeFile(path, body);
     written.push(path);
   }
   const trendPath = join(dir, `huifang-monthly-${report.month}-${report.scopeCode ?? 'all'}-trend.csv`);
-  await writeFile(trendPath, reportCsv(report, 'trend'));
+  await writeFile(trendPath, reportCsv(report, 'trend', wording));
   written.push(trendPath);
   return written;
 }

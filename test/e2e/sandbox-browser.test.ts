@@ -13,6 +13,8 @@ import { createLogger } from '../../bot/logger.js';
 import { FakeClock } from '../../bot/clocks.js';
 import { createHuifang, type Huifang } from '../../bot/huifang.js';
 import { createHttpApp } from '../../bot/http/app.js';
+import { buildDigest } from '../../bot/core/digests/build-digest.js';
+import { buildDigestDocument } from '../../bot/core/digests/digest-document.js';
 
 /** 09:00 in Asia/Shanghai: a 7-day-old discharge's phone task and its day-3 survey are both due. */
 const START = '2026-11-10T01:00:00Z';
@@ -175,5 +177,51 @@ describe.skipIf(skipBrowserTests)(`sandbox page in Chromium (390×844)${browserS
     expect(await phone.getByLabel(`以${discharge.customer.name}的身份回复短信`).inputValue()).toBe('');
 
     await page.screenshot({ path: '/tmp/sandbox.png', fullPage: true });
+  });
+
+  it('shows a weekly digest as WeCom shows it — bold, colours, links — and an old markdown digest too', async () => {
+    const { app, page } = await openSandbox(browser);
+    await page.getByRole('button', { name: '载入示例机构' }).waitFor();
+    await clickAndWaitForStatus(page, '载入示例机构', '已载入示例机构');
+    const at = (local: string) => new Date(`${local}+08:00`);
+    const digest = buildDigest({
+      manager: { name: '王主任' },
+      period: { from: at('2026-11-02T00:00:00'), to: at('2026-11-09T00:00:00'), timeZone: 'Asia/Shanghai' },
+      asOf: at('2026-11-09T08:00:00'),
+      departments: ['心内科病区'],
+      followUps: [
+        { id: 'a', status: 'DONE', outcome: 'SATISFIED', action: 'STAFF_TASK', assigneeName: '李护士', departmentName: '心内科病区', dueAt: at('2026-11-03T09:00:00'), deadlineAt: at('2026-11-04T23:59:00'), completedAt: at('2026-11-04T10:00:00') },
+        { id: 'b', status: 'OVERDUE', outcome: null, action: 'STAFF_TASK', assigneeName: '周护士', departmentName: '心内科病区', dueAt: at('2026-11-03T09:00:00'), deadlineAt: at('2026-11-05T23:59:00'), completedAt: null },
+      ],
+      openEscalations: [],
+      previousSatisfactionRate: null,
+    });
+    const document = buildDigestDocument(digest, app.deps.templates, { detailUrl: 'http://127.0.0.1/d/2026-W45~X.sig' });
+    const to = { staffId: 'S-wang', wecomUserId: 'kezhuren.wang' };
+    await app.channels.wecom.send({ messageId: 'OB-doc', idempotencyKey: 'digest:doc', attempt: 1, message: { kind: 'staff_document', to, document } });
+    // An outbox row of an earlier version, stored as WeCom markdown.
+    const markdown = '### 回访月报｜心内科病区｜2026年10月\n> 上报截止 2026-11-05 16:00（节假日不顺延）\n\n**应回访 3 项**：已完成 2\n低于70%（批评教育）：<font color="warning">周护士</font>\n[下载 Excel 报表](http://127.0.0.1/r/x.sig)';
+    await app.channels.wecom.send({ messageId: 'OB-md', idempotencyKey: 'report:md', attempt: 1, message: { kind: 'staff_markdown', to, markdown } });
+
+    const inbox = page.locator('[data-staff="kezhuren.wang"]');
+    const weekly = inbox.locator('li[data-kind="staff_document"]');
+    await weekly.waitFor();
+    await weekly.getByRole('heading', { name: '回访周报｜心内科病区' }).waitFor();
+    expect(await weekly.locator('strong', { hasText: '应回访 2 项' }).count()).toBe(1);
+    const overdue = weekly.locator('.warning', { hasText: '逾期 1' }).first();
+    expect(await overdue.evaluate((e) => getComputedStyle(e).color)).toBe('rgb(194, 65, 12)');
+    expect(await weekly.getByRole('link', { name: '查看完整周报（全部人员、科室与清单）' }).getAttribute('href')).toBe('http://127.0.0.1/d/2026-W45~X.sig');
+    expect(await weekly.locator('h5', { hasText: '按人员（员工回访）' }).count()).toBe(1);
+    const text = await weekly.innerText();
+    expect(text).not.toMatch(/###|<font|\*\*|\]\(/);
+
+    const monthly = inbox.locator('li[data-kind="staff_markdown"]');
+    await monthly.getByRole('heading', { name: '回访月报｜心内科病区｜2026年10月' }).waitFor();
+    expect(await monthly.locator('blockquote', { hasText: '上报截止 2026-11-05 16:00' }).count()).toBe(1);
+    expect(await monthly.locator('strong', { hasText: '应回访 3 项' }).count()).toBe(1);
+    expect(await monthly.locator('.warning', { hasText: '周护士' }).count()).toBe(1);
+    expect(await monthly.getByRole('link', { name: '下载 Excel 报表' }).getAttribute('href')).toBe('http://127.0.0.1/r/x.sig');
+    expect(await monthly.innerText()).not.toMatch(/###|<font|\*\*|\]\(|^> /m);
+    await page.screenshot({ path: '/tmp/sandbox-digest.png', fullPage: true });
   });
 });

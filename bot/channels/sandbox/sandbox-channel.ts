@@ -43,6 +43,7 @@ export class SandboxChannel implements MessageChannel {
       case 'task_card':
       case 'card_update':
       case 'staff_text':
+      case 'staff_document':
       case 'staff_markdown':
         address = m.to.wecomUserId;
         break;

@@ -1,5 +1,6 @@
 import { ChannelError } from '../../core/errors.js';
-import type { StaffAddress, TaskCard } from '../../core/messages.js';
+import type { StaffAddress, StaffDocument, TaskCard } from '../../core/messages.js';
+import { formatWecomMarkdown, MARKDOWN_BYTES } from './format-markdown.js';
 import { truncateChars, truncateUtf8, utf8Length } from './text-limits.js';
 import type { WecomButtonInteractionCard, WecomSendBody, WecomUpdateTemplateCardBody } from './wecom-client.js';
 
@@ -21,7 +22,7 @@ export const WECOM_LIMITS = Object.freeze({
   buttonKeyBytes: 1024,
   taskIdBytes: 128,
   textBytes: 2048,
-  markdownBytes: 2048,
+  markdownBytes: MARKDOWN_BYTES,
   urlBytes: 2048,
   /**
    * `button.replace_name` has no documented limit (§5.1); a button text is ≲ 10 characters, so a longer
@@ -128,7 +129,19 @@ export function renderStaffText(agentId: number, to: StaffAddress, text: string)
   };
 }
 
-/** A markdown message (WeCom's subset: headings, bold, links, quotes, coloured font); at most 2048 bytes. */
+/**
+ * A staff document (digest, report) as a markdown message: WeCom's subset (headings, bold, links,
+ * quotes, coloured font) within its 2048-byte limit, lists shortened to fit and the links kept whole
+ * (`formatWecomMarkdown`).
+ */
+export function renderStaffDocument(agentId: number, to: StaffAddress, document: StaffDocument): WecomSendBody {
+  return renderStaffMarkdown(agentId, to, formatWecomMarkdown(document, { maxBytes: WECOM_LIMITS.markdownBytes }));
+}
+
+/**
+ * A markdown message as earlier versions stored it (outbox rows of kind `staff_markdown`); at most
+ * 2048 bytes, cut with an ellipsis beyond.
+ */
 export function renderStaffMarkdown(agentId: number, to: StaffAddress, markdown: string): WecomSendBody {
   const touser = checkUserId(to);
   if (markdown.trim() === '') throw invalid('EMPTY_TEXT', 'A markdown message must not be empty (WeCom errcode 44004)');

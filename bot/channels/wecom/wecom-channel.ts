@@ -6,7 +6,7 @@ import type { Logger } from '../../logger.js';
 import { ERRCODE_TASK_ID_USED } from './errcodes.js';
 import type { AppDailyQuota } from './app-daily-quota.js';
 import { MemberRateLimiter } from './member-rate-limiter.js';
-import { recordedNoticeText, renderCardUpdate, renderStaffMarkdown, renderStaffText, renderTaskCard } from './render-message.js';
+import { recordedNoticeText, renderCardUpdate, renderStaffDocument, renderStaffMarkdown, renderStaffText, renderTaskCard } from './render-message.js';
 import { WecomClient, type WecomSendBody } from './wecom-client.js';
 
 export interface WecomChannelOptions {
@@ -26,7 +26,9 @@ const PROVIDER = 'wecom';
  * Staff messages through a WeCom self-built application (port `MessageChannel`):
  * - `task_card` → a `button_interaction` template card (docs/protocols/wecom.md §4.4);
  * - `card_update` → `update_template_card` with the tap's `response_code` (§5.1);
- * - `staff_text` → a `text` message (§4.3).
+ * - `staff_text` → a `text` message (§4.3);
+ * - `staff_document` → a `markdown` message within WeCom's 2048 bytes (§4.3), and `staff_markdown` (as
+ *   earlier versions stored digests) as it is.
  *
  * `send` resolves with WeCom's `msgid` (null for card updates) and throws `ChannelError` otherwise.
  * Idempotency: WeCom's duplicate check drops an identical request within 30 min, and a card's
@@ -79,6 +81,8 @@ export class WecomChannel implements MessageChannel {
       }
       case 'staff_text':
         return this.#sendMessage(m.to, renderStaffText(agentId, m.to, m.text));
+      case 'staff_document':
+        return this.#sendMessage(m.to, renderStaffDocument(agentId, m.to, m.document));
       case 'staff_markdown':
         return this.#sendMessage(m.to, renderStaffMarkdown(agentId, m.to, m.markdown));
       case 'survey_invite':

@@ -3,7 +3,7 @@ import type { Huifang } from '../../huifang.js';
 import { html } from '../html.js';
 import { consoleHandler, render } from '../console-handler.js';
 import { dateTime, listQuery, pager, param, select, sortHeader } from './common.js';
-import { ACTION_LABELS, AUDIT_ACTION_LABELS, ESCALATION_STATUS_LABELS, FOLLOW_UP_STATUS_LABELS, OUTCOME_LABELS, REASON_LABELS, label } from '../labels.js';
+import { ACTION_LABELS, AUDIT_ACTION_LABELS, ESCALATION_STATUS_LABELS, FOLLOW_UP_STATUS_LABELS, OUTCOME_LABELS, label } from '../labels.js';
 import { DomainError } from '../../core/errors.js';
 import { recordCustomerView } from '../../core/console/console-actions.js';
 import type { TimelineEntry } from '../../core/ports/console-views.js';
@@ -21,20 +21,21 @@ const KIND_LABELS: Readonly<Record<TimelineEntry['kind'], string>> = {
 };
 
 /** A timeline entry's title in Chinese (its machine title is `<kind>.<value>` or an audit action). */
-function entryTitle(e: TimelineEntry): string {
+function entryTitle(e: TimelineEntry, reasons: Readonly<Record<string, string>>): string {
   const [head, tail] = e.title.split('.');
   if (e.kind === 'audit') return AUDIT_ACTION_LABELS[e.title] ?? e.title;
   if (e.kind === 'follow_up') return `回访${label(FOLLOW_UP_STATUS_LABELS, tail?.toUpperCase())}`;
   if (e.kind === 'message') return `消息${({ pending: '待发送', sending: '发送中', sent: '已发送', dead: '发送失败', cancelled: '未发送' } as Record<string, string>)[tail ?? ''] ?? tail}`;
   if (e.kind === 'delivery') return tail === 'delivered' ? '已送达' : tail === 'failed' ? '送达失败' : '送达状态';
   if (e.kind === 'reply') return `客户答复：${label(OUTCOME_LABELS, tail?.toUpperCase())}`;
-  if (e.kind === 'escalation') return `升级：${REASON_LABELS[(tail ?? '').toUpperCase() as keyof typeof REASON_LABELS] ?? tail}`;
+  if (e.kind === 'escalation') return `升级：${label(reasons, (tail ?? '').toUpperCase())}`;
   if (head === 'case') return '事件发生';
   return e.title;
 }
 
 /** 案例: the cases of the scope, and each case's timeline. */
 export function casesPage(router: Router, app: Huifang): void {
+  const reasons: Readonly<Record<string, string>> = app.deps.templates.labels.escalationReasons;
   router.get(
     '/console/cases',
     consoleHandler(app, async (ctx, state) => {
@@ -92,9 +93,9 @@ ${
 <div class="card"><h2>回访</h2><table class="rows"><thead><tr><th>步骤</th><th>状态</th><th>负责人</th><th>截止</th></tr></thead><tbody>${detail.followUps.map(
           (f) => html`<tr><td data-label="步骤">${f.step}<div class="muted small">${label(ACTION_LABELS, f.action)}</div></td><td data-label="状态"><span class="status ${f.status}">${label(FOLLOW_UP_STATUS_LABELS, f.status)}</span>${f.outcome ? html` ${label(OUTCOME_LABELS, f.outcome)}` : ''}</td><td data-label="负责人">${f.assigneeName ?? '—'}</td><td data-label="截止" class="nowrap">${dateTime(f.deadlineAt, tz)}</td></tr>`,
         )}</tbody></table>
-${detail.escalations.length ? html`<h2>升级</h2><ul>${detail.escalations.map((e) => html`<li><a href="/console/escalations/${e.id}">${label(REASON_LABELS, e.reason)}</a> · <span class="status ${e.status}">${label(ESCALATION_STATUS_LABELS, e.status)}</span> · ${e.ownerName}</li>`)}</ul>` : ''}</div></div>
+${detail.escalations.length ? html`<h2>升级</h2><ul>${detail.escalations.map((e) => html`<li><a href="/console/escalations/${e.id}">${label(reasons, e.reason)}</a> · <span class="status ${e.status}">${label(ESCALATION_STATUS_LABELS, e.status)}</span> · ${e.ownerName}</li>`)}</ul>` : ''}</div></div>
 <div class="card"><h2>时间线</h2><ol class="timeline">${detail.timeline.map(
-          (e) => html`<li><div class="when">${dateTime(e.at, tz)} · ${KIND_LABELS[e.kind]}</div><div>${entryTitle(e)}${e.who ? html` <span class="muted">（${e.who}）</span>` : ''}</div>${e.detail ? html`<div class="small muted">${e.detail}</div>` : ''}</li>`,
+          (e) => html`<li><div class="when">${dateTime(e.at, tz)} · ${KIND_LABELS[e.kind]}</div><div>${entryTitle(e, reasons)}${e.who ? html` <span class="muted">（${e.who}）</span>` : ''}</div>${e.detail ? html`<div class="small muted">${e.detail}</div>` : ''}</li>`,
         )}</ol></div>`,
       });
     }),

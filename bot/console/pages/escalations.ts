@@ -3,7 +3,7 @@ import type { Huifang } from '../../huifang.js';
 import { html } from '../html.js';
 import { consoleHandler, render } from '../console-handler.js';
 import { csrfField, dateTime, listQuery, pager, param, select, sortHeader } from './common.js';
-import { AUDIT_ACTION_LABELS, ESCALATION_STATUS_LABELS, FOLLOW_UP_STATUS_LABELS, REASON_LABELS, label } from '../labels.js';
+import { AUDIT_ACTION_LABELS, ESCALATION_STATUS_LABELS, FOLLOW_UP_STATUS_LABELS, label } from '../labels.js';
 import { DomainError } from '../../core/errors.js';
 import { acknowledgeEscalation, resolveEscalation } from '../../core/escalation/act-on-escalation.js';
 import { reassignEscalation } from '../../core/console/console-actions.js';
@@ -14,6 +14,7 @@ const OPEN = ['OPEN', 'ACKNOWLEDGED'];
 
 /** 升级: open escalations with their deadline countdown; acknowledge, reassign, resolve with a note. */
 export function escalationsPage(router: Router, app: Huifang): void {
+  const reasons: Readonly<Record<string, string>> = app.deps.templates.labels.escalationReasons;
   router.get(
     '/console/escalations',
     consoleHandler(app, async (ctx, state) => {
@@ -35,13 +36,13 @@ export function escalationsPage(router: Router, app: Huifang): void {
         body: html`<form class="filters card" method="get">
 <div><label for="q">搜索</label><input id="q" name="q" value="${q.q ?? ''}" placeholder="客户姓名 / 手机尾号 / 案例编号"></div>
 <div><label for="status">状态</label>${select('status', status, [{ value: 'OPEN,ACKNOWLEDGED', label: '待处理（默认）' }, { value: 'all', label: '全部状态' }, ...Object.entries(ESCALATION_STATUS_LABELS).map(([value, l]) => ({ value, label: l }))], '待处理')}</div>
-<div><label for="reason">原因</label>${select('reason', param(ctx, 'reason'), Object.entries(REASON_LABELS).map(([value, l]) => ({ value, label: l })))}</div>
+<div><label for="reason">原因</label>${select('reason', param(ctx, 'reason'), Object.entries(reasons).map(([value, l]) => ({ value, label: l })))}</div>
 <div class="actions"><button type="submit">筛选</button><a class="button secondary" href="/console/escalations">清除</a></div></form>
 <div class="card"><table class="rows"><thead><tr><th>客户</th><th>原因</th><th>状态</th><th>当前负责人</th><th>${sortHeader(ctx, 'deadlineAt', '处理时限', 'deadlineAt')}</th><th>${sortHeader(ctx, 'createdAt', '升级时间', 'deadlineAt')}</th></tr></thead><tbody>
 ${
   result.items.length
     ? result.items.map(
-        (e) => html`<tr><td data-label="客户"><a href="/console/escalations/${e.id}">${e.customerName}</a><div class="muted small">${e.customerPhone ?? '无电话'} · ${e.caseExternalId}</div></td><td data-label="原因">${label(REASON_LABELS, e.reason)}<div class="muted small">第 ${e.level} 级</div></td><td data-label="状态"><span class="status ${e.breachedAt ? 'breached' : e.status}">${label(ESCALATION_STATUS_LABELS, e.status)}</span></td><td data-label="负责人">${e.ownerName}</td><td data-label="时限" class="nowrap">${dateTime(e.deadlineAt, tz)}${OPEN.includes(e.status) ? html`<div class="small" data-deadline="${e.deadlineAt.toISOString()}"></div>` : ''}</td><td data-label="升级时间" class="nowrap">${dateTime(e.createdAt, tz)}</td></tr>`,
+        (e) => html`<tr><td data-label="客户"><a href="/console/escalations/${e.id}">${e.customerName}</a><div class="muted small">${e.customerPhone ?? '无电话'} · ${e.caseExternalId}</div></td><td data-label="原因">${label(reasons, e.reason)}<div class="muted small">第 ${e.level} 级</div></td><td data-label="状态"><span class="status ${e.breachedAt ? 'breached' : e.status}">${label(ESCALATION_STATUS_LABELS, e.status)}</span></td><td data-label="负责人">${e.ownerName}</td><td data-label="时限" class="nowrap">${dateTime(e.deadlineAt, tz)}${OPEN.includes(e.status) ? html`<div class="small" data-deadline="${e.deadlineAt.toISOString()}"></div>` : ''}</td><td data-label="升级时间" class="nowrap">${dateTime(e.createdAt, tz)}</td></tr>`,
       )
     : html`<tr><td colspan="6" class="muted">没有待处理的升级事项。</td></tr>`
 }</tbody></table>${pager(ctx, result)}</div>`,
@@ -70,7 +71,7 @@ ${
     const history = await app.deps.escalations.escalationHistory(e.id);
     const name = (sid: string | null) => (sid ? (org.staff.get(sid)?.name ?? '—') : '系统');
     render(ctx, app, state, {
-      title: `升级：${label(REASON_LABELS, e.reason)}`,
+      title: `升级：${label(reasons, e.reason)}`,
       current: '/console/escalations',
       body: html`<div class="two"><div class="card"><dl class="facts">
 <dt>状态</dt><dd><span class="status ${e.breachedAt ? 'breached' : e.status}">${label(ESCALATION_STATUS_LABELS, e.status)}</span>${e.breachedAt ? ' · 已超过最终时限' : ''}</dd>

@@ -112,7 +112,10 @@ ${
       const months = monthsEndingWith(monthParam(ctx.query.month), 12);
       const counts = await app.console.views.satisfactionTrend(state.access.scope, months.map((key) => ({ key, ...monthRangeOf(key, tz) })));
       const svg = renderChartSvg(
-        satisfactionTrendOption(counts.map((c) => ({ month: c.key, satisfied: c.satisfied, rated: c.answered, rate: c.answered ? c.satisfied / c.answered : null }))),
+        satisfactionTrendOption(
+          counts.map((c) => ({ month: c.key, satisfied: c.satisfied, rated: c.answered, rate: c.answered ? c.satisfied / c.answered : null })),
+          app.deps.templates.monthlyReport.bands,
+        ),
         SATISFACTION_TREND_SIZE,
       );
       ctx.set('Cache-Control', 'no-store');

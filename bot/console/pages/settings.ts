@@ -5,10 +5,10 @@ import { consoleHandler, render } from '../console-handler.js';
 import { csrfField, dateTime, select } from './common.js';
 import { DomainError } from '../../core/errors.js';
 import { startOfLocalDay } from '../../core/time.js';
-import { CONSOLE_ROLE_LABELS, accessOf } from '../../core/console/access.js';
+import { accessOf } from '../../core/console/access.js';
 import { jobs } from '../../../jobs/index.js';
 import { createSignInLink } from '../sign-in.js';
-import { CHANNEL_LABELS, label } from '../labels.js';
+import { CHANNEL_LABELS, CONSOLE_ROLE_LABELS, label } from '../labels.js';
 
 const MODE_LABELS: Readonly<Record<string, string>> = { sandbox: '体验模式（不对外发送）', wecom: '企业微信', tencent: '腾讯云短信', wechat: '微信公众号' };
 

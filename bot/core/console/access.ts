@@ -2,7 +2,7 @@
  * Who may see and do what in the console (管理台). Pure: from the signed-in account and the
  * organisation, the role and the scope every console query is filtered by.
  *
- * - 管理员 `admin`: everything, and the settings.
+ * - `admin` (管理员): everything, and the settings.
  * - 审计员 `auditor`: everything, read only, and the audit log.
  * - 负责人 `manager`: a department head (the department they head and everything below it), or a staff
  *   member holding a manager-level role (their own department and everything below it).
@@ -14,13 +14,6 @@ export type ConsoleRole = 'admin' | 'auditor' | 'manager' | 'staff';
 
 /** Roles (templates/policies/roles.yaml) that give a staff member their department's view. */
 export const CONSOLE_MANAGER_ROLES: readonly string[] = ['manager', 'department_head', 'head_nurse', 'supervisor'];
-
-export const CONSOLE_ROLE_LABELS: Readonly<Record<ConsoleRole, string>> = {
-  admin: '管理员',
-  auditor: '审计员',
-  manager: '负责人',
-  staff: '员工',
-};
 
 /** What the rows a console page shows are limited to. */
 export type ConsoleScope =

@@ -13,8 +13,9 @@ import { staffInScope, type ConsoleAccess } from './access.js';
 import { formatLocalDateTime, startOfLocalDay } from '../time.js';
 import { staffOutbox } from '../outbox/staff-message.js';
 import { escalationLink } from '../escalation/open-escalation.js';
+import { renderText } from '../templates/render.js';
 
-export interface ConsoleActionDeps extends Pick<CoreDeps, 'clock' | 'ids' | 'timeZone' | 'org' | 'followUps' | 'escalations' | 'customers' | 'audit' | 'optOutScope' | 'links' | 'publicBaseUrl'> {
+export interface ConsoleActionDeps extends Pick<CoreDeps, 'clock' | 'ids' | 'timeZone' | 'templates' | 'org' | 'followUps' | 'escalations' | 'customers' | 'audit' | 'optOutScope' | 'links' | 'publicBaseUrl'> {
   consoleViews: ConsoleViews;
   rateCounters: RateCounters;
   /** Full numbers one person may reveal a day. */
@@ -93,7 +94,12 @@ export async function reassignEscalation(deps: ConsoleActionDeps, access: Consol
   if (to.id === row.ownerId) return 'unchanged';
   const now = deps.clock.now();
   const link = await escalationLink(deps, row.id, row.level);
-  const text = `【回访升级·转交】${row.customerName}（${row.customerPhone ?? '无电话'}）的升级事项已转交给您处理，请于 ${formatLocalDateTime(row.deadlineAt, deps.timeZone)} 前处理：${link}`;
+  const text = renderText(deps.templates.escalationHandover.text, {
+    customer: row.customerName,
+    phone: row.customerPhone ?? deps.templates.labels.noPhone,
+    deadline: formatLocalDateTime(row.deadlineAt, deps.timeZone),
+    link,
+  });
   const applied = await deps.escalations.updateEscalation({
     id: row.id,
     version: row.version,

@@ -1,12 +1,11 @@
 import type { FollowUpAction, FollowUpOutcome, FollowUpStatus, Satisfaction } from '../model.js';
-import { REASON_LABELS } from '../escalation/rules.js';
-import { formatChineseDate, formatLocalDateTime, toLocal } from '../time.js';
 
 /**
  * The weekly digest a manager receives for the department subtree they head (DESIGN: "weekly cron ─►
  * digest per manager scope ─► WeCom message"). Pure: `buildDigest` turns plain rows loaded by
- * `bot/db/digest-data.ts` into figures; `renderDigestMarkdown` turns the figures into a WeCom
- * markdown message. Neither reads the clock: the instant the figures describe is the input `asOf`.
+ * `bot/db/digest-data.ts` into figures; `buildDigestDocument` (digest-document.ts) words them as a
+ * staff document, which the channel renders. Neither reads the clock: the instant the figures describe
+ * is the input `asOf`.
  *
  * ## Which follow-ups a week counts
  *
@@ -45,9 +44,6 @@ import { formatChineseDate, formatLocalDateTime, toLocal } from '../time.js';
 
 /** Days ahead (as 24-hour periods from `asOf`) in which an open staff task counts as becoming overdue. */
 export const BECOMING_OVERDUE_HOURS = 72;
-
-/** WeCom's markdown message limit is 4096 bytes; digests stay under half of it to leave room for a header. */
-export const DIGEST_MAX_BYTES = 2048;
 
 /** One follow-up as the digest sees it. */
 export interface DigestFollowUpRow {
@@ -132,6 +128,11 @@ export interface DigestRow extends DigestFigures {
   name: string;
 }
 
+/** Figures of one assignee's staff tasks; `name` null for tasks nobody is assigned to. */
+export interface DigestStaffRow extends DigestFigures {
+  name: string | null;
+}
+
 export interface DigestEscalation extends DigestEscalationRow {
   /** The owner's deadline has passed as of `asOf`. */
   isPastDeadline: boolean;
@@ -157,8 +158,8 @@ export interface WeeklyDigest {
   satisfactionChange: number | null;
   /** Follow-ups still OVERDUE from before the period. */
   overdueBacklog: number;
-  /** Staff task figures per assignee (未指派 for none), most due first. */
-  byStaff: DigestRow[];
+  /** Staff task figures per assignee (null name: unassigned), most due first, unassigned last among equals. */
+  byStaff: DigestStaffRow[];
   /** Figures per case department, most due first. */
   byDepartment: DigestRow[];
   /** Oldest first. */
@@ -169,7 +170,6 @@ export interface WeeklyDigest {
 
 const OPEN: ReadonlySet<FollowUpStatus> = new Set(['SCHEDULED', 'ACTIVE', 'OVERDUE']);
 const SATISFACTION: ReadonlySet<string> = new Set<Satisfaction>(['SATISFIED', 'NEUTRAL', 'DISSATISFIED']);
-const UNASSIGNED = '未指派';
 
 /** True when the follow-up counts as due in `[from, to)`: deadline inside the period, not SKIPPED. */
 export function isDueInPeriod(row: Pick<DigestFollowUpRow, 'status' | 'deadlineAt'>, from: Date, to: Date): boolean {
@@ -246,7 +246,7 @@ export function buildDigest(input: DigestInput): WeeklyDigest {
 
   const byStaff = groupRows(
     due.filter((r) => r.action === 'STAFF_TASK'),
-    (r) => r.assigneeName ?? UNASSIGNED,
+    (r) => r.assigneeName,
   );
   const byDepartment = groupRows(due, (r) => r.departmentName);
 
@@ -284,8 +284,8 @@ function isClosedOnTime(r: Pick<DigestFollowUpRow, 'deadlineAt' | 'completedAt'>
   return r.completedAt !== null && r.completedAt.getTime() <= r.deadlineAt.getTime();
 }
 
-function groupRows(rows: readonly DigestFollowUpRow[], key: (r: DigestFollowUpRow) => string): DigestRow[] {
-  const groups = new Map<string, DigestFollowUpRow[]>();
+function groupRows<K extends string | null>(rows: readonly DigestFollowUpRow[], key: (r: DigestFollowUpRow) => K): (DigestFigures & { name: K })[] {
+  const groups = new Map<K, DigestFollowUpRow[]>();
   for (const r of rows) {
     const k = key(r);
     const list = groups.get(k);
@@ -294,145 +294,9 @@ function groupRows(rows: readonly DigestFollowUpRow[], key: (r: DigestFollowUpRo
   }
   return [...groups.entries()]
     .map(([name, list]) => ({ name, ...summariseFollowUps(list) }))
-    .sort((a, b) => b.due - a.due || a.name.localeCompare(b.name, 'zh-Hans-CN'));
+    .sort((a, b) => b.due - a.due || (a.name === null ? 1 : b.name === null ? -1 : a.name.localeCompare(b.name, 'zh-Hans-CN')));
 }
 
 function ratio(numerator: number, denominator: number): number | null {
   return denominator === 0 ? null : numerator / denominator;
-}
-
-/* ------------------------------------------------------------------ rendering */
-
-const WEEKDAYS = ['周日', '周一', '周二', '周三', '周四', '周五', '周六'];
-const REASONS: Readonly<Record<string, string>> = REASON_LABELS;
-
-/** UTF-8 length of `text`, as WeCom counts the markdown content limit. */
-export function utf8Bytes(text: string): number {
-  return new TextEncoder().encode(text).length;
-}
-
-/**
- * Renders the digest as WeCom markdown (the subset WeCom app messages support: headings, bold,
- * `>` quotes and `<font color="info|comment|warning">`; no lists, so items are plain lines).
- * The text stays within `maxBytes` UTF-8 bytes [2048]: the lists are shortened — the longest list
- * first, ties going to the less important list — each ending in "…另有N项"; the figures are never
- * dropped. `detailUrl` (the signed link to the full tables) ends the message and is never cut: its
- * bytes are reserved before the rest is fitted.
- */
-export function renderDigestMarkdown(digest: WeeklyDigest, options: { maxBytes?: number; detailUrl?: string } = {}): string {
-  const footer = options.detailUrl ? `\n\n[查看完整周报（全部人员、科室与清单）](${options.detailUrl})` : '';
-  const maxBytes = (options.maxBytes ?? DIGEST_MAX_BYTES) - utf8Bytes(footer);
-  const tz = digest.period.timeZone;
-  const head = headerLines(digest);
-  // In order of importance: when lists must shrink, the later one gives way first on a tie.
-  const sections: { title: string; items: string[] }[] = [
-    {
-      title: `待处理升级（${digest.openEscalations.length}）`,
-      items: digest.openEscalations.map((e) => {
-        const owner = e.isPastDeadline ? `<font color="warning">${e.ownerName}</font>` : `**${e.ownerName}**`;
-        // The deadline, not the opening date, is what the owner acts on (it is the opening date plus the policy's SLA).
-        const deadline = e.isPastDeadline ? `<font color="warning">${shortDate(e.deadlineAt, tz)}已超期</font>` : `${shortDate(e.deadlineAt, tz)}前答复`;
-        const level = e.level !== undefined && e.level > 1 ? `｜第${e.level}级` : '';
-        return `${owner}｜${e.customer}｜${REASONS[e.reason] ?? e.reason}${level}｜${deadline}`;
-      }),
-    },
-    {
-      title: '按人员（员工回访）',
-      items: digest.byStaff.map((r) => `${r.name}　${rowText(r)}`),
-    },
-    {
-      title: `3天内将逾期（${digest.becomingOverdue.length}）`,
-      items: digest.becomingOverdue.map((u) =>
-        [formatLocalDateTime(u.deadlineAt, tz).slice(5), u.assigneeName ?? UNASSIGNED, u.title, u.customer].filter(Boolean).join('｜'),
-      ),
-    },
-    {
-      title: '按科室',
-      // A single department repeats the totals above: show the breakdown only when there is one.
-      items: digest.byDepartment.length > 1 ? digest.byDepartment.map((r) => `${r.name}　${rowText(r)}｜满意率 ${percent(r.satisfactionRate)}`) : [],
-    },
-  ];
-  const shown = sections.map((s) => s.items.length);
-  const render = () =>
-    [
-      ...head,
-      ...sections.flatMap((s, i) => {
-        if (s.items.length === 0) return [];
-        const limit = shown[i]!;
-        const more = s.items.length - limit;
-        return ['', `#### ${s.title}`, ...s.items.slice(0, limit), ...(more > 0 ? [`…另有${more}项`] : [])];
-      }),
-    ].join('\n');
-  let text = render();
-  while (utf8Bytes(text) > maxBytes) {
-    let pick = -1;
-    for (let i = 0; i < shown.length; i++) if (shown[i]! > 0 && (pick < 0 || shown[i]! >= shown[pick]!)) pick = i;
-    if (pick < 0) break;
-    shown[pick]!--;
-    text = render();
-  }
-  return (utf8Bytes(text) > maxBytes ? truncateToBytes(text, maxBytes) : text) + footer;
-}
-
-function headerLines(d: WeeklyDigest): string[] {
-  const tz = d.period.timeZone;
-  const f = d.figures;
-  const last = new Date(d.period.to.getTime() - 1);
-  const change =
-    d.satisfactionChange === null
-      ? d.previousSatisfactionRate === null
-        ? '上周无数据'
-        : '本周无评价'
-      : `较上周 ${d.satisfactionChange < 0 ? '<font color="warning">' : '<font color="info">'}${signed(d.satisfactionChange * 100)}</font> 个百分点`;
-  const overdue = f.overdue > 0 ? `<font color="warning">逾期 ${f.overdue}</font>` : '逾期 0';
-  const lines = [
-    `### 回访周报｜${d.departments.join('、')}`,
-    `> ${d.manager}：${chineseDay(d.period.from, tz)} 至 ${chineseDay(last, tz)}（截至 ${formatLocalDateTime(d.asOf, tz)}）`,
-    '',
-    `**应回访 ${f.due} 项**（员工 ${f.staffTasks}，问卷 ${f.surveys}）= 已完成 ${f.done} + 未接通 ${f.unreachable} + 已取消 ${f.cancelled} + 未结 ${f.open}`,
-    `按时完成 ${f.doneOnTime}｜${overdue}（未办 ${f.overdueOpen}，迟办 ${f.doneLate}）｜按时率 **${percent(f.onTimeRate)}**`,
-    `联系成功率 **${percent(f.contactRate)}**｜满意率 **${percent(f.satisfactionRate)}**，${change}`,
-  ];
-  if (d.overdueBacklog > 0) lines.push(`<font color="warning">此前逾期未办 ${d.overdueBacklog} 项</font>`);
-  return lines;
-}
-
-function rowText(r: DigestFigures): string {
-  const parts = [`应 ${r.due}`, `完成 ${r.done}（按时 ${r.doneOnTime}）`];
-  if (r.unreachable) parts.push(`未接通 ${r.unreachable}`);
-  if (r.overdue) parts.push(`<font color="warning">逾期 ${r.overdue}</font>`);
-  if (r.open) parts.push(`未结 ${r.open}`);
-  return parts.join('｜');
-}
-
-function percent(rate: number | null): string {
-  return rate === null ? '—' : `${(rate * 100).toFixed(1)}%`;
-}
-
-function signed(n: number): string {
-  const s = n.toFixed(1);
-  return n > 0 ? `+${s}` : s === '-0.0' ? '0.0' : s;
-}
-
-function chineseDay(instant: Date, timeZone: string): string {
-  const l = toLocal(instant, timeZone);
-  return `${formatChineseDate(instant, timeZone)}（${WEEKDAYS[new Date(Date.UTC(l.year, l.month - 1, l.day)).getUTCDay()]}）`;
-}
-
-function shortDate(instant: Date, timeZone: string): string {
-  return formatChineseDate(instant, timeZone);
-}
-
-/** Cuts `text` at a code point boundary so that it, plus an ellipsis, fits in `maxBytes`. */
-function truncateToBytes(text: string, maxBytes: number): string {
-  const budget = maxBytes - utf8Bytes('…');
-  let used = 0;
-  let out = '';
-  for (const ch of text) {
-    const size = utf8Bytes(ch);
-    if (used + size > budget) break;
-    used += size;
-    out += ch;
-  }
-  return `${out}…`;
 }

@@ -2,7 +2,9 @@ import type { Clock } from '../clock.js';
 import type { LinkSigner } from '../ports/links.js';
 import type { NewOutboxMessage } from '../records.js';
 import type { DigestRecipient, DigestStore } from '../ports/digests.js';
-import { buildDigest, renderDigestMarkdown, type DigestInput, type WeeklyDigest } from './build-digest.js';
+import type { MessageTemplates } from '../templates/catalogue.js';
+import { buildDigest, type DigestInput, type WeeklyDigest } from './build-digest.js';
+import { buildDigestDocument } from './digest-document.js';
 import { dueDigestWeek, type WeeklySchedule } from './digest-schedule.js';
 import { staffOutbox } from '../outbox/staff-message.js';
 
@@ -20,6 +22,8 @@ export interface SendWeeklyDigestsDeps {
   publicBaseUrl: string;
   links: LinkSigner;
   digests: DigestStore;
+  /** The digest's wording (`weekly_digest`, and the escalation reasons of `labels`). */
+  templates: Pick<MessageTemplates, 'weeklyDigest' | 'labels'>;
 }
 
 export interface SendWeeklyDigestsResult {
@@ -52,8 +56,8 @@ export function parseDigestLinkId(id: string): { week: string; staffId: string }
  * Sends each manager the digest of the last full ISO week, once the configured send time of this week
  * has come (catch-up: any later tick in the same week does it). Idempotent: the outbox key
  * {@link digestOutboxKey} makes repeated ticks and several replicas produce one message per manager and
- * week; digests already in the outbox are not even rebuilt. The markdown (≤ 2048 bytes) ends with a
- * signed link to the full tables (`GET /d/:signed`).
+ * week; digests already in the outbox are not even rebuilt. The digest is a staff document (the channel
+ * fits it to its size limit) ending with a signed link to the full tables (`GET /d/:signed`).
  */
 export async function sendWeeklyDigests(deps: SendWeeklyDigestsDeps, schedule: WeeklySchedule): Promise<SendWeeklyDigestsResult> {
   const now = deps.clock.now();
@@ -71,8 +75,8 @@ export async function sendWeeklyDigests(deps: SendWeeklyDigestsDeps, schedule: W
     }
     const digest = await buildRecipientDigest(deps, r, { from: due.from, to: due.to, asOf: now });
     const signed = await deps.links.sign('digest', digestLinkId(due.week, r.staffId));
-    const markdown = renderDigestMarkdown(digest, { detailUrl: `${deps.publicBaseUrl}/d/${signed}` });
-    const inserted = await deps.digests.enqueueOnce(staffOutbox({ id: r.staffId, wecomUserId: r.wecomUserId }, key, { kind: 'staff_markdown', markdown }, now, null));
+    const document = buildDigestDocument(digest, deps.templates, { detailUrl: `${deps.publicBaseUrl}/d/${signed}` });
+    const inserted = await deps.digests.enqueueOnce(staffOutbox({ id: r.staffId, wecomUserId: r.wecomUserId }, key, { kind: 'staff_document', document }, now, null));
     if (inserted) enqueued++;
     else alreadySent++;
   }

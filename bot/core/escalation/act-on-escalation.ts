@@ -9,9 +9,11 @@ import { addWorkingHours } from '../policies/offsets.js';
 import { nextContactMoment } from '../policies/contact-window.js';
 import { formatLocalDateTime } from '../time.js';
 import { chainOwners, escalationCard, escalationLink } from './open-escalation.js';
-import { escalationRules, REASON_LABELS, type EscalationReason } from './rules.js';
+import { escalationRules, type EscalationReason } from './rules.js';
 import { assertEscalationTransition } from './status.js';
 import { staffOutbox } from '../outbox/staff-message.js';
+import { renderText } from '../templates/render.js';
+import { SECOND_FOLLOW_UP_STEP } from '../policies/find-step.js';
 
 /** Step key of the second follow-up (二次回访) an escalation's resolution schedules. */
 export const SECOND_FOLLOW_UP_PREFIX = 'esc2_';
@@ -67,7 +69,7 @@ export async function acknowledgeEscalation(deps: CoreDeps, actor: EscalationAct
   const outbox: NewOutboxMessage[] = [];
   if (actor.wecomUserId !== null) {
     outbox.push(
-      staffOutbox(owner, `esc:${e.id}:${e.level}:ack-update`, { kind: 'card_update', taskId: `esc_${e.id}_${e.level}`, responseCode: actor.responseCode ?? null, replaceName: `已受理·${owner.name}` }, now, e.followUpId),
+      staffOutbox(owner, `esc:${e.id}:${e.level}:ack-update`, { kind: 'card_update', taskId: `esc_${e.id}_${e.level}`, responseCode: actor.responseCode ?? null, replaceName: renderText(deps.templates.escalationCard.acknowledged, { owner: owner.name }) }, now, e.followUpId),
     );
   }
   const applied = await deps.escalations.updateEscalation({
@@ -122,7 +124,7 @@ export async function resolveEscalation(deps: CoreDeps, actor: EscalationActor &
   const planned: PlannedFollowUp = {
     step: secondFollowUpStep(e.id),
     sequence: 1000,
-    title: '二次回访',
+    title: SECOND_FOLLOW_UP_STEP.title,
     action: 'STAFF_TASK',
     channel: 'wecom',
     earliestAt: dueAt,
@@ -131,7 +133,7 @@ export async function resolveEscalation(deps: CoreDeps, actor: EscalationActor &
     assigneeId: assignee.id,
     assigneeRule,
     maxAttempts: 3,
-    instructions: '问题已处理，请再次联系客户，确认处理结果是否满意。',
+    instructions: SECOND_FOLLOW_UP_STEP.instructions,
     surveyKey: null,
     sampling: { kept: true, reason: 'second follow-up after an escalation', rate: 1 },
   };
@@ -199,13 +201,18 @@ async function climbOne(deps: CoreDeps, org: OrgSnapshot, e: EscalationRecord, n
   const owners = chainOwners(rules, kase, org, [ctx?.followUp.assigneeId ?? null]);
   const next = owners.slice(e.level).find((o) => o.id !== e.ownerId) ?? null;
   const previous = org.staff.get(e.ownerId);
-  const reason = REASON_LABELS[e.reason as EscalationReason] ?? e.reason;
+  const reason = deps.templates.labels.escalationReasons[e.reason as EscalationReason] ?? e.reason;
   const time = { timeZone: deps.timeZone, calendar: deps.calendar };
   const outbox: NewOutboxMessage[] = [];
   const audit: NewAuditEntry[] = [];
   if (!next) {
     if (previous) {
-      const text = `【回访升级·已超时】${reason}（${customer?.name ?? kase.externalId}）已超过最终处理时限 ${formatLocalDateTime(e.deadlineAt, deps.timeZone)}，已无更高一级可升级，请立即处理：${await escalationLink(deps, e.id, e.level)}`;
+      const text = renderText(deps.templates.escalationBreached.text, {
+        reason,
+        customer: customer?.name ?? kase.externalId,
+        deadline: formatLocalDateTime(e.deadlineAt, deps.timeZone),
+        link: await escalationLink(deps, e.id, e.level),
+      });
       outbox.push(staffOutbox(previous, `esc:${e.id}:breached`, { kind: 'staff_text', text }, now, e.followUpId));
     }
     audit.push({ at: now, actorType: 'SYSTEM', actorId: null, action: 'escalation.breached', entityType: 'Escalation', entityId: e.id, details: { level: e.level, ownerId: e.ownerId, deadlineAt: e.deadlineAt.toISOString() } });
@@ -216,11 +223,18 @@ async function climbOne(deps: CoreDeps, org: OrgSnapshot, e: EscalationRecord, n
   }
   const level = e.level + 1;
   const deadlineAt = applyOffset(now, rules.climbAfter, time);
-  const card = await escalationCard(deps, { id: e.id, level, reason: e.reason, severity: e.severity, summary: e.summary, deadlineAt }, customer ?? { name: kase.externalId, phoneMasked: null });
-  const climbedCard = { ...card, description: `${card.description} · ${previous?.name ?? '上一级'}未在时限内处理` };
-  outbox.push(staffOutbox(next, `esc:${e.id}:card:${level}`, { kind: 'task_card', card: climbedCard }, now, e.followUpId));
+  const card = await escalationCard(deps, { id: e.id, level, reason: e.reason, severity: e.severity, summary: e.summary, deadlineAt }, customer ?? { name: kase.externalId, phoneMasked: null }, {
+    climbed: { previousOwner: previous?.name ?? null },
+  });
+  outbox.push(staffOutbox(next, `esc:${e.id}:card:${level}`, { kind: 'task_card', card }, now, e.followUpId));
   if (previous) {
-    const text = `【回访升级】${reason}（${customer?.name ?? kase.externalId}）已超过处理时限 ${formatLocalDateTime(e.deadlineAt, deps.timeZone)}，已升级至第${level}级：${next.name}。`;
+    const text = renderText(deps.templates.escalationClimbed.text, {
+      reason,
+      customer: customer?.name ?? kase.externalId,
+      deadline: formatLocalDateTime(e.deadlineAt, deps.timeZone),
+      level,
+      owner: next.name,
+    });
     outbox.push(staffOutbox(previous, `esc:${e.id}:climbed:${level}`, { kind: 'staff_text', text }, now, e.followUpId));
   }
   audit.push({ at: now, actorType: 'SYSTEM', actorId: null, action: 'escalation.climbed', entityType: 'Escalation', entityId: e.id, details: { fromLevel: e.level, toLevel: level, fromOwnerId: e.ownerId, toOwnerId: next.id, deadlineAt: deadlineAt.toISOString() } });

@@ -8,6 +8,7 @@ import { applyOffset } from '../policies/plan-follow-ups.js';
 import { findStep } from '../policies/find-step.js';
 import { formatLocalDateTime } from '../time.js';
 import { staffOutbox } from '../outbox/staff-message.js';
+import { renderText } from '../templates/render.js';
 
 type EscalationDeps = Pick<CoreDeps, 'policies' | 'timeZone' | 'templates' | 'calendar' | 'ids' | 'links' | 'publicBaseUrl'>;
 
@@ -19,7 +20,7 @@ export async function planUnreachableEscalation(deps: EscalationDeps, ctx: Follo
     case: ctx.case,
     customer: ctx.customer,
     followUp: ctx.followUp,
-    note: `已尝试 ${ctx.followUp.maxAttempts} 次仍未联系上客户`,
+    note: renderText(deps.templates.escalationNotice.unreachableNote, { attempts: ctx.followUp.maxAttempts }),
     exclude: [ctx.followUp.assigneeId],
   });
   return planned.kind === 'opened' ? { escalation: planned.escalation, outbox: planned.outbox, audit: planned.audit } : { escalation: null, outbox: [], audit: planned.audit };
@@ -33,7 +34,7 @@ export async function planMedicalConcernEscalation(deps: EscalationDeps, ctx: Fo
     case: ctx.case,
     customer: ctx.customer,
     followUp: ctx.followUp,
-    note: note ?? '随访中发现可疑病情，请尽快安排医生跟进',
+    note: note ?? deps.templates.escalationNotice.medicalConcernNote,
     exclude: [],
   });
   return planned.kind === 'opened' ? { escalation: planned.escalation, outbox: planned.outbox, audit: planned.audit } : { escalation: null, outbox: [], audit: planned.audit };
@@ -98,9 +99,14 @@ export async function markOverdueFollowUps(deps: CoreDeps, options: { batchSize?
   return summary;
 }
 
-function overdueNotice(deps: Pick<CoreDeps, 'policies' | 'timeZone'>, ctx: FollowUpContext, assignee: { id: string; wecomUserId: string }, now: Date): NewOutboxMessage {
+function overdueNotice(deps: Pick<CoreDeps, 'policies' | 'timeZone' | 'templates'>, ctx: FollowUpContext, assignee: { id: string; wecomUserId: string }, now: Date): NewOutboxMessage {
   const step = findStep(deps.policies.byId(ctx.followUp.policyId), ctx.followUp.step);
-  const text = `【回访逾期】「${step?.title ?? ctx.followUp.step}」${ctx.customer.salutation ?? ctx.customer.name}（${ctx.customer.phoneMasked ?? '无电话'}）已超过截止时间 ${formatLocalDateTime(ctx.followUp.deadlineAt, deps.timeZone)}，已上报。请尽快完成并在任务卡片上记录结果。`;
+  const text = renderText(deps.templates.overdueNotice.text, {
+    step: step?.title ?? ctx.followUp.step,
+    customer: ctx.customer.salutation ?? ctx.customer.name,
+    phone: ctx.customer.phoneMasked ?? deps.templates.labels.noPhone,
+    deadline: formatLocalDateTime(ctx.followUp.deadlineAt, deps.timeZone),
+  });
   return staffOutbox(assignee, `fu:${ctx.followUp.id}:${ctx.followUp.activations}:overdue`, { kind: 'staff_text', text }, now, ctx.followUp.id);
 }
 
@@ -134,7 +140,7 @@ export async function escalateRepeatedComplaint(deps: CoreDeps, kase: CaseRecord
     case: kase,
     customer,
     followUp: null,
-    note: `${isRepair ? '同一客户重复报修' : '同一客户同一事项重复投诉'}：${same.length} 次（${subject ?? kase.type}）`,
+    note: renderText(isRepair ? deps.templates.escalationNotice.repeatedRepairNote : deps.templates.escalationNotice.repeatedComplaintNote, { count: same.length, subject: subject ?? kase.type }),
     exclude: [],
   });
   // Nobody eligible in the chain: reported to the caller (the case submission audits it).

@@ -4,9 +4,9 @@ import type { OrgSnapshot, StaffMember } from '../model.js';
 import type { TaskCard } from '../messages.js';
 import { applyOffset, excludedStaffId, resolveRule } from '../policies/plan-follow-ups.js';
 import { formatLocalDateTime } from '../time.js';
-import { renderTemplate } from '../templates/render.js';
+import { renderText } from '../templates/render.js';
 import { findStep } from '../policies/find-step.js';
-import { escalationRules, REASON_LABELS, type EscalationReason, type EscalationRules, type Severity } from './rules.js';
+import { escalationRules, type EscalationReason, type EscalationRules, type Severity } from './rules.js';
 import { staffOutbox } from '../outbox/staff-message.js';
 import { safeEmit } from '../events.js';
 
@@ -118,38 +118,51 @@ export async function planEscalation(
 function escalationSummary(deps: Pick<CoreDeps, 'policies' | 'timeZone' | 'templates'>, org: OrgSnapshot, trigger: EscalationTrigger, deadlineAt: Date): string {
   const step = trigger.followUp ? findStep(deps.policies.byId(trigger.followUp.policyId), trigger.followUp.step) : undefined;
   const assignee = trigger.followUp?.assigneeId ? org.staff.get(trigger.followUp.assigneeId) : undefined;
-  return renderTemplate(deps.templates.escalationNotice.text, {
-    reason: REASON_LABELS[trigger.reason],
+  const t = deps.templates.escalationNotice;
+  return renderText(t.text, {
+    reason: deps.templates.labels.escalationReasons[trigger.reason],
     customer: trigger.customer.name,
     phone: trigger.customer.phoneMasked ?? '—',
     step: step?.title ?? trigger.followUp?.step ?? trigger.case.type,
-    staff: assignee?.name ?? (trigger.followUp?.action === 'CUSTOMER_SURVEY' ? '客户自评' : '—'),
+    staff: assignee?.name ?? (trigger.followUp?.action === 'CUSTOMER_SURVEY' ? t.surveyStaff : '—'),
     deadline: formatLocalDateTime(deadlineAt, deps.timeZone),
-    note: trigger.note ? `说明：${trigger.note}` : '',
+    note: trigger.note ? renderText(t.noteLine, { note: trigger.note }) : '',
   }).replace(/\n{2,}/g, '\n');
 }
 
-const SEVERITY_LABELS: Record<string, string> = { normal: '一般', high: '较重', critical: '严重' };
-
-/** The owner's WeCom card: what happened, by when, an acknowledge button and the page to resolve it. */
+/**
+ * The owner's WeCom card: what happened, by when, an acknowledge button and the page to resolve it.
+ * After a climb (`climbed`) its description says that the previous owner let the deadline pass.
+ */
 export async function escalationCard(
-  deps: Pick<CoreDeps, 'timeZone' | 'links' | 'publicBaseUrl'>,
+  deps: Pick<CoreDeps, 'timeZone' | 'links' | 'publicBaseUrl' | 'templates'>,
   e: Pick<EscalationRecord, 'id' | 'level' | 'summary' | 'deadlineAt' | 'severity'> & { reason: string },
   customer: Pick<CustomerRecord, 'name' | 'phoneMasked'>,
+  options: { climbed?: { previousOwner: string | null } } = {},
 ): Promise<TaskCard> {
-  const reason = REASON_LABELS[e.reason as EscalationReason] ?? e.reason;
+  const t = deps.templates.escalationCard;
+  const labels = deps.templates.labels;
+  const vars = {
+    reason: labels.escalationReasons[e.reason as EscalationReason] ?? e.reason,
+    customer: customer.name,
+    phone: customer.phoneMasked ?? '—',
+    level: e.level,
+    severity: labels.severities[e.severity as Severity] ?? e.severity,
+    deadline: formatLocalDateTime(e.deadlineAt, deps.timeZone),
+  };
+  const climbed = options.climbed;
   return {
     taskId: `esc_${e.id}_${e.level}`,
-    source: '回访升级',
-    title: `${reason}：${customer.name}`,
-    description: `第${e.level}级 · ${SEVERITY_LABELS[e.severity] ?? e.severity} · 截止 ${formatLocalDateTime(e.deadlineAt, deps.timeZone)}`,
+    source: t.source,
+    title: renderText(t.title, vars),
+    description: climbed ? renderText(t.climbedDescription, { ...vars, previous: climbed.previousOwner ?? t.previousUnknown }) : renderText(t.description, vars),
     subtitle: e.summary,
     fields: [
-      { label: '客户', value: customer.name },
-      { label: '电话', value: customer.phoneMasked ?? '—' },
-      { label: '级别', value: `第${e.level}级` },
+      { label: t.fields.customer, value: customer.name },
+      { label: t.fields.phone, value: vars.phone },
+      { label: t.fields.level, value: renderText(t.levelField, vars) },
     ],
-    buttons: [{ key: `escack:${e.id}:${e.level}`, text: '确认受理', style: 1 }],
+    buttons: [{ key: `escack:${e.id}:${e.level}`, text: t.acknowledge, style: 1 }],
     detailUrl: await escalationLink(deps, e.id, e.level),
   };
 }

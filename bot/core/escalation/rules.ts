@@ -9,16 +9,6 @@ export const ESCALATION_REASONS: readonly EscalationReason[] = ['DISSATISFIED', 
 /** How serious: decides the level an escalation starts at. */
 export type Severity = 'normal' | 'high' | 'critical';
 
-/** Chinese labels used on cards, pages and digests. */
-export const REASON_LABELS: Readonly<Record<EscalationReason, string>> = {
-  DISSATISFIED: '客户不满意',
-  COMPLAINT: '客户投诉',
-  UNREACHABLE: '多次未接通',
-  OVERDUE: '回访逾期未完成',
-  REPEATED_COMPLAINT: '重复投诉/重复报修',
-  MEDICAL_CONCERN: '随访发现病情异常',
-};
-
 /**
  * Words that make a free-text answer a complaint (投诉 …) whatever its score. Deliberately short and
  * specific: a customer writing 「没有投诉」 is rare enough that a false alarm costs less than a missed one.

@@ -3,7 +3,7 @@ import type { CoreDeps } from '../deps.js';
 import type { FollowUpContext, NewOutboxMessage } from '../records.js';
 import type { OrgSnapshot } from '../model.js';
 import { formatChineseDate, formatChineseDateTime, formatLocalDateTime } from '../time.js';
-import { renderTemplate } from '../templates/render.js';
+import { renderText } from '../templates/render.js';
 import { applyOffset, resolveAssignee } from '../policies/plan-follow-ups.js';
 import { nextContactMoment } from '../policies/contact-window.js';
 import { findStep } from '../policies/find-step.js';
@@ -186,10 +186,11 @@ async function planActivation(deps: CoreDeps, ctx: FollowUpContext, org: OrgSnap
   const t = deps.templates.surveyInvite;
   const vars = {
     org: deps.organisationName,
-    salutation: customer.salutation ?? `${customer.name.slice(0, 1)}先生/女士`,
+    salutation: customer.salutation ?? renderText(t.salutationFallback, { surname: customer.name.slice(0, 1) }),
     date: formatChineseDate(ctx.case.occurredAt, deps.timeZone),
     dateTime: formatChineseDateTime(ctx.case.occurredAt, deps.timeZone),
-    event: eventPhrase(ctx.case.type),
+    // What the customer is asked about, as the invitation names it (「关于您11月3日的住院服务」).
+    event: t.events[ctx.case.type] ?? t.eventDefault,
     link,
   };
   const key = `fu:${followUp.id}:${activation}`;
@@ -197,8 +198,8 @@ async function planActivation(deps: CoreDeps, ctx: FollowUpContext, org: OrgSnap
     kind: 'survey_invite' as const,
     to: { customerId: customer.id, ...(customer.phoneE164 ? { phoneE164: customer.phoneE164 } : {}) },
     templateKey: 'survey_invite',
-    params: t.smsParams.map((p) => String(vars[p as keyof typeof vars])),
-    text: renderTemplate(t.smsText, vars),
+    params: t.sms.params.map((p) => String(vars[p])),
+    text: renderText(t.sms.text, vars),
     link,
     surveyId,
   };
@@ -217,7 +218,7 @@ async function planActivation(deps: CoreDeps, ctx: FollowUpContext, org: OrgSnap
             // The SMS parameters and text stay on the WeChat invitation: an SMS fallback is built from them.
             to: { ...sms.to, openId: customer.wechatOpenId! },
             ...(t.wechat
-              ? { text: renderTemplate(t.wechat.text, vars), templateData: Object.fromEntries(Object.entries(t.wechat.data).map(([k, v]) => [k, renderTemplate(v, vars)])) }
+              ? { text: renderText(t.wechat.text, vars), templateData: Object.fromEntries(Object.entries(t.wechat.data).map(([k, v]) => [k, renderText(v, vars)])) }
               : {}),
           },
   });
@@ -248,21 +249,6 @@ async function planActivation(deps: CoreDeps, ctx: FollowUpContext, org: OrgSnap
   };
 }
 
-/** What the customer is asked about, as the invitation names it (「关于您11月3日的住院服务」). */
-function eventPhrase(caseType: string): string {
-  switch (caseType) {
-    case 'discharge':
-      return '住院服务';
-    case 'property_complaint':
-    case 'service_complaint':
-    case 'equipment_complaint':
-    case 'travel_complaint':
-      return '投诉处理';
-    default:
-      return '服务';
-  }
-}
-
 /**
  * Builds the staff task card. Shows the customer's name and masked phone only — no health details.
  * Its 详情 link opens the signed staff form of this activation (questionnaire, outcome, note).
@@ -279,32 +265,33 @@ export async function buildTaskCard(
   const vars = {
     title: step?.title ?? followUp.step,
     customer: customer.salutation ?? customer.name,
-    phone: customer.phoneMasked ?? '无电话',
+    phone: customer.phoneMasked ?? deps.templates.labels.noPhone,
     deadline: formatLocalDateTime(followUp.deadlineAt, deps.timeZone),
     instructions: step?.instructions ?? '',
     caseType: ctx.case.type,
     attempt,
+    maxAttempts: followUp.maxAttempts,
   };
   const key = (action: string) => `${action}:${followUp.id}:${activation}`;
   return {
     taskId: `fu_${followUp.id}_${activation}`,
     source: t.source,
-    title: renderTemplate(t.title, vars),
-    description: renderTemplate(t.description, vars),
-    subtitle: renderTemplate(t.subtitle, vars),
+    title: renderText(t.title, vars),
+    description: renderText(t.description, vars),
+    subtitle: renderText(t.subtitle, vars),
     fields: [
-      { label: '客户', value: `${customer.name}` },
-      { label: '电话', value: customer.phoneMasked ?? '—' },
-      { label: '案例', value: ctx.case.externalId },
-      { label: '第几次', value: `第${attempt}次（最多${followUp.maxAttempts}次）` },
+      { label: t.fields.customer, value: `${customer.name}` },
+      { label: t.fields.phone, value: customer.phoneMasked ?? '—' },
+      { label: t.fields.case, value: ctx.case.externalId },
+      { label: t.fields.attempt, value: renderText(t.attemptField, vars) },
     ],
     buttons: [
-      { key: key('satisfied'), text: '已回访·满意', style: 1 },
-      { key: key('dissatisfied'), text: '已回访·不满意', style: 3 },
-      { key: key('unreachable'), text: '未接通', style: 2 },
-      { key: key('reschedule'), text: '改期', style: 4 },
+      { key: key('satisfied'), text: t.buttons.satisfied, style: 1 },
+      { key: key('dissatisfied'), text: t.buttons.dissatisfied, style: 3 },
+      { key: key('unreachable'), text: t.buttons.unreachable, style: 2 },
+      { key: key('reschedule'), text: t.buttons.reschedule, style: 4 },
       // Medical follow-ups (policies enabling MEDICAL_CONCERN): the nurse flags a worrying condition.
-      ...(escalationRules(deps.policies.byId(followUp.policyId)).triggers.MEDICAL_CONCERN ? [{ key: key('concern'), text: '病情异常', style: 3 as const }] : []),
+      ...(escalationRules(deps.policies.byId(followUp.policyId)).triggers.MEDICAL_CONCERN ? [{ key: key('concern'), text: t.buttons.concern, style: 3 as const }] : []),
     ],
     detailUrl: await staffFormLink(deps, followUp.id, activation),
   };

@@ -2,7 +2,8 @@ import { DomainError } from '../errors.js';
 import type { CoreDeps } from '../deps.js';
 import { addLocalDays, atLocalTime, formatLocalDateTime } from '../time.js';
 import { findStep } from '../policies/find-step.js';
-import { REASON_LABELS, type EscalationReason } from '../escalation/rules.js';
+import type { EscalationReason } from '../escalation/rules.js';
+import { renderText } from '../templates/render.js';
 
 export interface StaffMessage {
   wecomUserId: string;
@@ -24,6 +25,7 @@ export async function answerStaffMessage(deps: CoreDeps, message: StaffMessage):
   if (!staff) throw new DomainError('UNKNOWN_STAFF', 'Message from an unknown member', {});
   const now = deps.clock.now();
   const command = message.text.trim();
+  const t = deps.templates.taskListReply;
   let text: string;
   let listed = 0;
   if (LIST_ALL.test(command) || LIST_TODAY.test(command)) {
@@ -31,27 +33,39 @@ export async function answerStaffMessage(deps: CoreDeps, message: StaffMessage):
     const horizon = today ? addLocalDays(atLocalTime(now, '00:00', deps.timeZone), 1, deps.timeZone) : addLocalDays(now, 7, deps.timeZone);
     const items = await deps.followUps.listOpenForAssignee(staff.id, horizon, 20);
     listed = items.length;
-    const title = today ? '今日回访' : '我的回访任务';
-    if (items.length === 0) text = `${title}：暂无待办回访。`;
+    const title = today ? t.titleToday : t.titleAll;
+    if (items.length === 0) text = renderText(t.empty, { title });
     else {
       const lines = items.map((ctx, i) => {
         const f = ctx.followUp;
         const step = findStep(deps.policies.byId(f.policyId), f.step);
-        const state = f.status === 'OVERDUE' ? '【已逾期】' : f.status === 'SCHEDULED' ? '【待推送】' : '';
-        return `${i + 1}. ${state}${step?.title ?? f.step}｜${ctx.customer.salutation ?? ctx.customer.name}｜${ctx.customer.phoneMasked ?? '—'}｜截止 ${formatLocalDateTime(f.deadlineAt, deps.timeZone)}`;
+        return renderText(t.item, {
+          n: i + 1,
+          state: f.status === 'OVERDUE' || f.status === 'SCHEDULED' ? t.itemStates[f.status] : t.itemStates.ACTIVE,
+          step: step?.title ?? f.step,
+          customer: ctx.customer.salutation ?? ctx.customer.name,
+          phone: ctx.customer.phoneMasked ?? '—',
+          deadline: formatLocalDateTime(f.deadlineAt, deps.timeZone),
+        });
       });
-      text = `${title}（${items.length}项）：\n${lines.join('\n')}`;
+      text = `${renderText(t.header, { title, count: items.length })}\n${lines.join('\n')}`;
     }
     // Escalations the member owns come first in their day: listed under the follow-ups.
     const escalations = await deps.escalations.listOpenEscalationsOfOwner(staff.id, 10);
     if (escalations.length > 0) {
-      const lines = escalations.map(
-        (e, i) => `${i + 1}. ${e.status === 'ACKNOWLEDGED' ? '【已受理】' : '【待受理】'}${REASON_LABELS[e.reason as EscalationReason] ?? e.reason}｜第${e.level}级｜截止 ${formatLocalDateTime(e.deadlineAt, deps.timeZone)}`,
+      const lines = escalations.map((e, i) =>
+        renderText(t.escalationItem, {
+          n: i + 1,
+          state: e.status === 'ACKNOWLEDGED' ? t.escalationStates.ACKNOWLEDGED : t.escalationStates.OPEN,
+          reason: deps.templates.labels.escalationReasons[e.reason as EscalationReason] ?? e.reason,
+          level: e.level,
+          deadline: formatLocalDateTime(e.deadlineAt, deps.timeZone),
+        }),
       );
-      text += `\n\n待处理的升级事项（${escalations.length}项，请在升级卡片的详情中处理）：\n${lines.join('\n')}`;
+      text += `\n\n${renderText(t.escalationsHeader, { count: escalations.length })}\n${lines.join('\n')}`;
     }
   } else {
-    text = '可发送：我的任务（查看待办回访）、今日回访（今天到期的回访）。回访结果请在任务卡片上点击记录。';
+    text = t.help;
   }
   await deps.outbox.enqueue([
     {

@@ -9,6 +9,7 @@ import { planMedicalConcernEscalation, planUnreachableEscalation } from '../esca
 import { applyOffset } from '../policies/plan-follow-ups.js';
 import { nextContactMoment } from '../policies/contact-window.js';
 import { findStep } from '../policies/find-step.js';
+import { renderText } from '../templates/render.js';
 
 export interface StaffCardAction {
   /** WeCom UserID of the member who tapped. */
@@ -113,6 +114,7 @@ export async function reportStaffOutcome(deps: CoreDeps, input: StaffOutcomeRepo
       ? { ...planned, nextDueAt: nextContactMoment(planned.nextDueAt, policy?.contact, { timeZone: deps.timeZone, calendar: deps.calendar }) }
       : planned;
   const note = input.note?.trim() ? input.note.trim() : null;
+  const label = renderText(deps.templates.taskCard.outcomes[decision.recorded], { attempt: decision.attempts });
 
   const outbox: NewOutboxMessage[] = [
     {
@@ -127,7 +129,7 @@ export async function reportStaffOutcome(deps: CoreDeps, input: StaffOutcomeRepo
         to: { staffId: staff.id, wecomUserId: staff.wecomUserId },
         taskId: `fu_${fu.id}_${activation}`,
         responseCode: input.responseCode,
-        replaceName: `${decision.label}·${staff.name}`,
+        replaceName: renderText(deps.templates.taskCard.recorded, { outcome: label, staff: staff.name }),
       },
     },
   ];
@@ -186,5 +188,5 @@ export async function reportStaffOutcome(deps: CoreDeps, input: StaffOutcomeRepo
   });
   if (!applied) return { status: 'already_recorded', followUpId };
   if (escalation) emitEscalationOpened(deps, escalation, now);
-  return { status: 'recorded', followUpId, label: decision.label, escalated: escalation !== null };
+  return { status: 'recorded', followUpId, label, escalated: escalation !== null };
 }

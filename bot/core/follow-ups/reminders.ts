@@ -4,6 +4,7 @@ import type { Offset } from '../policies/types.js';
 import { atLocalTime, formatLocalDateTime, toLocal, addLocalDays } from '../time.js';
 import { findStep } from '../policies/find-step.js';
 import { staffOutbox } from '../outbox/staff-message.js';
+import { renderText } from '../templates/render.js';
 
 /** Staff are reminded between 08:00 and 21:00 local time only. */
 const DAYTIME = { from: 8, to: 21 } as const;
@@ -72,8 +73,13 @@ export async function sendDueReminders(deps: CoreDeps, options: { batchSize?: nu
   return summary;
 }
 
-function reminderMessage(deps: Pick<CoreDeps, 'policies' | 'timeZone'>, ctx: FollowUpContext, assignee: { id: string; wecomUserId: string }, now: Date): NewOutboxMessage {
+function reminderMessage(deps: Pick<CoreDeps, 'policies' | 'timeZone' | 'templates'>, ctx: FollowUpContext, assignee: { id: string; wecomUserId: string }, now: Date): NewOutboxMessage {
   const step = findStep(deps.policies.byId(ctx.followUp.policyId), ctx.followUp.step);
-  const text = `【回访提醒】「${step?.title ?? ctx.followUp.step}」${ctx.customer.salutation ?? ctx.customer.name}（${ctx.customer.phoneMasked ?? '无电话'}）尚未记录结果，截止 ${formatLocalDateTime(ctx.followUp.deadlineAt, deps.timeZone)}。请完成回访后在任务卡片上点选结果。`;
+  const text = renderText(deps.templates.reminder.text, {
+    step: step?.title ?? ctx.followUp.step,
+    customer: ctx.customer.salutation ?? ctx.customer.name,
+    phone: ctx.customer.phoneMasked ?? deps.templates.labels.noPhone,
+    deadline: formatLocalDateTime(ctx.followUp.deadlineAt, deps.timeZone),
+  });
   return staffOutbox(assignee, `remind:${ctx.followUp.id}:${ctx.followUp.activations}`, { kind: 'staff_text', text }, now, ctx.followUp.id);
 }

@@ -39,6 +39,12 @@ export type StaffAction = 'satisfied' | 'dissatisfied' | 'unreachable' | 'resche
 /** `concern`: the patient was reached and reported a worrying condition (only on policies that enable MEDICAL_CONCERN). */
 export const STAFF_ACTIONS: readonly StaffAction[] = ['satisfied', 'dissatisfied', 'unreachable', 'reschedule', 'concern'];
 
+/**
+ * What an outcome recorded, as the card update and the reply name it (the wording is in
+ * templates/messages `task_card.wecom.outcomes`).
+ */
+export type RecordedOutcome = 'satisfied' | 'dissatisfied' | 'concern' | 'unreachable_retry' | 'unreachable_final' | 'rescheduled';
+
 /** The follow-up fields an outcome decision needs. */
 export interface OutcomeSubject {
   status: FollowUpStatus;
@@ -56,8 +62,8 @@ export interface OutcomeDecision {
   nextDueAt: Date | null;
   /** Whether the outcome must be escalated (dissatisfied answer). */
   escalate: boolean;
-  /** Short Chinese label of what was recorded, for the card update and the audit log. */
-  label: string;
+  /** What was recorded, for the card update. */
+  recorded: RecordedOutcome;
 }
 
 /**
@@ -75,16 +81,16 @@ export function decideStaffOutcome(
   }
   switch (action) {
     case 'satisfied':
-      return { status: 'DONE', outcome: 'SATISFIED', attempts: subject.attempts + 1, nextDueAt: null, escalate: false, label: '已回访·满意' };
+      return { status: 'DONE', outcome: 'SATISFIED', attempts: subject.attempts + 1, nextDueAt: null, escalate: false, recorded: 'satisfied' };
     case 'dissatisfied':
-      return { status: 'DONE', outcome: 'DISSATISFIED', attempts: subject.attempts + 1, nextDueAt: null, escalate: true, label: '已回访·不满意' };
+      return { status: 'DONE', outcome: 'DISSATISFIED', attempts: subject.attempts + 1, nextDueAt: null, escalate: true, recorded: 'dissatisfied' };
     case 'concern':
       // Reached; what matters is the condition, which escalates as MEDICAL_CONCERN (not a satisfaction answer).
-      return { status: 'DONE', outcome: null, attempts: subject.attempts + 1, nextDueAt: null, escalate: false, label: '已回访·病情异常' };
+      return { status: 'DONE', outcome: null, attempts: subject.attempts + 1, nextDueAt: null, escalate: false, recorded: 'concern' };
     case 'unreachable': {
       const attempts = subject.attempts + 1;
       if (attempts >= subject.maxAttempts) {
-        return { status: 'UNREACHABLE', outcome: 'UNREACHABLE', attempts, nextDueAt: null, escalate: false, label: `未接通（第${attempts}次，回访不成功）` };
+        return { status: 'UNREACHABLE', outcome: 'UNREACHABLE', attempts, nextDueAt: null, escalate: false, recorded: 'unreachable_final' };
       }
       return {
         status: 'SCHEDULED',
@@ -92,7 +98,7 @@ export function decideStaffOutcome(
         attempts,
         nextDueAt: new Date(now.getTime() + retryAfterMs),
         escalate: false,
-        label: `未接通（第${attempts}次，稍后再拨）`,
+        recorded: 'unreachable_retry',
       };
     }
     case 'reschedule':
@@ -102,7 +108,7 @@ export function decideStaffOutcome(
         attempts: subject.attempts,
         nextDueAt: new Date(now.getTime() + retryAfterMs),
         escalate: false,
-        label: '已改期',
+        recorded: 'rescheduled',
       };
   }
 }

@@ -6,8 +6,10 @@ const SECOND_FOLLOW_UP = /^esc2_[0-9A-Za-z]+$/;
 /**
  * The step a second follow-up behaves as: a staff call to the customer after an escalation was
  * resolved, assigned like other staff tasks (responsible person, then supervisor, department head).
+ * A built-in policy step: its title and instructions are policy data like the packs' steps, shared by
+ * every pack (they name the task on its card, in reminders, digests and reports).
  */
-const SECOND_FOLLOW_UP_STEP: PolicyStep = {
+export const SECOND_FOLLOW_UP_STEP: PolicyStep = {
   key: 'esc2',
   title: '二次回访',
   action: 'STAFF_TASK',

@@ -1,6 +1,5 @@
 import type { FollowUpAction, FollowUpOutcome, FollowUpStatus } from '../model.js';
-import { isDueInPeriod, summariseFollowUps, utf8Bytes, type DigestFigures } from '../digests/build-digest.js';
-import { formatLocalDateTime } from '../time.js';
+import { isDueInPeriod, summariseFollowUps, type DigestFigures } from '../digests/build-digest.js';
 import { addMonths, monthOf, type ReportMonth } from './report-schedule.js';
 
 /**
@@ -24,14 +23,6 @@ import { addMonths, monthOf, type ReportMonth } from './report-schedule.js';
  */
 
 export type SatisfactionBand = 'ABOVE_90' | 'MIDDLE' | 'BELOW_70' | 'BELOW_50';
-
-/** Chinese labels of the bands, as the seed words them. */
-export const BAND_LABELS: Readonly<Record<SatisfactionBand, string>> = {
-  ABOVE_90: '高于90%（奖励）',
-  MIDDLE: '70%–90%',
-  BELOW_70: '低于70%（批评教育）',
-  BELOW_50: '低于50%（不发质量奖）',
-};
 
 /** The band of a satisfaction rate; see the module comment. */
 export function satisfactionBand(rate: number | null): SatisfactionBand | null {
@@ -97,10 +88,11 @@ export interface MonthlyReportInput {
   period: { from: Date; to: Date };
 }
 
+/** A department's figures; the row of cases without a (known) department has code '' and name and path null. */
 export interface DepartmentReportRow extends DigestFigures {
   code: string;
-  name: string;
-  path: string;
+  name: string | null;
+  path: string | null;
 }
 
 export interface StaffReportRow extends DigestFigures {
@@ -144,8 +136,6 @@ export interface MonthlyReport {
   bands: Record<SatisfactionBand, string[]>;
 }
 
-const NO_DEPARTMENT = '（无科室）';
-
 /** Builds the report; see the module comment for every definition. */
 export function buildMonthlyReport(input: MonthlyReportInput): MonthlyReport {
   const { from, to } = input.period;
@@ -159,7 +149,7 @@ export function buildMonthlyReport(input: MonthlyReportInput): MonthlyReport {
   }));
   const known = new Set(input.departments.map((d) => d.id));
   const orphans = due.filter((r) => r.departmentId === null || !known.has(r.departmentId));
-  if (orphans.length > 0) byDepartment.push({ code: '', name: NO_DEPARTMENT, path: NO_DEPARTMENT, ...summariseFollowUps(orphans) });
+  if (orphans.length > 0) byDepartment.push({ code: '', name: null, path: null, ...summariseFollowUps(orphans) });
 
   const tasks = due.filter((r) => r.action === 'STAFF_TASK');
   const staff = new Map<string, { name: string; departmentName: string }>();
@@ -235,51 +225,4 @@ export interface ReportLinks {
   staffCsv: string;
   departmentsCsv: string;
   chart: string;
-}
-
-/**
- * The WeCom markdown summary of a report (≤ `maxBytes` UTF-8 bytes [2048]): totals, the staff above 90 %,
- * below 70 % and below 50 % (name lists shortened, longest first, ending "…等N人"), the deadline and the
- * download links, which are never cut.
- */
-export function renderMonthlyReportMarkdown(report: MonthlyReport, links: ReportLinks, options: { deadlineAt?: Date; maxBytes?: number } = {}): string {
-  const maxBytes = options.maxBytes ?? 2048;
-  const f = report.totals;
-  const footer = [
-    '',
-    `[下载 Excel 报表](${links.xlsx})`,
-    `[人员 CSV](${links.staffCsv})｜[科室 CSV](${links.departmentsCsv})｜[满意度趋势图](${links.chart})`,
-  ].join('\n');
-  const [year, month] = [report.month.slice(0, 4), Number(report.month.slice(5, 7))];
-  const head = [
-    `### 回访月报｜${report.scopeName}｜${year}年${month}月`,
-    ...(options.deadlineAt ? [`> 上报截止 ${formatLocalDateTime(options.deadlineAt, report.timeZone)}（节假日不顺延）`] : []),
-    '',
-    `**应回访 ${f.due} 项**：已完成 ${f.done}，未接通 ${f.unreachable}，已取消 ${f.cancelled}，未结 ${f.open}`,
-    `按时率 **${formatRate(f.onTimeRate)}**｜联系成功率 **${formatRate(f.contactRate)}**｜满意率 **${formatRate(f.satisfactionRate)}**`,
-    '',
-    '#### 员工满意率分档',
-  ];
-  // The bands the staff rule acts on; the middle band is in the files.
-  const order: SatisfactionBand[] = ['ABOVE_90', 'BELOW_70', 'BELOW_50'];
-  const shown = order.map((b) => report.bands[b].length);
-  const render = () =>
-    [
-      ...head,
-      ...order.map((b, i) => {
-        const names = report.bands[b];
-        const more = names.length - shown[i]!;
-        const list = names.length === 0 ? '无' : names.slice(0, shown[i]).join('、') + (more > 0 ? `…等${names.length}人` : '');
-        return `${BAND_LABELS[b]}：${list}`;
-      }),
-    ].join('\n') + '\n' + footer;
-  let text = render();
-  while (utf8Bytes(text) > maxBytes) {
-    let pick = -1;
-    for (let i = 0; i < shown.length; i++) if (shown[i]! > 0 && (pick < 0 || shown[i]! >= shown[pick]!)) pick = i;
-    if (pick < 0) break;
-    shown[pick]!--;
-    text = render();
-  }
-  return text;
 }

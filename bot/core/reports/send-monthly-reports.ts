@@ -3,7 +3,9 @@ import type { WorkingCalendar } from '../calendar/working-calendar.js';
 import type { LinkSigner } from '../ports/links.js';
 import type { NewOutboxMessage } from '../records.js';
 import type { ReportStore } from '../ports/reports.js';
-import { renderMonthlyReportMarkdown, type MonthlyReport, type ReportLinks } from './build-monthly-report.js';
+import type { MessageTemplates } from '../templates/catalogue.js';
+import type { MonthlyReport, ReportLinks } from './build-monthly-report.js';
+import { buildReportDocument } from './report-document.js';
 import { dueReportMonth, type MonthlyDeadline, type MonthlySendSchedule, type ReportMonth } from './report-schedule.js';
 import { staffOutbox } from '../outbox/staff-message.js';
 
@@ -21,6 +23,8 @@ export interface SendMonthlyReportsDeps {
   links: LinkSigner;
   calendar: Pick<WorkingCalendar, 'isWorkingDay'>;
   reports: ReportStore;
+  /** The summary's wording (`monthly_report`). */
+  templates: Pick<MessageTemplates, 'monthlyReport'>;
 }
 
 export interface SendMonthlyReportsResult {
@@ -81,8 +85,8 @@ export async function sendMonthlyReports(
     }
     const report = await deps.reports.loadMonthlyReport({ rootDepartmentId: r.rootDepartmentId }, due.month, now);
     const links = await signReportLinks(deps, due.month, r.rootDepartmentId);
-    const markdown = renderMonthlyReportMarkdown(report, links, { deadlineAt: due.deadlineAt });
-    const inserted = await deps.reports.enqueueOnce(staffOutbox({ id: r.staffId, wecomUserId: r.wecomUserId }, key, { kind: 'staff_markdown', markdown }, now, null));
+    const document = buildReportDocument(report, links, deps.templates, { deadlineAt: due.deadlineAt });
+    const inserted = await deps.reports.enqueueOnce(staffOutbox({ id: r.staffId, wecomUserId: r.wecomUserId }, key, { kind: 'staff_document', document }, now, null));
     if (inserted) enqueued++;
     else alreadySent++;
   }

@@ -135,8 +135,17 @@ export function choicesOf(question: SurveyQuestion): { value: string; label: str
   }
 }
 
-/** A problem with one answer, keyed by question key, in Chinese for the page. */
-export type AnswerErrors = Record<string, string>;
+/** What is wrong with one answer; the page words it (bot/http/survey-page.ts `answerProblemText`). */
+export type AnswerProblem =
+  | { code: 'REQUIRED'; answer: 'text' | 'choice' }
+  | { code: 'TOO_LONG'; maxLength: number }
+  | { code: 'NOT_A_CHOICE' }
+  | { code: 'TOO_FEW'; min: number }
+  | { code: 'TOO_MANY'; max: number }
+  | { code: 'ONE_ONLY' };
+
+/** The problems of a submission, by question key. */
+export type AnswerErrors = Record<string, AnswerProblem>;
 
 /**
  * Validates raw form input against a definition. Pure. Unknown fields are ignored; values that are
@@ -154,29 +163,29 @@ export function readAnswers(
     const given = raw[fieldName(q)];
     const values = (given === undefined ? [] : typeof given === 'string' ? [given] : [...given]).map((v) => v.trim()).filter((v) => v !== '');
     if (values.length === 0) {
-      if (q.required && options.enforceRequired) errors[q.key] = q.type === 'text' ? '请填写此项。' : '请选择一项。';
+      if (q.required && options.enforceRequired) errors[q.key] = { code: 'REQUIRED', answer: q.type === 'text' ? 'text' : 'choice' };
       continue;
     }
     if (q.type === 'text') {
       const text = values.join('\n');
-      if ([...text].length > q.maxLength) errors[q.key] = `请不要超过 ${q.maxLength} 字。`;
+      if ([...text].length > q.maxLength) errors[q.key] = { code: 'TOO_LONG', maxLength: q.maxLength };
       else answers[q.key] = text;
       continue;
     }
     const allowed = new Set(choicesOf(q).map((c) => c.value));
     if (values.some((v) => !allowed.has(v))) {
-      errors[q.key] = '请从所列选项中选择。';
+      errors[q.key] = { code: 'NOT_A_CHOICE' };
       continue;
     }
     if (q.type === 'multiple') {
       const unique = [...new Set(values)];
-      if (q.min !== undefined && unique.length < q.min) errors[q.key] = `请至少选择 ${q.min} 项。`;
-      else if (q.max !== undefined && unique.length > q.max) errors[q.key] = `最多选择 ${q.max} 项。`;
+      if (q.min !== undefined && unique.length < q.min) errors[q.key] = { code: 'TOO_FEW', min: q.min };
+      else if (q.max !== undefined && unique.length > q.max) errors[q.key] = { code: 'TOO_MANY', max: q.max };
       else answers[q.key] = unique;
       continue;
     }
     if (values.length > 1) {
-      errors[q.key] = '只能选择一项。';
+      errors[q.key] = { code: 'ONE_ONLY' };
       continue;
     }
     const value = values[0]!;

@@ -6,6 +6,7 @@ import type { Satisfaction, StaffMember } from '../model.js';
 import { maskPhone } from '../phone.js';
 import { parseSurveyReply } from './parse-reply.js';
 import { planSurveyAnswerEscalation } from '../escalation/escalate-dissatisfied.js';
+import { renderText } from '../templates/render.js';
 
 export interface SmsReply {
   phoneE164: string;
@@ -108,7 +109,7 @@ async function routeToStaff(deps: CoreDeps, survey: SurveyRecord, customer: Cust
   if (!staff) return null;
   const phone = customer.phoneMasked ?? (customer.phoneE164 ? maskPhone(customer.phoneE164) : '—');
   const quoted = reply.text.length > QUOTED_REPLY_MAX ? `${reply.text.slice(0, QUOTED_REPLY_MAX)}…` : reply.text;
-  const text = `【客户短信】${customer.salutation ?? customer.name}（${phone}）回复满意度短信，未能识别为评分，请联系客户：\n「${quoted}」\n案例：${ctx.case.externalId}`;
+  const text = renderText(deps.templates.smsReplyForward.text, { customer: customer.salutation ?? customer.name, phone, reply: quoted, caseId: ctx.case.externalId });
   await deps.outbox.enqueue([
     {
       idempotencyKey: `sms-reply:${reply.inboundEventId ?? responseId}`,

@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import type { Huifang } from '../../huifang.js';
 import { readRawBody } from '../read-body.js';
 import { escapeHtml, htmlDocument } from '../survey-page.js';
-import { REASON_LABELS, type EscalationReason } from '../../core/escalation/rules.js';
+import type { EscalationReason } from '../../core/escalation/rules.js';
 import { formatLocalDateTime } from '../../core/time.js';
 
 /** `<escalationId>_<level>.<signature>` (bot/links.ts, purpose `escalation`). */
@@ -117,7 +117,7 @@ export function escalationRoutes(router: Router, app: Huifang): void {
     page(
       ctx,
       status,
-      `${REASON_LABELS[e.reason as EscalationReason] ?? e.reason}`,
+      `${app.deps.templates.labels.escalationReasons[e.reason as EscalationReason] ?? e.reason}`,
       (error ? `<p class="summary" role="alert">${escapeHtml(error)}</p>` : '') +
         `<dl><dt>状态</dt><dd>${escapeHtml(STATUS_LABELS[e.status] ?? e.status)}</dd><dt>级别</dt><dd>第${e.level}级 · ${escapeHtml(owner?.name ?? '—')}</dd>` +
         `<dt>截止</dt><dd>${escapeHtml(formatLocalDateTime(e.deadlineAt, tz))}</dd><dt>客户</dt><dd>${escapeHtml(customer?.name ?? '—')}（${escapeHtml(customer?.phoneMasked ?? '—')}）</dd>` +

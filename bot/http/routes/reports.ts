@@ -22,7 +22,7 @@ export function reportRoutes(router: Router, app: Huifang): void {
       return;
     }
     const report = await app.deps.reports.loadMonthlyReport({ rootDepartmentId: link.rootDepartmentId }, link.month, app.clock.now());
-    const file = await reportFile(report, link.file);
+    const file = await reportFile(report, link.file, app.deps.templates.monthlyReport);
     ctx.type = file.contentType;
     ctx.set('X-Content-Type-Options', 'nosniff');
     const disposition = link.file === 'trend-png' ? 'inline' : 'attachment';

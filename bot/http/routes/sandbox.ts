@@ -10,6 +10,7 @@ import { addLocalDays, toLocal } from '../../core/time.js';
 import { submitCase } from '../../core/cases/submit-case.js';
 import { toSubmitInput, type CaseBody } from '../../cases/case-body.js';
 import { EXAMPLE_CUSTOMERS, EXAMPLE_DEPARTMENTS, seedExampleOrganisation } from '../../example/example-organisation.js';
+import { formatStaffMessageHtml } from '../../channels/sandbox/format-staff-message-html.js';
 
 const tapBody = z.object({ wecomUserId: z.string().min(1), taskId: z.string().min(1), key: z.string().min(1) }).strict();
 const replyBody = z.object({ customerId: z.string().min(1), text: z.string().min(1).max(500) }).strict();
@@ -98,7 +99,16 @@ export function sandboxRoutes(router: Router, app: Huifang): void {
 
   router.get('/sandbox/api/state', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = { now: app.clock.now().toISOString(), timeZone: app.config.timezone, channels: app.config.channels, ...(await app.views.sandbox.sandboxState()) };
+    const state = await app.views.sandbox.sandboxState();
+    // Digests and reports are shown as WeCom shows them: rendered here, escaped, for the page to insert.
+    const staff = state.staff.map((s) => ({
+      ...s,
+      messages: s.messages.map((m) => {
+        const html = formatStaffMessageHtml(m.kind, m.content);
+        return html === null ? m : { ...m, html };
+      }),
+    }));
+    ctx.body = { now: app.clock.now().toISOString(), timeZone: app.config.timezone, channels: app.config.channels, ...state, staff };
   });
 
   // A staff member taps a task card button (the WeCom template_card_event, minus the encryption).

@@ -4,7 +4,7 @@ import type { Huifang } from '../../huifang.js';
 import { readRawBody } from '../read-body.js';
 import { contentSecurityPolicy, surveyFormPage, surveyMessagePage } from '../survey-page.js';
 import type { SurveyPageRecord } from '../../core/ports/surveys.js';
-import { readAnswers, sanitiseDraft, type RawAnswers, type SurveyDefinition } from '../../core/surveys/definitions.js';
+import { readAnswers, sanitiseDraft, type AnswerErrors, type RawAnswers, type SurveyDefinition } from '../../core/surveys/definitions.js';
 
 /** A signed survey link segment: `<token>.<signature>` (see bot/links.ts). */
 const SIGNED = /^[A-Za-z0-9_-]{16,64}\.[A-Za-z0-9_-]{16}$/;
@@ -91,7 +91,7 @@ export function surveyRoutes(router: Router, app: Huifang): void {
     if (!definition || !survey) return;
     const draft = sanitiseDraft(definition, raw);
     const action = `/s/${ctx.params.signed}`;
-    const page = (status: number, extra: { errors?: Record<string, string>; notice?: string }) =>
+    const page = (status: number, extra: { errors?: AnswerErrors; notice?: string }) =>
       send(ctx, status, surveyFormPage({ organisation: org, salutation: salutation(survey), definition, action, values: draft, ...extra }));
 
     if (raw.intent === 'save') {

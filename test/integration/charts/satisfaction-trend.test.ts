@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { LineSeriesOption } from 'echarts';
-import { BAND_LABELS, satisfactionBand, type TrendPoint } from '../../../bot/core/reports/build-monthly-report.js';
+import { satisfactionBand, type TrendPoint } from '../../../bot/core/reports/build-monthly-report.js';
+import { join } from 'node:path';
+import { loadMessageTemplates } from '../../../bot/loaders/load-messages.js';
+import { ROOT_DIR } from '../../../bot/huifang.js';
 import { renderChartPng, renderChartSvg } from '../../../bot/charts/render-chart.js';
 import {
   SATISFACTION_BAND_LINES,
@@ -15,9 +18,11 @@ import { countPixels, decodePng, isColour, isInk, type DecodedPng } from '../../
 const MONTHS = ['2025-11', '2025-12', '2026-01', '2026-02', '2026-03', '2026-04', '2026-05', '2026-06', '2026-07', '2026-08', '2026-09', '2026-10'];
 const point = (month: string, satisfied: number, rated: number): TrendPoint => ({ month, satisfied, rated, rate: rated === 0 ? null : satisfied / rated });
 const noRatings = MONTHS.map((m) => point(m, 0, 0));
+/** The band labels as shipped (templates/messages `monthly_report.bands`). */
+const BAND_LABELS = loadMessageTemplates(join(ROOT_DIR, 'templates/messages')).monthlyReport.bands;
 
-const rateSeries = (trend: readonly TrendPoint[]) => (satisfactionTrendOption(trend).series as LineSeriesOption[])[0]!;
-const title = (trend: readonly TrendPoint[]) => (satisfactionTrendOption(trend).title as { text: string }).text;
+const rateSeries = (trend: readonly TrendPoint[]) => (satisfactionTrendOption(trend, BAND_LABELS).series as LineSeriesOption[])[0]!;
+const title = (trend: readonly TrendPoint[]) => (satisfactionTrendOption(trend, BAND_LABELS).title as { text: string }).text;
 
 /** Centre of the point of month `index` of `count` at `percent`, in PNG pixels. */
 function pointAt(index: number, count: number, percent: number): { x: number; y: number } {
@@ -27,12 +32,12 @@ function pointAt(index: number, count: number, percent: number): { x: number; y:
 }
 const around = ({ x, y }: { x: number; y: number }, r = 3) => ({ x0: x - r, y0: y - r, x1: x + r + 1, y1: y + r + 1 });
 const isLine = isColour(SATISFACTION_LINE_COLOR);
-const render = (trend: readonly TrendPoint[]): DecodedPng => decodePng(renderChartPng(satisfactionTrendOption(trend), SATISFACTION_TREND_SIZE));
+const render = (trend: readonly TrendPoint[]): DecodedPng => decodePng(renderChartPng(satisfactionTrendOption(trend, BAND_LABELS), SATISFACTION_TREND_SIZE));
 
 describe('satisfaction trend chart', () => {
   it('plots each month’s rate in percent with the report’s rounding, months without ratings as gaps', () => {
     const trend = MONTHS.map((m, i) => (i === 9 ? point(m, 1, 2) : i === 11 ? point(m, 29, 35) : point(m, 0, 0)));
-    const option = satisfactionTrendOption(trend);
+    const option = satisfactionTrendOption(trend, BAND_LABELS);
     expect(title(trend)).toBe('满意率趋势（2025-11 至 2026-10）');
     expect(rateSeries(trend).name).toBe(SATISFACTION_SERIES_NAME);
     expect(rateSeries(trend).connectNulls).toBe(false);
@@ -45,7 +50,7 @@ describe('satisfaction trend chart', () => {
     for (const { band, rate } of SATISFACTION_BAND_LINES) {
       expect(satisfactionBand(rate)).not.toBe(satisfactionBand(band === 'ABOVE_90' ? rate + 1e-9 : rate - 1e-9));
     }
-    const series = satisfactionTrendOption(noRatings).series as LineSeriesOption[];
+    const series = satisfactionTrendOption(noRatings, BAND_LABELS).series as LineSeriesOption[];
     expect(series.slice(1).map((s) => [s.name, (s.markLine!.data as { yAxis: number }[])[0]!.yAxis])).toEqual([
       [BAND_LABELS.ABOVE_90, 90],
       [BAND_LABELS.BELOW_70, 70],
@@ -54,12 +59,12 @@ describe('satisfaction trend chart', () => {
   });
 
   it('is plain data, so the browser can take the same option', () => {
-    const option = satisfactionTrendOption(MONTHS.map((m, i) => point(m, i, 12)));
+    const option = satisfactionTrendOption(MONTHS.map((m, i) => point(m, i, 12)), BAND_LABELS);
     expect(JSON.parse(JSON.stringify(option))).toEqual(option);
   });
 
   it('says so when no month has a rated follow-up, and draws no line', () => {
-    const option = satisfactionTrendOption(noRatings);
+    const option = satisfactionTrendOption(noRatings, BAND_LABELS);
     expect(rateSeries(noRatings).data).toEqual(Array(12).fill(null));
     expect(option.graphic).toMatchObject({ type: 'text', style: { text: '所示月份均无参评的回访' } });
     const svg = renderChartSvg(option, SATISFACTION_TREND_SIZE);
@@ -73,15 +78,15 @@ describe('satisfaction trend chart', () => {
 
   it('draws an empty chart for no months at all', () => {
     expect(title([])).toBe('满意率趋势');
-    expect(satisfactionTrendOption([]).graphic).toMatchObject({ style: { text: '暂无数据' } });
-    expect(decodePng(renderChartPng(satisfactionTrendOption([]), SATISFACTION_TREND_SIZE)).width).toBe(800);
+    expect(satisfactionTrendOption([], BAND_LABELS).graphic).toMatchObject({ style: { text: '暂无数据' } });
+    expect(decodePng(renderChartPng(satisfactionTrendOption([], BAND_LABELS), SATISFACTION_TREND_SIZE)).width).toBe(800);
   });
 
   it('draws a single month as one labelled point', () => {
     const trend = [point('2026-10', 3, 4)];
     expect(title(trend)).toBe('满意率趋势（2026-10）');
     expect(rateSeries(trend).data).toEqual([{ value: 75, label: { formatter: '75.0%' } }]);
-    expect(renderChartSvg(satisfactionTrendOption(trend), SATISFACTION_TREND_SIZE)).toContain('>75.0%</text>');
+    expect(renderChartSvg(satisfactionTrendOption(trend, BAND_LABELS), SATISFACTION_TREND_SIZE)).toContain('>75.0%</text>');
     const image = render(trend);
     expect(countPixels(image, around(pointAt(0, 1, 75)), isLine)).toBeGreaterThan(20);
   });
@@ -92,7 +97,7 @@ describe('satisfaction trend chart', () => {
       { value: 100, label: { formatter: '100.0%' } },
       { value: 0, label: { formatter: '0.0%' } },
     ]);
-    const svg = renderChartSvg(satisfactionTrendOption(trend), SATISFACTION_TREND_SIZE);
+    const svg = renderChartSvg(satisfactionTrendOption(trend, BAND_LABELS), SATISFACTION_TREND_SIZE);
     expect(svg).toContain('>100.0%</text>');
     expect(svg).toContain('>0.0%</text>');
     const image = render(trend);

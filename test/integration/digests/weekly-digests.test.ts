@@ -4,7 +4,9 @@ import type { Huifang } from '../../../bot/huifang.js';
 import { jobs } from '../../../jobs/index.js';
 import { buildRecipientDigest, parseDigestLinkId } from '../../../bot/core/digests/send-weekly-digests.js';
 import { listManagerRecipients } from '../../../bot/db/manager-messages.js';
-import { utf8Bytes } from '../../../bot/core/digests/build-digest.js';
+import type { StaffDocument } from '../../../bot/core/messages.js';
+import { formatWecomMarkdown } from '../../../bot/channels/wecom/format-markdown.js';
+import { utf8Length as utf8Bytes } from '../../../bot/channels/wecom/text-limits.js';
 import { describeEachDatabase } from '../../support/db.js';
 import { createReplica, createTestService, listen, seedOrganisation, sharedDbClient } from '../../support/service.js';
 import { at, insertEscalation, insertFollowUps } from '../reports/follow-up-rows.js';
@@ -20,6 +22,12 @@ describeEachDatabase('weekly manager digests', (db) => {
   const runJob = async (service: Huifang = app) => (await jobs['send-weekly-digests']!.run(service)) as JobSummary;
   const digestRows = (week: string) =>
     db().prisma.outboxMessage.findMany({ where: { idempotencyKey: { startsWith: 'digest:', endsWith: `:${week}` } }, orderBy: { idempotencyKey: 'asc' } });
+  /** The digests of a week as WeCom receives them: each outbox document rendered by the WeCom channel. */
+  const digestMessages = async (week: string) =>
+    (await digestRows(week)).map((r) => {
+      const payload = JSON.parse(r.payload) as { kind: string; document: StaffDocument; to: { wecomUserId: string } };
+      return { kind: payload.kind, to: payload.to, markdown: formatWecomMarkdown(payload.document) };
+    });
 
   beforeAll(async () => {
     await seedOrganisation(db());
@@ -111,14 +119,14 @@ describeEachDatabase('weekly manager digests', (db) => {
     expect(await runJob()).toEqual({ week: '2026-W48', recipients: 4, enqueued: 4, alreadySent: 0 });
     const rows = await digestRows('2026-W48');
     expect(rows).toHaveLength(4);
-    const ward = rows.map((r) => JSON.parse(r.payload) as { kind: string; markdown: string; to: { wecomUserId: string } }).find((m) => m.to.wecomUserId === 'kezhuren.wang')!;
-    expect(ward.kind).toBe('staff_markdown');
+    const ward = (await digestMessages('2026-W48')).find((m) => m.to.wecomUserId === 'kezhuren.wang')!;
+    expect(ward.kind).toBe('staff_document');
     expect(ward.markdown).toContain('**应回访 7 项**（员工 5，问卷 2）= 已完成 4 + 未接通 1 + 已取消 1 + 未结 1');
     expect(ward.markdown).toContain('按时完成 3｜<font color="warning">逾期 2</font>（未办 1，迟办 1）｜按时率 **66.7%**');
     expect(ward.markdown).toContain('联系成功率 **80.0%**｜满意率 **50.0%**，较上周 <font color="info">+25.0</font> 个百分点');
     expect(ward.markdown).toMatch(/\[查看完整周报（全部人员、科室与清单）\]\(http:\/\/localhost:3000\/d\/2026-W48~[0-9A-Z]+\.[A-Za-z0-9_-]+\)$/);
     expect(utf8Bytes(ward.markdown)).toBeLessThanOrEqual(2048);
-    const property = rows.map((r) => JSON.parse(r.payload) as { markdown: string; to: { wecomUserId: string } }).find((m) => m.to.wecomUserId === 'jingli.zhao')!;
+    const property = (await digestMessages('2026-W48')).find((m) => m.to.wecomUserId === 'jingli.zhao')!;
     expect(property.markdown).toContain('### 回访周报｜锦绣物业公司、锦绣花园客服中心');
     expect(property.markdown).toContain('**应回访 1 项**');
   });
@@ -153,14 +161,13 @@ describeEachDatabase('weekly manager digests', (db) => {
   it('delivers each digest once through the outbox', async () => {
     clock.set(at('2026-12-09T14:01'));
     await jobs['dispatch-outbox']!.run(app);
-    const delivered = await db().prisma.sandboxDelivery.findMany({ where: { kind: 'staff_markdown', address: 'kezhuren.wang' } });
+    const delivered = await db().prisma.sandboxDelivery.findMany({ where: { kind: 'staff_document', address: 'kezhuren.wang' } });
     expect(delivered).toHaveLength(2); // W48 and W49
   });
 
   describe('detail page', () => {
     it('shows the full tables behind the signed link and rejects an altered link', async () => {
-      const rows = await digestRows('2026-W48');
-      const ward = rows.map((r) => JSON.parse(r.payload) as { markdown: string; to: { wecomUserId: string } }).find((m) => m.to.wecomUserId === 'kezhuren.wang')!;
+      const ward = (await digestMessages('2026-W48')).find((m) => m.to.wecomUserId === 'kezhuren.wang')!;
       const url = /\((http:\/\/localhost:3000\/d\/[^)]+)\)$/.exec(ward.markdown)![1]!;
       const signed = url.slice(url.lastIndexOf('/') + 1);
       const server = await listen(app);

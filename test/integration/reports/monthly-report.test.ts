@@ -12,7 +12,9 @@ import { reportCsv, reportFile, reportXlsx } from '../../../bot/reports/report-f
 import { renderChartSvg } from '../../../bot/charts/render-chart.js';
 import { SATISFACTION_LINE_COLOR, SATISFACTION_TREND_GRID, SATISFACTION_TREND_SIZE, satisfactionTrendOption } from '../../../bot/charts/satisfaction-trend.js';
 import { runReportCommand } from '../../../bot/commands/report.js';
-import { utf8Bytes } from '../../../bot/core/digests/build-digest.js';
+import type { StaffDocument } from '../../../bot/core/messages.js';
+import { formatWecomMarkdown } from '../../../bot/channels/wecom/format-markdown.js';
+import { utf8Length as utf8Bytes } from '../../../bot/channels/wecom/text-limits.js';
 import { describeEachDatabase } from '../../support/db.js';
 import { countPixels, decodePng, isColour, isInk, type DecodedPng } from '../../support/png-pixels.js';
 import { createTestService, listen, seedOrganisation, sharedDbClient } from '../../support/service.js';
@@ -168,7 +170,7 @@ describeEachDatabase('monthly report', (db) => {
 
   it('writes an XLSX that reads back with the expected cells', async () => {
     const wb = new ExcelJS.Workbook();
-    await wb.xlsx.load((await reportXlsx(report)) as unknown as ExcelJS.Buffer);
+    await wb.xlsx.load((await reportXlsx(report, app.deps.templates.monthlyReport)) as unknown as ExcelJS.Buffer);
     expect(wb.worksheets.map((w) => w.name)).toEqual(['汇总', '按科室', '按人员', '按类型', '满意度趋势']);
     const summary = wb.getWorksheet('汇总')!;
     expect(summary.getCell('A5').value).toBe('应回访');
@@ -195,7 +197,7 @@ describeEachDatabase('monthly report', (db) => {
   });
 
   it('writes CSV tables with a BOM, Chinese headings and percentages', () => {
-    const csv = reportCsv(report, 'staff');
+    const csv = reportCsv(report, 'staff', app.deps.templates.monthlyReport);
     expect(csv.startsWith('\uFEFF姓名,科室,应回访,')).toBe(true);
     const lines = csv.slice(1).trimEnd().split('\r\n');
     expect(lines).toHaveLength(11);
@@ -203,7 +205,7 @@ describeEachDatabase('monthly report', (db) => {
   });
 
   it('draws the satisfaction trend as a PNG: the points, the gaps and the Chinese labels in the CJK font', async () => {
-    const image = expectValidChart((await reportFile(report, 'trend-png')).body);
+    const image = expectValidChart((await reportFile(report, 'trend-png', app.deps.templates.monthlyReport)).body);
     // August 50.0 %, September without a rating (a gap), October 82.9 %.
     expect(countPixels(image, around(trendPoint(9, 50)), isLine)).toBeGreaterThan(20);
     expect(countPixels(image, around(trendPoint(11, 82.9)), isLine)).toBeGreaterThan(20);
@@ -214,7 +216,7 @@ describeEachDatabase('monthly report', (db) => {
   });
 
   it('draws the satisfaction trend as an SVG with its labels as text', () => {
-    const svg = renderChartSvg(satisfactionTrendOption(report.trend), SATISFACTION_TREND_SIZE);
+    const svg = renderChartSvg(satisfactionTrendOption(report.trend, app.deps.templates.monthlyReport.bands), SATISFACTION_TREND_SIZE);
     for (const label of ['满意率趋势（2025-11 至 2026-10）', '满意率（满意÷参评）', '高于90%（奖励）', '低于70%（批评教育）', '低于50%（不发质量奖）', '50.0%', '82.9%', '2026-10', '参评 35', '参评 2', '100%', '90%']) {
       expect(svg).toContain(`>${label}</text>`);
     }
@@ -255,7 +257,10 @@ describeEachDatabase('monthly report', (db) => {
 
     it('serves the files behind the links from the database and rejects altered links', async () => {
       const rows = await db().prisma.outboxMessage.findMany({ where: { idempotencyKey: { startsWith: 'report:', endsWith: ':2026-10' } } });
-      const message = rows.map((r) => JSON.parse(r.payload) as { markdown: string; to: { wecomUserId: string } }).find((m) => m.to.wecomUserId === 'kezhuren.wang')!;
+      const payload = rows.map((r) => JSON.parse(r.payload) as { kind: string; document: StaffDocument; to: { wecomUserId: string } }).find((m) => m.to.wecomUserId === 'kezhuren.wang')!;
+      expect(payload.kind).toBe('staff_document');
+      // As WeCom receives it: the document rendered by the WeCom channel.
+      const message = { markdown: formatWecomMarkdown(payload.document) };
       expect(message.markdown).toContain('### 回访月报｜心内科病区｜2026年10月');
       expect(message.markdown).toContain('> 上报截止 2026-11-05 16:00（节假日不顺延）');
       expect(message.markdown).toContain('按时率 **90.9%**｜联系成功率 **95.2%**｜满意率 **80.0%**');

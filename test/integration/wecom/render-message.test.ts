@@ -1,14 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { ChannelError } from '../../../bot/core/errors.js';
-import type { StaffAddress, TaskCard } from '../../../bot/core/messages.js';
+import type { StaffAddress, StaffDocument, TaskCard, TextRun } from '../../../bot/core/messages.js';
 import {
   recordedNoticeText,
   renderCardUpdate,
+  renderStaffDocument,
+  renderStaffMarkdown,
   renderStaffText,
   renderTaskCard,
   WECOM_LIMITS,
 } from '../../../bot/channels/wecom/render-message.js';
 import { charLength, ELLIPSIS, truncateChars, truncateUtf8, utf8Length } from '../../../bot/channels/wecom/text-limits.js';
+import { fitWecomDocument, formatWecomMarkdown } from '../../../bot/channels/wecom/format-markdown.js';
+import { parseWecomMarkdown } from '../../../bot/channels/wecom/parse-markdown.js';
 import type { WecomButtonInteractionCard } from '../../../bot/channels/wecom/wecom-client.js';
 
 const to: StaffAddress = { staffId: 'S1', wecomUserId: 'hushi.li' };
@@ -172,5 +176,81 @@ describe('renderStaffText and renderCardUpdate', () => {
       button: { replace_name: '已回访·满意·李护士' },
     });
     expect(recordedNoticeText('已回访·满意·李护士')).toBe('已记录：已回访·满意·李护士');
+  });
+});
+
+const plain = (text: string): TextRun[] => [{ text, mark: 'plain' }];
+
+/** A document with every kind of line: marks, a quote, a shortenable list of lines, an inline list, a link footer. */
+function documentWith(items: number, names: number): StaffDocument {
+  return {
+    title: '回访周报｜心内科病区',
+    body: [
+      { kind: 'quote', runs: plain('王主任：11月23日（周一） 至 11月29日（周日）') },
+      { kind: 'blank' },
+      { kind: 'text', runs: [{ text: '应回访 9 项', mark: 'strong' }, { text: '｜', mark: 'plain' }, { text: '逾期 2', mark: 'warning' }, { text: '｜', mark: 'plain' }, { text: '+2.5', mark: 'info' }, { text: '（备注）', mark: 'comment' }] },
+      { kind: 'blank' },
+      { kind: 'heading', text: '按人员' },
+      { kind: 'list', layout: 'lines', items: Array.from({ length: items }, (_, i) => plain(`护士${String(i).padStart(3, '0')}　应 1｜完成 1（按时 1）`)), more: { before: '…另有', after: '项', count: 'left_out' } },
+      { kind: 'list', layout: 'inline', lead: plain('低于50%：'), items: Array.from({ length: names }, (_, i) => plain(`员工${String(i).padStart(3, '0')}`)), separator: '、', more: { before: '…等', after: '人', count: 'all' } },
+    ],
+    footer: [{ kind: 'blank' }, { kind: 'text', runs: [{ text: '查看完整周报', href: 'https://h.example.cn/d/x.sig' }] }],
+  };
+}
+
+describe('staff documents as WeCom markdown', () => {
+  it('writes marks, quotes, headings, lists and links in WeCom’s markdown subset', () => {
+    expect(formatWecomMarkdown(documentWith(2, 2))).toBe(
+      [
+        '### 回访周报｜心内科病区',
+        '> 王主任：11月23日（周一） 至 11月29日（周日）',
+        '',
+        '**应回访 9 项**｜<font color="warning">逾期 2</font>｜<font color="info">+2.5</font><font color="comment">（备注）</font>',
+        '',
+        '#### 按人员',
+        '护士000　应 1｜完成 1（按时 1）',
+        '护士001　应 1｜完成 1（按时 1）',
+        '低于50%：员工000、员工001',
+        '',
+        '[查看完整周报](https://h.example.cn/d/x.sig)',
+      ].join('\n'),
+    );
+  });
+
+  it('shortens the longest list first to fit 2048 bytes, says what it left out and keeps the footer whole', () => {
+    const text = formatWecomMarkdown(documentWith(100, 100));
+    expect(utf8Length(text)).toBeLessThanOrEqual(WECOM_LIMITS.markdownBytes);
+    expect(text.endsWith('\n\n[查看完整周报](https://h.example.cn/d/x.sig)')).toBe(true);
+    const lines = text.split('\n');
+    const shownStaff = lines.filter((l) => l.startsWith('护士')).length;
+    expect(lines).toContain(`…另有${100 - shownStaff}项`);
+    expect(text).toMatch(/低于50%：员工000、.*…等100人\n/);
+    // Both lists gave way: neither keeps much more than the other.
+    const shownNames = /低于50%：(.*)…等/.exec(text)![1]!.split('、').length;
+    expect(Math.abs(shownStaff - shownNames)).toBeLessThanOrEqual(1);
+  });
+
+  it('fits the same document for display, with the lists written out', () => {
+    const fitted = fitWecomDocument(documentWith(100, 100));
+    expect(fitted.body.some((l) => l.kind === 'list')).toBe(false);
+    expect(formatWecomMarkdown(fitted)).toBe(formatWecomMarkdown(documentWith(100, 100)));
+  });
+
+  it('sends a document as a markdown message, and an old markdown payload as it was stored', () => {
+    const body = renderStaffDocument(7, to, documentWith(2, 2));
+    expect(body).toMatchObject({ touser: 'hushi.li', msgtype: 'markdown', agentid: 7, enable_duplicate_check: 1 });
+    if (body.msgtype !== 'markdown') throw new Error('expected markdown');
+    expect(body.markdown.content).toBe(formatWecomMarkdown(documentWith(2, 2)));
+    const old = '### 回访周报｜心内科病区\n**应回访 9 项**\n[查看完整周报](https://h.example.cn/d/x.sig)';
+    expect(renderStaffMarkdown(7, to, old)).toMatchObject({ msgtype: 'markdown', markdown: { content: old } });
+  });
+
+  it('reads an old markdown payload back into the same document', () => {
+    const markdown = formatWecomMarkdown(documentWith(2, 2));
+    const read = parseWecomMarkdown(markdown);
+    expect(read.title).toBe('回访周报｜心内科病区');
+    expect(read.body).toContainEqual({ kind: 'heading', text: '按人员' });
+    expect(read.body).toContainEqual({ kind: 'text', runs: [{ text: '查看完整周报', href: 'https://h.example.cn/d/x.sig' }] });
+    expect(formatWecomMarkdown(read)).toBe(markdown);
   });
 });

@@ -85,6 +85,21 @@ describe('WecomChannel', () => {
     expect(Buffer.byteLength(body.text.content)).toBeLessThanOrEqual(2048);
   });
 
+  it('sends a staff document as markdown, and an outbox payload of the old markdown kind as it is', async () => {
+    const document = {
+      title: '回访周报｜心内科病区',
+      body: [{ kind: 'text' as const, runs: [{ text: '逾期 2', mark: 'warning' as const }] }],
+      footer: [{ kind: 'text' as const, runs: [{ text: '查看完整周报', href: 'https://h.example.cn/d/x.sig' }] }],
+    };
+    await channel.send(request({ kind: 'staff_document', to, document }));
+    expect(sim.messages.at(-1)).toMatchObject({
+      msgtype: 'markdown',
+      body: expect.objectContaining({ markdown: { content: '### 回访周报｜心内科病区\n<font color="warning">逾期 2</font>\n[查看完整周报](https://h.example.cn/d/x.sig)' } }),
+    });
+    await channel.send(request({ kind: 'staff_markdown', to, markdown: '### 回访月报\n**应回访 3 项**' }));
+    expect(sim.messages.at(-1)).toMatchObject({ msgtype: 'markdown', body: expect.objectContaining({ markdown: { content: '### 回访月报\n**应回访 3 项**' } }) });
+  });
+
   it('updates a card with the response_code, or says it by text when there is none', async () => {
     const sent = await channel.send(request({ kind: 'task_card', to, card: card('fu_D_1') }));
     expect(sent.providerMessageId).not.toBeNull();

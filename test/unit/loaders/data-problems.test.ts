@@ -78,21 +78,23 @@ describe('every loader throws DataLoadError', () => {
     expect(error.problems).toEqual([`${join(dir, 'P4.yaml')}:${line}: id: policy id "P4" is also used by ${join(dir, 'P4-copy.yaml')}`]);
   });
 
-  it('message templates: an undeclared placeholder names its line and field', () => {
-    const text = readFileSync(join(ROOT, 'templates/messages/messages.yaml'), 'utf8').replace('请回复1-5为我们', '请回复1-5为{shop}');
-    const dir = folder({ 'messages.yaml': text });
+  it('message templates: an undeclared placeholder names its file, line and field', () => {
+    const dir = folder();
+    cpSync(join(ROOT, 'templates/messages'), dir, { recursive: true });
+    const text = readFileSync(join(dir, 'customers.yaml'), 'utf8').replace('请回复1-5为我们', '请回复1-5为{shop}');
+    writeFileSync(join(dir, 'customers.yaml'), text);
     const line = text.slice(0, text.indexOf('{shop}')).split('\n').length;
-    const error = thrown(() => loadMessageTemplates(join(dir, 'messages.yaml')));
-    expect(error.problems).toEqual([`${join(dir, 'messages.yaml')}:${line}: survey_invite.sms.text: placeholder {shop} is not a declared variable`]);
+    const error = thrown(() => loadMessageTemplates(dir));
+    expect(error.problems).toEqual([`${join(dir, 'customers.yaml')}:${line}: survey_invite.sms.text: placeholder {shop} is not a declared variable`]);
   });
 
   it('message templates: a schema problem names its line', () => {
-    const text = readFileSync(join(ROOT, 'templates/messages/messages.yaml'), 'utf8').replace(/(task_card:\n {2}version: )1/, '$1one');
-    const dir = folder({ 'messages.yaml': text });
+    const dir = folder();
+    cpSync(join(ROOT, 'templates/messages'), dir, { recursive: true });
+    const text = readFileSync(join(dir, 'staff.yaml'), 'utf8').replace(/(task_card:\n {2}version: )1/, '$1one');
+    writeFileSync(join(dir, 'staff.yaml'), text);
     const line = text.slice(0, text.indexOf('version: one')).split('\n').length;
-    expect(thrown(() => loadMessageTemplates(join(dir, 'messages.yaml'))).problems).toEqual([
-      `${join(dir, 'messages.yaml')}:${line}: task_card.version: Expected number, received string`,
-    ]);
+    expect(thrown(() => loadMessageTemplates(dir)).problems).toEqual([`${join(dir, 'staff.yaml')}:${line}: task_card.version: Expected number, received string`]);
   });
 
   it('roles: the shipped list resolves names and labels; a malformed file names its line', () => {

@@ -5,6 +5,7 @@ import { readAnswers, sanitiseDraft, type SurveyDefinition, type SurveyQuestion 
 import { loadSurveyDefinitions, StaticSurveyRegistry } from '../../../bot/loaders/load-surveys.js';
 import { parseSurveyReply } from '../../../bot/core/surveys/parse-reply.js';
 import { ROOT_DIR } from '../../../bot/huifang.js';
+import { answerProblemText } from '../../../bot/http/survey-page.js';
 
 const surveys = new StaticSurveyRegistry(loadSurveyDefinitions(join(ROOT_DIR, 'templates/surveys')));
 const base = { key: 'q', text: '问题', required: true };
@@ -132,8 +133,11 @@ describe('reading form answers', () => {
       { enforceRequired: true },
     );
     expect(answers).toEqual({ q1_safety_guidance: 'satisfied', q9_outage_notice: ['sms', 'wechat'], q10_improve: '抢修再快一些' });
-    expect(errors.q2_repair_time).toBe('请从所列选项中选择。');
-    expect(errors.q3_hotline).toBe('请选择一项。');
+    expect(errors.q2_repair_time).toEqual({ code: 'NOT_A_CHOICE' });
+    expect(errors.q3_hotline).toEqual({ code: 'REQUIRED', answer: 'choice' });
+    // As the form says it.
+    expect(answerProblemText(errors.q2_repair_time!)).toBe('请从所列选项中选择。');
+    expect(answerProblemText(errors.q3_hotline!)).toBe('请选择一项。');
     expect(errors.q10_improve).toBeUndefined();
     expect(Object.keys(errors)).toHaveLength(7);
   });
@@ -141,14 +145,17 @@ describe('reading form answers', () => {
   it('does not insist on required questions for the staff form, but still checks values', () => {
     const { answers, errors } = readAnswers(d, { q_q4_staff_attitude: 'fairly_satisfied', q_q5_disclosure: ['satisfied', 'dissatisfied'] }, { enforceRequired: false });
     expect(answers).toEqual({ q4_staff_attitude: 'fairly_satisfied' });
-    expect(errors).toEqual({ q5_disclosure: '只能选择一项。' });
+    expect(errors).toEqual({ q5_disclosure: { code: 'ONE_ONLY' } });
+    expect(answerProblemText(errors.q5_disclosure!)).toBe('只能选择一项。');
   });
 
   it('numbers for rating types, and length limits for text', () => {
     const s5 = surveys.get('satisfaction-5')!;
     expect(readAnswers(s5, { q_overall: '5' }, { enforceRequired: true })).toEqual({ answers: { overall: 5 }, errors: {} });
-    expect(readAnswers(s5, { q_overall: '6' }, { enforceRequired: true }).errors).toEqual({ overall: '请从所列选项中选择。' });
-    expect(readAnswers(s5, { q_overall: '3', q_comment: '字'.repeat(501) }, { enforceRequired: true }).errors).toEqual({ comment: '请不要超过 500 字。' });
+    expect(readAnswers(s5, { q_overall: '6' }, { enforceRequired: true }).errors).toEqual({ overall: { code: 'NOT_A_CHOICE' } });
+    const tooLong = readAnswers(s5, { q_overall: '3', q_comment: '字'.repeat(501) }, { enforceRequired: true }).errors;
+    expect(tooLong).toEqual({ comment: { code: 'TOO_LONG', maxLength: 500 } });
+    expect(answerProblemText(tooLong.comment!)).toBe('请不要超过 500 字。');
   });
 
   it('keeps only known fields in a draft, bounded', () => {

@@ -1,13 +1,24 @@
 import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
 import {
   buildDigest,
   isDueInPeriod,
-  renderDigestMarkdown,
-  utf8Bytes,
   type DigestEscalationRow,
   type DigestFollowUpRow,
   type DigestInput,
+  type WeeklyDigest,
 } from '../../../../bot/core/digests/build-digest.js';
+import { buildDigestDocument } from '../../../../bot/core/digests/digest-document.js';
+import { loadMessageTemplates } from '../../../../bot/loaders/load-messages.js';
+import { formatWecomMarkdown } from '../../../../bot/channels/wecom/format-markdown.js';
+import { utf8Length as utf8Bytes } from '../../../../bot/channels/wecom/text-limits.js';
+
+const templates = loadMessageTemplates(join(import.meta.dirname, '../../../../templates/messages'));
+
+/** The digest as WeCom receives it: the staff document, worded by the shipped templates, rendered by the WeCom channel. */
+function renderDigestMarkdown(digest: WeeklyDigest, options: { maxBytes?: number; detailUrl?: string } = {}): string {
+  return formatWecomMarkdown(buildDigestDocument(digest, templates, options.detailUrl ? { detailUrl: options.detailUrl } : {}), options.maxBytes ? { maxBytes: options.maxBytes } : {});
+}
 
 const TZ = 'Asia/Shanghai';
 const at = (local: string) => new Date(`${local}+08:00`);
@@ -174,7 +185,7 @@ describe('buildDigest', () => {
   });
 });
 
-describe('renderDigestMarkdown', () => {
+describe('the digest as WeCom markdown', () => {
   it('renders the figures, the lists and the period in Chinese WeCom markdown', () => {
     const text = renderDigestMarkdown(buildDigest(input()));
     expect(text).toContain('### 回访周报｜心内科病区、心内科监护室');

@@ -37,7 +37,7 @@ describe('decideStaffOutcome', () => {
       attempts: 1,
       nextDueAt: null,
       escalate: false,
-      label: '已回访·满意',
+      recorded: 'satisfied',
     });
   });
 

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import {
-  buildMonthlyReport,
-  renderMonthlyReportMarkdown,
-  satisfactionBand,
-  type MonthlyReportInput,
-  type ReportFollowUpRow,
-} from '../../../../bot/core/reports/build-monthly-report.js';
+import { join } from 'node:path';
+import { buildMonthlyReport, satisfactionBand, type MonthlyReportInput, type ReportFollowUpRow } from '../../../../bot/core/reports/build-monthly-report.js';
+import { buildReportDocument } from '../../../../bot/core/reports/report-document.js';
 import { monthRange } from '../../../../bot/core/reports/report-schedule.js';
-import { utf8Bytes } from '../../../../bot/core/digests/build-digest.js';
+import { loadMessageTemplates } from '../../../../bot/loaders/load-messages.js';
+import { formatWecomMarkdown } from '../../../../bot/channels/wecom/format-markdown.js';
+import { utf8Length as utf8Bytes } from '../../../../bot/channels/wecom/text-limits.js';
+
+const templates = loadMessageTemplates(join(import.meta.dirname, '../../../../templates/messages'));
 
 const TZ = 'Asia/Shanghai';
 const at = (local: string) => new Date(`${local}:00+08:00`);
@@ -18,7 +18,7 @@ describe('satisfactionBand', () => {
   });
 });
 
-describe('renderMonthlyReportMarkdown', () => {
+describe('the monthly report summary as WeCom markdown', () => {
   const rows: ReportFollowUpRow[] = [];
   const staff = Array.from({ length: 200 }, (_, i) => ({ id: `s${i}`, name: `员工${String(i).padStart(3, '0')}`, wecomUserId: `u${i}`, departmentName: '客服中心' }));
   staff.forEach((s, i) => {
@@ -54,7 +54,7 @@ describe('renderMonthlyReportMarkdown', () => {
   it('shortens the band lists to fit 2048 bytes and keeps every link', () => {
     const report = buildMonthlyReport(input);
     expect(report.bands.BELOW_50).toHaveLength(100);
-    const text = renderMonthlyReportMarkdown(report, links, { deadlineAt: at('2026-11-05T16:00') });
+    const text = formatWecomMarkdown(buildReportDocument(report, links, templates, { deadlineAt: at('2026-11-05T16:00') }));
     expect(utf8Bytes(text)).toBeLessThanOrEqual(2048);
     expect(text).toMatch(/低于50%（不发质量奖）：员工001、.*…等100人\n/);
     expect(text).not.toContain('70%–90%');
