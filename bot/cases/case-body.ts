@@ -89,10 +89,13 @@ export function listCaseBodyIssues(issues: readonly z.ZodIssue[]): CaseBodyIssue
   return issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message }));
 }
 
-/** `VALIDATION_FAILED` naming every invalid field (`details.fields`): the API's 400 answer. */
-export function toValidationError(issues: readonly z.ZodIssue[]): DomainError {
+/**
+ * `VALIDATION_FAILED` naming every invalid field (`details.fields`): the API's 422 answer. `subject`
+ * names what was invalid in the message (`case`, or `query` for a query string).
+ */
+export function toValidationError(issues: readonly z.ZodIssue[], subject: 'case' | 'query' = 'case'): DomainError {
   const fields = listCaseBodyIssues(issues);
-  return new DomainError('VALIDATION_FAILED', `Invalid case: ${fields.map((f) => `${f.field}: ${f.message}`).join('; ')}`, { fields });
+  return new DomainError('VALIDATION_FAILED', `Invalid ${subject}: ${fields.map((f) => `${f.field}: ${f.message}`).join('; ')}`, { fields });
 }
 
 /**

@@ -47,7 +47,7 @@ export function apiRoutes(router: Router, app: Huifang): void {
 
   router.get('/api/v1/follow-ups', auth, async (ctx) => {
     const parsed = followUpQuery.safeParse(ctx.query);
-    if (!parsed.success) throw toValidationError(parsed.error.issues);
+    if (!parsed.success) throw toValidationError(parsed.error.issues, 'query');
     const q = parsed.data;
     let assigneeId: string | undefined;
     if (q.assignee) {
@@ -55,7 +55,7 @@ export function apiRoutes(router: Router, app: Huifang): void {
       assigneeId = staff?.id ?? q.assignee;
     }
     const cursor = q.cursor ? decodeFollowUpCursor(q.cursor) : undefined;
-    if (cursor === null) throw toValidationError([{ code: 'custom', path: ['cursor'], message: 'is not a cursor from a previous page' }]);
+    if (cursor === null) throw toValidationError([{ code: 'custom', path: ['cursor'], message: 'is not a cursor from a previous page' }], 'query');
     ctx.body = await app.views.cases.listFollowUps({
       status: q.status,
       assigneeId,
