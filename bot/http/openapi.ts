@@ -108,6 +108,7 @@ export function buildOpenApiDocument(options: OpenApiDocumentOptions): OpenApiDo
 
   const policyOf = new Map(options.caseTypes.map((t) => [t.type, t]));
   const caseTypeList = options.caseTypes.map((t) => `\`${t.type}\`（${t.policyId} ${t.policyName}）`).join('、');
+  const caseTypeListEn = options.caseTypes.map((t) => `\`${t.type}\` (${t.policyId})`).join(', ');
 
   registry.registerPath({
     method: 'post',
@@ -118,7 +119,7 @@ export function buildOpenApiDocument(options: OpenApiDocumentOptions): OpenApiDo
     description: [
       '提交一个案例；按 `type` + `externalId` 幂等：新建返回 201，再次提交返回 200 并按新内容更新、重新规划回访。`responsibleStaff`、`subjectStaff` 是企业微信 UserID，`department` 是部门编码，三者都必须在 Huifang 的组织中存在（否则 422 `UNKNOWN_STAFF` / `UNKNOWN_DEPARTMENT`）。',
       'Submits a case, idempotent on `type` + `externalId`: 201 when created, 200 when it existed (it is updated and its follow-ups re-planned). `responsibleStaff` and `subjectStaff` are WeCom user ids and `department` a department code, all of which must exist in Huifang’s organisation (else 422 `UNKNOWN_STAFF` / `UNKNOWN_DEPARTMENT`).',
-      ...(caseTypeList ? [`本服务接受的 \`type\`：${caseTypeList}；其他类型返回 422 \`UNKNOWN_CASE_TYPE\`。`, 'The `type`s this service accepts are listed above; any other is 422 `UNKNOWN_CASE_TYPE`.'] : []),
+      ...(caseTypeList ? [`本服务接受的 \`type\`：${caseTypeList}；其他类型返回 422 \`UNKNOWN_CASE_TYPE\`。`, `The case types this service accepts: ${caseTypeListEn}; any other is 422 \`UNKNOWN_CASE_TYPE\`.`] : []),
     ].join('\n\n'),
     security,
     request: {
