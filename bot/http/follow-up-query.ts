@@ -47,5 +47,3 @@ export const followUpQuery = z
       .describe('上一页返回的 nextCursor，取下一页；其他筛选条件须保持不变。 / The previous page’s nextCursor, for the next page; keep the other filters unchanged.'),
   })
   .strict();
-
-export type FollowUpQuery = z.infer<typeof followUpQuery>;

@@ -28,19 +28,13 @@ export interface DocumentedCaseType {
   policyName: string;
 }
 
+/** What the document says beyond the schemas: examples and the accepted case types. */
 export interface OpenApiDocumentOptions {
   /** Example case bodies (templates/policies/examples), shown with the request body. */
   examples: readonly CaseExample[];
   /** The case types the loaded policy packs accept, listed with the `type` field. */
   caseTypes: readonly DocumentedCaseType[];
 }
-
-/** The path of each `/api/v1` operation, as koa-router writes it, for tests and the page. */
-export const API_V1_ROUTES = [
-  { method: 'post', path: '/api/v1/cases' },
-  { method: 'get', path: '/api/v1/cases/:id' },
-  { method: 'get', path: '/api/v1/follow-ups' },
-] as const;
 
 /** The error body the error middleware writes for `err` (bot/http/error-middleware.ts). */
 function errorBody(err: DomainError): z.input<typeof errorBodySchema> {
