@@ -17,33 +17,64 @@ import type { CustomerInput } from '../core/ports/customers.js';
 /** An ISO-8601 instant with an explicit offset (`Z` or `+08:00`): a bare local time would be ambiguous. */
 export const instant = z.string().datetime({ offset: true, message: 'must be an ISO-8601 date-time with a timezone offset, e.g. 2026-11-03T10:00:00+08:00' });
 
-/** Body of `POST /api/v1/cases`. */
+/**
+ * Body of `POST /api/v1/cases`. The route validates with it and the OpenAPI document describes it
+ * (bot/http/openapi.ts); the descriptions are bilingual, Chinese first, as the API page shows them.
+ */
 export const caseBody = z
   .object({
-    type: z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be a snake_case case type such as discharge'),
-    externalId: z.string().min(1).max(128),
-    occurredAt: instant,
-    closedAt: instant.nullable().optional(),
-    department: z.string().min(1).max(64).optional(),
-    responsibleStaff: z.string().min(1).max(64).optional(),
-    subjectStaff: z.string().min(1).max(64).optional(),
+    type: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]*$/, 'must be a snake_case case type such as discharge')
+      .describe('案例类型（snake_case），决定由哪个策略包处理，如 discharge。 / Case type (snake_case); selects the policy pack, e.g. discharge.'),
+    externalId: z
+      .string()
+      .min(1)
+      .max(128)
+      .describe('来源系统中的编号（住院号、工单号…）；与 type 一起唯一标识案例。 / The id in the sending system (admission no., ticket no.…); unique together with type.'),
+    occurredAt: instant.describe('案例事件发生的时刻（出院、报修、投诉…），须带时区。 / When the case event happened (discharge, repair, complaint…), with offset.'),
+    closedAt: instant
+      .nullable()
+      .optional()
+      .describe('结案时刻；结案会取消尚未完成的回访。 / When the case was closed; closing cancels its open follow-ups.'),
+    department: z.string().min(1).max(64).optional().describe('科室/部门编码。 / Department code.'),
+    responsibleStaff: z.string().min(1).max(64).optional().describe('责任人的企业微信 UserID。 / WeCom user id of the responsible staff member.'),
+    subjectStaff: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe('被投诉人的企业微信 UserID；此人永不被指派为回访或升级负责人。 / WeCom user id of the person complained about; never assigned the follow-up or an escalation.'),
     customer: z
       .object({
-        externalId: z.string().min(1).max(128).optional(),
-        name: z.string().min(1).max(64),
-        salutation: z.string().min(1).max(32).optional(),
-        phone: z.string().min(3).max(32).optional(),
-        wechatOpenId: z.string().min(1).max(128).optional(),
-        tags: z.array(z.string().min(1).max(32)).max(20).optional(),
-        consentMarketing: z.boolean().optional(),
-        consentSurvey: z.boolean().optional(),
-        deceasedAt: instant.optional(),
+        externalId: z.string().min(1).max(128).optional().describe('来源系统中的客户编号。 / The customer’s id in the sending system.'),
+        name: z.string().min(1).max(64).describe('客户姓名或单位名称。 / Customer or organisation name.'),
+        salutation: z.string().min(1).max(32).optional().describe('称呼，如 王女士。 / How to address them, e.g. 王女士.'),
+        phone: z
+          .string()
+          .min(3)
+          .max(32)
+          .optional()
+          .describe('手机号，常见写法均可（138 0000 0001、+86…），存为 E.164；回应中只显示掩码。 / Mobile number in any common form, stored as E.164; responses show it masked only.'),
+        wechatOpenId: z.string().min(1).max(128).optional().describe('公众号 openid，用于模板消息。 / WeChat Official Account openid, for template messages.'),
+        tags: z.array(z.string().min(1).max(32)).max(20).optional().describe('客户标签（分层抽样等用）。 / Customer tags (used e.g. by stratified sampling).'),
+        consentMarketing: z.boolean().optional().describe('是否同意接收营销消息。 / Consent to marketing messages.'),
+        consentSurvey: z.boolean().optional().describe('是否同意接收满意度调查。 / Consent to surveys.'),
+        deceasedAt: instant.optional().describe('客户去世时刻；之后不再联系，未完成的回访全部结束。 / When the customer died; nothing further is sent and open follow-ups end.'),
       })
-      .strict(),
-    attributes: z.record(z.unknown()).optional(),
-    milestones: z.record(instant).optional(),
+      .strict()
+      .describe('客户。 / The customer.'),
+    attributes: z
+      .record(z.unknown())
+      .optional()
+      .describe('策略包使用的案例属性，如 {"severity": "normal"}。 / Case attributes the policy pack reads, e.g. {"severity": "normal"}.'),
+    milestones: z
+      .record(instant)
+      .optional()
+      .describe('命名的时刻（如 {"handled": "…"}），作为后续回访步骤的锚点。 / Named instants (e.g. {"handled": "…"}) that anchor later steps.'),
   })
-  .strict();
+  .strict()
+  .describe('案例：按 type + externalId 幂等。 / A case; idempotent on type + externalId.');
 
 export type CaseBody = z.infer<typeof caseBody>;
 
@@ -58,10 +89,13 @@ export function listCaseBodyIssues(issues: readonly z.ZodIssue[]): CaseBodyIssue
   return issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message }));
 }
 
-/** `VALIDATION_FAILED` naming every invalid field (`details.fields`): the API's 400 answer. */
-export function toValidationError(issues: readonly z.ZodIssue[]): DomainError {
+/**
+ * `VALIDATION_FAILED` naming every invalid field (`details.fields`): the API's 422 answer. `subject`
+ * names what was invalid in the message (`case`, or `query` for a query string).
+ */
+export function toValidationError(issues: readonly z.ZodIssue[], subject: 'case' | 'query' = 'case'): DomainError {
   const fields = listCaseBodyIssues(issues);
-  return new DomainError('VALIDATION_FAILED', `Invalid case: ${fields.map((f) => `${f.field}: ${f.message}`).join('; ')}`, { fields });
+  return new DomainError('VALIDATION_FAILED', `Invalid ${subject}: ${fields.map((f) => `${f.field}: ${f.message}`).join('; ')}`, { fields });
 }
 
 /**

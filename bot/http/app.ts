@@ -4,6 +4,7 @@ import type { Huifang } from '../huifang.js';
 import { errorMiddleware } from './error-middleware.js';
 import { healthRoutes } from './routes/health.js';
 import { apiRoutes } from './routes/api.js';
+import { apiDocsRoutes } from './routes/api-docs.js';
 import { sandboxRoutes } from './routes/sandbox.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { surveyRoutes } from './routes/survey.js';
@@ -28,6 +29,7 @@ export function createHttpApp(app: Huifang): Koa {
   koa.use(errorMiddleware(app.logger));
   healthRoutes(router, app);
   apiRoutes(router, app);
+  apiDocsRoutes(router, app);
   metricsRoutes(router, app);
   surveyRoutes(router, app);
   staffFormRoutes(router, app);

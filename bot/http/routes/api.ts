@@ -1,12 +1,12 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type Router from '@koa/router';
 import type { Middleware } from 'koa';
-import { z } from 'zod';
 import type { Huifang } from '../../huifang.js';
 import { DomainError } from '../../core/errors.js';
 import { submitCase } from '../../core/cases/submit-case.js';
-import { caseBody, instant, toSubmitInput, toValidationError } from '../../cases/case-body.js';
+import { caseBody, toSubmitInput, toValidationError } from '../../cases/case-body.js';
 import { readJsonBody } from '../read-body.js';
+import { followUpQuery } from '../follow-up-query.js';
 import { decodeFollowUpCursor } from '../../core/ports/read-models.js';
 
 /** Bearer API keys from `API_KEYS`, compared in constant time; the key's name goes to the audit log. */
@@ -24,24 +24,6 @@ export function requireApiKey(app: Huifang): Middleware {
     await next();
   };
 }
-
-const STATUSES = ['SCHEDULED', 'ACTIVE', 'OVERDUE', 'DONE', 'UNREACHABLE', 'CANCELLED', 'SKIPPED'] as const;
-const followUpQuery = z
-  .object({
-    status: z
-      .string()
-      .transform((s) => s.split(',').map((x) => x.trim().toUpperCase()))
-      .pipe(z.array(z.enum(STATUSES)))
-      .optional(),
-    assignee: z.string().min(1).optional(),
-    caseId: z.string().min(1).optional(),
-    policy: z.string().min(1).optional(),
-    dueBefore: instant.optional(),
-    dueAfter: instant.optional(),
-    limit: z.coerce.number().int().min(1).max(500).default(50),
-    cursor: z.string().min(1).optional(),
-  })
-  .strict();
 
 /** `/api/v1`: cases in, follow-ups out. */
 export function apiRoutes(router: Router, app: Huifang): void {
@@ -65,7 +47,7 @@ export function apiRoutes(router: Router, app: Huifang): void {
 
   router.get('/api/v1/follow-ups', auth, async (ctx) => {
     const parsed = followUpQuery.safeParse(ctx.query);
-    if (!parsed.success) throw toValidationError(parsed.error.issues);
+    if (!parsed.success) throw toValidationError(parsed.error.issues, 'query');
     const q = parsed.data;
     let assigneeId: string | undefined;
     if (q.assignee) {
@@ -73,7 +55,7 @@ export function apiRoutes(router: Router, app: Huifang): void {
       assigneeId = staff?.id ?? q.assignee;
     }
     const cursor = q.cursor ? decodeFollowUpCursor(q.cursor) : undefined;
-    if (cursor === null) throw toValidationError([{ code: 'custom', path: ['cursor'], message: 'is not a cursor from a previous page' }]);
+    if (cursor === null) throw toValidationError([{ code: 'custom', path: ['cursor'], message: 'is not a cursor from a previous page' }], 'query');
     ctx.body = await app.views.cases.listFollowUps({
       status: q.status,
       assigneeId,
