@@ -37,6 +37,9 @@ Usage:
                                 the greetings going out that day: per channel, SMS segments, cost, samples
   huifang campaign report NAME --occasion KEY [--all] [--json]
                                 who received a greeting, who was skipped and why
+  huifang console link --bootstrap-admin | --user WECOM_USERID [--json]
+                                a single-use sign-in link (10 minutes) to the console at /console; --bootstrap-admin
+                                first creates the administrator of a new installation
   huifang help                  show this help
 
 Jobs: ${Object.keys(jobs).join(', ')}
@@ -64,6 +67,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   staff: async (args) => (await import('./commands/staff.js')).runStaffCommand(args),
   report: async (args) => (await import('./commands/report.js')).runReportCommand(args),
   campaign: async (args) => (await import('./commands/campaign.js')).runCampaignCommand(args),
+  console: async (args) => (await import('./commands/console.js')).runConsoleCommand(args),
 };
 
 async function main(argv: string[]): Promise<number | null> {

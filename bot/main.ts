@@ -32,6 +32,8 @@ export async function startService(env: Record<string, string | undefined> = pro
   await migrateDatabase(config.database.url, { logger });
   const db = createPrismaClient(config.database.url);
   const app = createHuifang({ config, logger, db });
+  // Calendar days entered in the console apply from the first request on.
+  await app.reloadCalendarOverlay();
   const koa = createHttpApp(app);
   const server = await new Promise<Server>((resolve, reject) => {
     const s = koa.listen(config.port, config.host, () => resolve(s));

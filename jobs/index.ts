@@ -11,6 +11,7 @@ import * as sendWeeklyDigests from './send-weekly-digests.js';
 import * as sendMonthlyReports from './send-monthly-reports.js';
 import * as syncWecomContacts from './sync-wecom-contacts.js';
 import * as planGreetings from './plan-greetings.js';
+import * as reloadCalendar from './reload-calendar.js';
 
 /** A cron job: `schedule` is a node-cron expression (seconds field first) in the business timezone. */
 export interface JobDefinition {
@@ -35,7 +36,9 @@ export const jobs: Readonly<Record<string, JobDefinition>> = {
   'sync-wecom-contacts': syncWecomContacts,
   // Holiday and birthday greetings of the enabled campaigns in templates/campaigns.
   'plan-greetings': planGreetings,
+  // Calendar days entered in the console (日历), laid over the shipped calendar.
+  'reload-calendar': reloadCalendar,
 };
 
 /** Order in which one "tick" runs every job (demo, `jobs run all`): decide, then send. */
-export const TICK_ORDER = ['pull-sms-reports', 'process-inbox', 'mark-overdue', 'send-reminders', 'climb-escalations', 'activate-due-follow-ups', 'send-weekly-digests', 'send-monthly-reports', 'survey-fallback', 'plan-greetings', 'dispatch-outbox'] as const;
+export const TICK_ORDER = ['reload-calendar', 'pull-sms-reports', 'process-inbox', 'mark-overdue', 'send-reminders', 'climb-escalations', 'activate-due-follow-ups', 'send-weekly-digests', 'send-monthly-reports', 'survey-fallback', 'plan-greetings', 'dispatch-outbox'] as const;

@@ -2,6 +2,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import type { Huifang } from '../bot/huifang.js';
 import { coerceError } from '../bot/core/errors.js';
 import { jobs } from './index.js';
+import { formatLocalDate } from '../bot/core/time.js';
 
 /**
  * Registers every job with node-cron in the business timezone, without overlap. Jobs are idempotent
@@ -16,14 +17,23 @@ export function scheduleJobs(app: Huifang): { stop(): Promise<void> } {
       job.schedule,
       async () => {
         const started = performance.now();
+        const startedAt = app.clock.now();
+        // The run is recorded for the console's settings page (last run, failures today), from any replica.
+        const record = (outcome: Parameters<Huifang['console']['admin']['recordJobRun']>[2]) =>
+          app.console.admin.recordJobRun(name, { startedAt, finishedAt: app.clock.now() }, outcome).catch((err: unknown) => log.warn({ err: coerceError(err) }, 'job run not recorded'));
         const run = job
           .run(app)
-          .then((summary) => {
+          .then(async (summary) => {
             const ms = Math.round(performance.now() - started);
             if (Object.values(summary).some((v) => typeof v === 'number' && v > 0)) log.info({ ...summary, ms }, 'job finished');
             else log.debug({ ms }, 'job finished: nothing to do');
+            await record({ ok: true, summary: JSON.stringify(summary) });
           })
-          .catch((err: unknown) => log.error({ err: coerceError(err) }, 'job failed'));
+          .catch(async (thrown: unknown) => {
+            const err = coerceError(thrown);
+            log.error({ err }, 'job failed');
+            await record({ ok: false, error: err.message, day: formatLocalDate(app.clock.now(), app.config.timezone) });
+          });
         running.add(run);
         await run.finally(() => running.delete(run));
       },

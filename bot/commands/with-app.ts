@@ -34,7 +34,9 @@ export async function withApp<T>(fn: (app: Huifang) => Promise<T>, options: With
   const calendar = loadCommandCalendar(config, options.output ?? consoleOutput, { now: systemClock.now() });
   const db = createPrismaClient(config.database.url);
   try {
-    return await fn(createHuifang({ config, logger, db, calendar }));
+    const app = createHuifang({ config, logger, db, calendar });
+    await app.reloadCalendarOverlay();
+    return await fn(app);
   } finally {
     await db.close();
   }

@@ -79,6 +79,8 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<string, string>> = {
   'console.sign_in_refused': '登录被拒',
   'console.sign_in_throttled': '登录过于频繁',
   'console.role_changed': '调整管理台角色',
+  'console.admin_bootstrapped': '建立首个管理员',
+  'console.link_created': '生成登录链接',
   'calendar.entry_added': '添加日历',
   'calendar.entry_removed': '删除日历',
   'complaint_topic.added': '添加投诉话题词',

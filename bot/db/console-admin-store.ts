@@ -60,20 +60,18 @@ export class PrismaConsoleAdminStore implements CalendarEntryStore, ComplaintKey
     }, TX_OPTIONS);
   }
 
-  async recordJobStart(job: string, at: Date): Promise<void> {
-    await this.db.prisma.jobRun.upsert({ where: { job }, create: { job, lastStartedAt: at }, update: { lastStartedAt: at } });
-  }
-
-  async recordJobFinish(job: string, at: Date, outcome: { ok: true; summary: string } | { ok: false; error: string; day: string }): Promise<void> {
+  async recordJobRun(job: string, run: { startedAt: Date; finishedAt: Date }, outcome: { ok: true; summary: string } | { ok: false; error: string; day: string }): Promise<void> {
+    const at = run.finishedAt;
     if (outcome.ok) {
-      await this.db.prisma.jobRun.upsert({ where: { job }, create: { job, lastFinishedAt: at, lastStatus: 'ok', lastSummary: outcome.summary }, update: { lastFinishedAt: at, lastStatus: 'ok', lastSummary: outcome.summary } });
+      const data = { lastStartedAt: run.startedAt, lastFinishedAt: at, lastStatus: 'ok', lastSummary: outcome.summary.slice(0, 500) };
+      await this.db.prisma.jobRun.upsert({ where: { job }, create: { job, ...data }, update: data });
       return;
     }
     const error = outcome.error.slice(0, 500);
     await this.db.prisma.$transaction(async (tx) => {
       const row = await tx.jobRun.findUnique({ where: { job } });
       const failures = row?.failureDay === outcome.day ? row.failuresOnDay + 1 : 1;
-      const data = { lastFinishedAt: at, lastStatus: 'failed', lastError: error, lastFailedAt: at, failureDay: outcome.day, failuresOnDay: failures };
+      const data = { lastStartedAt: run.startedAt, lastFinishedAt: at, lastStatus: 'failed', lastError: error, lastFailedAt: at, failureDay: outcome.day, failuresOnDay: failures };
       await tx.jobRun.upsert({ where: { job }, create: { job, ...data }, update: data });
     }, TX_OPTIONS);
   }

@@ -44,7 +44,7 @@ export function createHttpApp(app: Huifang): Koa {
   // The sandbox has no login: it is served only while staff and customer messages both stay local.
   if (channels.staff === 'sandbox' && channels.sms === 'sandbox') sandboxRoutes(router, app);
   router.get('/', (ctx) => {
-    ctx.redirect(channels.staff === 'sandbox' ? '/sandbox' : '/healthz');
+    ctx.redirect(channels.staff === 'sandbox' ? '/sandbox' : '/console');
   });
   koa.use(router.routes());
   koa.use(router.allowedMethods());

@@ -36,7 +36,6 @@ export interface ComplaintKeywordStore {
 
 /** The last run of each job, whichever replica ran it (the settings page shows them). */
 export interface JobRunStore {
-  recordJobStart(job: string, at: Date): Promise<void>;
-  /** Records how the run ended; a failure also counts towards the failures of its local day. */
-  recordJobFinish(job: string, at: Date, outcome: { ok: true; summary: string } | { ok: false; error: string; day: string }): Promise<void>;
+  /** Records a finished run (one write per run); a failure also counts towards the failures of its local day. */
+  recordJobRun(job: string, run: { startedAt: Date; finishedAt: Date }, outcome: { ok: true; summary: string } | { ok: false; error: string; day: string }): Promise<void>;
 }
