@@ -293,9 +293,9 @@ function quantile(values: number[], q: number): number {
 /** A readable name for the statements the brief singles out (claims, overdue, inbox, metrics). */
 export function labelStatement(key: string): string | null {
   const k = key.replace(/[`"]/g, '');
-  if (/^UPDATE FollowUp SET leaseExpiresAt/.test(k)) return 'claimDueFollowUps: claim UPDATE';
+  if (/^(WITH picked AS MATERIALIZED \(SELECT id FROM FollowUp .*\) )?UPDATE FollowUp (AS f )?SET leaseExpiresAt/.test(k)) return 'claimDueFollowUps: claim UPDATE';
   if (/^SELECT .* FROM FollowUp .*WHERE FollowUp\.id IN/.test(k)) return 'claimDueFollowUps: load claimed rows';
-  if (/^UPDATE OutboxMessage SET status = 'SENDING'/.test(k)) return 'claimOutbox: claim UPDATE';
+  if (/^(WITH picked AS MATERIALIZED \(SELECT id FROM OutboxMessage .*\) )?UPDATE OutboxMessage (AS m )?SET status = 'SENDING'/.test(k)) return 'claimOutbox: claim UPDATE';
   if (/^UPDATE FollowUp SET status = \?, overdueAt/.test(k)) return 'markOverdue: staff tasks → OVERDUE';
   if (/^UPDATE FollowUp SET status = \?, outcome = \?, completedAt/.test(k) && /deadlineAt <=/.test(k)) return 'markOverdue: surveys → UNREACHABLE';
   if (/^UPDATE SurveyInstance SET status = \? WHERE .*expiresAt <=/.test(k)) return 'markOverdue: surveys → EXPIRED';

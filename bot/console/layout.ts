@@ -21,12 +21,14 @@ export const CONSOLE_PAGES: readonly { path: string; label: string; visible: (a:
 /** Nothing external; our stylesheet and script only; images (charts) from us; no framing. */
 export const CONSOLE_CSP = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'; connect-src 'self'";
 
-/** Sends an HTML page that no cache, referrer or search engine keeps, under the console's CSP. */
+/** Sends an HTML page that no cache or search engine keeps, under the console's CSP. */
 export function sendPage(ctx: Context, status: number, page: Html): void {
   ctx.status = status;
   ctx.type = 'text/html; charset=utf-8';
   ctx.set('Cache-Control', 'no-store');
-  ctx.set('Referrer-Policy', 'no-referrer');
+  // same-origin, not no-referrer: with no-referrer browsers send `Origin: null` on form posts, and the
+  // console checks the Origin of every post. Nothing is sent to other sites either way.
+  ctx.set('Referrer-Policy', 'same-origin');
   ctx.set('X-Robots-Tag', 'noindex');
   ctx.set('X-Content-Type-Options', 'nosniff');
   ctx.set('X-Frame-Options', 'DENY');

@@ -20,18 +20,21 @@ export class PrismaFollowUpStore implements FollowUpStore {
 
   async claimDueFollowUps(now: Date, leaseMs: number, limit: number): Promise<FollowUpContext[]> {
     const leaseUntil = new Date(now.getTime() + leaseMs);
-    // On PostgreSQL the outer WHERE repeats the claim condition: a claimer that waited on a row lock
-    // re-checks only the outer WHERE against the committed row. SQLite has one writer at a time, and
-    // the repeat would make its planner drive the UPDATE from every scheduled row, due or not.
+    // On PostgreSQL the ids are picked once, in a materialised CTE (an `IN (SELECT … LIMIT n FOR UPDATE
+    // SKIP LOCKED)` sub-select may run again per row and take more than n), and the outer WHERE repeats
+    // the claim condition: a claimer that waited on a row lock re-checks only that against the committed
+    // row. SQLite has one writer at a time, and the repeat would make its planner drive the UPDATE from
+    // every scheduled row, due or not.
     const sql = sqlText(this.db.capabilities);
     const rows = await this.db.prisma.$queryRawUnsafe<{ id: string }[]>(
       ...(this.db.capabilities.skipLocked
-        ? sql`UPDATE "FollowUp" SET "leaseExpiresAt" = ${leaseUntil}, "updatedAt" = ${now}
-            WHERE id IN (SELECT id FROM "FollowUp"
+        ? sql`WITH picked AS MATERIALIZED (SELECT id FROM "FollowUp"
               WHERE status = 'SCHEDULED' AND "dueAt" <= ${now} AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" <= ${now})
               ORDER BY "dueAt" LIMIT ${limit} ${skipLocked(this.db.capabilities)})
-            AND status = 'SCHEDULED' AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" <= ${now})
-            RETURNING id`
+            UPDATE "FollowUp" AS f SET "leaseExpiresAt" = ${leaseUntil}, "updatedAt" = ${now}
+            FROM picked WHERE f.id = picked.id
+            AND f.status = 'SCHEDULED' AND (f."leaseExpiresAt" IS NULL OR f."leaseExpiresAt" <= ${now})
+            RETURNING f.id`
         : sql`UPDATE "FollowUp" SET "leaseExpiresAt" = ${leaseUntil}, "updatedAt" = ${now}
             WHERE id IN (SELECT id FROM "FollowUp"
               WHERE status = 'SCHEDULED' AND "dueAt" <= ${now} AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" <= ${now})

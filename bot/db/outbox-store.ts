@@ -34,14 +34,19 @@ export class PrismaOutboxStore implements OutboxStore {
 
   private async claimOutboxWhere(condition: Verbatim, order: Verbatim, now: Date, leaseMs: number, limit: number, claimToken: string): Promise<ClaimedOutboxMessage[]> {
     const leaseUntil = new Date(now.getTime() + leaseMs);
-    // On PostgreSQL the outer WHERE repeats the condition (a claimer that waited on a row lock
-    // re-checks only the outer WHERE); SQLite has one writer and needs no re-check.
-    const recheck = this.db.capabilities.skipLocked ? `AND ${condition.text} <= ?` : '';
-    const text =
-      `UPDATE "OutboxMessage" SET status = 'SENDING', "leaseExpiresAt" = ?, "claimToken" = ?, attempts = attempts + 1, "updatedAt" = ? ` +
-      `WHERE id IN (SELECT id FROM "OutboxMessage" WHERE ${condition.text} <= ? ORDER BY ${order.text} LIMIT ? ${skipLocked(this.db.capabilities).text}) ${recheck} ` +
-      `RETURNING id, "idempotencyKey", channel, payload, attempts, "maxAttempts", "followUpId"`;
-    const params = [leaseUntil, claimToken, now, now, limit, ...(recheck ? [now] : [])];
+    // PostgreSQL: the ids are picked once, in a materialised CTE (an `IN (SELECT … LIMIT n FOR UPDATE
+    // SKIP LOCKED)` sub-select may run again per row and take more than n), and the outer WHERE repeats
+    // the condition (a claimer that waited on a row lock re-checks only that against the committed row).
+    // SQLite has one writer at a time: the plain sub-select is atomic there and needs no re-check.
+    const text = this.db.capabilities.skipLocked
+      ? `WITH picked AS MATERIALIZED (SELECT id FROM "OutboxMessage" WHERE ${condition.text} <= ? ORDER BY ${order.text} LIMIT ? ${skipLocked(this.db.capabilities).text}) ` +
+        `UPDATE "OutboxMessage" AS m SET status = 'SENDING', "leaseExpiresAt" = ?, "claimToken" = ?, attempts = m.attempts + 1, "updatedAt" = ? ` +
+        `FROM picked WHERE m.id = picked.id AND m.${condition.text} <= ? ` +
+        `RETURNING m.id, m."idempotencyKey", m.channel, m.payload, m.attempts, m."maxAttempts", m."followUpId"`
+      : `UPDATE "OutboxMessage" SET status = 'SENDING', "leaseExpiresAt" = ?, "claimToken" = ?, attempts = attempts + 1, "updatedAt" = ? ` +
+        `WHERE id IN (SELECT id FROM "OutboxMessage" WHERE ${condition.text} <= ? ORDER BY ${order.text} LIMIT ?) ` +
+        `RETURNING id, "idempotencyKey", channel, payload, attempts, "maxAttempts", "followUpId"`;
+    const params = this.db.capabilities.skipLocked ? [now, limit, leaseUntil, claimToken, now, now] : [leaseUntil, claimToken, now, now, limit];
     const rows = await this.db.prisma.$queryRawUnsafe<
       { id: string; idempotencyKey: string; channel: string; payload: string; attempts: number | bigint; maxAttempts: number | bigint; followUpId: string | null }[]
     >(...numbered(this.db.capabilities, text, params));

@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import type { Huifang } from '../../huifang.js';
 import { html } from '../html.js';
+import { findStep } from '../../core/policies/find-step.js';
 import { consoleHandler, render } from '../console-handler.js';
 import { dateTime, listQuery, pager, param, select, sortHeader } from './common.js';
 import { ACTION_LABELS, AUDIT_ACTION_LABELS, ESCALATION_STATUS_LABELS, FOLLOW_UP_STATUS_LABELS, OUTCOME_LABELS, label } from '../labels.js';
@@ -91,7 +92,7 @@ ${
 <dt>科室</dt><dd>${c.departmentName ?? '—'}</dd><dt>负责人</dt><dd>${c.responsibleName ?? '—'}</dd>
 <dt>发生</dt><dd>${dateTime(c.occurredAt, tz)}</dd><dt>状态</dt><dd>${c.status === 'OPEN' ? '进行中' : '已结束'}${c.closedAt ? `（${dateTime(c.closedAt, tz)}）` : ''}</dd></dl></div>
 <div class="card"><h2>回访</h2><table class="rows"><thead><tr><th>步骤</th><th>状态</th><th>负责人</th><th>截止</th></tr></thead><tbody>${detail.followUps.map(
-          (f) => html`<tr><td data-label="步骤">${f.step}<div class="muted small">${label(ACTION_LABELS, f.action)}</div></td><td data-label="状态"><span class="status ${f.status}">${label(FOLLOW_UP_STATUS_LABELS, f.status)}</span>${f.outcome ? html` ${label(OUTCOME_LABELS, f.outcome)}` : ''}</td><td data-label="负责人">${f.assigneeName ?? '—'}</td><td data-label="截止" class="nowrap">${dateTime(f.deadlineAt, tz)}</td></tr>`,
+          (f) => html`<tr><td data-label="步骤">${findStep(app.deps.policies.byId(f.policyId), f.step)?.title ?? f.step}<div class="muted small">${label(ACTION_LABELS, f.action)}</div></td><td data-label="状态"><span class="status ${f.status}">${label(FOLLOW_UP_STATUS_LABELS, f.status)}</span>${f.outcome ? html` ${label(OUTCOME_LABELS, f.outcome)}` : ''}</td><td data-label="负责人">${f.assigneeName ?? '—'}</td><td data-label="截止" class="nowrap">${dateTime(f.deadlineAt, tz)}</td></tr>`,
         )}</tbody></table>
 ${detail.escalations.length ? html`<h2>升级</h2><ul>${detail.escalations.map((e) => html`<li><a href="/console/escalations/${e.id}">${label(reasons, e.reason)}</a> · <span class="status ${e.status}">${label(ESCALATION_STATUS_LABELS, e.status)}</span> · ${e.ownerName}</li>`)}</ul>` : ''}</div></div>
 <div class="card"><h2>时间线</h2><ol class="timeline">${detail.timeline.map(

@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import type { Huifang } from '../../huifang.js';
 import { html } from '../html.js';
+import { findStep } from '../../core/policies/find-step.js';
 import { consoleHandler, render } from '../console-handler.js';
 import { csrfField, dateTime, listQuery, pager, param, select, sortHeader, withQuery } from './common.js';
 import { ACTION_LABELS, FOLLOW_UP_STATUS_LABELS, OUTCOME_LABELS, label } from '../labels.js';
@@ -62,7 +63,7 @@ export function followUpsPage(router: Router, app: Huifang): void {
         (f) => html`<tr>
 ${canReassign ? html`<td class="check" data-label="选择"><input type="checkbox" name="id" value="${f.id}" form="bulk" aria-label="选择 ${f.customerName}" ${['SCHEDULED', 'ACTIVE', 'OVERDUE'].includes(f.status) ? '' : html`disabled`}></td>` : ''}
 <td data-label="客户"><a href="/console/cases/${f.caseId}">${f.customerName}</a><div class="muted small">${f.customerPhone ?? '无电话'} · ${f.caseExternalId}</div></td>
-<td data-label="回访">${f.step}<div class="muted small">${label(ACTION_LABELS, f.action)}</div></td>
+<td data-label="回访">${findStep(app.deps.policies.byId(f.policyId), f.step)?.title ?? f.step}<div class="muted small">${label(ACTION_LABELS, f.action)}</div></td>
 <td data-label="状态"><span class="status ${f.status}">${label(FOLLOW_UP_STATUS_LABELS, f.status)}</span>${f.outcome ? html`<div class="small">${label(OUTCOME_LABELS, f.outcome)}</div>` : ''}</td>
 <td data-label="负责人">${f.assigneeName ?? '—'}<div class="muted small">${f.departmentName ?? ''}</div></td>
 <td data-label="应回访" class="nowrap">${dateTime(f.dueAt, tz)}</td>
