@@ -58,6 +58,7 @@ beforeAll(async () => {
   );
   writeFileSync(join(dir, 'bad.yaml'), 'years:\n  - year: 2099\n    source: t\n    holidays:\n      - { name: 元旦, dates: [2099-01-01] }\n    makeupWorkdays:\n      - { date: 2099-01-05, holiday: 元旦 }\n');
   const runs: Record<string, Promise<Ran>> = {
+    calendarShanghai: huifang(['calendar', '--year', '2026', '--json'], { TZ: 'Asia/Shanghai' }),
     calendarNewYork: huifang(['calendar', '--year', '2026', '--json'], { TZ: 'America/New_York' }),
     calendarBadYear: huifang(['calendar', '--year', 'next']),
     calendarBadFile: huifang(['calendar', '--year', '2099', '--dir', dir]),
@@ -77,13 +78,15 @@ afterAll(async () => {
 });
 
 describe('huifang (the binary)', () => {
-  it('calendar: exit 0 with JSON on stdout, the same dates under TZ=America/New_York', () => {
+  it('calendar: exit 0 with JSON on stdout, the same answers under TZ=America/New_York as under Asia/Shanghai', () => {
     const { code, stdout } = results.calendarNewYork!;
     expect(code).toBe(0);
     const out = JSON.parse(stdout) as { year: number; holidays: { name: string; from: string; to: string }[] };
     expect(out.year).toBe(2026);
     expect(out.holidays[0]).toMatchObject({ name: '元旦', from: '2026-01-01', to: '2026-01-03' });
     expect(out.holidays.at(-1)).toMatchObject({ name: '国庆节', from: '2026-10-01', to: '2026-10-07' });
+    expect(results.calendarShanghai!.code).toBe(0);
+    expect(out).toEqual(JSON.parse(results.calendarShanghai!.stdout));
   });
 
   it('calendar: exit 2 for bad arguments, 78 naming file and line for an invalid calendar file', () => {
