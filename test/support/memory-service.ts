@@ -117,6 +117,8 @@ export interface MemoryService extends Huifang {
   dispatch(): Promise<DispatchSummary>;
   /** Committed rows of a table (frozen copies). */
   rows<T extends TableName>(table: T): Readonly<MemoryTables[T]>[];
+  /** Errors thrown by event listeners (the emitter reports them instead of breaking the use case). */
+  listenerErrors: unknown[];
   /** Records every emitted event of the given names, in order. */
   recordEvents<E extends HuifangEventName>(...names: E[]): { name: E; payload: HuifangEventMap[E] }[];
 }
@@ -129,7 +131,7 @@ export async function createMemoryService(options: MemoryServiceOptions = {}): P
   const clock = new FakeClock(options.start ?? '2026-11-10T09:00:00+08:00');
   const ids = new UlidGenerator(clock);
   const listenerErrors: unknown[] = [];
-  // A listener that throws is a bug of the test: kept and rethrown by `recordEvents` users via expect.
+  // What bot/huifang.ts logs, kept for the test to look at.
   const events = new HuifangEvents((err) => listenerErrors.push(err));
   const { views, sandboxDeliveries, directory, settings, greetings: greetingStore, state, ...stores } = createMemoryStores(ids, { policies: data.policies, timeZone: TIME_ZONE, clock });
   const deps: CoreDeps & Pick<Huifang['deps'], 'digests' | 'reports'> = {
@@ -187,6 +189,7 @@ export async function createMemoryService(options: MemoryServiceOptions = {}): P
     submit: async (body) => submitCase(deps, await toSubmitInput({ deps }, body, 'test')),
     dispatch: () => dispatchOutbox(deps, { channels, jitter, deadLetter }),
     rows: (table) => state.rows(table),
+    listenerErrors,
     recordEvents: (...names) => {
       const seen: { name: (typeof names)[number]; payload: HuifangEventMap[(typeof names)[number]] }[] = [];
       for (const name of names) events.on(name, (payload) => seen.push({ name, payload }));
