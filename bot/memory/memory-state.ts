@@ -632,7 +632,11 @@ export class TxTable<R extends object> {
     return row;
   }
 
-  /** `updateMany`: changes every row matching `where`; `patch` may depend on the row. Returns how many. */
+  /**
+   * `updateMany`: changes every row matching `where`; `patch` may depend on the row. Returns how many.
+   * Unlike one SQL statement, a row that fails (a unique key taken) leaves the rows before it changed:
+   * let the error end the transaction, which then commits nothing.
+   */
   updateWhere(where: (row: Readonly<R>) => boolean, patch: Partial<R> | ((row: Readonly<R>) => Partial<R>)): number {
     const matching = this.filter(where);
     for (const row of matching) this.update(this.spec.key(row), typeof patch === 'function' ? patch(row) : patch);
