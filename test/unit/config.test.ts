@@ -202,6 +202,8 @@ describe('loadConfig', () => {
       callbackToken: WECOM.WECOM_CALLBACK_TOKEN,
       encodingAesKey: AES_KEY,
       apiBase: 'http://127.0.0.1:4001',
+      oauthBase: 'https://open.weixin.qq.com',
+      ssoBase: 'https://login.work.weixin.qq.com',
       dailyMessageLimit: null,
     });
     expect(config.tencentSms).toEqual({

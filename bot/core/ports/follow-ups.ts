@@ -11,6 +11,9 @@ export interface FollowUpStore {
   /**
    * Applies activations in one transaction: each row is updated only if its version is unchanged
    * (compare-and-set); outbox rows, surveys and audit entries are inserted only for rows that changed.
+   * A follow-up appears at most once per call, and the activations of one call share one `now`: those
+   * activated as planned (no `reassignTo`) are stamped `activatedAt` with the first one's `now`; the
+   * outbox rows' `createdAt` is the first activation's `now`.
    */
   commitActivations(
     activations: {

@@ -1,28 +1,14 @@
 /**
- * `huifang calendar` as an operator runs it: a real child process of bin/huifang.mjs, output parsed.
- * Also run under TZ=America/New_York, where the chinese-days date functions would be a day off,
- * to show the answers do not depend on the process's timezone.
+ * `huifang calendar` in-process: `runCalendarCommand` with a collecting output, as the CLI calls it.
+ * The binary's exit codes, and the same answers under TZ=America/New_York as under Asia/Shanghai
+ * (chinese-days' own date functions would be a day off), end to end: test/integration/cli.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const ROOT = join(import.meta.dirname, '../../..');
-const run = promisify(execFile);
-
-async function huifang(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['bin/huifang.mjs', ...args], { cwd: ROOT, env: { ...process.env, ...env }, timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    if (typeof e.code !== 'number') throw err;
-    return { code: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCalendarCommand } from '../../../bot/commands/calendar.js';
+import { collectOutput } from '../../support/command-output.js';
 
 interface CalendarJson {
   year: number;
@@ -39,24 +25,27 @@ interface CalendarJson {
   message?: string;
 }
 
+function calendar(args: string[]) {
+  const output = collectOutput();
+  const code = runCalendarCommand(args, output);
+  return { code, stdout: output.stdout, stderr: output.stderr };
+}
+
 const tmp: string[] = [];
 afterAll(() => {
   for (const d of tmp) rmSync(d, { recursive: true, force: true });
 });
 
-describe('huifang calendar', () => {
-  // Each run starts the whole CLI (a few seconds on a busy machine): run the 2026 pair once, side by side.
-  let shanghai: { code: number; stdout: string };
-  let newYork: { code: number; stdout: string };
-  beforeAll(async () => {
-    [shanghai, newYork] = await Promise.all([
-      huifang(['calendar', '--year', '2026', '--json'], { TZ: 'Asia/Shanghai' }),
-      huifang(['calendar', '--year', '2026', '--json'], { TZ: 'America/New_York' }),
-    ]);
-  });
+function calendarDir(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'huifang-calendar-cmd-'));
+  tmp.push(dir);
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
 
+describe('huifang calendar', () => {
   it('prints 2026 as JSON: holidays with names, make-up days with their holiday, festivals, sources', () => {
-    const { code, stdout } = shanghai;
+    const { code, stdout } = calendar(['--year', '2026', '--json']);
     expect(code).toBe(0);
     const out = JSON.parse(stdout) as CalendarJson;
     expect(out).toMatchObject({ year: 2026, covered: true, origin: 'package', source: `chinese-days@${out.packageVersion}` });
@@ -97,21 +86,16 @@ describe('huifang calendar', () => {
     ]);
   });
 
-  it('groups 2025 National Day and Mid-Autumn into one block', async () => {
-    const { code, stdout } = await huifang(['calendar', '--year', '2025', '--json']);
+  it('groups 2025 National Day and Mid-Autumn into one block', () => {
+    const { code, stdout } = calendar(['--year', '2025', '--json']);
     expect(code).toBe(0);
     const out = JSON.parse(stdout) as CalendarJson;
     expect(out.holidays.at(-1)).toMatchObject({ name: '国庆节、中秋节', from: '2025-10-01', to: '2025-10-08', days: 8 });
     expect(out.makeupWorkdays.filter((m) => m.holiday === '国庆节').map((m) => m.date)).toEqual(['2025-09-28', '2025-10-11']);
   });
 
-  it('gives the same answers under TZ=America/New_York', () => {
-    expect(newYork.code).toBe(0);
-    expect(JSON.parse(newYork.stdout)).toEqual(JSON.parse(shanghai.stdout));
-  });
-
-  it('prints a readable table', async () => {
-    const { code, stdout } = await huifang(['calendar', '--year', '2026']);
+  it('prints a readable table', () => {
+    const { code, stdout } = calendar(['--year', '2026']);
     expect(code).toBe(0);
     expect(stdout).toContain('2026 data: chinese-days@');
     expect(stdout).toMatch(/春节\s+2026-02-15 周日 – 2026-02-23 周一\s+9 天/);
@@ -119,22 +103,20 @@ describe('huifang calendar', () => {
     expect(stdout).toMatch(/2026-09-25 周五\s+中秋节\s+农历八月十五\s+holiday/);
   });
 
-  it('exits 1 with a clear message for a year without a schedule', async () => {
-    const { code, stderr, stdout } = await huifang(['calendar', '--year', '2099', '--json']);
+  it('returns 1 with a clear message for a year without a schedule', () => {
+    const { code, stderr, stdout } = calendar(['--year', '2099', '--json']);
     expect(code).toBe(1);
     expect(stderr).toContain('2099 is not covered by the working-day calendar');
     expect(stderr).toContain('templates/calendar/README.md');
     expect(JSON.parse(stdout)).toMatchObject({ year: 2099, covered: false });
   });
 
-  it('shows a year added by an administrator file, with the file as its source, and its closures', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'huifang-calendar-cli-'));
-    tmp.push(dir);
-    writeFileSync(
-      join(dir, '2099.yaml'),
-      'years:\n  - year: 2099\n    source: test fixture\n    holidays:\n      - { name: 元旦, from: 2099-01-01, to: 2099-01-03 }\n    makeupWorkdays:\n      - { date: 2099-01-04, holiday: 元旦 }\nclosures:\n  - { date: 2099-06-01, reason: 院庆 }\n',
-    );
-    const { code, stdout } = await huifang(['calendar', '--year', '2099', '--json', '--dir', dir]);
+  it('shows a year added by an administrator file, with the file as its source, and its closures', () => {
+    const dir = calendarDir({
+      '2099.yaml':
+        'years:\n  - year: 2099\n    source: test fixture\n    holidays:\n      - { name: 元旦, from: 2099-01-01, to: 2099-01-03 }\n    makeupWorkdays:\n      - { date: 2099-01-04, holiday: 元旦 }\nclosures:\n  - { date: 2099-06-01, reason: 院庆 }\n',
+    });
+    const { code, stdout } = calendar(['--year', '2099', '--json', '--dir', dir]);
     expect(code).toBe(0);
     const out = JSON.parse(stdout) as CalendarJson;
     expect(out).toMatchObject({ covered: true, origin: 'admin_file', source: join(dir, '2099.yaml') });
@@ -143,16 +125,16 @@ describe('huifang calendar', () => {
     expect(out.closures).toMatchObject([{ date: '2099-06-01', reason: '院庆' }]);
   });
 
-  it('exits 78 naming file, line and reason for an invalid file, and 2 for bad arguments', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'huifang-calendar-cli-'));
-    tmp.push(dir);
-    writeFileSync(join(dir, 'bad.yaml'), 'years:\n  - year: 2099\n    source: t\n    holidays:\n      - { name: 元旦, dates: [2099-01-01] }\n    makeupWorkdays:\n      - { date: 2099-01-05, holiday: 元旦 }\n');
-    const bad = await huifang(['calendar', '--year', '2099', '--dir', dir]);
+  it('returns 78 naming file, line and reason for an invalid file, and 2 for bad arguments', () => {
+    const dir = calendarDir({ 'bad.yaml': 'years:\n  - year: 2099\n    source: t\n    holidays:\n      - { name: 元旦, dates: [2099-01-01] }\n    makeupWorkdays:\n      - { date: 2099-01-05, holiday: 元旦 }\n' });
+    const bad = calendar(['--year', '2099', '--dir', dir]);
     expect(bad.code).toBe(78);
     expect(bad.stderr).toContain(`${join(dir, 'bad.yaml')}:7: years[0].makeupWorkdays[0].date: 2099-01-05 (周一, Mon) is not a Saturday or Sunday`);
-    const [missing, malformed] = await Promise.all([huifang(['calendar']), huifang(['calendar', '--year', 'next'])]);
-    expect(missing.code).toBe(2);
-    expect(malformed.code).toBe(2);
+    const missing = calendar([]);
+    const malformed = calendar(['--year', 'next']);
+    const unknown = calendar(['--year', '2026', '--colour']);
+    expect([missing.code, malformed.code, unknown.code]).toEqual([2, 2, 2]);
     expect(malformed.stderr).toContain('--year must be a year from 1901 to 2099');
+    expect(unknown.stderr).toContain('Usage: huifang calendar --year YYYY [--json] [--dir DIR]');
   });
 });

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadSurveyDefinitions, parseSurveyDefinition, StaticSurveyRegistry } from '../../../bot/loaders/load-surveys.js';
 import { loadPolicyPacks } from '../../../bot/loaders/load-policies.js';
 import { DataLoadError } from '../../../bot/loaders/data-load-error.js';
-import { ROOT_DIR } from '../../../bot/huifang.js';
+import { ROOT_DIR } from '../../../bot/loaders/display-path.js';
 
 const SURVEYS_DIR = join(ROOT_DIR, 'templates/surveys');
 

@@ -1,13 +1,14 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadPolicyPacks } from '../../../bot/loaders/load-policies.js';
 import { simulateCase, formatInstant } from '../../../bot/policies/simulate.js';
 import { exampleOrgSnapshot } from '../../../bot/example/example-organisation.js';
 import { loadCalendar } from '../../../bot/loaders/load-calendar.js';
 import type { CaseBody } from '../../../bot/cases/case-body.js';
+import { runSimulateCommand } from '../../../bot/commands/simulate.js';
+import { collectOutput } from '../../support/command-output.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
 const packs = loadPolicyPacks(join(ROOT, 'templates/policies'));
@@ -73,29 +74,48 @@ describe('simulateCase', () => {
   });
 });
 
-describe('huifang simulate (CLI)', () => {
+describe('huifang simulate', () => {
+  // In-process, as the CLI calls it; the binary's exit codes, and its times under another process
+  // timezone (TZ=America/New_York), end to end: test/integration/cli.
   const dir = mkdtempSync(join(tmpdir(), 'huifang-sim-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'case.json');
   writeFileSync(file, JSON.stringify(discharge));
-  const run = (...args: string[]) =>
-    spawnSync(process.execPath, [join(ROOT, 'bin/huifang.mjs'), 'simulate', ...args], { encoding: 'utf8', env: { ...process.env, TZ: 'America/New_York', LOG_LEVEL: 'silent' } });
+  async function run(...args: string[]) {
+    const output = collectOutput();
+    const code = await runSimulateCommand(args, output);
+    return { code, stdout: output.stdout, stderr: output.stderr };
+  }
 
-  it('prints the documented JSON shape', () => {
-    const out = run('--policy', 'P4', '--case', file, '--json');
-    expect(out.status).toBe(0);
+  it('prints the documented JSON shape', async () => {
+    const out = await run('--policy', 'P4', '--case', file, '--json');
+    expect(out.code).toBe(0);
     const json = JSON.parse(out.stdout);
     expect(Object.keys(json).sort()).toEqual(['calendarAssumptions', 'case', 'followUps', 'notices', 'policy', 'timeZone', 'waiting']);
     expect(json.followUps[1]).toMatchObject({ step: 'phone', action: 'STAFF_TASK', channel: 'wecom', earliestAt: '2026-11-10T09:00:00+08:00' });
   });
 
-  it('rejects an unknown policy and an invalid case with a clear message', () => {
-    const unknown = run('--policy', 'P99', '--case', file);
-    expect(unknown.status).toBe(2);
+  it('prints a readable timeline without --json', async () => {
+    const out = await run('--policy', 'P4', '--case', file);
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain('phone');
+    expect(out.stdout).toContain('李护士');
+  });
+
+  it('rejects an unknown policy, an invalid case and missing arguments with a clear message', async () => {
+    const unknown = await run('--policy', 'P99', '--case', file);
+    expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('No policy pack with id "P99"');
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ ...discharge, occurredAt: '2026-11-03 15:30' }));
-    const invalid = run('--policy', 'P4', '--case', bad);
-    expect(invalid.status).toBe(2);
+    const invalid = await run('--policy', 'P4', '--case', bad);
+    expect(invalid.code).toBe(2);
     expect(invalid.stderr).toContain('occurredAt');
+    const missing = await run('--policy', 'P4');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('Usage: huifang simulate');
+    const wrongType = await run('--policy', 'P7', '--case', file);
+    expect(wrongType.code).toBe(2);
+    expect(wrongType.stderr).toContain('not "discharge"');
   });
 });

@@ -4,7 +4,7 @@ import { isScored, scoreAnswers, scoreQuestion } from '../../../bot/core/surveys
 import { readAnswers, sanitiseDraft, type SurveyDefinition, type SurveyQuestion } from '../../../bot/core/surveys/definitions.js';
 import { loadSurveyDefinitions, StaticSurveyRegistry } from '../../../bot/loaders/load-surveys.js';
 import { parseSurveyReply } from '../../../bot/core/surveys/parse-reply.js';
-import { ROOT_DIR } from '../../../bot/huifang.js';
+import { ROOT_DIR } from '../../../bot/loaders/display-path.js';
 import { answerProblemText } from '../../../bot/http/survey-page.js';
 
 const surveys = new StaticSurveyRegistry(loadSurveyDefinitions(join(ROOT_DIR, 'templates/surveys')));

@@ -1,0 +1,128 @@
+import type { IdGenerator } from '../core/clock.js';
+import type { CaseRecord, FollowUpRecord } from '../core/records.js';
+import type { CaseStore } from '../core/ports/cases.js';
+import { UniqueConstraintError, type MemoryState } from './memory-state.js';
+import { byTimeThenId, compareIds, toCaseRecord, toFollowUpRecord, toJson } from './rows.js';
+import { cancelOpenFollowUps, followUpRow, insertAudit } from './writes.js';
+
+/** `CaseStore` in memory: a case and its planned follow-ups commit together, once per (type, external id). */
+export class MemoryCaseStore implements CaseStore {
+  constructor(
+    private readonly state: MemoryState,
+    private readonly ids: IdGenerator,
+  ) {}
+
+  async findCase(type: string, externalId: string): Promise<CaseRecord | null> {
+    return this.state.transact((tx) => {
+      const row = tx.case.byUnique('type_externalId', `${type}\u0000${externalId}`);
+      return row ? toCaseRecord(row) : null;
+    });
+  }
+
+  async findCaseById(id: string): Promise<CaseRecord | null> {
+    return this.state.transact((tx) => {
+      const row = tx.case.get(id);
+      return row ? toCaseRecord(row) : null;
+    });
+  }
+
+  async listCasesToReplan(policyId: string, afterId: string | null, limit: number): Promise<string[]> {
+    return this.state.transact((tx) => {
+      const scheduled = new Set(tx.followUp.filter((f) => f.status === 'SCHEDULED').map((f) => f.caseId));
+      return tx.case
+        .filter((c) => c.policyId === policyId && c.status === 'OPEN' && (afterId === null || c.id > afterId) && scheduled.has(c.id))
+        .map((c) => c.id)
+        .sort(compareIds)
+        .slice(0, limit);
+    });
+  }
+
+  async countCasesOfPolicy(policyId: string, from: Date, to: Date): Promise<number> {
+    return this.state.transact((tx) => tx.case.count((c) => c.policyId === policyId && c.occurredAt >= from && c.occurredAt < to));
+  }
+
+  async listFollowUpsOfCase(caseId: string): Promise<FollowUpRecord[]> {
+    return this.state.transact((tx) =>
+      tx.followUp
+        .filter((f) => f.caseId === caseId)
+        .sort((a, b) => a.sequence - b.sequence)
+        .map(toFollowUpRecord),
+    );
+  }
+
+  async createCase(input: Parameters<CaseStore['createCase']>[0]): Promise<{ created: boolean; caseId: string }> {
+    try {
+      this.state.transact((tx) => {
+        tx.case.insert({
+          id: input.id,
+          type: input.case.type,
+          externalId: input.case.externalId,
+          policyId: input.policyId,
+          customerId: input.customerId,
+          departmentId: input.case.departmentId,
+          responsibleStaffId: input.case.responsibleStaffId,
+          attributes: toJson(input.case.attributes),
+          milestones: toJson(input.case.milestones),
+          status: input.case.closedAt ? 'CLOSED' : 'OPEN',
+          occurredAt: input.case.occurredAt,
+          closedAt: input.case.closedAt,
+          createdAt: input.audit.at,
+        });
+        for (const f of input.followUps) tx.followUp.insert(followUpRow(f, input.id, input.customerId, input.policyId, input.audit.at));
+        insertAudit(tx, this.ids, [input.audit]);
+      });
+      return { created: true, caseId: input.id };
+    } catch (err) {
+      // The same (type, externalId) exists: the transaction was discarded whole.
+      if (err instanceof UniqueConstraintError) return { created: false, caseId: input.id };
+      throw err;
+    }
+  }
+
+  async updateCase(input: Parameters<CaseStore['updateCase']>[0]): Promise<{ added: number; moved: number; cancelled: number }> {
+    return this.state.transact((tx) => {
+      const row = tx.case.update(input.caseId, {
+        attributes: toJson(input.case.attributes),
+        milestones: toJson(input.case.milestones),
+        occurredAt: input.case.occurredAt,
+        responsibleStaffId: input.case.responsibleStaffId,
+        departmentId: input.case.departmentId,
+        closedAt: input.case.closedAt,
+        ...(input.case.closedAt ? { status: 'CLOSED' } : {}),
+      });
+      const present = new Set(tx.followUp.filter((f) => f.caseId === row.id).map((f) => f.step));
+      const fresh = input.addFollowUps.filter((f) => !present.has(f.step));
+      for (const f of fresh) tx.followUp.insert(followUpRow(f, row.id, row.customerId, row.policyId, input.audit.at));
+      const added = fresh.length;
+      let moved = 0;
+      for (const m of input.moveFollowUps ?? []) {
+        moved += tx.followUp.updateWhere((f) => f.id === m.id && f.version === m.version && f.status === 'SCHEDULED', (f) => ({ ...m.to, leaseExpiresAt: null, version: f.version + 1 }));
+      }
+      let cancelled = 0;
+      for (const c of input.cancelFollowUps ?? []) {
+        cancelled += tx.followUp.updateWhere((f) => f.id === c.id && f.version === c.version && f.status === 'SCHEDULED', (f) => ({
+          status: 'CANCELLED',
+          outcomeNote: 'NO_LONGER_PLANNED',
+          completedAt: input.audit.at,
+          leaseExpiresAt: null,
+          version: f.version + 1,
+        }));
+      }
+      // A second follow-up after an escalation outlives the case.
+      if (input.cancelOpenFollowUps) cancelled += cancelOpenFollowUps(tx, (f) => f.caseId === row.id && !f.step.startsWith('esc2_'), 'CASE_CLOSED', input.audit.at);
+      insertAudit(tx, this.ids, [{ ...input.audit, details: { ...input.audit.details, followUpsAdded: added, moved, cancelled } }]);
+      return { added, moved, cancelled };
+    });
+  }
+
+  async listRecentCasesOfCustomer(customerId: string, types: readonly string[], since: Date): Promise<CaseRecord[]> {
+    if (types.length === 0) return [];
+    return this.state.transact((tx) =>
+      tx.case
+        .filter((c) => c.customerId === customerId && types.includes(c.type) && c.occurredAt >= since)
+        .sort(byTimeThenId((c) => c.occurredAt))
+        .slice(0, 200)
+        .map(toCaseRecord),
+    );
+  }
+}

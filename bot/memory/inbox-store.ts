@@ -1,0 +1,55 @@
+import type { InboundEventRecord, InboxStore } from '../core/ports/inbox.js';
+import { UniqueConstraintError, type MemoryState } from './memory-state.js';
+import { parseJson, toJson } from './rows.js';
+
+/** `InboxStore` in memory: unique on (source, dedupeKey), so a provider's retry records nothing new. */
+export class MemoryInboxStore implements InboxStore {
+  constructor(private readonly state: MemoryState) {}
+
+  async recordInbound(event: Parameters<InboxStore['recordInbound']>[0]): Promise<{ id: string; duplicate: boolean }> {
+    try {
+      this.state.transact((tx) => {
+        tx.inbound.insert({ id: event.id, source: event.source, dedupeKey: event.dedupeKey, kind: event.kind, payload: JSON.stringify(event.payload), receivedAt: event.receivedAt });
+      });
+      return { id: event.id, duplicate: false };
+    } catch (err) {
+      if (!(err instanceof UniqueConstraintError)) throw err;
+      const existing = this.state.transact((tx) => tx.inbound.byUnique('source_dedupeKey', `${event.source}\u0000${event.dedupeKey}`));
+      if (!existing) throw err;
+      return { id: existing.id, duplicate: true };
+    }
+  }
+
+  async claimInbound(id: string, now: Date, leaseMs: number): Promise<InboundEventRecord | null> {
+    return this.state.transact((tx) => {
+      const row = tx.inbound.get(id);
+      if (!row || (row.status !== 'RECEIVED' && row.status !== 'FAILED') || (row.leaseExpiresAt !== null && row.leaseExpiresAt > now)) return null;
+      const claimed = tx.inbound.update(id, { leaseExpiresAt: new Date(now.getTime() + leaseMs), attempts: row.attempts + 1 });
+      return {
+        id: claimed.id,
+        source: claimed.source,
+        dedupeKey: claimed.dedupeKey,
+        kind: claimed.kind,
+        payload: parseJson<Record<string, unknown>>(claimed.payload, {}),
+        receivedAt: new Date(claimed.receivedAt.getTime()),
+        attempts: claimed.attempts,
+      };
+    });
+  }
+
+  async listPendingInbound(now: Date, limit: number, maxAttempts: number): Promise<string[]> {
+    return this.state.transact((tx) =>
+      tx.inbound
+        .filter((e) => (e.leaseExpiresAt === null || e.leaseExpiresAt <= now) && (e.status === 'RECEIVED' || (e.status === 'FAILED' && e.attempts < maxAttempts)))
+        .sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+        .slice(0, limit)
+        .map((e) => e.id),
+    );
+  }
+
+  async finishInbound(id: string, status: 'PROCESSED' | 'REJECTED' | 'FAILED', at: Date, result: Record<string, unknown>, error?: string): Promise<void> {
+    this.state.transact((tx) => {
+      tx.inbound.update(id, { status, processedAt: at, result: toJson(result), error: error ?? null, leaseExpiresAt: null });
+    });
+  }
+}

@@ -1,0 +1,113 @@
+import type { IdGenerator } from '../core/clock.js';
+import type { ClaimedOutboxMessage, OutboxStore } from '../core/ports/outbox.js';
+import type { NewOutboxMessage } from '../core/records.js';
+import type { ChannelName } from '../core/model.js';
+import type { OutboundMessage } from '../core/messages.js';
+import type { MemoryState, OutboxRow } from './memory-state.js';
+import { byTimeThenId } from './rows.js';
+import { applySurveyFallback, insertAudit, insertOutbox, markPhoneInvalid } from './writes.js';
+
+/**
+ * `OutboxStore` in memory. A claim sets a lease and a claim token in one transaction; completing
+ * checks the token, so a dispatcher whose lease passed to another records nothing.
+ */
+export class MemoryOutboxStore implements OutboxStore {
+  constructor(
+    private readonly state: MemoryState,
+    private readonly ids: IdGenerator,
+  ) {}
+
+  async enqueue(messages: NewOutboxMessage[]): Promise<number> {
+    if (messages.length === 0) return 0;
+    return this.state.transact((tx) => insertOutbox(tx, this.ids, messages));
+  }
+
+  async claimOutbox(now: Date, leaseMs: number, limit: number, claimToken: string): Promise<ClaimedOutboxMessage[]> {
+    const leaseUntil = new Date(now.getTime() + leaseMs);
+    return this.state.transact((tx) => {
+      // Due PENDING messages first, then SENDING ones whose dispatcher's lease expired (it died mid-send).
+      const pending = tx.outbox
+        .filter((m) => m.status === 'PENDING' && m.nextAttemptAt <= now)
+        .sort(byTimeThenId((m) => m.nextAttemptAt))
+        .slice(0, limit);
+      const expired =
+        pending.length < limit
+          ? tx.outbox
+              .filter((m) => m.status === 'SENDING' && m.leaseExpiresAt !== null && m.leaseExpiresAt <= now)
+              .sort(byTimeThenId((m) => m.leaseExpiresAt))
+              .slice(0, limit - pending.length)
+          : [];
+      return [...pending, ...expired].map((m) => claimed(tx.outbox.update(m.id, { status: 'SENDING', leaseExpiresAt: leaseUntil, claimToken, attempts: m.attempts + 1 }), claimToken));
+    });
+  }
+
+  async completeOutbox(result: Parameters<OutboxStore['completeOutbox']>[0]): Promise<boolean> {
+    return this.state.transact((tx) => {
+      const done = tx.outbox.updateWhere((m) => m.id === result.id && m.claimToken === result.claimToken && m.status === 'SENDING', (m) =>
+        result.outcome === 'SENT'
+          ? { status: 'SENT', sentAt: result.finishedAt, providerMessageId: result.providerMessageId, leaseExpiresAt: null, claimToken: null }
+          : result.outcome === 'RETRY'
+            ? {
+                status: 'PENDING',
+                nextAttemptAt: result.nextAttemptAt,
+                lastErrorCode: result.errorCode,
+                lastError: result.error,
+                leaseExpiresAt: null,
+                claimToken: null,
+                ...(result.extendBudget ? { maxAttempts: m.maxAttempts + 1 } : {}),
+              }
+            : { status: result.outcome, lastErrorCode: result.errorCode, lastError: result.error, leaseExpiresAt: null, claimToken: null },
+      );
+      if (done !== 1) return false;
+      // The SMS replacement of a WeChat survey invitation commits with its DEAD mark, or not at all.
+      if (result.outcome === 'DEAD' && result.replacement?.kind === 'survey_sms') applySurveyFallback(tx, this.ids, result.replacement.fallback);
+      if (result.outcome === 'CANCELLED') insertAudit(tx, this.ids, [result.audit]);
+      if (result.outcome === 'DEAD' && result.invalidRecipientPhone) {
+        const row = tx.outbox.get(result.id)!;
+        if (row.recipientType === 'customer') markPhoneInvalid(tx, row.recipientId, result.finishedAt);
+      }
+      tx.outboxAttempt.insert({
+        id: this.ids.next(),
+        messageId: result.id,
+        attempt: result.attempt,
+        startedAt: result.startedAt,
+        finishedAt: result.finishedAt,
+        outcome: result.outcome,
+        errorCode: result.outcome === 'SENT' ? null : result.errorCode,
+        error: result.outcome === 'SENT' ? null : result.error,
+      });
+      return true;
+    });
+  }
+
+  async countSentSince(channel: ChannelName, since: Date, exceptKinds: readonly string[] = []): Promise<number> {
+    return this.state.transact((tx) => tx.outbox.count((m) => m.channel === channel && m.sentAt !== null && m.sentAt >= since && !exceptKinds.includes(m.kind)));
+  }
+
+  async recordDeliveryReport(report: Parameters<OutboxStore['recordDeliveryReport']>[0]): ReturnType<OutboxStore['recordDeliveryReport']> {
+    return this.state.transact((tx) => {
+      const row =
+        tx.outbox.find((m) => m.providerMessageId === report.providerMessageId) ??
+        (report.idempotencyKey ? tx.outbox.byUnique('idempotencyKey', report.idempotencyKey) : undefined);
+      if (!row) return { found: false as const };
+      tx.outbox.update(row.id, { deliveryStatus: report.status, deliveryError: report.error, deliveredAt: report.status === 'DELIVERED' ? report.at : null });
+      const customerId = row.recipientType === 'customer' ? row.recipientId : null;
+      const phoneMarkedInvalid = report.invalidNumber && customerId !== null ? markPhoneInvalid(tx, customerId, report.at) : false;
+      return { found: true as const, outboxId: row.id, customerId, phoneMarkedInvalid };
+    });
+  }
+}
+
+function claimed(m: OutboxRow, claimToken: string): ClaimedOutboxMessage {
+  return {
+    id: m.id,
+    idempotencyKey: m.idempotencyKey,
+    channel: m.channel as ChannelName,
+    message: JSON.parse(m.payload) as OutboundMessage,
+    attempt: m.attempts,
+    maxAttempts: m.maxAttempts,
+    claimToken,
+    followUpId: m.followUpId,
+  };
+}
+
