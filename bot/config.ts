@@ -656,6 +656,14 @@ function buildConfig(env: z.output<typeof envSchema>, cwd: string): Config {
   };
 }
 
+/**
+ * Whether every channel is the sandbox (no message can reach a real person): only then does the
+ * service offer its demo pages and the console's password-free picker of staff members.
+ */
+export function isFullSandbox(config: Pick<Config, 'channels'>): boolean {
+  return config.channels.staff === 'sandbox' && config.channels.sms === 'sandbox' && config.channels.wechat === 'sandbox';
+}
+
 function allOrNone(
   raw: Partial<Record<EnvName, string>>,
   names: readonly EnvName[],

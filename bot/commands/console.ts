@@ -5,8 +5,8 @@ import { createSignInLink, SIGN_IN_LINK_MINUTES } from '../console/sign-in.js';
 import { accessOf } from '../core/console/access.js';
 
 export const CONSOLE_USAGE = `Usage:
-  huifang console link --bootstrap-admin [--json]   create the first administrator (only while there is none) and print a sign-in link
-  huifang console link --user WECOM_USERID [--json]   print a sign-in link for a staff member (their console account is created if needed)`;
+  huifang console link --bootstrap-admin [--name NAME] [--json]   create the first administrator [named 管理员] (only while there is none) and print a sign-in link
+  huifang console link --user WECOM_USERID [--json]               print a sign-in link for a staff member (their console account is created if needed)`;
 
 /**
  * \`huifang console link\`: a single-use sign-in link to the console, valid ${SIGN_IN_LINK_MINUTES} minutes. With
@@ -17,14 +17,18 @@ export const CONSOLE_USAGE = `Usage:
 export async function runConsoleCommand(argv: string[], withApp: WithApp = defaultWithApp, output: CommandOutput = consoleOutput): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { 'bootstrap-admin': { type: 'boolean', default: false }, user: { type: 'string' }, name: { type: 'string' }, json: { type: 'boolean', default: false } } });
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { help: { type: 'boolean', short: 'h', default: false }, 'bootstrap-admin': { type: 'boolean', default: false }, user: { type: 'string' }, name: { type: 'string' }, json: { type: 'boolean', default: false } } });
   } catch (err) {
     output.err(`${(err as Error).message}\n${CONSOLE_USAGE}`);
     return 2;
   }
   const { values, positionals } = parsed;
+  if (values.help) {
+    output.out(CONSOLE_USAGE);
+    return 0;
+  }
   const bootstrap = values['bootstrap-admin'] ?? false;
-  if (positionals[0] !== 'link' || positionals.length !== 1 || bootstrap === (values.user !== undefined)) {
+  if (positionals[0] !== 'link' || positionals.length !== 1 || bootstrap === (values.user !== undefined) || (values.name !== undefined && !bootstrap)) {
     output.err(CONSOLE_USAGE);
     return 2;
   }

@@ -13,6 +13,7 @@ import { endSession, randomToken, readSession, sha256, startSession, csrfMatches
 import { readForm } from './forms.js';
 import type { WecomSignIn } from '../core/ports/console-auth.js';
 import { randomBytes } from 'node:crypto';
+import { isFullSandbox } from '../config.js';
 
 /** How long a `huifang console link` link stays valid. */
 export const SIGN_IN_LINK_MINUTES = 10;
@@ -31,7 +32,8 @@ export async function createSignInLink(app: Huifang, userId: string): Promise<{ 
 
 export function signInRoutes(router: Router, app: Huifang, wecom: WecomSignIn | null): void {
   const org = app.config.organisationName;
-  const sandboxPicker = app.config.channels.staff === 'sandbox';
+  // Signing in without a credential is for the sandbox only: never while a real channel is connected.
+  const sandboxPicker = isFullSandbox(app.config);
   const page = (ctx: Context, status: number, body: Html) => sendPage(ctx, status, plainPage({ title: '登录', organisation: org, body }));
   const refused = (ctx: Context, status: number, text: string) => page(ctx, status, html`<div class="card"><p class="alert bad" role="alert">${text}</p><p><a class="button secondary" href="/console/login">返回登录</a></p></div>`);
 

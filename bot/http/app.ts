@@ -16,10 +16,13 @@ import { smsRoutes } from './routes/sms.js';
 import { escalationRoutes } from './routes/escalation.js';
 import { wechatRoutes } from './routes/wechat.js';
 import { consoleRoutes } from '../console/console-routes.js';
+import { isFullSandbox } from '../config.js';
 
 /** The koa application: thin edge, one file per route family (STYLE A1). */
 export function createHttpApp(app: Huifang): Koa {
-  const koa = new Koa({ proxy: true });
+  // Behind one reverse proxy: the client address is the one that proxy appended to X-Forwarded-For
+  // (the rightmost), not whatever the client put there (sign-in rate limits count by address).
+  const koa = new Koa({ proxy: true, maxIpsCount: 1 });
   const router = new Router();
   koa.use(async (ctx, next) => {
     const started = performance.now();
@@ -40,11 +43,11 @@ export function createHttpApp(app: Huifang): Koa {
   if (app.config.wecom) wecomRoutes(router, app);
   if (app.config.wechat?.callbackToken) wechatRoutes(router, app);
   if (app.config.tencentSms?.callbackKey) smsRoutes(router, app);
-  const channels = app.config.channels;
-  // The sandbox has no login: it is served only while staff and customer messages both stay local.
-  if (channels.staff === 'sandbox' && channels.sms === 'sandbox') sandboxRoutes(router, app);
+  // The sandbox has no login: it is served only while every message stays local.
+  const sandbox = isFullSandbox(app.config);
+  if (sandbox) sandboxRoutes(router, app);
   router.get('/', (ctx) => {
-    ctx.redirect(channels.staff === 'sandbox' ? '/sandbox' : '/console');
+    ctx.redirect(sandbox ? '/sandbox' : '/console');
   });
   koa.use(router.routes());
   koa.use(router.allowedMethods());

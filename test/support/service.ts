@@ -12,6 +12,7 @@ import { seedExampleOrganisation } from '../../bot/example/example-organisation.
 import type { MessageChannel } from '../../bot/core/messages.js';
 import type { ChannelName } from '../../bot/core/model.js';
 import type { TestDb } from './db.js';
+import type { WecomSignIn } from '../../bot/core/ports/console-auth.js';
 import type { StoreContext } from '../../bot/db/store-context.js';
 import { PrismaStaffDirectory } from '../../bot/db/staff-directory-store.js';
 import { PrismaCustomerImportStore } from '../../bot/db/customer-import-store.js';
@@ -25,6 +26,10 @@ export interface TestServiceOptions {
   jitter?: () => number;
   /** A policy packs folder other than templates/policies (a pack varied for a test). */
   policiesDir?: string;
+  /** More environment for `loadConfig` (console limits, PUBLIC_BASE_URL, WeCom credentials …). */
+  env?: Record<string, string>;
+  /** WeCom sign-in for the console, when a test wires it itself. */
+  wecomSignIn?: WecomSignIn | null;
 }
 
 /** A DbClient over the suite's database; closing it is left to the suite (describeEachDatabase). */
@@ -35,13 +40,14 @@ export function sharedDbClient(db: TestDb): DbClient {
 /** The service as production wires it, on `clock`, over `dbClient`. */
 export function createTestService(url: string, dbClient: DbClient, clock: FakeClock, options: TestServiceOptions = {}): Huifang {
   return createHuifang({
-    config: loadConfig({ DATABASE_URL: url, HUIFANG_TIMEZONE: TIME_ZONE, API_KEYS: `test:${TEST_API_KEY}` }),
+    config: loadConfig({ DATABASE_URL: url, HUIFANG_TIMEZONE: TIME_ZONE, API_KEYS: `test:${TEST_API_KEY}`, ...options.env }),
     logger: createLogger({ level: 'silent' }),
     db: dbClient,
     clock,
     jitter: options.jitter ?? (() => 0.5),
     ...(options.channels ? { channels: options.channels } : {}),
     ...(options.policiesDir ? { policiesDir: options.policiesDir } : {}),
+    ...(options.wecomSignIn !== undefined ? { wecomSignIn: options.wecomSignIn } : {}),
   });
 }
 

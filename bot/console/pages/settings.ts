@@ -73,7 +73,15 @@ export function settingsPage(router: Router, app: Huifang): void {
       if (!state.access.canAdminister) throw new DomainError('FORBIDDEN', 'Administrators only', {});
       const account = await app.console.auth.findConsoleUser(String(ctx.params.id));
       if (!account) throw new DomainError('NOT_FOUND', 'No such account', {});
-      const { url } = await createSignInLink(app, account.id);
+      const { url, expiresAt } = await createSignInLink(app, account.id);
+      await app.deps.audit.record({
+        at: app.clock.now(),
+        ...(state.access.staffId ? { actorType: 'STAFF' as const, actorId: state.access.staffId } : { actorType: 'CONSOLE' as const, actorId: state.access.account.id }),
+        action: 'console.link_created',
+        entityType: 'ConsoleUser',
+        entityId: account.id,
+        details: { via: 'console settings', expiresAt: expiresAt.toISOString() },
+      });
       // Shown once, here, not put in a URL (it would stay in the browser's history).
       render(ctx, app, state, {
         title: '一次性登录链接',

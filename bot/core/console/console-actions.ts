@@ -1,7 +1,7 @@
 /**
  * What people do in the console, as use cases: reassign follow-ups (one by one, in bulk, or a whole
  * leave handover), reassign an escalation, record an opt-out or an opt-in, reveal a customer's phone
- * number. Each checks the person's role and scope first, acts through the ports, and is audited with
+ * number (not auditors). Each checks the person's role and scope first, acts through the ports, and is audited with
  * who acted (`actorId`: the staff member, or the console account without one).
  */
 import { DomainError } from '../errors.js';
@@ -150,6 +150,8 @@ export async function recordConsent(
  * whose number, when, why) and limited per person and day. Refused outside the person's scope.
  */
 export async function revealPhone(deps: ConsoleActionDeps, access: ConsoleAccess, input: { customerId: string; purpose: 'view' | 'call' }): Promise<{ phone: string; remainingToday: number }> {
+  // Auditors review what others did; they never call customers, so they see masked numbers only.
+  if (access.role === 'auditor') throw new DomainError('FORBIDDEN', 'Auditors see masked numbers only', {});
   const phone = await deps.consoleViews.customerPhone(access.scope, input.customerId);
   if (!phone) throw new DomainError('UNKNOWN_CUSTOMER', 'No such customer with a phone number in your departments', {});
   const now = deps.clock.now();
