@@ -87,8 +87,9 @@ async function main(argv: string[]): Promise<number | null> {
 /** Configuration and data errors name what to fix: their message alone, and EX_CONFIG. */
 async function isConfigurationError(err: unknown): Promise<boolean> {
   if (err instanceof ConfigError || err instanceof DataLoadError) return true;
-  const { ChannelUnavailableError } = await import('./huifang.js');
-  return err instanceof ChannelUnavailableError;
+  const [{ ChannelUnavailableError }, { ChartFontMissingError }] = await Promise.all([import('./huifang.js'), import('./charts/find-chart-fonts.js')]);
+  // A missing CJK font is the machine's setup, named in the message (apt-get install fonts-noto-cjk).
+  return err instanceof ChannelUnavailableError || err instanceof ChartFontMissingError;
 }
 
 main(process.argv.slice(2)).then(

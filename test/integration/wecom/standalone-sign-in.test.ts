@@ -1,7 +1,8 @@
 // Signing in by hand through the standalone WeCom simulator (`npm run sim:wecom`): 「用企业微信登录」 on a
 // member's column makes them the person using WeCom and opens the service's sign-in page; a browser
 // then goes through the simulator's OAuth2 page and back with a code that names that member. The
-// service here is a stand-in for the console's two sign-in routes, built on the real client.
+// service here is a stand-in for the console's two sign-in routes, built on the real client (the real
+// console goes through the same pages in test/integration/console/wecom-sign-in.test.ts).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
@@ -22,7 +23,7 @@ beforeAll(async () => {
   service = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://service');
     const reply = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-    if (url.pathname === '/') {
+    if (url.pathname === '/console/login/wecom') {
       // Inside WeCom's browser the console starts with the OAuth2 link.
       res.writeHead(302, { location: client!.signInUrls(`${serviceUrl}/sign-in/wecom`, STATE).inApp }).end();
       return;
@@ -55,7 +56,7 @@ const signInAs = (userid: string, redirect: RequestRedirect) =>
 
 it("trusts the service's host and shows 「用企业微信登录」 on every member's column", async () => {
   expect([...standalone.sim.trustedDomains]).toEqual([new URL(serviceUrl).host]);
-  expect(standalone.signInUrl).toBe(`${serviceUrl}/`);
+  expect(standalone.signInUrl).toBe(`${serviceUrl}/console/login/wecom?method=oauth`);
   const page = await (await fetch(standalone.pageUrl)).text();
   for (const userid of standalone.sim.users) {
     expect(page).toContain(`<input type="hidden" name="userid" value="${userid}"><button>用企业微信登录</button>`);
@@ -65,7 +66,7 @@ it("trusts the service's host and shows 「用企业微信登录」 on every mem
 it('makes the chosen member the person using WeCom and opens the service’s sign-in page', async () => {
   const chosen = await signInAs('hushi.li', 'manual');
   expect(chosen.status).toBe(303);
-  expect(chosen.headers.get('location')).toBe(`${serviceUrl}/`);
+  expect(chosen.headers.get('location')).toBe(`${serviceUrl}/console/login/wecom?method=oauth`);
   const state = (await (await fetch(`${standalone.sim.baseUrl}/ui/state`)).json()) as UiState;
   expect(state.wecomUser).toBe('hushi.li');
   expect(await (await fetch(standalone.pageUrl)).text()).toContain('hushi.li <span class="me">企业微信当前用户</span>');
@@ -79,7 +80,7 @@ it('signs the chosen member in end to end: service → OAuth2 page → service w
 });
 
 it('asks to open the link in WeCom while nobody was chosen', async () => {
-  const page = await fetch(`${serviceUrl}/`);
+  const page = await fetch(standalone.signInUrl);
   expect(page.status).toBe(200);
   expect(await page.text()).toContain('请在企业微信客户端打开链接');
 });

@@ -46,10 +46,11 @@ npm start
 3. Open ${running.pageUrl} — each member's cards and messages; tapping a button sends the signed,
    encrypted template_card_event to ${running.callbackUrl}.
 
-4. Signing in with WeCom: give the console ${running.sim.baseUrl} as its WeCom OAuth2 and Web login host
-   (oauthBase / ssoBase). 「用企业微信登录」 on a member's column makes them the person using WeCom and opens
-   ${running.signInUrl}; the OAuth2 link then signs them in silently, and the Web login page lets you pick
-   the member who "scans". Trusted domains (可信域名): ${[...running.sim.trustedDomains].join(', ')}.
+4. Signing in to the console (管理台) with WeCom: 「用企业微信登录」 on a member's column makes them the
+   person using WeCom and opens ${running.signInUrl}, which signs them in silently through the
+   simulator's OAuth2 page (WECOM_OAUTH_BASE above). On ${running.env.PUBLIC_BASE_URL}/console/login,
+   「企业微信扫码登录」 opens the simulator's Web login page (WECOM_SSO_BASE), where you pick the member who
+   "scans". Trusted domains (可信域名): ${[...running.sim.trustedDomains].join(', ')}.
 
 Members: ${running.sim.users.join(', ')}
 Credentials kept in ${values.credentials} (delete it for new ones). Ctrl-C stops the simulator.`);

@@ -109,7 +109,7 @@ function loadCredentials(file: string | undefined): SimCredentials {
 export async function startStandaloneWecom(options: StandaloneOptions = {}): Promise<StandaloneWecom> {
   const credentials = loadCredentials(options.credentialsFile);
   const serviceUrl = (options.serviceUrl ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
-  const state: PageState = { callbackUrl: `${serviceUrl}/wecom/callback`, signInUrl: options.signInUrl ?? `${serviceUrl}/` };
+  const state: PageState = { callbackUrl: `${serviceUrl}/wecom/callback`, signInUrl: options.signInUrl ?? `${serviceUrl}/console/login/wecom?method=oauth` };
   let sim: WecomSimulator | null = null;
   const handler = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     if (!sim) return false;
@@ -140,6 +140,9 @@ export async function startStandaloneWecom(options: StandaloneOptions = {}): Pro
       WECOM_CALLBACK_TOKEN: credentials.callbackToken,
       WECOM_ENCODING_AES_KEY: credentials.encodingAesKey,
       WECOM_API_BASE: running.baseUrl,
+      WECOM_OAUTH_BASE: running.baseUrl,
+      WECOM_SSO_BASE: running.baseUrl,
+      PUBLIC_BASE_URL: serviceUrl,
     },
     close: () => running.close(),
   };
