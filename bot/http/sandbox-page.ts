@@ -452,8 +452,15 @@ const SCRIPT = `
       var sig = JSON.stringify([s.messages.map(function (m) { return m.id; }), local, timeFormat ? 1 : 0]);
       if (sig !== v.sig) {
         v.sig = sig;
-        var nodes = [];
-        s.messages.forEach(function (m) { var n = staffMessageEl(s, m, updates, cardIds); if (n) nodes.push(n); });
+        // What asks for action comes first: task cards and texts (newest first), then digests and
+        // reports (newest first), which a manager reads at leisure.
+        var work = [];
+        var reading = [];
+        s.messages.forEach(function (m) {
+          var n = staffMessageEl(s, m, updates, cardIds);
+          if (n) (typeof m.html === 'string' ? reading : work).push(n);
+        });
+        var nodes = work.concat(reading);
         replaceChildrenKeepingFocus(v.list, nodes);
         v.empty.hidden = nodes.length > 0;
         v.list.hidden = nodes.length === 0;

@@ -15,6 +15,7 @@ import { createHuifang, type Huifang } from '../../bot/huifang.js';
 import { createHttpApp } from '../../bot/http/app.js';
 import { buildDigest } from '../../bot/core/digests/build-digest.js';
 import { buildDigestDocument } from '../../bot/core/digests/digest-document.js';
+import type { TaskCard } from '../../bot/core/messages.js';
 
 /** 09:00 in Asia/Shanghai: a 7-day-old discharge's phone task and its day-3 survey are both due. */
 const START = '2026-11-10T01:00:00Z';
@@ -222,6 +223,14 @@ describe.skipIf(skipBrowserTests)(`sandbox page in Chromium (390×844)${browserS
     expect(await monthly.locator('.warning', { hasText: '周护士' }).count()).toBe(1);
     expect(await monthly.getByRole('link', { name: '下载 Excel 报表' }).getAttribute('href')).toBe('http://127.0.0.1/r/x.sig');
     expect(await monthly.innerText()).not.toMatch(/###|<font|\*\*|\]\(|^> /m);
+    // A task card that arrives after the digests is still listed before them: work first, reading after.
+    const card: TaskCard = { taskId: 'fu_T1_1', source: '仁和医院', title: '出院回访：王秀英', description: '请电话回访', subtitle: '', fields: [], buttons: [{ key: 'satisfied:T1:1', text: '满意', style: 1 }], detailUrl: null };
+    await app.channels.wecom.send({ messageId: 'OB-card', idempotencyKey: 'fu:T1:1', attempt: 1, message: { kind: 'task_card', to, card } });
+    await inbox.locator('li.tcard').first().waitFor();
+    const kinds = await inbox.locator('ol.msgs > li').evaluateAll((items) => items.map((li) => li.getAttribute('data-kind') ?? (li.classList.contains('tcard') ? 'task_card' : li.className)));
+    const firstReading = kinds.findIndex((k) => k === 'staff_document' || k === 'staff_markdown');
+    expect(firstReading).toBeGreaterThan(0);
+    expect(kinds.slice(firstReading).every((k) => k === 'staff_document' || k === 'staff_markdown')).toBe(true);
     await page.screenshot({ path: '/tmp/sandbox-digest.png', fullPage: true });
   });
 });
