@@ -1,4 +1,5 @@
 import type Router from '@koa/router';
+import { calendarOverlay } from '../../core/calendar/calendar-overlay.js';
 import type { Huifang } from '../../huifang.js';
 import { html } from '../html.js';
 import { consoleHandler, render } from '../console-handler.js';
@@ -99,15 +100,20 @@ ${
       if (kind !== 'closure' && app.deps.calendar.isShippedYear(year)) throw new DomainError('CALENDAR_YEAR_SHIPPED', `${year} comes with the shipped calendar`, { year });
       const now = app.clock.now();
       const actor = state.access.staffId ? { actorType: 'STAFF' as const, actorId: state.access.staffId } : { actorType: 'CONSOLE' as const, actorId: state.access.account.id };
-      await app.console.admin.putCalendarEntry(
-        { date, kind: kind as 'holiday' | 'workday' | 'closure', name, createdAt: now, createdBy: state.access.account.id },
-        { at: now, ...actor, action: 'calendar.entry_added', entityType: 'CalendarEntry', entityId: date, details: { kind, name } },
-      );
+      const entry = { date, kind: kind as 'holiday' | 'workday' | 'closure', name, createdAt: now, createdBy: state.access.account.id };
+      // Checked before anything is written: a day that would make the calendar contradictory (a make-up
+      // working day on a weekday, two entries clashing) is refused and the entries stay as they were.
+      const entries = await app.console.admin.listCalendarEntries();
+      const previous = entries.find((e) => e.date === date) ?? null;
+      const problems = app.deps.calendar.overlayProblems(calendarOverlay([...entries.filter((e) => e.date !== date), entry]));
+      if (problems.length > 0) throw new DomainError('CALENDAR_DATA_INVALID', problems.join('; '), { problems });
+      await app.console.admin.putCalendarEntry(entry, { at: now, ...actor, action: 'calendar.entry_added', entityType: 'CalendarEntry', entityId: date, details: { kind, name, replaced: previous ? { kind: previous.kind, name: previous.name } : null } });
       try {
         await app.reloadCalendarOverlay();
       } catch (err) {
-        // The day made the calendar invalid (e.g. a make-up day on a holiday): take it back.
-        await app.console.admin.removeCalendarEntry(date, { at: now, ...actor, action: 'calendar.entry_removed', entityType: 'CalendarEntry', entityId: date, details: { reason: 'invalid calendar data' } });
+        // Another replica's entry made the pair invalid meanwhile: put the day back as it was.
+        if (previous) await app.console.admin.putCalendarEntry(previous, { at: now, ...actor, action: 'calendar.entry_added', entityType: 'CalendarEntry', entityId: date, details: { kind: previous.kind, name: previous.name, reason: 'restored: invalid calendar data' } });
+        else await app.console.admin.removeCalendarEntry(date, { at: now, ...actor, action: 'calendar.entry_removed', entityType: 'CalendarEntry', entityId: date, details: { reason: 'invalid calendar data' } });
         await app.reloadCalendarOverlay();
         if (err instanceof DomainError) throw new DomainError('CALENDAR_DATA_INVALID', err.message, {});
         throw err;

@@ -119,13 +119,22 @@ export class WorkingCalendar {
    * refused (`CALENDAR_DATA_INVALID`) and the calendar is left as it was.
    */
   replaceOverlay(overlay: WorkingCalendarData): { ignoredYears: number[] } {
-    const shipped = new Set(this.base.years.map((y) => y.year));
-    const ignoredYears = overlay.years.filter((y) => shipped.has(y.year)).map((y) => y.year);
-    const merged = { years: [...this.base.years, ...overlay.years.filter((y) => !shipped.has(y.year))], closures: [...(this.base.closures ?? []), ...(overlay.closures ?? [])] };
-    const problems = validateCalendarData(merged);
+    const { merged, ignoredYears, problems } = this.mergeOverlay(overlay);
     if (problems.length > 0) throw new DomainError('CALENDAR_DATA_INVALID', `Invalid working-day calendar data:\n  ${problems.join('\n  ')}`, { problems });
     this.load(merged);
     return { ignoredYears };
+  }
+
+  /** What {@link replaceOverlay} would refuse in `overlay` (empty when it is valid); changes nothing. */
+  overlayProblems(overlay: WorkingCalendarData): string[] {
+    return this.mergeOverlay(overlay).problems;
+  }
+
+  private mergeOverlay(overlay: WorkingCalendarData): { merged: WorkingCalendarData; ignoredYears: number[]; problems: string[] } {
+    const shipped = new Set(this.base.years.map((y) => y.year));
+    const ignoredYears = overlay.years.filter((y) => shipped.has(y.year)).map((y) => y.year);
+    const merged = { years: [...this.base.years, ...overlay.years.filter((y) => !shipped.has(y.year))], closures: [...(this.base.closures ?? []), ...(overlay.closures ?? [])] };
+    return { merged, ignoredYears, problems: validateCalendarData(merged) };
   }
 
   /** Whether `year`'s schedule comes with the calendar's own data (shipped files), not the overlay. */

@@ -232,6 +232,29 @@ describeEachDatabase('console actions', (db) => {
       expect(invalid.status).toBe(400);
     });
 
+    it('enters next year’s State Council schedule: holidays and 调休 make-up days count at once, and the dashboard stops warning', async () => {
+      expect(app.deps.calendar.isShippedYear(2027)).toBe(false);
+      expect(pageText((await admin.get('/console')).body)).toContain('节假日日历尚未包含 2027 年');
+      await admin.get('/console/calendar?year=2027');
+      // 2027-10-01 is a Friday, 2027-10-09 a Saturday.
+      expect(app.deps.calendar.isWorkingDay('2027-10-01')).toBe(true);
+      expect(app.deps.calendar.isWorkingDay('2027-10-09')).toBe(false);
+      expect((await admin.post('/console/calendar/entries', { date: '2027-10-01', kind: 'holiday', name: '国庆节' })).status).toBe(302);
+      expect((await admin.post('/console/calendar/entries', { date: '2027-10-09', kind: 'workday', name: '国庆节' })).status).toBe(302);
+      expect(app.deps.calendar.isWorkingDay('2027-10-01')).toBe(false);
+      expect(app.deps.calendar.isWorkingDay('2027-10-09')).toBe(true);
+      expect(app.deps.calendar.coveredYears()).toContain(2027);
+      expect(pageText((await admin.get('/console')).body)).not.toContain('节假日日历尚未包含 2027 年');
+      // A make-up working day on a weekday is contradictory: refused, and the day keeps its holiday.
+      const clash = await admin.post('/console/calendar/entries', { date: '2027-10-01', kind: 'workday', name: '国庆节' });
+      expect(clash.status).toBe(400);
+      expect(pageText(clash.body)).toContain('该日期与已有的日历冲突');
+      expect(app.deps.calendar.isWorkingDay('2027-10-01')).toBe(false);
+      expect(await db().prisma.calendarEntry.findUnique({ where: { date: '2027-10-01' } })).toMatchObject({ kind: 'holiday', name: '国庆节' });
+      for (const date of ['2027-10-01', '2027-10-09']) expect((await admin.post(`/console/calendar/entries/${date}/remove`)).status).toBe(302);
+      expect(app.deps.calendar.isWorkingDay('2027-10-01')).toBe(true);
+    });
+
     it('makes a staff member an auditor and back, refuses to let an administrator drop their own role, and shows a one-time link', async () => {
       const wang = await app.console.auth.findConsoleUserByStaff(staff.get('kezhuren.wang')!);
       await admin.get('/console/settings');
