@@ -138,6 +138,23 @@ describeEachDatabase('console access by role and department', (db) => {
       }
     });
 
+    it('every list searches by customer name, phone tail or case number, within the scope', async () => {
+      const tail = local(wu.phone).slice(-4);
+      const lists = ['/console/cases', '/console/follow-ups?status=SCHEDULED,ACTIVE,OVERDUE,DONE', '/console/customers'];
+      for (const path of lists) {
+        const join = path.includes('?') ? '&' : '?';
+        for (const q of [wu.customerName, tail, wu.externalId]) {
+          const res = await as('admin').get(`${path}${join}q=${encodeURIComponent(q)}`);
+          expect(shown(res.body, 'customerName'), `${path} q=${q}`).toEqual([wu.customerName]);
+          // The same search by a manager of the other department finds nothing.
+          const other = await as('kezhuren.wang').get(`${path}${join}q=${encodeURIComponent(q)}`);
+          expect(shown(other.body, 'customerName'), `${path} q=${q} (cardiology)`).toEqual([]);
+        }
+      }
+      const escalations = await as('admin').get(`/console/escalations?status=OPEN,ACKNOWLEDGED,RESOLVED,CLOSED&q=${local(li.phone).slice(-4)}`);
+      expect(shown(escalations.body, 'customerName')).toEqual([li.customerName]);
+    });
+
     it('a filter naming another department shows nothing of it', async () => {
       const serviceCentre = (await db().prisma.department.findFirstOrThrow({ where: { code: 'service-centre' } })).id;
       for (const path of [`/console/follow-ups?department=${serviceCentre}&status=SCHEDULED,ACTIVE,OVERDUE,DONE`, `/console/cases?department=${serviceCentre}`]) {
