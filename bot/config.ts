@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 // Report and digest schedules: parsed by the pure schedule modules so the format has one definition.
 import { DEFAULT_DIGEST_SCHEDULE, parseWeeklySchedule, type WeeklySchedule } from './core/digests/digest-schedule.js';
+import { parseQuietHours, type CustomerContactSettings } from './core/outbox/contact-hours.js';
 import {
   DEFAULT_REPORT_DEADLINE,
   DEFAULT_REPORT_SCHEDULE,
@@ -218,6 +219,13 @@ export interface Config {
    * go out while the customer consents to surveys). Marketing always needs explicit consent.
    */
   readonly optOutScope: 'marketing' | 'all';
+  /**
+   * When customer messages may leave the outbox (bot/core/outbox/contact-hours.ts, docs/contact-rules.md):
+   * `HUIFANG_QUIET_HOURS` [`21:00-08:00`], local times between which no customer message is sent
+   * (`off`: none; the policies' own windows still apply), and `HUIFANG_SURVEY_MIN_GAP_HOURS` [72], the
+   * least time between two survey invitations to one customer (0: none; it gives way to a survey's deadline).
+   */
+  readonly customerContact: CustomerContactSettings;
   /**
    * `HUIFANG_SMS_PRICE_PER_SEGMENT` [unset]: price of one billed SMS (a 70/67-character part) in yuan, for
    * the cost estimate of `huifang campaign preview`; a campaign's own `pricePerSegment` wins.
@@ -492,6 +500,18 @@ const envSchema = z.object({
   WECOM_DAILY_MESSAGE_LIMIT: integer(1, 100_000_000, 'must be a whole number of messages a day (帐号上限数 × 200)').optional(),
   WECHAT_MP_CALLBACK_TOKEN: z.string().regex(/^[A-Za-z0-9]{3,32}$/, 'must be 3–32 letters or digits (the Token of 服务器配置)').optional(),
   WECHAT_MP_SURVEY_TEMPLATE_ID: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a template id as shown in the MP console (letters, digits, "-", "_")').optional(),
+  HUIFANG_QUIET_HOURS: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return parseQuietHours(text);
+      } catch (err) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: (err as Error).message });
+        return z.NEVER;
+      }
+    })
+    .default('21:00-08:00'),
+  HUIFANG_SURVEY_MIN_GAP_HOURS: integer(0, 24 * 60, 'must be a whole number of hours from 0 (no gap) to 1440').default('72'),
   HUIFANG_OPTOUT_SCOPE: z.enum(['marketing', 'all'], { errorMap: () => ({ message: 'must be marketing or all' }) }).default('all'),
   HUIFANG_CONSOLE_IDLE_MINUTES: integer(5, 24 * 60, 'must be a whole number of minutes from 5 to 1440').default('120'),
   HUIFANG_CONSOLE_SESSION_HOURS: integer(1, 24 * 30, 'must be a whole number of hours from 1 to 720').default('12'),
@@ -641,6 +661,7 @@ function buildConfig(env: z.output<typeof envSchema>, cwd: string): Config {
     tencentSms,
     wechat,
     optOutScope: env.HUIFANG_OPTOUT_SCOPE,
+    customerContact: { quietHours: env.HUIFANG_QUIET_HOURS, surveyMinGapMs: env.HUIFANG_SURVEY_MIN_GAP_HOURS * 3_600_000 },
     smsPricePerSegment: env.HUIFANG_SMS_PRICE_PER_SEGMENT,
     console: {
       idleMinutes: env.HUIFANG_CONSOLE_IDLE_MINUTES,

@@ -10,7 +10,10 @@ import type { ClaimedOutboxMessage } from './core/ports/outbox.js';
 export function logLifecycleEvents(events: HuifangEvents, logger: Logger): void {
   const fields = (m: ClaimedOutboxMessage) => ({ outboxId: m.id, channel: m.channel, kind: m.message.kind, attempt: m.attempt });
   events.on('outbox:sent', ({ message, providerMessageId }) => logger.info({ ...fields(message), providerMessageId }, 'outbox message sent'));
-  events.on('outbox:cancelled', ({ message, reason }) => logger.info({ ...fields(message), reason }, 'outbox message cancelled: consent no longer allows it'));
+  events.on('outbox:cancelled', ({ message, reason }) =>
+    logger.info({ ...fields(message), reason }, reason === 'PAST_DEADLINE' ? 'outbox message expired: it could not be sent before its deadline' : 'outbox message cancelled: consent no longer allows it'),
+  );
+  events.on('outbox:deferred', ({ message, reason, until }) => logger.info({ ...fields(message), reason, until }, 'customer message held back to the next allowed time'));
   events.on('outbox:retried', ({ message, error, nextAttemptAt, blocked }) => {
     // A person must act (credentials, 企业可信IP, permissions); the message waits meanwhile.
     if (blocked) logger.error({ ...fields(message), err: error, nextAttemptAt }, 'outbox message blocked: provider configuration must be fixed');

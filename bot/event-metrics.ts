@@ -24,6 +24,7 @@ export class EventMetrics {
     outbox('outbox:retried', 'retried');
     outbox('outbox:dead', 'dead');
     outbox('outbox:cancelled', 'cancelled');
+    outbox('outbox:deferred', 'deferred');
     events.on('inbox:processed', (e) => this.#add(this.#inbox, { source: e.source, kind: e.kind, outcome: e.status.toLowerCase() }));
     events.on('inbox:failed', (e) => this.#add(this.#inbox, { source: e.source, kind: e.kind, outcome: 'failed' }));
     for (const transition of ['opened', 'climbed', 'breached', 'acknowledged', 'resolved'] as const) {

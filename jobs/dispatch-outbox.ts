@@ -5,5 +5,5 @@ import { dispatchOutbox } from '../bot/core/outbox/dispatch-outbox.js';
 export const schedule = '3,13,23,33,43,53 * * * * *';
 
 export async function run(app: Huifang) {
-  return dispatchOutbox(app.deps, { channels: app.channels, jitter: app.jitter, deadLetter: app.deadLetter });
+  return dispatchOutbox(app.deps, { channels: app.channels, jitter: app.jitter, deadLetter: app.deadLetter, contact: app.config.customerContact });
 }

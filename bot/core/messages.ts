@@ -1,3 +1,5 @@
+import type { ContactRules } from './policies/types.js';
+
 /**
  * Provider-neutral outbound messages. The outbox stores these as JSON; channel adapters translate them
  * into WeCom / Tencent SMS / WeChat / sandbox wire formats. Phone numbers in message text are masked.
@@ -14,6 +16,17 @@ export interface CustomerAddress {
   phoneE164?: string;
   /** WeChat Official Account openid. */
   openId?: string;
+}
+
+/**
+ * When a customer message may be sent, carried with it so that the dispatcher can check again at the
+ * moment it leaves the outbox (bot/core/outbox/contact-hours.ts, docs/contact-rules.md).
+ */
+export interface ContactTerms {
+  /** The policy's contact rules: windows by season, working days only, no public holidays. */
+  rules?: ContactRules;
+  /** ISO instant from which the message is pointless (the survey's expiry): it is then not sent at all. */
+  notAfter?: string;
 }
 
 export interface TaskCardButton {
@@ -112,6 +125,8 @@ export type OutboundMessage =
        * value, as mapped in templates/messages `survey_invite.wechat.data`).
        */
       templateData?: Readonly<Record<string, string>>;
+      /** When it may be sent (absent on messages queued by earlier versions: quiet hours still apply). */
+      contact?: ContactTerms;
     }
   | {
       /**
@@ -124,6 +139,8 @@ export type OutboundMessage =
       params: string[];
       text: string;
       purpose: 'service' | 'marketing';
+      /** When it may be sent (quiet hours apply to every customer message in any case). */
+      contact?: ContactTerms;
     };
 
 /** A claimed outbox message handed to a channel. */

@@ -109,6 +109,21 @@ export class PrismaOutboxStore implements OutboxStore {
     return this.db.prisma.outboxMessage.count({ where: { channel, sentAt: { gte: since }, ...(exceptKinds.length ? { kind: { notIn: [...exceptKinds] } } : {}) } });
   }
 
+  async lastSurveyInvitesSent(customerIds: readonly string[], since: Date): ReturnType<OutboxStore['lastSurveyInvitesSent']> {
+    // Served by the (recipientId, kind, sentAt) index.
+    const rows = await this.db.prisma.outboxMessage.findMany({
+      where: { recipientId: { in: [...customerIds] }, recipientType: 'customer', kind: 'survey_invite', sentAt: { gte: since } },
+      select: { recipientId: true, sentAt: true, payload: true },
+      orderBy: { sentAt: 'asc' },
+    });
+    const last = new Map<string, { surveyId: string; sentAt: Date }>();
+    for (const row of rows) {
+      const message = JSON.parse(row.payload) as OutboundMessage;
+      if (message.kind === 'survey_invite' && row.sentAt) last.set(row.recipientId, { surveyId: message.surveyId, sentAt: row.sentAt });
+    }
+    return last;
+  }
+
   async recordDeliveryReport(report: Parameters<OutboxStore['recordDeliveryReport']>[0]): ReturnType<OutboxStore['recordDeliveryReport']> {
     return this.db.prisma.$transaction(async (tx) => {
       const select = { id: true, recipientType: true, recipientId: true } as const;

@@ -84,6 +84,21 @@ export class MemoryOutboxStore implements OutboxStore {
     return this.state.transact((tx) => tx.outbox.count((m) => m.channel === channel && m.sentAt !== null && m.sentAt >= since && !exceptKinds.includes(m.kind)));
   }
 
+  async lastSurveyInvitesSent(customerIds: readonly string[], since: Date): ReturnType<OutboxStore['lastSurveyInvitesSent']> {
+    return this.state.transact((tx) => {
+      const wanted = new Set(customerIds);
+      const rows = tx.outbox
+        .filter((m) => m.recipientType === 'customer' && wanted.has(m.recipientId) && m.kind === 'survey_invite' && m.sentAt !== null && m.sentAt >= since)
+        .sort((a, b) => a.sentAt!.getTime() - b.sentAt!.getTime());
+      const last = new Map<string, { surveyId: string; sentAt: Date }>();
+      for (const row of rows) {
+        const message = JSON.parse(row.payload) as OutboundMessage;
+        if (message.kind === 'survey_invite') last.set(row.recipientId, { surveyId: message.surveyId, sentAt: row.sentAt! });
+      }
+      return last;
+    });
+  }
+
   async recordDeliveryReport(report: Parameters<OutboxStore['recordDeliveryReport']>[0]): ReturnType<OutboxStore['recordDeliveryReport']> {
     return this.state.transact((tx) => {
       const row =

@@ -197,7 +197,7 @@ export async function createMemoryService(options: MemoryServiceOptions = {}): P
     state,
     staff,
     submit: async (body) => submitCase(deps, await toSubmitInput({ deps }, body, 'test')),
-    dispatch: () => dispatchOutbox(deps, { channels, jitter, deadLetter }),
+    dispatch: () => dispatchOutbox(deps, { channels, jitter, deadLetter, contact: config.customerContact }),
     rows: (table) => state.rows(table),
     listenerErrors,
     recordEvents: (...names) => {

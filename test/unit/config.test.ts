@@ -50,6 +50,7 @@ describe('loadConfig', () => {
       wechat: null,
       linkSecret: null,
       optOutScope: 'all',
+      customerContact: { quietHours: { from: '21:00', to: '08:00' }, surveyMinGapMs: 72 * 3_600_000 },
       digestSchedule: { weekday: 1, hour: 9, minute: 0 },
       reportSchedule: { kind: 'WORKDAY', n: 1, hour: 9, minute: 0 },
       reportDeadline: { day: 5, hour: 16, minute: 0 },
@@ -61,6 +62,14 @@ describe('loadConfig', () => {
   it('reads the console settings and refuses nonsense with the variable named', () => {
     expect(loadConfig({ HUIFANG_CONSOLE_IDLE_MINUTES: '30', HUIFANG_CONSOLE_REVEALS_PER_DAY: '0' }).console).toMatchObject({ idleMinutes: 30, revealsPerDay: 0 });
     expect(configError({ HUIFANG_CONSOLE_SESSION_HOURS: 'forever' }).message).toContain('HUIFANG_CONSOLE_SESSION_HOURS: must be a whole number of hours');
+  });
+
+  it('reads the customer quiet hours and survey gap, and refuses nonsense with the variable named', () => {
+    expect(loadConfig({ HUIFANG_QUIET_HOURS: '22:30-07:45', HUIFANG_SURVEY_MIN_GAP_HOURS: '0' }).customerContact).toEqual({ quietHours: { from: '22:30', to: '07:45' }, surveyMinGapMs: 0 });
+    expect(loadConfig({ HUIFANG_QUIET_HOURS: 'off' }).customerContact.quietHours).toBeNull();
+    expect(configError({ HUIFANG_QUIET_HOURS: '9pm-8am' }).message).toContain('HUIFANG_QUIET_HOURS: must be HH:MM-HH:MM (e.g. 21:00-08:00) or off');
+    expect(configError({ HUIFANG_QUIET_HOURS: '08:00-08:00' }).message).toContain('HUIFANG_QUIET_HOURS: must span some time');
+    expect(configError({ HUIFANG_SURVEY_MIN_GAP_HOURS: 'soon' }).message).toContain('HUIFANG_SURVEY_MIN_GAP_HOURS: must be a whole number of hours');
   });
 
   it('reads LOG_FORMAT (json or pretty); unset leaves the choice to the logger', () => {

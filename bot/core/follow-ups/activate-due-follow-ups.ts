@@ -194,6 +194,7 @@ async function planActivation(deps: CoreDeps, ctx: FollowUpContext, org: OrgSnap
     link,
   };
   const key = `fu:${followUp.id}:${activation}`;
+  const policy = deps.policies.byId(followUp.policyId);
   const sms = {
     kind: 'survey_invite' as const,
     to: { customerId: customer.id, ...(customer.phoneE164 ? { phoneE164: customer.phoneE164 } : {}) },
@@ -202,6 +203,8 @@ async function planActivation(deps: CoreDeps, ctx: FollowUpContext, org: OrgSnap
     text: renderText(t.sms.text, vars),
     link,
     surveyId,
+    // Checked again when it leaves the outbox: the policy's windows, and no sending after the survey expired.
+    contact: { ...(policy?.contact ? { rules: policy.contact } : {}), notAfter: followUp.deadlineAt.toISOString() },
   };
   const invite = (channel: 'wechat' | 'sms', idempotencyKey: string): NewOutboxMessage => ({
     idempotencyKey,

@@ -7,6 +7,7 @@ import type { ClaimedOutboxMessage, DeadLetterAction, DeadLetterHooks } from '..
 import type { CustomerRecord } from '../records.js';
 import { retryDelayMs, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
 import { CONSENT_BLOCK_TEXT, customerIdOf, sendConsentBlock } from './send-consent.js';
+import { DEFAULT_CONTACT_SETTINGS, sendTiming, type CustomerContactSettings, type LastSurveyInvite } from './contact-hours.js';
 
 export interface DispatchOptions {
   channels: Readonly<Record<ChannelName, MessageChannel>>;
@@ -26,6 +27,8 @@ export interface DispatchOptions {
    * invalid phone marked): decided by the hook, committed with the DEAD mark. Kinds without a hook just die.
    */
   deadLetter?: DeadLetterHooks;
+  /** Quiet hours and the gap between survey invitations [{@link DEFAULT_CONTACT_SETTINGS}]. */
+  contact?: CustomerContactSettings;
 }
 
 export interface DispatchSummary {
@@ -35,11 +38,15 @@ export interface DispatchSummary {
   dead: number;
   /** Not sent because the customer's consent no longer allows it (opted out, consent withdrawn). */
   cancelled: number;
+  /** Customer messages held back to the next allowed moment (quiet hours, policy windows, survey gap). */
+  deferred: number;
+  /** Customer messages not sent because they could no longer leave before their deadline. */
+  expired: number;
   /** Results dropped because the lease had passed to another dispatcher. */
   lostLease: number;
 }
 
-type DispatchDeps = Pick<CoreDeps, 'clock' | 'outbox' | 'customers' | 'tokens' | 'optOutScope' | 'events'>;
+type DispatchDeps = Pick<CoreDeps, 'clock' | 'outbox' | 'customers' | 'tokens' | 'optOutScope' | 'events' | 'timeZone' | 'calendar'>;
 
 export const OUTBOX_LEASE_MS = 60_000;
 
@@ -62,7 +69,9 @@ export async function dispatchOutbox(deps: DispatchDeps, options: DispatchOption
   const maxBatches = options.maxBatches ?? 50;
   const leaseMs = options.leaseMs ?? OUTBOX_LEASE_MS;
   const concurrency = options.concurrency ?? 8;
-  const summary: DispatchSummary = { claimed: 0, sent: 0, retried: 0, dead: 0, cancelled: 0, lostLease: 0 };
+  const contact = options.contact ?? DEFAULT_CONTACT_SETTINGS;
+  const time = { timeZone: deps.timeZone, calendar: deps.calendar };
+  const summary: DispatchSummary = { claimed: 0, sent: 0, retried: 0, dead: 0, cancelled: 0, deferred: 0, expired: 0, lostLease: 0 };
   for (let round = 0; round < maxBatches; round++) {
     const claimToken = deps.tokens.token(12);
     const claimed = await deps.outbox.claimOutbox(deps.clock.now(), leaseMs, batchSize, claimToken);
@@ -72,6 +81,8 @@ export async function dispatchOutbox(deps: DispatchDeps, options: DispatchOption
     // queued): the batch's customers are read in one query.
     const customerIds = [...new Set(claimed.map((m) => customerIdOf(m.message)).filter((id): id is string => id !== null))];
     const customers = customerIds.length > 0 ? await deps.customers.findCustomersByIds(customerIds) : new Map<string, CustomerRecord>();
+    // The customers' last survey invitations within the gap, kept up to date as this batch sends more.
+    const lastInvites = await lastSurveyInvites(deps, claimed, contact);
     let next = 0;
     const worker = async () => {
       while (next < claimed.length) {
@@ -79,8 +90,23 @@ export async function dispatchOutbox(deps: DispatchDeps, options: DispatchOption
         const customerId = customerIdOf(message.message);
         const customer = customerId ? customers.get(customerId) : undefined;
         const blocked = customer ? sendConsentBlock(message.message, customer, deps.optOutScope ?? 'all') : null;
-        if (blocked) await cancelOne(deps, options, message, summary, blocked);
-        else await sendOne(deps, options, message, summary, customer);
+        if (blocked) {
+          await cancelOne(deps, message, summary, { code: blocked, text: CONSENT_BLOCK_TEXT[blocked], action: 'outbox.cancelled' });
+          continue;
+        }
+        // Contact rules hold when the message leaves, not only when it was planned (contact-hours.ts).
+        const timing = sendTiming(deps.clock.now(), message.message, contact, time, customerId ? lastInvites.get(customerId) : undefined);
+        if (timing.kind === 'expired') {
+          await cancelOne(deps, message, summary, { code: 'PAST_DEADLINE', text: `not sent: it could not leave before its deadline ${timing.notAfter.toISOString()}`, action: 'outbox.expired' });
+          continue;
+        }
+        if (timing.kind === 'later') {
+          await deferOne(deps, message, summary, timing.at, timing.reason);
+          continue;
+        }
+        // Recorded before the send is awaited, so a second invitation to the same customer in this batch waits.
+        if (customerId && message.message.kind === 'survey_invite') lastInvites.set(customerId, { surveyId: message.message.surveyId, sentAt: deps.clock.now() });
+        await sendOne(deps, options, message, summary, customer);
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, claimed.length) }, worker));
@@ -89,8 +115,45 @@ export async function dispatchOutbox(deps: DispatchDeps, options: DispatchOption
   return summary;
 }
 
-/** Records a message that consent no longer allows as CANCELLED, with the reason audited; nothing is sent. */
-async function cancelOne(deps: DispatchDeps, _options: DispatchOptions, message: ClaimedOutboxMessage, summary: DispatchSummary, reason: keyof typeof CONSENT_BLOCK_TEXT): Promise<void> {
+/** The last survey invitation sent to each customer of the batch within the minimum gap (one query). */
+async function lastSurveyInvites(deps: DispatchDeps, claimed: readonly ClaimedOutboxMessage[], contact: CustomerContactSettings): Promise<Map<string, LastSurveyInvite>> {
+  if (contact.surveyMinGapMs <= 0) return new Map();
+  const ids = [...new Set(claimed.filter((m) => m.message.kind === 'survey_invite').map((m) => customerIdOf(m.message)!))];
+  if (ids.length === 0) return new Map();
+  return deps.outbox.lastSurveyInvitesSent(ids, new Date(deps.clock.now().getTime() - contact.surveyMinGapMs));
+}
+
+/**
+ * Holds a customer message back until `at`: nothing was tried, so no attempt is used up (the budget
+ * grows by one, as for a provider's rate limit).
+ */
+async function deferOne(deps: DispatchDeps, message: ClaimedOutboxMessage, summary: DispatchSummary, at: Date, reason: 'CONTACT_HOURS' | 'SURVEY_GAP'): Promise<void> {
+  const now = deps.clock.now();
+  const ok = await deps.outbox.completeOutbox({
+    id: message.id,
+    claimToken: message.claimToken,
+    attempt: message.attempt,
+    startedAt: now,
+    finishedAt: now,
+    outcome: 'RETRY',
+    nextAttemptAt: at,
+    errorCode: reason,
+    error: reason === 'SURVEY_GAP' ? 'held back: the customer had another survey invitation recently' : 'held back: outside the hours the customer may be contacted',
+    extendBudget: true,
+  });
+  if (!ok) summary.lostLease++;
+  else {
+    summary.deferred++;
+    safeEmit(deps.events, 'outbox:deferred', { message, reason, until: at, at: now });
+  }
+}
+
+/**
+ * Records a message that will never be sent as CANCELLED, with the reason audited: consent no longer
+ * allows it, or its deadline passed before it could leave.
+ */
+async function cancelOne(deps: DispatchDeps, message: ClaimedOutboxMessage, summary: DispatchSummary, why: { code: string; text: string; action: 'outbox.cancelled' | 'outbox.expired' }): Promise<void> {
+  const reason = why.code;
   const at = deps.clock.now();
   const ok = await deps.outbox.completeOutbox({
     id: message.id,
@@ -100,19 +163,22 @@ async function cancelOne(deps: DispatchDeps, _options: DispatchOptions, message:
     finishedAt: at,
     outcome: 'CANCELLED',
     errorCode: reason,
-    error: CONSENT_BLOCK_TEXT[reason],
+    error: why.text,
     audit: {
       at,
       actorType: 'SYSTEM',
       actorId: null,
-      action: 'outbox.cancelled',
+      action: why.action,
       entityType: 'OutboxMessage',
       entityId: message.id,
       details: { reason, kind: message.message.kind, channel: message.channel, customerId: customerIdOf(message.message) },
     },
   });
   if (!ok) summary.lostLease++;
-  else {
+  else if (why.action === 'outbox.expired') {
+    summary.expired++;
+    safeEmit(deps.events, 'outbox:cancelled', { message, reason, at });
+  } else {
     summary.cancelled++;
     safeEmit(deps.events, 'outbox:cancelled', { message, reason, at });
   }

@@ -60,6 +60,11 @@ export interface OutboxStore {
    * daily quota counted across replicas; served by the (channel, sentAt) index).
    */
   countSentSince(channel: ChannelName, since: Date, exceptKinds?: readonly string[]): Promise<number>;
+  /**
+   * The last survey invitation sent to each of `customerIds` at or after `since` (survey id and when),
+   * for the minimum gap between two surveys to one customer. Customers with none are absent.
+   */
+  lastSurveyInvitesSent(customerIds: readonly string[], since: Date): Promise<Map<string, { surveyId: string; sentAt: Date }>>;
   recordDeliveryReport(report: DeliveryReport): Promise<{ found: false } | { found: true; outboxId: string; customerId: string | null; phoneMarkedInvalid: boolean }>;
 }
 

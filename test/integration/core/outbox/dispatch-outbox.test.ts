@@ -8,7 +8,7 @@ import { jobs } from '../../../../jobs/index.js';
 import { describeEachDatabase } from '../../../support/db.js';
 import { createReplica, createTestService, seedOrganisation, sharedDbClient } from '../../../support/service.js';
 import { startReplicaProcess } from '../../../support/replica.js';
-import { staffTextMessage } from '../../../support/builders.js';
+import { dischargeBody, staffTextMessage, submit } from '../../../support/builders.js';
 import { CountingChannel, GatedChannel, FailingChannel, HangingChannel } from '../../../support/test-channels.js';
 
 const JITTER = 0.5;
@@ -247,5 +247,34 @@ describeEachDatabase('outbox dispatch', (db) => {
     const row = await db().prisma.outboxMessage.findUniqueOrThrow({ where: { id }, include: { attemptLog: { orderBy: { attempt: 'asc' } } } });
     expect(row.status).toBe('DEAD');
     expect(row.attemptLog.map((a) => a.outcome)).toEqual(['RETRY', 'RETRY', 'DEAD']);
+  });
+
+  it('spaces two survey invitations to one customer by the minimum gap, reading what was sent from the database', async () => {
+    const sms = new CountingChannel();
+    const app = serviceWith(sms);
+    // Daytime, after everything the other tests did with the clock (survey invitations are held at night).
+    expect(clock.now().getTime()).toBeLessThan(Date.parse('2026-12-01T10:00:00+08:00'));
+    clock.set('2026-12-01T10:00:00+08:00');
+    const { caseId } = await submit(app, dischargeBody({ externalId: `ZY-GAP-${clock.now().getTime()}` }));
+    const customerId = (await db().prisma.case.findUniqueOrThrow({ where: { id: caseId }, select: { customerId: true } })).customerId;
+    const invite = (key: string) => ({
+      idempotencyKey: key,
+      channel: 'sms' as const,
+      recipientType: 'customer' as const,
+      recipientId: customerId,
+      followUpId: null,
+      nextAttemptAt: clock.now(),
+      message: { kind: 'survey_invite' as const, to: { customerId, phoneE164: '+8613500000009' }, templateKey: 'survey_invite', params: [], text: '回访', link: 'http://x/s/1', surveyId: key },
+    });
+    await app.deps.outbox.enqueue([invite(`gap-a-${caseId}`)]);
+    expect(await jobs['dispatch-outbox']!.run(app)).toMatchObject({ sent: 1 });
+    const firstSentAt = clock.now();
+
+    clock.advance(24 * 3_600_000);
+    await app.deps.outbox.enqueue([invite(`gap-b-${caseId}`)]);
+    expect(await jobs['dispatch-outbox']!.run(app)).toMatchObject({ sent: 0, deferred: 1 });
+    const second = await db().prisma.outboxMessage.findUniqueOrThrow({ where: { idempotencyKey: `gap-b-${caseId}` } });
+    expect(second).toMatchObject({ status: 'PENDING', lastErrorCode: 'SURVEY_GAP', nextAttemptAt: new Date(firstSentAt.getTime() + 72 * 3_600_000) });
+    expect(sms.sends).toHaveLength(1);
   });
 });
