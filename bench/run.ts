@@ -140,7 +140,7 @@ function printTicks(results: ProviderResult[], options: BenchOptions): void {
   console.log(
     '  (history/table: DONE follow-ups, SENT outbox messages, PROCESSED inbound events, audit entries, and 30 % as many ANSWERED/EXPIRED surveys;\n' +
       '   "not due": SCHEDULED follow-ups due 1–30 days later, as cases create them ahead; job columns: median per job;\n' +
-      '   /metrics: the three groupBy queries of GET /metrics, not part of a tick; blocked: longest event-loop stall while ticking, inserts between ticks included; build: insert time)',
+      '   /metrics: the backlog queries of GET /metrics, not part of a tick; blocked: longest event-loop stall while ticking, inserts between ticks included; build: insert time)',
   );
 
   for (const r of results) {
