@@ -23,6 +23,7 @@ import { runThroughput, runTicks, type ThroughputResult, type TickResult } from 
 import { snapshotTemplates } from './setup.js';
 import { runScheduling, type SchedulingResult } from './scheduling.js';
 import { HTTP_TARGETS, runHttp, type HttpResult, type HttpTarget } from './http.js';
+import { runQueue, type QueueResult } from './queue.js';
 
 // test/support/db.ts reads TEST_POSTGRES_URL when first imported (dynamically, later).
 if (!process.env.TEST_POSTGRES_URL && process.env.BENCH_POSTGRES_URL) process.env.TEST_POSTGRES_URL = process.env.BENCH_POSTGRES_URL;
@@ -34,6 +35,8 @@ interface ProviderResult {
   ticks?: TickResult;
   scheduling?: SchedulingResult;
   http?: HttpResult;
+  /** PostgreSQL only. */
+  queue?: QueueResult;
   error?: string;
 }
 
@@ -262,6 +265,28 @@ function printHttp(results: ProviderResult[], options: BenchOptions): void {
   }
 }
 
+function printQueue(results: ProviderResult[], options: BenchOptions): void {
+  const r = results.find((x) => x.provider === 'postgresql');
+  console.log(`\n(g) Dispatch beside graphile-worker on the same PostgreSQL server, ${int(options.queueJobs)} messages / no-op jobs each`);
+  const q = r?.queue;
+  if (!q) {
+    console.log(`  skipped — ${r?.skipped ?? (r?.error ? `failed: ${r.error.split('\n')[0]}` : 'PostgreSQL not run (--only)')}`);
+    return;
+  }
+  console.log(
+    table(
+      ['queue', 'items', 'rate', 'ratio'],
+      [
+        ['graphile-worker (no-op task)', int(q.graphileCompleted), `${int(q.graphilePerSecond)}/s`, '100 %'],
+        ['dispatchOutbox (sandbox channels)', int(q.dispatchSent), `${int(q.dispatchPerSecond)}/s`, `${(q.ratio * 100).toFixed(0)} %`],
+      ],
+      [false, true, true, true],
+    ),
+  );
+  console.log(`  (both with concurrency ${q.concurrency}; graphile-worker timed from its runner's start to the last job:complete, jobs added beforehand in one statement;`);
+  console.log('   dispatch: phase (b), batches of 500 claimed with SKIP LOCKED, each message recorded SENT with its attempt and sandbox delivery)');
+}
+
 async function main(): Promise<void> {
   let options: BenchOptions | 'help';
   try {
@@ -299,6 +324,7 @@ async function main(): Promise<void> {
         result.scheduling = await runScheduling(provider, options.rows);
       }
       if (part('http')) result.http = await runHttp(provider, options);
+      if (part('queue') && provider === 'postgresql') result.queue = await runQueue(options);
     } catch (err) {
       result.error = err instanceof Error ? (err.stack ?? err.message) : String(err);
       console.error(`\n✖ ${provider} failed: ${result.error}`);
@@ -309,6 +335,7 @@ async function main(): Promise<void> {
   if (options.parts.includes('ticks')) printTicks(results, options);
   if (options.parts.includes('throughput')) printScheduling(results, options);
   if (options.parts.includes('http')) printHttp(results, options);
+  if (options.parts.includes('queue')) printQueue(results, options);
 
   const out = resolve(options.out);
   mkdirSync(dirname(out), { recursive: true });
