@@ -17,22 +17,39 @@ export interface BenchOptions {
   tickRows: number;
   /** Providers to run; PostgreSQL still needs TEST_POSTGRES_URL or BENCH_POSTGRES_URL. */
   only: DbProvider[];
-  /** Skip the throughput phases (a–c) or the tick phase (d). */
-  skipThroughput: boolean;
-  skipTicks: boolean;
+  /** Parts to run [all]: throughput (a–c, e), ticks (d), http (f), queue (g, PostgreSQL only). */
+  parts: BenchPart[];
+  /** Measured requests per HTTP target (f) [2,000], after a warm-up of a tenth of that (at most 200). */
+  httpRequests: number;
+  /** Concurrent connections of the load generator (f) [32]. */
+  connections: number;
+  /** Longest a single HTTP target may run, in seconds (f) [60]. */
+  httpSeconds: number;
+  /** Outbox messages dispatched, and no-op graphile-worker jobs completed, in the queue part (g) [min(rows, 10,000)]. */
+  queueJobs: number;
   /** Where the JSON results go [bench/results/latest.json]. */
   out: string;
 }
 
+/** The parts of a run: (a–c, e) throughput, (d) tick cost, (f) the HTTP edge, (g) dispatch beside graphile-worker. */
+export const BENCH_PARTS = ['throughput', 'ticks', 'http', 'queue'] as const;
+export type BenchPart = (typeof BENCH_PARTS)[number];
+
 export const USAGE = `usage: npm run bench -- [--rows N] [--history N] [--history-base N] [--backlog N] [--ticks N] [--tick-rows N]
-                        [--only sqlite|postgresql] [--skip-throughput] [--skip-ticks] [--out FILE]
+                        [--only LIST] [--skip-throughput] [--skip-ticks] [--requests N] [--connections N]
+                        [--http-seconds N] [--queue-jobs N] [--out FILE]
   --rows N          due follow-ups activated and dispatched (default 100000)
   --history N       history rows per table for the large tick measurement (default 1000000)
   --history-base N  history rows per table for the small tick measurement (default 10000)
   --backlog N       then add N SCHEDULED follow-ups not yet due and tick again (default history/10; 0 skips)
   --ticks N         measured ticks per table size (default 10)
   --tick-rows N     follow-ups newly due before each tick (default 50)
-  --only P          run one database only
+  --only LIST       comma-separated databases (sqlite, postgresql) and/or parts (throughput, ticks, http, queue)
+                    to run; e.g. --only http runs the HTTP part on both databases (default: everything)
+  --requests N      measured requests per HTTP target (default 2000)
+  --connections N   load generator connections (default 32)
+  --http-seconds N  time limit of one HTTP target (default 60)
+  --queue-jobs N    messages dispatched and graphile-worker no-op jobs run (default min(rows, 10000))
 PostgreSQL runs when TEST_POSTGRES_URL or BENCH_POSTGRES_URL is set (e.g. postgresql://postgres@127.0.0.1:5432/postgres).`;
 
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
@@ -54,6 +71,10 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
       ticks: { type: 'string' },
       'tick-rows': { type: 'string' },
       only: { type: 'string' },
+      requests: { type: 'string' },
+      connections: { type: 'string' },
+      'http-seconds': { type: 'string' },
+      'queue-jobs': { type: 'string' },
       'skip-throughput': { type: 'boolean', default: false },
       'skip-ticks': { type: 'boolean', default: false },
       out: { type: 'string' },
@@ -64,23 +85,35 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
   });
   if (values.help) return 'help';
   let only: DbProvider[] = ['sqlite', 'postgresql'];
+  let parts: BenchPart[] = [...BENCH_PARTS];
   if (values.only !== undefined) {
-    if (values.only !== 'sqlite' && values.only !== 'postgresql') throw new Error(`--only must be sqlite or postgresql, got "${values.only}"`);
-    only = [values.only];
+    const items = values.only.split(',').map((x) => x.trim());
+    const unknown = items.filter((x) => x !== 'sqlite' && x !== 'postgresql' && !(BENCH_PARTS as readonly string[]).includes(x));
+    if (unknown.length > 0 || items.length === 0) throw new Error(`--only takes sqlite, postgresql, ${BENCH_PARTS.join(', ')}; got "${values.only}"`);
+    const providers = items.filter((x): x is DbProvider => x === 'sqlite' || x === 'postgresql');
+    const chosen = items.filter((x): x is BenchPart => (BENCH_PARTS as readonly string[]).includes(x));
+    if (providers.length > 0) only = providers;
+    if (chosen.length > 0) parts = chosen;
   }
+  if (values['skip-throughput']) parts = parts.filter((p) => p !== 'throughput');
+  if (values['skip-ticks']) parts = parts.filter((p) => p !== 'ticks');
   const history = positiveInt('history', values.history, 1_000_000);
   const historyBase = Math.min(positiveInt('history-base', values['history-base'], 10_000), history);
   const backlog = values.backlog === '0' ? 0 : positiveInt('backlog', values.backlog, Math.floor(history / 10));
+  const rows = positiveInt('rows', values.rows, 100_000);
   return {
-    rows: positiveInt('rows', values.rows, 100_000),
+    rows,
     history,
     historyBase,
     backlog,
     ticks: positiveInt('ticks', values.ticks, 10),
     tickRows: positiveInt('tick-rows', values['tick-rows'], 50),
     only,
-    skipThroughput: values['skip-throughput'] ?? false,
-    skipTicks: values['skip-ticks'] ?? false,
+    parts,
+    httpRequests: positiveInt('requests', values.requests, 2_000),
+    connections: positiveInt('connections', values.connections, 32),
+    httpSeconds: positiveInt('http-seconds', values['http-seconds'], 60),
+    queueJobs: positiveInt('queue-jobs', values['queue-jobs'], Math.min(rows, 10_000)),
     out: values.out ?? 'bench/results/latest.json',
   };
 }

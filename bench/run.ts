@@ -7,16 +7,23 @@
 //   (c) peak memory of each phase;
 //   (d) tick cost (one run of each job in TICK_ORDER with a handful of new work) with a small and a
 //       large history in every table, the ratio, per-statement attribution and EXPLAIN plans.
-// Prints a table and writes bench/results/latest.json. Figures only: nothing here asserts on timing.
+//   (e) scheduling throughput — cases through the real submitCase;
+//   (f) the HTTP edge — signed WeCom callbacks, Tencent SMS replies and case posts from a load
+//       generator on loopback, beside GET /healthz and a bare Koa handler in the same run (ratios);
+//   (g) on PostgreSQL, sandbox dispatch beside graphile-worker completing no-op jobs on the same server.
+// `--only http` (or another part, or a database) runs just that. Prints a table and writes
+// bench/results/latest.json. Figures only: nothing here asserts on timing.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import type { DbProvider } from '../bot/db/client.js';
 import { mib } from './memory.js';
-import { parseBenchOptions, USAGE, type BenchOptions } from './options.js';
+import { parseBenchOptions, USAGE, type BenchOptions, type BenchPart } from './options.js';
 import { runThroughput, runTicks, type ThroughputResult, type TickResult } from './phases.js';
 import { snapshotTemplates } from './setup.js';
 import { runScheduling, type SchedulingResult } from './scheduling.js';
+import { HTTP_TARGETS, runHttp, type HttpResult, type HttpTarget } from './http.js';
+import { runQueue, type QueueResult } from './queue.js';
 
 // test/support/db.ts reads TEST_POSTGRES_URL when first imported (dynamically, later).
 if (!process.env.TEST_POSTGRES_URL && process.env.BENCH_POSTGRES_URL) process.env.TEST_POSTGRES_URL = process.env.BENCH_POSTGRES_URL;
@@ -27,6 +34,9 @@ interface ProviderResult {
   throughput?: ThroughputResult;
   ticks?: TickResult;
   scheduling?: SchedulingResult;
+  http?: HttpResult;
+  /** PostgreSQL only. */
+  queue?: QueueResult;
   error?: string;
 }
 
@@ -140,7 +150,7 @@ function printTicks(results: ProviderResult[], options: BenchOptions): void {
   console.log(
     '  (history/table: DONE follow-ups, SENT outbox messages, PROCESSED inbound events, audit entries, and 30 % as many ANSWERED/EXPIRED surveys;\n' +
       '   "not due": SCHEDULED follow-ups due 1–30 days later, as cases create them ahead; job columns: median per job;\n' +
-      '   /metrics: the three groupBy queries of GET /metrics, not part of a tick; blocked: longest event-loop stall while ticking, inserts between ticks included; build: insert time)',
+      '   /metrics: the backlog queries of GET /metrics, not part of a tick; blocked: longest event-loop stall while ticking, inserts between ticks included; build: insert time)',
   );
 
   for (const r of results) {
@@ -204,6 +214,79 @@ function printScheduling(results: ProviderResult[], options: BenchOptions): void
   for (const r of results) if (r.scheduling) console.log(`  ${r.provider}: cases by policy ${Object.entries(r.scheduling.byPolicy).sort().map(([k, v]) => `${k} ${int(v)}`).join(', ')}`);
 }
 
+const TARGET_NAMES: Record<HttpTarget, string> = {
+  'bare-koa': 'bare Koa handler',
+  healthz: 'GET /healthz',
+  'wecom-callback': 'WeCom callback',
+  'sms-reply': 'Tencent SMS reply',
+  'api-cases': 'POST /api/v1/cases',
+};
+
+function printHttp(results: ProviderResult[], options: BenchOptions): void {
+  const rows: string[][] = [];
+  const ratio = (a: number, b: number) => (b > 0 ? `${((a / b) * 100).toFixed(a / b < 0.1 ? 1 : 0)} %` : '—');
+  for (const r of results) {
+    const h = r.http;
+    if (!h) {
+      rows.push([r.provider, r.skipped ? `skipped — ${r.skipped}` : `failed — ${(r.error ?? '?').split('\n')[0]}`]);
+      continue;
+    }
+    const healthz = h.targets.healthz.perSecond;
+    const bare = h.targets['bare-koa'].perSecond;
+    HTTP_TARGETS.forEach((target, i) => {
+      const t = h.targets[target];
+      rows.push([
+        i === 0 ? r.provider : '',
+        TARGET_NAMES[target],
+        int(t.perSecond),
+        ratio(t.perSecond, healthz),
+        ratio(t.perSecond, bare),
+        String(t.latency.p50),
+        String(t.latency.p99),
+        int(t.requests),
+        int(t.non2xx + t.errors + t.timeouts),
+      ]);
+    });
+  }
+  console.log(
+    `\n(f) HTTP edge: ${int(options.httpRequests)} distinct requests per target (after a warm-up), ${options.connections} connections, ` +
+      `autocannon in a worker thread on loopback; service on the same process as in production (one process, jobs not running)`,
+  );
+  console.log(
+    table(['database', 'target', 'req/s', 'of /healthz', 'of bare Koa', 'p50 ms', 'p99 ms', 'requests', 'failed'], rows, [false, false, true, true, true, true, true, true, true]),
+  );
+  console.log('  (ratios: req/s of the target over req/s of GET /healthz and of a bare Koa handler measured in the same run;');
+  console.log('   p50/p99: autocannon latency in whole milliseconds; failed: non-2xx answers, socket errors and timeouts)');
+  for (const r of results) {
+    const h = r.http;
+    if (!h) continue;
+    const drain = Object.entries(h.drainMs).map(([t, ms]) => `${TARGET_NAMES[t as HttpTarget]} ${sec(ms)} s`).join(', ');
+    console.log(`  ${r.provider}: inbound events recorded ${int(h.recorded.inboundEvents)}, cases created ${int(h.recorded.cases)}; processing left after the load: ${drain}`);
+  }
+}
+
+function printQueue(results: ProviderResult[], options: BenchOptions): void {
+  const r = results.find((x) => x.provider === 'postgresql');
+  console.log(`\n(g) Dispatch beside graphile-worker on the same PostgreSQL server, ${int(options.queueJobs)} messages / no-op jobs each`);
+  const q = r?.queue;
+  if (!q) {
+    console.log(`  skipped — ${r?.skipped ?? (r?.error ? `failed: ${r.error.split('\n')[0]}` : 'PostgreSQL not run (--only)')}`);
+    return;
+  }
+  console.log(
+    table(
+      ['queue', 'items', 'rate', 'ratio'],
+      [
+        ['graphile-worker (no-op task)', int(q.graphileCompleted), `${int(q.graphilePerSecond)}/s`, '100 %'],
+        ['dispatchOutbox (sandbox channels)', int(q.dispatchSent), `${int(q.dispatchPerSecond)}/s`, `${(q.ratio * 100).toFixed(0)} %`],
+      ],
+      [false, true, true, true],
+    ),
+  );
+  console.log(`  (both with concurrency ${q.concurrency}; graphile-worker timed from its runner's start to the last job:complete, jobs added beforehand in one statement;`);
+  console.log('   dispatch: phase (b), batches of 500 claimed with SKIP LOCKED, each message recorded SENT with its attempt and sandbox delivery)');
+}
+
 async function main(): Promise<void> {
   let options: BenchOptions | 'help';
   try {
@@ -220,7 +303,7 @@ async function main(): Promise<void> {
   snapshotTemplates();
   console.log(
     `Huifang benchmark — ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), ${mib(totalmem())} RAM, Node ${process.version}; ` +
-      `rows ${int(options.rows)}, history ${int(options.historyBase)} vs ${int(options.history)} per table`,
+      `parts ${options.parts.join(", ")}; rows ${int(options.rows)}, history ${int(options.historyBase)} vs ${int(options.history)} per table`,
   );
   const results: ProviderResult[] = [];
   for (const provider of options.only) {
@@ -232,22 +315,27 @@ async function main(): Promise<void> {
     }
     const result: ProviderResult = { provider };
     results.push(result);
+    const part = (name: BenchPart) => options.parts.includes(name);
     try {
-      if (!options.skipThroughput) result.throughput = await runThroughput(provider, options);
-      if (!options.skipTicks) result.ticks = await runTicks(provider, options);
-      if (!options.skipThroughput) {
+      if (part('throughput')) result.throughput = await runThroughput(provider, options);
+      if (part('ticks')) result.ticks = await runTicks(provider, options);
+      if (part('throughput')) {
         process.stderr.write(`  … ${provider}: scheduling ${options.rows} cases through submitCase across the policy packs\n`);
         result.scheduling = await runScheduling(provider, options.rows);
       }
+      if (part('http')) result.http = await runHttp(provider, options);
+      if (part('queue') && provider === 'postgresql') result.queue = await runQueue(options);
     } catch (err) {
       result.error = err instanceof Error ? (err.stack ?? err.message) : String(err);
       console.error(`\n✖ ${provider} failed: ${result.error}`);
       process.exitCode = 1;
     }
   }
-  if (!options.skipThroughput) printThroughput(results, options);
-  if (!options.skipTicks) printTicks(results, options);
-  if (!options.skipThroughput) printScheduling(results, options);
+  if (options.parts.includes('throughput')) printThroughput(results, options);
+  if (options.parts.includes('ticks')) printTicks(results, options);
+  if (options.parts.includes('throughput')) printScheduling(results, options);
+  if (options.parts.includes('http')) printHttp(results, options);
+  if (options.parts.includes('queue')) printQueue(results, options);
 
   const out = resolve(options.out);
   mkdirSync(dirname(out), { recursive: true });

@@ -102,11 +102,12 @@ export interface BenchApp {
 
 /**
  * The service as `createHuifang` assembles it: no provider credentials, so every channel is the
- * sandbox channel; silent logger; fake clock; retry jitter fixed at 0.5.
+ * sandbox channel (`env` may add variables, with HUIFANG_SANDBOX=1 when it adds credentials); silent
+ * logger; fake clock; retry jitter fixed at 0.5.
  */
-export function createBenchApp(db: DbClient, url: string, clock = new FakeClock(BENCH_START)): BenchApp {
+export function createBenchApp(db: DbClient, url: string, clock = new FakeClock(BENCH_START), env: Record<string, string> = {}): BenchApp {
   // Only the variables given here: real credentials in the environment must not switch channels.
-  const config = loadConfig({ DATABASE_URL: url, LOG_LEVEL: 'silent' });
+  const config = loadConfig({ DATABASE_URL: url, LOG_LEVEL: 'silent', ...env });
   const logger = createLogger({ level: 'silent' });
   const ids = new UlidGenerator(clock);
   const app = createHuifang({ config, logger, db, clock, ids, jitter: () => 0.5, ...templatesSnapshot() });

@@ -2,6 +2,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import type { Huifang } from '../bot/huifang.js';
 import { coerceError } from '../bot/core/errors.js';
 import { jobs } from './index.js';
+import { runJob } from './run-job.js';
 import { formatLocalDate } from '../bot/core/time.js';
 
 /**
@@ -21,8 +22,7 @@ export function scheduleJobs(app: Huifang): { stop(): Promise<void> } {
         // The run is recorded for the console's settings page (last run, failures today), from any replica.
         const record = (outcome: Parameters<Huifang['console']['admin']['recordJobRun']>[2]) =>
           app.console.admin.recordJobRun(name, { startedAt, finishedAt: app.clock.now() }, outcome).catch((err: unknown) => log.warn({ err: coerceError(err) }, 'job run not recorded'));
-        const run = job
-          .run(app)
+        const run = runJob(app, name)
           .then(async (summary) => {
             const ms = Math.round(performance.now() - started);
             if (Object.values(summary).some((v) => typeof v === 'number' && v > 0)) log.info({ ...summary, ms }, 'job finished');

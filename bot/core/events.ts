@@ -34,6 +34,8 @@ export interface HuifangEventMap {
   'escalation:acknowledged': { escalationId: string; byStaffId: string; at: Date };
   /** The owner recorded how it was handled; the second follow-up (二次回访) is scheduled. */
   'escalation:resolved': { escalationId: string; byStaffId: string; secondFollowUpId: string | null; at: Date };
+  /** A job run ended (`jobs/run-job.ts`): `ok` false when it threw; `ms` is its wall-clock duration. */
+  'job:finished': { job: string; ms: number; ok: boolean; at: Date };
 }
 
 export type HuifangEventName = keyof HuifangEventMap;

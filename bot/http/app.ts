@@ -27,7 +27,9 @@ export function createHttpApp(app: Huifang): Koa {
   koa.use(async (ctx, next) => {
     const started = performance.now();
     await next();
-    app.logger.debug({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) }, 'request');
+    const ms = performance.now() - started;
+    app.metrics.observeRequest(ctx._matchedRoute === undefined ? undefined : String(ctx._matchedRoute), ctx.method, ctx.status, ms / 1000);
+    app.logger.debug({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms) }, 'request');
   });
   koa.use(errorMiddleware(app.logger));
   healthRoutes(router, app);

@@ -316,7 +316,7 @@ describeEachDatabase('HTTP API', (db) => {
       expect(await res.json()).toMatchObject({ status: 'ok', db: { provider: db().provider, status: 'ok' } });
     });
 
-    it('exposes follow-up counts by status on /metrics', async () => {
+    it('exposes the backlog gauges and the API latency on /metrics, without a key', async () => {
       await post(dischargeBody());
 
       const res = await api(base(), '/metrics', { key: null });
@@ -324,13 +324,13 @@ describeEachDatabase('HTTP API', (db) => {
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
       const text = await res.text();
-      expect(text).toContain('# TYPE huifang_follow_ups gauge');
-      const scheduled = /^huifang_follow_ups\{status="SCHEDULED"\} (\d+)$/m.exec(text);
-      expect(Number(scheduled?.[1])).toBe(await db().prisma.followUp.count({ where: { status: 'SCHEDULED' } }));
-      expect(text).toMatch(/^huifang_outbox_messages\{status="[A-Z]+"\} \d+$/m);
-      // This process's lifecycle counters follow the gauges.
+      expect(text).toContain('# TYPE huifang_outbox_lag_seconds gauge');
+      expect(text).toContain('# TYPE huifang_inbox_backlog gauge');
+      expect(text).toMatch(/^huifang_http_request_duration_seconds_count\{route="\/api\/v1\/cases",method="POST",status="201"\} [1-9]\d*$/m);
+      // This process's lifecycle counters, and no whole-table counts by status.
       expect(text).toContain('# TYPE huifang_outbox_events_total counter');
       expect(text).toContain('# TYPE huifang_inbound_events_total counter');
+      expect(text).not.toContain('huifang_follow_ups{');
     });
   });
 });

@@ -5,11 +5,12 @@ import type { Huifang } from '../../bot/huifang.js';
 import type { PrismaClient } from '../../bot/db/client.js';
 import type { TaskCard } from '../../bot/core/messages.js';
 import { jobs } from '../../jobs/index.js';
+import { runJob as runScheduledJob } from '../../jobs/run-job.js';
 import { TEST_API_KEY } from './service.js';
 
-/** Runs one job as the scheduler would (`jobs/<name>.ts`), returning its summary. */
+/** Runs one job as the scheduler does (`jobs/run-job.ts`: timed, `job:finished` emitted), returning its summary. */
 export async function runJob(app: Huifang, name: keyof typeof jobs & string): Promise<Record<string, unknown>> {
-  return (await jobs[name]!.run(app)) as Record<string, unknown>;
+  return (await runScheduledJob(app, name)) as Record<string, unknown>;
 }
 
 /** `fetch` against the service with the test API key. */

@@ -15,6 +15,7 @@ const ALL_EVENTS: readonly HuifangEventName[] = [
   'escalation:breached',
   'escalation:acknowledged',
   'escalation:resolved',
+  'job:finished',
 ];
 
 interface Waiter {

@@ -99,7 +99,7 @@ export interface SandboxViews {
   deliveriesSince(since: Date, kinds: readonly string[]): Promise<{ id: string; content: unknown }[]>;
 }
 
-/** Row counts by status, for `/metrics`. */
+/** Row counts by status: grouped counts over whole tables, for tests and tools, not for every `/metrics` scrape. */
 export interface StatusCounts {
   followUps: Record<string, number>;
   outbox: Record<string, number>;
@@ -111,6 +111,19 @@ export interface ServiceHealth {
   /** Asks the database a trivial question; throws when it cannot answer. */
   ping(): Promise<void>;
   statusCounts(): Promise<StatusCounts>;
+  /**
+   * What is waiting, for `/metrics` on every scrape, so only index lookups whose cost follows the
+   * backlog, never the history: the oldest PENDING outbox message due at `now` (its `nextAttemptAt`),
+   * and the inbound events still RECEIVED with the oldest one's `receivedAt`.
+   */
+  backlog(now: Date): Promise<Backlog>;
+}
+
+/** See {@link ServiceHealth.backlog}. */
+export interface Backlog {
+  oldestDueOutboxAt: Date | null;
+  receivedInbound: number;
+  oldestReceivedInboundAt: Date | null;
 }
 
 /** Raw activity figures of the whole database, grouped as the demo's summary (and the console) count them. */

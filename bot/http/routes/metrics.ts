@@ -1,24 +1,23 @@
 import type Router from '@koa/router';
 import type { Huifang } from '../../huifang.js';
 
+const secondsSince = (at: Date | null, now: Date) => (at ? Math.max(0, (now.getTime() - at.getTime()) / 1000) : 0);
+
 /**
- * `GET /metrics` in the Prometheus text format: follow-ups, outbox messages and inbound events by
- * status (gauges: grouped counts over indexed status columns, the same on every replica), and this
- * process's counters of lifecycle events (bot/event-metrics.ts).
+ * `GET /metrics` in the Prometheus text format (bot/event-metrics.ts): this process's counters and
+ * histograms, its default process metrics, and the backlog gauges (outbox lag, inbox backlog) read
+ * through indexes at each scrape, so a scrape costs the same with a year of history as with none.
  */
 export function metricsRoutes(router: Router, app: Huifang): void {
   router.get('/metrics', async (ctx) => {
-    const { followUps, outbox, inbound } = await app.views.health.statusCounts();
-    const lines: string[] = [];
-    const family = (name: string, help: string, counts: Record<string, number>) => {
-      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
-      for (const [status, count] of Object.entries(counts)) lines.push(`${name}{status="${status}"} ${count}`);
-    };
-    family('huifang_follow_ups', 'Follow-ups by status.', followUps);
-    family('huifang_outbox_messages', 'Outbox messages by status.', outbox);
-    family('huifang_inbound_events', 'Inbound webhook events by status.', inbound);
-    lines.push(...app.metrics.render());
-    ctx.type = 'text/plain; version=0.0.4';
-    ctx.body = `${lines.join('\n')}\n`;
+    const now = app.clock.now();
+    const backlog = await app.views.health.backlog(now);
+    const text = await app.metrics.render({
+      outboxLagSeconds: secondsSince(backlog.oldestDueOutboxAt, now),
+      inboxBacklog: backlog.receivedInbound,
+      inboxOldestAgeSeconds: secondsSince(backlog.oldestReceivedInboundAt, now),
+    });
+    ctx.type = app.metrics.contentType;
+    ctx.body = text;
   });
 }

@@ -4,7 +4,8 @@ import type { Huifang } from '../../huifang.js';
 import { DomainError } from '../../core/errors.js';
 import { readJsonBody } from '../read-body.js';
 import { sandboxPageHtml } from '../sandbox-page.js';
-import { jobs, TICK_ORDER } from '../../../jobs/index.js';
+import { TICK_ORDER } from '../../../jobs/index.js';
+import { runJob } from '../../../jobs/run-job.js';
 import type { ProcessResult } from '../../core/inbox/process-inbound.js';
 import { addLocalDays, toLocal } from '../../core/time.js';
 import { submitCase } from '../../core/cases/submit-case.js';
@@ -151,7 +152,7 @@ export function sandboxRoutes(router: Router, app: Huifang): void {
   // Runs one round of every job now, instead of waiting for the next cron tick.
   router.post('/sandbox/api/tick', async (ctx) => {
     const results: Record<string, object> = {};
-    for (const name of TICK_ORDER) results[name] = await jobs[name]!.run(app);
+    for (const name of TICK_ORDER) results[name] = await runJob(app, name);
     ctx.body = results;
   });
 

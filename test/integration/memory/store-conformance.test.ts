@@ -505,6 +505,8 @@ const SCENARIOS: Record<string, Scenario> = {
     // the Prisma store's claim can take more than `limit` (its IN-subquery is run again per row).
     const enqueued = await outbox.enqueue([staffText('o:1', nurse, now), staffText('o:2', nurse, now), staffText('o:1', nurse, now), customerSms('o:3', p1, new Date(now.getTime() + 1000)), customerSms('o:4', p1, new Date(now.getTime() + 3_600_000))]);
     const enqueuedAgain = await outbox.enqueue([staffText('o:2', nurse, now)]);
+    // Due now: o:1 and o:2; o:3 a second later, o:4 in an hour.
+    const backlog = [await ctx.stores.views.health.backlog(now), await ctx.stores.views.health.backlog(new Date(now.getTime() - 1000))];
     const first = byId(await outbox.claimOutbox(now, 60_000, 2, 'A'));
     const second = byId(await outbox.claimOutbox(new Date(now.getTime() + 1000), 60_000, 10, 'B'));
     const none = await outbox.claimOutbox(new Date(now.getTime() + 1000), 60_000, 10, 'C');
@@ -538,6 +540,7 @@ const SCENARIOS: Record<string, Scenario> = {
       ],
       customer: await ctx.stores.customers.findCustomersByIds([p1]).then((m) => m.get(p1)),
       counts: await ctx.stores.views.health.statusCounts(),
+      backlog: [...backlog, await ctx.stores.views.health.backlog(new Date(now.getTime() + 7_200_000))],
     };
   },
 
@@ -573,6 +576,7 @@ const SCENARIOS: Record<string, Scenario> = {
     const now = ctx.clock.now();
     const event = (id: string, dedupeKey: string, minutes: number) => ({ id, source: 'sms', dedupeKey, kind: 'sms_reply', payload: { text: dedupeKey }, receivedAt: new Date(now.getTime() + minutes * 60_000) });
     const recorded = [await inbox.recordInbound(event('I1', 'a', 0)), await inbox.recordInbound(event('I2', 'a', 1)), await inbox.recordInbound(event('I3', 'b', -1))];
+    const backlogWhenRecorded = await ctx.stores.views.health.backlog(now);
     const claimed = await inbox.claimInbound('I1', now, 60_000);
     const claimedAgain = await inbox.claimInbound('I1', now, 60_000);
     const pending = await inbox.listPendingInbound(now, 10, 3);
@@ -591,6 +595,7 @@ const SCENARIOS: Record<string, Scenario> = {
       pendingOutOfAttempts: await inbox.listPendingInbound(now, 10, 2),
       processedClaim: await inbox.claimInbound('I3', now, 60_000),
       counts: await ctx.stores.views.health.statusCounts(),
+      backlog: [backlogWhenRecorded, await ctx.stores.views.health.backlog(now)],
     };
   },
 

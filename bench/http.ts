@@ -1,0 +1,223 @@
+// (f) The HTTP edge under load: the service (createHuifang + createHttpApp, as `huifang start` wires
+// them) on a loopback port, fed distinct, valid requests by autocannon from a worker thread, beside
+// GET /healthz and a bare Koa handler measured in the same run, so the figures are read as ratios.
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Worker } from 'node:worker_threads';
+import Koa from 'koa';
+import { encrypt, getSignature } from '@wecom/crypto';
+import type { DbProvider } from '../bot/db/client.js';
+import { createHttpApp } from '../bot/http/app.js';
+import type { Huifang } from '../bot/huifang.js';
+import { EXAMPLE_STAFF } from '../bot/example/example-organisation.js';
+import type { BenchOptions } from './options.js';
+import { createBenchApp, createBenchDb, customerPhone, dbClientOf, pad, seedPopulation } from './setup.js';
+
+/** One request as the load generator sends it. */
+interface PreparedRequest {
+  method: 'GET' | 'POST';
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+/** What one measured target did. Latencies in milliseconds (autocannon's whole-millisecond histogram). */
+export interface LoadResult {
+  requests: number;
+  seconds: number;
+  perSecond: number;
+  ok: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  latency: { p50: number; p90: number; p99: number; max: number; mean: number };
+}
+
+/** The targets, in the order they are measured. */
+export const HTTP_TARGETS = ['bare-koa', 'healthz', 'wecom-callback', 'sms-reply', 'api-cases'] as const;
+export type HttpTarget = (typeof HTTP_TARGETS)[number];
+
+export interface HttpResult {
+  provider: DbProvider;
+  connections: number;
+  targets: Record<HttpTarget, LoadResult>;
+  /** After each callback target: how long the inbound events still waiting took to be handled (processing runs after the answer). */
+  drainMs: Partial<Record<HttpTarget, number>>;
+  /** Rows the measured requests left: inbound events recorded, cases created. */
+  recorded: { inboundEvents: number; cases: number };
+}
+
+// Credentials of a fictitious WeCom corp and Tencent SMS account: HUIFANG_SANDBOX=1 keeps every
+// channel in the sandbox while the callback routes are mounted as in production.
+const CORP_ID = 'wwbench00000000001';
+const CALLBACK_TOKEN = 'benchCallbackToken';
+const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
+const SMS_CALLBACK_KEY = 'bench-callback-key-0123456789';
+const API_KEY = 'bench-api-key-0123456789abcdef';
+const ENV = {
+  HUIFANG_SANDBOX: '1',
+  API_KEYS: `bench:${API_KEY}`,
+  WECOM_CORP_ID: CORP_ID,
+  WECOM_AGENT_ID: '1000002',
+  WECOM_SECRET: 'bench-secret',
+  WECOM_CALLBACK_TOKEN: CALLBACK_TOKEN,
+  WECOM_ENCODING_AES_KEY: AES_KEY,
+  TENCENT_SECRET_ID: 'AKIDbench',
+  TENCENT_SECRET_KEY: 'bench-secret-key',
+  TENCENT_SMS_SDK_APP_ID: '1400000000',
+  TENCENT_SMS_SIGN_NAME: '回访',
+  TENCENT_SMS_CALLBACK_KEY: SMS_CALLBACK_KEY,
+};
+
+const log = (text: string) => process.stderr.write(`  … ${text}\n`);
+
+/** Text messages from the example staff, each with its own MsgId, encrypted and signed as WeCom does (docs/protocols/wecom.md §6.3). */
+function wecomCallbacks(from: number, count: number, now: Date): PreparedRequest[] {
+  const requests: PreparedRequest[] = [];
+  const createTime = Math.floor(now.getTime() / 1000);
+  for (let i = from; i < from + count; i++) {
+    const user = EXAMPLE_STAFF[i % EXAMPLE_STAFF.length]!.wecomUserId;
+    const xml =
+      `<xml><ToUserName><![CDATA[${CORP_ID}]]></ToUserName><FromUserName><![CDATA[${user}]]></FromUserName>` +
+      `<CreateTime>${createTime}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[你好 ${i}]]></Content>` +
+      `<MsgId>${7_000_000_000_000_000_000n + BigInt(i)}</MsgId><AgentID>1000002</AgentID></xml>`;
+    const encrypted = encrypt(AES_KEY, xml, CORP_ID);
+    const timestamp = String(createTime);
+    const nonce = String(100_000_000 + i);
+    const signature = getSignature(CALLBACK_TOKEN, timestamp, nonce, encrypted);
+    requests.push({
+      method: 'POST',
+      path: `/wecom/callback?${new URLSearchParams({ msg_signature: signature, timestamp, nonce }).toString()}`,
+      headers: { 'content-type': 'text/xml' },
+      body: `<xml><ToUserName><![CDATA[${CORP_ID}]]></ToUserName><AgentID><![CDATA[1000002]]></AgentID><Encrypt><![CDATA[${encrypted}]]></Encrypt></xml>`,
+    });
+  }
+  return requests;
+}
+
+/** Customers' replies as Tencent pushes them (docs/protocols/tencent-sms.md §5.2): distinct (mobile, time). */
+function smsReplies(from: number, count: number, now: Date, customers: number): PreparedRequest[] {
+  const base = Math.floor(now.getTime() / 1000);
+  const requests: PreparedRequest[] = [];
+  for (let i = from; i < from + count; i++) {
+    const mobile = customerPhone(i % customers).slice(3);
+    requests.push({
+      method: 'POST',
+      path: `/sms/tencent/reply?key=${SMS_CALLBACK_KEY}`,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ mobile, nationcode: '86', text: i % 3 === 0 ? '满意' : '5', time: base - i, sign: '回访' }),
+    });
+  }
+  return requests;
+}
+
+/** Discharge cases as a HIS posts them, each a new case of a new patient. */
+function casePosts(from: number, count: number): PreparedRequest[] {
+  const requests: PreparedRequest[] = [];
+  for (let i = from; i < from + count; i++) {
+    const externalId = `BENCH-HTTP-${pad(i, 8)}`;
+    requests.push({
+      method: 'POST',
+      path: '/api/v1/cases',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
+      body: JSON.stringify({
+        type: 'discharge',
+        externalId,
+        occurredAt: '2027-01-03T15:30:00+08:00',
+        department: 'cardiology',
+        responsibleStaff: i % 2 === 0 ? 'hushi.li' : 'hushi.zhou',
+        customer: { externalId: `PAT-${externalId}`, name: '压测患者', salutation: '王女士', phone: `+86138${pad(i, 8)}` },
+        attributes: { severity: 'normal' },
+      }),
+    });
+  }
+  return requests;
+}
+
+/** Fires `requests` at `baseUrl` from a worker thread; each request is sent once. */
+function fire(baseUrl: string, requests: PreparedRequest[], connections: number, maxSeconds: number): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./http-load-worker.mjs', import.meta.url), { workerData: { url: baseUrl, connections, requests, maxSeconds } });
+    worker.once('message', (m: (Omit<LoadResult, 'perSecond'> & { error?: undefined }) | { error: string }) => {
+      void worker.terminate();
+      if (m.error !== undefined) reject(new Error(m.error));
+      else resolve({ ...m, perSecond: m.requests / m.seconds } as LoadResult);
+    });
+    worker.once('error', reject);
+  });
+}
+
+async function listenOn(server: Server): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', () => resolve());
+    server.once('error', reject);
+  });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+async function close(server: Server): Promise<void> {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+/** Waits until no inbound event is left RECEIVED (their processing runs after the answer); returns how long it took. */
+async function drainInbox(app: Huifang, limitMs = 120_000): Promise<number> {
+  const started = performance.now();
+  while (performance.now() - started < limitMs) {
+    if ((await app.views.health.backlog(app.clock.now())).receivedInbound === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return performance.now() - started;
+}
+
+/** (f) on one database: the five targets, each warmed up with distinct requests first. */
+export async function runHttp(provider: DbProvider, options: BenchOptions): Promise<HttpResult> {
+  const db = await createBenchDb(provider);
+  const servers: Server[] = [];
+  try {
+    const { app, clock, ids } = createBenchApp(dbClientOf(db), db.url, undefined, ENV);
+    const customers = 3_000;
+    await seedPopulation(db, ids, clock.now(), customers, 100);
+    const serve = (koa: Koa) => {
+      const server = koa.listen(0, '127.0.0.1');
+      servers.push(server);
+      return listenOn(server);
+    };
+    const serviceUrl = await serve(createHttpApp(app));
+    // The floor of what Koa and node:http cost per request on this machine, in this process.
+    const bare = new Koa();
+    bare.use((ctx) => {
+      ctx.body = 'ok';
+    });
+    const bareUrl = await serve(bare);
+
+    const n = options.httpRequests;
+    const warm = Math.min(200, Math.max(options.connections, Math.floor(n / 10)));
+    const now = clock.now();
+    const build: Record<HttpTarget, { url: string; make: (from: number, count: number) => PreparedRequest[] }> = {
+      'bare-koa': { url: bareUrl, make: (_f, count) => Array.from({ length: count }, () => ({ method: 'GET', path: '/', headers: {} })) },
+      healthz: { url: serviceUrl, make: (_f, count) => Array.from({ length: count }, () => ({ method: 'GET', path: '/healthz', headers: {} })) },
+      'wecom-callback': { url: serviceUrl, make: (from, count) => wecomCallbacks(from, count, now) },
+      'sms-reply': { url: serviceUrl, make: (from, count) => smsReplies(from, count, now, customers) },
+      'api-cases': { url: serviceUrl, make: (from, count) => casePosts(from, count) },
+    };
+    const targets = {} as Record<HttpTarget, LoadResult>;
+    const drainMs: HttpResult['drainMs'] = {};
+    for (const target of HTTP_TARGETS) {
+      const { url, make } = build[target];
+      // Prepared before firing: signing and encryption are the sender's work, not measured.
+      const warmup = make(0, warm);
+      const measured = make(warm, n);
+      await fire(url, warmup, options.connections, options.httpSeconds);
+      await drainInbox(app);
+      log(`${provider}: ${target}: ${n} requests over ${options.connections} connections`);
+      targets[target] = await fire(url, measured, options.connections, options.httpSeconds);
+      if (target === 'wecom-callback' || target === 'sms-reply') drainMs[target] = await drainInbox(app);
+    }
+    const [inboundEvents, cases] = await Promise.all([db.prisma.inboundEvent.count(), db.prisma.case.count({ where: { externalId: { startsWith: 'BENCH-HTTP-' } } })]);
+    return { provider, connections: options.connections, targets, drainMs, recorded: { inboundEvents, cases } };
+  } finally {
+    await Promise.all(servers.map(close));
+    await db.destroy();
+  }
+}
