@@ -103,12 +103,25 @@ describe('huifang calendar', () => {
     expect(stdout).toMatch(/2026-09-25 周五\s+中秋节\s+农历八月十五\s+holiday/);
   });
 
-  it('returns 1 with a clear message for a year without a schedule', () => {
-    const { code, stderr, stdout } = calendar(['--year', '2099', '--json']);
-    expect(code).toBe(1);
-    expect(stderr).toContain('2099 is not covered by the working-day calendar');
-    expect(stderr).toContain('templates/calendar/README.md');
-    expect(JSON.parse(stdout)).toMatchObject({ year: 2099, covered: false });
+  it('lists a year without a schedule — weekends, lunar festivals, closures — with its working days unconfirmed (exit 0)', () => {
+    const dir = calendarDir({ 'closures.yaml': 'closures:\n  - { date: 2099-06-01, reason: 院庆 }\n' });
+    const { code, stderr, stdout } = calendar(['--year', '2099', '--json', '--dir', dir]);
+    expect(code).toBe(0);
+    expect(stderr).toContain('2099 has no State Council holiday schedule yet');
+    const out = JSON.parse(stdout) as CalendarJson & { confirmed: boolean; assumption: string; workingDays: number; months: { month: number; workingDays: number; weekendDays: number; closures: number }[] };
+    expect(out).toMatchObject({ year: 2099, covered: false, confirmed: false, assumption: 'weekends_only', holidays: [], makeupWorkdays: [] });
+    // 2099: 365 days, 104 Saturdays and Sundays (it starts and ends on a Thursday: 105 Thursdays), one closure on a Monday.
+    expect(out.workingDays).toBe(365 - 104 - 1);
+    expect(out.months[5]).toMatchObject({ month: 6, workingDays: 21, weekendDays: 8, closures: 1 });
+    expect(out.closures).toMatchObject([{ date: '2099-06-01', reason: '院庆' }]);
+    // Lunar festivals are computed for the year (春节 2099: 正月初一 = 2099-01-21; its 腊八 falls in 2098), days off are not known.
+    expect(out.festivals.find((f) => f.name === '春节')).toMatchObject({ date: '2099-01-21', dayKind: 'workday', confirmed: false });
+    expect(out.festivals.map((f) => f.name)).toEqual(['元旦', '除夕', '春节', '元宵节', '清明节', '劳动节', '端午节', '七夕节', '中秋节', '国庆节', '重阳节', '冬至']);
+    const text = calendar(['--year', '2099', '--dir', dir]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('2099 工作日历 / working-day calendar (mainland China) — 未确认 / UNCONFIRMED');
+    expect(text.stdout).toContain('法定节假日 / public holidays:      未确认 / unconfirmed');
+    expect(text.stdout).toMatch(/2099-10-01 周四\s+国庆节\s+公历10月1日\s+workday \(未确认\)/);
   });
 
   it('shows a year added by an administrator file, with the file as its source, and its closures', () => {
