@@ -18,7 +18,7 @@ import { loadCalendar, summariseSources, type LoadedCalendar } from '../loaders/
 import { DataLoadError } from '../loaders/data-load-error.js';
 import { consoleOutput, type CommandOutput } from './command-output.js';
 
-const USAGE = 'Usage: huifang calendar --year YYYY [--json] [--dir DIR]';
+const USAGE = 'Usage: huifang calendar --year YYYY [--json] [--dir DIR]\n       huifang calendar import YEAR FILE.yaml [--dry-run] [--json]';
 
 /** A block of consecutive days off (国庆节、中秋节 2025-10-01 … 2025-10-08). */
 interface HolidayBlock {

@@ -35,6 +35,16 @@ export class PrismaConsoleAdminStore implements CalendarEntryStore, ComplaintKey
     }, TX_OPTIONS);
   }
 
+  async changeCalendarEntries(change: { put: readonly CalendarEntryRecord[]; remove: readonly string[] }, audit: NewAuditEntry): Promise<void> {
+    await this.db.prisma.$transaction(async (tx) => {
+      if (change.remove.length > 0) await tx.calendarEntry.deleteMany({ where: { date: { in: [...change.remove] } } });
+      for (const entry of change.put) {
+        await tx.calendarEntry.upsert({ where: { date: entry.date }, create: entry, update: { kind: entry.kind, name: entry.name, createdAt: entry.createdAt, createdBy: entry.createdBy } });
+      }
+      await insertAudit(tx, this.db.ids, [audit]);
+    }, TX_OPTIONS);
+  }
+
   async listComplaintKeywords(): Promise<ComplaintKeywordRecord[]> {
     return this.db.prisma.complaintKeyword.findMany({ orderBy: [{ topic: 'asc' }, { keyword: 'asc' }], select: { id: true, topic: true, keyword: true, createdAt: true } });
   }

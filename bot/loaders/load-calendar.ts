@@ -42,6 +42,8 @@ export interface CalendarFile {
   file: string;
   years: AdminYear[];
   closures: Closure[];
+  /** The line that lists each date (a holiday block's, a make-up day's, a closure's), for messages by line. */
+  dateLines: ReadonlyMap<LocalDate, number>;
 }
 
 /** Where a covered year's schedule comes from. */
@@ -199,7 +201,17 @@ export function parseCalendarFile(text: string, file: string): CalendarFile {
   const closures: Closure[] = data.closures.flatMap((c) =>
     (c.date ? [c.date] : dateRange(c.from!, c.to!)).map((date) => ({ date, reason: c.reason, source: file })),
   );
-  return { file, years, closures };
+  const dateLines = new Map<LocalDate, number>();
+  const note = (dates: readonly LocalDate[], path: (string | number)[]) => {
+    const line = source.lineAt(path);
+    if (line !== null) for (const d of dates) if (!dateLines.has(d)) dateLines.set(d, line);
+  };
+  data.years.forEach((y, i) => {
+    y.holidays.forEach((h, j) => note(h.dates ?? dateRange(h.from!, h.to!), ['years', i, 'holidays', j]));
+    y.makeupWorkdays.forEach((m, j) => note([m.date], ['years', i, 'makeupWorkdays', j]));
+  });
+  data.closures.forEach((c, i) => note(c.date ? [c.date] : dateRange(c.from!, c.to!), ['closures', i]));
+  return { file, years, closures, dateLines };
 }
 
 /**
