@@ -7,6 +7,9 @@
  * festivals (lunar ones computed) and closures, with the working days marked unconfirmed — the
  * weekends-only answer that scheduling uses meanwhile (docs/calendar.md).
  *
+ * The days kept in the database (console 日历, `huifang calendar import`) are laid over the shipped data,
+ * as the service does; the database is only read, never created or migrated.
+ *
  * Exit codes: 0 printed; 2 bad arguments; 78 invalid calendar files.
  */
 import { parseArgs } from 'node:util';
@@ -14,11 +17,23 @@ import { addDays, weekdayName, type LocalDate } from '../core/calendar/local-dat
 import { listTraditionalFestivals, type TraditionalFestival } from '../core/calendar/traditional-festivals.js';
 import { formatYearRanges, type DayKind, type PublicHoliday } from '../core/calendar/working-calendar.js';
 import { overviewOfYear } from '../core/calendar/year-overview.js';
-import { loadCalendar, summariseSources, type LoadedCalendar } from '../loaders/load-calendar.js';
+import { loadCalendar, summariseSources, type CalendarYearSource, type LoadedCalendar } from '../loaders/load-calendar.js';
+import { calendarOverlay } from '../core/calendar/calendar-overlay.js';
+import { DomainError } from '../core/errors.js';
+import type { CalendarEntryRecord } from '../core/ports/console-admin.js';
+import { loadConfig } from '../config.js';
+import { readCommandCalendarEntries } from './read-command-calendar-entries.js';
 import { DataLoadError } from '../loaders/data-load-error.js';
 import { consoleOutput, type CommandOutput } from './command-output.js';
 
 const USAGE = 'Usage: huifang calendar --year YYYY [--json] [--dir DIR]\n       huifang calendar import YEAR FILE.yaml [--dry-run] [--json]';
+
+/** How a year whose schedule is kept in the database is named in `sources`. */
+const DATABASE_SOURCE = 'database (console 日历 / huifang calendar import)';
+
+function readConfiguredEntries(io: CommandOutput): Promise<readonly CalendarEntryRecord[]> {
+  return readCommandCalendarEntries(loadConfig(), io);
+}
 
 /** A block of consecutive days off (国庆节、中秋节 2025-10-01 … 2025-10-08). */
 interface HolidayBlock {
@@ -29,7 +44,13 @@ interface HolidayBlock {
   dates: { date: LocalDate; weekday: string; name: string; nameEn?: string; inLieu: boolean }[];
 }
 
-export function runCalendarCommand(args: string[], io: CommandOutput = consoleOutput): number {
+/** Where the command reads the calendar days kept in the database; tests pass their own. */
+export interface CalendarCommandDeps {
+  /** The days entered in the console's 日历 page or imported [the configured database's]. */
+  readEntries?: (io: CommandOutput) => Promise<readonly CalendarEntryRecord[]>;
+}
+
+export async function runCalendarCommand(args: string[], io: CommandOutput = consoleOutput, deps: CalendarCommandDeps = {}): Promise<number> {
   let values: { year?: string; json?: boolean; dir?: string };
   try {
     ({ values } = parseArgs({ args, options: { year: { type: 'string' }, json: { type: 'boolean', default: false }, dir: { type: 'string' } } }));
@@ -55,8 +76,24 @@ export function runCalendarCommand(args: string[], io: CommandOutput = consoleOu
     throw err;
   }
   const { calendar } = loaded;
+  // The days kept in the database (console 日历, `huifang calendar import`), as the service lays them over.
+  const entries = await (deps.readEntries ?? readConfiguredEntries)(io);
+  const databaseYears: CalendarYearSource[] = [];
+  if (entries.length > 0) {
+    try {
+      const { ignoredYears } = calendar.replaceOverlay(calendarOverlay(entries));
+      if (ignoredYears.length > 0) io.err(`notice: the database's calendar days for ${ignoredYears.join(', ')} are ignored: the shipped calendar now has those years (remove them in the console's 日历 page)`);
+      for (const y of calendar.coveredYears()) {
+        if (!calendar.isShippedYear(y)) databaseYears.push({ year: y, source: DATABASE_SOURCE, origin: 'database' });
+      }
+    } catch (err) {
+      if (!(err instanceof DomainError && err.code === 'CALENDAR_DATA_INVALID')) throw err;
+      io.err(`警告: the calendar days kept in the database contradict the shipped calendar and are left out: ${err.message}`);
+    }
+  }
+  const allSources = [...loaded.sources, ...databaseYears].sort((a, b) => a.year - b.year);
   const coveredYears = calendar.coveredYears();
-  const sources = summariseSources(loaded.sources);
+  const sources = summariseSources(allSources);
   const overview = overviewOfYear(calendar, year);
   const closures = calendar.closuresInYear(year).map((c) => ({ date: c.date, weekday: weekdayName(c.date), reason: c.reason, source: c.source ?? null }));
   const festivals = listTraditionalFestivals(year, loaded.lunar).map((f) => festivalRow(f, (d) => calendar.dayInfo(d).kind, overview.confirmed));
@@ -118,7 +155,7 @@ export function runCalendarCommand(args: string[], io: CommandOutput = consoleOu
   }
 
   const schedule = calendar.yearSchedule(year)!;
-  const source = loaded.sources.find((s) => s.year === year)!;
+  const source = allSources.find((s) => s.year === year)!;
   const makeupWorkdays = schedule.makeupWorkdays.map((m) => ({ date: m.date, weekday: weekdayName(m.date), holiday: m.holiday }));
   const blocks = holidayBlocks(schedule.holidays);
 

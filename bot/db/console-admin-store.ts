@@ -6,18 +6,24 @@ import type {
   JobRunStore,
 } from '../core/ports/console-admin.js';
 import type { NewAuditEntry } from '../core/records.js';
+import type { PrismaClient } from './client.js';
 import type { StoreContext } from './store-context.js';
 import { TX_OPTIONS } from './store-context.js';
 import { isUniqueViolation } from './rows.js';
 import { insertAudit } from './writes.js';
 
+/** The calendar days kept in the database (console 日历, `huifang calendar import`), by date. */
+export async function readCalendarEntries(prisma: PrismaClient): Promise<CalendarEntryRecord[]> {
+  const rows = await prisma.calendarEntry.findMany({ orderBy: { date: 'asc' } });
+  return rows.map((r) => ({ ...r, kind: r.kind as CalendarEntryRecord['kind'] }));
+}
+
 /** The console's administrative data over Prisma: calendar entries, complaint topics, job runs. */
 export class PrismaConsoleAdminStore implements CalendarEntryStore, ComplaintKeywordStore, JobRunStore {
   constructor(private readonly db: StoreContext) {}
 
-  async listCalendarEntries(): Promise<CalendarEntryRecord[]> {
-    const rows = await this.db.prisma.calendarEntry.findMany({ orderBy: { date: 'asc' } });
-    return rows.map((r) => ({ ...r, kind: r.kind as CalendarEntryRecord['kind'] }));
+  listCalendarEntries(): Promise<CalendarEntryRecord[]> {
+    return readCalendarEntries(this.db.prisma);
   }
 
   async putCalendarEntry(entry: CalendarEntryRecord, audit: NewAuditEntry): Promise<void> {

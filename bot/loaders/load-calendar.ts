@@ -51,7 +51,8 @@ export interface CalendarYearSource {
   year: number;
   /** `chinese-days@1.5.7`, or the administrator file, e.g. `templates/calendar/2027.yaml`. */
   source: string;
-  origin: 'package' | 'admin_file' | 'admin_file_replacing_package';
+  /** `database`: the days entered in the console or imported (listed by `huifang calendar`, not by this loader). */
+  origin: 'package' | 'admin_file' | 'admin_file_replacing_package' | 'database';
 }
 
 export interface LoadedCalendar {
@@ -315,15 +316,14 @@ export function loadCalendar(options: LoadCalendarOptions = {}): LoadedCalendar 
 }
 
 /**
- * The one line that tells an operator a year's holiday schedule is missing, and what to add:
- * `警告: 节假日日历尚未包含 2027 年 … add templates/calendar/2027.yaml …`. With `beyondCoverage`
+ * The one line that tells an operator a year's holiday schedule is missing, and how to add it:
+ * `警告: 节假日日历尚未包含 2027 年 … huifang calendar import 2027 FILE.yaml …`. With `beyondCoverage`
  * `assume_weekends` (the default) working days in that year count weekends only until then; with
  * `throw`, questions about that year fail.
  */
-export function describeMissingYear(year: number, options: { dir?: string; beyondCoverage?: BeyondCoverage } = {}): string {
-  const file = `${displayPath(options.dir ?? DEFAULT_CALENDAR_DIR)}/${year}.yaml`;
+export function describeMissingYear(year: number, options: { beyondCoverage?: BeyondCoverage } = {}): string {
   const meanwhile = (options.beyondCoverage ?? 'assume_weekends') === 'assume_weekends' ? `${year} 年暂按周末休息计算` : `涉及 ${year} 年工作日的计算将失败`;
-  return `警告: 节假日日历尚未包含 ${year} 年（${meanwhile}）— add ${file} once the State Council publishes the ${year} schedule (format: templates/calendar/README.md)`;
+  return `警告: 节假日日历尚未包含 ${year} 年（${meanwhile}）— once the State Council publishes the ${year} schedule, run huifang calendar import ${year} FILE.yaml or enter it in the console's 日历 page (docs/calendar.md)`;
 }
 
 /** Groups consecutive years with the same source: `[{years: '2004–2026', source: 'chinese-days@1.5.7'}, …]`. */
