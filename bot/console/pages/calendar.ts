@@ -59,7 +59,7 @@ export function calendarPage(router: Router, app: Huifang): void {
 ${
   covered
     ? html`<p class="alert ok">${year} 年节假日安排：${schedule?.source ?? ''}${calendar.isShippedYear(year) ? '' : '（在管理台中添加）'}。</p>`
-    : html`<p class="alert bad">尚无 ${year} 年的节假日安排，目前只按周末计算工作日。国务院办公厅公布后，请${state.access.canAdminister ? '在下方逐日添加放假与调休上班日' : '请管理员添加'}。</p>`
+    : html`<p class="alert bad">尚无 ${year} 年的节假日安排，目前只按周末计算工作日（未确认）。国务院办公厅公布后，请${state.access.canAdminister ? `在下方逐日添加放假与调休上班日，或在服务器上运行 huifang calendar import ${year} 文件.yaml 一次导入整份通知` : '管理员添加'}。</p>`
 }
 ${
   schedule && schedule.holidays.length
