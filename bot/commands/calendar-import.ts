@@ -97,7 +97,7 @@ export async function runCalendarImportCommand(args: string[], io: CommandOutput
       if (shipped) io.err(`  To correct a shipped year, add a file under templates/calendar/ with replacesPackageData: true (templates/calendar/README.md).`);
       return shipped ? 1 : 78;
     }
-    const result = summarise(plan, { year, file, source: schedule.schedule.source, dryRun, content });
+    const result = summarise(plan, { year, file, source: schedule.notice, dryRun, content });
     if (!dryRun && (plan.change.put.length > 0 || plan.change.remove.length > 0)) {
       await app.console.admin.changeCalendarEntries(plan.change, {
         at: now,

@@ -34,6 +34,8 @@ export interface AdminYear {
   schedule: YearSchedule;
   /** Set when the file deliberately replaces a year the package also ships (an amended notice). */
   replacesPackageData: boolean;
+  /** The notice the file cites (its `source`: title, number, address). */
+  notice: string;
   file: string;
   line: number | null;
 }
@@ -196,6 +198,7 @@ export function parseCalendarFile(text: string, file: string): CalendarFile {
       makeupWorkdays: y.makeupWorkdays.map((m) => ({ date: m.date, holiday: m.holiday })),
     },
     replacesPackageData: y.replacesPackageData ?? false,
+    notice: y.source,
     file,
     line: source.lineAt(['years', i]),
   }));

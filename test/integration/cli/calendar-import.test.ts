@@ -62,7 +62,7 @@ describeEachDatabase('huifang calendar import', (db) => {
   it('with --dry-run checks the file and writes nothing', async () => {
     const r = await importYear(['2099', file('2099.yaml', VALID), '--dry-run', '--json']);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ year: 2099, dryRun: true, holidays: 10, makeupWorkdays: 2, closures: 1, added: 13, unchanged: 0 });
+    expect(JSON.parse(r.stdout)).toMatchObject({ year: 2099, dryRun: true, source: '国务院办公厅关于2099年部分节假日安排的通知（测试用）', holidays: 10, makeupWorkdays: 2, closures: 1, added: 13, unchanged: 0 });
     expect(await db().prisma.calendarEntry.count()).toBe(0);
     expect(app.deps.calendar.isCovered(2099)).toBe(false);
   });
