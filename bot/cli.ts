@@ -23,7 +23,12 @@ Usage:
                                 already scheduled — added, moved, cancelled — and with --apply, do it
   huifang jobs run NAME|all [--json]
                                 run one job (or one round of all) once and print its summary
-  huifang calendar --year YYYY [--json]   holidays, 调休 make-up days, closures and festivals of a year
+  huifang calendar --year YYYY [--json]   holidays, 调休 make-up days, closures and festivals of a year; a year
+                                without a State Council schedule is listed with its working days 未确认 (unconfirmed)
+  huifang calendar import YEAR FILE.yaml [--dry-run] [--json]
+                                install a year's State Council schedule (format of templates/calendar/*.yaml, see
+                                docs/calendar.md) in the database, as the console's 日历 page does; running services
+                                pick it up within five minutes
   huifang import staff|customers|cases FILE.csv [--dry-run] [--skip-invalid] [--encoding utf-8|gb18030] [--json]
                                 load staff (add --deactivate-missing), customers or cases from a CSV file
                                 (UTF-8 with or without BOM, or GBK/GB18030; columns in templates/import/README.md)
@@ -62,7 +67,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   simulate: async (args) => (await import('./commands/simulate.js')).runSimulateCommand(args),
   policy: async (args) => (await import('./commands/policy.js')).runPolicyCommand(args),
   jobs: async (args) => (await import('./commands/jobs.js')).runJobsCommand(args),
-  calendar: async (args) => (await import('./commands/calendar.js')).runCalendarCommand(args),
+  calendar: async (args) =>
+    args[0] === 'import' ? (await import('./commands/calendar-import.js')).runCalendarImportCommand(args.slice(1)) : (await import('./commands/calendar.js')).runCalendarCommand(args),
   import: async (args) => (await import('./commands/import.js')).runImportCommand(args),
   staff: async (args) => (await import('./commands/staff.js')).runStaffCommand(args),
   report: async (args) => (await import('./commands/report.js')).runReportCommand(args),

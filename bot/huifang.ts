@@ -33,8 +33,8 @@ import { createWechatChannel } from './channels/wechat/wechat-channel.js';
 import { createTencentSmsChannel } from './channels/tencent-sms/tencent-sms-channel.js';
 import { randomTokens, systemClock, UlidGenerator } from './clocks.js';
 import { loadCalendar } from './loaders/load-calendar.js';
-import type { WorkingCalendar } from './core/calendar/working-calendar.js';
-import { formatLocalDate } from './core/time.js';
+import { nextYearSchedule } from './core/calendar/next-year-schedule.js';
+import { formatYearRanges, type WorkingCalendar } from './core/calendar/working-calendar.js';
 import { HmacLinkSigner } from './links.js';
 import { loadSurveyDefinitions, StaticSurveyRegistry } from './loaders/load-surveys.js';
 // Greetings 节日与生日问候 (campaigns loaded and validated at start).
@@ -66,6 +66,11 @@ export interface HuifangOptions {
   calendar?: WorkingCalendar;
   /** Greeting campaigns folder [templates/campaigns]. */
   campaignsDir?: string;
+  /**
+   * Log, when the calendar overlay is (re)loaded, that next year's holiday schedule is missing: once per
+   * local day from 1 November [true]. Commands set false: they print their own line on stderr.
+   */
+  nextYearReminder?: boolean;
   /** WeCom sign-in for the console; without it (no WeCom configured) the console offers links and, in the sandbox, a picker. */
   wecomSignIn?: WecomSignIn | null;
 }
@@ -94,7 +99,8 @@ export interface Huifang {
   console: Stores['console'] & { actions: ConsoleActionDeps; wecomSignIn: WecomSignIn | null };
   /**
    * Reads the calendar days entered in the console and lays them over the shipped calendar data
-   * (at start, after a change, and every few minutes so every replica follows).
+   * (at start, after a change, and every few minutes so every replica follows). Then, from 1 November
+   * while next year's schedule is missing, logs one warning per local day saying how to add it.
    */
   reloadCalendarOverlay(): Promise<void>;
   /**
@@ -105,27 +111,18 @@ export interface Huifang {
 }
 
 /**
- * Loads the working-day calendar and says what it covers. A question beyond the data is answered by
- * weekends only with a warning per answer, or refused (HUIFANG_CALENDAR_BEYOND_DATA=error).
+ * Loads the working-day calendar. A question beyond the data is answered by weekends only with a warning
+ * once per year, or refused (HUIFANG_CALENDAR_BEYOND_DATA=error). Whether next year is missing is said
+ * after the database's days are laid over it ({@link Huifang.reloadCalendarOverlay}).
  */
-function loadServiceCalendar(config: Config, logger: Logger, clock: Clock): WorkingCalendar {
-  const warned = new Set<number>();
+function loadServiceCalendar(config: Config, logger: Logger): WorkingCalendar {
   const loaded = loadCalendar({
     beyondCoverage: config.calendarBeyondData === 'error' ? 'throw' : 'assume_weekends',
     onAssumption: (year) => {
-      logger.warn({ year }, 'working-day calendar has no holiday data for this year: assumed weekends only; add the State Council schedule under templates/calendar/');
-      warned.add(year);
+      logger.warn({ year }, 'working-day calendar has no holiday data for this year: assumed weekends only; install its State Council schedule (docs/calendar.md)');
     },
   });
   for (const notice of loaded.notices) logger.info({ notice }, 'calendar notice');
-  const covered = loaded.calendar.coveredYears();
-  const nextYear = Number(formatLocalDate(clock.now(), config.timezone).slice(0, 4)) + 1;
-  if (!covered.includes(nextYear)) {
-    logger.warn(
-      { coveredUpTo: Math.max(...covered), missingYear: nextYear },
-      'the holiday calendar does not cover next year yet: add its schedule under templates/calendar/ once announced',
-    );
-  }
   return loaded.calendar;
 }
 
@@ -173,7 +170,7 @@ export function createHuifang(options: HuifangOptions): Huifang {
   const surveyDefinitions = new StaticSurveyRegistry(loadSurveyDefinitions(options.surveysDir ?? join(ROOT_DIR, 'templates/surveys')));
   const policies = new StaticPolicyRegistry(loadPolicyPacks(options.policiesDir ?? join(ROOT_DIR, 'templates/policies'), { surveys: surveyDefinitions }));
   const templates = loadMessageTemplates(options.messagesDir ?? join(ROOT_DIR, 'templates/messages'));
-  const calendar = options.calendar ?? loadServiceCalendar(config, logger, clock);
+  const calendar = options.calendar ?? loadServiceCalendar(config, logger);
   const caseTypes = new Set(policies.all().flatMap((p) => p.caseTypes));
   const campaigns = loadCampaigns(options.campaignsDir ?? join(ROOT_DIR, 'templates/campaigns'), { caseTypes });
   const events = new HuifangEvents((err, event) => logger.error({ err, event }, 'a lifecycle event listener failed'));
@@ -272,9 +269,27 @@ export function createHuifang(options: HuifangOptions): Huifang {
           ? createWecomSignIn(new WecomClient({ corpId: config.wecom.corpId, agentId: config.wecom.agentId, secret: config.wecom.secret, apiBase: config.wecom.apiBase, oauthBase: config.wecom.oauthBase, ssoBase: config.wecom.ssoBase, clock, logger }), logger)
           : null,
   };
+  // Next year's schedule: one line per local day from 1 November while it is missing (docs/calendar.md),
+  // however often the overlay is reloaded; before November, one info line per process.
+  let remindedOn: string | null = null;
+  let toldEarly = false;
+  const sayIfNextYearMissing = () => {
+    const next = nextYearSchedule(calendar, clock.now(), config.timezone);
+    if (next.remind && remindedOn !== next.today) {
+      remindedOn = next.today;
+      logger.warn(
+        { missingYear: next.year, coveredYears: formatYearRanges(calendar.coveredYears()) },
+        "next year's holiday schedule is missing: its working days count weekends only until an administrator installs it (huifang calendar import YEAR FILE.yaml, or the console's 日历 page; docs/calendar.md)",
+      );
+    } else if (next.missing && !next.remind && !toldEarly) {
+      toldEarly = true;
+      logger.info({ missingYear: next.year }, "next year's holiday schedule is not in the calendar yet (the State Council publishes it in autumn; reminders start on 1 November)");
+    }
+  };
   const reloadCalendarOverlay = async () => {
     const { ignoredYears } = calendar.replaceOverlay(calendarOverlay(await consoleStores.admin.listCalendarEntries()));
     if (ignoredYears.length > 0) logger.warn({ years: ignoredYears }, 'calendar days entered in the console for years the shipped calendar now covers are ignored; remove them in 日历');
+    if (options.nextYearReminder !== false) sayIfNextYearMissing();
   };
 
   return { config, logger, clock, events, metrics, console: consoleDeps, reloadCalendarOverlay, deps, views, directory, channels, deadLetter, jitter, greetings, receive };

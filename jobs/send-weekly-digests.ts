@@ -17,6 +17,7 @@ export async function run(app: Huifang) {
       links: app.deps.links,
       digests: app.deps.digests,
       templates: app.deps.templates,
+      calendar: app.deps.calendar,
     },
     app.config.digestSchedule,
   );

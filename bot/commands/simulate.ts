@@ -11,6 +11,8 @@ import { loadConfig, type Config } from '../config.js';
 import { ROOT_DIR } from '../loaders/display-path.js';
 import { consoleOutput, type CommandOutput } from './command-output.js';
 import { loadCommandCalendar } from './load-command-calendar.js';
+import { readCommandCalendarEntries } from './read-command-calendar-entries.js';
+import type { CalendarEntryRecord } from '../core/ports/console-admin.js';
 import { systemClock } from '../clocks.js';
 
 const USAGE = 'Usage: huifang simulate --policy ID --case FILE.json [--until YYYY-MM-DD] [--json] [--org example|database]';
@@ -20,7 +22,11 @@ const USAGE = 'Usage: huifang simulate --policy ID --case FILE.json [--until YYY
  * channels and sampling — without writing anything. The organisation is the example one, or with
  * `--org database` the configured database's. Exit codes: 0 ok, 2 bad arguments or case file.
  */
-export async function runSimulateCommand(args: string[], output: CommandOutput = consoleOutput): Promise<number> {
+export async function runSimulateCommand(
+  args: string[],
+  output: CommandOutput = consoleOutput,
+  deps: { /** The calendar days kept in the database [the configured database's]. */ readEntries?: (config: Config, output: CommandOutput) => Promise<readonly CalendarEntryRecord[]> } = {},
+): Promise<number> {
   const config = loadConfig();
   let values;
   try {
@@ -74,7 +80,9 @@ export async function runSimulateCommand(args: string[], output: CommandOutput =
   }
   const assumptions = new Set<number>();
   // Always answers beyond the holiday data (by weekends), and says which years it assumed.
-  const calendar = loadCommandCalendar(config, output, { now: systemClock.now(), beyondCoverage: 'assume_weekends', onAssumption: (y) => assumptions.add(y) });
+  // The days entered in the console or imported count as they do for the service.
+  const entries = await (deps.readEntries ?? readCommandCalendarEntries)(config, output);
+  const calendar = loadCommandCalendar(config, output, { now: systemClock.now(), beyondCoverage: 'assume_weekends', onAssumption: (y) => assumptions.add(y), entries });
   const org = values.org === 'database' ? await loadDatabaseOrg(config) : exampleOrgSnapshot();
   const result = simulateCase({ policy, body: parsed.data, org, calendar, timeZone: config.timezone, until, calendarAssumptions: () => [...assumptions].sort() });
   output.out(values.json ? JSON.stringify(result, null, 2) : renderSimulation(result));

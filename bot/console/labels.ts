@@ -83,6 +83,8 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<string, string>> = {
   'console.link_created': '生成登录链接',
   'calendar.entry_added': '添加日历',
   'calendar.entry_removed': '删除日历',
+  'calendar.year_imported': '导入全年日历',
+  'calendar.year_import_undone': '撤销导入日历',
   'complaint_topic.added': '添加投诉话题词',
   'complaint_topic.removed': '删除投诉话题词',
 };

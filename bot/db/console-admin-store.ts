@@ -6,18 +6,24 @@ import type {
   JobRunStore,
 } from '../core/ports/console-admin.js';
 import type { NewAuditEntry } from '../core/records.js';
+import type { PrismaClient } from './client.js';
 import type { StoreContext } from './store-context.js';
 import { TX_OPTIONS } from './store-context.js';
 import { isUniqueViolation } from './rows.js';
 import { insertAudit } from './writes.js';
 
+/** The calendar days kept in the database (console 日历, `huifang calendar import`), by date. */
+export async function readCalendarEntries(prisma: PrismaClient): Promise<CalendarEntryRecord[]> {
+  const rows = await prisma.calendarEntry.findMany({ orderBy: { date: 'asc' } });
+  return rows.map((r) => ({ ...r, kind: r.kind as CalendarEntryRecord['kind'] }));
+}
+
 /** The console's administrative data over Prisma: calendar entries, complaint topics, job runs. */
 export class PrismaConsoleAdminStore implements CalendarEntryStore, ComplaintKeywordStore, JobRunStore {
   constructor(private readonly db: StoreContext) {}
 
-  async listCalendarEntries(): Promise<CalendarEntryRecord[]> {
-    const rows = await this.db.prisma.calendarEntry.findMany({ orderBy: { date: 'asc' } });
-    return rows.map((r) => ({ ...r, kind: r.kind as CalendarEntryRecord['kind'] }));
+  listCalendarEntries(): Promise<CalendarEntryRecord[]> {
+    return readCalendarEntries(this.db.prisma);
   }
 
   async putCalendarEntry(entry: CalendarEntryRecord, audit: NewAuditEntry): Promise<void> {
@@ -32,6 +38,16 @@ export class PrismaConsoleAdminStore implements CalendarEntryStore, ComplaintKey
       const { count } = await tx.calendarEntry.deleteMany({ where: { date } });
       if (count === 1) await insertAudit(tx, this.db.ids, [audit]);
       return count === 1;
+    }, TX_OPTIONS);
+  }
+
+  async changeCalendarEntries(change: { put: readonly CalendarEntryRecord[]; remove: readonly string[] }, audit: NewAuditEntry): Promise<void> {
+    await this.db.prisma.$transaction(async (tx) => {
+      if (change.remove.length > 0) await tx.calendarEntry.deleteMany({ where: { date: { in: [...change.remove] } } });
+      for (const entry of change.put) {
+        await tx.calendarEntry.upsert({ where: { date: entry.date }, create: entry, update: { kind: entry.kind, name: entry.name, createdAt: entry.createdAt, createdBy: entry.createdBy } });
+      }
+      await insertAudit(tx, this.db.ids, [audit]);
     }, TX_OPTIONS);
   }
 

@@ -10,7 +10,8 @@ import { insertOutbox } from './writes.js';
 /**
  * Everyone who receives the weekly digest and the monthly report: active department heads (for the
  * department they head) and active staff holding a role in `MANAGER_ROLES` (for the department they head,
- * else their own department). Ordered by name, then id, so runs are deterministic.
+ * else their own department). Ordered by name, then id, so runs are deterministic. Those who are also
+ * console administrators are marked `administrator`.
  */
 export async function listManagerRecipients(prisma: PrismaClient): Promise<DigestRecipient[]> {
   const [heads, roleHolders] = await Promise.all([
@@ -33,6 +34,11 @@ export async function listManagerRecipients(prisma: PrismaClient): Promise<Diges
     const roles = s.roles.split(',').map((r) => r.trim());
     if (byStaff.has(s.id) || !roles.some((r) => MANAGER_ROLES.includes(r))) continue;
     byStaff.set(s.id, { staffId: s.id, wecomUserId: s.wecomUserId, name: s.name, rootDepartmentId: s.departmentId, basis: 'role' });
+  }
+  const admins = await prisma.consoleUser.findMany({ where: { role: 'admin', active: true, staffId: { in: [...byStaff.keys()] } }, select: { staffId: true } });
+  for (const a of admins) {
+    const r = a.staffId ? byStaff.get(a.staffId) : undefined;
+    if (r) r.administrator = true;
   }
   return [...byStaff.values()].sort((a, b) => a.name.localeCompare(b.name, 'zh-Hans-CN') || a.staffId.localeCompare(b.staffId));
 }

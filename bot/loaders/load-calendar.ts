@@ -34,6 +34,8 @@ export interface AdminYear {
   schedule: YearSchedule;
   /** Set when the file deliberately replaces a year the package also ships (an amended notice). */
   replacesPackageData: boolean;
+  /** The notice the file cites (its `source`: title, number, address). */
+  notice: string;
   file: string;
   line: number | null;
 }
@@ -42,6 +44,8 @@ export interface CalendarFile {
   file: string;
   years: AdminYear[];
   closures: Closure[];
+  /** The line that lists each date (a holiday block's, a make-up day's, a closure's), for messages by line. */
+  dateLines: ReadonlyMap<LocalDate, number>;
 }
 
 /** Where a covered year's schedule comes from. */
@@ -49,7 +53,8 @@ export interface CalendarYearSource {
   year: number;
   /** `chinese-days@1.5.7`, or the administrator file, e.g. `templates/calendar/2027.yaml`. */
   source: string;
-  origin: 'package' | 'admin_file' | 'admin_file_replacing_package';
+  /** `database`: the days entered in the console or imported (listed by `huifang calendar`, not by this loader). */
+  origin: 'package' | 'admin_file' | 'admin_file_replacing_package' | 'database';
 }
 
 export interface LoadedCalendar {
@@ -193,13 +198,24 @@ export function parseCalendarFile(text: string, file: string): CalendarFile {
       makeupWorkdays: y.makeupWorkdays.map((m) => ({ date: m.date, holiday: m.holiday })),
     },
     replacesPackageData: y.replacesPackageData ?? false,
+    notice: y.source,
     file,
     line: source.lineAt(['years', i]),
   }));
   const closures: Closure[] = data.closures.flatMap((c) =>
     (c.date ? [c.date] : dateRange(c.from!, c.to!)).map((date) => ({ date, reason: c.reason, source: file })),
   );
-  return { file, years, closures };
+  const dateLines = new Map<LocalDate, number>();
+  const note = (dates: readonly LocalDate[], path: (string | number)[]) => {
+    const line = source.lineAt(path);
+    if (line !== null) for (const d of dates) if (!dateLines.has(d)) dateLines.set(d, line);
+  };
+  data.years.forEach((y, i) => {
+    y.holidays.forEach((h, j) => note(h.dates ?? dateRange(h.from!, h.to!), ['years', i, 'holidays', j]));
+    y.makeupWorkdays.forEach((m, j) => note([m.date], ['years', i, 'makeupWorkdays', j]));
+  });
+  data.closures.forEach((c, i) => note(c.date ? [c.date] : dateRange(c.from!, c.to!), ['closures', i]));
+  return { file, years, closures, dateLines };
 }
 
 /**
@@ -303,15 +319,14 @@ export function loadCalendar(options: LoadCalendarOptions = {}): LoadedCalendar 
 }
 
 /**
- * The one line that tells an operator a year's holiday schedule is missing, and what to add:
- * `警告: 节假日日历尚未包含 2027 年 … add templates/calendar/2027.yaml …`. With `beyondCoverage`
+ * The one line that tells an operator a year's holiday schedule is missing, and how to add it:
+ * `警告: 节假日日历尚未包含 2027 年 … huifang calendar import 2027 FILE.yaml …`. With `beyondCoverage`
  * `assume_weekends` (the default) working days in that year count weekends only until then; with
  * `throw`, questions about that year fail.
  */
-export function describeMissingYear(year: number, options: { dir?: string; beyondCoverage?: BeyondCoverage } = {}): string {
-  const file = `${displayPath(options.dir ?? DEFAULT_CALENDAR_DIR)}/${year}.yaml`;
+export function describeMissingYear(year: number, options: { beyondCoverage?: BeyondCoverage } = {}): string {
   const meanwhile = (options.beyondCoverage ?? 'assume_weekends') === 'assume_weekends' ? `${year} 年暂按周末休息计算` : `涉及 ${year} 年工作日的计算将失败`;
-  return `警告: 节假日日历尚未包含 ${year} 年（${meanwhile}）— add ${file} once the State Council publishes the ${year} schedule (format: templates/calendar/README.md)`;
+  return `警告: 节假日日历尚未包含 ${year} 年（${meanwhile}）— once the State Council publishes the ${year} schedule, run huifang calendar import ${year} FILE.yaml or enter it in the console's 日历 page (docs/calendar.md)`;
 }
 
 /** Groups consecutive years with the same source: `[{years: '2004–2026', source: 'chinese-days@1.5.7'}, …]`. */

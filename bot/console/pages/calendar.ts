@@ -1,5 +1,5 @@
 import type Router from '@koa/router';
-import { calendarOverlay } from '../../core/calendar/calendar-overlay.js';
+import { checkCalendarEntryChange } from '../../core/calendar/calendar-entry-change.js';
 import type { Huifang } from '../../huifang.js';
 import { html } from '../html.js';
 import { consoleHandler, render } from '../console-handler.js';
@@ -59,7 +59,7 @@ export function calendarPage(router: Router, app: Huifang): void {
 ${
   covered
     ? html`<p class="alert ok">${year} 年节假日安排：${schedule?.source ?? ''}${calendar.isShippedYear(year) ? '' : '（在管理台中添加）'}。</p>`
-    : html`<p class="alert bad">尚无 ${year} 年的节假日安排，目前只按周末计算工作日。国务院办公厅公布后，请${state.access.canAdminister ? '在下方逐日添加放假与调休上班日' : '请管理员添加'}。</p>`
+    : html`<p class="alert bad">尚无 ${year} 年的节假日安排，目前只按周末计算工作日（未确认）。国务院办公厅公布后，请${state.access.canAdminister ? `在下方逐日添加放假与调休上班日，或在服务器上运行 huifang calendar import ${year} 文件.yaml 一次导入整份通知` : '管理员添加'}。</p>`
 }
 ${
   schedule && schedule.holidays.length
@@ -97,16 +97,17 @@ ${
       const name = (form!.get('name') ?? '').trim();
       if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || !['holiday', 'workday', 'closure'].includes(kind) || name.length < 1 || name.length > 40) throw new DomainError('VALIDATION_FAILED', 'date, kind and name', {});
       const year = Number(date.slice(0, 4));
-      if (kind !== 'closure' && app.deps.calendar.isShippedYear(year)) throw new DomainError('CALENDAR_YEAR_SHIPPED', `${year} comes with the shipped calendar`, { year });
       const now = app.clock.now();
       const actor = state.access.staffId ? { actorType: 'STAFF' as const, actorId: state.access.staffId } : { actorType: 'CONSOLE' as const, actorId: state.access.account.id };
       const entry = { date, kind: kind as 'holiday' | 'workday' | 'closure', name, createdAt: now, createdBy: state.access.account.id };
-      // Checked before anything is written: a day that would make the calendar contradictory (a make-up
-      // working day on a weekday, two entries clashing) is refused and the entries stay as they were.
+      // Checked before anything is written, as `huifang calendar import` checks a year: a holiday for a
+      // shipped year, or a day that would make the calendar contradictory (a make-up working day on a
+      // weekday, two entries clashing), is refused and the entries stay as they were.
       const entries = await app.console.admin.listCalendarEntries();
       const previous = entries.find((e) => e.date === date) ?? null;
-      const problems = app.deps.calendar.overlayProblems(calendarOverlay([...entries.filter((e) => e.date !== date), entry]));
-      if (problems.length > 0) throw new DomainError('CALENDAR_DATA_INVALID', problems.join('; '), { problems });
+      const problems = checkCalendarEntryChange(app.deps.calendar, entries, { put: [entry], remove: [] });
+      if (problems.some((p) => p.code === 'CALENDAR_YEAR_SHIPPED')) throw new DomainError('CALENDAR_YEAR_SHIPPED', `${year} comes with the shipped calendar`, { year });
+      if (problems.length > 0) throw new DomainError('CALENDAR_DATA_INVALID', problems.map((p) => p.message).join('; '), { problems: problems.map((p) => p.message) });
       await app.console.admin.putCalendarEntry(entry, { at: now, ...actor, action: 'calendar.entry_added', entityType: 'CalendarEntry', entityId: date, details: { kind, name, replaced: previous ? { kind: previous.kind, name: previous.name } : null } });
       try {
         await app.reloadCalendarOverlay();

@@ -13,7 +13,11 @@ import type { DigestFigures, WeeklyDigest } from './build-digest.js';
  * channel with a size limit shortens, each ending in `more` ("…另有N项"). `detailUrl` (the signed link
  * to the full tables) is the footer, which is never cut. Pure.
  */
-export function buildDigestDocument(digest: WeeklyDigest, templates: Pick<MessageTemplates, 'weeklyDigest' | 'labels'>, options: { detailUrl?: string } = {}): StaffDocument {
+export function buildDigestDocument(
+  digest: WeeklyDigest,
+  templates: Pick<MessageTemplates, 'weeklyDigest' | 'labels'>,
+  options: { detailUrl?: string; /** Next year, when its holiday schedule is missing (administrators' digests from 1 November). */ missingCalendarYear?: number } = {},
+): StaffDocument {
   const t = templates.weeklyDigest;
   const tz = digest.period.timeZone;
   const f = digest.figures;
@@ -26,6 +30,8 @@ export function buildDigestDocument(digest: WeeklyDigest, templates: Pick<Messag
   const body: DocumentLine[] = [
     { kind: 'quote', runs: renderRuns(t.period, { manager: digest.manager, from: day(digest.period.from), to: day(last), asOf: formatLocalDateTime(digest.asOf, tz) }) },
     { kind: 'blank' },
+    // Above the figures: the one item the administrator has to act on, and a channel never cuts it.
+    ...(options.missingCalendarYear !== undefined ? [{ kind: 'text' as const, runs: renderRuns(t.calendarMissing, { year: options.missingCalendarYear }) }, { kind: 'blank' as const }] : []),
     { kind: 'text', runs: renderRuns(t.totals, { due: f.due, staffTasks: f.staffTasks, surveys: f.surveys, done: f.done, unreachable: f.unreachable, cancelled: f.cancelled, open: f.open }) },
     {
       kind: 'text',

@@ -7,6 +7,8 @@ import { buildDigest, type DigestInput, type WeeklyDigest } from './build-digest
 import { buildDigestDocument } from './digest-document.js';
 import { dueDigestWeek, type WeeklySchedule } from './digest-schedule.js';
 import { staffOutbox } from '../outbox/staff-message.js';
+import { nextYearSchedule } from '../calendar/next-year-schedule.js';
+import type { WorkingCalendar } from '../calendar/working-calendar.js';
 
 /**
  * Roles (templates/policies/roles.yaml) that make a staff member a digest recipient even when they head
@@ -24,6 +26,11 @@ export interface SendWeeklyDigestsDeps {
   digests: DigestStore;
   /** The digest's wording (`weekly_digest`, and the escalation reasons of `labels`). */
   templates: Pick<MessageTemplates, 'weeklyDigest' | 'labels'>;
+  /**
+   * The working-day calendar: from 1 November while next year's holiday schedule is missing, the digest
+   * of each recipient who is a console administrator says so and how to add it. Without it, no such line.
+   */
+  calendar?: Pick<WorkingCalendar, 'isCovered'>;
 }
 
 export interface SendWeeklyDigestsResult {
@@ -57,13 +64,16 @@ export function parseDigestLinkId(id: string): { week: string; staffId: string }
  * has come (catch-up: any later tick in the same week does it). Idempotent: the outbox key
  * {@link digestOutboxKey} makes repeated ticks and several replicas produce one message per manager and
  * week; digests already in the outbox are not even rebuilt. The digest is a staff document (the channel
- * fits it to its size limit) ending with a signed link to the full tables (`GET /d/:signed`).
+ * fits it to its size limit) ending with a signed link to the full tables (`GET /d/:signed`). An
+ * administrator's digest starts, from 1 November while next year's holiday schedule is missing, with a line
+ * saying so and how to add it (docs/calendar.md).
  */
 export async function sendWeeklyDigests(deps: SendWeeklyDigestsDeps, schedule: WeeklySchedule): Promise<SendWeeklyDigestsResult> {
   const now = deps.clock.now();
   const due = dueDigestWeek(now, schedule, deps.timeZone);
   if (!due) return { week: null, recipients: 0, enqueued: 0, alreadySent: 0 };
   const recipients = await deps.digests.listDigestRecipients();
+  const nextYear = deps.calendar ? nextYearSchedule(deps.calendar, now, deps.timeZone) : null;
   const existing = await deps.digests.existingOutboxKeys(recipients.map((r) => digestOutboxKey(r.staffId, due.week)));
   let enqueued = 0;
   let alreadySent = 0;
@@ -75,7 +85,10 @@ export async function sendWeeklyDigests(deps: SendWeeklyDigestsDeps, schedule: W
     }
     const digest = await buildRecipientDigest(deps, r, { from: due.from, to: due.to, asOf: now });
     const signed = await deps.links.sign('digest', digestLinkId(due.week, r.staffId));
-    const document = buildDigestDocument(digest, deps.templates, { detailUrl: `${deps.publicBaseUrl}/d/${signed}` });
+    const document = buildDigestDocument(digest, deps.templates, {
+      detailUrl: `${deps.publicBaseUrl}/d/${signed}`,
+      ...(r.administrator && nextYear?.remind ? { missingCalendarYear: nextYear.year } : {}),
+    });
     const inserted = await deps.digests.enqueueOnce(staffOutbox({ id: r.staffId, wecomUserId: r.wecomUserId }, key, { kind: 'staff_document', document }, now, null));
     if (inserted) enqueued++;
     else alreadySent++;

@@ -17,6 +17,11 @@ export interface CalendarEntryStore {
   putCalendarEntry(entry: CalendarEntryRecord, audit: NewAuditEntry): Promise<void>;
   /** Removes the entry of a date (false when there was none), audited. */
   removeCalendarEntry(date: string, audit: NewAuditEntry): Promise<boolean>;
+  /**
+   * Writes `put` (each replacing the entry of its date) and removes the entries of `remove`, with one
+   * audit entry, in one transaction: all of it or nothing (a year imported by `huifang calendar import`).
+   */
+  changeCalendarEntries(change: { put: readonly CalendarEntryRecord[]; remove: readonly string[] }, audit: NewAuditEntry): Promise<void>;
 }
 
 export interface ComplaintKeywordRecord {

@@ -10,6 +10,12 @@ export interface DigestRecipient {
   rootDepartmentId: string;
   /** Why they receive it: they are `Department.head`, or they hold a role in `MANAGER_ROLES` (bot/core/digests/send-weekly-digests.ts). */
   basis: 'head' | 'role';
+  /**
+   * Also an administrator of the console (an active account with role `admin` linked to this staff
+   * member): their digest carries the administrators' notices, such as next year's missing holiday schedule.
+   * Absent when not.
+   */
+  administrator?: true;
 }
 
 /** What the weekly digest needs from storage (implemented by `PrismaDigestStore` in bot/db). */

@@ -183,6 +183,7 @@ export const MESSAGE_CATALOGUE = {
     rowOpen: rich(['count']),
     more: text(['count'], ['count']),
     detailLink: rich(['url']),
+    calendarMissing: rich(['year']),
   }),
   /** A manager's monthly report summary. */
   monthlyReport: entry('wecom', {

@@ -222,7 +222,7 @@ describe('administrator files', () => {
   });
 
   it('accept a file with only comments', () => {
-    expect(parseCalendarFile('# nothing yet\n', 'empty.yaml')).toEqual({ file: 'empty.yaml', years: [], closures: [] });
+    expect(parseCalendarFile('# nothing yet\n', 'empty.yaml')).toEqual({ file: 'empty.yaml', years: [], closures: [], dateLines: new Map() });
   });
 
   it('reject a year defined twice with conflicting data, naming both places', () => {

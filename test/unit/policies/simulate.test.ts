@@ -83,7 +83,8 @@ describe('huifang simulate', () => {
   writeFileSync(file, JSON.stringify(discharge));
   async function run(...args: string[]) {
     const output = collectOutput();
-    const code = await runSimulateCommand(args, output);
+    // No database: the days kept in one are passed in (none).
+    const code = await runSimulateCommand(args, output, { readEntries: async () => [] });
     return { code, stdout: output.stdout, stderr: output.stderr };
   }
 

@@ -259,6 +259,17 @@ describe('the digest as WeCom markdown', () => {
     expect(text.endsWith(`(${url})`)).toBe(true);
   });
 
+  it("starts an administrator's digest with next year's missing holiday schedule and how to add it, and only when asked", () => {
+    const digest = buildDigest(input());
+    const document = buildDigestDocument(digest, templates, { missingCalendarYear: 2027 });
+    const text = formatWecomMarkdown(document);
+    const lines = text.split('\n');
+    // Right after the period line, above the figures.
+    expect(lines.findIndex((l) => l.includes('节假日安排'))).toBeLessThan(lines.findIndex((l) => l.includes('应回访')));
+    expect(lines.find((l) => l.includes('节假日安排'))).toBe('<font color="warning">尚无 2027 年节假日安排</font>：2027 年的工作日暂按周末计算。国务院办公厅公布通知后，请在管理台「日历」录入，或运行 huifang calendar import 2027 文件.yaml（见 docs/calendar.md）');
+    expect(renderDigestMarkdown(digest)).not.toContain('节假日安排');
+  });
+
   it('honours a smaller byte budget, cutting at a character boundary as a last resort', () => {
     const digest = buildDigest(input());
     const text = renderDigestMarkdown(digest, { maxBytes: 200 });
