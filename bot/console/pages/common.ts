@@ -64,9 +64,13 @@ export function rate(part: number, whole: number): string {
   return whole > 0 ? `${((part / whole) * 100).toFixed(1)}%` : '—';
 }
 
-/** A `<select>` of options with the current value selected; the first option is "all". */
-export function select(name: string, current: string | undefined, options: readonly { value: string; label: string }[], allLabel = '全部'): Html {
-  return html`<select id="${name}" name="${name}"><option value="">${allLabel}</option>${options.map((o) => html`<option value="${o.value}"${o.value === current ? html` selected` : ''}>${o.label}</option>`)}</select>`;
+/**
+ * A `<select>` of options with the current value selected; the first option is "all" (none when
+ * `allLabel` is null). Its id is `id`
+ * (default: the name), which its `<label for>` must name; two selects of one name on a page need two ids.
+ */
+export function select(name: string, current: string | undefined, options: readonly { value: string; label: string }[], allLabel: string | null = '全部', id = name): Html {
+  return html`<select id="${id}" name="${name}">${allLabel === null ? '' : html`<option value="">${allLabel}</option>`}${options.map((o) => html`<option value="${o.value}"${o.value === current ? html` selected` : ''}>${o.label}</option>`)}</select>`;
 }
 
 /** An instant from a `YYYY-MM-DD` query value, read as the local day's start; undefined when absent or invalid. */
