@@ -44,7 +44,7 @@ ${
     ? result.items.map(
         (e) => html`<tr><td data-label="客户"><a href="/console/escalations/${e.id}">${e.customerName}</a><div class="muted small">${e.customerPhone ?? '无电话'} · ${e.caseExternalId}</div></td><td data-label="原因">${label(reasons, e.reason)}<div class="muted small">第 ${e.level} 级</div></td><td data-label="状态"><span class="status ${e.breachedAt ? 'breached' : e.status}">${label(ESCALATION_STATUS_LABELS, e.status)}</span></td><td data-label="负责人">${e.ownerName}</td><td data-label="时限" class="nowrap">${dateTime(e.deadlineAt, tz)}${OPEN.includes(e.status) ? html`<div class="small" data-deadline="${e.deadlineAt.toISOString()}"></div>` : ''}</td><td data-label="升级时间" class="nowrap">${dateTime(e.createdAt, tz)}</td></tr>`,
       )
-    : html`<tr><td colspan="6" class="muted">没有待处理的升级事项。</td></tr>`
+    : html`<tr><td colspan="6" class="muted">${statuses === OPEN ? '没有待处理的升级事项。' : '没有符合条件的升级事项。'}${state.access.scope.kind === 'own' ? '客户不满意或回访逾期时，事项交由上级处理；交给您本人的事项会显示在这里。' : ''}</td></tr>`
 }</tbody></table>${pager(ctx, result)}</div>`,
       });
     }),
