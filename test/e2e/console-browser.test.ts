@@ -212,15 +212,29 @@ describe.skipIf(skipBrowserTests)(`console in Chromium, every role at phone and 
       const { url } = await createSignInLink(app, accounts[role]);
       const token = new URL(url).searchParams.get('t')!;
       await page.goto(`${http.baseUrl}/console/login/link?t=${token}`);
+      await signInPageShot(o, role);
       await page.getByRole('button', { name: '登录' }).click();
     } else {
       // Inside WeCom's browser without WeCom connected, the sign-in page offers the sandbox picker.
       await page.goto(`${http.baseUrl}/console/login`);
+      await signInPageShot(o, role);
       await page.getByLabel('员工').selectOption({ label: role === 'manager' ? '王主任（kezhuren.wang）' : '李护士（hushi.li）' });
       await page.getByRole('button', { name: '登录' }).click();
     }
     await page.waitForURL(`${http.baseUrl}/console`);
     await expect.poll(() => page.locator('h1').textContent()).toBe('工作台');
+  }
+
+  /** The sign-in page fits the screen too, raises nothing, loads nothing from elsewhere; its screenshot. */
+  async function signInPageShot(o: Opened, role: Role): Promise<void> {
+    const { page } = o;
+    const width = page.viewportSize()!.width;
+    const widths = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
+    expect(widths).toEqual({ scroll: expect.any(Number), inner: width });
+    expect(widths.scroll).toBeLessThanOrEqual(width);
+    expect(o.requests.filter((u) => !u.startsWith(`${http.baseUrl}/`))).toEqual([]);
+    expect(o.problems).toEqual([]);
+    await page.screenshot({ path: join(SCREENSHOTS, `${role}-sign-in-${width === 390 ? 'phone' : 'desktop'}.png`), fullPage: true });
   }
 
   /** The checks every page passes, then its screenshot. */

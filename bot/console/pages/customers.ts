@@ -72,7 +72,7 @@ ${
       }</div>`
     : ''
 }</div>
-<div class="card"><h2>案例</h2><ul>${cases.items.filter((k) => k.customerId === c.id).map((k) => html`<li><a href="/console/cases/${k.id}">${k.externalId}</a> · ${k.policyId} · ${dateTime(k.occurredAt, tz)}</li>`)}</ul></div>`,
+<div class="card"><h2>案例</h2><ul>${cases.items.filter((k) => k.customerId === c.id).map((k) => html`<li><a href="/console/cases/${k.id}">${k.externalId}</a> · ${k.policyId} ${app.deps.policies.byId(k.policyId)?.name ?? ''} · ${dateTime(k.occurredAt, tz)}</li>`)}</ul></div>`,
       });
     }),
   );
