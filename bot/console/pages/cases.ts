@@ -3,7 +3,7 @@ import type { Huifang } from '../../huifang.js';
 import { html } from '../html.js';
 import { findStep } from '../../core/policies/find-step.js';
 import { consoleHandler, render } from '../console-handler.js';
-import { dateTime, listQuery, pager, param, select, sortHeader } from './common.js';
+import { dateTime, listQuery, pager, param, select, sortHeader, policiesInOrder } from './common.js';
 import { ACTION_LABELS, AUDIT_ACTION_LABELS, CASE_TYPE_LABELS, CHANNEL_LABELS, ESCALATION_STATUS_LABELS, FOLLOW_UP_STATUS_LABELS, MESSAGE_KIND_LABELS, OUTCOME_LABELS, label } from '../labels.js';
 import type { PolicyDefinition } from '../../core/policies/types.js';
 import { DomainError } from '../../core/errors.js';
@@ -77,7 +77,7 @@ export function casesPage(router: Router, app: Huifang): void {
         current: '/console/cases',
         body: html`<form class="filters card" method="get">
 <div><label for="q">搜索</label><input id="q" name="q" value="${q.q ?? ''}" placeholder="客户姓名 / 手机尾号 / 案例编号"></div>
-<div><label for="policy">策略</label>${select('policy', param(ctx, 'policy'), app.deps.policies.all().map((p) => ({ value: p.id, label: `${p.id} ${p.name}` })))}</div>
+<div><label for="policy">策略</label>${select('policy', param(ctx, 'policy'), policiesInOrder(app.deps.policies).map((p) => ({ value: p.id, label: `${p.id} ${p.name}` })))}</div>
 ${departments.length > 1 ? html`<div><label for="department">科室</label>${select('department', param(ctx, 'department'), departments.map((d) => ({ value: d.id, label: d.name })))}</div>` : ''}
 <div><label for="status">状态</label>${select('status', param(ctx, 'status'), [{ value: 'OPEN', label: '进行中' }, { value: 'CLOSED', label: '已结束' }])}</div>
 <div class="actions"><button type="submit">筛选</button><a class="button secondary" href="/console/cases">清除</a></div></form>
@@ -85,7 +85,7 @@ ${departments.length > 1 ? html`<div><label for="department">科室</label>${sel
 ${
   result.items.length
     ? result.items.map(
-        (c) => html`<tr><td data-label="案例编号"><a href="/console/cases/${c.id}">${c.externalId}</a></td><td data-label="客户">${c.customerName}<div class="muted small">${c.customerPhone ?? '无电话'}</div></td><td data-label="策略">${c.policyId}<div class="muted small">${app.deps.policies.byId(c.policyId)?.name ?? ''}</div></td><td data-label="科室">${c.departmentName ?? '—'}<div class="muted small">${c.responsibleName ?? ''}</div></td><td data-label="发生时间" class="nowrap">${dateTime(c.occurredAt, tz)}</td><td data-label="未完成">${c.openFollowUps}</td></tr>`,
+        (c) => html`<tr><td data-label="案例编号"><a href="/console/cases/${c.id}">${c.externalId}</a></td><td data-label="客户">${c.customerName}<div class="muted small">${c.customerPhone ?? '无电话'}</div></td><td data-label="策略">${c.policyId}<div class="muted small">${app.deps.policies.byId(c.policyId)?.name ?? ''}</div></td><td data-label="科室 / 负责人">${c.departmentName ?? '—'}<div class="muted small">${c.responsibleName ?? ''}</div></td><td data-label="发生时间" class="nowrap">${dateTime(c.occurredAt, tz)}</td><td data-label="未完成回访">${c.openFollowUps}</td></tr>`,
       )
     : html`<tr><td colspan="6" class="muted">没有符合条件的案例。</td></tr>`
 }</tbody></table>${pager(ctx, result)}</div>`,

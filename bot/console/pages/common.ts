@@ -2,6 +2,8 @@ import type { Context } from 'koa';
 import { html, type Html } from '../html.js';
 import type { ConsoleSessionState } from '../session.js';
 import type { Page } from '../../core/ports/console-views.js';
+import type { PolicyRegistry } from '../../core/ports/policies.js';
+import type { PolicyDefinition } from '../../core/policies/types.js';
 import { formatLocalDate, formatLocalDateTime } from '../../core/time.js';
 
 export const PAGE_SIZE = 20;
@@ -77,4 +79,9 @@ export function select(name: string, current: string | undefined, options: reado
 export function localDayParam(ctx: Context, name: string, fromLocal: (day: string) => Date): Date | undefined {
   const value = param(ctx, name);
   return value && /^\d{4}-\d{2}-\d{2}$/.test(value) ? fromLocal(value) : undefined;
+}
+
+/** The installed packs in their natural order (P1, P2 … P10), as people count them. */
+export function policiesInOrder(policies: PolicyRegistry): PolicyDefinition[] {
+  return [...policies.all()].sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
 }

@@ -3,7 +3,7 @@ import type { Huifang } from '../../huifang.js';
 import { html } from '../html.js';
 import { findStep } from '../../core/policies/find-step.js';
 import { consoleHandler, render } from '../console-handler.js';
-import { csrfField, dateTime, listQuery, pager, param, select, sortHeader, withQuery } from './common.js';
+import { csrfField, dateTime, listQuery, pager, param, select, sortHeader, withQuery, policiesInOrder } from './common.js';
 import { ACTION_LABELS, FOLLOW_UP_STATUS_LABELS, OUTCOME_LABELS, label } from '../labels.js';
 import { addLocalDays, fromLocal, startOfLocalDay } from '../../core/time.js';
 import { staffInScope, type ConsoleScope } from '../../core/console/access.js';
@@ -86,7 +86,7 @@ ${canReassign ? html`<td class="check" data-label="选择"><input type="checkbox
         )}</div>
 ${departments.length > 1 ? html`<div><label for="department">科室</label>${select('department', param(ctx, 'department'), departments.map((d) => ({ value: d.id, label: d.name })))}</div>` : ''}
 ${access.scope.kind !== 'own' ? html`<div><label for="assignee">负责人</label>${select('assignee', param(ctx, 'assignee'), staffOptions)}</div>` : ''}
-<div><label for="policy">策略</label>${select('policy', param(ctx, 'policy'), app.deps.policies.all().map((p) => ({ value: p.id, label: `${p.id} ${p.name}` })))}</div>
+<div><label for="policy">策略</label>${select('policy', param(ctx, 'policy'), policiesInOrder(app.deps.policies).map((p) => ({ value: p.id, label: `${p.id} ${p.name}` })))}</div>
 <div><label for="from">应回访 从</label><input id="from" name="from" type="date" value="${from ?? ''}"></div>
 <div><label for="to">至</label><input id="to" name="to" type="date" value="${to ?? ''}"></div>
 <div class="actions"><button type="submit">筛选</button><a class="button secondary" href="/console/follow-ups">清除</a></div></form>

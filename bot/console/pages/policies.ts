@@ -5,7 +5,7 @@ import type { Huifang } from '../../huifang.js';
 import { ROOT_DIR } from '../../huifang.js';
 import { html } from '../html.js';
 import { consoleHandler, render } from '../console-handler.js';
-import { csrfField } from './common.js';
+import { csrfField, policiesInOrder } from './common.js';
 import { ACTION_LABELS, CASE_TYPE_LABELS, CHANNEL_LABELS, label } from '../labels.js';
 import { DomainError } from '../../core/errors.js';
 import { simulateCase } from '../../policies/simulate.js';
@@ -47,7 +47,7 @@ export function policiesPage(router: Router, app: Huifang): void {
       render(ctx, app, state, {
         title: '策略',
         current: '/console/policies',
-        body: html`<div class="card"><p class="muted">回访策略以文件形式安装在 templates/policies/，此处只读。修改后请运行 <code>npx huifang policy replan --policy ID</code> 预览对已排期回访的影响。</p><table class="rows"><thead><tr><th>编号</th><th>名称</th><th>案例类型</th><th>步骤</th></tr></thead><tbody>${app.deps.policies.all().map(
+        body: html`<div class="card"><p class="muted">回访策略以文件形式安装在 templates/policies/，此处只读。修改后请运行 <code>npx huifang policy replan --policy ID</code> 预览对已排期回访的影响。</p><table class="rows"><thead><tr><th>编号</th><th>名称</th><th>案例类型</th><th>步骤</th></tr></thead><tbody>${policiesInOrder(app.deps.policies).map(
           (p) => html`<tr><td data-label="编号"><a href="/console/policies/${p.id}">${p.id}</a></td><td data-label="名称">${p.name}</td><td data-label="案例类型" class="small">${caseTypesText(p)}</td><td data-label="步骤">${p.steps.length}</td></tr>`,
         )}</tbody></table></div>`,
       });
