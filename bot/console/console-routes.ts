@@ -17,11 +17,13 @@ import { settingsPage } from './pages/settings.js';
 
 const ASSETS_DIR = join(import.meta.dirname, 'assets');
 
-/** The console's stylesheet and script, read once; served with an ETag so browsers revalidate cheaply. */
+/** The console's stylesheet, script and icon, read once; served with an ETag so browsers revalidate cheaply. */
 const ASSETS: Readonly<Record<string, { type: string; body: string; etag: string }>> = Object.fromEntries(
   [
     ['console.css', 'text/css; charset=utf-8'],
     ['console.js', 'text/javascript; charset=utf-8'],
+    // The tab and home-screen icon: 「回」 drawn as two squares, so no font is needed.
+    ['icon.svg', 'image/svg+xml'],
   ].map(([name, type]) => {
     const body = readFileSync(join(ASSETS_DIR, name!), 'utf8');
     return [name!, { type: type!, body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 16)}"` }];

@@ -23,6 +23,47 @@ export const OUTCOME_LABELS: Readonly<Record<string, string>> = {
   NO_RESPONSE: '未答复',
 };
 
+/** Case types of the installed policy packs (templates/policies, `caseTypes`); an unknown type shows as it is. */
+export const CASE_TYPE_LABELS: Readonly<Record<string, string>> = {
+  project_acceptance: '工程验收',
+  station_maintenance: '站点维护',
+  home_service: '家政服务',
+  equipment_installation: '设备安装',
+  equipment_maintenance: '设备维修',
+  equipment_complaint: '设备投诉',
+  express_delivery: '快递签收',
+  water_connection: '供水报装',
+  water_hotline_transfer: '热线转办',
+  water_hotline_repair: '热线报修',
+  water_key_customer: '重点客户',
+  service_complaint: '服务投诉',
+  power_service: '供电服务',
+  piano_term: '学期课程',
+  discharge: '出院',
+  decoration_project: '装饰工程',
+  vehicle_paid_repair: '自费维修',
+  vehicle_warranty_repair: '保修期维修',
+  vehicle_registration: '车辆上牌',
+  property_complaint: '物业投诉',
+  estate_inbound_call: '来电咨询',
+  estate_visit: '到访看房',
+  estate_purchase: '购房',
+  travel_product_use: '产品使用',
+  travel_partner: '合作伙伴',
+  travel_complaint: '旅游投诉',
+};
+
+/** Kinds of outbound message, as the case timeline names them. */
+export const MESSAGE_KIND_LABELS: Readonly<Record<string, string>> = {
+  task_card: '任务卡片',
+  card_update: '卡片更新',
+  staff_text: '员工通知',
+  staff_document: '周报 / 月报',
+  staff_markdown: '周报 / 月报',
+  survey_invite: '问卷邀请',
+  customer_notice: '客户通知',
+};
+
 export const ACTION_LABELS: Readonly<Record<string, string>> = { STAFF_TASK: '人工回访', CUSTOMER_SURVEY: '问卷' };
 
 export const CHANNEL_LABELS: Readonly<Record<string, string>> = { wecom: '企业微信', sms: '短信', wechat: '公众号' };

@@ -37,7 +37,7 @@ export function sendPage(ctx: Context, status: number, page: Html): void {
 }
 
 function documentOf(title: string, organisation: string, body: Html): Html {
-  return html`<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><meta name="format-detection" content="telephone=no"><title>${title} · ${organisation}回访管理台</title><link rel="stylesheet" href="/console/assets/console.css"></head><body>${body}<script src="/console/assets/console.js" defer></script></body></html>`;
+  return html`<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><meta name="format-detection" content="telephone=no"><title>${title} · ${organisation}回访管理台</title><link rel="icon" href="/console/assets/icon.svg" type="image/svg+xml"><link rel="stylesheet" href="/console/assets/console.css"></head><body>${body}<script src="/console/assets/console.js" defer></script></body></html>`;
 }
 
 /** A signed-in page: header with the person and sign-out, the menu, the content. */

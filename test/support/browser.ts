@@ -21,11 +21,15 @@ export const browserSkipNotice = skipBrowserTests ? ` [skipped — ${CHROMIUM_PA
 
 if (skipBrowserTests) console.warn(`⚠ browser tests skipped: ${CHROMIUM_PATH} is not installed (apt-get update && apt-get install -y chromium)`);
 
-/** Launches headless Chromium; in CI a missing browser throws an error naming the package to install. */
-export async function launchChromium(): Promise<Browser> {
+/**
+ * Launches headless Chromium; in CI a missing browser throws an error naming the package to install.
+ * `lang` is the browser's own language (date and month pickers follow it, as on a phone set to Chinese).
+ */
+export async function launchChromium(options: { lang?: string } = {}): Promise<Browser> {
   if (!hasChromium) throw new Error(`${CHROMIUM_PATH} is missing: install Debian's chromium package (apt-get install -y chromium)`);
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...(options.lang ? [`--lang=${options.lang}`] : [])],
+    ...(options.lang ? { env: { ...process.env, LANG: `${options.lang.replace('-', '_')}.UTF-8`, LANGUAGE: options.lang.replace('-', '_') } } : {}),
   });
 }

@@ -26,6 +26,10 @@
   }
   tick();
   setInterval(tick, 30000);
+  // A chart wider than a phone scrolls inside its box; start at the latest months (the right end).
+  document.querySelectorAll('.chart').forEach(function (box) {
+    box.scrollLeft = box.scrollWidth;
+  });
   // Confirmation for forms with data-confirm.
   document.querySelectorAll('form[data-confirm]').forEach(function (form) {
     form.addEventListener('submit', function (event) {

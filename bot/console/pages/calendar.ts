@@ -30,7 +30,9 @@ export function calendarPage(router: Router, app: Huifang): void {
     '/console/calendar',
     consoleHandler(app, async (ctx, state) => {
       const tz = app.config.timezone;
-      const thisYear = toLocal(app.clock.now(), tz).year;
+      const today = toLocal(app.clock.now(), tz);
+      const thisYear = today.year;
+      const todayDate = `${today.year}-${pad(today.month)}-${pad(today.day)}`;
       const asked = Number(ctx.query.year);
       const year = Number.isInteger(asked) && asked >= 2000 && asked <= 2100 ? asked : thisYear;
       const calendar = app.deps.calendar;
@@ -45,7 +47,7 @@ export function calendarPage(router: Router, app: Huifang): void {
           const i = info(date);
           const cls = i.kind === 'holiday' || i.kind === 'weekend' ? 'off' : i.kind === 'makeup_workday' ? 'make' : i.kind === 'closure' ? 'closed' : '';
           const title = i.name ? `${date} ${i.name}` : date;
-          return html`<div class="${cls}" title="${title}">${d + 1}${i.kind === 'makeup_workday' ? '班' : i.kind === 'holiday' ? '休' : ''}</div>`;
+          return html`<div class="${cls}${date === todayDate ? ' today' : ''}" title="${title}">${d + 1}${i.kind === 'makeup_workday' ? '班' : i.kind === 'holiday' ? '休' : ''}</div>`;
         });
         return html`<div class="card"><h2>${month} 月</h2><div class="cal">${WEEKDAYS.map((w) => html`<div class="head">${w}</div>`)}${Array.from({ length: blanks }, () => html`<div></div>`)}${days}</div></div>`;
       });
@@ -55,10 +57,10 @@ export function calendarPage(router: Router, app: Huifang): void {
         title: `${year} 年工作日历`,
         current: '/console/calendar',
         body: html`<div class="card actions"><a class="button secondary" href="/console/calendar?year=${String(year - 1)}">← ${year - 1}</a><a class="button secondary" href="/console/calendar?year=${String(year + 1)}">${year + 1} →</a>
-<span class="small"><span class="status OPEN">休</span> 放假　<span class="status ACKNOWLEDGED">班</span> 调休上班　灰色：本单位停业</span></div>
+<span class="small legend"><span><span class="swatch off">休</span> 放假 / 周末</span><span><span class="swatch make">班</span> 调休上班</span><span><span class="swatch closed">停</span> 本单位停业</span><span><span class="swatch today">${String(today.day)}</span> 今天</span></span></div>
 ${
   covered
-    ? html`<p class="alert ok">${year} 年节假日安排：${schedule?.source ?? ''}${calendar.isShippedYear(year) ? '' : '（在管理台中添加）'}。</p>`
+    ? html`<p class="alert ok">${year} 年节假日安排${calendar.isShippedYear(year) ? '已随系统提供（依据国务院办公厅通知）' : '已在管理台中添加或导入'}。<span class="muted small">数据来源：${schedule?.source ?? '—'}</span></p>`
     : html`<p class="alert bad">尚无 ${year} 年的节假日安排，目前只按周末计算工作日（未确认）。国务院办公厅公布后，请${state.access.canAdminister ? `在下方逐日添加放假与调休上班日，或在服务器上运行 huifang calendar import ${year} 文件.yaml 一次导入整份通知` : '管理员添加'}。</p>`
 }
 ${

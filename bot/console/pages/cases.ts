@@ -3,8 +3,9 @@ import type { Huifang } from '../../huifang.js';
 import { html } from '../html.js';
 import { findStep } from '../../core/policies/find-step.js';
 import { consoleHandler, render } from '../console-handler.js';
-import { dateTime, listQuery, pager, param, select, sortHeader } from './common.js';
-import { ACTION_LABELS, AUDIT_ACTION_LABELS, ESCALATION_STATUS_LABELS, FOLLOW_UP_STATUS_LABELS, OUTCOME_LABELS, label } from '../labels.js';
+import { dateTime, listQuery, pager, param, select, sortHeader, policiesInOrder } from './common.js';
+import { ACTION_LABELS, AUDIT_ACTION_LABELS, CASE_TYPE_LABELS, CHANNEL_LABELS, ESCALATION_STATUS_LABELS, FOLLOW_UP_STATUS_LABELS, MESSAGE_KIND_LABELS, OUTCOME_LABELS, label } from '../labels.js';
+import type { PolicyDefinition } from '../../core/policies/types.js';
 import { DomainError } from '../../core/errors.js';
 import { recordCustomerView } from '../../core/console/console-actions.js';
 import type { TimelineEntry } from '../../core/ports/console-views.js';
@@ -34,6 +35,25 @@ function entryTitle(e: TimelineEntry, reasons: Readonly<Record<string, string>>)
   return e.title;
 }
 
+/**
+ * A timeline entry's detail in Chinese: the read model writes codes (case type, step key, `channel
+ * kind · step · error code`); the page names them. Free text (replies, notes, summaries) is shown as it is.
+ */
+function entryDetail(e: TimelineEntry, policy: PolicyDefinition | undefined): string | null {
+  if (!e.detail) return null;
+  const step = (key: string | undefined) => (key ? (findStep(policy, key)?.title ?? key) : '');
+  if (e.kind === 'case') return label(CASE_TYPE_LABELS, e.detail);
+  if (e.kind === 'follow_up') return step(e.detail);
+  if (e.kind === 'message' || e.kind === 'delivery') {
+    const [head, ...rest] = e.detail.split(' · ');
+    const [channel, kind] = (head ?? '').split(' ');
+    const what = [label(CHANNEL_LABELS, channel), kind ? label(MESSAGE_KIND_LABELS, kind) : ''].filter(Boolean).join(' ');
+    const [stepKey, ...errors] = e.kind === 'message' && rest.length && !/^[A-Z0-9_.]+$/.test(rest[0]!) ? rest : ['', ...rest];
+    return [what, step(stepKey), ...errors.map((code) => `错误 ${code}`)].filter(Boolean).join(' · ');
+  }
+  return e.detail;
+}
+
 /** 案例: the cases of the scope, and each case's timeline. */
 export function casesPage(router: Router, app: Huifang): void {
   const reasons: Readonly<Record<string, string>> = app.deps.templates.labels.escalationReasons;
@@ -57,7 +77,7 @@ export function casesPage(router: Router, app: Huifang): void {
         current: '/console/cases',
         body: html`<form class="filters card" method="get">
 <div><label for="q">搜索</label><input id="q" name="q" value="${q.q ?? ''}" placeholder="客户姓名 / 手机尾号 / 案例编号"></div>
-<div><label for="policy">策略</label>${select('policy', param(ctx, 'policy'), app.deps.policies.all().map((p) => ({ value: p.id, label: `${p.id} ${p.name}` })))}</div>
+<div><label for="policy">策略</label>${select('policy', param(ctx, 'policy'), policiesInOrder(app.deps.policies).map((p) => ({ value: p.id, label: `${p.id} ${p.name}` })))}</div>
 ${departments.length > 1 ? html`<div><label for="department">科室</label>${select('department', param(ctx, 'department'), departments.map((d) => ({ value: d.id, label: d.name })))}</div>` : ''}
 <div><label for="status">状态</label>${select('status', param(ctx, 'status'), [{ value: 'OPEN', label: '进行中' }, { value: 'CLOSED', label: '已结束' }])}</div>
 <div class="actions"><button type="submit">筛选</button><a class="button secondary" href="/console/cases">清除</a></div></form>
@@ -65,7 +85,7 @@ ${departments.length > 1 ? html`<div><label for="department">科室</label>${sel
 ${
   result.items.length
     ? result.items.map(
-        (c) => html`<tr><td data-label="案例编号"><a href="/console/cases/${c.id}">${c.externalId}</a></td><td data-label="客户">${c.customerName}<div class="muted small">${c.customerPhone ?? '无电话'}</div></td><td data-label="策略">${c.policyId}<div class="muted small">${app.deps.policies.byId(c.policyId)?.name ?? ''}</div></td><td data-label="科室">${c.departmentName ?? '—'}<div class="muted small">${c.responsibleName ?? ''}</div></td><td data-label="发生时间" class="nowrap">${dateTime(c.occurredAt, tz)}</td><td data-label="未完成">${c.openFollowUps}</td></tr>`,
+        (c) => html`<tr><td data-label="案例编号"><a href="/console/cases/${c.id}">${c.externalId}</a></td><td data-label="客户">${c.customerName}<div class="muted small">${c.customerPhone ?? '无电话'}</div></td><td data-label="策略">${c.policyId}<div class="muted small">${app.deps.policies.byId(c.policyId)?.name ?? ''}</div></td><td data-label="科室 / 负责人">${c.departmentName ?? '—'}<div class="muted small">${c.responsibleName ?? ''}</div></td><td data-label="发生时间" class="nowrap">${dateTime(c.occurredAt, tz)}</td><td data-label="未完成回访">${c.openFollowUps}</td></tr>`,
       )
     : html`<tr><td colspan="6" class="muted">没有符合条件的案例。</td></tr>`
 }</tbody></table>${pager(ctx, result)}</div>`,
@@ -88,7 +108,7 @@ ${
         current: '/console/cases',
         body: html`<div class="two"><div class="card"><h2>概况</h2><dl class="facts">
 <dt>客户</dt><dd><a href="/console/customers/${c.customerId}">${c.customerName}</a>（${c.customerPhone ?? '无电话'}）</dd>
-<dt>策略</dt><dd>${c.policyId} ${policy?.name ?? ''}</dd><dt>类型</dt><dd>${c.type}</dd>
+<dt>策略</dt><dd>${c.policyId} ${policy?.name ?? ''}</dd><dt>类型</dt><dd>${label(CASE_TYPE_LABELS, c.type)}</dd>
 <dt>科室</dt><dd>${c.departmentName ?? '—'}</dd><dt>负责人</dt><dd>${c.responsibleName ?? '—'}</dd>
 <dt>发生</dt><dd>${dateTime(c.occurredAt, tz)}</dd><dt>状态</dt><dd>${c.status === 'OPEN' ? '进行中' : '已结束'}${c.closedAt ? `（${dateTime(c.closedAt, tz)}）` : ''}</dd></dl></div>
 <div class="card"><h2>回访</h2><table class="rows"><thead><tr><th>步骤</th><th>状态</th><th>负责人</th><th>截止</th></tr></thead><tbody>${detail.followUps.map(
@@ -96,7 +116,7 @@ ${
         )}</tbody></table>
 ${detail.escalations.length ? html`<h2>升级</h2><ul>${detail.escalations.map((e) => html`<li><a href="/console/escalations/${e.id}">${label(reasons, e.reason)}</a> · <span class="status ${e.status}">${label(ESCALATION_STATUS_LABELS, e.status)}</span> · ${e.ownerName}</li>`)}</ul>` : ''}</div></div>
 <div class="card"><h2>时间线</h2><ol class="timeline">${detail.timeline.map(
-          (e) => html`<li><div class="when">${dateTime(e.at, tz)} · ${KIND_LABELS[e.kind]}</div><div>${entryTitle(e, reasons)}${e.who ? html` <span class="muted">（${e.who}）</span>` : ''}</div>${e.detail ? html`<div class="small muted">${e.detail}</div>` : ''}</li>`,
+          (e) => html`<li><div class="when">${dateTime(e.at, tz)} · ${KIND_LABELS[e.kind]}</div><div>${entryTitle(e, reasons)}${e.who ? html` <span class="muted">（${e.who}）</span>` : ''}</div>${e.detail ? html`<div class="small muted">${entryDetail(e, policy)}</div>` : ''}</li>`,
         )}</ol></div>`,
       });
     }),

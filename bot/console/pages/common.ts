@@ -2,6 +2,8 @@ import type { Context } from 'koa';
 import { html, type Html } from '../html.js';
 import type { ConsoleSessionState } from '../session.js';
 import type { Page } from '../../core/ports/console-views.js';
+import type { PolicyRegistry } from '../../core/ports/policies.js';
+import type { PolicyDefinition } from '../../core/policies/types.js';
 import { formatLocalDate, formatLocalDateTime } from '../../core/time.js';
 
 export const PAGE_SIZE = 20;
@@ -64,13 +66,22 @@ export function rate(part: number, whole: number): string {
   return whole > 0 ? `${((part / whole) * 100).toFixed(1)}%` : '—';
 }
 
-/** A `<select>` of options with the current value selected; the first option is "all". */
-export function select(name: string, current: string | undefined, options: readonly { value: string; label: string }[], allLabel = '全部'): Html {
-  return html`<select id="${name}" name="${name}"><option value="">${allLabel}</option>${options.map((o) => html`<option value="${o.value}"${o.value === current ? html` selected` : ''}>${o.label}</option>`)}</select>`;
+/**
+ * A `<select>` of options with the current value selected; the first option is "all" (none when
+ * `allLabel` is null). Its id is `id`
+ * (default: the name), which its `<label for>` must name; two selects of one name on a page need two ids.
+ */
+export function select(name: string, current: string | undefined, options: readonly { value: string; label: string }[], allLabel: string | null = '全部', id = name): Html {
+  return html`<select id="${id}" name="${name}">${allLabel === null ? '' : html`<option value="">${allLabel}</option>`}${options.map((o) => html`<option value="${o.value}"${o.value === current ? html` selected` : ''}>${o.label}</option>`)}</select>`;
 }
 
 /** An instant from a `YYYY-MM-DD` query value, read as the local day's start; undefined when absent or invalid. */
 export function localDayParam(ctx: Context, name: string, fromLocal: (day: string) => Date): Date | undefined {
   const value = param(ctx, name);
   return value && /^\d{4}-\d{2}-\d{2}$/.test(value) ? fromLocal(value) : undefined;
+}
+
+/** The installed packs in their natural order (P1, P2 … P10), as people count them. */
+export function policiesInOrder(policies: PolicyRegistry): PolicyDefinition[] {
+  return [...policies.all()].sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
 }

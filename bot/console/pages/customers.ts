@@ -27,11 +27,11 @@ export function customersPage(router: Router, app: Huifang): void {
 <div><label for="q">搜索</label><input id="q" name="q" value="${q.q ?? ''}" placeholder="客户姓名 / 手机尾号 / 案例编号"></div>
 <div><label for="optedOut">接收状态</label>${select('optedOut', opted, [{ value: 'no', label: '可联系' }, { value: 'yes', label: '已拒收' }])}</div>
 <div class="actions"><button type="submit">筛选</button><a class="button secondary" href="/console/customers">清除</a></div></form>
-<div class="card"><table class="rows"><thead><tr><th>客户</th><th>手机</th><th>回访</th><th>营销</th><th>拒收</th><th>案例数</th></tr></thead><tbody>
+<div class="card"><table class="rows"><thead><tr><th>客户</th><th>手机</th><th>接受回访</th><th>接受营销</th><th>拒收</th><th>案例数</th></tr></thead><tbody>
 ${
   result.items.length
     ? result.items.map(
-        (c) => html`<tr><td data-label="客户"><a href="/console/customers/${c.id}">${c.name}</a>${c.externalId ? html`<div class="muted small">${c.externalId}</div>` : ''}</td><td data-label="手机">${c.phone ?? '—'}${c.phoneInvalidAt ? html` <span class="status DEAD">空号</span>` : ''}</td><td data-label="回访">${c.consentSurvey ? '同意' : '不同意'}</td><td data-label="营销">${c.consentMarketing ? '同意' : '未同意'}</td><td data-label="拒收">${c.optedOutAt ? html`<span class="status OPEN">已拒收</span> <span class="small muted">${dateTime(c.optedOutAt, tz)}</span>` : '—'}</td><td data-label="案例数">${c.cases}</td></tr>`,
+        (c) => html`<tr><td data-label="客户"><a href="/console/customers/${c.id}">${c.name}</a>${c.externalId ? html`<div class="muted small">${c.externalId}</div>` : ''}</td><td data-label="手机">${c.phone ?? '—'}${c.phoneInvalidAt ? html` <span class="status DEAD">空号</span>` : ''}</td><td data-label="接受回访">${c.consentSurvey ? '同意' : '不同意'}</td><td data-label="接受营销">${c.consentMarketing ? '同意' : '未同意'}</td><td data-label="拒收">${c.optedOutAt ? html`<span class="status OPEN">已拒收</span> <span class="small muted">${dateTime(c.optedOutAt, tz)}</span>` : '—'}</td><td data-label="案例数">${c.cases}</td></tr>`,
       )
     : html`<tr><td colspan="6" class="muted">没有符合条件的客户。</td></tr>`
 }</tbody></table>${pager(ctx, result)}</div>`,
@@ -72,7 +72,7 @@ ${
       }</div>`
     : ''
 }</div>
-<div class="card"><h2>案例</h2><ul>${cases.items.filter((k) => k.customerId === c.id).map((k) => html`<li><a href="/console/cases/${k.id}">${k.externalId}</a> · ${k.policyId} · ${dateTime(k.occurredAt, tz)}</li>`)}</ul></div>`,
+<div class="card"><h2>案例</h2><ul>${cases.items.filter((k) => k.customerId === c.id).map((k) => html`<li><a href="/console/cases/${k.id}">${k.externalId}</a> · ${k.policyId} ${app.deps.policies.byId(k.policyId)?.name ?? ''} · ${dateTime(k.occurredAt, tz)}</li>`)}</ul></div>`,
       });
     }),
   );

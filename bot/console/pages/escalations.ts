@@ -35,7 +35,7 @@ export function escalationsPage(router: Router, app: Huifang): void {
         current: '/console/escalations',
         body: html`<form class="filters card" method="get">
 <div><label for="q">搜索</label><input id="q" name="q" value="${q.q ?? ''}" placeholder="客户姓名 / 手机尾号 / 案例编号"></div>
-<div><label for="status">状态</label>${select('status', status, [{ value: 'OPEN,ACKNOWLEDGED', label: '待处理（默认）' }, { value: 'all', label: '全部状态' }, ...Object.entries(ESCALATION_STATUS_LABELS).map(([value, l]) => ({ value, label: l }))], '待处理')}</div>
+<div><label for="status">状态</label>${select('status', status ?? OPEN.join(','), [{ value: OPEN.join(','), label: '待处理' }, { value: 'all', label: '全部状态' }, ...Object.entries(ESCALATION_STATUS_LABELS).map(([value, l]) => ({ value, label: l }))], null)}</div>
 <div><label for="reason">原因</label>${select('reason', param(ctx, 'reason'), Object.entries(reasons).map(([value, l]) => ({ value, label: l })))}</div>
 <div class="actions"><button type="submit">筛选</button><a class="button secondary" href="/console/escalations">清除</a></div></form>
 <div class="card"><table class="rows"><thead><tr><th>客户</th><th>原因</th><th>状态</th><th>当前负责人</th><th>${sortHeader(ctx, 'deadlineAt', '处理时限', 'deadlineAt')}</th><th>${sortHeader(ctx, 'createdAt', '升级时间', 'deadlineAt')}</th></tr></thead><tbody>
@@ -44,7 +44,7 @@ ${
     ? result.items.map(
         (e) => html`<tr><td data-label="客户"><a href="/console/escalations/${e.id}">${e.customerName}</a><div class="muted small">${e.customerPhone ?? '无电话'} · ${e.caseExternalId}</div></td><td data-label="原因">${label(reasons, e.reason)}<div class="muted small">第 ${e.level} 级</div></td><td data-label="状态"><span class="status ${e.breachedAt ? 'breached' : e.status}">${label(ESCALATION_STATUS_LABELS, e.status)}</span></td><td data-label="负责人">${e.ownerName}</td><td data-label="时限" class="nowrap">${dateTime(e.deadlineAt, tz)}${OPEN.includes(e.status) ? html`<div class="small" data-deadline="${e.deadlineAt.toISOString()}"></div>` : ''}</td><td data-label="升级时间" class="nowrap">${dateTime(e.createdAt, tz)}</td></tr>`,
       )
-    : html`<tr><td colspan="6" class="muted">没有待处理的升级事项。</td></tr>`
+    : html`<tr><td colspan="6" class="muted">${statuses === OPEN ? '没有待处理的升级事项。' : '没有符合条件的升级事项。'}${state.access.scope.kind === 'own' ? '客户不满意或回访逾期时，事项交由上级处理；交给您本人的事项会显示在这里。' : ''}</td></tr>`
 }</tbody></table>${pager(ctx, result)}</div>`,
       });
     }),

@@ -3,7 +3,7 @@ import type { Huifang } from '../../huifang.js';
 import { html } from '../html.js';
 import { findStep } from '../../core/policies/find-step.js';
 import { consoleHandler, render } from '../console-handler.js';
-import { csrfField, dateTime, listQuery, pager, param, select, sortHeader, withQuery } from './common.js';
+import { csrfField, dateTime, listQuery, pager, param, select, sortHeader, withQuery, policiesInOrder } from './common.js';
 import { ACTION_LABELS, FOLLOW_UP_STATUS_LABELS, OUTCOME_LABELS, label } from '../labels.js';
 import { addLocalDays, fromLocal, startOfLocalDay } from '../../core/time.js';
 import { staffInScope, type ConsoleScope } from '../../core/console/access.js';
@@ -12,6 +12,8 @@ import type { OrgSnapshot } from '../../core/model.js';
 import type { FollowUpListFilter } from '../../core/ports/console-views.js';
 
 const STATUSES = ['SCHEDULED', 'ACTIVE', 'OVERDUE', 'DONE', 'UNREACHABLE', 'CANCELLED', 'SKIPPED'];
+/** The statuses of work still to do: the list's default. */
+const OPEN_STATUSES = 'SCHEDULED,ACTIVE,OVERDUE';
 
 /** The departments and active staff a person may filter by or hand work to. */
 export function scopeChoices(org: OrgSnapshot, scope: ConsoleScope) {
@@ -37,7 +39,9 @@ export function followUpsPage(router: Router, app: Huifang): void {
       const org = await app.deps.org.loadOrgSnapshot();
       const { departments, staff } = scopeChoices(org, access.scope);
       const q = listQuery(ctx);
-      const status = param(ctx, 'status')?.split(',').filter((s) => STATUSES.includes(s));
+      // Without a status the list shows the work still to do; 「全部状态」 (all) shows finished work too.
+      const statusParam = param(ctx, 'status') ?? OPEN_STATUSES;
+      const status = statusParam === 'all' ? undefined : statusParam.split(',').filter((s) => STATUSES.includes(s));
       const today = startOfLocalDay(app.clock.now(), tz);
       const from = param(ctx, 'from');
       const to = param(ctx, 'to');
@@ -65,7 +69,7 @@ ${canReassign ? html`<td class="check" data-label="选择"><input type="checkbox
 <td data-label="客户"><a href="/console/cases/${f.caseId}">${f.customerName}</a><div class="muted small">${f.customerPhone ?? '无电话'} · ${f.caseExternalId}</div></td>
 <td data-label="回访">${findStep(app.deps.policies.byId(f.policyId), f.step)?.title ?? f.step}<div class="muted small">${label(ACTION_LABELS, f.action)}</div></td>
 <td data-label="状态"><span class="status ${f.status}">${label(FOLLOW_UP_STATUS_LABELS, f.status)}</span>${f.outcome ? html`<div class="small">${label(OUTCOME_LABELS, f.outcome)}</div>` : ''}</td>
-<td data-label="负责人">${f.assigneeName ?? '—'}<div class="muted small">${f.departmentName ?? ''}</div></td>
+<td data-label="负责人">${f.assigneeName ?? (f.action === 'CUSTOMER_SURVEY' ? html`<span class="muted">客户自助填写</span>` : '—')}<div class="muted small">${f.departmentName ?? ''}</div></td>
 <td data-label="应回访" class="nowrap">${dateTime(f.dueAt, tz)}</td>
 <td data-label="截止" class="nowrap">${dateTime(f.deadlineAt, tz)}</td></tr>`,
       );
@@ -74,13 +78,15 @@ ${canReassign ? html`<td class="check" data-label="选择"><input type="checkbox
         current: '/console/follow-ups',
         body: html`${typeof ctx.query.moved === 'string' ? html`<p class="alert ok" role="status">已转派 ${Number(ctx.query.moved) || 0} 条回访。</p>` : ''}<form class="filters card" method="get">
 <div><label for="q">搜索</label><input id="q" name="q" value="${q.q ?? ''}" placeholder="客户姓名 / 手机尾号 / 案例编号"></div>
-<div><label for="status">状态</label>${select('status', status?.join(','), [
-          { value: 'SCHEDULED,ACTIVE,OVERDUE', label: '未完成' },
-          ...STATUSES.map((s) => ({ value: s, label: FOLLOW_UP_STATUS_LABELS[s]! })),
-        ])}</div>
+<div><label for="status">状态</label>${select(
+          'status',
+          statusParam,
+          [{ value: OPEN_STATUSES, label: '未完成' }, { value: 'all', label: '全部状态' }, ...STATUSES.map((s) => ({ value: s, label: FOLLOW_UP_STATUS_LABELS[s]! }))],
+          null,
+        )}</div>
 ${departments.length > 1 ? html`<div><label for="department">科室</label>${select('department', param(ctx, 'department'), departments.map((d) => ({ value: d.id, label: d.name })))}</div>` : ''}
 ${access.scope.kind !== 'own' ? html`<div><label for="assignee">负责人</label>${select('assignee', param(ctx, 'assignee'), staffOptions)}</div>` : ''}
-<div><label for="policy">策略</label>${select('policy', param(ctx, 'policy'), app.deps.policies.all().map((p) => ({ value: p.id, label: `${p.id} ${p.name}` })))}</div>
+<div><label for="policy">策略</label>${select('policy', param(ctx, 'policy'), policiesInOrder(app.deps.policies).map((p) => ({ value: p.id, label: `${p.id} ${p.name}` })))}</div>
 <div><label for="from">应回访 从</label><input id="from" name="from" type="date" value="${from ?? ''}"></div>
 <div><label for="to">至</label><input id="to" name="to" type="date" value="${to ?? ''}"></div>
 <div class="actions"><button type="submit">筛选</button><a class="button secondary" href="/console/follow-ups">清除</a></div></form>
@@ -89,9 +95,9 @@ ${access.scope.kind !== 'own' ? html`<div><label for="assignee">负责人</label
 ${
   canReassign
     ? html`<div class="two"><form id="bulk" class="card" method="post" action="/console/follow-ups/reassign">${csrfField(state)}<h2>转派选中的回访</h2>
-<label for="to-bulk">转派给</label>${select('toStaffId', undefined, staffOptions, '请选择')}<label for="note-bulk">说明（可选）</label><input id="note-bulk" name="note" maxlength="200"><input type="hidden" name="back" value="${withQuery(ctx, {})}"><p><button type="submit">转派</button></p></form>
+<label for="to-bulk">转派给</label>${select('toStaffId', undefined, staffOptions, '请选择', 'to-bulk')}<label for="note-bulk">说明（可选）</label><input id="note-bulk" name="note" maxlength="200"><input type="hidden" name="back" value="${withQuery(ctx, {})}"><p><button type="submit">转派</button></p></form>
 <form class="card" method="post" action="/console/follow-ups/handover" data-confirm="确认把此人的全部未完成回访交接给新负责人？">${csrfField(state)}<h2>休假交接</h2><p class="muted small">把一位员工的全部未完成回访交给另一位，已推送的任务会向新负责人重新推送卡片。</p>
-<label for="from-staff">交出人</label>${select('fromStaffId', undefined, staffOptions, '请选择')}<label for="to-staff">接手人</label>${select('toStaffId', undefined, staffOptions, '请选择')}<label for="note-handover">说明</label><input id="note-handover" name="note" maxlength="200" placeholder="如：休假 12 月 8 日至 15 日"><p><button type="submit">交接</button></p></form></div>`
+<label for="from-staff">交出人</label>${select('fromStaffId', undefined, staffOptions, '请选择', 'from-staff')}<label for="to-staff">接手人</label>${select('toStaffId', undefined, staffOptions, '请选择', 'to-staff')}<label for="note-handover">说明</label><input id="note-handover" name="note" maxlength="200" placeholder="如：休假 12 月 8 日至 15 日"><p><button type="submit">交接</button></p></form></div>`
     : ''
 }`,
       });

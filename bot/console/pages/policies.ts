@@ -5,8 +5,8 @@ import type { Huifang } from '../../huifang.js';
 import { ROOT_DIR } from '../../huifang.js';
 import { html } from '../html.js';
 import { consoleHandler, render } from '../console-handler.js';
-import { csrfField } from './common.js';
-import { ACTION_LABELS, CHANNEL_LABELS, label } from '../labels.js';
+import { csrfField, policiesInOrder } from './common.js';
+import { ACTION_LABELS, CASE_TYPE_LABELS, CHANNEL_LABELS, label } from '../labels.js';
 import { DomainError } from '../../core/errors.js';
 import { simulateCase } from '../../policies/simulate.js';
 import { caseBody } from '../../cases/case-body.js';
@@ -27,6 +27,11 @@ function examplesOf(policyId: string): { file: string; text: string }[] {
     .map((file) => ({ file, text: readFileSync(join(dir, file), 'utf8') }));
 }
 
+/** A pack's case types in Chinese, each with the code the API takes (`type` of POST /api/v1/cases). */
+function caseTypesText(p: PolicyDefinition): string {
+  return p.caseTypes.map((t) => (CASE_TYPE_LABELS[t] ? `${CASE_TYPE_LABELS[t]}（${t}）` : t)).join('、');
+}
+
 function anchorText(p: PolicyDefinition, step: PolicyDefinition['steps'][number]): string {
   if (step.anchor.kind === 'event') return '事件发生';
   if (step.anchor.kind === 'milestone') return `里程碑「${step.anchor.name}」`;
@@ -42,8 +47,8 @@ export function policiesPage(router: Router, app: Huifang): void {
       render(ctx, app, state, {
         title: '策略',
         current: '/console/policies',
-        body: html`<div class="card"><p class="muted">回访策略以文件形式安装在 templates/policies/，此处只读。修改后请运行 <code>npx huifang policy replan --policy ID</code> 预览对已排期回访的影响。</p><table class="rows"><thead><tr><th>编号</th><th>名称</th><th>案例类型</th><th>步骤</th></tr></thead><tbody>${app.deps.policies.all().map(
-          (p) => html`<tr><td data-label="编号"><a href="/console/policies/${p.id}">${p.id}</a></td><td data-label="名称">${p.name}</td><td data-label="案例类型" class="small">${p.caseTypes.join('、')}</td><td data-label="步骤">${p.steps.length}</td></tr>`,
+        body: html`<div class="card"><p class="muted">回访策略以文件形式安装在 templates/policies/，此处只读。修改后请运行 <code>npx huifang policy replan --policy ID</code> 预览对已排期回访的影响。</p><table class="rows"><thead><tr><th>编号</th><th>名称</th><th>案例类型</th><th>步骤</th></tr></thead><tbody>${policiesInOrder(app.deps.policies).map(
+          (p) => html`<tr><td data-label="编号"><a href="/console/policies/${p.id}">${p.id}</a></td><td data-label="名称">${p.name}</td><td data-label="案例类型" class="small">${caseTypesText(p)}</td><td data-label="步骤">${p.steps.length}</td></tr>`,
         )}</tbody></table></div>`,
       });
     }),
@@ -77,7 +82,7 @@ export function policiesPage(router: Router, app: Huifang): void {
     render(ctx, app, state, {
       title: `${p.id} ${p.name}`,
       current: '/console/policies',
-      body: html`<div class="card"><p class="small muted">依据：${p.source}</p><p>案例类型：${p.caseTypes.join('、')}</p><table class="rows"><thead><tr><th>步骤</th><th>方式</th><th>起算</th><th>最早 / 截止</th><th>最多尝试</th></tr></thead><tbody>${p.steps.map(
+      body: html`<div class="card"><p class="small muted">依据：${p.source}</p><p>案例类型：${caseTypesText(p)}</p><table class="rows"><thead><tr><th>步骤</th><th>方式</th><th>起算</th><th>最早 / 截止</th><th>最多尝试</th></tr></thead><tbody>${p.steps.map(
         (s) => html`<tr><td data-label="步骤">${s.title}<div class="muted small">${s.key}</div></td><td data-label="方式">${label(ACTION_LABELS, s.action)} · ${label(CHANNEL_LABELS, s.channel)}</td><td data-label="起算">${anchorText(p, s)}</td><td data-label="最早/截止">${offsetText(s.earliest)} / ${offsetText(s.deadline)}</td><td data-label="最多尝试">${s.maxAttempts}</td></tr>`,
       )}</tbody></table></div>
 <form class="card" method="post" action="/console/policies/${p.id}/simulate">${csrfField(state)}<h2>模拟一个案例</h2><p class="muted small">粘贴 POST /api/v1/cases 的请求体，查看它会得到哪些回访（不写入数据库）。</p>

@@ -85,7 +85,7 @@ export function satisfactionPage(router: Router, app: Huifang): void {
         title: '满意度',
         current: '/console/satisfaction',
         body: html`<form class="filters card" method="get"><div><label for="month">月份</label><input id="month" name="month" type="month" value="${month}"></div><div class="actions"><button type="submit">查看</button><a class="button secondary" href="/console/satisfaction/export.xlsx?month=${month}">导出 Excel</a></div></form>
-<div class="card"><p>${month} 满意度 <b>${rate(total.satisfied, total.answered)}</b>（${total.satisfied} / ${total.answered}）</p><div class="chart"><img src="/console/satisfaction/trend.svg?month=${month}" alt="近 12 个月满意度趋势" width="800" height="480"></div></div>
+<div class="card"><p>${month} 满意度 <b>${rate(total.satisfied, total.answered)}</b>（${total.satisfied} / ${total.answered}）</p><div class="chart"><img src="/console/satisfaction/trend.svg?month=${month}" alt="近 12 个月满意度趋势" width="800" height="480"></div><p class="muted small phone-only">图表可左右滑动查看全部 12 个月。</p></div>
 <div class="two">${table('按科室', f.byDepartment, (r) => r.label)}${table('按人员', f.byStaff, (r) => r.label)}</div>
 ${table('按策略', f.byPolicy, (r) => policyName(r.key))}
 <div class="card"><h2>投诉话题</h2>${

@@ -10,6 +10,37 @@ import { jobs } from '../../../jobs/index.js';
 import { createSignInLink } from '../sign-in.js';
 import { CHANNEL_LABELS, CONSOLE_ROLE_LABELS, label } from '../labels.js';
 
+/** What each job does, in Chinese (the job's own name stays under it, as the logs use it). */
+const JOB_LABELS: Readonly<Record<string, string>> = {
+  'activate-due-follow-ups': '推送到期回访',
+  'mark-overdue': '标记逾期回访',
+  'send-reminders': '发送催办提醒',
+  'climb-escalations': '超时升级上报',
+  'dispatch-outbox': '发送消息',
+  'process-inbox': '处理收到的回复与点击',
+  'survey-fallback': '问卷改发短信',
+  'pull-sms-reports': '拉取短信回执与回复',
+  'send-weekly-digests': '发送周报',
+  'send-monthly-reports': '发送月报',
+  'sync-wecom-contacts': '同步企业微信通讯录',
+  'plan-greetings': '安排节日与生日问候',
+  'reload-calendar': '载入管理台添加的日历',
+};
+
+/**
+ * A job's node-cron schedule (seconds first, business time zone) in words: 每分钟, 每分钟 6 次,
+ * 每 5 分钟, 每天 03:23; anything else as written.
+ */
+export function scheduleText(schedule: string): string {
+  const [sec, min, hour, dom, mon, dow] = schedule.split(' ');
+  if (dom !== '*' || mon !== '*' || dow !== '*') return schedule;
+  const fixed = (v: string | undefined) => v !== undefined && /^\d+$/.test(v);
+  if (hour === '*' && min === '*') return sec?.includes(',') ? `每分钟 ${sec.split(',').length} 次` : '每分钟';
+  if (hour === '*' && min?.startsWith('*/') && fixed(sec)) return `每 ${min.slice(2)} 分钟`;
+  if (fixed(hour) && fixed(min) && fixed(sec)) return `每天 ${hour!.padStart(2, '0')}:${min!.padStart(2, '0')}`;
+  return schedule;
+}
+
 const MODE_LABELS: Readonly<Record<string, string>> = { sandbox: '体验模式（不对外发送）', wecom: '企业微信', tencent: '腾讯云短信', wechat: '微信公众号' };
 
 /** 设置 (administrators): channel modes, quotas and their use today, the jobs' last runs, console accounts. */
@@ -41,11 +72,11 @@ export function settingsPage(router: Router, app: Huifang): void {
 </tbody></table><p class="muted small">通道由环境变量配置（见 README「配置」），修改后重启服务生效。</p></div>
 <div class="card"><h2>定时任务</h2><table class="rows"><thead><tr><th>任务</th><th>计划</th><th>最近运行</th><th>结果</th><th>今日失败</th></tr></thead><tbody>${Object.entries(jobs).map(([name, job]) => {
           const r = run(name);
-          return html`<tr><td data-label="任务">${name}</td><td data-label="计划" class="small">${job.schedule}</td><td data-label="最近运行">${dateTime(r?.lastFinishedAt ?? r?.lastStartedAt ?? null, tz)}</td><td data-label="结果">${r?.lastStatus === 'failed' ? html`<span class="status DEAD">失败</span> <span class="small">${r.lastError ?? ''}</span>` : r?.lastStatus === 'ok' ? html`<span class="status DONE">正常</span>` : '—'}</td><td data-label="今日失败">${r && r.failureDay === dateTime(dayStart, tz).slice(0, 10) ? r.failuresOnDay : 0}</td></tr>`;
+          return html`<tr><td data-label="任务">${JOB_LABELS[name] ?? name}<div class="muted small">${name}</div></td><td data-label="计划" class="small">${scheduleText(job.schedule)}</td><td data-label="最近运行">${r ? dateTime(r.lastFinishedAt ?? r.lastStartedAt ?? null, tz) : html`<span class="muted">尚未运行</span>`}</td><td data-label="结果">${r?.lastStatus === 'failed' ? html`<span class="status DEAD">失败</span> <span class="small">${r.lastError ?? ''}</span>` : r?.lastStatus === 'ok' ? html`<span class="status DONE">正常</span>` : '—'}</td><td data-label="今日失败">${r && r.failureDay === dateTime(dayStart, tz).slice(0, 10) ? r.failuresOnDay : 0}</td></tr>`;
         })}</tbody></table></div>
-<div class="card"><h2>管理台账号</h2><table class="rows"><thead><tr><th>姓名</th><th>角色</th><th>状态</th><th></th></tr></thead><tbody>${users.map((u) => {
+<div class="card"><h2>管理台账号</h2><table class="rows"><thead><tr><th>姓名</th><th>角色</th><th>状态</th><th>操作</th></tr></thead><tbody>${users.map((u) => {
           const access = accessOf(u, org);
-          return html`<tr><td data-label="姓名">${u.name}${u.staffId ? '' : html` <span class="muted small">（无员工档案）</span>`}</td><td data-label="角色">${access ? CONSOLE_ROLE_LABELS[access.role] : '—'}</td><td data-label="状态">${access ? '可登录' : '不可登录'}</td><td><form method="post" action="/console/settings/accounts/${u.id}/role" class="actions">${csrfField(state)}${select('role', u.role ?? '', [{ value: 'admin', label: '管理员' }, { value: 'auditor', label: '审计员' }], '按职务')}<button class="secondary" type="submit">更改角色</button></form><form method="post" action="/console/settings/accounts/${u.id}/link">${csrfField(state)}<button class="secondary" type="submit">生成登录链接</button></form></td></tr>`;
+          return html`<tr><td data-label="姓名">${u.name}${u.staffId ? '' : html` <span class="muted small">（无员工档案）</span>`}</td><td data-label="角色">${access ? CONSOLE_ROLE_LABELS[access.role] : '—'}</td><td data-label="状态">${access ? '可登录' : '不可登录'}</td><td data-label="操作" class="wide"><div class="row-actions"><form method="post" action="/console/settings/accounts/${u.id}/role" class="actions">${csrfField(state)}<label class="sr" for="role-${u.id}">${u.name} 的角色</label>${select('role', u.role ?? '', [{ value: 'admin', label: '管理员' }, { value: 'auditor', label: '审计员' }], '按职务', `role-${u.id}`)}<button class="secondary" type="submit">更改角色</button></form><form method="post" action="/console/settings/accounts/${u.id}/link">${csrfField(state)}<button class="secondary" type="submit">生成登录链接</button></form></div></td></tr>`;
         })}</tbody></table><p class="muted small">员工首次用企业微信登录时自动建立账号；角色默认按职务（部门负责人及经理、护士长等看本部门，其他员工看自己的任务）。</p></div>`,
       });
     }),
