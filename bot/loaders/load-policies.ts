@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { AssigneeRule, Offset, OffsetUnit, PolicyDefinition } from '../core/policies/types.js';
+import type { AssigneeRule, Offset, OffsetUnit, PolicyDefinition, StepCondition } from '../core/policies/types.js';
+import { ANY_OF } from '../core/policies/sampling.js';
 import { offsetInBaseUnit } from '../core/policies/offsets.js';
 import type { SurveyDefinitionRegistry } from '../core/surveys/definitions.js';
 import { DataLoadError, type DataProblem } from './data-load-error.js';
@@ -28,6 +29,54 @@ const UNITS: Record<string, OffsetUnit> = {
   years: 'years',
 };
 
+const CONDITION_HINT = 'must be a condition such as { severity: [serious] }, { ageYears: { lt: 10 } } or { anyOf: [ {…}, {…} ] }';
+const COMPARISONS = ['lt', 'lte', 'gt', 'gte'] as const;
+
+/**
+ * Checks a `when` / `unless` / `mandatory` condition, reporting each problem at its own path (so at
+ * its own line): an attribute takes a list of values or a numeric comparison; `anyOf` a list of conditions.
+ */
+function checkCondition(c: Record<string, unknown>, path: (string | number)[], ctx: z.RefinementCtx): void {
+  const issue = (at: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path: [...path, ...at], message });
+  if (Object.keys(c).length === 0) issue([], 'an empty condition; name at least one attribute');
+  for (const [key, test] of Object.entries(c)) {
+    if (key === ANY_OF) {
+      if (!Array.isArray(test) || test.length < 2) {
+        issue([key], 'anyOf lists two or more conditions, e.g. anyOf: [{ newWorker: [true] }, { complainedWorker: [true] }]');
+        continue;
+      }
+      test.forEach((alternative, i) => {
+        if (alternative === null || typeof alternative !== 'object' || Array.isArray(alternative)) issue([key, i], CONDITION_HINT);
+        else checkCondition(alternative as Record<string, unknown>, [...path, key, i], ctx);
+      });
+    } else if (Array.isArray(test)) {
+      if (test.length === 0) issue([key], 'lists no value; give at least one');
+      test.forEach((v, i) => {
+        if (!['string', 'number', 'boolean'].includes(typeof v)) issue([key, i], 'a value must be text, a number or true/false');
+      });
+    } else if (test !== null && typeof test === 'object') {
+      const bounds = test as Record<string, unknown>;
+      const unknownOps = Object.keys(bounds).filter((op) => !(COMPARISONS as readonly string[]).includes(op));
+      if (unknownOps.length > 0 || Object.keys(bounds).length === 0) {
+        issue([key, ...unknownOps.slice(0, 1)], `a comparison uses lt (<), lte (≤), gt (>) or gte (≥), e.g. { gte: 35 }${unknownOps.length ? ` — not "${unknownOps[0]}"` : ''}`);
+        continue;
+      }
+      for (const op of COMPARISONS) {
+        if (op in bounds && (typeof bounds[op] !== 'number' || !Number.isFinite(bounds[op]))) issue([key, op], 'must be a number');
+      }
+      if ('lt' in bounds && 'lte' in bounds) issue([key], 'give lt or lte, not both');
+      if ('gt' in bounds && 'gte' in bounds) issue([key], 'give gt or gte, not both');
+      const lower = (bounds.gt ?? bounds.gte) as number | undefined;
+      const upper = (bounds.lt ?? bounds.lte) as number | undefined;
+      if (typeof lower === 'number' && typeof upper === 'number' && (lower > upper || (lower === upper && ('gt' in bounds || 'lt' in bounds)))) {
+        issue([key], 'no number satisfies this comparison');
+      }
+    } else {
+      issue([key], 'must be a list of values such as [serious] or a comparison such as { gte: 35 }');
+    }
+  }
+}
+
 const offset = z
   .string({ invalid_type_error: 'must be an offset such as "7 days", "7 working days", "24 hours", "6 months" or "3 years"' })
   .transform((s, ctx): Offset => {
@@ -41,7 +90,7 @@ const offset = z
   });
 const localTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a local time HH:MM');
 const rate = z.number({ invalid_type_error: 'must be a number' }).min(0, 'a rate must be between 0 and 1').max(1, 'a rate must be between 0 and 1 (10 % is 0.1)');
-const condition = z.record(z.array(z.union([z.string(), z.number(), z.boolean()])).min(1));
+const condition = z.record(z.unknown(), { invalid_type_error: CONDITION_HINT }).superRefine((c, ctx) => checkCondition(c, [], ctx)) as unknown as z.ZodType<StepCondition>;
 const anchor = z
   .string()
   .regex(/^(event|milestone:[A-Za-z_][\w]*|step:[a-z][a-z0-9_]*)$/, 'must be "event", "milestone:<name>" or "step:<key>"')

@@ -96,8 +96,27 @@ export type Anchor = { kind: 'event' } | { kind: 'milestone'; name: string } | {
  */
 export type AssigneeRule = 'responsible' | 'supervisor' | 'department_head' | 'manager' | `role:${string}`;
 
-/** Condition on case attributes: every listed attribute must equal one of its values. */
-export type StepCondition = Readonly<Record<string, readonly (string | number | boolean)[]>>;
+/**
+ * A numeric comparison of a case attribute: every bound given must hold (`{ gte: 24, lt: 36 }` is
+ * 24 ≤ value < 36). An attribute that is missing or not a number never matches.
+ */
+export interface NumericTest {
+  lt?: number;
+  lte?: number;
+  gt?: number;
+  gte?: number;
+}
+
+/** What one attribute of a condition must be: one of the listed values, or within numeric bounds. */
+export type AttributeTest = readonly (string | number | boolean)[] | NumericTest;
+
+/**
+ * Condition on case attributes: every listed attribute must pass its test (equal one of its values,
+ * or satisfy its numeric comparison), and when the key `anyOf` is present at least one of its
+ * conditions must hold as well: `{ anyOf: [{ newContract: [true] }, { newWorker: [true] }] }`.
+ * `anyOf` is therefore not an attribute name.
+ */
+export type StepCondition = Readonly<Record<string, AttributeTest | readonly StepCondition[]>>;
 
 /** A recurring step: occurrences every `every` until `until` after the anchor, phase by phase. */
 export interface Recurrence {

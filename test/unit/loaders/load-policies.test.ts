@@ -68,3 +68,31 @@ describe('policy pack validation: file, line and reason', () => {
     expect(problems[1]).toMatch(/P7\.yaml:\d+: steps\.0\.anchor: must be "event", "milestone:<name>" or "step:<key>"/);
   });
 });
+
+describe('conditions in a pack: numeric comparisons and anyOf', () => {
+  const withCondition = (yaml: string) => P4.replace('    when: { severity: [serious] }\n', `    when: ${yaml}\n`);
+
+  it('accepts comparisons and alternatives', () => {
+    const text = withCondition('{ anyOf: [{ severity: [serious] }, { ageYears: { gte: 80 } }], lengthOfStayDays: { gt: 3, lte: 90 } }');
+    expect(problemsOf(text)).toEqual([]);
+    const pack = parsePolicyPack(text, 'P4.yaml', roles);
+    expect(pack.steps.find((s) => s.key === 'phone_serious')?.when).toEqual({
+      anyOf: [{ severity: ['serious'] }, { ageYears: { gte: 80 } }],
+      lengthOfStayDays: { gt: 3, lte: 90 },
+    });
+  });
+
+  it.each([
+    ['{ ageYears: { under: 10 } }', 'steps.1.when.ageYears.under: a comparison uses lt (<), lte (≤), gt (>) or gte (≥), e.g. { gte: 35 } — not "under"'],
+    ['{ ageYears: { lt: ten } }', 'steps.1.when.ageYears.lt: must be a number'],
+    ['{ ageYears: { gte: 10, lt: 10 } }', 'steps.1.when.ageYears: no number satisfies this comparison'],
+    ['{ ageYears: { lt: 10, lte: 12 } }', 'steps.1.when.ageYears: give lt or lte, not both'],
+    ['{ ageYears: 10 }', 'steps.1.when.ageYears: must be a list of values such as [serious] or a comparison such as { gte: 35 }'],
+    ['{ anyOf: [{ severity: [serious] }] }', 'steps.1.when.anyOf: anyOf lists two or more conditions, e.g. anyOf: [{ newWorker: [true] }, { complainedWorker: [true] }]'],
+    ['{ anyOf: [{ severity: [serious] }, { ageYears: { over: 80 } }] }', 'steps.1.when.anyOf.1.ageYears.over: a comparison uses lt (<), lte (≤), gt (>) or gte (≥), e.g. { gte: 35 } — not "over"'],
+  ])('refuses %s with file, line and reason', (yaml, reason) => {
+    const text = withCondition(yaml);
+    const line = lineOf(text, `when: ${yaml}`);
+    expect(problemsOf(text)).toEqual([`P4.yaml:${line}: ${reason}`]);
+  });
+});

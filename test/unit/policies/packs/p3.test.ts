@@ -95,6 +95,14 @@ describe('P3 term score of students aged 10 and over', () => {
     expect(ten).toContain('term_score_survey');
     expect(ten).not.toContain('term_score_parent_call');
   });
+
+  it('counts any age below 10 as under 10, including a half year (9.5 → call the parent)', () => {
+    // 「年龄在10岁以下的学生直接致电给家长让其评分」: age < 10, not a list of whole ages.
+    const nineAndAHalf = plan(P3, exampleCase('P3-term', { attributes: { age: 9.5 } })).planned.map((p) => p.step);
+
+    expect(nineAndAHalf).toContain('term_score_parent_call');
+    expect(nineAndAHalf).not.toContain('term_score_survey');
+  });
 });
 
 describe('P3 unannounced absences (examples/P3-absence.json)', () => {
