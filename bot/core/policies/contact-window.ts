@@ -40,6 +40,17 @@ export function nextContactMoment(instant: Date, rules: ContactRules | undefined
   return candidate;
 }
 
+/**
+ * When a follow-up becomes due: its earliest time moved into the contact rules, unless no allowed
+ * moment is left before its deadline — then the deadline wins and it is due at `earliest`, outside
+ * the preferred hours (P8: a caller logged at 20:00 is called back the same day, not the next morning
+ * after the same-day deadline). A due time is never after its own deadline when `earliest` is not.
+ */
+export function dueWithinDeadline(earliest: Date, deadline: Date, rules: ContactRules | undefined, ctx: TimeContext): Date {
+  const moment = nextContactMoment(earliest, rules, ctx);
+  return moment.getTime() > deadline.getTime() && earliest.getTime() <= deadline.getTime() ? earliest : moment;
+}
+
 function toMinutes(hhmm: string): number {
   const [h, m] = hhmm.split(':').map(Number);
   return h! * 60 + m!;

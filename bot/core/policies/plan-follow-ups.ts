@@ -1,7 +1,7 @@
 import type { CaseFacts, OrgSnapshot, StaffMember } from '../model.js';
 import type { Anchor, AssigneeRule, PolicyDefinition, PolicyStep } from './types.js';
 import { applyOffset, offsetInBaseUnit, type TimeContext } from './offsets.js';
-import { nextContactMoment } from './contact-window.js';
+import { dueWithinDeadline } from './contact-window.js';
 import { conditionMatches, decideSampling, type SamplingContext, type SamplingDecision } from './sampling.js';
 
 export { applyOffset } from './offsets.js';
@@ -15,7 +15,10 @@ export interface PlannedFollowUp {
   channel: PolicyStep['channel'];
   /** The earliest time the policy allows. */
   earliestAt: Date;
-  /** When it becomes actionable: `earliestAt` moved into the policy's contact window. */
+  /**
+   * When it becomes actionable: `earliestAt` moved into the policy's contact window, or `earliestAt`
+   * itself when no window is left before the deadline (never after `deadlineAt`).
+   */
   dueAt: Date;
   deadlineAt: Date;
   assigneeId: string | null;
@@ -66,7 +69,7 @@ export function planFollowUps(policy: PolicyDefinition, facts: CaseFacts, org: O
       const earliestAt = applyOffset(occurrence.at, step.earliest, ctx, step.earliestAtLocalTime);
       let deadlineAt = applyOffset(occurrence.at, step.deadline, ctx, step.deadlineAtLocalTime);
       if (deadlineAt < earliestAt) deadlineAt = earliestAt;
-      const dueAt = nextContactMoment(earliestAt, policy.contact, ctx);
+      const dueAt = dueWithinDeadline(earliestAt, deadlineAt, policy.contact, ctx);
       sequence += 1;
       planned.push({
         step: occurrence.key,

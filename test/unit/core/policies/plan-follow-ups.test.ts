@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planFollowUps, type PlannedFollowUp } from '../../../../bot/core/policies/plan-follow-ups.js';
+import { dueWithinDeadline } from '../../../../bot/core/policies/contact-window.js';
 import type { CaseFacts } from '../../../../bot/core/model.js';
 import { exampleOrg, shippedPolicy } from '../../../support/org-snapshot.js';
 
@@ -192,5 +193,50 @@ describe('P7 complaint planning', () => {
     const followUp = step(planned, 'complaint_followup');
     expect(followUp.assigneeId).not.toBe('zhuguan.sun');
     expect(followUp.assigneeId).toBe('jingli.zhao');
+  });
+});
+
+describe('a due time is never after its own deadline', () => {
+  const policyWithWindows = {
+    ...P4,
+    contact: { windows: [{ name: 'all year', months: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], times: [{ from: '10:00', to: '11:30' }, { from: '15:30', to: '17:00' }] }] },
+    steps: [{ ...P4.steps.find((s) => s.key === 'phone')!, unless: undefined, earliest: { amount: 0, unit: 'hours' as const }, earliestAtLocalTime: undefined, deadline: { amount: 0, unit: 'days' as const }, deadlineAtLocalTime: '23:59' }],
+  };
+
+  it('is due at its earliest time when no contact window is left before the deadline (002 制度10 第一条「当日来电客户当日电话回访」)', () => {
+    const { planned } = planFollowUps(policyWithWindows, discharge({ occurredAt: new Date('2026-11-03T20:00:00+08:00') }), exampleOrg(), TZ);
+
+    expect(planned[0]).toMatchObject({ earliestAt: new Date('2026-11-03T20:00:00+08:00'), dueAt: new Date('2026-11-03T20:00:00+08:00'), deadlineAt: new Date('2026-11-03T23:59:00+08:00') });
+  });
+
+  it('moves into the window when one opens before the deadline (第五条「上午10:00-11:30，下午3:30-5:00」)', () => {
+    const { planned } = planFollowUps(policyWithWindows, discharge({ occurredAt: new Date('2026-11-03T12:00:00+08:00') }), exampleOrg(), TZ);
+
+    expect(planned[0]!.dueAt).toEqual(new Date('2026-11-03T15:30:00+08:00'));
+  });
+
+  it('keeps a public-holiday rule too, unless it would miss the deadline', () => {
+    const holidayPolicy = { ...policyWithWindows, contact: { avoidPublicHolidays: true } };
+    // 2026-10-01 is National Day: a same-day follow-up is due that day all the same.
+    const { planned } = planFollowUps(holidayPolicy, discharge({ occurredAt: new Date('2026-10-01T09:00:00+08:00') }), exampleOrg(), TZ);
+
+    expect(planned[0]!.dueAt).toEqual(new Date('2026-10-01T09:00:00+08:00'));
+  });
+});
+
+describe('dueWithinDeadline (also used for a retry after 未接通)', () => {
+  const rules = { windows: [{ name: 'all year', months: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], times: [{ from: '10:00', to: '11:30' }, { from: '15:30', to: '17:00' }] }] };
+  const ctx = { timeZone: TZ };
+
+  it('retries a same-day call at 18:30 that evening rather than the next morning after its 23:59 deadline', () => {
+    expect(dueWithinDeadline(new Date('2026-03-10T18:30:00+08:00'), new Date('2026-03-10T23:59:00+08:00'), rules, ctx)).toEqual(new Date('2026-03-10T18:30:00+08:00'));
+  });
+
+  it('moves a retry into the next window when the deadline is later', () => {
+    expect(dueWithinDeadline(new Date('2026-03-10T18:30:00+08:00'), new Date('2026-03-13T23:59:00+08:00'), rules, ctx)).toEqual(new Date('2026-03-11T10:00:00+08:00'));
+  });
+
+  it('leaves a retry that is already past its deadline in the window (it is overdue either way)', () => {
+    expect(dueWithinDeadline(new Date('2026-03-11T08:00:00+08:00'), new Date('2026-03-10T23:59:00+08:00'), rules, ctx)).toEqual(new Date('2026-03-11T10:00:00+08:00'));
   });
 });
