@@ -31,11 +31,19 @@ export function addLocalMonths(instant: Date, months: number, timeZone: string):
 }
 
 /**
- * Adds an offset to an instant. Day, month and year offsets keep the local wall-clock time unless
+ * Adds an offset (negative: subtracts; compound: part after part) to an instant. Day, month and year offsets keep the local wall-clock time unless
  * `atLocal` (HH:MM) is given; working days need the calendar and throw `CALENDAR_NOT_COVERED` (from
  * the calendar) beyond its data rather than guess.
  */
 export function applyOffset(from: Date, offset: Offset, ctx: TimeContext | string, atLocal?: string): Date {
+  const { timeZone } = typeof ctx === 'string' ? { timeZone: ctx } : ctx;
+  // A compound offset ("1 months + 7 days") applies its parts in order; the time of day comes last.
+  let result = applySimpleOffset(from, offset, ctx);
+  for (const part of offset.plus ?? []) result = applyOffset(result, part, ctx);
+  return atLocal ? atLocalTime(result, atLocal, timeZone) : result;
+}
+
+function applySimpleOffset(from: Date, offset: Offset, ctx: TimeContext | string): Date {
   const { timeZone, calendar } = typeof ctx === 'string' ? { timeZone: ctx, calendar: undefined } : ctx;
   let result: Date;
   switch (offset.unit) {
@@ -60,7 +68,7 @@ export function applyOffset(from: Date, offset: Offset, ctx: TimeContext | strin
       result = addLocalMonths(from, offset.amount * 12, timeZone);
       break;
   }
-  return atLocal ? atLocalTime(result, atLocal, timeZone) : result;
+  return result;
 }
 
 /**

@@ -75,15 +75,25 @@ export interface PolicyEscalation {
 export type OffsetUnit = 'hours' | 'working_hours' | 'days' | 'working_days' | 'months' | 'years';
 
 export interface Offset {
+  /** Negative counts backwards from the anchor (a reminder before an event); not for working units. */
   amount: number;
   unit: OffsetUnit;
+  /** A compound offset's further parts, applied in order after this one: "1 months + 7 days". */
+  plus?: readonly Offset[];
 }
 
 /**
  * Where a step's times are counted from: the case event (`occurredAt`), a named milestone on the
- * case (mid-payment, completion, repair archived …), or another step's planned due time.
+ * case (mid-payment, completion, repair archived …), another step's planned earliest time, the
+ * moment an earlier step was actually completed (`completed`), or the latest of several event /
+ * milestone anchors (`latest`: the step waits until every one of them is known).
  */
-export type Anchor = { kind: 'event' } | { kind: 'milestone'; name: string } | { kind: 'step'; key: string };
+export type Anchor =
+  | { kind: 'event' }
+  | { kind: 'milestone'; name: string }
+  | { kind: 'step'; key: string }
+  | { kind: 'completed'; key: string }
+  | { kind: 'latest'; of: readonly ({ kind: 'event' } | { kind: 'milestone'; name: string })[] };
 
 /**
  * Who performs a staff task, tried in order until one resolves to an active staff member who is not

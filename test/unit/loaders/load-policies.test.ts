@@ -38,7 +38,9 @@ describe('policy pack validation: file, line and reason', () => {
   it('names an offset that cannot be parsed', () => {
     const text = P4.replace('    deadline: 15 days\n', '    deadline: fifteen days\n');
     const line = lineOf(text, 'fifteen days');
-    expect(problemsOf(text)).toEqual([`P4.yaml:${line}: steps.0.deadline: cannot parse offset "fifteen days": use "<n> hours|working hours|days|working days|months|years"`]);
+    expect(problemsOf(text)).toEqual([
+      `P4.yaml:${line}: steps.0.deadline: cannot parse offset "fifteen days": use "<n> hours|working hours|days|working days|months|years", "-<n> days" (before the anchor) or parts joined by " + "`,
+    ]);
   });
 
   it('refuses a sampling rate of 1.5', () => {
@@ -65,7 +67,7 @@ describe('policy pack validation: file, line and reason', () => {
     }
     expect(problems).toHaveLength(2);
     expect(problems[0]).toMatch(/P4\.yaml:\d+: steps\.0\.maxAttempts: /);
-    expect(problems[1]).toMatch(/P7\.yaml:\d+: steps\.0\.anchor: must be "event", "milestone:<name>" or "step:<key>"/);
+    expect(problems[1]).toMatch(/P7\.yaml:\d+: steps\.0\.anchor: must be "event", "milestone:<name>", "step:<key>", "completed:<key>" or \{ latestOf/);
   });
 });
 
@@ -94,5 +96,36 @@ describe('conditions in a pack: numeric comparisons and anyOf', () => {
     const text = withCondition(yaml);
     const line = lineOf(text, `when: ${yaml}`);
     expect(problemsOf(text)).toEqual([`P4.yaml:${line}: ${reason}`]);
+  });
+});
+
+describe('offsets and anchors of steps: before the anchor, compound, latest of several, actual completion', () => {
+  it('reads "-2 days", "1 months + 7 days", { latestOf: [...] } and completed:<key>', () => {
+    const text = P4.replace('    earliest: 7 days\n', '    earliest: -2 days\n')
+      .replace('    deadline: 15 days\n', '    deadline: 1 months + 7 days\n')
+      .replace('    anchor: event\n', '    anchor: { latestOf: [event, milestone:discharged] }\n');
+    const pack = parsePolicyPack(text, 'P4.yaml', roles);
+    expect(pack.steps[0]).toMatchObject({
+      earliest: { amount: -2, unit: 'days' },
+      deadline: { amount: 1, unit: 'months', plus: [{ amount: 7, unit: 'days' }] },
+      anchor: { kind: 'latest', of: [{ kind: 'event' }, { kind: 'milestone', name: 'discharged' }] },
+    });
+    const completed = parsePolicyPack(P4.replace(/(- key: survey[\s\S]*?anchor: )event/, '$1completed:phone'), 'P4.yaml', roles);
+    expect(completed.steps.find((s) => s.key === 'survey')?.anchor).toEqual({ kind: 'completed', key: 'phone' });
+  });
+
+  it.each([
+    ['    deadline: 15 days\n', '    deadline: -3 working days\n', 'steps.0.deadline: "-3 working days": working days and working hours cannot count backwards; use days or hours before the anchor'],
+    ['    anchor: event\n', '    anchor: { latestOf: [milestone:discharged] }\n', 'steps.0.anchor.latestOf: latestOf lists two or more anchors'],
+    ['    anchor: event\n', '    anchor: { latestOf: [event, step:phone] }\n', 'steps.0.anchor.latestOf.1: latestOf lists "event" and "milestone:<name>" anchors'],
+  ])('refuses %s → %s with file, line and reason', (from, to, reason) => {
+    const text = P4.replace(from, to);
+    const line = lineOf(text, to.trim());
+    expect(problemsOf(text)).toEqual([`P4.yaml:${line}: ${reason}`]);
+  });
+
+  it('refuses an anchor on the completion of a later step', () => {
+    const text = P4.replace('    anchor: event\n', '    anchor: completed:survey\n');
+    expect(problemsOf(text)).toEqual([expect.stringMatching(/steps\.0\.anchor: anchors on step "survey", which must come earlier in the pack$/)]);
   });
 });

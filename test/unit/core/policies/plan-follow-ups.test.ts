@@ -240,3 +240,52 @@ describe('dueWithinDeadline (also used for a retry after 未接通)', () => {
     expect(dueWithinDeadline(new Date('2026-03-11T08:00:00+08:00'), new Date('2026-03-10T23:59:00+08:00'), rules, ctx)).toEqual(new Date('2026-03-11T10:00:00+08:00'));
   });
 });
+
+describe('offsets before the anchor and compound offsets; anchors on the latest milestone and on a completion', () => {
+  const base = P4.steps.find((s) => s.key === 'phone')!;
+  const withStep = (step: Partial<typeof base>) => ({ ...P4, contact: undefined, steps: [{ ...base, unless: undefined, earliestAtLocalTime: undefined, deadlineAtLocalTime: undefined, ...step }] });
+
+  it('counts back from a milestone for a reminder before use (002 制度6 七 1 a「游客购买产品使用前的温馨提示」)', () => {
+    const policy = withStep({ anchor: { kind: 'milestone', name: 'starts' }, earliest: { amount: -2, unit: 'days' }, earliestAtLocalTime: '09:00', deadline: { amount: -1, unit: 'hours' } });
+    const { planned } = planFollowUps(policy, discharge({ milestones: { starts: new Date('2026-11-20T08:00:00+08:00') } }), exampleOrg(), TZ);
+
+    expect(planned[0]).toMatchObject({ earliestAt: new Date('2026-11-18T09:00:00+08:00'), deadlineAt: new Date('2026-11-20T07:00:00+08:00') });
+  });
+
+  it('never starts a reminder before the case itself (bought the evening before the trip)', () => {
+    const policy = withStep({ anchor: { kind: 'milestone', name: 'starts' }, earliest: { amount: -2, unit: 'days' }, deadline: { amount: 0, unit: 'hours' } });
+    const { planned } = planFollowUps(policy, discharge({ occurredAt: new Date('2026-11-19T20:00:00+08:00'), milestones: { starts: new Date('2026-11-20T08:00:00+08:00') } }), exampleOrg(), TZ);
+
+    expect(planned[0]).toMatchObject({ earliestAt: new Date('2026-11-19T20:00:00+08:00'), deadlineAt: new Date('2026-11-20T08:00:00+08:00') });
+  });
+
+  it('adds "1 months + 7 days" part after part: 31 January → 28 February → 7 March (002 制度11「设备安装调试后一个月」)', () => {
+    const policy = withStep({ earliest: { amount: 1, unit: 'months' }, deadline: { amount: 1, unit: 'months', plus: [{ amount: 7, unit: 'days' }] }, deadlineAtLocalTime: '23:59' });
+    const { planned } = planFollowUps(policy, discharge({ occurredAt: new Date('2026-01-31T15:00:00+08:00') }), exampleOrg(), TZ);
+
+    expect(planned[0]).toMatchObject({ earliestAt: new Date('2026-02-28T15:00:00+08:00'), deadlineAt: new Date('2026-03-07T23:59:00+08:00') });
+  });
+
+  it('anchors on the latest of several milestones, and waits while one is missing (002 制度4「整体工程竣工、客户交纳全部工程款且办理完相关保修手续后10日内」)', () => {
+    const policy = withStep({
+      anchor: { kind: 'latest', of: [{ kind: 'milestone', name: 'completed' }, { kind: 'milestone', name: 'final_payment' }] },
+      earliest: { amount: 0, unit: 'hours' },
+      deadline: { amount: 10, unit: 'days' },
+    });
+    const both = planFollowUps(policy, discharge({ milestones: { completed: new Date('2026-11-05T10:00:00+08:00'), final_payment: new Date('2026-11-08T16:00:00+08:00') } }), exampleOrg(), TZ);
+    const one = planFollowUps(policy, discharge({ milestones: { completed: new Date('2026-11-05T10:00:00+08:00') } }), exampleOrg(), TZ);
+
+    expect(both.planned[0]).toMatchObject({ earliestAt: new Date('2026-11-08T16:00:00+08:00'), deadlineAt: new Date('2026-11-18T16:00:00+08:00') });
+    expect(one.planned).toEqual([]);
+    expect(one.waiting).toEqual([{ step: 'phone', anchor: 'latestOf(milestone:completed, milestone:final_payment)' }]);
+  });
+
+  it('anchors on the actual completion of an earlier step (000 第一篇 3「第一次验收回访结束后，半年后再安排第二次回访」)', () => {
+    const policy = { ...P4, contact: undefined, steps: [base, { ...base, key: 'second', anchor: { kind: 'completed' as const, key: 'phone' }, earliest: { amount: 6, unit: 'months' as const }, deadline: { amount: 7, unit: 'months' as const } }] };
+    const waiting = planFollowUps(policy, discharge(), exampleOrg(), TZ);
+    const done = planFollowUps(policy, discharge(), exampleOrg(), { timeZone: TZ, completedSteps: new Map([['phone', new Date('2026-11-12T10:20:00+08:00')]]) });
+
+    expect(waiting.waiting).toEqual([{ step: 'second', anchor: 'completed:phone' }]);
+    expect(step(done.planned, 'second')).toMatchObject({ earliestAt: new Date('2027-05-12T09:00:00+08:00'), deadlineAt: new Date('2027-06-12T23:59:00+08:00') });
+  });
+});

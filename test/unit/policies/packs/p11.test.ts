@@ -45,14 +45,14 @@ function complaint(subjectStaffId: string, handled?: string): CaseFacts {
 }
 
 describe('P11 installation (制度11, 制度13 二 2)', () => {
-  it('follows up one month after an installation on 31 January: from 28 February 2026 09:00 to 9 March', () => {
+  it('follows up one month after an installation on 31 January: from 28 February 2026 09:00 to 7 March (1 months + 7 days)', () => {
     // 制度11「设备安装调试后一个月，主要是了解设备运行情况」; 制度13「项目验收后第一个月进行首次回访」
     const { planned } = plan(P11, installation('2026-01-31T15:00:00+08:00'), org);
 
     expect(step(planned, 'install_first_month')).toMatchObject({
       earliestAt: at('2026-02-28T09:00:00+08:00'),
       dueAt: at('2026-02-28T09:00:00+08:00'),
-      deadlineAt: at('2026-03-09T23:59:00+08:00'),
+      deadlineAt: at('2026-03-07T23:59:00+08:00'),
       assigneeId: 'gongcheng.ma',
       assigneeRule: 'responsible',
     });
