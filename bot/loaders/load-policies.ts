@@ -125,10 +125,14 @@ const stepOffset = z
   .transform((s, ctx): Offset => {
     const parts: Offset[] = [];
     for (const term of s.split('+')) {
+      if (/^\s*end of month\s*$/.test(term)) {
+        parts.push({ amount: 0, unit: 'months', endOfMonth: true });
+        continue;
+      }
       const m = /^\s*(-?)\s*(\d+)\s+([a-z_ ]+?)\s*$/.exec(term);
       const unit = m ? UNITS[m[3]!] : undefined;
       if (!m || !unit) {
-        ctx.addIssue({ code: 'custom', message: `cannot parse offset "${s}": use "<n> hours|working hours|days|working days|months|years", "-<n> days" (before the anchor) or parts joined by " + "` });
+        ctx.addIssue({ code: 'custom', message: `cannot parse offset "${s}": use "<n> hours|working hours|days|working days|months|years", "-<n> days" (before the anchor), "end of month" or parts joined by " + "` });
         return z.NEVER;
       }
       const amount = m[1] ? -Number(m[2]) : Number(m[2]);
@@ -181,6 +185,11 @@ const contact = z
       .optional(),
     avoidPublicHolidays: z.boolean().optional(),
     workingDaysOnly: z.boolean().optional(),
+    daysOfMonth: z
+      .object({ from: z.number().int().min(1).max(31), to: z.number().int().min(1).max(31) })
+      .strict()
+      .refine((d) => d.from <= d.to, 'from must be on or before to (days of the month, e.g. { from: 1, to: 25 })')
+      .optional(),
   })
   .strict();
 

@@ -15,7 +15,10 @@ import type { Offset, PolicyDefinition } from '../../core/policies/types.js';
 const UNIT_LABELS: Readonly<Record<string, string>> = { hours: '小时', working_hours: '工作小时', days: '天', working_days: '个工作日', months: '个月', years: '年' };
 
 function offsetText(o: Offset): string {
-  const text = (part: Offset) => (part.amount < 0 ? `前 ${-part.amount} ${UNIT_LABELS[part.unit] ?? part.unit}` : `${part.amount} ${UNIT_LABELS[part.unit] ?? part.unit}`);
+  const text = (part: Offset) =>
+    part.endOfMonth && part.amount === 0
+      ? '当月月底'
+      : (part.amount < 0 ? `前 ${-part.amount} ${UNIT_LABELS[part.unit] ?? part.unit}` : `${part.amount} ${UNIT_LABELS[part.unit] ?? part.unit}`) + (part.endOfMonth ? '（月底）' : '');
   return [o, ...(o.plus ?? [])].map(text).join(' + ');
 }
 

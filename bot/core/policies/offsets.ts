@@ -20,6 +20,15 @@ export interface OfficeHours {
 /** 08:30–17:30: a working day of nine office hours. */
 export const DEFAULT_OFFICE_HOURS: OfficeHours = { from: '08:30', to: '17:30' };
 
+/** The time of day `end of month` deadlines fall at unless the step gives one. */
+export const END_OF_DAY = '23:59';
+
+/** The same local time on the last day of the instant's local month. */
+export function lastDayOfMonth(instant: Date, timeZone: string): Date {
+  const l = toLocal(instant, timeZone);
+  return fromLocal({ ...l, day: new Date(Date.UTC(l.year, l.month, 0)).getUTCDate() }, timeZone);
+}
+
 /** Adds calendar months in the local timezone; the day is clamped to the target month (31 Jan + 1 month = 28/29 Feb). */
 export function addLocalMonths(instant: Date, months: number, timeZone: string): Date {
   const l = toLocal(instant, timeZone);
@@ -39,6 +48,7 @@ export function applyOffset(from: Date, offset: Offset, ctx: TimeContext | strin
   const { timeZone } = typeof ctx === 'string' ? { timeZone: ctx } : ctx;
   // A compound offset ("1 months + 7 days") applies its parts in order; the time of day comes last.
   let result = applySimpleOffset(from, offset, ctx);
+  if (offset.endOfMonth) result = atLocalTime(lastDayOfMonth(result, timeZone), END_OF_DAY, timeZone);
   for (const part of offset.plus ?? []) result = applyOffset(result, part, ctx);
   return atLocal ? atLocalTime(result, atLocal, timeZone) : result;
 }

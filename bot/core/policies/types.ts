@@ -80,6 +80,11 @@ export interface Offset {
   unit: OffsetUnit;
   /** A compound offset's further parts, applied in order after this one: "1 months + 7 days". */
   plus?: readonly Offset[];
+  /**
+   * Then moves to the last day of that month, at 23:59 local unless a time of day is given: `end of
+   * month` is `{ amount: 0, unit: 'months', endOfMonth: true }` — by the end of the anchor's month (当月).
+   */
+  endOfMonth?: boolean;
 }
 
 /**
@@ -208,4 +213,9 @@ export interface ContactRules {
   avoidPublicHolidays?: boolean;
   /** No contact on any non-working day (weekends and holidays, with 调休 make-up days working). */
   workingDaysOnly?: boolean;
+  /**
+   * Contact only from day `from` to day `to` of each month, both included (P3: the 1st to the 30th;
+   * 002 制度21: the 1st to the 25th); a month shorter than `to` is open to its end.
+   */
+  daysOfMonth?: { from: number; to: number };
 }

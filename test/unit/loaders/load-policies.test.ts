@@ -39,7 +39,7 @@ describe('policy pack validation: file, line and reason', () => {
     const text = P4.replace('    deadline: 15 days\n', '    deadline: fifteen days\n');
     const line = lineOf(text, 'fifteen days');
     expect(problemsOf(text)).toEqual([
-      `P4.yaml:${line}: steps.0.deadline: cannot parse offset "fifteen days": use "<n> hours|working hours|days|working days|months|years", "-<n> days" (before the anchor) or parts joined by " + "`,
+      `P4.yaml:${line}: steps.0.deadline: cannot parse offset "fifteen days": use "<n> hours|working hours|days|working days|months|years", "-<n> days" (before the anchor), "end of month" or parts joined by " + "`,
     ]);
   });
 
@@ -122,6 +122,15 @@ describe('offsets and anchors of steps: before the anchor, compound, latest of s
     const text = P4.replace(from, to);
     const line = lineOf(text, to.trim());
     expect(problemsOf(text)).toEqual([`P4.yaml:${line}: ${reason}`]);
+  });
+
+  it('reads "end of month" and contact.daysOfMonth, and refuses days in the wrong order', () => {
+    const text = P4.replace('    deadline: 15 days\n', '    deadline: end of month\n').replace('steps:\n', 'contact:\n  daysOfMonth: { from: 1, to: 25 }\nsteps:\n');
+    const pack = parsePolicyPack(text, 'P4.yaml', roles);
+    expect(pack.steps[0]!.deadline).toEqual({ amount: 0, unit: 'months', endOfMonth: true });
+    expect(pack.contact).toEqual({ daysOfMonth: { from: 1, to: 25 } });
+    const wrong = P4.replace('steps:\n', 'contact:\n  daysOfMonth: { from: 26, to: 25 }\nsteps:\n');
+    expect(problemsOf(wrong)).toEqual([`P4.yaml:${lineOf(wrong, 'daysOfMonth')}: contact.daysOfMonth: from must be on or before to (days of the month, e.g. { from: 1, to: 25 })`]);
   });
 
   it('refuses an anchor on the completion of a later step', () => {

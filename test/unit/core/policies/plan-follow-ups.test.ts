@@ -289,3 +289,24 @@ describe('offsets before the anchor and compound offsets; anchors on the latest 
     expect(step(done.planned, 'second')).toMatchObject({ earliestAt: new Date('2027-05-12T09:00:00+08:00'), deadlineAt: new Date('2027-06-12T23:59:00+08:00') });
   });
 });
+
+describe('days of the month and the end of the month', () => {
+  const base = P4.steps.find((s) => s.key === 'phone')!;
+  const withStep = (step: Partial<typeof base>, contact?: typeof P4.contact) => ({ ...P4, contact, steps: [{ ...base, unless: undefined, earliestAtLocalTime: undefined, deadlineAtLocalTime: undefined, ...step }] });
+
+  it('contacts only on the 1st to the 25th: a call due on the 26th waits for the 1st (002 制度21「每月1-25日电话回访」)', () => {
+    const policy = withStep({ earliest: { amount: 0, unit: 'hours' }, deadline: { amount: 10, unit: 'days' } }, { daysOfMonth: { from: 1, to: 25 } });
+    const { planned } = planFollowUps(policy, discharge({ occurredAt: new Date('2026-11-26T10:00:00+08:00') }), exampleOrg(), TZ);
+
+    expect(planned[0]).toMatchObject({ dueAt: new Date('2026-12-01T09:00:00+08:00'), deadlineAt: new Date('2026-12-06T10:00:00+08:00') });
+  });
+
+  it('ends by the end of the anchor\'s month, 23:59 on its last day (002 制度18「每月对当月家政服务对象…进行电话抽样回访」)', () => {
+    const policy = withStep({ earliest: { amount: 0, unit: 'hours' }, deadline: { amount: 0, unit: 'months', endOfMonth: true } });
+    const february = planFollowUps(policy, discharge({ occurredAt: new Date('2028-02-03T10:00:00+08:00') }), exampleOrg(), TZ);
+    const december = planFollowUps(policy, discharge({ occurredAt: new Date('2026-12-31T22:00:00+08:00') }), exampleOrg(), TZ);
+
+    expect(february.planned[0]!.deadlineAt).toEqual(new Date('2028-02-29T23:59:00+08:00'));
+    expect(december.planned[0]!.deadlineAt).toEqual(new Date('2026-12-31T23:59:00+08:00'));
+  });
+});

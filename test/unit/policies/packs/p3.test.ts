@@ -105,6 +105,26 @@ describe('P3 term score of students aged 10 and over', () => {
   });
 });
 
+describe('P3 calling days: the 1st to the 30th of the month', () => {
+  it('moves a call from the 31st to 09:00 on the 1st, but lets a same-day score survey go out on the 31st (its deadline wins)', () => {
+    // p.s.「回访可在每月1-30号进行」
+    const { planned } = plan(P3, exampleCase('P3-term', { attributes: { age: 12 }, milestones: { half_term: '2026-05-31T11:00:00+08:00', term_end: '2026-08-31T11:00:00+08:00' } }));
+
+    expect(step(planned, 'half_term_call_1')).toMatchObject({
+      earliestAt: new Date('2026-05-31T11:00:00+08:00'),
+      dueAt: new Date('2026-06-01T09:00:00+08:00'),
+      deadlineAt: new Date('2026-06-07T23:59:00+08:00'),
+    });
+    expect(step(planned, 'term_score_survey')).toMatchObject({ dueAt: new Date('2026-08-31T11:00:00+08:00'), deadlineAt: new Date('2026-08-31T23:59:00+08:00') });
+  });
+
+  it('calls on the 30th as on any other day', () => {
+    const { planned } = plan(P3, exampleCase('P3-term', { milestones: { half_term: '2026-04-30T11:00:00+08:00', term_end: '2026-06-28T11:00:00+08:00' } }));
+
+    expect(step(planned, 'half_term_call_1').dueAt).toEqual(new Date('2026-04-30T11:00:00+08:00'));
+  });
+});
+
 describe('P3 unannounced absences (examples/P3-absence.json)', () => {
   it('1st: the school contacts at once; 2nd: the teacher calls; 3rd: one lesson is charged', () => {
     // 3「当次课程没来上的学生琴行要马上联系协调；两次课程没来上的学生本科目老师要电话询问原因，并作协调；
