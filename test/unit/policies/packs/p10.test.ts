@@ -129,6 +129,14 @@ describe('P10 door visits', () => {
     });
   });
 
+  it('takes several reasons at once as separate attributes (anyOf): a new contract served by a worker complained about before', () => {
+    // 「a.新签定《居家服务协议书》的顾客；b.新的家政服务人员提供的服务；c.上次服务曾被投诉过的家政服务人员提供的服务」
+    const visit = step(plan(P10, household(1, { serviceKind: 'cleaning', newContract: true, complainedWorker: true }), org, 350).planned, 'door_visit');
+    expect(visit.sampling).toEqual({ kept: true, rate: 1, reason: 'mandatory category (newContract ∈ {true}): 100 %' });
+    expect(keys(plan(P10, household(2, { serviceKind: 'cleaning', newWorker: true }), org, 350).planned)).toEqual(['door_visit']);
+    expect(keys(plan(P10, household(3, { serviceKind: 'cleaning', newWorker: false }), org, 100).planned)).not.toContain('door_visit');
+  });
+
   it('visits other contract customers at the door too, but only when sampled', () => {
     // 「对签定《居家服务协议书》的顾客，必须采用上门方式回访」 — the sample rate still applies to them.
     const share = keptShare(P10, org, 10_000, (i) => household(i, { serviceKind: 'repair', doorVisitReason: 'contract' }), 'door_visit', 150);
