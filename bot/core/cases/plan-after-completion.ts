@@ -47,3 +47,13 @@ export async function planStepsAfterCompletion(deps: CoreDeps, caseId: string): 
   });
   return added;
 }
+
+/**
+ * {@link planStepsAfterCompletion} for the case of a follow-up that was just completed some other way
+ * than on a task card (a customer's survey answer); nothing when the follow-up is unknown.
+ */
+export async function planStepsAfterFollowUp(deps: CoreDeps, followUpId: string): Promise<number> {
+  const ctx = await deps.followUps.findFollowUpContext(followUpId);
+  if (!ctx || ctx.followUp.status !== 'DONE') return 0;
+  return planStepsAfterCompletion(deps, ctx.case.id);
+}

@@ -3,8 +3,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { activateDueFollowUps } from '../../../../bot/core/follow-ups/activate-due-follow-ups.js';
 import { planStepsAfterCompletion } from '../../../../bot/core/cases/plan-after-completion.js';
-import { createMemoryService, type MemoryService } from '../../../support/memory-service.js';
-import { dischargeBody, tapCard } from '../../../support/builders.js';
+import { submitWebSurvey } from '../../../../bot/core/surveys/submit-web-survey.js';
+import { createMemoryService, shippedData, type MemoryService } from '../../../support/memory-service.js';
+import { dischargeBody, smsReply, tapCard } from '../../../support/builders.js';
 
 describe('P1: the second call half a year after the first call was made', () => {
   // 3)「对刚验收的新站，第一次验收回访结束后，半年后再安排第二次回访」
@@ -53,5 +54,40 @@ describe('P1: the second call half a year after the first call was made', () => 
     await tapCard(app, { wecomUserId: 'kezhuren.wang', key: `unreachable:${first.id}:1` });
 
     expect(steps().map((f) => f.step)).not.toContain('half_year_call');
+  });
+});
+
+describe('a step anchored on a customer survey’s completion', () => {
+  // The shipped P4 with one more step: a call a month after the patient answered the survey.
+  const P4 = shippedData().policies.byId('P4')!;
+  const survey = P4.steps.find((s) => s.key === 'survey')!;
+  const phone = P4.steps.find((s) => s.key === 'phone')!;
+  const P4WithRecall = { ...P4, steps: [...P4.steps, { ...phone, key: 'recall', unless: undefined, anchor: { kind: 'completed' as const, key: survey.key }, earliest: { amount: 1, unit: 'months' as const } }] };
+
+  it('is planned when the customer answers the survey by SMS', async () => {
+    const app = await createMemoryService({ start: '2026-11-03T16:00:00+08:00', policies: [P4WithRecall] });
+    await app.submit(dischargeBody({ externalId: 'ZY-RECALL', phone: '+8613522220009' }));
+    expect(app.rows('followUp').map((f) => f.step).sort()).toEqual(['phone', 'survey']);
+    app.clock.set('2026-11-06T10:00:00+08:00');
+    await activateDueFollowUps(app.deps);
+    await app.dispatch();
+    app.clock.set('2026-11-06T12:00:00+08:00');
+
+    const reply = await smsReply(app, '+8613522220009', '5');
+
+    expect(reply.result).toMatchObject({ status: 'PROCESSED', result: { status: 'answered' } });
+    expect(app.rows('followUp').find((f) => f.step === 'recall')).toMatchObject({ status: 'SCHEDULED', earliestAt: new Date('2026-12-06T09:00:00+08:00') });
+  });
+
+  it('is planned when the customer answers the survey page', async () => {
+    const app = await createMemoryService({ start: '2026-11-03T16:00:00+08:00', policies: [P4WithRecall] });
+    await app.submit(dischargeBody({ externalId: 'ZY-RECALL-WEB', phone: '+8613522220010' }));
+    app.clock.set('2026-11-06T10:00:00+08:00');
+    await activateDueFollowUps(app.deps);
+    app.clock.set('2026-11-07T18:30:00+08:00');
+
+    await submitWebSurvey(app.deps, { token: app.rows('survey')[0]!.token, answers: { q_overall: '4' }, receivedAt: app.clock.now(), inboundEventId: null });
+
+    expect(app.rows('followUp').find((f) => f.step === 'recall')).toMatchObject({ status: 'SCHEDULED', earliestAt: new Date('2026-12-07T09:00:00+08:00') });
   });
 });
