@@ -178,6 +178,11 @@ const timeRange = z
   })
   .refine((r) => r.from < r.to, 'a window must end after it starts');
 
+const daysOfMonth = z
+  .object({ from: z.number().int().min(1).max(31), to: z.number().int().min(1).max(31) })
+  .strict()
+  .refine((d) => d.from <= d.to, 'from must be on or before to (days of the month, e.g. { from: 1, to: 25 })');
+
 const contact = z
   .object({
     windows: z
@@ -185,11 +190,8 @@ const contact = z
       .optional(),
     avoidPublicHolidays: z.boolean().optional(),
     workingDaysOnly: z.boolean().optional(),
-    daysOfMonth: z
-      .object({ from: z.number().int().min(1).max(31), to: z.number().int().min(1).max(31) })
-      .strict()
-      .refine((d) => d.from <= d.to, 'from must be on or before to (days of the month, e.g. { from: 1, to: 25 })')
-      .optional(),
+    daysOfMonth: daysOfMonth.optional(),
+    retryDaysOfMonth: daysOfMonth.optional(),
   })
   .strict();
 

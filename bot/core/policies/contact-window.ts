@@ -52,6 +52,11 @@ export function dueWithinDeadline(earliest: Date, deadline: Date, rules: Contact
   return moment.getTime() > deadline.getTime() && earliest.getTime() <= deadline.getTime() ? earliest : moment;
 }
 
+/** The rules for a further attempt after an unanswered call: `retryDaysOfMonth` in place of `daysOfMonth`. */
+export function retryContactRules(rules: ContactRules | undefined): ContactRules | undefined {
+  return rules?.retryDaysOfMonth ? { ...rules, daysOfMonth: rules.retryDaysOfMonth } : rules;
+}
+
 function inDaysOfMonth(day: number, days: { from: number; to: number }): boolean {
   return day >= days.from && day <= days.to;
 }

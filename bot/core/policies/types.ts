@@ -218,4 +218,9 @@ export interface ContactRules {
    * 002 制度21: the 1st to the 25th); a month shorter than `to` is open to its end.
    */
   daysOfMonth?: { from: number; to: number };
+  /**
+   * Days of the month for further attempts after an unanswered call, instead of `daysOfMonth`
+   * (002 制度21: calls on the 1st–25th, unanswered numbers again on the 25th–27th).
+   */
+  retryDaysOfMonth?: { from: number; to: number };
 }
