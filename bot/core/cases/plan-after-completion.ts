@@ -2,6 +2,7 @@ import type { CoreDeps } from '../deps.js';
 import { planFollowUps } from '../policies/plan-follow-ups.js';
 import { findStep } from '../policies/find-step.js';
 import { planContext } from './submit-case.js';
+import type { PolicyDefinition } from '../policies/types.js';
 
 /**
  * Plans the steps a completed follow-up unlocks: those anchored on `completed:<key>` (P1: the second
@@ -13,7 +14,7 @@ export async function planStepsAfterCompletion(deps: CoreDeps, caseId: string): 
   const current = await deps.cases.findCaseById(caseId);
   if (!current || current.closedAt) return 0;
   const policy = deps.policies.byId(current.policyId);
-  if (!policy?.steps.some((s) => s.anchor.kind === 'completed')) return 0;
+  if (!policy || !anchorsOnCompletion(policy)) return 0;
   const known = await deps.cases.listFollowUpsOfCase(caseId);
   const org = await deps.org.loadOrgSnapshot();
   const plan = planFollowUps(policy, current, org, await planContext(deps, policy, current.occurredAt, known));
@@ -53,7 +54,14 @@ export async function planStepsAfterCompletion(deps: CoreDeps, caseId: string): 
  * than on a task card (a customer's survey answer); nothing when the follow-up is unknown.
  */
 export async function planStepsAfterFollowUp(deps: CoreDeps, followUpId: string): Promise<number> {
+  // Most packs anchor nothing on a completion: no query for them.
+  if (!deps.policies.all().some(anchorsOnCompletion)) return 0;
   const ctx = await deps.followUps.findFollowUpContext(followUpId);
-  if (!ctx || ctx.followUp.status !== 'DONE') return 0;
+  if (!ctx || ctx.followUp.status !== 'DONE' || !anchorsOnCompletion(deps.policies.byId(ctx.followUp.policyId))) return 0;
   return planStepsAfterCompletion(deps, ctx.case.id);
+}
+
+/** Whether a pack has a step anchored on another step's completion. */
+export function anchorsOnCompletion(policy: PolicyDefinition | undefined): boolean {
+  return policy?.steps.some((s) => s.anchor.kind === 'completed') ?? false;
 }

@@ -8,7 +8,7 @@ import { planAnswerEscalation } from '../escalation/escalate-dissatisfied.js';
 import { planMedicalConcernEscalation, planUnreachableEscalation } from '../escalation/escalate-follow-up.js';
 import { applyOffset } from '../policies/plan-follow-ups.js';
 import { dueWithinDeadline, retryContactRules } from '../policies/contact-window.js';
-import { planStepsAfterCompletion } from '../cases/plan-after-completion.js';
+import { anchorsOnCompletion, planStepsAfterCompletion } from '../cases/plan-after-completion.js';
 import { findStep } from '../policies/find-step.js';
 import { renderText } from '../templates/render.js';
 
@@ -191,6 +191,6 @@ export async function reportStaffOutcome(deps: CoreDeps, input: StaffOutcomeRepo
   if (!applied) return { status: 'already_recorded', followUpId };
   if (escalation) emitEscalationOpened(deps, escalation, now);
   // A step anchored on this one's actual completion (P1's half-year call) can be planned now.
-  if (decision.status === 'DONE') await planStepsAfterCompletion(deps, fu.caseId);
+  if (decision.status === 'DONE' && anchorsOnCompletion(policy)) await planStepsAfterCompletion(deps, fu.caseId);
   return { status: 'recorded', followUpId, label, escalated: escalation !== null };
 }
