@@ -40,9 +40,10 @@ export function addLocalMonths(instant: Date, months: number, timeZone: string):
 }
 
 /**
- * Adds an offset (negative: subtracts; compound: part after part) to an instant. Day, month and year offsets keep the local wall-clock time unless
- * `atLocal` (HH:MM) is given; working days need the calendar and throw `CALENDAR_NOT_COVERED` (from
- * the calendar) beyond its data rather than guess.
+ * Adds an offset (negative: subtracts; compound: part after part; `endOfMonth`: then to the month's
+ * last day) to an instant. Day, month and year offsets keep the local wall-clock time unless `atLocal`
+ * (HH:MM) is given (hour offsets ignore it); working days need the calendar and throw
+ * `CALENDAR_NOT_COVERED` (from the calendar) beyond its data rather than guess.
  */
 export function applyOffset(from: Date, offset: Offset, ctx: TimeContext | string, atLocal?: string): Date {
   const { timeZone } = typeof ctx === 'string' ? { timeZone: ctx } : ctx;
@@ -50,7 +51,10 @@ export function applyOffset(from: Date, offset: Offset, ctx: TimeContext | strin
   let result = applySimpleOffset(from, offset, ctx);
   if (offset.endOfMonth) result = atLocalTime(lastDayOfMonth(result, timeZone), END_OF_DAY, timeZone);
   for (const part of offset.plus ?? []) result = applyOffset(result, part, ctx);
-  return atLocal ? atLocalTime(result, atLocal, timeZone) : result;
+  // A time of day belongs to day-based offsets: an offset ending in (working) hours is exact.
+  const last = offset.plus?.[offset.plus.length - 1] ?? offset;
+  const exact = (last.unit === 'hours' || last.unit === 'working_hours') && !last.endOfMonth;
+  return atLocal && !exact ? atLocalTime(result, atLocal, timeZone) : result;
 }
 
 function applySimpleOffset(from: Date, offset: Offset, ctx: TimeContext | string): Date {
