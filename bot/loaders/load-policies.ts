@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { AssigneeRule, Offset, OffsetUnit, PolicyDefinition } from '../core/policies/types.js';
+import type { Anchor, AssigneeRule, Offset, OffsetUnit, PolicyDefinition, StepCondition } from '../core/policies/types.js';
+import { ANY_OF } from '../core/policies/sampling.js';
 import { offsetInBaseUnit } from '../core/policies/offsets.js';
 import type { SurveyDefinitionRegistry } from '../core/surveys/definitions.js';
 import { DataLoadError, type DataProblem } from './data-load-error.js';
@@ -28,6 +29,54 @@ const UNITS: Record<string, OffsetUnit> = {
   years: 'years',
 };
 
+const CONDITION_HINT = 'must be a condition such as { severity: [serious] }, { ageYears: { lt: 10 } } or { anyOf: [ {…}, {…} ] }';
+const COMPARISONS = ['lt', 'lte', 'gt', 'gte'] as const;
+
+/**
+ * Checks a `when` / `unless` / `mandatory` condition, reporting each problem at its own path (so at
+ * its own line): an attribute takes a list of values or a numeric comparison; `anyOf` a list of conditions.
+ */
+function checkCondition(c: Record<string, unknown>, path: (string | number)[], ctx: z.RefinementCtx): void {
+  const issue = (at: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path: [...path, ...at], message });
+  if (Object.keys(c).length === 0) issue([], 'an empty condition; name at least one attribute');
+  for (const [key, test] of Object.entries(c)) {
+    if (key === ANY_OF) {
+      if (!Array.isArray(test) || test.length < 2) {
+        issue([key], 'anyOf lists two or more conditions, e.g. anyOf: [{ newWorker: [true] }, { complainedWorker: [true] }]');
+        continue;
+      }
+      test.forEach((alternative, i) => {
+        if (alternative === null || typeof alternative !== 'object' || Array.isArray(alternative)) issue([key, i], CONDITION_HINT);
+        else checkCondition(alternative as Record<string, unknown>, [...path, key, i], ctx);
+      });
+    } else if (Array.isArray(test)) {
+      if (test.length === 0) issue([key], 'lists no value; give at least one');
+      test.forEach((v, i) => {
+        if (!['string', 'number', 'boolean'].includes(typeof v)) issue([key, i], 'a value must be text, a number or true/false');
+      });
+    } else if (test !== null && typeof test === 'object') {
+      const bounds = test as Record<string, unknown>;
+      const unknownOps = Object.keys(bounds).filter((op) => !(COMPARISONS as readonly string[]).includes(op));
+      if (unknownOps.length > 0 || Object.keys(bounds).length === 0) {
+        issue([key, ...unknownOps.slice(0, 1)], `a comparison uses lt (<), lte (≤), gt (>) or gte (≥), e.g. { gte: 35 }${unknownOps.length ? ` — not "${unknownOps[0]}"` : ''}`);
+        continue;
+      }
+      for (const op of COMPARISONS) {
+        if (op in bounds && (typeof bounds[op] !== 'number' || !Number.isFinite(bounds[op]))) issue([key, op], 'must be a number');
+      }
+      if ('lt' in bounds && 'lte' in bounds) issue([key], 'give lt or lte, not both');
+      if ('gt' in bounds && 'gte' in bounds) issue([key], 'give gt or gte, not both');
+      const lower = (bounds.gt ?? bounds.gte) as number | undefined;
+      const upper = (bounds.lt ?? bounds.lte) as number | undefined;
+      if (typeof lower === 'number' && typeof upper === 'number' && (lower > upper || (lower === upper && ('gt' in bounds || 'lt' in bounds)))) {
+        issue([key], 'no number satisfies this comparison');
+      }
+    } else {
+      issue([key], 'must be a list of values such as [serious] or a comparison such as { gte: 35 }');
+    }
+  }
+}
+
 const offset = z
   .string({ invalid_type_error: 'must be an offset such as "7 days", "7 working days", "24 hours", "6 months" or "3 years"' })
   .transform((s, ctx): Offset => {
@@ -41,17 +90,61 @@ const offset = z
   });
 const localTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a local time HH:MM');
 const rate = z.number({ invalid_type_error: 'must be a number' }).min(0, 'a rate must be between 0 and 1').max(1, 'a rate must be between 0 and 1 (10 % is 0.1)');
-const condition = z.record(z.array(z.union([z.string(), z.number(), z.boolean()])).min(1));
-const anchor = z
+const condition = z.record(z.unknown(), { invalid_type_error: CONDITION_HINT }).superRefine((c, ctx) => checkCondition(c, [], ctx)) as unknown as z.ZodType<StepCondition>;
+const ANCHOR_HINT = 'must be "event", "milestone:<name>", "step:<key>", "completed:<key>" or { latestOf: [milestone:<a>, milestone:<b>] }';
+const simpleAnchor = z
   .string()
-  .regex(/^(event|milestone:[A-Za-z_][\w]*|step:[a-z][a-z0-9_]*)$/, 'must be "event", "milestone:<name>" or "step:<key>"')
-  .transform((a) =>
-    a === 'event'
-      ? { kind: 'event' as const }
-      : a.startsWith('milestone:')
-        ? { kind: 'milestone' as const, name: a.slice('milestone:'.length) }
-        : { kind: 'step' as const, key: a.slice('step:'.length) },
-  );
+  .regex(/^(event|milestone:[A-Za-z_][\w]*|step:[a-z][a-z0-9_]*|completed:[a-z][a-z0-9_]*)$/, ANCHOR_HINT)
+  .transform((a): Anchor => {
+    if (a === 'event') return { kind: 'event' };
+    const [kind, name] = a.split(':') as [string, string];
+    return kind === 'milestone' ? { kind: 'milestone', name } : kind === 'step' ? { kind: 'step', key: name } : { kind: 'completed', key: name };
+  });
+const latestOfPart = z
+  .string()
+  .regex(/^(event|milestone:[A-Za-z_][\w]*)$/, 'latestOf lists "event" and "milestone:<name>" anchors')
+  .transform((a) => (a === 'event' ? { kind: 'event' as const } : { kind: 'milestone' as const, name: a.slice('milestone:'.length) }));
+const latestAnchor = z
+  .object({ latestOf: z.array(latestOfPart).min(2, 'latestOf lists two or more anchors') }, { invalid_type_error: ANCHOR_HINT })
+  .strict()
+  .transform((o): Anchor => ({ kind: 'latest', of: o.latestOf }));
+// A string anchor or a { latestOf } mapping, each with its own messages (a zod union would hide them).
+const anchor = z.unknown().transform((value, ctx): Anchor => {
+  const parsed = (typeof value === 'string' ? simpleAnchor : latestAnchor).safeParse(value);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+  return z.NEVER;
+});
+
+/**
+ * A step's `earliest` / `deadline`: an offset that may count backwards ("-2 days": before the anchor)
+ * and may be compound ("1 months + 7 days"). Working days and working hours only count forwards.
+ */
+const stepOffset = z
+  .string({ invalid_type_error: 'must be an offset such as "7 days", "-2 days" or "1 months + 7 days"' })
+  .transform((s, ctx): Offset => {
+    const parts: Offset[] = [];
+    for (const term of s.split('+')) {
+      if (/^\s*end of month\s*$/.test(term)) {
+        parts.push({ amount: 0, unit: 'months', endOfMonth: true });
+        continue;
+      }
+      const m = /^\s*(-?)\s*(\d+)\s+([a-z_ ]+?)\s*$/.exec(term);
+      const unit = m ? UNITS[m[3]!] : undefined;
+      if (!m || !unit) {
+        ctx.addIssue({ code: 'custom', message: `cannot parse offset "${s}": use "<n> hours|working hours|days|working days|months|years", "-<n> days" (before the anchor), "end of month" or parts joined by " + "` });
+        return z.NEVER;
+      }
+      const amount = m[1] ? -Number(m[2]) : Number(m[2]);
+      if (amount < 0 && (unit === 'working_days' || unit === 'working_hours')) {
+        ctx.addIssue({ code: 'custom', message: `"${term.trim()}": working days and working hours cannot count backwards; use days or hours before the anchor` });
+        return z.NEVER;
+      }
+      parts.push({ amount, unit });
+    }
+    const [first, ...rest] = parts as [Offset, ...Offset[]];
+    return rest.length ? { ...first, plus: rest } : first;
+  });
 
 function ruleSchema(roles: ReadonlySet<string> | null) {
   return z.string().superRefine((r, ctx) => {
@@ -85,6 +178,11 @@ const timeRange = z
   })
   .refine((r) => r.from < r.to, 'a window must end after it starts');
 
+const daysOfMonth = z
+  .object({ from: z.number().int().min(1).max(31), to: z.number().int().min(1).max(31) })
+  .strict()
+  .refine((d) => d.from <= d.to, 'from must be on or before to (days of the month, e.g. { from: 1, to: 25 })');
+
 const contact = z
   .object({
     windows: z
@@ -92,6 +190,8 @@ const contact = z
       .optional(),
     avoidPublicHolidays: z.boolean().optional(),
     workingDaysOnly: z.boolean().optional(),
+    daysOfMonth: daysOfMonth.optional(),
+    retryDaysOfMonth: daysOfMonth.optional(),
   })
   .strict();
 
@@ -106,9 +206,9 @@ function stepSchema(roles: ReadonlySet<string> | null) {
       anchor,
       when: condition.optional(),
       unless: condition.optional(),
-      earliest: offset,
+      earliest: stepOffset,
       earliestAtLocalTime: localTime.optional(),
-      deadline: offset,
+      deadline: stepOffset,
       deadlineAtLocalTime: localTime.optional(),
       assignee: z.array(z.union([rule, z.object({ when: condition, rules: z.array(rule).min(1) }).strict()])).optional(),
       excludeResponsible: z.boolean().optional(),
@@ -206,7 +306,7 @@ function policySchema(roles: ReadonlySet<string> | null) {
       const seen = new Set<string>();
       p.steps.forEach((s, i) => {
         if (seen.has(s.key)) ctx.addIssue({ code: 'custom', path: ['steps', i, 'key'], message: `duplicate step key "${s.key}"` });
-        if (s.anchor.kind === 'step' && !seen.has(s.anchor.key)) {
+        if ((s.anchor.kind === 'step' || s.anchor.kind === 'completed') && !seen.has(s.anchor.key)) {
           ctx.addIssue({ code: 'custom', path: ['steps', i, 'anchor'], message: `anchors on step "${s.anchor.key}", which must come earlier in the pack` });
         }
         seen.add(s.key);

@@ -104,6 +104,8 @@ export interface MemoryServiceOptions {
   tokens?: TokenGenerator;
   /** Seed the example organisation (staff, departments, customers) [true]. */
   seed?: boolean;
+  /** Packs that replace the shipped pack with the same id (a variant of P4 …) [none]. */
+  policies?: readonly PolicyDefinition[];
 }
 
 /** The service over memory stores, with what tests drive and inspect. */
@@ -126,7 +128,11 @@ export interface MemoryService extends Huifang {
 
 /** Builds the service over fresh memory stores (and seeds the example organisation unless told not to). */
 export async function createMemoryService(options: MemoryServiceOptions = {}): Promise<MemoryService> {
-  const data = shippedData();
+  const shippedPacks = shippedData();
+  const replaced = new Set((options.policies ?? []).map((p) => p.id));
+  const data = options.policies
+    ? { ...shippedPacks, policies: new PolicyPacks([...shippedPacks.policies.all().filter((p) => !replaced.has(p.id)), ...options.policies]) }
+    : shippedPacks;
   const config: Config = loadConfig({ HUIFANG_TIMEZONE: TIME_ZONE, LOG_LEVEL: 'silent', ...options.env });
   const logger = createLogger({ level: 'silent' });
   const clock = new FakeClock(options.start ?? '2026-11-10T09:00:00+08:00');

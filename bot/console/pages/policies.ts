@@ -15,7 +15,11 @@ import type { Offset, PolicyDefinition } from '../../core/policies/types.js';
 const UNIT_LABELS: Readonly<Record<string, string>> = { hours: '小时', working_hours: '工作小时', days: '天', working_days: '个工作日', months: '个月', years: '年' };
 
 function offsetText(o: Offset): string {
-  return `${o.amount} ${UNIT_LABELS[o.unit] ?? o.unit}`;
+  const text = (part: Offset) =>
+    part.endOfMonth && part.amount === 0
+      ? '当月月底'
+      : (part.amount < 0 ? `前 ${-part.amount} ${UNIT_LABELS[part.unit] ?? part.unit}` : `${part.amount} ${UNIT_LABELS[part.unit] ?? part.unit}`) + (part.endOfMonth ? '（月底）' : '');
+  return [o, ...(o.plus ?? [])].map(text).join(' + ');
 }
 
 /** The example cases shipped with the packs, by policy id (templates/policies/examples). */
@@ -35,8 +39,10 @@ function caseTypesText(p: PolicyDefinition): string {
 function anchorText(p: PolicyDefinition, step: PolicyDefinition['steps'][number]): string {
   if (step.anchor.kind === 'event') return '事件发生';
   if (step.anchor.kind === 'milestone') return `里程碑「${step.anchor.name}」`;
+  if (step.anchor.kind === 'latest') return `最晚的：${step.anchor.of.map((a) => (a.kind === 'event' ? '事件发生' : `里程碑「${a.name}」`)).join('、')}`;
   const key = step.anchor.key;
-  return `步骤「${p.steps.find((s) => s.key === key)?.title ?? key}」`;
+  const title = p.steps.find((s) => s.key === key)?.title ?? key;
+  return step.anchor.kind === 'completed' ? `步骤「${title}」实际完成` : `步骤「${title}」`;
 }
 
 /** 策略: the installed packs, read only, and a form that simulates a case against one of them. */

@@ -44,7 +44,7 @@ export async function replanPolicy(deps: CoreDeps, options: { policyId: string; 
       if (!current) continue;
       report.casesExamined++;
       const known = await deps.cases.listFollowUpsOfCase(id);
-      const plan = planFollowUps(policy, current, org, await planContext(deps, policy, current.occurredAt));
+      const plan = planFollowUps(policy, current, org, await planContext(deps, policy, current.occurredAt, known));
       const diff = diffPlan(plan.planned, known);
       if (diff.add.length + diff.move.length + diff.cancel.length === 0) continue;
       report.casesChanged++;

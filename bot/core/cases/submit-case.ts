@@ -10,6 +10,7 @@ import { OPEN_STATUSES } from '../follow-ups/status.js';
 import type { CoreDeps } from '../deps.js';
 import type { CaseInput } from '../ports/cases.js';
 import type { CustomerInput } from '../ports/customers.js';
+import type { FollowUpRecord } from '../records.js';
 
 export interface SubmitCaseInput {
   case: CaseInput;
@@ -93,7 +94,7 @@ export async function submitCase(deps: CoreDeps, input: SubmitCaseInput): Promis
   await deps.customers.upsertCustomer(input.customer);
   const known = await deps.cases.listFollowUpsOfCase(current.id);
   const facts: CaseFacts = { id: current.id, ...input.case };
-  const plan = planFollowUps(policy, facts, org, await planContext(deps, policy, input.case.occurredAt));
+  const plan = planFollowUps(policy, facts, org, await planContext(deps, policy, input.case.occurredAt, known));
   const closing = input.case.closedAt !== null && current.closedAt === null;
   // A case update re-plans: a new milestone adds steps, a changed event time or attribute moves or
   // cancels what is still scheduled; what was already pushed or answered is left alone.
@@ -135,12 +136,23 @@ export async function submitCase(deps: CoreDeps, input: SubmitCaseInput): Promis
  * The planning context: timezone, calendar, and — only for policies sampled by population tiers — the
  * number of the policy's cases in the calendar month before the case's month.
  */
-export async function planContext(deps: Pick<CoreDeps, 'timeZone' | 'calendar' | 'cases'>, policy: PolicyDefinition, occurredAt: Date): Promise<PlanContext> {
+export async function planContext(
+  deps: Pick<CoreDeps, 'timeZone' | 'calendar' | 'cases'>,
+  policy: PolicyDefinition,
+  occurredAt: Date,
+  known: readonly Pick<FollowUpRecord, 'step' | 'status' | 'completedAt'>[] = [],
+): Promise<PlanContext> {
+  const completedSteps = completedStepsOf(known);
   const usesTiers = policy.sampling?.tiers !== undefined || policy.steps.some((s) => s.sampling?.tiers !== undefined);
-  if (!usesTiers) return { timeZone: deps.timeZone, calendar: deps.calendar };
+  if (!usesTiers) return { timeZone: deps.timeZone, calendar: deps.calendar, completedSteps };
   const l = toLocal(occurredAt, deps.timeZone);
   const monthStart = fromLocal({ year: l.year, month: l.month, day: 1, hour: 0, minute: 0, second: 0 }, deps.timeZone);
   const previousStart = addLocalMonths(monthStart, -1, deps.timeZone);
   const population = await deps.cases.countCasesOfPolicy(policy.id, previousStart, monthStart);
-  return { timeZone: deps.timeZone, calendar: deps.calendar, previousMonthPopulation: population === 0 ? null : population };
+  return { timeZone: deps.timeZone, calendar: deps.calendar, previousMonthPopulation: population === 0 ? null : population, completedSteps };
+}
+
+/** When each of a case's follow-ups was completed (DONE: the customer was reached and it was recorded), by step key. */
+export function completedStepsOf(known: readonly Pick<FollowUpRecord, 'step' | 'status' | 'completedAt'>[]): Map<string, Date> {
+  return new Map(known.filter((f) => f.status === 'DONE' && f.completedAt).map((f) => [f.step, f.completedAt!]));
 }

@@ -7,7 +7,8 @@ import { decideStaffOutcome, STAFF_ACTIONS, type StaffAction } from './status.js
 import { planAnswerEscalation } from '../escalation/escalate-dissatisfied.js';
 import { planMedicalConcernEscalation, planUnreachableEscalation } from '../escalation/escalate-follow-up.js';
 import { applyOffset } from '../policies/plan-follow-ups.js';
-import { nextContactMoment } from '../policies/contact-window.js';
+import { dueWithinDeadline, retryContactRules } from '../policies/contact-window.js';
+import { anchorsOnCompletion, planStepsAfterCompletion } from '../cases/plan-after-completion.js';
 import { findStep } from '../policies/find-step.js';
 import { renderText } from '../templates/render.js';
 
@@ -107,11 +108,12 @@ export async function reportStaffOutcome(deps: CoreDeps, input: StaffOutcomeRepo
   const planned = decideStaffOutcome(fu, action, now, retryAfterMs);
   const rescheduleTo = action === 'reschedule' && input.rescheduleTo && input.rescheduleTo > now ? input.rescheduleTo : null;
   // The next call, if any, also falls inside the policy's contact windows (and off public holidays) —
-  // except a time the customer named themselves.
+  // except a time the customer named themselves, and unless no window is left before the deadline
+  // (the deadline wins, docs: templates/policies/README.md "联系时段").
   const decision = rescheduleTo
     ? { ...planned, nextDueAt: rescheduleTo }
     : planned.nextDueAt
-      ? { ...planned, nextDueAt: nextContactMoment(planned.nextDueAt, policy?.contact, { timeZone: deps.timeZone, calendar: deps.calendar }) }
+      ? { ...planned, nextDueAt: dueWithinDeadline(planned.nextDueAt, fu.deadlineAt, retryContactRules(policy?.contact), { timeZone: deps.timeZone, calendar: deps.calendar }) }
       : planned;
   const note = input.note?.trim() ? input.note.trim() : null;
   const label = renderText(deps.templates.taskCard.outcomes[decision.recorded], { attempt: decision.attempts });
@@ -188,5 +190,7 @@ export async function reportStaffOutcome(deps: CoreDeps, input: StaffOutcomeRepo
   });
   if (!applied) return { status: 'already_recorded', followUpId };
   if (escalation) emitEscalationOpened(deps, escalation, now);
+  // A step anchored on this one's actual completion (P1's half-year call) can be planned now.
+  if (decision.status === 'DONE' && anchorsOnCompletion(policy)) await planStepsAfterCompletion(deps, fu.caseId);
   return { status: 'recorded', followUpId, label, escalated: escalation !== null };
 }

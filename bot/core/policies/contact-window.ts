@@ -8,17 +8,18 @@ export const DEFAULT_DAY_START = '09:00';
 /**
  * The first moment at or after `instant` when the policy allows contacting a customer: inside one of
  * the season's windows (e.g. summer 14:30–16:30 and 19:00–20:00), not on a public holiday when the
- * policy says so, on a working day when required. Pure; searches at most 400 days ahead.
+ * policy says so, on a working day when required, on the days of the month allowed (the 1st–30th). Pure; searches at most 400 days ahead.
  */
 export function nextContactMoment(instant: Date, rules: ContactRules | undefined, ctx: TimeContext): Date {
-  if (!rules || (!rules.windows?.length && !rules.avoidPublicHolidays && !rules.workingDaysOnly)) return instant;
+  if (!rules || (!rules.windows?.length && !rules.avoidPublicHolidays && !rules.workingDaysOnly && !rules.daysOfMonth)) return instant;
   const tz = ctx.timeZone;
   let candidate = instant;
   for (let i = 0; i < 400; i++) {
     const date = formatLocalDate(candidate, tz);
     const dayOk =
       (!rules.workingDaysOnly || (ctx.calendar?.isWorkingDay(date) ?? isWeekday(candidate, tz))) &&
-      (!rules.avoidPublicHolidays || !(ctx.calendar?.isPublicHoliday(date) ?? false));
+      (!rules.avoidPublicHolidays || !(ctx.calendar?.isPublicHoliday(date) ?? false)) &&
+      (!rules.daysOfMonth || inDaysOfMonth(toLocal(candidate, tz).day, rules.daysOfMonth));
     if (dayOk) {
       const local = toLocal(candidate, tz);
       const minutes = local.hour * 60 + local.minute;
@@ -38,6 +39,26 @@ export function nextContactMoment(instant: Date, rules: ContactRules | undefined
     candidate = atLocalTime(next, first ?? DEFAULT_DAY_START, tz);
   }
   return candidate;
+}
+
+/**
+ * When a follow-up becomes due: its earliest time moved into the contact rules, unless no allowed
+ * moment is left before its deadline — then the deadline wins and it is due at `earliest`, outside
+ * the preferred hours (P8: a caller logged at 20:00 is called back the same day, not the next morning
+ * after the same-day deadline). A due time is never after its own deadline when `earliest` is not.
+ */
+export function dueWithinDeadline(earliest: Date, deadline: Date, rules: ContactRules | undefined, ctx: TimeContext): Date {
+  const moment = nextContactMoment(earliest, rules, ctx);
+  return moment.getTime() > deadline.getTime() && earliest.getTime() <= deadline.getTime() ? earliest : moment;
+}
+
+/** The rules for a further attempt after an unanswered call: `retryDaysOfMonth` in place of `daysOfMonth`. */
+export function retryContactRules(rules: ContactRules | undefined): ContactRules | undefined {
+  return rules?.retryDaysOfMonth ? { ...rules, daysOfMonth: rules.retryDaysOfMonth } : rules;
+}
+
+function inDaysOfMonth(day: number, days: { from: number; to: number }): boolean {
+  return day >= days.from && day <= days.to;
 }
 
 function toMinutes(hhmm: string): number {

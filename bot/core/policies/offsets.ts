@@ -20,6 +20,15 @@ export interface OfficeHours {
 /** 08:30–17:30: a working day of nine office hours. */
 export const DEFAULT_OFFICE_HOURS: OfficeHours = { from: '08:30', to: '17:30' };
 
+/** The time of day `end of month` deadlines fall at unless the step gives one. */
+export const END_OF_DAY = '23:59';
+
+/** The same local time on the last day of the instant's local month. */
+export function lastDayOfMonth(instant: Date, timeZone: string): Date {
+  const l = toLocal(instant, timeZone);
+  return fromLocal({ ...l, day: new Date(Date.UTC(l.year, l.month, 0)).getUTCDate() }, timeZone);
+}
+
 /** Adds calendar months in the local timezone; the day is clamped to the target month (31 Jan + 1 month = 28/29 Feb). */
 export function addLocalMonths(instant: Date, months: number, timeZone: string): Date {
   const l = toLocal(instant, timeZone);
@@ -31,11 +40,24 @@ export function addLocalMonths(instant: Date, months: number, timeZone: string):
 }
 
 /**
- * Adds an offset to an instant. Day, month and year offsets keep the local wall-clock time unless
- * `atLocal` (HH:MM) is given; working days need the calendar and throw `CALENDAR_NOT_COVERED` (from
- * the calendar) beyond its data rather than guess.
+ * Adds an offset (negative: subtracts; compound: part after part; `endOfMonth`: then to the month's
+ * last day) to an instant. Day, month and year offsets keep the local wall-clock time unless `atLocal`
+ * (HH:MM) is given (hour offsets ignore it); working days need the calendar and throw
+ * `CALENDAR_NOT_COVERED` (from the calendar) beyond its data rather than guess.
  */
 export function applyOffset(from: Date, offset: Offset, ctx: TimeContext | string, atLocal?: string): Date {
+  const { timeZone } = typeof ctx === 'string' ? { timeZone: ctx } : ctx;
+  // A compound offset ("1 months + 7 days") applies its parts in order; the time of day comes last.
+  let result = applySimpleOffset(from, offset, ctx);
+  if (offset.endOfMonth) result = atLocalTime(lastDayOfMonth(result, timeZone), END_OF_DAY, timeZone);
+  for (const part of offset.plus ?? []) result = applyOffset(result, part, ctx);
+  // A time of day belongs to day-based offsets: an offset ending in (working) hours is exact.
+  const last = offset.plus?.[offset.plus.length - 1] ?? offset;
+  const exact = (last.unit === 'hours' || last.unit === 'working_hours') && !last.endOfMonth;
+  return atLocal && !exact ? atLocalTime(result, atLocal, timeZone) : result;
+}
+
+function applySimpleOffset(from: Date, offset: Offset, ctx: TimeContext | string): Date {
   const { timeZone, calendar } = typeof ctx === 'string' ? { timeZone: ctx, calendar: undefined } : ctx;
   let result: Date;
   switch (offset.unit) {
@@ -60,7 +82,7 @@ export function applyOffset(from: Date, offset: Offset, ctx: TimeContext | strin
       result = addLocalMonths(from, offset.amount * 12, timeZone);
       break;
   }
-  return atLocal ? atLocalTime(result, atLocal, timeZone) : result;
+  return result;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { CaseFacts, OrgSnapshot, StaffMember } from '../model.js';
 import type { Anchor, AssigneeRule, PolicyDefinition, PolicyStep } from './types.js';
 import { applyOffset, offsetInBaseUnit, type TimeContext } from './offsets.js';
-import { nextContactMoment } from './contact-window.js';
+import { dueWithinDeadline } from './contact-window.js';
 import { conditionMatches, decideSampling, type SamplingContext, type SamplingDecision } from './sampling.js';
 
 export { applyOffset } from './offsets.js';
@@ -15,7 +15,10 @@ export interface PlannedFollowUp {
   channel: PolicyStep['channel'];
   /** The earliest time the policy allows. */
   earliestAt: Date;
-  /** When it becomes actionable: `earliestAt` moved into the policy's contact window. */
+  /**
+   * When it becomes actionable: `earliestAt` moved into the policy's contact window, or `earliestAt`
+   * itself when no window is left before the deadline (never after `deadlineAt`).
+   */
   dueAt: Date;
   deadlineAt: Date;
   assigneeId: string | null;
@@ -35,7 +38,13 @@ export interface PlanResult {
 }
 
 /** Everything planning needs besides the policy, the case and the organisation. */
-export interface PlanContext extends TimeContext, SamplingContext {}
+export interface PlanContext extends TimeContext, SamplingContext {
+  /**
+   * When the case's follow-ups were actually completed, by step key (answered, not merely pushed);
+   * steps anchored on `completed:<key>` wait until their step is in here.
+   */
+  completedSteps?: ReadonlyMap<string, Date>;
+}
 
 /**
  * Plans a case's follow-ups under a policy. Pure and deterministic: the same facts, organisation,
@@ -55,7 +64,7 @@ export function planFollowUps(policy: PolicyDefinition, facts: CaseFacts, org: O
   policy.steps.forEach((step) => {
     if (step.when && !conditionMatches(step.when, conditionFacts)) return;
     if (step.unless && conditionMatches(step.unless, conditionFacts)) return;
-    const anchorAt = resolveAnchor(step.anchor, facts, stepDue);
+    const anchorAt = resolveAnchor(step.anchor, facts, stepDue, ctx.completedSteps);
     if (!anchorAt) {
       waiting.push({ step: step.key, anchor: describeAnchor(step.anchor) });
       return;
@@ -63,10 +72,12 @@ export function planFollowUps(policy: PolicyDefinition, facts: CaseFacts, org: O
     const sampling = step.sampling ? decideSampling(step.sampling, `${policy.id}:${step.key}`, facts, ctx) : caseSampling;
     const assignee = step.action === 'STAFF_TASK' ? resolveAssignee(step, facts, org) : { id: null, rule: null };
     for (const occurrence of occurrences(step, anchorAt, ctx)) {
-      const earliestAt = applyOffset(occurrence.at, step.earliest, ctx, step.earliestAtLocalTime);
+      let earliestAt = applyOffset(occurrence.at, step.earliest, ctx, step.earliestAtLocalTime);
+      // Counting back from a later anchor (a reminder before use) never reaches before the case itself.
+      if (isBackwards(step.earliest) && earliestAt < facts.occurredAt) earliestAt = facts.occurredAt;
       let deadlineAt = applyOffset(occurrence.at, step.deadline, ctx, step.deadlineAtLocalTime);
       if (deadlineAt < earliestAt) deadlineAt = earliestAt;
-      const dueAt = nextContactMoment(earliestAt, policy.contact, ctx);
+      const dueAt = dueWithinDeadline(earliestAt, deadlineAt, policy.contact, ctx);
       sequence += 1;
       planned.push({
         step: occurrence.key,
@@ -90,6 +101,10 @@ export function planFollowUps(policy: PolicyDefinition, facts: CaseFacts, org: O
   return { planned, waiting };
 }
 
+function isBackwards(offset: PolicyStep['earliest']): boolean {
+  return offset.amount < 0 || (offset.plus ?? []).some((p) => p.amount < 0);
+}
+
 /** The step's occurrences: one at the anchor, or one per period of its recurrence. */
 function occurrences(step: PolicyStep, anchorAt: Date, ctx: TimeContext): { key: string; index: number | null; at: Date }[] {
   if (!step.repeat) return [{ key: step.key, index: null, at: anchorAt }];
@@ -108,7 +123,7 @@ function occurrences(step: PolicyStep, anchorAt: Date, ctx: TimeContext): { key:
   return result;
 }
 
-function resolveAnchor(anchor: Anchor, facts: CaseFacts, stepDue: ReadonlyMap<string, Date>): Date | null {
+function resolveAnchor(anchor: Anchor, facts: CaseFacts, stepDue: ReadonlyMap<string, Date>, completed: ReadonlyMap<string, Date> | undefined): Date | null {
   switch (anchor.kind) {
     case 'event':
       return facts.occurredAt;
@@ -116,11 +131,31 @@ function resolveAnchor(anchor: Anchor, facts: CaseFacts, stepDue: ReadonlyMap<st
       return facts.milestones[anchor.name] ?? null;
     case 'step':
       return stepDue.get(anchor.key) ?? null;
+    case 'completed':
+      return completed?.get(anchor.key) ?? null;
+    case 'latest': {
+      // Every part must be known: the latest of three events is not known while one is missing.
+      const times = anchor.of.map((a) => resolveAnchor(a, facts, stepDue, completed));
+      if (times.some((t) => t === null)) return null;
+      return new Date(Math.max(...times.map((t) => t!.getTime())));
+    }
   }
 }
 
-function describeAnchor(anchor: Anchor): string {
-  return anchor.kind === 'event' ? 'event' : anchor.kind === 'milestone' ? `milestone:${anchor.name}` : `step:${anchor.key}`;
+/** The anchor as packs write it: `event`, `milestone:<name>`, `step:<key>`, `completed:<key>`, `latestOf(…)`. */
+export function describeAnchor(anchor: Anchor): string {
+  switch (anchor.kind) {
+    case 'event':
+      return 'event';
+    case 'milestone':
+      return `milestone:${anchor.name}`;
+    case 'step':
+      return `step:${anchor.key}`;
+    case 'completed':
+      return `completed:${anchor.key}`;
+    case 'latest':
+      return `latestOf(${anchor.of.map(describeAnchor).join(', ')})`;
+  }
 }
 
 /** The person a complaint is about; never assigned to follow it up. */

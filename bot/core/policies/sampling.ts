@@ -1,5 +1,5 @@
 import type { CaseFacts } from '../model.js';
-import type { SamplingRule, StepCondition } from './types.js';
+import type { AttributeTest, NumericTest, SamplingRule, StepCondition } from './types.js';
 
 /** A sampling decision with its reason, stored on every follow-up. */
 export interface SamplingDecision {
@@ -58,14 +58,56 @@ export function decideSampling(rule: SamplingRule | undefined, policyId: string,
   return { kept, reason: `${basis}: sampled at ${formatPercent(rate)} (draw ${draw.toFixed(4)} ${kept ? '<' : '≥'} ${rate})`, rate, draw };
 }
 
+/**
+ * Whether case attributes satisfy a condition: every attribute test holds and, with `anyOf`, at
+ * least one of the alternatives. Values compare with `===`; a numeric test needs a finite number.
+ */
 export function conditionMatches(condition: StepCondition, attributes: Readonly<Record<string, unknown>>): boolean {
-  return Object.entries(condition).every(([key, values]) => values.some((v) => attributes[key] === v));
+  return Object.entries(condition).every(([key, test]) =>
+    key === ANY_OF
+      ? (test as readonly StepCondition[]).some((alternative) => conditionMatches(alternative, attributes))
+      : attributeMatches(test as AttributeTest, attributes[key]),
+  );
 }
 
-function describeCondition(condition: StepCondition): string {
+/** The key of a condition that lists alternatives rather than naming an attribute. */
+export const ANY_OF = 'anyOf';
+
+function attributeMatches(test: AttributeTest, value: unknown): boolean {
+  if (isValueList(test)) return test.some((v) => value === v);
+  if (typeof value !== 'number' || !Number.isFinite(value)) return false;
+  return (
+    (test.lt === undefined || value < test.lt) &&
+    (test.lte === undefined || value <= test.lte) &&
+    (test.gt === undefined || value > test.gt) &&
+    (test.gte === undefined || value >= test.gte)
+  );
+}
+
+function isValueList(test: AttributeTest): test is readonly (string | number | boolean)[] {
+  return Array.isArray(test);
+}
+
+/** A condition as text for sampling reasons: `category ∈ {complaint, media} and age < 10`, alternatives in parentheses. */
+export function describeCondition(condition: StepCondition): string {
   return Object.entries(condition)
-    .map(([k, v]) => `${k} ∈ {${v.join(', ')}}`)
+    .map(([k, test]) =>
+      k === ANY_OF
+        ? `(${(test as readonly StepCondition[]).map(describeCondition).join(' or ')})`
+        : isValueList(test as AttributeTest)
+          ? `${k} ∈ {${(test as readonly unknown[]).join(', ')}}`
+          : describeNumericTest(k, test as NumericTest),
+    )
     .join(' and ');
+}
+
+function describeNumericTest(attribute: string, test: NumericTest): string {
+  const parts: string[] = [];
+  if (test.gt !== undefined) parts.push(`> ${test.gt}`);
+  if (test.gte !== undefined) parts.push(`≥ ${test.gte}`);
+  if (test.lt !== undefined) parts.push(`< ${test.lt}`);
+  if (test.lte !== undefined) parts.push(`≤ ${test.lte}`);
+  return parts.map((p) => `${attribute} ${p}`).join(' and ');
 }
 
 function formatPercent(rate: number): string {

@@ -75,15 +75,30 @@ export interface PolicyEscalation {
 export type OffsetUnit = 'hours' | 'working_hours' | 'days' | 'working_days' | 'months' | 'years';
 
 export interface Offset {
+  /** Negative counts backwards from the anchor (a reminder before an event); not for working units. */
   amount: number;
   unit: OffsetUnit;
+  /** A compound offset's further parts, applied in order after this one: "1 months + 7 days". */
+  plus?: readonly Offset[];
+  /**
+   * Then moves to the last day of that month, at 23:59 local unless a time of day is given: `end of
+   * month` is `{ amount: 0, unit: 'months', endOfMonth: true }` — by the end of the anchor's month (当月).
+   */
+  endOfMonth?: boolean;
 }
 
 /**
  * Where a step's times are counted from: the case event (`occurredAt`), a named milestone on the
- * case (mid-payment, completion, repair archived …), or another step's planned due time.
+ * case (mid-payment, completion, repair archived …), another step's planned earliest time, the
+ * moment an earlier step was actually completed (`completed`), or the latest of several event /
+ * milestone anchors (`latest`: the step waits until every one of them is known).
  */
-export type Anchor = { kind: 'event' } | { kind: 'milestone'; name: string } | { kind: 'step'; key: string };
+export type Anchor =
+  | { kind: 'event' }
+  | { kind: 'milestone'; name: string }
+  | { kind: 'step'; key: string }
+  | { kind: 'completed'; key: string }
+  | { kind: 'latest'; of: readonly ({ kind: 'event' } | { kind: 'milestone'; name: string })[] };
 
 /**
  * Who performs a staff task, tried in order until one resolves to an active staff member who is not
@@ -96,8 +111,27 @@ export type Anchor = { kind: 'event' } | { kind: 'milestone'; name: string } | {
  */
 export type AssigneeRule = 'responsible' | 'supervisor' | 'department_head' | 'manager' | `role:${string}`;
 
-/** Condition on case attributes: every listed attribute must equal one of its values. */
-export type StepCondition = Readonly<Record<string, readonly (string | number | boolean)[]>>;
+/**
+ * A numeric comparison of a case attribute: every bound given must hold (`{ gte: 24, lt: 36 }` is
+ * 24 ≤ value < 36). An attribute that is missing or not a number never matches.
+ */
+export interface NumericTest {
+  lt?: number;
+  lte?: number;
+  gt?: number;
+  gte?: number;
+}
+
+/** What one attribute of a condition must be: one of the listed values, or within numeric bounds. */
+export type AttributeTest = readonly (string | number | boolean)[] | NumericTest;
+
+/**
+ * Condition on case attributes: every listed attribute must pass its test (equal one of its values,
+ * or satisfy its numeric comparison), and when the key `anyOf` is present at least one of its
+ * conditions must hold as well: `{ anyOf: [{ newContract: [true] }, { newWorker: [true] }] }`.
+ * `anyOf` is therefore not an attribute name.
+ */
+export type StepCondition = Readonly<Record<string, AttributeTest | readonly StepCondition[]>>;
 
 /** A recurring step: occurrences every `every` until `until` after the anchor, phase by phase. */
 export interface Recurrence {
@@ -179,4 +213,14 @@ export interface ContactRules {
   avoidPublicHolidays?: boolean;
   /** No contact on any non-working day (weekends and holidays, with 调休 make-up days working). */
   workingDaysOnly?: boolean;
+  /**
+   * Contact only from day `from` to day `to` of each month, both included (P3: the 1st to the 30th;
+   * 002 制度21: the 1st to the 25th); a month shorter than `to` is open to its end.
+   */
+  daysOfMonth?: { from: number; to: number };
+  /**
+   * Days of the month for further attempts after an unanswered call, instead of `daysOfMonth`
+   * (002 制度21: calls on the 1st–25th, unanswered numbers again on the 25th–27th).
+   */
+  retryDaysOfMonth?: { from: number; to: number };
 }

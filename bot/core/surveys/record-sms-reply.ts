@@ -1,4 +1,5 @@
 import { emitEscalationOpened } from '../escalation/open-escalation.js';
+import { planStepsAfterFollowUp } from '../cases/plan-after-completion.js';
 import { DomainError } from '../errors.js';
 import type { CoreDeps } from '../deps.js';
 import type { CustomerRecord, NewAuditEntry, NewOutboxMessage, SurveyRecord } from '../records.js';
@@ -83,6 +84,8 @@ export async function recordSmsReply(deps: CoreDeps, reply: SmsReply): Promise<S
     receivedAt: reply.receivedAt,
   });
   if (!recorded.recorded) return { status: 'already_answered', surveyId: survey.id };
+  // The answer completes the survey's follow-up: steps anchored on its completion can be planned now.
+  if (survey.followUpId) await planStepsAfterFollowUp(deps, survey.followUpId);
   return { status: 'answered', surveyId: survey.id, score: parsed.score, satisfaction: recorded.satisfaction, escalated: recorded.escalated };
 }
 

@@ -1,4 +1,5 @@
 import { emitEscalationOpened } from '../escalation/open-escalation.js';
+import { planStepsAfterFollowUp } from '../cases/plan-after-completion.js';
 import { DomainError } from '../errors.js';
 import type { Satisfaction } from '../model.js';
 import type { CoreDeps } from '../deps.js';
@@ -85,6 +86,8 @@ export async function submitWebSurvey(deps: CoreDeps, submission: WebSurveySubmi
   });
   if (!recorded) throw new DomainError('SURVEY_ALREADY_ANSWERED', 'This survey has already been answered', {});
   if (escalation) emitEscalationOpened(deps, escalation, now);
+  // The answer completes the survey's follow-up: steps anchored on its completion can be planned now.
+  if (survey.followUpId) await planStepsAfterFollowUp(deps, survey.followUpId);
   return { status: 'answered', surveyId: survey.id, score: scored.score, satisfaction: scored.satisfaction, escalated: escalation !== null };
 }
 

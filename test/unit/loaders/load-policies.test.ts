@@ -38,7 +38,9 @@ describe('policy pack validation: file, line and reason', () => {
   it('names an offset that cannot be parsed', () => {
     const text = P4.replace('    deadline: 15 days\n', '    deadline: fifteen days\n');
     const line = lineOf(text, 'fifteen days');
-    expect(problemsOf(text)).toEqual([`P4.yaml:${line}: steps.0.deadline: cannot parse offset "fifteen days": use "<n> hours|working hours|days|working days|months|years"`]);
+    expect(problemsOf(text)).toEqual([
+      `P4.yaml:${line}: steps.0.deadline: cannot parse offset "fifteen days": use "<n> hours|working hours|days|working days|months|years", "-<n> days" (before the anchor), "end of month" or parts joined by " + "`,
+    ]);
   });
 
   it('refuses a sampling rate of 1.5', () => {
@@ -65,6 +67,74 @@ describe('policy pack validation: file, line and reason', () => {
     }
     expect(problems).toHaveLength(2);
     expect(problems[0]).toMatch(/P4\.yaml:\d+: steps\.0\.maxAttempts: /);
-    expect(problems[1]).toMatch(/P7\.yaml:\d+: steps\.0\.anchor: must be "event", "milestone:<name>" or "step:<key>"/);
+    expect(problems[1]).toMatch(/P7\.yaml:\d+: steps\.0\.anchor: must be "event", "milestone:<name>", "step:<key>", "completed:<key>" or \{ latestOf/);
+  });
+});
+
+describe('conditions in a pack: numeric comparisons and anyOf', () => {
+  const withCondition = (yaml: string) => P4.replace('    when: { severity: [serious] }\n', `    when: ${yaml}\n`);
+
+  it('accepts comparisons and alternatives', () => {
+    const text = withCondition('{ anyOf: [{ severity: [serious] }, { ageYears: { gte: 80 } }], lengthOfStayDays: { gt: 3, lte: 90 } }');
+    expect(problemsOf(text)).toEqual([]);
+    const pack = parsePolicyPack(text, 'P4.yaml', roles);
+    expect(pack.steps.find((s) => s.key === 'phone_serious')?.when).toEqual({
+      anyOf: [{ severity: ['serious'] }, { ageYears: { gte: 80 } }],
+      lengthOfStayDays: { gt: 3, lte: 90 },
+    });
+  });
+
+  it.each([
+    ['{ ageYears: { under: 10 } }', 'steps.1.when.ageYears.under: a comparison uses lt (<), lte (≤), gt (>) or gte (≥), e.g. { gte: 35 } — not "under"'],
+    ['{ ageYears: { lt: ten } }', 'steps.1.when.ageYears.lt: must be a number'],
+    ['{ ageYears: { gte: 10, lt: 10 } }', 'steps.1.when.ageYears: no number satisfies this comparison'],
+    ['{ ageYears: { lt: 10, lte: 12 } }', 'steps.1.when.ageYears: give lt or lte, not both'],
+    ['{ ageYears: 10 }', 'steps.1.when.ageYears: must be a list of values such as [serious] or a comparison such as { gte: 35 }'],
+    ['{ anyOf: [{ severity: [serious] }] }', 'steps.1.when.anyOf: anyOf lists two or more conditions, e.g. anyOf: [{ newWorker: [true] }, { complainedWorker: [true] }]'],
+    ['{ anyOf: [{ severity: [serious] }, { ageYears: { over: 80 } }] }', 'steps.1.when.anyOf.1.ageYears.over: a comparison uses lt (<), lte (≤), gt (>) or gte (≥), e.g. { gte: 35 } — not "over"'],
+  ])('refuses %s with file, line and reason', (yaml, reason) => {
+    const text = withCondition(yaml);
+    const line = lineOf(text, `when: ${yaml}`);
+    expect(problemsOf(text)).toEqual([`P4.yaml:${line}: ${reason}`]);
+  });
+});
+
+describe('offsets and anchors of steps: before the anchor, compound, latest of several, actual completion', () => {
+  it('reads "-2 days", "1 months + 7 days", { latestOf: [...] } and completed:<key>', () => {
+    const text = P4.replace('    earliest: 7 days\n', '    earliest: -2 days\n')
+      .replace('    deadline: 15 days\n', '    deadline: 1 months + 7 days\n')
+      .replace('    anchor: event\n', '    anchor: { latestOf: [event, milestone:discharged] }\n');
+    const pack = parsePolicyPack(text, 'P4.yaml', roles);
+    expect(pack.steps[0]).toMatchObject({
+      earliest: { amount: -2, unit: 'days' },
+      deadline: { amount: 1, unit: 'months', plus: [{ amount: 7, unit: 'days' }] },
+      anchor: { kind: 'latest', of: [{ kind: 'event' }, { kind: 'milestone', name: 'discharged' }] },
+    });
+    const completed = parsePolicyPack(P4.replace(/(- key: survey[\s\S]*?anchor: )event/, '$1completed:phone'), 'P4.yaml', roles);
+    expect(completed.steps.find((s) => s.key === 'survey')?.anchor).toEqual({ kind: 'completed', key: 'phone' });
+  });
+
+  it.each([
+    ['    deadline: 15 days\n', '    deadline: -3 working days\n', 'steps.0.deadline: "-3 working days": working days and working hours cannot count backwards; use days or hours before the anchor'],
+    ['    anchor: event\n', '    anchor: { latestOf: [milestone:discharged] }\n', 'steps.0.anchor.latestOf: latestOf lists two or more anchors'],
+    ['    anchor: event\n', '    anchor: { latestOf: [event, step:phone] }\n', 'steps.0.anchor.latestOf.1: latestOf lists "event" and "milestone:<name>" anchors'],
+  ])('refuses %s → %s with file, line and reason', (from, to, reason) => {
+    const text = P4.replace(from, to);
+    const line = lineOf(text, to.trim());
+    expect(problemsOf(text)).toEqual([`P4.yaml:${line}: ${reason}`]);
+  });
+
+  it('reads "end of month" and contact.daysOfMonth, and refuses days in the wrong order', () => {
+    const text = P4.replace('    deadline: 15 days\n', '    deadline: end of month\n').replace('steps:\n', 'contact:\n  daysOfMonth: { from: 1, to: 25 }\nsteps:\n');
+    const pack = parsePolicyPack(text, 'P4.yaml', roles);
+    expect(pack.steps[0]!.deadline).toEqual({ amount: 0, unit: 'months', endOfMonth: true });
+    expect(pack.contact).toEqual({ daysOfMonth: { from: 1, to: 25 } });
+    const wrong = P4.replace('steps:\n', 'contact:\n  daysOfMonth: { from: 26, to: 25 }\nsteps:\n');
+    expect(problemsOf(wrong)).toEqual([`P4.yaml:${lineOf(wrong, 'daysOfMonth')}: contact.daysOfMonth: from must be on or before to (days of the month, e.g. { from: 1, to: 25 })`]);
+  });
+
+  it('refuses an anchor on the completion of a later step', () => {
+    const text = P4.replace('    anchor: event\n', '    anchor: completed:survey\n');
+    expect(problemsOf(text)).toEqual([expect.stringMatching(/steps\.0\.anchor: anchors on step "survey", which must come earlier in the pack$/)]);
   });
 });

@@ -4,7 +4,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { activateDueFollowUps } from '../../../../bot/core/follow-ups/activate-due-follow-ups.js';
 import type { OutboundMessage } from '../../../../bot/core/messages.js';
-import { createMemoryService, type MemoryService } from '../../../support/memory-service.js';
+import { createMemoryService, shippedData, type MemoryService } from '../../../support/memory-service.js';
 import { dischargeBody, tapCard } from '../../../support/builders.js';
 
 describe('staff outcomes on a task card', () => {
@@ -90,5 +90,23 @@ describe('staff outcomes on a task card', () => {
     }
     expect(phone()).toMatchObject({ status: 'UNREACHABLE', outcome: 'UNREACHABLE', attempts: 3, activations: 3 });
     expect(app.rows('escalation')).toMatchObject([{ sourceKey: `unreachable:${phoneId}`, reason: 'UNREACHABLE', ownerId: app.staff.get('hushizhang.chen') }]);
+  });
+});
+
+describe('further attempts in the month-end retry days (002 制度21「每月1-25日电话回访，25-27日对未接通的号码再次回访」)', () => {
+  it('calls an unanswered number again on the 26th, not on the 1st of next month', async () => {
+    const P4 = shippedData().policies.byId('P4')!;
+    const cycle = { ...P4, contact: { daysOfMonth: { from: 1, to: 25 }, retryDaysOfMonth: { from: 25, to: 27 } } };
+    const app = await createMemoryService({ start: '2026-11-10T16:00:00+08:00', policies: [cycle] });
+    await app.submit(dischargeBody({ externalId: 'ZY-CYCLE', occurredAt: '2026-11-18T10:00:00+08:00' }));
+    const phone = () => app.rows('followUp').find((f) => f.step === 'phone')!;
+    expect(phone()).toMatchObject({ dueAt: new Date('2026-11-25T09:00:00+08:00'), deadlineAt: new Date('2026-12-03T23:59:00+08:00') });
+    app.clock.set('2026-11-25T09:00:00+08:00');
+    await activateDueFollowUps(app.deps);
+    app.clock.set('2026-11-25T10:00:00+08:00');
+
+    await tapCard(app, { wecomUserId: 'hushi.li', key: `unreachable:${phone().id}:1` });
+
+    expect(phone()).toMatchObject({ status: 'SCHEDULED', dueAt: new Date('2026-11-26T10:00:00+08:00') });
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planFollowUps, type PlannedFollowUp } from '../../../../bot/core/policies/plan-follow-ups.js';
+import { dueWithinDeadline } from '../../../../bot/core/policies/contact-window.js';
 import type { CaseFacts } from '../../../../bot/core/model.js';
 import { exampleOrg, shippedPolicy } from '../../../support/org-snapshot.js';
 
@@ -192,5 +193,120 @@ describe('P7 complaint planning', () => {
     const followUp = step(planned, 'complaint_followup');
     expect(followUp.assigneeId).not.toBe('zhuguan.sun');
     expect(followUp.assigneeId).toBe('jingli.zhao');
+  });
+});
+
+describe('a due time is never after its own deadline', () => {
+  const policyWithWindows = {
+    ...P4,
+    contact: { windows: [{ name: 'all year', months: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], times: [{ from: '10:00', to: '11:30' }, { from: '15:30', to: '17:00' }] }] },
+    steps: [{ ...P4.steps.find((s) => s.key === 'phone')!, unless: undefined, earliest: { amount: 0, unit: 'hours' as const }, earliestAtLocalTime: undefined, deadline: { amount: 0, unit: 'days' as const }, deadlineAtLocalTime: '23:59' }],
+  };
+
+  it('is due at its earliest time when no contact window is left before the deadline (002 制度10 第一条「当日来电客户当日电话回访」)', () => {
+    const { planned } = planFollowUps(policyWithWindows, discharge({ occurredAt: new Date('2026-11-03T20:00:00+08:00') }), exampleOrg(), TZ);
+
+    expect(planned[0]).toMatchObject({ earliestAt: new Date('2026-11-03T20:00:00+08:00'), dueAt: new Date('2026-11-03T20:00:00+08:00'), deadlineAt: new Date('2026-11-03T23:59:00+08:00') });
+  });
+
+  it('moves into the window when one opens before the deadline (第五条「上午10:00-11:30，下午3:30-5:00」)', () => {
+    const { planned } = planFollowUps(policyWithWindows, discharge({ occurredAt: new Date('2026-11-03T12:00:00+08:00') }), exampleOrg(), TZ);
+
+    expect(planned[0]!.dueAt).toEqual(new Date('2026-11-03T15:30:00+08:00'));
+  });
+
+  it('keeps a public-holiday rule too, unless it would miss the deadline', () => {
+    const holidayPolicy = { ...policyWithWindows, contact: { avoidPublicHolidays: true } };
+    // 2026-10-01 is National Day: a same-day follow-up is due that day all the same.
+    const { planned } = planFollowUps(holidayPolicy, discharge({ occurredAt: new Date('2026-10-01T09:00:00+08:00') }), exampleOrg(), TZ);
+
+    expect(planned[0]!.dueAt).toEqual(new Date('2026-10-01T09:00:00+08:00'));
+  });
+});
+
+describe('dueWithinDeadline (also used for a retry after 未接通)', () => {
+  const rules = { windows: [{ name: 'all year', months: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], times: [{ from: '10:00', to: '11:30' }, { from: '15:30', to: '17:00' }] }] };
+  const ctx = { timeZone: TZ };
+
+  it('retries a same-day call at 18:30 that evening rather than the next morning after its 23:59 deadline', () => {
+    expect(dueWithinDeadline(new Date('2026-03-10T18:30:00+08:00'), new Date('2026-03-10T23:59:00+08:00'), rules, ctx)).toEqual(new Date('2026-03-10T18:30:00+08:00'));
+  });
+
+  it('moves a retry into the next window when the deadline is later', () => {
+    expect(dueWithinDeadline(new Date('2026-03-10T18:30:00+08:00'), new Date('2026-03-13T23:59:00+08:00'), rules, ctx)).toEqual(new Date('2026-03-11T10:00:00+08:00'));
+  });
+
+  it('leaves a retry that is already past its deadline in the window (it is overdue either way)', () => {
+    expect(dueWithinDeadline(new Date('2026-03-11T08:00:00+08:00'), new Date('2026-03-10T23:59:00+08:00'), rules, ctx)).toEqual(new Date('2026-03-11T10:00:00+08:00'));
+  });
+});
+
+describe('offsets before the anchor and compound offsets; anchors on the latest milestone and on a completion', () => {
+  const base = P4.steps.find((s) => s.key === 'phone')!;
+  const withStep = (step: Partial<typeof base>) => ({ ...P4, contact: undefined, steps: [{ ...base, unless: undefined, earliestAtLocalTime: undefined, deadlineAtLocalTime: undefined, ...step }] });
+
+  it('counts back from a milestone for a reminder before use (002 制度6 七 1 a「游客购买产品使用前的温馨提示」)', () => {
+    const policy = withStep({ anchor: { kind: 'milestone', name: 'starts' }, earliest: { amount: -2, unit: 'days' }, earliestAtLocalTime: '09:00', deadline: { amount: -1, unit: 'hours' } });
+    const { planned } = planFollowUps(policy, discharge({ milestones: { starts: new Date('2026-11-20T08:00:00+08:00') } }), exampleOrg(), TZ);
+
+    expect(planned[0]).toMatchObject({ earliestAt: new Date('2026-11-18T09:00:00+08:00'), deadlineAt: new Date('2026-11-20T07:00:00+08:00') });
+  });
+
+  it('never starts a reminder before the case itself (bought the evening before the trip)', () => {
+    const policy = withStep({ anchor: { kind: 'milestone', name: 'starts' }, earliest: { amount: -2, unit: 'days' }, deadline: { amount: 0, unit: 'hours' } });
+    const { planned } = planFollowUps(policy, discharge({ occurredAt: new Date('2026-11-19T20:00:00+08:00'), milestones: { starts: new Date('2026-11-20T08:00:00+08:00') } }), exampleOrg(), TZ);
+
+    expect(planned[0]).toMatchObject({ earliestAt: new Date('2026-11-19T20:00:00+08:00'), deadlineAt: new Date('2026-11-20T08:00:00+08:00') });
+  });
+
+  it('adds "1 months + 7 days" part after part: 31 January → 28 February → 7 March (002 制度11「设备安装调试后一个月」)', () => {
+    const policy = withStep({ earliest: { amount: 1, unit: 'months' }, deadline: { amount: 1, unit: 'months', plus: [{ amount: 7, unit: 'days' }] }, deadlineAtLocalTime: '23:59' });
+    const { planned } = planFollowUps(policy, discharge({ occurredAt: new Date('2026-01-31T15:00:00+08:00') }), exampleOrg(), TZ);
+
+    expect(planned[0]).toMatchObject({ earliestAt: new Date('2026-02-28T15:00:00+08:00'), deadlineAt: new Date('2026-03-07T23:59:00+08:00') });
+  });
+
+  it('anchors on the latest of several milestones, and waits while one is missing (002 制度4「整体工程竣工、客户交纳全部工程款且办理完相关保修手续后10日内」)', () => {
+    const policy = withStep({
+      anchor: { kind: 'latest', of: [{ kind: 'milestone', name: 'completed' }, { kind: 'milestone', name: 'final_payment' }] },
+      earliest: { amount: 0, unit: 'hours' },
+      deadline: { amount: 10, unit: 'days' },
+    });
+    const both = planFollowUps(policy, discharge({ milestones: { completed: new Date('2026-11-05T10:00:00+08:00'), final_payment: new Date('2026-11-08T16:00:00+08:00') } }), exampleOrg(), TZ);
+    const one = planFollowUps(policy, discharge({ milestones: { completed: new Date('2026-11-05T10:00:00+08:00') } }), exampleOrg(), TZ);
+
+    expect(both.planned[0]).toMatchObject({ earliestAt: new Date('2026-11-08T16:00:00+08:00'), deadlineAt: new Date('2026-11-18T16:00:00+08:00') });
+    expect(one.planned).toEqual([]);
+    expect(one.waiting).toEqual([{ step: 'phone', anchor: 'latestOf(milestone:completed, milestone:final_payment)' }]);
+  });
+
+  it('anchors on the actual completion of an earlier step (000 第一篇 3「第一次验收回访结束后，半年后再安排第二次回访」)', () => {
+    const policy = { ...P4, contact: undefined, steps: [base, { ...base, key: 'second', anchor: { kind: 'completed' as const, key: 'phone' }, earliest: { amount: 6, unit: 'months' as const }, deadline: { amount: 7, unit: 'months' as const } }] };
+    const waiting = planFollowUps(policy, discharge(), exampleOrg(), TZ);
+    const done = planFollowUps(policy, discharge(), exampleOrg(), { timeZone: TZ, completedSteps: new Map([['phone', new Date('2026-11-12T10:20:00+08:00')]]) });
+
+    expect(waiting.waiting).toEqual([{ step: 'second', anchor: 'completed:phone' }]);
+    expect(step(done.planned, 'second')).toMatchObject({ earliestAt: new Date('2027-05-12T09:00:00+08:00'), deadlineAt: new Date('2027-06-12T23:59:00+08:00') });
+  });
+});
+
+describe('days of the month and the end of the month', () => {
+  const base = P4.steps.find((s) => s.key === 'phone')!;
+  const withStep = (step: Partial<typeof base>, contact?: typeof P4.contact) => ({ ...P4, contact, steps: [{ ...base, unless: undefined, earliestAtLocalTime: undefined, deadlineAtLocalTime: undefined, ...step }] });
+
+  it('contacts only on the 1st to the 25th: a call due on the 26th waits for the 1st (002 制度21「每月1-25日电话回访」)', () => {
+    const policy = withStep({ earliest: { amount: 0, unit: 'hours' }, deadline: { amount: 10, unit: 'days' } }, { daysOfMonth: { from: 1, to: 25 } });
+    const { planned } = planFollowUps(policy, discharge({ occurredAt: new Date('2026-11-26T10:00:00+08:00') }), exampleOrg(), TZ);
+
+    expect(planned[0]).toMatchObject({ dueAt: new Date('2026-12-01T09:00:00+08:00'), deadlineAt: new Date('2026-12-06T10:00:00+08:00') });
+  });
+
+  it('ends by the end of the anchor\'s month, 23:59 on its last day (002 制度18「每月对当月家政服务对象…进行电话抽样回访」)', () => {
+    const policy = withStep({ earliest: { amount: 0, unit: 'hours' }, deadline: { amount: 0, unit: 'months', endOfMonth: true } });
+    const february = planFollowUps(policy, discharge({ occurredAt: new Date('2028-02-03T10:00:00+08:00') }), exampleOrg(), TZ);
+    const december = planFollowUps(policy, discharge({ occurredAt: new Date('2026-12-31T22:00:00+08:00') }), exampleOrg(), TZ);
+
+    expect(february.planned[0]!.deadlineAt).toEqual(new Date('2028-02-29T23:59:00+08:00'));
+    expect(december.planned[0]!.deadlineAt).toEqual(new Date('2026-12-31T23:59:00+08:00'));
   });
 });

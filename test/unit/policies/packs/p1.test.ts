@@ -39,7 +39,7 @@ describe('P1 new station (examples/P1-project-acceptance.json)', () => {
       maxAttempts: 3,
       sampling: { kept: true, rate: 1, reason: 'every case is followed up (100 %)' },
     });
-    expect(waiting).toEqual([]);
+    expect(waiting).toEqual([{ step: 'half_year_call', anchor: 'completed:acceptance_call' }]);
     // Whatever the project (the officer is picked by case id among eligible officers), never 陆工 himself.
     for (let i = 0; i < 20; i++) {
       const other = { ...exampleCase('P1-project-acceptance'), id: `case-GC-${i}`, externalId: `GC-${i}` };
@@ -47,15 +47,19 @@ describe('P1 new station (examples/P1-project-acceptance.json)', () => {
     }
   });
 
-  it('schedules the second call half a year after the first and the third in the third year of operation', () => {
+  it('schedules the second call half a year after the first call was actually made, and the third in the third year of operation', () => {
     // 3)「对刚验收的新站，第一次验收回访结束后，半年后再安排第二次回访」
     // 4)「验收投运的新站运行第三年安排第三次回访」
-    const { planned } = plan(P1, exampleCase('P1-project-acceptance'));
+    const before = plan(P1, exampleCase('P1-project-acceptance'));
+    expect(before.planned.map((p) => p.step)).toEqual(['acceptance_call', 'third_year_call']);
+    expect(before.waiting).toEqual([{ step: 'half_year_call', anchor: 'completed:acceptance_call' }]);
 
+    // The first call was planned from 19 March but made on 24 March: the half year counts from the 24th.
+    const { planned } = plan(P1, exampleCase('P1-project-acceptance'), undefined, { completedSteps: new Map([['acceptance_call', new Date('2026-03-24T15:10:00+08:00')]]) });
     expect(step(planned, 'half_year_call')).toMatchObject({
-      earliestAt: new Date('2026-09-19T09:00:00+08:00'),
-      dueAt: new Date('2026-09-19T09:00:00+08:00'),
-      deadlineAt: new Date('2026-10-19T23:59:00+08:00'),
+      earliestAt: new Date('2026-09-24T09:00:00+08:00'),
+      dueAt: new Date('2026-09-24T09:00:00+08:00'),
+      deadlineAt: new Date('2026-10-24T23:59:00+08:00'),
       assigneeId: 'huifang.ma',
     });
     expect(step(planned, 'third_year_call')).toMatchObject({
@@ -68,7 +72,7 @@ describe('P1 new station (examples/P1-project-acceptance.json)', () => {
   it('schedules nothing after the third year of operation', () => {
     // 5)「验收投运的站运行三年后不再安排电话回访，有故障用户自己反馈」
     const facts = exampleCase('P1-project-acceptance');
-    const { planned, waiting } = plan(P1, facts);
+    const { planned, waiting } = plan(P1, facts, undefined, { completedSteps: new Map([['acceptance_call', new Date('2026-03-25T10:00:00+08:00')]]) });
 
     expect(planned.map((p) => p.step)).toEqual(['acceptance_call', 'half_year_call', 'third_year_call']);
     expect(waiting).toEqual([]);
@@ -79,7 +83,9 @@ describe('P1 new station (examples/P1-project-acceptance.json)', () => {
 
   it('handles a project accepted on 29 February 2024 (leap day): +6 months from the first call, +2 and +3 years clamp to 28 February', () => {
     // 3)「半年后再安排第二次回访」 4)「运行第三年安排第三次回访」 5)「运行三年后不再安排电话回访」
-    const { planned } = plan(P1, exampleCase('P1-project-acceptance', { occurredAt: '2024-02-29T10:00:00+08:00' }));
+    const { planned } = plan(P1, exampleCase('P1-project-acceptance', { occurredAt: '2024-02-29T10:00:00+08:00' }), undefined, {
+      completedSteps: new Map([['acceptance_call', new Date('2024-03-01T10:30:00+08:00')]]),
+    });
 
     expect(step(planned, 'acceptance_call')).toMatchObject({
       earliestAt: new Date('2024-03-01T09:00:00+08:00'),

@@ -80,14 +80,14 @@ describe('P10 monthly phone sample (tiers by households served)', () => {
     }
   });
 
-  it('phones the next day from 09:00 until day 7, by the cleaning lead (居家) or the control centre (维修), never the worker', () => {
-    // 「居家家政服务，由保洁班长每月…进行电话抽样回访。维修家政服务，由控制中心每月…进行电话抽样回访」
+  it('phones the next day from 09:00 until the end of the month served, by the cleaning lead (居家) or the control centre (维修), never the worker', () => {
+    // 「居家家政服务，由保洁班长每月对当月家政服务对象（以户为单位）进行电话抽样回访。维修家政服务，由控制中心每月…进行电话抽样回访」
     const cleaning = step(plan(P10, household(1), org, 150).planned, 'phone_sample');
     expect(cleaning).toMatchObject({
       title: '居家服务电话抽样回访',
       earliestAt: at('2026-03-03T09:00:00+08:00'),
       dueAt: at('2026-03-03T09:00:00+08:00'),
-      deadlineAt: at('2026-03-09T23:59:00+08:00'),
+      deadlineAt: at('2026-03-31T23:59:00+08:00'),
       assigneeId: 'banzhang.tang',
       assigneeRule: 'role:cleaning_lead',
     });
@@ -96,6 +96,14 @@ describe('P10 monthly phone sample (tiers by households served)', () => {
     // The cleaning lead served the household herself: she does not check her own work.
     const own = step(plan(P10, { ...household(3), responsibleStaffId: 'banzhang.tang' }, org, 150).planned, 'phone_sample');
     expect(own).toMatchObject({ assigneeId: 'kefu.ye', assigneeRule: 'role:customer_service' });
+  });
+
+  it('ends every phone sample with the month served: February ends on the 28th, a household first served on the 28th gets the next day only', () => {
+    // 「每月对当月家政服务对象…进行电话抽样回访」: the deadline is the end of the case's month, not a week later.
+    const february = step(plan(P10, household(4, { serviceKind: 'cleaning' }, '2026-02-10T15:00:00+08:00'), org, 150).planned, 'phone_sample');
+    expect(february.deadlineAt).toEqual(at('2026-02-28T23:59:00+08:00'));
+    const lastDay = step(plan(P10, household(5, { serviceKind: 'cleaning' }, '2026-02-28T15:00:00+08:00'), org, 150).planned, 'phone_sample');
+    expect(lastDay).toMatchObject({ earliestAt: at('2026-03-01T09:00:00+08:00'), deadlineAt: at('2026-03-01T09:00:00+08:00') });
   });
 });
 
@@ -119,6 +127,14 @@ describe('P10 door visits', () => {
       assigneeRule: 'role:customer_service',
       sampling: { kept: true, rate: 1, reason: 'mandatory category (doorVisitReason ∈ {new_contract, new_worker, complained_worker}): 100 %' },
     });
+  });
+
+  it('takes several reasons at once as separate attributes (anyOf): a new contract served by a worker complained about before', () => {
+    // 「a.新签定《居家服务协议书》的顾客；b.新的家政服务人员提供的服务；c.上次服务曾被投诉过的家政服务人员提供的服务」
+    const visit = step(plan(P10, household(1, { serviceKind: 'cleaning', newContract: true, complainedWorker: true }), org, 350).planned, 'door_visit');
+    expect(visit.sampling).toEqual({ kept: true, rate: 1, reason: 'mandatory category (newContract ∈ {true}): 100 %' });
+    expect(keys(plan(P10, household(2, { serviceKind: 'cleaning', newWorker: true }), org, 350).planned)).toEqual(['door_visit']);
+    expect(keys(plan(P10, household(3, { serviceKind: 'cleaning', newWorker: false }), org, 100).planned)).not.toContain('door_visit');
   });
 
   it('visits other contract customers at the door too, but only when sampled', () => {

@@ -45,14 +45,14 @@ function complaint(subjectStaffId: string, handled?: string): CaseFacts {
 }
 
 describe('P11 installation (制度11, 制度13 二 2)', () => {
-  it('follows up one month after an installation on 31 January: from 28 February 2026 09:00 to 9 March', () => {
+  it('follows up one month after an installation on 31 January: from 28 February 2026 09:00 to 7 March (1 months + 7 days)', () => {
     // 制度11「设备安装调试后一个月，主要是了解设备运行情况」; 制度13「项目验收后第一个月进行首次回访」
     const { planned } = plan(P11, installation('2026-01-31T15:00:00+08:00'), org);
 
     expect(step(planned, 'install_first_month')).toMatchObject({
       earliestAt: at('2026-02-28T09:00:00+08:00'),
       dueAt: at('2026-02-28T09:00:00+08:00'),
-      deadlineAt: at('2026-03-09T23:59:00+08:00'),
+      deadlineAt: at('2026-03-07T23:59:00+08:00'),
       assigneeId: 'gongcheng.ma',
       assigneeRule: 'responsible',
     });
@@ -89,11 +89,16 @@ describe('P11 installation (制度11, 制度13 二 2)', () => {
     expect(keys(planned).filter((k) => k.startsWith('warranty_') && !k.startsWith(`${key}_`))).toEqual([]);
   });
 
-  it('falls back to 12 months for a warranty length the pack does not list (18 months)', () => {
-    // Engine gap: the recurrence length cannot be read from the case.
-    const { planned } = plan(P11, installation('2026-01-31T15:00:00+08:00', { warrantyMonths: 18 }), org);
+  it('keeps every visit inside the warranty for lengths between the listed ones (18 → 12 months, 30 → 24, 59 → 36)', () => {
+    // 制度13「保修期内至少半年回访一次」: the visits run to the longest listed length the warranty reaches
+    // (numeric comparisons on warrantyMonths), never past the end of the warranty.
+    const visitsFor = (months: number) => keys(plan(P11, installation('2026-01-31T15:00:00+08:00', { warrantyMonths: months }), org).planned).filter((k) => k.startsWith('warranty'));
 
-    expect(keys(planned)).toEqual(['install_first_month', 'warranty_1', 'warranty_2']);
+    expect(visitsFor(18)).toEqual(['warranty_1', 'warranty_2']);
+    expect(visitsFor(30)).toEqual(['warranty_24m_1', 'warranty_24m_2', 'warranty_24m_3', 'warranty_24m_4']);
+    expect(visitsFor(59)).toHaveLength(6);
+    expect(visitsFor(59)[0]).toBe('warranty_36m_1');
+    expect(visitsFor(120)).toHaveLength(10);
   });
 
   it('counts every half year from the acceptance date, not from the previous visit (31 Aug → 28 Feb → 31 Aug)', () => {

@@ -255,6 +255,14 @@ describe('P2 large customers: at least one visit a year', () => {
     expect(at10.planned).toEqual([]);
     expect(at10.waiting).toEqual([]);
   });
+
+  it('visits every customer at 35 kV and above, whatever the voltage class (1100 kV UHV, 63 kV)', () => {
+    // 001 第五条「35KV及以上的大电力客户每年回访不少于一次」: a comparison, not a list of voltage classes.
+    for (const voltageKv of [63, 1100]) {
+      expect(plan(P2, exampleCase('P2-large-customer', { attributes: { voltageKv } })).planned.map((p) => p.step)).toEqual(['large_customer_visit']);
+    }
+    expect(plan(P2, exampleCase('P2-large-customer', { attributes: { voltageKv: 34.5 } })).planned).toEqual([]);
+  });
 });
 
 describe('P2 “连心卡”: 10 % of non-residential and 1 % of residential customers of the month', () => {

@@ -95,6 +95,34 @@ describe('P3 term score of students aged 10 and over', () => {
     expect(ten).toContain('term_score_survey');
     expect(ten).not.toContain('term_score_parent_call');
   });
+
+  it('counts any age below 10 as under 10, including a half year (9.5 → call the parent)', () => {
+    // 「年龄在10岁以下的学生直接致电给家长让其评分」: age < 10, not a list of whole ages.
+    const nineAndAHalf = plan(P3, exampleCase('P3-term', { attributes: { age: 9.5 } })).planned.map((p) => p.step);
+
+    expect(nineAndAHalf).toContain('term_score_parent_call');
+    expect(nineAndAHalf).not.toContain('term_score_survey');
+  });
+});
+
+describe('P3 calling days: the 1st to the 30th of the month', () => {
+  it('moves a call from the 31st to 09:00 on the 1st, but lets a same-day score survey go out on the 31st (its deadline wins)', () => {
+    // p.s.「回访可在每月1-30号进行」
+    const { planned } = plan(P3, exampleCase('P3-term', { attributes: { age: 12 }, milestones: { half_term: '2026-05-31T11:00:00+08:00', term_end: '2026-08-31T11:00:00+08:00' } }));
+
+    expect(step(planned, 'half_term_call_1')).toMatchObject({
+      earliestAt: new Date('2026-05-31T11:00:00+08:00'),
+      dueAt: new Date('2026-06-01T09:00:00+08:00'),
+      deadlineAt: new Date('2026-06-07T23:59:00+08:00'),
+    });
+    expect(step(planned, 'term_score_survey')).toMatchObject({ dueAt: new Date('2026-08-31T11:00:00+08:00'), deadlineAt: new Date('2026-08-31T23:59:00+08:00') });
+  });
+
+  it('calls on the 30th as on any other day', () => {
+    const { planned } = plan(P3, exampleCase('P3-term', { milestones: { half_term: '2026-04-30T11:00:00+08:00', term_end: '2026-06-28T11:00:00+08:00' } }));
+
+    expect(step(planned, 'half_term_call_1').dueAt).toEqual(new Date('2026-04-30T11:00:00+08:00'));
+  });
 });
 
 describe('P3 unannounced absences (examples/P3-absence.json)', () => {

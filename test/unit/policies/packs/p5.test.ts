@@ -56,14 +56,32 @@ describe('P5 construction follow-ups (examples/P5-decoration-project.json)', () 
   });
 
   it('waits for the mid-payment and completion before planning their calls and the warranty', () => {
-    const { planned, waiting } = plan(P5, exampleCase('P5-decoration-project', { dropMilestones: ['mid_payment', 'completion'] }));
+    const { planned, waiting } = plan(P5, exampleCase('P5-decoration-project', { dropMilestones: ['mid_payment', 'completed', 'final_payment', 'warranty_signed'] }));
 
     expect(planned.map((p) => p.step)).toEqual(['early_call']);
     expect(waiting).toEqual([
       { step: 'mid_call', anchor: 'milestone:mid_payment' },
-      { step: 'completion_call', anchor: 'milestone:completion' },
-      { step: 'warranty_call', anchor: 'milestone:completion' },
+      { step: 'completion_call', anchor: 'latestOf(milestone:completed, milestone:final_payment, milestone:warranty_signed)' },
+      { step: 'warranty_call', anchor: 'latestOf(milestone:completed, milestone:final_payment, milestone:warranty_signed)' },
     ]);
+  });
+
+  it('counts the completion call from the latest of completion, final payment and warranty formalities', () => {
+    // 「竣工回访：整体工程竣工、客户交纳全部工程款且办理完相关保修手续后10日内」
+    const latestIsWarranty = plan(
+      P5,
+      exampleCase('P5-decoration-project', { milestones: { completed: '2025-10-28T16:00:00+08:00', final_payment: '2025-10-30T10:00:00+08:00', warranty_signed: '2025-11-04T15:00:00+08:00' } }),
+    );
+    expect(step(latestIsWarranty.planned, 'completion_call')).toMatchObject({
+      earliestAt: new Date('2025-11-05T09:00:00+08:00'),
+      deadlineAt: new Date('2025-11-14T23:59:00+08:00'),
+    });
+    expect(step(latestIsWarranty.planned, 'warranty_call_1').earliestAt).toEqual(new Date('2026-02-04T09:00:00+08:00'));
+
+    // Built and paid, but the warranty formalities are not done yet: nothing is planned from completion.
+    const unpaid = plan(P5, exampleCase('P5-decoration-project', { dropMilestones: ['warranty_signed'] }));
+    expect(unpaid.planned.map((p) => p.step)).toEqual(['early_call', 'mid_call']);
+    expect(unpaid.waiting.map((w) => w.step)).toEqual(['completion_call', 'warranty_call']);
   });
 });
 
@@ -94,7 +112,7 @@ describe('P5 warranty recurrence: quarterly in year 1, half-yearly in year 2, ye
       P5,
       exampleCase('P5-decoration-project', {
         occurredAt: '2023-11-20T08:30:00+08:00',
-        milestones: { mid_payment: '2024-01-10T10:00:00+08:00', completion: '2024-02-29T15:00:00+08:00' },
+        milestones: { mid_payment: '2024-01-10T10:00:00+08:00', completed: '2024-02-29T15:00:00+08:00', final_payment: '2024-02-29T15:00:00+08:00', warranty_signed: '2024-02-29T15:00:00+08:00' },
       }),
     );
 

@@ -105,15 +105,23 @@ describe('P8 inbound callers (第一条)', () => {
     expect(step(planned, 'inbound_same_day').dueAt).toEqual(at(due));
   });
 
-  it('moves a call logged after 17:00 to 10:00 next morning, past its same-day deadline (engine gap, see report)', () => {
-    // 「当日来电客户当日电话回访」 vs 「上午10:00-11:30，下午3:30-5:00」: no window is left that day.
-    const { planned } = plan(P8, inboundCall('2026-03-10T17:30:00+08:00'), org);
+  it.each(['2026-03-10T17:30:00+08:00', '2026-03-10T20:00:00+08:00'])('calls a caller logged at %s back the same evening: the same-day deadline wins over the preferred hours', (logged) => {
+    // 第一条 1「当日来电客户当日电话回访」 over 第五条 3「上午10:00-11:30，下午3:30-5:00，是较好的约电时间」:
+    // no window is left that day, and a due time is never after its own deadline.
+    const { planned } = plan(P8, inboundCall(logged), org);
 
     expect(step(planned, 'inbound_same_day')).toMatchObject({
-      earliestAt: at('2026-03-10T17:30:00+08:00'),
-      dueAt: at('2026-03-11T10:00:00+08:00'),
+      earliestAt: at(logged),
+      dueAt: at(logged),
       deadlineAt: at('2026-03-10T23:59:00+08:00'),
     });
+  });
+
+  it('still waits for the window when it opens before the deadline (a good prospect logged at 20:00 is called again at 10:00 the next day)', () => {
+    // 第一条 2「优质来电客户三日内再次电话邀约」: the preferred hours hold whenever they can.
+    const { planned } = plan(P8, inboundCall('2026-03-10T20:00:00+08:00', { quality: 'good' }), org);
+
+    expect(step(planned, 'inbound_recall').dueAt).toEqual(at('2026-03-11T10:00:00+08:00'));
   });
 
   it('calls a good prospect again within 3 days, then weekly for 12 weeks', () => {

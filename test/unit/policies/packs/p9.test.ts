@@ -23,7 +23,7 @@ const TRAVEL: OrgSpec = {
 };
 const org = buildOrg(TRAVEL);
 
-function productUse(purchasedAt: string, usedAt?: string): CaseFacts {
+function productUse(purchasedAt: string, usedAt?: string, startsAt?: string): CaseFacts {
   return facts({
     type: 'travel_product_use',
     externalId: 'DD-1',
@@ -31,7 +31,7 @@ function productUse(purchasedAt: string, usedAt?: string): CaseFacts {
     departmentId: 'ms-visitor',
     responsibleStaffId: 'kefu.li',
     attributes: {},
-    milestones: usedAt ? { used: at(usedAt) } : {},
+    milestones: { ...(usedAt ? { used: at(usedAt) } : {}), ...(startsAt ? { starts: at(startsAt) } : {}) },
   });
 }
 
@@ -61,24 +61,32 @@ describe('P9 pack', () => {
 });
 
 describe('P9 tourists (制度6 七 1)', () => {
-  it('reminds the tourist after the purchase, moved from 20:15 to 09:00 next morning', () => {
-    // 「a、游客购买产品使用前的温馨提示」 (closest form: the day after the purchase)
-    const { planned } = plan(P9, productUse('2026-01-05T20:15:00+08:00'), org);
+  it('reminds the tourist before use: from 09:00 two days before the trip starts until it starts', () => {
+    // 「a、游客购买产品使用前的温馨提示」: a negative offset counts back from milestones.starts.
+    const { planned } = plan(P9, productUse('2026-01-05T20:15:00+08:00', undefined, '2026-01-27T07:00:00+08:00'), org);
 
     expect(step(planned, 'pre_use_reminder')).toMatchObject({
-      earliestAt: at('2026-01-05T20:15:00+08:00'),
-      dueAt: at('2026-01-06T09:00:00+08:00'),
-      deadlineAt: at('2026-01-06T23:59:00+08:00'),
+      earliestAt: at('2026-01-25T09:00:00+08:00'),
+      dueAt: at('2026-01-25T09:00:00+08:00'),
+      deadlineAt: at('2026-01-27T07:00:00+08:00'),
       assigneeId: 'kefu.li',
       assigneeRule: 'responsible',
     });
   });
 
-  it('waits for the use before the satisfaction and needs follow-ups', () => {
+  it('reminds at once, inside the windows, a tourist who buys the day before the trip', () => {
+    // 「使用前的温馨提示」 with 「上午09:00-11:00，下午15:00—17:00为宜」: 20:15 → 09:00 next morning, before the 14:00 start.
+    const { planned } = plan(P9, productUse('2026-01-05T20:15:00+08:00', undefined, '2026-01-06T14:00:00+08:00'), org);
+
+    expect(step(planned, 'pre_use_reminder')).toMatchObject({ dueAt: at('2026-01-06T09:00:00+08:00'), deadlineAt: at('2026-01-06T14:00:00+08:00') });
+  });
+
+  it('waits for the start and the use before the reminder, satisfaction and needs follow-ups', () => {
     const { planned, waiting } = plan(P9, productUse('2026-01-05T20:15:00+08:00'), org);
 
-    expect(keys(planned)).toEqual(['pre_use_reminder']);
+    expect(keys(planned)).toEqual([]);
     expect(waiting).toEqual([
+      { step: 'pre_use_reminder', anchor: 'milestone:starts' },
       { step: 'satisfaction', anchor: 'milestone:used' },
       { step: 'needs', anchor: 'milestone:used' },
     ]);
@@ -106,14 +114,14 @@ describe('P9 tourists (制度6 七 1)', () => {
     });
   });
 
-  it('follows up needs one month after a use on 31 January: 28 February 2026, until 9 March', () => {
+  it('follows up needs one month after a use on 31 January: 28 February 2026, until a week later (1 months + 7 days)', () => {
     // 「c、游客购买产品使用1个月后的再次需求回访」 — 31 Jan + 1 month is the last day of February.
     const { planned } = plan(P9, productUse('2026-01-05T20:15:00+08:00', '2026-01-31T12:00:00+08:00'), org);
 
     expect(step(planned, 'needs')).toMatchObject({
       earliestAt: at('2026-02-28T09:00:00+08:00'),
       dueAt: at('2026-02-28T09:00:00+08:00'),
-      deadlineAt: at('2026-03-09T23:59:00+08:00'),
+      deadlineAt: at('2026-03-07T23:59:00+08:00'),
     });
   });
 });
