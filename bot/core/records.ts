@@ -48,6 +48,8 @@ export interface FollowUpRecord {
   maxAttempts: number;
   /** Number of activations so far; card n (task id `fu_<id>_<n>`) belongs to activation n. */
   activations: number;
+  /** Times the activation rules held it back and moved its due time later (one open per case, contact cap). */
+  deferrals: number;
   outcome: FollowUpOutcome | null;
   outcomeNote: string | null;
   completedAt: Date | null;

@@ -90,6 +90,7 @@ export interface FollowUpRow {
   attempts: number;
   maxAttempts: number;
   activations: number;
+  deferrals: number;
   /** JSON object. */
   sampling: string;
   outcome: string | null;
@@ -344,6 +345,7 @@ const SPECS: { [T in TableName]: TableSpec<MemoryTables[T]> } = {
       attempts: 0,
       maxAttempts: 3,
       activations: 0,
+      deferrals: 0,
       sampling: '{}',
       outcome: null,
       outcomeNote: null,

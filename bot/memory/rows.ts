@@ -79,6 +79,7 @@ export function toFollowUpRecord(row: FollowUpRow): FollowUpRecord {
     attempts: row.attempts,
     maxAttempts: row.maxAttempts,
     activations: row.activations,
+    deferrals: row.deferrals,
     outcome: row.outcome as FollowUpOutcome | null,
     outcomeNote: row.outcomeNote,
     completedAt: copy(row.completedAt),
