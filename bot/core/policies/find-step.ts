@@ -28,7 +28,7 @@ export const SECOND_FOLLOW_UP_STEP: PolicyStep = {
  * its origin): a pack's step keys and their occurrences (`<key>_<n>`) are the pack's; `esc2_<id>` is a
  * second follow-up scheduled by an escalation's resolution, which no pack plans (the loader reserves
  * the key `esc2`). Re-planning a case — a case update, `huifang policy replan` — compares, moves and
- * cancels only the pack's follow-ups (docs/policy-changes.md).
+ * cancels only the pack's follow-ups (README "Changing a policy").
  */
 export function isPlannedByPolicy(followUpStep: string): boolean {
   return !SECOND_FOLLOW_UP.test(followUpStep);
