@@ -124,6 +124,7 @@ export function toEscalationRecord(row: EscalationRow): EscalationRecord {
     resolvedById: row.resolvedById,
     secondFollowUpId: row.secondFollowUpId,
     closedAt: row.closedAt,
+    incidentKey: row.incidentKey,
     breachedAt: row.breachedAt,
     version: row.version,
     createdAt: row.createdAt,

@@ -116,6 +116,7 @@ export function toEscalationRecord(row: EscalationRow): EscalationRecord {
     resolvedById: row.resolvedById,
     secondFollowUpId: row.secondFollowUpId,
     closedAt: copy(row.closedAt),
+    incidentKey: row.incidentKey,
     breachedAt: copy(row.breachedAt),
     version: row.version,
     createdAt: new Date(row.createdAt.getTime()),

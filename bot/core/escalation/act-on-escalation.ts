@@ -142,6 +142,8 @@ export async function resolveEscalation(deps: CoreDeps, actor: EscalationActor &
     version: e.version,
     set: {
       status: 'RESOLVED',
+      // The incident is over: a later trigger of its family opens a new escalation.
+      incidentKey: null,
       resolvedAt: now,
       resolvedById: owner.id,
       note,

@@ -2,7 +2,7 @@ import type { CoreDeps } from '../deps.js';
 import type { CaseRecord, CustomerRecord, FollowUpContext, NewAuditEntry, NewEscalation, NewOutboxMessage } from '../records.js';
 import type { OrgSnapshot } from '../model.js';
 import type { AnswerEscalation } from './escalate-dissatisfied.js';
-import { emitEscalationOpened, planEscalation } from './open-escalation.js';
+import { emitEscalationOpened, planEscalation, type EscalationPlanDeps } from './open-escalation.js';
 import { escalationRules } from './rules.js';
 import { applyOffset } from '../policies/plan-follow-ups.js';
 import { findStep } from '../policies/find-step.js';
@@ -10,7 +10,7 @@ import { formatLocalDateTime } from '../time.js';
 import { staffOutbox } from '../outbox/staff-message.js';
 import { renderText } from '../templates/render.js';
 
-type EscalationDeps = Pick<CoreDeps, 'policies' | 'timeZone' | 'templates' | 'calendar' | 'ids' | 'links' | 'publicBaseUrl'>;
+type EscalationDeps = EscalationPlanDeps;
 
 /** A staff task ended unreachable after the policy's attempts: the customer could not be reached. */
 export async function planUnreachableEscalation(deps: EscalationDeps, ctx: FollowUpContext, org: OrgSnapshot, now: Date): Promise<AnswerEscalation> {
@@ -22,6 +22,7 @@ export async function planUnreachableEscalation(deps: EscalationDeps, ctx: Follo
     followUp: ctx.followUp,
     note: renderText(deps.templates.escalationNotice.unreachableNote, { attempts: ctx.followUp.maxAttempts }),
     exclude: [ctx.followUp.assigneeId],
+    source: 'staff',
   });
   return planned.kind === 'opened' ? { escalation: planned.escalation, outbox: planned.outbox, audit: planned.audit } : { escalation: null, outbox: [], audit: planned.audit };
 }
@@ -36,6 +37,7 @@ export async function planMedicalConcernEscalation(deps: EscalationDeps, ctx: Fo
     followUp: ctx.followUp,
     note: note ?? deps.templates.escalationNotice.medicalConcernNote,
     exclude: [],
+    source: 'staff',
   });
   return planned.kind === 'opened' ? { escalation: planned.escalation, outbox: planned.outbox, audit: planned.audit } : { escalation: null, outbox: [], audit: planned.audit };
 }
@@ -71,6 +73,7 @@ export async function markOverdueFollowUps(deps: CoreDeps, options: { batchSize?
         followUp: ctx.followUp,
         note: null,
         exclude: [ctx.followUp.assigneeId],
+        source: 'system',
       });
       const outbox: NewOutboxMessage[] = [];
       const audit: NewAuditEntry[] = [
@@ -142,6 +145,7 @@ export async function escalateRepeatedComplaint(deps: CoreDeps, kase: CaseRecord
     followUp: null,
     note: renderText(isRepair ? deps.templates.escalationNotice.repeatedRepairNote : deps.templates.escalationNotice.repeatedComplaintNote, { count: same.length, subject: subject ?? kase.type }),
     exclude: [],
+    source: 'system',
   });
   // Nobody eligible in the chain: reported to the caller (the case submission audits it).
   if (planned.kind !== 'opened') return { escalated: false, count: same.length };
