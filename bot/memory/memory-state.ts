@@ -160,6 +160,7 @@ export interface OutboxRow {
   sentAt: Date | null;
   followUpId: string | null;
   fallbackOfId: string | null;
+  responseCode: string | null;
   createdAt: Date;
 }
 
@@ -402,6 +403,7 @@ const SPECS: { [T in TableName]: TableSpec<MemoryTables[T]> } = {
       sentAt: null,
       followUpId: null,
       fallbackOfId: null,
+      responseCode: null,
     },
   },
   outboxAttempt: {

@@ -104,7 +104,7 @@ export async function planEscalation(
             staffOutbox(
               owner,
               `esc:${open.id}:evidence:${trigger.sourceKey}`,
-              { kind: 'card_update', taskId: `esc_${open.id}_${open.level}`, responseCode: null, replaceName: renderText(deps.templates.escalationCard.evidenceAdded, { count }) },
+              { kind: 'card_update', taskId: `esc_${open.id}_${open.level}`, responseCode: null, replaceName: renderText(deps.templates.escalationCard.evidenceAdded, { count }), cardKey: `esc:${open.id}:card:${open.level}` },
               now,
               trigger.followUp?.id ?? null,
             ),
