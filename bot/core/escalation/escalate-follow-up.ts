@@ -64,8 +64,11 @@ export async function markOverdueFollowUps(deps: CoreDeps, options: { batchSize?
     if (due.length === 0) break;
     const items = [];
     const opened = new Map<string, NewEscalation & { id: string }>();
+    // Escalations this batch opens, by incident: a second overdue task of the same case joins the first
+    // as evidence (the store keeps one open escalation per incident, and nothing is stored yet to find).
+    const openedByIncident = new Map<string, NewEscalation & { id: string }>();
     for (const ctx of due) {
-      const planned = await planEscalation(deps, org, now, {
+      let planned = await planEscalation(deps, org, now, {
         reason: 'OVERDUE',
         sourceKey: `overdue:${ctx.followUp.id}:${ctx.followUp.activations}`,
         case: ctx.case,
@@ -75,6 +78,17 @@ export async function markOverdueFollowUps(deps: CoreDeps, options: { batchSize?
         exclude: [ctx.followUp.assigneeId],
         source: 'system',
       });
+      if (planned.kind === 'opened' && !planned.escalation.addTo && planned.escalation.incidentKey) {
+        const first = openedByIncident.get(planned.escalation.incidentKey);
+        if (first) {
+          planned = {
+            kind: 'opened',
+            escalation: { ...first, addTo: first.id, evidence: planned.escalation.evidence },
+            outbox: [],
+            audit: [{ at: now, actorType: 'SYSTEM', actorId: null, action: 'escalation.evidence_added', entityType: 'Escalation', entityId: first.id, details: { reason: 'OVERDUE', source: 'system', sourceKey: planned.escalation.sourceKey, followUpId: ctx.followUp.id } }],
+          };
+        } else openedByIncident.set(planned.escalation.incidentKey, planned.escalation);
+      }
       const outbox: NewOutboxMessage[] = [];
       const audit: NewAuditEntry[] = [
         { at: now, actorType: 'SYSTEM', actorId: null, action: 'follow_up.overdue', entityType: 'FollowUp', entityId: ctx.followUp.id, details: { deadlineAt: ctx.followUp.deadlineAt.toISOString(), assigneeId: ctx.followUp.assigneeId } },
@@ -93,7 +107,7 @@ export async function markOverdueFollowUps(deps: CoreDeps, options: { batchSize?
     summary.skipped += skipped;
     for (const a of applied) {
       const escalation = opened.get(a.followUpId);
-      if (!a.escalationOpened || !escalation) continue;
+      if (!a.escalationOpened || !escalation || escalation.addTo) continue;
       summary.escalated++;
       emitEscalationOpened(deps, escalation, now);
     }

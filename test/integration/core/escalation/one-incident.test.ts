@@ -12,12 +12,20 @@ import { ROOT_DIR } from '../../../../bot/huifang.js';
 import { resolveEscalation } from '../../../../bot/core/escalation/act-on-escalation.js';
 import { describeEachDatabase } from '../../../support/db.js';
 import { createTestService, listen, seedOrganisation, sharedDbClient } from '../../../support/service.js';
-import { dischargeBody, smsReply, tapCard, uniquePhone } from '../../../support/builders.js';
+import { dischargeBody, smsReply, submit, tapCard, uniquePhone } from '../../../support/builders.js';
 import { buttonKey, deliveredCard, followUpOf, postCase, runJob } from '../../../support/e2e.js';
 
 let policiesDir: string;
+let twoCallsDir: string;
 
 beforeAll(() => {
+  // P4 with a second call due with the first: both become overdue at the same tick.
+  twoCallsDir = mkdtempSync(join(tmpdir(), 'huifang-policies-'));
+  cpSync(join(ROOT_DIR, 'templates/policies'), twoCallsDir, { recursive: true });
+  const p4 = readFileSync(join(twoCallsDir, 'P4.yaml'), 'utf8');
+  const call = p4.slice(p4.indexOf('  - key: phone\n'), p4.indexOf('  - key: phone_serious\n'));
+  writeFileSync(join(twoCallsDir, 'P4.yaml'), p4.replace('  - key: phone_serious\n', `${call.replace('key: phone', 'key: phone_second')}  - key: phone_serious\n`));
+
   // P4 with a second satisfaction survey two days after the first, so that the patient answers one by
   // SMS and the other on its page.
   policiesDir = mkdtempSync(join(tmpdir(), 'huifang-policies-'));
@@ -29,7 +37,10 @@ beforeAll(() => {
   writeFileSync(file, text.replace('escalation:', `${again}escalation:`));
 });
 
-afterAll(() => rmSync(policiesDir, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(policiesDir, { recursive: true, force: true });
+  rmSync(twoCallsDir, { recursive: true, force: true });
+});
 
 describeEachDatabase('one incident, one escalation', (db) => {
   const clock = new FakeClock('2026-11-02T15:30:00+08:00');
@@ -113,5 +124,24 @@ describeEachDatabase('one incident, one escalation', (db) => {
     const resolved = await resolveEscalation(app.deps, { escalationId: e.id, level: 1, wecomUserId: 'hushizhang.chen', inboundEventId: null, note: '已致歉并安排护士长回访。' });
     expect(resolved.status).toBe('resolved');
     expect((await db().prisma.escalation.findUniqueOrThrow({ where: { id: e.id } })).incidentKey).toBeNull();
+  });
+
+  it('escalates two calls of one case overdue at the same tick once, with both as evidence', async () => {
+    const twoCalls = createTestService(db().url, sharedDbClient(db()), clock, { policiesDir: twoCallsDir });
+    clock.set('2026-11-02T15:30:00+08:00');
+    const { caseId } = await submit(twoCalls, dischargeBody({ occurredAt: '2026-11-02T15:30:00+08:00', phone: uniquePhone() }));
+    clock.set('2026-11-09T09:00:00+08:00');
+    await runJob(twoCalls, 'activate-due-follow-ups');
+    await runJob(twoCalls, 'dispatch-outbox');
+    const calls = await db().prisma.followUp.findMany({ where: { caseId, step: { in: ['phone', 'phone_second'] } } });
+    expect(calls.map((f) => f.status)).toEqual(['ACTIVE', 'ACTIVE']);
+
+    clock.set('2026-11-17T23:59:00+08:00');
+    expect(await runJob(twoCalls, 'mark-overdue')).toMatchObject({ overdue: 2, escalated: 1 });
+    const escalations = await db().prisma.escalation.findMany({ where: { caseId } });
+    expect(escalations).toMatchObject([{ reason: 'OVERDUE', incidentKey: `${caseId}:overdue` }]);
+    const evidence = await db().prisma.escalationEvidence.findMany({ where: { escalationId: escalations[0]!.id } });
+    expect(evidence.map((x) => x.followUpId).sort()).toEqual(calls.map((f) => f.id).sort());
+    expect(await db().prisma.outboxMessage.count({ where: { idempotencyKey: { startsWith: `esc:${escalations[0]!.id}:card:` } } })).toBe(1);
   });
 });
