@@ -98,7 +98,13 @@ export interface StaffDocument {
 
 export type OutboundMessage =
   | { kind: 'task_card'; to: StaffAddress; card: TaskCard }
-  | { kind: 'card_update'; to: StaffAddress; taskId: string; responseCode: string | null; replaceName: string }
+  /**
+   * Greys out the buttons of a card already sent, with `replaceName` as the one disabled button. The
+   * update needs a response_code (docs/protocols/wecom.md §5.1): the tap's, or, for an update Huifang
+   * decides itself (an escalation resolved on its page), the one WeCom returned when the card was sent —
+   * taken at dispatch from the outbox row of the card whose idempotency key is `cardKey`.
+   */
+  | { kind: 'card_update'; to: StaffAddress; taskId: string; responseCode: string | null; replaceName: string; cardKey?: string | null }
   | { kind: 'staff_text'; to: StaffAddress; text: string }
   /** A formatted message (digests, reports), rendered by the channel. */
   | { kind: 'staff_document'; to: StaffAddress; document: StaffDocument }
@@ -155,6 +161,8 @@ export interface SendRequest {
 export interface SendResult {
   /** Provider's id of the sent message (WeCom msgid, Tencent SerialNo …), when it gives one. */
   providerMessageId: string | null;
+  /** For a card that can be updated, the code to update it once (WeCom response_code, docs/protocols/wecom.md §5.1). */
+  responseCode?: string | null;
 }
 
 /**

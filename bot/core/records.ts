@@ -48,6 +48,8 @@ export interface FollowUpRecord {
   maxAttempts: number;
   /** Number of activations so far; card n (task id `fu_<id>_<n>`) belongs to activation n. */
   activations: number;
+  /** Times the activation rules held it back and moved its due time later (one open per case, contact cap). */
+  deferrals: number;
   outcome: FollowUpOutcome | null;
   outcomeNote: string | null;
   completedAt: Date | null;
@@ -90,8 +92,21 @@ export interface EscalationRecord {
   secondFollowUpId: string | null;
   closedAt: Date | null;
   breachedAt: Date | null;
+  /** `<caseId>:<trigger family>` while open, null once resolved (bot/core/escalation/incident.ts). */
+  incidentKey: string | null;
   version: number;
   createdAt: Date;
+}
+
+/** One trigger of an escalation's incident, stored once per source key. */
+export interface EscalationEvidenceRecord {
+  sourceKey: string;
+  reason: string;
+  followUpId: string | null;
+  /** staff | sms | web | system */
+  source: string;
+  note: string | null;
+  at: Date;
 }
 
 /** An outbox row to insert (in the same transaction as the domain change that decided it). */
@@ -134,4 +149,13 @@ export interface NewEscalation {
   ownerId: string;
   summary: string;
   deadlineAt: Date;
+  /** The incident it opens (null: never merged with others). */
+  incidentKey: string | null;
+  /** The trigger itself, stored as the incident's first piece of evidence. */
+  evidence: EscalationEvidenceRecord;
+  /**
+   * Set when an escalation of the same incident is already open: nothing is opened, the trigger is
+   * added to that escalation as evidence (and the planned notice updates its owner's card).
+   */
+  addTo?: string | null;
 }

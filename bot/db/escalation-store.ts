@@ -1,4 +1,4 @@
-import type { EscalationRecord, NewAuditEntry, NewEscalation, NewOutboxMessage } from '../core/records.js';
+import type { EscalationEvidenceRecord, EscalationRecord, NewAuditEntry, NewEscalation, NewOutboxMessage } from '../core/records.js';
 import type { EscalationChange, EscalationStore } from '../core/ports/escalations.js';
 import type { StoreContext } from './store-context.js';
 import { TX_OPTIONS } from './store-context.js';
@@ -68,6 +68,16 @@ export class PrismaEscalationStore implements EscalationStore {
       }
       return opened;
     }, TX_OPTIONS);
+  }
+
+  async findOpenEscalationOfIncident(incidentKey: string): Promise<EscalationRecord | null> {
+    const row = await this.db.prisma.escalation.findUnique({ where: { incidentKey } });
+    return row && (row.status === 'OPEN' || row.status === 'ACKNOWLEDGED') ? toEscalationRecord(row) : null;
+  }
+
+  async listEscalationEvidence(id: string): Promise<EscalationEvidenceRecord[]> {
+    const rows = await this.db.prisma.escalationEvidence.findMany({ where: { escalationId: id }, orderBy: [{ at: 'asc' }, { id: 'asc' }], take: 200 });
+    return rows.map((r) => ({ sourceKey: r.sourceKey, reason: r.reason, followUpId: r.followUpId, source: r.source, note: r.note, at: r.at }));
   }
 
   async escalationHistory(id: string): Promise<{ at: Date; action: string; actorId: string | null; details: Record<string, unknown> }[]> {

@@ -104,7 +104,7 @@ export class PrismaFollowUpStore implements FollowUpStore {
         if (a.status === 'DEFERRED') {
           const { count } = await tx.followUp.updateMany({
             where: { id: a.followUpId, version: a.version, status: 'SCHEDULED' },
-            data: { dueAt: a.deferTo!, leaseExpiresAt: null, version: { increment: 1 } },
+            data: { dueAt: a.deferTo!, leaseExpiresAt: null, deferrals: { increment: 1 }, version: { increment: 1 } },
           });
           if (count === 1) {
             applied++;

@@ -1,7 +1,7 @@
 import type { ClaimedOutboxMessage, OutboxStore } from '../core/ports/outbox.js';
 import type { NewOutboxMessage } from '../core/records.js';
 import type { ChannelName } from '../core/model.js';
-import type { OutboundMessage } from '../core/messages.js';
+import type { OutboundMessage, StaffAddress } from '../core/messages.js';
 import type { StoreContext } from './store-context.js';
 import { TX_OPTIONS } from './store-context.js';
 import { numbered, skipLocked, Verbatim } from './raw-sql.js';
@@ -62,10 +62,19 @@ export class PrismaOutboxStore implements OutboxStore {
     }));
   }
 
+  async takeCardResponseCode(cardKey: string): Promise<{ responseCode: string; to: StaffAddress } | null> {
+    const row = await this.db.prisma.outboxMessage.findUnique({ where: { idempotencyKey: cardKey }, select: { responseCode: true, payload: true } });
+    const to = row ? (JSON.parse(row.payload) as { to?: StaffAddress }).to : undefined;
+    if (!row?.responseCode || !to) return null;
+    // Compare-and-set: of two updates taking the same code, one gets it.
+    const { count } = await this.db.prisma.outboxMessage.updateMany({ where: { idempotencyKey: cardKey, responseCode: row.responseCode }, data: { responseCode: null } });
+    return count === 1 ? { responseCode: row.responseCode, to } : null;
+  }
+
   async completeOutbox(result: Parameters<OutboxStore['completeOutbox']>[0]): Promise<boolean> {
     const data =
       result.outcome === 'SENT'
-        ? { status: 'SENT', sentAt: result.finishedAt, providerMessageId: result.providerMessageId, leaseExpiresAt: null, claimToken: null }
+        ? { status: 'SENT', sentAt: result.finishedAt, providerMessageId: result.providerMessageId, responseCode: result.responseCode ?? null, leaseExpiresAt: null, claimToken: null }
         : result.outcome === 'RETRY'
           ? {
               status: 'PENDING',

@@ -75,13 +75,25 @@ export async function insertAudit(tx: Tx, ids: IdGenerator, entries: readonly Ne
   else if (entries.length > 1) await tx.auditLog.createMany({ data: entries.map((entry) => auditData(ids, entry)) });
 }
 
-/** Opens an escalation unless one with its source key exists (a replay opens nothing); true when opened. */
+/**
+ * Opens an escalation with its first piece of evidence, or (`addTo`) adds the trigger to the open
+ * escalation of its incident, unless its source key was seen (a replay writes nothing); true when
+ * written. A second open escalation of the same incident breaks the unique incident key: the caller's
+ * transaction fails and the inbox retries the event, which then finds the open one and adds to it.
+ */
 export async function insertEscalation(tx: Tx, ids: IdGenerator, escalation: NewEscalation | null, at: Date): Promise<boolean> {
   if (!escalation) return false;
+  const { id, severity, evidence, addTo, ...rest } = escalation;
+  if (await tx.escalationEvidence.findUnique({ where: { sourceKey: evidence.sourceKey }, select: { id: true } })) return false;
+  if (addTo) {
+    await tx.escalationEvidence.create({ data: { ...evidence, id: ids.next(), escalationId: addTo } });
+    return true;
+  }
   const existing = await tx.escalation.findUnique({ where: { sourceKey: escalation.sourceKey }, select: { id: true } });
   if (existing) return false;
-  const { id, severity, ...rest } = escalation;
-  await tx.escalation.create({ data: { ...rest, id: id ?? ids.next(), severity: severity ?? 'normal', createdAt: at, updatedAt: at } });
+  const escalationId = id ?? ids.next();
+  await tx.escalation.create({ data: { ...rest, id: escalationId, severity: severity ?? 'normal', createdAt: at, updatedAt: at } });
+  await tx.escalationEvidence.create({ data: { ...evidence, id: ids.next(), escalationId } });
   return true;
 }
 

@@ -199,7 +199,11 @@ function stepSchema(roles: ReadonlySet<string> | null) {
   const rule = ruleSchema(roles);
   return z
     .object({
-      key: z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be snake_case'),
+      key: z
+        .string()
+        .regex(/^[a-z][a-z0-9_]*$/, 'must be snake_case')
+        // `esc2_<id>` names the second follow-up after an escalation, which no pack plans (bot/core/policies/find-step.ts).
+        .refine((k) => !/^esc2(_|$)/.test(k), 'the key "esc2" and keys starting with "esc2_" are reserved for second follow-ups after an escalation'),
       title: z.string().min(1),
       action: z.enum(['STAFF_TASK', 'CUSTOMER_SURVEY']),
       channel: z.enum(['wecom', 'sms', 'wechat']),

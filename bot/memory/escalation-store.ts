@@ -1,5 +1,5 @@
 import type { Clock, IdGenerator } from '../core/clock.js';
-import type { EscalationRecord, NewAuditEntry, NewEscalation, NewOutboxMessage } from '../core/records.js';
+import type { EscalationEvidenceRecord, EscalationRecord, NewAuditEntry, NewEscalation, NewOutboxMessage } from '../core/records.js';
 import type { EscalationChange, EscalationStore } from '../core/ports/escalations.js';
 import type { MemoryState } from './memory-state.js';
 import { byTimeThenId, compareIds, parseJson, toEscalationRecord } from './rows.js';
@@ -72,6 +72,23 @@ export class MemoryEscalationStore implements EscalationStore {
       }
       return opened;
     });
+  }
+
+  async findOpenEscalationOfIncident(incidentKey: string): Promise<EscalationRecord | null> {
+    return this.state.transact((tx) => {
+      const row = tx.escalation.byUnique('incidentKey', incidentKey);
+      return row && (row.status === 'OPEN' || row.status === 'ACKNOWLEDGED') ? toEscalationRecord(row) : null;
+    });
+  }
+
+  async listEscalationEvidence(id: string): Promise<EscalationEvidenceRecord[]> {
+    return this.state.transact((tx) =>
+      tx.escalationEvidence
+        .filter((r) => r.escalationId === id)
+        .sort((a, b) => a.at.getTime() - b.at.getTime() || compareIds(a.id, b.id))
+        .slice(0, 200)
+        .map((r) => ({ sourceKey: r.sourceKey, reason: r.reason, followUpId: r.followUpId, source: r.source, note: r.note, at: new Date(r.at.getTime()) })),
+    );
   }
 
   async escalationHistory(id: string): Promise<{ at: Date; action: string; actorId: string | null; details: Record<string, unknown> }[]> {

@@ -35,15 +35,15 @@ export class MemoryFollowUpStore implements FollowUpStore {
       const outbox: NewOutboxMessage[] = [];
       const surveys: Partial<SurveyRow>[] = [];
       const audits: NewAuditEntry[] = [];
-      const casOnScheduled = (a: Activation, patch: (version: number, activations: number) => Parameters<typeof tx.followUp.update>[1]) =>
-        tx.followUp.updateWhere((f) => f.id === a.followUpId && f.version === a.version && f.status === 'SCHEDULED', (f) => patch(f.version, f.activations)) === 1;
+      const casOnScheduled = (a: Activation, patch: (version: number, activations: number, deferrals: number) => Parameters<typeof tx.followUp.update>[1]) =>
+        tx.followUp.updateWhere((f) => f.id === a.followUpId && f.version === a.version && f.status === 'SCHEDULED', (f) => patch(f.version, f.activations, f.deferrals)) === 1;
       // As the Prisma store's batch statement: activations planned as is are stamped, per 400, with
       // the `now` of the first of them (a batch shares one `now` in practice).
       const plain = activations.filter((a) => a.status === 'ACTIVE' && !a.reassignTo);
       const stampOf = new Map(plain.map((a, i) => [a, plain[i - (i % 400)]!.now]));
       for (const a of activations) {
         if (a.status === 'DEFERRED') {
-          if (casOnScheduled(a, (version) => ({ dueAt: a.deferTo!, leaseExpiresAt: null, version: version + 1 }))) {
+          if (casOnScheduled(a, (version, _activations, deferrals) => ({ dueAt: a.deferTo!, leaseExpiresAt: null, deferrals: deferrals + 1, version: version + 1 }))) {
             applied++;
             audits.push(a.audit);
           }

@@ -90,6 +90,7 @@ export interface FollowUpRow {
   attempts: number;
   maxAttempts: number;
   activations: number;
+  deferrals: number;
   /** JSON object. */
   sampling: string;
   outcome: string | null;
@@ -159,6 +160,7 @@ export interface OutboxRow {
   sentAt: Date | null;
   followUpId: string | null;
   fallbackOfId: string | null;
+  responseCode: string | null;
   createdAt: Date;
 }
 
@@ -210,9 +212,21 @@ export interface EscalationRow {
   secondFollowUpId: string | null;
   closedAt: Date | null;
   breachedAt: Date | null;
+  incidentKey: string | null;
   version: number;
   createdAt: Date;
   updatedAt: Date;
+}
+
+export interface EscalationEvidenceRow {
+  id: string;
+  escalationId: string;
+  sourceKey: string;
+  reason: string;
+  followUpId: string | null;
+  source: string;
+  note: string | null;
+  at: Date;
 }
 
 export interface AuditRow {
@@ -275,6 +289,7 @@ export interface MemoryTables {
   outboxAttempt: OutboxAttemptRow;
   inbound: InboundRow;
   escalation: EscalationRow;
+  escalationEvidence: EscalationEvidenceRow;
   audit: AuditRow;
   sandboxDelivery: SandboxDeliveryRow;
   setting: SettingRow;
@@ -344,6 +359,7 @@ const SPECS: { [T in TableName]: TableSpec<MemoryTables[T]> } = {
       attempts: 0,
       maxAttempts: 3,
       activations: 0,
+      deferrals: 0,
       sampling: '{}',
       outcome: null,
       outcomeNote: null,
@@ -387,6 +403,7 @@ const SPECS: { [T in TableName]: TableSpec<MemoryTables[T]> } = {
       sentAt: null,
       followUpId: null,
       fallbackOfId: null,
+      responseCode: null,
     },
   },
   outboxAttempt: {
@@ -403,7 +420,7 @@ const SPECS: { [T in TableName]: TableSpec<MemoryTables[T]> } = {
   },
   escalation: {
     key: (r) => r.id,
-    unique: { sourceKey: (r) => r.sourceKey },
+    unique: { sourceKey: (r) => r.sourceKey, incidentKey: (r) => r.incidentKey },
     references: [['caseId', 'case'], ['followUpId', 'followUp'], ['ownerId', 'staff']],
     defaults: {
       followUpId: null,
@@ -418,9 +435,11 @@ const SPECS: { [T in TableName]: TableSpec<MemoryTables[T]> } = {
       secondFollowUpId: null,
       closedAt: null,
       breachedAt: null,
+      incidentKey: null,
       version: 0,
     },
   },
+  escalationEvidence: { key: (r) => r.id, unique: { sourceKey: (r) => r.sourceKey }, references: [['escalationId', 'escalation']], defaults: { followUpId: null, note: null } },
   audit: { key: (r) => r.id, unique: {}, references: [], defaults: { actorId: null, details: '{}' } },
   sandboxDelivery: { key: (r) => r.id, unique: { outboxMessageId: (r) => r.outboxMessageId }, references: [], defaults: {} },
   setting: { key: (r) => r.key, unique: {}, references: [], defaults: {} },
@@ -549,6 +568,7 @@ export class MemoryTx {
   get outboxAttempt() { return this.table('outboxAttempt'); }
   get inbound() { return this.table('inbound'); }
   get escalation() { return this.table('escalation'); }
+  get escalationEvidence() { return this.table('escalationEvidence'); }
   get audit() { return this.table('audit'); }
   get sandboxDelivery() { return this.table('sandboxDelivery'); }
   get setting() { return this.table('setting'); }

@@ -2,7 +2,7 @@ import type { IdGenerator } from '../core/clock.js';
 import type { ClaimedOutboxMessage, OutboxStore } from '../core/ports/outbox.js';
 import type { NewOutboxMessage } from '../core/records.js';
 import type { ChannelName } from '../core/model.js';
-import type { OutboundMessage } from '../core/messages.js';
+import type { OutboundMessage, StaffAddress } from '../core/messages.js';
 import type { MemoryState, OutboxRow } from './memory-state.js';
 import { byTimeThenId } from './rows.js';
 import { applySurveyFallback, insertAudit, insertOutbox, markPhoneInvalid } from './writes.js';
@@ -41,11 +41,21 @@ export class MemoryOutboxStore implements OutboxStore {
     });
   }
 
+  async takeCardResponseCode(cardKey: string): Promise<{ responseCode: string; to: StaffAddress } | null> {
+    return this.state.transact((tx) => {
+      const row = tx.outbox.byUnique('idempotencyKey', cardKey);
+      const to = row ? (JSON.parse(row.payload) as { to?: StaffAddress }).to : undefined;
+      if (!row?.responseCode || !to) return null;
+      tx.outbox.update(row.id, { responseCode: null });
+      return { responseCode: row.responseCode, to };
+    });
+  }
+
   async completeOutbox(result: Parameters<OutboxStore['completeOutbox']>[0]): Promise<boolean> {
     return this.state.transact((tx) => {
       const done = tx.outbox.updateWhere((m) => m.id === result.id && m.claimToken === result.claimToken && m.status === 'SENDING', (m) =>
         result.outcome === 'SENT'
-          ? { status: 'SENT', sentAt: result.finishedAt, providerMessageId: result.providerMessageId, leaseExpiresAt: null, claimToken: null }
+          ? { status: 'SENT', sentAt: result.finishedAt, providerMessageId: result.providerMessageId, responseCode: result.responseCode ?? null, leaseExpiresAt: null, claimToken: null }
           : result.outcome === 'RETRY'
             ? {
                 status: 'PENDING',

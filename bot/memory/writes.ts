@@ -60,12 +60,23 @@ export function insertAudit(tx: MemoryTx, ids: IdGenerator, entries: readonly Ne
   }
 }
 
-/** Opens an escalation unless one with its source key exists (a replay opens nothing); true when opened. */
+/**
+ * Opens an escalation with its first piece of evidence, or (`addTo`) adds the trigger to the open
+ * escalation of its incident, unless its source key was seen (a replay writes nothing); true when written.
+ * A second open escalation of the same incident breaks the unique incident key (UniqueConstraintError).
+ */
 export function insertEscalation(tx: MemoryTx, ids: IdGenerator, escalation: NewEscalation | null, at: Date): boolean {
   if (!escalation) return false;
+  const { id, severity, evidence, addTo, ...rest } = escalation;
+  if (tx.escalationEvidence.byUnique('sourceKey', evidence.sourceKey)) return false;
+  if (addTo) {
+    tx.escalationEvidence.insert({ ...evidence, id: ids.next(), escalationId: addTo });
+    return true;
+  }
   if (tx.escalation.byUnique('sourceKey', escalation.sourceKey)) return false;
-  const { id, severity, ...rest } = escalation;
-  tx.escalation.insert({ ...rest, id: id ?? ids.next(), severity: severity ?? 'normal', createdAt: at, updatedAt: at });
+  const escalationId = id ?? ids.next();
+  tx.escalation.insert({ ...rest, id: escalationId, severity: severity ?? 'normal', createdAt: at, updatedAt: at });
+  tx.escalationEvidence.insert({ ...evidence, id: ids.next(), escalationId });
   return true;
 }
 

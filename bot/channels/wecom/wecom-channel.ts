@@ -143,7 +143,9 @@ export class WecomChannel implements MessageChannel {
       );
     }
     this.#log?.debug({ staffId: to.staffId, msgtype: body.msgtype }, 'wecom message accepted');
-    return { providerMessageId: result.msgid ?? null };
+    // A button card's send answer carries a response_code: kept, it lets Huifang grey the card out later
+    // (an escalation resolved on its page, docs/protocols/wecom.md §5.1).
+    return { providerMessageId: result.msgid ?? null, responseCode: result.response_code ?? null };
   }
 }
 

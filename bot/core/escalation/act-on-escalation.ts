@@ -26,6 +26,20 @@ export function isSecondFollowUpStep(step: string): boolean {
   return step.startsWith(SECOND_FOLLOW_UP_PREFIX);
 }
 
+/**
+ * The update of the owner's card of the escalation's current level (`esc_<id>_<level>`, sent as
+ * `esc:<id>:card:<level>`): with a tap's response_code, else the one WeCom returned with the card.
+ */
+export function cardUpdate(owner: StaffMember, e: Pick<EscalationRecord, 'id' | 'level' | 'followUpId'>, purpose: string, responseCode: string | null, replaceName: string, now: Date): NewOutboxMessage {
+  return staffOutbox(
+    owner,
+    `esc:${e.id}:${e.level}:${purpose}`,
+    { kind: 'card_update', taskId: `esc_${e.id}_${e.level}`, responseCode, replaceName, cardKey: `esc:${e.id}:card:${e.level}` },
+    now,
+    e.followUpId,
+  );
+}
+
 /** Who may act on an escalation: its current owner, through a card or link of the current level. */
 export interface EscalationActor {
   escalationId: string;
@@ -66,12 +80,8 @@ export async function acknowledgeEscalation(deps: CoreDeps, actor: EscalationAct
   if (e.status !== 'OPEN') return { status: 'already_done', escalationId: e.id, current: e.status };
   assertEscalationTransition(e.status, 'ACKNOWLEDGED');
   const now = deps.clock.now();
-  const outbox: NewOutboxMessage[] = [];
-  if (actor.wecomUserId !== null) {
-    outbox.push(
-      staffOutbox(owner, `esc:${e.id}:${e.level}:ack-update`, { kind: 'card_update', taskId: `esc_${e.id}_${e.level}`, responseCode: actor.responseCode ?? null, replaceName: renderText(deps.templates.escalationCard.acknowledged, { owner: owner.name }) }, now, e.followUpId),
-    );
-  }
+  // The card follows, whether acknowledged on it (the tap's code) or on the page (the card's own code).
+  const outbox: NewOutboxMessage[] = [cardUpdate(owner, e, 'ack-update', actor.responseCode ?? null, renderText(deps.templates.escalationCard.acknowledged, { owner: owner.name }), now)];
   const applied = await deps.escalations.updateEscalation({
     id: e.id,
     version: e.version,
@@ -142,6 +152,8 @@ export async function resolveEscalation(deps: CoreDeps, actor: EscalationActor &
     version: e.version,
     set: {
       status: 'RESOLVED',
+      // The incident is over: a later trigger of its family opens a new escalation.
+      incidentKey: null,
       resolvedAt: now,
       resolvedById: owner.id,
       note,
@@ -149,7 +161,8 @@ export async function resolveEscalation(deps: CoreDeps, actor: EscalationActor &
       ...(e.acknowledgedAt ? {} : { acknowledgedAt: now, acknowledgedById: owner.id }),
     },
     secondFollowUp: { ...planned, id: secondId, caseId: kase.id, customerId: kase.customerId, policyId: kase.policyId },
-    outbox: [],
+    // Resolved on its page or in the console: its card keeps no live 确认受理 button.
+    outbox: [cardUpdate(owner, e, 'resolved-update', null, renderText(deps.templates.escalationCard.resolved, { owner: owner.name }), now)],
     audit: [
       { at: now, actorType: 'STAFF', actorId: owner.id, action: 'escalation.resolved', entityType: 'Escalation', entityId: e.id, details: { level: e.level, note, secondFollowUpId: secondId, secondFollowUpDueAt: dueAt.toISOString(), inboundEventId: actor.inboundEventId } },
     ],

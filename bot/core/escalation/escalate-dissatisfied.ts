@@ -1,7 +1,7 @@
 import type { CoreDeps } from '../deps.js';
 import type { FollowUpContext, NewAuditEntry, NewEscalation, NewOutboxMessage } from '../records.js';
 import type { OrgSnapshot, Satisfaction } from '../model.js';
-import { planEscalation } from './open-escalation.js';
+import { planEscalation, type EscalationPlanDeps } from './open-escalation.js';
 import { escalationRules, findComplaintWord, isDissatisfiedAnswer } from './rules.js';
 
 /** Escalation decided alongside an answer, committed in the same transaction as the answer. */
@@ -20,11 +20,11 @@ export interface AnswerEscalation {
  * entry says so rather than the answer vanishing.
  */
 export async function planAnswerEscalation(
-  deps: Pick<CoreDeps, 'policies' | 'timeZone' | 'templates' | 'calendar' | 'ids' | 'links' | 'publicBaseUrl'>,
+  deps: EscalationPlanDeps,
   ctx: FollowUpContext,
   org: OrgSnapshot,
   now: Date,
-  answer: { score: number | null; satisfaction: Satisfaction | null; note: string | null; recordedByStaffId: string | null },
+  answer: { score: number | null; satisfaction: Satisfaction | null; note: string | null; recordedByStaffId: string | null; source?: 'sms' | 'web' },
 ): Promise<AnswerEscalation> {
   const rules = escalationRules(deps.policies.byId(ctx.followUp.policyId));
   const complaintWord = rules.triggers.COMPLAINT ? findComplaintWord(answer.note, rules) : null;
@@ -39,6 +39,7 @@ export async function planAnswerEscalation(
     followUp: ctx.followUp,
     note: answer.note,
     exclude: [ctx.followUp.assigneeId, answer.recordedByStaffId],
+    source: answer.source ?? 'staff',
   });
   if (planned.kind === 'unassigned') return { escalation: null, outbox: [], audit: planned.audit };
   return { escalation: planned.escalation, outbox: planned.outbox, audit: planned.audit };
@@ -49,13 +50,13 @@ export async function planAnswerEscalation(
  * follow-up the survey belongs to; nothing for a survey without one.
  */
 export async function planSurveyAnswerEscalation(
-  deps: Pick<CoreDeps, 'policies' | 'timeZone' | 'templates' | 'calendar' | 'ids' | 'links' | 'publicBaseUrl' | 'followUps' | 'org'>,
+  deps: EscalationPlanDeps & Pick<CoreDeps, 'followUps' | 'org'>,
   survey: { followUpId: string | null },
   now: Date,
-  answer: { score: number | null; satisfaction: Satisfaction | null; comment: string | null },
+  answer: { score: number | null; satisfaction: Satisfaction | null; comment: string | null; channel: 'sms' | 'web' },
 ): Promise<AnswerEscalation> {
   const ctx = survey.followUpId ? await deps.followUps.findFollowUpContext(survey.followUpId) : null;
   if (!ctx) return { escalation: null, outbox: [], audit: [] };
   const org = await deps.org.loadOrgSnapshot();
-  return planAnswerEscalation(deps, ctx, org, now, { score: answer.score, satisfaction: answer.satisfaction, note: answer.comment, recordedByStaffId: null });
+  return planAnswerEscalation(deps, ctx, org, now, { score: answer.score, satisfaction: answer.satisfaction, note: answer.comment, recordedByStaffId: null, source: answer.channel });
 }

@@ -2,7 +2,7 @@ import type { CoreDeps } from '../deps.js';
 import type { CaseRecord, CustomerRecord, FollowUpContext, NewAuditEntry, NewEscalation, NewOutboxMessage } from '../records.js';
 import type { OrgSnapshot } from '../model.js';
 import type { AnswerEscalation } from './escalate-dissatisfied.js';
-import { emitEscalationOpened, planEscalation } from './open-escalation.js';
+import { emitEscalationOpened, planEscalation, type EscalationPlanDeps } from './open-escalation.js';
 import { escalationRules } from './rules.js';
 import { applyOffset } from '../policies/plan-follow-ups.js';
 import { findStep } from '../policies/find-step.js';
@@ -10,7 +10,7 @@ import { formatLocalDateTime } from '../time.js';
 import { staffOutbox } from '../outbox/staff-message.js';
 import { renderText } from '../templates/render.js';
 
-type EscalationDeps = Pick<CoreDeps, 'policies' | 'timeZone' | 'templates' | 'calendar' | 'ids' | 'links' | 'publicBaseUrl'>;
+type EscalationDeps = EscalationPlanDeps;
 
 /** A staff task ended unreachable after the policy's attempts: the customer could not be reached. */
 export async function planUnreachableEscalation(deps: EscalationDeps, ctx: FollowUpContext, org: OrgSnapshot, now: Date): Promise<AnswerEscalation> {
@@ -22,6 +22,7 @@ export async function planUnreachableEscalation(deps: EscalationDeps, ctx: Follo
     followUp: ctx.followUp,
     note: renderText(deps.templates.escalationNotice.unreachableNote, { attempts: ctx.followUp.maxAttempts }),
     exclude: [ctx.followUp.assigneeId],
+    source: 'staff',
   });
   return planned.kind === 'opened' ? { escalation: planned.escalation, outbox: planned.outbox, audit: planned.audit } : { escalation: null, outbox: [], audit: planned.audit };
 }
@@ -36,6 +37,7 @@ export async function planMedicalConcernEscalation(deps: EscalationDeps, ctx: Fo
     followUp: ctx.followUp,
     note: note ?? deps.templates.escalationNotice.medicalConcernNote,
     exclude: [],
+    source: 'staff',
   });
   return planned.kind === 'opened' ? { escalation: planned.escalation, outbox: planned.outbox, audit: planned.audit } : { escalation: null, outbox: [], audit: planned.audit };
 }
@@ -62,8 +64,11 @@ export async function markOverdueFollowUps(deps: CoreDeps, options: { batchSize?
     if (due.length === 0) break;
     const items = [];
     const opened = new Map<string, NewEscalation & { id: string }>();
+    // Escalations this batch opens, by incident: a second overdue task of the same case joins the first
+    // as evidence (the store keeps one open escalation per incident, and nothing is stored yet to find).
+    const openedByIncident = new Map<string, NewEscalation & { id: string }>();
     for (const ctx of due) {
-      const planned = await planEscalation(deps, org, now, {
+      let planned = await planEscalation(deps, org, now, {
         reason: 'OVERDUE',
         sourceKey: `overdue:${ctx.followUp.id}:${ctx.followUp.activations}`,
         case: ctx.case,
@@ -71,7 +76,19 @@ export async function markOverdueFollowUps(deps: CoreDeps, options: { batchSize?
         followUp: ctx.followUp,
         note: null,
         exclude: [ctx.followUp.assigneeId],
+        source: 'system',
       });
+      if (planned.kind === 'opened' && !planned.escalation.addTo && planned.escalation.incidentKey) {
+        const first = openedByIncident.get(planned.escalation.incidentKey);
+        if (first) {
+          planned = {
+            kind: 'opened',
+            escalation: { ...first, addTo: first.id, evidence: planned.escalation.evidence },
+            outbox: [],
+            audit: [{ at: now, actorType: 'SYSTEM', actorId: null, action: 'escalation.evidence_added', entityType: 'Escalation', entityId: first.id, details: { reason: 'OVERDUE', source: 'system', sourceKey: planned.escalation.sourceKey, followUpId: ctx.followUp.id } }],
+          };
+        } else openedByIncident.set(planned.escalation.incidentKey, planned.escalation);
+      }
       const outbox: NewOutboxMessage[] = [];
       const audit: NewAuditEntry[] = [
         { at: now, actorType: 'SYSTEM', actorId: null, action: 'follow_up.overdue', entityType: 'FollowUp', entityId: ctx.followUp.id, details: { deadlineAt: ctx.followUp.deadlineAt.toISOString(), assigneeId: ctx.followUp.assigneeId } },
@@ -90,7 +107,7 @@ export async function markOverdueFollowUps(deps: CoreDeps, options: { batchSize?
     summary.skipped += skipped;
     for (const a of applied) {
       const escalation = opened.get(a.followUpId);
-      if (!a.escalationOpened || !escalation) continue;
+      if (!a.escalationOpened || !escalation || escalation.addTo) continue;
       summary.escalated++;
       emitEscalationOpened(deps, escalation, now);
     }
@@ -142,6 +159,7 @@ export async function escalateRepeatedComplaint(deps: CoreDeps, kase: CaseRecord
     followUp: null,
     note: renderText(isRepair ? deps.templates.escalationNotice.repeatedRepairNote : deps.templates.escalationNotice.repeatedComplaintNote, { count: same.length, subject: subject ?? kase.type }),
     exclude: [],
+    source: 'system',
   });
   // Nobody eligible in the chain: reported to the caller (the case submission audits it).
   if (planned.kind !== 'opened') return { escalated: false, count: same.length };

@@ -9,6 +9,7 @@ import { findStep } from '../policies/find-step.js';
 import { escalationRules, type EscalationReason, type EscalationRules, type Severity } from './rules.js';
 import { staffOutbox } from '../outbox/staff-message.js';
 import { safeEmit } from '../events.js';
+import { incidentKey } from './incident.js';
 
 /** What happened, and to whom, that may need a manager. */
 export interface EscalationTrigger {
@@ -22,14 +23,17 @@ export interface EscalationTrigger {
   note: string | null;
   /** Staff who must not own it: the person whose work is in question, the one who reported it. */
   exclude: readonly (string | null)[];
+  /** Where the trigger came from, kept with its evidence: a staff member's card or form, the customer's SMS or survey page, or Huifang itself. */
+  source: 'staff' | 'sms' | 'web' | 'system';
 }
 
 export type PlannedEscalation =
   | { kind: 'opened'; escalation: NewEscalation & { id: string }; outbox: NewOutboxMessage[]; audit: NewAuditEntry[] }
   | { kind: 'unassigned'; audit: NewAuditEntry[] };
 
-/** Emits `escalation:opened` for an escalation the store has just opened. */
+/** Emits `escalation:opened` for an escalation the store has just opened (nothing for evidence added to an open one). */
 export function emitEscalationOpened(deps: Pick<CoreDeps, 'events'>, escalation: NewEscalation & { id: string }, at: Date): void {
+  if (escalation.addTo) return;
   safeEmit(deps.events, 'escalation:opened', {
     escalationId: escalation.id,
     caseId: escalation.caseId,
@@ -60,14 +64,20 @@ export function severityOf(rules: EscalationRules, reason: EscalationReason): Se
   return rules.severity[reason];
 }
 
+/** What planning an escalation reads. */
+export type EscalationPlanDeps = Pick<CoreDeps, 'policies' | 'timeZone' | 'templates' | 'calendar' | 'ids' | 'links' | 'publicBaseUrl' | 'escalations'>;
+
 /**
  * Plans an escalation: its owner at the level the severity starts at, its deadline, a WeCom card
  * for the owner (acknowledge button, link to the page where it is resolved with a note) and the
  * audit entries. When nobody in the chain is eligible the result says so, and the caller audits it
- * rather than let the event vanish.
+ * rather than let the event vanish. When an escalation of the same incident is open (see
+ * bot/core/escalation/incident.ts) nothing is opened: the trigger becomes its evidence (`addTo`) and
+ * its owner's card is updated. The store keeps one open escalation per incident (unique incident key):
+ * of two triggers racing to open one, the second fails and is retried by the inbox, then added.
  */
 export async function planEscalation(
-  deps: Pick<CoreDeps, 'policies' | 'timeZone' | 'templates' | 'calendar' | 'ids' | 'links' | 'publicBaseUrl'>,
+  deps: EscalationPlanDeps,
   org: OrgSnapshot,
   now: Date,
   trigger: EscalationTrigger,
@@ -77,6 +87,34 @@ export async function planEscalation(
   const entity = trigger.followUp ? { entityType: 'FollowUp', entityId: trigger.followUp.id } : { entityType: 'Case', entityId: trigger.case.id };
   if (!rules.triggers[trigger.reason]) {
     return { kind: 'unassigned', audit: [] };
+  }
+  const incident = incidentKey(trigger.case.id, trigger.reason);
+  const evidence = { sourceKey: trigger.sourceKey, reason: trigger.reason, followUpId: trigger.followUp?.id ?? null, source: trigger.source, note: trigger.note, at: now };
+  const open = await deps.escalations.findOpenEscalationOfIncident(incident);
+  if (open) {
+    const known = await deps.escalations.listEscalationEvidence(open.id);
+    const count = known.some((k) => k.sourceKey === trigger.sourceKey) ? known.length : known.length + 1;
+    const owner = org.staff.get(open.ownerId);
+    return {
+      kind: 'opened',
+      escalation: { id: open.id, sourceKey: open.sourceKey, caseId: open.caseId, followUpId: open.followUpId, reason: open.reason, severity: open.severity, level: open.level, ownerId: open.ownerId, summary: open.summary, deadlineAt: open.deadlineAt, incidentKey: incident, evidence, addTo: open.id },
+      // The owner's card, updated rather than repeated: its button says how many reports it now holds.
+      outbox: owner
+        ? [
+            staffOutbox(
+              owner,
+              `esc:${open.id}:evidence:${trigger.sourceKey}`,
+              { kind: 'card_update', taskId: `esc_${open.id}_${open.level}`, responseCode: null, replaceName: renderText(deps.templates.escalationCard.evidenceAdded, { count }), cardKey: `esc:${open.id}:card:${open.level}` },
+              now,
+              trigger.followUp?.id ?? null,
+            ),
+          ]
+        : [],
+      audit: [
+        { at: now, actorType: 'SYSTEM', actorId: null, action: 'escalation.evidence_added', entityType: 'Escalation', entityId: open.id, details: { reason: trigger.reason, source: trigger.source, sourceKey: trigger.sourceKey, followUpId: trigger.followUp?.id ?? null, count } },
+        { at: now, actorType: 'SYSTEM', actorId: null, action: 'escalation.evidence_added', ...entity, details: { escalationId: open.id, reason: trigger.reason } },
+      ],
+    };
   }
   const owners = chainOwners(rules, trigger.case, org, trigger.exclude);
   if (owners.length === 0) {
@@ -102,6 +140,8 @@ export async function planEscalation(
     ownerId: owner.id,
     summary,
     deadlineAt,
+    incidentKey: incident,
+    evidence,
   };
   const card = await escalationCard(deps, { id, level, reason: trigger.reason, severity, summary, deadlineAt }, trigger.customer);
   return {

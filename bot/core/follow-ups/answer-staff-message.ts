@@ -4,6 +4,7 @@ import { addLocalDays, atLocalTime, formatLocalDateTime } from '../time.js';
 import { findStep } from '../policies/find-step.js';
 import type { EscalationReason } from '../escalation/rules.js';
 import { renderText } from '../templates/render.js';
+import type { CaseRecord } from '../records.js';
 
 export interface StaffMessage {
   wecomUserId: string;
@@ -53,15 +54,23 @@ export async function answerStaffMessage(deps: CoreDeps, message: StaffMessage):
     // Escalations the member owns come first in their day: listed under the follow-ups.
     const escalations = await deps.escalations.listOpenEscalationsOfOwner(staff.id, 10);
     if (escalations.length > 0) {
-      const lines = escalations.map((e, i) =>
-        renderText(t.escalationItem, {
+      // Each line names its customer as the follow-up lines do (salutation or name, masked phone).
+      const cases = new Map<string, CaseRecord | null>();
+      for (const e of escalations) if (!cases.has(e.caseId)) cases.set(e.caseId, await deps.cases.findCaseById(e.caseId));
+      const customers = await deps.customers.findCustomersByIds([...new Set([...cases.values()].flatMap((c) => (c ? [c.customerId] : [])))]);
+      const lines = escalations.map((e, i) => {
+        const kase = cases.get(e.caseId) ?? null;
+        const customer = kase ? customers.get(kase.customerId) : undefined;
+        return renderText(t.escalationItem, {
           n: i + 1,
           state: e.status === 'ACKNOWLEDGED' ? t.escalationStates.ACKNOWLEDGED : t.escalationStates.OPEN,
           reason: deps.templates.labels.escalationReasons[e.reason as EscalationReason] ?? e.reason,
+          customer: customer ? (customer.salutation ?? customer.name) : (kase?.externalId ?? '—'),
+          phone: customer?.phoneMasked ?? deps.templates.labels.noPhone,
           level: e.level,
           deadline: formatLocalDateTime(e.deadlineAt, deps.timeZone),
-        }),
-      );
+        });
+      });
       text += `\n\n${renderText(t.escalationsHeader, { count: escalations.length })}\n${lines.join('\n')}`;
     }
   } else {

@@ -197,7 +197,15 @@ async function sendOne(
   let result: SendResult;
   try {
     if (!channel) throw new ChannelError('outbox', 'permanent', 'NO_CHANNEL', `No channel configured for "${message.channel}"`);
-    result = await channel.send({ messageId: message.id, idempotencyKey: message.idempotencyKey, attempt: message.attempt, message: message.message });
+    let outbound = message.message;
+    // An update Huifang decided itself (no tap, so no tap's code) uses the code WeCom returned with the
+    // card, for the member the card went to (a handed-over escalation's card is its first owner's).
+    // Taken once: if this attempt fails, a retry has none and the channel tells the member by text.
+    if (outbound.kind === 'card_update' && outbound.responseCode === null && outbound.cardKey) {
+      const taken = await deps.outbox.takeCardResponseCode(outbound.cardKey);
+      if (taken) outbound = { ...outbound, responseCode: taken.responseCode, to: taken.to };
+    }
+    result = await channel.send({ messageId: message.id, idempotencyKey: message.idempotencyKey, attempt: message.attempt, message: outbound });
   } catch (thrown) {
     await recordFailure(deps, options, message, summary, base, coerceError(thrown), customer);
     return;
@@ -205,7 +213,7 @@ async function sendOne(
   // Outside the send's try: if recording fails (database down), the message must not be treated as
   // a failed send and retried at once — it stays leased and is retried only after the lease.
   const finishedAt = deps.clock.now();
-  const ok = await deps.outbox.completeOutbox({ ...base, finishedAt, outcome: 'SENT', providerMessageId: result.providerMessageId });
+  const ok = await deps.outbox.completeOutbox({ ...base, finishedAt, outcome: 'SENT', providerMessageId: result.providerMessageId, responseCode: result.responseCode ?? null });
   if (!ok) summary.lostLease++;
   else {
     summary.sent++;

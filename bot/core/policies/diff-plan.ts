@@ -1,5 +1,6 @@
 import type { FollowUpRecord } from '../records.js';
 import type { PlannedFollowUp } from './plan-follow-ups.js';
+import { isPlannedByPolicy } from './find-step.js';
 
 /** A scheduled follow-up whose planned times or assignee changed. */
 export interface FollowUpMove {
@@ -22,9 +23,11 @@ export interface PlanDiff {
 /**
  * Compares a fresh plan with a case's existing follow-ups (matched by step key). Pure: the basis of
  * case updates (a new milestone adds, a changed event date moves, a changed condition cancels) and of
- * the policy-change dry run.
+ * the policy-change dry run. Only follow-ups the pack planned take part: a second follow-up (二次回访)
+ * scheduled by a resolved escalation is not the pack's, so it is never moved or cancelled here.
  */
-export function diffPlan(planned: readonly PlannedFollowUp[], existing: readonly FollowUpRecord[]): PlanDiff {
+export function diffPlan(planned: readonly PlannedFollowUp[], all: readonly FollowUpRecord[]): PlanDiff {
+  const existing = all.filter((f) => isPlannedByPolicy(f.step));
   const byStep = new Map(existing.map((f) => [f.step, f]));
   const plannedSteps = new Set(planned.map((p) => p.step));
   const diff: PlanDiff = { add: [], move: [], cancel: [], untouched: 0 };
@@ -35,9 +38,12 @@ export function diffPlan(planned: readonly PlannedFollowUp[], existing: readonly
       continue;
     }
     if (f.status !== 'SCHEDULED') continue;
-    // A follow-up rescheduled after a failed call keeps its own due time; only its window moves.
+    // A follow-up rescheduled after a failed call keeps its own due time; only its window moves. One
+    // held back by the activation rules (one open per case, contact cap) keeps its later due time too:
+    // moving it back would only have it held back again.
     const rescheduled = f.attempts > 0 || f.activations > 0;
-    const to = { earliestAt: p.earliestAt, dueAt: rescheduled ? f.dueAt : p.dueAt, deadlineAt: p.deadlineAt, assigneeId: p.assigneeId, assigneeRule: p.assigneeRule };
+    const held = f.deferrals > 0 && f.dueAt.getTime() > p.dueAt.getTime();
+    const to = { earliestAt: p.earliestAt, dueAt: rescheduled || held ? f.dueAt : p.dueAt, deadlineAt: p.deadlineAt, assigneeId: p.assigneeId, assigneeRule: p.assigneeRule };
     const changed =
       f.earliestAt.getTime() !== to.earliestAt.getTime() ||
       f.dueAt.getTime() !== to.dueAt.getTime() ||

@@ -24,6 +24,17 @@ export const SECOND_FOLLOW_UP_STEP: PolicyStep = {
 };
 
 /**
+ * Whether a follow-up was planned by its policy pack, read from its step key (the follow-up's record of
+ * its origin): a pack's step keys and their occurrences (`<key>_<n>`) are the pack's; `esc2_<id>` is a
+ * second follow-up scheduled by an escalation's resolution, which no pack plans (the loader reserves
+ * the key `esc2`). Re-planning a case — a case update, `huifang policy replan` — compares, moves and
+ * cancels only the pack's follow-ups (README "Changing a policy").
+ */
+export function isPlannedByPolicy(followUpStep: string): boolean {
+  return !SECOND_FOLLOW_UP.test(followUpStep);
+}
+
+/**
  * The policy step a follow-up belongs to: its step key exactly, or `<key>_<n>` for occurrence n of
  * a recurring step. Exact keys win, so `phone_serious` never resolves to a recurring `phone`. A second
  * follow-up after an escalation (`esc2_<id>`) resolves to the built-in 二次回访 step.

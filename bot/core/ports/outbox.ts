@@ -1,4 +1,4 @@
-import type { OutboundMessage } from '../messages.js';
+import type { OutboundMessage, StaffAddress } from '../messages.js';
 import type { ChannelName } from '../model.js';
 import type { CustomerRecord, NewAuditEntry, NewOutboxMessage } from '../records.js';
 import type { SurveyFallback } from './survey-fallbacks.js';
@@ -25,6 +25,12 @@ export interface OutboxStore {
    * dispatcher died mid-send), setting a new lease and claim token. Atomic across processes.
    */
   claimOutbox(now: Date, leaseMs: number, limit: number, claimToken: string): Promise<ClaimedOutboxMessage[]>;
+  /**
+   * The response_code the provider returned when the message with this idempotency key (a card) was
+   * sent, with the member it was sent to, cleared as it is taken: a code updates a card once, so two
+   * updates never get the same one. Null when there is none (not sent yet, none given, already taken).
+   */
+  takeCardResponseCode(cardKey: string): Promise<{ responseCode: string; to: StaffAddress } | null>;
   /** Records the attempt's result; ignored (returns false) if the claim token no longer matches. */
   completeOutbox(
     result: {
@@ -34,7 +40,7 @@ export interface OutboxStore {
       startedAt: Date;
       finishedAt: Date;
     } & (
-      | { outcome: 'SENT'; providerMessageId: string | null }
+      | { outcome: 'SENT'; providerMessageId: string | null; responseCode?: string | null }
       | {
           outcome: 'RETRY';
           nextAttemptAt: Date;

@@ -163,7 +163,7 @@ export async function answerSurvey(
       details: { score: answer.score, channel: answer.channel },
     },
   ];
-  const { escalation, outbox: notices, audit: escalationAudit } = await planSurveyAnswerEscalation(deps, survey, now, { score: (answer.score - 1) / 4, satisfaction, comment: answer.comment });
+  const { escalation, outbox: notices, audit: escalationAudit } = await planSurveyAnswerEscalation(deps, survey, now, { score: (answer.score - 1) / 4, satisfaction, comment: answer.comment, channel: answer.channel });
   outbox.push(...notices);
   audit.push(...escalationAudit);
   const recorded = await deps.surveys.recordSurveyAnswer({

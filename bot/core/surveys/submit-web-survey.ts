@@ -63,7 +63,7 @@ export async function submitWebSurvey(deps: CoreDeps, submission: WebSurveySubmi
     },
   ];
   // Dissatisfied answers and complaint words in the comment escalate (policy rules, bot/core/escalation).
-  const { escalation, outbox: notices, audit: escalationAudit } = await planSurveyAnswerEscalation(deps, survey, now, { score: scored.score, satisfaction: scored.satisfaction, comment });
+  const { escalation, outbox: notices, audit: escalationAudit } = await planSurveyAnswerEscalation(deps, survey, now, { score: scored.score, satisfaction: scored.satisfaction, comment, channel: 'web' });
   outbox.push(...notices);
   audit.push(...escalationAudit);
   const recorded = await deps.surveys.recordSurveyAnswer({

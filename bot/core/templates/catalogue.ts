@@ -125,6 +125,8 @@ export const MESSAGE_CATALOGUE = {
     levelField: text(['level']),
     acknowledge: label(),
     acknowledged: text(['owner']),
+    resolved: text(['owner']),
+    evidenceAdded: text(['count']),
   }),
   /** To the previous owner of an escalation that climbed a level. */
   escalationClimbed: entry('wecom', { text: text(['reason', 'customer', 'deadline', 'level', 'owner']) }),
@@ -147,7 +149,7 @@ export const MESSAGE_CATALOGUE = {
     item: text(['n', 'state', 'step', 'customer', 'phone', 'deadline']),
     itemStates: labels(['ACTIVE', 'OVERDUE', 'SCHEDULED']),
     escalationsHeader: text(['count']),
-    escalationItem: text(['n', 'state', 'reason', 'level', 'deadline']),
+    escalationItem: text(['n', 'state', 'reason', 'customer', 'phone', 'level', 'deadline']),
     escalationStates: labels(['OPEN', 'ACKNOWLEDGED']),
     help: label(),
   }),

@@ -18,6 +18,9 @@ const REJECTIONS: Record<string, string> = {
 };
 
 const STATUS_LABELS: Record<string, string> = { OPEN: '待受理', ACKNOWLEDGED: '已受理，处理中', RESOLVED: '已处理，待二次回访', CLOSED: '已关闭' };
+/** Where a report of the incident came from (EscalationEvidence.source). */
+const EVIDENCE_SOURCES: Record<string, string> = { staff: '员工回访', sms: '客户短信', web: '问卷页面', system: '系统' };
+
 const ACTION_LABELS: Record<string, string> = {
   'escalation.opened': '升级',
   'escalation.viewed': '查看',
@@ -25,6 +28,7 @@ const ACTION_LABELS: Record<string, string> = {
   'escalation.climbed': '超时升级',
   'escalation.breached': '超过最终时限',
   'escalation.resolved': '处理完成',
+  'escalation.evidence_added': '补充反馈',
   'escalation.closed': '二次回访完成，关闭',
 };
 
@@ -102,6 +106,12 @@ export function escalationRoutes(router: Router, app: Huifang): void {
     const rows = history
       .map((h) => `<tr><td>${escapeHtml(formatLocalDateTime(h.at, tz))}</td><td>${escapeHtml(name(h.actorId))}</td><td>${escapeHtml(ACTION_LABELS[h.action] ?? h.action)}${typeof h.details.note === 'string' ? `：${escapeHtml(h.details.note)}` : ''}${h.details.toLevel ? `（第${Number(h.details.toLevel)}级：${escapeHtml(name(String(h.details.toOwnerId)))}）` : ''}</td></tr>`)
       .join('');
+    // Every report of the incident (bot/core/escalation/incident.ts): the trigger that opened it and those added since.
+    const evidence = await app.deps.escalations.listEscalationEvidence(e.id);
+    const reasons = app.deps.templates.labels.escalationReasons as Record<string, string>;
+    const evidenceRows = evidence
+      .map((x) => `<tr><td>${escapeHtml(formatLocalDateTime(x.at, tz))}</td><td>${escapeHtml(EVIDENCE_SOURCES[x.source] ?? x.source)}</td><td>${escapeHtml(reasons[x.reason] ?? x.reason)}${x.note ? `：${escapeHtml(x.note)}` : ''}</td></tr>`)
+      .join('');
     const open = e.status === 'OPEN' || e.status === 'ACKNOWLEDGED';
     const forms = !current
       ? `<p class="note">该事项已升级至第${e.level}级（${escapeHtml(owner?.name ?? '—')}），此链接仅供查看。</p>`
@@ -123,6 +133,7 @@ export function escalationRoutes(router: Router, app: Huifang): void {
         `<dt>截止</dt><dd>${escapeHtml(formatLocalDateTime(e.deadlineAt, tz))}</dd><dt>客户</dt><dd>${escapeHtml(customer?.name ?? '—')}（${escapeHtml(customer?.phoneMasked ?? '—')}）</dd>` +
         `<dt>案例</dt><dd>${escapeHtml(kase?.externalId ?? '—')}</dd></dl>` +
         `<p style="white-space:pre-line">${escapeHtml(e.summary)}</p>${forms}` +
+        (evidence.length > 0 ? `<h2>反馈记录（${evidence.length}）</h2><table><thead><tr><th>时间</th><th>来源</th><th>内容</th></tr></thead><tbody>${evidenceRows}</tbody></table>` : '') +
         `<h2>记录</h2><table><thead><tr><th>时间</th><th>人员</th><th>事项</th></tr></thead><tbody>${rows}</tbody></table>`,
     );
   }

@@ -141,6 +141,9 @@ describeEachDatabase('console actions', (db) => {
       expect(pageText(noNote.body)).toContain('请填写处理说明');
       expect((await owner.post(`/console/escalations/${escalation.id}/resolve`, { note: '已电话致歉并安排复诊' })).status).toBe(302);
       expect((await db().prisma.escalation.findUniqueOrThrow({ where: { id: escalation.id } })).status).toBe('RESOLVED');
+      // The escalation card is greyed out: an update of that card (sent to its first owner), no live 确认受理 left.
+      const update = await db().prisma.outboxMessage.findUniqueOrThrow({ where: { idempotencyKey: `esc:${escalation.id}:${escalation.level}:resolved-update` } });
+      expect(JSON.parse(update.payload)).toMatchObject({ kind: 'card_update', taskId: `esc_${escalation.id}_${escalation.level}`, cardKey: `esc:${escalation.id}:card:${escalation.level}` });
       const closed = await manager.post(`/console/escalations/${escalation.id}/reassign`, { toStaffId: staff.get('hushi.li')! });
       expect(closed.status).toBe(400);
     });

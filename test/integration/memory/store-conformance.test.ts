@@ -278,7 +278,7 @@ const SCENARIOS: Record<string, Scenario> = {
       nextDueAt: null,
       completedAt: now,
       outbox: [staffText('fu:F1:1:update', nurse, now, 'F1')],
-      escalation: { sourceKey: 'dissatisfied:F1', caseId: 'K1', followUpId: 'F1', reason: 'DISSATISFIED', level: 1, ownerId: ctx.staff.get('hushizhang.chen')!, summary: 's', deadlineAt: at('2026-11-17T09:00:00+08:00') },
+      escalation: { sourceKey: 'dissatisfied:F1', caseId: 'K1', followUpId: 'F1', reason: 'DISSATISFIED', level: 1, ownerId: ctx.staff.get('hushizhang.chen')!, summary: 's', deadlineAt: at('2026-11-17T09:00:00+08:00'), incidentKey: 'K1:dissatisfaction', evidence: { sourceKey: 'dissatisfied:F1', reason: 'DISSATISFIED', followUpId: 'F1', source: 'staff', note: null, at: at('2026-11-10T09:00:00+08:00') } },
       audit: [audit('follow_up.dissatisfied', 'F1', now)],
       surveyAnswer: {
         newSurvey: { id: 'S2', token: 'token-S2-0123456789', surveyKey: 'satisfaction-5', customerId: customer, expiresAt: at('2026-11-20T20:00:00+08:00') },
@@ -323,7 +323,7 @@ const SCENARIOS: Record<string, Scenario> = {
       followUpId: c.followUp.id,
       version: c.followUp.version,
       now,
-      escalation: { sourceKey: `overdue:${c.followUp.id}:1`, caseId: 'K1', followUpId: c.followUp.id, reason: 'OVERDUE', level: 1, ownerId: ctx.staff.get('hushizhang.chen')!, summary: 's', deadlineAt: at('2026-11-11T09:00:00+08:00') },
+      escalation: { sourceKey: `overdue:${c.followUp.id}:1`, caseId: 'K1', followUpId: c.followUp.id, reason: 'OVERDUE', level: 1, ownerId: ctx.staff.get('hushizhang.chen')!, summary: 's', deadlineAt: at('2026-11-11T09:00:00+08:00'), incidentKey: null, evidence: { sourceKey: `overdue:${c.followUp.id}:1`, reason: 'OVERDUE', followUpId: c.followUp.id, source: 'system', note: null, at: at('2026-11-10T09:00:00+08:00') } },
       outbox: [staffText(`fu:${c.followUp.id}:1:overdue`, nurse, now, c.followUp.id)],
       audit: [audit('follow_up.overdue', c.followUp.id, now)],
     }));
@@ -342,7 +342,7 @@ const SCENARIOS: Record<string, Scenario> = {
     const now = ctx.clock.now();
     await caseWith(ctx, 'K1', [planned('F1', 'phone', START, { assigneeId: nurse })]);
     const e = (id: string, sourceKey: string, deadline: string) => ({
-      escalation: { id, sourceKey, caseId: 'K1', followUpId: 'F1', reason: 'DISSATISFIED', level: 1, ownerId: head, summary: 's', deadlineAt: at(deadline) },
+      escalation: { id, sourceKey, caseId: 'K1', followUpId: 'F1', reason: 'DISSATISFIED', level: 1, ownerId: head, summary: 's', deadlineAt: at(deadline), incidentKey: null, evidence: { sourceKey, reason: 'DISSATISFIED', followUpId: 'F1', source: 'staff', note: null, at: now } },
       outbox: [staffText(`esc:${id}:card:1`, head, now)],
       audit: [{ ...audit('escalation.opened', id, now), entityType: 'Escalation' }],
     });
@@ -417,7 +417,7 @@ const SCENARIOS: Record<string, Scenario> = {
       surveyId: 'S1',
       response: { id: 'R1', channel: 'sms', rawText: '1', answers: { overall: 1 }, score: 0, satisfaction: 'DISSATISFIED' as const, inboundEventId: 'IN1', receivedAt: now },
       followUpOutcome: 'DISSATISFIED' as const,
-      escalation: { sourceKey: 'dissatisfied:F1', caseId: 'K1', followUpId: 'F1', reason: 'DISSATISFIED', level: 1, ownerId: ctx.staff.get('hushizhang.chen')!, summary: 's', deadlineAt: at('2026-11-17T09:00:00+08:00') },
+      escalation: { sourceKey: 'dissatisfied:F1', caseId: 'K1', followUpId: 'F1', reason: 'DISSATISFIED', level: 1, ownerId: ctx.staff.get('hushizhang.chen')!, summary: 's', deadlineAt: at('2026-11-17T09:00:00+08:00'), incidentKey: 'K1:dissatisfaction', evidence: { sourceKey: 'dissatisfied:F1', reason: 'DISSATISFIED', followUpId: 'F1', source: 'staff', note: null, at: at('2026-11-10T09:00:00+08:00') } },
       outbox: [staffText('esc:card', ctx.staff.get('hushizhang.chen')!, now)],
       audit: [audit('survey.answered', 'S1', now)],
     };
@@ -726,6 +726,7 @@ const MODELS: Record<TableName, string> = {
   outboxAttempt: 'outboxAttempt',
   inbound: 'inboundEvent',
   escalation: 'escalation',
+  escalationEvidence: 'escalationEvidence',
   audit: 'auditLog',
   sandboxDelivery: 'sandboxDelivery',
   setting: 'setting',

@@ -49,6 +49,13 @@ describe('policy pack validation: file, line and reason', () => {
     expect(problemsOf(text)).toEqual([`P4.yaml:${line}: sampling.rate: a rate must be between 0 and 1 (10 % is 0.1)`]);
   });
 
+  it('reserves the step key esc2, the second follow-up after an escalation', () => {
+    const text = P4.replace('  - key: phone\n', '  - key: esc2\n');
+    expect(text).not.toBe(P4);
+    const line = lineOf(text, 'key: esc2');
+    expect(problemsOf(text)).toEqual([expect.stringMatching(new RegExp(`^P4\\.yaml:${line}: steps\\.0\\.key: the key "esc2" and keys starting with "esc2_" are reserved`))]);
+  });
+
   it('reports a YAML syntax error with its line', () => {
     const text = P4.replace('caseTypes: [discharge]', 'caseTypes: [discharge');
     expect(problemsOf(text)[0]).toMatch(/^P4\.yaml:\d+: /);

@@ -99,13 +99,13 @@ describeEachDatabase('escalation triggers', (db) => {
     // 「遇到可疑病情或特殊病情要及时向科主任汇报」: critical severity starts at level 2 of 护士长 → 科主任 → 院长.
     expect(escalation).toMatchObject({ reason: 'MEDICAL_CONCERN', severity: 'critical', level: 2, ownerId: staff.get('kezhuren.wang'), sourceKey: `medical:${call.id}` });
 
-    // 我的任务 lists it for the department head.
+    // 我的任务 lists it for the department head, naming the customer (salutation, masked phone).
     const asked = await app.receive(
       { source: 'wecom', dedupeKey: `kezhuren.wang:msg-${call.id}`, kind: 'staff_message', payload: { wecomUserId: 'kezhuren.wang', text: '我的任务', msgId: `msg-${call.id}` }, receivedAt: clock.now() },
       { wait: true },
     );
     expect((await asked.processing)?.status).toBe('PROCESSED');
     const reply = await db().prisma.outboxMessage.findUniqueOrThrow({ where: { idempotencyKey: `reply:msg-${call.id}` } });
-    expect(JSON.parse(reply.payload).text).toMatch(/待处理的升级事项（\d+项[^）]*）：\n1\. 【待受理】随访发现病情异常｜第2级/);
+    expect(JSON.parse(reply.payload).text).toMatch(/待处理的升级事项（\d+项[^）]*）：\n1\. 【待受理】随访发现病情异常｜测先生｜\d{3}\*{4}\d{4}｜第2级/);
   });
 });

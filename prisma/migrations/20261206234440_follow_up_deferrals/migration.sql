@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "FollowUp" ADD COLUMN     "deferrals" INTEGER NOT NULL DEFAULT 0;
