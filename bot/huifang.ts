@@ -234,11 +234,6 @@ export function createHuifang(options: HuifangOptions): Huifang {
     org: config.organisationName,
     usable: deps.customerChannels,
   };
-  if (modes.wechat !== 'sandbox' && campaigns.some((c) => c.enabled && c.channels.includes('wechat'))) {
-    // WeChat template messages may not carry marketing (docs/protocols/wechat.md §2.3): the WeChat channel refuses
-    // greetings, which then go by SMS where the customer can receive it.
-    logger.warn({ campaigns: campaigns.filter((c) => c.channels.includes('wechat')).map((c) => c.key) }, 'greeting campaigns list wechat, which refuses marketing: their WeChat greetings fall back to SMS');
-  }
   const jitter = options.jitter ?? Math.random;
   const deadLetter: DeadLetterHooks = { survey_invite: surveyInviteDeadLetter(deps), customer_notice: customerMessageDeadLetter };
 

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { isLocalDate } from '../core/calendar/local-date.js';
 import { templateVariables } from '../core/templates/render.js';
 import {
+  channelCarriesGreetings,
   GREETING_VARIABLES,
   MARKETING_HOURS,
   windowOverlapsQuietHours,
@@ -204,6 +205,11 @@ function buildCampaign(raw: RawCampaign, file: string, options: LoadCampaignsOpt
     if (windowOverlapsQuietHours(window, raw.quietHours)) problem(['send', 'window'], 'the send window overlaps the quiet hours');
   }
   if (new Set(raw.channels).size !== raw.channels.length) problem(['channels'], 'a channel is listed twice');
+  raw.channels.forEach((c, i) => {
+    if (!channelCarriesGreetings(c)) {
+      problem(['channels', i], 'WeChat template messages may not carry greetings (marketing, docs/protocols/wechat.md §2.3): greetings go by SMS — write channels: [sms]');
+    }
+  });
 
   let activeCases: GreetingCampaign['audience']['activeCases'] = null;
   if (raw.audience.activeCases === true) activeCases = { caseTypes: [] };

@@ -4,8 +4,17 @@
  */
 import type { FestivalDefinition } from '../calendar/traditional-festivals.js';
 
-/** Customer channels a greeting may go on, in the campaign's order of preference. */
+/**
+ * Customer channels of greeting rows. Only SMS carries greetings: WeChat template messages may not carry
+ * marketing (docs/protocols/wechat.md §2.3), so campaign files may not list `wechat` and planning never
+ * picks it; `wechat` remains for rows planned by earlier versions, which are re-decided before sending.
+ */
 export type GreetingChannel = 'wechat' | 'sms';
+
+/** Whether a channel may carry a greeting (marketing): SMS, to customers who consented; never WeChat. */
+export function channelCarriesGreetings(channel: GreetingChannel): boolean {
+  return channel === 'sms';
+}
 
 /** A time of day in the business timezone, as minutes after midnight (09:30 → 570). */
 export type MinuteOfDay = number;
