@@ -3,6 +3,7 @@
  * loaded and validated (bot/loaders/load-campaigns.ts). Pure data: no I/O.
  */
 import type { FestivalDefinition } from '../calendar/traditional-festivals.js';
+import type { Sector } from '../sms/sms-sectors.js';
 
 /**
  * Customer channels of greeting rows. Only SMS carries greetings: WeChat template messages may not carry
@@ -88,6 +89,12 @@ export interface GreetingCampaign {
   enabled: boolean;
   /** The file it came from (relative to the repository root when inside it). */
   file: string;
+  /**
+   * The sending organisation's sector (`general` unless the file says): Tencent lets real estate and
+   * education send verification codes only and bans medical, decoration and finance content
+   * (bot/core/sms/sms-sectors.ts), so `campaign list` flags such a campaign.
+   */
+  sector: Sector;
   occasions: readonly OccasionDefinition[];
   audience: {
     tags: TagFilter;

@@ -43,8 +43,8 @@ describeEachDatabase('Tencent SMS channel', (db) => {
     expect(row).toMatchObject({ status: 'SENT', attempts: 1, providerMessageId: sms!.serialNo });
     expect(sms).toMatchObject({ templateId: SURVEY_TEMPLATE_ID, signName: '回访中心', sessionContext: row.idempotencyKey });
     // The ordered parameters of templates/messages: salutation, date, event — no link (Tencent refuses URLs in variables).
-    expect(sms!.params).toEqual(['测先生', '11月3日', '住院服务']);
-    expect(sms!.text).toMatch(/^【回访中心】测先生您好，关于您11月3日的住院服务，请回复1-5为我们的服务打分/);
+    expect(sms!.params).toEqual(['测先生', '11月3日', '服务']);
+    expect(sms!.text).toMatch(/^【回访中心】测先生您好，您11月3日的服务已办结。反馈办理情况请回复5至1/);
     const request = sim.callsTo('SendSms').find((c) => (c.body as { PhoneNumberSet: string[] }).PhoneNumberSet[0] === survey.phone)!;
     expect(request.headers.authorization).toMatch(/^TC3-HMAC-SHA256 Credential=/);
     expect(request.body).toMatchObject({ SmsSdkAppId: sim.sdkAppId, TemplateId: SURVEY_TEMPLATE_ID, PhoneNumberSet: [survey.phone] });
