@@ -211,7 +211,7 @@ export function createHuifang(options: HuifangOptions): Huifang {
             countSentSince: (since) => stores.outbox.countSentSince('wecom', since, ['card_update']),
           })
         : undefined;
-      return createWecomChannel(config.wecom, { clock, logger, ...(dailyQuota ? { dailyQuota } : {}) });
+      return createWecomChannel(config.wecom, { clock, logger, timeZone: config.timezone, ...(dailyQuota ? { dailyQuota } : {}) });
     }
     if (name === 'wechat' && config.wechat) return createWechatChannel(config.wechat, { clock, logger });
     if (name === 'sms' && config.tencentSms) return createTencentSmsChannel(config.tencentSms, { logger });
