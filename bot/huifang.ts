@@ -208,7 +208,7 @@ export function createHuifang(options: HuifangOptions): Huifang {
             countSentSince: (since) => stores.outbox.countSentSince('wecom', since, ['card_update']),
           })
         : undefined;
-      return createWecomChannel(config.wecom, { clock, logger, ...(dailyQuota ? { dailyQuota } : {}) });
+      return createWecomChannel(config.wecom, { clock, logger, timeZone: config.timezone, ...(dailyQuota ? { dailyQuota } : {}) });
     }
     if (name === 'wechat' && config.wechat) return createWechatChannel(config.wechat, { clock, logger });
     if (name === 'sms' && config.tencentSms) return createTencentSmsChannel(config.tencentSms, { logger });
@@ -231,11 +231,6 @@ export function createHuifang(options: HuifangOptions): Huifang {
     org: config.organisationName,
     usable: deps.customerChannels,
   };
-  if (modes.wechat !== 'sandbox' && campaigns.some((c) => c.enabled && c.channels.includes('wechat'))) {
-    // WeChat template messages may not carry marketing (docs/protocols/wechat.md §2.3): the WeChat channel refuses
-    // greetings, which then go by SMS where the customer can receive it.
-    logger.warn({ campaigns: campaigns.filter((c) => c.channels.includes('wechat')).map((c) => c.key) }, 'greeting campaigns list wechat, which refuses marketing: their WeChat greetings fall back to SMS');
-  }
   const jitter = options.jitter ?? Math.random;
   const deadLetter: DeadLetterHooks = { survey_invite: surveyInviteDeadLetter(deps), customer_notice: customerMessageDeadLetter };
 

@@ -15,6 +15,8 @@ export interface ProviderErrcodeRule {
   refreshToken?: boolean;
   /** Minimum wait before the next attempt, in ms. */
   retryAfterMs?: number;
+  /** At most this many attempts of the message for this errcode (unknown errcodes: a few). */
+  maxAttempts?: number;
 }
 
 /**
@@ -166,7 +168,7 @@ export function providerApiError(endpoint: ProviderEndpoint, path: string, answe
     rule.kind,
     String(answer.errcode),
     `${endpoint.displayName} ${path} failed with errcode ${answer.errcode} ${rule.name}: ${rule.meaning}${ref} (errmsg: ${errmsg})`,
-    rule.retryAfterMs === undefined ? {} : { retryAfterMs: rule.retryAfterMs },
+    { ...(rule.retryAfterMs === undefined ? {} : { retryAfterMs: rule.retryAfterMs }), ...(rule.maxAttempts === undefined ? {} : { maxAttempts: rule.maxAttempts }) },
   );
 }
 

@@ -16,6 +16,8 @@ import { occasionsInYear, sendDateFor } from '../core/greetings/occasions.js';
 import { registrationText } from '../core/greetings/render-greeting.js';
 import { formatLocalDate, formatLocalDateTime } from '../core/time.js';
 import { campaignTexts } from '../loaders/load-campaigns.js';
+import { SECTOR_RULES, sectorMaySendSms } from '../core/sms/sms-sectors.js';
+import { SMS_RISK_LABELS, smsReviewRisks } from '../core/sms/sms-template-rules.js';
 import { occasionKeyName, previewCampaign, type GreetingDeps } from '../core/greetings/run-greetings.js';
 import { consoleOutput, type CommandOutput } from './command-output.js';
 import { withApp as defaultWithApp, type WithApp } from './with-app.js';
@@ -87,6 +89,9 @@ function listCampaigns(ctx: GreetingDeps, year: number, json: boolean, io: Comma
     title: c.title,
     enabled: c.enabled,
     file: c.file,
+    sector: c.sector,
+    smsAllowed: sectorMaySendSms(c.sector),
+    warnings: campaignSmsWarnings(c),
     channels: c.channels,
     sendDay: c.sendDay,
     window: `${formatMinuteOfDay(c.window.start)}-${formatMinuteOfDay(c.window.end)}`,
@@ -112,6 +117,7 @@ function listCampaigns(ctx: GreetingDeps, year: number, json: boolean, io: Comma
   }
   for (const c of data) {
     io.out(`${c.key} — ${c.title}${c.enabled ? '' : '  [disabled 未启用]'}  (${c.file})`);
+    for (const w of c.warnings) io.out(`  ⚠ ${w}`);
     io.out(`  channels ${c.channels.join(' → ')}; sent ${c.sendDay === 'day_before' ? 'the day before 前一天' : 'on the day 当天'} ${c.window}; quiet hours ${c.quietHours}`);
     io.out(`  segments: ${c.segments.map((s) => `${s.key} (${[...s.tags.anyOf, ...s.tags.allOf.map((t) => `+${t}`), ...s.tags.noneOf.map((t) => `-${t}`)].join(' ') || 'everyone'})`).join(', ')}`);
     io.out(`  ${year}: ${c.occasions.map((o) => `${o.name} ${o.date}${o.sendDate !== o.date ? ` (sent ${o.sendDate})` : ''}`).join(', ') || '—'}${c.birthdays ? ', and each customer’s birthday' : ''}`);
@@ -119,6 +125,26 @@ function listCampaigns(ctx: GreetingDeps, year: number, json: boolean, io: Comma
     for (const t of c.templates) io.out(`    ${t.templateKey}  params: ${t.params.map((p, i) => `{${i + 1}} ${p}`).join(', ') || 'none'}\n      ${t.text}`);
   }
   return 0;
+}
+
+/**
+ * Why a campaign's SMS would be refused by Tencent: its sector may not send such SMS at all
+ * (bot/core/sms/sms-sectors.ts), or a text uses wording of a banned category (questionnaires, good
+ * reviews, medical, decoration).
+ */
+export function campaignSmsWarnings(c: GreetingCampaign): string[] {
+  const out: string[] = [];
+  const rule = SECTOR_RULES[c.sector];
+  if (!sectorMaySendSms(c.sector)) {
+    out.push(`行业 ${c.sector}（${rule.label}）不能用短信发送本活动：${rule.why}。改用：${rule.instead} / the sector may not send these SMS (README, Connecting Tencent Cloud SMS)`);
+  }
+  for (const { text } of campaignTexts(c)) {
+    const risks = smsReviewRisks(text.body);
+    if (risks.length > 0) {
+      out.push(`${text.templateKey}: 含腾讯云审核禁止的内容（${[...new Set(risks.map((r) => SMS_RISK_LABELS[r.category]))].join('、')}：${risks.map((r) => r.word).join('、')}），模板可能被驳回 / wording Tencent's review refuses`);
+    }
+  }
+  return out;
 }
 
 async function preview(ctx: GreetingDeps, campaign: GreetingCampaign, date: string, now: Date, json: boolean, io: CommandOutput): Promise<number> {

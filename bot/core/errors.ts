@@ -29,12 +29,18 @@ export class ChannelError extends Error {
     /** The provider's own code (`errcode`, Tencent `Code`), or a local one such as `NETWORK`. */
     readonly providerCode: string,
     message: string,
-    options?: { cause?: unknown; retryAfterMs?: number },
+    options?: { cause?: unknown; retryAfterMs?: number; maxAttempts?: number },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.retryAfterMs = options?.retryAfterMs;
+    this.maxAttempts = options?.maxAttempts;
   }
   readonly retryAfterMs: number | undefined;
+  /**
+   * At most this many attempts of the message while it fails this way (fewer than its own when the
+   * adapter does not know the code): then the message is DEAD and an operator looks at the code.
+   */
+  readonly maxAttempts: number | undefined;
   get retryable(): boolean {
     return this.kind === 'retryable' || this.kind === 'rate_limited';
   }

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { isLocalDate } from '../core/calendar/local-date.js';
 import { templateVariables } from '../core/templates/render.js';
 import {
+  channelCarriesGreetings,
   GREETING_VARIABLES,
   MARKETING_HOURS,
   windowOverlapsQuietHours,
@@ -21,7 +22,8 @@ import {
   type TagFilter,
 } from '../core/greetings/campaign.js';
 import { findFestival, GREETING_FESTIVALS } from '../core/greetings/occasions.js';
-import { measureSms, SMS_MAX_CHARACTERS } from '../core/sms/sms-length.js';
+import { checkSmsTemplate } from '../core/sms/sms-template-rules.js';
+import { SECTORS, type Sector } from '../core/sms/sms-sectors.js';
 import { DataLoadError, type DataProblem } from './data-load-error.js';
 import { displayPath, ROOT_DIR } from './display-path.js';
 import { YamlSource } from './yaml-source.js';
@@ -83,6 +85,7 @@ const campaignSchema = z
     key: keySchema('the campaign key'),
     title: z.string().trim().min(1),
     enabled: z.boolean().default(true),
+    sector: z.enum(SECTORS as [Sector, ...Sector[]], { errorMap: () => ({ message: `a sector is one of ${SECTORS.join(', ')}` }) }).default('general'),
     occasions: z.array(z.string().trim().min(1)).default([]),
     customOccasions: z.array(customOccasionSchema).default([]),
     audience: z
@@ -204,6 +207,11 @@ function buildCampaign(raw: RawCampaign, file: string, options: LoadCampaignsOpt
     if (windowOverlapsQuietHours(window, raw.quietHours)) problem(['send', 'window'], 'the send window overlaps the quiet hours');
   }
   if (new Set(raw.channels).size !== raw.channels.length) problem(['channels'], 'a channel is listed twice');
+  raw.channels.forEach((c, i) => {
+    if (!channelCarriesGreetings(c)) {
+      problem(['channels', i], 'WeChat template messages may not carry greetings (marketing, docs/protocols/wechat.md §2.3): greetings go by SMS — write channels: [sms]');
+    }
+  });
 
   let activeCases: GreetingCampaign['audience']['activeCases'] = null;
   if (raw.audience.activeCases === true) activeCases = { caseTypes: [] };
@@ -242,6 +250,7 @@ function buildCampaign(raw: RawCampaign, file: string, options: LoadCampaignsOpt
     title: raw.title,
     enabled: raw.enabled,
     file,
+    sector: raw.sector,
     occasions,
     audience: { tags: raw.audience.tags ?? { anyOf: [], allOf: [], noneOf: [] }, activeCases },
     channels: raw.channels,
@@ -276,14 +285,10 @@ function buildText(
   for (const n of names) {
     if (!(GREETING_VARIABLES as readonly string[]).includes(n)) problem(path, `{${n}} is not a greeting variable (use {salutation}, {occasion}, {signature})`);
   }
-  if (/\}\s*\{/.test(body)) problem(path, 'two variables are adjacent ("}{"): Tencent refuses such templates; put text between them');
-  if (/[【】]/.test(body)) problem(path, 'no 【】 in the text: Tencent adds the signature 【…】 itself');
   if (/https?:|www\.|\.(com|cn|net)\b/i.test(body)) problem(path, 'no links in greetings (Tencent reviews links and never accepts one in a variable)');
   if (templateKey.length > 64) problem(path, `the template key "${templateKey}" is longer than 64 characters: shorten the campaign or segment key`);
   const longestOccasion = occasions.reduce((a, o) => ([...o.name].length > [...a].length ? o.name : a), '');
-  const worst = body.replace(/\{salutation\}/g, LONGEST_SALUTATION).replace(/\{occasion\}/g, longestOccasion);
-  const measured = measureSms(worst, { signName: 'XXXXXXXXXXXX' });
-  if (!measured.withinLimit) problem(path, `the message can reach ${measured.characters} characters; Tencent accepts at most ${SMS_MAX_CHARACTERS}`);
+  for (const p of checkSmsTemplate({ text: body, longest: { salutation: LONGEST_SALUTATION, occasion: longestOccasion } })) problem(path, p);
   const params = names.filter((n): n is GreetingVariable => (GREETING_VARIABLES as readonly string[]).includes(n));
   return { templateKey, body, params };
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { templateVariables } from '../core/templates/render.js';
 import { parseMarkup } from '../core/templates/markup.js';
+import { checkSmsTemplate, containsLink } from '../core/sms/sms-template-rules.js';
 import { MESSAGE_CATALOGUE, type EntrySpec, type MessageTemplates, type PartSpec } from '../core/templates/catalogue.js';
 import { DataLoadError, type DataProblem } from './data-load-error.js';
 import { displayPath } from './display-path.js';
@@ -28,7 +29,7 @@ function partSchema(spec: PartSpec): z.ZodTypeAny {
     case 'texts':
       return z.object(Object.fromEntries(spec.keys.map((k) => [k, z.string()]))).strict();
     case 'sms':
-      return z.object({ templateId: z.string(), params: z.array(z.string()).min(1), text: z.string().min(1) }).strict();
+      return z.object({ templateId: z.string(), params: z.array(z.string()).min(1), text: z.string().min(1), events: z.record(z.string().min(1)).optional() }).strict();
     case 'wechat':
       return z
         .object({ data: z.record(z.string().regex(WECHAT_KEYWORD, 'WeChat template keywords look like thing1, time2'), z.string().min(1)), text: z.string().min(1) })
@@ -106,12 +107,25 @@ function readEntry(source: YamlSource, key: string, spec: EntrySpec, raw: RawEnt
         loaded[name] = Object.fromEntries(Object.entries(value as Record<string, string>).map(([k, text]) => [k, checkText([...path, k], text, part.vars)]));
         break;
       case 'sms': {
-        const sms = value as { templateId: string; params: string[]; text: string };
+        const sms = value as { templateId: string; params: string[]; text: string; events?: Record<string, string> };
         sms.params.forEach((p, i) => {
           if (!raw.variables.includes(p)) problems.push(source.problemAt([...path, 'params', i], `"${p}" is not a declared variable`));
           else if (!(part.vars as readonly string[]).includes(p)) problems.push(source.problemAt([...path, 'params', i], `"${p}" cannot be an SMS parameter (the SMS has: ${part.vars.join(', ')})`));
         });
-        loaded[name] = { templateId: sms.templateId, params: sms.params, text: checkText([...path, 'text'], sms.text, part.vars) };
+        // Tencent's template rules (docs/protocols/tencent-sms.md §4.4): the text is what gets registered,
+        // with {1}, {2} … for the parameters, so every placeholder must be a parameter and vice versa.
+        const used = templateVariables(sms.text);
+        for (const v of used) if (raw.variables.includes(v) && !sms.params.includes(v)) problems.push(source.problemAt([...path, 'text'], `{${v}} is not in params: every placeholder of an SMS text is a Tencent parameter ({1}, {2} …)`));
+        sms.params.forEach((p, i) => {
+          if (!used.includes(p)) problems.push(source.problemAt([...path, 'params', i], `"${p}" is not used in the text`));
+        });
+        for (const p of checkSmsTemplate({ text: sms.text, linkVariables: part.links ?? [], longest: longestValues(body) })) problems.push(source.problemAt([...path, 'text'], p));
+        if (used.includes('event')) for (const l of linkLabels(body)) problems.push(source.problemAt([key, 'events'], `"${l}" fills an SMS parameter and looks like a link: Tencent refuses links in parameters`));
+        for (const [k, v] of Object.entries(sms.events ?? {})) {
+          if (templateVariables(v).length > 0) problems.push(source.problemAt([...path, 'events', k], 'a label takes no placeholders'));
+          if (containsLink(v)) problems.push(source.problemAt([...path, 'events', k], `"${v}" fills an SMS parameter and looks like a link: Tencent refuses links in parameters`));
+        }
+        loaded[name] = { templateId: sms.templateId, params: sms.params, text: checkText([...path, 'text'], sms.text, part.vars), events: sms.events ?? {} };
         break;
       }
       case 'wechat': {
@@ -125,6 +139,23 @@ function readEntry(source: YamlSource, key: string, spec: EntrySpec, raw: RawEnt
     }
   }
   return loaded;
+}
+
+/**
+ * Longest known values of SMS variables from the entry's labels (`events` and `event_default` fill
+ * `{event}`), each checked to carry no link: a link as a parameter is refused by Tencent.
+ */
+function longestValues(body: Record<string, unknown>): Record<string, string> {
+  const smsEvents = Object.values((((body.sms ?? {}) as Record<string, unknown>).events ?? {}) as Record<string, string>);
+  const events = [...Object.values((body.events ?? {}) as Record<string, string>), ...smsEvents, ...(typeof body.event_default === 'string' ? [body.event_default] : [])];
+  const out: Record<string, string> = { date: '12月31日', dateTime: '12月31日 23:59' };
+  if (events.length > 0) out.event = events.reduce((a, b) => ([...b].length > [...a].length ? b : a));
+  return out;
+}
+
+/** Labels that fill an SMS parameter and would carry a link. */
+function linkLabels(body: Record<string, unknown>): string[] {
+  return [...Object.values((body.events ?? {}) as Record<string, string>), ...(typeof body.event_default === 'string' ? [body.event_default] : [])].filter(containsLink);
 }
 
 /**

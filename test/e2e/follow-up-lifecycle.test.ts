@@ -234,7 +234,7 @@ describeEachDatabase('discharge follow-up lifecycle', (db) => {
     expect(invite).toMatchObject({ channel: 'sms', recipientType: 'customer', status: 'SENT' });
     const sms = await db().prisma.sandboxDelivery.findUniqueOrThrow({ where: { outboxMessageId: invite!.id } });
     expect(sms).toMatchObject({ channel: 'sms', address: phone });
-    expect((JSON.parse(sms.content) as { text: string }).text).toContain('请回复1-5');
+    expect((JSON.parse(sms.content) as { text: string }).text).toContain('请回复5至1');
     const instance = await db().prisma.surveyInstance.findUniqueOrThrow({ where: { followUpId: surveyId } });
     expect(instance).toMatchObject({ status: 'OPEN', expiresAt: new Date('2026-11-16T20:00:00+08:00') });
 

@@ -163,7 +163,7 @@ describe.skipIf(skipBrowserTests)(`sandbox page in Chromium (390×844)${browserS
 
     const discharge = await prisma.case.findFirstOrThrow({ where: { type: 'discharge' }, include: { customer: true } });
     const phone = page.locator(`[data-customer="${discharge.customerId}"]`);
-    await phone.locator('li.bubble', { hasText: '请回复1-5' }).waitFor();
+    await phone.locator('li.bubble', { hasText: '请回复5至1' }).waitFor();
     const survey = await prisma.followUp.findFirstOrThrow({ where: { caseId: discharge.id, step: 'survey' } });
     expect(survey.status).toBe('ACTIVE');
 

@@ -8,7 +8,11 @@ const PROVIDER = 'tencent-sms';
 export function channelErrorFromCode(code: string, providerMessage: string | undefined, cause?: unknown): ChannelError {
   const rule = classifyTencentCode(code);
   const said = providerMessage ? ` (Tencent: ${maskPhoneInText(providerMessage).slice(0, 200)})` : '';
-  const options = { ...(cause === undefined ? {} : { cause }), ...(rule.retryAfterMs === undefined ? {} : { retryAfterMs: rule.retryAfterMs }) };
+  const options = {
+    ...(cause === undefined ? {} : { cause }),
+    ...(rule.retryAfterMs === undefined ? {} : { retryAfterMs: rule.retryAfterMs }),
+    ...(rule.maxAttempts === undefined ? {} : { maxAttempts: rule.maxAttempts }),
+  };
   if (rule.invalidNumber) {
     return new ChannelError(PROVIDER, 'permanent', INVALID_NUMBER, `Tencent refused the phone number, ${code}: ${rule.meaning}${said}`, options);
   }

@@ -20,7 +20,12 @@ export interface TencentCodeRule {
   retryAfterMs?: number;
   /** The number itself is unusable (malformed, on the do-not-disturb list): stop texting it. */
   invalidNumber?: boolean;
+  /** At most this many attempts of the message for this code (unknown codes: a few, then an operator looks). */
+  maxAttempts?: number;
 }
+
+/** Attempts of a message failing with a code Huifang does not know, before it gives up (DEAD, logged as an error). */
+export const UNKNOWN_CODE_MAX_ATTEMPTS = 3;
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -76,15 +81,38 @@ export const TENCENT_SMS_CODES: Readonly<Record<string, TencentCodeRule>> = Obje
     meaning: 'the parameters do not match the approved template: register the template text and parameter order given in the README',
   },
   'FailedOperation.ContainSensitiveWord': { kind: 'auth', meaning: 'the content contains a word Tencent does not allow: change the template wording' },
-  'InvalidParameter.DirtyWordFound': { kind: 'auth', meaning: 'the content contains a word Tencent does not allow: change the template wording' },
+  'InternalError.SigVerificationFail': { kind: 'auth', meaning: "Tencent's back end could not verify the request's signature: check TENCENT_SECRET_ID / TENCENT_SECRET_KEY and this server's clock" },
+
+  // The template or its parameters (§3): this message can never be sent as it is. It dies at once and the
+  // error log tells the operator what to change (the next messages fail the same way until then).
+  'FailedOperation.OtherError': {
+    kind: 'permanent',
+    meaning: 'Tencent refused the request for a reason it does not name, usually parameters that do not meet its rules: check the template and its parameters, or ask Tencent SMS support (腾讯云短信小助手)',
+  },
+  'FailedOperation.MissingSignatureList': {
+    kind: 'permanent',
+    meaning: 'Tencent does not recognise the signature: no approved signature matches TENCENT_SMS_SIGN_NAME (check 签名管理)',
+  },
+  'FailedOperation.MissingTemplateList': {
+    kind: 'permanent',
+    meaning: 'Tencent does not recognise the template: the TemplateId in TENCENT_SMS_TEMPLATES is not an approved template of this account (check 正文模板管理)',
+  },
+  'InvalidParameter.DirtyWordFound': { kind: 'permanent', meaning: 'the content contains a word Tencent does not allow: change the template wording and register it again' },
+  'InvalidParameterValue.TemplateWithDirtyWords': {
+    kind: 'permanent',
+    meaning: 'the template contains words Tencent’s review standard does not allow (README, Connecting Tencent Cloud SMS): change the wording and register it again',
+  },
   'InvalidParameterValue.ContentLengthLimit': { kind: 'permanent', meaning: 'the message is longer than Tencent accepts (500 characters with the signature)' },
-  'InvalidParameterValue.TemplateParameterFormatError': { kind: 'auth', meaning: 'a verification-code template was used: register the template as a notification (通知) template' },
+  'InvalidParameterValue.TemplateParameterFormatError': {
+    kind: 'permanent',
+    meaning: 'a verification-code template was used (its variables take 0-6 digits only): register the template as a notification (通知) template',
+  },
   'InvalidParameterValue.TemplateParameterLengthLimit': {
-    kind: 'auth',
+    kind: 'permanent',
     meaning: 'a template parameter is longer than the account allows (12 characters for individually verified accounts)',
   },
   'InvalidParameterValue.ProhibitedUseUrlInTemplateParameter': {
-    kind: 'auth',
+    kind: 'permanent',
     meaning: 'Tencent refuses links inside template parameters: keep the link as fixed text of the template',
   },
   'InvalidParameterValue.SdkAppIdNotExist': { kind: 'auth', meaning: 'TENCENT_SMS_SDK_APP_ID does not exist' },
@@ -117,8 +145,9 @@ export const TENCENT_SMS_CODES: Readonly<Record<string, TencentCodeRule>> = Obje
 
 /**
  * Rule for a code not in the table. `AuthFailure.*` and `UnauthorizedOperation.*` are operator
- * problems and `LimitExceeded.*` a deferral, whatever their suffix; anything else new is retried
- * (the log names the code so a row can be added here).
+ * problems, `LimitExceeded.*` a deferral and `InternalError.*` retried, whatever their suffix;
+ * `InvalidParameter*` and `MissingParameter*` are permanent; anything else is retried at most
+ * {@link UNKNOWN_CODE_MAX_ATTEMPTS} times, then the message dies with the code for an operator to look up.
  */
 export function classifyTencentCode(code: string): TencentCodeRule {
   const rule = TENCENT_SMS_CODES[code];
@@ -126,7 +155,15 @@ export function classifyTencentCode(code: string): TencentCodeRule {
   if (code.startsWith('AuthFailure.') || code.startsWith('UnauthorizedOperation.')) return { kind: 'auth', meaning: 'Tencent refused the API key or account' };
   if (code.startsWith('LimitExceeded.')) return { kind: 'rate_limited', meaning: 'a Tencent sending limit was reached', retryAfterMs: HOUR };
   if (code.startsWith('InternalError.')) return { kind: 'retryable', meaning: 'internal error at Tencent' };
-  return { kind: 'retryable', meaning: 'a code Huifang does not classify (add it to bot/channels/tencent-sms/error-codes.ts)' };
+  // A parameter Tencent refuses stays refused: retrying the same request cannot help.
+  if (code === 'InvalidParameter' || code === 'InvalidParameterValue' || code.startsWith('InvalidParameter.') || code.startsWith('InvalidParameterValue.') || code.startsWith('MissingParameter')) {
+    return { kind: 'permanent', meaning: 'Tencent refused a parameter of the request: check the template, its parameters and the signature' };
+  }
+  return {
+    kind: 'retryable',
+    meaning: `a code Huifang does not know: tried ${UNKNOWN_CODE_MAX_ATTEMPTS} times at most, then given up; look it up in Tencent's error code list and add it to bot/channels/tencent-sms/error-codes.ts`,
+    maxAttempts: UNKNOWN_CODE_MAX_ATTEMPTS,
+  };
 }
 
 /**

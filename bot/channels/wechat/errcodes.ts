@@ -21,7 +21,12 @@ export interface WechatErrcodeRule {
   refreshToken?: boolean;
   /** Minimum wait before the next attempt, in ms. */
   retryAfterMs?: number;
+  /** At most this many attempts of the message for this errcode. */
+  maxAttempts?: number;
 }
+
+/** Attempts of a message failing with an errcode Huifang does not know, before it gives up. */
+export const UNKNOWN_ERRCODE_MAX_ATTEMPTS = 3;
 
 const HOUR_MS = 3_600_000;
 
@@ -63,6 +68,17 @@ export const WECHAT_ERRCODES: Readonly<Record<number, WechatErrcodeRule>> = Obje
     name: 'INVALID_TEMPLATE_ID',
     meaning: 'WECHAT_MP_SURVEY_TEMPLATE_ID is not a template of this account (模板消息 → 我的模板); fix the configuration',
   },
+  47001: {
+    kind: 'permanent',
+    name: 'DATA_FORMAT_ERROR',
+    meaning: 'WeChat could not parse the request body (data format error): a bug or a value WeChat cannot read; the survey goes by SMS instead',
+  },
+  43116: {
+    kind: 'permanent',
+    name: 'TEMPLATE_BANNED',
+    meaning:
+      'WeChat banned this template (滥用, reports of abuse): add another template in 模板消息 and set WECHAT_MP_SURVEY_TEMPLATE_ID; survey invitations go by SMS meanwhile',
+  },
   47003: {
     kind: 'permanent',
     name: 'ARGUMENT_INVALID',
@@ -74,7 +90,17 @@ export const WECHAT_ERRCODES: Readonly<Record<number, WechatErrcodeRule>> = Obje
   45047: { kind: 'rate_limited', name: 'OUT_OF_SEND_LIMIT', meaning: 'the send limit towards this customer is reached; sending resumes later', retryAfterMs: HOUR_MS },
 });
 
-/** The rule for `errcode`; unknown codes are retried a few times (bounded by the outbox's attempts). */
+/**
+ * The rule for `errcode`; an unknown one is retried {@link UNKNOWN_ERRCODE_MAX_ATTEMPTS} times at most,
+ * then the message dies (for a survey invitation the SMS fallback takes over) and the error names the code.
+ */
 export function classifyWechatErrcode(errcode: number): WechatErrcodeRule {
-  return WECHAT_ERRCODES[errcode] ?? { kind: 'retryable', name: 'UNKNOWN', meaning: 'an errcode Huifang does not know; retried a few times' };
+  return (
+    WECHAT_ERRCODES[errcode] ?? {
+      kind: 'retryable',
+      name: 'UNKNOWN',
+      meaning: `an errcode Huifang does not know: tried ${UNKNOWN_ERRCODE_MAX_ATTEMPTS} times at most, then given up; look it up in WeChat's global return codes and add it to bot/channels/wechat/errcodes.ts`,
+      maxAttempts: UNKNOWN_ERRCODE_MAX_ATTEMPTS,
+    }
+  );
 }

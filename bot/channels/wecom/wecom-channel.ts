@@ -8,6 +8,10 @@ import type { AppDailyQuota } from './app-daily-quota.js';
 import { MemberRateLimiter } from './member-rate-limiter.js';
 import { recordedNoticeText, renderCardUpdate, renderStaffDocument, renderStaffMarkdown, renderStaffText, renderTaskCard } from './render-message.js';
 import { WecomClient, type WecomSendBody } from './wecom-client.js';
+import { FrequencyBlock } from './frequency-block.js';
+
+/** WeCom's frequency-limit errcode (docs/protocols/wecom.md §2-§3). */
+const ERRCODE_FREQUENCY_LIMIT = 45009;
 
 export interface WecomChannelOptions {
   client: WecomClient;
@@ -18,6 +22,8 @@ export interface WecomChannelOptions {
   memberLimiter?: MemberRateLimiter;
   /** The application's daily quota [none]. */
   dailyQuota?: AppDailyQuota;
+  /** Business timezone, for the end of a day-long 45009 block [Asia/Shanghai]. */
+  timeZone?: string;
 }
 
 const PROVIDER = 'wecom';
@@ -43,8 +49,10 @@ export class WecomChannel implements MessageChannel {
   readonly #log: Logger | undefined;
   readonly #limiter: MemberRateLimiter;
   readonly #dailyQuota: AppDailyQuota | null;
+  readonly #frequencyBlock: FrequencyBlock;
 
   constructor(options: WecomChannelOptions) {
+    this.#frequencyBlock = new FrequencyBlock(options.timeZone ?? 'Asia/Shanghai');
     this.#client = options.client;
     this.#clock = options.clock;
     this.#log = options.logger;
@@ -94,6 +102,16 @@ export class WecomChannel implements MessageChannel {
 
   /** message/send to one member, paced per member; a recipient WeCom refuses is a permanent failure. */
   async #sendMessage(to: StaffAddress, body: WecomSendBody): Promise<SendResult> {
+    const blockedMs = this.#frequencyBlock.remainingMs(this.#clock.now());
+    if (blockedMs > 0) {
+      throw new ChannelError(
+        PROVIDER,
+        'rate_limited',
+        String(ERRCODE_FREQUENCY_LIMIT),
+        `WeCom answered 45009 (frequency limit): the application is blocked for its ${this.#frequencyBlock.window} window and is not called until then (docs/protocols/wecom.md §3)`,
+        { retryAfterMs: blockedMs },
+      );
+    }
     const quota = this.#dailyQuota ? await this.#dailyQuota.tryAcquire(this.#clock.now()) : null;
     if (quota && !quota.ok) {
       throw new ChannelError(
@@ -105,8 +123,21 @@ export class WecomChannel implements MessageChannel {
       );
     }
     try {
-      return await this.#sendPaced(to, body);
+      const result = await this.#sendPaced(to, body);
+      this.#frequencyBlock.clear();
+      return result;
     } catch (error) {
+      if (error instanceof ChannelError && error.providerCode === String(ERRCODE_FREQUENCY_LIMIT)) {
+        if (quota?.ok) quota.release();
+        const wait = this.#frequencyBlock.hit(this.#clock.now());
+        throw new ChannelError(
+          PROVIDER,
+          'rate_limited',
+          error.providerCode,
+          `${error.message}; blocked for the ${this.#frequencyBlock.window} window (${Math.round(wait / 60_000)} min) before WeCom is called again (docs/protocols/wecom.md §3)`,
+          { cause: error, retryAfterMs: wait },
+        );
+      }
       if (quota?.ok && error instanceof ChannelError && (error.kind !== 'retryable' || /^-?\d+$/.test(error.providerCode))) quota.release();
       throw error;
     }
@@ -158,6 +189,8 @@ export interface CreateWecomChannelOptions {
   fetch?: typeof globalThis.fetch;
   /** Per-request timeout in ms [10 000]. */
   timeoutMs?: number;
+  /** Business timezone (HUIFANG_TIMEZONE), for day-long blocks. */
+  timeZone?: string;
 }
 
 /** The WeCom staff channel for the configured application (composition root helper). */
@@ -173,5 +206,11 @@ export function createWecomChannel(config: WecomConfig, options: CreateWecomChan
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
   });
-  return new WecomChannel({ client, clock: options.clock, ...(logger ? { logger } : {}), ...(options.dailyQuota ? { dailyQuota: options.dailyQuota } : {}) });
+  return new WecomChannel({
+    client,
+    clock: options.clock,
+    ...(logger ? { logger } : {}),
+    ...(options.dailyQuota ? { dailyQuota: options.dailyQuota } : {}),
+    ...(options.timeZone ? { timeZone: options.timeZone } : {}),
+  });
 }

@@ -189,18 +189,21 @@ async function planActivation(deps: CoreDeps, ctx: FollowUpContext, org: OrgSnap
     salutation: customer.salutation ?? renderText(t.salutationFallback, { surname: customer.name.slice(0, 1) }),
     date: formatChineseDate(ctx.case.occurredAt, deps.timeZone),
     dateTime: formatChineseDateTime(ctx.case.occurredAt, deps.timeZone),
-    // What the customer is asked about, as the invitation names it (「关于您11月3日的住院服务」).
+    // The service the invitation is about (「您11月3日的投诉处理」).
     event: t.events[ctx.case.type] ?? t.eventDefault,
     link,
   };
+  // The SMS may name the service differently (no medical words in SMS, docs/protocols/tencent-sms.md §4.4).
+  const smsVars = { ...vars, event: t.sms.events[ctx.case.type] ?? vars.event };
   const key = `fu:${followUp.id}:${activation}`;
   const policy = deps.policies.byId(followUp.policyId);
   const sms = {
     kind: 'survey_invite' as const,
     to: { customerId: customer.id, ...(customer.phoneE164 ? { phoneE164: customer.phoneE164 } : {}) },
     templateKey: 'survey_invite',
-    params: t.sms.params.map((p) => String(vars[p])),
-    text: renderText(t.sms.text, vars),
+    params: t.sms.params.map((p) => String(smsVars[p])),
+    // The customer reads the signature Tencent puts in front (docs/protocols/tencent-sms.md §4.3).
+    text: `【${deps.organisationName}】${renderText(t.sms.text, smsVars)}`,
     link,
     surveyId,
     // Checked again when it leaves the outbox: the policy's windows, and no sending after the survey expired.

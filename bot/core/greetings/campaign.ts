@@ -3,9 +3,19 @@
  * loaded and validated (bot/loaders/load-campaigns.ts). Pure data: no I/O.
  */
 import type { FestivalDefinition } from '../calendar/traditional-festivals.js';
+import type { Sector } from '../sms/sms-sectors.js';
 
-/** Customer channels a greeting may go on, in the campaign's order of preference. */
+/**
+ * Customer channels of greeting rows. Only SMS carries greetings: WeChat template messages may not carry
+ * marketing (docs/protocols/wechat.md §2.3), so campaign files may not list `wechat` and planning never
+ * picks it; `wechat` remains for rows planned by earlier versions, which are re-decided before sending.
+ */
 export type GreetingChannel = 'wechat' | 'sms';
+
+/** Whether a channel may carry a greeting (marketing): SMS, to customers who consented; never WeChat. */
+export function channelCarriesGreetings(channel: GreetingChannel): boolean {
+  return channel === 'sms';
+}
 
 /** A time of day in the business timezone, as minutes after midnight (09:30 → 570). */
 export type MinuteOfDay = number;
@@ -79,6 +89,12 @@ export interface GreetingCampaign {
   enabled: boolean;
   /** The file it came from (relative to the repository root when inside it). */
   file: string;
+  /**
+   * The sending organisation's sector (`general` unless the file says): Tencent lets real estate and
+   * education send verification codes only and bans medical, decoration and finance content
+   * (bot/core/sms/sms-sectors.ts), so `campaign list` flags such a campaign.
+   */
+  sector: Sector;
   occasions: readonly OccasionDefinition[];
   audience: {
     tags: TagFilter;

@@ -9,7 +9,7 @@
 import type { OutboundMessage } from '../messages.js';
 import type { CustomerRecord } from '../records.js';
 import { sendConsentBlock, type ConsentBlock } from '../outbox/send-consent.js';
-import type { GreetingCampaign, GreetingChannel, GreetingSegment, TagFilter } from './campaign.js';
+import { channelCarriesGreetings, type GreetingCampaign, type GreetingChannel, type GreetingSegment, type TagFilter } from './campaign.js';
 
 export type { GreetingChannel };
 
@@ -112,16 +112,17 @@ export type GreetingDecision =
 
 /**
  * Whether the customer may be greeted now and on which channel: consent first (deceased, opted out,
- * marketing consent — as the dispatcher checks them), then the first channel of the campaign's order the
- * customer can receive (WeChat: an openid; SMS: a phone the provider has not reported invalid).
+ * marketing consent — as the dispatcher checks them), then the first channel of the campaign's order that
+ * may carry a greeting and the customer can receive (SMS: a phone the provider has not reported invalid).
+ * A channel that cannot carry marketing (WeChat template messages) is never chosen, whatever the list says,
+ * so no greeting is sent where it would be refused and lost.
  */
 export function decideGreeting(customer: GreetingCustomer, channels: readonly GreetingChannel[], usable: UsableChannels): GreetingDecision {
   const probe: OutboundMessage = { kind: 'customer_notice', to: { customerId: customer.id }, templateKey: '', params: [], text: '', purpose: 'marketing' };
   const blocked = sendConsentBlock(probe, customer, 'all');
   if (blocked) return { send: false, reason: CONSENT_TO_SKIP[blocked] };
   for (const channel of channels) {
-    if (!usable[channel]) continue;
-    if (channel === 'wechat' && customer.wechatOpenId) return { send: true, channel };
+    if (!usable[channel] || !channelCarriesGreetings(channel)) continue;
     if (channel === 'sms' && customer.phoneE164 && !customer.phoneInvalidAt) return { send: true, channel };
   }
   const smsPossible = channels.includes('sms') && usable.sms && customer.phoneE164;

@@ -174,6 +174,7 @@ export async function reconcileGreetings(ctx: GreetingDeps, now: Date, summary: 
       } else if (o.status === 'DEAD') {
         const customer = customers.get(row.customerId);
         const open = now < windowEndOf(ctx, campaign, row);
+        // Only rows queued on WeChat by earlier versions (planning no longer picks it): resend by SMS.
         if (campaign && customer && row.channel === 'wechat' && open && campaign.channels.includes('sms')) {
           const decision = decideGreeting(customer, ['sms'], ctx.usable);
           if (decision.send) {

@@ -238,7 +238,9 @@ async function recordFailure(
   const deferral = kind === 'rate_limited' && message.attempt < MAX_ATTEMPTS_WITH_DEFERRALS;
   const errorCode = channelError?.providerCode ?? 'UNEXPECTED';
   const finishedAt = deps.clock.now();
-  if (retryable && (deferral || message.attempt < message.maxAttempts)) {
+  // An error the adapter cannot classify may cap the attempts (unknown provider codes: a few, not all).
+  const maxAttempts = Math.min(message.maxAttempts, channelError?.maxAttempts ?? Number.POSITIVE_INFINITY);
+  if (retryable && (deferral || message.attempt < maxAttempts)) {
     const hint = kind === 'auth' ? Math.max(AUTH_RETRY_DELAY_MS, channelError?.retryAfterMs ?? 0) : channelError?.retryAfterMs;
     const delay = retryDelayMs(message.attempt, options.jitter(), options.backoff ?? DEFAULT_BACKOFF, hint);
     const nextAttemptAt = new Date(finishedAt.getTime() + delay);

@@ -36,15 +36,16 @@ const OPT_OUT = new Set([
 
 /** Satisfaction words, longest first within each meaning, so that "非常不满意" is not read as "不满意". */
 const WORDS: readonly [RegExp, number][] = [
-  [/^(很不满意|非常不满意|极不满意|特别不满意|十分不满意)/, 1],
-  [/^(不满意|不太满意|差|很差)/, 2],
+  // The invitation's own labels (5很好 … 1很差) mean its digits.
+  [/^(很不满意|非常不满意|极不满意|特别不满意|十分不满意|很差)/, 1],
+  [/^(不满意|不太满意|较差|差)/, 2],
   [/^(一般|基本满意|还行|还可以|凑合)/, 3],
-  [/^(非常满意|很满意|十分满意|特别满意|满分|非常好)/, 5],
-  [/^(比较满意|满意|挺满意|挺好|很好|好|不错)/, 4],
+  [/^(非常满意|很满意|十分满意|特别满意|满分|非常好|很好)/, 5],
+  [/^(比较满意|满意|挺满意|挺好|较好|好|不错)/, 4],
 ];
 
-/** A label customers copy after the digit from the invitation's "（5=非常满意）". */
-const LABEL = /^[=＝:：]?\s*[（(]?\s*(?:非常满意|很满意|满意|比较满意|基本满意|一般|不太满意|不满意|很不满意|非常不满意|好评|差评)\s*[)）]?/;
+/** A label customers copy after the digit from the invitation's "（5很好，1很差）" (or older "（5=非常满意）"). */
+const LABEL = /^[=＝:：]?\s*[（(]?\s*(?:非常满意|很满意|满意|比较满意|基本满意|一般|不太满意|不满意|很不满意|非常不满意|好评|差评|很好|较好|较差|很差)\s*[)）]?/;
 
 const SEPARATOR = '[\\s,，。.!！;；:：、~～]';
 

@@ -42,6 +42,8 @@ interface TextsSpec<K extends string = string, V extends string = string> {
 interface SmsSpec<V extends string = string> {
   kind: 'sms';
   vars: readonly V[];
+  /** Variables whose value is a link: Tencent refuses them as parameters (docs/protocols/tencent-sms.md §4.4). */
+  links?: readonly V[];
 }
 /** An optional WeChat template message body: keyword → wording, and the text shown for it. */
 interface WechatSpec<V extends string = string> {
@@ -83,7 +85,7 @@ export const MESSAGE_CATALOGUE = {
     /** `{event}` by case type; other types get `eventDefault`. */
     events: labels(null),
     eventDefault: label(),
-    sms: { kind: 'sms', vars: INVITE } as SmsSpec<(typeof INVITE)[number]>,
+    sms: { kind: 'sms', vars: INVITE, links: ['link'] } as SmsSpec<(typeof INVITE)[number]>,
     wechat: { kind: 'wechat', vars: INVITE } as WechatSpec<(typeof INVITE)[number]>,
   }),
   /** Labels shared by several staff messages. */
@@ -209,8 +211,13 @@ export interface SmsBody<V extends string> {
   templateId: string;
   /** The variables passed, in this order, as TemplateParamSet. */
   params: readonly V[];
-  /** The approved wording, as the customer reads it. */
+  /** The approved wording, without the signature Tencent adds in front (`【TENCENT_SMS_SIGN_NAME】`). */
   text: TextTemplate<V>;
+  /**
+   * `{event}` in the SMS by case type, where it must differ from the other channels' (`events`): Tencent
+   * bans medical words in SMS that WeChat templates may carry (docs/protocols/tencent-sms.md §4.4).
+   */
+  events: Readonly<Record<string, string>>;
 }
 
 /** A WeChat template message body as loaded: keyword (thing1, time2 …) → wording, and its text. */

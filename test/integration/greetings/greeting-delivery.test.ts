@@ -17,7 +17,7 @@ const CAMPAIGN = `
 key: owners
 title: 业主节日问候
 occasions: [教师节, 中秋, 国庆, 重阳]
-channels: [wechat, sms]
+channels: [sms]
 send: { window: "09:00-11:00" }
 segments:
   - key: all
@@ -61,14 +61,14 @@ describeEachDatabase('greeting delivery: fallback, windows and late opt-outs', (
   const dispatch = () => jobs['dispatch-outbox']!.run(app);
   const row = (occasionKey: string, customerId: string) => db().prisma.greetingDelivery.findUniqueOrThrow({ where: { occasionKey_customerId: { occasionKey, customerId } } });
 
-  it('sends a greeting the dispatcher could not deliver by WeChat by SMS instead, within the window', async () => {
+  it('greets a follower of the 服务号 by SMS: WeChat, which refuses marketing, is never tried', async () => {
     clock.set(at('2026-09-25T08:00'));
     await plan();
-    expect((await row('mid_autumn:2026', ids.follower)).channel).toBe('wechat');
+    expect((await row('mid_autumn:2026', ids.follower)).channel).toBe('sms');
     clock.set(at('2026-09-25T09:00'));
     await plan();
-    await dispatch(); // WeChat refuses: DEAD
-    await plan(); // the SMS replacement is queued
+    await dispatch();
+    await plan();
     await dispatch();
     clock.set(at('2026-09-25T10:00'));
     await plan();
@@ -78,7 +78,8 @@ describeEachDatabase('greeting delivery: fallback, windows and late opt-outs', (
     expect(await row('mid_autumn:2026', ids.texter)).toMatchObject({ status: 'SENT', channel: 'sms' });
     const follower = sms.sends.filter((s) => s.message.kind === 'customer_notice' && s.message.to.customerId === ids.follower);
     expect(follower).toHaveLength(1);
-    expect(follower[0]!.idempotencyKey).toBe(`greeting:mid_autumn:2026:${ids.follower}:sms`);
+    expect(follower[0]!.idempotencyKey).toBe(`greeting:mid_autumn:2026:${ids.follower}`);
+    expect(await db().prisma.outboxMessage.count({ where: { channel: 'wechat' } })).toBe(0);
   });
 
   it('sends nothing late: a service down over the window skips the day’s greetings', async () => {

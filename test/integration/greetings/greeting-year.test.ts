@@ -28,7 +28,7 @@ customOccasions:
   - { key: shop_day, name: 店庆, date: "06-18" }
 audience:
   tags: [grade:A, grade:B, grade:C, grade:D]
-channels: [wechat, sms]
+channels: [sms]
 send: { day: same_day, window: "09:00-11:00" }
 quietHours: "21:00-08:00"
 signature: "置业顾问：李明"
@@ -47,7 +47,7 @@ key: eve_greetings
 title: 除夕问候（A 类客户）
 occasions: [春节]
 audience: { tags: [grade:A] }
-channels: [wechat, sms]
+channels: [sms]
 send: { day: day_before, window: "15:00-16:00" }
 segments:
   - key: a
@@ -198,11 +198,13 @@ describeEachDatabase('greetings through a simulated 2026', (db) => {
       'national_day:2026',
       'double_ninth:2026',
     ];
-    // The WeChat follower: every festival by WeChat; 春节 from the eve campaign on 02-16 only.
+    // The WeChat follower: every festival by SMS (WeChat cannot carry greetings); 春节 from the eve campaign on 02-16 only.
     expect(byCustomer(c.wechatA!).map((r) => [r.occasionKey, r.status, r.channel, r.campaign]).sort()).toEqual(
-      festivalKeys.map((k) => [k, 'SENT', 'wechat', k === 'spring_festival:2026' ? 'eve_greetings' : 'year_greetings']).sort(),
+      festivalKeys.map((k) => [k, 'SENT', 'sms', k === 'spring_festival:2026' ? 'eve_greetings' : 'year_greetings']).sort(),
     );
-    const eve = deliveries.find((d) => d.address === 'o-wechat-a' && formatLocalDate(d.deliveredAt, TZ) === '2026-02-16');
+    expect(outbox.filter((o) => o.channel === 'wechat')).toEqual([]);
+    const eveRow = byCustomer(c.wechatA!).find((r) => r.occasionKey === 'spring_festival:2026')!;
+    const eve = deliveries.find((d) => d.outboxMessageId === eveRow.outboxMessageId && formatLocalDate(d.deliveredAt, TZ) === '2026-02-16');
     expect(JSON.parse(eve!.content).text).toBe('【锦绣华府】王先生您好！春节将至，锦绣华府给您拜年了。拒收请回复R');
     // SMS customers: festivals and the birthday (29 February on the 28th), addressed personally or as 尊敬的贵宾.
     expect(byCustomer(c.smsB!).filter((r) => r.status === 'SENT')).toHaveLength(festivalKeys.length + 1);
@@ -240,7 +242,7 @@ describeEachDatabase('greetings through a simulated 2026', (db) => {
     expect(text).toMatch(/received 已发送: 3 \(微信 0, 短信 3\)/);
     expect(text).toMatch(/ALREADY_GREETED 已由其他活动问候: 2/);
     expect(text).toMatch(/钱女士\s+139\*\*\*\*0005\s+—\s+SKIPPED NO_CONSENT 未同意接收营销信息 \(eve_greetings\)/);
-    expect(text).toMatch(/王先生\s+139\*\*\*\*0001\s+wechat\s+SKIPPED ALREADY_GREETED 已由其他活动问候 \(eve_greetings\)/);
+    expect(text).toMatch(/王先生\s+139\*\*\*\*0001\s+sms\s+SKIPPED ALREADY_GREETED 已由其他活动问候 \(eve_greetings\)/);
     for (const reason of ['OPTED_OUT 已退订: 1', 'NO_CONSENT 未同意接收营销信息: 1', 'DECEASED 客户已故: 1', 'INVALID_NUMBER 号码无效: 1', 'NO_ADDRESS 无可用联系方式: 1']) expect(text).toContain(reason);
     expect(text).not.toMatch(/\+86/);
   });
@@ -252,8 +254,8 @@ describeEachDatabase('greetings through a simulated 2026', (db) => {
     expect(await runCampaignCommand(['preview', 'year_greetings', '--date', '2027-01-01'], async (fn) => fn(app), io)).toBe(0);
     const text = lines.join('\n');
     expect(text).toContain('year_greetings — 元旦 2027-01-01 (new_year:2027), sent 2027-01-01 09:00–11:00');
-    expect(text).toContain('greetings: 4  (微信 WeChat 1, 短信 SMS 3)');
-    expect(text).toMatch(/SMS billed segments: 3; estimated cost: ¥0\.15 at ¥0\.05 per segment/);
+    expect(text).toContain('greetings: 4  (微信 WeChat 0, 短信 SMS 4)');
+    expect(text).toMatch(/SMS billed segments: 4; estimated cost: ¥0\.20 at ¥0\.05 per segment/);
     expect(text).toMatch(/sample → 李女士 139\*\*\*\*0002 \[sms, vip, 1 segment\(s\)\]/);
     expect(text).not.toMatch(/\+86|13912/);
 

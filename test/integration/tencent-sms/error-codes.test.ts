@@ -14,6 +14,15 @@ describe('Tencent SMS error classification', () => {
     ['UnauthorizedOperation.SmsSdkAppIdVerifyFail', 'auth'],
     ['AuthFailure.SignatureFailure', 'auth'],
     ['InternalError.Timeout', 'retryable'],
+    ['InternalError.SigVerificationFail', 'auth'],
+    ['FailedOperation.OtherError', 'permanent'],
+    ['FailedOperation.MissingSignatureList', 'permanent'],
+    ['FailedOperation.MissingTemplateList', 'permanent'],
+    ['InvalidParameterValue.TemplateWithDirtyWords', 'permanent'],
+    ['InvalidParameter.DirtyWordFound', 'permanent'],
+    ['InvalidParameterValue.ProhibitedUseUrlInTemplateParameter', 'permanent'],
+    ['InvalidParameterValue.SomethingNew', 'permanent'],
+    ['InvalidParameter', 'permanent'],
   ])('%s is %s', (code, kind) => {
     expect(classifyTencentCode(code).kind).toBe(kind);
   });
@@ -22,7 +31,8 @@ describe('Tencent SMS error classification', () => {
     expect(classifyTencentCode('UnauthorizedOperation.SomethingNew').kind).toBe('auth');
     expect(classifyTencentCode('AuthFailure.SomethingNew').kind).toBe('auth');
     expect(classifyTencentCode('LimitExceeded.SomethingNew')).toMatchObject({ kind: 'rate_limited', retryAfterMs: expect.any(Number) });
-    expect(classifyTencentCode('FailedOperation.SomethingNew').kind).toBe('retryable');
+    // Anything else: retried a few times only, then the message dies for an operator to look up the code.
+    expect(classifyTencentCode('FailedOperation.SomethingNew')).toMatchObject({ kind: 'retryable', maxAttempts: 3 });
   });
 
   it('gives every frequency limit a wait at least as long as its window', () => {

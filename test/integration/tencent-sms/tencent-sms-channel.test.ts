@@ -43,8 +43,8 @@ describeEachDatabase('Tencent SMS channel', (db) => {
     expect(row).toMatchObject({ status: 'SENT', attempts: 1, providerMessageId: sms!.serialNo });
     expect(sms).toMatchObject({ templateId: SURVEY_TEMPLATE_ID, signName: '回访中心', sessionContext: row.idempotencyKey });
     // The ordered parameters of templates/messages: salutation, date, event — no link (Tencent refuses URLs in variables).
-    expect(sms!.params).toEqual(['测先生', '11月3日', '住院服务']);
-    expect(sms!.text).toMatch(/^【回访中心】测先生您好，关于您11月3日的住院服务，请回复1-5为我们的服务打分/);
+    expect(sms!.params).toEqual(['测先生', '11月3日', '服务']);
+    expect(sms!.text).toMatch(/^【回访中心】测先生您好，您11月3日的服务已办结。反馈办理情况请回复5至1/);
     const request = sim.callsTo('SendSms').find((c) => (c.body as { PhoneNumberSet: string[] }).PhoneNumberSet[0] === survey.phone)!;
     expect(request.headers.authorization).toMatch(/^TC3-HMAC-SHA256 Credential=/);
     expect(request.body).toMatchObject({ SmsSdkAppId: sim.sdkAppId, TemplateId: SURVEY_TEMPLATE_ID, PhoneNumberSet: [survey.phone] });
@@ -143,6 +143,53 @@ describeEachDatabase('Tencent SMS channel', (db) => {
       },
     ]);
     expect(await db().prisma.outboxMessage.findUniqueOrThrow({ where: { idempotencyKey: `notice:${customer.id}:${behaviour}` } })).toMatchObject({ status: 'CANCELLED', lastErrorCode: 'PHONE_INVALID' });
+  });
+
+  it.each([
+    ['other_error', 'FailedOperation.OtherError'],
+    ['missing_signature', 'FailedOperation.MissingSignatureList'],
+    ['missing_template', 'FailedOperation.MissingTemplateList'],
+    ['dirty_words', 'InvalidParameterValue.TemplateWithDirtyWords'],
+  ] as const)('gives up at once on %s, which no retry can fix, with an error for the operator', async (behaviour, code) => {
+    const { sim } = service;
+    const survey = await createOpenSurvey(service);
+    sim.setNumberBehaviour(survey.phone, behaviour, 1);
+    await runJob(service, 'dispatch-outbox');
+    const dead = await outbox(survey.outboxId);
+    expect(dead).toMatchObject({ status: 'DEAD', attempts: 1, lastErrorCode: code });
+    const alert = service.logs().find((l) => l.msg === 'outbox message dead: gave up' && l.outboxId === survey.outboxId);
+    expect(alert?.level).toBe(50);
+  });
+
+  it('gives up after a few attempts on a code Tencent’s list does not have, naming it for the operator', async () => {
+    const { sim, clock } = service;
+    const survey = await createOpenSurvey(service);
+    sim.setNumberBehaviour(survey.phone, { code: 'FailedOperation.SomethingNew', message: 'something new' });
+    for (let i = 0; i < 6; i++) {
+      await runJob(service, 'dispatch-outbox');
+      clock.advanceMinutes(60);
+    }
+    const dead = await outbox(survey.outboxId);
+    expect(dead).toMatchObject({ status: 'DEAD', attempts: 3, lastErrorCode: 'FailedOperation.SomethingNew' });
+    expect(dead.lastError).toContain('add it to bot/channels/tencent-sms/error-codes.ts');
+    expect(sim.sentTo(survey.phone)).toHaveLength(0);
+  });
+
+  it('treats a failed Sig verification at Tencent as an operator error and keeps the message', async () => {
+    const { sim, clock } = service;
+    const survey = await createOpenSurvey(service);
+    sim.setAccountFailure({ code: 'InternalError.SigVerificationFail', level: 'request' });
+    try {
+      await runJob(service, 'dispatch-outbox');
+      const blocked = await outbox(survey.outboxId);
+      expect(blocked).toMatchObject({ status: 'PENDING', lastErrorCode: 'InternalError.SigVerificationFail' });
+      expect(blocked.lastError).toContain('TENCENT_SECRET_KEY');
+    } finally {
+      sim.setAccountFailure(null);
+    }
+    clock.advanceMinutes(30);
+    await runJob(service, 'dispatch-outbox');
+    expect(await outbox(survey.outboxId)).toMatchObject({ status: 'SENT' });
   });
 
   it('keeps messages queued while the SMS package is exhausted and says what to do', async () => {

@@ -19,7 +19,7 @@ import { EventMonitor } from '../../support/event-monitor.js';
 
 export const SURVEY_TEMPLATE_ID = '1234567';
 /** The survey invitation as registered in the SMS console: the text of templates/messages, {1}…{4}. */
-export const SURVEY_TEMPLATE_TEXT = '{1}您好，关于您{2}的{3}，请回复1-5为我们的服务打分（5=非常满意），也欢迎回复意见。拒收请回复R';
+export const SURVEY_TEMPLATE_TEXT = '{1}您好，您{2}的{3}已办结。反馈办理情况请回复5至1（5很好，1很差），有问题可直接回复。拒收请回复R';
 export const CALLBACK_KEY = 'cb-key-0123456789abcdef-sim';
 
 export const DISCHARGED_AT = '2026-11-03T15:30:00+08:00';

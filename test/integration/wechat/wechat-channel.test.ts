@@ -89,6 +89,25 @@ describe('WeChat Official Account channel', () => {
     expect(sim.messagesTo(openId)).toEqual([]);
   });
 
+  it('gives up at once on a banned template (43116) or a body WeChat cannot parse (47001), and after a few attempts on an unknown errcode', async () => {
+    const openId = sim.follower();
+    const templateId = [...sim.templateIds][0]!;
+    sim.bannedTemplateIds.add(templateId);
+    try {
+      const banned = await failure(channel().send(invite(openId)));
+      expect(banned).toMatchObject({ kind: 'permanent', providerCode: '43116' });
+      expect(banned.message).toContain('WECHAT_MP_SURVEY_TEMPLATE_ID');
+    } finally {
+      sim.bannedTemplateIds.delete(templateId);
+    }
+    sim.injectFailure({ errcode: 47001, errmsg: 'data format error' });
+    expect(await failure(channel().send(invite(openId)))).toMatchObject({ kind: 'permanent', providerCode: '47001' });
+    sim.injectFailure({ errcode: 98765, errmsg: 'something new' });
+    const unknown = await failure(channel().send(invite(openId)));
+    expect(unknown).toMatchObject({ kind: 'retryable', providerCode: '98765', maxAttempts: 3 });
+    expect(sim.messagesTo(openId)).toEqual([]);
+  });
+
   it('names the setting to fix for a wrong AppSecret or template id, without echoing the secret', async () => {
     const secret = 'wrong-secret-0123456789';
     const error = await failure(channel({ appSecret: secret }).send(invite(sim.follower())));

@@ -133,11 +133,39 @@ describe('WecomChannel', () => {
 
   it('gives the pacing slot back when WeCom refused the message', async () => {
     for (let i = 0; i < 30; i++) {
-      sim.injectFailure({ errcode: 45009 });
+      sim.injectFailure({ errcode: 45033 });
       await failure(channel.send(request({ kind: 'staff_text', to, text: `第${i}条` })));
     }
     await channel.send(request({ kind: 'staff_text', to, text: '终于' }));
     expect(sim.messages).toHaveLength(1);
+  });
+
+  it('on 45009 blocks the application for a minute, then an hour, then until tomorrow, without calling WeCom meanwhile', async () => {
+    const advance = (ms: number) => {
+      clock.advance(ms);
+      sim.advanceClock(ms);
+    };
+    sim.injectFailure({ errcode: 45009, errmsg: 'api freq out of limit' });
+    expect(await failure(channel.send(request({ kind: 'staff_text', to, text: '1' })))).toMatchObject({ kind: 'rate_limited', providerCode: '45009', retryAfterMs: 60_000 });
+    const calls = sim.requests.length;
+    // Blocked: WeCom is not called again before the minute is over.
+    advance(30_000);
+    expect(await failure(channel.send(request({ kind: 'staff_text', to, text: '2' })))).toMatchObject({ kind: 'rate_limited', providerCode: '45009', retryAfterMs: 30_000 });
+    expect(sim.requests.length).toBe(calls);
+    // 45009 again once the minute is over: the hourly limit, an hour.
+    advance(30_000);
+    sim.injectFailure({ errcode: 45009, errmsg: 'api freq out of limit' });
+    expect(await failure(channel.send(request({ kind: 'staff_text', to, text: '3' })))).toMatchObject({ kind: 'rate_limited', retryAfterMs: 3_600_000 });
+    // And again after the hour: the daily limit, until the next local midnight (01:30Z + 1 min + 1 h = 10:31 Shanghai).
+    advance(3_600_000);
+    sim.injectFailure({ errcode: 45009, errmsg: 'api freq out of limit' });
+    const daily = await failure(channel.send(request({ kind: 'staff_text', to, text: '4' })));
+    expect(new Date(clock.now().getTime() + daily.retryAfterMs!).toISOString()).toBe('2026-11-02T16:00:00.000Z');
+    // Tomorrow the application is called again, and a success ends the escalation.
+    advance(daily.retryAfterMs!);
+    await channel.send(request({ kind: 'staff_text', to, text: '5' }));
+    sim.injectFailure({ errcode: 45009, errmsg: 'api freq out of limit' });
+    expect(await failure(channel.send(request({ kind: 'staff_text', to, text: '6' })))).toMatchObject({ retryAfterMs: 60_000 });
   });
 
   it('fails permanently when WeCom refuses the one recipient', async () => {

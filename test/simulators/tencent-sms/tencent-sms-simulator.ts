@@ -20,6 +20,10 @@ export type NumberBehaviour =
   | 'daily_limit'
   | 'invalid'
   | 'blacklist'
+  | 'other_error'
+  | 'missing_signature'
+  | 'missing_template'
+  | 'dirty_words'
   | { code: string; message?: string };
 
 const BEHAVIOUR_CODES: Readonly<Record<Exclude<NumberBehaviour, 'ok' | { code: string }>, { code: string; message: string }>> = {
@@ -28,6 +32,16 @@ const BEHAVIOUR_CODES: Readonly<Record<Exclude<NumberBehaviour, 'ok' | { code: s
   daily_limit: { code: 'LimitExceeded.PhoneNumberDailyLimit', message: 'the number of sms messages sent from a single mobile number every day exceeds the upper limit' },
   invalid: { code: 'InvalidParameterValue.IncorrectPhoneNumber', message: 'invalid mobile number' },
   blacklist: { code: 'FailedOperation.PhoneNumberInBlacklist', message: 'the mobile number is in the blocklist' },
+  // Codes of Tencent's SendSms error list (docs/protocols/tencent-sms.md §3) that no retry can fix.
+  other_error: { code: 'FailedOperation.OtherError', message: 'other error, usually caused by parameters that do not meet the requirements' },
+  missing_signature: { code: 'FailedOperation.MissingSignatureList', message: 'the signature cannot be recognized' },
+  missing_template: { code: 'FailedOperation.MissingTemplateList', message: 'the template cannot be recognized' },
+  dirty_words: { code: 'InvalidParameterValue.TemplateWithDirtyWords', message: 'the template content contains sensitive words' },
+};
+
+/** Request-level errors of Tencent's list, with its wording, for `setAccountFailure({ code, level: 'request' })`. */
+export const TENCENT_REQUEST_ERRORS: Readonly<Record<string, string>> = {
+  'InternalError.SigVerificationFail': 'backend failed to verify the Sig',
 };
 
 export interface RecordedApiCall {
@@ -160,7 +174,7 @@ export class TencentSmsSimulator {
    * (`FailedOperation.InsufficientBalanceInSmsPackage`), per number or as a request-level error.
    */
   setAccountFailure(failure: { code: string; message?: string; level?: 'request' | 'number' } | null): void {
-    this.#accountFailure = failure ? { code: failure.code, message: failure.message ?? failure.code, level: failure.level ?? 'number' } : null;
+    this.#accountFailure = failure ? { code: failure.code, message: failure.message ?? TENCENT_REQUEST_ERRORS[failure.code] ?? failure.code, level: failure.level ?? 'number' } : null;
   }
 
   callsTo(action: string): RecordedApiCall[] {

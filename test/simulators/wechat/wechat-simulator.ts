@@ -53,6 +53,8 @@ export class WechatSimulator {
   readonly appId: string;
   readonly appSecret: string;
   readonly templateIds: Set<string>;
+  /** Templates WeChat banned for abuse: a send with one answers 43116. */
+  readonly bannedTemplateIds = new Set<string>();
   tokenLifetimeSeconds: number;
   /** When false, every API answers 40164 (caller IP not in the account's allowlist). */
   ipAllowed = true;
@@ -192,6 +194,7 @@ export class WechatSimulator {
     if (!b || typeof b !== 'object') return err(47001, 'data format error');
     if (!b.touser || !OPENID.test(b.touser) || !this.#known.has(b.touser)) return err(40003, 'invalid openid');
     if (!b.template_id || !this.templateIds.has(b.template_id)) return err(40037, 'invalid template_id');
+    if (this.bannedTemplateIds.has(b.template_id)) return err(43116, 'This template_id is banned');
     if (!b.data || typeof b.data !== 'object') return err(47001, 'data format error');
     for (const [key, v] of Object.entries(b.data)) {
       if (typeof v?.value !== 'string' || (key.startsWith('thing') && Array.from(v.value).length > 20)) return err(47003, `argument invalid! data.${key}.value invalid`);

@@ -17,6 +17,8 @@ const ALLOWED: Readonly<Record<string, string>> = {
   'policies/find-step.ts': 'the built-in policy step of second follow-ups (二次回访), policy data like the packs’ steps',
   'policies/plan-follow-ups.ts': 'the title of a recurring step’s occurrence, shown by `huifang policy simulate`',
   'greetings/eligibility.ts': 'why a customer was not greeted, printed by `huifang campaign` for the operator',
+  'sms/sms-template-rules.ts': 'words of the content categories Tencent bans, looked for in SMS texts',
+  'sms/sms-sectors.ts': 'what Tencent lets each sector send, printed by `huifang campaign list` for the operator',
 };
 
 function files(dir: string): string[] {

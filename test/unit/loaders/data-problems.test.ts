@@ -81,7 +81,7 @@ describe('every loader throws DataLoadError', () => {
   it('message templates: an undeclared placeholder names its file, line and field', () => {
     const dir = folder();
     cpSync(join(ROOT, 'templates/messages'), dir, { recursive: true });
-    const text = readFileSync(join(dir, 'customers.yaml'), 'utf8').replace('请回复1-5为我们', '请回复1-5为{shop}');
+    const text = readFileSync(join(dir, 'customers.yaml'), 'utf8').replace('反馈办理情况请回复', '反馈{shop}办理情况请回复');
     writeFileSync(join(dir, 'customers.yaml'), text);
     const line = text.slice(0, text.indexOf('{shop}')).split('\n').length;
     const error = thrown(() => loadMessageTemplates(dir));

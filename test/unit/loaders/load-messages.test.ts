@@ -9,6 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DataLoadError } from '../../../bot/loaders/data-load-error.js';
 import { loadMessageTemplates, yamlName } from '../../../bot/loaders/load-messages.js';
 import { MESSAGE_CATALOGUE } from '../../../bot/core/templates/catalogue.js';
+import { checkSmsTemplate, smsReviewRisks } from '../../../bot/core/sms/sms-template-rules.js';
+import { parseSurveyReply } from '../../../bot/core/surveys/parse-reply.js';
 
 const SHIPPED = join(import.meta.dirname, '../../../templates/messages');
 const dirs: string[] = [];
@@ -47,6 +49,36 @@ describe('loadMessageTemplates', () => {
   it('loads the shipped templates: every catalogue entry, once', () => {
     const templates = loadMessageTemplates(SHIPPED);
     expect(Object.keys(templates).sort()).toEqual(Object.keys(MESSAGE_CATALOGUE).sort());
+  });
+
+  it('ships an SMS invitation Tencent’s review accepts: a service notification, no 【】, no survey, review or medical wording', () => {
+    const t = loadMessageTemplates(SHIPPED).surveyInvite;
+    expect(t.sms.text.text).not.toMatch(/[【】]/);
+    expect(checkSmsTemplate({ text: t.sms.text.text, linkVariables: ['link'] })).toEqual([]);
+    expect(smsReviewRisks(t.sms.text.text)).toEqual([]);
+    // {event} fills the SMS too: none of its values may carry banned wording.
+    const smsEvents = Object.keys(t.events).map((type) => t.sms.events[type] ?? t.events[type]!);
+    for (const value of [...smsEvents, t.eventDefault]) expect(smsReviewRisks(value), value).toEqual([]);
+    // A reply code still works: the text asks for a digit the reply parser reads as a score.
+    expect(t.sms.text.text).toMatch(/回复5至1/);
+    expect(parseSurveyReply('5')).toMatchObject({ kind: 'score', score: 5 });
+  });
+
+  it('checks every SMS template against Tencent’s rules at load: 【】, adjacent variables, links, parameters', () => {
+    const sms = (replacement: string, params = '[salutation, date, event]') =>
+      edited('customers.yaml', (t) => t.replace('    params: [salutation, date, event]', `    params: ${params}`).replace(/\n    text: "\{salutation\}.*"/, `\n    text: "${replacement}"`));
+    const brackets = sms('【{org}】{salutation}您好，您{date}的{event}已办结。拒收请回复R');
+    expect(problems(brackets.dir).join('\n')).toMatch(/survey_invite\.sms\.text: no 【】 in the text/);
+    const adjacent = sms('{salutation}您好，{date}{event}已办结。拒收请回复R');
+    expect(problems(adjacent.dir).join('\n')).toMatch(/two variables are adjacent/);
+    const link = sms('{salutation}您好，您{date}的{event}已办结，详见{link}。拒收请回复R', '[salutation, date, event, link]');
+    expect(problems(link.dir).join('\n')).toMatch(/\{link\} is a link: Tencent refuses links in variables/);
+    const inLink = sms('{salutation}您好，您{date}的{event}已办结，详见 https://hf.example.cn/s/{date} 拒收请回复R');
+    expect(problems(inLink.dir).join('\n')).toMatch(/a variable inside the link/);
+    const long = sms(`{salutation}您好，您{date}的{event}已办结。${'请'.repeat(480)}拒收请回复R`);
+    expect(problems(long.dir).join('\n')).toMatch(/Tencent accepts at most 500/);
+    const unlisted = sms('{salutation}您好，您{date}的{event}已办结。拒收请回复R', '[salutation, date]');
+    expect(problems(unlisted.dir).join('\n')).toMatch(/\{event\} is not in params/);
   });
 
   it('refuses a placeholder that is not a declared variable, with its file and line', () => {

@@ -16,7 +16,7 @@ title: 置业顾问节日问候
 occasions: [春节, birthday]
 audience:
   tags: [grade:A, grade:B, grade:C, grade:D]
-channels: [wechat, sms]
+channels: [sms]
 send: { day: day_before, window: "09:00-11:00" }
 signature: "置业顾问：李明"
 segments:
@@ -57,7 +57,9 @@ describe('greeting eligibility', () => {
   it('applies the dispatcher’s consent rules, then the first channel the customer can receive', () => {
     const at = new Date('2026-01-01T00:00:00Z');
     expect(decideGreeting(customer('1'), ['wechat', 'sms'], both)).toEqual({ send: true, channel: 'sms' });
-    expect(decideGreeting(customer('1', { wechatOpenId: 'o1' }), ['wechat', 'sms'], both)).toEqual({ send: true, channel: 'wechat' });
+    // WeChat cannot carry a greeting: a follower of the 服务号 is greeted by SMS whatever the list says.
+    expect(decideGreeting(customer('1', { wechatOpenId: 'o1' }), ['wechat', 'sms'], both)).toEqual({ send: true, channel: 'sms' });
+    expect(decideGreeting(customer('1', { wechatOpenId: 'o1', phoneE164: null }), ['wechat', 'sms'], both)).toEqual({ send: false, reason: 'NO_ADDRESS' });
     expect(decideGreeting(customer('1', { wechatOpenId: 'o1' }), ['wechat', 'sms'], { sms: true, wechat: false })).toEqual({ send: true, channel: 'sms' });
     expect(decideGreeting(customer('1', { optedOutAt: at }), ['sms'], both)).toEqual({ send: false, reason: 'OPTED_OUT' });
     expect(decideGreeting(customer('1', { consentMarketing: false }), ['sms'], both)).toEqual({ send: false, reason: 'NO_CONSENT' });
@@ -142,14 +144,14 @@ describe('planning a day', () => {
     });
     expect(plan.occasions.map((o) => o.occasionKey)).toEqual(['spring_festival:2026', 'birthday:2026']);
     expect(plan.rows.map((r) => [r.customerId, r.status, r.channel ?? r.skipReason, r.segment, r.scheduledAt.toISOString()])).toEqual([
-      ['1', 'PLANNED', 'wechat', 'vip', '2026-02-16T01:00:00.000Z'],
+      ['1', 'PLANNED', 'sms', 'vip', '2026-02-16T01:00:00.000Z'],
       ['2', 'PLANNED', 'sms', 'others', '2026-02-16T02:00:00.000Z'],
       ['3', 'SKIPPED', 'OPTED_OUT', 'vip', '2026-02-16T01:00:00.000Z'],
     ]);
     expect(plan.alreadyGreeted).toEqual([{ occasionKey: 'spring_festival:2026', customerId: '5', campaign: 'other', status: 'SENT', skipReason: null }]);
 
     const [preview] = summarisePlan(plan, campaign, new Map(customers.map((c) => [c.id, c])), { org: '锦绣华府', pricePerSegment: 0.05 });
-    expect(preview).toMatchObject({ byChannel: { wechat: 1, sms: 1 }, skipped: { OPTED_OUT: 1, ALREADY_GREETED: 1 }, smsSegments: 1, estimatedCost: 0.05 });
+    expect(preview).toMatchObject({ byChannel: { wechat: 0, sms: 2 }, skipped: { OPTED_OUT: 1, ALREADY_GREETED: 1 }, smsSegments: 2, estimatedCost: 0.1 });
     expect(preview!.samples[1]).toMatchObject({ customer: '尊敬的贵宾', address: '138****0002', channel: 'sms' });
   });
 

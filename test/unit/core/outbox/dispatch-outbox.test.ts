@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { retryDelayMs } from '../../../../bot/core/outbox/backoff.js';
 import { dispatchOutbox, OUTBOX_LEASE_MS } from '../../../../bot/core/outbox/dispatch-outbox.js';
 import { activateDueFollowUps } from '../../../../bot/core/follow-ups/activate-due-follow-ups.js';
-import { INVALID_NUMBER } from '../../../../bot/core/errors.js';
+import { ChannelError, INVALID_NUMBER } from '../../../../bot/core/errors.js';
 import type { MessageChannel } from '../../../../bot/core/messages.js';
 import type { NewOutboxMessage } from '../../../../bot/core/records.js';
 import { createMemoryService, type MemoryService } from '../../../support/memory-service.js';
@@ -118,6 +118,23 @@ describe('dispatchOutbox', () => {
     expect(events).toMatchObject([{ name: 'outbox:dead', payload: { message: { id }, errorCode: 'SERVER_ERROR', replacementQueued: false } }]);
     app.clock.advanceDays(1);
     expect((await app.dispatch()).claimed).toBe(0);
+  });
+
+  it('gives up sooner when the error caps the attempts (a provider code the adapter does not know)', async () => {
+    const unknown: MessageChannel = {
+      name: 'test-unknown',
+      send: async () => {
+        throw new ChannelError('test', 'retryable', 'Something.New', 'a code the adapter does not know', { maxAttempts: 2 });
+      },
+    };
+    await serviceWith({ wecom: unknown });
+    const id = await enqueueStaffText('k:unknown', { maxAttempts: 8 });
+    for (let i = 0; i < 4; i++) {
+      await app.dispatch();
+      app.clock.set(row(id).nextAttemptAt);
+    }
+    expect(row(id)).toMatchObject({ status: 'DEAD', attempts: 2, lastErrorCode: 'Something.New' });
+    expect(attempts(id)).toEqual(['1:RETRY', '2:DEAD']);
   });
 
   it('lets a provider rate limit defer a message without using up its attempts', async () => {

@@ -27,7 +27,10 @@ describe('parseSurveyReply', () => {
     ['不满意', 2, 'DISSATISFIED', null],
     ['不满意，护士态度差', 2, 'DISSATISFIED', '护士态度差'],
     ['不太满意 等太久了', 2, 'DISSATISFIED', '等太久了'],
-    ['很差', 2, 'DISSATISFIED', null],
+    ['很差', 1, 'DISSATISFIED', null],
+    ['较差', 2, 'DISSATISFIED', null],
+    ['5很好', 5, 'SATISFIED', null],
+    ['1（很差）服务太慢', 1, 'DISSATISFIED', '服务太慢'],
     ['很不满意', 1, 'DISSATISFIED', null],
     ['非常不满意！！', 1, 'DISSATISFIED', null],
     // Forms seen in real replies to "请回复1-5（5=非常满意）".
@@ -51,7 +54,8 @@ describe('parseSurveyReply', () => {
     ['3分 一般般吧', 3, 'NEUTRAL', '一般般吧'],
     ['满分', 5, 'SATISFIED', null],
     ['非常好', 5, 'SATISFIED', null],
-    ['很好', 4, 'SATISFIED', null],
+    ['很好', 5, 'SATISFIED', null],
+    ['较好', 4, 'SATISFIED', null],
     ['1，态度很差，要投诉', 1, 'DISSATISFIED', '态度很差，要投诉'],
   ])('reads "%s" as %i (%s)', (reply, value, satisfaction, comment) => {
     expect(parseSurveyReply(reply)).toEqual({
