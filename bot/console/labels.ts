@@ -106,6 +106,7 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<string, string>> = {
   'escalation.climbed': '超时升级',
   'escalation.breached': '超过最终时限',
   'escalation.resolved': '处理完成',
+  'escalation.evidence_added': '补充反馈',
   'escalation.closed': '二次回访完成，关闭',
   'escalation.reassigned': '升级转交',
   'escalation.unassigned': '升级无人可接',
@@ -134,3 +135,6 @@ export function label(map: Readonly<Record<string, string>>, key: string | null 
   if (!key) return '—';
   return map[key] ?? key;
 }
+
+/** Where a report of an escalation's incident came from (EscalationEvidence.source). */
+export const EVIDENCE_SOURCE_LABELS: Readonly<Record<string, string>> = { staff: '员工回访', sms: '客户短信', web: '问卷页面', system: '系统' };

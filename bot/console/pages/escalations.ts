@@ -3,7 +3,7 @@ import type { Huifang } from '../../huifang.js';
 import { html } from '../html.js';
 import { consoleHandler, render } from '../console-handler.js';
 import { csrfField, dateTime, listQuery, pager, param, select, sortHeader } from './common.js';
-import { AUDIT_ACTION_LABELS, ESCALATION_STATUS_LABELS, FOLLOW_UP_STATUS_LABELS, label } from '../labels.js';
+import { AUDIT_ACTION_LABELS, ESCALATION_STATUS_LABELS, EVIDENCE_SOURCE_LABELS, FOLLOW_UP_STATUS_LABELS, label } from '../labels.js';
 import { DomainError } from '../../core/errors.js';
 import { acknowledgeEscalation, resolveEscalation } from '../../core/escalation/act-on-escalation.js';
 import { reassignEscalation } from '../../core/console/console-actions.js';
@@ -69,6 +69,8 @@ ${
     const canReassign = access.canWrite && (access.role === 'admin' || access.role === 'manager') && open;
     const { staff } = scopeChoices(org, access.scope);
     const history = await app.deps.escalations.escalationHistory(e.id);
+    // Every report of the incident (bot/core/escalation/incident.ts), the one that opened it first.
+    const evidence = await app.deps.escalations.listEscalationEvidence(e.id);
     const name = (sid: string | null) => (sid ? (org.staff.get(sid)?.name ?? '—') : '系统');
     render(ctx, app, state, {
       title: `升级：${label(reasons, e.reason)}`,
@@ -100,6 +102,13 @@ ${
     ? html`<form method="post" action="/console/escalations/${e.id}/reassign">${csrfField(state)}<h2>转交</h2><label for="toStaffId">转交给</label>${select('toStaffId', undefined, staff.filter((s) => s.id !== e.ownerId).map((s) => ({ value: s.id, label: s.name })), '请选择')}<label for="rnote">说明（可选）</label><input id="rnote" name="note" maxlength="200"><p><button class="secondary" type="submit">转交</button></p></form>`
     : ''
 }</div></div>
+${
+  evidence.length > 0
+    ? html`<div class="card"><h2>反馈记录（${evidence.length}）</h2><table class="rows"><thead><tr><th>时间</th><th>来源</th><th>内容</th></tr></thead><tbody>${evidence.map(
+        (x) => html`<tr><td data-label="时间" class="nowrap">${dateTime(x.at, tz)}</td><td data-label="来源">${label(EVIDENCE_SOURCE_LABELS, x.source)}</td><td data-label="内容">${label(reasons, x.reason)}${x.note ? html`：${x.note}` : ''}</td></tr>`,
+      )}</tbody></table></div>`
+    : ''
+}
 <div class="card"><h2>记录</h2><table class="rows"><thead><tr><th>时间</th><th>人员</th><th>事项</th></tr></thead><tbody>${history.map(
         (h) => html`<tr><td data-label="时间" class="nowrap">${dateTime(h.at, tz)}</td><td data-label="人员">${name(h.actorId)}</td><td data-label="事项">${label(AUDIT_ACTION_LABELS, h.action)}${typeof h.details.note === 'string' ? html`：${h.details.note}` : ''}</td></tr>`,
       )}</tbody></table></div>`,

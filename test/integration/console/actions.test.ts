@@ -133,7 +133,10 @@ describeEachDatabase('console actions', (db) => {
       const refused = await notOwner.post(`/console/escalations/${escalation.id}/acknowledge`);
       expect(refused.status).toBe(400);
       expect(pageText(refused.body)).toContain('只有升级事项的当前负责人');
-      await owner.get(`/console/escalations/${escalation.id}`);
+      // Its page lists the reports of the incident: here the nurse's 不满意 tap.
+      const detail = await owner.get(`/console/escalations/${escalation.id}`);
+      expect(pageText(detail.body)).toContain('反馈记录（1）');
+      expect(pageText(detail.body)).toContain('员工回访');
       expect((await owner.post(`/console/escalations/${escalation.id}/acknowledge`)).status).toBe(302);
       expect((await db().prisma.escalation.findUniqueOrThrow({ where: { id: escalation.id } })).status).toBe('ACKNOWLEDGED');
       const noNote = await owner.post(`/console/escalations/${escalation.id}/resolve`, { note: '' });

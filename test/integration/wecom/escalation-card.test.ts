@@ -66,4 +66,17 @@ describeEachDatabase('escalation card after the page', (db) => {
     expect(sim.cardUpdates.filter((u) => u.taskId === card.taskId)).toHaveLength(1);
     expect(await db().prisma.outboxMessage.findUniqueOrThrow({ where: { idempotencyKey: `esc:${escalation.id}:1:resolved-update` } })).toMatchObject({ status: 'SENT' });
   });
+
+  it('handed over, then resolved by the new owner: the card is greyed out for the member it was sent to', async () => {
+    const { sim } = service;
+    const { escalation, card, page, sendCode } = await escalated();
+    // Handed over in the console to the department head (who gets a text with the link, not a card).
+    const head = await db().prisma.staff.findUniqueOrThrow({ where: { wecomUserId: 'kezhuren.wang' } });
+    await db().prisma.escalation.update({ where: { id: escalation.id }, data: { ownerId: head.id, version: { increment: 1 } } });
+    expect((await post(page, { action: 'resolve', note: '科主任已与家属面谈。' })).status).toBe(303);
+    await dispatch(service);
+    expect(sim.cardUpdates.filter((u) => u.taskId === card.taskId)).toEqual([
+      expect.objectContaining({ userids: ['hushizhang.chen'], responseCode: sendCode, replaceName: '已处理·王主任' }),
+    ]);
+  });
 });
