@@ -255,9 +255,8 @@ describe.skipIf(skipBrowserTests)(`console in Chromium, every role at phone and 
     expect(broken, `${role} ${name}: images not loaded`).toEqual([]);
     const text = await page.locator('body').innerText();
     expect(text.match(FULL_MOBILE)?.[0], `${role} ${name}: an unmasked phone number`).toBeUndefined();
-    // Form fields too, except the policy simulator's case JSON: it is the pack's example file, a case to
-    // try out, not a customer's record.
-    const values = await page.locator('input:not([type=hidden]), textarea:not(#case), select').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value).join(' '));
+    // Form fields too, the policy simulator's example case included (shown without its phone number).
+    const values = await page.locator('input:not([type=hidden]), textarea, select').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value).join(' '));
     expect(values.match(FULL_MOBILE)?.[0], `${role} ${name}: an unmasked phone number in a form field`).toBeUndefined();
     const menu = await page.locator('nav.menu a').allTextContents();
     expect(menu.map((m) => m.trim()), `${role} ${name}: menu`).toEqual(MENUS[role]);

@@ -28,7 +28,22 @@ function examplesOf(policyId: string): { file: string; text: string }[] {
   return readdirSync(dir)
     .filter((f) => f.startsWith(`${policyId}-`) && f.endsWith('.json'))
     .sort()
-    .map((file) => ({ file, text: readFileSync(join(dir, file), 'utf8') }));
+    .map((file) => ({ file, text: withoutPhone(readFileSync(join(dir, file), 'utf8')) }));
+}
+
+/**
+ * An example case as the form shows it: without the customer's phone number, which planning does not
+ * use and which the console never shows in full (an example's number may be an example customer's).
+ */
+function withoutPhone(text: string): string {
+  try {
+    const body = JSON.parse(text) as { customer?: { phone?: unknown } };
+    if (!body.customer || !('phone' in body.customer)) return text;
+    delete body.customer.phone;
+    return `${JSON.stringify(body, null, 2)}\n`;
+  } catch {
+    return text;
+  }
 }
 
 /** A pack's case types in Chinese, each with the code the API takes (`type` of POST /api/v1/cases). */
