@@ -106,6 +106,12 @@ export interface TencentSmsConfig {
    * no id here is not sent (a permanent failure naming the key).
    */
   readonly templates: Readonly<Record<string, string>>;
+  /**
+   * `TENCENT_SMS_EXTEND_CODE` [false]: send the survey's reply code as `ExtendCode` (扩展码) so a reply is
+   * matched to its survey exactly. Off unless Tencent support enabled extend codes for the account
+   * (docs/protocols/tencent-sms.md §2.1); off, a reply answers the number's latest open survey.
+   */
+  readonly extendCode: boolean;
 }
 
 /** WeChat Official Account (公众号) settings; both credentials are required together. */
@@ -485,6 +491,7 @@ const envSchema = z.object({
   TENCENT_SMS_ENDPOINT: tencentEndpoint.default(DEFAULTS.TENCENT_SMS_ENDPOINT),
   TENCENT_SMS_CALLBACK_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   TENCENT_SMS_TEMPLATES: tencentTemplates.optional(),
+  TENCENT_SMS_EXTEND_CODE: booleanish.optional(),
 
   WECHAT_MP_APP_ID: nonEmpty.optional(),
   WECHAT_MP_APP_SECRET: nonEmpty.optional(),
@@ -608,6 +615,7 @@ function buildConfig(env: z.output<typeof envSchema>, cwd: string): Config {
           protocol: env.TENCENT_SMS_ENDPOINT.protocol,
           callbackKey: env.TENCENT_SMS_CALLBACK_KEY ?? null,
           templates: env.TENCENT_SMS_TEMPLATES ?? {},
+          extendCode: env.TENCENT_SMS_EXTEND_CODE ?? false,
         };
   const wechat: WechatConfig | null =
     env.WECHAT_MP_APP_ID === undefined

@@ -216,7 +216,10 @@ describe('loadConfig', () => {
       protocol: 'http://',
       callbackKey: TENCENT.TENCENT_SMS_CALLBACK_KEY,
       templates: {},
+      // Off unless Tencent enabled extend codes for the account.
+      extendCode: false,
     });
+    expect(loadConfig({ ...TENCENT, TENCENT_SMS_EXTEND_CODE: 'true' }).tencentSms!.extendCode).toBe(true);
     expect(config.wechat).toEqual({
       appId: WECHAT.WECHAT_MP_APP_ID,
       appSecret: WECHAT.WECHAT_MP_APP_SECRET,
