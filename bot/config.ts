@@ -229,6 +229,13 @@ export interface Config {
    * the cost estimate of `huifang campaign preview`; a campaign's own `pricePerSegment` wins.
    */
   readonly smsPricePerSegment?: number | undefined;
+  /**
+   * `HUIFANG_SMS_DAILY_BUDGET` [2]: SMS one customer may receive per local day, every kind together
+   * (survey, reminder, greeting, notice) — Tencent's default frequency policy is 2 per number a day
+   * (docs/protocols/tencent-sms.md §4.1). One over it, a retry or fallback included, waits for the next day.
+   * `0` turns the budget off (for an account whose console policy allows more).
+   */
+  readonly smsDailyBudget: number;
   /** The console (管理台): sessions, sign-in and the audited number reveals. */
   readonly console: ConsoleConfig;
 }
@@ -505,6 +512,7 @@ const envSchema = z.object({
   HUIFANG_CONSOLE_REVEALS_PER_DAY: integer(0, 10_000, 'must be a whole number of reveals a day (0 disables them)').default('30'),
   HUIFANG_CONSOLE_SIGNIN_ATTEMPTS: integer(1, 10_000, 'must be a whole number of attempts per 15 minutes').default('20'),
   // Greetings: cost estimate only.
+  HUIFANG_SMS_DAILY_BUDGET: z.string().regex(/^\d{1,3}$/, 'must be a whole number of SMS per customer and day, e.g. 2 (0: no budget)').transform(Number).optional(),
   HUIFANG_SMS_PRICE_PER_SEGMENT: z.coerce.number({ invalid_type_error: 'must be a price in yuan such as 0.045' }).positive('must be a price in yuan such as 0.045').max(10, 'must be a price in yuan such as 0.045').optional(),
 });
 
@@ -650,6 +658,7 @@ function buildConfig(env: z.output<typeof envSchema>, cwd: string): Config {
     wechat,
     optOutScope: env.HUIFANG_OPTOUT_SCOPE,
     smsPricePerSegment: env.HUIFANG_SMS_PRICE_PER_SEGMENT,
+    smsDailyBudget: env.HUIFANG_SMS_DAILY_BUDGET ?? 2,
     console: {
       idleMinutes: env.HUIFANG_CONSOLE_IDLE_MINUTES,
       sessionHours: env.HUIFANG_CONSOLE_SESSION_HOURS,

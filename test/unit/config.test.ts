@@ -50,6 +50,8 @@ describe('loadConfig', () => {
       wechat: null,
       linkSecret: null,
       optOutScope: 'all',
+      // Tencent's default frequency policy: 2 SMS per number a day.
+      smsDailyBudget: 2,
       digestSchedule: { weekday: 1, hour: 9, minute: 0 },
       reportSchedule: { kind: 'WORKDAY', n: 1, hour: 9, minute: 0 },
       reportDeadline: { day: 5, hour: 16, minute: 0 },

@@ -7,6 +7,9 @@ import type { ClaimedOutboxMessage, DeadLetterAction, DeadLetterHooks } from '..
 import type { CustomerRecord } from '../records.js';
 import { retryDelayMs, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
 import { CONSENT_BLOCK_TEXT, customerIdOf, sendConsentBlock } from './send-consent.js';
+import { addLocalDays, atLocalTime } from '../time.js';
+
+const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
 
 export interface DispatchOptions {
   channels: Readonly<Record<ChannelName, MessageChannel>>;
@@ -39,7 +42,10 @@ export interface DispatchSummary {
   lostLease: number;
 }
 
-type DispatchDeps = Pick<CoreDeps, 'clock' | 'outbox' | 'customers' | 'tokens' | 'optOutScope' | 'events'>;
+type DispatchDeps = Pick<CoreDeps, 'clock' | 'outbox' | 'customers' | 'tokens' | 'optOutScope' | 'events' | 'smsDailyBudget'> & Partial<Pick<CoreDeps, 'timeZone'>>;
+
+/** When an SMS over the customer's daily budget is tried again: the next local day at this time. */
+export const SMS_BUDGET_RETRY_TIME = '09:00';
 
 export const OUTBOX_LEASE_MS = 60_000;
 
@@ -72,6 +78,8 @@ export async function dispatchOutbox(deps: DispatchDeps, options: DispatchOption
     // queued): the batch's customers are read in one query.
     const customerIds = [...new Set(claimed.map((m) => customerIdOf(m.message)).filter((id): id is string => id !== null))];
     const customers = customerIds.length > 0 ? await deps.customers.findCustomersByIds(customerIds) : new Map<string, CustomerRecord>();
+    // SMS handed to the provider in this run, by customer (not yet SENT rows while the batch runs).
+    const smsToday = new Map<string, number>();
     let next = 0;
     const worker = async () => {
       while (next < claimed.length) {
@@ -80,6 +88,7 @@ export async function dispatchOutbox(deps: DispatchDeps, options: DispatchOption
         const customer = customerId ? customers.get(customerId) : undefined;
         const blocked = customer ? sendConsentBlock(message.message, customer, deps.optOutScope ?? 'all') : null;
         if (blocked) await cancelOne(deps, options, message, summary, blocked);
+        else if (customer && message.channel === 'sms' && (await overSmsBudget(deps, customer.id, smsToday))) await deferToNextDay(deps, message, summary);
         else await sendOne(deps, options, message, summary, customer);
       }
     };
@@ -87,6 +96,49 @@ export async function dispatchOutbox(deps: DispatchDeps, options: DispatchOption
     if (claimed.length < batchSize) break;
   }
   return summary;
+}
+
+/**
+ * Whether one more SMS would exceed the customer's daily budget (`smsDailyBudget`): SMS sent today in
+ * the business timezone, every kind together, plus those this run is sending. Counts this one when not.
+ */
+async function overSmsBudget(deps: DispatchDeps, customerId: string, running: Map<string, number>): Promise<boolean> {
+  const budget = deps.smsDailyBudget;
+  if (budget === undefined || budget <= 0) return false;
+  const dayStart = atLocalTime(deps.clock.now(), '00:00', deps.timeZone ?? DEFAULT_TIME_ZONE);
+  const taken = running.get(customerId) ?? 0;
+  running.set(customerId, taken + 1);
+  if (taken + 1 > budget) return true;
+  if ((await deps.outbox.countCustomerSmsSince(customerId, dayStart)) + taken + 1 > budget) {
+    running.set(customerId, taken);
+    return true;
+  }
+  return false;
+}
+
+/** An SMS over the day's budget waits for the next local day, without using up an attempt. */
+async function deferToNextDay(deps: DispatchDeps, message: ClaimedOutboxMessage, summary: DispatchSummary): Promise<void> {
+  const now = deps.clock.now();
+  const timeZone = deps.timeZone ?? DEFAULT_TIME_ZONE;
+  const nextAttemptAt = atLocalTime(addLocalDays(atLocalTime(now, '00:00', timeZone), 1, timeZone), SMS_BUDGET_RETRY_TIME, timeZone);
+  const error = new Error(`The customer has had ${deps.smsDailyBudget} SMS today (HUIFANG_SMS_DAILY_BUDGET, Tencent's default 2 per number a day): this one waits for tomorrow`);
+  const ok = await deps.outbox.completeOutbox({
+    id: message.id,
+    claimToken: message.claimToken,
+    attempt: message.attempt,
+    startedAt: now,
+    finishedAt: now,
+    outcome: 'RETRY',
+    nextAttemptAt,
+    errorCode: 'SMS_DAILY_BUDGET',
+    error: error.message,
+    extendBudget: true,
+  });
+  if (!ok) summary.lostLease++;
+  else {
+    summary.retried++;
+    safeEmit(deps.events, 'outbox:retried', { message, error, errorCode: 'SMS_DAILY_BUDGET', nextAttemptAt, blocked: false, at: now });
+  }
 }
 
 /** Records a message that consent no longer allows as CANCELLED, with the reason audited; nothing is sent. */

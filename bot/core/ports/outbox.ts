@@ -60,6 +60,8 @@ export interface OutboxStore {
    * daily quota counted across replicas; served by the (channel, sentAt) index).
    */
   countSentSince(channel: ChannelName, since: Date, exceptKinds?: readonly string[]): Promise<number>;
+  /** SMS sent to the customer at or after `since`, every kind (the customer's daily SMS budget). */
+  countCustomerSmsSince(customerId: string, since: Date): Promise<number>;
   recordDeliveryReport(report: DeliveryReport): Promise<{ found: false } | { found: true; outboxId: string; customerId: string | null; phoneMarkedInvalid: boolean }>;
 }
 
