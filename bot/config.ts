@@ -107,6 +107,12 @@ export interface TencentSmsConfig {
    * no id here is not sent (a permanent failure naming the key).
    */
   readonly templates: Readonly<Record<string, string>>;
+  /**
+   * `TENCENT_SMS_EXTEND_CODE` [false]: send the survey's reply code as `ExtendCode` (扩展码) so a reply is
+   * matched to its survey exactly. Off unless Tencent support enabled extend codes for the account
+   * (docs/protocols/tencent-sms.md §2.1); off, a reply answers the number's latest open survey.
+   */
+  readonly extendCode: boolean;
 }
 
 /** WeChat Official Account (公众号) settings; both credentials are required together. */
@@ -231,6 +237,13 @@ export interface Config {
    * the cost estimate of `huifang campaign preview`; a campaign's own `pricePerSegment` wins.
    */
   readonly smsPricePerSegment?: number | undefined;
+  /**
+   * `HUIFANG_SMS_DAILY_BUDGET` [2]: SMS one customer may receive per local day, every kind together
+   * (survey, reminder, greeting, notice) — Tencent's default frequency policy is 2 per number a day
+   * (docs/protocols/tencent-sms.md §4.1). One over it, a retry or fallback included, waits for the next day.
+   * `0` turns the budget off (for an account whose console policy allows more).
+   */
+  readonly smsDailyBudget: number;
   /** The console (管理台): sessions, sign-in and the audited number reveals. */
   readonly console: ConsoleConfig;
 }
@@ -493,6 +506,7 @@ const envSchema = z.object({
   TENCENT_SMS_ENDPOINT: tencentEndpoint.default(DEFAULTS.TENCENT_SMS_ENDPOINT),
   TENCENT_SMS_CALLBACK_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   TENCENT_SMS_TEMPLATES: tencentTemplates.optional(),
+  TENCENT_SMS_EXTEND_CODE: booleanish.optional(),
 
   WECHAT_MP_APP_ID: nonEmpty.optional(),
   WECHAT_MP_APP_SECRET: nonEmpty.optional(),
@@ -518,6 +532,7 @@ const envSchema = z.object({
   HUIFANG_CONSOLE_REVEALS_PER_DAY: integer(0, 10_000, 'must be a whole number of reveals a day (0 disables them)').default('30'),
   HUIFANG_CONSOLE_SIGNIN_ATTEMPTS: integer(1, 10_000, 'must be a whole number of attempts per 15 minutes').default('20'),
   // Greetings: cost estimate only.
+  HUIFANG_SMS_DAILY_BUDGET: z.string().regex(/^\d{1,3}$/, 'must be a whole number of SMS per customer and day, e.g. 2 (0: no budget)').transform(Number).optional(),
   HUIFANG_SMS_PRICE_PER_SEGMENT: z.coerce.number({ invalid_type_error: 'must be a price in yuan such as 0.045' }).positive('must be a price in yuan such as 0.045').max(10, 'must be a price in yuan such as 0.045').optional(),
 });
 
@@ -628,6 +643,7 @@ function buildConfig(env: z.output<typeof envSchema>, cwd: string): Config {
           protocol: env.TENCENT_SMS_ENDPOINT.protocol,
           callbackKey: env.TENCENT_SMS_CALLBACK_KEY ?? null,
           templates: env.TENCENT_SMS_TEMPLATES ?? {},
+          extendCode: env.TENCENT_SMS_EXTEND_CODE ?? false,
         };
   const wechat: WechatConfig | null =
     env.WECHAT_MP_APP_ID === undefined
@@ -663,6 +679,7 @@ function buildConfig(env: z.output<typeof envSchema>, cwd: string): Config {
     optOutScope: env.HUIFANG_OPTOUT_SCOPE,
     customerContact: { quietHours: env.HUIFANG_QUIET_HOURS, surveyMinGapMs: env.HUIFANG_SURVEY_MIN_GAP_HOURS * 3_600_000 },
     smsPricePerSegment: env.HUIFANG_SMS_PRICE_PER_SEGMENT,
+    smsDailyBudget: env.HUIFANG_SMS_DAILY_BUDGET ?? 2,
     console: {
       idleMinutes: env.HUIFANG_CONSOLE_IDLE_MINUTES,
       sessionHours: env.HUIFANG_CONSOLE_SESSION_HOURS,

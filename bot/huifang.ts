@@ -222,6 +222,7 @@ export function createHuifang(options: HuifangOptions): Huifang {
   const allSandboxed = !live('sms') && !live('wechat');
   deps.customerChannels = { sms: allSandboxed || live('sms'), wechat: allSandboxed || live('wechat') };
   deps.optOutScope = config.optOutScope;
+  deps.smsDailyBudget = config.smsDailyBudget;
   const greetings: GreetingDeps = {
     campaigns,
     lunar: createChineseDaysLunarConverter(),

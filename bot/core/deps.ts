@@ -60,4 +60,10 @@ export interface CoreDeps {
   optOutScope?: OptOutScope;
   /** Customer channels surveys may be sent on [both]. */
   customerChannels?: CustomerChannelAvailability;
+  /**
+   * SMS a customer may receive per local day, every kind together (survey, reminder, greeting, notice)
+   * [unlimited]: Tencent's default frequency policy allows 2 per number a day (docs/protocols/tencent-sms.md
+   * §4.1). An SMS over it — first send, retry or fallback alike — waits for the next day.
+   */
+  smsDailyBudget?: number;
 }

@@ -14,8 +14,8 @@ export interface HuifangEventMap {
   'outbox:retried': { message: ClaimedOutboxMessage; error: Error; errorCode: string; nextAttemptAt: Date; blocked: boolean; at: Date };
   /** The message will never be sent; `replacementQueued` when another message replaces it (an SMS for a failed WeChat invitation). */
   'outbox:dead': { message: ClaimedOutboxMessage; error: Error; errorCode: string; replacementQueued: boolean; at: Date };
-  /** A customer message held back, unsent, until `until` (quiet hours, the policy's windows, the gap between surveys). */
-  'outbox:deferred': { message: ClaimedOutboxMessage; reason: 'CONTACT_HOURS' | 'SURVEY_GAP'; until: Date; at: Date };
+  /** A customer message held back, unsent, until `until` (quiet hours, the policy's windows, the gap between surveys, the daily SMS budget). */
+  'outbox:deferred': { message: ClaimedOutboxMessage; reason: 'CONTACT_HOURS' | 'SURVEY_GAP' | 'SMS_DAILY_BUDGET'; until: Date; at: Date };
   /** Not sent: the recipient may no longer be contacted (opt-out, consent withdrawn), or `PAST_DEADLINE`. */
   'outbox:cancelled': { message: ClaimedOutboxMessage; reason: string; at: Date };
   /**

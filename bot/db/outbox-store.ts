@@ -133,6 +133,10 @@ export class PrismaOutboxStore implements OutboxStore {
     return last;
   }
 
+  async countCustomerSmsSince(customerId: string, since: Date): Promise<number> {
+    return this.db.prisma.outboxMessage.count({ where: { channel: 'sms', recipientType: 'customer', recipientId: customerId, sentAt: { gte: since } } });
+  }
+
   async recordDeliveryReport(report: Parameters<OutboxStore['recordDeliveryReport']>[0]): ReturnType<OutboxStore['recordDeliveryReport']> {
     return this.db.prisma.$transaction(async (tx) => {
       const select = { id: true, recipientType: true, recipientId: true } as const;

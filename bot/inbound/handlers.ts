@@ -28,6 +28,8 @@ export const smsReplyPayload = z.object({
   receivedAt: z.string().datetime(),
   /** The SMS extend code the customer replied to (the survey's reply code), when the provider gives one. */
   replyCode: z.string().max(32).nullable().optional(),
+  /** The reply came back on another signature of the provider account: not an answer to us. */
+  foreignSignature: z.boolean().optional(),
 });
 export type SmsReplyPayload = z.infer<typeof smsReplyPayload>;
 
@@ -122,7 +124,7 @@ export const inboundHandlers: Readonly<Record<string, InboundHandler>> = {
   },
   sms_reply: async (deps, event) => {
     const p = parsePayload(smsReplyPayload, event.payload);
-    return recordSmsReply(deps, { phoneE164: p.phoneE164, text: p.text, receivedAt: new Date(p.receivedAt), inboundEventId: event.id, replyCode: p.replyCode ?? null });
+    return recordSmsReply(deps, { phoneE164: p.phoneE164, text: p.text, receivedAt: new Date(p.receivedAt), inboundEventId: event.id, replyCode: p.replyCode ?? null, foreignSignature: p.foreignSignature ?? false });
   },
   sms_status: async (deps, event) => {
     const p = parsePayload(smsStatusPayload, event.payload);

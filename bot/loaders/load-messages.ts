@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { templateVariables } from '../core/templates/render.js';
 import { parseMarkup } from '../core/templates/markup.js';
 import { checkSmsTemplate, containsLink } from '../core/sms/sms-template-rules.js';
+import { fitKeywordValue, keywordTypeOf, keywordValueProblem } from '../core/templates/wechat-keywords.js';
 import { MESSAGE_CATALOGUE, type EntrySpec, type MessageTemplates, type PartSpec } from '../core/templates/catalogue.js';
 import { DataLoadError, type DataProblem } from './data-load-error.js';
 import { displayPath } from './display-path.js';
@@ -130,6 +131,7 @@ function readEntry(source: YamlSource, key: string, spec: EntrySpec, raw: RawEnt
       }
       case 'wechat': {
         const wechat = value as { data: Record<string, string>; text: string } | undefined;
+        for (const [k, text] of Object.entries(wechat?.data ?? {})) for (const p of wechatKeywordProblems(k, text, body)) problems.push(source.problemAt([...path, 'data', k], p));
         loaded[name] = wechat && {
           data: Object.fromEntries(Object.entries(wechat.data).map(([k, text]) => [k, checkText([...path, 'data', k], text, part.vars)])),
           text: checkText([...path, 'text'], wechat.text, part.vars),
@@ -150,6 +152,34 @@ function longestValues(body: Record<string, unknown>): Record<string, string> {
   const events = [...Object.values((body.events ?? {}) as Record<string, string>), ...smsEvents, ...(typeof body.event_default === 'string' ? [body.event_default] : [])];
   const out: Record<string, string> = { date: '12月31日', dateTime: '12月31日 23:59' };
   if (events.length > 0) out.event = events.reduce((a, b) => ([...b].length > [...a].length ? b : a));
+  return out;
+}
+
+/** Sample values of the invitation's variables, for checking WeChat keyword wordings at load. */
+const WECHAT_SAMPLES: Readonly<Record<string, string>> = {
+  org: '回访中心',
+  salutation: '王女士',
+  surname: '王',
+  date: '11月3日',
+  dateTime: '2026年11月3日 09:30',
+  link: 'https://huifang.example.cn/s/AbCdEf',
+};
+
+/**
+ * Why a keyword's wording cannot fit its WeChat type (docs/protocols/wechat.md §2.2), rendered with
+ * sample values and with every `{event}` label: a phrase longer than five Chinese characters, a time
+ * that is not one, a `const` built from variables. Values that only need a cut (`thing`, `name`) pass.
+ */
+function wechatKeywordProblems(key: string, text: string, body: Record<string, unknown>): string[] {
+  const type = keywordTypeOf(key);
+  if (!type) return [keywordValueProblem(key, text)!];
+  if (type === 'const' && templateVariables(text).length > 0) return [`${key}: a const value is fixed text approved by WeChat; it takes no placeholders`];
+  const events = [...Object.values((body.events ?? {}) as Record<string, string>), ...(typeof body.event_default === 'string' ? [body.event_default] : [])];
+  const out: string[] = [];
+  for (const event of text.includes('{event}') ? events : ['']) {
+    const value = text.replace(/\{([a-zA-Z_]+)\}/g, (_, name: string) => (name === 'event' ? event : (WECHAT_SAMPLES[name] ?? '')));
+    if (fitKeywordValue(key, value) === null) out.push(`${keywordValueProblem(key, value)}${event ? ` (with {event} = ${event})` : ''}`);
+  }
   return out;
 }
 

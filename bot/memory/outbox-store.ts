@@ -109,6 +109,10 @@ export class MemoryOutboxStore implements OutboxStore {
     });
   }
 
+  async countCustomerSmsSince(customerId: string, since: Date): Promise<number> {
+    return this.state.transact((tx) => tx.outbox.count((m) => m.channel === 'sms' && m.recipientType === 'customer' && m.recipientId === customerId && m.sentAt !== null && m.sentAt >= since));
+  }
+
   async recordDeliveryReport(report: Parameters<OutboxStore['recordDeliveryReport']>[0]): ReturnType<OutboxStore['recordDeliveryReport']> {
     return this.state.transact((tx) => {
       const row =

@@ -156,6 +156,7 @@ export async function createMemoryService(options: MemoryServiceOptions = {}): P
     calendar: data.calendar,
     customerChannels: { sms: true, wechat: true },
     optOutScope: config.optOutScope,
+    smsDailyBudget: config.smsDailyBudget,
     ...stores,
   };
   const channel = (name: ChannelName): MessageChannel => options.channels?.[name] ?? (options.sandbox ? new SandboxChannel(name, sandboxDeliveries, clock) : new CountingChannel());

@@ -51,6 +51,8 @@ describe('loadConfig', () => {
       linkSecret: null,
       optOutScope: 'all',
       customerContact: { quietHours: { from: '21:00', to: '08:00' }, surveyMinGapMs: 72 * 3_600_000 },
+      // Tencent's default frequency policy: 2 SMS per number a day.
+      smsDailyBudget: 2,
       digestSchedule: { weekday: 1, hour: 9, minute: 0 },
       reportSchedule: { kind: 'WORKDAY', n: 1, hour: 9, minute: 0 },
       reportDeadline: { day: 5, hour: 16, minute: 0 },
@@ -225,7 +227,10 @@ describe('loadConfig', () => {
       protocol: 'http://',
       callbackKey: TENCENT.TENCENT_SMS_CALLBACK_KEY,
       templates: {},
+      // Off unless Tencent enabled extend codes for the account.
+      extendCode: false,
     });
+    expect(loadConfig({ ...TENCENT, TENCENT_SMS_EXTEND_CODE: 'true' }).tencentSms!.extendCode).toBe(true);
     expect(config.wechat).toEqual({
       appId: WECHAT.WECHAT_MP_APP_ID,
       appSecret: WECHAT.WECHAT_MP_APP_SECRET,

@@ -35,7 +35,7 @@ export const TENCENT_SMS_CODES: Readonly<Record<string, TencentCodeRule>> = Obje
   // Per-number frequency limits (§3, §4.1): defer until the window has passed.
   'LimitExceeded.PhoneNumberThirtySecondLimit': { kind: 'rate_limited', meaning: 'this number was texted within the last 30 seconds', retryAfterMs: 30_000 },
   'LimitExceeded.PhoneNumberOneHourLimit': { kind: 'rate_limited', meaning: 'this number reached its hourly limit', retryAfterMs: HOUR },
-  'LimitExceeded.PhoneNumberDailyLimit': { kind: 'rate_limited', meaning: 'this number reached its daily limit (10 a day by default)', retryAfterMs: 12 * HOUR },
+  'LimitExceeded.PhoneNumberDailyLimit': { kind: 'rate_limited', meaning: "this number reached its daily limit (Tencent's default policy: 2 a day; HUIFANG_SMS_DAILY_BUDGET keeps within it)", retryAfterMs: 12 * HOUR },
   'LimitExceeded.PhoneNumberSameContentDailyLimit': { kind: 'rate_limited', meaning: 'the same content reached this number too often today', retryAfterMs: 12 * HOUR },
   'LimitExceeded.DeliveryFrequencyLimit': { kind: 'rate_limited', meaning: 'a frequency policy of the SMS console held this message back', retryAfterMs: 5 * MINUTE },
   'LimitExceeded.AppDailyLimit': {

@@ -27,6 +27,8 @@ export interface TencentSmsReportPullerOptions {
   sdkAppId: string;
   /** Records per request, 1 to {@link TENCENT_SMS_PULL_MAX_LIMIT} [the maximum]. */
   limit?: number;
+  /** Our signature (`TENCENT_SMS_SIGN_NAME`): replies under another are not answers to us. */
+  signName: string;
 }
 
 /**
@@ -41,6 +43,7 @@ export class TencentSmsReportPuller {
   readonly #client: TencentSmsApi;
   readonly #sdkAppId: string;
   readonly #limit: number;
+  readonly #signName: string;
 
   constructor(options: TencentSmsReportPullerOptions) {
     const limit = options.limit ?? TENCENT_SMS_PULL_MAX_LIMIT;
@@ -50,6 +53,7 @@ export class TencentSmsReportPuller {
     this.#client = options.client;
     this.#sdkAppId = options.sdkAppId;
     this.#limit = limit;
+    this.#signName = options.signName;
   }
 
   /** The next batch of `kind`, its events received at `receivedAt`. */
@@ -60,7 +64,7 @@ export class TencentSmsReportPuller {
       return this.#batch(records, (record: PullSmsSendStatus) => statusEventFromPull(record, receivedAt));
     }
     const records = (await sdkCall(() => this.#client.PullSmsReplyStatus(request))).PullSmsReplyStatusSet ?? [];
-    return this.#batch(records, (record: PullSmsReplyStatus) => replyEventFromPull(record, receivedAt));
+    return this.#batch(records, (record: PullSmsReplyStatus) => replyEventFromPull(record, receivedAt, this.#signName));
   }
 
   #batch<T>(records: readonly T[], toEvent: (record: T) => InboundEventInput | null): PulledSmsBatch {
@@ -81,5 +85,5 @@ async function sdkCall<T>(call: () => Promise<T>): Promise<T> {
 /** The puller for the configured account (per-request timeout as for sending). */
 export function createTencentSmsReportPuller(config: TencentSmsConfig, options: { limit?: number; timeoutSeconds?: number } = {}): TencentSmsReportPuller {
   const client = createTencentSmsClient(config, options.timeoutSeconds === undefined ? {} : { timeoutSeconds: options.timeoutSeconds });
-  return new TencentSmsReportPuller({ client, sdkAppId: config.sdkAppId, ...(options.limit === undefined ? {} : { limit: options.limit }) });
+  return new TencentSmsReportPuller({ client, sdkAppId: config.sdkAppId, signName: config.signName, ...(options.limit === undefined ? {} : { limit: options.limit }) });
 }

@@ -37,6 +37,11 @@ export interface SmsReplyEventPayload {
   receivedAt: string;
   /** The extend code the customer replied to (our survey reply code), if any. */
   replyCode: string | null;
+  /**
+   * The reply came back on another signature than ours (`TENCENT_SMS_SIGN_NAME`): one account's replies
+   * all reach one reply URL, whatever signature the message was sent under, so it is not an answer to us.
+   */
+  foreignSignature: boolean;
 }
 
 const digits = z.union([z.string(), z.number()]).transform((v) => String(v).trim());
@@ -91,8 +96,9 @@ export function statusEventFromPull(item: PullSmsSendStatus, receivedAt: Date): 
       idempotencyKey: item.SessionContext || null,
       phoneE164: item.PhoneNumber ? toE164(undefined, item.PhoneNumber) : toE164(item.CountryCode, item.SubscriberNumber!),
       status: item.ReportStatus === 'SUCCESS' ? 'DELIVERED' : 'FAILED',
-      // The pull API has only a Description, which carries the carrier code (`DELIVRD`, …).
-      reportCode: item.Description || null,
+      // The pull record has no code field: `Description` is documented as a description, and Tencent's
+      // example carries the carrier code in it (`DELIVRD`). Only a code-like value is read as a code.
+      reportCode: carrierCodeOf(item.Description),
       description: item.Description || null,
       userReceivedAt: item.UserReceiveTime ? new Date(item.UserReceiveTime * 1000).toISOString() : null,
       invalidNumber: false,
@@ -101,16 +107,34 @@ export function statusEventFromPull(item: PullSmsSendStatus, receivedAt: Date): 
   );
 }
 
-/** An `sms_reply` inbox event for a pushed reply. */
-export function replyEventFromCallback(body: ReplyCallbackBody, receivedAt: Date): InboundEventInput {
-  return replyEvent(toE164(body.nationcode, body.mobile), body.text, body.time, body.extend || null, receivedAt);
+/**
+ * The carrier status code in a delivery report's text: the text itself when it looks like a code
+ * (`DELIVRD`, `MI:0073`, `-106`), else a carrier code inside it (`…（MI:0073）`), else null — a human
+ * description (`用户短信送达失败`) is never taken for a code.
+ */
+export function carrierCodeOf(text: string | undefined): string | null {
+  const t = (text ?? '').trim();
+  if (t === '') return null;
+  if (/^[A-Za-z0-9:_.-]{1,20}$/.test(t)) return t;
+  return /\b([A-Z]{2}:\d{4})\b/.exec(t)?.[1] ?? null;
 }
 
-/** An `sms_reply` inbox event for a pulled reply, or null when it lacks the essentials. */
-export function replyEventFromPull(item: PullSmsReplyStatus, receivedAt: Date): InboundEventInput | null {
+/** Whether a reply's signature is another than ours (an empty one is taken as ours: older accounts send none). */
+export function isForeignSignature(sign: string | undefined, ourSign: string): boolean {
+  const strip = (s: string) => s.replace(/[【】]/g, '').trim();
+  return sign !== undefined && strip(sign) !== '' && strip(sign) !== strip(ourSign);
+}
+
+/** An `sms_reply` inbox event for a pushed reply; `ourSign` is `TENCENT_SMS_SIGN_NAME`. */
+export function replyEventFromCallback(body: ReplyCallbackBody, receivedAt: Date, ourSign: string): InboundEventInput {
+  return replyEvent(toE164(body.nationcode, body.mobile), body.text, body.time, body.extend || null, isForeignSignature(body.sign, ourSign), receivedAt);
+}
+
+/** An `sms_reply` inbox event for a pulled reply, or null when it lacks the essentials; `ourSign` is `TENCENT_SMS_SIGN_NAME`. */
+export function replyEventFromPull(item: PullSmsReplyStatus, receivedAt: Date, ourSign: string): InboundEventInput | null {
   if (!(item.PhoneNumber || item.SubscriberNumber) || item.ReplyContent === undefined || item.ReplyTime === undefined) return null;
   const phone = item.PhoneNumber ? toE164(undefined, item.PhoneNumber) : toE164(item.CountryCode, item.SubscriberNumber!);
-  return replyEvent(phone, item.ReplyContent, item.ReplyTime, item.ExtendCode || null, receivedAt);
+  return replyEvent(phone, item.ReplyContent, item.ReplyTime, item.ExtendCode || null, isForeignSignature(item.SignName, ourSign), receivedAt);
 }
 
 function statusEvent(payload: SmsStatusPayload, receivedAt: Date): InboundEventInput {
@@ -126,12 +150,13 @@ function statusEvent(payload: SmsStatusPayload, receivedAt: Date): InboundEventI
   };
 }
 
-function replyEvent(phoneE164: string, text: string, unixSeconds: number, replyCode: string | null, receivedAt: Date): InboundEventInput {
+function replyEvent(phoneE164: string, text: string, unixSeconds: number, replyCode: string | null, foreignSignature: boolean, receivedAt: Date): InboundEventInput {
   const payload: SmsReplyEventPayload = {
     phoneE164,
     text,
     receivedAt: unixSeconds > 0 ? new Date(unixSeconds * 1000).toISOString() : receivedAt.toISOString(),
     replyCode,
+    foreignSignature,
   };
   return {
     source: TENCENT_SMS_SOURCE,

@@ -20,14 +20,16 @@ export interface TencentSmsChannelOptions {
   signName: string;
   /** Approved `TemplateId` per message template key (`TENCENT_SMS_TEMPLATES`). */
   templates: Readonly<Record<string, string>>;
+  /** Send the survey's reply code as `ExtendCode` (`TENCENT_SMS_EXTEND_CODE`; only once Tencent enabled it) [false]. */
+  extendCode?: boolean;
   logger?: Logger;
 }
 
 /**
  * Customer SMS through Tencent Cloud SMS `SendSms` (port `MessageChannel`; docs/protocols/tencent-sms.md §2–§3): one number
  * per request, the message's approved template (its key mapped to a `TemplateId` by
- * `TENCENT_SMS_TEMPLATES`) with the ordered parameters, the survey's reply code as `ExtendCode` so a
- * reply finds its survey, and the outbox idempotency key as `SessionContext`.
+ * `TENCENT_SMS_TEMPLATES`) with the ordered parameters, the survey's reply code as `ExtendCode` when
+ * `TENCENT_SMS_EXTEND_CODE` says Tencent enabled it, and the outbox idempotency key as `SessionContext`.
  *
  * `send` resolves with the `SerialNo` (the `sid` of later delivery reports) when Tencent accepted the
  * number, and otherwise throws a `ChannelError` classified by `error-codes.ts`: frequency limits are
@@ -43,9 +45,11 @@ export class TencentSmsChannel implements MessageChannel {
   readonly #sdkAppId: string;
   readonly #signName: string;
   readonly #templates: Readonly<Record<string, string>>;
+  readonly #extendCode: boolean;
   readonly #log: Logger | undefined;
 
   constructor(options: TencentSmsChannelOptions) {
+    this.#extendCode = options.extendCode ?? false;
     this.#client = options.client;
     this.#sdkAppId = options.sdkAppId;
     this.#signName = options.signName;
@@ -69,7 +73,8 @@ export class TencentSmsChannel implements MessageChannel {
         `No approved Tencent template for message template "${m.templateKey}": register it in the SMS console (README, Connecting Tencent Cloud SMS) and add ${m.templateKey}=<TemplateId> to TENCENT_SMS_TEMPLATES`,
       );
     }
-    const replyCode = m.kind === 'survey_invite' ? m.replyCode : null;
+    // An extend code Tencent has not enabled for the account is refused or dropped (docs/protocols/tencent-sms.md §2.1).
+    const replyCode = this.#extendCode && m.kind === 'survey_invite' ? m.replyCode : null;
     const body: SendSmsRequest = {
       PhoneNumberSet: [phone],
       SmsSdkAppId: this.#sdkAppId,
@@ -120,6 +125,7 @@ export function createTencentSmsChannel(config: TencentSmsConfig, options: Creat
     sdkAppId: config.sdkAppId,
     signName: config.signName,
     templates: config.templates,
+    extendCode: config.extendCode,
     ...(logger ? { logger } : {}),
   });
 }

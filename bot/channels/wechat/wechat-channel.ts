@@ -5,6 +5,7 @@ import type { MessageChannel, SendRequest, SendResult } from '../../core/message
 import type { WechatConfig } from '../../config.js';
 import type { Logger } from '../../logger.js';
 import { WechatClient, type WechatTemplateSendBody } from './wechat-client.js';
+import { fitKeywordValue, keywordValueProblem } from '../../core/templates/wechat-keywords.js';
 
 export interface WechatChannelOptions {
   client: WechatClient;
@@ -58,7 +59,7 @@ export class WechatChannel implements MessageChannel {
       touser: m.to.openId,
       template_id: this.#surveyTemplateId,
       url: m.link,
-      data: Object.fromEntries(Object.entries(m.templateData ?? {}).map(([key, value]) => [key, { value: fitKeyword(key, value) }])),
+      data: Object.fromEntries(Object.entries(m.templateData ?? {}).map(([key, value]) => [key, { value: fitted(key, value) }])),
       client_msg_id: clientMsgId(request.idempotencyKey),
     };
     const { msgid } = await this.#client.sendTemplateMessage(body);
@@ -80,26 +81,17 @@ export function createWechatChannel(config: WechatConfig, options: { clock: Cloc
   return new WechatChannel({ client, surveyTemplateId: config.surveyTemplateId, ...(options.logger ? { logger: options.logger } : {}) });
 }
 
-/** Keyword value limits by type prefix (docs/protocols/wechat.md §2.2): a longer value fails with 47003. */
-const KEYWORD_LIMITS: readonly [RegExp, number][] = [
-  [/^thing\d/, 20],
-  [/^name\d/, 10],
-  [/^phrase\d/, 5],
-  [/^symbol\d/, 5],
-  [/^car_number\d/, 8],
-  [/^const\d/, 20],
-  [/^(number|letter|character_string)\d/, 32],
-  [/^phone_number\d/, 17],
-];
-
-/** The value cut to its keyword type's length (by characters, an ellipsis marking the cut). */
-export function fitKeyword(key: string, value: string): string {
-  const limit = KEYWORD_LIMITS.find(([pattern]) => pattern.test(key))?.[1];
-  const chars = Array.from(value);
-  if (limit === undefined || chars.length <= limit) return value;
-  // Digit, letter and code keywords accept no ellipsis: cut them plainly.
-  if (/^(number|letter|character_string|phone_number|car_number|symbol)\d/.test(key)) return chars.slice(0, limit).join('');
-  return `${chars.slice(0, limit - 1).join('')}…`;
+/**
+ * The value fitted to its keyword type (docs/protocols/wechat.md §2.2), or a permanent failure when it
+ * cannot fit without becoming false (a phrase of six characters, a time without a time): WeChat would
+ * refuse it with 47003, and the survey's SMS fallback takes over at once instead.
+ */
+function fitted(key: string, value: string): string {
+  const out = fitKeywordValue(key, value);
+  if (out === null) {
+    throw new ChannelError(PROVIDER, 'permanent', 'KEYWORD_VALUE_INVALID', `The value of ${key} does not fit its WeChat keyword type: ${keywordValueProblem(key, value.replace(/[\r\n]+/g, ' '))} (templates/messages survey_invite.wechat.data)`);
+  }
+  return out;
 }
 
 /** A short, stable anti-replay id for the outbox key (WeChat does not document a length; keep it short). */

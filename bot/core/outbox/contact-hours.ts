@@ -43,6 +43,9 @@ export interface LastSurveyInvite {
   sentAt: Date;
 }
 
+/** Why a customer message waits, unsent (`lastErrorCode` of the held message). */
+export type DeferralReason = 'CONTACT_HOURS' | 'SURVEY_GAP' | 'SMS_DAILY_BUDGET';
+
 export type SendTiming =
   | { kind: 'now' }
   /** Not yet: the message waits until `at` without using up an attempt. */

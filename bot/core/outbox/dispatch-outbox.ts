@@ -7,7 +7,8 @@ import type { ClaimedOutboxMessage, DeadLetterAction, DeadLetterHooks } from '..
 import type { CustomerRecord } from '../records.js';
 import { retryDelayMs, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
 import { CONSENT_BLOCK_TEXT, customerIdOf, sendConsentBlock } from './send-consent.js';
-import { DEFAULT_CONTACT_SETTINGS, sendTiming, type CustomerContactSettings, type LastSurveyInvite } from './contact-hours.js';
+import { DEFAULT_CONTACT_SETTINGS, contactTermsOf, nextSendMoment, sendTiming, type CustomerContactSettings, type DeferralReason, type LastSurveyInvite } from './contact-hours.js';
+import { addLocalDays, atLocalTime } from '../time.js';
 
 export interface DispatchOptions {
   channels: Readonly<Record<ChannelName, MessageChannel>>;
@@ -46,7 +47,7 @@ export interface DispatchSummary {
   lostLease: number;
 }
 
-type DispatchDeps = Pick<CoreDeps, 'clock' | 'outbox' | 'customers' | 'tokens' | 'optOutScope' | 'events' | 'timeZone' | 'calendar'>;
+type DispatchDeps = Pick<CoreDeps, 'clock' | 'outbox' | 'customers' | 'tokens' | 'optOutScope' | 'events' | 'timeZone' | 'calendar' | 'smsDailyBudget'>;
 
 export const OUTBOX_LEASE_MS = 60_000;
 
@@ -83,6 +84,8 @@ export async function dispatchOutbox(deps: DispatchDeps, options: DispatchOption
     const customers = customerIds.length > 0 ? await deps.customers.findCustomersByIds(customerIds) : new Map<string, CustomerRecord>();
     // The customers' last survey invitations within the gap, kept up to date as this batch sends more.
     const lastInvites = await lastSurveyInvites(deps, claimed, contact);
+    // SMS handed to the provider in this run, by customer (not yet SENT rows while the batch runs).
+    const smsToday = new Map<string, number>();
     let next = 0;
     const worker = async () => {
       while (next < claimed.length) {
@@ -104,8 +107,24 @@ export async function dispatchOutbox(deps: DispatchDeps, options: DispatchOption
           await deferOne(deps, message, summary, timing.at, timing.reason);
           continue;
         }
-        // Recorded before the send is awaited, so a second invitation to the same customer in this batch waits.
+        // Recorded before anything is awaited, so a second invitation to the same customer in this batch waits.
+        const previousInvite = customerId ? lastInvites.get(customerId) : undefined;
         if (customerId && message.message.kind === 'survey_invite') lastInvites.set(customerId, { surveyId: message.message.surveyId, sentAt: deps.clock.now() });
+        // One SMS budget per customer and day over every kind (Tencent's default: 2 per number a day):
+        // an SMS over it waits for the next day's first allowed moment, or expires if that is too late.
+        if (customer && message.channel === 'sms' && (await overSmsBudget(deps, customer.id, smsToday))) {
+          if (customerId && message.message.kind === 'survey_invite') {
+            if (previousInvite) lastInvites.set(customerId, previousInvite);
+            else lastInvites.delete(customerId);
+          }
+          const terms = contactTermsOf(message.message);
+          const tomorrow = addLocalDays(atLocalTime(deps.clock.now(), '00:00', deps.timeZone), 1, deps.timeZone);
+          const at = nextSendMoment(atLocalTime(tomorrow, SMS_BUDGET_RETRY_TIME, deps.timeZone), terms, contact.quietHours, time);
+          if (terms?.notAfter && at.getTime() >= Date.parse(terms.notAfter)) {
+            await cancelOne(deps, message, summary, { code: 'PAST_DEADLINE', text: `not sent: the customer's SMS budget is used up today and tomorrow is past its deadline ${terms.notAfter}`, action: 'outbox.expired' });
+          } else await deferOne(deps, message, summary, at, 'SMS_DAILY_BUDGET');
+          continue;
+        }
         await sendOne(deps, options, message, summary, customer);
       }
     };
@@ -123,11 +142,38 @@ async function lastSurveyInvites(deps: DispatchDeps, claimed: readonly ClaimedOu
   return deps.outbox.lastSurveyInvitesSent(ids, new Date(deps.clock.now().getTime() - contact.surveyMinGapMs));
 }
 
+/** When an SMS over the customer's daily budget is tried again: the next local day from this time (then the contact rules). */
+export const SMS_BUDGET_RETRY_TIME = '09:00';
+
+/**
+ * Whether one more SMS would exceed the customer's daily budget (`smsDailyBudget`): SMS sent today in
+ * the business timezone, every kind together, plus those this run is sending. Counts this one when not.
+ */
+async function overSmsBudget(deps: DispatchDeps, customerId: string, running: Map<string, number>): Promise<boolean> {
+  const budget = deps.smsDailyBudget;
+  if (budget === undefined || budget <= 0) return false;
+  const dayStart = atLocalTime(deps.clock.now(), '00:00', deps.timeZone);
+  const taken = running.get(customerId) ?? 0;
+  running.set(customerId, taken + 1);
+  if (taken + 1 > budget) return true;
+  if ((await deps.outbox.countCustomerSmsSince(customerId, dayStart)) + taken + 1 > budget) {
+    running.set(customerId, taken);
+    return true;
+  }
+  return false;
+}
+
+const DEFERRAL_TEXT: Readonly<Record<DeferralReason, string>> = {
+  CONTACT_HOURS: 'held back: outside the hours the customer may be contacted',
+  SURVEY_GAP: 'held back: the customer had another survey invitation recently',
+  SMS_DAILY_BUDGET: "held back: the customer's SMS budget for the day is used up (HUIFANG_SMS_DAILY_BUDGET; Tencent's default is 2 per number a day)",
+};
+
 /**
  * Holds a customer message back until `at`: nothing was tried, so no attempt is used up (the budget
  * grows by one, as for a provider's rate limit).
  */
-async function deferOne(deps: DispatchDeps, message: ClaimedOutboxMessage, summary: DispatchSummary, at: Date, reason: 'CONTACT_HOURS' | 'SURVEY_GAP'): Promise<void> {
+async function deferOne(deps: DispatchDeps, message: ClaimedOutboxMessage, summary: DispatchSummary, at: Date, reason: DeferralReason): Promise<void> {
   const now = deps.clock.now();
   const ok = await deps.outbox.completeOutbox({
     id: message.id,
@@ -138,7 +184,7 @@ async function deferOne(deps: DispatchDeps, message: ClaimedOutboxMessage, summa
     outcome: 'RETRY',
     nextAttemptAt: at,
     errorCode: reason,
-    error: reason === 'SURVEY_GAP' ? 'held back: the customer had another survey invitation recently' : 'held back: outside the hours the customer may be contacted',
+    error: DEFERRAL_TEXT[reason],
     extendBudget: true,
   });
   if (!ok) summary.lostLease++;

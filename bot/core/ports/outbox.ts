@@ -71,6 +71,8 @@ export interface OutboxStore {
    * for the minimum gap between two surveys to one customer. Customers with none are absent.
    */
   lastSurveyInvitesSent(customerIds: readonly string[], since: Date): Promise<Map<string, { surveyId: string; sentAt: Date }>>;
+  /** SMS sent to the customer at or after `since`, every kind (the customer's daily SMS budget). */
+  countCustomerSmsSince(customerId: string, since: Date): Promise<number>;
   recordDeliveryReport(report: DeliveryReport): Promise<{ found: false } | { found: true; outboxId: string; customerId: string | null; phoneMarkedInvalid: boolean }>;
 }
 

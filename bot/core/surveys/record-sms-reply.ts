@@ -16,6 +16,11 @@ export interface SmsReply {
   inboundEventId: string | null;
   /** The SMS extend code the reply came back on (the survey's reply code), when the provider gives it. */
   replyCode?: string | null;
+  /**
+   * The reply came back on another signature of the provider account than ours (one reply URL serves
+   * every signature of a Tencent account): it answers someone else's message, so it is rejected.
+   */
+  foreignSignature?: boolean;
 }
 
 export type SmsReplyResult =
@@ -32,9 +37,12 @@ export type SmsReplyResult =
  * escalated. Other text (a question, a complaint) is kept on the survey and sent as a WeCom text, with
  * the masked phone, to the staff member responsible: the follow-up's assignee, else the case's
  * responsible staff, their supervisor, or the department head. Unknown numbers and replies with no open
- * survey are rejected with a DomainError (the inbox keeps the event and the reason).
+ * survey are rejected with a DomainError (the inbox keeps the event and the reason), and so are replies
+ * to a message sent under another signature of the account (`FOREIGN_SIGNATURE`).
  */
 export async function recordSmsReply(deps: CoreDeps, reply: SmsReply): Promise<SmsReplyResult> {
+  // Neither an answer nor an opt-out of ours: the customer replied to another sender of the same account.
+  if (reply.foreignSignature) throw new DomainError('FOREIGN_SIGNATURE', 'Reply to a message sent under another signature of the SMS account', {});
   const customer = await deps.customers.findCustomerByPhone(reply.phoneE164);
   if (!customer) throw new DomainError('UNKNOWN_NUMBER', 'Reply from a number that is not a known customer', {});
   const parsed = parseSurveyReply(reply.text);

@@ -94,7 +94,7 @@ export function smsRoutes(router: Router, app: Huifang): void {
   router.post('/sms/tencent/reply', (ctx) =>
     accept(ctx, 'reply', (item, receivedAt) => {
       const parsed = replyCallbackBody.safeParse(item);
-      return parsed.success ? replyEventFromCallback(parsed.data, receivedAt) : { invalid: parsed.error };
+      return parsed.success ? replyEventFromCallback(parsed.data, receivedAt, app.config.tencentSms?.signName ?? '') : { invalid: parsed.error };
     }),
   );
 }

@@ -68,15 +68,36 @@ describe('TencentSmsReportPuller', () => {
     expect(batch.events).toEqual([
       expect.objectContaining({
         kind: 'sms_reply',
-        payload: { phoneE164: '+8613800138000', text: '5分', receivedAt: new Date(1_793_000_000_000).toISOString(), replyCode: '12' },
+        payload: { phoneE164: '+8613800138000', text: '5分', receivedAt: new Date(1_793_000_000_000).toISOString(), replyCode: '12', foreignSignature: false },
       }),
     ]);
     expect(sim.callsTo('PullSmsReplyStatus').at(-1)!.body).toEqual({ Limit: 100, SmsSdkAppId: sim.sdkAppId });
   });
 
+  it('reads an unallocated number from a carrier code, never from a human description', async () => {
+    const puller = createTencentSmsReportPuller(config);
+    sim.queueStatusReport(serialNo, { report_status: 'FAIL', errmsg: 'MI:0073' });
+    sim.queueStatusReport(serialNo, { report_status: 'FAIL', errmsg: 'MI:0073', pullDescription: '用户短信送达失败' });
+    sim.queueStatusReport(serialNo, { report_status: 'FAIL', errmsg: 'MI:0073', pullDescription: '空号（MI:0073）' });
+    const { events } = await puller.pull('statuses', RECEIVED_AT);
+    expect(events.map((e) => e.payload)).toEqual([
+      expect.objectContaining({ status: 'FAILED', reportCode: 'MI:0073', invalidNumber: true }),
+      expect.objectContaining({ status: 'FAILED', reportCode: null, description: '用户短信送达失败', invalidNumber: false }),
+      expect.objectContaining({ status: 'FAILED', reportCode: 'MI:0073', description: '空号（MI:0073）', invalidNumber: true }),
+    ]);
+  });
+
+  it('marks a pulled reply under another signature of the account as not ours', async () => {
+    const puller = createTencentSmsReportPuller(config);
+    sim.queueReply('+8613800138000', '1', { sign: '别家商城' });
+    sim.queueReply('+8613800138000', '2');
+    const { events } = await puller.pull('replies', RECEIVED_AT);
+    expect(events.map((e) => (e.payload as { foreignSignature: boolean }).foreignSignature)).toEqual([true, false]);
+  });
+
   it('throws classified ChannelErrors for refused and unreachable pulls', async () => {
     const client = createTencentSmsClient(config);
-    const refused = await new TencentSmsReportPuller({ client, sdkAppId: '1400000000' }).pull('statuses', RECEIVED_AT).catch((e: unknown) => e);
+    const refused = await new TencentSmsReportPuller({ client, sdkAppId: '1400000000', signName: config.signName }).pull('statuses', RECEIVED_AT).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(ChannelError);
     expect(refused).toMatchObject({ provider: 'tencent-sms', providerCode: 'InvalidParameterValue.SdkAppIdNotExist' });
 
@@ -91,7 +112,7 @@ describe('TencentSmsReportPuller', () => {
 
   it('refuses a limit Tencent would refuse', () => {
     const client = createTencentSmsClient(config);
-    expect(() => new TencentSmsReportPuller({ client, sdkAppId: sim.sdkAppId, limit: 101 })).toThrow(RangeError);
-    expect(() => new TencentSmsReportPuller({ client, sdkAppId: sim.sdkAppId, limit: 0 })).toThrow(RangeError);
+    expect(() => new TencentSmsReportPuller({ client, sdkAppId: sim.sdkAppId, limit: 101, signName: config.signName })).toThrow(RangeError);
+    expect(() => new TencentSmsReportPuller({ client, sdkAppId: sim.sdkAppId, limit: 0, signName: config.signName })).toThrow(RangeError);
   });
 });

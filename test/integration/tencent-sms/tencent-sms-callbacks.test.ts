@@ -102,6 +102,22 @@ describeEachDatabase('Tencent SMS callbacks', (db) => {
     expect(JSON.parse(event.payload)).toMatchObject({ phoneE164: stranger, text: '5' });
   });
 
+  it('does not match a reply sent under another signature of the account to our survey', async () => {
+    const { sim, replyUrl, clock } = service;
+    const survey = await sentSurvey();
+    clock.advanceMinutes(1);
+    await sim.postReply(replyUrl, survey.phone, '1', { time: now(), sign: '别家商城' });
+    const foreign = await replyEvent(survey.phone, now());
+    expect(foreign.status).toBe('REJECTED');
+    expect(JSON.parse(foreign.result!)).toMatchObject({ code: 'FOREIGN_SIGNATURE' });
+    expect(await db().prisma.surveyResponse.count({ where: { surveyId: survey.surveyId } })).toBe(0);
+    // An opt-out word to another sender of the account does not opt the customer out of ours either.
+    clock.advanceMinutes(1);
+    await sim.postReply(replyUrl, survey.phone, 'R', { time: now(), sign: '别家商城' });
+    expect((await replyEvent(survey.phone, now())).status).toBe('REJECTED');
+    expect(await db().prisma.customer.findUniqueOrThrow({ where: { phoneE164: survey.phone } })).toMatchObject({ optedOutAt: null });
+  });
+
   it('keeps a reply from a customer with no open survey, rejected with the reason', async () => {
     const { sim, replyUrl, clock } = service;
     const survey = await sentSurvey();

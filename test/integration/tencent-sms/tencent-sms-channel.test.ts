@@ -48,6 +48,9 @@ describeEachDatabase('Tencent SMS channel', (db) => {
     const request = sim.callsTo('SendSms').find((c) => (c.body as { PhoneNumberSet: string[] }).PhoneNumberSet[0] === survey.phone)!;
     expect(request.headers.authorization).toMatch(/^TC3-HMAC-SHA256 Credential=/);
     expect(request.body).toMatchObject({ SmsSdkAppId: sim.sdkAppId, TemplateId: SURVEY_TEMPLATE_ID, PhoneNumberSet: [survey.phone] });
+    // ExtendCode only once Tencent enabled it for the account (TENCENT_SMS_EXTEND_CODE, off by default).
+    expect(request.body).not.toHaveProperty('ExtendCode');
+    expect(sms!.extendCode).toBeNull();
 
     clock.advanceMinutes(90);
     const time = Math.floor(clock.now().getTime() / 1000);
@@ -65,7 +68,16 @@ describeEachDatabase('Tencent SMS channel', (db) => {
     expect(await db().prisma.followUp.findUniqueOrThrow({ where: { id: survey.followUpId } })).toMatchObject({ status: 'DONE', outcome: 'SATISFIED' });
   });
 
-  it('sends the survey’s reply code as ExtendCode and matches a reply on it before the latest survey', async () => {
+  it('sends the survey’s reply code as ExtendCode when TENCENT_SMS_EXTEND_CODE is on, and matches a reply on it before the latest survey', async () => {
+    const withCodes = await startTencentSmsService(db(), { sim: service.sim, env: { TENCENT_SMS_EXTEND_CODE: 'true' } });
+    try {
+      await extendCodeScenario(withCodes);
+    } finally {
+      await withCodes.close();
+    }
+  });
+
+  async function extendCodeScenario(service: TencentSmsTestService) {
     const { sim, app, clock, replyUrl } = service;
     const phone = uniquePhone();
     const older = await createOpenSurvey(service, phone);
@@ -84,7 +96,7 @@ describeEachDatabase('Tencent SMS channel', (db) => {
     const event = await processedInboundEvent(service, events.find(replyKey(phone, time))!.dedupeKey);
     expect(JSON.parse(event.result!)).toMatchObject({ status: 'answered', surveyId: older.surveyId, score: 2, escalated: true });
     expect(await db().prisma.surveyInstance.findUniqueOrThrow({ where: { id: newer.surveyId } })).toMatchObject({ status: 'OPEN' });
-  });
+  }
 
   it('defers a number over Tencent’s 30-second limit and sends it once the window has passed', async () => {
     const { sim, clock } = service;

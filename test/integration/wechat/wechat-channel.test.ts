@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChannelError } from '../../../bot/core/errors.js';
 import { FakeClock } from '../../../bot/clocks.js';
-import { WechatChannel, fitKeyword } from '../../../bot/channels/wechat/wechat-channel.js';
+import { fitKeywordValue } from '../../../bot/core/templates/wechat-keywords.js';
+import { WechatChannel } from '../../../bot/channels/wechat/wechat-channel.js';
 import { WechatClient } from '../../../bot/channels/wechat/wechat-client.js';
 import type { SendRequest } from '../../../bot/core/messages.js';
 import { WechatSimulator } from '../../simulators/wechat/wechat-simulator.js';
@@ -58,8 +59,38 @@ describe('WeChat Official Account channel', () => {
     const [message] = sim.messagesTo(openId);
     expect(Array.from(message!.data.thing2!.value)).toHaveLength(20);
     expect(message!.data.thing2!.value.endsWith('…')).toBe(true);
-    expect(fitKeyword('character_string4', 'A'.repeat(40))).toBe('A'.repeat(32));
-    expect(fitKeyword('time3', '2026年11月7日 09:30')).toBe('2026年11月7日 09:30');
+    expect(fitKeywordValue('character_string4', 'A'.repeat(40))).toBe('A'.repeat(32));
+    expect(fitKeywordValue('time3', '2026年11月7日 09:30')).toBe('2026年11月7日 09:30');
+  });
+
+  it('fits name and phrase values without an ellipsis, strips line breaks, and refuses what cannot fit before WeChat does', async () => {
+    // The old cut made "王小明同学家长亲属代表人" into "王小明同学家长亲属…": a name with a symbol, which WeChat refuses.
+    expect(fitKeywordValue('name1', '欧阳王小明同学家长亲属代表')).toBe('欧阳王小明同学家长亲');
+    expect(fitKeywordValue('thing2', '报修\n已处理')).toBe('报修 已处理');
+    expect(fitKeywordValue('phrase3', '已办结')).toBe('已办结');
+    expect(fitKeywordValue('phrase3', '已办结待回访')).toBeNull();
+    expect(fitKeywordValue('phrase3', 'OK')).toBeNull();
+    expect(fitKeywordValue('time4', '11月3日')).toBeNull();
+    expect(fitKeywordValue('character_string5', '单号123')).toBeNull();
+    const openId = sim.follower();
+    const send = (data: Record<string, string>) => channel().send({ ...invite(openId), message: { ...invite(openId).message, templateData: data } as SendRequest['message'] });
+    await send({ name1: '欧阳王小明同学家长亲属代表', phrase3: '已办结', thing2: '第一行\n第二行' });
+    expect(sim.messagesTo(openId).at(-1)!.data).toEqual({ name1: { value: '欧阳王小明同学家长亲' }, phrase3: { value: '已办结' }, thing2: { value: '第一行 第二行' } });
+    // A phrase of six characters is refused here, permanently (the SMS fallback takes over), not sent to fail with 47003.
+    expect(await failure(send({ phrase3: '已办结待回访' }))).toMatchObject({ kind: 'permanent', providerCode: 'KEYWORD_VALUE_INVALID' });
+  });
+
+  it('simulates WeChat refusing every keyword type’s wrong values with 47003', async () => {
+    const openId = sim.follower();
+    const raw = async (data: Record<string, string>) => {
+      const token = (await (await fetch(`${sim.baseUrl}/cgi-bin/stable_token`, { method: 'POST', body: JSON.stringify({ grant_type: 'client_credential', appid: sim.appId, secret: sim.appSecret }) })).json()) as { access_token: string };
+      const body = { touser: openId, template_id: [...sim.templateIds][0], data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, { value: v }])) };
+      return ((await (await fetch(`${sim.baseUrl}/cgi-bin/message/template/send?access_token=${token.access_token}`, { method: 'POST', body: JSON.stringify(body) })).json()) as { errcode: number }).errcode;
+    };
+    expect(await raw({ thing1: '投诉处理', name2: '王小明', phrase3: '已办结', time4: '2026年11月3日 09:30', character_string5: 'ZY-2026-001', const6: '已完成' })).toBe(0);
+    for (const bad of <Record<string, string>[]>[{ phrase3: '已办结待回访' }, { phrase3: 'OK' }, { name2: '王小明…' }, { time4: '11月3日' }, { character_string5: '单号1' }, { thing1: '一\n二' }, { number7: '12a' }]) {
+      expect(await raw(bad), JSON.stringify(bad)).toBe(47003);
+    }
   });
 
   it.each([

@@ -83,6 +83,8 @@ export interface StatusReportInput {
   user_receive_time?: string;
   /** Include `ext` (the SessionContext), as Tencent does when support enabled it. */
   withExt?: boolean;
+  /** `Description` of the pulled record [the carrier code, as in Tencent's example]. */
+  pullDescription?: string;
 }
 
 export interface TencentSmsSimulatorOptions {
@@ -210,19 +212,20 @@ export class TencentSmsSimulator {
   }
 
   /** The reply callback body (§5.2) of a customer texting `text` from `phoneE164`. */
-  replyBody(phoneE164: string, text: string, options: { extend?: string; time?: number } = {}): Record<string, unknown> {
+  replyBody(phoneE164: string, text: string, options: { extend?: string; time?: number; sign?: string } = {}): Record<string, unknown> {
     return {
       extend: options.extend ?? '',
       mobile: phoneE164.replace(/^\+86/, ''),
       nationcode: '86',
-      sign: [...this.signNames][0] ?? '',
+      // The signature of the message replied to: one account's replies all reach one URL, whatever the signature.
+      sign: options.sign ?? [...this.signNames][0] ?? '',
       text,
       time: options.time ?? Math.floor(this.#clock.now().getTime() / 1000),
     };
   }
 
   /** Posts a customer's reply to the service's reply callback URL. */
-  async postReply(url: string, phoneE164: string, text: string, options: { extend?: string; time?: number } = {}): Promise<SimCallbackDelivery> {
+  async postReply(url: string, phoneE164: string, text: string, options: { extend?: string; time?: number; sign?: string } = {}): Promise<SimCallbackDelivery> {
     return this.postRaw(url, JSON.stringify(this.replyBody(phoneE164, text, options)));
   }
 
@@ -250,18 +253,20 @@ export class TencentSmsSimulator {
       PhoneNumber: sms.phoneNumber,
       SerialNo: serialNo,
       ReportStatus: item.report_status,
-      Description: item.errmsg,
+      // The pull record has no code field, only Description; Tencent's documented example carries the carrier
+      // code there ("DELIVRD"). `pullDescription` gives other forms (a human description) to test against.
+      Description: input.pullDescription ?? item.errmsg,
       SessionContext: sms.sessionContext ?? '',
     });
   }
 
   /** Queues a customer's reply for `PullSmsReplyStatus`. */
-  queueReply(phoneE164: string, text: string, options: { extend?: string; time?: number } = {}): void {
+  queueReply(phoneE164: string, text: string, options: { extend?: string; time?: number; sign?: string } = {}): void {
     this.#replyQueue.push({
       ExtendCode: options.extend ?? '',
       CountryCode: '86',
       PhoneNumber: phoneE164,
-      SignName: [...this.signNames][0] ?? '',
+      SignName: options.sign ?? [...this.signNames][0] ?? '',
       ReplyContent: text,
       ReplyTime: options.time ?? Math.floor(this.#clock.now().getTime() / 1000),
       SubscriberNumber: phoneE164.replace(/^\+86/, ''),

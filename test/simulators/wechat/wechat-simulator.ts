@@ -197,7 +197,7 @@ export class WechatSimulator {
     if (this.bannedTemplateIds.has(b.template_id)) return err(43116, 'This template_id is banned');
     if (!b.data || typeof b.data !== 'object') return err(47001, 'data format error');
     for (const [key, v] of Object.entries(b.data)) {
-      if (typeof v?.value !== 'string' || (key.startsWith('thing') && Array.from(v.value).length > 20)) return err(47003, `argument invalid! data.${key}.value invalid`);
+      if (typeof v?.value !== 'string' || !keywordValueAccepted(key, v.value)) return err(47003, `argument invalid! data.${key}.value invalid`);
     }
     if (!this.#followers.has(b.touser)) return err(43004, 'require subscribe');
     if (b.client_msg_id) {
@@ -208,5 +208,54 @@ export class WechatSimulator {
     const msgid = String(this.#msgid);
     this.messages.push({ msgid, touser: b.touser, templateId: b.template_id, url: b.url ?? null, data: b.data, clientMsgId: b.client_msg_id ?? null, at: new Date() });
     return ok({ errcode: 0, errmsg: 'ok', msgid });
+  }
+}
+
+/**
+ * Whether WeChat accepts `value` for the category-template keyword `key` (类目模板消息参数值内容限制), written
+ * apart from the adapter's rules: the type is the name without its trailing digits.
+ */
+function keywordValueAccepted(key: string, value: string): boolean {
+  const type = key.replace(/\d+$/, '');
+  const n = Array.from(value).length;
+  if (/[\r\n]/.test(value)) return false;
+  const han = /\p{Script=Han}/u.test(value);
+  const clock = /([01]?\d|2[0-3]):[0-5]\d(:[0-5]\d)?/;
+  const day = /(\d{4}年)?\d{1,2}月\d{1,2}日|\d{4}[-/]\d{1,2}[-/]\d{1,2}/;
+  const point = (p: string, needClock: boolean) => {
+    const rest = p.trim().replace(day, '').trim();
+    const hadDay = rest !== p.trim();
+    if (needClock) return clock.test(rest) && rest.replace(clock, '') === '';
+    return hadDay && (rest === '' || rest.replace(clock, '') === '');
+  };
+  switch (type) {
+    case 'thing':
+      return n <= 20;
+    case 'name':
+      return han ? n <= 10 && /^[\p{Script=Han}·A-Za-z]+$/u.test(value) : n >= 1 && n <= 20 && /^[A-Za-z\s.·'-]+$/.test(value);
+    case 'phrase':
+      return n >= 1 && n <= 5 && /^\p{Script=Han}+$/u.test(value);
+    case 'time':
+      return value.split('~').every((p) => point(p, true));
+    case 'date':
+      return value.split('~').every((p) => point(p, false));
+    case 'character_string':
+      return n <= 32 && !han && !/\s/.test(value);
+    case 'number':
+      return n <= 32 && /^\d+(\.\d+)?$/.test(value);
+    case 'letter':
+      return n <= 32 && /^[A-Za-z]+$/.test(value);
+    case 'symbol':
+      return n <= 5 && !/[\p{L}\p{N}\s]/u.test(value);
+    case 'amount':
+      return /^\p{Sc}?\d{1,10}(\.\d{1,2})?元?$/u.test(value);
+    case 'phone_number':
+      return n <= 17 && /^[\d+\-() ]+$/.test(value);
+    case 'car_number':
+      return n <= 8 && /^\p{Script=Han}?[A-Z0-9]+\p{Script=Han}?$/u.test(value);
+    case 'const':
+      return n <= 20;
+    default:
+      return false;
   }
 }

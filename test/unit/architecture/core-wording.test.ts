@@ -18,6 +18,7 @@ const ALLOWED: Readonly<Record<string, string>> = {
   'policies/plan-follow-ups.ts': 'the title of a recurring step’s occurrence, shown by `huifang policy simulate`',
   'greetings/eligibility.ts': 'why a customer was not greeted, printed by `huifang campaign` for the operator',
   'sms/sms-template-rules.ts': 'words of the content categories Tencent bans, looked for in SMS texts',
+  'templates/wechat-keywords.ts': 'the date formats WeChat keyword values take (年月日), parsed',
   'sms/sms-sectors.ts': 'what Tencent lets each sector send, printed by `huifang campaign list` for the operator',
 };
 

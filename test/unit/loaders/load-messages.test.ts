@@ -81,6 +81,18 @@ describe('loadMessageTemplates', () => {
     expect(problems(unlisted.dir).join('\n')).toMatch(/\{event\} is not in params/);
   });
 
+  it('checks WeChat keyword wordings against their types at load: phrase, time, const, unknown types', () => {
+    const { dir } = edited('customers.yaml', (t) =>
+      t.replace('      time3: "{dateTime}"', '      time3: "{event}"\n      phrase4: "{dateTime}"\n      const5: "{org}"\n      colour6: "红色"\n      phrase7: "已办结"\n      name8: "{salutation}"'),
+    );
+    const found = problems(dir).join('\n');
+    expect(found).toMatch(/survey_invite\.wechat\.data\.time3: time3: time takes a 24-hour time.*\(with \{event\} = 投诉处理\)/);
+    expect(found).toMatch(/survey_invite\.wechat\.data\.phrase4: phrase4: phrase takes 1 to 5 Chinese characters only/);
+    expect(found).toMatch(/survey_invite\.wechat\.data\.const5: const5: a const value is fixed text/);
+    expect(found).toMatch(/survey_invite\.wechat\.data\.colour6: "colour6" is not a WeChat keyword type/);
+    expect(found).not.toMatch(/phrase7|name8/);
+  });
+
   it('refuses a placeholder that is not a declared variable, with its file and line', () => {
     const { dir, path, text } = edited('staff.yaml', (t) => t.replace('尚未记录结果，截止 {deadline}', '尚未记录结果，截止 {deadline}（{ward}）'));
     expect(problems(dir)).toEqual([`${path}:${lineOf(text, '（{ward}）')}: reminder.wecom.text: placeholder {ward} is not a declared variable`]);

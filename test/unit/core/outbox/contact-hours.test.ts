@@ -174,4 +174,16 @@ describe('dispatching customer messages under the contact rules', () => {
     expect(await app.dispatch()).toMatchObject({ sent: 1, deferred: 1 });
     expect(sms.sends).toHaveLength(2);
   });
+
+  it('expires an SMS that the daily budget would push past its deadline, instead of sending it late', async () => {
+    app.clock.set('2026-11-10T10:00:00+08:00');
+    const c = customer();
+    const notice = (key: string, notAfter?: string): NewOutboxMessage =>
+      customerMessage(key, { kind: 'customer_notice', to: { customerId: c.id, phoneE164: c.phoneE164! }, templateKey: 'notice', params: [], text: key, purpose: 'service', ...(notAfter ? { contact: { notAfter } } : {}) });
+    await app.deps.outbox.enqueue([notice('budget:1'), notice('budget:2'), notice('budget:today-only', at('2026-11-10T23:00:00').toISOString()), notice('budget:any-day')]);
+    expect(await app.dispatch()).toMatchObject({ sent: 2, expired: 1, deferred: 1 });
+    expect(row('budget:today-only')).toMatchObject({ status: 'CANCELLED', lastErrorCode: 'PAST_DEADLINE' });
+    // The next day's first allowed moment: 09:00, after the quiet hours.
+    expect(row('budget:any-day')).toMatchObject({ status: 'PENDING', lastErrorCode: 'SMS_DAILY_BUDGET', nextAttemptAt: at('2026-11-11T09:00:00') });
+  });
 });

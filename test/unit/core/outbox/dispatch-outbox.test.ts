@@ -137,6 +137,40 @@ describe('dispatchOutbox', () => {
     expect(attempts(id)).toEqual(['1:RETRY', '2:DEAD']);
   });
 
+  it('keeps every customer within the daily SMS budget (Tencent’s default 2), every kind and retries included: the rest waits for the next day', async () => {
+    const sms = new FailingChannel(1, 'retryable', 'InternalError.Timeout');
+    await serviceWith({ sms });
+    app.state.transact((tx) => tx.customer.insert({ id: 'C-BUDGET', name: '预算客户', phoneE164: '+8613900009999', phoneMasked: '139****9999', tags: '[]', consentMarketing: true, consentSurvey: true }));
+    const notice = (key: string, purpose: 'service' | 'marketing'): NewOutboxMessage => ({
+      idempotencyKey: key,
+      channel: 'sms',
+      recipientType: 'customer',
+      recipientId: 'C-BUDGET',
+      followUpId: null,
+      nextAttemptAt: app.clock.now(),
+      message: { kind: 'customer_notice', to: { customerId: 'C-BUDGET', phoneE164: '+8613900009999' }, templateKey: key, params: [], text: key, purpose },
+    });
+    await app.deps.outbox.enqueue([notice('budget:a', 'service'), notice('budget:b', 'marketing'), notice('budget:c', 'service')]);
+    const rows = () => app.rows('outbox').filter((m) => m.recipientId === 'C-BUDGET');
+    // First run: each send fails once (retried shortly); the third is over the budget already counting the two in flight.
+    await app.dispatch();
+    for (let i = 0; i < 3; i++) {
+      app.clock.advance(60 * 60_000);
+      await app.dispatch();
+    }
+    const sent = rows().filter((m) => m.status === 'SENT');
+    expect(sent).toHaveLength(2);
+    const waiting = rows().find((m) => m.status === 'PENDING')!;
+    expect(waiting).toMatchObject({ lastErrorCode: 'SMS_DAILY_BUDGET' });
+    // Tomorrow 09:00 Shanghai (the service starts on 2026-11-10).
+    expect(waiting.nextAttemptAt.toISOString()).toBe('2026-11-11T01:00:00.000Z');
+    app.clock.set(waiting.nextAttemptAt);
+    await app.dispatch();
+    app.clock.advance(60 * 60_000);
+    await app.dispatch();
+    expect(rows().filter((m) => m.status === 'SENT')).toHaveLength(3);
+  });
+
   it('lets a provider rate limit defer a message without using up its attempts', async () => {
     await serviceWith({ wecom: new FailingChannel(1, 'rate_limited', '45009') });
     const id = await enqueueStaffText('k:limited', { maxAttempts: 1 });
