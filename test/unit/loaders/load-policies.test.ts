@@ -7,7 +7,7 @@ import { DataLoadError } from '../../../bot/loaders/data-load-error.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
 const P4 = readFileSync(join(ROOT, 'templates/policies/P4.yaml'), 'utf8');
-const roles = new Set(['nurse', 'head_nurse', 'manager']);
+const roles = new Set(['nurse', 'head_nurse', 'manager', 'customer_service']);
 
 function problemsOf(text: string): string[] {
   try {
@@ -57,7 +57,7 @@ describe('policy pack validation: file, line and reason', () => {
   });
 
   it('reports a YAML syntax error with its line', () => {
-    const text = P4.replace('caseTypes: [discharge]', 'caseTypes: [discharge');
+    const text = P4.replace('caseTypes: [discharge, outpatient]', 'caseTypes: [discharge, outpatient');
     expect(problemsOf(text)[0]).toMatch(/^P4\.yaml:\d+: /);
   });
 
