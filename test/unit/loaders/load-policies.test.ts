@@ -145,3 +145,15 @@ describe('offsets and anchors of steps: before the anchor, compound, latest of s
     expect(problemsOf(text)).toEqual([expect.stringMatching(/steps\.0\.anchor: anchors on step "survey", which must come earlier in the pack$/)]);
   });
 });
+
+describe('step-level contact rules', () => {
+  it('reads a step\'s own contact block (002 制度21 in P4) and refuses a mandatory flag that is not true or false', () => {
+    const pack = parsePolicyPack(P4, 'P4.yaml', roles);
+    expect(pack.steps.find((s) => s.key === 'gyn16_call2')?.contact).toMatchObject({ avoidPublicHolidays: true, mandatory: true, daysOfMonth: { from: 1, to: 25 } });
+    expect(pack.steps.find((s) => s.key === 'phone')?.contact).toBeUndefined();
+
+    const text = P4.replace('      mandatory: true\n', '      mandatory: always\n');
+    const problems = problemsOf(text);
+    expect(problems[0]).toMatch(new RegExp(`^P4\\.yaml:${lineOf(text, 'mandatory: always')}: steps\\.\\d+\\.contact\\.mandatory: `));
+  });
+});
