@@ -2,7 +2,7 @@ import type { CaseFacts, OrgSnapshot, StaffMember, DepartmentNode } from '../cor
 import type { PolicyDefinition } from '../core/policies/types.js';
 import type { WorkingCalendar } from '../core/calendar/working-calendar.js';
 import { planFollowUps } from '../core/policies/plan-follow-ups.js';
-import { ANY_OF } from '../core/policies/sampling.js';
+import { findUnmatchedAttributes } from '../core/policies/unmatched-attributes.js';
 import { toLocal, zoneOffsetMs } from '../core/time.js';
 import { translateCaseBody, type CaseBody } from '../cases/case-body.js';
 
@@ -123,33 +123,17 @@ export function simulateCase(options: {
 }
 
 /**
- * Why no step of a policy applies to a case: each attribute the steps' `when` conditions list values
- * for, whose value on the case is none of them (or missing); at least one line.
+ * Why no step of a policy applies to a case, one readable line per attribute (bot/core/policies/
+ * unmatched-attributes.ts); at least one line.
  */
 export function explainNoStep(policy: PolicyDefinition, attributes: Readonly<Record<string, unknown>>): string[] {
-  const named = new Map<string, Set<string | number | boolean>>();
-  for (const step of policy.steps) {
-    for (const [attribute, test] of Object.entries(step.when ?? {})) {
-      // The case type was already checked against the pack's caseTypes.
-      if (attribute === ANY_OF || attribute === 'caseType' || !Array.isArray(test)) continue;
-      const values = named.get(attribute) ?? new Set();
-      for (const v of test as readonly (string | number | boolean)[]) values.add(v);
-      named.set(attribute, values);
-    }
-  }
-  // A value the case has but no step names says most (a diagnosis not in the table); missing attributes next.
-  const unnamed: string[] = [];
-  const missing: string[] = [];
-  for (const [attribute, values] of named) {
-    const value = attributes[attribute];
-    if (value !== undefined && values.has(value as string)) continue;
-    const field = `attributes.${attribute}`;
-    const list = [...values].map(String).join('、');
-    if (value === undefined) missing.push(`${field} 缺失 (missing)；步骤所列的取值 values the steps name: ${list}`);
-    else unnamed.push(`${field} = ${JSON.stringify(value)} 不在任何步骤的条件中 (named by no step)；步骤所列的取值 values the steps name: ${list}`);
-  }
-  const reasons = unnamed.length > 0 ? unnamed : missing;
-  if (reasons.length === 0) reasons.push('每个步骤的 when/unless 条件都排除了此案例 (every step\'s when/unless conditions exclude this case)');
+  const reasons = findUnmatchedAttributes(policy, attributes).map(({ attribute, value, known }) => {
+    const list = known.map(String).join('、');
+    return value === undefined
+      ? `attributes.${attribute} 缺失 (missing)；步骤所列的取值 values the steps name: ${list}`
+      : `attributes.${attribute} = ${JSON.stringify(value)} 不在任何步骤的条件中 (named by no step)；步骤所列的取值 values the steps name: ${list}`;
+  });
+  if (reasons.length === 0) reasons.push("每个步骤的 when/unless 条件都排除了此案例 (every step's when/unless conditions exclude this case)");
   return reasons;
 }
 
