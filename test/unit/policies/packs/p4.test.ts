@@ -175,3 +175,63 @@ describe('P4 gynaecology clinic table, 002 制度21 (examples/P4-gynaecology-abo
     expect(renderSimulation(result)).toContain('没有步骤适用于此案例');
   });
 });
+
+describe('P4 gynaecology table: every row of 002 制度21【妇科疾病电话回访内容及天数】', () => {
+  const clinic = hospitalWithClinic();
+  // Each call: [days from the event to the earliest time (00:00 that day; 'now' = the event itself), days to
+  // the deadline (23:59)], or `months` for 「一个月」, or a milestone the clinic records.
+  type Call = readonly [number | 'now', number] | { months: 1 } | { milestone: string; from: number; to: number };
+  const rows: readonly [string, string, readonly [Call, Call, Call]][] = [
+    ['1、外阴炎、阴道炎「治疗后第3天」「治疗后第7天」「停药后3天」', '老年性阴道炎', [[3, 3], [7, 7], { milestone: 'medication_stopped', from: 3, to: 3 }]],
+    ['2、宫颈炎「首诊3--5天」「首诊第7天」「停药三天」', '宫颈糜烂', [[3, 5], [7, 7], { milestone: 'medication_stopped', from: 3, to: 3 }]],
+    ['3、盆腔炎「首诊后3--5天」「首诊后7--12天」「接受各种治疗后21天」', '盆腔炎', [[3, 5], [7, 12], [21, 21]]],
+    ['4、非淋感染「取药后第3天」「取药后第10天」「停药后5—6天」', '非淋感染', [[3, 3], [10, 10], { milestone: 'medication_stopped', from: 5, to: 6 }]],
+    ['5、尖锐湿疣「接受治疗后第3天」「治疗后第10天」「治疗后第14天」', '尖锐湿疣', [[3, 3], [10, 10], [14, 14]]],
+    ['6、不孕症「首诊后第3天」「制定治疗方案后5天」「根据个体化定具体时间」', '不孕症', [[3, 3], { milestone: 'treatment_planned', from: 5, to: 5 }, { milestone: 'call3_date', from: 0, to: 0 }]],
+    ['7、不孕症（造影术、通水术后者）「术后第3天」「根据个体化需要定时间」「根据个体化病情」', '输卵管造影术后', [[3, 3], { milestone: 'call2_date', from: 0, to: 0 }, { milestone: 'call3_date', from: 0, to: 0 }]],
+    ['8、宫外孕（未接受手术治疗者）「首诊后2天」「首诊后3天」「7天」', '宫外孕未手术', [[2, 2], [3, 3], [7, 7]]],
+    ['9、宫外孕（术后者）「术后出院第1--3天」「术后出院2周左右」「术后出院一个月」', '宫外孕术后', [[1, 3], [13, 15], { months: 1 }]],
+    ['10、早孕（保胎）「治疗后第1--3天」「治疗后第5--7天」「治疗后二周」', '早孕保胎', [[1, 3], [5, 7], [14, 14]]],
+    ['11、宫颈上皮内瘤样病变「首诊后2天」「首诊后一周」「首诊后2周」', 'CIN2', [[2, 2], [7, 7], [14, 14]]],
+    ['12、宫颈癌（明确诊断者）「明确诊断后1—3天内」「第7天后」「在前两次电话基础上」', '宫颈癌', [[1, 3], [7, 14], { milestone: 'call3_date', from: 0, to: 0 }]],
+    ['13、阴道纵隔、子宫畸形「首诊后3—7天」「首诊后14天」「下次月经前」', '纵隔子宫', [[3, 7], [14, 14], { milestone: 'next_period', from: -7, to: -1 }]],
+    ['14、下体裂伤、阴道松弛「术后3天」「术后2周」「术后4周」', '阴道松弛', [[3, 3], [14, 14], [28, 28]]],
+    ['15、子宫肌瘤「首诊后1—3天」「首诊后第7天」「月经干净3天后」', '子宫肌瘤', [[1, 3], [7, 7], { milestone: 'period_ended', from: 3, to: 3 }]],
+    ['16、人流术后「术后3天之内」「术后7天」「术后40天」', '人流术后', [['now', 3], [7, 7], [40, 40]]],
+    ['17、宫颈Leep刀锥切手术后「术后3天之内」「术后7天」「术后一个月」', '宫颈Leep刀锥切术后', [['now', 3], [7, 7], { months: 1 }]],
+    ['18、宫颈纳米手术后「术后3天之内」「术后7天」「术后一个月」', '宫颈纳米术后', [['now', 3], [7, 7], { months: 1 }]],
+    ['19、激光手术后「术后3天之内」「术后7天」「术后一个月」', '激光术后', [['now', 3], [7, 7], { months: 1 }]],
+    ['20、盆腔穿刺术后「术后3天」「术后7天」「术后21天」', '盆腔穿刺术后', [[3, 3], [7, 7], [21, 21]]],
+    ['21、宫腔镜术后「术后3天之内」「术后7天之内」「术后一个月」', '宫腔镜术后', [['now', 3], [4, 7], { months: 1 }]],
+    ['22、腹腔镜术后「术后3天之内」「术后7天内」「术后一个月」', '腹腔镜术后', [['now', 3], [4, 7], { months: 1 }]],
+  ];
+  const event = '2026-03-02T10:00:00+08:00';
+  const milestoneAt = '2026-05-11T10:00:00+08:00';
+  const day = (base: string, n: number, time: string) => {
+    const d = new Date(base);
+    d.setUTCDate(d.getUTCDate() + n);
+    return new Date(`${d.toISOString().slice(0, 10)}T${time}:00+08:00`);
+  };
+
+  it.each(rows)('%s (diagnosis %s)', (_row, diagnosis, calls) => {
+    const milestones = Object.fromEntries(
+      calls.flatMap((c) => ('milestone' in c ? [[c.milestone, milestoneAt]] : [])),
+    ) as Record<string, string>;
+    const { planned, waiting } = plan(P4, exampleCase('P4-gynaecology-abortion', { occurredAt: event, attributes: { diagnosis }, milestones }, clinic), clinic);
+    const code = rows.findIndex((r) => r[1] === diagnosis) + 1;
+
+    expect(waiting).toEqual([]);
+    expect(planned.map((p) => p.step).sort()).toEqual([1, 2, 3].map((n) => `gyn${String(code).padStart(2, '0')}_call${n}`));
+    calls.forEach((c, i) => {
+      const got = step(planned, `gyn${String(code).padStart(2, '0')}_call${i + 1}`);
+      const [earliest, deadline] =
+        'months' in c
+          ? [new Date('2026-04-02T00:00:00+08:00'), new Date('2026-04-02T23:59:00+08:00')]
+          : 'milestone' in c
+            ? [day(milestoneAt, c.from, '00:00'), day(milestoneAt, c.to, '23:59')]
+            : [c[0] === 'now' ? new Date(event) : day(event, c[0], '00:00'), day(event, c[1], '23:59')];
+      expect({ call: i + 1, earliestAt: got.earliestAt, deadlineAt: got.deadlineAt >= deadline ? deadline : got.deadlineAt }).toEqual({ call: i + 1, earliestAt: earliest, deadlineAt: deadline });
+      expect(got.dueAt.getTime()).toBeLessThanOrEqual(got.deadlineAt.getTime());
+    });
+  });
+});
