@@ -18,6 +18,9 @@ Usage:
   huifang seed-example [--json] add the example hospital ward and property office to the database
   huifang simulate --policy ID --case FILE.json [--until YYYY-MM-DD] [--json] [--org example|database]
                                 print the follow-ups a case would get (times, assignees, sampling)
+  huifang policy test [--policy ID] [--json] [--org scenarios|example|database]
+                                run the packs' scenarios (templates/policies/scenarios/ID.yaml) and print what
+                                differs from the follow-ups each case must get; exit 1 on any difference
   huifang policy replan --policy ID [--apply] [--json]
                                 after changing a policy pack: show (dry run) what happens to the follow-ups
                                 already scheduled — added, moved, cancelled — and with --apply, do it

@@ -3,10 +3,12 @@ import { replanPolicy } from '../core/cases/replan-policy.js';
 import { formatLocalDateTime } from '../core/time.js';
 import { consoleOutput, type CommandOutput } from './command-output.js';
 import { withApp as defaultWithApp, type WithApp } from './with-app.js';
+import { runPolicyTestCommand } from './policy-test.js';
 
-const USAGE = 'Usage: huifang policy replan --policy ID [--apply] [--json]';
+const USAGE = 'Usage: huifang policy replan --policy ID [--apply] [--json]\n       huifang policy test [--policy ID] [--json] [--org scenarios|example|database]';
 
 /**
+ * `huifang policy test [--policy ID] [--json]` runs the packs' scenarios (bot/commands/policy-test.ts).
  * `huifang policy replan --policy ID [--apply] [--json]`: after a policy pack changed, shows (dry run)
  * what happens to the follow-ups already scheduled under it — added, moved, cancelled — and with
  * `--apply` does it. Pushed or answered follow-ups are never touched. Exit codes: 0 done, 2 bad
@@ -18,13 +20,14 @@ export async function runPolicyCommand(args: string[], withApp: WithApp = defaul
     parsed = parseArgs({
       args,
       allowPositionals: true,
-      options: { policy: { type: 'string' }, apply: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } },
+      options: { policy: { type: 'string' }, apply: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, org: { type: 'string' } },
     });
   } catch (err) {
     output.err(`${(err as Error).message}\n${USAGE}`);
     return 2;
   }
   const { values, positionals } = parsed;
+  if (positionals[0] === 'test') return runPolicyTestCommand({ policy: values.policy, json: values.json ?? false, org: values.org }, output);
   if (positionals[0] !== 'replan' || !values.policy) {
     output.err(USAGE);
     return 2;

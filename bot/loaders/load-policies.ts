@@ -192,6 +192,7 @@ const contact = z
     workingDaysOnly: z.boolean().optional(),
     daysOfMonth: daysOfMonth.optional(),
     retryDaysOfMonth: daysOfMonth.optional(),
+    mandatory: z.boolean().optional(),
   })
   .strict();
 
@@ -229,6 +230,7 @@ function stepSchema(roles: ReadonlySet<string> | null) {
       bothChannels: z.boolean().optional(),
       repeat: z.object({ phases: z.array(z.object({ every: offset, until: offset }).strict()).min(1) }).strict().optional(),
       sampling: sampling.optional(),
+      contact: contact.optional(),
     })
     .strict()
     .superRefine((s, ctx) => {

@@ -2,6 +2,7 @@ import type { CaseFacts, OrgSnapshot, StaffMember, DepartmentNode } from '../cor
 import type { PolicyDefinition } from '../core/policies/types.js';
 import type { WorkingCalendar } from '../core/calendar/working-calendar.js';
 import { planFollowUps } from '../core/policies/plan-follow-ups.js';
+import { findUnmatchedAttributes } from '../core/policies/unmatched-attributes.js';
 import { toLocal, zoneOffsetMs } from '../core/time.js';
 import { translateCaseBody, type CaseBody } from '../cases/case-body.js';
 
@@ -32,6 +33,11 @@ export interface SimulationResult {
   calendarAssumptions: number[];
   /** Staff or departments the case names that the organisation does not have (simulated as placeholders). */
   notices: string[];
+  /**
+   * When no step of the policy applies to the case (nothing planned, nothing waiting): why, e.g. an
+   * attribute value no step names (`diagnosis "子宫内膜炎"`); empty otherwise.
+   */
+  noStepApplies: string[];
 }
 
 /**
@@ -84,6 +90,7 @@ export function simulateCase(options: {
     calendar: options.calendar,
     previousMonthPopulation: options.previousMonthPopulation ?? null,
   });
+  const noStepApplies = plan.planned.length === 0 && plan.waiting.length === 0 ? explainNoStep(policy, { ...facts.attributes, caseType: facts.type }) : [];
   const followUps = [...plan.planned]
     .sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime() || a.sequence - b.sequence)
     .filter((p) => !options.until || p.dueAt <= options.until)
@@ -111,7 +118,23 @@ export function simulateCase(options: {
     waiting: plan.waiting,
     calendarAssumptions: options.calendarAssumptions?.() ?? [],
     notices,
+    noStepApplies,
   };
+}
+
+/**
+ * Why no step of a policy applies to a case, one readable line per attribute (bot/core/policies/
+ * unmatched-attributes.ts); at least one line.
+ */
+export function explainNoStep(policy: PolicyDefinition, attributes: Readonly<Record<string, unknown>>): string[] {
+  const reasons = findUnmatchedAttributes(policy, attributes).map(({ attribute, value, known }) => {
+    const list = known.map(String).join('、');
+    return value === undefined
+      ? `attributes.${attribute} 缺失 (missing)；步骤所列的取值 values the steps name: ${list}`
+      : `attributes.${attribute} = ${JSON.stringify(value)} 不在任何步骤的条件中 (named by no step)；步骤所列的取值 values the steps name: ${list}`;
+  });
+  if (reasons.length === 0) reasons.push("每个步骤的 when/unless 条件都排除了此案例 (every step's when/unless conditions exclude this case)");
+  return reasons;
 }
 
 /** `2026-11-10T09:00:00+08:00`: the local wall-clock time with its offset. */
@@ -132,6 +155,10 @@ export function renderSimulation(result: SimulationResult): string {
     '',
   ];
   if (result.followUps.length === 0) lines.push('no follow-ups planned');
+  if (result.noStepApplies.length > 0) {
+    lines.push(`没有步骤适用于此案例 — no step of ${result.policy.id} applies to this case:`);
+    for (const r of result.noStepApplies) lines.push(`  - ${r}`);
+  }
   result.followUps.forEach((f, i) => {
     const who =
       f.action === 'STAFF_TASK'

@@ -3,6 +3,7 @@ import { DomainError } from '../errors.js';
 import type { CaseFacts } from '../model.js';
 import { planFollowUps, type PlanContext } from '../policies/plan-follow-ups.js';
 import { diffPlan } from '../policies/diff-plan.js';
+import { findUnmatchedAttributes } from '../policies/unmatched-attributes.js';
 import type { PolicyDefinition } from '../policies/types.js';
 import { addLocalMonths } from '../policies/offsets.js';
 import { toLocal, fromLocal } from '../time.js';
@@ -26,6 +27,12 @@ export interface SubmitCaseResult {
   followUpsAdded: number;
   /** Set when the new case escalated at once (the same complaint or repair again). */
   escalated?: 'REPEATED_COMPLAINT';
+  /**
+   * Set when no step of the policy applies to a new case (nothing planned, nothing waiting): the
+   * attributes whose values no step names (e.g. `diagnosis` outside 002 制度21's table), names only
+   * (values may be health details); empty when the steps' `unless` conditions excluded it.
+   */
+  noStepApplies?: string[];
 }
 
 /**
@@ -83,7 +90,8 @@ export async function submitCase(deps: CoreDeps, input: SubmitCaseInput): Promis
     if (result.created) {
       // The same complaint or repair again within the policy's window escalates at once (one per case).
       const repeated = await escalateRepeatedComplaint(deps, { ...facts, policyId: policy.id, customerId: customer.id, status: input.case.closedAt ? 'CLOSED' : 'OPEN', createdAt: now }, customer);
-      return { caseId: id, created: true, followUpsAdded: followUps.length, ...(repeated.escalated ? { escalated: 'REPEATED_COMPLAINT' as const } : {}) };
+      const noStep = plan.planned.length === 0 && plan.waiting.length === 0 ? { noStepApplies: findUnmatchedAttributes(policy, facts.attributes).map((u) => u.attribute) } : {};
+      return { caseId: id, created: true, followUpsAdded: followUps.length, ...(repeated.escalated ? { escalated: 'REPEATED_COMPLAINT' as const } : {}), ...noStep };
     }
     // Lost a race with a concurrent identical post: fall through to the update path.
   }

@@ -5,7 +5,7 @@ import type { OrgSnapshot } from '../model.js';
 import { formatChineseDate, formatChineseDateTime, formatLocalDateTime } from '../time.js';
 import { renderText } from '../templates/render.js';
 import { applyOffset, resolveAssignee } from '../policies/plan-follow-ups.js';
-import { nextContactMoment } from '../policies/contact-window.js';
+import { contactRulesFor, nextContactMoment } from '../policies/contact-window.js';
 import { findStep } from '../policies/find-step.js';
 import { planReminderAt } from './reminders.js';
 import { escalationRules } from '../escalation/rules.js';
@@ -90,7 +90,7 @@ interface BatchContacts {
 async function deferral(deps: CoreDeps, ctx: FollowUpContext, now: Date, batch: BatchContacts): Promise<{ until: Date; reason: string } | null> {
   const policy = deps.policies.byId(ctx.followUp.policyId);
   if (!policy) return null;
-  const later = () => nextContactMoment(new Date(now.getTime() + DEFERRAL_MS), policy.contact, { timeZone: deps.timeZone, calendar: deps.calendar });
+  const later = () => nextContactMoment(new Date(now.getTime() + DEFERRAL_MS), contactRulesFor(policy, ctx.followUp.step), { timeZone: deps.timeZone, calendar: deps.calendar });
   if (policy.oneOpenPerCase && (batch.openCases.has(ctx.case.id) || (await deps.followUps.countOpenSiblings(ctx.case.id, ctx.followUp.id)) > 0)) {
     return { until: later(), reason: 'ONE_OPEN_PER_CASE' };
   }
@@ -197,6 +197,7 @@ async function planActivation(deps: CoreDeps, ctx: FollowUpContext, org: OrgSnap
   const smsVars = { ...vars, event: t.sms.events[ctx.case.type] ?? vars.event };
   const key = `fu:${followUp.id}:${activation}`;
   const policy = deps.policies.byId(followUp.policyId);
+  const rules = contactRulesFor(policy, followUp.step);
   const sms = {
     kind: 'survey_invite' as const,
     to: { customerId: customer.id, ...(customer.phoneE164 ? { phoneE164: customer.phoneE164 } : {}) },
@@ -207,7 +208,7 @@ async function planActivation(deps: CoreDeps, ctx: FollowUpContext, org: OrgSnap
     link,
     surveyId,
     // Checked again when it leaves the outbox: the policy's windows, and no sending after the survey expired.
-    contact: { ...(policy?.contact ? { rules: policy.contact } : {}), notAfter: followUp.deadlineAt.toISOString() },
+    contact: { ...(rules ? { rules } : {}), notAfter: followUp.deadlineAt.toISOString() },
   };
   const invite = (channel: 'wechat' | 'sms', idempotencyKey: string): NewOutboxMessage => ({
     idempotencyKey,

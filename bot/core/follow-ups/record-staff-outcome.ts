@@ -7,7 +7,7 @@ import { decideStaffOutcome, STAFF_ACTIONS, type StaffAction } from './status.js
 import { planAnswerEscalation } from '../escalation/escalate-dissatisfied.js';
 import { planMedicalConcernEscalation, planUnreachableEscalation } from '../escalation/escalate-follow-up.js';
 import { applyOffset } from '../policies/plan-follow-ups.js';
-import { dueWithinDeadline, retryContactRules } from '../policies/contact-window.js';
+import { contactRulesFor, dueWithinDeadline, retryContactRules } from '../policies/contact-window.js';
 import { anchorsOnCompletion, planStepsAfterCompletion } from '../cases/plan-after-completion.js';
 import { findStep } from '../policies/find-step.js';
 import { renderText } from '../templates/render.js';
@@ -113,7 +113,7 @@ export async function reportStaffOutcome(deps: CoreDeps, input: StaffOutcomeRepo
   const decision = rescheduleTo
     ? { ...planned, nextDueAt: rescheduleTo }
     : planned.nextDueAt
-      ? { ...planned, nextDueAt: dueWithinDeadline(planned.nextDueAt, fu.deadlineAt, retryContactRules(policy?.contact), { timeZone: deps.timeZone, calendar: deps.calendar }) }
+      ? { ...planned, nextDueAt: dueWithinDeadline(planned.nextDueAt, fu.deadlineAt, retryContactRules(contactRulesFor(policy, fu.step)), { timeZone: deps.timeZone, calendar: deps.calendar }) }
       : planned;
   const note = input.note?.trim() ? input.note.trim() : null;
   const label = renderText(deps.templates.taskCard.outcomes[decision.recorded], { attempt: decision.attempts });

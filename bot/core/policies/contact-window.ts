@@ -1,5 +1,6 @@
 import { addLocalDays, atLocalTime, formatLocalDate, toLocal } from '../time.js';
-import type { ContactRules } from './types.js';
+import type { ContactRules, PolicyDefinition } from './types.js';
+import { findStep } from './find-step.js';
 import type { TimeContext } from './offsets.js';
 
 /** When a day is skipped without windows, contact resumes at this local time. */
@@ -50,6 +51,11 @@ export function nextContactMoment(instant: Date, rules: ContactRules | undefined
 export function dueWithinDeadline(earliest: Date, deadline: Date, rules: ContactRules | undefined, ctx: TimeContext): Date {
   const moment = nextContactMoment(earliest, rules, ctx);
   return moment.getTime() > deadline.getTime() && earliest.getTime() <= deadline.getTime() ? earliest : moment;
+}
+
+/** The contact rules of a follow-up's step: the step's own, else the policy's (a step's rules replace the policy's). */
+export function contactRulesFor(policy: PolicyDefinition | undefined, followUpStep: string): ContactRules | undefined {
+  return findStep(policy, followUpStep)?.contact ?? policy?.contact;
 }
 
 /** The rules for a further attempt after an unanswered call: `retryDaysOfMonth` in place of `daysOfMonth`. */

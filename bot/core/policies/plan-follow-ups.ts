@@ -1,7 +1,8 @@
 import type { CaseFacts, OrgSnapshot, StaffMember } from '../model.js';
-import type { Anchor, AssigneeRule, PolicyDefinition, PolicyStep } from './types.js';
+import type { Anchor, AssigneeRule, ContactRules, PolicyDefinition, PolicyStep } from './types.js';
 import { applyOffset, offsetInBaseUnit, type TimeContext } from './offsets.js';
-import { dueWithinDeadline } from './contact-window.js';
+import { dueWithinDeadline, nextContactMoment } from './contact-window.js';
+import { addLocalDays, atLocalTime, toLocal } from '../time.js';
 import { conditionMatches, decideSampling, type SamplingContext, type SamplingDecision } from './sampling.js';
 
 export { applyOffset } from './offsets.js';
@@ -77,7 +78,9 @@ export function planFollowUps(policy: PolicyDefinition, facts: CaseFacts, org: O
       if (isBackwards(step.earliest) && earliestAt < facts.occurredAt) earliestAt = facts.occurredAt;
       let deadlineAt = applyOffset(occurrence.at, step.deadline, ctx, step.deadlineAtLocalTime);
       if (deadlineAt < earliestAt) deadlineAt = earliestAt;
-      const dueAt = dueWithinDeadline(earliestAt, deadlineAt, policy.contact, ctx);
+      const rules = step.contact ?? policy.contact;
+      let dueAt = dueWithinDeadline(earliestAt, deadlineAt, rules, ctx);
+      if (rules?.mandatory) ({ dueAt, deadlineAt } = keepMandatoryRules(earliestAt, deadlineAt, rules, ctx));
       sequence += 1;
       planned.push({
         step: occurrence.key,
@@ -99,6 +102,26 @@ export function planFollowUps(policy: PolicyDefinition, facts: CaseFacts, org: O
     }
   });
   return { planned, waiting };
+}
+
+/**
+ * Mandatory contact rules (002 制度21「節假日不進行回訪」): the follow-up is due at the next allowed
+ * moment even past its deadline, and the deadline then moves to the same local time of day on the day
+ * it is due (the next day when that time has passed), so a due time is never after its deadline. The
+ * days of the month (制度21's 1st–25th calling cycle) give way to the deadline: a call due on the 27th
+ * is made on the 27th, in the hours and off the holidays.
+ */
+function keepMandatoryRules(earliestAt: Date, deadlineAt: Date, rules: ContactRules, ctx: TimeContext): { dueAt: Date; deadlineAt: Date } {
+  const withDays = nextContactMoment(earliestAt, rules, ctx);
+  if (withDays <= deadlineAt) return { dueAt: withDays, deadlineAt };
+  const { daysOfMonth: _daysOfMonth, ...withoutDays } = rules;
+  const dueAt = nextContactMoment(earliestAt, withoutDays, ctx);
+  if (dueAt <= deadlineAt) return { dueAt, deadlineAt };
+  const l = toLocal(deadlineAt, ctx.timeZone);
+  const hhmm = `${String(l.hour).padStart(2, '0')}:${String(l.minute).padStart(2, '0')}`;
+  let moved = atLocalTime(dueAt, hhmm, ctx.timeZone);
+  if (moved < dueAt) moved = addLocalDays(moved, 1, ctx.timeZone);
+  return { dueAt, deadlineAt: moved };
 }
 
 function isBackwards(offset: PolicyStep['earliest']): boolean {

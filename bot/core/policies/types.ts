@@ -183,6 +183,12 @@ export interface PolicyStep {
   repeat?: Recurrence;
   /** Step-level sampling, overriding the policy's. */
   sampling?: SamplingRule;
+  /**
+   * Step-level contact rules, replacing the policy's for this step (its planning, retries and
+   * deferrals): 002 制度21's gynaecology clinic calls keep their seasonal hours while P4's discharge
+   * calls have none.
+   */
+  contact?: ContactRules;
 }
 
 /**
@@ -223,4 +229,12 @@ export interface ContactRules {
    * (002 制度21: calls on the 1st–25th, unanswered numbers again on the 25th–27th).
    */
   retryDaysOfMonth?: { from: number; to: number };
+  /**
+   * The rules are mandatory, not a preference: when no allowed moment is left before a planned
+   * follow-up's deadline, the follow-up moves to the next allowed moment and its deadline moves to
+   * the same local time of day on that day (002 制度21「節假日不進行回訪」: a call on day 7 falling
+   * on National Day is made after the holiday) [false: the deadline wins, the call is due at its
+   * earliest time].
+   */
+  mandatory?: boolean;
 }

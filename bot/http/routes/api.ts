@@ -35,6 +35,9 @@ export function apiRoutes(router: Router, app: Huifang): void {
     const input = await toSubmitInput(app, parsed.data, String(ctx.state.apiKeyName));
     const result = await submitCase(app.deps, input);
     app.logger.info({ caseId: result.caseId, created: result.created, followUpsAdded: result.followUpsAdded, type: input.case.type }, result.created ? 'case created' : 'case resubmitted');
+    // A case its policy plans nothing for is usually a value the pack does not know (a diagnosis outside
+    // the table): the operator sees which attribute, never its value (docs: README "Policies").
+    if (result.noStepApplies) app.logger.warn({ caseId: result.caseId, type: input.case.type, attributes: result.noStepApplies }, 'case matches no step of its policy');
     ctx.status = result.created ? 201 : 200;
     ctx.body = { created: result.created, followUpsAdded: result.followUpsAdded, case: await app.views.cases.caseView(result.caseId) };
   });

@@ -71,7 +71,7 @@ describe('every loader throws DataLoadError', () => {
   it('policy packs: a policy id used twice names both files', () => {
     const dir = folder();
     cpSync(join(ROOT, 'templates/policies'), dir, { recursive: true });
-    writeFileSync(join(dir, 'P4-copy.yaml'), readFileSync(join(dir, 'P4.yaml'), 'utf8').replace('caseTypes: [discharge]', 'caseTypes: [discharge_copy]'));
+    writeFileSync(join(dir, 'P4-copy.yaml'), readFileSync(join(dir, 'P4.yaml'), 'utf8').replace('caseTypes: [discharge, outpatient]', 'caseTypes: [discharge_copy, outpatient_copy]'));
     const text = readFileSync(join(dir, 'P4.yaml'), 'utf8');
     const line = text.slice(0, text.indexOf('id: P4')).split('\n').length;
     const error = thrown(() => loadPolicyPacks(dir));

@@ -7,7 +7,7 @@ import { DataLoadError } from '../../../bot/loaders/data-load-error.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
 const P4 = readFileSync(join(ROOT, 'templates/policies/P4.yaml'), 'utf8');
-const roles = new Set(['nurse', 'head_nurse', 'manager']);
+const roles = new Set(['nurse', 'head_nurse', 'manager', 'customer_service']);
 
 function problemsOf(text: string): string[] {
   try {
@@ -57,7 +57,7 @@ describe('policy pack validation: file, line and reason', () => {
   });
 
   it('reports a YAML syntax error with its line', () => {
-    const text = P4.replace('caseTypes: [discharge]', 'caseTypes: [discharge');
+    const text = P4.replace('caseTypes: [discharge, outpatient]', 'caseTypes: [discharge, outpatient');
     expect(problemsOf(text)[0]).toMatch(/^P4\.yaml:\d+: /);
   });
 
@@ -143,5 +143,17 @@ describe('offsets and anchors of steps: before the anchor, compound, latest of s
   it('refuses an anchor on the completion of a later step', () => {
     const text = P4.replace('    anchor: event\n', '    anchor: completed:survey\n');
     expect(problemsOf(text)).toEqual([expect.stringMatching(/steps\.0\.anchor: anchors on step "survey", which must come earlier in the pack$/)]);
+  });
+});
+
+describe('step-level contact rules', () => {
+  it('reads a step\'s own contact block (002 制度21 in P4) and refuses a mandatory flag that is not true or false', () => {
+    const pack = parsePolicyPack(P4, 'P4.yaml', roles);
+    expect(pack.steps.find((s) => s.key === 'gyn16_call2')?.contact).toMatchObject({ avoidPublicHolidays: true, mandatory: true, daysOfMonth: { from: 1, to: 25 } });
+    expect(pack.steps.find((s) => s.key === 'phone')?.contact).toBeUndefined();
+
+    const text = P4.replace('      mandatory: true\n', '      mandatory: always\n');
+    const problems = problemsOf(text);
+    expect(problems[0]).toMatch(new RegExp(`^P4\\.yaml:${lineOf(text, 'mandatory: always')}: steps\\.\\d+\\.contact\\.mandatory: `));
   });
 });

@@ -92,7 +92,7 @@ describe('huifang simulate', () => {
     const out = await run('--policy', 'P4', '--case', file, '--json');
     expect(out.code).toBe(0);
     const json = JSON.parse(out.stdout);
-    expect(Object.keys(json).sort()).toEqual(['calendarAssumptions', 'case', 'followUps', 'notices', 'policy', 'timeZone', 'waiting']);
+    expect(Object.keys(json).sort()).toEqual(['calendarAssumptions', 'case', 'followUps', 'noStepApplies', 'notices', 'policy', 'timeZone', 'waiting']);
     expect(json.followUps[1]).toMatchObject({ step: 'phone', action: 'STAFF_TASK', channel: 'wecom', earliestAt: '2026-11-10T09:00:00+08:00' });
   });
 

@@ -33,6 +33,17 @@ describe('submitCase', () => {
     expect(app.rows('outbox')).toEqual([]);
   });
 
+  it('says which attribute no step names when nothing applies: a gynaecology diagnosis outside 002 制度21\'s table', async () => {
+    const clinic = (externalId: string, diagnosis: string) =>
+      dischargeBody({ type: 'outpatient', externalId, attributes: { clinic: 'gynaecology', diagnosis } });
+    const unknown = await app.submit(clinic('MZ-1', '子宫内膜炎'));
+    const known = await app.submit(clinic('MZ-2', '人流术后'));
+
+    expect(unknown).toMatchObject({ created: true, followUpsAdded: 0, noStepApplies: ['diagnosis'] });
+    expect(known.noStepApplies).toBeUndefined();
+    expect(known.followUpsAdded).toBe(3);
+  });
+
   it('creates nothing new when the same case is posted again, in a row or at once', async () => {
     const body = dischargeBody();
     const first = await app.submit(body);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { planFollowUps, type PlannedFollowUp } from '../../../../bot/core/policies/plan-follow-ups.js';
-import { dueWithinDeadline } from '../../../../bot/core/policies/contact-window.js';
+import { contactRulesFor, dueWithinDeadline } from '../../../../bot/core/policies/contact-window.js';
 import type { CaseFacts } from '../../../../bot/core/model.js';
+import { loadCalendar } from '../../../../bot/loaders/load-calendar.js';
 import { exampleOrg, shippedPolicy } from '../../../support/org-snapshot.js';
 
 const TZ = 'Asia/Shanghai';
@@ -308,5 +309,41 @@ describe('days of the month and the end of the month', () => {
 
     expect(february.planned[0]!.deadlineAt).toEqual(new Date('2028-02-29T23:59:00+08:00'));
     expect(december.planned[0]!.deadlineAt).toEqual(new Date('2026-12-31T23:59:00+08:00'));
+  });
+});
+
+describe('step-level and mandatory contact rules', () => {
+  const base = P4.steps.find((s) => s.key === 'phone')!;
+  const holidayRules = { avoidPublicHolidays: true, windows: [{ name: 'all', months: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], times: [{ from: '14:00', to: '16:30' }] }] };
+  // A call on day 7 only: 5 October 2026 is inside the National Day holiday (1–7 October).
+  const dayCall = { ...base, unless: undefined, when: undefined, earliest: { amount: 7, unit: 'days' as const }, earliestAtLocalTime: '00:00', deadline: { amount: 7, unit: 'days' as const }, deadlineAtLocalTime: '23:59' };
+  const withCalendar = { timeZone: TZ, calendar: loadCalendar().calendar };
+  const onTheEve = discharge({ occurredAt: new Date('2026-09-28T10:00:00+08:00') });
+
+  it('a step\'s own rules replace the policy\'s for that step only', () => {
+    const policy = { ...P4, contact: undefined, steps: [{ ...dayCall, key: 'clinic', contact: { ...holidayRules, mandatory: true } }, { ...dayCall, key: 'ward' }] };
+    const { planned } = planFollowUps(policy, onTheEve, exampleOrg(), withCalendar);
+
+    expect(step(planned, 'clinic').dueAt).toEqual(new Date('2026-10-08T14:00:00+08:00'));
+    expect(step(planned, 'ward').dueAt).toEqual(new Date('2026-10-05T00:00:00+08:00'));
+    expect(contactRulesFor(policy, 'clinic')).toMatchObject({ mandatory: true });
+    expect(contactRulesFor(policy, 'ward')).toBeUndefined();
+  });
+
+  it('mandatory rules move the call and its deadline after the holiday; as a preference the deadline wins', () => {
+    // 002 制度21「节假日不进行回访」 vs a preference: without `mandatory` no window is left before the
+    // deadline, so the call is due at its earliest time, on the holiday.
+    const mandatory = planFollowUps({ ...P4, contact: { ...holidayRules, mandatory: true }, steps: [dayCall] }, onTheEve, exampleOrg(), withCalendar);
+    const preference = planFollowUps({ ...P4, contact: holidayRules, steps: [dayCall] }, onTheEve, exampleOrg(), withCalendar);
+
+    expect(mandatory.planned[0]).toMatchObject({ dueAt: new Date('2026-10-08T14:00:00+08:00'), deadlineAt: new Date('2026-10-08T23:59:00+08:00') });
+    expect(preference.planned[0]).toMatchObject({ dueAt: new Date('2026-10-05T00:00:00+08:00'), deadlineAt: new Date('2026-10-05T23:59:00+08:00') });
+  });
+
+  it('under mandatory rules the days of the month give way to the deadline, the hours do not', () => {
+    const rules = { ...holidayRules, mandatory: true, daysOfMonth: { from: 1, to: 25 } };
+    const { planned } = planFollowUps({ ...P4, contact: rules, steps: [dayCall] }, discharge({ occurredAt: new Date('2026-06-20T09:00:00+08:00') }), exampleOrg(), withCalendar);
+
+    expect(planned[0]).toMatchObject({ dueAt: new Date('2026-06-27T14:00:00+08:00'), deadlineAt: new Date('2026-06-27T23:59:00+08:00') });
   });
 });

@@ -54,21 +54,21 @@ describe('P13 calendar facts the tests rely on', () => {
 
 describe('P13 connections (三 1)', () => {
   it.each([
-    // completed                        deadline (end of the 2nd working day after)
-    ['2025-09-30T15:00:00+08:00', '2025-10-10T23:59:00+08:00'], // Tue before National Day: 1–8 Oct off → Thu 9, Fri 10
-    ['2025-09-26T10:00:00+08:00', '2025-09-29T23:59:00+08:00'], // Fri: make-up Sunday 28 Sep, Mon 29
-    ['2025-10-09T11:00:00+08:00', '2025-10-11T23:59:00+08:00'], // Thu after: Fri 10, make-up Saturday 11 Oct
-    ['2025-10-03T09:30:00+08:00', '2025-10-10T23:59:00+08:00'], // finished during the holiday: Thu 9, Fri 10
-    ['2026-02-13T17:00:00+08:00', '2026-02-24T23:59:00+08:00'], // Fri before Spring Festival: make-up Sat 14, then Tue 24
-    ['2026-02-26T08:00:00+08:00', '2026-02-28T23:59:00+08:00'], // Thu: Fri 27, make-up Saturday 28 Feb
-  ])('connection completed %s → phone follow-up due by %s', (completed, deadline) => {
+    // completed                        deadline (end of the 2nd working day after)   due (a working day)
+    ['2025-09-30T15:00:00+08:00', '2025-10-10T23:59:00+08:00', '2025-09-30T15:00:00+08:00'], // Tue before National Day: 1–8 Oct off → Thu 9, Fri 10
+    ['2025-09-26T10:00:00+08:00', '2025-09-29T23:59:00+08:00', '2025-09-26T10:00:00+08:00'], // Fri: make-up Sunday 28 Sep, Mon 29
+    ['2025-10-09T11:00:00+08:00', '2025-10-11T23:59:00+08:00', '2025-10-09T11:00:00+08:00'], // Thu after: Fri 10, make-up Saturday 11 Oct
+    ['2025-10-03T09:30:00+08:00', '2025-10-10T23:59:00+08:00', '2025-10-09T09:00:00+08:00'], // finished during the holiday: called on Thu 9 (working days only)
+    ['2026-02-13T17:00:00+08:00', '2026-02-24T23:59:00+08:00', '2026-02-13T17:00:00+08:00'], // Fri before Spring Festival: make-up Sat 14, then Tue 24
+    ['2026-02-26T08:00:00+08:00', '2026-02-28T23:59:00+08:00', '2026-02-26T08:00:00+08:00'], // Thu: Fri 27, make-up Saturday 28 Feb
+  ])('connection completed %s → phone follow-up due by %s, on a working day', (completed, deadline, due) => {
     // 「用水手续办理结束后，要在2个工作日内对通水时间、进度控制、工程质量、文明施工和服务态度五个方面进行电话回访」
     const { planned } = plan(P13, waterCase('water_connection', completed, 'shigong.lu'), org);
 
     expect(keys(planned)).toEqual(['connection_followup']);
     expect(step(planned, 'connection_followup')).toMatchObject({
       earliestAt: at(completed),
-      dueAt: at(completed),
+      dueAt: at(due),
       deadlineAt: at(deadline),
       assigneeId: 'kefu.jiang',
       assigneeRule: 'role:customer_service',
@@ -97,19 +97,19 @@ describe('P13 connections (三 1)', () => {
 
 describe('P13 hotline (三 2)', () => {
   it.each([
-    // received                          deadline (end of the 3rd working day after)
-    ['2026-02-13T16:00:00+08:00', '2026-02-25T23:59:00+08:00'], // Fri: make-up Sat 14, Tue 24, Wed 25
-    ['2026-02-16T10:00:00+08:00', '2026-02-26T23:59:00+08:00'], // during the holiday: Tue 24, Wed 25, Thu 26
-    ['2026-02-26T09:00:00+08:00', '2026-03-02T23:59:00+08:00'], // Thu: Fri 27, make-up Sat 28, Mon 2 Mar
-    ['2025-09-29T18:00:00+08:00', '2025-10-10T23:59:00+08:00'], // Mon before National Day: Tue 30, Thu 9, Fri 10
-  ])('12345 transfer received %s → follow-up due by %s', (received, deadline) => {
+    // received                          deadline (end of the 3rd working day after)   due (a working day)
+    ['2026-02-13T16:00:00+08:00', '2026-02-25T23:59:00+08:00', '2026-02-13T16:00:00+08:00'], // Fri: make-up Sat 14, Tue 24, Wed 25
+    ['2026-02-16T10:00:00+08:00', '2026-02-26T23:59:00+08:00', '2026-02-24T09:00:00+08:00'], // during the holiday: called on Tue 24
+    ['2026-02-26T09:00:00+08:00', '2026-03-02T23:59:00+08:00', '2026-02-26T09:00:00+08:00'], // Thu: Fri 27, make-up Sat 28, Mon 2 Mar
+    ['2025-09-29T18:00:00+08:00', '2025-10-10T23:59:00+08:00', '2025-09-29T18:00:00+08:00'], // Mon before National Day: Tue 30, Thu 9, Fri 10
+  ])('12345 transfer received %s → follow-up due by %s, on a working day', (received, deadline, due) => {
     // 「对12345政务服务热线等上级部门转办件，客服专员需在接到转办件后3个工作日内对客户进行回访」
     const { planned } = plan(P13, waterCase('water_hotline_transfer', received, 'weixiu.yu'), org);
 
     expect(keys(planned)).toEqual(['transfer_followup']);
     expect(step(planned, 'transfer_followup')).toMatchObject({
       earliestAt: at(received),
-      dueAt: at(received),
+      dueAt: at(due),
       deadlineAt: at(deadline),
       assigneeId: 'kefu.jiang',
     });
