@@ -21,8 +21,10 @@ export interface StaffFormCase {
   deadline: string;
   attempt: number;
   maxAttempts: number;
-  /** Whether 拨打 is offered: the customer has a phone and number reveals are enabled. */
+  /** Whether 拨打 is offered: the customer has a phone, may be contacted, and number reveals are enabled. */
   canCall: boolean;
+  /** The customer opted out (or died): never to be called; the form says so. */
+  doNotContact: boolean;
   /** When 拨打 was last used on this card's form (local `HH:mm`), or null: the outcome then records that call. */
   calledAt: string | null;
 }
@@ -103,7 +105,9 @@ export function staffFormPage(options: StaffFormOptions): string {
     : escapeHtml(c.phoneMasked ?? '无电话');
   const phoneNote = c.canCall
     ? `<p class="note">点“拨打”才显示完整号码并拨出；每次都会记录（谁、何时、拨打谁），每人每天最多 ${options.revealsPerDay} 次（与管理台“查看号码”合计）。</p>`
-    : `<p class="note">完整号码请在任务卡片或业务系统中查看，此页不显示。</p>`;
+    : c.doNotContact
+      ? `<p class="error">客户已登记拒收（或不再联系），请勿拨打。</p>`
+      : `<p class="note">完整号码请在任务卡片或业务系统中查看，此页不显示。</p>`;
   const questionnaire = def
     ? `<section class="card" aria-labelledby="qs-title"><h2 id="qs-title">${escapeHtml(def.title)}</h2>` +
       `<p class="note">按客户的回答填写；客户不愿回答的题目可留空。仅在“已回访”时保存答案。</p>` +

@@ -148,6 +148,7 @@ describeEachDatabase('拨打 on the staff 详情 form', (db) => {
       expect((await fetch(`${server.baseUrl}${path}/call`, callJson)).status).toBe(200);
       const res = await fetch(`${server.baseUrl}${path}`, form({ action: 'unreachable', note: '无人接听' }));
       expect(res.status).toBe(200);
+      expect(pageText(await res.text())).toContain(attempt < 3 ? '稍后会再次提醒您拨打' : '已达最多 3 次，该回访记为多次未接通');
       const fu = await db().prisma.followUp.findUniqueOrThrow({ where: { id: followUpId } });
       expect(fu.attempts).toBe(attempt);
       if (attempt < 3) {
@@ -179,5 +180,19 @@ describeEachDatabase('拨打 on the staff 详情 form', (db) => {
     expect(await db().prisma.followUp.findUniqueOrThrow({ where: { id: followUpId } })).toMatchObject({ status: 'SCHEDULED', attempts: 1 });
     const [recorded] = await audits('follow_up.unreachable', followUpId);
     expect(recorded!.details).toMatchObject({ via: 'staff_form', call: null });
+  });
+
+  it('never reveals the number of a customer who opted out', async () => {
+    const { customerId, path, phone } = await pushedCard('2026-11-18T02:00:00Z');
+    const manager = await signedInAsStaff(app, server.baseUrl, staff.get('kezhuren.wang')!);
+    await manager.get(`/console/customers/${customerId}`);
+    expect((await manager.post(`/console/customers/${customerId}/consent`, { change: 'opt_out', reason: '客户来电要求不再回访' })).status).toBe(302);
+    const res = await fetch(`${server.baseUrl}${path}/call`, callJson);
+    expect(res.status).toBe(409);
+    expect(JSON.stringify(await res.json())).not.toContain(phone.slice(3));
+    const shown = await (await fetch(`${server.baseUrl}${path}`)).text();
+    expect(shown).not.toContain('>拨打</button>');
+    expect(shown).toContain('客户已登记拒收（或不再联系），请勿拨打。');
+    expect(await audits('customer.phone_revealed', customerId)).toHaveLength(0);
   });
 });

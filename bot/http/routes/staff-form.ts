@@ -120,6 +120,7 @@ export function staffFormRoutes(router: Router, app: Huifang): void {
   const calledAt = (fctx: FollowUpContext) => pendingStaffCall(reveals, { followUpId: fctx.followUp.id, activation: fctx.followUp.activations, customerId: fctx.customer.id });
 
   function caseOf(ctx: FollowUpContext, called: Date | null): StaffFormCase {
+    const doNotContact = ctx.customer.optedOutAt !== null || ctx.customer.deceasedAt !== null;
     const step = findStep(app.deps.policies.byId(ctx.followUp.policyId), ctx.followUp.step);
     return {
       stepTitle: step?.title ?? ctx.followUp.step,
@@ -131,7 +132,8 @@ export function staffFormRoutes(router: Router, app: Huifang): void {
       deadline: formatLocalDateTime(ctx.followUp.deadlineAt, tz),
       attempt: ctx.followUp.attempts + 1,
       maxAttempts: ctx.followUp.maxAttempts,
-      canCall: ctx.customer.phoneE164 !== null && reveals.revealsPerDay > 0,
+      canCall: ctx.customer.phoneE164 !== null && !doNotContact && reveals.revealsPerDay > 0,
+      doNotContact,
       calledAt: called ? formatLocalDateTime(called, tz).slice(11) : null,
     };
   }
@@ -248,11 +250,15 @@ export function staffFormRoutes(router: Router, app: Huifang): void {
     }
     if (result?.status === 'PROCESSED') {
       const label = (called ? CALLED_OUTCOME_LABELS[action] : null) ?? STAFF_OUTCOMES.find((o) => o.value === action)?.label ?? '';
+      // The unreachable attempt that reaches the step's maxAttempts closes the follow-up and escalates it.
+      const lastAttempt = action === 'unreachable' && result.result?.escalated === true;
       const detail =
         action === 'reschedule' && rescheduleTo
           ? `已改期至 ${formatLocalDateTime(rescheduleTo, tz)}，届时会推送新的任务卡片。`
           : action === 'unreachable'
-            ? '已记录未接通，稍后会再次提醒您拨打。'
+            ? lastAttempt
+              ? `已记录未接通。已达最多 ${fctx.followUp.maxAttempts} 次，该回访记为多次未接通，并已通知负责人跟进。`
+              : '已记录未接通，稍后会再次提醒您拨打。'
             : action === 'dissatisfied'
               ? '已记录客户不满意，并已通知负责人跟进。'
               : '已记录，谢谢。';
