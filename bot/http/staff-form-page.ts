@@ -110,7 +110,7 @@ export function staffFormPage(options: StaffFormOptions): string {
       : `<p class="note">完整号码请在任务卡片或业务系统中查看，此页不显示。</p>`;
   const questionnaire = def
     ? `<section class="card" aria-labelledby="qs-title"><h2 id="qs-title">${escapeHtml(def.title)}</h2>` +
-      `<p class="note">按客户的回答填写；客户不愿回答的题目可留空。仅在“已回访”时保存答案。</p>` +
+      `<p class="note">按客户的回答填写；客户不愿回答的题目可留空。仅在“已回访”（已接通）时保存答案。</p>` +
       (def.intro ? `<p class="script"><strong>开场：</strong>${escapeHtml(renderSurveyText(def.intro, { org }))}</p>` : '') +
       renderQuestions(def, { values, errors, org, showRequired: false }) +
       (def.closing ? `<p class="script"><strong>结束语：</strong>${escapeHtml(renderSurveyText(def.closing, { org }))}</p>` : '') +
