@@ -254,7 +254,10 @@ export interface ConsoleConfig {
   readonly idleMinutes: number;
   /** `HUIFANG_CONSOLE_SESSION_HOURS` [12]: a session ends this long after sign-in, whatever the activity. */
   readonly sessionHours: number;
-  /** `HUIFANG_CONSOLE_REVEALS_PER_DAY` [30]: full phone numbers one person may reveal a day (查看号码 / 拨打). */
+  /**
+   * `HUIFANG_CONSOLE_REVEALS_PER_DAY` [30]: full phone numbers one staff member (or an account without one)
+   * may reveal a day: the console's 查看号码 / 拨打 and the staff form's 拨打 together (docs/staff-form.md).
+   */
   readonly revealsPerDay: number;
   /** `HUIFANG_CONSOLE_SIGNIN_ATTEMPTS` [20]: sign-in attempts from one address per 15 minutes. */
   readonly signInAttemptsPer15Minutes: number;

@@ -38,6 +38,8 @@ fieldset{border:0;padding:0;margin:0 0 1.4rem;min-width:0}legend{font-weight:600
 textarea,input[type=datetime-local]{width:100%;font:inherit;border:1px solid #8a949e;border-radius:8px;padding:.6rem;background:#fff}textarea{min-height:5.5rem}
 button{width:100%;min-height:48px;margin-top:.6rem;padding:.8rem;font:inherit;font-weight:600;color:#fff;background:#0b57d0;border:0;border-radius:10px}
 button.secondary{background:#fff;color:#0b57d0;border:2px solid #0b57d0}
+a.button{display:block;box-sizing:border-box;min-height:48px;padding:.8rem;text-align:center;font-weight:600;color:#fff;background:#0b57d0;border-radius:10px;text-decoration:none}
+.call{display:flex;flex-wrap:wrap;align-items:center;gap:.3rem .8rem;margin:0}.call button{width:auto;min-height:44px;margin:0;padding:.4rem 1.2rem}
 .note{color:#555;font-size:.9rem}.error{color:#b3261e;font-weight:600;margin:.3rem 0 0}.invalid .choices label,.invalid textarea{border-color:#b3261e}
 .summary{border:2px solid #b3261e;border-radius:10px;padding:.6rem .8rem;background:#fdecea}.summary a{color:#b3261e}
 .saved{color:#1e6b34;font-size:.9rem;min-height:1.4em;margin:.4rem 0 0}.script{background:#fff8e1;border-left:4px solid #f5b400;padding:.6rem .8rem;border-radius:6px}

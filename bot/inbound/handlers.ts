@@ -67,6 +67,8 @@ export const staffFormPayload = z.object({
   note: z.string().max(1000).nullable(),
   answers: formAnswers,
   receivedAt: z.string().datetime(),
+  /** When the form's 拨打 revealed the number for this activation; absent or null without a call. */
+  calledAt: z.string().datetime().nullable().optional(),
 });
 export type StaffFormPayload = z.infer<typeof staffFormPayload>;
 
@@ -120,6 +122,7 @@ export const inboundHandlers: Readonly<Record<string, InboundHandler>> = {
       answers: p.answers,
       receivedAt: new Date(p.receivedAt),
       inboundEventId: event.id,
+      calledAt: p.calledAt ? new Date(p.calledAt) : null,
     });
   },
   sms_reply: async (deps, event) => {

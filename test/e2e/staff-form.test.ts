@@ -175,5 +175,45 @@ describeEachDatabase('staff 详情 form /f/:id', (db) => {
       expect(await db().prisma.followUp.findUniqueOrThrow({ where: { id: followUpId } })).toMatchObject({ version: fu.version, outcome: 'DISSATISFIED' });
       await page.close();
     });
+
+    it('拨打 reveals the number only on tap and opens the dialler with a tel: link; the call is then recorded as 未接通', async () => {
+      const { followUpId, path, phone } = await pushedCard();
+      const digits = phone.slice(3);
+      let page = await context.newPage();
+      const errors: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(m.text());
+      });
+      const opened = await page.goto(`${server.baseUrl}${path}`);
+      expect(await opened!.text()).not.toContain(digits);
+      await page.getByRole('heading', { name: '出院电话回访' }).waitFor();
+      expect(await page.content()).not.toContain(digits);
+      await page.screenshot({ path: '/tmp/staff-form-call.png', fullPage: true });
+
+      // The script posts for the number, then navigates to tel:+86…, caught here (headless Chromium has no
+      // dialler: the navigation fails and the page stays, as on a phone where the dialler opens over it).
+      const [dial] = await Promise.all([page.waitForRequest((r) => r.url().startsWith('tel:')), page.getByRole('button', { name: '拨打' }).click()]);
+      expect(dial.url()).toBe(`tel:${phone}`);
+      await page.getByRole('status').filter({ hasText: `正在拨打 ${digits}` }).waitFor();
+      await page.getByRole('group', { name: '回访结果（必选）' }).getByLabel('已接通·满意').waitFor();
+      expect(errors).toEqual([]); // no CSP violation: the script is served, not inline
+      await page.screenshot({ path: '/tmp/staff-form-tapped.png' });
+
+      // Back from the call, the form opened again from the card (in a new tab: headless Chromium keeps a
+      // dialog about the unhandled tel: link on the first one) remembers the call and asks how it went.
+      await page.close();
+      page = await context.newPage();
+      await page.goto(`${server.baseUrl}${path}`);
+      await page.getByRole('status').filter({ hasText: '拨打，请在下方记录通话结果' }).waitFor();
+      expect(await page.content()).not.toContain(digits);
+      await page.getByRole('group', { name: '回访结果（必选）' }).getByLabel('未接通').check();
+      await page.screenshot({ path: '/tmp/staff-form-called.png', fullPage: true });
+      await page.getByRole('button', { name: '提交回访记录' }).click();
+      await page.getByRole('heading', { name: '已提交：未接通' }).waitFor();
+      expect(await db().prisma.followUp.findUniqueOrThrow({ where: { id: followUpId } })).toMatchObject({ status: 'SCHEDULED', attempts: 1 });
+      const recorded = await db().prisma.auditLog.findFirstOrThrow({ where: { action: 'follow_up.unreachable', entityId: followUpId } });
+      expect(JSON.parse(recorded.details)).toMatchObject({ via: 'staff_form', call: { answered: false } });
+      await page.close();
+    });
   });
 });

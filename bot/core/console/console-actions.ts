@@ -9,7 +9,7 @@ import type { CoreDeps } from '../deps.js';
 import type { NewAuditEntry } from '../records.js';
 import type { ConsoleViews } from '../ports/console-views.js';
 import type { RateCounters } from '../ports/console-auth.js';
-import { staffInScope, type ConsoleAccess } from './access.js';
+import { staffInScope, type ConsoleAccess, type ConsoleScope } from './access.js';
 import { formatLocalDateTime, startOfLocalDay } from '../time.js';
 import { staffOutbox } from '../outbox/staff-message.js';
 import { escalationLink } from '../escalation/open-escalation.js';
@@ -146,21 +146,57 @@ export async function recordConsent(
 }
 
 /**
- * The customer's full phone number, for a person who must call them (查看号码 / 拨打): audited (who,
- * whose number, when, why) and limited per person and day. Refused outside the person's scope.
+ * The customer's full phone number, for a person who must call them (查看号码 / 拨打 in the console):
+ * the shared audited reveal (`revealCustomerPhone`) with the console account as actor and its scope.
+ * Auditors are refused.
  */
 export async function revealPhone(deps: ConsoleActionDeps, access: ConsoleAccess, input: { customerId: string; purpose: 'view' | 'call' }): Promise<{ phone: string; remainingToday: number }> {
   // Auditors review what others did; they never call customers, so they see masked numbers only.
   if (access.role === 'auditor') throw new DomainError('FORBIDDEN', 'Auditors see masked numbers only', {});
-  const phone = await deps.consoleViews.customerPhone(access.scope, input.customerId);
+  return revealCustomerPhone(deps, { actor: actor(access), scope: access.scope, staffId: access.staffId, accountId: access.account.id, via: 'console' }, input);
+}
+
+/** Who asks for a full number, and where. */
+export interface PhoneRevealer {
+  actor: Pick<NewAuditEntry, 'actorType' | 'actorId'>;
+  /** The customer must be inside this scope (a console person's scope; the assignee's own tasks on a 详情 form). */
+  scope: ConsoleScope;
+  /** The staff member behind the request: the daily limit is theirs, in the console and on 详情 forms alike. */
+  staffId: string | null;
+  /** The console account, for an account without a staff member (its own allowance). */
+  accountId: string | null;
+  via: 'console' | 'staff_form';
+}
+
+/** The key of a person's daily reveal counter: one per staff member wherever they ask, else per console account. */
+export function revealCounterKey(who: Pick<PhoneRevealer, 'staffId' | 'accountId'>): string {
+  return who.staffId ? `reveal:staff:${who.staffId}` : `reveal:${who.accountId ?? 'unknown'}`;
+}
+
+/**
+ * The one audited number reveal behind the console's 查看号码 / 拨打 and the 详情 form's 拨打: the
+ * customer must be in the revealer's scope; each reveal counts against one daily allowance per staff
+ * member (`HUIFANG_CONSOLE_REVEALS_PER_DAY`, local day) and is audited (`customer.phone_revealed`:
+ * who, whose number, when, why, where; a reveal for a task's call also names the follow-up and its
+ * activation — the pending call the form records next). Over the limit: `REVEAL_LIMIT`, audited as
+ * refused. The number itself is never written to the audit log.
+ */
+export async function revealCustomerPhone(
+  deps: Pick<ConsoleActionDeps, 'clock' | 'timeZone' | 'audit' | 'consoleViews' | 'rateCounters' | 'revealsPerDay'>,
+  who: PhoneRevealer,
+  input: { customerId: string; purpose: 'view' | 'call'; followUp?: { id: string; activation: number } },
+): Promise<{ phone: string; remainingToday: number }> {
+  const phone = await deps.consoleViews.customerPhone(who.scope, input.customerId);
   if (!phone) throw new DomainError('UNKNOWN_CUSTOMER', 'No such customer with a phone number in your departments', {});
   const now = deps.clock.now();
-  const used = await deps.rateCounters.hit(`reveal:${access.account.id}`, startOfLocalDay(now, deps.timeZone));
+  const used = await deps.rateCounters.hit(revealCounterKey(who), startOfLocalDay(now, deps.timeZone));
+  const base = { at: now, ...who.actor, entityType: 'Customer', entityId: input.customerId } as const;
+  const where = { via: who.via, ...(input.followUp ? { followUpId: input.followUp.id, activation: input.followUp.activation } : {}) };
   if (used > deps.revealsPerDay) {
-    await deps.audit.record({ at: now, ...actor(access), action: 'customer.phone_reveal_refused', entityType: 'Customer', entityId: input.customerId, details: { purpose: input.purpose, limit: deps.revealsPerDay } });
+    await deps.audit.record({ ...base, action: 'customer.phone_reveal_refused', details: { purpose: input.purpose, limit: deps.revealsPerDay, ...where } });
     throw new DomainError('REVEAL_LIMIT', `The daily limit of ${deps.revealsPerDay} number reveals is reached`, { limit: deps.revealsPerDay });
   }
-  await deps.audit.record({ at: now, ...actor(access), action: 'customer.phone_revealed', entityType: 'Customer', entityId: input.customerId, details: { purpose: input.purpose, actedBy: access.account.id } });
+  await deps.audit.record({ ...base, action: 'customer.phone_revealed', details: { purpose: input.purpose, ...(who.accountId ? { actedBy: who.accountId } : {}), ...where } });
   return { phone, remainingToday: deps.revealsPerDay - used };
 }
 

@@ -22,6 +22,12 @@ export interface StaffFormSubmission {
   answers: RawAnswers;
   receivedAt: Date;
   inboundEventId: string | null;
+  /**
+   * When the form's 拨打 revealed the number for this activation (the call this submission records:
+   * 未接通 is an unanswered call, any other outcome an answered one), or null when no call was started
+   * from the form (the outcome is recorded all the same; docs/staff-form.md "拨打").
+   */
+  calledAt?: Date | null;
 }
 
 export type StaffFormResult = StaffOutcomeResult & { surveyRecorded?: boolean };
@@ -79,6 +85,7 @@ export async function recordStaffForm(deps: CoreDeps, form: StaffFormSubmission)
     note: form.note,
     rescheduleTo: form.action === 'reschedule' ? form.rescheduleTo : null,
     surveyAnswer,
+    call: form.calledAt ? { startedAt: form.calledAt } : null,
   });
   return result.status === 'recorded' ? { ...result, surveyRecorded: surveyAnswer !== null } : result;
 }

@@ -72,6 +72,11 @@ export interface StaffOutcomeReport {
   rescheduleTo?: Date | null;
   /** Answers taken during the call; recorded with an answered outcome (satisfied/dissatisfied). */
   surveyAnswer?: StaffSurveyAnswer | null;
+  /**
+   * The call started with the 详情 form's 拨打 on this activation (when the number was revealed), or
+   * null when the form is submitted without one; the audit entry says which, and whether it was answered.
+   */
+  call?: { startedAt: Date } | null;
 }
 
 /**
@@ -149,6 +154,7 @@ export async function reportStaffOutcome(deps: CoreDeps, input: StaffOutcomeRepo
         status: decision.status,
         inboundEventId: input.inboundEventId,
         ...(input.reporter === 'assignee' ? { via: 'staff_form' } : {}),
+        ...(input.call !== undefined ? { call: input.call ? { startedAt: input.call.startedAt.toISOString(), answered: action !== 'unreachable' } : null } : {}),
         ...(rescheduleTo ? { rescheduleTo: rescheduleTo.toISOString() } : {}),
       },
     },
