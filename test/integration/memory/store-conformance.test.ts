@@ -728,6 +728,7 @@ const MODELS: Record<TableName, string> = {
   escalation: 'escalation',
   escalationEvidence: 'escalationEvidence',
   audit: 'auditLog',
+  webhookSubscription: 'webhookSubscription',
   sandboxDelivery: 'sandboxDelivery',
   setting: 'setting',
   greetingPlanRun: 'greetingPlanRun',
