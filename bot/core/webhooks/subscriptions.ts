@@ -25,12 +25,12 @@ export function checkWebhookUrl(raw: string): URL {
   try {
     url = new URL(raw);
   } catch {
-    throw new DomainError('WEBHOOK_URL_INVALID', `不是有效的网址: ${raw} (not a valid absolute URL)`);
+    throw new DomainError('WEBHOOK_URL_INVALID', `Not a valid absolute URL: ${raw}`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new DomainError('WEBHOOK_URL_INVALID', `只接受 http:// 或 https:// 网址，不接受 ${url.protocol} (only http and https URLs)`);
+    throw new DomainError('WEBHOOK_URL_INVALID', `Only http:// and https:// URLs can receive webhooks, not ${url.protocol}`);
   }
-  if (url.username || url.password) throw new DomainError('WEBHOOK_URL_INVALID', '网址中不能包含用户名或密码 (no credentials in the URL)');
+  if (url.username || url.password) throw new DomainError('WEBHOOK_URL_INVALID', 'The URL must not contain a user name or password (put a token in the path or query instead)');
   url.hash = '';
   return url;
 }
@@ -38,9 +38,9 @@ export function checkWebhookUrl(raw: string): URL {
 /** Parses `case.created,followup.completed` into known event types, in their documented order. */
 export function parseWebhookEvents(raw: string | readonly string[]): string[] {
   const wanted = (typeof raw === 'string' ? raw.split(',') : raw).map((e) => e.trim()).filter(Boolean);
-  if (wanted.length === 0) throw new DomainError('WEBHOOK_EVENTS_MISSING', `请至少选择一个事件 (--events): ${WEBHOOK_EVENT_TYPES.join(', ')}`);
+  if (wanted.length === 0) throw new DomainError('WEBHOOK_EVENTS_MISSING', `Choose at least one event (--events): ${WEBHOOK_EVENT_TYPES.join(', ')}`);
   const unknown = wanted.filter((e) => !isWebhookEventType(e));
-  if (unknown.length > 0) throw new DomainError('WEBHOOK_EVENT_UNKNOWN', `未知事件: ${unknown.join(', ')}；可选: ${WEBHOOK_EVENT_TYPES.join(', ')}`);
+  if (unknown.length > 0) throw new DomainError('WEBHOOK_EVENT_UNKNOWN', `Unknown event(s): ${unknown.join(', ')}; known events: ${WEBHOOK_EVENT_TYPES.join(', ')}`);
   return WEBHOOK_EVENT_TYPES.filter((e) => wanted.includes(e));
 }
 
@@ -65,5 +65,5 @@ export async function addWebhookSubscription(deps: SubscriptionDeps, input: { ur
 export async function removeWebhookSubscription(deps: SubscriptionDeps, id: string, actor: SubscriptionActor): Promise<void> {
   const now = deps.clock.now();
   const removed = await deps.webhooks.removeWebhookSubscription(id, now, { at: now, ...actor, action: 'webhook.subscription_removed', entityType: 'WebhookSubscription', entityId: id, details: {} });
-  if (!removed) throw new DomainError('WEBHOOK_NOT_FOUND', `没有编号为 ${id} 的有效订阅 (no active subscription with this id)`);
+  if (!removed) throw new DomainError('WEBHOOK_NOT_FOUND', `No active webhook subscription with id ${id}`);
 }

@@ -191,8 +191,8 @@ describe('subscription checks', () => {
     const { checkWebhookUrl, parseWebhookEvents } = await import('../../../bot/core/webhooks/subscriptions.js');
     expect(() => checkWebhookUrl('ftp://example.com/x')).toThrow(/http/);
     expect(() => checkWebhookUrl('file:///etc/passwd')).toThrow(/http/);
-    expect(() => checkWebhookUrl('not a url')).toThrow(/网址/);
-    expect(() => checkWebhookUrl('https://user:pw@example.com/')).toThrow(/密码/);
+    expect(() => checkWebhookUrl('not a url')).toThrow(/Not a valid/);
+    expect(() => checkWebhookUrl('https://user:pw@example.com/')).toThrow(/password/);
     expect(checkWebhookUrl('https://crm.example.com/hooks').toString()).toBe('https://crm.example.com/hooks');
     expect(() => parseWebhookEvents('case.created,case.deleted')).toThrow(/case.deleted/);
     expect(() => parseWebhookEvents('')).toThrow(/--events/);
