@@ -14,7 +14,7 @@ export const WEBHOOK_LOOKBACK_MS = 10 * 60_000;
 const PAGE = 500;
 const MAX_PAGES = 20;
 
-/** Attempts per delivery: with the default backoff, about a day of retries. */
+/** Attempts per delivery: with the default backoff, retries over roughly 2½ to 5 hours (docs/webhooks.md). */
 export const WEBHOOK_MAX_ATTEMPTS = 12;
 
 export interface FanOutSummary {
