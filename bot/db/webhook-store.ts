@@ -3,6 +3,7 @@ import type { WebhookSourceEntry, WebhookStore, WebhookSubscription } from '../c
 import type { StoreContext } from './store-context.js';
 import { TX_OPTIONS } from './store-context.js';
 import { insertAudit, insertOutbox } from './writes.js';
+import { isUniqueViolation } from './rows.js';
 
 type SubscriptionRow = { id: string; url: string; events: string; active: boolean; createdAt: Date; coveredUntil: Date };
 
@@ -77,10 +78,16 @@ export class PrismaWebhookStore implements WebhookStore {
   }
 
   async queueWebhookDeliveries(subscriptionId: string, messages: readonly NewOutboxMessage[], coveredUntil: Date): Promise<number> {
-    return this.db.prisma.$transaction(async (tx) => {
-      const queued = await insertOutbox(tx, this.db.ids, messages);
-      await tx.webhookSubscription.updateMany({ where: { id: subscriptionId, active: true }, data: { coveredUntil } });
-      return queued;
-    }, TX_OPTIONS);
+    try {
+      return await this.db.prisma.$transaction(async (tx) => {
+        const queued = await insertOutbox(tx, this.db.ids, messages);
+        await tx.webhookSubscription.updateMany({ where: { id: subscriptionId, active: true }, data: { coveredUntil } });
+        return queued;
+      }, TX_OPTIONS);
+    } catch (err) {
+      // Another replica queued the same deliveries a moment before (same keys) and moved the cursor.
+      if (isUniqueViolation(err)) return 0;
+      throw err;
+    }
   }
 }

@@ -7,7 +7,7 @@ import type { Huifang } from '../../../bot/huifang.js';
 import { jobs } from '../../../jobs/index.js';
 import { addWebhookSubscription, removeWebhookSubscription } from '../../../bot/core/webhooks/subscriptions.js';
 import { describeEachDatabase } from '../../support/db.js';
-import { createTestService, seedOrganisation, sharedDbClient } from '../../support/service.js';
+import { createReplica, createTestService, seedOrganisation, sharedDbClient } from '../../support/service.js';
 import { dischargeBody, submit, uniquePhone } from '../../support/builders.js';
 
 /**
@@ -112,6 +112,29 @@ describeEachDatabase('signed outbound webhooks', (db) => {
     expect(deliveries[0]!.body).not.toContain(before.caseId);
     const rows = await db().prisma.outboxMessage.findMany({ where: { channel: 'webhook' } });
     expect(rows.map((r) => [r.idempotencyKey, r.status])).toEqual([[`wh:${subscription.id}:${event.id}`, 'SENT']]);
+    await removeWebhookSubscription({ ...app.deps, webhooks: app.webhooks }, subscription.id, admin);
+  });
+
+  it('ticks running at once (two replicas on PostgreSQL) deliver each event once', async () => {
+    receiver.received.length = 0;
+    const { subscription, secret } = await addWebhookSubscription({ ...app.deps, webhooks: app.webhooks }, { url: receiver.url, events: ['case.created'] }, admin);
+    receiver.secret = secret;
+    clock.advance(1000);
+    await submit(app, dischargeBody());
+    await submit(app, dischargeBody());
+    // Replicas share a PostgreSQL database (README "Several replicas on PostgreSQL"); SQLite serves one
+    // process, whose ticks may still overlap.
+    const replica = db().provider === 'postgresql' ? createReplica(db(), clock) : null;
+    const other = () => jobs['dispatch-outbox']!.run(replica ?? app);
+    try {
+      await Promise.all([tick(), other(), tick(), other()]);
+      await Promise.all([tick(), other()]);
+    } finally {
+      await replica?.closeReplica();
+    }
+    expect(receiver.received.map((r) => r.status)).toEqual([200, 200]);
+    expect(new Set(receiver.received.map((r) => r.eventId)).size).toBe(2);
+    expect(await db().prisma.outboxMessage.count({ where: { recipientId: subscription.id } })).toBe(2);
     await removeWebhookSubscription({ ...app.deps, webhooks: app.webhooks }, subscription.id, admin);
   });
 
