@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { DomainError } from '../core/errors.js';
 import { WEBHOOK_EVENT_TYPES } from '../core/webhooks/events.js';
-import { addWebhookSubscription, removeWebhookSubscription, type SubscriptionActor } from '../core/webhooks/subscriptions.js';
+import { addWebhookSubscription, checkWebhookUrl, parseWebhookEvents, removeWebhookSubscription, type SubscriptionActor } from '../core/webhooks/subscriptions.js';
 import { consoleOutput, type CommandOutput } from './command-output.js';
 import { withApp as defaultWithApp, type WithApp } from './with-app.js';
 
@@ -44,6 +44,9 @@ export async function runWebhooksCommand(argv: string[], withApp: WithApp = defa
       case 'add': {
         if (rest.length !== 1) return usageError('webhooks add takes one URL.');
         if (parsed.values.events === undefined) return usageError('webhooks add needs --events.');
+        // Checked before the database is opened: a mistyped URL or event fails at once.
+        checkWebhookUrl(rest[0]!);
+        parseWebhookEvents(parsed.values.events);
         const { subscription, secret } = await withApp((app) => addWebhookSubscription({ ...app.deps, webhooks: app.webhooks }, { url: rest[0]!, events: parsed.values.events! }, CLI_ACTOR));
         if (json) output.out(JSON.stringify({ ...subscription, secret }, null, 2));
         else {
