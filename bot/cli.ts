@@ -48,6 +48,10 @@ Usage:
   huifang console link --bootstrap-admin | --user WECOM_USERID [--json]
                                 a single-use sign-in link (10 minutes) to the console at /console; --bootstrap-admin
                                 first creates the administrator of a new installation
+  huifang webhooks add URL --events case.created,followup.completed,… [--json]
+  huifang webhooks list [--json] | webhooks remove ID [--json]
+                                subscriptions of other systems (HIS, CRM, ticketing) to events, delivered as signed
+                                POSTs (docs/webhooks.md); add prints the signing secret once
   huifang help                  show this help
 
 Jobs: ${Object.keys(jobs).join(', ')}
@@ -77,6 +81,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   report: async (args) => (await import('./commands/report.js')).runReportCommand(args),
   campaign: async (args) => (await import('./commands/campaign.js')).runCampaignCommand(args),
   console: async (args) => (await import('./commands/console.js')).runConsoleCommand(args),
+  webhooks: async (args) => (await import('./commands/webhooks.js')).runWebhooksCommand(args),
 };
 
 async function main(argv: string[]): Promise<number | null> {

@@ -31,6 +31,7 @@ import { createWecomChannel } from './channels/wecom/wecom-channel.js';
 import { AppDailyQuota } from './channels/wecom/app-daily-quota.js';
 import { createWechatChannel } from './channels/wechat/wechat-channel.js';
 import { createTencentSmsChannel } from './channels/tencent-sms/tencent-sms-channel.js';
+import { WebhookChannel } from './channels/webhook/webhook-channel.js';
 import { randomTokens, systemClock, UlidGenerator } from './clocks.js';
 import { loadCalendar } from './loaders/load-calendar.js';
 import { nextYearSchedule } from './core/calendar/next-year-schedule.js';
@@ -95,6 +96,8 @@ export interface Huifang {
   jitter: () => number;
   /** Greeting campaigns and the lunar tables their dates come from. */
   greetings: GreetingDeps;
+  /** Webhook subscriptions and the source of their events (docs/webhooks.md). */
+  webhooks: Stores['webhooks'];
   /** The console (管理台): its stores, read models, the action use cases' dependencies, and WeCom sign-in. */
   console: Stores['console'] & { actions: ConsoleActionDeps; wecomSignIn: WecomSignIn | null };
   /**
@@ -176,7 +179,7 @@ export function createHuifang(options: HuifangOptions): Huifang {
   const events = new HuifangEvents((err, event) => logger.error({ err, event }, 'a lifecycle event listener failed'));
   logLifecycleEvents(events, logger);
   const metrics = new EventMetrics(events);
-  const { views, sandboxDeliveries, directory, settings, console: consoleStores, greetings: greetingStore, ...stores } = createPrismaStores(db, ids, { policies, timeZone: config.timezone });
+  const { views, sandboxDeliveries, directory, settings, console: consoleStores, greetings: greetingStore, webhooks, ...stores } = createPrismaStores(db, ids, { policies, timeZone: config.timezone });
   const deps: Huifang['deps'] = {
     events,
     clock,
@@ -193,8 +196,8 @@ export function createHuifang(options: HuifangOptions): Huifang {
     ...stores,
   };
   const sandbox = (name: ChannelName) => new SandboxChannel(name, sandboxDeliveries, clock);
-  const modes: Record<ChannelName, string> = { wecom: config.channels.staff, sms: config.channels.sms, wechat: config.channels.wechat };
-  const pick = (name: ChannelName): MessageChannel => {
+  const modes: Record<Exclude<ChannelName, 'webhook'>, string> = { wecom: config.channels.staff, sms: config.channels.sms, wechat: config.channels.wechat };
+  const pick = (name: Exclude<ChannelName, 'webhook'>): MessageChannel => {
     const override = options.channels?.[name];
     if (override) return override;
     if (modes[name] === 'sandbox') return sandbox(name);
@@ -215,7 +218,9 @@ export function createHuifang(options: HuifangOptions): Huifang {
     // Never pretend: credentials for a provider this build cannot deliver to stop the start.
     throw new ChannelUnavailableError(name, modes[name]!);
   };
-  const channels: Record<ChannelName, MessageChannel> = { wecom: pick('wecom'), sms: pick('sms'), wechat: pick('wechat') };
+  // Webhooks always go to the subscribers' own URLs: an administrator added each one (docs/webhooks.md).
+  const webhookChannel = options.channels?.webhook ?? new WebhookChannel({ secretOf: (id) => webhooks.webhookSecret(id), clock });
+  const channels: Record<ChannelName, MessageChannel> = { wecom: pick('wecom'), sms: pick('sms'), wechat: pick('wechat'), webhook: webhookChannel };
   // A sandboxed customer channel next to a live one reaches nobody: surveys then use the live one only.
   // With every customer channel in the sandbox, both count (the sandbox page shows both).
   const live = (name: 'sms' | 'wechat') => Boolean(options.channels?.[name]) || modes[name] !== 'sandbox';
@@ -288,5 +293,5 @@ export function createHuifang(options: HuifangOptions): Huifang {
     if (options.nextYearReminder !== false) sayIfNextYearMissing();
   };
 
-  return { config, logger, clock, events, metrics, console: consoleDeps, reloadCalendarOverlay, deps, views, directory, channels, deadLetter, jitter, greetings, receive };
+  return { config, logger, clock, events, metrics, console: consoleDeps, reloadCalendarOverlay, deps, views, directory, channels, deadLetter, jitter, greetings, webhooks, receive };
 }

@@ -1,9 +1,20 @@
 import type { Huifang } from '../bot/huifang.js';
 import { dispatchOutbox } from '../bot/core/outbox/dispatch-outbox.js';
+import { fanOutWebhooks } from '../bot/core/webhooks/fan-out-webhooks.js';
 
-/** Every 10 seconds: send what the outbox holds (off WeCom's congested :00/:30 marks). Each outcome is an `outbox:*` event. */
+/**
+ * Every 10 seconds: queue webhook deliveries for the events recorded since the last run
+ * (docs/webhooks.md), then send what the outbox holds (off WeCom's congested :00/:30 marks). Each
+ * outcome is an `outbox:*` event.
+ */
 export const schedule = '3,13,23,33,43,53 * * * * *';
 
 export async function run(app: Huifang) {
-  return dispatchOutbox(app.deps, { channels: app.channels, jitter: app.jitter, deadLetter: app.deadLetter, contact: app.config.customerContact });
+  // A failing fan-out must not hold back every other message: it is logged, and the next run catches up.
+  const webhooks = await fanOutWebhooks({ clock: app.clock, webhooks: app.webhooks }).catch((err: unknown) => {
+    app.logger.error({ err }, 'queueing webhook deliveries failed; the next run catches up');
+    return null;
+  });
+  const summary = await dispatchOutbox(app.deps, { channels: app.channels, jitter: app.jitter, deadLetter: app.deadLetter, contact: app.config.customerContact });
+  return { ...summary, webhooksQueued: webhooks?.queued ?? 0 };
 }

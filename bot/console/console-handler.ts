@@ -29,9 +29,13 @@ const REFUSALS: Readonly<Record<string, string>> = {
   BODY_TOO_LARGE: '提交的内容过大。',
   CALENDAR_YEAR_SHIPPED: '该年份的国务院节假日安排已随系统提供，不能再添加放假或调休日；如需本单位停业日，请选择「本单位停业」。',
   CALENDAR_DATA_INVALID: '该日期与已有的日历冲突（例如调休上班日与放假日重叠），未添加。',
+  WEBHOOK_URL_INVALID: '推送地址须为完整的 http:// 或 https:// 网址，且不能包含用户名或密码。',
+  WEBHOOK_EVENTS_MISSING: '请至少选择一个要推送的事件。',
+  WEBHOOK_EVENT_UNKNOWN: '所选事件不存在，请刷新页面后重试。',
+  WEBHOOK_NOT_FOUND: '未找到该推送订阅（可能已被删除）。',
 };
 
-const STATUS: Readonly<Record<string, number>> = { READ_ONLY: 403, FORBIDDEN: 403, NOT_FOUND: 404, UNKNOWN_ESCALATION: 404, UNKNOWN_CUSTOMER: 404, REVEAL_LIMIT: 429, BODY_TOO_LARGE: 413 };
+const STATUS: Readonly<Record<string, number>> = { READ_ONLY: 403, FORBIDDEN: 403, NOT_FOUND: 404, UNKNOWN_ESCALATION: 404, UNKNOWN_CUSTOMER: 404, WEBHOOK_NOT_FOUND: 404, REVEAL_LIMIT: 429, BODY_TOO_LARGE: 413 };
 
 export function refusalText(error: DomainError): string {
   return REFUSALS[error.code] ?? '操作未成功，请检查后重试。';

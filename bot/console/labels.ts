@@ -62,11 +62,22 @@ export const MESSAGE_KIND_LABELS: Readonly<Record<string, string>> = {
   staff_markdown: '周报 / 月报',
   survey_invite: '问卷邀请',
   customer_notice: '客户通知',
+  webhook: '事件推送',
 };
 
 export const ACTION_LABELS: Readonly<Record<string, string>> = { STAFF_TASK: '人工回访', CUSTOMER_SURVEY: '问卷' };
 
-export const CHANNEL_LABELS: Readonly<Record<string, string>> = { wecom: '企业微信', sms: '短信', wechat: '公众号' };
+export const CHANNEL_LABELS: Readonly<Record<string, string>> = { wecom: '企业微信', sms: '短信', wechat: '公众号', webhook: '事件推送' };
+
+/** The webhook event types (docs/webhooks.md), as the settings page lists them. */
+export const WEBHOOK_EVENT_LABELS: Readonly<Record<string, string>> = {
+  'case.created': '案例登记',
+  'followup.completed': '回访完成',
+  'survey.answered': '问卷答复',
+  'escalation.opened': '升级',
+  'escalation.climbed': '超时升级',
+  'escalation.resolved': '升级处理完成',
+};
 
 export const ESCALATION_STATUS_LABELS: Readonly<Record<string, string>> = {
   OPEN: '待受理',
@@ -123,6 +134,8 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<string, string>> = {
   'console.role_changed': '调整管理台角色',
   'console.admin_bootstrapped': '建立首个管理员',
   'console.link_created': '生成登录链接',
+  'webhook.subscription_added': '添加推送订阅',
+  'webhook.subscription_removed': '删除推送订阅',
   'calendar.entry_added': '添加日历',
   'calendar.entry_removed': '删除日历',
   'calendar.year_imported': '导入全年日历',

@@ -96,7 +96,27 @@ export interface StaffDocument {
   footer: DocumentLine[];
 }
 
+/**
+ * One event delivered to a subscribed system (docs/webhooks.md): the JSON body is `event`, signed at send
+ * time with the subscription's secret (looked up by `subscriptionId`, never stored in the message).
+ * Phones in `event.data` are masked.
+ */
+export interface WebhookDelivery {
+  kind: 'webhook';
+  to: { subscriptionId: string; url: string };
+  event: WebhookEventBody;
+}
+
+/** The JSON body of a webhook delivery. `id` is the same for every subscription that receives the event. */
+export interface WebhookEventBody {
+  id: string;
+  type: string;
+  occurredAt: string;
+  data: Record<string, unknown>;
+}
+
 export type OutboundMessage =
+  | WebhookDelivery
   | { kind: 'task_card'; to: StaffAddress; card: TaskCard }
   /**
    * Greys out the buttons of a card already sent, with `replaceName` as the one disabled button. The

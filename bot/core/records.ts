@@ -115,7 +115,8 @@ export interface NewOutboxMessage {
   idempotencyKey: string;
   channel: ChannelName;
   message: OutboundMessage;
-  recipientType: 'staff' | 'customer';
+  /** `webhook`: a subscribed system, `recipientId` its subscription id. */
+  recipientType: 'staff' | 'customer' | 'webhook';
   recipientId: string;
   followUpId: string | null;
   nextAttemptAt: Date;

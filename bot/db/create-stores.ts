@@ -39,6 +39,8 @@ import type { SettingStore } from '../core/ports/settings.js';
 import type { ActivityViews, CaseViews, SandboxViews, ServiceHealth } from '../core/ports/read-models.js';
 import type { SandboxDeliveryLog } from '../channels/sandbox/sandbox-channel.js';
 
+import type { WebhookStore } from '../core/ports/webhooks.js';
+import { PrismaWebhookStore } from './webhook-store.js';
 /** Every store port the use cases take, and the read models of the edge, over one database. */
 export type Stores = Pick<
   CoreDeps,
@@ -48,6 +50,8 @@ export type Stores = Pick<
   reports: ReportStore;
   greetings: GreetingStore;
   settings: SettingStore;
+  /** Webhook subscriptions and the source of their events. */
+  webhooks: WebhookStore;
   /** The console's accounts, sessions, read models and administrative data. */
   console: { auth: ConsoleAuthStore; views: ConsoleViews; rateCounters: RateCounters; admin: CalendarEntryStore & ComplaintKeywordStore & JobRunStore };
   /** Writers of staff, departments and customers (imports, contact sync, the example organisation). */
@@ -78,6 +82,7 @@ export function createPrismaStores(db: DbClient, ids: IdGenerator, options: { po
     reports: new PrismaReportStore(context, options.policies, options.timeZone),
     greetings: new PrismaGreetingStore(context),
     settings: new PrismaSettingStore(context),
+    webhooks: new PrismaWebhookStore(context),
     console: { auth: new PrismaConsoleAuthStore(context), views: new PrismaConsoleViews(context), rateCounters: new PrismaRateCounters(context), admin: new PrismaConsoleAdminStore(context) },
     directory: { staff: new PrismaStaffDirectory(context, () => org.invalidateOrgCache()), customers: new PrismaCustomerImportStore(context) },
     sandboxDeliveries: sandbox,

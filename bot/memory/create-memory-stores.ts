@@ -22,6 +22,7 @@ import { MemoryStaffDirectory } from './staff-directory-store.js';
 import { MemoryCustomerImportStore } from './customer-import-store.js';
 import { MemorySandboxStore } from './sandbox-store.js';
 import { MemoryServiceHealth } from './service-health.js';
+import { MemoryWebhookStore } from './webhook-store.js';
 import { UnsupportedActivityViews, UnsupportedCaseViews, unsupportedPort } from './unsupported-views.js';
 
 export interface MemoryStoreOptions {
@@ -68,6 +69,7 @@ export function createMemoryStores(ids: IdGenerator, options: MemoryStoreOptions
     reports: new MemoryReportStore(state, ids, options.policies, options.timeZone),
     greetings: new MemoryGreetingStore(state, ids),
     settings: new MemorySettingStore(state),
+    webhooks: new MemoryWebhookStore(state, ids),
     directory: { staff: new MemoryStaffDirectory(state), customers: new MemoryCustomerImportStore(state) },
     console: { auth: unsupportedPort('ConsoleAuthStore'), views: unsupportedPort('ConsoleViews'), rateCounters: unsupportedPort('RateCounters'), admin: unsupportedPort('ConsoleAdminStore') },
     sandboxDeliveries: sandbox,

@@ -256,6 +256,18 @@ export interface SettingRow {
   value: string;
 }
 
+export interface WebhookSubscriptionRow {
+  id: string;
+  url: string;
+  /** JSON list of event types. */
+  events: string;
+  secret: string;
+  active: boolean;
+  coveredUntil: Date;
+  createdAt: Date;
+  removedAt: Date | null;
+}
+
 export interface GreetingPlanRunRow {
   campaign: string;
   sendDate: string;
@@ -295,6 +307,7 @@ export interface MemoryTables {
   setting: SettingRow;
   greetingPlanRun: GreetingPlanRunRow;
   greetingDelivery: GreetingDeliveryRow;
+  webhookSubscription: WebhookSubscriptionRow;
 }
 
 export type TableName = keyof MemoryTables;
@@ -443,6 +456,7 @@ const SPECS: { [T in TableName]: TableSpec<MemoryTables[T]> } = {
   audit: { key: (r) => r.id, unique: {}, references: [], defaults: { actorId: null, details: '{}' } },
   sandboxDelivery: { key: (r) => r.id, unique: { outboxMessageId: (r) => r.outboxMessageId }, references: [], defaults: {} },
   setting: { key: (r) => r.key, unique: {}, references: [], defaults: {} },
+  webhookSubscription: { key: (r) => r.id, unique: {}, references: [], defaults: { active: true, removedAt: null } },
   greetingPlanRun: { key: (r) => `${r.campaign}\u0000${r.sendDate}`, unique: {}, references: [], defaults: {} },
   greetingDelivery: {
     key: (r) => r.id,
@@ -574,6 +588,7 @@ export class MemoryTx {
   get setting() { return this.table('setting'); }
   get greetingPlanRun() { return this.table('greetingPlanRun'); }
   get greetingDelivery() { return this.table('greetingDelivery'); }
+  get webhookSubscription() { return this.table('webhookSubscription'); }
 
   /** @internal Applies every table's overlay (called once, after the transaction's function returned). */
   commit(): void {

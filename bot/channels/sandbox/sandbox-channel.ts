@@ -51,6 +51,9 @@ export class SandboxChannel implements MessageChannel {
       case 'customer_notice':
         address = (this.channel === 'wechat' ? m.to.openId : m.to.phoneE164) ?? '';
         break;
+      case 'webhook':
+        address = m.to.url;
+        break;
     }
     if (!address) throw new ChannelError(this.name, 'permanent', 'NO_ADDRESS', 'The message has no address for this channel');
     try {

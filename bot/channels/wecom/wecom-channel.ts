@@ -97,6 +97,8 @@ export class WecomChannel implements MessageChannel {
       case 'customer_notice':
         // App messages reach members only, never customers (§4.1, §10).
         throw new ChannelError(PROVIDER, 'permanent', 'UNSUPPORTED_MESSAGE', 'WeCom app messages cannot reach customers; customer messages go by SMS or WeChat');
+      case 'webhook':
+        throw new ChannelError(PROVIDER, 'permanent', 'UNSUPPORTED_MESSAGE', 'Webhook events go by the webhook channel');
     }
   }
 

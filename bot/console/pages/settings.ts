@@ -8,7 +8,10 @@ import { startOfLocalDay } from '../../core/time.js';
 import { accessOf } from '../../core/console/access.js';
 import { jobs } from '../../../jobs/index.js';
 import { createSignInLink } from '../sign-in.js';
-import { CHANNEL_LABELS, CONSOLE_ROLE_LABELS, label } from '../labels.js';
+import { CHANNEL_LABELS, CONSOLE_ROLE_LABELS, WEBHOOK_EVENT_LABELS, label } from '../labels.js';
+import { WEBHOOK_EVENT_TYPES } from '../../core/webhooks/events.js';
+import { addWebhookSubscription, removeWebhookSubscription, type SubscriptionActor } from '../../core/webhooks/subscriptions.js';
+import type { ConsoleSessionState } from '../session.js';
 
 /** What each job does, in Chinese (the job's own name stays under it, as the logs use it). */
 const JOB_LABELS: Readonly<Record<string, string>> = {
@@ -51,13 +54,14 @@ export function settingsPage(router: Router, app: Huifang): void {
       if (!state.access.canAdminister) throw new DomainError('FORBIDDEN', 'Administrators only', {});
       const tz = app.config.timezone;
       const dayStart = startOfLocalDay(app.clock.now(), tz);
-      const [wecomToday, smsToday, wechatToday, runs, users, org] = await Promise.all([
+      const [wecomToday, smsToday, wechatToday, runs, users, org, subscriptions] = await Promise.all([
         app.deps.outbox.countSentSince('wecom', dayStart, ['card_update']),
         app.deps.outbox.countSentSince('sms', dayStart),
         app.deps.outbox.countSentSince('wechat', dayStart),
         app.console.views.jobRuns(),
         app.console.auth.listConsoleUsers(),
         app.deps.org.loadOrgSnapshot(),
+        app.webhooks.listWebhookSubscriptions(),
       ]);
       const limit = app.config.wecom?.dailyMessageLimit ?? null;
       const channels = app.config.channels;
@@ -77,7 +81,17 @@ export function settingsPage(router: Router, app: Huifang): void {
 <div class="card"><h2>管理台账号</h2><table class="rows"><thead><tr><th>姓名</th><th>角色</th><th>状态</th><th>操作</th></tr></thead><tbody>${users.map((u) => {
           const access = accessOf(u, org);
           return html`<tr><td data-label="姓名">${u.name}${u.staffId ? '' : html` <span class="muted small">（无员工档案）</span>`}</td><td data-label="角色">${access ? CONSOLE_ROLE_LABELS[access.role] : '—'}</td><td data-label="状态">${access ? '可登录' : '不可登录'}</td><td data-label="操作" class="wide"><div class="row-actions"><form method="post" action="/console/settings/accounts/${u.id}/role" class="actions">${csrfField(state)}<label class="sr" for="role-${u.id}">${u.name} 的角色</label>${select('role', u.role ?? '', [{ value: 'admin', label: '管理员' }, { value: 'auditor', label: '审计员' }], '按职务', `role-${u.id}`)}<button class="secondary" type="submit">更改角色</button></form><form method="post" action="/console/settings/accounts/${u.id}/link">${csrfField(state)}<button class="secondary" type="submit">生成登录链接</button></form></div></td></tr>`;
-        })}</tbody></table><p class="muted small">员工首次用企业微信登录时自动建立账号；角色默认按职务（部门负责人及经理、护士长等看本部门，其他员工看自己的任务）。</p></div>`,
+        })}</tbody></table><p class="muted small">员工首次用企业微信登录时自动建立账号；角色默认按职务（部门负责人及经理、护士长等看本部门，其他员工看自己的任务）。</p></div>
+<div class="card" id="webhooks"><h2>事件推送（Webhook）</h2>${
+          subscriptions.length === 0
+            ? html`<p class="muted">尚无订阅。</p>`
+            : html`<table class="rows"><thead><tr><th>推送地址</th><th>事件</th><th>添加时间</th><th>操作</th></tr></thead><tbody>${subscriptions.map(
+                (s) =>
+                  html`<tr><td data-label="推送地址"><code>${s.url}</code><div class="muted small">${s.id}</div></td><td data-label="事件" class="small">${s.events.map((e) => label(WEBHOOK_EVENT_LABELS, e)).join('、')}</td><td data-label="添加时间">${dateTime(s.createdAt, tz)}</td><td data-label="操作"><form method="post" action="/console/settings/webhooks/${s.id}/remove">${csrfField(state)}<button class="secondary" type="submit">删除</button></form></td></tr>`,
+              )}</tbody></table>`
+        }<h3>添加订阅</h3><form method="post" action="/console/settings/webhooks">${csrfField(state)}<label for="webhook-url">推送地址</label><input id="webhook-url" name="url" type="url" required placeholder="https://crm.example.com/hooks/huifang"><fieldset><legend>事件</legend>${WEBHOOK_EVENT_TYPES.map(
+          (e) => html`<label class="inline"><input type="checkbox" name="events" value="${e}"> ${label(WEBHOOK_EVENT_LABELS, e)} <span class="muted small">${e}</span></label>`,
+        )}</fieldset><p><button type="submit">添加订阅</button></p></form><p class="muted small">推送内容只含编号和脱敏手机号，并以签名密钥签名；对方系统的校验方法见 docs/webhooks.md。也可用命令 <code>huifang webhooks add|list|remove</code> 管理。</p></div>`,
       });
     }),
   );
@@ -121,4 +135,32 @@ export function settingsPage(router: Router, app: Huifang): void {
       });
     }),
   );
+
+  router.post(
+    '/console/settings/webhooks',
+    consoleHandler(app, async (ctx, state, form) => {
+      if (!state.access.canAdminister) throw new DomainError('FORBIDDEN', 'Administrators only', {});
+      const { subscription, secret } = await addWebhookSubscription({ ...app.deps, webhooks: app.webhooks }, { url: String(form!.get('url') ?? ''), events: form!.getAll('events') }, consoleActor(state));
+      // The secret is shown once, here, not put in a URL (it would stay in the browser's history).
+      render(ctx, app, state, {
+        title: '已添加推送订阅',
+        current: '/console/settings',
+        body: html`<div class="card"><p>已添加推送订阅 <code>${subscription.url}</code>。</p><p>签名密钥只显示这一次，请立即交给对方系统保存（用于校验 <code>Huifang-Signature</code> 请求头，见 docs/webhooks.md）：</p><p><code>${secret}</code></p><a class="button secondary" href="/console/settings#webhooks">返回设置</a></div>`,
+      });
+    }),
+  );
+
+  router.post(
+    '/console/settings/webhooks/:id/remove',
+    consoleHandler(app, async (ctx, state) => {
+      if (!state.access.canAdminister) throw new DomainError('FORBIDDEN', 'Administrators only', {});
+      await removeWebhookSubscription({ ...app.deps, webhooks: app.webhooks }, String(ctx.params.id), consoleActor(state));
+      ctx.redirect('/console/settings#webhooks');
+    }),
+  );
+}
+
+/** Who changes subscriptions in the console, for the audit log. */
+function consoleActor(state: ConsoleSessionState): SubscriptionActor {
+  return state.access.staffId ? { actorType: 'STAFF', actorId: state.access.staffId } : { actorType: 'CONSOLE', actorId: state.access.account.id };
 }

@@ -67,6 +67,8 @@ beforeAll(async () => {
     simulate: huifang(['simulate', '--policy', 'P4', '--case', caseFile, '--json'], { TZ: 'America/New_York', LOG_LEVEL: 'silent' }),
     simulateUnknownPolicy: huifang(['simulate', '--policy', 'P99', '--case', caseFile], { LOG_LEVEL: 'silent' }),
     unknownCommand: huifang(['no-such-command']),
+    webhooksHelp: huifang(['webhooks', '--help']),
+    webhooksFtp: huifang(['webhooks', 'add', 'ftp://files.example.com/in', '--events', 'case.created']),
   };
   const settled = await Promise.all(Object.entries(runs).map(async ([name, p]) => [name, await p] as const));
   results = Object.fromEntries(settled);
@@ -126,5 +128,12 @@ describe('huifang (the binary)', () => {
     expect(code).toBe(2);
     expect(stderr).toContain('Unknown command "no-such-command"');
     expect(stderr).toContain('huifang calendar --year YYYY');
+  });
+
+  it('webhooks: --help lists the events; a URL that is not http(s) exits 1 saying so, before any database is opened', () => {
+    expect(results.webhooksHelp).toMatchObject({ code: 0 });
+    expect(results.webhooksHelp!.stdout).toContain('followup.completed');
+    expect(results.webhooksFtp).toMatchObject({ code: 1, stdout: '' });
+    expect(results.webhooksFtp!.stderr).toContain('Only http:// and https:// URLs');
   });
 });

@@ -647,6 +647,39 @@ const SCENARIOS: Record<string, Scenario> = {
     };
   },
 
+  'webhooks: subscriptions added and removed with their audit, source entries with their case, deliveries once with the cursor': async (ctx) => {
+    const { webhooks } = ctx.stores;
+    const now = ctx.clock.now();
+    await caseWith(ctx, 'K1', [planned('F1', 'phone', START)]);
+    await ctx.stores.audit.record({ ...audit('case.created', 'K1', now), entityType: 'Case' });
+    await ctx.stores.audit.record({ ...audit('follow_up.satisfied', 'F1', now, { status: 'DONE' }), entityType: 'FollowUp' });
+    const subscription = { id: 'W1', url: 'https://crm.example.com/h', events: ['case.created', 'followup.completed'], active: true, createdAt: now, coveredUntil: now };
+    await webhooks.addWebhookSubscription({ ...subscription, secret: 'whsec_1' }, audit('webhook.subscription_added', 'W1', now));
+    await webhooks.addWebhookSubscription({ ...subscription, id: 'W2', secret: 'whsec_2' }, audit('webhook.subscription_added', 'W2', now));
+    const entries = await webhooks.webhookSourceEntries(['case.created', 'follow_up.satisfied'], at('2026-11-01T00:00:00+08:00'), now, 10);
+    const delivery = (key: string): NewOutboxMessage => ({
+      idempotencyKey: key,
+      channel: 'webhook',
+      recipientType: 'webhook',
+      recipientId: 'W1',
+      followUpId: null,
+      nextAttemptAt: now,
+      maxAttempts: 12,
+      message: { kind: 'webhook', to: { subscriptionId: 'W1', url: subscription.url }, event: { id: key, type: 'case.created', occurredAt: now.toISOString(), data: {} } },
+    });
+    const later = at('2026-11-10T10:00:00+08:00');
+    const queued = [await webhooks.queueWebhookDeliveries('W1', [delivery('wh:W1:a'), delivery('wh:W1:b')], later), await webhooks.queueWebhookDeliveries('W1', [delivery('wh:W1:a')], later)];
+    const removed = [await webhooks.removeWebhookSubscription('W2', later, audit('webhook.subscription_removed', 'W2', later)), await webhooks.removeWebhookSubscription('W2', later, audit('webhook.subscription_removed', 'W2', later))];
+    return {
+      entries,
+      queued,
+      removed,
+      listed: await webhooks.listWebhookSubscriptions(),
+      secrets: [await webhooks.webhookSecret('W1'), await webhooks.webhookSecret('W2'), await webhooks.webhookSecret('nope')],
+      limited: (await webhooks.webhookSourceEntries(['case.created', 'webhook.subscription_added'], at('2026-11-01T00:00:00+08:00'), now, 2)).map((e) => e.auditId),
+    };
+  },
+
   'directory, customer import, settings, digests and reports': async (ctx) => {
     const directory = ctx.stores.directory;
     const before = await directory.staff.readDirectory();
@@ -728,6 +761,7 @@ const MODELS: Record<TableName, string> = {
   escalation: 'escalation',
   escalationEvidence: 'escalationEvidence',
   audit: 'auditLog',
+  webhookSubscription: 'webhookSubscription',
   sandboxDelivery: 'sandboxDelivery',
   setting: 'setting',
   greetingPlanRun: 'greetingPlanRun',

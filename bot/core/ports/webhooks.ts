@@ -1,0 +1,50 @@
+import type { NewAuditEntry, NewOutboxMessage } from '../records.js';
+
+/** A system's subscription to events (docs/webhooks.md); the secret is not part of it once added. */
+export interface WebhookSubscription {
+  id: string;
+  url: string;
+  events: string[];
+  active: boolean;
+  createdAt: Date;
+  /** The events recorded up to this instant have been queued for it. */
+  coveredUntil: Date;
+}
+
+/**
+ * A recorded domain change that may become a webhook event: an audit entry (written in the same
+ * transaction as the change), with the case it belongs to. Phones only masked.
+ */
+export interface WebhookSourceEntry {
+  auditId: string;
+  at: Date;
+  actorId: string | null;
+  action: string;
+  entityType: string;
+  entityId: string;
+  details: Record<string, unknown>;
+  /** The case of the entity, when it has one (a survey without a follow-up has none). */
+  context: { caseId: string; caseExternalId: string; caseType: string; customerId: string; phoneMasked: string | null } | null;
+}
+
+/** Subscriptions, and the source of their events. */
+export interface WebhookStore {
+  /** Adds a subscription (with its secret) and its audit entry, together. */
+  addWebhookSubscription(subscription: WebhookSubscription & { secret: string }, audit: NewAuditEntry): Promise<void>;
+  /** Active subscriptions, oldest first. */
+  listWebhookSubscriptions(): Promise<WebhookSubscription[]>;
+  /** Deactivates a subscription (its queued deliveries are then not sent); false when there is no active one with this id. */
+  removeWebhookSubscription(id: string, at: Date, audit: NewAuditEntry): Promise<boolean>;
+  /** The secret of a subscription still active, or null. */
+  webhookSecret(id: string): Promise<string | null>;
+  /**
+   * Audit entries with one of `actions`, recorded at or after `from` and at or before `to`, oldest
+   * first, at most `limit` (served by the (action, at) index).
+   */
+  webhookSourceEntries(actions: readonly string[], from: Date, to: Date, limit: number): Promise<WebhookSourceEntry[]>;
+  /**
+   * Queues deliveries (a key already queued is skipped) and moves the subscription's cursor to
+   * `coveredUntil`, in one transaction. Returns how many were new.
+   */
+  queueWebhookDeliveries(subscriptionId: string, messages: readonly NewOutboxMessage[], coveredUntil: Date): Promise<number>;
+}
