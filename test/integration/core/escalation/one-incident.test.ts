@@ -32,7 +32,10 @@ beforeAll(() => {
   cpSync(join(ROOT_DIR, 'templates/policies'), policiesDir, { recursive: true });
   const file = join(policiesDir, 'P4.yaml');
   const text = readFileSync(file, 'utf8');
-  const survey = text.slice(text.indexOf('  - key: survey\n'), text.indexOf('escalation:'));
+  const start = text.indexOf('  - key: survey\n');
+  const nextStep = text.indexOf('\n  - key: ', start + 1);
+  const end = nextStep >= 0 && nextStep < text.indexOf('escalation:') ? nextStep + 1 : text.indexOf('escalation:');
+  const survey = text.slice(start, end);
   const again = survey.replace('key: survey', 'key: survey_again').replace('earliest: 3 days', 'earliest: 5 days');
   writeFileSync(file, text.replace('escalation:', `${again}escalation:`));
 });
