@@ -109,6 +109,12 @@ export const caseSubmittedSchema = z
   .object({
     created: z.boolean().describe('true：新建（201）；false：已存在，按本次内容更新（200）。 / true: created (201); false: it existed and was updated (200).'),
     followUpsAdded: z.number().int().min(0).describe('本次新增的回访数（重复提交为 0，新里程碑可能新增步骤）。 / Follow-ups this request added (0 on a plain resubmission; a new milestone may add steps).'),
+    noStepApplies: z
+      .array(z.string())
+      .optional()
+      .describe(
+        '仅当策略没有任何步骤适用于这个新案例时出现：策略不认识其取值的属性名（如不在妇科回访表中的 `diagnosis`），只给名称不给取值。用 `huifang simulate` 查看可接受的取值。 / Only when no step of the policy applies to this new case: the attributes whose values no step names (e.g. a `diagnosis` outside the gynaecology table), names only. `huifang simulate` lists the values a pack accepts.',
+      ),
     case: caseViewSchema,
   })
   .strict()

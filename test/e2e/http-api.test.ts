@@ -204,6 +204,19 @@ describeEachDatabase('HTTP API', (db) => {
       expect(b.case.followUps).toHaveLength(2);
     });
 
+    it('says which attributes no step knows when a new case gets no follow-up at all, without their values', async () => {
+      // A gynaecology outpatient visit whose diagnosis is not in 002 制度21's table: P4 plans nothing for it.
+      const body = { ...dischargeBody(), type: 'outpatient', attributes: { clinic: 'gynaecology', diagnosis: '不在表中的诊断' } };
+      const res = await post(body);
+      expect(res.status).toBe(201);
+      const answer = (await res.json()) as { followUpsAdded: number; noStepApplies?: string[]; case: { followUps: unknown[] } };
+      expect(answer).toMatchObject({ followUpsAdded: 0, noStepApplies: ['diagnosis'] });
+      expect(answer.case.followUps).toEqual([]);
+      expect(JSON.stringify(answer.noStepApplies)).not.toContain('不在表中的诊断');
+      // A case that gets its follow-ups carries no such field.
+      expect(await (await post(dischargeBody())).json()).not.toHaveProperty('noStepApplies');
+    });
+
     it('creates one case when the same case is posted twice at once', async () => {
       const body = dischargeBody();
 

@@ -39,7 +39,12 @@ export function apiRoutes(router: Router, app: Huifang): void {
     // the table): the operator sees which attribute, never its value (docs: README "Policies").
     if (result.noStepApplies) app.logger.warn({ caseId: result.caseId, type: input.case.type, attributes: result.noStepApplies }, 'case matches no step of its policy');
     ctx.status = result.created ? 201 : 200;
-    ctx.body = { created: result.created, followUpsAdded: result.followUpsAdded, case: await app.views.cases.caseView(result.caseId) };
+    ctx.body = {
+      created: result.created,
+      followUpsAdded: result.followUpsAdded,
+      ...(result.noStepApplies ? { noStepApplies: result.noStepApplies } : {}),
+      case: await app.views.cases.caseView(result.caseId),
+    };
   });
 
   router.get('/api/v1/cases/:id', auth, async (ctx) => {
