@@ -149,8 +149,8 @@ const stepOffset = z
 function ruleSchema(roles: ReadonlySet<string> | null) {
   return z.string().superRefine((r, ctx) => {
     if (['responsible', 'supervisor', 'department_head', 'manager'].includes(r)) return;
-    const m = /^role:([a-z_]+)$/.exec(r);
-    if (!m) ctx.addIssue({ code: 'custom', message: `unknown assignee rule "${r}" (responsible, supervisor, department_head, manager or role:<name>)` });
+    const m = /^(?:role|nearest):([a-z_]+)$/.exec(r);
+    if (!m) ctx.addIssue({ code: 'custom', message: `unknown assignee rule "${r}" (responsible, supervisor, department_head, manager, role:<name> or nearest:<name>)` });
     else if (roles && !roles.has(m[1]!)) ctx.addIssue({ code: 'custom', message: `unknown role "${m[1]}" (not listed in ${ROLES_FILE})` });
   }) as unknown as z.ZodType<AssigneeRule>;
 }

@@ -230,6 +230,7 @@ export function resolveRule(
       return headUpwards(parent, org, eligible);
     }
     default: {
+      if (rule.startsWith('nearest:')) return nearestWithRole(rule.slice('nearest:'.length), departmentId, facts.id, org, eligible);
       const role = rule.slice('role:'.length);
       // Walk up from the case's department; pick deterministically by case id so re-planning is stable.
       for (let dep = departmentId; dep; dep = org.departments.get(dep)?.parentId ?? null) {
@@ -241,6 +242,26 @@ export function resolveRule(
       return null;
     }
   }
+}
+
+/**
+ * `nearest:<role>`: a member with the role in the case's department; failing that, in the rest of the
+ * department above (its other sub-departments, at any depth), and so on up to the top. Among the members
+ * found at one level, the choice is stable by case id, as for `role:`.
+ */
+function nearestWithRole(role: string, departmentId: string | null, caseId: string, org: OrgSnapshot, eligible: (id: string | null | undefined) => StaffMember | null): StaffMember | null {
+  const staff = [...org.staff.values()].filter((s) => s.roles.includes(role) && eligible(s.id));
+  if (staff.length === 0) return null;
+  const under = (dep: string, top: string): boolean => {
+    for (let d: string | null = dep; d; d = org.departments.get(d)?.parentId ?? null) if (d === top) return true;
+    return false;
+  };
+  for (let dep = departmentId; dep; dep = org.departments.get(dep)?.parentId ?? null) {
+    const level = dep;
+    const members = staff.filter((s) => s.departmentId !== null && under(s.departmentId, level)).sort((a, b) => a.id.localeCompare(b.id));
+    if (members.length > 0) return members[stableIndex(caseId, members.length)]!;
+  }
+  return null;
 }
 
 function headUpwards(departmentId: string | null, org: OrgSnapshot, eligible: (id: string | null | undefined) => StaffMember | null): StaffMember | null {

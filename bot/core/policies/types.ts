@@ -109,7 +109,12 @@ export type Anchor =
  * - `manager`: head of the parent of the case's department;
  * - `role:<name>`: an active member of the case's department (or its ancestors) with that role.
  */
-export type AssigneeRule = 'responsible' | 'supervisor' | 'department_head' | 'manager' | `role:${string}`;
+/**
+ * Who a follow-up goes to. `role:<name>` looks in the case's department, then each department above it;
+ * `nearest:<name>` also looks across: at each level up, in every department under it (a sibling department
+ * such as the customer-service department beside the repair team), nearest first.
+ */
+export type AssigneeRule = 'responsible' | 'supervisor' | 'department_head' | 'manager' | `role:${string}` | `nearest:${string}`;
 
 /**
  * A numeric comparison of a case attribute: every bound given must hold (`{ gte: 24, lt: 36 }` is

@@ -35,6 +35,16 @@ describe('policy pack validation: file, line and reason', () => {
     expect(problemsOf(text)).toEqual([expect.stringMatching(new RegExp(`^P4\\.yaml:${line}: steps\\.0\\.assignee\\.1: unknown role "night_porter"`))]);
   });
 
+  it('takes nearest:<role> for a known role and names an unknown one, or an unknown kind of rule', () => {
+    expect(problemsOf(P4.replace('assignee: [responsible, supervisor, department_head]', 'assignee: [responsible, nearest:nurse]'))).toEqual([]);
+    const text = P4.replace('assignee: [responsible, supervisor, department_head]', 'assignee: [nearest:night_porter, closest:nurse]');
+    const line = lineOf(text, 'nearest:night_porter');
+    expect(problemsOf(text)).toEqual([
+      expect.stringMatching(new RegExp(`^P4\\.yaml:${line}: steps\\.0\\.assignee\\.0: unknown role "night_porter"`)),
+      expect.stringMatching(/steps\.0\.assignee\.1: unknown assignee rule "closest:nurse" \(.*nearest:<name>\)/),
+    ]);
+  });
+
   it('names an offset that cannot be parsed', () => {
     const text = P4.replace('    deadline: 15 days\n', '    deadline: fifteen days\n');
     const line = lineOf(text, 'fifteen days');
