@@ -109,6 +109,14 @@ export async function runImportCommand(
     if (problems.length > 0) output.err(`${summary.rejected ? 'Rejected — nothing was imported' : 'Problems'} (${problems.length}):\n${formatProblems(problems)}`);
     if (summary.rejected && !skipInvalid) output.err('Fix these rows, or add --skip-invalid to import the other rows.');
     if (!summary.rejected) output.out(describeSummary(kind, counts));
+    // Cases imported but planned nothing: usually a value the pack does not know (a diagnosis outside the table).
+    const unmatched = Array.isArray(counts.noStepApplies) ? (counts.noStepApplies as { line: number; attributes: string[] }[]) : [];
+    if (unmatched.length > 0) {
+      const shown = unmatched.slice(0, 20).map((u) => `  line ${u.line}: ${u.attributes.length > 0 ? `no step names its ${u.attributes.join(', ')}` : 'the steps need attributes the row lacks'}`);
+      output.err(
+        `没有步骤适用 — ${unmatched.length} imported case(s) got no follow-up (huifang simulate shows the values a pack accepts):\n${shown.join('\n')}${unmatched.length > shown.length ? `\n  … and ${unmatched.length - shown.length} more` : ''}`,
+      );
+    }
   }
   const failed = typeof counts.failed === 'number' && counts.failed > 0;
   return summary.rejected || failed ? 1 : 0;

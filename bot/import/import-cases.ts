@@ -66,6 +66,11 @@ export interface ImportCasesSummary {
   /** Rows for cases that already existed (updated, or unchanged when identical). */
   resubmitted: number;
   followUpsAdded: number;
+  /**
+   * New cases that no step of their policy fits (nothing planned, nothing waiting), by line, with the
+   * attributes whose values no step names — names only, never values (a diagnosis is health data).
+   */
+  noStepApplies: { line: number; attributes: string[] }[];
   /** Rows that passed validation but were refused when submitted (listed in `problems`). */
   failed: number;
   skipped: number;
@@ -79,7 +84,7 @@ export async function importCases(app: Huifang, rows: () => AsyncIterable<CsvRow
   const batchSize = options.batchSize ?? 500;
   const problems: ImportProblem[] = [];
   const badLines = new Set<number>();
-  const summary: ImportCasesSummary = { rows: 0, created: 0, resubmitted: 0, followUpsAdded: 0, failed: 0, skipped: 0, dryRun: options.dryRun ?? false, rejected: false, problems };
+  const summary: ImportCasesSummary = { rows: 0, created: 0, resubmitted: 0, followUpsAdded: 0, noStepApplies: [], failed: 0, skipped: 0, dryRun: options.dryRun ?? false, rejected: false, problems };
   const org = await app.deps.org.loadOrgSnapshot();
   const toInput = (row: CsvRow) => {
     const body = toCaseBody(row, app.config.timezone);
@@ -124,6 +129,7 @@ export async function importCases(app: Huifang, rows: () => AsyncIterable<CsvRow
       if (submitted.created) summary.created += 1;
       else summary.resubmitted += 1;
       summary.followUpsAdded += submitted.followUpsAdded;
+      if (submitted.noStepApplies) summary.noStepApplies.push({ line: row.line, attributes: submitted.noStepApplies });
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
       summary.failed += 1;

@@ -133,6 +133,25 @@ describeEachDatabase('import customers and cases', (db) => {
     expect(again).toMatchObject({ created: 0, resubmitted: 2, followUpsAdded: 0 });
   });
 
+  it('names the imported cases that no step fits, by line and attribute, never the value', async () => {
+    // A gynaecology outpatient visit whose diagnosis is not in 002 制度21's table: P4 plans nothing for it.
+    const path = file('unmatched-cases.csv', [
+      'type,external_id,occurred_at,department,responsible_staff,customer_name,customer_phone,attr.clinic,attr.diagnosis',
+      'outpatient,IMP-MZ-1,2026-11-18 10:30,cardiology,hushi.li,戊,13800334470,gynaecology,表中没有的诊断',
+      'outpatient,IMP-MZ-2,2026-11-18 10:30,cardiology,hushi.li,己,13800334471,gynaecology,人流术后',
+    ]);
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runImportCommand(['cases', path], (fn) => fn(app), ROOT_DIR, { out: (l) => out.push(l), err: (l) => err.push(l) });
+    expect(code).toBe(0);
+    expect(out.join('\n')).toContain('2 cases created');
+    const text = err.join('\n');
+    expect(text).toContain('没有步骤适用 — 1 imported case(s) got no follow-up');
+    expect(text).toContain('line 2: no step names its diagnosis');
+    expect(text).not.toContain('line 3');
+    expect(text).not.toContain('表中没有的诊断');
+  });
+
   it('rejects case rows the API would refuse, naming line and column, through the command', async () => {
     const path = file('bad-cases.csv', [
       'type,external_id,occurred_at,responsible_staff,customer_name,customer_phone',
