@@ -2,6 +2,7 @@
 // WeCom's browser (Chromium here, phone-sized), reads the case and what to ask, fills in the
 // questionnaire during the call and records the outcome. It records exactly as a card tap does —
 // once — plus one SurveyResponse with the answers (channel staff_phone).
+import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { FakeClock } from '../../bot/clocks.js';
@@ -188,16 +189,19 @@ describeEachDatabase('staff 详情 form /f/:id', (db) => {
       expect(await opened!.text()).not.toContain(digits);
       await page.getByRole('heading', { name: '出院电话回访' }).waitFor();
       expect(await page.content()).not.toContain(digits);
-      await page.screenshot({ path: '/tmp/staff-form-call.png', fullPage: true });
+      mkdirSync('test-results', { recursive: true });
+      await page.screenshot({ path: `test-results/staff-form-call-${db().provider}.png`, fullPage: true });
 
       // The script posts for the number, then navigates to tel:+86…, caught here (headless Chromium has no
       // dialler: the navigation fails and the page stays, as on a phone where the dialler opens over it).
       const [dial] = await Promise.all([page.waitForRequest((r) => r.url().startsWith('tel:')), page.getByRole('button', { name: '拨打' }).click()]);
       expect(dial.url()).toBe(`tel:${phone}`);
       await page.getByRole('status').filter({ hasText: `正在拨打 ${digits}` }).waitFor();
+      // Where no dialler opens (WeCom on a desktop), the number stays on the page as a tel: link.
+      expect(await page.getByRole('status').getByRole('link', { name: '再次拨打' }).getAttribute('href')).toBe(`tel:${phone}`);
       await page.getByRole('group', { name: '回访结果（必选）' }).getByLabel('已接通·满意').waitFor();
       expect(errors).toEqual([]); // no CSP violation: the script is served, not inline
-      await page.screenshot({ path: '/tmp/staff-form-tapped.png' });
+      await page.screenshot({ path: `test-results/staff-form-tapped-${db().provider}.png` });
 
       // Back from the call, the form opened again from the card (in a new tab: headless Chromium keeps a
       // dialog about the unhandled tel: link on the first one) remembers the call and asks how it went.
@@ -207,7 +211,7 @@ describeEachDatabase('staff 详情 form /f/:id', (db) => {
       await page.getByRole('status').filter({ hasText: '拨打，请在下方记录通话结果' }).waitFor();
       expect(await page.content()).not.toContain(digits);
       await page.getByRole('group', { name: '回访结果（必选）' }).getByLabel('未接通').check();
-      await page.screenshot({ path: '/tmp/staff-form-called.png', fullPage: true });
+      await page.screenshot({ path: `test-results/staff-form-called-${db().provider}.png`, fullPage: true });
       await page.getByRole('button', { name: '提交回访记录' }).click();
       await page.getByRole('heading', { name: '已提交：未接通' }).waitFor();
       expect(await db().prisma.followUp.findUniqueOrThrow({ where: { id: followUpId } })).toMatchObject({ status: 'SCHEDULED', attempts: 1 });

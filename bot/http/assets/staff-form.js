@@ -22,7 +22,12 @@
           status.textContent = r.body.message || '暂时无法获取号码，请稍后再试。';
           return;
         }
-        status.textContent = r.body.message;
+        status.textContent = r.body.message + ' ';
+        // Where no dialler opens (WeCom on a desktop), the number stays here as a link.
+        var again = document.createElement('a');
+        again.href = r.body.tel;
+        again.textContent = '再次拨打';
+        status.appendChild(again);
         // The outcome now records this call: 已接通… or 未接通.
         var labels = document.querySelectorAll('[data-called]');
         for (var i = 0; i < labels.length; i++) labels[i].textContent = labels[i].getAttribute('data-called');
