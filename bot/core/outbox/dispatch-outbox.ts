@@ -221,11 +221,9 @@ async function cancelOne(deps: DispatchDeps, message: ClaimedOutboxMessage, summ
     },
   });
   if (!ok) summary.lostLease++;
-  else if (why.action === 'outbox.expired') {
-    summary.expired++;
-    safeEmit(deps.events, 'outbox:cancelled', { message, reason, at });
-  } else {
-    summary.cancelled++;
+  else {
+    if (why.action === 'outbox.expired') summary.expired++;
+    else summary.cancelled++;
     safeEmit(deps.events, 'outbox:cancelled', { message, reason, at });
   }
 }
