@@ -44,10 +44,13 @@ export async function ensurePostgresDatabase(url: string, options: { logger?: En
     await client.query(`CREATE DATABASE "${database.replaceAll('"', '""')}"`);
   } catch (err) {
     if (pgCode(err) !== DUPLICATE_DATABASE) {
-      const why = pgCode(err) === INSUFFICIENT_PRIVILEGE ? `用户 ${user} 无权创建数据库 / user ${user} may not create databases` : `无法自动创建（${reason(err)}）/ could not create it (${reason(err)})`;
+      const denied = pgCode(err) === INSUFFICIENT_PRIVILEGE;
+      const whyZh = denied ? `用户 ${user} 无权创建` : `自动创建失败（${reason(err)}）`;
+      const whyEn = denied ? `user ${user} may not create it` : `creating it failed (${reason(err)})`;
+      const create = `CREATE DATABASE "${database}" OWNER ${user}`;
       throw new StartupError(
         'DATABASE_MISSING',
-        `PostgreSQL ${where} 上没有数据库 "${database}"，${why}：请先建库（CREATE DATABASE "${database}" OWNER ${user}）或给该用户 CREATEDB 权限 / database "${database}" does not exist on PostgreSQL ${where}: create it (CREATE DATABASE "${database}" OWNER ${user}) or grant the user CREATEDB`,
+        `PostgreSQL ${where} 上没有数据库 "${database}"，且${whyZh}：请先建库（${create}）或给该用户 CREATEDB 权限 / database "${database}" does not exist on PostgreSQL ${where} and ${whyEn}: create it (${create}) or grant the user CREATEDB`,
         1,
         { cause: err },
       );
