@@ -55,7 +55,7 @@ export function scheduleJobs(app: Huifang): ScheduledJobs {
   return {
     async stop() {
       stopped = true;
-      for (const t of tasks) await t.stop();
+      for (const t of tasks) await t.destroy();
       await Promise.allSettled([...running.keys()]);
     },
     running: () => [...running.values()],
