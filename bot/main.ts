@@ -101,9 +101,11 @@ export async function startService(env: Record<string, string | undefined> = pro
 /**
  * The sandbox shows every customer and every signed link, and its console signs anyone in: served
  * beyond loopback only behind HUIFANG_SANDBOX_PASSWORD. (HOST defaults to loopback in the sandbox, so
- * a wider address was set on purpose.)
+ * a wider address was set on purpose.) A `jobs` process serves no sandbox page.
+ *
+ * @throws StartupError `SANDBOX_EXPOSED` (exit 78)
  */
-function assertSandboxNotExposed(config: Config, role: ServiceRole): void {
+export function assertSandboxNotExposed(config: Config, role: ServiceRole): void {
   if (role === 'jobs' || !isFullSandbox(config) || isLoopback(config.host) || config.sandboxPassword !== null) return;
   throw new StartupError(
     'SANDBOX_EXPOSED',
