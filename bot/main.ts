@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { loadConfig, describeConfig, isFullSandbox, type Config } from './config.js';
+import { loadConfig, describeConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { createPrismaClient } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
@@ -7,16 +7,13 @@ import { ensurePostgresDatabase } from './db/ensure-database.js';
 import { createHuifang, type Huifang } from './huifang.js';
 import { createHttpApp } from './http/app.js';
 import { serveHttp } from './http/serve-http.js';
-import { StartupError } from './startup-error.js';
+import { assertSandboxNotExposed, type ServiceRole } from './sandbox-exposure.js';
 import { scheduleJobs } from '../jobs/schedule.js';
 
-/**
- * What one process runs: `all` the HTTP service and the cron jobs; `web` the HTTP service only (run
- * several behind a load balancer); `jobs` the cron jobs only, with `/healthz` and `/metrics` on PORT.
- */
-export type ServiceRole = 'web' | 'jobs' | 'all';
+export { SERVICE_ROLES, type ServiceRole } from './sandbox-exposure.js';
 
-export const SERVICE_ROLES: readonly ServiceRole[] = ['all', 'web', 'jobs'];
+/** How often a `web` process reloads the console's calendar days (as the `reload-calendar` job does elsewhere). */
+const CALENDAR_REFRESH_MS = 5 * 60_000;
 
 export interface RunningService {
   app: Huifang;
@@ -77,11 +74,18 @@ export async function startService(env: Record<string, string | undefined> = pro
     throw err;
   }
   const cron = role === 'web' ? null : scheduleJobs(app);
+  // The one job that only refreshes this process's memory: a web process still follows calendar days
+  // entered in the console on another process (the jobs process runs it as `reload-calendar`).
+  const calendarRefresh =
+    role === 'web'
+      ? setInterval(() => void app.reloadCalendarOverlay().catch((err: unknown) => logger.warn({ err }, 'calendar reload failed; the next one retries')), CALENDAR_REFRESH_MS)
+      : null;
   logger.info({ url: config.publicBaseUrl, host: config.host, port: http.port, role, jobs: cron !== null }, 'Huifang listening');
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
       logger.info({ requests: http.inFlight(), jobs: cron?.running() ?? [] }, 'Huifang stopping');
+      if (calendarRefresh !== null) clearInterval(calendarRefresh);
       // Both at once: the deadline covers the slower of the two, not their sum.
       await Promise.all([cron?.stop(), http.drain()]);
       await db.close();
@@ -96,24 +100,4 @@ export async function startService(env: Record<string, string | undefined> = pro
     pending: () => ({ requests: http.inFlight(), jobs: cron?.running() ?? [] }),
     abort: () => http.destroyAll(),
   };
-}
-
-/**
- * The sandbox shows every customer and every signed link, and its console signs anyone in: served
- * beyond loopback only behind HUIFANG_SANDBOX_PASSWORD. (HOST defaults to loopback in the sandbox, so
- * a wider address was set on purpose.) A `jobs` process serves no sandbox page.
- *
- * @throws StartupError `SANDBOX_EXPOSED` (exit 78)
- */
-export function assertSandboxNotExposed(config: Config, role: ServiceRole): void {
-  if (role === 'jobs' || !isFullSandbox(config) || isLoopback(config.host) || config.sandboxPassword !== null) return;
-  throw new StartupError(
-    'SANDBOX_EXPOSED',
-    `沙箱模式下 HOST=${config.host} 会把 /sandbox（全部客户和签名链接）暴露出去：请设置 HUIFANG_SANDBOX_PASSWORD，或去掉 HOST 只在本机访问 / HOST=${config.host} would expose the sandbox (every customer and signed link) beyond this machine: set HUIFANG_SANDBOX_PASSWORD, or unset HOST to listen on 127.0.0.1`,
-    78,
-  );
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(host);
 }

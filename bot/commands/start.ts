@@ -1,4 +1,5 @@
-import { SERVICE_ROLES, startService, type ServiceRole } from '../main.js';
+import { startService } from '../main.js';
+import { SERVICE_ROLES, type ServiceRole } from '../sandbox-exposure.js';
 
 /**
  * `huifang start [--role web|jobs|all]`: the HTTP service and the cron jobs (or one of the two), until

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../../bot/config.js';
-import { assertSandboxNotExposed, type ServiceRole } from '../../bot/main.js';
+import { assertSandboxNotExposed, type ServiceRole } from '../../bot/sandbox-exposure.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
