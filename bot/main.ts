@@ -6,7 +6,7 @@ import { migrateDatabase } from './db/migrate.js';
 import { ensurePostgresDatabase } from './db/ensure-database.js';
 import { createHuifang, type Huifang } from './huifang.js';
 import { createHttpApp } from './http/app.js';
-import { serveHttp } from './http/serve-http.js';
+import { serveHttp, type HttpListener } from './http/serve-http.js';
 import { assertSandboxNotExposed, type ServiceRole } from './sandbox-exposure.js';
 import { scheduleJobs } from '../jobs/schedule.js';
 
@@ -64,7 +64,7 @@ export async function startService(env: Record<string, string | undefined> = pro
   await migrateDatabase(config.database.url, { logger });
   const db = createPrismaClient(config.database.url);
   const app = createHuifang({ config, logger, db });
-  let http;
+  let http: HttpListener;
   try {
     // Calendar days entered in the console apply from the first request on.
     await app.reloadCalendarOverlay();
