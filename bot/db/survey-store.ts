@@ -1,4 +1,5 @@
 import type { SurveyRecord } from '../core/records.js';
+import { noResponseAudit, surveyCompletionAudit } from '../core/follow-ups/completion-audit.js';
 import type { SurveyPageRecord, SurveyStore } from '../core/ports/surveys.js';
 import type { StoreContext } from './store-context.js';
 import { TX_OPTIONS } from './store-context.js';
@@ -70,14 +71,15 @@ export class PrismaSurveyStore implements SurveyStore {
             receivedAt: r.receivedAt,
           },
         });
-        const survey = await tx.surveyInstance.findUniqueOrThrow({ where: { id: input.surveyId }, select: { followUpId: true } });
+        const survey = await tx.surveyInstance.findUniqueOrThrow({ where: { id: input.surveyId }, select: { followUpId: true, customerId: true } });
+        const at = input.audit[0]?.at ?? r.receivedAt;
         if (survey.followUpId) {
-          await tx.followUp.updateMany({
+          const completed = await tx.followUp.updateMany({
             where: { id: survey.followUpId, status: { in: ['ACTIVE', 'OVERDUE'] } },
             data: { status: 'DONE', outcome: input.followUpOutcome, completedAt: r.receivedAt, attempts: { increment: 1 }, version: { increment: 1 } },
           });
+          if (completed.count === 1) await insertAudit(tx, this.db.ids, [surveyCompletionAudit(survey.followUpId, survey.customerId, input.followUpOutcome, r.channel, at)]);
         }
-        const at = input.audit[0]?.at ?? r.receivedAt;
         await insertEscalation(tx, this.db.ids, input.escalation, at);
         await insertOutbox(tx, this.db.ids, input.outbox, at);
         await insertAudit(tx, this.db.ids, input.audit);
@@ -109,13 +111,21 @@ export class PrismaSurveyStore implements SurveyStore {
     // Set-based statements driven by the (status, deadlineAt) and (status, expiresAt) indexes: the cost
     // follows the rows that change, not the table size; repeating them is harmless. Staff tasks past
     // their deadline are handled one by one instead (they escalate): bot/core/escalation/escalate-follow-up.ts.
-    const [expiredFollowUps, expiredSurveys] = await this.db.prisma.$transaction([
-      this.db.prisma.followUp.updateMany({
-        where: { status: { in: ['ACTIVE', 'OVERDUE'] }, action: 'CUSTOMER_SURVEY', deadlineAt: { lte: now } },
-        data: { status: 'UNREACHABLE', outcome: 'NO_RESPONSE', completedAt: now, version: { increment: 1 } },
-      }),
-      this.db.prisma.surveyInstance.updateMany({ where: { status: 'OPEN', expiresAt: { lte: now } }, data: { status: 'EXPIRED' } }),
-    ]);
-    return { expiredSurveys: Math.max(expiredFollowUps.count, expiredSurveys.count) };
+    // The follow-ups that end are read first, so that each completion is audited (`follow_up.completed`,
+    // the source of the `followup.completed` webhook); the update is guarded by the same condition, so
+    // a replica that ended one a moment before is not audited twice (only the rows this update changed).
+    return this.db.prisma.$transaction(async (tx) => {
+      const ending = { status: { in: ['ACTIVE', 'OVERDUE'] }, action: 'CUSTOMER_SURVEY', deadlineAt: { lte: now } };
+      const due = await tx.followUp.findMany({ where: ending, select: { id: true, customerId: true } });
+      const ended: { id: string; customerId: string }[] = [];
+      for (const f of due) {
+        const { count } = await tx.followUp.updateMany({ where: { id: f.id, ...ending }, data: { status: 'UNREACHABLE', outcome: 'NO_RESPONSE', completedAt: now, version: { increment: 1 } } });
+        if (count === 1) ended.push(f);
+      }
+      await insertAudit(tx, this.db.ids, ended.map((f) => noResponseAudit(f.id, now)));
+      const expiredSurveys = await tx.surveyInstance.updateMany({ where: { status: 'OPEN', expiresAt: { lte: now } }, data: { status: 'EXPIRED' } });
+      return { expiredSurveys: Math.max(ended.length, expiredSurveys.count) };
+    }, TX_OPTIONS);
   }
 }
+

@@ -1,5 +1,6 @@
 import type { IdGenerator } from '../core/clock.js';
 import type { SurveyRecord } from '../core/records.js';
+import { noResponseAudit, surveyCompletionAudit } from '../core/follow-ups/completion-audit.js';
 import type { SurveyPageRecord, SurveyStore } from '../core/ports/surveys.js';
 import { UniqueConstraintError, type MemoryState } from './memory-state.js';
 import { parseJson, toJson, toSurveyRecord } from './rows.js';
@@ -72,17 +73,19 @@ export class MemorySurveyStore implements SurveyStore {
           inboundEventId: r.inboundEventId,
           receivedAt: r.receivedAt,
         });
-        const followUpId = tx.survey.get(input.surveyId)!.followUpId;
+        const survey = tx.survey.get(input.surveyId)!;
+        const followUpId = survey.followUpId;
+        const at = input.audit[0]?.at ?? r.receivedAt;
         if (followUpId) {
-          tx.followUp.updateWhere((f) => f.id === followUpId && (f.status === 'ACTIVE' || f.status === 'OVERDUE'), (f) => ({
+          const completed = tx.followUp.updateWhere((f) => f.id === followUpId && (f.status === 'ACTIVE' || f.status === 'OVERDUE'), (f) => ({
             status: 'DONE',
             outcome: input.followUpOutcome,
             completedAt: r.receivedAt,
             attempts: f.attempts + 1,
             version: f.version + 1,
           }));
+          if (completed === 1) insertAudit(tx, this.ids, [surveyCompletionAudit(followUpId, survey.customerId, input.followUpOutcome, r.channel, at)]);
         }
-        const at = input.audit[0]?.at ?? r.receivedAt;
         insertEscalation(tx, this.ids, input.escalation, at);
         insertOutbox(tx, this.ids, input.outbox, at);
         insertAudit(tx, this.ids, input.audit);
@@ -111,10 +114,10 @@ export class MemorySurveyStore implements SurveyStore {
 
   async expireSurveys(now: Date): Promise<{ expiredSurveys: number }> {
     return this.state.transact((tx) => {
-      const expiredFollowUps = tx.followUp.updateWhere(
-        (f) => (f.status === 'ACTIVE' || f.status === 'OVERDUE') && f.action === 'CUSTOMER_SURVEY' && f.deadlineAt <= now,
-        (f) => ({ status: 'UNREACHABLE', outcome: 'NO_RESPONSE', completedAt: now, version: f.version + 1 }),
-      );
+      const ending = (f: { status: string; action: string; deadlineAt: Date }) => (f.status === 'ACTIVE' || f.status === 'OVERDUE') && f.action === 'CUSTOMER_SURVEY' && f.deadlineAt <= now;
+      const ended = tx.followUp.filter(ending).map((f) => f.id);
+      const expiredFollowUps = tx.followUp.updateWhere((f) => ending(f), (f) => ({ status: 'UNREACHABLE', outcome: 'NO_RESPONSE', completedAt: now, version: f.version + 1 }));
+      insertAudit(tx, this.ids, ended.map((id) => noResponseAudit(id, now)));
       const expiredSurveys = tx.survey.updateWhere((s) => s.status === 'OPEN' && s.expiresAt <= now, { status: 'EXPIRED' });
       return { expiredSurveys: Math.max(expiredFollowUps, expiredSurveys) };
     });

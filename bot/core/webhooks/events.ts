@@ -7,8 +7,12 @@ import type { WebhookSourceEntry } from '../ports/webhooks.js';
 export const WEBHOOK_EVENT_TYPES = ['case.created', 'followup.completed', 'survey.answered', 'escalation.opened', 'escalation.climbed', 'escalation.resolved'] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
-/** Staff outcomes that end a follow-up (`follow_up.<action>` entries whose `details.status` is final). */
-const FOLLOW_UP_ACTIONS = ['follow_up.satisfied', 'follow_up.dissatisfied', 'follow_up.unreachable', 'follow_up.concern', 'follow_up.done'];
+/**
+ * Entries that may end a follow-up (those whose `details.status` is final): staff outcomes
+ * (`follow_up.<action>`), and `follow_up.completed` for the other paths — the customer's survey
+ * answer (web page or SMS reply) and a survey that ended unanswered (bot/core/follow-ups/completion-audit.ts).
+ */
+const FOLLOW_UP_ACTIONS = ['follow_up.satisfied', 'follow_up.dissatisfied', 'follow_up.unreachable', 'follow_up.concern', 'follow_up.done', 'follow_up.completed'];
 const FINAL_FOLLOW_UP_STATUSES = new Set(['DONE', 'UNREACHABLE']);
 
 /** The audit actions each event type is read from. */
@@ -60,11 +64,23 @@ export function webhookEventOf(entry: WebhookSourceEntry): { type: WebhookEventT
         : null;
     default:
       if (FOLLOW_UP_ACTIONS.includes(entry.action) && entry.entityType === 'FollowUp' && FINAL_FOLLOW_UP_STATUSES.has(String(d.status))) {
+        if (entry.action === 'follow_up.completed') {
+          return {
+            type: 'followup.completed',
+            data: { ...caseData, followUpId: entry.entityId, status: str(d.status), outcome: completionOutcome(str(d.outcome)), attempts: num(d.attempts), staffId: null, completedBy: d.via === 'survey' ? 'customer' : 'system', channel: str(d.channel) },
+          };
+        }
         return {
           type: 'followup.completed',
-          data: { ...caseData, followUpId: entry.entityId, status: str(d.status), outcome: entry.action.slice('follow_up.'.length), attempts: num(d.attempts), staffId: entry.actorId },
+          data: { ...caseData, followUpId: entry.entityId, status: str(d.status), outcome: entry.action.slice('follow_up.'.length), attempts: num(d.attempts), staffId: entry.actorId, completedBy: 'staff', channel: null },
         };
       }
       return null;
   }
+}
+
+/** The documented `outcome` of a follow-up the customer's survey ended: `satisfied`, `neutral`, `dissatisfied` …; `unreachable` for no answer. */
+function completionOutcome(outcome: string | null): string | null {
+  if (outcome === null) return null;
+  return outcome === 'NO_RESPONSE' ? 'unreachable' : outcome.toLowerCase();
 }
