@@ -219,7 +219,7 @@ export function createHuifang(options: HuifangOptions): Huifang {
     throw new ChannelUnavailableError(name, modes[name]!);
   };
   // Webhooks always go to the subscribers' own URLs: an administrator added each one (docs/webhooks.md).
-  const webhookChannel = options.channels?.webhook ?? new WebhookChannel({ secretOf: (id) => webhooks.webhookSecret(id), clock });
+  const webhookChannel = options.channels?.webhook ?? new WebhookChannel({ signingOf: (id, now) => webhooks.webhookSigning(id, now), clock });
   const channels: Record<ChannelName, MessageChannel> = { wecom: pick('wecom'), sms: pick('sms'), wechat: pick('wechat'), webhook: webhookChannel };
   // A sandboxed customer channel next to a live one reaches nobody: surveys then use the live one only.
   // With every customer channel in the sandbox, both count (the sandbox page shows both).

@@ -1,13 +1,25 @@
 import type { NewAuditEntry, NewOutboxMessage } from '../core/records.js';
-import type { WebhookSourceEntry, WebhookStore, WebhookSubscription } from '../core/ports/webhooks.js';
+import type { WebhookSigning, WebhookSourceEntry, WebhookStore, WebhookSubscription } from '../core/ports/webhooks.js';
 import type { StoreContext } from './store-context.js';
 import { TX_OPTIONS } from './store-context.js';
 import { insertAudit, insertOutbox } from './writes.js';
+import { signingOf } from '../core/webhooks/subscriptions.js';
 import { isUniqueViolation } from './rows.js';
 
-type SubscriptionRow = { id: string; url: string; events: string; active: boolean; createdAt: Date; coveredUntil: Date };
+type SubscriptionRow = { id: string; url: string; events: string; active: boolean; createdAt: Date; coveredUntil: Date; timeoutMs: number; maxAttempts: number; previousSecretUntil: Date | null };
 
-const toSubscription = (r: SubscriptionRow): WebhookSubscription => ({ id: r.id, url: r.url, events: JSON.parse(r.events) as string[], active: r.active, createdAt: r.createdAt, coveredUntil: r.coveredUntil });
+const toSubscription = (r: SubscriptionRow): WebhookSubscription => ({
+  id: r.id,
+  url: r.url,
+  events: JSON.parse(r.events) as string[],
+  active: r.active,
+  createdAt: r.createdAt,
+  coveredUntil: r.coveredUntil,
+  timeoutMs: r.timeoutMs,
+  maxAttempts: r.maxAttempts,
+  previousSecretUntil: r.previousSecretUntil,
+});
+
 
 /** `WebhookStore` over `WebhookSubscription`, `AuditLog` and `OutboxMessage`. */
 export class PrismaWebhookStore implements WebhookStore {
@@ -15,7 +27,9 @@ export class PrismaWebhookStore implements WebhookStore {
 
   async addWebhookSubscription(s: WebhookSubscription & { secret: string }, audit: NewAuditEntry): Promise<void> {
     await this.db.prisma.$transaction(async (tx) => {
-      await tx.webhookSubscription.create({ data: { id: s.id, url: s.url, events: JSON.stringify(s.events), secret: s.secret, active: true, createdAt: s.createdAt, coveredUntil: s.coveredUntil } });
+      await tx.webhookSubscription.create({
+        data: { id: s.id, url: s.url, events: JSON.stringify(s.events), secret: s.secret, active: true, createdAt: s.createdAt, coveredUntil: s.coveredUntil, timeoutMs: s.timeoutMs, maxAttempts: s.maxAttempts },
+      });
       await insertAudit(tx, this.db.ids, [audit]);
     }, TX_OPTIONS);
   }
@@ -34,9 +48,26 @@ export class PrismaWebhookStore implements WebhookStore {
     }, TX_OPTIONS);
   }
 
-  async webhookSecret(id: string): Promise<string | null> {
-    const row = await this.db.prisma.webhookSubscription.findFirst({ where: { id, active: true }, select: { secret: true } });
-    return row?.secret ?? null;
+  async webhookSigning(id: string, now: Date): Promise<WebhookSigning | null> {
+    const row = await this.db.prisma.webhookSubscription.findFirst({ where: { id, active: true }, select: { secret: true, previousSecret: true, previousSecretUntil: true, timeoutMs: true } });
+    return row ? signingOf(row, now) : null;
+  }
+
+  async findWebhookSubscription(id: string): Promise<WebhookSubscription | null> {
+    const row = await this.db.prisma.webhookSubscription.findFirst({ where: { id, active: true } });
+    return row ? toSubscription(row) : null;
+  }
+
+  async rotateWebhookSecret(id: string, secret: string, previousUntil: Date, audit: NewAuditEntry): Promise<boolean> {
+    return this.db.prisma.$transaction(async (tx) => {
+      const row = await tx.webhookSubscription.findFirst({ where: { id, active: true }, select: { secret: true } });
+      if (!row) return false;
+      // Compare-and-set on the secret read: of two rotations at once, the second finds it changed and fails.
+      const { count } = await tx.webhookSubscription.updateMany({ where: { id, active: true, secret: row.secret }, data: { secret, previousSecret: row.secret, previousSecretUntil: previousUntil } });
+      if (count !== 1) return false;
+      await insertAudit(tx, this.db.ids, [audit]);
+      return true;
+    }, TX_OPTIONS);
   }
 
   async webhookSourceEntries(actions: readonly string[], from: Date, to: Date, limit: number): Promise<WebhookSourceEntry[]> {

@@ -262,6 +262,10 @@ export interface WebhookSubscriptionRow {
   /** JSON list of event types. */
   events: string;
   secret: string;
+  previousSecret: string | null;
+  previousSecretUntil: Date | null;
+  timeoutMs: number;
+  maxAttempts: number;
   active: boolean;
   coveredUntil: Date;
   createdAt: Date;
@@ -456,7 +460,7 @@ const SPECS: { [T in TableName]: TableSpec<MemoryTables[T]> } = {
   audit: { key: (r) => r.id, unique: {}, references: [], defaults: { actorId: null, details: '{}' } },
   sandboxDelivery: { key: (r) => r.id, unique: { outboxMessageId: (r) => r.outboxMessageId }, references: [], defaults: {} },
   setting: { key: (r) => r.key, unique: {}, references: [], defaults: {} },
-  webhookSubscription: { key: (r) => r.id, unique: {}, references: [], defaults: { active: true, removedAt: null } },
+  webhookSubscription: { key: (r) => r.id, unique: {}, references: [], defaults: { active: true, removedAt: null, previousSecret: null, previousSecretUntil: null, timeoutMs: 10_000, maxAttempts: 12 } },
   greetingPlanRun: { key: (r) => `${r.campaign}\u0000${r.sendDate}`, unique: {}, references: [], defaults: {} },
   greetingDelivery: {
     key: (r) => r.id,

@@ -1,10 +1,21 @@
 import type { IdGenerator } from '../core/clock.js';
 import type { NewAuditEntry, NewOutboxMessage } from '../core/records.js';
-import type { WebhookSourceEntry, WebhookStore, WebhookSubscription } from '../core/ports/webhooks.js';
+import type { WebhookSigning, WebhookSourceEntry, WebhookStore, WebhookSubscription } from '../core/ports/webhooks.js';
+import { signingOf } from '../core/webhooks/subscriptions.js';
 import type { MemoryState, WebhookSubscriptionRow } from './memory-state.js';
 import { insertAudit, insertOutbox } from './writes.js';
 
-const toSubscription = (r: WebhookSubscriptionRow): WebhookSubscription => ({ id: r.id, url: r.url, events: JSON.parse(r.events) as string[], active: r.active, createdAt: r.createdAt, coveredUntil: r.coveredUntil });
+const toSubscription = (r: WebhookSubscriptionRow): WebhookSubscription => ({
+  id: r.id,
+  url: r.url,
+  events: JSON.parse(r.events) as string[],
+  active: r.active,
+  createdAt: r.createdAt,
+  coveredUntil: r.coveredUntil,
+  timeoutMs: r.timeoutMs,
+  maxAttempts: r.maxAttempts,
+  previousSecretUntil: r.previousSecretUntil,
+});
 
 /** `WebhookStore` in memory, with the Prisma store's transactions (deliveries and cursor together). */
 export class MemoryWebhookStore implements WebhookStore {
@@ -15,7 +26,20 @@ export class MemoryWebhookStore implements WebhookStore {
 
   async addWebhookSubscription(s: WebhookSubscription & { secret: string }, audit: NewAuditEntry): Promise<void> {
     this.state.transact((tx) => {
-      tx.webhookSubscription.insert({ id: s.id, url: s.url, events: JSON.stringify(s.events), secret: s.secret, active: true, createdAt: s.createdAt, coveredUntil: s.coveredUntil });
+      tx.webhookSubscription.insert({
+        id: s.id,
+        url: s.url,
+        events: JSON.stringify(s.events),
+        secret: s.secret,
+        previousSecret: null,
+        previousSecretUntil: null,
+        timeoutMs: s.timeoutMs,
+        maxAttempts: s.maxAttempts,
+        active: true,
+        createdAt: s.createdAt,
+        coveredUntil: s.coveredUntil,
+        removedAt: null,
+      });
       insertAudit(tx, this.ids, [audit]);
     });
   }
@@ -37,9 +61,24 @@ export class MemoryWebhookStore implements WebhookStore {
     });
   }
 
-  async webhookSecret(id: string): Promise<string | null> {
+  async webhookSigning(id: string, now: Date): Promise<WebhookSigning | null> {
     const row = this.state.rows('webhookSubscription').find((r) => r.id === id && r.active);
-    return row?.secret ?? null;
+    return row ? signingOf(row, now) : null;
+  }
+
+  async findWebhookSubscription(id: string): Promise<WebhookSubscription | null> {
+    const row = this.state.rows('webhookSubscription').find((r) => r.id === id && r.active);
+    return row ? toSubscription(row) : null;
+  }
+
+  async rotateWebhookSecret(id: string, secret: string, previousUntil: Date, audit: NewAuditEntry): Promise<boolean> {
+    return this.state.transact((tx) => {
+      const row = tx.webhookSubscription.find((r) => r.id === id && r.active);
+      if (!row) return false;
+      tx.webhookSubscription.updateWhere((r) => r.id === id, { secret, previousSecret: row.secret, previousSecretUntil: previousUntil });
+      insertAudit(tx, this.ids, [audit]);
+      return true;
+    });
   }
 
   async webhookSourceEntries(actions: readonly string[], from: Date, to: Date, limit: number): Promise<WebhookSourceEntry[]> {

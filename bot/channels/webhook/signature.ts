@@ -9,9 +9,13 @@ export function signatureV1(secret: string, timestamp: number, body: string): st
   return createHmac('sha256', secret).update(`${timestamp}.${body}`, 'utf8').digest('hex');
 }
 
-/** The `Huifang-Signature` value: `t=<unix seconds>,v1=<hex>`. */
-export function signatureHeader(secret: string, timestamp: number, body: string): string {
-  return `t=${timestamp},v1=${signatureV1(secret, timestamp, body)}`;
+/**
+ * The `Huifang-Signature` value: `t=<unix seconds>,v1=<hex>`, with one `v1` per secret — two during the
+ * overlap after a rotation (the new secret's first), as Stripe does.
+ */
+export function signatureHeader(secrets: string | readonly string[], timestamp: number, body: string): string {
+  const all = typeof secrets === 'string' ? [secrets] : secrets;
+  return [`t=${timestamp}`, ...all.map((secret) => `v1=${signatureV1(secret, timestamp, body)}`)].join(',');
 }
 
 /**

@@ -4,12 +4,15 @@ import type { MessageChannel, SendRequest, SendResult } from '../../core/message
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, signatureHeader } from './signature.js';
 
 export interface WebhookChannelOptions {
-  /** The secret of an active subscription, or null once it was removed. */
-  secretOf: (subscriptionId: string) => Promise<string | null>;
+  /**
+   * What a delivery to an active subscription is signed with (its secrets: two during a rotation's
+   * overlap) and its timeout, or null once the subscription was removed.
+   */
+  signingOf: (subscriptionId: string, now: Date) => Promise<{ secrets: readonly string[]; timeoutMs?: number } | null>;
   clock: Clock;
   /** HTTP function [globalThis.fetch]. */
   fetch?: typeof globalThis.fetch;
-  /** Per-delivery timeout in ms, covering connect, answer and body [10 000]. */
+  /** Per-delivery timeout in ms, covering connect, answer and body, when the subscription sets none [10 000]. */
   timeoutMs?: number;
   /** The `User-Agent` sent. */
   userAgent?: string;
@@ -36,8 +39,8 @@ export class WebhookChannel implements MessageChannel {
   async send(request: SendRequest): Promise<SendResult> {
     const message = request.message;
     if (message.kind !== 'webhook') throw new ChannelError('webhook', 'permanent', 'UNSUPPORTED_KIND', `The webhook channel cannot send "${message.kind}"`);
-    const secret = await this.options.secretOf(message.to.subscriptionId);
-    if (secret === null) throw new ChannelError('webhook', 'permanent', 'SUBSCRIPTION_REMOVED', `Webhook subscription ${message.to.subscriptionId} was removed`);
+    const signing = await this.options.signingOf(message.to.subscriptionId, this.options.clock.now());
+    if (signing === null) throw new ChannelError('webhook', 'permanent', 'SUBSCRIPTION_REMOVED', `Webhook subscription ${message.to.subscriptionId} was removed`);
     const body = JSON.stringify(message.event);
     const timestamp = Math.floor(this.options.clock.now().getTime() / 1000);
     let response: Response;
@@ -45,11 +48,11 @@ export class WebhookChannel implements MessageChannel {
       response = await this.#fetch(message.to.url, {
         method: 'POST',
         redirect: 'manual',
-        signal: AbortSignal.timeout(this.#timeoutMs),
+        signal: AbortSignal.timeout(signing.timeoutMs ?? this.#timeoutMs),
         headers: {
           'content-type': 'application/json; charset=utf-8',
           'user-agent': this.options.userAgent ?? 'Huifang-Webhooks/1',
-          [SIGNATURE_HEADER]: signatureHeader(secret, timestamp, body),
+          [SIGNATURE_HEADER]: signatureHeader(signing.secrets, timestamp, body),
           [EVENT_ID_HEADER]: message.event.id,
           'Huifang-Event-Type': message.event.type,
         },
@@ -62,7 +65,8 @@ export class WebhookChannel implements MessageChannel {
     // The body is not read beyond what closes the connection: receivers answer as they like.
     await response.body?.cancel().catch(() => {});
     const status = response.status;
-    if (status >= 200 && status < 300) return { providerMessageId: null };
+    // The receiver's answer is kept as the message's provider id (`HTTP_204`): `huifang webhooks test` shows it.
+    if (status >= 200 && status < 300) return { providerMessageId: `HTTP_${status}` };
     const where = `Webhook delivery to ${hostOf(message.to.url)} answered HTTP ${status}`;
     if (status === 429) throw new ChannelError('webhook', 'rate_limited', 'HTTP_429', where, { retryAfterMs: retryAfterMs(response.headers.get('retry-after'), this.options.clock.now()) ?? 60_000 });
     if (status === 408 || status >= 500) throw new ChannelError('webhook', 'retryable', `HTTP_${status}`, where);

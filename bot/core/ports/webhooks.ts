@@ -9,6 +9,18 @@ export interface WebhookSubscription {
   createdAt: Date;
   /** The events recorded up to this instant have been queued for it. */
   coveredUntil: Date;
+  /** Per-delivery timeout in ms (docs/webhooks.md: 1 000–30 000, 10 000 unless chosen). */
+  timeoutMs: number;
+  /** Attempts per delivery before it is given up (1–20, 12 unless chosen). */
+  maxAttempts: number;
+  /** After a rotation: until when deliveries are signed with the previous secret too; null when there is none. */
+  previousSecretUntil: Date | null;
+}
+
+/** What a delivery to a subscription is sent with: the secrets to sign with (current first) and its timeout. */
+export interface WebhookSigning {
+  secrets: string[];
+  timeoutMs: number;
 }
 
 /**
@@ -35,8 +47,18 @@ export interface WebhookStore {
   listWebhookSubscriptions(): Promise<WebhookSubscription[]>;
   /** Deactivates a subscription (its queued deliveries are then not sent); false when there is no active one with this id. */
   removeWebhookSubscription(id: string, at: Date, audit: NewAuditEntry): Promise<boolean>;
-  /** The secret of a subscription still active, or null. */
-  webhookSecret(id: string): Promise<string | null>;
+  /**
+   * The secrets a delivery to a subscription still active is signed with at `now` — the current one,
+   * then the previous one while its overlap after a rotation lasts — and its timeout; null when removed.
+   */
+  webhookSigning(id: string, now: Date): Promise<WebhookSigning | null>;
+  /** An active subscription, or null. */
+  findWebhookSubscription(id: string): Promise<WebhookSubscription | null>;
+  /**
+   * Makes `secret` the subscription's secret and keeps the current one as the previous secret until
+   * `previousUntil`, with the audit entry, together; false when there is no active one with this id.
+   */
+  rotateWebhookSecret(id: string, secret: string, previousUntil: Date, audit: NewAuditEntry): Promise<boolean>;
   /**
    * Audit entries with one of `actions`, recorded at or after `from` and at or before `to`, oldest
    * first, at most `limit` (served by the (action, at) index).

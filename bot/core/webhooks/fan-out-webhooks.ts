@@ -14,9 +14,6 @@ export const WEBHOOK_LOOKBACK_MS = 10 * 60_000;
 const PAGE = 500;
 const MAX_PAGES = 20;
 
-/** Attempts per delivery: with the default backoff, retries over roughly 2½ to 5 hours (docs/webhooks.md). */
-export const WEBHOOK_MAX_ATTEMPTS = 12;
-
 export interface FanOutSummary {
   subscriptions: number;
   queued: number;
@@ -60,7 +57,7 @@ async function fanOutOne(store: WebhookStore, subscription: WebhookSubscription,
         recipientId: subscription.id,
         followUpId: null,
         nextAttemptAt: now,
-        maxAttempts: WEBHOOK_MAX_ATTEMPTS,
+        maxAttempts: subscription.maxAttempts,
         message: {
           kind: 'webhook',
           to: { subscriptionId: subscription.id, url: subscription.url },

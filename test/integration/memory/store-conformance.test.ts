@@ -653,7 +653,7 @@ const SCENARIOS: Record<string, Scenario> = {
     await caseWith(ctx, 'K1', [planned('F1', 'phone', START)]);
     await ctx.stores.audit.record({ ...audit('case.created', 'K1', now), entityType: 'Case' });
     await ctx.stores.audit.record({ ...audit('follow_up.satisfied', 'F1', now, { status: 'DONE' }), entityType: 'FollowUp' });
-    const subscription = { id: 'W1', url: 'https://crm.example.com/h', events: ['case.created', 'followup.completed'], active: true, createdAt: now, coveredUntil: now };
+    const subscription = { id: 'W1', url: 'https://crm.example.com/h', events: ['case.created', 'followup.completed'], active: true, createdAt: now, coveredUntil: now, timeoutMs: 5_000, maxAttempts: 3, previousSecretUntil: null };
     await webhooks.addWebhookSubscription({ ...subscription, secret: 'whsec_1' }, audit('webhook.subscription_added', 'W1', now));
     await webhooks.addWebhookSubscription({ ...subscription, id: 'W2', secret: 'whsec_2' }, audit('webhook.subscription_added', 'W2', now));
     const entries = await webhooks.webhookSourceEntries(['case.created', 'follow_up.satisfied'], at('2026-11-01T00:00:00+08:00'), now, 10);
@@ -675,7 +675,14 @@ const SCENARIOS: Record<string, Scenario> = {
       queued,
       removed,
       listed: await webhooks.listWebhookSubscriptions(),
-      secrets: [await webhooks.webhookSecret('W1'), await webhooks.webhookSecret('W2'), await webhooks.webhookSecret('nope')],
+      secrets: [await webhooks.webhookSigning('W1', later), await webhooks.webhookSigning('W2', later), await webhooks.webhookSigning('nope', later)],
+      rotated: [
+        await webhooks.rotateWebhookSecret('W1', 'whsec_1b', at('2026-11-11T10:00:00+08:00'), audit('webhook.secret_rotated', 'W1', later)),
+        await webhooks.rotateWebhookSecret('W2', 'whsec_2b', at('2026-11-11T10:00:00+08:00'), audit('webhook.secret_rotated', 'W2', later)),
+      ],
+      duringOverlap: await webhooks.webhookSigning('W1', later),
+      afterOverlap: await webhooks.webhookSigning('W1', at('2026-11-11T10:00:00+08:00')),
+      found: [await webhooks.findWebhookSubscription('W1'), await webhooks.findWebhookSubscription('W2')],
       limited: (await webhooks.webhookSourceEntries(['case.created', 'webhook.subscription_added'], at('2026-11-01T00:00:00+08:00'), now, 2)).map((e) => e.auditId),
     };
   },

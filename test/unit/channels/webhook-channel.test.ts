@@ -33,7 +33,7 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-const channel = new WebhookChannel({ secretOf: async (id) => (id === 'sub-1' ? 'whsec_test' : null), clock, timeoutMs: 500 });
+const channel = new WebhookChannel({ signingOf: async (id) => (id === 'sub-1' ? { secrets: ['whsec_test'] } : null), clock, timeoutMs: 500 });
 const request = (path: string, subscriptionId = 'sub-1'): SendRequest => ({
   messageId: 'm1',
   idempotencyKey: 'wh:sub-1:e1',
@@ -53,7 +53,7 @@ const failure = async (path: string, subscriptionId?: string) => {
 describe('webhook channel', () => {
   it('delivers on 2xx with a signature the documented check accepts', async () => {
     hits.length = 0;
-    await expect(channel.send(request('/204'))).resolves.toEqual({ providerMessageId: null });
+    await expect(channel.send(request('/204'))).resolves.toEqual({ providerMessageId: 'HTTP_204' });
     const now = Math.floor(clock.now().getTime() / 1000);
     expect(verifySignature('whsec_test', hits[0]!.signature, hits[0]!.body, now)).toBe(true);
     expect(verifySignature('whsec_other', hits[0]!.signature, hits[0]!.body, now)).toBe(false);
