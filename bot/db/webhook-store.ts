@@ -1,5 +1,5 @@
 import type { NewAuditEntry, NewOutboxMessage } from '../core/records.js';
-import type { WebhookSigning, WebhookSourceEntry, WebhookStore, WebhookSubscription } from '../core/ports/webhooks.js';
+import type { WebhookDeliveryOutcome, WebhookSigning, WebhookSourceEntry, WebhookStore, WebhookSubscription } from '../core/ports/webhooks.js';
 import type { StoreContext } from './store-context.js';
 import { TX_OPTIONS } from './store-context.js';
 import { insertAudit, insertOutbox } from './writes.js';
@@ -68,6 +68,11 @@ export class PrismaWebhookStore implements WebhookStore {
       await insertAudit(tx, this.db.ids, [audit]);
       return true;
     }, TX_OPTIONS);
+  }
+
+  async webhookDeliveryOutcome(idempotencyKey: string): Promise<WebhookDeliveryOutcome | null> {
+    const row = await this.db.prisma.outboxMessage.findUnique({ where: { idempotencyKey }, select: { status: true, attempts: true, providerMessageId: true, lastErrorCode: true, lastError: true } });
+    return row ? { status: row.status, attempts: row.attempts, answer: row.providerMessageId, errorCode: row.lastErrorCode, error: row.lastError } : null;
   }
 
   async webhookSourceEntries(actions: readonly string[], from: Date, to: Date, limit: number): Promise<WebhookSourceEntry[]> {

@@ -1,6 +1,6 @@
 import type { IdGenerator } from '../core/clock.js';
 import type { NewAuditEntry, NewOutboxMessage } from '../core/records.js';
-import type { WebhookSigning, WebhookSourceEntry, WebhookStore, WebhookSubscription } from '../core/ports/webhooks.js';
+import type { WebhookDeliveryOutcome, WebhookSigning, WebhookSourceEntry, WebhookStore, WebhookSubscription } from '../core/ports/webhooks.js';
 import { signingOf } from '../core/webhooks/subscriptions.js';
 import type { MemoryState, WebhookSubscriptionRow } from './memory-state.js';
 import { insertAudit, insertOutbox } from './writes.js';
@@ -79,6 +79,11 @@ export class MemoryWebhookStore implements WebhookStore {
       insertAudit(tx, this.ids, [audit]);
       return true;
     });
+  }
+
+  async webhookDeliveryOutcome(idempotencyKey: string): Promise<WebhookDeliveryOutcome | null> {
+    const row = this.state.rows('outbox').find((r) => r.idempotencyKey === idempotencyKey);
+    return row ? { status: row.status, attempts: row.attempts, answer: row.providerMessageId, errorCode: row.lastErrorCode, error: row.lastError } : null;
   }
 
   async webhookSourceEntries(actions: readonly string[], from: Date, to: Date, limit: number): Promise<WebhookSourceEntry[]> {

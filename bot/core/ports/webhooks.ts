@@ -39,6 +39,15 @@ export interface WebhookSourceEntry {
   context: { caseId: string; caseExternalId: string; caseType: string; customerId: string; phoneMasked: string | null } | null;
 }
 
+/** A delivery's state in the outbox: `answer` is the receiver's 2xx (`HTTP_204`) once SENT. */
+export interface WebhookDeliveryOutcome {
+  status: string;
+  attempts: number;
+  answer: string | null;
+  errorCode: string | null;
+  error: string | null;
+}
+
 /** Subscriptions, and the source of their events. */
 export interface WebhookStore {
   /** Adds a subscription (with its secret) and its audit entry, together. */
@@ -59,6 +68,8 @@ export interface WebhookStore {
    * `previousUntil`, with the audit entry, together; false when there is no active one with this id.
    */
   rotateWebhookSecret(id: string, secret: string, previousUntil: Date, audit: NewAuditEntry): Promise<boolean>;
+  /** Where one delivery stands (by its outbox key): status, the receiver's answer or the last error; null when not queued. */
+  webhookDeliveryOutcome(idempotencyKey: string): Promise<WebhookDeliveryOutcome | null>;
   /**
    * Audit entries with one of `actions`, recorded at or after `from` and at or before `to`, oldest
    * first, at most `limit` (served by the (action, at) index).
