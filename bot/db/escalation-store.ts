@@ -3,7 +3,7 @@ import type { EscalationChange, EscalationStore } from '../core/ports/escalation
 import type { StoreContext } from './store-context.js';
 import { TX_OPTIONS } from './store-context.js';
 import { parseJson, toEscalationRecord } from './rows.js';
-import { followUpData, insertAudit, insertEscalation, insertOutbox } from './writes.js';
+import { followUpData, insertAudit, insertEscalationWith, insertOutbox } from './writes.js';
 
 /**
  * `EscalationStore` over Prisma. A state change and the messages it decides commit together; every
@@ -61,10 +61,8 @@ export class PrismaEscalationStore implements EscalationStore {
       const opened: string[] = [];
       for (const item of items) {
         const at = item.audit[0]?.at ?? new Date();
-        if (!(await insertEscalation(tx, this.db.ids, item.escalation, at))) continue;
-        opened.push(item.escalation.sourceKey);
-        await insertOutbox(tx, this.db.ids, item.outbox, at);
-        await insertAudit(tx, this.db.ids, item.audit);
+        const written = await insertEscalationWith(tx, this.db.ids, this.db.capabilities.provider, item.escalation, item.outbox, item.audit, at, { onlyIfWritten: true });
+        if (written === 'opened' || written === 'added') opened.push(item.escalation.sourceKey);
       }
       return opened;
     }, TX_OPTIONS);

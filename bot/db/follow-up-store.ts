@@ -5,7 +5,7 @@ import type { StoreContext } from './store-context.js';
 import { TX_OPTIONS } from './store-context.js';
 import { toFollowUpContext, toJson } from './rows.js';
 import { numbered, skipLocked, sqlText } from './raw-sql.js';
-import { auditData, closeEscalationsAfterSecondFollowUp, insertAudit, insertEscalation, insertOutbox, type Tx } from './writes.js';
+import { auditData, closeEscalationsAfterSecondFollowUp, insertAudit, insertEscalationWith, insertOutbox, type Tx } from './writes.js';
 import { pickReplyCodes, withReplyCode, withReplyCodeRetry } from './reply-codes.js';
 
 type Activation = Parameters<FollowUpStore['commitActivations']>[0][number];
@@ -200,9 +200,7 @@ export class PrismaFollowUpStore implements FollowUpStore {
         await closeEscalationsAfterSecondFollowUp(tx, this.db.ids, { followUpId: input.followUpId, outcome: input.outcome, at, actorId: input.outcomeById });
       }
       if (input.surveyAnswer) await this.recordStaffSurveyAnswer(tx, input.followUpId, input.surveyAnswer);
-      await insertEscalation(tx, this.db.ids, input.escalation, at);
-      await insertOutbox(tx, this.db.ids, input.outbox, at);
-      await insertAudit(tx, this.db.ids, input.audit);
+      await insertEscalationWith(tx, this.db.ids, this.db.capabilities.provider, input.escalation, input.outbox, input.audit, at);
       return true;
     }, TX_OPTIONS);
   }

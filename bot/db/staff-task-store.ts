@@ -3,7 +3,7 @@ import type { StaffTaskStore } from '../core/ports/staff-tasks.js';
 import type { StoreContext } from './store-context.js';
 import { TX_OPTIONS } from './store-context.js';
 import { toFollowUpContext } from './rows.js';
-import { insertAudit, insertEscalation, insertOutbox } from './writes.js';
+import { insertAudit, insertEscalationWith, insertOutbox } from './writes.js';
 
 /** `StaffTaskStore` over Prisma: overdue marking and reminders, each a compare-and-set on the follow-up. */
 export class PrismaStaffTaskStore implements StaffTaskStore {
@@ -32,9 +32,8 @@ export class PrismaStaffTaskStore implements StaffTaskStore {
           data: { status: 'OVERDUE', overdueAt: item.now, remindAt: null, version: { increment: 1 }, updatedAt: item.now },
         });
         if (count !== 1) continue;
-        applied.push({ followUpId: item.followUpId, escalationOpened: await insertEscalation(tx, this.db.ids, item.escalation, item.now) });
-        await insertOutbox(tx, this.db.ids, item.outbox, item.now);
-        await insertAudit(tx, this.db.ids, item.audit);
+        const written = await insertEscalationWith(tx, this.db.ids, this.db.capabilities.provider, item.escalation, item.outbox, item.audit, item.now);
+        applied.push({ followUpId: item.followUpId, escalationOpened: written === 'opened' || written === 'added' });
       }
       return { applied, skipped: items.length - applied.length };
     }, TX_OPTIONS);

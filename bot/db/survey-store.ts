@@ -4,7 +4,7 @@ import type { SurveyPageRecord, SurveyStore } from '../core/ports/surveys.js';
 import type { StoreContext } from './store-context.js';
 import { TX_OPTIONS } from './store-context.js';
 import { isUniqueViolation, parseJson, toJson, toSurveyRecord } from './rows.js';
-import { insertAudit, insertEscalation, insertOutbox } from './writes.js';
+import { insertAudit, insertEscalationWith } from './writes.js';
 
 /** `SurveyStore` over Prisma: an answer, its follow-up's completion and what it decides commit once. */
 export class PrismaSurveyStore implements SurveyStore {
@@ -80,9 +80,7 @@ export class PrismaSurveyStore implements SurveyStore {
           });
           if (completed.count === 1) await insertAudit(tx, this.db.ids, [surveyCompletionAudit(survey.followUpId, survey.customerId, input.followUpOutcome, r.channel, at)]);
         }
-        await insertEscalation(tx, this.db.ids, input.escalation, at);
-        await insertOutbox(tx, this.db.ids, input.outbox, at);
-        await insertAudit(tx, this.db.ids, input.audit);
+        await insertEscalationWith(tx, this.db.ids, this.db.capabilities.provider, input.escalation, input.outbox, input.audit, at);
         return true;
       }, TX_OPTIONS);
     } catch (err) {

@@ -9,6 +9,9 @@ import type { FollowUpOutcome } from '../core/model.js';
 import type { NewAuditEntry, NewEscalation, NewOutboxMessage } from '../core/records.js';
 import type { PlannedFollowUp } from '../core/policies/plan-follow-ups.js';
 import { toJson } from './rows.js';
+import type { DbProvider } from './client.js';
+import { staffOutbox } from '../core/outbox/staff-message.js';
+import { renderText } from '../core/templates/render.js';
 
 export type Tx = Prisma.TransactionClient;
 
@@ -77,24 +80,98 @@ export async function insertAudit(tx: Tx, ids: IdGenerator, entries: readonly Ne
 
 /**
  * Opens an escalation with its first piece of evidence, or (`addTo`) adds the trigger to the open
- * escalation of its incident, unless its source key was seen (a replay writes nothing); true when
- * written. A second open escalation of the same incident breaks the unique incident key: the caller's
- * transaction fails and the inbox retries the event, which then finds the open one and adds to it.
+ * escalation of its incident (raising it when planned so), unless its source key was seen (a replay
+ * writes nothing). When an escalation of the same incident was opened since the trigger was planned
+ * (another replica, a moment before), the trigger is merged into it as evidence: on PostgreSQL a
+ * transaction-scoped advisory lock on the incident key makes the second writer wait for the first and
+ * then see its row; SQLite has one writer at a time. The unique incident key stays the last guard.
  */
-export async function insertEscalation(tx: Tx, ids: IdGenerator, escalation: NewEscalation | null, at: Date): Promise<boolean> {
+export async function insertEscalation(tx: Tx, ids: IdGenerator, escalation: NewEscalation | null, at: Date, provider: DbProvider = 'sqlite'): Promise<EscalationWrite> {
   if (!escalation) return false;
-  const { id, severity, evidence, addTo, ...rest } = escalation;
+  const { id, severity, evidence, addTo, mergeCardText: _mergeCardText, raise: _raise, ...rest } = escalation;
   if (await tx.escalationEvidence.findUnique({ where: { sourceKey: evidence.sourceKey }, select: { id: true } })) return false;
   if (addTo) {
     await tx.escalationEvidence.create({ data: { ...evidence, id: ids.next(), escalationId: addTo } });
-    return true;
+    if (escalation.raise) {
+      // A graver report of the incident: the level and severity its trigger alone would have opened at,
+      // compare-and-set on the level read when it was planned (a climb in between wins; the evidence stays).
+      const r = escalation.raise;
+      await tx.escalation.updateMany({
+        where: { id: addTo, level: r.fromLevel, status: { in: ['OPEN', 'ACKNOWLEDGED'] } },
+        data: { severity: r.severity, level: r.level, ownerId: r.ownerId, deadlineAt: r.deadlineAt, ...(r.level > r.fromLevel ? { status: 'OPEN' } : {}), version: { increment: 1 }, updatedAt: at },
+      });
+    }
+    return 'added';
   }
   const existing = await tx.escalation.findUnique({ where: { sourceKey: escalation.sourceKey }, select: { id: true } });
   if (existing) return false;
+  if (escalation.incidentKey) {
+    // Two reports of one incident committing at once (two replicas): the second waits for the first
+    // here, then finds its escalation and becomes its evidence instead of failing on the unique key.
+    if (provider === 'postgresql') await tx.$queryRawUnsafe('SELECT pg_advisory_xact_lock(hashtext($1))::text AS locked', `incident:${escalation.incidentKey}`);
+    const open = await tx.escalation.findUnique({ where: { incidentKey: escalation.incidentKey }, select: { id: true } });
+    if (open) {
+      await tx.escalationEvidence.create({ data: { ...evidence, id: ids.next(), escalationId: open.id } });
+      return { mergedInto: open.id };
+    }
+  }
   const escalationId = id ?? ids.next();
   await tx.escalation.create({ data: { ...rest, id: escalationId, severity: severity ?? 'normal', createdAt: at, updatedAt: at } });
   await tx.escalationEvidence.create({ data: { ...evidence, id: ids.next(), escalationId } });
-  return true;
+  return 'opened';
+}
+
+/** What {@link insertEscalation} did: opened it, added evidence as planned, merged it into an escalation of the same incident opened meanwhile, or nothing (a replay). */
+export type EscalationWrite = false | 'opened' | 'added' | { mergedInto: string };
+
+/**
+ * Inserts a planned escalation with the outbox messages and audit entries of the same decision. When it
+ * was merged into an escalation of the same incident opened meanwhile, its own card is not sent and its
+ * `escalation.opened` entries become `escalation.evidence_added` on that escalation, whose owner's card
+ * is updated instead (as planned for evidence, bot/core/escalation/open-escalation.ts).
+ */
+export async function insertEscalationWith(
+  tx: Tx,
+  ids: IdGenerator,
+  provider: DbProvider,
+  escalation: NewEscalation | null,
+  outbox: readonly NewOutboxMessage[],
+  audit: readonly NewAuditEntry[],
+  at: Date,
+  options: { onlyIfWritten?: boolean } = {},
+): Promise<EscalationWrite> {
+  const written = await insertEscalation(tx, ids, escalation, at, provider);
+  if (written === false && options.onlyIfWritten) return false;
+  if (!escalation || typeof written !== 'object') {
+    await insertOutbox(tx, ids, outbox, at);
+    await insertAudit(tx, ids, audit);
+    return written;
+  }
+  const planned = escalation.id!;
+  const into = await tx.escalation.findUniqueOrThrow({ where: { id: written.mergedInto }, select: { id: true, level: true, ownerId: true, owner: { select: { id: true, wecomUserId: true } } } });
+  const count = await tx.escalationEvidence.count({ where: { escalationId: into.id } });
+  const notices = outbox.filter((m) => !m.idempotencyKey.startsWith(`esc:${planned}:`));
+  if (escalation.mergeCardText) {
+    notices.push(
+      staffOutbox(
+        into.owner,
+        `esc:${into.id}:evidence:${escalation.sourceKey}`,
+        { kind: 'card_update', taskId: `esc_${into.id}_${into.level}`, responseCode: null, replaceName: renderText(escalation.mergeCardText, { count }), cardKey: `esc:${into.id}:card:${into.level}` },
+        at,
+        escalation.followUpId,
+      ),
+    );
+  }
+  const entries = audit.map((a): NewAuditEntry => {
+    if (a.action !== 'escalation.opened') return a;
+    if (a.entityType === 'Escalation' && a.entityId === planned) {
+      return { ...a, action: 'escalation.evidence_added', entityId: into.id, details: { reason: escalation.reason, source: escalation.evidence.source, sourceKey: escalation.sourceKey, followUpId: escalation.followUpId, count, merged: true } };
+    }
+    return a.details?.escalationId === planned ? { ...a, action: 'escalation.evidence_added', details: { escalationId: into.id, reason: escalation.reason } } : a;
+  });
+  await insertOutbox(tx, ids, notices, at);
+  await insertAudit(tx, ids, entries);
+  return written;
 }
 
 /** The `FollowUp` row of a planned follow-up: SCHEDULED, or SKIPPED when sampling left it out. */

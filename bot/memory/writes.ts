@@ -67,10 +67,21 @@ export function insertAudit(tx: MemoryTx, ids: IdGenerator, entries: readonly Ne
  */
 export function insertEscalation(tx: MemoryTx, ids: IdGenerator, escalation: NewEscalation | null, at: Date): boolean {
   if (!escalation) return false;
-  const { id, severity, evidence, addTo, ...rest } = escalation;
+  const { id, severity, evidence, addTo, mergeCardText: _mergeCardText, raise, ...rest } = escalation;
   if (tx.escalationEvidence.byUnique('sourceKey', evidence.sourceKey)) return false;
   if (addTo) {
     tx.escalationEvidence.insert({ ...evidence, id: ids.next(), escalationId: addTo });
+    if (raise) {
+      tx.escalation.updateWhere((e) => e.id === addTo && e.level === raise.fromLevel && (e.status === 'OPEN' || e.status === 'ACKNOWLEDGED'), (e) => ({
+        severity: raise.severity,
+        level: raise.level,
+        ownerId: raise.ownerId,
+        deadlineAt: raise.deadlineAt,
+        ...(raise.level > raise.fromLevel ? { status: 'OPEN' } : {}),
+        version: e.version + 1,
+        updatedAt: at,
+      }));
+    }
     return true;
   }
   if (tx.escalation.byUnique('sourceKey', escalation.sourceKey)) return false;

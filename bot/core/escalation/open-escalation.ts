@@ -95,24 +95,45 @@ export async function planEscalation(
     const known = await deps.escalations.listEscalationEvidence(open.id);
     const count = known.some((k) => k.sourceKey === trigger.sourceKey) ? known.length : known.length + 1;
     const owner = org.staff.get(open.ownerId);
+    const graver = await raiseForGraverReport(deps, org, now, rules, open, trigger);
     return {
       kind: 'opened',
-      escalation: { id: open.id, sourceKey: open.sourceKey, caseId: open.caseId, followUpId: open.followUpId, reason: open.reason, severity: open.severity, level: open.level, ownerId: open.ownerId, summary: open.summary, deadlineAt: open.deadlineAt, incidentKey: incident, evidence, addTo: open.id },
+      escalation: {
+        id: open.id,
+        sourceKey: open.sourceKey,
+        caseId: open.caseId,
+        followUpId: open.followUpId,
+        reason: open.reason,
+        severity: graver?.raise.severity ?? open.severity,
+        level: graver?.raise.level ?? open.level,
+        ownerId: graver?.raise.ownerId ?? open.ownerId,
+        summary: open.summary,
+        deadlineAt: graver?.raise.deadlineAt ?? open.deadlineAt,
+        incidentKey: incident,
+        evidence,
+        addTo: open.id,
+        raise: graver?.raise ?? null,
+      },
       // The owner's card, updated rather than repeated: its button says how many reports it now holds.
-      outbox: owner
-        ? [
-            staffOutbox(
-              owner,
-              `esc:${open.id}:evidence:${trigger.sourceKey}`,
-              { kind: 'card_update', taskId: `esc_${open.id}_${open.level}`, responseCode: null, replaceName: renderText(deps.templates.escalationCard.evidenceAdded, { count }), cardKey: `esc:${open.id}:card:${open.level}` },
-              now,
-              trigger.followUp?.id ?? null,
-            ),
-          ]
-        : [],
+      // A graver report that raised the level also gives the new owner the card of that level.
+      outbox: [
+        ...(owner
+          ? [
+              staffOutbox(
+                owner,
+                `esc:${open.id}:evidence:${trigger.sourceKey}`,
+                { kind: 'card_update', taskId: `esc_${open.id}_${open.level}`, responseCode: null, replaceName: renderText(deps.templates.escalationCard.evidenceAdded, { count }), cardKey: `esc:${open.id}:card:${open.level}` },
+                now,
+                trigger.followUp?.id ?? null,
+              ),
+            ]
+          : []),
+        ...(graver?.outbox ?? []),
+      ],
       audit: [
         { at: now, actorType: 'SYSTEM', actorId: null, action: 'escalation.evidence_added', entityType: 'Escalation', entityId: open.id, details: { reason: trigger.reason, source: trigger.source, sourceKey: trigger.sourceKey, followUpId: trigger.followUp?.id ?? null, count } },
         { at: now, actorType: 'SYSTEM', actorId: null, action: 'escalation.evidence_added', ...entity, details: { escalationId: open.id, reason: trigger.reason } },
+        ...(graver?.audit ?? []),
       ],
     };
   }
@@ -142,6 +163,7 @@ export async function planEscalation(
     deadlineAt,
     incidentKey: incident,
     evidence,
+    mergeCardText: deps.templates.escalationCard.evidenceAdded,
   };
   const card = await escalationCard(deps, { id, level, reason: trigger.reason, severity, summary, deadlineAt }, trigger.customer);
   return {
@@ -151,6 +173,67 @@ export async function planEscalation(
     audit: [
       { at: now, actorType: 'SYSTEM', actorId: null, action: 'escalation.opened', entityType: 'Escalation', entityId: id, details: { reason: trigger.reason, severity, level, ownerId: owner.id, sourceKey: trigger.sourceKey, exclude: trigger.exclude.filter(Boolean), deadlineAt: deadlineAt.toISOString() } },
       { at: now, actorType: 'SYSTEM', actorId: null, action: 'escalation.opened', ...entity, details: { escalationId: id, reason: trigger.reason, ownerId: owner.id } },
+    ],
+  };
+}
+
+const SEVERITY_RANK: Readonly<Record<string, number>> = { normal: 0, high: 1, critical: 2 };
+
+/**
+ * A report graver than the escalation it joins (a 投诉 complaint after a 不满意): the escalation takes the
+ * severity, and the level, that the ladder gives the graver report alone — never lower than it is. A
+ * higher level means a new owner, who gets the card of that level, and a new deadline, as after a climb
+ * (audited `escalation.climbed`, so subscribers hear of it); the same level only changes the severity
+ * (`escalation.severity_raised`). Null when the report is not graver.
+ */
+async function raiseForGraverReport(
+  deps: EscalationPlanDeps,
+  org: OrgSnapshot,
+  now: Date,
+  rules: EscalationRules,
+  open: EscalationRecord,
+  trigger: EscalationTrigger,
+): Promise<{ raise: NonNullable<NewEscalation['raise']>; outbox: NewOutboxMessage[]; audit: NewAuditEntry[] } | null> {
+  const severity = severityOf(rules, trigger.reason);
+  if ((SEVERITY_RANK[severity] ?? 0) <= (SEVERITY_RANK[open.severity] ?? 0)) return null;
+  const owners = chainOwners(rules, trigger.case, org, trigger.exclude);
+  const wanted = Math.min(Math.max(1, rules.startLevel[severity]), owners.length);
+  const next = wanted > open.level ? owners[wanted - 1] : undefined;
+  if (!next || next.id === open.ownerId) {
+    return {
+      raise: { fromLevel: open.level, severity, level: open.level, ownerId: open.ownerId, deadlineAt: open.deadlineAt },
+      outbox: [],
+      audit: [{ at: now, actorType: 'SYSTEM', actorId: null, action: 'escalation.severity_raised', entityType: 'Escalation', entityId: open.id, details: { from: open.severity, to: severity, reason: trigger.reason, sourceKey: trigger.sourceKey } }],
+    };
+  }
+  const level = wanted;
+  const deadlineAt = applyOffset(now, rules.climbAfter, { timeZone: deps.timeZone, calendar: deps.calendar });
+  const previous = org.staff.get(open.ownerId);
+  const card = await escalationCard(deps, { id: open.id, level, reason: open.reason, severity, summary: open.summary, deadlineAt }, trigger.customer, { climbed: { previousOwner: previous?.name ?? null } });
+  const outbox = [staffOutbox(next, `esc:${open.id}:card:${level}`, { kind: 'task_card', card }, now, trigger.followUp?.id ?? null)];
+  if (previous) {
+    const text = renderText(deps.templates.escalationClimbed.text, {
+      reason: deps.templates.labels.escalationReasons[trigger.reason],
+      customer: trigger.customer.name,
+      deadline: formatLocalDateTime(open.deadlineAt, deps.timeZone),
+      level,
+      owner: next.name,
+    });
+    outbox.push(staffOutbox(previous, `esc:${open.id}:climbed:${level}`, { kind: 'staff_text', text }, now, trigger.followUp?.id ?? null));
+  }
+  return {
+    raise: { fromLevel: open.level, severity, level, ownerId: next.id, deadlineAt },
+    outbox,
+    audit: [
+      {
+        at: now,
+        actorType: 'SYSTEM',
+        actorId: null,
+        action: 'escalation.climbed',
+        entityType: 'Escalation',
+        entityId: open.id,
+        details: { fromLevel: open.level, toLevel: level, fromOwnerId: open.ownerId, toOwnerId: next.id, deadlineAt: deadlineAt.toISOString(), why: 'GRAVER_REPORT', reason: trigger.reason, fromSeverity: open.severity, severity },
+      },
     ],
   };
 }
