@@ -80,3 +80,14 @@ function maskAllButLast4(digits: string): string {
 function invalidPhone(): DomainError {
   return new DomainError('INVALID_PHONE', 'phone is not a valid phone number', { field: 'phone' });
 }
+
+/** A mainland mobile number inside free text, with an optional `+86`/`86` prefix and spaces or dashes. */
+const MOBILE_IN_TEXT = /(?<!\d)(?:\+?86[\s-]?)?(1[3-9]\d)[\s-]?\d{4}[\s-]?(\d{4})(?!\d)/g;
+
+/**
+ * Masks every mainland mobile number inside text people typed (a customer's reply, a note):
+ * `请联系13812345678` → `请联系138****5678`. Used wherever such text is shown outside its own record.
+ */
+export function maskPhonesInText(text: string): string {
+  return text.replace(MOBILE_IN_TEXT, (_match, head: string, tail: string) => `${head}****${tail}`);
+}

@@ -7,6 +7,7 @@ import { listManagerRecipients, ManagerMessageOutbox } from './manager-messages.
 import type { StoreContext } from './store-context.js';
 import {
   BECOMING_OVERDUE_HOURS,
+  DIGEST_EVIDENCE_LIMIT,
   summariseFollowUps,
   type DigestEscalationRow,
   type DigestFollowUpRow,
@@ -104,7 +105,18 @@ export async function loadDigestInput(prisma: PrismaClient, scope: DigestScope, 
     }),
     prisma.escalation.findMany({
       where: { status: { in: OPEN_ESCALATION_STATUSES }, case: inSubtree },
-      select: { id: true, reason: true, level: true, createdAt: true, deadlineAt: true, owner: { select: { name: true } }, case: { select: { customer: { select: customerSelect } } } },
+      select: {
+        id: true,
+        reason: true,
+        level: true,
+        createdAt: true,
+        deadlineAt: true,
+        owner: { select: { name: true } },
+        case: { select: { customer: { select: customerSelect } } },
+        // The reports of the incident, for the escalation's line (served by the (escalationId, at) index).
+        evidence: { select: { source: true, at: true, note: true }, orderBy: [{ at: 'asc' }, { id: 'asc' }], take: DIGEST_EVIDENCE_LIMIT },
+        _count: { select: { evidence: true } },
+      },
     }),
   ]);
 
@@ -135,6 +147,8 @@ export async function loadDigestInput(prisma: PrismaClient, scope: DigestScope, 
     level: e.level,
     createdAt: e.createdAt,
     deadlineAt: e.deadlineAt,
+    evidence: e.evidence,
+    evidenceCount: e._count.evidence,
   }));
   const previousFigures = summariseFollowUps(
     previous.map((p) => ({ status: p.status as FollowUpStatus, outcome: p.outcome as FollowUpOutcome | null, action: p.action as FollowUpAction, deadlineAt: p.deadlineAt, completedAt: p.completedAt })),

@@ -3,7 +3,7 @@ import type { IdGenerator } from '../core/clock.js';
 import type { PolicyRegistry } from '../core/ports/policies.js';
 import type { DigestRecipient, DigestStore } from '../core/ports/digests.js';
 import { findStep } from '../core/policies/find-step.js';
-import { BECOMING_OVERDUE_HOURS, summariseFollowUps, type DigestEscalationRow, type DigestFollowUpRow, type DigestInput } from '../core/digests/build-digest.js';
+import { BECOMING_OVERDUE_HOURS, DIGEST_EVIDENCE_LIMIT, summariseFollowUps, type DigestEscalationRow, type DigestFollowUpRow, type DigestInput } from '../core/digests/build-digest.js';
 import type { CustomerRow, FollowUpRow, MemoryState, MemoryTx } from './memory-state.js';
 import { listManagerRecipients, MemoryManagerMessageOutbox } from './manager-messages.js';
 
@@ -65,6 +65,7 @@ export class MemoryDigestStore extends MemoryManagerMessageOutbox implements Dig
           level: e.level,
           createdAt: new Date(e.createdAt.getTime()),
           deadlineAt: new Date(e.deadlineAt.getTime()),
+          ...evidenceOf(tx.escalationEvidence.filter((x) => x.escalationId === e.id)),
         }));
       const previousFigures = summariseFollowUps(
         previous.map((p) => ({ status: p.status as FollowUpStatus, outcome: p.outcome as FollowUpOutcome | null, action: p.action as FollowUpAction, deadlineAt: p.deadlineAt, completedAt: p.completedAt })),
@@ -104,4 +105,10 @@ function customerLabel(c: Pick<CustomerRow, 'name' | 'salutation' | 'phoneMasked
   const who = c.salutation ?? `${c.name.slice(0, 1)}**`;
   const digits = c.phoneMasked?.replace(/\D/g, '').slice(-4);
   return digits ? `${who}·尾号${digits}` : who;
+}
+
+/** An escalation's reports as the digest lists them: oldest first, at most DIGEST_EVIDENCE_LIMIT, with the total. */
+function evidenceOf(rows: readonly { id: string; source: string; at: Date; note: string | null }[]) {
+  const sorted = [...rows].sort((a, b) => a.at.getTime() - b.at.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return { evidence: sorted.slice(0, DIGEST_EVIDENCE_LIMIT).map((x) => ({ source: x.source, at: new Date(x.at.getTime()), note: x.note })), evidenceCount: rows.length };
 }

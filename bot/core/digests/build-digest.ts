@@ -76,7 +76,17 @@ export interface DigestEscalationRow {
   level?: number;
   createdAt: Date;
   deadlineAt: Date;
+  /**
+   * The reports gathered in it (bot/core/escalation/incident.ts), oldest first, at most
+   * {@link DIGEST_EVIDENCE_LIMIT}: where each came from, when, and the words (free text: masked when shown).
+   */
+  evidence?: readonly { source: string; at: Date; note: string | null }[];
+  /** How many reports it holds in all (the list above may be shortened). */
+  evidenceCount?: number;
 }
+
+/** Reports listed per escalation in a digest line. */
+export const DIGEST_EVIDENCE_LIMIT = 5;
 
 /** Everything `buildDigest` needs; rows outside every rule above are ignored. */
 export interface DigestInput {

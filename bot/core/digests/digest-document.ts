@@ -4,7 +4,8 @@ import type { EscalationReason } from '../escalation/rules.js';
 import { joinRuns, renderRuns, renderText, textAroundCount, textRuns } from '../templates/render.js';
 import { formatChineseDate, formatLocalDate, formatLocalDateTime } from '../time.js';
 import { weekdayName } from '../calendar/local-date.js';
-import type { DigestFigures, WeeklyDigest } from './build-digest.js';
+import type { DigestEscalation, DigestFigures, WeeklyDigest } from './build-digest.js';
+import { maskPhonesInText } from '../phone.js';
 
 /**
  * The weekly digest as a staff document, worded by templates/messages `weekly_digest`: the title, the
@@ -58,13 +59,16 @@ export function buildDigestDocument(
       heading: renderText(t.escalations, { count: digest.openEscalations.length }),
       items: digest.openEscalations.map((e) =>
         // The deadline, not the opening date, is what the owner acts on (the opening date plus the policy's SLA).
-        renderRuns(e.isPastDeadline ? t.escalationPastDeadline : t.escalation, {
-          owner: e.ownerName,
-          customer: e.customer,
-          reason: templates.labels.escalationReasons[e.reason as EscalationReason] ?? e.reason,
-          level: e.level !== undefined && e.level > 1 ? renderRuns(t.escalationLevel, { level: e.level }) : '',
-          date: formatChineseDate(e.deadlineAt, tz),
-        }),
+        [
+          ...renderRuns(e.isPastDeadline ? t.escalationPastDeadline : t.escalation, {
+            owner: e.ownerName,
+            customer: e.customer,
+            reason: templates.labels.escalationReasons[e.reason as EscalationReason] ?? e.reason,
+            level: e.level !== undefined && e.level > 1 ? renderRuns(t.escalationLevel, { level: e.level }) : '',
+            date: formatChineseDate(e.deadlineAt, tz),
+          }),
+          ...evidenceRuns(e, t, tz),
+        ],
       ),
     },
     { heading: t.byStaff, items: digest.byStaff.map((r) => renderRuns(t.staffRow, { name: r.name ?? t.unassigned, figures: row(r) })) },
@@ -96,4 +100,21 @@ function percent(rate: number | null): string {
 function signed(n: number): string {
   const s = n.toFixed(1);
   return n > 0 ? `+${s}` : s === '-0.0' ? '0.0' : s;
+}
+
+/** Longest excerpt of a report's words in a digest line. */
+const EVIDENCE_NOTE_CHARS = 20;
+
+/** The reports of an escalation, for its digest line: source, local time, the words shortened with phones masked. */
+function evidenceRuns(e: DigestEscalation, t: MessageTemplates['weeklyDigest'], tz: string): TextRun[] {
+  const evidence = e.evidence ?? [];
+  if (evidence.length === 0) return [];
+  const items = evidence.map((x) => {
+    const source = t.evidenceSources[x.source as keyof typeof t.evidenceSources] ?? x.source;
+    const time = formatLocalDateTime(x.at, tz).slice(5);
+    const words = x.note ? maskPhonesInText(x.note).replace(/\s+/g, ' ').trim() : '';
+    const note = [...words].length > EVIDENCE_NOTE_CHARS ? `${[...words].slice(0, EVIDENCE_NOTE_CHARS).join('')}…` : words;
+    return note ? renderRuns(t.evidenceItem, { source, time, note }) : renderRuns(t.evidenceItemBare, { source, time });
+  });
+  return renderRuns(t.escalationEvidence, { count: e.evidenceCount ?? evidence.length, items: joinRuns(items, '；') });
 }

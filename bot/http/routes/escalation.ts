@@ -5,6 +5,7 @@ import { readRawBody } from '../read-body.js';
 import { escapeHtml, htmlDocument } from '../survey-page.js';
 import type { EscalationReason } from '../../core/escalation/rules.js';
 import { formatLocalDateTime } from '../../core/time.js';
+import { maskPhonesInText } from '../../core/phone.js';
 
 /** `<escalationId>_<level>.<signature>` (bot/links.ts, purpose `escalation`). */
 const SIGNED = /^[0-9A-Za-z]{10,40}_\d{1,2}\.[A-Za-z0-9_-]{16}$/;
@@ -104,13 +105,13 @@ export function escalationRoutes(router: Router, app: Huifang): void {
     const tz = app.config.timezone;
     const name = (id: string | null | undefined) => (id ? (org.staff.get(id)?.name ?? '—') : '系统');
     const rows = history
-      .map((h) => `<tr><td>${escapeHtml(formatLocalDateTime(h.at, tz))}</td><td>${escapeHtml(name(h.actorId))}</td><td>${escapeHtml(ACTION_LABELS[h.action] ?? h.action)}${typeof h.details.note === 'string' ? `：${escapeHtml(h.details.note)}` : ''}${h.details.toLevel ? `（第${Number(h.details.toLevel)}级：${escapeHtml(name(String(h.details.toOwnerId)))}）` : ''}</td></tr>`)
+      .map((h) => `<tr><td>${escapeHtml(formatLocalDateTime(h.at, tz))}</td><td>${escapeHtml(name(h.actorId))}</td><td>${escapeHtml(ACTION_LABELS[h.action] ?? h.action)}${typeof h.details.note === 'string' ? `：${escapeHtml(maskPhonesInText(h.details.note))}` : ''}${h.details.toLevel ? `（第${Number(h.details.toLevel)}级：${escapeHtml(name(String(h.details.toOwnerId)))}）` : ''}</td></tr>`)
       .join('');
     // Every report of the incident (bot/core/escalation/incident.ts): the trigger that opened it and those added since.
     const evidence = await app.deps.escalations.listEscalationEvidence(e.id);
     const reasons = app.deps.templates.labels.escalationReasons as Record<string, string>;
     const evidenceRows = evidence
-      .map((x) => `<tr><td>${escapeHtml(formatLocalDateTime(x.at, tz))}</td><td>${escapeHtml(EVIDENCE_SOURCES[x.source] ?? x.source)}</td><td>${escapeHtml(reasons[x.reason] ?? x.reason)}${x.note ? `：${escapeHtml(x.note)}` : ''}</td></tr>`)
+      .map((x) => `<tr><td>${escapeHtml(formatLocalDateTime(x.at, tz))}</td><td>${escapeHtml(EVIDENCE_SOURCES[x.source] ?? x.source)}</td><td>${escapeHtml(reasons[x.reason] ?? x.reason)}${x.note ? `：${escapeHtml(maskPhonesInText(x.note))}` : ''}</td></tr>`)
       .join('');
     const open = e.status === 'OPEN' || e.status === 'ACKNOWLEDGED';
     const forms = !current

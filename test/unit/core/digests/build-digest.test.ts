@@ -205,6 +205,26 @@ describe('the digest as WeCom markdown', () => {
     expect(utf8Bytes(text)).toBeLessThan(2048);
   });
 
+  it('lists each report gathered in an escalation on its line: source, time and words, phones masked', () => {
+    const withEvidence: DigestEscalationRow[] = [
+      {
+        ...ESCALATIONS[0]!,
+        evidenceCount: 3,
+        evidence: [
+          { source: 'staff', at: at('2026-11-28T10:00:00'), note: null },
+          { source: 'sms', at: at('2026-11-28T10:05:00'), note: '不满意，请回电13812345678' },
+          { source: 'web', at: at('2026-11-28T10:10:00'), note: '出院宣教也没讲清楚，复查时间也没人通知，药也没说明白' },
+        ],
+      },
+      ESCALATIONS[1]!,
+    ];
+    const text = renderDigestMarkdown(buildDigest(input({ openEscalations: withEvidence })));
+    expect(text).toContain('**陈护士长**｜李女士·尾号0003｜客户不满意｜12月5日前答复｜反馈3条：员工回访 11-28 10:00；客户短信 11-28 10:05「不满意，请回电138****5678」；问卷页面 11-28 10:10「出院宣教也没讲清楚，复查时间也没人通知，…」');
+    expect(text).not.toContain('13812345678');
+    // An escalation without reports keeps its line as it was.
+    expect(text).toContain('<font color="warning">11月27日已超期</font>\n');
+  });
+
   it('says when there is nothing to compare with', () => {
     const text = renderDigestMarkdown(buildDigest(input({ previousSatisfactionRate: null })));
     expect(text).toContain('满意率 **50.0%**，上周无数据');
