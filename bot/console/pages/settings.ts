@@ -10,7 +10,17 @@ import { jobs } from '../../../jobs/index.js';
 import { createSignInLink } from '../sign-in.js';
 import { CHANNEL_LABELS, CONSOLE_ROLE_LABELS, WEBHOOK_EVENT_LABELS, label } from '../labels.js';
 import { WEBHOOK_EVENT_TYPES } from '../../core/webhooks/events.js';
-import { addWebhookSubscription, removeWebhookSubscription, type SubscriptionActor } from '../../core/webhooks/subscriptions.js';
+import {
+  addWebhookSubscription,
+  parseWebhookAttempts,
+  parseWebhookTimeout,
+  removeWebhookSubscription,
+  rotateWebhookSecret,
+  WEBHOOK_ATTEMPTS,
+  WEBHOOK_ROTATION_OVERLAP,
+  WEBHOOK_TIMEOUT,
+  type SubscriptionActor,
+} from '../../core/webhooks/subscriptions.js';
 import type { ConsoleSessionState } from '../session.js';
 
 /** What each job does, in Chinese (the job's own name stays under it, as the logs use it). */
@@ -85,13 +95,13 @@ export function settingsPage(router: Router, app: Huifang): void {
 <div class="card" id="webhooks"><h2>事件推送（Webhook）</h2>${
           subscriptions.length === 0
             ? html`<p class="muted">尚无订阅。</p>`
-            : html`<table class="rows"><thead><tr><th>推送地址</th><th>事件</th><th>添加时间</th><th>操作</th></tr></thead><tbody>${subscriptions.map(
+            : html`<table class="rows"><thead><tr><th>推送地址</th><th>事件</th><th>超时／次数</th><th>添加时间</th><th>操作</th></tr></thead><tbody>${subscriptions.map(
                 (s) =>
-                  html`<tr><td data-label="推送地址"><code>${s.url}</code><div class="muted small">${s.id}</div></td><td data-label="事件" class="small">${s.events.map((e) => label(WEBHOOK_EVENT_LABELS, e)).join('、')}</td><td data-label="添加时间">${dateTime(s.createdAt, tz)}</td><td data-label="操作"><form method="post" action="/console/settings/webhooks/${s.id}/remove">${csrfField(state)}<button class="secondary" type="submit">删除</button></form></td></tr>`,
+                  html`<tr><td data-label="推送地址"><code>${s.url}</code><div class="muted small">${s.id}</div></td><td data-label="事件" class="small">${s.events.map((e) => label(WEBHOOK_EVENT_LABELS, e)).join('、')}</td><td data-label="超时／次数" class="small">${s.timeoutMs / 1000} 秒／${s.maxAttempts} 次</td><td data-label="添加时间">${dateTime(s.createdAt, tz)}${s.previousSecretUntil ? html`<div class="muted small">已更换密钥，旧密钥签名至 ${dateTime(s.previousSecretUntil, tz)}</div>` : ''}</td><td data-label="操作"><form method="post" action="/console/settings/webhooks/${s.id}/rotate">${csrfField(state)}<button class="secondary" type="submit">更换密钥</button></form><form method="post" action="/console/settings/webhooks/${s.id}/remove">${csrfField(state)}<button class="secondary" type="submit">删除</button></form></td></tr>`,
               )}</tbody></table>`
-        }<h3>添加订阅</h3><form method="post" action="/console/settings/webhooks">${csrfField(state)}<label for="webhook-url">推送地址</label><input id="webhook-url" name="url" type="url" required placeholder="https://crm.example.com/hooks/huifang"><fieldset><legend>事件</legend>${WEBHOOK_EVENT_TYPES.map(
+        }<h3>添加订阅</h3><form method="post" action="/console/settings/webhooks">${csrfField(state)}<label for="webhook-url">推送地址</label><input id="webhook-url" name="url" type="url" required placeholder="https://crm.example.com/hooks/huifang"><label for="webhook-timeout">超时（秒，${WEBHOOK_TIMEOUT.minMs / 1000}–${WEBHOOK_TIMEOUT.maxMs / 1000}）</label><input id="webhook-timeout" name="timeout" type="number" min="${WEBHOOK_TIMEOUT.minMs / 1000}" max="${WEBHOOK_TIMEOUT.maxMs / 1000}" value="${WEBHOOK_TIMEOUT.defaultMs / 1000}"><label for="webhook-attempts">最多尝试次数（${WEBHOOK_ATTEMPTS.min}–${WEBHOOK_ATTEMPTS.max}）</label><input id="webhook-attempts" name="attempts" type="number" min="${WEBHOOK_ATTEMPTS.min}" max="${WEBHOOK_ATTEMPTS.max}" value="${WEBHOOK_ATTEMPTS.default}"><fieldset><legend>事件</legend>${WEBHOOK_EVENT_TYPES.map(
           (e) => html`<label class="inline"><input type="checkbox" name="events" value="${e}"> ${label(WEBHOOK_EVENT_LABELS, e)} <span class="muted small">${e}</span></label>`,
-        )}</fieldset><p><button type="submit">添加订阅</button></p></form><p class="muted small">推送内容只含编号和脱敏手机号，并以签名密钥签名；对方系统的校验方法见 docs/webhooks.md。也可用命令 <code>huifang webhooks add|list|remove</code> 管理。</p></div>`,
+        )}</fieldset><p><button type="submit">添加订阅</button></p></form><p class="muted small">推送内容只含编号和脱敏手机号，并以签名密钥签名；对方系统的校验方法见 docs/webhooks.md。更换密钥后 24 小时内新旧密钥同时签名。也可用命令 <code>huifang webhooks add|list|test|rotate|remove</code> 管理（<code>test</code> 发送一条带签名的 ping 并显示对方的应答）。</p></div>`,
       });
     }),
   );
@@ -140,12 +150,32 @@ export function settingsPage(router: Router, app: Huifang): void {
     '/console/settings/webhooks',
     consoleHandler(app, async (ctx, state, form) => {
       if (!state.access.canAdminister) throw new DomainError('FORBIDDEN', 'Administrators only', {});
-      const { subscription, secret } = await addWebhookSubscription({ ...app.deps, webhooks: app.webhooks }, { url: String(form!.get('url') ?? ''), events: form!.getAll('events') }, consoleActor(state));
+      const optional = (name: string) => {
+        const v = String(form!.get(name) ?? '').trim();
+        return v === '' ? undefined : v;
+      };
+      const timeoutMs = parseWebhookTimeout(optional('timeout'));
+      const maxAttempts = parseWebhookAttempts(optional('attempts'));
+      const { subscription, secret } = await addWebhookSubscription({ ...app.deps, webhooks: app.webhooks }, { url: String(form!.get('url') ?? ''), events: form!.getAll('events'), timeoutMs, maxAttempts }, consoleActor(state));
       // The secret is shown once, here, not put in a URL (it would stay in the browser's history).
       render(ctx, app, state, {
         title: '已添加推送订阅',
         current: '/console/settings',
         body: html`<div class="card"><p>已添加推送订阅 <code>${subscription.url}</code>。</p><p>签名密钥只显示这一次，请立即交给对方系统保存（用于校验 <code>Huifang-Signature</code> 请求头，见 docs/webhooks.md）：</p><p><code>${secret}</code></p><a class="button secondary" href="/console/settings#webhooks">返回设置</a></div>`,
+      });
+    }),
+  );
+
+  router.post(
+    '/console/settings/webhooks/:id/rotate',
+    consoleHandler(app, async (ctx, state) => {
+      if (!state.access.canAdminister) throw new DomainError('FORBIDDEN', 'Administrators only', {});
+      const { secret, previousUntil } = await rotateWebhookSecret({ ...app.deps, webhooks: app.webhooks }, String(ctx.params.id), WEBHOOK_ROTATION_OVERLAP.defaultMs, consoleActor(state));
+      // Shown once, like the first secret.
+      render(ctx, app, state, {
+        title: '已更换签名密钥',
+        current: '/console/settings',
+        body: html`<div class="card"><p>新的签名密钥只显示这一次，请立即交给对方系统保存：</p><p><code>${secret}</code></p><p>在 ${dateTime(previousUntil, app.config.timezone)} 之前，每次推送同时带新旧两个签名（两个 <code>v1=</code>），对方换好新密钥前不会拒收；之后只用新密钥签名。</p><a class="button secondary" href="/console/settings#webhooks">返回设置</a></div>`,
       });
     }),
   );

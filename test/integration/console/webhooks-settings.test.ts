@@ -47,6 +47,31 @@ describeEachDatabase('console webhook subscriptions', (db) => {
     ]);
   });
 
+  it('adds one with its own timeout and attempts, and rotates its secret, showing the new one once', async () => {
+    await admin.get('/console/settings');
+    const added = await admin.post('/console/settings/webhooks', { url: 'https://ticket.example.com/in', events: 'escalation.opened', timeout: '5', attempts: '4' });
+    expect(added.status).toBe(200);
+    const first = /whsec_[A-Za-z0-9_-]+/.exec(added.body)![0];
+    const [subscription] = await app.webhooks.listWebhookSubscriptions();
+    expect(subscription).toMatchObject({ timeoutMs: 5000, maxAttempts: 4, previousSecretUntil: null });
+    expect(pageText((await admin.get('/console/settings')).body)).toContain('5 秒／4 次');
+
+    const rotated = await admin.post(`/console/settings/webhooks/${subscription!.id}/rotate`);
+    expect(rotated.status).toBe(200);
+    const second = /whsec_[A-Za-z0-9_-]+/.exec(rotated.body)![0];
+    expect(second).not.toBe(first);
+    expect(await app.webhooks.webhookSigning(subscription!.id, clock.now())).toEqual({ secrets: [second, first], timeoutMs: 5000 });
+    const page = await admin.get('/console/settings');
+    expect(pageText(page.body)).toContain('旧密钥签名至');
+    expect(page.body).not.toContain(second);
+    const refused = await admin.post('/console/settings/webhooks', { url: 'https://ticket.example.com/in', events: 'escalation.opened', attempts: '50' });
+    expect(refused.status).toBe(400);
+    await admin.get('/console/settings');
+    await manager.get('/console');
+    expect((await manager.post(`/console/settings/webhooks/${subscription!.id}/rotate`)).status).toBe(403);
+    await admin.post(`/console/settings/webhooks/${subscription!.id}/remove`);
+  });
+
   it('refuses a non-http URL or no events with a page saying why, and other roles altogether', async () => {
     await admin.get('/console/settings');
     const ftp = await admin.post('/console/settings/webhooks', { url: 'ftp://files.example.com/in', events: 'case.created' });
