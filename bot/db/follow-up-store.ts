@@ -6,6 +6,7 @@ import { TX_OPTIONS } from './store-context.js';
 import { toFollowUpContext, toJson } from './rows.js';
 import { numbered, skipLocked, sqlText } from './raw-sql.js';
 import { auditData, closeEscalationsAfterSecondFollowUp, insertAudit, insertEscalationWith, insertOutbox, type Tx } from './writes.js';
+import { staffSurveyAnswerAudit } from '../core/follow-ups/completion-audit.js';
 import { pickReplyCodes, withReplyCode, withReplyCodeRetry } from './reply-codes.js';
 
 type Activation = Parameters<FollowUpStore['commitActivations']>[0][number];
@@ -199,7 +200,7 @@ export class PrismaFollowUpStore implements FollowUpStore {
         // The outcome of a second follow-up (二次回访) is what closes the escalation that scheduled it.
         await closeEscalationsAfterSecondFollowUp(tx, this.db.ids, { followUpId: input.followUpId, outcome: input.outcome, at, actorId: input.outcomeById });
       }
-      if (input.surveyAnswer) await this.recordStaffSurveyAnswer(tx, input.followUpId, input.surveyAnswer);
+      if (input.surveyAnswer) await this.recordStaffSurveyAnswer(tx, input.followUpId, input.surveyAnswer, input.outcomeById ?? null);
       await insertEscalationWith(tx, this.db.ids, this.db.capabilities.provider, input.escalation, input.outbox, input.audit, at);
       return true;
     }, TX_OPTIONS);
@@ -209,7 +210,7 @@ export class PrismaFollowUpStore implements FollowUpStore {
    * The answers of a staff call: the follow-up's survey (one per follow-up — reused when it exists)
    * becomes ANSWERED and gets one response. Runs inside the outcome's compare-and-set transaction.
    */
-  private async recordStaffSurveyAnswer(tx: Tx, followUpId: string, answer: NonNullable<Parameters<FollowUpStore['applyOutcome']>[0]['surveyAnswer']>): Promise<void> {
+  private async recordStaffSurveyAnswer(tx: Tx, followUpId: string, answer: NonNullable<Parameters<FollowUpStore['applyOutcome']>[0]['surveyAnswer']>, staffId: string | null): Promise<void> {
     const r = answer.response;
     const n = answer.newSurvey;
     const survey = await tx.surveyInstance.upsert({
@@ -228,8 +229,9 @@ export class PrismaFollowUpStore implements FollowUpStore {
         createdAt: r.receivedAt,
       },
       update: { status: 'ANSWERED', answeredAt: r.receivedAt, draft: null },
-      select: { id: true },
+      select: { id: true, surveyKey: true },
     });
+    await insertAudit(tx, this.db.ids, [staffSurveyAnswerAudit(survey.id, survey.surveyKey, staffId, r)]);
     await tx.surveyResponse.create({
       data: {
         id: r.id,

@@ -4,6 +4,7 @@ import type { FollowUpStore, StaffSurveyAnswer } from '../core/ports/follow-ups.
 import type { MemoryState, MemoryTx, SurveyRow } from './memory-state.js';
 import { byTimeThenId, toFollowUpContext, toJson } from './rows.js';
 import { closeEscalationsAfterSecondFollowUp, insertAudit, insertEscalation, insertOutbox, pickReplyCodes, withReplyCode } from './writes.js';
+import { staffSurveyAnswerAudit } from '../core/follow-ups/completion-audit.js';
 
 type Activation = Parameters<FollowUpStore['commitActivations']>[0][number];
 
@@ -119,7 +120,7 @@ export class MemoryFollowUpStore implements FollowUpStore {
         // The outcome of a second follow-up (二次回访) is what closes the escalation that scheduled it.
         closeEscalationsAfterSecondFollowUp(tx, this.ids, { followUpId: input.followUpId, outcome: input.outcome, at, actorId: input.outcomeById });
       }
-      if (input.surveyAnswer) recordStaffSurveyAnswer(tx, input.followUpId, input.surveyAnswer);
+      if (input.surveyAnswer) recordStaffSurveyAnswer(tx, this.ids, input.followUpId, input.surveyAnswer, input.outcomeById ?? null);
       insertEscalation(tx, this.ids, input.escalation, at);
       insertOutbox(tx, this.ids, input.outbox, at);
       insertAudit(tx, this.ids, input.audit);
@@ -181,7 +182,7 @@ function surveyRow(a: Activation): Partial<SurveyRow> {
 }
 
 /** The answers of a staff call: the follow-up's survey (one per follow-up, reused when it exists) becomes ANSWERED with one response. */
-function recordStaffSurveyAnswer(tx: MemoryTx, followUpId: string, answer: StaffSurveyAnswer): void {
+function recordStaffSurveyAnswer(tx: MemoryTx, ids: IdGenerator, followUpId: string, answer: StaffSurveyAnswer, staffId: string | null): void {
   const r = answer.response;
   const n = answer.newSurvey;
   const existing = tx.survey.byUnique('followUpId', followUpId);
@@ -211,4 +212,5 @@ function recordStaffSurveyAnswer(tx: MemoryTx, followUpId: string, answer: Staff
     inboundEventId: r.inboundEventId,
     receivedAt: r.receivedAt,
   });
+  insertAudit(tx, ids, [staffSurveyAnswerAudit(survey.id, survey.surveyKey, staffId, r)]);
 }

@@ -158,6 +158,9 @@ describeEachDatabase('staff 详情 form /f/:id', (db) => {
       expect(surveys[0]!.responses).toHaveLength(1);
       expect(surveys[0]!.responses[0]).toMatchObject({ channel: 'staff_phone', score: 0.25, satisfaction: 'DISSATISFIED', rawText: '出院结算排队太久' });
       expect(JSON.parse(surveys[0]!.responses[0]!.answers)).toEqual({ overall: 2, comment: '出院结算排队太久' });
+      // Audited as answered, like the customer's own answer (the source of the survey.answered webhook).
+      const answeredAudit = await db().prisma.auditLog.findMany({ where: { action: 'survey.answered', entityId: surveys[0]!.id } });
+      expect(answeredAudit.map((a) => [a.actorType, a.actorId, JSON.parse(a.details)])).toEqual([['STAFF', fu.assigneeId, { surveyKey: 'satisfaction-5', score: 0.25, satisfaction: 'DISSATISFIED', channel: 'staff_phone', via: 'staff' }]]);
       const escalations = await db().prisma.escalation.findMany({ where: { followUpId }, include: { owner: true } });
       expect(escalations.map((e) => e.owner.wecomUserId)).toEqual(['hushizhang.chen']);
       expect(await db().prisma.outboxMessage.count({ where: { followUpId, kind: 'card_update' } })).toBe(1);

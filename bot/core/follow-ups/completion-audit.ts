@@ -15,3 +15,19 @@ export function surveyCompletionAudit(followUpId: string, customerId: string, ou
 export function noResponseAudit(followUpId: string, at: Date): NewAuditEntry {
   return { at, actorType: 'SYSTEM', actorId: null, action: 'follow_up.completed', entityType: 'FollowUp', entityId: followUpId, details: { status: 'UNREACHABLE', outcome: 'NO_RESPONSE', via: 'survey_expired' } };
 }
+
+/**
+ * A survey answered during a staff member's call (the answers recorded with the outcome): audited like
+ * the customer's own answer, so that `survey.answered` covers every way a survey is answered.
+ */
+export function staffSurveyAnswerAudit(surveyId: string, surveyKey: string, staffId: string | null, response: { channel: string; score: number | null; satisfaction: string | null; receivedAt: Date }): NewAuditEntry {
+  return {
+    at: response.receivedAt,
+    actorType: 'STAFF',
+    actorId: staffId,
+    action: 'survey.answered',
+    entityType: 'SurveyInstance',
+    entityId: surveyId,
+    details: { surveyKey, score: response.score, satisfaction: response.satisfaction, channel: response.channel, via: 'staff' },
+  };
+}
