@@ -182,8 +182,8 @@ const SEVERITY_RANK: Readonly<Record<string, number>> = { normal: 0, high: 1, cr
 /**
  * A report graver than the escalation it joins (a 投诉 complaint after a 不满意): the escalation takes the
  * severity, and the level, that the ladder gives the graver report alone — never lower than it is. A
- * higher level means a new owner, who gets the card of that level, and a new deadline, as after a climb
- * (audited `escalation.climbed`, so subscribers hear of it); the same level only changes the severity
+ * higher level means a new owner, who gets the card of that level, and a new deadline, and the previous
+ * owner is told why (audited `escalation.climbed`, so subscribers hear of it); the same level only changes the severity
  * (`escalation.severity_raised`). Null when the report is not graver.
  */
 async function raiseForGraverReport(
@@ -209,13 +209,13 @@ async function raiseForGraverReport(
   const level = wanted;
   const deadlineAt = applyOffset(now, rules.climbAfter, { timeZone: deps.timeZone, calendar: deps.calendar });
   const previous = org.staff.get(open.ownerId);
-  const card = await escalationCard(deps, { id: open.id, level, reason: open.reason, severity, summary: open.summary, deadlineAt }, trigger.customer, { climbed: { previousOwner: previous?.name ?? null } });
+  // The card of the level, as if opened there: nobody missed a deadline.
+  const card = await escalationCard(deps, { id: open.id, level, reason: open.reason, severity, summary: open.summary, deadlineAt }, trigger.customer);
   const outbox = [staffOutbox(next, `esc:${open.id}:card:${level}`, { kind: 'task_card', card }, now, trigger.followUp?.id ?? null)];
   if (previous) {
-    const text = renderText(deps.templates.escalationClimbed.text, {
+    const text = renderText(deps.templates.escalationRaised.text, {
       reason: deps.templates.labels.escalationReasons[trigger.reason],
       customer: trigger.customer.name,
-      deadline: formatLocalDateTime(open.deadlineAt, deps.timeZone),
       level,
       owner: next.name,
     });

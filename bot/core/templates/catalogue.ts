@@ -132,6 +132,8 @@ export const MESSAGE_CATALOGUE = {
   }),
   /** To the previous owner of an escalation that climbed a level. */
   escalationClimbed: entry('wecom', { text: text(['reason', 'customer', 'deadline', 'level', 'owner']) }),
+  /** To the previous owner of an escalation a graver report of its incident raised to a higher level. */
+  escalationRaised: entry('wecom', { text: text(['reason', 'customer', 'level', 'owner']) }),
   /** To the owner of an escalation past its last deadline, with nobody above. */
   escalationBreached: entry('wecom', { text: text(['reason', 'customer', 'deadline', 'link']) }),
   /** To the new owner of an escalation handed over in the console. */
