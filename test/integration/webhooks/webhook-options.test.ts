@@ -46,6 +46,8 @@ class Receiver {
   readonly received: Received[] = [];
   secrets: string[] = [];
   failures: number[] = [];
+  /** Never answer (a receiver that hangs), to run into the subscription's timeout. */
+  hang = false;
   #server: Server | null = null;
   url = '';
 
@@ -56,6 +58,7 @@ class Receiver {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
+        if (this.hang) return;
         const body = Buffer.concat(chunks).toString('utf8');
         const header = String(req.headers['huifang-signature'] ?? '');
         const verified = verify(this.secrets, header, body, Math.floor(this.clock.now().getTime() / 1000));
@@ -70,6 +73,7 @@ class Receiver {
   }
 
   async stop(): Promise<void> {
+    this.#server?.closeAllConnections();
     await new Promise<void>((resolve) => this.#server?.close(() => resolve()));
   }
 }
@@ -210,6 +214,17 @@ describeEachDatabase('webhooks: every completion, rotation, per-subscription att
     expect(refused.code).toBe(1);
     expect(JSON.parse(refused.stdout)).toMatchObject({ status: 'DEAD', errorCode: 'HTTP_401', attempts: 1 });
     expect((await webhooks('test', 'nope')).code).toBe(1);
+
+    // A receiver that never answers: the delivery gives up at the subscription's own timeout (1 s here).
+    const quick = await addWebhookSubscription(deps(), { url: receiver.url, events: 'case.created', timeoutMs: 1000 }, admin);
+    receiver.hang = true;
+    try {
+      const hung = await webhooks('test', quick.subscription.id, '--json');
+      expect([hung.code, JSON.parse(hung.stdout).errorCode]).toEqual([1, 'TIMEOUT']);
+    } finally {
+      receiver.hang = false;
+    }
+    await removeWebhookSubscription(deps(), quick.subscription.id, admin);
     await removeWebhookSubscription(deps(), subscription.id, admin);
   });
 });
