@@ -13,7 +13,7 @@ import { planEscalation } from '../../../../bot/core/escalation/open-escalation.
 import type { EscalationReason } from '../../../../bot/core/escalation/rules.js';
 import { webhookEventOf } from '../../../../bot/core/webhooks/events.js';
 import { describeEachDatabase } from '../../../support/db.js';
-import { createReplica, createTestService, seedOrganisation, sharedDbClient } from '../../../support/service.js';
+import { createReplica, createTestService, listen, seedOrganisation, sharedDbClient } from '../../../support/service.js';
 import { dischargeBody, submit, uniquePhone } from '../../../support/builders.js';
 import { followUpOf } from '../../../support/e2e.js';
 
@@ -96,7 +96,7 @@ describeEachDatabase('one incident, one escalation: races and graver reports', (
     expect(first).toMatchObject({ severity: 'normal', level: 1, ownerId: staff.get('hushizhang.chen') });
 
     clock.set('2026-11-09T10:30:00+08:00');
-    const complaint = await plan(app, call.id, 'COMPLAINT', `complaint:${call.id}`, '我要投诉');
+    const complaint = await plan(app, call.id, 'COMPLAINT', `complaint:${call.id}`, '我要投诉，请打13912345678');
     expect(complaint.escalation.addTo).toBe(first.id);
     expect(await app.deps.escalations.openEscalations([complaint])).toHaveLength(1);
 
@@ -119,5 +119,16 @@ describeEachDatabase('one incident, one escalation: races and graver reports', (
     await app.deps.escalations.openEscalations([await plan(app, call.id, 'DISSATISFIED', `dissatisfied-web:${call.id}`, '不满意')]);
     expect(await db().prisma.escalation.findUniqueOrThrow({ where: { id: first.id } })).toMatchObject({ severity: 'high', level: 2, ownerId: staff.get('kezhuren.wang') });
     expect(await db().prisma.escalationEvidence.count({ where: { escalationId: first.id } })).toBe(3);
+
+    // The new owner's page lists every report, with the phone in the customer's words masked.
+    const http = await listen(app);
+    try {
+      const html = await (await fetch(`${http.baseUrl}/e/${await app.deps.links.sign('escalation', `${first.id}_2`)}`)).text();
+      expect(html).toContain('反馈记录（3）');
+      expect(html).toContain('我要投诉，请打139****5678');
+      expect(html).not.toContain('13912345678');
+    } finally {
+      await http.close();
+    }
   });
 });
