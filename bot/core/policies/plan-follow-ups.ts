@@ -1,5 +1,5 @@
 import type { CaseFacts, OrgSnapshot, StaffMember } from '../model.js';
-import type { Anchor, AssigneeRule, ContactRules, PolicyDefinition, PolicyStep } from './types.js';
+import type { Anchor, AssigneeRule, AttributeLength, ContactRules, Offset, PolicyDefinition, PolicyStep, RecurrenceEnd } from './types.js';
 import { applyOffset, offsetInBaseUnit, type TimeContext } from './offsets.js';
 import { dueWithinDeadline, nextContactMoment } from './contact-window.js';
 import { addLocalDays, atLocalTime, toLocal } from '../time.js';
@@ -72,10 +72,13 @@ export function planFollowUps(policy: PolicyDefinition, facts: CaseFacts, org: O
     }
     const sampling = step.sampling ? decideSampling(step.sampling, `${policy.id}:${step.key}`, facts, ctx) : caseSampling;
     const assignee = step.action === 'STAFF_TASK' ? resolveAssignee(step, facts, org) : { id: null, rule: null };
-    for (const occurrence of occurrences(step, anchorAt, ctx)) {
+    // A recurrence that ends at an event (「直到其来访」): nothing after the milestone once the case has it.
+    const endsAt = step.repeat?.until ? (facts.milestones[step.repeat.until.name] ?? null) : null;
+    for (const occurrence of occurrences(step, anchorAt, facts.attributes, ctx)) {
       let earliestAt = applyOffset(occurrence.at, step.earliest, ctx, step.earliestAtLocalTime);
       // Counting back from a later anchor (a reminder before use) never reaches before the case itself.
       if (isBackwards(step.earliest) && earliestAt < facts.occurredAt) earliestAt = facts.occurredAt;
+      if (endsAt && earliestAt > endsAt) break;
       let deadlineAt = applyOffset(occurrence.at, step.deadline, ctx, step.deadlineAtLocalTime);
       if (deadlineAt < earliestAt) deadlineAt = earliestAt;
       const rules = step.contact ?? policy.contact;
@@ -128,22 +131,54 @@ function isBackwards(offset: PolicyStep['earliest']): boolean {
   return offset.amount < 0 || (offset.plus ?? []).some((p) => p.amount < 0);
 }
 
-/** The step's occurrences: one at the anchor, or one per period of its recurrence. */
-function occurrences(step: PolicyStep, anchorAt: Date, ctx: TimeContext): { key: string; index: number | null; at: Date }[] {
+/** More occurrences than any recurrence needs (60 years of monthly calls): a bound on what a case attribute can ask for. */
+export const MAX_OCCURRENCES = 720;
+
+/**
+ * The step's occurrences: one at the anchor, or one per period of its recurrence. A phase whose end is
+ * read from the case (`{ attribute: warrantyMonths, unit: months }`) runs to that many units after the
+ * anchor; never more than {@link MAX_OCCURRENCES} in all.
+ */
+function occurrences(
+  step: PolicyStep,
+  anchorAt: Date,
+  attributes: Readonly<Record<string, unknown>>,
+  ctx: TimeContext,
+): { key: string; index: number | null; at: Date }[] {
   if (!step.repeat) return [{ key: step.key, index: null, at: anchorAt }];
   const result: { key: string; index: number | null; at: Date }[] = [];
   let position = 0;
   for (const phase of step.repeat.phases) {
     const every = offsetInBaseUnit(phase.every);
-    const until = offsetInBaseUnit(phase.until);
-    if (every.amount <= 0) continue;
-    while (position + every.amount <= until.amount) {
+    const end = phaseEnd(phase.until, attributes);
+    if (every.amount <= 0 || !end) continue;
+    const until = offsetInBaseUnit(end);
+    while (position + every.amount <= until.amount && result.length < MAX_OCCURRENCES) {
       position += every.amount;
       const unit = every.family === 'months' ? 'months' : every.family;
       result.push({ key: `${step.key}_${result.length + 1}`, index: result.length + 1, at: applyOffset(anchorAt, { amount: position, unit }, ctx) });
     }
   }
   return result;
+}
+
+/** Whether a phase's end is read from a case attribute rather than written in the pack. */
+export function isAttributeLength(end: RecurrenceEnd): end is AttributeLength {
+  return 'attribute' in end;
+}
+
+/**
+ * A phase's end as an offset: the pack's, or the case attribute's number in the phase's unit (whole
+ * units, rounded down; capped by `atMost`), or `otherwise` when the attribute is missing, not a number
+ * or not above zero. Null: the phase has no occurrence for this case.
+ */
+export function phaseEnd(end: RecurrenceEnd, attributes: Readonly<Record<string, unknown>>): Offset | null {
+  if (!isAttributeLength(end)) return end;
+  const value = attributes[end.attribute];
+  const fromCase = typeof value === 'number' && Number.isFinite(value) && value >= 1 ? { amount: Math.floor(value), unit: end.unit } : null;
+  const length = fromCase ?? end.otherwise ?? null;
+  if (!length || !end.atMost) return length;
+  return offsetInBaseUnit(length).amount > offsetInBaseUnit(end.atMost).amount ? end.atMost : length;
 }
 
 function resolveAnchor(anchor: Anchor, facts: CaseFacts, stepDue: ReadonlyMap<string, Date>, completed: ReadonlyMap<string, Date> | undefined): Date | null {

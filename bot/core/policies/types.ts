@@ -138,10 +138,34 @@ export type AttributeTest = readonly (string | number | boolean)[] | NumericTest
  */
 export type StepCondition = Readonly<Record<string, AttributeTest | readonly StepCondition[]>>;
 
-/** A recurring step: occurrences every `every` until `until` after the anchor, phase by phase. */
+/**
+ * How long a phase of a recurrence lasts when the case says it: a numeric case attribute read in
+ * `unit` (002 制度13「保修期内至少半年回访一次」: `warrantyMonths` months). A missing or non-numeric
+ * value (or one not above zero) falls back to `otherwise`; without `otherwise` the phase has no occurrence.
+ * `atMost` caps the length whatever the case says.
+ */
+export interface AttributeLength {
+  attribute: string;
+  unit: OffsetUnit;
+  otherwise?: Offset;
+  atMost?: Offset;
+}
+
+/** A phase's end: a fixed offset from the anchor, or a length read from the case. */
+export type RecurrenceEnd = Offset | AttributeLength;
+
+/**
+ * A recurring step: occurrences every `every` until `until` after the anchor, phase by phase, and —
+ * with `until` on the recurrence itself — only until a milestone is recorded on the case (002 制度10
+ * 「每周定期电话邀约，直到其来访」: `until: { kind: 'milestone', name: 'visited' }`). Once the case has
+ * that milestone, no occurrence whose earliest time is after it is planned, and the scheduled ones after
+ * it are cancelled by the case update that records it.
+ */
 export interface Recurrence {
   /** Consecutive phases, e.g. quarterly until 1 year, half-yearly until 2 years, yearly until 5 years. */
-  phases: readonly { every: Offset; until: Offset }[];
+  phases: readonly { every: Offset; until: RecurrenceEnd }[];
+  /** The milestone that ends the recurrence early. */
+  until?: { kind: 'milestone'; name: string };
 }
 
 export interface PolicyStep {
