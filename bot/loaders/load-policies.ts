@@ -161,6 +161,15 @@ const sampling = z
     mandatory: z.array(condition).optional(),
     rate: rate.optional(),
     tiers: z.array(z.object({ above: z.number().int().min(-1), rate }).strict()).min(1).optional(),
+    population: z.enum(['previous month', 'current month'], { errorMap: () => ({ message: 'the tiers count the "previous month" or the "current month"' }) }).optional(),
+    quota: z
+      .object({
+        max: z.number({ invalid_type_error: 'must be a number' }).int('must be a whole number').min(1, 'at least 1'),
+        per: z.enum(['week', 'month'], { errorMap: () => ({ message: 'a quota is per week or per month' }) }),
+        by: z.enum(['all', 'department', 'assignee'], { errorMap: () => ({ message: 'a quota counts all follow-ups of the step, or per department or per assignee' }) }).default('all'),
+      })
+      .strict()
+      .optional(),
     strata: z.object({ attribute: z.string().min(1), rates: z.record(rate), otherwise: rate }).strict().optional(),
     salt: z.string().min(1).optional(),
   })
@@ -168,6 +177,8 @@ const sampling = z
   .superRefine((s, ctx) => {
     const kinds = [s.rate !== undefined, s.tiers !== undefined, s.strata !== undefined].filter(Boolean).length;
     if (kinds > 1) ctx.addIssue({ code: 'custom', message: 'use one of rate, tiers or strata' });
+    if (s.population && !s.tiers) ctx.addIssue({ code: 'custom', path: ['population'], message: 'population is for tiers' });
+    if (s.quota && (s.tiers || s.strata)) ctx.addIssue({ code: 'custom', path: ['quota'], message: 'a quota goes with a rate (or alone), not with tiers or strata' });
   });
 
 const timeRange = z

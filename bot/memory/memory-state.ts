@@ -91,6 +91,8 @@ export interface FollowUpRow {
   maxAttempts: number;
   activations: number;
   deferrals: number;
+  /** The sampling-quota place it holds, unique. */
+  quotaSlot: string | null;
   /** JSON object. */
   sampling: string;
   outcome: string | null;
@@ -364,7 +366,7 @@ const SPECS: { [T in TableName]: TableSpec<MemoryTables[T]> } = {
   },
   followUp: {
     key: (r) => r.id,
-    unique: { caseId_step: (r) => pair(r.caseId, r.step) },
+    unique: { caseId_step: (r) => pair(r.caseId, r.step), quotaSlot: (r) => r.quotaSlot },
     references: [['caseId', 'case'], ['customerId', 'customer'], ['assigneeId', 'staff']],
     defaults: {
       assigneeId: null,
@@ -373,6 +375,7 @@ const SPECS: { [T in TableName]: TableSpec<MemoryTables[T]> } = {
       maxAttempts: 3,
       activations: 0,
       deferrals: 0,
+      quotaSlot: null,
       sampling: '{}',
       outcome: null,
       outcomeNote: null,

@@ -4,6 +4,7 @@ import { applyOffset, offsetInBaseUnit, type TimeContext } from './offsets.js';
 import { dueWithinDeadline, nextContactMoment } from './contact-window.js';
 import { addLocalDays, atLocalTime, toLocal } from '../time.js';
 import { conditionMatches, decideSampling, type SamplingContext, type SamplingDecision } from './sampling.js';
+import { quotaMark } from './sampling-quota.js';
 
 export { applyOffset } from './offsets.js';
 
@@ -30,6 +31,8 @@ export interface PlannedFollowUp {
   surveyKey: string | null;
   /** Sampling decision with its reason; a follow-up sampled out is stored SKIPPED. */
   sampling: SamplingDecision;
+  /** The sampling-quota place it holds (`<key>#<n>`), once claimed (bot/core/policies/sampling-quota.ts). */
+  quotaSlot?: string | null;
 }
 
 export interface PlanResult {
@@ -85,6 +88,13 @@ export function planFollowUps(policy: PolicyDefinition, facts: CaseFacts, org: O
       let dueAt = dueWithinDeadline(earliestAt, deadlineAt, rules, ctx);
       if (rules?.mandatory) ({ dueAt, deadlineAt } = keepMandatoryRules(earliestAt, deadlineAt, rules, ctx));
       sequence += 1;
+      const rule = step.sampling ?? policy.sampling;
+      // Mandatory categories are always kept and take no place of a quota.
+      const mandatory = rule?.mandatory?.some((c) => conditionMatches(c, conditionFacts)) ?? false;
+      const quota = rule?.quota;
+      const mark = quota && sampling.kept && !mandatory ? quotaMark(quota, { policyId: policy.id, step: step.key, departmentId: facts.departmentId, assigneeId: assignee.id, earliestAt, timeZone: ctx.timeZone }) : null;
+      // The place itself is claimed in the database when the follow-up is stored (sampling-quota.ts).
+      const decision = mark ? { ...sampling, reason: `${sampling.reason}; within a quota of ${mark.max} (${mark.label})`, quota: mark } : sampling;
       planned.push({
         step: occurrence.key,
         sequence,
@@ -99,7 +109,7 @@ export function planFollowUps(policy: PolicyDefinition, facts: CaseFacts, org: O
         maxAttempts: step.maxAttempts,
         instructions: step.instructions,
         surveyKey: step.surveyKey ?? null,
-        sampling,
+        sampling: decision,
       });
       if (!occurrence.index) stepDue.set(step.key, earliestAt);
     }

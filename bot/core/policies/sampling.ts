@@ -1,5 +1,6 @@
 import type { CaseFacts } from '../model.js';
 import type { AttributeTest, NumericTest, SamplingRule, StepCondition } from './types.js';
+import type { QuotaMark } from './sampling-quota.js';
 
 /** A sampling decision with its reason, stored on every follow-up. */
 export interface SamplingDecision {
@@ -8,12 +9,19 @@ export interface SamplingDecision {
   rate: number;
   /** The case's deterministic draw in [0,1), when a rate below 100 % applied. */
   draw?: number;
+  /** The sampling quota this follow-up counts against, when its rule has one (bot/core/policies/sampling-quota.ts). */
+  quota?: QuotaMark;
 }
 
 /** Inputs sampling may need besides the case. */
 export interface SamplingContext {
   /** Cases of this policy in the calendar month before the case's month; null when unknown. */
   previousMonthPopulation?: number | null;
+  /**
+   * The case's place among its own month's cases of this policy, in order of arrival (itself included):
+   * the population so far that `population: current month` tiers count; null when unknown.
+   */
+  currentMonthPopulation?: number | null;
 }
 
 /**
@@ -37,20 +45,21 @@ export function decideSampling(rule: SamplingRule | undefined, policyId: string,
     rate = stratum ?? rule.strata.otherwise;
     basis = stratum !== undefined ? `${rule.strata.attribute}=${String(value)}` : `${rule.strata.attribute} not listed`;
   } else if (rule.tiers) {
-    const population = ctx.previousMonthPopulation;
+    const current = rule.population === 'current month';
+    const population = current ? ctx.currentMonthPopulation : ctx.previousMonthPopulation;
     const tiers = [...rule.tiers].sort((a, b) => b.above - a.above);
     if (population === null || population === undefined) {
-      // No complete previous month yet: the most cautious (highest) rate.
+      // No population known yet (no complete previous month; a simulation): the most cautious (highest) rate.
       rate = Math.max(...tiers.map((t) => t.rate));
-      basis = 'no previous-month population yet, highest tier rate';
+      basis = current ? 'no current-month population known, highest tier rate' : 'no previous-month population yet, highest tier rate';
     } else {
       const tier = tiers.find((t) => population > t.above) ?? tiers[tiers.length - 1]!;
       rate = tier.rate;
-      basis = `previous month's population ${population} > ${tier.above}`;
+      basis = current ? `current month's population so far ${population} > ${tier.above}` : `previous month's population ${population} > ${tier.above}`;
     }
   } else {
     rate = rule.rate ?? 1;
-    basis = 'fixed rate';
+    basis = rule.quota && rule.rate === undefined ? 'quota' : 'fixed rate';
   }
   if (rate >= 1) return { kept: true, reason: `${basis}: 100 %`, rate: 1 };
   const draw = stableDraw(`${rule.salt ?? policyId}|${facts.type}|${facts.externalId}`);

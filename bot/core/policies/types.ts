@@ -234,10 +234,32 @@ export interface SamplingRule {
    * month), highest `above` first: `[{above: 300, rate: .1}, {above: 99, rate: .2}, {above: -1, rate: .3}]`.
    */
   tiers?: readonly { above: number; rate: number }[];
+  /**
+   * Which month's population `tiers` count [`previous month`]. `current month` (002 制度18「以当月提供过
+   * 家政服务的户数为计算依据」): the cases of the case's own month that arrived up to and including it —
+   * the month is not over when a case arrives, and as the rates fall with the population, the rate a case
+   * gets is never below the one for the month's final count (「不低于」).
+   */
+  population?: 'previous month' | 'current month';
+  /**
+   * At most `max` follow-ups kept per `per` (a week from Monday, or a calendar month, counted by the
+   * follow-up's earliest time), per scope: `all` (the pack), `department` (the case's department) or
+   * `assignee` (the follow-up's assignee). With `rate`, only the cases the draw keeps compete for the
+   * quota, so the selection stays random; without it the first cases of the period fill it. Counted in
+   * the database (002 制度12「每周将安排2~3次对客户的电话回访…随机抽查」: `{ max: 3, per: week }`).
+   */
+  quota?: SamplingQuota;
   /** Rate by a case attribute (stratified), e.g. customerType residential 1 %, non_residential 10 %. */
   strata?: { attribute: string; rates: Readonly<Record<string, number>>; otherwise: number };
   /** Changes the draw (e.g. per campaign); default the policy id. */
   salt?: string;
+}
+
+/** A sampling quota: at most `max` kept follow-ups per week or month, per scope. */
+export interface SamplingQuota {
+  max: number;
+  per: 'week' | 'month';
+  by: 'all' | 'department' | 'assignee';
 }
 
 /** Contact windows per season, and holidays. */

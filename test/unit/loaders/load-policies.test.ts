@@ -194,3 +194,24 @@ describe('recurrences that end at a milestone or take their length from the case
     expect(problemsOf(text)).toEqual([`P4.yaml:${lineOf(text, needle)}: ${reason}`]);
   });
 });
+
+describe('sampling by quota and tiers on the current month', () => {
+  const withSampling = (sampling: string) => P4.replace('steps:\n', `sampling:\n${sampling}steps:\n`);
+
+  it('reads a quota (by all unless given) and population: current month', () => {
+    expect(parsePolicyPack(withSampling('  rate: 0.02\n  quota: { max: 3, per: week }\n'), 'P4.yaml', roles).sampling).toEqual({ rate: 0.02, quota: { max: 3, per: 'week', by: 'all' } });
+    expect(parsePolicyPack(withSampling('  tiers: [{ above: -1, rate: 0.3 }]\n  population: current month\n'), 'P4.yaml', roles).sampling).toMatchObject({ population: 'current month' });
+  });
+
+  it.each([
+    ['  quota: { max: 3, per: day }\n', 'per: day', 'sampling.quota.per: a quota is per week or per month'],
+    ['  quota: { max: 0, per: week }\n', 'max: 0', 'sampling.quota.max: at least 1'],
+    ['  quota: { max: 3, per: week, by: team }\n', 'by: team', 'sampling.quota.by: a quota counts all follow-ups of the step, or per department or per assignee'],
+    ['  tiers: [{ above: -1, rate: 0.3 }]\n  quota: { max: 3, per: week }\n', 'quota:', 'sampling.quota: a quota goes with a rate (or alone), not with tiers or strata'],
+    ['  rate: 0.1\n  population: current month\n', 'population:', 'sampling.population: population is for tiers'],
+    ['  tiers: [{ above: -1, rate: 0.3 }]\n  population: this month\n', 'population:', 'sampling.population: the tiers count the "previous month" or the "current month"'],
+  ])('refuses %s with file, line and reason', (sampling, needle, reason) => {
+    const text = withSampling(sampling);
+    expect(problemsOf(text)).toEqual([`P4.yaml:${lineOf(text, needle)}: ${reason}`]);
+  });
+});
