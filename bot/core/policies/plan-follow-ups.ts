@@ -1,8 +1,7 @@
 import type { CaseFacts, OrgSnapshot, StaffMember } from '../model.js';
 import type { Anchor, AssigneeRule, AttributeLength, ContactRules, Offset, PolicyDefinition, PolicyStep, RecurrenceEnd } from './types.js';
 import { applyOffset, offsetInBaseUnit, type TimeContext } from './offsets.js';
-import { dueWithinDeadline, nextContactMoment } from './contact-window.js';
-import { addLocalDays, atLocalTime, toLocal } from '../time.js';
+import { dueWithinDeadline, keepMandatoryRules } from './contact-window.js';
 import { conditionMatches, decideSampling, type SamplingContext, type SamplingDecision } from './sampling.js';
 import { quotaMark } from './sampling-quota.js';
 
@@ -115,26 +114,6 @@ export function planFollowUps(policy: PolicyDefinition, facts: CaseFacts, org: O
     }
   });
   return { planned, waiting };
-}
-
-/**
- * Mandatory contact rules (002 制度21「節假日不進行回訪」): the follow-up is due at the next allowed
- * moment even past its deadline, and the deadline then moves to the same local time of day on the day
- * it is due (the next day when that time has passed), so a due time is never after its deadline. The
- * days of the month (制度21's 1st–25th calling cycle) give way to the deadline: a call due on the 27th
- * is made on the 27th, in the hours and off the holidays.
- */
-function keepMandatoryRules(earliestAt: Date, deadlineAt: Date, rules: ContactRules, ctx: TimeContext): { dueAt: Date; deadlineAt: Date } {
-  const withDays = nextContactMoment(earliestAt, rules, ctx);
-  if (withDays <= deadlineAt) return { dueAt: withDays, deadlineAt };
-  const { daysOfMonth: _daysOfMonth, ...withoutDays } = rules;
-  const dueAt = nextContactMoment(earliestAt, withoutDays, ctx);
-  if (dueAt <= deadlineAt) return { dueAt, deadlineAt };
-  const l = toLocal(deadlineAt, ctx.timeZone);
-  const hhmm = `${String(l.hour).padStart(2, '0')}:${String(l.minute).padStart(2, '0')}`;
-  let moved = atLocalTime(dueAt, hhmm, ctx.timeZone);
-  if (moved < dueAt) moved = addLocalDays(moved, 1, ctx.timeZone);
-  return { dueAt, deadlineAt: moved };
 }
 
 function isBackwards(offset: PolicyStep['earliest']): boolean {
