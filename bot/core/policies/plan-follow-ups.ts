@@ -2,8 +2,7 @@ import type { CaseFacts, OrgSnapshot, StaffMember } from '../model.js';
 import type { Anchor, AssigneeRule, AttributeLength, ContactRules, Offset, PolicyDefinition, PolicyStep, RecurrenceEnd } from './types.js';
 import { applyOffset, offsetInBaseUnit, type TimeContext } from './offsets.js';
 import { dueWithinDeadline, keepMandatoryRules } from './contact-window.js';
-import { conditionMatches, decideSampling, type SamplingContext, type SamplingDecision } from './sampling.js';
-import { quotaMark } from './sampling-quota.js';
+import { conditionMatches, decideSampling, quotaMark, type SamplingContext, type SamplingDecision } from './sampling.js';
 
 export { applyOffset } from './offsets.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { claimQuotaSlots, quotaMark } from '../../../../bot/core/policies/sampling-quota.js';
-import { decideSampling } from '../../../../bot/core/policies/sampling.js';
+import { claimQuotaSlots } from '../../../../bot/core/policies/sampling-quota.js';
+import { decideSampling, quotaMark } from '../../../../bot/core/policies/sampling.js';
 import { planFollowUps, type PlannedFollowUp } from '../../../../bot/core/policies/plan-follow-ups.js';
 import type { SamplingRule } from '../../../../bot/core/policies/types.js';
 import type { CaseFacts } from '../../../../bot/core/model.js';
