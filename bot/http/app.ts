@@ -2,6 +2,7 @@ import Koa from 'koa';
 import Router from '@koa/router';
 import type { Huifang } from '../huifang.js';
 import { errorMiddleware } from './error-middleware.js';
+import { requestTextMiddleware } from './request-text.js';
 import { healthRoutes } from './routes/health.js';
 import { apiRoutes } from './routes/api.js';
 import { apiDocsRoutes } from './routes/api-docs.js';
@@ -32,6 +33,7 @@ export function createHttpApp(app: Huifang): Koa {
     app.logger.debug({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms) }, 'request');
   });
   koa.use(errorMiddleware(app.logger));
+  koa.use(requestTextMiddleware());
   healthRoutes(router, app);
   apiRoutes(router, app);
   apiDocsRoutes(router, app);

@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Huifang } from '../../huifang.js';
-import { readRawBody } from '../read-body.js';
+import { readFormBody } from '../read-body.js';
 import { escapeHtml, htmlDocument } from '../survey-page.js';
 import type { EscalationReason } from '../../core/escalation/rules.js';
 import { formatLocalDateTime } from '../../core/time.js';
@@ -63,7 +63,7 @@ export function escalationRoutes(router: Router, app: Huifang): void {
   router.post('/e/:signed', async (ctx) => {
     const ref = await verified(ctx);
     if (!ref) return;
-    const form = new URLSearchParams(await readRawBody(ctx, FORM_LIMIT_BYTES));
+    const form = await readFormBody(ctx, FORM_LIMIT_BYTES);
     const action = form.get('action');
     const note = (form.get('note') ?? '').trim();
     if (action !== 'acknowledge' && action !== 'resolve') return show(ctx, ref, '请选择操作。', 400);

@@ -5,7 +5,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Huifang } from '../../huifang.js';
 import type { FollowUpContext } from '../../core/records.js';
-import { readRawBody } from '../read-body.js';
+import { readFormBody, readRawBody } from '../read-body.js';
 import { surveyMessagePage } from '../survey-page.js';
 import {
   CALLED_OUTCOME_LABELS,
@@ -195,7 +195,7 @@ export function staffFormRoutes(router: Router, app: Huifang): void {
   router.post('/f/:signed', async (ctx) => {
     const link = await verified(ctx);
     if (!link) return notFound(ctx);
-    const raw = parseForm(await readRawBody(ctx, FORM_LIMIT_BYTES));
+    const raw = parseForm(await readFormBody(ctx, FORM_LIMIT_BYTES));
     const fctx = await app.deps.followUps.findFollowUpContext(link.followUpId);
     if (closed(ctx, fctx?.followUp, link.activation) || !fctx) return;
     const definition = staffQuestionnaire(app.deps, fctx);

@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Huifang } from '../../huifang.js';
-import { readRawBody } from '../read-body.js';
+import { readFormBody } from '../read-body.js';
 import { contentSecurityPolicy, surveyFormPage, surveyMessagePage } from '../survey-page.js';
 import type { SurveyPageRecord } from '../../core/ports/surveys.js';
 import { readAnswers, sanitiseDraft, type AnswerErrors, type RawAnswers, type SurveyDefinition } from '../../core/surveys/definitions.js';
@@ -77,7 +77,7 @@ export function surveyRoutes(router: Router, app: Huifang): void {
     const survey = await findSurvey(token);
     const definition = answerable(ctx, survey);
     if (!definition || !survey) return;
-    const saved = await saveDraft(survey.id, sanitiseDraft(definition, parseForm(await readRawBody(ctx, FORM_LIMIT_BYTES))));
+    const saved = await saveDraft(survey.id, sanitiseDraft(definition, parseForm(await readFormBody(ctx, FORM_LIMIT_BYTES))));
     ctx.set('Cache-Control', 'no-store');
     ctx.status = saved ? 204 : 409;
   });
@@ -85,7 +85,7 @@ export function surveyRoutes(router: Router, app: Huifang): void {
   router.post('/s/:signed', async (ctx) => {
     const token = await verifiedToken(ctx);
     if (!token) return notFound(ctx);
-    const raw = parseForm(await readRawBody(ctx, FORM_LIMIT_BYTES));
+    const raw = parseForm(await readFormBody(ctx, FORM_LIMIT_BYTES));
     const survey = await findSurvey(token);
     const definition = answerable(ctx, survey);
     if (!definition || !survey) return;
@@ -143,9 +143,9 @@ export function send(ctx: Context, status: number, html: string): void {
 }
 
 /** An urlencoded form body as field → value (several values for repeated fields, e.g. checkboxes). */
-export function parseForm(body: string): Record<string, string | string[]> & RawAnswers {
+export function parseForm(body: URLSearchParams): Record<string, string | string[]> & RawAnswers {
   const form: Record<string, string | string[]> = {};
-  for (const [key, value] of new URLSearchParams(body)) {
+  for (const [key, value] of body) {
     const existing = form[key];
     form[key] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
   }
