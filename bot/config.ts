@@ -74,6 +74,11 @@ export interface WecomConfig {
    * limit 帐号上限数 × 200 person-times); messages beyond it wait for the next day. Unset: not tracked.
    */
   readonly dailyMessageLimit: number | null;
+  /**
+   * `WECOM_CALLBACK_MAX_SKEW_SECONDS` [300]: a callback whose signed `timestamp` is further than this
+   * from our clock is refused, and a `nonce` is remembered (in the database) this long to refuse replays.
+   */
+  readonly callbackMaxSkewSeconds: number;
 }
 
 /** Tencent Cloud SMS (API 3.0) settings; the four credentials are required together. */
@@ -180,6 +185,12 @@ export interface Config {
    * When unset a secret is generated once and kept in the database (Setting table).
    */
   readonly linkSecret: string | null;
+  /**
+   * `HUIFANG_FAILED_AUTH_ATTEMPTS` [20]: failed authentications (a wrong API key, a forged signed link,
+   * a wrong SMS callback key) one client address may make in 15 minutes; then 429 with `Retry-After`.
+   * Counted in memory by each process (README "Security").
+   */
+  readonly failedAuthAttemptsPer15Minutes: number;
   /**
    * `HUIFANG_DIGEST_SCHEDULE` [`MON 09:00`]: weekday (MON…SUN) and local time from which managers get the
    * digest of the previous ISO week; a tick missed then is caught up later the same week.
@@ -479,6 +490,7 @@ const envSchema = z.object({
     .enum(['assume_weekends', 'error'], { errorMap: () => ({ message: 'must be assume_weekends or error' }) })
     .default(DEFAULTS.HUIFANG_CALENDAR_BEYOND_DATA),
   HUIFANG_LINK_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -base64 32`)').optional(),
+  HUIFANG_FAILED_AUTH_ATTEMPTS: integer(1, 100_000, 'must be a whole number of failed attempts per 15 minutes').default('20'),
   HUIFANG_DIGEST_SCHEDULE: scheduleText(parseWeeklySchedule).default(DEFAULT_DIGEST_SCHEDULE),
   HUIFANG_REPORT_SCHEDULE: scheduleText(parseMonthlySendSchedule).default(DEFAULT_REPORT_SCHEDULE),
   HUIFANG_REPORT_DEADLINE: scheduleText(parseMonthlyDeadline).default(DEFAULT_REPORT_DEADLINE),
@@ -500,6 +512,7 @@ const envSchema = z.object({
   WECOM_API_BASE: httpUrl('must be an http:// or https:// URL').default(DEFAULTS.WECOM_API_BASE),
   WECOM_OAUTH_BASE: httpUrl('must be an http:// or https:// URL').default(DEFAULTS.WECOM_OAUTH_BASE),
   WECOM_SSO_BASE: httpUrl('must be an http:// or https:// URL').default(DEFAULTS.WECOM_SSO_BASE),
+  WECOM_CALLBACK_MAX_SKEW_SECONDS: integer(30, 86_400, 'must be a whole number of seconds from 30 to 86400').default('300'),
 
   TENCENT_SECRET_ID: nonEmpty.optional(),
   TENCENT_SECRET_KEY: nonEmpty.optional(),
@@ -632,6 +645,7 @@ function buildConfig(env: z.output<typeof envSchema>, cwd: string): Config {
           oauthBase: env.WECOM_OAUTH_BASE,
           ssoBase: env.WECOM_SSO_BASE,
           dailyMessageLimit: env.WECOM_DAILY_MESSAGE_LIMIT ?? null,
+          callbackMaxSkewSeconds: env.WECOM_CALLBACK_MAX_SKEW_SECONDS,
         };
   const tencentSms: TencentSmsConfig | null =
     env.TENCENT_SECRET_ID === undefined
@@ -668,6 +682,7 @@ function buildConfig(env: z.output<typeof envSchema>, cwd: string): Config {
     timezone: env.HUIFANG_TIMEZONE,
     organisationName: env.HUIFANG_ORG_NAME,
     linkSecret: env.HUIFANG_LINK_SECRET ?? null,
+    failedAuthAttemptsPer15Minutes: env.HUIFANG_FAILED_AUTH_ATTEMPTS,
     digestSchedule: env.HUIFANG_DIGEST_SCHEDULE,
     reportSchedule: env.HUIFANG_REPORT_SCHEDULE,
     reportDeadline: env.HUIFANG_REPORT_DEADLINE,

@@ -49,6 +49,7 @@ describe('loadConfig', () => {
       tencentSms: null,
       wechat: null,
       linkSecret: null,
+      failedAuthAttemptsPer15Minutes: 20,
       optOutScope: 'all',
       customerContact: { quietHours: { from: '21:00', to: '08:00' }, surveyMinGapMs: 72 * 3_600_000 },
       // Tencent's default frequency policy: 2 SMS per number a day.
@@ -216,6 +217,7 @@ describe('loadConfig', () => {
       oauthBase: 'https://open.weixin.qq.com',
       ssoBase: 'https://login.work.weixin.qq.com',
       dailyMessageLimit: null,
+      callbackMaxSkewSeconds: 300,
     });
     expect(config.tencentSms).toEqual({
       secretId: TENCENT.TENCENT_SECRET_ID,

@@ -297,6 +297,16 @@ export class WecomSimulator {
     return this.#clock ? this.#clock.now() : new Date(Date.now() + this.#clockOffsetMs);
   }
 
+  /**
+   * The clock that stamps the signed `timestamp` of callbacks [the simulator's own]: the service refuses
+   * a timestamp far from its clock, so a service on a fake clock hands that clock here.
+   */
+  callbackClock: { now(): Date } | null = null;
+
+  #callbackTimestamp(): string {
+    return String(Math.floor((this.callbackClock ?? this).now().getTime() / 1000));
+  }
+
   /** Moves the simulator's own clock (only when no clock was injected). */
   advanceClock(ms: number): void {
     if (this.#clock) throw new Error('WecomSimulator: the clock was injected; advance that one');
@@ -457,7 +467,7 @@ export class WecomSimulator {
    * `seal` can forge it: a wrong signature, another corp's receiveid, another token.
    */
   async deliver(url: string, plaintextXml: string, seal: SealOptions = {}): Promise<CallbackDelivery> {
-    const timestamp = seal.timestamp ?? String(Math.floor(this.now().getTime() / 1000));
+    const timestamp = seal.timestamp ?? this.#callbackTimestamp();
     const nonce = seal.nonce ?? String(randomInt(100_000_000, 999_999_999));
     const encrypt = simEncrypt(seal.encodingAesKey ?? this.encodingAesKey, plaintextXml, seal.receiveId ?? this.corpId);
     let signature = simSignature(seal.token ?? this.callbackToken, timestamp, nonce, encrypt);
@@ -477,7 +487,7 @@ export class WecomSimulator {
   /** The URL verification handshake (docs/protocols/wecom.md §6.2): GET with an encrypted `echostr`; the answer must be its plaintext. */
   async verifyUrl(url: string, seal: SealOptions = {}): Promise<{ status: number; body: string; expected: string }> {
     const expected = String(randomInt(1, 2 ** 47));
-    const timestamp = seal.timestamp ?? String(Math.floor(this.now().getTime() / 1000));
+    const timestamp = seal.timestamp ?? this.#callbackTimestamp();
     const nonce = seal.nonce ?? String(randomInt(100_000_000, 999_999_999));
     const echostr = simEncrypt(seal.encodingAesKey ?? this.encodingAesKey, expected, seal.receiveId ?? this.corpId);
     let signature = simSignature(seal.token ?? this.callbackToken, timestamp, nonce, echostr);
