@@ -2,6 +2,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Huifang } from '../../huifang.js';
 import { readFormBody } from '../read-body.js';
+import { noteFailedAuth, refuseIfThrottled } from '../failed-auth.js';
 import { escapeHtml, htmlDocument } from '../survey-page.js';
 import type { EscalationReason } from '../../core/escalation/rules.js';
 import { formatLocalDateTime } from '../../core/time.js';
@@ -44,8 +45,10 @@ export function escalationRoutes(router: Router, app: Huifang): void {
 
   async function verified(ctx: Context): Promise<{ id: string; level: number } | null> {
     const signed = String(ctx.params.signed ?? '');
+    refuseIfThrottled(ctx);
     const value = SIGNED.test(signed) ? await app.deps.links.verify('escalation', signed) : null;
     if (!value) {
+      noteFailedAuth(ctx);
       log.warn({ ip: ctx.ip, length: signed.length }, 'escalation link rejected: signature does not match');
       page(ctx, 404, '链接无效', '<p>未找到这条升级事项，请从企业微信卡片重新打开。</p>');
       return null;

@@ -6,6 +6,7 @@ import type { Context } from 'koa';
 import type { Huifang } from '../../huifang.js';
 import type { FollowUpContext } from '../../core/records.js';
 import { readFormBody, readRawBody } from '../read-body.js';
+import { noteFailedAuth, refuseIfThrottled } from '../failed-auth.js';
 import { surveyMessagePage } from '../survey-page.js';
 import {
   CALLED_OUTCOME_LABELS,
@@ -86,8 +87,10 @@ export function staffFormRoutes(router: Router, app: Huifang): void {
   /** The follow-up and activation of a correctly signed link, or null (logged; the database is not asked). */
   async function verified(ctx: Context): Promise<{ id: string; followUpId: string; activation: number } | null> {
     const signed = ctx.params.signed ?? '';
+    refuseIfThrottled(ctx);
     const id = SIGNED.test(signed) ? await app.deps.links.verify('staff_form', signed) : null;
     if (!id) {
+      noteFailedAuth(ctx);
       log.warn({ ip: ctx.ip, length: signed.length }, 'staff form link rejected: signature does not match');
       return null;
     }

@@ -2,6 +2,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Huifang } from '../../huifang.js';
 import { readFormBody } from '../read-body.js';
+import { noteFailedAuth, refuseIfThrottled } from '../failed-auth.js';
 import { contentSecurityPolicy, surveyFormPage, surveyMessagePage } from '../survey-page.js';
 import type { SurveyPageRecord } from '../../core/ports/surveys.js';
 import { readAnswers, sanitiseDraft, type AnswerErrors, type RawAnswers, type SurveyDefinition } from '../../core/surveys/definitions.js';
@@ -37,8 +38,12 @@ export function surveyRoutes(router: Router, app: Huifang): void {
   /** The token of a correctly signed link, or null (logged; the database is not asked). */
   async function verifiedToken(ctx: Context): Promise<string | null> {
     const signed = ctx.params.signed ?? '';
+    refuseIfThrottled(ctx);
     const token = SIGNED.test(signed) ? await app.deps.links.verify('survey', signed) : null;
-    if (!token) log.warn({ ip: ctx.ip, length: signed.length }, 'survey link rejected: signature does not match');
+    if (!token) {
+      noteFailedAuth(ctx);
+      log.warn({ ip: ctx.ip, length: signed.length }, 'survey link rejected: signature does not match');
+    }
     return token;
   }
 
