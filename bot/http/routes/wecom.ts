@@ -36,7 +36,7 @@ const REJECTION_STATUS: Readonly<Record<WecomCallbackError['code'], number>> = {
  *   waits 5 s, then resends — a resend is recorded once). Card taps become `staff_card_action`, member
  *   texts `staff_message`; other messages and events are answered and not recorded.
  *
- * Freshness (docs/protocols/wecom.md §6.4): a `timestamp` further than `WECOM_CALLBACK_MAX_SKEW_SECONDS`
+ * Freshness (docs/protocols/wecom.md §6.6): a `timestamp` further than `WECOM_CALLBACK_MAX_SKEW_SECONDS`
  * [300] from our clock is refused (401 `STALE_TIMESTAMP`), and so is a signed request whose `timestamp`
  * and `nonce` were already answered (401 `REPLAYED`). The nonces are remembered in the database
  * (`RateCounter` rows under `wecom-nonce:`, deleted once their timestamp is out of the window), so every
