@@ -25,6 +25,10 @@ export interface FuzzKit {
   wecomGet(options?: { timestamp?: string; nonce?: string; echostr?: string }): FuzzRequest;
   /** The query of a push signed as the Official Account does (`signature`, `timestamp`, `nonce`). */
   wechatQuery(timestamp?: string): string;
+  /** Headers of a signed-in console administrator: the session cookie, and the `Origin` its forms need. */
+  consoleHeaders(): Record<string, string>;
+  /** The administrator's CSRF token, for console form posts. */
+  consoleCsrf(): string;
   /** A link signed with the service's link secret (`/s/…`, `/d/…`). */
   sign(purpose: 'survey' | 'staff_form' | 'digest' | 'report' | 'escalation', id: string): Promise<string>;
 }
@@ -204,6 +208,53 @@ export const corpus: readonly FuzzCase[] = [
   { name: 'console page with a NUL filter', request: () => ({ method: 'GET', path: '/console/follow-ups?q=%00' }), status: 400 },
   { name: 'console page with a year-0000 filter', request: () => ({ method: 'GET', path: '/console/follow-ups?from=0000-01-01&to=9999-12-31' }) },
   { name: 'console asset with NUL', request: () => ({ method: 'GET', path: '/console/assets/%00' }), status: 400 },
+  // ---- console pages, signed in as an administrator: filters, ids, dates
+  ...[
+    '/console/cases?q=%00',
+    '/console/cases?policy=%ED%A0%80&department=x&status=OPEN',
+    '/console/cases/%00',
+    '/console/cases/nosuchcase',
+    '/console/customers?q=%E0%A4%A',
+    '/console/customers/nosuchcustomer',
+    '/console/follow-ups?from=0000-01-01&to=9999-12-31',
+    '/console/follow-ups?from=2026-02-30&to=2026-13-01',
+    '/console/follow-ups?status=%00',
+    '/console/follow-ups?page=1e308&sort=%00x',
+    '/console/follow-ups?page=-1&size=NaN',
+    '/console/escalations?from=0000-01-01',
+    '/console/escalations/nosuchescalation',
+    '/console/audit?from=0000-01-01&to=9999-12-31',
+    '/console/audit?entityId=%00',
+    '/console/calendar?year=0',
+    '/console/calendar?year=9999',
+    '/console/satisfaction?month=0000-01',
+    '/console/satisfaction?month=9999-12',
+    '/console/satisfaction/trend.svg?month=0000-00',
+    '/console/satisfaction/export.xlsx?month=9999-99',
+    '/console/policies/%00',
+    '/console/policies/P4/simulate?type=%00',
+    '/console/settings?tab=%00',
+  ].map((path): FuzzCase => ({ name: `console GET ${path}`, request: (k) => ({ method: 'GET', path, headers: k.consoleHeaders() }), ...(path.includes('%00') ? { status: 400 } : {}) })),
+  ...(
+    [
+      ['/console/calendar/entries', 'date=0000-01-01&kind=holiday&name=x'],
+      ['/console/calendar/entries', 'date=9999-12-31&kind=workday&name=%ED%A0%80'],
+      ['/console/calendar/entries', 'date=2026-10-01&kind=holiday&name=%00'],
+      ['/console/calendar/entries/0000-01-01/remove', ''],
+      ['/console/customers/nosuchcustomer/consent', 'consentSurvey=%00'],
+      ['/console/follow-ups/reassign', 'ids=%00&assignee=x'],
+      ['/console/follow-ups/handover', 'from=x&to=y&until=9999-12-31'],
+      ['/console/satisfaction/keywords', 'keyword=%00&topic=x'],
+      ['/console/settings/webhooks', 'url=http%3A%2F%2F127.0.0.1%3A9%2F%00&events=case.created'],
+      ['/console/policies/P4/simulate', 'case=%7B%22occurredAt%22%3A%229999-12-31T00%3A00%3A00Z%22%7D'],
+    ] as const
+  ).map(
+    ([path, body]): FuzzCase => ({
+      name: `console POST ${path} ${body}`,
+      request: (k) => ({ method: 'POST', path, headers: { ...k.consoleHeaders(), 'content-type': 'application/x-www-form-urlencoded' }, body: `${body}${body ? '&' : ''}_csrf=${k.consoleCsrf()}` }),
+      ...(body.includes('%00') ? { status: 400 } : {}),
+    }),
+  ),
   { name: 'sandbox tap with NUL ids', request: () => ({ method: 'POST', path: '/sandbox/api/tap', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ wecomUserId: NUL, taskId: NUL, key: NUL }) }), status: 400 },
   { name: 'sandbox reply with a lone surrogate', request: () => ({ method: 'POST', path: '/sandbox/api/reply', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ customerId: 'x', text: LONE }) }), status: 400 },
   { name: 'sandbox example case with NUL kind', request: () => ({ method: 'POST', path: '/sandbox/api/example-case', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: NUL }) }), status: 400 },

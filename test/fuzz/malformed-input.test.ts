@@ -7,6 +7,7 @@ import { FakeClock } from '../../bot/clocks.js';
 import type { Huifang } from '../../bot/huifang.js';
 import { describeEachDatabase, testDatabases } from '../support/db.js';
 import { createTestService, listen, seedOrganisation, sharedDbClient, TEST_API_KEY } from '../support/service.js';
+import { signedInAsAdmin } from '../support/console-client.js';
 import { corpus, wechatKit, wecomKit, type FuzzKit, type FuzzRequest } from './corpus.js';
 
 const WECOM = { token: 'fuzzCallbackToken', encodingAesKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG', corpId: 'wwfuzzcorp0000000001' };
@@ -64,6 +65,7 @@ describeEachDatabase('malformed input at the HTTP edge', (db) => {
     await seedOrganisation(db());
     app = createTestService(db().url, sharedDbClient(db()), clock, { env: ENV });
     server = await listen(app);
+    const { client: admin } = await signedInAsAdmin(app, server.baseUrl);
     const nowSeconds = () => Math.floor(clock.now().getTime() / 1000);
     kit = {
       apiKey: TEST_API_KEY,
@@ -72,6 +74,8 @@ describeEachDatabase('malformed input at the HTTP edge', (db) => {
       ...wecomKit(WECOM, nowSeconds),
       ...wechatKit(WECHAT_TOKEN, nowSeconds),
       sign: (purpose, id) => app.deps.links.sign(purpose, id),
+      consoleHeaders: () => ({ cookie: `huifang_console=${admin.sessionCookie}`, origin: server.baseUrl }),
+      consoleCsrf: () => admin.csrf ?? "",
     };
   });
   afterAll(async () => {
@@ -80,8 +84,12 @@ describeEachDatabase('malformed input at the HTTP edge', (db) => {
 
   describe('the corpus', () => {
     it.each(corpus.map((c) => [c.name, c] as const))('%s: no 5xx, still serving, same status on every database', async (name, fuzz) => {
-      const response = await send(server.baseUrl, await fuzz.request(kit));
+      const request = await fuzz.request(kit);
+      const response = await send(server.baseUrl, request);
       const body = await response.text();
+      // Console cases are signed in: they reach the page, not the sign-in redirect.
+      if (request.headers?.cookie) expect(response.headers.get('location') ?? '').not.toContain('/console/login');
+      if (process.env.FUZZ_PRINT) console.log(`${response.status} ${name}`);
       expect(response.status, body.slice(0, 300)).toBeLessThan(500);
       if (fuzz.status !== undefined) expect(response.status, body.slice(0, 300)).toBe(fuzz.status);
       // A 4xx of ours says what was wrong.
