@@ -5,6 +5,7 @@
  */
 import { ConfigError } from './config.js';
 import { DataLoadError } from './loaders/data-load-error.js';
+import { StartupError } from './startup-error.js';
 
 /** The help text; the job names come from jobs/index.ts. */
 async function usage(): Promise<string> {
@@ -12,7 +13,9 @@ async function usage(): Promise<string> {
   return `huifang — customer follow-up service (回访)
 
 Usage:
-  huifang start                 start the HTTP service and the cron jobs
+  huifang start [--role all|web|jobs]
+                                start the HTTP service and the cron jobs (all, the default), the HTTP service
+                                only (web), or the cron jobs only, with /healthz and /metrics (jobs)
   huifang migrate [--json]      apply database migrations and exit
   huifang demo [--days N] [--json]   run the example organisation for N simulated days (default 30)
   huifang seed-example [--json] add the example hospital ward and property office to the database
@@ -64,10 +67,7 @@ Configuration comes from environment variables; see README.md.`;
 type Command = (args: string[]) => Promise<number | null>;
 
 const COMMANDS: Readonly<Record<string, Command>> = {
-  start: async () => {
-    await (await import('./commands/start.js')).runStartCommand();
-    return null;
-  },
+  start: async (args) => (await import('./commands/start.js')).runStartCommand(args),
   migrate: async (args) => (await import('./commands/migrate.js')).runMigrateCommand(args),
   'seed-example': async (args) => (await import('./commands/seed-example.js')).runSeedExampleCommand(args),
   demo: async (args) => (await import('./commands/demo.js')).runDemoCommand(args),
@@ -111,7 +111,11 @@ main(process.argv.slice(2)).then(
     if (code !== null) process.exitCode = code;
   },
   async (err: unknown) => {
-    if (await isConfigurationError(err)) {
+    if (err instanceof StartupError) {
+      // One line naming what to change; the cause is the operator's machine, not a bug.
+      console.error(err.message);
+      process.exitCode = err.exitCode;
+    } else if (await isConfigurationError(err)) {
       console.error((err as Error).message);
       process.exitCode = 78; // EX_CONFIG
     } else {

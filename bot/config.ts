@@ -157,7 +157,10 @@ export interface Config {
   readonly database: DatabaseConfig;
   /** `PORT` [3000]: TCP port the HTTP server listens on, 1–65535. */
   readonly port: number;
-  /** `HOST` [`0.0.0.0`]: interface the HTTP server binds to. */
+  /**
+   * `HOST` [`127.0.0.1` while every channel is the sandbox, else `0.0.0.0`]: interface the HTTP server
+   * binds to. `huifang start` refuses a sandbox bound beyond loopback without `HUIFANG_SANDBOX_PASSWORD`.
+   */
   readonly host: string;
   /**
    * `PUBLIC_BASE_URL` [`http://localhost:<PORT>`]: the http(s) URL customers and WeCom reach us at,
@@ -216,6 +219,18 @@ export interface Config {
   readonly logFormat?: LogFormat | undefined;
   /** `HUIFANG_SANDBOX` [false]: `1`/`true` forces every channel to sandbox even when credentials are set. */
   readonly sandbox: boolean;
+  /**
+   * `HUIFANG_SANDBOX_PASSWORD` [none; at least 12 characters]: the password (HTTP Basic, any user name)
+   * of `/sandbox` and the console while every channel is the sandbox. Required to bind such a service
+   * beyond loopback (`HOST=0.0.0.0`): the sandbox lists every customer and every signed link.
+   */
+  readonly sandboxPassword: string | null;
+  /**
+   * `HUIFANG_SHUTDOWN_TIMEOUT_SECONDS` [10]: after SIGTERM/SIGINT, how long open requests and a running
+   * job get to finish before the process exits anyway (with code 1). Keep it under the platform's grace
+   * period (Kubernetes and Docker: 30 s and 10 s), so the process is never killed with SIGKILL.
+   */
+  readonly shutdownTimeoutMs: number;
   /**
    * `HUIFANG_WECOM_CONTACT_SYNC` [false]: `1`/`true` runs the daily `sync-wecom-contacts` job, which
    * mirrors the WeCom contact list of the app's visible range into departments and staff (as
@@ -303,6 +318,7 @@ const DEFAULTS = {
   DATABASE_URL: 'file:./data/huifang.db',
   PORT: 3000,
   HOST: '0.0.0.0',
+  SANDBOX_HOST: '127.0.0.1',
   HUIFANG_TIMEZONE: 'Asia/Shanghai',
   HUIFANG_ORG_NAME: '回访中心',
   HUIFANG_CALENDAR_BEYOND_DATA: 'assume_weekends',
@@ -343,6 +359,7 @@ const SECRET_VARIABLES = [
   'WECHAT_MP_APP_SECRET',
   'HUIFANG_LINK_SECRET',
   'WECHAT_MP_CALLBACK_TOKEN',
+  'HUIFANG_SANDBOX_PASSWORD',
 ] as const;
 
 // --- field schemas; every message is custom so zod never echoes a received value ---
@@ -482,7 +499,7 @@ function scheduleText<T extends object>(parse: (text: string) => T | { error: st
 const envSchema = z.object({
   DATABASE_URL: databaseUrl.default(DEFAULTS.DATABASE_URL),
   PORT: integer(1, 65535, 'must be an integer between 1 and 65535').optional(),
-  HOST: nonEmpty.default(DEFAULTS.HOST),
+  HOST: nonEmpty.optional(),
   PUBLIC_BASE_URL: httpUrl('must be an http:// or https:// URL').optional(),
   API_KEYS: apiKeyList.optional(),
   HUIFANG_TIMEZONE: timezone.default(DEFAULTS.HUIFANG_TIMEZONE),
@@ -502,6 +519,8 @@ const envSchema = z.object({
     .pipe(z.enum(LOG_FORMATS, { errorMap: () => ({ message: `must be one of ${LOG_FORMATS.join(', ')}` }) }))
     .optional(),
   HUIFANG_SANDBOX: booleanish.optional(),
+  HUIFANG_SANDBOX_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+  HUIFANG_SHUTDOWN_TIMEOUT_SECONDS: integer(1, 600, 'must be a whole number of seconds from 1 to 600').default('10'),
   HUIFANG_WECOM_CONTACT_SYNC: booleanish.optional(),
 
   WECOM_CORP_ID: nonEmpty.optional(),
@@ -673,10 +692,16 @@ function buildConfig(env: z.output<typeof envSchema>, cwd: string): Config {
           callbackToken: env.WECHAT_MP_CALLBACK_TOKEN ?? null,
         };
 
+  const channels: ChannelModes = {
+    staff: wecom !== null && !sandbox ? 'wecom' : 'sandbox',
+    sms: tencentSms !== null && !sandbox ? 'tencent' : 'sandbox',
+    wechat: wechat !== null && !sandbox ? 'wechat' : 'sandbox',
+  };
   return {
     database,
     port,
-    host: env.HOST,
+    // The sandbox has no sign-in of its own: by default only this machine reaches it.
+    host: env.HOST ?? (isFullSandbox({ channels }) ? DEFAULTS.SANDBOX_HOST : DEFAULTS.HOST),
     publicBaseUrl: env.PUBLIC_BASE_URL ?? `http://localhost:${port}`,
     apiKeys: env.API_KEYS ?? [],
     timezone: env.HUIFANG_TIMEZONE,
@@ -690,6 +715,8 @@ function buildConfig(env: z.output<typeof envSchema>, cwd: string): Config {
     logLevel: env.LOG_LEVEL,
     logFormat: env.LOG_FORMAT,
     sandbox,
+    sandboxPassword: env.HUIFANG_SANDBOX_PASSWORD ?? null,
+    shutdownTimeoutMs: env.HUIFANG_SHUTDOWN_TIMEOUT_SECONDS * 1000,
     wecomContactSync: env.HUIFANG_WECOM_CONTACT_SYNC ?? false,
     wecom,
     tencentSms,
@@ -704,11 +731,7 @@ function buildConfig(env: z.output<typeof envSchema>, cwd: string): Config {
       revealsPerDay: env.HUIFANG_CONSOLE_REVEALS_PER_DAY,
       signInAttemptsPer15Minutes: env.HUIFANG_CONSOLE_SIGNIN_ATTEMPTS,
     },
-    channels: {
-      staff: wecom !== null && !sandbox ? 'wecom' : 'sandbox',
-      sms: tencentSms !== null && !sandbox ? 'tencent' : 'sandbox',
-      wechat: wechat !== null && !sandbox ? 'wechat' : 'sandbox',
-    },
+    channels,
   };
 }
 

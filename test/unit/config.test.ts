@@ -36,7 +36,7 @@ describe('loadConfig', () => {
     expect(config).toEqual({
       database: { url: 'file:./data/huifang.db', provider: 'sqlite', sqliteFile: '/srv/huifang/data/huifang.db' },
       port: 3000,
-      host: '0.0.0.0',
+      host: '127.0.0.1',
       publicBaseUrl: 'http://localhost:3000',
       apiKeys: [],
       timezone: 'Asia/Shanghai',
@@ -44,6 +44,8 @@ describe('loadConfig', () => {
       calendarBeyondData: 'assume_weekends',
       logLevel: 'info',
       sandbox: false,
+      sandboxPassword: null,
+      shutdownTimeoutMs: 10_000,
       wecomContactSync: false,
       wecom: null,
       tencentSms: null,
@@ -60,6 +62,19 @@ describe('loadConfig', () => {
       channels: { staff: 'sandbox', sms: 'sandbox', wechat: 'sandbox' },
       console: { idleMinutes: 120, sessionHours: 12, revealsPerDay: 30, signInAttemptsPer15Minutes: 20 },
     } satisfies Config);
+  });
+
+  it('binds to loopback while every channel is the sandbox, to every interface once one is real, and to HOST when set', () => {
+    expect(loadConfig({}).host).toBe('127.0.0.1');
+    expect(loadConfig({ ...WECOM, HUIFANG_SANDBOX: '1' }).host).toBe('127.0.0.1');
+    expect(loadConfig({ ...WECOM }).host).toBe('0.0.0.0');
+    expect(loadConfig({ HOST: '0.0.0.0', HUIFANG_SANDBOX_PASSWORD: 'a-long-sandbox-password' })).toMatchObject({ host: '0.0.0.0', sandboxPassword: 'a-long-sandbox-password' });
+    expect(configError({ HUIFANG_SANDBOX_PASSWORD: 'short' }).message).toContain('HUIFANG_SANDBOX_PASSWORD: must be at least 12 characters');
+  });
+
+  it('reads the shutdown deadline in seconds, and refuses nonsense with the variable named', () => {
+    expect(loadConfig({ HUIFANG_SHUTDOWN_TIMEOUT_SECONDS: '25' }).shutdownTimeoutMs).toBe(25_000);
+    expect(configError({ HUIFANG_SHUTDOWN_TIMEOUT_SECONDS: '0' }).message).toContain('HUIFANG_SHUTDOWN_TIMEOUT_SECONDS: must be a whole number of seconds from 1 to 600');
   });
 
   it('reads the console settings and refuses nonsense with the variable named', () => {

@@ -228,6 +228,8 @@ export class WecomSimulator {
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
   readonly #hung: ServerResponse[] = [];
+  /** How to answer each hung request should the test release it (answerHung). */
+  readonly #hungAnswers = new Map<ServerResponse, () => void>();
   readonly #clock: { now(): Date } | null;
   readonly #pageHandler: WecomSimulatorOptions['pageHandler'];
   #clockOffsetMs = 0;
@@ -284,6 +286,15 @@ export class WecomSimulator {
   /** The API root to put in `WECOM_API_BASE`. */
   get baseUrl(): string {
     return this.#baseUrl;
+  }
+
+  /** Answers every request left hanging so far as if it had not hung (a slow provider that finally answers). */
+  answerHung(): void {
+    for (const res of this.#hung.splice(0)) {
+      const answer = this.#hungAnswers.get(res);
+      this.#hungAnswers.delete(res);
+      if (answer && !res.destroyed) answer();
+    }
   }
 
   /** Stops the server; requests left hanging are cut. */
@@ -524,7 +535,16 @@ export class WecomSimulator {
     this.requests.push(record);
 
     const injected = api === 'unknown' ? undefined : this.#takeFailure(api);
-    if (this.#failTransport(injected, record, res)) return;
+    if (this.#failTransport(injected, record, res)) {
+      if (injected && 'hang' in injected && api !== 'unknown') {
+        this.#hungAnswers.set(res, () => {
+          const json = this.#answer(api, req.method ?? 'GET', query, body);
+          record.answer = { status: 200, json };
+          res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8' }).end(JSON.stringify(json));
+        });
+      }
+      return;
+    }
     const json = injected && 'errcode' in injected ? { errcode: injected.errcode, errmsg: injected.errmsg ?? `simulated errcode ${injected.errcode}` } : this.#answer(api, req.method ?? 'GET', query, body);
     record.answer = { status: 200, json };
     res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8' }).end(JSON.stringify(json));
