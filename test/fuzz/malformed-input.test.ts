@@ -178,6 +178,23 @@ describeEachDatabase('malformed input at the HTTP edge', (db) => {
       expect((await send(server.baseUrl, forged(9), '198.51.100.200')).status).toBe(404);
     });
 
+    it(`answers 429 after ${FAILED_AUTH_LIMIT} wrong sandbox passwords; a browser's first request without one does not count`, async () => {
+      const guarded = createTestService(db().url, sharedDbClient(db()), clock, { env: { ...ENV, HUIFANG_SANDBOX_PASSWORD: 'sandbox-pass-0123' } });
+      const http = await listen(guarded);
+      const basic = (pass: string) => ({ authorization: `Basic ${Buffer.from(`me:${pass}`).toString('base64')}` });
+      try {
+        const attacker = '203.0.113.50';
+        for (let i = 0; i < FAILED_AUTH_LIMIT * 2; i++) expect((await send(http.baseUrl, { method: 'GET', path: '/sandbox' }, attacker)).status).toBe(401);
+        for (let i = 0; i < FAILED_AUTH_LIMIT; i++) expect((await send(http.baseUrl, { method: 'GET', path: '/sandbox', headers: basic(`wrong-${i}`) }, attacker)).status).toBe(401);
+        const refused = await send(http.baseUrl, { method: 'GET', path: '/sandbox', headers: basic('sandbox-pass-0123') }, attacker);
+        expect(refused.status).toBe(429);
+        expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+        expect((await send(http.baseUrl, { method: 'GET', path: '/sandbox', headers: basic('sandbox-pass-0123') }, '203.0.113.51')).status).toBe(200);
+      } finally {
+        await http.close();
+      }
+    });
+
     it(`answers 429 after ${FAILED_AUTH_LIMIT} wrong SMS callback keys`, async () => {
       const attacker = '203.0.113.7';
       const wrong = { method: 'POST', path: '/sms/tencent/reply?key=wrong-key-0123456789', headers: { 'content-type': 'application/json' }, body: '{}' } as const;
