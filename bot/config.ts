@@ -190,7 +190,8 @@ export interface Config {
   readonly linkSecret: string | null;
   /**
    * `HUIFANG_FAILED_AUTH_ATTEMPTS` [20]: failed authentications (a wrong API key, a forged signed link,
-   * a wrong SMS callback key) one client address may make in 15 minutes; then 429 with `Retry-After`.
+   * a wrong SMS callback key, a wrong sandbox password) one client address may make in 15 minutes; then
+   * 429 with `Retry-After`.
    * Counted in memory by each process (README "Security").
    */
   readonly failedAuthAttemptsPer15Minutes: number;

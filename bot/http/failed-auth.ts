@@ -9,7 +9,8 @@ const MAX_ADDRESSES = 50_000;
 
 /**
  * Failed authentications per client address, over a sliding window, in this process's memory: a wrong
- * API key, a forged or mangled signed link (`/s`, `/f`, `/d`, `/r`, `/e`), a wrong SMS callback key.
+ * API key, a forged or mangled signed link (`/s`, `/f`, `/d`, `/r`, `/e`), a wrong SMS callback key, a
+ * wrong sandbox password.
  * Once an address has failed `limit` times within the window, every authenticated request from it is
  * answered 429 with `Retry-After` until its oldest counted failure leaves the window. Each replica
  * counts on its own (README "Security"): with N replicas an address gets at most N × limit tries.
