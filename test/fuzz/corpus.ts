@@ -134,7 +134,7 @@ export const corpus: readonly FuzzCase[] = [
   { name: 'case phone in full-width digits', request: (k) => api(k, 'POST', '/api/v1/cases', caseBody({ customer: { name: '王', phone: '１３８０００００００１' } })) },
   { name: 'case responsibleStaff unknown', request: (k) => api(k, 'POST', '/api/v1/cases', caseBody({ responsibleStaff: 'nobody.here' })), status: 422 },
   { name: 'unauthenticated case', request: () => ({ method: 'POST', path: '/api/v1/cases', headers: { 'content-type': 'application/json' }, body: caseBody() }), status: 401 },
-  { name: 'bearer key with NUL', request: () => ({ method: 'GET', path: '/api/v1/follow-ups', headers: { authorization: 'Bearer a%00b' } }), status: 401 },
+  { name: 'bearer key with a percent-encoded NUL (taken literally)', request: () => ({ method: 'GET', path: '/api/v1/follow-ups', headers: { authorization: 'Bearer a%00b' } }), status: 401 },
 
   // ---- Tencent SMS callbacks
   { name: 'SMS reply time is 1e308', request: (k) => sms(k, 'reply', reply({ time: 1e308 })), status: 400 },
