@@ -181,7 +181,9 @@ describeEachDatabase('WeCom customer contact: matching, group sends and the SMS 
     await activate(c.caseId);
     await dispatch();
     expect(sendsTo(c.externalUserId)).toHaveLength(1);
-    const second = await submit(app, dischargeBody({ phone: c.phone, customer: undefined, occurredAt: new Date(clock.now().getTime() - 3 * DAY - 7_200_000).toISOString() }).customer ? { ...dischargeBody({ phone: c.phone, occurredAt: new Date(clock.now().getTime() - 3 * DAY - 7_200_000).toISOString() }), customer: { externalId: `PAT-QUOTA-${db().provider}`, name: '测试患者', phone: c.phone } } : dischargeBody());
+    const body = dischargeBody({ phone: c.phone, occurredAt: new Date(clock.now().getTime() - 3 * DAY - 7_200_000).toISOString() });
+    body.customer = { ...body.customer, externalId: `PAT-QUOTA-${db().provider}` };
+    const second = await submit(app, body);
     const { followUp, key } = await activate(second.caseId);
     const summary = await dispatch();
     expect(summary.dead).toBeGreaterThanOrEqual(1);
@@ -192,8 +194,9 @@ describeEachDatabase('WeCom customer contact: matching, group sends and the SMS 
     expect(sendsTo(c.externalUserId)).toHaveLength(1);
     expect(smsTo(followUp.customerId).filter((s) => s.idempotencyKey === `${key}:sms`)).toHaveLength(1);
 
-    // WeCom's own count: the member sent the customer another group message themselves today, so
-    // the invitation Huifang queued next day... is refused when the member sends it (status 3).
+    // WeCom's own count: the member sent the customer a group message of their own today (Huifang
+    // cannot see it), so the invitation Huifang queues is refused when the member sends it (status 3).
+    sim.groupMessageRule = 'one_a_day';
     clock.advance(DAY);
     const d = await contactCustomer();
     await runWecomContactsCommand(['match'], (fn) => fn(app), collectOutput());
