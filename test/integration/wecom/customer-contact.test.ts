@@ -215,6 +215,21 @@ describeEachDatabase('WeCom customer contact: matching, group sends and the SMS 
     expect(sms3).toMatchObject({ channel: 'sms', status: 'SENT' });
   });
 
+  it('sends by SMS at once when WeCom refuses the send: the customer deleted the member since the match', async () => {
+    const c = await contactCustomer();
+    await runWecomContactsCommand(['match'], (fn) => fn(app), collectOutput());
+    const { followUp, key } = await activate(c.caseId);
+    sim.removeExternalContact(c.externalUserId, MEMBER);
+    await dispatch();
+    await dispatch();
+    const [refused, fallback] = await invitesOf(followUp.id);
+    expect(refused).toMatchObject({ channel: 'wecom_contact', status: 'DEAD', lastErrorCode: 'NOT_A_CONTACT' });
+    expect(fallback).toMatchObject({ channel: 'sms', idempotencyKey: `${key}:sms`, status: 'SENT' });
+    expect(smsTo(followUp.customerId)).toHaveLength(1);
+    // WeCom created the task with no one to send to; nothing reaches the customer that way.
+    expect(sendsTo(c.externalUserId).flatMap((g) => [...g.results.keys()])).toEqual([]);
+  });
+
   it('never contacts an opted-out customer, on either channel', async () => {
     const c = await contactCustomer();
     await runWecomContactsCommand(['match'], (fn) => fn(app), collectOutput());
