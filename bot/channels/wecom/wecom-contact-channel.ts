@@ -44,6 +44,10 @@ export interface WecomContactChannelOptions {
 export class WecomContactChannel implements MessageChannel {
   readonly name = 'wecom_contact';
   readonly #o: WecomContactChannelOptions;
+  /** Per customer, the send in progress: sends to one customer take turns, so two cannot both pass the quota. */
+  readonly #turns = new Map<string, Promise<void>>();
+  /** Per customer, what this process queued in the current period (the outbox shows it only once recorded). */
+  readonly #queuedHere = new Map<string, { since: number; count: number }>();
 
   constructor(options: WecomContactChannelOptions) {
     this.#o = options;
@@ -60,8 +64,26 @@ export class WecomContactChannel implements MessageChannel {
     if (Buffer.byteLength(text, 'utf8') > GROUP_MESSAGE_TEXT_MAX_BYTES) {
       throw new ChannelError(PROVIDER, 'permanent', 'CONTENT_TOO_LARGE', `a group message text is limited to ${GROUP_MESSAGE_TEXT_MAX_BYTES} bytes (docs/protocols/wecom.md §12.2)`);
     }
+    const customerId = m.to.customerId;
+    const previous = this.#turns.get(customerId) ?? Promise.resolve();
+    let done!: () => void;
+    const turn = previous.then(() => new Promise<void>((resolve) => (done = resolve)));
+    this.#turns.set(customerId, turn);
+    await previous;
+    try {
+      return await this.#sendInTurn(request, customerId, contact, text);
+    } finally {
+      done();
+      if (this.#turns.get(customerId) === turn) this.#turns.delete(customerId);
+    }
+  }
+
+  async #sendInTurn(request: SendRequest, customerId: string, contact: { externalUserId: string; followUserId: string }, text: string): Promise<SendResult> {
     const { since, quota } = groupMessageQuota(this.#o.clock.now(), this.#o.groupMessageRule, this.#o.timeZone);
-    const used = await this.#o.countSentSince(m.to.customerId, since);
+    const here = this.#queuedHere.get(customerId);
+    const counted = await this.#o.countSentSince(customerId, since);
+    // Sends of this process not recorded yet are not in the count: keep the larger figure.
+    const used = here && here.since === since.getTime() ? Math.max(counted, here.count) : counted;
     if (used >= quota) {
       throw new ChannelError(
         PROVIDER,
@@ -74,7 +96,9 @@ export class WecomContactChannel implements MessageChannel {
     if (failList.includes(contact.externalUserId)) {
       throw new ChannelError(PROVIDER, 'permanent', 'NOT_A_CONTACT', "WeCom will not send to the customer: they are no longer the member's external contact (add_msg_template fail_list)");
     }
-    this.#o.logger?.debug({ outboxId: request.messageId, kind: m.kind }, 'wecom group send queued for the member');
+    if (this.#queuedHere.size >= 10_000) for (const [id, q] of this.#queuedHere) if (q.since !== since.getTime()) this.#queuedHere.delete(id);
+    this.#queuedHere.set(customerId, { since: since.getTime(), count: used + 1 });
+    this.#o.logger?.debug({ outboxId: request.messageId, kind: request.message.kind }, 'wecom group send queued for the member');
     return { providerMessageId: msgid };
   }
 }

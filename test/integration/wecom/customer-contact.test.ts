@@ -215,6 +215,23 @@ describeEachDatabase('WeCom customer contact: matching, group sends and the SMS 
     expect(sms3).toMatchObject({ channel: 'sms', status: 'SENT' });
   });
 
+  it('lets one of two invitations to the same customer through when both are sent at once and the quota allows one', async () => {
+    const c = await contactCustomer({ externalId: `PAT-PAIR-${db().provider}` });
+    const body = dischargeBody({ phone: c.phone, occurredAt: new Date(clock.now().getTime() - 3 * DAY - 7_200_000).toISOString() });
+    body.customer = { ...body.customer, externalId: `PAT-PAIR-${db().provider}` };
+    const other = await submit(app, body);
+    await runWecomContactsCommand(['match'], (fn) => fn(app), collectOutput());
+    const first = await activate(c.caseId);
+    const second = await activate(other.caseId);
+    // Both invitations are claimed in one batch and sent concurrently.
+    await dispatch();
+    await dispatch();
+    expect(sendsTo(c.externalUserId)).toHaveLength(1);
+    const rows = [...(await invitesOf(first.followUp.id)), ...(await invitesOf(second.followUp.id))];
+    expect(rows.filter((r) => r.channel === 'wecom_contact').map((r) => r.status).sort()).toEqual(['DEAD', 'SENT']);
+    expect(rows.filter((r) => r.channel === 'sms').map((r) => r.status)).toEqual(['SENT']);
+  });
+
   it('sends by SMS at once when WeCom refuses the send: the customer deleted the member since the match', async () => {
     const c = await contactCustomer();
     await runWecomContactsCommand(['match'], (fn) => fn(app), collectOutput());
