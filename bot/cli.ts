@@ -5,6 +5,7 @@
  */
 import { ConfigError } from './config.js';
 import { DataLoadError } from './loaders/data-load-error.js';
+import { StartupError } from './startup-error.js';
 
 /** The help text; the job names come from jobs/index.ts. */
 async function usage(): Promise<string> {
@@ -12,7 +13,9 @@ async function usage(): Promise<string> {
   return `huifang — customer follow-up service (回访)
 
 Usage:
-  huifang start                 start the HTTP service and the cron jobs
+  huifang start [--role all|web|jobs]
+                                start the HTTP service and the cron jobs (all, the default), the HTTP service
+                                only (web), or the cron jobs only, with /healthz and /metrics (jobs)
   huifang migrate [--json]      apply database migrations and exit
   huifang demo [--days N] [--json]   run the example organisation for N simulated days (default 30)
   huifang seed-example [--json] add the example hospital ward and property office to the database
@@ -37,6 +40,9 @@ Usage:
                                 (UTF-8 with or without BOM, or GBK/GB18030; columns in templates/import/README.md)
   huifang staff sync-wecom [--dry-run] [--json]
                                 mirror the WeCom contact list (departments, members) into staff; roles stay as set
+  huifang wecom-contacts match [--dry-run] [--json]
+                                match customers to the members' WeCom external contacts (客户联系) by the phone a
+                                member noted, or a unique name; lists what matched and what did not
   huifang report monthly --month YYYY-MM [--out DIR] [--department CODE] [--json]
                                 write the month's report (XLSX, CSV per department / staff / type, trend PNG)
   huifang campaign list [--year YYYY] [--json]
@@ -64,10 +70,7 @@ Configuration comes from environment variables; see README.md.`;
 type Command = (args: string[]) => Promise<number | null>;
 
 const COMMANDS: Readonly<Record<string, Command>> = {
-  start: async () => {
-    await (await import('./commands/start.js')).runStartCommand();
-    return null;
-  },
+  start: async (args) => (await import('./commands/start.js')).runStartCommand(args),
   migrate: async (args) => (await import('./commands/migrate.js')).runMigrateCommand(args),
   'seed-example': async (args) => (await import('./commands/seed-example.js')).runSeedExampleCommand(args),
   demo: async (args) => (await import('./commands/demo.js')).runDemoCommand(args),
@@ -78,6 +81,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     args[0] === 'import' ? (await import('./commands/calendar-import.js')).runCalendarImportCommand(args.slice(1)) : (await import('./commands/calendar.js')).runCalendarCommand(args),
   import: async (args) => (await import('./commands/import.js')).runImportCommand(args),
   staff: async (args) => (await import('./commands/staff.js')).runStaffCommand(args),
+  'wecom-contacts': async (args) => (await import('./commands/wecom-contacts.js')).runWecomContactsCommand(args),
   report: async (args) => (await import('./commands/report.js')).runReportCommand(args),
   campaign: async (args) => (await import('./commands/campaign.js')).runCampaignCommand(args),
   console: async (args) => (await import('./commands/console.js')).runConsoleCommand(args),
@@ -111,7 +115,11 @@ main(process.argv.slice(2)).then(
     if (code !== null) process.exitCode = code;
   },
   async (err: unknown) => {
-    if (await isConfigurationError(err)) {
+    if (err instanceof StartupError) {
+      // One line naming what to change; the cause is the operator's machine, not a bug.
+      console.error(err.message);
+      process.exitCode = err.exitCode;
+    } else if (await isConfigurationError(err)) {
       console.error((err as Error).message);
       process.exitCode = 78; // EX_CONFIG
     } else {

@@ -3,24 +3,55 @@ import { loadConfig, describeConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { createPrismaClient } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
+import { ensurePostgresDatabase } from './db/ensure-database.js';
 import { createHuifang, type Huifang } from './huifang.js';
 import { createHttpApp } from './http/app.js';
+import { serveHttp, type HttpListener } from './http/serve-http.js';
+import { assertSandboxNotExposed, type ServiceRole } from './sandbox-exposure.js';
 import { scheduleJobs } from '../jobs/schedule.js';
+
+export { SERVICE_ROLES, type ServiceRole } from './sandbox-exposure.js';
+
+/** How often a `web` process reloads the console's calendar days (as the `reload-calendar` job does elsewhere). */
+const CALENDAR_REFRESH_MS = 5 * 60_000;
 
 export interface RunningService {
   app: Huifang;
   server: Server;
+  /** The port actually bound. */
+  port: number;
+  role: ServiceRole;
+  /**
+   * Stops gracefully: no new connections or job runs; requests in flight are answered (with
+   * `Connection: close`) and idle keep-alive sockets closed; a running job finishes; then the database
+   * closes. Idempotent. Callers bound it with {@link Config.shutdownTimeoutMs} and {@link abort}.
+   */
   stop(): Promise<void>;
+  /** What `stop` still waits for, for the log line when the deadline passes. */
+  pending(): { requests: number; jobs: string[] };
+  /** Cuts every connection (the deadline passed). */
+  abort(): void;
+}
+
+export interface StartServiceOptions {
+  logger?: Logger;
+  config?: Config;
+  /** [`all`] */
+  role?: ServiceRole;
 }
 
 /**
- * Composition root: config → logger → database (migrated) → service → HTTP + cron. Fails fast with
- * a message naming the variable when the configuration is wrong.
+ * Composition root: config → logger → database (reachable, created if missing, migrated) → service →
+ * HTTP + cron, as the role asks. Fails fast with a message naming the variable when the configuration
+ * is wrong, and with a one-line {@link StartupError} when the port, the database or the sandbox
+ * exposure is.
  */
-export async function startService(env: Record<string, string | undefined> = process.env, options: { logger?: Logger; config?: Config; cron?: boolean } = {}): Promise<RunningService> {
+export async function startService(env: Record<string, string | undefined> = process.env, options: StartServiceOptions = {}): Promise<RunningService> {
   const config = options.config ?? loadConfig(env);
+  const role = options.role ?? 'all';
+  assertSandboxNotExposed(config, role);
   const logger = options.logger ?? createLogger({ level: config.logLevel, format: config.logFormat, timeZone: config.timezone });
-  logger.info(describeConfig(config), 'Huifang starting');
+  logger.info({ ...describeConfig(config), role }, 'Huifang starting');
   const sandboxed = Object.entries(config.channels).filter(([, mode]) => mode === 'sandbox').map(([name]) => name);
   if (sandboxed.length > 0) {
     logger.warn(
@@ -28,27 +59,45 @@ export async function startService(env: Record<string, string | undefined> = pro
       `SANDBOX channels (${sandboxed.join(', ')}): nothing reaches real WeCom/SMS/WeChat; deliveries show at ${config.publicBaseUrl}/sandbox`,
     );
   }
+  if (config.database.provider === 'postgresql') await ensurePostgresDatabase(config.database.url, { logger });
   // migrateDatabase logs what it applied.
   await migrateDatabase(config.database.url, { logger });
   const db = createPrismaClient(config.database.url);
   const app = createHuifang({ config, logger, db });
-  // Calendar days entered in the console apply from the first request on.
-  await app.reloadCalendarOverlay();
-  const koa = createHttpApp(app);
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = koa.listen(config.port, config.host, () => resolve(s));
-    s.once('error', reject);
-  });
-  const cron = options.cron === false ? null : scheduleJobs(app);
-  logger.info({ url: config.publicBaseUrl, port: config.port }, 'Huifang listening');
+  let http: HttpListener;
+  try {
+    // Calendar days entered in the console apply from the first request on.
+    await app.reloadCalendarOverlay();
+    http = await serveHttp(createHttpApp(app, { role }), config.port, config.host);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  const cron = role === 'web' ? null : scheduleJobs(app);
+  // The one job that only refreshes this process's memory: a web process still follows calendar days
+  // entered in the console on another process (the jobs process runs it as `reload-calendar`).
+  const calendarRefresh =
+    role === 'web'
+      ? setInterval(() => void app.reloadCalendarOverlay().catch((err: unknown) => logger.warn({ err }, 'calendar reload failed; the next one retries')), CALENDAR_REFRESH_MS)
+      : null;
+  logger.info({ url: config.publicBaseUrl, host: config.host, port: http.port, role, jobs: cron !== null }, 'Huifang listening');
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
-      logger.info('Huifang stopping');
-      await cron?.stop();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      logger.info({ requests: http.inFlight(), jobs: cron?.running() ?? [] }, 'Huifang stopping');
+      if (calendarRefresh !== null) clearInterval(calendarRefresh);
+      // Both at once: the deadline covers the slower of the two, not their sum.
+      await Promise.all([cron?.stop(), http.drain()]);
       await db.close();
       logger.info('Huifang stopped');
     })());
-  return { app, server, stop };
+  return {
+    app,
+    server: http.server,
+    port: http.port,
+    role,
+    stop,
+    pending: () => ({ requests: http.inFlight(), jobs: cron?.running() ?? [] }),
+    abort: () => http.destroyAll(),
+  };
 }

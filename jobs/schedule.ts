@@ -5,18 +5,29 @@ import { jobs } from './index.js';
 import { runJob } from './run-job.js';
 import { formatLocalDate } from '../bot/core/time.js';
 
+/** The registered jobs of one process. */
+export interface ScheduledJobs {
+  /** No further ticks start; resolves when the runs in progress have finished (successfully or not). */
+  stop(): Promise<void>;
+  /** Names of the jobs running now. */
+  running(): string[];
+}
+
 /**
  * Registers every job with node-cron in the business timezone, without overlap. Jobs are idempotent
  * reconciliations, so a missed or doubled tick (restart, several replicas) is harmless.
  */
-export function scheduleJobs(app: Huifang): { stop(): Promise<void> } {
+export function scheduleJobs(app: Huifang): ScheduledJobs {
   const tasks: ScheduledTask[] = [];
-  const running = new Set<Promise<unknown>>();
+  const running = new Map<Promise<unknown>, string>();
+  let stopped = false;
   for (const [name, job] of Object.entries(jobs)) {
     const log = app.logger.child({ job: name });
     const task = cron.schedule(
       job.schedule,
       async () => {
+        // node-cron may still fire a tick that was already due as stop() began.
+        if (stopped) return;
         const started = performance.now();
         const startedAt = app.clock.now();
         // The run is recorded for the console's settings page (last run, failures today), from any replica.
@@ -34,7 +45,7 @@ export function scheduleJobs(app: Huifang): { stop(): Promise<void> } {
             log.error({ err }, 'job failed');
             await record({ ok: false, error: err.message, day: formatLocalDate(app.clock.now(), app.config.timezone) });
           });
-        running.add(run);
+        running.set(run, name);
         await run.finally(() => running.delete(run));
       },
       { timezone: app.config.timezone, noOverlap: true, name },
@@ -43,8 +54,10 @@ export function scheduleJobs(app: Huifang): { stop(): Promise<void> } {
   }
   return {
     async stop() {
-      for (const t of tasks) await t.stop();
-      await Promise.allSettled([...running]);
+      stopped = true;
+      for (const t of tasks) await t.destroy();
+      await Promise.allSettled([...running.keys()]);
     },
+    running: () => [...running.values()],
   };
 }

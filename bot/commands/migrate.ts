@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
 import { maskDatabaseUrls, migrateDatabase } from '../db/migrate.js';
+import { ensurePostgresDatabase } from '../db/ensure-database.js';
 import { consoleOutput, type CommandOutput } from './command-output.js';
 import { createCommandLogger } from './create-command-logger.js';
 
@@ -8,7 +9,8 @@ const USAGE = 'Usage: huifang migrate [--json]';
 
 /**
  * `huifang migrate [--json]`: applies the pending migrations to the configured database and says which
- * (with `--json`: `{"provider":"sqlite","applied":[…]}`). Exit codes: 0 done, 2 bad arguments.
+ * (with `--json`: `{"provider":"sqlite","applied":[…]}`). A missing PostgreSQL database is created first
+ * when the user may (as `huifang start` does). Exit codes: 0 done, 1 database unreachable or missing, 2 bad arguments.
  */
 export async function runMigrateCommand(args: string[], output: CommandOutput = consoleOutput): Promise<number> {
   let values;
@@ -20,6 +22,7 @@ export async function runMigrateCommand(args: string[], output: CommandOutput = 
   }
   const config = loadConfig();
   const logger = createCommandLogger(config);
+  if (config.database.provider === 'postgresql') await ensurePostgresDatabase(config.database.url, { logger });
   const { applied } = await migrateDatabase(config.database.url, logger.isLevelEnabled('debug') ? { logger } : {});
   const { provider } = config.database;
   if (values.json) {

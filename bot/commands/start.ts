@@ -1,12 +1,53 @@
 import { startService } from '../main.js';
+import { SERVICE_ROLES, type ServiceRole } from '../sandbox-exposure.js';
 
 /**
- * `huifang start`: the HTTP service and the cron jobs, until SIGINT or SIGTERM, which stop both and
- * close the database before the process exits with 0. Resolves once the service is listening.
+ * `huifang start [--role web|jobs|all]`: the HTTP service and the cron jobs (or one of the two), until
+ * SIGINT or SIGTERM. Then it stops accepting, lets requests in flight and a running job finish, closes
+ * the database and exits with 0 — or, when HUIFANG_SHUTDOWN_TIMEOUT_SECONDS pass first, cuts what is
+ * left and exits with 1 (leases of an unfinished job lapse and another run takes the work over).
+ * Returns 2 for a usage error, `null` once the service is listening.
  */
-export async function runStartCommand(): Promise<void> {
-  const service = await startService();
-  const shutdown = () => void service.stop().then(() => process.exit(0));
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+export async function runStartCommand(args: string[]): Promise<number | null> {
+  const role = parseRole(args);
+  if (role === null) {
+    console.error(`Usage: huifang start [--role ${SERVICE_ROLES.join('|')}]`);
+    return 2;
+  }
+  const service = await startService(process.env, { role });
+  const { logger, config } = service.app;
+  let signals = 0;
+  const shutdown = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) {
+      // A second Ctrl-C: the operator does not want to wait.
+      logger.warn({ signal }, 'second signal: exiting without waiting');
+      process.exit(1);
+    }
+    const deadline = setTimeout(() => {
+      logger.error({ ...service.pending(), timeoutMs: config.shutdownTimeoutMs }, 'shutdown deadline passed: exiting with work unfinished');
+      service.abort();
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    service.stop().then(
+      () => {
+        clearTimeout(deadline);
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+  return null;
+}
+
+function parseRole(args: string[]): ServiceRole | null {
+  if (args.length === 0) return 'all';
+  const value = args[0] === '--role' ? args[1] : args[0]?.startsWith('--role=') ? args[0].slice('--role='.length) : undefined;
+  const rest = args[0] === '--role' ? args.slice(2) : args.slice(1);
+  return rest.length === 0 && SERVICE_ROLES.includes(value as ServiceRole) ? (value as ServiceRole) : null;
 }

@@ -277,7 +277,7 @@ function stepSchema(roles: ReadonlySet<string> | null) {
       instructions: z.string().min(1),
       surveyKey: z.string().optional(),
       channels: z
-        .array(z.enum(['wechat', 'sms'], { errorMap: () => ({ message: 'survey channels are wechat and sms' }) }))
+        .array(z.enum(['wechat', 'wecom_contact', 'sms'], { errorMap: () => ({ message: 'survey channels are wechat, wecom_contact and sms' }) }))
         .min(1)
         .refine((c) => new Set(c).size === c.length, 'lists a channel twice')
         .optional(),

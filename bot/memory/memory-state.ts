@@ -52,6 +52,9 @@ export interface CustomerRow {
   optOutSource: string | null;
   deceasedAt: Date | null;
   phoneInvalidAt: Date | null;
+  wecomExternalId: string | null;
+  wecomFollowUserId: string | null;
+  wecomMatchedAt: Date | null;
 }
 
 export interface CaseRow {
@@ -356,6 +359,9 @@ const SPECS: { [T in TableName]: TableSpec<MemoryTables[T]> } = {
       optOutSource: null,
       deceasedAt: null,
       phoneInvalidAt: null,
+      wecomExternalId: null,
+      wecomFollowUserId: null,
+      wecomMatchedAt: null,
     },
   },
   case: {

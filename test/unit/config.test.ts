@@ -36,7 +36,7 @@ describe('loadConfig', () => {
     expect(config).toEqual({
       database: { url: 'file:./data/huifang.db', provider: 'sqlite', sqliteFile: '/srv/huifang/data/huifang.db' },
       port: 3000,
-      host: '0.0.0.0',
+      host: '127.0.0.1',
       publicBaseUrl: 'http://localhost:3000',
       apiKeys: [],
       timezone: 'Asia/Shanghai',
@@ -44,11 +44,14 @@ describe('loadConfig', () => {
       calendarBeyondData: 'assume_weekends',
       logLevel: 'info',
       sandbox: false,
+      sandboxPassword: null,
+      shutdownTimeoutMs: 10_000,
       wecomContactSync: false,
       wecom: null,
       tencentSms: null,
       wechat: null,
       linkSecret: null,
+      failedAuthAttemptsPer15Minutes: 20,
       optOutScope: 'all',
       customerContact: { quietHours: { from: '21:00', to: '08:00' }, surveyMinGapMs: 72 * 3_600_000 },
       // Tencent's default frequency policy: 2 SMS per number a day.
@@ -59,6 +62,19 @@ describe('loadConfig', () => {
       channels: { staff: 'sandbox', sms: 'sandbox', wechat: 'sandbox' },
       console: { idleMinutes: 120, sessionHours: 12, revealsPerDay: 30, signInAttemptsPer15Minutes: 20 },
     } satisfies Config);
+  });
+
+  it('binds to loopback while every channel is the sandbox, to every interface once one is real, and to HOST when set', () => {
+    expect(loadConfig({}).host).toBe('127.0.0.1');
+    expect(loadConfig({ ...WECOM, HUIFANG_SANDBOX: '1' }).host).toBe('127.0.0.1');
+    expect(loadConfig({ ...WECOM }).host).toBe('0.0.0.0');
+    expect(loadConfig({ HOST: '0.0.0.0', HUIFANG_SANDBOX_PASSWORD: 'a-long-sandbox-password' })).toMatchObject({ host: '0.0.0.0', sandboxPassword: 'a-long-sandbox-password' });
+    expect(configError({ HUIFANG_SANDBOX_PASSWORD: 'short' }).message).toContain('HUIFANG_SANDBOX_PASSWORD: must be at least 12 characters');
+  });
+
+  it('reads the shutdown deadline in seconds, and refuses nonsense with the variable named', () => {
+    expect(loadConfig({ HUIFANG_SHUTDOWN_TIMEOUT_SECONDS: '25' }).shutdownTimeoutMs).toBe(25_000);
+    expect(configError({ HUIFANG_SHUTDOWN_TIMEOUT_SECONDS: '0' }).message).toContain('HUIFANG_SHUTDOWN_TIMEOUT_SECONDS: must be a whole number of seconds from 1 to 600');
   });
 
   it('reads the console settings and refuses nonsense with the variable named', () => {
@@ -198,6 +214,13 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('reads the WeCom customer-contact settings, and refuses them without WeCom or with an unknown rule', () => {
+    const config = loadConfig({ ...WECOM, WECOM_CUSTOMER_CONTACT: '1', WECOM_GROUP_MESSAGE_RULE: 'seven_a_week', WECOM_CONTACT_CONFIRM_DAYS: '5' });
+    expect(config.wecom?.customerContact).toEqual({ enabled: true, groupMessageRule: 'seven_a_week', confirmWithinDays: 5 });
+    expect(configError({ WECOM_CUSTOMER_CONTACT: '1' }).problems).toEqual([{ variable: 'WECOM_CUSTOMER_CONTACT', message: 'needs WeCom: set the WECOM_* variables, or unset this one' }]);
+    expect(configError({ ...WECOM, WECOM_GROUP_MESSAGE_RULE: '4_a_month', WECOM_CONTACT_CONFIRM_DAYS: '0' }).problems.map((p) => p.variable)).toEqual(['WECOM_GROUP_MESSAGE_RULE', 'WECOM_CONTACT_CONFIRM_DAYS']);
+  });
+
   it('builds every provider block when all credentials are set', () => {
     const config = loadConfig({
       ...WECOM,
@@ -216,6 +239,8 @@ describe('loadConfig', () => {
       oauthBase: 'https://open.weixin.qq.com',
       ssoBase: 'https://login.work.weixin.qq.com',
       dailyMessageLimit: null,
+      callbackMaxSkewSeconds: 300,
+      customerContact: { enabled: false, groupMessageRule: 'days_in_month', confirmWithinDays: 3 },
     });
     expect(config.tencentSms).toEqual({
       secretId: TENCENT.TENCENT_SECRET_ID,

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../../bot/config.js';
+import { assertSandboxNotExposed, type ServiceRole } from '../../bot/sandbox-exposure.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
@@ -92,14 +93,27 @@ describe('deploy/Dockerfile', () => {
 
 describe('deploy/compose.yaml', () => {
   const compose = parse(read('deploy/compose.yaml'), { merge: true }) as {
-    services: Record<string, { image?: string; build?: { dockerfile?: string }; environment?: Record<string, string> }>;
+    services: Record<string, { image?: string; build?: { dockerfile?: string }; command?: string[]; environment?: Record<string, string>; stop_grace_period?: string }>;
   };
   const replicas = Object.entries(compose.services).filter(([, service]) => service.build?.dockerfile === 'deploy/Dockerfile');
   const known = configVariables(read('bot/config.ts'));
+  /** The `--role` of a Huifang service's command (the Dockerfile's CMD, `all`, when it has none). */
+  const roleOf = (command: string[] | undefined) => {
+    if (command === undefined) return 'all';
+    expect(command.slice(0, 3)).toEqual(['node', 'bin/huifang.mjs', 'start']);
+    return command[3] === '--role' ? command[4] : 'all';
+  };
 
-  it('has PostgreSQL 15 and two Huifang replicas', () => {
+  it('has PostgreSQL 15, two Huifang web replicas and one job process', () => {
     expect(Object.values(compose.services).some((service) => service.image === 'postgres:15')).toBe(true);
-    expect(replicas).toHaveLength(2);
+    expect(replicas.map(([, service]) => roleOf(service.command)).sort()).toEqual(['jobs', 'web', 'web']);
+  });
+
+  it('gives every Huifang process a stop grace period longer than its shutdown deadline', () => {
+    for (const [name, service] of replicas) {
+      const grace = Number(/^(\d+)s$/.exec(service.stop_grace_period ?? '10s')?.[1]);
+      expect(loadConfig(service.environment ?? {}).shutdownTimeoutMs, name).toBeLessThan(grace * 1000);
+    }
   });
 
   it('gives the replicas one DATABASE_URL, on PostgreSQL, and ports of their own', () => {
@@ -107,7 +121,7 @@ describe('deploy/compose.yaml', () => {
     expect(urls.size).toBe(1);
     expect([...urls][0]).toMatch(/^postgresql:\/\//);
     const ports = new Set(replicas.map(([, service]) => service.environment?.PORT));
-    expect(ports.size).toBe(2);
+    expect(ports.size).toBe(replicas.length);
   });
 
   it('sets only variables bot/config.ts knows, with values it accepts', () => {
@@ -116,6 +130,8 @@ describe('deploy/compose.yaml', () => {
       const env = service.environment ?? {};
       for (const variable of Object.keys(env)) expect(known.has(variable), `${name}: ${variable} is not a Huifang variable`).toBe(true);
       expect(() => loadConfig(env), name).not.toThrow();
+      // The image sets HOST=0.0.0.0: huifang start must accept the address for this configuration.
+      expect(() => assertSandboxNotExposed(loadConfig({ HOST: '0.0.0.0', ...env }), roleOf(service.command) as ServiceRole), name).not.toThrow();
     }
   });
 });

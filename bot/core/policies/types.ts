@@ -203,7 +203,7 @@ export interface PolicyStep {
    * For customer surveys: channels to try in order; the invitation goes out on the first one the
    * customer can receive [`channel`, then the other customer channel].
    */
-  channels?: readonly ('wechat' | 'sms')[];
+  channels?: readonly ('wechat' | 'sms' | 'wecom_contact')[];
   /** For customer surveys: how long a WeChat invitation may stay unopened before the SMS fallback [24 hours]. */
   fallbackAfter?: Offset;
   /** For customer surveys: invite on every receivable channel at once instead of one with fallback [false]. */
