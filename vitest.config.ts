@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // - `unit` (test/unit): the core and pure helpers, no database, no child process (enforced by
 //   test/unit/architecture/unit-isolation.test.ts). Worker threads without per-file isolation: the
 //   modules and the shipped templates/ data are loaded once per thread, not once per file.
-// - `integration` (test/integration, test/e2e): each test file gets its own database and its own
+// - `integration` (test/integration, test/e2e, test/fuzz): each test file gets its own database and its own
 //   process; files run in parallel, two at a time on the 2-core machines. Migrates one template
 //   database per provider per run (test/support/global-setup.ts), only when this project runs.
 // A whole run runs the unit tests first, then the integration tests, so the two never compete for the cores.
@@ -35,7 +35,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/fuzz/**/*.test.ts'],
           pool: 'forks',
           sequence: { groupOrder: 1 },
           globalSetup: ['test/support/global-setup.ts'],

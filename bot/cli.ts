@@ -40,6 +40,9 @@ Usage:
                                 (UTF-8 with or without BOM, or GBK/GB18030; columns in templates/import/README.md)
   huifang staff sync-wecom [--dry-run] [--json]
                                 mirror the WeCom contact list (departments, members) into staff; roles stay as set
+  huifang wecom-contacts match [--dry-run] [--json]
+                                match customers to the members' WeCom external contacts (客户联系) by the phone a
+                                member noted, or a unique name; lists what matched and what did not
   huifang report monthly --month YYYY-MM [--out DIR] [--department CODE] [--json]
                                 write the month's report (XLSX, CSV per department / staff / type, trend PNG)
   huifang campaign list [--year YYYY] [--json]
@@ -78,6 +81,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     args[0] === 'import' ? (await import('./commands/calendar-import.js')).runCalendarImportCommand(args.slice(1)) : (await import('./commands/calendar.js')).runCalendarCommand(args),
   import: async (args) => (await import('./commands/import.js')).runImportCommand(args),
   staff: async (args) => (await import('./commands/staff.js')).runStaffCommand(args),
+  'wecom-contacts': async (args) => (await import('./commands/wecom-contacts.js')).runWecomContactsCommand(args),
   report: async (args) => (await import('./commands/report.js')).runReportCommand(args),
   campaign: async (args) => (await import('./commands/campaign.js')).runCampaignCommand(args),
   console: async (args) => (await import('./commands/console.js')).runConsoleCommand(args),

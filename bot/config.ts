@@ -74,6 +74,35 @@ export interface WecomConfig {
    * limit 帐号上限数 × 200 person-times); messages beyond it wait for the next day. Unset: not tracked.
    */
   readonly dailyMessageLimit: number | null;
+  /**
+   * `WECOM_CALLBACK_MAX_SKEW_SECONDS` [300]: a callback whose signed `timestamp` is further than this
+   * from our clock is refused, and a `nonce` is remembered (in the database) this long to refuse replays.
+   */
+  readonly callbackMaxSkewSeconds: number;
+  /** Customer contact (客户联系): reaching customers who are external contacts of members (docs/protocols/wecom.md §12). */
+  readonly customerContact: WecomCustomerContactConfig;
+}
+
+/**
+ * How many group messages (群发) one customer may receive from the corp, as set in 群发助手 → 设置群发规则
+ * (docs/protocols/wecom.md §12.3): as many per natural month as the month has days (WeCom's default),
+ * 7 per week, or 1 per day.
+ */
+export type WecomGroupMessageRule = 'days_in_month' | 'seven_a_week' | 'one_a_day';
+
+export interface WecomCustomerContactConfig {
+  /**
+   * `WECOM_CUSTOMER_CONTACT` [false]: `1`/`true` sends `wecom_contact` steps through 企业群发; the
+   * application must be in 客户联系 → 可调用应用. Off: such steps use the sandbox (or the next channel).
+   */
+  readonly enabled: boolean;
+  /** `WECOM_GROUP_MESSAGE_RULE` [`days_in_month`]: the corp's rule, so Huifang never queues one over it. */
+  readonly groupMessageRule: WecomGroupMessageRule;
+  /**
+   * `WECOM_CONTACT_CONFIRM_DAYS` [3]: days the member has to send a queued message; after that it is
+   * withdrawn (cancel_groupmsg_send) and the next channel of the chain takes over.
+   */
+  readonly confirmWithinDays: number;
 }
 
 /** Tencent Cloud SMS (API 3.0) settings; the four credentials are required together. */
@@ -183,6 +212,13 @@ export interface Config {
    * When unset a secret is generated once and kept in the database (Setting table).
    */
   readonly linkSecret: string | null;
+  /**
+   * `HUIFANG_FAILED_AUTH_ATTEMPTS` [20]: failed authentications (a wrong API key, a forged signed link,
+   * a wrong SMS callback key, a wrong sandbox password) one client address may make in 15 minutes; then
+   * 429 with `Retry-After`.
+   * Counted in memory by each process (README "Security").
+   */
+  readonly failedAuthAttemptsPer15Minutes: number;
   /**
    * `HUIFANG_DIGEST_SCHEDULE` [`MON 09:00`]: weekday (MON…SUN) and local time from which managers get the
    * digest of the previous ISO week; a tick missed then is caught up later the same week.
@@ -496,6 +532,7 @@ const envSchema = z.object({
     .enum(['assume_weekends', 'error'], { errorMap: () => ({ message: 'must be assume_weekends or error' }) })
     .default(DEFAULTS.HUIFANG_CALENDAR_BEYOND_DATA),
   HUIFANG_LINK_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -base64 32`)').optional(),
+  HUIFANG_FAILED_AUTH_ATTEMPTS: integer(1, 100_000, 'must be a whole number of failed attempts per 15 minutes').default('20'),
   HUIFANG_DIGEST_SCHEDULE: scheduleText(parseWeeklySchedule).default(DEFAULT_DIGEST_SCHEDULE),
   HUIFANG_REPORT_SCHEDULE: scheduleText(parseMonthlySendSchedule).default(DEFAULT_REPORT_SCHEDULE),
   HUIFANG_REPORT_DEADLINE: scheduleText(parseMonthlyDeadline).default(DEFAULT_REPORT_DEADLINE),
@@ -519,6 +556,7 @@ const envSchema = z.object({
   WECOM_API_BASE: httpUrl('must be an http:// or https:// URL').default(DEFAULTS.WECOM_API_BASE),
   WECOM_OAUTH_BASE: httpUrl('must be an http:// or https:// URL').default(DEFAULTS.WECOM_OAUTH_BASE),
   WECOM_SSO_BASE: httpUrl('must be an http:// or https:// URL').default(DEFAULTS.WECOM_SSO_BASE),
+  WECOM_CALLBACK_MAX_SKEW_SECONDS: integer(30, 86_400, 'must be a whole number of seconds from 30 to 86400').default('300'),
 
   TENCENT_SECRET_ID: nonEmpty.optional(),
   TENCENT_SECRET_KEY: nonEmpty.optional(),
@@ -534,6 +572,11 @@ const envSchema = z.object({
   WECHAT_MP_APP_SECRET: nonEmpty.optional(),
   WECHAT_API_BASE: httpUrl('must be an http:// or https:// URL').default(DEFAULTS.WECHAT_API_BASE),
   WECOM_DAILY_MESSAGE_LIMIT: integer(1, 100_000_000, 'must be a whole number of messages a day (帐号上限数 × 200)').optional(),
+  WECOM_CUSTOMER_CONTACT: booleanish.optional(),
+  WECOM_GROUP_MESSAGE_RULE: z
+    .enum(['days_in_month', 'seven_a_week', 'one_a_day'], { errorMap: () => ({ message: 'must be days_in_month, seven_a_week or one_a_day (群发助手 → 设置群发规则)' }) })
+    .default('days_in_month'),
+  WECOM_CONTACT_CONFIRM_DAYS: integer(1, 30, 'must be a whole number of days from 1 to 30').optional(),
   WECHAT_MP_CALLBACK_TOKEN: z.string().regex(/^[A-Za-z0-9]{3,32}$/, 'must be 3–32 letters or digits (the Token of 服务器配置)').optional(),
   WECHAT_MP_SURVEY_TEMPLATE_ID: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a template id as shown in the MP console (letters, digits, "-", "_")').optional(),
   HUIFANG_QUIET_HOURS: z
@@ -587,6 +630,9 @@ export function loadConfig(
     }
   }
   // Checked on presence alone so they are reported even when a field above failed to parse.
+  if (parsed.success && parsed.data.WECOM_CUSTOMER_CONTACT && raw.WECOM_CORP_ID === undefined) {
+    problems.push({ variable: 'WECOM_CUSTOMER_CONTACT', message: 'needs WeCom: set the WECOM_* variables, or unset this one' });
+  }
   if (parsed.success && parsed.data.HUIFANG_WECOM_CONTACT_SYNC && raw.WECOM_CORP_ID === undefined) {
     problems.push({ variable: 'HUIFANG_WECOM_CONTACT_SYNC', message: 'needs WeCom: set the WECOM_* variables, or unset this one' });
   }
@@ -651,6 +697,12 @@ function buildConfig(env: z.output<typeof envSchema>, cwd: string): Config {
           oauthBase: env.WECOM_OAUTH_BASE,
           ssoBase: env.WECOM_SSO_BASE,
           dailyMessageLimit: env.WECOM_DAILY_MESSAGE_LIMIT ?? null,
+          callbackMaxSkewSeconds: env.WECOM_CALLBACK_MAX_SKEW_SECONDS,
+          customerContact: {
+            enabled: env.WECOM_CUSTOMER_CONTACT ?? false,
+            groupMessageRule: env.WECOM_GROUP_MESSAGE_RULE,
+            confirmWithinDays: env.WECOM_CONTACT_CONFIRM_DAYS ?? 3,
+          },
         };
   const tencentSms: TencentSmsConfig | null =
     env.TENCENT_SECRET_ID === undefined
@@ -693,6 +745,7 @@ function buildConfig(env: z.output<typeof envSchema>, cwd: string): Config {
     timezone: env.HUIFANG_TIMEZONE,
     organisationName: env.HUIFANG_ORG_NAME,
     linkSecret: env.HUIFANG_LINK_SECRET ?? null,
+    failedAuthAttemptsPer15Minutes: env.HUIFANG_FAILED_AUTH_ATTEMPTS,
     digestSchedule: env.HUIFANG_DIGEST_SCHEDULE,
     reportSchedule: env.HUIFANG_REPORT_SCHEDULE,
     reportDeadline: env.HUIFANG_REPORT_DEADLINE,

@@ -28,6 +28,7 @@ import { EventMetrics } from './event-metrics.js';
 import type { DbClient } from './db/client.js';
 import { SandboxChannel } from './channels/sandbox/sandbox-channel.js';
 import { createWecomChannel } from './channels/wecom/wecom-channel.js';
+import { createWecomContactChannel } from './channels/wecom/wecom-contact-channel.js';
 import { AppDailyQuota } from './channels/wecom/app-daily-quota.js';
 import { createWechatChannel } from './channels/wechat/wechat-channel.js';
 import { createTencentSmsChannel } from './channels/tencent-sms/tencent-sms-channel.js';
@@ -196,7 +197,9 @@ export function createHuifang(options: HuifangOptions): Huifang {
     ...stores,
   };
   const sandbox = (name: ChannelName) => new SandboxChannel(name, sandboxDeliveries, clock);
-  const modes: Record<Exclude<ChannelName, 'webhook'>, string> = { wecom: config.channels.staff, sms: config.channels.sms, wechat: config.channels.wechat };
+  // 客户联系 is live with WeCom live and WECOM_CUSTOMER_CONTACT on (the app must be in 客户联系 → 可调用应用).
+  const contactMode = config.wecom?.customerContact.enabled && config.channels.staff === 'wecom' ? 'wecom' : 'sandbox';
+  const modes: Record<Exclude<ChannelName, 'webhook'>, string> = { wecom: config.channels.staff, sms: config.channels.sms, wechat: config.channels.wechat, wecom_contact: contactMode };
   const pick = (name: Exclude<ChannelName, 'webhook'>): MessageChannel => {
     const override = options.channels?.[name];
     if (override) return override;
@@ -213,6 +216,10 @@ export function createHuifang(options: HuifangOptions): Huifang {
         : undefined;
       return createWecomChannel(config.wecom, { clock, logger, timeZone: config.timezone, ...(dailyQuota ? { dailyQuota } : {}) });
     }
+    if (name === 'wecom_contact' && config.wecom) {
+      const countSentSince = (customerId: string, since: Date) => directory.wecomContacts.countContactMessagesSince(customerId, since);
+      return createWecomContactChannel(config.wecom, { clock, logger, timeZone: config.timezone, countSentSince }).channel;
+    }
     if (name === 'wechat' && config.wechat) return createWechatChannel(config.wechat, { clock, logger });
     if (name === 'sms' && config.tencentSms) return createTencentSmsChannel(config.tencentSms, { logger });
     // Never pretend: credentials for a provider this build cannot deliver to stop the start.
@@ -220,12 +227,13 @@ export function createHuifang(options: HuifangOptions): Huifang {
   };
   // Webhooks always go to the subscribers' own URLs: an administrator added each one (docs/webhooks.md).
   const webhookChannel = options.channels?.webhook ?? new WebhookChannel({ signingOf: (id, now) => webhooks.webhookSigning(id, now), clock });
-  const channels: Record<ChannelName, MessageChannel> = { wecom: pick('wecom'), sms: pick('sms'), wechat: pick('wechat'), webhook: webhookChannel };
+  const channels: Record<ChannelName, MessageChannel> = { wecom: pick('wecom'), sms: pick('sms'), wechat: pick('wechat'), wecom_contact: pick('wecom_contact'), webhook: webhookChannel };
   // A sandboxed customer channel next to a live one reaches nobody: surveys then use the live one only.
   // With every customer channel in the sandbox, both count (the sandbox page shows both).
   const live = (name: 'sms' | 'wechat') => Boolean(options.channels?.[name]) || modes[name] !== 'sandbox';
   const allSandboxed = !live('sms') && !live('wechat');
-  deps.customerChannels = { sms: allSandboxed || live('sms'), wechat: allSandboxed || live('wechat') };
+  const contactLive = Boolean(options.channels?.wecom_contact) || contactMode !== 'sandbox';
+  deps.customerChannels = { sms: allSandboxed || live('sms'), wechat: allSandboxed || live('wechat'), wecomContact: contactLive };
   deps.optOutScope = config.optOutScope;
   deps.smsDailyBudget = config.smsDailyBudget;
   const greetings: GreetingDeps = {
@@ -235,7 +243,7 @@ export function createHuifang(options: HuifangOptions): Huifang {
     store: greetingStore,
     timeZone: config.timezone,
     org: config.organisationName,
-    usable: deps.customerChannels,
+    usable: { sms: deps.customerChannels.sms, wechat: deps.customerChannels.wechat, wecom_contact: contactLive },
   };
   const jitter = options.jitter ?? Math.random;
   const deadLetter: DeadLetterHooks = { survey_invite: surveyInviteDeadLetter(deps), customer_notice: customerMessageDeadLetter };

@@ -10,6 +10,7 @@ import * as pullSmsReports from './pull-sms-reports.js';
 import * as sendWeeklyDigests from './send-weekly-digests.js';
 import * as sendMonthlyReports from './send-monthly-reports.js';
 import * as syncWecomContacts from './sync-wecom-contacts.js';
+import * as collectWecomContactResults from './collect-wecom-contact-results.js';
 import * as planGreetings from './plan-greetings.js';
 import * as reloadCalendar from './reload-calendar.js';
 
@@ -34,6 +35,8 @@ export const jobs: Readonly<Record<string, JobDefinition>> = {
   'send-monthly-reports': sendMonthlyReports,
   // Only with HUIFANG_WECOM_CONTACT_SYNC=1 and WeCom configured.
   'sync-wecom-contacts': syncWecomContacts,
+  // Only with WECOM_CUSTOMER_CONTACT=1 and WeCom live: outcomes of 客户联系 messages, and their fallbacks.
+  'collect-wecom-contact-results': collectWecomContactResults,
   // Holiday and birthday greetings of the enabled campaigns in templates/campaigns.
   'plan-greetings': planGreetings,
   // Calendar days entered in the console (日历), laid over the shipped calendar.
@@ -41,4 +44,4 @@ export const jobs: Readonly<Record<string, JobDefinition>> = {
 };
 
 /** Order in which one "tick" runs every job (demo, `jobs run all`): decide, then send. */
-export const TICK_ORDER = ['reload-calendar', 'pull-sms-reports', 'process-inbox', 'mark-overdue', 'send-reminders', 'climb-escalations', 'activate-due-follow-ups', 'send-weekly-digests', 'send-monthly-reports', 'survey-fallback', 'plan-greetings', 'dispatch-outbox'] as const;
+export const TICK_ORDER = ['reload-calendar', 'pull-sms-reports', 'process-inbox', 'mark-overdue', 'send-reminders', 'climb-escalations', 'activate-due-follow-ups', 'send-weekly-digests', 'send-monthly-reports', 'survey-fallback', 'collect-wecom-contact-results', 'plan-greetings', 'dispatch-outbox'] as const;

@@ -10,12 +10,19 @@
 import { z } from 'zod';
 import { DomainError } from '../core/errors.js';
 import { normalizePhone } from '../core/phone.js';
+import { INSTANT_RANGE_TEXT, isInstantInRange } from '../inbound-text.js';
 import type { OrgSnapshot } from '../core/model.js';
 import type { CaseInput } from '../core/ports/cases.js';
 import type { CustomerInput } from '../core/ports/customers.js';
 
-/** An ISO-8601 instant with an explicit offset (`Z` or `+08:00`): a bare local time would be ambiguous. */
-export const instant = z.string().datetime({ offset: true, message: 'must be an ISO-8601 date-time with a timezone offset, e.g. 2026-11-03T10:00:00+08:00' });
+/**
+ * An ISO-8601 instant with an explicit offset (`Z` or `+08:00`): a bare local time would be ambiguous.
+ * Only instants from 1900 to 2999 are accepted, the range both databases store alike (bot/inbound-text.ts).
+ */
+export const instant = z
+  .string()
+  .datetime({ offset: true, message: 'must be an ISO-8601 date-time with a timezone offset, e.g. 2026-11-03T10:00:00+08:00' })
+  .refine((text) => isInstantInRange(new Date(text)), { message: `must be ${INSTANT_RANGE_TEXT}` });
 
 /**
  * Body of `POST /api/v1/cases`. The route validates with it and the OpenAPI document describes it

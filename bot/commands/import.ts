@@ -82,7 +82,8 @@ export async function runImportCommand(
   output.err(`Reading ${file} as ${csv.encoding.description}${dryRun ? ' — dry run, nothing will be written' : ''}`);
   const progress = (done: number, total: number) => output.err(`  ${done}/${total} rows written`);
 
-  const summary: { rejected: boolean; problems: ImportProblem[] } & Record<string, unknown> = await withApp(async (app): Promise<{ rejected: boolean; problems: ImportProblem[] } & Record<string, unknown>> => {
+  type Summary = { rejected: boolean; problems: ImportProblem[] } & Record<string, unknown>;
+  const run = (): Promise<Summary> => withApp(async (app): Promise<Summary> => {
     if (kind === 'staff') {
       return { ...(await importStaff(app.directory.staff, csv.rows(), {
         roles: loadRoleCatalogue(join(rootDir, 'templates/policies')),
@@ -101,6 +102,18 @@ export async function runImportCommand(
     }
     return { ...(await importCases(app, () => csv.rows(), { dryRun, skipInvalid, onProgress: progress, submittedBy: `import:${file.split(/[\\/]/).pop()}` })) };
   });
+  let summary: Summary;
+  try {
+    summary = await run();
+  } catch (err) {
+    // A row with text no database can store (read-csv.ts) stops the file on the validation pass, before
+    // any row is written.
+    if (err instanceof CsvFileError) {
+      output.err(`${err.message}${err.problems.length ? `:\n${formatProblems(err.problems)}` : ''}`);
+      return 1;
+    }
+    throw err;
+  }
 
   const { problems, ...counts } = summary;
   if (values.json) {

@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import { readRawBody } from '../http/read-body.js';
+import { readFormBody } from '../http/read-body.js';
 
 /** Console forms are short; bulk selections of a few hundred ids stay far below this. */
 export const FORM_LIMIT_BYTES = 64 * 1024;
@@ -8,5 +8,5 @@ export const FORM_LIMIT_BYTES = 64 * 1024;
 export async function readForm(ctx: Context): Promise<URLSearchParams> {
   const type = ctx.get('content-type');
   if (type && !type.startsWith('application/x-www-form-urlencoded')) return new URLSearchParams();
-  return new URLSearchParams(await readRawBody(ctx, FORM_LIMIT_BYTES));
+  return readFormBody(ctx, FORM_LIMIT_BYTES);
 }

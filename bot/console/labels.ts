@@ -67,7 +67,7 @@ export const MESSAGE_KIND_LABELS: Readonly<Record<string, string>> = {
 
 export const ACTION_LABELS: Readonly<Record<string, string>> = { STAFF_TASK: '人工回访', CUSTOMER_SURVEY: '问卷' };
 
-export const CHANNEL_LABELS: Readonly<Record<string, string>> = { wecom: '企业微信', sms: '短信', wechat: '公众号', webhook: '事件推送' };
+export const CHANNEL_LABELS: Readonly<Record<string, string>> = { wecom: '企业微信', sms: '短信', wechat: '公众号', wecom_contact: '企业微信客户联系', webhook: '事件推送' };
 
 /** The webhook event types (docs/webhooks.md), as the settings page lists them. */
 export const WEBHOOK_EVENT_LABELS: Readonly<Record<string, string>> = {

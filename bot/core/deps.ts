@@ -21,6 +21,8 @@ import type { HuifangEvents } from './events.js';
 export interface CustomerChannelAvailability {
   wechat: boolean;
   sms: boolean;
+  /** WeCom customer contact (客户联系) [false: not set up]. */
+  wecomContact?: boolean;
 }
 
 /**

@@ -16,6 +16,11 @@ export interface CustomerAddress {
   phoneE164?: string;
   /** WeChat Official Account openid. */
   openId?: string;
+  /**
+   * The customer as a WeCom external contact: their `external_userid` and the member (UserID) who
+   * sends to them (docs/protocols/wecom.md §12).
+   */
+  wecomContact?: { externalUserId: string; followUserId: string };
 }
 
 /**
@@ -153,6 +158,8 @@ export type OutboundMessage =
       templateData?: Readonly<Record<string, string>>;
       /** When it may be sent (absent on messages queued by earlier versions: quiet hours still apply). */
       contact?: ContactTerms;
+      /** The SMS text, when `text` is another channel's (客户联系): an SMS fallback is built with it. */
+      smsText?: string;
     }
   | {
       /**

@@ -6,8 +6,12 @@
 /** What a follow-up asks for: a person's call/visit (WeCom task card) or a survey sent to the customer. */
 export type FollowUpAction = 'STAFF_TASK' | 'CUSTOMER_SURVEY';
 
-/** Delivery channel of a follow-up or outbox message; `webhook` carries signed HTTP POSTs to subscribed systems (docs/webhooks.md). */
-export type ChannelName = 'wecom' | 'sms' | 'wechat' | 'webhook';
+/**
+ * Delivery channel of a follow-up or outbox message; `webhook` carries signed HTTP POSTs to subscribed
+ * systems (docs/webhooks.md); `wecom_contact` reaches a customer who is a WeCom external contact
+ * through the member who has them as a contact (客户联系, docs/protocols/wecom.md §12).
+ */
+export type ChannelName = 'wecom' | 'sms' | 'wechat' | 'webhook' | 'wecom_contact';
 
 /** Follow-up lifecycle; see bot/core/follow-ups/status.ts for the allowed transitions. */
 export type FollowUpStatus = 'SCHEDULED' | 'ACTIVE' | 'OVERDUE' | 'DONE' | 'UNREACHABLE' | 'CANCELLED' | 'SKIPPED';

@@ -21,6 +21,13 @@ export interface CustomerRecord {
   deceasedAt: Date | null;
   /** When the SMS provider reported the number invalid for good (no SMS until the phone changes). */
   phoneInvalidAt?: Date | null;
+  /**
+   * The customer as a WeCom external contact (客户联系): their `external_userid` and the member who has
+   * them as a contact and sends them 客户联系 messages (docs/protocols/wecom.md §12). Set by
+   * `huifang wecom-contacts match`; both or neither.
+   */
+  wecomExternalId?: string | null;
+  wecomFollowUserId?: string | null;
 }
 
 export interface CaseRecord extends CaseFacts {

@@ -29,8 +29,12 @@ export class PrismaCaseStore implements CaseStore {
     return rows.map((r) => r.id);
   }
 
-  async countCasesOfPolicy(policyId: string, from: Date, to: Date): Promise<number> {
-    return this.db.prisma.case.count({ where: { policyId, occurredAt: { gte: from, lt: to } } });
+  async countCasesOfPolicy(policyId: string, from: Date, to: Date, createdAtMost?: Date): Promise<number> {
+    return this.db.prisma.case.count({ where: { policyId, occurredAt: { gte: from, lt: to }, ...(createdAtMost ? { createdAt: { lte: createdAtMost } } : {}) } });
+  }
+
+  async countQuotaSlots(key: string): Promise<number> {
+    return this.db.prisma.followUp.count({ where: { quotaSlot: { startsWith: `${key}#` } } });
   }
 
   async listFollowUpsOfCase(caseId: string): Promise<FollowUpRecord[]> {

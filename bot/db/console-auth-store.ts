@@ -108,4 +108,8 @@ export class PrismaRateCounters implements RateCounters {
   async count(key: string, windowStart: Date): Promise<number> {
     return (await this.db.prisma.rateCounter.findUnique({ where: { key_windowStart: { key, windowStart } } }))?.count ?? 0;
   }
+
+  async forget(keyPrefix: string, before: Date): Promise<void> {
+    await this.db.prisma.rateCounter.deleteMany({ where: { key: { startsWith: keyPrefix }, windowStart: { lt: before } } });
+  }
 }

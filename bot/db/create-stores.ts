@@ -41,6 +41,8 @@ import type { SandboxDeliveryLog } from '../channels/sandbox/sandbox-channel.js'
 
 import type { WebhookStore } from '../core/ports/webhooks.js';
 import { PrismaWebhookStore } from './webhook-store.js';
+import type { WecomContactStore } from '../core/ports/wecom-contacts.js';
+import { PrismaWecomContactStore } from './wecom-contact-store.js';
 /** Every store port the use cases take, and the read models of the edge, over one database. */
 export type Stores = Pick<
   CoreDeps,
@@ -55,7 +57,7 @@ export type Stores = Pick<
   /** The console's accounts, sessions, read models and administrative data. */
   console: { auth: ConsoleAuthStore; views: ConsoleViews; rateCounters: RateCounters; admin: CalendarEntryStore & ComplaintKeywordStore & JobRunStore };
   /** Writers of staff, departments and customers (imports, contact sync, the example organisation). */
-  directory: { staff: StaffDirectory; customers: CustomerImportStore };
+  directory: { staff: StaffDirectory; customers: CustomerImportStore; wecomContacts: WecomContactStore };
   /** Where the sandbox channels deliver. */
   sandboxDeliveries: SandboxDeliveryLog;
   views: { cases: CaseViews; sandbox: SandboxViews; health: ServiceHealth; activity: ActivityViews };
@@ -84,7 +86,7 @@ export function createPrismaStores(db: DbClient, ids: IdGenerator, options: { po
     settings: new PrismaSettingStore(context),
     webhooks: new PrismaWebhookStore(context),
     console: { auth: new PrismaConsoleAuthStore(context), views: new PrismaConsoleViews(context), rateCounters: new PrismaRateCounters(context), admin: new PrismaConsoleAdminStore(context) },
-    directory: { staff: new PrismaStaffDirectory(context, () => org.invalidateOrgCache()), customers: new PrismaCustomerImportStore(context) },
+    directory: { staff: new PrismaStaffDirectory(context, () => org.invalidateOrgCache()), customers: new PrismaCustomerImportStore(context), wecomContacts: new PrismaWecomContactStore(context) },
     sandboxDeliveries: sandbox,
     views: { cases: new PrismaCaseViews(context), sandbox, health: new PrismaServiceHealth(context), activity: new PrismaActivityViews(context) },
   };

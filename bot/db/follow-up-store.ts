@@ -191,6 +191,7 @@ export class PrismaFollowUpStore implements FollowUpStore {
           attempts: input.attempts,
           completedAt: input.completedAt,
           ...(input.nextDueAt ? { dueAt: input.nextDueAt, leaseExpiresAt: null } : {}),
+          ...(input.nextDueAt && input.nextDeadlineAt ? { deadlineAt: input.nextDeadlineAt } : {}),
           version: { increment: 1 },
         },
       });

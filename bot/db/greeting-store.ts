@@ -23,6 +23,8 @@ const customerSelect = {
   phoneInvalidAt: true,
   tags: true,
   birthday: true,
+  wecomExternalId: true,
+  wecomFollowUserId: true,
 } as const;
 
 type CustomerRow = {
@@ -39,6 +41,8 @@ type CustomerRow = {
   phoneInvalidAt: Date | null;
   tags: string;
   birthday: string | null;
+  wecomExternalId: string | null;
+  wecomFollowUserId: string | null;
 };
 
 function toGreetingCustomer(row: CustomerRow, openCaseTypes: readonly string[]): GreetingCustomer {
@@ -57,6 +61,8 @@ function toGreetingCustomer(row: CustomerRow, openCaseTypes: readonly string[]):
     phoneInvalidAt: row.phoneInvalidAt,
     tags: Array.isArray(tags) ? tags.filter((t): t is string => typeof t === 'string') : [],
     birthday: row.birthday,
+    wecomExternalId: row.wecomExternalId,
+    wecomFollowUserId: row.wecomFollowUserId,
     openCaseTypes,
   };
 }

@@ -46,6 +46,8 @@ export function toCustomerRecord(row: CustomerRow): CustomerRecord {
     optedOutAt: row.optedOutAt,
     deceasedAt: row.deceasedAt,
     phoneInvalidAt: row.phoneInvalidAt,
+    wecomExternalId: row.wecomExternalId,
+    wecomFollowUserId: row.wecomFollowUserId,
   };
 }
 

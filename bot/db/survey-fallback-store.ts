@@ -53,7 +53,7 @@ export class PrismaSurveyFallbackStore implements SurveyFallbackStore {
   /** See `SurveyFallbackStore.findWechatInviteSurvey`. */
   async findWechatInviteSurvey(outboxId: string): Promise<UnopenedWechatSurvey | null> {
     const invite = await this.db.prisma.outboxMessage.findUnique({ where: { id: outboxId }, select: { id: true, idempotencyKey: true, status: true, payload: true, channel: true, kind: true } });
-    if (!invite || invite.channel !== 'wechat' || invite.kind !== 'survey_invite') return null;
+    if (!invite || (invite.channel !== 'wechat' && invite.channel !== 'wecom_contact') || invite.kind !== 'survey_invite') return null;
     const message = parseJson<OutboundMessage | null>(invite.payload, null);
     if (message?.kind !== 'survey_invite') return null;
     const survey = await this.db.prisma.surveyInstance.findUnique({

@@ -194,6 +194,7 @@ export function followUpData(f: PlannedFollowUp & { id: string }, caseId: string
     deadlineAt: f.deadlineAt,
     maxAttempts: f.maxAttempts,
     sampling: toJson(f.sampling),
+    quotaSlot: f.quotaSlot ?? null,
   };
 }
 

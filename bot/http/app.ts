@@ -2,6 +2,9 @@ import Koa from 'koa';
 import Router from '@koa/router';
 import type { Huifang } from '../huifang.js';
 import { errorMiddleware } from './error-middleware.js';
+import { requestTextMiddleware } from './request-text.js';
+import { pageHeadersMiddleware } from './page-headers.js';
+import { FailedAuthLimiter, failedAuthMiddleware } from './failed-auth.js';
 import { healthRoutes } from './routes/health.js';
 import { apiRoutes } from './routes/api.js';
 import { apiDocsRoutes } from './routes/api-docs.js';
@@ -41,7 +44,10 @@ export function createHttpApp(app: Huifang, options: HttpAppOptions = {}): Koa {
     app.metrics.observeRequest(ctx._matchedRoute === undefined ? undefined : String(ctx._matchedRoute), ctx.method, ctx.status, ms / 1000);
     app.logger.debug({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms) }, 'request');
   });
+  koa.use(pageHeadersMiddleware());
   koa.use(errorMiddleware(app.logger));
+  koa.use(requestTextMiddleware());
+  koa.use(failedAuthMiddleware(new FailedAuthLimiter(app.config.failedAuthAttemptsPer15Minutes), () => app.clock.now()));
   healthRoutes(router, app);
   if (options.role === 'jobs') {
     metricsRoutes(router, app);

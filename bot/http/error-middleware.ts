@@ -6,6 +6,8 @@ import type { Logger } from '../logger.js';
 const STATUS: Readonly<Record<string, number>> = {
   VALIDATION_FAILED: 422,
   MALFORMED_JSON: 400,
+  INVALID_TEXT: 400,
+  TOO_MANY_FAILED_ATTEMPTS: 429,
   BODY_TOO_LARGE: 413,
   UNAUTHORIZED: 401,
   NOT_FOUND: 404,

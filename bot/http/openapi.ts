@@ -14,6 +14,7 @@ import { followUpQuery } from './follow-up-query.js';
 import { caseSubmittedSchema, caseViewSchema, errorBodySchema, followUpPageSchema } from './api-responses.js';
 import { MAX_BODY_BYTES } from './read-body.js';
 import type { CaseExample } from './case-examples.js';
+import { invalidText } from '../inbound-text.js';
 
 // Adds `.openapi()` to zod's types; the generator calls it on copies, never on the schemas the routes use.
 extendZodWithOpenApi(z);
@@ -54,6 +55,12 @@ function errorExamples() {
     invalidQuery: { summary: '查询参数不合格 / Invalid query', value: errorBody(toValidationError(badQuery.success ? [] : badQuery.error.issues, 'query')) },
     unknownStaff: { summary: '未知员工 / Unknown staff', value: errorBody(new DomainError('UNKNOWN_STAFF', 'responsibleStaff: "nobody.here" is not known', { field: 'responsibleStaff' })) },
     invalidPhone: { summary: '手机号无效 / Invalid phone', value: errorBody(new DomainError('INVALID_PHONE', 'customer.phone: not a valid phone number', { field: 'customer.phone' })) },
+    invalidText: { summary: '无法保存的文字 / Text that cannot be stored', value: errorBody(invalidText('customer.name', 'contains the NUL character (U+0000)')) },
+    invalidTextQuery: { summary: '无法保存的文字 / Text that cannot be stored', value: errorBody(invalidText('query.caseId', 'contains the NUL character (U+0000)')) },
+    tooManyFailures: {
+      summary: '认证失败过多 / Too many failed authentications',
+      value: errorBody(new DomainError('TOO_MANY_FAILED_ATTEMPTS', 'Too many failed authentications from this address; retry in 840 s', { retryAfterSeconds: 840 })),
+    },
     internal: { summary: '内部错误 / Internal error', value: { error: { code: 'INTERNAL', message: 'Internal error' } } },
   } satisfies Record<string, { summary: string; value: z.input<typeof errorBodySchema> }>;
 }
@@ -63,14 +70,14 @@ function overview(): string {
   return [
     'Huifang（回访）的集成接口：医院 HIS、CRM 等外部系统提交案例（出院、报修、投诉…），Huifang 按策略包安排回访；也可查询案例与回访。',
     'Huifang’s integration API: other systems (a hospital’s HIS, a CRM…) submit cases (a discharge, a repair, a complaint…), Huifang plans their follow-ups by policy; cases and follow-ups can be read back.',
-    '**认证** 每个请求带 `Authorization: Bearer <key>`。key 来自服务配置 `API_KEYS`（逗号分隔，每个至少 16 个字符，可写成 `name:key`，name 记入审计日志）；未配置任何 key 时接口拒绝所有请求。缺少或错误的 key 返回 401 `UNAUTHORIZED`。',
-    '**Authentication** Every request carries `Authorization: Bearer <key>`, a key from the service’s `API_KEYS` (comma-separated, each at least 16 characters, optionally `name:key`; the name goes to the audit log). With no key configured the API refuses every request. A missing or wrong key is 401 `UNAUTHORIZED`.',
+    '**认证** 每个请求带 `Authorization: Bearer <key>`。key 来自服务配置 `API_KEYS`（逗号分隔，每个至少 16 个字符，可写成 `name:key`，name 记入审计日志）；未配置任何 key 时接口拒绝所有请求。缺少或错误的 key 返回 401 `UNAUTHORIZED`；同一客户端地址失败过多（默认 15 分钟 20 次）后，该地址的请求一律返回 429 `TOO_MANY_FAILED_ATTEMPTS` 并带 `Retry-After`。',
+    '**Authentication** Every request carries `Authorization: Bearer <key>`, a key from the service’s `API_KEYS` (comma-separated, each at least 16 characters, optionally `name:key`; the name goes to the audit log). With no key configured the API refuses every request. A missing or wrong key is 401 `UNAUTHORIZED`; after too many failures from one client address (20 in 15 minutes by default) every request from it is 429 `TOO_MANY_FAILED_ATTEMPTS` with `Retry-After`.',
     '**幂等** 案例由 `type` + `externalId` 唯一确定。首次提交返回 201；同一案例再次提交返回 200，按新内容更新并重新规划（新里程碑可能新增回访，`followUpsAdded` 给出数量；更正的时间会移动尚未开始的回访；结案或客户去世会结束未完成的回访），已推送或已回答的回访不受影响。网络重试可以放心重发同一请求；同时到达的两个相同请求只建一个案例。',
     '**Idempotency** A case is identified by `type` + `externalId`. The first submission answers 201; submitting the same case again answers 200 and updates and re-plans it (a new milestone may add follow-ups — `followUpsAdded` counts them; a corrected time moves what has not started; closing the case or a customer’s death ends what is open), leaving what was already pushed or answered alone. Retrying a request is safe; two identical requests arriving at once create one case.',
-    '**时间** 请求中的时刻必须是带时区偏移的 ISO-8601，如 `2026-11-03T15:30:00+08:00` 或 `2026-11-03T07:30:00Z`；没有偏移的本地时间有歧义，返回 422。响应中的时刻一律为 UTC（以 `Z` 结尾）。',
-    '**Timestamps** Instants in requests must be ISO-8601 with an offset, e.g. `2026-11-03T15:30:00+08:00` or `2026-11-03T07:30:00Z`; a local time without one is ambiguous and answered with 422. Instants in responses are always UTC (ending in `Z`).',
-    `**请求体** JSON（\`Content-Type: application/json\`，UTF-8），最大 ${MAX_BODY_BYTES} 字节（256 KiB）；空的或不是 JSON 的请求体返回 400 \`MALFORMED_JSON\`，超出大小返回 413 \`BODY_TOO_LARGE\` 并关闭连接。未知字段会被拒绝（422）。`,
-    `**Request bodies** JSON (\`Content-Type: application/json\`, UTF-8), at most ${MAX_BODY_BYTES} bytes (256 KiB). An empty or non-JSON body is 400 \`MALFORMED_JSON\`; a larger one is 413 \`BODY_TOO_LARGE\` and the connection is closed. Unknown fields are rejected (422).`,
+    '**时间** 请求中的时刻必须是带时区偏移的 ISO-8601，如 `2026-11-03T15:30:00+08:00` 或 `2026-11-03T07:30:00Z`；没有偏移的本地时间有歧义，返回 422；只接受 1900-01-01 至 2999-12-31 之间的时刻，其余也返回 422。响应中的时刻一律为 UTC（以 `Z` 结尾）。',
+    '**Timestamps** Instants in requests must be ISO-8601 with an offset, e.g. `2026-11-03T15:30:00+08:00` or `2026-11-03T07:30:00Z`; a local time without one is ambiguous and answered with 422, and so is an instant outside 1900-01-01 – 2999-12-31. Instants in responses are always UTC (ending in `Z`).',
+    `**请求体** JSON（\`Content-Type: application/json\`，UTF-8），最大 ${MAX_BODY_BYTES} 字节（256 KiB）；空的或不是 JSON 的请求体返回 400 \`MALFORMED_JSON\`，超出大小返回 413 \`BODY_TOO_LARGE\` 并关闭连接。未知字段会被拒绝（422）。任何文字（请求体、路径、查询参数）含 U+0000 或不成对的 UTF-16 代理项时返回 400 \`INVALID_TEXT\`，\`details.fields\` 指明字段。`,
+    `**Request bodies** JSON (\`Content-Type: application/json\`, UTF-8), at most ${MAX_BODY_BYTES} bytes (256 KiB). An empty or non-JSON body is 400 \`MALFORMED_JSON\`; a larger one is 413 \`BODY_TOO_LARGE\` and the connection is closed. Unknown fields are rejected (422). Text anywhere (body, path, query) holding U+0000 or an unpaired UTF-16 surrogate is 400 \`INVALID_TEXT\`, with \`details.fields\` naming the field.`,
     '**错误** 所有错误的响应体都是 `{"error": {"code", "message", "details"}}`。程序按 `code` 判断，`message` 只供人阅读；字段错误在 `details.fields[].field`（如 `customer.name`）或 `details.field` 中。500 `INTERNAL` 不透露任何细节，可稍后重试。',
     '**Errors** Every error body is `{"error": {"code", "message", "details"}}`. Match on `code`; `message` is for people. Field errors are named in `details.fields[].field` (e.g. `customer.name`) or `details.field`. 500 `INTERNAL` reveals nothing and may be retried later.',
     '**隐私** 响应中只有掩码后的手机号，完整号码从不返回。',
@@ -97,6 +104,13 @@ export function buildOpenApiDocument(options: OpenApiDocumentOptions): OpenApiDo
   });
   const common = {
     401: errorResponse('缺少或错误的 API key（UNAUTHORIZED）。 / Missing or unknown API key (UNAUTHORIZED).', 'unauthorized'),
+    429: {
+      ...errorResponse(
+        '该客户端地址认证失败过多（TOO_MANY_FAILED_ATTEMPTS），Retry-After 秒后再试。 / Too many failed authentications from this client address (TOO_MANY_FAILED_ATTEMPTS); retry after Retry-After seconds.',
+        'tooManyFailures',
+      ),
+      headers: { 'Retry-After': { description: '可再试前的秒数。 / Seconds until the address may try again.', schema: { type: 'integer' as const } } },
+    },
     500: errorResponse('内部错误（INTERNAL），不含细节。 / Internal error (INTERNAL), without detail.', 'internal'),
   };
 
@@ -136,8 +150,13 @@ export function buildOpenApiDocument(options: OpenApiDocumentOptions): OpenApiDo
     responses: {
       200: { description: '案例已存在，已按本次内容更新（重复提交时 followUpsAdded 为 0）。 / The case existed and was updated (followUpsAdded is 0 on a plain resubmission).', content: { 'application/json': { schema: caseSubmittedSchema } } },
       201: { description: '案例已创建，回访已安排。 / The case was created and its follow-ups planned.', content: { 'application/json': { schema: caseSubmittedSchema } } },
-      400: errorResponse('请求体为空或不是 JSON（MALFORMED_JSON）。 / Empty or non-JSON body (MALFORMED_JSON).', 'malformedJson'),
+      400: errorResponse(
+        '请求体为空、不是 JSON 或嵌套过深（MALFORMED_JSON）；文字含 U+0000 或不成对的代理项（INVALID_TEXT，details.fields 指明字段）。 / Empty, non-JSON or too deeply nested body (MALFORMED_JSON); text holding U+0000 or an unpaired surrogate (INVALID_TEXT, details.fields names the field).',
+        'malformedJson',
+        'invalidText',
+      ),
       401: common[401],
+      429: common[429],
       413: errorResponse(`请求体超过 ${MAX_BODY_BYTES} 字节（BODY_TOO_LARGE），连接随后关闭。 / Body over ${MAX_BODY_BYTES} bytes (BODY_TOO_LARGE); the connection is then closed.`, 'bodyTooLarge'),
       422: errorResponse(
         '无法接受的案例：VALIDATION_FAILED（details.fields 列出每个字段）、UNKNOWN_CASE_TYPE、UNKNOWN_STAFF、UNKNOWN_DEPARTMENT、INVALID_PHONE（details.field）。 / The case cannot be accepted: VALIDATION_FAILED (details.fields names each field), UNKNOWN_CASE_TYPE, UNKNOWN_STAFF, UNKNOWN_DEPARTMENT, INVALID_PHONE (details.field).',
@@ -160,7 +179,9 @@ export function buildOpenApiDocument(options: OpenApiDocumentOptions): OpenApiDo
     request: { params: z.object({ id: z.string().min(1).describe('Huifang 案例 id（提交时返回的 case.id）。 / Huifang case id (case.id in the submission’s answer).') }) },
     responses: {
       200: { description: '案例。 / The case.', content: { 'application/json': { schema: caseViewSchema } } },
+      400: errorResponse('id 含 U+0000（INVALID_TEXT）。 / The id holds U+0000 (INVALID_TEXT).', 'invalidText'),
       401: common[401],
+      429: common[429],
       404: errorResponse('没有该案例（NOT_FOUND）。 / No case with that id (NOT_FOUND).', 'notFound'),
       500: common[500],
     },
@@ -180,7 +201,9 @@ export function buildOpenApiDocument(options: OpenApiDocumentOptions): OpenApiDo
     request: { query: followUpQuery },
     responses: {
       200: { description: '一页回访。 / A page of follow-ups.', content: { 'application/json': { schema: followUpPageSchema } } },
+      400: errorResponse('参数含 U+0000（INVALID_TEXT，details.fields 指明参数）。 / A parameter holds U+0000 (INVALID_TEXT; details.fields names it).', 'invalidTextQuery'),
       401: common[401],
+      429: common[429],
       422: errorResponse('查询参数不合格（VALIDATION_FAILED，details.fields 列出每个参数）。 / Invalid query (VALIDATION_FAILED; details.fields names each parameter).', 'invalidQuery'),
       500: common[500],
     },

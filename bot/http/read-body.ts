@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import { DomainError } from '../core/errors.js';
+import { assertSafeJson, assertSafeText } from '../inbound-text.js';
 
 /** Largest request body accepted anywhere (WeCom callbacks and case posts are far smaller). */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -27,13 +28,33 @@ function tooLarge(ctx: Context, limit: number): DomainError {
   return new DomainError('BODY_TOO_LARGE', `Request body exceeds ${limit} bytes`, { limit });
 }
 
-/** Reads and parses a JSON body; malformed JSON is a 400 with a clear message. */
+/**
+ * Reads and parses a JSON body; malformed JSON is a 400 with a clear message, and so is a string that
+ * cannot be stored (U+0000, an unpaired surrogate: `INVALID_TEXT` naming the field) or nesting deeper
+ * than bot/inbound-text.ts allows.
+ */
 export async function readJsonBody(ctx: Context, limit = MAX_BODY_BYTES): Promise<unknown> {
   const text = await readRawBody(ctx, limit);
   if (!text.trim()) throw new DomainError('MALFORMED_JSON', 'Request body is empty; expected JSON', {});
+  let parsed: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    parsed = JSON.parse(text) as unknown;
   } catch {
     throw new DomainError('MALFORMED_JSON', 'Request body is not valid JSON', {});
   }
+  assertSafeJson(parsed);
+  return parsed;
+}
+
+/**
+ * Reads an urlencoded form body. A field whose name or value cannot be stored (U+0000) is a 400
+ * `INVALID_TEXT` naming it (`form.<name>`).
+ */
+export async function readFormBody(ctx: Context, limit: number): Promise<URLSearchParams> {
+  const form = new URLSearchParams(await readRawBody(ctx, limit));
+  for (const [key, value] of form) {
+    assertSafeText('form (a field name)', key);
+    assertSafeText(`form.${key}`, value);
+  }
+  return form;
 }

@@ -5,8 +5,16 @@
  * inbound path. One self-contained document: inline CSS and JS, no external assets. Data only ever
  * reaches the DOM through `textContent` and attributes, never as markup.
  */
+import { createHash } from 'node:crypto';
+
 export function sandboxPageHtml(): string {
   return PAGE;
+}
+
+/** The sandbox page's policy: its one inline script by hash, its calls to its own API. */
+export function sandboxContentSecurityPolicy(): string {
+  const script = `'sha256-${createHash('sha256').update(SCRIPT).digest('base64')}'`;
+  return `default-src 'none'; style-src 'unsafe-inline'; script-src ${script}; connect-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`;
 }
 
 const STYLE = `

@@ -20,6 +20,7 @@ import { submitCase } from '../core/cases/submit-case.js';
 import { fromLocal } from '../core/time.js';
 import { caseBody, translateCaseBody, type CaseBody } from '../cases/case-body.js';
 import { parseYesNo, type ColumnSpec, type CsvRow, type HeaderOptions, type ImportProblem } from './read-csv.js';
+import { EARLIEST_INSTANT, INSTANT_RANGE_TEXT, LATEST_INSTANT, isInstantInRange } from '../inbound-text.js';
 
 /** Columns of a case file; Chinese and English headers are both accepted; `attr.NAME` and `milestone.NAME` columns are free. */
 export const CASE_COLUMNS: readonly ColumnSpec[] = [
@@ -161,7 +162,7 @@ export function toCaseBody({ line, cells }: CsvRow, timeZone: string): { body: C
     const text = cells[column];
     if (text === undefined) return undefined;
     const iso = toInstant(text, timeZone);
-    if (iso === null) problems.push({ line, column, message: `"${text}" is not a date-time such as 2026-11-03 15:30 or 2026-11-03T15:30:00+08:00` });
+    if (iso === null) problems.push({ line, column, message: `"${text}" is not a date-time such as 2026-11-03 15:30 or 2026-11-03T15:30:00+08:00, ${INSTANT_RANGE_TEXT}` });
     return iso ?? undefined;
   };
   const yesNo = (column: string): boolean | undefined => {
@@ -232,11 +233,13 @@ export function toInstant(text: string, timeZone: string): string | null {
   const t = text.normalize('NFKC').trim();
   if (/[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i.test(t)) {
     const date = new Date(t.replace(' ', 'T'));
-    return Number.isNaN(date.getTime()) ? null : date.toISOString();
+    return isInstantInRange(date) ? date.toISOString() : null;
   }
   const m = /^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T](\d{1,2})[:：时](\d{2})(?:[:：分](\d{2}))?秒?)?$/.exec(t);
   if (!m) return null;
   const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4] ?? '0', m[5] ?? '0', m[6] ?? '0'].map(Number) as [number, number, number, number, number, number];
+  // Date.UTC reads years 0–99 as 1900–1999: years outside the accepted range are refused first.
+  if (year < EARLIEST_INSTANT.getUTCFullYear() || year > LATEST_INSTANT.getUTCFullYear()) return null;
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return null;
   const probe = new Date(Date.UTC(year, month - 1, day));
   if (probe.getUTCDate() !== day) return null;

@@ -10,6 +10,7 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { parse } from 'csv-parse';
 import iconv from 'iconv-lite';
+import { unsafeTextReason } from '../inbound-text.js';
 
 /** An encoding a CSV file can be read in. */
 export type CsvEncoding = 'utf-8' | 'gb18030';
@@ -213,11 +214,16 @@ export async function openCsv(file: string, options: OpenCsvOptions): Promise<Cs
           continue;
         }
         const cells: Record<string, string> = {};
+        const unsafe: ImportProblem[] = [];
         record.forEach((value, i) => {
           const name = header[i];
           const text = value.normalize('NFC').trim();
-          if (name && text !== '') cells[name] = text;
+          // A NUL byte cannot be stored by PostgreSQL: refused on every database alike (bot/inbound-text.ts).
+          const reason = unsafeTextReason(text);
+          if (reason) unsafe.push({ line, ...(name ? { column: name } : {}), message: reason });
+          else if (name && text !== '') cells[name] = text;
         });
+        if (unsafe.length > 0) throw new CsvFileError(`${file} contains text that cannot be stored; nothing was imported`, unsafe);
         yield { line, cells };
       }
     },

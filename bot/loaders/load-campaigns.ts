@@ -95,7 +95,7 @@ const campaignSchema = z
       })
       .strict()
       .default({}),
-    channels: z.array(z.enum(['wechat', 'sms'], { errorMap: () => ({ message: 'a channel is wechat or sms' }) })).min(1).default(['sms']),
+    channels: z.array(z.enum(['wechat', 'wecom_contact', 'sms'], { errorMap: () => ({ message: 'a channel is wecom_contact, sms (or wechat, which greetings may not use)' }) })).min(1).default(['sms']),
     send: z
       .object({
         day: z.enum(['same_day', 'day_before'], { errorMap: () => ({ message: 'must be same_day (the morning of) or day_before' }) }).default('same_day'),
@@ -209,7 +209,7 @@ function buildCampaign(raw: RawCampaign, file: string, options: LoadCampaignsOpt
   if (new Set(raw.channels).size !== raw.channels.length) problem(['channels'], 'a channel is listed twice');
   raw.channels.forEach((c, i) => {
     if (!channelCarriesGreetings(c)) {
-      problem(['channels', i], 'WeChat template messages may not carry greetings (marketing, docs/protocols/wechat.md §2.3): greetings go by SMS — write channels: [sms]');
+      problem(['channels', i], 'WeChat template messages may not carry greetings (marketing, docs/protocols/wechat.md §2.3): greetings go by SMS or WeCom customer contact — write channels: [sms] or [wecom_contact, sms]');
     }
   });
 

@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { Anchor, AssigneeRule, Offset, OffsetUnit, PolicyDefinition, StepCondition } from '../core/policies/types.js';
+import type { Anchor, AssigneeRule, Offset, OffsetUnit, PolicyDefinition, RecurrenceEnd, StepCondition } from '../core/policies/types.js';
+import { isAttributeLength } from '../core/policies/plan-follow-ups.js';
 import { ANY_OF } from '../core/policies/sampling.js';
 import { offsetInBaseUnit } from '../core/policies/offsets.js';
 import type { SurveyDefinitionRegistry } from '../core/surveys/definitions.js';
@@ -160,6 +161,15 @@ const sampling = z
     mandatory: z.array(condition).optional(),
     rate: rate.optional(),
     tiers: z.array(z.object({ above: z.number().int().min(-1), rate }).strict()).min(1).optional(),
+    population: z.enum(['previous month', 'current month'], { errorMap: () => ({ message: 'the tiers count the "previous month" or the "current month"' }) }).optional(),
+    quota: z
+      .object({
+        max: z.number({ invalid_type_error: 'must be a number' }).int('must be a whole number').min(1, 'at least 1'),
+        per: z.enum(['week', 'month'], { errorMap: () => ({ message: 'a quota is per week or per month' }) }),
+        by: z.enum(['all', 'department', 'assignee'], { errorMap: () => ({ message: 'a quota counts all follow-ups of the step, or per department or per assignee' }) }).default('all'),
+      })
+      .strict()
+      .optional(),
     strata: z.object({ attribute: z.string().min(1), rates: z.record(rate), otherwise: rate }).strict().optional(),
     salt: z.string().min(1).optional(),
   })
@@ -167,6 +177,8 @@ const sampling = z
   .superRefine((s, ctx) => {
     const kinds = [s.rate !== undefined, s.tiers !== undefined, s.strata !== undefined].filter(Boolean).length;
     if (kinds > 1) ctx.addIssue({ code: 'custom', message: 'use one of rate, tiers or strata' });
+    if (s.population && !s.tiers) ctx.addIssue({ code: 'custom', path: ['population'], message: 'population is for tiers' });
+    if (s.quota && (s.tiers || s.strata)) ctx.addIssue({ code: 'custom', path: ['quota'], message: 'a quota goes with a rate (or alone), not with tiers or strata' });
   });
 
 const timeRange = z
@@ -196,6 +208,49 @@ const contact = z
   })
   .strict();
 
+const ATTRIBUTE_LENGTH_HINT = 'must be an offset such as "2 years" or a length from the case such as { attribute: warrantyMonths, unit: months, otherwise: 12 months }';
+
+/** A phase's end: an offset, or a length read from a numeric case attribute (P11's warranty in months). */
+const attributeLength = z
+  .object(
+    {
+      attribute: z.string().regex(/^[A-Za-z_][\w]*$/, 'must be an attribute name such as warrantyMonths'),
+      unit: z.string().transform((u, ctx): OffsetUnit => {
+        const unit = UNITS[u.trim()];
+        if (!unit || unit === 'working_hours' || unit === 'working_days') {
+          ctx.addIssue({ code: 'custom', message: `unit "${u}": use hours, days, months or years` });
+          return z.NEVER;
+        }
+        return unit;
+      }),
+      otherwise: offset.optional(),
+      atMost: offset.optional(),
+    },
+    { invalid_type_error: ATTRIBUTE_LENGTH_HINT },
+  )
+  .strict();
+const phaseEndSchema = z.unknown().transform((value, ctx): RecurrenceEnd => {
+  const parsed = typeof value === 'string' ? offset.safeParse(value) : attributeLength.safeParse(value);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+  return z.NEVER;
+});
+
+/**
+ * `repeat:` — phases of `every`/`until`, and optionally `until: milestone:<name>` on the recurrence
+ * itself: it stops at that milestone (002 制度10「每周定期电话邀约，直到其来访」).
+ */
+const recurrence = z
+  .object({
+    phases: z.array(z.object({ every: offset, until: phaseEndSchema }).strict()).min(1),
+    until: z
+      .string()
+      .regex(/^milestone:[A-Za-z_][\w]*$/, 'a recurrence ends at a milestone: until: milestone:<name> (e.g. milestone:visited)')
+      .transform((m) => ({ kind: 'milestone' as const, name: m.slice('milestone:'.length) }))
+      .optional(),
+  })
+  .strict();
+
 function stepSchema(roles: ReadonlySet<string> | null) {
   const rule = ruleSchema(roles);
   return z
@@ -222,13 +277,13 @@ function stepSchema(roles: ReadonlySet<string> | null) {
       instructions: z.string().min(1),
       surveyKey: z.string().optional(),
       channels: z
-        .array(z.enum(['wechat', 'sms'], { errorMap: () => ({ message: 'survey channels are wechat and sms' }) }))
+        .array(z.enum(['wechat', 'wecom_contact', 'sms'], { errorMap: () => ({ message: 'survey channels are wechat, wecom_contact and sms' }) }))
         .min(1)
         .refine((c) => new Set(c).size === c.length, 'lists a channel twice')
         .optional(),
       fallbackAfter: offset.optional(),
       bothChannels: z.boolean().optional(),
-      repeat: z.object({ phases: z.array(z.object({ every: offset, until: offset }).strict()).min(1) }).strict().optional(),
+      repeat: recurrence.optional(),
       sampling: sampling.optional(),
       contact: contact.optional(),
     })
@@ -241,14 +296,29 @@ function stepSchema(roles: ReadonlySet<string> | null) {
       }
       s.repeat?.phases.forEach((p, i) => {
         const every = offsetInBaseUnit(p.every);
+        if (every.amount <= 0) ctx.addIssue({ code: 'custom', path: ['repeat', 'phases', i, 'every'], message: 'must be more than zero' });
+        if (!p.until || typeof p.until !== 'object' || (!isAttributeLength(p.until) && typeof p.until.amount !== 'number')) return; // already reported
+        if (isAttributeLength(p.until)) {
+          const fromCase = p.until;
+          const bounds = [['unit', { amount: 1, unit: fromCase.unit }], ['otherwise', fromCase.otherwise], ['atMost', fromCase.atMost]] as const;
+          for (const [field, bound] of bounds) {
+            if (bound && offsetInBaseUnit(bound).family !== every.family) {
+              ctx.addIssue({ code: 'custom', path: ['repeat', 'phases', i, 'until', field], message: '`every` and `until` must use the same kind of unit' });
+            }
+          }
+          return;
+        }
         const until = offsetInBaseUnit(p.until);
         if (every.family !== until.family) ctx.addIssue({ code: 'custom', path: ['repeat', 'phases', i], message: '`every` and `until` must use the same kind of unit' });
-        if (every.amount <= 0) ctx.addIssue({ code: 'custom', path: ['repeat', 'phases', i, 'every'], message: 'must be more than zero' });
-        const previous = i > 0 ? offsetInBaseUnit(s.repeat!.phases[i - 1]!.until) : null;
+        const before = i > 0 ? s.repeat!.phases[i - 1]!.until : null;
+        const previous = before && !isAttributeLength(before) ? offsetInBaseUnit(before) : null;
         if (previous && previous.family === until.family && until.amount <= previous.amount) {
           ctx.addIssue({ code: 'custom', path: ['repeat', 'phases', i, 'until'], message: 'phases must end later and later' });
         }
       });
+      if (s.repeat && s.repeat.phases.some((p, i) => isAttributeLength(p.until) && i < s.repeat!.phases.length - 1)) {
+        ctx.addIssue({ code: 'custom', path: ['repeat', 'phases'], message: 'only the last phase may take its length from the case' });
+      }
     });
 }
 

@@ -49,6 +49,11 @@ const scenario = z
     case: z.record(z.unknown()).optional(),
     /** Only follow-ups due by this date, as `simulate --until`. */
     until: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD').optional(),
+    /**
+     * The number of the pack's cases sampling tiers count: the previous month's, or — `population:
+     * current month` — this case's place in its month (itself included). Unknown by default: the highest rate.
+     */
+    population: z.number().int().min(1).optional(),
     expect: z
       .object({
         followUps: z.array(expectedFollowUp).optional(),

@@ -37,8 +37,14 @@ export class MemoryCaseStore implements CaseStore {
     });
   }
 
-  async countCasesOfPolicy(policyId: string, from: Date, to: Date): Promise<number> {
-    return this.state.transact((tx) => tx.case.count((c) => c.policyId === policyId && c.occurredAt >= from && c.occurredAt < to));
+  async countCasesOfPolicy(policyId: string, from: Date, to: Date, createdAtMost?: Date): Promise<number> {
+    return this.state.transact((tx) =>
+      tx.case.count((c) => c.policyId === policyId && c.occurredAt >= from && c.occurredAt < to && (!createdAtMost || c.createdAt <= createdAtMost)),
+    );
+  }
+
+  async countQuotaSlots(key: string): Promise<number> {
+    return this.state.transact((tx) => tx.followUp.count((f) => f.quotaSlot !== null && f.quotaSlot.startsWith(`${key}#`)));
   }
 
   async listFollowUpsOfCase(caseId: string): Promise<FollowUpRecord[]> {

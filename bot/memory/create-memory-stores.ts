@@ -19,6 +19,7 @@ import { MemoryReportStore } from './report-store.js';
 import { MemoryGreetingStore } from './greeting-store.js';
 import { MemorySettingStore } from './setting-store.js';
 import { MemoryStaffDirectory } from './staff-directory-store.js';
+import { MemoryWecomContactStore } from './wecom-contact-store.js';
 import { MemoryCustomerImportStore } from './customer-import-store.js';
 import { MemorySandboxStore } from './sandbox-store.js';
 import { MemoryServiceHealth } from './service-health.js';
@@ -70,7 +71,7 @@ export function createMemoryStores(ids: IdGenerator, options: MemoryStoreOptions
     greetings: new MemoryGreetingStore(state, ids),
     settings: new MemorySettingStore(state),
     webhooks: new MemoryWebhookStore(state, ids),
-    directory: { staff: new MemoryStaffDirectory(state), customers: new MemoryCustomerImportStore(state) },
+    directory: { staff: new MemoryStaffDirectory(state), customers: new MemoryCustomerImportStore(state), wecomContacts: new MemoryWecomContactStore(state) },
     console: { auth: unsupportedPort('ConsoleAuthStore'), views: unsupportedPort('ConsoleViews'), rateCounters: unsupportedPort('RateCounters'), admin: unsupportedPort('ConsoleAdminStore') },
     sandboxDeliveries: sandbox,
     views: { cases: new UnsupportedCaseViews(), sandbox, health: new MemoryServiceHealth(state), activity: new UnsupportedActivityViews() },

@@ -111,6 +111,7 @@ export class MemoryFollowUpStore implements FollowUpStore {
           attempts: input.attempts,
           completedAt: input.completedAt,
           ...(input.nextDueAt ? { dueAt: input.nextDueAt, leaseExpiresAt: null } : {}),
+          ...(input.nextDueAt && input.nextDeadlineAt ? { deadlineAt: input.nextDeadlineAt } : {}),
           version: f.version + 1,
         }),
       );

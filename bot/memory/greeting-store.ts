@@ -18,6 +18,8 @@ function toGreetingCustomer(row: CustomerRow, openCaseTypes: readonly string[]):
     phoneE164: row.phoneE164,
     phoneMasked: row.phoneMasked,
     wechatOpenId: row.wechatOpenId,
+    wecomExternalId: row.wecomExternalId,
+    wecomFollowUserId: row.wecomFollowUserId,
     consentMarketing: row.consentMarketing,
     consentSurvey: row.consentSurvey,
     optedOutAt: copy(row.optedOutAt),

@@ -52,6 +52,9 @@ export interface CustomerRow {
   optOutSource: string | null;
   deceasedAt: Date | null;
   phoneInvalidAt: Date | null;
+  wecomExternalId: string | null;
+  wecomFollowUserId: string | null;
+  wecomMatchedAt: Date | null;
 }
 
 export interface CaseRow {
@@ -91,6 +94,8 @@ export interface FollowUpRow {
   maxAttempts: number;
   activations: number;
   deferrals: number;
+  /** The sampling-quota place it holds, unique. */
+  quotaSlot: string | null;
   /** JSON object. */
   sampling: string;
   outcome: string | null;
@@ -358,6 +363,9 @@ const SPECS: { [T in TableName]: TableSpec<MemoryTables[T]> } = {
       optOutSource: null,
       deceasedAt: null,
       phoneInvalidAt: null,
+      wecomExternalId: null,
+      wecomFollowUserId: null,
+      wecomMatchedAt: null,
     },
   },
   case: {
@@ -368,7 +376,7 @@ const SPECS: { [T in TableName]: TableSpec<MemoryTables[T]> } = {
   },
   followUp: {
     key: (r) => r.id,
-    unique: { caseId_step: (r) => pair(r.caseId, r.step) },
+    unique: { caseId_step: (r) => pair(r.caseId, r.step), quotaSlot: (r) => r.quotaSlot },
     references: [['caseId', 'case'], ['customerId', 'customer'], ['assigneeId', 'staff']],
     defaults: {
       assigneeId: null,
@@ -377,6 +385,7 @@ const SPECS: { [T in TableName]: TableSpec<MemoryTables[T]> } = {
       maxAttempts: 3,
       activations: 0,
       deferrals: 0,
+      quotaSlot: null,
       sampling: '{}',
       outcome: null,
       outcomeNote: null,

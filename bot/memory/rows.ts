@@ -38,6 +38,8 @@ export function toCustomerRecord(row: CustomerRow): CustomerRecord {
     optedOutAt: copy(row.optedOutAt),
     deceasedAt: copy(row.deceasedAt),
     phoneInvalidAt: copy(row.phoneInvalidAt),
+    wecomExternalId: row.wecomExternalId,
+    wecomFollowUserId: row.wecomFollowUserId,
   };
 }
 

@@ -42,7 +42,7 @@ export class MemorySurveyFallbackStore implements SurveyFallbackStore {
   async findWechatInviteSurvey(outboxId: string): Promise<UnopenedWechatSurvey | null> {
     return this.state.transact((tx) => {
       const invite = tx.outbox.get(outboxId);
-      if (!invite || invite.channel !== 'wechat' || invite.kind !== 'survey_invite') return null;
+      if (!invite || (invite.channel !== 'wechat' && invite.channel !== 'wecom_contact') || invite.kind !== 'survey_invite') return null;
       const message = parseJson<OutboundMessage | null>(invite.payload, null);
       if (message?.kind !== 'survey_invite') return null;
       const survey = tx.survey.get(message.surveyId);

@@ -111,6 +111,7 @@ export function followUpRow(f: PlannedFollowUp & { id: string }, caseId: string,
     deadlineAt: f.deadlineAt,
     maxAttempts: f.maxAttempts,
     sampling: toJson(f.sampling),
+    quotaSlot: f.quotaSlot ?? null,
   };
 }
 

@@ -63,7 +63,15 @@ function runScenario(scenario: PolicyScenario, policy: PolicyDefinition, ctx: Sc
     return [`案例类型 "${parsed.data.type}" 不由 ${policy.id} 处理 — ${policy.id} handles ${policy.caseTypes.join(', ')}`];
   }
   const until = scenario.until ? localInstant(`${scenario.until} 23:59:59`, ctx.timeZone) : undefined;
-  const result = simulateCase({ policy, body: parsed.data, org: ctx.org, calendar: ctx.calendar, timeZone: ctx.timeZone, until });
+  const result = simulateCase({
+    policy,
+    body: parsed.data,
+    org: ctx.org,
+    calendar: ctx.calendar,
+    timeZone: ctx.timeZone,
+    until,
+    ...(scenario.population !== undefined ? { previousMonthPopulation: scenario.population, currentMonthPopulation: scenario.population } : {}),
+  });
   return compare(scenario, result, ctx.timeZone);
 }
 

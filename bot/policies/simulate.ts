@@ -53,6 +53,8 @@ export function simulateCase(options: {
   timeZone: string;
   until?: Date;
   previousMonthPopulation?: number | null;
+  /** The case's place among its month's cases, for `population: current month` tiers (unknown: the highest rate). */
+  currentMonthPopulation?: number | null;
   calendarAssumptions?: () => number[];
 }): SimulationResult {
   const { policy, body, timeZone } = options;
@@ -89,6 +91,7 @@ export function simulateCase(options: {
     timeZone,
     calendar: options.calendar,
     previousMonthPopulation: options.previousMonthPopulation ?? null,
+    currentMonthPopulation: options.currentMonthPopulation ?? null,
   });
   const noStepApplies = plan.planned.length === 0 && plan.waiting.length === 0 ? explainNoStep(policy, { ...facts.attributes, caseType: facts.type }) : [];
   const followUps = [...plan.planned]

@@ -160,7 +160,7 @@ export async function createMemoryService(options: MemoryServiceOptions = {}): P
     ...stores,
   };
   const channel = (name: ChannelName): MessageChannel => options.channels?.[name] ?? (options.sandbox ? new SandboxChannel(name, sandboxDeliveries, clock) : new CountingChannel());
-  const channels: Record<ChannelName, MessageChannel> = { wecom: channel('wecom'), sms: channel('sms'), wechat: channel('wechat'), webhook: channel('webhook') };
+  const channels: Record<ChannelName, MessageChannel> = { wecom: channel('wecom'), sms: channel('sms'), wechat: channel('wechat'), wecom_contact: channel('wecom_contact'), webhook: channel('webhook') };
   const deadLetter: DeadLetterHooks = { survey_invite: surveyInviteDeadLetter(deps), customer_notice: customerMessageDeadLetter };
   const jitter = () => 0.5;
   const receive: Huifang['receive'] = async (event, opts = {}) => {

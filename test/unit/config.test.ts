@@ -51,6 +51,7 @@ describe('loadConfig', () => {
       tencentSms: null,
       wechat: null,
       linkSecret: null,
+      failedAuthAttemptsPer15Minutes: 20,
       optOutScope: 'all',
       customerContact: { quietHours: { from: '21:00', to: '08:00' }, surveyMinGapMs: 72 * 3_600_000 },
       // Tencent's default frequency policy: 2 SMS per number a day.
@@ -213,6 +214,13 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('reads the WeCom customer-contact settings, and refuses them without WeCom or with an unknown rule', () => {
+    const config = loadConfig({ ...WECOM, WECOM_CUSTOMER_CONTACT: '1', WECOM_GROUP_MESSAGE_RULE: 'seven_a_week', WECOM_CONTACT_CONFIRM_DAYS: '5' });
+    expect(config.wecom?.customerContact).toEqual({ enabled: true, groupMessageRule: 'seven_a_week', confirmWithinDays: 5 });
+    expect(configError({ WECOM_CUSTOMER_CONTACT: '1' }).problems).toEqual([{ variable: 'WECOM_CUSTOMER_CONTACT', message: 'needs WeCom: set the WECOM_* variables, or unset this one' }]);
+    expect(configError({ ...WECOM, WECOM_GROUP_MESSAGE_RULE: '4_a_month', WECOM_CONTACT_CONFIRM_DAYS: '0' }).problems.map((p) => p.variable)).toEqual(['WECOM_GROUP_MESSAGE_RULE', 'WECOM_CONTACT_CONFIRM_DAYS']);
+  });
+
   it('builds every provider block when all credentials are set', () => {
     const config = loadConfig({
       ...WECOM,
@@ -231,6 +239,8 @@ describe('loadConfig', () => {
       oauthBase: 'https://open.weixin.qq.com',
       ssoBase: 'https://login.work.weixin.qq.com',
       dailyMessageLimit: null,
+      callbackMaxSkewSeconds: 300,
+      customerContact: { enabled: false, groupMessageRule: 'days_in_month', confirmWithinDays: 3 },
     });
     expect(config.tencentSms).toEqual({
       secretId: TENCENT.TENCENT_SECRET_ID,

@@ -9,6 +9,7 @@ import type { PullSmsReplyStatus, PullSmsSendStatus } from 'tencentcloud-sdk-nod
 import type { InboundEventInput } from '../../core/ports/inbox.js';
 import { normalizePhone } from '../../core/phone.js';
 import { UNALLOCATED_NUMBER_REPORT_CODES } from './error-codes.js';
+import { INSTANT_RANGE_TEXT, LATEST_INSTANT, isInstantInRange } from '../../inbound-text.js';
 
 /** Inbox `source` of every Tencent SMS event. */
 export const TENCENT_SMS_SOURCE = 'tencent-sms';
@@ -45,6 +46,11 @@ export interface SmsReplyEventPayload {
 }
 
 const digits = z.union([z.string(), z.number()]).transform((v) => String(v).trim());
+const unixSeconds = z
+  .number()
+  .int()
+  .nonnegative()
+  .max(Math.floor(LATEST_INSTANT.getTime() / 1000), `must be Unix seconds ${INSTANT_RANGE_TEXT}`);
 
 /** One item of the delivery-status callback array (§5.1); unknown keys are ignored. */
 export const statusCallbackItem = z.object({
@@ -64,7 +70,8 @@ export const replyCallbackBody = z.object({
   mobile: digits,
   nationcode: digits.optional(),
   text: z.string().max(1000),
-  time: z.union([z.number().int().nonnegative(), z.string().regex(/^\d{1,12}$/).transform(Number)]),
+  // Unix seconds; 0 means "not given". Up to the last instant Huifang accepts (bot/inbound-text.ts).
+  time: z.union([unixSeconds, z.string().regex(/^\d{1,12}$/).transform(Number).pipe(unixSeconds)]),
   extend: z.string().max(32).optional(),
   sign: z.string().max(100).optional(),
 });
@@ -187,5 +194,5 @@ export function beijingTimeToIso(text: string): string | null {
   const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})$/.exec(text.trim());
   if (!m) return null;
   const date = new Date(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}+08:00`);
-  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+  return isInstantInRange(date) ? date.toISOString() : null;
 }

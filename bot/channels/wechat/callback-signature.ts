@@ -1,5 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { xmlShapeProblem } from '../xml-shape.js';
+import { isSafeText } from '../../inbound-text.js';
 
 /**
  * The Official Account's server push (服务器配置, 明文模式): every request carries `signature`, the SHA-1
@@ -28,12 +30,17 @@ const parser = new XMLParser({
   trimValues: true,
 });
 
-/** The fields of a pushed message or event, all strings; null when the body is not well-formed XML. */
+/**
+ * The fields of a pushed message or event, all strings; null when the body is not well-formed XML or
+ * has a declaration or deep nesting ({@link xmlShapeProblem}, checked before the parser runs).
+ */
 export function parseWechatPush(xml: string): Record<string, string> | null {
-  if (xml.trim() === '' || XMLValidator.validate(xml) !== true) return null;
+  if (xml.trim() === '' || xmlShapeProblem(xml) !== null || XMLValidator.validate(xml) !== true) return null;
   const parsed = parser.parse(xml) as { xml?: Record<string, unknown> };
   if (!parsed.xml || typeof parsed.xml !== 'object') return null;
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(parsed.xml)) if (typeof value === 'string' || typeof value === 'number') out[key] = String(value);
+  // A character reference such as &#0; decodes to text no database can store.
+  if (!Object.values(out).every(isSafeText)) return null;
   return out;
 }

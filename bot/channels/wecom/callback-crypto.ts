@@ -1,6 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import { decrypt, getSignature } from '@wecom/crypto';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { xmlShapeProblem } from '../xml-shape.js';
+import { unsafeTextReason } from '../../inbound-text.js';
 
 /**
  * The WeCom callback envelope (docs/protocols/wecom.md §6): `msg_signature` check, AES decryption and
@@ -108,8 +110,10 @@ const parser = new XMLParser({
 
 /** Parses XML into an object; `root` must be the only top-level element. */
 function parseXml(xml: string, what: string): Record<string, unknown> {
-  // WeCom never sends a DOCTYPE; refusing it rules out entity tricks altogether.
-  if (/<!DOCTYPE/i.test(xml)) throw new WecomCallbackError('MALFORMED', `${what} contains a DOCTYPE`);
+  // WeCom never sends a DOCTYPE and nests four levels: refused before any parser runs (no XXE, no
+  // stack exhaustion in the validator).
+  const problem = xmlShapeProblem(xml);
+  if (problem) throw new WecomCallbackError('MALFORMED', `${what} contains ${problem}`);
   if (XMLValidator.validate(xml) !== true) throw new WecomCallbackError('MALFORMED', `${what} is not well-formed XML`);
   const doc = parser.parse(xml) as Record<string, unknown>;
   const root = doc.xml;
@@ -156,6 +160,11 @@ export function parseCallbackMessage(xml: string): WecomCallbackMessage {
   const root = parseXml(xml, 'the decrypted message');
   const fields: Record<string, string> = {};
   for (const [name, value] of Object.entries(root)) if (typeof value === 'string') fields[name] = value;
+  for (const [name, value] of Object.entries(fields)) {
+    // A character reference such as &#0; decodes to text no database can store.
+    const reason = unsafeTextReason(value);
+    if (reason) throw new WecomCallbackError('MALFORMED', `<${name}> ${reason}`);
+  }
   const required = (name: string): string => {
     const value = fields[name];
     if (value === undefined || value === '') throw new WecomCallbackError('MALFORMED', `the decrypted message has no <${name}>`);

@@ -41,6 +41,7 @@ const REF_CARD = 'docs/protocols/wecom.md §4.4';
 const REF_TASK_ID = 'docs/protocols/wecom.md §4.5';
 const REF_UPDATE = 'docs/protocols/wecom.md §5.1';
 const REF_SIGN_IN = 'docs/protocols/wecom.md §11.4';
+const REF_CONTACT = 'docs/protocols/wecom.md §12';
 
 /** The classification table, by errcode. */
 export const WECOM_ERRCODES: Readonly<Record<number, WecomErrcodeRule>> = Object.freeze({
@@ -134,6 +135,10 @@ export const WECOM_ERRCODES: Readonly<Record<number, WecomErrcodeRule>> = Object
   42039: { kind: 'permanent', name: 'INVALID_BUTTON_KEY', meaning: 'a card button key is invalid or duplicated', ref: REF_CARD },
   42045: { kind: 'permanent', name: 'INVALID_CARD_ACTION', meaning: 'card_action is missing or invalid', ref: REF_CARD },
   42052: { kind: 'permanent', name: 'MSGID_EXPIRED', meaning: 'the message is older than 24 h and can no longer be recalled', ref: 'docs/protocols/wecom.md §5.2' },
+
+  // Customer contact (客户联系, §12). An external_userid WeCom does not know (the customer deleted the
+  // member, or the id belongs to another corp or app): re-run `huifang wecom-contacts match`.
+  40096: { kind: 'permanent', name: 'INVALID_EXTERNAL_USERID', meaning: 'the customer\'s external_userid is not valid (no longer a contact, or from another corp); run `huifang wecom-contacts match` again', ref: REF_CONTACT },
 
   // Sign-in (§11). A code works once and for 5 minutes: repeating the exchange cannot succeed, the person
   // has to go through WeCom's authorisation again.

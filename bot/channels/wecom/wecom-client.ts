@@ -143,6 +143,35 @@ export type WecomUserInfo =
   | { ok: true; userid: string }
   | { ok: false; reason: 'NOT_A_MEMBER'; openid: string | null; externalUserid: string | null };
 
+/** A customer as one member's external contact (`batch/get_by_user`: `external_contact` + `follow_info`). */
+export interface WecomExternalContact {
+  externalUserid: string;
+  /** The customer's WeChat name. */
+  name: string;
+  /** 1 a WeChat user, 2 a WeCom user of another corp. */
+  type: number;
+  /** `follow_info.userid`: the member who has them as a contact. */
+  followUserid: string;
+  /** `follow_info.remark`: the member's name for them. */
+  remark: string;
+  /** `follow_info.remark_mobiles`: phone numbers the member noted for them. */
+  remarkMobiles: string[];
+}
+
+/**
+ * `get_groupmsg_send_result` status: 0 not sent (yet), 1 sent, 2 failed (the customer is not the
+ * member's contact any more), 3 failed (the customer already received their quota of group messages).
+ */
+export type WecomGroupSendStatus = 0 | 1 | 2 | 3;
+
+export interface WecomGroupSendResult {
+  externalUserid: string;
+  userid: string;
+  status: WecomGroupSendStatus;
+  /** Unix seconds, when sent. */
+  sendTime: number | null;
+}
+
 /**
  * In-process access-token cache keyed by (corpid, agentid), with single-flight refresh: the provider
  * token store under WeCom's name. With several replicas each process fetches its own token; WeCom
@@ -286,6 +315,85 @@ export class WecomClient {
     return member;
   }
 
+  // ------------------------------------------------------------------ customer contact (客户联系, docs/protocols/wecom.md §12)
+
+  /**
+   * `GET /cgi-bin/externalcontact/get_follow_user_list`: the members with the customer-contact feature
+   * (客户联系) in the application's visible range. 48002 (kind `auth`) when the application is not in
+   * 客户联系 → 可调用应用.
+   */
+  async listFollowUsers(): Promise<string[]> {
+    const result = await this.#call('/cgi-bin/externalcontact/get_follow_user_list', undefined);
+    return Array.isArray(result.follow_user) ? result.follow_user.map(String).filter(Boolean) : [];
+  }
+
+  /**
+   * `POST /cgi-bin/externalcontact/batch/get_by_user` (批量获取客户详情): one page of the external
+   * contacts of up to 100 members, one entry per (customer, member) pair. `nextCursor` is empty on the
+   * last page.
+   */
+  async listExternalContacts(userids: readonly string[], cursor = '', limit = 100): Promise<{ contacts: WecomExternalContact[]; nextCursor: string }> {
+    const result = await this.#call('/cgi-bin/externalcontact/batch/get_by_user', { userid_list: userids.slice(0, 100), cursor, limit: Math.min(limit, 100) });
+    const list = Array.isArray(result.external_contact_list) ? (result.external_contact_list as unknown[]) : [];
+    return { contacts: list.map(toExternalContact).filter((c): c is WecomExternalContact => c !== null), nextCursor: typeof result.next_cursor === 'string' ? result.next_cursor : '' };
+  }
+
+  /**
+   * `POST /cgi-bin/externalcontact/add_msg_template` (创建企业群发), `chat_type` single, to customers of
+   * one member (`sender`). Nothing reaches a customer until the member confirms the send in the WeCom
+   * client; `failList` are the external_userids WeCom will not send to (not the sender's contact …).
+   */
+  async addMsgTemplate(input: { sender: string; externalUserids: readonly string[]; text: string }): Promise<{ msgid: string; failList: string[] }> {
+    const result = await this.#call('/cgi-bin/externalcontact/add_msg_template', {
+      chat_type: 'single',
+      external_userid: input.externalUserids,
+      sender: input.sender,
+      text: { content: input.text },
+    });
+    if (typeof result.msgid !== 'string' || result.msgid === '') throw new ChannelError(PROVIDER, 'retryable', 'BAD_RESPONSE', 'WeCom add_msg_template answered without msgid');
+    return { msgid: result.msgid, failList: Array.isArray(result.fail_list) ? result.fail_list.map(String) : [] };
+  }
+
+  /**
+   * `POST /cgi-bin/externalcontact/get_groupmsg_task`: whether each member of a group send has sent it
+   * (status 0 not sent, 1 confirmed, 2 sent).
+   */
+  async getGroupMsgTasks(msgid: string): Promise<{ userid: string; status: number; sendTime: number | null }[]> {
+    const tasks: { userid: string; status: number; sendTime: number | null }[] = [];
+    let cursor = '';
+    do {
+      const result = await this.#call('/cgi-bin/externalcontact/get_groupmsg_task', { msgid, limit: 1000, ...(cursor ? { cursor } : {}) });
+      for (const raw of Array.isArray(result.task_list) ? (result.task_list as Record<string, unknown>[]) : []) {
+        if (typeof raw.userid === 'string') tasks.push({ userid: raw.userid, status: Number(raw.status ?? 0), sendTime: raw.send_time === undefined ? null : Number(raw.send_time) });
+      }
+      cursor = typeof result.next_cursor === 'string' ? result.next_cursor : '';
+    } while (cursor !== '');
+    return tasks;
+  }
+
+  /**
+   * `POST /cgi-bin/externalcontact/get_groupmsg_send_result`: per customer, what became of one
+   * member's part of a group send (see {@link WecomGroupSendStatus}).
+   */
+  async getGroupMsgSendResults(msgid: string, userid: string): Promise<WecomGroupSendResult[]> {
+    const sends: WecomGroupSendResult[] = [];
+    let cursor = '';
+    do {
+      const result = await this.#call('/cgi-bin/externalcontact/get_groupmsg_send_result', { msgid, userid, limit: 1000, ...(cursor ? { cursor } : {}) });
+      for (const raw of Array.isArray(result.send_list) ? (result.send_list as Record<string, unknown>[]) : []) {
+        if (typeof raw.external_userid !== 'string') continue;
+        sends.push({ externalUserid: raw.external_userid, userid: String(raw.userid ?? userid), status: Number(raw.status ?? 0) as WecomGroupSendStatus, sendTime: raw.send_time === undefined ? null : Number(raw.send_time) });
+      }
+      cursor = typeof result.next_cursor === 'string' ? result.next_cursor : '';
+    } while (cursor !== '');
+    return sends;
+  }
+
+  /** `POST /cgi-bin/externalcontact/cancel_groupmsg_send` (停止企业群发): members who have not sent it yet no longer can. */
+  async cancelGroupMsgSend(msgid: string): Promise<void> {
+    await this.#call('/cgi-bin/externalcontact/cancel_groupmsg_send', { msgid });
+  }
+
   /** A POST with a JSON body, or a GET with `query` when `body` is undefined; resolves only with errcode 0. */
   async #call(path: string, body: unknown, query: Record<string, string> = {}): Promise<WecomApiResult & Record<string, unknown>> {
     return (await callProviderApi(this.#api, this.#tokens, { method: body === undefined ? 'GET' : 'POST', path, query, body })).answer;
@@ -326,5 +434,20 @@ function toMember(raw: unknown): WecomMember | null {
     leaderIn: numbers(m.is_leader_in_dept),
     directLeaders: Array.isArray(m.direct_leader) ? m.direct_leader.map(String).filter(Boolean) : [],
     status: Number(m.status ?? 1) || 1,
+  };
+}
+
+function toExternalContact(raw: unknown): WecomExternalContact | null {
+  if (raw === null || typeof raw !== 'object') return null;
+  const contact = (raw as Record<string, unknown>).external_contact as Record<string, unknown> | undefined;
+  const follow = (raw as Record<string, unknown>).follow_info as Record<string, unknown> | undefined;
+  if (!contact || typeof contact.external_userid !== 'string' || !follow || typeof follow.userid !== 'string') return null;
+  return {
+    externalUserid: contact.external_userid,
+    name: typeof contact.name === 'string' ? contact.name : '',
+    type: Number(contact.type ?? 1) || 1,
+    followUserid: follow.userid,
+    remark: typeof follow.remark === 'string' ? follow.remark : '',
+    remarkMobiles: Array.isArray(follow.remark_mobiles) ? follow.remark_mobiles.map(String).filter(Boolean) : [],
   };
 }

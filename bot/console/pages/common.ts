@@ -1,3 +1,4 @@
+import { isInstantInRange } from '../../inbound-text.js';
 import type { Context } from 'koa';
 import { html, type Html } from '../html.js';
 import type { ConsoleSessionState } from '../session.js';
@@ -75,10 +76,14 @@ export function select(name: string, current: string | undefined, options: reado
   return html`<select id="${id}" name="${name}">${allLabel === null ? '' : html`<option value="">${allLabel}</option>`}${options.map((o) => html`<option value="${o.value}"${o.value === current ? html` selected` : ''}>${o.label}</option>`)}</select>`;
 }
 
-/** An instant from a `YYYY-MM-DD` query value, read as the local day's start; undefined when absent or invalid. */
+/**
+ * An instant from a `YYYY-MM-DD` query value, read as the local day's start; undefined when absent,
+ * invalid or outside the range Huifang accepts (bot/inbound-text.ts).
+ */
 export function localDayParam(ctx: Context, name: string, fromLocal: (day: string) => Date): Date | undefined {
   const value = param(ctx, name);
-  return value && /^\d{4}-\d{2}-\d{2}$/.test(value) ? fromLocal(value) : undefined;
+  const day = value && /^\d{4}-\d{2}-\d{2}$/.test(value) ? fromLocal(value) : undefined;
+  return day && isInstantInRange(day) ? day : undefined;
 }
 
 /** The installed packs in their natural order (P1, P2 … P10), as people count them. */

@@ -1,5 +1,6 @@
 import type { CoreDeps } from '../deps.js';
 import { planFollowUps } from '../policies/plan-follow-ups.js';
+import { claimQuotaSlots } from '../policies/sampling-quota.js';
 import { findStep } from '../policies/find-step.js';
 import { planContext } from './submit-case.js';
 import type { PolicyDefinition } from '../policies/types.js';
@@ -17,7 +18,7 @@ export async function planStepsAfterCompletion(deps: CoreDeps, caseId: string): 
   if (!policy || !anchorsOnCompletion(policy)) return 0;
   const known = await deps.cases.listFollowUpsOfCase(caseId);
   const org = await deps.org.loadOrgSnapshot();
-  const plan = planFollowUps(policy, current, org, await planContext(deps, policy, current.occurredAt, known));
+  const plan = planFollowUps(policy, current, org, await planContext(deps, policy, current.occurredAt, known, current.createdAt));
   const knownSteps = new Set(known.map((f) => f.step));
   const add = plan.planned.filter((p) => !knownSteps.has(p.step) && findStep(policy, p.step)?.anchor.kind === 'completed');
   if (add.length === 0) return 0;
@@ -34,7 +35,7 @@ export async function planStepsAfterCompletion(deps: CoreDeps, caseId: string): 
       attributes: { ...current.attributes },
       milestones: { ...current.milestones },
     },
-    addFollowUps: add.map((p) => ({ ...p, id: deps.ids.next() })),
+    addFollowUps: (await claimQuotaSlots(deps.cases, add)).map((p) => ({ ...p, id: deps.ids.next() })),
     cancelOpenFollowUps: false,
     audit: {
       at: now,

@@ -1,5 +1,6 @@
 import type { CoreDeps } from '../deps.js';
 import { planFollowUps } from '../policies/plan-follow-ups.js';
+import { claimQuotaSlots } from '../policies/sampling-quota.js';
 import { diffPlan, type FollowUpMove } from '../policies/diff-plan.js';
 import { planContext } from './submit-case.js';
 
@@ -44,7 +45,7 @@ export async function replanPolicy(deps: CoreDeps, options: { policyId: string; 
       if (!current) continue;
       report.casesExamined++;
       const known = await deps.cases.listFollowUpsOfCase(id);
-      const plan = planFollowUps(policy, current, org, await planContext(deps, policy, current.occurredAt, known));
+      const plan = planFollowUps(policy, current, org, await planContext(deps, policy, current.occurredAt, known, current.createdAt));
       const diff = diffPlan(plan.planned, known);
       if (diff.add.length + diff.move.length + diff.cancel.length === 0) continue;
       report.casesChanged++;
@@ -74,7 +75,7 @@ export async function replanPolicy(deps: CoreDeps, options: { policyId: string; 
           attributes: { ...current.attributes },
           milestones: { ...current.milestones },
         },
-        addFollowUps: diff.add.map((p) => ({ ...p, id: deps.ids.next() })),
+        addFollowUps: (await claimQuotaSlots(deps.cases, diff.add)).map((p) => ({ ...p, id: deps.ids.next() })),
         moveFollowUps: diff.move,
         cancelFollowUps: diff.cancel,
         cancelOpenFollowUps: false,

@@ -3,6 +3,7 @@ import { DomainError } from '../errors.js';
 import type { CaseFacts } from '../model.js';
 import { planFollowUps, type PlanContext } from '../policies/plan-follow-ups.js';
 import { diffPlan } from '../policies/diff-plan.js';
+import { claimQuotaSlots } from '../policies/sampling-quota.js';
 import { findUnmatchedAttributes } from '../policies/unmatched-attributes.js';
 import type { PolicyDefinition } from '../policies/types.js';
 import { addLocalMonths } from '../policies/offsets.js';
@@ -63,14 +64,16 @@ export async function submitCase(deps: CoreDeps, input: SubmitCaseInput): Promis
     throw new DomainError('UNKNOWN_DEPARTMENT', `departmentId: no department "${input.case.departmentId}"`, { field: 'departmentId' });
   }
 
-  const existing = await deps.cases.findCase(input.case.type, input.case.externalId);
+  let existing = await deps.cases.findCase(input.case.type, input.case.externalId);
   const now = deps.clock.now();
-  if (!existing) {
+  // A sampling quota's last place taken by another replica at the same moment: plan again (the quota
+  // is then full, or a later place is free). A few rounds at most; each loses only to a place taken.
+  for (let round = 0; !existing && round < QUOTA_ROUNDS; round++) {
     const customer = await deps.customers.upsertCustomer(input.customer);
     const id = deps.ids.next();
     const facts: CaseFacts = { id, ...input.case };
     const plan = planFollowUps(policy, facts, org, await planContext(deps, policy, input.case.occurredAt));
-    const followUps = plan.planned.map((p) => ({ ...p, id: deps.ids.next() }));
+    const followUps = (await claimQuotaSlots(deps.cases, plan.planned)).map((p) => ({ ...p, id: deps.ids.next() }));
     const result = await deps.cases.createCase({
       id,
       policyId: policy.id,
@@ -93,21 +96,22 @@ export async function submitCase(deps: CoreDeps, input: SubmitCaseInput): Promis
       const noStep = plan.planned.length === 0 && plan.waiting.length === 0 ? { noStepApplies: findUnmatchedAttributes(policy, facts.attributes).map((u) => u.attribute) } : {};
       return { caseId: id, created: true, followUpsAdded: followUps.length, ...(repeated.escalated ? { escalated: 'REPEATED_COMPLAINT' as const } : {}), ...noStep };
     }
-    // Lost a race with a concurrent identical post: fall through to the update path.
+    // Lost a race with a concurrent identical post (fall through to the update path), or a quota place.
+    existing = await deps.cases.findCase(input.case.type, input.case.externalId);
   }
 
-  const current = existing ?? (await deps.cases.findCase(input.case.type, input.case.externalId));
+  const current = existing;
   if (!current) throw new Error('Case vanished after a unique-key conflict');
   // A resubmission carries the customer as the source system knows them now (phone, consent, deceased).
   await deps.customers.upsertCustomer(input.customer);
   const known = await deps.cases.listFollowUpsOfCase(current.id);
   const facts: CaseFacts = { id: current.id, ...input.case };
-  const plan = planFollowUps(policy, facts, org, await planContext(deps, policy, input.case.occurredAt, known));
+  const plan = planFollowUps(policy, facts, org, await planContext(deps, policy, input.case.occurredAt, known, current.createdAt));
   const closing = input.case.closedAt !== null && current.closedAt === null;
   // A case update re-plans: a new milestone adds steps, a changed event time or attribute moves or
   // cancels what is still scheduled; what was already pushed or answered is left alone.
   const diff = closing ? { add: [], move: [], cancel: [], untouched: 0 } : diffPlan(plan.planned, known);
-  const addFollowUps = diff.add.map((p) => ({ ...p, id: deps.ids.next() }));
+  const addFollowUps = (await claimQuotaSlots(deps.cases, diff.add)).map((p) => ({ ...p, id: deps.ids.next() }));
   const changed =
     addFollowUps.length > 0 ||
     diff.move.length > 0 ||
@@ -140,24 +144,39 @@ export async function submitCase(deps: CoreDeps, input: SubmitCaseInput): Promis
   return { caseId: current.id, created: false, followUpsAdded: added };
 }
 
+/** Rounds of planning a new case when another replica takes a sampling quota's place first. */
+const QUOTA_ROUNDS = 5;
+
 /**
  * The planning context: timezone, calendar, and — only for policies sampled by population tiers — the
- * number of the policy's cases in the calendar month before the case's month.
+ * number of the policy's cases in the calendar month before the case's month, or (tiers on the
+ * `current month`) the case's place among its month's cases in order of arrival: the cases stored up to
+ * `createdAt` for a stored case, all stored so far plus this one for a new case.
  */
 export async function planContext(
   deps: Pick<CoreDeps, 'timeZone' | 'calendar' | 'cases'>,
   policy: PolicyDefinition,
   occurredAt: Date,
   known: readonly Pick<FollowUpRecord, 'step' | 'status' | 'completedAt'>[] = [],
+  createdAt?: Date,
 ): Promise<PlanContext> {
   const completedSteps = completedStepsOf(known);
-  const usesTiers = policy.sampling?.tiers !== undefined || policy.steps.some((s) => s.sampling?.tiers !== undefined);
-  if (!usesTiers) return { timeZone: deps.timeZone, calendar: deps.calendar, completedSteps };
+  const rules = [policy.sampling, ...policy.steps.map((s) => s.sampling)].filter((r) => r?.tiers !== undefined);
+  if (rules.length === 0) return { timeZone: deps.timeZone, calendar: deps.calendar, completedSteps };
   const l = toLocal(occurredAt, deps.timeZone);
   const monthStart = fromLocal({ year: l.year, month: l.month, day: 1, hour: 0, minute: 0, second: 0 }, deps.timeZone);
-  const previousStart = addLocalMonths(monthStart, -1, deps.timeZone);
-  const population = await deps.cases.countCasesOfPolicy(policy.id, previousStart, monthStart);
-  return { timeZone: deps.timeZone, calendar: deps.calendar, previousMonthPopulation: population === 0 ? null : population, completedSteps };
+  const ctx: PlanContext = { timeZone: deps.timeZone, calendar: deps.calendar, completedSteps };
+  if (rules.some((r) => r?.population !== 'current month')) {
+    const population = await deps.cases.countCasesOfPolicy(policy.id, addLocalMonths(monthStart, -1, deps.timeZone), monthStart);
+    ctx.previousMonthPopulation = population === 0 ? null : population;
+  }
+  if (rules.some((r) => r?.population === 'current month')) {
+    const nextMonth = addLocalMonths(monthStart, 1, deps.timeZone);
+    ctx.currentMonthPopulation = createdAt
+      ? Math.max(1, await deps.cases.countCasesOfPolicy(policy.id, monthStart, nextMonth, createdAt))
+      : (await deps.cases.countCasesOfPolicy(policy.id, monthStart, nextMonth)) + 1;
+  }
+  return ctx;
 }
 
 /** When each of a case's follow-ups was completed (DONE: the customer was reached and it was recorded), by step key. */

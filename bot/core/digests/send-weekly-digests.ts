@@ -56,7 +56,9 @@ export function digestLinkId(week: string, staffId: string): string {
 /** Splits a verified detail-link id; null when it is not one. */
 export function parseDigestLinkId(id: string): { week: string; staffId: string } | null {
   const m = /^(\d{4}-W\d{2})~([A-Za-z0-9_-]{1,64})$/.exec(id);
-  return m ? { week: m[1]!, staffId: m[2]! } : null;
+  // Weeks of the years Huifang can hold at all (bot/inbound-text.ts).
+  const year = m ? Number(m[1]!.slice(0, 4)) : 0;
+  return m && year >= 1900 && year <= 2999 ? { week: m[1]!, staffId: m[2]! } : null;
 }
 
 /**

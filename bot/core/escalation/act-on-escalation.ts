@@ -6,7 +6,7 @@ import type { OrgSnapshot, StaffMember } from '../model.js';
 import type { PlannedFollowUp } from '../policies/plan-follow-ups.js';
 import { applyOffset, resolveRule, excludedStaffId } from '../policies/plan-follow-ups.js';
 import { addWorkingHours } from '../policies/offsets.js';
-import { nextContactMoment } from '../policies/contact-window.js';
+import { contactRulesFor, dueWithinDeadline, keepMandatoryRules } from '../policies/contact-window.js';
 import { formatLocalDateTime } from '../time.js';
 import { chainOwners, escalationCard, escalationLink } from './open-escalation.js';
 import { escalationRules, type EscalationReason } from './rules.js';
@@ -110,11 +110,16 @@ export async function resolveEscalation(deps: CoreDeps, actor: EscalationActor &
   const policy = deps.policies.byId(kase.policyId);
   const rules = escalationRules(policy);
   const time = { timeZone: deps.timeZone, calendar: deps.calendar };
-  // A call during office hours on a working day (the resolution may be recorded late at night), inside
-  // the policy's contact windows; a deadline in days ends that day at 23:59, like the packs' steps.
-  const dueAt = nextContactMoment(addWorkingHours(applyOffset(now, rules.secondFollowUp.after, time), 0, time), policy?.contact, time);
+  // From office hours on a working day (the resolution may be recorded late at night); the deadline counts
+  // from there, a deadline in days ending that day at 23:59, like the packs' steps. The call is due in the
+  // policy's contact windows — unless none is left before the deadline: the deadline wins, as for the
+  // packs' steps (mandatory rules move both, templates/policies/README.md "联系时段").
+  const earliestAt = addWorkingHours(applyOffset(now, rules.secondFollowUp.after, time), 0, time);
   const deadlineUnit = rules.secondFollowUp.deadline.unit;
-  const deadlineAt = applyOffset(dueAt, rules.secondFollowUp.deadline, time, deadlineUnit === 'hours' || deadlineUnit === 'working_hours' ? undefined : '23:59');
+  const contact = contactRulesFor(policy, secondFollowUpStep(e.id));
+  let deadlineAt = applyOffset(earliestAt, rules.secondFollowUp.deadline, time, deadlineUnit === 'hours' || deadlineUnit === 'working_hours' ? undefined : '23:59');
+  let dueAt = dueWithinDeadline(earliestAt, deadlineAt, contact, time);
+  if (contact?.mandatory) ({ dueAt, deadlineAt } = keepMandatoryRules(earliestAt, deadlineAt, contact, time));
   const excluded = [excludedStaffId(kase)].filter((x): x is string => !!x);
   let assignee: StaffMember | null = null;
   let assigneeRule: string | null = null;
@@ -137,7 +142,7 @@ export async function resolveEscalation(deps: CoreDeps, actor: EscalationActor &
     title: SECOND_FOLLOW_UP_STEP.title,
     action: 'STAFF_TASK',
     channel: 'wecom',
-    earliestAt: dueAt,
+    earliestAt,
     dueAt,
     deadlineAt,
     assigneeId: assignee.id,

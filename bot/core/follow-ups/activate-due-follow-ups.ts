@@ -11,7 +11,7 @@ import { planReminderAt } from './reminders.js';
 import { escalationRules } from '../escalation/rules.js';
 import { isSecondFollowUpStep } from '../escalation/act-on-escalation.js';
 import { staffFormLink, surveyLink } from '../surveys/survey-links.js';
-import { ALL_CUSTOMER_CHANNELS, planSurveyChannels, replyCodeCandidates, smsInviteKey, surveyDeliveryOf } from '../surveys/channel-chain.js';
+import { ALL_CUSTOMER_CHANNELS, planSurveyChannels, replyCodeCandidates, smsInviteKey, surveyDeliveryOf, wecomContactOf, type SurveyChannel } from '../surveys/channel-chain.js';
 import { surveyConsentBlock } from '../outbox/send-consent.js';
 
 export interface ActivationSummary {
@@ -210,7 +210,8 @@ async function planActivation(deps: CoreDeps, ctx: FollowUpContext, org: OrgSnap
     // Checked again when it leaves the outbox: the policy's windows, and no sending after the survey expired.
     contact: { ...(rules ? { rules } : {}), notAfter: followUp.deadlineAt.toISOString() },
   };
-  const invite = (channel: 'wechat' | 'sms', idempotencyKey: string): NewOutboxMessage => ({
+  const wecomContact = wecomContactOf(customer);
+  const invite = (channel: SurveyChannel, idempotencyKey: string): NewOutboxMessage => ({
     idempotencyKey,
     channel,
     recipientType: 'customer',
@@ -220,7 +221,15 @@ async function planActivation(deps: CoreDeps, ctx: FollowUpContext, org: OrgSnap
     message:
       channel === 'sms'
         ? { ...sms, replyCode: null }
-        : {
+        : channel === 'wecom_contact'
+          ? {
+              ...sms,
+              // Sent by the member, so the text names the service as WeChat would (no SMS wording rules), with the link.
+              to: { ...sms.to, wecomContact: wecomContact! },
+              text: renderText((t.wechat ?? t.sms).text, vars),
+              smsText: sms.text,
+            }
+          : {
             ...sms,
             // The SMS parameters and text stay on the WeChat invitation: an SMS fallback is built from them.
             to: { ...sms.to, openId: customer.wechatOpenId! },

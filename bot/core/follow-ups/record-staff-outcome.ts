@@ -7,7 +7,7 @@ import { decideStaffOutcome, STAFF_ACTIONS, type StaffAction } from './status.js
 import { planAnswerEscalation } from '../escalation/escalate-dissatisfied.js';
 import { planMedicalConcernEscalation, planUnreachableEscalation } from '../escalation/escalate-follow-up.js';
 import { applyOffset } from '../policies/plan-follow-ups.js';
-import { contactRulesFor, dueWithinDeadline, retryContactRules } from '../policies/contact-window.js';
+import { contactRulesFor, retryContactRules, retryMoment } from '../policies/contact-window.js';
 import { anchorsOnCompletion, planStepsAfterCompletion } from '../cases/plan-after-completion.js';
 import { findStep } from '../policies/find-step.js';
 import { renderText } from '../templates/render.js';
@@ -114,12 +114,11 @@ export async function reportStaffOutcome(deps: CoreDeps, input: StaffOutcomeRepo
   const rescheduleTo = action === 'reschedule' && input.rescheduleTo && input.rescheduleTo > now ? input.rescheduleTo : null;
   // The next call, if any, also falls inside the policy's contact windows (and off public holidays) —
   // except a time the customer named themselves, and unless no window is left before the deadline
-  // (the deadline wins, docs: templates/policies/README.md "联系时段").
-  const decision = rescheduleTo
-    ? { ...planned, nextDueAt: rescheduleTo }
-    : planned.nextDueAt
-      ? { ...planned, nextDueAt: dueWithinDeadline(planned.nextDueAt, fu.deadlineAt, retryContactRules(contactRulesFor(policy, fu.step)), { timeZone: deps.timeZone, calendar: deps.calendar }) }
-      : planned;
+  // (the deadline wins, docs: templates/policies/README.md "联系时段"). Mandatory rules (002 制度21) are
+  // never broken: the retry moves to the next allowed moment and the deadline with it.
+  const retry = !rescheduleTo && planned.nextDueAt ? retryMoment(now, planned.nextDueAt, fu.deadlineAt, retryContactRules(contactRulesFor(policy, fu.step)), { timeZone: deps.timeZone, calendar: deps.calendar }) : null;
+  const decision = rescheduleTo ? { ...planned, nextDueAt: rescheduleTo } : retry ? { ...planned, nextDueAt: retry.dueAt } : planned;
+  const nextDeadlineAt = retry && retry.deadlineAt.getTime() !== fu.deadlineAt.getTime() ? retry.deadlineAt : null;
   const note = input.note?.trim() ? input.note.trim() : null;
   const label = renderText(deps.templates.taskCard.outcomes[decision.recorded], { attempt: decision.attempts });
 
@@ -187,6 +186,7 @@ export async function reportStaffOutcome(deps: CoreDeps, input: StaffOutcomeRepo
     outcomeById: staff.id,
     attempts: decision.attempts,
     nextDueAt: decision.nextDueAt,
+    nextDeadlineAt,
     completedAt: decision.status === 'DONE' || decision.status === 'UNREACHABLE' ? now : null,
     outbox,
     escalation,

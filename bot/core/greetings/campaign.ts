@@ -10,11 +10,15 @@ import type { Sector } from '../sms/sms-sectors.js';
  * marketing (docs/protocols/wechat.md §2.3), so campaign files may not list `wechat` and planning never
  * picks it; `wechat` remains for rows planned by earlier versions, which are re-decided before sending.
  */
-export type GreetingChannel = 'wechat' | 'sms';
+export type GreetingChannel = 'wechat' | 'sms' | 'wecom_contact';
 
-/** Whether a channel may carry a greeting (marketing): SMS, to customers who consented; never WeChat. */
+/**
+ * Whether a channel may carry a greeting (marketing): SMS, and WeCom customer contact (a message the
+ * member who has the customer as a contact sends them, docs/protocols/wecom.md §12), to customers who
+ * consented; never WeChat.
+ */
 export function channelCarriesGreetings(channel: GreetingChannel): boolean {
-  return channel === 'sms';
+  return channel === 'sms' || channel === 'wecom_contact';
 }
 
 /** A time of day in the business timezone, as minutes after midnight (09:30 → 570). */

@@ -14,7 +14,7 @@ import { channelCarriesGreetings, type GreetingCampaign, type GreetingChannel, t
 export type { GreetingChannel };
 
 /** A customer as greeting planning needs them. */
-export interface GreetingCustomer extends Pick<CustomerRecord, 'id' | 'name' | 'salutation' | 'phoneE164' | 'phoneMasked' | 'wechatOpenId' | 'optedOutAt' | 'deceasedAt'> {
+export interface GreetingCustomer extends Pick<CustomerRecord, 'id' | 'name' | 'salutation' | 'phoneE164' | 'phoneMasked' | 'wechatOpenId' | 'optedOutAt' | 'deceasedAt' | 'wecomExternalId' | 'wecomFollowUserId'> {
   consentMarketing: boolean;
   consentSurvey: boolean;
   phoneInvalidAt: Date | null;
@@ -104,7 +104,7 @@ export function segmentOf(campaign: Pick<GreetingCampaign, 'audience' | 'segment
 }
 
 /** Which customer channels are in use (a sandboxed channel next to a live one reaches nobody). */
-export type UsableChannels = Readonly<Record<GreetingChannel, boolean>>;
+export type UsableChannels = Readonly<Record<'wechat' | 'sms', boolean> & { wecom_contact?: boolean }>;
 
 export type GreetingDecision =
   | { send: true; channel: GreetingChannel }
@@ -124,6 +124,7 @@ export function decideGreeting(customer: GreetingCustomer, channels: readonly Gr
   for (const channel of channels) {
     if (!usable[channel] || !channelCarriesGreetings(channel)) continue;
     if (channel === 'sms' && customer.phoneE164 && !customer.phoneInvalidAt) return { send: true, channel };
+    if (channel === 'wecom_contact' && customer.wecomExternalId && customer.wecomFollowUserId) return { send: true, channel };
   }
   const smsPossible = channels.includes('sms') && usable.sms && customer.phoneE164;
   return { send: false, reason: smsPossible && customer.phoneInvalidAt ? 'INVALID_NUMBER' : 'NO_ADDRESS' };

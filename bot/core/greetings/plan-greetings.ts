@@ -174,7 +174,7 @@ export function summarisePlan(
       date: dated.date,
       sendDate: plan.sendDate,
       window: plan.window,
-      byChannel: { wechat: 0, sms: 0 },
+      byChannel: { wechat: 0, sms: 0, wecom_contact: 0 },
       skipped: {},
       bySegment: {},
       smsSegments: 0,
@@ -193,7 +193,7 @@ export function summarisePlan(
         p.skipped[reason] = (p.skipped[reason] ?? 0) + 1;
         continue;
       }
-      const channel = (r.channel === 'wechat' ? 'wechat' : 'sms') as GreetingChannel;
+      const channel = (r.channel === 'wechat' || r.channel === 'wecom_contact' ? r.channel : 'sms') as GreetingChannel;
       p.byChannel[channel]++;
       const segmentKey = r.segment ?? '?';
       p.bySegment[segmentKey] = (p.bySegment[segmentKey] ?? 0) + 1;
@@ -209,7 +209,7 @@ export function summarisePlan(
       if (p.samples.length < sampleCount) {
         p.samples.push({
           customer: salutationFor(customer, campaign.fallbackSalutation),
-          address: channel === 'sms' ? (customer.phoneMasked ?? '***') : `openid …${(customer.wechatOpenId ?? '').slice(-4)}`,
+          address: channel === 'sms' ? (customer.phoneMasked ?? '***') : channel === 'wecom_contact' ? `wecom contact of ${customer.wecomFollowUserId ?? '?'}` : `openid …${(customer.wechatOpenId ?? '').slice(-4)}`,
           channel,
           segment: segmentKey,
           text: rendered.text,

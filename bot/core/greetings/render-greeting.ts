@@ -57,7 +57,7 @@ export function greetingMessage(input: {
   campaign: Pick<GreetingCampaign, 'fallbackSalutation'>;
   segment: GreetingSegment;
   occasion: Pick<OccasionDefinition, 'key' | 'kind' | 'name'>;
-  customer: Pick<GreetingCustomer, 'id' | 'salutation' | 'phoneE164' | 'wechatOpenId'>;
+  customer: Pick<GreetingCustomer, 'id' | 'salutation' | 'phoneE164' | 'wechatOpenId' | 'wecomExternalId' | 'wecomFollowUserId'>;
   channel: GreetingChannel;
   org: string;
 }): OutboundMessage {
@@ -73,6 +73,10 @@ export function greetingMessage(input: {
       customerId: customer.id,
       ...(channel === 'sms' && customer.phoneE164 ? { phoneE164: customer.phoneE164 } : {}),
       ...(channel === 'wechat' && customer.wechatOpenId ? { openId: customer.wechatOpenId } : {}),
+      // 客户联系: the phone stays too, so that the SMS fallback can be built from the message.
+      ...(channel === 'wecom_contact' && customer.wecomExternalId && customer.wecomFollowUserId
+        ? { wecomContact: { externalUserId: customer.wecomExternalId, followUserId: customer.wecomFollowUserId }, ...(customer.phoneE164 ? { phoneE164: customer.phoneE164 } : {}) }
+        : {}),
     },
     templateKey: rendered.templateKey,
     params: rendered.params,

@@ -53,6 +53,47 @@ export function dueWithinDeadline(earliest: Date, deadline: Date, rules: Contact
   return moment.getTime() > deadline.getTime() && earliest.getTime() <= deadline.getTime() ? earliest : moment;
 }
 
+/**
+ * Mandatory contact rules (002 制度21「節假日不進行回訪」): the follow-up is due at the next allowed
+ * moment even past its deadline, and the deadline then moves to the same local time of day on the day
+ * it is due (the next day when that time has passed), so a due time is never after its deadline. The
+ * days of the month (制度21's 1st–25th calling cycle) give way to the deadline: a call due on the 27th
+ * is made on the 27th, in the hours and off the holidays.
+ */
+export function keepMandatoryRules(earliestAt: Date, deadlineAt: Date, rules: ContactRules, ctx: TimeContext): { dueAt: Date; deadlineAt: Date } {
+  const withDays = nextContactMoment(earliestAt, rules, ctx);
+  if (withDays <= deadlineAt) return { dueAt: withDays, deadlineAt };
+  const { daysOfMonth: _daysOfMonth, ...withoutDays } = rules;
+  const dueAt = nextContactMoment(earliestAt, withoutDays, ctx);
+  if (dueAt <= deadlineAt) return { dueAt, deadlineAt };
+  const l = toLocal(deadlineAt, ctx.timeZone);
+  const hhmm = `${String(l.hour).padStart(2, '0')}:${String(l.minute).padStart(2, '0')}`;
+  let moved = atLocalTime(dueAt, hhmm, ctx.timeZone);
+  if (moved < dueAt) moved = addLocalDays(moved, 1, ctx.timeZone);
+  return { dueAt, deadlineAt: moved };
+}
+
+/**
+ * When a further attempt after an unanswered call (made at `now`) is due, and its deadline: at `next`
+ * (the retry delay after the call) moved into the rules. Preference rules give way to the deadline: the
+ * retry is due at `next` when no allowed moment is left before the deadline, and when the delay itself
+ * would pass the deadline, halfway between the call and the deadline (in a window if one is left) — the
+ * deadline wins, the last attempt is made in time. Mandatory rules never give way — 002 制度21「节假日不进行
+ * 回访」: the retry moves to the next allowed moment, off the holidays, and the deadline with it, as when
+ * the follow-up was planned ({@link keepMandatoryRules}). A due time is never after the deadline returned.
+ */
+export function retryMoment(now: Date, next: Date, deadline: Date, rules: ContactRules | undefined, ctx: TimeContext): { dueAt: Date; deadlineAt: Date } {
+  if (rules?.mandatory) {
+    const kept = keepMandatoryRules(next, deadline, rules, ctx);
+    return { dueAt: kept.dueAt, deadlineAt: kept.deadlineAt.getTime() < deadline.getTime() ? deadline : kept.deadlineAt };
+  }
+  if (next.getTime() > deadline.getTime() && now.getTime() < deadline.getTime()) {
+    const halfway = new Date(now.getTime() + Math.floor((deadline.getTime() - now.getTime()) / 2));
+    return { dueAt: dueWithinDeadline(halfway, deadline, rules, ctx), deadlineAt: deadline };
+  }
+  return { dueAt: dueWithinDeadline(next, deadline, rules, ctx), deadlineAt: deadline };
+}
+
 /** The contact rules of a follow-up's step: the step's own, else the policy's (a step's rules replace the policy's). */
 export function contactRulesFor(policy: PolicyDefinition | undefined, followUpStep: string): ContactRules | undefined {
   return findStep(policy, followUpStep)?.contact ?? policy?.contact;

@@ -1,9 +1,8 @@
 import type { CaseFacts, OrgSnapshot, StaffMember } from '../model.js';
-import type { Anchor, AssigneeRule, ContactRules, PolicyDefinition, PolicyStep } from './types.js';
+import type { Anchor, AssigneeRule, AttributeLength, ContactRules, Offset, PolicyDefinition, PolicyStep, RecurrenceEnd } from './types.js';
 import { applyOffset, offsetInBaseUnit, type TimeContext } from './offsets.js';
-import { dueWithinDeadline, nextContactMoment } from './contact-window.js';
-import { addLocalDays, atLocalTime, toLocal } from '../time.js';
-import { conditionMatches, decideSampling, type SamplingContext, type SamplingDecision } from './sampling.js';
+import { dueWithinDeadline, keepMandatoryRules } from './contact-window.js';
+import { conditionMatches, decideSampling, quotaMark, type SamplingContext, type SamplingDecision } from './sampling.js';
 
 export { applyOffset } from './offsets.js';
 
@@ -30,6 +29,8 @@ export interface PlannedFollowUp {
   surveyKey: string | null;
   /** Sampling decision with its reason; a follow-up sampled out is stored SKIPPED. */
   sampling: SamplingDecision;
+  /** The sampling-quota place it holds (`<key>#<n>`), once claimed (bot/core/policies/sampling-quota.ts). */
+  quotaSlot?: string | null;
 }
 
 export interface PlanResult {
@@ -72,16 +73,26 @@ export function planFollowUps(policy: PolicyDefinition, facts: CaseFacts, org: O
     }
     const sampling = step.sampling ? decideSampling(step.sampling, `${policy.id}:${step.key}`, facts, ctx) : caseSampling;
     const assignee = step.action === 'STAFF_TASK' ? resolveAssignee(step, facts, org) : { id: null, rule: null };
-    for (const occurrence of occurrences(step, anchorAt, ctx)) {
+    // A recurrence that ends at an event (「直到其来访」): nothing after the milestone once the case has it.
+    const endsAt = step.repeat?.until ? (facts.milestones[step.repeat.until.name] ?? null) : null;
+    for (const occurrence of occurrences(step, anchorAt, facts.attributes, ctx)) {
       let earliestAt = applyOffset(occurrence.at, step.earliest, ctx, step.earliestAtLocalTime);
       // Counting back from a later anchor (a reminder before use) never reaches before the case itself.
       if (isBackwards(step.earliest) && earliestAt < facts.occurredAt) earliestAt = facts.occurredAt;
+      if (endsAt && earliestAt > endsAt) break;
       let deadlineAt = applyOffset(occurrence.at, step.deadline, ctx, step.deadlineAtLocalTime);
       if (deadlineAt < earliestAt) deadlineAt = earliestAt;
       const rules = step.contact ?? policy.contact;
       let dueAt = dueWithinDeadline(earliestAt, deadlineAt, rules, ctx);
       if (rules?.mandatory) ({ dueAt, deadlineAt } = keepMandatoryRules(earliestAt, deadlineAt, rules, ctx));
       sequence += 1;
+      const rule = step.sampling ?? policy.sampling;
+      // Mandatory categories are always kept and take no place of a quota.
+      const mandatory = rule?.mandatory?.some((c) => conditionMatches(c, conditionFacts)) ?? false;
+      const quota = rule?.quota;
+      const mark = quota && sampling.kept && !mandatory ? quotaMark(quota, { policyId: policy.id, step: step.key, departmentId: facts.departmentId, assigneeId: assignee.id, earliestAt, timeZone: ctx.timeZone }) : null;
+      // The place itself is claimed in the database when the follow-up is stored (sampling-quota.ts).
+      const decision = mark ? { ...sampling, reason: `${sampling.reason}; within a quota of ${mark.max} (${mark.label})`, quota: mark } : sampling;
       planned.push({
         step: occurrence.key,
         sequence,
@@ -96,7 +107,7 @@ export function planFollowUps(policy: PolicyDefinition, facts: CaseFacts, org: O
         maxAttempts: step.maxAttempts,
         instructions: step.instructions,
         surveyKey: step.surveyKey ?? null,
-        sampling,
+        sampling: decision,
       });
       if (!occurrence.index) stepDue.set(step.key, earliestAt);
     }
@@ -104,46 +115,58 @@ export function planFollowUps(policy: PolicyDefinition, facts: CaseFacts, org: O
   return { planned, waiting };
 }
 
-/**
- * Mandatory contact rules (002 制度21「節假日不進行回訪」): the follow-up is due at the next allowed
- * moment even past its deadline, and the deadline then moves to the same local time of day on the day
- * it is due (the next day when that time has passed), so a due time is never after its deadline. The
- * days of the month (制度21's 1st–25th calling cycle) give way to the deadline: a call due on the 27th
- * is made on the 27th, in the hours and off the holidays.
- */
-function keepMandatoryRules(earliestAt: Date, deadlineAt: Date, rules: ContactRules, ctx: TimeContext): { dueAt: Date; deadlineAt: Date } {
-  const withDays = nextContactMoment(earliestAt, rules, ctx);
-  if (withDays <= deadlineAt) return { dueAt: withDays, deadlineAt };
-  const { daysOfMonth: _daysOfMonth, ...withoutDays } = rules;
-  const dueAt = nextContactMoment(earliestAt, withoutDays, ctx);
-  if (dueAt <= deadlineAt) return { dueAt, deadlineAt };
-  const l = toLocal(deadlineAt, ctx.timeZone);
-  const hhmm = `${String(l.hour).padStart(2, '0')}:${String(l.minute).padStart(2, '0')}`;
-  let moved = atLocalTime(dueAt, hhmm, ctx.timeZone);
-  if (moved < dueAt) moved = addLocalDays(moved, 1, ctx.timeZone);
-  return { dueAt, deadlineAt: moved };
-}
-
 function isBackwards(offset: PolicyStep['earliest']): boolean {
   return offset.amount < 0 || (offset.plus ?? []).some((p) => p.amount < 0);
 }
 
-/** The step's occurrences: one at the anchor, or one per period of its recurrence. */
-function occurrences(step: PolicyStep, anchorAt: Date, ctx: TimeContext): { key: string; index: number | null; at: Date }[] {
+/** More occurrences than any recurrence needs (60 years of monthly calls): a bound on what a case attribute can ask for. */
+export const MAX_OCCURRENCES = 720;
+
+/**
+ * The step's occurrences: one at the anchor, or one per period of its recurrence. A phase whose end is
+ * read from the case (`{ attribute: warrantyMonths, unit: months }`) runs to that many units after the
+ * anchor; never more than {@link MAX_OCCURRENCES} in all.
+ */
+function occurrences(
+  step: PolicyStep,
+  anchorAt: Date,
+  attributes: Readonly<Record<string, unknown>>,
+  ctx: TimeContext,
+): { key: string; index: number | null; at: Date }[] {
   if (!step.repeat) return [{ key: step.key, index: null, at: anchorAt }];
   const result: { key: string; index: number | null; at: Date }[] = [];
   let position = 0;
   for (const phase of step.repeat.phases) {
     const every = offsetInBaseUnit(phase.every);
-    const until = offsetInBaseUnit(phase.until);
-    if (every.amount <= 0) continue;
-    while (position + every.amount <= until.amount) {
+    const end = phaseEnd(phase.until, attributes);
+    if (every.amount <= 0 || !end) continue;
+    const until = offsetInBaseUnit(end);
+    while (position + every.amount <= until.amount && result.length < MAX_OCCURRENCES) {
       position += every.amount;
       const unit = every.family === 'months' ? 'months' : every.family;
       result.push({ key: `${step.key}_${result.length + 1}`, index: result.length + 1, at: applyOffset(anchorAt, { amount: position, unit }, ctx) });
     }
   }
   return result;
+}
+
+/** Whether a phase's end is read from a case attribute rather than written in the pack. */
+export function isAttributeLength(end: RecurrenceEnd): end is AttributeLength {
+  return 'attribute' in end;
+}
+
+/**
+ * A phase's end as an offset: the pack's, or the case attribute's number in the phase's unit (whole
+ * units, rounded down; capped by `atMost`), or `otherwise` when the attribute is missing, not a number
+ * or not above zero. Null: the phase has no occurrence for this case.
+ */
+export function phaseEnd(end: RecurrenceEnd, attributes: Readonly<Record<string, unknown>>): Offset | null {
+  if (!isAttributeLength(end)) return end;
+  const value = attributes[end.attribute];
+  const fromCase = typeof value === 'number' && Number.isFinite(value) && value >= 1 ? { amount: Math.floor(value), unit: end.unit } : null;
+  const length = fromCase ?? end.otherwise ?? null;
+  if (!length || !end.atMost) return length;
+  return offsetInBaseUnit(length).amount > offsetInBaseUnit(end.atMost).amount ? end.atMost : length;
 }
 
 function resolveAnchor(anchor: Anchor, facts: CaseFacts, stepDue: ReadonlyMap<string, Date>, completed: ReadonlyMap<string, Date> | undefined): Date | null {

@@ -1,5 +1,6 @@
 import type { CaseFacts } from '../model.js';
-import type { AttributeTest, NumericTest, SamplingRule, StepCondition } from './types.js';
+import type { AttributeTest, NumericTest, SamplingQuota, SamplingRule, StepCondition } from './types.js';
+import { addLocalDays, formatLocalDate, toLocal } from '../time.js';
 
 /** A sampling decision with its reason, stored on every follow-up. */
 export interface SamplingDecision {
@@ -8,12 +9,19 @@ export interface SamplingDecision {
   rate: number;
   /** The case's deterministic draw in [0,1), when a rate below 100 % applied. */
   draw?: number;
+  /** The sampling quota this follow-up counts against, when its rule has one (bot/core/policies/sampling-quota.ts). */
+  quota?: QuotaMark;
 }
 
 /** Inputs sampling may need besides the case. */
 export interface SamplingContext {
   /** Cases of this policy in the calendar month before the case's month; null when unknown. */
   previousMonthPopulation?: number | null;
+  /**
+   * The case's place among its own month's cases of this policy, in order of arrival (itself included):
+   * the population so far that `population: current month` tiers count; null when unknown.
+   */
+  currentMonthPopulation?: number | null;
 }
 
 /**
@@ -37,20 +45,21 @@ export function decideSampling(rule: SamplingRule | undefined, policyId: string,
     rate = stratum ?? rule.strata.otherwise;
     basis = stratum !== undefined ? `${rule.strata.attribute}=${String(value)}` : `${rule.strata.attribute} not listed`;
   } else if (rule.tiers) {
-    const population = ctx.previousMonthPopulation;
+    const current = rule.population === 'current month';
+    const population = current ? ctx.currentMonthPopulation : ctx.previousMonthPopulation;
     const tiers = [...rule.tiers].sort((a, b) => b.above - a.above);
     if (population === null || population === undefined) {
-      // No complete previous month yet: the most cautious (highest) rate.
+      // No population known yet (no complete previous month; a simulation): the most cautious (highest) rate.
       rate = Math.max(...tiers.map((t) => t.rate));
-      basis = 'no previous-month population yet, highest tier rate';
+      basis = current ? 'no current-month population known, highest tier rate' : 'no previous-month population yet, highest tier rate';
     } else {
       const tier = tiers.find((t) => population > t.above) ?? tiers[tiers.length - 1]!;
       rate = tier.rate;
-      basis = `previous month's population ${population} > ${tier.above}`;
+      basis = current ? `current month's population so far ${population} > ${tier.above}` : `previous month's population ${population} > ${tier.above}`;
     }
   } else {
     rate = rule.rate ?? 1;
-    basis = 'fixed rate';
+    basis = rule.quota && rule.rate === undefined ? 'quota' : 'fixed rate';
   }
   if (rate >= 1) return { kept: true, reason: `${basis}: 100 %`, rate: 1 };
   const draw = stableDraw(`${rule.salt ?? policyId}|${facts.type}|${facts.externalId}`);
@@ -127,4 +136,44 @@ export function stableDraw(key: string): number {
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
   const hash = 4294967296 * (2097151 & h2) + (h1 >>> 0);
   return hash / 2 ** 53;
+}
+
+/**
+ * Sampling by quota (002 制度12「每周将安排2~3次对客户的电话回访…随机抽查」: `quota: { max: 3, per: week }`).
+ *
+ * Planning marks each follow-up a quota applies to with the quota's key — pack, step, scope (`*`, the
+ * case's department or the assignee) and period (the Monday of its week, or its month, by the follow-up's
+ * earliest time in the organisation's timezone). Before the follow-ups are stored, {@link claimQuotaSlots}
+ * counts the places already held under that key in the database and gives the follow-up the next one
+ * (`<key>#<n>`), or — the quota being full — stores it SKIPPED with the reason. Places are a unique column,
+ * so two replicas planning at once cannot both take the last one: the one that loses plans again and
+ * finds the quota full. Deterministic: the same cases arriving in the same order get the same places;
+ * mandatory categories never take a place and are always kept.
+ */
+export interface QuotaMark {
+  key: string;
+  max: number;
+  /** The period and scope in words, for the reason: `week from 2026-03-09, all`. */
+  label: string;
+}
+
+/** The quota key of a follow-up: `<policy>|<step>|<scope>|<period>`. */
+export function quotaMark(
+  quota: SamplingQuota,
+  input: { policyId: string; step: string; departmentId: string | null; assigneeId: string | null; earliestAt: Date; timeZone: string },
+): QuotaMark {
+  const l = toLocal(input.earliestAt, input.timeZone);
+  // Weeks start on Monday (周一); a month is the calendar month.
+  const weekday = new Date(Date.UTC(l.year, l.month - 1, l.day)).getUTCDay();
+  const period =
+    quota.per === 'week'
+      ? formatLocalDate(addLocalDays(input.earliestAt, -((weekday + 6) % 7), input.timeZone), input.timeZone)
+      : `${l.year}-${String(l.month).padStart(2, '0')}`;
+  const scope = quota.by === 'all' ? '*' : quota.by === 'department' ? (input.departmentId ?? '-') : (input.assigneeId ?? '-');
+  const scopeWords = quota.by === 'all' ? 'all' : `${quota.by} ${scope}`;
+  return {
+    key: `${input.policyId}|${input.step}|${scope}|${period}`,
+    max: quota.max,
+    label: `${quota.per === 'week' ? 'week from' : 'month'} ${period}, ${scopeWords}`,
+  };
 }

@@ -138,10 +138,34 @@ export type AttributeTest = readonly (string | number | boolean)[] | NumericTest
  */
 export type StepCondition = Readonly<Record<string, AttributeTest | readonly StepCondition[]>>;
 
-/** A recurring step: occurrences every `every` until `until` after the anchor, phase by phase. */
+/**
+ * How long a phase of a recurrence lasts when the case says it: a numeric case attribute read in
+ * `unit` (002 制度13「保修期内至少半年回访一次」: `warrantyMonths` months). A missing or non-numeric
+ * value (or one not above zero) falls back to `otherwise`; without `otherwise` the phase has no occurrence.
+ * `atMost` caps the length whatever the case says.
+ */
+export interface AttributeLength {
+  attribute: string;
+  unit: OffsetUnit;
+  otherwise?: Offset;
+  atMost?: Offset;
+}
+
+/** A phase's end: a fixed offset from the anchor, or a length read from the case. */
+export type RecurrenceEnd = Offset | AttributeLength;
+
+/**
+ * A recurring step: occurrences every `every` until `until` after the anchor, phase by phase, and —
+ * with `until` on the recurrence itself — only until a milestone is recorded on the case (002 制度10
+ * 「每周定期电话邀约，直到其来访」: `until: { kind: 'milestone', name: 'visited' }`). Once the case has
+ * that milestone, no occurrence whose earliest time is after it is planned, and the scheduled ones after
+ * it are cancelled by the case update that records it.
+ */
 export interface Recurrence {
   /** Consecutive phases, e.g. quarterly until 1 year, half-yearly until 2 years, yearly until 5 years. */
-  phases: readonly { every: Offset; until: Offset }[];
+  phases: readonly { every: Offset; until: RecurrenceEnd }[];
+  /** The milestone that ends the recurrence early. */
+  until?: { kind: 'milestone'; name: string };
 }
 
 export interface PolicyStep {
@@ -179,7 +203,7 @@ export interface PolicyStep {
    * For customer surveys: channels to try in order; the invitation goes out on the first one the
    * customer can receive [`channel`, then the other customer channel].
    */
-  channels?: readonly ('wechat' | 'sms')[];
+  channels?: readonly ('wechat' | 'sms' | 'wecom_contact')[];
   /** For customer surveys: how long a WeChat invitation may stay unopened before the SMS fallback [24 hours]. */
   fallbackAfter?: Offset;
   /** For customer surveys: invite on every receivable channel at once instead of one with fallback [false]. */
@@ -210,10 +234,32 @@ export interface SamplingRule {
    * month), highest `above` first: `[{above: 300, rate: .1}, {above: 99, rate: .2}, {above: -1, rate: .3}]`.
    */
   tiers?: readonly { above: number; rate: number }[];
+  /**
+   * Which month's population `tiers` count [`previous month`]. `current month` (002 制度18「以当月提供过
+   * 家政服务的户数为计算依据」): the cases of the case's own month that arrived up to and including it —
+   * the month is not over when a case arrives, and as the rates fall with the population, the rate a case
+   * gets is never below the one for the month's final count (「不低于」).
+   */
+  population?: 'previous month' | 'current month';
+  /**
+   * At most `max` follow-ups kept per `per` (a week from Monday, or a calendar month, counted by the
+   * follow-up's earliest time), per scope: `all` (the pack), `department` (the case's department) or
+   * `assignee` (the follow-up's assignee). With `rate`, only the cases the draw keeps compete for the
+   * quota, so the selection stays random; without it the first cases of the period fill it. Counted in
+   * the database (002 制度12「每周将安排2~3次对客户的电话回访…随机抽查」: `{ max: 3, per: week }`).
+   */
+  quota?: SamplingQuota;
   /** Rate by a case attribute (stratified), e.g. customerType residential 1 %, non_residential 10 %. */
   strata?: { attribute: string; rates: Readonly<Record<string, number>>; otherwise: number };
   /** Changes the draw (e.g. per campaign); default the policy id. */
   salt?: string;
+}
+
+/** A sampling quota: at most `max` kept follow-ups per week or month, per scope. */
+export interface SamplingQuota {
+  max: number;
+  per: 'week' | 'month';
+  by: 'all' | 'department' | 'assignee';
 }
 
 /** Contact windows per season, and holidays. */

@@ -19,8 +19,16 @@ export interface CaseStore {
   findCaseById(id: string): Promise<CaseRecord | null>;
   /** Ids of a policy's open cases that have SCHEDULED follow-ups, ordered by id, after `afterId`. */
   listCasesToReplan(policyId: string, afterId: string | null, limit: number): Promise<string[]>;
-  /** Cases of a policy whose event falls in [from, to) — the population tiered sampling is based on. */
-  countCasesOfPolicy(policyId: string, from: Date, to: Date): Promise<number>;
+  /**
+   * Cases of a policy whose event falls in [from, to) — the population tiered sampling is based on; with
+   * `createdAtMost`, only those stored at or before it (the month's cases up to a given one).
+   */
+  countCasesOfPolicy(policyId: string, from: Date, to: Date, createdAtMost?: Date): Promise<number>;
+  /**
+   * Follow-ups holding a place of a sampling quota: those whose `quotaSlot` starts with `<key>#`
+   * (bot/core/policies/sampling-quota.ts). Places are unique, so two replicas never hold the same one.
+   */
+  countQuotaSlots(key: string): Promise<number>;
   listFollowUpsOfCase(caseId: string): Promise<FollowUpRecord[]>;
   /**
    * Creates the case and its follow-ups atomically. Returns `created: false` (and writes nothing)

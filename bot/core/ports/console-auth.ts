@@ -51,6 +51,8 @@ export interface RateCounters {
   hit(key: string, windowStart: Date): Promise<number>;
   /** The counter's value without changing it. */
   count(key: string, windowStart: Date): Promise<number>;
+  /** Deletes the counters of keys starting with `keyPrefix` whose window starts before `before`. */
+  forget(keyPrefix: string, before: Date): Promise<void>;
 }
 
 /** WeCom's part of signing in (implemented in bot/channels/wecom): where to send the browser, and who a code belongs to. */

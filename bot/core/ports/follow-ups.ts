@@ -61,6 +61,8 @@ export interface FollowUpStore {
     outcomeById: string | null;
     attempts: number;
     nextDueAt: Date | null;
+    /** With `nextDueAt`: the deadline moved with a retry that mandatory contact rules held back (else unchanged). */
+    nextDeadlineAt?: Date | null;
     completedAt: Date | null;
     outbox: NewOutboxMessage[];
     escalation: NewEscalation | null;

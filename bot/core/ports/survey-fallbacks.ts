@@ -43,6 +43,9 @@ export interface SurveyFallbackStore {
    * replica did it); `busy` while the WeChat invitation is being sent.
    */
   commitSurveyFallback(fallback: SurveyFallback): Promise<'enqueued' | 'not_needed' | 'busy'>;
-  /** The survey a WeChat invitation (outbox row) belongs to, when it is still OPEN, unopened and without a reply code. */
+  /**
+   * The survey a WeChat or WeCom customer-contact (客户联系) invitation (outbox row) belongs to, when it is
+   * still OPEN, unopened and without a reply code.
+   */
   findWechatInviteSurvey(outboxId: string): Promise<UnopenedWechatSurvey | null>;
 }

@@ -49,6 +49,9 @@ export function reportLinkId(month: ReportMonth, rootDepartmentId: string | null
 export function parseReportLinkId(id: string): { month: ReportMonth; rootDepartmentId: string | null; file: ReportFile } | null {
   const m = /^(\d{4}-(?:0[1-9]|1[0-2]))~(\*|[A-Za-z0-9_-]{1,64})~([a-z-]+)$/.exec(id);
   if (!m || !(REPORT_FILES as readonly string[]).includes(m[3]!)) return null;
+  // Months Huifang can hold at all (bot/inbound-text.ts): year 0000 is not a date on every database.
+  const year = Number(m[1]!.slice(0, 4));
+  if (year < 1900 || year > 2999) return null;
   return { month: m[1]!, rootDepartmentId: m[2] === WHOLE_ORGANISATION ? null : m[2]!, file: m[3] as ReportFile };
 }
 

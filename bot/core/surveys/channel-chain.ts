@@ -12,8 +12,12 @@ import type { TokenGenerator } from '../clock.js';
  * unless the step says `bothChannels: true`.
  */
 
-/** The channels a customer survey can go out on. */
-export type SurveyChannel = 'wechat' | 'sms';
+/**
+ * The channels a customer survey can go out on. `wecom_contact`: a message the member who has the
+ * customer as a WeCom external contact sends them (客户联系); it falls back to SMS when it fails, or
+ * when the member has not sent it in time (bot/core/contacts/collect-contact-results.ts).
+ */
+export type SurveyChannel = 'wechat' | 'sms' | 'wecom_contact';
 
 /** How a survey step is delivered, with the defaults applied. */
 export interface SurveyDelivery {
@@ -38,6 +42,14 @@ export const REPLY_CODE_DIGITS = 6;
 /** Candidates drawn per survey: the store keeps the first one no other survey holds. */
 export const REPLY_CODE_CANDIDATES = 4;
 
+/** What decides whether a customer can receive on a channel. */
+export type ReachableCustomer = Pick<CustomerRecord, 'wechatOpenId' | 'phoneE164' | 'phoneInvalidAt' | 'wecomExternalId' | 'wecomFollowUserId'>;
+
+/** The customer's WeCom external contact as a message address, when matched. */
+export function wecomContactOf(customer: Pick<CustomerRecord, 'wecomExternalId' | 'wecomFollowUserId'>): { externalUserId: string; followUserId: string } | null {
+  return customer.wecomExternalId && customer.wecomFollowUserId ? { externalUserId: customer.wecomExternalId, followUserId: customer.wecomFollowUserId } : null;
+}
+
 /** The step's delivery with defaults: `channels` from the step, else its `channel` then the other one. */
 export function surveyDeliveryOf(step: Pick<PolicyStep, 'channel' | 'channels' | 'fallbackAfter' | 'bothChannels'> | undefined): SurveyDelivery {
   const first: SurveyChannel = step?.channel === 'wechat' ? 'wechat' : 'sms';
@@ -46,8 +58,9 @@ export function surveyDeliveryOf(step: Pick<PolicyStep, 'channel' | 'channels' |
 }
 
 /** Whether the customer can receive a survey on `channel` (address present and usable, channel live). */
-export function canReceive(channel: SurveyChannel, customer: Pick<CustomerRecord, 'wechatOpenId' | 'phoneE164' | 'phoneInvalidAt'>, available: CustomerChannelAvailability): boolean {
+export function canReceive(channel: SurveyChannel, customer: ReachableCustomer, available: CustomerChannelAvailability): boolean {
   if (channel === 'wechat') return available.wechat && Boolean(customer.wechatOpenId);
+  if (channel === 'wecom_contact') return (available.wecomContact ?? false) && Boolean(customer.wecomExternalId && customer.wecomFollowUserId);
   return available.sms && Boolean(customer.phoneE164) && !customer.phoneInvalidAt;
 }
 
@@ -57,7 +70,7 @@ export function canReceive(channel: SurveyChannel, customer: Pick<CustomerRecord
  */
 export function planSurveyChannels(
   delivery: SurveyDelivery,
-  customer: Pick<CustomerRecord, 'wechatOpenId' | 'phoneE164' | 'phoneInvalidAt'>,
+  customer: ReachableCustomer,
   available: CustomerChannelAvailability,
 ): { primary: SurveyChannel; also: SurveyChannel[] } | null {
   const reachable = delivery.channels.filter((c, i, all) => all.indexOf(c) === i && canReceive(c, customer, available));
@@ -95,8 +108,8 @@ type SurveyInvite = Extract<OutboundMessage, { kind: 'survey_invite' }>;
  * customer's phone. Its reply code is set by the store when it commits (`replyCode` null here).
  */
 export function smsInviteOf(invite: SurveyInvite, phoneE164: string): SurveyInvite {
-  const { templateData: _wechatOnly, ...rest } = invite;
-  return { ...rest, to: { customerId: invite.to.customerId, phoneE164 }, replyCode: null };
+  const { templateData: _wechatOnly, smsText, ...rest } = invite;
+  return { ...rest, ...(smsText ? { text: smsText } : {}), to: { customerId: invite.to.customerId, phoneE164 }, replyCode: null };
 }
 
 /**

@@ -103,6 +103,19 @@ export async function fallBackFailedWechatInvite(deps: CoreDeps, outboxId: strin
 }
 
 /**
+ * A WeCom customer-contact (客户联系) invitation that did not reach the customer — the member did not
+ * send it in time (it was withdrawn), the customer is no longer their contact, or already had their
+ * quota of group messages: the survey goes by SMS, if SMS is in the step's chain, under the same
+ * conditions and conditional store change as the WeChat fallbacks.
+ */
+export async function fallBackFailedContactInvite(deps: CoreDeps, outboxId: string, reason: string): Promise<'enqueued' | 'not_needed' | 'busy' | 'no_sms'> {
+  const row = await deps.surveyFallbacks.findWechatInviteSurvey(outboxId);
+  if (!row) return 'not_needed';
+  const step = row.policyId && row.step ? findStep(deps.policies.byId(row.policyId), row.step) : undefined;
+  return switchToSms(deps, row, surveyDeliveryOf(step ?? { channel: 'sms' }), deps.clock.now(), { reason: 'WECOM_CONTACT_NOT_DELIVERED', from: 'wecom_contact', wecomContact: reason });
+}
+
+/**
  * Queues the SMS invitation that replaces a survey's WeChat invitation (the store's conditional
  * change: one SMS per survey, the unsent WeChat invitation cancelled), or `no_sms` when SMS is not in
  * the step's channels, the customer withdrew consent or has no usable number.

@@ -6,20 +6,31 @@ import { DomainError } from '../../core/errors.js';
 import { submitCase } from '../../core/cases/submit-case.js';
 import { caseBody, toSubmitInput, toValidationError } from '../../cases/case-body.js';
 import { readJsonBody } from '../read-body.js';
+import { noteFailedAuth, refuseIfThrottled } from '../failed-auth.js';
 import { followUpQuery } from '../follow-up-query.js';
 import { decodeFollowUpCursor } from '../../core/ports/read-models.js';
 
-/** Bearer API keys from `API_KEYS`, compared in constant time; the key's name goes to the audit log. */
+/**
+ * Bearer API keys from `API_KEYS`, compared in constant time; the key's name goes to the audit log. A
+ * missing or wrong key counts as a failed authentication of the client address (bot/http/failed-auth.ts).
+ */
 export function requireApiKey(app: Huifang): Middleware {
   const digests = app.config.apiKeys.map((k) => ({ name: k.name, digest: createHash('sha256').update(k.key).digest() }));
   return async (ctx, next) => {
     const header = ctx.get('authorization');
     const m = /^Bearer\s+(\S+)$/i.exec(header);
     if (digests.length === 0) throw new DomainError('UNAUTHORIZED', 'The API is disabled: no API keys are configured (set API_KEYS)');
-    if (!m) throw new DomainError('UNAUTHORIZED', 'Missing bearer API key (Authorization: Bearer <key>)');
+    refuseIfThrottled(ctx);
+    if (!m) {
+      noteFailedAuth(ctx);
+      throw new DomainError('UNAUTHORIZED', 'Missing bearer API key (Authorization: Bearer <key>)');
+    }
     const presented = createHash('sha256').update(m[1]!).digest();
     const match = digests.find((d) => timingSafeEqual(d.digest, presented));
-    if (!match) throw new DomainError('UNAUTHORIZED', 'Unknown API key');
+    if (!match) {
+      noteFailedAuth(ctx);
+      throw new DomainError('UNAUTHORIZED', 'Unknown API key');
+    }
     ctx.state.apiKeyName = match.name;
     await next();
   };

@@ -3,6 +3,7 @@ import type { Huifang } from '../../huifang.js';
 import { buildRecipientDigest, parseDigestLinkId } from '../../core/digests/send-weekly-digests.js';
 import { isoWeekRange } from '../../core/digests/digest-schedule.js';
 import { digestDetailPage, digestMessagePage } from '../digest-page.js';
+import { noteFailedAuth, refuseIfThrottled } from '../failed-auth.js';
 
 /**
  * `GET /d/:signed`: the weekly digest's detail page behind the link in the manager's WeCom message.
@@ -14,7 +15,9 @@ export function digestRoutes(router: Router, app: Huifang): void {
     ctx.type = 'text/html; charset=utf-8';
     ctx.set('Cache-Control', 'no-store');
     ctx.set('Referrer-Policy', 'no-referrer');
+    refuseIfThrottled(ctx);
     const id = await app.deps.links.verify('digest', ctx.params.signed!);
+    if (!id) noteFailedAuth(ctx);
     const link = id ? parseDigestLinkId(id) : null;
     const period = link ? isoWeekRange(link.week, app.config.timezone) : null;
     const recipient = link && period ? (await app.deps.digests.listDigestRecipients()).find((r) => r.staffId === link.staffId) : undefined;

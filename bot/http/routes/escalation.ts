@@ -1,7 +1,8 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Huifang } from '../../huifang.js';
-import { readRawBody } from '../read-body.js';
+import { readFormBody } from '../read-body.js';
+import { noteFailedAuth, refuseIfThrottled } from '../failed-auth.js';
 import { escapeHtml, htmlDocument } from '../survey-page.js';
 import type { EscalationReason } from '../../core/escalation/rules.js';
 import { formatLocalDateTime } from '../../core/time.js';
@@ -45,8 +46,10 @@ export function escalationRoutes(router: Router, app: Huifang): void {
 
   async function verified(ctx: Context): Promise<{ id: string; level: number } | null> {
     const signed = String(ctx.params.signed ?? '');
+    refuseIfThrottled(ctx);
     const value = SIGNED.test(signed) ? await app.deps.links.verify('escalation', signed) : null;
     if (!value) {
+      noteFailedAuth(ctx);
       log.warn({ ip: ctx.ip, length: signed.length }, 'escalation link rejected: signature does not match');
       page(ctx, 404, '链接无效', '<p>未找到这条升级事项，请从企业微信卡片重新打开。</p>');
       return null;
@@ -64,7 +67,7 @@ export function escalationRoutes(router: Router, app: Huifang): void {
   router.post('/e/:signed', async (ctx) => {
     const ref = await verified(ctx);
     if (!ref) return;
-    const form = new URLSearchParams(await readRawBody(ctx, FORM_LIMIT_BYTES));
+    const form = await readFormBody(ctx, FORM_LIMIT_BYTES);
     const action = form.get('action');
     const note = (form.get('note') ?? '').trim();
     if (action !== 'acknowledge' && action !== 'resolve') return show(ctx, ref, '请选择操作。', 400);

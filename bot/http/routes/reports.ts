@@ -2,6 +2,7 @@ import type Router from '@koa/router';
 import type { Huifang } from '../../huifang.js';
 import { parseReportLinkId } from '../../core/reports/send-monthly-reports.js';
 import { reportFile } from '../../reports/report-files.js';
+import { noteFailedAuth, refuseIfThrottled } from '../failed-auth.js';
 
 /**
  * `GET /r/:signed`: a monthly report file (XLSX, CSV or the trend PNG) behind a signed download link.
@@ -12,7 +13,9 @@ export function reportRoutes(router: Router, app: Huifang): void {
   router.get('/r/:signed', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
     ctx.set('Referrer-Policy', 'no-referrer');
+    refuseIfThrottled(ctx);
     const id = await app.deps.links.verify('report', ctx.params.signed!);
+    if (!id) noteFailedAuth(ctx);
     const link = id ? parseReportLinkId(id) : null;
     const department = link?.rootDepartmentId ? ((await app.deps.org.loadOrgSnapshot()).departments.get(link.rootDepartmentId) ?? null) : null;
     if (!link || (link.rootDepartmentId !== null && !department)) {

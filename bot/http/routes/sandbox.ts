@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Huifang } from '../../huifang.js';
 import { DomainError } from '../../core/errors.js';
 import { readJsonBody } from '../read-body.js';
-import { sandboxPageHtml } from '../sandbox-page.js';
+import { sandboxContentSecurityPolicy, sandboxPageHtml } from '../sandbox-page.js';
 import { TICK_ORDER } from '../../../jobs/index.js';
 import { runJob } from '../../../jobs/run-job.js';
 import type { ProcessResult } from '../../core/inbox/process-inbound.js';
@@ -95,6 +95,7 @@ export function sandboxRoutes(router: Router, app: Huifang): void {
   router.get('/sandbox', (ctx) => {
     ctx.type = 'text/html; charset=utf-8';
     ctx.set('Cache-Control', 'no-store');
+    ctx.set('Content-Security-Policy', sandboxContentSecurityPolicy());
     ctx.body = sandboxPageHtml();
   });
 

@@ -6,6 +6,7 @@ import type { Huifang } from '../../huifang.js';
 import type { InboundEventInput } from '../../core/ports/inbox.js';
 import { DomainError } from '../../core/errors.js';
 import { readJsonBody } from '../read-body.js';
+import { noteFailedAuth, refuseIfThrottled } from '../failed-auth.js';
 import {
   replyCallbackBody,
   replyEventFromCallback,
@@ -52,7 +53,11 @@ export function smsRoutes(router: Router, app: Huifang): void {
     toEvent: (item: unknown, receivedAt: Date) => InboundEventInput | { invalid: z.ZodError },
   ) => {
     const given = typeof ctx.query.key === 'string' ? ctx.query.key : '';
-    if (!timingSafeEqual(digest(given), expected)) return refuse(ctx, 401, 'UNAUTHORIZED', given === '' ? 'key missing' : 'wrong key');
+    refuseIfThrottled(ctx);
+    if (!timingSafeEqual(digest(given), expected)) {
+      noteFailedAuth(ctx);
+      return refuse(ctx, 401, 'UNAUTHORIZED', given === '' ? 'key missing' : 'wrong key');
+    }
     let body: unknown;
     try {
       body = await readJsonBody(ctx, SMS_CALLBACK_MAX_BYTES);

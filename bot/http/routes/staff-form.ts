@@ -5,7 +5,8 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Huifang } from '../../huifang.js';
 import type { FollowUpContext } from '../../core/records.js';
-import { readRawBody } from '../read-body.js';
+import { readFormBody, readRawBody } from '../read-body.js';
+import { noteFailedAuth, refuseIfThrottled } from '../failed-auth.js';
 import { surveyMessagePage } from '../survey-page.js';
 import {
   CALLED_OUTCOME_LABELS,
@@ -86,8 +87,10 @@ export function staffFormRoutes(router: Router, app: Huifang): void {
   /** The follow-up and activation of a correctly signed link, or null (logged; the database is not asked). */
   async function verified(ctx: Context): Promise<{ id: string; followUpId: string; activation: number } | null> {
     const signed = ctx.params.signed ?? '';
+    refuseIfThrottled(ctx);
     const id = SIGNED.test(signed) ? await app.deps.links.verify('staff_form', signed) : null;
     if (!id) {
+      noteFailedAuth(ctx);
       log.warn({ ip: ctx.ip, length: signed.length }, 'staff form link rejected: signature does not match');
       return null;
     }
@@ -195,7 +198,7 @@ export function staffFormRoutes(router: Router, app: Huifang): void {
   router.post('/f/:signed', async (ctx) => {
     const link = await verified(ctx);
     if (!link) return notFound(ctx);
-    const raw = parseForm(await readRawBody(ctx, FORM_LIMIT_BYTES));
+    const raw = parseForm(await readFormBody(ctx, FORM_LIMIT_BYTES));
     const fctx = await app.deps.followUps.findFollowUpContext(link.followUpId);
     if (closed(ctx, fctx?.followUp, link.activation) || !fctx) return;
     const definition = staffQuestionnaire(app.deps, fctx);

@@ -1,7 +1,8 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Huifang } from '../../huifang.js';
-import { readRawBody } from '../read-body.js';
+import { readFormBody } from '../read-body.js';
+import { noteFailedAuth, refuseIfThrottled } from '../failed-auth.js';
 import { contentSecurityPolicy, surveyFormPage, surveyMessagePage } from '../survey-page.js';
 import type { SurveyPageRecord } from '../../core/ports/surveys.js';
 import { readAnswers, sanitiseDraft, type AnswerErrors, type RawAnswers, type SurveyDefinition } from '../../core/surveys/definitions.js';
@@ -37,8 +38,12 @@ export function surveyRoutes(router: Router, app: Huifang): void {
   /** The token of a correctly signed link, or null (logged; the database is not asked). */
   async function verifiedToken(ctx: Context): Promise<string | null> {
     const signed = ctx.params.signed ?? '';
+    refuseIfThrottled(ctx);
     const token = SIGNED.test(signed) ? await app.deps.links.verify('survey', signed) : null;
-    if (!token) log.warn({ ip: ctx.ip, length: signed.length }, 'survey link rejected: signature does not match');
+    if (!token) {
+      noteFailedAuth(ctx);
+      log.warn({ ip: ctx.ip, length: signed.length }, 'survey link rejected: signature does not match');
+    }
     return token;
   }
 
@@ -77,7 +82,7 @@ export function surveyRoutes(router: Router, app: Huifang): void {
     const survey = await findSurvey(token);
     const definition = answerable(ctx, survey);
     if (!definition || !survey) return;
-    const saved = await saveDraft(survey.id, sanitiseDraft(definition, parseForm(await readRawBody(ctx, FORM_LIMIT_BYTES))));
+    const saved = await saveDraft(survey.id, sanitiseDraft(definition, parseForm(await readFormBody(ctx, FORM_LIMIT_BYTES))));
     ctx.set('Cache-Control', 'no-store');
     ctx.status = saved ? 204 : 409;
   });
@@ -85,7 +90,7 @@ export function surveyRoutes(router: Router, app: Huifang): void {
   router.post('/s/:signed', async (ctx) => {
     const token = await verifiedToken(ctx);
     if (!token) return notFound(ctx);
-    const raw = parseForm(await readRawBody(ctx, FORM_LIMIT_BYTES));
+    const raw = parseForm(await readFormBody(ctx, FORM_LIMIT_BYTES));
     const survey = await findSurvey(token);
     const definition = answerable(ctx, survey);
     if (!definition || !survey) return;
@@ -143,9 +148,9 @@ export function send(ctx: Context, status: number, html: string): void {
 }
 
 /** An urlencoded form body as field → value (several values for repeated fields, e.g. checkboxes). */
-export function parseForm(body: string): Record<string, string | string[]> & RawAnswers {
+export function parseForm(body: URLSearchParams): Record<string, string | string[]> & RawAnswers {
   const form: Record<string, string | string[]> = {};
-  for (const [key, value] of new URLSearchParams(body)) {
+  for (const [key, value] of body) {
     const existing = form[key];
     form[key] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
   }

@@ -16,6 +16,9 @@ import {
 /** Largest callback body accepted; WeCom's encrypted events are a few KiB at most. */
 export const WECOM_CALLBACK_MAX_BYTES = 64 * 1024;
 
+/** Prefix of the nonce memory's keys in the shared `RateCounter` table. */
+const NONCE_KEY = 'wecom-nonce:';
+
 /** HTTP status for each way a callback is refused; WeCom retries anything but 200 (docs/protocols/wecom.md §6.3). */
 const REJECTION_STATUS: Readonly<Record<WecomCallbackError['code'], number>> = {
   BAD_SIGNATURE: 401,
@@ -33,14 +36,42 @@ const REJECTION_STATUS: Readonly<Record<WecomCallbackError['code'], number>> = {
  *   waits 5 s, then resends — a resend is recorded once). Card taps become `staff_card_action`, member
  *   texts `staff_message`; other messages and events are answered and not recorded.
  *
- * Refusals (bad signature or receiveid 401, malformed 400, oversize 413) are logged at warn without the
- * body; nothing of a refused request is recorded.
+ * Freshness (docs/protocols/wecom.md §6.6): a `timestamp` further than `WECOM_CALLBACK_MAX_SKEW_SECONDS`
+ * [300] from our clock is refused (401 `STALE_TIMESTAMP`), and so is a signed request whose `timestamp`
+ * and `nonce` were already answered (401 `REPLAYED`). The nonces are remembered in the database
+ * (`RateCounter` rows under `wecom-nonce:`, deleted once their timestamp is out of the window), so every
+ * replica knows them; one is remembered only after its request was answered, so WeCom's resend of a
+ * request that failed on our side is still taken.
+ *
+ * Refusals (bad signature or receiveid 401, stale or replayed 401, malformed 400, oversize 413) are
+ * logged at warn without the body; nothing of a refused request is recorded.
  */
 export function wecomRoutes(router: Router, app: Huifang): void {
   const wecom = app.config.wecom;
   if (!wecom) throw new Error('wecomRoutes needs the WeCom configuration (WECOM_* variables)');
   const secrets: WecomCallbackSecrets = { token: wecom.callbackToken, encodingAesKey: wecom.encodingAesKey, corpId: wecom.corpId };
   const log = app.logger.child({ route: 'wecom-callback', source: 'wecom' });
+  const maxSkewMs = wecom.callbackMaxSkewSeconds * 1000;
+  const nonces = app.console.rateCounters;
+
+  /** Why the signed timestamp is refused (too far from our clock), or null. */
+  const staleness = (query: WecomSignedQuery): string | null => {
+    const sentAt = /^\d{1,12}$/.test(query.timestamp) ? Number(query.timestamp) * 1000 : Number.NaN;
+    const skew = Math.abs(app.clock.now().getTime() - sentAt);
+    if (!Number.isFinite(skew)) return 'timestamp is not Unix seconds';
+    return skew > maxSkewMs ? `timestamp is ${Math.round(skew / 1000)} s from our clock (at most ${wecom.callbackMaxSkewSeconds} s)` : null;
+  };
+  const nonceKey = (query: WecomSignedQuery) => ({ key: `${NONCE_KEY}${query.nonce}`, at: new Date(Number(query.timestamp) * 1000) });
+  const seen = async (query: WecomSignedQuery): Promise<boolean> => {
+    const { key, at } = nonceKey(query);
+    return (await nonces.count(key, at)) > 0;
+  };
+  /** Remembers an answered request's nonce, and forgets those whose timestamp can no longer be fresh. */
+  const remember = async (query: WecomSignedQuery): Promise<void> => {
+    const { key, at } = nonceKey(query);
+    await nonces.hit(key, at);
+    await nonces.forget(NONCE_KEY, new Date(app.clock.now().getTime() - maxSkewMs));
+  };
 
   const refuse = (ctx: Context, status: number, code: string, reason: string) => {
     log.warn({ method: ctx.method, status, code, reason, ip: ctx.ip }, 'wecom callback refused');
@@ -49,13 +80,17 @@ export function wecomRoutes(router: Router, app: Huifang): void {
     ctx.body = code;
   };
 
-  router.get('/wecom/callback', (ctx) => {
+  router.get('/wecom/callback', async (ctx) => {
     const query = signedQuery(ctx);
     // echostr is base64: a raw '+' may arrive decoded as a space (docs/protocols/wecom.md §6.2).
     const echostr = single(ctx.query.echostr)?.replace(/ /g, '+');
     if (!query || !echostr) return refuse(ctx, 400, 'MALFORMED', 'msg_signature, timestamp, nonce or echostr missing');
+    const stale = staleness(query);
+    if (stale) return refuse(ctx, 401, 'STALE_TIMESTAMP', stale);
     try {
       const plaintext = openEncrypted(secrets, query, echostr);
+      if (await seen(query)) return refuse(ctx, 401, 'REPLAYED', 'timestamp and nonce were already answered');
+      await remember(query);
       log.info('wecom callback URL verified');
       // The plaintext and nothing else: no quotes, no BOM, no newline (docs/protocols/wecom.md §6.2).
       ctx.status = 200;
@@ -70,6 +105,8 @@ export function wecomRoutes(router: Router, app: Huifang): void {
   router.post('/wecom/callback', async (ctx) => {
     const query = signedQuery(ctx);
     if (!query) return refuse(ctx, 400, 'MALFORMED', 'msg_signature, timestamp or nonce missing');
+    const stale = staleness(query);
+    if (stale) return refuse(ctx, 401, 'STALE_TIMESTAMP', stale);
     let body: string;
     try {
       body = await readRawBody(ctx, WECOM_CALLBACK_MAX_BYTES);
@@ -84,6 +121,7 @@ export function wecomRoutes(router: Router, app: Huifang): void {
       if (error instanceof WecomCallbackError) return refuse(ctx, REJECTION_STATUS[error.code], error.code, error.message);
       throw error;
     }
+    if (await seen(query)) return refuse(ctx, 401, 'REPLAYED', 'timestamp and nonce were already answered');
     const event = toInboundEvent(message, app.clock.now());
     if ('malformed' in event) return refuse(ctx, 400, 'MALFORMED', event.malformed);
     if ('ignored' in event) {
@@ -93,6 +131,7 @@ export function wecomRoutes(router: Router, app: Huifang): void {
       const received = await app.receive(event, { wait: false });
       log.info({ inboundEventId: received.id, kind: event.kind, duplicate: received.duplicate }, 'wecom callback accepted');
     }
+    await remember(query);
     // An empty 200 means "received, no passive reply" (docs/protocols/wecom.md §6.3).
     ctx.status = 200;
     ctx.body = '';

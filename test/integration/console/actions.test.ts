@@ -48,7 +48,7 @@ describeEachDatabase('console actions', (db) => {
   }
 
   async function audits(action: string, entityId: string) {
-    const rows = await db().prisma.auditLog.findMany({ where: { action, entityId } });
+    const rows = await db().prisma.auditLog.findMany({ where: { action, entityId }, orderBy: { id: 'asc' } });
     return rows.map((r) => ({ actorId: r.actorId, details: JSON.parse(r.details) as Record<string, unknown> }));
   }
 

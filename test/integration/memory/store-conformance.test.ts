@@ -176,6 +176,26 @@ const SCENARIOS: Record<string, Scenario> = {
     };
   },
 
+  'sampling-quota places are unique and counted by key; the month population counts cases stored up to a moment': async (ctx) => {
+    const slot = (n: number) => ({ quotaSlot: `P4|phone|*|2026-11-02#${n}` });
+    const first = await caseWith(ctx, 'Q1', [planned('FQ1', 'phone', START, slot(1))]);
+    // Another case taking the same place is not stored at all (the planner then counts again).
+    const taken = await caseWith(ctx, 'Q2', [planned('FQ2', 'phone', START, slot(1))]);
+    const second = await caseWith(ctx, 'Q3', [planned('FQ3', 'phone', START, slot(2)), planned('FQ4', 'later', START)]);
+    const storedAt = (await ctx.stores.cases.findCaseById('Q1'))!.createdAt;
+    return {
+      first,
+      taken,
+      second,
+      q2: await ctx.stores.cases.findCaseById('Q2'),
+      held: await ctx.stores.cases.countQuotaSlots('P4|phone|*|2026-11-02'),
+      otherWeek: await ctx.stores.cases.countQuotaSlots('P4|phone|*|2026-11-09'),
+      prefixOnly: await ctx.stores.cases.countQuotaSlots('P4|phone|*|2026-11-0'),
+      upToFirst: await ctx.stores.cases.countCasesOfPolicy('P4', at('2026-11-01T00:00:00+08:00'), at('2026-12-01T00:00:00+08:00'), storedAt),
+      all: await ctx.stores.cases.countCasesOfPolicy('P4', at('2026-11-01T00:00:00+08:00'), at('2026-12-01T00:00:00+08:00')),
+    };
+  },
+
   'a case that cannot be stored whole is not stored at all': async (ctx) => {
     let threw = false;
     try {

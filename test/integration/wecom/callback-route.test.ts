@@ -46,7 +46,10 @@ describeEachDatabase('WeCom callback route', (db) => {
       expect(JSON.parse(event.payload)).toEqual({ wecomUserId: 'hushi.li', text: '王女士已回访，情况良好', msgId: '7291746382910473829' });
       // Not a command: the member gets the help text, through the outbox, once.
       expect(JSON.parse(event.result ?? '{}')).toMatchObject({ status: 'replied', listed: 0 });
-      expect((await sim.replay(delivery)).status).toBe(200);
+      // The same request again is a replay (its nonce was answered); WeCom resending the message with a
+      // new nonce is answered and recorded once, under its MsgId.
+      expect(await sim.replay(delivery)).toMatchObject({ status: 401, responseBody: 'REPLAYED' });
+      expect((await sim.deliver(callbackUrl, delivery.plaintext)).status).toBe(200);
       expect(await db().prisma.inboundEvent.count({ where: { source: 'wecom', dedupeKey: '7291746382910473829' } })).toBe(1);
       const replies = await db().prisma.outboxMessage.findMany({ where: { idempotencyKey: 'reply:7291746382910473829' } });
       expect(replies).toHaveLength(1);
@@ -82,10 +85,59 @@ describeEachDatabase('WeCom callback route', (db) => {
       expect(await db().prisma.inboundEvent.count()).toBe(before);
     });
 
+    it.each([
+      ['a year old', -365 * 86_400],
+      ['six minutes old', -360],
+      ['six minutes ahead', 360],
+      ['not a number', Number.NaN],
+    ])('refuses a correctly signed callback whose timestamp is %s with 401 STALE_TIMESTAMP', async (_what, offsetSeconds) => {
+      const { sim, callbackUrl, clock } = service;
+      const before = await db().prisma.inboundEvent.count();
+      const timestamp = Number.isNaN(offsetSeconds) ? 'yesterday' : String(Math.floor(clock.now().getTime() / 1000) + offsetSeconds);
+      const delivery = await sim.sendText(callbackUrl, { fromUser: 'hushi.li', content: '旧消息' }, { timestamp });
+      expect(delivery).toMatchObject({ status: 401, responseBody: 'STALE_TIMESTAMP' });
+      expect((await sim.verifyUrl(callbackUrl, { timestamp })).status).toBe(401);
+      expect(await db().prisma.inboundEvent.count()).toBe(before);
+    });
+
+    it('takes a timestamp within five minutes either way', async () => {
+      const { sim, callbackUrl, clock } = service;
+      for (const offset of [-290, 290]) {
+        const timestamp = String(Math.floor(clock.now().getTime() / 1000) + offset);
+        expect((await sim.sendText(callbackUrl, { fromUser: 'hushi.li', content: '在窗口内' }, { timestamp })).status).toBe(200);
+      }
+    });
+
+    it('refuses a replayed nonce with 401 REPLAYED, also on another replica, and forgets it once its timestamp is stale', async () => {
+      const { sim, callbackUrl, clock } = service;
+      const nonce = '918273645';
+      const first = await sim.sendText(callbackUrl, { fromUser: 'hushi.li', content: '第一次', msgId: '7291746382910470777' }, { nonce });
+      expect(first.status).toBe(200);
+      // Another replica over the same database knows the nonce too.
+      const replica = await startWecomService(db(), { sim, start: clock.now().toISOString() });
+      try {
+        expect(await sim.replay({ ...first, url: first.url.replace(callbackUrl, replica.callbackUrl) })).toMatchObject({ status: 401, responseBody: 'REPLAYED' });
+      } finally {
+        await replica.close();
+        sim.callbackClock = clock;
+      }
+      // The URL check is protected alike.
+      const timestamp = String(Math.floor(clock.now().getTime() / 1000));
+      expect((await sim.verifyUrl(callbackUrl, { timestamp, nonce: '55555' })).status).toBe(200);
+      expect((await sim.verifyUrl(callbackUrl, { timestamp, nonce: '55555' })).status).toBe(401);
+      const remembered = await db().prisma.rateCounter.count({ where: { key: `wecom-nonce:${nonce}` } });
+      expect(remembered).toBe(1);
+      // Once the timestamp is out of the window the nonce is stale anyway: the next callback forgets it.
+      clock.advance(301_000);
+      expect((await sim.replay(first)).status).toBe(401);
+      expect((await sim.sendText(callbackUrl, { fromUser: 'hushi.li', content: '之后' })).status).toBe(200);
+      expect(await db().prisma.rateCounter.count({ where: { key: `wecom-nonce:${nonce}` } })).toBe(0);
+    });
+
     it('refuses a malformed envelope, missing query parameters and an oversize body', async () => {
-      const { sim, callbackUrl } = service;
+      const { sim, callbackUrl, clock } = service;
       const query = (encrypt: string) => {
-        const timestamp = '1700000000';
+        const timestamp = String(Math.floor(clock.now().getTime() / 1000));
         const nonce = '42';
         return new URLSearchParams({ msg_signature: simSignature(sim.callbackToken, timestamp, nonce, encrypt), timestamp, nonce }).toString();
       };
@@ -111,6 +163,8 @@ describeEachDatabase('WeCom callback route', (db) => {
       sim = await WecomSimulator.start();
       service = await startWecomService(db(), {
         sim,
+        // Between the two vectors' timestamps (1409659589, 1409659813): both are fresh.
+        start: new Date(1409659700 * 1000).toISOString(),
         env: { WECOM_CORP_ID: vectors.corpId, WECOM_AGENT_ID: '218', WECOM_CALLBACK_TOKEN: vectors.token, WECOM_ENCODING_AES_KEY: vectors.encodingAesKey },
       });
     });
@@ -128,6 +182,8 @@ describeEachDatabase('WeCom callback route', (db) => {
       // A '+' sent raw (not percent-encoded) reaches the route as a space; it is restored.
       const raw = `msg_signature=${v.msgSignature}&timestamp=${v.timestamp}&nonce=${v.nonce}&echostr=${v.echostr.replace(/\//g, '%2F').replace(/=/g, '%3D')}`;
       expect(raw).toContain('+');
+      // Sent again, the same signed request is a replay: forget its nonce to check the '+' alone.
+      await db().prisma.rateCounter.deleteMany({ where: { key: { startsWith: 'wecom-nonce:' } } });
       const rawResponse = await fetch(`${service.callbackUrl}?${raw}`);
       expect(await rawResponse.text()).toBe('1616140317555161061');
     });

@@ -153,8 +153,11 @@ describeEachDatabase('WeCom staff channel', (db) => {
     const dedupeKey = `hushi.li:${createTime}:template_card_event:${due.taskId}:${due.key('unreachable')}`;
     await processedInboundEvent(service, dedupeKey);
 
-    const replay = await sim.replay(tap);
-    expect(replay).toMatchObject({ status: 200, responseBody: '' });
+    // The identical request is a replay, refused; WeCom's resend with a fresh nonce is answered and
+    // absorbed by the inbox.
+    expect(await sim.replay(tap)).toMatchObject({ status: 401, responseBody: 'REPLAYED' });
+    const resend = await sim.deliver(callbackUrl, tap.plaintext);
+    expect(resend).toMatchObject({ status: 200, responseBody: '' });
     expect(await db().prisma.inboundEvent.count({ where: { source: 'wecom', dedupeKey } })).toBe(1);
     expect(await db().prisma.auditLog.count({ where: { entityId: due.followUpId, action: 'follow_up.unreachable' } })).toBe(1);
     expect(await db().prisma.outboxMessage.count({ where: { followUpId: due.followUpId, kind: 'card_update' } })).toBe(1);

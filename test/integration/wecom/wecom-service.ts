@@ -45,10 +45,12 @@ export interface WecomTestService {
 /** Starts a simulator (unless given) and the service configured against it. */
 export async function startWecomService(
   db: TestDb,
-  options: { sim?: WecomSimulator; simOptions?: WecomSimulatorOptions; env?: Record<string, string> } = {},
+  options: { sim?: WecomSimulator; simOptions?: WecomSimulatorOptions; env?: Record<string, string>; start?: string } = {},
 ): Promise<WecomTestService> {
   const sim = options.sim ?? (await WecomSimulator.start({ users: EXAMPLE_STAFF.map((s) => s.wecomUserId), ...options.simOptions }));
-  const clock = new FakeClock(START);
+  const clock = new FakeClock(options.start ?? START);
+  // Callbacks are stamped with the service's clock: it refuses timestamps far from its own.
+  sim.callbackClock = clock;
   const config = loadConfig({
     DATABASE_URL: db.url,
     LOG_LEVEL: 'debug',

@@ -10,7 +10,46 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { simEncrypt, simSignature } from './wecom-sim-crypto.js';
 import { renderSignInNotice, renderWebLoginPage } from './sign-in-pages.js';
 
-export type WecomApiName = 'gettoken' | 'message/send' | 'message/update_template_card' | 'auth/getuserinfo' | WecomContactApiName;
+export type WecomApiName = 'gettoken' | 'message/send' | 'message/update_template_card' | 'auth/getuserinfo' | WecomContactApiName | WecomCustomerContactApiName;
+
+/** The customer-contact (客户联系) APIs the simulator answers (docs/protocols/wecom.md §12). */
+export type WecomCustomerContactApiName =
+  | 'externalcontact/get_follow_user_list'
+  | 'externalcontact/batch/get_by_user'
+  | 'externalcontact/add_msg_template'
+  | 'externalcontact/get_groupmsg_task'
+  | 'externalcontact/get_groupmsg_send_result'
+  | 'externalcontact/cancel_groupmsg_send';
+
+/** A customer as an external contact of one or more members, in WeCom's own field names. */
+export interface SimExternalContact {
+  external_userid: string;
+  name: string;
+  /** 1 WeChat user (default), 2 WeCom user of another corp. */
+  type?: number;
+  /** The members who have the customer as a contact, with what each noted. */
+  follow_users: { userid: string; remark?: string; remark_mobiles?: string[] }[];
+}
+
+/** A group send (企业群发) created by add_msg_template, and what became of it per customer. */
+export interface SimGroupSend {
+  msgid: string;
+  sender: string;
+  externalUserids: string[];
+  text: string;
+  createdAt: Date;
+  /** The member confirmed it in the WeCom client (null: not yet). */
+  sentAt: Date | null;
+  cancelled: boolean;
+  /** Per external_userid: 0 not sent, 1 sent, 2 not a contact, 3 over the customer's quota. */
+  results: Map<string, { status: 0 | 1 | 2 | 3; sendTime: number | null }>;
+}
+
+/**
+ * How many group messages one customer may receive from the corp (docs/protocols/wecom.md §12.3):
+ * as many per natural month as the month has days (WeCom's default), or 7 a week, or 1 a day.
+ */
+export type SimGroupMessageRule = 'days_in_month' | 'seven_a_week' | 'one_a_day';
 
 /**
  * WeCom's sign-in pages (docs/protocols/wecom.md §11): the OAuth2 link, the Web login page, and
@@ -152,6 +191,12 @@ const PATHS: Readonly<Record<string, WecomApiName>> = {
   '/cgi-bin/user/list_id': 'user/list_id',
   '/cgi-bin/user/get': 'user/get',
   '/cgi-bin/auth/getuserinfo': 'auth/getuserinfo',
+  '/cgi-bin/externalcontact/get_follow_user_list': 'externalcontact/get_follow_user_list',
+  '/cgi-bin/externalcontact/batch/get_by_user': 'externalcontact/batch/get_by_user',
+  '/cgi-bin/externalcontact/add_msg_template': 'externalcontact/add_msg_template',
+  '/cgi-bin/externalcontact/get_groupmsg_task': 'externalcontact/get_groupmsg_task',
+  '/cgi-bin/externalcontact/get_groupmsg_send_result': 'externalcontact/get_groupmsg_send_result',
+  '/cgi-bin/externalcontact/cancel_groupmsg_send': 'externalcontact/cancel_groupmsg_send',
 };
 const SIGN_IN_PAGES: Readonly<Record<string, WecomSignInPageName>> = {
   '/connect/oauth2/authorize': 'oauth2/authorize',
@@ -224,6 +269,18 @@ export class WecomSimulator {
   readonly cardUpdates: SimCardUpdate[] = [];
   /** Access tokens issued, in order. */
   readonly issuedTokens: string[] = [];
+  /**
+   * Whether the application is in 客户联系 → 可调用应用 (docs/protocols/wecom.md §12.1); when false the
+   * customer-contact APIs answer 48002.
+   */
+  customerContactEnabled = true;
+  /** Members with the customer-contact feature (客户联系权限), lower-case UserIDs. */
+  readonly followUsers = new Set<string>();
+  /** The corp's group-message rule per customer (群发助手 → 设置群发规则). */
+  groupMessageRule: SimGroupMessageRule = 'days_in_month';
+  /** Group sends created, in order. */
+  readonly groupSends: SimGroupSend[] = [];
+  readonly #externalContacts = new Map<string, SimExternalContact>();
 
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
@@ -308,6 +365,16 @@ export class WecomSimulator {
     return this.#clock ? this.#clock.now() : new Date(Date.now() + this.#clockOffsetMs);
   }
 
+  /**
+   * The clock that stamps the signed `timestamp` of callbacks [the simulator's own]: the service refuses
+   * a timestamp far from its clock, so a service on a fake clock hands that clock here.
+   */
+  callbackClock: { now(): Date } | null = null;
+
+  #callbackTimestamp(): string {
+    return String(Math.floor((this.callbackClock ?? this).now().getTime() / 1000));
+  }
+
   /** Moves the simulator's own clock (only when no clock was injected). */
   advanceClock(ms: number): void {
     if (this.#clock) throw new Error('WecomSimulator: the clock was injected; advance that one');
@@ -349,6 +416,72 @@ export class WecomSimulator {
   removeMember(userid: string): void {
     this.#members.delete(userid.toLowerCase());
     this.#users.delete(userid.toLowerCase());
+  }
+
+  /**
+   * Adds or replaces customers as external contacts (客户联系); their members get the customer-contact
+   * feature (`followUsers`).
+   */
+  setExternalContacts(contacts: readonly SimExternalContact[]): void {
+    for (const c of contacts) {
+      this.#externalContacts.set(c.external_userid, { ...c, follow_users: c.follow_users.map((f) => ({ ...f })) });
+      for (const f of c.follow_users) this.followUsers.add(f.userid.toLowerCase());
+    }
+  }
+
+  /** The customer deletes the member (or the member the customer): they are no longer each other's contact. */
+  removeExternalContact(externalUserid: string, userid: string): void {
+    const contact = this.#externalContacts.get(externalUserid);
+    if (contact) contact.follow_users = contact.follow_users.filter((f) => f.userid.toLowerCase() !== userid.toLowerCase());
+  }
+
+  /** The group send with this msgid. */
+  groupSend(msgid: string): SimGroupSend | undefined {
+    return this.groupSends.find((g) => g.msgid === msgid);
+  }
+
+  /**
+   * The member confirms a group send in the WeCom client (群发助手 → 发送): each customer gets it (status
+   * 1), unless they are no longer the member's contact (2) or already received their quota of group
+   * messages under `groupMessageRule` (3). A cancelled send cannot be confirmed.
+   */
+  confirmGroupSend(msgid: string): SimGroupSend {
+    const send = this.groupSend(msgid);
+    if (!send) throw new Error(`WecomSimulator: no group send ${msgid}`);
+    if (send.cancelled) throw new Error(`WecomSimulator: group send ${msgid} was cancelled`);
+    if (send.sentAt) throw new Error(`WecomSimulator: group send ${msgid} was already sent`);
+    const now = this.now();
+    send.sentAt = now;
+    for (const [externalUserid, result] of send.results) {
+      if (result.status !== 0) continue;
+      if (!this.#isContactOf(externalUserid, send.sender)) result.status = 2;
+      else if (this.receivedGroupMessages(externalUserid, now) >= this.#groupMessageQuota(now)) result.status = 3;
+      else {
+        result.status = 1;
+        result.sendTime = Math.floor(now.getTime() / 1000);
+      }
+    }
+    return send;
+  }
+
+  /** Group messages the customer received in the current period of `groupMessageRule` (China time). */
+  receivedGroupMessages(externalUserid: string, at: Date = this.now()): number {
+    const start = groupPeriodStart(at, this.groupMessageRule).getTime();
+    return this.groupSends.filter((g) => {
+      const r = g.results.get(externalUserid);
+      return r?.status === 1 && r.sendTime !== null && r.sendTime * 1000 >= start;
+    }).length;
+  }
+
+  #groupMessageQuota(at: Date): number {
+    if (this.groupMessageRule === 'one_a_day') return 1;
+    if (this.groupMessageRule === 'seven_a_week') return 7;
+    const china = new Date(at.getTime() + 8 * 3_600_000);
+    return new Date(Date.UTC(china.getUTCFullYear(), china.getUTCMonth() + 1, 0)).getUTCDate();
+  }
+
+  #isContactOf(externalUserid: string, userid: string): boolean {
+    return this.#externalContacts.get(externalUserid)?.follow_users.some((f) => f.userid.toLowerCase() === userid.toLowerCase()) ?? false;
   }
 
   /** Adds or replaces one department of the contact list. */
@@ -468,7 +601,7 @@ export class WecomSimulator {
    * `seal` can forge it: a wrong signature, another corp's receiveid, another token.
    */
   async deliver(url: string, plaintextXml: string, seal: SealOptions = {}): Promise<CallbackDelivery> {
-    const timestamp = seal.timestamp ?? String(Math.floor(this.now().getTime() / 1000));
+    const timestamp = seal.timestamp ?? this.#callbackTimestamp();
     const nonce = seal.nonce ?? String(randomInt(100_000_000, 999_999_999));
     const encrypt = simEncrypt(seal.encodingAesKey ?? this.encodingAesKey, plaintextXml, seal.receiveId ?? this.corpId);
     let signature = simSignature(seal.token ?? this.callbackToken, timestamp, nonce, encrypt);
@@ -488,7 +621,7 @@ export class WecomSimulator {
   /** The URL verification handshake (docs/protocols/wecom.md §6.2): GET with an encrypted `echostr`; the answer must be its plaintext. */
   async verifyUrl(url: string, seal: SealOptions = {}): Promise<{ status: number; body: string; expected: string }> {
     const expected = String(randomInt(1, 2 ** 47));
-    const timestamp = seal.timestamp ?? String(Math.floor(this.now().getTime() / 1000));
+    const timestamp = seal.timestamp ?? this.#callbackTimestamp();
     const nonce = seal.nonce ?? String(randomInt(100_000_000, 999_999_999));
     const echostr = simEncrypt(seal.encodingAesKey ?? this.encodingAesKey, expected, seal.receiveId ?? this.corpId);
     let signature = simSignature(seal.token ?? this.callbackToken, timestamp, nonce, echostr);
@@ -576,6 +709,7 @@ export class WecomSimulator {
     if (tokenError) return tokenError;
     if (api === 'auth/getuserinfo') return this.#getUserInfo(method, query);
     if (CONTACT_APIS.includes(api)) return this.#contacts(api as WecomContactApiName, method, query, body);
+    if (api.startsWith('externalcontact/')) return this.#customerContact(api as WecomCustomerContactApiName, method, body);
     if (method !== 'POST' || body === null || typeof body !== 'object' || Array.isArray(body)) {
       return { errcode: 40058, errmsg: 'invalid parameter, Warning: wrong json format.' };
     }
@@ -872,6 +1006,81 @@ export class WecomSimulator {
     return { errcode: 0, errmsg: 'ok', next_cursor: next, dept_user: page };
   }
 
+  // ------------------------------------------------------------------ customer contact (docs/protocols/wecom.md §12)
+
+  #customerContact(api: WecomCustomerContactApiName, method: string, body: unknown): Record<string, unknown> {
+    if (!this.customerContactEnabled) return { errcode: 48002, errmsg: 'api forbidden' };
+    if (api === 'externalcontact/get_follow_user_list') {
+      return { errcode: 0, errmsg: 'ok', follow_user: [...this.followUsers].filter((u) => this.#users.has(u)) };
+    }
+    if (method !== 'POST' || body === null || typeof body !== 'object' || Array.isArray(body)) return { errcode: 40058, errmsg: 'invalid parameter, Warning: wrong json format.' };
+    const b = body as Record<string, unknown>;
+    switch (api) {
+      case 'externalcontact/batch/get_by_user':
+        return this.#contactsByUser(b);
+      case 'externalcontact/add_msg_template':
+        return this.#addMsgTemplate(b);
+      case 'externalcontact/get_groupmsg_task': {
+        const send = this.groupSend(String(b.msgid ?? ''));
+        if (!send) return { errcode: 40058, errmsg: 'invalid msgid' };
+        const status = send.sentAt ? 2 : 0;
+        return { errcode: 0, errmsg: 'ok', next_cursor: '', task_list: [{ userid: send.sender, status, ...(send.sentAt ? { send_time: Math.floor(send.sentAt.getTime() / 1000) } : {}) }] };
+      }
+      case 'externalcontact/get_groupmsg_send_result': {
+        const send = this.groupSend(String(b.msgid ?? ''));
+        if (!send) return { errcode: 40058, errmsg: 'invalid msgid' };
+        if (String(b.userid ?? '').toLowerCase() !== send.sender.toLowerCase()) return { errcode: 0, errmsg: 'ok', next_cursor: '', send_list: [] };
+        const sendList = [...send.results].map(([external_userid, r]) => ({ external_userid, userid: send.sender, status: r.status, ...(r.status === 1 ? { send_time: r.sendTime } : {}) }));
+        return { errcode: 0, errmsg: 'ok', next_cursor: '', send_list: sendList };
+      }
+      case 'externalcontact/cancel_groupmsg_send': {
+        const send = this.groupSend(String(b.msgid ?? ''));
+        if (!send) return { errcode: 40058, errmsg: 'invalid msgid' };
+        if (!send.sentAt) send.cancelled = true;
+        return { errcode: 0, errmsg: 'ok' };
+      }
+      default:
+        return { errcode: 40058, errmsg: 'invalid url path' };
+    }
+  }
+
+  #contactsByUser(b: Record<string, unknown>): Record<string, unknown> {
+    const userids = Array.isArray(b.userid_list) ? b.userid_list.map((u) => String(u).toLowerCase()) : [];
+    if (userids.length === 0 || userids.length > 100) return { errcode: 40058, errmsg: 'invalid userid_list' };
+    const limit = Math.min(Math.max(Number(b.limit ?? 50) || 50, 1), 100);
+    const all = [...this.#externalContacts.values()].flatMap((c) =>
+      c.follow_users
+        .filter((f) => userids.includes(f.userid.toLowerCase()))
+        .map((f) => ({
+          external_contact: { external_userid: c.external_userid, name: c.name, type: c.type ?? 1 },
+          follow_info: { userid: f.userid, remark: f.remark ?? '', remark_mobiles: f.remark_mobiles ?? [], createtime: 1_700_000_000, tag_id: [] },
+        })),
+    );
+    const offset = Number(b.cursor ? Buffer.from(String(b.cursor), 'base64url').toString() : '0') || 0;
+    const page = all.slice(offset, offset + limit);
+    const next = offset + limit < all.length ? Buffer.from(String(offset + limit)).toString('base64url') : '';
+    return { errcode: 0, errmsg: 'ok', external_contact_list: page, next_cursor: next };
+  }
+
+  #addMsgTemplate(b: Record<string, unknown>): Record<string, unknown> {
+    if (b.chat_type !== undefined && b.chat_type !== 'single') return { errcode: 40058, errmsg: 'only chat_type single is simulated' };
+    const sender = typeof b.sender === 'string' ? b.sender : '';
+    // A sender who is not a member with the customer-contact feature.
+    if (sender !== '' && (!this.#users.has(sender.toLowerCase()) || !this.followUsers.has(sender.toLowerCase()))) return { errcode: 40003, errmsg: 'invalid userid' };
+    const ids = Array.isArray(b.external_userid) ? b.external_userid.map(String) : [];
+    if (ids.length === 0) return { errcode: 40058, errmsg: 'external_userid empty' };
+    if (ids.some((id) => !this.#externalContacts.has(id))) return { errcode: 40096, errmsg: 'invalid external userid' };
+    const content = (b.text as { content?: unknown } | undefined)?.content;
+    if (typeof content !== 'string' || content === '') return { errcode: 44004, errmsg: 'empty content' };
+    // text.content at most 4000 bytes (docs/protocols/wecom.md §12.2).
+    if (bytes(content) > 4000) return { errcode: 45002, errmsg: 'content size out of limit' };
+    const failList = sender === '' ? [] : ids.filter((id) => !this.#isContactOf(id, sender));
+    const msgid = `msg${randomBytes(18).toString('base64url')}`;
+    const results = new Map(ids.filter((id) => !failList.includes(id)).map((id) => [id, { status: 0 as const, sendTime: null }]));
+    this.groupSends.push({ msgid, sender, externalUserids: ids, text: content, createdAt: this.now(), sentAt: null, cancelled: false, results });
+    return { errcode: 0, errmsg: 'ok', fail_list: failList, msgid };
+  }
+
   #issueResponseCode(taskId: string): string {
     const code = randomBytes(24).toString('base64url');
     this.#responseCodes.set(code, { taskId, issuedAtMs: this.now().getTime(), used: false });
@@ -951,4 +1160,14 @@ async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Start of the current quota period in China time (UTC+8, no daylight saving): month, Monday-based week, or day. */
+function groupPeriodStart(at: Date, rule: SimGroupMessageRule): Date {
+  const offset = 8 * 3_600_000;
+  const china = new Date(at.getTime() + offset);
+  const day = Date.UTC(china.getUTCFullYear(), china.getUTCMonth(), china.getUTCDate());
+  if (rule === 'one_a_day') return new Date(day - offset);
+  if (rule === 'seven_a_week') return new Date(day - ((china.getUTCDay() + 6) % 7) * 86_400_000 - offset);
+  return new Date(Date.UTC(china.getUTCFullYear(), china.getUTCMonth(), 1) - offset);
 }

@@ -167,3 +167,51 @@ describe('step-level contact rules', () => {
     expect(problems[0]).toMatch(new RegExp(`^P4\\.yaml:${lineOf(text, 'mandatory: always')}: steps\\.\\d+\\.contact\\.mandatory: `));
   });
 });
+
+describe('recurrences that end at a milestone or take their length from the case', () => {
+  const withRepeat = (repeat: string) => P4.replace('    anchor: event\n', `    anchor: event\n    repeat:\n${repeat}`);
+
+  it('reads until: milestone:<name> and a phase whose length is a case attribute', () => {
+    const text = withRepeat('      phases:\n        - { every: 6 months, until: { attribute: warrantyMonths, unit: months, otherwise: 12 months, atMost: 10 years } }\n      until: milestone:visited\n');
+    expect(parsePolicyPack(text, 'P4.yaml', roles).steps[0]!.repeat).toEqual({
+      phases: [{ every: { amount: 6, unit: 'months' }, until: { attribute: 'warrantyMonths', unit: 'months', otherwise: { amount: 12, unit: 'months' }, atMost: { amount: 10, unit: 'years' } } }],
+      until: { kind: 'milestone', name: 'visited' },
+    });
+  });
+
+  it.each([
+    ['      phases:\n        - { every: 7 days, until: 84 days }\n      until: step:phone\n', 'until: step:phone', 'steps.0.repeat.until: a recurrence ends at a milestone: until: milestone:<name> (e.g. milestone:visited)'],
+    ['      phases:\n        - { every: 7 days, until: { attribute: weeks, unit: months } }\n', 'unit: months', 'steps.0.repeat.phases.0.until.unit: `every` and `until` must use the same kind of unit'],
+    ['      phases:\n        - { every: 7 days, until: { attribute: weeks, unit: working days } }\n', 'unit: working days', 'steps.0.repeat.phases.0.until.unit: unit "working days": use hours, days, months or years'],
+    ['      phases:\n        - { every: 7 days, until: { attribute: weeks, unit: days, also: 1 } }\n', 'also: 1', 'steps.0.repeat.phases.0.until: Unrecognized key(s) in object: \'also\''],
+    [
+      '      phases:\n        - { every: 3 months, until: { attribute: warrantyMonths, unit: months } }\n        - { every: 6 months, until: 2 years }\n',
+      '- { every: 3 months',
+      'steps.0.repeat.phases: only the last phase may take its length from the case',
+    ],
+  ])('refuses %s with file, line and reason', (repeat, needle, reason) => {
+    const text = withRepeat(repeat);
+    expect(problemsOf(text)).toEqual([`P4.yaml:${lineOf(text, needle)}: ${reason}`]);
+  });
+});
+
+describe('sampling by quota and tiers on the current month', () => {
+  const withSampling = (sampling: string) => P4.replace('steps:\n', `sampling:\n${sampling}steps:\n`);
+
+  it('reads a quota (by all unless given) and population: current month', () => {
+    expect(parsePolicyPack(withSampling('  rate: 0.02\n  quota: { max: 3, per: week }\n'), 'P4.yaml', roles).sampling).toEqual({ rate: 0.02, quota: { max: 3, per: 'week', by: 'all' } });
+    expect(parsePolicyPack(withSampling('  tiers: [{ above: -1, rate: 0.3 }]\n  population: current month\n'), 'P4.yaml', roles).sampling).toMatchObject({ population: 'current month' });
+  });
+
+  it.each([
+    ['  quota: { max: 3, per: day }\n', 'per: day', 'sampling.quota.per: a quota is per week or per month'],
+    ['  quota: { max: 0, per: week }\n', 'max: 0', 'sampling.quota.max: at least 1'],
+    ['  quota: { max: 3, per: week, by: team }\n', 'by: team', 'sampling.quota.by: a quota counts all follow-ups of the step, or per department or per assignee'],
+    ['  tiers: [{ above: -1, rate: 0.3 }]\n  quota: { max: 3, per: week }\n', 'quota:', 'sampling.quota: a quota goes with a rate (or alone), not with tiers or strata'],
+    ['  rate: 0.1\n  population: current month\n', 'population:', 'sampling.population: population is for tiers'],
+    ['  tiers: [{ above: -1, rate: 0.3 }]\n  population: this month\n', 'population:', 'sampling.population: the tiers count the "previous month" or the "current month"'],
+  ])('refuses %s with file, line and reason', (sampling, needle, reason) => {
+    const text = withSampling(sampling);
+    expect(problemsOf(text)).toEqual([`P4.yaml:${lineOf(text, needle)}: ${reason}`]);
+  });
+});

@@ -57,6 +57,38 @@ describe('greetings go only by a channel that can carry them', () => {
     expect(texted.sort()).toEqual(rows.map((r) => r.customerId).sort());
   });
 
+  it('sends a greeting through WeCom customer contact to a matched customer when the campaign lists it first, by SMS to the others', async () => {
+    const contact = new CountingChannel();
+    const sms = new CountingChannel();
+    const app = await createMemoryService({ seed: false, start: '2026-09-23T07:00:00+08:00', channels: { wecom_contact: contact, sms } });
+    const campaigns = shippedData().campaigns.filter((c) => c.key === 'property_festivals').map((c) => ({ ...c, enabled: true, channels: ['wecom_contact', 'sms'] as const }));
+    expect(campaigns).toHaveLength(1);
+    app.greetings = { ...app.greetings, campaigns, usable: { ...app.greetings.usable, wecom_contact: true } };
+    app.state.transact((tx) => {
+      for (const [i, matched] of [true, false].entries()) {
+        tx.customer.insert({
+          id: `c-owner-${i}`,
+          name: `业主${i}`,
+          salutation: '王女士',
+          phoneE164: `+86138000001${i}0`,
+          phoneMasked: `138****01${i}0`,
+          tags: JSON.stringify(['owner']),
+          consentMarketing: true,
+          consentSurvey: true,
+          ...(matched ? { wecomExternalId: 'wm-owner-0', wecomFollowUserId: 'guanjia.wang' } : {}),
+        });
+      }
+    });
+    for (const time of ['08:00', '09:00', '09:30', '10:00', '10:30', '11:00', '11:30', '12:00']) {
+      app.clock.set(`2026-09-25T${time}:00+08:00`);
+      await jobs['plan-greetings']!.run(app);
+      await app.dispatch();
+    }
+    const viaContact = contact.sends.filter((s) => s.message.kind === 'customer_notice');
+    expect(viaContact.map((s) => s.message.to)).toEqual([expect.objectContaining({ customerId: 'c-owner-0', wecomContact: { externalUserId: 'wm-owner-0', followUserId: 'guanjia.wang' } })]);
+    expect(sms.sends.flatMap((s) => (s.message.kind === 'customer_notice' ? [s.message.to.customerId] : []))).toEqual(['c-owner-1']);
+  });
+
   it('refuses a campaign file that lists wechat, naming the line and what to write instead', () => {
     const text = `key: bad
 title: 节日问候

@@ -40,9 +40,9 @@ describe('P10 monthly phone sample (tiers by households served)', () => {
     [150, 0.2],
     [50, 0.3],
     [null, 0.3],
-  ])('previous month %s households → keeps %s of 10,000 synthetic households (±0.5 pp)', (population, rate) => {
-    // 「300户以上的抽样比例不低于10%；100户-300户的抽样比例不低于20%；100户以下的抽样比例不低于30%」
-    // (no previous month yet → the highest rate, 30 %)
+  ])('%s households served so far this month → keeps %s of 10,000 synthetic households (±0.5 pp)', (population, rate) => {
+    // 「以当月提供过家政服务的户数为计算依据，300户以上的抽样比例不低于10%；100户-300户的抽样比例不低于20%；100户以下的抽样比例不低于30%」
+    // (the month not counted, as in a simulation → the highest rate, 30 %)
     const share = keptShare(P10, org, 10_000, (i) => household(i), 'phone_sample', population);
 
     expect(Math.abs(share - rate)).toBeLessThanOrEqual(0.005);
@@ -75,7 +75,7 @@ describe('P10 monthly phone sample (tiers by households served)', () => {
 
     expect(decisions.some((d) => d.kept) && decisions.some((d) => !d.kept)).toBe(true);
     for (const d of decisions) {
-      expect(d.reason).toMatch(/^previous month's population 150 > 99: sampled at 20 % \(draw 0\.\d{4} [<≥] 0\.2\)$/);
+      expect(d.reason).toMatch(/^current month's population so far 150 > 99: sampled at 20 % \(draw 0\.\d{4} [<≥] 0\.2\)$/);
       expect(d.kept).toBe(d.draw! < 0.2);
     }
   });

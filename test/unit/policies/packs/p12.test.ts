@@ -33,14 +33,15 @@ function delivery(n: number, signedAt = '2026-03-06T18:40:00+08:00', courier = '
 }
 
 describe('P12 random checks of signed orders', () => {
-  it('samples at 0.5 %: about 2.5 checks a week at 500 signed orders a week', () => {
-    // 「每周将安排2~3次对客户的电话回访，主要是对快件已正常签收的快递订单客户进行随机抽查」
-    expect(P12.sampling).toEqual({ rate: 0.005, salt: 'P12-express-delivery' });
-    // 20 weeks of 500 signed orders: 2–3 checks a week on average → 40–60 in all.
+  it('draws 2 % of the signed orders as candidates for a quota of 3 a week', () => {
+    // 「每周将安排2~3次对客户的电话回访，主要是对快件已正常签收的快递订单客户进行随机抽查」: the quota's places
+    // are counted in the database (test/integration/core/policies/sampling-quota.test.ts).
+    expect(P12.sampling).toEqual({ rate: 0.02, quota: { max: 3, per: 'week', by: 'all' }, salt: 'P12-express-delivery' });
+    // At 500 signed orders a week, about 10 candidates a week: more than the 3 places.
     let kept = 0;
     for (let i = 0; i < 10_000; i++) if (step(plan(P12, delivery(i), org).planned, 'spot_check').sampling.kept) kept++;
-    expect(kept).toBeGreaterThanOrEqual(40);
-    expect(kept).toBeLessThanOrEqual(60);
+    expect(kept).toBeGreaterThanOrEqual(160);
+    expect(kept).toBeLessThanOrEqual(240);
   });
 
   it('gives the same order the same decision whenever it is planned (deterministic, auditable)', () => {
@@ -48,8 +49,8 @@ describe('P12 random checks of signed orders', () => {
       const first = step(plan(P12, delivery(i), org).planned, 'spot_check').sampling;
       const again = step(plan(P12, delivery(i, '2026-03-07T09:00:00+08:00'), org).planned, 'spot_check').sampling;
       expect(again).toEqual(first);
-      expect(first.kept).toBe(first.draw! < 0.005);
-      expect(first.reason).toMatch(/^fixed rate: sampled at 0\.5 % \(draw 0\.\d{4} [<≥] 0\.005\)$/);
+      expect(first.kept).toBe(first.draw! < 0.02);
+      expect(first.reason).toMatch(first.kept ? /^fixed rate: sampled at 2 % \(draw 0\.\d{4} < 0\.02\); within a quota of 3 \(week from 2026-03-\d\d, all\)$/ : /^fixed rate: sampled at 2 % \(draw 0\.\d{4} ≥ 0\.02\)$/);
     }
   });
 

@@ -28,8 +28,11 @@ const WATER: OrgSpec = {
 };
 const org = buildOrg(WATER);
 
-function waterCase(type: string, occurredAt: string, responsibleStaffId: string | null, milestones: Record<string, Date> = {}): CaseFacts {
-  return facts({ type, externalId: `${type}-1`, occurredAt: at(occurredAt), departmentId: 'kefu', responsibleStaffId, attributes: { caseType: type }, milestones });
+// Cases are filed under the responsible department (the works company, the pipe network); key customers under 客服部.
+const RESPONSIBLE_DEPARTMENT: Record<string, string> = { water_connection: 'gongcheng', water_hotline_transfer: 'guanwang', water_hotline_repair: 'guanwang', water_key_customer: 'kefu' };
+
+function waterCase(type: string, occurredAt: string, responsibleStaffId: string | null, milestones: Record<string, Date> = {}, departmentId = RESPONSIBLE_DEPARTMENT[type]!): CaseFacts {
+  return facts({ type, externalId: `${type}-1`, occurredAt: at(occurredAt), departmentId, responsibleStaffId, attributes: { caseType: type }, milestones });
 }
 
 describe('P13 calendar facts the tests rely on', () => {
@@ -71,7 +74,7 @@ describe('P13 connections (三 1)', () => {
       dueAt: at(due),
       deadlineAt: at(deadline),
       assigneeId: 'kefu.jiang',
-      assigneeRule: 'role:customer_service',
+      assigneeRule: 'nearest:customer_service',
     });
   });
 
@@ -87,11 +90,19 @@ describe('P13 connections (三 1)', () => {
     });
   });
 
-  it('never assigns the person whose work is checked, even if they hold the customer-service role', () => {
+  it('never assigns the person whose work is checked, even if they hold the customer-service role, nor the head of the department checked', () => {
     // 「对通水时间、进度控制、工程质量、文明施工和服务态度五个方面进行电话回访」 — the builder does not rate himself.
     const { planned } = plan(P13, waterCase('water_connection', '2025-09-30T15:00:00+08:00', 'kefu.jiang'), org);
 
-    expect(step(planned, 'connection_followup')).toMatchObject({ assigneeId: 'jingli.su', assigneeRule: 'department_head' });
+    expect(step(planned, 'connection_followup')).toMatchObject({ assigneeId: null, assigneeRule: 'unassigned: no active staff for nearest:customer_service' });
+  });
+
+  it('finds the callers in the sibling customer-service department, whichever department the case is filed under', () => {
+    // 三 2(3)「客服部将汇报责任部门」: 客服部 calls about the responsible department's work.
+    for (const departmentId of ['gongcheng', 'guanwang', 'kefu', 'shuiwu']) {
+      const { planned } = plan(P13, waterCase('water_connection', '2025-09-30T15:00:00+08:00', 'shigong.lu', {}, departmentId), org);
+      expect(step(planned, 'connection_followup').assigneeId, departmentId).toBe('kefu.jiang');
+    }
   });
 });
 
@@ -131,7 +142,7 @@ describe('P13 hotline (三 2)', () => {
       dueAt: at(earliest),
       deadlineAt: at(deadline),
       assigneeId: 'rexian.tao',
-      assigneeRule: 'role:hotline_operator',
+      assigneeRule: 'nearest:hotline_operator',
     });
   });
 });
@@ -162,10 +173,11 @@ describe('P13 escalation', () => {
   it('sends a dissatisfied answer to the responsible department first, then the deputy general manager', () => {
     // 三 2(3)「客户对服务质量及结果不满意的，客服部将汇报责任部门、公司分管领导按照规定启动责任追究程序」
     // 六 2「回复时效1个工作日」: one working day, so a Friday-afternoon escalation is due Monday afternoon.
-    expect(P13.escalation).toEqual({ dissatisfiedTo: ['supervisor', 'manager', 'department_head'], deadline: { amount: 1, unit: 'working_days' } });
+    expect(P13.escalation).toEqual({ dissatisfiedTo: ['supervisor', 'department_head', 'manager'], deadline: { amount: 1, unit: 'working_days' } });
     expect(applyOffset(at('2026-11-20T15:00:00+08:00'), P13.escalation.deadline, { timeZone: 'Asia/Shanghai', calendar: calendar() })).toEqual(at('2026-11-23T15:00:00+08:00'));
     const repair = waterCase('water_hotline_repair', '2026-02-14T23:59:00+08:00', 'weixiu.yu');
     expect(resolveRule('supervisor', repair, org, null)?.id).toBe('jingli.pan');
+    expect(resolveRule('department_head', repair, org, null)?.id).toBe('jingli.pan');
     expect(resolveRule('manager', repair, org, null)?.id).toBe('fuzong.cao');
   });
 });

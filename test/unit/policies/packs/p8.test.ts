@@ -124,7 +124,7 @@ describe('P8 inbound callers (第一条)', () => {
     expect(step(planned, 'inbound_recall').dueAt).toEqual(at('2026-03-11T10:00:00+08:00'));
   });
 
-  it('calls a good prospect again within 3 days, then weekly for 12 weeks', () => {
+  it('calls a good prospect again within 3 days, then weekly until they visit (at most 52 weeks)', () => {
     // 第一条 2「优质来电客户三日内再次电话邀约」; 3「优质来电客户三日内邀约后，每周定期电话邀约，直到其来访」
     const { planned } = plan(P8, inboundCall('2026-03-10T12:00:00+08:00', { quality: 'good' }), org);
 
@@ -135,7 +135,7 @@ describe('P8 inbound callers (第一条)', () => {
       assigneeId: 'guwen.chen',
     });
     const weekly = planned.filter((p) => p.step.startsWith('inbound_weekly_'));
-    expect(weekly).toHaveLength(12);
+    expect(weekly).toHaveLength(52);
     expect(weekly[0]).toMatchObject({
       step: 'inbound_weekly_1',
       title: '优质来电客户每周邀约（第1次）',
@@ -148,6 +148,18 @@ describe('P8 inbound callers (第一条)', () => {
       earliestAt: at('2026-06-03T10:00:00+08:00'),
       deadlineAt: at('2026-06-09T23:59:00+08:00'),
     });
+  });
+
+  it('plans no weekly invitation after the caller has visited (repeat.until: milestone:visited)', () => {
+    // 第一条 3「每周定期电话邀约，直到其来访」
+    const facts = inboundCall('2026-03-10T12:00:00+08:00', { quality: 'good' });
+    const visited = { ...facts, milestones: { visited: at('2026-04-01T10:00:00+08:00') } };
+
+    const weekly = keys(plan(P8, visited, org).planned).filter((k) => k.startsWith('inbound_weekly_'));
+
+    // The third invitation opens at 10:00 on the day of the visit: not after it, so it stays.
+    expect(weekly).toEqual(['inbound_weekly_1', 'inbound_weekly_2', 'inbound_weekly_3']);
+    expect(keys(plan(P8, { ...facts, milestones: { visited: at('2026-03-10T18:00:00+08:00') } }, org).planned)).toEqual(['inbound_same_day', 'inbound_recall']);
   });
 
   it('assigns another consultant when the responsible one has left', () => {
@@ -166,7 +178,7 @@ describe('P8 inbound callers (第一条)', () => {
 });
 
 describe('P8 visitors (第二条)', () => {
-  it('calls a key A visitor the same day, within 3 days, then every 3 days for 30 days', () => {
+  it('calls a key A visitor the same day, within 3 days, then every 3 days (at most 90 days)', () => {
     // 第二条(一) 1「当日A、B类来访客户，当日电话回访」; 2「A、B类来访客户三日内，再次电话回访」;
     // 3「A、B类客户定期回访，重点客户每三天电话回访」
     const { planned } = plan(P8, visit('2026-03-14T16:20:00+08:00', { grade: 'A', attention: 'key' }), org);
@@ -182,7 +194,7 @@ describe('P8 visitors (第二条)', () => {
       deadlineAt: at('2026-03-17T23:59:00+08:00'),
     });
     const key = planned.filter((p) => p.step.startsWith('visit_key_every_3_days_'));
-    expect(key).toHaveLength(10);
+    expect(key).toHaveLength(30);
     expect(key[0]).toMatchObject({ earliestAt: at('2026-03-18T10:00:00+08:00'), deadlineAt: at('2026-03-20T23:59:00+08:00') });
     expect(key[9]).toMatchObject({ step: 'visit_key_every_3_days_10', earliestAt: at('2026-04-14T10:00:00+08:00'), deadlineAt: at('2026-04-16T23:59:00+08:00') });
     expect(keys(planned).some((k) => k.startsWith('visit_weekly'))).toBe(false);
@@ -193,7 +205,7 @@ describe('P8 visitors (第二条)', () => {
     const { planned } = plan(P8, visit('2026-03-14T16:20:00+08:00', { grade: 'B', attention: 'resistant' }), org);
 
     const weekly = planned.filter((p) => p.step.startsWith('visit_weekly_'));
-    expect(weekly).toHaveLength(12);
+    expect(weekly).toHaveLength(52);
     expect(weekly[0]).toMatchObject({ earliestAt: at('2026-03-22T10:00:00+08:00'), dueAt: at('2026-03-22T10:00:00+08:00'), deadlineAt: at('2026-03-28T23:59:00+08:00') });
     expect(keys(planned).some((k) => k.startsWith('visit_key'))).toBe(false);
   });
@@ -203,7 +215,9 @@ describe('P8 visitors (第二条)', () => {
     const { planned } = plan(P8, visit('2026-03-14T16:20:00+08:00', { grade: 'C' }), org);
 
     expect(planned.every((p) => p.step.startsWith('visit_c_weekly_'))).toBe(true);
-    expect(planned).toHaveLength(12);
+    expect(planned).toHaveLength(52);
+    const bought = { ...visit('2026-03-14T16:20:00+08:00', { grade: 'C' }), milestones: { purchased: at('2026-04-01T12:00:00+08:00') } };
+    expect(keys(plan(P8, bought, org).planned)).toEqual(['visit_c_weekly_1', 'visit_c_weekly_2']);
     expect(step(planned, 'visit_c_weekly_1')).toMatchObject({
       earliestAt: at('2026-03-21T16:20:00+08:00'),
       dueAt: at('2026-03-21T16:20:00+08:00'),

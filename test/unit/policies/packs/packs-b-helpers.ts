@@ -60,8 +60,9 @@ export function buildOrg(spec: OrgSpec, inactive: readonly string[] = []): OrgSn
 }
 
 /** planFollowUps with the real calendar in Asia/Shanghai. */
-export function plan(policy: PolicyDefinition, facts: CaseFacts, org: OrgSnapshot, previousMonthPopulation?: number | null): PlanResult {
-  return planFollowUps(policy, facts, org, { timeZone: TZ, calendar: calendar(), previousMonthPopulation });
+/** `population`: the number sampling tiers count — the previous month's, or the case's place in its own month for `population: current month`. */
+export function plan(policy: PolicyDefinition, facts: CaseFacts, org: OrgSnapshot, population?: number | null): PlanResult {
+  return planFollowUps(policy, facts, org, { timeZone: TZ, calendar: calendar(), previousMonthPopulation: population, currentMonthPopulation: population });
 }
 
 export function step(planned: readonly PlannedFollowUp[], key: string): PlannedFollowUp {
@@ -97,10 +98,10 @@ export function factsFromBody(body: CaseBody, org: OrgSnapshot): CaseFacts {
 }
 
 /** Share of `n` synthetic cases kept by the step's sampling decision. */
-export function keptShare(policy: PolicyDefinition, org: OrgSnapshot, n: number, make: (i: number) => CaseFacts, stepKey: string, previousMonthPopulation?: number | null): number {
+export function keptShare(policy: PolicyDefinition, org: OrgSnapshot, n: number, make: (i: number) => CaseFacts, stepKey: string, population?: number | null): number {
   let kept = 0;
   for (let i = 0; i < n; i++) {
-    if (step(plan(policy, make(i), org, previousMonthPopulation).planned, stepKey).sampling.kept) kept++;
+    if (step(plan(policy, make(i), org, population).planned, stepKey).sampling.kept) kept++;
   }
   return kept / n;
 }

@@ -1,0 +1,130 @@
+import type { Clock } from '../../core/clock.js';
+import { ChannelError } from '../../core/errors.js';
+import type { MessageChannel, SendRequest, SendResult } from '../../core/messages.js';
+import type { WecomConfig, WecomGroupMessageRule } from '../../config.js';
+import type { Logger } from '../../logger.js';
+import { groupMessageQuota } from './group-message-quota.js';
+import { WecomClient } from './wecom-client.js';
+
+const PROVIDER = 'wecom';
+
+/** `text.content` of a group send is limited to 4000 bytes (docs/protocols/wecom.md §12.2). */
+export const GROUP_MESSAGE_TEXT_MAX_BYTES = 4000;
+
+export interface WecomContactChannelOptions {
+  client: WecomClient;
+  clock: Clock;
+  /** Business timezone, for the quota period. */
+  timeZone: string;
+  /** The corp's per-customer group-message rule (WECOM_GROUP_MESSAGE_RULE). */
+  groupMessageRule: WecomGroupMessageRule;
+  /** 客户联系 messages to the customer queued at or after `since` that did not fail (the outbox's count). */
+  countSentSince(customerId: string, since: Date): Promise<number>;
+  logger?: Logger;
+}
+
+/**
+ * Customer messages (survey invitations, greetings) through WeCom customer contact (客户联系), port
+ * `MessageChannel`: `add_msg_template` with `chat_type` single creates a group send (企业群发) for
+ * the member who has the customer as an external contact (docs/protocols/wecom.md §12.2). WeCom sends
+ * nothing until that member confirms it in the WeCom client, so "sent" here means "queued for the
+ * member": the group-send msgid is the provider message id, and the `collect-wecom-contact-results`
+ * job later records whether the member sent it (or withdraws it after WECOM_CONTACT_CONFIRM_DAYS and
+ * lets the next channel of the chain take over).
+ *
+ * Refusals are `permanent` (the message is DEAD and its dead-letter hook picks the next channel):
+ * `NO_WECOM_CONTACT` (the message names no external contact), `GROUP_MESSAGE_LIMIT` (the customer
+ * already had the corp's quota of group messages this period, counted from the outbox), `NOT_A_CONTACT`
+ * (WeCom's `fail_list`: the customer is no longer the member's contact), and WeCom's errcodes (40096
+ * unknown external_userid, 40003 the member is not valid …, errcodes.ts).
+ *
+ * Idempotency: WeCom has no idempotency key for group sends; a retry after a lost answer may create a
+ * second task for the member, which they see twice but can send once (the customer's quota counts what is sent).
+ */
+export class WecomContactChannel implements MessageChannel {
+  readonly name = 'wecom_contact';
+  readonly #o: WecomContactChannelOptions;
+  /** Per customer, the send in progress: sends to one customer take turns, so two cannot both pass the quota. */
+  readonly #turns = new Map<string, Promise<void>>();
+  /** Per customer, what this process queued in the current period (the outbox shows it only once recorded). */
+  readonly #queuedHere = new Map<string, { since: number; count: number }>();
+
+  constructor(options: WecomContactChannelOptions) {
+    this.#o = options;
+  }
+
+  async send(request: SendRequest): Promise<SendResult> {
+    const m = request.message;
+    if (m.kind !== 'survey_invite' && m.kind !== 'customer_notice') {
+      throw new ChannelError(PROVIDER, 'permanent', 'UNSUPPORTED_MESSAGE', `WeCom customer contact carries customer messages only, not ${m.kind}`);
+    }
+    const contact = m.to.wecomContact;
+    if (!contact) throw new ChannelError(PROVIDER, 'permanent', 'NO_WECOM_CONTACT', 'the customer is not matched to a WeCom external contact (huifang wecom-contacts match)');
+    const text = m.kind === 'survey_invite' && !m.text.includes(m.link) ? `${m.text}\n${m.link}` : m.text;
+    if (Buffer.byteLength(text, 'utf8') > GROUP_MESSAGE_TEXT_MAX_BYTES) {
+      throw new ChannelError(PROVIDER, 'permanent', 'CONTENT_TOO_LARGE', `a group message text is limited to ${GROUP_MESSAGE_TEXT_MAX_BYTES} bytes (docs/protocols/wecom.md §12.2)`);
+    }
+    const customerId = m.to.customerId;
+    const previous = this.#turns.get(customerId) ?? Promise.resolve();
+    let done!: () => void;
+    const turn = previous.then(() => new Promise<void>((resolve) => (done = resolve)));
+    this.#turns.set(customerId, turn);
+    await previous;
+    try {
+      return await this.#sendInTurn(request, customerId, contact, text);
+    } finally {
+      done();
+      if (this.#turns.get(customerId) === turn) this.#turns.delete(customerId);
+    }
+  }
+
+  async #sendInTurn(request: SendRequest, customerId: string, contact: { externalUserId: string; followUserId: string }, text: string): Promise<SendResult> {
+    const { since, quota } = groupMessageQuota(this.#o.clock.now(), this.#o.groupMessageRule, this.#o.timeZone);
+    const here = this.#queuedHere.get(customerId);
+    const counted = await this.#o.countSentSince(customerId, since);
+    // Sends of this process not recorded yet are not in the count: keep the larger figure.
+    const used = here && here.since === since.getTime() ? Math.max(counted, here.count) : counted;
+    if (used >= quota) {
+      throw new ChannelError(
+        PROVIDER,
+        'permanent',
+        'GROUP_MESSAGE_LIMIT',
+        `the customer already received ${used} group messages since ${since.toISOString()}; WeCom allows ${quota} (WECOM_GROUP_MESSAGE_RULE=${this.#o.groupMessageRule}, docs/protocols/wecom.md §12.3)`,
+      );
+    }
+    const { msgid, failList } = await this.#o.client.addMsgTemplate({ sender: contact.followUserId, externalUserids: [contact.externalUserId], text });
+    if (failList.includes(contact.externalUserId)) {
+      throw new ChannelError(PROVIDER, 'permanent', 'NOT_A_CONTACT', "WeCom will not send to the customer: they are no longer the member's external contact (add_msg_template fail_list)");
+    }
+    if (this.#queuedHere.size >= 10_000) for (const [id, q] of this.#queuedHere) if (q.since !== since.getTime()) this.#queuedHere.delete(id);
+    this.#queuedHere.set(customerId, { since: since.getTime(), count: used + 1 });
+    this.#o.logger?.debug({ outboxId: request.messageId, kind: request.message.kind }, 'wecom group send queued for the member');
+    return { providerMessageId: msgid };
+  }
+}
+
+/** The customer-contact channel of the configured application (composition root helper). */
+export function createWecomContactChannel(
+  config: WecomConfig,
+  options: { clock: Clock; timeZone: string; countSentSince: WecomContactChannelOptions['countSentSince']; logger?: Logger; fetch?: typeof globalThis.fetch },
+): { channel: WecomContactChannel; client: WecomClient } {
+  const logger = options.logger?.child({ provider: PROVIDER });
+  const client = new WecomClient({
+    corpId: config.corpId,
+    agentId: config.agentId,
+    secret: config.secret,
+    apiBase: config.apiBase,
+    clock: options.clock,
+    ...(logger ? { logger } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  const channel = new WecomContactChannel({
+    client,
+    clock: options.clock,
+    timeZone: options.timeZone,
+    groupMessageRule: config.customerContact.groupMessageRule,
+    countSentSince: options.countSentSince,
+    ...(logger ? { logger } : {}),
+  });
+  return { channel, client };
+}

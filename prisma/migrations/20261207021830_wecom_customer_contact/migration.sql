@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Customer" ADD COLUMN     "wecomFollowUserId" TEXT,
+ADD COLUMN     "wecomMatchedAt" TIMESTAMP(3);
