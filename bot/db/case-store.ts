@@ -1,9 +1,10 @@
 import type { CaseRecord, FollowUpRecord } from '../core/records.js';
-import type { CaseStore } from '../core/ports/cases.js';
+import type { CaseStore, NewCase } from '../core/ports/cases.js';
+import type { CustomerInput } from '../core/ports/customers.js';
 import type { StoreContext } from './store-context.js';
 import { TX_OPTIONS } from './store-context.js';
 import { isUniqueViolation, toCaseRecord, toFollowUpRecord, toJson } from './rows.js';
-import { cancelOpenFollowUps, followUpData, insertAudit } from './writes.js';
+import { auditData, cancelOpenFollowUps, chunks, followUpData, insertAudit } from './writes.js';
 
 /** `CaseStore` over Prisma: a case and its planned follow-ups commit together, once per (type, external id). */
 export class PrismaCaseStore implements CaseStore {
@@ -17,6 +18,17 @@ export class PrismaCaseStore implements CaseStore {
   async findCaseById(id: string): Promise<CaseRecord | null> {
     const row = await this.db.prisma.case.findUnique({ where: { id } });
     return row ? toCaseRecord(row) : null;
+  }
+
+  async findCases(keys: readonly { type: string; externalId: string }[]): Promise<CaseRecord[]> {
+    const out: CaseRecord[] = [];
+    // By external id (indexed), then the type in memory: one statement per chunk of keys.
+    for (const chunk of chunks([...new Set(keys.map((k) => k.externalId))], IN_CHUNK)) {
+      const wanted = new Set(keys.filter((k) => chunk.includes(k.externalId)).map((k) => `${k.type}\u0000${k.externalId}`));
+      const rows = await this.db.prisma.case.findMany({ where: { externalId: { in: chunk } } });
+      for (const row of rows) if (wanted.has(`${row.type}\u0000${row.externalId}`)) out.push(toCaseRecord(row));
+    }
+    return out;
   }
 
   async listCasesToReplan(policyId: string, afterId: string | null, limit: number): Promise<string[]> {
@@ -38,26 +50,30 @@ export class PrismaCaseStore implements CaseStore {
     return rows.map(toFollowUpRecord);
   }
 
-  async createCase(input: Parameters<CaseStore['createCase']>[0]): Promise<{ created: boolean; caseId: string }> {
+  async createCases(input: { customers: { id: string; customer: CustomerInput }[]; cases: NewCase[] }): Promise<boolean> {
+    if (input.customers.length === 0 && input.cases.length === 0) return true;
     try {
       await this.db.prisma.$transaction(async (tx) => {
-        await tx.case.create({
-          data: {
-            id: input.id,
-            type: input.case.type,
-            externalId: input.case.externalId,
-            policyId: input.policyId,
-            customerId: input.customerId,
-            departmentId: input.case.departmentId,
-            responsibleStaffId: input.case.responsibleStaffId,
-            attributes: toJson(input.case.attributes),
-            milestones: toJson(input.case.milestones),
-            status: input.case.closedAt ? 'CLOSED' : 'OPEN',
-            occurredAt: input.case.occurredAt,
-            closedAt: input.case.closedAt,
-            createdAt: input.audit.at,
-          },
-        });
+        for (const chunk of chunks(input.customers, INSERT_CHUNK)) {
+          await tx.customer.createMany({ data: chunk.map(({ id, customer }) => newCustomerData(id, customer)) });
+        }
+        for (const chunk of chunks(input.cases, INSERT_CHUNK)) await tx.case.createMany({ data: chunk.map(caseData) });
+        const followUps = input.cases.flatMap((c) => c.followUps.map((f) => followUpData(f, c.id, c.customerId, c.policyId, c.audit.at)));
+        for (const chunk of chunks(followUps, INSERT_CHUNK)) await tx.followUp.createMany({ data: chunk });
+        for (const chunk of chunks(input.cases, INSERT_CHUNK)) await tx.auditLog.createMany({ data: chunk.map((c) => auditData(this.db.ids, c.audit)) });
+      }, TX_OPTIONS);
+      return true;
+    } catch (err) {
+      // A case or customer key was taken meanwhile: the transaction rolled back whole.
+      if (isUniqueViolation(err)) return false;
+      throw err;
+    }
+  }
+
+  async createCase(input: NewCase): Promise<{ created: boolean; caseId: string }> {
+    try {
+      await this.db.prisma.$transaction(async (tx) => {
+        await tx.case.create({ data: caseData(input) });
         if (input.followUps.length > 0) {
           await tx.followUp.createMany({ data: input.followUps.map((f) => followUpData(f, input.id, input.customerId, input.policyId, input.audit.at)) });
         }
@@ -124,6 +140,19 @@ export class PrismaCaseStore implements CaseStore {
     }
   }
 
+  async listRecentCasesOfCustomers(customerIds: readonly string[], types: readonly string[], since: Date): Promise<CaseRecord[]> {
+    if (types.length === 0) return [];
+    const out: CaseRecord[] = [];
+    for (const chunk of chunks([...new Set(customerIds)], IN_CHUNK)) {
+      const rows = await this.db.prisma.case.findMany({
+        where: { customerId: { in: chunk }, type: { in: [...types] }, occurredAt: { gte: since } },
+        orderBy: [{ occurredAt: 'asc' }, { id: 'asc' }],
+      });
+      out.push(...rows.map(toCaseRecord));
+    }
+    return out;
+  }
+
   async listRecentCasesOfCustomer(customerId: string, types: readonly string[], since: Date): Promise<CaseRecord[]> {
     if (types.length === 0) return [];
     const rows = await this.db.prisma.case.findMany({
@@ -133,4 +162,43 @@ export class PrismaCaseStore implements CaseStore {
     });
     return rows.map(toCaseRecord);
   }
+}
+
+/** Keys per `IN (…)` list, and rows per multi-row insert (well under both databases' bound-parameter limits). */
+const IN_CHUNK = 500;
+const INSERT_CHUNK = 500;
+
+/** The `Case` row of a new case. */
+function caseData(input: NewCase) {
+  return {
+    id: input.id,
+    type: input.case.type,
+    externalId: input.case.externalId,
+    policyId: input.policyId,
+    customerId: input.customerId,
+    departmentId: input.case.departmentId,
+    responsibleStaffId: input.case.responsibleStaffId,
+    attributes: toJson(input.case.attributes),
+    milestones: toJson(input.case.milestones),
+    status: input.case.closedAt ? 'CLOSED' : 'OPEN',
+    occurredAt: input.case.occurredAt,
+    closedAt: input.case.closedAt,
+    createdAt: input.audit.at,
+  };
+}
+
+/** The `Customer` row of a customer seen for the first time (what `upsertCustomer` creates). */
+export function newCustomerData(id: string, input: CustomerInput) {
+  return {
+    id,
+    externalId: input.externalId,
+    tags: toJson(input.tags),
+    ...(input.deceasedAt ? { deceasedAt: input.deceasedAt } : {}),
+    name: input.name,
+    ...(input.salutation ? { salutation: input.salutation } : {}),
+    ...(input.phoneE164 ? { phoneE164: input.phoneE164, phoneMasked: input.phoneMasked } : {}),
+    ...(input.wechatOpenId ? { wechatOpenId: input.wechatOpenId } : {}),
+    ...(input.consentMarketing !== null ? { consentMarketing: input.consentMarketing } : {}),
+    ...(input.consentSurvey !== null ? { consentSurvey: input.consentSurvey } : {}),
+  };
 }

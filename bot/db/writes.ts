@@ -55,6 +55,13 @@ export async function insertOutbox(tx: Tx, ids: IdGenerator, messages: readonly 
   return fresh.size;
 }
 
+/** `items` in consecutive slices of at most `size`. */
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
 /** The `AuditLog` row of an entry (for `createMany`). */
 export function auditData(ids: IdGenerator, entry: NewAuditEntry) {
   return {

@@ -1,6 +1,6 @@
 import { escalateRepeatedComplaint } from '../escalation/escalate-follow-up.js';
 import { DomainError } from '../errors.js';
-import type { CaseFacts } from '../model.js';
+import type { CaseFacts, OrgSnapshot } from '../model.js';
 import { planFollowUps, type PlanContext } from '../policies/plan-follow-ups.js';
 import { diffPlan } from '../policies/diff-plan.js';
 import { findUnmatchedAttributes } from '../policies/unmatched-attributes.js';
@@ -43,25 +43,8 @@ export interface SubmitCaseResult {
  * a closure cancels the open ones. Concurrent first posts create exactly one case.
  */
 export async function submitCase(deps: CoreDeps, input: SubmitCaseInput): Promise<SubmitCaseResult> {
-  const policy = deps.policies.forCaseType(input.case.type);
-  if (!policy) {
-    throw new DomainError('UNKNOWN_CASE_TYPE', `No policy handles case type "${input.case.type}"`, {
-      field: 'type',
-      known: deps.policies.all().flatMap((p) => p.caseTypes),
-    });
-  }
   const org = await deps.org.loadOrgSnapshot();
-  for (const [field, staffId] of [
-    ['responsibleStaffId', input.case.responsibleStaffId],
-    ['attributes.subjectStaffId', input.case.attributes.subjectStaffId],
-  ] as const) {
-    if (typeof staffId === 'string' && !org.staff.has(staffId)) {
-      throw new DomainError('UNKNOWN_STAFF', `${field}: no staff member with id "${staffId}"`, { field });
-    }
-  }
-  if (input.case.departmentId && !org.departments.has(input.case.departmentId)) {
-    throw new DomainError('UNKNOWN_DEPARTMENT', `departmentId: no department "${input.case.departmentId}"`, { field: 'departmentId' });
-  }
+  const policy = checkCase(deps, org, input);
 
   const existing = await deps.cases.findCase(input.case.type, input.case.externalId);
   const now = deps.clock.now();
@@ -141,6 +124,32 @@ export async function submitCase(deps: CoreDeps, input: SubmitCaseInput): Promis
 }
 
 /**
+ * The policy for a submitted case, after checking that the staff and department it names exist;
+ * DomainErrors naming the field otherwise. Shared by {@link submitCase} and the batch submission.
+ */
+export function checkCase(deps: Pick<CoreDeps, 'policies'>, org: OrgSnapshot, input: SubmitCaseInput): PolicyDefinition {
+  const policy = deps.policies.forCaseType(input.case.type);
+  if (!policy) {
+    throw new DomainError('UNKNOWN_CASE_TYPE', `No policy handles case type "${input.case.type}"`, {
+      field: 'type',
+      known: deps.policies.all().flatMap((p) => p.caseTypes),
+    });
+  }
+  for (const [field, staffId] of [
+    ['responsibleStaffId', input.case.responsibleStaffId],
+    ['attributes.subjectStaffId', input.case.attributes.subjectStaffId],
+  ] as const) {
+    if (typeof staffId === 'string' && !org.staff.has(staffId)) {
+      throw new DomainError('UNKNOWN_STAFF', `${field}: no staff member with id "${staffId}"`, { field });
+    }
+  }
+  if (input.case.departmentId && !org.departments.has(input.case.departmentId)) {
+    throw new DomainError('UNKNOWN_DEPARTMENT', `departmentId: no department "${input.case.departmentId}"`, { field: 'departmentId' });
+  }
+  return policy;
+}
+
+/**
  * The planning context: timezone, calendar, and — only for policies sampled by population tiers — the
  * number of the policy's cases in the calendar month before the case's month.
  */
@@ -149,6 +158,7 @@ export async function planContext(
   policy: PolicyDefinition,
   occurredAt: Date,
   known: readonly Pick<FollowUpRecord, 'step' | 'status' | 'completedAt'>[] = [],
+  countCases: (policyId: string, from: Date, to: Date) => Promise<number> = (policyId, from, to) => deps.cases.countCasesOfPolicy(policyId, from, to),
 ): Promise<PlanContext> {
   const completedSteps = completedStepsOf(known);
   const usesTiers = policy.sampling?.tiers !== undefined || policy.steps.some((s) => s.sampling?.tiers !== undefined);
@@ -156,7 +166,7 @@ export async function planContext(
   const l = toLocal(occurredAt, deps.timeZone);
   const monthStart = fromLocal({ year: l.year, month: l.month, day: 1, hour: 0, minute: 0, second: 0 }, deps.timeZone);
   const previousStart = addLocalMonths(monthStart, -1, deps.timeZone);
-  const population = await deps.cases.countCasesOfPolicy(policy.id, previousStart, monthStart);
+  const population = await countCases(policy.id, previousStart, monthStart);
   return { timeZone: deps.timeZone, calendar: deps.calendar, previousMonthPopulation: population === 0 ? null : population, completedSteps };
 }
 
