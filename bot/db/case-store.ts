@@ -4,7 +4,7 @@ import type { CustomerInput } from '../core/ports/customers.js';
 import type { StoreContext } from './store-context.js';
 import { TX_OPTIONS } from './store-context.js';
 import { isUniqueViolation, toCaseRecord, toFollowUpRecord, toJson } from './rows.js';
-import { auditData, cancelOpenFollowUps, chunks, followUpData, insertAudit } from './writes.js';
+import { auditData, cancelOpenFollowUps, chunks, followUpData, insertAudit, insertRows } from './writes.js';
 
 /** `CaseStore` over Prisma: a case and its planned follow-ups commit together, once per (type, external id). */
 export class PrismaCaseStore implements CaseStore {
@@ -54,13 +54,20 @@ export class PrismaCaseStore implements CaseStore {
     if (input.customers.length === 0 && input.cases.length === 0) return true;
     try {
       await this.db.prisma.$transaction(async (tx) => {
-        for (const chunk of chunks(input.customers, INSERT_CHUNK)) {
-          await tx.customer.createMany({ data: chunk.map(({ id, customer }) => newCustomerData(id, customer)) });
-        }
-        for (const chunk of chunks(input.cases, INSERT_CHUNK)) await tx.case.createMany({ data: chunk.map(caseData) });
-        const followUps = input.cases.flatMap((c) => c.followUps.map((f) => followUpData(f, c.id, c.customerId, c.policyId, c.audit.at)));
-        for (const chunk of chunks(followUps, INSERT_CHUNK)) await tx.followUp.createMany({ data: chunk });
-        for (const chunk of chunks(input.cases, INSERT_CHUNK)) await tx.auditLog.createMany({ data: chunk.map((c) => auditData(this.db.ids, c.audit)) });
+        // Fixed multi-row INSERTs: Prisma's createMany compiles and serialises every row, which costs
+        // more than the statements themselves at a thousand rows.
+        const caps = this.db.capabilities;
+        const wallClock = new Date(); // what Prisma's @default(now()) / @updatedAt would write
+        await insertRows(tx, caps, 'Customer', CUSTOMER_COLUMNS, input.customers.map(({ id, customer }) => customerRow(id, customer, wallClock)));
+        await insertRows(tx, caps, 'Case', CASE_COLUMNS, input.cases.map((c) => caseRow(c, wallClock)));
+        await insertRows(
+          tx,
+          caps,
+          'FollowUp',
+          FOLLOW_UP_COLUMNS,
+          input.cases.flatMap((c) => c.followUps.map((f) => followUpRow(followUpData(f, c.id, c.customerId, c.policyId, c.audit.at), wallClock))),
+        );
+        await insertRows(tx, caps, 'AuditLog', AUDIT_COLUMNS, input.cases.map((c) => auditRow(auditData(this.db.ids, c.audit))));
       }, TX_OPTIONS);
       return true;
     } catch (err) {
@@ -164,9 +171,45 @@ export class PrismaCaseStore implements CaseStore {
   }
 }
 
-/** Keys per `IN (…)` list, and rows per multi-row insert (well under both databases' bound-parameter limits). */
+/** Keys per `IN (…)` list (well under both databases' bound-parameter limits). */
 const IN_CHUNK = 500;
-const INSERT_CHUNK = 500;
+
+const CUSTOMER_COLUMNS = ['id', 'externalId', 'name', 'salutation', 'phoneE164', 'phoneMasked', 'wechatOpenId', 'tags', 'consentMarketing', 'consentSurvey', 'deceasedAt', 'createdAt', 'updatedAt'] as const;
+const CASE_COLUMNS = ['id', 'type', 'externalId', 'policyId', 'customerId', 'departmentId', 'responsibleStaffId', 'attributes', 'milestones', 'status', 'occurredAt', 'closedAt', 'createdAt', 'updatedAt'] as const;
+const FOLLOW_UP_COLUMNS = ['id', 'createdAt', 'updatedAt', 'caseId', 'customerId', 'policyId', 'step', 'sequence', 'action', 'channel', 'status', 'assigneeId', 'assigneeRule', 'earliestAt', 'dueAt', 'deadlineAt', 'maxAttempts', 'sampling'] as const;
+const AUDIT_COLUMNS = ['id', 'at', 'actorType', 'actorId', 'action', 'entityType', 'entityId', 'details'] as const;
+
+/** A new customer's row, with the defaults `upsertCustomer`'s create leaves to the schema made explicit. */
+function customerRow(id: string, input: CustomerInput, now: Date): unknown[] {
+  return [
+    id,
+    input.externalId,
+    input.name,
+    input.salutation || null,
+    input.phoneE164 || null,
+    input.phoneE164 ? input.phoneMasked : null,
+    input.wechatOpenId || null,
+    toJson(input.tags),
+    input.consentMarketing ?? false,
+    input.consentSurvey ?? true,
+    input.deceasedAt ?? null,
+    now,
+    now,
+  ];
+}
+
+function caseRow(input: NewCase, now: Date): unknown[] {
+  const d = caseData(input);
+  return [d.id, d.type, d.externalId, d.policyId, d.customerId, d.departmentId, d.responsibleStaffId, d.attributes, d.milestones, d.status, d.occurredAt, d.closedAt, d.createdAt, now];
+}
+
+function followUpRow(d: ReturnType<typeof followUpData>, now: Date): unknown[] {
+  return [d.id, d.createdAt, now, d.caseId, d.customerId, d.policyId, d.step, d.sequence, d.action, d.channel, d.status, d.assigneeId, d.assigneeRule, d.earliestAt, d.dueAt, d.deadlineAt, d.maxAttempts, d.sampling];
+}
+
+function auditRow(d: ReturnType<typeof auditData>): unknown[] {
+  return [d.id, d.at, d.actorType, d.actorId, d.action, d.entityType, d.entityId, d.details];
+}
 
 /** The `Case` row of a new case. */
 function caseData(input: NewCase) {
@@ -184,21 +227,5 @@ function caseData(input: NewCase) {
     occurredAt: input.case.occurredAt,
     closedAt: input.case.closedAt,
     createdAt: input.audit.at,
-  };
-}
-
-/** The `Customer` row of a customer seen for the first time (what `upsertCustomer` creates). */
-export function newCustomerData(id: string, input: CustomerInput) {
-  return {
-    id,
-    externalId: input.externalId,
-    tags: toJson(input.tags),
-    ...(input.deceasedAt ? { deceasedAt: input.deceasedAt } : {}),
-    name: input.name,
-    ...(input.salutation ? { salutation: input.salutation } : {}),
-    ...(input.phoneE164 ? { phoneE164: input.phoneE164, phoneMasked: input.phoneMasked } : {}),
-    ...(input.wechatOpenId ? { wechatOpenId: input.wechatOpenId } : {}),
-    ...(input.consentMarketing !== null ? { consentMarketing: input.consentMarketing } : {}),
-    ...(input.consentSurvey !== null ? { consentSurvey: input.consentSurvey } : {}),
   };
 }

@@ -9,6 +9,7 @@ import type { FollowUpOutcome } from '../core/model.js';
 import type { NewAuditEntry, NewEscalation, NewOutboxMessage } from '../core/records.js';
 import type { PlannedFollowUp } from '../core/policies/plan-follow-ups.js';
 import { toJson } from './rows.js';
+import type { DbCapabilities } from './client.js';
 
 export type Tx = Prisma.TransactionClient;
 
@@ -60,6 +61,35 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+/**
+ * Inserts rows with multi-row `INSERT … VALUES (…), (…)` statements in fixed SQL (no query compilation
+ * per call), as many rows per statement as stay well under both databases' bound-parameter limits.
+ * `columns` are the table's column names; each row gives their values in that order. Raw SQL keeps no
+ * Prisma defaults: set `createdAt`/`updatedAt` and every DateTime column explicitly (bot/db/client.ts).
+ * Booleans are bound as 1/0 on SQLite. A unique violation fails the statement (P2002), and the caller's
+ * transaction with it.
+ */
+export async function insertRows(tx: Tx, capabilities: DbCapabilities, table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<void> {
+  if (rows.length === 0) return;
+  const perStatement = Math.max(1, Math.floor(20_000 / columns.length));
+  const sqlite = capabilities.provider === 'sqlite';
+  const head = `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES `;
+  for (let i = 0; i < rows.length; i += perStatement) {
+    const chunk = rows.slice(i, i + perStatement);
+    const params: unknown[] = [];
+    const tuples: string[] = [];
+    for (const row of chunk) {
+      const marks: string[] = [];
+      for (const value of row) {
+        params.push(sqlite && typeof value === 'boolean' ? (value ? 1 : 0) : value);
+        marks.push(sqlite ? '?' : `$${params.length}`);
+      }
+      tuples.push(`(${marks.join(', ')})`);
+    }
+    await tx.$executeRawUnsafe(head + tuples.join(', '), ...params);
+  }
 }
 
 /** The `AuditLog` row of an entry (for `createMany`). */

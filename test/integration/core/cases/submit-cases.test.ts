@@ -191,4 +191,28 @@ describeEachDatabase('submitCases', (db) => {
     const followUps = await other.prisma.followUp.groupBy({ by: ['caseId', 'step'], where: { case: { externalId: { startsWith: 'ZY-RACE-' } } }, _count: true });
     expect(followUps.every((f) => f._count === 1)).toBe(true);
   });
+
+  it('writes nothing of a chunk when one of its keys is taken, so that its cases can be taken one by one', async () => {
+    const discharge = byName('P4-discharge');
+    const [taken, other1] = await inputsFor(batch, [
+      { ...discharge, externalId: 'ZY-TAKEN', customer: { externalId: 'PAT-TAKEN', name: '甲', phone: '+8613900009201' } },
+      { ...discharge, externalId: 'ZY-FREE', customer: { externalId: 'PAT-FREE', name: '乙', phone: '+8613900009202' } },
+    ]);
+    const existing = await submitCase(batch.deps, taken!);
+    const customer = (await other.prisma.customer.findUniqueOrThrow({ where: { externalId: 'PAT-TAKEN' } })).id;
+    const audit = (id: string) => ({ at: clock.now(), actorType: 'API' as const, actorId: 'test', action: 'case.created', entityType: 'Case', entityId: id, details: {} });
+
+    const written = await batch.deps.cases.createCases({
+      customers: [{ id: 'CUSTOMER-FREE', customer: other1!.customer }],
+      cases: [
+        { id: 'CASE-FREE', policyId: 'P4', customerId: 'CUSTOMER-FREE', case: other1!.case, followUps: [], audit: audit('CASE-FREE') },
+        { id: 'CASE-TAKEN-AGAIN', policyId: 'P4', customerId: customer, case: taken!.case, followUps: [], audit: audit('CASE-TAKEN-AGAIN') },
+      ],
+    });
+
+    expect(written).toBe(false);
+    expect(await other.prisma.case.findMany({ where: { externalId: { in: ['ZY-FREE', 'ZY-TAKEN'] } }, select: { id: true } })).toEqual([{ id: existing.caseId }]);
+    expect(await other.prisma.customer.count({ where: { externalId: 'PAT-FREE' } })).toBe(0);
+    expect(await other.prisma.auditLog.count({ where: { entityId: { in: ['CASE-FREE', 'CASE-TAKEN-AGAIN'] } } })).toBe(0);
+  });
 });
