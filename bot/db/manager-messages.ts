@@ -56,6 +56,24 @@ export class ManagerMessageOutbox {
     return new Set(rows.map((r) => r.idempotencyKey));
   }
 
+  async enqueueEachOnce(messages: readonly NewOutboxMessage[]): Promise<Set<string>> {
+    const inserted = new Set<string>();
+    for (let i = 0; i < messages.length; i += 200) {
+      const chunk = messages.slice(i, i + 200);
+      try {
+        const existing = await this.existingOutboxKeys(chunk.map((m) => m.idempotencyKey));
+        const fresh = chunk.filter((m) => !existing.has(m.idempotencyKey));
+        await this.db.prisma.$transaction((tx) => insertOutbox(tx, this.db.ids, fresh), TX_OPTIONS);
+        for (const m of fresh) inserted.add(m.idempotencyKey);
+      } catch (error) {
+        // Another replica inserted one of the keys meanwhile: the chunk rolled back; one by one.
+        if (!isUniqueViolation(error)) throw error;
+        for (const m of chunk) if (await this.enqueueOnce(m)) inserted.add(m.idempotencyKey);
+      }
+    }
+    return inserted;
+  }
+
   async enqueueOnce(message: NewOutboxMessage): Promise<boolean> {
     try {
       return (await this.db.prisma.$transaction((tx) => insertOutbox(tx, this.db.ids, [message]), TX_OPTIONS)) === 1;
