@@ -62,92 +62,7 @@ export async function findDigestScope(prisma: PrismaClient, wecomUserId: string)
  * the period's rows, not the table size. Customers appear masked (王女士·尾号0001) only.
  */
 export async function loadDigestInput(prisma: PrismaClient, scope: DigestScope, options: DigestDataOptions): Promise<DigestInput> {
-  const { from, to, asOf } = options;
-  const root = await prisma.department.findUniqueOrThrow({ where: { id: scope.rootDepartmentId }, select: { path: true } });
-  // The department table is small (one row per ward / service centre); the prefix match uses the path index where the collation allows.
-  const departments = await prisma.department.findMany({ where: { path: { startsWith: root.path } }, select: { id: true, name: true }, orderBy: { path: 'asc' } });
-  const inSubtree = { departmentId: { in: departments.map((d) => d.id) } };
-
-  const followUpSelect = {
-    id: true,
-    status: true,
-    outcome: true,
-    action: true,
-    dueAt: true,
-    deadlineAt: true,
-    completedAt: true,
-    policyId: true,
-    step: true,
-    assignee: { select: { name: true } },
-    case: { select: { department: { select: { name: true } }, customer: { select: customerSelect } } },
-  } as const;
-  const previousFrom = new Date(from.getTime() - (to.getTime() - from.getTime()));
-  const horizon = new Date(asOf.getTime() + BECOMING_OVERDUE_HOURS * 3_600_000);
-
-  const [due, backlog, upcoming, previous, escalations] = await Promise.all([
-    prisma.followUp.findMany({
-      where: { status: { in: [...DUE_STATUSES] }, deadlineAt: { gte: from, lt: to }, case: inSubtree },
-      select: followUpSelect,
-    }),
-    prisma.followUp.findMany({
-      where: { status: 'OVERDUE', deadlineAt: { lt: from }, case: inSubtree },
-      select: followUpSelect,
-    }),
-    prisma.followUp.findMany({
-      where: { status: { in: ['SCHEDULED', 'ACTIVE'] }, action: 'STAFF_TASK', deadlineAt: { gte: asOf, lt: horizon }, case: inSubtree },
-      select: followUpSelect,
-    }),
-    // Only done follow-ups carry a satisfaction value.
-    prisma.followUp.findMany({
-      where: { status: 'DONE', deadlineAt: { gte: previousFrom, lt: from }, case: inSubtree },
-      select: { status: true, outcome: true, action: true, deadlineAt: true, completedAt: true },
-    }),
-    prisma.escalation.findMany({
-      where: { status: { in: OPEN_ESCALATION_STATUSES }, case: inSubtree },
-      select: { id: true, reason: true, level: true, createdAt: true, deadlineAt: true, owner: { select: { name: true } }, case: { select: { customer: { select: customerSelect } } } },
-    }),
-  ]);
-
-  const seen = new Set<string>();
-  const followUps: DigestFollowUpRow[] = [];
-  for (const f of [...due, ...backlog, ...upcoming]) {
-    if (seen.has(f.id)) continue;
-    seen.add(f.id);
-    followUps.push({
-      id: f.id,
-      status: f.status as FollowUpStatus,
-      outcome: f.outcome as FollowUpOutcome | null,
-      action: f.action as FollowUpAction,
-      assigneeName: f.assignee?.name ?? null,
-      departmentName: f.case.department?.name ?? '—',
-      dueAt: f.dueAt,
-      deadlineAt: f.deadlineAt,
-      completedAt: f.completedAt,
-      title: options.stepTitle?.(f.policyId, f.step) ?? f.step,
-      customer: customerLabel(f.case.customer),
-    });
-  }
-  const openEscalations: DigestEscalationRow[] = escalations.map((e) => ({
-    id: e.id,
-    customer: customerLabel(e.case.customer),
-    reason: e.reason,
-    ownerName: e.owner.name,
-    level: e.level,
-    createdAt: e.createdAt,
-    deadlineAt: e.deadlineAt,
-  }));
-  const previousFigures = summariseFollowUps(
-    previous.map((p) => ({ status: p.status as FollowUpStatus, outcome: p.outcome as FollowUpOutcome | null, action: p.action as FollowUpAction, deadlineAt: p.deadlineAt, completedAt: p.completedAt })),
-  );
-  return {
-    manager: { name: scope.managerName },
-    period: { from, to, timeZone: options.timeZone },
-    asOf,
-    departments: departments.map((d) => d.name),
-    followUps,
-    openEscalations,
-    previousSatisfactionRate: previousFigures.satisfactionRate,
-  };
+  return (await loadDigestInputs(prisma, [scope], options))[0]!;
 }
 
 const customerSelect = { name: true, salutation: true, phoneMasked: true } as const;
@@ -173,7 +88,10 @@ export async function loadDigestInputs(prisma: PrismaClient, scopes: readonly Di
     for (const d of departments) coveredBy.set(d.id, [...(coveredBy.get(d.id) ?? []), index]);
     return departments;
   });
-  const inSubtree = { departmentId: { in: [...coveredBy.keys()] } };
+  // A long IN list would exceed SQLite's bound-parameter limit in Prisma's queries: past a few hundred
+  // departments (most of the organisation anyway), every case with a department is read and sorted here.
+  const covered = [...coveredBy.keys()];
+  const inSubtree = covered.length <= 500 ? { departmentId: { in: covered } } : { departmentId: { not: null } };
   const followUpSelect = {
     id: true,
     status: true,

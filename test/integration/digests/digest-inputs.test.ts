@@ -1,5 +1,7 @@
 // The weekly digests of all managers read together (loadDigestInputs: a few grouped queries, rows
-// shared out by subtree) say exactly what each manager's digest read alone says (loadDigestInput).
+// shared out by subtree) say exactly what each manager's digest read alone says (loadDigestInput, its
+// own subtree only). The figures themselves are hand-counted in weekly-digests.test.ts, and the memory
+// store's separate reading is compared in store-conformance.test.ts.
 import { beforeAll, expect, it } from 'vitest';
 import { FakeClock } from '../../../bot/clocks.js';
 import type { Huifang } from '../../../bot/huifang.js';
