@@ -11,7 +11,8 @@
 //   (f) the HTTP edge — signed WeCom callbacks, Tencent SMS replies and case posts from a load
 //       generator on loopback, beside GET /healthz and a bare Koa handler in the same run (ratios);
 //   (g) on PostgreSQL, sandbox dispatch beside graphile-worker completing no-op jobs on the same server;
-//   (h) set-based scheduling — cases through POST /api/v1/cases/batch and the CSV import, beside submitCase one by one.
+//   (h) set-based scheduling — cases through POST /api/v1/cases/batch and the CSV import, beside submitCase one by one;
+//   (i) the weekly digest of 1,000 managers through the job, beside reading and building them one manager after another.
 // `--only http` (or another part, or a database) runs just that. Prints a table and writes
 // bench/results/latest.json. Figures only: nothing here asserts on timing.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -26,6 +27,7 @@ import { runScheduling, type SchedulingResult } from './scheduling.js';
 import { HTTP_TARGETS, runHttp, type HttpResult, type HttpTarget } from './http.js';
 import { runQueue, type QueueResult } from './queue.js';
 import { runBatch, type BatchResult } from './batch.js';
+import { runDigests, type DigestBenchResult } from './digests.js';
 
 // test/support/db.ts reads TEST_POSTGRES_URL when first imported (dynamically, later).
 if (!process.env.TEST_POSTGRES_URL && process.env.BENCH_POSTGRES_URL) process.env.TEST_POSTGRES_URL = process.env.BENCH_POSTGRES_URL;
@@ -40,6 +42,7 @@ interface ProviderResult {
   /** PostgreSQL only. */
   queue?: QueueResult;
   batch?: BatchResult;
+  digests?: DigestBenchResult;
   error?: string;
 }
 
@@ -317,6 +320,23 @@ function printBatch(results: ProviderResult[], options: BenchOptions): void {
   console.log('  (reference: submitCase one by one, 8 at a time, on min(rows, 2,000) cases in the same run; ratio: rate over the reference rate)');
 }
 
+function printDigests(results: ProviderResult[]): void {
+  const rows: string[][] = [];
+  for (const r of results) {
+    const d = r.digests;
+    if (!d) {
+      rows.push([r.provider, r.skipped ? `skipped — ${r.skipped}` : `failed — ${(r.error ?? '?').split('\n')[0]}`]);
+      continue;
+    }
+    rows.push([r.provider, 'one manager after another (read + build; reference)', int(d.managers), sec(d.oneByOne.ms), '×1.0', mib(d.oneByOne.memory.rssMax)]);
+    rows.push(['', `send-weekly-digests job (read together + build + enqueue ${int(d.job.enqueued)})`, int(d.managers), sec(d.job.ms), `×${(d.oneByOne.ms / d.job.ms).toFixed(1)}`, mib(d.job.memory.rssMax)]);
+  }
+  const first = results.find((r) => r.digests)?.digests;
+  console.log(`\n(i) Weekly digests: ${first ? int(first.managers) : '?'} managers (a department each), ${first ? int(first.followUps) : '?'} follow-ups due in the reported week`);
+  console.log(table(['database', 'path', 'managers', 'seconds', 'speed-up', 'peak RSS'], rows, [false, false, true, true, true, true]));
+  console.log('  (speed-up: reference seconds over job seconds, measured in the same run on the same rows)');
+}
+
 async function main(): Promise<void> {
   let options: BenchOptions | 'help';
   try {
@@ -356,6 +376,7 @@ async function main(): Promise<void> {
       if (part('http')) result.http = await runHttp(provider, options);
       if (part('queue') && provider === 'postgresql') result.queue = await runQueue(options);
       if (part('batch')) result.batch = await runBatch(provider, options.rows);
+      if (part('digests')) result.digests = await runDigests(provider);
     } catch (err) {
       result.error = err instanceof Error ? (err.stack ?? err.message) : String(err);
       console.error(`\n✖ ${provider} failed: ${result.error}`);
@@ -368,6 +389,7 @@ async function main(): Promise<void> {
   if (options.parts.includes('http')) printHttp(results, options);
   if (options.parts.includes('queue')) printQueue(results, options);
   if (options.parts.includes('batch')) printBatch(results, options);
+  if (options.parts.includes('digests')) printDigests(results);
 
   const out = resolve(options.out);
   mkdirSync(dirname(out), { recursive: true });
