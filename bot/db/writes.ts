@@ -21,7 +21,7 @@ const OPEN_FOLLOW_UP = ['SCHEDULED', 'ACTIVE', 'OVERDUE'];
  * `at` (the deciding use case's clock) becomes `createdAt`; without it, each row's `nextAttemptAt`.
  * An SMS to a customer whose phone the provider reported invalid is recorded already CANCELLED.
  */
-export async function insertOutbox(tx: Tx, ids: IdGenerator, messages: readonly NewOutboxMessage[], at?: Date): Promise<number> {
+export async function insertOutbox(tx: Tx, ids: IdGenerator, messages: readonly NewOutboxMessage[], at?: Date, capabilities?: DbCapabilities): Promise<number> {
   if (messages.length === 0) return 0;
   const keys = messages.map((m) => m.idempotencyKey);
   const existing = new Set(
@@ -36,8 +36,7 @@ export async function insertOutbox(tx: Tx, ids: IdGenerator, messages: readonly 
       ? []
       : (await tx.customer.findMany({ where: { id: { in: smsCustomers }, phoneInvalidAt: { not: null } }, select: { id: true } })).map((c) => c.id),
   );
-  await tx.outboxMessage.createMany({
-    data: [...fresh.values()].map((m) => ({
+  const rows = [...fresh.values()].map((m) => ({
       ...(m.channel === 'sms' && m.recipientType === 'customer' && invalidPhones.has(m.recipientId) ? { status: 'CANCELLED', lastErrorCode: 'PHONE_INVALID' } : {}),
       id: ids.next(),
       idempotencyKey: m.idempotencyKey,
@@ -51,8 +50,10 @@ export async function insertOutbox(tx: Tx, ids: IdGenerator, messages: readonly 
       followUpId: m.followUpId,
       ...(m.maxAttempts ? { maxAttempts: m.maxAttempts } : {}),
       ...(m.fallbackOfId ? { fallbackOfId: m.fallbackOfId } : {}),
-    })),
-  });
+    }));
+  // With the capabilities, fixed multi-row INSERTs (no query compilation per call); else createMany.
+  if (capabilities) await insertObjects(tx, capabilities, 'OutboxMessage', rows.map((r) => ({ ...r, updatedAt: new Date() })));
+  else await tx.outboxMessage.createMany({ data: rows });
   return fresh.size;
 }
 
@@ -90,6 +91,23 @@ export async function insertRows(tx: Tx, capabilities: DbCapabilities, table: st
     }
     await tx.$executeRawUnsafe(head + tuples.join(', '), ...params);
   }
+}
+
+/**
+ * {@link insertRows} for rows given as objects, as Prisma's `createMany` takes them: an `undefined`
+ * field is left out, so that the column's database default applies (rows are grouped by the fields
+ * they set, one statement per group and chunk). Set `updatedAt` yourself where the model has one.
+ */
+export async function insertObjects(tx: Tx, capabilities: DbCapabilities, table: string, rows: readonly Record<string, unknown>[]): Promise<void> {
+  const groups = new Map<string, { columns: string[]; rows: unknown[][] }>();
+  for (const row of rows) {
+    const columns = Object.keys(row).filter((k) => row[k] !== undefined);
+    const signature = columns.join('\u0000');
+    let group = groups.get(signature);
+    if (!group) groups.set(signature, (group = { columns, rows: [] }));
+    group.rows.push(columns.map((c) => row[c]));
+  }
+  for (const group of groups.values()) await insertRows(tx, capabilities, table, group.columns, group.rows);
 }
 
 /** The `AuditLog` row of an entry (for `createMany`). */
