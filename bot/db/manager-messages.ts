@@ -68,7 +68,7 @@ export class ManagerMessageOutbox {
       try {
         const existing = await this.existingOutboxKeys(chunk.map((m) => m.idempotencyKey));
         const fresh = chunk.filter((m) => !existing.has(m.idempotencyKey));
-        await this.db.prisma.$transaction((tx) => insertOutbox(tx, this.db.ids, fresh), TX_OPTIONS);
+        await this.db.prisma.$transaction((tx) => insertOutbox(tx, this.db.ids, fresh, undefined, this.db.capabilities), TX_OPTIONS);
         for (const m of fresh) inserted.add(m.idempotencyKey);
       } catch (error) {
         // Another replica inserted one of the keys meanwhile: the chunk rolled back; one by one.

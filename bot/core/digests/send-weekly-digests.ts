@@ -18,7 +18,7 @@ import type { WorkingCalendar } from '../calendar/working-calendar.js';
 export const MANAGER_ROLES: readonly string[] = ['manager', 'department_head'];
 
 /** Recipients whose digests are read, built and enqueued together. */
-const DIGEST_CHUNK = 250;
+const DIGEST_CHUNK = 1_000;
 
 export interface SendWeeklyDigestsDeps {
   clock: Clock;
