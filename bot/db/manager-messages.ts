@@ -66,9 +66,15 @@ export class ManagerMessageOutbox {
     for (let i = 0; i < messages.length; i += 200) {
       const chunk = messages.slice(i, i + 200);
       try {
-        const existing = await this.existingOutboxKeys(chunk.map((m) => m.idempotencyKey));
-        const fresh = chunk.filter((m) => !existing.has(m.idempotencyKey));
-        await this.db.prisma.$transaction((tx) => insertOutbox(tx, this.db.ids, fresh, undefined, this.db.capabilities), TX_OPTIONS);
+        // What exists is read inside the transaction that inserts the rest: a key committed by another
+        // replica before it is not counted as ours, one committed during it fails the insert.
+        const fresh = await this.db.prisma.$transaction(async (tx) => {
+          const keys = chunk.map((m) => m.idempotencyKey);
+          const existing = new Set((await tx.outboxMessage.findMany({ where: { idempotencyKey: { in: keys } }, select: { idempotencyKey: true } })).map((r) => r.idempotencyKey));
+          const rest = chunk.filter((m) => !existing.has(m.idempotencyKey));
+          await insertOutbox(tx, this.db.ids, rest, undefined, this.db.capabilities);
+          return rest;
+        }, TX_OPTIONS);
         for (const m of fresh) inserted.add(m.idempotencyKey);
       } catch (error) {
         // Another replica inserted one of the keys meanwhile: the chunk rolled back; one by one.

@@ -8,6 +8,7 @@ import type { Huifang } from '../../../bot/huifang.js';
 import { buildDigest, type DigestInput } from '../../../bot/core/digests/build-digest.js';
 import { buildDigestDocument } from '../../../bot/core/digests/digest-document.js';
 import { describeEachDatabase } from '../../support/db.js';
+import { staffOutbox } from '../../../bot/core/outbox/staff-message.js';
 import { createTestService, seedOrganisation, sharedDbClient } from '../../support/service.js';
 import { at, insertEscalation, insertFollowUps, type FollowUpSpec } from '../reports/follow-up-rows.js';
 
@@ -63,5 +64,16 @@ describeEachDatabase('weekly digests read together', (db) => {
     // Something to compare: the hospital director sees the ward's rows, the estate manager the centre's.
     expect(together.every((x) => x.followUps.length > 0)).toBe(true);
     expect(together.some((x) => x.openEscalations.length > 0)).toBe(true);
+  });
+
+  it('enqueues a batch of digests once each: keys already in the outbox, or inserted at the same moment elsewhere, are not counted', async () => {
+    const staff = await db().prisma.staff.findFirstOrThrow({ where: { wecomUserId: 'kezhuren.wang' } });
+    const message = (key: string) => staffOutbox({ id: staff.id, wecomUserId: staff.wecomUserId }, key, { kind: 'staff_text', text: key }, at('2026-11-30T09:00'), null);
+    expect(await app.deps.digests.enqueueOnce(message('digest:test:1'))).toBe(true);
+
+    const batches = await Promise.all([0, 1, 2].map(() => app.deps.digests.enqueueEachOnce(['digest:test:1', 'digest:test:2', 'digest:test:3'].map(message))));
+
+    expect(batches.flatMap((b) => [...b]).sort()).toEqual(['digest:test:2', 'digest:test:3']);
+    expect(await db().prisma.outboxMessage.count({ where: { idempotencyKey: { startsWith: 'digest:test:' } } })).toBe(3);
   });
 });
