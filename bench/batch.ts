@@ -84,6 +84,9 @@ async function runSingle(provider: DbProvider, count: number, bodies: readonly C
 async function runHttpBatch(provider: DbProvider, count: number, bodies: readonly CaseBody[]): Promise<BatchResult['http']> {
   const { db, app } = await fresh(provider);
   const server: Server = createHttpApp(app).listen(0, '127.0.0.1');
+  // A batch can take longer than Node's defaults allow an idle keep-alive socket or a request.
+  server.keepAliveTimeout = 600_000;
+  server.requestTimeout = 0;
   try {
     await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/cases/batch`;
