@@ -10,7 +10,9 @@
 //   (e) scheduling throughput — cases through the real submitCase;
 //   (f) the HTTP edge — signed WeCom callbacks, Tencent SMS replies and case posts from a load
 //       generator on loopback, beside GET /healthz and a bare Koa handler in the same run (ratios);
-//   (g) on PostgreSQL, sandbox dispatch beside graphile-worker completing no-op jobs on the same server.
+//   (g) on PostgreSQL, sandbox dispatch beside graphile-worker completing no-op jobs on the same server;
+//   (h) set-based scheduling — cases through POST /api/v1/cases/batch and the CSV import, beside submitCase one by one;
+//   (i) the weekly digest of 1,000 managers through the job, beside reading and building them one manager after another.
 // `--only http` (or another part, or a database) runs just that. Prints a table and writes
 // bench/results/latest.json. Figures only: nothing here asserts on timing.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -24,6 +26,8 @@ import { snapshotTemplates } from './setup.js';
 import { runScheduling, type SchedulingResult } from './scheduling.js';
 import { HTTP_TARGETS, runHttp, type HttpResult, type HttpTarget } from './http.js';
 import { runQueue, type QueueResult } from './queue.js';
+import { runBatch, type BatchResult } from './batch.js';
+import { runDigests, type DigestBenchResult } from './digests.js';
 
 // test/support/db.ts reads TEST_POSTGRES_URL when first imported (dynamically, later).
 if (!process.env.TEST_POSTGRES_URL && process.env.BENCH_POSTGRES_URL) process.env.TEST_POSTGRES_URL = process.env.BENCH_POSTGRES_URL;
@@ -37,6 +41,8 @@ interface ProviderResult {
   http?: HttpResult;
   /** PostgreSQL only. */
   queue?: QueueResult;
+  batch?: BatchResult;
+  digests?: DigestBenchResult;
   error?: string;
 }
 
@@ -287,6 +293,50 @@ function printQueue(results: ProviderResult[], options: BenchOptions): void {
   console.log('   dispatch: phase (b), batches of 500 claimed with SKIP LOCKED, each message recorded SENT with its attempt and sandbox delivery)');
 }
 
+function printBatch(results: ProviderResult[], options: BenchOptions): void {
+  const rows: string[][] = [];
+  for (const r of results) {
+    const b = r.batch;
+    if (!b) {
+      rows.push([r.provider, r.skipped ? `skipped — ${r.skipped}` : `failed — ${(r.error ?? '?').split('\n')[0]}`]);
+      continue;
+    }
+    const line = (name: string, x: { cases: number; followUps: number; ms: number; perSecond: number; memory: { rssMax: number } }, first: boolean) => [
+      first ? r.provider : '',
+      name,
+      int(x.cases),
+      int(x.followUps),
+      sec(x.ms),
+      `${int(x.perSecond)}/s`,
+      `×${(x.perSecond / b.single.perSecond).toFixed(1)}`,
+      mib(x.memory.rssMax),
+    ];
+    rows.push(line('submitCase one by one (reference)', b.single, true));
+    rows.push(line('POST /api/v1/cases/batch', b.http, false));
+    rows.push(line('import cases (CSV)', b.csv, false));
+  }
+  console.log(`\n(h) Set-based scheduling: ${int(options.rows)} cases (the example cases of every pack) through the batch endpoint (1,000 per request, 2 at a time) and the CSV import, each on a fresh database`);
+  console.log(table(['database', 'path', 'cases', 'follow-ups', 'seconds', 'rate', 'of one by one', 'peak RSS'], rows, [false, false, true, true, true, true, true, true]));
+  console.log('  (reference: submitCase one by one, 8 at a time, on min(rows, 2,000) cases in the same run; ratio: rate over the reference rate)');
+}
+
+function printDigests(results: ProviderResult[]): void {
+  const rows: string[][] = [];
+  for (const r of results) {
+    const d = r.digests;
+    if (!d) {
+      rows.push([r.provider, r.skipped ? `skipped — ${r.skipped}` : `failed — ${(r.error ?? '?').split('\n')[0]}`]);
+      continue;
+    }
+    rows.push([r.provider, 'one manager after another (read + build; reference)', int(d.managers), sec(d.oneByOne.ms), '×1.0', mib(d.oneByOne.memory.rssMax)]);
+    rows.push(['', `send-weekly-digests job (read together + build + enqueue ${int(d.job.enqueued)})`, int(d.managers), sec(d.job.ms), `×${(d.oneByOne.ms / d.job.ms).toFixed(1)}`, mib(d.job.memory.rssMax)]);
+  }
+  const first = results.find((r) => r.digests)?.digests;
+  console.log(`\n(i) Weekly digests: ${first ? int(first.managers) : '?'} managers (a department each), ${first ? int(first.followUps) : '?'} follow-ups due in the reported week`);
+  console.log(table(['database', 'path', 'managers', 'seconds', 'speed-up', 'peak RSS'], rows, [false, false, true, true, true, true]));
+  console.log('  (speed-up: reference seconds over job seconds, measured in the same run on the same rows)');
+}
+
 async function main(): Promise<void> {
   let options: BenchOptions | 'help';
   try {
@@ -325,6 +375,8 @@ async function main(): Promise<void> {
       }
       if (part('http')) result.http = await runHttp(provider, options);
       if (part('queue') && provider === 'postgresql') result.queue = await runQueue(options);
+      if (part('batch')) result.batch = await runBatch(provider, options.rows);
+      if (part('digests')) result.digests = await runDigests(provider);
     } catch (err) {
       result.error = err instanceof Error ? (err.stack ?? err.message) : String(err);
       console.error(`\n✖ ${provider} failed: ${result.error}`);
@@ -336,6 +388,8 @@ async function main(): Promise<void> {
   if (options.parts.includes('throughput')) printScheduling(results, options);
   if (options.parts.includes('http')) printHttp(results, options);
   if (options.parts.includes('queue')) printQueue(results, options);
+  if (options.parts.includes('batch')) printBatch(results, options);
+  if (options.parts.includes('digests')) printDigests(results);
 
   const out = resolve(options.out);
   mkdirSync(dirname(out), { recursive: true });

@@ -21,7 +21,7 @@ export interface SchedulingResult {
 }
 
 /** The example cases, re-pointed at the example organisation so every one is accepted. */
-function exampleBodies(): CaseBody[] {
+export function exampleBodies(): CaseBody[] {
   const dir = join(ROOT_DIR, 'templates/policies/examples');
   const staff = EXAMPLE_STAFF.map((s) => s.wecomUserId);
   return readdirSync(dir)

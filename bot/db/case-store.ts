@@ -1,9 +1,10 @@
 import type { CaseRecord, FollowUpRecord } from '../core/records.js';
-import type { CaseStore } from '../core/ports/cases.js';
+import type { CaseStore, NewCase } from '../core/ports/cases.js';
+import type { CustomerInput } from '../core/ports/customers.js';
 import type { StoreContext } from './store-context.js';
 import { TX_OPTIONS } from './store-context.js';
 import { isUniqueViolation, toCaseRecord, toFollowUpRecord, toJson } from './rows.js';
-import { cancelOpenFollowUps, followUpData, insertAudit } from './writes.js';
+import { auditData, cancelOpenFollowUps, chunks, followUpData, insertAudit, insertRows } from './writes.js';
 
 /** `CaseStore` over Prisma: a case and its planned follow-ups commit together, once per (type, external id). */
 export class PrismaCaseStore implements CaseStore {
@@ -17,6 +18,17 @@ export class PrismaCaseStore implements CaseStore {
   async findCaseById(id: string): Promise<CaseRecord | null> {
     const row = await this.db.prisma.case.findUnique({ where: { id } });
     return row ? toCaseRecord(row) : null;
+  }
+
+  async findCases(keys: readonly { type: string; externalId: string }[]): Promise<CaseRecord[]> {
+    const out: CaseRecord[] = [];
+    // By external id (indexed), then the type in memory: one statement per chunk of keys.
+    for (const chunk of chunks([...new Set(keys.map((k) => k.externalId))], IN_CHUNK)) {
+      const wanted = new Set(keys.filter((k) => chunk.includes(k.externalId)).map((k) => `${k.type}\u0000${k.externalId}`));
+      const rows = await this.db.prisma.case.findMany({ where: { externalId: { in: chunk } } });
+      for (const row of rows) if (wanted.has(`${row.type}\u0000${row.externalId}`)) out.push(toCaseRecord(row));
+    }
+    return out;
   }
 
   async listCasesToReplan(policyId: string, afterId: string | null, limit: number): Promise<string[]> {
@@ -42,26 +54,37 @@ export class PrismaCaseStore implements CaseStore {
     return rows.map(toFollowUpRecord);
   }
 
-  async createCase(input: Parameters<CaseStore['createCase']>[0]): Promise<{ created: boolean; caseId: string }> {
+  async createCases(input: { customers: { id: string; customer: CustomerInput }[]; cases: NewCase[] }): Promise<boolean> {
+    if (input.customers.length === 0 && input.cases.length === 0) return true;
     try {
       await this.db.prisma.$transaction(async (tx) => {
-        await tx.case.create({
-          data: {
-            id: input.id,
-            type: input.case.type,
-            externalId: input.case.externalId,
-            policyId: input.policyId,
-            customerId: input.customerId,
-            departmentId: input.case.departmentId,
-            responsibleStaffId: input.case.responsibleStaffId,
-            attributes: toJson(input.case.attributes),
-            milestones: toJson(input.case.milestones),
-            status: input.case.closedAt ? 'CLOSED' : 'OPEN',
-            occurredAt: input.case.occurredAt,
-            closedAt: input.case.closedAt,
-            createdAt: input.audit.at,
-          },
-        });
+        // Fixed multi-row INSERTs: Prisma's createMany compiles and serialises every row, which costs
+        // more than the statements themselves at a thousand rows.
+        const caps = this.db.capabilities;
+        const wallClock = new Date(); // what Prisma's @default(now()) / @updatedAt would write
+        await insertRows(tx, caps, 'Customer', CUSTOMER_COLUMNS, input.customers.map(({ id, customer }) => customerRow(id, customer, wallClock)));
+        await insertRows(tx, caps, 'Case', CASE_COLUMNS, input.cases.map((c) => caseRow(c, wallClock)));
+        await insertRows(
+          tx,
+          caps,
+          'FollowUp',
+          FOLLOW_UP_COLUMNS,
+          input.cases.flatMap((c) => c.followUps.map((f) => followUpRow(followUpData(f, c.id, c.customerId, c.policyId, c.audit.at), wallClock))),
+        );
+        await insertRows(tx, caps, 'AuditLog', AUDIT_COLUMNS, input.cases.map((c) => auditRow(auditData(this.db.ids, c.audit))));
+      }, TX_OPTIONS);
+      return true;
+    } catch (err) {
+      // A case or customer key was taken meanwhile: the transaction rolled back whole.
+      if (isUniqueViolation(err)) return false;
+      throw err;
+    }
+  }
+
+  async createCase(input: NewCase): Promise<{ created: boolean; caseId: string }> {
+    try {
+      await this.db.prisma.$transaction(async (tx) => {
+        await tx.case.create({ data: caseData(input) });
         if (input.followUps.length > 0) {
           await tx.followUp.createMany({ data: input.followUps.map((f) => followUpData(f, input.id, input.customerId, input.policyId, input.audit.at)) });
         }
@@ -128,6 +151,19 @@ export class PrismaCaseStore implements CaseStore {
     }
   }
 
+  async listRecentCasesOfCustomers(customerIds: readonly string[], types: readonly string[], since: Date): Promise<CaseRecord[]> {
+    if (types.length === 0) return [];
+    const out: CaseRecord[] = [];
+    for (const chunk of chunks([...new Set(customerIds)], IN_CHUNK)) {
+      const rows = await this.db.prisma.case.findMany({
+        where: { customerId: { in: chunk }, type: { in: [...types] }, occurredAt: { gte: since } },
+        orderBy: [{ occurredAt: 'asc' }, { id: 'asc' }],
+      });
+      out.push(...rows.map(toCaseRecord));
+    }
+    return out;
+  }
+
   async listRecentCasesOfCustomer(customerId: string, types: readonly string[], since: Date): Promise<CaseRecord[]> {
     if (types.length === 0) return [];
     const rows = await this.db.prisma.case.findMany({
@@ -137,4 +173,63 @@ export class PrismaCaseStore implements CaseStore {
     });
     return rows.map(toCaseRecord);
   }
+}
+
+/** Keys per `IN (…)` list (well under both databases' bound-parameter limits). */
+const IN_CHUNK = 500;
+
+const CUSTOMER_COLUMNS = ['id', 'externalId', 'name', 'salutation', 'phoneE164', 'phoneMasked', 'wechatOpenId', 'tags', 'consentMarketing', 'consentSurvey', 'deceasedAt', 'createdAt', 'updatedAt'] as const;
+const CASE_COLUMNS = ['id', 'type', 'externalId', 'policyId', 'customerId', 'departmentId', 'responsibleStaffId', 'attributes', 'milestones', 'status', 'occurredAt', 'closedAt', 'createdAt', 'updatedAt'] as const;
+const FOLLOW_UP_COLUMNS = ['id', 'createdAt', 'updatedAt', 'caseId', 'customerId', 'policyId', 'step', 'sequence', 'action', 'channel', 'status', 'assigneeId', 'assigneeRule', 'earliestAt', 'dueAt', 'deadlineAt', 'maxAttempts', 'sampling'] as const;
+const AUDIT_COLUMNS = ['id', 'at', 'actorType', 'actorId', 'action', 'entityType', 'entityId', 'details'] as const;
+
+/** A new customer's row, with the defaults `upsertCustomer`'s create leaves to the schema made explicit. */
+function customerRow(id: string, input: CustomerInput, now: Date): unknown[] {
+  return [
+    id,
+    input.externalId,
+    input.name,
+    input.salutation || null,
+    input.phoneE164 || null,
+    input.phoneE164 ? input.phoneMasked : null,
+    input.wechatOpenId || null,
+    toJson(input.tags),
+    input.consentMarketing ?? false,
+    input.consentSurvey ?? true,
+    input.deceasedAt ?? null,
+    now,
+    now,
+  ];
+}
+
+function caseRow(input: NewCase, now: Date): unknown[] {
+  const d = caseData(input);
+  return [d.id, d.type, d.externalId, d.policyId, d.customerId, d.departmentId, d.responsibleStaffId, d.attributes, d.milestones, d.status, d.occurredAt, d.closedAt, d.createdAt, now];
+}
+
+function followUpRow(d: ReturnType<typeof followUpData>, now: Date): unknown[] {
+  return [d.id, d.createdAt, now, d.caseId, d.customerId, d.policyId, d.step, d.sequence, d.action, d.channel, d.status, d.assigneeId, d.assigneeRule, d.earliestAt, d.dueAt, d.deadlineAt, d.maxAttempts, d.sampling];
+}
+
+function auditRow(d: ReturnType<typeof auditData>): unknown[] {
+  return [d.id, d.at, d.actorType, d.actorId, d.action, d.entityType, d.entityId, d.details];
+}
+
+/** The `Case` row of a new case. */
+function caseData(input: NewCase) {
+  return {
+    id: input.id,
+    type: input.case.type,
+    externalId: input.case.externalId,
+    policyId: input.policyId,
+    customerId: input.customerId,
+    departmentId: input.case.departmentId,
+    responsibleStaffId: input.case.responsibleStaffId,
+    attributes: toJson(input.case.attributes),
+    milestones: toJson(input.case.milestones),
+    status: input.case.closedAt ? 'CLOSED' : 'OPEN',
+    occurredAt: input.case.occurredAt,
+    closedAt: input.case.closedAt,
+    createdAt: input.audit.at,
+  };
 }

@@ -3,7 +3,7 @@ import type { CustomerInput, CustomerStore, OptOutScope } from '../core/ports/cu
 import type { StoreContext } from './store-context.js';
 import { TX_OPTIONS } from './store-context.js';
 import { isUniqueViolation, parseJson, toCustomerRecord, toJson } from './rows.js';
-import { cancelOpenFollowUps, insertAudit } from './writes.js';
+import { cancelOpenFollowUps, chunks, insertAudit } from './writes.js';
 
 /** `CustomerStore` over Prisma. */
 export class PrismaCustomerStore implements CustomerStore {
@@ -53,6 +53,17 @@ export class PrismaCustomerStore implements CustomerStore {
         throw err;
       }
     }
+  }
+
+  async findCustomersByKeys(keys: { externalIds: readonly string[]; phones: readonly string[]; wechatOpenIds: readonly string[] }): Promise<CustomerRecord[]> {
+    const found = new Map<string, CustomerRecord>();
+    for (const [column, values] of [['externalId', keys.externalIds], ['phoneE164', keys.phones], ['wechatOpenId', keys.wechatOpenIds]] as const) {
+      for (const chunk of chunks([...new Set(values)], 500)) {
+        const rows = await this.db.prisma.customer.findMany({ where: { [column]: { in: chunk } } });
+        for (const row of rows) found.set(row.id, toCustomerRecord(row));
+      }
+    }
+    return [...found.values()];
   }
 
   async findCustomerByPhone(phoneE164: string): Promise<CustomerRecord | null> {

@@ -63,12 +63,36 @@ export async function findDigestScope(prisma: PrismaClient, wecomUserId: string)
  * the period's rows, not the table size. Customers appear masked (王女士·尾号0001) only.
  */
 export async function loadDigestInput(prisma: PrismaClient, scope: DigestScope, options: DigestDataOptions): Promise<DigestInput> {
-  const { from, to, asOf } = options;
-  const root = await prisma.department.findUniqueOrThrow({ where: { id: scope.rootDepartmentId }, select: { path: true } });
-  // The department table is small (one row per ward / service centre); the prefix match uses the path index where the collation allows.
-  const departments = await prisma.department.findMany({ where: { path: { startsWith: root.path } }, select: { id: true, name: true }, orderBy: { path: 'asc' } });
-  const inSubtree = { departmentId: { in: departments.map((d) => d.id) } };
+  return (await loadDigestInputs(prisma, [scope], options))[0]!;
+}
 
+const customerSelect = { name: true, salutation: true, phoneMasked: true } as const;
+
+/**
+ * `loadDigestInput` for many scopes at once, with the same five queries run once for the union of
+ * their subtrees instead of once per scope: each row is then given to every scope whose subtree holds
+ * its case's department (a ward's row goes to the ward head, the hospital director, …). The result, in
+ * the scopes' order, equals what `loadDigestInput` returns for each (the weekly digest of a thousand
+ * managers is a handful of statements, not seven per manager).
+ */
+export async function loadDigestInputs(prisma: PrismaClient, scopes: readonly DigestScope[], options: DigestDataOptions): Promise<DigestInput[]> {
+  if (scopes.length === 0) return [];
+  const { from, to, asOf } = options;
+  const all = await prisma.department.findMany({ select: { id: true, name: true, path: true }, orderBy: { path: 'asc' } });
+  const byId = new Map(all.map((d) => [d.id, d]));
+  // Which scopes (by index) cover each department.
+  const coveredBy = new Map<string, number[]>();
+  const subtrees = scopes.map((scope, index) => {
+    const root = byId.get(scope.rootDepartmentId);
+    if (!root) throw new Error(`No department ${scope.rootDepartmentId} for the digest of ${scope.managerName}`);
+    const departments = all.filter((d) => d.path.startsWith(root.path));
+    for (const d of departments) coveredBy.set(d.id, [...(coveredBy.get(d.id) ?? []), index]);
+    return departments;
+  });
+  // A long IN list would exceed SQLite's bound-parameter limit in Prisma's queries: past a few hundred
+  // departments (most of the organisation anyway), every case with a department is read and sorted here.
+  const covered = [...coveredBy.keys()];
+  const inSubtree = covered.length <= 500 ? { departmentId: { in: covered } } : { departmentId: { not: null } };
   const followUpSelect = {
     id: true,
     status: true,
@@ -80,28 +104,21 @@ export async function loadDigestInput(prisma: PrismaClient, scope: DigestScope, 
     policyId: true,
     step: true,
     assignee: { select: { name: true } },
-    case: { select: { department: { select: { name: true } }, customer: { select: customerSelect } } },
+    case: { select: { departmentId: true, department: { select: { name: true } }, customer: { select: customerSelect } } },
   } as const;
   const previousFrom = new Date(from.getTime() - (to.getTime() - from.getTime()));
   const horizon = new Date(asOf.getTime() + BECOMING_OVERDUE_HOURS * 3_600_000);
 
   const [due, backlog, upcoming, previous, escalations] = await Promise.all([
-    prisma.followUp.findMany({
-      where: { status: { in: [...DUE_STATUSES] }, deadlineAt: { gte: from, lt: to }, case: inSubtree },
-      select: followUpSelect,
-    }),
-    prisma.followUp.findMany({
-      where: { status: 'OVERDUE', deadlineAt: { lt: from }, case: inSubtree },
-      select: followUpSelect,
-    }),
+    prisma.followUp.findMany({ where: { status: { in: [...DUE_STATUSES] }, deadlineAt: { gte: from, lt: to }, case: inSubtree }, select: followUpSelect }),
+    prisma.followUp.findMany({ where: { status: 'OVERDUE', deadlineAt: { lt: from }, case: inSubtree }, select: followUpSelect }),
     prisma.followUp.findMany({
       where: { status: { in: ['SCHEDULED', 'ACTIVE'] }, action: 'STAFF_TASK', deadlineAt: { gte: asOf, lt: horizon }, case: inSubtree },
       select: followUpSelect,
     }),
-    // Only done follow-ups carry a satisfaction value.
     prisma.followUp.findMany({
       where: { status: 'DONE', deadlineAt: { gte: previousFrom, lt: from }, case: inSubtree },
-      select: { status: true, outcome: true, action: true, deadlineAt: true, completedAt: true },
+      select: { status: true, outcome: true, action: true, deadlineAt: true, completedAt: true, case: { select: { departmentId: true } } },
     }),
     prisma.escalation.findMany({
       where: { status: { in: OPEN_ESCALATION_STATUSES }, case: inSubtree },
@@ -112,20 +129,21 @@ export async function loadDigestInput(prisma: PrismaClient, scope: DigestScope, 
         createdAt: true,
         deadlineAt: true,
         owner: { select: { name: true } },
-        case: { select: { customer: { select: customerSelect } } },
+        case: { select: { departmentId: true, customer: { select: customerSelect } } },
         // The reports of the incident, for the escalation's line (served by the (escalationId, at) index).
         evidence: { select: { source: true, at: true, note: true }, orderBy: [{ at: 'asc' }, { id: 'asc' }], take: DIGEST_EVIDENCE_LIMIT },
         _count: { select: { evidence: true } },
       },
     }),
   ]);
+  const scopesOf = (departmentId: string | null) => (departmentId === null ? [] : (coveredBy.get(departmentId) ?? []));
 
-  const seen = new Set<string>();
-  const followUps: DigestFollowUpRow[] = [];
+  const followUps = scopes.map(() => [] as DigestFollowUpRow[]);
+  const seen = scopes.map(() => new Set<string>());
   for (const f of [...due, ...backlog, ...upcoming]) {
-    if (seen.has(f.id)) continue;
-    seen.add(f.id);
-    followUps.push({
+    const targets = scopesOf(f.case.departmentId);
+    if (targets.length === 0) continue;
+    const row: DigestFollowUpRow = {
       id: f.id,
       status: f.status as FollowUpStatus,
       outcome: f.outcome as FollowUpOutcome | null,
@@ -137,34 +155,43 @@ export async function loadDigestInput(prisma: PrismaClient, scope: DigestScope, 
       completedAt: f.completedAt,
       title: options.stepTitle?.(f.policyId, f.step) ?? f.step,
       customer: customerLabel(f.case.customer),
-    });
+    };
+    for (const i of targets) {
+      if (seen[i]!.has(f.id)) continue;
+      seen[i]!.add(f.id);
+      followUps[i]!.push(row);
+    }
   }
-  const openEscalations: DigestEscalationRow[] = escalations.map((e) => ({
-    id: e.id,
-    customer: customerLabel(e.case.customer),
-    reason: e.reason,
-    ownerName: e.owner.name,
-    level: e.level,
-    createdAt: e.createdAt,
-    deadlineAt: e.deadlineAt,
-    evidence: e.evidence,
-    evidenceCount: e._count.evidence,
-  }));
-  const previousFigures = summariseFollowUps(
-    previous.map((p) => ({ status: p.status as FollowUpStatus, outcome: p.outcome as FollowUpOutcome | null, action: p.action as FollowUpAction, deadlineAt: p.deadlineAt, completedAt: p.completedAt })),
-  );
-  return {
+  const openEscalations = scopes.map(() => [] as DigestEscalationRow[]);
+  for (const e of escalations) {
+    const row: DigestEscalationRow = {
+      id: e.id,
+      customer: customerLabel(e.case.customer),
+      reason: e.reason,
+      ownerName: e.owner.name,
+      level: e.level,
+      createdAt: e.createdAt,
+      deadlineAt: e.deadlineAt,
+      evidence: e.evidence,
+      evidenceCount: e._count.evidence,
+    };
+    for (const i of scopesOf(e.case.departmentId)) openEscalations[i]!.push(row);
+  }
+  const previousRows = scopes.map(() => [] as Parameters<typeof summariseFollowUps>[0][number][]);
+  for (const p of previous) {
+    const row = { status: p.status as FollowUpStatus, outcome: p.outcome as FollowUpOutcome | null, action: p.action as FollowUpAction, deadlineAt: p.deadlineAt, completedAt: p.completedAt };
+    for (const i of scopesOf(p.case.departmentId)) previousRows[i]!.push(row);
+  }
+  return scopes.map((scope, i) => ({
     manager: { name: scope.managerName },
     period: { from, to, timeZone: options.timeZone },
     asOf,
-    departments: departments.map((d) => d.name),
-    followUps,
-    openEscalations,
-    previousSatisfactionRate: previousFigures.satisfactionRate,
-  };
+    departments: subtrees[i]!.map((d) => d.name),
+    followUps: followUps[i]!,
+    openEscalations: openEscalations[i]!,
+    previousSatisfactionRate: summariseFollowUps(previousRows[i]!).satisfactionRate,
+  }));
 }
-
-const customerSelect = { name: true, salutation: true, phoneMasked: true } as const;
 
 /** `王女士·尾号0001`: the salutation (or the family name) and the last four digits — never the full number. */
 function customerLabel(c: { name: string; salutation: string | null; phoneMasked: string | null }): string {
@@ -195,6 +222,14 @@ export class PrismaDigestStore extends ManagerMessageOutbox implements DigestSto
     return loadDigestInput(
       this.db.prisma,
       { managerName: recipient.name, rootDepartmentId: recipient.rootDepartmentId },
+      { ...options, stepTitle: stepTitleFrom(this.policies) },
+    );
+  }
+
+  loadDigestInputs(recipients: readonly DigestRecipient[], options: { from: Date; to: Date; asOf: Date; timeZone: string }): Promise<DigestInput[]> {
+    return loadDigestInputs(
+      this.db.prisma,
+      recipients.map((r) => ({ managerName: r.name, rootDepartmentId: r.rootDepartmentId })),
       { ...options, stepTitle: stepTitleFrom(this.policies) },
     );
   }

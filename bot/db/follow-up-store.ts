@@ -5,7 +5,7 @@ import type { StoreContext } from './store-context.js';
 import { TX_OPTIONS } from './store-context.js';
 import { toFollowUpContext, toJson } from './rows.js';
 import { numbered, skipLocked, sqlText } from './raw-sql.js';
-import { auditData, closeEscalationsAfterSecondFollowUp, insertAudit, insertEscalationWith, insertOutbox, type Tx } from './writes.js';
+import { auditData, closeEscalationsAfterSecondFollowUp, insertAudit, insertEscalationWith, insertObjects, insertOutbox, type Tx } from './writes.js';
 import { staffSurveyAnswerAudit } from '../core/follow-ups/completion-audit.js';
 import { pickReplyCodes, withReplyCode, withReplyCodeRetry } from './reply-codes.js';
 
@@ -142,9 +142,10 @@ export class PrismaFollowUpStore implements FollowUpStore {
         for (const row of surveys) if (codes.has(row.id)) row.replyCode = codes.get(row.id)!;
         withCodes = outbox.map((m) => (m.message.kind === 'survey_invite' && codes.has(m.message.surveyId) ? withReplyCode(m, m.message.surveyId, codes.get(m.message.surveyId)!) : m));
       }
-      if (surveys.length > 0) await tx.surveyInstance.createMany({ data: surveys });
-      await insertOutbox(tx, this.db.ids, withCodes, activations[0]!.now);
-      if (audits.length > 0) await tx.auditLog.createMany({ data: audits.map((entry) => auditData(this.db.ids, entry)) });
+      // Fixed multi-row INSERTs: createMany would compile and serialise every row of the batch.
+      await insertObjects(tx, this.db.capabilities, 'SurveyInstance', surveys as Record<string, unknown>[]);
+      await insertOutbox(tx, this.db.ids, withCodes, activations[0]!.now, this.db.capabilities);
+      await insertObjects(tx, this.db.capabilities, 'AuditLog', audits.map((entry) => auditData(this.db.ids, entry)));
       return { applied, skipped: activations.length - applied };
     }, TX_OPTIONS);
   }

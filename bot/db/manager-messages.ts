@@ -35,7 +35,8 @@ export async function listManagerRecipients(prisma: PrismaClient): Promise<Diges
     if (byStaff.has(s.id) || !roles.some((r) => MANAGER_ROLES.includes(r))) continue;
     byStaff.set(s.id, { staffId: s.id, wecomUserId: s.wecomUserId, name: s.name, rootDepartmentId: s.departmentId, basis: 'role' });
   }
-  const admins = await prisma.consoleUser.findMany({ where: { role: 'admin', active: true, staffId: { in: [...byStaff.keys()] } }, select: { staffId: true } });
+  // Administrators are few; all of them are read (an IN list of every manager could exceed SQLite's parameter limit).
+  const admins = await prisma.consoleUser.findMany({ where: { role: 'admin', active: true, staffId: { not: null } }, select: { staffId: true } });
   for (const a of admins) {
     const r = a.staffId ? byStaff.get(a.staffId) : undefined;
     if (r) r.administrator = true;
@@ -51,9 +52,37 @@ export class ManagerMessageOutbox {
   constructor(protected readonly db: StoreContext) {}
 
   async existingOutboxKeys(keys: readonly string[]): Promise<Set<string>> {
-    if (keys.length === 0) return new Set();
-    const rows = await this.db.prisma.outboxMessage.findMany({ where: { idempotencyKey: { in: [...keys] } }, select: { idempotencyKey: true } });
-    return new Set(rows.map((r) => r.idempotencyKey));
+    const found = new Set<string>();
+    // In slices: one IN list of a thousand keys would exceed SQLite's bound-parameter limit.
+    for (let i = 0; i < keys.length; i += 500) {
+      const rows = await this.db.prisma.outboxMessage.findMany({ where: { idempotencyKey: { in: keys.slice(i, i + 500) } }, select: { idempotencyKey: true } });
+      for (const r of rows) found.add(r.idempotencyKey);
+    }
+    return found;
+  }
+
+  async enqueueEachOnce(messages: readonly NewOutboxMessage[]): Promise<Set<string>> {
+    const inserted = new Set<string>();
+    for (let i = 0; i < messages.length; i += 200) {
+      const chunk = messages.slice(i, i + 200);
+      try {
+        // What exists is read inside the transaction that inserts the rest: a key committed by another
+        // replica before it is not counted as ours, one committed during it fails the insert.
+        const fresh = await this.db.prisma.$transaction(async (tx) => {
+          const keys = chunk.map((m) => m.idempotencyKey);
+          const existing = new Set((await tx.outboxMessage.findMany({ where: { idempotencyKey: { in: keys } }, select: { idempotencyKey: true } })).map((r) => r.idempotencyKey));
+          const rest = chunk.filter((m) => !existing.has(m.idempotencyKey));
+          await insertOutbox(tx, this.db.ids, rest, undefined, this.db.capabilities);
+          return rest;
+        }, TX_OPTIONS);
+        for (const m of fresh) inserted.add(m.idempotencyKey);
+      } catch (error) {
+        // Another replica inserted one of the keys meanwhile: the chunk rolled back; one by one.
+        if (!isUniqueViolation(error)) throw error;
+        for (const m of chunk) if (await this.enqueueOnce(m)) inserted.add(m.idempotencyKey);
+      }
+    }
+    return inserted;
   }
 
   async enqueueOnce(message: NewOutboxMessage): Promise<boolean> {

@@ -14,7 +14,10 @@ type SurveyRow = Prisma.SurveyInstanceGetPayload<object>;
 
 /** Prisma's unique-constraint violation, as both adapters report it. */
 export function isUniqueViolation(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'P2002';
+  if (typeof err !== 'object' || err === null) return false;
+  const { code, meta } = err as { code?: unknown; meta?: { driverAdapterError?: { cause?: { kind?: unknown } } } };
+  // Raw statements ($executeRawUnsafe) report it as P2010 with the adapter's error kind.
+  return code === 'P2002' || (code === 'P2010' && meta?.driverAdapterError?.cause?.kind === 'UniqueConstraintViolation');
 }
 
 /** A value for a JSON text column (`{}` for null or undefined). */

@@ -12,6 +12,7 @@ import { toJson } from './rows.js';
 import type { DbProvider } from './client.js';
 import { staffOutbox } from '../core/outbox/staff-message.js';
 import { renderText } from '../core/templates/render.js';
+import type { DbCapabilities } from './client.js';
 
 export type Tx = Prisma.TransactionClient;
 
@@ -23,7 +24,7 @@ const OPEN_FOLLOW_UP = ['SCHEDULED', 'ACTIVE', 'OVERDUE'];
  * `at` (the deciding use case's clock) becomes `createdAt`; without it, each row's `nextAttemptAt`.
  * An SMS to a customer whose phone the provider reported invalid is recorded already CANCELLED.
  */
-export async function insertOutbox(tx: Tx, ids: IdGenerator, messages: readonly NewOutboxMessage[], at?: Date): Promise<number> {
+export async function insertOutbox(tx: Tx, ids: IdGenerator, messages: readonly NewOutboxMessage[], at?: Date, capabilities?: DbCapabilities): Promise<number> {
   if (messages.length === 0) return 0;
   const keys = messages.map((m) => m.idempotencyKey);
   const existing = new Set(
@@ -38,8 +39,7 @@ export async function insertOutbox(tx: Tx, ids: IdGenerator, messages: readonly 
       ? []
       : (await tx.customer.findMany({ where: { id: { in: smsCustomers }, phoneInvalidAt: { not: null } }, select: { id: true } })).map((c) => c.id),
   );
-  await tx.outboxMessage.createMany({
-    data: [...fresh.values()].map((m) => ({
+  const rows = [...fresh.values()].map((m) => ({
       ...(m.channel === 'sms' && m.recipientType === 'customer' && invalidPhones.has(m.recipientId) ? { status: 'CANCELLED', lastErrorCode: 'PHONE_INVALID' } : {}),
       id: ids.next(),
       idempotencyKey: m.idempotencyKey,
@@ -53,9 +53,64 @@ export async function insertOutbox(tx: Tx, ids: IdGenerator, messages: readonly 
       followUpId: m.followUpId,
       ...(m.maxAttempts ? { maxAttempts: m.maxAttempts } : {}),
       ...(m.fallbackOfId ? { fallbackOfId: m.fallbackOfId } : {}),
-    })),
-  });
+    }));
+  // With the capabilities, fixed multi-row INSERTs (no query compilation per call); else createMany.
+  if (capabilities) await insertObjects(tx, capabilities, 'OutboxMessage', rows.map((r) => ({ ...r, updatedAt: new Date() })));
+  else await tx.outboxMessage.createMany({ data: rows });
   return fresh.size;
+}
+
+/** `items` in consecutive slices of at most `size`. */
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/**
+ * Inserts rows with multi-row `INSERT … VALUES (…), (…)` statements in fixed SQL (no query compilation
+ * per call), as many rows per statement as stay well under both databases' bound-parameter limits.
+ * `columns` are the table's column names; each row gives their values in that order. Raw SQL keeps no
+ * Prisma defaults: set `createdAt`/`updatedAt` and every DateTime column explicitly (bot/db/client.ts).
+ * Booleans are bound as 1/0 on SQLite. A unique violation fails the statement (P2002), and the caller's
+ * transaction with it.
+ */
+export async function insertRows(tx: Tx, capabilities: DbCapabilities, table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<void> {
+  if (rows.length === 0) return;
+  const perStatement = Math.max(1, Math.floor(20_000 / columns.length));
+  const sqlite = capabilities.provider === 'sqlite';
+  const head = `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES `;
+  for (let i = 0; i < rows.length; i += perStatement) {
+    const chunk = rows.slice(i, i + perStatement);
+    const params: unknown[] = [];
+    const tuples: string[] = [];
+    for (const row of chunk) {
+      const marks: string[] = [];
+      for (const value of row) {
+        params.push(sqlite && typeof value === 'boolean' ? (value ? 1 : 0) : value);
+        marks.push(sqlite ? '?' : `$${params.length}`);
+      }
+      tuples.push(`(${marks.join(', ')})`);
+    }
+    await tx.$executeRawUnsafe(head + tuples.join(', '), ...params);
+  }
+}
+
+/**
+ * {@link insertRows} for rows given as objects, as Prisma's `createMany` takes them: an `undefined`
+ * field is left out, so that the column's database default applies (rows are grouped by the fields
+ * they set, one statement per group and chunk). Set `updatedAt` yourself where the model has one.
+ */
+export async function insertObjects(tx: Tx, capabilities: DbCapabilities, table: string, rows: readonly Record<string, unknown>[]): Promise<void> {
+  const groups = new Map<string, { columns: string[]; rows: unknown[][] }>();
+  for (const row of rows) {
+    const columns = Object.keys(row).filter((k) => row[k] !== undefined);
+    const signature = columns.join('\u0000');
+    let group = groups.get(signature);
+    if (!group) groups.set(signature, (group = { columns, rows: [] }));
+    group.rows.push(columns.map((c) => row[c]));
+  }
+  for (const group of groups.values()) await insertRows(tx, capabilities, table, group.columns, group.rows);
 }
 
 /** The `AuditLog` row of an entry (for `createMany`). */

@@ -22,6 +22,11 @@ const STATUS: Readonly<Record<string, number>> = {
   SANDBOX_CHANNEL_LIVE: 403,
 };
 
+/** The HTTP status the API answers a DomainError with (also each failed item of a case batch). */
+export function httpStatusOf(err: DomainError): number {
+  return STATUS[err.code] ?? 422;
+}
+
 /**
  * Maps errors to responses (STYLE E4): a DomainError's code and message reach the client; anything
  * else is logged and answered with a generic 500 that reveals nothing.
@@ -33,7 +38,7 @@ export function errorMiddleware(logger: Logger): Middleware {
     } catch (thrown) {
       const err = coerceError(thrown);
       if (err instanceof DomainError) {
-        ctx.status = STATUS[err.code] ?? 422;
+        ctx.status = httpStatusOf(err);
         ctx.body = { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } };
         logger.info({ path: ctx.path, method: ctx.method, code: err.code, status: ctx.status }, 'request rejected');
         return;

@@ -15,6 +15,7 @@ import { caseSubmittedSchema, caseViewSchema, errorBodySchema, followUpPageSchem
 import { MAX_BODY_BYTES } from './read-body.js';
 import type { CaseExample } from './case-examples.js';
 import { invalidText } from '../inbound-text.js';
+import { caseBatchBody, caseBatchResultSchema, MAX_BATCH_BODY_BYTES, MAX_BATCH_CASES } from './routes/case-batch.js';
 
 // Adds `.openapi()` to zod's types; the generator calls it on copies, never on the schemas the routes use.
 extendZodWithOpenApi(z);
@@ -164,6 +165,29 @@ export function buildOpenApiDocument(options: OpenApiDocumentOptions): OpenApiDo
         'unknownStaff',
         'invalidPhone',
       ),
+      500: common[500],
+    },
+  });
+
+  // ---- batch submission (bot/http/routes/case-batch.ts)
+  registry.registerPath({
+    method: 'post',
+    path: '/api/v1/cases/batch',
+    operationId: 'submitCaseBatch',
+    tags: ['cases'],
+    summary: '批量创建或更新案例 / Create or update cases in a batch',
+    description: [
+      `一次提交最多 ${MAX_BATCH_CASES} 个案例，每个与 \`POST /api/v1/cases\` 的请求体相同，校验、结果和幂等性也与单个提交相同。回应 200，\`results\` 按请求顺序给出每个条目的状态（201 新建、200 已存在、422 等错误及其错误体）；一个条目出错不影响其他条目。重发同一批是安全的。请求体最大 ${MAX_BATCH_BODY_BYTES} 字节。`,
+      `Submits up to ${MAX_BATCH_CASES} cases at once, each the body of \`POST /api/v1/cases\`, with the same validation, outcome and idempotency as a single submission. Answers 200 with \`results\` in request order: each item’s status (201 created, 200 existed, 422 etc. with the error body); an invalid item does not stop the others. Retrying a batch is safe. Bodies up to ${MAX_BATCH_BODY_BYTES} bytes.`,
+    ].join('\n\n'),
+    security,
+    request: { body: { required: true, content: { 'application/json': { schema: caseBatchBody } } } },
+    responses: {
+      200: { description: '每个条目的结果。 / One result per item.', content: { 'application/json': { schema: caseBatchResultSchema } } },
+      400: errorResponse('请求体为空或不是 JSON（MALFORMED_JSON）。 / Empty or non-JSON body (MALFORMED_JSON).', 'malformedJson'),
+      401: common[401],
+      413: errorResponse(`请求体超过 ${MAX_BATCH_BODY_BYTES} 字节（BODY_TOO_LARGE）。 / Body over ${MAX_BATCH_BODY_BYTES} bytes (BODY_TOO_LARGE).`, 'bodyTooLarge'),
+      422: errorResponse('cases 不是 1–1000 个条目的数组（VALIDATION_FAILED）。 / cases is not an array of 1–1000 items (VALIDATION_FAILED).', 'validationFailed'),
       500: common[500],
     },
   });

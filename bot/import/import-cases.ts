@@ -9,14 +9,17 @@
  *   milestone adds steps, a closure cancels what is open); an identical row changes nothing.
  * - Two passes over the streamed file: the first validates every row exactly as the API validates
  *   a body (and that a policy handles its type); any problem rejects the whole file unless
- *   `skipInvalid`. The second submits the rows in file order, in batches, reporting progress.
+ *   `skipInvalid`. The second submits the rows in file order, in batches through `submitCases`
+ *   (each row gets the outcome `submitCase` would give it; new cases are written with multi-row
+ *   inserts, one transaction per batch), reporting progress after each batch.
  * - Times are ISO-8601 with an offset, or local date-times (`2026-11-03 15:30`) in the business
  *   timezone, as spreadsheets write them.
  * - Phone numbers appear in problems and summaries only masked.
  */
 import type { Huifang } from '../huifang.js';
 import { DomainError } from '../core/errors.js';
-import { submitCase } from '../core/cases/submit-case.js';
+import type { SubmitCaseInput } from '../core/cases/submit-case.js';
+import { submitCases } from '../core/cases/submit-cases.js';
 import { fromLocal } from '../core/time.js';
 import { caseBody, translateCaseBody, type CaseBody } from '../cases/case-body.js';
 import { parseYesNo, type ColumnSpec, type CsvRow, type HeaderOptions, type ImportProblem } from './read-csv.js';
@@ -54,7 +57,7 @@ export const CASE_HEADER: HeaderOptions = {
 export interface ImportCasesOptions {
   dryRun?: boolean;
   skipInvalid?: boolean;
-  /** Rows between progress reports [500]. */
+  /** Rows submitted together, and between progress reports [500]. */
   batchSize?: number;
   /** Who submitted them, for the audit log [`import`]. */
   submittedBy?: string;
@@ -118,27 +121,37 @@ export async function importCases(app: Huifang, rows: () => AsyncIterable<CsvRow
   if (problems.length > 0 && !options.skipInvalid) return { ...summary, rejected: true, dryRun: true };
   if (options.dryRun) return summary;
 
-  // ---- pass 2: submit, in file order (a later row may add a milestone to an earlier case)
+  // ---- pass 2: submit, in file order (a later row may add a milestone to an earlier case), a batch
+  // at a time through submitCases: each row's outcome is the one submitCase would give it.
   const total = summary.rows - badLines.size;
   let done = 0;
+  let batch: { line: number; input: SubmitCaseInput }[] = [];
+  const submitBatch = async () => {
+    const outcomes = await submitCases(app.deps, batch.map((b) => b.input));
+    outcomes.forEach((outcome, i) => {
+      const { line } = batch[i]!;
+      if (outcome instanceof DomainError) {
+        summary.failed += 1;
+        problems.push({ line, message: outcome.message });
+        return;
+      }
+      if (outcome.created) summary.created += 1;
+      else summary.resubmitted += 1;
+      summary.followUpsAdded += outcome.followUpsAdded;
+      if (outcome.noStepApplies) summary.noStepApplies.push({ line, attributes: outcome.noStepApplies });
+    });
+    done += batch.length;
+    batch = [];
+    options.onProgress?.(done, total);
+  };
   for await (const row of rows()) {
     if (badLines.has(row.line)) continue;
     const result = toInput(row);
     if ('problems' in result) continue;
-    try {
-      const submitted = await submitCase(app.deps, { submittedBy: options.submittedBy ?? 'import', ...result.input });
-      if (submitted.created) summary.created += 1;
-      else summary.resubmitted += 1;
-      summary.followUpsAdded += submitted.followUpsAdded;
-      if (submitted.noStepApplies) summary.noStepApplies.push({ line: row.line, attributes: submitted.noStepApplies });
-    } catch (err) {
-      if (!(err instanceof DomainError)) throw err;
-      summary.failed += 1;
-      problems.push({ line: row.line, message: err.message });
-    }
-    done += 1;
-    if (done % batchSize === 0 || done === total) options.onProgress?.(done, total);
+    batch.push({ line: row.line, input: { submittedBy: options.submittedBy ?? 'import', ...result.input } });
+    if (batch.length >= batchSize) await submitBatch();
   }
+  if (batch.length > 0) await submitBatch();
   return summary;
 }
 

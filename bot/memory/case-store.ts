@@ -1,7 +1,8 @@
 import type { IdGenerator } from '../core/clock.js';
 import type { CaseRecord, FollowUpRecord } from '../core/records.js';
-import type { CaseStore } from '../core/ports/cases.js';
-import { UniqueConstraintError, type MemoryState } from './memory-state.js';
+import type { CaseStore, NewCase } from '../core/ports/cases.js';
+import type { CustomerInput } from '../core/ports/customers.js';
+import { UniqueConstraintError, type MemoryState, type MemoryTx } from './memory-state.js';
 import { byTimeThenId, compareIds, toCaseRecord, toFollowUpRecord, toJson } from './rows.js';
 import { cancelOpenFollowUps, followUpRow, insertAudit } from './writes.js';
 
@@ -24,6 +25,15 @@ export class MemoryCaseStore implements CaseStore {
       const row = tx.case.get(id);
       return row ? toCaseRecord(row) : null;
     });
+  }
+
+  async findCases(keys: readonly { type: string; externalId: string }[]): Promise<CaseRecord[]> {
+    return this.state.transact((tx) =>
+      keys.flatMap((k) => {
+        const row = tx.case.byUnique('type_externalId', `${k.type}\u0000${k.externalId}`);
+        return row ? [toCaseRecord(row)] : [];
+      }),
+    );
   }
 
   async listCasesToReplan(policyId: string, afterId: string | null, limit: number): Promise<string[]> {
@@ -56,31 +66,39 @@ export class MemoryCaseStore implements CaseStore {
     );
   }
 
-  async createCase(input: Parameters<CaseStore['createCase']>[0]): Promise<{ created: boolean; caseId: string }> {
+  async createCase(input: NewCase): Promise<{ created: boolean; caseId: string }> {
     try {
-      this.state.transact((tx) => {
-        tx.case.insert({
-          id: input.id,
-          type: input.case.type,
-          externalId: input.case.externalId,
-          policyId: input.policyId,
-          customerId: input.customerId,
-          departmentId: input.case.departmentId,
-          responsibleStaffId: input.case.responsibleStaffId,
-          attributes: toJson(input.case.attributes),
-          milestones: toJson(input.case.milestones),
-          status: input.case.closedAt ? 'CLOSED' : 'OPEN',
-          occurredAt: input.case.occurredAt,
-          closedAt: input.case.closedAt,
-          createdAt: input.audit.at,
-        });
-        for (const f of input.followUps) tx.followUp.insert(followUpRow(f, input.id, input.customerId, input.policyId, input.audit.at));
-        insertAudit(tx, this.ids, [input.audit]);
-      });
+      this.state.transact((tx) => insertCase(tx, this.ids, input));
       return { created: true, caseId: input.id };
     } catch (err) {
       // The same (type, externalId) exists: the transaction was discarded whole.
       if (err instanceof UniqueConstraintError) return { created: false, caseId: input.id };
+      throw err;
+    }
+  }
+
+  async createCases(input: { customers: { id: string; customer: CustomerInput }[]; cases: NewCase[] }): Promise<boolean> {
+    try {
+      this.state.transact((tx) => {
+        for (const { id, customer: c } of input.customers) {
+          tx.customer.insert({
+            id,
+            externalId: c.externalId,
+            tags: toJson(c.tags),
+            ...(c.deceasedAt ? { deceasedAt: c.deceasedAt } : {}),
+            name: c.name,
+            ...(c.salutation ? { salutation: c.salutation } : {}),
+            ...(c.phoneE164 ? { phoneE164: c.phoneE164, phoneMasked: c.phoneMasked } : {}),
+            ...(c.wechatOpenId ? { wechatOpenId: c.wechatOpenId } : {}),
+            ...(c.consentMarketing !== null ? { consentMarketing: c.consentMarketing } : {}),
+            ...(c.consentSurvey !== null ? { consentSurvey: c.consentSurvey } : {}),
+          });
+        }
+        for (const c of input.cases) insertCase(tx, this.ids, c);
+      });
+      return true;
+    } catch (err) {
+      if (err instanceof UniqueConstraintError) return false;
       throw err;
     }
   }
@@ -121,6 +139,17 @@ export class MemoryCaseStore implements CaseStore {
     });
   }
 
+  async listRecentCasesOfCustomers(customerIds: readonly string[], types: readonly string[], since: Date): Promise<CaseRecord[]> {
+    const wanted = new Set(customerIds);
+    if (types.length === 0 || wanted.size === 0) return [];
+    return this.state.transact((tx) =>
+      tx.case
+        .filter((c) => wanted.has(c.customerId) && types.includes(c.type) && c.occurredAt >= since)
+        .sort(byTimeThenId((c) => c.occurredAt))
+        .map(toCaseRecord),
+    );
+  }
+
   async listRecentCasesOfCustomer(customerId: string, types: readonly string[], since: Date): Promise<CaseRecord[]> {
     if (types.length === 0) return [];
     return this.state.transact((tx) =>
@@ -131,4 +160,25 @@ export class MemoryCaseStore implements CaseStore {
         .map(toCaseRecord),
     );
   }
+}
+
+/** Inserts a new case with its follow-ups and audit entry (throws UniqueConstraintError on a taken key). */
+function insertCase(tx: MemoryTx, ids: IdGenerator, input: NewCase): void {
+  tx.case.insert({
+    id: input.id,
+    type: input.case.type,
+    externalId: input.case.externalId,
+    policyId: input.policyId,
+    customerId: input.customerId,
+    departmentId: input.case.departmentId,
+    responsibleStaffId: input.case.responsibleStaffId,
+    attributes: toJson(input.case.attributes),
+    milestones: toJson(input.case.milestones),
+    status: input.case.closedAt ? 'CLOSED' : 'OPEN',
+    occurredAt: input.case.occurredAt,
+    closedAt: input.case.closedAt,
+    createdAt: input.audit.at,
+  });
+  for (const f of input.followUps) tx.followUp.insert(followUpRow(f, input.id, input.customerId, input.policyId, input.audit.at));
+  insertAudit(tx, ids, [input.audit]);
 }

@@ -44,6 +44,19 @@ export class MemoryCustomerStore implements CustomerStore {
     });
   }
 
+  async findCustomersByKeys(keys: { externalIds: readonly string[]; phones: readonly string[]; wechatOpenIds: readonly string[] }): Promise<CustomerRecord[]> {
+    return this.state.transact((tx) => {
+      const found = new Map<string, CustomerRecord>();
+      for (const [index, values] of [['externalId', keys.externalIds], ['phoneE164', keys.phones], ['wechatOpenId', keys.wechatOpenIds]] as const) {
+        for (const value of values) {
+          const row = tx.customer.byUnique(index, value);
+          if (row) found.set(row.id, toCustomerRecord(row));
+        }
+      }
+      return [...found.values()];
+    });
+  }
+
   async findCustomerByPhone(phoneE164: string): Promise<CustomerRecord | null> {
     return this.state.transact((tx) => {
       const row = tx.customer.byUnique('phoneE164', phoneE164);

@@ -24,6 +24,12 @@ export class MemoryDigestStore extends MemoryManagerMessageOutbox implements Dig
     return this.state.transact(listManagerRecipients);
   }
 
+  async loadDigestInputs(recipients: readonly DigestRecipient[], options: { from: Date; to: Date; asOf: Date; timeZone: string }): Promise<DigestInput[]> {
+    const out: DigestInput[] = [];
+    for (const r of recipients) out.push(await this.loadDigestInput(r, options));
+    return out;
+  }
+
   /**
    * The follow-ups of the recipient's subtree due in `[from, to)`, still OVERDUE from before it, and
    * open staff tasks whose deadline lies within 72 h of `asOf`; the escalations open now; and the

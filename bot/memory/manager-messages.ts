@@ -36,6 +36,12 @@ export class MemoryManagerMessageOutbox {
     return this.state.transact((tx) => new Set(keys.filter((k) => tx.outbox.byUnique('idempotencyKey', k))));
   }
 
+  async enqueueEachOnce(messages: readonly NewOutboxMessage[]): Promise<Set<string>> {
+    const inserted = new Set<string>();
+    for (const m of messages) if (await this.enqueueOnce(m)) inserted.add(m.idempotencyKey);
+    return inserted;
+  }
+
   async enqueueOnce(message: NewOutboxMessage): Promise<boolean> {
     return this.state.transact((tx) => insertOutbox(tx, this.ids, [message]) === 1);
   }

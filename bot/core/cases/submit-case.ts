@@ -1,6 +1,6 @@
 import { escalateRepeatedComplaint } from '../escalation/escalate-follow-up.js';
 import { DomainError } from '../errors.js';
-import type { CaseFacts } from '../model.js';
+import type { CaseFacts, OrgSnapshot } from '../model.js';
 import { planFollowUps, type PlanContext } from '../policies/plan-follow-ups.js';
 import { diffPlan } from '../policies/diff-plan.js';
 import { claimQuotaSlots } from '../policies/sampling-quota.js';
@@ -44,25 +44,8 @@ export interface SubmitCaseResult {
  * a closure cancels the open ones. Concurrent first posts create exactly one case.
  */
 export async function submitCase(deps: CoreDeps, input: SubmitCaseInput): Promise<SubmitCaseResult> {
-  const policy = deps.policies.forCaseType(input.case.type);
-  if (!policy) {
-    throw new DomainError('UNKNOWN_CASE_TYPE', `No policy handles case type "${input.case.type}"`, {
-      field: 'type',
-      known: deps.policies.all().flatMap((p) => p.caseTypes),
-    });
-  }
   const org = await deps.org.loadOrgSnapshot();
-  for (const [field, staffId] of [
-    ['responsibleStaffId', input.case.responsibleStaffId],
-    ['attributes.subjectStaffId', input.case.attributes.subjectStaffId],
-  ] as const) {
-    if (typeof staffId === 'string' && !org.staff.has(staffId)) {
-      throw new DomainError('UNKNOWN_STAFF', `${field}: no staff member with id "${staffId}"`, { field });
-    }
-  }
-  if (input.case.departmentId && !org.departments.has(input.case.departmentId)) {
-    throw new DomainError('UNKNOWN_DEPARTMENT', `departmentId: no department "${input.case.departmentId}"`, { field: 'departmentId' });
-  }
+  const policy = checkCase(deps, org, input);
 
   let existing = await deps.cases.findCase(input.case.type, input.case.externalId);
   const now = deps.clock.now();
@@ -148,6 +131,32 @@ export async function submitCase(deps: CoreDeps, input: SubmitCaseInput): Promis
 const QUOTA_ROUNDS = 5;
 
 /**
+ * The policy for a submitted case, after checking that the staff and department it names exist;
+ * DomainErrors naming the field otherwise. Shared by {@link submitCase} and the batch submission.
+ */
+export function checkCase(deps: Pick<CoreDeps, 'policies'>, org: OrgSnapshot, input: SubmitCaseInput): PolicyDefinition {
+  const policy = deps.policies.forCaseType(input.case.type);
+  if (!policy) {
+    throw new DomainError('UNKNOWN_CASE_TYPE', `No policy handles case type "${input.case.type}"`, {
+      field: 'type',
+      known: deps.policies.all().flatMap((p) => p.caseTypes),
+    });
+  }
+  for (const [field, staffId] of [
+    ['responsibleStaffId', input.case.responsibleStaffId],
+    ['attributes.subjectStaffId', input.case.attributes.subjectStaffId],
+  ] as const) {
+    if (typeof staffId === 'string' && !org.staff.has(staffId)) {
+      throw new DomainError('UNKNOWN_STAFF', `${field}: no staff member with id "${staffId}"`, { field });
+    }
+  }
+  if (input.case.departmentId && !org.departments.has(input.case.departmentId)) {
+    throw new DomainError('UNKNOWN_DEPARTMENT', `departmentId: no department "${input.case.departmentId}"`, { field: 'departmentId' });
+  }
+  return policy;
+}
+
+/**
  * The planning context: timezone, calendar, and — only for policies sampled by population tiers — the
  * number of the policy's cases in the calendar month before the case's month, or (tiers on the
  * `current month`) the case's place among its month's cases in order of arrival: the cases stored up to
@@ -159,6 +168,7 @@ export async function planContext(
   occurredAt: Date,
   known: readonly Pick<FollowUpRecord, 'step' | 'status' | 'completedAt'>[] = [],
   createdAt?: Date,
+  countCases: (policyId: string, from: Date, to: Date) => Promise<number> = (policyId, from, to) => deps.cases.countCasesOfPolicy(policyId, from, to),
 ): Promise<PlanContext> {
   const completedSteps = completedStepsOf(known);
   const rules = [policy.sampling, ...policy.steps.map((s) => s.sampling)].filter((r) => r?.tiers !== undefined);
@@ -167,7 +177,7 @@ export async function planContext(
   const monthStart = fromLocal({ year: l.year, month: l.month, day: 1, hour: 0, minute: 0, second: 0 }, deps.timeZone);
   const ctx: PlanContext = { timeZone: deps.timeZone, calendar: deps.calendar, completedSteps };
   if (rules.some((r) => r?.population !== 'current month')) {
-    const population = await deps.cases.countCasesOfPolicy(policy.id, addLocalMonths(monthStart, -1, deps.timeZone), monthStart);
+    const population = await countCases(policy.id, addLocalMonths(monthStart, -1, deps.timeZone), monthStart);
     ctx.previousMonthPopulation = population === 0 ? null : population;
   }
   if (rules.some((r) => r?.population === 'current month')) {

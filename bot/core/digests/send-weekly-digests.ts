@@ -17,6 +17,9 @@ import type { WorkingCalendar } from '../calendar/working-calendar.js';
  */
 export const MANAGER_ROLES: readonly string[] = ['manager', 'department_head'];
 
+/** Recipients whose digests are read, built and enqueued together. */
+const DIGEST_CHUNK = 1_000;
+
 export interface SendWeeklyDigestsDeps {
   clock: Clock;
   timeZone: string;
@@ -77,23 +80,27 @@ export async function sendWeeklyDigests(deps: SendWeeklyDigestsDeps, schedule: W
   const recipients = await deps.digests.listDigestRecipients();
   const nextYear = deps.calendar ? nextYearSchedule(deps.calendar, now, deps.timeZone) : null;
   const existing = await deps.digests.existingOutboxKeys(recipients.map((r) => digestOutboxKey(r.staffId, due.week)));
+  const pending = recipients.filter((r) => !existing.has(digestOutboxKey(r.staffId, due.week)));
+  let alreadySent = recipients.length - pending.length;
   let enqueued = 0;
-  let alreadySent = 0;
-  for (const r of recipients) {
-    const key = digestOutboxKey(r.staffId, due.week);
-    if (existing.has(key)) {
-      alreadySent++;
-      continue;
+  // A chunk of recipients at a time: their rows are read together (a few grouped queries), their
+  // digests built in memory and enqueued together.
+  for (let i = 0; i < pending.length; i += DIGEST_CHUNK) {
+    const chunk = pending.slice(i, i + DIGEST_CHUNK);
+    const inputs = await deps.digests.loadDigestInputs(chunk, { from: due.from, to: due.to, asOf: now, timeZone: deps.timeZone });
+    const messages: NewOutboxMessage[] = [];
+    for (const [k, r] of chunk.entries()) {
+      const digest = buildDigest(inputs[k]!);
+      const signed = await deps.links.sign('digest', digestLinkId(due.week, r.staffId));
+      const document = buildDigestDocument(digest, deps.templates, {
+        detailUrl: `${deps.publicBaseUrl}/d/${signed}`,
+        ...(r.administrator && nextYear?.remind ? { missingCalendarYear: nextYear.year } : {}),
+      });
+      messages.push(staffOutbox({ id: r.staffId, wecomUserId: r.wecomUserId }, digestOutboxKey(r.staffId, due.week), { kind: 'staff_document', document }, now, null));
     }
-    const digest = await buildRecipientDigest(deps, r, { from: due.from, to: due.to, asOf: now });
-    const signed = await deps.links.sign('digest', digestLinkId(due.week, r.staffId));
-    const document = buildDigestDocument(digest, deps.templates, {
-      detailUrl: `${deps.publicBaseUrl}/d/${signed}`,
-      ...(r.administrator && nextYear?.remind ? { missingCalendarYear: nextYear.year } : {}),
-    });
-    const inserted = await deps.digests.enqueueOnce(staffOutbox({ id: r.staffId, wecomUserId: r.wecomUserId }, key, { kind: 'staff_document', document }, now, null));
-    if (inserted) enqueued++;
-    else alreadySent++;
+    const inserted = await deps.digests.enqueueEachOnce(messages);
+    enqueued += inserted.size;
+    alreadySent += messages.length - inserted.size;
   }
   return { week: due.week, recipients: recipients.length, enqueued, alreadySent };
 }

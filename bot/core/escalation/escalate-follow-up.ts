@@ -128,26 +128,47 @@ function overdueNotice(deps: Pick<CoreDeps, 'policies' | 'timeZone' | 'templates
 }
 
 /**
- * A new complaint or repair from a customer who had the same one recently: the same subject
- * `sameSubject` times (complaints) or the same repair `sameRepair` times within the window escalates
- * at once, before any follow-up. One escalation per case (`repeat:<caseId>`).
+ * What counts as "the same complaint or repair again" for a new case under its policy: the earlier cases
+ * of the customer to look at (type, since) and which of them count; null when the policy does not
+ * escalate repeats of this case type. Shared by {@link escalateRepeatedComplaint} and the batch
+ * submission, which looks up the recent cases of a whole batch at once.
  */
-export async function escalateRepeatedComplaint(deps: CoreDeps, kase: CaseRecord, customer: CustomerRecord): Promise<{ escalated: boolean; count: number }> {
+export function repeatedCaseRule(
+  deps: Pick<CoreDeps, 'policies' | 'timeZone'>,
+  kase: Pick<CaseRecord, 'policyId' | 'type' | 'attributes' | 'occurredAt'>,
+): { since: Date; threshold: number; isRepair: boolean; subject: string | null; counts(c: Pick<CaseRecord, 'attributes' | 'occurredAt'>): boolean } | null {
   const policy = deps.policies.byId(kase.policyId);
   const rules = escalationRules(policy);
-  if (!rules.triggers.REPEATED_COMPLAINT) return { escalated: false, count: 0 };
+  if (!rules.triggers.REPEATED_COMPLAINT) return null;
   const isRepair = rules.repeated.repairCaseTypes.includes(kase.type);
   const isComplaint = rules.repeated.complaintCaseTypes.includes(kase.type);
-  if (!isRepair && !isComplaint) return { escalated: false, count: 0 };
+  if (!isRepair && !isComplaint) return null;
   const subjectOf = (c: Pick<CaseRecord, 'attributes'>) => {
     const v = c.attributes[rules.repeated.subjectAttribute];
     return typeof v === 'string' || typeof v === 'number' ? String(v).trim() : null;
   };
   const subject = subjectOf(kase);
   const since = applyOffset(kase.occurredAt, { ...rules.repeated.within, amount: -rules.repeated.within.amount, unit: rules.repeated.within.unit === 'working_days' || rules.repeated.within.unit === 'working_hours' ? 'days' : rules.repeated.within.unit }, deps.timeZone);
+  return {
+    since,
+    threshold: isRepair ? rules.repeated.sameRepair : rules.repeated.sameSubject,
+    isRepair,
+    subject,
+    counts: (c) => c.occurredAt.getTime() <= kase.occurredAt.getTime() && (subject === null ? isRepair : subjectOf(c) === subject),
+  };
+}
+
+/**
+ * A new complaint or repair from a customer who had the same one recently: the same subject
+ * `sameSubject` times (complaints) or the same repair `sameRepair` times within the window escalates
+ * at once, before any follow-up. One escalation per case (`repeat:<caseId>`).
+ */
+export async function escalateRepeatedComplaint(deps: CoreDeps, kase: CaseRecord, customer: CustomerRecord): Promise<{ escalated: boolean; count: number }> {
+  const rule = repeatedCaseRule(deps, kase);
+  if (!rule) return { escalated: false, count: 0 };
+  const { since, threshold, isRepair, subject } = rule;
   const recent = await deps.cases.listRecentCasesOfCustomer(customer.id, [kase.type], since);
-  const same = recent.filter((c) => c.occurredAt.getTime() <= kase.occurredAt.getTime() && (subject === null ? isRepair : subjectOf(c) === subject));
-  const threshold = isRepair ? rules.repeated.sameRepair : rules.repeated.sameSubject;
+  const same = recent.filter(rule.counts);
   if (same.length < threshold) return { escalated: false, count: same.length };
   const org = await deps.org.loadOrgSnapshot();
   const now = deps.clock.now();

@@ -1,6 +1,7 @@
 import type { CaseRecord, FollowUpRecord, NewAuditEntry } from '../records.js';
 import type { PlannedFollowUp } from '../policies/plan-follow-ups.js';
 import type { FollowUpMove } from '../policies/diff-plan.js';
+import type { CustomerInput } from './customers.js';
 
 export interface CaseInput {
   type: string;
@@ -13,10 +14,22 @@ export interface CaseInput {
   milestones: Record<string, Date>;
 }
 
+/** What {@link CaseStore.createCase} writes for one new case. */
+export interface NewCase {
+  id: string;
+  policyId: string;
+  customerId: string;
+  case: CaseInput;
+  followUps: (PlannedFollowUp & { id: string })[];
+  audit: NewAuditEntry;
+}
+
 /** Cases and the follow-ups planned for them. */
 export interface CaseStore {
   findCase(type: string, externalId: string): Promise<CaseRecord | null>;
   findCaseById(id: string): Promise<CaseRecord | null>;
+  /** The cases with these (type, external id) keys that exist (a few queries for a whole batch). */
+  findCases(keys: readonly { type: string; externalId: string }[]): Promise<CaseRecord[]>;
   /** Ids of a policy's open cases that have SCHEDULED follow-ups, ordered by id, after `afterId`. */
   listCasesToReplan(policyId: string, afterId: string | null, limit: number): Promise<string[]>;
   /**
@@ -34,14 +47,13 @@ export interface CaseStore {
    * Creates the case and its follow-ups atomically. Returns `created: false` (and writes nothing)
    * when a case with the same type and external id already exists — concurrent posts create one case.
    */
-  createCase(input: {
-    id: string;
-    policyId: string;
-    customerId: string;
-    case: CaseInput;
-    followUps: (PlannedFollowUp & { id: string })[];
-    audit: NewAuditEntry;
-  }): Promise<{ created: boolean; caseId: string }>;
+  createCase(input: NewCase): Promise<{ created: boolean; caseId: string }>;
+  /**
+   * Creates new customers, then new cases with their follow-ups and audit entries, in one transaction
+   * with multi-row inserts. All or nothing: false (and nothing written) when a unique key is already
+   * taken (a case or customer created meanwhile), so the caller can take them one by one.
+   */
+  createCases(input: { customers: { id: string; customer: CustomerInput }[]; cases: NewCase[] }): Promise<boolean>;
   /**
    * Updates attributes/milestones/closure and adds the follow-ups for steps the case does not have
    * yet (unique per case and step; concurrent updates add each step once). Returns how many it added.
@@ -59,4 +71,6 @@ export interface CaseStore {
   }): Promise<{ added: number; moved: number; cancelled: number }>;
   /** The customer's cases of the given types that occurred at or after `since`. */
   listRecentCasesOfCustomer(customerId: string, types: readonly string[], since: Date): Promise<CaseRecord[]>;
+  /** The same for several customers at once (one query per few hundred customers). */
+  listRecentCasesOfCustomers(customerIds: readonly string[], types: readonly string[], since: Date): Promise<CaseRecord[]>;
 }

@@ -25,6 +25,8 @@ export interface CustomerStore {
   /** Finds or creates the customer by externalId, then phone; updates the given contact fields. */
   upsertCustomer(input: CustomerInput): Promise<CustomerRecord>;
   findCustomerByPhone(phoneE164: string): Promise<CustomerRecord | null>;
+  /** The customers holding any of these external ids, phones or WeChat openids (for a batch of cases). */
+  findCustomersByKeys(keys: { externalIds: readonly string[]; phones: readonly string[]; wechatOpenIds: readonly string[] }): Promise<CustomerRecord[]>;
   /** The customers with these ids (one query), for the consent check just before sending. */
   findCustomersByIds(ids: readonly string[]): Promise<Map<string, CustomerRecord>>;
   /**

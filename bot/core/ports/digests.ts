@@ -27,9 +27,16 @@ export interface DigestStore {
   /** The rows `buildDigest` needs for the recipient's subtree and the period `[from, to)`. */
   loadDigestInput(recipient: DigestRecipient, options: { from: Date; to: Date; asOf: Date; timeZone: string }): Promise<DigestInput>;
   /**
+   * The same for many recipients at once, in their order: the rows of the whole organisation are read
+   * with a few grouped queries and shared out by subtree (each input equals `loadDigestInput`'s).
+   */
+  loadDigestInputs(recipients: readonly DigestRecipient[], options: { from: Date; to: Date; asOf: Date; timeZone: string }): Promise<DigestInput[]>;
+  /**
    * Inserts the message unless a row with its idempotency key exists, also when another process
    * inserts the same key at the same moment; true when this call inserted it.
    */
   enqueueOnce(message: NewOutboxMessage): Promise<boolean>;
+  /** `enqueueOnce` for many messages (one transaction per chunk when no key races); the keys this call inserted. */
+  enqueueEachOnce(messages: readonly NewOutboxMessage[]): Promise<Set<string>>;
 }
 

@@ -7,6 +7,7 @@ import { submitCase } from '../../core/cases/submit-case.js';
 import { caseBody, toSubmitInput, toValidationError } from '../../cases/case-body.js';
 import { readJsonBody } from '../read-body.js';
 import { noteFailedAuth, refuseIfThrottled } from '../failed-auth.js';
+import { caseBatchRoute } from './case-batch.js';
 import { followUpQuery } from '../follow-up-query.js';
 import { decodeFollowUpCursor } from '../../core/ports/read-models.js';
 
@@ -57,6 +58,9 @@ export function apiRoutes(router: Router, app: Huifang): void {
       case: await app.views.cases.caseView(result.caseId),
     };
   });
+
+  // ---- batch submission (bot/http/routes/case-batch.ts)
+  caseBatchRoute(router, app, auth);
 
   router.get('/api/v1/cases/:id', auth, async (ctx) => {
     const view = await app.views.cases.caseView(ctx.params.id!);

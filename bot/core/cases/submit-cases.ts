@@ -1,0 +1,279 @@
+import { escalateRepeatedComplaint, repeatedCaseRule } from '../escalation/escalate-follow-up.js';
+import { DomainError } from '../errors.js';
+import type { CaseFacts } from '../model.js';
+import { planFollowUps } from '../policies/plan-follow-ups.js';
+import { findUnmatchedAttributes } from '../policies/unmatched-attributes.js';
+import type { PolicyDefinition } from '../policies/types.js';
+import type { CoreDeps } from '../deps.js';
+import type { NewCase } from '../ports/cases.js';
+import type { CustomerInput } from '../ports/customers.js';
+import type { CaseRecord, CustomerRecord } from '../records.js';
+import { checkCase, planContext, submitCase, type SubmitCaseInput, type SubmitCaseResult } from './submit-case.js';
+
+/** New cases written per transaction (multi-row inserts of cases, follow-ups, customers and audit entries). */
+export const SUBMIT_CHUNK = 500;
+
+/** One submission's outcome: what {@link submitCase} answers, or the DomainError it would throw. */
+export type SubmitCasesOutcome = SubmitCaseResult | DomainError;
+
+interface Pending {
+  index: number;
+  key: string;
+  policy: PolicyDefinition;
+  newCase: NewCase;
+  customer: CustomerRecord;
+  /** Set when the customer is created with the case (first seen in this batch). */
+  newCustomer: CustomerInput | null;
+  noStepApplies?: string[];
+}
+
+/**
+ * Submits many cases at once with exactly the outcome of {@link submitCase} for each, in order: the
+ * same checks, the same plans, idempotent on (type, external id). The organisation, the existing cases
+ * and customers of the whole batch are read once; new cases are planned in memory and written with
+ * their follow-ups, new customers and audit entries in one transaction per {@link SUBMIT_CHUNK}
+ * cases. What cannot be decided in bulk goes through `submitCase` one by one, in its place in the
+ * order: a case that exists (an update), the same case twice in the batch, a customer that exists
+ * (its contact details are updated first). A chunk that meets a key taken meanwhile (a concurrent
+ * post) is rolled back whole and submitted one by one. An item's DomainError is its outcome; it does
+ * not stop the others. Other errors end the batch; the chunks already written stay written, and
+ * submitting the batch again completes it.
+ */
+export async function submitCases(deps: CoreDeps, inputs: readonly SubmitCaseInput[]): Promise<SubmitCasesOutcome[]> {
+  const outcomes: SubmitCasesOutcome[] = new Array(inputs.length);
+  const org = await deps.org.loadOrgSnapshot();
+  const now = deps.clock.now();
+
+  const policies = inputs.map((input, i) => {
+    try {
+      return checkCase(deps, org, input);
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      outcomes[i] = err;
+      return null;
+    }
+  });
+  const valid = inputs.map((_, i) => i).filter((i) => policies[i] !== null);
+  const keyOf = (i: number) => caseKey(inputs[i]!.case.type, inputs[i]!.case.externalId);
+  const existing = new Set((await deps.cases.findCases(valid.map((i) => inputs[i]!.case))).map((c) => caseKey(c.type, c.externalId)));
+  const known = new KnownCustomers(
+    await deps.customers.findCustomersByKeys({
+      externalIds: valid.flatMap((i) => inputs[i]!.customer.externalId ?? []),
+      phones: valid.flatMap((i) => inputs[i]!.customer.phoneE164 ?? []),
+      wechatOpenIds: valid.flatMap((i) => inputs[i]!.customer.wechatOpenId ?? []),
+    }),
+  );
+
+  // Tiered sampling counts the policy's cases of the month before: counted once, plus this batch's.
+  // (The database's count when first asked — written chunks included — plus the cases planned since.)
+  const counted = new Map<string, { n: number; since: number }>();
+  let createdHere: { policyId: string; occurredAt: Date }[] = [];
+  const countCases = async (policyId: string, from: Date, to: Date) => {
+    const k = `${policyId}\u0000${from.toISOString()}\u0000${to.toISOString()}`;
+    let c = counted.get(k);
+    if (c === undefined) {
+      const pendingNow = pending.length;
+      c = { n: await deps.cases.countCasesOfPolicy(policyId, from, to), since: createdHere.length - pendingNow };
+      counted.set(k, c);
+    }
+    return c.n + createdHere.slice(c.since).filter((x) => x.policyId === policyId && x.occurredAt >= from && x.occurredAt < to).length;
+  };
+  /** After a one-by-one submission the database knows everything: count afresh. */
+  const forgetCounts = () => {
+    counted.clear();
+    createdHere = [];
+  };
+
+  const done = new Set<string>();
+  let pending: Pending[] = [];
+  const pendingKeys = new Set<string>();
+  const pendingCustomerKeys = new Set<string>();
+
+  const oneByOne = async (i: number) => {
+    try {
+      outcomes[i] = await submitCase(deps, inputs[i]!);
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      outcomes[i] = err;
+    }
+    forgetCounts();
+  };
+
+  const flush = async () => {
+    if (pending.length === 0) return;
+    const chunk = pending;
+    pending = [];
+    pendingKeys.clear();
+    pendingCustomerKeys.clear();
+    const written = await deps.cases.createCases({
+      customers: chunk.flatMap((p) => (p.newCustomer ? [{ id: p.customer.id, customer: p.newCustomer }] : [])),
+      cases: chunk.map((p) => p.newCase),
+    });
+    for (const p of chunk) done.add(p.key);
+    if (!written) {
+      for (const p of chunk) await oneByOne(p.index);
+      return;
+    }
+    for (const p of chunk) if (p.newCustomer) known.add(p.customer);
+    const escalated = await escalateRepeats(deps, chunk, now);
+    for (const p of chunk) {
+      outcomes[p.index] = {
+        caseId: p.newCase.id,
+        created: true,
+        followUpsAdded: p.newCase.followUps.length,
+        ...(escalated.has(p.newCase.id) ? { escalated: 'REPEATED_COMPLAINT' as const } : {}),
+        ...(p.noStepApplies ? { noStepApplies: p.noStepApplies } : {}),
+      };
+    }
+  };
+
+  for (const i of valid) {
+    const input = inputs[i]!;
+    const policy = policies[i]!;
+    const key = keyOf(i);
+    if (existing.has(key) || done.has(key) || pendingKeys.has(key) || countsAsItArrives(policy)) {
+      // An update of a case that exists (or was created earlier in this batch), or a policy whose
+      // sampling counts the cases stored before it (quota places, tiers on the current month): one by
+      // one, in order, through the path that claims those places and counts.
+      await flush();
+      await oneByOne(i);
+      continue;
+    }
+    const customerKeys = customerKeysOf(input.customer);
+    if (customerKeys.some((k) => pendingCustomerKeys.has(k))) await flush();
+    let customer: CustomerRecord;
+    let newCustomer: CustomerInput | null = null;
+    if (known.has(customerKeys)) {
+      // The customer exists: their details are updated as submitCase updates them.
+      try {
+        customer = await deps.customers.upsertCustomer(input.customer);
+      } catch (err) {
+        if (!(err instanceof DomainError)) throw err;
+        outcomes[i] = err;
+        continue;
+      }
+      known.add(customer);
+    } else {
+      newCustomer = input.customer;
+      customer = newCustomerRecord(deps.ids.next(), input.customer);
+      for (const k of customerKeys) pendingCustomerKeys.add(k);
+    }
+    const id = deps.ids.next();
+    const facts: CaseFacts = { id, ...input.case };
+    const plan = planFollowUps(policy, facts, org, await planContext(deps, policy, input.case.occurredAt, [], undefined, countCases));
+    const followUps = plan.planned.map((p) => ({ ...p, id: deps.ids.next() }));
+    pending.push({
+      index: i,
+      key,
+      policy,
+      customer,
+      newCustomer,
+      newCase: {
+        id,
+        policyId: policy.id,
+        customerId: customer.id,
+        case: input.case,
+        followUps,
+        audit: {
+          at: now,
+          actorType: 'API',
+          actorId: input.submittedBy,
+          action: 'case.created',
+          entityType: 'Case',
+          entityId: id,
+          details: { type: input.case.type, externalId: input.case.externalId, followUps: followUps.length, at: now.toISOString() },
+        },
+      },
+      ...(plan.planned.length === 0 && plan.waiting.length === 0 ? { noStepApplies: findUnmatchedAttributes(policy, facts.attributes).map((u) => u.attribute) } : {}),
+    });
+    pendingKeys.add(key);
+    createdHere.push({ policyId: policy.id, occurredAt: input.case.occurredAt });
+    if (pending.length >= SUBMIT_CHUNK) await flush();
+  }
+  await flush();
+  return outcomes;
+}
+
+/**
+ * The repeated-complaint escalation of each new case in a written chunk (as submitCase runs it after
+ * creating the case): the recent cases of all their customers in one query; only a case whose count
+ * reaches the threshold goes through `escalateRepeatedComplaint`. A case later in the chunk does not
+ * count for an earlier one, as it would not have existed yet. Returns the ids of the escalated cases.
+ */
+async function escalateRepeats(deps: CoreDeps, chunk: readonly Pending[], now: Date): Promise<Set<string>> {
+  const checks = chunk.flatMap((p, position) => {
+    const kase = caseRecordOf(p, now);
+    const rule = repeatedCaseRule(deps, kase);
+    return rule ? [{ p, position, kase, rule }] : [];
+  });
+  const escalated = new Set<string>();
+  if (checks.length === 0) return escalated;
+  const since = new Date(Math.min(...checks.map((c) => c.rule.since.getTime())));
+  const recent = await deps.cases.listRecentCasesOfCustomers(
+    checks.map((c) => c.p.customer.id),
+    [...new Set(checks.map((c) => c.kase.type))],
+    since,
+  );
+  const positionOf = new Map(chunk.map((p, position) => [p.newCase.id, position]));
+  const byCustomer = new Map<string, CaseRecord[]>();
+  for (const c of recent) byCustomer.set(c.customerId, [...(byCustomer.get(c.customerId) ?? []), c]);
+  for (const { p, position, kase, rule } of checks) {
+    const same = (byCustomer.get(p.customer.id) ?? []).filter(
+      (c) => c.type === kase.type && c.occurredAt >= rule.since && (positionOf.get(c.id) ?? -1) <= position && rule.counts(c),
+    );
+    if (same.length < rule.threshold) continue;
+    const result = await escalateRepeatedComplaint(deps, kase, p.customer);
+    if (result.escalated) escalated.add(kase.id);
+  }
+  return escalated;
+}
+
+function caseRecordOf(p: Pending, now: Date): CaseRecord {
+  return { id: p.newCase.id, ...p.newCase.case, policyId: p.policy.id, customerId: p.customer.id, status: p.newCase.case.closedAt ? 'CLOSED' : 'OPEN', createdAt: now };
+}
+
+function caseKey(type: string, externalId: string): string {
+  return `${type}\u0000${externalId}`;
+}
+
+/** The unique keys a customer is found or collides by. */
+function customerKeysOf(c: CustomerInput): string[] {
+  return [...(c.externalId ? [`x:${c.externalId}`] : []), ...(c.phoneE164 ? [`p:${c.phoneE164}`] : []), ...(c.wechatOpenId ? [`w:${c.wechatOpenId}`] : [])];
+}
+
+/** Customers known to exist, by their unique keys. A false "exists" only costs an upsert; a false "new" a rolled-back chunk. */
+class KnownCustomers {
+  private readonly keys = new Set<string>();
+  constructor(records: readonly CustomerRecord[]) {
+    for (const r of records) this.add(r);
+  }
+  add(r: CustomerRecord): void {
+    for (const k of customerKeysOf({ externalId: r.externalId, phoneE164: r.phoneE164, wechatOpenId: r.wechatOpenId } as CustomerInput)) this.keys.add(k);
+  }
+  has(keys: readonly string[]): boolean {
+    return keys.some((k) => this.keys.has(k));
+  }
+}
+
+/** The record of a customer created with the batch, as `upsertCustomer` would return it. */
+function newCustomerRecord(id: string, c: CustomerInput): CustomerRecord {
+  return {
+    id,
+    externalId: c.externalId,
+    name: c.name,
+    salutation: c.salutation,
+    phoneE164: c.phoneE164,
+    phoneMasked: c.phoneE164 ? c.phoneMasked : null,
+    wechatOpenId: c.wechatOpenId,
+    consentSurvey: c.consentSurvey ?? true,
+    consentMarketing: c.consentMarketing ?? false,
+    optedOutAt: null,
+    deceasedAt: c.deceasedAt ?? null,
+    phoneInvalidAt: null,
+  };
+}
+
+/** Sampling that depends on the cases stored before this one: quota places, tiers on the current month. */
+function countsAsItArrives(policy: PolicyDefinition): boolean {
+  return [policy.sampling, ...policy.steps.map((s) => s.sampling)].some((r) => r?.quota !== undefined || r?.population === 'current month');
+}
