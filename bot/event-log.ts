@@ -19,6 +19,9 @@ export function logLifecycleEvents(events: HuifangEvents, logger: Logger): void 
     if (blocked) logger.error({ ...fields(message), err: error, nextAttemptAt }, 'outbox message blocked: provider configuration must be fixed');
     else logger.warn({ ...fields(message), err: error, nextAttemptAt }, 'outbox message failed, will retry');
   });
+  events.on('outbox:uncertain', ({ message, evidence }) =>
+    logger.error({ ...fields(message), evidence }, 'outbox message uncertain: a crash interrupted its send; decide with huifang outbox resend|settle'),
+  );
   events.on('outbox:dead', ({ message, error, replacementQueued }) => {
     if (replacementQueued) logger.warn({ ...fields(message), err: error }, 'outbox message dead: replaced by another message');
     else logger.error({ ...fields(message), err: error }, 'outbox message dead: gave up');

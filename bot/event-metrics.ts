@@ -60,6 +60,7 @@ export class EventMetrics {
     outbox('outbox:dead', 'dead');
     outbox('outbox:cancelled', 'cancelled');
     outbox('outbox:deferred', 'deferred');
+    outbox('outbox:uncertain', 'uncertain');
     events.on('inbox:processed', (e) => this.#inbox.inc({ source: e.source, kind: e.kind, outcome: e.status.toLowerCase() }));
     events.on('inbox:failed', (e) => this.#inbox.inc({ source: e.source, kind: e.kind, outcome: 'failed' }));
     for (const transition of ['opened', 'climbed', 'breached', 'acknowledged', 'resolved'] as const) {

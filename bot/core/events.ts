@@ -19,6 +19,11 @@ export interface HuifangEventMap {
   /** Not sent: the recipient may no longer be contacted (opt-out, consent withdrawn), or `PAST_DEADLINE`. */
   'outbox:cancelled': { message: ClaimedOutboxMessage; reason: string; at: Date };
   /**
+   * A send interrupted by a crash that the provider could neither confirm nor rule out: the message is
+   * held as UNCERTAIN until a person resends or settles it (`huifang outbox uncertain`).
+   */
+  'outbox:uncertain': { message: ClaimedOutboxMessage; evidence: string; at: Date };
+  /**
    * An inbound event was handled: PROCESSED, or REJECTED with the reason (bad input, unknown survey …).
    * `dedupeKey` is the provider's key of the event; it may hold a phone number or reply text, so it is
    * for matching, never for logs.
