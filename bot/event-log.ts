@@ -31,7 +31,10 @@ export function logLifecycleEvents(events: HuifangEvents, logger: Logger): void 
     if (status === 'REJECTED') logger.warn({ ...context, code: result?.code, reason }, 'inbound event rejected');
     else logger.info({ ...context, status }, 'inbound event processed');
   });
-  events.on('inbox:failed', ({ eventId, source, kind, error }) => logger.error({ inboundEventId: eventId, source, kind, err: error }, 'inbound event failed; the inbox job will retry'));
+  events.on('inbox:failed', ({ eventId, source, kind, error, nextAttemptAt }) => {
+    if (nextAttemptAt) logger.warn({ inboundEventId: eventId, source, kind, err: error, nextAttemptAt }, 'inbound event failed; the inbox job will retry');
+    else logger.error({ inboundEventId: eventId, source, kind, err: error }, 'inbound event dead: attempts used up; replay with huifang inbox replay ID');
+  });
   events.on('escalation:opened', (e) => logger.info({ escalationId: e.escalationId, caseId: e.caseId, reason: e.reason, level: e.level, ownerId: e.ownerId }, 'escalation opened'));
   events.on('escalation:climbed', (e) => logger.warn({ escalationId: e.escalationId, fromLevel: e.fromLevel, toLevel: e.toLevel, ownerId: e.ownerId }, 'escalation climbed past its deadline'));
   events.on('escalation:breached', (e) => logger.error({ escalationId: e.escalationId, level: e.level, ownerId: e.ownerId }, 'escalation breached: past the deadline at the top of its chain'));

@@ -62,7 +62,7 @@ export class EventMetrics {
     outbox('outbox:deferred', 'deferred');
     outbox('outbox:uncertain', 'uncertain');
     events.on('inbox:processed', (e) => this.#inbox.inc({ source: e.source, kind: e.kind, outcome: e.status.toLowerCase() }));
-    events.on('inbox:failed', (e) => this.#inbox.inc({ source: e.source, kind: e.kind, outcome: 'failed' }));
+    events.on('inbox:failed', (e) => this.#inbox.inc({ source: e.source, kind: e.kind, outcome: e.nextAttemptAt ? 'failed' : 'dead' }));
     for (const transition of ['opened', 'climbed', 'breached', 'acknowledged', 'resolved'] as const) {
       events.on(`escalation:${transition}`, () => this.#escalations.inc({ transition }));
     }

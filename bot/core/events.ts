@@ -29,8 +29,11 @@ export interface HuifangEventMap {
    * for matching, never for logs.
    */
   'inbox:processed': { eventId: string; source: string; dedupeKey: string; kind: string; status: 'PROCESSED' | 'REJECTED'; result: Record<string, unknown> | null; reason: string | null; at: Date };
-  /** Handling an inbound event failed; it stays recorded and the inbox job retries it. */
-  'inbox:failed': { eventId: string; source: string; dedupeKey: string; kind: string; error: Error; at: Date };
+  /**
+   * Handling an inbound event failed; it stays recorded and the inbox job retries it at `nextAttemptAt`,
+   * or, null, its attempts are used up and it is DEAD until an operator replays it.
+   */
+  'inbox:failed': { eventId: string; source: string; dedupeKey: string; kind: string; error: Error; nextAttemptAt: Date | null; at: Date };
   'escalation:opened': { escalationId: string; caseId: string; reason: string; level: number; ownerId: string; deadlineAt: Date; at: Date };
   /** Past its deadline, the escalation moved to the next level of its chain. */
   'escalation:climbed': { escalationId: string; fromLevel: number; toLevel: number; ownerId: string; deadlineAt: Date; at: Date };
