@@ -45,7 +45,7 @@ try {
   console.log(
     [
       `crash drill on ${values.db}: ${result.cycles} processes killed (longest life ${(result.longestLifeMs / 1000).toFixed(1)} s; ${result.finishedUnkilled} finished before their kill), ${(result.durationMs / 60_000).toFixed(1)} min`,
-      `during the crash loop: ${result.duringLoop.activated}/${result.followUps} follow-ups activated, ${result.duringLoop.sent} messages sent`,
+      `during the crash loop: ${result.duringLoop.activated}/${result.followUps} follow-ups activated, ${result.duringLoop.sent} messages sent; ${result.interruptedSends} sends interrupted by a kill`,
       `in the end:           ${result.activated}/${result.followUps} activated; ${result.unsent} outbox rows not sent`,
       `SMS:   ${s.rows} rows, ${s.delivered} delivered, ${s.lost} lost, ${s.customersTextedTwice} customers texted twice (${s.extraTexts} extra texts)`,
       `cards: ${c.rows} rows, ${c.delivered} delivered, ${c.lost} lost, ${c.shownTwice} shown twice`,

@@ -27,8 +27,10 @@ export interface CrashDrillOptions {
   db: Pick<DbClient, 'prisma' | 'capabilities'> & { url: string };
   /** Processes killed (SIGKILL) while alive. */
   cycles: number;
-  /** Due follow-ups seeded [640]: half survey invitations by SMS (one customer each), half WeCom task cards. */
+  /** Due follow-ups seeded at the start [640]: half survey invitations by SMS (one customer each), half WeCom task cards. */
   followUps?: number;
+  /** Due follow-ups added before each further process, so that kills keep landing on live work [24]. */
+  perCycle?: number;
   /** Each process is killed this long after it starts, uniformly at random within [min, max] ms [2000, 15000]. */
   lifeMs?: { min: number; max: number };
   /** Progress lines (one per cycle). */
@@ -39,6 +41,8 @@ export interface CrashDrillResult {
   cycles: number;
   /** Processes that finished their run before the kill came (not counted as cycles). */
   finishedUnkilled: number;
+  /** Sends a kill interrupted: handed to the provider (marked) with no outcome recorded when the process died. */
+  interruptedSends: number;
   /** Longest life of a killed process, ms: the loop restarted far sooner than the 60 s and 120 s leases. */
   longestLifeMs: number;
   followUps: number;
@@ -65,17 +69,23 @@ export async function runCrashDrill(options: CrashDrillOptions): Promise<CrashDr
   const wecom = await WecomSimulator.start({ users: EXAMPLE_STAFF.map((s) => s.wecomUserId) });
   try {
     const prisma = options.db.prisma as unknown as PrismaClient;
-    await seed(options.db, followUps);
+    const org = await seedOrganisation(options.db);
+    let seeded = await addDueFollowUps(options.db, org, 0, followUps);
+    const perCycle = options.perCycle ?? 24;
+    const interrupted = new Set<string>();
     const env = childEnv(options.db.url, sms, wecom);
 
     let cycles = 0;
     let finishedUnkilled = 0;
     let longestLifeMs = 0;
     while (cycles < options.cycles) {
+      if (cycles > 0) seeded += await addDueFollowUps(options.db, org, seeded, perCycle);
       const lifeMs = life.min + Math.random() * (life.max - life.min);
       const outcome = await runProcess(['jobs', 'run', 'all'], env, lifeMs);
       if (outcome.killed) {
         cycles++;
+        const caught = await prisma.outboxMessage.findMany({ where: { status: 'SENDING', sendStartedAt: { not: null } }, select: { id: true } });
+        for (const { id } of caught) interrupted.add(id);
         longestLifeMs = Math.max(longestLifeMs, lifeMs);
       } else {
         if (outcome.code !== 0) throw new Error(`huifang jobs run all failed (${outcome.code}): ${outcome.stderr.slice(-2000)}`);
@@ -83,7 +93,7 @@ export async function runCrashDrill(options: CrashDrillOptions): Promise<CrashDr
       }
       if (cycles % 10 === 0 || !outcome.killed) {
         const activated = await prisma.followUp.count({ where: { status: { not: 'SCHEDULED' } } });
-        log(`cycle ${cycles}/${options.cycles} ${outcome.killed ? `killed after ${Math.round(lifeMs)} ms` : 'finished before its kill'}: ${activated}/${followUps} activated, ${sms.sent.length} SMS, ${wecom.messages.length} cards`);
+        log(`cycle ${cycles}/${options.cycles} ${outcome.killed ? `killed after ${Math.round(lifeMs)} ms` : 'finished before its kill'}: ${activated}/${seeded} activated, ${sms.sent.length} SMS, ${wecom.messages.length} WeCom messages`);
       }
     }
     const duringLoop = {
@@ -130,8 +140,9 @@ export async function runCrashDrill(options: CrashDrillOptions): Promise<CrashDr
     return {
       cycles,
       finishedUnkilled,
+      interruptedSends: interrupted.size,
       longestLifeMs: Math.round(longestLifeMs),
-      followUps,
+      followUps: seeded,
       duringLoop,
       activated: await prisma.followUp.count({ where: { status: { not: 'SCHEDULED' } } }),
       sms: {
@@ -210,37 +221,49 @@ async function runProcess(args: string[], env: NodeJS.ProcessEnv, killAfterMs: n
   return { killed: killed && code === null, code, stdout, stderr };
 }
 
-/**
- * The example organisation, `count` customers with survey consent and a phone each, one open discharge
- * case each (policy P4), and one SCHEDULED follow-up per case due now: even ones a survey invitation
- * (SMS), odd ones a staff task card (WeCom) for one of six nurses and doctors.
- */
-async function seed(db: Pick<DbClient, 'prisma' | 'capabilities'>, count: number): Promise<void> {
-  const prisma = db.prisma as unknown as PrismaClient;
+interface DrillOrganisation {
+  staffIds: Map<string, string>;
+  wardId: string;
+}
+
+async function seedOrganisation(db: Pick<DbClient, 'prisma' | 'capabilities'>): Promise<DrillOrganisation> {
   const ids = new UlidGenerator();
   const context = { prisma: db.prisma, capabilities: db.capabilities, ids };
   const staffIds = await seedExampleOrganisation({ staff: new PrismaStaffDirectory(context), customers: new PrismaCustomerImportStore(context) }, () => ids.next());
-  const ward = await prisma.department.findUniqueOrThrow({ where: { code: 'cardiology' } });
+  const ward = await (db.prisma as unknown as PrismaClient).department.findUniqueOrThrow({ where: { code: 'cardiology' } });
+  return { staffIds, wardId: ward.id };
+}
+
+/**
+ * `count` customers with survey consent and a phone each (numbered from `from`), one open discharge
+ * case each (policy P4), and one SCHEDULED follow-up per case due now: even ones a survey invitation
+ * (SMS), odd ones a staff task card (WeCom) for one of six nurses and doctors. Returns `count`.
+ */
+async function addDueFollowUps(db: Pick<DbClient, 'prisma' | 'capabilities'>, org: DrillOrganisation, from: number, count: number): Promise<number> {
+  const prisma = db.prisma as unknown as PrismaClient;
+  const ids = new UlidGenerator();
+  const { staffIds } = org;
+  const ward = { id: org.wardId };
   const now = new Date();
   const pad = (n: number) => String(n).padStart(6, '0');
-  const customers = Array.from({ length: count }, (_, i) => ({
+  const customers = Array.from({ length: count }, (_, k) => from + k).map((i) => ({
     id: ids.next(),
     externalId: `DRILL-P-${pad(i)}`,
     name: `王客户${i}`,
     salutation: `王${i % 2 === 0 ? '女士' : '先生'}`,
-    phoneE164: `+86139${String(i).padStart(8, '0')}`,
-    phoneMasked: `139****${String(i).padStart(4, '0').slice(-4)}`,
+    phoneE164: `+86137${String(i).padStart(8, '0')}`,
+    phoneMasked: `137****${String(i).padStart(4, '0').slice(-4)}`,
     consentSurvey: true,
   }));
   await prisma.customer.createMany({ data: customers });
-  const cases = customers.map((c, i) => ({
+  const cases = customers.map((c, k) => ({
     id: ids.next(),
     type: 'discharge',
-    externalId: `DRILL-ZY-${pad(i)}`,
+    externalId: `DRILL-ZY-${pad(from + k)}`,
     policyId: 'P4',
     customerId: c.id,
     departmentId: ward.id,
-    responsibleStaffId: staffIds.get(ASSIGNEES[i % ASSIGNEES.length]!)!,
+    responsibleStaffId: staffIds.get(ASSIGNEES[(from + k) % ASSIGNEES.length]!)!,
     attributes: JSON.stringify({ severity: 'normal', diagnosis: '冠心病' }),
     milestones: '{}',
     status: 'OPEN',
@@ -248,9 +271,9 @@ async function seed(db: Pick<DbClient, 'prisma' | 'capabilities'>, count: number
   }));
   await prisma.case.createMany({ data: cases });
   await prisma.followUp.createMany({
-    data: cases.map((c, i) => {
-      const staffTask = i % 2 === 1;
-      const dueAt = new Date(now.getTime() - 60_000 - i * 1_000);
+    data: cases.map((c, k) => {
+      const staffTask = (from + k) % 2 === 1;
+      const dueAt = new Date(now.getTime() - 60_000 - k * 1_000);
       return {
         id: ids.next(),
         caseId: c.id,
@@ -271,4 +294,5 @@ async function seed(db: Pick<DbClient, 'prisma' | 'capabilities'>, count: number
       };
     }),
   });
+  return count;
 }
