@@ -48,7 +48,7 @@ try {
       `during the crash loop: ${result.duringLoop.activated}/${result.followUps} follow-ups activated, ${result.duringLoop.sent} messages sent; ${result.interruptedSends} sends interrupted by a kill`,
       `in the end:           ${result.activated}/${result.followUps} activated; ${result.unsent} outbox rows not sent`,
       `SMS:   ${s.rows} rows, ${s.delivered} delivered, ${s.lost} lost, ${s.customersTextedTwice} customers texted twice (${s.extraTexts} extra texts)`,
-      `cards: ${c.rows} rows, ${c.delivered} delivered, ${c.lost} lost, ${c.shownTwice} shown twice`,
+      `cards: ${c.rows} rows, ${c.delivered} delivered, ${c.droppedByWecom} dropped by WeCom's per-member cap, ${c.lost} lost, ${c.shownTwice} shown twice`,
       `held for a person: ${result.uncertain.held} (resent ${result.uncertain.resent}, settled ${result.uncertain.settled})`,
       `written to ${out}`,
     ].join('\n'),
