@@ -58,6 +58,11 @@ Usage:
   huifang webhooks list [--json] | webhooks remove ID [--json]
                                 subscriptions of other systems (HIS, CRM, ticketing) to events, delivered as signed
                                 POSTs (docs/webhooks.md); add prints the signing secret once
+  huifang outbox uncertain [--json] | outbox resend ID | outbox settle ID [--note TEXT]
+                                messages a crash interrupted mid-send that the provider could not confirm; after
+                                checking the provider's console, send one again (resend) or record it as sent (settle)
+  huifang inbox dead [--json] | inbox replay ID
+                                inbound events whose attempts are used up; replay one once its cause is fixed
   huifang help                  show this help
 
 Jobs: ${Object.keys(jobs).join(', ')}
@@ -86,6 +91,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   campaign: async (args) => (await import('./commands/campaign.js')).runCampaignCommand(args),
   console: async (args) => (await import('./commands/console.js')).runConsoleCommand(args),
   webhooks: async (args) => (await import('./commands/webhooks.js')).runWebhooksCommand(args),
+  outbox: async (args) => (await import('./commands/outbox.js')).runOutboxCommand(args),
+  inbox: async (args) => (await import('./commands/inbox.js')).runInboxCommand(args),
 };
 
 async function main(argv: string[]): Promise<number | null> {

@@ -142,6 +142,12 @@ export interface TencentSmsConfig {
    * (docs/protocols/tencent-sms.md §2.1); off, a reply answers the number's latest open survey.
    */
   readonly extendCode: boolean;
+  /**
+   * `TENCENT_SMS_RECONCILE_WAIT_SECONDS` [600]: how long after a send interrupted by a crash Huifang keeps
+   * asking Tencent for a delivery report naming it (`PullSmsSendStatusByPhoneNumber`, matched by
+   * `SessionContext`) before it holds the SMS as UNCERTAIN for a person. Never sent again blindly.
+   */
+  readonly reconcileWaitMs: number;
 }
 
 /** WeChat Official Account (公众号) settings; both credentials are required together. */
@@ -567,6 +573,7 @@ const envSchema = z.object({
   TENCENT_SMS_CALLBACK_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   TENCENT_SMS_TEMPLATES: tencentTemplates.optional(),
   TENCENT_SMS_EXTEND_CODE: booleanish.optional(),
+  TENCENT_SMS_RECONCILE_WAIT_SECONDS: integer(0, 7 * 24 * 3600, 'must be a whole number of seconds from 0 to 604800 (7 days, as far back as Tencent keeps reports)').default('600'),
 
   WECHAT_MP_APP_ID: nonEmpty.optional(),
   WECHAT_MP_APP_SECRET: nonEmpty.optional(),
@@ -718,6 +725,7 @@ function buildConfig(env: z.output<typeof envSchema>, cwd: string): Config {
           callbackKey: env.TENCENT_SMS_CALLBACK_KEY ?? null,
           templates: env.TENCENT_SMS_TEMPLATES ?? {},
           extendCode: env.TENCENT_SMS_EXTEND_CODE ?? false,
+          reconcileWaitMs: env.TENCENT_SMS_RECONCILE_WAIT_SECONDS * 1000,
         };
   const wechat: WechatConfig | null =
     env.WECHAT_MP_APP_ID === undefined

@@ -19,6 +19,9 @@ export function logLifecycleEvents(events: HuifangEvents, logger: Logger): void 
     if (blocked) logger.error({ ...fields(message), err: error, nextAttemptAt }, 'outbox message blocked: provider configuration must be fixed');
     else logger.warn({ ...fields(message), err: error, nextAttemptAt }, 'outbox message failed, will retry');
   });
+  events.on('outbox:uncertain', ({ message, evidence }) =>
+    logger.error({ ...fields(message), evidence }, 'outbox message uncertain: a crash interrupted its send; decide with huifang outbox resend|settle'),
+  );
   events.on('outbox:dead', ({ message, error, replacementQueued }) => {
     if (replacementQueued) logger.warn({ ...fields(message), err: error }, 'outbox message dead: replaced by another message');
     else logger.error({ ...fields(message), err: error }, 'outbox message dead: gave up');
@@ -28,7 +31,10 @@ export function logLifecycleEvents(events: HuifangEvents, logger: Logger): void 
     if (status === 'REJECTED') logger.warn({ ...context, code: result?.code, reason }, 'inbound event rejected');
     else logger.info({ ...context, status }, 'inbound event processed');
   });
-  events.on('inbox:failed', ({ eventId, source, kind, error }) => logger.error({ inboundEventId: eventId, source, kind, err: error }, 'inbound event failed; the inbox job will retry'));
+  events.on('inbox:failed', ({ eventId, source, kind, error, nextAttemptAt }) => {
+    if (nextAttemptAt) logger.warn({ inboundEventId: eventId, source, kind, err: error, nextAttemptAt }, 'inbound event failed; the inbox job will retry');
+    else logger.error({ inboundEventId: eventId, source, kind, err: error }, 'inbound event dead: attempts used up; replay with huifang inbox replay ID');
+  });
   events.on('escalation:opened', (e) => logger.info({ escalationId: e.escalationId, caseId: e.caseId, reason: e.reason, level: e.level, ownerId: e.ownerId }, 'escalation opened'));
   events.on('escalation:climbed', (e) => logger.warn({ escalationId: e.escalationId, fromLevel: e.fromLevel, toLevel: e.toLevel, ownerId: e.ownerId }, 'escalation climbed past its deadline'));
   events.on('escalation:breached', (e) => logger.error({ escalationId: e.escalationId, level: e.level, ownerId: e.ownerId }, 'escalation breached: past the deadline at the top of its chain'));

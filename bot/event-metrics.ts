@@ -9,6 +9,10 @@ export interface BacklogGauges {
   inboxBacklog: number;
   /** Age of the oldest of them; 0 when none. */
   inboxOldestAgeSeconds: number;
+  /** Inbound events out of attempts, waiting for an operator's replay. */
+  inboxDead: number;
+  /** Outbox messages a crash left uncertain, waiting for a person's decision. */
+  outboxUncertain: number;
 }
 
 /** Seconds, for request latencies: a callback answered in 1 ms up to one that took 10 s. */
@@ -35,6 +39,8 @@ export class EventMetrics {
   readonly #outboxLag: Gauge;
   readonly #inboxBacklog: Gauge;
   readonly #inboxOldest: Gauge;
+  readonly #inboxDead: Gauge;
+  readonly #outboxUncertain: Gauge;
 
   constructor(events: HuifangEvents) {
     const registers = [this.registry];
@@ -52,6 +58,8 @@ export class EventMetrics {
     this.#outboxLag = new Gauge({ name: 'huifang_outbox_lag_seconds', help: 'Age of the oldest outbox message that is due and not sent yet (0: none due).', registers });
     this.#inboxBacklog = new Gauge({ name: 'huifang_inbox_backlog', help: 'Inbound events recorded and not handled yet.', registers });
     this.#inboxOldest = new Gauge({ name: 'huifang_inbox_oldest_age_seconds', help: 'Age of the oldest inbound event not handled yet (0: none).', registers });
+    this.#inboxDead = new Gauge({ name: 'huifang_inbox_dead', help: 'Inbound events out of attempts, waiting for huifang inbox replay.', registers });
+    this.#outboxUncertain = new Gauge({ name: 'huifang_outbox_uncertain', help: 'Outbox messages a crash left uncertain, waiting for huifang outbox resend|settle.', registers });
 
     const outbox = (event: HuifangEventName, outcome: string) =>
       events.on(event as 'outbox:sent', ({ message }) => this.#outbox.inc({ outcome, channel: message.channel, kind: message.message.kind }));
@@ -60,8 +68,9 @@ export class EventMetrics {
     outbox('outbox:dead', 'dead');
     outbox('outbox:cancelled', 'cancelled');
     outbox('outbox:deferred', 'deferred');
+    outbox('outbox:uncertain', 'uncertain');
     events.on('inbox:processed', (e) => this.#inbox.inc({ source: e.source, kind: e.kind, outcome: e.status.toLowerCase() }));
-    events.on('inbox:failed', (e) => this.#inbox.inc({ source: e.source, kind: e.kind, outcome: 'failed' }));
+    events.on('inbox:failed', (e) => this.#inbox.inc({ source: e.source, kind: e.kind, outcome: e.nextAttemptAt ? 'failed' : 'dead' }));
     for (const transition of ['opened', 'climbed', 'breached', 'acknowledged', 'resolved'] as const) {
       events.on(`escalation:${transition}`, () => this.#escalations.inc({ transition }));
     }
@@ -95,6 +104,8 @@ export class EventMetrics {
     this.#outboxLag.set(backlog.outboxLagSeconds);
     this.#inboxBacklog.set(backlog.inboxBacklog);
     this.#inboxOldest.set(backlog.inboxOldestAgeSeconds);
+    this.#inboxDead.set(backlog.inboxDead);
+    this.#outboxUncertain.set(backlog.outboxUncertain);
     return this.registry.metrics();
   }
 }

@@ -2,7 +2,10 @@ import type { Huifang } from '../bot/huifang.js';
 import { processPendingInbound } from '../bot/core/inbox/process-inbound.js';
 import { inboundHandlers } from '../bot/inbound/handlers.js';
 
-/** Every minute: inbound events left unprocessed (crash after recording) or failed are (re)processed. */
+/**
+ * Every minute: inbound events left unprocessed (crash after recording) or failed and due again (backoff)
+ * are (re)processed, one lease per event; an event out of attempts is DEAD (`huifang inbox dead`).
+ */
 export const schedule = '27 * * * * *';
 
 export async function run(app: Huifang) {
@@ -11,5 +14,6 @@ export async function run(app: Huifang) {
     processed: results.filter((r) => r.status === 'PROCESSED').length,
     rejected: results.filter((r) => r.status === 'REJECTED').length,
     failed: results.filter((r) => r.status === 'FAILED').length,
+    dead: results.filter((r) => r.status === 'DEAD').length,
   };
 }

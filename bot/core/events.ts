@@ -19,13 +19,21 @@ export interface HuifangEventMap {
   /** Not sent: the recipient may no longer be contacted (opt-out, consent withdrawn), or `PAST_DEADLINE`. */
   'outbox:cancelled': { message: ClaimedOutboxMessage; reason: string; at: Date };
   /**
+   * A send interrupted by a crash that the provider could neither confirm nor rule out: the message is
+   * held as UNCERTAIN until a person resends or settles it (`huifang outbox uncertain`).
+   */
+  'outbox:uncertain': { message: ClaimedOutboxMessage; evidence: string; at: Date };
+  /**
    * An inbound event was handled: PROCESSED, or REJECTED with the reason (bad input, unknown survey …).
    * `dedupeKey` is the provider's key of the event; it may hold a phone number or reply text, so it is
    * for matching, never for logs.
    */
   'inbox:processed': { eventId: string; source: string; dedupeKey: string; kind: string; status: 'PROCESSED' | 'REJECTED'; result: Record<string, unknown> | null; reason: string | null; at: Date };
-  /** Handling an inbound event failed; it stays recorded and the inbox job retries it. */
-  'inbox:failed': { eventId: string; source: string; dedupeKey: string; kind: string; error: Error; at: Date };
+  /**
+   * Handling an inbound event failed; it stays recorded and the inbox job retries it at `nextAttemptAt`,
+   * or, null, its attempts are used up and it is DEAD until an operator replays it.
+   */
+  'inbox:failed': { eventId: string; source: string; dedupeKey: string; kind: string; error: Error; nextAttemptAt: Date | null; at: Date };
   'escalation:opened': { escalationId: string; caseId: string; reason: string; level: number; ownerId: string; deadlineAt: Date; at: Date };
   /** Past its deadline, the escalation moved to the next level of its chain. */
   'escalation:climbed': { escalationId: string; fromLevel: number; toLevel: number; ownerId: string; deadlineAt: Date; at: Date };

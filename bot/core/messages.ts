@@ -200,4 +200,21 @@ export interface SendResult {
 export interface MessageChannel {
   readonly name: string;
   send(request: SendRequest): Promise<SendResult>;
+  /**
+   * What became of an attempt that was handed to the provider at `startedAt` and never got an answer
+   * (the dispatcher died mid-send). Asked before the message is sent again; without it the outbox
+   * cannot tell, and holds the message as UNCERTAIN for a person.
+   */
+  checkInterruptedSend?(request: SendRequest, startedAt: Date, now: Date): Promise<InterruptedSendCheck>;
 }
+
+/**
+ * A channel's verdict on an interrupted send: `sent` (the provider has it: recorded as SENT, never sent
+ * again), `resend` (sending again cannot reach the recipient twice: the provider drops duplicates),
+ * `wait` (the provider may still report it: ask again at `until`), `unknown` (a person must decide).
+ */
+export type InterruptedSendCheck =
+  | { verdict: 'sent'; providerMessageId: string | null; evidence: string }
+  | { verdict: 'resend'; evidence: string }
+  | { verdict: 'wait'; until: Date; evidence: string }
+  | { verdict: 'unknown'; evidence: string };

@@ -1,4 +1,4 @@
-import type { InboundEventRecord, InboxStore } from '../core/ports/inbox.js';
+import type { DeadInboundEvent, InboundEventRecord, InboxStore } from '../core/ports/inbox.js';
 import type { StoreContext } from './store-context.js';
 import { isUniqueViolation, parseJson, toJson } from './rows.js';
 
@@ -24,7 +24,13 @@ export class PrismaInboxStore implements InboxStore {
 
   async claimInbound(id: string, now: Date, leaseMs: number): Promise<InboundEventRecord | null> {
     const { count } = await this.db.prisma.inboundEvent.updateMany({
-      where: { id, status: { in: ['RECEIVED', 'FAILED'] }, OR: [{ leaseExpiresAt: null }, { leaseExpiresAt: { lte: now } }] },
+      where: {
+        id,
+        AND: [
+          { OR: [{ status: 'RECEIVED' }, { status: 'FAILED', OR: [{ nextAttemptAt: null }, { nextAttemptAt: { lte: now } }] }] },
+          { OR: [{ leaseExpiresAt: null }, { leaseExpiresAt: { lte: now } }] },
+        ],
+      },
       data: { leaseExpiresAt: new Date(now.getTime() + leaseMs), attempts: { increment: 1 } },
     });
     if (count !== 1) return null;
@@ -43,7 +49,12 @@ export class PrismaInboxStore implements InboxStore {
   async listPendingInbound(now: Date, limit: number, maxAttempts: number): Promise<string[]> {
     const leaseFree = [{ leaseExpiresAt: null }, { leaseExpiresAt: { lte: now } }];
     const rows = await this.db.prisma.inboundEvent.findMany({
-      where: { OR: [{ status: 'RECEIVED', OR: leaseFree }, { status: 'FAILED', attempts: { lt: maxAttempts }, OR: leaseFree }] },
+      where: {
+        OR: [
+          { status: 'RECEIVED', OR: leaseFree },
+          { status: 'FAILED', attempts: { lt: maxAttempts }, AND: [{ OR: leaseFree }, { OR: [{ nextAttemptAt: null }, { nextAttemptAt: { lte: now } }] }] },
+        ],
+      },
       orderBy: { receivedAt: 'asc' },
       take: limit,
       select: { id: true },
@@ -51,7 +62,28 @@ export class PrismaInboxStore implements InboxStore {
     return rows.map((r) => r.id);
   }
 
-  async finishInbound(id: string, status: 'PROCESSED' | 'REJECTED' | 'FAILED', at: Date, result: Record<string, unknown>, error?: string): Promise<void> {
-    await this.db.prisma.inboundEvent.update({ where: { id }, data: { status, processedAt: at, result: toJson(result), error: error ?? null, leaseExpiresAt: null } });
+  async finishInbound(id: string, status: 'PROCESSED' | 'REJECTED' | 'FAILED' | 'DEAD', at: Date, result: Record<string, unknown>, error?: string, nextAttemptAt?: Date): Promise<void> {
+    await this.db.prisma.inboundEvent.update({
+      where: { id },
+      data: { status, processedAt: at, result: toJson(result), error: error ?? null, leaseExpiresAt: null, nextAttemptAt: status === 'FAILED' ? (nextAttemptAt ?? null) : null },
+    });
+  }
+
+  async listDeadInbound(limit: number, maxAttempts: number): Promise<DeadInboundEvent[]> {
+    const rows = await this.db.prisma.inboundEvent.findMany({
+      where: { OR: [{ status: 'DEAD' }, { status: 'FAILED', attempts: { gte: maxAttempts } }] },
+      orderBy: { receivedAt: 'asc' },
+      take: limit,
+      select: { id: true, source: true, kind: true, attempts: true, error: true, receivedAt: true, processedAt: true },
+    });
+    return rows.map(({ processedAt, ...r }) => ({ ...r, failedAt: processedAt }));
+  }
+
+  async replayInbound(id: string, maxAttempts: number): Promise<boolean> {
+    const { count } = await this.db.prisma.inboundEvent.updateMany({
+      where: { id, OR: [{ status: 'DEAD' }, { status: 'FAILED', attempts: { gte: maxAttempts } }] },
+      data: { status: 'RECEIVED', attempts: 0, nextAttemptAt: null, leaseExpiresAt: null },
+    });
+    return count === 1;
   }
 }

@@ -1,4 +1,5 @@
-import type { ClaimedOutboxMessage, OutboxStore } from '../core/ports/outbox.js';
+import type { ClaimedOutboxMessage, OutboxStore, UncertainOutboxMessage } from '../core/ports/outbox.js';
+import type { NewAuditEntry } from '../core/records.js';
 import type { NewOutboxMessage } from '../core/records.js';
 import type { ChannelName } from '../core/model.js';
 import type { OutboundMessage, StaffAddress } from '../core/messages.js';
@@ -42,13 +43,23 @@ export class PrismaOutboxStore implements OutboxStore {
       ? `WITH picked AS MATERIALIZED (SELECT id FROM "OutboxMessage" WHERE ${condition.text} <= ? ORDER BY ${order.text} LIMIT ? ${skipLocked(this.db.capabilities).text}) ` +
         `UPDATE "OutboxMessage" AS m SET status = 'SENDING', "leaseExpiresAt" = ?, "claimToken" = ?, attempts = m.attempts + 1, "updatedAt" = ? ` +
         `FROM picked WHERE m.id = picked.id AND m.${condition.text} <= ? ` +
-        `RETURNING m.id, m."idempotencyKey", m.channel, m.payload, m.attempts, m."maxAttempts", m."followUpId"`
+        `RETURNING m.id, m."idempotencyKey", m.channel, m.payload, m.attempts, m."maxAttempts", m."followUpId", m."sendStartedAt", m."deliveryStatus"`
       : `UPDATE "OutboxMessage" SET status = 'SENDING', "leaseExpiresAt" = ?, "claimToken" = ?, attempts = attempts + 1, "updatedAt" = ? ` +
         `WHERE id IN (SELECT id FROM "OutboxMessage" WHERE ${condition.text} <= ? ORDER BY ${order.text} LIMIT ?) ` +
-        `RETURNING id, "idempotencyKey", channel, payload, attempts, "maxAttempts", "followUpId"`;
+        `RETURNING id, "idempotencyKey", channel, payload, attempts, "maxAttempts", "followUpId", "sendStartedAt", "deliveryStatus"`;
     const params = this.db.capabilities.skipLocked ? [now, limit, leaseUntil, claimToken, now, now] : [leaseUntil, claimToken, now, now, limit];
     const rows = await this.db.prisma.$queryRawUnsafe<
-      { id: string; idempotencyKey: string; channel: string; payload: string; attempts: number | bigint; maxAttempts: number | bigint; followUpId: string | null }[]
+      {
+        id: string;
+        idempotencyKey: string;
+        channel: string;
+        payload: string;
+        attempts: number | bigint;
+        maxAttempts: number | bigint;
+        followUpId: string | null;
+        sendStartedAt: Date | string | number | bigint | null;
+        deliveryStatus: string | null;
+      }[]
     >(...numbered(this.db.capabilities, text, params));
     return rows.map((r) => ({
       id: r.id,
@@ -59,7 +70,37 @@ export class PrismaOutboxStore implements OutboxStore {
       maxAttempts: Number(r.maxAttempts),
       claimToken,
       followUpId: r.followUpId,
+      sendStartedAt: rawDate(r.sendStartedAt),
+      deliveryReported: r.deliveryStatus !== null,
     }));
+  }
+
+  async markSendStarted(id: string, claimToken: string, at: Date, leaseUntil: Date): Promise<boolean> {
+    const { count } = await this.db.prisma.outboxMessage.updateMany({ where: { id, claimToken, status: 'SENDING' }, data: { sendStartedAt: at, leaseExpiresAt: leaseUntil } });
+    return count === 1;
+  }
+
+  async listUncertain(limit: number): Promise<UncertainOutboxMessage[]> {
+    const rows = await this.db.prisma.outboxMessage.findMany({
+      where: { status: 'UNCERTAIN' },
+      orderBy: { updatedAt: 'asc' },
+      take: limit,
+      select: { id: true, idempotencyKey: true, channel: true, kind: true, recipientType: true, recipientId: true, sendStartedAt: true, lastError: true, updatedAt: true },
+    });
+    return rows.map(({ lastError, channel, ...r }) => ({ ...r, channel: channel as ChannelName, reason: lastError }));
+  }
+
+  async resolveUncertain(id: string, decision: 'resend' | 'settle', audit: NewAuditEntry): Promise<boolean> {
+    const data =
+      decision === 'resend'
+        ? { status: 'PENDING', nextAttemptAt: audit.at, sendStartedAt: null, maxAttempts: { increment: 1 } }
+        : { status: 'SENT', sentAt: audit.at, sendStartedAt: null };
+    return this.db.prisma.$transaction(async (tx) => {
+      const { count } = await tx.outboxMessage.updateMany({ where: { id, status: 'UNCERTAIN' }, data });
+      if (count !== 1) return false;
+      await insertAudit(tx, this.db.ids, [audit]);
+      return true;
+    }, TX_OPTIONS);
   }
 
   async takeCardResponseCode(cardKey: string): Promise<{ responseCode: string; to: StaffAddress } | null> {
@@ -72,9 +113,11 @@ export class PrismaOutboxStore implements OutboxStore {
   }
 
   async completeOutbox(result: Parameters<OutboxStore['completeOutbox']>[0]): Promise<boolean> {
+    // Every outcome but a reconciliation still waiting for the provider ends the attempt handed to it.
+    const ended = result.outcome === 'RETRY' && result.keepSendStarted ? {} : { sendStartedAt: null };
     const data =
       result.outcome === 'SENT'
-        ? { status: 'SENT', sentAt: result.finishedAt, providerMessageId: result.providerMessageId, responseCode: result.responseCode ?? null, leaseExpiresAt: null, claimToken: null }
+        ? { status: 'SENT', sentAt: result.finishedAt, providerMessageId: result.providerMessageId, responseCode: result.responseCode ?? null, leaseExpiresAt: null, claimToken: null, ...ended }
         : result.outcome === 'RETRY'
           ? {
               status: 'PENDING',
@@ -83,16 +126,17 @@ export class PrismaOutboxStore implements OutboxStore {
               lastError: result.error,
               leaseExpiresAt: null,
               claimToken: null,
+              ...ended,
               ...(result.extendBudget ? { maxAttempts: { increment: 1 } } : {}),
             }
-          : { status: result.outcome, lastErrorCode: result.errorCode, lastError: result.error, leaseExpiresAt: null, claimToken: null };
+          : { status: result.outcome, lastErrorCode: result.errorCode, lastError: result.error, leaseExpiresAt: null, claimToken: null, ...ended };
     // A survey fallback that lost a reply code to another replica runs the whole transaction again.
     const run = () => this.db.prisma.$transaction(async (tx) => {
       const { count } = await tx.outboxMessage.updateMany({ where: { id: result.id, claimToken: result.claimToken, status: 'SENDING' }, data });
       if (count !== 1) return false;
       // The SMS replacement of a WeChat survey invitation commits with its DEAD mark, or not at all.
       if (result.outcome === 'DEAD' && result.replacement?.kind === 'survey_sms') await applySurveyFallback(tx, this.db.ids, result.replacement.fallback);
-      if (result.outcome === 'CANCELLED') await insertAudit(tx, this.db.ids, [result.audit]);
+      if (result.outcome === 'CANCELLED' || result.outcome === 'UNCERTAIN') await insertAudit(tx, this.db.ids, [result.audit]);
       if (result.outcome === 'DEAD' && result.invalidRecipientPhone) {
         const row = await tx.outboxMessage.findUniqueOrThrow({ where: { id: result.id }, select: { recipientType: true, recipientId: true } });
         if (row.recipientType === 'customer') await markPhoneInvalid(tx, row.recipientId, result.finishedAt);
@@ -153,4 +197,12 @@ export class PrismaOutboxStore implements OutboxStore {
       return { found: true as const, outboxId: row.id, customerId, phoneMarkedInvalid };
     }, TX_OPTIONS);
   }
+}
+
+/** A DateTime column read by a raw query: PostgreSQL gives a Date, SQLite its stored number or text. */
+function rawDate(value: Date | string | number | bigint | null): Date | null {
+  if (value === null) return null;
+  if (value instanceof Date) return value;
+  if (typeof value === 'string' && !/^\d+$/.test(value)) return new Date(value);
+  return new Date(Number(value));
 }

@@ -24,11 +24,13 @@ export class PrismaServiceHealth implements ServiceHealth {
     const prisma = this.db.prisma;
     // Each is served by an index: OutboxMessage(status, nextAttemptAt), InboundEvent(status, receivedAt).
     // The count reads only the RECEIVED entries of the index, however long the PROCESSED history is.
-    const [oldestOutbox, receivedInbound, oldestInbound] = await Promise.all([
+    const [oldestOutbox, receivedInbound, oldestInbound, deadInbound, uncertainOutbox] = await Promise.all([
       prisma.outboxMessage.findFirst({ where: { status: 'PENDING', nextAttemptAt: { lte: now } }, orderBy: { nextAttemptAt: 'asc' }, select: { nextAttemptAt: true } }),
       prisma.inboundEvent.count({ where: { status: 'RECEIVED' } }),
       prisma.inboundEvent.findFirst({ where: { status: 'RECEIVED' }, orderBy: { receivedAt: 'asc' }, select: { receivedAt: true } }),
+      prisma.inboundEvent.count({ where: { status: 'DEAD' } }),
+      prisma.outboxMessage.count({ where: { status: 'UNCERTAIN' } }),
     ]);
-    return { oldestDueOutboxAt: oldestOutbox?.nextAttemptAt ?? null, receivedInbound, oldestReceivedInboundAt: oldestInbound?.receivedAt ?? null };
+    return { oldestDueOutboxAt: oldestOutbox?.nextAttemptAt ?? null, receivedInbound, oldestReceivedInboundAt: oldestInbound?.receivedAt ?? null, deadInbound, uncertainOutbox };
   }
 }

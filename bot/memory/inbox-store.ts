@@ -1,4 +1,4 @@
-import type { InboundEventRecord, InboxStore } from '../core/ports/inbox.js';
+import type { DeadInboundEvent, InboundEventRecord, InboxStore } from '../core/ports/inbox.js';
 import { UniqueConstraintError, type MemoryState } from './memory-state.js';
 import { parseJson, toJson } from './rows.js';
 
@@ -24,6 +24,7 @@ export class MemoryInboxStore implements InboxStore {
     return this.state.transact((tx) => {
       const row = tx.inbound.get(id);
       if (!row || (row.status !== 'RECEIVED' && row.status !== 'FAILED') || (row.leaseExpiresAt !== null && row.leaseExpiresAt > now)) return null;
+      if (row.status === 'FAILED' && row.nextAttemptAt !== null && row.nextAttemptAt > now) return null;
       const claimed = tx.inbound.update(id, { leaseExpiresAt: new Date(now.getTime() + leaseMs), attempts: row.attempts + 1 });
       return {
         id: claimed.id,
@@ -40,16 +41,40 @@ export class MemoryInboxStore implements InboxStore {
   async listPendingInbound(now: Date, limit: number, maxAttempts: number): Promise<string[]> {
     return this.state.transact((tx) =>
       tx.inbound
-        .filter((e) => (e.leaseExpiresAt === null || e.leaseExpiresAt <= now) && (e.status === 'RECEIVED' || (e.status === 'FAILED' && e.attempts < maxAttempts)))
+        .filter(
+          (e) =>
+            (e.leaseExpiresAt === null || e.leaseExpiresAt <= now) &&
+            (e.status === 'RECEIVED' || (e.status === 'FAILED' && e.attempts < maxAttempts && (e.nextAttemptAt === null || e.nextAttemptAt <= now))),
+        )
         .sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
         .slice(0, limit)
         .map((e) => e.id),
     );
   }
 
-  async finishInbound(id: string, status: 'PROCESSED' | 'REJECTED' | 'FAILED', at: Date, result: Record<string, unknown>, error?: string): Promise<void> {
+  async finishInbound(id: string, status: 'PROCESSED' | 'REJECTED' | 'FAILED' | 'DEAD', at: Date, result: Record<string, unknown>, error?: string, nextAttemptAt?: Date): Promise<void> {
     this.state.transact((tx) => {
-      tx.inbound.update(id, { status, processedAt: at, result: toJson(result), error: error ?? null, leaseExpiresAt: null });
+      tx.inbound.update(id, { status, processedAt: at, result: toJson(result), error: error ?? null, leaseExpiresAt: null, nextAttemptAt: status === 'FAILED' ? (nextAttemptAt ?? null) : null });
     });
+  }
+
+  async listDeadInbound(limit: number, maxAttempts: number): Promise<DeadInboundEvent[]> {
+    return this.state.transact((tx) =>
+      tx.inbound
+        .filter((e) => e.status === 'DEAD' || (e.status === 'FAILED' && e.attempts >= maxAttempts))
+        .sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+        .slice(0, limit)
+        .map((e) => ({ id: e.id, source: e.source, kind: e.kind, attempts: e.attempts, error: e.error, receivedAt: e.receivedAt, failedAt: e.processedAt })),
+    );
+  }
+
+  async replayInbound(id: string, maxAttempts: number): Promise<boolean> {
+    return this.state.transact(
+      (tx) =>
+        tx.inbound.updateWhere(
+          (e) => e.id === id && (e.status === 'DEAD' || (e.status === 'FAILED' && e.attempts >= maxAttempts)),
+          () => ({ status: 'RECEIVED', attempts: 0, nextAttemptAt: null, leaseExpiresAt: null }),
+        ) === 1,
+    );
   }
 }

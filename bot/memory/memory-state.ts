@@ -164,6 +164,7 @@ export interface OutboxRow {
   followUpId: string | null;
   fallbackOfId: string | null;
   responseCode: string | null;
+  sendStartedAt: Date | null;
   createdAt: Date;
 }
 
@@ -193,6 +194,7 @@ export interface InboundRow {
   result: string | null;
   receivedAt: Date;
   processedAt: Date | null;
+  nextAttemptAt: Date | null;
 }
 
 export interface EscalationRow {
@@ -423,6 +425,7 @@ const SPECS: { [T in TableName]: TableSpec<MemoryTables[T]> } = {
       followUpId: null,
       fallbackOfId: null,
       responseCode: null,
+      sendStartedAt: null,
     },
   },
   outboxAttempt: {
@@ -435,7 +438,7 @@ const SPECS: { [T in TableName]: TableSpec<MemoryTables[T]> } = {
     key: (r) => r.id,
     unique: { source_dedupeKey: (r) => pair(r.source, r.dedupeKey) },
     references: [],
-    defaults: { status: 'RECEIVED', attempts: 0, leaseExpiresAt: null, error: null, result: null, processedAt: null },
+    defaults: { status: 'RECEIVED', attempts: 0, leaseExpiresAt: null, error: null, result: null, processedAt: null, nextAttemptAt: null },
   },
   escalation: {
     key: (r) => r.id,

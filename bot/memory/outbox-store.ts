@@ -1,6 +1,6 @@
 import type { IdGenerator } from '../core/clock.js';
-import type { ClaimedOutboxMessage, OutboxStore } from '../core/ports/outbox.js';
-import type { NewOutboxMessage } from '../core/records.js';
+import type { ClaimedOutboxMessage, OutboxStore, UncertainOutboxMessage } from '../core/ports/outbox.js';
+import type { NewAuditEntry, NewOutboxMessage } from '../core/records.js';
 import type { ChannelName } from '../core/model.js';
 import type { OutboundMessage, StaffAddress } from '../core/messages.js';
 import type { MemoryState, OutboxRow } from './memory-state.js';
@@ -41,6 +41,41 @@ export class MemoryOutboxStore implements OutboxStore {
     });
   }
 
+  async markSendStarted(id: string, claimToken: string, at: Date, leaseUntil: Date): Promise<boolean> {
+    return this.state.transact((tx) => tx.outbox.updateWhere((m) => m.id === id && m.claimToken === claimToken && m.status === 'SENDING', () => ({ sendStartedAt: at, leaseExpiresAt: leaseUntil })) === 1);
+  }
+
+  async listUncertain(limit: number): Promise<UncertainOutboxMessage[]> {
+    return this.state.transact((tx) =>
+      tx.outbox
+        .filter((m) => m.status === 'UNCERTAIN')
+        .sort(byTimeThenId((m) => m.createdAt))
+        .slice(0, limit)
+        .map((m) => ({
+          id: m.id,
+          idempotencyKey: m.idempotencyKey,
+          channel: m.channel as ChannelName,
+          kind: m.kind,
+          recipientType: m.recipientType,
+          recipientId: m.recipientId,
+          sendStartedAt: m.sendStartedAt,
+          reason: m.lastError,
+          updatedAt: m.createdAt,
+        })),
+    );
+  }
+
+  async resolveUncertain(id: string, decision: 'resend' | 'settle', audit: NewAuditEntry): Promise<boolean> {
+    return this.state.transact((tx) => {
+      const done = tx.outbox.updateWhere((m) => m.id === id && m.status === 'UNCERTAIN', (m) =>
+        decision === 'resend' ? { status: 'PENDING', nextAttemptAt: audit.at, sendStartedAt: null, maxAttempts: m.maxAttempts + 1 } : { status: 'SENT', sentAt: audit.at, sendStartedAt: null },
+      );
+      if (done !== 1) return false;
+      insertAudit(tx, this.ids, [audit]);
+      return true;
+    });
+  }
+
   async takeCardResponseCode(cardKey: string): Promise<{ responseCode: string; to: StaffAddress } | null> {
     return this.state.transact((tx) => {
       const row = tx.outbox.byUnique('idempotencyKey', cardKey);
@@ -53,9 +88,11 @@ export class MemoryOutboxStore implements OutboxStore {
 
   async completeOutbox(result: Parameters<OutboxStore['completeOutbox']>[0]): Promise<boolean> {
     return this.state.transact((tx) => {
+      // Every outcome but a reconciliation still waiting for the provider ends the attempt handed to it.
+      const ended = result.outcome === 'RETRY' && result.keepSendStarted ? {} : { sendStartedAt: null };
       const done = tx.outbox.updateWhere((m) => m.id === result.id && m.claimToken === result.claimToken && m.status === 'SENDING', (m) =>
         result.outcome === 'SENT'
-          ? { status: 'SENT', sentAt: result.finishedAt, providerMessageId: result.providerMessageId, responseCode: result.responseCode ?? null, leaseExpiresAt: null, claimToken: null }
+          ? { status: 'SENT', sentAt: result.finishedAt, providerMessageId: result.providerMessageId, responseCode: result.responseCode ?? null, leaseExpiresAt: null, claimToken: null, ...ended }
           : result.outcome === 'RETRY'
             ? {
                 status: 'PENDING',
@@ -64,14 +101,15 @@ export class MemoryOutboxStore implements OutboxStore {
                 lastError: result.error,
                 leaseExpiresAt: null,
                 claimToken: null,
+                ...ended,
                 ...(result.extendBudget ? { maxAttempts: m.maxAttempts + 1 } : {}),
               }
-            : { status: result.outcome, lastErrorCode: result.errorCode, lastError: result.error, leaseExpiresAt: null, claimToken: null },
+            : { status: result.outcome, lastErrorCode: result.errorCode, lastError: result.error, leaseExpiresAt: null, claimToken: null, ...ended },
       );
       if (done !== 1) return false;
       // The SMS replacement of a WeChat survey invitation commits with its DEAD mark, or not at all.
       if (result.outcome === 'DEAD' && result.replacement?.kind === 'survey_sms') applySurveyFallback(tx, this.ids, result.replacement.fallback);
-      if (result.outcome === 'CANCELLED') insertAudit(tx, this.ids, [result.audit]);
+      if (result.outcome === 'CANCELLED' || result.outcome === 'UNCERTAIN') insertAudit(tx, this.ids, [result.audit]);
       if (result.outcome === 'DEAD' && result.invalidRecipientPhone) {
         const row = tx.outbox.get(result.id)!;
         if (row.recipientType === 'customer') markPhoneInvalid(tx, row.recipientId, result.finishedAt);
@@ -137,6 +175,8 @@ function claimed(m: OutboxRow, claimToken: string): ClaimedOutboxMessage {
     maxAttempts: m.maxAttempts,
     claimToken,
     followUpId: m.followUpId,
+    sendStartedAt: m.sendStartedAt,
+    deliveryReported: m.deliveryStatus !== null,
   };
 }
 

@@ -26,6 +26,8 @@ export class MemoryServiceHealth implements ServiceHealth {
         oldestDueOutboxAt: earliest(tx.outbox.filter((r) => r.status === 'PENDING' && r.nextAttemptAt <= now).map((r) => r.nextAttemptAt)),
         receivedInbound: received.length,
         oldestReceivedInboundAt: earliest(received.map((r) => r.receivedAt)),
+        deadInbound: tx.inbound.filter((r) => r.status === 'DEAD').length,
+        uncertainOutbox: tx.outbox.filter((r) => r.status === 'UNCERTAIN').length,
       };
     });
   }

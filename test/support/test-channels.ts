@@ -1,7 +1,7 @@
 // Small MessageChannel implementations for injecting provider behaviour (STYLE T3: fake only the
 // process boundary). Each records what it was asked to send.
 import { ChannelError, type ChannelErrorKind } from '../../bot/core/errors.js';
-import type { MessageChannel, SendRequest, SendResult } from '../../bot/core/messages.js';
+import type { InterruptedSendCheck, MessageChannel, SendRequest, SendResult } from '../../bot/core/messages.js';
 
 /** Accepts everything and counts sends per outbox message id. */
 export class CountingChannel implements MessageChannel {
@@ -17,6 +17,13 @@ export class CountingChannel implements MessageChannel {
     const counts = new Map<string, number>();
     for (const s of this.sends) counts.set(s.messageId, (counts.get(s.messageId) ?? 0) + 1);
     return counts;
+  }
+}
+
+/** A counting channel of a provider that drops duplicates: after a crash mid-send it is safe to send again. */
+export class DedupingChannel extends CountingChannel {
+  async checkInterruptedSend(): Promise<InterruptedSendCheck> {
+    return { verdict: 'resend', evidence: 'the test provider drops duplicates' };
   }
 }
 

@@ -254,6 +254,7 @@ describe('loadConfig', () => {
       templates: {},
       // Off unless Tencent enabled extend codes for the account.
       extendCode: false,
+      reconcileWaitMs: 600_000,
     });
     expect(loadConfig({ ...TENCENT, TENCENT_SMS_EXTEND_CODE: 'true' }).tencentSms!.extendCode).toBe(true);
     expect(config.wechat).toEqual({

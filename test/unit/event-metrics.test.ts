@@ -7,7 +7,7 @@ const at = new Date('2026-12-07T02:00:00Z');
 const message = (channel: 'sms' | 'wecom', kind: 'survey_invite' | 'task_card'): ClaimedOutboxMessage =>
   ({ id: 'm1', idempotencyKey: 'k1', channel, attempt: 1, maxAttempts: 5, claimToken: 't', message: { kind } }) as unknown as ClaimedOutboxMessage;
 
-const NO_BACKLOG = { outboxLagSeconds: 0, inboxBacklog: 0, inboxOldestAgeSeconds: 0 };
+const NO_BACKLOG = { outboxLagSeconds: 0, inboxBacklog: 0, inboxOldestAgeSeconds: 0, inboxDead: 0, outboxUncertain: 0 };
 
 it('counts lifecycle events by outcome and labels, in the Prometheus text format', async () => {
   const events = new HuifangEvents();
@@ -20,7 +20,7 @@ it('counts lifecycle events by outcome and labels, in the Prometheus text format
 
   events.emit('job:finished', { job: 'dispatch-outbox', ms: 40, ok: true, at });
 
-  const text = await metrics.render({ outboxLagSeconds: 12.5, inboxBacklog: 3, inboxOldestAgeSeconds: 7 });
+  const text = await metrics.render({ outboxLagSeconds: 12.5, inboxBacklog: 3, inboxOldestAgeSeconds: 7, inboxDead: 2, outboxUncertain: 1 });
   expect(text).toContain('# TYPE huifang_outbox_events_total counter');
   expect(text).toContain('huifang_outbox_events_total{outcome="sent",channel="sms",kind="survey_invite"} 2');
   expect(text).toContain('huifang_outbox_events_total{outcome="dead",channel="wecom",kind="task_card"} 1');
@@ -31,6 +31,8 @@ it('counts lifecycle events by outcome and labels, in the Prometheus text format
   expect(text).toContain('huifang_outbox_lag_seconds 12.5');
   expect(text).toContain('huifang_inbox_backlog 3');
   expect(text).toContain('huifang_inbox_oldest_age_seconds 7');
+  expect(text).toContain('huifang_inbox_dead 2');
+  expect(text).toContain('huifang_outbox_uncertain 1');
   // Default process metrics, in this registry.
   expect(text).toContain('# TYPE process_cpu_user_seconds_total counter');
   expect(text).toMatch(/^nodejs_eventloop_lag_seconds \S+$/m);

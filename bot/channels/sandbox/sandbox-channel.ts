@@ -1,6 +1,6 @@
 import type { Clock } from '../../core/clock.js';
 import { ChannelError } from '../../core/errors.js';
-import type { MessageChannel, SendRequest, SendResult } from '../../core/messages.js';
+import type { InterruptedSendCheck, MessageChannel, SendRequest, SendResult } from '../../core/messages.js';
 import type { ChannelName } from '../../core/model.js';
 
 /** One message as the sandbox delivered it. */
@@ -34,6 +34,11 @@ export class SandboxChannel implements MessageChannel {
     private readonly clock: Clock,
   ) {
     this.name = `sandbox-${channel}`;
+  }
+
+  /** A delivery is recorded once per outbox message, so sending again after a crash cannot show it twice. */
+  async checkInterruptedSend(): Promise<InterruptedSendCheck> {
+    return { verdict: 'resend', evidence: 'the sandbox records one delivery per outbox message' };
   }
 
   async send(request: SendRequest): Promise<SendResult> {

@@ -5,7 +5,7 @@ import type { TencentSmsConfig } from '../../config.js';
 const SmsClient = tencentcloud.sms.v20210111.Client;
 
 /** The Tencent Cloud SMS API 2021-01-11 client of `tencentcloud-sdk-nodejs-sms` (signs with TC3-HMAC-SHA256). */
-export type TencentSmsApi = Pick<InstanceType<typeof SmsClient>, 'SendSms' | 'PullSmsSendStatus' | 'PullSmsReplyStatus'>;
+export type TencentSmsApi = Pick<InstanceType<typeof SmsClient>, 'SendSms' | 'PullSmsSendStatus' | 'PullSmsReplyStatus' | 'PullSmsSendStatusByPhoneNumber'>;
 
 /** Per-request timeout [10 s]; the SDK's default of 60 s would hold a dispatcher slot far too long. */
 export const TENCENT_SMS_TIMEOUT_SECONDS = 10;

@@ -1,6 +1,6 @@
 import type { SendSmsRequest, SendStatus } from 'tencentcloud-sdk-nodejs-sms/tencentcloud/services/sms/v20210111/sms_models.js';
 import { ChannelError } from '../../core/errors.js';
-import type { MessageChannel, SendRequest, SendResult } from '../../core/messages.js';
+import type { InterruptedSendCheck, MessageChannel, SendRequest, SendResult } from '../../core/messages.js';
 import { maskPhone } from '../../core/phone.js';
 import type { TencentSmsConfig } from '../../config.js';
 import type { Logger } from '../../logger.js';
@@ -22,8 +22,19 @@ export interface TencentSmsChannelOptions {
   templates: Readonly<Record<string, string>>;
   /** Send the survey's reply code as `ExtendCode` (`TENCENT_SMS_EXTEND_CODE`; only once Tencent enabled it) [false]. */
   extendCode?: boolean;
+  /**
+   * How long after an interrupted send a missing delivery report still means "wait", in ms
+   * (`TENCENT_SMS_RECONCILE_WAIT_SECONDS`) [{@link TENCENT_SMS_RECONCILE_WAIT_MS}]; after it, "unknown".
+   */
+  reconcileWaitMs?: number;
   logger?: Logger;
 }
+
+/** Default of `TENCENT_SMS_RECONCILE_WAIT_SECONDS`: carriers report most SMS within minutes. */
+export const TENCENT_SMS_RECONCILE_WAIT_MS = 600_000;
+
+/** How often an interrupted send is checked again while its report may still come. */
+export const TENCENT_SMS_RECONCILE_RECHECK_MS = 60_000;
 
 /**
  * Customer SMS through Tencent Cloud SMS `SendSms` (port `MessageChannel`; docs/protocols/tencent-sms.md §2–§3): one number
@@ -36,8 +47,9 @@ export interface TencentSmsChannelOptions {
  * `rate_limited` with the window's wait, a malformed or blacklisted number is `permanent` with code
  * `INVALID_NUMBER` (the outbox marks the phone invalid), account, signature, template and key problems
  * are `auth` (an operator must act; the message waits), SDK and network failures are `retryable`.
- * Tencent does not deduplicate: a retry after a lost answer may text the customer twice, so timeouts are
- * short and the `SessionContext` lets an operator trace both.
+ * Tencent does not deduplicate: a retry after a lost answer (a timeout) may text the customer twice, so
+ * timeouts are short and the `SessionContext` lets an operator trace both. A send interrupted by a
+ * crash is not retried blindly: {@link TencentSmsChannel.checkInterruptedSend} looks it up first.
  */
 export class TencentSmsChannel implements MessageChannel {
   readonly name = PROVIDER;
@@ -46,9 +58,11 @@ export class TencentSmsChannel implements MessageChannel {
   readonly #signName: string;
   readonly #templates: Readonly<Record<string, string>>;
   readonly #extendCode: boolean;
+  readonly #reconcileWaitMs: number;
   readonly #log: Logger | undefined;
 
   constructor(options: TencentSmsChannelOptions) {
+    this.#reconcileWaitMs = options.reconcileWaitMs ?? TENCENT_SMS_RECONCILE_WAIT_MS;
     this.#extendCode = options.extendCode ?? false;
     this.#client = options.client;
     this.#sdkAppId = options.sdkAppId;
@@ -102,6 +116,57 @@ export class TencentSmsChannel implements MessageChannel {
     }
     throw channelErrorFromCode(code, status.Message);
   }
+
+  /**
+   * Tencent does not deduplicate, so an SMS whose send was interrupted is looked up instead of sent
+   * again: `PullSmsSendStatusByPhoneNumber` (docs/protocols/tencent-sms.md §6) lists the number's
+   * delivery reports since the attempt began, and one carrying this message's `SessionContext` (the
+   * outbox idempotency key) proves Tencent sent it. None yet: wait while a report may still come
+   * (`reconcileWaitMs`), then "unknown" — a person decides. A message Tencent would refuse anyway (no
+   * number, no template) is safe to send again: it fails as before.
+   */
+  async checkInterruptedSend(request: SendRequest, startedAt: Date, now: Date): Promise<InterruptedSendCheck> {
+    const m = request.message;
+    const phone = m.kind === 'survey_invite' || m.kind === 'customer_notice' ? m.to.phoneE164 : undefined;
+    if (!phone || (m.kind !== 'survey_invite' && m.kind !== 'customer_notice') || !this.#templates[m.templateKey]) {
+      return { verdict: 'resend', evidence: 'Tencent would refuse this message before sending it' };
+    }
+    if (Buffer.byteLength(request.idempotencyKey) > SESSION_CONTEXT_MAX_BYTES) {
+      return { verdict: 'unknown', evidence: 'the message was sent without a SessionContext, so no report can name it' };
+    }
+    let records;
+    try {
+      const answer = await this.#client.PullSmsSendStatusByPhoneNumber({
+        // A minute either side: Tencent's clock and ours may differ a little.
+        BeginTime: Math.floor(startedAt.getTime() / 1000) - 60,
+        EndTime: Math.ceil(now.getTime() / 1000) + 60,
+        Offset: 0,
+        Limit: 100,
+        PhoneNumber: phone,
+        SmsSdkAppId: this.#sdkAppId,
+      });
+      records = answer.PullSmsSendStatusSet ?? [];
+    } catch (error) {
+      throw channelErrorFromSdk(error);
+    }
+    const report = records.find((r) => r.SessionContext === request.idempotencyKey);
+    if (report) {
+      this.#log?.info({ outboxId: request.messageId, phone: maskPhone(phone), serialNo: report.SerialNo }, 'tencent sms interrupted send found in delivery reports');
+      return { verdict: 'sent', providerMessageId: report.SerialNo || null, evidence: `Tencent delivery report ${report.SerialNo ?? ''} (${report.ReportStatus ?? ''}) carries this message's SessionContext` };
+    }
+    const waitedMs = now.getTime() - startedAt.getTime();
+    if (waitedMs < this.#reconcileWaitMs) {
+      return {
+        verdict: 'wait',
+        until: new Date(Math.min(now.getTime() + TENCENT_SMS_RECONCILE_RECHECK_MS, startedAt.getTime() + this.#reconcileWaitMs)),
+        evidence: `no Tencent delivery report names it yet (${records.length} report(s) for the number since the attempt)`,
+      };
+    }
+    return {
+      verdict: 'unknown',
+      evidence: `no Tencent delivery report names it ${Math.round(waitedMs / 1000)} s after the interrupted attempt: it was probably never sent, but a carrier may report late`,
+    };
+  }
 }
 
 /** Options of {@link createTencentSmsChannel} besides the configuration. */
@@ -126,6 +191,7 @@ export function createTencentSmsChannel(config: TencentSmsConfig, options: Creat
     signName: config.signName,
     templates: config.templates,
     extendCode: config.extendCode,
+    reconcileWaitMs: config.reconcileWaitMs,
     ...(logger ? { logger } : {}),
   });
 }

@@ -1,6 +1,6 @@
 import { ChannelError } from '../../core/errors.js';
 import type { Clock } from '../../core/clock.js';
-import type { MessageChannel, SendRequest, SendResult } from '../../core/messages.js';
+import type { InterruptedSendCheck, MessageChannel, SendRequest, SendResult } from '../../core/messages.js';
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, signatureHeader } from './signature.js';
 
 export interface WebhookChannelOptions {
@@ -31,6 +31,14 @@ export class WebhookChannel implements MessageChannel {
   constructor(private readonly options: WebhookChannelOptions) {
     this.#fetch = options.fetch ?? globalThis.fetch;
     this.#timeoutMs = options.timeoutMs ?? 10_000;
+  }
+
+  /**
+   * Webhook delivery is at-least-once by contract (docs/webhooks.md): a receiver drops a repeated
+   * `Huifang-Event-Id`, so an interrupted delivery is simply made again.
+   */
+  async checkInterruptedSend(): Promise<InterruptedSendCheck> {
+    return { verdict: 'resend', evidence: 'webhook receivers deduplicate by Huifang-Event-Id' };
   }
 
   async send(request: SendRequest): Promise<SendResult> {

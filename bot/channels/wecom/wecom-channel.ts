@@ -1,12 +1,12 @@
 import type { Clock } from '../../core/clock.js';
 import { ChannelError } from '../../core/errors.js';
-import type { MessageChannel, SendRequest, SendResult, StaffAddress } from '../../core/messages.js';
+import type { InterruptedSendCheck, MessageChannel, SendRequest, SendResult, StaffAddress } from '../../core/messages.js';
 import type { WecomConfig } from '../../config.js';
 import type { Logger } from '../../logger.js';
 import { ERRCODE_TASK_ID_USED } from './errcodes.js';
 import type { AppDailyQuota } from './app-daily-quota.js';
 import { MemberRateLimiter } from './member-rate-limiter.js';
-import { recordedNoticeText, renderCardUpdate, renderStaffDocument, renderStaffMarkdown, renderStaffText, renderTaskCard } from './render-message.js';
+import { DUPLICATE_CHECK_INTERVAL_SECONDS, recordedNoticeText, renderCardUpdate, renderStaffDocument, renderStaffMarkdown, renderStaffText, renderTaskCard } from './render-message.js';
 import { WecomClient, type WecomSendBody } from './wecom-client.js';
 import { FrequencyBlock } from './frequency-block.js';
 
@@ -27,6 +27,9 @@ export interface WecomChannelOptions {
 }
 
 const PROVIDER = 'wecom';
+
+/** Taken off WeCom's duplicate-check window when deciding whether a resend is still dropped (clock drift, send latency). */
+const DUPLICATE_CHECK_MARGIN_MS = 5 * 60_000;
 
 /**
  * Staff messages through a WeCom self-built application (port `MessageChannel`):
@@ -58,6 +61,21 @@ export class WecomChannel implements MessageChannel {
     this.#log = options.logger;
     this.#limiter = options.memberLimiter ?? new MemberRateLimiter();
     this.#dailyQuota = options.dailyQuota ?? null;
+  }
+
+  /**
+   * A task card keeps its `task_id` for ever, and WeCom refuses a second card with it (42014, treated
+   * as delivered), so a card is always safe to send again; so is a card update (it sets the same state).
+   * Text, markdown and documents are dropped as duplicates only within WeCom's duplicate-check window
+   * (§4.1): inside it (less a margin for clock drift) they are sent again, after it a person decides.
+   */
+  async checkInterruptedSend(request: SendRequest, startedAt: Date, now: Date): Promise<InterruptedSendCheck> {
+    const kind = request.message.kind;
+    if (kind === 'task_card') return { verdict: 'resend', evidence: 'a card keeps its task_id: WeCom refuses it twice' };
+    if (kind === 'card_update') return { verdict: 'resend', evidence: 'updating a card again leaves it as it is' };
+    const windowMs = DUPLICATE_CHECK_INTERVAL_SECONDS * 1000 - DUPLICATE_CHECK_MARGIN_MS;
+    if (now.getTime() - startedAt.getTime() < windowMs) return { verdict: 'resend', evidence: `within WeCom's ${DUPLICATE_CHECK_INTERVAL_SECONDS / 60}-minute duplicate check` };
+    return { verdict: 'unknown', evidence: `WeCom's ${DUPLICATE_CHECK_INTERVAL_SECONDS / 60}-minute duplicate check has passed since the interrupted attempt` };
   }
 
   async send(request: SendRequest): Promise<SendResult> {

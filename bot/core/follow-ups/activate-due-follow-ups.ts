@@ -28,6 +28,13 @@ export interface ActivationSummary {
 export const ACTIVATION_LEASE_MS = 120_000;
 
 /**
+ * Follow-ups claimed per batch [50]. Each batch commits on its own, well inside the lease: a worker
+ * restarted every few seconds still activates a batch per life, and a worker killed mid-batch strands
+ * only this many until the lease passes (500 at a time made no progress at all in a crash loop).
+ */
+export const ACTIVATION_BATCH_SIZE = 50;
+
+/**
  * Turns due follow-ups into messages: a WeCom task card for a staff task, a survey invitation for a
  * customer survey. Reconciles "everything due as of now": missed or repeated ticks are harmless, and
  * two workers never activate the same follow-up (claim lease + compare-and-set on version + unique
@@ -35,8 +42,8 @@ export const ACTIVATION_LEASE_MS = 120_000;
  * contacted: the follow-up is cancelled with the reason.
  */
 export async function activateDueFollowUps(deps: CoreDeps, options: { batchSize?: number; maxBatches?: number } = {}): Promise<ActivationSummary> {
-  const batchSize = options.batchSize ?? 500;
-  const maxBatches = options.maxBatches ?? 200;
+  const batchSize = options.batchSize ?? ACTIVATION_BATCH_SIZE;
+  const maxBatches = options.maxBatches ?? 2_000;
   const summary: ActivationSummary = { claimed: 0, activated: 0, cancelled: 0, deferred: 0, skipped: 0 };
   const org = await deps.org.loadOrgSnapshot();
   for (let batch = 0; batch < maxBatches; batch++) {

@@ -1,5 +1,5 @@
 import { ChannelError, coerceError } from '../errors.js';
-import type { MessageChannel, SendResult } from '../messages.js';
+import type { InterruptedSendCheck, MessageChannel, SendRequest, SendResult } from '../messages.js';
 import type { ChannelName } from '../model.js';
 import { safeEmit } from '../events.js';
 import type { CoreDeps } from '../deps.js';
@@ -45,11 +45,24 @@ export interface DispatchSummary {
   expired: number;
   /** Results dropped because the lease had passed to another dispatcher. */
   lostLease: number;
+  /** Interrupted sends (a dispatcher died mid-send) the provider confirmed: recorded SENT, not sent again. */
+  reconciled: number;
+  /** Interrupted sends the provider could neither confirm nor rule out: held as UNCERTAIN for a person. */
+  uncertain: number;
 }
 
 type DispatchDeps = Pick<CoreDeps, 'clock' | 'outbox' | 'customers' | 'tokens' | 'optOutScope' | 'events' | 'timeZone' | 'calendar' | 'smsDailyBudget'>;
 
 export const OUTBOX_LEASE_MS = 60_000;
+
+/**
+ * Messages claimed per round [50]: a dispatcher killed mid-batch strands at most this many until the
+ * lease passes, and each message's lease is renewed as its send starts, so a batch never outlives it.
+ */
+export const OUTBOX_BATCH_SIZE = 50;
+
+/** Error code of a message whose interrupted send is still being reconciled with the provider. */
+export const SEND_UNCONFIRMED = 'SEND_UNCONFIRMED';
 
 /** Provider rate limits defer a message without using up its attempts, up to this many attempts in all. */
 export const MAX_ATTEMPTS_WITH_DEFERRALS = 50;
@@ -64,15 +77,20 @@ export const AUTH_RETRY_DELAY_MS = 15 * 60_000;
  * Retryable failures back off exponentially with jitter up to `maxAttempts`, then the message is DEAD;
  * permanent ones are DEAD at once; rate limits defer without using up attempts. Each recorded outcome
  * is emitted as an `outbox:*` event.
+ *
+ * A send is marked as handed to the provider (committed) before the call. A message claimed with that
+ * mark but no outcome — its dispatcher died mid-send — is never sent blindly again: a recorded
+ * delivery report or the channel's check with the provider decides (sent, safe to resend, ask again
+ * later), and what neither can decide is held as UNCERTAIN for a person (`huifang outbox uncertain`).
  */
 export async function dispatchOutbox(deps: DispatchDeps, options: DispatchOptions): Promise<DispatchSummary> {
-  const batchSize = options.batchSize ?? 200;
+  const batchSize = options.batchSize ?? OUTBOX_BATCH_SIZE;
   const maxBatches = options.maxBatches ?? 50;
   const leaseMs = options.leaseMs ?? OUTBOX_LEASE_MS;
   const concurrency = options.concurrency ?? 8;
   const contact = options.contact ?? DEFAULT_CONTACT_SETTINGS;
   const time = { timeZone: deps.timeZone, calendar: deps.calendar };
-  const summary: DispatchSummary = { claimed: 0, sent: 0, retried: 0, dead: 0, cancelled: 0, deferred: 0, expired: 0, lostLease: 0 };
+  const summary: DispatchSummary = { claimed: 0, sent: 0, retried: 0, dead: 0, cancelled: 0, deferred: 0, expired: 0, lostLease: 0, reconciled: 0, uncertain: 0 };
   for (let round = 0; round < maxBatches; round++) {
     const claimToken = deps.tokens.token(12);
     const claimed = await deps.outbox.claimOutbox(deps.clock.now(), leaseMs, batchSize, claimToken);
@@ -90,6 +108,9 @@ export async function dispatchOutbox(deps: DispatchDeps, options: DispatchOption
     const worker = async () => {
       while (next < claimed.length) {
         const message = claimed[next++]!;
+        // An attempt handed to the provider without a recorded outcome (its dispatcher died mid-send) is
+        // reconciled first: sent blindly again, it could reach the customer twice.
+        if (message.sendStartedAt && (await reconcileOne(deps, options, message, summary)) === 'done') continue;
         const customerId = customerIdOf(message.message);
         const customer = customerId ? customers.get(customerId) : undefined;
         const blocked = customer ? sendConsentBlock(message.message, customer, deps.optOutScope ?? 'all') : null;
@@ -228,6 +249,83 @@ async function cancelOne(deps: DispatchDeps, message: ClaimedOutboxMessage, summ
   }
 }
 
+/**
+ * Decides what became of a message's interrupted send (`sendStartedAt` set, no outcome): a delivery
+ * report already recorded for it, else the channel's check with the provider. `sent` is recorded SENT;
+ * `wait` asks again later (the attempt stays marked); `unknown` holds the message as UNCERTAIN for a
+ * person; `resend` lets the caller send it as usual ('send').
+ */
+async function reconcileOne(deps: DispatchDeps, options: DispatchOptions, message: ClaimedOutboxMessage, summary: DispatchSummary): Promise<'send' | 'done'> {
+  const startedAt = message.sendStartedAt!;
+  const now = deps.clock.now();
+  const channel = options.channels[message.channel];
+  const request: SendRequest = { messageId: message.id, idempotencyKey: message.idempotencyKey, attempt: message.attempt, message: message.message };
+  let check: InterruptedSendCheck;
+  if (message.deliveryReported) check = { verdict: 'sent', providerMessageId: null, evidence: 'a delivery report names this message' };
+  else if (!channel?.checkInterruptedSend) check = { verdict: 'unknown', evidence: `the ${message.channel} channel cannot tell whether an interrupted send reached the provider` };
+  else {
+    try {
+      check = await channel.checkInterruptedSend(request, startedAt, now);
+    } catch (thrown) {
+      const err = coerceError(thrown);
+      const kind = err instanceof ChannelError ? err.kind : 'retryable';
+      check =
+        kind === 'permanent' || kind === 'auth'
+          ? { verdict: 'unknown', evidence: `the provider could not be asked: ${err.message}` }
+          : { verdict: 'wait', until: new Date(now.getTime() + retryDelayMs(1, options.jitter(), options.backoff ?? DEFAULT_BACKOFF)), evidence: `asking the provider failed: ${err.message}` };
+    }
+  }
+  // Reconciling does not go on for ever: past the attempts a rate-limited message gets, a person decides.
+  if (check.verdict === 'wait' && message.attempt >= MAX_ATTEMPTS_WITH_DEFERRALS) check = { verdict: 'unknown', evidence: `still unconfirmed after ${message.attempt} attempts: ${check.evidence}` };
+  const base = { id: message.id, claimToken: message.claimToken, attempt: message.attempt, startedAt, finishedAt: now };
+  switch (check.verdict) {
+    case 'resend':
+      return 'send';
+    case 'sent': {
+      const ok = await deps.outbox.completeOutbox({ ...base, outcome: 'SENT', providerMessageId: check.providerMessageId });
+      if (!ok) summary.lostLease++;
+      else {
+        summary.reconciled++;
+        safeEmit(deps.events, 'outbox:sent', { message, providerMessageId: check.providerMessageId, at: now });
+      }
+      return 'done';
+    }
+    case 'wait': {
+      const error = `send interrupted; not confirmed yet: ${check.evidence}`.slice(0, 500);
+      const ok = await deps.outbox.completeOutbox({ ...base, outcome: 'RETRY', nextAttemptAt: check.until, errorCode: SEND_UNCONFIRMED, error, extendBudget: true, keepSendStarted: true });
+      if (!ok) summary.lostLease++;
+      else {
+        summary.deferred++;
+        safeEmit(deps.events, 'outbox:retried', { message, error: new Error(error), errorCode: SEND_UNCONFIRMED, nextAttemptAt: check.until, blocked: false, at: now });
+      }
+      return 'done';
+    }
+    case 'unknown': {
+      const ok = await deps.outbox.completeOutbox({
+        ...base,
+        outcome: 'UNCERTAIN',
+        errorCode: SEND_UNCONFIRMED,
+        error: check.evidence.slice(0, 500),
+        audit: {
+          at: now,
+          actorType: 'SYSTEM',
+          actorId: null,
+          action: 'outbox.uncertain',
+          entityType: 'OutboxMessage',
+          entityId: message.id,
+          details: { kind: message.message.kind, channel: message.channel, customerId: customerIdOf(message.message), sendStartedAt: startedAt.toISOString(), evidence: check.evidence },
+        },
+      });
+      if (!ok) summary.lostLease++;
+      else {
+        summary.uncertain++;
+        safeEmit(deps.events, 'outbox:uncertain', { message, evidence: check.evidence, at: now });
+      }
+      return 'done';
+    }
+  }
+}
+
 async function sendOne(
   deps: DispatchDeps,
   options: DispatchOptions,
@@ -239,6 +337,12 @@ async function sendOne(
   const startedAt = deps.clock.now();
   const base = { id: message.id, claimToken: message.claimToken, attempt: message.attempt, startedAt };
   let result: SendResult;
+  // Committed before the provider is called, so a crash from here on leaves a trace the next claim
+  // reconciles (reconcileOne) instead of sending again; it also renews the lease for this send.
+  if (channel && !(await deps.outbox.markSendStarted(message.id, message.claimToken, startedAt, new Date(startedAt.getTime() + (options.leaseMs ?? OUTBOX_LEASE_MS))))) {
+    summary.lostLease++;
+    return;
+  }
   try {
     if (!channel) throw new ChannelError('outbox', 'permanent', 'NO_CHANNEL', `No channel configured for "${message.channel}"`);
     let outbound = message.message;

@@ -11,13 +11,30 @@ export interface InboundEventRecord extends InboundEventInput {
   attempts: number;
 }
 
+/** An inbound event whose attempts are used up (DEAD): shown to an operator, who may replay it. */
+export interface DeadInboundEvent {
+  id: string;
+  source: string;
+  kind: string;
+  attempts: number;
+  error: string | null;
+  receivedAt: Date;
+  /** When its last attempt failed. */
+  failedAt: Date | null;
+}
+
 /** The inbox every inbound event is recorded in before it is acted on (deduplicated by provider key). */
 export interface InboxStore {
   /** Records an inbound event unless one with the same (source, dedupeKey) exists. */
   recordInbound(event: InboundEventInput & { id: string }): Promise<{ id: string; duplicate: boolean }>;
-  /** Leases one event for processing (RECEIVED, or FAILED with attempts left); null if taken or done. */
+  /** Leases one event for processing (RECEIVED, or FAILED and due again); null if taken, not due or done. */
   claimInbound(id: string, now: Date, leaseMs: number): Promise<InboundEventRecord | null>;
-  /** Ids of events waiting for processing (crash recovery and retries). */
+  /** Ids of events waiting for processing (crash recovery, and FAILED ones due again with attempts left). */
   listPendingInbound(now: Date, limit: number, maxAttempts: number): Promise<string[]>;
-  finishInbound(id: string, status: 'PROCESSED' | 'REJECTED' | 'FAILED', at: Date, result: Record<string, unknown>, error?: string): Promise<void>;
+  /** Records an attempt's outcome; a FAILED event is not tried again before `nextAttemptAt`. */
+  finishInbound(id: string, status: 'PROCESSED' | 'REJECTED' | 'FAILED' | 'DEAD', at: Date, result: Record<string, unknown>, error?: string, nextAttemptAt?: Date): Promise<void>;
+  /** DEAD events (and FAILED ones out of `maxAttempts`, from before DEAD existed), oldest first. */
+  listDeadInbound(limit: number, maxAttempts: number): Promise<DeadInboundEvent[]>;
+  /** Puts a DEAD (or exhausted FAILED) event back as RECEIVED with its attempts reset; false if it is neither. */
+  replayInbound(id: string, maxAttempts: number): Promise<boolean>;
 }

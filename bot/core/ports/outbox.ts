@@ -14,6 +14,27 @@ export interface ClaimedOutboxMessage {
   claimToken: string;
   /** The follow-up the message belongs to, if any. */
   followUpId?: string | null;
+  /**
+   * When an earlier attempt was handed to the provider without a recorded outcome (its dispatcher died
+   * mid-send); null or absent otherwise. Such a message is reconciled before it is sent again.
+   */
+  sendStartedAt?: Date | null;
+  /** A delivery report for this message has been recorded (so the provider has sent it). */
+  deliveryReported?: boolean;
+}
+
+/** A message held for a person: an interrupted send the provider could not confirm either way. */
+export interface UncertainOutboxMessage {
+  id: string;
+  idempotencyKey: string;
+  channel: ChannelName;
+  kind: string;
+  recipientType: string;
+  recipientId: string;
+  sendStartedAt: Date | null;
+  /** Why it could not be decided (the channel's evidence). */
+  reason: string | null;
+  updatedAt: Date;
 }
 
 /** The outbox every outbound message goes through: enqueue, claim with a lease, complete once. */
@@ -25,6 +46,20 @@ export interface OutboxStore {
    * dispatcher died mid-send), setting a new lease and claim token. Atomic across processes.
    */
   claimOutbox(now: Date, leaseMs: number, limit: number, claimToken: string): Promise<ClaimedOutboxMessage[]>;
+  /**
+   * Commits, before the provider is called, that this claim's attempt is being handed to it
+   * (`sendStartedAt`), and extends the lease to `leaseUntil` (a heartbeat: a long batch keeps its
+   * messages). False, and nothing is sent, if the claim token no longer matches.
+   */
+  markSendStarted(id: string, claimToken: string, at: Date, leaseUntil: Date): Promise<boolean>;
+  /** Messages held as UNCERTAIN, oldest first. */
+  listUncertain(limit: number): Promise<UncertainOutboxMessage[]>;
+  /**
+   * A person's decision on an UNCERTAIN message, audited: `resend` queues it again (PENDING, due at
+   * `at`, with one more attempt allowed), `settle` records it as SENT (the provider had it). False if
+   * the message is not UNCERTAIN.
+   */
+  resolveUncertain(id: string, decision: 'resend' | 'settle', audit: NewAuditEntry): Promise<boolean>;
   /**
    * The response_code the provider returned when the message with this idempotency key (a card) was
    * sent, with the member it was sent to, cleared as it is taken: a code updates a card once, so two
@@ -48,7 +83,11 @@ export interface OutboxStore {
           error: string;
           /** A deferral (rate limit) that must not use up the message's attempts: maxAttempts grows by one. */
           extendBudget?: boolean;
+          /** An interrupted send still being reconciled: `sendStartedAt` stays, so the next claim asks again. */
+          keepSendStarted?: boolean;
         }
+      /** An interrupted send the provider could not confirm either way: held for a person; the reason is audited. */
+      | { outcome: 'UNCERTAIN'; errorCode: string; error: string; audit: NewAuditEntry }
       /** With what the message's dead-letter hook decided, committed with the DEAD mark. */
       | ({ outcome: 'DEAD'; errorCode: string; error: string } & DeadLetterAction)
       /** Not sent, and never will be (consent withdrawn since it was queued); the reason is audited. */

@@ -124,6 +124,10 @@ export interface Backlog {
   oldestDueOutboxAt: Date | null;
   receivedInbound: number;
   oldestReceivedInboundAt: Date | null;
+  /** Inbound events out of attempts (DEAD), waiting for an operator (`huifang inbox dead`). */
+  deadInbound: number;
+  /** Outbox messages a crash left UNCERTAIN, waiting for a person (`huifang outbox uncertain`). */
+  uncertainOutbox: number;
 }
 
 /** Raw activity figures of the whole database, grouped as the demo's summary (and the console) count them. */

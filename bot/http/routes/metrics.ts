@@ -16,6 +16,8 @@ export function metricsRoutes(router: Router, app: Huifang): void {
       outboxLagSeconds: secondsSince(backlog.oldestDueOutboxAt, now),
       inboxBacklog: backlog.receivedInbound,
       inboxOldestAgeSeconds: secondsSince(backlog.oldestReceivedInboundAt, now),
+      inboxDead: backlog.deadInbound,
+      outboxUncertain: backlog.uncertainOutbox,
     });
     ctx.type = app.metrics.contentType;
     ctx.body = text;

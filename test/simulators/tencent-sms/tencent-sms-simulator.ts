@@ -1,7 +1,7 @@
 // A protocol-faithful local Tencent Cloud SMS (STYLE T3): an HTTP server on 127.0.0.1 that receives the
 // real SDK's API 3.0 requests, verifies their TC3-HMAC-SHA256 signature (tc3-verify.ts, its own crypto),
 // answers SendSms with a per-number SendStatusSet and the top-level error shape, serves the
-// PullSmsSendStatus / PullSmsReplyStatus queues, records traffic, and posts delivery-status and reply
+// PullSmsSendStatus / PullSmsReplyStatus queues and PullSmsSendStatusByPhoneNumber, records traffic, and posts delivery-status and reply
 // callbacks in Tencent's JSON shapes (docs/protocols/tencent-sms.md §2–§8) to a service under test.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -107,6 +107,11 @@ export class TencentSmsSimulator {
   readonly templates: Map<string, string>;
   /** Refuse a link inside a template parameter, as Tencent does (docs/protocols/tencent-sms.md §4.4, `ProhibitedUseUrlInTemplateParameter`). */
   refuseUrlParameters = true;
+  /**
+   * After how long an accepted SMS has a delivery report that `PullSmsSendStatusByPhoneNumber` lists, in
+   * ms [0: at once]; null: carriers never report (the report-by-number lookup finds nothing).
+   */
+  reportDelayMs: number | null = 0;
   /** Awaited before a pull request is answered (and its records leave the queue): lets a test look at the service's state between pulls. */
   beforePull: ((action: 'PullSmsSendStatus' | 'PullSmsReplyStatus') => Promise<void> | void) | null = null;
 
@@ -320,6 +325,8 @@ export class TencentSmsSimulator {
       case 'PullSmsReplyStatus':
         await this.beforePull?.(action);
         return this.#pull(this.#replyQueue, 'PullSmsReplyStatusSet', params, answer, (code, message) => fail(code, message, body));
+      case 'PullSmsSendStatusByPhoneNumber':
+        return this.#pullByNumber(params, answer, (code, message) => fail(code, message, body));
       default:
         return fail('InvalidAction', `the action ${action} does not exist`, body);
     }
@@ -407,6 +414,34 @@ export class TencentSmsSimulator {
     if (b === 'ok') return null;
     if (typeof b === 'object') return { code: b.code, message: b.message ?? b.code };
     return BEHAVIOUR_CODES[b];
+  }
+
+  /** Delivery reports of one number within [BeginTime, EndTime] (not a queue: asking again lists them again). */
+  #pullByNumber(params: Record<string, unknown>, answer: (r: Record<string, unknown>, body: unknown) => void, fail: (code: string, message: string) => void): void {
+    if (params.SmsSdkAppId !== this.sdkAppId) return fail('InvalidParameterValue.SdkAppIdNotExist', 'the SdkAppId does not exist');
+    const limit = Number(params.Limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) return fail('InvalidParameterValue', 'Limit must be 1-100');
+    const begin = Number(params.BeginTime);
+    if (!Number.isInteger(begin)) return fail('MissingParameter', 'BeginTime is required');
+    const end = params.EndTime === undefined ? Number.POSITIVE_INFINITY : Number(params.EndTime);
+    const phone = String(params.PhoneNumber ?? '');
+    const now = this.#clock.now().getTime();
+    const delay = this.reportDelayMs;
+    const records = this.sent
+      .filter((sms) => sms.phoneNumber === phone && delay !== null && sms.at.getTime() + delay <= now)
+      .filter((sms) => sms.at.getTime() / 1000 >= begin && sms.at.getTime() / 1000 <= end)
+      .slice(0, limit)
+      .map((sms) => ({
+        UserReceiveTime: Math.floor((sms.at.getTime() + (delay ?? 0)) / 1000),
+        CountryCode: '86',
+        SubscriberNumber: sms.phoneNumber.replace(/^\+86/, ''),
+        PhoneNumber: sms.phoneNumber,
+        SerialNo: sms.serialNo,
+        ReportStatus: 'SUCCESS',
+        Description: 'DELIVRD',
+        SessionContext: sms.sessionContext ?? '',
+      }));
+    answer({ PullSmsSendStatusSet: records }, params);
   }
 
   #pull(

@@ -9,7 +9,7 @@ import { describeEachDatabase } from '../../../support/db.js';
 import { createReplica, createTestService, seedOrganisation, sharedDbClient } from '../../../support/service.js';
 import { startReplicaProcess } from '../../../support/replica.js';
 import { dischargeBody, staffTextMessage, submit } from '../../../support/builders.js';
-import { CountingChannel, GatedChannel, FailingChannel, HangingChannel } from '../../../support/test-channels.js';
+import { CountingChannel, DedupingChannel, GatedChannel, FailingChannel, HangingChannel } from '../../../support/test-channels.js';
 
 const JITTER = 0.5;
 
@@ -164,11 +164,12 @@ describeEachDatabase('outbox dispatch', (db) => {
     expect(hanging.sends.map((s) => s.messageId)).toContain(id);
 
     clock.advance(OUTBOX_LEASE_MS + 1);
-    const healthy = new CountingChannel();
+    // A provider that drops duplicates: the interrupted send may go again.
+    const healthy = new DedupingChannel();
     const other = serviceWith(healthy);
     await dispatchOutbox(other.deps, { channels: other.channels, jitter: () => JITTER });
     const sentByOther = await db().prisma.outboxMessage.findUniqueOrThrow({ where: { id }, include: { attemptLog: true } });
-    expect(sentByOther).toMatchObject({ status: 'SENT', attempts: 2 });
+    expect(sentByOther).toMatchObject({ status: 'SENT', attempts: 2, sendStartedAt: null });
 
     hanging.release();
     const stuckSummary = await stuckRun;
@@ -179,6 +180,62 @@ describeEachDatabase('outbox dispatch', (db) => {
     expect(final).toEqual(sentByOther);
     expect(final.attemptLog).toHaveLength(1);
     expect(final.providerMessageId).toMatch(/^test-/);
+  });
+
+  it('never sends blindly again what a dispatcher handed to a provider that cannot tell: a person resends or settles it', async () => {
+    const [resent, settled] = await enqueue('interrupted', 2);
+    const hanging = new HangingChannel();
+    const stuck = serviceWith(hanging);
+    // The dispatcher "dies" mid-send: its sends never return (the run is abandoned).
+    const stuckRun = dispatchOutbox(stuck.deps, { channels: stuck.channels, jitter: () => JITTER, concurrency: 2 });
+    await hanging.started;
+    await expect.poll(async () => db().prisma.outboxMessage.count({ where: { id: { in: [resent!, settled!] }, sendStartedAt: { not: null } } })).toBe(2);
+
+    clock.advance(OUTBOX_LEASE_MS + 1);
+    const counting = new CountingChannel();
+    const other = serviceWith(counting);
+    const summary = await dispatchOutbox(other.deps, { channels: other.channels, jitter: () => JITTER });
+    expect(summary).toMatchObject({ claimed: 2, uncertain: 2, sent: 0 });
+    expect(counting.sends).toHaveLength(0);
+    const held = await other.deps.outbox.listUncertain(10);
+    expect(held.map((m) => m.id).sort()).toEqual([resent, settled].sort());
+    const audits = await db().prisma.auditLog.findMany({ where: { action: 'outbox.uncertain', entityId: { in: [resent!, settled!] } } });
+    expect(audits).toHaveLength(2);
+    // Claimed again later, an UNCERTAIN message stays put.
+    clock.advance(OUTBOX_LEASE_MS + 1);
+    expect((await dispatchOutbox(other.deps, { channels: other.channels, jitter: () => JITTER })).claimed).toBe(0);
+
+    const at = clock.now();
+    const audit = (action: string, entityId: string) => ({ at, actorType: 'SYSTEM' as const, actorId: 'cli', action, entityType: 'OutboxMessage', entityId, details: {} });
+    expect(await other.deps.outbox.resolveUncertain(resent!, 'resend', audit('outbox.resend', resent!))).toBe(true);
+    expect(await other.deps.outbox.resolveUncertain(settled!, 'settle', audit('outbox.settle', settled!))).toBe(true);
+    expect(await other.deps.outbox.resolveUncertain(settled!, 'resend', audit('outbox.resend', settled!))).toBe(false);
+    await dispatchOutbox(other.deps, { channels: other.channels, jitter: () => JITTER });
+    expect(counting.sends.map((s) => s.messageId)).toEqual([resent]);
+    const rows = await db().prisma.outboxMessage.findMany({ where: { id: { in: [resent!, settled!] } }, orderBy: { id: 'asc' } });
+    expect(rows.map((r) => [r.id, r.status, r.sendStartedAt])).toEqual(expect.arrayContaining([[resent, 'SENT', null], [settled, 'SENT', null]]));
+    hanging.release();
+    expect((await stuckRun).lostLease).toBe(2);
+  });
+
+  it('records an interrupted send as sent when a delivery report already names it', async () => {
+    const [id] = await enqueue('reported', 1);
+    const hanging = new HangingChannel();
+    const stuck = serviceWith(hanging);
+    const stuckRun = dispatchOutbox(stuck.deps, { channels: stuck.channels, jitter: () => JITTER });
+    await hanging.started;
+    const row = await db().prisma.outboxMessage.findUniqueOrThrow({ where: { id } });
+    await stuck.deps.outbox.recordDeliveryReport({ providerMessageId: 'lost-answer', idempotencyKey: row.idempotencyKey, status: 'DELIVERED', error: null, at: clock.now(), invalidNumber: false });
+
+    clock.advance(OUTBOX_LEASE_MS + 1);
+    const counting = new CountingChannel();
+    const other = serviceWith(counting);
+    const summary = await dispatchOutbox(other.deps, { channels: other.channels, jitter: () => JITTER });
+    expect(summary).toMatchObject({ claimed: 1, reconciled: 1, sent: 0 });
+    expect(counting.sends).toHaveLength(0);
+    expect(await db().prisma.outboxMessage.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: 'SENT', sendStartedAt: null });
+    hanging.release();
+    expect((await stuckRun).lostLease).toBe(1);
   });
 
   it('retries a retryable failure with backoff and records each attempt, then sends it', async () => {

@@ -44,7 +44,7 @@ describe('dispatchOutbox', () => {
       const first = await app.dispatch();
       const second = await app.dispatch();
 
-      expect(first).toEqual({ claimed: 1, sent: 1, retried: 0, dead: 0, cancelled: 0, deferred: 0, expired: 0, lostLease: 0 });
+      expect(first).toEqual({ claimed: 1, sent: 1, retried: 0, dead: 0, cancelled: 0, deferred: 0, expired: 0, lostLease: 0, reconciled: 0, uncertain: 0 });
       expect(second.claimed).toBe(0);
       expect(wecom.sends.map((s) => [s.messageId, s.attempt])).toEqual([[id, 1]]);
       expect(row(id)).toMatchObject({ status: 'SENT', attempts: 1, claimToken: null, leaseExpiresAt: null, providerMessageId: 'test-1', sentAt: app.clock.now() });
