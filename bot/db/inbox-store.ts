@@ -1,25 +1,31 @@
 import type { DeadInboundEvent, InboundEventRecord, InboxStore } from '../core/ports/inbox.js';
 import type { StoreContext } from './store-context.js';
-import { isUniqueViolation, parseJson, toJson } from './rows.js';
+import { parseJson, toJson } from './rows.js';
+import { fixedSql, type FixedSql } from './fixed-sql.js';
 
 /** `InboxStore` over Prisma: unique on (source, dedupeKey), so a provider's retry records nothing new. */
 export class PrismaInboxStore implements InboxStore {
-  constructor(private readonly db: StoreContext) {}
+  private readonly sql: FixedSql;
 
+  constructor(private readonly db: StoreContext) {
+    this.sql = fixedSql(db);
+  }
+
+  /**
+   * One fixed statement, run on the driver adapter (bot/db/fixed-sql.ts): this is on every webhook's request
+   * path. `ON CONFLICT DO NOTHING` answers a retry with no row, whichever unique key it repeats, as the
+   * query API's P2002 did; the existing event's id is then read by (source, dedupeKey).
+   */
   async recordInbound(event: Parameters<InboxStore['recordInbound']>[0]): Promise<{ id: string; duplicate: boolean }> {
-    try {
-      await this.db.prisma.inboundEvent.create({
-        data: { id: event.id, source: event.source, dedupeKey: event.dedupeKey, kind: event.kind, payload: JSON.stringify(event.payload), receivedAt: event.receivedAt },
-      });
-      return { id: event.id, duplicate: false };
-    } catch (err) {
-      if (!isUniqueViolation(err)) throw err;
-      const existing = await this.db.prisma.inboundEvent.findUniqueOrThrow({
-        where: { source_dedupeKey: { source: event.source, dedupeKey: event.dedupeKey } },
-        select: { id: true },
-      });
-      return { id: existing.id, duplicate: true };
-    }
+    const inserted = await this.sql.query<{ id: string }>(
+      'INSERT INTO "InboundEvent" ("id", "source", "dedupeKey", "kind", "payload", "status", "attempts", "receivedAt") ' +
+        "VALUES (?, ?, ?, ?, ?, 'RECEIVED', 0, ?) ON CONFLICT DO NOTHING RETURNING \"id\"",
+      [event.id, event.source, event.dedupeKey, event.kind, JSON.stringify(event.payload), event.receivedAt],
+    );
+    if (inserted.length === 1) return { id: event.id, duplicate: false };
+    const [existing] = await this.sql.query<{ id: string }>('SELECT "id" FROM "InboundEvent" WHERE "source" = ? AND "dedupeKey" = ?', [event.source, event.dedupeKey]);
+    if (!existing) throw this.sql.knownError('No record was found for a query.', 'P2025');
+    return { id: existing.id, duplicate: true };
   }
 
   async claimInbound(id: string, now: Date, leaseMs: number): Promise<InboundEventRecord | null> {
