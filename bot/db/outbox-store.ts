@@ -83,9 +83,9 @@ export class PrismaOutboxStore implements OutboxStore {
   async listUncertain(limit: number): Promise<UncertainOutboxMessage[]> {
     const rows = await this.db.prisma.outboxMessage.findMany({
       where: { status: 'UNCERTAIN' },
-      orderBy: { updatedAt: 'asc' },
+      orderBy: [{ sendStartedAt: 'asc' }, { id: 'asc' }],
       take: limit,
-      select: { id: true, idempotencyKey: true, channel: true, kind: true, recipientType: true, recipientId: true, sendStartedAt: true, lastError: true, updatedAt: true },
+      select: { id: true, idempotencyKey: true, channel: true, kind: true, recipientType: true, recipientId: true, sendStartedAt: true, lastError: true },
     });
     return rows.map(({ lastError, channel, ...r }) => ({ ...r, channel: channel as ChannelName, reason: lastError }));
   }
@@ -113,8 +113,9 @@ export class PrismaOutboxStore implements OutboxStore {
   }
 
   async completeOutbox(result: Parameters<OutboxStore['completeOutbox']>[0]): Promise<boolean> {
-    // Every outcome but a reconciliation still waiting for the provider ends the attempt handed to it.
-    const ended = result.outcome === 'RETRY' && result.keepSendStarted ? {} : { sendStartedAt: null };
+    // Every outcome ends the attempt handed to the provider, except a reconciliation still waiting for it
+    // and an UNCERTAIN hold (when that attempt started is the operator's evidence).
+    const ended = (result.outcome === 'RETRY' && result.keepSendStarted) || result.outcome === 'UNCERTAIN' ? {} : { sendStartedAt: null };
     const data =
       result.outcome === 'SENT'
         ? { status: 'SENT', sentAt: result.finishedAt, providerMessageId: result.providerMessageId, responseCode: result.responseCode ?? null, leaseExpiresAt: null, claimToken: null, ...ended }

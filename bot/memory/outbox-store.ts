@@ -49,7 +49,7 @@ export class MemoryOutboxStore implements OutboxStore {
     return this.state.transact((tx) =>
       tx.outbox
         .filter((m) => m.status === 'UNCERTAIN')
-        .sort(byTimeThenId((m) => m.createdAt))
+        .sort(byTimeThenId((m) => m.sendStartedAt))
         .slice(0, limit)
         .map((m) => ({
           id: m.id,
@@ -60,7 +60,6 @@ export class MemoryOutboxStore implements OutboxStore {
           recipientId: m.recipientId,
           sendStartedAt: m.sendStartedAt,
           reason: m.lastError,
-          updatedAt: m.createdAt,
         })),
     );
   }
@@ -88,8 +87,9 @@ export class MemoryOutboxStore implements OutboxStore {
 
   async completeOutbox(result: Parameters<OutboxStore['completeOutbox']>[0]): Promise<boolean> {
     return this.state.transact((tx) => {
-      // Every outcome but a reconciliation still waiting for the provider ends the attempt handed to it.
-      const ended = result.outcome === 'RETRY' && result.keepSendStarted ? {} : { sendStartedAt: null };
+      // Every outcome ends the attempt handed to the provider, except a reconciliation still waiting for it
+      // and an UNCERTAIN hold (when that attempt started is the operator's evidence).
+      const ended = (result.outcome === 'RETRY' && result.keepSendStarted) || result.outcome === 'UNCERTAIN' ? {} : { sendStartedAt: null };
       const done = tx.outbox.updateWhere((m) => m.id === result.id && m.claimToken === result.claimToken && m.status === 'SENDING', (m) =>
         result.outcome === 'SENT'
           ? { status: 'SENT', sentAt: result.finishedAt, providerMessageId: result.providerMessageId, responseCode: result.responseCode ?? null, leaseExpiresAt: null, claimToken: null, ...ended }

@@ -15,7 +15,7 @@ const CYCLES = 20;
 
 describeEachDatabase('crash drill', (db) => {
   it(`loses nothing, texts no customer twice and keeps making progress through ${CYCLES} kills`, { timeout: 20 * 60_000 }, async () => {
-    const result = await runCrashDrill({ db: db(), cycles: CYCLES, followUps: 160, perCycle: 16 });
+    const result = await runCrashDrill({ db: db(), cycles: CYCLES, followUps: 80, perCycle: 8, lifeMs: { min: 1_500, max: 10_000 } });
 
     expect(result.cycles).toBe(CYCLES);
     // Restarts came far sooner than either lease, and the loop still got work done.

@@ -116,7 +116,12 @@ export async function runCrashDrill(options: CrashDrillOptions): Promise<CrashDr
 
     // Unkilled runs until nothing is left to do (a run reconciles what the crashes interrupted).
     const uncertain = { held: 0, resent: 0, settled: 0 };
-    for (let round = 0; round < 10; round++) {
+    const finishBy = Date.now() + 10 * 60_000;
+    for (let round = 0; round < 30 && Date.now() < finishBy; round++) {
+      // Messages a provider's rate limit deferred (WeCom: 30 a minute per member) wait for their time.
+      const next = await prisma.outboxMessage.findFirst({ where: { status: 'PENDING' }, orderBy: { nextAttemptAt: 'asc' }, select: { nextAttemptAt: true } });
+      const waitMs = next ? next.nextAttemptAt.getTime() - Date.now() : 0;
+      if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(waitMs + 500, 90_000)));
       const run = await runProcess(['jobs', 'run', 'all'], env, null);
       if (run.code !== 0) throw new Error(`huifang jobs run all failed (${run.code}): ${run.stderr.slice(-2000)}`);
       // The operator: each uncertain message is looked up at the provider and resent or settled.

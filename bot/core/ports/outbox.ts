@@ -34,7 +34,6 @@ export interface UncertainOutboxMessage {
   sendStartedAt: Date | null;
   /** Why it could not be decided (the channel's evidence). */
   reason: string | null;
-  updatedAt: Date;
 }
 
 /** The outbox every outbound message goes through: enqueue, claim with a lease, complete once. */
@@ -52,7 +51,7 @@ export interface OutboxStore {
    * messages). False, and nothing is sent, if the claim token no longer matches.
    */
   markSendStarted(id: string, claimToken: string, at: Date, leaseUntil: Date): Promise<boolean>;
-  /** Messages held as UNCERTAIN, oldest first. */
+  /** Messages held as UNCERTAIN, by when their interrupted send started. */
   listUncertain(limit: number): Promise<UncertainOutboxMessage[]>;
   /**
    * A person's decision on an UNCERTAIN message, audited: `resend` queues it again (PENDING, due at

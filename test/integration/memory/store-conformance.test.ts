@@ -599,6 +599,44 @@ const SCENARIOS: Record<string, Scenario> = {
     };
   },
 
+  'outbox: a send marked as started is held UNCERTAIN with its evidence, and a person resends or settles it': async (ctx) => {
+    const { outbox } = ctx.stores;
+    const now = ctx.clock.now();
+    const staffId = ctx.staff.get('hushi.li')!;
+    const text = (key: string): NewOutboxMessage => ({ idempotencyKey: key, channel: 'wecom', recipientType: 'staff', recipientId: staffId, followUpId: null, nextAttemptAt: now, message: { kind: 'staff_text', to: { staffId, wecomUserId: 'hushi.li' }, text: key } });
+    await outbox.enqueue([text('u:1'), text('u:2'), text('u:3')]);
+    const claimed = byId(await outbox.claimOutbox(now, 60_000, 10, 'T'));
+    const marks = [await outbox.markSendStarted(claimed[0]!.id, 'T', now, new Date(now.getTime() + 60_000)), await outbox.markSendStarted(claimed[1]!.id, 'T', now, new Date(now.getTime() + 60_000)), await outbox.markSendStarted(claimed[2]!.id, 'stale', now, new Date(now.getTime() + 60_000))];
+    const later = new Date(now.getTime() + 120_000);
+    const reclaimed = byId(await outbox.claimOutbox(later, 60_000, 10, 'U'));
+    const hold = (id: string) => outbox.completeOutbox({ id, claimToken: 'U', attempt: 2, startedAt: now, finishedAt: later, outcome: 'UNCERTAIN', errorCode: 'SEND_UNCONFIRMED', error: 'cannot tell', audit: audit('outbox.uncertain', id, later) });
+    const waiting = await outbox.completeOutbox({ id: claimed[2]!.id, claimToken: 'U', attempt: 2, startedAt: later, finishedAt: later, outcome: 'RETRY', nextAttemptAt: later, errorCode: 'SEND_UNCONFIRMED', error: 'not yet', extendBudget: true, keepSendStarted: true });
+    const held = [await hold(claimed[0]!.id), await hold(claimed[1]!.id)];
+    const listed = await outbox.listUncertain(10);
+    const resolved = [
+      await outbox.resolveUncertain(claimed[0]!.id, 'resend', audit('outbox.resend', claimed[0]!.id, later)),
+      await outbox.resolveUncertain(claimed[1]!.id, 'settle', audit('outbox.settle', claimed[1]!.id, later)),
+      await outbox.resolveUncertain(claimed[1]!.id, 'resend', audit('outbox.resend', claimed[1]!.id, later)),
+    ];
+    return { marks, reclaimed, waiting, held, listed, resolved, again: byId(await outbox.claimOutbox(later, 60_000, 10, 'V')), backlog: await ctx.stores.views.health.backlog(later) };
+  },
+
+  'inbox: a failed event waits for its next attempt, ends DEAD, is listed and replayed': async (ctx) => {
+    const { inbox } = ctx.stores;
+    const now = ctx.clock.now();
+    await inbox.recordInbound({ id: 'D1', source: 'sms', dedupeKey: 'd1', kind: 'sms_reply', payload: {}, receivedAt: now });
+    await inbox.claimInbound('D1', now, 60_000);
+    const next = new Date(now.getTime() + 60_000);
+    await inbox.finishInbound('D1', 'FAILED', now, {}, 'boom', next);
+    const early = [await inbox.listPendingInbound(now, 10, 3), await inbox.claimInbound('D1', now, 60_000)];
+    const due = [await inbox.listPendingInbound(next, 10, 3), await inbox.claimInbound('D1', next, 60_000)];
+    await inbox.finishInbound('D1', 'DEAD', next, {}, 'boom again');
+    const dead = await inbox.listDeadInbound(10, 3);
+    const backlog = await ctx.stores.views.health.backlog(next);
+    const replayed = [await inbox.replayInbound('D1', 3), await inbox.replayInbound('D1', 3)];
+    return { early, due, dead, backlog, replayed, pending: await inbox.listPendingInbound(next, 10, 3), deadAfter: await inbox.listDeadInbound(10, 3) };
+  },
+
   'greetings: planning runs claimed once per interval, rows once per occasion and customer, queued once': async (ctx) => {
     const g = ctx.stores.greetings;
     const now = ctx.clock.now();

@@ -199,6 +199,8 @@ describeEachDatabase('outbox dispatch', (db) => {
     expect(counting.sends).toHaveLength(0);
     const held = await other.deps.outbox.listUncertain(10);
     expect(held.map((m) => m.id).sort()).toEqual([resent, settled].sort());
+    // When the interrupted attempt started stays as the operator's evidence.
+    for (const m of held) expect(m.sendStartedAt).toBeInstanceOf(Date);
     const audits = await db().prisma.auditLog.findMany({ where: { action: 'outbox.uncertain', entityId: { in: [resent!, settled!] } } });
     expect(audits).toHaveLength(2);
     // Claimed again later, an UNCERTAIN message stays put.
