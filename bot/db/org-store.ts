@@ -48,7 +48,7 @@ export class PrismaOrgStore implements OrgStore {
   /** Fixed SQL on the driver adapter (bot/db/fixed-sql.ts): every WeCom callback from a member looks them up. */
   async findStaffByWecomUserId(wecomUserId: string): Promise<{ id: string; name: string; active: boolean } | null> {
     const [row] = await fixedSql(this.db).query<{ id: string; name: string; active: unknown }>('SELECT "id", "name", "active" FROM "Staff" WHERE "wecomUserId" = ?', [wecomUserId]);
-    // SQLite keeps a Boolean as 0 or 1.
-    return row ? { id: row.id, name: row.name, active: row.active === true || row.active === 1 || row.active === 1n } : null;
+    // PostgreSQL answers a boolean; SQLite keeps 0 or 1, which its adapter hands over as the text '0' or '1'.
+    return row ? { id: row.id, name: row.name, active: Number(row.active) === 1 } : null;
   }
 }
