@@ -45,6 +45,7 @@ import {
   PrismaClient as PostgresqlPrismaClient,
 } from '../../prisma/generated/postgresql/index.js';
 import { Prisma as SqlitePrisma, PrismaClient as SqlitePrismaClient } from '../../prisma/generated/sqlite/index.js';
+import { registerAdapter, type AdapterQueryable, type AdapterRegistration } from './fixed-sql.js';
 
 // Types only (model types, inputs, `Prisma.Sql`): the runtime helpers of one generated client do
 // not work with the other client (see `sqlFragments`), so they are not exported as values.
@@ -179,28 +180,58 @@ export function createPrismaClient(url: string, options: CreatePrismaClientOptio
   const capabilities = capabilitiesOf(provider);
   const log = options.log ?? [];
   let prisma: PrismaClient;
+  const KnownError = (provider === 'postgresql' ? PostgresqlPrisma : SqlitePrisma).PrismaClientKnownRequestError;
+  const clientVersion = (provider === 'postgresql' ? PostgresqlPrisma : SqlitePrisma).prismaVersion.client;
+  // The adapter the client connects, for fixed SQL on hot paths (bot/db/fixed-sql.ts).
+  const registration: AdapterRegistration = {
+    connected: null,
+    knownError: (message, code, meta) => new KnownError(message, { code, clientVersion, meta }),
+  };
   if (provider === 'postgresql') {
     // `options` only applies when the URL does not set its own (pg lets URL parameters win).
-    const adapter = new PrismaPg({ connectionString: url, max: POSTGRES_POOL_MAX, options: '-c TimeZone=UTC' });
+    const adapter = withCapturedAdapter(new PrismaPg({ connectionString: url, max: POSTGRES_POOL_MAX, options: '-c TimeZone=UTC' }), registration);
     prisma = new PostgresqlPrismaClient({ adapter, log });
   } else {
     const file = sqliteFilePath(url);
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    const adapter = withSqliteConnectionSetup(
-      new PrismaBetterSQLite3({ url: file, timeout: SQLITE_BUSY_TIMEOUT_MS }),
-      [...(file === ':memory:' ? [] : ['journal_mode = WAL']), ...(options.throwaway ? ['synchronous = OFF'] : [])],
+    const adapter = withCapturedAdapter(
+      withSqliteConnectionSetup(
+        new PrismaBetterSQLite3({ url: file, timeout: SQLITE_BUSY_TIMEOUT_MS }),
+        [...(file === ':memory:' ? [] : ['journal_mode = WAL']), ...(options.throwaway ? ['synchronous = OFF'] : [])],
+      ),
+      registration,
     );
     // The SQLite client is generated from the same datamodel as the PostgreSQL one (only the
     // datasource differs), so its model API is identical; only the two generated declaration
     // files are distinct types. Casting lets the rest of the code depend on one client type.
     prisma = new SqlitePrismaClient({ adapter, log }) as unknown as PrismaClient;
   }
+  registerAdapter(prisma, registration);
   return {
     prisma,
     provider,
     capabilities,
     close: () => prisma.$disconnect(),
   };
+}
+
+/**
+ * Wraps an adapter factory so that `registration.connected` is the adapter the client connected (with
+ * the SQLite patches below applied), until the client disposes of it.
+ */
+function withCapturedAdapter<F extends PrismaPg | PrismaBetterSQLite3>(factory: F, registration: AdapterRegistration): F {
+  const wrapped = Object.create(factory) as F;
+  wrapped.connect = async () => {
+    const adapter = await factory.connect();
+    const dispose = adapter.dispose.bind(adapter);
+    adapter.dispose = () => {
+      if (registration.connected === (adapter as unknown as AdapterQueryable)) registration.connected = null;
+      return dispose();
+    };
+    registration.connected = adapter as unknown as AdapterQueryable;
+    return adapter;
+  };
+  return wrapped;
 }
 
 type SqliteAdapterFactory = PrismaBetterSQLite3;

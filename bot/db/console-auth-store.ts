@@ -1,6 +1,7 @@
 import type { ConsoleAccount } from '../core/console/access.js';
 import type { ConsoleAuthStore, ConsoleSessionRecord, RateCounters } from '../core/ports/console-auth.js';
 import type { StoreContext } from './store-context.js';
+import { fixedSql, type FixedSql } from './fixed-sql.js';
 import { TX_OPTIONS } from './store-context.js';
 import { isUniqueViolation } from './rows.js';
 
@@ -88,28 +89,35 @@ export class PrismaConsoleAuthStore implements ConsoleAuthStore {
   }
 }
 
-/** `RateCounters` over the `RateCounter` table (one row per key and window). */
+/**
+ * `RateCounters` over the `RateCounter` table (one row per key and window). Fixed statements on the driver
+ * adapter (bot/db/fixed-sql.ts): the WeCom callback checks and remembers its nonce here on every request.
+ */
 export class PrismaRateCounters implements RateCounters {
-  constructor(private readonly db: StoreContext) {}
+  private readonly sql: FixedSql;
 
+  constructor(db: StoreContext) {
+    this.sql = fixedSql(db);
+  }
+
+  /** One upsert: two first hits at once cannot both create the row, the second increments it. */
   async hit(key: string, windowStart: Date): Promise<number> {
-    const where = { key_windowStart: { key, windowStart } };
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const row = await this.db.prisma.rateCounter.upsert({ where, create: { key, windowStart, count: 1 }, update: { count: { increment: 1 } } });
-        return row.count;
-      } catch (err) {
-        // Two first hits at once: one created the row, the other increments it.
-        if (!isUniqueViolation(err) || attempt > 0) throw err;
-      }
-    }
+    const [row] = await this.sql.query<{ count: number }>(
+      'INSERT INTO "RateCounter" ("key", "windowStart", "count") VALUES (?, ?, 1) ' +
+        'ON CONFLICT ("key", "windowStart") DO UPDATE SET "count" = "RateCounter"."count" + 1 RETURNING "count"',
+      [key, windowStart],
+    );
+    return Number(row!.count);
   }
 
   async count(key: string, windowStart: Date): Promise<number> {
-    return (await this.db.prisma.rateCounter.findUnique({ where: { key_windowStart: { key, windowStart } } }))?.count ?? 0;
+    const [row] = await this.sql.query<{ count: number }>('SELECT "count" FROM "RateCounter" WHERE "key" = ? AND "windowStart" = ?', [key, windowStart]);
+    return row ? Number(row.count) : 0;
   }
 
   async forget(keyPrefix: string, before: Date): Promise<void> {
-    await this.db.prisma.rateCounter.deleteMany({ where: { key: { startsWith: keyPrefix }, windowStart: { lt: before } } });
+    // A prefix match like the query API's `startsWith`: LIKE with its wildcards escaped.
+    const pattern = `${keyPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    await this.sql.execute(`DELETE FROM "RateCounter" WHERE "key" LIKE ? ESCAPE '\\' AND "windowStart" < ?`, [pattern, before]);
   }
 }

@@ -2,6 +2,7 @@ import type { OrgStore } from '../core/ports/org.js';
 import type { OrgSnapshot } from '../core/model.js';
 import { parseRoles } from '../core/model.js';
 import type { StoreContext } from './store-context.js';
+import { fixedSql } from './fixed-sql.js';
 import type { DbClient } from './client.js';
 
 /**
@@ -44,7 +45,10 @@ export class PrismaOrgStore implements OrgStore {
     this.#org = null;
   }
 
-  async findStaffByWecomUserId(wecomUserId: string) {
-    return this.db.prisma.staff.findUnique({ where: { wecomUserId }, select: { id: true, name: true, active: true } });
+  /** Fixed SQL on the driver adapter (bot/db/fixed-sql.ts): every WeCom callback from a member looks them up. */
+  async findStaffByWecomUserId(wecomUserId: string): Promise<{ id: string; name: string; active: boolean } | null> {
+    const [row] = await fixedSql(this.db).query<{ id: string; name: string; active: unknown }>('SELECT "id", "name", "active" FROM "Staff" WHERE "wecomUserId" = ?', [wecomUserId]);
+    // PostgreSQL answers a boolean; SQLite keeps 0 or 1, which its adapter hands over as the text '0' or '1'.
+    return row ? { id: row.id, name: row.name, active: Number(row.active) === 1 } : null;
   }
 }

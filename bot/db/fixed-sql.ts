@@ -1,0 +1,143 @@
+/**
+ * Fixed SQL on the driver adapter, for the few statements on a hot request path (the webhook edge's inbox
+ * insert and nonce memory). Every call of Prisma's query API, `$queryRawUnsafe` included, is turned into a
+ * query plan by the WASM query compiler before it runs; for a statement whose text never changes that is
+ * pure overhead (a quarter of the CPU of a WeCom callback). Here the text goes straight to the adapter that
+ * the client connected (`createPrismaClient` registers it), so it shares the client's pool or SQLite
+ * connection, and on SQLite the isolation from open transactions (bot/db/client.ts).
+ *
+ * Write the text with `?` placeholders; they become `$1…` on PostgreSQL ({@link numbered}). Bind `Date`s
+ * as `Date` (the adapters format them exactly as Prisma does) and set every DateTime column of an INSERT.
+ * Errors are Prisma's: a unique violation is `P2002`, a foreign-key violation `P2003`, as from the query API.
+ * A client that was not made by `createPrismaClient` (or a transaction's `tx`) runs the same text through
+ * `$queryRawUnsafe`, with its errors translated alike.
+ */
+import type { StoreContext } from './store-context.js';
+import { numbered } from './raw-sql.js';
+
+/** What the driver adapters take (`SqlQuery` of @prisma/driver-adapter-utils), reduced to what is used here. */
+export interface AdapterQuery {
+  sql: string;
+  args: unknown[];
+  argTypes: { scalarType: 'string' | 'int' | 'float' | 'boolean' | 'datetime' | 'unknown'; arity: 'scalar' }[];
+}
+
+/** The connected adapter's query methods (`SqlQueryable`). */
+export interface AdapterQueryable {
+  queryRaw(query: AdapterQuery): Promise<{ columnNames: string[]; rows: unknown[][] }>;
+  executeRaw(query: AdapterQuery): Promise<number>;
+}
+
+/** What `createPrismaClient` records for its client. */
+export interface AdapterRegistration {
+  /** The adapter the client connected, or null before its first query and after `$disconnect`. */
+  connected: AdapterQueryable | null;
+  /** Makes the provider's `PrismaClientKnownRequestError`. */
+  knownError(message: string, code: string, meta: Record<string, unknown>): Error;
+}
+
+const registrations = new WeakMap<object, AdapterRegistration>();
+
+/** Records the adapter registration of a client (bot/db/client.ts). */
+export function registerAdapter(prisma: object, registration: AdapterRegistration): void {
+  registrations.set(prisma, registration);
+}
+
+/** Runs fixed statements for the stores of one context. */
+export interface FixedSql {
+  /** Rows of a statement that returns some (`SELECT`, `… RETURNING`), as objects keyed by column name. */
+  query<T extends Record<string, unknown>>(text: string, params: unknown[]): Promise<T[]>;
+  /** The number of rows a statement changed. */
+  execute(text: string, params: unknown[]): Promise<number>;
+  /** The query API's error with `code` (`P2025` where a `…OrThrow` read would have found nothing). */
+  knownError(message: string, code: string): Error;
+}
+
+/** The fixed-SQL runner of `db`'s client. */
+export function fixedSql(db: StoreContext): FixedSql {
+  const registration = registrations.get(db.prisma);
+  const provider = db.capabilities.provider;
+  const toQuery = (text: string, params: unknown[]): AdapterQuery => ({
+    sql: provider === 'postgresql' ? numbered(db.capabilities, text, [])[0] : text,
+    args: params,
+    argTypes: params.map(argType),
+  });
+  if (!registration) {
+    const make: AdapterRegistration['knownError'] = (message, code, meta) => Object.assign(new Error(message), { name: 'PrismaClientKnownRequestError', code, meta });
+    const translate = (error: unknown): never => {
+      const cause = (error as { meta?: { driverAdapterError?: unknown } } | null)?.meta?.driverAdapterError;
+      throw knownErrorOf(cause, make) ?? error;
+    };
+    return {
+      knownError: (message, code) => make(message, code, {}),
+      query: (text, params) => db.prisma.$queryRawUnsafe<never[]>(...numbered(db.capabilities, text, params)).catch(translate),
+      execute: (text, params) => db.prisma.$executeRawUnsafe(...numbered(db.capabilities, text, params)).catch(translate),
+    };
+  }
+  const adapter = async (): Promise<AdapterQueryable> => {
+    if (!registration.connected) await db.prisma.$connect();
+    if (!registration.connected) throw new Error('the Prisma client connected no driver adapter (bot/db/fixed-sql.ts)');
+    return registration.connected;
+  };
+  const translate = (error: unknown): never => {
+    throw knownErrorOf(error, registration.knownError) ?? error;
+  };
+  return {
+    knownError: (message, code) => registration.knownError(message, code, {}),
+    async query<T extends Record<string, unknown>>(text: string, params: unknown[]): Promise<T[]> {
+      const result = await (await adapter()).queryRaw(toQuery(text, params)).catch(translate);
+      return result.rows.map((row) => Object.fromEntries(result.columnNames.map((name, i) => [name, row[i]])) as T);
+    },
+    async execute(text: string, params: unknown[]): Promise<number> {
+      return (await adapter()).executeRaw(toQuery(text, params)).catch(translate);
+    },
+  };
+}
+
+function argType(value: unknown): AdapterQuery['argTypes'][number] {
+  const scalarType =
+    typeof value === 'string'
+      ? 'string'
+      : typeof value === 'number'
+        ? Number.isInteger(value)
+          ? 'int'
+          : 'float'
+        : typeof value === 'boolean'
+          ? 'boolean'
+          : value instanceof Date
+            ? 'datetime'
+            : 'unknown';
+  return { scalarType, arity: 'scalar' };
+}
+
+/** The codes the query API gives the adapters' error kinds (those a fixed statement can meet). */
+const CODE_OF_KIND: Readonly<Record<string, string>> = {
+  LengthMismatch: 'P2000',
+  UniqueConstraintViolation: 'P2002',
+  ForeignKeyConstraintViolation: 'P2003',
+  NullConstraintViolation: 'P2011',
+  ValueOutOfRange: 'P2020',
+  TableDoesNotExist: 'P2021',
+  ColumnNotFound: 'P2022',
+  TransactionWriteConflict: 'P2034',
+  SocketTimeout: 'P1008',
+  DatabaseNotReachable: 'P1001',
+  ConnectionClosed: 'P1017',
+};
+
+/** A `DriverAdapterError` of a known kind as the query API reports it, or null. */
+function knownErrorOf(error: unknown, make: AdapterRegistration['knownError']): Error | null {
+  if (!(error instanceof Error) || error.name !== 'DriverAdapterError') return null;
+  const cause = (error as { cause?: { kind?: string; constraint?: { fields?: string[]; index?: string } } }).cause;
+  const code = cause?.kind ? CODE_OF_KIND[cause.kind] : undefined;
+  if (!code) return null;
+  const constraint = cause?.constraint;
+  const on = constraint?.fields ? `fields: (${constraint.fields.map((f) => `\`${f}\``).join(',')})` : constraint?.index ? `constraint: \`${constraint.index}\`` : '(not available)';
+  const message =
+    cause?.kind === 'UniqueConstraintViolation'
+      ? `Unique constraint failed on the ${on}`
+      : cause?.kind === 'ForeignKeyConstraintViolation'
+        ? `Foreign key constraint violated on the ${on}`
+        : error.message || String(cause?.kind);
+  return make(message, code, { driverAdapterError: error });
+}

@@ -1,0 +1,84 @@
+// Fixed SQL on the driver adapter (bot/db/fixed-sql.ts) behaves as the query API did: the same rows, dates
+// that compare with Prisma's, and Prisma's error codes, on the client's adapter and through a transaction.
+import { describe, expect, it } from 'vitest';
+import { UlidGenerator } from '../../../bot/clocks.js';
+import { isPrismaErrorCode } from '../../../bot/db/client.js';
+import { fixedSql } from '../../../bot/db/fixed-sql.js';
+import { PrismaInboxStore } from '../../../bot/db/inbox-store.js';
+import { PrismaRateCounters } from '../../../bot/db/console-auth-store.js';
+import { describeEachDatabase } from '../../support/db.js';
+import { storeContext } from '../../support/service.js';
+
+describeEachDatabase('fixed SQL on the driver adapter', (db) => {
+  it('counts hits per key and window, and forgets by prefix without taking LIKE wildcards in the prefix', async () => {
+    const counters = new PrismaRateCounters(storeContext(db()));
+    const window = new Date('2026-12-07T03:00:00.000Z');
+    expect(await Promise.all([counters.hit('fx_a:1', window), counters.hit('fx_a:1', window)])).toEqual(expect.arrayContaining([1, 2]));
+    expect(await counters.hit('fx_a:1', window)).toBe(3);
+    await counters.hit('fxXa:2', window);
+    await counters.hit('fx_a:3', new Date('2026-12-07T03:10:00.000Z'));
+    expect(await counters.count('fx_a:1', window)).toBe(3);
+    expect(await counters.count('fx_a:1', new Date('2026-12-07T03:00:00.001Z'))).toBe(0);
+    // `_` is a literal here: the row under `fxXa:` stays, and so does the one not yet before the cut.
+    await counters.forget('fx_a:', new Date('2026-12-07T03:05:00.000Z'));
+    const rows = await db().prisma.rateCounter.findMany({ where: { key: { startsWith: 'fx' } }, orderBy: { key: 'asc' } });
+    expect(rows.map((r) => [r.key, r.count, r.windowStart.toISOString()])).toEqual([
+      ['fxXa:2', 1, '2026-12-07T03:00:00.000Z'],
+      ['fx_a:3', 1, '2026-12-07T03:10:00.000Z'],
+    ]);
+  });
+
+  it('records an inbound event once, with the dates and defaults of the query API, and claims and finishes it', async () => {
+    const inbox = new PrismaInboxStore(storeContext(db()));
+    const receivedAt = new Date('2026-12-07T03:01:02.345Z');
+    const event = { source: 'fixed-sql', dedupeKey: 'k1', kind: 'staff_message', payload: { text: '你好' }, receivedAt };
+    const first = await inbox.recordInbound({ ...event, id: 'FX-EVENT-1' });
+    const again = await inbox.recordInbound({ ...event, id: 'FX-EVENT-2', payload: { text: 'resent' } });
+    expect(first).toEqual({ id: 'FX-EVENT-1', duplicate: false });
+    expect(again).toEqual({ id: 'FX-EVENT-1', duplicate: true });
+    const row = await db().prisma.inboundEvent.findUniqueOrThrow({ where: { id: 'FX-EVENT-1' } });
+    expect(row).toMatchObject({ status: 'RECEIVED', attempts: 0, payload: '{"text":"你好"}', receivedAt, leaseExpiresAt: null });
+    // Written by fixed SQL, found by the query API's date comparisons.
+    expect(await db().prisma.inboundEvent.count({ where: { source: 'fixed-sql', receivedAt: { gte: receivedAt, lte: receivedAt } } })).toBe(1);
+
+    const now = new Date('2026-12-07T03:02:00.000Z');
+    const claimed = await inbox.claimInbound('FX-EVENT-1', now, 60_000);
+    expect(claimed).toEqual({ id: 'FX-EVENT-1', source: 'fixed-sql', dedupeKey: 'k1', kind: 'staff_message', payload: { text: '你好' }, receivedAt, attempts: 1 });
+    expect(await inbox.claimInbound('FX-EVENT-1', now, 60_000)).toBeNull();
+    expect((await db().prisma.inboundEvent.findUniqueOrThrow({ where: { id: 'FX-EVENT-1' } })).leaseExpiresAt).toEqual(new Date('2026-12-07T03:03:00.000Z'));
+    const retryAt = new Date('2026-12-07T03:04:00.000Z');
+    await inbox.finishInbound('FX-EVENT-1', 'FAILED', now, {}, 'boom', retryAt);
+    expect(await db().prisma.inboundEvent.findUniqueOrThrow({ where: { id: 'FX-EVENT-1' } })).toMatchObject({ status: 'FAILED', processedAt: now, error: 'boom', nextAttemptAt: retryAt, leaseExpiresAt: null });
+    expect(await inbox.claimInbound('FX-EVENT-1', new Date('2026-12-07T03:03:59.999Z'), 60_000)).toBeNull();
+    expect((await inbox.claimInbound('FX-EVENT-1', retryAt, 60_000))?.attempts).toBe(2);
+    await expect(inbox.finishInbound('FX-EVENT-MISSING', 'PROCESSED', now, {})).rejects.toSatisfy((e) => isPrismaErrorCode(e, 'P2025'));
+  });
+
+  it("reports a unique violation as the query API's P2002, on the adapter and inside a transaction", async () => {
+    const context = storeContext(db());
+    const insert = 'INSERT INTO "RateCounter" ("key", "windowStart", "count") VALUES (?, ?, 1)';
+    const params = ['fx-dup', new Date('2026-12-07T03:00:00.000Z')];
+    expect(await fixedSql(context).execute(insert, params)).toBe(1);
+    await expect(fixedSql(context).execute(insert, params)).rejects.toSatisfy((e) => isPrismaErrorCode(e, 'P2002'));
+    await expect(
+      db().prisma.$transaction(async (tx) => {
+        await fixedSql({ ...context, prisma: tx as typeof context.prisma }).execute(insert, params);
+      }),
+    ).rejects.toSatisfy((e) => (e as { code?: string }).code === 'P2002');
+    expect(await db().prisma.rateCounter.count({ where: { key: 'fx-dup' } })).toBe(1);
+  });
+});
+
+describe('fixed SQL placeholders', () => {
+  it('runs on a client that `createPrismaClient` did not make, through $queryRawUnsafe', () => {
+    const ids = new UlidGenerator();
+    const calls: unknown[][] = [];
+    const prisma = { $queryRawUnsafe: (...args: unknown[]) => (calls.push(args), Promise.resolve([])) } as never;
+    void fixedSql({ prisma, capabilities: { provider: 'postgresql', skipLocked: true, singleWriter: false, insensitiveFilter: true }, ids }).query('SELECT ? , ?', [1, 'a']);
+    void fixedSql({ prisma, capabilities: { provider: 'sqlite', skipLocked: false, singleWriter: true, insensitiveFilter: false }, ids }).query('SELECT ? , ?', [1, 'a']);
+    expect(calls).toEqual([
+      ['SELECT $1 , $2', 1, 'a'],
+      ['SELECT ? , ?', 1, 'a'],
+    ]);
+  });
+});
