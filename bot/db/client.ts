@@ -45,7 +45,7 @@ import {
   PrismaClient as PostgresqlPrismaClient,
 } from '../../prisma/generated/postgresql/index.js';
 import { Prisma as SqlitePrisma, PrismaClient as SqlitePrismaClient } from '../../prisma/generated/sqlite/index.js';
-import { registerAdapter, type AdapterQueryable, type AdapterRegistration } from './fixed-sql.js';
+import { registerAdapter, type AdapterQueryable, type AdapterRegistration } from './adapter-registry.js';
 
 // Types only (model types, inputs, `Prisma.Sql`): the runtime helpers of one generated client do
 // not work with the other client (see `sqlFragments`), so they are not exported as values.

@@ -14,34 +14,9 @@
  */
 import type { StoreContext } from './store-context.js';
 import { numbered } from './raw-sql.js';
+import { adapterRegistrationOf, type AdapterQuery, type AdapterQueryable, type AdapterRegistration } from './adapter-registry.js';
 
-/** What the driver adapters take (`SqlQuery` of @prisma/driver-adapter-utils), reduced to what is used here. */
-export interface AdapterQuery {
-  sql: string;
-  args: unknown[];
-  argTypes: { scalarType: 'string' | 'int' | 'float' | 'boolean' | 'datetime' | 'unknown'; arity: 'scalar' }[];
-}
-
-/** The connected adapter's query methods (`SqlQueryable`). */
-export interface AdapterQueryable {
-  queryRaw(query: AdapterQuery): Promise<{ columnNames: string[]; rows: unknown[][] }>;
-  executeRaw(query: AdapterQuery): Promise<number>;
-}
-
-/** What `createPrismaClient` records for its client. */
-export interface AdapterRegistration {
-  /** The adapter the client connected, or null before its first query and after `$disconnect`. */
-  connected: AdapterQueryable | null;
-  /** Makes the provider's `PrismaClientKnownRequestError`. */
-  knownError(message: string, code: string, meta: Record<string, unknown>): Error;
-}
-
-const registrations = new WeakMap<object, AdapterRegistration>();
-
-/** Records the adapter registration of a client (bot/db/client.ts). */
-export function registerAdapter(prisma: object, registration: AdapterRegistration): void {
-  registrations.set(prisma, registration);
-}
+export { registerAdapter, type AdapterQuery, type AdapterQueryable, type AdapterRegistration } from './adapter-registry.js';
 
 /** Runs fixed statements for the stores of one context. */
 export interface FixedSql {
@@ -55,7 +30,7 @@ export interface FixedSql {
 
 /** The fixed-SQL runner of `db`'s client. */
 export function fixedSql(db: StoreContext): FixedSql {
-  const registration = registrations.get(db.prisma);
+  const registration = adapterRegistrationOf(db.prisma);
   const provider = db.capabilities.provider;
   const toQuery = (text: string, params: unknown[]): AdapterQuery => ({
     sql: provider === 'postgresql' ? numbered(db.capabilities, text, [])[0] : text,
