@@ -46,12 +46,15 @@ describe('webhook events', () => {
 
     const sent = webhook.sends.map((s) => s.message as WebhookDelivery);
     const toAll = sent.filter((m) => m.to.subscriptionId === all.subscription.id);
-    // One delivery per event (sent concurrently: in no particular order).
-    expect(toAll.map((m) => m.event.type).sort()).toEqual(['case.created', 'escalation.climbed', 'escalation.opened', 'escalation.resolved', 'followup.completed', 'survey.answered']);
+    // One delivery per event (sent concurrently: in no particular order); two follow-ups were completed:
+    // the SMS survey by the customer's answer, the phone call by the nurse's tap.
+    expect(toAll.map((m) => m.event.type).sort()).toEqual(['case.created', 'escalation.climbed', 'escalation.opened', 'escalation.resolved', 'followup.completed', 'followup.completed', 'survey.answered']);
     const caseId = app.rows('case')[0]!.id;
     for (const m of toAll) expect(m.event.data).toMatchObject({ caseId, caseExternalId: 'ZY-WH', phoneMasked: expect.stringContaining('*') });
     expect(JSON.stringify(sent)).not.toContain('66660002');
-    expect(toAll.find((m) => m.event.type === 'followup.completed')!.event.data).toMatchObject({ followUpId: phoneId, outcome: 'dissatisfied', status: 'DONE', staffId: app.staff.get('hushi.li') });
+    const completed = toAll.filter((m) => m.event.type === 'followup.completed').map((m) => m.event.data as { followUpId: string; completedBy?: string });
+    expect(completed.find((d) => d.followUpId !== phoneId)).toMatchObject({ status: 'DONE', completedBy: 'customer', channel: 'sms' });
+    expect(completed.find((d) => d.followUpId === phoneId)).toMatchObject({ followUpId: phoneId, outcome: 'dissatisfied', status: 'DONE', staffId: app.staff.get('hushi.li') });
     expect(toAll.find((m) => m.event.type === 'survey.answered')!.event.data).toMatchObject({ score: 2, channel: 'sms' });
     expect(toAll.find((m) => m.event.type === 'escalation.opened')!.event.data).toMatchObject({ escalationId: escalation.id, level: 1, ownerId: app.staff.get('hushizhang.chen') });
     expect(toAll.find((m) => m.event.type === 'escalation.climbed')!.event.data).toMatchObject({ escalationId: escalation.id, fromLevel: 1, level: 2, ownerId: app.staff.get('kezhuren.wang') });
