@@ -65,22 +65,36 @@ export class ManagerMessageOutbox {
     const inserted = new Set<string>();
     for (let i = 0; i < messages.length; i += 200) {
       const chunk = messages.slice(i, i + 200);
+      const keys = chunk.map((m) => m.idempotencyKey);
+      // Ours are the rows that carry an id this call generated: whichever replica's insert won a key,
+      // only its own row has its id, so a key is never counted by two callers.
+      const mine = new Set<string>();
+      const ids = {
+        next: () => {
+          const id = this.db.ids.next();
+          mine.add(id);
+          return id;
+        },
+      };
       try {
-        // What exists is read inside the transaction that inserts the rest: a key committed by another
-        // replica before it is not counted as ours, one committed during it fails the insert.
-        const fresh = await this.db.prisma.$transaction(async (tx) => {
-          const keys = chunk.map((m) => m.idempotencyKey);
+        await this.db.prisma.$transaction(async (tx) => {
           const existing = new Set((await tx.outboxMessage.findMany({ where: { idempotencyKey: { in: keys } }, select: { idempotencyKey: true } })).map((r) => r.idempotencyKey));
-          const rest = chunk.filter((m) => !existing.has(m.idempotencyKey));
-          await insertOutbox(tx, this.db.ids, rest, undefined, this.db.capabilities);
-          return rest;
+          await insertOutbox(tx, ids, chunk.filter((m) => !existing.has(m.idempotencyKey)), undefined, this.db.capabilities);
         }, TX_OPTIONS);
-        for (const m of fresh) inserted.add(m.idempotencyKey);
       } catch (error) {
         // Another replica inserted one of the keys meanwhile: the chunk rolled back; one by one.
         if (!isUniqueViolation(error)) throw error;
-        for (const m of chunk) if (await this.enqueueOnce(m)) inserted.add(m.idempotencyKey);
+        mine.clear();
+        for (const m of chunk) {
+          try {
+            await this.db.prisma.$transaction((tx) => insertOutbox(tx, ids, [m]), TX_OPTIONS);
+          } catch (inner) {
+            if (!isUniqueViolation(inner)) throw inner;
+          }
+        }
       }
+      const rows = await this.db.prisma.outboxMessage.findMany({ where: { idempotencyKey: { in: keys } }, select: { id: true, idempotencyKey: true } });
+      for (const r of rows) if (mine.has(r.id)) inserted.add(r.idempotencyKey);
     }
     return inserted;
   }
