@@ -114,6 +114,15 @@ export function isBirthdayOn(birthday: string | null | undefined, date: LocalDat
   return monthDay === '02-29' && date.slice(5) === '02-28' && addDays(date, 1).slice(5) === '03-01';
 }
 
+/**
+ * The birthday month-days (`MM-DD`) celebrated on `date`: its own, plus `02-29` on 28 February of a
+ * common year (see {@link isBirthdayOn}).
+ */
+export function birthdayMonthDaysOn(date: LocalDate): string[] {
+  const own = date.slice(5);
+  return own === '02-28' && addDays(date, 1).slice(5) === '03-01' ? [own, '02-29'] : [own];
+}
+
 /** The occasion's day for a greeting sent on `sendDate`. */
 export function occasionDateFor(sendDate: LocalDate, sendDay: GreetingCampaign['sendDay']): LocalDate {
   return sendDay === 'day_before' ? addDays(sendDate, 1) : sendDate;
