@@ -9,6 +9,8 @@ import type { ExistingGreeting, NewGreetingRow } from '../core/greetings/plan-gr
 import type { GreetingCustomer } from '../core/greetings/eligibility.js';
 
 const CUSTOMER_PAGE = 2000;
+/** More cases than this changed since the last complete run: planning reads every customer. */
+const CHANGED_CASES_MAX = 5000;
 
 const customerSelect = {
   id: true,
@@ -118,8 +120,11 @@ export class PrismaGreetingStore implements GreetingStore {
     if (query.birthdays) where.push({ OR: query.birthdays.map((md) => ({ birthday: { contains: md } })) });
     if (query.changedSince) {
       const since = query.changedSince;
-      const changedCases = await this.prisma.case.findMany({ where: { updatedAt: { gte: since } }, select: { customerId: true }, distinct: ['customerId'] });
-      where.push({ OR: [{ updatedAt: { gte: since } }, { createdAt: { gte: since } }, ...(changedCases.length > 0 ? [{ id: { in: changedCases.map((c) => c.customerId) } }] : [])] });
+      const changedCases = await this.prisma.case.findMany({ where: { updatedAt: { gte: since } }, select: { customerId: true }, take: CHANGED_CASES_MAX + 1 });
+      // Cases of very many customers changed (an import): read everyone rather than pass a huge id list.
+      if (changedCases.length <= CHANGED_CASES_MAX) {
+        where.push({ OR: [{ updatedAt: { gte: since } }, { createdAt: { gte: since } }, ...(changedCases.length > 0 ? [{ id: { in: [...new Set(changedCases.map((c) => c.customerId))] } }] : [])] });
+      }
     }
     const out: GreetingCustomer[] = [];
     let after: string | null = null;

@@ -111,7 +111,8 @@ export async function planGreetings(ctx: GreetingDeps, now: Date): Promise<{ pla
       // Nobody new or changed since the last complete run: nothing to plan.
       if (customers.length > 0 || query.changedSince === undefined) {
         const occasionKeys = probe.occasions.map((o) => o.occasionKey);
-        const narrowed = query.changedSince !== undefined || query.birthdays !== undefined;
+        // A few customers: their rows only; many (the whole table): every row of the occasions, without an id list.
+        const narrowed = customers.length <= EXISTING_BY_ID_MAX;
         const plan = planGreetingDay({
           campaign,
           sendDate: today,
@@ -142,6 +143,8 @@ export async function planGreetings(ctx: GreetingDeps, now: Date): Promise<{ pla
  * replicas and tools that write customers may differ a little, and a write may commit after the run read.
  */
 export const CHANGE_MARGIN_MS = 5 * 60_000;
+/** Up to this many customers read, planning reads their rows of the day's occasions by id. */
+const EXISTING_BY_ID_MAX = 2000;
 
 /** Which customers a campaign's day needs: birthday days only those born then; a covered day only changes. */
 function customerQueryFor(probe: GreetingDayPlan, coveredAt: Date | null, now: Date): GreetingCustomerQuery {
