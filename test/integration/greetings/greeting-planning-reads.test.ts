@@ -109,4 +109,44 @@ describeEachDatabase('greeting planning reads only what is due', (db) => {
     }
     expect(await greetings('birthday:2027')).toMatchObject([{ status: 'SKIPPED' }]);
   });
+
+  it('reads a customer whose case opened after the day was planned, for an audience of open cases', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'huifang-campaigns-'));
+    writeFileSync(
+      join(dir, 'patients.yaml'),
+      `
+key: patients
+title: 在院患者国庆问候
+occasions: [国庆]
+audience: { activeCases: true }
+channels: [sms]
+send: { window: "09:00-11:00" }
+segments:
+  - key: all
+    text: "{salutation}您好！{occasion}快乐！"
+`,
+    );
+    const patients = createHuifang({
+      config: loadConfig({ DATABASE_URL: db().url, HUIFANG_TIMEZONE: 'Asia/Shanghai' }),
+      logger: createLogger({ level: 'silent' }),
+      db: sharedDbClient(db()),
+      clock,
+      jitter: () => 0.5,
+      campaignsDir: dir,
+      channels: { sms },
+    });
+    const run = async (local: string) => {
+      clock.set(at(local));
+      return (await jobs['plan-greetings']!.run(patients)) as GreetingRunSummary;
+    };
+    const everyone = await db().prisma.customer.count();
+    expect(await run('2027-10-01T08:00')).toMatchObject({ planned: 0, customersRead: everyone });
+    const customer = await db().prisma.customer.findFirstOrThrow({ where: { name: '张三' } });
+    const opened = at('2027-10-01T08:10');
+    await db().prisma.case.create({
+      data: { id: newId.next(), type: 'discharge', externalId: 'GREET-READS-1', policyId: 'P1', customerId: customer.id, occurredAt: opened, createdAt: opened, updatedAt: opened },
+    });
+    expect(await run('2027-10-01T08:20')).toMatchObject({ planned: 1, customersRead: 1 });
+    expect(await greetings('national_day:2027')).toMatchObject([{ customerId: customer.id, status: 'PLANNED' }]);
+  });
 });
