@@ -7,8 +7,10 @@ import { isUniqueViolation, parseJson } from './rows.js';
 import { insertOutbox } from './writes.js';
 import type { ExistingGreeting, NewGreetingRow } from '../core/greetings/plan-greetings.js';
 import type { GreetingCustomer } from '../core/greetings/eligibility.js';
+import { storedBirthdaysOn } from '../core/greetings/occasions.js';
 
 const CUSTOMER_PAGE = 2000;
+
 /** More cases than this changed since the last complete run: planning reads every customer. */
 const CHANGED_CASES_MAX = 5000;
 
@@ -112,12 +114,11 @@ export class PrismaGreetingStore implements GreetingStore {
   /**
    * Customers with what eligibility needs, read in pages by id, with the types of their OPEN cases.
    * Tags are a JSON list in a string column, so the audience is filtered by the caller. `changedSince`
-   * is served by the `updatedAt` indexes of Customer and Case; `birthdays` by a substring match on the
-   * stored birthday (a superset: `isBirthdayOn` decides).
+   * is served by the `updatedAt` indexes of Customer and Case, `birthdays` by the `birthday` index.
    */
   async listCustomers(query: GreetingCustomerQuery = {}): Promise<GreetingCustomer[]> {
     const where: Prisma.CustomerWhereInput[] = [];
-    if (query.birthdays) where.push({ OR: query.birthdays.map((md) => ({ birthday: { contains: md } })) });
+    if (query.birthdays) where.push({ birthday: { in: storedBirthdaysOn(query.birthdays) } });
     if (query.changedSince) {
       const since = query.changedSince;
       const changedCases = await this.prisma.case.findMany({ where: { updatedAt: { gte: since } }, select: { customerId: true }, take: CHANGED_CASES_MAX + 1 });

@@ -6,6 +6,7 @@ import type { GreetingCustomer } from '../core/greetings/eligibility.js';
 import { UniqueConstraintError, type CustomerRow, type GreetingDeliveryRow, type MemoryState, type MemoryTx } from './memory-state.js';
 import { compareIds, parseJson } from './rows.js';
 import { insertOutbox } from './writes.js';
+import { storedBirthdaysOn } from '../core/greetings/occasions.js';
 
 const copy = (d: Date | null): Date | null => (d ? new Date(d.getTime()) : null);
 
@@ -87,10 +88,11 @@ export class MemoryGreetingStore implements GreetingStore {
 
   /**
    * Customers in id order. Memory rows keep no change times, so `changedSince` narrows nothing here (the
-   * port allows more customers than asked); `birthdays` is a substring match, as in the Prisma store.
+   * port allows more customers than asked); `birthdays` matches the stored forms, as in the Prisma store.
    */
   async listCustomers(query: GreetingCustomerQuery = {}): Promise<GreetingCustomer[]> {
-    const born = (row: CustomerRow) => !query.birthdays || query.birthdays.some((md) => row.birthday?.includes(md) === true);
+    const stored = query.birthdays ? new Set(storedBirthdaysOn(query.birthdays)) : null;
+    const born = (row: CustomerRow) => stored === null || (row.birthday !== null && stored.has(row.birthday));
     return this.state.transact((tx) => {
       const typesOf = new Map<string, string[]>();
       for (const c of tx.case.filter((c) => c.status === 'OPEN')) {

@@ -6,3 +6,6 @@ CREATE INDEX "Case_updatedAt_idx" ON "Case"("updatedAt");
 
 -- CreateIndex
 CREATE INDEX "Customer_updatedAt_idx" ON "Customer"("updatedAt");
+
+-- CreateIndex
+CREATE INDEX "Customer_birthday_idx" ON "Customer"("birthday");
