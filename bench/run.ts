@@ -12,7 +12,8 @@
 //       generator on loopback, beside GET /healthz and a bare Koa handler in the same run (ratios);
 //   (g) on PostgreSQL, sandbox dispatch beside graphile-worker completing no-op jobs on the same server;
 //   (h) set-based scheduling — cases through POST /api/v1/cases/batch and the CSV import, beside submitCase one by one;
-//   (i) the weekly digest of 1,000 managers through the job, beside reading and building them one manager after another.
+//   (i) the weekly digest of 1,000 managers through the job, beside reading and building them one manager after another;
+//   (j) greeting planning on a send day at 10,000 and 100,000 customers, beside the full read every run made before.
 // `--only http` (or another part, or a database) runs just that. Prints a table and writes
 // bench/results/latest.json. Figures only: nothing here asserts on timing.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -28,6 +29,7 @@ import { HTTP_TARGETS, runHttp, type HttpResult, type HttpTarget } from './http.
 import { runQueue, type QueueResult } from './queue.js';
 import { runBatch, type BatchResult } from './batch.js';
 import { runDigests, type DigestBenchResult } from './digests.js';
+import { runGreetingPlanning, type GreetingBenchResult } from './greetings.js';
 
 // test/support/db.ts reads TEST_POSTGRES_URL when first imported (dynamically, later).
 if (!process.env.TEST_POSTGRES_URL && process.env.BENCH_POSTGRES_URL) process.env.TEST_POSTGRES_URL = process.env.BENCH_POSTGRES_URL;
@@ -43,6 +45,7 @@ interface ProviderResult {
   queue?: QueueResult;
   batch?: BatchResult;
   digests?: DigestBenchResult;
+  greetings?: GreetingBenchResult;
   error?: string;
 }
 
@@ -320,6 +323,24 @@ function printBatch(results: ProviderResult[], options: BenchOptions): void {
   console.log('  (reference: submitCase one by one, 8 at a time, on min(rows, 2,000) cases in the same run; ratio: rate over the reference rate)');
 }
 
+function printGreetings(results: ProviderResult[]): void {
+  const rows: string[][] = [];
+  for (const r of results) {
+    const g = r.greetings;
+    if (!g) {
+      rows.push([r.provider, r.skipped ? `skipped — ${r.skipped}` : `failed — ${(r.error ?? '?').split('\n')[0]}`]);
+      continue;
+    }
+    g.sizes.forEach((s, i) => {
+      rows.push([i === 0 ? r.provider : '', int(s.customers), int(s.due), ms(s.fullMs), `${ms(s.firstMs)} (${int(s.firstRead)} read)`, `${ms(s.replanMs)} (${int(s.replanRead)} read)`, `×${(s.fullMs / s.replanMs).toFixed(0)}`]);
+    });
+  }
+  console.log('\n(j) Greeting planning on a birthday-only send day (a festival-and-birthday campaign, birthdays spread over the year)');
+  console.log(table(['database', 'customers', 'due', 'every run before ms', 'first run now ms', 'later run now ms', 'before / later'], rows));
+  console.log('  (before: every customer and the day\'s rows read, then planned — what each run did, once per 15 minutes, measured in the same run;');
+  console.log('   first run now: customers born on the day, rows inserted; later run now: claim + customers changed since the last complete run; means of 5)');
+}
+
 function printDigests(results: ProviderResult[]): void {
   const rows: string[][] = [];
   for (const r of results) {
@@ -377,6 +398,7 @@ async function main(): Promise<void> {
       if (part('queue') && provider === 'postgresql') result.queue = await runQueue(options);
       if (part('batch')) result.batch = await runBatch(provider, options.rows);
       if (part('digests')) result.digests = await runDigests(provider);
+      if (part('greetings')) result.greetings = await runGreetingPlanning(provider);
     } catch (err) {
       result.error = err instanceof Error ? (err.stack ?? err.message) : String(err);
       console.error(`\n✖ ${provider} failed: ${result.error}`);
@@ -390,6 +412,7 @@ async function main(): Promise<void> {
   if (options.parts.includes('queue')) printQueue(results, options);
   if (options.parts.includes('batch')) printBatch(results, options);
   if (options.parts.includes('digests')) printDigests(results);
+  if (options.parts.includes('greetings')) printGreetings(results);
 
   const out = resolve(options.out);
   mkdirSync(dirname(out), { recursive: true });

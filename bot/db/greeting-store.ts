@@ -1,13 +1,18 @@
+import type { Prisma } from '../../prisma/generated/postgresql/index.js';
 import type { NewOutboxMessage } from '../core/records.js';
-import type { GreetingRow, GreetingRowWithOutbox, GreetingStore } from '../core/ports/greetings.js';
+import type { GreetingCustomerQuery, GreetingRow, GreetingRowWithOutbox, GreetingStore } from '../core/ports/greetings.js';
 import type { StoreContext } from './store-context.js';
 import { TX_OPTIONS } from './store-context.js';
 import { isUniqueViolation, parseJson } from './rows.js';
 import { insertOutbox } from './writes.js';
 import type { ExistingGreeting, NewGreetingRow } from '../core/greetings/plan-greetings.js';
 import type { GreetingCustomer } from '../core/greetings/eligibility.js';
+import { storedBirthdaysOn } from '../core/greetings/occasions.js';
 
 const CUSTOMER_PAGE = 2000;
+
+/** More cases than this changed since the last complete run: planning reads every customer. */
+const CHANGED_CASES_MAX = 5000;
 
 const customerSelect = {
   id: true,
@@ -75,13 +80,13 @@ export class PrismaGreetingStore implements GreetingStore {
     return this.db.prisma;
   }
 
-  async claimPlanningRun(campaign: string, sendDate: string, now: Date, everyMs: number): Promise<{ previous: Date | null } | null> {
+  async claimPlanningRun(campaign: string, sendDate: string, now: Date, everyMs: number): Promise<{ previous: Date | null; coveredAt: Date | null } | null> {
     const key = { campaign_sendDate: { campaign, sendDate } };
     const row = await this.prisma.greetingPlanRun.findUnique({ where: key });
     if (!row) {
       try {
         await this.prisma.greetingPlanRun.create({ data: { campaign, sendDate, plannedAt: now } });
-        return { previous: null };
+        return { previous: null, coveredAt: null };
       } catch (err) {
         if (isUniqueViolation(err)) return null;
         throw err;
@@ -91,7 +96,7 @@ export class PrismaGreetingStore implements GreetingStore {
     if (!due) return null;
     // Compare-and-set on the time read: of two replicas, one moves it.
     const { count } = await this.prisma.greetingPlanRun.updateMany({ where: { campaign, sendDate, plannedAt: row.plannedAt }, data: { plannedAt: now } });
-    return count === 1 ? { previous: row.plannedAt } : null;
+    return count === 1 ? { previous: row.plannedAt, coveredAt: row.coveredAt } : null;
   }
 
   async releasePlanningRun(campaign: string, sendDate: string, claimedAt: Date, previous: Date | null): Promise<void> {
@@ -99,32 +104,61 @@ export class PrismaGreetingStore implements GreetingStore {
     else await this.prisma.greetingPlanRun.updateMany({ where: { campaign, sendDate, plannedAt: claimedAt }, data: { plannedAt: previous } });
   }
 
+  async completePlanningRun(campaign: string, sendDate: string, claimedAt: Date): Promise<void> {
+    await this.prisma.greetingPlanRun.updateMany({
+      where: { campaign, sendDate, OR: [{ coveredAt: null }, { coveredAt: { lt: claimedAt } }] },
+      data: { coveredAt: claimedAt },
+    });
+  }
+
   /**
-   * Every customer with what eligibility needs, read in pages by id, with the types of their OPEN cases.
-   * Tags are a JSON list in a string column, so the audience is filtered by the caller.
+   * Customers with what eligibility needs, read in pages by id, with the types of their OPEN cases.
+   * Tags are a JSON list in a string column, so the audience is filtered by the caller. `changedSince`
+   * is served by the `updatedAt` indexes of Customer and Case, `birthdays` by the `birthday` index.
    */
-  async listCustomers(): Promise<GreetingCustomer[]> {
-    const openCases = await this.prisma.case.findMany({ where: { status: 'OPEN' }, select: { customerId: true, type: true } });
-    const typesOf = new Map<string, string[]>();
-    for (const c of openCases) {
-      const list = typesOf.get(c.customerId) ?? [];
-      if (!list.includes(c.type)) list.push(c.type);
-      typesOf.set(c.customerId, list);
+  async listCustomers(query: GreetingCustomerQuery = {}): Promise<GreetingCustomer[]> {
+    const where: Prisma.CustomerWhereInput[] = [];
+    if (query.birthdays) where.push({ birthday: { in: storedBirthdaysOn(query.birthdays) } });
+    if (query.changedSince) {
+      const since = query.changedSince;
+      const changedCases = await this.prisma.case.findMany({ where: { updatedAt: { gte: since } }, select: { customerId: true }, take: CHANGED_CASES_MAX + 1 });
+      // Cases of very many customers changed (an import): read everyone rather than pass a huge id list.
+      if (changedCases.length <= CHANGED_CASES_MAX) {
+        // updatedAt is written on create too (Prisma's @updatedAt, the fixed INSERTs of case batches): its index serves this.
+        where.push({ OR: [{ updatedAt: { gte: since } }, ...(changedCases.length > 0 ? [{ id: { in: [...new Set(changedCases.map((c) => c.customerId))] } }] : [])] });
+      }
     }
     const out: GreetingCustomer[] = [];
     let after: string | null = null;
     for (;;) {
       const page: CustomerRow[] = await this.prisma.customer.findMany({
         select: customerSelect,
-        ...(after ? { where: { id: { gt: after } } } : {}),
+        where: { AND: [...where, ...(after ? [{ id: { gt: after } }] : [])] },
         orderBy: { id: 'asc' },
         take: CUSTOMER_PAGE,
       });
+      const typesOf = await this.openCaseTypes(page.map((r) => r.id), where.length === 0);
       for (const row of page) out.push(toGreetingCustomer(row, typesOf.get(row.id) ?? []));
       if (page.length < CUSTOMER_PAGE) break;
       after = page[page.length - 1]!.id;
     }
     return out;
+  }
+
+  /** Types of the OPEN cases of these customers (of every customer when `all`: one read, no id list). */
+  private async openCaseTypes(customerIds: readonly string[], all: boolean): Promise<Map<string, string[]>> {
+    const typesOf = new Map<string, string[]>();
+    if (customerIds.length === 0) return typesOf;
+    const openCases = await this.prisma.case.findMany({
+      where: { status: 'OPEN', ...(all ? { customerId: { gte: customerIds[0]!, lte: customerIds[customerIds.length - 1]! } } : { customerId: { in: [...customerIds] } }) },
+      select: { customerId: true, type: true },
+    });
+    for (const c of openCases) {
+      const list = typesOf.get(c.customerId) ?? [];
+      if (!list.includes(c.type)) list.push(c.type);
+      typesOf.set(c.customerId, list);
+    }
+    return typesOf;
   }
 
   /** Customers by id, fresh (for the check just before a greeting is handed to the outbox). */
@@ -134,11 +168,11 @@ export class PrismaGreetingStore implements GreetingStore {
     return new Map(rows.map((r) => [r.id, toGreetingCustomer(r, [])]));
   }
 
-  /** Rows of these occasion keys, any campaign. */
-  async findByOccasions(occasionKeys: readonly string[]): Promise<ExistingGreeting[]> {
-    if (occasionKeys.length === 0) return [];
+  /** Rows of these occasion keys, any campaign (of these customers when given). */
+  async findByOccasions(occasionKeys: readonly string[], customerIds?: readonly string[]): Promise<ExistingGreeting[]> {
+    if (occasionKeys.length === 0 || customerIds?.length === 0) return [];
     const rows = await this.prisma.greetingDelivery.findMany({
-      where: { occasionKey: { in: [...occasionKeys] } },
+      where: { occasionKey: { in: [...occasionKeys] }, ...(customerIds ? { customerId: { in: [...customerIds] } } : {}) },
       select: { occasionKey: true, customerId: true, campaign: true, status: true, skipReason: true, channel: true, segment: true },
     });
     return rows.map((r) => ({ ...r, status: r.status as ExistingGreeting['status'] }));

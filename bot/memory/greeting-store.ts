@@ -1,11 +1,12 @@
 import type { IdGenerator } from '../core/clock.js';
 import type { NewOutboxMessage } from '../core/records.js';
-import type { GreetingRow, GreetingRowWithOutbox, GreetingStore } from '../core/ports/greetings.js';
+import type { GreetingCustomerQuery, GreetingRow, GreetingRowWithOutbox, GreetingStore } from '../core/ports/greetings.js';
 import type { ExistingGreeting, NewGreetingRow } from '../core/greetings/plan-greetings.js';
 import type { GreetingCustomer } from '../core/greetings/eligibility.js';
 import { UniqueConstraintError, type CustomerRow, type GreetingDeliveryRow, type MemoryState, type MemoryTx } from './memory-state.js';
 import { compareIds, parseJson } from './rows.js';
 import { insertOutbox } from './writes.js';
+import { storedBirthdaysOn } from '../core/greetings/occasions.js';
 
 const copy = (d: Date | null): Date | null => (d ? new Date(d.getTime()) : null);
 
@@ -53,17 +54,25 @@ export class MemoryGreetingStore implements GreetingStore {
     private readonly ids: IdGenerator,
   ) {}
 
-  async claimPlanningRun(campaign: string, sendDate: string, now: Date, everyMs: number): Promise<{ previous: Date | null } | null> {
+  async claimPlanningRun(campaign: string, sendDate: string, now: Date, everyMs: number): Promise<{ previous: Date | null; coveredAt: Date | null } | null> {
     return this.state.transact((tx) => {
       const row = tx.greetingPlanRun.get(`${campaign}\u0000${sendDate}`);
       if (!row) {
-        tx.greetingPlanRun.insert({ campaign, sendDate, plannedAt: now });
-        return { previous: null };
+        tx.greetingPlanRun.insert({ campaign, sendDate, plannedAt: now, coveredAt: null });
+        return { previous: null, coveredAt: null };
       }
       const due = row.plannedAt > now || now.getTime() - row.plannedAt.getTime() >= everyMs;
       if (!due) return null;
       tx.greetingPlanRun.update(`${campaign}\u0000${sendDate}`, { plannedAt: now });
-      return { previous: new Date(row.plannedAt.getTime()) };
+      return { previous: new Date(row.plannedAt.getTime()), coveredAt: copy(row.coveredAt) };
+    });
+  }
+
+  async completePlanningRun(campaign: string, sendDate: string, claimedAt: Date): Promise<void> {
+    this.state.transact((tx) => {
+      const key = `${campaign}\u0000${sendDate}`;
+      const row = tx.greetingPlanRun.get(key);
+      if (row && (row.coveredAt === null || row.coveredAt < claimedAt)) tx.greetingPlanRun.update(key, { coveredAt: claimedAt });
     });
   }
 
@@ -77,7 +86,13 @@ export class MemoryGreetingStore implements GreetingStore {
     });
   }
 
-  async listCustomers(): Promise<GreetingCustomer[]> {
+  /**
+   * Customers in id order. Memory rows keep no change times, so `changedSince` narrows nothing here (the
+   * port allows more customers than asked); `birthdays` matches the stored forms, as in the Prisma store.
+   */
+  async listCustomers(query: GreetingCustomerQuery = {}): Promise<GreetingCustomer[]> {
+    const stored = query.birthdays ? new Set(storedBirthdaysOn(query.birthdays)) : null;
+    const born = (row: CustomerRow) => stored === null || (row.birthday !== null && stored.has(row.birthday));
     return this.state.transact((tx) => {
       const typesOf = new Map<string, string[]>();
       for (const c of tx.case.filter((c) => c.status === 'OPEN')) {
@@ -85,7 +100,7 @@ export class MemoryGreetingStore implements GreetingStore {
         if (!list.includes(c.type)) list.push(c.type);
         typesOf.set(c.customerId, list);
       }
-      return [...tx.customer.all()].sort((a, b) => compareIds(a.id, b.id)).map((row) => toGreetingCustomer(row, typesOf.get(row.id) ?? []));
+      return [...tx.customer.all()].filter(born).sort((a, b) => compareIds(a.id, b.id)).map((row) => toGreetingCustomer(row, typesOf.get(row.id) ?? []));
     });
   }
 
@@ -100,10 +115,11 @@ export class MemoryGreetingStore implements GreetingStore {
     });
   }
 
-  async findByOccasions(occasionKeys: readonly string[]): Promise<ExistingGreeting[]> {
+  async findByOccasions(occasionKeys: readonly string[], customerIds?: readonly string[]): Promise<ExistingGreeting[]> {
+    const only = customerIds ? new Set(customerIds) : null;
     return this.state.transact((tx) =>
       tx.greetingDelivery
-        .filter((r) => occasionKeys.includes(r.occasionKey))
+        .filter((r) => occasionKeys.includes(r.occasionKey) && (only === null || only.has(r.customerId)))
         .map((r) => ({ occasionKey: r.occasionKey, customerId: r.customerId, campaign: r.campaign, status: r.status as ExistingGreeting['status'], skipReason: r.skipReason, channel: r.channel, segment: r.segment })),
     );
   }

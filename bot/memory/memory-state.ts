@@ -283,6 +283,7 @@ export interface GreetingPlanRunRow {
   campaign: string;
   sendDate: string;
   plannedAt: Date;
+  coveredAt: Date | null;
 }
 
 export interface GreetingDeliveryRow {
@@ -473,7 +474,7 @@ const SPECS: { [T in TableName]: TableSpec<MemoryTables[T]> } = {
   sandboxDelivery: { key: (r) => r.id, unique: { outboxMessageId: (r) => r.outboxMessageId }, references: [], defaults: {} },
   setting: { key: (r) => r.key, unique: {}, references: [], defaults: {} },
   webhookSubscription: { key: (r) => r.id, unique: {}, references: [], defaults: { active: true, removedAt: null, previousSecret: null, previousSecretUntil: null, timeoutMs: 10_000, maxAttempts: 12 } },
-  greetingPlanRun: { key: (r) => `${r.campaign}\u0000${r.sendDate}`, unique: {}, references: [], defaults: {} },
+  greetingPlanRun: { key: (r) => `${r.campaign}\u0000${r.sendDate}`, unique: {}, references: [], defaults: { coveredAt: null } },
   greetingDelivery: {
     key: (r) => r.id,
     unique: { occasionKey_customerId: (r) => pair(r.occasionKey, r.customerId) },

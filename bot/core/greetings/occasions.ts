@@ -114,6 +114,30 @@ export function isBirthdayOn(birthday: string | null | undefined, date: LocalDat
   return monthDay === '02-29' && date.slice(5) === '02-28' && addDays(date, 1).slice(5) === '03-01';
 }
 
+/**
+ * The birthday month-days (`MM-DD`) celebrated on `date`: its own, plus `02-29` on 28 February of a
+ * common year (see {@link isBirthdayOn}).
+ */
+export function birthdayMonthDaysOn(date: LocalDate): string[] {
+  const own = date.slice(5);
+  return own === '02-28' && addDays(date, 1).slice(5) === '03-01' ? [own, '02-29'] : [own];
+}
+
+/**
+ * Every stored form of birthdays on these month-days: `MM-DD` and `YYYY-MM-DD` over the years the import
+ * accepts (`parseBirthday` of the customer import, which stores nothing else), so an index on
+ * `birthday` serves the lookup on both databases.
+ */
+export function storedBirthdaysOn(monthDays: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const md of monthDays) {
+    out.push(md);
+    for (let y = BIRTH_YEARS.from; y <= BIRTH_YEARS.to; y++) out.push(`${y}-${md}`);
+  }
+  return out;
+}
+const BIRTH_YEARS = { from: 1880, to: 2200 };
+
 /** The occasion's day for a greeting sent on `sendDate`. */
 export function occasionDateFor(sendDate: LocalDate, sendDay: GreetingCampaign['sendDay']): LocalDate {
   return sendDay === 'day_before' ? addDays(sendDate, 1) : sendDate;

@@ -20,7 +20,8 @@ import { decideGreeting, segmentOf, skipReasonOfOutboxCode, type GreetingCustome
 import { planGreetingDay, periodOn, summarisePlan, type GreetingDayPlan, type OccasionPreview } from './plan-greetings.js';
 import { greetingMessage } from './render-greeting.js';
 import type { NewOutboxMessage } from '../records.js';
-import type { GreetingRow, GreetingStore } from '../ports/greetings.js';
+import type { GreetingCustomerQuery, GreetingRow, GreetingStore } from '../ports/greetings.js';
+import { birthdayMonthDaysOn } from './occasions.js';
 
 /** Greetings due within this much of now are handed to the outbox (with their own send time). */
 export const ENQUEUE_AHEAD_MS = 5 * 60_000;
@@ -57,15 +58,18 @@ export interface GreetingRunSummary {
   failed: number;
   /** WeChat greetings that failed and went by SMS instead. */
   smsFallbacks: number;
+  /** Customers planning read from the store (0 on a tick whose days are planned and nobody changed). */
+  customersRead: number;
 }
 
 /** One run of the job: plan today, enqueue what is due, record outcomes. */
 export async function runGreetings(ctx: GreetingDeps, now: Date): Promise<GreetingRunSummary> {
-  const summary: GreetingRunSummary = { planned: 0, skipped: 0, enqueued: 0, sent: 0, notSent: 0, failed: 0, smsFallbacks: 0 };
+  const summary: GreetingRunSummary = { planned: 0, skipped: 0, enqueued: 0, sent: 0, notSent: 0, failed: 0, smsFallbacks: 0, customersRead: 0 };
   await reconcileGreetings(ctx, now, summary);
   const planned = await planGreetings(ctx, now);
   summary.planned = planned.planned;
   summary.skipped = planned.skipped;
+  summary.customersRead = planned.customersRead;
   await enqueueDueGreetings(ctx, now, summary);
   return summary;
 }
@@ -74,11 +78,18 @@ export async function runGreetings(ctx: GreetingDeps, now: Date): Promise<Greeti
  * Plans today's greetings of every enabled campaign until its window ends; a day already planned is
  * planned again only every {@link REPLAN_EVERY_MS} (new customers). Several replicas may plan at once:
  * the unique (occasion, customer) keeps one row each.
+ *
+ * What is read is proportional to the greetings due, not to the customer table: a day whose occasions
+ * are all birthdays reads only customers born on that month-day; once a run has planned the day
+ * completely (`coveredAt`), later runs read only customers created or changed since (less
+ * {@link CHANGE_MARGIN_MS}), and their rows for the day's occasions. `customersRead` counts the
+ * customers the store returned.
  */
-export async function planGreetings(ctx: GreetingDeps, now: Date): Promise<{ planned: number; skipped: number; plans: GreetingDayPlan[] }> {
+export async function planGreetings(ctx: GreetingDeps, now: Date): Promise<{ planned: number; skipped: number; customersRead: number; plans: GreetingDayPlan[] }> {
   const today = formatLocalDate(now, ctx.timeZone);
-  const result = { planned: 0, skipped: 0, plans: [] as GreetingDayPlan[] };
-  let customers: GreetingCustomer[] | null = null;
+  const result = { planned: 0, skipped: 0, customersRead: 0, plans: [] as GreetingDayPlan[] };
+  // Campaigns planned in the same run with the same query share one read.
+  const reads = new Map<string, GreetingCustomer[]>();
   for (const campaign of ctx.campaigns) {
     if (!campaign.enabled) continue;
     const window = periodOn(today, campaign.window, ctx.timeZone);
@@ -89,21 +100,35 @@ export async function planGreetings(ctx: GreetingDeps, now: Date): Promise<{ pla
     const claim = await ctx.store.claimPlanningRun(campaign.key, today, now, REPLAN_EVERY_MS);
     if (!claim) continue;
     try {
-      customers ??= await ctx.store.listCustomers();
-      const plan = planGreetingDay({
-        campaign,
-        sendDate: today,
-        now,
-        timeZone: ctx.timeZone,
-        lunar: ctx.lunar,
-        customers,
-        existing: await ctx.store.findByOccasions(probe.occasions.map((o) => o.occasionKey)),
-        usable: ctx.usable,
-      });
-      const inserted = await ctx.store.insertRows(campaign.key, plan.rows, now);
-      result.planned += inserted.planned;
-      result.skipped += inserted.skipped;
-      result.plans.push(plan);
+      const query = customerQueryFor(probe, claim.coveredAt, now);
+      const readKey = JSON.stringify(query);
+      let customers = reads.get(readKey);
+      if (!customers) {
+        customers = await ctx.store.listCustomers(query);
+        reads.set(readKey, customers);
+        result.customersRead += customers.length;
+      }
+      // Nobody new or changed since the last complete run: nothing to plan.
+      if (customers.length > 0 || query.changedSince === undefined) {
+        const occasionKeys = probe.occasions.map((o) => o.occasionKey);
+        // A few customers: their rows only; many (the whole table): every row of the occasions, without an id list.
+        const narrowed = customers.length <= EXISTING_BY_ID_MAX;
+        const plan = planGreetingDay({
+          campaign,
+          sendDate: today,
+          now,
+          timeZone: ctx.timeZone,
+          lunar: ctx.lunar,
+          customers,
+          existing: await ctx.store.findByOccasions(occasionKeys, narrowed ? customers.map((c) => c.id) : undefined),
+          usable: ctx.usable,
+        });
+        const inserted = await ctx.store.insertRows(campaign.key, plan.rows, now);
+        result.planned += inserted.planned;
+        result.skipped += inserted.skipped;
+        result.plans.push(plan);
+      }
+      await ctx.store.completePlanningRun(campaign.key, today, now);
     } catch (error) {
       // Let the next tick (this replica or another) plan the day again at once.
       await ctx.store.releasePlanningRun(campaign.key, today, now, claim.previous);
@@ -111,6 +136,23 @@ export async function planGreetings(ctx: GreetingDeps, now: Date): Promise<{ pla
     }
   }
   return result;
+}
+
+/**
+ * Customers changed this long before the last complete run began are read again: the clocks of the
+ * replicas and tools that write customers may differ a little, and a write may commit after the run read.
+ */
+export const CHANGE_MARGIN_MS = 5 * 60_000;
+/** Up to this many customers read, planning reads their rows of the day's occasions by id. */
+const EXISTING_BY_ID_MAX = 2000;
+
+/** Which customers a campaign's day needs: birthday days only those born then; a covered day only changes. */
+function customerQueryFor(probe: GreetingDayPlan, coveredAt: Date | null, now: Date): GreetingCustomerQuery {
+  const query: GreetingCustomerQuery = {};
+  if (probe.occasions.every((o) => o.occasion.kind === 'birthday')) query.birthdays = [...new Set(probe.occasions.flatMap((o) => birthdayMonthDaysOn(o.date)))].sort();
+  // A coverage mark from the future (a clock set back) proves nothing: read everything again.
+  if (coveredAt && coveredAt <= now) query.changedSince = new Date(coveredAt.getTime() - CHANGE_MARGIN_MS);
+  return query;
 }
 
 /** Hands PLANNED greetings due within {@link ENQUEUE_AHEAD_MS} to the outbox, after a last consent check. */
@@ -200,7 +242,8 @@ export async function previewCampaign(ctx: GreetingDeps, campaign: GreetingCampa
   const planningNow = formatLocalDate(now, ctx.timeZone) === sendDate ? now : periodOn(sendDate, { start: 0, end: 1 }, ctx.timeZone).start;
   const probe = planGreetingDay({ campaign, sendDate, now: planningNow, timeZone: ctx.timeZone, lunar: ctx.lunar, customers: [], existing: [], usable: ctx.usable });
   if (probe.occasions.length === 0) return { plan: probe, occasions: [] };
-  const customers = await ctx.store.listCustomers();
+  // The same customers planning reads for a whole day (birthday days: those born then).
+  const customers = await ctx.store.listCustomers(customerQueryFor(probe, null, planningNow));
   const plan = planGreetingDay({
     campaign,
     sendDate,

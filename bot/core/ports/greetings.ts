@@ -2,6 +2,14 @@ import type { NewOutboxMessage } from '../records.js';
 import type { ExistingGreeting, NewGreetingRow } from '../greetings/plan-greetings.js';
 import type { GreetingCustomer } from '../greetings/eligibility.js';
 
+/** Which customers greeting planning reads; both narrowings together mean customers matching both. */
+export interface GreetingCustomerQuery {
+  /** Only customers whose birthday (`YYYY-MM-DD` or `MM-DD`) may fall on one of these month-days (`MM-DD`). */
+  birthdays?: readonly string[];
+  /** Only customers created or changed, or with a case opened or changed, at or after this instant. */
+  changedSince?: Date;
+}
+
 /** A PLANNED `GreetingDelivery` row the greeting use cases act on. */
 export interface GreetingRow {
   id: string;
@@ -31,17 +39,24 @@ export interface GreetingStore {
    * Claims the planning of one campaign's send day: true when the day was never planned, or last
    * planned at least `everyMs` before `now` (or after it: a clock set back plans again). Shared by
    * every replica and kept across restarts; null when the day is not due or another replica claimed
-   * it first. Otherwise says when the day was planned before (null: never).
+   * it first. Otherwise says when the day was planned before (null: never), and when the last run that
+   * completed was claimed (`coveredAt`, null: none completed): customers unchanged since then are planned.
    */
-  claimPlanningRun(campaign: string, sendDate: string, now: Date, everyMs: number): Promise<{ previous: Date | null } | null>;
+  claimPlanningRun(campaign: string, sendDate: string, now: Date, everyMs: number): Promise<{ previous: Date | null; coveredAt: Date | null } | null>;
   /** Undoes this claim (made at `claimedAt`) after a failed planning, so the next run plans at once. */
   releasePlanningRun(campaign: string, sendDate: string, claimedAt: Date, previous: Date | null): Promise<void>;
-  /** Every customer with what eligibility needs, with the types of their OPEN cases. */
-  listCustomers(): Promise<GreetingCustomer[]>;
+  /** Records that the run claimed at `claimedAt` planned every customer (moves `coveredAt` forward only). */
+  completePlanningRun(campaign: string, sendDate: string, claimedAt: Date): Promise<void>;
+  /**
+   * Customers with what eligibility needs, with the types of their OPEN cases, in id order: every one,
+   * or narrowed by `query`. A narrowed list may hold more customers than asked (the caller decides
+   * exactly), never fewer.
+   */
+  listCustomers(query?: GreetingCustomerQuery): Promise<GreetingCustomer[]>;
   /** Customers by id, fresh (for the check just before a greeting is handed to the outbox). */
   findCustomers(ids: readonly string[]): Promise<Map<string, GreetingCustomer>>;
-  /** Rows of these occasion keys, any campaign. */
-  findByOccasions(occasionKeys: readonly string[]): Promise<ExistingGreeting[]>;
+  /** Rows of these occasion keys, any campaign; only those of `customerIds` when given. */
+  findByOccasions(occasionKeys: readonly string[], customerIds?: readonly string[]): Promise<ExistingGreeting[]>;
   /** Inserts planned and skipped rows; a row another planner inserted first is left alone. Counts what this call inserted. */
   insertRows(campaign: string, rows: readonly NewGreetingRow[], now: Date): Promise<{ planned: number; skipped: number }>;
   /** PLANNED rows not yet handed to the outbox, due by `dueBy`, earliest first. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createChineseDaysLunarConverter } from '../../../../bot/loaders/chinese-days-source.js';
 import { DomainError } from '../../../../bot/core/errors.js';
 import type { GreetingCampaign, OccasionDefinition } from '../../../../bot/core/greetings/campaign.js';
-import { findFestival, isBirthdayOn, occasionDateFor, occasionsInYear, occasionsOn, sendDateFor } from '../../../../bot/core/greetings/occasions.js';
+import { birthdayMonthDaysOn, findFestival, isBirthdayOn, occasionDateFor, storedBirthdaysOn, occasionsInYear, occasionsOn, sendDateFor } from '../../../../bot/core/greetings/occasions.js';
 
 const lunar = createChineseDaysLunarConverter();
 
@@ -69,5 +69,17 @@ describe('greeting occasion dates', () => {
     expect(isBirthdayOn('1960-02-29', '2028-02-28')).toBe(false);
     expect(isBirthdayOn('1960-02-29', '2028-02-29')).toBe(true);
     expect(isBirthdayOn(null, '2026-03-21')).toBe(false);
+  });
+
+  it('lists the stored birthdays a day greets, every one that isBirthdayOn accepts among imported forms', () => {
+    expect(birthdayMonthDaysOn('2026-03-21')).toEqual(['03-21']);
+    expect(birthdayMonthDaysOn('2027-02-28')).toEqual(['02-28', '02-29']);
+    expect(birthdayMonthDaysOn('2028-02-28')).toEqual(['02-28']);
+    for (const day of ['2027-02-28', '2028-02-29', '2026-12-31']) {
+      const stored = new Set(storedBirthdaysOn(birthdayMonthDaysOn(day)));
+      for (const birthday of ['1880-02-28', '1960-02-29', '02-29', '2200-12-31', '12-31', '1958-03-21', '1960-02-28']) {
+        expect(stored.has(birthday), `${birthday} on ${day}`).toBe(isBirthdayOn(birthday, day));
+      }
+    }
   });
 });

@@ -1,0 +1,11 @@
+-- AlterTable
+ALTER TABLE "GreetingPlanRun" ADD COLUMN "coveredAt" DATETIME;
+
+-- CreateIndex
+CREATE INDEX "Case_updatedAt_idx" ON "Case"("updatedAt");
+
+-- CreateIndex
+CREATE INDEX "Customer_updatedAt_idx" ON "Customer"("updatedAt");
+
+-- CreateIndex
+CREATE INDEX "Customer_birthday_idx" ON "Customer"("birthday");
