@@ -189,7 +189,7 @@ function importForm(state: ConsoleSessionState, year: number, text: string, file
   return html`<div class="card" id="import"><h2>导入全年安排</h2>
 <p class="small">国务院办公厅公布通知后，可一次导入整年的放假与调休上班日（以及本单位停业日）。文件格式与 <code>huifang calendar import</code> 相同，见 docs/calendar.md。先检查、预览将要写入的内容，确认后才导入。</p>
 <form method="post" action="/console/calendar/import" class="import">${csrfField(state)}<input type="hidden" name="step" value="preview"><input type="hidden" name="filename" value="${file}" data-file-name>
-<div class="import-year"><label for="import-year">年份</label><input id="import-year" name="year" inputmode="numeric" pattern="\d{4}" required value="${String(year)}"></div>
+<div class="import-year"><label for="import-year">年份</label><input id="import-year" name="year" inputmode="numeric" pattern="[0-9]{4}" required value="${String(year)}"></div>
 <label for="import-file">选择文件（.yaml）</label><input id="import-file" type="file" accept=".yaml,.yml,text/yaml,text/plain" data-fills="import-content">
 <label for="import-content">或粘贴文件内容</label><textarea id="import-content" name="content" required rows="10" spellcheck="false" placeholder="years:&#10;  - year: ${String(year)}&#10;    source: 国务院办公厅关于${String(year)}年部分节假日安排的通知（国办发明电〔…〕N号）&#10;    holidays: …">${text}</textarea>
 <p><button type="submit">检查并预览</button></p></form></div>`;
