@@ -421,6 +421,27 @@ describe.skipIf(skipBrowserTests)(`console in Chromium, every role at phone and 
     });
   }, 60_000);
 
+  it('the administrator imports a year\'s holiday schedule from a file on the phone: preview first, then installed', async () => {
+    const file = ['years:', '  - year: 2099', '    source: 国务院办公厅关于2099年部分节假日安排的通知（测试用）', '    holidays:', '      - name: 国庆节', '        from: 2099-10-01', '        to: 2099-10-07', '    makeupWorkdays:', '      - date: 2099-10-10', '        holiday: 国庆节', ''].join('\n');
+    await acting('phone', 'admin', async (o) => {
+      const { page } = o;
+      await menu(o, '日历');
+      await page.getByLabel('年份').fill('2099');
+      await page.getByLabel('选择文件（.yaml）').setInputFiles({ name: '2099.yaml', mimeType: 'text/yaml', buffer: Buffer.from(file) });
+      await page.waitForFunction(() => (document.getElementById('import-content') as HTMLTextAreaElement | null)?.value.includes('国庆节'));
+      await page.getByRole('button', { name: '检查并预览' }).click();
+      await page.locator('main h1', { hasText: '导入 2099 年节假日安排' }).waitFor();
+      expect(await page.locator('main').innerText()).toContain('检查通过（2099.yaml）');
+      expect(app.deps.calendar.isCovered(2099)).toBe(false);
+      await checkPage(o, 'admin', 'calendar-import-preview', 'phone', '导入 2099 年节假日安排');
+      await page.getByRole('button', { name: '确认导入' }).click();
+      await page.locator('main h1', { hasText: '2099 年工作日历' }).waitFor();
+      expect(await page.locator('main').innerText()).toContain('已导入 2099 年节假日安排');
+      await checkPage(o, 'admin', 'calendar-imported', 'phone', '2099 年工作日历');
+      expect(app.deps.calendar.isWorkingDay('2099-10-10')).toBe(true);
+    });
+  }, 60_000);
+
   it('the auditor opens a case and finds that view in the audit log, with no form to change anything', async () => {
     await acting('phone', 'auditor', async (o) => {
       const { page } = o;

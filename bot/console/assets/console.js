@@ -30,6 +30,22 @@
   document.querySelectorAll('.chart').forEach(function (box) {
     box.scrollLeft = box.scrollWidth;
   });
+  // A file chosen in <input type=file data-fills=ID> is read into the text box ID (the form sends text only),
+  // and its name into the form's [data-file-name] field, for the line numbers of the check.
+  document.querySelectorAll('input[type=file][data-fills]').forEach(function (input) {
+    input.addEventListener('change', function () {
+      var file = input.files && input.files[0];
+      var box = document.getElementById(input.getAttribute('data-fills'));
+      if (!file || !box) return;
+      var reader = new FileReader();
+      reader.onload = function () {
+        box.value = String(reader.result);
+        var name = input.form && input.form.querySelector('[data-file-name]');
+        if (name) name.value = file.name;
+      };
+      reader.readAsText(file, 'utf-8');
+    });
+  });
   // Confirmation for forms with data-confirm.
   document.querySelectorAll('form[data-confirm]').forEach(function (form) {
     form.addEventListener('submit', function (event) {
