@@ -1,5 +1,5 @@
 import type { CaseRecord, FollowUpRecord } from '../core/records.js';
-import type { CaseStore, NewCase } from '../core/ports/cases.js';
+import type { CaseStore, NewCase, QuotaTopUpCandidate } from '../core/ports/cases.js';
 import type { CustomerInput } from '../core/ports/customers.js';
 import type { StoreContext } from './store-context.js';
 import { TX_OPTIONS } from './store-context.js';
@@ -47,6 +47,44 @@ export class PrismaCaseStore implements CaseStore {
 
   async countQuotaSlots(key: string): Promise<number> {
     return this.db.prisma.followUp.count({ where: { quotaSlot: { startsWith: `${key}#` } } });
+  }
+
+  async listQuotaTopUpCandidates(input: { policyId: string; step: string; from: Date; to: Date; now: Date }): Promise<QuotaTopUpCandidate[]> {
+    const rows = await this.db.prisma.followUp.findMany({
+      where: {
+        status: 'SKIPPED',
+        quotaSlot: null,
+        OR: [{ step: input.step }, { step: { startsWith: `${input.step}_` } }],
+        earliestAt: { gte: input.from, lt: input.to },
+        deadlineAt: { gt: input.now },
+        case: { policyId: input.policyId, status: 'OPEN' },
+        customer: { optedOutAt: null, deceasedAt: null },
+      },
+      select: { id: true, assigneeId: true, earliestAt: true, sampling: true, case: { select: { type: true, externalId: true, departmentId: true } } },
+      orderBy: { id: 'asc' },
+    });
+    return rows.map((r) => ({
+      followUpId: r.id,
+      caseType: r.case.type,
+      externalId: r.case.externalId,
+      departmentId: r.case.departmentId,
+      assigneeId: r.assigneeId,
+      earliestAt: r.earliestAt,
+      sampling: r.sampling,
+    }));
+  }
+
+  async takeQuotaSlot(followUpId: string, slot: string, sampling: string, now: Date): Promise<'taken' | 'slot-taken' | 'gone'> {
+    try {
+      const { count } = await this.db.prisma.followUp.updateMany({
+        where: { id: followUpId, status: 'SKIPPED', quotaSlot: null },
+        data: { status: 'SCHEDULED', quotaSlot: slot, sampling, version: { increment: 1 }, updatedAt: now },
+      });
+      return count === 1 ? 'taken' : 'gone';
+    } catch (err) {
+      if (isUniqueViolation(err)) return 'slot-taken';
+      throw err;
+    }
   }
 
   async listFollowUpsOfCase(caseId: string): Promise<FollowUpRecord[]> {
