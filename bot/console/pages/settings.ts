@@ -38,6 +38,7 @@ const JOB_LABELS: Readonly<Record<string, string>> = {
   'sync-wecom-contacts': '同步企业微信通讯录',
   'plan-greetings': '安排节日与生日问候',
   'reload-calendar': '载入管理台添加的日历',
+  'top-up-quotas': '抽样配额补足最低次数',
 };
 
 /**
