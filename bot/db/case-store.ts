@@ -54,16 +54,17 @@ export class PrismaCaseStore implements CaseStore {
       where: {
         status: 'SKIPPED',
         quotaSlot: null,
-        OR: [{ step: input.step }, { step: { startsWith: `${input.step}_` } }],
+        // `_` is a LIKE wildcard that Prisma leaves unescaped on SQLite: the occurrences are told apart below.
+        step: { startsWith: input.step },
         earliestAt: { gte: input.from, lt: input.to },
         deadlineAt: { gt: input.now },
         case: { policyId: input.policyId, status: 'OPEN' },
         customer: { optedOutAt: null, deceasedAt: null },
       },
-      select: { id: true, assigneeId: true, earliestAt: true, sampling: true, case: { select: { type: true, externalId: true, departmentId: true } } },
+      select: { id: true, step: true, assigneeId: true, earliestAt: true, sampling: true, case: { select: { type: true, externalId: true, departmentId: true } } },
       orderBy: { id: 'asc' },
     });
-    return rows.map((r) => ({
+    return rows.filter((r) => r.step === input.step || r.step.startsWith(`${input.step}_`)).map((r) => ({
       followUpId: r.id,
       caseType: r.case.type,
       externalId: r.case.externalId,
