@@ -1,4 +1,4 @@
-import type { CaseRecord, FollowUpRecord } from '../core/records.js';
+import type { CaseRecord, FollowUpRecord, NewAuditEntry } from '../core/records.js';
 import type { CaseStore, NewCase, QuotaTopUpCandidate } from '../core/ports/cases.js';
 import type { CustomerInput } from '../core/ports/customers.js';
 import type { StoreContext } from './store-context.js';
@@ -75,13 +75,17 @@ export class PrismaCaseStore implements CaseStore {
     }));
   }
 
-  async takeQuotaSlot(followUpId: string, slot: string, sampling: string, now: Date): Promise<'taken' | 'slot-taken' | 'gone'> {
+  async takeQuotaSlot(followUpId: string, slot: string, sampling: string, audit: NewAuditEntry): Promise<'taken' | 'slot-taken' | 'gone'> {
     try {
-      const { count } = await this.db.prisma.followUp.updateMany({
-        where: { id: followUpId, status: 'SKIPPED', quotaSlot: null },
-        data: { status: 'SCHEDULED', quotaSlot: slot, sampling, version: { increment: 1 }, updatedAt: now },
-      });
-      return count === 1 ? 'taken' : 'gone';
+      return await this.db.prisma.$transaction(async (tx) => {
+        const { count } = await tx.followUp.updateMany({
+          where: { id: followUpId, status: 'SKIPPED', quotaSlot: null },
+          data: { status: 'SCHEDULED', quotaSlot: slot, sampling, version: { increment: 1 }, updatedAt: audit.at },
+        });
+        if (count !== 1) return 'gone';
+        await insertAudit(tx, this.db.ids, [audit]);
+        return 'taken';
+      }, TX_OPTIONS);
     } catch (err) {
       if (isUniqueViolation(err)) return 'slot-taken';
       throw err;

@@ -1,5 +1,5 @@
 import type { IdGenerator } from '../core/clock.js';
-import type { CaseRecord, FollowUpRecord } from '../core/records.js';
+import type { CaseRecord, FollowUpRecord, NewAuditEntry } from '../core/records.js';
 import type { CaseStore, NewCase, QuotaTopUpCandidate } from '../core/ports/cases.js';
 import type { CustomerInput } from '../core/ports/customers.js';
 import { UniqueConstraintError, type MemoryState, type MemoryTx } from './memory-state.js';
@@ -71,12 +71,13 @@ export class MemoryCaseStore implements CaseStore {
     );
   }
 
-  async takeQuotaSlot(followUpId: string, slot: string, sampling: string, now: Date): Promise<'taken' | 'slot-taken' | 'gone'> {
+  async takeQuotaSlot(followUpId: string, slot: string, sampling: string, audit: NewAuditEntry): Promise<'taken' | 'slot-taken' | 'gone'> {
     try {
       return await this.state.transact((tx) => {
         const f = tx.followUp.get(followUpId);
         if (!f || f.status !== 'SKIPPED' || f.quotaSlot !== null) return 'gone';
         tx.followUp.update(followUpId, { status: 'SCHEDULED', quotaSlot: slot, sampling, version: f.version + 1 });
+        insertAudit(tx, this.ids, [audit]);
         return 'taken';
       });
     } catch (err) {

@@ -79,7 +79,16 @@ export async function topUpQuotas(deps: Pick<CoreDeps, 'cases' | 'policies' | 'c
             reason: `${previous.reason}; topped up to the quota's minimum of ${quota.min} (${mark.label}): place ${held + 1} of ${mark.max}`,
             quota: mark,
           };
-          const outcome = await deps.cases.takeQuotaSlot(c.followUpId, `${mark.key}#${held + 1}`, JSON.stringify(sampling), now);
+          const slot = `${mark.key}#${held + 1}`;
+          const outcome = await deps.cases.takeQuotaSlot(c.followUpId, slot, JSON.stringify(sampling), {
+            at: now,
+            actorType: 'SYSTEM',
+            actorId: null,
+            action: 'follow_up.quota_topped_up',
+            entityType: 'FollowUp',
+            entityId: c.followUpId,
+            details: { quotaSlot: slot, min: quota.min, max: mark.max },
+          });
           if (outcome === 'taken') {
             toppedUp++;
             held++;

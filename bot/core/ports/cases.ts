@@ -51,9 +51,9 @@ export interface CaseStore {
   /**
    * Turns a SKIPPED follow-up holding no place into a SCHEDULED one holding `slot`, with its new sampling
    * decision (JSON). `slot-taken`: another follow-up holds that place (unique); `gone`: it is no longer
-   * SKIPPED or already holds a place.
+   * SKIPPED or already holds a place. The audit entry is written with it, only when taken.
    */
-  takeQuotaSlot(followUpId: string, slot: string, sampling: string, now: Date): Promise<'taken' | 'slot-taken' | 'gone'>;
+  takeQuotaSlot(followUpId: string, slot: string, sampling: string, audit: NewAuditEntry): Promise<'taken' | 'slot-taken' | 'gone'>;
   listFollowUpsOfCase(caseId: string): Promise<FollowUpRecord[]>;
   /**
    * Creates the case and its follow-ups atomically. Returns `created: false` (and writes nothing)

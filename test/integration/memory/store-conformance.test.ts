@@ -208,10 +208,10 @@ const SCENARIOS: Record<string, Scenario> = {
     const list = (now: string) => ctx.stores.cases.listQuotaTopUpCandidates({ policyId: 'P4', step: 'phone', from, to, now: at(now) });
     const before = await list('2026-11-12T09:00:00+08:00');
     const pastDeadline = await list('2026-11-13T09:00:00+08:00');
-    const taken = await ctx.stores.cases.takeQuotaSlot('FT1', 'P4|phone|*|2026-11-09#1', '{"kept":true}', ctx.clock.now());
-    const slotTaken = await ctx.stores.cases.takeQuotaSlot('FT2', 'P4|phone|*|2026-11-09#1', '{"kept":true}', ctx.clock.now());
-    const gone = await ctx.stores.cases.takeQuotaSlot('FT1', 'P4|phone|*|2026-11-09#2', '{"kept":true}', ctx.clock.now());
-    const notSkipped = await ctx.stores.cases.takeQuotaSlot('FT7', 'P4|phone|*|2026-11-09#2', '{"kept":true}', ctx.clock.now());
+    const taken = await ctx.stores.cases.takeQuotaSlot('FT1', 'P4|phone|*|2026-11-09#1', '{"kept":true}', audit('follow_up.quota_topped_up', 'FT1', ctx.clock.now()));
+    const slotTaken = await ctx.stores.cases.takeQuotaSlot('FT2', 'P4|phone|*|2026-11-09#1', '{"kept":true}', audit('follow_up.quota_topped_up', 'FT2', ctx.clock.now()));
+    const gone = await ctx.stores.cases.takeQuotaSlot('FT1', 'P4|phone|*|2026-11-09#2', '{"kept":true}', audit('follow_up.quota_topped_up', 'FT1', ctx.clock.now()));
+    const notSkipped = await ctx.stores.cases.takeQuotaSlot('FT7', 'P4|phone|*|2026-11-09#2', '{"kept":true}', audit('follow_up.quota_topped_up', 'FT7', ctx.clock.now()));
     const rows = byId(await ctx.stores.cases.listFollowUpsOfCase('T1')).map((f) => ({ id: f.id, status: f.status }));
     return { before, pastDeadline, taken, slotTaken, gone, notSkipped, rows, after: (await list('2026-11-12T09:00:00+08:00')).map((c) => c.followUpId), held: await ctx.stores.cases.countQuotaSlots('P4|phone|*|2026-11-09') };
   },

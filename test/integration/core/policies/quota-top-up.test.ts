@@ -55,6 +55,9 @@ describeEachDatabase('topping a weekly quota up to its minimum (P12), job top-up
       reason: expect.stringMatching(/^fixed rate: sampled at 2 % \(draw 0\.\d{4} ≥ 0\.02\); topped up to the quota's minimum of 2 \(week from 2026-04-06, all\): place 2 of 3$/),
       quota: { key: 'P12|spot_check|*|2026-04-06', max: 3 },
     });
+    expect(await db().prisma.auditLog.findMany({ where: { action: 'follow_up.quota_topped_up' }, select: { entityId: true, details: true } })).toEqual([
+      { entityId: topped.id, details: expect.stringContaining('"quotaSlot":"P12|spot_check|*|2026-04-06#2"') },
+    ]);
     expect((await spotChecks(week)).filter((f) => f.status === 'SKIPPED')).toHaveLength(18);
 
     // The next run finds the minimum met: nothing more is taken.
