@@ -13,6 +13,7 @@ import * as syncWecomContacts from './sync-wecom-contacts.js';
 import * as collectWecomContactResults from './collect-wecom-contact-results.js';
 import * as planGreetings from './plan-greetings.js';
 import * as reloadCalendar from './reload-calendar.js';
+import * as topUpQuotas from './top-up-quotas.js';
 
 /** A cron job: `schedule` is a node-cron expression (seconds field first) in the business timezone. */
 export interface JobDefinition {
@@ -41,7 +42,9 @@ export const jobs: Readonly<Record<string, JobDefinition>> = {
   'plan-greetings': planGreetings,
   // Calendar days entered in the console (日历), laid over the shipped calendar.
   'reload-calendar': reloadCalendar,
+  // Sampling quotas with a `min` (P12 「每周…2~3次」): topped up near the end of their period.
+  'top-up-quotas': topUpQuotas,
 };
 
 /** Order in which one "tick" runs every job (demo, `jobs run all`): decide, then send. */
-export const TICK_ORDER = ['reload-calendar', 'pull-sms-reports', 'process-inbox', 'mark-overdue', 'send-reminders', 'climb-escalations', 'activate-due-follow-ups', 'send-weekly-digests', 'send-monthly-reports', 'survey-fallback', 'collect-wecom-contact-results', 'plan-greetings', 'dispatch-outbox'] as const;
+export const TICK_ORDER = ['reload-calendar', 'pull-sms-reports', 'process-inbox', 'mark-overdue', 'send-reminders', 'climb-escalations', 'top-up-quotas', 'activate-due-follow-ups', 'send-weekly-digests', 'send-monthly-reports', 'survey-fallback', 'collect-wecom-contact-results', 'plan-greetings', 'dispatch-outbox'] as const;

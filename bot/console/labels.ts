@@ -104,6 +104,7 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<string, string>> = {
   'follow_up.reminded': '提醒',
   'follow_up.cancelled': '回访取消',
   'follow_up.deferred': '回访顺延',
+  'follow_up.quota_topped_up': '抽样补足最低次数',
   'follow_up.satisfied': '回访：满意',
   'follow_up.dissatisfied': '回访：不满意',
   'follow_up.reschedule': '改期',

@@ -1,5 +1,5 @@
-import type { CaseRecord, FollowUpRecord } from '../core/records.js';
-import type { CaseStore, NewCase } from '../core/ports/cases.js';
+import type { CaseRecord, FollowUpRecord, NewAuditEntry } from '../core/records.js';
+import type { CaseStore, NewCase, QuotaTopUpCandidate } from '../core/ports/cases.js';
 import type { CustomerInput } from '../core/ports/customers.js';
 import type { StoreContext } from './store-context.js';
 import { TX_OPTIONS } from './store-context.js';
@@ -47,6 +47,49 @@ export class PrismaCaseStore implements CaseStore {
 
   async countQuotaSlots(key: string): Promise<number> {
     return this.db.prisma.followUp.count({ where: { quotaSlot: { startsWith: `${key}#` } } });
+  }
+
+  async listQuotaTopUpCandidates(input: { policyId: string; step: string; from: Date; to: Date; now: Date }): Promise<QuotaTopUpCandidate[]> {
+    const rows = await this.db.prisma.followUp.findMany({
+      where: {
+        status: 'SKIPPED',
+        quotaSlot: null,
+        // `_` is a LIKE wildcard that Prisma leaves unescaped on SQLite: the occurrences are told apart below.
+        step: { startsWith: input.step },
+        earliestAt: { gte: input.from, lt: input.to },
+        deadlineAt: { gt: input.now },
+        case: { policyId: input.policyId, status: 'OPEN' },
+        customer: { optedOutAt: null, deceasedAt: null },
+      },
+      select: { id: true, step: true, assigneeId: true, earliestAt: true, sampling: true, case: { select: { type: true, externalId: true, departmentId: true } } },
+      orderBy: { id: 'asc' },
+    });
+    return rows.filter((r) => r.step === input.step || r.step.startsWith(`${input.step}_`)).map((r) => ({
+      followUpId: r.id,
+      caseType: r.case.type,
+      externalId: r.case.externalId,
+      departmentId: r.case.departmentId,
+      assigneeId: r.assigneeId,
+      earliestAt: r.earliestAt,
+      sampling: r.sampling,
+    }));
+  }
+
+  async takeQuotaSlot(followUpId: string, slot: string, sampling: string, audit: NewAuditEntry): Promise<'taken' | 'slot-taken' | 'gone'> {
+    try {
+      return await this.db.prisma.$transaction(async (tx) => {
+        const { count } = await tx.followUp.updateMany({
+          where: { id: followUpId, status: 'SKIPPED', quotaSlot: null },
+          data: { status: 'SCHEDULED', quotaSlot: slot, sampling, version: { increment: 1 }, updatedAt: audit.at },
+        });
+        if (count !== 1) return 'gone';
+        await insertAudit(tx, this.db.ids, [audit]);
+        return 'taken';
+      }, TX_OPTIONS);
+    } catch (err) {
+      if (isUniqueViolation(err)) return 'slot-taken';
+      throw err;
+    }
   }
 
   async listFollowUpsOfCase(caseId: string): Promise<FollowUpRecord[]> {

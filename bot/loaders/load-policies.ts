@@ -164,6 +164,8 @@ const sampling = z
     population: z.enum(['previous month', 'current month'], { errorMap: () => ({ message: 'the tiers count the "previous month" or the "current month"' }) }).optional(),
     quota: z
       .object({
+        min: z.number({ invalid_type_error: 'must be a number' }).int('must be a whole number').min(1, 'at least 1').optional(),
+        topUpDaysBefore: z.number({ invalid_type_error: 'must be a number' }).int('must be a whole number').min(1, 'at least 1').max(27, 'at most 27').optional(),
         max: z.number({ invalid_type_error: 'must be a number' }).int('must be a whole number').min(1, 'at least 1'),
         per: z.enum(['week', 'month'], { errorMap: () => ({ message: 'a quota is per week or per month' }) }),
         by: z.enum(['all', 'department', 'assignee'], { errorMap: () => ({ message: 'a quota counts all follow-ups of the step, or per department or per assignee' }) }).default('all'),
@@ -178,6 +180,9 @@ const sampling = z
     const kinds = [s.rate !== undefined, s.tiers !== undefined, s.strata !== undefined].filter(Boolean).length;
     if (kinds > 1) ctx.addIssue({ code: 'custom', message: 'use one of rate, tiers or strata' });
     if (s.population && !s.tiers) ctx.addIssue({ code: 'custom', path: ['population'], message: 'population is for tiers' });
+    if (s.quota?.min !== undefined && s.quota.min > s.quota.max) ctx.addIssue({ code: 'custom', path: ['quota', 'min'], message: 'min is at most max' });
+    if (s.quota?.topUpDaysBefore !== undefined && s.quota.min === undefined) ctx.addIssue({ code: 'custom', path: ['quota', 'topUpDaysBefore'], message: 'topUpDaysBefore is for a quota with a min' });
+    if (s.quota?.per === 'week' && (s.quota.topUpDaysBefore ?? 0) > 6) ctx.addIssue({ code: 'custom', path: ['quota', 'topUpDaysBefore'], message: 'a week has 7 days: at most 6' });
     if (s.quota && (s.tiers || s.strata)) ctx.addIssue({ code: 'custom', path: ['quota'], message: 'a quota goes with a rate (or alone), not with tiers or strata' });
   });
 

@@ -1,6 +1,6 @@
 import type { IdGenerator } from '../core/clock.js';
-import type { CaseRecord, FollowUpRecord } from '../core/records.js';
-import type { CaseStore, NewCase } from '../core/ports/cases.js';
+import type { CaseRecord, FollowUpRecord, NewAuditEntry } from '../core/records.js';
+import type { CaseStore, NewCase, QuotaTopUpCandidate } from '../core/ports/cases.js';
 import type { CustomerInput } from '../core/ports/customers.js';
 import { UniqueConstraintError, type MemoryState, type MemoryTx } from './memory-state.js';
 import { byTimeThenId, compareIds, toCaseRecord, toFollowUpRecord, toJson } from './rows.js';
@@ -55,6 +55,35 @@ export class MemoryCaseStore implements CaseStore {
 
   async countQuotaSlots(key: string): Promise<number> {
     return this.state.transact((tx) => tx.followUp.count((f) => f.quotaSlot !== null && f.quotaSlot.startsWith(`${key}#`)));
+  }
+
+  async listQuotaTopUpCandidates(input: { policyId: string; step: string; from: Date; to: Date; now: Date }): Promise<QuotaTopUpCandidate[]> {
+    return this.state.transact((tx) =>
+      tx.followUp
+        .filter((f) => f.status === 'SKIPPED' && f.quotaSlot === null && (f.step === input.step || f.step.startsWith(`${input.step}_`)) && f.earliestAt >= input.from && f.earliestAt < input.to && f.deadlineAt > input.now)
+        .flatMap((f) => {
+          const c = tx.case.get(f.caseId);
+          const customer = tx.customer.get(f.customerId);
+          if (!c || c.policyId !== input.policyId || c.status !== 'OPEN' || !customer || customer.optedOutAt !== null || customer.deceasedAt !== null) return [];
+          return [{ followUpId: f.id, caseType: c.type, externalId: c.externalId, departmentId: c.departmentId, assigneeId: f.assigneeId, earliestAt: f.earliestAt, sampling: f.sampling }];
+        })
+        .sort((a, b) => compareIds(a.followUpId, b.followUpId)),
+    );
+  }
+
+  async takeQuotaSlot(followUpId: string, slot: string, sampling: string, audit: NewAuditEntry): Promise<'taken' | 'slot-taken' | 'gone'> {
+    try {
+      return await this.state.transact((tx) => {
+        const f = tx.followUp.get(followUpId);
+        if (!f || f.status !== 'SKIPPED' || f.quotaSlot !== null) return 'gone';
+        tx.followUp.update(followUpId, { status: 'SCHEDULED', quotaSlot: slot, sampling, version: f.version + 1 });
+        insertAudit(tx, this.ids, [audit]);
+        return 'taken';
+      });
+    } catch (err) {
+      if (err instanceof UniqueConstraintError) return 'slot-taken';
+      throw err;
+    }
   }
 
   async listFollowUpsOfCase(caseId: string): Promise<FollowUpRecord[]> {

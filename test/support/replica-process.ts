@@ -9,6 +9,7 @@ import { createPrismaClient } from '../../bot/db/client.js';
 import { dispatchOutbox } from '../../bot/core/outbox/dispatch-outbox.js';
 import { activateDueFollowUps } from '../../bot/core/follow-ups/activate-due-follow-ups.js';
 import { fallBackUnopenedSurveys } from '../../bot/core/surveys/fall-back-unopened-surveys.js';
+import { topUpQuotas } from '../../bot/core/policies/quota-top-up.js';
 import type { CaseBody } from '../../bot/cases/case-body.js';
 import { createTestService } from './service.js';
 import { CountingChannel } from './test-channels.js';
@@ -18,6 +19,7 @@ export type ReplicaCommand =
   | { kind: 'dispatch'; batchSize?: number }
   | { kind: 'activate'; batchSize?: number }
   | { kind: 'survey-fallback'; batchSize?: number }
+  | { kind: 'top-up-quotas' }
   | { kind: 'submit'; body: CaseBody; times: number };
 
 const [url, now, commandJson] = process.argv.slice(2);
@@ -46,6 +48,9 @@ try {
       break;
     case 'survey-fallback':
       result = await fallBackUnopenedSurveys(app.deps, { batchSize: command.batchSize ?? 200 });
+      break;
+    case 'top-up-quotas':
+      result = await topUpQuotas(app.deps);
       break;
     case 'submit':
       result = await Promise.all(Array.from({ length: command.times }, () => submit(app, command.body)));

@@ -38,11 +38,12 @@ const JOB_LABELS: Readonly<Record<string, string>> = {
   'sync-wecom-contacts': '同步企业微信通讯录',
   'plan-greetings': '安排节日与生日问候',
   'reload-calendar': '载入管理台添加的日历',
+  'top-up-quotas': '抽样配额补足最低次数',
 };
 
 /**
  * A job's node-cron schedule (seconds first, business time zone) in words: 每分钟, 每分钟 6 次,
- * 每 5 分钟, 每天 03:23; anything else as written.
+ * 每 5 分钟, 每小时第 23 分, 每天 03:23; anything else as written.
  */
 export function scheduleText(schedule: string): string {
   const [sec, min, hour, dom, mon, dow] = schedule.split(' ');
@@ -50,6 +51,7 @@ export function scheduleText(schedule: string): string {
   const fixed = (v: string | undefined) => v !== undefined && /^\d+$/.test(v);
   if (hour === '*' && min === '*') return sec?.includes(',') ? `每分钟 ${sec.split(',').length} 次` : '每分钟';
   if (hour === '*' && min?.startsWith('*/') && fixed(sec)) return `每 ${min.slice(2)} 分钟`;
+  if (hour === '*' && fixed(min) && fixed(sec)) return `每小时第 ${min} 分`;
   if (fixed(hour) && fixed(min) && fixed(sec)) return `每天 ${hour!.padStart(2, '0')}:${min!.padStart(2, '0')}`;
   return schedule;
 }

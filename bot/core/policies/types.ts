@@ -257,6 +257,14 @@ export interface SamplingRule {
 
 /** A sampling quota: at most `max` kept follow-ups per week or month, per scope. */
 export interface SamplingQuota {
+  /**
+   * At least this many kept follow-ups per period (≤ `max`): from `topUpDaysBefore` days before the period
+   * ends, the `top-up-quotas` job turns follow-ups the draw passed over into scheduled ones until it is met
+   * (bot/core/policies/quota-top-up.ts).
+   */
+  min?: number;
+  /** How many days before the end of the period the top-up starts [2: from Saturday 00:00 for a week]. */
+  topUpDaysBefore?: number;
   max: number;
   per: 'week' | 'month';
   by: 'all' | 'department' | 'assignee';

@@ -42,6 +42,18 @@ export interface CaseStore {
    * (bot/core/policies/sampling-quota.ts). Places are unique, so two replicas never hold the same one.
    */
   countQuotaSlots(key: string): Promise<number>;
+  /**
+   * Follow-ups of a step the draw passed over that could still top up a quota: SKIPPED, holding no place,
+   * earliest time in [from, to), deadline after `now`, of an open case whose customer has not opted out
+   * and is not deceased (bot/core/policies/quota-top-up.ts). Occurrences of a repeated step (`<step>_<n>`) count.
+   */
+  listQuotaTopUpCandidates(input: { policyId: string; step: string; from: Date; to: Date; now: Date }): Promise<QuotaTopUpCandidate[]>;
+  /**
+   * Turns a SKIPPED follow-up holding no place into a SCHEDULED one holding `slot`, with its new sampling
+   * decision (JSON). `slot-taken`: another follow-up holds that place (unique); `gone`: it is no longer
+   * SKIPPED or already holds a place. The audit entry is written with it, only when taken.
+   */
+  takeQuotaSlot(followUpId: string, slot: string, sampling: string, audit: NewAuditEntry): Promise<'taken' | 'slot-taken' | 'gone'>;
   listFollowUpsOfCase(caseId: string): Promise<FollowUpRecord[]>;
   /**
    * Creates the case and its follow-ups atomically. Returns `created: false` (and writes nothing)
@@ -73,4 +85,16 @@ export interface CaseStore {
   listRecentCasesOfCustomer(customerId: string, types: readonly string[], since: Date): Promise<CaseRecord[]>;
   /** The same for several customers at once (one query per few hundred customers). */
   listRecentCasesOfCustomers(customerIds: readonly string[], types: readonly string[], since: Date): Promise<CaseRecord[]>;
+}
+
+/** A follow-up the draw passed over, as the quota top-up sees it. */
+export interface QuotaTopUpCandidate {
+  followUpId: string;
+  caseType: string;
+  externalId: string;
+  departmentId: string | null;
+  assigneeId: string | null;
+  earliestAt: Date;
+  /** Its stored sampling decision (JSON). */
+  sampling: string;
 }

@@ -101,7 +101,7 @@ describe('huifang (the binary)', () => {
   it('jobs run all: exit 0, one line per job on stdout, no JSON log lines and at most one calendar warning on stderr', () => {
     const { code, stdout, stderr } = results.jobsAll!;
     expect(code).toBe(0);
-    expect(lines(stdout)).toHaveLength(13);
+    expect(lines(stdout)).toHaveLength(14);
     expect(lines(stdout)[0]).toMatch(/^reload-calendar\s+done$/);
     expect(lines(stdout)[1]).toMatch(/^pull-sms-reports\s+statuses 0/);
     expect(lines(stderr).filter((l) => l.startsWith('{'))).toEqual([]);

@@ -196,6 +196,26 @@ const SCENARIOS: Record<string, Scenario> = {
     };
   },
 
+  'a quota top-up lists the passed-over follow-ups still open for it and takes places uniquely': async (ctx) => {
+    const out = { kept: false, reason: 'not drawn', rate: 0.02 };
+    const from = at('2026-11-09T00:00:00+08:00');
+    const to = at('2026-11-16T00:00:00+08:00');
+    await caseWith(ctx, 'T1', [planned('FT1', 'phone', START, { sampling: out }), planned('FT2', 'phone_2', START, { sampling: out }), planned('FT3', 'other', START, { sampling: out })]);
+    await caseWith(ctx, 'T2', [planned('FT4', 'phone', '2026-11-16T09:00:00+08:00', { sampling: out }), planned('FT5', 'phonecall', START, { sampling: out })]);
+    await caseWith(ctx, 'T3', [planned('FT6', 'phone', START, { sampling: out })], 'P-0002');
+    await caseWith(ctx, 'T4', [planned('FT7', 'phone', START)]);
+    await ctx.stores.customers.optOutCustomer(ctx.customers.get('P-0002')!, ctx.clock.now(), 'test', audit('customer.opted_out', 'P-0002', ctx.clock.now()));
+    const list = (now: string) => ctx.stores.cases.listQuotaTopUpCandidates({ policyId: 'P4', step: 'phone', from, to, now: at(now) });
+    const before = await list('2026-11-12T09:00:00+08:00');
+    const pastDeadline = await list('2026-11-13T09:00:00+08:00');
+    const taken = await ctx.stores.cases.takeQuotaSlot('FT1', 'P4|phone|*|2026-11-09#1', '{"kept":true}', audit('follow_up.quota_topped_up', 'FT1', ctx.clock.now()));
+    const slotTaken = await ctx.stores.cases.takeQuotaSlot('FT2', 'P4|phone|*|2026-11-09#1', '{"kept":true}', audit('follow_up.quota_topped_up', 'FT2', ctx.clock.now()));
+    const gone = await ctx.stores.cases.takeQuotaSlot('FT1', 'P4|phone|*|2026-11-09#2', '{"kept":true}', audit('follow_up.quota_topped_up', 'FT1', ctx.clock.now()));
+    const notSkipped = await ctx.stores.cases.takeQuotaSlot('FT7', 'P4|phone|*|2026-11-09#2', '{"kept":true}', audit('follow_up.quota_topped_up', 'FT7', ctx.clock.now()));
+    const rows = byId(await ctx.stores.cases.listFollowUpsOfCase('T1')).map((f) => ({ id: f.id, status: f.status }));
+    return { before, pastDeadline, taken, slotTaken, gone, notSkipped, rows, after: (await list('2026-11-12T09:00:00+08:00')).map((c) => c.followUpId), held: await ctx.stores.cases.countQuotaSlots('P4|phone|*|2026-11-09') };
+  },
+
   'a case that cannot be stored whole is not stored at all': async (ctx) => {
     let threw = false;
     try {

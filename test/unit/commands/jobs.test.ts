@@ -24,7 +24,7 @@ describe('huifang jobs run', () => {
     expect(output.outLines[0]).toMatch(/^reload-calendar\s+done$/);
     expect(output.outLines[1]).toMatch(/^pull-sms-reports\s+statuses 0, replies 0, duplicates 0, skipped 0$/);
     expect(output.outLines.at(-1)).toMatch(/^dispatch-outbox\s+claimed 0, sent 0,/);
-    expect(output.outLines).toHaveLength(13);
+    expect(output.outLines).toHaveLength(14);
     expect(output.stdout).not.toContain('{');
     expect(output.errLines).toEqual([]);
   });
@@ -40,6 +40,7 @@ describe('huifang jobs run', () => {
       'mark-overdue',
       'send-reminders',
       'climb-escalations',
+      'top-up-quotas',
       'activate-due-follow-ups',
       'send-weekly-digests',
       'send-monthly-reports',

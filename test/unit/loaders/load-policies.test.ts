@@ -201,11 +201,15 @@ describe('sampling by quota and tiers on the current month', () => {
   it('reads a quota (by all unless given) and population: current month', () => {
     expect(parsePolicyPack(withSampling('  rate: 0.02\n  quota: { max: 3, per: week }\n'), 'P4.yaml', roles).sampling).toEqual({ rate: 0.02, quota: { max: 3, per: 'week', by: 'all' } });
     expect(parsePolicyPack(withSampling('  tiers: [{ above: -1, rate: 0.3 }]\n  population: current month\n'), 'P4.yaml', roles).sampling).toMatchObject({ population: 'current month' });
+    expect(parsePolicyPack(withSampling('  rate: 0.02\n  quota: { min: 2, max: 3, per: week, topUpDaysBefore: 2 }\n'), 'P4.yaml', roles).sampling?.quota).toEqual({ min: 2, max: 3, per: 'week', by: 'all', topUpDaysBefore: 2 });
   });
 
   it.each([
     ['  quota: { max: 3, per: day }\n', 'per: day', 'sampling.quota.per: a quota is per week or per month'],
     ['  quota: { max: 0, per: week }\n', 'max: 0', 'sampling.quota.max: at least 1'],
+    ['  quota: { min: 4, max: 3, per: week }\n', 'min: 4', 'sampling.quota.min: min is at most max'],
+    ['  quota: { max: 3, per: week, topUpDaysBefore: 2 }\n', 'topUpDaysBefore', 'sampling.quota.topUpDaysBefore: topUpDaysBefore is for a quota with a min'],
+    ['  quota: { min: 1, max: 3, per: week, topUpDaysBefore: 7 }\n', 'topUpDaysBefore', 'sampling.quota.topUpDaysBefore: a week has 7 days: at most 6'],
     ['  quota: { max: 3, per: week, by: team }\n', 'by: team', 'sampling.quota.by: a quota counts all follow-ups of the step, or per department or per assignee'],
     ['  tiers: [{ above: -1, rate: 0.3 }]\n  quota: { max: 3, per: week }\n', 'quota:', 'sampling.quota: a quota goes with a rate (or alone), not with tiers or strata'],
     ['  rate: 0.1\n  population: current month\n', 'population:', 'sampling.population: population is for tiers'],

@@ -8,7 +8,7 @@ import { createTestService, seedOrganisation, sharedDbClient } from '../../../su
 import { startReplicaProcess } from '../../../support/replica.js';
 import { submit, uniquePhone } from '../../../support/builders.js';
 
-// 002 制度12「每周将安排2~3次对客户的电话回访…随机抽查」 (P12: `quota: { max: 3, per: week, by: all }` over a
+// 002 制度12「每周将安排2~3次对客户的电话回访…随机抽查」 (P12: `quota: { min: 2, max: 3, per: week, by: all }` over a
 // 2 % draw). The external ids below are orders the draw picks (draw < 0.02), YDQ000001 one it does not.
 const CANDIDATES = ['YDQ000069', 'YDQ000103', 'YDQ000131', 'YDQ000161', 'YDQ000276', 'YDQ000410'];
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { claimQuotaSlots } from '../../../../bot/core/policies/sampling-quota.js';
+import { quotaPeriod, topUpOpen, topUpOrder } from '../../../../bot/core/policies/quota-top-up.js';
 import { decideSampling, quotaMark } from '../../../../bot/core/policies/sampling.js';
 import { planFollowUps, type PlannedFollowUp } from '../../../../bot/core/policies/plan-follow-ups.js';
 import type { SamplingRule } from '../../../../bot/core/policies/types.js';
@@ -92,5 +93,27 @@ describe('tiers on the current month (002 制度18「以当月提供过家政服
 
   it('takes the highest rate when the month is not counted (a simulation)', () => {
     expect(decideSampling(rule, 'P10', facts, {})).toMatchObject({ rate: 0.3, reason: expect.stringMatching(/^no current-month population known, highest tier rate/) });
+  });
+});
+
+describe('topping a quota up to its minimum', () => {
+  it('opens the top-up on Friday 00:00 of the week by default, or topUpDaysBefore days before the period ends', () => {
+    const week = { min: 2, max: 3, per: 'week', by: 'all' } as const;
+    expect(quotaPeriod('week', at('2026-03-12T10:00:00+08:00'), TZ)).toEqual({ start: at('2026-03-09T00:00:00+08:00'), end: at('2026-03-16T00:00:00+08:00') });
+    expect(quotaPeriod('month', at('2026-12-31T23:00:00+08:00'), TZ)).toEqual({ start: at('2026-12-01T00:00:00+08:00'), end: at('2027-01-01T00:00:00+08:00') });
+    expect(topUpOpen(week, at('2026-03-12T23:59:00+08:00'), TZ)).toBe(false); // Thursday
+    expect(topUpOpen(week, at('2026-03-13T00:00:00+08:00'), TZ)).toBe(true); // Friday
+    expect(topUpOpen({ ...week, topUpDaysBefore: 1 }, at('2026-03-14T12:00:00+08:00'), TZ)).toBe(false); // Saturday
+    expect(topUpOpen({ ...week, topUpDaysBefore: 1 }, at('2026-03-15T00:00:00+08:00'), TZ)).toBe(true); // Sunday
+    expect(topUpOpen({ max: 3, per: 'week', by: 'all' }, at('2026-03-15T12:00:00+08:00'), TZ)).toBe(false); // no min
+  });
+
+  it('offers the passed-over follow-ups in an order that is random but the same on every run, and differs by quota', () => {
+    const candidates = Array.from({ length: 20 }, (_, i) => ({ followUpId: `fu-${i}`, caseType: 'express_delivery', externalId: `YDQ1${String(i).padStart(5, '0')}` }));
+    const order = topUpOrder('P12|spot_check|*|2026-03-09', candidates).map((c) => c.followUpId);
+    expect(topUpOrder('P12|spot_check|*|2026-03-09', [...candidates].reverse()).map((c) => c.followUpId)).toEqual(order);
+    expect([...order].sort()).toEqual(candidates.map((c) => c.followUpId).sort());
+    expect(order).not.toEqual(candidates.map((c) => c.followUpId)); // not the order of arrival
+    expect(topUpOrder('P12|spot_check|*|2026-03-16', candidates).map((c) => c.followUpId)).not.toEqual(order);
   });
 });

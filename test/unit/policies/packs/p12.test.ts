@@ -33,10 +33,10 @@ function delivery(n: number, signedAt = '2026-03-06T18:40:00+08:00', courier = '
 }
 
 describe('P12 random checks of signed orders', () => {
-  it('draws 2 % of the signed orders as candidates for a quota of 3 a week', () => {
+  it('draws 2 % of the signed orders as candidates for a quota of 2 to 3 a week', () => {
     // 「每周将安排2~3次对客户的电话回访，主要是对快件已正常签收的快递订单客户进行随机抽查」: the quota's places
     // are counted in the database (test/integration/core/policies/sampling-quota.test.ts).
-    expect(P12.sampling).toEqual({ rate: 0.02, quota: { max: 3, per: 'week', by: 'all' }, salt: 'P12-express-delivery' });
+    expect(P12.sampling).toEqual({ rate: 0.02, quota: { min: 2, max: 3, per: 'week', by: 'all' }, salt: 'P12-express-delivery' });
     // At 500 signed orders a week, about 10 candidates a week: more than the 3 places.
     let kept = 0;
     for (let i = 0; i < 10_000; i++) if (step(plan(P12, delivery(i), org).planned, 'spot_check').sampling.kept) kept++;
