@@ -11,11 +11,11 @@ import { OUTBOX_LEASE_MS } from '../../bot/core/outbox/dispatch-outbox.js';
 import { describeEachDatabase } from '../support/db.js';
 import { runCrashDrill } from '../support/crash-drill.js';
 
-const CYCLES = 20;
+const CYCLES = 12;
 
 describeEachDatabase('crash drill', (db) => {
   it(`loses nothing, texts no customer twice and keeps making progress through ${CYCLES} kills`, { timeout: 20 * 60_000 }, async () => {
-    const result = await runCrashDrill({ db: db(), cycles: CYCLES, followUps: 80, perCycle: 8, lifeMs: { min: 1_500, max: 10_000 } });
+    const result = await runCrashDrill({ db: db(), cycles: CYCLES, followUps: 48, perCycle: 4, lifeMs: { min: 1_500, max: 10_000 } });
 
     expect(result.cycles).toBe(CYCLES);
     // Restarts came far sooner than either lease, and the loop still got work done.
