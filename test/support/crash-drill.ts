@@ -84,10 +84,17 @@ export async function runCrashDrill(options: CrashDrillOptions): Promise<CrashDr
     let cycles = 0;
     let finishedUnkilled = 0;
     let longestLifeMs = 0;
+    let shortestRunMs = Number.POSITIVE_INFINITY;
     while (cycles < options.cycles) {
       if (cycles > 0) seeded += await addDueFollowUps(options.db, org, seeded, perCycle);
-      const lifeMs = life.min + Math.random() * (life.max - life.min);
+      // A kill must come before the run ends on its own: on a fast machine a whole run can take less
+      // than `life.min`, so both bounds follow the shortest run seen to finish unkilled.
+      const upper = Math.min(life.max, shortestRunMs * 0.9);
+      const lower = Math.min(life.min, upper * 0.3);
+      const lifeMs = lower + Math.random() * (upper - lower);
+      const runStarted = Date.now();
       const outcome = await runProcess(['jobs', 'run', 'all'], env, lifeMs);
+      if (!outcome.killed) shortestRunMs = Math.min(shortestRunMs, Date.now() - runStarted);
       if (outcome.killed) {
         cycles++;
         const caught = await prisma.outboxMessage.findMany({ where: { status: 'SENDING', sendStartedAt: { not: null } }, select: { id: true } });
