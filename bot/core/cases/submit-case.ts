@@ -1,6 +1,7 @@
 import { escalateRepeatedComplaint } from '../escalation/escalate-follow-up.js';
 import { DomainError } from '../errors.js';
 import type { CaseFacts, OrgSnapshot } from '../model.js';
+import type { NewAuditEntry } from '../records.js';
 import { planFollowUps, type PlanContext } from '../policies/plan-follow-ups.js';
 import { diffPlan } from '../policies/diff-plan.js';
 import { claimQuotaSlots } from '../policies/sampling-quota.js';
@@ -63,20 +64,12 @@ export async function submitCase(deps: CoreDeps, input: SubmitCaseInput): Promis
       customerId: customer.id,
       case: input.case,
       followUps,
-      audit: {
-        at: now,
-        actorType: 'API',
-        actorId: input.submittedBy,
-        action: 'case.created',
-        entityType: 'Case',
-        entityId: id,
-        details: { type: input.case.type, externalId: input.case.externalId, followUps: followUps.length, at: now.toISOString() },
-      },
+      audit: caseCreatedAudit(input, id, followUps.length, now),
     });
     if (result.created) {
       // The same complaint or repair again within the policy's window escalates at once (one per case).
       const repeated = await escalateRepeatedComplaint(deps, { ...facts, policyId: policy.id, customerId: customer.id, status: input.case.closedAt ? 'CLOSED' : 'OPEN', createdAt: now }, customer);
-      const noStep = plan.planned.length === 0 && plan.waiting.length === 0 ? { noStepApplies: findUnmatchedAttributes(policy, facts.attributes).map((u) => u.attribute) } : {};
+      const noStep = noStepAppliesOf(policy, plan, facts);
       return { caseId: id, created: true, followUpsAdded: followUps.length, ...(repeated.escalated ? { escalated: 'REPEATED_COMPLAINT' as const } : {}), ...noStep };
     }
     // Lost a race with a concurrent identical post (fall through to the update path), or a quota place.
@@ -192,4 +185,22 @@ export async function planContext(
 /** When each of a case's follow-ups was completed (DONE: the customer was reached and it was recorded), by step key. */
 export function completedStepsOf(known: readonly Pick<FollowUpRecord, 'step' | 'status' | 'completedAt'>[]): Map<string, Date> {
   return new Map(known.filter((f) => f.status === 'DONE' && f.completedAt).map((f) => [f.step, f.completedAt!]));
+}
+
+/** The audit entry of a newly created case. */
+export function caseCreatedAudit(input: SubmitCaseInput, caseId: string, followUps: number, now: Date): NewAuditEntry {
+  return {
+    at: now,
+    actorType: 'API',
+    actorId: input.submittedBy,
+    action: 'case.created',
+    entityType: 'Case',
+    entityId: caseId,
+    details: { type: input.case.type, externalId: input.case.externalId, followUps, at: now.toISOString() },
+  };
+}
+
+/** `{ noStepApplies }` naming the attributes no step matched, when the plan has nothing for the case. */
+export function noStepAppliesOf(policy: PolicyDefinition, plan: ReturnType<typeof planFollowUps>, facts: CaseFacts): { noStepApplies?: string[] } {
+  return plan.planned.length === 0 && plan.waiting.length === 0 ? { noStepApplies: findUnmatchedAttributes(policy, facts.attributes).map((u) => u.attribute) } : {};
 }

@@ -2,13 +2,12 @@ import { escalateRepeatedComplaint, repeatedCaseRule } from '../escalation/escal
 import { DomainError } from '../errors.js';
 import type { CaseFacts } from '../model.js';
 import { planFollowUps } from '../policies/plan-follow-ups.js';
-import { findUnmatchedAttributes } from '../policies/unmatched-attributes.js';
 import type { PolicyDefinition } from '../policies/types.js';
 import type { CoreDeps } from '../deps.js';
 import type { NewCase } from '../ports/cases.js';
 import type { CustomerInput } from '../ports/customers.js';
 import type { CaseRecord, CustomerRecord } from '../records.js';
-import { checkCase, planContext, submitCase, type SubmitCaseInput, type SubmitCaseResult } from './submit-case.js';
+import { caseCreatedAudit, checkCase, noStepAppliesOf, planContext, submitCase, type SubmitCaseInput, type SubmitCaseResult } from './submit-case.js';
 
 /** New cases written per transaction (multi-row inserts of cases, follow-ups, customers and audit entries). */
 export const SUBMIT_CHUNK = 500;
@@ -174,17 +173,9 @@ export async function submitCases(deps: CoreDeps, inputs: readonly SubmitCaseInp
         customerId: customer.id,
         case: input.case,
         followUps,
-        audit: {
-          at: now,
-          actorType: 'API',
-          actorId: input.submittedBy,
-          action: 'case.created',
-          entityType: 'Case',
-          entityId: id,
-          details: { type: input.case.type, externalId: input.case.externalId, followUps: followUps.length, at: now.toISOString() },
-        },
+        audit: caseCreatedAudit(input, id, followUps.length, now),
       },
-      ...(plan.planned.length === 0 && plan.waiting.length === 0 ? { noStepApplies: findUnmatchedAttributes(policy, facts.attributes).map((u) => u.attribute) } : {}),
+      ...noStepAppliesOf(policy, plan, facts),
     });
     pendingKeys.add(key);
     createdHere.push({ policyId: policy.id, occurredAt: input.case.occurredAt });
