@@ -518,6 +518,7 @@ const SCENARIOS: Record<string, Scenario> = {
     const [sending] = await ctx.stores.outbox.claimOutbox(now, 60_000, 10, 'claim-1');
     const fallback = (surveyId: string, invite: { id: string; idempotencyKey: string }) => ({
       surveyId,
+      from: 'wechat',
       replyCodes: ['654321', '765432'],
       message: { ...customerSms(`${invite.idempotencyKey}:sms`, customer, now), fallbackOfId: invite.id },
       cancelPendingId: invite.id,
@@ -604,7 +605,7 @@ const SCENARIOS: Record<string, Scenario> = {
     const [invite] = await ctx.stores.outbox.claimOutbox(now, 60_000, 10, 'T');
     const replacement = (surveyId: string) => ({
       kind: 'survey_sms' as const,
-      fallback: { surveyId, replyCodes: ['999999'], message: { ...customerSms('fu:F1:1:sms', customer, now), fallbackOfId: invite!.id }, audit: audit('survey.fallback', surveyId, now) },
+      fallback: { surveyId, from: 'wechat', replyCodes: ['999999'], message: { ...customerSms('fu:F1:1:sms', customer, now), fallbackOfId: invite!.id }, audit: audit('survey.fallback', surveyId, now) },
     });
     const dead = await ctx.stores.outbox.completeOutbox({ id: invite!.id, claimToken: 'T', attempt: 1, startedAt: now, finishedAt: now, outcome: 'DEAD', errorCode: '43004', error: 'unfollowed', replacement: replacement('S1') });
     const sms = byId(await ctx.stores.outbox.claimOutbox(now, 60_000, 10, 'U'));
