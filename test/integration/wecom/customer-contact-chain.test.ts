@@ -38,9 +38,10 @@ interface ChainService {
 
 /** The service with WeChat, WeCom customer contact (both against their simulators) and SMS (recorded). */
 async function startChainService(db: TestDb, options: { channels?: string; campaignsDir?: string; start?: string } = {}): Promise<ChainService> {
-  const wecom = await WecomSimulator.start({ users: EXAMPLE_STAFF.map((s) => s.wecomUserId) });
-  const wechat = await WechatSimulator.start();
   const clock = new FakeClock(options.start ?? START);
+  // WeCom stamps group sends with the same time the service reads (get_groupmsg_list_v2 searches by it).
+  const wecom = await WecomSimulator.start({ users: EXAMPLE_STAFF.map((s) => s.wecomUserId), clock });
+  const wechat = await WechatSimulator.start();
   const policies = policiesWith({ channels: options.channels ?? '[wechat, wecom_contact, sms]', fallbackAfter: '24 hours' });
   const config = loadConfig({
     DATABASE_URL: db.url,
@@ -255,6 +256,42 @@ describeEachDatabase('survey chain [wechat, wecom_contact, sms]', (db) => {
     ]);
     expect(t.groupSendsTo(c.externalUserId)).toEqual([]);
     expect(t.smsTo(customerId)).toHaveLength(1);
+  });
+
+  it('adopts the group send of an attempt whose answer was lost instead of giving the member a second task', async () => {
+    const c = await t.customer({ follower: false });
+    expect(await t.survey(c.followUp.id)).toMatchObject({ channel: 'wecom_contact' });
+    // WeCom creates the send, but its answer never arrives.
+    service.wecom.injectFailure({ dropAnswer: true }, { api: 'externalcontact/add_msg_template' });
+    expect(await t.dispatch()).toMatchObject({ sent: 0 });
+    const [created, ...more] = t.groupSendsTo(c.externalUserId);
+    expect(more).toEqual([]);
+    const [pending] = await t.invites(c.followUp.id);
+    expect(pending).toMatchObject({ status: 'PENDING', providerMessageId: null });
+
+    service.clock.advance(10 * 60_000);
+    expect(await t.dispatch()).toMatchObject({ sent: 1 });
+    expect(t.groupSendsTo(c.externalUserId)).toHaveLength(1);
+    expect(service.wecom.callsTo('externalcontact/add_msg_template').filter((r) => JSON.stringify(r.body).includes(c.externalUserId))).toHaveLength(1);
+    const [invite] = await t.invites(c.followUp.id);
+    expect(invite).toMatchObject({ status: 'SENT', providerMessageId: created!.msgid });
+
+    // The adopted send is followed up like any other.
+    service.wecom.confirmGroupSend(created!.msgid);
+    expect(await t.collect()).toMatchObject({ delivered: 1 });
+    expect(t.smsTo(c.followUp.customerId)).toEqual([]);
+  });
+
+  it('creates the send on a retry when the earlier attempt was refused (nothing to adopt)', async () => {
+    const c = await t.customer({ follower: false });
+    service.wecom.injectFailure({ errcode: -1, errmsg: 'system busy' }, { api: 'externalcontact/add_msg_template' });
+    await t.dispatch();
+    expect(t.groupSendsTo(c.externalUserId)).toEqual([]);
+    service.clock.advance(10 * 60_000);
+    expect(await t.dispatch()).toMatchObject({ sent: 1 });
+    const [send, ...more] = t.groupSendsTo(c.externalUserId);
+    expect(more).toEqual([]);
+    expect((await t.invites(c.followUp.id))[0]).toMatchObject({ status: 'SENT', providerMessageId: send!.msgid });
   });
 
   it('never hands an opted-out customer to the next channel', async () => {
