@@ -282,6 +282,21 @@ describeEachDatabase('survey chain [wechat, wecom_contact, sms]', (db) => {
     expect(t.smsTo(c.followUp.customerId)).toEqual([]);
   });
 
+  it('settles a send interrupted mid-call (the dispatcher died) with the group send WeCom created, without a second one', async () => {
+    const c = await t.customer({ follower: false });
+    service.wecom.injectFailure({ dropAnswer: true }, { api: 'externalcontact/add_msg_template' });
+    await t.dispatch();
+    const [created] = t.groupSendsTo(c.externalUserId);
+    // As a dispatcher that died after handing the send to WeCom leaves it: SENDING, marked, lease run out.
+    const [row] = await t.invites(c.followUp.id);
+    const now = service.clock.now();
+    await db().prisma.outboxMessage.update({ where: { id: row!.id }, data: { status: 'SENDING', sendStartedAt: now, leaseExpiresAt: now, claimToken: 'died' } });
+    service.clock.advance(60_000);
+    expect(await t.dispatch()).toMatchObject({ reconciled: 1, uncertain: 0 });
+    expect(t.groupSendsTo(c.externalUserId)).toHaveLength(1);
+    expect((await t.invites(c.followUp.id))[0]).toMatchObject({ status: 'SENT', providerMessageId: created!.msgid });
+  });
+
   it('creates the send on a retry when the earlier attempt was refused (nothing to adopt)', async () => {
     const c = await t.customer({ follower: false });
     service.wecom.injectFailure({ errcode: -1, errmsg: 'system busy' }, { api: 'externalcontact/add_msg_template' });
