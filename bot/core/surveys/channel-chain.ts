@@ -26,13 +26,13 @@ export type SurveyChannel = 'wechat' | 'sms' | 'wecom_contact';
 export interface SurveyDelivery {
   /** Channels in order of preference. */
   channels: readonly SurveyChannel[];
-  /** How long a WeChat invitation may stay unopened before the SMS fallback. */
+  /** How long a WeChat invitation may stay unopened before the next channel of the chain takes over. */
   fallbackAfter: Offset;
   /** Send on every channel the customer can receive, at once (no fallback needed). */
   bothChannels: boolean;
 }
 
-/** Default wait for a WeChat invitation to be opened before the SMS goes out. */
+/** Default wait for a WeChat invitation to be opened before the next channel of the chain takes over. */
 export const DEFAULT_FALLBACK_AFTER: Offset = { amount: 24, unit: 'hours' };
 
 /**
