@@ -537,6 +537,68 @@ const SCENARIOS: Record<string, Scenario> = {
     };
   },
 
+  'survey fallbacks along the chain: WeChat to 客户联系 once, guarded by the survey’s channel, then SMS': async (ctx) => {
+    const now = ctx.clock.now();
+    const customer = ctx.customers.get('P-0001')!;
+    await caseWith(ctx, 'K1', [planned('F1', 's1', '2026-11-01T09:00:00+08:00', { action: 'CUSTOMER_SURVEY', channel: 'wechat', deadlineAt: at('2026-11-20T20:00:00+08:00') })]);
+    const [c] = await ctx.stores.followUps.claimDueFollowUps(now, 60_000, 10);
+    const message = { kind: 'survey_invite' as const, to: { customerId: customer, openId: 'o1' }, templateKey: 'survey_invite', params: [], text: 'x', link: 'l', surveyId: 'S1', chain: ['wechat', 'wecom_contact', 'sms'] as const };
+    await ctx.stores.followUps.commitActivations([
+      {
+        followUpId: c!.followUp.id,
+        version: c!.followUp.version,
+        status: 'ACTIVE',
+        outcomeNote: null,
+        now,
+        survey: { id: 'S1', token: 'token-S1-0123456789', surveyKey: 'satisfaction-5', expiresAt: at('2026-11-20T20:00:00+08:00'), channel: 'wechat' },
+        outbox: [{ idempotencyKey: 'fu:F1:1', channel: 'wechat', recipientType: 'customer', recipientId: customer, followUpId: 'F1', nextAttemptAt: new Date(now.getTime() + 3_600_000), message }],
+        audit: audit('survey.sent', 'F1', now),
+      },
+    ]);
+    const [wechat] = await ctx.stores.surveyFallbacks.listUnopenedWechatSurveys({ now, sentBefore: now, afterId: null, limit: 10 });
+    const later = new Date(now.getTime() + 60_000);
+    const toContact = {
+      surveyId: 'S1',
+      from: 'wechat',
+      replyCodes: [],
+      message: {
+        idempotencyKey: 'fu:F1:1:wecom_contact',
+        channel: 'wecom_contact' as const,
+        recipientType: 'customer' as const,
+        recipientId: customer,
+        followUpId: 'F1',
+        nextAttemptAt: later,
+        fallbackOfId: wechat!.invite!.id,
+        message: { ...message, to: { customerId: customer, wecomContact: { externalUserId: 'wm1', followUserId: 'u1' } } },
+      },
+      cancelPendingId: wechat!.invite!.id,
+      audit: audit('survey.fallback', 'S1', later),
+    };
+    const first = await ctx.stores.surveyFallbacks.commitSurveyFallback(toContact);
+    const again = await ctx.stores.surveyFallbacks.commitSurveyFallback(toContact);
+    const listedAfter = await ctx.stores.surveyFallbacks.listUnopenedWechatSurveys({ now: later, sentBefore: later, afterId: null, limit: 10 });
+    const [contactRow] = (await ctx.stores.outbox.claimOutbox(later, 60_000, 10, 'T')).filter((m) => m.channel === 'wecom_contact');
+    // The WeChat invitation no longer moves the survey; the 客户联系 one does.
+    const staleWechat = await ctx.stores.surveyFallbacks.findWechatInviteSurvey(wechat!.invite!.id);
+    const current = await ctx.stores.surveyFallbacks.findWechatInviteSurvey(contactRow!.id);
+    const toSms = { surveyId: 'S1', from: 'wecom_contact', replyCodes: ['888888'], message: { ...customerSms('fu:F1:1:sms', customer, later, 'service', 'F1'), fallbackOfId: contactRow!.id }, audit: audit('survey.fallback', 'S1', later) };
+    const fromWrongChannel = await ctx.stores.surveyFallbacks.commitSurveyFallback({ ...toSms, from: 'wechat' });
+    const sms = await ctx.stores.surveyFallbacks.commitSurveyFallback(toSms);
+    // What both stores must do, beyond doing the same.
+    expect([first, again, fromWrongChannel, sms, staleWechat, current?.invite?.channel]).toEqual(['enqueued', 'not_needed', 'not_needed', 'enqueued', null, 'wecom_contact']);
+    return {
+      first,
+      again,
+      listedAfter,
+      contact: { key: contactRow?.idempotencyKey, fallbackOf: contactRow ? 'wechat' : null },
+      staleWechat,
+      current: current ? { surveyId: current.surveyId, channel: current.invite?.channel } : null,
+      fromWrongChannel,
+      sms,
+      survey: await ctx.stores.surveys.findSurveyByReplyCode('888888'),
+    };
+  },
+
   'outbox: keys once, leases and claim tokens, retry budget, dead letters, consent cancels, delivery reports': async (ctx) => {
     const { outbox } = ctx.stores;
     const nurse = ctx.staff.get('hushi.li')!;
