@@ -56,6 +56,21 @@ export class PrismaSharedWindows implements SharedWindows {
     return windowOf(row!);
   }
 
+  async tally(key: string, now: Date, until: Date): Promise<SharedWindow> {
+    const [row] = await this.sql.query<WindowRow>(
+      `INSERT INTO "SharedWindow" ("key", "holder", "count", "until") VALUES (?, '', 1, ?) ` +
+        `ON CONFLICT ("key") DO UPDATE SET ` +
+        `"count" = CASE WHEN ${OLD}."until" <= ? THEN 1 ELSE ${OLD}."count" + 1 END, ` +
+        `"until" = CASE WHEN ${OLD}."until" <= ? THEN excluded."until" ELSE ${OLD}."until" END ${RETURNING}`,
+      [key, until, now, now],
+    );
+    return windowOf(row!);
+  }
+
+  async untally(key: string, now: Date): Promise<void> {
+    await this.sql.execute('UPDATE "SharedWindow" SET "count" = "count" - 1 WHERE "key" = ? AND "until" > ? AND "count" > 0', [key, now]);
+  }
+
   async read(key: string): Promise<SharedWindow | null> {
     const [row] = await this.sql.query<WindowRow>('SELECT "holder", "count", "until" FROM "SharedWindow" WHERE "key" = ?', [key]);
     return row ? windowOf(row) : null;

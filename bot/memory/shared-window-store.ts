@@ -27,6 +27,23 @@ export class MemorySharedWindows implements SharedWindows {
     return windowOf(row);
   }
 
+  async tally(key: string, now: Date, until: Date): Promise<SharedWindow> {
+    const row = this.state.transact((tx) => {
+      const old = tx.sharedWindow.get(key);
+      if (!old) return tx.sharedWindow.insert({ key, holder: '', count: 1, until });
+      if (old.until.getTime() <= now.getTime()) return tx.sharedWindow.update(key, { count: 1, until });
+      return tx.sharedWindow.update(key, { count: old.count + 1 });
+    });
+    return windowOf(row);
+  }
+
+  async untally(key: string, now: Date): Promise<void> {
+    this.state.transact((tx) => {
+      const old = tx.sharedWindow.get(key);
+      if (old && old.until.getTime() > now.getTime() && old.count > 0) tx.sharedWindow.update(key, { count: old.count - 1 });
+    });
+  }
+
   async read(key: string): Promise<SharedWindow | null> {
     const row = this.state.transact((tx) => tx.sharedWindow.get(key));
     return row ? windowOf(row) : null;

@@ -27,9 +27,15 @@ export interface WecomChannelOptions {
   timeZone?: string;
   /** Where the application's 45009 block is kept, shared by every replica (the store's `windows`). */
   windows: SharedWindows;
-  /** The application's key in `windows` [`wecom-45009:<agentId>`]. */
-  frequencyBlockKey?: string;
+  /**
+   * The application in `windows` keys: its 45009 block is `wecom-45009:<applicationKey>`, a member's minute
+   * `wecom-member:<applicationKey>:<userid>` [the agent id].
+   */
+  applicationKey?: string;
 }
+
+/** WeCom's per-member cap for app messages per minute (docs/protocols/wecom.md §3), counted across replicas. */
+const MEMBER_MINUTE = { windowMs: 60_000, max: 30 };
 
 const PROVIDER = 'wecom';
 
@@ -58,9 +64,14 @@ export class WecomChannel implements MessageChannel {
   readonly #limiter: MemberRateLimiter;
   readonly #dailyQuota: AppDailyQuota | null;
   readonly #frequencyBlock: FrequencyBlock;
+  readonly #windows: SharedWindows;
+  readonly #memberKeyPrefix: string;
 
   constructor(options: WecomChannelOptions) {
-    this.#frequencyBlock = new FrequencyBlock(options.windows, options.frequencyBlockKey ?? `wecom-45009:${options.client.agentId}`, options.timeZone ?? 'Asia/Shanghai');
+    const application = options.applicationKey ?? String(options.client.agentId);
+    this.#frequencyBlock = new FrequencyBlock(options.windows, `wecom-45009:${application}`, options.timeZone ?? 'Asia/Shanghai');
+    this.#windows = options.windows;
+    this.#memberKeyPrefix = `wecom-member:${application}:`;
     this.#client = options.client;
     this.#clock = options.clock;
     this.#log = options.logger;
@@ -181,18 +192,37 @@ export class WecomChannel implements MessageChannel {
         { retryAfterMs: acquired.retryAfterMs },
       );
     }
+    // The minute cap across replicas (and a restart): one upsert per member and minute-long window, which
+    // starts with its first send. The in-process limiter above stays exact for this process's own sends.
+    const now = this.#clock.now();
+    const memberKey = `${this.#memberKeyPrefix}${body.touser.toLowerCase()}`;
+    const shared = await this.#windows.tally(memberKey, now, new Date(now.getTime() + MEMBER_MINUTE.windowMs));
+    const release = async () => {
+      acquired.slot.release();
+      await this.#windows.untally(memberKey, now);
+    };
+    if (shared.count > MEMBER_MINUTE.max) {
+      await release();
+      throw new ChannelError(
+        PROVIDER,
+        'rate_limited',
+        'MEMBER_RATE_LIMIT',
+        'WeCom delivers at most 30 messages a minute to one member and drops the rest silently; the replicas together reached it, this message waits (docs/protocols/wecom.md §3)',
+        { retryAfterMs: Math.max(1_000, shared.until.getTime() - now.getTime()) },
+      );
+    }
     let result;
     try {
       result = await this.#client.sendMessage(body);
     } catch (error) {
       // WeCom answered with an errcode: nothing was delivered, so the slot is free again. Transport
       // failures keep it (the message may have gone through).
-      if (error instanceof ChannelError && /^-?\d+$/.test(error.providerCode)) acquired.slot.release();
+      if (error instanceof ChannelError && /^-?\d+$/.test(error.providerCode)) await release();
       throw error;
     }
     const refused = [result.invaliduser, result.unlicenseduser].flatMap((list) => (list ? list.split('|') : [])).map((u) => u.toLowerCase());
     if (refused.includes(body.touser.toLowerCase())) {
-      acquired.slot.release();
+      await release();
       throw new ChannelError(
         PROVIDER,
         'permanent',
@@ -239,7 +269,7 @@ export function createWecomChannel(config: WecomConfig, options: CreateWecomChan
     client,
     clock: options.clock,
     windows: options.windows,
-    frequencyBlockKey: `wecom-45009:${config.corpId}:${config.agentId}`,
+    applicationKey: `${config.corpId}:${config.agentId}`,
     ...(logger ? { logger } : {}),
     ...(options.dailyQuota ? { dailyQuota: options.dailyQuota } : {}),
     ...(options.timeZone ? { timeZone: options.timeZone } : {}),

@@ -25,6 +25,14 @@ export interface SharedWindows {
    * `untilByStrike.length`) and the window lasts until `untilByStrike[count - 1]`. Returns the window.
    */
   strike(key: string, now: Date, untilByStrike: readonly Date[]): Promise<SharedWindow>;
+  /**
+   * Counts one more in the window of `key` open at `now`, or opens a new one counting 1 that lasts until
+   * `until` when there is none or it has ended (a fixed window that starts with its first count). Returns
+   * the window: `count` includes this one.
+   */
+  tally(key: string, now: Date, until: Date): Promise<SharedWindow>;
+  /** Takes back one count of the window of `key` if it is still open at `now` (a send that certainly did not happen). */
+  untally(key: string, now: Date): Promise<void>;
   /** The window of `key`, open or ended; null when there is none. */
   read(key: string): Promise<SharedWindow | null>;
   /** Deletes the window of `key` (only if `holder` holds it, when given). */

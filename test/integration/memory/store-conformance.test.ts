@@ -846,6 +846,18 @@ const SCENARIOS: Record<string, Scenario> = {
       await windows.strike('wecom-45009:A', later(3_600_000), steps),
       await windows.strike('wecom-45009:A', later(15 * 3_600_000), steps),
     ];
+    const tallies = [
+      await windows.tally('wecom-member:a', now, later(60_000)),
+      await windows.tally('wecom-member:a', later(59_000), later(119_000)),
+      await windows.tally('wecom-member:a', later(60_000), later(120_000)),
+    ];
+    await windows.untally('wecom-member:a', later(61_000));
+    await windows.untally('wecom-member:a', later(62_000));
+    expect(tallies.map((w) => [w.count, w.until])).toEqual([
+      [1, later(60_000)],
+      [2, later(60_000)],
+      [1, later(120_000)],
+    ]);
     await windows.reserve('sms-same:X', 'M1', later(30_000), now);
     await windows.release('sms-same:X', 'M2');
     const kept = await windows.read('sms-same:X');
@@ -863,7 +875,7 @@ const SCENARIOS: Record<string, Scenario> = {
       [3, steps[2]],
     ]);
     expect(kept).toMatchObject({ holder: 'M1' });
-    return { first, other, same, afterGap, forced, strikes, kept, gone: await windows.read('sms-same:X'), forgotten, left: await windows.read('wecom-45009:A') };
+    return { first, other, same, afterGap, forced, strikes, tallies, untallied: await windows.read('wecom-member:a'), kept, gone: await windows.read('sms-same:X'), forgotten, left: await windows.read('wecom-45009:A') };
   },
 };
 

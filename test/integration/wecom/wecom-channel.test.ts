@@ -230,14 +230,15 @@ describeEachDatabase('WecomChannel 45009 block shared through the database', (db
   });
 
   /** A replica's WeCom channel (or the one of a restarted process): its own client and store, one database. */
-  function replicaChannel(key: string): WecomChannel {
+  function replicaChannel(application: string): WecomChannel {
     const client = new WecomClient({ corpId: sim.corpId, agentId: sim.agentId, secret: sim.secret, apiBase: sim.baseUrl, clock, timeoutMs: 2_000 });
-    return new WecomChannel({ client, clock, windows: new PrismaSharedWindows(storeContext(db())), frequencyBlockKey: key });
+    return new WecomChannel({ client, clock, windows: new PrismaSharedWindows(storeContext(db())), applicationKey: application });
   }
 
   it('defers every replica’s messages while the application is blocked, and a restarted process escalates the same block', async () => {
-    const key = `wecom-45009:test:${++run}`;
-    const first = replicaChannel(key);
+    const application = `test:${++run}`;
+    const key = `wecom-45009:${application}`;
+    const first = replicaChannel(application);
     const app = createTestService(db().url, sharedDbClient(db()), clock, { channels: { wecom: first }, jitter: () => 0.5 });
     await app.deps.outbox.enqueue([staffTextMessage(`block-a-${run}`, nurse, 'hushi.li', clock.now())]);
     sim.injectFailure({ errcode: 45009, errmsg: 'api freq out of limit' });
@@ -250,7 +251,7 @@ describeEachDatabase('WecomChannel 45009 block shared through the database', (db
     // Another replica, 30 s later: its message waits for the block without WeCom being called.
     clock.advance(30_000);
     const calls = sim.requests.length;
-    const second = replicaChannel(key);
+    const second = replicaChannel(application);
     const other = createTestService(db().url, sharedDbClient(db()), clock, { channels: { wecom: second }, jitter: () => 0.5 });
     await other.deps.outbox.enqueue([staffTextMessage(`block-b-${run}`, nurse, 'hushi.li', clock.now())]);
     expect(await dispatchOutbox(other.deps, { channels: other.channels, jitter: () => 0.5 })).toMatchObject({ claimed: 1, retried: 1, sent: 0 });
@@ -260,7 +261,7 @@ describeEachDatabase('WecomChannel 45009 block shared through the database', (db
     // A process started after the minute meets 45009 again: the hourly limit, for every replica.
     clock.advance(30_000);
     sim.injectFailure({ errcode: 45009, errmsg: 'api freq out of limit' });
-    const restarted = replicaChannel(key);
+    const restarted = replicaChannel(application);
     expect(await failure(restarted.send(request({ kind: 'staff_text', to, text: 'after restart' })))).toMatchObject({ kind: 'rate_limited', retryAfterMs: 3_600_000 });
     expect(await failure(first.send(request({ kind: 'staff_text', to, text: 'old replica' })))).toMatchObject({ kind: 'rate_limited', retryAfterMs: 3_600_000 });
 
@@ -271,5 +272,25 @@ describeEachDatabase('WecomChannel 45009 block shared through the database', (db
     expect(await db().prisma.sharedWindow.findUnique({ where: { key } })).toBeNull();
     sim.injectFailure({ errcode: 45009, errmsg: 'api freq out of limit' });
     expect(await failure(restarted.send(request({ kind: 'staff_text', to, text: 'minute again' })))).toMatchObject({ retryAfterMs: 60_000 });
+  });
+  it('paces one member across replicas: 30 messages in a minute from two replicas together, then the next waits', async () => {
+    const application = `test:${++run}`;
+    const a = replicaChannel(application);
+    const b = replicaChannel(application);
+    const before = sim.messages.length;
+    for (let i = 0; i < 20; i++) await a.send(request({ kind: 'staff_text', to, text: `a${i}` }));
+    for (let i = 0; i < 10; i++) await b.send(request({ kind: 'staff_text', to, text: `b${i}` }));
+    clock.advance(1_000);
+    sim.advanceClock(1_000);
+    // B sent 10 itself, A 20: the member has had 30 this minute, so B's next one waits for the minute to end.
+    expect(await failure(b.send(request({ kind: 'staff_text', to, text: 'b-over' })))).toMatchObject({ kind: 'rate_limited', providerCode: 'MEMBER_RATE_LIMIT', retryAfterMs: 59_000 });
+    // So does a process started now; another member is not affected.
+    expect(await failure(replicaChannel(application).send(request({ kind: 'staff_text', to, text: 'restarted' })))).toMatchObject({ providerCode: 'MEMBER_RATE_LIMIT' });
+    await b.send(request({ kind: 'staff_text', to: { staffId: 'S2', wecomUserId: 'hushi.zhou' }, text: 'other member' }));
+    expect(sim.messages.length - before).toBe(31);
+    clock.advance(59_000);
+    sim.advanceClock(60_000);
+    await b.send(request({ kind: 'staff_text', to, text: 'next minute' }));
+    expect(sim.messages.length - before).toBe(32);
   });
 });
