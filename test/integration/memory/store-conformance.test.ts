@@ -892,6 +892,54 @@ const SCENARIOS: Record<string, Scenario> = {
       wardReport: await ctx.stores.reports.loadMonthlyReport({ rootDepartmentId: ward.id }, '2026-11', now),
     };
   },
+  'shared windows: one holder at a time, a strike per block, release by holder, ended ones forgotten': async (ctx) => {
+    const { windows } = ctx.stores;
+    const now = at('2026-11-09T10:00:00+08:00');
+    const later = (ms: number) => new Date(now.getTime() + ms);
+    const first = await windows.reserve('survey-gap:C1', 'S1', later(72 * 3_600_000), now);
+    const other = await windows.reserve('survey-gap:C1', 'S2', later(72 * 3_600_000), now);
+    const same = await windows.reserve('survey-gap:C1', 'S1', later(73 * 3_600_000), later(3_600_000));
+    const afterGap = await windows.reserve('survey-gap:C1', 'S2', later(150 * 3_600_000), later(73 * 3_600_000));
+    const forced = await windows.reserve('survey-gap:C1', 'S3', later(80 * 3_600_000), later(74 * 3_600_000), { force: true });
+    const steps = [later(60_000), later(3_600_000), later(14 * 3_600_000)];
+    const strikes = [
+      await windows.strike('wecom-45009:A', now, steps),
+      await windows.strike('wecom-45009:A', later(30_000), steps),
+      await windows.strike('wecom-45009:A', later(60_000), steps),
+      await windows.strike('wecom-45009:A', later(3_600_000), steps),
+      await windows.strike('wecom-45009:A', later(15 * 3_600_000), steps),
+    ];
+    const tallies = [
+      await windows.tally('wecom-member:a', now, later(60_000)),
+      await windows.tally('wecom-member:a', later(59_000), later(119_000)),
+      await windows.tally('wecom-member:a', later(60_000), later(120_000)),
+    ];
+    await windows.untally('wecom-member:a', later(61_000));
+    await windows.untally('wecom-member:a', later(62_000));
+    expect(tallies.map((w) => [w.count, w.until])).toEqual([
+      [1, later(60_000)],
+      [2, later(60_000)],
+      [1, later(120_000)],
+    ]);
+    await windows.reserve('sms-same:X', 'M1', later(30_000), now);
+    await windows.release('sms-same:X', 'M2');
+    const kept = await windows.read('sms-same:X');
+    await windows.release('sms-same:X', 'M1');
+    await windows.reserve('sms-same:Y', 'M2', later(30_000), now);
+    await windows.release('wecom-45009:B');
+    const forgotten = await windows.forgetEnded(later(3_600_000));
+    expect([first.taken, other.taken, same.taken, afterGap.taken, forced.taken]).toEqual([true, false, true, true, true]);
+    expect(other).toMatchObject({ holder: 'S1', until: later(72 * 3_600_000) });
+    expect(strikes.map((w) => [w.count, w.until])).toEqual([
+      [1, steps[0]],
+      [1, steps[0]],
+      [2, steps[1]],
+      [3, steps[2]],
+      [3, steps[2]],
+    ]);
+    expect(kept).toMatchObject({ holder: 'M1' });
+    return { first, other, same, afterGap, forced, strikes, tallies, untallied: await windows.read('wecom-member:a'), kept, gone: await windows.read('sms-same:X'), forgotten, left: await windows.read('wecom-45009:A') };
+  },
 };
 
 /** Prisma model of each memory table. */
@@ -914,10 +962,11 @@ const MODELS: Record<TableName, string> = {
   setting: 'setting',
   greetingPlanRun: 'greetingPlanRun',
   greetingDelivery: 'greetingDelivery',
+  sharedWindow: 'sharedWindow',
 };
 
 const keyOf = (table: TableName, row: Record<string, unknown>) =>
-  table === 'setting' ? String(row.key) : table === 'greetingPlanRun' ? `${String(row.campaign)}|${String(row.sendDate)}` : String(row.id);
+  table === 'setting' || table === 'sharedWindow' ? String(row.key) : table === 'greetingPlanRun' ? `${String(row.campaign)}|${String(row.sendDate)}` : String(row.id);
 
 /** Every row of both, table by table, with the columns the memory rows hold, by primary key. */
 async function tables(db: TestDb, state: MemoryState): Promise<{ memory: Record<string, unknown[]>; prisma: Record<string, unknown[]> }> {
