@@ -111,8 +111,14 @@ export async function build(distDir = DIST_DIR) {
     if (inputs === null) throw new Error('an input disappeared during the build');
     const dir = sha(JSON.stringify(inputs)).slice(0, 16);
     const final = join(distDir, dir);
-    if (existsSync(join(final, 'cli.js'))) rmSync(tmp, { recursive: true, force: true });
-    else renameSync(tmp, final);
+    if (!existsSync(join(final, 'cli.js'))) {
+      try {
+        renameSync(tmp, final);
+      } catch (err) {
+        // Another process built the same sources at the same time and renamed its build first.
+        if (!existsSync(join(final, 'cli.js'))) throw err;
+      }
+    }
     // The chunks' relative paths to the sources do not depend on the directory name (same depth).
     writeFileSync(`${current}.${process.pid}`, `${JSON.stringify({ dir, builtAt: new Date().toISOString(), inputs }, null, 1)}\n`);
     renameSync(`${current}.${process.pid}`, current);
