@@ -197,6 +197,8 @@ export async function runServiceMemory(provider: DbProvider, options: BenchOptio
     } finally {
       await service.stop();
     }
+    const mb = (bytes: number) => `${(bytes / 1048576).toFixed(0)} MiB`;
+    log(`${provider}: node -e ${mb(reference)}; idle ${mb(idle.rss)} (peak ${mb(idle.peakRss)}); jobs ticking ${mb(loaded.rss)} (peak ${mb(loaded.peakRss)})`);
     return { nodeFlags, referenceRss: reference, idle, loaded: { ...loaded, history: options.history, backlog: options.backlog, due, tableRows } };
   } finally {
     await db.destroy();
