@@ -153,6 +153,13 @@ if (process.argv[1] && pathToFileURL(resolve(process.argv[1])).href === import.m
   // Dockerfile's dependency layer): nothing to compile then.
   if (!existsSync(ENTRY)) {
     console.log('huifang: no sources to compile yet (bot/cli.ts is not there)');
+  } else if (process.env.npm_lifecycle_event === 'postinstall') {
+    // An install does not fail for it: `huifang` builds at its next start, or runs the sources through tsx.
+    try {
+      console.log(`huifang: compiled to ${relative(ROOT, await ensureBuild())}`);
+    } catch (err) {
+      console.warn(`huifang: not compiled now (${err instanceof Error ? err.message : String(err)}); huifang compiles at its first start`);
+    }
   } else {
     const entry = process.argv.includes('--force') ? await build() : await ensureBuild();
     console.log(`huifang: compiled to ${relative(ROOT, entry)}`);
