@@ -9,6 +9,7 @@ import { retryDelayMs, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js'
 import { CONSENT_BLOCK_TEXT, customerIdOf, sendConsentBlock } from './send-consent.js';
 import { DEFAULT_CONTACT_SETTINGS, contactTermsOf, nextSendMoment, sendTiming, type CustomerContactSettings, type DeferralReason, type LastSurveyInvite } from './contact-hours.js';
 import { addLocalDays, atLocalTime } from '../time.js';
+import { NEVER_CUT_OFF, type JobCutoffSignal } from '../cutoff.js';
 
 export interface DispatchOptions {
   channels: Readonly<Record<ChannelName, MessageChannel>>;
@@ -30,6 +31,11 @@ export interface DispatchOptions {
   deadLetter?: DeadLetterHooks;
   /** Quiet hours and the gap between survey invitations [{@link DEFAULT_CONTACT_SETTINGS}]. */
   contact?: CustomerContactSettings;
+  /**
+   * The shutdown deadline's cut-off (core/cutoff.ts): once aborted no further message is taken, and
+   * the round's messages whose send has not started go back to the queue at once.
+   */
+  cutoff?: JobCutoffSignal;
 }
 
 export interface DispatchSummary {
@@ -91,10 +97,18 @@ export async function dispatchOutbox(deps: DispatchDeps, options: DispatchOption
   const contact = options.contact ?? DEFAULT_CONTACT_SETTINGS;
   const time = { timeZone: deps.timeZone, calendar: deps.calendar };
   const summary: DispatchSummary = { claimed: 0, sent: 0, retried: 0, dead: 0, cancelled: 0, deferred: 0, expired: 0, lostLease: 0, reconciled: 0, uncertain: 0 };
-  for (let round = 0; round < maxBatches; round++) {
+  const cutoff = options.cutoff ?? NEVER_CUT_OFF;
+  for (let round = 0; round < maxBatches && !cutoff.signal.aborted; round++) {
     const claimToken = deps.tokens.token(12);
-    const claimed = await deps.outbox.claimOutbox(deps.clock.now(), leaseMs, batchSize, claimToken);
-    if (claimed.length === 0) break;
+    const claim = deps.outbox.claimOutbox(deps.clock.now(), leaseMs, batchSize, claimToken);
+    // Until the round ends, a cut-off (after the claim, if it is still running) hands back what the
+    // claim took and has not started sending.
+    const letGo = cutoff.hold('outbox', () => claim.then(() => deps.outbox.releaseOutboxClaim(claimToken, deps.clock.now()), () => 0));
+    const claimed = await claim;
+    if (claimed.length === 0) {
+      letGo();
+      break;
+    }
     summary.claimed += claimed.length;
     // Consent is checked again just before sending (an opt-out may have come in since the message was
     // queued): the batch's customers are read in one query.
@@ -106,7 +120,7 @@ export async function dispatchOutbox(deps: DispatchDeps, options: DispatchOption
     const smsToday = new Map<string, number>();
     let next = 0;
     const worker = async () => {
-      while (next < claimed.length) {
+      while (next < claimed.length && !cutoff.signal.aborted) {
         const message = claimed[next++]!;
         // An attempt handed to the provider without a recorded outcome (its dispatcher died mid-send) is
         // reconciled first: sent blindly again, it could reach the customer twice.
@@ -150,6 +164,7 @@ export async function dispatchOutbox(deps: DispatchDeps, options: DispatchOption
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, claimed.length) }, worker));
+    letGo();
     if (claimed.length < batchSize) break;
   }
   return summary;
