@@ -370,7 +370,9 @@ async function sendOne(
     }
     result = await channel.send({ messageId: message.id, idempotencyKey: message.idempotencyKey, attempt: message.attempt, message: outbound });
   } catch (thrown) {
-    await recordFailure(deps, options, message, summary, base, coerceError(thrown), customer);
+    const err = coerceError(thrown);
+    if (err instanceof ChannelError && err.outcomeUnknown && channel?.checkInterruptedSend) await recordInterrupted(deps, options, message, summary, base, err);
+    else await recordFailure(deps, options, message, summary, base, err, customer);
     return;
   }
   // Outside the send's try: if recording fails (database down), the message must not be treated as
@@ -381,6 +383,31 @@ async function sendOne(
   else {
     summary.sent++;
     safeEmit(deps.events, 'outbox:sent', { message, providerMessageId: result.providerMessageId, at: finishedAt });
+  }
+}
+
+/**
+ * A send whose request may have reached the provider (a timeout, a connection lost mid-request) is an
+ * interrupted send, like one a crash cut: the attempt stays marked as handed to the provider, and the
+ * next claim reconciles it (reconcileOne) instead of sending again — without that, a provider that
+ * does not deduplicate (Tencent SMS) could text the customer twice.
+ */
+async function recordInterrupted(
+  deps: DispatchDeps,
+  options: DispatchOptions,
+  message: ClaimedOutboxMessage,
+  summary: DispatchSummary,
+  base: { id: string; claimToken: string; attempt: number; startedAt: Date },
+  err: ChannelError,
+): Promise<void> {
+  const finishedAt = deps.clock.now();
+  const nextAttemptAt = new Date(finishedAt.getTime() + retryDelayMs(1, options.jitter(), options.backoff ?? DEFAULT_BACKOFF));
+  const error = `send interrupted (${err.providerCode}), to be reconciled with the provider: ${err.message}`.slice(0, 500);
+  const ok = await deps.outbox.completeOutbox({ ...base, finishedAt, outcome: 'RETRY', nextAttemptAt, errorCode: SEND_UNCONFIRMED, error, extendBudget: true, keepSendStarted: true });
+  if (!ok) summary.lostLease++;
+  else {
+    summary.retried++;
+    safeEmit(deps.events, 'outbox:retried', { message, error: err, errorCode: SEND_UNCONFIRMED, nextAttemptAt, blocked: false, at: finishedAt });
   }
 }
 
