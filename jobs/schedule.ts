@@ -28,6 +28,7 @@ export function scheduleJobs(app: Huifang): ScheduledJobs {
   const running = new Map<Promise<unknown>, string>();
   let stopped = false;
   const cutoff = new JobCutoff();
+  let cutting: Promise<CutoffResult> | null = null;
   for (const [name, job] of Object.entries(jobs)) {
     const log = app.logger.child({ job: name });
     const task = cron.schedule(
@@ -64,11 +65,13 @@ export function scheduleJobs(app: Huifang): ScheduledJobs {
       stopped = true;
       for (const t of tasks) await t.destroy();
       await Promise.allSettled([...running.keys()]);
+      // A cut-off's releases use the database: they finish before it closes.
+      await cutting;
     },
     running: () => [...running.values()],
     cutOff: () => {
       stopped = true;
-      return cutoff.cutOff();
+      return (cutting ??= cutoff.cutOff());
     },
   };
 }

@@ -29,7 +29,9 @@ export async function runStartCommand(args: string[]): Promise<number | null> {
       logger.warn({ signal }, 'second signal: exiting without waiting');
       process.exit(1);
     }
+    let deadlinePassed = false;
     const deadline = setTimeout(() => {
+      deadlinePassed = true;
       logger.error({ ...service.pending(), timeoutMs: config.shutdownTimeoutMs }, 'shutdown deadline passed: exiting with work unfinished');
       // Claims not started on go back to the queue before the exit (not left to their leases), within a
       // short bound: the platform's grace period is only a few seconds longer.
@@ -45,7 +47,8 @@ export async function runStartCommand(args: string[]): Promise<number | null> {
     service.stop().then(
       () => {
         clearTimeout(deadline);
-        process.exit(0);
+        // Past the deadline the exit is the cut-off's (with 1), once the claims are handed back.
+        if (!deadlinePassed) process.exit(0);
       },
       (err: unknown) => {
         logger.error({ err }, 'shutdown failed');
