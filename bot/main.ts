@@ -9,6 +9,7 @@ import { createHttpApp } from './http/app.js';
 import { serveHttp, type HttpListener } from './http/serve-http.js';
 import { assertSandboxNotExposed, type ServiceRole } from './sandbox-exposure.js';
 import { scheduleJobs } from '../jobs/schedule.js';
+import type { CutoffResult } from './core/cutoff.js';
 
 export { SERVICE_ROLES, type ServiceRole } from './sandbox-exposure.js';
 
@@ -29,8 +30,11 @@ export interface RunningService {
   stop(): Promise<void>;
   /** What `stop` still waits for, for the log line when the deadline passes. */
   pending(): { requests: number; jobs: string[] };
-  /** Cuts every connection (the deadline passed). */
-  abort(): void;
+  /**
+   * The deadline passed: cuts every connection, and cuts off the running jobs, which take no further
+   * work and hand back the claims they have not started on (core/cutoff.ts); resolves once handed back.
+   */
+  abort(): Promise<CutoffResult | null>;
 }
 
 export interface StartServiceOptions {
@@ -98,6 +102,9 @@ export async function startService(env: Record<string, string | undefined> = pro
     role,
     stop,
     pending: () => ({ requests: http.inFlight(), jobs: cron?.running() ?? [] }),
-    abort: () => http.destroyAll(),
+    abort: async () => {
+      http.destroyAll();
+      return cron ? cron.cutOff() : null;
+    },
   };
 }

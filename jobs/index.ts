@@ -1,4 +1,5 @@
 import type { Huifang } from '../bot/huifang.js';
+import type { JobCutoffSignal } from '../bot/core/cutoff.js';
 import * as activateDueFollowUps from './activate-due-follow-ups.js';
 import * as dispatchOutbox from './dispatch-outbox.js';
 import * as markOverdue from './mark-overdue.js';
@@ -18,7 +19,8 @@ import * as topUpQuotas from './top-up-quotas.js';
 /** A cron job: `schedule` is a node-cron expression (seconds field first) in the business timezone. */
 export interface JobDefinition {
   schedule: string;
-  run(app: Huifang): Promise<object>;
+  /** `cutoff`: the shutdown deadline's (jobs that hold claims stop and hand them back; core/cutoff.ts). */
+  run(app: Huifang, cutoff?: JobCutoffSignal): Promise<object>;
 }
 
 /** Every job by name; the name is the file name and the log name (STYLE naming). */

@@ -4,6 +4,7 @@ import { coerceError } from '../bot/core/errors.js';
 import { jobs } from './index.js';
 import { runJob } from './run-job.js';
 import { formatLocalDate } from '../bot/core/time.js';
+import { JobCutoff, type CutoffResult } from '../bot/core/cutoff.js';
 
 /** The registered jobs of one process. */
 export interface ScheduledJobs {
@@ -11,6 +12,11 @@ export interface ScheduledJobs {
   stop(): Promise<void>;
   /** Names of the jobs running now. */
   running(): string[];
+  /**
+   * The shutdown deadline passed: running jobs take no further work and hand back the claims they
+   * have not started on (core/cutoff.ts). Resolves once handed back, with what was.
+   */
+  cutOff(): Promise<CutoffResult>;
 }
 
 /**
@@ -21,6 +27,8 @@ export function scheduleJobs(app: Huifang): ScheduledJobs {
   const tasks: ScheduledTask[] = [];
   const running = new Map<Promise<unknown>, string>();
   let stopped = false;
+  const cutoff = new JobCutoff();
+  let cutting: Promise<CutoffResult> | null = null;
   for (const [name, job] of Object.entries(jobs)) {
     const log = app.logger.child({ job: name });
     const task = cron.schedule(
@@ -33,7 +41,7 @@ export function scheduleJobs(app: Huifang): ScheduledJobs {
         // The run is recorded for the console's settings page (last run, failures today), from any replica.
         const record = (outcome: Parameters<Huifang['console']['admin']['recordJobRun']>[2]) =>
           app.console.admin.recordJobRun(name, { startedAt, finishedAt: app.clock.now() }, outcome).catch((err: unknown) => log.warn({ err: coerceError(err) }, 'job run not recorded'));
-        const run = runJob(app, name)
+        const run = runJob(app, name, cutoff)
           .then(async (summary) => {
             const ms = Math.round(performance.now() - started);
             if (Object.values(summary).some((v) => typeof v === 'number' && v > 0)) log.info({ ...summary, ms }, 'job finished');
@@ -57,7 +65,13 @@ export function scheduleJobs(app: Huifang): ScheduledJobs {
       stopped = true;
       for (const t of tasks) await t.destroy();
       await Promise.allSettled([...running.keys()]);
+      // A cut-off's releases use the database: they finish before it closes.
+      await cutting;
     },
     running: () => [...running.values()],
+    cutOff: () => {
+      stopped = true;
+      return (cutting ??= cutoff.cutOff());
+    },
   };
 }

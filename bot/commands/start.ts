@@ -5,9 +5,14 @@ import { SERVICE_ROLES, type ServiceRole } from '../sandbox-exposure.js';
  * `huifang start [--role web|jobs|all]`: the HTTP service and the cron jobs (or one of the two), until
  * SIGINT or SIGTERM. Then it stops accepting, lets requests in flight and a running job finish, closes
  * the database and exits with 0 — or, when HUIFANG_SHUTDOWN_TIMEOUT_SECONDS pass first, cuts what is
- * left and exits with 1 (leases of an unfinished job lapse and another run takes the work over).
+ * left and exits with 1: a cut-off job takes no further work and hands back the claims it has not
+ * started on, which any process claims again at once (a send already handed to the provider is
+ * reconciled by the next claim, after its lease).
  * Returns 2 for a usage error, `null` once the service is listening.
  */
+/** How long, past the shutdown deadline, handing back the cut-off jobs' claims may take before the exit. */
+const CUTOFF_RELEASE_BOUND_MS = 2_000;
+
 export async function runStartCommand(args: string[]): Promise<number | null> {
   const role = parseRole(args);
   if (role === null) {
@@ -24,15 +29,26 @@ export async function runStartCommand(args: string[]): Promise<number | null> {
       logger.warn({ signal }, 'second signal: exiting without waiting');
       process.exit(1);
     }
+    let deadlinePassed = false;
     const deadline = setTimeout(() => {
+      deadlinePassed = true;
       logger.error({ ...service.pending(), timeoutMs: config.shutdownTimeoutMs }, 'shutdown deadline passed: exiting with work unfinished');
-      service.abort();
-      process.exit(1);
+      // Claims not started on go back to the queue before the exit (not left to their leases), within a
+      // short bound: the platform's grace period is only a few seconds longer.
+      const handedBack = service.abort().then(
+        (result) => {
+          if (result) logger.warn({ released: result.released, failed: result.failed.map((e) => e.message) }, 'claims of the cut-off jobs handed back');
+        },
+        (err: unknown) => logger.error({ err }, 'handing back claims failed: they wait for their leases'),
+      );
+      const bound = new Promise<void>((resolve) => setTimeout(resolve, CUTOFF_RELEASE_BOUND_MS));
+      void Promise.race([handedBack, bound]).then(() => process.exit(1));
     }, config.shutdownTimeoutMs);
     service.stop().then(
       () => {
         clearTimeout(deadline);
-        process.exit(0);
+        // Past the deadline the exit is the cut-off's (with 1), once the claims are handed back.
+        if (!deadlinePassed) process.exit(0);
       },
       (err: unknown) => {
         logger.error({ err }, 'shutdown failed');

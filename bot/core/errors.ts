@@ -29,12 +29,19 @@ export class ChannelError extends Error {
     /** The provider's own code (`errcode`, Tencent `Code`), or a local one such as `NETWORK`. */
     readonly providerCode: string,
     message: string,
-    options?: { cause?: unknown; retryAfterMs?: number; maxAttempts?: number },
+    options?: { cause?: unknown; retryAfterMs?: number; maxAttempts?: number; outcomeUnknown?: boolean },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.retryAfterMs = options?.retryAfterMs;
     this.maxAttempts = options?.maxAttempts;
+    this.outcomeUnknown = options?.outcomeUnknown ?? false;
   }
+  /**
+   * The request may have reached the provider and been carried out (a timeout, a connection lost after
+   * the request was written): the send is treated as interrupted and reconciled with the provider
+   * (`MessageChannel.checkInterruptedSend`) before anything is sent again.
+   */
+  readonly outcomeUnknown: boolean;
   readonly retryAfterMs: number | undefined;
   /**
    * At most this many attempts of the message while it fails this way (fewer than its own when the

@@ -51,6 +51,15 @@ export class PrismaFollowUpStore implements FollowUpStore {
     return full.map(toFollowUpContext);
   }
 
+  async releaseFollowUpClaim(followUpIds: readonly string[], leaseUntil: Date, now: Date): Promise<number> {
+    if (followUpIds.length === 0) return 0;
+    const { count } = await this.db.prisma.followUp.updateMany({
+      where: { id: { in: [...followUpIds] }, status: 'SCHEDULED', leaseExpiresAt: leaseUntil },
+      data: { leaseExpiresAt: null, updatedAt: now },
+    });
+    return count;
+  }
+
   async commitActivations(activations: Parameters<FollowUpStore['commitActivations']>[0]): Promise<{ applied: number; skipped: number }> {
     if (activations.length === 0) return { applied: 0, skipped: 0 };
     // A reply code taken concurrently by another replica fails the batch on the unique index: run it again.

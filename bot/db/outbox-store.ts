@@ -80,6 +80,14 @@ export class PrismaOutboxStore implements OutboxStore {
     return count === 1;
   }
 
+  async releaseOutboxClaim(claimToken: string, now: Date): Promise<number> {
+    const { count } = await this.db.prisma.outboxMessage.updateMany({
+      where: { claimToken, status: 'SENDING', sendStartedAt: null },
+      data: { status: 'PENDING', claimToken: null, leaseExpiresAt: null, attempts: { decrement: 1 }, updatedAt: now },
+    });
+    return count;
+  }
+
   async listUncertain(limit: number): Promise<UncertainOutboxMessage[]> {
     const rows = await this.db.prisma.outboxMessage.findMany({
       where: { status: 'UNCERTAIN' },

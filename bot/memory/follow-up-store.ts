@@ -29,6 +29,13 @@ export class MemoryFollowUpStore implements FollowUpStore {
     });
   }
 
+  async releaseFollowUpClaim(followUpIds: readonly string[], leaseUntil: Date, now: Date): Promise<number> {
+    const ids = new Set(followUpIds);
+    return this.state.transact((tx) =>
+      tx.followUp.updateWhere((f) => ids.has(f.id) && f.status === 'SCHEDULED' && f.leaseExpiresAt?.getTime() === leaseUntil.getTime(), () => ({ leaseExpiresAt: null, updatedAt: now })),
+    );
+  }
+
   async commitActivations(activations: Parameters<FollowUpStore['commitActivations']>[0]): Promise<{ applied: number; skipped: number }> {
     if (activations.length === 0) return { applied: 0, skipped: 0 };
     return this.state.transact((tx) => {

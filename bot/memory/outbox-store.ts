@@ -45,6 +45,15 @@ export class MemoryOutboxStore implements OutboxStore {
     return this.state.transact((tx) => tx.outbox.updateWhere((m) => m.id === id && m.claimToken === claimToken && m.status === 'SENDING', () => ({ sendStartedAt: at, leaseExpiresAt: leaseUntil })) === 1);
   }
 
+  async releaseOutboxClaim(claimToken: string, now: Date): Promise<number> {
+    return this.state.transact((tx) =>
+      tx.outbox.updateWhere(
+        (m) => m.claimToken === claimToken && m.status === 'SENDING' && m.sendStartedAt === null,
+        (m) => ({ status: 'PENDING', claimToken: null, leaseExpiresAt: null, attempts: m.attempts - 1, updatedAt: now }),
+      ),
+    );
+  }
+
   async listUncertain(limit: number): Promise<UncertainOutboxMessage[]> {
     return this.state.transact((tx) =>
       tx.outbox

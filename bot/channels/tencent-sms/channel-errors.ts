@@ -12,6 +12,7 @@ export function channelErrorFromCode(code: string, providerMessage: string | und
     ...(cause === undefined ? {} : { cause }),
     ...(rule.retryAfterMs === undefined ? {} : { retryAfterMs: rule.retryAfterMs }),
     ...(rule.maxAttempts === undefined ? {} : { maxAttempts: rule.maxAttempts }),
+    ...(rule.outcomeUnknown ? { outcomeUnknown: true } : {}),
   };
   if (rule.invalidNumber) {
     return new ChannelError(PROVIDER, 'permanent', INVALID_NUMBER, `Tencent refused the phone number, ${code}: ${rule.meaning}${said}`, options);
@@ -30,6 +31,20 @@ export function channelErrorFromSdk(error: unknown): ChannelError {
   if (typeof e?.httpCode === 'number') {
     return new ChannelError(PROVIDER, 'retryable', `HTTP_${e.httpCode}`, `Tencent SMS answered HTTP ${e.httpCode}`, { cause: error });
   }
-  const detail = typeof e?.message === 'string' ? `: ${e.message.slice(0, 200)}` : '';
+  const text = typeof e?.message === 'string' ? e.message : '';
+  const detail = text ? `: ${text.slice(0, 200)}` : '';
+  // The SDK keeps only the message of node-fetch's error (docs/protocols/tencent-sms.md §8). A timeout or a
+  // connection lost once the request was on its way may have been carried out by Tencent.
+  if (REQUEST_MAY_HAVE_ARRIVED.test(text)) {
+    return new ChannelError(PROVIDER, 'retryable', 'TIMEOUT', `No answer from Tencent SMS; the request may have arrived${detail}`, { cause: error, outcomeUnknown: true });
+  }
   return new ChannelError(PROVIDER, 'retryable', 'NETWORK', `Could not reach Tencent SMS${detail}`, { cause: error });
 }
+
+/**
+ * node-fetch's messages for a request that may have reached the server: `network timeout at: …`
+ * (no answer within the timeout), `Response timeout while trying to fetch …` (the body stalled),
+ * `socket hang up` / `ECONNRESET` / `EPIPE` (the connection dropped). A refused connection, an unknown
+ * host or a TLS failure are not among them: nothing was sent.
+ */
+const REQUEST_MAY_HAVE_ARRIVED = /network timeout at|Response timeout while trying to fetch|socket hang up|ECONNRESET|EPIPE|premature close/i;

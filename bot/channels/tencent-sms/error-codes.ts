@@ -18,6 +18,8 @@ export interface TencentCodeRule {
   meaning: string;
   /** Minimum wait before the next attempt, in ms. */
   retryAfterMs?: number;
+  /** Tencent may have sent the SMS all the same: reconciled before any resend (docs/protocols/tencent-sms.md §3). */
+  outcomeUnknown?: boolean;
   /** The number itself is unusable (malformed, on the do-not-disturb list): stop texting it. */
   invalidNumber?: boolean;
   /** At most this many attempts of the message for this code (unknown codes: a few, then an operator looks). */
@@ -136,8 +138,8 @@ export const TENCENT_SMS_CODES: Readonly<Record<string, TencentCodeRule>> = Obje
   'FailedOperation.FailResolvePacket': { kind: 'permanent', meaning: 'Tencent could not parse the request' },
 
   // Tencent-side failures (§3): retry. A timeout may already have been sent.
-  'InternalError.Timeout': { kind: 'retryable', meaning: 'timeout inside Tencent; the message may already have been sent' },
-  'InternalError.SendAndRecvFail': { kind: 'retryable', meaning: 'network failure inside Tencent; the message may already have been sent' },
+  'InternalError.Timeout': { kind: 'retryable', meaning: 'timeout inside Tencent; the message may already have been sent', outcomeUnknown: true },
+  'InternalError.SendAndRecvFail': { kind: 'retryable', meaning: 'network failure inside Tencent; the message may already have been sent', outcomeUnknown: true },
   'InternalError.OtherError': { kind: 'retryable', meaning: 'internal error at Tencent' },
   'InternalError.UnknownError': { kind: 'retryable', meaning: 'internal error at Tencent' },
   InternalError: { kind: 'retryable', meaning: 'internal error at Tencent' },

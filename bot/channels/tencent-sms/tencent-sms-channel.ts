@@ -47,9 +47,9 @@ export const TENCENT_SMS_RECONCILE_RECHECK_MS = 60_000;
  * `rate_limited` with the window's wait, a malformed or blacklisted number is `permanent` with code
  * `INVALID_NUMBER` (the outbox marks the phone invalid), account, signature, template and key problems
  * are `auth` (an operator must act; the message waits), SDK and network failures are `retryable`.
- * Tencent does not deduplicate: a retry after a lost answer (a timeout) may text the customer twice, so
- * timeouts are short and the `SessionContext` lets an operator trace both. A send interrupted by a
- * crash is not retried blindly: {@link TencentSmsChannel.checkInterruptedSend} looks it up first.
+ * Tencent does not deduplicate, so a lost answer is not retried blindly: a timeout or a connection lost
+ * mid-request throws with `outcomeUnknown` (`channel-errors.ts`), and that send, like one a crash
+ * interrupted, is looked up first by {@link TencentSmsChannel.checkInterruptedSend}.
  */
 export class TencentSmsChannel implements MessageChannel {
   readonly name = PROVIDER;

@@ -13,6 +13,7 @@ import { isSecondFollowUpStep } from '../escalation/act-on-escalation.js';
 import { staffFormLink, surveyLink } from '../surveys/survey-links.js';
 import { ALL_CUSTOMER_CHANNELS, chainInviteKey, planSurveyChannels, replyCodeCandidates, surveyDeliveryOf, surveyInviteOn, type SurveyChannel } from '../surveys/channel-chain.js';
 import { surveyConsentBlock } from '../outbox/send-consent.js';
+import { NEVER_CUT_OFF, type JobCutoffSignal } from '../cutoff.js';
 
 export interface ActivationSummary {
   claimed: number;
@@ -41,15 +42,28 @@ export const ACTIVATION_BATCH_SIZE = 50;
  * outbox key `fu:<id>:<n>` for activation n). A customer who opted out, has no consent or is deceased is never
  * contacted: the follow-up is cancelled with the reason.
  */
-export async function activateDueFollowUps(deps: CoreDeps, options: { batchSize?: number; maxBatches?: number } = {}): Promise<ActivationSummary> {
+export async function activateDueFollowUps(deps: CoreDeps, options: { batchSize?: number; maxBatches?: number; cutoff?: JobCutoffSignal } = {}): Promise<ActivationSummary> {
   const batchSize = options.batchSize ?? ACTIVATION_BATCH_SIZE;
   const maxBatches = options.maxBatches ?? 2_000;
   const summary: ActivationSummary = { claimed: 0, activated: 0, cancelled: 0, deferred: 0, skipped: 0 };
   const org = await deps.org.loadOrgSnapshot();
-  for (let batch = 0; batch < maxBatches; batch++) {
+  // Cut off at the shutdown deadline (core/cutoff.ts): no further batch, and a batch not committed yet is handed back.
+  const cutoff = options.cutoff ?? NEVER_CUT_OFF;
+  for (let batch = 0; batch < maxBatches && !cutoff.signal.aborted; batch++) {
     const now = deps.clock.now();
-    const claimed = await deps.followUps.claimDueFollowUps(now, ACTIVATION_LEASE_MS, batchSize);
-    if (claimed.length === 0) break;
+    const claim = deps.followUps.claimDueFollowUps(now, ACTIVATION_LEASE_MS, batchSize);
+    // A cut-off during the claim waits for it, then hands the batch back (the lease the claim set is now + lease).
+    const letGo = cutoff.hold('followUps', () =>
+      claim.then(
+        (c) => deps.followUps.releaseFollowUpClaim(c.map((ctx) => ctx.followUp.id), new Date(now.getTime() + ACTIVATION_LEASE_MS), deps.clock.now()),
+        () => 0,
+      ),
+    );
+    const claimed = await claim;
+    if (claimed.length === 0 || cutoff.signal.aborted) {
+      letGo();
+      break;
+    }
     summary.claimed += claimed.length;
     const activations: Activation[] = [];
     // Decisions of this batch are committed together, so the rules also count what the batch itself activates.
@@ -64,12 +78,15 @@ export async function activateDueFollowUps(deps: CoreDeps, options: { batchSize?
       }
       activations.push(activation);
     }
+    // Cut off while deciding: nothing of this batch is committed (the cut-off hands it back).
+    if (cutoff.signal.aborted) break;
     for (const a of activations) {
       if (a.status === 'ACTIVE') summary.activated++;
       else if (a.status === 'DEFERRED') summary.deferred++;
       else summary.cancelled++;
     }
     const { skipped } = await deps.followUps.commitActivations(activations);
+    letGo();
     summary.skipped += skipped;
     summary.activated -= Math.min(skipped, summary.activated);
     if (claimed.length < batchSize) break;

@@ -10,6 +10,7 @@ import { CONSENT_BLOCK_TEXT, customerIdOf, sendConsentBlock } from './send-conse
 import { DEFAULT_CONTACT_SETTINGS, contactTermsOf, nextSendMoment, sendTiming, type CustomerContactSettings, type DeferralReason, type LastSurveyInvite } from './contact-hours.js';
 import { addLocalDays, atLocalTime } from '../time.js';
 import { holdBySharedWindows, surveyGapKey } from './shared-send-checks.js';
+import { NEVER_CUT_OFF, type JobCutoffSignal } from '../cutoff.js';
 
 export interface DispatchOptions {
   channels: Readonly<Record<ChannelName, MessageChannel>>;
@@ -31,6 +32,11 @@ export interface DispatchOptions {
   deadLetter?: DeadLetterHooks;
   /** Quiet hours and the gap between survey invitations [{@link DEFAULT_CONTACT_SETTINGS}]. */
   contact?: CustomerContactSettings;
+  /**
+   * The shutdown deadline's cut-off (core/cutoff.ts): once aborted no further message is taken, and
+   * the round's messages whose send has not started go back to the queue at once.
+   */
+  cutoff?: JobCutoffSignal;
 }
 
 export interface DispatchSummary {
@@ -92,10 +98,18 @@ export async function dispatchOutbox(deps: DispatchDeps, options: DispatchOption
   const contact = options.contact ?? DEFAULT_CONTACT_SETTINGS;
   const time = { timeZone: deps.timeZone, calendar: deps.calendar };
   const summary: DispatchSummary = { claimed: 0, sent: 0, retried: 0, dead: 0, cancelled: 0, deferred: 0, expired: 0, lostLease: 0, reconciled: 0, uncertain: 0 };
-  for (let round = 0; round < maxBatches; round++) {
+  const cutoff = options.cutoff ?? NEVER_CUT_OFF;
+  for (let round = 0; round < maxBatches && !cutoff.signal.aborted; round++) {
     const claimToken = deps.tokens.token(12);
-    const claimed = await deps.outbox.claimOutbox(deps.clock.now(), leaseMs, batchSize, claimToken);
-    if (claimed.length === 0) break;
+    const claim = deps.outbox.claimOutbox(deps.clock.now(), leaseMs, batchSize, claimToken);
+    // Until the round ends, a cut-off (after the claim, if it is still running) hands back what the
+    // claim took and has not started sending.
+    const letGo = cutoff.hold('outbox', () => claim.then(() => deps.outbox.releaseOutboxClaim(claimToken, deps.clock.now()), () => 0));
+    const claimed = await claim;
+    if (claimed.length === 0) {
+      letGo();
+      break;
+    }
     summary.claimed += claimed.length;
     // Consent is checked again just before sending (an opt-out may have come in since the message was
     // queued): the batch's customers are read in one query.
@@ -107,7 +121,7 @@ export async function dispatchOutbox(deps: DispatchDeps, options: DispatchOption
     const smsToday = new Map<string, number>();
     let next = 0;
     const worker = async () => {
-      while (next < claimed.length) {
+      while (next < claimed.length && !cutoff.signal.aborted) {
         const message = claimed[next++]!;
         // An attempt handed to the provider without a recorded outcome (its dispatcher died mid-send) is
         // reconciled first: sent blindly again, it could reach the customer twice.
@@ -162,6 +176,7 @@ export async function dispatchOutbox(deps: DispatchDeps, options: DispatchOption
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, claimed.length) }, worker));
+    letGo();
     if (claimed.length < batchSize) break;
   }
   return summary;
@@ -368,7 +383,9 @@ async function sendOne(
     }
     result = await channel.send({ messageId: message.id, idempotencyKey: message.idempotencyKey, attempt: message.attempt, message: outbound });
   } catch (thrown) {
-    await recordFailure(deps, options, message, summary, base, coerceError(thrown), customer);
+    const err = coerceError(thrown);
+    if (err instanceof ChannelError && err.outcomeUnknown && channel?.checkInterruptedSend) await recordInterrupted(deps, options, message, summary, base, err);
+    else await recordFailure(deps, options, message, summary, base, err, customer);
     return;
   }
   // Outside the send's try: if recording fails (database down), the message must not be treated as
@@ -379,6 +396,31 @@ async function sendOne(
   else {
     summary.sent++;
     safeEmit(deps.events, 'outbox:sent', { message, providerMessageId: result.providerMessageId, at: finishedAt });
+  }
+}
+
+/**
+ * A send whose request may have reached the provider (a timeout, a connection lost mid-request) is an
+ * interrupted send, like one a crash cut: the attempt stays marked as handed to the provider, and the
+ * next claim reconciles it (reconcileOne) instead of sending again — without that, a provider that
+ * does not deduplicate (Tencent SMS) could text the customer twice.
+ */
+async function recordInterrupted(
+  deps: DispatchDeps,
+  options: DispatchOptions,
+  message: ClaimedOutboxMessage,
+  summary: DispatchSummary,
+  base: { id: string; claimToken: string; attempt: number; startedAt: Date },
+  err: ChannelError,
+): Promise<void> {
+  const finishedAt = deps.clock.now();
+  const nextAttemptAt = new Date(finishedAt.getTime() + retryDelayMs(1, options.jitter(), options.backoff ?? DEFAULT_BACKOFF));
+  const error = `send interrupted (${err.providerCode}), to be reconciled with the provider: ${err.message}`.slice(0, 500);
+  const ok = await deps.outbox.completeOutbox({ ...base, finishedAt, outcome: 'RETRY', nextAttemptAt, errorCode: SEND_UNCONFIRMED, error, extendBudget: true, keepSendStarted: true });
+  if (!ok) summary.lostLease++;
+  else {
+    summary.retried++;
+    safeEmit(deps.events, 'outbox:retried', { message, error: err, errorCode: SEND_UNCONFIRMED, nextAttemptAt, blocked: false, at: finishedAt });
   }
 }
 

@@ -9,6 +9,12 @@ export interface FollowUpStore {
    */
   claimDueFollowUps(now: Date, leaseMs: number, limit: number): Promise<FollowUpContext[]>;
   /**
+   * Hands back a claim not committed (a job cut off at the shutdown deadline): the lease of those of
+   * `followUpIds` still SCHEDULED and leased until exactly `leaseUntil` (the claim's `now + leaseMs`)
+   * is cleared in one statement, so the next claim takes them at once. Resolves with how many.
+   */
+  releaseFollowUpClaim(followUpIds: readonly string[], leaseUntil: Date, now: Date): Promise<number>;
+  /**
    * Applies activations in one transaction: each row is updated only if its version is unchanged
    * (compare-and-set); outbox rows, surveys and audit entries are inserted only for rows that changed.
    * A follow-up appears at most once per call, and the activations of one call share one `now`: those

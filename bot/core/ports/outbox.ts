@@ -51,6 +51,13 @@ export interface OutboxStore {
    * messages). False, and nothing is sent, if the claim token no longer matches.
    */
   markSendStarted(id: string, claimToken: string, at: Date, leaseUntil: Date): Promise<boolean>;
+  /**
+   * Hands back, in one statement, the messages of a claim whose send has not started (a job cut off
+   * at the shutdown deadline): PENDING again, claim token and lease cleared, the claim's attempt given
+   * back, so the next claim on any process takes them at once. Messages marked as handed to the
+   * provider stay claimed for reconciliation. Resolves with how many went back.
+   */
+  releaseOutboxClaim(claimToken: string, now: Date): Promise<number>;
   /** Messages held as UNCERTAIN, by when their interrupted send started. */
   listUncertain(limit: number): Promise<UncertainOutboxMessage[]>;
   /**

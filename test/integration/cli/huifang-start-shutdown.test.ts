@@ -3,18 +3,23 @@
  * process (bin/huifang.mjs), clients on node's keep-alive Agent, the WeCom simulator holding a send
  * of the dispatch job open while the signal arrives. The process must answer what is in flight, close
  * kept-alive sockets instead of serving them on, let the job finish (no lease left held), and exit
- * with 0 — or, at HUIFANG_SHUTDOWN_TIMEOUT_SECONDS, exit with 1 on its own rather than wait for SIGKILL.
+ * with 0 — or, at HUIFANG_SHUTDOWN_TIMEOUT_SECONDS, exit with 1 on its own rather than wait for SIGKILL,
+ * handing back first the outbox messages the cut-off dispatch had not started sending (the Tencent SMS
+ * simulator holding its answers), on each database.
  */
 import { Agent, request, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../bot/clocks.js';
 import { EXAMPLE_STAFF } from '../../../bot/example/example-organisation.js';
-import { createTestDb, type AdHocTestDb } from '../../support/db.js';
+import { createTestDb, describeEachDatabase, type AdHocTestDb } from '../../support/db.js';
 import { createTestService, seedOrganisation, sharedDbClient, TEST_API_KEY } from '../../support/service.js';
-import { dischargeBody, staffTextMessage } from '../../support/builders.js';
+import { dischargeBody, staffTextMessage, uniquePhone } from '../../support/builders.js';
 import { freePort, spawnStart } from '../../support/start-process.js';
 import { WecomSimulator } from '../../simulators/wecom/wecom-simulator.js';
+import { TencentSmsSimulator } from '../../simulators/tencent-sms/tencent-sms-simulator.js';
+import { jobs } from '../../../jobs/index.js';
+import type { NewOutboxMessage } from '../../../bot/core/records.js';
 
 interface Answer {
   status: number;
@@ -175,6 +180,74 @@ describe('huifang start: SIGTERM under keep-alive load', () => {
       agent.destroy();
     } finally {
       if (service.child.exitCode === null) service.child.kill('SIGKILL');
+    }
+  }, 120_000);
+});
+
+describeEachDatabase('huifang start: a dispatch cut off at the shutdown deadline', (db) => {
+  const TEMPLATE_ID = '7654321';
+  const COUNT = 20;
+
+  it('hands back the messages it had not started sending before it exits: claimed again at once, none sent twice or lost', async () => {
+    const sim = await TencentSmsSimulator.start({ templates: { [TEMPLATE_ID]: '{1}您好，您的回访已安排' } });
+    const tencent = {
+      TENCENT_SECRET_ID: sim.secretId,
+      TENCENT_SECRET_KEY: sim.secretKey,
+      TENCENT_SMS_SDK_APP_ID: sim.sdkAppId,
+      TENCENT_SMS_SIGN_NAME: [...sim.signNames][0]!,
+      TENCENT_SMS_ENDPOINT: sim.baseUrl,
+      TENCENT_SMS_CALLBACK_KEY: 'cb-key-0123456789abcdef-cut',
+      TENCENT_SMS_TEMPLATES: `customer_notice=${TEMPLATE_ID}`,
+      // Customer messages at any hour of the day the test runs.
+      HUIFANG_QUIET_HOURS: 'off',
+    };
+    const run = `cut${Date.now()}`;
+    const notice = (i: number): NewOutboxMessage => ({
+      idempotencyKey: `${run}:${i}`,
+      channel: 'sms',
+      recipientType: 'customer',
+      recipientId: `${run}-customer-${i}`,
+      followUpId: null,
+      nextAttemptAt: new Date(Date.now() - 60_000),
+      message: { kind: 'customer_notice', to: { customerId: `${run}-customer-${i}`, phoneE164: uniquePhone() }, templateKey: 'customer_notice', params: ['王女士'], text: '王女士您好', purpose: 'service' },
+    });
+    const clock = new FakeClock(new Date());
+    const app = createTestService(db().url, sharedDbClient(db()), clock, { env: tencent });
+    await app.deps.outbox.enqueue(Array.from({ length: COUNT }, (_, i) => notice(i)));
+    const keys = Array.from({ length: COUNT }, (_, i) => `${run}:${i}`);
+    const rows = () => db().prisma.outboxMessage.findMany({ where: { idempotencyKey: { in: keys } } });
+
+    // The provider takes every SMS and answers none: the job's 8 sends stay in flight past the deadline.
+    sim.sendAnswer = 'hold';
+    const service = spawnStart(['--role', 'jobs'], { DATABASE_URL: db().url, PORT: String(await freePort()), HUIFANG_SHUTDOWN_TIMEOUT_SECONDS: '1', ...tencent });
+    try {
+      await service.waitForLog('Huifang listening');
+      await waitFor(() => sim.heldSends === 8);
+      service.child.kill('SIGTERM');
+      expect(await service.exited).toBe(1);
+      const handedBack = service.logs().find((l) => l.msg === 'claims of the cut-off jobs handed back');
+      expect(handedBack).toMatchObject({ released: { outbox: COUNT - 8 }, failed: [] });
+
+      // Started sends stay claimed for reconciliation; the others are back in the queue, attempt given back.
+      const after = await rows();
+      const started = after.filter((m) => m.sendStartedAt !== null);
+      expect(started).toHaveLength(8);
+      for (const m of started) expect(m).toMatchObject({ status: 'SENDING', attempts: 1 });
+      for (const m of after.filter((m) => m.sendStartedAt === null)) expect(m).toMatchObject({ status: 'PENDING', claimToken: null, leaseExpiresAt: null, attempts: 0 });
+
+      // Another process at once (well inside the 60 s lease) sends the handed-back ones.
+      sim.sendAnswer = 'now';
+      expect(await jobs['dispatch-outbox']!.run(app)).toMatchObject({ claimed: COUNT - 8, sent: COUNT - 8 });
+      // After the lease, the interrupted ones are found at Tencent by their SessionContext, not sent again.
+      clock.advance(Date.now() - clock.now().getTime() + 61_000);
+      expect(await jobs['dispatch-outbox']!.run(app)).toMatchObject({ claimed: 8, reconciled: 8, sent: 0 });
+
+      expect((await rows()).map((m) => m.status)).toEqual(Array(COUNT).fill('SENT'));
+      const received = sim.sent.filter((sms) => sms.sessionContext?.startsWith(`${run}:`)).map((sms) => sms.sessionContext);
+      expect(received.sort()).toEqual([...keys].sort());
+    } finally {
+      if (service.child.exitCode === null) service.child.kill('SIGKILL');
+      await sim.close();
     }
   }, 120_000);
 });

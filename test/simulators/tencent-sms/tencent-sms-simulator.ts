@@ -112,6 +112,13 @@ export class TencentSmsSimulator {
    * ms [0: at once]; null: carriers never report (the report-by-number lookup finds nothing).
    */
   reportDelayMs: number | null = 0;
+  /**
+   * How an accepted `SendSms` is answered (the SMS is recorded, and reported, in every case): `now`;
+   * `{ delayMs }`, that much later (longer than the client's timeout: Tencent has the SMS, the client
+   * never hears it); `hold`, only when {@link TencentSmsSimulator.answerHeld} is called (a slow provider);
+   * `hang-up`, never: the connection is closed after the request was read.
+   */
+  sendAnswer: 'now' | 'hold' | 'hang-up' | { delayMs: number } = 'now';
   /** Awaited before a pull request is answered (and its records leave the queue): lets a test look at the service's state between pulls. */
   beforePull: ((action: 'PullSmsSendStatus' | 'PullSmsReplyStatus') => Promise<void> | void) | null = null;
 
@@ -125,6 +132,7 @@ export class TencentSmsSimulator {
   readonly #sockets = new Set<Socket>();
   readonly #clock: { now(): Date };
   readonly #behaviours = new Map<string, { behaviour: NumberBehaviour; remaining: number }[]>();
+  readonly #held: (() => void)[] = [];
   #accountFailure: { code: string; message: string; level: 'request' | 'number' } | null = null;
   readonly #statusQueue: Record<string, unknown>[] = [];
   readonly #replyQueue: Record<string, unknown>[] = [];
@@ -167,6 +175,18 @@ export class TencentSmsSimulator {
   async close(): Promise<void> {
     for (const socket of this.#sockets) socket.destroy();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+
+  /** Answers the sends held by `sendAnswer = 'hold'`; returns how many. */
+  answerHeld(): number {
+    const held = this.#held.splice(0);
+    for (const answer of held) answer();
+    return held.length;
+  }
+
+  /** Accepted sends whose answer is held now (`sendAnswer = 'hold'`). */
+  get heldSends(): number {
+    return this.#held.length;
   }
 
   /** The next `times` sends to `phoneE164` behave as given (then normally). */
@@ -318,7 +338,7 @@ export class TencentSmsSimulator {
 
     switch (action) {
       case 'SendSms':
-        return this.#sendSms(params, answer, (code, message) => fail(code, message, body));
+        return this.#sendSms(params, (response, sent) => this.#answerSend(res, () => answer(response, sent)), (code, message) => fail(code, message, body));
       case 'PullSmsSendStatus':
         await this.beforePull?.(action);
         return this.#pull(this.#statusQueue, 'PullSmsSendStatusSet', params, answer, (code, message) => fail(code, message, body));
@@ -403,6 +423,19 @@ export class TencentSmsSimulator {
       return { ...base, SerialNo: serialNo, Fee: [...text].length <= 70 ? 1 : Math.ceil([...text].length / 67), Code: 'Ok', Message: 'send success' };
     });
     answer({ SendStatusSet: statuses }, params);
+  }
+
+  /** Answers an accepted send as `sendAnswer` says. */
+  #answerSend(res: ServerResponse, answer: () => void): void {
+    const mode = this.sendAnswer;
+    // A client that gave up has closed the connection: nothing is written to it.
+    const late = () => {
+      if (!res.destroyed && !res.writableEnded) answer();
+    };
+    if (mode === 'now') answer();
+    else if (mode === 'hold') this.#held.push(late);
+    else if (mode === 'hang-up') res.socket?.destroy();
+    else setTimeout(late, mode.delayMs);
   }
 
   #nextFailure(phone: string): { code: string; message: string } | null {
