@@ -46,9 +46,9 @@ export class PrismaInboxStore implements InboxStore {
    * Group commit: one multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING` (atomic, one commit) for the
    * events of concurrent callbacks. Repeats within the call are folded onto their first event before the
    * insert; an event the insert did not return was recorded before, and its id is read back by (source,
-   * dedupeKey) in one more statement.
+   * dedupeKey) in one more statement (none found: its id clashed with another event's, an error for it alone).
    */
-  async recordInboundBatch(events: Parameters<InboxStore['recordInboundBatch']>[0]): Promise<{ id: string; duplicate: boolean }[]> {
+  async recordInboundBatch(events: Parameters<InboxStore['recordInboundBatch']>[0]): ReturnType<InboxStore['recordInboundBatch']> {
     if (events.length === 0) return [];
     const keyOf = (e: { source: string; dedupeKey: string }) => `${e.source}\u0000${e.dedupeKey}`;
     const first = new Map<string, (typeof events)[number]>();
@@ -76,8 +76,7 @@ export class PrismaInboxStore implements InboxStore {
       const key = keyOf(event);
       if (insertedIds.has(event.id)) return { id: event.id, duplicate: false };
       const id = insertedIds.has(first.get(key)!.id) ? first.get(key)!.id : recorded.get(key);
-      if (!id) throw this.sql.knownError('No record was found for a query.', 'P2025');
-      return { id, duplicate: true };
+      return id ? { id, duplicate: true } : { error: this.sql.knownError('No record was found for a query.', 'P2025') };
     });
   }
 

@@ -14,8 +14,8 @@ export type RecordInbound = (event: InboundEventInput & { id: string }) => Promi
  * an event waits for no timer. Each caller's promise settles only after the statement holding its own
  * event has committed, with its own answer (`duplicate` for a replay, as if recorded alone).
  *
- * A failed batch of several events is retried one event at a time, so one event the database refuses
- * fails only its own request (the provider resends it), never its neighbours'.
+ * A batch statement that fails records nothing; its events are then recorded one at a time, so one event
+ * the database refuses fails only its own request (the provider resends it), never its neighbours'.
  */
 export function groupCommitInbox(store: Pick<InboxStore, 'recordInbound' | 'recordInboundBatch'>, maxEvents = GROUP_COMMIT_MAX_EVENTS): RecordInbound {
   type Waiting = { event: InboundEventInput & { id: string }; resolve: (r: { id: string; duplicate: boolean }) => void; reject: (e: unknown) => void };
@@ -40,7 +40,11 @@ export function groupCommitInbox(store: Pick<InboxStore, 'recordInbound' | 'reco
         }
         try {
           const results = await store.recordInboundBatch(batch.map((w) => w.event));
-          batch.forEach((w, i) => w.resolve(results[i]!));
+          batch.forEach((w, i) => {
+            const result = results[i]!;
+            if ('error' in result) w.reject(result.error);
+            else w.resolve(result);
+          });
         } catch {
           // The multi-row statement is atomic: nothing of it was recorded. Each event on its own shows which one fails.
           await settleOneByOne(batch);

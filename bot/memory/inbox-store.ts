@@ -21,9 +21,9 @@ export class MemoryInboxStore implements InboxStore {
   }
 
   /** One event after the other, as the database's single statement would record them. */
-  async recordInboundBatch(events: Parameters<InboxStore['recordInboundBatch']>[0]): Promise<{ id: string; duplicate: boolean }[]> {
-    const results: { id: string; duplicate: boolean }[] = [];
-    for (const event of events) results.push(await this.recordInbound(event));
+  async recordInboundBatch(events: Parameters<InboxStore['recordInboundBatch']>[0]): ReturnType<InboxStore['recordInboundBatch']> {
+    const results: Awaited<ReturnType<InboxStore['recordInboundBatch']>> = [];
+    for (const event of events) results.push(await this.recordInbound(event).catch((error: unknown) => ({ error: error instanceof Error ? error : new Error(String(error)) })));
     return results;
   }
 

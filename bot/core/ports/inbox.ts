@@ -30,9 +30,11 @@ export interface InboxStore {
   /**
    * Records several events at once, in one atomic statement (group commit): the answer has one entry per
    * event, in order, each as {@link recordInbound} would give it. An event whose (source, dedupeKey)
-   * exists already, or repeats an earlier one of the same call, is a duplicate carrying the recorded id.
+   * exists already, or repeats an earlier one of the same call, is a duplicate carrying the recorded id;
+   * one that was neither recorded nor found (its id taken by another event) gets its error instead.
+   * Throws, having recorded none of them, when the statement fails.
    */
-  recordInboundBatch(events: readonly (InboundEventInput & { id: string })[]): Promise<{ id: string; duplicate: boolean }[]>;
+  recordInboundBatch(events: readonly (InboundEventInput & { id: string })[]): Promise<({ id: string; duplicate: boolean } | { error: Error })[]>;
   /** Leases one event for processing (RECEIVED, or FAILED and due again); null if taken, not due or done. */
   claimInbound(id: string, now: Date, leaseMs: number): Promise<InboundEventRecord | null>;
   /**
