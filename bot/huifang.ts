@@ -12,7 +12,7 @@ import type { PolicyDefinition } from './core/policies/types.js';
 import { processInboundEvent, type ProcessResult } from './core/inbox/process-inbound.js';
 import { inboundHandlers } from './inbound/handlers.js';
 import { groupCommitInbox } from './inbound/inbox-group-commit.js';
-import { createInboxDrain, type InboxDrain } from './inbound/inbox-drain.js';
+import { createInboxDrain, INBOX_DRAIN_CONCURRENCY, type InboxDrain } from './inbound/inbox-drain.js';
 import { loadPolicyPacks } from './loaders/load-policies.js';
 import { loadMessageTemplates } from './loaders/load-messages.js';
 import { createPrismaStores, type Stores } from './db/create-stores.js';
@@ -261,7 +261,7 @@ export function createHuifang(options: HuifangOptions): Huifang {
   const deadLetter: DeadLetterHooks = { survey_invite: surveyInviteDeadLetter(deps), customer_notice: customerMessageDeadLetter };
 
   const recordInbound = groupCommitInbox(stores.inbox);
-  const inboxDrain = options.inboxDrain === false ? null : createInboxDrain(deps, inboundHandlers, logger);
+  const inboxDrain = options.inboxDrain === false ? null : createInboxDrain(deps, inboundHandlers, logger, { concurrency: db.capabilities.singleWriter ? 1 : INBOX_DRAIN_CONCURRENCY });
   const receive: Huifang['receive'] = async (event, opts = {}) => {
     const recorded = await recordInbound({ ...event, id: ids.next() });
     // The same fields as a child logger's, without making one per callback.

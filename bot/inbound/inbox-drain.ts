@@ -8,6 +8,9 @@ import { processPendingInbound, type InboundHandler } from '../core/inbox/proces
  */
 export const INBOX_DRAIN_DELAY_MS = 5;
 
+/** Events a drain handles at once where the database takes concurrent writers (PostgreSQL; its pool has 10 connections). */
+export const INBOX_DRAIN_CONCURRENCY = 4;
+
 /** Events one drain handles before it lets the next poke start a fresh one (keeps a run's leases fresh). */
 const DRAIN_RUN_LIMIT = 200;
 
@@ -23,14 +26,22 @@ export interface InboxDrain {
 
 /**
  * The in-process inbox drain (`huifang start --role all|jobs`): webhooks record their event, answer, and
- * poke it; {@link INBOX_DRAIN_DELAY_MS} later it claims the waiting events in batches and handles them one
- * after the other, through `processPendingInbound` (the same claim, lease, backoff and DEAD rules as the
+ * poke it; {@link INBOX_DRAIN_DELAY_MS} later it claims the waiting events in batches and handles them,
+ * `concurrency` at a time (one after the other on SQLite, whose single writer gains nothing from more; a few
+ * on PostgreSQL, where each event waits mostly on round trips), through `processPendingInbound` (the same claim, lease, backoff and DEAD rules as the
  * `process-inbox` job). One drain runs at a time per process; a poke during a run makes it look again
  * before it ends, so nothing poked is left waiting. Claims are atomic, so drains of several replicas
  * share the work and never handle an event twice. A failed drain is logged; the events stay waiting
  * for the next poke or the `process-inbox` job.
  */
-export function createInboxDrain(deps: CoreDeps, handlers: Readonly<Record<string, InboundHandler>>, logger: Logger, delayMs = INBOX_DRAIN_DELAY_MS): InboxDrain {
+export function createInboxDrain(
+  deps: CoreDeps,
+  handlers: Readonly<Record<string, InboundHandler>>,
+  logger: Logger,
+  options: { delayMs?: number; concurrency?: number } = {},
+): InboxDrain {
+  const delayMs = options.delayMs ?? INBOX_DRAIN_DELAY_MS;
+  const concurrency = options.concurrency ?? 1;
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
   let again = false;
@@ -40,7 +51,7 @@ export function createInboxDrain(deps: CoreDeps, handlers: Readonly<Record<strin
     try {
       do {
         again = false;
-        const results = await processPendingInbound(deps, handlers, DRAIN_RUN_LIMIT);
+        const results = await processPendingInbound(deps, handlers, DRAIN_RUN_LIMIT, concurrency);
         // A full run may have left events behind: look again, as after a poke.
         if (results.length >= DRAIN_RUN_LIMIT) again = true;
       } while (again && !stopped);

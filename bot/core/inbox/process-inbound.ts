@@ -106,19 +106,30 @@ export const INBOUND_CLAIM_BATCH = 50;
  * Processes events waiting in the inbox: RECEIVED (callbacks answered before processing, or a crash
  * between record and processing) and FAILED ones due again with attempts left. Claims them in batches
  * of {@link INBOUND_CLAIM_BATCH}, oldest first, one statement per batch (another process's leased events
- * are skipped, so replicas share the work and none is processed twice), then handles them one after
- * the other; stops after `limit` events or when the inbox has no more waiting.
+ * are skipped, so replicas share the work and none is processed twice), then handles them oldest first,
+ * `concurrency` at a time [1: one after the other]; stops after `limit` events or when the inbox has no
+ * more waiting. Results are in claim order.
  */
 export async function processPendingInbound(
   deps: CoreDeps,
   handlers: Readonly<Record<string, InboundHandler>>,
   limit = 200,
+  concurrency = 1,
 ): Promise<ProcessResult[]> {
   const results: ProcessResult[] = [];
   while (results.length < limit) {
     const want = Math.min(INBOUND_CLAIM_BATCH, limit - results.length);
     const claimed = await deps.inbox.claimInboundBatch(deps.clock.now(), INBOUND_LEASE_MS, want, INBOUND_MAX_ATTEMPTS);
-    for (const event of claimed) results.push(await processClaimedInbound(deps, event, handlers));
+    const done: ProcessResult[] = new Array(claimed.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < claimed.length) {
+        const i = next++;
+        done[i] = await processClaimedInbound(deps, claimed[i]!, handlers);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, claimed.length)) }, worker));
+    results.push(...done);
     if (claimed.length < want) break;
   }
   return results;

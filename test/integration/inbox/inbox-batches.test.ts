@@ -135,7 +135,8 @@ describeEachDatabase('inbox batches', (db) => {
       await app.deps.inbox.recordInboundBatch(events.slice(60));
       const replicas = [0, 1].map(() => startReplicaProcess(db().url, clock.now(), { kind: 'process-inbox', limit: count }));
       await Promise.all(replicas.map((r) => r.ready));
-      const [mine, ...theirs] = await Promise.all([processPendingInbound(app.deps, inboundHandlers, count), ...replicas.map((r) => r.go())]);
+      // This process handles its batches four at a time (as the drain does on PostgreSQL), the replicas one by one.
+      const [mine, ...theirs] = await Promise.all([processPendingInbound(app.deps, inboundHandlers, count, 4), ...replicas.map((r) => r.go())]);
       const handled = [
         ...mine!.map((r) => r.eventId),
         ...theirs.flatMap((r) => {
