@@ -88,6 +88,29 @@ describeEachDatabase('inbox batches', (db) => {
     });
   });
 
+  it('leaves the webhook events of a process without a drain (--role web) to the drain of another', async () => {
+    await app.inboxDrain!.idle();
+    const web = createTestService(db().url, sharedDbClient(db()), clock, { inboxDrain: false });
+    expect(web.inboxDrain).toBeNull();
+    const received = await Promise.all([web.receive(reply('web-1'), { wait: false }), web.receive(reply('web-2'), { wait: false })]);
+    expect(received.map((r) => [r.duplicate, r.processing])).toEqual([
+      [false, null],
+      [false, null],
+    ]);
+    const statuses = () => db().prisma.inboundEvent.findMany({ where: { dedupeKey: { startsWith: 'web-' } }, orderBy: { dedupeKey: 'asc' }, select: { status: true, attempts: true } });
+    expect(await statuses()).toEqual([
+      { status: 'RECEIVED', attempts: 0 },
+      { status: 'RECEIVED', attempts: 0 },
+    ]);
+    // The jobs process's drain, poked by its once-a-second look (bot/main.ts), handles them.
+    app.inboxDrain!.poke();
+    await app.inboxDrain!.idle();
+    expect(await statuses()).toEqual([
+      { status: 'REJECTED', attempts: 1 },
+      { status: 'REJECTED', attempts: 1 },
+    ]);
+  });
+
   describe('batched processing', () => {
     it('claims the waiting events with one statement per batch, oldest first, and handles each once', async () => {
       await app.inboxDrain!.idle();
