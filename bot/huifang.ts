@@ -9,8 +9,10 @@ import type { CoreDeps } from './core/deps.js';
 import type { InboundEventInput } from './core/ports/inbox.js';
 import type { PolicyRegistry } from './core/ports/policies.js';
 import type { PolicyDefinition } from './core/policies/types.js';
-import { processInboundEvent, receiveInbound, type ProcessResult } from './core/inbox/process-inbound.js';
+import { processInboundEvent, type ProcessResult } from './core/inbox/process-inbound.js';
 import { inboundHandlers } from './inbound/handlers.js';
+import { groupCommitInbox } from './inbound/inbox-group-commit.js';
+import { createInboxDrain, INBOX_DRAIN_CONCURRENCY, type InboxDrain } from './inbound/inbox-drain.js';
 import { loadPolicyPacks } from './loaders/load-policies.js';
 import { loadMessageTemplates } from './loaders/load-messages.js';
 import { createPrismaStores, type Stores } from './db/create-stores.js';
@@ -73,6 +75,11 @@ export interface HuifangOptions {
    * local day from 1 November [true]. Commands set false: they print their own line on stderr.
    */
   nextYearReminder?: boolean;
+  /**
+   * Handle webhook events (`receive(…, { wait: false })`) in this process, a few milliseconds after their
+   * answer [true]. `huifang start --role web` sets false: the jobs process's drain handles them.
+   */
+  inboxDrain?: boolean;
   /** WeCom sign-in for the console; without it (no WeCom configured) the console offers links and, in the sandbox, a picker. */
   wecomSignIn?: WecomSignIn | null;
 }
@@ -108,10 +115,15 @@ export interface Huifang {
    */
   reloadCalendarOverlay(): Promise<void>;
   /**
-   * Records an inbound event (deduplicated on source + dedupeKey) and processes it. With
-   * `wait: false` (webhooks) processing runs after the caller has answered the provider.
+   * Records an inbound event (deduplicated on source + dedupeKey; concurrent calls share one insert, and
+   * each resolves once its own event is committed) and processes it. With `wait: false` (webhooks) the
+   * event is left to the inbox drain ({@link inboxDrain}), which handles it a few milliseconds after the
+   * caller has answered the provider, batched with the events that arrived meanwhile; `processing` is then
+   * null. Otherwise it is processed at once and `processing` gives the outcome.
    */
   receive(event: InboundEventInput, options?: { wait?: boolean }): Promise<{ id: string; duplicate: boolean; processing: Promise<ProcessResult> | null }>;
+  /** This process's inbox drain (null with `inboxDrain: false`): poked by `receive`, and by `huifang start` every second for events other processes recorded. */
+  inboxDrain: InboxDrain | null;
 }
 
 /**
@@ -248,8 +260,10 @@ export function createHuifang(options: HuifangOptions): Huifang {
   const jitter = options.jitter ?? Math.random;
   const deadLetter: DeadLetterHooks = { survey_invite: surveyInviteDeadLetter(deps), customer_notice: customerMessageDeadLetter };
 
+  const recordInbound = groupCommitInbox(stores.inbox);
+  const inboxDrain = options.inboxDrain === false ? null : createInboxDrain(deps, inboundHandlers, logger, { concurrency: db.capabilities.singleWriter ? 1 : INBOX_DRAIN_CONCURRENCY });
   const receive: Huifang['receive'] = async (event, opts = {}) => {
-    const recorded = await receiveInbound(deps, event);
+    const recorded = await recordInbound({ ...event, id: ids.next() });
     // The same fields as a child logger's, without making one per callback.
     const fields = { inboundEventId: recorded.id, source: event.source, kind: event.kind };
     if (recorded.duplicate) {
@@ -257,6 +271,11 @@ export function createHuifang(options: HuifangOptions): Huifang {
       return { ...recorded, processing: null };
     }
     logger.info(fields, 'inbound event recorded');
+    if (opts.wait === false) {
+      // Off the request path: the drain handles it with whatever else arrived meanwhile.
+      inboxDrain?.poke();
+      return { ...recorded, processing: null };
+    }
     // The outcome is logged from the `inbox:*` events (bot/event-log.ts).
     const processing = processInboundEvent(deps, recorded.id, inboundHandlers).catch(
       (err: unknown) => {
@@ -265,7 +284,7 @@ export function createHuifang(options: HuifangOptions): Huifang {
         return { eventId: recorded.id, status: 'FAILED' as const };
       },
     );
-    if (opts.wait !== false) await processing;
+    await processing;
     return { ...recorded, processing };
   };
 
@@ -302,5 +321,5 @@ export function createHuifang(options: HuifangOptions): Huifang {
     if (options.nextYearReminder !== false) sayIfNextYearMissing();
   };
 
-  return { config, logger, clock, events, metrics, console: consoleDeps, reloadCalendarOverlay, deps, views, directory, channels, deadLetter, jitter, greetings, webhooks, receive };
+  return { config, logger, clock, events, metrics, console: consoleDeps, reloadCalendarOverlay, deps, views, directory, channels, deadLetter, jitter, greetings, webhooks, receive, inboxDrain };
 }

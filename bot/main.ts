@@ -15,6 +15,11 @@ export { SERVICE_ROLES, type ServiceRole } from './sandbox-exposure.js';
 
 /** How often a `web` process reloads the console's calendar days (as the `reload-calendar` job does elsewhere). */
 const CALENDAR_REFRESH_MS = 5 * 60_000;
+/**
+ * How often a process with an inbox drain (`all`, `jobs`) looks for waiting events it was not told of:
+ * those a `web` process recorded, or left by a crash. Its own webhooks poke the drain at once.
+ */
+export const INBOX_POLL_MS = 1_000;
 
 export interface RunningService {
   app: Huifang;
@@ -67,7 +72,8 @@ export async function startService(env: Record<string, string | undefined> = pro
   // migrateDatabase logs what it applied.
   await migrateDatabase(config.database.url, { logger });
   const db = createPrismaClient(config.database.url);
-  const app = createHuifang({ config, logger, db });
+  // A web process answers webhooks only; the jobs process's drain handles their events (INBOX_POLL_MS).
+  const app = createHuifang({ config, logger, db, inboxDrain: role !== 'web' });
   let http: HttpListener;
   try {
     // Calendar days entered in the console apply from the first request on.
@@ -84,14 +90,17 @@ export async function startService(env: Record<string, string | undefined> = pro
     role === 'web'
       ? setInterval(() => void app.reloadCalendarOverlay().catch((err: unknown) => logger.warn({ err }, 'calendar reload failed; the next one retries')), CALENDAR_REFRESH_MS)
       : null;
+  const inboxPoll = app.inboxDrain ? setInterval(() => app.inboxDrain?.poke(), INBOX_POLL_MS) : null;
   logger.info({ url: config.publicBaseUrl, host: config.host, port: http.port, role, jobs: cron !== null }, 'Huifang listening');
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
       logger.info({ requests: http.inFlight(), jobs: cron?.running() ?? [] }, 'Huifang stopping');
       if (calendarRefresh !== null) clearInterval(calendarRefresh);
-      // Both at once: the deadline covers the slower of the two, not their sum.
-      await Promise.all([cron?.stop(), http.drain()]);
+      if (inboxPoll !== null) clearInterval(inboxPoll);
+      // At once: the deadline covers the slowest, not their sum. The inbox drain stops after the requests
+      // in flight were answered (they may poke it); what it has not claimed waits in the inbox.
+      await Promise.all([cron?.stop(), http.drain().then(() => app.inboxDrain?.stop())]);
       await db.close();
       logger.info('Huifang stopped');
     })());

@@ -3,8 +3,9 @@ import { processPendingInbound } from '../bot/core/inbox/process-inbound.js';
 import { inboundHandlers } from '../bot/inbound/handlers.js';
 
 /**
- * Every minute: inbound events left unprocessed (crash after recording) or failed and due again (backoff)
- * are (re)processed, one lease per event; an event out of attempts is DEAD (`huifang inbox dead`).
+ * Every minute: inbound events left unprocessed (crash after recording, or no inbox drain running) or failed
+ * and due again (backoff) are (re)processed, claimed in batches as the inbox drain claims them
+ * (bot/inbound/inbox-drain.ts); an event out of attempts is DEAD (`huifang inbox dead`).
  */
 export const schedule = '27 * * * * *';
 

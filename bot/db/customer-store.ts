@@ -4,10 +4,16 @@ import type { StoreContext } from './store-context.js';
 import { TX_OPTIONS } from './store-context.js';
 import { isUniqueViolation, parseJson, toCustomerRecord, toJson } from './rows.js';
 import { cancelOpenFollowUps, chunks, insertAudit } from './writes.js';
+import { fixedSql, type FixedSql } from './fixed-sql.js';
+import { CUSTOMER_COLUMNS, customerFromSql } from './sql-rows.js';
 
 /** `CustomerStore` over Prisma. */
 export class PrismaCustomerStore implements CustomerStore {
-  constructor(private readonly db: StoreContext) {}
+  private readonly sql: FixedSql;
+
+  constructor(private readonly db: StoreContext) {
+    this.sql = fixedSql(db);
+  }
 
   async upsertCustomer(input: CustomerInput): Promise<CustomerRecord> {
     for (let attempt = 0; ; attempt++) {
@@ -66,9 +72,10 @@ export class PrismaCustomerStore implements CustomerStore {
     return [...found.values()];
   }
 
+  /** Fixed SQL on the driver adapter: every SMS reply starts here (inbox drain). */
   async findCustomerByPhone(phoneE164: string): Promise<CustomerRecord | null> {
-    const row = await this.db.prisma.customer.findUnique({ where: { phoneE164 } });
-    return row ? toCustomerRecord(row) : null;
+    const [row] = await this.sql.query(`SELECT ${CUSTOMER_COLUMNS} FROM "Customer" WHERE "phoneE164" = ?`, [phoneE164]);
+    return row ? customerFromSql(row) : null;
   }
 
   async findCustomersByIds(ids: readonly string[]): Promise<Map<string, CustomerRecord>> {

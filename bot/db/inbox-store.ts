@@ -3,6 +3,20 @@ import type { StoreContext } from './store-context.js';
 import { parseJson, toJson } from './rows.js';
 import { fixedSql, type FixedSql } from './fixed-sql.js';
 
+type ClaimedRow = { id: string; source: string; dedupeKey: string; kind: string; payload: string; receivedAt: Date | string; attempts: number };
+
+function toRecord(row: ClaimedRow): InboundEventRecord {
+  return {
+    id: row.id,
+    source: row.source,
+    dedupeKey: row.dedupeKey,
+    kind: row.kind,
+    payload: parseJson<Record<string, unknown>>(row.payload, {}),
+    receivedAt: new Date(row.receivedAt),
+    attempts: Number(row.attempts),
+  };
+}
+
 /** `InboxStore` over Prisma: unique on (source, dedupeKey), so a provider's retry records nothing new. */
 export class PrismaInboxStore implements InboxStore {
   private readonly sql: FixedSql;
@@ -28,25 +42,71 @@ export class PrismaInboxStore implements InboxStore {
     return { id: existing.id, duplicate: true };
   }
 
+  /**
+   * Group commit: one multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING` (atomic, one commit) for the
+   * events of concurrent callbacks. Repeats within the call are folded onto their first event before the
+   * insert; an event the insert did not return was recorded before, and its id is read back by (source,
+   * dedupeKey) in one more statement (none found: its id clashed with another event's, an error for it alone).
+   */
+  async recordInboundBatch(events: Parameters<InboxStore['recordInboundBatch']>[0]): ReturnType<InboxStore['recordInboundBatch']> {
+    if (events.length === 0) return [];
+    const keyOf = (e: { source: string; dedupeKey: string }) => `${e.source}\u0000${e.dedupeKey}`;
+    const first = new Map<string, (typeof events)[number]>();
+    for (const event of events) if (!first.has(keyOf(event))) first.set(keyOf(event), event);
+    const unique = [...first.values()];
+    const params: unknown[] = [];
+    for (const e of unique) params.push(e.id, e.source, e.dedupeKey, e.kind, JSON.stringify(e.payload), e.receivedAt);
+    const inserted = await this.sql.query<{ id: string }>(
+      'INSERT INTO "InboundEvent" ("id", "source", "dedupeKey", "kind", "payload", "status", "attempts", "receivedAt") VALUES ' +
+        unique.map(() => "(?, ?, ?, ?, ?, 'RECEIVED', 0, ?)").join(', ') +
+        ' ON CONFLICT DO NOTHING RETURNING "id"',
+      params,
+    );
+    const insertedIds = new Set(inserted.map((r) => r.id));
+    const recorded = new Map<string, string>();
+    const earlier = unique.filter((e) => !insertedIds.has(e.id));
+    if (earlier.length > 0) {
+      const rows = await this.sql.query<{ id: string; source: string; dedupeKey: string }>(
+        `SELECT "id", "source", "dedupeKey" FROM "InboundEvent" WHERE ${earlier.map(() => '("source" = ? AND "dedupeKey" = ?)').join(' OR ')}`,
+        earlier.flatMap((e) => [e.source, e.dedupeKey]),
+      );
+      for (const row of rows) recorded.set(keyOf(row), row.id);
+    }
+    return events.map((event) => {
+      const key = keyOf(event);
+      if (insertedIds.has(event.id)) return { id: event.id, duplicate: false };
+      const id = insertedIds.has(first.get(key)!.id) ? first.get(key)!.id : recorded.get(key);
+      return id ? { id, duplicate: true } : { error: this.sql.knownError('No record was found for a query.', 'P2025') };
+    });
+  }
+
+  /**
+   * One `UPDATE … WHERE "id" IN (SELECT … LIMIT n) RETURNING` (with `FOR UPDATE SKIP LOCKED` on PostgreSQL):
+   * the conditions are repeated outside the sub-select, so a concurrent claimer's rows are never taken twice.
+   */
+  async claimInboundBatch(now: Date, leaseMs: number, limit: number, maxAttempts: number): Promise<InboundEventRecord[]> {
+    const waiting =
+      '("leaseExpiresAt" IS NULL OR "leaseExpiresAt" <= ?) AND ("status" = \'RECEIVED\' OR ("status" = \'FAILED\' AND "attempts" < ? AND ("nextAttemptAt" IS NULL OR "nextAttemptAt" <= ?)))';
+    const rows = await this.sql.query<ClaimedRow>(
+      'UPDATE "InboundEvent" SET "leaseExpiresAt" = ?, "attempts" = "attempts" + 1 ' +
+        `WHERE "id" IN (SELECT "id" FROM "InboundEvent" WHERE ${waiting} ORDER BY "receivedAt", "id" LIMIT ?${this.db.capabilities.skipLocked ? ' FOR UPDATE SKIP LOCKED' : ''}) AND ${waiting} ` +
+        'RETURNING "id", "source", "dedupeKey", "kind", "payload", "receivedAt", "attempts"',
+      [new Date(now.getTime() + leaseMs), now, maxAttempts, now, limit, now, maxAttempts, now],
+    );
+    // RETURNING gives no order: oldest first, as the sub-select chose them.
+    return rows.map(toRecord).sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
   /** One `UPDATE … RETURNING` on the driver adapter: every callback is claimed once, right after its answer. */
   async claimInbound(id: string, now: Date, leaseMs: number): Promise<InboundEventRecord | null> {
-    const [row] = await this.sql.query<{ id: string; source: string; dedupeKey: string; kind: string; payload: string; receivedAt: Date | string; attempts: number }>(
+    const [row] = await this.sql.query<ClaimedRow>(
       'UPDATE "InboundEvent" SET "leaseExpiresAt" = ?, "attempts" = "attempts" + 1 ' +
         'WHERE "id" = ? AND ("status" = \'RECEIVED\' OR ("status" = \'FAILED\' AND ("nextAttemptAt" IS NULL OR "nextAttemptAt" <= ?))) ' +
         'AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" <= ?) ' +
         'RETURNING "id", "source", "dedupeKey", "kind", "payload", "receivedAt", "attempts"',
       [new Date(now.getTime() + leaseMs), id, now, now],
     );
-    if (!row) return null;
-    return {
-      id: row.id,
-      source: row.source,
-      dedupeKey: row.dedupeKey,
-      kind: row.kind,
-      payload: parseJson<Record<string, unknown>>(row.payload, {}),
-      receivedAt: new Date(row.receivedAt),
-      attempts: Number(row.attempts),
-    };
+    return row ? toRecord(row) : null;
   }
 
   async listPendingInbound(now: Date, limit: number, maxAttempts: number): Promise<string[]> {

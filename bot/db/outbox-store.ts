@@ -8,16 +8,24 @@ import { TX_OPTIONS } from './store-context.js';
 import { numbered, skipLocked, Verbatim } from './raw-sql.js';
 import { insertAudit, insertOutbox, markPhoneInvalid } from './writes.js';
 import { applySurveyFallback, withReplyCodeRetry } from './reply-codes.js';
+import { fixedSql, type FixedSql } from './fixed-sql.js';
+import { insertOutboxFixed } from './outbox-insert.js';
 
 /**
  * `OutboxStore` over Prisma. A claim sets a lease and a claim token in one statement; completing
  * checks the token, so a dispatcher whose lease passed to another records nothing.
  */
 export class PrismaOutboxStore implements OutboxStore {
-  constructor(private readonly db: StoreContext) {}
+  private readonly sql: FixedSql;
+
+  constructor(private readonly db: StoreContext) {
+    this.sql = fixedSql(db);
+  }
 
   async enqueue(messages: NewOutboxMessage[]): Promise<number> {
     if (messages.length === 0) return 0;
+    // No row to read first (no SMS to a customer, whose phone may be marked invalid): one fixed statement.
+    if (messages.every((m) => !(m.channel === 'sms' && m.recipientType === 'customer'))) return insertOutboxFixed(this.sql, this.db.ids, messages);
     return this.db.prisma.$transaction((tx) => insertOutbox(tx, this.db.ids, messages), TX_OPTIONS);
   }
 

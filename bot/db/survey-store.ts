@@ -5,10 +5,16 @@ import type { StoreContext } from './store-context.js';
 import { TX_OPTIONS } from './store-context.js';
 import { isUniqueViolation, parseJson, toJson, toSurveyRecord } from './rows.js';
 import { insertAudit, insertEscalationWith } from './writes.js';
+import { fixedSql, type FixedSql } from './fixed-sql.js';
+import { SURVEY_COLUMNS, surveyFromSql } from './sql-rows.js';
 
 /** `SurveyStore` over Prisma: an answer, its follow-up's completion and what it decides commit once. */
 export class PrismaSurveyStore implements SurveyStore {
-  constructor(private readonly db: StoreContext) {}
+  private readonly sql: FixedSql;
+
+  constructor(private readonly db: StoreContext) {
+    this.sql = fixedSql(db);
+  }
 
   async findSurveyPage(token: string): Promise<SurveyPageRecord | null> {
     const row = await this.db.prisma.surveyInstance.findUnique({ where: { token }, include: { customer: { select: { salutation: true, name: true } } } });
@@ -30,12 +36,13 @@ export class PrismaSurveyStore implements SurveyStore {
     return count === 1;
   }
 
+  /** Fixed SQL on the driver adapter (every SMS reply asks it); the order is the query API's (NULLs as each database sorts them). */
   async findLatestOpenSurvey(customerId: string, now: Date): Promise<SurveyRecord | null> {
-    const row = await this.db.prisma.surveyInstance.findFirst({
-      where: { customerId, status: 'OPEN', expiresAt: { gt: now } },
-      orderBy: [{ sentAt: 'desc' }, { id: 'desc' }],
-    });
-    return row ? toSurveyRecord(row) : null;
+    const [row] = await this.sql.query(
+      `SELECT ${SURVEY_COLUMNS} FROM "SurveyInstance" WHERE "customerId" = ? AND "status" = 'OPEN' AND "expiresAt" > ? ORDER BY "sentAt" DESC, "id" DESC LIMIT 1`,
+      [customerId, now],
+    );
+    return row ? surveyFromSql(row) : null;
   }
 
   async findSurveyByToken(token: string): Promise<SurveyRecord | null> {
@@ -43,9 +50,10 @@ export class PrismaSurveyStore implements SurveyStore {
     return row ? toSurveyRecord(row) : null;
   }
 
+  /** Fixed SQL on the driver adapter, like {@link findLatestOpenSurvey}. */
   async findSurveyByReplyCode(replyCode: string): Promise<SurveyRecord | null> {
-    const row = await this.db.prisma.surveyInstance.findUnique({ where: { replyCode } });
-    return row ? toSurveyRecord(row) : null;
+    const [row] = await this.sql.query(`SELECT ${SURVEY_COLUMNS} FROM "SurveyInstance" WHERE "replyCode" = ?`, [replyCode]);
+    return row ? surveyFromSql(row) : null;
   }
 
   async recordSurveyAnswer(input: Parameters<SurveyStore['recordSurveyAnswer']>[0]): Promise<boolean> {

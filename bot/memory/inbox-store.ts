@@ -20,6 +20,23 @@ export class MemoryInboxStore implements InboxStore {
     }
   }
 
+  /** One event after the other, as the database's single statement would record them. */
+  async recordInboundBatch(events: Parameters<InboxStore['recordInboundBatch']>[0]): ReturnType<InboxStore['recordInboundBatch']> {
+    const results: Awaited<ReturnType<InboxStore['recordInboundBatch']>> = [];
+    for (const event of events) results.push(await this.recordInbound(event).catch((error: unknown) => ({ error: error instanceof Error ? error : new Error(String(error)) })));
+    return results;
+  }
+
+  async claimInboundBatch(now: Date, leaseMs: number, limit: number, maxAttempts: number): Promise<InboundEventRecord[]> {
+    const ids = await this.listPendingInbound(now, limit, maxAttempts);
+    const claimed: InboundEventRecord[] = [];
+    for (const id of ids) {
+      const event = await this.claimInbound(id, now, leaseMs);
+      if (event) claimed.push(event);
+    }
+    return claimed;
+  }
+
   async claimInbound(id: string, now: Date, leaseMs: number): Promise<InboundEventRecord | null> {
     return this.state.transact((tx) => {
       const row = tx.inbound.get(id);

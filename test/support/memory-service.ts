@@ -202,6 +202,7 @@ export async function createMemoryService(options: MemoryServiceOptions = {}): P
     },
     webhooks,
     receive,
+    inboxDrain: null,
     state,
     staff,
     submit: async (body) => submitCase(deps, await toSubmitInput({ deps }, body, 'test')),

@@ -14,13 +14,16 @@ import type { CaseBody } from '../../bot/cases/case-body.js';
 import { createTestService } from './service.js';
 import { CountingChannel } from './test-channels.js';
 import { submit } from './builders.js';
+import { processPendingInbound } from '../../bot/core/inbox/process-inbound.js';
+import { inboundHandlers } from '../../bot/inbound/handlers.js';
 
 export type ReplicaCommand =
   | { kind: 'dispatch'; batchSize?: number }
   | { kind: 'activate'; batchSize?: number }
   | { kind: 'survey-fallback'; batchSize?: number }
   | { kind: 'top-up-quotas' }
-  | { kind: 'submit'; body: CaseBody; times: number };
+  | { kind: 'submit'; body: CaseBody; times: number }
+  | { kind: 'process-inbox'; limit?: number };
 
 const [url, now, commandJson] = process.argv.slice(2);
 if (!url || !now || !commandJson) throw new Error('usage: replica-process.ts URL NOW COMMAND_JSON');
@@ -51,6 +54,9 @@ try {
       break;
     case 'top-up-quotas':
       result = await topUpQuotas(app.deps);
+      break;
+    case 'process-inbox':
+      result = (await processPendingInbound(app.deps, inboundHandlers, command.limit ?? 200)).map((r) => ({ eventId: r.eventId, status: r.status }));
       break;
     case 'submit':
       result = await Promise.all(Array.from({ length: command.times }, () => submit(app, command.body)));

@@ -30,6 +30,8 @@ export interface TestServiceOptions {
   env?: Record<string, string>;
   /** WeCom sign-in for the console, when a test wires it itself. */
   wecomSignIn?: WecomSignIn | null;
+  /** false: no inbox drain, as in a `--role web` process. */
+  inboxDrain?: boolean;
 }
 
 /** A DbClient over the suite's database; closing it is left to the suite (describeEachDatabase). */
@@ -48,6 +50,7 @@ export function createTestService(url: string, dbClient: DbClient, clock: FakeCl
     ...(options.channels ? { channels: options.channels } : {}),
     ...(options.policiesDir ? { policiesDir: options.policiesDir } : {}),
     ...(options.wecomSignIn !== undefined ? { wecomSignIn: options.wecomSignIn } : {}),
+    ...(options.inboxDrain !== undefined ? { inboxDrain: options.inboxDrain } : {}),
   });
 }
 

@@ -46,6 +46,16 @@ export async function processInboundEvent(
 ): Promise<ProcessResult> {
   const event = await deps.inbox.claimInbound(eventId, deps.clock.now(), INBOUND_LEASE_MS);
   if (!event) return { eventId, status: 'SKIPPED' };
+  return processClaimedInbound(deps, event, handlers);
+}
+
+/** Routes an event this process has leased and records the outcome, as {@link processInboundEvent} does. */
+async function processClaimedInbound(
+  deps: CoreDeps,
+  event: InboundEventRecord,
+  handlers: Readonly<Record<string, InboundHandler>>,
+): Promise<ProcessResult> {
+  const eventId = event.id;
   const handler = handlers[event.kind];
   try {
     if (!handler) throw new DomainError('UNKNOWN_EVENT_KIND', `No handler for inbound events of kind "${event.kind}"`, {});
@@ -85,14 +95,42 @@ function jitterOf(eventId: string, attempt: number): number {
   return hash / 2 ** 32;
 }
 
-/** Processes events left RECEIVED (crash between record and processing) or FAILED with attempts left. */
+/**
+ * Events leased by one claim: few enough that the last is handled long before the lease of
+ * {@link INBOUND_LEASE_MS} runs out (a handler takes milliseconds), many enough that a burst of
+ * callbacks costs one claim per batch rather than one per event.
+ */
+export const INBOUND_CLAIM_BATCH = 50;
+
+/**
+ * Processes events waiting in the inbox: RECEIVED (callbacks answered before processing, or a crash
+ * between record and processing) and FAILED ones due again with attempts left. Claims them in batches
+ * of {@link INBOUND_CLAIM_BATCH}, oldest first, one statement per batch (another process's leased events
+ * are skipped, so replicas share the work and none is processed twice), then handles them oldest first,
+ * `concurrency` at a time [1: one after the other]; stops after `limit` events or when the inbox has no
+ * more waiting. Results are in claim order.
+ */
 export async function processPendingInbound(
   deps: CoreDeps,
   handlers: Readonly<Record<string, InboundHandler>>,
   limit = 200,
+  concurrency = 1,
 ): Promise<ProcessResult[]> {
-  const ids = await deps.inbox.listPendingInbound(deps.clock.now(), limit, INBOUND_MAX_ATTEMPTS);
   const results: ProcessResult[] = [];
-  for (const id of ids) results.push(await processInboundEvent(deps, id, handlers));
+  while (results.length < limit) {
+    const want = Math.min(INBOUND_CLAIM_BATCH, limit - results.length);
+    const claimed = await deps.inbox.claimInboundBatch(deps.clock.now(), INBOUND_LEASE_MS, want, INBOUND_MAX_ATTEMPTS);
+    const done: ProcessResult[] = new Array(claimed.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < claimed.length) {
+        const i = next++;
+        done[i] = await processClaimedInbound(deps, claimed[i]!, handlers);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, claimed.length)) }, worker));
+    results.push(...done);
+    if (claimed.length < want) break;
+  }
   return results;
 }

@@ -27,8 +27,21 @@ export interface DeadInboundEvent {
 export interface InboxStore {
   /** Records an inbound event unless one with the same (source, dedupeKey) exists. */
   recordInbound(event: InboundEventInput & { id: string }): Promise<{ id: string; duplicate: boolean }>;
+  /**
+   * Records several events at once, in one atomic statement (group commit): the answer has one entry per
+   * event, in order, each as {@link recordInbound} would give it. An event whose (source, dedupeKey)
+   * exists already, or repeats an earlier one of the same call, is a duplicate carrying the recorded id;
+   * one that was neither recorded nor found (its id taken by another event) gets its error instead.
+   * Throws, having recorded none of them, when the statement fails.
+   */
+  recordInboundBatch(events: readonly (InboundEventInput & { id: string })[]): Promise<({ id: string; duplicate: boolean } | { error: Error })[]>;
   /** Leases one event for processing (RECEIVED, or FAILED and due again); null if taken, not due or done. */
   claimInbound(id: string, now: Date, leaseMs: number): Promise<InboundEventRecord | null>;
+  /**
+   * Leases up to `limit` events waiting for processing (RECEIVED, or FAILED and due again with attempts
+   * left), oldest first, in one statement; an event leased by another process is skipped.
+   */
+  claimInboundBatch(now: Date, leaseMs: number, limit: number, maxAttempts: number): Promise<InboundEventRecord[]>;
   /** Ids of events waiting for processing (crash recovery, and FAILED ones due again with attempts left). */
   listPendingInbound(now: Date, limit: number, maxAttempts: number): Promise<string[]>;
   /** Records an attempt's outcome; a FAILED event is not tried again before `nextAttemptAt`. */

@@ -19,6 +19,9 @@ export const WECOM_CALLBACK_MAX_BYTES = 64 * 1024;
 /** Prefix of the nonce memory's keys in the shared `RateCounter` table. */
 const NONCE_KEY = 'wecom-nonce:';
 
+/** Stale nonces are deleted at most this often per process, not on every callback (the sweep scans the window's rows). */
+const NONCE_SWEEP_MS = 10_000;
+
 /** HTTP status for each way a callback is refused; WeCom retries anything but 200 (docs/protocols/wecom.md §6.3). */
 const REJECTION_STATUS: Readonly<Record<WecomCallbackError['code'], number>> = {
   BAD_SIGNATURE: 401,
@@ -39,7 +42,7 @@ const REJECTION_STATUS: Readonly<Record<WecomCallbackError['code'], number>> = {
  * Freshness (docs/protocols/wecom.md §6.6): a `timestamp` further than `WECOM_CALLBACK_MAX_SKEW_SECONDS`
  * [300] from our clock is refused (401 `STALE_TIMESTAMP`), and so is a signed request whose `timestamp`
  * and `nonce` were already answered (401 `REPLAYED`). The nonces are remembered in the database
- * (`RateCounter` rows under `wecom-nonce:`, deleted once their timestamp is out of the window), so every
+ * (`RateCounter` rows under `wecom-nonce:`, deleted within seconds once their timestamp is out of the window), so every
  * replica knows them; one is remembered only after its request was answered, so WeCom's resend of a
  * request that failed on our side is still taken.
  *
@@ -66,11 +69,18 @@ export function wecomRoutes(router: Router, app: Huifang): void {
     const { key, at } = nonceKey(query);
     return (await nonces.count(key, at)) > 0;
   };
-  /** Remembers an answered request's nonce, and forgets those whose timestamp can no longer be fresh. */
+  let forgotAt = Number.NEGATIVE_INFINITY;
+  /**
+   * Remembers an answered request's nonce, and (at most once every {@link NONCE_SWEEP_MS}) forgets those
+   * whose timestamp can no longer be fresh. A forgotten nonce is never needed: its request is refused as stale.
+   */
   const remember = async (query: WecomSignedQuery): Promise<void> => {
     const { key, at } = nonceKey(query);
+    const now = app.clock.now().getTime();
+    if (Math.abs(now - forgotAt) < NONCE_SWEEP_MS) return void (await nonces.hit(key, at));
+    forgotAt = now;
     // Independent statements: sent together (SQLite runs them one after the other anyway).
-    await Promise.all([nonces.hit(key, at), nonces.forget(NONCE_KEY, new Date(app.clock.now().getTime() - maxSkewMs))]);
+    await Promise.all([nonces.hit(key, at), nonces.forget(NONCE_KEY, new Date(now - maxSkewMs))]);
   };
 
   const refuse = (ctx: Context, status: number, code: string, reason: string) => {

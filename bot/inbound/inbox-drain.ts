@@ -1,0 +1,90 @@
+import type { CoreDeps } from '../core/deps.js';
+import type { Logger } from '../logger.js';
+import { processPendingInbound, type InboundHandler } from '../core/inbox/process-inbound.js';
+
+/**
+ * How long a drain waits after the first poke before claiming: callbacks arriving meanwhile are handled
+ * by the same batch. This is the delay between a webhook's answer and its effect when the service is idle.
+ */
+export const INBOX_DRAIN_DELAY_MS = 5;
+
+/** Events a drain handles at once where the database takes concurrent writers (PostgreSQL; its pool has 10 connections). */
+export const INBOX_DRAIN_CONCURRENCY = 4;
+
+/** Events one drain handles before it lets the next poke start a fresh one (keeps a run's leases fresh). */
+const DRAIN_RUN_LIMIT = 200;
+
+/** Handles the inbox's waiting events in this process, off the webhook's request path. */
+export interface InboxDrain {
+  /** Something was recorded (or may be waiting): a drain starts shortly unless one is running, which then goes on. */
+  poke(): void;
+  /** Resolves when no drain is running or scheduled (shutdown; the events it handled are finished). */
+  idle(): Promise<void>;
+  /** No further drains start; resolves once the running one has finished. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The in-process inbox drain (`huifang start --role all|jobs`): webhooks record their event, answer, and
+ * poke it; {@link INBOX_DRAIN_DELAY_MS} later it claims the waiting events in batches and handles them,
+ * `concurrency` at a time (one after the other on SQLite, whose single writer gains nothing from more; a few
+ * on PostgreSQL, where each event waits mostly on round trips), through `processPendingInbound` (the same claim, lease, backoff and DEAD rules as the
+ * `process-inbox` job). One drain runs at a time per process; a poke during a run makes it look again
+ * before it ends, so nothing poked is left waiting. Claims are atomic, so drains of several replicas
+ * share the work and never handle an event twice. A failed drain is logged; the events stay waiting
+ * for the next poke or the `process-inbox` job.
+ */
+export function createInboxDrain(
+  deps: CoreDeps,
+  handlers: Readonly<Record<string, InboundHandler>>,
+  logger: Logger,
+  options: { delayMs?: number; concurrency?: number } = {},
+): InboxDrain {
+  const delayMs = options.delayMs ?? INBOX_DRAIN_DELAY_MS;
+  const concurrency = options.concurrency ?? 1;
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<void> | null = null;
+  let again = false;
+  let stopped = false;
+
+  const run = async () => {
+    try {
+      do {
+        again = false;
+        const results = await processPendingInbound(deps, handlers, DRAIN_RUN_LIMIT, concurrency);
+        // A full run may have left events behind: look again, as after a poke.
+        if (results.length >= DRAIN_RUN_LIMIT) again = true;
+      } while (again && !stopped);
+    } catch (err) {
+      logger.error({ err }, 'inbox drain failed; the events stay waiting for the next drain or the process-inbox job');
+    } finally {
+      running = null;
+    }
+  };
+
+  const start = () => {
+    timer = null;
+    if (stopped) return;
+    running = run();
+  };
+
+  return {
+    poke() {
+      if (stopped) return;
+      if (running) again = true;
+      else if (!timer) timer = setTimeout(start, delayMs);
+    },
+    async idle() {
+      while (timer || running) {
+        if (running) await running;
+        else await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      if (running) await running;
+    },
+  };
+}
