@@ -121,10 +121,13 @@ export async function runCrashDrill(options: CrashDrillOptions): Promise<CrashDr
     await prisma.followUp.updateMany({ where: { status: 'SCHEDULED', leaseExpiresAt: { gt: now } }, data: { leaseExpiresAt: now } });
     await prisma.outboxMessage.updateMany({ where: { status: 'SENDING', leaseExpiresAt: { gt: now } }, data: { leaseExpiresAt: now } });
 
-    // Unkilled runs until nothing is left to do (a run reconciles what the crashes interrupted).
+    // Unkilled runs until nothing is left to do (a run reconciles what the crashes interrupted). A backlog
+    // paced by WeCom's per-member cap takes as many rounds as it needs; the drill stops early only when
+    // three runs in a row changed nothing, and whatever is still open then counts as unsent.
     const uncertain = { held: 0, resent: 0, settled: 0 };
-    const finishBy = Date.now() + 10 * 60_000;
-    for (let round = 0; round < 30 && Date.now() < finishBy; round++) {
+    let idleRounds = 0;
+    let lastProgress = -1;
+    while (idleRounds < 3) {
       // Messages a provider's rate limit deferred (WeCom: 30 a minute per member) wait for their time.
       const next = await prisma.outboxMessage.findFirst({ where: { status: 'PENDING' }, orderBy: { nextAttemptAt: 'asc' }, select: { nextAttemptAt: true } });
       const waitMs = next ? next.nextAttemptAt.getTime() - Date.now() : 0;
@@ -146,6 +149,9 @@ export async function runCrashDrill(options: CrashDrillOptions): Promise<CrashDr
       const open = await prisma.outboxMessage.count({ where: { status: { not: 'SENT' } } });
       const scheduled = await prisma.followUp.count({ where: { status: 'SCHEDULED' } });
       if (held.length === 0 && open === 0 && scheduled === 0) break;
+      const progress = (await prisma.outboxMessage.count({ where: { status: 'SENT' } })) + (await prisma.followUp.count({ where: { status: { not: 'SCHEDULED' } } })) + uncertain.held;
+      idleRounds = progress === lastProgress ? idleRounds + 1 : 0;
+      lastProgress = progress;
     }
 
     const taskIdOf = (payload: string) => (JSON.parse(payload) as { card?: { taskId?: string } }).card?.taskId ?? '';
