@@ -56,6 +56,7 @@ export interface ThroughputResult {
     /** Plan of the claim statement with every row still due (after the first batch). */
     claimPlan: ExplainedStatement | null;
   };
+  /** Null when activation ran alone (`--only activation`). */
   dispatch: {
     ms: number;
     perSecond: number;
@@ -66,7 +67,7 @@ export interface ThroughputResult {
     calls: Record<string, CallTime>;
     statements: PhaseStatement[];
     claimPlan: ExplainedStatement | null;
-  };
+  } | null;
 }
 
 /**
@@ -124,8 +125,8 @@ function phaseStatements(stats: StatementStat[]): PhaseStatement[] {
 
 const log = (text: string) => process.stderr.write(`  … ${text}\n`);
 
-/** (a)–(c): activate `rows` due follow-ups, then dispatch every outbox message they produced. */
-export async function runThroughput(provider: DbProvider, options: BenchOptions): Promise<ThroughputResult> {
+/** (a)–(c): activate `rows` due follow-ups, then (unless `activationOnly`) dispatch every outbox message they produced. */
+export async function runThroughput(provider: DbProvider, options: BenchOptions, activationOnly = false): Promise<ThroughputResult> {
   const db = await createBenchDb(provider);
   const recorder = new StatementRecorder();
   // The service runs on a client that logs each statement's duration (attribution; a few µs each).
@@ -157,7 +158,8 @@ export async function runThroughput(provider: DbProvider, options: BenchOptions)
       const started = performance.now();
       let total: ActivationSummary | null = null;
       for (;;) {
-        const s = await activateDueFollowUps(activationDeps, { batchSize: 500, maxBatches: 1000 });
+        // The job's own claim sizes (adaptive, from ACTIVATION_BATCH_SIZE up), as the cron tick runs it.
+        const s = await activateDueFollowUps(activationDeps);
         total = addSummaries(total, s);
         if (s.claimed === 0) break;
       }
@@ -167,7 +169,20 @@ export async function runThroughput(provider: DbProvider, options: BenchOptions)
     const activationStatements = phaseStatements(recorder.take());
     const outboxCreated = await db.prisma.outboxMessage.count();
     const stillScheduled = await db.prisma.followUp.count({ where: { status: 'SCHEDULED' } });
-    log(`${provider}: activation ${(activation.result.ms / 1000).toFixed(1)} s; dispatching`);
+    log(`${provider}: activation ${(activation.result.ms / 1000).toFixed(1)} s${activationOnly ? '' : '; dispatching'}`);
+    const activationResult = {
+      ms: activation.result.ms,
+      perSecond: activation.result.total.claimed / (activation.result.ms / 1000),
+      summary: activation.result.total,
+      outboxCreated,
+      outboxPerSecond: outboxCreated / (activation.result.ms / 1000),
+      stillScheduled,
+      memory: activation.memory,
+      calls: activationCalls,
+      statements: activationStatements,
+      claimPlan: activationClaimPlan,
+    };
+    if (activationOnly) return { rows: options.rows, setupMs, activation: activationResult, dispatch: null };
     clock.advance(1_000);
 
     excludedMs = 0;
@@ -204,18 +219,7 @@ export async function runThroughput(provider: DbProvider, options: BenchOptions)
     return {
       rows: options.rows,
       setupMs,
-      activation: {
-        ms: activation.result.ms,
-        perSecond: activation.result.total.claimed / (activation.result.ms / 1000),
-        summary: activation.result.total,
-        outboxCreated,
-        outboxPerSecond: outboxCreated / (activation.result.ms / 1000),
-        stillScheduled,
-        memory: activation.memory,
-        calls: activationCalls,
-        statements: activationStatements,
-        claimPlan: activationClaimPlan,
-      },
+      activation: activationResult,
       dispatch: {
         ms: dispatch.result.ms,
         perSecond: dispatch.result.total.sent / (dispatch.result.ms / 1000),
