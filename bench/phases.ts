@@ -45,6 +45,8 @@ export interface ThroughputResult {
   activation: {
     ms: number;
     perSecond: number;
+    /** CPU time of the bench process (user + system) meanwhile: on a busy machine, what the wall time cannot show. */
+    cpuMs: number;
     summary: ActivationSummary;
     outboxCreated: number;
     outboxPerSecond: number;
@@ -156,6 +158,7 @@ export async function runThroughput(provider: DbProvider, options: BenchOptions,
     recorder.recording = true;
     const activation = await withMemory(async () => {
       const started = performance.now();
+      const cpuBefore = process.cpuUsage();
       let total: ActivationSummary | null = null;
       for (;;) {
         // The job's own claim sizes (adaptive, from ACTIVATION_BATCH_SIZE up), as the cron tick runs it.
@@ -163,7 +166,8 @@ export async function runThroughput(provider: DbProvider, options: BenchOptions,
         total = addSummaries(total, s);
         if (s.claimed === 0) break;
       }
-      return { total, ms: performance.now() - started - excludedMs };
+      const cpu = process.cpuUsage(cpuBefore);
+      return { total, ms: performance.now() - started - excludedMs, cpuMs: (cpu.user + cpu.system) / 1000 };
     });
     recorder.recording = false;
     const activationStatements = phaseStatements(recorder.take());
@@ -173,6 +177,7 @@ export async function runThroughput(provider: DbProvider, options: BenchOptions,
     const activationResult = {
       ms: activation.result.ms,
       perSecond: activation.result.total.claimed / (activation.result.ms / 1000),
+      cpuMs: activation.result.cpuMs,
       summary: activation.result.total,
       outboxCreated,
       outboxPerSecond: outboxCreated / (activation.result.ms / 1000),

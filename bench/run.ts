@@ -89,7 +89,8 @@ function printThroughput(results: ProviderResult[], options: BenchOptions): void
     const d = t.dispatch;
     console.log(
       `  ${r.provider}: activation ${fields(a.summary)}; ` +
-        `${int(a.outboxCreated)} outbox messages created (${int(a.outboxPerSecond)}/s); still SCHEDULED ${int(a.stillScheduled)}`,
+        `${int(a.outboxCreated)} outbox messages created (${int(a.outboxPerSecond)}/s); still SCHEDULED ${int(a.stillScheduled)}; ` +
+        `CPU of this process ${sec(a.cpuMs)} s (${int(a.summary.claimed / (a.cpuMs / 1000))} per CPU-second)`,
     );
     if (d) console.log(
       `  ${r.provider}: dispatch ${fields(d.summary)}; ` +
