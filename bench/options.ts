@@ -17,7 +17,7 @@ export interface BenchOptions {
   tickRows: number;
   /** Providers to run; PostgreSQL still needs TEST_POSTGRES_URL or BENCH_POSTGRES_URL. */
   only: DbProvider[];
-  /** Parts to run [all]: throughput (a–c, e), ticks (d), http (f), queue (g, PostgreSQL only), batch (h), digests (i), greetings (j), memory (k). */
+  /** Parts to run [all but activation]: throughput (a–c, e), activation ((a) alone), ticks (d), http (f), queue (g, PostgreSQL only), batch (h), digests (i), greetings (j), memory (k). */
   parts: BenchPart[];
   /** Measured requests per HTTP target (f) [2,000], after a warm-up of a tenth of that (at most 200). */
   httpRequests: number;
@@ -31,8 +31,8 @@ export interface BenchOptions {
   out: string;
 }
 
-/** The parts of a run: (a–c, e) throughput, (d) tick cost, (f) the HTTP edge, (g) dispatch beside graphile-worker, (h) set-based scheduling, (i) weekly digests, (j) greeting planning, (k) the service's memory. */
-export const BENCH_PARTS = ['throughput', 'ticks', 'http', 'queue', 'batch', 'digests', 'greetings', 'memory'] as const;
+/** The parts of a run: (a–c, e) throughput, (a) activation alone (only when asked for), (d) tick cost, (f) the HTTP edge, (g) dispatch beside graphile-worker, (h) set-based scheduling, (i) weekly digests, (j) greeting planning, (k) the service's memory. */
+export const BENCH_PARTS = ['throughput', 'activation', 'ticks', 'http', 'queue', 'batch', 'digests', 'greetings', 'memory'] as const;
 export type BenchPart = (typeof BENCH_PARTS)[number];
 
 export const USAGE = `usage: npm run bench -- [--rows N] [--history N] [--history-base N] [--backlog N] [--ticks N] [--tick-rows N]
@@ -44,9 +44,10 @@ export const USAGE = `usage: npm run bench -- [--rows N] [--history N] [--histor
   --backlog N       then add N SCHEDULED follow-ups not yet due and tick again (default history/10; 0 skips)
   --ticks N         measured ticks per table size (default 10)
   --tick-rows N     follow-ups newly due before each tick (default 50)
-  --only LIST       comma-separated databases (sqlite, postgresql) and/or parts (throughput, ticks, http, queue, batch,
-                    digests, greetings, memory)
-                    to run; e.g. --only http runs the HTTP part on both databases (default: everything)
+  --only LIST       comma-separated databases (sqlite, postgresql) and/or parts (throughput, activation, ticks, http,
+                    queue, batch, digests, greetings, memory)
+                    to run; e.g. --only http runs the HTTP part on both databases (default: everything but activation,
+                    which is (a) alone: --only activation --rows 100000 activates without dispatching)
   --requests N      measured requests per HTTP target (default 2000)
   --connections N   load generator connections (default 32)
   --http-seconds N  time limit of one HTTP target (default 60)
@@ -86,7 +87,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | 'help' {
   });
   if (values.help) return 'help';
   let only: DbProvider[] = ['sqlite', 'postgresql'];
-  let parts: BenchPart[] = [...BENCH_PARTS];
+  let parts: BenchPart[] = BENCH_PARTS.filter((p) => p !== 'activation');
   if (values.only !== undefined) {
     const items = values.only.split(',').map((x) => x.trim());
     const unknown = items.filter((x) => x !== 'sqlite' && x !== 'postgresql' && !(BENCH_PARTS as readonly string[]).includes(x));

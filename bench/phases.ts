@@ -45,6 +45,8 @@ export interface ThroughputResult {
   activation: {
     ms: number;
     perSecond: number;
+    /** CPU time of the bench process (user + system) meanwhile: on a busy machine, what the wall time cannot show. */
+    cpuMs: number;
     summary: ActivationSummary;
     outboxCreated: number;
     outboxPerSecond: number;
@@ -56,6 +58,7 @@ export interface ThroughputResult {
     /** Plan of the claim statement with every row still due (after the first batch). */
     claimPlan: ExplainedStatement | null;
   };
+  /** Null when activation ran alone (`--only activation`). */
   dispatch: {
     ms: number;
     perSecond: number;
@@ -66,7 +69,7 @@ export interface ThroughputResult {
     calls: Record<string, CallTime>;
     statements: PhaseStatement[];
     claimPlan: ExplainedStatement | null;
-  };
+  } | null;
 }
 
 /**
@@ -124,8 +127,8 @@ function phaseStatements(stats: StatementStat[]): PhaseStatement[] {
 
 const log = (text: string) => process.stderr.write(`  … ${text}\n`);
 
-/** (a)–(c): activate `rows` due follow-ups, then dispatch every outbox message they produced. */
-export async function runThroughput(provider: DbProvider, options: BenchOptions): Promise<ThroughputResult> {
+/** (a)–(c): activate `rows` due follow-ups, then (unless `activationOnly`) dispatch every outbox message they produced. */
+export async function runThroughput(provider: DbProvider, options: BenchOptions, activationOnly = false): Promise<ThroughputResult> {
   const db = await createBenchDb(provider);
   const recorder = new StatementRecorder();
   // The service runs on a client that logs each statement's duration (attribution; a few µs each).
@@ -155,19 +158,36 @@ export async function runThroughput(provider: DbProvider, options: BenchOptions)
     recorder.recording = true;
     const activation = await withMemory(async () => {
       const started = performance.now();
+      const cpuBefore = process.cpuUsage();
       let total: ActivationSummary | null = null;
       for (;;) {
-        const s = await activateDueFollowUps(activationDeps, { batchSize: 500, maxBatches: 1000 });
+        // The job's own claim sizes (adaptive, from ACTIVATION_BATCH_SIZE up), as the cron tick runs it.
+        const s = await activateDueFollowUps(activationDeps);
         total = addSummaries(total, s);
         if (s.claimed === 0) break;
       }
-      return { total, ms: performance.now() - started - excludedMs };
+      const cpu = process.cpuUsage(cpuBefore);
+      return { total, ms: performance.now() - started - excludedMs, cpuMs: (cpu.user + cpu.system) / 1000 };
     });
     recorder.recording = false;
     const activationStatements = phaseStatements(recorder.take());
     const outboxCreated = await db.prisma.outboxMessage.count();
     const stillScheduled = await db.prisma.followUp.count({ where: { status: 'SCHEDULED' } });
-    log(`${provider}: activation ${(activation.result.ms / 1000).toFixed(1)} s; dispatching`);
+    log(`${provider}: activation ${(activation.result.ms / 1000).toFixed(1)} s${activationOnly ? '' : '; dispatching'}`);
+    const activationResult = {
+      ms: activation.result.ms,
+      perSecond: activation.result.total.claimed / (activation.result.ms / 1000),
+      cpuMs: activation.result.cpuMs,
+      summary: activation.result.total,
+      outboxCreated,
+      outboxPerSecond: outboxCreated / (activation.result.ms / 1000),
+      stillScheduled,
+      memory: activation.memory,
+      calls: activationCalls,
+      statements: activationStatements,
+      claimPlan: activationClaimPlan,
+    };
+    if (activationOnly) return { rows: options.rows, setupMs, activation: activationResult, dispatch: null };
     clock.advance(1_000);
 
     excludedMs = 0;
@@ -204,18 +224,7 @@ export async function runThroughput(provider: DbProvider, options: BenchOptions)
     return {
       rows: options.rows,
       setupMs,
-      activation: {
-        ms: activation.result.ms,
-        perSecond: activation.result.total.claimed / (activation.result.ms / 1000),
-        summary: activation.result.total,
-        outboxCreated,
-        outboxPerSecond: outboxCreated / (activation.result.ms / 1000),
-        stillScheduled,
-        memory: activation.memory,
-        calls: activationCalls,
-        statements: activationStatements,
-        claimPlan: activationClaimPlan,
-      },
+      activation: activationResult,
       dispatch: {
         ms: dispatch.result.ms,
         perSecond: dispatch.result.total.sent / (dispatch.result.ms / 1000),

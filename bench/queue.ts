@@ -65,6 +65,7 @@ export async function runQueue(options: BenchOptions): Promise<QueueResult> {
   const jobs = options.queueJobs;
   log(`postgresql: dispatch of ${jobs} messages (activation first, not counted)`);
   const ours = await runThroughput('postgresql', { ...options, rows: jobs });
+  if (!ours.dispatch) throw new Error('the throughput run dispatched nothing');
   log(`postgresql: graphile-worker, ${jobs} no-op jobs, concurrency ${QUEUE_CONCURRENCY}`);
   const graphile = await runGraphileWorker(jobs, 600_000);
   const graphilePerSecond = graphile.completed / (graphile.ms / 1000);

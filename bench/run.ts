@@ -80,9 +80,9 @@ function printThroughput(results: ProviderResult[], options: BenchOptions): void
     const a = t.activation;
     const d = t.dispatch;
     rows.push([r.provider, 'activation', int(a.summary.claimed), sec(a.ms), `${int(a.perSecond)}/s`, mib(a.memory.rssMax), mib(a.memory.heapUsedMax), sec(a.memory.eventLoopMaxStallMs)]);
-    rows.push(['', 'dispatch', int(d.summary.sent), sec(d.ms), `${int(d.perSecond)}/s`, mib(d.memory.rssMax), mib(d.memory.heapUsedMax), sec(d.memory.eventLoopMaxStallMs)]);
+    if (d) rows.push(['', 'dispatch', int(d.summary.sent), sec(d.ms), `${int(d.perSecond)}/s`, mib(d.memory.rssMax), mib(d.memory.heapUsedMax), sec(d.memory.eventLoopMaxStallMs)]);
   }
-  console.log(`\n(a–c) Throughput with ${int(options.rows)} due follow-ups (activate: batchSize 500; dispatch: batchSize 500, concurrency 16, sandbox channels)`);
+  console.log(`\n(a–c) Throughput with ${int(options.rows)} due follow-ups (activate: the job's adaptive claim size; dispatch: batchSize 500, concurrency 16, sandbox channels)`);
   console.log(table(['database', 'phase', 'items', 'seconds', 'rate', 'peak RSS', 'peak heapUsed', 'loop blocked s'], rows, [false, false, true, true, true, true, true, true]));
   console.log('  (rate: follow-ups claimed and turned into outbox messages / messages sent, per second; RSS sampled every 100 ms by a worker thread;');
   console.log('   loop blocked: longest time the main event loop could not run a 100 ms timer — no HTTP request or webhook is served meanwhile)');
@@ -93,9 +93,10 @@ function printThroughput(results: ProviderResult[], options: BenchOptions): void
     const d = t.dispatch;
     console.log(
       `  ${r.provider}: activation ${fields(a.summary)}; ` +
-        `${int(a.outboxCreated)} outbox messages created (${int(a.outboxPerSecond)}/s); still SCHEDULED ${int(a.stillScheduled)}`,
+        `${int(a.outboxCreated)} outbox messages created (${int(a.outboxPerSecond)}/s); still SCHEDULED ${int(a.stillScheduled)}; ` +
+        `CPU of this process ${sec(a.cpuMs)} s (${int(a.summary.claimed / (a.cpuMs / 1000))} per CPU-second)`,
     );
-    console.log(
+    if (d) console.log(
       `  ${r.provider}: dispatch ${fields(d.summary)}; ` +
         `outbox now ${Object.entries(d.outboxByStatus).map(([s, n]) => `${s} ${int(n)}`).join(', ')}; sandbox deliveries ${int(d.sandboxDeliveries)}`,
     );
@@ -104,12 +105,12 @@ function printThroughput(results: ProviderResult[], options: BenchOptions): void
         .map(([name, t]) => `${name} ${sec(t.ms)} s/${int(t.calls)} calls (${ms(t.ms / t.calls)} ms each)`)
         .join('; ');
     console.log(`  ${r.provider}: activation time inside: ${calls(a.calls)}; the rest is planning in JS`);
-    console.log(`  ${r.provider}: dispatch time inside (16 concurrent, so sums overlap): ${calls(d.calls)}`);
-    for (const [phase, statements] of [['activation', a.statements], ['dispatch', d.statements]] as const) {
+    if (d) console.log(`  ${r.provider}: dispatch time inside (16 concurrent, so sums overlap): ${calls(d.calls)}`);
+    for (const [phase, statements] of [['activation', a.statements], ...(d ? [['dispatch', d.statements] as const] : [])] as const) {
       const top = statements.slice(0, 4).map((s) => `${int(s.calls)}× ${(s.label ?? s.key).slice(0, 70)} = ${sec(s.totalMs)} s`);
       console.log(`  ${r.provider}: ${phase} top statements (query-log time): ${top.join(' | ')}`);
     }
-    for (const plan of [a.claimPlan, d.claimPlan]) if (plan) printPlan(r.provider, plan, '  ');
+    for (const plan of [a.claimPlan, d?.claimPlan]) if (plan) printPlan(r.provider, plan, '  ');
   }
 }
 
@@ -425,6 +426,7 @@ async function main(): Promise<void> {
     const part = (name: BenchPart) => options.parts.includes(name);
     try {
       if (part('throughput')) result.throughput = await runThroughput(provider, options);
+      else if (part('activation')) result.throughput = await runThroughput(provider, options, true);
       if (part('ticks')) result.ticks = await runTicks(provider, options);
       if (part('throughput')) {
         process.stderr.write(`  … ${provider}: scheduling ${options.rows} cases through submitCase across the policy packs\n`);
@@ -442,7 +444,7 @@ async function main(): Promise<void> {
       process.exitCode = 1;
     }
   }
-  if (options.parts.includes('throughput')) printThroughput(results, options);
+  if (options.parts.includes('throughput') || options.parts.includes('activation')) printThroughput(results, options);
   if (options.parts.includes('ticks')) printTicks(results, options);
   if (options.parts.includes('throughput')) printScheduling(results, options);
   if (options.parts.includes('http')) printHttp(results, options);

@@ -34,25 +34,66 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
 
 /** The wall-clock fields of `instant` in `timeZone`. */
 export function toLocal(instant: Date, timeZone: string): LocalDateTime {
-  const parts: Record<string, number> = {};
-  for (const p of formatterFor(timeZone).formatToParts(instant)) {
-    if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  }
+  const t = instant.getTime();
+  const local = new Date(Math.floor(t / 1000) * 1000 + offsetAt(t, timeZone));
   return {
-    year: parts.year!,
-    month: parts.month!,
-    day: parts.day!,
-    hour: parts.hour!,
-    minute: parts.minute!,
-    second: parts.second!,
+    year: local.getUTCFullYear(),
+    month: local.getUTCMonth() + 1,
+    day: local.getUTCDate(),
+    hour: local.getUTCHours(),
+    minute: local.getUTCMinutes(),
+    second: local.getUTCSeconds(),
   };
 }
 
 /** Offset of `timeZone` from UTC at `instant`, in milliseconds (Asia/Shanghai: +8 h). */
 export function zoneOffsetMs(instant: Date, timeZone: string): number {
-  const l = toLocal(instant, timeZone);
-  const asUtc = Date.UTC(l.year, l.month - 1, l.day, l.hour, l.minute, l.second);
-  return asUtc - Math.floor(instant.getTime() / 1000) * 1000;
+  return offsetAt(instant.getTime(), timeZone);
+}
+
+/**
+ * Offsets are looked up per UTC hour and zone: asking `Intl` for every conversion made time-zone arithmetic most of
+ * the CPU of planning follow-ups. An hour whose first and last second have the same offset has that offset
+ * throughout — no zone changes its offset twice within an hour — so it is cached; an hour with a transition in it
+ * (a DST change, a change of standard time) is never cached and asks `Intl` each time. Zones without DST (Asia/Shanghai,
+ * +08:00 since 1991) thus convert by adding a cached constant, and DST zones stay exact on both sides of a change.
+ */
+const HOUR_MS = 3_600_000;
+/** Hours cached per zone before the cache starts over (about six years of hours). */
+const OFFSET_CACHE_HOURS = 50_000;
+const offsetCaches = new Map<string, Map<number, number>>();
+
+function offsetAt(t: number, timeZone: string): number {
+  let cache = offsetCaches.get(timeZone);
+  if (!cache) offsetCaches.set(timeZone, (cache = new Map()));
+  const hour = Math.floor(t / HOUR_MS);
+  const cached = cache.get(hour);
+  if (cached !== undefined) return Number.isNaN(cached) ? intlOffsetAt(t, timeZone) : cached;
+  const first = intlOffsetAt(hour * HOUR_MS, timeZone);
+  const last = intlOffsetAt(hour * HOUR_MS + HOUR_MS - 1_000, timeZone);
+  if (cache.size >= OFFSET_CACHE_HOURS) cache.clear();
+  // NaN marks an hour with a transition in it.
+  cache.set(hour, first === last ? first : Number.NaN);
+  return first === last ? first : intlOffsetAt(t, timeZone);
+}
+
+/** The offset at `t` as `Intl` gives it: local wall-clock fields read as UTC, minus the instant (whole seconds). */
+function intlOffsetAt(t: number, timeZone: string): number {
+  const parts: Record<string, number> = {};
+  for (const p of formatterFor(timeZone).formatToParts(new Date(t))) {
+    if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  }
+  const asUtc = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
+  return asUtc - Math.floor(t / 1000) * 1000;
+}
+
+/** The wall-clock fields of `instant` in `timeZone` as `Intl` gives them (no cache): the reference {@link toLocal} agrees with. */
+export function toLocalByIntl(instant: Date, timeZone: string): LocalDateTime {
+  const parts: Record<string, number> = {};
+  for (const p of formatterFor(timeZone).formatToParts(instant)) {
+    if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  }
+  return { year: parts.year!, month: parts.month!, day: parts.day!, hour: parts.hour!, minute: parts.minute!, second: parts.second! };
 }
 
 /** The instant at which the wall clock in `timeZone` shows `local` (first match across DST gaps). */

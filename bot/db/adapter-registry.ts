@@ -13,6 +13,17 @@ export interface AdapterQuery {
 export interface AdapterQueryable {
   queryRaw(query: AdapterQuery): Promise<{ columnNames: string[]; rows: unknown[][] }>;
   executeRaw(query: AdapterQuery): Promise<number>;
+  /**
+   * Opens a transaction (`SqlDriverAdapter.startTransaction`: BEGIN sent, connection or lock held). The
+   * caller sends COMMIT or ROLLBACK itself, then calls `commit()`/`rollback()`, which only release.
+   */
+  startTransaction?(): Promise<AdapterTransaction>;
+}
+
+/** A transaction of the connected adapter (`Transaction` of @prisma/driver-adapter-utils), reduced to what is used here. */
+export interface AdapterTransaction extends Omit<AdapterQueryable, 'startTransaction'> {
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
 }
 
 /** What `createPrismaClient` records for its client. */

@@ -4,6 +4,7 @@ import type { CustomerInput } from '../core/ports/customers.js';
 import type { StoreContext } from './store-context.js';
 import { TX_OPTIONS } from './store-context.js';
 import { isUniqueViolation, toCaseRecord, toFollowUpRecord, toJson } from './rows.js';
+import { fixedSql } from './fixed-sql.js';
 import { auditData, cancelOpenFollowUps, chunks, followUpData, insertAudit, insertRows } from './writes.js';
 
 /** `CaseStore` over Prisma: a case and its planned follow-ups commit together, once per (type, external id). */
@@ -100,9 +101,10 @@ export class PrismaCaseStore implements CaseStore {
   async createCases(input: { customers: { id: string; customer: CustomerInput }[]; cases: NewCase[] }): Promise<boolean> {
     if (input.customers.length === 0 && input.cases.length === 0) return true;
     try {
-      await this.db.prisma.$transaction(async (tx) => {
-        // Fixed multi-row INSERTs: Prisma's createMany compiles and serialises every row, which costs
-        // more than the statements themselves at a thousand rows.
+      // Fixed multi-row INSERTs in a transaction of fixed SQL (bot/db/fixed-sql.ts): Prisma's createMany compiles
+      // and serialises every row, and even its raw statements pass the query compiler, which costs more than the
+      // statements themselves at a thousand rows.
+      await fixedSql(this.db).transaction(async (tx) => {
         const caps = this.db.capabilities;
         const wallClock = new Date(); // what Prisma's @default(now()) / @updatedAt would write
         await insertRows(tx, caps, 'Customer', CUSTOMER_COLUMNS, input.customers.map(({ id, customer }) => customerRow(id, customer, wallClock)));
@@ -115,7 +117,7 @@ export class PrismaCaseStore implements CaseStore {
           input.cases.flatMap((c) => c.followUps.map((f) => followUpRow(followUpData(f, c.id, c.customerId, c.policyId, c.audit.at), wallClock))),
         );
         await insertRows(tx, caps, 'AuditLog', AUDIT_COLUMNS, input.cases.map((c) => auditRow(auditData(this.db.ids, c.audit))));
-      }, TX_OPTIONS);
+      });
       return true;
     } catch (err) {
       // A case or customer key was taken meanwhile: the transaction rolled back whole.

@@ -13,19 +13,31 @@
  * `$queryRawUnsafe`, with its errors translated alike.
  */
 import type { StoreContext } from './store-context.js';
+import { TX_OPTIONS } from './store-context.js';
 import { numbered } from './raw-sql.js';
 import { adapterRegistrationOf, type AdapterQuery, type AdapterQueryable, type AdapterRegistration } from './adapter-registry.js';
 
 export { registerAdapter, type AdapterQuery, type AdapterQueryable, type AdapterRegistration } from './adapter-registry.js';
 
-/** Runs fixed statements for the stores of one context. */
-export interface FixedSql {
+/** Runs fixed statements, on the client or inside one transaction. */
+export interface FixedSqlQueries {
   /** Rows of a statement that returns some (`SELECT`, `… RETURNING`), as objects keyed by column name. */
   query<T extends Record<string, unknown>>(text: string, params: unknown[]): Promise<T[]>;
   /** The number of rows a statement changed. */
   execute(text: string, params: unknown[]): Promise<number>;
+}
+
+/** Runs fixed statements for the stores of one context. */
+export interface FixedSql extends FixedSqlQueries {
   /** The query API's error with `code` (`P2025` where a `…OrThrow` read would have found nothing). */
   knownError(message: string, code: string): Error;
+  /**
+   * Runs `fn` in one transaction of the adapter (BEGIN, then COMMIT, or ROLLBACK when `fn` throws), past the
+   * query compiler like single statements. On SQLite it is a `BEGIN IMMEDIATE` transaction and other queries of
+   * the client wait for it, as for the client's own `$transaction` (bot/db/client.ts). Inside `fn`, use only
+   * the runner it is given.
+   */
+  transaction<T>(fn: (sql: FixedSqlQueries) => Promise<T>): Promise<T>;
 }
 
 /** The fixed-SQL runner of `db`'s client. */
@@ -43,10 +55,14 @@ export function fixedSql(db: StoreContext): FixedSql {
       const cause = (error as { meta?: { driverAdapterError?: unknown } } | null)?.meta?.driverAdapterError;
       throw knownErrorOf(cause, make) ?? error;
     };
+    const viaClient = (client: Pick<StoreContext['prisma'], '$queryRawUnsafe' | '$executeRawUnsafe'>): FixedSqlQueries => ({
+      query: (text, params) => client.$queryRawUnsafe<never[]>(...numbered(db.capabilities, text, params)).catch(translate),
+      execute: (text, params) => client.$executeRawUnsafe(...numbered(db.capabilities, text, params)).catch(translate),
+    });
     return {
       knownError: (message, code) => make(message, code, {}),
-      query: (text, params) => db.prisma.$queryRawUnsafe<never[]>(...numbered(db.capabilities, text, params)).catch(translate),
-      execute: (text, params) => db.prisma.$executeRawUnsafe(...numbered(db.capabilities, text, params)).catch(translate),
+      ...viaClient(db.prisma),
+      transaction: (fn) => db.prisma.$transaction((tx) => fn(viaClient(tx)), TX_OPTIONS),
     };
   }
   const adapter = async (): Promise<AdapterQueryable> => {
@@ -57,14 +73,41 @@ export function fixedSql(db: StoreContext): FixedSql {
   const translate = (error: unknown): never => {
     throw knownErrorOf(error, registration.knownError) ?? error;
   };
-  return {
-    knownError: (message, code) => registration.knownError(message, code, {}),
+  const on = (queryable: () => Promise<Omit<AdapterQueryable, 'startTransaction'>>): FixedSqlQueries => ({
     async query<T extends Record<string, unknown>>(text: string, params: unknown[]): Promise<T[]> {
-      const result = await (await adapter()).queryRaw(toQuery(text, params)).catch(translate);
+      const result = await (await queryable()).queryRaw(toQuery(text, params)).catch(translate);
       return result.rows.map((row) => Object.fromEntries(result.columnNames.map((name, i) => [name, row[i]])) as T);
     },
     async execute(text: string, params: unknown[]): Promise<number> {
-      return (await adapter()).executeRaw(toQuery(text, params)).catch(translate);
+      return (await queryable()).executeRaw(toQuery(text, params)).catch(translate);
+    },
+  });
+  return {
+    knownError: (message, code) => registration.knownError(message, code, {}),
+    ...on(adapter),
+    async transaction<T>(fn: (sql: FixedSqlQueries) => Promise<T>): Promise<T> {
+      const connected = await adapter();
+      if (!connected.startTransaction) throw new Error('the driver adapter opens no transactions (bot/db/fixed-sql.ts)');
+      const tx = await connected.startTransaction().catch(translate);
+      const control = (sql: string) => tx.executeRaw({ sql, args: [], argTypes: [] });
+      let result: T;
+      try {
+        result = await fn(on(async () => tx));
+      } catch (error) {
+        // ROLLBACK, then release the connection (or the SQLite lock) whatever ROLLBACK said.
+        await control('ROLLBACK').catch(() => undefined);
+        await tx.rollback();
+        throw error;
+      }
+      try {
+        await control('COMMIT');
+      } catch (error) {
+        await control('ROLLBACK').catch(() => undefined);
+        await tx.rollback();
+        translate(error);
+      }
+      await tx.commit();
+      return result;
     },
   };
 }

@@ -4,7 +4,8 @@ import type { FollowUpStore, StaffSurveyAnswer } from '../core/ports/follow-ups.
 import type { StoreContext } from './store-context.js';
 import { TX_OPTIONS } from './store-context.js';
 import { toFollowUpContext, toJson } from './rows.js';
-import { numbered, skipLocked, sqlText } from './raw-sql.js';
+import { fixedSql, type FixedSql } from './fixed-sql.js';
+import { selectFollowUpContexts } from './follow-up-context-sql.js';
 import { auditData, closeEscalationsAfterSecondFollowUp, insertAudit, insertEscalationWith, insertObjects, insertOutbox, type Tx } from './writes.js';
 import { staffSurveyAnswerAudit } from '../core/follow-ups/completion-audit.js';
 import { pickReplyCodes, withReplyCode, withReplyCodeRetry } from './reply-codes.js';
@@ -17,38 +18,39 @@ type Activation = Parameters<FollowUpStore['commitActivations']>[0][number];
  * is atomic because SQLite serialises writers. Multi-row changes run in one transaction.
  */
 export class PrismaFollowUpStore implements FollowUpStore {
-  constructor(private readonly db: StoreContext) {}
+  private readonly sql: FixedSql;
+
+  constructor(private readonly db: StoreContext) {
+    this.sql = fixedSql(db);
+  }
 
   async claimDueFollowUps(now: Date, leaseMs: number, limit: number): Promise<FollowUpContext[]> {
     const leaseUntil = new Date(now.getTime() + leaseMs);
+    // Fixed SQL on the adapter (bot/db/fixed-sql.ts): the job claims batch after batch, and the query API
+    // would compile both statements for each.
     // On PostgreSQL the ids are picked once, in a materialised CTE (an `IN (SELECT … LIMIT n FOR UPDATE
     // SKIP LOCKED)` sub-select may run again per row and take more than n), and the outer WHERE repeats
     // the claim condition: a claimer that waited on a row lock re-checks only that against the committed
     // row. SQLite has one writer at a time, and the repeat would make its planner drive the UPDATE from
     // every scheduled row, due or not.
-    const sql = sqlText(this.db.capabilities);
-    const rows = await this.db.prisma.$queryRawUnsafe<{ id: string }[]>(
-      ...(this.db.capabilities.skipLocked
-        ? sql`WITH picked AS MATERIALIZED (SELECT id FROM "FollowUp"
-              WHERE status = 'SCHEDULED' AND "dueAt" <= ${now} AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" <= ${now})
-              ORDER BY "dueAt" LIMIT ${limit} ${skipLocked(this.db.capabilities)})
-            UPDATE "FollowUp" AS f SET "leaseExpiresAt" = ${leaseUntil}, "updatedAt" = ${now}
+    const rows = await this.sql.query<{ id: string }>(
+      this.db.capabilities.skipLocked
+        ? `WITH picked AS MATERIALIZED (SELECT id FROM "FollowUp"
+              WHERE status = 'SCHEDULED' AND "dueAt" <= ? AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" <= ?)
+              ORDER BY "dueAt" LIMIT ? FOR UPDATE SKIP LOCKED)
+            UPDATE "FollowUp" AS f SET "leaseExpiresAt" = ?, "updatedAt" = ?
             FROM picked WHERE f.id = picked.id
-            AND f.status = 'SCHEDULED' AND (f."leaseExpiresAt" IS NULL OR f."leaseExpiresAt" <= ${now})
+            AND f.status = 'SCHEDULED' AND (f."leaseExpiresAt" IS NULL OR f."leaseExpiresAt" <= ?)
             RETURNING f.id`
-        : sql`UPDATE "FollowUp" SET "leaseExpiresAt" = ${leaseUntil}, "updatedAt" = ${now}
+        : `UPDATE "FollowUp" SET "leaseExpiresAt" = ?, "updatedAt" = ?
             WHERE id IN (SELECT id FROM "FollowUp"
-              WHERE status = 'SCHEDULED' AND "dueAt" <= ${now} AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" <= ${now})
-              ORDER BY "dueAt" LIMIT ${limit})
-            RETURNING id`),
+              WHERE status = 'SCHEDULED' AND "dueAt" <= ? AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" <= ?)
+              ORDER BY "dueAt" LIMIT ?)
+            RETURNING id`,
+      this.db.capabilities.skipLocked ? [now, now, limit, leaseUntil, now, now] : [leaseUntil, now, now, now, limit],
     );
     if (rows.length === 0) return [];
-    const full = await this.db.prisma.followUp.findMany({
-      where: { id: { in: rows.map((r) => r.id) } },
-      include: { case: true, customer: true },
-      orderBy: { dueAt: 'asc' },
-    });
-    return full.map(toFollowUpContext);
+    return selectFollowUpContexts(this.sql, rows.map((r) => String(r.id)));
   }
 
   async releaseFollowUpClaim(followUpIds: readonly string[], leaseUntil: Date, now: Date): Promise<number> {
@@ -66,8 +68,12 @@ export class PrismaFollowUpStore implements FollowUpStore {
     return withReplyCodeRetry(() => this.commitActivationsOnce(activations));
   }
 
+  /**
+   * One transaction of fixed SQL (bot/db/fixed-sql.ts) per batch: every statement is a compare-and-set on
+   * (id, version, status) or an insert, written once, so the query API's compilation per call is skipped.
+   */
   private async commitActivationsOnce(activations: Parameters<FollowUpStore['commitActivations']>[0]): Promise<{ applied: number; skipped: number }> {
-    return this.db.prisma.$transaction(async (tx) => {
+    return this.sql.transaction(async (tx) => {
       let applied = 0;
       const outbox: NewOutboxMessage[] = [];
       const surveys: Prisma.SurveyInstanceCreateManyInput[] = [];
@@ -85,11 +91,12 @@ export class PrismaFollowUpStore implements FollowUpStore {
         // The rows are found by primary key (`id IN`); SQLite would otherwise drive the update from a
         // (status, …) index and read every SCHEDULED row — `+status` keeps that index out of its plan.
         const status = this.db.capabilities.provider === 'sqlite' ? '+status' : 'status';
-        const sqlText =
+        const rows = await tx.query<{ id: string }>(
           `UPDATE "FollowUp" SET status = 'ACTIVE', "activatedAt" = ?, "leaseExpiresAt" = NULL, activations = activations + 1, ` +
-          `version = version + 1, "updatedAt" = ? WHERE id IN (${ids}) AND ${status} = 'SCHEDULED' AND (id, version) IN (${pairs}) RETURNING id`;
-        const rows = await tx.$queryRawUnsafe<{ id: string }[]>(...numbered(this.db.capabilities, sqlText, [now, now, ...params]));
-        for (const r of rows) activated.add(r.id);
+            `version = version + 1, "updatedAt" = ? WHERE id IN (${ids}) AND ${status} = 'SCHEDULED' AND (id, version) IN (${pairs}) RETURNING id`,
+          [now, now, ...params],
+        );
+        for (const r of rows) activated.add(String(r.id));
       }
       // Reminder times differ row by row: one CASE statement per chunk sets them.
       const reminders = plain.filter((a) => a.remindAt && activated.has(a.followUpId));
@@ -99,8 +106,10 @@ export class PrismaFollowUpStore implements FollowUpStore {
         const then = this.db.capabilities.provider === 'postgresql' ? 'CAST(? AS TIMESTAMP(3))' : '?';
         const cases = chunk.map(() => `WHEN ? THEN ${then}`).join(' ');
         const ids = chunk.map(() => '?').join(', ');
-        const sqlText = `UPDATE "FollowUp" SET "remindAt" = CASE id ${cases} END WHERE id IN (${ids})`;
-        await tx.$executeRawUnsafe(...numbered(this.db.capabilities, sqlText, [...chunk.flatMap((a) => [a.followUpId, a.remindAt]), ...chunk.map((a) => a.followUpId)]));
+        await tx.execute(`UPDATE "FollowUp" SET "remindAt" = CASE id ${cases} END WHERE id IN (${ids})`, [
+          ...chunk.flatMap((a) => [a.followUpId, a.remindAt]),
+          ...chunk.map((a) => a.followUpId),
+        ]);
       }
       for (const a of activations) {
         if (a.status === 'ACTIVE' && !a.reassignTo) {
@@ -111,32 +120,31 @@ export class PrismaFollowUpStore implements FollowUpStore {
           if (a.survey) surveys.push(this.surveyRow(a));
           continue;
         }
+        // The rest, one compare-and-set each: held back, re-assigned, or cancelled.
+        const where = `WHERE id = ? AND version = ? AND status = 'SCHEDULED'`;
+        const key = [a.followUpId, a.version];
         if (a.status === 'DEFERRED') {
-          const { count } = await tx.followUp.updateMany({
-            where: { id: a.followUpId, version: a.version, status: 'SCHEDULED' },
-            data: { dueAt: a.deferTo!, leaseExpiresAt: null, deferrals: { increment: 1 }, version: { increment: 1 } },
-          });
+          const count = await tx.execute(
+            `UPDATE "FollowUp" SET "dueAt" = ?, "leaseExpiresAt" = NULL, deferrals = deferrals + 1, version = version + 1, "updatedAt" = ? ${where}`,
+            [a.deferTo!, a.now, ...key],
+          );
           if (count === 1) {
             applied++;
             audits.push(a.audit);
           }
           continue;
         }
-        const { count } = await tx.followUp.updateMany({
-          where: { id: a.followUpId, version: a.version, status: 'SCHEDULED' },
-          data:
-            a.status === 'ACTIVE'
-              ? {
-                  status: 'ACTIVE',
-                  activatedAt: a.now,
-                  leaseExpiresAt: null,
-                  activations: { increment: 1 },
-                  version: { increment: 1 },
-                  remindAt: a.remindAt ?? null,
-                  ...(a.reassignTo ? { assigneeId: a.reassignTo.staffId, assigneeRule: a.reassignTo.rule } : {}),
-                }
-              : { status: 'CANCELLED', outcomeNote: a.outcomeNote, completedAt: a.now, leaseExpiresAt: null, version: { increment: 1 } },
-        });
+        const count =
+          a.status === 'ACTIVE'
+            ? await tx.execute(
+                `UPDATE "FollowUp" SET status = 'ACTIVE', "activatedAt" = ?, "leaseExpiresAt" = NULL, activations = activations + 1, version = version + 1, ` +
+                  `"remindAt" = ?, ${a.reassignTo ? '"assigneeId" = ?, "assigneeRule" = ?, ' : ''}"updatedAt" = ? ${where}`,
+                [a.now, a.remindAt ?? null, ...(a.reassignTo ? [a.reassignTo.staffId, a.reassignTo.rule] : []), a.now, ...key],
+              )
+            : await tx.execute(
+                `UPDATE "FollowUp" SET status = 'CANCELLED', "outcomeNote" = ?, "completedAt" = ?, "leaseExpiresAt" = NULL, version = version + 1, "updatedAt" = ? ${where}`,
+                [a.outcomeNote, a.now, a.now, ...key],
+              );
         if (count !== 1) continue;
         applied++;
         outbox.push(...a.outbox);
@@ -156,7 +164,7 @@ export class PrismaFollowUpStore implements FollowUpStore {
       await insertOutbox(tx, this.db.ids, withCodes, activations[0]!.now, this.db.capabilities);
       await insertObjects(tx, this.db.capabilities, 'AuditLog', audits.map((entry) => auditData(this.db.ids, entry)));
       return { applied, skipped: activations.length - applied };
-    }, TX_OPTIONS);
+    });
   }
 
   private surveyRow(a: Parameters<FollowUpStore['commitActivations']>[0][number]): Prisma.SurveyInstanceCreateManyInput {

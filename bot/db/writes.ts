@@ -13,8 +13,16 @@ import type { DbProvider } from './client.js';
 import { staffOutbox } from '../core/outbox/staff-message.js';
 import { renderText } from '../core/templates/render.js';
 import type { DbCapabilities } from './client.js';
+import type { FixedSqlQueries } from './fixed-sql.js';
 
 export type Tx = Prisma.TransactionClient;
+
+/** A transaction of the query API, or one of fixed SQL (`FixedSql.transaction`, bot/db/fixed-sql.ts). */
+export type AnyTx = Tx | FixedSqlQueries;
+
+function isFixed(tx: AnyTx): tx is FixedSqlQueries {
+  return typeof (tx as Partial<FixedSqlQueries>).execute === 'function';
+}
 
 /** The open follow-up statuses: planned, pushed, or past their deadline unanswered. */
 const OPEN_FOLLOW_UP = ['SCHEDULED', 'ACTIVE', 'OVERDUE'];
@@ -24,11 +32,14 @@ const OPEN_FOLLOW_UP = ['SCHEDULED', 'ACTIVE', 'OVERDUE'];
  * `at` (the deciding use case's clock) becomes `createdAt`; without it, each row's `nextAttemptAt`.
  * An SMS to a customer whose phone the provider reported invalid is recorded already CANCELLED.
  */
-export async function insertOutbox(tx: Tx, ids: IdGenerator, messages: readonly NewOutboxMessage[], at?: Date, capabilities?: DbCapabilities): Promise<number> {
+export async function insertOutbox(tx: AnyTx, ids: IdGenerator, messages: readonly NewOutboxMessage[], at?: Date, capabilities?: DbCapabilities): Promise<number> {
   if (messages.length === 0) return 0;
+  if (isFixed(tx) && !capabilities) throw new Error('insertOutbox in a fixed-SQL transaction needs the capabilities');
   const keys = messages.map((m) => m.idempotencyKey);
   const existing = new Set(
-    (await tx.outboxMessage.findMany({ where: { idempotencyKey: { in: keys } }, select: { idempotencyKey: true } })).map((r) => r.idempotencyKey),
+    isFixed(tx)
+      ? await selectIn(tx, 'SELECT "idempotencyKey" AS v FROM "OutboxMessage" WHERE "idempotencyKey" IN', keys)
+      : (await tx.outboxMessage.findMany({ where: { idempotencyKey: { in: keys } }, select: { idempotencyKey: true } })).map((r) => r.idempotencyKey),
   );
   const fresh = new Map<string, NewOutboxMessage>();
   for (const m of messages) if (!existing.has(m.idempotencyKey) && !fresh.has(m.idempotencyKey)) fresh.set(m.idempotencyKey, m);
@@ -37,7 +48,9 @@ export async function insertOutbox(tx: Tx, ids: IdGenerator, messages: readonly 
   const invalidPhones = new Set(
     smsCustomers.length === 0
       ? []
-      : (await tx.customer.findMany({ where: { id: { in: smsCustomers }, phoneInvalidAt: { not: null } }, select: { id: true } })).map((c) => c.id),
+      : isFixed(tx)
+        ? await selectIn(tx, 'SELECT "id" AS v FROM "Customer" WHERE "phoneInvalidAt" IS NOT NULL AND "id" IN', smsCustomers)
+        : (await tx.customer.findMany({ where: { id: { in: smsCustomers }, phoneInvalidAt: { not: null } }, select: { id: true } })).map((c) => c.id),
   );
   const rows = [...fresh.values()].map((m) => ({
       ...(m.channel === 'sms' && m.recipientType === 'customer' && invalidPhones.has(m.recipientId) ? { status: 'CANCELLED', lastErrorCode: 'PHONE_INVALID' } : {}),
@@ -56,8 +69,18 @@ export async function insertOutbox(tx: Tx, ids: IdGenerator, messages: readonly 
     }));
   // With the capabilities, fixed multi-row INSERTs (no query compilation per call); else createMany.
   if (capabilities) await insertObjects(tx, capabilities, 'OutboxMessage', rows.map((r) => ({ ...r, updatedAt: new Date() })));
-  else await tx.outboxMessage.createMany({ data: rows });
+  else await (tx as Tx).outboxMessage.createMany({ data: rows });
   return fresh.size;
+}
+
+/** The `v` column of `head (…values)`, with the values bound 1,000 at a time. */
+export async function selectIn(sql: FixedSqlQueries, head: string, values: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const chunk of chunks(values, 1_000)) {
+    const rows = await sql.query<{ v: unknown }>(`${head} (${chunk.map(() => '?').join(', ')})`, [...chunk]);
+    for (const r of rows) out.push(String(r.v));
+  }
+  return out;
 }
 
 /** `items` in consecutive slices of at most `size`. */
@@ -75,10 +98,12 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
  * Booleans are bound as 1/0 on SQLite. A unique violation fails the statement (P2002), and the caller's
  * transaction with it.
  */
-export async function insertRows(tx: Tx, capabilities: DbCapabilities, table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<void> {
+export async function insertRows(tx: AnyTx, capabilities: DbCapabilities, table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<void> {
   if (rows.length === 0) return;
   const perStatement = Math.max(1, Math.floor(20_000 / columns.length));
   const sqlite = capabilities.provider === 'sqlite';
+  // Fixed SQL numbers `?` itself (bot/db/fixed-sql.ts).
+  const fixed = isFixed(tx);
   const head = `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES `;
   for (let i = 0; i < rows.length; i += perStatement) {
     const chunk = rows.slice(i, i + perStatement);
@@ -88,11 +113,12 @@ export async function insertRows(tx: Tx, capabilities: DbCapabilities, table: st
       const marks: string[] = [];
       for (const value of row) {
         params.push(sqlite && typeof value === 'boolean' ? (value ? 1 : 0) : value);
-        marks.push(sqlite ? '?' : `$${params.length}`);
+        marks.push(sqlite || fixed ? '?' : `$${params.length}`);
       }
       tuples.push(`(${marks.join(', ')})`);
     }
-    await tx.$executeRawUnsafe(head + tuples.join(', '), ...params);
+    if (fixed) await tx.execute(head + tuples.join(', '), params);
+    else await tx.$executeRawUnsafe(head + tuples.join(', '), ...params);
   }
 }
 
@@ -101,7 +127,7 @@ export async function insertRows(tx: Tx, capabilities: DbCapabilities, table: st
  * field is left out, so that the column's database default applies (rows are grouped by the fields
  * they set, one statement per group and chunk). Set `updatedAt` yourself where the model has one.
  */
-export async function insertObjects(tx: Tx, capabilities: DbCapabilities, table: string, rows: readonly Record<string, unknown>[]): Promise<void> {
+export async function insertObjects(tx: AnyTx, capabilities: DbCapabilities, table: string, rows: readonly Record<string, unknown>[]): Promise<void> {
   const groups = new Map<string, { columns: string[]; rows: unknown[][] }>();
   for (const row of rows) {
     const columns = Object.keys(row).filter((k) => row[k] !== undefined);

@@ -35,15 +35,38 @@ export const ACTIVATION_LEASE_MS = 120_000;
  */
 export const ACTIVATION_BATCH_SIZE = 50;
 
+/** The largest claim the adaptive size reaches [1,000]: at most this many stranded for a lease by a kill mid-batch. */
+export const ACTIVATION_MAX_BATCH_SIZE = 1_000;
+
+/**
+ * A round (claim, plan, commit) that took less than this lets the next claim double [2 s]; one that took longer
+ * halves it. Far inside the lease and inside a life of a crash-looping process (restarted every 20 s), whose
+ * first round is still {@link ACTIVATION_BATCH_SIZE}.
+ */
+export const ACTIVATION_ROUND_TARGET_MS = 2_000;
+
+/**
+ * The next claim size: double after a round that finished within {@link ACTIVATION_ROUND_TARGET_MS}, halve after
+ * a slower one, between {@link ACTIVATION_BATCH_SIZE} and {@link ACTIVATION_MAX_BATCH_SIZE}.
+ */
+export function nextClaimSize(current: number, roundMs: number): number {
+  const next = roundMs <= ACTIVATION_ROUND_TARGET_MS ? current * 2 : Math.floor(current / 2);
+  return Math.min(ACTIVATION_MAX_BATCH_SIZE, Math.max(ACTIVATION_BATCH_SIZE, next));
+}
+
 /**
  * Turns due follow-ups into messages: a WeCom task card for a staff task, a survey invitation for a
  * customer survey. Reconciles "everything due as of now": missed or repeated ticks are harmless, and
  * two workers never activate the same follow-up (claim lease + compare-and-set on version + unique
  * outbox key `fu:<id>:<n>` for activation n). A customer who opted out, has no consent or is deceased is never
  * contacted: the follow-up is cancelled with the reason.
+ *
+ * Claims start at {@link ACTIVATION_BATCH_SIZE} and grow while rounds complete quickly ({@link nextClaimSize}),
+ * measured on `deps.clock`; `options.batchSize` fixes the size instead.
  */
 export async function activateDueFollowUps(deps: CoreDeps, options: { batchSize?: number; maxBatches?: number; cutoff?: JobCutoffSignal } = {}): Promise<ActivationSummary> {
-  const batchSize = options.batchSize ?? ACTIVATION_BATCH_SIZE;
+  let batchSize = options.batchSize ?? ACTIVATION_BATCH_SIZE;
+  const adaptive = options.batchSize === undefined;
   const maxBatches = options.maxBatches ?? 2_000;
   const summary: ActivationSummary = { claimed: 0, activated: 0, cancelled: 0, deferred: 0, skipped: 0 };
   const org = await deps.org.loadOrgSnapshot();
@@ -90,6 +113,7 @@ export async function activateDueFollowUps(deps: CoreDeps, options: { batchSize?
     summary.skipped += skipped;
     summary.activated -= Math.min(skipped, summary.activated);
     if (claimed.length < batchSize) break;
+    if (adaptive) batchSize = nextClaimSize(batchSize, deps.clock.now().getTime() - now.getTime());
   }
   return summary;
 }

@@ -6,8 +6,11 @@ import { isPrismaErrorCode } from '../../../bot/db/client.js';
 import { fixedSql } from '../../../bot/db/fixed-sql.js';
 import { PrismaInboxStore } from '../../../bot/db/inbox-store.js';
 import { PrismaRateCounters } from '../../../bot/db/console-auth-store.js';
+import { selectFollowUpContexts } from '../../../bot/db/follow-up-context-sql.js';
+import { toFollowUpContext } from '../../../bot/db/rows.js';
 import { describeEachDatabase } from '../../support/db.js';
-import { storeContext } from '../../support/service.js';
+import { storeContext, seedOrganisation } from '../../support/service.js';
+import { insertDueFollowUps } from '../../support/builders.js';
 
 describeEachDatabase('fixed SQL on the driver adapter', (db) => {
   it('counts hits per key and window, and forgets by prefix without taking LIKE wildcards in the prefix', async () => {
@@ -66,6 +69,40 @@ describeEachDatabase('fixed SQL on the driver adapter', (db) => {
       }),
     ).rejects.toSatisfy((e) => (e as { code?: string }).code === 'P2002');
     expect(await db().prisma.rateCounter.count({ where: { key: 'fx-dup' } })).toBe(1);
+  });
+
+  it('commits a transaction as a whole, and rolls all of it back when its function throws', async () => {
+    const sql = fixedSql(storeContext(db()));
+    const insert = 'INSERT INTO "RateCounter" ("key", "windowStart", "count") VALUES (?, ?, 1)';
+    const window = new Date('2026-12-07T04:00:00.000Z');
+    expect(await sql.transaction(async (tx) => (await tx.execute(insert, ['fx-tx:1', window])) + (await tx.execute(insert, ['fx-tx:2', window])))).toBe(2);
+    await expect(
+      sql.transaction(async (tx) => {
+        await tx.execute(insert, ['fx-tx:3', window]);
+        // Seen inside the transaction …
+        expect(await tx.query('SELECT "key" FROM "RateCounter" WHERE "key" = ?', ['fx-tx:3'])).toEqual([{ key: 'fx-tx:3' }]);
+        await tx.execute(insert, ['fx-tx:1', window]);
+      }),
+    ).rejects.toSatisfy((e) => isPrismaErrorCode(e, 'P2002'));
+    // … and gone with the rollback; the client works on afterwards.
+    expect((await db().prisma.rateCounter.findMany({ where: { key: { startsWith: 'fx-tx:' } }, orderBy: { key: 'asc' } })).map((r) => r.key)).toEqual(['fx-tx:1', 'fx-tx:2']);
+    await expect(sql.transaction(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect(await sql.query('SELECT COUNT(*) AS n FROM "RateCounter" WHERE "key" LIKE ?', ['fx-tx:%'])).toEqual([{ n: expect.anything() }]);
+  });
+
+  it('reads follow-ups with their case and customer exactly as the query API does', async () => {
+    const staff = await seedOrganisation(db());
+    const ward = await db().prisma.department.findUniqueOrThrow({ where: { code: 'cardiology' } });
+    const ids = await insertDueFollowUps(db().prisma, { count: 3, dueAt: new Date('2026-12-07T01:00:00.000Z'), assigneeId: staff.get('hushi.li')!, departmentId: ward.id });
+    // Nulls and non-defaults in every kind of column: dates, booleans, integers, JSON text.
+    const first = await db().prisma.followUp.update({ where: { id: ids[0]! }, data: { remindAt: new Date('2026-12-07T02:03:04.005Z'), attempts: 2, outcomeNote: '备注' } });
+    await db().prisma.customer.update({ where: { id: first.customerId }, data: { consentSurvey: false, consentMarketing: true, optedOutAt: new Date('2026-12-01T00:00:00.000Z'), salutation: '王先生' } });
+    await db().prisma.case.update({ where: { id: first.caseId }, data: { milestones: JSON.stringify({ handled: '2026-12-02T03:00:00.000Z' }), closedAt: new Date('2026-12-03T00:00:00.000Z') } });
+
+    const viaSql = await selectFollowUpContexts(fixedSql(storeContext(db())), [...ids, 'NO-SUCH-ID']);
+    const viaQueryApi = (await db().prisma.followUp.findMany({ where: { id: { in: ids } }, include: { case: true, customer: true }, orderBy: [{ dueAt: 'asc' }, { id: 'asc' }] })).map(toFollowUpContext);
+    expect(viaSql).toEqual(viaQueryApi);
+    expect(viaSql[0]!.customer).toMatchObject({ consentSurvey: false, consentMarketing: true, salutation: '王先生' });
   });
 });
 

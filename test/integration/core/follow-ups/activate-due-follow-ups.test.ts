@@ -1,6 +1,7 @@
 import { beforeAll, expect, it } from 'vitest';
 import { FakeClock } from '../../../../bot/clocks.js';
-import { activateDueFollowUps } from '../../../../bot/core/follow-ups/activate-due-follow-ups.js';
+import { ACTIVATION_ROUND_TARGET_MS, activateDueFollowUps } from '../../../../bot/core/follow-ups/activate-due-follow-ups.js';
+import type { FollowUpStore } from '../../../../bot/core/ports/follow-ups.js';
 import type { Huifang } from '../../../../bot/huifang.js';
 import { jobs } from '../../../../jobs/index.js';
 import { describeEachDatabase } from '../../../support/db.js';
@@ -108,6 +109,52 @@ describeEachDatabase('activating due follow-ups', (db) => {
     clock.set(new Date(dueAt.getTime() + 3_600_000));
     await jobs['activate-due-follow-ups']!.run(app);
 
+    await expectOneCardEach(ids);
+  });
+
+  /** The real store of `app`, recording each claim's limit and running `afterCommit` after each commit. */
+  function observedStore(limits: number[], afterCommit: () => void = () => undefined): FollowUpStore {
+    const store = app.deps.followUps;
+    return new Proxy(store, {
+      get(target, property) {
+        if (property === 'claimDueFollowUps') {
+          return (now: Date, leaseMs: number, limit: number) => (limits.push(limit), target.claimDueFollowUps(now, leaseMs, limit));
+        }
+        if (property === 'commitActivations') {
+          return async (...args: Parameters<FollowUpStore['commitActivations']>) => {
+            const result = await target.commitActivations(...args);
+            afterCommit();
+            return result;
+          };
+        }
+        const value = Reflect.get(target, property) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+  }
+
+  it('claims 50 first and doubles the claim while rounds finish quickly, activating each once', async () => {
+    clock.advanceMinutes(1);
+    const ids = await insertDueFollowUps(db().prisma, { count: 400, dueAt: clock.now(), assigneeId: nurseId, departmentId: wardId });
+    const limits: number[] = [];
+
+    const summary = await activateDueFollowUps({ ...app.deps, followUps: observedStore(limits) });
+
+    // 50 + 100 + 200 claimed in full, then the remaining 50 of a claim of 400 end the run.
+    expect(limits).toEqual([50, 100, 200, 400]);
+    expect(summary).toEqual({ claimed: 400, activated: 400, cancelled: 0, deferred: 0, skipped: 0 });
+    await expectOneCardEach(ids);
+  });
+
+  it('keeps claiming 50 at a time while rounds take longer than the target', async () => {
+    clock.advanceMinutes(1);
+    const ids = await insertDueFollowUps(db().prisma, { count: 120, dueAt: clock.now(), assigneeId: nurseId, departmentId: wardId });
+    const limits: number[] = [];
+
+    const summary = await activateDueFollowUps({ ...app.deps, followUps: observedStore(limits, () => clock.advance(ACTIVATION_ROUND_TARGET_MS + 1)) });
+
+    expect(limits).toEqual([50, 50, 50]);
+    expect(summary.activated).toBe(120);
     await expectOneCardEach(ids);
   });
 });

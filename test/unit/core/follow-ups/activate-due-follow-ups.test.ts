@@ -1,7 +1,7 @@
 // activateDueFollowUps over the in-memory stores: a due staff task becomes one WeCom task card, a due
 // survey one invitation, however often the job runs (claim lease, compare-and-set, unique outbox key).
 import { beforeEach, describe, expect, it } from 'vitest';
-import { activateDueFollowUps } from '../../../../bot/core/follow-ups/activate-due-follow-ups.js';
+import { ACTIVATION_BATCH_SIZE, ACTIVATION_MAX_BATCH_SIZE, ACTIVATION_ROUND_TARGET_MS, activateDueFollowUps, nextClaimSize } from '../../../../bot/core/follow-ups/activate-due-follow-ups.js';
 import type { OutboundMessage } from '../../../../bot/core/messages.js';
 import { createMemoryService, type MemoryService } from '../../../support/memory-service.js';
 import { dischargeBody } from '../../../support/builders.js';
@@ -106,5 +106,19 @@ describe('activateDueFollowUps', () => {
     const late = await app.deps.followUps.commitActivations([{ followUpId: surveyId, version: held[0]!.followUp.version, status: 'CANCELLED', outcomeNote: 'LATE', now: app.clock.now(), survey: null, outbox: [], audit: { at: app.clock.now(), actorType: 'SYSTEM', actorId: null, action: 'x', entityType: 'FollowUp', entityId: surveyId } }]);
     expect(late).toEqual({ applied: 0, skipped: 1 });
     expect(app.rows('followUp').find((f) => f.id === surveyId)).toMatchObject({ status: 'ACTIVE' });
+  });
+});
+
+describe('nextClaimSize', () => {
+  it('doubles after a quick round and halves after a slow one, between the first claim and the largest', () => {
+    expect(ACTIVATION_BATCH_SIZE).toBe(50);
+    expect(nextClaimSize(50, 0)).toBe(100);
+    expect(nextClaimSize(400, ACTIVATION_ROUND_TARGET_MS)).toBe(800);
+    expect(nextClaimSize(800, 10)).toBe(ACTIVATION_MAX_BATCH_SIZE);
+    expect(nextClaimSize(ACTIVATION_MAX_BATCH_SIZE, 10)).toBe(ACTIVATION_MAX_BATCH_SIZE);
+    expect(nextClaimSize(800, ACTIVATION_ROUND_TARGET_MS + 1)).toBe(400);
+    expect(nextClaimSize(60, ACTIVATION_ROUND_TARGET_MS + 1)).toBe(50);
+    // A claim that strands rows on a kill stays far below what one lease can clear.
+    expect(ACTIVATION_MAX_BATCH_SIZE).toBeLessThanOrEqual(1_000);
   });
 });
