@@ -25,8 +25,9 @@ interface SendStartedMark {
 
 export interface PrismaOutboxStoreOptions {
   /**
-   * Marks and completions made at the same moment (the dispatcher's concurrent sends) run as one statement
-   * each [true]; false runs each alone (the reference the batched path is tested against).
+   * Marks, completions and SMS budget counts asked for at the same moment (the dispatcher's concurrent
+   * sends) run as one statement each [true]; false runs each alone (the reference the batched path is
+   * tested against).
    */
   batch?: boolean;
 }
@@ -39,6 +40,7 @@ export class PrismaOutboxStore implements OutboxStore {
   private readonly sql: FixedSql;
   private readonly marks: CallBatcher<SendStartedMark, boolean> | null;
   private readonly completions: CallBatcher<OutboxResult, boolean> | null;
+  private readonly smsCounts: CallBatcher<{ customerId: string; since: Date }, number> | null;
 
   constructor(
     private readonly db: StoreContext,
@@ -48,6 +50,12 @@ export class PrismaOutboxStore implements OutboxStore {
     const batch = options.batch ?? true;
     this.marks = batch ? new CallBatcher((marks) => this.markSendStartedBatch(marks), (mark) => this.markSendStartedOne(mark)) : null;
     this.completions = batch ? new CallBatcher((results) => this.completeOutboxBatch(results), (result) => this.completeOutboxOne(result)) : null;
+    this.smsCounts = batch
+      ? new CallBatcher(
+          (questions) => this.countCustomersSmsSince(questions),
+          async (question) => (await this.countCustomersSmsSince([question]))[0]!,
+        )
+      : null;
   }
 
   async enqueue(messages: NewOutboxMessage[]): Promise<number> {
@@ -302,7 +310,31 @@ export class PrismaOutboxStore implements OutboxStore {
   }
 
   async countCustomerSmsSince(customerId: string, since: Date): Promise<number> {
+    // Asked before each SMS (the customer's daily budget): the questions of concurrent sends share a query.
+    if (this.smsCounts) return this.smsCounts.run({ customerId, since });
     return this.db.prisma.outboxMessage.count({ where: { channel: 'sms', recipientType: 'customer', recipientId: customerId, sentAt: { gte: since } } });
+  }
+
+  /**
+   * {@link countCustomerSmsSince} for several customers: one query per distinct `since` (served by the
+   * (recipientId, kind, sentAt) index), answers in the order asked.
+   */
+  async countCustomersSmsSince(questions: readonly { customerId: string; since: Date }[]): Promise<number[]> {
+    const counts = new Map<string, number>();
+    const bySince = new Map<number, Set<string>>();
+    for (const q of questions) {
+      const ids = bySince.get(q.since.getTime()) ?? new Set<string>();
+      bySince.set(q.since.getTime(), ids.add(q.customerId));
+    }
+    for (const [since, ids] of bySince) {
+      const rows = await this.sql.query<{ recipientId: string; sent: number | bigint | string }>(
+        `SELECT "recipientId", COUNT(*) AS sent FROM "OutboxMessage" WHERE channel = 'sms' AND "recipientType" = 'customer' ` +
+          `AND "recipientId" IN (${[...ids].map(() => '?').join(', ')}) AND "sentAt" >= ? GROUP BY "recipientId"`,
+        [...ids, new Date(since)],
+      );
+      for (const r of rows) counts.set(`${since} ${r.recipientId}`, Number(r.sent));
+    }
+    return questions.map((q) => counts.get(`${q.since.getTime()} ${q.customerId}`) ?? 0);
   }
 
   async recordDeliveryReport(report: Parameters<OutboxStore['recordDeliveryReport']>[0]): ReturnType<OutboxStore['recordDeliveryReport']> {

@@ -250,4 +250,46 @@ describeEachDatabase('batched outbox marks and completions', (db) => {
       else expect(row).toMatchObject({ sendStartedAt: startedAt, leaseExpiresAt: leaseUntil, status: 'SENDING' });
     }
   });
+
+  it("counts each customer's SMS since a moment as alone, for concurrent questions over several customers and moments", async () => {
+    const context = storeContext(db());
+    const dayStart = new Date('2026-11-09T16:00:00.000Z');
+    const sms = (key: string, customerId: string, sentAt: Date | null, channel = 'sms') => ({
+      id: `${key}-id`,
+      idempotencyKey: key,
+      channel,
+      kind: 'customer_notice',
+      recipientType: 'customer',
+      recipientId: customerId,
+      payload: '{}',
+      status: sentAt ? 'SENT' : 'PENDING',
+      nextAttemptAt: dayStart,
+      sentAt,
+      updatedAt: dayStart,
+    });
+    await db().prisma.outboxMessage.createMany({
+      data: [
+        sms('count:1', 'count-cust-a', new Date(dayStart.getTime() + 1_000)),
+        sms('count:2', 'count-cust-a', new Date(dayStart.getTime() - 1)),
+        sms('count:3', 'count-cust-a', null),
+        sms('count:4', 'count-cust-a', new Date(dayStart.getTime() + 2_000), 'wechat'),
+        sms('count:5', 'count-cust-b', dayStart),
+        sms('count:6', 'count-cust-b', new Date(dayStart.getTime() + 5_000)),
+      ],
+    });
+    const questions = [
+      { customerId: 'count-cust-a', since: dayStart },
+      { customerId: 'count-cust-b', since: dayStart },
+      { customerId: 'count-cust-c', since: dayStart },
+      { customerId: 'count-cust-b', since: new Date(dayStart.getTime() + 1) },
+      { customerId: 'count-cust-a', since: new Date(dayStart.getTime() - 1) },
+    ];
+    const alone = new PrismaOutboxStore(context, { batch: false });
+    const expected = [];
+    for (const q of questions) expected.push(await alone.countCustomerSmsSince(q.customerId, q.since));
+    expect(expected).toEqual([1, 2, 0, 1, 2]);
+    expect(await new PrismaOutboxStore(context).countCustomersSmsSince(questions)).toEqual(expected);
+    const batched = new PrismaOutboxStore(context);
+    expect(await Promise.all(questions.map((q) => batched.countCustomerSmsSince(q.customerId, q.since)))).toEqual(expected);
+  });
 });
