@@ -262,7 +262,7 @@ describeEachDatabase('batched outbox marks and completions', (db) => {
       recipientType: 'customer',
       recipientId: customerId,
       payload: '{}',
-      status: sentAt ? 'SENT' : 'PENDING',
+      status: sentAt ? 'SENT' : 'CANCELLED',
       nextAttemptAt: dayStart,
       sentAt,
       updatedAt: dayStart,
@@ -291,5 +291,64 @@ describeEachDatabase('batched outbox marks and completions', (db) => {
     expect(await new PrismaOutboxStore(context).countCustomersSmsSince(questions)).toEqual(expected);
     const batched = new PrismaOutboxStore(context);
     expect(await Promise.all(questions.map((q) => batched.countCustomerSmsSince(q.customerId, q.since)))).toEqual(expected);
+  });
+
+  it('calls a provider that drops duplicate sends alongside the send-started mark, and any other only once the mark is committed', async () => {
+    const clock = new FakeClock(at);
+    const context = storeContext(db());
+    const store = new PrismaOutboxStore(context);
+    const sandbox = new SandboxChannel('wecom', new PrismaSandboxStore(context), clock);
+    expect(sandbox.dropsDuplicateSends).toBe(true);
+    // The marks wait until the provider has been called: a dispatcher that waited for its mark first never gets there.
+    let called!: () => void;
+    let providerCalled = new Promise<void>((resolve) => (called = resolve));
+    const outbox = new Proxy(store, {
+      get(target, prop) {
+        if (prop === 'markSendStarted') return async (...args: Parameters<PrismaOutboxStore['markSendStarted']>) => (await providerCalled, target.markSendStarted(...args));
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const markedAtCall: (Date | null)[] = [];
+    const recording = (channel: MessageChannel, onCall: () => void): MessageChannel => ({
+      name: channel.name,
+      ...(channel.dropsDuplicateSends ? { dropsDuplicateSends: true } : {}),
+      async send(request) {
+        markedAtCall.push((await db().prisma.outboxMessage.findUniqueOrThrow({ where: { id: request.messageId } })).sendStartedAt);
+        onCall();
+        return channel.send(request);
+      },
+    });
+    const app = createTestService(db().url, sharedDbClient(db()), clock);
+    await store.enqueue([staffTextMessage('alongside:1', nurse.id, nurse.wecomUserId, at)]);
+    const deduping = recording(sandbox, called);
+    const first = await dispatchOutbox({ ...app.deps, outbox }, { channels: { ...app.channels, wecom: deduping }, jitter: () => 0.5, contact: { quietHours: null, surveyMinGapMs: 0 } });
+    expect(first).toMatchObject({ claimed: 1, sent: 1, lostLease: 0 });
+    expect(markedAtCall).toEqual([null]);
+
+    // Without the property the mark is committed before the call (here the gate is already open).
+    await store.enqueue([staffTextMessage('alongside:2', nurse.id, nurse.wecomUserId, at)]);
+    const plain = recording({ name: 'plain', send: (request) => sandbox.send(request) }, () => {});
+    const second = await dispatchOutbox({ ...app.deps, outbox }, { channels: { ...app.channels, wecom: plain }, jitter: () => 0.5, contact: { quietHours: null, surveyMinGapMs: 0 } });
+    expect(second).toMatchObject({ claimed: 1, sent: 1, lostLease: 0 });
+    expect(markedAtCall).toEqual([null, at]);
+    const rows = await db().prisma.outboxMessage.findMany({ where: { idempotencyKey: { startsWith: 'alongside:' } }, include: { attemptLog: true } });
+    expect(rows.map((r) => [r.idempotencyKey, r.status, r.sendStartedAt, r.attemptLog.length]).sort()).toEqual([
+      ['alongside:1', 'SENT', null, 1],
+      ['alongside:2', 'SENT', null, 1],
+    ]);
+
+    // The claim passed to another dispatcher during the call: the mark finds it lost and the result is dropped.
+    providerCalled = new Promise<void>((resolve) => (called = resolve));
+    const [third] = await store.enqueue([staffTextMessage('alongside:3', nurse.id, nurse.wecomUserId, at)]).then(() => db().prisma.outboxMessage.findMany({ where: { idempotencyKey: 'alongside:3' } }));
+    const stealing = recording(sandbox, () => {
+      void db()
+        .prisma.outboxMessage.update({ where: { id: third!.id }, data: { claimToken: 'other-dispatcher' } })
+        .then(() => called());
+    });
+    const lost = await dispatchOutbox({ ...app.deps, outbox }, { channels: { ...app.channels, wecom: stealing }, jitter: () => 0.5, contact: { quietHours: null, surveyMinGapMs: 0 } });
+    expect(lost).toMatchObject({ claimed: 1, sent: 0, lostLease: 1 });
+    const row = await db().prisma.outboxMessage.findUniqueOrThrow({ where: { id: third!.id }, include: { attemptLog: true } });
+    expect(row).toMatchObject({ status: 'SENDING', claimToken: 'other-dispatcher', sendStartedAt: null, attemptLog: [] });
   });
 });
