@@ -239,18 +239,19 @@ export class PrismaOutboxStore implements OutboxStore {
   /**
    * {@link completeOutbox} for several results at once, all or nothing; true for each message whose claim
    * still held (its result recorded), false for one whose lease passed to another dispatcher (nothing
-   * recorded for it). Each message ends exactly as if completed alone. Only results without a dead-letter
-   * action ({@link isBatchable}). PostgreSQL: one statement (the outbox UPDATE, with the attempt and audit
-   * INSERTs as data-modifying CTEs of the rows it updated); SQLite: three statements in one transaction.
+   * recorded for it). Each message ends exactly as if completed alone, in the order given (ids are drawn in
+   * that order too). Only results without a dead-letter action ({@link isBatchable}). One transaction: the
+   * outbox UPDATE … FROM (VALUES …) checking each claim token, then multi-row INSERTs of the attempts and
+   * audit entries of the rows it updated.
    */
   async completeOutboxBatch(results: readonly OutboxResult[]): Promise<boolean[]> {
     if (results.length === 0) return [];
     const unbatchable = results.find((r) => !isBatchable(r));
     if (unbatchable) throw new Error(`the ${unbatchable.outcome} result of ${unbatchable.id} commits a dead-letter action and is completed alone`);
     const caps = this.db.capabilities;
-    const rows = results.map((r) => completionRow(r, this.db.ids.next(), r.outcome === 'CANCELLED' || r.outcome === 'UNCERTAIN' ? auditData(this.db.ids, r.audit) : null));
-    const values = typedValues(caps, COMPLETION_TYPES, rows);
-    const update =
+    const values = typedValues(caps, COMPLETION_TYPES, results.map(completionRow));
+    const text =
+      `WITH v (${COMPLETION_COLUMNS.join(', ')}) AS (VALUES ${values.text}) ` +
       `UPDATE "OutboxMessage" AS m SET status = v.status, ` +
       `"sentAt" = CASE WHEN v.sent = 1 THEN v.finished ELSE m."sentAt" END, ` +
       `"providerMessageId" = CASE WHEN v.sent = 1 THEN v.pmid ELSE m."providerMessageId" END, ` +
@@ -262,31 +263,25 @@ export class PrismaOutboxStore implements OutboxStore {
       `"sendStartedAt" = CASE WHEN v.ended = 1 THEN NULL ELSE m."sendStartedAt" END, ` +
       `"maxAttempts" = m."maxAttempts" + v.extend, "updatedAt" = v.finished ` +
       `FROM v WHERE m.id = v.id AND m."claimToken" = v.token AND m.status = 'SENDING' RETURNING ${this.returningId()}`;
-    const head = `WITH v (${COMPLETION_COLUMNS.join(', ')}) AS (VALUES ${values.text})`;
-    let done: Set<string>;
-    if (caps.provider === 'postgresql') {
-      // One statement: the INSERTs see only the rows the UPDATE changed (a lost lease inserts nothing).
-      const updated = await this.sql.query<{ id: string }>(
-        `${head}, done AS (${update}), ` +
-          `attempts AS (INSERT INTO "OutboxAttempt" (id, "messageId", attempt, "startedAt", "finishedAt", outcome, "errorCode", error) ` +
-          `SELECT v."attemptId", v.id, v.attempt, v.started, v.finished, v.outcome, v.acode, v.aerr FROM v JOIN done ON done.id = v.id), ` +
-          `audits AS (INSERT INTO "AuditLog" (id, at, "actorType", "actorId", action, "entityType", "entityId", details) ` +
-          `SELECT v."auditId", v."auditAt", v."actorType", v."actorId", v.action, v."entityType", v."entityId", v.details FROM v JOIN done ON done.id = v.id WHERE v."auditId" IS NOT NULL) ` +
-          `SELECT id FROM done`,
-        values.params,
-      );
-      done = new Set(updated.map((r) => r.id));
-    } else {
-      done = await this.db.prisma.$transaction(async (tx) => {
-        const updated = await fixedSql({ ...this.db, prisma: tx as typeof this.db.prisma }).query<{ id: string }>(`${head} ${update}`, values.params);
-        const ids = new Set(updated.map((r) => r.id));
-        const kept = rows.filter((row) => ids.has(row[0] as string));
-        await insertRows(tx, caps, 'OutboxAttempt', ['id', 'messageId', 'attempt', 'startedAt', 'finishedAt', 'outcome', 'errorCode', 'error'], kept.map((row) => ATTEMPT_FIELDS.map((i) => row[i])));
-        const audited = kept.filter((row) => row[AUDIT_FIELDS[0]!] !== null);
-        await insertRows(tx, caps, 'AuditLog', ['id', 'at', 'actorType', 'actorId', 'action', 'entityType', 'entityId', 'details'], audited.map((row) => AUDIT_FIELDS.map((i) => row[i])));
-        return ids;
-      }, TX_OPTIONS);
-    }
+    const done = await this.db.prisma.$transaction(async (tx) => {
+      const updated = await fixedSql({ ...this.db, prisma: tx as typeof this.db.prisma }).query<{ id: string }>(text, values.params);
+      const ids = new Set(updated.map((r) => r.id));
+      const attempts: unknown[][] = [];
+      const audits: unknown[][] = [];
+      for (const r of results) {
+        if (!ids.has(r.id)) continue;
+        // As completing alone does: the audit entry (CANCELLED, UNCERTAIN), then the attempt.
+        if (r.outcome === 'CANCELLED' || r.outcome === 'UNCERTAIN') {
+          const a = auditData(this.db.ids, r.audit);
+          audits.push([a.id, a.at, a.actorType, a.actorId, a.action, a.entityType, a.entityId, a.details]);
+        }
+        const sent = r.outcome === 'SENT';
+        attempts.push([this.db.ids.next(), r.id, r.attempt, r.startedAt, r.finishedAt, r.outcome, sent ? null : r.errorCode, sent ? null : r.error]);
+      }
+      await insertRows(tx, caps, 'AuditLog', ['id', 'at', 'actorType', 'actorId', 'action', 'entityType', 'entityId', 'details'], audits);
+      await insertRows(tx, caps, 'OutboxAttempt', ['id', 'messageId', 'attempt', 'startedAt', 'finishedAt', 'outcome', 'errorCode', 'error'], attempts);
+      return ids;
+    }, TX_OPTIONS);
     return results.map((r) => done.has(r.id));
   }
 
@@ -361,56 +356,28 @@ function isBatchable(result: OutboxResult): boolean {
 }
 
 /** The columns of a batched completion's `VALUES` rows (see {@link completionRow}). */
-const COMPLETION_COLUMNS = [
-  'id', 'token', 'status', 'outcome', 'sent', 'pmid', 'rcode', 'next', 'ecode', 'err', 'ended', 'extend',
-  'attempt', 'started', 'finished', '"attemptId"', 'acode', 'aerr',
-  '"auditId"', '"auditAt"', '"actorType"', '"actorId"', 'action', '"entityType"', '"entityId"', 'details',
-] as const;
-const COMPLETION_TYPES = [
-  'text', 'text', 'text', 'text', 'int', 'text', 'text', 'timestamp', 'text', 'text', 'int', 'int',
-  'int', 'timestamp', 'timestamp', 'text', 'text', 'text',
-  'text', 'timestamp', 'text', 'text', 'text', 'text', 'text', 'text',
-] as const;
-/** Positions in a completion row of the attempt's columns, then of the audit entry's. */
-const ATTEMPT_FIELDS = [15, 0, 12, 13, 14, 3, 16, 17] as const;
-const AUDIT_FIELDS = [18, 19, 20, 21, 22, 23, 24, 25] as const;
+const COMPLETION_COLUMNS = ['id', 'token', 'status', 'sent', 'pmid', 'rcode', 'next', 'ecode', 'err', 'ended', 'extend', 'finished'] as const;
+const COMPLETION_TYPES = ['text', 'text', 'text', 'int', 'text', 'text', 'timestamp', 'text', 'text', 'int', 'int', 'timestamp'] as const;
 
-/**
- * One result as a row of {@link COMPLETION_COLUMNS}: what `completeOutboxOne` writes for it, field by field
- * (the outbox columns it sets, the attempt, the audit entry of a CANCELLED or UNCERTAIN result).
- */
-function completionRow(result: OutboxResult, attemptId: string, audit: ReturnType<typeof auditData> | null): unknown[] {
+/** One result as a row of {@link COMPLETION_COLUMNS}: the outbox columns `completeOutboxOne` sets for it. */
+function completionRow(result: OutboxResult): unknown[] {
   const sent = result.outcome === 'SENT';
+  // Every outcome ends the attempt handed to the provider, except a reconciliation still waiting for it
+  // and an UNCERTAIN hold (as completeOutboxOne).
   const ended = !((result.outcome === 'RETRY' && result.keepSendStarted) || result.outcome === 'UNCERTAIN');
-  const errorCode = sent ? null : result.errorCode;
-  const error = sent ? null : result.error;
   return [
     result.id,
     result.claimToken,
     result.outcome === 'RETRY' ? 'PENDING' : result.outcome,
-    result.outcome,
     sent ? 1 : 0,
     sent ? result.providerMessageId : null,
     sent ? (result.responseCode ?? null) : null,
     result.outcome === 'RETRY' ? result.nextAttemptAt : null,
-    errorCode,
-    error,
+    sent ? null : result.errorCode,
+    sent ? null : result.error,
     ended ? 1 : 0,
     result.outcome === 'RETRY' && result.extendBudget ? 1 : 0,
-    result.attempt,
-    result.startedAt,
     result.finishedAt,
-    attemptId,
-    errorCode,
-    error,
-    audit?.id ?? null,
-    audit?.at ?? null,
-    audit?.actorType ?? null,
-    audit?.actorId ?? null,
-    audit?.action ?? null,
-    audit?.entityType ?? null,
-    audit?.entityId ?? null,
-    audit?.details ?? null,
   ];
 }
 
