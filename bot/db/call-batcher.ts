@@ -15,7 +15,7 @@ export class CallBatcher<T, R> {
 
   /**
    * @param runBatch runs several calls at once, all or nothing; answers in the order of `items`.
-   * @param runOne runs one call alone (each call of a failed batch).
+   * @param runOne runs one call alone (a batch of one, and each call of a failed batch).
    * @param maxBatch calls per batch at most (bound parameters stay under both databases' limits).
    */
   constructor(
@@ -42,12 +42,14 @@ export class CallBatcher<T, R> {
     for (let i = 0; i < calls.length; i += this.maxBatch) {
       const chunk = calls.slice(i, i + this.maxBatch);
       let results: R[] | null = null;
-      try {
-        results = await this.runBatch(chunk.map((c) => c.item));
-      } catch {
-        // Not swallowed: each call now runs alone, and whatever made the batch fail fails that call
-        // (or, if it concerned one message only, that message) with its own error.
-        results = null;
+      if (chunk.length > 1) {
+        try {
+          results = await this.runBatch(chunk.map((c) => c.item));
+        } catch {
+          // Not swallowed: each call now runs alone, and whatever made the batch fail fails that call
+          // (or, if it concerned one message only, that message) with its own error.
+          results = null;
+        }
       }
       if (results) chunk.forEach((c, j) => c.resolve(results[j]!));
       else await Promise.all(chunk.map((c) => this.runOne(c.item).then(c.resolve, c.reject)));

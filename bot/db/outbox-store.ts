@@ -240,9 +240,10 @@ export class PrismaOutboxStore implements OutboxStore {
    * {@link completeOutbox} for several results at once, all or nothing; true for each message whose claim
    * still held (its result recorded), false for one whose lease passed to another dispatcher (nothing
    * recorded for it). Each message ends exactly as if completed alone, in the order given (ids are drawn in
-   * that order too). Only results without a dead-letter action ({@link isBatchable}). One transaction: the
-   * outbox UPDATE … FROM (VALUES …) checking each claim token, then multi-row INSERTs of the attempts and
-   * audit entries of the rows it updated.
+   * that order too). Only results without a dead-letter action ({@link isBatchable}). The outbox UPDATE …
+   * FROM (VALUES …) checks each claim token; the attempts and audit entries of the rows it updated are
+   * inserted with it: as data-modifying CTEs of the same statement on PostgreSQL, by multi-row INSERTs in
+   * the same transaction on SQLite.
    */
   async completeOutboxBatch(results: readonly OutboxResult[]): Promise<boolean[]> {
     if (results.length === 0) return [];
@@ -250,8 +251,8 @@ export class PrismaOutboxStore implements OutboxStore {
     if (unbatchable) throw new Error(`the ${unbatchable.outcome} result of ${unbatchable.id} commits a dead-letter action and is completed alone`);
     const caps = this.db.capabilities;
     const values = typedValues(caps, COMPLETION_TYPES, results.map(completionRow));
-    const text =
-      `WITH v (${COMPLETION_COLUMNS.join(', ')}) AS (VALUES ${values.text}) ` +
+    const head = `WITH v (${COMPLETION_COLUMNS.join(', ')}) AS (VALUES ${values.text})`;
+    const update =
       `UPDATE "OutboxMessage" AS m SET status = v.status, ` +
       `"sentAt" = CASE WHEN v.sent = 1 THEN v.finished ELSE m."sentAt" END, ` +
       `"providerMessageId" = CASE WHEN v.sent = 1 THEN v.pmid ELSE m."providerMessageId" END, ` +
@@ -263,25 +264,49 @@ export class PrismaOutboxStore implements OutboxStore {
       `"sendStartedAt" = CASE WHEN v.ended = 1 THEN NULL ELSE m."sendStartedAt" END, ` +
       `"maxAttempts" = m."maxAttempts" + v.extend, "updatedAt" = v.finished ` +
       `FROM v WHERE m.id = v.id AND m."claimToken" = v.token AND m.status = 'SENDING' RETURNING ${this.returningId()}`;
-    const done = await this.db.prisma.$transaction(async (tx) => {
-      const updated = await fixedSql({ ...this.db, prisma: tx as typeof this.db.prisma }).query<{ id: string }>(text, values.params);
-      const ids = new Set(updated.map((r) => r.id));
-      const attempts: unknown[][] = [];
-      const audits: unknown[][] = [];
-      for (const r of results) {
-        if (!ids.has(r.id)) continue;
-        // As completing alone does: the audit entry (CANCELLED, UNCERTAIN), then the attempt.
-        if (r.outcome === 'CANCELLED' || r.outcome === 'UNCERTAIN') {
-          const a = auditData(this.db.ids, r.audit);
-          audits.push([a.id, a.at, a.actorType, a.actorId, a.action, a.entityType, a.entityId, a.details]);
-        }
+    let done: Set<string>;
+    if (caps.provider === 'postgresql') {
+      // One statement: the INSERTs take only the rows the UPDATE changed (a lost claim inserts nothing).
+      // Ids are drawn beforehand, in the order completing alone draws them (the audit entry's, then the
+      // attempt's); those of a lost claim go unused.
+      const extra = results.map((r) => {
+        const a = r.outcome === 'CANCELLED' || r.outcome === 'UNCERTAIN' ? auditData(this.db.ids, r.audit) : null;
         const sent = r.outcome === 'SENT';
-        attempts.push([this.db.ids.next(), r.id, r.attempt, r.startedAt, r.finishedAt, r.outcome, sent ? null : r.errorCode, sent ? null : r.error]);
-      }
-      await insertRows(tx, caps, 'AuditLog', ['id', 'at', 'actorType', 'actorId', 'action', 'entityType', 'entityId', 'details'], audits);
-      await insertRows(tx, caps, 'OutboxAttempt', ['id', 'messageId', 'attempt', 'startedAt', 'finishedAt', 'outcome', 'errorCode', 'error'], attempts);
-      return ids;
-    }, TX_OPTIONS);
+        return [this.db.ids.next(), r.attempt, r.startedAt, r.outcome, sent ? null : r.errorCode, sent ? null : r.error, a?.id ?? null, a?.at ?? null, a?.actorType ?? null, a?.actorId ?? null, a?.action ?? null, a?.entityType ?? null, a?.entityId ?? null, a?.details ?? null];
+      });
+      const all = typedValues(caps, [...COMPLETION_TYPES, ...RECORD_TYPES], results.map((r, i) => [...completionRow(r), ...extra[i]!]));
+      const updated = await this.sql.query<{ id: string }>(
+        `WITH v (${[...COMPLETION_COLUMNS, ...RECORD_COLUMNS].join(', ')}) AS (VALUES ${all.text}), done AS (${update}), ` +
+          `attempts AS (INSERT INTO "OutboxAttempt" (id, "messageId", attempt, "startedAt", "finishedAt", outcome, "errorCode", error) ` +
+          `SELECT v."attemptId", v.id, v.attempt, v.started, v.finished, v.outcome, v.acode, v.aerr FROM v JOIN done ON done.id = v.id), ` +
+          `audits AS (INSERT INTO "AuditLog" (id, at, "actorType", "actorId", action, "entityType", "entityId", details) ` +
+          `SELECT v."auditId", v."auditAt", v."actorType", v."actorId", v.action, v."entityType", v."entityId", v.details FROM v JOIN done ON done.id = v.id WHERE v."auditId" IS NOT NULL) ` +
+          `SELECT id FROM done`,
+        all.params,
+      );
+      done = new Set(updated.map((r) => r.id));
+    } else {
+      // SQLite (one writer, in process): the UPDATE first, then ids drawn for the rows it changed only.
+      done = await this.db.prisma.$transaction(async (tx) => {
+        const updated = await fixedSql({ ...this.db, prisma: tx as typeof this.db.prisma }).query<{ id: string }>(`${head} ${update}`, values.params);
+        const ids = new Set(updated.map((r) => r.id));
+        const attempts: unknown[][] = [];
+        const audits: unknown[][] = [];
+        for (const r of results) {
+          if (!ids.has(r.id)) continue;
+          // As completing alone does: the audit entry (CANCELLED, UNCERTAIN), then the attempt.
+          if (r.outcome === 'CANCELLED' || r.outcome === 'UNCERTAIN') {
+            const a = auditData(this.db.ids, r.audit);
+            audits.push([a.id, a.at, a.actorType, a.actorId, a.action, a.entityType, a.entityId, a.details]);
+          }
+          const sent = r.outcome === 'SENT';
+          attempts.push([this.db.ids.next(), r.id, r.attempt, r.startedAt, r.finishedAt, r.outcome, sent ? null : r.errorCode, sent ? null : r.error]);
+        }
+        await insertRows(tx, caps, 'AuditLog', ['id', 'at', 'actorType', 'actorId', 'action', 'entityType', 'entityId', 'details'], audits);
+        await insertRows(tx, caps, 'OutboxAttempt', ['id', 'messageId', 'attempt', 'startedAt', 'finishedAt', 'outcome', 'errorCode', 'error'], attempts);
+        return ids;
+      }, TX_OPTIONS);
+    }
     return results.map((r) => done.has(r.id));
   }
 
@@ -358,6 +383,9 @@ function isBatchable(result: OutboxResult): boolean {
 /** The columns of a batched completion's `VALUES` rows (see {@link completionRow}). */
 const COMPLETION_COLUMNS = ['id', 'token', 'status', 'sent', 'pmid', 'rcode', 'next', 'ecode', 'err', 'ended', 'extend', 'finished'] as const;
 const COMPLETION_TYPES = ['text', 'text', 'text', 'int', 'text', 'text', 'timestamp', 'text', 'text', 'int', 'int', 'timestamp'] as const;
+/** The attempt and audit columns that follow them in PostgreSQL's single statement. */
+const RECORD_COLUMNS = ['"attemptId"', 'attempt', 'started', 'outcome', 'acode', 'aerr', '"auditId"', '"auditAt"', '"actorType"', '"actorId"', 'action', '"entityType"', '"entityId"', 'details'] as const;
+const RECORD_TYPES = ['text', 'int', 'timestamp', 'text', 'text', 'text', 'text', 'timestamp', 'text', 'text', 'text', 'text', 'text', 'text'] as const;
 
 /** One result as a row of {@link COMPLETION_COLUMNS}: the outbox columns `completeOutboxOne` sets for it. */
 function completionRow(result: OutboxResult): unknown[] {
