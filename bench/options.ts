@@ -17,7 +17,7 @@ export interface BenchOptions {
   tickRows: number;
   /** Providers to run; PostgreSQL still needs TEST_POSTGRES_URL or BENCH_POSTGRES_URL. */
   only: DbProvider[];
-  /** Parts to run [all]: throughput (a–c, e), ticks (d), http (f), queue (g, PostgreSQL only), batch (h), digests (i), greetings (j). */
+  /** Parts to run [all]: throughput (a–c, e), ticks (d), http (f), queue (g, PostgreSQL only), batch (h), digests (i), greetings (j), memory (k). */
   parts: BenchPart[];
   /** Measured requests per HTTP target (f) [2,000], after a warm-up of a tenth of that (at most 200). */
   httpRequests: number;
@@ -31,21 +31,21 @@ export interface BenchOptions {
   out: string;
 }
 
-/** The parts of a run: (a–c, e) throughput, (d) tick cost, (f) the HTTP edge, (g) dispatch beside graphile-worker, (h) set-based scheduling, (i) weekly digests, (j) greeting planning. */
-export const BENCH_PARTS = ['throughput', 'ticks', 'http', 'queue', 'batch', 'digests', 'greetings'] as const;
+/** The parts of a run: (a–c, e) throughput, (d) tick cost, (f) the HTTP edge, (g) dispatch beside graphile-worker, (h) set-based scheduling, (i) weekly digests, (j) greeting planning, (k) the service's memory. */
+export const BENCH_PARTS = ['throughput', 'ticks', 'http', 'queue', 'batch', 'digests', 'greetings', 'memory'] as const;
 export type BenchPart = (typeof BENCH_PARTS)[number];
 
 export const USAGE = `usage: npm run bench -- [--rows N] [--history N] [--history-base N] [--backlog N] [--ticks N] [--tick-rows N]
                         [--only LIST] [--skip-throughput] [--skip-ticks] [--requests N] [--connections N]
                         [--http-seconds N] [--queue-jobs N] [--out FILE]
   --rows N          due follow-ups activated and dispatched, cases scheduled in batches (default 100000)
-  --history N       history rows per table for the large tick measurement (default 1000000)
+  --history N       history rows per table for the large tick measurement and the service's memory (default 1000000)
   --history-base N  history rows per table for the small tick measurement (default 10000)
   --backlog N       then add N SCHEDULED follow-ups not yet due and tick again (default history/10; 0 skips)
   --ticks N         measured ticks per table size (default 10)
   --tick-rows N     follow-ups newly due before each tick (default 50)
   --only LIST       comma-separated databases (sqlite, postgresql) and/or parts (throughput, ticks, http, queue, batch,
-                    digests, greetings)
+                    digests, greetings, memory)
                     to run; e.g. --only http runs the HTTP part on both databases (default: everything)
   --requests N      measured requests per HTTP target (default 2000)
   --connections N   load generator connections (default 32)

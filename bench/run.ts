@@ -13,7 +13,9 @@
 //   (g) on PostgreSQL, sandbox dispatch beside graphile-worker completing no-op jobs on the same server;
 //   (h) set-based scheduling — cases through POST /api/v1/cases/batch and the CSV import, beside submitCase one by one;
 //   (i) the weekly digest of 1,000 managers through the job, beside reading and building them one manager after another;
-//   (j) greeting planning on a send day at 10,000 and 100,000 customers, beside the full read every run made before.
+//   (j) greeting planning on a send day at 10,000 and 100,000 customers, beside the full read every run made before;
+//   (k) the real service's memory (`huifang start` in a child process): RSS idle, and while its jobs tick with
+//       `--history` rows per table, beside a bare `node -e` process's RSS in the same run (ratios).
 // `--only http` (or another part, or a database) runs just that. Prints a table and writes
 // bench/results/latest.json. Figures only: nothing here asserts on timing.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -30,6 +32,7 @@ import { runQueue, type QueueResult } from './queue.js';
 import { runBatch, type BatchResult } from './batch.js';
 import { runDigests, type DigestBenchResult } from './digests.js';
 import { runGreetingPlanning, type GreetingBenchResult } from './greetings.js';
+import { runServiceMemory, type ServiceMemoryResult } from './service-memory.js';
 
 // test/support/db.ts reads TEST_POSTGRES_URL when first imported (dynamically, later).
 if (!process.env.TEST_POSTGRES_URL && process.env.BENCH_POSTGRES_URL) process.env.TEST_POSTGRES_URL = process.env.BENCH_POSTGRES_URL;
@@ -46,6 +49,7 @@ interface ProviderResult {
   batch?: BatchResult;
   digests?: DigestBenchResult;
   greetings?: GreetingBenchResult;
+  memory?: ServiceMemoryResult;
   error?: string;
 }
 
@@ -358,6 +362,38 @@ function printDigests(results: ProviderResult[]): void {
   console.log('  (speed-up: reference seconds over job seconds, measured in the same run on the same rows)');
 }
 
+function printServiceMemory(results: ProviderResult[], options: BenchOptions): void {
+  const rows: string[][] = [];
+  let flags: string[] | null = null;
+  for (const r of results) {
+    const m = r.memory;
+    if (!m) {
+      rows.push([r.provider, r.skipped ? `skipped — ${r.skipped}` : `failed — ${(r.error ?? '?').split('\n')[0]}`]);
+      continue;
+    }
+    flags = m.nodeFlags;
+    const ratio = (bytes: number) => `×${(bytes / m.referenceRss).toFixed(1)}`;
+    rows.push([r.provider, 'bare node -e (reference)', mib(m.referenceRss), '×1.0', '', '']);
+    rows.push(['', `idle (${m.idle.ticks} round of jobs)`, mib(m.idle.rss), ratio(m.idle.rss), mib(m.idle.peakRss), ratio(m.idle.peakRss)]);
+    rows.push(['', `jobs ticking, ${int(m.loaded.tableRows.FollowUp ?? 0)} follow-ups (${m.loaded.ticks} rounds)`, mib(m.loaded.rss), ratio(m.loaded.rss), mib(m.loaded.peakRss), ratio(m.loaded.peakRss)]);
+  }
+  console.log(`\n(k) The service's memory: huifang start (node ${[...(flags ?? []), 'bin/huifang.mjs start'].join(' ')}, as npm start runs it), RSS`);
+  console.log(table(['database', 'phase', 'RSS after', 'of node -e', 'peak RSS', 'of node -e'], rows, [false, false, true, true, true, true]));
+  console.log(
+    `  (RSS sampled every 250 ms from /proc; "after": 3 s after the phase's last round of jobs finished; ticking: ${int(options.history)} DONE follow-ups and as many\n` +
+      `   rows in the other history tables, ${int(options.backlog)} follow-ups not yet due and up to 5,000 due, activated and dispatched to the sandbox)`,
+  );
+  for (const r of results) {
+    const m = r.memory;
+    if (!m) continue;
+    const did = Object.entries(m.loaded.work)
+      .map(([job, summary]) => [job, Object.entries(summary).filter(([, v]) => v > 0)] as const)
+      .filter(([, fields]) => fields.length > 0)
+      .map(([job, fields]) => `${job} ${fields.map(([k, v]) => `${k} ${int(v)}`).join(', ')}`);
+    console.log(`  ${r.provider}: the jobs did ${did.join('; ') || 'nothing'}`);
+  }
+}
+
 async function main(): Promise<void> {
   let options: BenchOptions | 'help';
   try {
@@ -399,6 +435,7 @@ async function main(): Promise<void> {
       if (part('batch')) result.batch = await runBatch(provider, options.rows);
       if (part('digests')) result.digests = await runDigests(provider);
       if (part('greetings')) result.greetings = await runGreetingPlanning(provider);
+      if (part('memory')) result.memory = await runServiceMemory(provider, options);
     } catch (err) {
       result.error = err instanceof Error ? (err.stack ?? err.message) : String(err);
       console.error(`\n✖ ${provider} failed: ${result.error}`);
@@ -413,6 +450,7 @@ async function main(): Promise<void> {
   if (options.parts.includes('batch')) printBatch(results, options);
   if (options.parts.includes('digests')) printDigests(results);
   if (options.parts.includes('greetings')) printGreetings(results);
+  if (options.parts.includes('memory')) printServiceMemory(results, options);
 
   const out = resolve(options.out);
   mkdirSync(dirname(out), { recursive: true });

@@ -214,7 +214,7 @@ export function createHuifang(options: HuifangOptions): Huifang {
             countSentSince: (since) => stores.outbox.countSentSince('wecom', since, ['card_update']),
           })
         : undefined;
-      return createWecomChannel(config.wecom, { clock, logger, timeZone: config.timezone, ...(dailyQuota ? { dailyQuota } : {}) });
+      return createWecomChannel(config.wecom, { clock, logger, timeZone: config.timezone, windows: stores.windows, ...(dailyQuota ? { dailyQuota } : {}) });
     }
     if (name === 'wecom_contact' && config.wecom) {
       const countSentSince = (customerId: string, since: Date) => directory.wecomContacts.countContactMessagesSince(customerId, since);

@@ -4,10 +4,13 @@ import { fanOutWebhooks } from '../bot/core/webhooks/fan-out-webhooks.js';
 
 /**
  * Every 10 seconds: queue webhook deliveries for the events recorded since the last run
- * (docs/webhooks.md), then send what the outbox holds (off WeCom's congested :00/:30 marks). Each
- * outcome is an `outbox:*` event.
+ * (docs/webhooks.md), then send what the outbox holds (off WeCom's congested :00/:30 marks), then
+ * forget the shared limit windows that ended long ago. Each outcome is an `outbox:*` event.
  */
 export const schedule = '3,13,23,33,43,53 * * * * *';
+
+/** How long a shared limit window is kept after it ended (a WeCom 45009 block's strikes count across a day). */
+const ENDED_WINDOW_KEPT_MS = 86_400_000;
 
 export async function run(app: Huifang) {
   // A failing fan-out must not hold back every other message: it is logged, and the next run catches up.
@@ -16,5 +19,7 @@ export async function run(app: Huifang) {
     return null;
   });
   const summary = await dispatchOutbox(app.deps, { channels: app.channels, jitter: app.jitter, deadLetter: app.deadLetter, contact: app.config.customerContact });
-  return { ...summary, webhooksQueued: webhooks?.queued ?? 0 };
+  // Shared limit windows that ended a day ago decide nothing any more (one indexed DELETE, usually of nothing).
+  const windowsForgotten = await app.deps.windows.forgetEnded(new Date(app.clock.now().getTime() - ENDED_WINDOW_KEPT_MS));
+  return { ...summary, webhooksQueued: webhooks?.queued ?? 0, windowsForgotten };
 }

@@ -11,6 +11,7 @@ import type { EscalationStore } from './ports/escalations.js';
 import type { SurveyStore } from './ports/surveys.js';
 import type { SurveyFallbackStore } from './ports/survey-fallbacks.js';
 import type { OutboxStore } from './ports/outbox.js';
+import type { SharedWindows } from './ports/shared-windows.js';
 import type { InboxStore } from './ports/inbox.js';
 import type { LinkSigner } from './ports/links.js';
 import type { PolicyRegistry } from './ports/policies.js';
@@ -53,6 +54,11 @@ export interface CoreDeps {
   surveys: SurveyStore;
   surveyFallbacks: SurveyFallbackStore;
   outbox: OutboxStore;
+  /**
+   * Limit windows every replica shares (the survey gap as a send happens, Tencent's same-content rule,
+   * WeCom's 45009 block), kept across restarts.
+   */
+  windows: SharedWindows;
   inbox: InboxStore;
   escalations: EscalationStore;
   audit: AuditLog;

@@ -5,6 +5,7 @@
  * other listeners still run.
  */
 import type { ClaimedOutboxMessage } from './ports/outbox.js';
+import type { DeferralReason } from './outbox/contact-hours.js';
 
 /** Every event, by name, with its payload. */
 export interface HuifangEventMap {
@@ -15,7 +16,7 @@ export interface HuifangEventMap {
   /** The message will never be sent; `replacementQueued` when another message replaces it (an SMS for a failed WeChat invitation). */
   'outbox:dead': { message: ClaimedOutboxMessage; error: Error; errorCode: string; replacementQueued: boolean; at: Date };
   /** A customer message held back, unsent, until `until` (quiet hours, the policy's windows, the gap between surveys, the daily SMS budget). */
-  'outbox:deferred': { message: ClaimedOutboxMessage; reason: 'CONTACT_HOURS' | 'SURVEY_GAP' | 'SMS_DAILY_BUDGET'; until: Date; at: Date };
+  'outbox:deferred': { message: ClaimedOutboxMessage; reason: DeferralReason; until: Date; at: Date };
   /** Not sent: the recipient may no longer be contacted (opt-out, consent withdrawn), or `PAST_DEADLINE`. */
   'outbox:cancelled': { message: ClaimedOutboxMessage; reason: string; at: Date };
   /**

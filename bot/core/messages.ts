@@ -158,8 +158,19 @@ export type OutboundMessage =
       templateData?: Readonly<Record<string, string>>;
       /** When it may be sent (absent on messages queued by earlier versions: quiet hours still apply). */
       contact?: ContactTerms;
-      /** The SMS text, when `text` is another channel's (客户联系): an SMS fallback is built with it. */
+      /** The SMS text, when `text` is another channel's (客户联系, WeChat): an SMS fallback is built with it. */
       smsText?: string;
+      /**
+       * The text as read in WeChat (WeChat template message, 客户联系 message sent by the member): a
+       * fallback onto one of those channels is built with it.
+       */
+      chatText?: string;
+      /**
+       * The step's channel chain when the invitation was planned (bot/core/surveys/channel-chain.ts): a
+       * failed or unopened invitation falls back to the next channel of it the customer can receive.
+       * Absent on invitations queued by earlier versions (they fall back to SMS).
+       */
+      chain?: readonly ('wechat' | 'sms' | 'wecom_contact')[];
     }
   | {
       /**

@@ -14,6 +14,7 @@ import { PrismaEscalationStore } from './escalation-store.js';
 import { PrismaSurveyStore } from './survey-store.js';
 import { PrismaSurveyFallbackStore } from './survey-fallback-store.js';
 import { PrismaOutboxStore } from './outbox-store.js';
+import { PrismaSharedWindows } from './shared-window-store.js';
 import { PrismaInboxStore } from './inbox-store.js';
 import { PrismaAuditLog } from './audit-store.js';
 import { PrismaDigestStore } from './digest-store.js';
@@ -46,7 +47,7 @@ import { PrismaWecomContactStore } from './wecom-contact-store.js';
 /** Every store port the use cases take, and the read models of the edge, over one database. */
 export type Stores = Pick<
   CoreDeps,
-  'cases' | 'customers' | 'org' | 'followUps' | 'staffTasks' | 'escalations' | 'surveys' | 'surveyFallbacks' | 'outbox' | 'inbox' | 'audit'
+  'cases' | 'customers' | 'org' | 'followUps' | 'staffTasks' | 'escalations' | 'surveys' | 'surveyFallbacks' | 'outbox' | 'windows' | 'inbox' | 'audit'
 > & {
   digests: DigestStore;
   reports: ReportStore;
@@ -78,6 +79,7 @@ export function createPrismaStores(db: DbClient, ids: IdGenerator, options: { po
     surveys: new PrismaSurveyStore(context),
     surveyFallbacks: new PrismaSurveyFallbackStore(context),
     outbox: new PrismaOutboxStore(context),
+    windows: new PrismaSharedWindows(context),
     inbox: new PrismaInboxStore(context),
     audit: new PrismaAuditLog(context),
     digests: new PrismaDigestStore(context, options.policies),

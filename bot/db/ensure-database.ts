@@ -1,7 +1,6 @@
 // Before migrating, `huifang start` checks that the PostgreSQL database of DATABASE_URL can be reached,
 // and creates it when it is missing and the user may. Prisma's CLI would otherwise report each of these
 // under its own banner, several lines away from the cause.
-import pg from 'pg';
 import { StartupError } from '../startup-error.js';
 
 export interface EnsureDatabaseLogger {
@@ -38,6 +37,7 @@ export async function ensurePostgresDatabase(url: string, options: { logger?: En
 
   const maintenance = new URL(url);
   maintenance.pathname = '/postgres';
+  const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: maintenance.toString(), connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   try {
     await client.connect();
@@ -63,6 +63,8 @@ export async function ensurePostgresDatabase(url: string, options: { logger?: En
 }
 
 async function tryConnect(url: string): Promise<unknown> {
+  // Loaded here, by a PostgreSQL start only, not by every process that imports this module (README, "Memory").
+  const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   try {
     await client.connect();

@@ -5,7 +5,6 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import pg from 'pg';
 import { fileURLToPath } from 'node:url';
 import { providerOfUrl, sqliteFilePath } from './client.js';
 
@@ -107,6 +106,8 @@ async function allMigrationsApplied(provider: 'sqlite' | 'postgresql', target: s
         db.close();
       }
     } else {
+      // Loaded by a PostgreSQL check only (README, "Memory").
+      const { default: pg } = await import('pg');
       const client = new pg.Client({ connectionString: target, connectionTimeoutMillis: 10_000 });
       await client.connect();
       try {

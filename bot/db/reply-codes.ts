@@ -1,8 +1,8 @@
 /**
- * SMS reply codes (Tencent `ExtendCode`) and the switch of a survey from WeChat to SMS, inside the
- * caller's transaction. Every change is conditional on the survey's current state (OPEN, not opened,
- * no reply code yet), so two replicas doing the same fallback enqueue one SMS; the unique `replyCode`
- * and outbox key indexes back that up.
+ * SMS reply codes (Tencent `ExtendCode`) and the move of a survey to the next channel of its chain,
+ * inside the caller's transaction. Every change is conditional on the survey's current state (OPEN,
+ * not opened, no reply code yet, still on the channel replaced), so two replicas doing the same
+ * fallback enqueue one invitation; the unique `replyCode` and outbox key indexes back that up.
  */
 import type { IdGenerator } from '../core/clock.js';
 import type { NewOutboxMessage } from '../core/records.js';
@@ -57,16 +57,20 @@ export class InviteBusyError extends Error {
 }
 
 /**
- * Applies a survey fallback inside `tx`: reply code, survey guard, optional cancel of the pending
- * WeChat invitation, the SMS row and the audit entry. Returns false when the survey no longer needs
- * it; throws {@link InviteBusyError} when the WeChat invitation is being sent right now.
+ * Applies a survey fallback inside `tx`: the survey guard and its move to the next channel (a reply
+ * code for SMS), the optional cancel of the pending invitation replaced, the new invitation row and the
+ * audit entry. Returns false when the survey no longer needs it; throws {@link InviteBusyError} when
+ * the invitation replaced is being sent right now.
  */
 export async function applySurveyFallback(tx: Tx, ids: IdGenerator, fallback: SurveyFallback): Promise<boolean> {
-  const code = (await pickReplyCodes(tx, [{ surveyId: fallback.surveyId, candidates: fallback.replyCodes }])).get(fallback.surveyId)!;
-  // The guard: only an open survey with no SMS yet, and (for the unopened fallback) never opened.
+  const to = fallback.message.channel;
+  const code = to === 'sms' ? (await pickReplyCodes(tx, [{ surveyId: fallback.surveyId, candidates: fallback.replyCodes }])).get(fallback.surveyId)! : null;
+  // The guard: only an open survey with no SMS yet, still on the channel being replaced (so each hop of
+  // the chain happens once), and (for the unopened fallback) never opened. A hop to another channel
+  // restarts the survey's `sentAt`, from which that channel's own wait is counted.
   const { count } = await tx.surveyInstance.updateMany({
-    where: { id: fallback.surveyId, status: 'OPEN', replyCode: null, ...(fallback.cancelPendingId ? { openedAt: null } : {}) },
-    data: { replyCode: code },
+    where: { id: fallback.surveyId, status: 'OPEN', replyCode: null, channel: fallback.from, ...(fallback.cancelPendingId ? { openedAt: null } : {}) },
+    data: code ? { replyCode: code, channel: to } : { channel: to, sentAt: fallback.audit.at },
   });
   if (count !== 1) return false;
   if (fallback.cancelPendingId) {
@@ -74,14 +78,14 @@ export async function applySurveyFallback(tx: Tx, ids: IdGenerator, fallback: Su
     // customer may be receiving it now — wait for the next run rather than risk sending both.
     const cancelled = await tx.outboxMessage.updateMany({
       where: { id: fallback.cancelPendingId, status: 'PENDING' },
-      data: { status: 'CANCELLED', lastErrorCode: 'REPLACED_BY_SMS', lastError: 'not opened in time: replaced by an SMS invitation' },
+      data: { status: 'CANCELLED', lastErrorCode: `REPLACED_BY_${to.toUpperCase()}`, lastError: `not opened in time: replaced by an invitation on ${to}` },
     });
     if (cancelled.count === 0) {
       const invite = await tx.outboxMessage.findUnique({ where: { id: fallback.cancelPendingId }, select: { status: true } });
       if (invite?.status === 'SENDING') throw new InviteBusyError();
     }
   }
-  await insertOutbox(tx, ids, [withReplyCode(fallback.message, fallback.surveyId, code)], fallback.audit.at);
-  await insertAudit(tx, ids, [{ ...fallback.audit, details: { ...fallback.audit.details, replyCode: code } }]);
+  await insertOutbox(tx, ids, [code ? withReplyCode(fallback.message, fallback.surveyId, code) : fallback.message], fallback.audit.at);
+  await insertAudit(tx, ids, [{ ...fallback.audit, details: { ...fallback.audit.details, ...(code ? { replyCode: code } : {}) } }]);
   return true;
 }

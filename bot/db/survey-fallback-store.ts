@@ -30,14 +30,15 @@ export class PrismaSurveyFallbackStore implements SurveyFallbackStore {
     });
     if (rows.length === 0) return [];
     const followUpIds = rows.map((r) => r.followUpId).filter((id): id is string => id !== null);
+    // The survey's WeChat invitation: the first one, or one that replaced an invitation on another channel.
     const invites = await this.db.prisma.outboxMessage.findMany({
-      where: { followUpId: { in: followUpIds }, kind: 'survey_invite', channel: 'wechat', fallbackOfId: null },
-      select: { id: true, idempotencyKey: true, status: true, payload: true },
+      where: { followUpId: { in: followUpIds }, kind: 'survey_invite', channel: 'wechat' },
+      select: { id: true, idempotencyKey: true, status: true, channel: true, payload: true },
     });
     const inviteOf = new Map<string, UnopenedWechatSurvey['invite']>();
     for (const i of invites) {
       const message = parseJson<OutboundMessage | null>(i.payload, null);
-      if (message?.kind === 'survey_invite') inviteOf.set(message.surveyId, { id: i.id, idempotencyKey: i.idempotencyKey, status: i.status, message });
+      if (message?.kind === 'survey_invite') inviteOf.set(message.surveyId, { id: i.id, idempotencyKey: i.idempotencyKey, status: i.status, channel: i.channel, message });
     }
     return rows.map((r) => ({
       surveyId: r.id,
@@ -60,7 +61,7 @@ export class PrismaSurveyFallbackStore implements SurveyFallbackStore {
       where: { id: message.surveyId },
       include: { customer: true, followUp: { select: { policyId: true, step: true } } },
     });
-    if (!survey || survey.status !== 'OPEN' || survey.openedAt !== null || survey.replyCode !== null) return null;
+    if (!survey || survey.status !== 'OPEN' || survey.openedAt !== null || survey.replyCode !== null || survey.channel !== invite.channel) return null;
     return {
       surveyId: survey.id,
       followUpId: survey.followUpId,
@@ -68,7 +69,7 @@ export class PrismaSurveyFallbackStore implements SurveyFallbackStore {
       step: survey.followUp?.step ?? null,
       sentAt: survey.sentAt ?? survey.createdAt,
       customer: toCustomerRecord(survey.customer),
-      invite: { id: invite.id, idempotencyKey: invite.idempotencyKey, status: invite.status, message },
+      invite: { id: invite.id, idempotencyKey: invite.idempotencyKey, status: invite.status, channel: invite.channel, message },
     };
   }
 

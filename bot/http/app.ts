@@ -47,7 +47,18 @@ export function createHttpApp(app: Huifang, options: HttpAppOptions = {}): Koa {
   koa.use(pageHeadersMiddleware());
   koa.use(errorMiddleware(app.logger));
   koa.use(requestTextMiddleware());
-  koa.use(failedAuthMiddleware(new FailedAuthLimiter(app.config.failedAuthAttemptsPer15Minutes), () => app.clock.now()));
+  // Failures are also counted in the database, so every replica and a restarted process know them (failed-auth.ts).
+  let warnedAt = Number.NEGATIVE_INFINITY;
+  const sharedFailures = {
+    counters: app.console.rateCounters,
+    onError: (err: unknown) => {
+      // Once a minute at most: under an attack with the database down, one line says it all.
+      if (app.clock.now().getTime() - warnedAt < 60_000) return;
+      warnedAt = app.clock.now().getTime();
+      app.logger.warn({ err }, 'failed authentication not counted in the database; this process counts it alone');
+    },
+  };
+  koa.use(failedAuthMiddleware(new FailedAuthLimiter(app.config.failedAuthAttemptsPer15Minutes, undefined, sharedFailures), () => app.clock.now()));
   healthRoutes(router, app);
   if (options.role === 'jobs') {
     metricsRoutes(router, app);

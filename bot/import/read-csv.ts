@@ -8,8 +8,6 @@
  */
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { parse } from 'csv-parse';
-import iconv from 'iconv-lite';
 import { unsafeTextReason } from '../inbound-text.js';
 
 /** An encoding a CSV file can be read in. */
@@ -186,6 +184,8 @@ export async function openCsv(file: string, options: OpenCsvOptions): Promise<Cs
     ? { encoding: options.encoding, source: 'forced', description: `${options.encoding === 'utf-8' ? 'UTF-8' : 'GB18030/GBK'} (as requested)` }
     : await detectCsvEncoding(file);
   let names: (string | null)[] | null = null;
+  // The parser and the decoder are loaded by an import, not by every process that imports this module (README, "Memory").
+  const [{ parse }, { default: iconv }] = await Promise.all([import('csv-parse'), import('iconv-lite')]);
   const records = async function* (): AsyncGenerator<{ line: number; record: string[] }> {
     const parser = createReadStream(file)
       .pipe(iconv.decodeStream(encoding.encoding, { stripBOM: true }))

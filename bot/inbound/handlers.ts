@@ -160,7 +160,7 @@ export const inboundHandlers: Readonly<Record<string, InboundHandler>> = {
       invalidNumber: false,
     });
     if (!result.found) throw new DomainError('UNKNOWN_MESSAGE', 'Delivery result for a WeChat message this service did not send', { msgId: p.msgId });
-    // An undelivered survey invitation is replaced by SMS at once (not after the step's wait).
+    // An undelivered survey invitation goes on the next channel of its chain at once (not after the step's wait).
     const fallback = delivered ? null : await fallBackFailedWechatInvite(deps, result.outboxId, p.status);
     return { status: 'recorded', outboxId: result.outboxId, deliveryStatus: delivered ? 'DELIVERED' : 'FAILED', ...(fallback ? { smsFallback: fallback } : {}) };
   },

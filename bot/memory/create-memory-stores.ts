@@ -12,6 +12,7 @@ import { MemoryEscalationStore } from './escalation-store.js';
 import { MemorySurveyStore } from './survey-store.js';
 import { MemorySurveyFallbackStore } from './survey-fallback-store.js';
 import { MemoryOutboxStore } from './outbox-store.js';
+import { MemorySharedWindows } from './shared-window-store.js';
 import { MemoryInboxStore } from './inbox-store.js';
 import { MemoryAuditLog } from './audit-store.js';
 import { MemoryDigestStore } from './digest-store.js';
@@ -64,6 +65,7 @@ export function createMemoryStores(ids: IdGenerator, options: MemoryStoreOptions
     surveys: new MemorySurveyStore(state, ids),
     surveyFallbacks: new MemorySurveyFallbackStore(state, ids),
     outbox: new MemoryOutboxStore(state, ids),
+    windows: new MemorySharedWindows(state),
     inbox: new MemoryInboxStore(state),
     audit: new MemoryAuditLog(state, ids),
     digests: new MemoryDigestStore(state, ids, options.policies),

@@ -263,6 +263,14 @@ export interface SettingRow {
   value: string;
 }
 
+/** A limit window shared by every replica (`SharedWindow`). */
+export interface SharedWindowRow {
+  key: string;
+  holder: string;
+  count: number;
+  until: Date;
+}
+
 export interface WebhookSubscriptionRow {
   id: string;
   url: string;
@@ -320,6 +328,7 @@ export interface MemoryTables {
   greetingPlanRun: GreetingPlanRunRow;
   greetingDelivery: GreetingDeliveryRow;
   webhookSubscription: WebhookSubscriptionRow;
+  sharedWindow: SharedWindowRow;
 }
 
 export type TableName = keyof MemoryTables;
@@ -473,6 +482,7 @@ const SPECS: { [T in TableName]: TableSpec<MemoryTables[T]> } = {
   audit: { key: (r) => r.id, unique: {}, references: [], defaults: { actorId: null, details: '{}' } },
   sandboxDelivery: { key: (r) => r.id, unique: { outboxMessageId: (r) => r.outboxMessageId }, references: [], defaults: {} },
   setting: { key: (r) => r.key, unique: {}, references: [], defaults: {} },
+  sharedWindow: { key: (r) => r.key, unique: {}, references: [], defaults: { holder: '', count: 0 } },
   webhookSubscription: { key: (r) => r.id, unique: {}, references: [], defaults: { active: true, removedAt: null, previousSecret: null, previousSecretUntil: null, timeoutMs: 10_000, maxAttempts: 12 } },
   greetingPlanRun: { key: (r) => `${r.campaign}\u0000${r.sendDate}`, unique: {}, references: [], defaults: { coveredAt: null } },
   greetingDelivery: {
@@ -606,6 +616,7 @@ export class MemoryTx {
   get greetingPlanRun() { return this.table('greetingPlanRun'); }
   get greetingDelivery() { return this.table('greetingDelivery'); }
   get webhookSubscription() { return this.table('webhookSubscription'); }
+  get sharedWindow() { return this.table('sharedWindow'); }
 
   /** @internal Applies every table's overlay (called once, after the transaction's function returned). */
   commit(): void {

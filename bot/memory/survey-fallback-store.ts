@@ -31,9 +31,9 @@ export class MemorySurveyFallbackStore implements SurveyFallbackStore {
       if (rows.length === 0) return [];
       const followUpIds = new Set(rows.map((r) => r.followUpId).filter((id): id is string => id !== null));
       const inviteOf = new Map<string, UnopenedWechatSurvey['invite']>();
-      for (const i of tx.outbox.filter((m) => m.followUpId !== null && followUpIds.has(m.followUpId) && m.kind === 'survey_invite' && m.channel === 'wechat' && m.fallbackOfId === null)) {
+      for (const i of tx.outbox.filter((m) => m.followUpId !== null && followUpIds.has(m.followUpId) && m.kind === 'survey_invite' && m.channel === 'wechat')) {
         const message = parseJson<OutboundMessage | null>(i.payload, null);
-        if (message?.kind === 'survey_invite') inviteOf.set(message.surveyId, { id: i.id, idempotencyKey: i.idempotencyKey, status: i.status, message });
+        if (message?.kind === 'survey_invite') inviteOf.set(message.surveyId, { id: i.id, idempotencyKey: i.idempotencyKey, status: i.status, channel: i.channel, message });
       }
       return rows.map((r) => unopened(tx, r, inviteOf.get(r.id) ?? null));
     });
@@ -46,8 +46,8 @@ export class MemorySurveyFallbackStore implements SurveyFallbackStore {
       const message = parseJson<OutboundMessage | null>(invite.payload, null);
       if (message?.kind !== 'survey_invite') return null;
       const survey = tx.survey.get(message.surveyId);
-      if (!survey || survey.status !== 'OPEN' || survey.openedAt !== null || survey.replyCode !== null) return null;
-      return unopened(tx, survey, { id: invite.id, idempotencyKey: invite.idempotencyKey, status: invite.status, message });
+      if (!survey || survey.status !== 'OPEN' || survey.openedAt !== null || survey.replyCode !== null || survey.channel !== invite.channel) return null;
+      return unopened(tx, survey, { id: invite.id, idempotencyKey: invite.idempotencyKey, status: invite.status, channel: invite.channel, message });
     });
   }
 

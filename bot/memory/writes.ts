@@ -189,28 +189,30 @@ export class InviteBusyError extends Error {
 }
 
 /**
- * Applies a survey fallback: reply code, survey guard (OPEN, no reply code yet, and never opened when
- * a pending invitation is to be cancelled), the cancel of that invitation, the SMS row and the audit
- * entry. False when the survey no longer needs it; throws {@link InviteBusyError} when the WeChat
- * invitation is being sent right now.
+ * Applies a survey fallback: the survey guard (OPEN, no reply code yet, still on the channel replaced,
+ * and never opened when a pending invitation is to be cancelled) and its move to the next channel (a
+ * reply code for SMS; `sentAt` restarted for another channel), the cancel of that invitation, the new
+ * row and the audit entry. False when the survey no longer needs it; throws {@link InviteBusyError}
+ * when the invitation replaced is being sent right now.
  */
 export function applySurveyFallback(tx: MemoryTx, ids: IdGenerator, fallback: SurveyFallback): boolean {
-  const code = pickReplyCodes(tx, [{ surveyId: fallback.surveyId, candidates: fallback.replyCodes }]).get(fallback.surveyId)!;
+  const to = fallback.message.channel;
+  const code = to === 'sms' ? pickReplyCodes(tx, [{ surveyId: fallback.surveyId, candidates: fallback.replyCodes }]).get(fallback.surveyId)! : null;
   const guarded = tx.survey.updateWhere(
-    (s) => s.id === fallback.surveyId && s.status === 'OPEN' && s.replyCode === null && (!fallback.cancelPendingId || s.openedAt === null),
-    { replyCode: code },
+    (s) => s.id === fallback.surveyId && s.status === 'OPEN' && s.replyCode === null && s.channel === fallback.from && (!fallback.cancelPendingId || s.openedAt === null),
+    code ? { replyCode: code, channel: to } : { channel: to, sentAt: new Date(fallback.audit.at.getTime()) },
   );
   if (guarded !== 1) return false;
   if (fallback.cancelPendingId) {
     const id = fallback.cancelPendingId;
     const cancelled = tx.outbox.updateWhere((m) => m.id === id && m.status === 'PENDING', {
       status: 'CANCELLED',
-      lastErrorCode: 'REPLACED_BY_SMS',
-      lastError: 'not opened in time: replaced by an SMS invitation',
+      lastErrorCode: `REPLACED_BY_${to.toUpperCase()}`,
+      lastError: `not opened in time: replaced by an invitation on ${to}`,
     });
     if (cancelled === 0 && tx.outbox.get(id)?.status === 'SENDING') throw new InviteBusyError();
   }
-  insertOutbox(tx, ids, [withReplyCode(fallback.message, fallback.surveyId, code)], fallback.audit.at);
-  insertAudit(tx, ids, [{ ...fallback.audit, details: { ...fallback.audit.details, replyCode: code } }]);
+  insertOutbox(tx, ids, [code ? withReplyCode(fallback.message, fallback.surveyId, code) : fallback.message], fallback.audit.at);
+  insertAudit(tx, ids, [{ ...fallback.audit, details: { ...fallback.audit.details, ...(code ? { replyCode: code } : {}) } }]);
   return true;
 }

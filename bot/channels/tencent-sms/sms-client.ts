@@ -1,11 +1,11 @@
 import http from 'node:http';
-import tencentcloud from 'tencentcloud-sdk-nodejs-sms';
 import type { TencentSmsConfig } from '../../config.js';
 
-const SmsClient = tencentcloud.sms.v20210111.Client;
+type SmsClientClass = (typeof import('tencentcloud-sdk-nodejs-sms'))['sms']['v20210111']['Client'];
+type SmsClient = InstanceType<SmsClientClass>;
 
 /** The Tencent Cloud SMS API 2021-01-11 client of `tencentcloud-sdk-nodejs-sms` (signs with TC3-HMAC-SHA256). */
-export type TencentSmsApi = Pick<InstanceType<typeof SmsClient>, 'SendSms' | 'PullSmsSendStatus' | 'PullSmsReplyStatus' | 'PullSmsSendStatusByPhoneNumber'>;
+export type TencentSmsApi = Pick<SmsClient, 'SendSms' | 'PullSmsSendStatus' | 'PullSmsReplyStatus' | 'PullSmsSendStatusByPhoneNumber'>;
 
 /** Per-request timeout [10 s]; the SDK's default of 60 s would hold a dispatcher slot far too long. */
 export const TENCENT_SMS_TIMEOUT_SECONDS = 10;
@@ -17,7 +17,20 @@ export const TENCENT_SMS_TIMEOUT_SECONDS = 10;
  * gets its own agent and is always reached directly. HTTPS requests keep the SDK's proxy behaviour.
  */
 export function createTencentSmsClient(config: TencentSmsConfig, options: { timeoutSeconds?: number } = {}): TencentSmsApi {
-  return new SmsClient({
+  // The SDK (about 20 MB resident with its dependencies) is loaded at the first call, not at start-up:
+  // a service whose SMS channel is the sandbox never loads it (README, "Memory").
+  let client: Promise<SmsClient> | null = null;
+  const sdk = () => (client ??= import('tencentcloud-sdk-nodejs-sms').then(({ default: tencentcloud }) => newSmsClient(tencentcloud.sms.v20210111.Client, config, options)));
+  return {
+    SendSms: async (req, cb) => (await sdk()).SendSms(req, cb),
+    PullSmsSendStatus: async (req, cb) => (await sdk()).PullSmsSendStatus(req, cb),
+    PullSmsReplyStatus: async (req, cb) => (await sdk()).PullSmsReplyStatus(req, cb),
+    PullSmsSendStatusByPhoneNumber: async (req, cb) => (await sdk()).PullSmsSendStatusByPhoneNumber(req, cb),
+  };
+}
+
+function newSmsClient(Client: SmsClientClass, config: TencentSmsConfig, options: { timeoutSeconds?: number }): SmsClient {
+  return new Client({
     credential: { secretId: config.secretId, secretKey: config.secretKey },
     region: config.region,
     profile: {

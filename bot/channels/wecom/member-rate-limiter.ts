@@ -4,9 +4,10 @@
  * (docs/protocols/wecom.md §3). So the channel counts its own sends per UserID in sliding windows and
  * refuses a send that would exceed them; the refused message stays in the outbox and is retried later.
  *
- * In-process only: with several replicas each one counts its own sends, so the combined rate can
- * exceed the cap. Exact pacing across replicas would need a shared store (a table or Redis); the
- * outbox's retry makes the in-process limiter safe to use meanwhile, it just cannot be exact.
+ * This limiter counts this process's own sends, exactly (sliding windows). Across replicas and restarts
+ * the channel also counts each member's sends per minute in the shared windows (`wecom-channel.ts`):
+ * a fixed window that starts with its first send, so a burst straddling two such windows can still
+ * exceed WeCom's sliding minute; the hourly cap stays in-process.
  */
 export interface RateWindow {
   /** Window length in ms. */

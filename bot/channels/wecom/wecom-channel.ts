@@ -9,6 +9,7 @@ import { MemberRateLimiter } from './member-rate-limiter.js';
 import { DUPLICATE_CHECK_INTERVAL_SECONDS, recordedNoticeText, renderCardUpdate, renderStaffDocument, renderStaffMarkdown, renderStaffText, renderTaskCard } from './render-message.js';
 import { WecomClient, type WecomSendBody } from './wecom-client.js';
 import { FrequencyBlock } from './frequency-block.js';
+import type { SharedWindows } from '../../core/ports/shared-windows.js';
 
 /** WeCom's frequency-limit errcode (docs/protocols/wecom.md §2-§3). */
 const ERRCODE_FREQUENCY_LIMIT = 45009;
@@ -24,7 +25,17 @@ export interface WecomChannelOptions {
   dailyQuota?: AppDailyQuota;
   /** Business timezone, for the end of a day-long 45009 block [Asia/Shanghai]. */
   timeZone?: string;
+  /** Where the application's 45009 block is kept, shared by every replica (the store's `windows`). */
+  windows: SharedWindows;
+  /**
+   * The application in `windows` keys: its 45009 block is `wecom-45009:<applicationKey>`, a member's minute
+   * `wecom-member:<applicationKey>:<userid>` [the agent id].
+   */
+  applicationKey?: string;
 }
+
+/** WeCom's per-member cap for app messages per minute (docs/protocols/wecom.md §3), counted across replicas. */
+const MEMBER_MINUTE = { windowMs: 60_000, max: 30 };
 
 const PROVIDER = 'wecom';
 
@@ -53,9 +64,14 @@ export class WecomChannel implements MessageChannel {
   readonly #limiter: MemberRateLimiter;
   readonly #dailyQuota: AppDailyQuota | null;
   readonly #frequencyBlock: FrequencyBlock;
+  readonly #windows: SharedWindows;
+  readonly #memberKeyPrefix: string;
 
   constructor(options: WecomChannelOptions) {
-    this.#frequencyBlock = new FrequencyBlock(options.timeZone ?? 'Asia/Shanghai');
+    const application = options.applicationKey ?? String(options.client.agentId);
+    this.#frequencyBlock = new FrequencyBlock(options.windows, `wecom-45009:${application}`, options.timeZone ?? 'Asia/Shanghai');
+    this.#windows = options.windows;
+    this.#memberKeyPrefix = `wecom-member:${application}:`;
     this.#client = options.client;
     this.#clock = options.clock;
     this.#log = options.logger;
@@ -122,14 +138,15 @@ export class WecomChannel implements MessageChannel {
 
   /** message/send to one member, paced per member; a recipient WeCom refuses is a permanent failure. */
   async #sendMessage(to: StaffAddress, body: WecomSendBody): Promise<SendResult> {
-    const blockedMs = this.#frequencyBlock.remainingMs(this.#clock.now());
-    if (blockedMs > 0) {
+    // A block any replica ran into holds here too (one read by primary key per send).
+    const block = await this.#frequencyBlock.check(this.#clock.now());
+    if (block.remainingMs > 0) {
       throw new ChannelError(
         PROVIDER,
         'rate_limited',
         String(ERRCODE_FREQUENCY_LIMIT),
-        `WeCom answered 45009 (frequency limit): the application is blocked for its ${this.#frequencyBlock.window} window and is not called until then (docs/protocols/wecom.md §3)`,
-        { retryAfterMs: blockedMs },
+        `WeCom answered 45009 (frequency limit): the application is blocked for its ${block.window} window and is not called until then (docs/protocols/wecom.md §3)`,
+        { retryAfterMs: block.remainingMs },
       );
     }
     const quota = this.#dailyQuota ? await this.#dailyQuota.tryAcquire(this.#clock.now()) : null;
@@ -144,18 +161,19 @@ export class WecomChannel implements MessageChannel {
     }
     try {
       const result = await this.#sendPaced(to, body);
-      this.#frequencyBlock.clear();
+      // Sent: failing to clear the strikes must not turn this send into a failure (it would be sent again).
+      if (block.strikes > 0) await this.#frequencyBlock.clear().catch((err: unknown) => this.#log?.warn({ err }, 'wecom 45009 strikes not cleared after a successful send'));
       return result;
     } catch (error) {
       if (error instanceof ChannelError && error.providerCode === String(ERRCODE_FREQUENCY_LIMIT)) {
         if (quota?.ok) quota.release();
-        const wait = this.#frequencyBlock.hit(this.#clock.now());
+        const { waitMs, window } = await this.#frequencyBlock.hit(this.#clock.now());
         throw new ChannelError(
           PROVIDER,
           'rate_limited',
           error.providerCode,
-          `${error.message}; blocked for the ${this.#frequencyBlock.window} window (${Math.round(wait / 60_000)} min) before WeCom is called again (docs/protocols/wecom.md §3)`,
-          { cause: error, retryAfterMs: wait },
+          `${error.message}; blocked for the ${window} window (${Math.round(waitMs / 60_000)} min) before WeCom is called again (docs/protocols/wecom.md §3)`,
+          { cause: error, retryAfterMs: waitMs },
         );
       }
       if (quota?.ok && error instanceof ChannelError && (error.kind !== 'retryable' || /^-?\d+$/.test(error.providerCode))) quota.release();
@@ -174,18 +192,37 @@ export class WecomChannel implements MessageChannel {
         { retryAfterMs: acquired.retryAfterMs },
       );
     }
+    // The minute cap across replicas (and a restart): one upsert per member and minute-long window, which
+    // starts with its first send. The in-process limiter above stays exact for this process's own sends.
+    const now = this.#clock.now();
+    const memberKey = `${this.#memberKeyPrefix}${body.touser.toLowerCase()}`;
+    const shared = await this.#windows.tally(memberKey, now, new Date(now.getTime() + MEMBER_MINUTE.windowMs));
+    const release = async () => {
+      acquired.slot.release();
+      await this.#windows.untally(memberKey, now);
+    };
+    if (shared.count > MEMBER_MINUTE.max) {
+      await release();
+      throw new ChannelError(
+        PROVIDER,
+        'rate_limited',
+        'MEMBER_RATE_LIMIT',
+        'WeCom delivers at most 30 messages a minute to one member and drops the rest silently; the replicas together reached it, this message waits (docs/protocols/wecom.md §3)',
+        { retryAfterMs: Math.max(1_000, shared.until.getTime() - now.getTime()) },
+      );
+    }
     let result;
     try {
       result = await this.#client.sendMessage(body);
     } catch (error) {
       // WeCom answered with an errcode: nothing was delivered, so the slot is free again. Transport
       // failures keep it (the message may have gone through).
-      if (error instanceof ChannelError && /^-?\d+$/.test(error.providerCode)) acquired.slot.release();
+      if (error instanceof ChannelError && /^-?\d+$/.test(error.providerCode)) await release();
       throw error;
     }
     const refused = [result.invaliduser, result.unlicenseduser].flatMap((list) => (list ? list.split('|') : [])).map((u) => u.toLowerCase());
     if (refused.includes(body.touser.toLowerCase())) {
-      acquired.slot.release();
+      await release();
       throw new ChannelError(
         PROVIDER,
         'permanent',
@@ -211,6 +248,8 @@ export interface CreateWecomChannelOptions {
   timeoutMs?: number;
   /** Business timezone (HUIFANG_TIMEZONE), for day-long blocks. */
   timeZone?: string;
+  /** Where the application's 45009 block is kept, shared by every replica. */
+  windows: SharedWindows;
 }
 
 /** The WeCom staff channel for the configured application (composition root helper). */
@@ -229,6 +268,8 @@ export function createWecomChannel(config: WecomConfig, options: CreateWecomChan
   return new WecomChannel({
     client,
     clock: options.clock,
+    windows: options.windows,
+    applicationKey: `${config.corpId}:${config.agentId}`,
     ...(logger ? { logger } : {}),
     ...(options.dailyQuota ? { dailyQuota: options.dailyQuota } : {}),
     ...(options.timeZone ? { timeZone: options.timeZone } : {}),

@@ -355,6 +355,36 @@ export class WecomClient {
   }
 
   /**
+   * `POST /cgi-bin/externalcontact/get_groupmsg_list_v2` (获取群发记录列表, docs/protocols/wecom.md §12.5): one
+   * page of the corp's group sends to customers (`chat_type` single) created between `startTime` and
+   * `endTime` (at most a month apart), `filterType` 0 企业发表 (created through the API or the admin
+   * console), 1 个人发表, 2 both; 100 a page. `creator` is read when WeCom gives it (not relied on).
+   */
+  async listGroupMsgs(input: { startTime: Date; endTime: Date; filterType: 0 | 1 | 2; cursor?: string }): Promise<{ sends: WecomGroupMsg[]; nextCursor: string }> {
+    const result = await this.#call('/cgi-bin/externalcontact/get_groupmsg_list_v2', {
+      chat_type: 'single',
+      start_time: Math.floor(input.startTime.getTime() / 1000),
+      end_time: Math.floor(input.endTime.getTime() / 1000),
+      filter_type: input.filterType,
+      limit: 100,
+      ...(input.cursor ? { cursor: input.cursor } : {}),
+    });
+    const sends: WecomGroupMsg[] = [];
+    for (const raw of Array.isArray(result.group_msg_list) ? (result.group_msg_list as Record<string, unknown>[]) : []) {
+      if (typeof raw.msgid !== 'string' || raw.msgid === '') continue;
+      const text = raw.text as { content?: unknown } | undefined;
+      sends.push({
+        msgid: raw.msgid,
+        creator: typeof raw.creator === 'string' && raw.creator !== '' ? raw.creator : null,
+        createTime: Number(raw.create_time ?? 0) || 0,
+        createType: Number(raw.create_type ?? 0) || 0,
+        text: typeof text?.content === 'string' ? text.content : '',
+      });
+    }
+    return { sends, nextCursor: typeof result.next_cursor === 'string' ? result.next_cursor : '' };
+  }
+
+  /**
    * `POST /cgi-bin/externalcontact/get_groupmsg_task`: whether each member of a group send has sent it
    * (status 0 not sent, 1 confirmed, 2 sent).
    */
@@ -398,6 +428,19 @@ export class WecomClient {
   async #call(path: string, body: unknown, query: Record<string, string> = {}): Promise<WecomApiResult & Record<string, unknown>> {
     return (await callProviderApi(this.#api, this.#tokens, { method: body === undefined ? 'GET' : 'POST', path, query, body })).answer;
   }
+}
+
+/** One group send of `get_groupmsg_list_v2`. */
+export interface WecomGroupMsg {
+  msgid: string;
+  /** Who created it, when WeCom says (docs/protocols/wecom.md §12.5: not relied on). */
+  creator: string | null;
+  /** Seconds since the epoch. */
+  createTime: number;
+  /** 0 企业发表, 1 个人发表. */
+  createType: number;
+  /** `text.content`. */
+  text: string;
 }
 
 /** `{[name]: value}` as a string when the answer has it (WeCom documents these ids as strings; never trust it). */

@@ -1,6 +1,6 @@
 import type { Clock } from '../../core/clock.js';
 import { ChannelError } from '../../core/errors.js';
-import type { MessageChannel, SendRequest, SendResult } from '../../core/messages.js';
+import type { InterruptedSendCheck, MessageChannel, OutboundMessage, SendRequest, SendResult } from '../../core/messages.js';
 import type { WecomConfig, WecomGroupMessageRule } from '../../config.js';
 import type { Logger } from '../../logger.js';
 import { groupMessageQuota } from './group-message-quota.js';
@@ -10,6 +10,15 @@ const PROVIDER = 'wecom';
 
 /** `text.content` of a group send is limited to 4000 bytes (docs/protocols/wecom.md §12.2). */
 export const GROUP_MESSAGE_TEXT_MAX_BYTES = 4000;
+
+/**
+ * How far back a retried or interrupted send looks for the group send an earlier attempt created
+ * (`get_groupmsg_list_v2`, at most a month per call): longer than the outbox's retries of one message take.
+ */
+export const EARLIER_SEND_LOOKBACK_MS = 3 * 86_400_000;
+
+/** Pages (100 group sends each) of `get_groupmsg_list_v2` read at most by one look. */
+export const EARLIER_SEND_MAX_PAGES = 20;
 
 export interface WecomContactChannelOptions {
   client: WecomClient;
@@ -38,8 +47,13 @@ export interface WecomContactChannelOptions {
  * (WeCom's `fail_list`: the customer is no longer the member's contact), and WeCom's errcodes (40096
  * unknown external_userid, 40003 the member is not valid …, errcodes.ts).
  *
- * Idempotency: WeCom has no idempotency key for group sends; a retry after a lost answer may create a
- * second task for the member, which they see twice but can send once (the customer's quota counts what is sent).
+ * Idempotency: WeCom has no idempotency key for group sends. So a retry (attempt 2 or later: the
+ * answer to an earlier attempt may have been lost after WeCom created the send), and an interrupted
+ * send the outbox reconciles (`checkInterruptedSend`), first look for the send an earlier attempt
+ * created — same text, created by the API in the last {@link EARLIER_SEND_LOOKBACK_MS}, with this
+ * member among its senders (`get_groupmsg_task`) and this customer among its recipients
+ * (`get_groupmsg_send_result`) — and adopt its msgid instead of creating another (docs/protocols/wecom.md §12.2).
+ * Should two lost answers have left two sends, the later ones are withdrawn.
  */
 export class WecomContactChannel implements MessageChannel {
   readonly name = 'wecom_contact';
@@ -60,7 +74,7 @@ export class WecomContactChannel implements MessageChannel {
     }
     const contact = m.to.wecomContact;
     if (!contact) throw new ChannelError(PROVIDER, 'permanent', 'NO_WECOM_CONTACT', 'the customer is not matched to a WeCom external contact (huifang wecom-contacts match)');
-    const text = m.kind === 'survey_invite' && !m.text.includes(m.link) ? `${m.text}\n${m.link}` : m.text;
+    const text = groupMessageTextOf(m);
     if (Buffer.byteLength(text, 'utf8') > GROUP_MESSAGE_TEXT_MAX_BYTES) {
       throw new ChannelError(PROVIDER, 'permanent', 'CONTENT_TOO_LARGE', `a group message text is limited to ${GROUP_MESSAGE_TEXT_MAX_BYTES} bytes (docs/protocols/wecom.md §12.2)`);
     }
@@ -78,7 +92,63 @@ export class WecomContactChannel implements MessageChannel {
     }
   }
 
+  /**
+   * An interrupted send (the dispatcher died after handing it to WeCom): `sent` with the msgid when
+   * WeCom has the group send (found as for a retry), else `resend` — WeCom never created it.
+   */
+  async checkInterruptedSend(request: SendRequest): Promise<InterruptedSendCheck> {
+    const m = request.message;
+    const contact = (m.kind === 'survey_invite' || m.kind === 'customer_notice') && m.to.wecomContact;
+    if (!contact) return { verdict: 'resend', evidence: 'not a customer-contact message: the send refuses it without calling WeCom' };
+    const earlier = await this.#findEarlierSend(contact, groupMessageTextOf(m));
+    return earlier
+      ? { verdict: 'sent', providerMessageId: earlier, evidence: 'WeCom lists the group send for this member and customer with this text (get_groupmsg_list_v2)' }
+      : { verdict: 'resend', evidence: `WeCom lists no group send for this member and customer with this text in the last ${EARLIER_SEND_LOOKBACK_MS / 86_400_000} days (get_groupmsg_list_v2)` };
+  }
+
+  /**
+   * The msgid of a group send already created for this member, customer and text (an earlier attempt
+   * whose answer was lost), or null. With several, the first is kept and the others are withdrawn.
+   */
+  async #findEarlierSend(contact: { externalUserId: string; followUserId: string }, text: string): Promise<string | null> {
+    const now = this.#o.clock.now().getTime();
+    const sender = contact.followUserId.toLowerCase();
+    const found: { msgid: string; createTime: number }[] = [];
+    let cursor = '';
+    for (let page = 0; page < EARLIER_SEND_MAX_PAGES; page++) {
+      // 企业发表 only: sends created through the API (the member's own 个人群发 are not ours). A minute
+      // past now for clock skew; the range stays within WeCom's one month.
+      const list = await this.#o.client.listGroupMsgs({ startTime: new Date(now - EARLIER_SEND_LOOKBACK_MS), endTime: new Date(now + 60_000), filterType: 0, cursor });
+      for (const send of list.sends) {
+        if (send.text !== text) continue;
+        // `creator` is not relied on (WeCom's pages do not say what it holds for API-created sends):
+        // the member's task and the customer's row decide.
+        const tasks = await this.#o.client.getGroupMsgTasks(send.msgid);
+        if (!tasks.some((t) => t.userid.toLowerCase() === sender)) continue;
+        const results = await this.#o.client.getGroupMsgSendResults(send.msgid, contact.followUserId);
+        if (results.some((r) => r.externalUserid === contact.externalUserId)) found.push({ msgid: send.msgid, createTime: send.createTime });
+      }
+      cursor = list.nextCursor;
+      if (cursor === '') break;
+    }
+    if (found.length === 0) return null;
+    found.sort((a, b) => a.createTime - b.createTime);
+    for (const extra of found.slice(1)) {
+      // Withdrawn so the member sees one task; a failure here leaves a duplicate task, not a lost message.
+      await this.#o.client.cancelGroupMsgSend(extra.msgid).catch((err: unknown) => this.#o.logger?.warn({ err, msgid: extra.msgid }, 'wecom duplicate group send could not be withdrawn'));
+    }
+    return found[0]!.msgid;
+  }
+
   async #sendInTurn(request: SendRequest, customerId: string, contact: { externalUserId: string; followUserId: string }, text: string): Promise<SendResult> {
+    if (request.attempt > 1) {
+      // The earlier attempt's answer may have been lost after WeCom created the send: adopt it.
+      const earlier = await this.#findEarlierSend(contact, text);
+      if (earlier) {
+        this.#o.logger?.info({ outboxId: request.messageId, attempt: request.attempt }, 'wecom group send of an earlier attempt adopted');
+        return { providerMessageId: earlier };
+      }
+    }
     const { since, quota } = groupMessageQuota(this.#o.clock.now(), this.#o.groupMessageRule, this.#o.timeZone);
     const here = this.#queuedHere.get(customerId);
     const counted = await this.#o.countSentSince(customerId, since);
@@ -101,6 +171,11 @@ export class WecomContactChannel implements MessageChannel {
     this.#o.logger?.debug({ outboxId: request.messageId, kind: request.message.kind }, 'wecom group send queued for the member');
     return { providerMessageId: msgid };
   }
+}
+
+/** The text of a group send: the message's, with the survey link when the text does not carry it. */
+function groupMessageTextOf(m: Extract<OutboundMessage, { kind: 'survey_invite' | 'customer_notice' }>): string {
+  return m.kind === 'survey_invite' && !m.text.includes(m.link) ? `${m.text}\n${m.link}` : m.text;
 }
 
 /** The customer-contact channel of the configured application (composition root helper). */

@@ -1,5 +1,4 @@
 import type Router from '@koa/router';
-import ExcelJS from 'exceljs';
 import type { Huifang } from '../../huifang.js';
 import { html } from '../html.js';
 import { consoleHandler, render } from '../console-handler.js';
@@ -9,7 +8,6 @@ import { fromLocal, toLocal } from '../../core/time.js';
 import type { ConsoleScope } from '../../core/console/access.js';
 import type { SatisfactionFigures, SatisfactionGroupRow } from '../../core/ports/console-views.js';
 import { SATISFACTION_TREND_SIZE, satisfactionTrendOption } from '../../charts/satisfaction-trend.js';
-import { renderChartSvg } from '../../charts/render-chart.js';
 
 /** The local month `YYYY-MM` as an instant range. */
 export function monthRangeOf(month: string, timeZone: string): { from: Date; to: Date } {
@@ -111,6 +109,8 @@ ${
       if (state.access.role === 'staff') throw new DomainError('FORBIDDEN', 'Managers, administrators and auditors', {});
       const months = monthsEndingWith(monthParam(ctx.query.month), 12);
       const counts = await app.console.views.satisfactionTrend(state.access.scope, months.map((key) => ({ key, ...monthRangeOf(key, tz) })));
+      // ECharts and exceljs are loaded by the requests that need them, not at start-up (README, "Memory").
+      const { renderChartSvg } = await import('../../charts/render-chart.js');
       const svg = renderChartSvg(
         satisfactionTrendOption(
           counts.map((c) => ({ month: c.key, satisfied: c.satisfied, rated: c.answered, rate: c.answered ? c.satisfied / c.answered : null })),
@@ -132,6 +132,7 @@ ${
       if (state.access.role === 'staff') throw new DomainError('FORBIDDEN', 'Managers, administrators and auditors', {});
       const month = monthParam(ctx.query.month);
       const f = await figures(state.access.scope, month);
+      const { default: ExcelJS } = await import('exceljs');
       const workbook = new ExcelJS.Workbook();
       workbook.creator = 'Huifang';
       const sheet = (name: string, rows: readonly SatisfactionGroupRow[], label: (r: SatisfactionGroupRow) => string) => {

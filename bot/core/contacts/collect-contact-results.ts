@@ -16,7 +16,7 @@ export interface ContactResultsSummary {
   withdrawn: number;
   /** Still waiting for the member. */
   waiting: number;
-  /** Messages queued on the next channel of the chain (SMS). */
+  /** Messages queued on the next channel of the chain (a survey's next channel; SMS for a greeting). */
   fallbacks: number;
 }
 
@@ -29,7 +29,7 @@ type Deps = Pick<CoreDeps, 'clock' | 'outbox' | 'customers' | 'surveyFallbacks' 
  * channel of its chain. A message the member has not sent within `confirmWithinMs` of being queued is
  * withdrawn (so it cannot arrive after the fallback) and counts as failed; if the member sent it
  * meanwhile, it counts as delivered. Reconciles "everything as of now": a missed or repeated run is
- * harmless (the fallback's unique outbox key `<key>:sms` and the survey's conditional change make it once).
+ * harmless (the fallback's unique outbox key `<key>:<channel>` and the survey's conditional change make it once).
  */
 export async function collectContactResults(
   deps: Deps,
@@ -89,7 +89,7 @@ export async function collectContactResults(
   return summary;
 }
 
-/** Queues the message on the next channel of its chain (SMS); true when a new message was queued. */
+/** Queues the message on the next channel of its chain (a survey's next channel; SMS for a greeting); true when a new message was queued. */
 async function fallBack(deps: Deps, row: UnconfirmedContactMessage, reason: string): Promise<boolean> {
   if (row.message.kind === 'survey_invite') return (await fallBackFailedContactInvite(deps as CoreDeps, row.id, reason)) === 'enqueued';
   if (row.message.kind !== 'customer_notice') return false;

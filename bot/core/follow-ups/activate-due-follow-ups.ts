@@ -11,7 +11,7 @@ import { planReminderAt } from './reminders.js';
 import { escalationRules } from '../escalation/rules.js';
 import { isSecondFollowUpStep } from '../escalation/act-on-escalation.js';
 import { staffFormLink, surveyLink } from '../surveys/survey-links.js';
-import { ALL_CUSTOMER_CHANNELS, planSurveyChannels, replyCodeCandidates, smsInviteKey, surveyDeliveryOf, wecomContactOf, type SurveyChannel } from '../surveys/channel-chain.js';
+import { ALL_CUSTOMER_CHANNELS, chainInviteKey, planSurveyChannels, replyCodeCandidates, surveyDeliveryOf, surveyInviteOn, type SurveyChannel } from '../surveys/channel-chain.js';
 import { surveyConsentBlock } from '../outbox/send-consent.js';
 
 export interface ActivationSummary {
@@ -217,7 +217,17 @@ async function planActivation(deps: CoreDeps, ctx: FollowUpContext, org: OrgSnap
     // Checked again when it leaves the outbox: the policy's windows, and no sending after the survey expired.
     contact: { ...(rules ? { rules } : {}), notAfter: followUp.deadlineAt.toISOString() },
   };
-  const wecomContact = wecomContactOf(customer);
+  const delivery = surveyDeliveryOf(step);
+  // Every form the chain may need travels with each invitation (SMS text, WeChat wording and template
+  // data, the chain itself), so a fallback can be built from whichever invitation did not arrive.
+  const invitation = {
+    ...sms,
+    smsText: sms.text,
+    // Read in WeChat (template message, or sent by the member through 客户联系): no SMS wording rules, with the link.
+    chatText: renderText((t.wechat ?? t.sms).text, vars),
+    ...(t.wechat ? { templateData: Object.fromEntries(Object.entries(t.wechat.data).map(([k, v]) => [k, renderText(v, vars)])) } : {}),
+    chain: delivery.channels,
+  };
   const invite = (channel: SurveyChannel, idempotencyKey: string): NewOutboxMessage => ({
     idempotencyKey,
     channel,
@@ -225,27 +235,10 @@ async function planActivation(deps: CoreDeps, ctx: FollowUpContext, org: OrgSnap
     recipientId: customer.id,
     followUpId: followUp.id,
     nextAttemptAt: now,
-    message:
-      channel === 'sms'
-        ? { ...sms, replyCode: null }
-        : channel === 'wecom_contact'
-          ? {
-              ...sms,
-              // Sent by the member, so the text names the service as WeChat would (no SMS wording rules), with the link.
-              to: { ...sms.to, wecomContact: wecomContact! },
-              text: renderText((t.wechat ?? t.sms).text, vars),
-              smsText: sms.text,
-            }
-          : {
-            ...sms,
-            // The SMS parameters and text stay on the WeChat invitation: an SMS fallback is built from them.
-            to: { ...sms.to, openId: customer.wechatOpenId! },
-            ...(t.wechat
-              ? { text: renderText(t.wechat.text, vars), templateData: Object.fromEntries(Object.entries(t.wechat.data).map(([k, v]) => [k, renderText(v, vars)])) }
-              : {}),
-          },
+    // planSurveyChannels picked only channels the customer has an address on.
+    message: surveyInviteOn(channel, invitation, customer)!,
   });
-  const outbox = [invite(channels.primary, key), ...channels.also.map((c) => invite(c, smsInviteKey(key)))];
+  const outbox = [invite(channels.primary, key), ...channels.also.map((c) => invite(c, chainInviteKey(key, c)))];
   const bySms = outbox.some((m) => m.channel === 'sms');
   return {
     ...base,

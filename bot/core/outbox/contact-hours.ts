@@ -44,7 +44,7 @@ export interface LastSurveyInvite {
 }
 
 /** Why a customer message waits, unsent (`lastErrorCode` of the held message). */
-export type DeferralReason = 'CONTACT_HOURS' | 'SURVEY_GAP' | 'SMS_DAILY_BUDGET';
+export type DeferralReason = 'CONTACT_HOURS' | 'SURVEY_GAP' | 'SMS_DAILY_BUDGET' | 'SMS_SAME_CONTENT';
 
 export type SendTiming =
   | { kind: 'now' }

@@ -9,6 +9,7 @@ import { retryDelayMs, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js'
 import { CONSENT_BLOCK_TEXT, customerIdOf, sendConsentBlock } from './send-consent.js';
 import { DEFAULT_CONTACT_SETTINGS, contactTermsOf, nextSendMoment, sendTiming, type CustomerContactSettings, type DeferralReason, type LastSurveyInvite } from './contact-hours.js';
 import { addLocalDays, atLocalTime } from '../time.js';
+import { holdBySharedWindows, surveyGapKey } from './shared-send-checks.js';
 
 export interface DispatchOptions {
   channels: Readonly<Record<ChannelName, MessageChannel>>;
@@ -51,7 +52,7 @@ export interface DispatchSummary {
   uncertain: number;
 }
 
-type DispatchDeps = Pick<CoreDeps, 'clock' | 'outbox' | 'customers' | 'tokens' | 'optOutScope' | 'events' | 'timeZone' | 'calendar' | 'smsDailyBudget'>;
+type DispatchDeps = Pick<CoreDeps, 'clock' | 'outbox' | 'windows' | 'customers' | 'tokens' | 'optOutScope' | 'events' | 'timeZone' | 'calendar' | 'smsDailyBudget'>;
 
 export const OUTBOX_LEASE_MS = 60_000;
 
@@ -147,6 +148,17 @@ export async function dispatchOutbox(deps: DispatchDeps, options: DispatchOption
           } else await deferOne(deps, message, summary, at, 'SMS_DAILY_BUDGET');
           continue;
         }
+        // The windows every replica shares (survey gap, SMS same content), reserved as the send happens.
+        const held = await holdBySharedWindows(deps.windows, message, customerId, deps.clock.now(), contact, time);
+        if (held) {
+          if (customerId && message.message.kind === 'survey_invite') {
+            if (previousInvite) lastInvites.set(customerId, previousInvite);
+            else lastInvites.delete(customerId);
+          }
+          if (customerId && smsToday.has(customerId)) smsToday.set(customerId, Math.max(0, smsToday.get(customerId)! - 1));
+          await deferOne(deps, message, summary, held.at, held.reason);
+          continue;
+        }
         await sendOne(deps, options, message, summary, customer, recording);
       }
     };
@@ -191,6 +203,7 @@ const DEFERRAL_TEXT: Readonly<Record<DeferralReason, string>> = {
   CONTACT_HOURS: 'held back: outside the hours the customer may be contacted',
   SURVEY_GAP: 'held back: the customer had another survey invitation recently',
   SMS_DAILY_BUDGET: "held back: the customer's SMS budget for the day is used up (HUIFANG_SMS_DAILY_BUDGET; Tencent's default is 2 per number a day)",
+  SMS_SAME_CONTENT: 'held back: the same SMS went to this number less than 30 s ago (Tencent allows the same content once in 30 s)',
 };
 
 /**
@@ -469,6 +482,10 @@ async function recordFailure(
     const ok = await deps.outbox.completeOutbox({ ...base, finishedAt, outcome: 'DEAD', errorCode, error: err.message.slice(0, 500), ...action });
     if (!ok) summary.lostLease++;
     else {
+      // An invitation that will never be sent gives the customer's survey gap back (its replacement,
+      // the same survey by SMS, keeps it).
+      const customerId = customerIdOf(message.message);
+      if (message.message.kind === 'survey_invite' && customerId && !action.replacement) await deps.windows.release(surveyGapKey(customerId), message.message.surveyId);
       summary.dead++;
       safeEmit(deps.events, 'outbox:dead', { message, error: err, errorCode, replacementQueued: action.replacement !== undefined, at: finishedAt });
     }

@@ -204,7 +204,7 @@ export interface PolicyStep {
    * customer can receive [`channel`, then the other customer channel].
    */
   channels?: readonly ('wechat' | 'sms' | 'wecom_contact')[];
-  /** For customer surveys: how long a WeChat invitation may stay unopened before the SMS fallback [24 hours]. */
+  /** For customer surveys: how long a WeChat invitation may stay unopened before the next channel of `channels` takes over [24 hours]. */
   fallbackAfter?: Offset;
   /** For customer surveys: invite on every receivable channel at once instead of one with fallback [false]. */
   bothChannels?: boolean;

@@ -121,7 +121,10 @@ export interface OutboxStore {
 export interface DeadLetterAction {
   /** The provider refused the customer's phone number for good: mark it invalid (see {@link OutboxStore.recordDeliveryReport}). */
   invalidRecipientPhone?: boolean;
-  /** A message that replaces the dead one: a survey invitation's SMS after WeChat failed for good. */
+  /**
+   * A message that replaces the dead one: a survey invitation on the next channel of its chain (SMS,
+   * 客户联系, WeChat) after WeChat or 客户联系 failed for good. `survey_sms` is the kind's first name.
+   */
   replacement?: { kind: 'survey_sms'; fallback: SurveyFallback };
 }
 

@@ -9,25 +9,34 @@ export interface UnopenedWechatSurvey {
   step: string | null;
   sentAt: Date;
   customer: CustomerRecord;
-  /** The WeChat invitation row, when there is one. */
-  invite: { id: string; idempotencyKey: string; status: string; message: OutboundMessage } | null;
+  /** The invitation row (its channel: the survey's current one), when there is one. */
+  invite: { id: string; idempotencyKey: string; status: string; channel: string; message: OutboundMessage } | null;
 }
 
-/** An SMS invitation that replaces (or follows) a survey's WeChat invitation. */
+/**
+ * An invitation on the next channel of the chain that replaces a survey's current one (a WeChat or
+ * WeCom customer-contact invitation that failed or was not opened in time).
+ */
 export interface SurveyFallback {
   surveyId: string;
-  /** Candidate reply codes, tried in order; the chosen one is set on the survey and on `message`. */
+  /**
+   * The channel of the invitation replaced: the change applies only while it is still the survey's
+   * channel (`SurveyInstance.channel`), so each hop of the chain happens once.
+   */
+  from: string;
+  /** Candidate reply codes, tried in order, when `message` is an SMS: the chosen one is set on the survey and on `message`. */
   replyCodes: readonly string[];
-  /** The SMS `survey_invite`, with `fallbackOfId` set to the WeChat invitation. */
+  /** The next `survey_invite` (its channel the survey's new one), with `fallbackOfId` set to the invitation replaced. */
   message: NewOutboxMessage;
-  /** The WeChat invitation to cancel if it has not been sent yet. */
+  /** The invitation replaced, cancelled if it has not been sent yet. */
   cancelPendingId?: string;
   audit: NewAuditEntry;
 }
 
 /**
- * The WeChat → SMS fallback of survey invitations. Every change is conditional on the survey's state
- * (OPEN, never opened, no reply code yet), so two replicas doing the same fallback enqueue one SMS.
+ * The fallback of survey invitations along their channel chain. Every change is conditional on the
+ * survey's state (OPEN, never opened, no reply code yet, still on the channel being replaced), so two
+ * replicas doing the same fallback enqueue one invitation.
  */
 export interface SurveyFallbackStore {
   /**
@@ -37,15 +46,16 @@ export interface SurveyFallbackStore {
    */
   listUnopenedWechatSurveys(input: { now: Date; sentBefore: Date; afterId: string | null; limit: number }): Promise<UnopenedWechatSurvey[]>;
   /**
-   * Switches a survey to SMS: in one transaction, gives the survey the first free reply code, cancels
-   * its WeChat invitation if that is still PENDING, and enqueues the SMS invitation. Does nothing
-   * (`not_needed`) if the survey is no longer OPEN, was opened, or already has a reply code (another
-   * replica did it); `busy` while the WeChat invitation is being sent.
+   * Moves a survey to the next channel: in one transaction, sets the survey's channel (and, for SMS,
+   * gives it the first free reply code; for another channel, `sentAt` = now, from which its own wait
+   * is counted), cancels the invitation replaced if that is still PENDING, and enqueues the new one.
+   * Does nothing (`not_needed`) if the survey is no longer OPEN, was opened, already has a reply code
+   * or is no longer on `from` (another replica did it); `busy` while the invitation replaced is being sent.
    */
   commitSurveyFallback(fallback: SurveyFallback): Promise<'enqueued' | 'not_needed' | 'busy'>;
   /**
    * The survey a WeChat or WeCom customer-contact (客户联系) invitation (outbox row) belongs to, when it is
-   * still OPEN, unopened and without a reply code.
+   * still OPEN, unopened, without a reply code, and that invitation's channel is still the survey's.
    */
   findWechatInviteSurvey(outboxId: string): Promise<UnopenedWechatSurvey | null>;
 }

@@ -7,15 +7,18 @@ import type { TokenGenerator } from '../clock.js';
 /**
  * The survey channel chain (pure). A customer survey step names the channels to try, in order
  * (`channels`, default: the step's `channel`, then the other customer channel); the invitation goes
- * out on the first one the customer can receive. A WeChat invitation falls back to SMS when it fails
- * for good, or when the customer has not opened the survey within `fallbackAfter`; nobody gets both
- * unless the step says `bothChannels: true`.
+ * out on the first one the customer can receive. An invitation that does not reach the customer
+ * falls back to the next channel of the chain the customer can receive ({@link nextSurveyChannel}):
+ * a WeChat invitation that fails for good or stays unopened for `fallbackAfter`, a WeCom
+ * customer-contact (客户联系) invitation WeCom refuses or the member does not send in time. An SMS
+ * invitation is the end of a chain: nothing follows it. Nobody gets two channels at once unless the
+ * step says `bothChannels: true`.
  */
 
 /**
  * The channels a customer survey can go out on. `wecom_contact`: a message the member who has the
- * customer as a WeCom external contact sends them (客户联系); it falls back to SMS when it fails, or
- * when the member has not sent it in time (bot/core/contacts/collect-contact-results.ts).
+ * customer as a WeCom external contact sends them (客户联系); it falls back to the next channel when it
+ * fails, or when the member has not sent it in time (bot/core/contacts/collect-contact-results.ts).
  */
 export type SurveyChannel = 'wechat' | 'sms' | 'wecom_contact';
 
@@ -23,13 +26,13 @@ export type SurveyChannel = 'wechat' | 'sms' | 'wecom_contact';
 export interface SurveyDelivery {
   /** Channels in order of preference. */
   channels: readonly SurveyChannel[];
-  /** How long a WeChat invitation may stay unopened before the SMS fallback. */
+  /** How long a WeChat invitation may stay unopened before the next channel of the chain takes over. */
   fallbackAfter: Offset;
   /** Send on every channel the customer can receive, at once (no fallback needed). */
   bothChannels: boolean;
 }
 
-/** Default wait for a WeChat invitation to be opened before the SMS goes out. */
+/** Default wait for a WeChat invitation to be opened before the next channel of the chain takes over. */
 export const DEFAULT_FALLBACK_AFTER: Offset = { amount: 24, unit: 'hours' };
 
 /**
@@ -96,24 +99,100 @@ export function replyCodeCandidates(tokens: TokenGenerator, count = REPLY_CODE_C
   return Array.from({ length: count }, () => replyCodeFromToken(tokens.token(9)));
 }
 
-/** Outbox key of a survey's SMS invitation that accompanies or replaces the WeChat one. */
+/** Outbox key of a survey's SMS invitation that accompanies or replaces the first one. */
 export function smsInviteKey(primaryKey: string): string {
-  return `${primaryKey}:sms`;
+  return chainInviteKey(primaryKey, 'sms');
 }
 
-type SurveyInvite = Extract<OutboundMessage, { kind: 'survey_invite' }>;
+const CHANNEL_SUFFIX = /:(wechat|sms|wecom_contact)$/;
+
+/**
+ * Outbox key of a survey's invitation on `channel` other than the first: the first invitation's key
+ * (`fu:<id>:<n>`) with `:<channel>` appended, whichever invitation it follows — so each survey has at
+ * most one invitation per channel, whatever route the chain took (`fu:<id>:<n>:sms` as before).
+ */
+export function chainInviteKey(key: string, channel: SurveyChannel): string {
+  return `${key.replace(CHANNEL_SUFFIX, '')}:${channel}`;
+}
+
+/** A survey invitation message. */
+export type SurveyInvite = Extract<OutboundMessage, { kind: 'survey_invite' }>;
+
+/**
+ * The next channel of the invitation's chain after `from` that the customer can receive now, or null
+ * when none is left (or `from` is SMS, the end of every chain). `chain` absent (invitations queued by
+ * earlier versions): SMS. A chain that no longer names `from` (the pack changed since): SMS if it names it.
+ */
+export function nextSurveyChannel(
+  chain: readonly SurveyChannel[] | undefined,
+  from: SurveyChannel,
+  customer: ReachableCustomer,
+  available: CustomerChannelAvailability,
+): SurveyChannel | null {
+  if (from === 'sms') return null;
+  const at = chain ? chain.indexOf(from) : -1;
+  const rest: readonly SurveyChannel[] = at >= 0 ? chain!.slice(at + 1) : !chain || chain.includes('sms') ? ['sms'] : [];
+  return rest.find((c) => c !== from && canReceive(c, customer, available)) ?? null;
+}
+
+/**
+ * The survey invitation as sent on `channel`, built from its form on any other channel: the same
+ * survey, link, SMS parameters, contact terms and chain, addressed and worded for `channel` (the SMS
+ * text for SMS, with a reply code the store sets when it commits; the WeChat wording and template
+ * data for WeChat; the WeChat wording, sent by the member, for 客户联系). Null when the customer has no
+ * address on that channel.
+ */
+export function surveyInviteOn(channel: SurveyChannel, invite: SurveyInvite, customer: ReachableCustomer): SurveyInvite | null {
+  const { templateData, smsText, chatText, replyCode: _replyCode, to, ...rest } = invite;
+  const phone = customer.phoneE164 ? { phoneE164: customer.phoneE164 } : {};
+  const base = { customerId: to.customerId, ...phone };
+  const forms = { ...(smsText ? { smsText } : {}), ...(chatText ? { chatText } : {}) };
+  if (channel === 'sms') return customer.phoneE164 ? { ...rest, text: smsText ?? invite.text, to: base, replyCode: null } : null;
+  // Invitations queued by earlier versions carry no `chatText`: a WeChat or 客户联系 text is already WeChat-worded.
+  const text = chatText ?? invite.text;
+  if (channel === 'wechat') {
+    return customer.wechatOpenId ? { ...rest, ...forms, ...(templateData ? { templateData } : {}), text, to: { ...base, openId: customer.wechatOpenId } } : null;
+  }
+  const contact = wecomContactOf(customer);
+  return contact ? { ...rest, ...forms, ...(templateData ? { templateData } : {}), text, to: { ...base, wecomContact: contact } } : null;
+}
 
 /**
  * The SMS form of a survey invitation: the same survey, link and SMS parameters, addressed to the
  * customer's phone. Its reply code is set by the store when it commits (`replyCode` null here).
  */
 export function smsInviteOf(invite: SurveyInvite, phoneE164: string): SurveyInvite {
-  const { templateData: _wechatOnly, smsText, ...rest } = invite;
-  return { ...rest, ...(smsText ? { text: smsText } : {}), to: { customerId: invite.to.customerId, phoneE164 }, replyCode: null };
+  return surveyInviteOn('sms', invite, { phoneE164, phoneInvalidAt: null, wechatOpenId: null, wecomExternalId: null, wecomFollowUserId: null })!;
 }
 
 /**
- * The SMS invitation that replaces a WeChat one (`fallbackOfId`), or null when the customer cannot
+ * The invitation on `channel` that replaces `primary` (`fallbackOfId`), keyed {@link chainInviteKey},
+ * or null when the customer cannot receive on `channel` (no address, address invalid, channel not available).
+ */
+export function surveyFallbackFor(
+  channel: SurveyChannel,
+  primary: { id: string; idempotencyKey: string; message: OutboundMessage; followUpId: string | null },
+  customer: CustomerRecord,
+  available: CustomerChannelAvailability,
+  now: Date,
+): NewOutboxMessage | null {
+  if (primary.message.kind !== 'survey_invite' || !canReceive(channel, customer, available)) return null;
+  const message = surveyInviteOn(channel, primary.message, customer);
+  if (!message) return null;
+  return {
+    idempotencyKey: chainInviteKey(primary.idempotencyKey, channel),
+    channel,
+    recipientType: 'customer',
+    recipientId: customer.id,
+    followUpId: primary.followUpId,
+    nextAttemptAt: now,
+    fallbackOfId: primary.id,
+    message,
+  };
+}
+
+/**
+ * The SMS invitation that replaces another one (`fallbackOfId`), or null when the customer cannot
  * receive SMS (no number, number invalid, SMS not available).
  */
 export function smsFallbackFor(
@@ -122,17 +201,7 @@ export function smsFallbackFor(
   available: CustomerChannelAvailability,
   now: Date,
 ): NewOutboxMessage | null {
-  if (primary.message.kind !== 'survey_invite' || !canReceive('sms', customer, available) || !customer.phoneE164) return null;
-  return {
-    idempotencyKey: smsInviteKey(primary.idempotencyKey),
-    channel: 'sms',
-    recipientType: 'customer',
-    recipientId: customer.id,
-    followUpId: primary.followUpId,
-    nextAttemptAt: now,
-    fallbackOfId: primary.id,
-    message: smsInviteOf(primary.message, customer.phoneE164),
-  };
+  return surveyFallbackFor('sms', primary, customer, available, now);
 }
 
 /** All channels available (the default when the composition root does not say). */

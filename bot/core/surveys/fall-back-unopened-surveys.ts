@@ -4,16 +4,16 @@ import type { Offset, PolicyDefinition } from '../policies/types.js';
 import { applyOffset } from '../policies/offsets.js';
 import { findStep } from '../policies/find-step.js';
 import { surveyConsentBlock } from '../outbox/send-consent.js';
-import { ALL_CUSTOMER_CHANNELS, DEFAULT_FALLBACK_AFTER, replyCodeCandidates, smsFallbackFor, surveyDeliveryOf, type SurveyDelivery } from './channel-chain.js';
+import { ALL_CUSTOMER_CHANNELS, DEFAULT_FALLBACK_AFTER, nextSurveyChannel, replyCodeCandidates, surveyDeliveryOf, surveyFallbackFor, type SurveyChannel, type SurveyDelivery } from './channel-chain.js';
 
 export interface SurveyFallbackSummary {
   /** Unopened WeChat surveys looked at. */
   scanned: number;
-  /** SMS invitations queued. */
+  /** Invitations queued on the next channel of the chain (客户联系, SMS …). */
   enqueued: number;
   /** Their step's `fallbackAfter` has not passed yet. */
   waiting: number;
-  /** No SMS possible: no usable number, SMS not in the step's channels, or consent withdrawn. */
+  /** No next channel: none left in the chain that the customer can receive, or consent withdrawn. */
   skipped: number;
   /** The WeChat invitation was being sent at that moment: looked at again on the next run. */
   busy: number;
@@ -22,12 +22,13 @@ export interface SurveyFallbackSummary {
 }
 
 /**
- * The "not opened in time" SMS fallback. A survey invited by WeChat whose page the customer has not
- * opened within its step's `fallbackAfter` (counted from the invitation) gets the same survey link by
- * SMS, with a reply code; its WeChat invitation, if still unsent, is cancelled, so nobody gets both.
- * Reconciles "everything due as of now": missed or repeated runs are harmless, and two replicas
- * running it at once queue one SMS per survey (the store's conditional update on the survey and the
- * unique outbox key `fu:<id>:<n>:sms`).
+ * The "not opened in time" fallback. A survey invited by WeChat whose page the customer has not
+ * opened within its step's `fallbackAfter` (counted from the invitation) gets the same survey link on
+ * the next channel of its chain the customer can receive — 客户联系 when the customer is their member's
+ * external contact, else SMS with a reply code …; its WeChat invitation, if still unsent, is
+ * cancelled, so nobody gets both. Reconciles "everything due as of now": missed or repeated runs are
+ * harmless, and two replicas running it at once queue one invitation per survey (the store's
+ * conditional update on the survey's channel and the unique outbox key `fu:<id>:<n>:<channel>`).
  */
 export async function fallBackUnopenedSurveys(deps: CoreDeps, options: { batchSize?: number; maxBatches?: number } = {}): Promise<SurveyFallbackSummary> {
   const batchSize = options.batchSize ?? 200;
@@ -49,8 +50,8 @@ export async function fallBackUnopenedSurveys(deps: CoreDeps, options: { batchSi
         summary.waiting++;
         continue;
       }
-      const result = await switchToSms(deps, row, delivery, now, { reason: 'NOT_OPENED', waited: delivery.fallbackAfter });
-      if (result === 'no_sms') {
+      const result = await switchToNextChannel(deps, row, delivery, now, { reason: 'NOT_OPENED', waited: delivery.fallbackAfter });
+      if (result === 'no_next') {
         summary.skipped++;
         continue;
       }
@@ -91,52 +92,56 @@ function lowerBoundMs(offset: Offset): number {
 
 /**
  * WeChat reported that an invitation it accepted was not delivered (TEMPLATESENDJOBFINISH with a
- * failure status: the customer blocked the account …): the survey goes by SMS now rather than after
- * its `fallbackAfter`. The same conditions and the same conditional store change as the scheduled
- * fallback, so a later run of the job (or a replica) adds nothing.
+ * failure status: the customer blocked the account …): the survey goes on the next channel of its
+ * chain now rather than after its `fallbackAfter`. The same conditions and the same conditional store
+ * change as the scheduled fallback, so a later run of the job (or a replica) adds nothing.
  */
-export async function fallBackFailedWechatInvite(deps: CoreDeps, outboxId: string, status: string): Promise<'enqueued' | 'not_needed' | 'busy' | 'no_sms'> {
+export async function fallBackFailedWechatInvite(deps: CoreDeps, outboxId: string, status: string): Promise<'enqueued' | 'not_needed' | 'busy' | 'no_next'> {
   const row = await deps.surveyFallbacks.findWechatInviteSurvey(outboxId);
   if (!row) return 'not_needed';
   const step = row.policyId && row.step ? findStep(deps.policies.byId(row.policyId), row.step) : undefined;
-  return switchToSms(deps, row, surveyDeliveryOf(step ?? { channel: 'wechat' }), deps.clock.now(), { reason: 'WECHAT_NOT_DELIVERED', wechatStatus: status.slice(0, 100) });
+  return switchToNextChannel(deps, row, surveyDeliveryOf(step ?? { channel: 'wechat' }), deps.clock.now(), { reason: 'WECHAT_NOT_DELIVERED', wechatStatus: status.slice(0, 100) });
 }
 
 /**
  * A WeCom customer-contact (客户联系) invitation that did not reach the customer — the member did not
  * send it in time (it was withdrawn), the customer is no longer their contact, or already had their
- * quota of group messages: the survey goes by SMS, if SMS is in the step's chain, under the same
- * conditions and conditional store change as the WeChat fallbacks.
+ * quota of group messages: the survey goes on the next channel of its chain the customer can receive
+ * (WeChat, SMS …), under the same conditions and conditional store change as the WeChat fallbacks.
  */
-export async function fallBackFailedContactInvite(deps: CoreDeps, outboxId: string, reason: string): Promise<'enqueued' | 'not_needed' | 'busy' | 'no_sms'> {
+export async function fallBackFailedContactInvite(deps: CoreDeps, outboxId: string, reason: string): Promise<'enqueued' | 'not_needed' | 'busy' | 'no_next'> {
   const row = await deps.surveyFallbacks.findWechatInviteSurvey(outboxId);
   if (!row) return 'not_needed';
   const step = row.policyId && row.step ? findStep(deps.policies.byId(row.policyId), row.step) : undefined;
-  return switchToSms(deps, row, surveyDeliveryOf(step ?? { channel: 'sms' }), deps.clock.now(), { reason: 'WECOM_CONTACT_NOT_DELIVERED', from: 'wecom_contact', wecomContact: reason });
+  return switchToNextChannel(deps, row, surveyDeliveryOf(step ?? { channel: 'sms' }), deps.clock.now(), { reason: 'WECOM_CONTACT_NOT_DELIVERED', wecomContact: reason });
 }
 
 /**
- * Queues the SMS invitation that replaces a survey's WeChat invitation (the store's conditional
- * change: one SMS per survey, the unsent WeChat invitation cancelled), or `no_sms` when SMS is not in
- * the step's channels, the customer withdrew consent or has no usable number.
+ * Queues the invitation on the next channel of the chain that replaces the survey's current one (the
+ * store's conditional change: one per survey and hop, the unsent current invitation cancelled), or
+ * `no_next` when no channel is left that the customer can receive, or they withdrew consent. The chain
+ * is the one planned with the invitation; invitations of earlier versions use the step's.
  */
-async function switchToSms(
+async function switchToNextChannel(
   deps: CoreDeps,
   row: UnopenedWechatSurvey,
   delivery: SurveyDelivery,
   now: Date,
   why: Record<string, unknown>,
-): Promise<'enqueued' | 'not_needed' | 'busy' | 'no_sms'> {
-  const sms =
-    delivery.channels.includes('sms') && row.invite && !surveyConsentBlock(row.customer, deps.optOutScope ?? 'all')
-      ? smsFallbackFor({ ...row.invite, followUpId: row.followUpId }, row.customer, deps.customerChannels ?? ALL_CUSTOMER_CHANNELS, now)
-      : null;
-  if (!sms || !row.invite) return 'no_sms';
+): Promise<'enqueued' | 'not_needed' | 'busy' | 'no_next'> {
+  const invite = row.invite;
+  if (!invite || invite.message.kind !== 'survey_invite' || surveyConsentBlock(row.customer, deps.optOutScope ?? 'all')) return 'no_next';
+  const from = invite.channel as SurveyChannel;
+  const available = deps.customerChannels ?? ALL_CUSTOMER_CHANNELS;
+  const next = nextSurveyChannel(invite.message.chain ?? delivery.channels, from, row.customer, available);
+  const message = next ? surveyFallbackFor(next, { ...invite, followUpId: row.followUpId }, row.customer, available, now) : null;
+  if (!next || !message) return 'no_next';
   return deps.surveyFallbacks.commitSurveyFallback({
     surveyId: row.surveyId,
-    replyCodes: replyCodeCandidates(deps.tokens),
-    message: sms,
-    cancelPendingId: row.invite.id,
+    from,
+    replyCodes: next === 'sms' ? replyCodeCandidates(deps.tokens) : [],
+    message,
+    cancelPendingId: invite.id,
     audit: {
       at: now,
       actorType: 'SYSTEM',
@@ -144,7 +149,7 @@ async function switchToSms(
       action: 'survey.fallback',
       entityType: 'SurveyInstance',
       entityId: row.surveyId,
-      details: { from: 'wechat', to: 'sms', ...why, outboxId: row.invite.id },
+      details: { ...why, from, to: next, outboxId: invite.id },
     },
   });
 }

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type Router from '@koa/router';
 import { ROOT_DIR, type Huifang } from '../../huifang.js';
-import { buildOpenApiDocument, type OpenApiDocument } from '../openapi.js';
+import type { OpenApiDocument } from '../openapi.js';
 import { loadCaseExamples } from '../case-examples.js';
 import { apiPageContentSecurityPolicy, renderApiPage } from '../api-page.js';
 
@@ -16,20 +16,25 @@ const EXAMPLES_DIR = join(ROOT_DIR, 'templates/policies/examples');
 export function apiDocsRoutes(router: Router, app: Huifang): void {
   let document: OpenApiDocument | undefined;
   let page: string | undefined;
-  const openApiDocument = () =>
-    (document ??= buildOpenApiDocument({
+  // The generator is loaded with the first request for the document, not at start-up (README, "Memory").
+  const openApiDocument = async () => {
+    if (document) return document;
+    const { buildOpenApiDocument } = await import('../openapi.js');
+    return (document ??= buildOpenApiDocument({
       examples: loadCaseExamples(EXAMPLES_DIR),
       caseTypes: app.deps.policies.all().flatMap((p) => p.caseTypes.map((type) => ({ type, policyId: p.id, policyName: p.name }))),
     }));
+  };
 
-  router.get('/openapi.json', (ctx) => {
+  router.get('/openapi.json', async (ctx) => {
+    const body = await openApiDocument();
     ctx.set('Cache-Control', 'no-cache');
     ctx.set('X-Content-Type-Options', 'nosniff');
-    ctx.body = openApiDocument();
+    ctx.body = body;
   });
 
-  router.get('/api', (ctx) => {
-    page ??= renderApiPage(openApiDocument(), { baseUrl: app.config.publicBaseUrl });
+  router.get('/api', async (ctx) => {
+    page ??= renderApiPage(await openApiDocument(), { baseUrl: app.config.publicBaseUrl });
     ctx.type = 'text/html; charset=utf-8';
     ctx.set('Cache-Control', 'no-cache');
     ctx.set('X-Content-Type-Options', 'nosniff');

@@ -1,7 +1,6 @@
 import type Router from '@koa/router';
 import type { Huifang } from '../../huifang.js';
 import { parseReportLinkId } from '../../core/reports/send-monthly-reports.js';
-import { reportFile } from '../../reports/report-files.js';
 import { noteFailedAuth, refuseIfThrottled } from '../failed-auth.js';
 
 /**
@@ -25,6 +24,8 @@ export function reportRoutes(router: Router, app: Huifang): void {
       return;
     }
     const report = await app.deps.reports.loadMonthlyReport({ rootDepartmentId: link.rootDepartmentId }, link.month, app.clock.now());
+    // exceljs, ECharts and resvg load with the first report file asked for, not at start-up (README, "Memory").
+    const { reportFile } = await import('../../reports/report-files.js');
     const file = await reportFile(report, link.file, app.deps.templates.monthlyReport);
     ctx.type = file.contentType;
     ctx.set('X-Content-Type-Options', 'nosniff');

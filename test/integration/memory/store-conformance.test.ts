@@ -518,6 +518,7 @@ const SCENARIOS: Record<string, Scenario> = {
     const [sending] = await ctx.stores.outbox.claimOutbox(now, 60_000, 10, 'claim-1');
     const fallback = (surveyId: string, invite: { id: string; idempotencyKey: string }) => ({
       surveyId,
+      from: 'wechat',
       replyCodes: ['654321', '765432'],
       message: { ...customerSms(`${invite.idempotencyKey}:sms`, customer, now), fallbackOfId: invite.id },
       cancelPendingId: invite.id,
@@ -533,6 +534,68 @@ const SCENARIOS: Record<string, Scenario> = {
       found: await ctx.stores.surveyFallbacks.findWechatInviteSurvey(sending!.id),
       notFound: await ctx.stores.surveyFallbacks.findWechatInviteSurvey('nope'),
       listedAfter: await ctx.stores.surveyFallbacks.listUnopenedWechatSurveys({ now, sentBefore: at('2026-11-09T09:00:00+08:00'), afterId: null, limit: 10 }),
+    };
+  },
+
+  'survey fallbacks along the chain: WeChat to 客户联系 once, guarded by the survey’s channel, then SMS': async (ctx) => {
+    const now = ctx.clock.now();
+    const customer = ctx.customers.get('P-0001')!;
+    await caseWith(ctx, 'K1', [planned('F1', 's1', '2026-11-01T09:00:00+08:00', { action: 'CUSTOMER_SURVEY', channel: 'wechat', deadlineAt: at('2026-11-20T20:00:00+08:00') })]);
+    const [c] = await ctx.stores.followUps.claimDueFollowUps(now, 60_000, 10);
+    const message = { kind: 'survey_invite' as const, to: { customerId: customer, openId: 'o1' }, templateKey: 'survey_invite', params: [], text: 'x', link: 'l', surveyId: 'S1', chain: ['wechat', 'wecom_contact', 'sms'] as const };
+    await ctx.stores.followUps.commitActivations([
+      {
+        followUpId: c!.followUp.id,
+        version: c!.followUp.version,
+        status: 'ACTIVE',
+        outcomeNote: null,
+        now,
+        survey: { id: 'S1', token: 'token-S1-0123456789', surveyKey: 'satisfaction-5', expiresAt: at('2026-11-20T20:00:00+08:00'), channel: 'wechat' },
+        outbox: [{ idempotencyKey: 'fu:F1:1', channel: 'wechat', recipientType: 'customer', recipientId: customer, followUpId: 'F1', nextAttemptAt: new Date(now.getTime() + 3_600_000), message }],
+        audit: audit('survey.sent', 'F1', now),
+      },
+    ]);
+    const [wechat] = await ctx.stores.surveyFallbacks.listUnopenedWechatSurveys({ now, sentBefore: now, afterId: null, limit: 10 });
+    const later = new Date(now.getTime() + 60_000);
+    const toContact = {
+      surveyId: 'S1',
+      from: 'wechat',
+      replyCodes: [],
+      message: {
+        idempotencyKey: 'fu:F1:1:wecom_contact',
+        channel: 'wecom_contact' as const,
+        recipientType: 'customer' as const,
+        recipientId: customer,
+        followUpId: 'F1',
+        nextAttemptAt: later,
+        fallbackOfId: wechat!.invite!.id,
+        message: { ...message, to: { customerId: customer, wecomContact: { externalUserId: 'wm1', followUserId: 'u1' } } },
+      },
+      cancelPendingId: wechat!.invite!.id,
+      audit: audit('survey.fallback', 'S1', later),
+    };
+    const first = await ctx.stores.surveyFallbacks.commitSurveyFallback(toContact);
+    const again = await ctx.stores.surveyFallbacks.commitSurveyFallback(toContact);
+    const listedAfter = await ctx.stores.surveyFallbacks.listUnopenedWechatSurveys({ now: later, sentBefore: later, afterId: null, limit: 10 });
+    const [contactRow] = (await ctx.stores.outbox.claimOutbox(later, 60_000, 10, 'T')).filter((m) => m.channel === 'wecom_contact');
+    // The WeChat invitation no longer moves the survey; the 客户联系 one does.
+    const staleWechat = await ctx.stores.surveyFallbacks.findWechatInviteSurvey(wechat!.invite!.id);
+    const current = await ctx.stores.surveyFallbacks.findWechatInviteSurvey(contactRow!.id);
+    const toSms = { surveyId: 'S1', from: 'wecom_contact', replyCodes: ['888888'], message: { ...customerSms('fu:F1:1:sms', customer, later, 'service', 'F1'), fallbackOfId: contactRow!.id }, audit: audit('survey.fallback', 'S1', later) };
+    const fromWrongChannel = await ctx.stores.surveyFallbacks.commitSurveyFallback({ ...toSms, from: 'wechat' });
+    const sms = await ctx.stores.surveyFallbacks.commitSurveyFallback(toSms);
+    // What both stores must do, beyond doing the same.
+    expect([first, again, fromWrongChannel, sms, staleWechat, current?.invite?.channel]).toEqual(['enqueued', 'not_needed', 'not_needed', 'enqueued', null, 'wecom_contact']);
+    return {
+      first,
+      again,
+      listedAfter,
+      contact: { key: contactRow?.idempotencyKey, fallbackOf: contactRow ? 'wechat' : null },
+      staleWechat,
+      current: current ? { surveyId: current.surveyId, channel: current.invite?.channel } : null,
+      fromWrongChannel,
+      sms,
+      survey: await ctx.stores.surveys.findSurveyByReplyCode('888888'),
     };
   },
 
@@ -604,7 +667,7 @@ const SCENARIOS: Record<string, Scenario> = {
     const [invite] = await ctx.stores.outbox.claimOutbox(now, 60_000, 10, 'T');
     const replacement = (surveyId: string) => ({
       kind: 'survey_sms' as const,
-      fallback: { surveyId, replyCodes: ['999999'], message: { ...customerSms('fu:F1:1:sms', customer, now), fallbackOfId: invite!.id }, audit: audit('survey.fallback', surveyId, now) },
+      fallback: { surveyId, from: 'wechat', replyCodes: ['999999'], message: { ...customerSms('fu:F1:1:sms', customer, now), fallbackOfId: invite!.id }, audit: audit('survey.fallback', surveyId, now) },
     });
     const dead = await ctx.stores.outbox.completeOutbox({ id: invite!.id, claimToken: 'T', attempt: 1, startedAt: now, finishedAt: now, outcome: 'DEAD', errorCode: '43004', error: 'unfollowed', replacement: replacement('S1') });
     const sms = byId(await ctx.stores.outbox.claimOutbox(now, 60_000, 10, 'U'));
@@ -829,6 +892,54 @@ const SCENARIOS: Record<string, Scenario> = {
       wardReport: await ctx.stores.reports.loadMonthlyReport({ rootDepartmentId: ward.id }, '2026-11', now),
     };
   },
+  'shared windows: one holder at a time, a strike per block, release by holder, ended ones forgotten': async (ctx) => {
+    const { windows } = ctx.stores;
+    const now = at('2026-11-09T10:00:00+08:00');
+    const later = (ms: number) => new Date(now.getTime() + ms);
+    const first = await windows.reserve('survey-gap:C1', 'S1', later(72 * 3_600_000), now);
+    const other = await windows.reserve('survey-gap:C1', 'S2', later(72 * 3_600_000), now);
+    const same = await windows.reserve('survey-gap:C1', 'S1', later(73 * 3_600_000), later(3_600_000));
+    const afterGap = await windows.reserve('survey-gap:C1', 'S2', later(150 * 3_600_000), later(73 * 3_600_000));
+    const forced = await windows.reserve('survey-gap:C1', 'S3', later(80 * 3_600_000), later(74 * 3_600_000), { force: true });
+    const steps = [later(60_000), later(3_600_000), later(14 * 3_600_000)];
+    const strikes = [
+      await windows.strike('wecom-45009:A', now, steps),
+      await windows.strike('wecom-45009:A', later(30_000), steps),
+      await windows.strike('wecom-45009:A', later(60_000), steps),
+      await windows.strike('wecom-45009:A', later(3_600_000), steps),
+      await windows.strike('wecom-45009:A', later(15 * 3_600_000), steps),
+    ];
+    const tallies = [
+      await windows.tally('wecom-member:a', now, later(60_000)),
+      await windows.tally('wecom-member:a', later(59_000), later(119_000)),
+      await windows.tally('wecom-member:a', later(60_000), later(120_000)),
+    ];
+    await windows.untally('wecom-member:a', later(61_000));
+    await windows.untally('wecom-member:a', later(62_000));
+    expect(tallies.map((w) => [w.count, w.until])).toEqual([
+      [1, later(60_000)],
+      [2, later(60_000)],
+      [1, later(120_000)],
+    ]);
+    await windows.reserve('sms-same:X', 'M1', later(30_000), now);
+    await windows.release('sms-same:X', 'M2');
+    const kept = await windows.read('sms-same:X');
+    await windows.release('sms-same:X', 'M1');
+    await windows.reserve('sms-same:Y', 'M2', later(30_000), now);
+    await windows.release('wecom-45009:B');
+    const forgotten = await windows.forgetEnded(later(3_600_000));
+    expect([first.taken, other.taken, same.taken, afterGap.taken, forced.taken]).toEqual([true, false, true, true, true]);
+    expect(other).toMatchObject({ holder: 'S1', until: later(72 * 3_600_000) });
+    expect(strikes.map((w) => [w.count, w.until])).toEqual([
+      [1, steps[0]],
+      [1, steps[0]],
+      [2, steps[1]],
+      [3, steps[2]],
+      [3, steps[2]],
+    ]);
+    expect(kept).toMatchObject({ holder: 'M1' });
+    return { first, other, same, afterGap, forced, strikes, tallies, untallied: await windows.read('wecom-member:a'), kept, gone: await windows.read('sms-same:X'), forgotten, left: await windows.read('wecom-45009:A') };
+  },
 };
 
 /** Prisma model of each memory table. */
@@ -851,10 +962,11 @@ const MODELS: Record<TableName, string> = {
   setting: 'setting',
   greetingPlanRun: 'greetingPlanRun',
   greetingDelivery: 'greetingDelivery',
+  sharedWindow: 'sharedWindow',
 };
 
 const keyOf = (table: TableName, row: Record<string, unknown>) =>
-  table === 'setting' ? String(row.key) : table === 'greetingPlanRun' ? `${String(row.campaign)}|${String(row.sendDate)}` : String(row.id);
+  table === 'setting' || table === 'sharedWindow' ? String(row.key) : table === 'greetingPlanRun' ? `${String(row.campaign)}|${String(row.sendDate)}` : String(row.id);
 
 /** Every row of both, table by table, with the columns the memory rows hold, by primary key. */
 async function tables(db: TestDb, state: MemoryState): Promise<{ memory: Record<string, unknown[]>; prisma: Record<string, unknown[]> }> {

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../bot/clocks.js';
 import { ChannelError } from '../../../bot/core/errors.js';
 import type { OutboundMessage, SendRequest, TaskCard } from '../../../bot/core/messages.js';
@@ -6,6 +6,13 @@ import { WecomChannel } from '../../../bot/channels/wecom/wecom-channel.js';
 import { WecomClient } from '../../../bot/channels/wecom/wecom-client.js';
 import { WecomSimulator } from '../../simulators/wecom/wecom-simulator.js';
 import { AppDailyQuota } from '../../../bot/channels/wecom/app-daily-quota.js';
+import { MemorySharedWindows } from '../../../bot/memory/shared-window-store.js';
+import { MemoryState } from '../../../bot/memory/memory-state.js';
+import { PrismaSharedWindows } from '../../../bot/db/shared-window-store.js';
+import { dispatchOutbox } from '../../../bot/core/outbox/dispatch-outbox.js';
+import { describeEachDatabase } from '../../support/db.js';
+import { createTestService, seedOrganisation, sharedDbClient, storeContext } from '../../support/service.js';
+import { staffTextMessage } from '../../support/builders.js';
 
 let sim: WecomSimulator;
 let clock: FakeClock;
@@ -16,7 +23,7 @@ beforeEach(async () => {
   sim = await WecomSimulator.start({ users: ['hushi.li', 'hushi.zhou'] });
   clock = new FakeClock('2026-11-02T01:30:00.000Z');
   const client = new WecomClient({ corpId: sim.corpId, agentId: sim.agentId, secret: sim.secret, apiBase: sim.baseUrl, clock, timeoutMs: 2_000 });
-  channel = new WecomChannel({ client, clock });
+  channel = new WecomChannel({ client, clock, windows: new MemorySharedWindows(new MemoryState()) });
 });
 
 afterEach(async () => {
@@ -194,7 +201,7 @@ describe('WecomChannel with the application daily quota', () => {
       },
     });
     const client = new WecomClient({ corpId: sim.corpId, agentId: sim.agentId, secret: sim.secret, apiBase: sim.baseUrl, clock, timeoutMs: 2_000 });
-    const limited = new WecomChannel({ client, clock, dailyQuota: quota });
+    const limited = new WecomChannel({ client, clock, dailyQuota: quota, windows: new MemorySharedWindows(new MemoryState()) });
     const text = (n: number): OutboundMessage => ({ kind: 'staff_text', to: n % 2 ? to : { staffId: 'S2', wecomUserId: 'hushi.zhou' }, text: `提醒 ${n}` });
 
     await limited.send(request(text(1)));
@@ -214,3 +221,76 @@ describe('WecomChannel with the application daily quota', () => {
   });
 });
 
+describeEachDatabase('WecomChannel 45009 block shared through the database', (db) => {
+  let nurse: string;
+  let run = 0;
+
+  beforeAll(async () => {
+    nurse = (await seedOrganisation(db())).get('hushi.li')!;
+  });
+
+  /** A replica's WeCom channel (or the one of a restarted process): its own client and store, one database. */
+  function replicaChannel(application: string): WecomChannel {
+    const client = new WecomClient({ corpId: sim.corpId, agentId: sim.agentId, secret: sim.secret, apiBase: sim.baseUrl, clock, timeoutMs: 2_000 });
+    return new WecomChannel({ client, clock, windows: new PrismaSharedWindows(storeContext(db())), applicationKey: application });
+  }
+
+  it('defers every replica’s messages while the application is blocked, and a restarted process escalates the same block', async () => {
+    const application = `test:${++run}`;
+    const key = `wecom-45009:${application}`;
+    const first = replicaChannel(application);
+    const app = createTestService(db().url, sharedDbClient(db()), clock, { channels: { wecom: first }, jitter: () => 0.5 });
+    await app.deps.outbox.enqueue([staffTextMessage(`block-a-${run}`, nurse, 'hushi.li', clock.now())]);
+    sim.injectFailure({ errcode: 45009, errmsg: 'api freq out of limit' });
+    expect(await dispatchOutbox(app.deps, { channels: app.channels, jitter: () => 0.5 })).toMatchObject({ retried: 1, dead: 0 });
+    const blocked = await db().prisma.outboxMessage.findUniqueOrThrow({ where: { idempotencyKey: `block-a-${run}` } });
+    // Deferred, not failed: a rate limit does not use up the message's attempts (the schema's 8, one more for the deferred try).
+    expect(blocked).toMatchObject({ status: 'PENDING', lastErrorCode: '45009', nextAttemptAt: new Date(clock.now().getTime() + 60_000), attempts: 1 });
+    expect(blocked.maxAttempts).toBe(8 + 1);
+
+    // Another replica, 30 s later: its message waits for the block without WeCom being called.
+    clock.advance(30_000);
+    const calls = sim.requests.length;
+    const second = replicaChannel(application);
+    const other = createTestService(db().url, sharedDbClient(db()), clock, { channels: { wecom: second }, jitter: () => 0.5 });
+    await other.deps.outbox.enqueue([staffTextMessage(`block-b-${run}`, nurse, 'hushi.li', clock.now())]);
+    expect(await dispatchOutbox(other.deps, { channels: other.channels, jitter: () => 0.5 })).toMatchObject({ claimed: 1, retried: 1, sent: 0 });
+    expect(sim.requests.length).toBe(calls);
+    expect(await db().prisma.outboxMessage.findUniqueOrThrow({ where: { idempotencyKey: `block-b-${run}` } })).toMatchObject({ status: 'PENDING', nextAttemptAt: new Date(clock.now().getTime() + 30_000) });
+
+    // A process started after the minute meets 45009 again: the hourly limit, for every replica.
+    clock.advance(30_000);
+    sim.injectFailure({ errcode: 45009, errmsg: 'api freq out of limit' });
+    const restarted = replicaChannel(application);
+    expect(await failure(restarted.send(request({ kind: 'staff_text', to, text: 'after restart' })))).toMatchObject({ kind: 'rate_limited', retryAfterMs: 3_600_000 });
+    expect(await failure(first.send(request({ kind: 'staff_text', to, text: 'old replica' })))).toMatchObject({ kind: 'rate_limited', retryAfterMs: 3_600_000 });
+
+    // After the hour a send goes through on any replica and ends the escalation for all.
+    clock.advance(3_600_000);
+    sim.advanceClock(3_600_000 + 60_000);
+    await second.send(request({ kind: 'staff_text', to, text: 'through' }));
+    expect(await db().prisma.sharedWindow.findUnique({ where: { key } })).toBeNull();
+    sim.injectFailure({ errcode: 45009, errmsg: 'api freq out of limit' });
+    expect(await failure(restarted.send(request({ kind: 'staff_text', to, text: 'minute again' })))).toMatchObject({ retryAfterMs: 60_000 });
+  });
+  it('paces one member across replicas: 30 messages in a minute from two replicas together, then the next waits', async () => {
+    const application = `test:${++run}`;
+    const a = replicaChannel(application);
+    const b = replicaChannel(application);
+    const before = sim.messages.length;
+    for (let i = 0; i < 20; i++) await a.send(request({ kind: 'staff_text', to, text: `a${i}` }));
+    for (let i = 0; i < 10; i++) await b.send(request({ kind: 'staff_text', to, text: `b${i}` }));
+    clock.advance(1_000);
+    sim.advanceClock(1_000);
+    // B sent 10 itself, A 20: the member has had 30 this minute, so B's next one waits for the minute to end.
+    expect(await failure(b.send(request({ kind: 'staff_text', to, text: 'b-over' })))).toMatchObject({ kind: 'rate_limited', providerCode: 'MEMBER_RATE_LIMIT', retryAfterMs: 59_000 });
+    // So does a process started now; another member is not affected.
+    expect(await failure(replicaChannel(application).send(request({ kind: 'staff_text', to, text: 'restarted' })))).toMatchObject({ providerCode: 'MEMBER_RATE_LIMIT' });
+    await b.send(request({ kind: 'staff_text', to: { staffId: 'S2', wecomUserId: 'hushi.zhou' }, text: 'other member' }));
+    expect(sim.messages.length - before).toBe(31);
+    clock.advance(59_000);
+    sim.advanceClock(60_000);
+    await b.send(request({ kind: 'staff_text', to, text: 'next minute' }));
+    expect(sim.messages.length - before).toBe(32);
+  });
+});

@@ -17,6 +17,7 @@ export type WecomCustomerContactApiName =
   | 'externalcontact/get_follow_user_list'
   | 'externalcontact/batch/get_by_user'
   | 'externalcontact/add_msg_template'
+  | 'externalcontact/get_groupmsg_list_v2'
   | 'externalcontact/get_groupmsg_task'
   | 'externalcontact/get_groupmsg_send_result'
   | 'externalcontact/cancel_groupmsg_send';
@@ -108,8 +109,12 @@ export interface SimMember {
   status?: number;
 }
 
-/** What an injected failure makes the simulator do instead of answering normally. */
-export type InjectedFailure = { errcode: number; errmsg?: string } | { httpStatus: number } | { hang: true };
+/**
+ * What an injected failure makes the simulator do instead of answering normally. `dropAnswer`: the
+ * call is carried out (a group send is created …) but the connection is cut before the answer — the
+ * caller cannot tell whether it happened.
+ */
+export type InjectedFailure = { errcode: number; errmsg?: string } | { httpStatus: number } | { hang: true } | { dropAnswer: true };
 
 export interface RecordedRequest {
   api: WecomApiName | WecomSignInPageName | 'unknown';
@@ -120,7 +125,7 @@ export interface RecordedRequest {
   /** Simulator time. */
   at: Date;
   /** What the simulator answered: HTTP status and JSON (null for pages), the redirect of a sign-in page, or nothing (a hang). */
-  answer: { status: number; json: Record<string, unknown> | null; location?: string } | { hung: true };
+  answer: { status: number; json: Record<string, unknown> | null; location?: string } | { hung: true } | { dropped: true; json: Record<string, unknown> };
 }
 
 /** A message that reached (or, when dropped, would have reached) one member. */
@@ -194,6 +199,7 @@ const PATHS: Readonly<Record<string, WecomApiName>> = {
   '/cgi-bin/externalcontact/get_follow_user_list': 'externalcontact/get_follow_user_list',
   '/cgi-bin/externalcontact/batch/get_by_user': 'externalcontact/batch/get_by_user',
   '/cgi-bin/externalcontact/add_msg_template': 'externalcontact/add_msg_template',
+  '/cgi-bin/externalcontact/get_groupmsg_list_v2': 'externalcontact/get_groupmsg_list_v2',
   '/cgi-bin/externalcontact/get_groupmsg_task': 'externalcontact/get_groupmsg_task',
   '/cgi-bin/externalcontact/get_groupmsg_send_result': 'externalcontact/get_groupmsg_send_result',
   '/cgi-bin/externalcontact/cancel_groupmsg_send': 'externalcontact/cancel_groupmsg_send',
@@ -658,6 +664,12 @@ export class WecomSimulator {
     this.requests.push(record);
 
     const injected = api === 'unknown' ? undefined : this.#takeFailure(api);
+    if (injected && 'dropAnswer' in injected) {
+      // Done, but the answer never reaches the caller.
+      record.answer = { dropped: true, json: this.#answer(api, req.method ?? 'GET', query, body) };
+      req.socket.destroy();
+      return;
+    }
     if (this.#failTransport(injected, record, res)) {
       if (injected && 'hang' in injected && api !== 'unknown') {
         this.#hungAnswers.set(res, () => {
@@ -1020,6 +1032,8 @@ export class WecomSimulator {
         return this.#contactsByUser(b);
       case 'externalcontact/add_msg_template':
         return this.#addMsgTemplate(b);
+      case 'externalcontact/get_groupmsg_list_v2':
+        return this.#groupMsgList(b);
       case 'externalcontact/get_groupmsg_task': {
         const send = this.groupSend(String(b.msgid ?? ''));
         if (!send) return { errcode: 40058, errmsg: 'invalid msgid' };
@@ -1042,6 +1056,43 @@ export class WecomSimulator {
       default:
         return { errcode: 40058, errmsg: 'invalid url path' };
     }
+  }
+
+  /**
+   * `get_groupmsg_list_v2` (获取群发记录列表, docs/protocols/wecom.md §12.5): the corp's group sends created
+   * from `start_time` to `end_time` (seconds, at most a month apart), oldest first, `limit` (≤ 100,
+   * default 50; more than 100 means the default) a page, `cursor` from the page before. `filter_type` 0
+   * 企业发表 (every send created through the API), 1 个人发表 (none here), 2 or absent both. The
+   * simulator gives API-created sends no `creator` (not confirmed on WeCom's pages; Huifang does not rely on it).
+   */
+  #groupMsgList(b: Record<string, unknown>): Record<string, unknown> {
+    if (b.chat_type !== undefined && b.chat_type !== 'single') return { errcode: 0, errmsg: 'ok', next_cursor: '', group_msg_list: [] };
+    const start = Number(b.start_time);
+    const end = Number(b.end_time);
+    if (!Number.isInteger(start) || !Number.isInteger(end) || end < start) return { errcode: 40058, errmsg: 'invalid start_time or end_time' };
+    // 「群发任务记录的起止时间间隔不能超过1个月」: the errcode for a longer range is not documented; the simulator answers 40058.
+    if (end - start > 31 * 86_400) return { errcode: 40058, errmsg: 'time range exceeds one month' };
+    const filterType = b.filter_type === undefined ? 2 : Number(b.filter_type);
+    const limitAsked = Number(b.limit ?? 50);
+    const limit = Number.isInteger(limitAsked) && limitAsked >= 1 && limitAsked <= 100 ? limitAsked : 50;
+    // Every simulated send is 企业发表 without a creator: asking for 个人发表, or for one creator, finds none.
+    const none = filterType === 1 || (typeof b.creator === 'string' && b.creator !== '');
+    const all = none
+      ? []
+      : this.groupSends.filter((g) => {
+          const t = Math.floor(g.createdAt.getTime() / 1000);
+          return t >= start && t <= end;
+        });
+    const offset = b.cursor ? Number(Buffer.from(String(b.cursor), 'base64url').toString()) : 0;
+    if (!Number.isInteger(offset) || offset < 0) return { errcode: 40058, errmsg: 'invalid cursor' };
+    const page = all.slice(offset, offset + limit);
+    const next = offset + limit < all.length ? Buffer.from(String(offset + limit)).toString('base64url') : '';
+    return {
+      errcode: 0,
+      errmsg: 'ok',
+      next_cursor: next,
+      group_msg_list: page.map((g) => ({ msgid: g.msgid, create_time: Math.floor(g.createdAt.getTime() / 1000), create_type: 0, text: { content: g.text }, attachments: [] })),
+    };
   }
 
   #contactsByUser(b: Record<string, unknown>): Record<string, unknown> {

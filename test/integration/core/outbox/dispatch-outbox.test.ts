@@ -336,4 +336,102 @@ describeEachDatabase('outbox dispatch', (db) => {
     expect(second).toMatchObject({ status: 'PENDING', lastErrorCode: 'SURVEY_GAP', nextAttemptAt: new Date(firstSentAt.getTime() + 72 * 3_600_000) });
     expect(sms.sends).toHaveLength(1);
   });
+
+  /** Sends whatever earlier tests left due, so the next dispatch claims only what the test enqueues. */
+  async function drainDue(): Promise<void> {
+    const app = serviceWith(new CountingChannel());
+    while ((await dispatchOutbox(app.deps, { channels: app.channels, jitter: () => JITTER })).claimed > 0);
+  }
+
+  async function newCustomer(app: Huifang, tag: string): Promise<string> {
+    const { caseId } = await submit(app, dischargeBody({ externalId: `ZY-${tag}-${clock.now().getTime()}` }));
+    return (await db().prisma.case.findUniqueOrThrow({ where: { id: caseId }, select: { customerId: true } })).customerId;
+  }
+
+  it('lets one of two survey invitations to one customer leave within the gap when two dispatchers send at the same moment', async () => {
+    clock.set('2026-12-10T10:00:00+08:00');
+    await drainDue();
+    const setup = serviceWith(new CountingChannel());
+    const customerId = await newCustomer(setup, 'GAP-RACE');
+    const invite = (surveyId: string) => ({
+      idempotencyKey: `race-${surveyId}-${customerId}`,
+      channel: 'wechat' as const,
+      recipientType: 'customer' as const,
+      recipientId: customerId,
+      followUpId: null,
+      nextAttemptAt: clock.now(),
+      message: { kind: 'survey_invite' as const, to: { customerId, phoneE164: '+8613500000019' }, templateKey: 'survey_invite', params: [], text: '回访', link: 'http://x/s/1', surveyId },
+    });
+    await setup.deps.outbox.enqueue([invite('race-a'), invite('race-b')]);
+    // Two replicas on PostgreSQL (each its own client); on SQLite, one writer at a time, two overlapping
+    // dispatch runs of one process. The first one's send is held open until the second has finished:
+    // neither has recorded a sent invitation yet when the second checks the gap.
+    const hanging = new HangingChannel();
+    const quick = new CountingChannel();
+    const separate = !db().capabilities.singleWriter;
+    const replicas: ReturnType<typeof createReplica>[] = [];
+    const start = (channel: MessageChannel): Huifang => {
+      if (!separate) return serviceWith(channel);
+      const replica = createReplica(db(), clock, { channels: { wecom: channel, sms: channel, wechat: channel } });
+      replicas.push(replica);
+      return replica;
+    };
+    const first = start(hanging);
+    const second = start(quick);
+    try {
+      const one = { jitter: () => JITTER, batchSize: 1, maxBatches: 1 };
+      const running = dispatchOutbox(first.deps, { channels: first.channels, ...one });
+      await hanging.started;
+      const summary = await dispatchOutbox(second.deps, { channels: second.channels, ...one });
+      hanging.release();
+      expect(await running).toMatchObject({ claimed: 1, sent: 1 });
+      expect(summary).toMatchObject({ claimed: 1, sent: 0, deferred: 1 });
+    } finally {
+      await Promise.all(replicas.map((r) => r.closeReplica()));
+    }
+    expect(hanging.sends.length + quick.sends.length).toBe(1);
+    const held = await db().prisma.outboxMessage.findFirstOrThrow({ where: { recipientId: customerId, status: 'PENDING' } });
+    expect(held).toMatchObject({ lastErrorCode: 'SURVEY_GAP', nextAttemptAt: new Date(clock.now().getTime() + 72 * 3_600_000) });
+  });
+
+  it('holds an SMS with the same template and parameters to the same number for 30 s, whichever replica sent the first', async () => {
+    clock.set('2026-12-11T10:00:00+08:00');
+    await drainDue();
+    const firstSms = new CountingChannel();
+    const first = serviceWith(firstSms);
+    first.deps.smsDailyBudget = 0;
+    const customerId = await newCustomer(first, 'SMS-SAME');
+    const notice = (key: string, params: string[]) => ({
+      idempotencyKey: `same-${key}-${customerId}`,
+      channel: 'sms' as const,
+      recipientType: 'customer' as const,
+      recipientId: customerId,
+      followUpId: null,
+      nextAttemptAt: clock.now(),
+      message: { kind: 'customer_notice' as const, to: { customerId, phoneE164: '+8613500000029' }, templateKey: 'reminder', params, text: '提醒', purpose: 'service' as const },
+    });
+    await first.deps.outbox.enqueue([notice('a', ['明天', '09:00'])]);
+    expect(await dispatchOutbox(first.deps, { channels: first.channels, jitter: () => JITTER })).toMatchObject({ sent: 1 });
+    const sentAt = clock.now();
+
+    // Ten seconds later another service instance (a replica, or this one restarted) has the same SMS
+    // and a different one for the number.
+    clock.advance(10_000);
+    const laterSms = new CountingChannel();
+    const later = serviceWith(laterSms);
+    later.deps.smsDailyBudget = 0;
+    await later.deps.outbox.enqueue([notice('b', ['明天', '09:00']), notice('c', ['后天', '09:00'])]);
+    expect(await dispatchOutbox(later.deps, { channels: later.channels, jitter: () => JITTER })).toMatchObject({ sent: 1, deferred: 1 });
+    expect(laterSms.sends.map((s) => s.idempotencyKey)).toEqual([`same-c-${customerId}`]);
+    const held = await db().prisma.outboxMessage.findUniqueOrThrow({ where: { idempotencyKey: `same-b-${customerId}` }, include: { attemptLog: true } });
+    expect(held).toMatchObject({ status: 'PENDING', lastErrorCode: 'SMS_SAME_CONTENT', nextAttemptAt: new Date(sentAt.getTime() + 30_000) });
+    // Deferred, not tried: none of the message's attempts is spent on Tencent's error.
+    const sent = await db().prisma.outboxMessage.findUniqueOrThrow({ where: { idempotencyKey: `same-c-${customerId}` } });
+    expect(held.maxAttempts - held.attempts).toBe(sent.maxAttempts);
+    expect(held.attemptLog.map((a) => a.errorCode)).toEqual(['SMS_SAME_CONTENT']);
+
+    clock.advance(20_000);
+    expect(await dispatchOutbox(later.deps, { channels: later.channels, jitter: () => JITTER })).toMatchObject({ sent: 1 });
+    expect(laterSms.sends.map((s) => s.idempotencyKey)).toEqual([`same-c-${customerId}`, `same-b-${customerId}`]);
+  });
 });

@@ -9,7 +9,8 @@ import { smsFallbackFor, ALL_CUSTOMER_CHANNELS } from '../../../../bot/core/surv
 import type { ContactTerms, OutboundMessage } from '../../../../bot/core/messages.js';
 import type { NewOutboxMessage } from '../../../../bot/core/records.js';
 import { createMemoryService, type MemoryService } from '../../../support/memory-service.js';
-import { CountingChannel } from '../../../support/test-channels.js';
+import { CountingChannel, FailingChannel } from '../../../support/test-channels.js';
+import { smsSameContentKey, surveyGapKey } from '../../../../bot/core/outbox/shared-send-checks.js';
 import { dischargeBody, staffTextMessage } from '../../../support/builders.js';
 
 const TZ = 'Asia/Shanghai';
@@ -175,11 +176,38 @@ describe('dispatching customer messages under the contact rules', () => {
     expect(sms.sends).toHaveLength(2);
   });
 
+  it('spaces a survey by the gap another replica holds for the customer, unless the survey’s deadline cannot wait', async () => {
+    app.clock.set('2026-11-10T10:00:00+08:00');
+    const key = surveyGapKey(customer().id);
+    // Another replica is sending survey "other" to this customer: the gap is held in the shared windows,
+    // and no sent invitation is recorded yet.
+    await app.deps.windows.reserve(key, 'other', at('2026-11-13T10:00:00'), app.clock.now());
+    await app.deps.outbox.enqueue([customerMessage('gap:held', {}), customerMessage('gap:urgent', { contact: { notAfter: at('2026-11-11T17:00:00').toISOString() } })]);
+    expect(await app.dispatch()).toMatchObject({ sent: 1, deferred: 1 });
+    expect(row('gap:held')).toMatchObject({ status: 'PENDING', lastErrorCode: 'SURVEY_GAP', nextAttemptAt: at('2026-11-13T10:00:00') });
+    // The gap gives way to a deadline (contact-hours.ts), and the survey that went now holds it.
+    expect(row('gap:urgent').status).toBe('SENT');
+    expect(await app.deps.windows.read(key)).toMatchObject({ holder: 'gap:urgent', until: at('2026-11-13T10:00:00') });
+    // Only the invitation that went holds the number's same-content window (a held one does not).
+    expect(await app.deps.windows.read(smsSameContentKey(customer().phoneE164!, 'survey_invite', []))).toMatchObject({ holder: row('gap:urgent').id });
+  });
+
+  it('gives the customer’s survey gap back when an invitation dies unsent', async () => {
+    const failing = new FailingChannel(1, 'permanent');
+    const dying = await createMemoryService({ start: '2026-11-10T10:00:00+08:00', channels: { sms: failing, wecom } });
+    const c = dying.rows('customer').find((r) => r.externalId === 'P-0001')!;
+    const message: OutboundMessage = { kind: 'survey_invite', to: { customerId: c.id, phoneE164: c.phoneE164! }, templateKey: 'survey_invite', params: [], text: '回访', link: 'http://x/s/1', surveyId: 'dies' };
+    await dying.deps.outbox.enqueue([{ idempotencyKey: 'gap:dies', channel: 'sms', recipientType: 'customer', recipientId: c.id, followUpId: null, nextAttemptAt: dying.clock.now(), message }]);
+    expect(await dying.dispatch()).toMatchObject({ dead: 1 });
+    expect(failing.sends).toHaveLength(1);
+    expect(await dying.deps.windows.read(surveyGapKey(c.id))).toBeNull();
+  });
+
   it('expires an SMS that the daily budget would push past its deadline, instead of sending it late', async () => {
     app.clock.set('2026-11-10T10:00:00+08:00');
     const c = customer();
     const notice = (key: string, notAfter?: string): NewOutboxMessage =>
-      customerMessage(key, { kind: 'customer_notice', to: { customerId: c.id, phoneE164: c.phoneE164! }, templateKey: 'notice', params: [], text: key, purpose: 'service', ...(notAfter ? { contact: { notAfter } } : {}) });
+      customerMessage(key, { kind: 'customer_notice', to: { customerId: c.id, phoneE164: c.phoneE164! }, templateKey: 'notice', params: [key], text: key, purpose: 'service', ...(notAfter ? { contact: { notAfter } } : {}) });
     await app.deps.outbox.enqueue([notice('budget:1'), notice('budget:2'), notice('budget:today-only', at('2026-11-10T23:00:00').toISOString()), notice('budget:any-day')]);
     expect(await app.dispatch()).toMatchObject({ sent: 2, expired: 1, deferred: 1 });
     expect(row('budget:today-only')).toMatchObject({ status: 'CANCELLED', lastErrorCode: 'PAST_DEADLINE' });
