@@ -210,6 +210,13 @@ export interface SendResult {
  */
 export interface MessageChannel {
   readonly name: string;
+  /**
+   * The provider drops a second send of the same outbox message (the sandbox records one delivery per
+   * message), so no crash can make a message reach its recipient twice. The dispatcher then commits the
+   * send-started mark alongside the call rather than before it (bot/core/outbox/dispatch-outbox.ts).
+   * Absent (SMS, WeCom, WeChat): the mark is committed before the provider is called.
+   */
+  readonly dropsDuplicateSends?: boolean;
   send(request: SendRequest): Promise<SendResult>;
   /**
    * What became of an attempt that was handed to the provider at `startedAt` and never got an answer

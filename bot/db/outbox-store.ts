@@ -5,11 +5,33 @@ import type { ChannelName } from '../core/model.js';
 import type { OutboundMessage, StaffAddress } from '../core/messages.js';
 import type { StoreContext } from './store-context.js';
 import { TX_OPTIONS } from './store-context.js';
-import { numbered, skipLocked, Verbatim } from './raw-sql.js';
-import { insertAudit, insertOutbox, markPhoneInvalid } from './writes.js';
+import { skipLocked, Verbatim } from './raw-sql.js';
+import { auditData, insertAudit, insertOutbox, insertRows, markPhoneInvalid } from './writes.js';
 import { applySurveyFallback, withReplyCodeRetry } from './reply-codes.js';
 import { fixedSql, type FixedSql } from './fixed-sql.js';
 import { insertOutboxFixed } from './outbox-insert.js';
+import { CallBatcher } from './call-batcher.js';
+import { typedValues } from './typed-values.js';
+
+/** A result for {@link OutboxStore.completeOutbox}. */
+export type OutboxResult = Parameters<OutboxStore['completeOutbox']>[0];
+
+/** A send-started mark for {@link OutboxStore.markSendStarted}. */
+interface SendStartedMark {
+  id: string;
+  claimToken: string;
+  at: Date;
+  leaseUntil: Date;
+}
+
+export interface PrismaOutboxStoreOptions {
+  /**
+   * Marks, completions and SMS budget counts asked for at the same moment (the dispatcher's concurrent
+   * sends) run as one statement each [true]; false runs each alone (the reference the batched path is
+   * tested against).
+   */
+  batch?: boolean;
+}
 
 /**
  * `OutboxStore` over Prisma. A claim sets a lease and a claim token in one statement; completing
@@ -17,9 +39,24 @@ import { insertOutboxFixed } from './outbox-insert.js';
  */
 export class PrismaOutboxStore implements OutboxStore {
   private readonly sql: FixedSql;
+  private readonly marks: CallBatcher<SendStartedMark, boolean> | null;
+  private readonly completions: CallBatcher<OutboxResult, boolean> | null;
+  private readonly smsCounts: CallBatcher<{ customerId: string; since: Date }, number> | null;
 
-  constructor(private readonly db: StoreContext) {
+  constructor(
+    private readonly db: StoreContext,
+    options: PrismaOutboxStoreOptions = {},
+  ) {
     this.sql = fixedSql(db);
+    const batch = options.batch ?? true;
+    this.marks = batch ? new CallBatcher((marks) => this.markSendStartedBatch(marks), (mark) => this.markSendStartedOne(mark)) : null;
+    this.completions = batch ? new CallBatcher((results) => this.completeOutboxBatch(results), (result) => this.completeOutboxOne(result)) : null;
+    this.smsCounts = batch
+      ? new CallBatcher(
+          (questions) => this.countCustomersSmsSince(questions),
+          async (question) => (await this.countCustomersSmsSince([question]))[0]!,
+        )
+      : null;
   }
 
   async enqueue(messages: NewOutboxMessage[]): Promise<number> {
@@ -56,7 +93,7 @@ export class PrismaOutboxStore implements OutboxStore {
         `WHERE id IN (SELECT id FROM "OutboxMessage" WHERE ${condition.text} <= ? ORDER BY ${order.text} LIMIT ?) ` +
         `RETURNING id, "idempotencyKey", channel, payload, attempts, "maxAttempts", "followUpId", "sendStartedAt", "deliveryStatus"`;
     const params = this.db.capabilities.skipLocked ? [now, limit, leaseUntil, claimToken, now, now] : [leaseUntil, claimToken, now, now, limit];
-    const rows = await this.db.prisma.$queryRawUnsafe<
+    const rows = await this.sql.query<
       {
         id: string;
         idempotencyKey: string;
@@ -67,8 +104,8 @@ export class PrismaOutboxStore implements OutboxStore {
         followUpId: string | null;
         sendStartedAt: Date | string | number | bigint | null;
         deliveryStatus: string | null;
-      }[]
-    >(...numbered(this.db.capabilities, text, params));
+      }
+    >(text, params);
     return rows.map((r) => ({
       id: r.id,
       idempotencyKey: r.idempotencyKey,
@@ -84,7 +121,18 @@ export class PrismaOutboxStore implements OutboxStore {
   }
 
   async markSendStarted(id: string, claimToken: string, at: Date, leaseUntil: Date): Promise<boolean> {
-    const { count } = await this.db.prisma.outboxMessage.updateMany({ where: { id, claimToken, status: 'SENDING' }, data: { sendStartedAt: at, leaseExpiresAt: leaseUntil } });
+    // Marks of concurrent sends share one statement. Each send still waits for its own mark to commit
+    // before it calls the provider, and a send is marked only once it is about to call it, so a crash
+    // leaves no more marked-but-unsent messages than one statement per mark would (README, "Reliability").
+    const mark = { id, claimToken, at, leaseUntil };
+    return this.marks ? this.marks.run(mark) : this.markSendStartedOne(mark);
+  }
+
+  private async markSendStartedOne(mark: SendStartedMark): Promise<boolean> {
+    const count = await this.sql.execute(
+      `UPDATE "OutboxMessage" SET "sendStartedAt" = ?, "leaseExpiresAt" = ?, "updatedAt" = ? WHERE id = ? AND "claimToken" = ? AND status = 'SENDING'`,
+      [mark.at, mark.leaseUntil, mark.at, mark.id, mark.claimToken],
+    );
     return count === 1;
   }
 
@@ -94,6 +142,24 @@ export class PrismaOutboxStore implements OutboxStore {
       data: { status: 'PENDING', claimToken: null, leaseExpiresAt: null, attempts: { decrement: 1 }, updatedAt: now },
     });
     return count;
+  }
+
+  /** {@link markSendStarted} for several messages in one statement; true for each message still held by its claim. */
+  async markSendStartedBatch(marks: readonly SendStartedMark[]): Promise<boolean[]> {
+    const values = typedValues(this.db.capabilities, ['text', 'text', 'timestamp', 'timestamp'], marks.map((m) => [m.id, m.claimToken, m.at, m.leaseUntil]));
+    const rows = await this.sql.query<{ id: string }>(
+      `WITH v (id, token, at, lease) AS (VALUES ${values.text}) ` +
+        `UPDATE "OutboxMessage" AS m SET "sendStartedAt" = v.at, "leaseExpiresAt" = v.lease, "updatedAt" = v.at ` +
+        `FROM v WHERE m.id = v.id AND m."claimToken" = v.token AND m.status = 'SENDING' RETURNING ${this.returningId()}`,
+      values.params,
+    );
+    const marked = new Set(rows.map((r) => r.id));
+    return marks.map((m) => marked.has(m.id));
+  }
+
+  /** `RETURNING` the updated row's id: PostgreSQL needs the alias (the `FROM` has an `id` too), SQLite refuses it. */
+  private returningId(): string {
+    return this.db.capabilities.provider === 'postgresql' ? 'm.id' : 'id';
   }
 
   async listUncertain(limit: number): Promise<UncertainOutboxMessage[]> {
@@ -128,7 +194,13 @@ export class PrismaOutboxStore implements OutboxStore {
     return count === 1 ? { responseCode: row.responseCode, to } : null;
   }
 
-  async completeOutbox(result: Parameters<OutboxStore['completeOutbox']>[0]): Promise<boolean> {
+  async completeOutbox(result: OutboxResult): Promise<boolean> {
+    // Results of concurrent sends are recorded together; a DEAD mark with a dead-letter action (a
+    // replacement, a phone marked invalid) commits alone, with its action, as before.
+    return this.completions && isBatchable(result) ? this.completions.run(result) : this.completeOutboxOne(result);
+  }
+
+  private async completeOutboxOne(result: OutboxResult): Promise<boolean> {
     // Every outcome ends the attempt handed to the provider, except a reconciliation still waiting for it
     // and an UNCERTAIN hold (when that attempt started is the operator's evidence).
     const ended = (result.outcome === 'RETRY' && result.keepSendStarted) || result.outcome === 'UNCERTAIN' ? {} : { sendStartedAt: null };
@@ -175,6 +247,80 @@ export class PrismaOutboxStore implements OutboxStore {
     return result.outcome === 'DEAD' && result.replacement ? withReplyCodeRetry(run) : run();
   }
 
+  /**
+   * {@link completeOutbox} for several results at once, all or nothing; true for each message whose claim
+   * still held (its result recorded), false for one whose lease passed to another dispatcher (nothing
+   * recorded for it). Each message ends exactly as if completed alone, in the order given (ids are drawn in
+   * that order too). Only results without a dead-letter action ({@link isBatchable}). The outbox UPDATE …
+   * FROM (VALUES …) checks each claim token; the attempts and audit entries of the rows it updated are
+   * inserted with it: as data-modifying CTEs of the same statement on PostgreSQL, by multi-row INSERTs in
+   * the same transaction on SQLite.
+   */
+  async completeOutboxBatch(results: readonly OutboxResult[]): Promise<boolean[]> {
+    if (results.length === 0) return [];
+    const unbatchable = results.find((r) => !isBatchable(r));
+    if (unbatchable) throw new Error(`the ${unbatchable.outcome} result of ${unbatchable.id} commits a dead-letter action and is completed alone`);
+    const caps = this.db.capabilities;
+    const values = typedValues(caps, COMPLETION_TYPES, results.map(completionRow));
+    const head = `WITH v (${COMPLETION_COLUMNS.join(', ')}) AS (VALUES ${values.text})`;
+    const update =
+      `UPDATE "OutboxMessage" AS m SET status = v.status, ` +
+      `"sentAt" = CASE WHEN v.sent = 1 THEN v.finished ELSE m."sentAt" END, ` +
+      `"providerMessageId" = CASE WHEN v.sent = 1 THEN v.pmid ELSE m."providerMessageId" END, ` +
+      `"responseCode" = CASE WHEN v.sent = 1 THEN v.rcode ELSE m."responseCode" END, ` +
+      `"nextAttemptAt" = COALESCE(v.next, m."nextAttemptAt"), ` +
+      `"lastErrorCode" = CASE WHEN v.sent = 1 THEN m."lastErrorCode" ELSE v.ecode END, ` +
+      `"lastError" = CASE WHEN v.sent = 1 THEN m."lastError" ELSE v.err END, ` +
+      `"leaseExpiresAt" = NULL, "claimToken" = NULL, ` +
+      `"sendStartedAt" = CASE WHEN v.ended = 1 THEN NULL ELSE m."sendStartedAt" END, ` +
+      `"maxAttempts" = m."maxAttempts" + v.extend, "updatedAt" = v.finished ` +
+      `FROM v WHERE m.id = v.id AND m."claimToken" = v.token AND m.status = 'SENDING' RETURNING ${this.returningId()}`;
+    let done: Set<string>;
+    if (caps.provider === 'postgresql') {
+      // One statement: the INSERTs take only the rows the UPDATE changed (a lost claim inserts nothing).
+      // Ids are drawn beforehand, in the order completing alone draws them (the audit entry's, then the
+      // attempt's); those of a lost claim go unused.
+      const extra = results.map((r) => {
+        const a = r.outcome === 'CANCELLED' || r.outcome === 'UNCERTAIN' ? auditData(this.db.ids, r.audit) : null;
+        const sent = r.outcome === 'SENT';
+        return [this.db.ids.next(), r.attempt, r.startedAt, r.outcome, sent ? null : r.errorCode, sent ? null : r.error, a?.id ?? null, a?.at ?? null, a?.actorType ?? null, a?.actorId ?? null, a?.action ?? null, a?.entityType ?? null, a?.entityId ?? null, a?.details ?? null];
+      });
+      const all = typedValues(caps, [...COMPLETION_TYPES, ...RECORD_TYPES], results.map((r, i) => [...completionRow(r), ...extra[i]!]));
+      const updated = await this.sql.query<{ id: string }>(
+        `WITH v (${[...COMPLETION_COLUMNS, ...RECORD_COLUMNS].join(', ')}) AS (VALUES ${all.text}), done AS (${update}), ` +
+          `attempts AS (INSERT INTO "OutboxAttempt" (id, "messageId", attempt, "startedAt", "finishedAt", outcome, "errorCode", error) ` +
+          `SELECT v."attemptId", v.id, v.attempt, v.started, v.finished, v.outcome, v.acode, v.aerr FROM v JOIN done ON done.id = v.id), ` +
+          `audits AS (INSERT INTO "AuditLog" (id, at, "actorType", "actorId", action, "entityType", "entityId", details) ` +
+          `SELECT v."auditId", v."auditAt", v."actorType", v."actorId", v.action, v."entityType", v."entityId", v.details FROM v JOIN done ON done.id = v.id WHERE v."auditId" IS NOT NULL) ` +
+          `SELECT id FROM done`,
+        all.params,
+      );
+      done = new Set(updated.map((r) => r.id));
+    } else {
+      // SQLite (one writer, in process): the UPDATE first, then ids drawn for the rows it changed only.
+      done = await this.db.prisma.$transaction(async (tx) => {
+        const updated = await fixedSql({ ...this.db, prisma: tx as typeof this.db.prisma }).query<{ id: string }>(`${head} ${update}`, values.params);
+        const ids = new Set(updated.map((r) => r.id));
+        const attempts: unknown[][] = [];
+        const audits: unknown[][] = [];
+        for (const r of results) {
+          if (!ids.has(r.id)) continue;
+          // As completing alone does: the audit entry (CANCELLED, UNCERTAIN), then the attempt.
+          if (r.outcome === 'CANCELLED' || r.outcome === 'UNCERTAIN') {
+            const a = auditData(this.db.ids, r.audit);
+            audits.push([a.id, a.at, a.actorType, a.actorId, a.action, a.entityType, a.entityId, a.details]);
+          }
+          const sent = r.outcome === 'SENT';
+          attempts.push([this.db.ids.next(), r.id, r.attempt, r.startedAt, r.finishedAt, r.outcome, sent ? null : r.errorCode, sent ? null : r.error]);
+        }
+        await insertRows(tx, caps, 'AuditLog', ['id', 'at', 'actorType', 'actorId', 'action', 'entityType', 'entityId', 'details'], audits);
+        await insertRows(tx, caps, 'OutboxAttempt', ['id', 'messageId', 'attempt', 'startedAt', 'finishedAt', 'outcome', 'errorCode', 'error'], attempts);
+        return ids;
+      }, TX_OPTIONS);
+    }
+    return results.map((r) => done.has(r.id));
+  }
+
   async countSentSince(channel: ChannelName, since: Date, exceptKinds: readonly string[] = []): Promise<number> {
     return this.db.prisma.outboxMessage.count({ where: { channel, sentAt: { gte: since }, ...(exceptKinds.length ? { kind: { notIn: [...exceptKinds] } } : {}) } });
   }
@@ -195,7 +341,31 @@ export class PrismaOutboxStore implements OutboxStore {
   }
 
   async countCustomerSmsSince(customerId: string, since: Date): Promise<number> {
+    // Asked before each SMS (the customer's daily budget): the questions of concurrent sends share a query.
+    if (this.smsCounts) return this.smsCounts.run({ customerId, since });
     return this.db.prisma.outboxMessage.count({ where: { channel: 'sms', recipientType: 'customer', recipientId: customerId, sentAt: { gte: since } } });
+  }
+
+  /**
+   * {@link countCustomerSmsSince} for several customers: one query per distinct `since` (served by the
+   * (recipientId, kind, sentAt) index), answers in the order asked.
+   */
+  async countCustomersSmsSince(questions: readonly { customerId: string; since: Date }[]): Promise<number[]> {
+    const counts = new Map<string, number>();
+    const bySince = new Map<number, Set<string>>();
+    for (const q of questions) {
+      const ids = bySince.get(q.since.getTime()) ?? new Set<string>();
+      bySince.set(q.since.getTime(), ids.add(q.customerId));
+    }
+    for (const [since, ids] of bySince) {
+      const rows = await this.sql.query<{ recipientId: string; sent: number | bigint | string }>(
+        `SELECT "recipientId", COUNT(*) AS sent FROM "OutboxMessage" WHERE channel = 'sms' AND "recipientType" = 'customer' ` +
+          `AND "recipientId" IN (${[...ids].map(() => '?').join(', ')}) AND "sentAt" >= ? GROUP BY "recipientId"`,
+        [...ids, new Date(since)],
+      );
+      for (const r of rows) counts.set(`${since} ${r.recipientId}`, Number(r.sent));
+    }
+    return questions.map((q) => counts.get(`${q.since.getTime()} ${q.customerId}`) ?? 0);
   }
 
   async recordDeliveryReport(report: Parameters<OutboxStore['recordDeliveryReport']>[0]): ReturnType<OutboxStore['recordDeliveryReport']> {
@@ -214,6 +384,40 @@ export class PrismaOutboxStore implements OutboxStore {
       return { found: true as const, outboxId: row.id, customerId, phoneMarkedInvalid };
     }, TX_OPTIONS);
   }
+}
+
+/** A result completed with others: no dead-letter action to commit with it (those run alone, in their own transaction). */
+function isBatchable(result: OutboxResult): boolean {
+  return result.outcome !== 'DEAD' || (!result.replacement && !result.invalidRecipientPhone);
+}
+
+/** The columns of a batched completion's `VALUES` rows (see {@link completionRow}). */
+const COMPLETION_COLUMNS = ['id', 'token', 'status', 'sent', 'pmid', 'rcode', 'next', 'ecode', 'err', 'ended', 'extend', 'finished'] as const;
+const COMPLETION_TYPES = ['text', 'text', 'text', 'int', 'text', 'text', 'timestamp', 'text', 'text', 'int', 'int', 'timestamp'] as const;
+/** The attempt and audit columns that follow them in PostgreSQL's single statement. */
+const RECORD_COLUMNS = ['"attemptId"', 'attempt', 'started', 'outcome', 'acode', 'aerr', '"auditId"', '"auditAt"', '"actorType"', '"actorId"', 'action', '"entityType"', '"entityId"', 'details'] as const;
+const RECORD_TYPES = ['text', 'int', 'timestamp', 'text', 'text', 'text', 'text', 'timestamp', 'text', 'text', 'text', 'text', 'text', 'text'] as const;
+
+/** One result as a row of {@link COMPLETION_COLUMNS}: the outbox columns `completeOutboxOne` sets for it. */
+function completionRow(result: OutboxResult): unknown[] {
+  const sent = result.outcome === 'SENT';
+  // Every outcome ends the attempt handed to the provider, except a reconciliation still waiting for it
+  // and an UNCERTAIN hold (as completeOutboxOne).
+  const ended = !((result.outcome === 'RETRY' && result.keepSendStarted) || result.outcome === 'UNCERTAIN');
+  return [
+    result.id,
+    result.claimToken,
+    result.outcome === 'RETRY' ? 'PENDING' : result.outcome,
+    sent ? 1 : 0,
+    sent ? result.providerMessageId : null,
+    sent ? (result.responseCode ?? null) : null,
+    result.outcome === 'RETRY' ? result.nextAttemptAt : null,
+    sent ? null : result.errorCode,
+    sent ? null : result.error,
+    ended ? 1 : 0,
+    result.outcome === 'RETRY' && result.extendBudget ? 1 : 0,
+    result.finishedAt,
+  ];
 }
 
 /** A DateTime column read by a raw query: PostgreSQL gives a Date, SQLite its stored number or text. */

@@ -1,25 +1,57 @@
 import type { SandboxDelivery, SandboxDeliveryLog } from '../channels/sandbox/sandbox-channel.js';
 import type { SandboxState, SandboxViews } from '../core/ports/read-models.js';
 import type { StoreContext } from './store-context.js';
-import { isUniqueViolation } from './rows.js';
+import { CallBatcher } from './call-batcher.js';
+import { fixedSql, type FixedSql } from './fixed-sql.js';
 
 /**
  * The sandbox's deliveries (`SandboxDelivery`) and what the sandbox page reads: each staff member's
  * WeCom inbox and each customer's phone. Customers appear with masked phones only.
  */
 export class PrismaSandboxStore implements SandboxDeliveryLog, SandboxViews {
-  constructor(private readonly db: StoreContext) {}
+  private readonly sql: FixedSql;
+  private readonly deliveries: CallBatcher<SandboxDelivery, string>;
 
+  constructor(private readonly db: StoreContext) {
+    this.sql = fixedSql(db);
+    this.deliveries = new CallBatcher(
+      (deliveries) => this.recordDeliveries(deliveries),
+      async (delivery) => (await this.recordDeliveries([delivery]))[0]!,
+    );
+  }
+
+  /** Deliveries of concurrent sends are recorded together (one multi-row INSERT; bot/db/call-batcher.ts). */
   async recordDelivery(delivery: SandboxDelivery): Promise<string> {
-    const id = this.db.ids.next();
-    try {
-      await this.db.prisma.sandboxDelivery.create({ data: { id, ...delivery } });
-      return id;
-    } catch (err) {
-      if (!isUniqueViolation(err)) throw err;
-      const existing = await this.db.prisma.sandboxDelivery.findUniqueOrThrow({ where: { outboxMessageId: delivery.outboxMessageId }, select: { id: true } });
-      return existing.id;
+    return this.deliveries.run(delivery);
+  }
+
+  /**
+   * Records each delivery unless its outbox message was delivered before (in this batch or earlier), and
+   * returns the id of each message's delivery, in order. The INSERT is one statement, all or nothing.
+   */
+  async recordDeliveries(deliveries: readonly SandboxDelivery[]): Promise<string[]> {
+    const params: unknown[] = [];
+    for (const d of deliveries) params.push(this.db.ids.next(), d.channel, d.address, d.outboxMessageId, d.kind, d.content, d.deliveredAt);
+    const inserted = await this.sql.query<{ id: string; outboxMessageId: string }>(
+      'INSERT INTO "SandboxDelivery" ("id", "channel", "address", "outboxMessageId", "kind", "content", "deliveredAt") VALUES ' +
+        deliveries.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ') +
+        ' ON CONFLICT ("outboxMessageId") DO NOTHING RETURNING "id", "outboxMessageId"',
+      params,
+    );
+    const ids = new Map(inserted.map((r) => [r.outboxMessageId, r.id]));
+    const missing = [...new Set(deliveries.map((d) => d.outboxMessageId).filter((m) => !ids.has(m)))];
+    if (missing.length > 0) {
+      const existing = await this.sql.query<{ id: string; outboxMessageId: string }>(
+        `SELECT "id", "outboxMessageId" FROM "SandboxDelivery" WHERE "outboxMessageId" IN (${missing.map(() => '?').join(', ')})`,
+        missing,
+      );
+      for (const r of existing) ids.set(r.outboxMessageId, r.id);
     }
+    return deliveries.map((d) => {
+      const id = ids.get(d.outboxMessageId);
+      if (id === undefined) throw this.sql.knownError(`No SandboxDelivery found for outbox message ${d.outboxMessageId}`, 'P2025');
+      return id;
+    });
   }
 
   async sandboxState(options: { perInbox?: number } = {}): Promise<SandboxState> {

@@ -28,6 +28,8 @@ export interface SandboxDeliveryLog {
  */
 export class SandboxChannel implements MessageChannel {
   readonly name: string;
+  /** One delivery per outbox message (the `SandboxDelivery.outboxMessageId` unique key). */
+  readonly dropsDuplicateSends = true;
   constructor(
     private readonly channel: ChannelName,
     private readonly deliveries: SandboxDeliveryLog,

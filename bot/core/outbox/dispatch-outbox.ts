@@ -119,9 +119,10 @@ export async function dispatchOutbox(deps: DispatchDeps, options: DispatchOption
     const lastInvites = await lastSurveyInvites(deps, claimed, contact);
     // SMS handed to the provider in this run, by customer (not yet SENT rows while the batch runs).
     const smsToday = new Map<string, number>();
+    const recording = new OutcomeRecording();
     let next = 0;
     const worker = async () => {
-      while (next < claimed.length && !cutoff.signal.aborted) {
+      while (next < claimed.length && !cutoff.signal.aborted && !recording.failed) {
         const message = claimed[next++]!;
         // An attempt handed to the provider without a recorded outcome (its dispatcher died mid-send) is
         // reconciled first: sent blindly again, it could reach the customer twice.
@@ -172,10 +173,12 @@ export async function dispatchOutbox(deps: DispatchDeps, options: DispatchOption
           await deferOne(deps, message, summary, held.at, held.reason);
           continue;
         }
-        await sendOne(deps, options, message, summary, customer);
+        await sendOne(deps, options, message, summary, customer, recording);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(concurrency, claimed.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(concurrency, claimed.length) }, () => recording.track(worker())));
+    // Every outcome of the round is recorded (or the round failed) before the next claim.
+    await recording.settled();
     letGo();
     if (claimed.length < batchSize) break;
   }
@@ -360,17 +363,24 @@ async function sendOne(
   message: ClaimedOutboxMessage,
   summary: DispatchSummary,
   customer: CustomerRecord | undefined,
+  recording: OutcomeRecording,
 ): Promise<void> {
   const channel = options.channels[message.channel];
   const startedAt = deps.clock.now();
   const base = { id: message.id, claimToken: message.claimToken, attempt: message.attempt, startedAt };
   let result: SendResult;
+  const mark = () => deps.outbox.markSendStarted(message.id, message.claimToken, startedAt, new Date(startedAt.getTime() + (options.leaseMs ?? OUTBOX_LEASE_MS)));
   // Committed before the provider is called, so a crash from here on leaves a trace the next claim
-  // reconciles (reconcileOne) instead of sending again; it also renews the lease for this send.
-  if (channel && !(await deps.outbox.markSendStarted(message.id, message.claimToken, startedAt, new Date(startedAt.getTime() + (options.leaseMs ?? OUTBOX_LEASE_MS))))) {
+  // reconciles (reconcileOne) instead of sending again; it also renews the lease for this send. A provider
+  // that drops a second send of the same message (`dropsDuplicateSends`, the sandbox) cannot be reached
+  // twice whatever a crash leaves: there the mark runs alongside the call, and a claim found lost by it
+  // drops the result as a lost lease (the other dispatcher's send of the message is the one recorded).
+  const markAlongside = channel?.dropsDuplicateSends === true;
+  if (channel && !markAlongside && !(await mark())) {
     summary.lostLease++;
     return;
   }
+  let marking: Promise<boolean> | null = null;
   try {
     if (!channel) throw new ChannelError('outbox', 'permanent', 'NO_CHANNEL', `No channel configured for "${message.channel}"`);
     let outbound = message.message;
@@ -381,21 +391,67 @@ async function sendOne(
       const taken = await deps.outbox.takeCardResponseCode(outbound.cardKey);
       if (taken) outbound = { ...outbound, responseCode: taken.responseCode, to: taken.to };
     }
+    if (markAlongside) marking = mark();
     result = await channel.send({ messageId: message.id, idempotencyKey: message.idempotencyKey, attempt: message.attempt, message: outbound });
   } catch (thrown) {
     const err = coerceError(thrown);
-    if (err instanceof ChannelError && err.outcomeUnknown && channel?.checkInterruptedSend) await recordInterrupted(deps, options, message, summary, base, err);
-    else await recordFailure(deps, options, message, summary, base, err, customer);
+    // Recorded while this worker goes on to its next message (see OutcomeRecording).
+    if (err instanceof ChannelError && err.outcomeUnknown && channel?.checkInterruptedSend) recording.track(afterMark(marking, summary, () => recordInterrupted(deps, options, message, summary, base, err)));
+    else recording.track(afterMark(marking, summary, () => recordFailure(deps, options, message, summary, base, err, customer)));
     return;
   }
   // Outside the send's try: if recording fails (database down), the message must not be treated as
   // a failed send and retried at once — it stays leased and is retried only after the lease.
   const finishedAt = deps.clock.now();
-  const ok = await deps.outbox.completeOutbox({ ...base, finishedAt, outcome: 'SENT', providerMessageId: result.providerMessageId, responseCode: result.responseCode ?? null });
-  if (!ok) summary.lostLease++;
-  else {
-    summary.sent++;
-    safeEmit(deps.events, 'outbox:sent', { message, providerMessageId: result.providerMessageId, at: finishedAt });
+  recording.track(
+    afterMark(marking, summary, async () => {
+      const ok = await deps.outbox.completeOutbox({ ...base, finishedAt, outcome: 'SENT', providerMessageId: result.providerMessageId, responseCode: result.responseCode ?? null });
+      if (!ok) summary.lostLease++;
+      else {
+        summary.sent++;
+        safeEmit(deps.events, 'outbox:sent', { message, providerMessageId: result.providerMessageId, at: finishedAt });
+      }
+    }),
+  );
+}
+
+/** Records an outcome once the send-started mark made alongside the call (if any) found the claim still held. */
+async function afterMark(marking: Promise<boolean> | null, summary: DispatchSummary, record: () => Promise<void>): Promise<void> {
+  if (marking && !(await marking)) {
+    summary.lostLease++;
+    return;
+  }
+  await record();
+}
+
+/**
+ * The outcomes of a round's sends being recorded. A worker hands its send's outcome over and goes on to
+ * its next message, so recording one message overlaps sending the next, and the outcomes of concurrent
+ * sends are committed together (the store may batch them). Nothing is weakened: each outcome is still
+ * recorded against its claim token and emitted once committed, the round waits for all of them before
+ * the next claim, and the first failure (database down) stops the workers and fails the call, as before.
+ */
+class OutcomeRecording {
+  #pending: Promise<void>[] = [];
+  #failure: { error: unknown } | null = null;
+
+  /** True once recording an outcome (or a worker) failed: the workers take no further message. */
+  get failed(): boolean {
+    return this.#failure !== null;
+  }
+
+  track(work: Promise<void>): Promise<void> {
+    const tracked = work.catch((error: unknown) => {
+      this.#failure ??= { error };
+    });
+    this.#pending.push(tracked);
+    return tracked;
+  }
+
+  /** Waits for every outcome tracked so far; throws the first failure. */
+  async settled(): Promise<void> {
+    while (this.#pending.length > 0) await Promise.all(this.#pending.splice(0));
+    if (this.#failure) throw this.#failure.error;
   }
 }
 

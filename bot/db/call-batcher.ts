@@ -1,0 +1,58 @@
+/**
+ * Runs the calls of a store method made during one turn of the event loop as one batch: the dispatcher's
+ * concurrent sends mark, deliver and complete their messages at nearly the same moment, and one statement
+ * for all of them costs little more than one for each (docs in README, "Benchmarks").
+ *
+ * Each call still gets its own answer. A call waits for no other call: the batch runs on the next turn
+ * (`setImmediate`), with whatever calls came in meanwhile. If the batch fails, each of its calls runs
+ * alone, as it would have without batching, and gets its own result or error — so a batch that fails
+ * part-way (one message's statement, a dropped connection) leaves each message as it would have been alone.
+ * The batch must therefore be all or nothing (one statement, or one transaction).
+ */
+export class CallBatcher<T, R> {
+  private pending: { item: T; resolve: (result: R) => void; reject: (error: unknown) => void }[] = [];
+  private scheduled = false;
+
+  /**
+   * @param runBatch runs several calls at once, all or nothing; answers in the order of `items`.
+   * @param runOne runs one call alone (a batch of one, and each call of a failed batch).
+   * @param maxBatch calls per batch at most (bound parameters stay under both databases' limits).
+   */
+  constructor(
+    private readonly runBatch: (items: T[]) => Promise<R[]>,
+    private readonly runOne: (item: T) => Promise<R>,
+    private readonly maxBatch = 100,
+  ) {}
+
+  /** Runs `item` with the other calls of this turn. */
+  run(item: T): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.pending.push({ item, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.scheduled = false;
+    const calls = this.pending;
+    this.pending = [];
+    for (let i = 0; i < calls.length; i += this.maxBatch) {
+      const chunk = calls.slice(i, i + this.maxBatch);
+      let results: R[] | null = null;
+      if (chunk.length > 1) {
+        try {
+          results = await this.runBatch(chunk.map((c) => c.item));
+        } catch {
+          // Not swallowed: each call now runs alone, and whatever made the batch fail fails that call
+          // (or, if it concerned one message only, that message) with its own error.
+          results = null;
+        }
+      }
+      if (results) chunk.forEach((c, j) => c.resolve(results[j]!));
+      else await Promise.all(chunk.map((c) => this.runOne(c.item).then(c.resolve, c.reject)));
+    }
+  }
+}
