@@ -84,17 +84,23 @@ export async function runCrashDrill(options: CrashDrillOptions): Promise<CrashDr
     let cycles = 0;
     let finishedUnkilled = 0;
     let longestLifeMs = 0;
-    let shortestRunMs = Number.POSITIVE_INFINITY;
-    while (cycles < options.cycles) {
-      if (cycles > 0) seeded += await addDueFollowUps(options.db, org, seeded, perCycle);
-      // A kill must come before the run ends on its own: on a fast machine a whole run can take less
-      // than `life.min`, so both bounds follow the shortest run seen to finish unkilled.
-      const upper = Math.min(life.max, shortestRunMs * 0.9);
+    // A kill must come before the run ends on its own, so kill times follow how long a run takes now: on
+    // a fast machine a whole run can take less than `life.min`. After every fifth kill one run goes
+    // unkilled up to `life.max` to measure that again (runs grow as the backlog does).
+    let runMs = Number.POSITIVE_INFINITY;
+    let killsSinceMeasured = 0;
+    for (let run = 0; cycles < options.cycles; run++) {
+      if (run > 0) seeded += await addDueFollowUps(options.db, org, seeded, perCycle);
+      const measuring = killsSinceMeasured >= 5;
+      const upper = Math.min(life.max, runMs * 0.9);
       const lower = Math.min(life.min, upper * 0.3);
-      const lifeMs = lower + Math.random() * (upper - lower);
+      const lifeMs = measuring ? life.max : lower + Math.random() * (upper - lower);
       const runStarted = Date.now();
       const outcome = await runProcess(['jobs', 'run', 'all'], env, lifeMs);
-      if (!outcome.killed) shortestRunMs = Math.min(shortestRunMs, Date.now() - runStarted);
+      if (outcome.killed) killsSinceMeasured = measuring ? 0 : killsSinceMeasured + 1;
+      else killsSinceMeasured = 0;
+      if (!outcome.killed) runMs = Date.now() - runStarted;
+      else if (measuring) runMs = Number.POSITIVE_INFINITY;
       if (outcome.killed) {
         cycles++;
         const caught = await prisma.outboxMessage.findMany({ where: { status: 'SENDING', sendStartedAt: { not: null } }, select: { id: true } });
