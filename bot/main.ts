@@ -36,7 +36,7 @@ export interface RunningService {
   /** What `stop` still waits for, for the log line when the deadline passes. */
   pending(): { requests: number; jobs: string[] };
   /**
-   * The deadline passed: cuts every connection, and cuts off the running jobs, which take no further
+   * The deadline passed: cuts every connection, and cuts off the running jobs and the inbox drain, which take no further
    * work and hand back the claims they have not started on (core/cutoff.ts); resolves once handed back.
    */
   abort(): Promise<CutoffResult | null>;
@@ -113,7 +113,20 @@ export async function startService(env: Record<string, string | undefined> = pro
     pending: () => ({ requests: http.inFlight(), jobs: cron?.running() ?? [] }),
     abort: async () => {
       http.destroyAll();
-      return cron ? cron.cutOff() : null;
+      const cut = await Promise.all([cron?.cutOff() ?? null, app.inboxDrain?.cutOff() ?? null]);
+      return mergeCutoffs(cut);
     },
   };
+}
+
+/** One result for the cut-off jobs and the inbox drain (null when neither ran in this process). */
+function mergeCutoffs(results: readonly (CutoffResult | null)[]): CutoffResult | null {
+  const present = results.filter((r): r is CutoffResult => r !== null);
+  if (present.length === 0) return null;
+  const merged: CutoffResult = { released: {}, failed: [] };
+  for (const result of present) {
+    for (const [what, n] of Object.entries(result.released)) merged.released[what] = (merged.released[what] ?? 0) + n;
+    merged.failed.push(...result.failed);
+  }
+  return merged;
 }

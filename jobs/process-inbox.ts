@@ -1,6 +1,7 @@
 import type { Huifang } from '../bot/huifang.js';
 import { processPendingInbound } from '../bot/core/inbox/process-inbound.js';
 import { inboundHandlers } from '../bot/inbound/handlers.js';
+import type { JobCutoffSignal } from '../bot/core/cutoff.js';
 
 /**
  * Every minute: inbound events left unprocessed (crash after recording, or no inbox drain running) or failed
@@ -9,8 +10,9 @@ import { inboundHandlers } from '../bot/inbound/handlers.js';
  */
 export const schedule = '27 * * * * *';
 
-export async function run(app: Huifang) {
-  const results = await processPendingInbound(app.deps, inboundHandlers);
+export async function run(app: Huifang, cutoff?: JobCutoffSignal) {
+  // Cut off at the shutdown deadline: the claimed events not started yet are handed back (core/cutoff.ts).
+  const results = await processPendingInbound(app.deps, inboundHandlers, undefined, undefined, cutoff);
   return {
     processed: results.filter((r) => r.status === 'PROCESSED').length,
     rejected: results.filter((r) => r.status === 'REJECTED').length,

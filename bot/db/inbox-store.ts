@@ -109,6 +109,16 @@ export class PrismaInboxStore implements InboxStore {
     return row ? toRecord(row) : null;
   }
 
+  /** One fixed statement: only rows still under this claim's lease (not finished, not claimed again since). */
+  async releaseInboundClaim(ids: readonly string[], leaseUntil: Date, _now: Date): Promise<number> {
+    if (ids.length === 0) return 0;
+    return this.sql.execute(
+      'UPDATE "InboundEvent" SET "leaseExpiresAt" = NULL, "attempts" = "attempts" - 1 ' +
+        `WHERE "id" IN (${ids.map(() => '?').join(', ')}) AND "leaseExpiresAt" = ? AND "status" IN ('RECEIVED', 'FAILED') AND "attempts" > 0`,
+      [...ids, leaseUntil],
+    );
+  }
+
   async listPendingInbound(now: Date, limit: number, maxAttempts: number): Promise<string[]> {
     const leaseFree = [{ leaseExpiresAt: null }, { leaseExpiresAt: { lte: now } }];
     const rows = await this.db.prisma.inboundEvent.findMany({

@@ -1,6 +1,7 @@
 import type { CoreDeps } from '../core/deps.js';
 import type { Logger } from '../logger.js';
 import { processPendingInbound, type InboundHandler } from '../core/inbox/process-inbound.js';
+import { JobCutoff, type CutoffResult } from '../core/cutoff.js';
 
 /**
  * How long a drain waits after the first poke before claiming: callbacks arriving meanwhile are handled
@@ -22,6 +23,11 @@ export interface InboxDrain {
   idle(): Promise<void>;
   /** No further drains start; resolves once the running one has finished. */
   stop(): Promise<void>;
+  /**
+   * The shutdown deadline passed: the running drain starts no further event, and the events it claimed but
+   * has not started are handed back at once (core/cutoff.ts). Resolves once handed back, with how many.
+   */
+  cutOff(): Promise<CutoffResult>;
 }
 
 /**
@@ -46,12 +52,14 @@ export function createInboxDrain(
   let running: Promise<void> | null = null;
   let again = false;
   let stopped = false;
+  const cutoff = new JobCutoff();
+  let cutting: Promise<CutoffResult> | null = null;
 
   const run = async () => {
     try {
       do {
         again = false;
-        const results = await processPendingInbound(deps, handlers, DRAIN_RUN_LIMIT, concurrency);
+        const results = await processPendingInbound(deps, handlers, DRAIN_RUN_LIMIT, concurrency, cutoff);
         // A full run may have left events behind: look again, as after a poke.
         if (results.length >= DRAIN_RUN_LIMIT) again = true;
       } while (again && !stopped);
@@ -85,6 +93,12 @@ export function createInboxDrain(
       if (timer) clearTimeout(timer);
       timer = null;
       if (running) await running;
+    },
+    cutOff() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      return (cutting ??= cutoff.cutOff());
     },
   };
 }

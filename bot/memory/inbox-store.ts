@@ -55,6 +55,16 @@ export class MemoryInboxStore implements InboxStore {
     });
   }
 
+  async releaseInboundClaim(ids: readonly string[], leaseUntil: Date, _now: Date): Promise<number> {
+    const wanted = new Set(ids);
+    return this.state.transact((tx) =>
+      tx.inbound.updateWhere(
+        (e) => wanted.has(e.id) && (e.status === 'RECEIVED' || e.status === 'FAILED') && e.attempts > 0 && e.leaseExpiresAt?.getTime() === leaseUntil.getTime(),
+        (e) => ({ leaseExpiresAt: null, attempts: e.attempts - 1 }),
+      ),
+    );
+  }
+
   async listPendingInbound(now: Date, limit: number, maxAttempts: number): Promise<string[]> {
     return this.state.transact((tx) =>
       tx.inbound

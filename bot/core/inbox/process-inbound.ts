@@ -3,6 +3,7 @@ import type { CoreDeps } from '../deps.js';
 import type { InboundEventInput, InboundEventRecord } from '../ports/inbox.js';
 import { safeEmit } from '../events.js';
 import { retryDelayMs, type BackoffPolicy } from '../outbox/backoff.js';
+import { NEVER_CUT_OFF, type JobCutoffSignal } from '../cutoff.js';
 
 /** A handler for one kind of inbound event; it calls exactly one use case and returns its result. */
 export type InboundHandler = (deps: CoreDeps, event: InboundEventRecord) => Promise<Record<string, unknown>>;
@@ -109,27 +110,58 @@ export const INBOUND_CLAIM_BATCH = 50;
  * are skipped, so replicas share the work and none is processed twice), then handles them oldest first,
  * `concurrency` at a time [1: one after the other]; stops after `limit` events or when the inbox has no
  * more waiting. Results are in claim order.
+ *
+ * `cutoff` (core/cutoff.ts) is the shutdown deadline: no event is started after it fires and no further
+ * batch is claimed; the events of the current batch not yet started are handed back at once
+ * (`releaseInboundClaim`: lease cleared, the attempt not counted), so another drain or replica handles them
+ * without waiting for the {@link INBOUND_LEASE_MS} lease. Events already started finish or fail as usual;
+ * the results list only those.
  */
 export async function processPendingInbound(
   deps: CoreDeps,
   handlers: Readonly<Record<string, InboundHandler>>,
   limit = 200,
   concurrency = 1,
+  cutoff: JobCutoffSignal = NEVER_CUT_OFF,
 ): Promise<ProcessResult[]> {
   const results: ProcessResult[] = [];
-  while (results.length < limit) {
+  while (results.length < limit && !cutoff.signal.aborted) {
     const want = Math.min(INBOUND_CLAIM_BATCH, limit - results.length);
-    const claimed = await deps.inbox.claimInboundBatch(deps.clock.now(), INBOUND_LEASE_MS, want, INBOUND_MAX_ATTEMPTS);
-    const done: ProcessResult[] = new Array(claimed.length);
+    const now = deps.clock.now();
+    const claim = deps.inbox.claimInboundBatch(now, INBOUND_LEASE_MS, want, INBOUND_MAX_ATTEMPTS);
+    const started = new Set<string>();
+    // A cut-off during the claim waits for it; then whatever no worker has started goes back.
+    const letGo = cutoff.hold('inbox', () =>
+      claim.then(
+        (events) => {
+          const unstarted = events.filter((e) => !started.has(e.id)).map((e) => e.id);
+          return deps.inbox.releaseInboundClaim(unstarted, new Date(now.getTime() + INBOUND_LEASE_MS), deps.clock.now());
+        },
+        () => 0,
+      ),
+    );
+    let claimed: InboundEventRecord[];
+    try {
+      claimed = await claim;
+    } catch (err) {
+      letGo();
+      throw err;
+    }
+    const done: (ProcessResult | undefined)[] = new Array(claimed.length);
     let next = 0;
     const worker = async () => {
-      while (next < claimed.length) {
+      while (next < claimed.length && !cutoff.signal.aborted) {
         const i = next++;
+        started.add(claimed[i]!.id);
         done[i] = await processClaimedInbound(deps, claimed[i]!, handlers);
       }
     };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, claimed.length)) }, worker));
-    results.push(...done);
+    try {
+      await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, claimed.length)) }, worker));
+    } finally {
+      letGo();
+    }
+    for (const result of done) if (result) results.push(result);
     if (claimed.length < want) break;
   }
   return results;

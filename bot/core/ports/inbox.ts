@@ -42,6 +42,12 @@ export interface InboxStore {
    * left), oldest first, in one statement; an event leased by another process is skipped.
    */
   claimInboundBatch(now: Date, leaseMs: number, limit: number, maxAttempts: number): Promise<InboundEventRecord[]>;
+  /**
+   * Hands back events leased by a claim that were not started (a shutdown cut the run off): each one still
+   * waiting and leased until exactly `leaseUntil` loses its lease, and the attempt the claim counted is taken
+   * back, so it is handled at once by the next drain or replica as if never claimed. Returns how many.
+   */
+  releaseInboundClaim(ids: readonly string[], leaseUntil: Date, now: Date): Promise<number>;
   /** Ids of events waiting for processing (crash recovery, and FAILED ones due again with attempts left). */
   listPendingInbound(now: Date, limit: number, maxAttempts: number): Promise<string[]>;
   /** Records an attempt's outcome; a FAILED event is not tried again before `nextAttemptAt`. */

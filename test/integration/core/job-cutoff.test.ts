@@ -10,6 +10,8 @@ import { describeEachDatabase } from '../../support/db.js';
 import { createTestService, seedOrganisation, sharedDbClient } from '../../support/service.js';
 import { insertDueFollowUps, staffTextMessage } from '../../support/builders.js';
 import { dispatchOutbox } from '../../../bot/core/outbox/dispatch-outbox.js';
+import { processPendingInbound, type InboundHandler } from '../../../bot/core/inbox/process-inbound.js';
+import { inboundHandlers } from '../../../bot/inbound/handlers.js';
 
 /** A real cut-off that fires as the job registers its first claim, i.e. while that claim runs. */
 function cutOffDuringFirstClaim(): { cutoff: JobCutoffSignal; result: () => Promise<CutoffResult> | undefined } {
@@ -66,5 +68,64 @@ describeEachDatabase('a job cut off at the shutdown deadline', (db) => {
     expect((await cut.result())?.released.outbox).toBeGreaterThanOrEqual(5);
     const rows = await db().prisma.outboxMessage.findMany({ where: { idempotencyKey: { in: keys } } });
     for (const m of rows) expect(m).toMatchObject({ status: 'PENDING', claimToken: null, leaseExpiresAt: null, sendStartedAt: null, attempts: 0 });
+  });
+
+  it('hands back the inbox events of its batch it has not started: the next drain handles them at once, each once', async () => {
+    const keys = Array.from({ length: 10 }, (_, i) => `cutoff-inbox-${i}`);
+    for (const [i, key] of keys.entries()) {
+      // An SMS reply from a number no customer has: handled as a logged rejection, nothing else.
+      await app.deps.inbox.recordInbound({
+        id: `cutoff-inbox-event-${i}`,
+        source: 'tencent-sms',
+        dedupeKey: key,
+        kind: 'sms_reply',
+        payload: { phoneE164: '+8613900000000', text: '5', receivedAt: clock.now().toISOString() },
+        receivedAt: new Date(clock.now().getTime() + i),
+      });
+    }
+    // The deadline passes while the third event is being handled (one worker: one after the other).
+    const real = new JobCutoff();
+    let handled = 0;
+    let fired: Promise<CutoffResult> | undefined;
+    const cuttingHandlers: Record<string, InboundHandler> = {
+      ...inboundHandlers,
+      sms_reply: async (deps, event) => {
+        handled++;
+        if (handled === 3) fired = real.cutOff();
+        return inboundHandlers.sms_reply!(deps, event);
+      },
+    };
+    const results = await processPendingInbound(app.deps, cuttingHandlers, 200, 1, real);
+    expect(results.map((r) => r.status)).toEqual(['REJECTED', 'REJECTED', 'REJECTED']);
+    expect(await fired).toEqual({ released: { inbox: 7 }, failed: [] });
+    const rows = await db().prisma.inboundEvent.findMany({ where: { dedupeKey: { in: keys } }, orderBy: { receivedAt: 'asc' } });
+    expect(rows.slice(0, 3).map((r) => [r.status, r.attempts])).toEqual(Array.from({ length: 3 }, () => ['REJECTED', 1]));
+    // The seven not started: waiting, no lease, and the attempt the claim counted taken back.
+    for (const r of rows.slice(3)) expect(r).toMatchObject({ status: 'RECEIVED', leaseExpiresAt: null, attempts: 0 });
+
+    // Same moment, well inside the lease the claim had set (INBOUND_LEASE_MS): handled now, each once.
+    const again = await processPendingInbound(app.deps, inboundHandlers);
+    expect(again.map((r) => r.eventId).sort()).toEqual(rows.slice(3).map((r) => r.id).sort());
+    const after = await db().prisma.inboundEvent.findMany({ where: { dedupeKey: { in: keys } } });
+    for (const r of after) expect(r).toMatchObject({ status: 'REJECTED', attempts: 1 });
+  });
+
+  it('hands back a whole inbox batch when the deadline comes during its claim', async () => {
+    const keys = Array.from({ length: 4 }, (_, i) => `cutoff-inbox-claim-${i}`);
+    for (const [i, key] of keys.entries()) {
+      await app.deps.inbox.recordInbound({
+        id: `cutoff-inbox-claim-event-${i}`,
+        source: 'tencent-sms',
+        dedupeKey: key,
+        kind: 'sms_reply',
+        payload: { phoneE164: '+8613900000000', text: '4', receivedAt: clock.now().toISOString() },
+        receivedAt: clock.now(),
+      });
+    }
+    const cut = cutOffDuringFirstClaim();
+    expect(await processPendingInbound(app.deps, inboundHandlers, 200, 1, cut.cutoff)).toEqual([]);
+    expect(await cut.result()).toEqual({ released: { inbox: 4 }, failed: [] });
+    const rows = await db().prisma.inboundEvent.findMany({ where: { dedupeKey: { in: keys } } });
+    for (const r of rows) expect(r).toMatchObject({ status: 'RECEIVED', leaseExpiresAt: null, attempts: 0 });
   });
 });
