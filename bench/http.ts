@@ -10,8 +10,11 @@ import type { DbProvider } from '../bot/db/client.js';
 import { createHttpApp } from '../bot/http/app.js';
 import type { Huifang } from '../bot/huifang.js';
 import { EXAMPLE_STAFF } from '../bot/example/example-organisation.js';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { BenchOptions } from './options.js';
-import { createBenchApp, createBenchDb, customerPhone, dbClientOf, pad, seedPopulation } from './setup.js';
+import { createBenchApp, createBenchDb, customerPhone, dbClientOf, insertDueFollowUps, pad, seedPopulation } from './setup.js';
+import { activateDueFollowUps } from '../bot/core/follow-ups/activate-due-follow-ups.js';
+import { dispatchOutbox } from '../bot/core/outbox/dispatch-outbox.js';
 
 /** One request as the load generator sends it. */
 interface PreparedRequest {
@@ -34,7 +37,24 @@ export interface LoadResult {
 }
 
 /** The targets, in the order they are measured. */
-export const HTTP_TARGETS = ['bare-koa', 'healthz', 'wecom-callback', 'sms-reply', 'api-cases'] as const;
+export const HTTP_TARGETS = ['bare-koa', 'healthz', 'wecom-callback', 'sms-reply', 'api-cases', 'wecom-callback-dispatching'] as const;
+
+/** Outbox messages queued for the dispatcher that runs, in the service's process, during `wecom-callback-dispatching`. */
+export const DISPATCHING_MESSAGES = 10_000;
+
+/** What the dispatcher did while `wecom-callback-dispatching` was measured. */
+export interface DispatchingResult {
+  /** Messages queued before the load began (activated from due follow-ups; not measured). */
+  queued: number;
+  /** Messages the dispatcher sent while the load ran, and in all until it had none left. */
+  sentDuringLoad: number;
+  sentInAll: number;
+  /** The dispatcher's rate during the load, messages/s. */
+  perSecondDuringLoad: number;
+  /** The event loop's longest delay during the load, and its 99th percentile, in ms (perf_hooks, 10 ms resolution). */
+  loopDelayMaxMs: number;
+  loopDelayP99Ms: number;
+}
 export type HttpTarget = (typeof HTTP_TARGETS)[number];
 
 export interface HttpResult {
@@ -45,6 +65,8 @@ export interface HttpResult {
   drainMs: Partial<Record<HttpTarget, number>>;
   /** Rows the measured requests left: inbound events recorded, cases created. */
   recorded: { inboundEvents: number; cases: number };
+  /** The dispatcher beside `wecom-callback-dispatching`. */
+  dispatching: DispatchingResult | null;
 }
 
 // Credentials of a fictitious WeCom corp and Tencent SMS account: HUIFANG_SANDBOX=1 keeps every
@@ -177,7 +199,7 @@ export async function runHttp(provider: DbProvider, options: BenchOptions): Prom
   try {
     const { app, clock, ids } = createBenchApp(dbClientOf(db), db.url, undefined, ENV);
     const customers = 3_000;
-    await seedPopulation(db, ids, clock.now(), customers, 100);
+    const population = await seedPopulation(db, ids, clock.now(), customers, 100);
     const serve = (koa: Koa) => {
       const server = koa.listen(0, '127.0.0.1');
       servers.push(server);
@@ -200,7 +222,10 @@ export async function runHttp(provider: DbProvider, options: BenchOptions): Prom
       'wecom-callback': { url: serviceUrl, make: (from, count) => wecomCallbacks(from, count, now) },
       'sms-reply': { url: serviceUrl, make: (from, count) => smsReplies(from, count, now, customers) },
       'api-cases': { url: serviceUrl, make: (from, count) => casePosts(from, count) },
+      // Other MsgIds than wecom-callback's: every callback is new.
+      'wecom-callback-dispatching': { url: serviceUrl, make: (from, count) => wecomCallbacks(1_000_000 + from, count, now) },
     };
+    let dispatching: DispatchingResult | null = null;
     const targets = {} as Record<HttpTarget, LoadResult>;
     const drainMs: HttpResult['drainMs'] = {};
     for (const target of HTTP_TARGETS) {
@@ -208,16 +233,65 @@ export async function runHttp(provider: DbProvider, options: BenchOptions): Prom
       // Prepared before firing: signing and encryption are the sender's work, not measured.
       const warmup = make(0, warm);
       const measured = make(warm, n);
+      if (target === 'wecom-callback-dispatching') await queueForDispatch(app, db, ids, population, DISPATCHING_MESSAGES);
       await fire(url, warmup, options.connections, options.httpSeconds);
       await drainInbox(app);
       log(`${provider}: ${target}: ${n} requests over ${options.connections} connections`);
-      targets[target] = await fire(url, measured, options.connections, options.httpSeconds);
-      if (target === 'wecom-callback' || target === 'sms-reply') drainMs[target] = await drainInbox(app);
+      if (target === 'wecom-callback-dispatching') {
+        const dispatcher = startDispatcher(app);
+        const loop = monitorEventLoopDelay({ resolution: 10 });
+        loop.enable();
+        const started = performance.now();
+        targets[target] = await fire(url, measured, options.connections, options.httpSeconds);
+        const loadMs = performance.now() - started;
+        loop.disable();
+        const sentDuringLoad = dispatcher.sent();
+        const sentInAll = await dispatcher.finish();
+        dispatching = {
+          queued: DISPATCHING_MESSAGES,
+          sentDuringLoad,
+          sentInAll,
+          perSecondDuringLoad: sentDuringLoad / (loadMs / 1000),
+          loopDelayMaxMs: loop.max / 1e6,
+          loopDelayP99Ms: loop.percentile(99) / 1e6,
+        };
+      } else targets[target] = await fire(url, measured, options.connections, options.httpSeconds);
+      if (target === 'wecom-callback' || target === 'sms-reply' || target === 'wecom-callback-dispatching') drainMs[target] = await drainInbox(app);
     }
     const [inboundEvents, cases] = await Promise.all([db.prisma.inboundEvent.count(), db.prisma.case.count({ where: { externalId: { startsWith: 'BENCH-HTTP-' } } })]);
-    return { provider, connections: options.connections, targets, drainMs, recorded: { inboundEvents, cases } };
+    return { provider, connections: options.connections, targets, drainMs, recorded: { inboundEvents, cases }, dispatching };
   } finally {
     await Promise.all(servers.map(close));
     await db.destroy();
   }
+}
+
+/** Activates `count` due follow-ups of the population (staff tasks and SMS surveys) into outbox messages, before the load. */
+async function queueForDispatch(app: Huifang, db: Awaited<ReturnType<typeof createBenchDb>>, ids: Parameters<typeof insertDueFollowUps>[1], population: Parameters<typeof insertDueFollowUps>[2], count: number): Promise<void> {
+  log(`queueing ${count} outbox messages for the dispatcher`);
+  await insertDueFollowUps(db.prisma, ids, population, { count, stepPrefix: 'http-dispatch.', now: app.clock.now() });
+  while ((await activateDueFollowUps(app.deps)).claimed > 0);
+}
+
+/**
+ * The dispatcher as the service's `dispatch-outbox` job runs it in the same process (`--role all`), in claims
+ * of 500, 16 sends at a time, to the sandbox channels, until no message is left or it is told to finish.
+ * Contact hours are lifted (every message may go whatever the hour the bench runs at).
+ */
+function startDispatcher(app: Huifang): { sent: () => number; finish: () => Promise<number> } {
+  let sent = 0;
+  const running = (async () => {
+    for (;;) {
+      const s = await dispatchOutbox(app.deps, { channels: app.channels, jitter: () => 0.5, batchSize: 500, maxBatches: 1, concurrency: 16, contact: { quietHours: null, surveyMinGapMs: 0 } });
+      sent += s.sent;
+      if (s.claimed === 0) break;
+    }
+  })();
+  return {
+    sent: () => sent,
+    finish: async () => {
+      await running;
+      return sent;
+    },
+  };
 }

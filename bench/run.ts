@@ -27,7 +27,7 @@ import { parseBenchOptions, USAGE, type BenchOptions, type BenchPart } from './o
 import { runThroughput, runTicks, type ThroughputResult, type TickResult } from './phases.js';
 import { snapshotTemplates } from './setup.js';
 import { runScheduling, type SchedulingResult } from './scheduling.js';
-import { HTTP_TARGETS, runHttp, type HttpResult, type HttpTarget } from './http.js';
+import { DISPATCHING_MESSAGES, HTTP_TARGETS, runHttp, type HttpResult, type HttpTarget } from './http.js';
 import { runQueue, type QueueResult } from './queue.js';
 import { runBatch, type BatchResult } from './batch.js';
 import { runDigests, type DigestBenchResult } from './digests.js';
@@ -234,6 +234,7 @@ const TARGET_NAMES: Record<HttpTarget, string> = {
   'wecom-callback': 'WeCom callback',
   'sms-reply': 'Tencent SMS reply',
   'api-cases': 'POST /api/v1/cases',
+  'wecom-callback-dispatching': 'WeCom callback, dispatcher draining',
 };
 
 function printHttp(results: ProviderResult[], options: BenchOptions): void {
@@ -264,7 +265,7 @@ function printHttp(results: ProviderResult[], options: BenchOptions): void {
   }
   console.log(
     `\n(f) HTTP edge: ${int(options.httpRequests)} distinct requests per target (after a warm-up), ${options.connections} connections, ` +
-      `autocannon in a worker thread on loopback; service on the same process as in production (one process, jobs not running)`,
+      `autocannon in a worker thread on loopback; service on the same process as in production (one process; no job runs, but for the last target: the dispatcher draining ${int(DISPATCHING_MESSAGES)} messages)`,
   );
   console.log(
     table(['database', 'target', 'req/s', 'of /healthz', 'of bare Koa', 'p50 ms', 'p99 ms', 'requests', 'failed'], rows, [false, false, true, true, true, true, true, true, true]),
@@ -276,6 +277,12 @@ function printHttp(results: ProviderResult[], options: BenchOptions): void {
     if (!h) continue;
     const drain = Object.entries(h.drainMs).map(([t, ms]) => `${TARGET_NAMES[t as HttpTarget]} ${sec(ms)} s`).join(', ');
     console.log(`  ${r.provider}: inbound events recorded ${int(h.recorded.inboundEvents)}, cases created ${int(h.recorded.cases)}; processing left after the load: ${drain}`);
+    const d = h.dispatching;
+    if (d)
+      console.log(
+        `  ${r.provider}: beside the last target, the dispatcher (same process) sent ${int(d.sentDuringLoad)} of ${int(d.queued)} queued messages during the load ` +
+          `(${int(d.perSecondDuringLoad)}/s; ${int(d.sentInAll)} in all); event loop delay during the load: p99 ${d.loopDelayP99Ms.toFixed(0)} ms, max ${d.loopDelayMaxMs.toFixed(0)} ms`,
+      );
   }
 }
 
