@@ -50,13 +50,15 @@ export class FailingChannel implements MessageChannel {
     private readonly failures: number,
     private readonly kind: ChannelErrorKind,
     private readonly code = 'X',
+    /** The wait the error names (a rate limit's retry-after), if any. */
+    private readonly retryAfterMs?: number,
   ) {}
   async send(request: SendRequest): Promise<SendResult> {
     this.sends.push(request);
     const failed = this.#failuresById.get(request.messageId) ?? 0;
     if (failed < this.failures) {
       this.#failuresById.set(request.messageId, failed + 1);
-      throw new ChannelError('test', this.kind, this.code, `injected ${this.kind} failure ${failed + 1}`);
+      throw new ChannelError('test', this.kind, this.code, `injected ${this.kind} failure ${failed + 1}`, this.retryAfterMs === undefined ? {} : { retryAfterMs: this.retryAfterMs });
     }
     return { providerMessageId: `ok-${request.messageId}-${request.attempt}` };
   }

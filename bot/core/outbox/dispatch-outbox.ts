@@ -71,6 +71,9 @@ export const OUTBOX_BATCH_SIZE = 50;
 /** Error code of a message whose interrupted send is still being reconciled with the provider. */
 export const SEND_UNCONFIRMED = 'SEND_UNCONFIRMED';
 
+/** How far deferrals by one rate limit are spread past the moment it names (so they do not all return at once). */
+export const RATE_LIMIT_SPREAD_MS = 1_000;
+
 /** Provider rate limits defer a message without using up its attempts, up to this many attempts in all. */
 export const MAX_ATTEMPTS_WITH_DEFERRALS = 50;
 
@@ -501,7 +504,13 @@ async function recordFailure(
   const maxAttempts = Math.min(message.maxAttempts, channelError?.maxAttempts ?? Number.POSITIVE_INFINITY);
   if (retryable && (deferral || message.attempt < maxAttempts)) {
     const hint = kind === 'auth' ? Math.max(AUTH_RETRY_DELAY_MS, channelError?.retryAfterMs ?? 0) : channelError?.retryAfterMs;
-    const delay = retryDelayMs(message.attempt, options.jitter(), options.backoff ?? DEFAULT_BACKOFF, hint);
+    // A rate-limit deferral waits the time the limit names (spread a little), not the exponential backoff of
+    // failures: a backlog paced by WeCom's member cap defers a card once a minute, and ten deferrals must
+    // not grow into an hour's wait.
+    const delay =
+      deferral && hint !== undefined
+        ? hint + Math.round(options.jitter() * RATE_LIMIT_SPREAD_MS)
+        : retryDelayMs(message.attempt, options.jitter(), options.backoff ?? DEFAULT_BACKOFF, hint);
     const nextAttemptAt = new Date(finishedAt.getTime() + delay);
     const ok = await deps.outbox.completeOutbox({
       ...base,

@@ -9,7 +9,7 @@ import { AppDailyQuota } from '../../../bot/channels/wecom/app-daily-quota.js';
 import { MemorySharedWindows } from '../../../bot/memory/shared-window-store.js';
 import { MemoryState } from '../../../bot/memory/memory-state.js';
 import { PrismaSharedWindows } from '../../../bot/db/shared-window-store.js';
-import { dispatchOutbox } from '../../../bot/core/outbox/dispatch-outbox.js';
+import { dispatchOutbox, RATE_LIMIT_SPREAD_MS } from '../../../bot/core/outbox/dispatch-outbox.js';
 import { describeEachDatabase } from '../../support/db.js';
 import { createTestService, seedOrganisation, sharedDbClient, storeContext } from '../../support/service.js';
 import { staffTextMessage } from '../../support/builders.js';
@@ -236,6 +236,8 @@ describeEachDatabase('WecomChannel 45009 block shared through the database', (db
   }
 
   it('defers every replica’s messages while the application is blocked, and a restarted process escalates the same block', async () => {
+    // Deferred to the block's end, spread by the jitter (0.5 here) times RATE_LIMIT_SPREAD_MS.
+    const SPREAD = 0.5 * RATE_LIMIT_SPREAD_MS;
     const application = `test:${++run}`;
     const key = `wecom-45009:${application}`;
     const first = replicaChannel(application);
@@ -245,7 +247,7 @@ describeEachDatabase('WecomChannel 45009 block shared through the database', (db
     expect(await dispatchOutbox(app.deps, { channels: app.channels, jitter: () => 0.5 })).toMatchObject({ retried: 1, dead: 0 });
     const blocked = await db().prisma.outboxMessage.findUniqueOrThrow({ where: { idempotencyKey: `block-a-${run}` } });
     // Deferred, not failed: a rate limit does not use up the message's attempts (the schema's 8, one more for the deferred try).
-    expect(blocked).toMatchObject({ status: 'PENDING', lastErrorCode: '45009', nextAttemptAt: new Date(clock.now().getTime() + 60_000), attempts: 1 });
+    expect(blocked).toMatchObject({ status: 'PENDING', lastErrorCode: '45009', nextAttemptAt: new Date(clock.now().getTime() + 60_000 + SPREAD), attempts: 1 });
     expect(blocked.maxAttempts).toBe(8 + 1);
 
     // Another replica, 30 s later: its message waits for the block without WeCom being called.
@@ -256,7 +258,7 @@ describeEachDatabase('WecomChannel 45009 block shared through the database', (db
     await other.deps.outbox.enqueue([staffTextMessage(`block-b-${run}`, nurse, 'hushi.li', clock.now())]);
     expect(await dispatchOutbox(other.deps, { channels: other.channels, jitter: () => 0.5 })).toMatchObject({ claimed: 1, retried: 1, sent: 0 });
     expect(sim.requests.length).toBe(calls);
-    expect(await db().prisma.outboxMessage.findUniqueOrThrow({ where: { idempotencyKey: `block-b-${run}` } })).toMatchObject({ status: 'PENDING', nextAttemptAt: new Date(clock.now().getTime() + 30_000) });
+    expect(await db().prisma.outboxMessage.findUniqueOrThrow({ where: { idempotencyKey: `block-b-${run}` } })).toMatchObject({ status: 'PENDING', nextAttemptAt: new Date(clock.now().getTime() + 30_000 + SPREAD) });
 
     // A process started after the minute meets 45009 again: the hourly limit, for every replica.
     clock.advance(30_000);

@@ -180,6 +180,22 @@ describe('dispatchOutbox', () => {
     expect(await app.dispatch()).toMatchObject({ sent: 1 });
   });
 
+  it('defers a rate-limited message by the wait the limit names each time, however often it was deferred before', async () => {
+    // WeCom's member cap names the end of the member's minute; a backlog meets it again and again.
+    await serviceWith({ wecom: new FailingChannel(9, 'rate_limited', 'MEMBER_RATE_LIMIT', 20_000) });
+    const id = await enqueueStaffText('k:paced', { maxAttempts: 3 });
+    for (let deferral = 1; deferral <= 9; deferral++) {
+      expect(await app.dispatch()).toMatchObject({ retried: 1 });
+      const waitMs = row(id).nextAttemptAt.getTime() - app.clock.now().getTime();
+      // The named 20 s, spread by at most RATE_LIMIT_SPREAD_MS; exponential backoff would be 32–64 min by the eighth.
+      expect(waitMs).toBeGreaterThanOrEqual(20_000);
+      expect(waitMs).toBeLessThanOrEqual(21_000);
+      app.clock.set(row(id).nextAttemptAt);
+    }
+    expect(await app.dispatch()).toMatchObject({ sent: 1 });
+    expect(row(id)).toMatchObject({ status: 'SENT', attempts: 10 });
+  });
+
   it('cancels, without sending, a survey invitation to a customer who withdrew consent after it was queued', async () => {
     const sms = new CountingChannel();
     await serviceWith({ sms });
