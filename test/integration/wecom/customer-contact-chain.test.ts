@@ -270,7 +270,7 @@ describeEachDatabase('survey chain [wechat, wecom_contact, sms]', (db) => {
     expect(pending).toMatchObject({ status: 'PENDING', providerMessageId: null });
 
     service.clock.advance(10 * 60_000);
-    expect(await t.dispatch()).toMatchObject({ sent: 1 });
+    expect(await t.dispatch()).toMatchObject({ sent: 0, reconciled: 1 });
     expect(t.groupSendsTo(c.externalUserId)).toHaveLength(1);
     expect(service.wecom.callsTo('externalcontact/add_msg_template').filter((r) => JSON.stringify(r.body).includes(c.externalUserId))).toHaveLength(1);
     const [invite] = await t.invites(c.followUp.id);
@@ -295,6 +295,53 @@ describeEachDatabase('survey chain [wechat, wecom_contact, sms]', (db) => {
     expect(await t.dispatch()).toMatchObject({ reconciled: 1, uncertain: 0 });
     expect(t.groupSendsTo(c.externalUserId)).toHaveLength(1);
     expect((await t.invites(c.followUp.id))[0]).toMatchObject({ status: 'SENT', providerMessageId: created!.msgid });
+  });
+
+  it('keeps looking for the group send of a lost answer while WeCom does not list it yet, and adopts it once listed', async () => {
+    const c = await t.customer({ follower: false });
+    // WeCom creates the send and loses the answer; its list shows the send only 5 minutes later.
+    service.wecom.groupSendListingDelayMs = 5 * 60_000;
+    try {
+      service.wecom.injectFailure({ dropAnswer: true }, { api: 'externalcontact/add_msg_template' });
+      expect(await t.dispatch()).toMatchObject({ sent: 0 });
+      const [created, ...more] = t.groupSendsTo(c.externalUserId);
+      expect(more).toEqual([]);
+      const creates = () => service.wecom.callsTo('externalcontact/add_msg_template').filter((r) => JSON.stringify(r.body).includes(c.externalUserId));
+
+      // Claimed again while WeCom does not list it: looked up, not created again.
+      for (let i = 0; i < 2; i++) {
+        service.clock.advance(2 * 60_000);
+        expect(await t.dispatch()).toMatchObject({ sent: 0, reconciled: 0, uncertain: 0 });
+        // Nothing was created again.
+        expect(creates()).toHaveLength(1);
+        expect((await t.invites(c.followUp.id))[0]).toMatchObject({ status: 'PENDING', providerMessageId: null, lastErrorCode: 'SEND_UNCONFIRMED' });
+      }
+      service.clock.advance(2 * 60_000);
+      expect(await t.dispatch()).toMatchObject({ sent: 0, reconciled: 1 });
+      expect(t.groupSendsTo(c.externalUserId)).toHaveLength(1);
+      expect(creates()).toHaveLength(1);
+      expect((await t.invites(c.followUp.id))[0]).toMatchObject({ status: 'SENT', providerMessageId: created!.msgid });
+    } finally {
+      service.wecom.groupSendListingDelayMs = 0;
+    }
+  });
+
+  it('creates an interrupted send again only after WECOM_CONTACT_RECONCILE_WAIT_SECONDS when WeCom never lists it', async () => {
+    const c = await t.customer({ follower: false });
+    // A dispatcher that died as it handed the send over, before WeCom created anything.
+    const now = service.clock.now();
+    await db().prisma.outboxMessage.updateMany({ where: { idempotencyKey: c.key }, data: { status: 'SENDING', attempts: 1, sendStartedAt: now, leaseExpiresAt: now, claimToken: 'died' } });
+    for (const minutes of [1, 4, 8]) {
+      service.clock.set(new Date(now.getTime() + minutes * 60_000));
+      expect(await t.dispatch()).toMatchObject({ sent: 0, reconciled: 0, uncertain: 0 });
+      expect(t.groupSendsTo(c.externalUserId)).toEqual([]);
+    }
+    // The default wait (600 s) is over: created once.
+    service.clock.set(new Date(now.getTime() + 11 * 60_000));
+    expect(await t.dispatch()).toMatchObject({ sent: 1 });
+    const [send, ...more] = t.groupSendsTo(c.externalUserId);
+    expect(more).toEqual([]);
+    expect((await t.invites(c.followUp.id))[0]).toMatchObject({ status: 'SENT', providerMessageId: send!.msgid });
   });
 
   it('creates the send on a retry when the earlier attempt was refused (nothing to adopt)', async () => {
