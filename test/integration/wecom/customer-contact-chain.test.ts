@@ -187,7 +187,7 @@ describeEachDatabase('survey chain [wechat, wecom_contact, sms]', (db) => {
     expect(audit.map((a) => JSON.parse(a.details) as { from: string; to: string }).map((d) => `${d.from}→${d.to}`)).toEqual(['wechat→wecom_contact', 'wecom_contact→sms']);
   });
 
-  it('hands an unopened WeChat invitation to the member after the wait; once the member sends it, no SMS follows', async () => {
+  it('hands an unopened WeChat invitation to the member after the wait, and the task the member sent but the customer leaves unopened to SMS once after the same wait', async () => {
     const c = await t.customer();
     await t.dispatch();
     expect(service.wechat.messagesTo(c.openId!)).toHaveLength(1);
@@ -199,18 +199,61 @@ describeEachDatabase('survey chain [wechat, wecom_contact, sms]', (db) => {
     await t.dispatch();
     const [send, ...again] = t.groupSendsTo(c.externalUserId);
     expect(again).toEqual([]);
-    service.wecom.confirmGroupSend(send!.msgid);
-    expect(await t.collect()).toMatchObject({ delivered: 1, fallbacks: 0 });
-
-    service.clock.advance(3 * DAY);
-    await t.collect();
+    // The member sends it a day later: the wait counts from their send, not from the task's creation.
+    service.clock.advance(DAY);
     await t.fallbackJob();
+    service.wecom.confirmGroupSend(send!.msgid);
+    const memberSentAt = service.clock.now();
+    expect(await t.collect()).toMatchObject({ delivered: 1, fallbacks: 0 });
+    service.clock.advance(23 * HOUR);
+    expect(await t.fallbackJob()).toMatchObject({ enqueued: 0 });
     await t.dispatch();
     expect(t.smsTo(c.followUp.customerId)).toEqual([]);
-    expect((await t.invites(c.followUp.id)).map((r) => [r.channel, r.status, r.deliveryStatus])).toEqual([
-      ['wechat', 'SENT', null],
-      ['wecom_contact', 'SENT', 'DELIVERED'],
+
+    service.clock.set(new Date(memberSentAt.getTime() + DAY + 60_000));
+    expect(await t.fallbackJob()).toMatchObject({ enqueued: 1 });
+    // Repeated runs, the results job and late dispatches add nothing.
+    for (let i = 0; i < 2; i++) {
+      expect(await t.fallbackJob()).toMatchObject({ enqueued: 0 });
+      await t.collect();
+      await t.dispatch();
+    }
+    const rows = await t.invites(c.followUp.id);
+    expect(rows.map((r) => [r.channel, r.status, r.deliveryStatus, r.idempotencyKey])).toEqual([
+      ['wechat', 'SENT', null, c.key],
+      ['wecom_contact', 'SENT', 'DELIVERED', `${c.key}:wecom_contact`],
+      ['sms', 'SENT', null, `${c.key}:sms`],
     ]);
+    expect(rows[2]!.fallbackOfId).toBe(rows[1]!.id);
+    const sent = t.smsTo(c.followUp.customerId);
+    expect(sent).toHaveLength(1);
+    const survey = await t.survey(c.followUp.id);
+    expect(survey).toMatchObject({ channel: 'sms', replyCode: expect.stringMatching(/^[1-9]\d{5}$/) });
+    expect(sent[0]!.message).toMatchObject({ replyCode: survey.replyCode, to: { phoneE164: c.phone } });
+    expect(t.groupSendsTo(c.externalUserId)).toHaveLength(1);
+    expect(service.wechat.messagesTo(c.openId!)).toHaveLength(1);
+    const audit = await db().prisma.auditLog.findMany({ where: { action: 'survey.fallback', entityId: survey.id }, orderBy: { at: 'asc' } });
+    expect(audit.map((a) => JSON.parse(a.details) as { from: string; to: string; reason: string }).map((d) => `${d.from}→${d.to} ${d.reason}`)).toEqual([
+      'wechat→wecom_contact NOT_OPENED',
+      'wecom_contact→sms NOT_OPENED',
+    ]);
+  });
+
+  it('sends nothing more once the customer opens the survey the member sent', async () => {
+    const c = await t.customer({ follower: false });
+    await t.dispatch();
+    const [send] = t.groupSendsTo(c.externalUserId);
+    service.wecom.confirmGroupSend(send!.msgid);
+    expect(await t.collect()).toMatchObject({ delivered: 1 });
+    service.clock.advance(2 * HOUR);
+    const survey = await t.survey(c.followUp.id);
+    expect(await service.app.deps.surveys.markSurveyOpened(survey.id, service.clock.now())).toBe(true);
+    service.clock.advance(3 * DAY);
+    expect(await t.fallbackJob()).toMatchObject({ enqueued: 0 });
+    await t.collect();
+    await t.dispatch();
+    expect(t.smsTo(c.followUp.customerId)).toEqual([]);
+    expect((await t.invites(c.followUp.id)).map((r) => r.channel)).toEqual(['wecom_contact']);
   });
 
   it('skips 客户联系 for a customer who is nobody’s external contact: the failed WeChat invitation goes by SMS', async () => {

@@ -31,8 +31,9 @@ describeEachDatabase('WeCom customer contact: matching, group sends and the SMS 
   let contactSequence = 0;
 
   beforeAll(async () => {
-    sim = await WecomSimulator.start({ users: EXAMPLE_STAFF.map((s) => s.wecomUserId) });
     clock = new FakeClock(START);
+    // WeCom stamps sends and the member's send time with the service's clock.
+    sim = await WecomSimulator.start({ users: EXAMPLE_STAFF.map((s) => s.wecomUserId), clock });
     const policies = policiesWith({ channels: '[wecom_contact, sms]' });
     removePolicies = policies.remove;
     const config = loadConfig({
@@ -79,6 +80,14 @@ describeEachDatabase('WeCom customer contact: matching, group sends and the SMS 
     return { followUp, key: `fu:${followUp.id}:1` };
   }
 
+  /** The next moment after now at `hhmm` in China time (UTC+8, no daylight saving). */
+  const nextLocal = (hhmm: string) => {
+    const now = clock.now().getTime();
+    const china = new Date(now + 8 * 3_600_000).toISOString().slice(0, 10);
+    let at = new Date(`${china}T${hhmm}:00+08:00`).getTime();
+    while (at <= now) at += DAY;
+    return new Date(at);
+  };
   const dispatch = () => jobs['dispatch-outbox']!.run(app) as Promise<{ sent: number; dead: number; cancelled: number }>;
   const collect = () => jobs['collect-wecom-contact-results']!.run(app) as Promise<{ delivered: number; failed: number; withdrawn: number; waiting: number; fallbacks: number }>;
   const invitesOf = (followUpId: string) => db().prisma.outboxMessage.findMany({ where: { followUpId, kind: 'survey_invite' }, orderBy: { idempotencyKey: 'asc' } });
@@ -115,7 +124,7 @@ describeEachDatabase('WeCom customer contact: matching, group sends and the SMS 
     expect(await db().prisma.customer.findUniqueOrThrow({ where: { id: customer.id } })).toMatchObject({ wecomExternalId: null, wecomFollowUserId: null });
   });
 
-  it('queues the invitation for the member; once they send it, it is delivered and no SMS follows', async () => {
+  it('queues the invitation for the member; once they send it, it is delivered, and left unopened it goes by SMS once after fallbackAfter, outside the quiet hours', async () => {
     const c = await contactCustomer();
     expect(await runWecomContactsCommand(['match'], (fn) => fn(app), collectOutput())).toBe(0);
     const { followUp, key } = await activate(c.caseId);
@@ -130,19 +139,39 @@ describeEachDatabase('WeCom customer contact: matching, group sends and the SMS 
     expect(invite).toMatchObject({ channel: 'wecom_contact', idempotencyKey: key, status: 'SENT', providerMessageId: send!.msgid, deliveryStatus: null });
     expect(send!.text).toContain(payload.link);
 
-    // Not sent by the member yet: waiting.
+    // Not sent by the member yet: waiting, however long the survey stays unopened meanwhile.
     expect(await collect()).toMatchObject({ waiting: 1, delivered: 0 });
-    clock.advance(DAY);
+    clock.set(nextLocal('20:50'));
+    expect(await jobs['survey-fallback']!.run(app)).toMatchObject({ enqueued: 0 });
+    // The member sends it at 20:50; the customer does not open it.
     sim.confirmGroupSend(send!.msgid);
     expect(await collect()).toMatchObject({ delivered: 1, fallbacks: 0 });
     expect((await invitesOf(followUp.id))[0]).toMatchObject({ deliveryStatus: 'DELIVERED' });
+    const memberSentAt = clock.now();
 
-    clock.advance(3 * DAY);
+    // fallbackAfter (24 hours) after the member's send the SMS is queued, and held through the quiet hours (21:00–08:00).
+    clock.set(new Date(memberSentAt.getTime() + 24 * 3_600_000 - 60_000));
+    expect(await jobs['survey-fallback']!.run(app)).toMatchObject({ enqueued: 0 });
+    clock.set(new Date(memberSentAt.getTime() + 24 * 3_600_000 + 11 * 60_000));
+    expect(await jobs['survey-fallback']!.run(app)).toMatchObject({ enqueued: 1 });
+    expect(await jobs['survey-fallback']!.run(app)).toMatchObject({ enqueued: 0 });
+    await dispatch();
+    expect(smsTo(followUp.customerId)).toEqual([]);
+    const [, held] = await invitesOf(followUp.id);
+    expect(held).toMatchObject({ channel: 'sms', idempotencyKey: `${key}:sms`, status: 'PENDING', lastErrorCode: 'CONTACT_HOURS' });
+    expect(held!.nextAttemptAt.toISOString()).toBe(nextLocal('08:00').toISOString());
+    clock.set(nextLocal('08:01'));
     await collect();
     await jobs['survey-fallback']!.run(app);
     await dispatch();
-    expect(smsTo(followUp.customerId)).toEqual([]);
-    expect(await invitesOf(followUp.id)).toHaveLength(1);
+    await dispatch();
+    expect(smsTo(followUp.customerId)).toHaveLength(1);
+    expect((await invitesOf(followUp.id)).map((r) => [r.channel, r.status])).toEqual([
+      ['wecom_contact', 'SENT'],
+      ['sms', 'SENT'],
+    ]);
+    // The next tests start at the suite's time of day (10:30, after the surveys' 10:00).
+    clock.set(nextLocal('10:30'));
   });
 
   it('withdraws an invitation the member did not send within WECOM_CONTACT_CONFIRM_DAYS and sends the survey by SMS once', async () => {
