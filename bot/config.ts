@@ -100,7 +100,8 @@ export interface WecomCustomerContactConfig {
   readonly groupMessageRule: WecomGroupMessageRule;
   /**
    * `WECOM_CONTACT_CONFIRM_DAYS` [3]: days the member has to send a queued message; after that it is
-   * withdrawn (cancel_groupmsg_send) and the next channel of the chain takes over.
+   * withdrawn (cancel_groupmsg_send) and the next channel of the chain takes over — earlier for a survey
+   * whose deadline comes first (bot/core/contacts/collect-contact-results.ts, `memberSendDeadline`).
    */
   readonly confirmWithinDays: number;
   /**

@@ -62,13 +62,13 @@ describeEachDatabase('WeCom customer contact: matching, group sends and the SMS 
   });
 
   /** A customer (with a discharge case whose survey is due) who is `MEMBER`'s external contact, noted with their phone. */
-  async function contactCustomer(options: { phone?: string; externalId?: string } = {}) {
+  async function contactCustomer(options: { phone?: string; externalId?: string; occurredDaysAgo?: number } = {}) {
     const phone = options.phone ?? uniquePhone();
     contactSequence += 1;
     const externalUserId = `wmSimContact${contactSequence}${db().provider}`;
     // The member noted the number in the national form, as people type it.
     sim.setExternalContacts([{ external_userid: externalUserId, name: `微信客户${contactSequence}`, follow_users: [{ userid: MEMBER, remark: '李先生', remark_mobiles: [phone.replace('+86', '')] }] }]);
-    const body = dischargeBody({ phone, occurredAt: new Date(clock.now().getTime() - 3 * DAY - 3_600_000).toISOString() });
+    const body = dischargeBody({ phone, occurredAt: new Date(clock.now().getTime() - (options.occurredDaysAgo ?? 3) * DAY - 3_600_000).toISOString() });
     if (options.externalId) body.customer = { ...body.customer, externalId: options.externalId };
     const submitted = await submit(app, body);
     return { phone, externalUserId, caseId: submitted.caseId };
@@ -201,6 +201,61 @@ describeEachDatabase('WeCom customer contact: matching, group sends and the SMS 
     const survey = await db().prisma.surveyInstance.findUniqueOrThrow({ where: { followUpId: followUp.id } });
     expect(sent[0]!.message).toMatchObject({ replyCode: survey.replyCode, to: { phoneE164: c.phone } });
     expect((sent[0]!.message as { to: { wecomContact?: unknown } }).to.wecomContact).toBeUndefined();
+  });
+
+  it('withdraws an unsent invitation before the survey’s deadline when that comes before WECOM_CONTACT_CONFIRM_DAYS, and sends the SMS in time', async () => {
+    // Discharged 12 days ago: the survey expires tomorrow at 20:00, before the member's 2 days are over.
+    const c = await contactCustomer({ occurredDaysAgo: 12 });
+    await runWecomContactsCommand(['match'], (fn) => fn(app), collectOutput());
+    const { followUp, key } = await activate(c.caseId);
+    await dispatch();
+    const [send] = sendsTo(c.externalUserId);
+    const survey = await db().prisma.surveyInstance.findUniqueOrThrow({ where: { followUpId: followUp.id } });
+    const queuedAt = (await invitesOf(followUp.id))[0]!.sentAt!;
+    expect(survey.expiresAt.getTime()).toBeLessThan(queuedAt.getTime() + 2 * DAY);
+    expect(survey.expiresAt.getTime() - queuedAt.getTime()).toBeGreaterThan(DAY);
+    // The member's time ends 12 hours before the deadline (08:00, as the quiet hours end).
+    const handover = new Date(survey.expiresAt.getTime() - 12 * 3_600_000);
+    expect(handover.toISOString().slice(11, 16)).toBe('00:00');
+    clock.set(new Date(handover.getTime() - 5 * 60_000));
+    expect(await collect()).toMatchObject({ waiting: 1, withdrawn: 0 });
+    clock.set(new Date(handover.getTime() + 60_000));
+    expect(await collect()).toMatchObject({ withdrawn: 1, fallbacks: 1 });
+    expect(await collect()).toMatchObject({ withdrawn: 0, fallbacks: 0 });
+    expect(sim.groupSend(send!.msgid)).toMatchObject({ cancelled: true });
+    await dispatch();
+    await dispatch();
+    expect((await invitesOf(followUp.id)).map((r) => [r.channel, r.status, r.deliveryError])).toEqual([
+      ['wecom_contact', 'SENT', 'WITHDRAWN'],
+      ['sms', 'SENT', null],
+    ]);
+    const [sms] = smsTo(followUp.customerId);
+    expect(sms).toMatchObject({ idempotencyKey: `${key}:sms` });
+    expect(smsTo(followUp.customerId)).toHaveLength(1);
+    clock.set(nextLocal('10:30'));
+  });
+
+  it('withdraws an unsent invitation found after the survey’s deadline, and marks the next channel’s message expired instead of sending it late', async () => {
+    const c = await contactCustomer({ occurredDaysAgo: 12 });
+    await runWecomContactsCommand(['match'], (fn) => fn(app), collectOutput());
+    const { followUp, key } = await activate(c.caseId);
+    await dispatch();
+    const [send] = sendsTo(c.externalUserId);
+    const survey = await db().prisma.surveyInstance.findUniqueOrThrow({ where: { followUpId: followUp.id } });
+    // The results job did not run until just after the deadline (the service was down).
+    clock.set(new Date(survey.expiresAt.getTime() + 5 * 60_000));
+    expect(await collect()).toMatchObject({ withdrawn: 1 });
+    expect(sim.groupSend(send!.msgid)).toMatchObject({ cancelled: true });
+    await dispatch();
+    await collect();
+    await dispatch();
+    expect(smsTo(followUp.customerId)).toEqual([]);
+    const [contact, sms, ...more] = await invitesOf(followUp.id);
+    expect(more).toEqual([]);
+    expect(contact).toMatchObject({ channel: 'wecom_contact', deliveryStatus: 'FAILED', deliveryError: 'WITHDRAWN' });
+    expect(sms).toMatchObject({ channel: 'sms', idempotencyKey: `${key}:sms`, status: 'CANCELLED', lastErrorCode: 'PAST_DEADLINE' });
+    expect(await db().prisma.auditLog.count({ where: { action: 'outbox.expired', entityId: sms!.id } })).toBe(1);
+    clock.set(nextLocal('10:30'));
   });
 
   it('sends by SMS when the customer already had their group messages for the period (Huifang’s count, and WeCom’s)', async () => {
