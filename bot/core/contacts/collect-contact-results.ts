@@ -123,6 +123,8 @@ async function fallBack(deps: Deps, row: UnconfirmedContactMessage, reason: stri
   const customer = (await deps.customers.findCustomersByIds([row.customerId])).get(row.customerId);
   if (!customer?.phoneE164 || !canReceive('sms', customer, deps.customerChannels ?? ALL_CUSTOMER_CHANNELS)) return false;
   const { wecomContact: _contact, ...to } = row.message.to;
+  // The greeting was worded for the member's own WeChat message: the SMS gets its SMS wording (signature, opt-out).
+  const { smsText, ...notice } = row.message;
   const sms: NewOutboxMessage = {
     idempotencyKey: `${row.idempotencyKey}:sms`,
     channel: 'sms',
@@ -131,7 +133,7 @@ async function fallBack(deps: Deps, row: UnconfirmedContactMessage, reason: stri
     followUpId: row.followUpId,
     nextAttemptAt: deps.clock.now(),
     fallbackOfId: row.id,
-    message: { ...row.message, to: { ...to, phoneE164: customer.phoneE164 } },
+    message: { ...notice, text: smsText ?? notice.text, to: { ...to, phoneE164: customer.phoneE164 } },
   };
   if (sendConsentBlock(sms.message, customer, deps.optOutScope ?? 'all')) return false;
   return (await deps.outbox.enqueue([sms])) > 0;

@@ -475,6 +475,7 @@ title: 业主节日问候
 occasions: [中秋]
 channels: [wecom_contact, sms]
 send: { window: "09:00-11:00" }
+signature: "——锦绣花园客服中心"
 segments:
   - key: all
     text: "{salutation}您好！{occasion}快乐！"
@@ -510,7 +511,8 @@ describeEachDatabase('greeting by 客户联系 the member never sends: SMS after
     }
     const sends = service.wecom.groupSends.filter((g) => g.externalUserids.includes(`wmGreet${db().provider}`));
     expect(sends).toHaveLength(1);
-    expect(sends[0]!.text).toContain('王先生您好！中秋节快乐！');
+    // Worded as the member's own WeChat message: the signature line, no SMS signature 【…】, no SMS opt-out.
+    expect(sends[0]!.text).toBe('王先生您好！中秋节快乐！——锦绣花园客服中心');
     expect(await collect()).toMatchObject({ waiting: 1, fallbacks: 0 });
     const greetingSms = () => service.sms.sends.filter((m) => m.message.kind === 'customer_notice' && m.message.to.customerId === customerId);
     expect(greetingSms()).toEqual([]);
@@ -530,6 +532,8 @@ describeEachDatabase('greeting by 客户联系 the member never sends: SMS after
     expect(rows[1]).toMatchObject({ idempotencyKey: `${rows[0]!.idempotencyKey}:sms`, fallbackOfId: rows[0]!.id });
     const sent = greetingSms();
     expect(sent).toHaveLength(1);
-    expect(sent[0]!.message).toMatchObject({ to: { phoneE164: '+8613700000011' } });
+    // The SMS that follows has the SMS wording.
+    expect(sent[0]!.message).toMatchObject({ to: { phoneE164: '+8613700000011' }, text: '【回访中心】王先生您好！中秋节快乐！——锦绣花园客服中心。拒收请回复R' });
+    expect(sent[0]!.message).not.toHaveProperty('smsText');
   });
 });
