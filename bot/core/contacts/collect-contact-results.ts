@@ -53,8 +53,9 @@ type Deps = Pick<CoreDeps, 'clock' | 'outbox' | 'customers' | 'surveyFallbacks' 
  * or, for a survey whose deadline comes first, by {@link memberSendDeadline} before that deadline — is
  * withdrawn (so it cannot arrive after the fallback) and counts as failed; if the member sent it
  * meanwhile, it counts as delivered. The next channel's message carries the same deadline: one that
- * can no longer leave before it is marked expired by the dispatcher, never sent late. Reconciles "everything as of now": a missed or repeated run is
- * harmless (the fallback's unique outbox key `<key>:<channel>` and the survey's conditional change make it once).
+ * can no longer leave before it is marked expired by the dispatcher, never sent late. Reconciles
+ * "everything as of now": a missed or repeated run is harmless (the fallback's unique outbox key
+ * `<key>:<channel>` and the survey's conditional change make it once).
  */
 export async function collectContactResults(
   deps: Deps,
