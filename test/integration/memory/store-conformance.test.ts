@@ -586,6 +586,8 @@ const SCENARIOS: Record<string, Scenario> = {
     const sms = await ctx.stores.surveyFallbacks.commitSurveyFallback(toSms);
     // What both stores must do, beyond doing the same.
     expect([first, again, fromWrongChannel, sms, staleWechat, current?.invite?.channel]).toEqual(['enqueued', 'not_needed', 'not_needed', 'enqueued', null, 'wecom_contact']);
+    // A survey on 客户联系 is listed with its 客户联系 invitation, not delivered yet (the member has not sent it).
+    expect(listedAfter.map((l) => [l.surveyId, l.invite?.channel, l.invite?.deliveredAt])).toEqual([['S1', 'wecom_contact', null]]);
     return {
       first,
       again,
