@@ -1,8 +1,10 @@
 // The survey channel chain through WeCom customer contact (客户联系) on a real database, with the WeCom and
 // WeChat simulators: in `[wechat, wecom_contact, sms]` a WeChat invitation that fails or stays unopened
 // goes to the member's group send (not straight to SMS), and the SMS follows once when the member never
-// sends it; in `[wecom_contact, wechat, sms]` a refused group send goes to WeChat, then SMS. Also a
-// greeting the member never sent, found by the `collect-wecom-contact-results` job, goes by SMS once.
+// sends it, or sends it and the customer leaves it unopened for fallbackAfter; in `[wecom_contact, wechat,
+// sms]` a refused group send goes to WeChat, then SMS. A send whose answer was lost or that a crash
+// interrupted is looked up (also while WeCom lists it late) rather than created twice. Also a greeting,
+// worded as the member's own message, that the member never sent goes by SMS once, with the SMS wording.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -251,6 +253,21 @@ describeEachDatabase('survey chain [wechat, wecom_contact, sms]', (db) => {
     service.clock.advance(3 * DAY);
     expect(await t.fallbackJob()).toMatchObject({ enqueued: 0 });
     await t.collect();
+    await t.dispatch();
+    expect(t.smsTo(c.followUp.customerId)).toEqual([]);
+    expect((await t.invites(c.followUp.id)).map((r) => r.channel)).toEqual(['wecom_contact']);
+  });
+
+  it('never hands the task the member sent to SMS for a customer who opted out since', async () => {
+    const c = await t.customer({ follower: false });
+    await t.dispatch();
+    const [send] = t.groupSendsTo(c.externalUserId);
+    service.wecom.confirmGroupSend(send!.msgid);
+    expect(await t.collect()).toMatchObject({ delivered: 1 });
+    const now = service.clock.now();
+    await service.app.deps.customers.optOutCustomer(c.followUp.customerId, now, 'test', { at: now, actorType: 'SYSTEM', actorId: null, action: 'customer.opted_out', entityType: 'Customer', entityId: c.followUp.customerId, details: {} });
+    service.clock.advance(25 * HOUR);
+    await t.fallbackJob();
     await t.dispatch();
     expect(t.smsTo(c.followUp.customerId)).toEqual([]);
     expect((await t.invites(c.followUp.id)).map((r) => r.channel)).toEqual(['wecom_contact']);

@@ -1,7 +1,8 @@
 // WeCom customer contact (客户联系) on a real database against the WeCom simulator: customers matched to
 // the members' external contacts, survey invitations queued as group sends (企业群发) for the member to
 // confirm, their outcome collected, and the SMS fallback of the chain [wecom_contact, sms] when the member
-// does not send in time, when the customer is over the group-message quota, or never for an opted-out one.
+// does not send in time (or before the survey's deadline), when the customer leaves the message the member
+// sent unopened, when the customer is over the group-message quota, or never for an opted-out one.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createHuifang, type Huifang } from '../../../bot/huifang.js';
 import { loadConfig } from '../../../bot/config.js';
