@@ -100,9 +100,16 @@ export interface WecomCustomerContactConfig {
   readonly groupMessageRule: WecomGroupMessageRule;
   /**
    * `WECOM_CONTACT_CONFIRM_DAYS` [3]: days the member has to send a queued message; after that it is
-   * withdrawn (cancel_groupmsg_send) and the next channel of the chain takes over.
+   * withdrawn (cancel_groupmsg_send) and the next channel of the chain takes over — earlier for a survey
+   * whose deadline comes first (bot/core/contacts/collect-contact-results.ts, `memberSendDeadline`).
    */
   readonly confirmWithinDays: number;
+  /**
+   * `WECOM_CONTACT_RECONCILE_WAIT_SECONDS` [600]: how long a send interrupted after `add_msg_template`
+   * (a crash, a lost answer) keeps being looked up in `get_groupmsg_list_v2` on later claims, while
+   * WeCom may not list the task yet, before it is created again (docs/protocols/wecom.md §12.2).
+   */
+  readonly reconcileWaitMs: number;
 }
 
 /** Tencent Cloud SMS (API 3.0) settings; the four credentials are required together. */
@@ -584,6 +591,7 @@ const envSchema = z.object({
     .enum(['days_in_month', 'seven_a_week', 'one_a_day'], { errorMap: () => ({ message: 'must be days_in_month, seven_a_week or one_a_day (群发助手 → 设置群发规则)' }) })
     .default('days_in_month'),
   WECOM_CONTACT_CONFIRM_DAYS: integer(1, 30, 'must be a whole number of days from 1 to 30').optional(),
+  WECOM_CONTACT_RECONCILE_WAIT_SECONDS: integer(0, 86_400, 'must be a whole number of seconds from 0 to 86400 (one day, well within the 3 days searched)').default('600'),
   WECHAT_MP_CALLBACK_TOKEN: z.string().regex(/^[A-Za-z0-9]{3,32}$/, 'must be 3–32 letters or digits (the Token of 服务器配置)').optional(),
   WECHAT_MP_SURVEY_TEMPLATE_ID: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a template id as shown in the MP console (letters, digits, "-", "_")').optional(),
   HUIFANG_QUIET_HOURS: z
@@ -709,6 +717,7 @@ function buildConfig(env: z.output<typeof envSchema>, cwd: string): Config {
             enabled: env.WECOM_CUSTOMER_CONTACT ?? false,
             groupMessageRule: env.WECOM_GROUP_MESSAGE_RULE,
             confirmWithinDays: env.WECOM_CONTACT_CONFIRM_DAYS ?? 3,
+            reconcileWaitMs: env.WECOM_CONTACT_RECONCILE_WAIT_SECONDS * 1000,
           },
         };
   const tencentSms: TencentSmsConfig | null =

@@ -185,6 +185,11 @@ export type OutboundMessage =
       purpose: 'service' | 'marketing';
       /** When it may be sent (quiet hours apply to every customer message in any case). */
       contact?: ContactTerms;
+      /**
+       * The SMS text, when `text` is another channel's (a greeting worded for 客户联系, sent by the member):
+       * an SMS fallback is built with it.
+       */
+      smsText?: string;
     };
 
 /** A claimed outbox message handed to a channel. */

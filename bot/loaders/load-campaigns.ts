@@ -279,8 +279,11 @@ function buildText(
   path: (string | number)[],
   problem: (path: (string | number)[], message: string) => void,
 ): GreetingText {
-  let body = raw.includes('{signature}') ? raw.replace('{signature}', campaign.signature) : `${raw}${campaign.signature}`;
+  const signed = raw.includes('{signature}') ? raw.replace('{signature}', campaign.signature) : `${raw}${campaign.signature}`;
+  let body = signed;
   if (!body.endsWith(campaign.optOutText)) body = `${body}${/[。！!.，,；;]$/.test(body) ? '' : '。'}${campaign.optOutText}`;
+  // A member's own WeChat message (客户联系) carries no SMS opt-out wording, even one the text wrote itself.
+  const chatBody = signed.endsWith(campaign.optOutText) ? signed.slice(0, -campaign.optOutText.length).trimEnd() : signed;
   const names = templateVariables(body);
   for (const n of names) {
     if (!(GREETING_VARIABLES as readonly string[]).includes(n)) problem(path, `{${n}} is not a greeting variable (use {salutation}, {occasion}, {signature})`);
@@ -290,5 +293,5 @@ function buildText(
   const longestOccasion = occasions.reduce((a, o) => ([...o.name].length > [...a].length ? o.name : a), '');
   for (const p of checkSmsTemplate({ text: body, longest: { salutation: LONGEST_SALUTATION, occasion: longestOccasion } })) problem(path, p);
   const params = names.filter((n): n is GreetingVariable => (GREETING_VARIABLES as readonly string[]).includes(n));
-  return { templateKey, body, params };
+  return { templateKey, body, params, chatBody };
 }

@@ -1,6 +1,6 @@
 import type { IdGenerator } from '../core/clock.js';
 import type { OutboundMessage } from '../core/messages.js';
-import type { SurveyFallback, SurveyFallbackStore, UnopenedWechatSurvey } from '../core/ports/survey-fallbacks.js';
+import type { SurveyFallback, SurveyFallbackStore, UnopenedSurvey } from '../core/ports/survey-fallbacks.js';
 import type { MemoryState, MemoryTx, SurveyRow } from './memory-state.js';
 import { compareIds, parseJson, toCustomerRecord } from './rows.js';
 import { applySurveyFallback, InviteBusyError } from './writes.js';
@@ -12,13 +12,13 @@ export class MemorySurveyFallbackStore implements SurveyFallbackStore {
     private readonly ids: IdGenerator,
   ) {}
 
-  async listUnopenedWechatSurveys(input: { now: Date; sentBefore: Date; afterId: string | null; limit: number }): Promise<UnopenedWechatSurvey[]> {
+  async listUnopenedSurveys(input: { now: Date; sentBefore: Date; afterId: string | null; limit: number }): Promise<UnopenedSurvey[]> {
     return this.state.transact((tx) => {
       const rows = tx.survey
         .filter(
           (s) =>
             s.status === 'OPEN' &&
-            s.channel === 'wechat' &&
+            (s.channel === 'wechat' || s.channel === 'wecom_contact') &&
             s.sentAt !== null &&
             s.sentAt <= input.sentBefore &&
             s.expiresAt > input.now &&
@@ -30,16 +30,18 @@ export class MemorySurveyFallbackStore implements SurveyFallbackStore {
         .slice(0, input.limit);
       if (rows.length === 0) return [];
       const followUpIds = new Set(rows.map((r) => r.followUpId).filter((id): id is string => id !== null));
-      const inviteOf = new Map<string, UnopenedWechatSurvey['invite']>();
-      for (const i of tx.outbox.filter((m) => m.followUpId !== null && followUpIds.has(m.followUpId) && m.kind === 'survey_invite' && m.channel === 'wechat')) {
+      const inviteOf = new Map<string, UnopenedSurvey['invite']>();
+      for (const i of tx.outbox.filter((m) => m.followUpId !== null && followUpIds.has(m.followUpId) && m.kind === 'survey_invite' && (m.channel === 'wechat' || m.channel === 'wecom_contact'))) {
         const message = parseJson<OutboundMessage | null>(i.payload, null);
-        if (message?.kind === 'survey_invite') inviteOf.set(message.surveyId, { id: i.id, idempotencyKey: i.idempotencyKey, status: i.status, channel: i.channel, message });
+        if (message?.kind === 'survey_invite') {
+          inviteOf.set(`${message.surveyId}:${i.channel}`, { id: i.id, idempotencyKey: i.idempotencyKey, status: i.status, channel: i.channel, message, deliveredAt: i.deliveredAt ? new Date(i.deliveredAt.getTime()) : null });
+        }
       }
-      return rows.map((r) => unopened(tx, r, inviteOf.get(r.id) ?? null));
+      return rows.map((r) => unopened(tx, r, inviteOf.get(`${r.id}:${r.channel}`) ?? null));
     });
   }
 
-  async findWechatInviteSurvey(outboxId: string): Promise<UnopenedWechatSurvey | null> {
+  async findWechatInviteSurvey(outboxId: string): Promise<UnopenedSurvey | null> {
     return this.state.transact((tx) => {
       const invite = tx.outbox.get(outboxId);
       if (!invite || (invite.channel !== 'wechat' && invite.channel !== 'wecom_contact') || invite.kind !== 'survey_invite') return null;
@@ -47,7 +49,7 @@ export class MemorySurveyFallbackStore implements SurveyFallbackStore {
       if (message?.kind !== 'survey_invite') return null;
       const survey = tx.survey.get(message.surveyId);
       if (!survey || survey.status !== 'OPEN' || survey.openedAt !== null || survey.replyCode !== null || survey.channel !== invite.channel) return null;
-      return unopened(tx, survey, { id: invite.id, idempotencyKey: invite.idempotencyKey, status: invite.status, channel: invite.channel, message });
+      return unopened(tx, survey, { id: invite.id, idempotencyKey: invite.idempotencyKey, status: invite.status, channel: invite.channel, message, deliveredAt: invite.deliveredAt ? new Date(invite.deliveredAt.getTime()) : null });
     });
   }
 
@@ -61,7 +63,7 @@ export class MemorySurveyFallbackStore implements SurveyFallbackStore {
   }
 }
 
-function unopened(tx: MemoryTx, survey: SurveyRow, invite: UnopenedWechatSurvey['invite']): UnopenedWechatSurvey {
+function unopened(tx: MemoryTx, survey: SurveyRow, invite: UnopenedSurvey['invite']): UnopenedSurvey {
   const followUp = survey.followUpId ? tx.followUp.get(survey.followUpId) : undefined;
   return {
     surveyId: survey.id,

@@ -215,10 +215,14 @@ describe('loadConfig', () => {
   });
 
   it('reads the WeCom customer-contact settings, and refuses them without WeCom or with an unknown rule', () => {
-    const config = loadConfig({ ...WECOM, WECOM_CUSTOMER_CONTACT: '1', WECOM_GROUP_MESSAGE_RULE: 'seven_a_week', WECOM_CONTACT_CONFIRM_DAYS: '5' });
-    expect(config.wecom?.customerContact).toEqual({ enabled: true, groupMessageRule: 'seven_a_week', confirmWithinDays: 5 });
+    const config = loadConfig({ ...WECOM, WECOM_CUSTOMER_CONTACT: '1', WECOM_GROUP_MESSAGE_RULE: 'seven_a_week', WECOM_CONTACT_CONFIRM_DAYS: '5', WECOM_CONTACT_RECONCILE_WAIT_SECONDS: '900' });
+    expect(config.wecom?.customerContact).toEqual({ enabled: true, groupMessageRule: 'seven_a_week', confirmWithinDays: 5, reconcileWaitMs: 900_000 });
     expect(configError({ WECOM_CUSTOMER_CONTACT: '1' }).problems).toEqual([{ variable: 'WECOM_CUSTOMER_CONTACT', message: 'needs WeCom: set the WECOM_* variables, or unset this one' }]);
-    expect(configError({ ...WECOM, WECOM_GROUP_MESSAGE_RULE: '4_a_month', WECOM_CONTACT_CONFIRM_DAYS: '0' }).problems.map((p) => p.variable)).toEqual(['WECOM_GROUP_MESSAGE_RULE', 'WECOM_CONTACT_CONFIRM_DAYS']);
+    expect(configError({ ...WECOM, WECOM_GROUP_MESSAGE_RULE: '4_a_month', WECOM_CONTACT_CONFIRM_DAYS: '0', WECOM_CONTACT_RECONCILE_WAIT_SECONDS: '86401' }).problems.map((p) => p.variable)).toEqual([
+      'WECOM_GROUP_MESSAGE_RULE',
+      'WECOM_CONTACT_CONFIRM_DAYS',
+      'WECOM_CONTACT_RECONCILE_WAIT_SECONDS',
+    ]);
   });
 
   it('builds every provider block when all credentials are set', () => {
@@ -240,7 +244,7 @@ describe('loadConfig', () => {
       ssoBase: 'https://login.work.weixin.qq.com',
       dailyMessageLimit: null,
       callbackMaxSkewSeconds: 300,
-      customerContact: { enabled: false, groupMessageRule: 'days_in_month', confirmWithinDays: 3 },
+      customerContact: { enabled: false, groupMessageRule: 'days_in_month', confirmWithinDays: 3, reconcileWaitMs: 600_000 },
     });
     expect(config.tencentSms).toEqual({
       secretId: TENCENT.TENCENT_SECRET_ID,

@@ -20,6 +20,15 @@ export const EARLIER_SEND_LOOKBACK_MS = 3 * 86_400_000;
 /** Pages (100 group sends each) of `get_groupmsg_list_v2` read at most by one look. */
 export const EARLIER_SEND_MAX_PAGES = 20;
 
+/**
+ * Default of `WECOM_CONTACT_RECONCILE_WAIT_SECONDS`: how long an interrupted send keeps being looked up
+ * before it is created again, since WeCom may list a new group send only after a while.
+ */
+export const WECOM_CONTACT_RECONCILE_WAIT_MS = 600_000;
+
+/** Least time between two looks at an interrupted send during the wait (at most ten looks in all). */
+export const WECOM_CONTACT_RECONCILE_RECHECK_MS = 60_000;
+
 export interface WecomContactChannelOptions {
   client: WecomClient;
   clock: Clock;
@@ -29,6 +38,12 @@ export interface WecomContactChannelOptions {
   groupMessageRule: WecomGroupMessageRule;
   /** 客户联系 messages to the customer queued at or after `since` that did not fail (the outbox's count). */
   countSentSince(customerId: string, since: Date): Promise<number>;
+  /**
+   * How long after an interrupted attempt began (`WECOM_CONTACT_RECONCILE_WAIT_SECONDS`) a send WeCom
+   * does not list yet is looked up again on later claims before it is created again
+   * [{@link WECOM_CONTACT_RECONCILE_WAIT_MS}].
+   */
+  reconcileWaitMs?: number;
   logger?: Logger;
 }
 
@@ -93,17 +108,29 @@ export class WecomContactChannel implements MessageChannel {
   }
 
   /**
-   * An interrupted send (the dispatcher died after handing it to WeCom): `sent` with the msgid when
-   * WeCom has the group send (found as for a retry), else `resend` — WeCom never created it.
+   * An interrupted send (the dispatcher died after handing it to WeCom, or WeCom's answer was lost):
+   * `sent` with the msgid when WeCom lists the group send (found as for a retry). Not listed: WeCom may
+   * list a new send only after a while, so `wait` — looked up again on later claims — until
+   * `reconcileWaitMs` after the attempt began; only then `resend`, as WeCom never created it
+   * (docs/protocols/wecom.md §12.2).
    */
-  async checkInterruptedSend(request: SendRequest): Promise<InterruptedSendCheck> {
+  async checkInterruptedSend(request: SendRequest, startedAt: Date, now: Date): Promise<InterruptedSendCheck> {
     const m = request.message;
     const contact = (m.kind === 'survey_invite' || m.kind === 'customer_notice') && m.to.wecomContact;
     if (!contact) return { verdict: 'resend', evidence: 'not a customer-contact message: the send refuses it without calling WeCom' };
     const earlier = await this.#findEarlierSend(contact, groupMessageTextOf(m));
-    return earlier
-      ? { verdict: 'sent', providerMessageId: earlier, evidence: 'WeCom lists the group send for this member and customer with this text (get_groupmsg_list_v2)' }
-      : { verdict: 'resend', evidence: `WeCom lists no group send for this member and customer with this text in the last ${EARLIER_SEND_LOOKBACK_MS / 86_400_000} days (get_groupmsg_list_v2)` };
+    if (earlier) return { verdict: 'sent', providerMessageId: earlier, evidence: 'WeCom lists the group send for this member and customer with this text (get_groupmsg_list_v2)' };
+    const waitMs = this.#o.reconcileWaitMs ?? WECOM_CONTACT_RECONCILE_WAIT_MS;
+    const waitEnd = startedAt.getTime() + waitMs;
+    if (now.getTime() < waitEnd) {
+      const recheckMs = Math.max(WECOM_CONTACT_RECONCILE_RECHECK_MS, Math.ceil(waitMs / 10));
+      return {
+        verdict: 'wait',
+        until: new Date(Math.min(now.getTime() + recheckMs, waitEnd)),
+        evidence: `WeCom lists no group send for this member and customer with this text yet (get_groupmsg_list_v2); looked up again until ${new Date(waitEnd).toISOString()}`,
+      };
+    }
+    return { verdict: 'resend', evidence: `WeCom lists no group send for this member and customer with this text in the last ${EARLIER_SEND_LOOKBACK_MS / 86_400_000} days (get_groupmsg_list_v2), ${Math.round((now.getTime() - startedAt.getTime()) / 1000)} s after the interrupted attempt` };
   }
 
   /**
@@ -162,7 +189,13 @@ export class WecomContactChannel implements MessageChannel {
         `the customer already received ${used} group messages since ${since.toISOString()}; WeCom allows ${quota} (WECOM_GROUP_MESSAGE_RULE=${this.#o.groupMessageRule}, docs/protocols/wecom.md §12.3)`,
       );
     }
-    const { msgid, failList } = await this.#o.client.addMsgTemplate({ sender: contact.followUserId, externalUserids: [contact.externalUserId], text });
+    let created: { msgid: string; failList: string[] };
+    try {
+      created = await this.#o.client.addMsgTemplate({ sender: contact.followUserId, externalUserids: [contact.externalUserId], text });
+    } catch (err) {
+      throw mayHaveBeenCreated(err);
+    }
+    const { msgid, failList } = created;
     if (failList.includes(contact.externalUserId)) {
       throw new ChannelError(PROVIDER, 'permanent', 'NOT_A_CONTACT', "WeCom will not send to the customer: they are no longer the member's external contact (add_msg_template fail_list)");
     }
@@ -171,6 +204,18 @@ export class WecomContactChannel implements MessageChannel {
     this.#o.logger?.debug({ outboxId: request.messageId, kind: request.message.kind }, 'wecom group send queued for the member');
     return { providerMessageId: msgid };
   }
+}
+
+/**
+ * A failure of `add_msg_template` that WeCom may have carried out (no answer in time, a connection cut
+ * after the request went out, a 5xx or unreadable answer) becomes `outcomeUnknown`: the outbox keeps the
+ * attempt marked and reconciles it (`checkInterruptedSend`) instead of creating the send again at once.
+ * Answers WeCom gave (errcodes) are kept as they are.
+ */
+function mayHaveBeenCreated(err: unknown): unknown {
+  if (!(err instanceof ChannelError) || err.outcomeUnknown || err.kind !== 'retryable') return err;
+  if (err.providerCode !== 'NETWORK' && err.providerCode !== 'BAD_RESPONSE' && !/^HTTP_5\d\d$/.test(err.providerCode)) return err;
+  return new ChannelError(PROVIDER, 'retryable', err.providerCode, `${err.message}; WeCom may have created the group send`, { cause: err, outcomeUnknown: true });
 }
 
 /** The text of a group send: the message's, with the survey link when the text does not carry it. */
@@ -198,6 +243,7 @@ export function createWecomContactChannel(
     clock: options.clock,
     timeZone: options.timeZone,
     groupMessageRule: config.customerContact.groupMessageRule,
+    reconcileWaitMs: config.customerContact.reconcileWaitMs,
     countSentSince: options.countSentSince,
     ...(logger ? { logger } : {}),
   });

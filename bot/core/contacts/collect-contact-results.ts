@@ -4,6 +4,29 @@ import type { NewOutboxMessage } from '../records.js';
 import { sendConsentBlock } from '../outbox/send-consent.js';
 import { fallBackFailedContactInvite } from '../surveys/fall-back-unopened-surveys.js';
 import { ALL_CUSTOMER_CHANNELS, canReceive } from '../surveys/channel-chain.js';
+import { contactTermsOf } from '../outbox/contact-hours.js';
+
+/**
+ * At most this long before a message's own deadline (`contact.notAfter`, the survey's expiry) the member's
+ * time to send it ends, so the next channel still has time to leave: longer than the default quiet hours
+ * (21:00–08:00), so the next channel finds an allowed moment before the deadline.
+ */
+export const HANDOVER_BEFORE_DEADLINE_MS = 12 * 3_600_000;
+
+/**
+ * When the member's time to send a queued 客户联系 message ends (pure): `confirmWithinMs`
+ * (WECOM_CONTACT_CONFIRM_DAYS) after it was queued, or earlier when the message has a deadline of its own
+ * (`notAfter`, the survey's expiry) that comes before that — then {@link HANDOVER_BEFORE_DEADLINE_MS}
+ * before the deadline, or halfway between queuing and the deadline when that leaves less, so the member
+ * and the next channel both get a share of the time. Never after the deadline.
+ */
+export function memberSendDeadline(queuedAt: Date, notAfter: Date | null, confirmWithinMs: number): Date {
+  const confirmEnd = queuedAt.getTime() + confirmWithinMs;
+  if (!notAfter || Number.isNaN(notAfter.getTime())) return new Date(confirmEnd);
+  const left = Math.max(0, notAfter.getTime() - queuedAt.getTime());
+  const handover = notAfter.getTime() - Math.min(HANDOVER_BEFORE_DEADLINE_MS, Math.floor(left / 2));
+  return new Date(Math.min(confirmEnd, handover));
+}
 
 export interface ContactResultsSummary {
   /** Queued messages looked at. */
@@ -26,10 +49,13 @@ type Deps = Pick<CoreDeps, 'clock' | 'outbox' | 'customers' | 'surveyFallbacks' 
  * Follows up WeCom customer-contact (客户联系) messages after they were queued for the member
  * (docs/protocols/wecom.md §12.5): asks WeCom what became of each one without an outcome, records it
  * as the message's delivery report, and, when it did not reach the customer, hands it to the next
- * channel of its chain. A message the member has not sent within `confirmWithinMs` of being queued is
+ * channel of its chain. A message the member has not sent within `confirmWithinMs` of being queued —
+ * or, for a survey whose deadline comes first, by {@link memberSendDeadline} before that deadline — is
  * withdrawn (so it cannot arrive after the fallback) and counts as failed; if the member sent it
- * meanwhile, it counts as delivered. Reconciles "everything as of now": a missed or repeated run is
- * harmless (the fallback's unique outbox key `<key>:<channel>` and the survey's conditional change make it once).
+ * meanwhile, it counts as delivered. The next channel's message carries the same deadline: one that
+ * can no longer leave before it is marked expired by the dispatcher, never sent late. Reconciles
+ * "everything as of now": a missed or repeated run is harmless (the fallback's unique outbox key
+ * `<key>:<channel>` and the survey's conditional change make it once).
  */
 export async function collectContactResults(
   deps: Deps,
@@ -50,7 +76,9 @@ export async function collectContactResults(
       const send = { providerMessageId: row.providerMessageId, followUserId: contact.followUserId, externalUserId: contact.externalUserId };
       let outcome = await options.results.outcomeOf(send);
       const now = deps.clock.now();
-      if (outcome.status === 'pending' && now.getTime() - row.sentAt.getTime() >= options.confirmWithinMs) {
+      const notAfter = contactTermsOf(row.message)?.notAfter;
+      const sendBy = memberSendDeadline(row.sentAt, notAfter ? new Date(notAfter) : null, options.confirmWithinMs);
+      if (outcome.status === 'pending' && now.getTime() >= sendBy.getTime()) {
         await options.results.withdraw(row.providerMessageId);
         // The member may have sent it between the two calls: what WeCom says now is final.
         outcome = await options.results.outcomeOf(send);
@@ -96,6 +124,8 @@ async function fallBack(deps: Deps, row: UnconfirmedContactMessage, reason: stri
   const customer = (await deps.customers.findCustomersByIds([row.customerId])).get(row.customerId);
   if (!customer?.phoneE164 || !canReceive('sms', customer, deps.customerChannels ?? ALL_CUSTOMER_CHANNELS)) return false;
   const { wecomContact: _contact, ...to } = row.message.to;
+  // The greeting was worded for the member's own WeChat message: the SMS gets its SMS wording (signature, opt-out).
+  const { smsText, ...notice } = row.message;
   const sms: NewOutboxMessage = {
     idempotencyKey: `${row.idempotencyKey}:sms`,
     channel: 'sms',
@@ -104,7 +134,7 @@ async function fallBack(deps: Deps, row: UnconfirmedContactMessage, reason: stri
     followUpId: row.followUpId,
     nextAttemptAt: deps.clock.now(),
     fallbackOfId: row.id,
-    message: { ...row.message, to: { ...to, phoneE164: customer.phoneE164 } },
+    message: { ...notice, text: smsText ?? notice.text, to: { ...to, phoneE164: customer.phoneE164 } },
   };
   if (sendConsentBlock(sms.message, customer, deps.optOutScope ?? 'all')) return false;
   return (await deps.outbox.enqueue([sms])) > 0;

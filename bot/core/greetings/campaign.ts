@@ -69,6 +69,12 @@ export interface GreetingText {
   templateKey: string;
   body: string;
   params: readonly GreetingVariable[];
+  /**
+   * The same text as a staff member's own WeChat message (WeCom customer contact, 客户联系): the segment's
+   * wording with the signature line, without what only an SMS carries — Tencent's signature `【…】` and
+   * the opt-out wording. Same variables as `body`.
+   */
+  chatBody: string;
 }
 
 /** Variables a greeting text may use. Deliberately few and short: Tencent limits variable length and content. */

@@ -212,8 +212,8 @@ export function summarisePlan(
           address: channel === 'sms' ? (customer.phoneMasked ?? '***') : channel === 'wecom_contact' ? `wecom contact of ${customer.wecomFollowUserId ?? '?'}` : `openid …${(customer.wechatOpenId ?? '').slice(-4)}`,
           channel,
           segment: segmentKey,
-          text: rendered.text,
-          smsSegments: rendered.sms.segments,
+          text: channel === 'wecom_contact' ? rendered.chatText : rendered.text,
+          smsSegments: channel === 'sms' ? rendered.sms.segments : 0,
         });
       }
     }

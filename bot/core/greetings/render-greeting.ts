@@ -31,9 +31,11 @@ export interface RenderedGreeting {
   templateKey: string;
   /** Values of the template's variables, in Tencent's `{1}`, `{2}` … order. */
   params: string[];
-  /** The message as the customer reads it, signature `【…】` included. */
+  /** The message as the customer reads it by SMS, signature `【…】` included. */
   text: string;
   sms: SmsLength;
+  /** The message as a staff member's own WeChat message (客户联系): no `【…】`, no opt-out wording. */
+  chatText: string;
 }
 
 /** Fills a greeting text for one customer. `org` is the SMS signature (`HUIFANG_ORG_NAME`). */
@@ -42,9 +44,9 @@ export function renderGreeting(
   values: Readonly<Record<GreetingVariable, string>>,
   org: string,
 ): RenderedGreeting {
-  const body = text.body.replace(/\{(salutation|occasion)\}/g, (_, name: GreetingVariable) => values[name]);
-  const full = `【${org}】${body}`;
-  return { templateKey: text.templateKey, params: text.params.map((p) => values[p]), text: full, sms: measureSms(full) };
+  const fill = (wording: string) => wording.replace(/\{(salutation|occasion)\}/g, (_, name: GreetingVariable) => values[name]);
+  const full = `【${org}】${fill(text.body)}`;
+  return { templateKey: text.templateKey, params: text.params.map((p) => values[p]), text: full, sms: measureSms(full), chatText: fill(text.chatBody) };
 }
 
 /** The wording to register in the Tencent console: the body with `{1}`, `{2}` … for the variables. */
@@ -80,7 +82,8 @@ export function greetingMessage(input: {
     },
     templateKey: rendered.templateKey,
     params: rendered.params,
-    text: rendered.text,
+    // 客户联系: the member's own wording; the SMS wording travels along for the SMS fallback.
+    ...(channel === 'wecom_contact' ? { text: rendered.chatText, smsText: rendered.text } : { text: rendered.text }),
     purpose: 'marketing',
   };
 }

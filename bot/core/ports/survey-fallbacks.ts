@@ -1,16 +1,19 @@
 import type { CustomerRecord, NewAuditEntry, NewOutboxMessage } from '../records.js';
 import type { OutboundMessage } from '../messages.js';
 
-/** A survey waiting to see whether its WeChat invitation is opened (see `listUnopenedWechatSurveys`). */
-export interface UnopenedWechatSurvey {
+/** A survey waiting to see whether its WeChat or 客户联系 invitation is opened (see `listUnopenedSurveys`). */
+export interface UnopenedSurvey {
   surveyId: string;
   followUpId: string | null;
   policyId: string | null;
   step: string | null;
   sentAt: Date;
   customer: CustomerRecord;
-  /** The invitation row (its channel: the survey's current one), when there is one. */
-  invite: { id: string; idempotencyKey: string; status: string; channel: string; message: OutboundMessage } | null;
+  /**
+   * The invitation row (its channel: the survey's current one), when there is one. `deliveredAt`: when
+   * the provider reported it delivered — for 客户联系, when the member sent it (null until then).
+   */
+  invite: { id: string; idempotencyKey: string; status: string; channel: string; message: OutboundMessage; deliveredAt: Date | null } | null;
 }
 
 /**
@@ -40,11 +43,12 @@ export interface SurveyFallback {
  */
 export interface SurveyFallbackStore {
   /**
-   * Open, unexpired surveys invited by WeChat only (no reply code yet), never opened, sent at or
-   * before `sentBefore`: the candidates for the "not opened in time" SMS fallback. Ordered by id,
-   * after `afterId`; walks the (status, expiresAt) index.
+   * Open, unexpired surveys whose current channel is WeChat or WeCom customer contact (客户联系) (no reply
+   * code yet), never opened, sent at or before `sentBefore`: the candidates for the "not opened in time"
+   * fallback to the next channel of the chain. Ordered by id, after `afterId`; walks the (status,
+   * channel, sentAt) index.
    */
-  listUnopenedWechatSurveys(input: { now: Date; sentBefore: Date; afterId: string | null; limit: number }): Promise<UnopenedWechatSurvey[]>;
+  listUnopenedSurveys(input: { now: Date; sentBefore: Date; afterId: string | null; limit: number }): Promise<UnopenedSurvey[]>;
   /**
    * Moves a survey to the next channel: in one transaction, sets the survey's channel (and, for SMS,
    * gives it the first free reply code; for another channel, `sentAt` = now, from which its own wait
@@ -57,5 +61,5 @@ export interface SurveyFallbackStore {
    * The survey a WeChat or WeCom customer-contact (客户联系) invitation (outbox row) belongs to, when it is
    * still OPEN, unopened, without a reply code, and that invitation's channel is still the survey's.
    */
-  findWechatInviteSurvey(outboxId: string): Promise<UnopenedWechatSurvey | null>;
+  findWechatInviteSurvey(outboxId: string): Promise<UnopenedSurvey | null>;
 }

@@ -10,7 +10,8 @@ import type { TokenGenerator } from '../clock.js';
  * out on the first one the customer can receive. An invitation that does not reach the customer
  * falls back to the next channel of the chain the customer can receive ({@link nextSurveyChannel}):
  * a WeChat invitation that fails for good or stays unopened for `fallbackAfter`, a WeCom
- * customer-contact (客户联系) invitation WeCom refuses or the member does not send in time. An SMS
+ * customer-contact (客户联系) invitation WeCom refuses, the member does not send in time, or the member
+ * sent but the customer leaves unopened for `fallbackAfter` after that send. An SMS
  * invitation is the end of a chain: nothing follows it. Nobody gets two channels at once unless the
  * step says `bothChannels: true`.
  */
@@ -26,13 +27,16 @@ export type SurveyChannel = 'wechat' | 'sms' | 'wecom_contact';
 export interface SurveyDelivery {
   /** Channels in order of preference. */
   channels: readonly SurveyChannel[];
-  /** How long a WeChat invitation may stay unopened before the next channel of the chain takes over. */
+  /**
+   * How long a WeChat invitation (or a 客户联系 message, from the member's send) may stay unopened before
+   * the next channel of the chain takes over.
+   */
   fallbackAfter: Offset;
   /** Send on every channel the customer can receive, at once (no fallback needed). */
   bothChannels: boolean;
 }
 
-/** Default wait for a WeChat invitation to be opened before the next channel of the chain takes over. */
+/** Default wait for a WeChat or sent 客户联系 invitation to be opened before the next channel of the chain takes over. */
 export const DEFAULT_FALLBACK_AFTER: Offset = { amount: 24, unit: 'hours' };
 
 /**

@@ -1,5 +1,5 @@
 import type { CoreDeps } from '../deps.js';
-import type { UnopenedWechatSurvey } from '../ports/survey-fallbacks.js';
+import type { UnopenedSurvey } from '../ports/survey-fallbacks.js';
 import type { Offset, PolicyDefinition } from '../policies/types.js';
 import { applyOffset } from '../policies/offsets.js';
 import { findStep } from '../policies/find-step.js';
@@ -7,11 +7,11 @@ import { surveyConsentBlock } from '../outbox/send-consent.js';
 import { ALL_CUSTOMER_CHANNELS, DEFAULT_FALLBACK_AFTER, nextSurveyChannel, replyCodeCandidates, surveyDeliveryOf, surveyFallbackFor, type SurveyChannel, type SurveyDelivery } from './channel-chain.js';
 
 export interface SurveyFallbackSummary {
-  /** Unopened WeChat surveys looked at. */
+  /** Unopened surveys invited by WeChat or 客户联系 looked at. */
   scanned: number;
   /** Invitations queued on the next channel of the chain (客户联系, SMS …). */
   enqueued: number;
-  /** Their step's `fallbackAfter` has not passed yet. */
+  /** Their step's `fallbackAfter` has not passed yet, or the member has not sent their 客户联系 task yet. */
   waiting: number;
   /** No next channel: none left in the chain that the customer can receive, or consent withdrawn. */
   skipped: number;
@@ -26,9 +26,11 @@ export interface SurveyFallbackSummary {
  * opened within its step's `fallbackAfter` (counted from the invitation) gets the same survey link on
  * the next channel of its chain the customer can receive — 客户联系 when the customer is their member's
  * external contact, else SMS with a reply code …; its WeChat invitation, if still unsent, is
- * cancelled, so nobody gets both. Reconciles "everything due as of now": missed or repeated runs are
- * harmless, and two replicas running it at once queue one invitation per survey (the store's
- * conditional update on the survey's channel and the unique outbox key `fu:<id>:<n>:<channel>`).
+ * cancelled, so nobody gets both. A 客户联系 invitation the member sent gets the same wait, counted
+ * from the member's send (the delivery WeCom reported): until the member sends it, the results job
+ * decides (bot/core/contacts/collect-contact-results.ts). Reconciles "everything due as of now": missed
+ * or repeated runs are harmless, and two replicas running it at once queue one invitation per survey
+ * (the store's conditional update on the survey's channel and the unique outbox key `fu:<id>:<n>:<channel>`).
  */
 export async function fallBackUnopenedSurveys(deps: CoreDeps, options: { batchSize?: number; maxBatches?: number } = {}): Promise<SurveyFallbackSummary> {
   const batchSize = options.batchSize ?? 200;
@@ -39,14 +41,15 @@ export async function fallBackUnopenedSurveys(deps: CoreDeps, options: { batchSi
   const sentBefore = new Date(now.getTime() - shortestFallbackMs(deps.policies.all()));
   let afterId: string | null = null;
   for (let batch = 0; batch < maxBatches; batch++) {
-    const rows = await deps.surveyFallbacks.listUnopenedWechatSurveys({ now, sentBefore, afterId, limit: batchSize });
+    const rows = await deps.surveyFallbacks.listUnopenedSurveys({ now, sentBefore, afterId, limit: batchSize });
     if (rows.length === 0) break;
     afterId = rows[rows.length - 1]!.surveyId;
     summary.scanned += rows.length;
     for (const row of rows) {
       const step = row.policyId && row.step ? findStep(deps.policies.byId(row.policyId), row.step) : undefined;
       const delivery = surveyDeliveryOf(step ?? { channel: 'wechat' });
-      if (applyOffset(row.sentAt, delivery.fallbackAfter, ctx).getTime() > now.getTime()) {
+      const since = unopenedSince(row);
+      if (!since || applyOffset(since, delivery.fallbackAfter, ctx).getTime() > now.getTime()) {
         summary.waiting++;
         continue;
       }
@@ -62,6 +65,15 @@ export async function fallBackUnopenedSurveys(deps: CoreDeps, options: { batchSi
     if (rows.length < batchSize) break;
   }
   return summary;
+}
+
+/**
+ * From when the customer could open the invitation: a WeChat invitation's sending; a 客户联系 task's
+ * send by the member (null while they have not sent it: not "unopened" yet, docs/protocols/wecom.md §12.5).
+ */
+function unopenedSince(row: UnopenedSurvey): Date | null {
+  if (row.invite?.channel === 'wecom_contact') return row.invite.deliveredAt;
+  return row.sentAt;
 }
 
 /**
@@ -124,7 +136,7 @@ export async function fallBackFailedContactInvite(deps: CoreDeps, outboxId: stri
  */
 async function switchToNextChannel(
   deps: CoreDeps,
-  row: UnopenedWechatSurvey,
+  row: UnopenedSurvey,
   delivery: SurveyDelivery,
   now: Date,
   why: Record<string, unknown>,

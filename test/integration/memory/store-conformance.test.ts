@@ -513,7 +513,7 @@ const SCENARIOS: Record<string, Scenario> = {
         audit: audit('survey.sent', c.followUp.id, now),
       })),
     );
-    const listed = await ctx.stores.surveyFallbacks.listUnopenedWechatSurveys({ now, sentBefore: at('2026-11-09T09:00:00+08:00'), afterId: null, limit: 10 });
+    const listed = await ctx.stores.surveyFallbacks.listUnopenedSurveys({ now, sentBefore: at('2026-11-09T09:00:00+08:00'), afterId: null, limit: 10 });
     // S1's invitation is being sent right now.
     const [sending] = await ctx.stores.outbox.claimOutbox(now, 60_000, 10, 'claim-1');
     const fallback = (surveyId: string, invite: { id: string; idempotencyKey: string }) => ({
@@ -533,7 +533,7 @@ const SCENARIOS: Record<string, Scenario> = {
       results,
       found: await ctx.stores.surveyFallbacks.findWechatInviteSurvey(sending!.id),
       notFound: await ctx.stores.surveyFallbacks.findWechatInviteSurvey('nope'),
-      listedAfter: await ctx.stores.surveyFallbacks.listUnopenedWechatSurveys({ now, sentBefore: at('2026-11-09T09:00:00+08:00'), afterId: null, limit: 10 }),
+      listedAfter: await ctx.stores.surveyFallbacks.listUnopenedSurveys({ now, sentBefore: at('2026-11-09T09:00:00+08:00'), afterId: null, limit: 10 }),
     };
   },
 
@@ -555,7 +555,7 @@ const SCENARIOS: Record<string, Scenario> = {
         audit: audit('survey.sent', 'F1', now),
       },
     ]);
-    const [wechat] = await ctx.stores.surveyFallbacks.listUnopenedWechatSurveys({ now, sentBefore: now, afterId: null, limit: 10 });
+    const [wechat] = await ctx.stores.surveyFallbacks.listUnopenedSurveys({ now, sentBefore: now, afterId: null, limit: 10 });
     const later = new Date(now.getTime() + 60_000);
     const toContact = {
       surveyId: 'S1',
@@ -576,7 +576,7 @@ const SCENARIOS: Record<string, Scenario> = {
     };
     const first = await ctx.stores.surveyFallbacks.commitSurveyFallback(toContact);
     const again = await ctx.stores.surveyFallbacks.commitSurveyFallback(toContact);
-    const listedAfter = await ctx.stores.surveyFallbacks.listUnopenedWechatSurveys({ now: later, sentBefore: later, afterId: null, limit: 10 });
+    const listedAfter = await ctx.stores.surveyFallbacks.listUnopenedSurveys({ now: later, sentBefore: later, afterId: null, limit: 10 });
     const [contactRow] = (await ctx.stores.outbox.claimOutbox(later, 60_000, 10, 'T')).filter((m) => m.channel === 'wecom_contact');
     // The WeChat invitation no longer moves the survey; the 客户联系 one does.
     const staleWechat = await ctx.stores.surveyFallbacks.findWechatInviteSurvey(wechat!.invite!.id);
@@ -586,6 +586,8 @@ const SCENARIOS: Record<string, Scenario> = {
     const sms = await ctx.stores.surveyFallbacks.commitSurveyFallback(toSms);
     // What both stores must do, beyond doing the same.
     expect([first, again, fromWrongChannel, sms, staleWechat, current?.invite?.channel]).toEqual(['enqueued', 'not_needed', 'not_needed', 'enqueued', null, 'wecom_contact']);
+    // A survey on 客户联系 is listed with its 客户联系 invitation, not delivered yet (the member has not sent it).
+    expect(listedAfter.map((l) => [l.surveyId, l.invite?.channel, l.invite?.deliveredAt])).toEqual([['S1', 'wecom_contact', null]]);
     return {
       first,
       again,

@@ -1,8 +1,10 @@
 // The survey channel chain through WeCom customer contact (客户联系) on a real database, with the WeCom and
 // WeChat simulators: in `[wechat, wecom_contact, sms]` a WeChat invitation that fails or stays unopened
 // goes to the member's group send (not straight to SMS), and the SMS follows once when the member never
-// sends it; in `[wecom_contact, wechat, sms]` a refused group send goes to WeChat, then SMS. Also a
-// greeting the member never sent, found by the `collect-wecom-contact-results` job, goes by SMS once.
+// sends it, or sends it and the customer leaves it unopened for fallbackAfter; in `[wecom_contact, wechat,
+// sms]` a refused group send goes to WeChat, then SMS. A send whose answer was lost or that a crash
+// interrupted is looked up (also while WeCom lists it late) rather than created twice. Also a greeting,
+// worded as the member's own message, that the member never sent goes by SMS once, with the SMS wording.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -187,7 +189,7 @@ describeEachDatabase('survey chain [wechat, wecom_contact, sms]', (db) => {
     expect(audit.map((a) => JSON.parse(a.details) as { from: string; to: string }).map((d) => `${d.from}→${d.to}`)).toEqual(['wechat→wecom_contact', 'wecom_contact→sms']);
   });
 
-  it('hands an unopened WeChat invitation to the member after the wait; once the member sends it, no SMS follows', async () => {
+  it('hands an unopened WeChat invitation to the member after the wait, and the task the member sent but the customer leaves unopened to SMS once after the same wait', async () => {
     const c = await t.customer();
     await t.dispatch();
     expect(service.wechat.messagesTo(c.openId!)).toHaveLength(1);
@@ -199,18 +201,76 @@ describeEachDatabase('survey chain [wechat, wecom_contact, sms]', (db) => {
     await t.dispatch();
     const [send, ...again] = t.groupSendsTo(c.externalUserId);
     expect(again).toEqual([]);
+    // The member sends it a day later: the wait counts from their send, not from the task's creation.
+    service.clock.advance(DAY);
+    await t.fallbackJob();
     service.wecom.confirmGroupSend(send!.msgid);
+    const memberSentAt = service.clock.now();
     expect(await t.collect()).toMatchObject({ delivered: 1, fallbacks: 0 });
+    service.clock.advance(23 * HOUR);
+    expect(await t.fallbackJob()).toMatchObject({ enqueued: 0 });
+    await t.dispatch();
+    expect(t.smsTo(c.followUp.customerId)).toEqual([]);
 
+    service.clock.set(new Date(memberSentAt.getTime() + DAY + 60_000));
+    expect(await t.fallbackJob()).toMatchObject({ enqueued: 1 });
+    // Repeated runs, the results job and late dispatches add nothing.
+    for (let i = 0; i < 2; i++) {
+      expect(await t.fallbackJob()).toMatchObject({ enqueued: 0 });
+      await t.collect();
+      await t.dispatch();
+    }
+    const rows = await t.invites(c.followUp.id);
+    expect(rows.map((r) => [r.channel, r.status, r.deliveryStatus, r.idempotencyKey])).toEqual([
+      ['wechat', 'SENT', null, c.key],
+      ['wecom_contact', 'SENT', 'DELIVERED', `${c.key}:wecom_contact`],
+      ['sms', 'SENT', null, `${c.key}:sms`],
+    ]);
+    expect(rows[2]!.fallbackOfId).toBe(rows[1]!.id);
+    const sent = t.smsTo(c.followUp.customerId);
+    expect(sent).toHaveLength(1);
+    const survey = await t.survey(c.followUp.id);
+    expect(survey).toMatchObject({ channel: 'sms', replyCode: expect.stringMatching(/^[1-9]\d{5}$/) });
+    expect(sent[0]!.message).toMatchObject({ replyCode: survey.replyCode, to: { phoneE164: c.phone } });
+    expect(t.groupSendsTo(c.externalUserId)).toHaveLength(1);
+    expect(service.wechat.messagesTo(c.openId!)).toHaveLength(1);
+    const audit = await db().prisma.auditLog.findMany({ where: { action: 'survey.fallback', entityId: survey.id }, orderBy: { at: 'asc' } });
+    expect(audit.map((a) => JSON.parse(a.details) as { from: string; to: string; reason: string }).map((d) => `${d.from}→${d.to} ${d.reason}`)).toEqual([
+      'wechat→wecom_contact NOT_OPENED',
+      'wecom_contact→sms NOT_OPENED',
+    ]);
+  });
+
+  it('sends nothing more once the customer opens the survey the member sent', async () => {
+    const c = await t.customer({ follower: false });
+    await t.dispatch();
+    const [send] = t.groupSendsTo(c.externalUserId);
+    service.wecom.confirmGroupSend(send!.msgid);
+    expect(await t.collect()).toMatchObject({ delivered: 1 });
+    service.clock.advance(2 * HOUR);
+    const survey = await t.survey(c.followUp.id);
+    expect(await service.app.deps.surveys.markSurveyOpened(survey.id, service.clock.now())).toBe(true);
     service.clock.advance(3 * DAY);
+    expect(await t.fallbackJob()).toMatchObject({ enqueued: 0 });
     await t.collect();
+    await t.dispatch();
+    expect(t.smsTo(c.followUp.customerId)).toEqual([]);
+    expect((await t.invites(c.followUp.id)).map((r) => r.channel)).toEqual(['wecom_contact']);
+  });
+
+  it('never hands the task the member sent to SMS for a customer who opted out since', async () => {
+    const c = await t.customer({ follower: false });
+    await t.dispatch();
+    const [send] = t.groupSendsTo(c.externalUserId);
+    service.wecom.confirmGroupSend(send!.msgid);
+    expect(await t.collect()).toMatchObject({ delivered: 1 });
+    const now = service.clock.now();
+    await service.app.deps.customers.optOutCustomer(c.followUp.customerId, now, 'test', { at: now, actorType: 'SYSTEM', actorId: null, action: 'customer.opted_out', entityType: 'Customer', entityId: c.followUp.customerId, details: {} });
+    service.clock.advance(25 * HOUR);
     await t.fallbackJob();
     await t.dispatch();
     expect(t.smsTo(c.followUp.customerId)).toEqual([]);
-    expect((await t.invites(c.followUp.id)).map((r) => [r.channel, r.status, r.deliveryStatus])).toEqual([
-      ['wechat', 'SENT', null],
-      ['wecom_contact', 'SENT', 'DELIVERED'],
-    ]);
+    expect((await t.invites(c.followUp.id)).map((r) => r.channel)).toEqual(['wecom_contact']);
   });
 
   it('skips 客户联系 for a customer who is nobody’s external contact: the failed WeChat invitation goes by SMS', async () => {
@@ -270,7 +330,7 @@ describeEachDatabase('survey chain [wechat, wecom_contact, sms]', (db) => {
     expect(pending).toMatchObject({ status: 'PENDING', providerMessageId: null });
 
     service.clock.advance(10 * 60_000);
-    expect(await t.dispatch()).toMatchObject({ sent: 1 });
+    expect(await t.dispatch()).toMatchObject({ sent: 0, reconciled: 1 });
     expect(t.groupSendsTo(c.externalUserId)).toHaveLength(1);
     expect(service.wecom.callsTo('externalcontact/add_msg_template').filter((r) => JSON.stringify(r.body).includes(c.externalUserId))).toHaveLength(1);
     const [invite] = await t.invites(c.followUp.id);
@@ -297,6 +357,53 @@ describeEachDatabase('survey chain [wechat, wecom_contact, sms]', (db) => {
     expect((await t.invites(c.followUp.id))[0]).toMatchObject({ status: 'SENT', providerMessageId: created!.msgid });
   });
 
+  it('keeps looking for the group send of a lost answer while WeCom does not list it yet, and adopts it once listed', async () => {
+    const c = await t.customer({ follower: false });
+    // WeCom creates the send and loses the answer; its list shows the send only 5 minutes later.
+    service.wecom.groupSendListingDelayMs = 5 * 60_000;
+    try {
+      service.wecom.injectFailure({ dropAnswer: true }, { api: 'externalcontact/add_msg_template' });
+      expect(await t.dispatch()).toMatchObject({ sent: 0 });
+      const [created, ...more] = t.groupSendsTo(c.externalUserId);
+      expect(more).toEqual([]);
+      const creates = () => service.wecom.callsTo('externalcontact/add_msg_template').filter((r) => JSON.stringify(r.body).includes(c.externalUserId));
+
+      // Claimed again while WeCom does not list it: looked up, not created again.
+      for (let i = 0; i < 2; i++) {
+        service.clock.advance(2 * 60_000);
+        expect(await t.dispatch()).toMatchObject({ sent: 0, reconciled: 0, uncertain: 0 });
+        // Nothing was created again.
+        expect(creates()).toHaveLength(1);
+        expect((await t.invites(c.followUp.id))[0]).toMatchObject({ status: 'PENDING', providerMessageId: null, lastErrorCode: 'SEND_UNCONFIRMED' });
+      }
+      service.clock.advance(2 * 60_000);
+      expect(await t.dispatch()).toMatchObject({ sent: 0, reconciled: 1 });
+      expect(t.groupSendsTo(c.externalUserId)).toHaveLength(1);
+      expect(creates()).toHaveLength(1);
+      expect((await t.invites(c.followUp.id))[0]).toMatchObject({ status: 'SENT', providerMessageId: created!.msgid });
+    } finally {
+      service.wecom.groupSendListingDelayMs = 0;
+    }
+  });
+
+  it('creates an interrupted send again only after WECOM_CONTACT_RECONCILE_WAIT_SECONDS when WeCom never lists it', async () => {
+    const c = await t.customer({ follower: false });
+    // A dispatcher that died as it handed the send over, before WeCom created anything.
+    const now = service.clock.now();
+    await db().prisma.outboxMessage.updateMany({ where: { idempotencyKey: c.key }, data: { status: 'SENDING', attempts: 1, sendStartedAt: now, leaseExpiresAt: now, claimToken: 'died' } });
+    for (const minutes of [1, 4, 8]) {
+      service.clock.set(new Date(now.getTime() + minutes * 60_000));
+      expect(await t.dispatch()).toMatchObject({ sent: 0, reconciled: 0, uncertain: 0 });
+      expect(t.groupSendsTo(c.externalUserId)).toEqual([]);
+    }
+    // The default wait (600 s) is over: created once.
+    service.clock.set(new Date(now.getTime() + 11 * 60_000));
+    expect(await t.dispatch()).toMatchObject({ sent: 1 });
+    const [send, ...more] = t.groupSendsTo(c.externalUserId);
+    expect(more).toEqual([]);
+    expect((await t.invites(c.followUp.id))[0]).toMatchObject({ status: 'SENT', providerMessageId: send!.msgid });
+  });
+
   it('creates the send on a retry when the earlier attempt was refused (nothing to adopt)', async () => {
     const c = await t.customer({ follower: false });
     service.wecom.injectFailure({ errcode: -1, errmsg: 'system busy' }, { api: 'externalcontact/add_msg_template' });
@@ -315,7 +422,8 @@ describeEachDatabase('survey chain [wechat, wecom_contact, sms]', (db) => {
     const now = service.clock.now();
     await service.app.deps.customers.optOutCustomer(c.followUp.customerId, now, 'test', { at: now, actorType: 'SYSTEM', actorId: null, action: 'customer.opted_out', entityType: 'Customer', entityId: c.followUp.customerId, details: {} });
     service.clock.advance(25 * HOUR);
-    expect(await t.fallbackJob()).toMatchObject({ enqueued: 0 });
+    // Other customers' surveys may move on in this run: what counts is this customer's rows.
+    await t.fallbackJob();
     await t.dispatch();
     expect(t.groupSendsTo(c.externalUserId)).toEqual([]);
     expect(t.smsTo(c.followUp.customerId)).toEqual([]);
@@ -385,6 +493,7 @@ title: 业主节日问候
 occasions: [中秋]
 channels: [wecom_contact, sms]
 send: { window: "09:00-11:00" }
+signature: "——锦绣花园客服中心"
 segments:
   - key: all
     text: "{salutation}您好！{occasion}快乐！"
@@ -420,7 +529,8 @@ describeEachDatabase('greeting by 客户联系 the member never sends: SMS after
     }
     const sends = service.wecom.groupSends.filter((g) => g.externalUserids.includes(`wmGreet${db().provider}`));
     expect(sends).toHaveLength(1);
-    expect(sends[0]!.text).toContain('王先生您好！中秋节快乐！');
+    // Worded as the member's own WeChat message: the signature line, no SMS signature 【…】, no SMS opt-out.
+    expect(sends[0]!.text).toBe('王先生您好！中秋节快乐！——锦绣花园客服中心');
     expect(await collect()).toMatchObject({ waiting: 1, fallbacks: 0 });
     const greetingSms = () => service.sms.sends.filter((m) => m.message.kind === 'customer_notice' && m.message.to.customerId === customerId);
     expect(greetingSms()).toEqual([]);
@@ -440,6 +550,8 @@ describeEachDatabase('greeting by 客户联系 the member never sends: SMS after
     expect(rows[1]).toMatchObject({ idempotencyKey: `${rows[0]!.idempotencyKey}:sms`, fallbackOfId: rows[0]!.id });
     const sent = greetingSms();
     expect(sent).toHaveLength(1);
-    expect(sent[0]!.message).toMatchObject({ to: { phoneE164: '+8613700000011' } });
+    // The SMS that follows has the SMS wording.
+    expect(sent[0]!.message).toMatchObject({ to: { phoneE164: '+8613700000011' }, text: '【回访中心】王先生您好！中秋节快乐！——锦绣花园客服中心。拒收请回复R' });
+    expect(sent[0]!.message).not.toHaveProperty('smsText');
   });
 });

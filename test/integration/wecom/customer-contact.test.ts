@@ -1,7 +1,8 @@
 // WeCom customer contact (客户联系) on a real database against the WeCom simulator: customers matched to
 // the members' external contacts, survey invitations queued as group sends (企业群发) for the member to
 // confirm, their outcome collected, and the SMS fallback of the chain [wecom_contact, sms] when the member
-// does not send in time, when the customer is over the group-message quota, or never for an opted-out one.
+// does not send in time (or before the survey's deadline), when the customer leaves the message the member
+// sent unopened, when the customer is over the group-message quota, or never for an opted-out one.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createHuifang, type Huifang } from '../../../bot/huifang.js';
 import { loadConfig } from '../../../bot/config.js';
@@ -31,8 +32,9 @@ describeEachDatabase('WeCom customer contact: matching, group sends and the SMS 
   let contactSequence = 0;
 
   beforeAll(async () => {
-    sim = await WecomSimulator.start({ users: EXAMPLE_STAFF.map((s) => s.wecomUserId) });
     clock = new FakeClock(START);
+    // WeCom stamps sends and the member's send time with the service's clock.
+    sim = await WecomSimulator.start({ users: EXAMPLE_STAFF.map((s) => s.wecomUserId), clock });
     const policies = policiesWith({ channels: '[wecom_contact, sms]' });
     removePolicies = policies.remove;
     const config = loadConfig({
@@ -61,13 +63,13 @@ describeEachDatabase('WeCom customer contact: matching, group sends and the SMS 
   });
 
   /** A customer (with a discharge case whose survey is due) who is `MEMBER`'s external contact, noted with their phone. */
-  async function contactCustomer(options: { phone?: string; externalId?: string } = {}) {
+  async function contactCustomer(options: { phone?: string; externalId?: string; occurredDaysAgo?: number } = {}) {
     const phone = options.phone ?? uniquePhone();
     contactSequence += 1;
     const externalUserId = `wmSimContact${contactSequence}${db().provider}`;
     // The member noted the number in the national form, as people type it.
     sim.setExternalContacts([{ external_userid: externalUserId, name: `微信客户${contactSequence}`, follow_users: [{ userid: MEMBER, remark: '李先生', remark_mobiles: [phone.replace('+86', '')] }] }]);
-    const body = dischargeBody({ phone, occurredAt: new Date(clock.now().getTime() - 3 * DAY - 3_600_000).toISOString() });
+    const body = dischargeBody({ phone, occurredAt: new Date(clock.now().getTime() - (options.occurredDaysAgo ?? 3) * DAY - 3_600_000).toISOString() });
     if (options.externalId) body.customer = { ...body.customer, externalId: options.externalId };
     const submitted = await submit(app, body);
     return { phone, externalUserId, caseId: submitted.caseId };
@@ -79,6 +81,14 @@ describeEachDatabase('WeCom customer contact: matching, group sends and the SMS 
     return { followUp, key: `fu:${followUp.id}:1` };
   }
 
+  /** The next moment after now at `hhmm` in China time (UTC+8, no daylight saving). */
+  const nextLocal = (hhmm: string) => {
+    const now = clock.now().getTime();
+    const china = new Date(now + 8 * 3_600_000).toISOString().slice(0, 10);
+    let at = new Date(`${china}T${hhmm}:00+08:00`).getTime();
+    while (at <= now) at += DAY;
+    return new Date(at);
+  };
   const dispatch = () => jobs['dispatch-outbox']!.run(app) as Promise<{ sent: number; dead: number; cancelled: number }>;
   const collect = () => jobs['collect-wecom-contact-results']!.run(app) as Promise<{ delivered: number; failed: number; withdrawn: number; waiting: number; fallbacks: number }>;
   const invitesOf = (followUpId: string) => db().prisma.outboxMessage.findMany({ where: { followUpId, kind: 'survey_invite' }, orderBy: { idempotencyKey: 'asc' } });
@@ -115,7 +125,7 @@ describeEachDatabase('WeCom customer contact: matching, group sends and the SMS 
     expect(await db().prisma.customer.findUniqueOrThrow({ where: { id: customer.id } })).toMatchObject({ wecomExternalId: null, wecomFollowUserId: null });
   });
 
-  it('queues the invitation for the member; once they send it, it is delivered and no SMS follows', async () => {
+  it('queues the invitation for the member; once they send it, it is delivered, and left unopened it goes by SMS once after fallbackAfter, outside the quiet hours', async () => {
     const c = await contactCustomer();
     expect(await runWecomContactsCommand(['match'], (fn) => fn(app), collectOutput())).toBe(0);
     const { followUp, key } = await activate(c.caseId);
@@ -130,19 +140,39 @@ describeEachDatabase('WeCom customer contact: matching, group sends and the SMS 
     expect(invite).toMatchObject({ channel: 'wecom_contact', idempotencyKey: key, status: 'SENT', providerMessageId: send!.msgid, deliveryStatus: null });
     expect(send!.text).toContain(payload.link);
 
-    // Not sent by the member yet: waiting.
+    // Not sent by the member yet: waiting, however long the survey stays unopened meanwhile.
     expect(await collect()).toMatchObject({ waiting: 1, delivered: 0 });
-    clock.advance(DAY);
+    clock.set(nextLocal('20:50'));
+    expect(await jobs['survey-fallback']!.run(app)).toMatchObject({ enqueued: 0 });
+    // The member sends it at 20:50; the customer does not open it.
     sim.confirmGroupSend(send!.msgid);
     expect(await collect()).toMatchObject({ delivered: 1, fallbacks: 0 });
     expect((await invitesOf(followUp.id))[0]).toMatchObject({ deliveryStatus: 'DELIVERED' });
+    const memberSentAt = clock.now();
 
-    clock.advance(3 * DAY);
+    // fallbackAfter (24 hours) after the member's send the SMS is queued, and held through the quiet hours (21:00–08:00).
+    clock.set(new Date(memberSentAt.getTime() + 24 * 3_600_000 - 60_000));
+    expect(await jobs['survey-fallback']!.run(app)).toMatchObject({ enqueued: 0 });
+    clock.set(new Date(memberSentAt.getTime() + 24 * 3_600_000 + 11 * 60_000));
+    expect(await jobs['survey-fallback']!.run(app)).toMatchObject({ enqueued: 1 });
+    expect(await jobs['survey-fallback']!.run(app)).toMatchObject({ enqueued: 0 });
+    await dispatch();
+    expect(smsTo(followUp.customerId)).toEqual([]);
+    const [, held] = await invitesOf(followUp.id);
+    expect(held).toMatchObject({ channel: 'sms', idempotencyKey: `${key}:sms`, status: 'PENDING', lastErrorCode: 'CONTACT_HOURS' });
+    expect(held!.nextAttemptAt.toISOString()).toBe(nextLocal('08:00').toISOString());
+    clock.set(nextLocal('08:01'));
     await collect();
     await jobs['survey-fallback']!.run(app);
     await dispatch();
-    expect(smsTo(followUp.customerId)).toEqual([]);
-    expect(await invitesOf(followUp.id)).toHaveLength(1);
+    await dispatch();
+    expect(smsTo(followUp.customerId)).toHaveLength(1);
+    expect((await invitesOf(followUp.id)).map((r) => [r.channel, r.status])).toEqual([
+      ['wecom_contact', 'SENT'],
+      ['sms', 'SENT'],
+    ]);
+    // The next tests start at the suite's time of day (10:30, after the surveys' 10:00).
+    clock.set(nextLocal('10:30'));
   });
 
   it('withdraws an invitation the member did not send within WECOM_CONTACT_CONFIRM_DAYS and sends the survey by SMS once', async () => {
@@ -172,6 +202,61 @@ describeEachDatabase('WeCom customer contact: matching, group sends and the SMS 
     const survey = await db().prisma.surveyInstance.findUniqueOrThrow({ where: { followUpId: followUp.id } });
     expect(sent[0]!.message).toMatchObject({ replyCode: survey.replyCode, to: { phoneE164: c.phone } });
     expect((sent[0]!.message as { to: { wecomContact?: unknown } }).to.wecomContact).toBeUndefined();
+  });
+
+  it('withdraws an unsent invitation before the survey’s deadline when that comes before WECOM_CONTACT_CONFIRM_DAYS, and sends the SMS in time', async () => {
+    // Discharged 12 days ago: the survey expires tomorrow at 20:00, before the member's 2 days are over.
+    const c = await contactCustomer({ occurredDaysAgo: 12 });
+    await runWecomContactsCommand(['match'], (fn) => fn(app), collectOutput());
+    const { followUp, key } = await activate(c.caseId);
+    await dispatch();
+    const [send] = sendsTo(c.externalUserId);
+    const survey = await db().prisma.surveyInstance.findUniqueOrThrow({ where: { followUpId: followUp.id } });
+    const queuedAt = (await invitesOf(followUp.id))[0]!.sentAt!;
+    expect(survey.expiresAt.getTime()).toBeLessThan(queuedAt.getTime() + 2 * DAY);
+    expect(survey.expiresAt.getTime() - queuedAt.getTime()).toBeGreaterThan(DAY);
+    // The member's time ends 12 hours before the deadline (08:00, as the quiet hours end).
+    const handover = new Date(survey.expiresAt.getTime() - 12 * 3_600_000);
+    expect(handover.toISOString().slice(11, 16)).toBe('00:00');
+    clock.set(new Date(handover.getTime() - 5 * 60_000));
+    expect(await collect()).toMatchObject({ waiting: 1, withdrawn: 0 });
+    clock.set(new Date(handover.getTime() + 60_000));
+    expect(await collect()).toMatchObject({ withdrawn: 1, fallbacks: 1 });
+    expect(await collect()).toMatchObject({ withdrawn: 0, fallbacks: 0 });
+    expect(sim.groupSend(send!.msgid)).toMatchObject({ cancelled: true });
+    await dispatch();
+    await dispatch();
+    expect((await invitesOf(followUp.id)).map((r) => [r.channel, r.status, r.deliveryError])).toEqual([
+      ['wecom_contact', 'SENT', 'WITHDRAWN'],
+      ['sms', 'SENT', null],
+    ]);
+    const [sms] = smsTo(followUp.customerId);
+    expect(sms).toMatchObject({ idempotencyKey: `${key}:sms` });
+    expect(smsTo(followUp.customerId)).toHaveLength(1);
+    clock.set(nextLocal('10:30'));
+  });
+
+  it('withdraws an unsent invitation found after the survey’s deadline, and marks the next channel’s message expired instead of sending it late', async () => {
+    const c = await contactCustomer({ occurredDaysAgo: 12 });
+    await runWecomContactsCommand(['match'], (fn) => fn(app), collectOutput());
+    const { followUp, key } = await activate(c.caseId);
+    await dispatch();
+    const [send] = sendsTo(c.externalUserId);
+    const survey = await db().prisma.surveyInstance.findUniqueOrThrow({ where: { followUpId: followUp.id } });
+    // The results job did not run until just after the deadline (the service was down).
+    clock.set(new Date(survey.expiresAt.getTime() + 5 * 60_000));
+    expect(await collect()).toMatchObject({ withdrawn: 1 });
+    expect(sim.groupSend(send!.msgid)).toMatchObject({ cancelled: true });
+    await dispatch();
+    await collect();
+    await dispatch();
+    expect(smsTo(followUp.customerId)).toEqual([]);
+    const [contact, sms, ...more] = await invitesOf(followUp.id);
+    expect(more).toEqual([]);
+    expect(contact).toMatchObject({ channel: 'wecom_contact', deliveryStatus: 'FAILED', deliveryError: 'WITHDRAWN' });
+    expect(sms).toMatchObject({ channel: 'sms', idempotencyKey: `${key}:sms`, status: 'CANCELLED', lastErrorCode: 'PAST_DEADLINE' });
+    expect(await db().prisma.auditLog.count({ where: { action: 'outbox.expired', entityId: sms!.id } })).toBe(1);
+    clock.set(nextLocal('10:30'));
   });
 
   it('sends by SMS when the customer already had their group messages for the period (Huifang’s count, and WeCom’s)', async () => {

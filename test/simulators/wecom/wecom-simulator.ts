@@ -286,6 +286,12 @@ export class WecomSimulator {
   groupMessageRule: SimGroupMessageRule = 'days_in_month';
   /** Group sends created, in order. */
   readonly groupSends: SimGroupSend[] = [];
+  /**
+   * How long after its creation a group send first appears in `get_groupmsg_list_v2` [0: at once], as a
+   * listing that lags behind `add_msg_template` looks to the caller. The send exists (and its task and
+   * results can be asked for by msgid) meanwhile.
+   */
+  groupSendListingDelayMs = 0;
   readonly #externalContacts = new Map<string, SimExternalContact>();
 
   readonly #server: Server;
@@ -1081,7 +1087,7 @@ export class WecomSimulator {
       ? []
       : this.groupSends.filter((g) => {
           const t = Math.floor(g.createdAt.getTime() / 1000);
-          return t >= start && t <= end;
+          return t >= start && t <= end && this.now().getTime() >= g.createdAt.getTime() + this.groupSendListingDelayMs;
         });
     const offset = b.cursor ? Number(Buffer.from(String(b.cursor), 'base64url').toString()) : 0;
     if (!Number.isInteger(offset) || offset < 0) return { errcode: 40058, errmsg: 'invalid cursor' };

@@ -110,6 +110,24 @@ describe('greeting texts', () => {
     expect(registrationText(campaign.segments[0]!.text)).toBe('{1}您好！值此{2}，锦绣华府祝您阖家幸福。置业顾问：李明。拒收请回复R');
     expect(registrationText(campaign.segments[1]!.birthday!)).toBe('{1}您好！祝您生日快乐！置业顾问：李明。拒收请回复R');
   });
+
+  it('words a greeting sent through 客户联系 as the member’s own WeChat message, keeping the SMS wording for the fallback', () => {
+    const contactCustomer = customer('8', { wecomExternalId: 'wmX', wecomFollowUserId: 'li.ming' });
+    const message = greetingMessage({ campaign, segment: campaign.segments[0]!, occasion: campaign.occasions[0]!, customer: contactCustomer, channel: 'wecom_contact', org: '锦绣华府' });
+    expect(message).toMatchObject({
+      kind: 'customer_notice',
+      purpose: 'marketing',
+      text: '王女士您好！值此春节，锦绣华府祝您阖家幸福。置业顾问：李明',
+      smsText: '【锦绣华府】王女士您好！值此春节，锦绣华府祝您阖家幸福。置业顾问：李明。拒收请回复R',
+      to: { customerId: '8', wecomContact: { externalUserId: 'wmX', followUserId: 'li.ming' } },
+    });
+    // A text that writes the opt-out itself loses it too.
+    const own = parseCampaign(
+      'key: own\ntitle: t\noccasions: [春节]\nchannels: [wecom_contact, sms]\nsegments:\n  - key: all\n    text: "{salutation}您好！{occasion}快乐！拒收请回复R"\n',
+      'own.yaml',
+    );
+    expect(own.segments[0]!.text).toMatchObject({ body: '{salutation}您好！{occasion}快乐！拒收请回复R', chatBody: '{salutation}您好！{occasion}快乐！' });
+  });
 });
 
 describe('planning a day', () => {
