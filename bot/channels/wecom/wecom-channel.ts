@@ -19,7 +19,7 @@ export interface WecomChannelOptions {
   /** Clock for per-member pacing. */
   clock: Clock;
   logger?: Logger;
-  /** Per-member pacing [WeCom's 30/min and 1 000/hour]. */
+  /** Per-member pacing in this process; its windows are also the caps counted across replicas [WeCom's 30/min and 1 000/hour]. */
   memberLimiter?: MemberRateLimiter;
   /** The application's daily quota [none]. */
   dailyQuota?: AppDailyQuota;
@@ -28,14 +28,11 @@ export interface WecomChannelOptions {
   /** Where the application's 45009 block is kept, shared by every replica (the store's `windows`). */
   windows: SharedWindows;
   /**
-   * The application in `windows` keys: its 45009 block is `wecom-45009:<applicationKey>`, a member's minute
+   * The application in `windows` keys: its 45009 block is `wecom-45009:<applicationKey>`, a member's sends
    * `wecom-member:<applicationKey>:<userid>` [the agent id].
    */
   applicationKey?: string;
 }
-
-/** WeCom's per-member cap for app messages per minute (docs/protocols/wecom.md §3), counted across replicas. */
-const MEMBER_MINUTE = { windowMs: 60_000, max: 30 };
 
 const PROVIDER = 'wecom';
 
@@ -192,25 +189,29 @@ export class WecomChannel implements MessageChannel {
         { retryAfterMs: acquired.retryAfterMs },
       );
     }
-    // The minute cap across replicas (and a restart): one upsert per member and minute-long window, which
-    // starts with its first send. The in-process limiter above stays exact for this process's own sends.
+    // Both caps across replicas and restarts: every process's sends to the member, counted in sliding
+    // windows in the database (one statement when the send may go, docs/protocols/wecom.md §3). The
+    // in-process limiter above saves that statement when this process alone has filled a window.
     const now = this.#clock.now();
     const memberKey = `${this.#memberKeyPrefix}${body.touser.toLowerCase()}`;
-    const shared = await this.#windows.tally(memberKey, now, new Date(now.getTime() + MEMBER_MINUTE.windowMs));
-    const release = async () => {
+    const admission = await this.#windows.admit(memberKey, now, this.#limiter.windows).catch((error: unknown) => {
       acquired.slot.release();
-      await this.#windows.untally(memberKey, now);
-    };
-    if (shared.count > MEMBER_MINUTE.max) {
-      await release();
+      throw error;
+    });
+    if (!admission.admitted) {
+      acquired.slot.release();
       throw new ChannelError(
         PROVIDER,
         'rate_limited',
         'MEMBER_RATE_LIMIT',
-        'WeCom delivers at most 30 messages a minute to one member and drops the rest silently; the replicas together reached it, this message waits (docs/protocols/wecom.md §3)',
-        { retryAfterMs: Math.max(1_000, shared.until.getTime() - now.getTime()) },
+        'WeCom delivers at most 30 messages a minute and 1000 an hour to one member and drops the rest silently; the sends of every process together reached it, this message waits (docs/protocols/wecom.md §3)',
+        { retryAfterMs: Math.max(1, admission.retryAt.getTime() - now.getTime()) },
       );
     }
+    const release = async () => {
+      acquired.slot.release();
+      await this.#windows.withdraw(memberKey, admission.seq);
+    };
     let result;
     try {
       result = await this.#client.sendMessage(body);
