@@ -8,8 +8,12 @@ interface WindowRow extends Record<string, unknown> {
   until: Date | string | number | bigint;
 }
 
-/** Rounds of `admit` lost to replicas counting the same key at the same moment before it gives up for now. */
-const ADMIT_ROUNDS = 5;
+/**
+ * Rounds of `admit` lost to replicas counting the same key at the same moment before it gives up for now.
+ * Each lost round means another event of the key went in, so a window of WeCom's 30 a minute fills, and
+ * refuses by its count, within 30 lost rounds.
+ */
+const ADMIT_ROUNDS = 40;
 /** How long a caller waits after those rounds. */
 const ADMIT_BUSY_WAIT_MS = 1_000;
 
