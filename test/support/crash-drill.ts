@@ -53,8 +53,9 @@ export interface CrashDrillResult {
   activated: number;
   sms: { rows: number; sent: number; delivered: number; lost: number; customersTextedTwice: number; extraTexts: number };
   /**
-   * `droppedByWecom`: accepted by WeCom but silently dropped over its per-member cap (30 a minute): each
-   * process paces its own sends, and a restarted one does not know what the killed one sent that minute.
+   * `droppedByWecom`: accepted by WeCom but silently dropped over its per-member cap (30 a minute). Huifang
+   * counts the cap across processes in the database at the instant it lets a send go; the simulator counts
+   * on arrival, so only sends whose trips to it differ across a window's edge can be dropped.
    * `lost`: neither delivered nor dropped.
    */
   cards: { rows: number; sent: number; delivered: number; droppedByWecom: number; lost: number; shownTwice: number };
