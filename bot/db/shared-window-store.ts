@@ -75,9 +75,10 @@ export class PrismaSharedWindows implements SharedWindows {
     return windowOf(row!);
   }
 
-  async admit(key: string, now: Date, caps: readonly SlidingCap[]): Promise<Admission> {
+  async admit(key: string, now: Date, caps: readonly SlidingCap[], latest: Date = now): Promise<Admission> {
     if (caps.length === 0) throw new Error('admit needs at least one cap');
-    const until = new Date(now.getTime() + Math.max(...caps.map((c) => c.windowMs)));
+    const at = new Date(Math.max(now.getTime(), latest.getTime()));
+    const until = new Date(at.getTime() + Math.max(...caps.map((c) => c.windowMs)));
     const inWindow = '(SELECT COUNT(*) FROM "SharedWindowEvent" WHERE "key" = ? AND "at" > ?)';
     for (let attempt = 1; ; attempt++) {
       // The key's next number, inserted only while every cap has room. A replica that counted one at the
@@ -87,7 +88,7 @@ export class PrismaSharedWindows implements SharedWindows {
           `SELECT ?, COALESCE((SELECT MAX("seq") FROM "SharedWindowEvent" WHERE "key" = ?), 0) + 1, ?, ? ` +
           `WHERE ${caps.map(() => `${inWindow} < ?`).join(' AND ')} ` +
           `ON CONFLICT ("key", "seq") DO NOTHING RETURNING "seq"`,
-        [key, key, now, until, ...caps.flatMap((c) => [key, new Date(now.getTime() - c.windowMs), c.max])],
+        [key, key, at, until, ...caps.flatMap((c) => [key, new Date(now.getTime() - c.windowMs), c.max])],
       );
       if (rows[0]) return { admitted: true, seq: Number(rows[0].seq) };
       // Refused: for each cap, its `max`-th newest event in the window, which has to leave it first.
@@ -104,6 +105,10 @@ export class PrismaSharedWindows implements SharedWindows {
       // (a few rounds at most; past them the caller waits a moment, as for a full window).
       if (attempt >= ADMIT_ROUNDS) return { admitted: false, retryAt: new Date(now.getTime() + ADMIT_BUSY_WAIT_MS) };
     }
+  }
+
+  async settle(key: string, seq: number, at: Date): Promise<void> {
+    await this.sql.execute('UPDATE "SharedWindowEvent" SET "at" = ? WHERE "key" = ? AND "seq" = ? AND "at" > ?', [at, key, seq, at]);
   }
 
   async withdraw(key: string, seq: number): Promise<void> {

@@ -27,7 +27,7 @@ export class MemorySharedWindows implements SharedWindows {
     return windowOf(row);
   }
 
-  async admit(key: string, now: Date, caps: readonly SlidingCap[]): Promise<Admission> {
+  async admit(key: string, now: Date, caps: readonly SlidingCap[], latest: Date = now): Promise<Admission> {
     if (caps.length === 0) throw new Error('admit needs at least one cap');
     return this.state.transact((tx): Admission => {
       const events = tx.sharedWindowEvent.filter((r) => r.key === key);
@@ -38,9 +38,17 @@ export class MemorySharedWindows implements SharedWindows {
       }
       if (retryAt > Number.NEGATIVE_INFINITY) return { admitted: false, retryAt: new Date(retryAt) };
       const seq = events.reduce((max, r) => Math.max(max, r.seq), 0) + 1;
-      const until = new Date(now.getTime() + Math.max(...caps.map((c) => c.windowMs)));
-      tx.sharedWindowEvent.insert({ key, seq, at: new Date(now.getTime()), until });
+      const at = Math.max(now.getTime(), latest.getTime());
+      const until = new Date(at + Math.max(...caps.map((c) => c.windowMs)));
+      tx.sharedWindowEvent.insert({ key, seq, at: new Date(at), until });
       return { admitted: true, seq };
+    });
+  }
+
+  async settle(key: string, seq: number, at: Date): Promise<void> {
+    this.state.transact((tx) => {
+      const event = tx.sharedWindowEvent.get(`${key}\u0000${seq}`);
+      if (event && event.at.getTime() > at.getTime()) tx.sharedWindowEvent.update(`${key}\u0000${seq}`, { at: new Date(at.getTime()) });
     });
   }
 

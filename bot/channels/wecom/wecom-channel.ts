@@ -190,11 +190,13 @@ export class WecomChannel implements MessageChannel {
       );
     }
     // Both caps across replicas and restarts: every process's sends to the member, counted in sliding
-    // windows in the database (one statement when the send may go, docs/protocols/wecom.md §3). The
-    // in-process limiter above saves that statement when this process alone has filled a window.
+    // windows in the database (docs/protocols/wecom.md §3). The send counts at the latest instant it can
+    // reach WeCom until its answer says it has; the in-process limiter above saves the statement when this
+    // process alone has filled a window.
     const now = this.#clock.now();
     const memberKey = `${this.#memberKeyPrefix}${body.touser.toLowerCase()}`;
-    const admission = await this.#windows.admit(memberKey, now, this.#limiter.windows).catch((error: unknown) => {
+    const latest = new Date(now.getTime() + this.#client.longestCallMs);
+    const admission = await this.#windows.admit(memberKey, now, this.#limiter.windows, latest).catch((error: unknown) => {
       acquired.slot.release();
       throw error;
     });
@@ -231,6 +233,8 @@ export class WecomChannel implements MessageChannel {
         "WeCom refused the recipient: the member does not exist, left, has no licence, or is outside the application's visible range (可见范围) (docs/protocols/wecom.md §4.1-§4.2)",
       );
     }
+    // Answered: WeCom counted it by now. Left at `latest` if this fails, which only counts it longer.
+    await this.#windows.settle(memberKey, admission.seq, this.#clock.now()).catch((err: unknown) => this.#log?.warn({ err }, 'wecom member send count not settled; it counts until its latest instant'));
     this.#log?.debug({ staffId: to.staffId, msgtype: body.msgtype }, 'wecom message accepted');
     // A button card's send answer carries a response_code: kept, it lets Huifang grey the card out later
     // (an escalation resolved on its page, docs/protocols/wecom.md §5.1).

@@ -40,14 +40,18 @@ export interface SharedWindows {
    */
   strike(key: string, now: Date, untilByStrike: readonly Date[]): Promise<SharedWindow>;
   /**
-   * Counts one event of `key` at `now` if, with it, every cap still holds: for each cap, fewer than `max`
-   * events of `key` are counted at instants after `now - windowMs` (every event counted, whichever process
-   * counted it; none later than `now` is left out, so an instant from a clock a little ahead still counts).
-   * Otherwise counts nothing and says when the events in the way will have left their windows. Of two
-   * processes admitting an event of one key at once, one counts first and the other sees it. So no window
-   * of any cap's length ever holds more than its `max` admitted events (sliding windows, exact).
+   * Counts one event of `key` if, with it, every cap still holds at `now`: for each cap, fewer than `max`
+   * events of `key` are recorded at instants after `now - windowMs` (every event counted, whichever process
+   * counted it; none recorded later than `now` is left out). The event is recorded at `latest` [now]: the
+   * latest instant it can happen (a send not yet answered may still arrive until then), until `settle`
+   * says when it did. Otherwise counts nothing and says when the events in the way will have left their
+   * windows. Of two processes admitting an event of one key at once, one counts first and the other sees
+   * it. So no window of a cap's length ever holds more than its `max` admitted events, each at an instant
+   * no earlier than it happened (sliding windows, exact).
    */
-  admit(key: string, now: Date, caps: readonly SlidingCap[]): Promise<Admission>;
+  admit(key: string, now: Date, caps: readonly SlidingCap[], latest?: Date): Promise<Admission>;
+  /** Records that the admitted event `seq` of `key` happened by `at` (moves it earlier, never later; not a withdrawn one). */
+  settle(key: string, seq: number, at: Date): Promise<void>;
   /** Uncounts the admitted event `seq` of `key` (a send that certainly did not happen). */
   withdraw(key: string, seq: number): Promise<void>;
   /** The window of `key`, open or ended; null when there is none. */

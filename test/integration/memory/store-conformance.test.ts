@@ -932,6 +932,19 @@ const SCENARIOS: Record<string, Scenario> = {
       { admitted: false, retryAt: later(3_600_000) },
       { admitted: true, seq: 4 },
     ]);
+    // An event recorded at the latest instant it can happen counts from the start, and is moved earlier (never
+    // later, never back from withdrawn) once it is known to have happened.
+    const pending = [
+      await windows.admit('wecom-member:b', now, caps, later(30_000)),
+      await windows.admit('wecom-member:b', later(1_000), caps),
+      await windows.admit('wecom-member:b', later(2_000), caps),
+    ];
+    await windows.settle('wecom-member:b', 1, later(500));
+    await windows.settle('wecom-member:b', 1, later(10_000));
+    await windows.withdraw('wecom-member:b', 2);
+    await windows.settle('wecom-member:b', 2, later(1_000));
+    pending.push(await windows.admit('wecom-member:b', later(2_000), caps));
+    expect(pending).toEqual([{ admitted: true, seq: 1 }, { admitted: true, seq: 2 }, { admitted: false, retryAt: later(61_000) }, { admitted: true, seq: 3 }]);
     await windows.reserve('sms-same:X', 'M1', later(30_000), now);
     await windows.release('sms-same:X', 'M2');
     const kept = await windows.read('sms-same:X');
@@ -939,8 +952,8 @@ const SCENARIOS: Record<string, Scenario> = {
     await windows.reserve('sms-same:Y', 'M2', later(30_000), now);
     await windows.release('wecom-45009:B');
     const forgotten = await windows.forgetEnded(later(3_600_000));
-    // Events go once past their longest window: the first three (the withdrawn one too), not the fourth.
-    expect(await windows.forgetEnded(later(3_600_000 + 70_000))).toBe(3);
+    // Events go once past their longest window: a's first three (the withdrawn one too) and b's three, not a's fourth.
+    expect(await windows.forgetEnded(later(3_600_000 + 70_000))).toBe(6);
     expect(await windows.admit('wecom-member:a', later(3_600_000 + 70_000), caps)).toEqual({ admitted: true, seq: 5 });
     expect([first.taken, other.taken, same.taken, afterGap.taken, forced.taken]).toEqual([true, false, true, true, true]);
     expect(other).toMatchObject({ holder: 'S1', until: later(72 * 3_600_000) });
@@ -952,7 +965,7 @@ const SCENARIOS: Record<string, Scenario> = {
       [3, steps[2]],
     ]);
     expect(kept).toMatchObject({ holder: 'M1' });
-    return { first, other, same, afterGap, forced, strikes, admissions, kept, gone: await windows.read('sms-same:X'), forgotten, left: await windows.read('wecom-45009:A') };
+    return { first, other, same, afterGap, forced, strikes, admissions, pending, kept, gone: await windows.read('sms-same:X'), forgotten, left: await windows.read('wecom-45009:A') };
   },
 };
 

@@ -326,11 +326,11 @@ describeEachDatabase('WecomChannel per-member caps shared through the database',
   });
 
   /** A replica (or a restarted process): its own Prisma client on the one database, its own WeCom client and pacing. */
-  function replica(application: string): WecomChannel {
+  function replica(application: string, fetch?: typeof globalThis.fetch): WecomChannel {
     const client = createPrismaClient(db().url);
     clients.push(client);
     const windows = new PrismaSharedWindows({ prisma: client.prisma, capabilities: client.capabilities, ids: new UlidGenerator() });
-    const api = new WecomClient({ corpId: wecom.corpId, agentId: wecom.agentId, secret: wecom.secret, apiBase: wecom.baseUrl, clock: time, timeoutMs: 2_000 });
+    const api = new WecomClient({ corpId: wecom.corpId, agentId: wecom.agentId, secret: wecom.secret, apiBase: wecom.baseUrl, clock: time, timeoutMs: 10_000, ...(fetch ? { fetch } : {}) });
     return new WecomChannel({ client: api, clock: time, windows, applicationKey: application });
   }
 
@@ -419,15 +419,78 @@ describeEachDatabase('WecomChannel per-member caps shared through the database',
       Array.from({ length: 50 }, (_, i) => replicas[i % 2]!.send(request({ kind: 'staff_text', to, text: `same moment ${i}` })).then(() => 'sent', (e: unknown) => e)),
     );
     expect(outcomes.filter((o) => o === 'sent')).toHaveLength(30);
-    for (const o of outcomes.filter((o) => o !== 'sent')) expect(o).toMatchObject({ kind: 'rate_limited', providerCode: 'MEMBER_RATE_LIMIT', retryAfterMs: 60_000 });
+    // Until the first 30 are answered they count at the latest instant they could reach WeCom (4 × 10 s on),
+    // so the wait is a minute from then at most.
+    for (const o of outcomes.filter((o) => o !== 'sent')) {
+      expect(o).toMatchObject({ kind: 'rate_limited', providerCode: 'MEMBER_RATE_LIMIT' });
+      expect((o as ChannelError).retryAfterMs).toBeGreaterThanOrEqual(60_000);
+      expect((o as ChannelError).retryAfterMs).toBeLessThanOrEqual(100_000);
+    }
     expect(wecom.messages.filter(toLi)).toHaveLength(30);
 
     // A minute on: a send WeCom answers with an errcode delivered nothing and does not count.
     time.advance(60_000);
+    expect(mostWithin(wecom.messages.filter(toLi), 60_000)).toBe(30);
     wecom.injectFailure({ errcode: 45033 });
     await failure(replicas[0]!.send(request({ kind: 'staff_text', to, text: 'refused' })));
     for (let i = 0; i < 30; i++) await replicas[i % 2]!.send(request({ kind: 'staff_text', to, text: `next minute ${i}` }));
     expect(wecom.messages.filter(toLi)).toHaveLength(60);
     expect(wecom.dropped).toEqual([]);
+  });
+
+  it('counts a send from when it may reach WeCom until its answer, so a late one does not make 31 in WeCom’s minute', async () => {
+    const application = `caps:${++run}`;
+    // Replica A's next message/send request is held before it leaves, and again after WeCom took it, before
+    // its answer comes back, while the clock moves on (well within the client's timeouts: 4 × 10 s).
+    const hold = () => {
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let reach!: () => void;
+      const reached = new Promise<void>((resolve) => (reach = resolve));
+      return { release, released, reach, reached };
+    };
+    const request1 = hold();
+    const answer = hold();
+    let held = true;
+    const slowFetch: typeof globalThis.fetch = async (input, init) => {
+      if (!held || !String(input instanceof Request ? input.url : input).includes('/cgi-bin/message/send')) return globalThis.fetch(input, init);
+      held = false;
+      request1.reach();
+      await request1.released;
+      const response = await globalThis.fetch(input, init);
+      answer.reach();
+      await answer.released;
+      return response;
+    };
+    const a = replica(application, slowFetch);
+    const b = replica(application);
+    const slow = a.send(request({ kind: 'staff_text', to, text: 'late' }));
+    await request1.reached;
+    for (let i = 0; i < 29; i++) await b.send(request({ kind: 'staff_text', to, text: `first ${i}` }));
+    // A's message reaches WeCom 30 s after it was let go; its answer is still on the way a minute after.
+    time.advance(30_000);
+    request1.release();
+    await answer.reached;
+    time.advance(30_000);
+    let sentNow = 0;
+    for (let i = 0; i < 30; i++) {
+      try {
+        await b.send(request({ kind: 'staff_text', to, text: `second ${i}` }));
+        sentNow++;
+      } catch (error) {
+        expect(error).toMatchObject({ kind: 'rate_limited', providerCode: 'MEMBER_RATE_LIMIT' });
+      }
+    }
+    // B's first 29 left the window, A's message has not: 29 more, and WeCom holds 30 in its minute.
+    expect(sentNow).toBe(29);
+    answer.release();
+    await slow;
+    const delivered = wecom.messages.filter(toLi);
+    expect(delivered).toHaveLength(59);
+    expect(wecom.dropped).toEqual([]);
+    expect(mostWithin(delivered, 60_000)).toBe(30);
+    // Its answer came after the latest instant it was counted at (40 s after it was let go), so it keeps that
+    // instant: the next send waits until 40 s + 60 s after the message was let go.
+    expect(await failure(b.send(request({ kind: 'staff_text', to, text: 'next' })))).toMatchObject({ providerCode: 'MEMBER_RATE_LIMIT', retryAfterMs: 40_000 });
   });
 });
