@@ -54,8 +54,8 @@ export interface CrashDrillResult {
   sms: { rows: number; sent: number; delivered: number; lost: number; customersTextedTwice: number; extraTexts: number };
   /**
    * `droppedByWecom`: accepted by WeCom but silently dropped over its per-member cap (30 a minute). Huifang
-   * counts the cap across processes in the database at the instant it lets a send go; the simulator counts
-   * on arrival, so only sends whose trips to it differ across a window's edge can be dropped.
+   * counts the caps across processes in the database, each send from the latest instant it can arrive until
+   * its answer; kept apart from `lost` in case a send outlived that bound.
    * `lost`: neither delivered nor dropped.
    */
   cards: { rows: number; sent: number; delivered: number; droppedByWecom: number; lost: number; shownTwice: number };
