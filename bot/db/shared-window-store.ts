@@ -32,9 +32,10 @@ const OLD = '"SharedWindow"';
  * Sliding windows (`admit`) keep one `SharedWindowEvent` row per counted event, numbered per key. Admitting
  * is one `INSERT … SELECT` of the next number that inserts only while every cap's count (from the
  * `("key", "at")` index) is under its `max`; a refusal reads, in one more statement, when the events in the
- * way leave their windows; `settle` moves an event's instant back by primary key. Two replicas admitting at once compute the same next number: on PostgreSQL the
- * second's insert waits for the first's and then conflicts (DO NOTHING), so it inserts nothing and counts
- * again with the first's event in view; SQLite has one writer at a time. Numbers are freed only by
+ * way leave their windows; `settle` and `withdraw` update one row by primary key. Two replicas admitting at
+ * once compute the same next number: on PostgreSQL the second's insert waits for the first's and then
+ * conflicts (DO NOTHING), so it inserts nothing and counts again with the first's event in view; SQLite has
+ * one writer at a time. Numbers are freed only by
  * `forgetEnded`, which deletes events long past every window (a withdrawn event keeps its row until then),
  * so an insert that counted from an older state meets a conflict: each admitted event was counted with
  * every event admitted before it that can still be in a window in view.

@@ -50,8 +50,8 @@ const DUPLICATE_CHECK_MARGIN_MS = 5 * 60_000;
  * `send` resolves with WeCom's `msgid` (null for card updates) and throws `ChannelError` otherwise.
  * Idempotency: WeCom's duplicate check drops an identical request within 30 min, and a card's
  * `task_id` is unique for ever, so a retried card is never shown twice. A recipient is never sent
- * more than WeCom's per-member cap: a send over it fails `rate_limited` (`MEMBER_RATE_LIMIT`) with the
- * wait, for the outbox to reschedule.
+ * more than WeCom's per-member caps, counted over every replica's sends (docs/protocols/wecom.md §3): a
+ * send over one fails `rate_limited` (`MEMBER_RATE_LIMIT`) with the wait, for the outbox to reschedule.
  */
 export class WecomChannel implements MessageChannel {
   readonly name = 'wecom';
