@@ -6,11 +6,15 @@ import { fanOutWebhooks } from '../bot/core/webhooks/fan-out-webhooks.js';
 /**
  * Every 10 seconds: queue webhook deliveries for the events recorded since the last run
  * (docs/webhooks.md), then send what the outbox holds (off WeCom's congested :00/:30 marks), then
- * forget the shared limit windows that ended long ago. Each outcome is an `outbox:*` event.
+ * forget the shared limit windows, and the sends counted for WeCom's per-member caps, that ended long ago.
+ * Each outcome is an `outbox:*` event.
  */
 export const schedule = '3,13,23,33,43,53 * * * * *';
 
-/** How long a shared limit window is kept after it ended (a WeCom 45009 block's strikes count across a day). */
+/**
+ * How long a shared limit window is kept after it ended (a WeCom 45009 block's strikes count across a day),
+ * and a counted send after it left its longest window (the hour).
+ */
 const ENDED_WINDOW_KEPT_MS = 86_400_000;
 
 export async function run(app: Huifang, cutoff?: JobCutoffSignal) {
@@ -20,7 +24,7 @@ export async function run(app: Huifang, cutoff?: JobCutoffSignal) {
     return null;
   });
   const summary = await dispatchOutbox(app.deps, { channels: app.channels, jitter: app.jitter, deadLetter: app.deadLetter, contact: app.config.customerContact, ...(cutoff ? { cutoff } : {}) });
-  // Shared limit windows that ended a day ago decide nothing any more (one indexed DELETE, usually of nothing).
+  // Shared limit windows and counted sends that ended a day ago decide nothing any more (two indexed DELETEs).
   const windowsForgotten = await app.deps.windows.forgetEnded(new Date(app.clock.now().getTime() - ENDED_WINDOW_KEPT_MS));
   return { ...summary, webhooksQueued: webhooks?.queued ?? 0, windowsForgotten };
 }

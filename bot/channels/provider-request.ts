@@ -66,7 +66,7 @@ export interface ProviderReply {
   raw: string;
 }
 
-const DEFAULT_TIMEOUT_MS = 10_000;
+export const DEFAULT_TIMEOUT_MS = 10_000;
 /** Query parameters whose values are secret, masked wherever a URL is logged or quoted. */
 const SECRET_QUERY = /([?&](?:access_token|corpsecret|secret)=)[^&]*/g;
 

@@ -32,8 +32,10 @@ export interface SharedFailureCounts {
  * window) and learns the total, and when the current and previous windows together reach `limit` the
  * address is blocked here until the current window ends. Checking stays in memory — no query on the path
  * of a request that authenticates — so a replica (or a restarted process) learns a block with the first
- * failure it sees itself: an address gets about `limit` tries in all, plus at most one per replica, instead
- * of `limit` per replica and afresh after every restart.
+ * failure it sees itself: an address gets about `limit` tries in all, instead of `limit` per replica and
+ * afresh after every restart. Plus, on each replica, the tries that reach it before its count comes back
+ * from the database (the failed request's answer does not wait for it): usually one, at most `limit`, which
+ * its own sliding count keeps.
  */
 export class FailedAuthLimiter {
   readonly #failures = new Map<string, number[]>();

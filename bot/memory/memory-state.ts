@@ -271,6 +271,13 @@ export interface SharedWindowRow {
   until: Date;
 }
 
+export interface SharedWindowEventRow {
+  key: string;
+  seq: number;
+  at: Date;
+  until: Date;
+}
+
 export interface WebhookSubscriptionRow {
   id: string;
   url: string;
@@ -329,6 +336,7 @@ export interface MemoryTables {
   greetingDelivery: GreetingDeliveryRow;
   webhookSubscription: WebhookSubscriptionRow;
   sharedWindow: SharedWindowRow;
+  sharedWindowEvent: SharedWindowEventRow;
 }
 
 export type TableName = keyof MemoryTables;
@@ -483,6 +491,7 @@ const SPECS: { [T in TableName]: TableSpec<MemoryTables[T]> } = {
   sandboxDelivery: { key: (r) => r.id, unique: { outboxMessageId: (r) => r.outboxMessageId }, references: [], defaults: {} },
   setting: { key: (r) => r.key, unique: {}, references: [], defaults: {} },
   sharedWindow: { key: (r) => r.key, unique: {}, references: [], defaults: { holder: '', count: 0 } },
+  sharedWindowEvent: { key: (r) => `${r.key}\u0000${r.seq}`, unique: {}, references: [], defaults: {} },
   webhookSubscription: { key: (r) => r.id, unique: {}, references: [], defaults: { active: true, removedAt: null, previousSecret: null, previousSecretUntil: null, timeoutMs: 10_000, maxAttempts: 12 } },
   greetingPlanRun: { key: (r) => `${r.campaign}\u0000${r.sendDate}`, unique: {}, references: [], defaults: { coveredAt: null } },
   greetingDelivery: {
@@ -617,6 +626,7 @@ export class MemoryTx {
   get greetingDelivery() { return this.table('greetingDelivery'); }
   get webhookSubscription() { return this.table('webhookSubscription'); }
   get sharedWindow() { return this.table('sharedWindow'); }
+  get sharedWindowEvent() { return this.table('sharedWindowEvent'); }
 
   /** @internal Applies every table's overlay (called once, after the transaction's function returned). */
   commit(): void {

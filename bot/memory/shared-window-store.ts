@@ -1,4 +1,4 @@
-import type { SharedWindow, SharedWindows } from '../core/ports/shared-windows.js';
+import { WITHDRAWN_AT, type Admission, type SharedWindow, type SharedWindows, type SlidingCap } from '../core/ports/shared-windows.js';
 import type { MemoryState, SharedWindowRow } from './memory-state.js';
 
 /** `SharedWindows` in memory, with the Prisma store's rules (bot/db/shared-window-store.ts); each method is one transaction. */
@@ -27,20 +27,34 @@ export class MemorySharedWindows implements SharedWindows {
     return windowOf(row);
   }
 
-  async tally(key: string, now: Date, until: Date): Promise<SharedWindow> {
-    const row = this.state.transact((tx) => {
-      const old = tx.sharedWindow.get(key);
-      if (!old) return tx.sharedWindow.insert({ key, holder: '', count: 1, until });
-      if (old.until.getTime() <= now.getTime()) return tx.sharedWindow.update(key, { count: 1, until });
-      return tx.sharedWindow.update(key, { count: old.count + 1 });
+  async admit(key: string, now: Date, caps: readonly SlidingCap[], latest: Date = now): Promise<Admission> {
+    if (caps.length === 0) throw new Error('admit needs at least one cap');
+    return this.state.transact((tx): Admission => {
+      const events = tx.sharedWindowEvent.filter((r) => r.key === key);
+      let retryAt = Number.NEGATIVE_INFINITY;
+      for (const cap of caps) {
+        const inWindow = events.map((r) => r.at.getTime()).filter((t) => t > now.getTime() - cap.windowMs).sort((x, y) => y - x);
+        if (inWindow.length >= cap.max) retryAt = Math.max(retryAt, inWindow[cap.max - 1]! + cap.windowMs);
+      }
+      if (retryAt > Number.NEGATIVE_INFINITY) return { admitted: false, retryAt: new Date(retryAt) };
+      const seq = events.reduce((max, r) => Math.max(max, r.seq), 0) + 1;
+      const at = Math.max(now.getTime(), latest.getTime());
+      const until = new Date(at + Math.max(...caps.map((c) => c.windowMs)));
+      tx.sharedWindowEvent.insert({ key, seq, at: new Date(at), until });
+      return { admitted: true, seq };
     });
-    return windowOf(row);
   }
 
-  async untally(key: string, now: Date): Promise<void> {
+  async settle(key: string, seq: number, at: Date): Promise<void> {
     this.state.transact((tx) => {
-      const old = tx.sharedWindow.get(key);
-      if (old && old.until.getTime() > now.getTime() && old.count > 0) tx.sharedWindow.update(key, { count: old.count - 1 });
+      const event = tx.sharedWindowEvent.get(`${key}\u0000${seq}`);
+      if (event && event.at.getTime() > at.getTime()) tx.sharedWindowEvent.update(`${key}\u0000${seq}`, { at: new Date(at.getTime()) });
+    });
+  }
+
+  async withdraw(key: string, seq: number): Promise<void> {
+    this.state.transact((tx) => {
+      if (tx.sharedWindowEvent.get(`${key}\u0000${seq}`)) tx.sharedWindowEvent.update(`${key}\u0000${seq}`, { at: new Date(WITHDRAWN_AT.getTime()) });
     });
   }
 
@@ -60,7 +74,9 @@ export class MemorySharedWindows implements SharedWindows {
     return this.state.transact((tx) => {
       const ended = tx.sharedWindow.filter((r) => r.until.getTime() < before.getTime());
       for (const r of ended) tx.sharedWindow.delete(r.key);
-      return ended.length;
+      const events = tx.sharedWindowEvent.filter((r) => r.until.getTime() < before.getTime());
+      for (const r of events) tx.sharedWindowEvent.delete(`${r.key}\u0000${r.seq}`);
+      return ended.length + events.length;
     });
   }
 }

@@ -27,7 +27,7 @@ describeEachDatabase('crash drill', (db) => {
     expect(result.unsent).toBe(0);
     expect(result.sms).toMatchObject({ rows: result.followUps / 2, delivered: result.followUps / 2, lost: 0, customersTextedTwice: 0, extraTexts: 0 });
     expect(result.cards).toMatchObject({ rows: result.followUps / 2, sent: result.followUps / 2, lost: 0, shownTwice: 0 });
-    // WeCom drops silently what exceeds 30 a minute for one member; the shared minute count leaves bursts across two windows (README, Several replicas).
+    // WeCom drops silently what exceeds 30 a minute for one member; what it dropped is counted apart (README, Known limits).
     expect(result.cards.delivered + result.cards.droppedByWecom).toBe(result.followUps / 2);
     expect(result.uncertain.held).toBe(result.uncertain.resent + result.uncertain.settled);
   });

@@ -53,8 +53,9 @@ export interface CrashDrillResult {
   activated: number;
   sms: { rows: number; sent: number; delivered: number; lost: number; customersTextedTwice: number; extraTexts: number };
   /**
-   * `droppedByWecom`: accepted by WeCom but silently dropped over its per-member cap (30 a minute): each
-   * process paces its own sends, and a restarted one does not know what the killed one sent that minute.
+   * `droppedByWecom`: accepted by WeCom but silently dropped over its per-member cap (30 a minute). Huifang
+   * counts the caps across processes in the database, each send from the latest instant it can arrive until
+   * its answer; kept apart from `lost` in case a send outlived that bound.
    * `lost`: neither delivered nor dropped.
    */
   cards: { rows: number; sent: number; delivered: number; droppedByWecom: number; lost: number; shownTwice: number };

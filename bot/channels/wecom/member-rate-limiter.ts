@@ -4,10 +4,9 @@
  * (docs/protocols/wecom.md §3). So the channel counts its own sends per UserID in sliding windows and
  * refuses a send that would exceed them; the refused message stays in the outbox and is retried later.
  *
- * This limiter counts this process's own sends, exactly (sliding windows). Across replicas and restarts
- * the channel also counts each member's sends per minute in the shared windows (`wecom-channel.ts`):
- * a fixed window that starts with its first send, so a burst straddling two such windows can still
- * exceed WeCom's sliding minute; the hourly cap stays in-process.
+ * This limiter counts this process's own sends, exactly (sliding windows), at no cost. Across replicas and
+ * restarts the channel then counts every process's sends to the member in the same sliding windows in the
+ * database (`SharedWindows.admit`, `wecom-channel.ts`), which decides.
  */
 export interface RateWindow {
   /** Window length in ms. */
@@ -39,6 +38,11 @@ export class MemberRateLimiter {
     if (windows.length === 0) throw new Error('MemberRateLimiter needs at least one window');
     this.#windows = windows;
     this.#longestMs = Math.max(...windows.map((w) => w.windowMs));
+  }
+
+  /** The windows this limiter keeps. */
+  get windows(): readonly RateWindow[] {
+    return this.#windows;
   }
 
   /**

@@ -19,7 +19,7 @@ export interface WecomChannelOptions {
   /** Clock for per-member pacing. */
   clock: Clock;
   logger?: Logger;
-  /** Per-member pacing [WeCom's 30/min and 1 000/hour]. */
+  /** Per-member pacing in this process; its windows are also the caps counted across replicas [WeCom's 30/min and 1 000/hour]. */
   memberLimiter?: MemberRateLimiter;
   /** The application's daily quota [none]. */
   dailyQuota?: AppDailyQuota;
@@ -28,14 +28,11 @@ export interface WecomChannelOptions {
   /** Where the application's 45009 block is kept, shared by every replica (the store's `windows`). */
   windows: SharedWindows;
   /**
-   * The application in `windows` keys: its 45009 block is `wecom-45009:<applicationKey>`, a member's minute
+   * The application in `windows` keys: its 45009 block is `wecom-45009:<applicationKey>`, a member's sends
    * `wecom-member:<applicationKey>:<userid>` [the agent id].
    */
   applicationKey?: string;
 }
-
-/** WeCom's per-member cap for app messages per minute (docs/protocols/wecom.md §3), counted across replicas. */
-const MEMBER_MINUTE = { windowMs: 60_000, max: 30 };
 
 const PROVIDER = 'wecom';
 
@@ -53,8 +50,8 @@ const DUPLICATE_CHECK_MARGIN_MS = 5 * 60_000;
  * `send` resolves with WeCom's `msgid` (null for card updates) and throws `ChannelError` otherwise.
  * Idempotency: WeCom's duplicate check drops an identical request within 30 min, and a card's
  * `task_id` is unique for ever, so a retried card is never shown twice. A recipient is never sent
- * more than WeCom's per-member cap: a send over it fails `rate_limited` (`MEMBER_RATE_LIMIT`) with the
- * wait, for the outbox to reschedule.
+ * more than WeCom's per-member caps, counted over every replica's sends (docs/protocols/wecom.md §3): a
+ * send over one fails `rate_limited` (`MEMBER_RATE_LIMIT`) with the wait, for the outbox to reschedule.
  */
 export class WecomChannel implements MessageChannel {
   readonly name = 'wecom';
@@ -192,25 +189,31 @@ export class WecomChannel implements MessageChannel {
         { retryAfterMs: acquired.retryAfterMs },
       );
     }
-    // The minute cap across replicas (and a restart): one upsert per member and minute-long window, which
-    // starts with its first send. The in-process limiter above stays exact for this process's own sends.
+    // Both caps across replicas and restarts: every process's sends to the member, counted in sliding
+    // windows in the database (docs/protocols/wecom.md §3). The send counts at the latest instant it can
+    // reach WeCom until its answer says it has; the in-process limiter above saves the statement when this
+    // process alone has filled a window.
     const now = this.#clock.now();
     const memberKey = `${this.#memberKeyPrefix}${body.touser.toLowerCase()}`;
-    const shared = await this.#windows.tally(memberKey, now, new Date(now.getTime() + MEMBER_MINUTE.windowMs));
-    const release = async () => {
+    const latest = new Date(now.getTime() + this.#client.longestCallMs);
+    const admission = await this.#windows.admit(memberKey, now, this.#limiter.windows, latest).catch((error: unknown) => {
       acquired.slot.release();
-      await this.#windows.untally(memberKey, now);
-    };
-    if (shared.count > MEMBER_MINUTE.max) {
-      await release();
+      throw error;
+    });
+    if (!admission.admitted) {
+      acquired.slot.release();
       throw new ChannelError(
         PROVIDER,
         'rate_limited',
         'MEMBER_RATE_LIMIT',
-        'WeCom delivers at most 30 messages a minute to one member and drops the rest silently; the replicas together reached it, this message waits (docs/protocols/wecom.md §3)',
-        { retryAfterMs: Math.max(1_000, shared.until.getTime() - now.getTime()) },
+        'WeCom delivers at most 30 messages a minute and 1000 an hour to one member and drops the rest silently; the sends of every process together reached it, this message waits (docs/protocols/wecom.md §3)',
+        { retryAfterMs: Math.max(1, admission.retryAt.getTime() - now.getTime()) },
       );
     }
+    const release = async () => {
+      acquired.slot.release();
+      await this.#windows.withdraw(memberKey, admission.seq);
+    };
     let result;
     try {
       result = await this.#client.sendMessage(body);
@@ -230,6 +233,8 @@ export class WecomChannel implements MessageChannel {
         "WeCom refused the recipient: the member does not exist, left, has no licence, or is outside the application's visible range (可见范围) (docs/protocols/wecom.md §4.1-§4.2)",
       );
     }
+    // Answered: WeCom counted it by now. Left at `latest` if this fails, which only counts it longer.
+    await this.#windows.settle(memberKey, admission.seq, this.#clock.now()).catch((err: unknown) => this.#log?.warn({ err }, 'wecom member send count not settled; it counts until its latest instant'));
     this.#log?.debug({ staffId: to.staffId, msgtype: body.msgtype }, 'wecom message accepted');
     // A button card's send answer carries a response_code: kept, it lets Huifang grey the card out later
     // (an escalation resolved on its page, docs/protocols/wecom.md §5.1).

@@ -1,7 +1,7 @@
 import type { Clock } from '../../core/clock.js';
 import { ChannelError } from '../../core/errors.js';
 import type { Logger } from '../../logger.js';
-import { callProviderApi, requestProviderToken, type ProviderEndpoint } from '../provider-request.js';
+import { callProviderApi, DEFAULT_TIMEOUT_MS, requestProviderToken, type ProviderEndpoint } from '../provider-request.js';
 import { ProviderTokenCache, ProviderTokenStore } from '../provider-token.js';
 import { buildWecomSignInUrls, type WecomSignInUrls } from './build-wecom-sign-in-urls.js';
 import { classifyErrcode, ERRCODE_INVALID_CODE } from './errcodes.js';
@@ -196,8 +196,16 @@ export class WecomClient {
   readonly #codeApi: ProviderEndpoint;
   readonly #tokens: ProviderTokenCache;
 
+  /**
+   * The longest a call can take: waiting for a token, the call, and after a stale token a new token and the
+   * call again, each within the timeout (a request is taken to reach WeCom, if at all, before the client
+   * stops waiting for its answer).
+   */
+  readonly longestCallMs: number;
+
   constructor(options: WecomClientOptions) {
     this.agentId = options.agentId;
+    this.longestCallMs = 4 * (options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     const { corpId, secret, apiBase, fetch, timeoutMs, logger } = options;
     this.#corpId = corpId;
     this.#oauthBase = options.oauthBase;

@@ -911,18 +911,42 @@ const SCENARIOS: Record<string, Scenario> = {
       await windows.strike('wecom-45009:A', later(3_600_000), steps),
       await windows.strike('wecom-45009:A', later(15 * 3_600_000), steps),
     ];
-    const tallies = [
-      await windows.tally('wecom-member:a', now, later(60_000)),
-      await windows.tally('wecom-member:a', later(59_000), later(119_000)),
-      await windows.tally('wecom-member:a', later(60_000), later(120_000)),
+    // Two a minute and three an hour, sliding.
+    const caps = [
+      { windowMs: 60_000, max: 2 },
+      { windowMs: 3_600_000, max: 3 },
     ];
-    await windows.untally('wecom-member:a', later(61_000));
-    await windows.untally('wecom-member:a', later(62_000));
-    expect(tallies.map((w) => [w.count, w.until])).toEqual([
-      [1, later(60_000)],
-      [2, later(60_000)],
-      [1, later(120_000)],
+    const admissions = [
+      await windows.admit('wecom-member:a', now, caps),
+      await windows.admit('wecom-member:a', later(10_000), caps),
+      await windows.admit('wecom-member:a', later(20_000), caps),
+      await windows.admit('wecom-member:a', later(60_000), caps),
+      await windows.admit('wecom-member:a', later(75_000), caps),
+    ];
+    await windows.withdraw('wecom-member:a', 3);
+    await windows.withdraw('wecom-member:a', 9);
+    admissions.push(await windows.admit('wecom-member:a', later(75_000), caps));
+    expect(admissions).toEqual([
+      { admitted: true, seq: 1 },
+      { admitted: true, seq: 2 },
+      { admitted: false, retryAt: later(60_000) },
+      { admitted: true, seq: 3 },
+      { admitted: false, retryAt: later(3_600_000) },
+      { admitted: true, seq: 4 },
     ]);
+    // An event recorded at the latest instant it can happen counts from the start, and is moved earlier (never
+    // later, never back from withdrawn) once it is known to have happened.
+    const pending = [
+      await windows.admit('wecom-member:b', now, caps, later(30_000)),
+      await windows.admit('wecom-member:b', later(1_000), caps),
+      await windows.admit('wecom-member:b', later(2_000), caps),
+    ];
+    await windows.settle('wecom-member:b', 1, later(500));
+    await windows.settle('wecom-member:b', 1, later(10_000));
+    await windows.withdraw('wecom-member:b', 2);
+    await windows.settle('wecom-member:b', 2, later(1_000));
+    pending.push(await windows.admit('wecom-member:b', later(2_000), caps));
+    expect(pending).toEqual([{ admitted: true, seq: 1 }, { admitted: true, seq: 2 }, { admitted: false, retryAt: later(61_000) }, { admitted: true, seq: 3 }]);
     await windows.reserve('sms-same:X', 'M1', later(30_000), now);
     await windows.release('sms-same:X', 'M2');
     const kept = await windows.read('sms-same:X');
@@ -930,6 +954,9 @@ const SCENARIOS: Record<string, Scenario> = {
     await windows.reserve('sms-same:Y', 'M2', later(30_000), now);
     await windows.release('wecom-45009:B');
     const forgotten = await windows.forgetEnded(later(3_600_000));
+    // Events go once past their longest window: a's first three (the withdrawn one too) and b's three, not a's fourth.
+    expect(await windows.forgetEnded(later(3_600_000 + 70_000))).toBe(6);
+    expect(await windows.admit('wecom-member:a', later(3_600_000 + 70_000), caps)).toEqual({ admitted: true, seq: 5 });
     expect([first.taken, other.taken, same.taken, afterGap.taken, forced.taken]).toEqual([true, false, true, true, true]);
     expect(other).toMatchObject({ holder: 'S1', until: later(72 * 3_600_000) });
     expect(strikes.map((w) => [w.count, w.until])).toEqual([
@@ -940,7 +967,7 @@ const SCENARIOS: Record<string, Scenario> = {
       [3, steps[2]],
     ]);
     expect(kept).toMatchObject({ holder: 'M1' });
-    return { first, other, same, afterGap, forced, strikes, tallies, untallied: await windows.read('wecom-member:a'), kept, gone: await windows.read('sms-same:X'), forgotten, left: await windows.read('wecom-45009:A') };
+    return { first, other, same, afterGap, forced, strikes, admissions, pending, kept, gone: await windows.read('sms-same:X'), forgotten, left: await windows.read('wecom-45009:A') };
   },
 };
 
@@ -965,10 +992,17 @@ const MODELS: Record<TableName, string> = {
   greetingPlanRun: 'greetingPlanRun',
   greetingDelivery: 'greetingDelivery',
   sharedWindow: 'sharedWindow',
+  sharedWindowEvent: 'sharedWindowEvent',
 };
 
 const keyOf = (table: TableName, row: Record<string, unknown>) =>
-  table === 'setting' || table === 'sharedWindow' ? String(row.key) : table === 'greetingPlanRun' ? `${String(row.campaign)}|${String(row.sendDate)}` : String(row.id);
+  table === 'setting' || table === 'sharedWindow'
+    ? String(row.key)
+    : table === 'greetingPlanRun'
+      ? `${String(row.campaign)}|${String(row.sendDate)}`
+      : table === 'sharedWindowEvent'
+        ? `${String(row.key)}|${String(row.seq).padStart(12, '0')}`
+        : String(row.id);
 
 /** Every row of both, table by table, with the columns the memory rows hold, by primary key. */
 async function tables(db: TestDb, state: MemoryState): Promise<{ memory: Record<string, unknown[]>; prisma: Record<string, unknown[]> }> {

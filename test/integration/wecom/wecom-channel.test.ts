@@ -11,6 +11,8 @@ import { MemoryState } from '../../../bot/memory/memory-state.js';
 import { PrismaSharedWindows } from '../../../bot/db/shared-window-store.js';
 import { dispatchOutbox, RATE_LIMIT_SPREAD_MS } from '../../../bot/core/outbox/dispatch-outbox.js';
 import { describeEachDatabase } from '../../support/db.js';
+import { createPrismaClient, type DbClient } from '../../../bot/db/client.js';
+import { UlidGenerator } from '../../../bot/clocks.js';
 import { createTestService, seedOrganisation, sharedDbClient, storeContext } from '../../support/service.js';
 import { staffTextMessage } from '../../support/builders.js';
 
@@ -294,5 +296,203 @@ describeEachDatabase('WecomChannel 45009 block shared through the database', (db
     sim.advanceClock(60_000);
     await b.send(request({ kind: 'staff_text', to, text: 'next minute' }));
     expect(sim.messages.length - before).toBe(32);
+  });
+});
+
+/** The most messages to one member within any `windowMs` (closed at the newest end, as WeCom counts). */
+function mostWithin(messages: readonly { at: Date }[], windowMs: number): number {
+  const times = messages.map((m) => m.at.getTime()).sort((a, b) => a - b);
+  let most = 0;
+  for (let last = 0, first = 0; last < times.length; last++) {
+    while (times[first]! <= times[last]! - windowMs) first++;
+    most = Math.max(most, last - first + 1);
+  }
+  return most;
+}
+
+describeEachDatabase('WecomChannel per-member caps shared through the database', (db) => {
+  /** WeCom on the service's fake clock: it counts, and silently drops, on the same instants. */
+  let wecom: WecomSimulator;
+  let time: FakeClock;
+  let run = 0;
+  const clients: DbClient[] = [];
+
+  beforeEach(async () => {
+    time = new FakeClock('2026-11-02T01:30:00.000Z');
+    wecom = await WecomSimulator.start({ users: ['hushi.li', 'hushi.zhou'], clock: time });
+  });
+
+  afterEach(async () => {
+    await wecom.close();
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+  });
+
+  /** A replica (or a restarted process): its own Prisma client on the one database, its own WeCom client and pacing. */
+  function replica(application: string, fetch?: typeof globalThis.fetch): WecomChannel {
+    const client = createPrismaClient(db().url);
+    clients.push(client);
+    const windows = new PrismaSharedWindows({ prisma: client.prisma, capabilities: client.capabilities, ids: new UlidGenerator() });
+    const api = new WecomClient({ corpId: wecom.corpId, agentId: wecom.agentId, secret: wecom.secret, apiBase: wecom.baseUrl, clock: time, timeoutMs: 10_000, ...(fetch ? { fetch } : {}) });
+    return new WecomChannel({ client: api, clock: time, windows, applicationKey: application });
+  }
+
+  const toLi = (m: { userid: string }) => m.userid === 'hushi.li';
+
+  it('two replicas sending in turn across minute boundaries never put more than 30 in any 60 s; the excess waits', async () => {
+    const application = `caps:${++run}`;
+    const replicas = [replica(application), replica(application)];
+    // One message opens the member's first minute; the burst starts 45 s later, so it straddles the minute
+    // that a window opened by the first send would end at.
+    await replicas[0]!.send(request({ kind: 'staff_text', to, text: 'first' }));
+    time.advance(45_000);
+    const pending = Array.from({ length: 100 }, (_, i) => `burst ${i}`);
+    const deferred: number[] = [];
+    const sentBy: { replica: number; atMs: number }[] = [];
+    // Each second, each replica in turn tries the next pending message; one over a cap stays pending.
+    for (let second = 0; second < 300 && pending.length > 0; second++) {
+      for (const [index, channel] of replicas.entries()) {
+        if (pending.length === 0) break;
+        try {
+          await channel.send(request({ kind: 'staff_text', to, text: pending[0]! }));
+          pending.shift();
+          sentBy.push({ replica: index, atMs: time.now().getTime() });
+        } catch (error) {
+          expect(error).toMatchObject({ kind: 'rate_limited', providerCode: 'MEMBER_RATE_LIMIT' });
+          deferred.push((error as ChannelError).retryAfterMs!);
+        }
+      }
+      time.advance(1_000);
+    }
+    const delivered = wecom.messages.filter(toLi);
+    expect(wecom.dropped).toEqual([]);
+    expect(pending).toEqual([]);
+    expect(delivered).toHaveLength(101);
+    expect(mostWithin(delivered, 60_000)).toBe(30);
+    // Both replicas sent on both sides of the end of the minute the first message opened.
+    const firstMinuteEnd = delivered[0]!.at.getTime() + 60_000;
+    for (const index of [0, 1]) {
+      expect(sentBy.some((s) => s.replica === index && s.atMs < firstMinuteEnd)).toBe(true);
+      expect(sentBy.some((s) => s.replica === index && s.atMs >= firstMinuteEnd)).toBe(true);
+    }
+    // The burst's 30th went in the first minute; at its end only the lone first message left the window.
+    expect(sentBy.filter((s) => s.atMs >= firstMinuteEnd && s.atMs < firstMinuteEnd + 1_000)).toHaveLength(1);
+    expect(deferred.length).toBeGreaterThan(0);
+  });
+
+  it('two replicas together send no more than 1 000 in any hour; the next waits until the hour’s first leaves it, and a restarted process knows', async () => {
+    const application = `caps:${++run}`;
+    const replicas = [replica(application), replica(application)];
+    let sent = 0;
+    let turn = 0;
+    // As the outbox would: a message over a cap is tried again after the wait it was given.
+    while (sent < 1_000) {
+      try {
+        await replicas[turn++ % 2]!.send(request({ kind: 'staff_text', to, text: `hour ${sent}` }));
+        sent++;
+      } catch (error) {
+        expect(error).toMatchObject({ kind: 'rate_limited', providerCode: 'MEMBER_RATE_LIMIT' });
+        time.advance((error as ChannelError).retryAfterMs!);
+      }
+    }
+    const delivered = wecom.messages.filter(toLi);
+    const firstAt = delivered[0]!.at.getTime();
+    expect(time.now().getTime() - firstAt).toBeLessThan(3_600_000);
+    time.advance(60_000);
+    // A thousand this hour: each replica, and a process started now, waits for the first to leave the hour.
+    const untilFirstLeaves = firstAt + 3_600_000 - time.now().getTime();
+    for (const channel of [...replicas, replica(application)]) {
+      expect(await failure(channel.send(request({ kind: 'staff_text', to, text: 'one too many' })))).toMatchObject({ kind: 'rate_limited', providerCode: 'MEMBER_RATE_LIMIT', retryAfterMs: untilFirstLeaves });
+    }
+    // Another member is not held up.
+    await replicas[1]!.send(request({ kind: 'staff_text', to: { staffId: 'S2', wecomUserId: 'hushi.zhou' }, text: 'other member' }));
+    time.advance(untilFirstLeaves);
+    await replicas[1]!.send(request({ kind: 'staff_text', to, text: 'next hour' }));
+    const all = wecom.messages.filter(toLi);
+    expect(all).toHaveLength(1_001);
+    expect(wecom.dropped).toEqual([]);
+    expect(mostWithin(all, 3_600_000)).toBe(1_000);
+    expect(mostWithin(all, 60_000)).toBe(30);
+  });
+
+  it('replicas sending to one member at the same moment get exactly 30 through; a send WeCom refused is given back', async () => {
+    const application = `caps:${++run}`;
+    const replicas = [replica(application), replica(application)];
+    const outcomes = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => replicas[i % 2]!.send(request({ kind: 'staff_text', to, text: `same moment ${i}` })).then(() => 'sent', (e: unknown) => e)),
+    );
+    expect(outcomes.filter((o) => o === 'sent')).toHaveLength(30);
+    // Until the first 30 are answered they count at the latest instant they could reach WeCom (4 × 10 s on),
+    // so the wait is a minute from then at most.
+    for (const o of outcomes.filter((o) => o !== 'sent')) {
+      expect(o).toMatchObject({ kind: 'rate_limited', providerCode: 'MEMBER_RATE_LIMIT' });
+      expect((o as ChannelError).retryAfterMs).toBeGreaterThanOrEqual(60_000);
+      expect((o as ChannelError).retryAfterMs).toBeLessThanOrEqual(100_000);
+    }
+    expect(wecom.messages.filter(toLi)).toHaveLength(30);
+
+    // A minute on: a send WeCom answers with an errcode delivered nothing and does not count.
+    time.advance(60_000);
+    expect(mostWithin(wecom.messages.filter(toLi), 60_000)).toBe(30);
+    wecom.injectFailure({ errcode: 45033 });
+    await failure(replicas[0]!.send(request({ kind: 'staff_text', to, text: 'refused' })));
+    for (let i = 0; i < 30; i++) await replicas[i % 2]!.send(request({ kind: 'staff_text', to, text: `next minute ${i}` }));
+    expect(wecom.messages.filter(toLi)).toHaveLength(60);
+    expect(wecom.dropped).toEqual([]);
+  });
+
+  it('counts a send from when it may reach WeCom until its answer, so a late one does not make 31 in WeCom’s minute', async () => {
+    const application = `caps:${++run}`;
+    // Replica A's next message/send request is held before it leaves, and again after WeCom took it, before
+    // its answer comes back, while the clock moves on (well within the client's timeouts: 4 × 10 s).
+    const hold = () => {
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let reach!: () => void;
+      const reached = new Promise<void>((resolve) => (reach = resolve));
+      return { release, released, reach, reached };
+    };
+    const request1 = hold();
+    const answer = hold();
+    let held = true;
+    const slowFetch: typeof globalThis.fetch = async (input, init) => {
+      if (!held || !String(input instanceof Request ? input.url : input).includes('/cgi-bin/message/send')) return globalThis.fetch(input, init);
+      held = false;
+      request1.reach();
+      await request1.released;
+      const response = await globalThis.fetch(input, init);
+      answer.reach();
+      await answer.released;
+      return response;
+    };
+    const a = replica(application, slowFetch);
+    const b = replica(application);
+    const slow = a.send(request({ kind: 'staff_text', to, text: 'late' }));
+    await request1.reached;
+    for (let i = 0; i < 29; i++) await b.send(request({ kind: 'staff_text', to, text: `first ${i}` }));
+    // A's message reaches WeCom 30 s after it was let go; its answer is still on the way a minute after.
+    time.advance(30_000);
+    request1.release();
+    await answer.reached;
+    time.advance(30_000);
+    let sentNow = 0;
+    for (let i = 0; i < 30; i++) {
+      try {
+        await b.send(request({ kind: 'staff_text', to, text: `second ${i}` }));
+        sentNow++;
+      } catch (error) {
+        expect(error).toMatchObject({ kind: 'rate_limited', providerCode: 'MEMBER_RATE_LIMIT' });
+      }
+    }
+    // B's first 29 left the window, A's message has not: 29 more, and WeCom holds 30 in its minute.
+    expect(sentNow).toBe(29);
+    answer.release();
+    await slow;
+    const delivered = wecom.messages.filter(toLi);
+    expect(delivered).toHaveLength(59);
+    expect(wecom.dropped).toEqual([]);
+    expect(mostWithin(delivered, 60_000)).toBe(30);
+    // Its answer came after the latest instant it was counted at (40 s after it was let go), so it keeps that
+    // instant: the next send waits until 40 s + 60 s after the message was let go.
+    expect(await failure(b.send(request({ kind: 'staff_text', to, text: 'next' })))).toMatchObject({ providerCode: 'MEMBER_RATE_LIMIT', retryAfterMs: 40_000 });
   });
 });
