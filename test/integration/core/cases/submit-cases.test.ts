@@ -163,6 +163,35 @@ describeEachDatabase('submitCases', (db) => {
     await expectSameRows();
   });
 
+  it('gives cases that take sampling-quota places or count their month in order of arrival what submitCase gives them', async () => {
+    const delivery = byName('P12-delivery');
+    const household = byName('P10-household-phone');
+    const bodies: CaseBody[] = [];
+    for (let i = 0; i < 260; i++) {
+      // Deliveries signed within one week (one weekly quota of 2 to 3 places over a 2 % draw) …
+      const minute = String(i % 60).padStart(2, '0');
+      bodies.push({ ...delivery, externalId: `YD-ARRIVAL-${i}`, occurredAt: `2026-11-0${3 + (i % 3)}T1${i % 10}:${minute}:00+08:00`, customer: { ...delivery.customer, phone: `+86138001${String(i).padStart(5, '0')}` } });
+      // … and households served within one month, whose sampling tier follows the month's count so far (99 → 100).
+      if (i % 2 === 0) {
+        bodies.push({ ...household, externalId: `HH-ARRIVAL-${i}`, occurredAt: `2026-11-${String(3 + (i % 20)).padStart(2, '0')}T14:30:00+08:00`, customer: { ...household.customer, externalId: `HH-A-${i}`, phone: `+86138002${String(i).padStart(5, '0')}` } });
+      }
+      // A household served twice: the second case waits for the first's chunk to be written (same customer).
+      if (i === 150) bodies.push({ ...household, externalId: 'HH-ARRIVAL-AGAIN', occurredAt: '2026-11-21T14:30:00+08:00', customer: { ...household.customer, externalId: 'HH-A-0', phone: '+8613800200000' } });
+    }
+    const sequential = await oneByOne(bodies);
+
+    const batched = await submitCases(batch.deps, await inputsFor(batch, bodies));
+
+    expect(batched.map(describeOutcome)).toEqual(sequential.map(describeOutcome));
+    const sampling = (await other.prisma.followUp.findMany({ where: { case: { externalId: { contains: '-ARRIVAL-' } } }, select: { sampling: true, quotaSlot: true } })).map((f) => ({ ...f, sampling: f.sampling ?? '' }));
+    // The run exercised what it is there for: quota places taken, then the quota full; both tiers of the month.
+    expect(sampling.filter((f) => f.quotaSlot !== null).length).toBeGreaterThanOrEqual(2);
+    expect(sampling.some((f) => f.sampling.includes(': full, 3 of 3 taken'))).toBe(true);
+    expect(sampling.some((f) => f.sampling.includes('"rate":0.3'))).toBe(true);
+    expect(sampling.some((f) => f.sampling.includes('"rate":0.2'))).toBe(true);
+    await expectSameRows();
+  });
+
   async function expectSameRows() {
     const [a, b] = [await snapshot(db()), await snapshot(other)];
     expect(b.cases).toEqual(a.cases);
