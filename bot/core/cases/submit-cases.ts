@@ -18,6 +18,8 @@ export type SubmitCasesOutcome = SubmitCaseResult | DomainError;
 
 interface Pending {
   index: number;
+  /** Its place among the batch's valid items (where planning starts again after a chunk is rolled back). */
+  position: number;
   key: string;
   policy: PolicyDefinition;
   newCase: NewCase;
@@ -37,7 +39,9 @@ interface Pending {
  * in order. What cannot be decided in bulk goes through `submitCase` one by one, in its place in the
  * order: a case that exists (an update), the same case twice in the batch; a customer that exists has
  * their contact details updated first. A chunk that meets a key or quota place taken meanwhile (a
- * concurrent post) is rolled back whole and submitted one by one. An item's DomainError is its outcome; it does
+ * concurrent post) is rolled back whole and submitted one by one, and the cases planned after it are
+ * planned again. One chunk is written while the next is planned; whatever depends on the written chunk
+ * waits for it first. An item's DomainError is its outcome; it does
  * not stop the others. Other errors end the batch; the chunks already written stay written, and
  * submitting the batch again completes it.
  */
@@ -75,6 +79,8 @@ export async function submitCases(deps: CoreDeps, inputs: readonly SubmitCaseInp
     const k = `${policyId}\u0000${from.toISOString()}\u0000${to.toISOString()}`;
     let c = counted.get(k);
     if (c === undefined) {
+      // The database's count must not race the chunk being written.
+      await settle();
       const inPeriod = (at: Date) => at >= from && at < to;
       const stored = await deps.cases.countCasesOfPolicy(policyId, from, to);
       c = { policyId, from: from.getTime(), to: to.getTime(), n: stored + pending.filter((p) => p.newCase.policyId === policyId && inPeriod(p.newCase.case.occurredAt)).length };
@@ -94,6 +100,7 @@ export async function submitCases(deps: CoreDeps, inputs: readonly SubmitCaseInp
     countQuotaSlots: async (key: string) => {
       let held = quotaHeld.get(key);
       if (held === undefined) {
+        await settle();
         held = await deps.cases.countQuotaSlots(key);
         quotaHeld.set(key, held);
       }
@@ -121,21 +128,12 @@ export async function submitCases(deps: CoreDeps, inputs: readonly SubmitCaseInp
     forgetCounts();
   };
 
-  const flush = async () => {
-    if (pending.length === 0) return;
-    const chunk = pending;
-    pending = [];
-    pendingKeys.clear();
-    pendingCustomerKeys.clear();
+  const write = async (chunk: readonly Pending[]): Promise<boolean> => {
     const written = await deps.cases.createCases({
       customers: chunk.flatMap((p) => (p.newCustomer ? [{ id: p.customer.id, customer: p.newCustomer }] : [])),
       cases: chunk.map((p) => p.newCase),
     });
-    for (const p of chunk) done.add(p.key);
-    if (!written) {
-      for (const p of chunk) await oneByOne(p.index);
-      return;
-    }
+    if (!written) return false;
     for (const p of chunk) if (p.newCustomer) known.add(p.customer);
     const escalated = await escalateRepeats(deps, chunk, now);
     for (const p of chunk) {
@@ -147,63 +145,138 @@ export async function submitCases(deps: CoreDeps, inputs: readonly SubmitCaseInp
         ...(p.noStepApplies ? { noStepApplies: p.noStepApplies } : {}),
       };
     }
+    return true;
   };
 
-  for (const i of valid) {
-    const input = inputs[i]!;
-    const policy = policies[i]!;
-    const key = keyOf(i);
-    if (existing.has(key) || done.has(key) || pendingKeys.has(key)) {
-      // An update of a case that exists (or was created earlier in this batch): one by one, in order.
-      await flush();
-      await oneByOne(i);
-      continue;
-    }
-    const customerKeys = customerKeysOf(input.customer);
-    if (customerKeys.some((k) => pendingCustomerKeys.has(k))) await flush();
-    let customer: CustomerRecord;
-    let newCustomer: CustomerInput | null = null;
-    if (known.has(customerKeys)) {
-      // The customer exists: their details are updated as submitCase updates them.
-      try {
-        customer = await deps.customers.upsertCustomer(input.customer);
-      } catch (err) {
-        if (!(err instanceof DomainError)) throw err;
-        outcomes[i] = err;
+  // One chunk is written while the next is planned (on PostgreSQL the server inserts while this process
+  // plans). Whatever depends on it waits for it first ({@link settle}): a case or customer of it met again,
+  // a one-by-one submission, a first count in the database, the next chunk's write, the end of the batch.
+  let writing: { chunk: Pending[]; customerKeys: Set<string>; result: Promise<boolean> } | null = null;
+  /** Set when a chunk was rolled back: planning starts again at this position (what came after counted on it). */
+  let restartAt: number | null = null;
+  let position = 0;
+
+  /** Waits for the chunk being written. A chunk rolled back (a key taken meanwhile) goes one by one, in order. */
+  const settle = async () => {
+    const w = writing;
+    if (!w) return;
+    const written = await w.result;
+    writing = null;
+    if (written) return;
+    for (const p of w.chunk) await oneByOne(p.index);
+    restartAt = Math.min(restartAt ?? position, pending[0]?.position ?? position);
+    pending = [];
+    pendingKeys.clear();
+    pendingCustomerKeys.clear();
+  };
+
+  /** Starts writing the pending cases, once the chunk before is written. */
+  const flush = async () => {
+    await settle();
+    if (pending.length === 0 || restartAt !== null) return;
+    const chunk = pending;
+    pending = [];
+    pendingKeys.clear();
+    const customerKeys = new Set(pendingCustomerKeys);
+    pendingCustomerKeys.clear();
+    for (const p of chunk) done.add(p.key);
+    const result = write(chunk);
+    // A failure is thrown where the write is awaited (settle), not left unhandled meanwhile.
+    result.catch(() => undefined);
+    writing = { chunk, customerKeys, result };
+  };
+
+  /** Waits for the chunk being written, whatever its end (when the batch ends with an error). */
+  const quiet = async () => {
+    await writing?.result.catch(() => undefined);
+  };
+
+  try {
+    for (;;) {
+      if (restartAt !== null) {
+        position = restartAt;
+        restartAt = null;
+        forgetCounts();
         continue;
       }
-      known.add(customer);
-    } else {
-      newCustomer = input.customer;
-      customer = newCustomerRecord(deps.ids.next(), input.customer);
-      for (const k of customerKeys) pendingCustomerKeys.add(k);
+      if (position >= valid.length) {
+        // The last chunk: written, and waited for (a rollback plans its followers again: none).
+        await flush();
+        await settle();
+        if (restartAt !== null) continue;
+        break;
+      }
+      const i = valid[position]!;
+      const input = inputs[i]!;
+      const policy = policies[i]!;
+      const key = keyOf(i);
+      if (existing.has(key) || done.has(key) || pendingKeys.has(key)) {
+        // An update of a case that exists (or was created earlier in this batch): one by one, in order.
+        await flush();
+        await settle();
+        if (restartAt !== null) continue;
+        await oneByOne(i);
+        position += 1;
+        continue;
+      }
+      const customerKeys = customerKeysOf(input.customer);
+      if (customerKeys.some((k) => pendingCustomerKeys.has(k) || writing?.customerKeys.has(k))) {
+        // A customer of the pending or the written chunk: known once it is written.
+        await flush();
+        await settle();
+        if (restartAt !== null) continue;
+      }
+      let customer: CustomerRecord;
+      let newCustomer: CustomerInput | null = null;
+      if (known.has(customerKeys)) {
+        // The customer exists: their details are updated as submitCase updates them.
+        try {
+          customer = await deps.customers.upsertCustomer(input.customer);
+        } catch (err) {
+          if (!(err instanceof DomainError)) throw err;
+          outcomes[i] = err;
+          position += 1;
+          continue;
+        }
+        known.add(customer);
+      } else {
+        newCustomer = input.customer;
+        customer = newCustomerRecord(deps.ids.next(), input.customer);
+      }
+      const id = deps.ids.next();
+      const facts: CaseFacts = { id, ...input.case };
+      const plan = planFollowUps(policy, facts, org, await planContext(deps, policy, input.case.occurredAt, [], undefined, countCases));
+      const followUps = (await claimQuotaSlots(quotaPlaces, plan.planned)).map((p) => ({ ...p, id: deps.ids.next() }));
+      // A count or quota place above waited for a chunk that was rolled back: this plan counted on it.
+      if (restartAt !== null) continue;
+      for (const f of followUps) if (f.quotaSlot && f.sampling.quota) quotaHeld.set(f.sampling.quota.key, (quotaHeld.get(f.sampling.quota.key) ?? 0) + 1);
+      if (newCustomer) for (const k of customerKeys) pendingCustomerKeys.add(k);
+      pending.push({
+        index: i,
+        position,
+        key,
+        policy,
+        customer,
+        newCustomer,
+        newCase: {
+          id,
+          policyId: policy.id,
+          customerId: customer.id,
+          case: input.case,
+          followUps,
+          audit: caseCreatedAudit(input, id, followUps.length, now),
+        },
+        ...noStepAppliesOf(policy, plan, facts),
+      });
+      pendingKeys.add(key);
+      countPlanned(policy.id, input.case.occurredAt);
+      position += 1;
+      if (pending.length >= SUBMIT_CHUNK) await flush();
     }
-    const id = deps.ids.next();
-    const facts: CaseFacts = { id, ...input.case };
-    const plan = planFollowUps(policy, facts, org, await planContext(deps, policy, input.case.occurredAt, [], undefined, countCases));
-    const followUps = (await claimQuotaSlots(quotaPlaces, plan.planned)).map((p) => ({ ...p, id: deps.ids.next() }));
-    for (const f of followUps) if (f.quotaSlot && f.sampling.quota) quotaHeld.set(f.sampling.quota.key, (quotaHeld.get(f.sampling.quota.key) ?? 0) + 1);
-    pending.push({
-      index: i,
-      key,
-      policy,
-      customer,
-      newCustomer,
-      newCase: {
-        id,
-        policyId: policy.id,
-        customerId: customer.id,
-        case: input.case,
-        followUps,
-        audit: caseCreatedAudit(input, id, followUps.length, now),
-      },
-      ...noStepAppliesOf(policy, plan, facts),
-    });
-    pendingKeys.add(key);
-    countPlanned(policy.id, input.case.occurredAt);
-    if (pending.length >= SUBMIT_CHUNK) await flush();
+  } finally {
+    // An error ends the batch; the chunk being written ends first (it stays written if it commits).
+    await quiet();
   }
-  await flush();
   return outcomes;
 }
 
