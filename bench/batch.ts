@@ -27,6 +27,8 @@ export interface RateResult {
   followUps: number;
   ms: number;
   perSecond: number;
+  /** CPU time of this process while the cases went in (user + system; the PostgreSQL server's not counted). */
+  cpuMs: number;
   memory: MemoryPeak;
 }
 
@@ -62,6 +64,7 @@ async function runSingle(provider: DbProvider, count: number, bodies: readonly C
   try {
     let next = 0;
     let followUps = 0;
+    const cpuBefore = process.cpuUsage();
     const { result: ms, memory } = await withMemory(async () => {
       const started = performance.now();
       await Promise.all(
@@ -74,7 +77,7 @@ async function runSingle(provider: DbProvider, count: number, bodies: readonly C
       );
       return performance.now() - started;
     });
-    return { cases: count, followUps, ms, perSecond: (count / ms) * 1000, memory };
+    return { cases: count, followUps, ms, perSecond: (count / ms) * 1000, cpuMs: cpuMsSince(cpuBefore), memory };
   } finally {
     await db.destroy();
   }
@@ -98,6 +101,7 @@ async function runHttpBatch(provider: DbProvider, count: number, bodies: readonl
     let next = 0;
     let followUps = 0;
     let failed = 0;
+    const cpuBefore = process.cpuUsage();
     const { result: ms, memory } = await withMemory(async () => {
       const started = performance.now();
       await Promise.all(
@@ -113,12 +117,18 @@ async function runHttpBatch(provider: DbProvider, count: number, bodies: readonl
       );
       return performance.now() - started;
     });
-    return { cases: count, followUps, ms, perSecond: (count / ms) * 1000, memory, requests: requests.length, failed };
+    return { cases: count, followUps, ms, perSecond: (count / ms) * 1000, cpuMs: cpuMsSince(cpuBefore), memory, requests: requests.length, failed };
   } finally {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await db.destroy();
   }
+}
+
+/** CPU milliseconds (user + system) this process spent since `before`. */
+function cpuMsSince(before: NodeJS.CpuUsage): number {
+  const cpu = process.cpuUsage(before);
+  return (cpu.user + cpu.system) / 1000;
 }
 
 /** A CSV cell, quoted. */
@@ -146,6 +156,7 @@ async function runCsv(provider: DbProvider, count: number, bodies: readonly Case
     const file = join(dir, 'cases.csv');
     writeFileSync(file, `${lines.join('\n')}\n`);
     const csv = await openCsv(file, CASE_HEADER);
+    const cpuBefore = process.cpuUsage();
     const { result, memory } = await withMemory(async () => {
       const started = performance.now();
       const summary = await importCases(app, () => csv.rows());
@@ -153,7 +164,7 @@ async function runCsv(provider: DbProvider, count: number, bodies: readonly Case
     });
     const { summary, ms } = result;
     if (summary.rejected || summary.created !== count) throw new Error(`import: ${JSON.stringify({ ...summary, problems: summary.problems.slice(0, 5) })}`);
-    return { cases: count, followUps: summary.followUpsAdded, ms, perSecond: (count / ms) * 1000, memory };
+    return { cases: count, followUps: summary.followUpsAdded, ms, perSecond: (count / ms) * 1000, cpuMs: cpuMsSince(cpuBefore), memory };
   } finally {
     rmSync(dir, { recursive: true, force: true });
     await db.destroy();

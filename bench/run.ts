@@ -316,7 +316,7 @@ function printBatch(results: ProviderResult[], options: BenchOptions): void {
       rows.push([r.provider, r.skipped ? `skipped — ${r.skipped}` : `failed — ${(r.error ?? '?').split('\n')[0]}`]);
       continue;
     }
-    const line = (name: string, x: { cases: number; followUps: number; ms: number; perSecond: number; memory: { rssMax: number } }, first: boolean) => [
+    const line = (name: string, x: { cases: number; followUps: number; ms: number; perSecond: number; cpuMs: number; memory: { rssMax: number } }, first: boolean) => [
       first ? r.provider : '',
       name,
       int(x.cases),
@@ -324,6 +324,7 @@ function printBatch(results: ProviderResult[], options: BenchOptions): void {
       sec(x.ms),
       `${int(x.perSecond)}/s`,
       `×${(x.perSecond / b.single.perSecond).toFixed(1)}`,
+      `${sec(x.cpuMs)} (${int(x.cases / (x.cpuMs / 1000))}/CPU-s)`,
       mib(x.memory.rssMax),
     ];
     rows.push(line('submitCase one by one (reference)', b.single, true));
@@ -331,8 +332,9 @@ function printBatch(results: ProviderResult[], options: BenchOptions): void {
     rows.push(line('import cases (CSV)', b.csv, false));
   }
   console.log(`\n(h) Set-based scheduling: ${int(options.rows)} cases (the example cases of every pack) through the batch endpoint (1,000 per request, 2 at a time) and the CSV import, each on a fresh database`);
-  console.log(table(['database', 'path', 'cases', 'follow-ups', 'seconds', 'rate', 'of one by one', 'peak RSS'], rows, [false, false, true, true, true, true, true, true]));
-  console.log('  (reference: submitCase one by one, 8 at a time, on min(rows, 2,000) cases in the same run; ratio: rate over the reference rate)');
+  console.log(table(['database', 'path', 'cases', 'follow-ups', 'seconds', 'rate', 'of one by one', 'CPU s (cases per CPU-second)', 'peak RSS'], rows, [false, false, true, true, true, true, true, true, true]));
+  console.log('  (reference: submitCase one by one, 8 at a time, on min(rows, 2,000) cases in the same run; ratio: rate over the reference rate;');
+  console.log('   CPU: user + system time of the bench process, which runs the service too — the PostgreSQL server\'s work not counted)');
 }
 
 function printGreetings(results: ProviderResult[]): void {

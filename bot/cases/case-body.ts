@@ -112,8 +112,7 @@ export function toValidationError(issues: readonly z.ZodIssue[], subject: 'case'
  * the pack tests.
  */
 export function translateCaseBody(body: CaseBody, org: OrgSnapshot): { case: CaseInput; customer: CustomerInput } {
-  const staffByWecom = new Map([...org.staff.values()].map((s) => [s.wecomUserId, s.id]));
-  const deptByCode = new Map([...org.departments.values()].map((d) => [d.code, d.id]));
+  const { staffByWecom, deptByCode } = lookupsOf(org);
   const lookup = (field: string, value: string | undefined, map: Map<string, string>, code: string) => {
     if (value === undefined) return null;
     const id = map.get(value);
@@ -157,6 +156,21 @@ export function translateCaseBody(body: CaseBody, org: OrgSnapshot): { case: Cas
       deceasedAt: body.customer.deceasedAt ? new Date(body.customer.deceasedAt) : null,
     },
   };
+}
+
+/** Staff by WeCom user id and departments by code, built once per snapshot (a batch translates a thousand bodies against one). */
+const lookups = new WeakMap<OrgSnapshot, { staffByWecom: Map<string, string>; deptByCode: Map<string, string> }>();
+
+function lookupsOf(org: OrgSnapshot): { staffByWecom: Map<string, string>; deptByCode: Map<string, string> } {
+  let found = lookups.get(org);
+  if (!found) {
+    found = {
+      staffByWecom: new Map([...org.staff.values()].map((s) => [s.wecomUserId, s.id])),
+      deptByCode: new Map([...org.departments.values()].map((d) => [d.code, d.id])),
+    };
+    lookups.set(org, found);
+  }
+  return found;
 }
 
 /**

@@ -4,12 +4,17 @@ import type { CustomerInput } from '../core/ports/customers.js';
 import type { StoreContext } from './store-context.js';
 import { TX_OPTIONS } from './store-context.js';
 import { isUniqueViolation, toCaseRecord, toFollowUpRecord, toJson } from './rows.js';
-import { fixedSql } from './fixed-sql.js';
+import { fixedSql, type FixedSql } from './fixed-sql.js';
+import { CASE_COLUMNS as CASE_SELECT, caseFromSql } from './sql-rows.js';
 import { auditData, cancelOpenFollowUps, chunks, followUpData, insertAudit, insertRows } from './writes.js';
 
 /** `CaseStore` over Prisma: a case and its planned follow-ups commit together, once per (type, external id). */
 export class PrismaCaseStore implements CaseStore {
-  constructor(private readonly db: StoreContext) {}
+  private readonly sql: FixedSql;
+
+  constructor(private readonly db: StoreContext) {
+    this.sql = fixedSql(db);
+  }
 
   async findCase(type: string, externalId: string): Promise<CaseRecord | null> {
     const row = await this.db.prisma.case.findUnique({ where: { type_externalId: { type, externalId } } });
@@ -21,13 +26,16 @@ export class PrismaCaseStore implements CaseStore {
     return row ? toCaseRecord(row) : null;
   }
 
+  /**
+   * Fixed SQL on the driver adapter (bot/db/fixed-sql.ts): every batch of cases starts here. By external id
+   * (indexed), then the type in memory: one statement per chunk of keys.
+   */
   async findCases(keys: readonly { type: string; externalId: string }[]): Promise<CaseRecord[]> {
+    const wanted = new Set(keys.map((k) => `${k.type}\u0000${k.externalId}`));
     const out: CaseRecord[] = [];
-    // By external id (indexed), then the type in memory: one statement per chunk of keys.
     for (const chunk of chunks([...new Set(keys.map((k) => k.externalId))], IN_CHUNK)) {
-      const wanted = new Set(keys.filter((k) => chunk.includes(k.externalId)).map((k) => `${k.type}\u0000${k.externalId}`));
-      const rows = await this.db.prisma.case.findMany({ where: { externalId: { in: chunk } } });
-      for (const row of rows) if (wanted.has(`${row.type}\u0000${row.externalId}`)) out.push(toCaseRecord(row));
+      const rows = await this.sql.query(`SELECT ${CASE_SELECT} FROM "Case" WHERE "externalId" IN (${placeholders(chunk.length)})`, chunk);
+      for (const row of rows) if (wanted.has(`${String(row.type)}\u0000${String(row.externalId)}`)) out.push(caseFromSql(row));
     }
     return out;
   }
@@ -104,7 +112,7 @@ export class PrismaCaseStore implements CaseStore {
       // Fixed multi-row INSERTs in a transaction of fixed SQL (bot/db/fixed-sql.ts): Prisma's createMany compiles
       // and serialises every row, and even its raw statements pass the query compiler, which costs more than the
       // statements themselves at a thousand rows.
-      await fixedSql(this.db).transaction(async (tx) => {
+      await this.sql.transaction(async (tx) => {
         const caps = this.db.capabilities;
         const wallClock = new Date(); // what Prisma's @default(now()) / @updatedAt would write
         await insertRows(tx, caps, 'Customer', CUSTOMER_COLUMNS, input.customers.map(({ id, customer }) => customerRow(id, customer, wallClock)));
@@ -196,15 +204,17 @@ export class PrismaCaseStore implements CaseStore {
     }
   }
 
+  /** Fixed SQL on the driver adapter, like {@link findCases}: each written chunk of a batch asks it. */
   async listRecentCasesOfCustomers(customerIds: readonly string[], types: readonly string[], since: Date): Promise<CaseRecord[]> {
     if (types.length === 0) return [];
+    const typeList = [...new Set(types)];
     const out: CaseRecord[] = [];
     for (const chunk of chunks([...new Set(customerIds)], IN_CHUNK)) {
-      const rows = await this.db.prisma.case.findMany({
-        where: { customerId: { in: chunk }, type: { in: [...types] }, occurredAt: { gte: since } },
-        orderBy: [{ occurredAt: 'asc' }, { id: 'asc' }],
-      });
-      out.push(...rows.map(toCaseRecord));
+      const rows = await this.sql.query(
+        `SELECT ${CASE_SELECT} FROM "Case" WHERE "customerId" IN (${placeholders(chunk.length)}) AND "type" IN (${placeholders(typeList.length)}) AND "occurredAt" >= ? ORDER BY "occurredAt" ASC, "id" ASC`,
+        [...chunk, ...typeList, since],
+      );
+      out.push(...rows.map(caseFromSql));
     }
     return out;
   }
@@ -223,9 +233,14 @@ export class PrismaCaseStore implements CaseStore {
 /** Keys per `IN (…)` list (well under both databases' bound-parameter limits). */
 const IN_CHUNK = 500;
 
+/** `?, ?, …`: `n` placeholders for an `IN (…)` list. */
+function placeholders(n: number): string {
+  return new Array<string>(n).fill('?').join(', ');
+}
+
 const CUSTOMER_COLUMNS = ['id', 'externalId', 'name', 'salutation', 'phoneE164', 'phoneMasked', 'wechatOpenId', 'tags', 'consentMarketing', 'consentSurvey', 'deceasedAt', 'createdAt', 'updatedAt'] as const;
 const CASE_COLUMNS = ['id', 'type', 'externalId', 'policyId', 'customerId', 'departmentId', 'responsibleStaffId', 'attributes', 'milestones', 'status', 'occurredAt', 'closedAt', 'createdAt', 'updatedAt'] as const;
-const FOLLOW_UP_COLUMNS = ['id', 'createdAt', 'updatedAt', 'caseId', 'customerId', 'policyId', 'step', 'sequence', 'action', 'channel', 'status', 'assigneeId', 'assigneeRule', 'earliestAt', 'dueAt', 'deadlineAt', 'maxAttempts', 'sampling'] as const;
+const FOLLOW_UP_COLUMNS = ['id', 'createdAt', 'updatedAt', 'caseId', 'customerId', 'policyId', 'step', 'sequence', 'action', 'channel', 'status', 'assigneeId', 'assigneeRule', 'earliestAt', 'dueAt', 'deadlineAt', 'maxAttempts', 'sampling', 'quotaSlot'] as const;
 const AUDIT_COLUMNS = ['id', 'at', 'actorType', 'actorId', 'action', 'entityType', 'entityId', 'details'] as const;
 
 /** A new customer's row, with the defaults `upsertCustomer`'s create leaves to the schema made explicit. */
@@ -253,7 +268,7 @@ function caseRow(input: NewCase, now: Date): unknown[] {
 }
 
 function followUpRow(d: ReturnType<typeof followUpData>, now: Date): unknown[] {
-  return [d.id, d.createdAt, now, d.caseId, d.customerId, d.policyId, d.step, d.sequence, d.action, d.channel, d.status, d.assigneeId, d.assigneeRule, d.earliestAt, d.dueAt, d.deadlineAt, d.maxAttempts, d.sampling];
+  return [d.id, d.createdAt, now, d.caseId, d.customerId, d.policyId, d.step, d.sequence, d.action, d.channel, d.status, d.assigneeId, d.assigneeRule, d.earliestAt, d.dueAt, d.deadlineAt, d.maxAttempts, d.sampling, d.quotaSlot];
 }
 
 function auditRow(d: ReturnType<typeof auditData>): unknown[] {

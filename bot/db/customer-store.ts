@@ -61,12 +61,13 @@ export class PrismaCustomerStore implements CustomerStore {
     }
   }
 
+  /** Fixed SQL on the driver adapter (bot/db/fixed-sql.ts): every batch of cases asks it once. */
   async findCustomersByKeys(keys: { externalIds: readonly string[]; phones: readonly string[]; wechatOpenIds: readonly string[] }): Promise<CustomerRecord[]> {
     const found = new Map<string, CustomerRecord>();
     for (const [column, values] of [['externalId', keys.externalIds], ['phoneE164', keys.phones], ['wechatOpenId', keys.wechatOpenIds]] as const) {
       for (const chunk of chunks([...new Set(values)], 500)) {
-        const rows = await this.db.prisma.customer.findMany({ where: { [column]: { in: chunk } } });
-        for (const row of rows) found.set(row.id, toCustomerRecord(row));
+        const rows = await this.sql.query(`SELECT ${CUSTOMER_COLUMNS} FROM "Customer" WHERE "${column}" IN (${chunk.map(() => '?').join(', ')})`, chunk);
+        for (const row of rows) found.set(String(row.id), customerFromSql(row));
       }
     }
     return [...found.values()];

@@ -112,20 +112,22 @@ export function fixedSql(db: StoreContext): FixedSql {
   };
 }
 
+/** One shared object per scalar type: a batch binds tens of thousands of parameters per statement. */
+const ARG_TYPES = Object.fromEntries(
+  (['string', 'int', 'float', 'boolean', 'datetime', 'unknown'] as const).map((scalarType) => [scalarType, Object.freeze({ scalarType, arity: 'scalar' as const })]),
+) as Record<'string' | 'int' | 'float' | 'boolean' | 'datetime' | 'unknown', AdapterQuery['argTypes'][number]>;
+
 function argType(value: unknown): AdapterQuery['argTypes'][number] {
-  const scalarType =
-    typeof value === 'string'
-      ? 'string'
-      : typeof value === 'number'
-        ? Number.isInteger(value)
-          ? 'int'
-          : 'float'
-        : typeof value === 'boolean'
-          ? 'boolean'
-          : value instanceof Date
-            ? 'datetime'
-            : 'unknown';
-  return { scalarType, arity: 'scalar' };
+  switch (typeof value) {
+    case 'string':
+      return ARG_TYPES.string;
+    case 'number':
+      return Number.isInteger(value) ? ARG_TYPES.int : ARG_TYPES.float;
+    case 'boolean':
+      return ARG_TYPES.boolean;
+    default:
+      return value instanceof Date ? ARG_TYPES.datetime : ARG_TYPES.unknown;
+  }
 }
 
 /** The codes the query API gives the adapters' error kinds (those a fixed statement can meet). */

@@ -37,6 +37,9 @@ export function sqlText(capabilities: DbCapabilities) {
 /** Rewrites `?` placeholders as `$1…` on PostgreSQL (SQLite keeps `?`). */
 export function numbered(capabilities: DbCapabilities, text: string, params: unknown[]): [string, ...unknown[]] {
   if (capabilities.provider !== 'postgresql') return [text, ...params];
-  let n = 0;
-  return [text.replace(/\?/g, () => `$${++n}`), ...params];
+  // A multi-row INSERT has tens of thousands of placeholders: split once rather than a callback per match.
+  const parts = text.split('?');
+  let out = parts[0]!;
+  for (let i = 1; i < parts.length; i++) out += `$${i}${parts[i]}`;
+  return [out, ...params];
 }

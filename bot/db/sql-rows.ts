@@ -3,7 +3,9 @@
  * database holds them: a DateTime as a `Date` or ISO text (PostgreSQL's with `+00:00`), a Boolean as
  * `true`/`false` (PostgreSQL) or `1`/`0` (SQLite). Each column list names exactly what its record takes.
  */
-import type { CustomerRecord, SurveyRecord } from '../core/records.js';
+import type { Prisma } from '../../prisma/generated/postgresql/index.js';
+import type { CaseRecord, CustomerRecord, SurveyRecord } from '../core/records.js';
+import { toCaseRecord } from './rows.js';
 
 /** A DateTime column's value, or null. */
 export function sqlDate(value: unknown): Date | null {
@@ -54,4 +56,38 @@ export function surveyFromSql(row: Record<string, unknown>): SurveyRecord {
     status: String(row.status) as SurveyRecord['status'],
     expiresAt: sqlDate(row.expiresAt)!,
   };
+}
+
+/** Every scalar field of "Case", for a `SELECT` that {@link caseFromSql} reads (the `satisfies` fails to compile when the model changes). */
+const CASE_FIELDS = {
+  id: 'text',
+  type: 'text',
+  externalId: 'text',
+  policyId: 'text',
+  customerId: 'text',
+  departmentId: 'text',
+  responsibleStaffId: 'text',
+  attributes: 'text',
+  milestones: 'text',
+  status: 'text',
+  occurredAt: 'date',
+  closedAt: 'date',
+  createdAt: 'date',
+  updatedAt: 'date',
+} as const satisfies Record<keyof Prisma.CaseGetPayload<object>, 'text' | 'date'>;
+
+/** The columns {@link caseFromSql} reads, for a `SELECT` from "Case". */
+export const CASE_COLUMNS = Object.keys(CASE_FIELDS)
+  .map((c) => `"${c}"`)
+  .join(', ');
+
+/** As `toCaseRecord` (bot/db/rows.ts) gives it from a query-API row. */
+export function caseFromSql(row: Record<string, unknown>): CaseRecord {
+  const fields: Record<string, unknown> = {};
+  for (const [name, kind] of Object.entries(CASE_FIELDS)) {
+    const value = row[name];
+    fields[name] = value === null || value === undefined ? null : kind === 'date' ? sqlDate(value) : String(value);
+  }
+  // Every field of the model is set above (the list is checked against the model).
+  return toCaseRecord(fields as Prisma.CaseGetPayload<object>);
 }

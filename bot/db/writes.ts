@@ -105,6 +105,8 @@ export async function insertRows(tx: AnyTx, capabilities: DbCapabilities, table:
   // Fixed SQL numbers `?` itself (bot/db/fixed-sql.ts).
   const fixed = isFixed(tx);
   const head = `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES `;
+  // Every row's tuple reads the same where placeholders are `?`.
+  const same = sqlite || fixed ? `(${columns.map(() => '?').join(', ')})` : null;
   for (let i = 0; i < rows.length; i += perStatement) {
     const chunk = rows.slice(i, i + perStatement);
     const params: unknown[] = [];
@@ -113,9 +115,9 @@ export async function insertRows(tx: AnyTx, capabilities: DbCapabilities, table:
       const marks: string[] = [];
       for (const value of row) {
         params.push(sqlite && typeof value === 'boolean' ? (value ? 1 : 0) : value);
-        marks.push(sqlite || fixed ? '?' : `$${params.length}`);
+        if (!same) marks.push(`$${params.length}`);
       }
-      tuples.push(`(${marks.join(', ')})`);
+      tuples.push(same ?? `(${marks.join(', ')})`);
     }
     if (fixed) await tx.execute(head + tuples.join(', '), params);
     else await tx.$executeRawUnsafe(head + tuples.join(', '), ...params);

@@ -122,14 +122,16 @@ export async function importCases(app: Huifang, rows: () => AsyncIterable<CsvRow
   if (options.dryRun) return summary;
 
   // ---- pass 2: submit, in file order (a later row may add a milestone to an earlier case), a batch
-  // at a time through submitCases: each row's outcome is the one submitCase would give it.
+  // at a time through submitCases: each row's outcome is the one submitCase would give it. While a batch
+  // is being submitted (waiting on the database), the next one is read and translated; it is submitted
+  // only after the one before has finished.
   const total = summary.rows - badLines.size;
   let done = 0;
   let batch: { line: number; input: SubmitCaseInput }[] = [];
-  const submitBatch = async () => {
-    const outcomes = await submitCases(app.deps, batch.map((b) => b.input));
+  const submitBatch = async (items: readonly { line: number; input: SubmitCaseInput }[]) => {
+    const outcomes = await submitCases(app.deps, items.map((b) => b.input));
     outcomes.forEach((outcome, i) => {
-      const { line } = batch[i]!;
+      const { line } = items[i]!;
       if (outcome instanceof DomainError) {
         summary.failed += 1;
         problems.push({ line, message: outcome.message });
@@ -140,18 +142,32 @@ export async function importCases(app: Huifang, rows: () => AsyncIterable<CsvRow
       summary.followUpsAdded += outcome.followUpsAdded;
       if (outcome.noStepApplies) summary.noStepApplies.push({ line, attributes: outcome.noStepApplies });
     });
-    done += batch.length;
-    batch = [];
+    done += items.length;
     options.onProgress?.(done, total);
   };
-  for await (const row of rows()) {
-    if (badLines.has(row.line)) continue;
-    const result = toInput(row);
-    if ('problems' in result) continue;
-    batch.push({ line: row.line, input: { submittedBy: options.submittedBy ?? 'import', ...result.input } });
-    if (batch.length >= batchSize) await submitBatch();
+  let submitting: Promise<void> = Promise.resolve();
+  const submitNext = async () => {
+    await submitting;
+    const items = batch;
+    batch = [];
+    submitting = submitBatch(items);
+    // Its failure is thrown where it is awaited (the next batch, or the end), not left unhandled meanwhile.
+    submitting.catch(() => undefined);
+  };
+  try {
+    for await (const row of rows()) {
+      if (badLines.has(row.line)) continue;
+      const result = toInput(row);
+      if ('problems' in result) continue;
+      batch.push({ line: row.line, input: { submittedBy: options.submittedBy ?? 'import', ...result.input } });
+      if (batch.length >= batchSize) await submitNext();
+    }
+    if (batch.length > 0) await submitNext();
+  } finally {
+    // A batch still being submitted ends before the import answers, whatever stopped the reading.
+    await submitting.catch(() => undefined);
   }
-  if (batch.length > 0) await submitBatch();
+  await submitting;
   return summary;
 }
 

@@ -28,9 +28,10 @@ export class MemoryCaseStore implements CaseStore {
   }
 
   async findCases(keys: readonly { type: string; externalId: string }[]): Promise<CaseRecord[]> {
+    // A key asked twice answers once, as the Prisma store's `IN (…)` does.
     return this.state.transact((tx) =>
-      keys.flatMap((k) => {
-        const row = tx.case.byUnique('type_externalId', `${k.type}\u0000${k.externalId}`);
+      [...new Set(keys.map((k) => `${k.type}\u0000${k.externalId}`))].flatMap((key) => {
+        const row = tx.case.byUnique('type_externalId', key);
         return row ? [toCaseRecord(row)] : [];
       }),
     );

@@ -153,7 +153,8 @@ export function checkCase(deps: Pick<CoreDeps, 'policies'>, org: OrgSnapshot, in
  * The planning context: timezone, calendar, and — only for policies sampled by population tiers — the
  * number of the policy's cases in the calendar month before the case's month, or (tiers on the
  * `current month`) the case's place among its month's cases in order of arrival: the cases stored up to
- * `createdAt` for a stored case, all stored so far plus this one for a new case.
+ * `createdAt` for a stored case, all stored so far plus this one for a new case. `countCases` counts a
+ * policy's cases in a period for a new case (the batch submission counts its own planned cases with them).
  */
 export async function planContext(
   deps: Pick<CoreDeps, 'timeZone' | 'calendar' | 'cases'>,
@@ -177,7 +178,7 @@ export async function planContext(
     const nextMonth = addLocalMonths(monthStart, 1, deps.timeZone);
     ctx.currentMonthPopulation = createdAt
       ? Math.max(1, await deps.cases.countCasesOfPolicy(policy.id, monthStart, nextMonth, createdAt))
-      : (await deps.cases.countCasesOfPolicy(policy.id, monthStart, nextMonth)) + 1;
+      : (await countCases(policy.id, monthStart, nextMonth)) + 1;
   }
   return ctx;
 }

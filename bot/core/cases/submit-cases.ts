@@ -2,6 +2,7 @@ import { escalateRepeatedComplaint, repeatedCaseRule } from '../escalation/escal
 import { DomainError } from '../errors.js';
 import type { CaseFacts } from '../model.js';
 import { planFollowUps } from '../policies/plan-follow-ups.js';
+import { claimQuotaSlots } from '../policies/sampling-quota.js';
 import type { PolicyDefinition } from '../policies/types.js';
 import type { CoreDeps } from '../deps.js';
 import type { NewCase } from '../ports/cases.js';
@@ -17,6 +18,8 @@ export type SubmitCasesOutcome = SubmitCaseResult | DomainError;
 
 interface Pending {
   index: number;
+  /** Its place among the batch's valid items (where planning starts again after a chunk is rolled back). */
+  position: number;
   key: string;
   policy: PolicyDefinition;
   newCase: NewCase;
@@ -31,10 +34,14 @@ interface Pending {
  * same checks, the same plans, idempotent on (type, external id). The organisation, the existing cases
  * and customers of the whole batch are read once; new cases are planned in memory and written with
  * their follow-ups, new customers and audit entries in one transaction per {@link SUBMIT_CHUNK}
- * cases. What cannot be decided in bulk goes through `submitCase` one by one, in its place in the
- * order: a case that exists (an update), the same case twice in the batch, a customer that exists
- * (its contact details are updated first). A chunk that meets a key taken meanwhile (a concurrent
- * post) is rolled back whole and submitted one by one. An item's DomainError is its outcome; it does
+ * cases. Sampling that depends on the cases before this one (tiers on the month's count so far,
+ * sampling-quota places) counts the database once per period or quota and then the batch's own cases
+ * in order. What cannot be decided in bulk goes through `submitCase` one by one, in its place in the
+ * order: a case that exists (an update), the same case twice in the batch; a customer that exists has
+ * their contact details updated first. A chunk that meets a key or quota place taken meanwhile (a
+ * concurrent post) is rolled back whole and submitted one by one, and the cases planned after it are
+ * planned again. One chunk is written while the next is planned; whatever depends on the written chunk
+ * waits for it first. An item's DomainError is its outcome; it does
  * not stop the others. Other errors end the batch; the chunks already written stay written, and
  * submitting the batch again completes it.
  */
@@ -63,24 +70,47 @@ export async function submitCases(deps: CoreDeps, inputs: readonly SubmitCaseInp
     }),
   );
 
-  // Tiered sampling counts the policy's cases of the month before: counted once, plus this batch's.
-  // (The database's count when first asked — written chunks included — plus the cases planned since.)
-  const counted = new Map<string, { n: number; since: number }>();
-  let createdHere: { policyId: string; occurredAt: Date }[] = [];
+  // Tiered sampling counts the policy's cases of a month (the month before, or the case's own month in
+  // order of arrival): each period is counted once in the database — written chunks included, pending
+  // cases added — then kept up to date with every case the batch plans, so a case sees the count that
+  // submitting the cases one by one would give it.
+  const counted = new Map<string, { policyId: string; from: number; to: number; n: number }>();
   const countCases = async (policyId: string, from: Date, to: Date) => {
     const k = `${policyId}\u0000${from.toISOString()}\u0000${to.toISOString()}`;
     let c = counted.get(k);
     if (c === undefined) {
-      const pendingNow = pending.length;
-      c = { n: await deps.cases.countCasesOfPolicy(policyId, from, to), since: createdHere.length - pendingNow };
+      // The database's count must not race the chunk being written.
+      await settle();
+      const inPeriod = (at: Date) => at >= from && at < to;
+      const stored = await deps.cases.countCasesOfPolicy(policyId, from, to);
+      c = { policyId, from: from.getTime(), to: to.getTime(), n: stored + pending.filter((p) => p.newCase.policyId === policyId && inPeriod(p.newCase.case.occurredAt)).length };
       counted.set(k, c);
     }
-    return c.n + createdHere.slice(c.since).filter((x) => x.policyId === policyId && x.occurredAt >= from && x.occurredAt < to).length;
+    return c.n;
+  };
+  const countPlanned = (policyId: string, occurredAt: Date) => {
+    const t = occurredAt.getTime();
+    for (const c of counted.values()) if (c.policyId === policyId && t >= c.from && t < c.to) c.n += 1;
+  };
+  // Sampling-quota places (bot/core/policies/sampling-quota.ts): the places of a quota held in the database
+  // are counted once, then the batch's new cases take the next places in order. A place taken meanwhile by
+  // another writer makes its chunk's insert fail on the unique place, and the chunk goes one by one.
+  const quotaHeld = new Map<string, number>();
+  const quotaPlaces = {
+    countQuotaSlots: async (key: string) => {
+      let held = quotaHeld.get(key);
+      if (held === undefined) {
+        await settle();
+        held = await deps.cases.countQuotaSlots(key);
+        quotaHeld.set(key, held);
+      }
+      return held;
+    },
   };
   /** After a one-by-one submission the database knows everything: count afresh. */
   const forgetCounts = () => {
     counted.clear();
-    createdHere = [];
+    quotaHeld.clear();
   };
 
   const done = new Set<string>();
@@ -98,21 +128,12 @@ export async function submitCases(deps: CoreDeps, inputs: readonly SubmitCaseInp
     forgetCounts();
   };
 
-  const flush = async () => {
-    if (pending.length === 0) return;
-    const chunk = pending;
-    pending = [];
-    pendingKeys.clear();
-    pendingCustomerKeys.clear();
+  const write = async (chunk: readonly Pending[]): Promise<boolean> => {
     const written = await deps.cases.createCases({
       customers: chunk.flatMap((p) => (p.newCustomer ? [{ id: p.customer.id, customer: p.newCustomer }] : [])),
       cases: chunk.map((p) => p.newCase),
     });
-    for (const p of chunk) done.add(p.key);
-    if (!written) {
-      for (const p of chunk) await oneByOne(p.index);
-      return;
-    }
+    if (!written) return false;
     for (const p of chunk) if (p.newCustomer) known.add(p.customer);
     const escalated = await escalateRepeats(deps, chunk, now);
     for (const p of chunk) {
@@ -124,64 +145,138 @@ export async function submitCases(deps: CoreDeps, inputs: readonly SubmitCaseInp
         ...(p.noStepApplies ? { noStepApplies: p.noStepApplies } : {}),
       };
     }
+    return true;
   };
 
-  for (const i of valid) {
-    const input = inputs[i]!;
-    const policy = policies[i]!;
-    const key = keyOf(i);
-    if (existing.has(key) || done.has(key) || pendingKeys.has(key) || countsAsItArrives(policy)) {
-      // An update of a case that exists (or was created earlier in this batch), or a policy whose
-      // sampling counts the cases stored before it (quota places, tiers on the current month): one by
-      // one, in order, through the path that claims those places and counts.
-      await flush();
-      await oneByOne(i);
-      continue;
-    }
-    const customerKeys = customerKeysOf(input.customer);
-    if (customerKeys.some((k) => pendingCustomerKeys.has(k))) await flush();
-    let customer: CustomerRecord;
-    let newCustomer: CustomerInput | null = null;
-    if (known.has(customerKeys)) {
-      // The customer exists: their details are updated as submitCase updates them.
-      try {
-        customer = await deps.customers.upsertCustomer(input.customer);
-      } catch (err) {
-        if (!(err instanceof DomainError)) throw err;
-        outcomes[i] = err;
+  // One chunk is written while the next is planned (on PostgreSQL the server inserts while this process
+  // plans). Whatever depends on it waits for it first ({@link settle}): a case or customer of it met again,
+  // a one-by-one submission, a first count in the database, the next chunk's write, the end of the batch.
+  let writing: { chunk: Pending[]; customerKeys: Set<string>; result: Promise<boolean> } | null = null;
+  /** Set when a chunk was rolled back: planning starts again at this position (what came after counted on it). */
+  let restartAt: number | null = null;
+  let position = 0;
+
+  /** Waits for the chunk being written. A chunk rolled back (a key taken meanwhile) goes one by one, in order. */
+  const settle = async () => {
+    const w = writing;
+    if (!w) return;
+    const written = await w.result;
+    writing = null;
+    if (written) return;
+    for (const p of w.chunk) await oneByOne(p.index);
+    restartAt = Math.min(restartAt ?? position, pending[0]?.position ?? position);
+    pending = [];
+    pendingKeys.clear();
+    pendingCustomerKeys.clear();
+  };
+
+  /** Starts writing the pending cases, once the chunk before is written. */
+  const flush = async () => {
+    await settle();
+    if (pending.length === 0 || restartAt !== null) return;
+    const chunk = pending;
+    pending = [];
+    pendingKeys.clear();
+    const customerKeys = new Set(pendingCustomerKeys);
+    pendingCustomerKeys.clear();
+    for (const p of chunk) done.add(p.key);
+    const result = write(chunk);
+    // A failure is thrown where the write is awaited (settle), not left unhandled meanwhile.
+    result.catch(() => undefined);
+    writing = { chunk, customerKeys, result };
+  };
+
+  /** Waits for the chunk being written, whatever its end (when the batch ends with an error). */
+  const quiet = async () => {
+    await writing?.result.catch(() => undefined);
+  };
+
+  try {
+    for (;;) {
+      if (restartAt !== null) {
+        position = restartAt;
+        restartAt = null;
+        forgetCounts();
         continue;
       }
-      known.add(customer);
-    } else {
-      newCustomer = input.customer;
-      customer = newCustomerRecord(deps.ids.next(), input.customer);
-      for (const k of customerKeys) pendingCustomerKeys.add(k);
+      if (position >= valid.length) {
+        // The last chunk: written, and waited for (a rollback plans its followers again: none).
+        await flush();
+        await settle();
+        if (restartAt !== null) continue;
+        break;
+      }
+      const i = valid[position]!;
+      const input = inputs[i]!;
+      const policy = policies[i]!;
+      const key = keyOf(i);
+      if (existing.has(key) || done.has(key) || pendingKeys.has(key)) {
+        // An update of a case that exists (or was created earlier in this batch): one by one, in order.
+        await flush();
+        await settle();
+        if (restartAt !== null) continue;
+        await oneByOne(i);
+        position += 1;
+        continue;
+      }
+      const customerKeys = customerKeysOf(input.customer);
+      if (customerKeys.some((k) => pendingCustomerKeys.has(k) || writing?.customerKeys.has(k))) {
+        // A customer of the pending or the written chunk: known once it is written.
+        await flush();
+        await settle();
+        if (restartAt !== null) continue;
+      }
+      let customer: CustomerRecord;
+      let newCustomer: CustomerInput | null = null;
+      if (known.has(customerKeys)) {
+        // The customer exists: their details are updated as submitCase updates them.
+        try {
+          customer = await deps.customers.upsertCustomer(input.customer);
+        } catch (err) {
+          if (!(err instanceof DomainError)) throw err;
+          outcomes[i] = err;
+          position += 1;
+          continue;
+        }
+        known.add(customer);
+      } else {
+        newCustomer = input.customer;
+        customer = newCustomerRecord(deps.ids.next(), input.customer);
+      }
+      const id = deps.ids.next();
+      const facts: CaseFacts = { id, ...input.case };
+      const plan = planFollowUps(policy, facts, org, await planContext(deps, policy, input.case.occurredAt, [], undefined, countCases));
+      const followUps = (await claimQuotaSlots(quotaPlaces, plan.planned)).map((p) => ({ ...p, id: deps.ids.next() }));
+      // A count or quota place above waited for a chunk that was rolled back: this plan counted on it.
+      if (restartAt !== null) continue;
+      for (const f of followUps) if (f.quotaSlot && f.sampling.quota) quotaHeld.set(f.sampling.quota.key, (quotaHeld.get(f.sampling.quota.key) ?? 0) + 1);
+      if (newCustomer) for (const k of customerKeys) pendingCustomerKeys.add(k);
+      pending.push({
+        index: i,
+        position,
+        key,
+        policy,
+        customer,
+        newCustomer,
+        newCase: {
+          id,
+          policyId: policy.id,
+          customerId: customer.id,
+          case: input.case,
+          followUps,
+          audit: caseCreatedAudit(input, id, followUps.length, now),
+        },
+        ...noStepAppliesOf(policy, plan, facts),
+      });
+      pendingKeys.add(key);
+      countPlanned(policy.id, input.case.occurredAt);
+      position += 1;
+      if (pending.length >= SUBMIT_CHUNK) await flush();
     }
-    const id = deps.ids.next();
-    const facts: CaseFacts = { id, ...input.case };
-    const plan = planFollowUps(policy, facts, org, await planContext(deps, policy, input.case.occurredAt, [], undefined, countCases));
-    const followUps = plan.planned.map((p) => ({ ...p, id: deps.ids.next() }));
-    pending.push({
-      index: i,
-      key,
-      policy,
-      customer,
-      newCustomer,
-      newCase: {
-        id,
-        policyId: policy.id,
-        customerId: customer.id,
-        case: input.case,
-        followUps,
-        audit: caseCreatedAudit(input, id, followUps.length, now),
-      },
-      ...noStepAppliesOf(policy, plan, facts),
-    });
-    pendingKeys.add(key);
-    createdHere.push({ policyId: policy.id, occurredAt: input.case.occurredAt });
-    if (pending.length >= SUBMIT_CHUNK) await flush();
+  } finally {
+    // An error ends the batch; the chunk being written ends first (it stays written if it commits).
+    await quiet();
   }
-  await flush();
   return outcomes;
 }
 
@@ -207,7 +302,11 @@ async function escalateRepeats(deps: CoreDeps, chunk: readonly Pending[], now: D
   );
   const positionOf = new Map(chunk.map((p, position) => [p.newCase.id, position]));
   const byCustomer = new Map<string, CaseRecord[]>();
-  for (const c of recent) byCustomer.set(c.customerId, [...(byCustomer.get(c.customerId) ?? []), c]);
+  for (const c of recent) {
+    const list = byCustomer.get(c.customerId);
+    if (list) list.push(c);
+    else byCustomer.set(c.customerId, [c]);
+  }
   for (const { p, position, kase, rule } of checks) {
     const same = (byCustomer.get(p.customer.id) ?? []).filter(
       (c) => c.type === kase.type && c.occurredAt >= rule.since && (positionOf.get(c.id) ?? -1) <= position && rule.counts(c),
@@ -262,9 +361,4 @@ function newCustomerRecord(id: string, c: CustomerInput): CustomerRecord {
     deceasedAt: c.deceasedAt ?? null,
     phoneInvalidAt: null,
   };
-}
-
-/** Sampling that depends on the cases stored before this one: quota places, tiers on the current month. */
-function countsAsItArrives(policy: PolicyDefinition): boolean {
-  return [policy.sampling, ...policy.steps.map((s) => s.sampling)].some((r) => r?.quota !== undefined || r?.population === 'current month');
 }

@@ -133,6 +133,35 @@ describeEachDatabase('import customers and cases', (db) => {
     expect(again).toMatchObject({ created: 0, resubmitted: 2, followUpsAdded: 0 });
   });
 
+  it('submits the batches of a file in file order, each after the one before, reporting progress after each', async () => {
+    // Batches of two: the third row closes the case of the first (its follow-ups are cancelled), the fifth
+    // resubmits the second unchanged; a later batch sees what every earlier one wrote.
+    const path = file('ordered-cases.csv', [
+      'type,external_id,occurred_at,closed_at,department,responsible_staff,customer_external_id,customer_name,customer_phone,attr.severity',
+      'discharge,IMP-ORD-1,2026-11-18 15:30,,cardiology,hushi.li,IMP-ORD-P1,王一,13800334481,normal',
+      'discharge,IMP-ORD-2,2026-11-18 15:30,,cardiology,hushi.li,IMP-ORD-P2,王二,13800334482,normal',
+      'discharge,IMP-ORD-1,2026-11-18 15:30,2026-11-19 09:00,cardiology,hushi.li,IMP-ORD-P1,王一,13800334481,normal',
+      'discharge,IMP-ORD-3,2026-11-18 15:30,,cardiology,hushi.li,IMP-ORD-P3,王三,13800334483,normal',
+      'discharge,IMP-ORD-2,2026-11-18 15:30,,cardiology,hushi.li,IMP-ORD-P2,王二,13800334482,normal',
+    ]);
+    const csv = await openCsv(path, CASE_HEADER);
+    const progress: [number, number][] = [];
+    const summary = await importCases(app, () => csv.rows(), { batchSize: 2, onProgress: (done, total) => progress.push([done, total]) });
+    expect(summary).toMatchObject({ rows: 5, created: 3, resubmitted: 2, failed: 0, rejected: false });
+    expect(progress).toEqual([
+      [2, 5],
+      [4, 5],
+      [5, 5],
+    ]);
+    const first = await db().prisma.case.findUniqueOrThrow({ where: { type_externalId: { type: 'discharge', externalId: 'IMP-ORD-1' } }, include: { followUps: true } });
+    expect(first.status).toBe('CLOSED');
+    expect(first.followUps.length).toBeGreaterThan(0);
+    expect(first.followUps.every((f) => f.status === 'CANCELLED' || f.status === 'SKIPPED')).toBe(true);
+    const second = await db().prisma.case.findUniqueOrThrow({ where: { type_externalId: { type: 'discharge', externalId: 'IMP-ORD-2' } }, include: { followUps: true } });
+    expect(second.status).toBe('OPEN');
+    expect(second.followUps.some((f) => f.status === 'SCHEDULED')).toBe(true);
+  });
+
   it('names the imported cases that no step fits, by line and attribute, never the value', async () => {
     // A gynaecology outpatient visit whose diagnosis is not in 002 制度21's table: P4 plans nothing for it.
     const path = file('unmatched-cases.csv', [

@@ -176,6 +176,51 @@ const SCENARIOS: Record<string, Scenario> = {
     };
   },
 
+  'a batch reads existing cases by key, recent cases of many customers and customers by any key': async (ctx) => {
+    const { cases, customers } = ctx.stores;
+    const p1 = ctx.customers.get('P-0001')!;
+    const p2 = ctx.customers.get('P-0002')!;
+    const newcomer = { externalId: 'N-0001', name: '新客户', salutation: '新先生', phoneE164: '+8613900001234', phoneMasked: '139****1234', wechatOpenId: 'oN0001', tags: ['vip'], consentMarketing: null, consentSurvey: false };
+    const newCase = (id: string, customerId: string, input: CaseInput) => ({ id, policyId: 'P4', customerId, case: input, followUps: [], audit: audit('case.created', id, ctx.clock.now()) });
+    const written = await cases.createCases({
+      customers: [{ id: 'CN1', customer: newcomer }],
+      cases: [
+        newCase('B1', p1, caseInput('EXT-B1', { occurredAt: at('2026-11-02T08:00:00+08:00'), milestones: { handled: at('2026-11-04T10:00:00+08:00') }, attributes: { severity: 'serious', ward: 3 } })),
+        // The same external id under another type: a key of its own.
+        newCase('B2', p1, caseInput('EXT-B1', { type: 'complaint', occurredAt: at('2026-11-02T08:00:00+08:00') })),
+        newCase('B3', p2, caseInput('EXT-B3', { occurredAt: at('2026-10-20T08:00:00+08:00'), closedAt: at('2026-11-01T08:00:00+08:00') })),
+        newCase('B4', 'CN1', caseInput('EXT-B4', { occurredAt: at('2026-11-05T08:00:00+08:00') })),
+        newCase('B5', p2, caseInput('EXT-B5', { occurredAt: at('2026-11-02T08:00:00+08:00') })),
+      ],
+    });
+    const sortedById = <T extends { id: string }>(rows: T[]) => [...rows].sort((a, b) => (a.id < b.id ? -1 : 1));
+    const found = sortedById(
+        await cases.findCases([
+          { type: 'discharge', externalId: 'EXT-B1' },
+          { type: 'complaint', externalId: 'EXT-B1' },
+          { type: 'complaint', externalId: 'EXT-B3' },
+          { type: 'discharge', externalId: 'EXT-B4' },
+          { type: 'discharge', externalId: 'EXT-NONE' },
+        ]),
+      );
+    const recent = await cases.listRecentCasesOfCustomers([p1, p2, 'CN1', p1, 'nobody'], ['discharge', 'complaint'], at('2026-11-01T00:00:00+08:00'));
+    expect(found.map((c) => c.id)).toEqual(['B1', 'B2', 'B4']);
+    expect(found[0]!.milestones).toEqual({ handled: at('2026-11-04T10:00:00+08:00') });
+    expect(recent.map((c) => c.id)).toEqual(['B1', 'B2', 'B5', 'B4']);
+    return {
+      written,
+      found,
+      none: await cases.findCases([]),
+      recent,
+      recentOneType: await cases.listRecentCasesOfCustomers([p2, 'CN1'], ['discharge'], at('2026-11-02T08:00:00+08:00')),
+      noTypes: await cases.listRecentCasesOfCustomers([p1], [], at('2026-01-01T00:00:00+08:00')),
+      byKeys: sortedById(await customers.findCustomersByKeys({ externalIds: ['P-0001', 'N-0001', 'X-NONE'], phones: ['+8613900001234', '+8613900000000'], wechatOpenIds: ['oN0001'] })),
+      byPhoneOnly: await customers.findCustomersByKeys({ externalIds: [], phones: ['+8613900001234'], wechatOpenIds: [] }),
+      byOpenIdOnly: await customers.findCustomersByKeys({ externalIds: [], phones: [], wechatOpenIds: ['oN0001'] }),
+      noKeys: await customers.findCustomersByKeys({ externalIds: [], phones: [], wechatOpenIds: [] }),
+    };
+  },
+
   'sampling-quota places are unique and counted by key; the month population counts cases stored up to a moment': async (ctx) => {
     const slot = (n: number) => ({ quotaSlot: `P4|phone|*|2026-11-02#${n}` });
     const first = await caseWith(ctx, 'Q1', [planned('FQ1', 'phone', START, slot(1))]);

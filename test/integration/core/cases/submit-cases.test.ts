@@ -8,7 +8,7 @@ import { ROOT_DIR, type Huifang } from '../../../../bot/huifang.js';
 import { loadCaseExamples } from '../../../../bot/http/case-examples.js';
 import { translateCaseBody, type CaseBody } from '../../../../bot/cases/case-body.js';
 import { submitCase, type SubmitCaseInput } from '../../../../bot/core/cases/submit-case.js';
-import { submitCases, type SubmitCasesOutcome } from '../../../../bot/core/cases/submit-cases.js';
+import { SUBMIT_CHUNK, submitCases, type SubmitCasesOutcome } from '../../../../bot/core/cases/submit-cases.js';
 import { DomainError } from '../../../../bot/core/errors.js';
 import { PrismaStaffDirectory } from '../../../../bot/db/staff-directory-store.js';
 import { openCsv } from '../../../../bot/import/read-csv.js';
@@ -160,6 +160,74 @@ describeEachDatabase('submitCases', (db) => {
 
     expect(again.filter((o) => !(o instanceof DomainError) && o.created)).toEqual([]);
     expect(again.map(describeOutcome)).toEqual(sequential.map(describeOutcome));
+    await expectSameRows();
+  });
+
+  it('gives cases that take sampling-quota places or count their month in order of arrival what submitCase gives them', async () => {
+    const delivery = byName('P12-delivery');
+    const household = byName('P10-household-phone');
+    const bodies: CaseBody[] = [];
+    for (let i = 0; i < 260; i++) {
+      // Deliveries signed within one week (one weekly quota of 2 to 3 places over a 2 % draw) …
+      const minute = String(i % 60).padStart(2, '0');
+      bodies.push({ ...delivery, externalId: `YD-ARRIVAL-${i}`, occurredAt: `2026-11-0${3 + (i % 3)}T1${i % 10}:${minute}:00+08:00`, customer: { ...delivery.customer, phone: `+86138001${String(i).padStart(5, '0')}` } });
+      // … and households served within one month, whose sampling tier follows the month's count so far (99 → 100).
+      if (i % 2 === 0) {
+        bodies.push({ ...household, externalId: `HH-ARRIVAL-${i}`, occurredAt: `2026-11-${String(3 + (i % 20)).padStart(2, '0')}T14:30:00+08:00`, customer: { ...household.customer, externalId: `HH-A-${i}`, phone: `+86138002${String(i).padStart(5, '0')}` } });
+      }
+      // A household served twice: the second case waits for the first's chunk to be written (same customer).
+      if (i === 150) bodies.push({ ...household, externalId: 'HH-ARRIVAL-AGAIN', occurredAt: '2026-11-21T14:30:00+08:00', customer: { ...household.customer, externalId: 'HH-A-0', phone: '+8613800200000' } });
+    }
+    const sequential = await oneByOne(bodies);
+
+    const batched = await submitCases(batch.deps, await inputsFor(batch, bodies));
+
+    expect(batched.map(describeOutcome)).toEqual(sequential.map(describeOutcome));
+    const sampling = (await other.prisma.followUp.findMany({ where: { case: { externalId: { contains: '-ARRIVAL-' } } }, select: { sampling: true, quotaSlot: true } })).map((f) => ({ ...f, sampling: f.sampling ?? '' }));
+    // The run exercised what it is there for: quota places taken, then the quota full; both tiers of the month.
+    expect(sampling.filter((f) => f.quotaSlot !== null).length).toBeGreaterThanOrEqual(2);
+    expect(sampling.some((f) => f.sampling.includes(': full, 3 of 3 taken'))).toBe(true);
+    expect(sampling.some((f) => f.sampling.includes('"rate":0.3'))).toBe(true);
+    expect(sampling.some((f) => f.sampling.includes('"rate":0.2'))).toBe(true);
+    await expectSameRows();
+  });
+
+  it('plans again what came after a chunk that was rolled back, so that it still ends as one by one', async () => {
+    // More than a chunk: while the first chunk is written the rest is planned (households counted by
+    // their month's arrivals among them); a single post of one of its cases lands just before the first
+    // chunk is written, so that chunk is rolled back and goes one by one, and the planned rest again.
+    const discharge = byName('P4-discharge');
+    const household = byName('P10-household-phone');
+    const bodies: CaseBody[] = Array.from({ length: SUBMIT_CHUNK + 60 }, (_, i) =>
+      i % 6 === 0
+        ? { ...household, externalId: `HH-ROLLBACK-${i}`, occurredAt: '2026-11-12T14:30:00+08:00', customer: { ...household.customer, externalId: `HH-R-${i}`, phone: `+86138003${String(i).padStart(5, '0')}` } }
+        : { ...discharge, externalId: `ZY-ROLLBACK-${i}`, customer: { externalId: `PAT-ROLLBACK-${i}`, name: '回滚患者', phone: `+86138004${String(i).padStart(5, '0')}` } },
+    );
+    const sequential = await oneByOne(bodies);
+
+    const inputs = await inputsFor(batch, bodies);
+    const real = batch.deps.cases;
+    let chunks = 0;
+    const cases = new Proxy(real, {
+      get(target, name) {
+        if (name === 'createCases') {
+          return async (input: Parameters<typeof real.createCases>[0]) => {
+            chunks += 1;
+            if (chunks === 1) await submitCase(batch.deps, inputs[7]!);
+            return target.createCases(input);
+          };
+        }
+        const value = Reflect.get(target, name) as unknown;
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const batched = await submitCases({ ...batch.deps, cases }, inputs);
+
+    // The case posted alone meanwhile is the batch's resubmission; every other outcome is as one by one.
+    expect(describeOutcome(batched[7]!)).toEqual({ created: false, followUpsAdded: 0 });
+    expect(batched.map(describeOutcome).filter((_, i) => i !== 7)).toEqual(sequential.map(describeOutcome).filter((_, i) => i !== 7));
+    // The first chunk was rolled back (its cases went one by one); the rest was written as a chunk afterwards.
+    expect(chunks).toBeGreaterThanOrEqual(2);
     await expectSameRows();
   });
 
