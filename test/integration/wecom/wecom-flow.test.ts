@@ -3,6 +3,7 @@
 // card is updated — with the provider failures the outbox has to survive on the way.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDatabase } from '../../support/db.js';
+import { RATE_LIMIT_SPREAD_MS } from '../../../bot/core/outbox/dispatch-outbox.js';
 import { createDueFollowUp, dispatch, processedInboundEvent, startWecomService, type WecomTestService } from './wecom-service.js';
 
 describeEachDatabase('WeCom staff channel', (db) => {
@@ -76,14 +77,14 @@ describeEachDatabase('WeCom staff channel', (db) => {
 
     const waiting = await outboxOf(due.followUpId);
     expect(waiting).toMatchObject({ status: 'PENDING', attempts: 1, lastErrorCode: '45009' });
-    // Backoff for attempt 1 is 22.5 s with the fixed jitter; WeCom's 60 s block is longer and wins.
-    expect(waiting.nextAttemptAt.getTime() - clock.now().getTime()).toBe(60_000);
+    // A rate limit waits what it names: WeCom's 60 s block, spread by the fixed jitter (0.5) of RATE_LIMIT_SPREAD_MS.
+    expect(waiting.nextAttemptAt.getTime() - clock.now().getTime()).toBe(60_000 + 0.5 * RATE_LIMIT_SPREAD_MS);
     expect(waiting.attemptLog).toMatchObject([{ attempt: 1, outcome: 'RETRY', errorCode: '45009' }]);
     expect(sim.messagesForTask(due.taskId)).toHaveLength(0);
 
     clock.advance(30_000);
     expect((await dispatch(service)).sent).toBe(0);
-    clock.advance(30_000);
+    clock.advance(30_000 + 0.5 * RATE_LIMIT_SPREAD_MS);
     await dispatch(service);
     expect(await outboxOf(due.followUpId)).toMatchObject({ status: 'SENT', attempts: 2 });
     expect(sim.messagesForTask(due.taskId)).toHaveLength(1);
