@@ -44,7 +44,7 @@ export const DISPATCHING_MESSAGES = 10_000;
 
 /** What the dispatcher did while `wecom-callback-dispatching` was measured. */
 export interface DispatchingResult {
-  /** Messages queued before the load began (activated from due follow-ups; not measured). */
+  /** Messages waiting before the load began ({@link DISPATCHING_MESSAGES} activated from due follow-ups, and any earlier targets left; not measured). */
   queued: number;
   /** Messages the dispatcher sent while the load ran, and in all until it had none left. */
   sentDuringLoad: number;
@@ -233,7 +233,7 @@ export async function runHttp(provider: DbProvider, options: BenchOptions): Prom
       // Prepared before firing: signing and encryption are the sender's work, not measured.
       const warmup = make(0, warm);
       const measured = make(warm, n);
-      if (target === 'wecom-callback-dispatching') await queueForDispatch(app, db, ids, population, DISPATCHING_MESSAGES);
+      const queued = target === 'wecom-callback-dispatching' ? await queueForDispatch(app, db, ids, population, DISPATCHING_MESSAGES) : 0;
       await fire(url, warmup, options.connections, options.httpSeconds);
       await drainInbox(app);
       log(`${provider}: ${target}: ${n} requests over ${options.connections} connections`);
@@ -248,7 +248,7 @@ export async function runHttp(provider: DbProvider, options: BenchOptions): Prom
         const sentDuringLoad = dispatcher.sent();
         const sentInAll = await dispatcher.finish();
         dispatching = {
-          queued: DISPATCHING_MESSAGES,
+          queued,
           sentDuringLoad,
           sentInAll,
           perSecondDuringLoad: sentDuringLoad / (loadMs / 1000),
@@ -267,10 +267,12 @@ export async function runHttp(provider: DbProvider, options: BenchOptions): Prom
 }
 
 /** Activates `count` due follow-ups of the population (staff tasks and SMS surveys) into outbox messages, before the load. */
-async function queueForDispatch(app: Huifang, db: Awaited<ReturnType<typeof createBenchDb>>, ids: Parameters<typeof insertDueFollowUps>[1], population: Parameters<typeof insertDueFollowUps>[2], count: number): Promise<void> {
+async function queueForDispatch(app: Huifang, db: Awaited<ReturnType<typeof createBenchDb>>, ids: Parameters<typeof insertDueFollowUps>[1], population: Parameters<typeof insertDueFollowUps>[2], count: number): Promise<number> {
   log(`queueing ${count} outbox messages for the dispatcher`);
   await insertDueFollowUps(db.prisma, ids, population, { count, stepPrefix: 'http-dispatch.', now: app.clock.now() });
   while ((await activateDueFollowUps(app.deps)).claimed > 0);
+  // With what earlier targets left waiting (the cases posted have their own due follow-ups and messages).
+  return db.prisma.outboxMessage.count({ where: { status: 'PENDING' } });
 }
 
 /**
