@@ -11,6 +11,7 @@ import type { Prisma } from '../../prisma/generated/postgresql/index.js';
 import type { FollowUpContext } from '../core/records.js';
 import type { FixedSqlQueries } from './fixed-sql.js';
 import { toFollowUpContext } from './rows.js';
+import { CASE_FIELDS } from './sql-rows.js';
 
 type Kind = 'text' | 'int' | 'date' | 'bool';
 
@@ -48,22 +49,7 @@ const FOLLOW_UP = {
   quotaSlot: 'text',
 } as const satisfies Record<keyof Prisma.FollowUpGetPayload<object>, Kind>;
 
-const CASE = {
-  id: 'text',
-  type: 'text',
-  externalId: 'text',
-  policyId: 'text',
-  customerId: 'text',
-  departmentId: 'text',
-  responsibleStaffId: 'text',
-  attributes: 'text',
-  milestones: 'text',
-  status: 'text',
-  occurredAt: 'date',
-  closedAt: 'date',
-  createdAt: 'date',
-  updatedAt: 'date',
-} as const satisfies Record<keyof Prisma.CaseGetPayload<object>, Kind>;
+const CASE: Record<keyof Prisma.CaseGetPayload<object>, Kind> = CASE_FIELDS;
 
 const CUSTOMER = {
   id: 'text',

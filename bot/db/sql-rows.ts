@@ -58,8 +58,8 @@ export function surveyFromSql(row: Record<string, unknown>): SurveyRecord {
   };
 }
 
-/** Every scalar field of "Case", for a `SELECT` that {@link caseFromSql} reads (the `satisfies` fails to compile when the model changes). */
-const CASE_FIELDS = {
+/** Every scalar field of "Case", for a `SELECT` that {@link caseFromSql} reads (the `satisfies` fails to compile when the model changes); also the case columns of bot/db/follow-up-context-sql.ts. */
+export const CASE_FIELDS = {
   id: 'text',
   type: 'text',
   externalId: 'text',

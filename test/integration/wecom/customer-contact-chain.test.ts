@@ -120,15 +120,28 @@ function chainSteps(db: () => TestDb, s: () => ChainService) {
     const followUp = await db().prisma.followUp.findFirstOrThrow({ where: { caseId: submitted.caseId, step: 'survey' } });
     return { phone, externalUserId, openId, followUp, key: `fu:${followUp.id}:1` };
   }
+  /** A customer who is only `MEMBER`'s external contact, whose invitation the member sent (recorded delivered). */
+  async function sentByMember() {
+    const c = await customer({ follower: false });
+    await dispatch();
+    const [send] = groupSendsTo(c.externalUserId);
+    s().wecom.confirmGroupSend(send!.msgid);
+    expect(await collect()).toMatchObject({ delivered: 1 });
+    return c;
+  }
+  const dispatch = () => jobs['dispatch-outbox']!.run(s().app) as Promise<{ sent: number; dead: number }>;
+  const collect = () => jobs['collect-wecom-contact-results']!.run(s().app) as Promise<{ delivered: number; failed: number; withdrawn: number; waiting: number; fallbacks: number }>;
+  const groupSendsTo = (externalUserId: string) => s().wecom.groupSends.filter((g) => g.externalUserids.includes(externalUserId));
   return {
     customer,
-    dispatch: () => jobs['dispatch-outbox']!.run(s().app) as Promise<{ sent: number; dead: number }>,
-    collect: () => jobs['collect-wecom-contact-results']!.run(s().app) as Promise<{ delivered: number; failed: number; withdrawn: number; waiting: number; fallbacks: number }>,
+    sentByMember,
+    dispatch,
+    collect,
+    groupSendsTo,
     fallbackJob: () => jobs['survey-fallback']!.run(s().app) as Promise<{ enqueued: number }>,
     invites: async (followUpId: string) => inChainOrder(await db().prisma.outboxMessage.findMany({ where: { followUpId, kind: 'survey_invite' } })),
     survey: (followUpId: string) => db().prisma.surveyInstance.findUniqueOrThrow({ where: { followUpId } }),
     smsTo: (customerId: string) => s().sms.sends.filter((m) => m.message.kind === 'survey_invite' && m.message.to.customerId === customerId),
-    groupSendsTo: (externalUserId: string) => s().wecom.groupSends.filter((g) => g.externalUserids.includes(externalUserId)),
   };
 }
 
@@ -242,11 +255,7 @@ describeEachDatabase('survey chain [wechat, wecom_contact, sms]', (db) => {
   });
 
   it('sends nothing more once the customer opens the survey the member sent', async () => {
-    const c = await t.customer({ follower: false });
-    await t.dispatch();
-    const [send] = t.groupSendsTo(c.externalUserId);
-    service.wecom.confirmGroupSend(send!.msgid);
-    expect(await t.collect()).toMatchObject({ delivered: 1 });
+    const c = await t.sentByMember();
     service.clock.advance(2 * HOUR);
     const survey = await t.survey(c.followUp.id);
     expect(await service.app.deps.surveys.markSurveyOpened(survey.id, service.clock.now())).toBe(true);
@@ -259,11 +268,7 @@ describeEachDatabase('survey chain [wechat, wecom_contact, sms]', (db) => {
   });
 
   it('never hands the task the member sent to SMS for a customer who opted out since', async () => {
-    const c = await t.customer({ follower: false });
-    await t.dispatch();
-    const [send] = t.groupSendsTo(c.externalUserId);
-    service.wecom.confirmGroupSend(send!.msgid);
-    expect(await t.collect()).toMatchObject({ delivered: 1 });
+    const c = await t.sentByMember();
     const now = service.clock.now();
     await service.app.deps.customers.optOutCustomer(c.followUp.customerId, now, 'test', { at: now, actorType: 'SYSTEM', actorId: null, action: 'customer.opted_out', entityType: 'Customer', entityId: c.followUp.customerId, details: {} });
     service.clock.advance(25 * HOUR);

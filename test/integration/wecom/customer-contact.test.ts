@@ -204,14 +204,20 @@ describeEachDatabase('WeCom customer contact: matching, group sends and the SMS 
     expect((sent[0]!.message as { to: { wecomContact?: unknown } }).to.wecomContact).toBeUndefined();
   });
 
-  it('withdraws an unsent invitation before the survey’s deadline when that comes before WECOM_CONTACT_CONFIRM_DAYS, and sends the SMS in time', async () => {
-    // Discharged 12 days ago: the survey expires tomorrow at 20:00, before the member's 2 days are over.
+  /** A customer discharged 12 days ago, matched to their member, with the survey invitation queued for the member. */
+  async function queuedTwelveDaysAfterDischarge() {
     const c = await contactCustomer({ occurredDaysAgo: 12 });
     await runWecomContactsCommand(['match'], (fn) => fn(app), collectOutput());
     const { followUp, key } = await activate(c.caseId);
     await dispatch();
     const [send] = sendsTo(c.externalUserId);
     const survey = await db().prisma.surveyInstance.findUniqueOrThrow({ where: { followUpId: followUp.id } });
+    return { followUp, key, send, survey };
+  }
+
+  it('withdraws an unsent invitation before the survey’s deadline when that comes before WECOM_CONTACT_CONFIRM_DAYS, and sends the SMS in time', async () => {
+    // Discharged 12 days ago: the survey expires tomorrow at 20:00, before the member's 2 days are over.
+    const { followUp, key, send, survey } = await queuedTwelveDaysAfterDischarge();
     const queuedAt = (await invitesOf(followUp.id))[0]!.sentAt!;
     expect(survey.expiresAt.getTime()).toBeLessThan(queuedAt.getTime() + 2 * DAY);
     expect(survey.expiresAt.getTime() - queuedAt.getTime()).toBeGreaterThan(DAY);
@@ -237,12 +243,7 @@ describeEachDatabase('WeCom customer contact: matching, group sends and the SMS 
   });
 
   it('withdraws an unsent invitation found after the survey’s deadline, and marks the next channel’s message expired instead of sending it late', async () => {
-    const c = await contactCustomer({ occurredDaysAgo: 12 });
-    await runWecomContactsCommand(['match'], (fn) => fn(app), collectOutput());
-    const { followUp, key } = await activate(c.caseId);
-    await dispatch();
-    const [send] = sendsTo(c.externalUserId);
-    const survey = await db().prisma.surveyInstance.findUniqueOrThrow({ where: { followUpId: followUp.id } });
+    const { followUp, key, send, survey } = await queuedTwelveDaysAfterDischarge();
     // The results job did not run until just after the deadline (the service was down).
     clock.set(new Date(survey.expiresAt.getTime() + 5 * 60_000));
     expect(await collect()).toMatchObject({ withdrawn: 1 });
