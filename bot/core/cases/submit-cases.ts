@@ -186,6 +186,13 @@ export async function submitCases(deps: CoreDeps, inputs: readonly SubmitCaseInp
     writing = { chunk, customerKeys, result };
   };
 
+  /** Writes every pending case and waits for it; true when a chunk was rolled back and planning starts again. */
+  const writeAll = async () => {
+    await flush();
+    await settle();
+    return restartAt !== null;
+  };
+
   /** Waits for the chunk being written, whatever its end (when the batch ends with an error). */
   const quiet = async () => {
     await writing?.result.catch(() => undefined);
@@ -201,9 +208,7 @@ export async function submitCases(deps: CoreDeps, inputs: readonly SubmitCaseInp
       }
       if (position >= valid.length) {
         // The last chunk: written, and waited for (a rollback plans its followers again: none).
-        await flush();
-        await settle();
-        if (restartAt !== null) continue;
+        if (await writeAll()) continue;
         break;
       }
       const i = valid[position]!;
@@ -212,9 +217,7 @@ export async function submitCases(deps: CoreDeps, inputs: readonly SubmitCaseInp
       const key = keyOf(i);
       if (existing.has(key) || done.has(key) || pendingKeys.has(key)) {
         // An update of a case that exists (or was created earlier in this batch): one by one, in order.
-        await flush();
-        await settle();
-        if (restartAt !== null) continue;
+        if (await writeAll()) continue;
         await oneByOne(i);
         position += 1;
         continue;
@@ -222,9 +225,7 @@ export async function submitCases(deps: CoreDeps, inputs: readonly SubmitCaseInp
       const customerKeys = customerKeysOf(input.customer);
       if (customerKeys.some((k) => pendingCustomerKeys.has(k) || writing?.customerKeys.has(k))) {
         // A customer of the pending or the written chunk: known once it is written.
-        await flush();
-        await settle();
-        if (restartAt !== null) continue;
+        if (await writeAll()) continue;
       }
       let customer: CustomerRecord;
       let newCustomer: CustomerInput | null = null;
