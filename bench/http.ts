@@ -12,7 +12,9 @@ import type { Huifang } from '../bot/huifang.js';
 import { EXAMPLE_STAFF } from '../bot/example/example-organisation.js';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { BenchOptions } from './options.js';
-import { createBenchApp, createBenchDb, customerPhone, dbClientOf, insertDueFollowUps, pad, seedPopulation } from './setup.js';
+import { createBenchApp, createBenchDb, customerPhone, dbClientOf, insertDueFollowUps, pad, seedPopulation, type Population } from './setup.js';
+import type { UlidGenerator } from '../bot/clocks.js';
+import type { AdHocTestDb } from '../test/support/db.js';
 import { activateDueFollowUps } from '../bot/core/follow-ups/activate-due-follow-ups.js';
 import { dispatchOutbox } from '../bot/core/outbox/dispatch-outbox.js';
 
@@ -267,7 +269,7 @@ export async function runHttp(provider: DbProvider, options: BenchOptions): Prom
 }
 
 /** Activates `count` due follow-ups of the population (staff tasks and SMS surveys) into outbox messages, before the load. */
-async function queueForDispatch(app: Huifang, db: Awaited<ReturnType<typeof createBenchDb>>, ids: Parameters<typeof insertDueFollowUps>[1], population: Parameters<typeof insertDueFollowUps>[2], count: number): Promise<number> {
+async function queueForDispatch(app: Huifang, db: AdHocTestDb, ids: UlidGenerator, population: Population, count: number): Promise<number> {
   log(`queueing ${count} outbox messages for the dispatcher`);
   await insertDueFollowUps(db.prisma, ids, population, { count, stepPrefix: 'http-dispatch.', now: app.clock.now() });
   while ((await activateDueFollowUps(app.deps)).claimed > 0);
