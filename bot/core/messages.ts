@@ -32,6 +32,12 @@ export interface ContactTerms {
   rules?: ContactRules;
   /** ISO instant from which the message is pointless (the survey's expiry): it is then not sent at all. */
   notAfter?: string;
+  /**
+   * ISO instant from which a send of the message is no longer begun (a greeting's send window end). Unlike
+   * `notAfter` it bounds only the start: a send already begun is still reconciled with the provider, and
+   * what the provider does afterwards (a 客户联系 task the member confirms later) is not cut short.
+   */
+  startBy?: string;
 }
 
 export interface TaskCardButton {

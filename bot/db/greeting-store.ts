@@ -282,11 +282,11 @@ export class PrismaGreetingStore implements GreetingStore {
 
   /**
    * Cancels a greeting still waiting in the outbox once its window has closed; false when the dispatcher
-   * has it (then its outcome is recorded later).
+   * has it, or its send was begun and is being reconciled (then its outcome is recorded later).
    */
   async cancelPending(outboxId: string, now: Date): Promise<boolean> {
     const { count } = await this.prisma.outboxMessage.updateMany({
-      where: { id: outboxId, status: 'PENDING' },
+      where: { id: outboxId, status: 'PENDING', sendStartedAt: null },
       data: { status: 'CANCELLED', lastErrorCode: 'SEND_WINDOW_CLOSED', lastError: 'not sent: the greeting window closed', updatedAt: now },
     });
     return count === 1;

@@ -201,7 +201,7 @@ export class MemoryGreetingStore implements GreetingStore {
   async cancelPending(outboxId: string, _now: Date): Promise<boolean> {
     return this.state.transact(
       (tx) =>
-        tx.outbox.updateWhere((m) => m.id === outboxId && m.status === 'PENDING', { status: 'CANCELLED', lastErrorCode: 'SEND_WINDOW_CLOSED', lastError: 'not sent: the greeting window closed' }) === 1,
+        tx.outbox.updateWhere((m) => m.id === outboxId && m.status === 'PENDING' && m.sendStartedAt === null, { status: 'CANCELLED', lastErrorCode: 'SEND_WINDOW_CLOSED', lastError: 'not sent: the greeting window closed' }) === 1,
     );
   }
 

@@ -125,7 +125,9 @@ async function fallBack(deps: Deps, row: UnconfirmedContactMessage, reason: stri
   if (!customer?.phoneE164 || !canReceive('sms', customer, deps.customerChannels ?? ALL_CUSTOMER_CHANNELS)) return false;
   const { wecomContact: _contact, ...to } = row.message.to;
   // The greeting was worded for the member's own WeChat message: the SMS gets its SMS wording (signature, opt-out).
-  const { smsText, ...notice } = row.message;
+  // Its `startBy` bounded the member's task, not this fallback (which may come days later, by design).
+  const { smsText, contact, ...notice } = row.message;
+  const { startBy: _startBy, ...terms } = contact ?? {};
   const sms: NewOutboxMessage = {
     idempotencyKey: `${row.idempotencyKey}:sms`,
     channel: 'sms',
@@ -134,7 +136,7 @@ async function fallBack(deps: Deps, row: UnconfirmedContactMessage, reason: stri
     followUpId: row.followUpId,
     nextAttemptAt: deps.clock.now(),
     fallbackOfId: row.id,
-    message: { ...notice, text: smsText ?? notice.text, to: { ...to, phoneE164: customer.phoneE164 } },
+    message: { ...notice, ...(Object.keys(terms).length > 0 ? { contact: terms } : {}), text: smsText ?? notice.text, to: { ...to, phoneE164: customer.phoneE164 } },
   };
   if (sendConsentBlock(sms.message, customer, deps.optOutScope ?? 'all')) return false;
   return (await deps.outbox.enqueue([sms])) > 0;

@@ -192,7 +192,8 @@ export async function enqueueDueGreetings(ctx: GreetingDeps, now: Date, summary:
  * Records how queued greetings ended, from their outbox rows: SENT; cancelled by the dispatcher's consent
  * check or an opt-out (SKIPPED with the same reason); failed for good (FAILED — or, for WeChat, the same
  * greeting by SMS when the customer can receive it and the window is still open); still waiting when the
- * window closed (cancelled, SKIPPED `WINDOW_MISSED`).
+ * window closed (cancelled, SKIPPED `WINDOW_MISSED`) unless its send was begun and interrupted — then the
+ * dispatcher settles it first.
  */
 export async function reconcileGreetings(ctx: GreetingDeps, now: Date, summary: GreetingRunSummary): Promise<void> {
   let after: Date | null = null;
@@ -227,6 +228,9 @@ export async function reconcileGreetings(ctx: GreetingDeps, now: Date, summary: 
         }
         if (await ctx.store.finish(row, 'FAILED', skipReasonOfOutboxCode(o.lastErrorCode), now)) (summary.failed++, (progressed = true));
       } else if (o.status === 'PENDING' && now >= windowEndOf(ctx, campaign, row)) {
+        // A send begun and interrupted (`sendStartedAt` set) is left to the dispatcher, which asks the
+        // provider whether it arrived: cancelled here, a 客户联系 task WeCom did create would stay with
+        // the member, untracked. It ends SENT, or expires unsent (the message's `startBy`).
         if ((await ctx.store.cancelPending(o.id, now)) && (await ctx.store.finish(row, 'SKIPPED', 'WINDOW_MISSED', now))) (summary.notSent++, (progressed = true));
       }
     }
@@ -279,6 +283,7 @@ function outboxMessage(
 ): NewOutboxMessage {
   const occasion = campaign.occasions.find((o) => o.key === occasionKeyName(row.occasionKey))!;
   const segment = campaign.segments.find((s) => s.key === row.segment)!;
+  const message = greetingMessage({ campaign, segment, occasion, customer, channel, org: ctx.org });
   return {
     idempotencyKey: key,
     channel,
@@ -287,7 +292,9 @@ function outboxMessage(
     followUpId: null,
     nextAttemptAt: at,
     maxAttempts: GREETING_MAX_ATTEMPTS,
-    message: greetingMessage({ campaign, segment, occasion, customer, channel, org: ctx.org }),
+    // No send begins after the window: the dispatcher expires the greeting then (SEND_WINDOW_CLOSED), and a
+    // send begun before it and interrupted is still reconciled with the provider, never begun afresh late.
+    message: message.kind === 'customer_notice' ? { ...message, contact: { ...message.contact, startBy: windowEndOf(ctx, campaign, row).toISOString() } } : message,
   };
 }
 

@@ -9,8 +9,9 @@ import { addLocalDays, atLocalTime, toLocal } from '../time.js';
  * that replaces an unopened WeChat invitation a day later, a retry after a provider's refusal. So the
  * dispatcher asks again at the moment of sending (docs/contact-rules.md):
  * - the message's own terms: the policy's windows, working days and public holidays, and `notAfter`,
- *   the moment after which it is pointless (the survey's expiry) — a message that cannot leave before
- *   it is marked as expired, never sent late;
+ *   the moment after which it is pointless (the survey's expiry), or `startBy`, the moment after which
+ *   its send is no longer begun (a greeting's window end) — a message that cannot leave before the
+ *   earlier of the two is marked as expired, never sent late;
  * - the organisation's quiet hours, for every customer message whatever its policy says;
  * - a minimum gap between two survey invitations to one customer. The gap is a courtesy: it gives way
  *   to a survey's deadline (the later survey then goes at the first allowed moment), quiet hours and
@@ -50,8 +51,22 @@ export type SendTiming =
   | { kind: 'now' }
   /** Not yet: the message waits until `at` without using up an attempt. */
   | { kind: 'later'; at: Date; reason: 'CONTACT_HOURS' | 'SURVEY_GAP' }
-  /** It can no longer be sent before its deadline: it is not sent at all. */
-  | { kind: 'expired'; notAfter: Date };
+  /**
+   * It can no longer be sent before its deadline: it is not sent at all. `code`: `PAST_DEADLINE` (its
+   * `notAfter`) or `SEND_WINDOW_CLOSED` (its `startBy`).
+   */
+  | { kind: 'expired'; notAfter: Date; code: ExpiryCode };
+
+/** Why a customer message expired unsent (`lastErrorCode` of the cancelled message). */
+export type ExpiryCode = 'PAST_DEADLINE' | 'SEND_WINDOW_CLOSED';
+
+/** The last moment a send of the message may begin (the earlier of `notAfter` and `startBy`), or null. */
+export function lastStartOf(terms: ContactTerms | undefined): { at: Date; code: ExpiryCode } | null {
+  const notAfter = terms?.notAfter ? new Date(terms.notAfter) : null;
+  const startBy = terms?.startBy ? new Date(terms.startBy) : null;
+  if (startBy && (!notAfter || startBy.getTime() < notAfter.getTime())) return { at: startBy, code: 'SEND_WINDOW_CLOSED' };
+  return notAfter ? { at: notAfter, code: 'PAST_DEADLINE' } : null;
+}
 
 /** The contact terms a message carries (customer messages only). */
 export function contactTermsOf(message: OutboundMessage): ContactTerms | undefined {
@@ -65,9 +80,9 @@ export function contactTermsOf(message: OutboundMessage): ContactTerms | undefin
 export function sendTiming(now: Date, message: OutboundMessage, settings: CustomerContactSettings, ctx: TimeContext, previousInvite?: LastSurveyInvite): SendTiming {
   if (message.kind !== 'survey_invite' && message.kind !== 'customer_notice') return { kind: 'now' };
   const terms = message.contact;
-  const notAfter = terms?.notAfter ? new Date(terms.notAfter) : null;
-  const tooLate = (at: Date) => notAfter !== null && at.getTime() >= notAfter.getTime();
-  if (notAfter && tooLate(now)) return { kind: 'expired', notAfter };
+  const last = lastStartOf(terms);
+  const tooLate = (at: Date) => last !== null && at.getTime() >= last.at.getTime();
+  if (last && tooLate(now)) return { kind: 'expired', notAfter: last.at, code: last.code };
   let at = nextSendMoment(now, terms, settings.quietHours, ctx);
   let reason: 'CONTACT_HOURS' | 'SURVEY_GAP' = 'CONTACT_HOURS';
   if (message.kind === 'survey_invite' && previousInvite && previousInvite.surveyId !== message.surveyId && settings.surveyMinGapMs > 0) {
@@ -77,7 +92,7 @@ export function sendTiming(now: Date, message: OutboundMessage, settings: Custom
       if (!tooLate(spaced)) (at = spaced), (reason = 'SURVEY_GAP');
     }
   }
-  if (notAfter && tooLate(at)) return { kind: 'expired', notAfter };
+  if (last && tooLate(at)) return { kind: 'expired', notAfter: last.at, code: last.code };
   return at.getTime() > now.getTime() ? { kind: 'later', at, reason } : { kind: 'now' };
 }
 

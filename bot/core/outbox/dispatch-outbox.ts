@@ -7,7 +7,7 @@ import type { ClaimedOutboxMessage, DeadLetterAction, DeadLetterHooks } from '..
 import type { CustomerRecord } from '../records.js';
 import { retryDelayMs, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
 import { CONSENT_BLOCK_TEXT, customerIdOf, sendConsentBlock } from './send-consent.js';
-import { DEFAULT_CONTACT_SETTINGS, contactTermsOf, nextSendMoment, sendTiming, type CustomerContactSettings, type DeferralReason, type LastSurveyInvite } from './contact-hours.js';
+import { DEFAULT_CONTACT_SETTINGS, contactTermsOf, lastStartOf, nextSendMoment, sendTiming, type CustomerContactSettings, type DeferralReason, type LastSurveyInvite } from './contact-hours.js';
 import { addLocalDays, atLocalTime } from '../time.js';
 import { holdBySharedWindows, surveyGapKey } from './shared-send-checks.js';
 import { NEVER_CUT_OFF, type JobCutoffSignal } from '../cutoff.js';
@@ -140,7 +140,11 @@ export async function dispatchOutbox(deps: DispatchDeps, options: DispatchOption
         // Contact rules hold when the message leaves, not only when it was planned (contact-hours.ts).
         const timing = sendTiming(deps.clock.now(), message.message, contact, time, customerId ? lastInvites.get(customerId) : undefined);
         if (timing.kind === 'expired') {
-          await cancelOne(deps, message, summary, { code: 'PAST_DEADLINE', text: `not sent: it could not leave before its deadline ${timing.notAfter.toISOString()}`, action: 'outbox.expired' });
+          const text =
+            timing.code === 'SEND_WINDOW_CLOSED'
+              ? `not sent: its send window closed at ${timing.notAfter.toISOString()}`
+              : `not sent: it could not leave before its deadline ${timing.notAfter.toISOString()}`;
+          await cancelOne(deps, message, summary, { code: timing.code, text, action: 'outbox.expired' });
           continue;
         }
         if (timing.kind === 'later') {
@@ -160,8 +164,10 @@ export async function dispatchOutbox(deps: DispatchDeps, options: DispatchOption
           const terms = contactTermsOf(message.message);
           const tomorrow = addLocalDays(atLocalTime(deps.clock.now(), '00:00', deps.timeZone), 1, deps.timeZone);
           const at = nextSendMoment(atLocalTime(tomorrow, SMS_BUDGET_RETRY_TIME, deps.timeZone), terms, contact.quietHours, time);
-          if (terms?.notAfter && at.getTime() >= Date.parse(terms.notAfter)) {
-            await cancelOne(deps, message, summary, { code: 'PAST_DEADLINE', text: `not sent: the customer's SMS budget is used up today and tomorrow is past its deadline ${terms.notAfter}`, action: 'outbox.expired' });
+          const last = lastStartOf(terms);
+          if (last && at.getTime() >= last.at.getTime()) {
+            const what = last.code === 'SEND_WINDOW_CLOSED' ? 'its send window closes' : 'its deadline';
+            await cancelOne(deps, message, summary, { code: last.code, text: `not sent: the customer's SMS budget is used up today and tomorrow is past ${what} ${last.at.toISOString()}`, action: 'outbox.expired' });
           } else await deferOne(deps, message, summary, at, 'SMS_DAILY_BUDGET');
           continue;
         }

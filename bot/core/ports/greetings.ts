@@ -74,6 +74,9 @@ export interface GreetingStore {
   enqueue(row: GreetingRow, channel: string, message: NewOutboxMessage, now: Date): Promise<boolean>;
   /** Ends a PLANNED row (compare-and-set on status and outbox id). */
   finish(row: GreetingRow, status: 'SENT' | 'SKIPPED' | 'FAILED', skipReason: string | null, now: Date): Promise<boolean>;
-  /** Cancels a greeting still waiting in the outbox once its window has closed; false when the dispatcher has it. */
+  /**
+   * Cancels a greeting still waiting in the outbox once its window has closed; false when the dispatcher
+   * has it or its send was begun and is being reconciled (`sendStartedAt` set).
+   */
   cancelPending(outboxId: string, now: Date): Promise<boolean>;
 }

@@ -560,3 +560,97 @@ describeEachDatabase('greeting by 客户联系 the member never sends: SMS after
     expect(sent[0]!.message).not.toHaveProperty('smsText');
   });
 });
+
+describeEachDatabase('greeting by 客户联系 whose send was interrupted as its window closed', (db) => {
+  let service: ChainService;
+  const at = (local: string) => new Date(`${local}:00+08:00`);
+  const customers: { id: string; externalUserId: string }[] = [];
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'huifang-campaigns-'));
+    writeFileSync(join(dir, 'owners.yaml'), GREETING);
+    service = await startChainService(db(), { campaignsDir: dir, start: at('2026-09-24T07:00').toISOString() });
+    const contacts = [];
+    for (const n of [21, 22]) {
+      const id = new UlidGenerator().next();
+      const externalUserId = `wmLate${n}${db().provider}`;
+      customers.push({ id, externalUserId });
+      await db().prisma.customer.create({
+        data: { id, name: `王${n}`, salutation: '王先生', phoneE164: `+86137000000${n}`, phoneMasked: `137****00${n}`, consentMarketing: true },
+      });
+      contacts.push({ external_userid: externalUserId, name: `王${n}`, follow_users: [{ userid: MEMBER, remark: '王先生', remark_mobiles: [`137000000${n}`] }] });
+    }
+    service.wecom.setExternalContacts(contacts);
+    expect(await runWecomContactsCommand(['match'], (fn) => fn(service.app), collectOutput())).toBe(0);
+  });
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  it('adopts the task WeCom created though it is listed only after the window, and expires the one WeCom never created instead of creating it late', async () => {
+    const plan = () => jobs['plan-greetings']!.run(service.app);
+    const dispatch = () => jobs['dispatch-outbox']!.run(service.app) as Promise<{ sent: number; reconciled: number; expired: number }>;
+    const [adopted, never] = customers as [(typeof customers)[number], (typeof customers)[number]];
+    const greeting = async (customerId: string) => (await db().prisma.greetingDelivery.findMany({ where: { customerId } }))[0]!;
+    const outboxOf = async (customerId: string) => db().prisma.outboxMessage.findMany({ where: { recipientId: customerId, kind: 'customer_notice' } });
+    // The day's greetings are spread over the window (09:00 and 10:00); nothing is dispatched until 10:55.
+    for (const time of ['2026-09-25T08:00', '2026-09-25T09:00', '2026-09-25T10:00']) {
+      service.clock.set(at(time));
+      await plan();
+    }
+    const [neverRow] = await outboxOf(never.id);
+    // A dispatcher died as it handed this one over, before WeCom created anything; a later claim found nothing listed yet.
+    await db().prisma.outboxMessage.update({
+      where: { id: neverRow!.id },
+      data: { attempts: 1, sendStartedAt: at('2026-09-25T10:58'), lastErrorCode: 'SEND_UNCONFIRMED', nextAttemptAt: at('2026-09-25T11:01') },
+    });
+
+    // The other one leaves at 10:55; WeCom creates the task, the answer is lost, and WeCom lists the send only 10 minutes later.
+    service.wecom.groupSendListingDelayMs = 10 * 60_000;
+    try {
+      service.clock.set(at('2026-09-25T10:55'));
+      service.wecom.injectFailure({ dropAnswer: true }, { api: 'externalcontact/add_msg_template' });
+      expect(await dispatch()).toMatchObject({ sent: 0 });
+      const [created, ...more] = service.wecom.groupSends.filter((g) => g.externalUserids.includes(adopted.externalUserId));
+      expect(more).toEqual([]);
+
+      // The window closes while both are still being looked for: the greeting job leaves them to the dispatcher.
+      service.clock.set(at('2026-09-25T11:00'));
+      await plan();
+      for (const c of customers) {
+        expect((await outboxOf(c.id))[0]).toMatchObject({ status: 'PENDING', lastErrorCode: 'SEND_UNCONFIRMED' });
+        expect(await greeting(c.id)).toMatchObject({ status: 'PLANNED' });
+      }
+      service.clock.set(at('2026-09-25T11:02'));
+      expect(await dispatch()).toMatchObject({ sent: 0, reconciled: 0, expired: 0 });
+
+      // Listed at 11:05: adopted, and followed up like any greeting the member has been given.
+      service.clock.set(at('2026-09-25T11:06'));
+      expect(await dispatch()).toMatchObject({ sent: 0, reconciled: 1, expired: 0 });
+      expect((await outboxOf(adopted.id))[0]).toMatchObject({ status: 'SENT', providerMessageId: created!.msgid });
+      // The one never created: once the reconcile wait (600 s from 10:58) is over, it is not begun again after the window.
+      service.clock.set(at('2026-09-25T11:09'));
+      expect(await dispatch()).toMatchObject({ sent: 0, expired: 1 });
+      expect(service.wecom.groupSends.filter((g) => g.externalUserids.includes(never.externalUserId))).toEqual([]);
+      expect((await outboxOf(never.id))[0]).toMatchObject({ status: 'CANCELLED', lastErrorCode: 'SEND_WINDOW_CLOSED' });
+
+      await plan();
+      expect(await greeting(adopted.id)).toMatchObject({ status: 'SENT' });
+      expect(await greeting(never.id)).toMatchObject({ status: 'SKIPPED', skipReason: 'WINDOW_MISSED' });
+      const collect = () => jobs['collect-wecom-contact-results']!.run(service.app) as Promise<{ waiting: number; withdrawn: number; fallbacks: number }>;
+      expect(await collect()).toMatchObject({ waiting: 1 });
+      // Left unsent by the member, the adopted task is withdrawn after WECOM_CONTACT_CONFIRM_DAYS (from its adoption) like any other.
+      service.clock.set(new Date(at('2026-09-25T11:06').getTime() + 2 * DAY - 60_000));
+      expect(await collect()).toMatchObject({ waiting: 1, withdrawn: 0 });
+      service.clock.set(new Date(at('2026-09-25T11:06').getTime() + 2 * DAY + 60_000));
+      expect(await collect()).toMatchObject({ withdrawn: 1, fallbacks: 1 });
+      expect(service.wecom.groupSend(created!.msgid)).toMatchObject({ cancelled: true });
+      // Its SMS is not held to the greeting's window (the member had the greeting until now).
+      await dispatch();
+      const sms = service.sms.sends.filter((m) => m.message.kind === 'customer_notice' && m.message.to.customerId === adopted.id);
+      expect(sms).toHaveLength(1);
+      expect(service.sms.sends.filter((m) => 'customerId' in m.message.to && m.message.to.customerId === never.id)).toEqual([]);
+    } finally {
+      service.wecom.groupSendListingDelayMs = 0;
+    }
+  });
+});

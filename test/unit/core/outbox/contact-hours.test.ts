@@ -3,7 +3,7 @@
 // after a survey's deadline, and a minimum gap between two surveys to one customer. First the pure
 // decision, then the dispatcher over the in-memory stores with a fake clock.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { endOfQuietHours, nextSendMoment, parseQuietHours, sendTiming, DEFAULT_CONTACT_SETTINGS } from '../../../../bot/core/outbox/contact-hours.js';
+import { endOfQuietHours, lastStartOf, nextSendMoment, parseQuietHours, sendTiming, DEFAULT_CONTACT_SETTINGS } from '../../../../bot/core/outbox/contact-hours.js';
 import { activateDueFollowUps } from '../../../../bot/core/follow-ups/activate-due-follow-ups.js';
 import { smsFallbackFor, ALL_CUSTOMER_CHANNELS } from '../../../../bot/core/surveys/channel-chain.js';
 import type { ContactTerms, OutboundMessage } from '../../../../bot/core/messages.js';
@@ -44,9 +44,23 @@ describe('sendTiming (pure)', () => {
 
   it('marks a message that cannot leave before its deadline as expired instead of sending it late', () => {
     const terms = { notAfter: at('2026-11-10T07:00:00').toISOString() };
-    expect(sendTiming(at('2026-11-10T02:15:00'), invite('s1', terms), DEFAULT_CONTACT_SETTINGS, time)).toEqual({ kind: 'expired', notAfter: at('2026-11-10T07:00:00') });
+    expect(sendTiming(at('2026-11-10T02:15:00'), invite('s1', terms), DEFAULT_CONTACT_SETTINGS, time)).toEqual({ kind: 'expired', notAfter: at('2026-11-10T07:00:00'), code: 'PAST_DEADLINE' });
     expect(sendTiming(at('2026-11-10T07:00:00'), invite('s1', { notAfter: at('2026-11-10T07:00:00').toISOString() }), { quietHours: null, surveyMinGapMs: 0 }, time).kind).toBe('expired');
     expect(sendTiming(at('2026-11-10T06:59:00'), invite('s1', terms), { quietHours: null, surveyMinGapMs: 0 }, time)).toEqual({ kind: 'now' });
+  });
+
+  it('begins no send after `startBy` (a greeting’s window end), and names the window when it is the earlier bound', () => {
+    const quietOff = { quietHours: null, surveyMinGapMs: 0 };
+    const windowEnd = at('2026-11-10T11:00:00').toISOString();
+    expect(sendTiming(at('2026-11-10T10:59:00'), invite('s1', { startBy: windowEnd }), quietOff, time)).toEqual({ kind: 'now' });
+    expect(sendTiming(at('2026-11-10T11:00:00'), invite('s1', { startBy: windowEnd }), quietOff, time)).toEqual({ kind: 'expired', notAfter: at('2026-11-10T11:00:00'), code: 'SEND_WINDOW_CLOSED' });
+    // Held by the quiet hours past the window: expired at once, not sent the next morning.
+    expect(sendTiming(at('2026-11-10T21:30:00'), invite('s1', { startBy: at('2026-11-11T07:30:00').toISOString() }), DEFAULT_CONTACT_SETTINGS, time)).toMatchObject({ kind: 'expired', code: 'SEND_WINDOW_CLOSED' });
+    // With both bounds, the earlier one decides.
+    const both = { startBy: windowEnd, notAfter: at('2026-11-10T10:00:00').toISOString() };
+    expect(sendTiming(at('2026-11-10T10:30:00'), invite('s1', both), quietOff, time)).toMatchObject({ kind: 'expired', code: 'PAST_DEADLINE' });
+    expect(lastStartOf({ startBy: windowEnd, notAfter: at('2026-11-12T00:00:00').toISOString() })).toEqual({ at: at('2026-11-10T11:00:00'), code: 'SEND_WINDOW_CLOSED' });
+    expect(lastStartOf({})).toBeNull();
   });
 
   it('spaces a second survey by the minimum gap, but lets the gap give way to the survey’s deadline', () => {
