@@ -204,7 +204,10 @@ export function createPrismaClient(url: string, options: CreatePrismaClientOptio
   if (provider === 'postgresql') {
     // `options` only applies when the URL does not set its own (pg lets URL parameters win).
     const { PrismaPg } = requireHere('@prisma/adapter-pg') as typeof import('@prisma/adapter-pg');
-    const adapter = withCapturedAdapter(new PrismaPg({ connectionString: url, max: POSTGRES_POOL_MAX, options: '-c TimeZone=UTC' }), registration);
+    const adapter = withCapturedAdapter(
+      new PrismaPg({ connectionString: url, max: POSTGRES_POOL_MAX, options: '-c TimeZone=UTC', Client: preparingPgClient(requireHere('pg') as typeof import('pg')) }),
+      registration,
+    );
     prisma = new generated.PrismaClient({ adapter, log });
   } else {
     const file = sqliteFilePath(url);
@@ -405,5 +408,37 @@ export function cacheStatements(adapter: SqliteAdapter): void {
         run: () => cached.run(args),
       }),
     };
+  };
+}
+
+/** Named prepared statements kept per PostgreSQL connection; statements past it run unnamed, as before. */
+export const POSTGRES_PREPARED_STATEMENTS_MAX = 500;
+
+/**
+ * A `pg` client class that runs each statement the adapter sends as a named prepared statement of its
+ * connection: the server parses and plans a text once per connection instead of on every call (and may
+ * keep a generic plan), for the first {@link POSTGRES_PREPARED_STATEMENTS_MAX} distinct texts of each
+ * connection — a bound, since texts with lists of varying length are distinct statements and each one
+ * holds server memory for the connection's life. `pg` itself sends Parse only the first time a name is
+ * used on the connection. Only the adapter's statements with parameters objects are named; its
+ * transaction control (plain strings) is not. Not for a pooler in transaction mode that does not track
+ * prepared statements (PgBouncer before 1.21): point `DATABASE_URL` at PostgreSQL or at a session-mode pool.
+ * Exported for its test.
+ */
+export function preparingPgClient(pg: typeof import('pg')): typeof import('pg').Client {
+  return class PreparingClient extends pg.Client {
+    readonly #names = new Map<string, string>();
+    override query(...args: unknown[]): never {
+      const config = args[0] as { text?: unknown; name?: unknown } | null;
+      if (config && typeof config === 'object' && typeof config.text === 'string' && config.name === undefined) {
+        let name = this.#names.get(config.text);
+        if (name === undefined && this.#names.size < POSTGRES_PREPARED_STATEMENTS_MAX) {
+          name = `huifang_${this.#names.size}`;
+          this.#names.set(config.text, name);
+        }
+        if (name !== undefined) args[0] = { ...config, name };
+      }
+      return (super.query as (...a: unknown[]) => never)(...args);
+    }
   };
 }
