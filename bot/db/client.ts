@@ -365,6 +365,12 @@ function useImmediateTransactions(adapter: SqliteAdapter): void {
 /** Prepared statements kept per SQLite connection (least recently used dropped first). */
 export const SQLITE_STATEMENT_CACHE_SIZE = 500;
 
+/**
+ * Statements longer than this (multi-row inserts of a batch, whose text varies with the row count) are
+ * neither cached on SQLite nor named on PostgreSQL: each would hold memory for one or two uses.
+ */
+export const PREPARED_TEXT_MAX_CHARS = 4_000;
+
 /** The slice of a better-sqlite3 statement the adapter uses. */
 interface SqliteStatement {
   readonly reader: boolean;
@@ -379,7 +385,8 @@ interface SqliteStatement {
  * which was 8 % of the service's CPU under callback load on SQLite. Each connection keeps its last
  * {@link SQLITE_STATEMENT_CACHE_SIZE} prepared statements instead, by SQL text, and runs them with the
  * call's arguments. better-sqlite3 is synchronous, so a statement never runs twice at once; SQLite
- * prepares it again by itself if the schema changed (sqlite3_prepare_v2). Only the calls the adapter
+ * prepares it again by itself if the schema changed (sqlite3_prepare_v2). Texts longer than
+ * {@link PREPARED_TEXT_MAX_CHARS} are compiled each time, as before. Only the calls the adapter
  * makes on a bound statement are offered (`reader`, `columns`, `raw().all`, `run`). Exported for its test.
  */
 export function cacheStatements(adapter: SqliteAdapter): void {
@@ -391,7 +398,7 @@ export function cacheStatements(adapter: SqliteAdapter): void {
   const cache = new Map<string, SqliteStatement>();
   db.prepare = (source: string) => {
     // BEGIN goes through the transaction patch above, which has its own fallback.
-    if (source === 'BEGIN') return prepare(source);
+    if (source === 'BEGIN' || source.length > PREPARED_TEXT_MAX_CHARS) return prepare(source);
     let statement = cache.get(source);
     if (statement) cache.delete(source);
     else {
@@ -419,18 +426,18 @@ export const POSTGRES_PREPARED_STATEMENTS_MAX = 500;
  * connection: the server parses and plans a text once per connection instead of on every call (and may
  * keep a generic plan), for the first {@link POSTGRES_PREPARED_STATEMENTS_MAX} distinct texts of each
  * connection — a bound, since texts with lists of varying length are distinct statements and each one
- * holds server memory for the connection's life. `pg` itself sends Parse only the first time a name is
+ * holds server memory for the connection's life — and only texts up to {@link PREPARED_TEXT_MAX_CHARS}. `pg` itself sends Parse only the first time a name is
  * used on the connection. Only the adapter's statements with parameters objects are named; its
  * transaction control (plain strings) is not. Not for a pooler in transaction mode that does not track
  * prepared statements (PgBouncer before 1.21): point `DATABASE_URL` at PostgreSQL or at a session-mode pool.
  * Exported for its test.
  */
-export function preparingPgClient(pg: typeof import('pg')): typeof import('pg').Client {
+export function preparingPgClient(pg: { Client: typeof import('pg').Client }): typeof import('pg').Client {
   return class PreparingClient extends pg.Client {
     readonly #names = new Map<string, string>();
     override query(...args: unknown[]): never {
       const config = args[0] as { text?: unknown; name?: unknown } | null;
-      if (config && typeof config === 'object' && typeof config.text === 'string' && config.name === undefined) {
+      if (config && typeof config === 'object' && typeof config.text === 'string' && config.name === undefined && config.text.length <= PREPARED_TEXT_MAX_CHARS) {
         let name = this.#names.get(config.text);
         if (name === undefined && this.#names.size < POSTGRES_PREPARED_STATEMENTS_MAX) {
           name = `huifang_${this.#names.size}`;

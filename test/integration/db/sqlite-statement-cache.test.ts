@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
-import { SQLITE_STATEMENT_CACHE_SIZE, cacheStatements } from '../../../bot/db/client.js';
+import { PREPARED_TEXT_MAX_CHARS, SQLITE_STATEMENT_CACHE_SIZE, cacheStatements } from '../../../bot/db/client.js';
 
 type Adapter = Parameters<typeof cacheStatements>[0];
 const TEXT = { scalarType: 'string', arity: 'scalar' } as const;
@@ -69,6 +69,21 @@ it('keeps at most its size of statements, dropping the least recently used', asy
   // The second one was dropped long ago: compiled again.
   await distinct(1);
   expect(compiled.filter((sql) => sql === 'SELECT n + 1 FROM t WHERE k = ?')).toHaveLength(2);
+});
+
+it('compiles a long statement (a batch’s multi-row insert) each time instead of keeping it', async () => {
+  const { adapter, compiled } = await cachedAdapter();
+  const rows = Math.ceil(PREPARED_TEXT_MAX_CHARS / 8);
+  const long = (from: number) => ({
+    sql: `INSERT INTO t (k, n) VALUES ${Array.from({ length: rows }, () => '(?, ?)').join(', ')}`,
+    args: Array.from({ length: rows }, (_, i) => [`long${from + i}`, i]).flat(),
+    argTypes: Array.from({ length: rows }, () => [TEXT, INT]).flat(),
+  });
+  expect(long(0).sql.length).toBeGreaterThan(PREPARED_TEXT_MAX_CHARS);
+  expect(await adapter.executeRaw(long(0) as never)).toBe(rows);
+  expect(await adapter.executeRaw(long(rows) as never)).toBe(rows);
+  expect(compiled.filter((sql) => sql === long(0).sql)).toHaveLength(2);
+  expect(await select(adapter, `long${rows + 3}`)).toEqual([[3]]);
 });
 
 it('still commits and rolls back transactions on the same connection', async () => {
