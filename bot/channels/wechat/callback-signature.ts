@@ -1,6 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { xmlShapeProblem } from '../xml-shape.js';
+import { XmlReadError, readXml, type XmlValue } from '../read-xml.js';
 import { isSafeText } from '../../inbound-text.js';
 
 /**
@@ -21,25 +20,21 @@ export function verifyWechatSignature(token: string, query: { signature?: string
   return timingSafeEqual(expected, Buffer.from(signature));
 }
 
-const parser = new XMLParser({
-  ignoreAttributes: true,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  // MsgID is a 64-bit number: every value stays a string.
-  parseTagValue: false,
-  trimValues: true,
-});
-
 /**
- * The fields of a pushed message or event, all strings; null when the body is not well-formed XML or
- * has a declaration or deep nesting ({@link xmlShapeProblem}, checked before the parser runs).
+ * The fields of a pushed message or event, all strings (MsgID is a 64-bit number); null when the body is
+ * not well-formed XML with an `<xml>` root, or has a declaration or deep nesting (bot/channels/read-xml.ts).
  */
 export function parseWechatPush(xml: string): Record<string, string> | null {
-  if (xml.trim() === '' || xmlShapeProblem(xml) !== null || XMLValidator.validate(xml) !== true) return null;
-  const parsed = parser.parse(xml) as { xml?: Record<string, unknown> };
-  if (!parsed.xml || typeof parsed.xml !== 'object') return null;
+  let read: { root: string; value: XmlValue };
+  try {
+    read = readXml(xml);
+  } catch (error) {
+    if (error instanceof XmlReadError) return null;
+    throw error;
+  }
+  if (read.root !== 'xml' || typeof read.value !== 'object' || Array.isArray(read.value)) return null;
   const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(parsed.xml)) if (typeof value === 'string' || typeof value === 'number') out[key] = String(value);
+  for (const [key, value] of Object.entries(read.value)) if (typeof value === 'string') out[key] = value;
   // A character reference such as &#0; decodes to text no database can store.
   if (!Object.values(out).every(isSafeText)) return null;
   return out;

@@ -1,7 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { decrypt, getSignature } from '@wecom/crypto';
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { xmlShapeProblem } from '../xml-shape.js';
+import { XmlReadError, readXml, type XmlValue } from '../read-xml.js';
 import { unsafeTextReason } from '../../inbound-text.js';
 
 /**
@@ -96,29 +95,24 @@ export function openEncrypted(secrets: WecomCallbackSecrets, query: WecomSignedQ
   return opened.message;
 }
 
-const parser = new XMLParser({
-  ignoreAttributes: true,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  // Keep every value a string: MsgId, CreateTime and AgentID are numeric-looking but MsgId is 64-bit.
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-  // One or several of these may occur (§7.3); the misspelling Opiton* comes from a widely used SDK.
-  isArray: (name) => name === 'SelectedItem' || name === 'OptionId' || name === 'OpitonId',
-});
+/** One or several of these may occur (§7.3); the misspelling Opiton* comes from a widely used SDK. */
+const ALWAYS_ARRAYS: ReadonlySet<string> = new Set(['SelectedItem', 'OptionId', 'OpitonId']);
 
-/** Parses XML into an object; `root` must be the only top-level element. */
+/**
+ * Parses XML whose root must be `<xml>` (bot/channels/read-xml.ts: one strict pass; no DOCTYPE, so no XXE;
+ * nesting capped, WeCom nests four levels). Values stay strings: MsgId, CreateTime and AgentID look
+ * numeric but MsgId is 64-bit.
+ */
 function parseXml(xml: string, what: string): Record<string, unknown> {
-  // WeCom never sends a DOCTYPE and nests four levels: refused before any parser runs (no XXE, no
-  // stack exhaustion in the validator).
-  const problem = xmlShapeProblem(xml);
-  if (problem) throw new WecomCallbackError('MALFORMED', `${what} contains ${problem}`);
-  if (XMLValidator.validate(xml) !== true) throw new WecomCallbackError('MALFORMED', `${what} is not well-formed XML`);
-  const doc = parser.parse(xml) as Record<string, unknown>;
-  const root = doc.xml;
-  if (root === null || typeof root !== 'object' || Array.isArray(root)) throw new WecomCallbackError('MALFORMED', `${what} has no <xml> root element`);
-  return root as Record<string, unknown>;
+  let read: { root: string; value: XmlValue };
+  try {
+    read = readXml(xml, { arrays: ALWAYS_ARRAYS });
+  } catch (error) {
+    if (error instanceof XmlReadError) throw new WecomCallbackError('MALFORMED', `${what} is not well-formed XML: ${error.message}`);
+    throw error;
+  }
+  if (read.root !== 'xml' || typeof read.value !== 'object' || Array.isArray(read.value)) throw new WecomCallbackError('MALFORMED', `${what} has no <xml> root element`);
+  return read.value;
 }
 
 /** The `<Encrypt>` of a POST body (§6.3). @throws WecomCallbackError `MALFORMED` */

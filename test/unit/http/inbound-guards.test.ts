@@ -1,8 +1,7 @@
-// The pure guards of the HTTP edge: which text no database can store, the XML shape checked before any
-// parser, and the sliding window of failed authentications.
+// The pure guards of the HTTP edge: which text no database can store, and the sliding window of failed
+// authentications (the callbacks' XML reader has its own test: test/unit/channels/read-xml.test.ts).
 import { describe, expect, it } from 'vitest';
 import { assertSafeJson, isInstantInRange, unsafeTextReason } from '../../../bot/inbound-text.js';
-import { xmlShapeProblem } from '../../../bot/channels/xml-shape.js';
 import { FailedAuthLimiter } from '../../../bot/http/failed-auth.js';
 import { DomainError } from '../../../bot/core/errors.js';
 
@@ -45,22 +44,6 @@ describe('unsafeTextReason', () => {
     expect(isInstantInRange(new Date('1899-12-31T23:59:59.999Z'))).toBe(false);
     expect(isInstantInRange(new Date('3000-01-01T00:00:00Z'))).toBe(false);
     expect(isInstantInRange(new Date(Number.NaN))).toBe(false);
-  });
-});
-
-describe('xmlShapeProblem', () => {
-  it.each([
-    ['<xml><a><![CDATA[<b><c>]]></a><e/><!-- <d> --></xml>', null],
-    ['<?xml version="1.0"?><xml><a>1</a></xml>', null],
-    [`<xml>${'<a>'.repeat(16)}${'</a>'.repeat(16)}</xml>`, 'elements nested deeper than 16 levels'],
-    [`<xml>${'<a/>'.repeat(5000)}</xml>`, null],
-    ['<!DOCTYPE x [<!ENTITY e "e">]><xml>&e;</xml>', 'a DOCTYPE or other declaration (entities are not accepted)'],
-    ['<xml><!ENTITY e "e"></xml>', 'a DOCTYPE or other declaration (entities are not accepted)'],
-    ['<xml><![CDATA[open', 'an unterminated CDATA section'],
-    ['<xml><!-- open', 'an unterminated comment'],
-    ['<xml', 'an unterminated tag'],
-  ])('%s → %s', (xml, problem) => {
-    expect(xmlShapeProblem(xml)).toBe(problem);
   });
 });
 
