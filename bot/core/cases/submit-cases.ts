@@ -13,6 +13,14 @@ import { caseCreatedAudit, checkCase, noStepAppliesOf, planContext, submitCase, 
 /** New cases written per transaction (multi-row inserts of cases, follow-ups, customers and audit entries). */
 export const SUBMIT_CHUNK = 500;
 
+/** Cases planned between two turns of the event loop while a chunk is being written (a few milliseconds of planning). */
+const PLANNED_PER_TURN = 16;
+
+/** Resolves after the event loop has processed what I/O is ready (the answers of a chunk's statements). */
+function turnOfEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** One submission's outcome: what {@link submitCase} answers, or the DomainError it would throw. */
 export type SubmitCasesOutcome = SubmitCaseResult | DomainError;
 
@@ -155,6 +163,7 @@ export async function submitCases(deps: CoreDeps, inputs: readonly SubmitCaseInp
   /** Set when a chunk was rolled back: planning starts again at this position (what came after counted on it). */
   let restartAt: number | null = null;
   let position = 0;
+  let plannedSinceTurn = 0;
 
   /** Waits for the chunk being written. A chunk rolled back (a key taken meanwhile) goes one by one, in order. */
   const settle = async () => {
@@ -210,6 +219,12 @@ export async function submitCases(deps: CoreDeps, inputs: readonly SubmitCaseInp
         // The last chunk: written, and waited for (a rollback plans its followers again: none).
         if (await writeAll()) continue;
         break;
+      }
+      if (writing && ++plannedSinceTurn >= PLANNED_PER_TURN) {
+        // Planning never waits on I/O by itself: without a turn of the event loop the chunk being written
+        // would not read its statements' answers (nor send the next statement) before this loop waits.
+        plannedSinceTurn = 0;
+        await turnOfEventLoop();
       }
       const i = valid[position]!;
       const input = inputs[i]!;
