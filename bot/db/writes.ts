@@ -168,6 +168,28 @@ export async function insertColumns(
   }
 }
 
+/** SQLite page cache during a bulk write, in KiB (better-sqlite3 builds SQLite with 16 MiB). */
+const BULK_PAGE_CACHE_KIB = 65_536;
+
+/**
+ * Runs `fn` (the writes of one fixed-SQL transaction) with SQLite's page cache widened to 64 MiB, then
+ * sets it back. Thousands of rows inserted into tables with several indexes touch far more index pages
+ * than the default 16 MiB holds: without this the pages are evicted and read again from the file for
+ * every statement, and spilled to the journal before the commit. Setting it back frees the pages, so
+ * the service's memory does not keep what one batch needed. PostgreSQL: `fn` as it is.
+ */
+export async function withBulkPageCache<T>(tx: FixedSqlQueries, capabilities: DbCapabilities, fn: () => Promise<T>): Promise<T> {
+  if (capabilities.provider !== 'sqlite') return fn();
+  const [row] = await tx.query<{ cache_size: unknown }>('PRAGMA cache_size', []);
+  const before = Number(row?.cache_size);
+  await tx.execute(`PRAGMA cache_size = -${BULK_PAGE_CACHE_KIB}`, []);
+  try {
+    return await fn();
+  } finally {
+    await tx.execute(`PRAGMA cache_size = ${Number.isInteger(before) ? before : -16_000}`, []);
+  }
+}
+
 /**
  * {@link insertRows} for rows given as objects, as Prisma's `createMany` takes them: an `undefined`
  * field is left out, so that the column's database default applies (rows are grouped by the fields
