@@ -271,6 +271,20 @@ describeEachDatabase('submitCases', (db) => {
     expect(a.escalations.length).toBeGreaterThan(0);
   }
 
+  it('leaves the page cache of the SQLite connection as it was after writing a batch', async () => {
+    if (other.provider !== 'sqlite') return;
+    const client = sharedDbClient(other).prisma;
+    const cacheSize = async () => Number((await client.$queryRawUnsafe<{ cache_size: unknown }[]>('PRAGMA cache_size'))[0]!.cache_size);
+    const before = await cacheSize();
+    const discharge = byName('P4-discharge');
+    const bodies = Array.from({ length: 5 }, (_, i) => ({ ...discharge, externalId: `ZY-CACHE-${i}`, customer: { externalId: `PAT-CACHE-${i}`, name: '缓存患者', phone: `+86138006${String(i).padStart(5, '0')}` } }));
+
+    const outcomes = await submitCases(batch.deps, await inputsFor(batch, bodies));
+
+    expect(outcomes.filter((o) => !(o instanceof DomainError) && o.created)).toHaveLength(5);
+    expect(await cacheSize()).toBe(before);
+  });
+
   it('creates each case and customer once when single posts of the same cases arrive during the batch', async () => {
     const discharge = byName('P4-discharge');
     const bodies = Array.from({ length: 40 }, (_, i) => ({ ...discharge, externalId: `ZY-RACE-${i}`, customer: { externalId: `PAT-RACE-${i}`, name: '并发患者', phone: `+86139000091${String(i).padStart(2, '0')}` } }));
