@@ -37,7 +37,7 @@ export interface BatchResult {
   single: RateResult;
   /** POST /api/v1/cases/batch, 1,000 cases per request. */
   http: RateResult & { requests: number; failed: number };
-  /** importCases over a CSV file (batches of 500). */
+  /** importCases over a CSV file (its default batches of 2,000 rows). */
   csv: RateResult;
 }
 

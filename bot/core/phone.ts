@@ -4,7 +4,7 @@
  * Numbers are stored as E.164 (`+8613812345678`) and shown to staff, logs and API clients only in
  * masked form (`138****5678`).
  */
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { parsePhoneNumberFromString, type CountryCode, type PhoneNumber } from 'libphonenumber-js/max';
 import { DomainError } from './errors.js';
 
 /** A validated phone number. */
@@ -46,8 +46,8 @@ export function normalizePhone(input: string, defaultCountry: string = 'CN'): No
   if (!ALLOWED_CHARACTERS.test(text)) throw invalidPhone();
   const parsed = parsePhoneNumberFromString(text, defaultCountry.toUpperCase() as CountryCode);
   if (parsed === undefined || !parsed.isValid()) throw invalidPhone();
-  const e164 = parsed.number;
-  return { e164, masked: maskPhone(e164) };
+  // Masked from the number just parsed: parsing its E.164 form again would double the cost of a batch's phones.
+  return { e164: parsed.number, masked: maskParsed(parsed) };
 }
 
 /**
@@ -63,6 +63,11 @@ export function normalizePhone(input: string, defaultCountry: string = 'CN'): No
 export function maskPhone(e164: string): string {
   const parsed = e164.startsWith('+') ? parsePhoneNumberFromString(e164) : undefined;
   if (parsed === undefined) return maskAllButLast4(e164.replace(/\D/g, ''));
+  return maskParsed(parsed);
+}
+
+/** {@link maskPhone} of a parsed number. */
+function maskParsed(parsed: PhoneNumber): string {
   const national: string = parsed.nationalNumber;
   if (parsed.countryCallingCode === '86') {
     if (CN_MOBILE_NATIONAL.test(national)) return `${national.slice(0, 3)}****${national.slice(-4)}`;

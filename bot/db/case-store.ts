@@ -6,7 +6,7 @@ import { TX_OPTIONS } from './store-context.js';
 import { isUniqueViolation, toCaseRecord, toFollowUpRecord, toJson } from './rows.js';
 import { fixedSql, type FixedSql } from './fixed-sql.js';
 import { CASE_COLUMNS as CASE_SELECT, caseFromSql } from './sql-rows.js';
-import { auditData, cancelOpenFollowUps, chunks, followUpData, insertAudit, insertRows } from './writes.js';
+import { auditData, cancelOpenFollowUps, chunks, followUpData, insertAudit, insertColumns, withBulkPageCache, type ColumnType } from './writes.js';
 
 /** `CaseStore` over Prisma: a case and its planned follow-ups commit together, once per (type, external id). */
 export class PrismaCaseStore implements CaseStore {
@@ -109,22 +109,24 @@ export class PrismaCaseStore implements CaseStore {
   async createCases(input: { customers: { id: string; customer: CustomerInput }[]; cases: NewCase[] }): Promise<boolean> {
     if (input.customers.length === 0 && input.cases.length === 0) return true;
     try {
-      // Fixed multi-row INSERTs in a transaction of fixed SQL (bot/db/fixed-sql.ts): Prisma's createMany compiles
-      // and serialises every row, and even its raw statements pass the query compiler, which costs more than the
-      // statements themselves at a thousand rows.
+      // Fixed INSERTs in a transaction of fixed SQL (bot/db/fixed-sql.ts): Prisma's createMany compiles and
+      // serialises every row, and even its raw statements pass the query compiler, which costs more than the
+      // statements themselves at a thousand rows. One array per column on PostgreSQL, multi-row VALUES on SQLite.
       await this.sql.transaction(async (tx) => {
         const caps = this.db.capabilities;
         const wallClock = new Date(); // what Prisma's @default(now()) / @updatedAt would write
-        await insertRows(tx, caps, 'Customer', CUSTOMER_COLUMNS, input.customers.map(({ id, customer }) => customerRow(id, customer, wallClock)));
-        await insertRows(tx, caps, 'Case', CASE_COLUMNS, input.cases.map((c) => caseRow(c, wallClock)));
-        await insertRows(
-          tx,
-          caps,
-          'FollowUp',
-          FOLLOW_UP_COLUMNS,
-          input.cases.flatMap((c) => c.followUps.map((f) => followUpRow(followUpData(f, c.id, c.customerId, c.policyId, c.audit.at), wallClock))),
-        );
-        await insertRows(tx, caps, 'AuditLog', AUDIT_COLUMNS, input.cases.map((c) => auditRow(auditData(this.db.ids, c.audit))));
+        await withBulkPageCache(tx, caps, async () => {
+          await insertColumns(tx, caps, 'Customer', CUSTOMER_COLUMNS, input.customers.map(({ id, customer }) => customerRow(id, customer, wallClock)));
+          await insertColumns(tx, caps, 'Case', CASE_COLUMNS, input.cases.map((c) => caseRow(c, wallClock)));
+          await insertColumns(
+            tx,
+            caps,
+            'FollowUp',
+            FOLLOW_UP_COLUMNS,
+            input.cases.flatMap((c) => c.followUps.map((f) => followUpRow(followUpData(f, c.id, c.customerId, c.policyId, c.audit.at), wallClock))),
+          );
+          await insertColumns(tx, caps, 'AuditLog', AUDIT_COLUMNS, input.cases.map((c) => auditRow(auditData(this.db.ids, c.audit))));
+        });
       });
       return true;
     } catch (err) {
@@ -238,10 +240,23 @@ function placeholders(n: number): string {
   return new Array<string>(n).fill('?').join(', ');
 }
 
-const CUSTOMER_COLUMNS = ['id', 'externalId', 'name', 'salutation', 'phoneE164', 'phoneMasked', 'wechatOpenId', 'tags', 'consentMarketing', 'consentSurvey', 'deceasedAt', 'createdAt', 'updatedAt'] as const;
-const CASE_COLUMNS = ['id', 'type', 'externalId', 'policyId', 'customerId', 'departmentId', 'responsibleStaffId', 'attributes', 'milestones', 'status', 'occurredAt', 'closedAt', 'createdAt', 'updatedAt'] as const;
-const FOLLOW_UP_COLUMNS = ['id', 'createdAt', 'updatedAt', 'caseId', 'customerId', 'policyId', 'step', 'sequence', 'action', 'channel', 'status', 'assigneeId', 'assigneeRule', 'earliestAt', 'dueAt', 'deadlineAt', 'maxAttempts', 'sampling', 'quotaSlot'] as const;
-const AUDIT_COLUMNS = ['id', 'at', 'actorType', 'actorId', 'action', 'entityType', 'entityId', 'details'] as const;
+/** The columns of the new rows, with their types (bot/db/writes.ts, `insertColumns`). */
+const CUSTOMER_COLUMNS = [
+  ['id', 'text'], ['externalId', 'text'], ['name', 'text'], ['salutation', 'text'], ['phoneE164', 'text'], ['phoneMasked', 'text'], ['wechatOpenId', 'text'],
+  ['tags', 'text'], ['consentMarketing', 'boolean'], ['consentSurvey', 'boolean'], ['deceasedAt', 'timestamp'], ['createdAt', 'timestamp'], ['updatedAt', 'timestamp'],
+] as const satisfies readonly (readonly [string, ColumnType])[];
+const CASE_COLUMNS = [
+  ['id', 'text'], ['type', 'text'], ['externalId', 'text'], ['policyId', 'text'], ['customerId', 'text'], ['departmentId', 'text'], ['responsibleStaffId', 'text'],
+  ['attributes', 'text'], ['milestones', 'text'], ['status', 'text'], ['occurredAt', 'timestamp'], ['closedAt', 'timestamp'], ['createdAt', 'timestamp'], ['updatedAt', 'timestamp'],
+] as const satisfies readonly (readonly [string, ColumnType])[];
+const FOLLOW_UP_COLUMNS = [
+  ['id', 'text'], ['createdAt', 'timestamp'], ['updatedAt', 'timestamp'], ['caseId', 'text'], ['customerId', 'text'], ['policyId', 'text'], ['step', 'text'],
+  ['sequence', 'integer'], ['action', 'text'], ['channel', 'text'], ['status', 'text'], ['assigneeId', 'text'], ['assigneeRule', 'text'], ['earliestAt', 'timestamp'],
+  ['dueAt', 'timestamp'], ['deadlineAt', 'timestamp'], ['maxAttempts', 'integer'], ['sampling', 'text'], ['quotaSlot', 'text'],
+] as const satisfies readonly (readonly [string, ColumnType])[];
+const AUDIT_COLUMNS = [
+  ['id', 'text'], ['at', 'timestamp'], ['actorType', 'text'], ['actorId', 'text'], ['action', 'text'], ['entityType', 'text'], ['entityId', 'text'], ['details', 'text'],
+] as const satisfies readonly (readonly [string, ColumnType])[];
 
 /** A new customer's row, with the defaults `upsertCustomer`'s create leaves to the schema made explicit. */
 function customerRow(id: string, input: CustomerInput, now: Date): unknown[] {

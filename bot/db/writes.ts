@@ -124,6 +124,72 @@ export async function insertRows(tx: AnyTx, capabilities: DbCapabilities, table:
   }
 }
 
+/** The type of a column {@link insertColumns} writes: the array type its values are cast to on PostgreSQL. */
+export type ColumnType = 'text' | 'integer' | 'boolean' | 'timestamp';
+
+const PG_ARRAY_TYPE: Readonly<Record<ColumnType, string>> = { text: 'text[]', integer: 'int4[]', boolean: 'boolean[]', timestamp: 'timestamp(3)[]' };
+
+/** Rows per `unnest` statement: no parameter limit applies (one parameter per column), this only bounds a statement's size. */
+const UNNEST_ROWS = 5_000;
+
+/**
+ * Inserts rows as {@link insertRows} does (the same columns, values and errors), in fixed SQL. On
+ * PostgreSQL each column's values go as one array parameter, `INSERT … SELECT * FROM unnest($1::text[],
+ * $2::timestamp(3)[], …)`: a statement has one parameter per column however many rows it carries, so
+ * the server parses and plans a short text instead of a `VALUES` list of thousands of tuples, and the
+ * client sends one text per column instead of one bound value per cell. A `Date` goes as its UTC ISO
+ * text (a `timestamp` column keeps the wall-clock fields and ignores the `Z`, as the UTC sessions would
+ * store it). SQLite has no arrays: there it is `insertRows`.
+ */
+export async function insertColumns(
+  tx: FixedSqlQueries,
+  capabilities: DbCapabilities,
+  table: string,
+  columns: readonly (readonly [name: string, type: ColumnType])[],
+  rows: readonly (readonly unknown[])[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  if (capabilities.provider !== 'postgresql') {
+    await insertRows(tx, capabilities, table, columns.map(([name]) => name), rows);
+    return;
+  }
+  const text = `INSERT INTO "${table}" (${columns.map(([name]) => `"${name}"`).join(', ')}) SELECT * FROM unnest(${columns.map(([, type]) => `?::${PG_ARRAY_TYPE[type]}`).join(', ')})`;
+  for (let from = 0; from < rows.length; from += UNNEST_ROWS) {
+    const to = Math.min(rows.length, from + UNNEST_ROWS);
+    const arrays = columns.map(([, type], c) => {
+      const values = new Array<unknown>(to - from);
+      for (let r = from; r < to; r++) {
+        const value = rows[r]![c];
+        values[r - from] = value === undefined ? null : type === 'timestamp' && value instanceof Date ? value.toISOString() : value;
+      }
+      return values;
+    });
+    await tx.execute(text, arrays);
+  }
+}
+
+/** SQLite page cache during a bulk write, in KiB (better-sqlite3 builds SQLite with 16 MiB). */
+const BULK_PAGE_CACHE_KIB = 65_536;
+
+/**
+ * Runs `fn` (the writes of one fixed-SQL transaction) with SQLite's page cache widened to 64 MiB, then
+ * sets it back. Thousands of rows inserted into tables with several indexes touch far more index pages
+ * than the default 16 MiB holds: without this the pages are evicted and read again from the file for
+ * every statement, and spilled to the journal before the commit. Setting it back frees the pages, so
+ * the service's memory does not keep what one batch needed. PostgreSQL: `fn` as it is.
+ */
+export async function withBulkPageCache<T>(tx: FixedSqlQueries, capabilities: DbCapabilities, fn: () => Promise<T>): Promise<T> {
+  if (capabilities.provider !== 'sqlite') return fn();
+  const [row] = await tx.query<{ cache_size: unknown }>('PRAGMA cache_size', []);
+  const before = Number(row?.cache_size);
+  await tx.execute(`PRAGMA cache_size = -${BULK_PAGE_CACHE_KIB}`, []);
+  try {
+    return await fn();
+  } finally {
+    await tx.execute(`PRAGMA cache_size = ${Number.isInteger(before) ? before : -16_000}`, []);
+  }
+}
+
 /**
  * {@link insertRows} for rows given as objects, as Prisma's `createMany` takes them: an `undefined`
  * field is left out, so that the column's database default applies (rows are grouped by the fields

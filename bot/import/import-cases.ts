@@ -57,7 +57,7 @@ export const CASE_HEADER: HeaderOptions = {
 export interface ImportCasesOptions {
   dryRun?: boolean;
   skipInvalid?: boolean;
-  /** Rows submitted together, and between progress reports [500]. */
+  /** Rows submitted together, and between progress reports [2,000: several chunks of `submitCases`, one written while the next is planned]. */
   batchSize?: number;
   /** Who submitted them, for the audit log [`import`]. */
   submittedBy?: string;
@@ -85,7 +85,7 @@ export interface ImportCasesSummary {
 
 /** Imports case rows (see the module comment). `rows` is called once per pass. */
 export async function importCases(app: Huifang, rows: () => AsyncIterable<CsvRow>, options: ImportCasesOptions = {}): Promise<ImportCasesSummary> {
-  const batchSize = options.batchSize ?? 500;
+  const batchSize = options.batchSize ?? 2000;
   const problems: ImportProblem[] = [];
   const badLines = new Set<number>();
   const summary: ImportCasesSummary = { rows: 0, created: 0, resubmitted: 0, followUpsAdded: 0, noStepApplies: [], failed: 0, skipped: 0, dryRun: options.dryRun ?? false, rejected: false, problems };

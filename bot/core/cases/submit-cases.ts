@@ -13,6 +13,14 @@ import { caseCreatedAudit, checkCase, noStepAppliesOf, planContext, submitCase, 
 /** New cases written per transaction (multi-row inserts of cases, follow-ups, customers and audit entries). */
 export const SUBMIT_CHUNK = 500;
 
+/** Cases planned between two turns of the event loop while a chunk is being written (a few milliseconds of planning). */
+const PLANNED_PER_TURN = 16;
+
+/** Resolves after the event loop has processed what I/O is ready (the answers of a chunk's statements). */
+function turnOfEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** One submission's outcome: what {@link submitCase} answers, or the DomainError it would throw. */
 export type SubmitCasesOutcome = SubmitCaseResult | DomainError;
 
@@ -39,10 +47,11 @@ interface Pending {
  * in order. What cannot be decided in bulk goes through `submitCase` one by one, in its place in the
  * order: a case that exists (an update), the same case twice in the batch; a customer that exists has
  * their contact details updated first. A chunk that meets a key or quota place taken meanwhile (a
- * concurrent post) is rolled back whole and submitted one by one, and the cases planned after it are
- * planned again. One chunk is written while the next is planned; whatever depends on the written chunk
- * waits for it first. An item's DomainError is its outcome; it does
- * not stop the others. Other errors end the batch; the chunks already written stay written, and
+ * concurrent post) is rolled back whole and planned again from its first case, with its cases and
+ * customers read afresh and the counts taken again; rolled back a second time, it is submitted one by
+ * one. Either way the cases planned after it are planned again. One chunk is written while the next is
+ * planned; whatever depends on the written chunk waits for it first. An item's DomainError is its
+ * outcome; it does not stop the others. Other errors end the batch; the chunks already written stay written, and
  * submitting the batch again completes it.
  */
 export async function submitCases(deps: CoreDeps, inputs: readonly SubmitCaseInput[]): Promise<SubmitCasesOutcome[]> {
@@ -62,13 +71,7 @@ export async function submitCases(deps: CoreDeps, inputs: readonly SubmitCaseInp
   const valid = inputs.map((_, i) => i).filter((i) => policies[i] !== null);
   const keyOf = (i: number) => caseKey(inputs[i]!.case.type, inputs[i]!.case.externalId);
   const existing = new Set((await deps.cases.findCases(valid.map((i) => inputs[i]!.case))).map((c) => caseKey(c.type, c.externalId)));
-  const known = new KnownCustomers(
-    await deps.customers.findCustomersByKeys({
-      externalIds: valid.flatMap((i) => inputs[i]!.customer.externalId ?? []),
-      phones: valid.flatMap((i) => inputs[i]!.customer.phoneE164 ?? []),
-      wechatOpenIds: valid.flatMap((i) => inputs[i]!.customer.wechatOpenId ?? []),
-    }),
-  );
+  const known = new KnownCustomers(await deps.customers.findCustomersByKeys(customerKeysOfItems(valid.map((i) => inputs[i]!))));
 
   // Tiered sampling counts the policy's cases of a month (the month before, or the case's own month in
   // order of arrival): each period is counted once in the database — written chunks included, pending
@@ -155,16 +158,34 @@ export async function submitCases(deps: CoreDeps, inputs: readonly SubmitCaseInp
   /** Set when a chunk was rolled back: planning starts again at this position (what came after counted on it). */
   let restartAt: number | null = null;
   let position = 0;
+  let plannedSinceTurn = 0;
 
-  /** Waits for the chunk being written. A chunk rolled back (a key taken meanwhile) goes one by one, in order. */
+  /** Positions where a rolled-back chunk began and was planned again. */
+  const replanned = new Set<number>();
+
+  /**
+   * Waits for the chunk being written. A chunk rolled back (a key or quota place taken meanwhile) is planned
+   * again from its first case, once, after reading its cases and customers afresh (a case created meanwhile is
+   * then an update, a quota counts the places taken); rolled back again, it goes one by one, in order.
+   */
   const settle = async () => {
     const w = writing;
     if (!w) return;
     const written = await w.result;
     writing = null;
     if (written) return;
-    for (const p of w.chunk) await oneByOne(p.index);
-    restartAt = Math.min(restartAt ?? position, pending[0]?.position ?? position);
+    const first = w.chunk[0]!.position;
+    if (!replanned.has(first)) {
+      replanned.add(first);
+      for (const p of w.chunk) done.delete(p.key);
+      const items = w.chunk.map((p) => inputs[p.index]!);
+      for (const c of await deps.cases.findCases(items.map((x) => x.case))) existing.add(caseKey(c.type, c.externalId));
+      for (const r of await deps.customers.findCustomersByKeys(customerKeysOfItems(items))) known.add(r);
+      restartAt = first;
+    } else {
+      for (const p of w.chunk) await oneByOne(p.index);
+      restartAt = Math.min(restartAt ?? position, pending[0]?.position ?? position);
+    }
     pending = [];
     pendingKeys.clear();
     pendingCustomerKeys.clear();
@@ -210,6 +231,12 @@ export async function submitCases(deps: CoreDeps, inputs: readonly SubmitCaseInp
         // The last chunk: written, and waited for (a rollback plans its followers again: none).
         if (await writeAll()) continue;
         break;
+      }
+      if (writing && ++plannedSinceTurn >= PLANNED_PER_TURN) {
+        // Planning never waits on I/O by itself: without a turn of the event loop the chunk being written
+        // would not read its statements' answers (nor send the next statement) before this loop waits.
+        plannedSinceTurn = 0;
+        await turnOfEventLoop();
       }
       const i = valid[position]!;
       const input = inputs[i]!;
@@ -325,6 +352,15 @@ function caseRecordOf(p: Pending, now: Date): CaseRecord {
 
 function caseKey(type: string, externalId: string): string {
   return `${type}\u0000${externalId}`;
+}
+
+/** The customer keys of `items`, as `findCustomersByKeys` takes them. */
+function customerKeysOfItems(items: readonly SubmitCaseInput[]) {
+  return {
+    externalIds: items.flatMap((x) => x.customer.externalId ?? []),
+    phones: items.flatMap((x) => x.customer.phoneE164 ?? []),
+    wechatOpenIds: items.flatMap((x) => x.customer.wechatOpenId ?? []),
+  };
 }
 
 /** The unique keys a customer is found or collides by. */

@@ -192,10 +192,31 @@ describeEachDatabase('submitCases', (db) => {
     await expectSameRows();
   });
 
-  it('plans again what came after a chunk that was rolled back, so that it still ends as one by one', async () => {
+  it('plans a chunk rolled back by a case posted meanwhile again, the posted case then as an update, and ends as one by one', async () => {
+    // One chunk; a single post of one of its cases lands just before it is written, so it is rolled back,
+    // read afresh and planned again: the posted case is then a resubmission (one by one, in its place), and
+    // the cases before and after it are written in bulk.
+    const discharge = byName('P4-discharge');
+    const bodies: CaseBody[] = Array.from({ length: 30 }, (_, i) => ({ ...discharge, externalId: `ZY-REPLAN-${i}`, customer: { externalId: `PAT-REPLAN-${i}`, name: '重排患者', phone: `+86138005${String(i).padStart(5, '0')}` } }));
+    const sequential = await oneByOne(bodies);
+
+    const inputs = await inputsFor(batch, bodies);
+    const written: number[] = [];
+    const batched = await submitCases({ ...batch.deps, cases: interceptChunks(inputs, written, (chunk) => (chunk === 1 ? [3] : [])) }, inputs);
+
+    expect(describeOutcome(batched[3]!)).toEqual({ created: false, followUpsAdded: 0 });
+    expect(batched.map(describeOutcome).filter((_, i) => i !== 3)).toEqual(sequential.map(describeOutcome).filter((_, i) => i !== 3));
+    // Rolled back with 30 cases, then written in bulk around the resubmission (not one by one).
+    expect(written).toEqual([30, 3, 26]);
+    await expectSameRows();
+  });
+
+  it('plans again what came after a chunk that was rolled back twice, its cases one by one, so that it still ends as one by one', async () => {
     // More than a chunk: while the first chunk is written the rest is planned (households counted by
-    // their month's arrivals among them); a single post of one of its cases lands just before the first
-    // chunk is written, so that chunk is rolled back and goes one by one, and the planned rest again.
+    // their month's arrivals among them). A single post of one of its cases (7) lands just before the first
+    // chunk is written; planned afresh, the chunk ends before that case, now an update, and another single
+    // post (5) lands just before it is written again: rolled back twice, its cases go one by one, and the
+    // planned rest is planned again.
     const discharge = byName('P4-discharge');
     const household = byName('P10-household-phone');
     const bodies: CaseBody[] = Array.from({ length: SUBMIT_CHUNK + 60 }, (_, i) =>
@@ -206,14 +227,30 @@ describeEachDatabase('submitCases', (db) => {
     const sequential = await oneByOne(bodies);
 
     const inputs = await inputsFor(batch, bodies);
+    const written: number[] = [];
+    const batched = await submitCases({ ...batch.deps, cases: interceptChunks(inputs, written, (chunk) => (chunk === 1 ? [7] : chunk === 2 ? [5] : [])) }, inputs);
+
+    // The cases posted alone meanwhile are the batch's resubmissions; every other outcome is as one by one.
+    for (const i of [5, 7]) expect(describeOutcome(batched[i]!)).toEqual({ created: false, followUpsAdded: 0 });
+    expect(batched.map(describeOutcome).filter((_, i) => i !== 5 && i !== 7)).toEqual(sequential.map(describeOutcome).filter((_, i) => i !== 5 && i !== 7));
+    // The first chunk was rolled back, then its first 7 cases again (they went one by one); the rest was written afterwards.
+    expect(written.slice(0, 2)).toEqual([SUBMIT_CHUNK, 7]);
+    expect(written.length).toBeGreaterThanOrEqual(3);
+    await expectSameRows();
+  });
+
+  /**
+   * The batch's case store, which before writing chunk n (counted from 1) submits `postsBefore(n)` of
+   * `inputs` alone, as concurrent single posts would; `written` gets each chunk's number of cases.
+   */
+  function interceptChunks(inputs: readonly SubmitCaseInput[], written: number[], postsBefore: (chunk: number) => number[]) {
     const real = batch.deps.cases;
-    let chunks = 0;
-    const cases = new Proxy(real, {
+    return new Proxy(real, {
       get(target, name) {
         if (name === 'createCases') {
           return async (input: Parameters<typeof real.createCases>[0]) => {
-            chunks += 1;
-            if (chunks === 1) await submitCase(batch.deps, inputs[7]!);
+            written.push(input.cases.length);
+            for (const i of postsBefore(written.length)) await submitCase(batch.deps, inputs[i]!);
             return target.createCases(input);
           };
         }
@@ -221,15 +258,7 @@ describeEachDatabase('submitCases', (db) => {
         return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
       },
     });
-    const batched = await submitCases({ ...batch.deps, cases }, inputs);
-
-    // The case posted alone meanwhile is the batch's resubmission; every other outcome is as one by one.
-    expect(describeOutcome(batched[7]!)).toEqual({ created: false, followUpsAdded: 0 });
-    expect(batched.map(describeOutcome).filter((_, i) => i !== 7)).toEqual(sequential.map(describeOutcome).filter((_, i) => i !== 7));
-    // The first chunk was rolled back (its cases went one by one); the rest was written as a chunk afterwards.
-    expect(chunks).toBeGreaterThanOrEqual(2);
-    await expectSameRows();
-  });
+  }
 
   async function expectSameRows() {
     const [a, b] = [await snapshot(db()), await snapshot(other)];
@@ -241,6 +270,20 @@ describeEachDatabase('submitCases', (db) => {
     expect(b.audit).toEqual(a.audit);
     expect(a.escalations.length).toBeGreaterThan(0);
   }
+
+  it('leaves the page cache of the SQLite connection as it was after writing a batch', async () => {
+    if (other.provider !== 'sqlite') return;
+    const client = sharedDbClient(other).prisma;
+    const cacheSize = async () => Number((await client.$queryRawUnsafe<{ cache_size: unknown }[]>('PRAGMA cache_size'))[0]!.cache_size);
+    const before = await cacheSize();
+    const discharge = byName('P4-discharge');
+    const bodies = Array.from({ length: 5 }, (_, i) => ({ ...discharge, externalId: `ZY-CACHE-${i}`, customer: { externalId: `PAT-CACHE-${i}`, name: '缓存患者', phone: `+86138006${String(i).padStart(5, '0')}` } }));
+
+    const outcomes = await submitCases(batch.deps, await inputsFor(batch, bodies));
+
+    expect(outcomes.filter((o) => !(o instanceof DomainError) && o.created)).toHaveLength(5);
+    expect(await cacheSize()).toBe(before);
+  });
 
   it('creates each case and customer once when single posts of the same cases arrive during the batch', async () => {
     const discharge = byName('P4-discharge');
