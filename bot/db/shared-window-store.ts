@@ -15,12 +15,13 @@ interface WindowRow extends Record<string, unknown> {
  * refuses by its count, within 30 lost rounds.
  */
 const ADMIT_ROUNDS = 40;
-/** A reservation of {@link PrismaSharedWindows.reserve} without `force`. */
+/** A reservation of {@link PrismaSharedWindows.reserve}. */
 interface Reservation {
   key: string;
   holder: string;
   until: Date;
   now: Date;
+  force: boolean;
 }
 
 /** How long a caller waits after those rounds. */
@@ -57,35 +58,27 @@ export class PrismaSharedWindows implements SharedWindows {
     this.sql = fixedSql(db);
     this.reservations = new CallBatcher(
       (items) => this.reserveBatch(items),
-      async (item) => (await reserveRows(this.sql, [item], item.now))[0]!,
+      async (item) => (await reserveRows(this.sql, [item]))[0]!,
     );
   }
 
   async reserve(key: string, holder: string, until: Date, now: Date, options: { force?: boolean } = {}): ReturnType<SharedWindows['reserve']> {
-    if (options.force) {
-      const [row] = await this.sql.query<WindowRow>(
-        `INSERT INTO "SharedWindow" ("key", "holder", "count", "until") VALUES (?, ?, 0, ?) ` +
-          `ON CONFLICT ("key") DO UPDATE SET "holder" = excluded."holder", "until" = excluded."until" ${RETURNING}`,
-        [key, holder, until],
-      );
-      return { ...windowOf(row!), taken: row!.holder === holder };
-    }
     // The reservations of concurrent sends (the dispatcher's workers) share one statement (bot/db/call-batcher.ts).
-    return this.reservations.run({ key, holder, until, now });
+    return this.reservations.run({ key, holder, until, now, force: options.force === true });
   }
 
   /**
    * {@link reserve} for several reservations at once, all or nothing, answers in order. Each ends as if made
    * alone, in the order given: one multi-row upsert per run of distinct keys and one `now` (a key reserved
-   * twice, or another `now`, starts the next statement, which sees the earlier ones' rows), in one
-   * transaction when there are several.
+   * twice, another `now` or a forced reservation starts the next statement, which sees the earlier ones'
+   * rows), in one transaction when there are several.
    */
   private async reserveBatch(items: readonly Reservation[]): Promise<(SharedWindow & { taken: boolean })[]> {
     const groups: Reservation[][] = [];
     let keys = new Set<string>();
     for (const item of items) {
       const group = groups.at(-1);
-      if (!group || keys.has(item.key) || group[0]!.now.getTime() !== item.now.getTime()) {
+      if (!group || item.force || group[0]!.force || keys.has(item.key) || group[0]!.now.getTime() !== item.now.getTime()) {
         groups.push([item]);
         keys = new Set([item.key]);
       } else {
@@ -93,10 +86,10 @@ export class PrismaSharedWindows implements SharedWindows {
         keys.add(item.key);
       }
     }
-    if (groups.length === 1) return reserveRows(this.sql, items, items[0]!.now);
+    if (groups.length === 1) return reserveRows(this.sql, items);
     return this.sql.transaction(async (tx) => {
       const results: (SharedWindow & { taken: boolean })[] = [];
-      for (const group of groups) results.push(...(await reserveRows(tx, group, group[0]!.now)));
+      for (const group of groups) results.push(...(await reserveRows(tx, group)));
       return results;
     });
   }
@@ -173,17 +166,19 @@ export class PrismaSharedWindows implements SharedWindows {
 }
 
 /**
- * One upsert reserving windows of distinct keys at one `now`: the `DO UPDATE` decides each from its stored row
- * (free at `now`, or already the same holder's). Answers in the order of `items`.
+ * One upsert reserving windows of distinct keys at one `now` (the first item's): the `DO UPDATE` decides each
+ * from its stored row (free at `now`, or already the same holder's; any, for a forced one, which comes
+ * alone). Answers in the order of `items`.
  */
-async function reserveRows(sql: FixedSqlQueries, items: readonly Reservation[], now: Date): Promise<(SharedWindow & { taken: boolean })[]> {
-  const free = `${OLD}."until" <= ? OR ${OLD}."holder" = excluded."holder"`;
+async function reserveRows(sql: FixedSqlQueries, items: readonly Reservation[]): Promise<(SharedWindow & { taken: boolean })[]> {
+  const { now, force } = items[0]!;
+  const free = force ? 'TRUE' : `${OLD}."until" <= ? OR ${OLD}."holder" = excluded."holder"`;
   const rows = await sql.query<WindowRow & { key: string }>(
     `INSERT INTO "SharedWindow" ("key", "holder", "count", "until") VALUES ${items.map(() => '(?, ?, 0, ?)').join(', ')} ` +
       `ON CONFLICT ("key") DO UPDATE SET ` +
       `"holder" = CASE WHEN ${free} THEN excluded."holder" ELSE ${OLD}."holder" END, ` +
       `"until" = CASE WHEN ${free} THEN excluded."until" ELSE ${OLD}."until" END RETURNING "key", "holder", "count", "until"`,
-    [...items.flatMap((i) => [i.key, i.holder, i.until]), now, now],
+    [...items.flatMap((i) => [i.key, i.holder, i.until]), ...(force ? [] : [now, now])],
   );
   const byKey = new Map(rows.map((r) => [r.key, windowOf(r)]));
   return items.map((item) => {
