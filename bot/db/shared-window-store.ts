@@ -34,7 +34,8 @@ const OLD = '"SharedWindow"';
 /**
  * `SharedWindows` over the `SharedWindow` table. Every method is one fixed statement on the driver adapter
  * (bot/db/fixed-sql.ts), served by the primary key: the dispatcher runs one before each send these
- * windows apply to. Reserving and striking are single upserts whose `DO UPDATE` decides from the stored
+ * windows apply to, and the reservations of its concurrent sends share one multi-row upsert (each ends as if
+ * made alone, bot/db/call-batcher.ts). Reserving and striking are single upserts whose `DO UPDATE` decides from the stored
  * row (both PostgreSQL and SQLite evaluate the SET expressions against the row before the update), so two
  * replicas at the same moment cannot both take a window: on PostgreSQL the second waits for the first's
  * row lock and then sees its row; SQLite has one writer at a time.
