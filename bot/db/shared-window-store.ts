@@ -15,6 +15,9 @@ interface WindowRow extends Record<string, unknown> {
  * refuses by its count, within 30 lost rounds.
  */
 const ADMIT_ROUNDS = 40;
+/** How long a caller waits after those rounds. */
+const ADMIT_BUSY_WAIT_MS = 1_000;
+
 /** A reservation of {@link PrismaSharedWindows.reserve}. */
 interface Reservation {
   key: string;
@@ -24,9 +27,6 @@ interface Reservation {
   force: boolean;
 }
 
-/** How long a caller waits after those rounds. */
-const ADMIT_BUSY_WAIT_MS = 1_000;
-
 const RETURNING = 'RETURNING "holder", "count", "until"';
 /** The stored row, inside an `ON CONFLICT … DO UPDATE` (its values before the update). */
 const OLD = '"SharedWindow"';
@@ -34,11 +34,11 @@ const OLD = '"SharedWindow"';
 /**
  * `SharedWindows` over the `SharedWindow` table. Every method is one fixed statement on the driver adapter
  * (bot/db/fixed-sql.ts), served by the primary key: the dispatcher runs one before each send these
- * windows apply to, and the reservations of its concurrent sends share one multi-row upsert (each ends as if
- * made alone, bot/db/call-batcher.ts). Reserving and striking are single upserts whose `DO UPDATE` decides from the stored
- * row (both PostgreSQL and SQLite evaluate the SET expressions against the row before the update), so two
- * replicas at the same moment cannot both take a window: on PostgreSQL the second waits for the first's
- * row lock and then sees its row; SQLite has one writer at a time.
+ * windows apply to, and the reservations of its concurrent sends share one multi-row upsert (each ends as
+ * if made alone, bot/db/call-batcher.ts). Reserving and striking are single upserts whose `DO UPDATE` decides
+ * from the stored row (both PostgreSQL and SQLite evaluate the SET expressions against the row before the
+ * update), so two replicas at the same moment cannot both take a window: on PostgreSQL the second waits
+ * for the first's row lock and then sees its row; SQLite has one writer at a time.
  *
  * Sliding windows (`admit`) keep one `SharedWindowEvent` row per counted event, numbered per key. Admitting
  * is one `INSERT … SELECT` of the next number that inserts only while every cap's count (from the
