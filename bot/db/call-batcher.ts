@@ -3,8 +3,10 @@
  * concurrent sends mark, deliver and complete their messages at nearly the same moment, and one statement
  * for all of them costs little more than one for each (docs in README, "Benchmarks").
  *
- * Each call still gets its own answer. A call waits for no other call: the batch runs on the next turn
- * (`setImmediate`), with whatever calls came in meanwhile. If the batch fails, each of its calls runs
+ * Each call still gets its own answer. The batch runs on the next turn (`setImmediate`), with whatever calls
+ * came in meanwhile; while a batch is running, the calls that come in wait for it and then run together as
+ * the next one (a group commit: one batch at a time, as large as the load makes it, and no wait at all when
+ * nothing is running). If the batch fails, each of its calls runs
  * alone, as it would have without batching, and gets its own result or error — so a batch that fails
  * part-way (one message's statement, a dropped connection) leaves each message as it would have been alone.
  * The batch must therefore be all or nothing (one statement, or one transaction).
@@ -12,6 +14,7 @@
 export class CallBatcher<T, R> {
   private pending: { item: T; resolve: (result: R) => void; reject: (error: unknown) => void }[] = [];
   private scheduled = false;
+  private running = false;
 
   /**
    * @param runBatch runs several calls at once, all or nothing; answers in the order of `items`.
@@ -28,15 +31,25 @@ export class CallBatcher<T, R> {
   run(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.pending.push({ item, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => void this.flush());
-      }
+      this.schedule();
+    });
+  }
+
+  /** Runs the pending calls on the next turn, unless a batch is running (its end schedules them). */
+  private schedule(): void {
+    if (this.scheduled || this.running) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.running = true;
+      void this.flush().finally(() => {
+        this.running = false;
+        if (this.pending.length > 0) this.schedule();
+      });
     });
   }
 
   private async flush(): Promise<void> {
-    this.scheduled = false;
     const calls = this.pending;
     this.pending = [];
     for (let i = 0; i < calls.length; i += this.maxBatch) {

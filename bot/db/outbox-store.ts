@@ -50,7 +50,14 @@ export class PrismaOutboxStore implements OutboxStore {
     this.sql = fixedSql(db);
     const batch = options.batch ?? true;
     this.marks = batch ? new CallBatcher((marks) => this.markSendStartedBatch(marks), (mark) => this.markSendStartedOne(mark)) : null;
-    this.completions = batch ? new CallBatcher((results) => this.completeOutboxBatch(results), (result) => this.completeOutboxOne(result)) : null;
+    // A completion that comes alone (or whose batch failed) runs the same fixed statement with one row: no
+    // query compilation and, on PostgreSQL, no interactive transaction (BEGIN … COMMIT round trips).
+    this.completions = batch
+      ? new CallBatcher(
+          (results) => this.completeOutboxBatch(results),
+          async (result) => (await this.completeOutboxBatch([result]))[0]!,
+        )
+      : null;
     this.smsCounts = batch
       ? new CallBatcher(
           (questions) => this.countCustomersSmsSince(questions),
@@ -297,9 +304,10 @@ export class PrismaOutboxStore implements OutboxStore {
       );
       done = new Set(updated.map((r) => r.id));
     } else {
-      // SQLite (one writer, in process): the UPDATE first, then ids drawn for the rows it changed only.
-      done = await this.db.prisma.$transaction(async (tx) => {
-        const updated = await fixedSql({ ...this.db, prisma: tx as typeof this.db.prisma }).query<{ id: string }>(`${head} ${update}`, values.params);
+      // SQLite (one writer, in process): the UPDATE first, then ids drawn for the rows it changed only. A
+      // fixed-SQL transaction on the adapter: no query compilation for any of its statements.
+      done = await this.sql.transaction(async (tx) => {
+        const updated = await tx.query<{ id: string }>(`${head} ${update}`, values.params);
         const ids = new Set(updated.map((r) => r.id));
         const attempts: unknown[][] = [];
         const audits: unknown[][] = [];
@@ -316,7 +324,7 @@ export class PrismaOutboxStore implements OutboxStore {
         await insertRows(tx, caps, 'AuditLog', ['id', 'at', 'actorType', 'actorId', 'action', 'entityType', 'entityId', 'details'], audits);
         await insertRows(tx, caps, 'OutboxAttempt', ['id', 'messageId', 'attempt', 'startedAt', 'finishedAt', 'outcome', 'errorCode', 'error'], attempts);
         return ids;
-      }, TX_OPTIONS);
+      });
     }
     return results.map((r) => done.has(r.id));
   }

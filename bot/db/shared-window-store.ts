@@ -1,6 +1,7 @@
 import { WITHDRAWN_AT, type Admission, type SharedWindow, type SharedWindows, type SlidingCap } from '../core/ports/shared-windows.js';
 import type { StoreContext } from './store-context.js';
-import { fixedSql, type FixedSql } from './fixed-sql.js';
+import { fixedSql, type FixedSql, type FixedSqlQueries } from './fixed-sql.js';
+import { CallBatcher } from './call-batcher.js';
 
 interface WindowRow extends Record<string, unknown> {
   holder: string;
@@ -17,6 +18,15 @@ const ADMIT_ROUNDS = 40;
 /** How long a caller waits after those rounds. */
 const ADMIT_BUSY_WAIT_MS = 1_000;
 
+/** A reservation of {@link PrismaSharedWindows.reserve}. */
+interface Reservation {
+  key: string;
+  holder: string;
+  until: Date;
+  now: Date;
+  force: boolean;
+}
+
 const RETURNING = 'RETURNING "holder", "count", "until"';
 /** The stored row, inside an `ON CONFLICT … DO UPDATE` (its values before the update). */
 const OLD = '"SharedWindow"';
@@ -24,10 +34,11 @@ const OLD = '"SharedWindow"';
 /**
  * `SharedWindows` over the `SharedWindow` table. Every method is one fixed statement on the driver adapter
  * (bot/db/fixed-sql.ts), served by the primary key: the dispatcher runs one before each send these
- * windows apply to. Reserving and striking are single upserts whose `DO UPDATE` decides from the stored
- * row (both PostgreSQL and SQLite evaluate the SET expressions against the row before the update), so two
- * replicas at the same moment cannot both take a window: on PostgreSQL the second waits for the first's
- * row lock and then sees its row; SQLite has one writer at a time.
+ * windows apply to, and the reservations of its concurrent sends share one multi-row upsert (each ends as
+ * if made alone, bot/db/call-batcher.ts). Reserving and striking are single upserts whose `DO UPDATE` decides
+ * from the stored row (both PostgreSQL and SQLite evaluate the SET expressions against the row before the
+ * update), so two replicas at the same moment cannot both take a window: on PostgreSQL the second waits
+ * for the first's row lock and then sees its row; SQLite has one writer at a time.
  *
  * Sliding windows (`admit`) keep one `SharedWindowEvent` row per counted event, numbered per key. Admitting
  * is one `INSERT … SELECT` of the next number that inserts only while every cap's count (from the
@@ -42,23 +53,46 @@ const OLD = '"SharedWindow"';
  */
 export class PrismaSharedWindows implements SharedWindows {
   private readonly sql: FixedSql;
+  private readonly reservations: CallBatcher<Reservation, SharedWindow & { taken: boolean }>;
 
   constructor(db: StoreContext) {
     this.sql = fixedSql(db);
+    this.reservations = new CallBatcher(
+      (items) => this.reserveBatch(items),
+      async (item) => (await reserveRows(this.sql, [item]))[0]!,
+    );
   }
 
   async reserve(key: string, holder: string, until: Date, now: Date, options: { force?: boolean } = {}): ReturnType<SharedWindows['reserve']> {
-    const free = options.force ? 'TRUE' : `${OLD}."until" <= ? OR ${OLD}."holder" = excluded."holder"`;
-    const params: unknown[] = options.force ? [key, holder, until] : [key, holder, until, now, now];
-    const [row] = await this.sql.query<WindowRow>(
-      `INSERT INTO "SharedWindow" ("key", "holder", "count", "until") VALUES (?, ?, 0, ?) ` +
-        `ON CONFLICT ("key") DO UPDATE SET ` +
-        `"holder" = CASE WHEN ${free} THEN excluded."holder" ELSE ${OLD}."holder" END, ` +
-        `"until" = CASE WHEN ${free} THEN excluded."until" ELSE ${OLD}."until" END ${RETURNING}`,
-      params,
-    );
-    const window = windowOf(row!);
-    return { ...window, taken: window.holder === holder };
+    // The reservations of concurrent sends (the dispatcher's workers) share one statement (bot/db/call-batcher.ts).
+    return this.reservations.run({ key, holder, until, now, force: options.force === true });
+  }
+
+  /**
+   * {@link reserve} for several reservations at once, all or nothing, answers in order. Each ends as if made
+   * alone, in the order given: one multi-row upsert per run of distinct keys and one `now` (a key reserved
+   * twice, another `now` or a forced reservation starts the next statement, which sees the earlier ones'
+   * rows), in one transaction when there are several.
+   */
+  private async reserveBatch(items: readonly Reservation[]): Promise<(SharedWindow & { taken: boolean })[]> {
+    const groups: Reservation[][] = [];
+    let keys = new Set<string>();
+    for (const item of items) {
+      const group = groups.at(-1);
+      if (!group || item.force || group[0]!.force || keys.has(item.key) || group[0]!.now.getTime() !== item.now.getTime()) {
+        groups.push([item]);
+        keys = new Set([item.key]);
+      } else {
+        group.push(item);
+        keys.add(item.key);
+      }
+    }
+    if (groups.length === 1) return reserveRows(this.sql, items);
+    return this.sql.transaction(async (tx) => {
+      const results: (SharedWindow & { taken: boolean })[] = [];
+      for (const group of groups) results.push(...(await reserveRows(tx, group)));
+      return results;
+    });
   }
 
   async strike(key: string, now: Date, untilByStrike: readonly Date[]): Promise<SharedWindow> {
@@ -130,6 +164,29 @@ export class PrismaSharedWindows implements SharedWindows {
     const windows = await this.sql.execute('DELETE FROM "SharedWindow" WHERE "until" < ?', [before]);
     return windows + (await this.sql.execute('DELETE FROM "SharedWindowEvent" WHERE "until" < ?', [before]));
   }
+}
+
+/**
+ * One upsert reserving windows of distinct keys at one `now` (the first item's): the `DO UPDATE` decides each
+ * from its stored row (free at `now`, or already the same holder's; any, for a forced one, which comes
+ * alone). Answers in the order of `items`.
+ */
+async function reserveRows(sql: FixedSqlQueries, items: readonly Reservation[]): Promise<(SharedWindow & { taken: boolean })[]> {
+  const { now, force } = items[0]!;
+  const free = force ? 'TRUE' : `${OLD}."until" <= ? OR ${OLD}."holder" = excluded."holder"`;
+  const rows = await sql.query<WindowRow & { key: string }>(
+    `INSERT INTO "SharedWindow" ("key", "holder", "count", "until") VALUES ${items.map(() => '(?, ?, 0, ?)').join(', ')} ` +
+      `ON CONFLICT ("key") DO UPDATE SET ` +
+      `"holder" = CASE WHEN ${free} THEN excluded."holder" ELSE ${OLD}."holder" END, ` +
+      `"until" = CASE WHEN ${free} THEN excluded."until" ELSE ${OLD}."until" END RETURNING "key", "holder", "count", "until"`,
+    [...items.flatMap((i) => [i.key, i.holder, i.until]), ...(force ? [] : [now, now])],
+  );
+  const byKey = new Map(rows.map((r) => [r.key, windowOf(r)]));
+  return items.map((item) => {
+    const window = byKey.get(item.key);
+    if (!window) throw new Error(`the reservation of ${item.key} returned no row`);
+    return { ...window, taken: window.holder === item.holder };
+  });
 }
 
 function windowOf(row: WindowRow): SharedWindow {

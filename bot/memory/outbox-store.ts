@@ -160,6 +160,10 @@ export class MemoryOutboxStore implements OutboxStore {
     return this.state.transact((tx) => tx.outbox.count((m) => m.channel === 'sms' && m.recipientType === 'customer' && m.recipientId === customerId && m.sentAt !== null && m.sentAt >= since));
   }
 
+  async countCustomersSmsSince(questions: readonly { customerId: string; since: Date }[]): Promise<number[]> {
+    return Promise.all(questions.map((q) => this.countCustomerSmsSince(q.customerId, q.since)));
+  }
+
   async recordDeliveryReport(report: Parameters<OutboxStore['recordDeliveryReport']>[0]): ReturnType<OutboxStore['recordDeliveryReport']> {
     return this.state.transact((tx) => {
       const row =

@@ -120,8 +120,9 @@ export async function dispatchOutbox(deps: DispatchDeps, options: DispatchOption
     const customers = customerIds.length > 0 ? await deps.customers.findCustomersByIds(customerIds) : new Map<string, CustomerRecord>();
     // The customers' last survey invitations within the gap, kept up to date as this batch sends more.
     const lastInvites = await lastSurveyInvites(deps, claimed, contact);
-    // SMS handed to the provider in this run, by customer (not yet SENT rows while the batch runs).
+    // SMS handed to the provider in this round, by customer, on top of those SENT before it (read once).
     const smsToday = new Map<string, number>();
+    const smsSentBefore = await smsSentToday(deps, claimed);
     const recording = new OutcomeRecording();
     let next = 0;
     const worker = async () => {
@@ -129,8 +130,13 @@ export async function dispatchOutbox(deps: DispatchDeps, options: DispatchOption
         const message = claimed[next++]!;
         // An attempt handed to the provider without a recorded outcome (its dispatcher died mid-send) is
         // reconciled first: sent blindly again, it could reach the customer twice.
-        if (message.sendStartedAt && (await reconcileOne(deps, options, message, summary)) === 'done') continue;
         const customerId = customerIdOf(message.message);
+        if (message.sendStartedAt) {
+          const reconciled = await reconcileOne(deps, options, message, summary);
+          // Recorded SENT in this round: it counts towards the customer's SMS budget like this round's sends.
+          if (reconciled === 'sent' && customerId && message.channel === 'sms') smsToday.set(customerId, (smsToday.get(customerId) ?? 0) + 1);
+          if (reconciled !== 'send') continue;
+        }
         const customer = customerId ? customers.get(customerId) : undefined;
         const blocked = customer ? sendConsentBlock(message.message, customer, deps.optOutScope ?? 'all') : null;
         if (blocked) {
@@ -156,7 +162,7 @@ export async function dispatchOutbox(deps: DispatchDeps, options: DispatchOption
         if (customerId && message.message.kind === 'survey_invite') lastInvites.set(customerId, { surveyId: message.message.surveyId, sentAt: deps.clock.now() });
         // One SMS budget per customer and day over every kind (Tencent's default: 2 per number a day):
         // an SMS over it waits for the next day's first allowed moment, or expires if that is too late.
-        if (customer && message.channel === 'sms' && (await overSmsBudget(deps, customer.id, smsToday))) {
+        if (customer && message.channel === 'sms' && (await overSmsBudget(deps, customer.id, smsToday, smsSentBefore))) {
           if (customerId && message.message.kind === 'survey_invite') {
             if (previousInvite) lastInvites.set(customerId, previousInvite);
             else lastInvites.delete(customerId);
@@ -205,18 +211,40 @@ async function lastSurveyInvites(deps: DispatchDeps, claimed: readonly ClaimedOu
 /** When an SMS over the customer's daily budget is tried again: the next local day from this time (then the contact rules). */
 export const SMS_BUDGET_RETRY_TIME = '09:00';
 
+/** SMS sent today (business timezone) to each customer the round's SMS go to, read in one query at the round's start. */
+interface SmsSentToday {
+  dayStart: Date;
+  sent: Map<string, number>;
+}
+
+/** {@link SmsSentToday} for the claimed SMS to customers; null when there is no budget or no such SMS. */
+async function smsSentToday(deps: DispatchDeps, claimed: readonly ClaimedOutboxMessage[]): Promise<SmsSentToday | null> {
+  if (deps.smsDailyBudget === undefined || deps.smsDailyBudget <= 0) return null;
+  const ids = [...new Set(claimed.filter((m) => m.channel === 'sms').map((m) => customerIdOf(m.message)).filter((id): id is string => id !== null))];
+  if (ids.length === 0) return null;
+  const dayStart = atLocalTime(deps.clock.now(), '00:00', deps.timeZone);
+  const counts = await deps.outbox.countCustomersSmsSince(ids.map((customerId) => ({ customerId, since: dayStart })));
+  return { dayStart, sent: new Map(ids.map((id, i) => [id, counts[i]!])) };
+}
+
 /**
  * Whether one more SMS would exceed the customer's daily budget (`smsDailyBudget`): SMS sent today in
- * the business timezone, every kind together, plus those this run is sending. Counts this one when not.
+ * the business timezone before this round, every kind together, plus those this round is sending. Counts
+ * this one when not. The SMS sent before the round are read once for the round's customers (`before`); a
+ * round that runs into the next day asks again for that day.
  */
-async function overSmsBudget(deps: DispatchDeps, customerId: string, running: Map<string, number>): Promise<boolean> {
+async function overSmsBudget(deps: DispatchDeps, customerId: string, running: Map<string, number>, before: SmsSentToday | null): Promise<boolean> {
   const budget = deps.smsDailyBudget;
   if (budget === undefined || budget <= 0) return false;
   const dayStart = atLocalTime(deps.clock.now(), '00:00', deps.timeZone);
   const taken = running.get(customerId) ?? 0;
   running.set(customerId, taken + 1);
   if (taken + 1 > budget) return true;
-  if ((await deps.outbox.countCustomerSmsSince(customerId, dayStart)) + taken + 1 > budget) {
+  const sentBefore =
+    before && before.dayStart.getTime() === dayStart.getTime() && before.sent.has(customerId)
+      ? before.sent.get(customerId)!
+      : await deps.outbox.countCustomerSmsSince(customerId, dayStart);
+  if (sentBefore + taken + 1 > budget) {
     running.set(customerId, taken);
     return true;
   }
@@ -293,9 +321,10 @@ async function cancelOne(deps: DispatchDeps, message: ClaimedOutboxMessage, summ
  * Decides what became of a message's interrupted send (`sendStartedAt` set, no outcome): a delivery
  * report already recorded for it, else the channel's check with the provider. `sent` is recorded SENT;
  * `wait` asks again later (the attempt stays marked); `unknown` holds the message as UNCERTAIN for a
- * person; `resend` lets the caller send it as usual ('send').
+ * person; `resend` lets the caller send it as usual ('send'). Returns 'sent' when the message was recorded
+ * SENT here, else 'done'.
  */
-async function reconcileOne(deps: DispatchDeps, options: DispatchOptions, message: ClaimedOutboxMessage, summary: DispatchSummary): Promise<'send' | 'done'> {
+async function reconcileOne(deps: DispatchDeps, options: DispatchOptions, message: ClaimedOutboxMessage, summary: DispatchSummary): Promise<'send' | 'sent' | 'done'> {
   const startedAt = message.sendStartedAt!;
   const now = deps.clock.now();
   const channel = options.channels[message.channel];
@@ -323,12 +352,13 @@ async function reconcileOne(deps: DispatchDeps, options: DispatchOptions, messag
       return 'send';
     case 'sent': {
       const ok = await deps.outbox.completeOutbox({ ...base, outcome: 'SENT', providerMessageId: check.providerMessageId });
-      if (!ok) summary.lostLease++;
-      else {
-        summary.reconciled++;
-        safeEmit(deps.events, 'outbox:sent', { message, providerMessageId: check.providerMessageId, at: now });
+      if (!ok) {
+        summary.lostLease++;
+        return 'done';
       }
-      return 'done';
+      summary.reconciled++;
+      safeEmit(deps.events, 'outbox:sent', { message, providerMessageId: check.providerMessageId, at: now });
+      return 'sent';
     }
     case 'wait': {
       const error = `send interrupted; not confirmed yet: ${check.evidence}`.slice(0, 500);

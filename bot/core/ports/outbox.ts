@@ -118,6 +118,8 @@ export interface OutboxStore {
   lastSurveyInvitesSent(customerIds: readonly string[], since: Date): Promise<Map<string, { surveyId: string; sentAt: Date }>>;
   /** SMS sent to the customer at or after `since`, every kind (the customer's daily SMS budget). */
   countCustomerSmsSince(customerId: string, since: Date): Promise<number>;
+  /** {@link countCustomerSmsSince} for several questions at once (one query per distinct `since`), answers in order. */
+  countCustomersSmsSince(questions: readonly { customerId: string; since: Date }[]): Promise<number[]>;
   recordDeliveryReport(report: DeliveryReport): Promise<{ found: false } | { found: true; outboxId: string; customerId: string | null; phoneMarkedInvalid: boolean }>;
 }
 
