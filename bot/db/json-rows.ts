@@ -38,23 +38,15 @@ export function jsonRows(capabilities: DbCapabilities, alias: string, columns: R
 /** The parameter of {@link jsonRows}: each row gives its values in the columns' order. */
 export function jsonRowsParam(capabilities: DbCapabilities, rows: readonly (readonly unknown[])[]): string {
   const sqlite = capabilities.provider === 'sqlite';
-  // Written by hand rather than with JSON.stringify: Dates need the stored form, and a batch has thousands of rows.
-  let out = '[';
-  for (let r = 0; r < rows.length; r++) {
-    const row = rows[r]!;
-    out += r === 0 ? '[' : ',[';
-    for (let i = 0; i < row.length; i++) {
-      if (i > 0) out += ',';
-      const value = row[i];
-      if (value === null || value === undefined) out += 'null';
-      else if (value instanceof Date) out += `"${value.toISOString().slice(0, -1)}+00:00"`;
-      else if (typeof value === 'boolean') out += sqlite ? (value ? '1' : '0') : value ? 'true' : 'false';
-      else if (typeof value === 'number' && Number.isFinite(value)) out += String(value);
-      else out += JSON.stringify(String(value));
-    }
-    out += ']';
-  }
-  return `${out}]`;
+  // Dates (and SQLite's booleans) in their stored form first, then one native JSON.stringify of the whole batch.
+  const stored = rows.map((row) =>
+    row.map((value) => {
+      if (value instanceof Date) return `${value.toISOString().slice(0, -1)}+00:00`;
+      if (sqlite && typeof value === 'boolean') return value ? 1 : 0;
+      return value === undefined ? null : value;
+    }),
+  );
+  return JSON.stringify(stored);
 }
 
 /**
