@@ -216,6 +216,26 @@ export class PrismaFollowUpStore implements FollowUpStore {
     return this.db.prisma.followUp.count({ where: { customerId, policyId, activatedAt: { gte: since } } });
   }
 
+  async countOpenByCase(caseIds: readonly string[]): Promise<Map<string, number>> {
+    return this.countGrouped(`SELECT "caseId" AS k, COUNT(*) AS n FROM "FollowUp" WHERE status IN ('ACTIVE', 'OVERDUE') AND "caseId" IN`, [], caseIds);
+  }
+
+  async countContactsByCustomer(customerIds: readonly string[], policyId: string, since: Date): Promise<Map<string, number>> {
+    return this.countGrouped(`SELECT "customerId" AS k, COUNT(*) AS n FROM "FollowUp" WHERE "policyId" = ? AND "activatedAt" >= ? AND "customerId" IN`, [policyId, since], customerIds);
+  }
+
+  /** Counts per key of `head (…keys) GROUP BY k`, the keys bound 1,000 at a time (fixed SQL: the activation reads these per batch). */
+  private async countGrouped(head: string, params: unknown[], keys: readonly string[]): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    const distinct = [...new Set(keys)];
+    for (let i = 0; i < distinct.length; i += 1_000) {
+      const chunk = distinct.slice(i, i + 1_000);
+      const rows = await this.sql.query<{ k: unknown; n: unknown }>(`${head} (${chunk.map(() => '?').join(', ')}) GROUP BY k`, [...params, ...chunk]);
+      for (const r of rows) counts.set(String(r.k), Number(r.n));
+    }
+    return counts;
+  }
+
   async applyOutcome(input: Parameters<FollowUpStore['applyOutcome']>[0]): Promise<boolean> {
     return this.db.prisma.$transaction(async (tx) => {
       const { count } = await tx.followUp.updateMany({

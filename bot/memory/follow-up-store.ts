@@ -106,6 +106,18 @@ export class MemoryFollowUpStore implements FollowUpStore {
     return this.state.transact((tx) => tx.followUp.count((f) => f.customerId === customerId && f.policyId === policyId && f.activatedAt !== null && f.activatedAt >= since));
   }
 
+  async countOpenByCase(caseIds: readonly string[]): Promise<Map<string, number>> {
+    const wanted = new Set(caseIds);
+    return this.state.transact((tx) => countBy(tx.followUp.filter((f) => wanted.has(f.caseId) && (f.status === 'ACTIVE' || f.status === 'OVERDUE')), (f) => f.caseId));
+  }
+
+  async countContactsByCustomer(customerIds: readonly string[], policyId: string, since: Date): Promise<Map<string, number>> {
+    const wanted = new Set(customerIds);
+    return this.state.transact((tx) =>
+      countBy(tx.followUp.filter((f) => wanted.has(f.customerId) && f.policyId === policyId && f.activatedAt !== null && f.activatedAt >= since), (f) => f.customerId),
+    );
+  }
+
   async applyOutcome(input: Parameters<FollowUpStore['applyOutcome']>[0]): Promise<boolean> {
     return this.state.transact((tx) => {
       const changed = tx.followUp.updateWhere(
@@ -221,4 +233,11 @@ function recordStaffSurveyAnswer(tx: MemoryTx, ids: IdGenerator, followUpId: str
     receivedAt: r.receivedAt,
   });
   insertAudit(tx, ids, [staffSurveyAnswerAudit(survey.id, survey.surveyKey, staffId, r)]);
+}
+
+/** How many of `rows` share each key. */
+function countBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const row of rows) counts.set(key(row), (counts.get(key(row)) ?? 0) + 1);
+  return counts;
 }

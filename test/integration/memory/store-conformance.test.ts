@@ -388,6 +388,13 @@ const SCENARIOS: Record<string, Scenario> = {
     const context = await followUps.findFollowUpContext('F1');
     const siblings = await followUps.countOpenSiblings('K1', 'F1');
     const contacts = await followUps.countCustomerContacts(customer, 'P4', at('2026-11-01T00:00:00+08:00'));
+    const openByCase = [...(await followUps.countOpenByCase(['K1', 'K1', 'nope'])).entries()];
+    const contactsByCustomer = [...(await followUps.countContactsByCustomer([customer, 'nope'], 'P4', at('2026-11-01T00:00:00+08:00'))).entries()];
+    const noContacts = [...(await followUps.countContactsByCustomer([customer], 'P1', at('2026-11-01T00:00:00+08:00'))).entries()];
+    // The batch reads agree with the single ones: F1 itself is open too, and unknown keys are absent.
+    expect(openByCase).toEqual([['K1', siblings + 1]]);
+    expect(contactsByCustomer).toEqual([[customer, contacts]]);
+    expect(noContacts).toEqual([]);
     const open = await followUps.listOpenForAssignee(nurse, at('2026-11-13T00:00:00+08:00'), 10);
     const outcome = {
       followUpId: 'F1',
@@ -418,6 +425,9 @@ const SCENARIOS: Record<string, Scenario> = {
       context,
       siblings,
       contacts,
+      openByCase,
+      contactsByCustomer,
+      noContacts,
       open: open.map((c) => c.followUp.id),
       applied,
       appliedAgain,
