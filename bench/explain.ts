@@ -18,13 +18,14 @@ export interface StatementStat {
   sample: StatementSample;
 }
 
-/** Folds a statement to its shape: `$3` → `?`, `(?,?,?)` → `(?…)`, no `"public".`/`` `main`. `` prefixes. */
+/** Folds a statement to its shape: `$3` → `?`, `(?,?,?)` → `(?…)`, a run of such tuples → `(?…)…`, no `"public".`/`` `main`. `` prefixes. */
 export function statementKey(query: string): string {
   return query
     .replace(/"public"\./g, '')
     .replace(/`main`\./g, '')
     .replace(/\$\d+/g, '?')
     .replace(/\(\s*\?(?:\s*,\s*\?)+\s*\)/g, '(?…)')
+    .replace(/\(\?…\)(?:\s*,\s*\(\?…\))+/g, '(?…)…')
     .replace(/\s+/g, ' ')
     .trim();
 }
@@ -49,14 +50,16 @@ export class StatementRecorder {
   readonly onQuery = (event: QueryEvent): void => {
     if (!this.recording) return;
     const key = statementKey(event.query);
-    if (/^(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b/i.test(key)) return;
+    // Fixed SQL's own COMMIT is kept: on PostgreSQL it is where a transaction waits for its WAL flush.
+    if (/^(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b/i.test(key) && !(event.values && /^COMMIT\b/i.test(key))) return;
     const stat = this.#stats.get(key);
+    const sample = { query: event.query, params: event.values ?? parseParams(event.params) };
     if (stat) {
       stat.calls++;
       stat.totalMs += event.duration;
-      stat.sample = { query: event.query, params: parseParams(event.params) };
+      stat.sample = sample;
     } else {
-      this.#stats.set(key, { key, calls: 1, totalMs: event.duration, sample: { query: event.query, params: parseParams(event.params) } });
+      this.#stats.set(key, { key, calls: 1, totalMs: event.duration, sample });
     }
   };
 

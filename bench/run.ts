@@ -107,7 +107,7 @@ function printThroughput(results: ProviderResult[], options: BenchOptions): void
     console.log(`  ${r.provider}: activation time inside: ${calls(a.calls)}; the rest is planning in JS`);
     if (d) console.log(`  ${r.provider}: dispatch time inside (16 concurrent, so sums overlap): ${calls(d.calls)}`);
     for (const [phase, statements] of [['activation', a.statements], ...(d ? [['dispatch', d.statements] as const] : [])] as const) {
-      const top = statements.slice(0, 4).map((s) => `${int(s.calls)}× ${(s.label ?? s.key).slice(0, 70)} = ${sec(s.totalMs)} s`);
+      const top = statements.slice(0, 6).map((s) => `${int(s.calls)}× ${(s.label ?? s.key).slice(0, 70)} = ${sec(s.totalMs)} s`);
       console.log(`  ${r.provider}: ${phase} top statements (query-log time): ${top.join(' | ')}`);
     }
     for (const plan of [a.claimPlan, d?.claimPlan]) if (plan) printPlan(r.provider, plan, '  ');

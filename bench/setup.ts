@@ -12,6 +12,7 @@ import { createPrismaClient, type DbClient, type DbProvider, type PrismaClient }
 import { seedExampleOrganisation } from '../bot/example/example-organisation.js';
 import { PrismaStaffDirectory } from '../bot/db/staff-directory-store.js';
 import { PrismaCustomerImportStore } from '../bot/db/customer-import-store.js';
+import { adapterRegistrationOf, type AdapterQuery, type AdapterQueryable, type AdapterTransaction } from '../bot/db/adapter-registry.js';
 import type { AdHocTestDb } from '../test/support/db.js';
 
 /** The instant every benchmark starts at (a Monday, 09:30 in Asia/Shanghai). */
@@ -119,17 +120,69 @@ export function dbClientOf(db: AdHocTestDb): DbClient {
   return { prisma: db.prisma, provider: db.provider, capabilities: db.capabilities, close: () => db.close() };
 }
 
-/** A second client on the same database that emits every statement with its duration. */
+/**
+ * A second client on the same database that emits every statement with its duration: those of the query API
+ * from Prisma's query log, and the fixed SQL run on its driver adapter (bot/db/fixed-sql.ts), which that log
+ * never sees, timed around the adapter's call (waiting for a connection included).
+ */
 export function createTracedClient(db: AdHocTestDb, onQuery: (event: QueryEvent) => void): DbClient {
   const client = createPrismaClient(db.url, { log: [{ emit: 'event', level: 'query' }] });
   (client.prisma as unknown as { $on(event: 'query', cb: (e: QueryEvent) => void): void }).$on('query', onQuery);
+  traceFixedSql(client, onQuery);
   return client;
 }
 
-/** Prisma's query log event. `params` is a JSON array (dates as ISO `…Z` strings). */
+/**
+ * Hands the fixed-SQL runner a traced view of the adapter the client connects; the query API keeps using the
+ * adapter itself, so no statement is counted twice.
+ */
+function traceFixedSql(client: DbClient, onQuery: (event: QueryEvent) => void): void {
+  const registration = adapterRegistrationOf(client.prisma);
+  if (!registration) return;
+  const timed = <T>(query: AdapterQuery, run: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    const report = () => onQuery({ query: query.sql, params: '[]', values: query.args, duration: performance.now() - started });
+    return run().finally(report);
+  };
+  const traced = <Q extends Omit<AdapterQueryable, 'startTransaction'>>(q: Q): Omit<AdapterQueryable, 'startTransaction'> => ({
+    queryRaw: (query) => timed(query, () => q.queryRaw(query)),
+    executeRaw: (query) => timed(query, () => q.executeRaw(query)),
+  });
+  const initial = registration.connected;
+  let view: AdapterQueryable | null = null;
+  Object.defineProperty(registration, 'connected', {
+    get: () => view,
+    set: (adapter: AdapterQueryable | null) => {
+      view = adapter && {
+        ...traced(adapter),
+        ...(adapter.startTransaction
+          ? {
+              startTransaction: async (): Promise<AdapterTransaction> => {
+                const tx = await adapter.startTransaction!();
+                return { ...traced(tx), commit: () => tx.commit(), rollback: () => tx.rollback() };
+              },
+            }
+          : {}),
+      };
+    },
+  });
+  registration.connected = initial;
+  // The client's dispose compares the adapter it connected with `connected`: let it forget the view too.
+  const close = client.close;
+  client.close = async () => {
+    await close();
+    registration.connected = null;
+  };
+}
+
+/**
+ * Prisma's query log event. `params` is a JSON array (dates as ISO `…Z` strings); a fixed-SQL statement gives
+ * its bound values as they are in `values` instead.
+ */
 export interface QueryEvent {
   query: string;
   params: string;
+  values?: unknown[];
   duration: number;
 }
 

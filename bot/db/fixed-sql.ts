@@ -76,7 +76,16 @@ export function fixedSql(db: StoreContext): FixedSql {
   const on = (queryable: () => Promise<Omit<AdapterQueryable, 'startTransaction'>>): FixedSqlQueries => ({
     async query<T extends Record<string, unknown>>(text: string, params: unknown[]): Promise<T[]> {
       const result = await (await queryable()).queryRaw(toQuery(text, params)).catch(translate);
-      return result.rows.map((row) => Object.fromEntries(result.columnNames.map((name, i) => [name, row[i]])) as T);
+      // A claimed batch reads thousands of rows of some seventy columns: plain loops, no per-row arrays of pairs.
+      const names = result.columnNames;
+      const out: T[] = new Array(result.rows.length);
+      for (let r = 0; r < result.rows.length; r++) {
+        const row = result.rows[r]!;
+        const record: Record<string, unknown> = {};
+        for (let i = 0; i < names.length; i++) record[names[i]!] = row[i];
+        out[r] = record as T;
+      }
+      return out;
     },
     async execute(text: string, params: unknown[]): Promise<number> {
       return (await queryable()).executeRaw(toQuery(text, params)).catch(translate);

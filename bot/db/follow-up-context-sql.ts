@@ -95,17 +95,38 @@ export async function selectFollowUpContexts(sql: FixedSqlQueries, ids: readonly
         `WHERE f."id" IN (${chunk.map(() => '?').join(', ')})`,
       [...chunk],
     );
-    for (const row of rows) {
-      const [followUp, kase, customer] = TABLES.map(({ alias, columns }) => {
-        const record: Record<string, unknown> = {};
-        for (const [column, kind] of Object.entries(columns)) record[column] = valueOf(row[`${alias}_${column}`], kind);
-        return record;
-      });
-      // Every scalar field of each model is set above (the column lists are checked against the models).
-      out.push(toFollowUpContext({ ...(followUp as Prisma.FollowUpGetPayload<object>), case: kase as Prisma.CaseGetPayload<object>, customer: customer as Prisma.CustomerGetPayload<object> }));
-    }
+    for (const row of rows) out.push(contextOf(row));
   }
-  return out.sort((a, b) => a.followUp.dueAt.getTime() - b.followUp.dueAt.getTime() || (a.followUp.id < b.followUp.id ? -1 : a.followUp.id > b.followUp.id ? 1 : 0));
+  return byDueTime(out);
+}
+
+/**
+ * The follow-ups that `withF` names `f` (`WITH … f AS (UPDATE "FollowUp" … RETURNING …)`, every column returned),
+ * with their case and customer, by due time (then id): a claim and the read of what it claimed in one statement.
+ */
+export async function selectFollowUpContextsWith(sql: FixedSqlQueries, withF: string, params: unknown[]): Promise<FollowUpContext[]> {
+  const rows = await sql.query<Record<string, unknown>>(
+    `${withF} SELECT ${SELECT_LIST} FROM f JOIN "Case" c ON c."id" = f."caseId" JOIN "Customer" u ON u."id" = f."customerId"`,
+    params,
+  );
+  return byDueTime(rows.map(contextOf));
+}
+
+/** Per table, each column with its kind and the name it is selected as (`f_dueAt`), worked out once. */
+const READS = TABLES.map(({ alias, columns }) => Object.entries(columns).map(([column, kind]) => ({ column, kind, as: `${alias}_${column}` })));
+
+function contextOf(row: Record<string, unknown>): FollowUpContext {
+  const [followUp, kase, customer] = READS.map((reads) => {
+    const record: Record<string, unknown> = {};
+    for (const { column, kind, as } of reads) record[column] = valueOf(row[as], kind);
+    return record;
+  });
+  // Every scalar field of each model is set above (the column lists are checked against the models).
+  return toFollowUpContext({ ...(followUp as Prisma.FollowUpGetPayload<object>), case: kase as Prisma.CaseGetPayload<object>, customer: customer as Prisma.CustomerGetPayload<object> });
+}
+
+function byDueTime(contexts: FollowUpContext[]): FollowUpContext[] {
+  return contexts.sort((a, b) => a.followUp.dueAt.getTime() - b.followUp.dueAt.getTime() || (a.followUp.id < b.followUp.id ? -1 : a.followUp.id > b.followUp.id ? 1 : 0));
 }
 
 function valueOf(value: unknown, kind: Kind): unknown {

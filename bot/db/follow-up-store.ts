@@ -5,12 +5,40 @@ import type { StoreContext } from './store-context.js';
 import { TX_OPTIONS } from './store-context.js';
 import { toFollowUpContext, toJson } from './rows.js';
 import { fixedSql, type FixedSql } from './fixed-sql.js';
-import { selectFollowUpContexts } from './follow-up-context-sql.js';
-import { auditData, closeEscalationsAfterSecondFollowUp, insertAudit, insertEscalationWith, insertObjects, insertOutbox, type Tx } from './writes.js';
+import { selectFollowUpContexts, selectFollowUpContextsWith } from './follow-up-context-sql.js';
+import { auditData, closeEscalationsAfterSecondFollowUp, insertAudit, insertEscalationWith, insertOutbox, type Tx } from './writes.js';
+import { insertJsonObjects, jsonRows, jsonRowsParam, type JsonRowKind } from './json-rows.js';
 import { staffSurveyAnswerAudit } from '../core/follow-ups/completion-audit.js';
 import { pickReplyCodes, withReplyCode, withReplyCodeRetry } from './reply-codes.js';
 
 type Activation = Parameters<FollowUpStore['commitActivations']>[0][number];
+
+/** The columns an activation sets on a new survey (bot/db/json-rows.ts). */
+const SURVEY_COLUMNS: Readonly<Record<string, JsonRowKind>> = {
+  id: 'text',
+  createdAt: 'date',
+  followUpId: 'text',
+  customerId: 'text',
+  surveyKey: 'text',
+  token: 'text',
+  status: 'text',
+  sentAt: 'date',
+  expiresAt: 'date',
+  channel: 'text',
+  replyCode: 'text',
+};
+
+/** The columns of an audit entry (`auditData`). */
+const AUDIT_COLUMNS: Readonly<Record<keyof ReturnType<typeof auditData>, JsonRowKind>> = {
+  id: 'text',
+  at: 'date',
+  actorType: 'text',
+  actorId: 'text',
+  action: 'text',
+  entityType: 'text',
+  entityId: 'text',
+  details: 'text',
+};
 
 /**
  * `FollowUpStore` over Prisma. Claims are one conditional `UPDATE … WHERE id IN (SELECT … LIMIT n)
@@ -33,21 +61,27 @@ export class PrismaFollowUpStore implements FollowUpStore {
     // the claim condition: a claimer that waited on a row lock re-checks only that against the committed
     // row. SQLite has one writer at a time, and the repeat would make its planner drive the UPDATE from
     // every scheduled row, due or not.
+    if (this.db.capabilities.skipLocked) {
+      // One statement claims and reads: the UPDATE's RETURNING is joined with the case and the customer.
+      return selectFollowUpContextsWith(
+        this.sql,
+        `WITH picked AS MATERIALIZED (SELECT id FROM "FollowUp"
+            WHERE status = 'SCHEDULED' AND "dueAt" <= ? AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" <= ?)
+            ORDER BY "dueAt" LIMIT ? FOR UPDATE SKIP LOCKED),
+          f AS (UPDATE "FollowUp" AS t SET "leaseExpiresAt" = ?, "updatedAt" = ?
+            FROM picked WHERE t.id = picked.id
+            AND t.status = 'SCHEDULED' AND (t."leaseExpiresAt" IS NULL OR t."leaseExpiresAt" <= ?)
+            RETURNING t.*)`,
+        [now, now, limit, leaseUntil, now, now],
+      );
+    }
     const rows = await this.sql.query<{ id: string }>(
-      this.db.capabilities.skipLocked
-        ? `WITH picked AS MATERIALIZED (SELECT id FROM "FollowUp"
-              WHERE status = 'SCHEDULED' AND "dueAt" <= ? AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" <= ?)
-              ORDER BY "dueAt" LIMIT ? FOR UPDATE SKIP LOCKED)
-            UPDATE "FollowUp" AS f SET "leaseExpiresAt" = ?, "updatedAt" = ?
-            FROM picked WHERE f.id = picked.id
-            AND f.status = 'SCHEDULED' AND (f."leaseExpiresAt" IS NULL OR f."leaseExpiresAt" <= ?)
-            RETURNING f.id`
-        : `UPDATE "FollowUp" SET "leaseExpiresAt" = ?, "updatedAt" = ?
-            WHERE id IN (SELECT id FROM "FollowUp"
-              WHERE status = 'SCHEDULED' AND "dueAt" <= ? AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" <= ?)
-              ORDER BY "dueAt" LIMIT ?)
-            RETURNING id`,
-      this.db.capabilities.skipLocked ? [now, now, limit, leaseUntil, now, now] : [leaseUntil, now, now, now, limit],
+      `UPDATE "FollowUp" SET "leaseExpiresAt" = ?, "updatedAt" = ?
+        WHERE id IN (SELECT id FROM "FollowUp"
+          WHERE status = 'SCHEDULED' AND "dueAt" <= ? AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" <= ?)
+          ORDER BY "dueAt" LIMIT ?)
+        RETURNING id`,
+      [leaseUntil, now, now, now, limit],
     );
     if (rows.length === 0) return [];
     return selectFollowUpContexts(this.sql, rows.map((r) => String(r.id)));
@@ -69,101 +103,86 @@ export class PrismaFollowUpStore implements FollowUpStore {
   }
 
   /**
-   * One transaction of fixed SQL (bot/db/fixed-sql.ts) per batch: every statement is a compare-and-set on
-   * (id, version, status) or an insert, written once, so the query API's compilation per call is skipped.
+   * One transaction of fixed SQL (bot/db/fixed-sql.ts) per batch, set-based: each kind of decision (activated as
+   * planned, re-assigned, deferred, cancelled) is one compare-and-set `UPDATE … FROM` over the batch's rows bound
+   * as one parameter (bot/db/json-rows.ts), whose RETURNING says which rows were still unchanged (same id, version
+   * and SCHEDULED); then one INSERT per table writes the surveys, outbox messages and audit entries of those rows.
+   * A row changed by another worker meanwhile is left out of every statement, as if it were not in the batch.
    */
   private async commitActivationsOnce(activations: Parameters<FollowUpStore['commitActivations']>[0]): Promise<{ applied: number; skipped: number }> {
+    const caps = this.db.capabilities;
+    const key = (a: Activation) => [a.followUpId, a.version];
+    const plain = activations.filter((a) => a.status === 'ACTIVE' && !a.reassignTo);
+    const reassigned = activations.filter((a) => a.status === 'ACTIVE' && a.reassignTo);
+    const deferred = activations.filter((a) => a.status === 'DEFERRED');
+    const cancelled = activations.filter((a) => a.status === 'CANCELLED');
     return this.sql.transaction(async (tx) => {
-      let applied = 0;
+      const changed = new Set<string>();
+      // The rows are found by primary key (`f.id = v.id`); SQLite would otherwise drive the update from a
+      // (status, …) index and read every SCHEDULED row: `+f.status` keeps that index out of its plan.
+      const status = caps.provider === 'sqlite' ? '+f.status' : 'f.status';
+      // SQLite's RETURNING names the updated table's columns unqualified (it knows no alias there).
+      const returning = caps.provider === 'sqlite' ? 'id' : 'f.id';
+      const compareAndSet = async (set: string, setParams: unknown[], columns: Record<string, JsonRowKind>, rows: unknown[][]) => {
+        if (rows.length === 0) return;
+        const returned = await tx.query<{ id: string }>(
+          `UPDATE "FollowUp" AS f SET ${set}, version = f.version + 1 FROM ${jsonRows(caps, 'v', { id: 'text', version: 'int', ...columns })} ` +
+            `WHERE f.id = v.id AND f.version = v.version AND ${status} = 'SCHEDULED' RETURNING ${returning}`,
+          [...setParams, jsonRowsParam(caps, rows)],
+        );
+        for (const r of returned) changed.add(String(r.id));
+      };
+      // Activated as planned: stamped with the batch's first `now`; a row planned without a reminder keeps the one it has.
+      const stamp = plain[0]?.now;
+      await compareAndSet(
+        `status = 'ACTIVE', "activatedAt" = ?, "leaseExpiresAt" = NULL, activations = f.activations + 1, "remindAt" = COALESCE(v."remindAt", f."remindAt"), "updatedAt" = ?`,
+        [stamp, stamp],
+        { remindAt: 'date' },
+        plain.map((a) => [...key(a), a.remindAt ?? null]),
+      );
+      await compareAndSet(
+        `status = 'ACTIVE', "activatedAt" = v.now, "leaseExpiresAt" = NULL, activations = f.activations + 1, "remindAt" = v."remindAt", ` +
+          `"assigneeId" = v."assigneeId", "assigneeRule" = v."assigneeRule", "updatedAt" = v.now`,
+        [],
+        { now: 'date', remindAt: 'date', assigneeId: 'text', assigneeRule: 'text' },
+        reassigned.map((a) => [...key(a), a.now, a.remindAt ?? null, a.reassignTo!.staffId, a.reassignTo!.rule]),
+      );
+      await compareAndSet(
+        `"dueAt" = v."dueAt", "leaseExpiresAt" = NULL, deferrals = f.deferrals + 1, "updatedAt" = v.now`,
+        [],
+        { now: 'date', dueAt: 'date' },
+        deferred.map((a) => [...key(a), a.now, a.deferTo!]),
+      );
+      await compareAndSet(
+        `status = 'CANCELLED', "outcomeNote" = v."outcomeNote", "completedAt" = v.now, "leaseExpiresAt" = NULL, "updatedAt" = v.now`,
+        [],
+        { now: 'date', outcomeNote: 'text' },
+        cancelled.map((a) => [...key(a), a.now, a.outcomeNote]),
+      );
       const outbox: NewOutboxMessage[] = [];
       const surveys: Prisma.SurveyInstanceCreateManyInput[] = [];
       const audits: NewAuditEntry[] = [];
-      // The common case — activate as planned — is one compare-and-set statement for the whole batch:
-      // `(id, version) IN (…)` with RETURNING says which rows were still unchanged.
-      const plain = activations.filter((a) => a.status === 'ACTIVE' && !a.reassignTo);
-      const activated = new Set<string>();
-      for (let i = 0; i < plain.length; i += 400) {
-        const chunk = plain.slice(i, i + 400);
-        const now = chunk[0]!.now;
-        const ids = chunk.map(() => '?').join(', ');
-        const pairs = chunk.map(() => '(?, ?)').join(', ');
-        const params = [...chunk.map((a) => a.followUpId), ...chunk.flatMap((a) => [a.followUpId, a.version])];
-        // The rows are found by primary key (`id IN`); SQLite would otherwise drive the update from a
-        // (status, …) index and read every SCHEDULED row — `+status` keeps that index out of its plan.
-        const status = this.db.capabilities.provider === 'sqlite' ? '+status' : 'status';
-        const rows = await tx.query<{ id: string }>(
-          `UPDATE "FollowUp" SET status = 'ACTIVE', "activatedAt" = ?, "leaseExpiresAt" = NULL, activations = activations + 1, ` +
-            `version = version + 1, "updatedAt" = ? WHERE id IN (${ids}) AND ${status} = 'SCHEDULED' AND (id, version) IN (${pairs}) RETURNING id`,
-          [now, now, ...params],
-        );
-        for (const r of rows) activated.add(String(r.id));
-      }
-      // Reminder times differ row by row: one CASE statement per chunk sets them.
-      const reminders = plain.filter((a) => a.remindAt && activated.has(a.followUpId));
-      for (let i = 0; i < reminders.length; i += 400) {
-        const chunk = reminders.slice(i, i + 400);
-        // PostgreSQL types a bare parameter in CASE as text; SQLite stores the adapter's value as is.
-        const then = this.db.capabilities.provider === 'postgresql' ? 'CAST(? AS TIMESTAMP(3))' : '?';
-        const cases = chunk.map(() => `WHEN ? THEN ${then}`).join(' ');
-        const ids = chunk.map(() => '?').join(', ');
-        await tx.execute(`UPDATE "FollowUp" SET "remindAt" = CASE id ${cases} END WHERE id IN (${ids})`, [
-          ...chunk.flatMap((a) => [a.followUpId, a.remindAt]),
-          ...chunk.map((a) => a.followUpId),
-        ]);
-      }
       for (const a of activations) {
-        if (a.status === 'ACTIVE' && !a.reassignTo) {
-          if (!activated.has(a.followUpId)) continue;
-          applied++;
-          outbox.push(...a.outbox);
-          audits.push(a.audit);
-          if (a.survey) surveys.push(this.surveyRow(a));
-          continue;
-        }
-        // The rest, one compare-and-set each: held back, re-assigned, or cancelled.
-        const where = `WHERE id = ? AND version = ? AND status = 'SCHEDULED'`;
-        const key = [a.followUpId, a.version];
-        if (a.status === 'DEFERRED') {
-          const count = await tx.execute(
-            `UPDATE "FollowUp" SET "dueAt" = ?, "leaseExpiresAt" = NULL, deferrals = deferrals + 1, version = version + 1, "updatedAt" = ? ${where}`,
-            [a.deferTo!, a.now, ...key],
-          );
-          if (count === 1) {
-            applied++;
-            audits.push(a.audit);
-          }
-          continue;
-        }
-        const count =
-          a.status === 'ACTIVE'
-            ? await tx.execute(
-                `UPDATE "FollowUp" SET status = 'ACTIVE', "activatedAt" = ?, "leaseExpiresAt" = NULL, activations = activations + 1, version = version + 1, ` +
-                  `"remindAt" = ?, ${a.reassignTo ? '"assigneeId" = ?, "assigneeRule" = ?, ' : ''}"updatedAt" = ? ${where}`,
-                [a.now, a.remindAt ?? null, ...(a.reassignTo ? [a.reassignTo.staffId, a.reassignTo.rule] : []), a.now, ...key],
-              )
-            : await tx.execute(
-                `UPDATE "FollowUp" SET status = 'CANCELLED', "outcomeNote" = ?, "completedAt" = ?, "leaseExpiresAt" = NULL, version = version + 1, "updatedAt" = ? ${where}`,
-                [a.outcomeNote, a.now, a.now, ...key],
-              );
-        if (count !== 1) continue;
-        applied++;
-        outbox.push(...a.outbox);
+        if (!changed.has(a.followUpId)) continue;
         audits.push(a.audit);
+        // A deferral sends nothing (and plans nothing to send).
+        if (a.status === 'DEFERRED') continue;
+        outbox.push(...a.outbox);
         if (a.survey) surveys.push(this.surveyRow(a));
       }
       // SMS reply codes: one free code per survey invited by SMS, set on the survey and its SMS invitation.
       let withCodes = outbox;
-      const wanted = activations.flatMap((a) => (a.survey?.replyCodes && surveys.some((row) => row.id === a.survey!.id) ? [{ surveyId: a.survey.id, candidates: a.survey.replyCodes }] : []));
+      const inserted = new Set(surveys.map((row) => row.id));
+      const wanted = activations.flatMap((a) => (a.survey?.replyCodes && inserted.has(a.survey.id) ? [{ surveyId: a.survey.id, candidates: a.survey.replyCodes }] : []));
       if (wanted.length > 0) {
         const codes = await pickReplyCodes(tx, wanted);
         for (const row of surveys) if (codes.has(row.id)) row.replyCode = codes.get(row.id)!;
         withCodes = outbox.map((m) => (m.message.kind === 'survey_invite' && codes.has(m.message.surveyId) ? withReplyCode(m, m.message.surveyId, codes.get(m.message.surveyId)!) : m));
       }
-      // Fixed multi-row INSERTs: createMany would compile and serialise every row of the batch.
-      await insertObjects(tx, this.db.capabilities, 'SurveyInstance', surveys as Record<string, unknown>[]);
-      await insertOutbox(tx, this.db.ids, withCodes, activations[0]!.now, this.db.capabilities);
-      await insertObjects(tx, this.db.capabilities, 'AuditLog', audits.map((entry) => auditData(this.db.ids, entry)));
-      return { applied, skipped: activations.length - applied };
+      await insertJsonObjects(tx, caps, 'SurveyInstance', SURVEY_COLUMNS, surveys as Record<string, unknown>[]);
+      await insertOutbox(tx, this.db.ids, withCodes, activations[0]!.now, caps);
+      await insertJsonObjects(tx, caps, 'AuditLog', AUDIT_COLUMNS, audits.map((entry) => auditData(this.db.ids, entry)));
+      return { applied: changed.size, skipped: activations.length - changed.size };
     });
   }
 
@@ -195,6 +214,26 @@ export class PrismaFollowUpStore implements FollowUpStore {
 
   async countCustomerContacts(customerId: string, policyId: string, since: Date): Promise<number> {
     return this.db.prisma.followUp.count({ where: { customerId, policyId, activatedAt: { gte: since } } });
+  }
+
+  async countOpenByCase(caseIds: readonly string[]): Promise<Map<string, number>> {
+    return this.countGrouped(`SELECT "caseId" AS k, COUNT(*) AS n FROM "FollowUp" WHERE status IN ('ACTIVE', 'OVERDUE') AND "caseId" IN`, [], caseIds);
+  }
+
+  async countContactsByCustomer(customerIds: readonly string[], policyId: string, since: Date): Promise<Map<string, number>> {
+    return this.countGrouped(`SELECT "customerId" AS k, COUNT(*) AS n FROM "FollowUp" WHERE "policyId" = ? AND "activatedAt" >= ? AND "customerId" IN`, [policyId, since], customerIds);
+  }
+
+  /** Counts per key of `head (…keys) GROUP BY k`, the keys bound 1,000 at a time (fixed SQL: the activation reads these per batch). */
+  private async countGrouped(head: string, params: unknown[], keys: readonly string[]): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    const distinct = [...new Set(keys)];
+    for (let i = 0; i < distinct.length; i += 1_000) {
+      const chunk = distinct.slice(i, i + 1_000);
+      const rows = await this.sql.query<{ k: unknown; n: unknown }>(`${head} (${chunk.map(() => '?').join(', ')}) GROUP BY k`, [...params, ...chunk]);
+      for (const r of rows) counts.set(String(r.k), Number(r.n));
+    }
+    return counts;
   }
 
   async applyOutcome(input: Parameters<FollowUpStore['applyOutcome']>[0]): Promise<boolean> {

@@ -14,6 +14,7 @@ import { staffOutbox } from '../core/outbox/staff-message.js';
 import { renderText } from '../core/templates/render.js';
 import type { DbCapabilities } from './client.js';
 import type { FixedSqlQueries } from './fixed-sql.js';
+import { insertJsonObjects, type JsonRowKind } from './json-rows.js';
 
 export type Tx = Prisma.TransactionClient;
 
@@ -67,11 +68,34 @@ export async function insertOutbox(tx: AnyTx, ids: IdGenerator, messages: readon
       ...(m.maxAttempts ? { maxAttempts: m.maxAttempts } : {}),
       ...(m.fallbackOfId ? { fallbackOfId: m.fallbackOfId } : {}),
     }));
-  // With the capabilities, fixed multi-row INSERTs (no query compilation per call); else createMany.
-  if (capabilities) await insertObjects(tx, capabilities, 'OutboxMessage', rows.map((r) => ({ ...r, updatedAt: new Date() })));
+  // With the capabilities, fixed INSERTs (no query compilation per call): in a fixed-SQL transaction one
+  // statement for every row, bound as one parameter (bot/db/json-rows.ts); else createMany.
+  // Prisma's @updatedAt is a wall-clock instant too (bot/db/outbox-insert.ts sets it alike).
+  const updatedAt = new Date();
+  if (capabilities && isFixed(tx)) await insertJsonObjects(tx, capabilities, 'OutboxMessage', OUTBOX_COLUMNS, rows.map((r) => ({ ...r, updatedAt })));
+  else if (capabilities) await insertObjects(tx, capabilities, 'OutboxMessage', rows.map((r) => ({ ...r, updatedAt })));
   else await (tx as Tx).outboxMessage.createMany({ data: rows });
   return fresh.size;
 }
+
+/** The columns a fixed outbox insert may set, with their kinds (bot/db/json-rows.ts). */
+const OUTBOX_COLUMNS: Readonly<Record<string, JsonRowKind>> = {
+  id: 'text',
+  idempotencyKey: 'text',
+  createdAt: 'date',
+  updatedAt: 'date',
+  status: 'text',
+  lastErrorCode: 'text',
+  channel: 'text',
+  kind: 'text',
+  recipientType: 'text',
+  recipientId: 'text',
+  payload: 'text',
+  nextAttemptAt: 'date',
+  followUpId: 'text',
+  maxAttempts: 'int',
+  fallbackOfId: 'text',
+};
 
 /** The `v` column of `head (…values)`, with the values bound 1,000 at a time. */
 export async function selectIn(sql: FixedSqlQueries, head: string, values: readonly string[]): Promise<string[]> {

@@ -45,10 +45,10 @@ export class MemoryFollowUpStore implements FollowUpStore {
       const audits: NewAuditEntry[] = [];
       const casOnScheduled = (a: Activation, patch: (version: number, activations: number, deferrals: number) => Parameters<typeof tx.followUp.update>[1]) =>
         tx.followUp.updateWhere((f) => f.id === a.followUpId && f.version === a.version && f.status === 'SCHEDULED', (f) => patch(f.version, f.activations, f.deferrals)) === 1;
-      // As the Prisma store's batch statement: activations planned as is are stamped, per 400, with
-      // the `now` of the first of them (a batch shares one `now` in practice).
+      // As the Prisma store's batch statement: activations planned as is are stamped with the `now` of the
+      // first of them (a batch shares one `now` in practice).
       const plain = activations.filter((a) => a.status === 'ACTIVE' && !a.reassignTo);
-      const stampOf = new Map(plain.map((a, i) => [a, plain[i - (i % 400)]!.now]));
+      const stamp = plain[0]?.now;
       for (const a of activations) {
         if (a.status === 'DEFERRED') {
           if (casOnScheduled(a, (version, _activations, deferrals) => ({ dueAt: a.deferTo!, leaseExpiresAt: null, deferrals: deferrals + 1, version: version + 1 }))) {
@@ -61,7 +61,7 @@ export class MemoryFollowUpStore implements FollowUpStore {
           a.status === 'ACTIVE'
             ? {
                 status: 'ACTIVE',
-                activatedAt: stampOf.get(a) ?? a.now,
+                activatedAt: a.reassignTo ? a.now : stamp ?? a.now,
                 leaseExpiresAt: null,
                 activations: n + 1,
                 version: version + 1,
@@ -104,6 +104,18 @@ export class MemoryFollowUpStore implements FollowUpStore {
 
   async countCustomerContacts(customerId: string, policyId: string, since: Date): Promise<number> {
     return this.state.transact((tx) => tx.followUp.count((f) => f.customerId === customerId && f.policyId === policyId && f.activatedAt !== null && f.activatedAt >= since));
+  }
+
+  async countOpenByCase(caseIds: readonly string[]): Promise<Map<string, number>> {
+    const wanted = new Set(caseIds);
+    return this.state.transact((tx) => countBy(tx.followUp.filter((f) => wanted.has(f.caseId) && (f.status === 'ACTIVE' || f.status === 'OVERDUE')), (f) => f.caseId));
+  }
+
+  async countContactsByCustomer(customerIds: readonly string[], policyId: string, since: Date): Promise<Map<string, number>> {
+    const wanted = new Set(customerIds);
+    return this.state.transact((tx) =>
+      countBy(tx.followUp.filter((f) => wanted.has(f.customerId) && f.policyId === policyId && f.activatedAt !== null && f.activatedAt >= since), (f) => f.customerId),
+    );
   }
 
   async applyOutcome(input: Parameters<FollowUpStore['applyOutcome']>[0]): Promise<boolean> {
@@ -221,4 +233,11 @@ function recordStaffSurveyAnswer(tx: MemoryTx, ids: IdGenerator, followUpId: str
     receivedAt: r.receivedAt,
   });
   insertAudit(tx, ids, [staffSurveyAnswerAudit(survey.id, survey.surveyKey, staffId, r)]);
+}
+
+/** How many of `rows` share each key. */
+function countBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const row of rows) counts.set(key(row), (counts.get(key(row)) ?? 0) + 1);
+  return counts;
 }

@@ -90,9 +90,9 @@ export async function activateDueFollowUps(deps: CoreDeps, options: { batchSize?
     summary.claimed += claimed.length;
     const activations: Activation[] = [];
     // Decisions of this batch are committed together, so the rules also count what the batch itself activates.
-    const batch: BatchContacts = { openCases: new Set(), contacts: new Map() };
+    const batch: BatchContacts = { openCases: new Set(), contacts: new Map(), ...(await committedCounts(deps, claimed, now)) };
     for (const ctx of claimed) {
-      const deferTo = await deferral(deps, ctx, now, batch);
+      const deferTo = deferral(deps, ctx, now, batch);
       const activation = deferTo ? defer(ctx, now, deferTo.until, deferTo.reason) : await planActivation(deps, ctx, org, now);
       if (activation.status === 'ACTIVE') {
         batch.openCases.add(ctx.case.id);
@@ -128,25 +128,56 @@ export const DEFERRAL_MS = 24 * 3_600_000;
  * were called repeatedly), and at most N contacts of a customer within a period. Only policies that
  * declare them pay for the extra queries.
  */
-/** What the current batch has already decided to activate (not yet committed). */
+/** What the current batch has already decided to activate (not yet committed), and what was committed before it. */
 interface BatchContacts {
   openCases: Set<string>;
   /** Activations per `customerId|policyId`. */
   contacts: Map<string, number>;
+  /** Committed open (ACTIVE or OVERDUE) follow-ups per case, read once for the batch. */
+  committedOpen: Map<string, number>;
+  /** Committed contacts per `customerId|policyId` within the policy's cap period, read once for the batch. */
+  committedContacts: Map<string, number>;
 }
 
-async function deferral(deps: CoreDeps, ctx: FollowUpContext, now: Date, batch: BatchContacts): Promise<{ until: Date; reason: string } | null> {
+/** The window a policy's contact cap counts back from `now`. */
+function capSince(deps: CoreDeps, cap: NonNullable<NonNullable<ReturnType<CoreDeps['policies']['byId']>>['customerContactCap']>, now: Date): Date {
+  return applyOffset(now, { amount: -cap.per.amount, unit: cap.per.unit === 'working_days' ? 'days' : cap.per.unit }, { timeZone: deps.timeZone, calendar: deps.calendar });
+}
+
+/**
+ * The committed counts the policy rules of a claimed batch need, in one read per rule and policy rather than one per
+ * follow-up: the batch's decisions are committed together after the loop, so nothing changes them in between.
+ */
+async function committedCounts(deps: CoreDeps, claimed: readonly FollowUpContext[], now: Date): Promise<Pick<BatchContacts, 'committedOpen' | 'committedContacts'>> {
+  const oneOpenCases = new Set<string>();
+  const capped = new Map<string, Set<string>>();
+  for (const ctx of claimed) {
+    const policy = deps.policies.byId(ctx.followUp.policyId);
+    if (!policy) continue;
+    if (policy.oneOpenPerCase) oneOpenCases.add(ctx.case.id);
+    if (policy.customerContactCap) capped.set(policy.id, (capped.get(policy.id) ?? new Set()).add(ctx.customer.id));
+  }
+  const committedOpen = oneOpenCases.size > 0 ? await deps.followUps.countOpenByCase([...oneOpenCases]) : new Map<string, number>();
+  const committedContacts = new Map<string, number>();
+  for (const [policyId, customers] of capped) {
+    const cap = deps.policies.byId(policyId)!.customerContactCap!;
+    const counts = await deps.followUps.countContactsByCustomer([...customers], policyId, capSince(deps, cap, now));
+    for (const [customerId, n] of counts) committedContacts.set(`${customerId}|${policyId}`, n);
+  }
+  return { committedOpen, committedContacts };
+}
+
+function deferral(deps: CoreDeps, ctx: FollowUpContext, now: Date, batch: BatchContacts): { until: Date; reason: string } | null {
   const policy = deps.policies.byId(ctx.followUp.policyId);
   if (!policy) return null;
   const later = () => nextContactMoment(new Date(now.getTime() + DEFERRAL_MS), contactRulesFor(policy, ctx.followUp.step), { timeZone: deps.timeZone, calendar: deps.calendar });
-  if (policy.oneOpenPerCase && (batch.openCases.has(ctx.case.id) || (await deps.followUps.countOpenSiblings(ctx.case.id, ctx.followUp.id)) > 0)) {
+  if (policy.oneOpenPerCase && (batch.openCases.has(ctx.case.id) || (batch.committedOpen.get(ctx.case.id) ?? 0) > 0)) {
     return { until: later(), reason: 'ONE_OPEN_PER_CASE' };
   }
   const cap = policy.customerContactCap;
   if (cap) {
-    const since = applyOffset(now, { amount: -cap.per.amount, unit: cap.per.unit === 'working_days' ? 'days' : cap.per.unit }, { timeZone: deps.timeZone, calendar: deps.calendar });
-    const inBatch = batch.contacts.get(`${ctx.customer.id}|${policy.id}`) ?? 0;
-    if (inBatch + (await deps.followUps.countCustomerContacts(ctx.customer.id, policy.id, since)) >= cap.max) {
+    const key = `${ctx.customer.id}|${policy.id}`;
+    if ((batch.contacts.get(key) ?? 0) + (batch.committedContacts.get(key) ?? 0) >= cap.max) {
       return { until: later(), reason: 'CUSTOMER_CONTACT_CAP' };
     }
   }

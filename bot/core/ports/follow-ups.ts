@@ -57,6 +57,14 @@ export interface FollowUpStore {
   countOpenSiblings(caseId: string, exceptId: string): Promise<number>;
   /** Follow-ups of the customer under a policy activated at or after `since`. */
   countCustomerContacts(customerId: string, policyId: string, since: Date): Promise<number>;
+  /**
+   * {@link countOpenSiblings} for a whole batch in one read: per case, its follow-ups that are pushed and not
+   * answered (ACTIVE or OVERDUE). A case with none is absent. (A claimed follow-up is SCHEDULED, so it never counts
+   * itself.)
+   */
+  countOpenByCase(caseIds: readonly string[]): Promise<Map<string, number>>;
+  /** {@link countCustomerContacts} for a whole batch in one read: per customer; a customer with none is absent. */
+  countContactsByCustomer(customerIds: readonly string[], policyId: string, since: Date): Promise<Map<string, number>>;
   /** Applies an outcome with compare-and-set on `version`; returns false when the row had changed. */
   applyOutcome(input: {
     followUpId: string;

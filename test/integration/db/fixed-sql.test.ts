@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { UlidGenerator } from '../../../bot/clocks.js';
 import { isPrismaErrorCode } from '../../../bot/db/client.js';
 import { fixedSql } from '../../../bot/db/fixed-sql.js';
+import { insertJsonObjects, jsonRows, jsonRowsParam } from '../../../bot/db/json-rows.js';
 import { PrismaInboxStore } from '../../../bot/db/inbox-store.js';
 import { PrismaRateCounters } from '../../../bot/db/console-auth-store.js';
 import { selectFollowUpContexts } from '../../../bot/db/follow-up-context-sql.js';
@@ -55,6 +56,29 @@ describeEachDatabase('fixed SQL on the driver adapter', (db) => {
     expect(await inbox.claimInbound('FX-EVENT-1', new Date('2026-12-07T03:03:59.999Z'), 60_000)).toBeNull();
     expect((await inbox.claimInbound('FX-EVENT-1', retryAt, 60_000))?.attempts).toBe(2);
     await expect(inbox.finishInbound('FX-EVENT-MISSING', 'PROCESSED', now, {})).rejects.toSatisfy((e) => isPrismaErrorCode(e, 'P2025'));
+  });
+
+  it('inserts and compare-and-sets a batch bound as one JSON parameter, with values and dates as the query API stores them', async () => {
+    const sql = fixedSql(storeContext(db()));
+    const caps = db().capabilities;
+    const at = new Date('2026-12-07T03:01:02.345Z');
+    const texts = ['引号 " 与 \\ 反斜杠', 'emoji 🙂, a tab\tand a newline\n', "it's", '[1,"x"]'];
+    const rows = texts.map((text, i) => ({ id: `FX-JSON-${i}`, at, actorType: 'SYSTEM', actorId: i === 0 ? null : `staff-${i}`, action: 'fx.json', entityType: 'Test', entityId: String(i), details: text }));
+    await sql.transaction((tx) =>
+      insertJsonObjects(tx, caps, 'AuditLog', { id: 'text', at: 'date', actorType: 'text', actorId: 'text', action: 'text', entityType: 'text', entityId: 'text', details: 'text' }, rows),
+    );
+    const stored = await db().prisma.auditLog.findMany({ where: { action: 'fx.json' }, orderBy: { id: 'asc' } });
+    expect(stored.map((r) => ({ id: r.id, at: r.at, actorType: r.actorType, actorId: r.actorId, action: r.action, entityType: r.entityType, entityId: r.entityId, details: r.details }))).toEqual(rows);
+    // The query API's date comparisons find what the JSON rows wrote.
+    expect(await db().prisma.auditLog.count({ where: { action: 'fx.json', at: { gte: at, lte: at } } })).toBe(texts.length);
+    // A set-based update joined with the rows: integers compare as integers, and only matching rows change.
+    const changed = await sql.query<{ id: string }>(
+      `UPDATE "AuditLog" AS a SET "entityId" = v.label FROM ${jsonRows(caps, 'v', { id: 'text', n: 'int', label: 'text' })} ` +
+        `WHERE a.id = v.id AND CAST(a."entityId" AS INTEGER) = v.n RETURNING ${caps.provider === 'sqlite' ? 'id' : 'a.id'}`,
+      [jsonRowsParam(caps, [['FX-JSON-1', 1, 'one'], ['FX-JSON-2', 5, 'never'], ['FX-JSON-3', 3, 'three']])],
+    );
+    expect(changed.map((r) => String(r.id)).sort()).toEqual(['FX-JSON-1', 'FX-JSON-3']);
+    expect((await db().prisma.auditLog.findMany({ where: { action: 'fx.json' }, orderBy: { id: 'asc' } })).map((r) => r.entityId)).toEqual(['0', 'one', '2', 'three']);
   });
 
   it("reports a unique violation as the query API's P2002, on the adapter and inside a transaction", async () => {

@@ -9,6 +9,7 @@ import type { NewAuditEntry, NewOutboxMessage } from '../../../bot/core/records.
 import type { PlannedFollowUp } from '../../../bot/core/policies/plan-follow-ups.js';
 import type { CaseInput } from '../../../bot/core/ports/cases.js';
 import type { GreetingRow } from '../../../bot/core/ports/greetings.js';
+import type { FollowUpStore } from '../../../bot/core/ports/follow-ups.js';
 import { createPrismaStores, type Stores } from '../../../bot/db/create-stores.js';
 import { createMemoryStores } from '../../../bot/memory/create-memory-stores.js';
 import type { MemoryState, TableName } from '../../../bot/memory/memory-state.js';
@@ -305,6 +306,42 @@ const SCENARIOS: Record<string, Scenario> = {
     };
   },
 
+  'follow-ups: a batch of activations leaves each follow-up as committing it alone would, skipped ones untouched': async (ctx) => {
+    const { followUps } = ctx.stores;
+    const nurse = ctx.staff.get('hushi.li')!;
+    const head = ctx.staff.get('hushizhang.chen')!;
+    // Two cases with the same follow-ups: K1's decisions are committed in one call, K2's one call each.
+    const steps = ['remind', 'keep', 'reassign', 'defer', 'cancel', 'stale-active', 'stale-reassign', 'stale-defer', 'stale-cancel'];
+    for (const k of ['K1', 'K2']) await caseWith(ctx, k, steps.map((step, i) => planned(`${k}-${step}`, step, `2026-11-10T0${i % 9}:00:00+08:00`, { assigneeId: nurse })));
+    const now = ctx.clock.now();
+    const claimed = await followUps.claimDueFollowUps(now, 60_000, 50);
+    const version = (id: string) => claimed.find((c) => c.followUp.id === id)!.followUp.version;
+    const decisions = (k: string): Parameters<FollowUpStore['commitActivations']>[0] => {
+      const id = (step: string) => `${k}-${step}`;
+      const base = (step: string, stale = false) => ({ followUpId: id(step), version: stale ? version(id(step)) + 3 : version(id(step)), now, survey: null });
+      const card = (step: string) => [staffText(`fu:${id(step)}:1`, nurse, now, id(step))];
+      return [
+        { ...base('remind'), status: 'ACTIVE', remindAt: at('2026-11-12T20:00:00+08:00'), outcomeNote: null, outbox: card('remind'), audit: audit('follow_up.activated', id('remind'), now) },
+        { ...base('keep'), status: 'ACTIVE', outcomeNote: null, outbox: card('keep'), audit: audit('follow_up.activated', id('keep'), now) },
+        { ...base('reassign'), status: 'ACTIVE', reassignTo: { staffId: head, rule: 'department_head' }, remindAt: null, outcomeNote: null, outbox: card('reassign'), audit: audit('follow_up.activated', id('reassign'), now) },
+        { ...base('defer'), status: 'DEFERRED', deferTo: at('2026-11-11T09:00:00+08:00'), outcomeNote: null, outbox: [], audit: audit('follow_up.deferred', id('defer'), now) },
+        { ...base('cancel'), status: 'CANCELLED', outcomeNote: 'NO_PHONE', outbox: [], audit: audit('follow_up.cancelled', id('cancel'), now) },
+        { ...base('stale-active', true), status: 'ACTIVE', outcomeNote: null, outbox: card('stale-active'), audit: audit('x', id('stale-active'), now) },
+        { ...base('stale-reassign', true), status: 'ACTIVE', reassignTo: { staffId: head, rule: 'department_head' }, outcomeNote: null, outbox: card('stale-reassign'), audit: audit('x', id('stale-reassign'), now) },
+        { ...base('stale-defer', true), status: 'DEFERRED', deferTo: at('2026-11-11T09:00:00+08:00'), outcomeNote: null, outbox: [], audit: audit('x', id('stale-defer'), now) },
+        { ...base('stale-cancel', true), status: 'CANCELLED', outcomeNote: 'NO_PHONE', outbox: [], audit: audit('x', id('stale-cancel'), now) },
+      ];
+    };
+    const batch = await followUps.commitActivations(decisions('K1'));
+    const alone = [];
+    for (const decision of decisions('K2')) alone.push(await followUps.commitActivations([decision]));
+    // Every column of each follow-up, its outbox keys and audit actions, with the case's id taken out.
+    const rows = async (k: string) =>
+      (await Promise.all(steps.map((step) => followUps.findFollowUpContext(`${k}-${step}`)))).map((c) => ({ ...c!.followUp, id: c!.followUp.id.slice(3), caseId: null }));
+    expect(await rows('K1')).toEqual(await rows('K2'));
+    return { batch, alone, k1: await rows('K1'), open: await followUps.listOpenForAssignee(head, at('2026-11-13T00:00:00+08:00'), 10) };
+  },
+
   'follow-ups: claims with a lease, activations by compare-and-set with surveys and reply codes, outcomes once': async (ctx) => {
     const { followUps } = ctx.stores;
     const nurse = ctx.staff.get('hushi.li')!;
@@ -351,6 +388,13 @@ const SCENARIOS: Record<string, Scenario> = {
     const context = await followUps.findFollowUpContext('F1');
     const siblings = await followUps.countOpenSiblings('K1', 'F1');
     const contacts = await followUps.countCustomerContacts(customer, 'P4', at('2026-11-01T00:00:00+08:00'));
+    const openByCase = [...(await followUps.countOpenByCase(['K1', 'K1', 'nope'])).entries()];
+    const contactsByCustomer = [...(await followUps.countContactsByCustomer([customer, 'nope'], 'P4', at('2026-11-01T00:00:00+08:00'))).entries()];
+    const noContacts = [...(await followUps.countContactsByCustomer([customer], 'P1', at('2026-11-01T00:00:00+08:00'))).entries()];
+    // The batch reads agree with the single ones: F1 itself is open too, and unknown keys are absent.
+    expect(openByCase).toEqual([['K1', siblings + 1]]);
+    expect(contactsByCustomer).toEqual([[customer, contacts]]);
+    expect(noContacts).toEqual([]);
     const open = await followUps.listOpenForAssignee(nurse, at('2026-11-13T00:00:00+08:00'), 10);
     const outcome = {
       followUpId: 'F1',
@@ -381,6 +425,9 @@ const SCENARIOS: Record<string, Scenario> = {
       context,
       siblings,
       contacts,
+      openByCase,
+      contactsByCustomer,
+      noContacts,
       open: open.map((c) => c.followUp.id),
       applied,
       appliedAgain,

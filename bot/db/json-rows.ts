@@ -1,0 +1,85 @@
+/**
+ * A whole set of rows bound as ONE parameter: a JSON array of arrays, read back as a table by the database
+ * (`json_array_elements` on PostgreSQL, `json_each` on SQLite). Set-based statements of fixed SQL
+ * (bot/db/fixed-sql.ts) join it or select from it, e.g. a compare-and-set of a thousand rows in one
+ * `UPDATE … FROM`, or a multi-row `INSERT … SELECT`. Against a `VALUES` list of one placeholder per value,
+ * the statement text is the same whatever the number of rows (nothing to parse and plan again per size), the
+ * driver binds one string instead of tens of thousands of values, and neither database's bound-parameter limit
+ * (32,766 on SQLite, 65,535 on PostgreSQL) caps the rows per statement.
+ *
+ * Values are written as each database stores them through Prisma: a `Date` as ISO text with `+00:00` (what the
+ * SQLite adapter writes, so that text comparisons keep working; PostgreSQL reads the same text into its
+ * `timestamp(3)` columns, which hold UTC), a boolean as 1/0 on SQLite.
+ */
+import type { DbCapabilities } from './client.js';
+import type { FixedSqlQueries } from './fixed-sql.js';
+
+/** How a column is typed when read back: text, integer or instant. */
+export type JsonRowKind = 'text' | 'int' | 'date';
+
+/** The SQL type each kind is read as on PostgreSQL. */
+const PG_TYPE: Readonly<Record<JsonRowKind, string>> = { text: 'text', int: 'integer', date: 'timestamp(3)' };
+
+/**
+ * A sub-select reading the rows bound at its one `?` (see {@link jsonRowsParam}) as `alias` with the given
+ * columns, in their order: `(SELECT … FROM json_each(?)) AS v`. Use it where a table may stand.
+ */
+export function jsonRows(capabilities: DbCapabilities, alias: string, columns: Readonly<Record<string, JsonRowKind>>): string {
+  const list = Object.entries(columns);
+  if (capabilities.provider === 'postgresql') {
+    const select = list.map(([name, kind], i) => `CAST(e.value ->> ${i} AS ${PG_TYPE[kind]}) AS "${name}"`).join(', ');
+    return `(SELECT ${select} FROM jsonb_array_elements(CAST(? AS jsonb)) AS e(value)) AS ${alias}`;
+  }
+  // `->>` gives SQLite's own value: TEXT for a string, INTEGER for a whole number, NULL for null.
+  const select = list.map(([name], i) => `e.value ->> ${i} AS "${name}"`).join(', ');
+  return `(SELECT ${select} FROM json_each(?) AS e) AS ${alias}`;
+}
+
+/** The parameter of {@link jsonRows}: each row gives its values in the columns' order. */
+export function jsonRowsParam(capabilities: DbCapabilities, rows: readonly (readonly unknown[])[]): string {
+  const sqlite = capabilities.provider === 'sqlite';
+  // Dates (and SQLite's booleans) in their stored form first, then one native JSON.stringify of the whole batch.
+  const stored = rows.map((row) =>
+    row.map((value) => {
+      if (value instanceof Date) return `${value.toISOString().slice(0, -1)}+00:00`;
+      if (sqlite && typeof value === 'boolean') return value ? 1 : 0;
+      return value === undefined ? null : value;
+    }),
+  );
+  return JSON.stringify(stored);
+}
+
+/**
+ * Inserts rows given as objects with one `INSERT … SELECT` from {@link jsonRows} per set of fields given (a field
+ * left `undefined` keeps the column's database default, as with `createMany`). `kinds` names every column that may
+ * be given, with its kind. Raw SQL keeps no Prisma defaults: give `createdAt`/`updatedAt` and every DateTime column.
+ * `onConflict` (e.g. `ON CONFLICT ("idempotencyKey") DO NOTHING`) is appended to each statement; without it a
+ * unique violation fails the statement (P2002), and the caller's transaction with it. Resolves with the rows inserted.
+ */
+export async function insertJsonObjects(
+  sql: FixedSqlQueries,
+  capabilities: DbCapabilities,
+  table: string,
+  kinds: Readonly<Record<string, JsonRowKind>>,
+  rows: readonly Readonly<Record<string, unknown>>[],
+  onConflict = '',
+): Promise<number> {
+  const groups = new Map<string, { columns: Record<string, JsonRowKind>; rows: unknown[][] }>();
+  for (const row of rows) {
+    const names = Object.keys(kinds).filter((name) => row[name] !== undefined);
+    const signature = names.join(',');
+    let group = groups.get(signature);
+    if (!group) groups.set(signature, (group = { columns: Object.fromEntries(names.map((name) => [name, kinds[name]!])), rows: [] }));
+    group.rows.push(names.map((name) => row[name]));
+  }
+  let inserted = 0;
+  for (const group of groups.values()) {
+    const list = Object.keys(group.columns).map((name) => `"${name}"`).join(', ');
+    // `WHERE true`: SQLite would read a bare `ON CONFLICT` after `FROM …` as a join constraint.
+    inserted += await sql.execute(
+      `INSERT INTO "${table}" (${list}) SELECT ${list} FROM ${jsonRows(capabilities, 'v', group.columns)} WHERE true ${onConflict}`,
+      [jsonRowsParam(capabilities, group.rows)],
+    );
+  }
+  return inserted;
+}
