@@ -50,12 +50,14 @@ export class PrismaOutboxStore implements OutboxStore {
     this.sql = fixedSql(db);
     const batch = options.batch ?? true;
     this.marks = batch ? new CallBatcher((marks) => this.markSendStartedBatch(marks), (mark) => this.markSendStartedOne(mark)) : null;
-    // A completion that comes alone (or whose batch failed) runs the same fixed statement with one row: no
-    // query compilation and, on PostgreSQL, no interactive transaction (BEGIN … COMMIT round trips).
+    // On SQLite a completion that comes alone (or whose batch failed) runs the same fixed statement with one
+    // row: no query compilation. On PostgreSQL it is completed alone as before: the batch statement draws its
+    // ids before it knows whether the claim still holds, and a lone completion that lost its claim must draw
+    // none, as the memory twin does (test/integration/memory/store-conformance.test.ts).
     this.completions = batch
       ? new CallBatcher(
           (results) => this.completeOutboxBatch(results),
-          async (result) => (await this.completeOutboxBatch([result]))[0]!,
+          db.capabilities.provider === 'postgresql' ? (result) => this.completeOutboxOne(result) : async (result) => (await this.completeOutboxBatch([result]))[0]!,
         )
       : null;
     this.smsCounts = batch
