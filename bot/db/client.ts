@@ -335,6 +335,15 @@ export function isolateTransactions(adapter: Pick<SqliteAdapter, 'queryRaw' | 'e
   };
 }
 
+/** The adapter's better-sqlite3 handle, whose `prepare` the patches below wrap. */
+function sqliteHandleOf<T extends { prepare: unknown }>(adapter: SqliteAdapter): T {
+  const db = (adapter as unknown as { client?: T }).client;
+  if (!db || typeof db.prepare !== 'function') {
+    throw new Error('@prisma/adapter-better-sqlite3 changed: no better-sqlite3 handle to patch (bot/db/client.ts)');
+  }
+  return db;
+}
+
 /**
  * The 6.19 adapter starts transactions with `client.prepare("BEGIN").run()` on its
  * better-sqlite3 handle, after taking a per-connection mutex it releases only on commit or
@@ -342,10 +351,7 @@ export function isolateTransactions(adapter: Pick<SqliteAdapter, 'queryRaw' | 'e
  * fall back to a deferred BEGIN, which behaves exactly like the stock adapter.
  */
 function useImmediateTransactions(adapter: SqliteAdapter): void {
-  const db = (adapter as unknown as { client?: SqliteStatementSource }).client;
-  if (!db || typeof db.prepare !== 'function') {
-    throw new Error('@prisma/adapter-better-sqlite3 changed: no better-sqlite3 handle to patch (bot/db/client.ts)');
-  }
+  const db = sqliteHandleOf<SqliteStatementSource>(adapter);
   const prepare = db.prepare.bind(db);
   db.prepare = (source) => {
     if (source !== 'BEGIN') return prepare(source);
@@ -390,10 +396,7 @@ interface SqliteStatement {
  * makes on a bound statement are offered (`reader`, `columns`, `raw().all`, `run`). Exported for its test.
  */
 export function cacheStatements(adapter: SqliteAdapter): void {
-  const db = (adapter as unknown as { client?: { prepare(source: string): unknown } }).client;
-  if (!db || typeof db.prepare !== 'function') {
-    throw new Error('@prisma/adapter-better-sqlite3 changed: no better-sqlite3 handle to patch (bot/db/client.ts)');
-  }
+  const db = sqliteHandleOf<{ prepare(source: string): unknown }>(adapter);
   const prepare = db.prepare.bind(db) as (source: string) => SqliteStatement;
   const cache = new Map<string, SqliteStatement>();
   db.prepare = (source: string) => {
@@ -426,8 +429,8 @@ export const POSTGRES_PREPARED_STATEMENTS_MAX = 500;
  * connection: the server parses and plans a text once per connection instead of on every call (and may
  * keep a generic plan), for the first {@link POSTGRES_PREPARED_STATEMENTS_MAX} distinct texts of each
  * connection — a bound, since texts with lists of varying length are distinct statements and each one
- * holds server memory for the connection's life — and only texts up to {@link PREPARED_TEXT_MAX_CHARS}. `pg` itself sends Parse only the first time a name is
- * used on the connection. Only the adapter's statements with parameters objects are named; its
+ * holds server memory for the connection's life — and only texts up to {@link PREPARED_TEXT_MAX_CHARS}.
+ * `pg` itself sends Parse only the first time a name is used on the connection. Only the adapter's statements with parameters objects are named; its
  * transaction control (plain strings) is not. Not for a pooler in transaction mode that does not track
  * prepared statements (PgBouncer before 1.21): point `DATABASE_URL` at PostgreSQL or at a session-mode pool.
  * Exported for its test.
