@@ -41,7 +41,7 @@ export interface FixedSql extends FixedSqlQueries {
 }
 
 /** The fixed-SQL runner of `db`'s client. */
-export function fixedSql(db: StoreContext): FixedSql {
+export function fixedSql(db: Pick<StoreContext, 'prisma' | 'capabilities'>): FixedSql {
   const registration = adapterRegistrationOf(db.prisma);
   const provider = db.capabilities.provider;
   const toQuery = (text: string, params: unknown[]): AdapterQuery => ({

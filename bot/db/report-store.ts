@@ -7,6 +7,8 @@ import { addMonths, monthRange, type ReportMonth } from '../core/reports/report-
 import type { ReportStore } from '../core/ports/reports.js';
 import type { DigestRecipient } from '../core/ports/digests.js';
 import { listManagerRecipients, ManagerMessageOutbox } from './manager-messages.js';
+import { fixedSql } from './fixed-sql.js';
+import { jsonRows, jsonRowsParam } from './json-rows.js';
 import type { StoreContext } from './store-context.js';
 
 /** Every status a due follow-up can have (all but SKIPPED), so the queries lead with the status index. */
@@ -29,15 +31,20 @@ export async function findDepartmentByCode(prisma: PrismaClient, code: string): 
 }
 
 /**
- * Loads what `buildMonthlyReport` needs: the departments and active staff of the scope, the follow-ups
- * whose deadline falls in the month (any status but SKIPPED) and the done follow-ups of the trend months.
- * Each follow-up query is a `deadlineAt` range under an explicit status list (the `(status, deadlineAt)`
- * index); the scope condition goes through the case's department.
+ * Loads what `buildMonthlyReport` needs: the departments and active staff of the scope, the follow-ups whose
+ * deadline falls in the month (any status but SKIPPED) and the done follow-ups of the trend months, both
+ * counted in the database (`GROUP BY`): the process receives one row per department, assignee, policy step,
+ * action, status, outcome and on-time flag, however many follow-ups the month holds. Each count reads a
+ * `deadlineAt` range under an explicit status list (the `(status, deadlineAt)` index); the scope condition
+ * goes through the case's department.
  */
-export async function loadMonthlyReportInput(prisma: PrismaClient, options: ReportDataOptions): Promise<MonthlyReportInput> {
+export async function loadMonthlyReportInput(db: Pick<StoreContext, 'prisma' | 'capabilities'>, options: ReportDataOptions): Promise<MonthlyReportInput> {
+  const { prisma, capabilities } = db;
+  const sql = fixedSql(db);
   const { from, to } = monthRange(options.month, options.timeZone);
   const trendMonths = options.trendMonths ?? 12;
-  const trendFrom = monthRange(addMonths(options.month, 1 - trendMonths), options.timeZone).from;
+  const months = Array.from({ length: trendMonths }, (_, i) => addMonths(options.month, i + 1 - trendMonths));
+  const trendFrom = monthRange(months[0]!, options.timeZone).from;
 
   const all = await prisma.department.findMany({ select: { id: true, code: true, name: true, path: true }, orderBy: { path: 'asc' } });
   const root = options.rootDepartmentId ? all.find((d) => d.id === options.rootDepartmentId) : undefined;
@@ -56,33 +63,40 @@ export async function loadMonthlyReportInput(prisma: PrismaClient, options: Repo
       .map((id) => names.get(id) ?? id)
       .join('/'),
   }));
-  const caseScope = root ? { case: { departmentId: { in: inScope.map((d) => d.id) } } } : {};
+  // The scope's departments bound as one JSON parameter (bot/db/json-rows.ts), whatever their number.
+  const scope = root ? ` AND c."departmentId" IN (SELECT "id" FROM ${jsonRows(capabilities, 'd', { id: 'text' })})` : '';
+  const scopeParams = root ? [jsonRowsParam(capabilities, inScope.map((d) => [d.id]))] : [];
+  const closedOnTime = `CASE WHEN f."completedAt" IS NOT NULL AND f."completedAt" <= f."deadlineAt" THEN 1 ELSE 0 END`;
+  const monthParam = jsonRowsParam(
+    capabilities,
+    months.map((m) => {
+      const range = monthRange(m, options.timeZone);
+      return [m, range.from, range.to];
+    }),
+  );
 
   const [staff, followUps, trend] = await Promise.all([
     prisma.staff.findMany({
       where: { active: true, departmentId: { in: inScope.map((d) => d.id) } },
       select: { id: true, name: true, wecomUserId: true, department: { select: { name: true } } },
     }),
-    prisma.followUp.findMany({
-      where: { status: { in: [...DUE_STATUSES] }, deadlineAt: { gte: from, lt: to }, ...caseScope },
-      select: {
-        id: true,
-        status: true,
-        outcome: true,
-        action: true,
-        policyId: true,
-        step: true,
-        deadlineAt: true,
-        completedAt: true,
-        assignee: { select: { id: true, name: true } },
-        case: { select: { departmentId: true } },
-      },
-    }),
-    // Only done follow-ups carry a satisfaction value.
-    prisma.followUp.findMany({
-      where: { status: 'DONE', deadlineAt: { gte: trendFrom, lt: to }, ...caseScope },
-      select: { status: true, outcome: true, action: true, deadlineAt: true, completedAt: true },
-    }),
+    sql.query<FollowUpTallyRow>(
+      `SELECT f."status", f."outcome", f."action", f."policyId", f."step", f."assigneeId", s."name" AS "assigneeName", c."departmentId", ` +
+        `${closedOnTime} AS "closedOnTime", CAST(COUNT(*) AS INTEGER) AS "count" ` +
+        `FROM "FollowUp" AS f JOIN "Case" AS c ON c."id" = f."caseId" LEFT JOIN "Staff" AS s ON s."id" = f."assigneeId" ` +
+        `WHERE f."status" IN (${DUE_STATUSES.map(() => '?').join(', ')}) AND f."deadlineAt" >= ? AND f."deadlineAt" < ?${scope} ` +
+        `GROUP BY f."status", f."outcome", f."action", f."policyId", f."step", f."assigneeId", s."name", c."departmentId", ${closedOnTime}`,
+      [...DUE_STATUSES, from, to, ...scopeParams],
+    ),
+    // Only done follow-ups carry a satisfaction value; each falls in the trend month of its deadline.
+    sql.query<{ month: string; outcome: string | null; count: number }>(
+      `SELECT m."month", f."outcome", CAST(COUNT(*) AS INTEGER) AS "count" ` +
+        `FROM "FollowUp" AS f JOIN "Case" AS c ON c."id" = f."caseId" ` +
+        `JOIN ${jsonRows(capabilities, 'm', { month: 'text', from: 'date', to: 'date' })} ON f."deadlineAt" >= m."from" AND f."deadlineAt" < m."to" ` +
+        `WHERE f."status" = 'DONE' AND f."deadlineAt" >= ? AND f."deadlineAt" < ?${scope} ` +
+        `GROUP BY m."month", f."outcome"`,
+      [monthParam, trendFrom, to, ...scopeParams],
+    ),
   ]);
 
   return {
@@ -94,37 +108,44 @@ export async function loadMonthlyReportInput(prisma: PrismaClient, options: Repo
     period: { from, to },
     departments,
     staff: staff.map((s) => ({ id: s.id, name: s.name, wecomUserId: s.wecomUserId, departmentName: s.department.name })),
-    followUps: followUps.map((f) => {
-      const policy = options.policies.byId(f.policyId);
+    followUps: followUps.map((t) => {
+      const policy = options.policies.byId(t.policyId);
       return {
-        id: f.id,
-        status: f.status as FollowUpStatus,
-        outcome: f.outcome as FollowUpOutcome | null,
-        action: f.action as FollowUpAction,
-        policyId: f.policyId,
-        policyName: policy?.name ?? f.policyId,
-        stepTitle: findStep(policy, f.step)?.title ?? f.step,
-        assigneeId: f.assignee?.id ?? null,
-        assigneeName: f.assignee?.name ?? null,
-        departmentId: f.case.departmentId,
-        deadlineAt: f.deadlineAt,
-        completedAt: f.completedAt,
+        status: t.status as FollowUpStatus,
+        outcome: t.outcome as FollowUpOutcome | null,
+        action: t.action as FollowUpAction,
+        closedOnTime: Number(t.closedOnTime) === 1,
+        count: Number(t.count),
+        policyId: t.policyId,
+        policyName: policy?.name ?? t.policyId,
+        stepTitle: findStep(policy, t.step)?.title ?? t.step,
+        assigneeId: t.assigneeId,
+        assigneeName: t.assigneeId ? t.assigneeName : null,
+        departmentId: t.departmentId,
       };
     }),
-    trendRows: trend.map((t) => ({
-      status: t.status as FollowUpStatus,
-      outcome: t.outcome as FollowUpOutcome | null,
-      action: t.action as FollowUpAction,
-      deadlineAt: t.deadlineAt,
-      completedAt: t.completedAt,
-    })),
+    trend: trend.map((t) => ({ month: t.month as ReportMonth, outcome: t.outcome as FollowUpOutcome | null, count: Number(t.count) })),
     trendMonths,
   };
 }
 
+/** One row of the month's `GROUP BY`. */
+interface FollowUpTallyRow extends Record<string, unknown> {
+  status: string;
+  outcome: string | null;
+  action: string;
+  policyId: string;
+  step: string;
+  assigneeId: string | null;
+  assigneeName: string | null;
+  departmentId: string | null;
+  closedOnTime: number;
+  count: number;
+}
+
 /** Loads and builds the report in one step. */
-export async function loadMonthlyReport(prisma: PrismaClient, options: ReportDataOptions): Promise<MonthlyReport> {
-  return buildMonthlyReport(await loadMonthlyReportInput(prisma, options));
+export async function loadMonthlyReport(db: Pick<StoreContext, 'prisma' | 'capabilities'>, options: ReportDataOptions): Promise<MonthlyReport> {
+  return buildMonthlyReport(await loadMonthlyReportInput(db, options));
 }
 
 /** `ReportStore` over Prisma. */
@@ -142,7 +163,7 @@ export class PrismaReportStore extends ManagerMessageOutbox implements ReportSto
   }
 
   loadMonthlyReport(scope: { rootDepartmentId: string | null }, month: ReportMonth, generatedAt: Date): Promise<MonthlyReport> {
-    return loadMonthlyReport(this.db.prisma, { month, rootDepartmentId: scope.rootDepartmentId, timeZone: this.timeZone, generatedAt, policies: this.policies });
+    return loadMonthlyReport(this.db, { month, rootDepartmentId: scope.rootDepartmentId, timeZone: this.timeZone, generatedAt, policies: this.policies });
   }
 
 }

@@ -4,7 +4,7 @@ import type { PolicyRegistry } from '../core/ports/policies.js';
 import type { ReportStore } from '../core/ports/reports.js';
 import type { DigestRecipient } from '../core/ports/digests.js';
 import { findStep } from '../core/policies/find-step.js';
-import { buildMonthlyReport, type MonthlyReport, type ReportDepartment } from '../core/reports/build-monthly-report.js';
+import { buildMonthlyReport, tallyReportRows, tallyTrendRows, type MonthlyReport, type ReportDepartment } from '../core/reports/build-monthly-report.js';
 import { addMonths, monthRange, type ReportMonth } from '../core/reports/report-schedule.js';
 import type { MemoryState } from './memory-state.js';
 import { listManagerRecipients, MemoryManagerMessageOutbox } from './manager-messages.js';
@@ -15,7 +15,7 @@ const DUE_STATUSES: readonly string[] = ['SCHEDULED', 'ACTIVE', 'OVERDUE', 'DONE
 /** Months in the satisfaction trend, ending with the report's month. */
 const TREND_MONTHS = 12;
 
-/** `ReportStore` in memory: the same rows as `loadMonthlyReportInput` in bot/db/report-store.ts reads. */
+/** `ReportStore` in memory: the same tallies as `loadMonthlyReportInput` in bot/db/report-store.ts counts. */
 export class MemoryReportStore extends MemoryManagerMessageOutbox implements ReportStore {
   constructor(
     state: MemoryState,
@@ -69,31 +69,31 @@ export class MemoryReportStore extends MemoryManagerMessageOutbox implements Rep
         period: { from, to },
         departments,
         staff: staff.map((s) => ({ id: s.id, name: s.name, wecomUserId: s.wecomUserId, departmentName: tx.department.get(s.departmentId)!.name })),
-        followUps: followUps.map((f) => {
-          const policy = this.policies.byId(f.policyId);
-          const assignee = f.assigneeId ? tx.staff.get(f.assigneeId) : undefined;
-          return {
-            id: f.id,
-            status: f.status as FollowUpStatus,
-            outcome: f.outcome as FollowUpOutcome | null,
-            action: f.action as FollowUpAction,
-            policyId: f.policyId,
-            policyName: policy?.name ?? f.policyId,
-            stepTitle: findStep(policy, f.step)?.title ?? f.step,
-            assigneeId: assignee?.id ?? null,
-            assigneeName: assignee?.name ?? null,
-            departmentId: tx.case.get(f.caseId)!.departmentId,
-            deadlineAt: new Date(f.deadlineAt.getTime()),
-            completedAt: f.completedAt ? new Date(f.completedAt.getTime()) : null,
-          };
-        }),
-        trendRows: trend.map((t) => ({
-          status: t.status as FollowUpStatus,
-          outcome: t.outcome as FollowUpOutcome | null,
-          action: t.action as FollowUpAction,
-          deadlineAt: new Date(t.deadlineAt.getTime()),
-          completedAt: t.completedAt ? new Date(t.completedAt.getTime()) : null,
-        })),
+        followUps: tallyReportRows(
+          followUps.map((f) => {
+            const policy = this.policies.byId(f.policyId);
+            const assignee = f.assigneeId ? tx.staff.get(f.assigneeId) : undefined;
+            return {
+              id: f.id,
+              status: f.status as FollowUpStatus,
+              outcome: f.outcome as FollowUpOutcome | null,
+              action: f.action as FollowUpAction,
+              policyId: f.policyId,
+              policyName: policy?.name ?? f.policyId,
+              stepTitle: findStep(policy, f.step)?.title ?? f.step,
+              assigneeId: assignee?.id ?? null,
+              assigneeName: assignee?.name ?? null,
+              departmentId: tx.case.get(f.caseId)!.departmentId,
+              deadlineAt: new Date(f.deadlineAt.getTime()),
+              completedAt: f.completedAt ? new Date(f.completedAt.getTime()) : null,
+            };
+          }),
+          { from, to },
+        ),
+        trend: tallyTrendRows(
+          trend.map((t) => ({ status: t.status as FollowUpStatus, outcome: t.outcome as FollowUpOutcome | null, deadlineAt: t.deadlineAt })),
+          this.timeZone,
+        ),
         trendMonths: TREND_MONTHS,
       };
     });

@@ -189,6 +189,30 @@ export function isDueInPeriod(row: Pick<DigestFollowUpRow, 'status' | 'deadlineA
 
 /** Figures over follow-ups already known to be due in one period. */
 export function summariseFollowUps(rows: readonly Pick<DigestFollowUpRow, 'status' | 'outcome' | 'action' | 'deadlineAt' | 'completedAt'>[]): DigestFigures {
+  return summariseTallies(rows.map(tallyOf));
+}
+
+/**
+ * Follow-ups that count alike, counted together: what the figures need of a follow-up (its status, outcome,
+ * action and whether it was closed by its deadline) and how many follow-ups share it. A database can hand
+ * these over already grouped (`GROUP BY`), so that a month of a million follow-ups is a few hundred rows.
+ */
+export interface FollowUpTally {
+  status: FollowUpStatus;
+  outcome: FollowUpOutcome | null;
+  action: FollowUpAction;
+  /** `completedAt` set and ≤ `deadlineAt`. */
+  closedOnTime: boolean;
+  count: number;
+}
+
+/** One follow-up as a tally of one. */
+export function tallyOf(r: Pick<DigestFollowUpRow, 'status' | 'outcome' | 'action' | 'deadlineAt' | 'completedAt'>): FollowUpTally {
+  return { status: r.status, outcome: r.outcome, action: r.action, closedOnTime: isClosedOnTime(r), count: 1 };
+}
+
+/** Figures over tallies of follow-ups already known to be due in one period: `summariseFollowUps` weighted. */
+export function summariseTallies(tallies: readonly FollowUpTally[]): DigestFigures {
   const f: DigestFigures = {
     due: 0,
     staffTasks: 0,
@@ -209,34 +233,35 @@ export function summariseFollowUps(rows: readonly Pick<DigestFollowUpRow, 'statu
     dissatisfied: 0,
     satisfactionRate: null,
   };
-  for (const r of rows) {
-    if (r.status === 'SKIPPED') continue;
-    f.due++;
-    if (r.action === 'STAFF_TASK') f.staffTasks++;
-    else f.surveys++;
-    switch (r.status) {
+  for (const t of tallies) {
+    const n = t.count;
+    if (t.status === 'SKIPPED' || n <= 0) continue;
+    f.due += n;
+    if (t.action === 'STAFF_TASK') f.staffTasks += n;
+    else f.surveys += n;
+    switch (t.status) {
       case 'DONE':
-        f.done++;
-        if (isClosedOnTime(r)) {
-          f.doneOnTime++;
-          f.closedOnTime++;
-        } else f.doneLate++;
-        if (r.outcome && SATISFACTION.has(r.outcome)) {
-          if (r.outcome === 'SATISFIED') f.satisfied++;
-          else if (r.outcome === 'NEUTRAL') f.neutral++;
-          else f.dissatisfied++;
+        f.done += n;
+        if (t.closedOnTime) {
+          f.doneOnTime += n;
+          f.closedOnTime += n;
+        } else f.doneLate += n;
+        if (t.outcome && SATISFACTION.has(t.outcome)) {
+          if (t.outcome === 'SATISFIED') f.satisfied += n;
+          else if (t.outcome === 'NEUTRAL') f.neutral += n;
+          else f.dissatisfied += n;
         }
         break;
       case 'UNREACHABLE':
-        f.unreachable++;
-        if (isClosedOnTime(r)) f.closedOnTime++;
+        f.unreachable += n;
+        if (t.closedOnTime) f.closedOnTime += n;
         break;
       case 'CANCELLED':
-        f.cancelled++;
+        f.cancelled += n;
         break;
       default:
-        f.open++;
-        if (r.status === 'OVERDUE') f.overdueOpen++;
+        f.open += n;
+        if (t.status === 'OVERDUE') f.overdueOpen += n;
     }
   }
   f.overdue = f.overdueOpen + f.doneLate;

@@ -1,5 +1,5 @@
 import type { FollowUpAction, FollowUpOutcome, FollowUpStatus } from '../model.js';
-import { isDueInPeriod, summariseFollowUps, type DigestFigures } from '../digests/build-digest.js';
+import { isDueInPeriod, summariseTallies, tallyOf, type DigestFigures, type FollowUpTally } from '../digests/build-digest.js';
 import { addMonths, monthOf, type ReportMonth } from './report-schedule.js';
 
 /**
@@ -20,6 +20,11 @@ import { addMonths, monthOf, type ReportMonth } from './report-schedule.js';
  * scope). Staff rows cover the staff tasks assigned to each person. The satisfaction band of a staff
  * member: `ABOVE_90` when the rate is > 90 %, `BELOW_50` when < 50 %, `BELOW_70` when < 70 % (and ≥ 50 %),
  * `MIDDLE` from 70 % to 90 % inclusive, and null without any rated follow-up.
+ *
+ * The input is tallies, not follow-ups: the follow-ups that count alike in every table (same department,
+ * assignee, policy step, action, status, outcome and on-time flag) counted together, so that the stores can
+ * aggregate in the database and a month of a million follow-ups reaches the process as a few hundred rows.
+ * `tallyReportRows` and `tallyTrendRows` make them from single rows.
  */
 
 export type SatisfactionBand = 'ABOVE_90' | 'MIDDLE' | 'BELOW_70' | 'BELOW_50';
@@ -66,6 +71,27 @@ export interface ReportStaff {
   departmentName: string;
 }
 
+/**
+ * Follow-ups due in the month that count alike in every table of the report, and how many there are. A
+ * follow-up's step enters only through its title: two steps of one policy with one title are one type.
+ */
+export interface ReportFollowUpTally extends FollowUpTally {
+  policyId: string;
+  policyName: string;
+  stepTitle: string;
+  assigneeId: string | null;
+  assigneeName: string | null;
+  /** The case's department; null for a case without one. */
+  departmentId: string | null;
+}
+
+/** Done follow-ups of one trend month with one outcome (the month of the deadline, local time). */
+export interface TrendTally {
+  month: ReportMonth;
+  outcome: FollowUpOutcome | null;
+  count: number;
+}
+
 export interface MonthlyReportInput {
   month: ReportMonth;
   timeZone: string;
@@ -78,14 +104,54 @@ export interface MonthlyReportInput {
   departments: readonly ReportDepartment[];
   /** Staff to list even with nothing due (members of the scope), plus anyone assigned a row. */
   staff: readonly ReportStaff[];
-  /** Follow-ups with the deadline in the month (others are ignored). */
-  followUps: readonly ReportFollowUpRow[];
-  /** Done follow-ups of the trend months (deadline in the `trendMonths` months ending with `month`). */
-  trendRows: readonly Pick<ReportFollowUpRow, 'status' | 'outcome' | 'action' | 'deadlineAt' | 'completedAt'>[];
+  /** The follow-ups due in the month (deadline in the period, not SKIPPED), tallied. */
+  followUps: readonly ReportFollowUpTally[];
+  /** Done follow-ups of the trend months (deadline in the `trendMonths` months ending with `month`), tallied. */
+  trend: readonly TrendTally[];
   /** How many months the satisfaction trend shows, ending with `month` [12]. */
   trendMonths?: number;
   /** The reported period `[from, to)`. */
   period: { from: Date; to: Date };
+}
+
+/**
+ * Tallies single follow-up rows as `MonthlyReportInput.followUps` wants them: each id once, only those due in
+ * `[from, to)`.
+ */
+export function tallyReportRows(rows: readonly ReportFollowUpRow[], period: { from: Date; to: Date }): ReportFollowUpTally[] {
+  const tallies = new Map<string, ReportFollowUpTally>();
+  for (const r of new Map(rows.map((row) => [row.id, row])).values()) {
+    if (!isDueInPeriod(r, period.from, period.to)) continue;
+    const t = tallyOf(r);
+    const key = [r.departmentId, r.assigneeId, r.assigneeName, r.policyId, r.policyName, r.stepTitle, t.action, t.status, t.outcome, t.closedOnTime].join('\u0000');
+    const known = tallies.get(key);
+    if (known) known.count++;
+    else
+      tallies.set(key, {
+        ...t,
+        policyId: r.policyId,
+        policyName: r.policyName,
+        stepTitle: r.stepTitle,
+        assigneeId: r.assigneeId,
+        assigneeName: r.assigneeName,
+        departmentId: r.departmentId,
+      });
+  }
+  return [...tallies.values()];
+}
+
+/** Tallies done follow-up rows per local month of the deadline and outcome, as `MonthlyReportInput.trend` wants them. */
+export function tallyTrendRows(rows: readonly Pick<ReportFollowUpRow, 'status' | 'outcome' | 'deadlineAt'>[], timeZone: string): TrendTally[] {
+  const tallies = new Map<string, TrendTally>();
+  for (const r of rows) {
+    if (r.status !== 'DONE') continue;
+    const month = monthOf(r.deadlineAt, timeZone);
+    const key = `${month}\u0000${r.outcome}`;
+    const known = tallies.get(key);
+    if (known) known.count++;
+    else tallies.set(key, { month, outcome: r.outcome, count: 1 });
+  }
+  return [...tallies.values()];
 }
 
 /** A department's figures; the row of cases without a (known) department has code '' and name and path null. */
@@ -139,38 +205,36 @@ export interface MonthlyReport {
 /** Builds the report; see the module comment for every definition. */
 export function buildMonthlyReport(input: MonthlyReportInput): MonthlyReport {
   const { from, to } = input.period;
-  const due = [...new Map(input.followUps.map((r) => [r.id, r])).values()].filter((r) => isDueInPeriod(r, from, to));
+  const due = input.followUps.filter((t) => t.status !== 'SKIPPED');
 
+  const byDepartmentId = groupBy(due, (t) => t.departmentId);
   const byDepartment: DepartmentReportRow[] = input.departments.map((d) => ({
     code: d.code,
     name: d.name,
     path: d.path,
-    ...summariseFollowUps(due.filter((r) => r.departmentId === d.id)),
+    ...summariseTallies(byDepartmentId.get(d.id) ?? []),
   }));
   const known = new Set(input.departments.map((d) => d.id));
-  const orphans = due.filter((r) => r.departmentId === null || !known.has(r.departmentId));
-  if (orphans.length > 0) byDepartment.push({ code: '', name: null, path: null, ...summariseFollowUps(orphans) });
+  const orphans = due.filter((t) => t.departmentId === null || !known.has(t.departmentId));
+  if (orphans.length > 0) byDepartment.push({ code: '', name: null, path: null, ...summariseTallies(orphans) });
 
-  const tasks = due.filter((r) => r.action === 'STAFF_TASK');
+  const tasks = groupBy(
+    due.filter((t) => t.action === 'STAFF_TASK'),
+    (t) => t.assigneeId,
+  );
   const staff = new Map<string, { name: string; departmentName: string }>();
   for (const s of input.staff) staff.set(s.id, { name: s.name, departmentName: s.departmentName });
-  for (const r of tasks) if (r.assigneeId && !staff.has(r.assigneeId)) staff.set(r.assigneeId, { name: r.assigneeName ?? r.assigneeId, departmentName: '' });
+  for (const [assigneeId, list] of tasks) if (assigneeId && !staff.has(assigneeId)) staff.set(assigneeId, { name: list[0]!.assigneeName ?? assigneeId, departmentName: '' });
   const byStaff: StaffReportRow[] = [...staff.entries()]
     .map(([staffId, s]) => {
-      const figures = summariseFollowUps(tasks.filter((r) => r.assigneeId === staffId));
+      const figures = summariseTallies(tasks.get(staffId) ?? []);
       return { staffId, name: s.name, departmentName: s.departmentName, ...figures, band: satisfactionBand(figures.satisfactionRate) };
     })
     .sort((a, b) => a.name.localeCompare(b.name, 'zh-Hans-CN') || a.staffId.localeCompare(b.staffId));
 
-  const types = new Map<string, ReportFollowUpRow[]>();
-  for (const r of due) {
-    const key = `${r.policyId}\u0000${r.stepTitle}\u0000${r.action}`;
-    const list = types.get(key);
-    if (list) list.push(r);
-    else types.set(key, [r]);
-  }
+  const types = groupBy(due, (t) => `${t.policyId}\u0000${t.stepTitle}\u0000${t.action}`);
   const byType: TypeReportRow[] = [...types.values()]
-    .map((rows) => ({ policyId: rows[0]!.policyId, policyName: rows[0]!.policyName, stepTitle: rows[0]!.stepTitle, action: rows[0]!.action, ...summariseFollowUps(rows) }))
+    .map((list) => ({ policyId: list[0]!.policyId, policyName: list[0]!.policyName, stepTitle: list[0]!.stepTitle, action: list[0]!.action, ...summariseTallies(list) }))
     .sort((a, b) => comparePolicyIds(a.policyId, b.policyId) || a.stepTitle.localeCompare(b.stepTitle, 'zh-Hans-CN') || a.action.localeCompare(b.action));
 
   const bands: Record<SatisfactionBand, string[]> = { ABOVE_90: [], MIDDLE: [], BELOW_70: [], BELOW_50: [] };
@@ -183,29 +247,35 @@ export function buildMonthlyReport(input: MonthlyReportInput): MonthlyReport {
     scopeCode: input.scopeCode,
     generatedAt: input.generatedAt,
     period: { from, to },
-    totals: summariseFollowUps(due),
+    totals: summariseTallies(due),
     byDepartment,
     byStaff,
     byType,
-    trend: satisfactionTrend(input.trendRows, input.month, input.trendMonths ?? 12, input.timeZone),
+    trend: satisfactionTrend(input.trend, input.month, input.trendMonths ?? 12),
     bands,
   };
 }
 
-/** Satisfaction rate per local month of the deadline, for the `count` months ending with `last`. */
-export function satisfactionTrend(
-  rows: readonly Pick<ReportFollowUpRow, 'status' | 'outcome' | 'action' | 'deadlineAt' | 'completedAt'>[],
-  last: ReportMonth,
-  count: number,
-  timeZone: string,
-): TrendPoint[] {
+/** Satisfaction rate per month, for the `count` months ending with `last`, from tallies of done follow-ups. */
+export function satisfactionTrend(tallies: readonly TrendTally[], last: ReportMonth, count: number): TrendPoint[] {
   const months = Array.from({ length: count }, (_, i) => addMonths(last, i - count + 1));
-  const groups = new Map<string, typeof rows[number][]>(months.map((m) => [m, []]));
-  for (const r of rows) groups.get(monthOf(r.deadlineAt, timeZone))?.push(r);
+  const groups = new Map<string, FollowUpTally[]>(months.map((m) => [m, []]));
+  for (const t of tallies) groups.get(t.month)?.push({ status: 'DONE', outcome: t.outcome, action: 'CUSTOMER_SURVEY', closedOnTime: false, count: t.count });
   return months.map((month) => {
-    const f = summariseFollowUps(groups.get(month)!);
+    const f = summariseTallies(groups.get(month)!);
     return { month, satisfied: f.satisfied, rated: f.satisfied + f.neutral + f.dissatisfied, rate: f.satisfactionRate };
   });
+}
+
+function groupBy<T, K>(items: readonly T[], keyOf: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const list = groups.get(key);
+    if (list) list.push(item);
+    else groups.set(key, [item]);
+  }
+  return groups;
 }
 
 function comparePolicyIds(a: string, b: string): number {

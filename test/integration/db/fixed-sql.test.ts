@@ -135,8 +135,8 @@ describe('fixed SQL placeholders', () => {
     const ids = new UlidGenerator();
     const calls: unknown[][] = [];
     const prisma = { $queryRawUnsafe: (...args: unknown[]) => (calls.push(args), Promise.resolve([])) } as never;
-    void fixedSql({ prisma, capabilities: { provider: 'postgresql', skipLocked: true, singleWriter: false, insensitiveFilter: true }, ids }).query('SELECT ? , ?', [1, 'a']);
-    void fixedSql({ prisma, capabilities: { provider: 'sqlite', skipLocked: false, singleWriter: true, insensitiveFilter: false }, ids }).query('SELECT ? , ?', [1, 'a']);
+    void fixedSql({ prisma, capabilities: { provider: 'postgresql', skipLocked: true, singleWriter: false, insensitiveFilter: true } }).query('SELECT ? , ?', [1, 'a']);
+    void fixedSql({ prisma, capabilities: { provider: 'sqlite', skipLocked: false, singleWriter: true, insensitiveFilter: false } }).query('SELECT ? , ?', [1, 'a']);
     expect(calls).toEqual([
       ['SELECT $1 , $2', 1, 'a'],
       ['SELECT ? , ?', 1, 'a'],

@@ -92,7 +92,7 @@ describeEachDatabase('monthly report', (db) => {
       centre('zhuli.zheng', sat('2026-10-09T18:00', '2026-10-09T11:00', 'NEUTRAL')),
       centre('weixiu.qian', { status: 'UNREACHABLE', outcome: 'UNREACHABLE', deadlineAt: at('2026-10-10T18:00'), completedAt: at('2026-10-11T09:00') }),
     ]);
-    report = await loadMonthlyReport(db().prisma, { month: '2026-10', rootDepartmentId: null, timeZone: 'Asia/Shanghai', generatedAt: clock.now(), policies: app.deps.policies });
+    report = await loadMonthlyReport(db(), { month: '2026-10', rootDepartmentId: null, timeZone: 'Asia/Shanghai', generatedAt: clock.now(), policies: app.deps.policies });
   });
 
   it('counts the month’s follow-ups by deadline, with the rates’ stated denominators', () => {
@@ -162,7 +162,7 @@ describeEachDatabase('monthly report', (db) => {
 
   it('limits the report to a department subtree', async () => {
     const cardiology = (await findDepartmentByCode(db().prisma, 'cardiology'))!;
-    const scoped = await loadMonthlyReport(db().prisma, { month: '2026-10', rootDepartmentId: cardiology.id, timeZone: 'Asia/Shanghai', generatedAt: clock.now(), policies: app.deps.policies });
+    const scoped = await loadMonthlyReport(db(), { month: '2026-10', rootDepartmentId: cardiology.id, timeZone: 'Asia/Shanghai', generatedAt: clock.now(), policies: app.deps.policies });
     expect([scoped.scopeName, scoped.scopeCode, scoped.totals.due, scoped.totals.satisfactionRate]).toEqual(['心内科病区', 'cardiology', 23, 0.8]);
     expect(scoped.byDepartment.map((d) => d.path)).toEqual(['心内科病区']);
     expect(scoped.byStaff.map((s) => s.name).sort()).toEqual(['李护士', '王主任', '周护士', '陈护士长'].sort());
