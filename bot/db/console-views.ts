@@ -23,6 +23,8 @@ import type {
 } from '../core/ports/console-views.js';
 import type { StoreContext } from './store-context.js';
 import { parseJson } from './rows.js';
+import { fixedSql } from './fixed-sql.js';
+import { jsonRows, jsonRowsParam } from './json-rows.js';
 
 const OPEN_FOLLOW_UP = ['SCHEDULED', 'ACTIVE', 'OVERDUE'];
 const OPEN_ESCALATION = ['OPEN', 'ACKNOWLEDGED'];
@@ -328,74 +330,113 @@ export class PrismaConsoleViews implements ConsoleViews {
     return row?.phoneE164 ?? null;
   }
 
+  /**
+   * Counted in the database: one row per department, staff member, policy and outcome, however many follow-ups
+   * the period holds. Only the NPS answers (of the latest 5,000 survey responses) and the dissatisfied calls'
+   * notes are read as rows.
+   */
   async satisfaction(scope: ConsoleScope, filter: SatisfactionFilter): Promise<SatisfactionFigures> {
-    const rows = await this.prisma.followUp.findMany({
-      where: { ...followUpScope(scope), status: 'DONE', outcome: { in: SATISFACTION_OUTCOMES }, completedAt: { gte: filter.from, lt: filter.to } },
-      select: {
-        id: true,
-        outcome: true,
-        outcomeNote: true,
-        completedAt: true,
-        policyId: true,
-        assigneeId: true,
-        assignee: { select: { name: true } },
-        case: { select: { departmentId: true, department: { select: { name: true } } } },
-      },
-    });
+    const rated = { ...followUpScope(scope), status: 'DONE', outcome: { in: SATISFACTION_OUTCOMES }, completedAt: { gte: filter.from, lt: filter.to } } satisfies Prisma.FollowUpWhereInput;
+    const where = this.scopeSql(scope);
+    const [counts, responses, notes] = await Promise.all([
+      fixedSql(this.db).query<{ departmentId: string | null; departmentName: string | null; assigneeId: string | null; assigneeName: string | null; policyId: string; outcome: string; count: number }>(
+        `SELECT c."departmentId", d."name" AS "departmentName", f."assigneeId", s."name" AS "assigneeName", f."policyId", f."outcome", CAST(COUNT(*) AS INTEGER) AS "count" ` +
+          `FROM "FollowUp" AS f JOIN "Case" AS c ON c."id" = f."caseId" LEFT JOIN "Department" AS d ON d."id" = c."departmentId" LEFT JOIN "Staff" AS s ON s."id" = f."assigneeId" ` +
+          `WHERE f."status" = 'DONE' AND f."outcome" IN (?, ?, ?) AND f."completedAt" >= ? AND f."completedAt" < ?${where.text} ` +
+          `GROUP BY c."departmentId", d."name", f."assigneeId", s."name", f."policyId", f."outcome"`,
+        [...SATISFACTION_OUTCOMES, filter.from, filter.to, ...where.params],
+      ),
+      this.prisma.surveyResponse.findMany({
+        where: { receivedAt: { gte: filter.from, lt: filter.to }, survey: { followUp: followUpScope(scope) } },
+        select: { rawText: true, answers: true, satisfaction: true, receivedAt: true, survey: { select: { surveyKey: true, followUpId: true } } },
+        orderBy: { receivedAt: 'desc' },
+        take: 5000,
+      }),
+      this.prisma.followUp.findMany({
+        where: { ...rated, outcome: 'DISSATISFIED', AND: [{ outcomeNote: { not: null } }, { outcomeNote: { not: '' } }] },
+        select: { outcomeNote: true, completedAt: true, outcome: true },
+      }),
+    ]);
     const nps = filter.npsQuestions ?? [];
-    const responses = await this.prisma.surveyResponse.findMany({
-      where: { receivedAt: { gte: filter.from, lt: filter.to }, survey: { followUp: followUpScope(scope) } },
-      select: { rawText: true, answers: true, satisfaction: true, receivedAt: true, survey: { select: { surveyKey: true, followUpId: true } } },
-      orderBy: { receivedAt: 'desc' },
-      take: 5000,
-    });
     const npsOf = new Map<string, number>();
     for (const r of responses) {
       const question = nps.find((q) => q.surveyKey === r.survey.surveyKey);
       const value = question ? Number(parseJson<Record<string, unknown>>(r.answers, {})[question.questionKey]) : Number.NaN;
       if (r.survey.followUpId && Number.isInteger(value) && value >= 0 && value <= 10) npsOf.set(r.survey.followUpId, value);
     }
-    const group = (keyOf: (r: (typeof rows)[number]) => [string, string]) => {
+    // The rated follow-ups among those with an NPS answer, at most 5,000.
+    const scored = npsOf.size
+      ? await this.prisma.followUp.findMany({
+          where: { ...rated, id: { in: [...npsOf.keys()] } },
+          select: { id: true, policyId: true, assigneeId: true, assignee: { select: { name: true } }, case: { select: { departmentId: true, department: { select: { name: true } } } } },
+        })
+      : [];
+    type Keys = { departmentId: string | null; departmentName: string | null; assigneeId: string | null; assigneeName: string | null; policyId: string };
+    const group = (keyOf: (r: Keys) => [string, string]) => {
       const groups = new Map<string, SatisfactionGroupRow>();
-      for (const r of rows) {
+      const groupOf = (r: Keys) => {
         const [key, label] = keyOf(r);
         const g = groups.get(key) ?? { key, label, answered: 0, satisfied: 0, neutral: 0, dissatisfied: 0, npsAnswers: 0, promoters: 0, detractors: 0 };
-        g.answered++;
-        if (r.outcome === 'SATISFIED') g.satisfied++;
-        else if (r.outcome === 'NEUTRAL') g.neutral++;
-        else g.dissatisfied++;
-        const score = npsOf.get(r.id);
-        if (score !== undefined) {
-          g.npsAnswers++;
-          if (score >= 9) g.promoters++;
-          else if (score <= 6) g.detractors++;
-        }
         groups.set(key, g);
+        return g;
+      };
+      for (const r of counts) {
+        const g = groupOf(r);
+        const n = Number(r.count);
+        g.answered += n;
+        if (r.outcome === 'SATISFIED') g.satisfied += n;
+        else if (r.outcome === 'NEUTRAL') g.neutral += n;
+        else g.dissatisfied += n;
+      }
+      for (const r of scored) {
+        const g = groupOf({ departmentId: r.case.departmentId, departmentName: r.case.department?.name ?? null, assigneeId: r.assigneeId, assigneeName: r.assignee?.name ?? null, policyId: r.policyId });
+        const score = npsOf.get(r.id)!;
+        g.npsAnswers++;
+        if (score >= 9) g.promoters++;
+        else if (score <= 6) g.detractors++;
       }
       return [...groups.values()].sort((a, b) => b.answered - a.answered || a.label.localeCompare(b.label, 'zh-Hans-CN'));
     };
     const comments = [
       ...responses.filter((r) => r.rawText && r.rawText.trim()).map((r) => ({ at: r.receivedAt, text: r.rawText!, satisfaction: r.satisfaction })),
-      ...rows.filter((r) => r.outcome === 'DISSATISFIED' && r.outcomeNote && r.completedAt).map((r) => ({ at: r.completedAt!, text: r.outcomeNote!, satisfaction: r.outcome })),
+      ...notes.filter((r) => r.completedAt).map((r) => ({ at: r.completedAt!, text: r.outcomeNote!, satisfaction: r.outcome })),
     ].sort((a, b) => b.at.getTime() - a.at.getTime());
     return {
-      byDepartment: group((r) => [r.case.departmentId ?? '-', r.case.department?.name ?? '（未指定科室）']),
-      byStaff: group((r) => [r.assigneeId ?? '-', r.assignee?.name ?? '（问卷，无人员）']),
+      byDepartment: group((r) => [r.departmentId ?? '-', r.departmentName ?? '（未指定科室）']),
+      byStaff: group((r) => [r.assigneeId ?? '-', r.assigneeName ?? '（问卷，无人员）']),
       byPolicy: group((r) => [r.policyId, r.policyId]),
       comments,
     };
   }
 
+  /** Counted in the database, per month and outcome. */
   async satisfactionTrend(scope: ConsoleScope, months: readonly { key: string; from: Date; to: Date }[]): Promise<{ key: string; answered: number; satisfied: number }[]> {
     if (months.length === 0) return [];
-    const rows = await this.prisma.followUp.findMany({
-      where: { ...followUpScope(scope), status: 'DONE', outcome: { in: SATISFACTION_OUTCOMES }, completedAt: { gte: months[0]!.from, lt: months[months.length - 1]!.to } },
-      select: { outcome: true, completedAt: true },
-    });
+    const caps = this.db.capabilities;
+    const where = this.scopeSql(scope);
+    const rows = await fixedSql(this.db).query<{ key: string; outcome: string; count: number }>(
+      `SELECT m."key", f."outcome", CAST(COUNT(*) AS INTEGER) AS "count" ` +
+        `FROM "FollowUp" AS f JOIN "Case" AS c ON c."id" = f."caseId" ` +
+        `JOIN ${jsonRows(caps, 'm', { key: 'text', from: 'date', to: 'date' })} ON f."completedAt" >= m."from" AND f."completedAt" < m."to" ` +
+        `WHERE f."status" = 'DONE' AND f."outcome" IN (?, ?, ?) AND f."completedAt" >= ? AND f."completedAt" < ?${where.text} ` +
+        `GROUP BY m."key", f."outcome"`,
+      [jsonRowsParam(caps, months.map((m) => [m.key, m.from, m.to])), ...SATISFACTION_OUTCOMES, months[0]!.from, months[months.length - 1]!.to, ...where.params],
+    );
     return months.map((m) => {
-      const inMonth = rows.filter((r) => r.completedAt && r.completedAt >= m.from && r.completedAt < m.to);
-      return { key: m.key, answered: inMonth.length, satisfied: inMonth.filter((r) => r.outcome === 'SATISFIED').length };
+      const inMonth = rows.filter((r) => r.key === m.key);
+      const sum = (list: typeof rows) => list.reduce((n, r) => n + Number(r.count), 0);
+      return { key: m.key, answered: sum(inMonth), satisfied: sum(inMonth.filter((r) => r.outcome === 'SATISFIED')) };
     });
+  }
+
+  /** `followUpScope` as a condition of fixed SQL over `"FollowUp" AS f JOIN "Case" AS c`, with its parameters. */
+  private scopeSql(scope: ConsoleScope): { text: string; params: unknown[] } {
+    if (scope.kind === 'all') return { text: '', params: [] };
+    if (scope.kind === 'own') return { text: ' AND f."assigneeId" = ?', params: [scope.staffId] };
+    return {
+      text: ` AND c."departmentId" IN (SELECT "id" FROM ${jsonRows(this.db.capabilities, 'sd', { id: 'text' })})`,
+      params: [jsonRowsParam(this.db.capabilities, [...scope.departmentIds].map((id) => [id]))],
+    };
   }
 
   async listAudit(filter: AuditFilter): Promise<Page<AuditRow>> {
