@@ -8,11 +8,15 @@ import type { StoreContext } from './store-context.js';
 import {
   BECOMING_OVERDUE_HOURS,
   DIGEST_EVIDENCE_LIMIT,
-  summariseFollowUps,
+  summariseTallies,
   type DigestEscalationRow,
   type DigestFollowUpRow,
+  type DigestFollowUpTally,
   type DigestInput,
+  type FollowUpTally,
 } from '../core/digests/build-digest.js';
+import { fixedSql } from './fixed-sql.js';
+import { jsonRows, jsonRowsParam } from './json-rows.js';
 
 /** Every status a due follow-up can have (all but SKIPPED): lets the queries lead with the status index. */
 const DUE_STATUSES: readonly FollowUpStatus[] = ['SCHEDULED', 'ACTIVE', 'OVERDUE', 'DONE', 'UNREACHABLE', 'CANCELLED'];
@@ -62,21 +66,26 @@ export async function findDigestScope(prisma: PrismaClient, wecomUserId: string)
  * and the department condition by the `(departmentId, occurredAt)` index of `Case`; the cost follows
  * the period's rows, not the table size. Customers appear masked (王女士·尾号0001) only.
  */
-export async function loadDigestInput(prisma: PrismaClient, scope: DigestScope, options: DigestDataOptions): Promise<DigestInput> {
-  return (await loadDigestInputs(prisma, [scope], options))[0]!;
+export async function loadDigestInput(db: Pick<StoreContext, 'prisma' | 'capabilities'>, scope: DigestScope, options: DigestDataOptions): Promise<DigestInput> {
+  return (await loadDigestInputs(db, [scope], options))[0]!;
 }
 
 const customerSelect = { name: true, salutation: true, phoneMasked: true } as const;
 
 /**
- * `loadDigestInput` for many scopes at once, with the same five queries run once for the union of
- * their subtrees instead of once per scope: each row is then given to every scope whose subtree holds
- * its case's department (a ward's row goes to the ward head, the hospital director, …). The result, in
- * the scopes' order, equals what `loadDigestInput` returns for each (the weekly digest of a thousand
- * managers is a handful of statements, not seven per manager).
+ * `loadDigestInput` for many scopes at once, with the same queries run once for the union of their
+ * subtrees instead of once per scope: the follow-ups due, the overdue backlog and the previous period's
+ * outcomes are counted in the database per department (`GROUP BY`), and each department's counts go to every
+ * scope whose subtree holds it (a ward's to the ward head, the hospital director, …); only the open staff
+ * tasks near their deadline and the open escalations, which the digest lists, are read as rows. The result,
+ * in the scopes' order, equals what `loadDigestInput` returns for each (the weekly digest of a thousand
+ * managers is a handful of statements, not seven per manager), and its size follows the departments, not the
+ * follow-ups of the week.
  */
-export async function loadDigestInputs(prisma: PrismaClient, scopes: readonly DigestScope[], options: DigestDataOptions): Promise<DigestInput[]> {
+export async function loadDigestInputs(db: Pick<StoreContext, 'prisma' | 'capabilities'>, scopes: readonly DigestScope[], options: DigestDataOptions): Promise<DigestInput[]> {
   if (scopes.length === 0) return [];
+  const { prisma, capabilities } = db;
+  const sql = fixedSql(db);
   const { from, to, asOf } = options;
   const all = await prisma.department.findMany({ select: { id: true, name: true, path: true }, orderBy: { path: 'asc' } });
   const byId = new Map(all.map((d) => [d.id, d]));
@@ -89,39 +98,51 @@ export async function loadDigestInputs(prisma: PrismaClient, scopes: readonly Di
     for (const d of departments) coveredBy.set(d.id, [...(coveredBy.get(d.id) ?? []), index]);
     return departments;
   });
-  // A long IN list would exceed SQLite's bound-parameter limit in Prisma's queries: past a few hundred
-  // departments (most of the organisation anyway), every case with a department is read and sorted here.
   const covered = [...coveredBy.keys()];
-  const inSubtree = covered.length <= 500 ? { departmentId: { in: covered } } : { departmentId: { not: null } };
-  const followUpSelect = {
-    id: true,
-    status: true,
-    outcome: true,
-    action: true,
-    dueAt: true,
-    deadlineAt: true,
-    completedAt: true,
-    policyId: true,
-    step: true,
-    assignee: { select: { name: true } },
-    case: { select: { departmentId: true, department: { select: { name: true } }, customer: { select: customerSelect } } },
-  } as const;
+  // The covered departments, bound as one JSON parameter (bot/db/json-rows.ts) whatever their number.
+  const inCovered = `c."departmentId" IN (SELECT "id" FROM ${jsonRows(capabilities, 'd', { id: 'text' })})`;
+  const coveredParam = jsonRowsParam(capabilities, covered.map((id) => [id]));
+  const closedOnTime = `CASE WHEN f."completedAt" IS NOT NULL AND f."completedAt" <= f."deadlineAt" THEN 1 ELSE 0 END`;
   const previousFrom = new Date(from.getTime() - (to.getTime() - from.getTime()));
   const horizon = new Date(asOf.getTime() + BECOMING_OVERDUE_HOURS * 3_600_000);
 
   const [due, backlog, upcoming, previous, escalations] = await Promise.all([
-    prisma.followUp.findMany({ where: { status: { in: [...DUE_STATUSES] }, deadlineAt: { gte: from, lt: to }, case: inSubtree }, select: followUpSelect }),
-    prisma.followUp.findMany({ where: { status: 'OVERDUE', deadlineAt: { lt: from }, case: inSubtree }, select: followUpSelect }),
+    sql.query<{ departmentId: string; assigneeName: string | null; action: string; status: string; outcome: string | null; closedOnTime: number; count: number }>(
+      `SELECT c."departmentId", s."name" AS "assigneeName", f."action", f."status", f."outcome", ${closedOnTime} AS "closedOnTime", CAST(COUNT(*) AS INTEGER) AS "count" ` +
+        `FROM "FollowUp" AS f JOIN "Case" AS c ON c."id" = f."caseId" LEFT JOIN "Staff" AS s ON s."id" = f."assigneeId" ` +
+        `WHERE f."status" IN (${DUE_STATUSES.map(() => '?').join(', ')}) AND f."deadlineAt" >= ? AND f."deadlineAt" < ? AND ${inCovered} ` +
+        `GROUP BY c."departmentId", s."name", f."action", f."status", f."outcome", ${closedOnTime}`,
+      [...DUE_STATUSES, from, to, coveredParam],
+    ),
+    sql.query<{ departmentId: string; count: number }>(
+      `SELECT c."departmentId", CAST(COUNT(*) AS INTEGER) AS "count" FROM "FollowUp" AS f JOIN "Case" AS c ON c."id" = f."caseId" ` +
+        `WHERE f."status" = 'OVERDUE' AND f."deadlineAt" < ? AND ${inCovered} GROUP BY c."departmentId"`,
+      [from, coveredParam],
+    ),
     prisma.followUp.findMany({
-      where: { status: { in: ['SCHEDULED', 'ACTIVE'] }, action: 'STAFF_TASK', deadlineAt: { gte: asOf, lt: horizon }, case: inSubtree },
-      select: followUpSelect,
+      where: { status: { in: ['SCHEDULED', 'ACTIVE'] }, action: 'STAFF_TASK', deadlineAt: { gte: asOf, lt: horizon }, case: { departmentId: { not: null } } },
+      select: {
+        id: true,
+        status: true,
+        outcome: true,
+        action: true,
+        dueAt: true,
+        deadlineAt: true,
+        completedAt: true,
+        policyId: true,
+        step: true,
+        assignee: { select: { name: true } },
+        case: { select: { departmentId: true, department: { select: { name: true } }, customer: { select: customerSelect } } },
+      },
     }),
-    prisma.followUp.findMany({
-      where: { status: 'DONE', deadlineAt: { gte: previousFrom, lt: from }, case: inSubtree },
-      select: { status: true, outcome: true, action: true, deadlineAt: true, completedAt: true, case: { select: { departmentId: true } } },
-    }),
+    // Only done follow-ups carry a satisfaction value.
+    sql.query<{ departmentId: string; outcome: string | null; count: number }>(
+      `SELECT c."departmentId", f."outcome", CAST(COUNT(*) AS INTEGER) AS "count" FROM "FollowUp" AS f JOIN "Case" AS c ON c."id" = f."caseId" ` +
+        `WHERE f."status" = 'DONE' AND f."deadlineAt" >= ? AND f."deadlineAt" < ? AND ${inCovered} GROUP BY c."departmentId", f."outcome"`,
+      [previousFrom, from, coveredParam],
+    ),
     prisma.escalation.findMany({
-      where: { status: { in: OPEN_ESCALATION_STATUSES }, case: inSubtree },
+      where: { status: { in: OPEN_ESCALATION_STATUSES }, case: { departmentId: { not: null } } },
       select: {
         id: true,
         reason: true,
@@ -138,11 +159,23 @@ export async function loadDigestInputs(prisma: PrismaClient, scopes: readonly Di
   ]);
   const scopesOf = (departmentId: string | null) => (departmentId === null ? [] : (coveredBy.get(departmentId) ?? []));
 
-  const followUps = scopes.map(() => [] as DigestFollowUpRow[]);
-  const seen = scopes.map(() => new Set<string>());
-  for (const f of [...due, ...backlog, ...upcoming]) {
-    const targets = scopesOf(f.case.departmentId);
-    if (targets.length === 0) continue;
+  const dueTallies = scopes.map(() => [] as DigestFollowUpTally[]);
+  for (const t of due) {
+    const tally: DigestFollowUpTally = {
+      status: t.status as FollowUpStatus,
+      outcome: t.outcome as FollowUpOutcome | null,
+      action: t.action as FollowUpAction,
+      closedOnTime: Number(t.closedOnTime) === 1,
+      count: Number(t.count),
+      assigneeName: t.assigneeName,
+      departmentName: byId.get(t.departmentId)?.name ?? '—',
+    };
+    for (const i of scopesOf(t.departmentId)) dueTallies[i]!.push(tally);
+  }
+  const overdueBacklog = scopes.map(() => 0);
+  for (const b of backlog) for (const i of scopesOf(b.departmentId)) overdueBacklog[i]! += Number(b.count);
+  const upcomingRows = scopes.map(() => [] as DigestFollowUpRow[]);
+  for (const f of upcoming) {
     const row: DigestFollowUpRow = {
       id: f.id,
       status: f.status as FollowUpStatus,
@@ -156,11 +189,7 @@ export async function loadDigestInputs(prisma: PrismaClient, scopes: readonly Di
       title: options.stepTitle?.(f.policyId, f.step) ?? f.step,
       customer: customerLabel(f.case.customer),
     };
-    for (const i of targets) {
-      if (seen[i]!.has(f.id)) continue;
-      seen[i]!.add(f.id);
-      followUps[i]!.push(row);
-    }
+    for (const i of scopesOf(f.case.departmentId)) upcomingRows[i]!.push(row);
   }
   const openEscalations = scopes.map(() => [] as DigestEscalationRow[]);
   for (const e of escalations) {
@@ -177,19 +206,21 @@ export async function loadDigestInputs(prisma: PrismaClient, scopes: readonly Di
     };
     for (const i of scopesOf(e.case.departmentId)) openEscalations[i]!.push(row);
   }
-  const previousRows = scopes.map(() => [] as Parameters<typeof summariseFollowUps>[0][number][]);
+  const previousTallies = scopes.map(() => [] as FollowUpTally[]);
   for (const p of previous) {
-    const row = { status: p.status as FollowUpStatus, outcome: p.outcome as FollowUpOutcome | null, action: p.action as FollowUpAction, deadlineAt: p.deadlineAt, completedAt: p.completedAt };
-    for (const i of scopesOf(p.case.departmentId)) previousRows[i]!.push(row);
+    const tally: FollowUpTally = { status: 'DONE', outcome: p.outcome as FollowUpOutcome | null, action: 'CUSTOMER_SURVEY', closedOnTime: false, count: Number(p.count) };
+    for (const i of scopesOf(p.departmentId)) previousTallies[i]!.push(tally);
   }
   return scopes.map((scope, i) => ({
     manager: { name: scope.managerName },
     period: { from, to, timeZone: options.timeZone },
     asOf,
     departments: subtrees[i]!.map((d) => d.name),
-    followUps: followUps[i]!,
+    due: dueTallies[i]!,
+    overdueBacklog: overdueBacklog[i]!,
+    upcoming: upcomingRows[i]!,
     openEscalations: openEscalations[i]!,
-    previousSatisfactionRate: summariseFollowUps(previousRows[i]!).satisfactionRate,
+    previousSatisfactionRate: summariseTallies(previousTallies[i]!).satisfactionRate,
   }));
 }
 
@@ -220,7 +251,7 @@ export class PrismaDigestStore extends ManagerMessageOutbox implements DigestSto
 
   loadDigestInput(recipient: DigestRecipient, options: { from: Date; to: Date; asOf: Date; timeZone: string }): Promise<DigestInput> {
     return loadDigestInput(
-      this.db.prisma,
+      this.db,
       { managerName: recipient.name, rootDepartmentId: recipient.rootDepartmentId },
       { ...options, stepTitle: stepTitleFrom(this.policies) },
     );
@@ -228,7 +259,7 @@ export class PrismaDigestStore extends ManagerMessageOutbox implements DigestSto
 
   loadDigestInputs(recipients: readonly DigestRecipient[], options: { from: Date; to: Date; asOf: Date; timeZone: string }): Promise<DigestInput[]> {
     return loadDigestInputs(
-      this.db.prisma,
+      this.db,
       recipients.map((r) => ({ managerName: r.name, rootDepartmentId: r.rootDepartmentId })),
       { ...options, stepTitle: stepTitleFrom(this.policies) },
     );

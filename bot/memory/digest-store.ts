@@ -3,14 +3,14 @@ import type { IdGenerator } from '../core/clock.js';
 import type { PolicyRegistry } from '../core/ports/policies.js';
 import type { DigestRecipient, DigestStore } from '../core/ports/digests.js';
 import { findStep } from '../core/policies/find-step.js';
-import { BECOMING_OVERDUE_HOURS, DIGEST_EVIDENCE_LIMIT, summariseFollowUps, type DigestEscalationRow, type DigestFollowUpRow, type DigestInput } from '../core/digests/build-digest.js';
+import { BECOMING_OVERDUE_HOURS, DIGEST_EVIDENCE_LIMIT, digestFollowUps, summariseFollowUps, type DigestEscalationRow, type DigestFollowUpRow, type DigestInput } from '../core/digests/build-digest.js';
 import type { CustomerRow, FollowUpRow, MemoryState, MemoryTx } from './memory-state.js';
 import { listManagerRecipients, MemoryManagerMessageOutbox } from './manager-messages.js';
 
 /** Every status a due follow-up can have (all but SKIPPED). */
 const DUE_STATUSES: readonly string[] = ['SCHEDULED', 'ACTIVE', 'OVERDUE', 'DONE', 'UNREACHABLE', 'CANCELLED'];
 
-/** `DigestStore` in memory: the same rows as `loadDigestInput` in bot/db/digest-store.ts reads. */
+/** `DigestStore` in memory: the same input as `loadDigestInput` in bot/db/digest-store.ts loads. */
 export class MemoryDigestStore extends MemoryManagerMessageOutbox implements DigestStore {
   constructor(
     state: MemoryState,
@@ -81,7 +81,7 @@ export class MemoryDigestStore extends MemoryManagerMessageOutbox implements Dig
         period: { from, to, timeZone: options.timeZone },
         asOf,
         departments: departments.map((d) => d.name),
-        followUps,
+        ...digestFollowUps(followUps, { from, to }, asOf),
         openEscalations,
         previousSatisfactionRate: previousFigures.satisfactionRate,
       };

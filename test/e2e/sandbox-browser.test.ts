@@ -13,7 +13,7 @@ import { createLogger } from '../../bot/logger.js';
 import { FakeClock } from '../../bot/clocks.js';
 import { createHuifang, type Huifang } from '../../bot/huifang.js';
 import { createHttpApp } from '../../bot/http/app.js';
-import { buildDigest } from '../../bot/core/digests/build-digest.js';
+import { buildDigest, digestFollowUps } from '../../bot/core/digests/build-digest.js';
 import { buildDigestDocument } from '../../bot/core/digests/digest-document.js';
 import type { TaskCard } from '../../bot/core/messages.js';
 
@@ -190,10 +190,14 @@ describe.skipIf(skipBrowserTests)(`sandbox page in Chromium (390×844)${browserS
       period: { from: at('2026-11-02T00:00:00'), to: at('2026-11-09T00:00:00'), timeZone: 'Asia/Shanghai' },
       asOf: at('2026-11-09T08:00:00'),
       departments: ['心内科病区'],
-      followUps: [
-        { id: 'a', status: 'DONE', outcome: 'SATISFIED', action: 'STAFF_TASK', assigneeName: '李护士', departmentName: '心内科病区', dueAt: at('2026-11-03T09:00:00'), deadlineAt: at('2026-11-04T23:59:00'), completedAt: at('2026-11-04T10:00:00') },
-        { id: 'b', status: 'OVERDUE', outcome: null, action: 'STAFF_TASK', assigneeName: '周护士', departmentName: '心内科病区', dueAt: at('2026-11-03T09:00:00'), deadlineAt: at('2026-11-05T23:59:00'), completedAt: null },
-      ],
+      ...digestFollowUps(
+        [
+          { id: 'a', status: 'DONE', outcome: 'SATISFIED', action: 'STAFF_TASK', assigneeName: '李护士', departmentName: '心内科病区', dueAt: at('2026-11-03T09:00:00'), deadlineAt: at('2026-11-04T23:59:00'), completedAt: at('2026-11-04T10:00:00') },
+          { id: 'b', status: 'OVERDUE', outcome: null, action: 'STAFF_TASK', assigneeName: '周护士', departmentName: '心内科病区', dueAt: at('2026-11-03T09:00:00'), deadlineAt: at('2026-11-05T23:59:00'), completedAt: null },
+        ],
+        { from: at('2026-11-02T00:00:00'), to: at('2026-11-09T00:00:00') },
+        at('2026-11-09T08:00:00'),
+      ),
       openEscalations: [],
       previousSatisfactionRate: null,
     });

@@ -88,6 +88,17 @@ export interface DigestEscalationRow {
 /** Reports listed per escalation in a digest line. */
 export const DIGEST_EVIDENCE_LIMIT = 5;
 
+/**
+ * Follow-ups due in the period that count alike in every table of the digest (same department, assignee,
+ * action, status, outcome and on-time flag), and how many there are: stores count them in the database.
+ */
+export interface DigestFollowUpTally extends FollowUpTally {
+  /** The assignee's display name; null for customer surveys and unassigned tasks. */
+  assigneeName: string | null;
+  /** Name of the case's department. */
+  departmentName: string;
+}
+
 /** Everything `buildDigest` needs; rows outside every rule above are ignored. */
 export interface DigestInput {
   manager: { name: string };
@@ -97,11 +108,44 @@ export interface DigestInput {
   asOf: Date;
   /** Names of the departments in the manager's subtree, root first. */
   departments: readonly string[];
-  followUps: readonly DigestFollowUpRow[];
+  /** The follow-ups due in the period (deadline in `[from, to)`, not SKIPPED), tallied. */
+  due: readonly DigestFollowUpTally[];
+  /** How many follow-ups are still `OVERDUE` with a deadline before `from`. */
+  overdueBacklog: number;
+  /** Open staff tasks (`SCHEDULED`/`ACTIVE`) whose deadline lies in `[asOf, asOf + 72 h)`, one by one: the digest lists them. */
+  upcoming: readonly DigestFollowUpRow[];
   /** Escalations open as of `asOf` (status OPEN or ACKNOWLEDGED). */
   openEscalations: readonly DigestEscalationRow[];
   /** The previous period's satisfaction rate (same definition), or null if it had none. */
   previousSatisfactionRate: number | null;
+}
+
+/**
+ * The follow-up part of a `DigestInput` from single rows, each id counted once: the due ones tallied, the
+ * overdue backlog counted, the open staff tasks near their deadline kept. Rows that fit none are ignored.
+ */
+export function digestFollowUps(rows: readonly DigestFollowUpRow[], period: { from: Date; to: Date }, asOf: Date): Pick<DigestInput, 'due' | 'overdueBacklog' | 'upcoming'> {
+  const once = [...new Map(rows.map((r) => [r.id, r])).values()];
+  const tallies = new Map<string, DigestFollowUpTally>();
+  for (const r of once) {
+    if (!isDueInPeriod(r, period.from, period.to)) continue;
+    const t = tallyOf(r);
+    const key = [r.departmentName, r.assigneeName, t.action, t.status, t.outcome, t.closedOnTime].join('\u0000');
+    const known = tallies.get(key);
+    if (known) known.count++;
+    else tallies.set(key, { ...t, assigneeName: r.assigneeName, departmentName: r.departmentName });
+  }
+  return {
+    due: [...tallies.values()],
+    overdueBacklog: once.filter((r) => r.status === 'OVERDUE' && r.deadlineAt.getTime() < period.from.getTime()).length,
+    upcoming: once.filter((r) => isBecomingOverdue(r, asOf)),
+  };
+}
+
+/** An open staff task whose deadline lies in `[asOf, asOf + 72 h)`. */
+function isBecomingOverdue(r: DigestFollowUpRow, asOf: Date): boolean {
+  const t = r.deadlineAt.getTime();
+  return r.action === 'STAFF_TASK' && (r.status === 'SCHEDULED' || r.status === 'ACTIVE') && t >= asOf.getTime() && t < asOf.getTime() + BECOMING_OVERDUE_HOURS * 3_600_000;
 }
 
 /** Figures over a set of due follow-ups; see the module comment for each definition. */
@@ -273,31 +317,25 @@ export function summariseTallies(tallies: readonly FollowUpTally[]): DigestFigur
 
 /** Builds the structured digest; see the module comment for every definition. */
 export function buildDigest(input: DigestInput): WeeklyDigest {
-  const { from, to } = input.period;
-  // Rows may arrive twice (the loader's queries overlap); each follow-up counts once.
-  const rows = [...new Map(input.followUps.map((r) => [r.id, r])).values()];
-  const due = rows.filter((r) => isDueInPeriod(r, from, to));
-  const figures = summariseFollowUps(due);
+  const due = input.due.filter((t) => t.status !== 'SKIPPED');
+  const figures = summariseTallies(due);
 
-  const byStaff = groupRows(
-    due.filter((r) => r.action === 'STAFF_TASK'),
-    (r) => r.assigneeName,
+  const byStaff = groupTallies(
+    due.filter((t) => t.action === 'STAFF_TASK'),
+    (t) => t.assigneeName,
   );
-  const byDepartment = groupRows(due, (r) => r.departmentName);
+  const byDepartment = groupTallies(due, (t) => t.departmentName);
 
-  const asOf = input.asOf.getTime();
-  const horizon = asOf + BECOMING_OVERDUE_HOURS * 3_600_000;
-  const becomingOverdue = rows
-    .filter((r) => r.action === 'STAFF_TASK' && (r.status === 'SCHEDULED' || r.status === 'ACTIVE'))
-    .filter((r) => r.deadlineAt.getTime() >= asOf && r.deadlineAt.getTime() < horizon)
+  const becomingOverdue = [...new Map(input.upcoming.map((r) => [r.id, r])).values()]
+    .filter((r) => isBecomingOverdue(r, input.asOf))
     .sort((a, b) => a.deadlineAt.getTime() - b.deadlineAt.getTime() || a.id.localeCompare(b.id))
     .map((r) => ({ id: r.id, title: r.title ?? null, assigneeName: r.assigneeName, customer: r.customer ?? null, deadlineAt: r.deadlineAt }));
 
+  const asOf = input.asOf.getTime();
   const openEscalations = [...new Map(input.openEscalations.map((e) => [e.id, e])).values()]
     .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id))
     .map((e) => ({ ...e, isPastDeadline: e.deadlineAt.getTime() <= asOf }));
 
-  const overdueBacklog = rows.filter((r) => r.status === 'OVERDUE' && r.deadlineAt.getTime() < from.getTime()).length;
   const previous = input.previousSatisfactionRate;
   return {
     manager: input.manager.name,
@@ -307,7 +345,7 @@ export function buildDigest(input: DigestInput): WeeklyDigest {
     figures,
     previousSatisfactionRate: previous,
     satisfactionChange: figures.satisfactionRate !== null && previous !== null ? figures.satisfactionRate - previous : null,
-    overdueBacklog,
+    overdueBacklog: input.overdueBacklog,
     byStaff,
     byDepartment,
     openEscalations,
@@ -319,16 +357,16 @@ function isClosedOnTime(r: Pick<DigestFollowUpRow, 'deadlineAt' | 'completedAt'>
   return r.completedAt !== null && r.completedAt.getTime() <= r.deadlineAt.getTime();
 }
 
-function groupRows<K extends string | null>(rows: readonly DigestFollowUpRow[], key: (r: DigestFollowUpRow) => K): (DigestFigures & { name: K })[] {
-  const groups = new Map<K, DigestFollowUpRow[]>();
-  for (const r of rows) {
-    const k = key(r);
+function groupTallies<K extends string | null>(tallies: readonly DigestFollowUpTally[], key: (t: DigestFollowUpTally) => K): (DigestFigures & { name: K })[] {
+  const groups = new Map<K, DigestFollowUpTally[]>();
+  for (const t of tallies) {
+    const k = key(t);
     const list = groups.get(k);
-    if (list) list.push(r);
-    else groups.set(k, [r]);
+    if (list) list.push(t);
+    else groups.set(k, [t]);
   }
   return [...groups.entries()]
-    .map(([name, list]) => ({ name, ...summariseFollowUps(list) }))
+    .map(([name, list]) => ({ name, ...summariseTallies(list) }))
     .sort((a, b) => b.due - a.due || (a.name === null ? 1 : b.name === null ? -1 : a.name.localeCompare(b.name, 'zh-Hans-CN')));
 }
 

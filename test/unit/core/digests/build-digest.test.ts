@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import {
   buildDigest,
+  digestFollowUps,
   isDueInPeriod,
   type DigestEscalationRow,
   type DigestFollowUpRow,
@@ -75,13 +76,14 @@ const ESCALATIONS: DigestEscalationRow[] = [
   { id: 'e1', customer: '王女士·尾号0001', reason: 'DISSATISFIED', ownerName: '王主任', createdAt: at('2026-11-20T09:30:00'), deadlineAt: at('2026-11-27T09:30:00') },
 ];
 
-function input(overrides: Partial<DigestInput> = {}): DigestInput {
+/** The input of `ROWS` (or `rows`) as the stores give it: due follow-ups tallied, the backlog counted, upcoming tasks listed. */
+function input({ rows = ROWS, ...overrides }: Partial<DigestInput> & { rows?: readonly DigestFollowUpRow[] } = {}): DigestInput {
   return {
     manager: { name: '王主任' },
     period: { from: FROM, to: TO, timeZone: TZ },
     asOf: AS_OF,
     departments: [WARD, ICU],
-    followUps: ROWS,
+    ...digestFollowUps(rows, { from: FROM, to: TO }, AS_OF),
     openEscalations: ESCALATIONS,
     previousSatisfactionRate: 0.75,
     ...overrides,
@@ -172,12 +174,12 @@ describe('buildDigest', () => {
   });
 
   it('counts a follow-up delivered twice once', () => {
-    const twice = buildDigest(input({ followUps: [...ROWS, ...ROWS] }));
+    const twice = buildDigest(input({ rows: [...ROWS, ...ROWS] }));
     expect(twice.figures).toEqual(digest.figures);
   });
 
   it('gives null rates for an empty week', () => {
-    const empty = buildDigest(input({ followUps: [], openEscalations: [], previousSatisfactionRate: null }));
+    const empty = buildDigest(input({ rows: [], openEscalations: [], previousSatisfactionRate: null }));
     expect(empty.figures.due).toBe(0);
     expect(empty.figures.contactRate).toBeNull();
     expect(empty.figures.satisfactionRate).toBeNull();
@@ -232,7 +234,7 @@ describe('the digest as WeCom markdown', () => {
 
   it('leaves out the department breakdown for a single department', () => {
     const single = ROWS.map((r) => ({ ...r, departmentName: WARD }));
-    const text = renderDigestMarkdown(buildDigest(input({ departments: [WARD], followUps: single })));
+    const text = renderDigestMarkdown(buildDigest(input({ departments: [WARD], rows: single })));
     expect(text).not.toContain('#### 按科室');
   });
 
@@ -248,7 +250,7 @@ describe('the digest as WeCom markdown', () => {
       customer: `客户${String(39 - i).padStart(2, '0')}`,
       createdAt: new Date(FROM.getTime() - i * 3_600_000),
     }));
-    const digest = buildDigest(input({ followUps: many, openEscalations: escalations }));
+    const digest = buildDigest(input({ rows: many, openEscalations: escalations }));
     const text = renderDigestMarkdown(digest);
     expect(utf8Bytes(text)).toBeLessThanOrEqual(2048);
     expect(text).toContain('**应回访 60 项**');
