@@ -72,6 +72,11 @@ export function historyBase(maxRows: number): Date {
   return new Date(new Date(BENCH_START).getTime() - (maxRows * STEP_SECONDS + 30 * 86_400) * 1_000);
 }
 
+/** The instant of the last history row when there are `maxRows` (deadlines fall up to 8 days after it). */
+export function historyEnd(maxRows: number): Date {
+  return new Date(historyBase(maxRows).getTime() + maxRows * STEP_SECONDS * 1_000);
+}
+
 /**
  * Inserts history rows n ∈ [from, to) into every table a tick reads: DONE follow-ups (70 % staff
  * tasks, 30 % surveys), their SENT outbox messages, ANSWERED/EXPIRED survey instances (30 %),
@@ -95,6 +100,10 @@ export async function insertHistory(
   const customerRef = `'BENCHCUS' || ${d.pad(`(${caseIndex}) % ${population.customers}`, 18)}`;
   const assignee = `CASE n % ${population.assigneeIds.length} ${population.assigneeIds.map((id, i) => `WHEN ${i} THEN ${quote(id)}`).join(' ')} END`;
   const ifStaff = (yes: string, no: string) => `CASE WHEN ${staff} THEN ${yes} ELSE ${no} END`;
+  // (caseId, step) is unique and each case gets many history rows, so their steps are numbered per case:
+  // `hist.<k>` for the case's k-th row. A month of history thus holds a few dozen distinct steps, as a
+  // real organisation's packs do, not one step per follow-up (the monthly report has a row per step).
+  const histStep = `'hist.' || (n / ${population.cases})`;
 
   const statements: { table: string; sql: (a: number, b: number) => string }[] = [
     {
@@ -104,7 +113,7 @@ export async function insertHistory(
           'FollowUp',
           ['id', 'caseId', 'customerId', 'policyId', 'step', 'sequence', 'action', 'channel', 'status', 'assigneeId', 'assigneeRule', 'earliestAt', 'dueAt', 'deadlineAt',
             'attempts', 'maxAttempts', 'activations', 'sampling', 'outcome', 'outcomeNote', 'outcomeById', 'completedAt', 'activatedAt', 'overdueAt', 'leaseExpiresAt', 'version', 'createdAt', 'updatedAt'],
-          [fuId, caseRef, customerRef, `'P4'`, `'hist.' || n`, '1', ifStaff(`'STAFF_TASK'`, `'CUSTOMER_SURVEY'`), ifStaff(`'wecom'`, `'sms'`), `'DONE'`,
+          [fuId, caseRef, customerRef, `'P4'`, histStep, '1', ifStaff(`'STAFF_TASK'`, `'CUSTOMER_SURVEY'`), ifStaff(`'wecom'`, `'sms'`), `'DONE'`,
             ifStaff(assignee, 'NULL'), ifStaff(`'responsible'`, 'NULL'), t(0), t(0), t(8 * 86_400),
             '1', ifStaff('3', '1'), '1', quote(SAMPLING), `CASE WHEN n % 20 = 0 THEN 'DISSATISFIED' ELSE 'SATISFIED' END`, 'NULL', ifStaff(assignee, 'NULL'), t(86_400), t(0), 'NULL', 'NULL', '2', t(0), t(86_400)],
           a, b,

@@ -386,6 +386,8 @@ function printServiceMemory(results: ProviderResult[], options: BenchOptions): v
     rows.push([r.provider, 'bare node -e (reference)', mib(m.referenceRss), '×1.0', '', '']);
     rows.push(['', `idle (${m.idle.ticks} round of jobs)`, mib(m.idle.rss), ratio(m.idle.rss), mib(m.idle.peakRss), ratio(m.idle.peakRss)]);
     rows.push(['', `jobs ticking, ${int(m.loaded.tableRows.FollowUp ?? 0)} follow-ups (${m.loaded.ticks} rounds)`, mib(m.loaded.rss), ratio(m.loaded.rss), mib(m.loaded.peakRss), ratio(m.loaded.peakRss)]);
+    const report = m.report.exitCode === 0 ? `report monthly ${m.report.month} (${int(m.report.due)} due; separate process)` : `report monthly ${m.report.month} FAILED (exit ${m.report.exitCode})`;
+    rows.push(['', report, '', '', mib(m.report.peakRss), ratio(m.report.peakRss)]);
   }
   console.log(`\n(k) The service's memory: huifang start (node ${[...(flags ?? []), 'bin/huifang.mjs start'].join(' ')}, as npm start runs it), RSS`);
   console.log(table(['database', 'phase', 'RSS after', 'of node -e', 'peak RSS', 'of node -e'], rows, [false, false, true, true, true, true]));

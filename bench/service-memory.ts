@@ -5,15 +5,21 @@
 //   loaded — while the jobs tick with `--history` rows in every history table (DONE follow-ups, SENT
 //            outbox messages, …), history/10 SCHEDULED follow-ups not yet due, and a few thousand due
 //            follow-ups to activate and dispatch to the sandbox;
+//   report — `huifang report monthly` (a separate process, same flags) for the last full month of the history,
+//            the whole organisation, its files written: the report counts the month's follow-ups and
+//            its 12-month trend, which hold most of the history (the jobs phase sends a report only
+//            when the real date makes one due);
 // beside a bare `node -e` process's RSS measured in the same run, as figures and ratios. The service runs
 // on the real clock (cron), so each phase waits for the next minute's tick: about three minutes per database.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeClock, UlidGenerator } from '../bot/clocks.js';
 import { ROOT_DIR } from '../bot/huifang.js';
 import type { DbProvider } from '../bot/db/client.js';
-import { countHistory, insertBacklog, insertHistory } from './history.js';
+import { addMonths, monthOf } from '../bot/core/reports/report-schedule.js';
+import { countHistory, historyBase, historyEnd, insertBacklog, insertHistory } from './history.js';
 import type { BenchOptions } from './options.js';
 import { BENCH_START, createBenchDb, insertDueFollowUps, seedPopulation } from './setup.js';
 
@@ -35,6 +41,8 @@ export interface ServiceMemoryResult {
   referenceRss: number;
   idle: RssPhase;
   loaded: RssPhase & { history: number; backlog: number; due: number; tableRows: Record<string, number> };
+  /** `huifang report monthly --month <month>` over the loaded database: its peak RSS, and what it counted. */
+  report: { month: string; peakRss: number; due: number; exitCode: number | null };
 }
 
 const log = (text: string) => console.error(`[bench] ${text}`);
@@ -136,6 +144,31 @@ function startService(url: string, port: number, nodeFlags: string[]): Promise<R
   });
 }
 
+/** `huifang report monthly --month <month> --json` in a child process, its RSS sampled every 100 ms until it exits. */
+async function runReport(url: string, month: string, nodeFlags: string[]): Promise<ServiceMemoryResult['report']> {
+  const out = mkdtempSync(join(tmpdir(), 'huifang-bench-report-'));
+  try {
+    const child = spawn(process.execPath, [...nodeFlags, 'bin/huifang.mjs', 'report', 'monthly', '--month', month, '--out', out, '--json'], {
+      cwd: ROOT_DIR,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: url, LOG_FORMAT: 'json' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    let peak = 0;
+    const timer = setInterval(() => (peak = Math.max(peak, rssOf(child.pid!))), 100);
+    const exitCode = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    clearInterval(timer);
+    if (exitCode !== 0) log(`report exited ${exitCode}: ${stderr.slice(0, 1000)}`);
+    const due = exitCode === 0 ? ((JSON.parse(stdout) as { totals: { due: number } }).totals.due ?? 0) : 0;
+    return { month, peakRss: peak, due, exitCode };
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
 /** Runs `phase` while sampling the service's RSS every 250 ms; the phase's RSS is taken 3 s after it ends. */
 async function measure(service: RunningService, phase: () => Promise<void>, since: number): Promise<Omit<RssPhase, 'work' | 'ticks'>> {
   let peak = since;
@@ -197,9 +230,13 @@ export async function runServiceMemory(provider: DbProvider, options: BenchOptio
     } finally {
       await service.stop();
     }
+    // The last full month of the history (Asia/Shanghai, the service's default time zone).
+    const month = addMonths(monthOf(historyEnd(options.history), 'Asia/Shanghai'), -1);
+    log(`${provider}: huifang report monthly --month ${month}`);
+    const report = await runReport(db.url, month, nodeFlags);
     const mb = (bytes: number) => `${(bytes / 1048576).toFixed(0)} MiB`;
-    log(`${provider}: node -e ${mb(reference)}; idle ${mb(idle.rss)} (peak ${mb(idle.peakRss)}); jobs ticking ${mb(loaded.rss)} (peak ${mb(loaded.peakRss)})`);
-    return { nodeFlags, referenceRss: reference, idle, loaded: { ...loaded, history: options.history, backlog: options.backlog, due, tableRows } };
+    log(`${provider}: node -e ${mb(reference)}; idle ${mb(idle.rss)} (peak ${mb(idle.peakRss)}); jobs ticking ${mb(loaded.rss)} (peak ${mb(loaded.peakRss)}); report ${month} peak ${mb(report.peakRss)}`);
+    return { nodeFlags, referenceRss: reference, idle, loaded: { ...loaded, history: options.history, backlog: options.backlog, due, tableRows }, report };
   } finally {
     await db.destroy();
   }
