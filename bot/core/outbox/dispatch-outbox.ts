@@ -115,14 +115,17 @@ export async function dispatchOutbox(deps: DispatchDeps, options: DispatchOption
     }
     summary.claimed += claimed.length;
     // Consent is checked again just before sending (an opt-out may have come in since the message was
-    // queued): the batch's customers are read in one query.
+    // queued): the batch's customers are read in one query. With them, at the same time: the customers'
+    // last survey invitations within the gap (kept up to date as this batch sends more), and the SMS they
+    // were sent today before this round.
     const customerIds = [...new Set(claimed.map((m) => customerIdOf(m.message)).filter((id): id is string => id !== null))];
-    const customers = customerIds.length > 0 ? await deps.customers.findCustomersByIds(customerIds) : new Map<string, CustomerRecord>();
-    // The customers' last survey invitations within the gap, kept up to date as this batch sends more.
-    const lastInvites = await lastSurveyInvites(deps, claimed, contact);
-    // SMS handed to the provider in this round, by customer, on top of those SENT before it (read once).
+    const [customers, lastInvites, smsSentBefore] = await Promise.all([
+      customerIds.length > 0 ? deps.customers.findCustomersByIds(customerIds) : new Map<string, CustomerRecord>(),
+      lastSurveyInvites(deps, claimed, contact),
+      smsSentToday(deps, claimed),
+    ]);
+    // SMS handed to the provider in this round, by customer, on top of those SENT before it.
     const smsToday = new Map<string, number>();
-    const smsSentBefore = await smsSentToday(deps, claimed);
     const recording = new OutcomeRecording();
     let next = 0;
     const worker = async () => {
