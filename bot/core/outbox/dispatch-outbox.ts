@@ -174,7 +174,7 @@ export async function dispatchOutbox(deps: DispatchDeps, options: DispatchOption
     // SMS handed to the provider in this round, by customer, on top of those SENT before it.
     const smsToday = new Map<string, number>();
     const recording = new OutcomeRecording();
-    /** One message: null once its outcome is recorded, or the recording of its send's outcome still under way. */
+    /** Handles one message: resolves with null once its outcome is recorded, or with the recording of its send's outcome still under way. */
     const handle = async (message: ClaimedOutboxMessage): Promise<{ recorded: Promise<void> } | null> => {
       // An attempt handed to the provider without a recorded outcome (its dispatcher died mid-send) is
       // reconciled first: sent blindly again, it could reach the customer twice.
