@@ -2,12 +2,16 @@
 // sandbox dispatch rate (phase b with --queue-jobs due follow-ups) and graphile-worker completing
 // as many no-op jobs, with the same concurrency. graphile-worker is a dev dependency used here only.
 import { Logger, run } from 'graphile-worker';
+import pg from 'pg';
 import type { BenchOptions } from './options.js';
 import { runThroughput } from './phases.js';
 import { createBenchDb } from './setup.js';
 
 /** How many jobs (messages) each side runs at once: the dispatcher's concurrency in phase (b). */
 export const QUEUE_CONCURRENCY = 16;
+
+/** graphile-worker's own default pool size (`maxPoolSize`), for the pool given to it. */
+const GRAPHILE_POOL_SIZE = 10;
 
 export interface QueueResult {
   jobs: number;
@@ -37,8 +41,14 @@ async function runGraphileWorker(jobs: number, timeLimitMs: number): Promise<{ c
     let finished: () => void = () => {};
     const done = new Promise<void>((resolve) => (finished = resolve));
     const started = performance.now();
+    // The pool graphile-worker would make itself from the connection string (10 connections), made here so
+    // that it has ended, and keeps an error listener, before the database is dropped: the runner's stop
+    // ends its own pool without waiting and removes its listener, so dropping the database could end the
+    // bench with an unhandled "terminating connection due to administrator command".
+    const pgPool = new pg.Pool({ connectionString: db.url, max: GRAPHILE_POOL_SIZE });
+    pgPool.on('error', () => {});
     const runner = await run({
-      connectionString: db.url,
+      pgPool,
       concurrency: QUEUE_CONCURRENCY,
       noHandleSignals: true,
       pollInterval: 1000,
@@ -54,6 +64,7 @@ async function runGraphileWorker(jobs: number, timeLimitMs: number): Promise<{ c
     const ms = performance.now() - started;
     clearTimeout(limit);
     await runner.stop();
+    await pgPool.end();
     return { completed, ms };
   } finally {
     await db.destroy();

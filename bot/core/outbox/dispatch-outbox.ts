@@ -102,102 +102,167 @@ export async function dispatchOutbox(deps: DispatchDeps, options: DispatchOption
   const time = { timeZone: deps.timeZone, calendar: deps.calendar };
   const summary: DispatchSummary = { claimed: 0, sent: 0, retried: 0, dead: 0, cancelled: 0, deferred: 0, expired: 0, lostLease: 0, reconciled: 0, uncertain: 0 };
   const cutoff = options.cutoff ?? NEVER_CUT_OFF;
-  for (let round = 0; round < maxBatches && !cutoff.signal.aborted; round++) {
+  const startClaim = (limit: number): RoundClaim => {
     const claimToken = deps.tokens.token(12);
-    const claim = deps.outbox.claimOutbox(deps.clock.now(), leaseMs, batchSize, claimToken);
+    const rows = deps.outbox.claimOutbox(deps.clock.now(), leaseMs, limit, claimToken);
+    // A claim made ahead of its round is awaited only once the round before it has settled.
+    rows.catch(() => undefined);
+    const release = () => rows.then(() => deps.outbox.releaseOutboxClaim(claimToken, deps.clock.now()), () => 0);
     // Until the round ends, a cut-off (after the claim, if it is still running) hands back what the
     // claim took and has not started sending.
-    const letGo = cutoff.hold('outbox', () => claim.then(() => deps.outbox.releaseOutboxClaim(claimToken, deps.clock.now()), () => 0));
-    const claimed = await claim;
-    if (claimed.length === 0) {
-      letGo();
-      break;
+    return { limit, rows, release, letGo: cutoff.hold('outbox', release) };
+  };
+  // The next round's claim, made while the current round's last messages are sending (see below).
+  let ahead: RoundClaim | null = null;
+  try {
+    for (let round = 0; round < maxBatches && !cutoff.signal.aborted; round++) {
+      const claim = ahead ?? startClaim(batchSize);
+      ahead = null;
+      const claimed = await claim.rows;
+      if (claimed.length === 0) {
+        claim.letGo();
+        break;
+      }
+      summary.claimed += claimed.length;
+      await sendRound(claimed, (unsettled) => {
+        // Once the round's last message is taken, the next round is claimed while the last sends finish (as
+        // soon as that claim can be half a batch or more), no larger than what leaves this dispatcher holding
+        // one batch at most (the round's messages without a recorded outcome and the new claim together): a
+        // dispatcher killed meanwhile strands no more than one batch. The next round's reads (consent, SMS
+        // sent today) still wait until this round settles.
+        if (ahead || round + 1 >= maxBatches || claimed.length < claim.limit || cutoff.signal.aborted) return;
+        const limit = batchSize - unsettled;
+        if (limit >= Math.ceil(batchSize / 2)) ahead = startClaim(limit);
+      });
+      claim.letGo();
+      if (claimed.length < claim.limit) break;
     }
-    summary.claimed += claimed.length;
-    // Consent is checked again just before sending (an opt-out may have come in since the message was
-    // queued): the batch's customers are read in one query.
-    const customerIds = [...new Set(claimed.map((m) => customerIdOf(m.message)).filter((id): id is string => id !== null))];
-    const customers = customerIds.length > 0 ? await deps.customers.findCustomersByIds(customerIds) : new Map<string, CustomerRecord>();
-    // The customers' last survey invitations within the gap, kept up to date as this batch sends more.
-    const lastInvites = await lastSurveyInvites(deps, claimed, contact);
-    // SMS handed to the provider in this round, by customer, on top of those SENT before it (read once).
-    const smsToday = new Map<string, number>();
-    const smsSentBefore = await smsSentToday(deps, claimed);
-    const recording = new OutcomeRecording();
+  } finally {
+    // A claim made ahead of a round that will not run (a failed round, a cut-off) is handed back at once.
+    const unused = ahead as RoundClaim | null;
+    if (unused) {
+      await unused.release().catch(() => 0);
+      unused.letGo();
+    }
+  }
+  return summary;
+
+  /**
+   * Sends one round's claimed messages; `nearEnd` is called as its last message is taken and as each outcome
+   * is recorded after that, with how many of the round's messages have no recorded outcome yet. Resolves once
+   * every outcome is recorded (throws the first failure to record one).
+   */
+  async function sendRound(claimed: ClaimedOutboxMessage[], nearEnd: (unsettled: number) => void): Promise<void> {
+    let settled = 0;
     let next = 0;
+    let open = true;
+    // Once every message is taken, each outcome recorded may leave room for the next round's claim.
+    const settle = () => {
+      settled++;
+      if (open && next === claimed.length) nearEnd(claimed.length - settled);
+    };
+    // Consent is checked again just before sending (an opt-out may have come in since the message was
+    // queued): the batch's customers are read in one query. With them, at the same time: the customers'
+    // last survey invitations within the gap (kept up to date as this batch sends more), and the SMS they
+    // were sent today before this round.
+    const customerIds = [...new Set(claimed.map((m) => customerIdOf(m.message)).filter((id): id is string => id !== null))];
+    const [customers, lastInvites, smsSentBefore] = await Promise.all([
+      customerIds.length > 0 ? deps.customers.findCustomersByIds(customerIds) : new Map<string, CustomerRecord>(),
+      lastSurveyInvites(deps, claimed, contact),
+      smsSentToday(deps, claimed),
+    ]);
+    // SMS handed to the provider in this round, by customer, on top of those SENT before it.
+    const smsToday = new Map<string, number>();
+    const recording = new OutcomeRecording();
+    /** Handles one message: resolves with null once its outcome is recorded, or with the recording of its send's outcome still under way. */
+    const handle = async (message: ClaimedOutboxMessage): Promise<{ recorded: Promise<void> } | null> => {
+      // An attempt handed to the provider without a recorded outcome (its dispatcher died mid-send) is
+      // reconciled first: sent blindly again, it could reach the customer twice.
+      const customerId = customerIdOf(message.message);
+      if (message.sendStartedAt) {
+        const reconciled = await reconcileOne(deps, options, message, summary);
+        // Recorded SENT in this round: it counts towards the customer's SMS budget like this round's sends.
+        if (reconciled === 'sent' && customerId && message.channel === 'sms') smsToday.set(customerId, (smsToday.get(customerId) ?? 0) + 1);
+        if (reconciled !== 'send') return null;
+      }
+      const customer = customerId ? customers.get(customerId) : undefined;
+      const blocked = customer ? sendConsentBlock(message.message, customer, deps.optOutScope ?? 'all') : null;
+      if (blocked) {
+        await cancelOne(deps, message, summary, { code: blocked, text: CONSENT_BLOCK_TEXT[blocked], action: 'outbox.cancelled' });
+        return null;
+      }
+      // Contact rules hold when the message leaves, not only when it was planned (contact-hours.ts).
+      const timing = sendTiming(deps.clock.now(), message.message, contact, time, customerId ? lastInvites.get(customerId) : undefined);
+      if (timing.kind === 'expired') {
+        const text =
+          timing.code === 'SEND_WINDOW_CLOSED'
+            ? `not sent: its send window closed at ${timing.notAfter.toISOString()}`
+            : `not sent: it could not leave before its deadline ${timing.notAfter.toISOString()}`;
+        await cancelOne(deps, message, summary, { code: timing.code, text, action: 'outbox.expired' });
+        return null;
+      }
+      if (timing.kind === 'later') {
+        await deferOne(deps, message, summary, timing.at, timing.reason);
+        return null;
+      }
+      // Recorded before anything is awaited, so a second invitation to the same customer in this batch waits.
+      const previousInvite = customerId ? lastInvites.get(customerId) : undefined;
+      if (customerId && message.message.kind === 'survey_invite') lastInvites.set(customerId, { surveyId: message.message.surveyId, sentAt: deps.clock.now() });
+      // One SMS budget per customer and day over every kind (Tencent's default: 2 per number a day):
+      // an SMS over it waits for the next day's first allowed moment, or expires if that is too late.
+      if (customer && message.channel === 'sms' && (await overSmsBudget(deps, customer.id, smsToday, smsSentBefore))) {
+        if (customerId && message.message.kind === 'survey_invite') {
+          if (previousInvite) lastInvites.set(customerId, previousInvite);
+          else lastInvites.delete(customerId);
+        }
+        const terms = contactTermsOf(message.message);
+        const tomorrow = addLocalDays(atLocalTime(deps.clock.now(), '00:00', deps.timeZone), 1, deps.timeZone);
+        const at = nextSendMoment(atLocalTime(tomorrow, SMS_BUDGET_RETRY_TIME, deps.timeZone), terms, contact.quietHours, time);
+        const last = lastStartOf(terms);
+        if (last && at.getTime() >= last.at.getTime()) {
+          const what = last.code === 'SEND_WINDOW_CLOSED' ? 'its send window closes' : 'its deadline';
+          await cancelOne(deps, message, summary, { code: last.code, text: `not sent: the customer's SMS budget is used up today and tomorrow is past ${what} ${last.at.toISOString()}`, action: 'outbox.expired' });
+        } else await deferOne(deps, message, summary, at, 'SMS_DAILY_BUDGET');
+        return null;
+      }
+      // The windows every replica shares (survey gap, SMS same content), reserved as the send happens.
+      const held = await holdBySharedWindows(deps.windows, message, customerId, deps.clock.now(), contact, time);
+      if (held) {
+        if (customerId && message.message.kind === 'survey_invite') {
+          if (previousInvite) lastInvites.set(customerId, previousInvite);
+          else lastInvites.delete(customerId);
+        }
+        if (customerId && smsToday.has(customerId)) smsToday.set(customerId, Math.max(0, smsToday.get(customerId)! - 1));
+        await deferOne(deps, message, summary, held.at, held.reason);
+        return null;
+      }
+      return sendOne(deps, options, message, summary, customer, recording);
+    };
     const worker = async () => {
       while (next < claimed.length && !cutoff.signal.aborted && !recording.failed) {
         const message = claimed[next++]!;
-        // An attempt handed to the provider without a recorded outcome (its dispatcher died mid-send) is
-        // reconciled first: sent blindly again, it could reach the customer twice.
-        const customerId = customerIdOf(message.message);
-        if (message.sendStartedAt) {
-          const reconciled = await reconcileOne(deps, options, message, summary);
-          // Recorded SENT in this round: it counts towards the customer's SMS budget like this round's sends.
-          if (reconciled === 'sent' && customerId && message.channel === 'sms') smsToday.set(customerId, (smsToday.get(customerId) ?? 0) + 1);
-          if (reconciled !== 'send') continue;
-        }
-        const customer = customerId ? customers.get(customerId) : undefined;
-        const blocked = customer ? sendConsentBlock(message.message, customer, deps.optOutScope ?? 'all') : null;
-        if (blocked) {
-          await cancelOne(deps, message, summary, { code: blocked, text: CONSENT_BLOCK_TEXT[blocked], action: 'outbox.cancelled' });
-          continue;
-        }
-        // Contact rules hold when the message leaves, not only when it was planned (contact-hours.ts).
-        const timing = sendTiming(deps.clock.now(), message.message, contact, time, customerId ? lastInvites.get(customerId) : undefined);
-        if (timing.kind === 'expired') {
-          const text =
-            timing.code === 'SEND_WINDOW_CLOSED'
-              ? `not sent: its send window closed at ${timing.notAfter.toISOString()}`
-              : `not sent: it could not leave before its deadline ${timing.notAfter.toISOString()}`;
-          await cancelOne(deps, message, summary, { code: timing.code, text, action: 'outbox.expired' });
-          continue;
-        }
-        if (timing.kind === 'later') {
-          await deferOne(deps, message, summary, timing.at, timing.reason);
-          continue;
-        }
-        // Recorded before anything is awaited, so a second invitation to the same customer in this batch waits.
-        const previousInvite = customerId ? lastInvites.get(customerId) : undefined;
-        if (customerId && message.message.kind === 'survey_invite') lastInvites.set(customerId, { surveyId: message.message.surveyId, sentAt: deps.clock.now() });
-        // One SMS budget per customer and day over every kind (Tencent's default: 2 per number a day):
-        // an SMS over it waits for the next day's first allowed moment, or expires if that is too late.
-        if (customer && message.channel === 'sms' && (await overSmsBudget(deps, customer.id, smsToday, smsSentBefore))) {
-          if (customerId && message.message.kind === 'survey_invite') {
-            if (previousInvite) lastInvites.set(customerId, previousInvite);
-            else lastInvites.delete(customerId);
-          }
-          const terms = contactTermsOf(message.message);
-          const tomorrow = addLocalDays(atLocalTime(deps.clock.now(), '00:00', deps.timeZone), 1, deps.timeZone);
-          const at = nextSendMoment(atLocalTime(tomorrow, SMS_BUDGET_RETRY_TIME, deps.timeZone), terms, contact.quietHours, time);
-          const last = lastStartOf(terms);
-          if (last && at.getTime() >= last.at.getTime()) {
-            const what = last.code === 'SEND_WINDOW_CLOSED' ? 'its send window closes' : 'its deadline';
-            await cancelOne(deps, message, summary, { code: last.code, text: `not sent: the customer's SMS budget is used up today and tomorrow is past ${what} ${last.at.toISOString()}`, action: 'outbox.expired' });
-          } else await deferOne(deps, message, summary, at, 'SMS_DAILY_BUDGET');
-          continue;
-        }
-        // The windows every replica shares (survey gap, SMS same content), reserved as the send happens.
-        const held = await holdBySharedWindows(deps.windows, message, customerId, deps.clock.now(), contact, time);
-        if (held) {
-          if (customerId && message.message.kind === 'survey_invite') {
-            if (previousInvite) lastInvites.set(customerId, previousInvite);
-            else lastInvites.delete(customerId);
-          }
-          if (customerId && smsToday.has(customerId)) smsToday.set(customerId, Math.max(0, smsToday.get(customerId)! - 1));
-          await deferOne(deps, message, summary, held.at, held.reason);
-          continue;
-        }
-        await sendOne(deps, options, message, summary, customer, recording);
+        if (next === claimed.length) nearEnd(claimed.length - settled);
+        const pending = await handle(message);
+        if (pending) void pending.recorded.then(settle);
+        else settle();
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, claimed.length) }, () => recording.track(worker())));
-    // Every outcome of the round is recorded (or the round failed) before the next claim.
-    await recording.settled();
-    letGo();
-    if (claimed.length < batchSize) break;
+    // Every outcome of the round is recorded (or the round failed) before the next round's messages are sent.
+    try {
+      await recording.settled();
+    } finally {
+      open = false;
+    }
   }
-  return summary;
+}
+
+/** A round's claim: its size asked, the claimed messages, and its hand-back (`release`, `letGo` as in JobCutoffSignal.hold). */
+interface RoundClaim {
+  limit: number;
+  rows: Promise<ClaimedOutboxMessage[]>;
+  release: () => Promise<number>;
+  letGo: () => void;
 }
 
 /** The last survey invitation sent to each customer of the batch within the minimum gap (one query). */
@@ -403,7 +468,7 @@ async function sendOne(
   summary: DispatchSummary,
   customer: CustomerRecord | undefined,
   recording: OutcomeRecording,
-): Promise<void> {
+): Promise<{ recorded: Promise<void> } | null> {
   const channel = options.channels[message.channel];
   const startedAt = deps.clock.now();
   const base = { id: message.id, claimToken: message.claimToken, attempt: message.attempt, startedAt };
@@ -417,7 +482,7 @@ async function sendOne(
   const markAlongside = channel?.dropsDuplicateSends === true;
   if (channel && !markAlongside && !(await mark())) {
     summary.lostLease++;
-    return;
+    return null;
   }
   let marking: Promise<boolean> | null = null;
   try {
@@ -435,14 +500,15 @@ async function sendOne(
   } catch (thrown) {
     const err = coerceError(thrown);
     // Recorded while this worker goes on to its next message (see OutcomeRecording).
-    if (err instanceof ChannelError && err.outcomeUnknown && channel?.checkInterruptedSend) recording.track(afterMark(marking, summary, () => recordInterrupted(deps, options, message, summary, base, err)));
-    else recording.track(afterMark(marking, summary, () => recordFailure(deps, options, message, summary, base, err, customer)));
-    return;
+    const record = err instanceof ChannelError && err.outcomeUnknown && channel?.checkInterruptedSend
+      ? () => recordInterrupted(deps, options, message, summary, base, err)
+      : () => recordFailure(deps, options, message, summary, base, err, customer);
+    return { recorded: recording.track(afterMark(marking, summary, record)) };
   }
   // Outside the send's try: if recording fails (database down), the message must not be treated as
   // a failed send and retried at once — it stays leased and is retried only after the lease.
   const finishedAt = deps.clock.now();
-  recording.track(
+  const recorded = recording.track(
     afterMark(marking, summary, async () => {
       const ok = await deps.outbox.completeOutbox({ ...base, finishedAt, outcome: 'SENT', providerMessageId: result.providerMessageId, responseCode: result.responseCode ?? null });
       if (!ok) summary.lostLease++;
@@ -452,6 +518,7 @@ async function sendOne(
       }
     }),
   );
+  return { recorded };
 }
 
 /** Records an outcome once the send-started mark made alongside the call (if any) found the claim still held. */
@@ -468,7 +535,8 @@ async function afterMark(marking: Promise<boolean> | null, summary: DispatchSumm
  * its next message, so recording one message overlaps sending the next, and the outcomes of concurrent
  * sends are committed together (the store may batch them). Nothing is weakened: each outcome is still
  * recorded against its claim token and emitted once committed, the round waits for all of them before
- * the next claim, and the first failure (database down) stops the workers and fails the call, as before.
+ * the next round's reads and sends (its claim may already be under way: dispatchOutbox), and the first
+ * failure (database down) stops the workers and fails the call, as before.
  */
 class OutcomeRecording {
   #pending: Promise<void>[] = [];

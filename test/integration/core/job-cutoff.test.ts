@@ -12,6 +12,7 @@ import { insertDueFollowUps, staffTextMessage } from '../../support/builders.js'
 import { dispatchOutbox } from '../../../bot/core/outbox/dispatch-outbox.js';
 import { processPendingInbound, type InboundHandler } from '../../../bot/core/inbox/process-inbound.js';
 import { inboundHandlers } from '../../../bot/inbound/handlers.js';
+import { CountingChannel } from '../../support/test-channels.js';
 
 /** A real cut-off that fires as the job registers its first claim, i.e. while that claim runs. */
 function cutOffDuringFirstClaim(): { cutoff: JobCutoffSignal; result: () => Promise<CutoffResult> | undefined } {
@@ -68,6 +69,44 @@ describeEachDatabase('a job cut off at the shutdown deadline', (db) => {
     expect((await cut.result())?.released.outbox).toBeGreaterThanOrEqual(5);
     const rows = await db().prisma.outboxMessage.findMany({ where: { idempotencyKey: { in: keys } } });
     for (const m of rows) expect(m).toMatchObject({ status: 'PENDING', claimToken: null, leaseExpiresAt: null, sendStartedAt: null, attempts: 0 });
+  });
+
+  it('hands back the next round it claimed ahead when the deadline comes during the last send of a round', async () => {
+    // What earlier tests handed back goes first, so that the rounds below hold these messages only.
+    await dispatchOutbox(app.deps, { channels: app.channels, jitter: () => 0.5 });
+    const keys = Array.from({ length: 30 }, (_, i) => `cutoff-ahead:${clock.now().getTime()}:${i}`);
+    await app.deps.outbox.enqueue(keys.map((k) => staffTextMessage(k, nurseId, 'hushi.li', clock.now())));
+    const real = new JobCutoff();
+    let fired: Promise<CutoffResult> | undefined;
+    let started = 0;
+    // The first round's last send (20th) waits until the next round's claim is in the database, then the deadline comes.
+    const channel = new (class extends CountingChannel {
+      override async send(request: Parameters<CountingChannel['send']>[0]) {
+        if (++started === 20) {
+          for (let poll = 0; poll < 2_000; poll++) {
+            const held = await db().prisma.outboxMessage.findMany({ where: { idempotencyKey: { in: keys }, status: 'SENDING' }, select: { claimToken: true } });
+            if (new Set(held.map((m) => m.claimToken)).size >= 2) break;
+            await new Promise((resolve) => setTimeout(resolve, 5));
+          }
+          fired = real.cutOff();
+          await fired;
+        }
+        return super.send(request);
+      }
+    })();
+    const cutApp = createTestService(db().url, sharedDbClient(db()), clock, { channels: { wecom: channel, sms: channel, wechat: channel } });
+    const summary = await dispatchOutbox(cutApp.deps, { channels: cutApp.channels, jitter: () => 0.5, batchSize: 20, concurrency: 4, cutoff: real });
+
+    expect(summary).toMatchObject({ claimed: 20, sent: 20, lostLease: 0 });
+    expect((await fired)?.released.outbox).toBe(10);
+    const rows = await db().prisma.outboxMessage.findMany({ where: { idempotencyKey: { in: keys } } });
+    expect(rows.filter((m) => m.status === 'SENT')).toHaveLength(20);
+    for (const m of rows.filter((r) => r.status !== 'SENT')) expect(m).toMatchObject({ status: 'PENDING', claimToken: null, leaseExpiresAt: null, sendStartedAt: null, attempts: 0 });
+
+    // Same moment: the next run sends the 10 handed back at once, each once.
+    expect(await dispatchOutbox(cutApp.deps, { channels: cutApp.channels, jitter: () => 0.5 })).toMatchObject({ sent: 10 });
+    expect(new Set(channel.sends.map((s) => s.idempotencyKey))).toEqual(new Set(keys));
+    expect(channel.sends).toHaveLength(30);
   });
 
   it('hands back the inbox events of its batch it has not started: the next drain handles them at once, each once', async () => {

@@ -308,6 +308,40 @@ describeEachDatabase('outbox dispatch', (db) => {
     expect(row.attemptLog.map((a) => a.outcome)).toEqual(['RETRY', 'RETRY', 'DEAD']);
   });
 
+  it('claims the next round while the last sends of a round finish, never holding more than one batch', async () => {
+    const ids = await enqueue('ahead', 50);
+    const held = () => db().prisma.outboxMessage.findMany({ where: { id: { in: ids }, status: 'SENDING' }, select: { claimToken: true } });
+    // Each send notes how many of the messages this dispatcher holds; the last send of the first round
+    // (20 messages) waits until the next round's claim is in the database beside its own.
+    let mostHeld = 0;
+    let claimsSeen = 0;
+    let started = 0;
+    const channel = new (class extends CountingChannel {
+      override async send(request: Parameters<CountingChannel['send']>[0]) {
+        const sendNumber = ++started;
+        for (let poll = 0; ; poll++) {
+          const rows = await held();
+          mostHeld = Math.max(mostHeld, rows.length);
+          const claims = new Set(rows.map((r) => r.claimToken)).size;
+          if (sendNumber !== 20 || claims >= 2 || poll >= 2_000) {
+            if (sendNumber === 20) claimsSeen = claims;
+            break;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+        return super.send(request);
+      }
+    })();
+    const app = serviceWith(channel);
+
+    const summary = await dispatchOutbox(app.deps, { channels: app.channels, jitter: () => JITTER, batchSize: 20, concurrency: 4 });
+
+    expect(claimsSeen).toBe(2);
+    expect(mostHeld).toBeLessThanOrEqual(20);
+    expect(summary.lostLease).toBe(0);
+    await expectEachSentOnce(ids, channel.countsById());
+  });
+
   it('spaces two survey invitations to one customer by the minimum gap, reading what was sent from the database', async () => {
     const sms = new CountingChannel();
     const app = serviceWith(sms);
