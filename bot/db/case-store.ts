@@ -54,7 +54,18 @@ export class PrismaCaseStore implements CaseStore {
     return this.db.prisma.case.count({ where: { policyId, occurredAt: { gte: from, lt: to }, ...(createdAtMost ? { createdAt: { lte: createdAtMost } } : {}) } });
   }
 
+  /**
+   * On SQLite a range of the unique place index: `startsWith` becomes a `LIKE`, which SQLite (case-insensitive
+   * by default, with `_` a wildcard) cannot answer from an index, so every count read the whole index, once per
+   * quota on each batch. The places of `key` are exactly the texts from `key#` up to, not including, `key$` ('$'
+   * follows '#'), in SQLite's binary order. PostgreSQL orders text by the database's collation, where such a range
+   * need not hold the prefix: there it stays `startsWith`.
+   */
   async countQuotaSlots(key: string): Promise<number> {
+    if (this.db.capabilities.provider === 'sqlite') {
+      const [row] = await this.sql.query<{ n: unknown }>('SELECT COUNT(*) AS n FROM "FollowUp" WHERE "quotaSlot" >= ? AND "quotaSlot" < ?', [`${key}#`, `${key}$`]);
+      return Number(row?.n ?? 0);
+    }
     return this.db.prisma.followUp.count({ where: { quotaSlot: { startsWith: `${key}#` } } });
   }
 
