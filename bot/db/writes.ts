@@ -215,13 +215,21 @@ export async function insertColumns(
     return;
   }
   const text = `INSERT INTO "${table}" (${columns.map(([name]) => `"${name}"`).join(', ')}) SELECT * FROM unnest(${columns.map(([, type]) => `?::${PG_ARRAY_TYPE[type]}`).join(', ')})`;
+  // Each instant's text is made once: the rows of a batch share a few (created, updated, due times).
+  const texts = new Map<number, string>();
+  const iso = (value: Date): string => {
+    const t = value.getTime();
+    let text = texts.get(t);
+    if (text === undefined) texts.set(t, (text = value.toISOString()));
+    return text;
+  };
   for (let from = 0; from < rows.length; from += UNNEST_ROWS) {
     const to = Math.min(rows.length, from + UNNEST_ROWS);
     const arrays = columns.map(([, type], c) => {
       const values = new Array<unknown>(to - from);
       for (let r = from; r < to; r++) {
         const value = rows[r]![c];
-        values[r - from] = value === undefined ? null : type === 'timestamp' && value instanceof Date ? value.toISOString() : value;
+        values[r - from] = value === undefined ? null : type === 'timestamp' && value instanceof Date ? iso(value) : value;
       }
       return values;
     });
