@@ -6,7 +6,7 @@ import { TX_OPTIONS } from './store-context.js';
 import { isUniqueViolation, toCaseRecord, toFollowUpRecord, toJson } from './rows.js';
 import { fixedSql, type FixedSql } from './fixed-sql.js';
 import { CASE_COLUMNS as CASE_SELECT, caseFromSql } from './sql-rows.js';
-import { auditData, cancelOpenFollowUps, chunks, followUpData, insertAudit, insertColumns, withBulkPageCache, type ColumnType } from './writes.js';
+import { auditData, cancelOpenFollowUps, chunks, followUpData, insertAudit, insertColumns, withBulkPageCache, withBulkWalCheckpoints, type ColumnType } from './writes.js';
 
 /** `CaseStore` over Prisma: a case and its planned follow-ups commit together, once per (type, external id). */
 export class PrismaCaseStore implements CaseStore {
@@ -123,22 +123,25 @@ export class PrismaCaseStore implements CaseStore {
       // Fixed INSERTs in a transaction of fixed SQL (bot/db/fixed-sql.ts): Prisma's createMany compiles and
       // serialises every row, and even its raw statements pass the query compiler, which costs more than the
       // statements themselves at a thousand rows. One array per column on PostgreSQL, multi-row VALUES on SQLite.
-      await this.sql.transaction(async (tx) => {
-        const caps = this.db.capabilities;
-        const wallClock = new Date(); // what Prisma's @default(now()) / @updatedAt would write
-        await withBulkPageCache(tx, caps, async () => {
-          await insertColumns(tx, caps, 'Customer', CUSTOMER_COLUMNS, input.customers.map(({ id, customer }) => customerRow(id, customer, wallClock)));
-          await insertColumns(tx, caps, 'Case', CASE_COLUMNS, input.cases.map((c) => caseRow(c, wallClock)));
-          await insertColumns(
-            tx,
-            caps,
-            'FollowUp',
-            FOLLOW_UP_COLUMNS,
-            input.cases.flatMap((c) => c.followUps.map((f) => followUpRow(followUpData(f, c.id, c.customerId, c.policyId, c.audit.at), wallClock))),
-          );
-          await insertColumns(tx, caps, 'AuditLog', AUDIT_COLUMNS, input.cases.map((c) => auditRow(auditData(this.db.ids, c.audit))));
-        });
-      });
+      // Commits checkpoint every few chunks instead of after each (bot/db/writes.ts).
+      await withBulkWalCheckpoints(this.db.prisma, this.sql, this.db.capabilities, () =>
+        this.sql.transaction(async (tx) => {
+          const caps = this.db.capabilities;
+          const wallClock = new Date(); // what Prisma's @default(now()) / @updatedAt would write
+          await withBulkPageCache(tx, caps, async () => {
+            await insertColumns(tx, caps, 'Customer', CUSTOMER_COLUMNS, input.customers.map(({ id, customer }) => customerRow(id, customer, wallClock)));
+            await insertColumns(tx, caps, 'Case', CASE_COLUMNS, input.cases.map((c) => caseRow(c, wallClock)));
+            await insertColumns(
+              tx,
+              caps,
+              'FollowUp',
+              FOLLOW_UP_COLUMNS,
+              input.cases.flatMap((c) => c.followUps.map((f) => followUpRow(followUpData(f, c.id, c.customerId, c.policyId, c.audit.at), wallClock))),
+            );
+            await insertColumns(tx, caps, 'AuditLog', AUDIT_COLUMNS, input.cases.map((c) => auditRow(auditData(this.db.ids, c.audit))));
+          });
+        }),
+      );
       return true;
     } catch (err) {
       // A case or customer key was taken meanwhile: the transaction rolled back whole.

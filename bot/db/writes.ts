@@ -259,6 +259,47 @@ export async function withBulkPageCache<T>(tx: FixedSqlQueries, capabilities: Db
   }
 }
 
+/** WAL pages after which a commit checkpoints while bulk writes run: 64 MiB of 4 KiB pages, as the bulk page cache. */
+const BULK_WAL_AUTOCHECKPOINT_PAGES = 16_384;
+
+/** Bulk writes in progress per client (one SQLite connection each), the threshold to set back, and the setting of it. */
+const bulkWalWriters = new WeakMap<object, { writers: number; before: number | null; ready: Promise<void> }>();
+
+/**
+ * Runs `fn` (one or more bulk write transactions of `client`) with SQLite's automatic checkpoint moved from
+ * every 1,000 WAL pages to every {@link BULK_WAL_AUTOCHECKPOINT_PAGES}, then sets the threshold back once
+ * the last concurrent bulk write is done; the next commit then checkpoints as before. A chunk of a case batch
+ * writes more than 1,000 pages, so each commit copied the WAL into the database and synced both files: the
+ * index pages that every chunk touches again were copied every time. A process that dies loses no commit
+ * either way (it is in the WAL). With `synchronous = NORMAL` the WAL is synced at checkpoints, so a power loss
+ * may undo the commits since the last one: already so for any commit below 1,000 pages, now for a few chunks
+ * of a batch too. Call it outside the transaction: the threshold is read at COMMIT. PostgreSQL: `fn` as it is.
+ */
+export async function withBulkWalCheckpoints<T>(client: object, sql: FixedSqlQueries, capabilities: DbCapabilities, fn: () => Promise<T>): Promise<T> {
+  if (capabilities.provider !== 'sqlite') return fn();
+  let state = bulkWalWriters.get(client);
+  if (!state) bulkWalWriters.set(client, (state = { writers: 0, before: null, ready: Promise.resolve() }));
+  const s = state;
+  if (s.writers++ === 0) {
+    s.ready = (async () => {
+      // Read once per client: the threshold it had before any bulk write, whatever the order writes end in.
+      if (s.before === null) {
+        const [row] = await sql.query<{ wal_autocheckpoint: unknown }>('PRAGMA wal_autocheckpoint', []);
+        const before = Number(row?.wal_autocheckpoint);
+        s.before = Number.isInteger(before) ? before : 1_000;
+      }
+      await sql.query(`PRAGMA wal_autocheckpoint = ${BULK_WAL_AUTOCHECKPOINT_PAGES}`, []);
+    })();
+  }
+  try {
+    // A write that joins one already running waits until the threshold is moved.
+    await s.ready;
+    return await fn();
+  } finally {
+    if (--s.writers === 0) await sql.query(`PRAGMA wal_autocheckpoint = ${s.before ?? 1_000}`, []);
+  }
+}
+
 /**
  * {@link insertRows} for rows given as objects, as Prisma's `createMany` takes them: an `undefined`
  * field is left out, so that the column's database default applies (rows are grouped by the fields
