@@ -100,9 +100,9 @@ export function toLocalByIntl(instant: Date, timeZone: string): LocalDateTime {
 export function fromLocal(local: LocalDateTime, timeZone: string): Date {
   const guess = Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute, local.second);
   // Two passes settle the offset even across a DST change (mainland China has none, other zones may).
-  let offset = zoneOffsetMs(new Date(guess), timeZone);
+  let offset = offsetAt(guess, timeZone);
   let instant = guess - offset;
-  offset = zoneOffsetMs(new Date(instant), timeZone);
+  offset = offsetAt(instant, timeZone);
   instant = guess - offset;
   return new Date(instant);
 }
@@ -119,10 +119,25 @@ export function addLocalDays(instant: Date, days: number, timeZone: string): Dat
 
 /** The same local date as `instant`, at `hh:mm` local time. */
 export function atLocalTime(instant: Date, hhmm: string, timeZone: string): Date {
-  const m = /^(\d{2}):(\d{2})$/.exec(hhmm);
-  if (!m) throw new Error(`Invalid local time "${hhmm}", expected HH:MM`);
+  const [hour, minute] = hoursAndMinutes(hhmm);
   const l = toLocal(instant, timeZone);
-  return fromLocal({ ...l, hour: Number(m[1]), minute: Number(m[2]), second: 0 }, timeZone);
+  return fromLocal({ ...l, hour, minute, second: 0 }, timeZone);
+}
+
+/** `HH:MM` parsed once per text: policies use a handful of times of day, planning asks for them for every step. */
+const parsedTimes = new Map<string, readonly [number, number]>();
+
+function hoursAndMinutes(hhmm: string): readonly [number, number] {
+  let parsed = parsedTimes.get(hhmm);
+  if (parsed === undefined) {
+    const m = /^(\d{2}):(\d{2})$/.exec(hhmm);
+    if (!m) throw new Error(`Invalid local time "${hhmm}", expected HH:MM`);
+    parsed = [Number(m[1]), Number(m[2])];
+    // Bounded: the texts come from policy files and a few defaults.
+    if (parsedTimes.size >= 1_000) parsedTimes.clear();
+    parsedTimes.set(hhmm, parsed);
+  }
+  return parsed;
 }
 
 /** Start of the local day containing `instant`. */

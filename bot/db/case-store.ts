@@ -6,7 +6,7 @@ import { TX_OPTIONS } from './store-context.js';
 import { isUniqueViolation, toCaseRecord, toFollowUpRecord, toJson } from './rows.js';
 import { fixedSql, type FixedSql } from './fixed-sql.js';
 import { CASE_COLUMNS as CASE_SELECT, caseFromSql } from './sql-rows.js';
-import { auditData, cancelOpenFollowUps, chunks, followUpData, insertAudit, insertColumns, withBulkPageCache, type ColumnType } from './writes.js';
+import { auditData, cancelOpenFollowUps, chunks, followUpData, insertAudit, insertColumns, withBulkPageCache, withBulkWalCheckpoints, type ColumnType } from './writes.js';
 
 /** `CaseStore` over Prisma: a case and its planned follow-ups commit together, once per (type, external id). */
 export class PrismaCaseStore implements CaseStore {
@@ -54,7 +54,18 @@ export class PrismaCaseStore implements CaseStore {
     return this.db.prisma.case.count({ where: { policyId, occurredAt: { gte: from, lt: to }, ...(createdAtMost ? { createdAt: { lte: createdAtMost } } : {}) } });
   }
 
+  /**
+   * On SQLite a range of the unique place index: `startsWith` becomes a `LIKE`, which SQLite (case-insensitive
+   * by default, with `_` a wildcard) cannot answer from an index, so every count read the whole index, once per
+   * quota on each batch. The places of `key` are exactly the texts from `key#` up to, not including, `key$` ('$'
+   * follows '#'), in SQLite's binary order. PostgreSQL orders text by the database's collation, where such a range
+   * need not hold the prefix: there it stays `startsWith`.
+   */
   async countQuotaSlots(key: string): Promise<number> {
+    if (this.db.capabilities.provider === 'sqlite') {
+      const [row] = await this.sql.query<{ n: unknown }>('SELECT COUNT(*) AS n FROM "FollowUp" WHERE "quotaSlot" >= ? AND "quotaSlot" < ?', [`${key}#`, `${key}$`]);
+      return Number(row?.n ?? 0);
+    }
     return this.db.prisma.followUp.count({ where: { quotaSlot: { startsWith: `${key}#` } } });
   }
 
@@ -112,22 +123,25 @@ export class PrismaCaseStore implements CaseStore {
       // Fixed INSERTs in a transaction of fixed SQL (bot/db/fixed-sql.ts): Prisma's createMany compiles and
       // serialises every row, and even its raw statements pass the query compiler, which costs more than the
       // statements themselves at a thousand rows. One array per column on PostgreSQL, multi-row VALUES on SQLite.
-      await this.sql.transaction(async (tx) => {
-        const caps = this.db.capabilities;
-        const wallClock = new Date(); // what Prisma's @default(now()) / @updatedAt would write
-        await withBulkPageCache(tx, caps, async () => {
-          await insertColumns(tx, caps, 'Customer', CUSTOMER_COLUMNS, input.customers.map(({ id, customer }) => customerRow(id, customer, wallClock)));
-          await insertColumns(tx, caps, 'Case', CASE_COLUMNS, input.cases.map((c) => caseRow(c, wallClock)));
-          await insertColumns(
-            tx,
-            caps,
-            'FollowUp',
-            FOLLOW_UP_COLUMNS,
-            input.cases.flatMap((c) => c.followUps.map((f) => followUpRow(followUpData(f, c.id, c.customerId, c.policyId, c.audit.at), wallClock))),
-          );
-          await insertColumns(tx, caps, 'AuditLog', AUDIT_COLUMNS, input.cases.map((c) => auditRow(auditData(this.db.ids, c.audit))));
-        });
-      });
+      // Commits checkpoint every few chunks instead of after each (bot/db/writes.ts).
+      await withBulkWalCheckpoints(this.db.prisma, this.sql, this.db.capabilities, () =>
+        this.sql.transaction(async (tx) => {
+          const caps = this.db.capabilities;
+          const wallClock = new Date(); // what Prisma's @default(now()) / @updatedAt would write
+          await withBulkPageCache(tx, caps, async () => {
+            await insertColumns(tx, caps, 'Customer', CUSTOMER_COLUMNS, input.customers.map(({ id, customer }) => customerRow(id, customer, wallClock)));
+            await insertColumns(tx, caps, 'Case', CASE_COLUMNS, input.cases.map((c) => caseRow(c, wallClock)));
+            await insertColumns(
+              tx,
+              caps,
+              'FollowUp',
+              FOLLOW_UP_COLUMNS,
+              input.cases.flatMap((c) => c.followUps.map((f) => followUpRow(followUpData(f, c.id, c.customerId, c.policyId, c.audit.at), wallClock))),
+            );
+            await insertColumns(tx, caps, 'AuditLog', AUDIT_COLUMNS, input.cases.map((c) => auditRow(auditData(this.db.ids, c.audit))));
+          });
+        }),
+      );
       return true;
     } catch (err) {
       // A case or customer key was taken meanwhile: the transaction rolled back whole.
@@ -206,17 +220,22 @@ export class PrismaCaseStore implements CaseStore {
     }
   }
 
-  /** Fixed SQL on the driver adapter, like {@link findCases}: each written chunk of a batch asks it. */
+  /**
+   * Fixed SQL on the driver adapter, like {@link findCases}: each written chunk of a batch asks it. By customer
+   * (indexed), then the type in memory: with the types in the statement, SQLite (which keeps no statistics)
+   * estimates a few rows per type on the unique (type, external id) index and reads every case of those types
+   * instead, a read that grows with the table on every chunk.
+   */
   async listRecentCasesOfCustomers(customerIds: readonly string[], types: readonly string[], since: Date): Promise<CaseRecord[]> {
     if (types.length === 0) return [];
-    const typeList = [...new Set(types)];
+    const typeSet = new Set(types);
     const out: CaseRecord[] = [];
     for (const chunk of chunks([...new Set(customerIds)], IN_CHUNK)) {
-      const rows = await this.sql.query(
-        `SELECT ${CASE_SELECT} FROM "Case" WHERE "customerId" IN (${placeholders(chunk.length)}) AND "type" IN (${placeholders(typeList.length)}) AND "occurredAt" >= ? ORDER BY "occurredAt" ASC, "id" ASC`,
-        [...chunk, ...typeList, since],
-      );
-      out.push(...rows.map(caseFromSql));
+      const rows = await this.sql.query(`SELECT ${CASE_SELECT} FROM "Case" WHERE "customerId" IN (${placeholders(chunk.length)}) AND "occurredAt" >= ? ORDER BY "occurredAt" ASC, "id" ASC`, [
+        ...chunk,
+        since,
+      ]);
+      for (const row of rows) if (typeSet.has(String(row.type))) out.push(caseFromSql(row));
     }
     return out;
   }

@@ -9,7 +9,7 @@ import type { FollowUpOutcome } from '../core/model.js';
 import type { NewAuditEntry, NewEscalation, NewOutboxMessage } from '../core/records.js';
 import type { PlannedFollowUp } from '../core/policies/plan-follow-ups.js';
 import { toJson } from './rows.js';
-import type { DbProvider } from './client.js';
+import { PREPARED_TEXT_MAX_CHARS, type DbProvider } from './client.js';
 import { staffOutbox } from '../core/outbox/staff-message.js';
 import { renderText } from '../core/templates/render.js';
 import type { DbCapabilities } from './client.js';
@@ -131,14 +131,29 @@ export async function insertRows(tx: AnyTx, capabilities: DbCapabilities, table:
   const head = `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES `;
   // Every row's tuple reads the same where placeholders are `?`.
   const same = sqlite || fixed ? `(${columns.map(() => '?').join(', ')})` : null;
-  for (let i = 0; i < rows.length; i += perStatement) {
-    const chunk = rows.slice(i, i + perStatement);
+  // On SQLite a `Date` is bound as the text the adapter would make of it (`…T01:30:00.000+00:00`), made once per
+  // instant: the rows of a batch share a few instants (created, updated, due times), and formatting each cell
+  // again was a tenth of the CPU of writing them.
+  const texts = sqlite ? new Map<number, string>() : null;
+  const bound = (value: unknown): unknown => {
+    if (!texts) return value;
+    if (typeof value === 'boolean') return value ? 1 : 0;
+    if (!(value instanceof Date)) return value;
+    const t = value.getTime();
+    let text = texts.get(t);
+    if (text === undefined) texts.set(t, (text = sqliteDateText(value)));
+    return text;
+  };
+  for (let i = 0; i < rows.length; ) {
+    const size = sqlite ? sqliteStatementRows(rows.length - i, head.length, same!.length) : Math.min(perStatement, rows.length - i);
+    const chunk = rows.slice(i, i + size);
+    i += size;
     const params: unknown[] = [];
     const tuples: string[] = [];
     for (const row of chunk) {
       const marks: string[] = [];
       for (const value of row) {
-        params.push(sqlite && typeof value === 'boolean' ? (value ? 1 : 0) : value);
+        params.push(bound(value));
         if (!same) marks.push(`$${params.length}`);
       }
       tuples.push(same ?? `(${marks.join(', ')})`);
@@ -146,6 +161,28 @@ export async function insertRows(tx: AnyTx, capabilities: DbCapabilities, table:
     if (fixed) await tx.execute(head + tuples.join(', '), params);
     else await tx.$executeRawUnsafe(head + tuples.join(', '), ...params);
   }
+}
+
+/**
+ * Rows in the next SQLite `INSERT` of {@link insertRows}, `left` to go: as many as keep its text within
+ * {@link PREPARED_TEXT_MAX_CHARS}, so that the connection keeps it prepared (bot/db/client.ts) instead of
+ * compiling a statement of thousands of rows for every chunk of a batch; the rows left after the last full
+ * statement go in statements of a power of two rows, so that a table's inserts take a handful of texts.
+ */
+function sqliteStatementRows(left: number, headChars: number, tupleChars: number): number {
+  const full = Math.max(1, Math.floor((PREPARED_TEXT_MAX_CHARS - headChars) / (tupleChars + 2)));
+  if (left >= full) return full;
+  let size = 1;
+  while (size * 2 <= left) size *= 2;
+  return size;
+}
+
+/**
+ * A `Date` as the SQLite adapter stores it (`toISOString()` with `+00:00` for `Z`, @prisma/adapter-better-sqlite3
+ * `mapArg`), so that rows written either way compare and sort alike. An invalid date throws, as it does there.
+ */
+function sqliteDateText(value: Date): string {
+  return value.toISOString().replace('Z', '+00:00');
 }
 
 /** The type of a column {@link insertColumns} writes: the array type its values are cast to on PostgreSQL. */
@@ -178,13 +215,21 @@ export async function insertColumns(
     return;
   }
   const text = `INSERT INTO "${table}" (${columns.map(([name]) => `"${name}"`).join(', ')}) SELECT * FROM unnest(${columns.map(([, type]) => `?::${PG_ARRAY_TYPE[type]}`).join(', ')})`;
+  // Each instant's text is made once: the rows of a batch share a few (created, updated, due times).
+  const texts = new Map<number, string>();
+  const iso = (value: Date): string => {
+    const t = value.getTime();
+    let text = texts.get(t);
+    if (text === undefined) texts.set(t, (text = value.toISOString()));
+    return text;
+  };
   for (let from = 0; from < rows.length; from += UNNEST_ROWS) {
     const to = Math.min(rows.length, from + UNNEST_ROWS);
     const arrays = columns.map(([, type], c) => {
       const values = new Array<unknown>(to - from);
       for (let r = from; r < to; r++) {
         const value = rows[r]![c];
-        values[r - from] = value === undefined ? null : type === 'timestamp' && value instanceof Date ? value.toISOString() : value;
+        values[r - from] = value === undefined ? null : type === 'timestamp' && value instanceof Date ? iso(value) : value;
       }
       return values;
     });
@@ -211,6 +256,47 @@ export async function withBulkPageCache<T>(tx: FixedSqlQueries, capabilities: Db
     return await fn();
   } finally {
     await tx.execute(`PRAGMA cache_size = ${Number.isInteger(before) ? before : -16_000}`, []);
+  }
+}
+
+/** WAL pages after which a commit checkpoints while bulk writes run: 64 MiB of 4 KiB pages, as the bulk page cache. */
+const BULK_WAL_AUTOCHECKPOINT_PAGES = 16_384;
+
+/** Bulk writes in progress per client (one SQLite connection each), the threshold to set back, and the setting of it. */
+const bulkWalWriters = new WeakMap<object, { writers: number; before: number | null; ready: Promise<void> }>();
+
+/**
+ * Runs `fn` (one or more bulk write transactions of `client`) with SQLite's automatic checkpoint moved from
+ * every 1,000 WAL pages to every {@link BULK_WAL_AUTOCHECKPOINT_PAGES}, then sets the threshold back once
+ * the last concurrent bulk write is done; the next commit then checkpoints as before. A chunk of a case batch
+ * writes more than 1,000 pages, so each commit copied the WAL into the database and synced both files: the
+ * index pages that every chunk touches again were copied every time. A process that dies loses no commit
+ * either way (it is in the WAL). With `synchronous = NORMAL` the WAL is synced at checkpoints, so a power loss
+ * may undo the commits since the last one: already so for any commit below 1,000 pages, now for a few chunks
+ * of a batch too. Call it outside the transaction: the threshold is read at COMMIT. PostgreSQL: `fn` as it is.
+ */
+export async function withBulkWalCheckpoints<T>(client: object, sql: FixedSqlQueries, capabilities: DbCapabilities, fn: () => Promise<T>): Promise<T> {
+  if (capabilities.provider !== 'sqlite') return fn();
+  let state = bulkWalWriters.get(client);
+  if (!state) bulkWalWriters.set(client, (state = { writers: 0, before: null, ready: Promise.resolve() }));
+  const s = state;
+  if (s.writers++ === 0) {
+    s.ready = (async () => {
+      // Read once per client: the threshold it had before any bulk write, whatever the order writes end in.
+      if (s.before === null) {
+        const [row] = await sql.query<{ wal_autocheckpoint: unknown }>('PRAGMA wal_autocheckpoint', []);
+        const before = Number(row?.wal_autocheckpoint);
+        s.before = Number.isInteger(before) ? before : 1_000;
+      }
+      await sql.query(`PRAGMA wal_autocheckpoint = ${BULK_WAL_AUTOCHECKPOINT_PAGES}`, []);
+    })();
+  }
+  try {
+    // A write that joins one already running waits until the threshold is moved.
+    await s.ready;
+    return await fn();
+  } finally {
+    if (--s.writers === 0) await sql.query(`PRAGMA wal_autocheckpoint = ${s.before ?? 1_000}`, []);
   }
 }
 

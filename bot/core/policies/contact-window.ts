@@ -26,17 +26,15 @@ export function nextContactMoment(instant: Date, rules: ContactRules | undefined
       const minutes = local.hour * 60 + local.minute;
       const season = rules.windows?.find((w) => w.months.includes(local.month));
       if (!season) return candidate;
-      for (const window of [...season.times].sort((a, b) => a.from.localeCompare(b.from))) {
-        const from = toMinutes(window.from);
-        const to = toMinutes(window.to);
-        if (minutes < from) return atLocalTime(candidate, window.from, tz);
-        if (minutes < to) return candidate;
+      for (const window of sortedTimes(season.times)) {
+        if (minutes < window.fromMinutes) return atLocalTime(candidate, window.from, tz);
+        if (minutes < window.toMinutes) return candidate;
       }
     }
     // Next day, at the first window of its season (or the default day start).
     const next = addLocalDays(atLocalTime(candidate, '00:00', tz), 1, tz);
     const season = rules.windows?.find((w) => w.months.includes(toLocal(next, tz).month));
-    const first = season ? [...season.times].sort((a, b) => a.from.localeCompare(b.from))[0]?.from : undefined;
+    const first = season ? sortedTimes(season.times)[0]?.from : undefined;
     candidate = atLocalTime(next, first ?? DEFAULT_DAY_START, tz);
   }
   return candidate;
@@ -106,6 +104,20 @@ export function retryContactRules(rules: ContactRules | undefined): ContactRules
 
 function inDaysOfMonth(day: number, days: { from: number; to: number }): boolean {
   return day >= days.from && day <= days.to;
+}
+
+type SeasonTimes = NonNullable<ContactRules['windows']>[number]['times'];
+
+/** A season's windows by opening time, with their bounds in minutes: worked out once per season, not on every step planned. */
+const sortedSeasons = new WeakMap<SeasonTimes, readonly { from: string; fromMinutes: number; toMinutes: number }[]>();
+
+function sortedTimes(times: SeasonTimes): readonly { from: string; fromMinutes: number; toMinutes: number }[] {
+  let sorted = sortedSeasons.get(times);
+  if (sorted === undefined) {
+    sorted = [...times].sort((a, b) => a.from.localeCompare(b.from)).map((w) => ({ from: w.from, fromMinutes: toMinutes(w.from), toMinutes: toMinutes(w.to) }));
+    sortedSeasons.set(times, sorted);
+  }
+  return sorted;
 }
 
 function toMinutes(hhmm: string): number {
