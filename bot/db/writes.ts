@@ -270,10 +270,11 @@ const bulkWalWriters = new WeakMap<object, { writers: number; before: number | n
  * every 1,000 WAL pages to every {@link BULK_WAL_AUTOCHECKPOINT_PAGES}, then sets the threshold back once
  * the last concurrent bulk write is done; the next commit then checkpoints as before. A chunk of a case batch
  * writes more than 1,000 pages, so each commit copied the WAL into the database and synced both files: the
- * index pages that every chunk touches again were copied every time. A process that dies loses no commit
- * either way (it is in the WAL). With `synchronous = NORMAL` the WAL is synced at checkpoints, so a power loss
- * may undo the commits since the last one: already so for any commit below 1,000 pages, now for a few chunks
- * of a batch too. Call it outside the transaction: the threshold is read at COMMIT. PostgreSQL: `fn` as it is.
+ * index pages that every chunk touches again were copied every time. Durability does not change: Huifang's
+ * SQLite connections keep the default `synchronous = FULL`, under which every COMMIT syncs the WAL, so a
+ * committed chunk survives a crash or a power loss whether or not it has been checkpointed; the WAL file just
+ * grows to about 64 MiB during the batch. Call it outside the transaction: the threshold is read at COMMIT.
+ * PostgreSQL: `fn` as it is.
  */
 export async function withBulkWalCheckpoints<T>(client: object, sql: FixedSqlQueries, capabilities: DbCapabilities, fn: () => Promise<T>): Promise<T> {
   if (capabilities.provider !== 'sqlite') return fn();
