@@ -14,6 +14,7 @@ import { staffFormLink, surveyLink } from '../surveys/survey-links.js';
 import { ALL_CUSTOMER_CHANNELS, chainInviteKey, planSurveyChannels, replyCodeCandidates, surveyDeliveryOf, surveyInviteOn, type SurveyChannel } from '../surveys/channel-chain.js';
 import { surveyConsentBlock } from '../outbox/send-consent.js';
 import { NEVER_CUT_OFF, type JobCutoffSignal } from '../cutoff.js';
+import { turnOfEventLoop } from '../turn-of-event-loop.js';
 
 export interface ActivationSummary {
   claimed: number;
@@ -34,6 +35,9 @@ export const ACTIVATION_LEASE_MS = 120_000;
  * only this many until the lease passes (500 at a time made no progress at all in a crash loop).
  */
 export const ACTIVATION_BATCH_SIZE = 50;
+
+/** Follow-ups decided between two turns of the event loop while the previous batch commits (about a millisecond). */
+const PLANNED_PER_TURN = 25;
 
 /** The largest claim the adaptive size reaches [1,000]: at most this many stranded for a lease by a kill mid-batch. */
 export const ACTIVATION_MAX_BATCH_SIZE = 1_000;
@@ -112,7 +116,13 @@ export async function activateDueFollowUps(deps: CoreDeps, options: { batchSize?
       const activations: Activation[] = [];
       // Decisions of this batch are committed together, so the rules also count what the batch itself activates.
       const batch: BatchContacts = { openCases: new Set(), contacts: new Map(), ...(await committedCounts(deps, claimed, now)) };
+      let plannedSinceTurn = 0;
       for (const ctx of claimed) {
+        // While the previous batch commits, its statements' answers are read between a few follow-ups.
+        if (committing && ++plannedSinceTurn >= PLANNED_PER_TURN) {
+          plannedSinceTurn = 0;
+          await turnOfEventLoop();
+        }
         const deferTo = deferral(deps, ctx, now, batch);
         const activation = deferTo ? defer(ctx, now, deferTo.until, deferTo.reason) : await planActivation(deps, ctx, org, now);
         if (activation.status === 'ACTIVE') {
