@@ -8,6 +8,7 @@ import type { CoreDeps } from '../deps.js';
 import type { NewCase } from '../ports/cases.js';
 import type { CustomerInput } from '../ports/customers.js';
 import type { CaseRecord, CustomerRecord } from '../records.js';
+import { turnOfEventLoop } from '../turn-of-event-loop.js';
 import { caseCreatedAudit, checkCase, noStepAppliesOf, planContext, submitCase, type SubmitCaseInput, type SubmitCaseResult } from './submit-case.js';
 
 /** New cases written per transaction (multi-row inserts of cases, follow-ups, customers and audit entries). */
@@ -16,10 +17,6 @@ export const SUBMIT_CHUNK = 500;
 /** Cases planned between two turns of the event loop while a chunk is being written (a few milliseconds of planning). */
 const PLANNED_PER_TURN = 16;
 
-/** Resolves after the event loop has processed what I/O is ready (the answers of a chunk's statements). */
-function turnOfEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 /** One submission's outcome: what {@link submitCase} answers, or the DomainError it would throw. */
 export type SubmitCasesOutcome = SubmitCaseResult | DomainError;

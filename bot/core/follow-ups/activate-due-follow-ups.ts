@@ -14,6 +14,7 @@ import { staffFormLink, surveyLink } from '../surveys/survey-links.js';
 import { ALL_CUSTOMER_CHANNELS, chainInviteKey, planSurveyChannels, replyCodeCandidates, surveyDeliveryOf, surveyInviteOn, type SurveyChannel } from '../surveys/channel-chain.js';
 import { surveyConsentBlock } from '../outbox/send-consent.js';
 import { NEVER_CUT_OFF, type JobCutoffSignal } from '../cutoff.js';
+import { turnOfEventLoop } from '../turn-of-event-loop.js';
 
 export interface ActivationSummary {
   claimed: number;
@@ -34,6 +35,9 @@ export const ACTIVATION_LEASE_MS = 120_000;
  * only this many until the lease passes (500 at a time made no progress at all in a crash loop).
  */
 export const ACTIVATION_BATCH_SIZE = 50;
+
+/** Follow-ups decided between two turns of the event loop while the previous batch commits (about a millisecond). */
+const PLANNED_PER_TURN = 25;
 
 /** The largest claim the adaptive size reaches [1,000]: at most this many stranded for a lease by a kill mid-batch. */
 export const ACTIVATION_MAX_BATCH_SIZE = 1_000;
@@ -62,7 +66,9 @@ export function nextClaimSize(current: number, roundMs: number): number {
  * contacted: the follow-up is cancelled with the reason.
  *
  * Claims start at {@link ACTIVATION_BATCH_SIZE} and grow while rounds complete quickly ({@link nextClaimSize}),
- * measured on `deps.clock`; `options.batchSize` fixes the size instead.
+ * measured on `deps.clock`; `options.batchSize` fixes the size instead. At a fixed size or the largest one, the next
+ * batch is claimed (and, unless its policies limit contacts, decided) while the previous one commits; commits stay
+ * one after another, and a batch whose rules count committed contacts is decided after the previous commit.
  */
 export async function activateDueFollowUps(deps: CoreDeps, options: { batchSize?: number; maxBatches?: number; cutoff?: JobCutoffSignal } = {}): Promise<ActivationSummary> {
   let batchSize = options.batchSize ?? ACTIVATION_BATCH_SIZE;
@@ -72,50 +78,109 @@ export async function activateDueFollowUps(deps: CoreDeps, options: { batchSize?
   const org = await deps.org.loadOrgSnapshot();
   // Cut off at the shutdown deadline (core/cutoff.ts): no further batch, and a batch not committed yet is handed back.
   const cutoff = options.cutoff ?? NEVER_CUT_OFF;
-  for (let batch = 0; batch < maxBatches && !cutoff.signal.aborted; batch++) {
-    const now = deps.clock.now();
-    const claim = deps.followUps.claimDueFollowUps(now, ACTIVATION_LEASE_MS, batchSize);
-    // A cut-off during the claim waits for it, then hands the batch back (the lease the claim set is now + lease).
-    const letGo = cutoff.hold('followUps', () =>
-      claim.then(
-        (c) => deps.followUps.releaseFollowUpClaim(c.map((ctx) => ctx.followUp.id), new Date(now.getTime() + ACTIVATION_LEASE_MS), deps.clock.now()),
-        () => 0,
-      ),
-    );
-    const claimed = await claim;
-    if (claimed.length === 0 || cutoff.signal.aborted) {
-      letGo();
-      break;
-    }
-    summary.claimed += claimed.length;
-    const activations: Activation[] = [];
-    // Decisions of this batch are committed together, so the rules also count what the batch itself activates.
-    const batch: BatchContacts = { openCases: new Set(), contacts: new Map(), ...(await committedCounts(deps, claimed, now)) };
-    for (const ctx of claimed) {
-      const deferTo = deferral(deps, ctx, now, batch);
-      const activation = deferTo ? defer(ctx, now, deferTo.until, deferTo.reason) : await planActivation(deps, ctx, org, now);
-      if (activation.status === 'ACTIVE') {
-        batch.openCases.add(ctx.case.id);
-        const key = `${ctx.customer.id}|${ctx.followUp.policyId}`;
-        batch.contacts.set(key, (batch.contacts.get(key) ?? 0) + 1);
+  // The previous batch's commit while it runs: the next claim is taken meanwhile (see `overlaps`).
+  let committing: Promise<void> | null = null;
+  const settle = async () => {
+    const pending = committing;
+    committing = null;
+    if (pending) await pending;
+  };
+  try {
+    for (let batch = 0; batch < maxBatches && !cutoff.signal.aborted; batch++) {
+      const now = deps.clock.now();
+      // The size of this claim: the previous batch's commit may change `batchSize` for the one after it meanwhile.
+      const size = batchSize;
+      const claim = deps.followUps.claimDueFollowUps(now, ACTIVATION_LEASE_MS, size);
+      // A cut-off during the claim waits for it, then hands the batch back (the lease the claim set is now + lease).
+      const handBack = () =>
+        claim.then(
+          (c) => deps.followUps.releaseFollowUpClaim(c.map((ctx) => ctx.followUp.id), new Date(now.getTime() + ACTIVATION_LEASE_MS), deps.clock.now()),
+          () => 0,
+        );
+      const letGo = cutoff.hold('followUps', handBack);
+      const claimed = await claim;
+      // The previous batch's commit ends before this batch's rules count what is committed, and before this batch
+      // commits. Should it fail, this claim is handed back at once rather than held for its lease.
+      const afterPrevious = () =>
+        settle().catch(async (error: unknown) => {
+          letGo();
+          await handBack().catch(() => 0);
+          throw error;
+        });
+      if (claimed.length === 0 || cutoff.signal.aborted) {
+        letGo();
+        break;
       }
-      activations.push(activation);
+      summary.claimed += claimed.length;
+      if (hasContactRules(deps, claimed)) await afterPrevious();
+      const activations: Activation[] = [];
+      // Decisions of this batch are committed together, so the rules also count what the batch itself activates.
+      const batch: BatchContacts = { openCases: new Set(), contacts: new Map(), ...(await committedCounts(deps, claimed, now)) };
+      let plannedSinceTurn = 0;
+      for (const ctx of claimed) {
+        // While the previous batch commits, its statements' answers are read between a few follow-ups.
+        if (committing && ++plannedSinceTurn >= PLANNED_PER_TURN) {
+          plannedSinceTurn = 0;
+          await turnOfEventLoop();
+        }
+        const deferTo = deferral(deps, ctx, now, batch);
+        const activation = deferTo ? defer(ctx, now, deferTo.until, deferTo.reason) : await planActivation(deps, ctx, org, now);
+        if (activation.status === 'ACTIVE') {
+          batch.openCases.add(ctx.case.id);
+          const key = `${ctx.customer.id}|${ctx.followUp.policyId}`;
+          batch.contacts.set(key, (batch.contacts.get(key) ?? 0) + 1);
+        }
+        activations.push(activation);
+      }
+      await afterPrevious();
+      // Cut off while deciding: nothing of this batch is committed (the cut-off hands it back).
+      if (cutoff.signal.aborted) break;
+      for (const a of activations) {
+        if (a.status === 'ACTIVE') summary.activated++;
+        else if (a.status === 'DEFERRED') summary.deferred++;
+        else summary.cancelled++;
+      }
+      const last = claimed.length < size;
+      const commit = deps.followUps.commitActivations(activations).then(({ skipped }) => {
+        letGo();
+        summary.skipped += skipped;
+        summary.activated -= Math.min(skipped, summary.activated);
+        if (adaptive) batchSize = nextClaimSize(size, deps.clock.now().getTime() - now.getTime());
+      });
+      if (last) {
+        await commit;
+        break;
+      }
+      committing = commit;
+      // The next claim waits for this commit unless its size cannot depend on how long this round takes.
+      if (!overlaps(adaptive, size)) await settle();
     }
-    // Cut off while deciding: nothing of this batch is committed (the cut-off hands it back).
-    if (cutoff.signal.aborted) break;
-    for (const a of activations) {
-      if (a.status === 'ACTIVE') summary.activated++;
-      else if (a.status === 'DEFERRED') summary.deferred++;
-      else summary.cancelled++;
-    }
-    const { skipped } = await deps.followUps.commitActivations(activations);
-    letGo();
-    summary.skipped += skipped;
-    summary.activated -= Math.min(skipped, summary.activated);
-    if (claimed.length < batchSize) break;
-    if (adaptive) batchSize = nextClaimSize(batchSize, deps.clock.now().getTime() - now.getTime());
+  } finally {
+    // A commit still running when the loop ends (cut-off, or an error in the next batch) is awaited, never abandoned.
+    await settle();
   }
   return summary;
+}
+
+/**
+ * Whether a policy of the claimed follow-ups limits contacts ({@link deferral}): only then do its decisions depend
+ * on what the previous batch committed, so only then are they made after that commit.
+ */
+function hasContactRules(deps: CoreDeps, claimed: readonly FollowUpContext[]): boolean {
+  return claimed.some((ctx) => {
+    const policy = deps.policies.byId(ctx.followUp.policyId);
+    return !!policy && (policy.oneOpenPerCase || !!policy.customerContactCap);
+  });
+}
+
+/**
+ * Whether the next claim may be taken while the batch just decided commits: on PostgreSQL the claim then runs on
+ * another connection beside the commit (on SQLite it waits for the commit's transaction, as any statement does).
+ * Only at a size the round's duration cannot change beforehand: a fixed size, or the largest adaptive one, whose
+ * slow round then halves the claim after next instead of the next.
+ */
+function overlaps(adaptive: boolean, size: number): boolean {
+  return !adaptive || size >= ACTIVATION_MAX_BATCH_SIZE;
 }
 
 type Activation = Parameters<CoreDeps['followUps']['commitActivations']>[0][number];

@@ -146,6 +146,36 @@ describeEachDatabase('activating due follow-ups', (db) => {
     await expectOneCardEach(ids);
   });
 
+  it('claims the next batch while the previous one commits, commits one batch after another, and activates each once', async () => {
+    clock.advanceMinutes(1);
+    const ids = await insertDueFollowUps(db().prisma, { count: 50, dueAt: clock.now(), assigneeId: nurseId, departmentId: wardId });
+    const events: string[] = [];
+    const store = app.deps.followUps;
+    const followUps = new Proxy(store, {
+      get(target, property) {
+        if (property === 'claimDueFollowUps') {
+          return (now: Date, leaseMs: number, limit: number) => (events.push(`claim ${limit}`), target.claimDueFollowUps(now, leaseMs, limit));
+        }
+        if (property === 'commitActivations') {
+          return async (...args: Parameters<FollowUpStore['commitActivations']>) => {
+            events.push(`commit ${args[0].length}`);
+            const result = await target.commitActivations(...args);
+            events.push('committed');
+            return result;
+          };
+        }
+        const value = Reflect.get(target, property) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+
+    const summary = await activateDueFollowUps({ ...app.deps, followUps }, { batchSize: 20 });
+
+    expect(events).toEqual(['claim 20', 'commit 20', 'claim 20', 'committed', 'commit 20', 'claim 20', 'committed', 'commit 10', 'committed']);
+    expect(summary).toEqual({ claimed: 50, activated: 50, cancelled: 0, deferred: 0, skipped: 0 });
+    await expectOneCardEach(ids);
+  });
+
   it('keeps claiming 50 at a time while rounds take longer than the target', async () => {
     clock.advanceMinutes(1);
     const ids = await insertDueFollowUps(db().prisma, { count: 120, dueAt: clock.now(), assigneeId: nurseId, departmentId: wardId });

@@ -90,4 +90,18 @@ describeEachDatabase('activation rules of a policy', (db) => {
     );
     expect(reasons.sort()).toEqual(['CUSTOMER_CONTACT_CAP', 'CUSTOMER_CONTACT_CAP', 'ONE_OPEN_PER_CASE']);
   });
+
+  it('counts what the previous batch committed when the next batch was claimed while it committed', async () => {
+    const phone = uniquePhone();
+    const a = await submit(app, body(phone));
+    const b = await submit(app, body(phone));
+
+    // One follow-up per batch: each next one is claimed while the previous commits, and decided after that commit.
+    const summary = await activateDueFollowUps(app.deps, { batchSize: 1 });
+
+    expect(summary).toMatchObject({ claimed: 4, activated: 1, deferred: 3 });
+    const rows = await db().prisma.followUp.findMany({ where: { caseId: { in: [a.caseId, b.caseId] } } });
+    expect(rows.filter((f) => f.status === 'ACTIVE')).toHaveLength(1);
+    expect(await db().prisma.outboxMessage.count({ where: { followUpId: { in: rows.map((r) => r.id) } } })).toBe(1);
+  });
 });

@@ -1,0 +1,3 @@
+-- This is an empty migration.
+-- PostgreSQL only (its fill factor for "FollowUp"): SQLite rewrites a row in place and updates only the
+-- indexes whose columns changed.
