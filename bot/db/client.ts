@@ -216,7 +216,7 @@ export function createPrismaClient(url: string, options: CreatePrismaClientOptio
     const adapter = withCapturedAdapter(
       withSqliteConnectionSetup(
         new PrismaBetterSQLite3({ url: file, timeout: SQLITE_BUSY_TIMEOUT_MS }),
-        [...(file === ':memory:' ? [] : ['journal_mode = WAL']), 'temp_store = MEMORY', ...(options.throwaway ? ['synchronous = OFF'] : [])],
+        [...(file === ':memory:' ? [] : ['journal_mode = WAL']), ...(options.throwaway ? ['synchronous = OFF'] : [])],
       ),
       registration,
     );
@@ -265,10 +265,7 @@ interface SqliteStatementSource {
  * Wraps the better-sqlite3 adapter factory so that each new connection
  * - runs `pragmas` first. WAL lets readers proceed while one connection writes, which matters
  *   when the web process, the job runner and CLI commands share one file; it is persistent in
- *   the file, so setting it on every connect is idempotent. Temporary files stay in memory
- *   (`temp_store`): a set-based UPDATE or INSERT of a thousand rows inside a transaction keeps a
- *   statement journal of the pages it changes (megabytes, written to a file in the temp directory
- *   by default) to undo that statement alone; nothing durable lives in them.
+ *   the file, so setting it on every connect is idempotent.
  * - opens interactive transactions with `BEGIN IMMEDIATE` instead of the adapter's deferred
  *   `BEGIN`. A deferred transaction that reads and then writes cannot wait for another
  *   process's write lock: SQLite fails it at once (SQLITE_BUSY_SNAPSHOT, reported as P1008),
