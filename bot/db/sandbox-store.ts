@@ -3,9 +3,6 @@ import type { SandboxState, SandboxViews } from '../core/ports/read-models.js';
 import type { StoreContext } from './store-context.js';
 import { CallBatcher } from './call-batcher.js';
 import { fixedSql, type FixedSql } from './fixed-sql.js';
-import { pgRowsText, type ValueType } from './typed-values.js';
-
-const DELIVERY_TYPES: readonly ValueType[] = ['text', 'text', 'text', 'text', 'text', 'text', 'timestamp'];
 
 /**
  * The sandbox's deliveries (`SandboxDelivery`) and what the sandbox page reads: each staff member's
@@ -35,13 +32,25 @@ export class PrismaSandboxStore implements SandboxDeliveryLog, SandboxViews {
    * returns the id of each message's delivery, in order. The INSERT is one statement, all or nothing.
    */
   async recordDeliveries(deliveries: readonly SandboxDelivery[]): Promise<string[]> {
-    const rows = deliveries.map((d) => [this.db.ids.next(), d.channel, d.address, d.outboxMessageId, d.kind, d.content, d.deliveredAt]);
+    const ids: string[] = deliveries.map(() => this.db.ids.next());
     const inserted = await this.sql.query<{ id: string; outboxMessageId: string }>(
       'INSERT INTO "SandboxDelivery" ("id", "channel", "address", "outboxMessageId", "kind", "content", "deliveredAt") ' +
-        // PostgreSQL: the rows as one JSON parameter, the same text for any number of rows (bot/db/typed-values.ts).
-        (this.postgres ? pgRowsText(DELIVERY_TYPES) : `VALUES ${deliveries.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`) +
+        // PostgreSQL: one array per column (`unnest`), the same text for any number of rows (bot/db/typed-values.ts).
+        (this.postgres
+          ? 'SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::timestamp(3)[])'
+          : `VALUES ${deliveries.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`) +
         ' ON CONFLICT ("outboxMessageId") DO NOTHING RETURNING "id", "outboxMessageId"',
-      this.postgres ? [JSON.stringify(rows)] : rows.flat(),
+      this.postgres
+        ? [
+            ids,
+            deliveries.map((d) => d.channel),
+            deliveries.map((d) => d.address),
+            deliveries.map((d) => d.outboxMessageId),
+            deliveries.map((d) => d.kind),
+            deliveries.map((d) => d.content),
+            deliveries.map((d) => d.deliveredAt.toISOString()),
+          ]
+        : deliveries.flatMap((d, i) => [ids[i], d.channel, d.address, d.outboxMessageId, d.kind, d.content, d.deliveredAt]),
     );
     const delivered = new Map(inserted.map((r) => [r.outboxMessageId, r.id]));
     const missing = [...new Set(deliveries.map((d) => d.outboxMessageId).filter((m) => !delivered.has(m)))];

@@ -2,9 +2,6 @@ import { WITHDRAWN_AT, type Admission, type SharedWindow, type SharedWindows, ty
 import type { StoreContext } from './store-context.js';
 import { fixedSql, type FixedSql, type FixedSqlQueries } from './fixed-sql.js';
 import { CallBatcher } from './call-batcher.js';
-import { pgRowsText, type ValueType } from './typed-values.js';
-
-const RESERVATION_TYPES: readonly ValueType[] = ['text', 'text', 'timestamp'];
 
 interface WindowRow extends Record<string, unknown> {
   holder: string;
@@ -174,8 +171,8 @@ export class PrismaSharedWindows implements SharedWindows {
 /**
  * One upsert reserving windows of distinct keys at one `now` (the first item's): the `DO UPDATE` decides each
  * from its stored row (free at `now`, or already the same holder's; any, for a forced one, which comes
- * alone). Answers in the order of `items`. On PostgreSQL the rows go as one JSON parameter, so the text is
- * the same for any number of them and the connection prepares it once (bot/db/typed-values.ts);
+ * alone). Answers in the order of `items`. On PostgreSQL the rows go as one array per column (`unnest`), so
+ * the text is the same for any number of them and the connection prepares it once (bot/db/typed-values.ts);
  * SQLite takes a `VALUES` list.
  */
 async function reserveRows(sql: FixedSqlQueries, items: readonly Reservation[], postgres: boolean): Promise<(SharedWindow & { taken: boolean })[]> {
@@ -184,13 +181,13 @@ async function reserveRows(sql: FixedSqlQueries, items: readonly Reservation[], 
   const rows = await sql.query<WindowRow & { key: string }>(
     `INSERT INTO "SharedWindow" ("key", "holder", "count", "until") ` +
       (postgres
-        ? `SELECT v.key, v.holder, 0, v.until FROM (${pgRowsText(RESERVATION_TYPES)}) AS v (key, holder, until) `
+        ? `SELECT v.key, v.holder, 0, v.until FROM unnest(?::text[], ?::text[], ?::timestamp(3)[]) AS v (key, holder, until) `
         : `VALUES ${items.map(() => '(?, ?, 0, ?)').join(', ')} `) +
       `ON CONFLICT ("key") DO UPDATE SET ` +
       `"holder" = CASE WHEN ${free} THEN excluded."holder" ELSE ${OLD}."holder" END, ` +
       `"until" = CASE WHEN ${free} THEN excluded."until" ELSE ${OLD}."until" END RETURNING "key", "holder", "count", "until"`,
     [
-      ...(postgres ? [JSON.stringify(items.map((i) => [i.key, i.holder, i.until]))] : items.flatMap((i) => [i.key, i.holder, i.until])),
+      ...(postgres ? [items.map((i) => i.key), items.map((i) => i.holder), items.map((i) => i.until.toISOString())] : items.flatMap((i) => [i.key, i.holder, i.until])),
       ...(force ? [] : [now, now]),
     ],
   );
