@@ -3,6 +3,7 @@ import type { SandboxState, SandboxViews } from '../core/ports/read-models.js';
 import type { StoreContext } from './store-context.js';
 import { CallBatcher } from './call-batcher.js';
 import { fixedSql, type FixedSql } from './fixed-sql.js';
+import { pgArrayLiteral } from './typed-values.js';
 
 /**
  * The sandbox's deliveries (`SandboxDelivery`) and what the sandbox page reads: each staff member's
@@ -42,13 +43,13 @@ export class PrismaSandboxStore implements SandboxDeliveryLog, SandboxViews {
         ' ON CONFLICT ("outboxMessageId") DO NOTHING RETURNING "id", "outboxMessageId"',
       this.postgres
         ? [
-            ids,
-            deliveries.map((d) => d.channel),
-            deliveries.map((d) => d.address),
-            deliveries.map((d) => d.outboxMessageId),
-            deliveries.map((d) => d.kind),
-            deliveries.map((d) => d.content),
-            deliveries.map((d) => d.deliveredAt.toISOString()),
+            pgArrayLiteral(ids),
+            pgArrayLiteral(deliveries.map((d) => d.channel)),
+            pgArrayLiteral(deliveries.map((d) => d.address)),
+            pgArrayLiteral(deliveries.map((d) => d.outboxMessageId)),
+            pgArrayLiteral(deliveries.map((d) => d.kind)),
+            pgArrayLiteral(deliveries.map((d) => d.content)),
+            pgArrayLiteral(deliveries.map((d) => d.deliveredAt)),
           ]
         : deliveries.flatMap((d, i) => [ids[i], d.channel, d.address, d.outboxMessageId, d.kind, d.content, d.deliveredAt]),
     );

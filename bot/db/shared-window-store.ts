@@ -2,6 +2,7 @@ import { WITHDRAWN_AT, type Admission, type SharedWindow, type SharedWindows, ty
 import type { StoreContext } from './store-context.js';
 import { fixedSql, type FixedSql, type FixedSqlQueries } from './fixed-sql.js';
 import { CallBatcher } from './call-batcher.js';
+import { pgArrayLiteral } from './typed-values.js';
 
 interface WindowRow extends Record<string, unknown> {
   holder: string;
@@ -187,7 +188,7 @@ async function reserveRows(sql: FixedSqlQueries, items: readonly Reservation[], 
       `"holder" = CASE WHEN ${free} THEN excluded."holder" ELSE ${OLD}."holder" END, ` +
       `"until" = CASE WHEN ${free} THEN excluded."until" ELSE ${OLD}."until" END RETURNING "key", "holder", "count", "until"`,
     [
-      ...(postgres ? [items.map((i) => i.key), items.map((i) => i.holder), items.map((i) => i.until.toISOString())] : items.flatMap((i) => [i.key, i.holder, i.until])),
+      ...(postgres ? [pgArrayLiteral(items.map((i) => i.key)), pgArrayLiteral(items.map((i) => i.holder)), pgArrayLiteral(items.map((i) => i.until))] : items.flatMap((i) => [i.key, i.holder, i.until])),
       ...(force ? [] : [now, now]),
     ],
   );
