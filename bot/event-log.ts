@@ -9,7 +9,10 @@ import type { ClaimedOutboxMessage } from './core/ports/outbox.js';
  */
 export function logLifecycleEvents(events: HuifangEvents, logger: Logger): void {
   const fields = (m: ClaimedOutboxMessage) => ({ outboxId: m.id, channel: m.channel, kind: m.message.kind, attempt: m.attempt });
-  events.on('outbox:sent', ({ message, providerMessageId }) => logger.info({ ...fields(message), providerMessageId }, 'outbox message sent'));
+  // One per message sent: its fields are not even gathered when `info` is not logged.
+  events.on('outbox:sent', ({ message, providerMessageId }) => {
+    if (logger.isLevelEnabled('info')) logger.info({ ...fields(message), providerMessageId }, 'outbox message sent');
+  });
   events.on('outbox:cancelled', ({ message, reason }) =>
     logger.info({ ...fields(message), reason }, reason === 'PAST_DEADLINE' ? 'outbox message expired: it could not be sent before its deadline' : 'outbox message cancelled: consent no longer allows it'),
   );

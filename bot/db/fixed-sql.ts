@@ -45,7 +45,7 @@ export function fixedSql(db: Pick<StoreContext, 'prisma' | 'capabilities'>): Fix
   const registration = adapterRegistrationOf(db.prisma);
   const provider = db.capabilities.provider;
   const toQuery = (text: string, params: unknown[]): AdapterQuery => ({
-    sql: provider === 'postgresql' ? numbered(db.capabilities, text, [])[0] : text,
+    sql: provider === 'postgresql' ? numberedText(db.capabilities, text) : text,
     args: params,
     argTypes: params.map(argType),
   });
@@ -119,6 +119,24 @@ export function fixedSql(db: Pick<StoreContext, 'prisma' | 'capabilities'>): Fix
       return result;
     },
   };
+}
+
+/** Statement texts with `$1…` placeholders, by their `?` text: the fixed texts are few and run again and again. */
+const NUMBERED_TEXTS = new Map<string, string>();
+const NUMBERED_TEXTS_MAX = 500;
+/** Texts longer than this (lists whose length varies) are numbered each time, not kept. */
+const NUMBERED_TEXT_MAX_CHARS = 4_000;
+
+/** `text` with its `?` placeholders numbered for PostgreSQL ({@link numbered}), kept for the next call. */
+function numberedText(capabilities: StoreContext['capabilities'], text: string): string {
+  let out = NUMBERED_TEXTS.get(text);
+  if (out !== undefined) return out;
+  out = numbered(capabilities, text, [])[0];
+  if (text.length <= NUMBERED_TEXT_MAX_CHARS) {
+    if (NUMBERED_TEXTS.size >= NUMBERED_TEXTS_MAX) NUMBERED_TEXTS.clear();
+    NUMBERED_TEXTS.set(text, out);
+  }
+  return out;
 }
 
 /** One shared object per scalar type: a batch binds tens of thousands of parameters per statement. */

@@ -157,7 +157,7 @@ export class PrismaOutboxStore implements OutboxStore {
   async markSendStartedBatch(marks: readonly SendStartedMark[]): Promise<boolean[]> {
     const values = typedValues(this.db.capabilities, ['text', 'text', 'timestamp', 'timestamp'], marks.map((m) => [m.id, m.claimToken, m.at, m.leaseUntil]));
     const rows = await this.sql.query<{ id: string }>(
-      `WITH v (id, token, at, lease) AS (VALUES ${values.text}) ` +
+      `WITH v (id, token, at, lease) AS (${values.text}) ` +
         `UPDATE "OutboxMessage" AS m SET "sendStartedAt" = v.at, "leaseExpiresAt" = v.lease, "updatedAt" = v.at ` +
         `FROM v WHERE m.id = v.id AND m."claimToken" = v.token AND m.status = 'SENDING' RETURNING ${this.returningId()}`,
       values.params,
@@ -261,7 +261,7 @@ export class PrismaOutboxStore implements OutboxStore {
    * still held (its result recorded), false for one whose lease passed to another dispatcher (nothing
    * recorded for it). Each message ends exactly as if completed alone, in the order given (ids are drawn in
    * that order too). Only results without a dead-letter action ({@link isBatchable}). The outbox UPDATE …
-   * FROM (VALUES …) checks each claim token; the attempts and audit entries of the rows it updated are
+   * FROM the batch's rows (typed-values.ts) checks each claim token; the attempts and audit entries of the rows it updated are
    * inserted with it: as data-modifying CTEs of the same statement on PostgreSQL, by multi-row INSERTs in
    * the same transaction on SQLite.
    */
@@ -270,8 +270,6 @@ export class PrismaOutboxStore implements OutboxStore {
     const unbatchable = results.find((r) => !isBatchable(r));
     if (unbatchable) throw new Error(`the ${unbatchable.outcome} result of ${unbatchable.id} commits a dead-letter action and is completed alone`);
     const caps = this.db.capabilities;
-    const values = typedValues(caps, COMPLETION_TYPES, results.map(completionRow));
-    const head = `WITH v (${COMPLETION_COLUMNS.join(', ')}) AS (VALUES ${values.text})`;
     const update =
       `UPDATE "OutboxMessage" AS m SET status = v.status, ` +
       `"sentAt" = CASE WHEN v.sent = 1 THEN v.finished ELSE m."sentAt" END, ` +
@@ -296,7 +294,7 @@ export class PrismaOutboxStore implements OutboxStore {
       });
       const all = typedValues(caps, [...COMPLETION_TYPES, ...RECORD_TYPES], results.map((r, i) => [...completionRow(r), ...extra[i]!]));
       const updated = await this.sql.query<{ id: string }>(
-        `WITH v (${[...COMPLETION_COLUMNS, ...RECORD_COLUMNS].join(', ')}) AS (VALUES ${all.text}), done AS (${update}), ` +
+        `WITH v (${[...COMPLETION_COLUMNS, ...RECORD_COLUMNS].join(', ')}) AS (${all.text}), done AS (${update}), ` +
           `attempts AS (INSERT INTO "OutboxAttempt" (id, "messageId", attempt, "startedAt", "finishedAt", outcome, "errorCode", error) ` +
           `SELECT v."attemptId", v.id, v.attempt, v.started, v.finished, v.outcome, v.acode, v.aerr FROM v JOIN done ON done.id = v.id), ` +
           `audits AS (INSERT INTO "AuditLog" (id, at, "actorType", "actorId", action, "entityType", "entityId", details) ` +
@@ -309,7 +307,8 @@ export class PrismaOutboxStore implements OutboxStore {
       // SQLite (one writer, in process): the UPDATE first, then ids drawn for the rows it changed only. A
       // fixed-SQL transaction on the adapter: no query compilation for any of its statements.
       done = await this.sql.transaction(async (tx) => {
-        const updated = await tx.query<{ id: string }>(`${head} ${update}`, values.params);
+        const values = typedValues(caps, COMPLETION_TYPES, results.map(completionRow));
+        const updated = await tx.query<{ id: string }>(`WITH v (${COMPLETION_COLUMNS.join(', ')}) AS (${values.text}) ${update}`, values.params);
         const ids = new Set(updated.map((r) => r.id));
         const attempts: unknown[][] = [];
         const audits: unknown[][] = [];

@@ -3,6 +3,7 @@ import type { SandboxState, SandboxViews } from '../core/ports/read-models.js';
 import type { StoreContext } from './store-context.js';
 import { CallBatcher } from './call-batcher.js';
 import { fixedSql, type FixedSql } from './fixed-sql.js';
+import { pgArrayLiteral } from './typed-values.js';
 
 /**
  * The sandbox's deliveries (`SandboxDelivery`) and what the sandbox page reads: each staff member's
@@ -11,9 +12,11 @@ import { fixedSql, type FixedSql } from './fixed-sql.js';
 export class PrismaSandboxStore implements SandboxDeliveryLog, SandboxViews {
   private readonly sql: FixedSql;
   private readonly deliveries: CallBatcher<SandboxDelivery, string>;
+  private readonly postgres: boolean;
 
   constructor(private readonly db: StoreContext) {
     this.sql = fixedSql(db);
+    this.postgres = db.capabilities.provider === 'postgresql';
     this.deliveries = new CallBatcher(
       (deliveries) => this.recordDeliveries(deliveries),
       async (delivery) => (await this.recordDeliveries([delivery]))[0]!,
@@ -30,25 +33,37 @@ export class PrismaSandboxStore implements SandboxDeliveryLog, SandboxViews {
    * returns the id of each message's delivery, in order. The INSERT is one statement, all or nothing.
    */
   async recordDeliveries(deliveries: readonly SandboxDelivery[]): Promise<string[]> {
-    const params: unknown[] = [];
-    for (const d of deliveries) params.push(this.db.ids.next(), d.channel, d.address, d.outboxMessageId, d.kind, d.content, d.deliveredAt);
+    const ids: string[] = deliveries.map(() => this.db.ids.next());
     const inserted = await this.sql.query<{ id: string; outboxMessageId: string }>(
-      'INSERT INTO "SandboxDelivery" ("id", "channel", "address", "outboxMessageId", "kind", "content", "deliveredAt") VALUES ' +
-        deliveries.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ') +
+      'INSERT INTO "SandboxDelivery" ("id", "channel", "address", "outboxMessageId", "kind", "content", "deliveredAt") ' +
+        // PostgreSQL: one array per column (`unnest`), the same text for any number of rows (bot/db/typed-values.ts).
+        (this.postgres
+          ? 'SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::timestamp(3)[])'
+          : `VALUES ${deliveries.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`) +
         ' ON CONFLICT ("outboxMessageId") DO NOTHING RETURNING "id", "outboxMessageId"',
-      params,
+      this.postgres
+        ? [
+            pgArrayLiteral(ids),
+            pgArrayLiteral(deliveries.map((d) => d.channel)),
+            pgArrayLiteral(deliveries.map((d) => d.address)),
+            pgArrayLiteral(deliveries.map((d) => d.outboxMessageId)),
+            pgArrayLiteral(deliveries.map((d) => d.kind)),
+            pgArrayLiteral(deliveries.map((d) => d.content)),
+            pgArrayLiteral(deliveries.map((d) => d.deliveredAt)),
+          ]
+        : deliveries.flatMap((d, i) => [ids[i], d.channel, d.address, d.outboxMessageId, d.kind, d.content, d.deliveredAt]),
     );
-    const ids = new Map(inserted.map((r) => [r.outboxMessageId, r.id]));
-    const missing = [...new Set(deliveries.map((d) => d.outboxMessageId).filter((m) => !ids.has(m)))];
+    const delivered = new Map(inserted.map((r) => [r.outboxMessageId, r.id]));
+    const missing = [...new Set(deliveries.map((d) => d.outboxMessageId).filter((m) => !delivered.has(m)))];
     if (missing.length > 0) {
       const existing = await this.sql.query<{ id: string; outboxMessageId: string }>(
         `SELECT "id", "outboxMessageId" FROM "SandboxDelivery" WHERE "outboxMessageId" IN (${missing.map(() => '?').join(', ')})`,
         missing,
       );
-      for (const r of existing) ids.set(r.outboxMessageId, r.id);
+      for (const r of existing) delivered.set(r.outboxMessageId, r.id);
     }
     return deliveries.map((d) => {
-      const id = ids.get(d.outboxMessageId);
+      const id = delivered.get(d.outboxMessageId);
       if (id === undefined) throw this.sql.knownError(`No SandboxDelivery found for outbox message ${d.outboxMessageId}`, 'P2025');
       return id;
     });

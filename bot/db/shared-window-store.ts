@@ -2,6 +2,7 @@ import { WITHDRAWN_AT, type Admission, type SharedWindow, type SharedWindows, ty
 import type { StoreContext } from './store-context.js';
 import { fixedSql, type FixedSql, type FixedSqlQueries } from './fixed-sql.js';
 import { CallBatcher } from './call-batcher.js';
+import { pgArrayLiteral } from './typed-values.js';
 
 interface WindowRow extends Record<string, unknown> {
   holder: string;
@@ -54,12 +55,14 @@ const OLD = '"SharedWindow"';
 export class PrismaSharedWindows implements SharedWindows {
   private readonly sql: FixedSql;
   private readonly reservations: CallBatcher<Reservation, SharedWindow & { taken: boolean }>;
+  private readonly postgres: boolean;
 
   constructor(db: StoreContext) {
     this.sql = fixedSql(db);
+    this.postgres = db.capabilities.provider === 'postgresql';
     this.reservations = new CallBatcher(
       (items) => this.reserveBatch(items),
-      async (item) => (await reserveRows(this.sql, [item]))[0]!,
+      async (item) => (await reserveRows(this.sql, [item], this.postgres))[0]!,
     );
   }
 
@@ -87,10 +90,10 @@ export class PrismaSharedWindows implements SharedWindows {
         keys.add(item.key);
       }
     }
-    if (groups.length === 1) return reserveRows(this.sql, items);
+    if (groups.length === 1) return reserveRows(this.sql, items, this.postgres);
     return this.sql.transaction(async (tx) => {
       const results: (SharedWindow & { taken: boolean })[] = [];
-      for (const group of groups) results.push(...(await reserveRows(tx, group)));
+      for (const group of groups) results.push(...(await reserveRows(tx, group, this.postgres)));
       return results;
     });
   }
@@ -169,17 +172,25 @@ export class PrismaSharedWindows implements SharedWindows {
 /**
  * One upsert reserving windows of distinct keys at one `now` (the first item's): the `DO UPDATE` decides each
  * from its stored row (free at `now`, or already the same holder's; any, for a forced one, which comes
- * alone). Answers in the order of `items`.
+ * alone). Answers in the order of `items`. On PostgreSQL the rows go as one array per column (`unnest`), so
+ * the text is the same for any number of them and the connection prepares it once (bot/db/typed-values.ts);
+ * SQLite takes a `VALUES` list.
  */
-async function reserveRows(sql: FixedSqlQueries, items: readonly Reservation[]): Promise<(SharedWindow & { taken: boolean })[]> {
+async function reserveRows(sql: FixedSqlQueries, items: readonly Reservation[], postgres: boolean): Promise<(SharedWindow & { taken: boolean })[]> {
   const { now, force } = items[0]!;
   const free = force ? 'TRUE' : `${OLD}."until" <= ? OR ${OLD}."holder" = excluded."holder"`;
   const rows = await sql.query<WindowRow & { key: string }>(
-    `INSERT INTO "SharedWindow" ("key", "holder", "count", "until") VALUES ${items.map(() => '(?, ?, 0, ?)').join(', ')} ` +
+    `INSERT INTO "SharedWindow" ("key", "holder", "count", "until") ` +
+      (postgres
+        ? `SELECT v.key, v.holder, 0, v.until FROM unnest(?::text[], ?::text[], ?::timestamp(3)[]) AS v (key, holder, until) `
+        : `VALUES ${items.map(() => '(?, ?, 0, ?)').join(', ')} `) +
       `ON CONFLICT ("key") DO UPDATE SET ` +
       `"holder" = CASE WHEN ${free} THEN excluded."holder" ELSE ${OLD}."holder" END, ` +
       `"until" = CASE WHEN ${free} THEN excluded."until" ELSE ${OLD}."until" END RETURNING "key", "holder", "count", "until"`,
-    [...items.flatMap((i) => [i.key, i.holder, i.until]), ...(force ? [] : [now, now])],
+    [
+      ...(postgres ? [pgArrayLiteral(items.map((i) => i.key)), pgArrayLiteral(items.map((i) => i.holder)), pgArrayLiteral(items.map((i) => i.until))] : items.flatMap((i) => [i.key, i.holder, i.until])),
+      ...(force ? [] : [now, now]),
+    ],
   );
   const byKey = new Map(rows.map((r) => [r.key, windowOf(r)]));
   return items.map((item) => {

@@ -1,23 +1,61 @@
 import type { DbCapabilities } from './client.js';
 
-/** The type a column of a `VALUES` list takes. */
+/** The type a column of a batch's rows takes. */
 export type ValueType = 'text' | 'timestamp' | 'int';
 
-const CAST: Readonly<Record<ValueType, string>> = { text: '::text', timestamp: '::timestamp(3)', int: '::int' };
+const PG_ARRAY_TYPE: Readonly<Record<ValueType, string>> = { text: 'text[]', timestamp: 'timestamp(3)[]', int: 'int4[]' };
+
+/** The PostgreSQL row source of each list of column types, made once (its text never changes). */
+const UNNEST_TEXT = new Map<string, string>();
 
 /**
- * The rows of a `VALUES` list (`(?, ?), (?, ?)`) with their parameters, for a statement that joins a batch
- * of rows (`WITH v (a, b) AS (VALUES …) UPDATE … FROM v`). PostgreSQL types a bare parameter of a `VALUES`
- * list as text, so each is cast to its column's type there (a `Date` is sent as untyped text,
- * bot/db/client.ts); SQLite compares the bound values as they are. Placeholders are `?` (fixed SQL).
+ * The rows of a batch as a row source with its parameters, for a statement that joins them
+ * (`WITH v (a, b) AS (${text}) UPDATE … FROM v`). On PostgreSQL it is `SELECT * FROM unnest(?::text[],
+ * ?::timestamp(3)[], …)`: one array parameter per column however many rows the batch has, so the text
+ * never changes (the connection prepares it once, bot/db/client.ts) and the rows go as one text per
+ * column instead of one bound value per cell; a `Date` goes as its UTC ISO text (a `timestamp` column keeps
+ * the wall-clock fields and ignores the `Z`, as bot/db/writes.ts `insertColumns` does); each array goes as its
+ * literal text ({@link pgArrayLiteral}). SQLite has no
+ * arrays: there it is a `VALUES` list (`VALUES (?, ?), (?, ?)`) whose bound values it compares as they are.
+ * Placeholders are `?` (fixed SQL).
  */
 export function typedValues(capabilities: DbCapabilities, types: readonly ValueType[], rows: readonly (readonly unknown[])[]): { text: string; params: unknown[] } {
-  const postgres = capabilities.provider === 'postgresql';
-  const tuple = `(${types.map((t) => (postgres ? `?${CAST[t]}` : '?')).join(', ')})`;
-  const params: unknown[] = [];
   for (const row of rows) {
     if (row.length !== types.length) throw new Error(`a VALUES row has ${row.length} values for ${types.length} columns`);
-    params.push(...row);
   }
-  return { text: rows.map(() => tuple).join(', '), params };
+  if (capabilities.provider === 'postgresql') {
+    const signature = types.join(',');
+    let text = UNNEST_TEXT.get(signature);
+    if (text === undefined) UNNEST_TEXT.set(signature, (text = `SELECT * FROM unnest(${types.map((t) => `?::${PG_ARRAY_TYPE[t]}`).join(', ')})`));
+    const params: unknown[] = new Array(types.length);
+    for (let c = 0; c < types.length; c++) params[c] = pgArrayLiteral(rows, c);
+    return { text, params };
+  }
+  const tuple = `(${types.map(() => '?').join(', ')})`;
+  const params: unknown[] = [];
+  for (const row of rows) params.push(...row);
+  return { text: `VALUES ${rows.map(() => tuple).join(', ')}`, params };
+}
+
+const NEEDS_ESCAPE = /["\\]/;
+const ESCAPED = /["\\]/g;
+
+/**
+ * PostgreSQL's text of an array (`{"a","b\\"c",NULL}`) of column `column` of `rows` (or of `rows` themselves
+ * when `column` is omitted), to bind as text and cast (`?::text[]`): what `pg` makes of a JS array, with a
+ * quote or backslash looked for once per value rather than replaced twice. A `Date` is its UTC ISO text.
+ */
+export function pgArrayLiteral(rows: readonly unknown[], column?: number): string {
+  let out = '{';
+  for (let r = 0; r < rows.length; r++) {
+    if (r > 0) out += ',';
+    const value = column === undefined ? rows[r] : (rows[r] as readonly unknown[])[column];
+    if (value === null || value === undefined) {
+      out += 'NULL';
+      continue;
+    }
+    const text = typeof value === 'string' ? value : value instanceof Date ? value.toISOString() : typeof value === 'object' ? JSON.stringify(value) : String(value);
+    out += NEEDS_ESCAPE.test(text) ? `"${text.replace(ESCAPED, '\\$&')}"` : `"${text}"`;
+  }
+  return `${out}}`;
 }

@@ -9,6 +9,7 @@ import { PrismaInboxStore } from '../../../bot/db/inbox-store.js';
 import { PrismaRateCounters } from '../../../bot/db/console-auth-store.js';
 import { selectFollowUpContexts } from '../../../bot/db/follow-up-context-sql.js';
 import { toFollowUpContext } from '../../../bot/db/rows.js';
+import { typedValues } from '../../../bot/db/typed-values.js';
 import { describeEachDatabase } from '../../support/db.js';
 import { storeContext, seedOrganisation } from '../../support/service.js';
 import { insertDueFollowUps } from '../../support/builders.js';
@@ -79,6 +80,14 @@ describeEachDatabase('fixed SQL on the driver adapter', (db) => {
     );
     expect(changed.map((r) => String(r.id)).sort()).toEqual(['FX-JSON-1', 'FX-JSON-3']);
     expect((await db().prisma.auditLog.findMany({ where: { action: 'fx.json' }, orderBy: { id: 'asc' } })).map((r) => r.entityId)).toEqual(['0', 'one', '2', 'three']);
+  });
+
+  it('joins a batch of rows (typedValues) with every text as it was: quotes, backslashes, braces, NULL, CJK, line breaks', async () => {
+    const sql = fixedSql(db());
+    const texts = ['plain', 'say "hi"', 'back\\slash', '{a,b}', 'NULL', '', ' spaced ', '回访😀', 'two\nlines', '\\"', null, '{"k":"v\\n"}'];
+    const values = typedValues(db().capabilities, ['int', 'text'], texts.map((t, i) => [i, t]));
+    const rows = await sql.query<{ n: number | bigint; t: string | null }>(`WITH v (n, t) AS (${values.text}) SELECT n, t FROM v ORDER BY n`, values.params);
+    expect(rows.map((r) => [Number(r.n), r.t])).toEqual(texts.map((t, i) => [i, t]));
   });
 
   it("reports a unique violation as the query API's P2002, on the adapter and inside a transaction", async () => {
