@@ -2,8 +2,8 @@
 // and wards, each with its own head: N digest recipients) with follow-ups due in the reported week in
 // every ward and some open escalations; then the real send-weekly-digests job (rows read together, a
 // few grouped queries per 250 managers; digests enqueued). Beside it, as the reference measured in the
-// same run, what the job did before: each manager's rows read and the digest built one manager after
-// another (loadDigestInput, seven queries per manager), without enqueueing. Figures only.
+// same run, each manager's digest read and built one manager after another (loadDigestInput, the same
+// counting queries once per manager), without enqueueing. Figures only.
 import type { DbProvider } from '../bot/db/client.js';
 import { buildDigest } from '../bot/core/digests/build-digest.js';
 import { buildDigestDocument } from '../bot/core/digests/digest-document.js';

@@ -56,8 +56,9 @@ export async function findDigestScope(prisma: PrismaClient, wecomUserId: string)
  * Loads what `buildDigest` needs for the department subtree under `scope.rootDepartmentId`
  * (`Department.path` prefix) and the period `[from, to)`:
  *
- * - follow-ups due in the period (deadline in range, any status but SKIPPED), follow-ups still
- *   OVERDUE from before it (backlog), and open staff tasks whose deadline lies within 72 h of `asOf`;
+ * - follow-ups due in the period (deadline in range, any status but SKIPPED), counted; follow-ups
+ *   still OVERDUE from before it (backlog), counted; open staff tasks whose deadline lies within 72 h of
+ *   `asOf`, as rows;
  * - escalations open now (OPEN/ACKNOWLEDGED), by the `(status, deadlineAt)` index;
  * - the previous period's satisfaction rate (the period of the same length just before `from`).
  *

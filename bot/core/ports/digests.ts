@@ -24,10 +24,10 @@ export interface DigestStore {
   listDigestRecipients(): Promise<DigestRecipient[]>;
   /** Which of these outbox idempotency keys exist already. */
   existingOutboxKeys(keys: readonly string[]): Promise<Set<string>>;
-  /** The rows `buildDigest` needs for the recipient's subtree and the period `[from, to)`. */
+  /** What `buildDigest` needs for the recipient's subtree and the period `[from, to)`: counts, and the rows it lists. */
   loadDigestInput(recipient: DigestRecipient, options: { from: Date; to: Date; asOf: Date; timeZone: string }): Promise<DigestInput>;
   /**
-   * The same for many recipients at once, in their order: the rows of the whole organisation are read
+   * The same for many recipients at once, in their order: the whole organisation is counted per department
    * with a few grouped queries and shared out by subtree (each input equals `loadDigestInput`'s).
    */
   loadDigestInputs(recipients: readonly DigestRecipient[], options: { from: Date; to: Date; asOf: Date; timeZone: string }): Promise<DigestInput[]>;
