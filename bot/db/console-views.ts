@@ -25,6 +25,7 @@ import type { StoreContext } from './store-context.js';
 import { parseJson } from './rows.js';
 import { fixedSql } from './fixed-sql.js';
 import { jsonRows, jsonRowsParam } from './json-rows.js';
+import { caseDepartmentIn } from './follow-up-tallies.js';
 
 const OPEN_FOLLOW_UP = ['SCHEDULED', 'ACTIVE', 'OVERDUE'];
 const OPEN_ESCALATION = ['OPEN', 'ACKNOWLEDGED'];
@@ -433,10 +434,8 @@ export class PrismaConsoleViews implements ConsoleViews {
   private scopeSql(scope: ConsoleScope): { text: string; params: unknown[] } {
     if (scope.kind === 'all') return { text: '', params: [] };
     if (scope.kind === 'own') return { text: ' AND f."assigneeId" = ?', params: [scope.staffId] };
-    return {
-      text: ` AND c."departmentId" IN (SELECT "id" FROM ${jsonRows(this.db.capabilities, 'sd', { id: 'text' })})`,
-      params: [jsonRowsParam(this.db.capabilities, [...scope.departmentIds].map((id) => [id]))],
-    };
+    const inDepartments = caseDepartmentIn(this.db.capabilities, scope.departmentIds);
+    return { text: ` AND ${inDepartments.text}`, params: inDepartments.params };
   }
 
   async listAudit(filter: AuditFilter): Promise<Page<AuditRow>> {

@@ -16,7 +16,7 @@ import {
   type FollowUpTally,
 } from '../core/digests/build-digest.js';
 import { fixedSql } from './fixed-sql.js';
-import { jsonRows, jsonRowsParam } from './json-rows.js';
+import { caseDepartmentIn, CLOSED_ON_TIME_SQL, tallyOfRow, type TallyRow } from './follow-up-tallies.js';
 
 /** Every status a due follow-up can have (all but SKIPPED): lets the queries lead with the status index. */
 const DUE_STATUSES: readonly FollowUpStatus[] = ['SCHEDULED', 'ACTIVE', 'OVERDUE', 'DONE', 'UNREACHABLE', 'CANCELLED'];
@@ -100,25 +100,22 @@ export async function loadDigestInputs(db: Pick<StoreContext, 'prisma' | 'capabi
     return departments;
   });
   const covered = [...coveredBy.keys()];
-  // The covered departments, bound as one JSON parameter (bot/db/json-rows.ts) whatever their number.
-  const inCovered = `c."departmentId" IN (SELECT "id" FROM ${jsonRows(capabilities, 'd', { id: 'text' })})`;
-  const coveredParam = jsonRowsParam(capabilities, covered.map((id) => [id]));
-  const closedOnTime = `CASE WHEN f."completedAt" IS NOT NULL AND f."completedAt" <= f."deadlineAt" THEN 1 ELSE 0 END`;
+  const { text: inCovered, params: coveredParams } = caseDepartmentIn(capabilities, covered);
   const previousFrom = new Date(from.getTime() - (to.getTime() - from.getTime()));
   const horizon = new Date(asOf.getTime() + BECOMING_OVERDUE_HOURS * 3_600_000);
 
   const [due, backlog, upcoming, previous, escalations] = await Promise.all([
-    sql.query<{ departmentId: string; assigneeName: string | null; action: string; status: string; outcome: string | null; closedOnTime: number; count: number }>(
-      `SELECT c."departmentId", s."name" AS "assigneeName", f."action", f."status", f."outcome", ${closedOnTime} AS "closedOnTime", CAST(COUNT(*) AS INTEGER) AS "count" ` +
+    sql.query<TallyRow & { departmentId: string; assigneeName: string | null }>(
+      `SELECT c."departmentId", s."name" AS "assigneeName", f."action", f."status", f."outcome", ${CLOSED_ON_TIME_SQL} AS "closedOnTime", CAST(COUNT(*) AS INTEGER) AS "count" ` +
         `FROM "FollowUp" AS f JOIN "Case" AS c ON c."id" = f."caseId" LEFT JOIN "Staff" AS s ON s."id" = f."assigneeId" ` +
         `WHERE f."status" IN (${DUE_STATUSES.map(() => '?').join(', ')}) AND f."deadlineAt" >= ? AND f."deadlineAt" < ? AND ${inCovered} ` +
-        `GROUP BY c."departmentId", s."name", f."action", f."status", f."outcome", ${closedOnTime}`,
-      [...DUE_STATUSES, from, to, coveredParam],
+        `GROUP BY c."departmentId", s."name", f."action", f."status", f."outcome", ${CLOSED_ON_TIME_SQL}`,
+      [...DUE_STATUSES, from, to, ...coveredParams],
     ),
     sql.query<{ departmentId: string; count: number }>(
       `SELECT c."departmentId", CAST(COUNT(*) AS INTEGER) AS "count" FROM "FollowUp" AS f JOIN "Case" AS c ON c."id" = f."caseId" ` +
         `WHERE f."status" = 'OVERDUE' AND f."deadlineAt" < ? AND ${inCovered} GROUP BY c."departmentId"`,
-      [from, coveredParam],
+      [from, ...coveredParams],
     ),
     prisma.followUp.findMany({
       where: { status: { in: ['SCHEDULED', 'ACTIVE'] }, action: 'STAFF_TASK', deadlineAt: { gte: asOf, lt: horizon }, case: { departmentId: { not: null } } },
@@ -140,7 +137,7 @@ export async function loadDigestInputs(db: Pick<StoreContext, 'prisma' | 'capabi
     sql.query<{ departmentId: string; outcome: string | null; count: number }>(
       `SELECT c."departmentId", f."outcome", CAST(COUNT(*) AS INTEGER) AS "count" FROM "FollowUp" AS f JOIN "Case" AS c ON c."id" = f."caseId" ` +
         `WHERE f."status" = 'DONE' AND f."deadlineAt" >= ? AND f."deadlineAt" < ? AND ${inCovered} GROUP BY c."departmentId", f."outcome"`,
-      [previousFrom, from, coveredParam],
+      [previousFrom, from, ...coveredParams],
     ),
     prisma.escalation.findMany({
       where: { status: { in: OPEN_ESCALATION_STATUSES }, case: { departmentId: { not: null } } },
@@ -163,11 +160,7 @@ export async function loadDigestInputs(db: Pick<StoreContext, 'prisma' | 'capabi
   const dueTallies = scopes.map(() => [] as DigestFollowUpTally[]);
   for (const t of due) {
     const tally: DigestFollowUpTally = {
-      status: t.status as FollowUpStatus,
-      outcome: t.outcome as FollowUpOutcome | null,
-      action: t.action as FollowUpAction,
-      closedOnTime: Number(t.closedOnTime) === 1,
-      count: Number(t.count),
+      ...tallyOfRow(t),
       assigneeName: t.assigneeName,
       departmentName: byId.get(t.departmentId)?.name ?? '—',
     };

@@ -1,5 +1,5 @@
 import type { PrismaClient } from './client.js';
-import type { FollowUpAction, FollowUpOutcome, FollowUpStatus } from '../core/model.js';
+import type { FollowUpOutcome, FollowUpStatus } from '../core/model.js';
 import type { PolicyRegistry } from '../core/ports/policies.js';
 import { findStep } from '../core/policies/find-step.js';
 import { buildMonthlyReport, type MonthlyReport, type MonthlyReportInput, type ReportDepartment } from '../core/reports/build-monthly-report.js';
@@ -9,6 +9,7 @@ import type { DigestRecipient } from '../core/ports/digests.js';
 import { listManagerRecipients, ManagerMessageOutbox } from './manager-messages.js';
 import { fixedSql } from './fixed-sql.js';
 import { jsonRows, jsonRowsParam } from './json-rows.js';
+import { caseDepartmentIn, CLOSED_ON_TIME_SQL, tallyOfRow, type TallyRow } from './follow-up-tallies.js';
 import type { StoreContext } from './store-context.js';
 
 /** Every status a due follow-up can have (all but SKIPPED), so the queries lead with the status index. */
@@ -63,10 +64,9 @@ export async function loadMonthlyReportInput(db: Pick<StoreContext, 'prisma' | '
       .map((id) => names.get(id) ?? id)
       .join('/'),
   }));
-  // The scope's departments bound as one JSON parameter (bot/db/json-rows.ts), whatever their number.
-  const scope = root ? ` AND c."departmentId" IN (SELECT "id" FROM ${jsonRows(capabilities, 'd', { id: 'text' })})` : '';
-  const scopeParams = root ? [jsonRowsParam(capabilities, inScope.map((d) => [d.id]))] : [];
-  const closedOnTime = `CASE WHEN f."completedAt" IS NOT NULL AND f."completedAt" <= f."deadlineAt" THEN 1 ELSE 0 END`;
+  const inDepartments = root ? caseDepartmentIn(capabilities, inScope.map((d) => d.id)) : null;
+  const scope = inDepartments ? ` AND ${inDepartments.text}` : '';
+  const scopeParams = inDepartments?.params ?? [];
   const monthParam = jsonRowsParam(
     capabilities,
     months.map((m) => {
@@ -82,10 +82,10 @@ export async function loadMonthlyReportInput(db: Pick<StoreContext, 'prisma' | '
     }),
     sql.query<FollowUpTallyRow>(
       `SELECT f."status", f."outcome", f."action", f."policyId", f."step", f."assigneeId", s."name" AS "assigneeName", c."departmentId", ` +
-        `${closedOnTime} AS "closedOnTime", CAST(COUNT(*) AS INTEGER) AS "count" ` +
+        `${CLOSED_ON_TIME_SQL} AS "closedOnTime", CAST(COUNT(*) AS INTEGER) AS "count" ` +
         `FROM "FollowUp" AS f JOIN "Case" AS c ON c."id" = f."caseId" LEFT JOIN "Staff" AS s ON s."id" = f."assigneeId" ` +
         `WHERE f."status" IN (${DUE_STATUSES.map(() => '?').join(', ')}) AND f."deadlineAt" >= ? AND f."deadlineAt" < ?${scope} ` +
-        `GROUP BY f."status", f."outcome", f."action", f."policyId", f."step", f."assigneeId", s."name", c."departmentId", ${closedOnTime}`,
+        `GROUP BY f."status", f."outcome", f."action", f."policyId", f."step", f."assigneeId", s."name", c."departmentId", ${CLOSED_ON_TIME_SQL}`,
       [...DUE_STATUSES, from, to, ...scopeParams],
     ),
     // Only done follow-ups carry a satisfaction value; each falls in the trend month of its deadline.
@@ -111,11 +111,7 @@ export async function loadMonthlyReportInput(db: Pick<StoreContext, 'prisma' | '
     followUps: followUps.map((t) => {
       const policy = options.policies.byId(t.policyId);
       return {
-        status: t.status as FollowUpStatus,
-        outcome: t.outcome as FollowUpOutcome | null,
-        action: t.action as FollowUpAction,
-        closedOnTime: Number(t.closedOnTime) === 1,
-        count: Number(t.count),
+        ...tallyOfRow(t),
         policyId: t.policyId,
         policyName: policy?.name ?? t.policyId,
         stepTitle: findStep(policy, t.step)?.title ?? t.step,
@@ -130,17 +126,12 @@ export async function loadMonthlyReportInput(db: Pick<StoreContext, 'prisma' | '
 }
 
 /** One row of the month's `GROUP BY`. */
-interface FollowUpTallyRow extends Record<string, unknown> {
-  status: string;
-  outcome: string | null;
-  action: string;
+interface FollowUpTallyRow extends TallyRow {
   policyId: string;
   step: string;
   assigneeId: string | null;
   assigneeName: string | null;
   departmentId: string | null;
-  closedOnTime: number;
-  count: number;
 }
 
 /** Loads and builds the report in one step. */
