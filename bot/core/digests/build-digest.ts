@@ -357,15 +357,20 @@ function isClosedOnTime(r: Pick<DigestFollowUpRow, 'deadlineAt' | 'completedAt'>
   return r.completedAt !== null && r.completedAt.getTime() <= r.deadlineAt.getTime();
 }
 
-function groupTallies<K extends string | null>(tallies: readonly DigestFollowUpTally[], key: (t: DigestFollowUpTally) => K): (DigestFigures & { name: K })[] {
-  const groups = new Map<K, DigestFollowUpTally[]>();
-  for (const t of tallies) {
-    const k = key(t);
-    const list = groups.get(k);
-    if (list) list.push(t);
-    else groups.set(k, [t]);
+/** Items by key, each key's list in the items' order, keys in order of first appearance. */
+export function groupBy<T, K>(items: readonly T[], keyOf: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const list = groups.get(key);
+    if (list) list.push(item);
+    else groups.set(key, [item]);
   }
-  return [...groups.entries()]
+  return groups;
+}
+
+function groupTallies<K extends string | null>(tallies: readonly DigestFollowUpTally[], key: (t: DigestFollowUpTally) => K): (DigestFigures & { name: K })[] {
+  return [...groupBy(tallies, key).entries()]
     .map(([name, list]) => ({ name, ...summariseTallies(list) }))
     .sort((a, b) => b.due - a.due || (a.name === null ? 1 : b.name === null ? -1 : a.name.localeCompare(b.name, 'zh-Hans-CN')));
 }

@@ -1,5 +1,5 @@
 import type { FollowUpAction, FollowUpOutcome, FollowUpStatus } from '../model.js';
-import { isDueInPeriod, summariseTallies, tallyOf, type DigestFigures, type FollowUpTally } from '../digests/build-digest.js';
+import { groupBy, isDueInPeriod, summariseTallies, tallyOf, type DigestFigures, type FollowUpTally } from '../digests/build-digest.js';
 import { addMonths, monthOf, type ReportMonth } from './report-schedule.js';
 
 /**
@@ -75,15 +75,9 @@ export interface ReportStaff {
  * Follow-ups due in the month that count alike in every table of the report, and how many there are. A
  * follow-up's step enters only through its title: two steps of one policy with one title are one type.
  */
-export interface ReportFollowUpTally extends FollowUpTally {
-  policyId: string;
-  policyName: string;
-  stepTitle: string;
-  assigneeId: string | null;
-  assigneeName: string | null;
-  /** The case's department; null for a case without one. */
-  departmentId: string | null;
-}
+export interface ReportFollowUpTally
+  extends FollowUpTally,
+    Pick<ReportFollowUpRow, 'policyId' | 'policyName' | 'stepTitle' | 'assigneeId' | 'assigneeName' | 'departmentId'> {}
 
 /** Done follow-ups of one trend month with one outcome (the month of the deadline, local time). */
 export interface TrendTally {
@@ -267,16 +261,6 @@ export function satisfactionTrend(tallies: readonly TrendTally[], last: ReportMo
   });
 }
 
-function groupBy<T, K>(items: readonly T[], keyOf: (item: T) => K): Map<K, T[]> {
-  const groups = new Map<K, T[]>();
-  for (const item of items) {
-    const key = keyOf(item);
-    const list = groups.get(key);
-    if (list) list.push(item);
-    else groups.set(key, [item]);
-  }
-  return groups;
-}
 
 function comparePolicyIds(a: string, b: string): number {
   const na = /^P(\d+)$/.exec(a);
