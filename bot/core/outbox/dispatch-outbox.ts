@@ -208,13 +208,16 @@ export async function dispatchOutbox(deps: DispatchDeps, options: DispatchOption
       // Recorded before anything is awaited, so a second invitation to the same customer in this batch waits.
       const previousInvite = customerId ? lastInvites.get(customerId) : undefined;
       if (customerId && message.message.kind === 'survey_invite') lastInvites.set(customerId, { surveyId: message.message.surveyId, sentAt: deps.clock.now() });
+      // Takes that back when the invitation does not leave now after all.
+      const undoInvite = () => {
+        if (!customerId || message.message.kind !== 'survey_invite') return;
+        if (previousInvite) lastInvites.set(customerId, previousInvite);
+        else lastInvites.delete(customerId);
+      };
       // One SMS budget per customer and day over every kind (Tencent's default: 2 per number a day):
       // an SMS over it waits for the next day's first allowed moment, or expires if that is too late.
       if (customer && message.channel === 'sms' && (await overSmsBudget(deps, customer.id, smsToday, smsSentBefore))) {
-        if (customerId && message.message.kind === 'survey_invite') {
-          if (previousInvite) lastInvites.set(customerId, previousInvite);
-          else lastInvites.delete(customerId);
-        }
+        undoInvite();
         const terms = contactTermsOf(message.message);
         const tomorrow = addLocalDays(atLocalTime(deps.clock.now(), '00:00', deps.timeZone), 1, deps.timeZone);
         const at = nextSendMoment(atLocalTime(tomorrow, SMS_BUDGET_RETRY_TIME, deps.timeZone), terms, contact.quietHours, time);
@@ -228,10 +231,7 @@ export async function dispatchOutbox(deps: DispatchDeps, options: DispatchOption
       // The windows every replica shares (survey gap, SMS same content), reserved as the send happens.
       const held = await holdBySharedWindows(deps.windows, message, customerId, deps.clock.now(), contact, time);
       if (held) {
-        if (customerId && message.message.kind === 'survey_invite') {
-          if (previousInvite) lastInvites.set(customerId, previousInvite);
-          else lastInvites.delete(customerId);
-        }
+        undoInvite();
         if (customerId && smsToday.has(customerId)) smsToday.set(customerId, Math.max(0, smsToday.get(customerId)! - 1));
         await deferOne(deps, message, summary, held.at, held.reason);
         return null;
