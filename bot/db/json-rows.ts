@@ -14,6 +14,28 @@
 import type { DbCapabilities } from './client.js';
 import type { FixedSqlQueries } from './fixed-sql.js';
 
+/**
+ * A `Date` as the SQLite adapter stores it (`toISOString()` with `+00:00` for `Z`, @prisma/adapter-better-sqlite3
+ * `mapArg`), so that rows written either way compare and sort alike. An invalid date throws, as it does there.
+ */
+export function sqliteDateText(value: Date): string {
+  return value.toISOString().replace('Z', '+00:00');
+}
+
+/**
+ * `format` made once per instant: the rows of a batch share a few instants (created, updated, due times), and
+ * formatting each cell again is a measurable part of writing them.
+ */
+export function oncePerInstant(format: (value: Date) => string): (value: Date) => string {
+  const texts = new Map<number, string>();
+  return (value) => {
+    const t = value.getTime();
+    let text = texts.get(t);
+    if (text === undefined) texts.set(t, (text = format(value)));
+    return text;
+  };
+}
+
 /** How a column is typed when read back: text, integer or instant. */
 export type JsonRowKind = 'text' | 'int' | 'date';
 
@@ -41,7 +63,7 @@ export function jsonRowsParam(capabilities: DbCapabilities, rows: readonly (read
   // Dates (and SQLite's booleans) in their stored form first, then one native JSON.stringify of the whole batch.
   const stored = rows.map((row) =>
     row.map((value) => {
-      if (value instanceof Date) return `${value.toISOString().slice(0, -1)}+00:00`;
+      if (value instanceof Date) return sqliteDateText(value);
       if (sqlite && typeof value === 'boolean') return value ? 1 : 0;
       return value === undefined ? null : value;
     }),

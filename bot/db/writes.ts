@@ -14,7 +14,7 @@ import { staffOutbox } from '../core/outbox/staff-message.js';
 import { renderText } from '../core/templates/render.js';
 import type { DbCapabilities } from './client.js';
 import type { FixedSqlQueries } from './fixed-sql.js';
-import { insertJsonObjects, type JsonRowKind } from './json-rows.js';
+import { insertJsonObjects, oncePerInstant, sqliteDateText, type JsonRowKind } from './json-rows.js';
 
 export type Tx = Prisma.TransactionClient;
 
@@ -132,17 +132,12 @@ export async function insertRows(tx: AnyTx, capabilities: DbCapabilities, table:
   // Every row's tuple reads the same where placeholders are `?`.
   const same = sqlite || fixed ? `(${columns.map(() => '?').join(', ')})` : null;
   // On SQLite a `Date` is bound as the text the adapter would make of it (`…T01:30:00.000+00:00`), made once per
-  // instant: the rows of a batch share a few instants (created, updated, due times), and formatting each cell
-  // again was a tenth of the CPU of writing them.
-  const texts = sqlite ? new Map<number, string>() : null;
+  // instant: formatting each cell again was a tenth of the CPU of writing them.
+  const dateText = sqlite ? oncePerInstant(sqliteDateText) : null;
   const bound = (value: unknown): unknown => {
-    if (!texts) return value;
+    if (!dateText) return value;
     if (typeof value === 'boolean') return value ? 1 : 0;
-    if (!(value instanceof Date)) return value;
-    const t = value.getTime();
-    let text = texts.get(t);
-    if (text === undefined) texts.set(t, (text = sqliteDateText(value)));
-    return text;
+    return value instanceof Date ? dateText(value) : value;
   };
   for (let i = 0; i < rows.length; ) {
     const size = sqlite ? sqliteStatementRows(rows.length - i, head.length, same!.length) : Math.min(perStatement, rows.length - i);
@@ -177,14 +172,6 @@ function sqliteStatementRows(left: number, headChars: number, tupleChars: number
   return size;
 }
 
-/**
- * A `Date` as the SQLite adapter stores it (`toISOString()` with `+00:00` for `Z`, @prisma/adapter-better-sqlite3
- * `mapArg`), so that rows written either way compare and sort alike. An invalid date throws, as it does there.
- */
-function sqliteDateText(value: Date): string {
-  return value.toISOString().replace('Z', '+00:00');
-}
-
 /** The type of a column {@link insertColumns} writes: the array type its values are cast to on PostgreSQL. */
 export type ColumnType = 'text' | 'integer' | 'boolean' | 'timestamp';
 
@@ -215,14 +202,7 @@ export async function insertColumns(
     return;
   }
   const text = `INSERT INTO "${table}" (${columns.map(([name]) => `"${name}"`).join(', ')}) SELECT * FROM unnest(${columns.map(([, type]) => `?::${PG_ARRAY_TYPE[type]}`).join(', ')})`;
-  // Each instant's text is made once: the rows of a batch share a few (created, updated, due times).
-  const texts = new Map<number, string>();
-  const iso = (value: Date): string => {
-    const t = value.getTime();
-    let text = texts.get(t);
-    if (text === undefined) texts.set(t, (text = value.toISOString()));
-    return text;
-  };
+  const iso = oncePerInstant((value) => value.toISOString());
   for (let from = 0; from < rows.length; from += UNNEST_ROWS) {
     const to = Math.min(rows.length, from + UNNEST_ROWS);
     const arrays = columns.map(([, type], c) => {
