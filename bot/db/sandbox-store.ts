@@ -3,7 +3,7 @@ import type { SandboxState, SandboxViews } from '../core/ports/read-models.js';
 import type { StoreContext } from './store-context.js';
 import { CallBatcher } from './call-batcher.js';
 import { fixedSql, type FixedSql } from './fixed-sql.js';
-import { pgArrayLiteral } from './typed-values.js';
+import { typedValues } from './typed-values.js';
 
 /**
  * The sandbox's deliveries (`SandboxDelivery`) and what the sandbox page reads: each staff member's
@@ -12,11 +12,9 @@ import { pgArrayLiteral } from './typed-values.js';
 export class PrismaSandboxStore implements SandboxDeliveryLog, SandboxViews {
   private readonly sql: FixedSql;
   private readonly deliveries: CallBatcher<SandboxDelivery, string>;
-  private readonly postgres: boolean;
 
   constructor(private readonly db: StoreContext) {
     this.sql = fixedSql(db);
-    this.postgres = db.capabilities.provider === 'postgresql';
     this.deliveries = new CallBatcher(
       (deliveries) => this.recordDeliveries(deliveries),
       async (delivery) => (await this.recordDeliveries([delivery]))[0]!,
@@ -34,24 +32,16 @@ export class PrismaSandboxStore implements SandboxDeliveryLog, SandboxViews {
    */
   async recordDeliveries(deliveries: readonly SandboxDelivery[]): Promise<string[]> {
     const ids: string[] = deliveries.map(() => this.db.ids.next());
+    // PostgreSQL: one array per column (`unnest`), the same text for any number of rows (bot/db/typed-values.ts).
+    const values = typedValues(
+      this.db.capabilities,
+      ['text', 'text', 'text', 'text', 'text', 'text', 'timestamp'],
+      deliveries.map((d, i) => [ids[i], d.channel, d.address, d.outboxMessageId, d.kind, d.content, d.deliveredAt]),
+    );
     const inserted = await this.sql.query<{ id: string; outboxMessageId: string }>(
-      'INSERT INTO "SandboxDelivery" ("id", "channel", "address", "outboxMessageId", "kind", "content", "deliveredAt") ' +
-        // PostgreSQL: one array per column (`unnest`), the same text for any number of rows (bot/db/typed-values.ts).
-        (this.postgres
-          ? 'SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::timestamp(3)[])'
-          : `VALUES ${deliveries.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`) +
-        ' ON CONFLICT ("outboxMessageId") DO NOTHING RETURNING "id", "outboxMessageId"',
-      this.postgres
-        ? [
-            pgArrayLiteral(ids),
-            pgArrayLiteral(deliveries.map((d) => d.channel)),
-            pgArrayLiteral(deliveries.map((d) => d.address)),
-            pgArrayLiteral(deliveries.map((d) => d.outboxMessageId)),
-            pgArrayLiteral(deliveries.map((d) => d.kind)),
-            pgArrayLiteral(deliveries.map((d) => d.content)),
-            pgArrayLiteral(deliveries.map((d) => d.deliveredAt)),
-          ]
-        : deliveries.flatMap((d, i) => [ids[i], d.channel, d.address, d.outboxMessageId, d.kind, d.content, d.deliveredAt]),
+      `INSERT INTO "SandboxDelivery" ("id", "channel", "address", "outboxMessageId", "kind", "content", "deliveredAt") ${values.text} ` +
+        'ON CONFLICT ("outboxMessageId") DO NOTHING RETURNING "id", "outboxMessageId"',
+      values.params,
     );
     const delivered = new Map(inserted.map((r) => [r.outboxMessageId, r.id]));
     const missing = [...new Set(deliveries.map((d) => d.outboxMessageId).filter((m) => !delivered.has(m)))];
