@@ -6,7 +6,7 @@ import type { Clock, IdGenerator, TokenGenerator } from './core/clock.js';
 import type { MessageChannel } from './core/messages.js';
 import type { ChannelName } from './core/model.js';
 import type { CoreDeps } from './core/deps.js';
-import type { InboundEventInput } from './core/ports/inbox.js';
+import type { CounterHit, InboundEventInput } from './core/ports/inbox.js';
 import type { PolicyRegistry } from './core/ports/policies.js';
 import type { PolicyDefinition } from './core/policies/types.js';
 import { processInboundEvent, type ProcessResult } from './core/inbox/process-inbound.js';
@@ -119,9 +119,10 @@ export interface Huifang {
    * each resolves once its own event is committed) and processes it. With `wait: false` (webhooks) the
    * event is left to the inbox drain ({@link inboxDrain}), which handles it a few milliseconds after the
    * caller has answered the provider, batched with the events that arrived meanwhile; `processing` is then
-   * null. Otherwise it is processed at once and `processing` gives the outcome.
+   * null. Otherwise it is processed at once and `processing` gives the outcome. `counterHit` is a
+   * `RateCounter` hit committed with the event, new or duplicate (the WeCom callback's nonce memory).
    */
-  receive(event: InboundEventInput, options?: { wait?: boolean }): Promise<{ id: string; duplicate: boolean; processing: Promise<ProcessResult> | null }>;
+  receive(event: InboundEventInput, options?: { wait?: boolean; counterHit?: CounterHit }): Promise<{ id: string; duplicate: boolean; processing: Promise<ProcessResult> | null }>;
   /** This process's inbox drain (null with `inboxDrain: false`): poked by `receive`, and by `huifang start` every second for events other processes recorded. */
   inboxDrain: InboxDrain | null;
 }
@@ -263,7 +264,7 @@ export function createHuifang(options: HuifangOptions): Huifang {
   const recordInbound = groupCommitInbox(stores.inbox);
   const inboxDrain = options.inboxDrain === false ? null : createInboxDrain(deps, inboundHandlers, logger, { concurrency: db.capabilities.singleWriter ? 1 : INBOX_DRAIN_CONCURRENCY });
   const receive: Huifang['receive'] = async (event, opts = {}) => {
-    const recorded = await recordInbound({ ...event, id: ids.next() });
+    const recorded = await recordInbound({ ...event, id: ids.next(), ...(opts.counterHit ? { counterHit: opts.counterHit } : {}) });
     // The same fields as a child logger's, without making one per callback.
     const fields = { inboundEventId: recorded.id, source: event.source, kind: event.kind };
     if (recorded.duplicate) {

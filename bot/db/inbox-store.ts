@@ -1,4 +1,4 @@
-import type { DeadInboundEvent, InboundEventRecord, InboxStore } from '../core/ports/inbox.js';
+import type { CounterHit, DeadInboundEvent, InboundEventRecord, InboundEventToRecord, InboxStore } from '../core/ports/inbox.js';
 import type { StoreContext } from './store-context.js';
 import { parseJson, toJson } from './rows.js';
 import { fixedSql, type FixedSql } from './fixed-sql.js';
@@ -17,6 +17,21 @@ function toRecord(row: ClaimedRow): InboundEventRecord {
   };
 }
 
+type CountedHit = CounterHit & { count: number };
+
+/** The counter hits of `events`, one per key and window, with how many events carry it. */
+function counterHitsOf(events: readonly InboundEventToRecord[]): CountedHit[] {
+  const hits = new Map<string, CountedHit>();
+  for (const { counterHit: hit } of events) {
+    if (!hit) continue;
+    const id = `${hit.key}\u0000${hit.windowStart.getTime()}`;
+    const counted = hits.get(id);
+    if (counted) counted.count += 1;
+    else hits.set(id, { key: hit.key, windowStart: hit.windowStart, count: 1 });
+  }
+  return [...hits.values()];
+}
+
 /** `InboxStore` over Prisma: unique on (source, dedupeKey), so a provider's retry records nothing new. */
 export class PrismaInboxStore implements InboxStore {
   private readonly sql: FixedSql;
@@ -31,6 +46,12 @@ export class PrismaInboxStore implements InboxStore {
    * query API's P2002 did; the existing event's id is then read by (source, dedupeKey).
    */
   async recordInbound(event: Parameters<InboxStore['recordInbound']>[0]): Promise<{ id: string; duplicate: boolean }> {
+    if (event.counterHit) {
+      // The hit must share the event's commit: the batch statement does that.
+      const [result] = await this.recordInboundBatch([event]);
+      if ('error' in result!) throw result.error;
+      return result!;
+    }
     const inserted = await this.sql.query<{ id: string }>(
       'INSERT INTO "InboundEvent" ("id", "source", "dedupeKey", "kind", "payload", "status", "attempts", "receivedAt") ' +
         "VALUES (?, ?, ?, ?, ?, 'RECEIVED', 0, ?) ON CONFLICT DO NOTHING RETURNING \"id\"",
@@ -43,8 +64,8 @@ export class PrismaInboxStore implements InboxStore {
   }
 
   /**
-   * Group commit: one multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING` (atomic, one commit) for the
-   * events of concurrent callbacks. Repeats within the call are folded onto their first event before the
+   * Group commit: one multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING` (atomic, one commit, with the
+   * events' counter hits: {@link insertEvents}) for the events of concurrent callbacks. Repeats within the call are folded onto their first event before the
    * insert; an event the insert did not return was recorded before, and its id is read back by (source,
    * dedupeKey) in one more statement (none found: its id clashed with another event's, an error for it alone).
    */
@@ -54,14 +75,7 @@ export class PrismaInboxStore implements InboxStore {
     const first = new Map<string, (typeof events)[number]>();
     for (const event of events) if (!first.has(keyOf(event))) first.set(keyOf(event), event);
     const unique = [...first.values()];
-    const params: unknown[] = [];
-    for (const e of unique) params.push(e.id, e.source, e.dedupeKey, e.kind, JSON.stringify(e.payload), e.receivedAt);
-    const inserted = await this.sql.query<{ id: string }>(
-      'INSERT INTO "InboundEvent" ("id", "source", "dedupeKey", "kind", "payload", "status", "attempts", "receivedAt") VALUES ' +
-        unique.map(() => "(?, ?, ?, ?, ?, 'RECEIVED', 0, ?)").join(', ') +
-        ' ON CONFLICT DO NOTHING RETURNING "id"',
-      params,
-    );
+    const inserted = await this.insertEvents(unique, counterHitsOf(events));
     const insertedIds = new Set(inserted.map((r) => r.id));
     const recorded = new Map<string, string>();
     const earlier = unique.filter((e) => !insertedIds.has(e.id));
@@ -77,6 +91,32 @@ export class PrismaInboxStore implements InboxStore {
       if (insertedIds.has(event.id)) return { id: event.id, duplicate: false };
       const id = insertedIds.has(first.get(key)!.id) ? first.get(key)!.id : recorded.get(key);
       return id ? { id, duplicate: true } : { error: this.sql.knownError('No record was found for a query.', 'P2025') };
+    });
+  }
+
+  /**
+   * The multi-row insert of `events` (those it returns are new), with the counter hits in the same commit:
+   * on PostgreSQL one statement, the hits' upsert in a data-modifying `WITH`; SQLite has no such `WITH`, so
+   * there the two statements share one short transaction (one sync of the journal, as for the insert alone).
+   */
+  private insertEvents(events: readonly InboundEventToRecord[], hits: readonly CountedHit[]): Promise<{ id: string }[]> {
+    const insertEvents =
+      'INSERT INTO "InboundEvent" ("id", "source", "dedupeKey", "kind", "payload", "status", "attempts", "receivedAt") VALUES ' +
+      events.map(() => "(?, ?, ?, ?, ?, 'RECEIVED', 0, ?)").join(', ') +
+      ' ON CONFLICT DO NOTHING RETURNING "id"';
+    const eventParams = events.flatMap((e) => [e.id, e.source, e.dedupeKey, e.kind, JSON.stringify(e.payload), e.receivedAt]);
+    if (hits.length === 0) return this.sql.query<{ id: string }>(insertEvents, eventParams);
+    // As `RateCounters.hit`, with each key's hits of the batch added at once (PostgreSQL refuses a second update of one row in a statement).
+    const upsertHits =
+      'INSERT INTO "RateCounter" ("key", "windowStart", "count") VALUES ' +
+      hits.map(() => '(?, ?, ?)').join(', ') +
+      ' ON CONFLICT ("key", "windowStart") DO UPDATE SET "count" = "RateCounter"."count" + excluded."count"';
+    const hitParams = hits.flatMap((h) => [h.key, h.windowStart, h.count]);
+    if (this.db.capabilities.provider === 'postgresql') return this.sql.query<{ id: string }>(`WITH "hits" AS (${upsertHits}) ${insertEvents}`, [...hitParams, ...eventParams]);
+    return this.sql.transaction(async (tx) => {
+      const inserted = await tx.query<{ id: string }>(insertEvents, eventParams);
+      await tx.execute(upsertHits, hitParams);
+      return inserted;
     });
   }
 

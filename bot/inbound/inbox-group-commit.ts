@@ -1,10 +1,10 @@
-import type { InboundEventInput, InboxStore } from '../core/ports/inbox.js';
+import type { InboundEventToRecord, InboxStore } from '../core/ports/inbox.js';
 
 /** Most events one group commit inserts (6 bound values each, far below either database's limit). */
 export const GROUP_COMMIT_MAX_EVENTS = 100;
 
-/** Records inbound events; concurrent calls share one insert. */
-export type RecordInbound = (event: InboundEventInput & { id: string }) => Promise<{ id: string; duplicate: boolean }>;
+/** Records inbound events (each with its counter hit, if any); concurrent calls share one commit. */
+export type RecordInbound = (event: InboundEventToRecord) => Promise<{ id: string; duplicate: boolean }>;
 
 /**
  * Group commit for the inbox (the webhook edge's one write before it answers). Events of concurrent
@@ -18,7 +18,7 @@ export type RecordInbound = (event: InboundEventInput & { id: string }) => Promi
  * the database refuses fails only its own request (the provider resends it), never its neighbours'.
  */
 export function groupCommitInbox(store: Pick<InboxStore, 'recordInbound' | 'recordInboundBatch'>, maxEvents = GROUP_COMMIT_MAX_EVENTS): RecordInbound {
-  type Waiting = { event: InboundEventInput & { id: string }; resolve: (r: { id: string; duplicate: boolean }) => void; reject: (e: unknown) => void };
+  type Waiting = { event: InboundEventToRecord; resolve: (r: { id: string; duplicate: boolean }) => void; reject: (e: unknown) => void };
   let queue: Waiting[] = [];
   let scheduled = false;
   let writing = false;

@@ -7,6 +7,8 @@ export class MemoryInboxStore implements InboxStore {
   constructor(private readonly state: MemoryState) {}
 
   async recordInbound(event: Parameters<InboxStore['recordInbound']>[0]): Promise<{ id: string; duplicate: boolean }> {
+    // Rate counters live only in the database (the memory stores have none), so neither does a hit committed with an event.
+    if (event.counterHit) throw new Error('counter hits with inbound events need the database stores (the memory stores keep no rate counters)');
     try {
       this.state.transact((tx) => {
         tx.inbound.insert({ id: event.id, source: event.source, dedupeKey: event.dedupeKey, kind: event.kind, payload: JSON.stringify(event.payload), receivedAt: event.receivedAt });

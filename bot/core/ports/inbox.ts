@@ -6,6 +6,19 @@ export interface InboundEventInput {
   receivedAt: Date;
 }
 
+/**
+ * A `RateCounter` hit committed together with an inbound event: the WeCom callback remembers the signed
+ * request's nonce this way, so the nonce is remembered exactly when the event it delivered is recorded
+ * (or found recorded before), in the event's own commit.
+ */
+export interface CounterHit {
+  key: string;
+  windowStart: Date;
+}
+
+/** An event to record: its id, and a counter hit to commit with it, if any. */
+export type InboundEventToRecord = InboundEventInput & { id: string; counterHit?: CounterHit };
+
 export interface InboundEventRecord extends InboundEventInput {
   id: string;
   attempts: number;
@@ -25,16 +38,20 @@ export interface DeadInboundEvent {
 
 /** The inbox every inbound event is recorded in before it is acted on (deduplicated by provider key). */
 export interface InboxStore {
-  /** Records an inbound event unless one with the same (source, dedupeKey) exists. */
-  recordInbound(event: InboundEventInput & { id: string }): Promise<{ id: string; duplicate: boolean }>;
   /**
-   * Records several events at once, in one atomic statement (group commit): the answer has one entry per
+   * Records an inbound event unless one with the same (source, dedupeKey) exists. Its counter hit, if any,
+   * is added in the same commit, whether the event is new or a duplicate.
+   */
+  recordInbound(event: InboundEventToRecord): Promise<{ id: string; duplicate: boolean }>;
+  /**
+   * Records several events at once, in one atomic commit (group commit): the answer has one entry per
    * event, in order, each as {@link recordInbound} would give it. An event whose (source, dedupeKey)
    * exists already, or repeats an earlier one of the same call, is a duplicate carrying the recorded id;
    * one that was neither recorded nor found (its id taken by another event) gets its error instead.
-   * Throws, having recorded none of them, when the statement fails.
+   * The events' counter hits are added in the same commit (hits on the same key and window add up).
+   * Throws, having recorded none of them and added no hit, when the statement fails.
    */
-  recordInboundBatch(events: readonly (InboundEventInput & { id: string })[]): Promise<({ id: string; duplicate: boolean } | { error: Error })[]>;
+  recordInboundBatch(events: readonly InboundEventToRecord[]): Promise<({ id: string; duplicate: boolean } | { error: Error })[]>;
   /** Leases one event for processing (RECEIVED, or FAILED and due again); null if taken, not due or done. */
   claimInbound(id: string, now: Date, leaseMs: number): Promise<InboundEventRecord | null>;
   /**

@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Huifang } from '../../huifang.js';
-import type { InboundEventInput } from '../../core/ports/inbox.js';
+import type { CounterHit, InboundEventInput } from '../../core/ports/inbox.js';
 import { DomainError } from '../../core/errors.js';
 import { readRawBody } from '../read-body.js';
 import {
@@ -43,8 +43,9 @@ const REJECTION_STATUS: Readonly<Record<WecomCallbackError['code'], number>> = {
  * [300] from our clock is refused (401 `STALE_TIMESTAMP`), and so is a signed request whose `timestamp`
  * and `nonce` were already answered (401 `REPLAYED`). The nonces are remembered in the database
  * (`RateCounter` rows under `wecom-nonce:`, deleted within seconds once their timestamp is out of the window), so every
- * replica knows them; one is remembered only after its request was answered, so WeCom's resend of a
- * request that failed on our side is still taken.
+ * replica knows them; one is remembered only once its request is answered: in the same commit as the event it
+ * delivered (the inbox's group commit), or, when nothing is recorded, just before the answer. So WeCom's resend
+ * of a request that failed on our side is still taken.
  *
  * Refusals (bad signature or receiveid 401, stale or replayed 401, malformed 400, oversize 413) are
  * logged at warn without the body; nothing of a refused request is recorded.
@@ -64,23 +65,27 @@ export function wecomRoutes(router: Router, app: Huifang): void {
     if (!Number.isFinite(skew)) return 'timestamp is not Unix seconds';
     return skew > maxSkewMs ? `timestamp is ${Math.round(skew / 1000)} s from our clock (at most ${wecom.callbackMaxSkewSeconds} s)` : null;
   };
-  const nonceKey = (query: WecomSignedQuery) => ({ key: `${NONCE_KEY}${query.nonce}`, at: new Date(Number(query.timestamp) * 1000) });
+  const nonceHit = (query: WecomSignedQuery): CounterHit => ({ key: `${NONCE_KEY}${query.nonce}`, windowStart: new Date(Number(query.timestamp) * 1000) });
   const seen = async (query: WecomSignedQuery): Promise<boolean> => {
-    const { key, at } = nonceKey(query);
-    return (await nonces.count(key, at)) > 0;
+    const { key, windowStart } = nonceHit(query);
+    return (await nonces.count(key, windowStart)) > 0;
   };
   let forgotAt = Number.NEGATIVE_INFINITY;
   /**
-   * Remembers an answered request's nonce, and (at most once every {@link NONCE_SWEEP_MS}) forgets those
-   * whose timestamp can no longer be fresh. A forgotten nonce is never needed: its request is refused as stale.
+   * Forgets, at most once every {@link NONCE_SWEEP_MS}, the nonces whose timestamp can no longer be fresh.
+   * A forgotten nonce is never needed: its request is refused as stale.
    */
-  const remember = async (query: WecomSignedQuery): Promise<void> => {
-    const { key, at } = nonceKey(query);
+  const sweep = async (): Promise<void> => {
     const now = app.clock.now().getTime();
-    if (Math.abs(now - forgotAt) < NONCE_SWEEP_MS) return void (await nonces.hit(key, at));
+    if (Math.abs(now - forgotAt) < NONCE_SWEEP_MS) return;
     forgotAt = now;
+    await nonces.forget(NONCE_KEY, new Date(now - maxSkewMs));
+  };
+  /** Remembers the nonce of a request answered without recording anything. */
+  const remember = async (query: WecomSignedQuery): Promise<void> => {
+    const { key, windowStart } = nonceHit(query);
     // Independent statements: sent together (SQLite runs them one after the other anyway).
-    await Promise.all([nonces.hit(key, at), nonces.forget(NONCE_KEY, new Date(now - maxSkewMs))]);
+    await Promise.all([nonces.hit(key, windowStart), sweep()]);
   };
 
   const refuse = (ctx: Context, status: number, code: string, reason: string) => {
@@ -136,12 +141,13 @@ export function wecomRoutes(router: Router, app: Huifang): void {
     if ('malformed' in event) return refuse(ctx, 400, 'MALFORMED', event.malformed);
     if ('ignored' in event) {
       log.debug({ msgType: message.msgType, event: message.event }, 'wecom callback not used by Huifang; answered without recording');
+      await remember(query);
     } else {
-      // Recorded before answering (a crash after this loses nothing); processed after the answer.
-      const received = await app.receive(event, { wait: false });
+      // Recorded, with the nonce, before answering (a crash after this loses nothing); processed after the answer.
+      const received = await app.receive(event, { wait: false, counterHit: nonceHit(query) });
       log.info({ inboundEventId: received.id, kind: event.kind, duplicate: received.duplicate }, 'wecom callback accepted');
+      await sweep();
     }
-    await remember(query);
     // An empty 200 means "received, no passive reply" (docs/protocols/wecom.md §6.3).
     ctx.status = 200;
     ctx.body = '';

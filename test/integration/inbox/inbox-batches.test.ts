@@ -75,6 +75,38 @@ describeEachDatabase('inbox batches', (db) => {
       expect(await db().prisma.inboundEvent.count({ where: { dedupeKey: { in: ['gc-ok-1', 'gc-ok-2', 'gc-clash'] } } })).toBe(2);
     });
 
+    it("commits each event's counter hit with it, new or duplicate, and none when the statement is refused", async () => {
+      const windowStart = clock.now();
+      const hit = (name: string) => ({ key: `gc-hit:${name}`, windowStart });
+      const count = (name: string) => app.console.rateCounters.count(`gc-hit:${name}`, windowStart);
+      const record = groupCommitInbox(app.deps.inbox);
+      const answers = await Promise.all([
+        record({ ...reply('gc-hit-1'), id: 'gc-hit-1', counterHit: hit('a') }),
+        record({ ...reply('gc-hit-2'), id: 'gc-hit-2', counterHit: hit('a') }),
+        record({ ...reply('gc-hit-1'), id: 'gc-hit-3', counterHit: hit('b') }),
+        record({ ...reply('gc-hit-4'), id: 'gc-hit-4' }),
+      ]);
+      expect(answers).toEqual([
+        { id: 'gc-hit-1', duplicate: false },
+        { id: 'gc-hit-2', duplicate: false },
+        { id: 'gc-hit-1', duplicate: true },
+        { id: 'gc-hit-4', duplicate: false },
+      ]);
+      // Two hits on one key in one batch add up; the duplicate's hit counts too.
+      expect([await count('a'), await count('b')]).toEqual([2, 1]);
+      // A lone event (recorded on its own, not by the batch statement) commits its hit as well.
+      expect(await record({ ...reply('gc-hit-5'), id: 'gc-hit-5', counterHit: hit('a') })).toEqual({ id: 'gc-hit-5', duplicate: false });
+      expect(await count('a')).toBe(3);
+      // A statement the database refuses (a NOT NULL column left empty) records no event and adds no hit.
+      const refused = [
+        { ...reply('gc-hit-6'), id: 'gc-hit-6', counterHit: hit('c') },
+        { ...reply('gc-hit-7'), source: null as unknown as string, id: 'gc-hit-7', counterHit: hit('c') },
+      ];
+      await expect(app.deps.inbox.recordInboundBatch(refused)).rejects.toThrow();
+      expect(await count('c')).toBe(0);
+      expect(await db().prisma.inboundEvent.count({ where: { id: { in: ['gc-hit-6', 'gc-hit-7'] } } })).toBe(0);
+    });
+
     it('receives concurrent webhook events through the group commit and the drain handles each once, after the answers', async () => {
       const events = Array.from({ length: 12 }, (_, i) => reply(`drain-${i % 10}`));
       const received = await Promise.all(events.map((e) => app.receive(e, { wait: false })));
