@@ -262,7 +262,9 @@ export interface DueRowsOptions {
  * CUSTOMER_SURVEY (SMS). Returns the customer index of each survey row.
  */
 export async function insertDueFollowUps(prisma: PrismaClient, ids: UlidGenerator, population: Population, options: DueRowsOptions): Promise<number[]> {
-  const batchSize = options.batchSize ?? 5_000;
+  // 1,000 rows a call, as the other seeding here: Prisma splits a createMany past PostgreSQL's 32,767 bound
+  // values into statements it sends at once on one connection, which pg warns of (and pg 9 will refuse).
+  const batchSize = options.batchSize ?? 1_000;
   const surveyCustomers: number[] = [];
   const deadlineAt = new Date(options.now.getTime() + 7 * 86_400_000);
   for (let from = 0; from < options.count; from += batchSize) {
