@@ -4,13 +4,19 @@ import type { StoreContext } from './store-context.js';
 import { TX_OPTIONS } from './store-context.js';
 import { parseJson, toEscalationRecord } from './rows.js';
 import { followUpData, insertAudit, insertEscalationWith, insertOutbox } from './writes.js';
+import { fixedSql, type FixedSql } from './fixed-sql.js';
+import { ESCALATION_COLUMNS, escalationFromSql } from './sql-rows.js';
 
 /**
  * `EscalationStore` over Prisma. A state change and the messages it decides commit together; every
  * change is a compare-and-set on the escalation's `version`, so two replicas (or a double tap) act once.
  */
 export class PrismaEscalationStore implements EscalationStore {
-  constructor(private readonly db: StoreContext) {}
+  private readonly sql: FixedSql;
+
+  constructor(private readonly db: StoreContext) {
+    this.sql = fixedSql(db);
+  }
 
   async findEscalation(id: string): Promise<EscalationRecord | null> {
     const row = await this.db.prisma.escalation.findUnique({ where: { id } });
@@ -27,14 +33,14 @@ export class PrismaEscalationStore implements EscalationStore {
     return rows.map(toEscalationRecord);
   }
 
+  /** Fixed SQL (bot/db/fixed-sql.ts): it answers every staff member's text to the app, on the inbox drain. */
   async listOpenEscalationsOfOwner(staffId: string, limit: number): Promise<EscalationRecord[]> {
     // (ownerId, status) index.
-    const rows = await this.db.prisma.escalation.findMany({
-      where: { ownerId: staffId, status: { in: ['OPEN', 'ACKNOWLEDGED'] } },
-      orderBy: [{ deadlineAt: 'asc' }, { id: 'asc' }],
-      take: limit,
-    });
-    return rows.map(toEscalationRecord);
+    const rows = await this.sql.query<Record<string, unknown>>(
+      `SELECT ${ESCALATION_COLUMNS} FROM "Escalation" WHERE "ownerId" = ? AND "status" IN ('OPEN', 'ACKNOWLEDGED') ORDER BY "deadlineAt", "id" LIMIT ?`,
+      [staffId, limit],
+    );
+    return rows.map(escalationFromSql);
   }
 
   async updateEscalation(change: EscalationChange): Promise<boolean> {

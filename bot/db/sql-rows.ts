@@ -4,7 +4,7 @@
  * `true`/`false` (PostgreSQL) or `1`/`0` (SQLite). Each column list names exactly what its record takes.
  */
 import type { Prisma } from '../../prisma/generated/postgresql/index.js';
-import type { CaseRecord, CustomerRecord, SurveyRecord } from '../core/records.js';
+import type { CaseRecord, CustomerRecord, EscalationRecord, SurveyRecord } from '../core/records.js';
 import { toCaseRecord } from './rows.js';
 
 /** A DateTime column's value, or null. */
@@ -90,4 +90,41 @@ export function caseFromSql(row: Record<string, unknown>): CaseRecord {
   }
   // Every field of the model is set above (the list is checked against the model).
   return toCaseRecord(fields as Prisma.CaseGetPayload<object>);
+}
+
+/** The columns {@link escalationFromSql} reads, for a `SELECT` from "Escalation". */
+export const ESCALATION_COLUMNS = [
+  'id', 'sourceKey', 'caseId', 'followUpId', 'reason', 'severity', 'level', 'ownerId', 'status', 'summary', 'deadlineAt', 'note', 'acknowledgedAt',
+  'acknowledgedById', 'resolvedAt', 'resolvedById', 'secondFollowUpId', 'closedAt', 'incidentKey', 'breachedAt', 'version', 'createdAt',
+]
+  .map((c) => `"${c}"`)
+  .join(', ');
+
+/** As `toEscalationRecord` (bot/db/rows.ts) gives it from a query-API row. */
+export function escalationFromSql(row: Record<string, unknown>): EscalationRecord {
+  const text = (name: string) => (row[name] === null || row[name] === undefined ? null : String(row[name]));
+  return {
+    id: String(row.id),
+    sourceKey: String(row.sourceKey),
+    caseId: String(row.caseId),
+    followUpId: text('followUpId'),
+    reason: String(row.reason),
+    severity: String(row.severity),
+    level: Number(row.level),
+    ownerId: String(row.ownerId),
+    status: String(row.status) as EscalationRecord['status'],
+    summary: String(row.summary),
+    deadlineAt: sqlDate(row.deadlineAt)!,
+    note: text('note'),
+    acknowledgedAt: sqlDate(row.acknowledgedAt),
+    acknowledgedById: text('acknowledgedById'),
+    resolvedAt: sqlDate(row.resolvedAt),
+    resolvedById: text('resolvedById'),
+    secondFollowUpId: text('secondFollowUpId'),
+    closedAt: sqlDate(row.closedAt),
+    incidentKey: text('incidentKey'),
+    breachedAt: sqlDate(row.breachedAt),
+    version: Number(row.version),
+    createdAt: sqlDate(row.createdAt)!,
+  };
 }

@@ -8,7 +8,8 @@ import { insertJsonObjects, jsonRows, jsonRowsParam } from '../../../bot/db/json
 import { PrismaInboxStore } from '../../../bot/db/inbox-store.js';
 import { PrismaRateCounters } from '../../../bot/db/console-auth-store.js';
 import { selectFollowUpContexts } from '../../../bot/db/follow-up-context-sql.js';
-import { toFollowUpContext } from '../../../bot/db/rows.js';
+import { toEscalationRecord, toFollowUpContext } from '../../../bot/db/rows.js';
+import { PrismaEscalationStore } from '../../../bot/db/escalation-store.js';
 import { typedValues } from '../../../bot/db/typed-values.js';
 import { describeEachDatabase } from '../../support/db.js';
 import { storeContext, seedOrganisation } from '../../support/service.js';
@@ -136,6 +137,46 @@ describeEachDatabase('fixed SQL on the driver adapter', (db) => {
     const viaQueryApi = (await db().prisma.followUp.findMany({ where: { id: { in: ids } }, include: { case: true, customer: true }, orderBy: [{ dueAt: 'asc' }, { id: 'asc' }] })).map(toFollowUpContext);
     expect(viaSql).toEqual(viaQueryApi);
     expect(viaSql[0]!.customer).toMatchObject({ consentSurvey: false, consentMarketing: true, salutation: '王先生' });
+  });
+
+  it("reads an owner's open escalations exactly as the query API does", async () => {
+    const staff = await seedOrganisation(db());
+    const ward = await db().prisma.department.findUniqueOrThrow({ where: { code: 'cardiology' } });
+    const [followUpId] = await insertDueFollowUps(db().prisma, { count: 1, dueAt: new Date('2026-12-07T01:00:00.000Z'), assigneeId: staff.get('hushi.li')!, departmentId: ward.id });
+    const { caseId } = await db().prisma.followUp.findUniqueOrThrow({ where: { id: followUpId! } });
+    const owner = staff.get('hushizhang.chen')!;
+    const base = { caseId, reason: 'dissatisfied', ownerId: owner, summary: '客户不满意', deadlineAt: new Date('2026-12-08T01:00:00.000Z') };
+    // Nulls and non-defaults in every kind of column; one escalation resolved (not open) and one of another owner.
+    await db().prisma.escalation.createMany({
+      data: [
+        { ...base, id: 'FX-E1', sourceKey: 'fx:1' },
+        {
+          ...base,
+          id: 'FX-E2',
+          sourceKey: 'fx:2',
+          followUpId,
+          status: 'ACKNOWLEDGED',
+          severity: 'high',
+          level: 2,
+          note: '已电话联系',
+          acknowledgedAt: new Date('2026-12-07T02:00:00.000Z'),
+          acknowledgedById: owner,
+          incidentKey: `${caseId}:dissatisfied`,
+          breachedAt: new Date('2026-12-07T03:00:00.000Z'),
+          version: 3,
+          deadlineAt: new Date('2026-12-07T05:00:00.000Z'),
+        },
+        { ...base, id: 'FX-E3', sourceKey: 'fx:3', status: 'RESOLVED', resolvedAt: new Date('2026-12-07T04:00:00.000Z'), resolvedById: owner },
+        { ...base, id: 'FX-E4', sourceKey: 'fx:4', ownerId: staff.get('hushi.li')! },
+      ],
+    });
+
+    const viaSql = await new PrismaEscalationStore(storeContext(db())).listOpenEscalationsOfOwner(owner, 10);
+    const viaQueryApi = (
+      await db().prisma.escalation.findMany({ where: { ownerId: owner, status: { in: ['OPEN', 'ACKNOWLEDGED'] } }, orderBy: [{ deadlineAt: 'asc' }, { id: 'asc' }] })
+    ).map(toEscalationRecord);
+    expect(viaSql.map((e) => e.id)).toEqual(['FX-E2', 'FX-E1']);
+    expect(viaSql).toEqual(viaQueryApi);
   });
 });
 
