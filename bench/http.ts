@@ -39,7 +39,7 @@ export interface LoadResult {
 }
 
 /** The targets, in the order they are measured. */
-export const HTTP_TARGETS = ['bare-koa', 'healthz', 'wecom-callback', 'sms-reply', 'api-cases', 'wecom-callback-dispatching'] as const;
+export const HTTP_TARGETS = ['bare-koa', 'healthz', 'wecom-callback', 'wecom-callback-web', 'sms-reply', 'api-cases', 'wecom-callback-dispatching'] as const;
 
 /** Outbox messages queued for the dispatcher that runs, in the service's process, during `wecom-callback-dispatching`. */
 export const DISPATCHING_MESSAGES = 10_000;
@@ -184,11 +184,15 @@ async function close(server: Server): Promise<void> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
-/** Waits until no inbound event is left RECEIVED (their processing runs after the answer); returns how long it took. */
+/**
+ * Waits until no inbound event is left RECEIVED (their processing runs after the answer); returns how long it took.
+ * `app`'s drain is poked as `huifang start` does every second, for the events another service recorded.
+ */
 async function drainInbox(app: Huifang, limitMs = 120_000): Promise<number> {
   const started = performance.now();
   while (performance.now() - started < limitMs) {
     if ((await app.views.health.backlog(app.clock.now())).receivedInbound === 0) break;
+    app.inboxDrain?.poke();
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return performance.now() - started;
@@ -208,6 +212,10 @@ export async function runHttp(provider: DbProvider, options: BenchOptions): Prom
       return listenOn(server);
     };
     const serviceUrl = await serve(createHttpApp(app));
+    // The same service as `huifang start --role web` runs it: no inbox drain in its process. Its events are
+    // left to the drain of another process (`--role jobs`); here, that of the first service, after the load.
+    const web = createBenchApp(dbClientOf(db), db.url, clock, ENV, { inboxDrain: false });
+    const webUrl = await serve(createHttpApp(web.app));
     // The floor of what Koa and node:http cost per request on this machine, in this process.
     const bare = new Koa();
     bare.use((ctx) => {
@@ -222,6 +230,8 @@ export async function runHttp(provider: DbProvider, options: BenchOptions): Prom
       'bare-koa': { url: bareUrl, make: (_f, count) => Array.from({ length: count }, () => ({ method: 'GET', path: '/', headers: {} })) },
       healthz: { url: serviceUrl, make: (_f, count) => Array.from({ length: count }, () => ({ method: 'GET', path: '/healthz', headers: {} })) },
       'wecom-callback': { url: serviceUrl, make: (from, count) => wecomCallbacks(from, count, now) },
+      // Other MsgIds and nonces than the other WeCom targets': every callback is new.
+      'wecom-callback-web': { url: webUrl, make: (from, count) => wecomCallbacks(2_000_000 + from, count, now) },
       'sms-reply': { url: serviceUrl, make: (from, count) => smsReplies(from, count, now, customers) },
       'api-cases': { url: serviceUrl, make: (from, count) => casePosts(from, count) },
       // Other MsgIds than wecom-callback's: every callback is new.
@@ -258,7 +268,7 @@ export async function runHttp(provider: DbProvider, options: BenchOptions): Prom
           loopDelayP99Ms: loop.percentile(99) / 1e6,
         };
       } else targets[target] = await fire(url, measured, options.connections, options.httpSeconds);
-      if (target === 'wecom-callback' || target === 'sms-reply' || target === 'wecom-callback-dispatching') drainMs[target] = await drainInbox(app);
+      if (target !== 'bare-koa' && target !== 'healthz' && target !== 'api-cases') drainMs[target] = await drainInbox(app);
     }
     const [inboundEvents, cases] = await Promise.all([db.prisma.inboundEvent.count(), db.prisma.case.count({ where: { externalId: { startsWith: 'BENCH-HTTP-' } } })]);
     return { provider, connections: options.connections, targets, drainMs, recorded: { inboundEvents, cases }, dispatching };

@@ -232,6 +232,7 @@ const TARGET_NAMES: Record<HttpTarget, string> = {
   'bare-koa': 'bare Koa handler',
   healthz: 'GET /healthz',
   'wecom-callback': 'WeCom callback',
+  'wecom-callback-web': 'WeCom callback, --role web',
   'sms-reply': 'Tencent SMS reply',
   'api-cases': 'POST /api/v1/cases',
   'wecom-callback-dispatching': 'WeCom callback, dispatcher draining',
@@ -265,7 +266,8 @@ function printHttp(results: ProviderResult[], options: BenchOptions): void {
   }
   console.log(
     `\n(f) HTTP edge: ${int(options.httpRequests)} distinct requests per target (after a warm-up), ${options.connections} connections, ` +
-      `autocannon in a worker thread on loopback; service on the same process as in production (one process; no job runs, but for the last target: the dispatcher draining ${int(DISPATCHING_MESSAGES)} messages)`,
+      `autocannon in a worker thread on loopback; service on the same process as in production (one process; no job runs, but for the last target: the dispatcher draining ${int(DISPATCHING_MESSAGES)} messages). ` +
+      '"--role web": the same service without the inbox drain in its process, as `huifang start --role web` runs it; its events are handled after the load',
   );
   console.log(
     table(['database', 'target', 'req/s', 'of /healthz', 'of bare Koa', 'p50 ms', 'p99 ms', 'requests', 'failed'], rows, [false, false, true, true, true, true, true, true, true]),

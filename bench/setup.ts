@@ -106,12 +106,12 @@ export interface BenchApp {
  * sandbox channel (`env` may add variables, with HUIFANG_SANDBOX=1 when it adds credentials); silent
  * logger; fake clock; retry jitter fixed at 0.5.
  */
-export function createBenchApp(db: DbClient, url: string, clock = new FakeClock(BENCH_START), env: Record<string, string> = {}): BenchApp {
+export function createBenchApp(db: DbClient, url: string, clock = new FakeClock(BENCH_START), env: Record<string, string> = {}, options: { inboxDrain?: false } = {}): BenchApp {
   // Only the variables given here: real credentials in the environment must not switch channels.
   const config = loadConfig({ DATABASE_URL: url, LOG_LEVEL: 'silent', ...env });
   const logger = createLogger({ level: 'silent' });
   const ids = new UlidGenerator(clock);
-  const app = createHuifang({ config, logger, db, clock, ids, jitter: () => 0.5, ...templatesSnapshot() });
+  const app = createHuifang({ config, logger, db, clock, ids, jitter: () => 0.5, ...options, ...templatesSnapshot() });
   return { app, clock, ids };
 }
 
