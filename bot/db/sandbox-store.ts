@@ -32,10 +32,11 @@ export class PrismaSandboxStore implements SandboxDeliveryLog, SandboxViews {
    */
   async recordDeliveries(deliveries: readonly SandboxDelivery[]): Promise<string[]> {
     const ids: string[] = deliveries.map(() => this.db.ids.next());
-    // PostgreSQL: one array per column (`unnest`), the same text for any number of rows (bot/db/typed-values.ts).
+    // PostgreSQL: one array per column (`unnest`), the same text for any number of rows, and the contents as
+    // one JSON array of their texts as they are (bot/db/typed-values.ts).
     const values = typedValues(
       this.db.capabilities,
-      ['text', 'text', 'text', 'text', 'text', 'text', 'timestamp'],
+      ['text', 'text', 'text', 'text', 'text', 'json', 'timestamp'],
       deliveries.map((d, i) => [ids[i], d.channel, d.address, d.outboxMessageId, d.kind, d.content, d.deliveredAt]),
     );
     const inserted = await this.sql.query<{ id: string; outboxMessageId: string }>(
