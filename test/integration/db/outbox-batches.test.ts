@@ -251,6 +251,59 @@ describeEachDatabase('batched outbox marks and completions', (db) => {
     }
   });
 
+  it('writes marks and completions asked for together as each alone in the order asked, a message named twice included', async () => {
+    const context = storeContext(db());
+    const startedAt = new Date(at.getTime() + 5_000);
+    const leaseUntil = new Date(at.getTime() + 65_000);
+    const finishedAt = new Date(at.getTime() + 6_000);
+    /** Asks, in one turn, for the marks and completions below of messages claimed under `prefix`; answers by key, and the rows left. */
+    async function world(prefix: string, batch: boolean) {
+      const outbox = new PrismaOutboxStore(context, { batch });
+      const keys = ['done', 'marked', 'lost', 'done-then-marked', 'marked-then-done'];
+      await outbox.enqueue(keys.map((k) => staffTextMessage(`${prefix}:${k}`, nurse.id, nurse.wecomUserId, at)));
+      const claimed = new Map<string, ClaimedOutboxMessage>((await outbox.claimOutbox(at, 60_000, 10, `${prefix}-claim`)).map((c) => [behaviourOf(c.idempotencyKey), c]));
+      await db().prisma.outboxMessage.update({ where: { id: claimed.get('lost')!.id }, data: { claimToken: 'other-dispatcher' } });
+      const mark = (key: string) => outbox.markSendStarted(claimed.get(key)!.id, claimed.get(key)!.claimToken, startedAt, leaseUntil);
+      const complete = (key: string) => {
+        const c = claimed.get(key)!;
+        return outbox.completeOutbox({ id: c.id, claimToken: c.claimToken, attempt: c.attempt, startedAt, finishedAt, outcome: 'SENT', providerMessageId: `p-${key}` });
+      };
+      const asked: [string, () => Promise<boolean>][] = [
+        ['done', () => complete('done')],
+        ['marked', () => mark('marked')],
+        ['lost mark', () => mark('lost')],
+        ['lost completion', () => complete('lost')],
+        ['done-then-marked completion', () => complete('done-then-marked')],
+        ['done-then-marked mark', () => mark('done-then-marked')],
+        ['marked-then-done mark', () => mark('marked-then-done')],
+        ['marked-then-done completion', () => complete('marked-then-done')],
+      ];
+      // One by one without batching; all in the same turn with it.
+      const answers: boolean[] = [];
+      if (batch) answers.push(...(await Promise.all(asked.map(([, ask]) => ask()))));
+      else for (const [, ask] of asked) answers.push(await ask());
+      const rows = await db().prisma.outboxMessage.findMany({ where: { idempotencyKey: { startsWith: `${prefix}:` } }, include: { attemptLog: true } });
+      return {
+        answers: Object.fromEntries(asked.map(([name], i) => [name, answers[i]])),
+        rows: Object.fromEntries(
+          rows.map((r) => [behaviourOf(r.idempotencyKey), { status: r.status, sendStartedAt: r.sendStartedAt, leaseExpiresAt: r.leaseExpiresAt, providerMessageId: r.providerMessageId, attempts: r.attemptLog.map((a) => a.outcome) }]),
+        ),
+      };
+    }
+    const alone = await world('writes-alone', false);
+    expect(alone.answers).toEqual({
+      done: true,
+      marked: true,
+      'lost mark': false,
+      'lost completion': false,
+      'done-then-marked completion': true,
+      'done-then-marked mark': false,
+      'marked-then-done mark': true,
+      'marked-then-done completion': true,
+    });
+    expect(await world('writes-batched', true)).toEqual(alone);
+  });
+
   it("counts each customer's SMS since a moment as alone, for concurrent questions over several customers and moments", async () => {
     const context = storeContext(db());
     const dayStart = new Date('2026-11-09T16:00:00.000Z');
