@@ -304,6 +304,11 @@ export class PrismaOutboxStore implements OutboxStore {
         const row = await tx.outboxMessage.findUniqueOrThrow({ where: { id: result.id }, select: { recipientType: true, recipientId: true } });
         if (row.recipientType === 'customer') await markPhoneInvalid(tx, row.recipientId, result.finishedAt);
       }
+      // The sandbox's delivery commits with its SENT outcome (one per message: a delivery already there stays).
+      if (result.outcome === 'SENT' && result.delivery) {
+        const { id, outboxMessageId, ...delivery } = result.delivery;
+        await tx.sandboxDelivery.upsert({ where: { outboxMessageId }, create: { id, outboxMessageId, ...delivery }, update: {} });
+      }
       await tx.outboxAttempt.create({
         data: {
           id: this.db.ids.next(),
@@ -361,15 +366,20 @@ export class PrismaOutboxStore implements OutboxStore {
 
   /**
    * PostgreSQL: the `WITH` list that completes `results` in one statement, to be followed by the statement's
-   * last CTEs and its SELECT (`done` holds the ids it completed). The INSERTs take only the rows the UPDATE
-   * changed (a lost claim inserts nothing). Ids are drawn here, in the order completing alone draws them (the
+   * last CTEs and its SELECT (`done` holds the ids it completed). The INSERTs (attempts, audit entries, the
+   * sandbox's deliveries) take only the rows the UPDATE changed (a lost claim inserts nothing). Ids are drawn here, in the order completing alone draws them (the
    * audit entry's, then the attempt's); those of a lost claim go unused.
    */
   private completionStatement(results: readonly OutboxResult[]): { text: string; params: unknown[] } {
     const extra = results.map((r) => {
       const a = r.outcome === 'CANCELLED' || r.outcome === 'UNCERTAIN' ? auditData(this.db.ids, r.audit) : null;
       const sent = r.outcome === 'SENT';
-      return [this.db.ids.next(), r.attempt, r.startedAt, r.outcome, sent ? null : r.errorCode, sent ? null : r.error, a?.id ?? null, a?.at ?? null, a?.actorType ?? null, a?.actorId ?? null, a?.action ?? null, a?.entityType ?? null, a?.entityId ?? null, a?.details ?? null];
+      const d = r.outcome === 'SENT' ? r.delivery : undefined;
+      return [
+        this.db.ids.next(), r.attempt, r.startedAt, r.outcome, sent ? null : r.errorCode, sent ? null : r.error,
+        a?.id ?? null, a?.at ?? null, a?.actorType ?? null, a?.actorId ?? null, a?.action ?? null, a?.entityType ?? null, a?.entityId ?? null, a?.details ?? null,
+        d?.id ?? null, d?.channel ?? null, d?.address ?? null, d?.kind ?? null, d?.content ?? null, d?.deliveredAt ?? null,
+      ];
     });
     const all = typedValues(this.db.capabilities, [...COMPLETION_TYPES, ...RECORD_TYPES], results.map((r, i) => [...completionRow(r), ...extra[i]!]));
     return {
@@ -378,7 +388,10 @@ export class PrismaOutboxStore implements OutboxStore {
         `attempts AS (INSERT INTO "OutboxAttempt" (id, "messageId", attempt, "startedAt", "finishedAt", outcome, "errorCode", error) ` +
         `SELECT v."attemptId", v.id, v.attempt, v.started, v.finished, v.outcome, v.acode, v.aerr FROM v JOIN done ON done.id = v.id), ` +
         `audits AS (INSERT INTO "AuditLog" (id, at, "actorType", "actorId", action, "entityType", "entityId", details) ` +
-        `SELECT v."auditId", v."auditAt", v."actorType", v."actorId", v.action, v."entityType", v."entityId", v.details FROM v JOIN done ON done.id = v.id WHERE v."auditId" IS NOT NULL)`,
+        `SELECT v."auditId", v."auditAt", v."actorType", v."actorId", v.action, v."entityType", v."entityId", v.details FROM v JOIN done ON done.id = v.id WHERE v."auditId" IS NOT NULL), ` +
+        `deliveries AS (INSERT INTO "SandboxDelivery" (id, channel, address, "outboxMessageId", kind, content, "deliveredAt") ` +
+        `SELECT v."deliveryId", v.dchannel, v.daddress, v.id, v.dkind, v.dcontent, v."deliveredAt" FROM v JOIN done ON done.id = v.id WHERE v."deliveryId" IS NOT NULL ` +
+        `ON CONFLICT ("outboxMessageId") DO NOTHING)`,
       params: all.params,
     };
   }
@@ -406,6 +419,11 @@ export class PrismaOutboxStore implements OutboxStore {
     }
     await insertRows(tx, caps, 'AuditLog', ['id', 'at', 'actorType', 'actorId', 'action', 'entityType', 'entityId', 'details'], audits);
     await insertRows(tx, caps, 'OutboxAttempt', ['id', 'messageId', 'attempt', 'startedAt', 'finishedAt', 'outcome', 'errorCode', 'error'], attempts);
+    const deliveries = results.flatMap((r) => (r.outcome === 'SENT' && r.delivery && ids.has(r.id) ? [r.delivery] : []));
+    if (deliveries.length > 0) {
+      const values = typedValues(caps, DELIVERY_TYPES, deliveries.map((d) => [d.id, d.channel, d.address, d.outboxMessageId, d.kind, d.content, d.deliveredAt]));
+      await tx.execute(`INSERT INTO "SandboxDelivery" (id, channel, address, "outboxMessageId", kind, content, "deliveredAt") ${values.text} ON CONFLICT ("outboxMessageId") DO NOTHING`, values.params);
+    }
     return ids;
   }
 
@@ -483,8 +501,18 @@ function isBatchable(result: OutboxResult): boolean {
 const COMPLETION_COLUMNS = ['id', 'token', 'status', 'sent', 'pmid', 'rcode', 'next', 'ecode', 'err', 'ended', 'extend', 'finished'] as const;
 const COMPLETION_TYPES = ['text', 'text', 'text', 'int', 'text', 'text', 'timestamp', 'text', 'text', 'int', 'int', 'timestamp'] as const;
 /** The attempt and audit columns that follow them in PostgreSQL's single statement. */
-const RECORD_COLUMNS = ['"attemptId"', 'attempt', 'started', 'outcome', 'acode', 'aerr', '"auditId"', '"auditAt"', '"actorType"', '"actorId"', 'action', '"entityType"', '"entityId"', 'details'] as const;
-const RECORD_TYPES = ['text', 'int', 'timestamp', 'text', 'text', 'text', 'text', 'timestamp', 'text', 'text', 'text', 'text', 'text', 'text'] as const;
+const RECORD_COLUMNS = [
+  ...['"attemptId"', 'attempt', 'started', 'outcome', 'acode', 'aerr'],
+  ...['"auditId"', '"auditAt"', '"actorType"', '"actorId"', 'action', '"entityType"', '"entityId"', 'details'],
+  ...['"deliveryId"', 'dchannel', 'daddress', 'dkind', 'dcontent', '"deliveredAt"'],
+] as const;
+const RECORD_TYPES = [
+  ...(['text', 'int', 'timestamp', 'text', 'text', 'text'] as const),
+  ...(['text', 'timestamp', 'text', 'text', 'text', 'text', 'text', 'text'] as const),
+  ...(['text', 'text', 'text', 'text', 'json', 'timestamp'] as const),
+];
+/** The columns of a sandbox delivery written with its SENT outcome, as SQLite's INSERT binds them. */
+const DELIVERY_TYPES = ['text', 'text', 'text', 'text', 'text', 'json', 'timestamp'] as const;
 
 /** One result as a row of {@link COMPLETION_COLUMNS}: the outbox columns `completeOutboxOne` sets for it. */
 function completionRow(result: OutboxResult): unknown[] {

@@ -3,7 +3,8 @@ import type { DbCapabilities } from './client.js';
 /**
  * The type a column of a batch's rows takes. `json` is text that is already JSON (a message as the sandbox
  * keeps it): on PostgreSQL the column's values go as one JSON array, their text unchanged, and the row source
- * gives them as `json`, which an INSERT into a text column stores as that same text.
+ * gives them as `json`, which an INSERT into a text column stores as that same text. A null there is JSON
+ * `null`, not SQL NULL: a statement that takes the column only from some rows picks them by another column.
  */
 export type ValueType = 'text' | 'timestamp' | 'int' | 'json';
 
@@ -78,14 +79,14 @@ export function pgArrayLiteral(rows: readonly unknown[], column?: number): strin
   return `${out}}`;
 }
 
-/** The JSON texts of column `column` of `rows` as one JSON array (`[{…},{…}]`), each value's text unchanged. */
+/** The JSON texts of column `column` of `rows` as one JSON array (`[{…},{…}]`), each value's text unchanged (null as `null`). */
 function jsonArrayText(rows: readonly (readonly unknown[])[], column: number): string {
   let out = '[';
   for (let r = 0; r < rows.length; r++) {
     const value = rows[r]![column];
-    if (typeof value !== 'string') throw new Error(`a json column takes JSON text, not ${value === null ? 'null' : typeof value}`);
+    if (value !== null && typeof value !== 'string') throw new Error(`a json column takes JSON text or null, not ${typeof value}`);
     if (r > 0) out += ',';
-    out += value;
+    out += value ?? 'null';
   }
   return `${out}]`;
 }
