@@ -6,7 +6,7 @@ import { FakeClock } from '../../../bot/clocks.js';
 import { ChannelError } from '../../../bot/core/errors.js';
 import { HuifangEvents, type HuifangEventMap, type HuifangEventName } from '../../../bot/core/events.js';
 import type { InterruptedSendCheck, MessageChannel, SendRequest, SendResult } from '../../../bot/core/messages.js';
-import { dispatchOutbox, type DispatchSummary } from '../../../bot/core/outbox/dispatch-outbox.js';
+import { dispatchOutbox, OUTBOX_LEASE_MS, type DispatchSummary } from '../../../bot/core/outbox/dispatch-outbox.js';
 import type { ClaimedOutboxMessage } from '../../../bot/core/ports/outbox.js';
 import type { NewOutboxMessage } from '../../../bot/core/records.js';
 import { SandboxChannel } from '../../../bot/channels/sandbox/sandbox-channel.js';
@@ -404,5 +404,38 @@ describeEachDatabase('batched outbox marks and completions', (db) => {
     expect(lost).toMatchObject({ claimed: 1, sent: 0, lostLease: 1 });
     const row = await db().prisma.outboxMessage.findUniqueOrThrow({ where: { id: third!.id }, include: { attemptLog: true } });
     expect(row).toMatchObject({ status: 'SENDING', claimToken: 'other-dispatcher', sendStartedAt: null, attemptLog: [] });
+  });
+
+  it('delivers nothing to the sandbox for a send whose outcome was never recorded, and delivers it once when it is sent again', async () => {
+    const clock = new FakeClock(at);
+    const context = storeContext(db());
+    const store = new PrismaOutboxStore(context);
+    const app = createTestService(db().url, sharedDbClient(db()), clock);
+    const sandbox = new SandboxChannel('wecom', context.ids, clock);
+    const options = { channels: { ...app.channels, wecom: sandbox }, jitter: () => 0.5, contact: { quietHours: null, surveyMinGapMs: 0 } };
+    await store.enqueue([staffTextMessage('unrecorded:1', nurse.id, nurse.wecomUserId, at)]);
+    const [message] = await db().prisma.outboxMessage.findMany({ where: { idempotencyKey: 'unrecorded:1' } });
+    // The dispatcher dies as it records the outcome (here: the database refuses it), after the provider call.
+    const dying = new Proxy(store, {
+      get(target, prop) {
+        if (prop === 'completeOutbox') return async () => Promise.reject(new Error('connection lost'));
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    await expect(dispatchOutbox({ ...app.deps, outbox: dying }, options)).rejects.toThrow('connection lost');
+    expect(await db().prisma.sandboxDelivery.count({ where: { outboxMessageId: message!.id } })).toBe(0);
+    expect(await db().prisma.outboxMessage.findUniqueOrThrow({ where: { id: message!.id } })).toMatchObject({ status: 'SENDING', sendStartedAt: at });
+
+    // Once the lease has passed, the next run reconciles the interrupted send (the sandbox: send again) and
+    // delivers it once; a run after it finds nothing more to do for it. (Other tests' messages may go too.)
+    clock.advance(OUTBOX_LEASE_MS + 1_000);
+    await dispatchOutbox({ ...app.deps, outbox: store }, options);
+    await dispatchOutbox({ ...app.deps, outbox: store }, options);
+    const deliveries = await db().prisma.sandboxDelivery.findMany({ where: { outboxMessageId: message!.id } });
+    expect(deliveries).toHaveLength(1);
+    const row = await db().prisma.outboxMessage.findUniqueOrThrow({ where: { id: message!.id }, include: { attemptLog: true } });
+    expect(row).toMatchObject({ status: 'SENT', providerMessageId: `sandbox-${deliveries[0]!.id}`, sendStartedAt: null });
+    expect(row.attemptLog.map((a) => [a.attempt, a.outcome])).toEqual([[2, 'SENT']]);
   });
 });
