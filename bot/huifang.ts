@@ -193,7 +193,7 @@ export function createHuifang(options: HuifangOptions): Huifang {
   const events = new HuifangEvents((err, event) => logger.error({ err, event }, 'a lifecycle event listener failed'));
   logLifecycleEvents(events, logger);
   const metrics = new EventMetrics(events);
-  const { views, sandboxDeliveries, directory, settings, console: consoleStores, greetings: greetingStore, webhooks, ...stores } = createPrismaStores(db, ids, { policies, timeZone: config.timezone });
+  const { views, directory, settings, console: consoleStores, greetings: greetingStore, webhooks, ...stores } = createPrismaStores(db, ids, { policies, timeZone: config.timezone });
   const deps: Huifang['deps'] = {
     events,
     clock,
@@ -209,7 +209,7 @@ export function createHuifang(options: HuifangOptions): Huifang {
     calendar,
     ...stores,
   };
-  const sandbox = (name: ChannelName) => new SandboxChannel(name, sandboxDeliveries, clock);
+  const sandbox = (name: ChannelName) => new SandboxChannel(name, ids, clock);
   // 客户联系 is live with WeCom live and WECOM_CUSTOMER_CONTACT on (the app must be in 客户联系 → 可调用应用).
   const contactMode = config.wecom?.customerContact.enabled && config.channels.staff === 'wecom' ? 'wecom' : 'sandbox';
   const modes: Record<Exclude<ChannelName, 'webhook'>, string> = { wecom: config.channels.staff, sms: config.channels.sms, wechat: config.channels.wechat, wecom_contact: contactMode };

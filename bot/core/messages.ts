@@ -1,4 +1,5 @@
 import type { ContactRules } from './policies/types.js';
+import type { ChannelName } from './model.js';
 
 /**
  * Provider-neutral outbound messages. The outbox stores these as JSON; channel adapters translate them
@@ -212,6 +213,26 @@ export interface SendResult {
   providerMessageId: string | null;
   /** For a card that can be updated, the code to update it once (WeCom response_code, docs/protocols/wecom.md §5.1). */
   responseCode?: string | null;
+  /**
+   * A delivery that is a row of our own database (the sandbox's): `send` does not write it; it is written with
+   * the message's SENT outcome, in the same commit. So the message is delivered exactly when that outcome is
+   * recorded: a send whose outcome is never recorded (a crash, a claim that passed to another dispatcher)
+   * delivered nothing, and the message is sent again or by the claim's new holder.
+   */
+  recordedDelivery?: RecordedDelivery;
+}
+
+/** One message as a channel of our own database delivers it (the `SandboxDelivery` table). */
+export interface RecordedDelivery {
+  id: string;
+  channel: ChannelName;
+  /** The WeCom UserID, phone (E.164), openid or URL the message was addressed to. */
+  address: string;
+  outboxMessageId: string;
+  kind: string;
+  /** The message as JSON. */
+  content: string;
+  deliveredAt: Date;
 }
 
 /**

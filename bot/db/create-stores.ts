@@ -38,7 +38,6 @@ import type { ConsoleViews } from '../core/ports/console-views.js';
 import type { CalendarEntryStore, ComplaintKeywordStore, JobRunStore } from '../core/ports/console-admin.js';
 import type { SettingStore } from '../core/ports/settings.js';
 import type { ActivityViews, CaseViews, SandboxViews, ServiceHealth } from '../core/ports/read-models.js';
-import type { SandboxDeliveryLog } from '../channels/sandbox/sandbox-channel.js';
 
 import type { WebhookStore } from '../core/ports/webhooks.js';
 import { PrismaWebhookStore } from './webhook-store.js';
@@ -59,8 +58,6 @@ export type Stores = Pick<
   console: { auth: ConsoleAuthStore; views: ConsoleViews; rateCounters: RateCounters; admin: CalendarEntryStore & ComplaintKeywordStore & JobRunStore };
   /** Writers of staff, departments and customers (imports, contact sync, the example organisation). */
   directory: { staff: StaffDirectory; customers: CustomerImportStore; wecomContacts: WecomContactStore };
-  /** Where the sandbox channels deliver. */
-  sandboxDeliveries: SandboxDeliveryLog;
   views: { cases: CaseViews; sandbox: SandboxViews; health: ServiceHealth; activity: ActivityViews };
 };
 
@@ -89,7 +86,6 @@ export function createPrismaStores(db: DbClient, ids: IdGenerator, options: { po
     webhooks: new PrismaWebhookStore(context),
     console: { auth: new PrismaConsoleAuthStore(context), views: new PrismaConsoleViews(context), rateCounters: new PrismaRateCounters(context), admin: new PrismaConsoleAdminStore(context) },
     directory: { staff: new PrismaStaffDirectory(context, () => org.invalidateOrgCache()), customers: new PrismaCustomerImportStore(context), wecomContacts: new PrismaWecomContactStore(context) },
-    sandboxDeliveries: sandbox,
     views: { cases: new PrismaCaseViews(context), sandbox, health: new PrismaServiceHealth(context), activity: new PrismaActivityViews(context) },
   };
 }

@@ -8,7 +8,7 @@ import { TX_OPTIONS } from './store-context.js';
 import { skipLocked, Verbatim } from './raw-sql.js';
 import { auditData, insertAudit, insertOutbox, insertRows, markPhoneInvalid } from './writes.js';
 import { applySurveyFallback, withReplyCodeRetry } from './reply-codes.js';
-import { fixedSql, type FixedSql } from './fixed-sql.js';
+import { fixedSql, type FixedSql, type FixedSqlQueries } from './fixed-sql.js';
 import { insertOutboxFixed } from './outbox-insert.js';
 import { CallBatcher } from './call-batcher.js';
 import { typedValues } from './typed-values.js';
@@ -24,11 +24,14 @@ interface SendStartedMark {
   leaseUntil: Date;
 }
 
+/** A send-started mark or a completion, queued for the next batch of outbox writes. */
+export type OutboxWrite = { mark: SendStartedMark; result?: undefined } | { result: OutboxResult; mark?: undefined };
+
 export interface PrismaOutboxStoreOptions {
   /**
-   * Marks, completions and SMS budget counts asked for at the same moment (the dispatcher's concurrent
-   * sends) run as one statement each [true]; false runs each alone (the reference the batched path is
-   * tested against).
+   * Marks and completions asked for at the same moment (the dispatcher's concurrent sends) run as one
+   * statement together, and SMS budget counts as one statement [true]; false runs each alone (the reference
+   * the batched path is tested against).
    */
   batch?: boolean;
 }
@@ -39,8 +42,7 @@ export interface PrismaOutboxStoreOptions {
  */
 export class PrismaOutboxStore implements OutboxStore {
   private readonly sql: FixedSql;
-  private readonly marks: CallBatcher<SendStartedMark, boolean> | null;
-  private readonly completions: CallBatcher<OutboxResult, boolean> | null;
+  private readonly writes: CallBatcher<OutboxWrite, boolean> | null;
   private readonly smsCounts: CallBatcher<{ customerId: string; since: Date }, number> | null;
 
   constructor(
@@ -49,17 +51,14 @@ export class PrismaOutboxStore implements OutboxStore {
   ) {
     this.sql = fixedSql(db);
     const batch = options.batch ?? true;
-    this.marks = batch ? new CallBatcher((marks) => this.markSendStartedBatch(marks), (mark) => this.markSendStartedOne(mark)) : null;
-    // On SQLite a completion that comes alone (or whose batch failed) runs the same fixed statement with one
-    // row: no query compilation. On PostgreSQL it is completed alone as before: the batch statement draws its
-    // ids before it knows whether the claim still holds, and a lone completion that lost its claim must draw
-    // none, as the memory twin does (test/integration/memory/store-conformance.test.ts).
-    this.completions = batch
-      ? new CallBatcher(
-          (results) => this.completeOutboxBatch(results),
-          db.capabilities.provider === 'postgresql' ? (result) => this.completeOutboxOne(result) : async (result) => (await this.completeOutboxBatch([result]))[0]!,
-        )
-      : null;
+    // The send-started marks of the messages about to be sent and the completions of those just sent are
+    // asked for together (each worker records its outcome and marks its next message in the same moment):
+    // they share one statement. On SQLite a completion that comes alone (or whose batch failed) runs the
+    // same fixed statement with one row: no query compilation. On PostgreSQL it is completed alone as before:
+    // the batch statement draws its ids before it knows whether the claim still holds, and a lone completion
+    // that lost its claim must draw none, as the memory twin does (test/integration/memory/store-conformance.test.ts).
+    const completeOne = db.capabilities.provider === 'postgresql' ? (result: OutboxResult) => this.completeOutboxOne(result) : async (result: OutboxResult) => (await this.completeOutboxBatch([result]))[0]!;
+    this.writes = batch ? new CallBatcher((writes) => this.writeOutboxBatch(writes), (write) => (write.mark ? this.markSendStartedOne(write.mark) : completeOne(write.result))) : null;
     this.smsCounts = batch
       ? new CallBatcher(
           (questions) => this.countCustomersSmsSince(questions),
@@ -134,7 +133,7 @@ export class PrismaOutboxStore implements OutboxStore {
     // before it calls the provider, and a send is marked only once it is about to call it, so a crash
     // leaves no more marked-but-unsent messages than one statement per mark would (README, "Reliability").
     const mark = { id, claimToken, at, leaseUntil };
-    return this.marks ? this.marks.run(mark) : this.markSendStartedOne(mark);
+    return this.writes ? this.writes.run({ mark }) : this.markSendStartedOne(mark);
   }
 
   private async markSendStartedOne(mark: SendStartedMark): Promise<boolean> {
@@ -155,15 +154,81 @@ export class PrismaOutboxStore implements OutboxStore {
 
   /** {@link markSendStarted} for several messages in one statement; true for each message still held by its claim. */
   async markSendStartedBatch(marks: readonly SendStartedMark[]): Promise<boolean[]> {
-    const values = typedValues(this.db.capabilities, ['text', 'text', 'timestamp', 'timestamp'], marks.map((m) => [m.id, m.claimToken, m.at, m.leaseUntil]));
-    const rows = await this.sql.query<{ id: string }>(
-      `WITH v (id, token, at, lease) AS (${values.text}) ` +
-        `UPDATE "OutboxMessage" AS m SET "sendStartedAt" = v.at, "leaseExpiresAt" = v.lease, "updatedAt" = v.at ` +
-        `FROM v WHERE m.id = v.id AND m."claimToken" = v.token AND m.status = 'SENDING' RETURNING ${this.returningId()}`,
-      values.params,
-    );
+    const values = this.markValues(marks);
+    const rows = await this.sql.query<{ id: string }>(`WITH mv (id, token, at, lease) AS (${values.text}) ${this.markUpdate()}`, values.params);
     const marked = new Set(rows.map((r) => r.id));
     return marks.map((m) => marked.has(m.id));
+  }
+
+  private markValues(marks: readonly SendStartedMark[]): { text: string; params: unknown[] } {
+    return typedValues(this.db.capabilities, ['text', 'text', 'timestamp', 'timestamp'], marks.map((m) => [m.id, m.claimToken, m.at, m.leaseUntil]));
+  }
+
+  /** The marks' UPDATE, from the rows of `mv`, returning the id of each message still held by its claim. */
+  private markUpdate(): string {
+    return (
+      `UPDATE "OutboxMessage" AS m SET "sendStartedAt" = mv.at, "leaseExpiresAt" = mv.lease, "updatedAt" = mv.at ` +
+      `FROM mv WHERE m.id = mv.id AND m."claimToken" = mv.token AND m.status = 'SENDING' RETURNING ${this.returningId()}`
+    );
+  }
+
+  /**
+   * Marks and completions asked for together, all or nothing; an answer for each, in order, as each would get
+   * alone in that order. Each run of them that names every message once is one statement (PostgreSQL: the
+   * marks' UPDATE and the completion's UPDATE and INSERTs as data-modifying CTEs of one statement, which
+   * change distinct rows; SQLite: one transaction); a message named again starts the next run, which sees
+   * what the run before it wrote. Several runs share one transaction.
+   */
+  async writeOutboxBatch(writes: readonly OutboxWrite[]): Promise<boolean[]> {
+    const unbatchable = writes.find((w) => w.result && !isBatchable(w.result));
+    if (unbatchable?.result) throw new Error(`the ${unbatchable.result.outcome} result of ${unbatchable.result.id} commits a dead-letter action and is completed alone`);
+    const runs: OutboxWrite[][] = [];
+    let ids = new Set<string>();
+    for (const write of writes) {
+      const id = write.mark ? write.mark.id : write.result.id;
+      const run = runs.at(-1);
+      if (!run || ids.has(id)) {
+        runs.push([write]);
+        ids = new Set([id]);
+      } else {
+        run.push(write);
+        ids.add(id);
+      }
+    }
+    // One statement commits by itself (on SQLite, a run of marks only); anything more is one transaction.
+    const [first] = runs;
+    if (runs.length === 1 && first && (this.db.capabilities.provider === 'postgresql' || first.every((w) => w.mark))) return this.writeRun(this.sql, first);
+    return this.sql.transaction(async (tx) => {
+      const answers: boolean[] = [];
+      for (const run of runs) answers.push(...(await this.writeRun(tx, run)));
+      return answers;
+    });
+  }
+
+  /** One run of {@link writeOutboxBatch} (each message named once) on `sql`: inside a transaction on SQLite if it completes any. */
+  private async writeRun(sql: FixedSqlQueries, run: readonly OutboxWrite[]): Promise<boolean[]> {
+    const marks = run.flatMap((w) => (w.mark ? [w.mark] : []));
+    const results = run.flatMap((w) => (w.result ? [w.result] : []));
+    const marked = new Set<string>();
+    const done = new Set<string>();
+    if (this.db.capabilities.provider === 'postgresql' && results.length > 0) {
+      const completion = this.completionStatement(results);
+      const values = marks.length > 0 ? this.markValues(marks) : null;
+      const rows = await sql.query<{ marked: number | bigint; id: string }>(
+        values
+          ? `${completion.text}, mv (id, token, at, lease) AS (${values.text}), marked AS (${this.markUpdate()}) SELECT 0 AS marked, id FROM done UNION ALL SELECT 1 AS marked, id FROM marked`
+          : `${completion.text} SELECT 0 AS marked, id FROM done`,
+        values ? [...completion.params, ...values.params] : completion.params,
+      );
+      for (const r of rows) (Number(r.marked) === 1 ? marked : done).add(r.id);
+    } else {
+      if (marks.length > 0) {
+        const values = this.markValues(marks);
+        for (const r of await sql.query<{ id: string }>(`WITH mv (id, token, at, lease) AS (${values.text}) ${this.markUpdate()}`, values.params)) marked.add(r.id);
+      }
+      if (results.length > 0) for (const id of await this.completeOnSqlite(sql, results)) done.add(id);
+    }
+    return run.map((w) => (w.mark ? marked.has(w.mark.id) : done.has(w.result.id)));
   }
 
   /** `RETURNING` the updated row's id: PostgreSQL needs the alias (the `FROM` has an `id` too), SQLite refuses it. */
@@ -206,7 +271,7 @@ export class PrismaOutboxStore implements OutboxStore {
   async completeOutbox(result: OutboxResult): Promise<boolean> {
     // Results of concurrent sends are recorded together; a DEAD mark with a dead-letter action (a
     // replacement, a phone marked invalid) commits alone, with its action, as before.
-    return this.completions && isBatchable(result) ? this.completions.run(result) : this.completeOutboxOne(result);
+    return this.writes && isBatchable(result) ? this.writes.run({ result }) : this.completeOutboxOne(result);
   }
 
   private async completeOutboxOne(result: OutboxResult): Promise<boolean> {
@@ -239,6 +304,11 @@ export class PrismaOutboxStore implements OutboxStore {
         const row = await tx.outboxMessage.findUniqueOrThrow({ where: { id: result.id }, select: { recipientType: true, recipientId: true } });
         if (row.recipientType === 'customer') await markPhoneInvalid(tx, row.recipientId, result.finishedAt);
       }
+      // The sandbox's delivery commits with its SENT outcome (one per message: a delivery already there stays).
+      if (result.outcome === 'SENT' && result.delivery) {
+        const { id, outboxMessageId, ...delivery } = result.delivery;
+        await tx.sandboxDelivery.upsert({ where: { outboxMessageId }, create: { id, outboxMessageId, ...delivery }, update: {} });
+      }
       await tx.outboxAttempt.create({
         data: {
           id: this.db.ids.next(),
@@ -269,8 +339,17 @@ export class PrismaOutboxStore implements OutboxStore {
     if (results.length === 0) return [];
     const unbatchable = results.find((r) => !isBatchable(r));
     if (unbatchable) throw new Error(`the ${unbatchable.outcome} result of ${unbatchable.id} commits a dead-letter action and is completed alone`);
-    const caps = this.db.capabilities;
-    const update =
+    let done: Set<string>;
+    if (this.db.capabilities.provider === 'postgresql') {
+      const completion = this.completionStatement(results);
+      done = new Set((await this.sql.query<{ id: string }>(`${completion.text} SELECT id FROM done`, completion.params)).map((r) => r.id));
+    } else done = await this.sql.transaction((tx) => this.completeOnSqlite(tx, results));
+    return results.map((r) => done.has(r.id));
+  }
+
+  /** The completions' UPDATE, from the rows of `v`, returning the id of each message whose claim still held. */
+  private completionUpdate(): string {
+    return (
       `UPDATE "OutboxMessage" AS m SET status = v.status, ` +
       `"sentAt" = CASE WHEN v.sent = 1 THEN v.finished ELSE m."sentAt" END, ` +
       `"providerMessageId" = CASE WHEN v.sent = 1 THEN v.pmid ELSE m."providerMessageId" END, ` +
@@ -281,53 +360,71 @@ export class PrismaOutboxStore implements OutboxStore {
       `"leaseExpiresAt" = NULL, "claimToken" = NULL, ` +
       `"sendStartedAt" = CASE WHEN v.ended = 1 THEN NULL ELSE m."sendStartedAt" END, ` +
       `"maxAttempts" = m."maxAttempts" + v.extend, "updatedAt" = v.finished ` +
-      `FROM v WHERE m.id = v.id AND m."claimToken" = v.token AND m.status = 'SENDING' RETURNING ${this.returningId()}`;
-    let done: Set<string>;
-    if (caps.provider === 'postgresql') {
-      // One statement: the INSERTs take only the rows the UPDATE changed (a lost claim inserts nothing).
-      // Ids are drawn beforehand, in the order completing alone draws them (the audit entry's, then the
-      // attempt's); those of a lost claim go unused.
-      const extra = results.map((r) => {
-        const a = r.outcome === 'CANCELLED' || r.outcome === 'UNCERTAIN' ? auditData(this.db.ids, r.audit) : null;
-        const sent = r.outcome === 'SENT';
-        return [this.db.ids.next(), r.attempt, r.startedAt, r.outcome, sent ? null : r.errorCode, sent ? null : r.error, a?.id ?? null, a?.at ?? null, a?.actorType ?? null, a?.actorId ?? null, a?.action ?? null, a?.entityType ?? null, a?.entityId ?? null, a?.details ?? null];
-      });
-      const all = typedValues(caps, [...COMPLETION_TYPES, ...RECORD_TYPES], results.map((r, i) => [...completionRow(r), ...extra[i]!]));
-      const updated = await this.sql.query<{ id: string }>(
-        `WITH v (${[...COMPLETION_COLUMNS, ...RECORD_COLUMNS].join(', ')}) AS (${all.text}), done AS (${update}), ` +
-          `attempts AS (INSERT INTO "OutboxAttempt" (id, "messageId", attempt, "startedAt", "finishedAt", outcome, "errorCode", error) ` +
-          `SELECT v."attemptId", v.id, v.attempt, v.started, v.finished, v.outcome, v.acode, v.aerr FROM v JOIN done ON done.id = v.id), ` +
-          `audits AS (INSERT INTO "AuditLog" (id, at, "actorType", "actorId", action, "entityType", "entityId", details) ` +
-          `SELECT v."auditId", v."auditAt", v."actorType", v."actorId", v.action, v."entityType", v."entityId", v.details FROM v JOIN done ON done.id = v.id WHERE v."auditId" IS NOT NULL) ` +
-          `SELECT id FROM done`,
-        all.params,
-      );
-      done = new Set(updated.map((r) => r.id));
-    } else {
-      // SQLite (one writer, in process): the UPDATE first, then ids drawn for the rows it changed only. A
-      // fixed-SQL transaction on the adapter: no query compilation for any of its statements.
-      done = await this.sql.transaction(async (tx) => {
-        const values = typedValues(caps, COMPLETION_TYPES, results.map(completionRow));
-        const updated = await tx.query<{ id: string }>(`WITH v (${COMPLETION_COLUMNS.join(', ')}) AS (${values.text}) ${update}`, values.params);
-        const ids = new Set(updated.map((r) => r.id));
-        const attempts: unknown[][] = [];
-        const audits: unknown[][] = [];
-        for (const r of results) {
-          if (!ids.has(r.id)) continue;
-          // As completing alone does: the audit entry (CANCELLED, UNCERTAIN), then the attempt.
-          if (r.outcome === 'CANCELLED' || r.outcome === 'UNCERTAIN') {
-            const a = auditData(this.db.ids, r.audit);
-            audits.push([a.id, a.at, a.actorType, a.actorId, a.action, a.entityType, a.entityId, a.details]);
-          }
-          const sent = r.outcome === 'SENT';
-          attempts.push([this.db.ids.next(), r.id, r.attempt, r.startedAt, r.finishedAt, r.outcome, sent ? null : r.errorCode, sent ? null : r.error]);
-        }
-        await insertRows(tx, caps, 'AuditLog', ['id', 'at', 'actorType', 'actorId', 'action', 'entityType', 'entityId', 'details'], audits);
-        await insertRows(tx, caps, 'OutboxAttempt', ['id', 'messageId', 'attempt', 'startedAt', 'finishedAt', 'outcome', 'errorCode', 'error'], attempts);
-        return ids;
-      });
+      `FROM v WHERE m.id = v.id AND m."claimToken" = v.token AND m.status = 'SENDING' RETURNING ${this.returningId()}`
+    );
+  }
+
+  /**
+   * PostgreSQL: the `WITH` list that completes `results` in one statement, to be followed by the statement's
+   * last CTEs and its SELECT (`done` holds the ids it completed). The INSERTs (attempts, audit entries, the
+   * sandbox's deliveries) take only the rows the UPDATE changed (a lost claim inserts nothing). Ids are drawn here, in the order completing alone draws them (the
+   * audit entry's, then the attempt's); those of a lost claim go unused.
+   */
+  private completionStatement(results: readonly OutboxResult[]): { text: string; params: unknown[] } {
+    const extra = results.map((r) => {
+      const a = r.outcome === 'CANCELLED' || r.outcome === 'UNCERTAIN' ? auditData(this.db.ids, r.audit) : null;
+      const sent = r.outcome === 'SENT';
+      const d = r.outcome === 'SENT' ? r.delivery : undefined;
+      return [
+        this.db.ids.next(), r.attempt, r.startedAt, r.outcome, sent ? null : r.errorCode, sent ? null : r.error,
+        a?.id ?? null, a?.at ?? null, a?.actorType ?? null, a?.actorId ?? null, a?.action ?? null, a?.entityType ?? null, a?.entityId ?? null, a?.details ?? null,
+        d?.id ?? null, d?.channel ?? null, d?.address ?? null, d?.kind ?? null, d?.content ?? null, d?.deliveredAt ?? null,
+      ];
+    });
+    const all = typedValues(this.db.capabilities, [...COMPLETION_TYPES, ...RECORD_TYPES], results.map((r, i) => [...completionRow(r), ...extra[i]!]));
+    return {
+      text:
+        `WITH v (${[...COMPLETION_COLUMNS, ...RECORD_COLUMNS].join(', ')}) AS (${all.text}), done AS (${this.completionUpdate()}), ` +
+        `attempts AS (INSERT INTO "OutboxAttempt" (id, "messageId", attempt, "startedAt", "finishedAt", outcome, "errorCode", error) ` +
+        `SELECT v."attemptId", v.id, v.attempt, v.started, v.finished, v.outcome, v.acode, v.aerr FROM v JOIN done ON done.id = v.id), ` +
+        `audits AS (INSERT INTO "AuditLog" (id, at, "actorType", "actorId", action, "entityType", "entityId", details) ` +
+        `SELECT v."auditId", v."auditAt", v."actorType", v."actorId", v.action, v."entityType", v."entityId", v.details FROM v JOIN done ON done.id = v.id WHERE v."auditId" IS NOT NULL), ` +
+        `deliveries AS (INSERT INTO "SandboxDelivery" (id, channel, address, "outboxMessageId", kind, content, "deliveredAt") ` +
+        `SELECT v."deliveryId", v.dchannel, v.daddress, v.id, v.dkind, v.dcontent, v."deliveredAt" FROM v JOIN done ON done.id = v.id WHERE v."deliveryId" IS NOT NULL ` +
+        `ON CONFLICT ("outboxMessageId") DO NOTHING)`,
+      params: all.params,
+    };
+  }
+
+  /**
+   * SQLite (one writer, in process), inside the caller's transaction: the UPDATE first, then ids drawn for
+   * the rows it changed only. Fixed SQL on the adapter: no query compilation for any of its statements.
+   */
+  private async completeOnSqlite(tx: FixedSqlQueries, results: readonly OutboxResult[]): Promise<Set<string>> {
+    const caps = this.db.capabilities;
+    const values = typedValues(caps, COMPLETION_TYPES, results.map(completionRow));
+    const updated = await tx.query<{ id: string }>(`WITH v (${COMPLETION_COLUMNS.join(', ')}) AS (${values.text}) ${this.completionUpdate()}`, values.params);
+    const ids = new Set(updated.map((r) => r.id));
+    const attempts: unknown[][] = [];
+    const audits: unknown[][] = [];
+    for (const r of results) {
+      if (!ids.has(r.id)) continue;
+      // As completing alone does: the audit entry (CANCELLED, UNCERTAIN), then the attempt.
+      if (r.outcome === 'CANCELLED' || r.outcome === 'UNCERTAIN') {
+        const a = auditData(this.db.ids, r.audit);
+        audits.push([a.id, a.at, a.actorType, a.actorId, a.action, a.entityType, a.entityId, a.details]);
+      }
+      const sent = r.outcome === 'SENT';
+      attempts.push([this.db.ids.next(), r.id, r.attempt, r.startedAt, r.finishedAt, r.outcome, sent ? null : r.errorCode, sent ? null : r.error]);
     }
-    return results.map((r) => done.has(r.id));
+    await insertRows(tx, caps, 'AuditLog', ['id', 'at', 'actorType', 'actorId', 'action', 'entityType', 'entityId', 'details'], audits);
+    await insertRows(tx, caps, 'OutboxAttempt', ['id', 'messageId', 'attempt', 'startedAt', 'finishedAt', 'outcome', 'errorCode', 'error'], attempts);
+    const deliveries = results.flatMap((r) => (r.outcome === 'SENT' && r.delivery && ids.has(r.id) ? [r.delivery] : []));
+    if (deliveries.length > 0) {
+      const values = typedValues(caps, DELIVERY_TYPES, deliveries.map((d) => [d.id, d.channel, d.address, d.outboxMessageId, d.kind, d.content, d.deliveredAt]));
+      await tx.execute(`INSERT INTO "SandboxDelivery" (id, channel, address, "outboxMessageId", kind, content, "deliveredAt") ${values.text} ON CONFLICT ("outboxMessageId") DO NOTHING`, values.params);
+    }
+    return ids;
   }
 
   async countSentSince(channel: ChannelName, since: Date, exceptKinds: readonly string[] = []): Promise<number> {
@@ -404,8 +501,18 @@ function isBatchable(result: OutboxResult): boolean {
 const COMPLETION_COLUMNS = ['id', 'token', 'status', 'sent', 'pmid', 'rcode', 'next', 'ecode', 'err', 'ended', 'extend', 'finished'] as const;
 const COMPLETION_TYPES = ['text', 'text', 'text', 'int', 'text', 'text', 'timestamp', 'text', 'text', 'int', 'int', 'timestamp'] as const;
 /** The attempt and audit columns that follow them in PostgreSQL's single statement. */
-const RECORD_COLUMNS = ['"attemptId"', 'attempt', 'started', 'outcome', 'acode', 'aerr', '"auditId"', '"auditAt"', '"actorType"', '"actorId"', 'action', '"entityType"', '"entityId"', 'details'] as const;
-const RECORD_TYPES = ['text', 'int', 'timestamp', 'text', 'text', 'text', 'text', 'timestamp', 'text', 'text', 'text', 'text', 'text', 'text'] as const;
+const RECORD_COLUMNS = [
+  ...['"attemptId"', 'attempt', 'started', 'outcome', 'acode', 'aerr'],
+  ...['"auditId"', '"auditAt"', '"actorType"', '"actorId"', 'action', '"entityType"', '"entityId"', 'details'],
+  ...['"deliveryId"', 'dchannel', 'daddress', 'dkind', 'dcontent', '"deliveredAt"'],
+] as const;
+const RECORD_TYPES = [
+  ...(['text', 'int', 'timestamp', 'text', 'text', 'text'] as const),
+  ...(['text', 'timestamp', 'text', 'text', 'text', 'text', 'text', 'text'] as const),
+  ...(['text', 'text', 'text', 'text', 'json', 'timestamp'] as const),
+];
+/** The columns of a sandbox delivery written with its SENT outcome, as SQLite's INSERT binds them. */
+const DELIVERY_TYPES = ['text', 'text', 'text', 'text', 'text', 'json', 'timestamp'] as const;
 
 /** One result as a row of {@link COMPLETION_COLUMNS}: the outbox columns `completeOutboxOne` sets for it. */
 function completionRow(result: OutboxResult): unknown[] {

@@ -1,63 +1,13 @@
-import type { SandboxDelivery, SandboxDeliveryLog } from '../channels/sandbox/sandbox-channel.js';
 import type { SandboxState, SandboxViews } from '../core/ports/read-models.js';
 import type { StoreContext } from './store-context.js';
-import { CallBatcher } from './call-batcher.js';
-import { fixedSql, type FixedSql } from './fixed-sql.js';
-import { typedValues } from './typed-values.js';
 
 /**
- * The sandbox's deliveries (`SandboxDelivery`) and what the sandbox page reads: each staff member's
- * WeCom inbox and each customer's phone. Customers appear with masked phones only.
+ * What the sandbox page reads of the sandbox's deliveries (`SandboxDelivery`, written with each message's SENT
+ * outcome by bot/db/outbox-store.ts): each staff member's WeCom inbox and each customer's phone. Customers
+ * appear with masked phones only.
  */
-export class PrismaSandboxStore implements SandboxDeliveryLog, SandboxViews {
-  private readonly sql: FixedSql;
-  private readonly deliveries: CallBatcher<SandboxDelivery, string>;
-
-  constructor(private readonly db: StoreContext) {
-    this.sql = fixedSql(db);
-    this.deliveries = new CallBatcher(
-      (deliveries) => this.recordDeliveries(deliveries),
-      async (delivery) => (await this.recordDeliveries([delivery]))[0]!,
-    );
-  }
-
-  /** Deliveries of concurrent sends are recorded together (one multi-row INSERT; bot/db/call-batcher.ts). */
-  async recordDelivery(delivery: SandboxDelivery): Promise<string> {
-    return this.deliveries.run(delivery);
-  }
-
-  /**
-   * Records each delivery unless its outbox message was delivered before (in this batch or earlier), and
-   * returns the id of each message's delivery, in order. The INSERT is one statement, all or nothing.
-   */
-  async recordDeliveries(deliveries: readonly SandboxDelivery[]): Promise<string[]> {
-    const ids: string[] = deliveries.map(() => this.db.ids.next());
-    // PostgreSQL: one array per column (`unnest`), the same text for any number of rows (bot/db/typed-values.ts).
-    const values = typedValues(
-      this.db.capabilities,
-      ['text', 'text', 'text', 'text', 'text', 'text', 'timestamp'],
-      deliveries.map((d, i) => [ids[i], d.channel, d.address, d.outboxMessageId, d.kind, d.content, d.deliveredAt]),
-    );
-    const inserted = await this.sql.query<{ id: string; outboxMessageId: string }>(
-      `INSERT INTO "SandboxDelivery" ("id", "channel", "address", "outboxMessageId", "kind", "content", "deliveredAt") ${values.text} ` +
-        'ON CONFLICT ("outboxMessageId") DO NOTHING RETURNING "id", "outboxMessageId"',
-      values.params,
-    );
-    const delivered = new Map(inserted.map((r) => [r.outboxMessageId, r.id]));
-    const missing = [...new Set(deliveries.map((d) => d.outboxMessageId).filter((m) => !delivered.has(m)))];
-    if (missing.length > 0) {
-      const existing = await this.sql.query<{ id: string; outboxMessageId: string }>(
-        `SELECT "id", "outboxMessageId" FROM "SandboxDelivery" WHERE "outboxMessageId" IN (${missing.map(() => '?').join(', ')})`,
-        missing,
-      );
-      for (const r of existing) delivered.set(r.outboxMessageId, r.id);
-    }
-    return deliveries.map((d) => {
-      const id = delivered.get(d.outboxMessageId);
-      if (id === undefined) throw this.sql.knownError(`No SandboxDelivery found for outbox message ${d.outboxMessageId}`, 'P2025');
-      return id;
-    });
-  }
+export class PrismaSandboxStore implements SandboxViews {
+  constructor(private readonly db: StoreContext) {}
 
   async sandboxState(options: { perInbox?: number } = {}): Promise<SandboxState> {
     const prisma = this.db.prisma;

@@ -1,9 +1,21 @@
 import type { DbCapabilities } from './client.js';
 
-/** The type a column of a batch's rows takes. */
-export type ValueType = 'text' | 'timestamp' | 'int';
+/**
+ * The type a column of a batch's rows takes. `json` is text that is already JSON (a message as the sandbox
+ * keeps it): on PostgreSQL the column's values go as one JSON array, their text unchanged, and the row source
+ * gives them as `json`, which an INSERT into a text column stores as that same text. A null there is JSON
+ * `null`, not SQL NULL: a statement that takes the column only from some rows picks them by another column.
+ */
+export type ValueType = 'text' | 'timestamp' | 'int' | 'json';
 
-const PG_ARRAY_TYPE: Readonly<Record<ValueType, string>> = { text: 'text[]', timestamp: 'timestamp(3)[]', int: 'int4[]' };
+/** The PostgreSQL set-returning call that gives one column's values from its one parameter. */
+const PG_COLUMN_SOURCE: Readonly<Record<ValueType, string>> = {
+  text: 'unnest(?::text[])',
+  timestamp: 'unnest(?::timestamp(3)[])',
+  int: 'unnest(?::int4[])',
+  // Not `json_array_elements_text`: it would unescape a value that is a JSON string.
+  json: 'json_array_elements(?::json)',
+};
 
 /** The PostgreSQL row source of each list of column types, made once (its text never changes). */
 const UNNEST_TEXT = new Map<string, string>();
@@ -15,7 +27,8 @@ const UNNEST_TEXT = new Map<string, string>();
  * never changes (the connection prepares it once, bot/db/client.ts) and the rows go as one text per
  * column instead of one bound value per cell; a `Date` goes as its UTC ISO text (a `timestamp` column keeps
  * the wall-clock fields and ignores the `Z`, as bot/db/writes.ts `insertColumns` does); each array goes as its
- * literal text ({@link pgArrayLiteral}). SQLite has no
+ * literal text ({@link pgArrayLiteral}), and a `json` column as one JSON array of its values, joined as they
+ * are: not escaped into an array literal (a few per cent of the dispatcher's CPU for the sandbox's messages). SQLite has no
  * arrays: there it is a `VALUES` list (`VALUES (?, ?), (?, ?)`) whose bound values it compares as they are.
  * Placeholders are `?` (fixed SQL).
  */
@@ -26,9 +39,15 @@ export function typedValues(capabilities: DbCapabilities, types: readonly ValueT
   if (capabilities.provider === 'postgresql') {
     const signature = types.join(',');
     let text = UNNEST_TEXT.get(signature);
-    if (text === undefined) UNNEST_TEXT.set(signature, (text = `SELECT * FROM unnest(${types.map((t) => `?::${PG_ARRAY_TYPE[t]}`).join(', ')})`));
+    if (text === undefined) {
+      // `unnest(a, b)` is short for `ROWS FROM (unnest(a), unnest(b))`, which a JSON array's elements can join.
+      text = types.includes('json')
+        ? `SELECT * FROM ROWS FROM (${types.map((t) => PG_COLUMN_SOURCE[t]).join(', ')})`
+        : `SELECT * FROM unnest(${types.map((t) => PG_COLUMN_SOURCE[t].slice('unnest('.length, -1)).join(', ')})`;
+      UNNEST_TEXT.set(signature, text);
+    }
     const params: unknown[] = new Array(types.length);
-    for (let c = 0; c < types.length; c++) params[c] = pgArrayLiteral(rows, c);
+    for (let c = 0; c < types.length; c++) params[c] = types[c] === 'json' ? jsonArrayText(rows, c) : pgArrayLiteral(rows, c);
     return { text, params };
   }
   const tuple = `(${types.map(() => '?').join(', ')})`;
@@ -58,4 +77,16 @@ export function pgArrayLiteral(rows: readonly unknown[], column?: number): strin
     out += NEEDS_ESCAPE.test(text) ? `"${text.replace(ESCAPED, '\\$&')}"` : `"${text}"`;
   }
   return `${out}}`;
+}
+
+/** The JSON texts of column `column` of `rows` as one JSON array (`[{…},{…}]`), each value's text unchanged (null as `null`). */
+function jsonArrayText(rows: readonly (readonly unknown[])[], column: number): string {
+  let out = '[';
+  for (let r = 0; r < rows.length; r++) {
+    const value = rows[r]![column];
+    if (value !== null && typeof value !== 'string') throw new Error(`a json column takes JSON text or null, not ${typeof value}`);
+    if (r > 0) out += ',';
+    out += value ?? 'null';
+  }
+  return `${out}]`;
 }

@@ -53,7 +53,7 @@ export interface MemoryStoreOptions {
 export function createMemoryStores(ids: IdGenerator, options: MemoryStoreOptions): Stores & { state: MemoryState } {
   const state = options.state ?? new MemoryState();
   const clock = options.clock ?? systemClock;
-  const sandbox = new MemorySandboxStore(state, ids);
+  const sandbox = new MemorySandboxStore(state);
   return {
     state,
     cases: new MemoryCaseStore(state, ids),
@@ -75,7 +75,6 @@ export function createMemoryStores(ids: IdGenerator, options: MemoryStoreOptions
     webhooks: new MemoryWebhookStore(state, ids),
     directory: { staff: new MemoryStaffDirectory(state), customers: new MemoryCustomerImportStore(state), wecomContacts: new MemoryWecomContactStore(state) },
     console: { auth: unsupportedPort('ConsoleAuthStore'), views: unsupportedPort('ConsoleViews'), rateCounters: unsupportedPort('RateCounters'), admin: unsupportedPort('ConsoleAdminStore') },
-    sandboxDeliveries: sandbox,
     views: { cases: new UnsupportedCaseViews(), sandbox, health: new MemoryServiceHealth(state), activity: new UnsupportedActivityViews() },
   };
 }

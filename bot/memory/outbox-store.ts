@@ -133,6 +133,8 @@ export class MemoryOutboxStore implements OutboxStore {
         errorCode: result.outcome === 'SENT' ? null : result.errorCode,
         error: result.outcome === 'SENT' ? null : result.error,
       });
+      // The sandbox's delivery commits with its SENT outcome (one per message: a delivery already there stays).
+      if (result.outcome === 'SENT' && result.delivery && !tx.sandboxDelivery.byUnique('outboxMessageId', result.id)) tx.sandboxDelivery.insert({ ...result.delivery });
       return true;
     });
   }

@@ -1,28 +1,12 @@
-import type { IdGenerator } from '../core/clock.js';
-import type { SandboxDelivery, SandboxDeliveryLog } from '../channels/sandbox/sandbox-channel.js';
 import type { SandboxMessageView, SandboxState, SandboxViews } from '../core/ports/read-models.js';
-import { UniqueConstraintError, type MemoryState, type SandboxDeliveryRow } from './memory-state.js';
+import type { MemoryState, SandboxDeliveryRow } from './memory-state.js';
 
 /**
  * The sandbox's deliveries and what the sandbox page reads (as bot/db/sandbox-store.ts): each staff
  * member's WeCom inbox and each customer's phone, customers with masked phones only.
  */
-export class MemorySandboxStore implements SandboxDeliveryLog, SandboxViews {
-  constructor(
-    private readonly state: MemoryState,
-    private readonly ids: IdGenerator,
-  ) {}
-
-  async recordDelivery(delivery: SandboxDelivery): Promise<string> {
-    const id = this.ids.next();
-    try {
-      this.state.transact((tx) => tx.sandboxDelivery.insert({ id, ...delivery }));
-      return id;
-    } catch (err) {
-      if (!(err instanceof UniqueConstraintError)) throw err;
-      return this.state.transact((tx) => tx.sandboxDelivery.byUnique('outboxMessageId', delivery.outboxMessageId)!.id);
-    }
-  }
+export class MemorySandboxStore implements SandboxViews {
+  constructor(private readonly state: MemoryState) {}
 
   async sandboxState(options: { perInbox?: number } = {}): Promise<SandboxState> {
     const perInbox = options.perInbox ?? 30;

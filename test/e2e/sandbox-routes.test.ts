@@ -11,7 +11,6 @@ import { FakeClock } from '../../bot/clocks.js';
 import { createHuifang, type Huifang } from '../../bot/huifang.js';
 import { createHttpApp } from '../../bot/http/app.js';
 import { SandboxChannel } from '../../bot/channels/sandbox/sandbox-channel.js';
-import { PrismaSandboxStore } from '../../bot/db/sandbox-store.js';
 import { UlidGenerator } from '../../bot/clocks.js';
 
 /** 09:00 in Asia/Shanghai. */
@@ -28,7 +27,7 @@ async function startSandbox(db: TestDb, options: { at?: string; env?: Record<str
   const config = loadConfig({ DATABASE_URL: db.url, PORT: '3000', HUIFANG_TIMEZONE: 'Asia/Shanghai', ...options.env });
   const ids = new UlidGenerator(clock);
   // A live WeCom channel is never called here: the sandbox refuses to act for it before anything is sent.
-  const channels = config.channels.staff === 'sandbox' ? undefined : { wecom: new SandboxChannel('wecom', new PrismaSandboxStore({ prisma: db.prisma, capabilities: db.capabilities, ids }), clock) };
+  const channels = config.channels.staff === 'sandbox' ? undefined : { wecom: new SandboxChannel('wecom', ids, clock) };
   const app = createHuifang({ config, logger: createLogger({ level: 'silent' }), db: { ...db, close: async () => {} }, clock, ids, channels });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = createHttpApp(app).listen(0, '127.0.0.1', () => resolve(s));

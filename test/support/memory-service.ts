@@ -140,7 +140,7 @@ export async function createMemoryService(options: MemoryServiceOptions = {}): P
   const listenerErrors: unknown[] = [];
   // What bot/huifang.ts logs, kept for the test to look at.
   const events = new HuifangEvents((err) => listenerErrors.push(err));
-  const { views, sandboxDeliveries, directory, settings, greetings: greetingStore, console: consoleStores, webhooks, state, ...stores } = createMemoryStores(ids, { policies: data.policies, timeZone: TIME_ZONE, clock });
+  const { views, directory, settings, greetings: greetingStore, console: consoleStores, webhooks, state, ...stores } = createMemoryStores(ids, { policies: data.policies, timeZone: TIME_ZONE, clock });
   const deps: CoreDeps & Pick<Huifang['deps'], 'digests' | 'reports'> = {
     events,
     clock,
@@ -159,7 +159,7 @@ export async function createMemoryService(options: MemoryServiceOptions = {}): P
     smsDailyBudget: config.smsDailyBudget,
     ...stores,
   };
-  const channel = (name: ChannelName): MessageChannel => options.channels?.[name] ?? (options.sandbox ? new SandboxChannel(name, sandboxDeliveries, clock) : new CountingChannel());
+  const channel = (name: ChannelName): MessageChannel => options.channels?.[name] ?? (options.sandbox ? new SandboxChannel(name, ids, clock) : new CountingChannel());
   const channels: Record<ChannelName, MessageChannel> = { wecom: channel('wecom'), sms: channel('sms'), wechat: channel('wechat'), wecom_contact: channel('wecom_contact'), webhook: channel('webhook') };
   const deadLetter: DeadLetterHooks = { survey_invite: surveyInviteDeadLetter(deps), customer_notice: customerMessageDeadLetter };
   const jitter = () => 0.5;

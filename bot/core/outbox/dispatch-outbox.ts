@@ -510,7 +510,9 @@ async function sendOne(
   const finishedAt = deps.clock.now();
   const recorded = recording.track(
     afterMark(marking, summary, async () => {
-      const ok = await deps.outbox.completeOutbox({ ...base, finishedAt, outcome: 'SENT', providerMessageId: result.providerMessageId, responseCode: result.responseCode ?? null });
+      // A delivery the channel leaves to this commit (the sandbox's) is written with the outcome.
+      const delivery = result.recordedDelivery ? { delivery: result.recordedDelivery } : {};
+      const ok = await deps.outbox.completeOutbox({ ...base, finishedAt, outcome: 'SENT', providerMessageId: result.providerMessageId, responseCode: result.responseCode ?? null, ...delivery });
       if (!ok) summary.lostLease++;
       else {
         summary.sent++;

@@ -1,4 +1,4 @@
-import type { OutboundMessage, StaffAddress } from '../messages.js';
+import type { OutboundMessage, RecordedDelivery, StaffAddress } from '../messages.js';
 import type { ChannelName } from '../model.js';
 import type { CustomerRecord, NewAuditEntry, NewOutboxMessage } from '../records.js';
 import type { SurveyFallback } from './survey-fallbacks.js';
@@ -81,7 +81,8 @@ export interface OutboxStore {
       startedAt: Date;
       finishedAt: Date;
     } & (
-      | { outcome: 'SENT'; providerMessageId: string | null; responseCode?: string | null }
+      /** With the channel's recorded delivery (SendResult.recordedDelivery), written in the same commit. */
+      | { outcome: 'SENT'; providerMessageId: string | null; responseCode?: string | null; delivery?: RecordedDelivery }
       | {
           outcome: 'RETRY';
           nextAttemptAt: Date;

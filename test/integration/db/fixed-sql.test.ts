@@ -91,6 +91,18 @@ describeEachDatabase('fixed SQL on the driver adapter', (db) => {
     expect(rows.map((r) => [Number(r.n), r.t])).toEqual(texts.map((t, i) => [i, t]));
   });
 
+  it('stores the JSON texts of a json column (typedValues) exactly as given: key order, spacing, escapes, strings', async () => {
+    const sql = fixedSql(db());
+    const texts = ['{"b":1,"a":"say \\"hi\\""}', '{ "spaced" : [1, 2] }', '"a \\"string\\" \\\\ with escapes"', '{"cjk":"回访😀","nl":"two\\nlines","u":"\\u00e9\\u2028"}', '[]', 'null'];
+    const values = typedValues(db().capabilities, ['text', 'text', 'json'], texts.map((t, i) => [`FX-TV-JSON-${i}`, String(i), t]));
+    await sql.execute(
+      `WITH v (id, n, details) AS (${values.text}) INSERT INTO "AuditLog" (id, at, "actorType", action, "entityType", "entityId", details) SELECT v.id, ?, 'SYSTEM', 'fx.json-text', 'Fx', v.n, v.details FROM v`,
+      [...values.params, new Date('2026-12-07T03:00:00.000Z')],
+    );
+    const rows = await db().prisma.auditLog.findMany({ where: { action: 'fx.json-text' }, orderBy: { id: 'asc' } });
+    expect(rows.map((r) => r.details)).toEqual(texts);
+  });
+
   it("reports a unique violation as the query API's P2002, on the adapter and inside a transaction", async () => {
     const context = storeContext(db());
     const insert = 'INSERT INTO "RateCounter" ("key", "windowStart", "count") VALUES (?, ?, 1)';

@@ -6,12 +6,11 @@ import { FakeClock } from '../../../bot/clocks.js';
 import { ChannelError } from '../../../bot/core/errors.js';
 import { HuifangEvents, type HuifangEventMap, type HuifangEventName } from '../../../bot/core/events.js';
 import type { InterruptedSendCheck, MessageChannel, SendRequest, SendResult } from '../../../bot/core/messages.js';
-import { dispatchOutbox, type DispatchSummary } from '../../../bot/core/outbox/dispatch-outbox.js';
+import { dispatchOutbox, OUTBOX_LEASE_MS, type DispatchSummary } from '../../../bot/core/outbox/dispatch-outbox.js';
 import type { ClaimedOutboxMessage } from '../../../bot/core/ports/outbox.js';
 import type { NewOutboxMessage } from '../../../bot/core/records.js';
 import { SandboxChannel } from '../../../bot/channels/sandbox/sandbox-channel.js';
 import { PrismaOutboxStore, type OutboxResult } from '../../../bot/db/outbox-store.js';
-import { PrismaSandboxStore } from '../../../bot/db/sandbox-store.js';
 import { describeEachDatabase } from '../../support/db.js';
 import { createTestService, seedOrganisation, sharedDbClient, storeContext } from '../../support/service.js';
 import { staffTextMessage } from '../../support/builders.js';
@@ -123,7 +122,7 @@ describeEachDatabase('batched outbox marks and completions', (db) => {
     const clock = new FakeClock(at);
     const context = storeContext(db());
     const outbox = new PrismaOutboxStore(context, { batch });
-    const sandbox = new SandboxChannel('wecom', new PrismaSandboxStore(context), clock);
+    const sandbox = new SandboxChannel('wecom', context.ids, clock);
     const channel = new ScriptedChannel(sandbox);
     const app = createTestService(db().url, sharedDbClient(db()), clock, { channels: { wecom: channel, sms: channel, wechat: channel } });
     const events = new HuifangEvents();
@@ -172,7 +171,9 @@ describeEachDatabase('batched outbox marks and completions', (db) => {
       ['sent-3', 'SENT'],
     ]);
     expect(alone.audits.map((a) => [a.key, a.action])).toEqual([['interrupted-unknown', 'outbox.uncertain']]);
-    expect(alone.deliveries.map((d) => d.key)).toEqual(['interrupted-resend', 'lost-lease', 'sent-1', 'sent-2', 'sent-3']);
+    // The sandbox's deliveries commit with their SENT outcomes: none for the send whose claim passed on (the
+    // claim's new holder delivers it, once).
+    expect(alone.deliveries.map((d) => d.key)).toEqual(['interrupted-resend', 'sent-1', 'sent-2', 'sent-3']);
     expect(batched).toEqual(alone);
   });
 
@@ -251,6 +252,59 @@ describeEachDatabase('batched outbox marks and completions', (db) => {
     }
   });
 
+  it('writes marks and completions asked for together as each alone in the order asked, a message named twice included', async () => {
+    const context = storeContext(db());
+    const startedAt = new Date(at.getTime() + 5_000);
+    const leaseUntil = new Date(at.getTime() + 65_000);
+    const finishedAt = new Date(at.getTime() + 6_000);
+    /** Asks, in one turn, for the marks and completions below of messages claimed under `prefix`; answers by key, and the rows left. */
+    async function world(prefix: string, batch: boolean) {
+      const outbox = new PrismaOutboxStore(context, { batch });
+      const keys = ['done', 'marked', 'lost', 'done-then-marked', 'marked-then-done'];
+      await outbox.enqueue(keys.map((k) => staffTextMessage(`${prefix}:${k}`, nurse.id, nurse.wecomUserId, at)));
+      const claimed = new Map<string, ClaimedOutboxMessage>((await outbox.claimOutbox(at, 60_000, 10, `${prefix}-claim`)).map((c) => [behaviourOf(c.idempotencyKey), c]));
+      await db().prisma.outboxMessage.update({ where: { id: claimed.get('lost')!.id }, data: { claimToken: 'other-dispatcher' } });
+      const mark = (key: string) => outbox.markSendStarted(claimed.get(key)!.id, claimed.get(key)!.claimToken, startedAt, leaseUntil);
+      const complete = (key: string) => {
+        const c = claimed.get(key)!;
+        return outbox.completeOutbox({ id: c.id, claimToken: c.claimToken, attempt: c.attempt, startedAt, finishedAt, outcome: 'SENT', providerMessageId: `p-${key}` });
+      };
+      const asked: [string, () => Promise<boolean>][] = [
+        ['done', () => complete('done')],
+        ['marked', () => mark('marked')],
+        ['lost mark', () => mark('lost')],
+        ['lost completion', () => complete('lost')],
+        ['done-then-marked completion', () => complete('done-then-marked')],
+        ['done-then-marked mark', () => mark('done-then-marked')],
+        ['marked-then-done mark', () => mark('marked-then-done')],
+        ['marked-then-done completion', () => complete('marked-then-done')],
+      ];
+      // One by one without batching; all in the same turn with it.
+      const answers: boolean[] = [];
+      if (batch) answers.push(...(await Promise.all(asked.map(([, ask]) => ask()))));
+      else for (const [, ask] of asked) answers.push(await ask());
+      const rows = await db().prisma.outboxMessage.findMany({ where: { idempotencyKey: { startsWith: `${prefix}:` } }, include: { attemptLog: true } });
+      return {
+        answers: Object.fromEntries(asked.map(([name], i) => [name, answers[i]])),
+        rows: Object.fromEntries(
+          rows.map((r) => [behaviourOf(r.idempotencyKey), { status: r.status, sendStartedAt: r.sendStartedAt, leaseExpiresAt: r.leaseExpiresAt, providerMessageId: r.providerMessageId, attempts: r.attemptLog.map((a) => a.outcome) }]),
+        ),
+      };
+    }
+    const alone = await world('writes-alone', false);
+    expect(alone.answers).toEqual({
+      done: true,
+      marked: true,
+      'lost mark': false,
+      'lost completion': false,
+      'done-then-marked completion': true,
+      'done-then-marked mark': false,
+      'marked-then-done mark': true,
+      'marked-then-done completion': true,
+    });
+    expect(await world('writes-batched', true)).toEqual(alone);
+  });
+
   it("counts each customer's SMS since a moment as alone, for concurrent questions over several customers and moments", async () => {
     const context = storeContext(db());
     const dayStart = new Date('2026-11-09T16:00:00.000Z');
@@ -297,7 +351,7 @@ describeEachDatabase('batched outbox marks and completions', (db) => {
     const clock = new FakeClock(at);
     const context = storeContext(db());
     const store = new PrismaOutboxStore(context);
-    const sandbox = new SandboxChannel('wecom', new PrismaSandboxStore(context), clock);
+    const sandbox = new SandboxChannel('wecom', context.ids, clock);
     expect(sandbox.dropsDuplicateSends).toBe(true);
     // The marks wait until the provider has been called: a dispatcher that waited for its mark first never gets there.
     let called!: () => void;
@@ -350,5 +404,38 @@ describeEachDatabase('batched outbox marks and completions', (db) => {
     expect(lost).toMatchObject({ claimed: 1, sent: 0, lostLease: 1 });
     const row = await db().prisma.outboxMessage.findUniqueOrThrow({ where: { id: third!.id }, include: { attemptLog: true } });
     expect(row).toMatchObject({ status: 'SENDING', claimToken: 'other-dispatcher', sendStartedAt: null, attemptLog: [] });
+  });
+
+  it('delivers nothing to the sandbox for a send whose outcome was never recorded, and delivers it once when it is sent again', async () => {
+    const clock = new FakeClock(at);
+    const context = storeContext(db());
+    const store = new PrismaOutboxStore(context);
+    const app = createTestService(db().url, sharedDbClient(db()), clock);
+    const sandbox = new SandboxChannel('wecom', context.ids, clock);
+    const options = { channels: { ...app.channels, wecom: sandbox }, jitter: () => 0.5, contact: { quietHours: null, surveyMinGapMs: 0 } };
+    await store.enqueue([staffTextMessage('unrecorded:1', nurse.id, nurse.wecomUserId, at)]);
+    const [message] = await db().prisma.outboxMessage.findMany({ where: { idempotencyKey: 'unrecorded:1' } });
+    // The dispatcher dies as it records the outcome (here: the database refuses it), after the provider call.
+    const dying = new Proxy(store, {
+      get(target, prop) {
+        if (prop === 'completeOutbox') return async () => Promise.reject(new Error('connection lost'));
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    await expect(dispatchOutbox({ ...app.deps, outbox: dying }, options)).rejects.toThrow('connection lost');
+    expect(await db().prisma.sandboxDelivery.count({ where: { outboxMessageId: message!.id } })).toBe(0);
+    expect(await db().prisma.outboxMessage.findUniqueOrThrow({ where: { id: message!.id } })).toMatchObject({ status: 'SENDING', sendStartedAt: at });
+
+    // Once the lease has passed, the next run reconciles the interrupted send (the sandbox: send again) and
+    // delivers it once; a run after it finds nothing more to do for it. (Other tests' messages may go too.)
+    clock.advance(OUTBOX_LEASE_MS + 1_000);
+    await dispatchOutbox({ ...app.deps, outbox: store }, options);
+    await dispatchOutbox({ ...app.deps, outbox: store }, options);
+    const deliveries = await db().prisma.sandboxDelivery.findMany({ where: { outboxMessageId: message!.id } });
+    expect(deliveries).toHaveLength(1);
+    const row = await db().prisma.outboxMessage.findUniqueOrThrow({ where: { id: message!.id }, include: { attemptLog: true } });
+    expect(row).toMatchObject({ status: 'SENT', providerMessageId: `sandbox-${deliveries[0]!.id}`, sendStartedAt: null });
+    expect(row.attemptLog.map((a) => [a.attempt, a.outcome])).toEqual([[2, 'SENT']]);
   });
 });
