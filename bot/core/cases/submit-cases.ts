@@ -307,7 +307,8 @@ export async function submitCases(deps: CoreDeps, inputs: readonly SubmitCaseInp
 
 /**
  * The repeated-complaint escalation of each new case in a written chunk (as submitCase runs it after
- * creating the case): the recent cases of all their customers in one query; only a case whose count
+ * creating the case): the recent cases of their customers that existed before the chunk in one query (a
+ * customer created with the chunk has only the case it came with); only a case whose count
  * reaches the threshold goes through `escalateRepeatedComplaint`. A case later in the chunk does not
  * count for an earlier one, as it would not have existed yet. Returns the ids of the escalated cases.
  */
@@ -319,14 +320,20 @@ async function escalateRepeats(deps: CoreDeps, chunk: readonly Pending[], now: D
   });
   const escalated = new Set<string>();
   if (checks.length === 0) return escalated;
-  const since = new Date(Math.min(...checks.map((c) => c.rule.since.getTime())));
-  const recent = await deps.cases.listRecentCasesOfCustomers(
-    checks.map((c) => c.p.customer.id),
-    [...new Set(checks.map((c) => c.kase.type))],
-    since,
-  );
+  // A customer created with the chunk has no case but the one it was created with: a second case of the same
+  // customer waits for the chunk to be written (submitCases), so only customers that existed are read.
+  const existed = checks.filter((c) => c.p.newCustomer === null);
+  const recent =
+    existed.length === 0
+      ? []
+      : await deps.cases.listRecentCasesOfCustomers(
+          existed.map((c) => c.p.customer.id),
+          [...new Set(existed.map((c) => c.kase.type))],
+          new Date(Math.min(...existed.map((c) => c.rule.since.getTime()))),
+        );
   const positionOf = new Map(chunk.map((p, position) => [p.newCase.id, position]));
   const byCustomer = new Map<string, CaseRecord[]>();
+  for (const { p, kase } of checks) if (p.newCustomer !== null) byCustomer.set(p.customer.id, [kase]);
   for (const c of recent) {
     const list = byCustomer.get(c.customerId);
     if (list) list.push(c);
