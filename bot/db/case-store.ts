@@ -6,6 +6,7 @@ import { TX_OPTIONS } from './store-context.js';
 import { isUniqueViolation, toCaseRecord, toFollowUpRecord, toJson } from './rows.js';
 import { fixedSql, type FixedSql } from './fixed-sql.js';
 import { CASE_COLUMNS as CASE_SELECT, caseFromSql } from './sql-rows.js';
+import { byKeyProbes } from './by-key-probes.js';
 import { auditData, cancelOpenFollowUps, chunks, followUpData, insertAudit, insertColumns, withBulkPageCache, withBulkWalCheckpoints, type ColumnType } from './writes.js';
 
 /** `CaseStore` over Prisma: a case and its planned follow-ups commit together, once per (type, external id). */
@@ -27,10 +28,18 @@ export class PrismaCaseStore implements CaseStore {
   }
 
   /**
-   * Fixed SQL on the driver adapter (bot/db/fixed-sql.ts): every batch of cases starts here. By external id
-   * (indexed), then the type in memory: one statement per chunk of keys.
+   * Fixed SQL on the driver adapter (bot/db/fixed-sql.ts): every batch of cases starts here. On PostgreSQL one
+   * statement, a probe of the unique (type, external id) index per key; on SQLite by external id (indexed), then
+   * the type in memory, one statement per chunk of keys.
    */
   async findCases(keys: readonly { type: string; externalId: string }[]): Promise<CaseRecord[]> {
+    if (keys.length === 0) return [];
+    if (this.db.capabilities.provider === 'postgresql') {
+      // Each key a probe of the unique (type, external id) index (bot/db/by-key-probes.ts), the table just grown or not.
+      const unique = [...new Map(keys.map((k) => [`${k.type}\u0000${k.externalId}`, k])).values()];
+      const rows = await this.sql.query(CASES_BY_KEY, [unique.map((k) => k.type), unique.map((k) => k.externalId)]);
+      return rows.map(caseFromSql);
+    }
     const wanted = new Set(keys.map((k) => `${k.type}\u0000${k.externalId}`));
     const out: CaseRecord[] = [];
     for (const chunk of chunks([...new Set(keys.map((k) => k.externalId))], IN_CHUNK)) {
@@ -55,18 +64,15 @@ export class PrismaCaseStore implements CaseStore {
   }
 
   /**
-   * On SQLite a range of the unique place index: `startsWith` becomes a `LIKE`, which SQLite (case-insensitive
-   * by default, with `_` a wildcard) cannot answer from an index, so every count read the whole index, once per
-   * quota on each batch. The places of `key` are exactly the texts from `key#` up to, not including, `key$` ('$'
-   * follows '#'), in SQLite's binary order. PostgreSQL orders text by the database's collation, where such a range
-   * need not hold the prefix: there it stays `startsWith`.
+   * A range of the unique place index: the places of `key` are exactly the texts from `key#` up to, not including,
+   * `key$` ('$' follows '#') in byte order. A prefix count (`startsWith`, a `LIKE`) read the whole index on both
+   * databases (SQLite's `LIKE` is case-insensitive with `_` a wildcard; PostgreSQL's uses an index only under the
+   * "C" collation), once per quota on each batch. SQLite compares text in byte order; on PostgreSQL the column is
+   * collated "C" (migration `follow_up_quota_slot_byte_order`), whatever the database's default collation.
    */
   async countQuotaSlots(key: string): Promise<number> {
-    if (this.db.capabilities.provider === 'sqlite') {
-      const [row] = await this.sql.query<{ n: unknown }>('SELECT COUNT(*) AS n FROM "FollowUp" WHERE "quotaSlot" >= ? AND "quotaSlot" < ?', [`${key}#`, `${key}$`]);
-      return Number(row?.n ?? 0);
-    }
-    return this.db.prisma.followUp.count({ where: { quotaSlot: { startsWith: `${key}#` } } });
+    const [row] = await this.sql.query<{ n: unknown }>('SELECT COUNT(*) AS n FROM "FollowUp" WHERE "quotaSlot" >= ? AND "quotaSlot" < ?', [`${key}#`, `${key}$`]);
+    return Number(row?.n ?? 0);
   }
 
   async listQuotaTopUpCandidates(input: { policyId: string; step: string; from: Date; to: Date; now: Date }): Promise<QuotaTopUpCandidate[]> {
@@ -250,6 +256,9 @@ export class PrismaCaseStore implements CaseStore {
     return rows.map(toCaseRecord);
   }
 }
+
+/** `findCases` on PostgreSQL. */
+const CASES_BY_KEY = byKeyProbes('Case', CASE_SELECT, ['type', 'externalId']);
 
 /** Keys per `IN (…)` list (well under both databases' bound-parameter limits). */
 const IN_CHUNK = 500;
