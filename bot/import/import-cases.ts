@@ -9,9 +9,10 @@
  *   milestone adds steps, a closure cancels what is open); an identical row changes nothing.
  * - Two passes over the streamed file: the first validates every row exactly as the API validates
  *   a body (and that a policy handles its type); any problem rejects the whole file unless
- *   `skipInvalid`. The second submits the rows in file order, in batches through `submitCases`
- *   (each row gets the outcome `submitCase` would give it; new cases are written with multi-row
- *   inserts, one transaction per batch), reporting progress after each batch.
+ *   `skipInvalid`. The second submits the rows in file order, batch after batch, as one submission
+ *   (`submitCaseBatches`: each row gets the outcome `submitCase` would give it, with the sampling
+ *   counts and quota places of the rows before it, whichever batch they were in; new cases are
+ *   written with multi-row inserts, one transaction per chunk), reporting progress after each batch.
  * - Times are ISO-8601 with an offset, or local date-times (`2026-11-03 15:30`) in the business
  *   timezone, as spreadsheets write them.
  * - Phone numbers appear in problems and summaries only masked.
@@ -19,7 +20,7 @@
 import type { Huifang } from '../huifang.js';
 import { DomainError } from '../core/errors.js';
 import type { SubmitCaseInput } from '../core/cases/submit-case.js';
-import { submitCases } from '../core/cases/submit-cases.js';
+import { submitCaseBatches } from '../core/cases/submit-cases.js';
 import { fromLocal } from '../core/time.js';
 import { caseBody, translateCaseBody, type CaseBody } from '../cases/case-body.js';
 import { parseYesNo, type ColumnSpec, type CsvRow, type HeaderOptions, type ImportProblem } from './read-csv.js';
@@ -57,7 +58,7 @@ export const CASE_HEADER: HeaderOptions = {
 export interface ImportCasesOptions {
   dryRun?: boolean;
   skipInvalid?: boolean;
-  /** Rows submitted together, and between progress reports [2,000: several chunks of `submitCases`, one written while the next is planned]. */
+  /** Rows read and translated together, and between progress reports [2,000: several chunks of `submitCaseBatches`]. */
   batchSize?: number;
   /** Who submitted them, for the audit log [`import`]. */
   submittedBy?: string;
@@ -121,17 +122,39 @@ export async function importCases(app: Huifang, rows: () => AsyncIterable<CsvRow
   if (problems.length > 0 && !options.skipInvalid) return { ...summary, rejected: true, dryRun: true };
   if (options.dryRun) return summary;
 
-  // ---- pass 2: submit, in file order (a later row may add a milestone to an earlier case), a batch
-  // at a time through submitCases: each row's outcome is the one submitCase would give it. While a batch
-  // is being submitted (waiting on the database), the next one is read and translated; it is submitted
-  // only after the one before has finished.
+  // ---- pass 2: submit, in file order (a later row may add a milestone to an earlier case), a batch at a time
+  // through one submission (submitCaseBatches): each row's outcome is the one submitCase would give it. The
+  // next batch is read and translated while the chunk before is written; counts and quota places carry from
+  // one batch to the next, so nothing waits at a batch's end.
   const total = summary.rows - badLines.size;
   let done = 0;
-  let batch: { line: number; input: SubmitCaseInput }[] = [];
-  const submitBatch = async (items: readonly { line: number; input: SubmitCaseInput }[]) => {
-    const outcomes = await submitCases(app.deps, items.map((b) => b.input));
+  const lines: number[][] = [];
+  const submittedBy = options.submittedBy ?? 'import';
+  async function* batches(): AsyncGenerator<SubmitCaseInput[]> {
+    let batch: SubmitCaseInput[] = [];
+    let batchLines: number[] = [];
+    for await (const row of rows()) {
+      if (badLines.has(row.line)) continue;
+      const result = toInput(row);
+      if ('problems' in result) continue;
+      batch.push({ submittedBy, ...result.input });
+      batchLines.push(row.line);
+      if (batch.length >= batchSize) {
+        lines.push(batchLines);
+        yield batch;
+        batch = [];
+        batchLines = [];
+      }
+    }
+    if (batch.length > 0) {
+      lines.push(batchLines);
+      yield batch;
+    }
+  }
+  for await (const outcomes of submitCaseBatches(app.deps, batches())) {
+    const batchLines = lines.shift()!;
     outcomes.forEach((outcome, i) => {
-      const { line } = items[i]!;
+      const line = batchLines[i]!;
       if (outcome instanceof DomainError) {
         summary.failed += 1;
         problems.push({ line, message: outcome.message });
@@ -142,32 +165,9 @@ export async function importCases(app: Huifang, rows: () => AsyncIterable<CsvRow
       summary.followUpsAdded += outcome.followUpsAdded;
       if (outcome.noStepApplies) summary.noStepApplies.push({ line, attributes: outcome.noStepApplies });
     });
-    done += items.length;
+    done += outcomes.length;
     options.onProgress?.(done, total);
-  };
-  let submitting: Promise<void> = Promise.resolve();
-  const submitNext = async () => {
-    await submitting;
-    const items = batch;
-    batch = [];
-    submitting = submitBatch(items);
-    // Its failure is thrown where it is awaited (the next batch, or the end), not left unhandled meanwhile.
-    submitting.catch(() => undefined);
-  };
-  try {
-    for await (const row of rows()) {
-      if (badLines.has(row.line)) continue;
-      const result = toInput(row);
-      if ('problems' in result) continue;
-      batch.push({ line: row.line, input: { submittedBy: options.submittedBy ?? 'import', ...result.input } });
-      if (batch.length >= batchSize) await submitNext();
-    }
-    if (batch.length > 0) await submitNext();
-  } finally {
-    // A batch still being submitted ends before the import answers, whatever stopped the reading.
-    await submitting.catch(() => undefined);
   }
-  await submitting;
   return summary;
 }
 
