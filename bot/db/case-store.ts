@@ -123,8 +123,11 @@ export class PrismaCaseStore implements CaseStore {
     return rows.map(toFollowUpRecord);
   }
 
-  async createCases(input: { customers: { id: string; customer: CustomerInput }[]; cases: NewCase[] }): Promise<boolean> {
-    if (input.customers.length === 0 && input.cases.length === 0) return true;
+  async createCases(input: { customers: { id: string; customer: CustomerInput }[]; cases: NewCase[] }, after?: Promise<boolean>): Promise<boolean> {
+    // SQLite runs one transaction at a time, and the chunk before still reads after its commit: wait for it first.
+    // PostgreSQL inserts meanwhile and waits only to commit (below).
+    if (after && this.db.capabilities.provider !== 'postgresql' && !(await after)) return false;
+    if (input.customers.length === 0 && input.cases.length === 0) return after ? after : true;
     try {
       // Fixed INSERTs in a transaction of fixed SQL (bot/db/fixed-sql.ts): Prisma's createMany compiles and
       // serialises every row, and even its raw statements pass the query compiler, which costs more than the
@@ -146,12 +149,13 @@ export class PrismaCaseStore implements CaseStore {
             );
             await insertColumns(tx, caps, 'AuditLog', AUDIT_COLUMNS, input.cases.map((c) => auditRow(auditData(this.db.ids, c.audit))));
           });
+          if (caps.provider === 'postgresql' && after && !(await after)) throw new RowsBeforeNotWrittenError();
         }),
       );
       return true;
     } catch (err) {
-      // A case or customer key was taken meanwhile: the transaction rolled back whole.
-      if (isUniqueViolation(err)) return false;
+      // A case or customer key was taken meanwhile, or the rows before were not written: the transaction rolled back whole.
+      if (isUniqueViolation(err) || err instanceof RowsBeforeNotWrittenError) return false;
       throw err;
     }
   }
@@ -255,6 +259,11 @@ export class PrismaCaseStore implements CaseStore {
     });
     return rows.map(toCaseRecord);
   }
+}
+
+/** Rolls back the rows of `createCases` when the rows written before them were not written. */
+class RowsBeforeNotWrittenError extends Error {
+  override readonly name = 'RowsBeforeNotWrittenError';
 }
 
 /** `findCases` on PostgreSQL. */
