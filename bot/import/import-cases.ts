@@ -9,7 +9,8 @@
  *   milestone adds steps, a closure cancels what is open); an identical row changes nothing.
  * - Two passes over the streamed file: the first validates every row exactly as the API validates
  *   a body (and that a policy handles its type); any problem rejects the whole file unless
- *   `skipInvalid`. The second submits the rows in file order, batch after batch, as one submission
+ *   `skipInvalid`. It keeps the translations of the first 100,000 rows, so the file is read a second
+ *   time only beyond them. The second submits the rows in file order, batch after batch, as one submission
  *   (`submitCaseBatches`: each row gets the outcome `submitCase` would give it, with the sampling
  *   counts and quota places of the rows before it, whichever batch they were in; new cases are
  *   written with multi-row inserts, one transaction per chunk), reporting progress after each batch.
@@ -60,6 +61,8 @@ export interface ImportCasesOptions {
   skipInvalid?: boolean;
   /** Rows read and translated together, and between progress reports [2,000: several chunks of `submitCaseBatches`]. */
   batchSize?: number;
+  /** Rows whose translations the first pass keeps for the second, which reads the file again only beyond them [100,000, about 1 KiB each]. */
+  keptRows?: number;
   /** Who submitted them, for the audit log [`import`]. */
   submittedBy?: string;
   onProgress?(done: number, total: number): void;
@@ -84,9 +87,15 @@ export interface ImportCasesSummary {
   problems: ImportProblem[];
 }
 
-/** Imports case rows (see the module comment). `rows` is called once per pass. */
+/** Rows whose translation the first pass keeps for the second by default (about 1 KiB each: some 90 MiB at most). */
+const KEPT_ROWS = 100_000;
+
+type TranslatedCase = ReturnType<typeof translateCaseBody>;
+
+/** Imports case rows (see the module comment). `rows` is called once per pass (the second only for a file of more rows than `keptRows`). */
 export async function importCases(app: Huifang, rows: () => AsyncIterable<CsvRow>, options: ImportCasesOptions = {}): Promise<ImportCasesSummary> {
   const batchSize = options.batchSize ?? 2000;
+  const keptRows = options.keptRows ?? KEPT_ROWS;
   const problems: ImportProblem[] = [];
   const badLines = new Set<number>();
   const summary: ImportCasesSummary = { rows: 0, created: 0, resubmitted: 0, followUpsAdded: 0, noStepApplies: [], failed: 0, skipped: 0, dryRun: options.dryRun ?? false, rejected: false, problems };
@@ -109,14 +118,20 @@ export async function importCases(app: Huifang, rows: () => AsyncIterable<CsvRow
     }
   };
 
-  // ---- pass 1: validate every row
+  // ---- pass 1: validate every row. The translations of the first `keptRows` rows are kept for pass 2 (reading and
+  // translating a row costs about as much CPU as planning it), so that only a larger file is read a second time.
+  const kept: ({ line: number; input: TranslatedCase } | undefined)[] = [];
+  let keptUpTo = 0;
   for await (const row of rows()) {
     summary.rows += 1;
     const result = toInput(row);
     if ('problems' in result) {
       problems.push(...result.problems.map((p) => ({ line: p.line, ...(p.column ? { column: p.column } : {}), message: p.message })));
       badLines.add(row.line);
+    } else if (keptUpTo === summary.rows - 1 && kept.length < keptRows && !options.dryRun) {
+      kept.push({ line: row.line, input: result.input });
     }
+    if (keptUpTo === summary.rows - 1 && ('problems' in result || kept.at(-1)?.line === row.line)) keptUpTo = summary.rows;
   }
   summary.skipped = badLines.size;
   if (problems.length > 0 && !options.skipInvalid) return { ...summary, rejected: true, dryRun: true };
@@ -133,17 +148,32 @@ export async function importCases(app: Huifang, rows: () => AsyncIterable<CsvRow
   async function* batches(): AsyncGenerator<SubmitCaseInput[]> {
     let batch: SubmitCaseInput[] = [];
     let batchLines: number[] = [];
-    for await (const row of rows()) {
-      if (badLines.has(row.line)) continue;
-      const result = toInput(row);
-      if ('problems' in result) continue;
-      batch.push({ submittedBy, ...result.input });
-      batchLines.push(row.line);
-      if (batch.length >= batchSize) {
-        lines.push(batchLines);
-        yield batch;
-        batch = [];
-        batchLines = [];
+    const take = (line: number, input: TranslatedCase) => {
+      batch.push({ submittedBy, ...input });
+      batchLines.push(line);
+      if (batch.length < batchSize) return null;
+      lines.push(batchLines);
+      const full = batch;
+      batch = [];
+      batchLines = [];
+      return full;
+    };
+    for (let i = 0; i < kept.length; i++) {
+      const { line, input } = kept[i]!;
+      // Let go of it: the submission holds what it still needs.
+      kept[i] = undefined;
+      const full = take(line, input);
+      if (full) yield full;
+    }
+    if (keptUpTo < summary.rows) {
+      // The rows beyond those kept: read and translated again.
+      let n = 0;
+      for await (const row of rows()) {
+        if (++n <= keptUpTo || badLines.has(row.line)) continue;
+        const result = toInput(row);
+        if ('problems' in result) continue;
+        const full = take(row.line, result.input);
+        if (full) yield full;
       }
     }
     if (batch.length > 0) {
