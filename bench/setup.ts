@@ -262,7 +262,10 @@ export interface DueRowsOptions {
  * CUSTOMER_SURVEY (SMS). Returns the customer index of each survey row.
  */
 export async function insertDueFollowUps(prisma: PrismaClient, ids: UlidGenerator, population: Population, options: DueRowsOptions): Promise<number[]> {
-  const batchSize = options.batchSize ?? 5_000;
+  // PostgreSQL binds at most 32,767 parameters a statement: Prisma splits a larger createMany into statements that it
+  // sends at once on the transaction's one connection, which pg deprecates (a warning). 1,500 rows of the 16 columns
+  // given and the timestamps Prisma adds fit.
+  const batchSize = options.batchSize ?? 1_500;
   const surveyCustomers: number[] = [];
   const deadlineAt = new Date(options.now.getTime() + 7 * 86_400_000);
   for (let from = 0; from < options.count; from += batchSize) {
