@@ -49,8 +49,8 @@ interface Pending {
  * their contact details updated first. A chunk that meets a key or quota place taken meanwhile (a
  * concurrent post) is rolled back whole and planned again from its first case, with its cases and
  * customers read afresh and the counts taken again; rolled back a second time, it is submitted one by
- * one. Either way the cases planned after it are planned again. One chunk is written while the next is
- * planned; whatever depends on the written chunk waits for it first. An item's DomainError is its
+ * one. Either way the cases planned after it are planned again. Two chunks are written while the next is
+ * planned, each committing after the one before; whatever depends on a chunk being written waits for it first. An item's DomainError is its
  * outcome; it does not stop the others. Other errors end the batch; the chunks already written stay written, and
  * submitting the batch again completes it.
  */
