@@ -71,7 +71,7 @@ export class PrismaCaseStore implements CaseStore {
    * collated "C" (migration `follow_up_quota_slot_byte_order`), whatever the database's default collation.
    */
   async countQuotaSlots(key: string): Promise<number> {
-    const [row] = await this.sql.query<{ n: unknown }>('SELECT COUNT(*) AS n FROM "FollowUp" WHERE "quotaSlot" >= ? AND "quotaSlot" < ?', [`${key}#`, `${key}$`]);
+    const [row] = await this.sql.query<{ n: unknown }>(QUOTA_PLACES_COUNT, [`${key}#`, `${key}$`]);
     return Number(row?.n ?? 0);
   }
 
@@ -265,6 +265,9 @@ export class PrismaCaseStore implements CaseStore {
 class RowsBeforeNotWrittenError extends Error {
   override readonly name = 'RowsBeforeNotWrittenError';
 }
+
+/** The places of a sampling quota, `key#` up to `key$` (`countQuotaSlots`). */
+export const QUOTA_PLACES_COUNT = 'SELECT COUNT(*) AS n FROM "FollowUp" WHERE "quotaSlot" >= ? AND "quotaSlot" < ?';
 
 /** `findCases` on PostgreSQL. */
 const CASES_BY_KEY = byKeyProbes('Case', CASE_SELECT, ['type', 'externalId']);
