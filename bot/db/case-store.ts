@@ -6,6 +6,7 @@ import { TX_OPTIONS } from './store-context.js';
 import { isUniqueViolation, toCaseRecord, toFollowUpRecord, toJson } from './rows.js';
 import { fixedSql, type FixedSql } from './fixed-sql.js';
 import { CASE_COLUMNS as CASE_SELECT, caseFromSql } from './sql-rows.js';
+import { byKeyProbes } from './by-key-probes.js';
 import { auditData, cancelOpenFollowUps, chunks, followUpData, insertAudit, insertColumns, withBulkPageCache, withBulkWalCheckpoints, type ColumnType } from './writes.js';
 
 /** `CaseStore` over Prisma: a case and its planned follow-ups commit together, once per (type, external id). */
@@ -27,10 +28,18 @@ export class PrismaCaseStore implements CaseStore {
   }
 
   /**
-   * Fixed SQL on the driver adapter (bot/db/fixed-sql.ts): every batch of cases starts here. By external id
-   * (indexed), then the type in memory: one statement per chunk of keys.
+   * Fixed SQL on the driver adapter (bot/db/fixed-sql.ts): every batch of cases starts here. On PostgreSQL one
+   * statement, a probe of the unique (type, external id) index per key; on SQLite by external id (indexed), then
+   * the type in memory, one statement per chunk of keys.
    */
   async findCases(keys: readonly { type: string; externalId: string }[]): Promise<CaseRecord[]> {
+    if (keys.length === 0) return [];
+    if (this.db.capabilities.provider === 'postgresql') {
+      // Each key a probe of the unique (type, external id) index (bot/db/by-key-probes.ts), the table just grown or not.
+      const unique = [...new Map(keys.map((k) => [`${k.type}\u0000${k.externalId}`, k])).values()];
+      const rows = await this.sql.query(CASES_BY_KEY, [unique.map((k) => k.type), unique.map((k) => k.externalId)]);
+      return rows.map(caseFromSql);
+    }
     const wanted = new Set(keys.map((k) => `${k.type}\u0000${k.externalId}`));
     const out: CaseRecord[] = [];
     for (const chunk of chunks([...new Set(keys.map((k) => k.externalId))], IN_CHUNK)) {
@@ -55,18 +64,15 @@ export class PrismaCaseStore implements CaseStore {
   }
 
   /**
-   * On SQLite a range of the unique place index: `startsWith` becomes a `LIKE`, which SQLite (case-insensitive
-   * by default, with `_` a wildcard) cannot answer from an index, so every count read the whole index, once per
-   * quota on each batch. The places of `key` are exactly the texts from `key#` up to, not including, `key$` ('$'
-   * follows '#'), in SQLite's binary order. PostgreSQL orders text by the database's collation, where such a range
-   * need not hold the prefix: there it stays `startsWith`.
+   * A range of the unique place index: the places of `key` are exactly the texts from `key#` up to, not including,
+   * `key$` ('$' follows '#') in byte order. A prefix count (`startsWith`, a `LIKE`) read the whole index on both
+   * databases (SQLite's `LIKE` is case-insensitive with `_` a wildcard; PostgreSQL's uses an index only under the
+   * "C" collation), once per quota on each batch. SQLite compares text in byte order; on PostgreSQL the column is
+   * collated "C" (migration `follow_up_quota_slot_byte_order`), whatever the database's default collation.
    */
   async countQuotaSlots(key: string): Promise<number> {
-    if (this.db.capabilities.provider === 'sqlite') {
-      const [row] = await this.sql.query<{ n: unknown }>('SELECT COUNT(*) AS n FROM "FollowUp" WHERE "quotaSlot" >= ? AND "quotaSlot" < ?', [`${key}#`, `${key}$`]);
-      return Number(row?.n ?? 0);
-    }
-    return this.db.prisma.followUp.count({ where: { quotaSlot: { startsWith: `${key}#` } } });
+    const [row] = await this.sql.query<{ n: unknown }>(QUOTA_PLACES_COUNT, [`${key}#`, `${key}$`]);
+    return Number(row?.n ?? 0);
   }
 
   async listQuotaTopUpCandidates(input: { policyId: string; step: string; from: Date; to: Date; now: Date }): Promise<QuotaTopUpCandidate[]> {
@@ -117,8 +123,11 @@ export class PrismaCaseStore implements CaseStore {
     return rows.map(toFollowUpRecord);
   }
 
-  async createCases(input: { customers: { id: string; customer: CustomerInput }[]; cases: NewCase[] }): Promise<boolean> {
-    if (input.customers.length === 0 && input.cases.length === 0) return true;
+  async createCases(input: { customers: { id: string; customer: CustomerInput }[]; cases: NewCase[] }, after?: Promise<boolean>): Promise<boolean> {
+    // SQLite runs one transaction at a time, and the chunk before still reads after its commit: wait for it first.
+    // PostgreSQL inserts meanwhile and waits only to commit (below).
+    if (after && this.db.capabilities.provider !== 'postgresql' && !(await after)) return false;
+    if (input.customers.length === 0 && input.cases.length === 0) return after ? after : true;
     try {
       // Fixed INSERTs in a transaction of fixed SQL (bot/db/fixed-sql.ts): Prisma's createMany compiles and
       // serialises every row, and even its raw statements pass the query compiler, which costs more than the
@@ -140,12 +149,13 @@ export class PrismaCaseStore implements CaseStore {
             );
             await insertColumns(tx, caps, 'AuditLog', AUDIT_COLUMNS, input.cases.map((c) => auditRow(auditData(this.db.ids, c.audit))));
           });
+          if (caps.provider === 'postgresql' && after && !(await after)) throw new RowsBeforeNotWrittenError();
         }),
       );
       return true;
     } catch (err) {
-      // A case or customer key was taken meanwhile: the transaction rolled back whole.
-      if (isUniqueViolation(err)) return false;
+      // A case or customer key was taken meanwhile, or the rows before were not written: the transaction rolled back whole.
+      if (isUniqueViolation(err) || err instanceof RowsBeforeNotWrittenError) return false;
       throw err;
     }
   }
@@ -250,6 +260,17 @@ export class PrismaCaseStore implements CaseStore {
     return rows.map(toCaseRecord);
   }
 }
+
+/** Rolls back the rows of `createCases` when the rows written before them were not written. */
+class RowsBeforeNotWrittenError extends Error {
+  override readonly name = 'RowsBeforeNotWrittenError';
+}
+
+/** The places of a sampling quota, `key#` up to `key$` (`countQuotaSlots`). */
+export const QUOTA_PLACES_COUNT = 'SELECT COUNT(*) AS n FROM "FollowUp" WHERE "quotaSlot" >= ? AND "quotaSlot" < ?';
+
+/** `findCases` on PostgreSQL. */
+const CASES_BY_KEY = byKeyProbes('Case', CASE_SELECT, ['type', 'externalId']);
 
 /** Keys per `IN (…)` list (well under both databases' bound-parameter limits). */
 const IN_CHUNK = 500;

@@ -6,6 +6,14 @@ import { isUniqueViolation, parseJson, toCustomerRecord, toJson } from './rows.j
 import { cancelOpenFollowUps, chunks, insertAudit } from './writes.js';
 import { fixedSql, type FixedSql } from './fixed-sql.js';
 import { CUSTOMER_COLUMNS, customerFromSql } from './sql-rows.js';
+import { byKeyProbes } from './by-key-probes.js';
+
+/** The PostgreSQL statements of `findCustomersByKeys`, by unique key column. */
+const BY_KEY = {
+  externalId: byKeyProbes('Customer', CUSTOMER_COLUMNS, ['externalId']),
+  phoneE164: byKeyProbes('Customer', CUSTOMER_COLUMNS, ['phoneE164']),
+  wechatOpenId: byKeyProbes('Customer', CUSTOMER_COLUMNS, ['wechatOpenId']),
+} as const;
 
 /** `CustomerStore` over Prisma. */
 export class PrismaCustomerStore implements CustomerStore {
@@ -65,6 +73,13 @@ export class PrismaCustomerStore implements CustomerStore {
   async findCustomersByKeys(keys: { externalIds: readonly string[]; phones: readonly string[]; wechatOpenIds: readonly string[] }): Promise<CustomerRecord[]> {
     const found = new Map<string, CustomerRecord>();
     for (const [column, values] of [['externalId', keys.externalIds], ['phoneE164', keys.phones], ['wechatOpenId', keys.wechatOpenIds]] as const) {
+      if (values.length === 0) continue;
+      if (this.db.capabilities.provider === 'postgresql') {
+        // Each key a probe of its unique index (bot/db/by-key-probes.ts), the table just grown or not.
+        const rows = await this.sql.query(BY_KEY[column], [[...new Set(values)]]);
+        for (const row of rows) found.set(String(row.id), customerFromSql(row));
+        continue;
+      }
       for (const chunk of chunks([...new Set(values)], 500)) {
         const rows = await this.sql.query(`SELECT ${CUSTOMER_COLUMNS} FROM "Customer" WHERE "${column}" IN (${chunk.map(() => '?').join(', ')})`, chunk);
         for (const row of rows) found.set(String(row.id), customerFromSql(row));

@@ -9,9 +9,11 @@
  *   milestone adds steps, a closure cancels what is open); an identical row changes nothing.
  * - Two passes over the streamed file: the first validates every row exactly as the API validates
  *   a body (and that a policy handles its type); any problem rejects the whole file unless
- *   `skipInvalid`. The second submits the rows in file order, in batches through `submitCases`
- *   (each row gets the outcome `submitCase` would give it; new cases are written with multi-row
- *   inserts, one transaction per batch), reporting progress after each batch.
+ *   `skipInvalid`. It keeps the translations of the first 100,000 rows, so the file is read a second
+ *   time only beyond them. The second submits the rows in file order, batch after batch, as one submission
+ *   (`submitCaseBatches`: each row gets the outcome `submitCase` would give it, with the sampling
+ *   counts and quota places of the rows before it, whichever batch they were in; new cases are
+ *   written with multi-row inserts, one transaction per chunk), reporting progress after each batch.
  * - Times are ISO-8601 with an offset, or local date-times (`2026-11-03 15:30`) in the business
  *   timezone, as spreadsheets write them.
  * - Phone numbers appear in problems and summaries only masked.
@@ -19,7 +21,7 @@
 import type { Huifang } from '../huifang.js';
 import { DomainError } from '../core/errors.js';
 import type { SubmitCaseInput } from '../core/cases/submit-case.js';
-import { submitCases } from '../core/cases/submit-cases.js';
+import { submitCaseBatches } from '../core/cases/submit-cases.js';
 import { fromLocal } from '../core/time.js';
 import { caseBody, translateCaseBody, type CaseBody } from '../cases/case-body.js';
 import { parseYesNo, type ColumnSpec, type CsvRow, type HeaderOptions, type ImportProblem } from './read-csv.js';
@@ -57,8 +59,10 @@ export const CASE_HEADER: HeaderOptions = {
 export interface ImportCasesOptions {
   dryRun?: boolean;
   skipInvalid?: boolean;
-  /** Rows submitted together, and between progress reports [2,000: several chunks of `submitCases`, one written while the next is planned]. */
+  /** Rows read and translated together, and between progress reports [2,000: several chunks of `submitCaseBatches`]. */
   batchSize?: number;
+  /** Rows whose translations the first pass keeps for the second, which reads the file again only beyond them [100,000, about 1 KiB each]. */
+  keptRows?: number;
   /** Who submitted them, for the audit log [`import`]. */
   submittedBy?: string;
   onProgress?(done: number, total: number): void;
@@ -83,9 +87,15 @@ export interface ImportCasesSummary {
   problems: ImportProblem[];
 }
 
-/** Imports case rows (see the module comment). `rows` is called once per pass. */
+/** Rows whose translation the first pass keeps for the second by default (about 1 KiB each: some 90 MiB at most). */
+const KEPT_ROWS = 100_000;
+
+type TranslatedCase = ReturnType<typeof translateCaseBody>;
+
+/** Imports case rows (see the module comment). `rows` is called once per pass (the second only for a file of more rows than `keptRows`). */
 export async function importCases(app: Huifang, rows: () => AsyncIterable<CsvRow>, options: ImportCasesOptions = {}): Promise<ImportCasesSummary> {
   const batchSize = options.batchSize ?? 2000;
+  const keptRows = options.keptRows ?? KEPT_ROWS;
   const problems: ImportProblem[] = [];
   const badLines = new Set<number>();
   const summary: ImportCasesSummary = { rows: 0, created: 0, resubmitted: 0, followUpsAdded: 0, noStepApplies: [], failed: 0, skipped: 0, dryRun: options.dryRun ?? false, rejected: false, problems };
@@ -108,30 +118,73 @@ export async function importCases(app: Huifang, rows: () => AsyncIterable<CsvRow
     }
   };
 
-  // ---- pass 1: validate every row
+  // ---- pass 1: validate every row. The translations of the first `keptRows` rows are kept for pass 2 (reading and
+  // translating a row costs about as much CPU as planning it), so that only a larger file is read a second time.
+  const kept: ({ line: number; input: TranslatedCase } | undefined)[] = [];
+  let keptUpTo = 0;
   for await (const row of rows()) {
     summary.rows += 1;
     const result = toInput(row);
     if ('problems' in result) {
       problems.push(...result.problems.map((p) => ({ line: p.line, ...(p.column ? { column: p.column } : {}), message: p.message })));
       badLines.add(row.line);
+    } else if (keptUpTo === summary.rows - 1 && kept.length < keptRows && !options.dryRun) {
+      kept.push({ line: row.line, input: result.input });
     }
+    if (keptUpTo === summary.rows - 1 && ('problems' in result || kept.at(-1)?.line === row.line)) keptUpTo = summary.rows;
   }
   summary.skipped = badLines.size;
   if (problems.length > 0 && !options.skipInvalid) return { ...summary, rejected: true, dryRun: true };
   if (options.dryRun) return summary;
 
-  // ---- pass 2: submit, in file order (a later row may add a milestone to an earlier case), a batch
-  // at a time through submitCases: each row's outcome is the one submitCase would give it. While a batch
-  // is being submitted (waiting on the database), the next one is read and translated; it is submitted
-  // only after the one before has finished.
+  // ---- pass 2: submit, in file order (a later row may add a milestone to an earlier case), a batch at a time
+  // through one submission (submitCaseBatches): each row's outcome is the one submitCase would give it. The
+  // next batch is read and translated while the chunk before is written; counts and quota places carry from
+  // one batch to the next, so nothing waits at a batch's end.
   const total = summary.rows - badLines.size;
   let done = 0;
-  let batch: { line: number; input: SubmitCaseInput }[] = [];
-  const submitBatch = async (items: readonly { line: number; input: SubmitCaseInput }[]) => {
-    const outcomes = await submitCases(app.deps, items.map((b) => b.input));
+  const lines: number[][] = [];
+  const submittedBy = options.submittedBy ?? 'import';
+  async function* batches(): AsyncGenerator<SubmitCaseInput[]> {
+    let batch: SubmitCaseInput[] = [];
+    let batchLines: number[] = [];
+    const take = (line: number, input: TranslatedCase) => {
+      batch.push({ submittedBy, ...input });
+      batchLines.push(line);
+      if (batch.length < batchSize) return null;
+      lines.push(batchLines);
+      const full = batch;
+      batch = [];
+      batchLines = [];
+      return full;
+    };
+    for (let i = 0; i < kept.length; i++) {
+      const { line, input } = kept[i]!;
+      // Let go of it: the submission holds what it still needs.
+      kept[i] = undefined;
+      const full = take(line, input);
+      if (full) yield full;
+    }
+    if (keptUpTo < summary.rows) {
+      // The rows beyond those kept: read and translated again.
+      let n = 0;
+      for await (const row of rows()) {
+        if (++n <= keptUpTo || badLines.has(row.line)) continue;
+        const result = toInput(row);
+        if ('problems' in result) continue;
+        const full = take(row.line, result.input);
+        if (full) yield full;
+      }
+    }
+    if (batch.length > 0) {
+      lines.push(batchLines);
+      yield batch;
+    }
+  }
+  for await (const outcomes of submitCaseBatches(app.deps, batches())) {
+    const batchLines = lines.shift()!;
     outcomes.forEach((outcome, i) => {
-      const { line } = items[i]!;
+      const line = batchLines[i]!;
       if (outcome instanceof DomainError) {
         summary.failed += 1;
         problems.push({ line, message: outcome.message });
@@ -142,32 +195,9 @@ export async function importCases(app: Huifang, rows: () => AsyncIterable<CsvRow
       summary.followUpsAdded += outcome.followUpsAdded;
       if (outcome.noStepApplies) summary.noStepApplies.push({ line, attributes: outcome.noStepApplies });
     });
-    done += items.length;
+    done += outcomes.length;
     options.onProgress?.(done, total);
-  };
-  let submitting: Promise<void> = Promise.resolve();
-  const submitNext = async () => {
-    await submitting;
-    const items = batch;
-    batch = [];
-    submitting = submitBatch(items);
-    // Its failure is thrown where it is awaited (the next batch, or the end), not left unhandled meanwhile.
-    submitting.catch(() => undefined);
-  };
-  try {
-    for await (const row of rows()) {
-      if (badLines.has(row.line)) continue;
-      const result = toInput(row);
-      if ('problems' in result) continue;
-      batch.push({ line: row.line, input: { submittedBy: options.submittedBy ?? 'import', ...result.input } });
-      if (batch.length >= batchSize) await submitNext();
-    }
-    if (batch.length > 0) await submitNext();
-  } finally {
-    // A batch still being submitted ends before the import answers, whatever stopped the reading.
-    await submitting.catch(() => undefined);
   }
-  await submitting;
   return summary;
 }
 

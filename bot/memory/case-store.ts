@@ -107,7 +107,8 @@ export class MemoryCaseStore implements CaseStore {
     }
   }
 
-  async createCases(input: { customers: { id: string; customer: CustomerInput }[]; cases: NewCase[] }): Promise<boolean> {
+  async createCases(input: { customers: { id: string; customer: CustomerInput }[]; cases: NewCase[] }, after?: Promise<boolean>): Promise<boolean> {
+    if (after && !(await after)) return false;
     try {
       this.state.transact((tx) => {
         for (const { id, customer: c } of input.customers) {

@@ -14,6 +14,9 @@ import { caseCreatedAudit, checkCase, noStepAppliesOf, planContext, submitCase, 
 /** New cases written per transaction (multi-row inserts of cases, follow-ups, customers and audit entries). */
 export const SUBMIT_CHUNK = 500;
 
+/** Chunks being written at once (each commits after the one before: see `createCases`' `after`). */
+const CHUNKS_IN_FLIGHT = 2;
+
 /** Cases planned between two turns of the event loop while a chunk is being written (a few milliseconds of planning). */
 const PLANNED_PER_TURN = 16;
 
@@ -46,29 +49,75 @@ interface Pending {
  * their contact details updated first. A chunk that meets a key or quota place taken meanwhile (a
  * concurrent post) is rolled back whole and planned again from its first case, with its cases and
  * customers read afresh and the counts taken again; rolled back a second time, it is submitted one by
- * one. Either way the cases planned after it are planned again. One chunk is written while the next is
- * planned; whatever depends on the written chunk waits for it first. An item's DomainError is its
+ * one. Either way the cases planned after it are planned again. Two chunks are written while the next is
+ * planned, each committing after the one before; whatever depends on a chunk being written waits for it first. An item's DomainError is its
  * outcome; it does not stop the others. Other errors end the batch; the chunks already written stay written, and
  * submitting the batch again completes it.
  */
 export async function submitCases(deps: CoreDeps, inputs: readonly SubmitCaseInput[]): Promise<SubmitCasesOutcome[]> {
-  const outcomes: SubmitCasesOutcome[] = new Array(inputs.length);
-  const org = await deps.org.loadOrgSnapshot();
-  const now = deps.clock.now();
+  for await (const outcomes of submitCaseBatches(deps, [inputs])) return outcomes;
+  return [];
+}
 
-  const policies = inputs.map((input, i) => {
-    try {
-      return checkCase(deps, org, input);
-    } catch (err) {
-      if (!(err instanceof DomainError)) throw err;
-      outcomes[i] = err;
-      return null;
+/**
+ * Submits batch after batch as one {@link submitCases} over all of them, and answers each batch's outcomes, in
+ * order, as soon as none of them can change. Counts and places carry from one batch to the next, and nothing
+ * waits at a batch's end: the next batch is read from `batches` (and its cases and customers from the database)
+ * while the chunk before is written, and its first chunk can be planned meanwhile. A batch is read from
+ * `batches` only when planning reaches it, so a source that reads a file streams it. The items of an answered
+ * batch are let go.
+ */
+export async function* submitCaseBatches(deps: CoreDeps, batches: AsyncIterable<readonly SubmitCaseInput[]> | Iterable<readonly SubmitCaseInput[]>): AsyncGenerator<SubmitCasesOutcome[]> {
+  const org = await deps.org.loadOrgSnapshot();
+  let now = deps.clock.now();
+  const source: AsyncIterator<readonly SubmitCaseInput[]> | Iterator<readonly SubmitCaseInput[]> =
+    Symbol.asyncIterator in batches ? batches[Symbol.asyncIterator]() : batches[Symbol.iterator]();
+
+  // Every item read so far, numbered across batches (an answered batch's items are let go).
+  const inputs: (SubmitCaseInput | undefined)[] = [];
+  const outcomes: (SubmitCasesOutcome | undefined)[] = [];
+  const policies: (PolicyDefinition | null)[] = [];
+  /** The items that passed the checks, in order: a position in this list is where planning is. */
+  const valid: number[] = [];
+  const existing = new Set<string>();
+  const known = new KnownCustomers([]);
+  /** Batches not answered yet: their items, and the position where their valid items end. */
+  const unanswered: { from: number; to: number; end: number }[] = [];
+  let exhausted = false;
+
+  /** Reads the next batch: its checks, then its cases and customers that exist. False when there is none. */
+  const readBatch = async (): Promise<boolean> => {
+    const next = await source.next();
+    if (next.done) {
+      exhausted = true;
+      return false;
     }
-  });
-  const valid = inputs.map((_, i) => i).filter((i) => policies[i] !== null);
+    now = deps.clock.now();
+    const from = inputs.length;
+    const checked: number[] = [];
+    for (const input of next.value) {
+      const i = inputs.length;
+      inputs.push(input);
+      outcomes.push(undefined);
+      try {
+        policies.push(checkCase(deps, org, input));
+        checked.push(i);
+      } catch (err) {
+        if (!(err instanceof DomainError)) throw err;
+        policies.push(null);
+        outcomes[i] = err;
+      }
+    }
+    // Read while a chunk of an earlier batch may be under way: a key of that chunk is known as done, and a
+    // customer of it waits for its write (below), so what this read cannot see yet is accounted for.
+    const items = checked.map((i) => inputs[i]!);
+    for (const c of await deps.cases.findCases(items.map((x) => x.case))) existing.add(caseKey(c.type, c.externalId));
+    for (const r of await deps.customers.findCustomersByKeys(customerKeysOfItems(items))) known.add(r);
+    valid.push(...checked);
+    unanswered.push({ from, to: inputs.length, end: valid.length });
+    return true;
+  };
   const keyOf = (i: number) => caseKey(inputs[i]!.case.type, inputs[i]!.case.externalId);
-  const existing = new Set((await deps.cases.findCases(valid.map((i) => inputs[i]!.case))).map((c) => caseKey(c.type, c.externalId)));
-  const known = new KnownCustomers(await deps.customers.findCustomersByKeys(customerKeysOfItems(valid.map((i) => inputs[i]!))));
 
   // Tiered sampling counts the policy's cases of a month (the month before, or the case's own month in
   // order of arrival): each period is counted once in the database — written chunks included, pending
@@ -128,11 +177,15 @@ export async function submitCases(deps: CoreDeps, inputs: readonly SubmitCaseInp
     forgetCounts();
   };
 
-  const write = async (chunk: readonly Pending[]): Promise<boolean> => {
-    const written = await deps.cases.createCases({
-      customers: chunk.flatMap((p) => (p.newCustomer ? [{ id: p.customer.id, customer: p.newCustomer }] : [])),
-      cases: chunk.map((p) => p.newCase),
-    });
+  /** Writes a chunk; `after` is the write of the chunk before, which must end first (false: this one is not written either). */
+  const write = async (chunk: readonly Pending[], after: Promise<boolean> | undefined): Promise<boolean> => {
+    const written = await deps.cases.createCases(
+      {
+        customers: chunk.flatMap((p) => (p.newCustomer ? [{ id: p.customer.id, customer: p.newCustomer }] : [])),
+        cases: chunk.map((p) => p.newCase),
+      },
+      after,
+    );
     if (!written) return false;
     for (const p of chunk) if (p.newCustomer) known.add(p.customer);
     const escalated = await escalateRepeats(deps, chunk, now);
@@ -148,10 +201,13 @@ export async function submitCases(deps: CoreDeps, inputs: readonly SubmitCaseInp
     return true;
   };
 
-  // One chunk is written while the next is planned (on PostgreSQL the server inserts while this process
-  // plans). Whatever depends on it waits for it first ({@link settle}): a case or customer of it met again,
-  // a one-by-one submission, a first count in the database, the next chunk's write, the end of the batch.
-  let writing: { chunk: Pending[]; customerKeys: Set<string>; result: Promise<boolean> } | null = null;
+  // Up to {@link CHUNKS_IN_FLIGHT} chunks are written while the next is planned: on PostgreSQL the server inserts
+  // the rows of two chunks at once, and each commits only after the one before has been written and its
+  // escalations checked (createCases' `after`), so chunks take effect in order and a chunk rolled back takes
+  // those after it back with it. Whatever depends on a chunk being written waits for all of them first
+  // ({@link settle}): a case or customer of theirs met again, a one-by-one submission, a first count in the
+  // database, the end of the batch.
+  const inFlight: { chunk: Pending[]; customerKeys: Set<string>; result: Promise<boolean> }[] = [];
   /** Set when a chunk was rolled back: planning starts again at this position (what came after counted on it). */
   let restartAt: number | null = null;
   let position = 0;
@@ -161,36 +217,45 @@ export async function submitCases(deps: CoreDeps, inputs: readonly SubmitCaseInp
   const replanned = new Set<number>();
 
   /**
-   * Waits for the chunk being written. A chunk rolled back (a key or quota place taken meanwhile) is planned
-   * again from its first case, once, after reading its cases and customers afresh (a case created meanwhile is
-   * then an update, a quota counts the places taken); rolled back again, it goes one by one, in order.
+   * Waits for the oldest chunk being written. A chunk rolled back (a key or quota place taken meanwhile) takes the
+   * chunks written after it back with it; it is planned again from its first case, once, after reading its cases
+   * and customers afresh (a case created meanwhile is then an update, a quota counts the places taken); rolled
+   * back again, it goes one by one, in order, and planning starts again after it.
    */
-  const settle = async () => {
-    const w = writing;
+  const settleOldest = async () => {
+    const w = inFlight[0];
     if (!w) return;
     const written = await w.result;
-    writing = null;
+    inFlight.shift();
     if (written) return;
+    // Their commits waited for this one: each rolled back.
+    const later = inFlight.splice(0);
+    for (const l of later) await l.result;
     const first = w.chunk[0]!.position;
+    for (const p of [w, ...later].flatMap((x) => x.chunk)) done.delete(p.key);
     if (!replanned.has(first)) {
       replanned.add(first);
-      for (const p of w.chunk) done.delete(p.key);
       const items = w.chunk.map((p) => inputs[p.index]!);
       for (const c of await deps.cases.findCases(items.map((x) => x.case))) existing.add(caseKey(c.type, c.externalId));
       for (const r of await deps.customers.findCustomersByKeys(customerKeysOfItems(items))) known.add(r);
       restartAt = first;
     } else {
       for (const p of w.chunk) await oneByOne(p.index);
-      restartAt = Math.min(restartAt ?? position, pending[0]?.position ?? position);
+      restartAt = Math.min(restartAt ?? position, later[0]?.chunk[0]!.position ?? pending[0]?.position ?? position);
     }
     pending = [];
     pendingKeys.clear();
     pendingCustomerKeys.clear();
   };
 
-  /** Starts writing the pending cases, once the chunk before is written. */
+  /** Waits for every chunk being written. */
+  const settle = async () => {
+    while (inFlight.length > 0) await settleOldest();
+  };
+
+  /** Starts writing the pending cases, once fewer than {@link CHUNKS_IN_FLIGHT} chunks are being written. */
   const flush = async () => {
-    await settle();
+    while (inFlight.length >= CHUNKS_IN_FLIGHT) await settleOldest();
     if (pending.length === 0 || restartAt !== null) return;
     const chunk = pending;
     pending = [];
@@ -198,10 +263,17 @@ export async function submitCases(deps: CoreDeps, inputs: readonly SubmitCaseInp
     const customerKeys = new Set(pendingCustomerKeys);
     pendingCustomerKeys.clear();
     for (const p of chunk) done.add(p.key);
-    const result = write(chunk);
-    // A failure is thrown where the write is awaited (settle), not left unhandled meanwhile.
+    const before = inFlight.at(-1)?.result;
+    const result = write(
+      chunk,
+      before?.then(
+        (written) => written,
+        () => false,
+      ),
+    );
+    // A failure is thrown where the write is awaited (settleOldest), not left unhandled meanwhile.
     result.catch(() => undefined);
-    writing = { chunk, customerKeys, result };
+    inFlight.push({ chunk, customerKeys, result });
   };
 
   /** Writes every pending case and waits for it; true when a chunk was rolled back and planning starts again. */
@@ -211,9 +283,24 @@ export async function submitCases(deps: CoreDeps, inputs: readonly SubmitCaseInp
     return restartAt !== null;
   };
 
-  /** Waits for the chunk being written, whatever its end (when the batch ends with an error). */
+  /** Waits for the chunks being written, whatever their end (when the batch ends with an error). */
   const quiet = async () => {
-    await writing?.result.catch(() => undefined);
+    for (const w of inFlight) await w.result.catch(() => undefined);
+  };
+
+  /** Positions before this one are decided for good: a rollback plans again only from a chunk not yet written. */
+  const decidedBefore = () => Math.min(inFlight[0]?.chunk[0]!.position ?? position, pending[0]?.position ?? position, position);
+  /** The outcomes of the oldest unanswered batch, when they are decided for good; its items are let go. */
+  const answer = (): SubmitCasesOutcome[] | null => {
+    const b = unanswered[0];
+    if (!b || b.end > decidedBefore()) return null;
+    unanswered.shift();
+    const out = outcomes.slice(b.from, b.to) as SubmitCasesOutcome[];
+    for (let i = b.from; i < b.to; i++) {
+      inputs[i] = undefined;
+      outcomes[i] = undefined;
+    }
+    return out;
   };
 
   try {
@@ -224,12 +311,15 @@ export async function submitCases(deps: CoreDeps, inputs: readonly SubmitCaseInp
         forgetCounts();
         continue;
       }
+      for (let out = answer(); out; out = answer()) yield out;
       if (position >= valid.length) {
-        // The last chunk: written, and waited for (a rollback plans its followers again: none).
+        // The next batch is read while the chunk before is written; after the last one, the last chunk is
+        // written and waited for (a rollback plans its followers again: none).
+        if (!exhausted && (await readBatch())) continue;
         if (await writeAll()) continue;
         break;
       }
-      if (writing && ++plannedSinceTurn >= PLANNED_PER_TURN) {
+      if (inFlight.length > 0 && ++plannedSinceTurn >= PLANNED_PER_TURN) {
         // Planning never waits on I/O by itself: without a turn of the event loop the chunk being written
         // would not read its statements' answers (nor send the next statement) before this loop waits.
         plannedSinceTurn = 0;
@@ -247,7 +337,7 @@ export async function submitCases(deps: CoreDeps, inputs: readonly SubmitCaseInp
         continue;
       }
       const customerKeys = customerKeysOf(input.customer);
-      if (customerKeys.some((k) => pendingCustomerKeys.has(k) || writing?.customerKeys.has(k))) {
+      if (customerKeys.some((k) => pendingCustomerKeys.has(k) || inFlight.some((w) => w.customerKeys.has(k)))) {
         // A customer of the pending or the written chunk: known once it is written.
         if (await writeAll()) continue;
       }
@@ -302,12 +392,13 @@ export async function submitCases(deps: CoreDeps, inputs: readonly SubmitCaseInp
     // An error ends the batch; the chunk being written ends first (it stays written if it commits).
     await quiet();
   }
-  return outcomes;
+  for (let out = answer(); out; out = answer()) yield out;
 }
 
 /**
  * The repeated-complaint escalation of each new case in a written chunk (as submitCase runs it after
- * creating the case): the recent cases of all their customers in one query; only a case whose count
+ * creating the case): the recent cases of their customers that existed before the chunk in one query (a
+ * customer created with the chunk has only the case it came with); only a case whose count
  * reaches the threshold goes through `escalateRepeatedComplaint`. A case later in the chunk does not
  * count for an earlier one, as it would not have existed yet. Returns the ids of the escalated cases.
  */
@@ -319,14 +410,20 @@ async function escalateRepeats(deps: CoreDeps, chunk: readonly Pending[], now: D
   });
   const escalated = new Set<string>();
   if (checks.length === 0) return escalated;
-  const since = new Date(Math.min(...checks.map((c) => c.rule.since.getTime())));
-  const recent = await deps.cases.listRecentCasesOfCustomers(
-    checks.map((c) => c.p.customer.id),
-    [...new Set(checks.map((c) => c.kase.type))],
-    since,
-  );
+  // A customer created with the chunk has no case but the one it was created with: a second case of the same
+  // customer waits for the chunk to be written (submitCases), so only customers that existed are read.
+  const existed = checks.filter((c) => c.p.newCustomer === null);
+  const recent =
+    existed.length === 0
+      ? []
+      : await deps.cases.listRecentCasesOfCustomers(
+          existed.map((c) => c.p.customer.id),
+          [...new Set(existed.map((c) => c.kase.type))],
+          new Date(Math.min(...existed.map((c) => c.rule.since.getTime()))),
+        );
   const positionOf = new Map(chunk.map((p, position) => [p.newCase.id, position]));
   const byCustomer = new Map<string, CaseRecord[]>();
+  for (const { p, kase } of checks) if (p.newCustomer !== null) byCustomer.set(p.customer.id, [kase]);
   for (const c of recent) {
     const list = byCustomer.get(c.customerId);
     if (list) list.push(c);

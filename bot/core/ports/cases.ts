@@ -64,8 +64,12 @@ export interface CaseStore {
    * Creates new customers, then new cases with their follow-ups and audit entries, in one transaction
    * with multi-row inserts. All or nothing: false (and nothing written) when a unique key is already
    * taken (a case or customer created meanwhile), so the caller can take them one by one.
+   *
+   * With `after` (the write of the rows before these), the rows commit only once `after` has resolved true;
+   * when it resolves false, nothing is written and the answer is false. A store may write the rows meanwhile
+   * (PostgreSQL, in its own transaction, so that two chunks are inserted at once) or wait for `after` first.
    */
-  createCases(input: { customers: { id: string; customer: CustomerInput }[]; cases: NewCase[] }): Promise<boolean>;
+  createCases(input: { customers: { id: string; customer: CustomerInput }[]; cases: NewCase[] }, after?: Promise<boolean>): Promise<boolean>;
   /**
    * Updates attributes/milestones/closure and adds the follow-ups for steps the case does not have
    * yet (unique per case and step; concurrent updates add each step once). Returns how many it added.

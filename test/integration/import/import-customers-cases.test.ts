@@ -162,6 +162,39 @@ describeEachDatabase('import customers and cases', (db) => {
     expect(second.followUps.some((f) => f.status === 'SCHEDULED')).toBe(true);
   });
 
+  it('reads the file once when it keeps every translation, and again beyond the rows it keeps, with the same result', async () => {
+    // Line 4 is invalid and skipped; with two rows kept the second pass starts after line 4 (rows 1–3 handled).
+    const lines = (prefix: string) => {
+      const phone = (n: number) => `1380033${prefix === 'IMP-ONE' ? '5' : '6'}48${n}`;
+      return [
+        'type,external_id,occurred_at,closed_at,department,responsible_staff,customer_external_id,customer_name,customer_phone,attr.severity',
+        `discharge,${prefix}-1,2026-11-18 15:30,,cardiology,hushi.li,${prefix}-P1,王一,${phone(1)},normal`,
+        `discharge,${prefix}-2,2026-11-18 15:30,,cardiology,hushi.li,${prefix}-P2,王二,${phone(2)},normal`,
+        `discharge,${prefix}-3,18/11/2026,,cardiology,hushi.li,${prefix}-P3,王三,${phone(3)},normal`,
+        `discharge,${prefix}-4,2026-11-18 15:30,,cardiology,hushi.li,${prefix}-P4,王四,${phone(4)},normal`,
+        `discharge,${prefix}-1,2026-11-18 15:30,2026-11-19 09:00,cardiology,hushi.li,${prefix}-P1,王一,${phone(1)},normal`,
+      ];
+    };
+    const run = async (prefix: string, keptRows?: number) => {
+      const csv = await openCsv(file(`${prefix}.csv`, lines(prefix)), CASE_HEADER);
+      let reads = 0;
+      const summary = await importCases(app, () => (reads++, csv.rows()), { skipInvalid: true, batchSize: 2, ...(keptRows === undefined ? {} : { keptRows }) });
+      const cases = await db().prisma.case.findMany({ where: { externalId: { startsWith: `${prefix}-` } }, include: { followUps: true }, orderBy: { externalId: 'asc' } });
+      return { reads, summary, cases: cases.map((c) => ({ key: c.externalId.slice(prefix.length), status: c.status, followUps: c.followUps.map((f) => `${f.step}:${f.status}`).sort() })) };
+    };
+    const once = await run('IMP-ONE');
+    const twice = await run('IMP-TWO', 2);
+    expect([once.reads, twice.reads]).toEqual([1, 2]);
+    expect(once.summary).toMatchObject({ rows: 5, created: 3, resubmitted: 1, skipped: 1, failed: 0 });
+    expect(twice.summary).toEqual(once.summary);
+    expect(twice.cases).toEqual(once.cases);
+    expect(once.cases.map((c) => [c.key, c.status])).toEqual([
+      ['-1', 'CLOSED'],
+      ['-2', 'OPEN'],
+      ['-4', 'OPEN'],
+    ]);
+  });
+
   it('names the imported cases that no step fits, by line and attribute, never the value', async () => {
     // A gynaecology outpatient visit whose diagnosis is not in 002 制度21's table: P4 plans nothing for it.
     const path = file('unmatched-cases.csv', [

@@ -222,6 +222,23 @@ const SCENARIOS: Record<string, Scenario> = {
     };
   },
 
+  'a batch of cases written after another commits only once that one is written, and not at all when it was not': async (ctx) => {
+    const { cases } = ctx.stores;
+    const p1 = ctx.customers.get('P-0001')!;
+    const newCase = (id: string) => ({ id, policyId: 'P4', customerId: p1, case: caseInput(`EXT-${id}`), followUps: [], audit: audit('case.created', id, ctx.clock.now()) });
+    let release!: (written: boolean) => void;
+    const before = new Promise<boolean>((resolve) => (release = resolve));
+    const waiting = cases.createCases({ customers: [], cases: [newCase('W1')] }, before);
+    const whileWaiting = await cases.findCaseById('W1');
+    release(true);
+    const written = await waiting;
+    const notWritten = await cases.createCases({ customers: [], cases: [newCase('W2')] }, Promise.resolve(false));
+    expect(whileWaiting).toBeNull();
+    expect([written, notWritten]).toEqual([true, false]);
+    expect(await cases.findCaseById('W2')).toBeNull();
+    return { whileWaiting, written, notWritten, w1: (await cases.findCaseById('W1'))?.id, w2: await cases.findCaseById('W2') };
+  },
+
   'sampling-quota places are unique and counted by key; the month population counts cases stored up to a moment': async (ctx) => {
     const slot = (n: number) => ({ quotaSlot: `P4|phone|*|2026-11-02#${n}` });
     const first = await caseWith(ctx, 'Q1', [planned('FQ1', 'phone', START, slot(1))]);

@@ -1,0 +1,2 @@
+-- This is an empty migration.
+-- PostgreSQL only (the byte order of "FollowUp"."quotaSlot"): SQLite compares text in byte order already.
