@@ -175,7 +175,7 @@ export class PrismaFollowUpStore implements FollowUpStore {
       const inserted = new Set(surveys.map((row) => row.id));
       const wanted = activations.flatMap((a) => (a.survey?.replyCodes && inserted.has(a.survey.id) ? [{ surveyId: a.survey.id, candidates: a.survey.replyCodes }] : []));
       if (wanted.length > 0) {
-        const codes = await pickReplyCodes(tx, wanted);
+        const codes = await pickReplyCodes(tx, wanted, caps);
         for (const row of surveys) if (codes.has(row.id)) row.replyCode = codes.get(row.id)!;
         withCodes = outbox.map((m) => (m.message.kind === 'survey_invite' && codes.has(m.message.surveyId) ? withReplyCode(m, m.message.surveyId, codes.get(m.message.surveyId)!) : m));
       }

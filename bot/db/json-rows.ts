@@ -57,13 +57,24 @@ export function jsonRows(capabilities: DbCapabilities, alias: string, columns: R
   return `(SELECT ${select} FROM json_each(?) AS e) AS ${alias}`;
 }
 
+/**
+ * A sub-select of the texts bound at its one `?` as a JSON array (`JSON.stringify(values)`), for `… IN ${'$'}{jsonTexts(…)}`:
+ * a statement of one text whatever the number of values, so each connection prepares it once, where a list of
+ * one placeholder per value changes with every batch and runs past the bound-parameter limits in chunks.
+ */
+export function jsonTexts(capabilities: DbCapabilities): string {
+  return capabilities.provider === 'postgresql' ? '(SELECT jsonb_array_elements_text(CAST(? AS jsonb)))' : '(SELECT value FROM json_each(?))';
+}
+
 /** The parameter of {@link jsonRows}: each row gives its values in the columns' order. */
 export function jsonRowsParam(capabilities: DbCapabilities, rows: readonly (readonly unknown[])[]): string {
   const sqlite = capabilities.provider === 'sqlite';
+  // A batch's rows share a few instants (created, updated, due times): each is formatted once.
+  const dateText = oncePerInstant(sqliteDateText);
   // Dates (and SQLite's booleans) in their stored form first, then one native JSON.stringify of the whole batch.
   const stored = rows.map((row) =>
     row.map((value) => {
-      if (value instanceof Date) return sqliteDateText(value);
+      if (value instanceof Date) return dateText(value);
       if (sqlite && typeof value === 'boolean') return value ? 1 : 0;
       return value === undefined ? null : value;
     }),
