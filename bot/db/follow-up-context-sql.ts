@@ -11,7 +11,9 @@
 import type { Prisma } from '../../prisma/generated/postgresql/index.js';
 import type { CaseRecord, CustomerRecord, FollowUpContext, FollowUpRecord } from '../core/records.js';
 import type { CaseStatus, ChannelName, FollowUpAction, FollowUpOutcome, FollowUpStatus } from '../core/model.js';
+import type { DbCapabilities } from './client.js';
 import type { FixedSqlQueries } from './fixed-sql.js';
+import { jsonTexts } from './json-rows.js';
 import { parseJson } from './rows.js';
 
 /** The columns of `alias` read for a record, in the order they are selected. */
@@ -58,22 +60,16 @@ const SELECT_LIST = (
   .flatMap(([alias, columns]) => columns.map((column) => `${alias}."${column}" AS "${alias}_${column}"`))
   .join(', ');
 
-/** Ids per statement, well under both databases' bound-parameter limits. */
-const IDS_PER_STATEMENT = 1_000;
-
 /** The follow-ups `ids` with their case and customer, by due time (then id); ids that do not exist are left out. */
-export async function selectFollowUpContexts(sql: FixedSqlQueries, ids: readonly string[]): Promise<FollowUpContext[]> {
-  const out: FollowUpContext[] = [];
-  for (let i = 0; i < ids.length; i += IDS_PER_STATEMENT) {
-    const chunk = ids.slice(i, i + IDS_PER_STATEMENT);
-    const { rows } = await sql.queryRows(
-      `SELECT ${SELECT_LIST} FROM "FollowUp" f JOIN "Case" c ON c."id" = f."caseId" JOIN "Customer" u ON u."id" = f."customerId" ` +
-        `WHERE f."id" IN (${chunk.map(() => '?').join(', ')})`,
-      [...chunk],
-    );
-    for (const row of rows) out.push(contextOf(row));
-  }
-  return byDueTime(out);
+export async function selectFollowUpContexts(sql: FixedSqlQueries, capabilities: DbCapabilities, ids: readonly string[]): Promise<FollowUpContext[]> {
+  if (ids.length === 0) return [];
+  // The ids as one JSON parameter: one statement text whatever the batch size, prepared once per connection.
+  const { rows } = await sql.queryRows(
+    `SELECT ${SELECT_LIST} FROM "FollowUp" f JOIN "Case" c ON c."id" = f."caseId" JOIN "Customer" u ON u."id" = f."customerId" ` +
+      `WHERE f."id" IN ${jsonTexts(capabilities)}`,
+    [JSON.stringify(ids)],
+  );
+  return byDueTime(rows.map(contextOf));
 }
 
 /**

@@ -84,7 +84,7 @@ export class PrismaFollowUpStore implements FollowUpStore {
       [leaseUntil, now, now, now, limit],
     );
     if (rows.length === 0) return [];
-    return selectFollowUpContexts(this.sql, rows.map((r) => String(r.id)));
+    return selectFollowUpContexts(this.sql, this.db.capabilities, rows.map((r) => String(r.id)));
   }
 
   async releaseFollowUpClaim(followUpIds: readonly string[], leaseUntil: Date, now: Date): Promise<number> {
