@@ -97,13 +97,20 @@ export async function insertJsonObjects(
   rows: readonly Readonly<Record<string, unknown>>[],
   onConflict = '',
 ): Promise<number> {
-  const groups = new Map<string, { columns: Record<string, JsonRowKind>; rows: unknown[][] }>();
+  const groups = new Map<string, { names: string[]; columns: Record<string, JsonRowKind>; rows: unknown[][] }>();
+  const all = Object.keys(kinds);
   for (const row of rows) {
-    const names = Object.keys(kinds).filter((name) => row[name] !== undefined);
-    const signature = names.join(',');
+    // The fields given, as one character per column: rows of a batch mostly share one set.
+    let signature = '';
+    for (const name of all) signature += row[name] === undefined ? '0' : '1';
     let group = groups.get(signature);
-    if (!group) groups.set(signature, (group = { columns: Object.fromEntries(names.map((name) => [name, kinds[name]!])), rows: [] }));
-    group.rows.push(names.map((name) => row[name]));
+    if (!group) {
+      const names = all.filter((name) => row[name] !== undefined);
+      groups.set(signature, (group = { names, columns: Object.fromEntries(names.map((name) => [name, kinds[name]!])), rows: [] }));
+    }
+    const values = new Array<unknown>(group.names.length);
+    for (let i = 0; i < values.length; i++) values[i] = row[group.names[i]!];
+    group.rows.push(values);
   }
   let inserted = 0;
   for (const group of groups.values()) {

@@ -53,8 +53,11 @@ export async function insertOutbox(tx: AnyTx, ids: IdGenerator, messages: readon
         ? await selectIn(tx, capabilities!, 'SELECT "id" AS v FROM "Customer" WHERE "phoneInvalidAt" IS NOT NULL AND "id" IN', smsCustomers)
         : (await tx.customer.findMany({ where: { id: { in: smsCustomers }, phoneInvalidAt: { not: null } }, select: { id: true } })).map((c) => c.id),
   );
-  const rows = [...fresh.values()].map((m) => ({
-      ...(m.channel === 'sms' && m.recipientType === 'customer' && invalidPhones.has(m.recipientId) ? { status: 'CANCELLED', lastErrorCode: 'PHONE_INVALID' } : {}),
+  // With the capabilities, fixed INSERTs (no query compilation per call), which set `updatedAt` themselves:
+  // Prisma's @updatedAt is a wall-clock instant too (bot/db/outbox-insert.ts sets it alike).
+  const updatedAt = capabilities ? new Date() : undefined;
+  const rows = [...fresh.values()].map((m) => {
+    const row: Prisma.OutboxMessageCreateManyInput = {
       id: ids.next(),
       idempotencyKey: m.idempotencyKey,
       createdAt: at ?? m.nextAttemptAt,
@@ -65,15 +68,19 @@ export async function insertOutbox(tx: AnyTx, ids: IdGenerator, messages: readon
       payload: JSON.stringify(m.message),
       nextAttemptAt: m.nextAttemptAt,
       followUpId: m.followUpId,
-      ...(m.maxAttempts ? { maxAttempts: m.maxAttempts } : {}),
-      ...(m.fallbackOfId ? { fallbackOfId: m.fallbackOfId } : {}),
-    }));
-  // With the capabilities, fixed INSERTs (no query compilation per call): in a fixed-SQL transaction one
-  // statement for every row, bound as one parameter (bot/db/json-rows.ts); else createMany.
-  // Prisma's @updatedAt is a wall-clock instant too (bot/db/outbox-insert.ts sets it alike).
-  const updatedAt = new Date();
-  if (capabilities && isFixed(tx)) await insertJsonObjects(tx, capabilities, 'OutboxMessage', OUTBOX_COLUMNS, rows.map((r) => ({ ...r, updatedAt })));
-  else if (capabilities) await insertObjects(tx, capabilities, 'OutboxMessage', rows.map((r) => ({ ...r, updatedAt })));
+    };
+    if (m.channel === 'sms' && m.recipientType === 'customer' && invalidPhones.has(m.recipientId)) {
+      row.status = 'CANCELLED';
+      row.lastErrorCode = 'PHONE_INVALID';
+    }
+    if (m.maxAttempts) row.maxAttempts = m.maxAttempts;
+    if (m.fallbackOfId) row.fallbackOfId = m.fallbackOfId;
+    if (updatedAt) row.updatedAt = updatedAt;
+    return row;
+  });
+  // In a fixed-SQL transaction one statement for every row, bound as one parameter (bot/db/json-rows.ts); else createMany.
+  if (capabilities && isFixed(tx)) await insertJsonObjects(tx, capabilities, 'OutboxMessage', OUTBOX_COLUMNS, rows);
+  else if (capabilities) await insertObjects(tx, capabilities, 'OutboxMessage', rows);
   else await (tx as Tx).outboxMessage.createMany({ data: rows });
   return fresh.size;
 }

@@ -2,6 +2,7 @@ import type { TaskCard } from '../messages.js';
 import type { CoreDeps } from '../deps.js';
 import type { FollowUpContext, NewOutboxMessage } from '../records.js';
 import type { OrgSnapshot } from '../model.js';
+import type { PolicyDefinition } from '../policies/types.js';
 import { formatChineseDate, formatChineseDateTime, formatLocalDateTime } from '../time.js';
 import { renderText } from '../templates/render.js';
 import { applyOffset, resolveAssignee } from '../policies/plan-follow-ups.js';
@@ -444,8 +445,18 @@ export async function buildTaskCard(
       { key: key('unreachable'), text: t.buttons.unreachable, style: 2 },
       { key: key('reschedule'), text: t.buttons.reschedule, style: 4 },
       // Medical follow-ups (policies enabling MEDICAL_CONCERN): the nurse flags a worrying condition.
-      ...(escalationRules(deps.policies.byId(followUp.policyId)).triggers.MEDICAL_CONCERN ? [{ key: key('concern'), text: t.buttons.concern, style: 3 as const }] : []),
+      ...(hasConcernButton(deps.policies.byId(followUp.policyId)) ? [{ key: key('concern'), text: t.buttons.concern, style: 3 as const }] : []),
     ],
     detailUrl: await staffFormLink(deps, followUp.id, activation),
   };
+}
+
+/** Per policy: whether its cards offer the concern button. Every card of a batch asks; the rules are worked out once. */
+const concernButtons = new WeakMap<PolicyDefinition, boolean>();
+
+function hasConcernButton(policy: PolicyDefinition | undefined): boolean {
+  if (!policy) return !!escalationRules(undefined).triggers.MEDICAL_CONCERN;
+  let has = concernButtons.get(policy);
+  if (has === undefined) concernButtons.set(policy, (has = !!escalationRules(policy).triggers.MEDICAL_CONCERN));
+  return has;
 }
