@@ -113,7 +113,8 @@ export async function activateDueFollowUps(deps: CoreDeps, options: { batchSize?
         break;
       }
       summary.claimed += claimed.length;
-      if (hasContactRules(deps, claimed)) await afterPrevious();
+      const limitsContacts = hasContactRules(deps, claimed);
+      if (limitsContacts) await afterPrevious();
       const activations: Activation[] = [];
       // Decisions of this batch are committed together, so the rules also count what the batch itself activates.
       const batch: BatchContacts = { openCases: new Set(), contacts: new Map(), ...(await committedCounts(deps, claimed, now)) };
@@ -126,7 +127,8 @@ export async function activateDueFollowUps(deps: CoreDeps, options: { batchSize?
         }
         const deferTo = deferral(deps, ctx, now, batch);
         const activation = deferTo ? defer(ctx, now, deferTo.until, deferTo.reason) : await planActivation(deps, ctx, org, now);
-        if (activation.status === 'ACTIVE') {
+        // Only a policy with contact rules reads what the batch has activated (`deferral`).
+        if (activation.status === 'ACTIVE' && limitsContacts) {
           batch.openCases.add(ctx.case.id);
           const key = `${ctx.customer.id}|${ctx.followUp.policyId}`;
           batch.contacts.set(key, (batch.contacts.get(key) ?? 0) + 1);
