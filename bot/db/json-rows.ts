@@ -68,18 +68,21 @@ export function jsonTexts(capabilities: DbCapabilities): string {
 
 /** The parameter of {@link jsonRows}: each row gives its values in the columns' order. */
 export function jsonRowsParam(capabilities: DbCapabilities, rows: readonly (readonly unknown[])[]): string {
-  const sqlite = capabilities.provider === 'sqlite';
-  // A batch's rows share a few instants (created, updated, due times): each is formatted once.
-  const dateText = oncePerInstant(sqliteDateText);
+  const store = storedValues(capabilities);
   // Dates (and SQLite's booleans) in their stored form first, then one native JSON.stringify of the whole batch.
-  const stored = rows.map((row) =>
-    row.map((value) => {
-      if (value instanceof Date) return dateText(value);
-      if (sqlite && typeof value === 'boolean') return value ? 1 : 0;
-      return value === undefined ? null : value;
-    }),
-  );
-  return JSON.stringify(stored);
+  return JSON.stringify(rows.map((row) => row.map(store)));
+}
+
+/** A value as {@link jsonRowsParam} binds it, with a batch's instants each formatted once. */
+function storedValues(capabilities: DbCapabilities): (value: unknown) => unknown {
+  const sqlite = capabilities.provider === 'sqlite';
+  // A batch's rows share a few instants (created, updated, due times).
+  const dateText = oncePerInstant(sqliteDateText);
+  return (value) => {
+    if (value instanceof Date) return dateText(value);
+    if (sqlite && typeof value === 'boolean') return value ? 1 : 0;
+    return value === undefined ? null : value;
+  };
 }
 
 /**
@@ -99,6 +102,8 @@ export async function insertJsonObjects(
 ): Promise<number> {
   const groups = new Map<string, { names: string[]; columns: Record<string, JsonRowKind>; rows: unknown[][] }>();
   const all = Object.keys(kinds);
+  // Each row's values are taken in their stored form at once (as jsonRowsParam binds them), without a second copy.
+  const store = storedValues(capabilities);
   for (const row of rows) {
     // The fields given, as one character per column: rows of a batch mostly share one set.
     let signature = '';
@@ -109,7 +114,7 @@ export async function insertJsonObjects(
       groups.set(signature, (group = { names, columns: Object.fromEntries(names.map((name) => [name, kinds[name]!])), rows: [] }));
     }
     const values = new Array<unknown>(group.names.length);
-    for (let i = 0; i < values.length; i++) values[i] = row[group.names[i]!];
+    for (let i = 0; i < values.length; i++) values[i] = store(row[group.names[i]!]);
     group.rows.push(values);
   }
   let inserted = 0;
@@ -118,7 +123,7 @@ export async function insertJsonObjects(
     // `WHERE true`: SQLite would read a bare `ON CONFLICT` after `FROM …` as a join constraint.
     inserted += await sql.execute(
       `INSERT INTO "${table}" (${list}) SELECT ${list} FROM ${jsonRows(capabilities, 'v', group.columns)} WHERE true ${onConflict}`,
-      [jsonRowsParam(capabilities, group.rows)],
+      [JSON.stringify(group.rows)],
     );
   }
   return inserted;
