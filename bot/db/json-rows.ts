@@ -58,12 +58,19 @@ export function jsonRows(capabilities: DbCapabilities, alias: string, columns: R
 }
 
 /**
- * A sub-select of the texts bound at its one `?` as a JSON array (`JSON.stringify(values)`), for `… IN ${'$'}{jsonTexts(…)}`:
- * a statement of one text whatever the number of values, so each connection prepares it once, where a list of
- * one placeholder per value changes with every batch and runs past the bound-parameter limits in chunks.
+ * `column` among the texts bound at its one `?` ({@link textListParam}): `column = ANY(?::text[])` on PostgreSQL,
+ * `column IN (SELECT value FROM json_each(?))` on SQLite. A statement of one text whatever the number of values, so
+ * each connection prepares it once, where a list of one placeholder per value changes with every batch and runs past
+ * the bound-parameter limits in chunks. On PostgreSQL `= ANY` of an array keeps the column's index in the plan a
+ * connection keeps for the statement, whatever the table's size when that plan was made.
  */
-export function jsonTexts(capabilities: DbCapabilities): string {
-  return capabilities.provider === 'postgresql' ? '(SELECT jsonb_array_elements_text(CAST(? AS jsonb)))' : '(SELECT value FROM json_each(?))';
+export function inTextList(capabilities: DbCapabilities, column: string): string {
+  return capabilities.provider === 'postgresql' ? `${column} = ANY(?::text[])` : `${column} IN (SELECT value FROM json_each(?))`;
+}
+
+/** The parameter of {@link inTextList}: the values as an array (PostgreSQL) or a JSON array (SQLite). */
+export function textListParam(capabilities: DbCapabilities, values: readonly string[]): unknown {
+  return capabilities.provider === 'postgresql' ? [...values] : JSON.stringify(values);
 }
 
 /** The parameter of {@link jsonRows}: each row gives its values in the columns' order. */

@@ -41,7 +41,7 @@ export async function pickReplyCodes(
   const taken = new Set<string | null>(
     'surveyInstance' in tx
       ? (await tx.surveyInstance.findMany({ where: { replyCode: { in: all } }, select: { replyCode: true } })).map((r) => r.replyCode)
-      : await selectIn(tx, capabilities!, 'SELECT "replyCode" AS v FROM "SurveyInstance" WHERE "replyCode" IN', all),
+      : await selectIn(tx, capabilities!, 'SELECT "replyCode" AS v FROM "SurveyInstance" WHERE', '"replyCode"', all),
   );
   for (const w of wanted) {
     const code = w.candidates.find((c) => !taken.has(c));

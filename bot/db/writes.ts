@@ -14,7 +14,7 @@ import { staffOutbox } from '../core/outbox/staff-message.js';
 import { renderText } from '../core/templates/render.js';
 import type { DbCapabilities } from './client.js';
 import type { FixedSqlQueries } from './fixed-sql.js';
-import { insertJsonObjects, jsonTexts, oncePerInstant, sqliteDateText, type JsonRowKind } from './json-rows.js';
+import { inTextList, insertJsonObjects, oncePerInstant, sqliteDateText, textListParam, type JsonRowKind } from './json-rows.js';
 
 export type Tx = Prisma.TransactionClient;
 
@@ -39,7 +39,7 @@ export async function insertOutbox(tx: AnyTx, ids: IdGenerator, messages: readon
   const keys = messages.map((m) => m.idempotencyKey);
   const existing = new Set(
     isFixed(tx)
-      ? await selectIn(tx, capabilities!, 'SELECT "idempotencyKey" AS v FROM "OutboxMessage" WHERE "idempotencyKey" IN', keys)
+      ? await selectIn(tx, capabilities!, 'SELECT "idempotencyKey" AS v FROM "OutboxMessage" WHERE', '"idempotencyKey"', keys)
       : (await tx.outboxMessage.findMany({ where: { idempotencyKey: { in: keys } }, select: { idempotencyKey: true } })).map((r) => r.idempotencyKey),
   );
   const fresh = new Map<string, NewOutboxMessage>();
@@ -50,7 +50,7 @@ export async function insertOutbox(tx: AnyTx, ids: IdGenerator, messages: readon
     smsCustomers.length === 0
       ? []
       : isFixed(tx)
-        ? await selectIn(tx, capabilities!, 'SELECT "id" AS v FROM "Customer" WHERE "phoneInvalidAt" IS NOT NULL AND "id" IN', smsCustomers)
+        ? await selectIn(tx, capabilities!, 'SELECT "id" AS v FROM "Customer" WHERE "phoneInvalidAt" IS NOT NULL AND', '"id"', smsCustomers)
         : (await tx.customer.findMany({ where: { id: { in: smsCustomers }, phoneInvalidAt: { not: null } }, select: { id: true } })).map((c) => c.id),
   );
   // With the capabilities, fixed INSERTs (no query compilation per call), which set `updatedAt` themselves:
@@ -105,12 +105,12 @@ const OUTBOX_COLUMNS: Readonly<Record<string, JsonRowKind>> = {
 };
 
 /**
- * The `v` column of `head (…values)`, with the values bound as one JSON parameter ({@link jsonTexts}): one
- * statement of the same text for any number of values.
+ * The `v` column of `head` with `WHERE … <column> IN values` appended, the values bound as one parameter
+ * ({@link inTextList}): one statement of the same text for any number of values.
  */
-export async function selectIn(sql: FixedSqlQueries, capabilities: DbCapabilities, head: string, values: readonly string[]): Promise<string[]> {
+export async function selectIn(sql: FixedSqlQueries, capabilities: DbCapabilities, head: string, column: string, values: readonly string[]): Promise<string[]> {
   if (values.length === 0) return [];
-  const rows = await sql.query<{ v: unknown }>(`${head} ${jsonTexts(capabilities)}`, [JSON.stringify(values)]);
+  const rows = await sql.query<{ v: unknown }>(`${head} ${inTextList(capabilities, column)}`, [textListParam(capabilities, values)]);
   return rows.map((r) => String(r.v));
 }
 
