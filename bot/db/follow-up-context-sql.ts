@@ -13,7 +13,7 @@ import type { CaseRecord, CustomerRecord, FollowUpContext, FollowUpRecord } from
 import type { CaseStatus, ChannelName, FollowUpAction, FollowUpOutcome, FollowUpStatus } from '../core/model.js';
 import type { DbCapabilities } from './client.js';
 import type { FixedSqlQueries } from './fixed-sql.js';
-import { inTextList, textListParam } from './json-rows.js';
+import { inTextList } from './json-rows.js';
 import { parseJson } from './rows.js';
 
 /** The columns of `alias` read for a record, in the order they are selected. */
@@ -62,14 +62,17 @@ const SELECT_LIST = (
 
 /** The follow-ups `ids` with their case and customer, by due time (then id); ids that do not exist are left out. */
 export async function selectFollowUpContexts(sql: FixedSqlQueries, capabilities: DbCapabilities, ids: readonly string[]): Promise<FollowUpContext[]> {
-  if (ids.length === 0) return [];
-  // The ids as one parameter: one statement text whatever the batch size, prepared once per connection.
-  const { rows } = await sql.queryRows(
-    `SELECT ${SELECT_LIST} FROM "FollowUp" f JOIN "Case" c ON c."id" = f."caseId" JOIN "Customer" u ON u."id" = f."customerId" ` +
-      `WHERE ${inTextList(capabilities, 'f."id"')}`,
-    [textListParam(capabilities, ids)],
-  );
-  return byDueTime(rows.map(contextOf));
+  const out: FollowUpContext[] = [];
+  if (ids.length === 0) return out;
+  // On SQLite the ids as one parameter: one statement text whatever the batch size, prepared once per connection.
+  for (const part of inTextList(capabilities, 'f."id"', ids)) {
+    const { rows } = await sql.queryRows(
+      `SELECT ${SELECT_LIST} FROM "FollowUp" f JOIN "Case" c ON c."id" = f."caseId" JOIN "Customer" u ON u."id" = f."customerId" WHERE ${part.sql}`,
+      part.params,
+    );
+    for (const row of rows) out.push(contextOf(row));
+  }
+  return byDueTime(out);
 }
 
 /**

@@ -58,19 +58,20 @@ export function jsonRows(capabilities: DbCapabilities, alias: string, columns: R
 }
 
 /**
- * `column` among the texts bound at its one `?` ({@link textListParam}): `column = ANY(?::text[])` on PostgreSQL,
- * `column IN (SELECT value FROM json_each(?))` on SQLite. A statement of one text whatever the number of values, so
- * each connection prepares it once, where a list of one placeholder per value changes with every batch and runs past
- * the bound-parameter limits in chunks. On PostgreSQL `= ANY` of an array keeps the column's index in the plan a
- * connection keeps for the statement, whatever the table's size when that plan was made.
+ * `column IN values` for a batch's look-ups, with `params` to bind. On SQLite the values go as one JSON array
+ * (`IN (SELECT value FROM json_each(?))`): a statement of one text whatever the number of values, which the
+ * connection keeps prepared. On PostgreSQL they go as one placeholder each, in statements of up to 1,000 values:
+ * such a statement is planned for its values each time, where one prepared text would keep the plan made for the
+ * table's size when it was first run (a scan of the whole table once that had been cheaper).
  */
-export function inTextList(capabilities: DbCapabilities, column: string): string {
-  return capabilities.provider === 'postgresql' ? `${column} = ANY(?::text[])` : `${column} IN (SELECT value FROM json_each(?))`;
-}
-
-/** The parameter of {@link inTextList}: the values as an array (PostgreSQL) or a JSON array (SQLite). */
-export function textListParam(capabilities: DbCapabilities, values: readonly string[]): unknown {
-  return capabilities.provider === 'postgresql' ? [...values] : JSON.stringify(values);
+export function inTextList(capabilities: DbCapabilities, column: string, values: readonly string[]): { sql: string; params: unknown[] }[] {
+  if (capabilities.provider !== 'postgresql') return [{ sql: `${column} IN (SELECT value FROM json_each(?))`, params: [JSON.stringify(values)] }];
+  const out: { sql: string; params: unknown[] }[] = [];
+  for (let i = 0; i < values.length; i += 1_000) {
+    const chunk = values.slice(i, i + 1_000);
+    out.push({ sql: `${column} IN (${chunk.map(() => '?').join(', ')})`, params: chunk });
+  }
+  return out;
 }
 
 /** The parameter of {@link jsonRows}: each row gives its values in the columns' order. */

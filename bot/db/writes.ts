@@ -14,7 +14,7 @@ import { staffOutbox } from '../core/outbox/staff-message.js';
 import { renderText } from '../core/templates/render.js';
 import type { DbCapabilities } from './client.js';
 import type { FixedSqlQueries } from './fixed-sql.js';
-import { inTextList, insertJsonObjects, oncePerInstant, sqliteDateText, textListParam, type JsonRowKind } from './json-rows.js';
+import { inTextList, insertJsonObjects, oncePerInstant, sqliteDateText, type JsonRowKind } from './json-rows.js';
 
 export type Tx = Prisma.TransactionClient;
 
@@ -105,13 +105,17 @@ const OUTBOX_COLUMNS: Readonly<Record<string, JsonRowKind>> = {
 };
 
 /**
- * The `v` column of `head` with `WHERE … <column> IN values` appended, the values bound as one parameter
- * ({@link inTextList}): one statement of the same text for any number of values.
+ * The `v` column of `head` with `<column> IN values` appended ({@link inTextList}: one statement per batch on
+ * SQLite, one per 1,000 values on PostgreSQL).
  */
 export async function selectIn(sql: FixedSqlQueries, capabilities: DbCapabilities, head: string, column: string, values: readonly string[]): Promise<string[]> {
-  if (values.length === 0) return [];
-  const rows = await sql.query<{ v: unknown }>(`${head} ${inTextList(capabilities, column)}`, [textListParam(capabilities, values)]);
-  return rows.map((r) => String(r.v));
+  const out: string[] = [];
+  if (values.length === 0) return out;
+  for (const part of inTextList(capabilities, column, values)) {
+    const rows = await sql.query<{ v: unknown }>(`${head} ${part.sql}`, part.params);
+    for (const r of rows) out.push(String(r.v));
+  }
+  return out;
 }
 
 /** `items` in consecutive slices of at most `size`. */
