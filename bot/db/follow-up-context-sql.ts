@@ -1,99 +1,74 @@
 /**
- * Follow-ups with their case and customer (what `include: { case: true, customer: true }` reads), in one fixed
- * SELECT on the driver adapter (bot/db/fixed-sql.ts): the activation job loads every claimed batch this way, and
- * the query API would compile and deserialise the three-model read for each batch.
+ * Follow-ups with their case and customer (the records `include: { case: true, customer: true }` gives through
+ * `toFollowUpContext`), in one fixed SELECT on the driver adapter (bot/db/fixed-sql.ts): the activation job loads
+ * every claimed batch this way, and the query API would compile and deserialise the three-model read for each batch.
  *
- * Column lists name every scalar field of the three models (the `satisfies` clauses fail to compile when the
- * schema gains or loses one), and each value is turned into what Prisma returns: the adapters give DateTime
- * columns as ISO text (`…+00:00`), SQLite gives booleans as 0/1 (bot/db/client.ts).
+ * Only the columns the records hold are read (the `satisfies` clauses and the checks below fail to compile when a
+ * record gains a field or names one its model does not have), as arrays in the order of the select list, and each
+ * value is turned into what Prisma returns: the adapters give DateTime columns as ISO text (`…+00:00`), SQLite
+ * gives booleans as 0/1 (bot/db/client.ts).
  */
 import type { Prisma } from '../../prisma/generated/postgresql/index.js';
-import type { FollowUpContext } from '../core/records.js';
+import type { CaseRecord, CustomerRecord, FollowUpContext, FollowUpRecord } from '../core/records.js';
+import type { CaseStatus, ChannelName, FollowUpAction, FollowUpOutcome, FollowUpStatus } from '../core/model.js';
+import type { DbCapabilities } from './client.js';
 import type { FixedSqlQueries } from './fixed-sql.js';
-import { toFollowUpContext } from './rows.js';
-import { CASE_FIELDS } from './sql-rows.js';
+import { inTextList } from './json-rows.js';
+import { parseJson } from './rows.js';
 
-type Kind = 'text' | 'int' | 'date' | 'bool';
+/** The columns of `alias` read for a record, in the order they are selected. */
+type Columns<Record> = readonly (keyof Record & string)[];
 
-const FOLLOW_UP = {
-  id: 'text',
-  caseId: 'text',
-  customerId: 'text',
-  policyId: 'text',
-  step: 'text',
-  sequence: 'int',
-  action: 'text',
-  channel: 'text',
-  status: 'text',
-  assigneeId: 'text',
-  assigneeRule: 'text',
-  earliestAt: 'date',
-  dueAt: 'date',
-  deadlineAt: 'date',
-  attempts: 'int',
-  maxAttempts: 'int',
-  activations: 'int',
-  sampling: 'text',
-  outcome: 'text',
-  outcomeNote: 'text',
-  outcomeById: 'text',
-  completedAt: 'date',
-  activatedAt: 'date',
-  remindAt: 'date',
-  overdueAt: 'date',
-  leaseExpiresAt: 'date',
-  version: 'int',
-  createdAt: 'date',
-  updatedAt: 'date',
-  deferrals: 'int',
-  quotaSlot: 'text',
-} as const satisfies Record<keyof Prisma.FollowUpGetPayload<object>, Kind>;
+/** Compiles only when every field of the record is in the list (and the list names only the model's columns). */
+type Complete<Listed, Record, Model> = [Exclude<keyof Record, Listed>] extends [never] ? ([Exclude<Listed, keyof Model>] extends [never] ? true : never) : never;
 
-const CASE: Record<keyof Prisma.CaseGetPayload<object>, Kind> = CASE_FIELDS;
+const FOLLOW_UP = [
+  'id', 'caseId', 'customerId', 'policyId', 'step', 'sequence', 'action', 'channel', 'status', 'assigneeId', 'assigneeRule', 'earliestAt',
+  'dueAt', 'deadlineAt', 'attempts', 'maxAttempts', 'activations', 'deferrals', 'outcome', 'outcomeNote', 'completedAt', 'version',
+] as const satisfies Columns<FollowUpRecord>;
+const FOLLOW_UP_COMPLETE: Complete<(typeof FOLLOW_UP)[number], FollowUpRecord, Prisma.FollowUpGetPayload<object>> = true;
 
-const CUSTOMER = {
-  id: 'text',
-  externalId: 'text',
-  name: 'text',
-  salutation: 'text',
-  phoneE164: 'text',
-  phoneMasked: 'text',
-  wechatOpenId: 'text',
-  wecomExternalId: 'text',
-  wecomFollowUserId: 'text',
-  wecomMatchedAt: 'date',
-  tags: 'text',
-  birthday: 'text',
-  consentMarketing: 'bool',
-  consentSurvey: 'bool',
-  optedOutAt: 'date',
-  optOutSource: 'text',
-  deceasedAt: 'date',
-  phoneInvalidAt: 'date',
-  createdAt: 'date',
-  updatedAt: 'date',
-} as const satisfies Record<keyof Prisma.CustomerGetPayload<object>, Kind>;
+const CASE = [
+  'id', 'type', 'externalId', 'policyId', 'customerId', 'occurredAt', 'closedAt', 'departmentId', 'responsibleStaffId', 'attributes', 'milestones',
+  'status', 'createdAt',
+] as const satisfies Columns<CaseRecord>;
+const CASE_COMPLETE: Complete<(typeof CASE)[number], CaseRecord, Prisma.CaseGetPayload<object>> = true;
 
-const TABLES = [
-  { alias: 'f', columns: FOLLOW_UP },
-  { alias: 'c', columns: CASE },
-  { alias: 'u', columns: CUSTOMER },
-] as const;
+const CUSTOMER = [
+  'id', 'externalId', 'name', 'salutation', 'phoneE164', 'phoneMasked', 'wechatOpenId', 'consentSurvey', 'consentMarketing', 'optedOutAt',
+  'deceasedAt', 'phoneInvalidAt', 'wecomExternalId', 'wecomFollowUserId',
+] as const satisfies Columns<CustomerRecord>;
+const CUSTOMER_COMPLETE: Complete<(typeof CUSTOMER)[number], CustomerRecord, Prisma.CustomerGetPayload<object>> = true;
+void [FOLLOW_UP_COMPLETE, CASE_COMPLETE, CUSTOMER_COMPLETE];
 
-const SELECT_LIST = TABLES.flatMap(({ alias, columns }) => Object.keys(columns).map((column) => `${alias}."${column}" AS "${alias}_${column}"`)).join(', ');
+/** Each column's place in a row of the select list: the follow-up's columns, then the case's, then the customer's. */
+function placesOf<const T extends readonly string[]>(columns: T, from: number): { readonly [K in T[number]]: number } {
+  return Object.fromEntries(columns.map((column, i) => [column, from + i])) as { [K in T[number]]: number };
+}
+const F = placesOf(FOLLOW_UP, 0);
+const C = placesOf(CASE, FOLLOW_UP.length);
+const U = placesOf(CUSTOMER, FOLLOW_UP.length + CASE.length);
 
-/** Ids per statement, well under both databases' bound-parameter limits. */
-const IDS_PER_STATEMENT = 1_000;
+// Each column under a name of its own (`f_id`, `c_id` …), so that a runner giving rows as objects keeps them all.
+const SELECT_LIST = (
+  [
+    ['f', FOLLOW_UP],
+    ['c', CASE],
+    ['u', CUSTOMER],
+  ] as const
+)
+  .flatMap(([alias, columns]) => columns.map((column) => `${alias}."${column}" AS "${alias}_${column}"`))
+  .join(', ');
 
 /** The follow-ups `ids` with their case and customer, by due time (then id); ids that do not exist are left out. */
-export async function selectFollowUpContexts(sql: FixedSqlQueries, ids: readonly string[]): Promise<FollowUpContext[]> {
+export async function selectFollowUpContexts(sql: FixedSqlQueries, capabilities: DbCapabilities, ids: readonly string[]): Promise<FollowUpContext[]> {
   const out: FollowUpContext[] = [];
-  for (let i = 0; i < ids.length; i += IDS_PER_STATEMENT) {
-    const chunk = ids.slice(i, i + IDS_PER_STATEMENT);
-    const rows = await sql.query<Record<string, unknown>>(
-      `SELECT ${SELECT_LIST} FROM "FollowUp" f JOIN "Case" c ON c."id" = f."caseId" JOIN "Customer" u ON u."id" = f."customerId" ` +
-        `WHERE f."id" IN (${chunk.map(() => '?').join(', ')})`,
-      [...chunk],
+  if (ids.length === 0) return out;
+  // On SQLite the ids as one parameter: one statement text whatever the batch size, prepared once per connection.
+  for (const part of inTextList(capabilities, 'f."id"', ids)) {
+    const { rows } = await sql.queryRows(
+      `SELECT ${SELECT_LIST} FROM "FollowUp" f JOIN "Case" c ON c."id" = f."caseId" JOIN "Customer" u ON u."id" = f."customerId" WHERE ${part.sql}`,
+      part.params,
     );
     for (const row of rows) out.push(contextOf(row));
   }
@@ -105,40 +80,91 @@ export async function selectFollowUpContexts(sql: FixedSqlQueries, ids: readonly
  * with their case and customer, by due time (then id): a claim and the read of what it claimed in one statement.
  */
 export async function selectFollowUpContextsWith(sql: FixedSqlQueries, withF: string, params: unknown[]): Promise<FollowUpContext[]> {
-  const rows = await sql.query<Record<string, unknown>>(
-    `${withF} SELECT ${SELECT_LIST} FROM f JOIN "Case" c ON c."id" = f."caseId" JOIN "Customer" u ON u."id" = f."customerId"`,
-    params,
-  );
+  const { rows } = await sql.queryRows(`${withF} SELECT ${SELECT_LIST} FROM f JOIN "Case" c ON c."id" = f."caseId" JOIN "Customer" u ON u."id" = f."customerId"`, params);
   return byDueTime(rows.map(contextOf));
 }
 
-/** Per table, each column with its kind and the name it is selected as (`f_dueAt`), worked out once. */
-const READS = TABLES.map(({ alias, columns }) => Object.entries(columns).map(([column, kind]) => ({ column, kind, as: `${alias}_${column}` })));
-
-function contextOf(row: Record<string, unknown>): FollowUpContext {
-  const [followUp, kase, customer] = READS.map((reads) => {
-    const record: Record<string, unknown> = {};
-    for (const { column, kind, as } of reads) record[column] = valueOf(row[as], kind);
-    return record;
-  });
-  // Every scalar field of each model is set above (the column lists are checked against the models).
-  return toFollowUpContext({ ...(followUp as Prisma.FollowUpGetPayload<object>), case: kase as Prisma.CaseGetPayload<object>, customer: customer as Prisma.CustomerGetPayload<object> });
+function contextOf(row: readonly unknown[]): FollowUpContext {
+  const followUp: FollowUpRecord = {
+    id: text(row[F.id]),
+    caseId: text(row[F.caseId]),
+    customerId: text(row[F.customerId]),
+    policyId: text(row[F.policyId]),
+    step: text(row[F.step]),
+    sequence: Number(row[F.sequence]),
+    action: text(row[F.action]) as FollowUpAction,
+    channel: text(row[F.channel]) as ChannelName,
+    status: text(row[F.status]) as FollowUpStatus,
+    assigneeId: textOrNull(row[F.assigneeId]),
+    assigneeRule: textOrNull(row[F.assigneeRule]),
+    earliestAt: date(row[F.earliestAt]),
+    dueAt: date(row[F.dueAt]),
+    deadlineAt: date(row[F.deadlineAt]),
+    attempts: Number(row[F.attempts]),
+    maxAttempts: Number(row[F.maxAttempts]),
+    activations: Number(row[F.activations]),
+    deferrals: Number(row[F.deferrals]),
+    outcome: textOrNull(row[F.outcome]) as FollowUpOutcome | null,
+    outcomeNote: textOrNull(row[F.outcomeNote]),
+    completedAt: dateOrNull(row[F.completedAt]),
+    version: Number(row[F.version]),
+  };
+  // As toCaseRecord (bot/db/rows.ts) reads the JSON text columns.
+  const milestones = parseJson<Record<string, string>>(textOrNull(row[C.milestones]), {});
+  const kase: CaseRecord = {
+    id: text(row[C.id]),
+    type: text(row[C.type]),
+    externalId: text(row[C.externalId]),
+    policyId: text(row[C.policyId]),
+    customerId: text(row[C.customerId]),
+    occurredAt: date(row[C.occurredAt]),
+    closedAt: dateOrNull(row[C.closedAt]),
+    departmentId: textOrNull(row[C.departmentId]),
+    responsibleStaffId: textOrNull(row[C.responsibleStaffId]),
+    attributes: parseJson<Record<string, unknown>>(textOrNull(row[C.attributes]), {}),
+    milestones: Object.fromEntries(Object.entries(milestones).map(([k, v]) => [k, new Date(v)])),
+    status: text(row[C.status]) as CaseStatus,
+    createdAt: date(row[C.createdAt]),
+  };
+  const customer: CustomerRecord = {
+    id: text(row[U.id]),
+    externalId: textOrNull(row[U.externalId]),
+    name: text(row[U.name]),
+    salutation: textOrNull(row[U.salutation]),
+    phoneE164: textOrNull(row[U.phoneE164]),
+    phoneMasked: textOrNull(row[U.phoneMasked]),
+    wechatOpenId: textOrNull(row[U.wechatOpenId]),
+    consentSurvey: bool(row[U.consentSurvey]),
+    consentMarketing: bool(row[U.consentMarketing]),
+    optedOutAt: dateOrNull(row[U.optedOutAt]),
+    deceasedAt: dateOrNull(row[U.deceasedAt]),
+    phoneInvalidAt: dateOrNull(row[U.phoneInvalidAt]),
+    wecomExternalId: textOrNull(row[U.wecomExternalId]),
+    wecomFollowUserId: textOrNull(row[U.wecomFollowUserId]),
+  };
+  return { followUp, case: kase, customer };
 }
 
 function byDueTime(contexts: FollowUpContext[]): FollowUpContext[] {
   return contexts.sort((a, b) => a.followUp.dueAt.getTime() - b.followUp.dueAt.getTime() || (a.followUp.id < b.followUp.id ? -1 : a.followUp.id > b.followUp.id ? 1 : 0));
 }
 
-function valueOf(value: unknown, kind: Kind): unknown {
-  if (value === null || value === undefined) return null;
-  switch (kind) {
-    case 'date':
-      return value instanceof Date ? value : new Date(String(value));
-    case 'int':
-      return Number(value);
-    case 'bool':
-      return value === true || value === 1 || value === 1n || value === '1' || value === 't' || value === 'true';
-    default:
-      return String(value);
-  }
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : String(value);
+}
+
+function textOrNull(value: unknown): string | null {
+  return value === null || value === undefined ? null : text(value);
+}
+
+function date(value: unknown): Date {
+  return value instanceof Date ? value : new Date(String(value));
+}
+
+function dateOrNull(value: unknown): Date | null {
+  return value === null || value === undefined ? null : date(value);
+}
+
+function bool(value: unknown): boolean {
+  return value === true || value === 1 || value === 1n || value === '1' || value === 't' || value === 'true';
 }

@@ -6,7 +6,7 @@ import { TX_OPTIONS } from './store-context.js';
 import { toFollowUpContext, toJson } from './rows.js';
 import { fixedSql, type FixedSql } from './fixed-sql.js';
 import { selectFollowUpContexts, selectFollowUpContextsWith } from './follow-up-context-sql.js';
-import { auditData, closeEscalationsAfterSecondFollowUp, insertAudit, insertEscalationWith, insertOutbox, type Tx } from './writes.js';
+import { auditData, closeEscalationsAfterSecondFollowUp, insertAudit, insertEscalationWith, insertOutbox, withBulkWalCheckpoints, type Tx } from './writes.js';
 import { insertJsonObjects, jsonRows, jsonRowsParam, type JsonRowKind } from './json-rows.js';
 import { staffSurveyAnswerAudit } from '../core/follow-ups/completion-audit.js';
 import { pickReplyCodes, withReplyCode, withReplyCodeRetry } from './reply-codes.js';
@@ -53,6 +53,12 @@ export class PrismaFollowUpStore implements FollowUpStore {
   }
 
   async claimDueFollowUps(now: Date, leaseMs: number, limit: number): Promise<FollowUpContext[]> {
+    // A claim commits too: while the job claims and commits batch after batch, SQLite checkpoints as for bulk writes
+    // (bot/db/writes.ts). The next claim is taken while a batch commits, so the wider threshold holds between them.
+    return withBulkWalCheckpoints(this.db.prisma, this.sql, this.db.capabilities, () => this.claimOnce(now, leaseMs, limit));
+  }
+
+  private async claimOnce(now: Date, leaseMs: number, limit: number): Promise<FollowUpContext[]> {
     const leaseUntil = new Date(now.getTime() + leaseMs);
     // Fixed SQL on the adapter (bot/db/fixed-sql.ts): the job claims batch after batch, and the query API
     // would compile both statements for each.
@@ -84,7 +90,7 @@ export class PrismaFollowUpStore implements FollowUpStore {
       [leaseUntil, now, now, now, limit],
     );
     if (rows.length === 0) return [];
-    return selectFollowUpContexts(this.sql, rows.map((r) => String(r.id)));
+    return selectFollowUpContexts(this.sql, this.db.capabilities, rows.map((r) => String(r.id)));
   }
 
   async releaseFollowUpClaim(followUpIds: readonly string[], leaseUntil: Date, now: Date): Promise<number> {
@@ -99,7 +105,9 @@ export class PrismaFollowUpStore implements FollowUpStore {
   async commitActivations(activations: Parameters<FollowUpStore['commitActivations']>[0]): Promise<{ applied: number; skipped: number }> {
     if (activations.length === 0) return { applied: 0, skipped: 0 };
     // A reply code taken concurrently by another replica fails the batch on the unique index: run it again.
-    return withReplyCodeRetry(() => this.commitActivationsOnce(activations));
+    // A batch writes a few thousand pages (follow-ups and their indexes, outbox messages, audit entries): SQLite
+    // checkpoints every few batches instead of at each commit, as for the case batches (bot/db/writes.ts).
+    return withBulkWalCheckpoints(this.db.prisma, this.sql, this.db.capabilities, () => withReplyCodeRetry(() => this.commitActivationsOnce(activations)));
   }
 
   /**
@@ -175,7 +183,7 @@ export class PrismaFollowUpStore implements FollowUpStore {
       const inserted = new Set(surveys.map((row) => row.id));
       const wanted = activations.flatMap((a) => (a.survey?.replyCodes && inserted.has(a.survey.id) ? [{ surveyId: a.survey.id, candidates: a.survey.replyCodes }] : []));
       if (wanted.length > 0) {
-        const codes = await pickReplyCodes(tx, wanted);
+        const codes = await pickReplyCodes(tx, wanted, caps);
         for (const row of surveys) if (codes.has(row.id)) row.replyCode = codes.get(row.id)!;
         withCodes = outbox.map((m) => (m.message.kind === 'survey_invite' && codes.has(m.message.surveyId) ? withReplyCode(m, m.message.surveyId, codes.get(m.message.surveyId)!) : m));
       }

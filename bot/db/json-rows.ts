@@ -57,18 +57,40 @@ export function jsonRows(capabilities: DbCapabilities, alias: string, columns: R
   return `(SELECT ${select} FROM json_each(?) AS e) AS ${alias}`;
 }
 
+/**
+ * `column IN values` for a batch's look-ups, with `params` to bind. On SQLite the values go as one JSON array
+ * (`IN (SELECT value FROM json_each(?))`): a statement of one text whatever the number of values, which the
+ * connection keeps prepared. On PostgreSQL they go as one placeholder each, in statements of up to 1,000 values:
+ * such a statement is planned for its values each time, where one prepared text would keep the plan made for the
+ * table's size when it was first run (a scan of the whole table once that had been cheaper).
+ */
+export function inTextList(capabilities: DbCapabilities, column: string, values: readonly string[]): { sql: string; params: unknown[] }[] {
+  if (capabilities.provider !== 'postgresql') return [{ sql: `${column} IN (SELECT value FROM json_each(?))`, params: [JSON.stringify(values)] }];
+  const out: { sql: string; params: unknown[] }[] = [];
+  for (let i = 0; i < values.length; i += 1_000) {
+    const chunk = values.slice(i, i + 1_000);
+    out.push({ sql: `${column} IN (${chunk.map(() => '?').join(', ')})`, params: chunk });
+  }
+  return out;
+}
+
 /** The parameter of {@link jsonRows}: each row gives its values in the columns' order. */
 export function jsonRowsParam(capabilities: DbCapabilities, rows: readonly (readonly unknown[])[]): string {
-  const sqlite = capabilities.provider === 'sqlite';
+  const store = storedValues(capabilities);
   // Dates (and SQLite's booleans) in their stored form first, then one native JSON.stringify of the whole batch.
-  const stored = rows.map((row) =>
-    row.map((value) => {
-      if (value instanceof Date) return sqliteDateText(value);
-      if (sqlite && typeof value === 'boolean') return value ? 1 : 0;
-      return value === undefined ? null : value;
-    }),
-  );
-  return JSON.stringify(stored);
+  return JSON.stringify(rows.map((row) => row.map(store)));
+}
+
+/** A value as {@link jsonRowsParam} binds it, with a batch's instants each formatted once. */
+function storedValues(capabilities: DbCapabilities): (value: unknown) => unknown {
+  const sqlite = capabilities.provider === 'sqlite';
+  // A batch's rows share a few instants (created, updated, due times).
+  const dateText = oncePerInstant(sqliteDateText);
+  return (value) => {
+    if (value instanceof Date) return dateText(value);
+    if (sqlite && typeof value === 'boolean') return value ? 1 : 0;
+    return value === undefined ? null : value;
+  };
 }
 
 /**
@@ -86,13 +108,22 @@ export async function insertJsonObjects(
   rows: readonly Readonly<Record<string, unknown>>[],
   onConflict = '',
 ): Promise<number> {
-  const groups = new Map<string, { columns: Record<string, JsonRowKind>; rows: unknown[][] }>();
+  const groups = new Map<string, { names: string[]; columns: Record<string, JsonRowKind>; rows: unknown[][] }>();
+  const all = Object.keys(kinds);
+  // Each row's values are taken in their stored form at once (as jsonRowsParam binds them), without a second copy.
+  const store = storedValues(capabilities);
   for (const row of rows) {
-    const names = Object.keys(kinds).filter((name) => row[name] !== undefined);
-    const signature = names.join(',');
+    // The fields given, as one character per column: rows of a batch mostly share one set.
+    let signature = '';
+    for (const name of all) signature += row[name] === undefined ? '0' : '1';
     let group = groups.get(signature);
-    if (!group) groups.set(signature, (group = { columns: Object.fromEntries(names.map((name) => [name, kinds[name]!])), rows: [] }));
-    group.rows.push(names.map((name) => row[name]));
+    if (!group) {
+      const names = all.filter((name) => row[name] !== undefined);
+      groups.set(signature, (group = { names, columns: Object.fromEntries(names.map((name) => [name, kinds[name]!])), rows: [] }));
+    }
+    const values = new Array<unknown>(group.names.length);
+    for (let i = 0; i < values.length; i++) values[i] = store(row[group.names[i]!]);
+    group.rows.push(values);
   }
   let inserted = 0;
   for (const group of groups.values()) {
@@ -100,7 +131,7 @@ export async function insertJsonObjects(
     // `WHERE true`: SQLite would read a bare `ON CONFLICT` after `FROM …` as a join constraint.
     inserted += await sql.execute(
       `INSERT INTO "${table}" (${list}) SELECT ${list} FROM ${jsonRows(capabilities, 'v', group.columns)} WHERE true ${onConflict}`,
-      [jsonRowsParam(capabilities, group.rows)],
+      [JSON.stringify(group.rows)],
     );
   }
   return inserted;

@@ -8,6 +8,8 @@ import type { IdGenerator } from '../core/clock.js';
 import type { NewOutboxMessage } from '../core/records.js';
 import type { SurveyFallback } from '../core/ports/survey-fallbacks.js';
 import { isUniqueViolation } from './rows.js';
+import type { DbCapabilities } from './client.js';
+import type { FixedSqlQueries } from './fixed-sql.js';
 import { insertAudit, insertOutbox, selectIn, type AnyTx, type Tx } from './writes.js';
 
 /** Transactions lost to a concurrent holder of the same reply code are run again this many times. */
@@ -18,14 +20,28 @@ const REPLY_CODE_RETRIES = 3;
  * this call took. A concurrent transaction can still take the same code first: the unique index
  * then fails the insert, and callers run their transaction again (see `withReplyCodeRetry`).
  */
-export async function pickReplyCodes(tx: AnyTx, wanted: readonly { surveyId: string; candidates: readonly string[] }[]): Promise<Map<string, string>> {
+export async function pickReplyCodes(
+  tx: Tx,
+  wanted: readonly { surveyId: string; candidates: readonly string[] }[],
+): Promise<Map<string, string>>;
+/** In a fixed-SQL transaction: every candidate of the batch is looked up in one statement (bot/db/json-rows.ts). */
+export async function pickReplyCodes(
+  tx: FixedSqlQueries,
+  wanted: readonly { surveyId: string; candidates: readonly string[] }[],
+  capabilities: DbCapabilities,
+): Promise<Map<string, string>>;
+export async function pickReplyCodes(
+  tx: AnyTx,
+  wanted: readonly { surveyId: string; candidates: readonly string[] }[],
+  capabilities?: DbCapabilities,
+): Promise<Map<string, string>> {
   const chosen = new Map<string, string>();
   if (wanted.length === 0) return chosen;
   const all = [...new Set(wanted.flatMap((w) => w.candidates))];
   const taken = new Set<string | null>(
     'surveyInstance' in tx
       ? (await tx.surveyInstance.findMany({ where: { replyCode: { in: all } }, select: { replyCode: true } })).map((r) => r.replyCode)
-      : await selectIn(tx, 'SELECT "replyCode" AS v FROM "SurveyInstance" WHERE "replyCode" IN', all),
+      : await selectIn(tx, capabilities!, 'SELECT "replyCode" AS v FROM "SurveyInstance" WHERE', '"replyCode"', all),
   );
   for (const w of wanted) {
     const code = w.candidates.find((c) => !taken.has(c));

@@ -14,7 +14,7 @@ import { staffOutbox } from '../core/outbox/staff-message.js';
 import { renderText } from '../core/templates/render.js';
 import type { DbCapabilities } from './client.js';
 import type { FixedSqlQueries } from './fixed-sql.js';
-import { insertJsonObjects, oncePerInstant, sqliteDateText, type JsonRowKind } from './json-rows.js';
+import { inTextList, insertJsonObjects, oncePerInstant, sqliteDateText, type JsonRowKind } from './json-rows.js';
 
 export type Tx = Prisma.TransactionClient;
 
@@ -39,7 +39,7 @@ export async function insertOutbox(tx: AnyTx, ids: IdGenerator, messages: readon
   const keys = messages.map((m) => m.idempotencyKey);
   const existing = new Set(
     isFixed(tx)
-      ? await selectIn(tx, 'SELECT "idempotencyKey" AS v FROM "OutboxMessage" WHERE "idempotencyKey" IN', keys)
+      ? await selectIn(tx, capabilities!, 'SELECT "idempotencyKey" AS v FROM "OutboxMessage" WHERE', '"idempotencyKey"', keys)
       : (await tx.outboxMessage.findMany({ where: { idempotencyKey: { in: keys } }, select: { idempotencyKey: true } })).map((r) => r.idempotencyKey),
   );
   const fresh = new Map<string, NewOutboxMessage>();
@@ -50,11 +50,14 @@ export async function insertOutbox(tx: AnyTx, ids: IdGenerator, messages: readon
     smsCustomers.length === 0
       ? []
       : isFixed(tx)
-        ? await selectIn(tx, 'SELECT "id" AS v FROM "Customer" WHERE "phoneInvalidAt" IS NOT NULL AND "id" IN', smsCustomers)
+        ? await selectIn(tx, capabilities!, 'SELECT "id" AS v FROM "Customer" WHERE "phoneInvalidAt" IS NOT NULL AND', '"id"', smsCustomers)
         : (await tx.customer.findMany({ where: { id: { in: smsCustomers }, phoneInvalidAt: { not: null } }, select: { id: true } })).map((c) => c.id),
   );
-  const rows = [...fresh.values()].map((m) => ({
-      ...(m.channel === 'sms' && m.recipientType === 'customer' && invalidPhones.has(m.recipientId) ? { status: 'CANCELLED', lastErrorCode: 'PHONE_INVALID' } : {}),
+  // With the capabilities, fixed INSERTs (no query compilation per call), which set `updatedAt` themselves:
+  // Prisma's @updatedAt is a wall-clock instant too (bot/db/outbox-insert.ts sets it alike).
+  const updatedAt = capabilities ? new Date() : undefined;
+  const rows = [...fresh.values()].map((m) => {
+    const row: Prisma.OutboxMessageCreateManyInput = {
       id: ids.next(),
       idempotencyKey: m.idempotencyKey,
       createdAt: at ?? m.nextAttemptAt,
@@ -65,15 +68,19 @@ export async function insertOutbox(tx: AnyTx, ids: IdGenerator, messages: readon
       payload: JSON.stringify(m.message),
       nextAttemptAt: m.nextAttemptAt,
       followUpId: m.followUpId,
-      ...(m.maxAttempts ? { maxAttempts: m.maxAttempts } : {}),
-      ...(m.fallbackOfId ? { fallbackOfId: m.fallbackOfId } : {}),
-    }));
-  // With the capabilities, fixed INSERTs (no query compilation per call): in a fixed-SQL transaction one
-  // statement for every row, bound as one parameter (bot/db/json-rows.ts); else createMany.
-  // Prisma's @updatedAt is a wall-clock instant too (bot/db/outbox-insert.ts sets it alike).
-  const updatedAt = new Date();
-  if (capabilities && isFixed(tx)) await insertJsonObjects(tx, capabilities, 'OutboxMessage', OUTBOX_COLUMNS, rows.map((r) => ({ ...r, updatedAt })));
-  else if (capabilities) await insertObjects(tx, capabilities, 'OutboxMessage', rows.map((r) => ({ ...r, updatedAt })));
+    };
+    if (m.channel === 'sms' && m.recipientType === 'customer' && invalidPhones.has(m.recipientId)) {
+      row.status = 'CANCELLED';
+      row.lastErrorCode = 'PHONE_INVALID';
+    }
+    if (m.maxAttempts) row.maxAttempts = m.maxAttempts;
+    if (m.fallbackOfId) row.fallbackOfId = m.fallbackOfId;
+    if (updatedAt) row.updatedAt = updatedAt;
+    return row;
+  });
+  // In a fixed-SQL transaction one statement for every row, bound as one parameter (bot/db/json-rows.ts); else createMany.
+  if (capabilities && isFixed(tx)) await insertJsonObjects(tx, capabilities, 'OutboxMessage', OUTBOX_COLUMNS, rows);
+  else if (capabilities) await insertObjects(tx, capabilities, 'OutboxMessage', rows);
   else await (tx as Tx).outboxMessage.createMany({ data: rows });
   return fresh.size;
 }
@@ -97,11 +104,15 @@ const OUTBOX_COLUMNS: Readonly<Record<string, JsonRowKind>> = {
   fallbackOfId: 'text',
 };
 
-/** The `v` column of `head (…values)`, with the values bound 1,000 at a time. */
-export async function selectIn(sql: FixedSqlQueries, head: string, values: readonly string[]): Promise<string[]> {
+/**
+ * The `v` column of `head` with `<column> IN values` appended ({@link inTextList}: one statement per batch on
+ * SQLite, one per 1,000 values on PostgreSQL).
+ */
+export async function selectIn(sql: FixedSqlQueries, capabilities: DbCapabilities, head: string, column: string, values: readonly string[]): Promise<string[]> {
   const out: string[] = [];
-  for (const chunk of chunks(values, 1_000)) {
-    const rows = await sql.query<{ v: unknown }>(`${head} (${chunk.map(() => '?').join(', ')})`, [...chunk]);
+  if (values.length === 0) return out;
+  for (const part of inTextList(capabilities, column, values)) {
+    const rows = await sql.query<{ v: unknown }>(`${head} ${part.sql}`, part.params);
     for (const r of rows) out.push(String(r.v));
   }
   return out;

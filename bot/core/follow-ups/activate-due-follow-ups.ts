@@ -2,6 +2,7 @@ import type { TaskCard } from '../messages.js';
 import type { CoreDeps } from '../deps.js';
 import type { FollowUpContext, NewOutboxMessage } from '../records.js';
 import type { OrgSnapshot } from '../model.js';
+import type { PolicyDefinition } from '../policies/types.js';
 import { formatChineseDate, formatChineseDateTime, formatLocalDateTime } from '../time.js';
 import { renderText } from '../templates/render.js';
 import { applyOffset, resolveAssignee } from '../policies/plan-follow-ups.js';
@@ -112,7 +113,8 @@ export async function activateDueFollowUps(deps: CoreDeps, options: { batchSize?
         break;
       }
       summary.claimed += claimed.length;
-      if (hasContactRules(deps, claimed)) await afterPrevious();
+      const limitsContacts = hasContactRules(deps, claimed);
+      if (limitsContacts) await afterPrevious();
       const activations: Activation[] = [];
       // Decisions of this batch are committed together, so the rules also count what the batch itself activates.
       const batch: BatchContacts = { openCases: new Set(), contacts: new Map(), ...(await committedCounts(deps, claimed, now)) };
@@ -125,7 +127,8 @@ export async function activateDueFollowUps(deps: CoreDeps, options: { batchSize?
         }
         const deferTo = deferral(deps, ctx, now, batch);
         const activation = deferTo ? defer(ctx, now, deferTo.until, deferTo.reason) : await planActivation(deps, ctx, org, now);
-        if (activation.status === 'ACTIVE') {
+        // Only a policy with contact rules reads what the batch has activated (`deferral`).
+        if (activation.status === 'ACTIVE' && limitsContacts) {
           batch.openCases.add(ctx.case.id);
           const key = `${ctx.customer.id}|${ctx.followUp.policyId}`;
           batch.contacts.set(key, (batch.contacts.get(key) ?? 0) + 1);
@@ -444,8 +447,18 @@ export async function buildTaskCard(
       { key: key('unreachable'), text: t.buttons.unreachable, style: 2 },
       { key: key('reschedule'), text: t.buttons.reschedule, style: 4 },
       // Medical follow-ups (policies enabling MEDICAL_CONCERN): the nurse flags a worrying condition.
-      ...(escalationRules(deps.policies.byId(followUp.policyId)).triggers.MEDICAL_CONCERN ? [{ key: key('concern'), text: t.buttons.concern, style: 3 as const }] : []),
+      ...(hasConcernButton(deps.policies.byId(followUp.policyId)) ? [{ key: key('concern'), text: t.buttons.concern, style: 3 as const }] : []),
     ],
     detailUrl: await staffFormLink(deps, followUp.id, activation),
   };
+}
+
+/** Per policy: whether its cards offer the concern button. Every card of a batch asks; the rules are worked out once. */
+const concernButtons = new WeakMap<PolicyDefinition, boolean>();
+
+function hasConcernButton(policy: PolicyDefinition | undefined): boolean {
+  if (!policy) return !!escalationRules(undefined).triggers.MEDICAL_CONCERN;
+  let has = concernButtons.get(policy);
+  if (has === undefined) concernButtons.set(policy, (has = !!escalationRules(policy).triggers.MEDICAL_CONCERN));
+  return has;
 }

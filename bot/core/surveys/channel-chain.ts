@@ -89,13 +89,16 @@ export function planSurveyChannels(
 /** A numeric reply code derived from a random token (base64url), first digit 1–9. */
 export function replyCodeFromToken(token: string, digits = REPLY_CODE_DIGITS): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-  let value = 0n;
+  const lowest = 10 ** (digits - 1);
+  const span = 9 * lowest;
+  // The token read as a base-64 number, modulo `span` at each digit: the same remainder as of the whole number,
+  // with every step exact in a double (span × 64 stays far below 2^53 for the codes' lengths).
+  let value = 0;
   for (const ch of token) {
     const v = alphabet.indexOf(ch);
-    if (v >= 0) value = value * 64n + BigInt(v);
+    if (v >= 0) value = (value * 64 + v) % span;
   }
-  const span = 9n * 10n ** BigInt(digits - 1);
-  return String(10n ** BigInt(digits - 1) + (value % span));
+  return String(lowest + value);
 }
 
 /** Fresh candidate reply codes from the token generator. */

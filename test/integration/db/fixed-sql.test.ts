@@ -145,7 +145,7 @@ describeEachDatabase('fixed SQL on the driver adapter', (db) => {
     await db().prisma.customer.update({ where: { id: first.customerId }, data: { consentSurvey: false, consentMarketing: true, optedOutAt: new Date('2026-12-01T00:00:00.000Z'), salutation: '王先生' } });
     await db().prisma.case.update({ where: { id: first.caseId }, data: { milestones: JSON.stringify({ handled: '2026-12-02T03:00:00.000Z' }), closedAt: new Date('2026-12-03T00:00:00.000Z') } });
 
-    const viaSql = await selectFollowUpContexts(fixedSql(storeContext(db())), [...ids, 'NO-SUCH-ID']);
+    const viaSql = await selectFollowUpContexts(fixedSql(storeContext(db())), storeContext(db()).capabilities, [...ids, 'NO-SUCH-ID']);
     const viaQueryApi = (await db().prisma.followUp.findMany({ where: { id: { in: ids } }, include: { case: true, customer: true }, orderBy: [{ dueAt: 'asc' }, { id: 'asc' }] })).map(toFollowUpContext);
     expect(viaSql).toEqual(viaQueryApi);
     expect(viaSql[0]!.customer).toMatchObject({ consentSurvey: false, consentMarketing: true, salutation: '王先生' });

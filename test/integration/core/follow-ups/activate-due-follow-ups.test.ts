@@ -1,8 +1,10 @@
+import { statSync } from 'node:fs';
 import { beforeAll, expect, it } from 'vitest';
 import { FakeClock } from '../../../../bot/clocks.js';
 import { ACTIVATION_ROUND_TARGET_MS, activateDueFollowUps } from '../../../../bot/core/follow-ups/activate-due-follow-ups.js';
 import type { FollowUpStore } from '../../../../bot/core/ports/follow-ups.js';
 import type { Huifang } from '../../../../bot/huifang.js';
+import { sqliteFilePath } from '../../../../bot/db/client.js';
 import { jobs } from '../../../../jobs/index.js';
 import { describeEachDatabase } from '../../../support/db.js';
 import { createReplica, createTestService, seedOrganisation, sharedDbClient } from '../../../support/service.js';
@@ -186,5 +188,29 @@ describeEachDatabase('activating due follow-ups', (db) => {
     expect(limits).toEqual([50, 50, 50]);
     expect(summary.activated).toBe(120);
     await expectOneCardEach(ids);
+  });
+  it('on SQLite, leaves the WAL to be checkpointed after a few batches rather than at each claim and commit', async () => {
+    clock.advanceMinutes(1);
+    const ids = await insertDueFollowUps(db().prisma, { count: 3_000, dueAt: clock.now(), assigneeId: nurseId, departmentId: wardId });
+    const sqlite = db().provider === 'sqlite';
+    const fileSize = () => (sqlite ? statSync(sqliteFilePath(db().url)).size : null);
+    const threshold = async () =>
+      sqlite ? Number((await db().prisma.$queryRawUnsafe<{ wal_autocheckpoint: unknown }[]>('PRAGMA wal_autocheckpoint'))[0]?.wal_autocheckpoint) : null;
+    // Everything written so far is in the database file, and the WAL starts empty.
+    if (sqlite) await db().prisma.$queryRawUnsafe('PRAGMA wal_checkpoint(TRUNCATE)');
+    const before = fileSize();
+
+    const summary = await activateDueFollowUps(app.deps, { batchSize: 1_000 });
+
+    // Three batches write several thousand pages to the WAL, past the default threshold of 1,000: a checkpoint at
+    // a commit would have grown the database file by the outbox messages and audit entries.
+    expect(summary.activated).toBe(3_000);
+    expect({ grown: sqlite ? fileSize()! - before! : null, threshold: await threshold() }).toEqual({ grown: sqlite ? 0 : null, threshold: sqlite ? 1_000 : null });
+    expect(await db().prisma.followUp.count({ where: { id: { in: ids.slice(0, 500) }, status: 'ACTIVE' } })).toBe(500);
+    if (sqlite) {
+      // The next checkpoint copies the batches into the file.
+      await db().prisma.$queryRawUnsafe('PRAGMA wal_checkpoint(TRUNCATE)');
+      expect(fileSize()!).toBeGreaterThan(before!);
+    }
   });
 });
