@@ -76,6 +76,18 @@ export async function selectFollowUpContexts(sql: FixedSqlQueries, capabilities:
 }
 
 /**
+ * The follow-ups `where` selects (a condition on `f`, the follow-up), with their case and customer, in the order
+ * and number that `orderAndLimit` (`ORDER BY … LIMIT ?`) gives.
+ */
+export async function selectFollowUpContextsWhere(sql: FixedSqlQueries, where: string, orderAndLimit: string, params: unknown[]): Promise<FollowUpContext[]> {
+  const { rows } = await sql.queryRows(
+    `SELECT ${SELECT_LIST} FROM "FollowUp" f JOIN "Case" c ON c."id" = f."caseId" JOIN "Customer" u ON u."id" = f."customerId" WHERE ${where} ${orderAndLimit}`,
+    params,
+  );
+  return rows.map(contextOf);
+}
+
+/**
  * The follow-ups that `withF` names `f` (`WITH … f AS (UPDATE "FollowUp" … RETURNING …)`, every column returned),
  * with their case and customer, by due time (then id): a claim and the read of what it claimed in one statement.
  */

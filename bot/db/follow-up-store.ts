@@ -5,7 +5,7 @@ import type { StoreContext } from './store-context.js';
 import { TX_OPTIONS } from './store-context.js';
 import { toFollowUpContext, toJson } from './rows.js';
 import { fixedSql, type FixedSql } from './fixed-sql.js';
-import { selectFollowUpContexts, selectFollowUpContextsWith } from './follow-up-context-sql.js';
+import { selectFollowUpContexts, selectFollowUpContextsWhere, selectFollowUpContextsWith } from './follow-up-context-sql.js';
 import { auditData, closeEscalationsAfterSecondFollowUp, insertAudit, insertEscalationWith, insertOutbox, withBulkWalCheckpoints, type Tx } from './writes.js';
 import { insertJsonObjects, jsonRows, jsonRowsParam, type JsonRowKind } from './json-rows.js';
 import { staffSurveyAnswerAudit } from '../core/follow-ups/completion-audit.js';
@@ -338,16 +338,13 @@ export class PrismaFollowUpStore implements FollowUpStore {
     }, TX_OPTIONS);
   }
 
+  /** Fixed SQL (bot/db/fixed-sql.ts): it answers every staff member's text to the app, on the inbox drain. */
   async listOpenForAssignee(staffId: string, dueBefore: Date, limit: number): Promise<FollowUpContext[]> {
-    const rows = await this.db.prisma.followUp.findMany({
-      where: {
-        assigneeId: staffId,
-        OR: [{ status: { in: ['ACTIVE', 'OVERDUE'] } }, { status: 'SCHEDULED', dueAt: { lt: dueBefore } }],
-      },
-      include: { case: true, customer: true },
-      orderBy: [{ deadlineAt: 'asc' }, { id: 'asc' }],
-      take: limit,
-    });
-    return rows.map(toFollowUpContext);
+    return selectFollowUpContextsWhere(
+      this.sql,
+      `f."assigneeId" = ? AND (f."status" IN ('ACTIVE', 'OVERDUE') OR (f."status" = 'SCHEDULED' AND f."dueAt" < ?))`,
+      'ORDER BY f."deadlineAt", f."id" LIMIT ?',
+      [staffId, dueBefore, limit],
+    );
   }
 }

@@ -10,6 +10,7 @@ import { PrismaRateCounters } from '../../../bot/db/console-auth-store.js';
 import { selectFollowUpContexts } from '../../../bot/db/follow-up-context-sql.js';
 import { toEscalationRecord, toFollowUpContext } from '../../../bot/db/rows.js';
 import { PrismaEscalationStore } from '../../../bot/db/escalation-store.js';
+import { PrismaFollowUpStore } from '../../../bot/db/follow-up-store.js';
 import { typedValues } from '../../../bot/db/typed-values.js';
 import { describeEachDatabase } from '../../support/db.js';
 import { storeContext, seedOrganisation } from '../../support/service.js';
@@ -149,6 +150,33 @@ describeEachDatabase('fixed SQL on the driver adapter', (db) => {
     const viaQueryApi = (await db().prisma.followUp.findMany({ where: { id: { in: ids } }, include: { case: true, customer: true }, orderBy: [{ dueAt: 'asc' }, { id: 'asc' }] })).map(toFollowUpContext);
     expect(viaSql).toEqual(viaQueryApi);
     expect(viaSql[0]!.customer).toMatchObject({ consentSurvey: false, consentMarketing: true, salutation: '王先生' });
+  });
+
+  it("reads an assignee's open follow-ups with their case and customer exactly as the query API does", async () => {
+    const staff = await seedOrganisation(db());
+    const ward = await db().prisma.department.findUniqueOrThrow({ where: { code: 'cardiology' } });
+    const nurse = staff.get('hushi.zhou')!;
+    const ids = await insertDueFollowUps(db().prisma, { count: 5, dueAt: new Date('2026-12-07T01:00:00.000Z'), assigneeId: nurse, departmentId: ward.id });
+    // Active, overdue, scheduled before and after the horizon, and done; deadlines out of id order.
+    const set = (id: string, data: Record<string, unknown>) => db().prisma.followUp.update({ where: { id }, data });
+    await set(ids[0]!, { status: 'ACTIVE', deadlineAt: new Date('2026-12-09T00:00:00.000Z'), remindAt: new Date('2026-12-08T00:00:00.000Z') });
+    await set(ids[1]!, { status: 'OVERDUE', deadlineAt: new Date('2026-12-08T00:00:00.000Z'), overdueAt: new Date('2026-12-08T00:00:00.000Z') });
+    await set(ids[2]!, { dueAt: new Date('2026-12-07T02:00:00.000Z'), deadlineAt: new Date('2026-12-10T00:00:00.000Z') });
+    await set(ids[3]!, { dueAt: new Date('2026-12-20T00:00:00.000Z') });
+    await set(ids[4]!, { status: 'DONE', outcome: 'REACHED', completedAt: new Date('2026-12-07T03:00:00.000Z') });
+    const horizon = new Date('2026-12-08T00:00:00.000Z');
+
+    const viaSql = await new PrismaFollowUpStore(storeContext(db())).listOpenForAssignee(nurse, horizon, 20);
+    const viaQueryApi = (
+      await db().prisma.followUp.findMany({
+        where: { assigneeId: nurse, OR: [{ status: { in: ['ACTIVE', 'OVERDUE'] } }, { status: 'SCHEDULED', dueAt: { lt: horizon } }] },
+        include: { case: true, customer: true },
+        orderBy: [{ deadlineAt: 'asc' }, { id: 'asc' }],
+      })
+    ).map(toFollowUpContext);
+    expect(viaSql.map((c) => c.followUp.id)).toEqual([ids[1], ids[0], ids[2]]);
+    expect(viaSql).toEqual(viaQueryApi);
+    expect(await new PrismaFollowUpStore(storeContext(db())).listOpenForAssignee(nurse, horizon, 2)).toEqual(viaQueryApi.slice(0, 2));
   });
 
   it("reads an owner's open escalations exactly as the query API does", async () => {
