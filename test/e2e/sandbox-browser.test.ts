@@ -181,7 +181,12 @@ describe.skipIf(skipBrowserTests)(`sandbox page in Chromium (390×844)${browserS
   });
 
   it('shows a weekly digest as WeCom shows it — bold, colours, links — and an old markdown digest too', async () => {
-    const { app, page } = await openSandbox(browser);
+    const { app, db, page } = await openSandbox(browser);
+    /** Sends through the sandbox's WeCom channel and records the delivery, as the outbox's SENT outcome does in the same commit. */
+    const deliver = async (request: Parameters<typeof app.channels.wecom.send>[0]) => {
+      const { recordedDelivery } = await app.channels.wecom.send(request);
+      await db.prisma.sandboxDelivery.create({ data: recordedDelivery! });
+    };
     await page.getByRole('button', { name: '载入示例机构' }).waitFor();
     await clickAndWaitForStatus(page, '载入示例机构', '已载入示例机构');
     const at = (local: string) => new Date(`${local}+08:00`);
@@ -203,10 +208,10 @@ describe.skipIf(skipBrowserTests)(`sandbox page in Chromium (390×844)${browserS
     });
     const document = buildDigestDocument(digest, app.deps.templates, { detailUrl: 'http://127.0.0.1/d/2026-W45~X.sig' });
     const to = { staffId: 'S-wang', wecomUserId: 'kezhuren.wang' };
-    await app.channels.wecom.send({ messageId: 'OB-doc', idempotencyKey: 'digest:doc', attempt: 1, message: { kind: 'staff_document', to, document } });
+    await deliver({ messageId: 'OB-doc', idempotencyKey: 'digest:doc', attempt: 1, message: { kind: 'staff_document', to, document } });
     // An outbox row of an earlier version, stored as WeCom markdown.
     const markdown = '### 回访月报｜心内科病区｜2026年10月\n> 上报截止 2026-11-05 16:00（节假日不顺延）\n\n**应回访 3 项**：已完成 2\n低于70%（批评教育）：<font color="warning">周护士</font>\n[下载 Excel 报表](http://127.0.0.1/r/x.sig)';
-    await app.channels.wecom.send({ messageId: 'OB-md', idempotencyKey: 'report:md', attempt: 1, message: { kind: 'staff_markdown', to, markdown } });
+    await deliver({ messageId: 'OB-md', idempotencyKey: 'report:md', attempt: 1, message: { kind: 'staff_markdown', to, markdown } });
 
     const inbox = page.locator('[data-staff="kezhuren.wang"]');
     const weekly = inbox.locator('li[data-kind="staff_document"]');
@@ -229,7 +234,7 @@ describe.skipIf(skipBrowserTests)(`sandbox page in Chromium (390×844)${browserS
     expect(await monthly.innerText()).not.toMatch(/###|<font|\*\*|\]\(|^> /m);
     // A task card that arrives after the digests is still listed before them: work first, reading after.
     const card: TaskCard = { taskId: 'fu_T1_1', source: '仁和医院', title: '出院回访：王秀英', description: '请电话回访', subtitle: '', fields: [], buttons: [{ key: 'satisfied:T1:1', text: '满意', style: 1 }], detailUrl: null };
-    await app.channels.wecom.send({ messageId: 'OB-card', idempotencyKey: 'fu:T1:1', attempt: 1, message: { kind: 'task_card', to, card } });
+    await deliver({ messageId: 'OB-card', idempotencyKey: 'fu:T1:1', attempt: 1, message: { kind: 'task_card', to, card } });
     await inbox.locator('li.tcard').first().waitFor();
     const kinds = await inbox.locator('ol.msgs > li').evaluateAll((items) => items.map((li) => li.getAttribute('data-kind') ?? (li.classList.contains('tcard') ? 'task_card' : li.className)));
     const firstReading = kinds.findIndex((k) => k === 'staff_document' || k === 'staff_markdown');
