@@ -15,6 +15,7 @@ import type { DbCapabilities } from './client.js';
 import type { FixedSqlQueries } from './fixed-sql.js';
 import { inTextList } from './json-rows.js';
 import { parseJson } from './rows.js';
+import { sqlBoolean, sqlDate, sqlText, sqlTextOrNull } from './sql-rows.js';
 
 /** The columns of `alias` read for a record, in the order they are selected. */
 type Columns<Record> = readonly (keyof Record & string)[];
@@ -98,61 +99,61 @@ export async function selectFollowUpContextsWith(sql: FixedSqlQueries, withF: st
 
 function contextOf(row: readonly unknown[]): FollowUpContext {
   const followUp: FollowUpRecord = {
-    id: text(row[F.id]),
-    caseId: text(row[F.caseId]),
-    customerId: text(row[F.customerId]),
-    policyId: text(row[F.policyId]),
-    step: text(row[F.step]),
+    id: sqlText(row[F.id]),
+    caseId: sqlText(row[F.caseId]),
+    customerId: sqlText(row[F.customerId]),
+    policyId: sqlText(row[F.policyId]),
+    step: sqlText(row[F.step]),
     sequence: Number(row[F.sequence]),
-    action: text(row[F.action]) as FollowUpAction,
-    channel: text(row[F.channel]) as ChannelName,
-    status: text(row[F.status]) as FollowUpStatus,
-    assigneeId: textOrNull(row[F.assigneeId]),
-    assigneeRule: textOrNull(row[F.assigneeRule]),
-    earliestAt: date(row[F.earliestAt]),
-    dueAt: date(row[F.dueAt]),
-    deadlineAt: date(row[F.deadlineAt]),
+    action: sqlText(row[F.action]) as FollowUpAction,
+    channel: sqlText(row[F.channel]) as ChannelName,
+    status: sqlText(row[F.status]) as FollowUpStatus,
+    assigneeId: sqlTextOrNull(row[F.assigneeId]),
+    assigneeRule: sqlTextOrNull(row[F.assigneeRule]),
+    earliestAt: sqlDate(row[F.earliestAt])!,
+    dueAt: sqlDate(row[F.dueAt])!,
+    deadlineAt: sqlDate(row[F.deadlineAt])!,
     attempts: Number(row[F.attempts]),
     maxAttempts: Number(row[F.maxAttempts]),
     activations: Number(row[F.activations]),
     deferrals: Number(row[F.deferrals]),
-    outcome: textOrNull(row[F.outcome]) as FollowUpOutcome | null,
-    outcomeNote: textOrNull(row[F.outcomeNote]),
-    completedAt: dateOrNull(row[F.completedAt]),
+    outcome: sqlTextOrNull(row[F.outcome]) as FollowUpOutcome | null,
+    outcomeNote: sqlTextOrNull(row[F.outcomeNote]),
+    completedAt: sqlDate(row[F.completedAt]),
     version: Number(row[F.version]),
   };
   // As toCaseRecord (bot/db/rows.ts) reads the JSON text columns.
-  const milestones = parseJson<Record<string, string>>(textOrNull(row[C.milestones]), {});
+  const milestones = parseJson<Record<string, string>>(sqlTextOrNull(row[C.milestones]), {});
   const kase: CaseRecord = {
-    id: text(row[C.id]),
-    type: text(row[C.type]),
-    externalId: text(row[C.externalId]),
-    policyId: text(row[C.policyId]),
-    customerId: text(row[C.customerId]),
-    occurredAt: date(row[C.occurredAt]),
-    closedAt: dateOrNull(row[C.closedAt]),
-    departmentId: textOrNull(row[C.departmentId]),
-    responsibleStaffId: textOrNull(row[C.responsibleStaffId]),
-    attributes: parseJson<Record<string, unknown>>(textOrNull(row[C.attributes]), {}),
+    id: sqlText(row[C.id]),
+    type: sqlText(row[C.type]),
+    externalId: sqlText(row[C.externalId]),
+    policyId: sqlText(row[C.policyId]),
+    customerId: sqlText(row[C.customerId]),
+    occurredAt: sqlDate(row[C.occurredAt])!,
+    closedAt: sqlDate(row[C.closedAt]),
+    departmentId: sqlTextOrNull(row[C.departmentId]),
+    responsibleStaffId: sqlTextOrNull(row[C.responsibleStaffId]),
+    attributes: parseJson<Record<string, unknown>>(sqlTextOrNull(row[C.attributes]), {}),
     milestones: Object.fromEntries(Object.entries(milestones).map(([k, v]) => [k, new Date(v)])),
-    status: text(row[C.status]) as CaseStatus,
-    createdAt: date(row[C.createdAt]),
+    status: sqlText(row[C.status]) as CaseStatus,
+    createdAt: sqlDate(row[C.createdAt])!,
   };
   const customer: CustomerRecord = {
-    id: text(row[U.id]),
-    externalId: textOrNull(row[U.externalId]),
-    name: text(row[U.name]),
-    salutation: textOrNull(row[U.salutation]),
-    phoneE164: textOrNull(row[U.phoneE164]),
-    phoneMasked: textOrNull(row[U.phoneMasked]),
-    wechatOpenId: textOrNull(row[U.wechatOpenId]),
-    consentSurvey: bool(row[U.consentSurvey]),
-    consentMarketing: bool(row[U.consentMarketing]),
-    optedOutAt: dateOrNull(row[U.optedOutAt]),
-    deceasedAt: dateOrNull(row[U.deceasedAt]),
-    phoneInvalidAt: dateOrNull(row[U.phoneInvalidAt]),
-    wecomExternalId: textOrNull(row[U.wecomExternalId]),
-    wecomFollowUserId: textOrNull(row[U.wecomFollowUserId]),
+    id: sqlText(row[U.id]),
+    externalId: sqlTextOrNull(row[U.externalId]),
+    name: sqlText(row[U.name]),
+    salutation: sqlTextOrNull(row[U.salutation]),
+    phoneE164: sqlTextOrNull(row[U.phoneE164]),
+    phoneMasked: sqlTextOrNull(row[U.phoneMasked]),
+    wechatOpenId: sqlTextOrNull(row[U.wechatOpenId]),
+    consentSurvey: sqlBoolean(row[U.consentSurvey]),
+    consentMarketing: sqlBoolean(row[U.consentMarketing]),
+    optedOutAt: sqlDate(row[U.optedOutAt]),
+    deceasedAt: sqlDate(row[U.deceasedAt]),
+    phoneInvalidAt: sqlDate(row[U.phoneInvalidAt]),
+    wecomExternalId: sqlTextOrNull(row[U.wecomExternalId]),
+    wecomFollowUserId: sqlTextOrNull(row[U.wecomFollowUserId]),
   };
   return { followUp, case: kase, customer };
 }
@@ -161,22 +162,3 @@ function byDueTime(contexts: FollowUpContext[]): FollowUpContext[] {
   return contexts.sort((a, b) => a.followUp.dueAt.getTime() - b.followUp.dueAt.getTime() || (a.followUp.id < b.followUp.id ? -1 : a.followUp.id > b.followUp.id ? 1 : 0));
 }
 
-function text(value: unknown): string {
-  return typeof value === 'string' ? value : String(value);
-}
-
-function textOrNull(value: unknown): string | null {
-  return value === null || value === undefined ? null : text(value);
-}
-
-function date(value: unknown): Date {
-  return value instanceof Date ? value : new Date(String(value));
-}
-
-function dateOrNull(value: unknown): Date | null {
-  return value === null || value === undefined ? null : date(value);
-}
-
-function bool(value: unknown): boolean {
-  return value === true || value === 1 || value === 1n || value === '1' || value === 't' || value === 'true';
-}

@@ -9,37 +9,49 @@ import { toCaseRecord } from './rows.js';
 
 /** A DateTime column's value, or null. */
 export function sqlDate(value: unknown): Date | null {
-  return value === null || value === undefined ? null : new Date(value as string | number | Date);
+  return value === null || value === undefined ? null : value instanceof Date ? value : new Date(value as string | number);
 }
 
 /** A Boolean column's value. */
 export function sqlBoolean(value: unknown): boolean {
-  return value === true || value === 1 || value === 1n || value === '1' || value === 'true';
+  return value === true || value === 1 || value === 1n || value === '1' || value === 't' || value === 'true';
+}
+
+/** A text column's value. */
+export function sqlText(value: unknown): string {
+  return typeof value === 'string' ? value : String(value);
+}
+
+/** A nullable text column's value. */
+export function sqlTextOrNull(value: unknown): string | null {
+  return value === null || value === undefined ? null : sqlText(value);
+}
+
+/** Column names quoted for a select list. */
+function columnList(columns: readonly string[]): string {
+  return columns.map((c) => `"${c}"`).join(', ');
 }
 
 /** The columns {@link customerFromSql} reads, for a `SELECT` from "Customer". */
-export const CUSTOMER_COLUMNS = ['id', 'externalId', 'name', 'salutation', 'phoneE164', 'phoneMasked', 'wechatOpenId', 'consentSurvey', 'consentMarketing', 'optedOutAt', 'deceasedAt', 'phoneInvalidAt', 'wecomExternalId', 'wecomFollowUserId']
-  .map((c) => `"${c}"`)
-  .join(', ');
+export const CUSTOMER_COLUMNS = columnList(['id', 'externalId', 'name', 'salutation', 'phoneE164', 'phoneMasked', 'wechatOpenId', 'consentSurvey', 'consentMarketing', 'optedOutAt', 'deceasedAt', 'phoneInvalidAt', 'wecomExternalId', 'wecomFollowUserId']);
 
 /** As `toCustomerRecord` (bot/db/rows.ts) gives it from a query-API row. */
 export function customerFromSql(row: Record<string, unknown>): CustomerRecord {
-  const text = (name: string) => (row[name] === null || row[name] === undefined ? null : String(row[name]));
   return {
     id: String(row.id),
-    externalId: text('externalId'),
+    externalId: sqlTextOrNull(row.externalId),
     name: String(row.name),
-    salutation: text('salutation'),
-    phoneE164: text('phoneE164'),
-    phoneMasked: text('phoneMasked'),
-    wechatOpenId: text('wechatOpenId'),
+    salutation: sqlTextOrNull(row.salutation),
+    phoneE164: sqlTextOrNull(row.phoneE164),
+    phoneMasked: sqlTextOrNull(row.phoneMasked),
+    wechatOpenId: sqlTextOrNull(row.wechatOpenId),
     consentSurvey: sqlBoolean(row.consentSurvey),
     consentMarketing: sqlBoolean(row.consentMarketing),
     optedOutAt: sqlDate(row.optedOutAt),
     deceasedAt: sqlDate(row.deceasedAt),
     phoneInvalidAt: sqlDate(row.phoneInvalidAt),
-    wecomExternalId: text('wecomExternalId'),
-    wecomFollowUserId: text('wecomFollowUserId'),
+    wecomExternalId: sqlTextOrNull(row.wecomExternalId),
+    wecomFollowUserId: sqlTextOrNull(row.wecomFollowUserId),
   };
 }
 
@@ -50,7 +62,7 @@ export const SURVEY_COLUMNS = '"id", "followUpId", "customerId", "surveyKey", "s
 export function surveyFromSql(row: Record<string, unknown>): SurveyRecord {
   return {
     id: String(row.id),
-    followUpId: row.followUpId === null || row.followUpId === undefined ? null : String(row.followUpId),
+    followUpId: sqlTextOrNull(row.followUpId),
     customerId: String(row.customerId),
     surveyKey: String(row.surveyKey),
     status: String(row.status) as SurveyRecord['status'],
@@ -77,9 +89,7 @@ export const CASE_FIELDS = {
 } as const satisfies Record<keyof Prisma.CaseGetPayload<object>, 'text' | 'date'>;
 
 /** The columns {@link caseFromSql} reads, for a `SELECT` from "Case". */
-export const CASE_COLUMNS = Object.keys(CASE_FIELDS)
-  .map((c) => `"${c}"`)
-  .join(', ');
+export const CASE_COLUMNS = columnList(Object.keys(CASE_FIELDS));
 
 /** As `toCaseRecord` (bot/db/rows.ts) gives it from a query-API row. */
 export function caseFromSql(row: Record<string, unknown>): CaseRecord {
@@ -93,21 +103,18 @@ export function caseFromSql(row: Record<string, unknown>): CaseRecord {
 }
 
 /** The columns {@link escalationFromSql} reads, for a `SELECT` from "Escalation". */
-export const ESCALATION_COLUMNS = [
+export const ESCALATION_COLUMNS = columnList([
   'id', 'sourceKey', 'caseId', 'followUpId', 'reason', 'severity', 'level', 'ownerId', 'status', 'summary', 'deadlineAt', 'note', 'acknowledgedAt',
   'acknowledgedById', 'resolvedAt', 'resolvedById', 'secondFollowUpId', 'closedAt', 'incidentKey', 'breachedAt', 'version', 'createdAt',
-]
-  .map((c) => `"${c}"`)
-  .join(', ');
+]);
 
 /** As `toEscalationRecord` (bot/db/rows.ts) gives it from a query-API row. */
 export function escalationFromSql(row: Record<string, unknown>): EscalationRecord {
-  const text = (name: string) => (row[name] === null || row[name] === undefined ? null : String(row[name]));
   return {
     id: String(row.id),
     sourceKey: String(row.sourceKey),
     caseId: String(row.caseId),
-    followUpId: text('followUpId'),
+    followUpId: sqlTextOrNull(row.followUpId),
     reason: String(row.reason),
     severity: String(row.severity),
     level: Number(row.level),
@@ -115,14 +122,14 @@ export function escalationFromSql(row: Record<string, unknown>): EscalationRecor
     status: String(row.status) as EscalationRecord['status'],
     summary: String(row.summary),
     deadlineAt: sqlDate(row.deadlineAt)!,
-    note: text('note'),
+    note: sqlTextOrNull(row.note),
     acknowledgedAt: sqlDate(row.acknowledgedAt),
-    acknowledgedById: text('acknowledgedById'),
+    acknowledgedById: sqlTextOrNull(row.acknowledgedById),
     resolvedAt: sqlDate(row.resolvedAt),
-    resolvedById: text('resolvedById'),
-    secondFollowUpId: text('secondFollowUpId'),
+    resolvedById: sqlTextOrNull(row.resolvedById),
+    secondFollowUpId: sqlTextOrNull(row.secondFollowUpId),
     closedAt: sqlDate(row.closedAt),
-    incidentKey: text('incidentKey'),
+    incidentKey: sqlTextOrNull(row.incidentKey),
     breachedAt: sqlDate(row.breachedAt),
     version: Number(row.version),
     createdAt: sqlDate(row.createdAt)!,
