@@ -41,33 +41,23 @@ export class PrismaInboxStore implements InboxStore {
   }
 
   /**
-   * One fixed statement, run on the driver adapter (bot/db/fixed-sql.ts): this is on every webhook's request
-   * path. `ON CONFLICT DO NOTHING` answers a retry with no row, whichever unique key it repeats, as the
-   * query API's P2002 did; the existing event's id is then read by (source, dedupeKey).
+   * The batch statement with one event ({@link recordInboundBatch}): fixed SQL on the driver adapter
+   * (bot/db/fixed-sql.ts), on every webhook's request path. `ON CONFLICT DO NOTHING` answers a retry with no
+   * row, whichever unique key it repeats, as the query API's P2002 did; the existing event's id is then read
+   * by (source, dedupeKey).
    */
   async recordInbound(event: Parameters<InboxStore['recordInbound']>[0]): Promise<{ id: string; duplicate: boolean }> {
-    if (event.counterHit) {
-      // The hit must share the event's commit: the batch statement does that.
-      const [result] = await this.recordInboundBatch([event]);
-      if ('error' in result!) throw result.error;
-      return result!;
-    }
-    const inserted = await this.sql.query<{ id: string }>(
-      'INSERT INTO "InboundEvent" ("id", "source", "dedupeKey", "kind", "payload", "status", "attempts", "receivedAt") ' +
-        "VALUES (?, ?, ?, ?, ?, 'RECEIVED', 0, ?) ON CONFLICT DO NOTHING RETURNING \"id\"",
-      [event.id, event.source, event.dedupeKey, event.kind, JSON.stringify(event.payload), event.receivedAt],
-    );
-    if (inserted.length === 1) return { id: event.id, duplicate: false };
-    const [existing] = await this.sql.query<{ id: string }>('SELECT "id" FROM "InboundEvent" WHERE "source" = ? AND "dedupeKey" = ?', [event.source, event.dedupeKey]);
-    if (!existing) throw this.sql.knownError('No record was found for a query.', 'P2025');
-    return { id: existing.id, duplicate: true };
+    const [result] = await this.recordInboundBatch([event]);
+    if ('error' in result!) throw result.error;
+    return result!;
   }
 
   /**
    * Group commit: one multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING` (atomic, one commit, with the
-   * events' counter hits: {@link insertEvents}) for the events of concurrent callbacks. Repeats within the call are folded onto their first event before the
-   * insert; an event the insert did not return was recorded before, and its id is read back by (source,
-   * dedupeKey) in one more statement (none found: its id clashed with another event's, an error for it alone).
+   * events' counter hits: {@link insertEvents}) for the events of concurrent callbacks. Repeats within the
+   * call are folded onto their first event before the insert; an event the insert did not return was recorded
+   * before, and its id is read back by (source, dedupeKey) in one more statement (none found: its id clashed
+   * with another event's, an error for it alone).
    */
   async recordInboundBatch(events: Parameters<InboxStore['recordInboundBatch']>[0]): ReturnType<InboxStore['recordInboundBatch']> {
     if (events.length === 0) return [];
