@@ -2,6 +2,18 @@ import type { CounterHit, DeadInboundEvent, InboundEventRecord, InboundEventToRe
 import type { StoreContext } from './store-context.js';
 import { parseJson, toJson } from './rows.js';
 import { fixedSql, type FixedSql } from './fixed-sql.js';
+import { CallBatcher } from './call-batcher.js';
+import { typedValues } from './typed-values.js';
+
+/** An event's outcome as `finishInbound` records it: the row's new columns. */
+interface InboundFinish {
+  id: string;
+  status: 'PROCESSED' | 'REJECTED' | 'FAILED' | 'DEAD';
+  at: Date;
+  result: string;
+  error: string | null;
+  nextAttemptAt: Date | null;
+}
 
 type ClaimedRow = { id: string; source: string; dedupeKey: string; kind: string; payload: string; receivedAt: Date | string; attempts: number };
 
@@ -35,9 +47,14 @@ function counterHitsOf(events: readonly InboundEventToRecord[]): CountedHit[] {
 /** `InboxStore` over Prisma: unique on (source, dedupeKey), so a provider's retry records nothing new. */
 export class PrismaInboxStore implements InboxStore {
   private readonly sql: FixedSql;
+  private readonly finishes: CallBatcher<InboundFinish, boolean>;
 
   constructor(private readonly db: StoreContext) {
     this.sql = fixedSql(db);
+    this.finishes = new CallBatcher(
+      (rows) => this.finishInboundBatch(rows),
+      (row) => this.finishInboundOne(row),
+    );
   }
 
   /**
@@ -115,14 +132,28 @@ export class PrismaInboxStore implements InboxStore {
    * the conditions are repeated outside the sub-select, so a concurrent claimer's rows are never taken twice.
    */
   async claimInboundBatch(now: Date, leaseMs: number, limit: number, maxAttempts: number): Promise<InboundEventRecord[]> {
-    const waiting =
-      '("leaseExpiresAt" IS NULL OR "leaseExpiresAt" <= ?) AND ("status" = \'RECEIVED\' OR ("status" = \'FAILED\' AND "attempts" < ? AND ("nextAttemptAt" IS NULL OR "nextAttemptAt" <= ?)))';
-    const rows = await this.sql.query<ClaimedRow>(
-      'UPDATE "InboundEvent" SET "leaseExpiresAt" = ?, "attempts" = "attempts" + 1 ' +
-        `WHERE "id" IN (SELECT "id" FROM "InboundEvent" WHERE ${waiting} ORDER BY "receivedAt", "id" LIMIT ?${this.db.capabilities.skipLocked ? ' FOR UPDATE SKIP LOCKED' : ''}) AND ${waiting} ` +
-        'RETURNING "id", "source", "dedupeKey", "kind", "payload", "receivedAt", "attempts"',
-      [new Date(now.getTime() + leaseMs), now, maxAttempts, now, limit, now, maxAttempts, now],
-    );
+    const leaseFree = '("leaseExpiresAt" IS NULL OR "leaseExpiresAt" <= ?)';
+    const failedDue = '"attempts" < ? AND ("nextAttemptAt" IS NULL OR "nextAttemptAt" <= ?)';
+    const waiting = `${leaseFree} AND ("status" = 'RECEIVED' OR ("status" = 'FAILED' AND ${failedDue}))`;
+    // The oldest waiting events of each status, each picked by a walk of the (status, receivedAt) index in
+    // order that stops after `limit`, then the oldest of both. One OR-ed sub-select read every RECEIVED event
+    // and sorted them all on every claim: a backlog of n events made each claim cost n log n.
+    const locked = this.db.capabilities.skipLocked ? ' FOR UPDATE SKIP LOCKED' : '';
+    const oldest = (condition: string) => `SELECT * FROM (SELECT "id", "receivedAt" FROM "InboundEvent" WHERE ${condition} ORDER BY "receivedAt", "id" LIMIT ?${locked}) AS w`;
+    const picked = `SELECT "id" FROM (${oldest(`"status" = 'RECEIVED' AND ${leaseFree}`)} UNION ALL ${oldest(`"status" = 'FAILED' AND ${failedDue} AND ${leaseFree}`)}) AS u ORDER BY "receivedAt", "id" LIMIT ?`;
+    const pickedParams = [now, limit, maxAttempts, now, now, limit, limit];
+    const set = 'SET "leaseExpiresAt" = ?, "attempts" = "attempts" + 1';
+    const returning = 'RETURNING "id", "source", "dedupeKey", "kind", "payload", "receivedAt", "attempts"';
+    const leaseUntil = new Date(now.getTime() + leaseMs);
+    // PostgreSQL: the ids are picked once, in a materialised CTE (a sub-select in `IN` may run again and take
+    // more than `limit`), and the outer WHERE repeats the condition for a row whose lock it waited on.
+    // SQLite has one writer at a time: the plain sub-select is atomic there.
+    const rows = this.db.capabilities.skipLocked
+      ? await this.sql.query<ClaimedRow>(
+          `WITH "picked" AS MATERIALIZED (${picked}) UPDATE "InboundEvent" AS e ${set} FROM "picked" WHERE e."id" = "picked"."id" AND ${waiting} ${returning.replace(/"(\w+)"/g, 'e."$1"')}`,
+          [...pickedParams, leaseUntil, now, maxAttempts, now],
+        )
+      : await this.sql.query<ClaimedRow>(`UPDATE "InboundEvent" ${set} WHERE "id" IN (${picked}) ${returning}`, [leaseUntil, ...pickedParams]);
     // RETURNING gives no order: oldest first, as the sub-select chose them.
     return rows.map(toRecord).sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
@@ -165,13 +196,44 @@ export class PrismaInboxStore implements InboxStore {
     return rows.map((r) => r.id);
   }
 
-  /** Fixed SQL on the driver adapter, like the claim; a missing event is the query API's P2025. */
+  /**
+   * Fixed SQL on the driver adapter, like the claim; a missing event is the query API's P2025. The outcomes
+   * of events a drain handles at once are recorded by one statement ({@link finishInboundBatch}, a group
+   * commit: bot/db/call-batcher.ts): on SQLite each commit syncs the WAL on the process's thread, and the drain
+   * shares that thread with the webhooks. Each call still resolves only once its own outcome is committed.
+   */
   async finishInbound(id: string, status: 'PROCESSED' | 'REJECTED' | 'FAILED' | 'DEAD', at: Date, result: Record<string, unknown>, error?: string, nextAttemptAt?: Date): Promise<void> {
+    const found = await this.finishes.run({ id, status, at, result: toJson(result), error: error ?? null, nextAttemptAt: status === 'FAILED' ? (nextAttemptAt ?? null) : null });
+    if (!found) throw this.sql.knownError('An operation failed because it depends on one or more records that were required but not found. No record was found for an update.', 'P2025');
+  }
+
+  private async finishInboundOne(row: InboundFinish): Promise<boolean> {
     const count = await this.sql.execute(
       'UPDATE "InboundEvent" SET "status" = ?, "processedAt" = ?, "result" = ?, "error" = ?, "leaseExpiresAt" = NULL, "nextAttemptAt" = ? WHERE "id" = ?',
-      [status, at, toJson(result), error ?? null, status === 'FAILED' ? (nextAttemptAt ?? null) : null, id],
+      [row.status, row.at, row.result, row.error, row.nextAttemptAt, row.id],
     );
-    if (count !== 1) throw this.sql.knownError('An operation failed because it depends on one or more records that were required but not found. No record was found for an update.', 'P2025');
+    return count === 1;
+  }
+
+  /**
+   * Several outcomes in one `UPDATE … FROM` (all or nothing); for each, whether its event was found. An
+   * event named twice makes the batch fail, so that each call runs alone, in turn, as it would unbatched.
+   */
+  async finishInboundBatch(rows: readonly InboundFinish[]): Promise<boolean[]> {
+    if (new Set(rows.map((r) => r.id)).size !== rows.length) throw new Error('an inbound event is finished twice in one batch');
+    const values = typedValues(
+      this.db.capabilities,
+      ['text', 'text', 'timestamp', 'text', 'text', 'timestamp'],
+      rows.map((r) => [r.id, r.status, r.at, r.result, r.error, r.nextAttemptAt]),
+    );
+    const found = await this.sql.query<{ id: string }>(
+      `WITH v (id, status, at, result, error, next) AS (${values.text}) ` +
+        'UPDATE "InboundEvent" AS e SET "status" = v.status, "processedAt" = v.at, "result" = v.result, "error" = v.error, "leaseExpiresAt" = NULL, "nextAttemptAt" = v.next ' +
+        `FROM v WHERE e."id" = v.id RETURNING ${this.db.capabilities.provider === 'postgresql' ? 'e.' : ''}"id"`,
+      values.params,
+    );
+    const ids = new Set(found.map((r) => r.id));
+    return rows.map((r) => ids.has(r.id));
   }
 
   async listDeadInbound(limit: number, maxAttempts: number): Promise<DeadInboundEvent[]> {
