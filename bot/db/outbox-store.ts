@@ -9,7 +9,7 @@ import { skipLocked, Verbatim } from './raw-sql.js';
 import { auditData, insertAudit, insertOutbox, insertRows, markPhoneInvalid } from './writes.js';
 import { applySurveyFallback, withReplyCodeRetry } from './reply-codes.js';
 import { fixedSql, type FixedSql, type FixedSqlQueries } from './fixed-sql.js';
-import { insertOutboxFixed } from './outbox-insert.js';
+import { insertOutboxFixed, insertOutboxFixedCalls } from './outbox-insert.js';
 import { CallBatcher } from './call-batcher.js';
 import { typedValues } from './typed-values.js';
 
@@ -30,11 +30,19 @@ export type OutboxWrite = { mark: SendStartedMark; result?: undefined } | { resu
 export interface PrismaOutboxStoreOptions {
   /**
    * Marks and completions asked for at the same moment (the dispatcher's concurrent sends) run as one
-   * statement together, and SMS budget counts as one statement [true]; false runs each alone (the reference
-   * the batched path is tested against).
+   * statement together, SMS budget counts as one statement, and small enqueues share one insert [true];
+   * false runs each alone (the reference the batched path is tested against).
    */
   batch?: boolean;
 }
+
+/**
+ * Enqueues of at most this many messages are grouped with others made at the same moment, up to
+ * {@link ENQUEUE_BATCH_CALLS} calls: at most 1,000 rows of 13 values per statement, under both databases'
+ * limits of bound parameters. Larger enqueues (a campaign's chunk) are statements of their own already.
+ */
+const ENQUEUE_BATCH_MESSAGES = 10;
+const ENQUEUE_BATCH_CALLS = 100;
 
 /**
  * `OutboxStore` over Prisma. A claim sets a lease and a claim token in one statement; completing
@@ -44,6 +52,7 @@ export class PrismaOutboxStore implements OutboxStore {
   private readonly sql: FixedSql;
   private readonly writes: CallBatcher<OutboxWrite, boolean> | null;
   private readonly smsCounts: CallBatcher<{ customerId: string; since: Date }, number> | null;
+  private readonly enqueues: CallBatcher<readonly NewOutboxMessage[], number> | null;
 
   constructor(
     private readonly db: StoreContext,
@@ -65,13 +74,33 @@ export class PrismaOutboxStore implements OutboxStore {
           async (question) => (await this.countCustomersSmsSince([question]))[0]!,
         )
       : null;
+    this.enqueues = batch
+      ? new CallBatcher(
+          (calls) => this.enqueueBatch(calls),
+          (messages) => insertOutboxFixed(this.sql, this.db.ids, messages),
+          ENQUEUE_BATCH_CALLS,
+        )
+      : null;
   }
 
   async enqueue(messages: NewOutboxMessage[]): Promise<number> {
     if (messages.length === 0) return 0;
-    // No row to read first (no SMS to a customer, whose phone may be marked invalid): one fixed statement.
-    if (messages.every((m) => !(m.channel === 'sms' && m.recipientType === 'customer'))) return insertOutboxFixed(this.sql, this.db.ids, messages);
+    // No row to read first (no SMS to a customer, whose phone may be marked invalid): fixed statements. Small
+    // enqueues made at the same moment (the inbox drain's replies to concurrent events) share them: one read
+    // and one insert, one commit, for all (a group commit: bot/db/call-batcher.ts); each call still resolves
+    // once its messages are committed, with its own count.
+    if (messages.every((m) => !(m.channel === 'sms' && m.recipientType === 'customer'))) {
+      return this.enqueues && messages.length <= ENQUEUE_BATCH_MESSAGES ? this.enqueues.run(messages) : insertOutboxFixed(this.sql, this.db.ids, messages);
+    }
     return this.db.prisma.$transaction((tx) => insertOutbox(tx, this.db.ids, messages), TX_OPTIONS);
+  }
+
+  /**
+   * Several enqueues of messages that need no other row read first (no SMS to a customer), all or nothing;
+   * each call's count as it would get alone, the calls made in this order.
+   */
+  async enqueueBatch(calls: readonly (readonly NewOutboxMessage[])[]): Promise<number[]> {
+    return insertOutboxFixedCalls(this.sql, this.db.ids, calls);
   }
 
   async claimOutbox(now: Date, leaseMs: number, limit: number, claimToken: string): Promise<ClaimedOutboxMessage[]> {

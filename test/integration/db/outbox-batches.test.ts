@@ -347,6 +347,63 @@ describeEachDatabase('batched outbox marks and completions', (db) => {
     expect(await Promise.all(questions.map((q) => batched.countCustomerSmsSince(q.customerId, q.since)))).toEqual(expected);
   });
 
+  it('enqueues made at the same moment share one insert, each answered and stored as alone: keys repeated across calls, known keys, several shapes', async () => {
+    const context = storeContext(db());
+    /** The store with its batch inserts counted (a subclass of the real one, its statements unchanged). */
+    class CountingOutboxStore extends PrismaOutboxStore {
+      readonly batches: number[] = [];
+      override enqueueBatch(calls: readonly (readonly NewOutboxMessage[])[]): Promise<number[]> {
+        this.batches.push(calls.length);
+        return super.enqueueBatch(calls);
+      }
+    }
+    // Due next year: the dispatches of the tests below leave them alone.
+    const due = new Date(at.getTime() + 365 * 86_400_000);
+    const message = (prefix: string, key: string, extra: Partial<NewOutboxMessage> = {}): NewOutboxMessage => ({ ...staffTextMessage(`${prefix}:${key}`, nurse.id, nurse.wecomUserId, due), ...extra });
+    const calls = (prefix: string): NewOutboxMessage[][] => [
+      [message(prefix, 'a'), message(prefix, 'b')],
+      // b again (another text: the first call's is kept), and c with its own attempt limit: another shape.
+      [{ ...message(prefix, 'b'), message: { kind: 'staff_text', to: { staffId: nurse.id, wecomUserId: nurse.wecomUserId }, text: 'second b' } }, message(prefix, 'c', { maxAttempts: 3 })],
+      [message(prefix, 'known')],
+      [message(prefix, 'd'), message(prefix, 'd')],
+    ];
+    const stored = async (prefix: string) =>
+      (await db().prisma.outboxMessage.findMany({ where: { idempotencyKey: { startsWith: `${prefix}:` } }, orderBy: { idempotencyKey: 'asc' } })).map((r) => ({
+        key: r.idempotencyKey.slice(prefix.length + 1),
+        payload: JSON.parse(r.payload.replaceAll(`${prefix}:`, '')) as unknown,
+        maxAttempts: r.maxAttempts,
+        status: r.status,
+      }));
+
+    const alone = new PrismaOutboxStore(context, { batch: false });
+    await alone.enqueue([message('enqueue-alone', 'known')]);
+    const expected: number[] = [];
+    for (const call of calls('enqueue-alone')) expected.push(await alone.enqueue(call));
+    expect(expected).toEqual([2, 1, 0, 1]);
+
+    const batched = new CountingOutboxStore(context);
+    await batched.enqueue([message('enqueue-batched', 'known')]);
+    batched.batches.length = 0;
+    expect(await Promise.all(calls('enqueue-batched').map((call) => batched.enqueue(call)))).toEqual(expected);
+    expect(batched.batches).toEqual([4]);
+    const rows = await stored('enqueue-batched');
+    expect(rows).toEqual(await stored('enqueue-alone'));
+    expect(rows.map((r) => r.key)).toEqual(['a', 'b', 'c', 'd', 'known']);
+    expect(rows.find((r) => r.key === 'b')!.payload).toMatchObject({ text: '测试消息 b' });
+    expect(rows.find((r) => r.key === 'c')!.maxAttempts).toBe(3);
+  });
+
+  it('runs each enqueue of a batch the database refuses alone: the refused one fails its caller, the others are stored', async () => {
+    const outbox = new PrismaOutboxStore(storeContext(db()));
+    const ok = (key: string) => staffTextMessage(`enqueue-refused:${key}`, nurse.id, nurse.wecomUserId, new Date(at.getTime() + 365 * 86_400_000));
+    // No time to send it at: the column is NOT NULL.
+    const refused = { ...ok('refused'), nextAttemptAt: null as unknown as Date };
+    const answers = await Promise.allSettled([outbox.enqueue([ok('1')]), outbox.enqueue([refused]), outbox.enqueue([ok('2'), ok('3')])]);
+    expect(answers.map((a) => (a.status === 'fulfilled' ? a.value : 'rejected'))).toEqual([1, 'rejected', 2]);
+    const keys = (await db().prisma.outboxMessage.findMany({ where: { idempotencyKey: { startsWith: 'enqueue-refused:' } }, select: { idempotencyKey: true } })).map((r) => r.idempotencyKey).sort();
+    expect(keys).toEqual(['enqueue-refused:1', 'enqueue-refused:2', 'enqueue-refused:3']);
+  });
+
   it('calls a provider that drops duplicate sends alongside the send-started mark, and any other only once the mark is committed', async () => {
     const clock = new FakeClock(at);
     const context = storeContext(db());
