@@ -4,6 +4,8 @@ import type { StoreContext } from './store-context.js';
 import { fixedSql, type FixedSql } from './fixed-sql.js';
 import { TX_OPTIONS } from './store-context.js';
 import { isUniqueViolation } from './rows.js';
+import { CallBatcher } from './call-batcher.js';
+import { typedValues } from './typed-values.js';
 
 type UserRow = { id: string; name: string; staffId: string | null; role: string | null; active: boolean };
 
@@ -95,9 +97,14 @@ export class PrismaConsoleAuthStore implements ConsoleAuthStore {
  */
 export class PrismaRateCounters implements RateCounters {
   private readonly sql: FixedSql;
+  private readonly counts: CallBatcher<{ key: string; windowStart: Date }, number>;
 
-  constructor(db: StoreContext) {
+  constructor(private readonly db: StoreContext) {
     this.sql = fixedSql(db);
+    this.counts = new CallBatcher(
+      (questions) => this.countBatch(questions),
+      (question) => this.countOne(question.key, question.windowStart),
+    );
   }
 
   /** One upsert: two first hits at once cannot both create the row, the second increments it. */
@@ -110,9 +117,33 @@ export class PrismaRateCounters implements RateCounters {
     return Number(row!.count);
   }
 
-  async count(key: string, windowStart: Date): Promise<number> {
+  /**
+   * Counts asked for at the same moment (every WeCom callback asks whether its nonce is known) are read by one
+   * statement ({@link countBatch}); each call gets its own answer.
+   */
+  count(key: string, windowStart: Date): Promise<number> {
+    return this.counts.run({ key, windowStart });
+  }
+
+  private async countOne(key: string, windowStart: Date): Promise<number> {
     const [row] = await this.sql.query<{ count: number }>('SELECT "count" FROM "RateCounter" WHERE "key" = ? AND "windowStart" = ?', [key, windowStart]);
     return row ? Number(row.count) : 0;
+  }
+
+  /** Several counters' values by one statement, in the order asked (0 for a counter with no row). */
+  async countBatch(questions: readonly { key: string; windowStart: Date }[]): Promise<number[]> {
+    const values = typedValues(
+      this.db.capabilities,
+      ['int', 'text', 'timestamp'],
+      questions.map((q, i) => [i, q.key, q.windowStart]),
+    );
+    const rows = await this.sql.query<{ i: number | bigint; count: number | bigint }>(
+      `WITH q (i, "key", "windowStart") AS (${values.text}) SELECT q.i, c."count" FROM q JOIN "RateCounter" AS c ON c."key" = q."key" AND c."windowStart" = q."windowStart"`,
+      values.params,
+    );
+    const counts = questions.map(() => 0);
+    for (const row of rows) counts[Number(row.i)] = Number(row.count);
+    return counts;
   }
 
   async forget(keyPrefix: string, before: Date): Promise<void> {

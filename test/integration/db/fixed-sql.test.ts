@@ -35,6 +35,36 @@ describeEachDatabase('fixed SQL on the driver adapter', (db) => {
     ]);
   });
 
+  it('reads counts asked for at the same moment by one statement, each answered as alone', async () => {
+    /** The counters with their batch reads counted (a subclass of the real store, its statements unchanged). */
+    class CountingRateCounters extends PrismaRateCounters {
+      readonly batches: number[] = [];
+      override countBatch(questions: Parameters<PrismaRateCounters['countBatch']>[0]): Promise<number[]> {
+        this.batches.push(questions.length);
+        return super.countBatch(questions);
+      }
+    }
+    const counters = new CountingRateCounters(storeContext(db()));
+    const window = new Date('2026-12-07T04:00:00.000Z');
+    const later = new Date('2026-12-07T04:00:00.001Z');
+    await counters.hit('fx-batch:a', window);
+    await counters.hit('fx-batch:a', window);
+    await counters.hit('fx-batch:b', later);
+    const questions: [string, Date][] = [
+      ['fx-batch:a', window],
+      ['fx-batch:a', later],
+      ['fx-batch:b', later],
+      ['fx-batch:none', window],
+      ['fx-batch:a', window],
+    ];
+    const alone: number[] = [];
+    for (const [key, at] of questions) alone.push(await counters.count(key, at));
+    expect(alone).toEqual([2, 0, 1, 0, 2]);
+    expect(counters.batches).toEqual([]);
+    expect(await Promise.all(questions.map(([key, at]) => counters.count(key, at)))).toEqual(alone);
+    expect(counters.batches).toEqual([questions.length]);
+  });
+
   it('records an inbound event once, with the dates and defaults of the query API, and claims and finishes it', async () => {
     const inbox = new PrismaInboxStore(storeContext(db()));
     const receivedAt = new Date('2026-12-07T03:01:02.345Z');
