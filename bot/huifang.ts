@@ -262,7 +262,7 @@ export function createHuifang(options: HuifangOptions): Huifang {
   const deadLetter: DeadLetterHooks = { survey_invite: surveyInviteDeadLetter(deps), customer_notice: customerMessageDeadLetter };
 
   const recordInbound = groupCommitInbox(stores.inbox);
-  const inboxDrain = options.inboxDrain === false ? null : createInboxDrain(deps, inboundHandlers, logger, { concurrency: db.capabilities.singleWriter ? 1 : INBOX_DRAIN_CONCURRENCY });
+  const inboxDrain = options.inboxDrain === false ? null : createInboxDrain(deps, inboundHandlers, logger, { concurrency: INBOX_DRAIN_CONCURRENCY });
   const receive: Huifang['receive'] = async (event, opts = {}) => {
     const recorded = await recordInbound({ ...event, id: ids.next(), ...(opts.counterHit ? { counterHit: opts.counterHit } : {}) });
     // The same fields as a child logger's, without making one per callback.

@@ -9,8 +9,13 @@ import { JobCutoff, type CutoffResult } from '../core/cutoff.js';
  */
 export const INBOX_DRAIN_DELAY_MS = 5;
 
-/** Events a drain handles at once where the database takes concurrent writers (PostgreSQL; its pool has 10 connections). */
-export const INBOX_DRAIN_CONCURRENCY = 4;
+/**
+ * Events a drain handles at once, on either database. Their writes that come at the same moment (the replies
+ * they put in the outbox, their outcomes) are committed together (bot/db/call-batcher.ts): on SQLite, whose
+ * commits wait for the disk on the process's thread, that is one commit for several events instead of two per
+ * event; on PostgreSQL, fewer round trips (its pool has 10 connections).
+ */
+export const INBOX_DRAIN_CONCURRENCY = 8;
 
 /** Events one drain handles before it lets the next poke start a fresh one (keeps a run's leases fresh). */
 const DRAIN_RUN_LIMIT = 200;
@@ -33,8 +38,7 @@ export interface InboxDrain {
 /**
  * The in-process inbox drain (`huifang start --role all|jobs`): webhooks record their event, answer, and
  * poke it; {@link INBOX_DRAIN_DELAY_MS} later it claims the waiting events in batches and handles them,
- * `concurrency` at a time (one after the other on SQLite, whose single writer gains nothing from more; a few
- * on PostgreSQL, where each event waits mostly on round trips), through `processPendingInbound` (the same claim, lease, backoff and DEAD rules as the
+ * `concurrency` at a time (huifang.ts: {@link INBOX_DRAIN_CONCURRENCY}), through `processPendingInbound` (the same claim, lease, backoff and DEAD rules as the
  * `process-inbox` job). One drain runs at a time per process; a poke during a run makes it look again
  * before it ends, so nothing poked is left waiting. Claims are atomic, so drains of several replicas
  * share the work and never handle an event twice. A failed drain is logged; the events stay waiting

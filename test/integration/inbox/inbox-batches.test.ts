@@ -9,7 +9,8 @@ import { groupCommitInbox } from '../../../bot/inbound/inbox-group-commit.js';
 import { inboundHandlers } from '../../../bot/inbound/handlers.js';
 import { INBOUND_CLAIM_BATCH, INBOUND_MAX_ATTEMPTS, processPendingInbound } from '../../../bot/core/inbox/process-inbound.js';
 import { describeEachDatabase } from '../../support/db.js';
-import { createTestService, seedOrganisation, sharedDbClient } from '../../support/service.js';
+import { createTestService, seedOrganisation, sharedDbClient, storeContext } from '../../support/service.js';
+import { PrismaInboxStore } from '../../../bot/db/inbox-store.js';
 import { startReplicaProcess } from '../../support/replica.js';
 
 describeEachDatabase('inbox batches', (db) => {
@@ -180,6 +181,72 @@ describeEachDatabase('inbox batches', (db) => {
       expect(statuses).toEqual([...Array.from({ length: INBOUND_MAX_ATTEMPTS - 1 }, () => 'FAILED'), 'DEAD']);
       expect(await processPendingInbound(app.deps, boom)).toEqual([]);
       expect(await db().prisma.inboundEvent.findUniqueOrThrow({ where: { id: 'boom-batch' } })).toMatchObject({ status: 'DEAD', attempts: INBOUND_MAX_ATTEMPTS });
+    });
+
+    it('claims the oldest waiting events of both kinds first: new ones and failed ones due again, past leased and spent ones', async () => {
+      await processPendingInbound(app.deps, inboundHandlers);
+      const ids = ['new-1', 'failed-due', 'new-2', 'failed-later', 'new-leased', 'failed-spent', 'new-3'].map((name) => `claim-order-${name}`);
+      for (const id of ids) {
+        clock.advance(1);
+        await app.deps.inbox.recordInbound({ ...reply(id), id });
+      }
+      const now = clock.now();
+      const set = (name: string, data: { status?: string; attempts?: number; nextAttemptAt?: Date | null; leaseExpiresAt?: Date }) =>
+        db().prisma.inboundEvent.update({ where: { id: `claim-order-${name}` }, data });
+      await set('failed-due', { status: 'FAILED', attempts: 1, nextAttemptAt: new Date(now.getTime() - 1) });
+      await set('failed-later', { status: 'FAILED', attempts: 1, nextAttemptAt: new Date(now.getTime() + 60_000) });
+      await set('new-leased', { leaseExpiresAt: new Date(now.getTime() + 60_000) });
+      await set('failed-spent', { status: 'FAILED', attempts: INBOUND_MAX_ATTEMPTS, nextAttemptAt: null });
+      const first = await app.deps.inbox.claimInboundBatch(now, 60_000, 3, INBOUND_MAX_ATTEMPTS);
+      expect(first.map((e) => e.id)).toEqual(['claim-order-new-1', 'claim-order-failed-due', 'claim-order-new-2']);
+      expect(first.map((e) => e.attempts)).toEqual([1, 2, 1]);
+      const second = await app.deps.inbox.claimInboundBatch(now, 60_000, 3, INBOUND_MAX_ATTEMPTS);
+      expect(second.map((e) => e.id)).toEqual(['claim-order-new-3']);
+      expect(await app.deps.inbox.claimInboundBatch(now, 60_000, 3, INBOUND_MAX_ATTEMPTS)).toEqual([]);
+      // Leave nothing waiting for the tests after this one.
+      await db().prisma.inboundEvent.updateMany({ where: { id: { in: ids } }, data: { status: 'REJECTED', leaseExpiresAt: null } });
+    });
+
+    it('records the outcomes of events handled at once with one statement, each as alone; a missing event fails only its caller', async () => {
+      /** The store with its batch statements counted (a subclass of the real one, its statements unchanged). */
+      class CountingInboxStore extends PrismaInboxStore {
+        readonly batches: number[] = [];
+        override finishInboundBatch(rows: Parameters<PrismaInboxStore['finishInboundBatch']>[0]): Promise<boolean[]> {
+          this.batches.push(rows.length);
+          return super.finishInboundBatch(rows);
+        }
+      }
+      const at = clock.now();
+      const next = new Date(at.getTime() + 120_000);
+      const outcomes = [
+        ['PROCESSED', { status: 'replied', listed: 2 }, undefined, undefined],
+        ['REJECTED', { code: 'UNKNOWN_NUMBER' }, 'no customer has this number', undefined],
+        ['FAILED', {}, 'the database went away', next],
+        ['DEAD', {}, 'the database went away again', undefined],
+      ] as const;
+      const finishAll = async (prefix: string, store: InboxStore, together: boolean) => {
+        const ids = outcomes.map((_, i) => `${prefix}-${i}`);
+        for (const id of ids) await store.recordInbound({ ...reply(id), id });
+        const finish = (id: string, [status, result, error, nextAttemptAt]: (typeof outcomes)[number]) => store.finishInbound(id, status, at, { ...result }, error, nextAttemptAt);
+        if (together) {
+          const answers = await Promise.allSettled([...ids.map((id, i) => finish(id, outcomes[i]!)), finish(`${prefix}-missing`, outcomes[0])]);
+          expect(answers.map((a) => a.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
+          expect((answers[4] as PromiseRejectedResult).reason).toMatchObject({ code: 'P2025' });
+        } else for (const [i, id] of ids.entries()) await finish(id, outcomes[i]!);
+        const rows = await db().prisma.inboundEvent.findMany({ where: { id: { in: ids } }, orderBy: { id: 'asc' } });
+        return rows.map(({ id, dedupeKey, receivedAt, ...row }) => row);
+      };
+      const alone = await finishAll('finish-alone', new PrismaInboxStore(storeContext(db())), false);
+      const batched = new CountingInboxStore(storeContext(db()));
+      expect(await finishAll('finish-together', batched, true)).toEqual(alone);
+      expect(batched.batches).toEqual([5]);
+      expect(alone.map((r) => [r.status, r.error, r.nextAttemptAt, r.leaseExpiresAt])).toEqual([
+        ['PROCESSED', null, null, null],
+        ['REJECTED', 'no customer has this number', null, null],
+        ['FAILED', 'the database went away', next, null],
+        ['DEAD', 'the database went away again', null, null],
+      ]);
+      expect(JSON.parse(alone[0]!.result!)).toEqual({ status: 'replied', listed: 2 });
     });
 
     it('lets replicas drain one inbox at once: every event is handled exactly once', async () => {
