@@ -288,15 +288,16 @@ async function queueForDispatch(app: Huifang, db: AdHocTestDb, ids: UlidGenerato
 }
 
 /**
- * The dispatcher as the service's `dispatch-outbox` job runs it in the same process (`--role all`), in claims
- * of 500, 16 sends at a time, to the sandbox channels, until no message is left or it is told to finish.
- * Contact hours are lifted (every message may go whatever the hour the bench runs at).
+ * The dispatcher as the service's `dispatch-outbox` job runs it in the same process (`--role all`), with the
+ * job's settings (claims of 50, 8 sends at a time, up to 50 claims per run), to the sandbox channels, run
+ * after run with no pause (the job waits 10 s between runs), until no message is left or it is told to
+ * finish. Contact hours are lifted (every message may go whatever the hour the bench runs at).
  */
 function startDispatcher(app: Huifang): { sent: () => number; finish: () => Promise<number> } {
   let sent = 0;
   const running = (async () => {
     for (;;) {
-      const s = await dispatchOutbox(app.deps, { channels: app.channels, jitter: () => 0.5, batchSize: 500, maxBatches: 1, concurrency: 16, contact: { quietHours: null, surveyMinGapMs: 0 } });
+      const s = await dispatchOutbox(app.deps, { channels: app.channels, jitter: () => 0.5, contact: { quietHours: null, surveyMinGapMs: 0 } });
       sent += s.sent;
       if (s.claimed === 0) break;
     }

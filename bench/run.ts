@@ -266,7 +266,7 @@ function printHttp(results: ProviderResult[], options: BenchOptions): void {
   }
   console.log(
     `\n(f) HTTP edge: ${int(options.httpRequests)} distinct requests per target (after a warm-up), ${options.connections} connections, ` +
-      `autocannon in a worker thread on loopback; service on the same process as in production (one process; no job runs, but for the last target: the dispatcher draining ${int(DISPATCHING_MESSAGES)} messages). ` +
+      `autocannon in a worker thread on loopback; service on the same process as in production (one process; no job runs, but for the last target: the dispatcher draining ${int(DISPATCHING_MESSAGES)} messages with the dispatch-outbox job's settings, run after run). ` +
       '"--role web": the same service without the inbox drain in its process, as `huifang start --role web` runs it; its events are handled after the load',
   );
   console.log(
