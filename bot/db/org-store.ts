@@ -4,6 +4,10 @@ import { parseRoles } from '../core/model.js';
 import type { StoreContext } from './store-context.js';
 import { fixedSql } from './fixed-sql.js';
 import type { DbClient } from './client.js';
+import { CallBatcher } from './call-batcher.js';
+import { typedValues } from './typed-values.js';
+
+type StaffByWecomUserId = { id: string; name: string; active: boolean };
 
 /**
  * `OrgStore` over Prisma. The snapshot is cached for a moment ({@link PrismaOrgStore} `orgCacheMs`,
@@ -17,10 +21,17 @@ export function readOrgSnapshot(db: DbClient): Promise<OrgSnapshot> {
 export class PrismaOrgStore implements OrgStore {
   #org: { snapshot: OrgSnapshot; loadedAt: number } | null = null;
 
+  readonly #staffLookups: CallBatcher<string, StaffByWecomUserId | null>;
+
   constructor(
     private readonly db: StoreContext,
     private readonly options: { orgCacheMs?: number } = {},
-  ) {}
+  ) {
+    this.#staffLookups = new CallBatcher(
+      (wecomUserIds) => this.findStaffByWecomUserIds(wecomUserIds),
+      async (wecomUserId) => (await this.findStaffByWecomUserIds([wecomUserId]))[0]!,
+    );
+  }
 
   async loadOrgSnapshot(): Promise<OrgSnapshot> {
     const ttl = this.options.orgCacheMs ?? 2_000;
@@ -45,10 +56,23 @@ export class PrismaOrgStore implements OrgStore {
     this.#org = null;
   }
 
-  /** Fixed SQL on the driver adapter (bot/db/fixed-sql.ts): every WeCom callback from a member looks them up. */
-  async findStaffByWecomUserId(wecomUserId: string): Promise<{ id: string; name: string; active: boolean } | null> {
-    const [row] = await fixedSql(this.db).query<{ id: string; name: string; active: unknown }>('SELECT "id", "name", "active" FROM "Staff" WHERE "wecomUserId" = ?', [wecomUserId]);
+  /**
+   * Fixed SQL on the driver adapter (bot/db/fixed-sql.ts): every WeCom callback from a member looks them up. The
+   * look-ups of events handled at once are one statement ({@link findStaffByWecomUserIds}); each call gets its own answer.
+   */
+  findStaffByWecomUserId(wecomUserId: string): Promise<StaffByWecomUserId | null> {
+    return this.#staffLookups.run(wecomUserId);
+  }
+
+  /** The members with these WeCom UserIDs, in the order asked (null for an id no member has). */
+  async findStaffByWecomUserIds(wecomUserIds: readonly string[]): Promise<(StaffByWecomUserId | null)[]> {
+    const values = typedValues(this.db.capabilities, ['text'], [...new Set(wecomUserIds)].map((u) => [u]));
+    const rows = await fixedSql(this.db).query<{ id: string; name: string; active: unknown; wecomUserId: string }>(
+      `WITH q (u) AS (${values.text}) SELECT s."id", s."name", s."active", s."wecomUserId" FROM "Staff" AS s JOIN q ON s."wecomUserId" = q.u`,
+      values.params,
+    );
     // PostgreSQL answers a boolean; SQLite keeps 0 or 1, which its adapter hands over as the text '0' or '1'.
-    return row ? { id: row.id, name: row.name, active: Number(row.active) === 1 } : null;
+    const found = new Map(rows.map((row) => [row.wecomUserId, { id: row.id, name: row.name, active: Number(row.active) === 1 }]));
+    return wecomUserIds.map((u) => found.get(u) ?? null);
   }
 }

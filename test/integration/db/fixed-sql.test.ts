@@ -11,6 +11,7 @@ import { selectFollowUpContexts } from '../../../bot/db/follow-up-context-sql.js
 import { toEscalationRecord, toFollowUpContext } from '../../../bot/db/rows.js';
 import { PrismaEscalationStore } from '../../../bot/db/escalation-store.js';
 import { PrismaFollowUpStore } from '../../../bot/db/follow-up-store.js';
+import { PrismaOrgStore } from '../../../bot/db/org-store.js';
 import { typedValues } from '../../../bot/db/typed-values.js';
 import { describeEachDatabase } from '../../support/db.js';
 import { storeContext, seedOrganisation } from '../../support/service.js';
@@ -63,6 +64,37 @@ describeEachDatabase('fixed SQL on the driver adapter', (db) => {
     expect(counters.batches).toEqual([]);
     expect(await Promise.all(questions.map(([key, at]) => counters.count(key, at)))).toEqual(alone);
     expect(counters.batches).toEqual([questions.length]);
+  });
+
+  it('looks members up by WeCom UserID with one statement for the look-ups of one moment, each answered as alone', async () => {
+    const staff = await seedOrganisation(db());
+    /** The org store with its batch look-ups counted (a subclass of the real store, its statements unchanged). */
+    class CountingOrgStore extends PrismaOrgStore {
+      readonly batches: number[] = [];
+      override findStaffByWecomUserIds(ids: readonly string[]) {
+        this.batches.push(ids.length);
+        return super.findStaffByWecomUserIds(ids);
+      }
+    }
+    await db().prisma.staff.update({ where: { wecomUserId: 'hushi.zhou' }, data: { active: false } });
+    try {
+      const org = new CountingOrgStore(storeContext(db()));
+      const asked = ['hushi.li', 'nobody', 'hushi.zhou', 'hushi.li'];
+      const alone = [];
+      for (const u of asked) alone.push(await org.findStaffByWecomUserId(u));
+      expect(alone).toEqual([
+        { id: staff.get('hushi.li'), name: '李护士', active: true },
+        null,
+        { id: staff.get('hushi.zhou'), name: '周护士', active: false },
+        { id: staff.get('hushi.li'), name: '李护士', active: true },
+      ]);
+      expect(org.batches).toEqual([1, 1, 1, 1]);
+      org.batches.length = 0;
+      expect(await Promise.all(asked.map((u) => org.findStaffByWecomUserId(u)))).toEqual(alone);
+      expect(org.batches).toEqual([asked.length]);
+    } finally {
+      await db().prisma.staff.update({ where: { wecomUserId: 'hushi.zhou' }, data: { active: true } });
+    }
   });
 
   it('records an inbound event once, with the dates and defaults of the query API, and claims and finishes it', async () => {
