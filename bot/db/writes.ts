@@ -3,6 +3,7 @@
  * decides (outbox messages, escalations, audit entries) commit together. Each takes the transaction
  * client; none opens a transaction of its own.
  */
+import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import type { Prisma } from '../../prisma/generated/postgresql/index.js';
 import type { IdGenerator } from '../core/clock.js';
 import type { FollowUpOutcome } from '../core/model.js';
@@ -253,24 +254,28 @@ export async function withBulkPageCache<T>(tx: FixedSqlQueries, capabilities: Db
 /** WAL pages after which a commit checkpoints while bulk writes run: 64 MiB of 4 KiB pages, as the bulk page cache. */
 const BULK_WAL_AUTOCHECKPOINT_PAGES = 16_384;
 
-/** Bulk writes in progress per client (one SQLite connection each), the threshold to set back, and the setting of it. */
-const bulkWalWriters = new WeakMap<object, { writers: number; before: number | null; ready: Promise<void> }>();
+/**
+ * Bulk writes in progress per client (one SQLite connection each), the threshold to set back, the setting of it,
+ * and the client's checkpointing thread (null for a database in memory, which has no WAL).
+ */
+const bulkWalWriters = new WeakMap<object, { writers: number; before: number | null; ready: Promise<void>; checkpointer: SqliteCheckpointer | null | undefined }>();
 
 /**
- * Runs `fn` (one or more bulk write transactions of `client`) with SQLite's automatic checkpoint moved from
- * every 1,000 WAL pages to every {@link BULK_WAL_AUTOCHECKPOINT_PAGES}, then sets the threshold back once
- * the last concurrent bulk write is done; the next commit then checkpoints as before. A chunk of a case batch
- * writes more than 1,000 pages, so each commit copied the WAL into the database and synced both files: the
- * index pages that every chunk touches again were copied every time. Durability does not change: Huifang's
- * SQLite connections keep the default `synchronous = FULL`, under which every COMMIT syncs the WAL, so a
- * committed chunk survives a crash or a power loss whether or not it has been checkpointed; the WAL file just
- * grows to about 64 MiB during the batch. Call it outside the transaction: the threshold is read at COMMIT.
- * PostgreSQL: `fn` as it is.
+ * Runs `fn` (one or more bulk write transactions of `client`) with SQLite's WAL checkpoints moved off the
+ * writing connection: a thread of its own checkpoints every 100 ms meanwhile (bot/db/sqlite-checkpointer.ts),
+ * and the connection's automatic checkpoint, moved from every 1,000 WAL pages to every
+ * {@link BULK_WAL_AUTOCHECKPOINT_PAGES}, is only a backstop. The threshold is set back once the last concurrent
+ * bulk write is done, and the thread stops shortly after. A chunk of a case batch, or a batch of activations,
+ * writes more than 1,000 pages, so each commit had copied the WAL into the database and synced both files on the
+ * process's thread, where every statement runs: a tenth of a 100,000-row activation. Durability does not change:
+ * Huifang's SQLite connections keep the default `synchronous = FULL`, under which every COMMIT syncs the WAL, so
+ * a committed chunk survives a crash or a power loss whether or not it has been checkpointed. Call it outside
+ * the transaction: the threshold is read at COMMIT. PostgreSQL: `fn` as it is.
  */
 export async function withBulkWalCheckpoints<T>(client: object, sql: FixedSqlQueries, capabilities: DbCapabilities, fn: () => Promise<T>): Promise<T> {
   if (capabilities.provider !== 'sqlite') return fn();
   let state = bulkWalWriters.get(client);
-  if (!state) bulkWalWriters.set(client, (state = { writers: 0, before: null, ready: Promise.resolve() }));
+  if (!state) bulkWalWriters.set(client, (state = { writers: 0, before: null, ready: Promise.resolve(), checkpointer: undefined }));
   const s = state;
   if (s.writers++ === 0) {
     s.ready = (async () => {
@@ -280,16 +285,29 @@ export async function withBulkWalCheckpoints<T>(client: object, sql: FixedSqlQue
         const before = Number(row?.wal_autocheckpoint);
         s.before = Number.isInteger(before) ? before : 1_000;
       }
+      if (s.checkpointer === undefined) {
+        const [main] = (await sql.query<{ name: string; file: string | null }>('PRAGMA database_list', [])).filter((d) => d.name === 'main');
+        s.checkpointer = main?.file ? new SqliteCheckpointer(main.file) : null;
+      }
       await sql.query(`PRAGMA wal_autocheckpoint = ${BULK_WAL_AUTOCHECKPOINT_PAGES}`, []);
     })();
   }
+  let acquired = false;
   try {
     // A write that joins one already running waits until the threshold is moved.
     await s.ready;
+    s.checkpointer?.acquire();
+    acquired = true;
     return await fn();
   } finally {
+    if (acquired) s.checkpointer?.release();
     if (--s.writers === 0) await sql.query(`PRAGMA wal_autocheckpoint = ${s.before ?? 1_000}`, []);
   }
+}
+
+/** The checkpointing thread of `client`'s bulk writes (null when it has none: PostgreSQL, memory, no bulk write yet). */
+export function bulkCheckpointerOf(client: object): SqliteCheckpointer | null {
+  return bulkWalWriters.get(client)?.checkpointer ?? null;
 }
 
 /**

@@ -3,7 +3,7 @@
 // such setting and runs the writes as they are.
 import { expect, it } from 'vitest';
 import { fixedSql } from '../../../bot/db/fixed-sql.js';
-import { withBulkWalCheckpoints } from '../../../bot/db/writes.js';
+import { bulkCheckpointerOf, withBulkWalCheckpoints } from '../../../bot/db/writes.js';
 import { describeEachDatabase } from '../../support/db.js';
 import { storeContext } from '../../support/service.js';
 
@@ -36,5 +36,47 @@ describeEachDatabase('bulk writes and the WAL checkpoint', (db) => {
         ? { before: 1000, seen: [16384, 16384], whileFirstRuns: 16384, after: 1000, afterFailure: 1000 }
         : { before: null, seen: [null, null], whileFirstRuns: null, after: null, afterFailure: null },
     );
+  });
+});
+
+describeEachDatabase('bulk writes checkpoint on a thread of their own', (db) => {
+  it('copies the WAL into the database file from another thread while the writes run, the writer itself never reaching its threshold', async () => {
+    const ctx = storeContext(db());
+    const sql = fixedSql(ctx);
+    const bulk = <T>(fn: () => Promise<T>) => withBulkWalCheckpoints(ctx.prisma, sql, ctx.capabilities, fn);
+    if (db().provider !== 'sqlite') {
+      await bulk(async () => undefined);
+      expect(bulkCheckpointerOf(ctx.prisma)).toBeNull();
+      return;
+    }
+    // An empty WAL to start from: every frame checkpointed later was written below.
+    await sql.query('PRAGMA wal_checkpoint(TRUNCATE)', []);
+    const pad = 'x'.repeat(400);
+    const frames = await bulk(async () => {
+      const checkpointer = bulkCheckpointerOf(ctx.prisma)!;
+      expect(checkpointer.running).toBe(true);
+      // About 1,500 pages over 30 commits: far below the writer's own threshold of 16,384 during bulk writes.
+      for (let t = 0; t < 30; t++) {
+        await sql.transaction(async (tx) => {
+          for (let i = 0; i < 10; i++) {
+            const values = Array.from({ length: 50 }, (_, j) => `('bulk-cp:${t}:${i}:${j}:${pad}', '2026-12-07T00:00:00.000+00:00', 1)`).join(', ');
+            await tx.execute(`INSERT INTO "RateCounter" ("key", "windowStart", "count") VALUES ${values}`, []);
+          }
+        });
+      }
+      // The thread checkpoints every 100 ms: wait for a checkpoint that found pages copied.
+      for (let tries = 0; tries < 100; tries++) {
+        const seen = await checkpointer.checkpointedFrames();
+        if (seen > 0) return seen;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return 0;
+    });
+    expect(frames).toBeGreaterThan(0);
+    const checkpointer = bulkCheckpointerOf(ctx.prisma)!;
+    await checkpointer.stop();
+    expect(checkpointer.running).toBe(false);
+    expect(Number((await sql.query<{ n: unknown }>(`SELECT COUNT(*) AS n FROM "RateCounter" WHERE "key" LIKE 'bulk-cp:%'`, []))[0]?.n)).toBe(15_000);
+    await sql.execute(`DELETE FROM "RateCounter" WHERE "key" LIKE 'bulk-cp:%'`, []);
   });
 });
