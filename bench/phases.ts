@@ -1,5 +1,6 @@
 // The measured phases: (a) activation throughput, (b) dispatch throughput, (c) their peak memory,
 // (d) tick cost against the size of the history tables, with per-statement attribution and plans.
+import { cpus } from 'node:os';
 import type { DbProvider } from '../bot/db/client.js';
 import type { ChannelName } from '../bot/core/model.js';
 import type { MessageChannel } from '../bot/core/messages.js';
@@ -47,6 +48,11 @@ export interface ThroughputResult {
     perSecond: number;
     /** CPU time of the bench process (user + system) meanwhile: on a busy machine, what the wall time cannot show. */
     cpuMs: number;
+    /**
+     * CPU time the whole machine spent meanwhile, every process (on PostgreSQL, the server's too), and how much it
+     * had (wall time × cores): a machine whose cores were busy all along cannot go faster without less work.
+     */
+    machine: { busyMs: number; availableMs: number };
     summary: ActivationSummary;
     outboxCreated: number;
     outboxPerSecond: number;
@@ -162,6 +168,7 @@ export async function runThroughput(provider: DbProvider, options: BenchOptions,
     const activation = await withMemory(async () => {
       const started = performance.now();
       const cpuBefore = process.cpuUsage();
+      const machineBefore = machineBusyMs();
       let total: ActivationSummary | null = null;
       for (;;) {
         // The job's own claim sizes (adaptive, from ACTIVATION_BATCH_SIZE up), as the cron tick runs it.
@@ -170,7 +177,9 @@ export async function runThroughput(provider: DbProvider, options: BenchOptions,
         if (s.claimed === 0) break;
       }
       const cpu = process.cpuUsage(cpuBefore);
-      return { total, ms: performance.now() - started - excludedMs, cpuMs: (cpu.user + cpu.system) / 1000 };
+      const wallMs = performance.now() - started;
+      const machine = { busyMs: machineBusyMs() - machineBefore, availableMs: wallMs * cpus().length };
+      return { total, ms: wallMs - excludedMs, cpuMs: (cpu.user + cpu.system) / 1000, machine };
     });
     recorder.recording = false;
     const activationStatements = phaseStatements(recorder.take());
@@ -181,6 +190,7 @@ export async function runThroughput(provider: DbProvider, options: BenchOptions,
       ms: activation.result.ms,
       perSecond: activation.result.total.claimed / (activation.result.ms / 1000),
       cpuMs: activation.result.cpuMs,
+      machine: activation.result.machine,
       summary: activation.result.total,
       outboxCreated,
       outboxPerSecond: outboxCreated / (activation.result.ms / 1000),
@@ -475,4 +485,11 @@ export async function runTicks(provider: DbProvider, options: BenchOptions): Pro
     await traced.close();
     await db.destroy();
   }
+}
+
+/** CPU time all cores of the machine have spent busy since boot (user, nice, system, interrupts), in ms. */
+function machineBusyMs(): number {
+  let busy = 0;
+  for (const cpu of cpus()) busy += cpu.times.user + cpu.times.nice + cpu.times.sys + cpu.times.irq;
+  return busy;
 }

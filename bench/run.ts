@@ -94,7 +94,8 @@ function printThroughput(results: ProviderResult[], options: BenchOptions): void
     console.log(
       `  ${r.provider}: activation ${fields(a.summary)}; ` +
         `${int(a.outboxCreated)} outbox messages created (${int(a.outboxPerSecond)}/s); still SCHEDULED ${int(a.stillScheduled)}; ` +
-        `CPU of this process ${sec(a.cpuMs)} s (${int(a.summary.claimed / (a.cpuMs / 1000))} per CPU-second)`,
+        `CPU of this process ${sec(a.cpuMs)} s (${int(a.summary.claimed / (a.cpuMs / 1000))} per CPU-second); ` +
+        `of the machine, every process: ${sec(a.machine.busyMs)} s busy of ${sec(a.machine.availableMs)} s (${Math.round((a.machine.busyMs / a.machine.availableMs) * 100)} %)`,
     );
     if (d) console.log(
       `  ${r.provider}: dispatch ${fields(d.summary)}; ` +
