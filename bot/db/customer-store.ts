@@ -7,6 +7,8 @@ import { cancelOpenFollowUps, chunks, insertAudit } from './writes.js';
 import { fixedSql, type FixedSql } from './fixed-sql.js';
 import { CUSTOMER_COLUMNS, customerFromSql } from './sql-rows.js';
 import { byKeyProbes } from './by-key-probes.js';
+import { CallBatcher } from './call-batcher.js';
+import { typedValues } from './typed-values.js';
 
 /** The PostgreSQL statements of `findCustomersByKeys`, by unique key column. */
 const BY_KEY = {
@@ -18,9 +20,14 @@ const BY_KEY = {
 /** `CustomerStore` over Prisma. */
 export class PrismaCustomerStore implements CustomerStore {
   private readonly sql: FixedSql;
+  private readonly phoneLookups: CallBatcher<string, CustomerRecord | null>;
 
   constructor(private readonly db: StoreContext) {
     this.sql = fixedSql(db);
+    this.phoneLookups = new CallBatcher(
+      (phones) => this.findCustomersByPhones(phones),
+      async (phone) => (await this.findCustomersByPhones([phone]))[0]!,
+    );
   }
 
   async upsertCustomer(input: CustomerInput): Promise<CustomerRecord> {
@@ -89,9 +96,20 @@ export class PrismaCustomerStore implements CustomerStore {
   }
 
   /** Fixed SQL on the driver adapter: every SMS reply starts here (inbox drain). */
-  async findCustomerByPhone(phoneE164: string): Promise<CustomerRecord | null> {
-    const [row] = await this.sql.query(`SELECT ${CUSTOMER_COLUMNS} FROM "Customer" WHERE "phoneE164" = ?`, [phoneE164]);
-    return row ? customerFromSql(row) : null;
+  /**
+   * Every SMS reply looks its customer up: the look-ups of replies handled at once are one statement
+   * ({@link findCustomersByPhones}); each call gets its own answer.
+   */
+  findCustomerByPhone(phoneE164: string): Promise<CustomerRecord | null> {
+    return this.phoneLookups.run(phoneE164);
+  }
+
+  /** The customers with these phones, in the order asked (null for a phone no customer has). */
+  async findCustomersByPhones(phones: readonly string[]): Promise<(CustomerRecord | null)[]> {
+    const values = typedValues(this.db.capabilities, ['text'], [...new Set(phones)].map((p) => [p]));
+    const rows = await this.sql.query(`WITH q (p) AS (${values.text}) SELECT ${CUSTOMER_COLUMNS} FROM "Customer" JOIN q ON "phoneE164" = q.p`, values.params);
+    const found = new Map(rows.map((row) => [row.phoneE164 as string, customerFromSql(row)]));
+    return phones.map((p) => found.get(p) ?? null);
   }
 
   async findCustomersByIds(ids: readonly string[]): Promise<Map<string, CustomerRecord>> {

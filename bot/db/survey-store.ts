@@ -7,13 +7,20 @@ import { isUniqueViolation, parseJson, toJson, toSurveyRecord } from './rows.js'
 import { insertAudit, insertEscalationWith } from './writes.js';
 import { fixedSql, type FixedSql } from './fixed-sql.js';
 import { SURVEY_COLUMNS, surveyFromSql } from './sql-rows.js';
+import { CallBatcher } from './call-batcher.js';
+import { typedValues } from './typed-values.js';
 
 /** `SurveyStore` over Prisma: an answer, its follow-up's completion and what it decides commit once. */
 export class PrismaSurveyStore implements SurveyStore {
   private readonly sql: FixedSql;
+  private readonly latestOpen: CallBatcher<{ customerId: string; now: Date }, SurveyRecord | null>;
 
   constructor(private readonly db: StoreContext) {
     this.sql = fixedSql(db);
+    this.latestOpen = new CallBatcher(
+      (questions) => this.findLatestOpenSurveys(questions),
+      async (question) => (await this.findLatestOpenSurveys([question]))[0]!,
+    );
   }
 
   async findSurveyPage(token: string): Promise<SurveyPageRecord | null> {
@@ -37,12 +44,25 @@ export class PrismaSurveyStore implements SurveyStore {
   }
 
   /** Fixed SQL on the driver adapter (every SMS reply asks it); the order is the query API's (NULLs as each database sorts them). */
-  async findLatestOpenSurvey(customerId: string, now: Date): Promise<SurveyRecord | null> {
-    const [row] = await this.sql.query(
-      `SELECT ${SURVEY_COLUMNS} FROM "SurveyInstance" WHERE "customerId" = ? AND "status" = 'OPEN' AND "expiresAt" > ? ORDER BY "sentAt" DESC, "id" DESC LIMIT 1`,
-      [customerId, now],
+  /**
+   * Every SMS reply without a reply code looks up its customer's latest open survey: the look-ups of replies
+   * handled at once are one statement ({@link findLatestOpenSurveys}); each call gets its own answer.
+   */
+  findLatestOpenSurvey(customerId: string, now: Date): Promise<SurveyRecord | null> {
+    return this.latestOpen.run({ customerId, now });
+  }
+
+  /** For each question, in order, the customer's open survey unexpired at `now` sent last (null for none). */
+  async findLatestOpenSurveys(questions: readonly { customerId: string; now: Date }[]): Promise<(SurveyRecord | null)[]> {
+    const values = typedValues(this.db.capabilities, ['int', 'text', 'timestamp'], questions.map((q, i) => [i, q.customerId, q.now]));
+    const rows = await this.sql.query(
+      `WITH q (i, c, t) AS (${values.text}) SELECT * FROM (` +
+        `SELECT q.i AS "question", ${SURVEY_COLUMNS}, ROW_NUMBER() OVER (PARTITION BY q.i ORDER BY "sentAt" DESC, "id" DESC) AS "rank" ` +
+        `FROM q JOIN "SurveyInstance" ON "customerId" = q.c AND "status" = 'OPEN' AND "expiresAt" > q.t) AS r WHERE "rank" = 1`,
+      values.params,
     );
-    return row ? surveyFromSql(row) : null;
+    const found = new Map(rows.map((row) => [Number(row.question), surveyFromSql(row)]));
+    return questions.map((_, i) => found.get(i) ?? null);
   }
 
   async findSurveyByToken(token: string): Promise<SurveyRecord | null> {

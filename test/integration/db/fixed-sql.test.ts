@@ -12,6 +12,8 @@ import { toEscalationRecord, toFollowUpContext } from '../../../bot/db/rows.js';
 import { PrismaEscalationStore } from '../../../bot/db/escalation-store.js';
 import { PrismaFollowUpStore } from '../../../bot/db/follow-up-store.js';
 import { PrismaOrgStore } from '../../../bot/db/org-store.js';
+import { PrismaCustomerStore } from '../../../bot/db/customer-store.js';
+import { PrismaSurveyStore } from '../../../bot/db/survey-store.js';
 import { typedValues } from '../../../bot/db/typed-values.js';
 import { describeEachDatabase } from '../../support/db.js';
 import { storeContext, seedOrganisation } from '../../support/service.js';
@@ -95,6 +97,62 @@ describeEachDatabase('fixed SQL on the driver adapter', (db) => {
     } finally {
       await db().prisma.staff.update({ where: { wecomUserId: 'hushi.zhou' }, data: { active: true } });
     }
+  });
+
+  it('looks customers up by phone, and their latest open surveys, with one statement for the look-ups of one moment', async () => {
+    /** The stores with their batch look-ups counted (subclasses of the real stores, their statements unchanged). */
+    class CountingCustomerStore extends PrismaCustomerStore {
+      readonly batches: number[] = [];
+      override findCustomersByPhones(phones: readonly string[]) {
+        this.batches.push(phones.length);
+        return super.findCustomersByPhones(phones);
+      }
+    }
+    class CountingSurveyStore extends PrismaSurveyStore {
+      readonly batches: number[] = [];
+      override findLatestOpenSurveys(questions: Parameters<PrismaSurveyStore['findLatestOpenSurveys']>[0]) {
+        this.batches.push(questions.length);
+        return super.findLatestOpenSurveys(questions);
+      }
+    }
+    const ctx = storeContext(db());
+    const customers = new CountingCustomerStore(ctx);
+    const surveys = new CountingSurveyStore(ctx);
+    const phones = ['+8613512340001', '+8613512340002', '+8613512340009'];
+    const made = [];
+    for (const [i, phone] of phones.slice(0, 2).entries()) {
+      made.push(
+        await customers.upsertCustomer({ externalId: `FX-PHONE-${i}`, name: `客户${i}`, salutation: null, phoneE164: phone, phoneMasked: null, wechatOpenId: null, tags: [], consentMarketing: null, consentSurvey: null, deceasedAt: null }),
+      );
+    }
+    const byPhone = await Promise.all([...phones, phones[0]!].map((p) => customers.findCustomerByPhone(p)));
+    expect(byPhone.map((c) => c?.id ?? null)).toEqual([made[0]!.id, made[1]!.id, null, made[0]!.id]);
+    expect(customers.batches).toEqual([4]);
+
+    const now = new Date('2026-12-07T04:00:00.000Z');
+    const survey = (id: string, customerId: string, sentAt: string, expiresAt: string, status = 'OPEN') => ({
+      id, customerId, status, sentAt: new Date(sentAt), expiresAt: new Date(expiresAt), surveyKey: 'satisfaction-5', token: `fx-token-${id}-0123456789`, channel: 'sms', createdAt: new Date(sentAt),
+    });
+    await db().prisma.surveyInstance.createMany({
+      data: [
+        survey('fx-s1', made[0]!.id, '2026-12-01T00:00:00.000Z', '2026-12-20T00:00:00.000Z'),
+        survey('fx-s2', made[0]!.id, '2026-12-05T00:00:00.000Z', '2026-12-10T00:00:00.000Z'),
+        survey('fx-s3', made[0]!.id, '2026-12-06T00:00:00.000Z', '2026-12-20T00:00:00.000Z', 'ANSWERED'),
+        survey('fx-s4', made[1]!.id, '2026-12-02T00:00:00.000Z', '2026-12-03T00:00:00.000Z'),
+      ],
+    });
+    const questions: [string, Date][] = [
+      [made[0]!.id, now],
+      [made[0]!.id, new Date('2026-12-15T00:00:00.000Z')],
+      [made[1]!.id, now],
+      ['nobody', now],
+    ];
+    const alone = [];
+    for (const [c, t] of questions) alone.push((await surveys.findLatestOpenSurvey(c, t))?.id ?? null);
+    expect(alone).toEqual(['fx-s2', 'fx-s1', null, null]);
+    surveys.batches.length = 0;
+    expect((await Promise.all(questions.map(([c, t]) => surveys.findLatestOpenSurvey(c, t)))).map((x) => x?.id ?? null)).toEqual(alone);
+    expect(surveys.batches).toEqual([questions.length]);
   });
 
   it('records an inbound event once, with the dates and defaults of the query API, and claims and finishes it', async () => {

@@ -318,6 +318,8 @@ const SCENARIOS: Record<string, Scenario> = {
       conflict,
       byIds: [...(await customers.findCustomersByIds([p1, p2, 'nope'])).entries()],
       findPhone: await customers.findCustomerByPhone('+8613511110002'),
+      // Asked at the same moment: one statement on the databases, each answered as alone.
+      phonesTogether: await Promise.all(['+8613511110002', '+8613800000001', '+8613900000000', '+8613511110002'].map((p) => customers.findCustomerByPhone(p))),
       followUps: [...(byId(await ctx.stores.cases.listFollowUpsOfCase('K1'))), ...(byId(await ctx.stores.cases.listFollowUpsOfCase('K2')))],
       counts: await ctx.stores.views.health.statusCounts(),
     };
@@ -591,6 +593,13 @@ const SCENARIOS: Record<string, Scenario> = {
       freedCode: await surveys.findSurveyByReplyCode('123456'),
       byToken: await surveys.findSurveyByToken('token-S2-0123456789'),
       latestAfter: await surveys.findLatestOpenSurvey(customer, now),
+      // Asked at the same moment: one statement on the databases, each answered as alone (expired by then: none).
+      latestTogether: await Promise.all([
+        surveys.findLatestOpenSurvey(customer, now),
+        surveys.findLatestOpenSurvey('nobody', now),
+        surveys.findLatestOpenSurvey(customer, at('2026-12-31T00:00:00+08:00')),
+        surveys.findLatestOpenSurvey(customer, now),
+      ]),
       followUps: byId(await ctx.stores.cases.listFollowUpsOfCase('K1')),
     };
   },
