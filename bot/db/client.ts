@@ -46,6 +46,7 @@ import type {
   PrismaClient as PostgresqlPrismaClient,
 } from '../../prisma/generated/postgresql/index.js';
 import { registerAdapter, type AdapterQueryable, type AdapterRegistration } from './adapter-registry.js';
+import { stopCheckpointerOf } from './sqlite-checkpointer.js';
 
 // Each database's generated client and driver adapter (with its driver, `pg` or better-sqlite3) is
 // loaded when first used, not when this module is: a process loads one database's, not both — about
@@ -230,7 +231,12 @@ export function createPrismaClient(url: string, options: CreatePrismaClientOptio
     prisma,
     provider,
     capabilities,
-    close: () => prisma.$disconnect(),
+    // The checkpointing thread of SQLite's bulk writes first (bot/db/sqlite-checkpointer.ts): the client's own
+    // connection is then the file's last, and nothing touches the file once the client is closed.
+    close: async () => {
+      await stopCheckpointerOf(prisma);
+      await prisma.$disconnect();
+    },
   };
 }
 

@@ -132,3 +132,26 @@ export class SqliteCheckpointer {
     return this.framesSeen;
   }
 }
+
+/** The checkpointing thread of each client's bulk writes (SQLite files only). */
+const byClient = new WeakMap<object, SqliteCheckpointer>();
+
+/** `client`'s checkpointing thread for `file`, made on first use. */
+export function checkpointerFor(client: object, file: string): SqliteCheckpointer {
+  let checkpointer = byClient.get(client);
+  if (!checkpointer) byClient.set(client, (checkpointer = new SqliteCheckpointer(file)));
+  return checkpointer;
+}
+
+/** `client`'s checkpointing thread, if its bulk writes have made one. */
+export function checkpointerOf(client: object): SqliteCheckpointer | null {
+  return byClient.get(client) ?? null;
+}
+
+/**
+ * Stops `client`'s checkpointing thread, if any, and waits for its connection to close: the client closes after
+ * it, as the file's last connection (bot/db/client.ts), so nothing touches the file once the client is closed.
+ */
+export async function stopCheckpointerOf(client: object): Promise<void> {
+  await byClient.get(client)?.stop();
+}

@@ -3,7 +3,7 @@
  * decides (outbox messages, escalations, audit entries) commit together. Each takes the transaction
  * client; none opens a transaction of its own.
  */
-import { SqliteCheckpointer } from './sqlite-checkpointer.js';
+import { checkpointerFor, checkpointerOf, type SqliteCheckpointer } from './sqlite-checkpointer.js';
 import type { Prisma } from '../../prisma/generated/postgresql/index.js';
 import type { IdGenerator } from '../core/clock.js';
 import type { FollowUpOutcome } from '../core/model.js';
@@ -287,7 +287,7 @@ export async function withBulkWalCheckpoints<T>(client: object, sql: FixedSqlQue
       }
       if (s.checkpointer === undefined) {
         const [main] = (await sql.query<{ name: string; file: string | null }>('PRAGMA database_list', [])).filter((d) => d.name === 'main');
-        s.checkpointer = main?.file ? new SqliteCheckpointer(main.file) : null;
+        s.checkpointer = main?.file ? checkpointerFor(client, main.file) : null;
       }
       await sql.query(`PRAGMA wal_autocheckpoint = ${BULK_WAL_AUTOCHECKPOINT_PAGES}`, []);
     })();
@@ -307,7 +307,7 @@ export async function withBulkWalCheckpoints<T>(client: object, sql: FixedSqlQue
 
 /** The checkpointing thread of `client`'s bulk writes (null when it has none: PostgreSQL, memory, no bulk write yet). */
 export function bulkCheckpointerOf(client: object): SqliteCheckpointer | null {
-  return bulkWalWriters.get(client)?.checkpointer ?? null;
+  return checkpointerOf(client);
 }
 
 /**

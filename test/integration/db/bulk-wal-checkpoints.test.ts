@@ -3,6 +3,7 @@
 // such setting and runs the writes as they are.
 import { expect, it } from 'vitest';
 import { fixedSql } from '../../../bot/db/fixed-sql.js';
+import { createPrismaClient } from '../../../bot/db/client.js';
 import { bulkCheckpointerOf, withBulkWalCheckpoints } from '../../../bot/db/writes.js';
 import { describeEachDatabase } from '../../support/db.js';
 import { storeContext } from '../../support/service.js';
@@ -78,5 +79,24 @@ describeEachDatabase('bulk writes checkpoint on a thread of their own', (db) => 
     expect(checkpointer.running).toBe(false);
     expect(Number((await sql.query<{ n: unknown }>(`SELECT COUNT(*) AS n FROM "RateCounter" WHERE "key" LIKE 'bulk-cp:%'`, []))[0]?.n)).toBe(15_000);
     await sql.execute(`DELETE FROM "RateCounter" WHERE "key" LIKE 'bulk-cp:%'`, []);
+  });
+});
+
+describeEachDatabase('the checkpointing thread and its client', (db) => {
+  it('stops with the client that made it, before the client closes its own connection', async () => {
+    const client = createPrismaClient(db().url);
+    const sql = fixedSql({ prisma: client.prisma, capabilities: client.capabilities });
+    await withBulkWalCheckpoints(client.prisma, sql, client.capabilities, async () => undefined);
+    if (db().provider !== 'sqlite') {
+      // PostgreSQL checkpoints on the server: no thread.
+      expect(bulkCheckpointerOf(client.prisma)).toBeNull();
+      await client.close();
+      return;
+    }
+    const checkpointer = bulkCheckpointerOf(client.prisma)!;
+    // Lingering after the bulk write, as it does for the job's next batch.
+    expect(checkpointer.running).toBe(true);
+    await client.close();
+    expect(checkpointer.running).toBe(false);
   });
 });
