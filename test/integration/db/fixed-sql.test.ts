@@ -18,6 +18,7 @@ import { typedValues } from '../../../bot/db/typed-values.js';
 import { describeEachDatabase } from '../../support/db.js';
 import { storeContext, seedOrganisation } from '../../support/service.js';
 import { insertDueFollowUps } from '../../support/builders.js';
+import { recordBatchSizes } from '../../support/batch-sizes.js';
 
 describeEachDatabase('fixed SQL on the driver adapter', (db) => {
   it('counts hits per key and window, and forgets by prefix without taking LIKE wildcards in the prefix', async () => {
@@ -39,15 +40,8 @@ describeEachDatabase('fixed SQL on the driver adapter', (db) => {
   });
 
   it('reads counts asked for at the same moment by one statement, each answered as alone', async () => {
-    /** The counters with their batch reads counted (a subclass of the real store, its statements unchanged). */
-    class CountingRateCounters extends PrismaRateCounters {
-      readonly batches: number[] = [];
-      override countBatch(questions: Parameters<PrismaRateCounters['countBatch']>[0]): Promise<number[]> {
-        this.batches.push(questions.length);
-        return super.countBatch(questions);
-      }
-    }
-    const counters = new CountingRateCounters(storeContext(db()));
+    const counters = new PrismaRateCounters(storeContext(db()));
+    const batches = recordBatchSizes(counters, 'countBatch');
     const window = new Date('2026-12-07T04:00:00.000Z');
     const later = new Date('2026-12-07T04:00:00.001Z');
     await counters.hit('fx-batch:a', window);
@@ -63,24 +57,17 @@ describeEachDatabase('fixed SQL on the driver adapter', (db) => {
     const alone: number[] = [];
     for (const [key, at] of questions) alone.push(await counters.count(key, at));
     expect(alone).toEqual([2, 0, 1, 0, 2]);
-    expect(counters.batches).toEqual([]);
+    expect(batches).toEqual([]);
     expect(await Promise.all(questions.map(([key, at]) => counters.count(key, at)))).toEqual(alone);
-    expect(counters.batches).toEqual([questions.length]);
+    expect(batches).toEqual([questions.length]);
   });
 
   it('looks members up by WeCom UserID with one statement for the look-ups of one moment, each answered as alone', async () => {
     const staff = await seedOrganisation(db());
-    /** The org store with its batch look-ups counted (a subclass of the real store, its statements unchanged). */
-    class CountingOrgStore extends PrismaOrgStore {
-      readonly batches: number[] = [];
-      override findStaffByWecomUserIds(ids: readonly string[]) {
-        this.batches.push(ids.length);
-        return super.findStaffByWecomUserIds(ids);
-      }
-    }
     await db().prisma.staff.update({ where: { wecomUserId: 'hushi.zhou' }, data: { active: false } });
     try {
-      const org = new CountingOrgStore(storeContext(db()));
+      const org = new PrismaOrgStore(storeContext(db()));
+      const batches = recordBatchSizes(org, 'findStaffByWecomUserIds');
       const asked = ['hushi.li', 'nobody', 'hushi.zhou', 'hushi.li'];
       const alone = [];
       for (const u of asked) alone.push(await org.findStaffByWecomUserId(u));
@@ -90,34 +77,21 @@ describeEachDatabase('fixed SQL on the driver adapter', (db) => {
         { id: staff.get('hushi.zhou'), name: '周护士', active: false },
         { id: staff.get('hushi.li'), name: '李护士', active: true },
       ]);
-      expect(org.batches).toEqual([1, 1, 1, 1]);
-      org.batches.length = 0;
+      expect(batches).toEqual([1, 1, 1, 1]);
+      batches.length = 0;
       expect(await Promise.all(asked.map((u) => org.findStaffByWecomUserId(u)))).toEqual(alone);
-      expect(org.batches).toEqual([asked.length]);
+      expect(batches).toEqual([asked.length]);
     } finally {
       await db().prisma.staff.update({ where: { wecomUserId: 'hushi.zhou' }, data: { active: true } });
     }
   });
 
   it('looks customers up by phone, and their latest open surveys, with one statement for the look-ups of one moment', async () => {
-    /** The stores with their batch look-ups counted (subclasses of the real stores, their statements unchanged). */
-    class CountingCustomerStore extends PrismaCustomerStore {
-      readonly batches: number[] = [];
-      override findCustomersByPhones(phones: readonly string[]) {
-        this.batches.push(phones.length);
-        return super.findCustomersByPhones(phones);
-      }
-    }
-    class CountingSurveyStore extends PrismaSurveyStore {
-      readonly batches: number[] = [];
-      override findLatestOpenSurveys(questions: Parameters<PrismaSurveyStore['findLatestOpenSurveys']>[0]) {
-        this.batches.push(questions.length);
-        return super.findLatestOpenSurveys(questions);
-      }
-    }
     const ctx = storeContext(db());
-    const customers = new CountingCustomerStore(ctx);
-    const surveys = new CountingSurveyStore(ctx);
+    const customers = new PrismaCustomerStore(ctx);
+    const surveys = new PrismaSurveyStore(ctx);
+    const phoneBatches = recordBatchSizes(customers, 'findCustomersByPhones');
+    const surveyBatches = recordBatchSizes(surveys, 'findLatestOpenSurveys');
     const phones = ['+8613512340001', '+8613512340002', '+8613512340009'];
     const made = [];
     for (const [i, phone] of phones.slice(0, 2).entries()) {
@@ -127,7 +101,7 @@ describeEachDatabase('fixed SQL on the driver adapter', (db) => {
     }
     const byPhone = await Promise.all([...phones, phones[0]!].map((p) => customers.findCustomerByPhone(p)));
     expect(byPhone.map((c) => c?.id ?? null)).toEqual([made[0]!.id, made[1]!.id, null, made[0]!.id]);
-    expect(customers.batches).toEqual([4]);
+    expect(phoneBatches).toEqual([4]);
 
     const now = new Date('2026-12-07T04:00:00.000Z');
     const survey = (id: string, customerId: string, sentAt: string, expiresAt: string, status = 'OPEN') => ({
@@ -150,9 +124,10 @@ describeEachDatabase('fixed SQL on the driver adapter', (db) => {
     const alone = [];
     for (const [c, t] of questions) alone.push((await surveys.findLatestOpenSurvey(c, t))?.id ?? null);
     expect(alone).toEqual(['fx-s2', 'fx-s1', null, null]);
-    surveys.batches.length = 0;
+    expect(surveyBatches).toEqual([1, 1, 1, 1]);
+    surveyBatches.length = 0;
     expect((await Promise.all(questions.map(([c, t]) => surveys.findLatestOpenSurvey(c, t)))).map((x) => x?.id ?? null)).toEqual(alone);
-    expect(surveys.batches).toEqual([questions.length]);
+    expect(surveyBatches).toEqual([questions.length]);
   });
 
   it('records an inbound event once, with the dates and defaults of the query API, and claims and finishes it', async () => {

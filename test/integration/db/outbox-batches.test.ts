@@ -14,6 +14,7 @@ import { PrismaOutboxStore, type OutboxResult } from '../../../bot/db/outbox-sto
 import { describeEachDatabase } from '../../support/db.js';
 import { createTestService, seedOrganisation, sharedDbClient, storeContext } from '../../support/service.js';
 import { staffTextMessage } from '../../support/builders.js';
+import { recordBatchSizes } from '../../support/batch-sizes.js';
 
 /** What each message of a world meets, by the last part of its idempotency key. */
 const BEHAVIOURS = [
@@ -349,14 +350,6 @@ describeEachDatabase('batched outbox marks and completions', (db) => {
 
   it('enqueues made at the same moment share one insert, each answered and stored as alone: keys repeated across calls, known keys, several shapes', async () => {
     const context = storeContext(db());
-    /** The store with its batch inserts counted (a subclass of the real one, its statements unchanged). */
-    class CountingOutboxStore extends PrismaOutboxStore {
-      readonly batches: number[] = [];
-      override enqueueBatch(calls: readonly (readonly NewOutboxMessage[])[]): Promise<number[]> {
-        this.batches.push(calls.length);
-        return super.enqueueBatch(calls);
-      }
-    }
     // Due next year: the dispatches of the tests below leave them alone.
     const due = new Date(at.getTime() + 365 * 86_400_000);
     const message = (prefix: string, key: string, extra: Partial<NewOutboxMessage> = {}): NewOutboxMessage => ({ ...staffTextMessage(`${prefix}:${key}`, nurse.id, nurse.wecomUserId, due), ...extra });
@@ -381,11 +374,12 @@ describeEachDatabase('batched outbox marks and completions', (db) => {
     for (const call of calls('enqueue-alone')) expected.push(await alone.enqueue(call));
     expect(expected).toEqual([2, 1, 0, 1]);
 
-    const batched = new CountingOutboxStore(context);
+    const batched = new PrismaOutboxStore(context);
+    const batches = recordBatchSizes(batched, 'enqueueBatch');
     await batched.enqueue([message('enqueue-batched', 'known')]);
-    batched.batches.length = 0;
+    batches.length = 0;
     expect(await Promise.all(calls('enqueue-batched').map((call) => batched.enqueue(call)))).toEqual(expected);
-    expect(batched.batches).toEqual([4]);
+    expect(batches).toEqual([4]);
     const rows = await stored('enqueue-batched');
     expect(rows).toEqual(await stored('enqueue-alone'));
     expect(rows.map((r) => r.key)).toEqual(['a', 'b', 'c', 'd', 'known']);

@@ -11,6 +11,7 @@ import { INBOUND_CLAIM_BATCH, INBOUND_MAX_ATTEMPTS, processPendingInbound } from
 import { describeEachDatabase } from '../../support/db.js';
 import { createTestService, seedOrganisation, sharedDbClient, storeContext } from '../../support/service.js';
 import { PrismaInboxStore } from '../../../bot/db/inbox-store.js';
+import { recordBatchSizes } from '../../support/batch-sizes.js';
 import { startReplicaProcess } from '../../support/replica.js';
 
 describeEachDatabase('inbox batches', (db) => {
@@ -208,14 +209,6 @@ describeEachDatabase('inbox batches', (db) => {
     });
 
     it('records the outcomes of events handled at once with one statement, each as alone; a missing event fails only its caller', async () => {
-      /** The store with its batch statements counted (a subclass of the real one, its statements unchanged). */
-      class CountingInboxStore extends PrismaInboxStore {
-        readonly batches: number[] = [];
-        override finishInboundBatch(rows: Parameters<PrismaInboxStore['finishInboundBatch']>[0]): Promise<boolean[]> {
-          this.batches.push(rows.length);
-          return super.finishInboundBatch(rows);
-        }
-      }
       const at = clock.now();
       const next = new Date(at.getTime() + 120_000);
       const outcomes = [
@@ -237,9 +230,10 @@ describeEachDatabase('inbox batches', (db) => {
         return rows.map(({ id, dedupeKey, receivedAt, ...row }) => row);
       };
       const alone = await finishAll('finish-alone', new PrismaInboxStore(storeContext(db())), false);
-      const batched = new CountingInboxStore(storeContext(db()));
+      const batched = new PrismaInboxStore(storeContext(db()));
+      const batches = recordBatchSizes(batched, 'finishInboundBatch');
       expect(await finishAll('finish-together', batched, true)).toEqual(alone);
-      expect(batched.batches).toEqual([5]);
+      expect(batches).toEqual([5]);
       expect(alone.map((r) => [r.status, r.error, r.nextAttemptAt, r.leaseExpiresAt])).toEqual([
         ['PROCESSED', null, null, null],
         ['REJECTED', 'no customer has this number', null, null],
@@ -257,7 +251,7 @@ describeEachDatabase('inbox batches', (db) => {
       await app.deps.inbox.recordInboundBatch(events.slice(60));
       const replicas = [0, 1].map(() => startReplicaProcess(db().url, clock.now(), { kind: 'process-inbox', limit: count }));
       await Promise.all(replicas.map((r) => r.ready));
-      // This process handles its batches four at a time (as the drain does on PostgreSQL), the replicas one by one.
+      // This process handles its batches four at a time, the replicas one by one.
       const [mine, ...theirs] = await Promise.all([processPendingInbound(app.deps, inboundHandlers, count, 4), ...replicas.map((r) => r.go())]);
       const handled = [
         ...mine!.map((r) => r.eventId),
