@@ -38,7 +38,9 @@ export async function insertOutboxFixedCalls(sql: FixedSql, ids: IdGenerator, ca
     const shapes = new Map<string, NewOutboxMessage[]>();
     for (const m of fresh.values()) {
       const shape = `${m.maxAttempts ? 'm' : ''}${m.fallbackOfId ? 'f' : ''}`;
-      shapes.set(shape, [...(shapes.get(shape) ?? []), m]);
+      const group = shapes.get(shape);
+      if (group) group.push(m);
+      else shapes.set(shape, [m]);
     }
     const insertAll = async (runner: FixedSqlQueries) => {
       for (const [shape, group] of shapes) for (const key of await insertShape(runner, ids, shape, group)) inserted.add(key);
