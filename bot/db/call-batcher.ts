@@ -16,16 +16,20 @@ export class CallBatcher<T, R> {
   private scheduled = false;
   private running = false;
 
+  private readonly runOne: (item: T) => Promise<R>;
+
   /**
    * @param runBatch runs several calls at once, all or nothing; answers in the order of `items`.
-   * @param runOne runs one call alone (a batch of one, and each call of a failed batch).
+   * @param runOne runs one call alone (a batch of one, and each call of a failed batch) [`runBatch` with one item].
    * @param maxBatch calls per batch at most (bound parameters stay under both databases' limits).
    */
   constructor(
     private readonly runBatch: (items: T[]) => Promise<R[]>,
-    private readonly runOne: (item: T) => Promise<R>,
+    runOne?: (item: T) => Promise<R>,
     private readonly maxBatch = 100,
-  ) {}
+  ) {
+    this.runOne = runOne ?? (async (item) => (await runBatch([item]))[0]!);
+  }
 
   /** Runs `item` with the other calls of this turn. */
   run(item: T): Promise<R> {

@@ -24,10 +24,7 @@ export class PrismaCustomerStore implements CustomerStore {
 
   constructor(private readonly db: StoreContext) {
     this.sql = fixedSql(db);
-    this.phoneLookups = new CallBatcher(
-      (phones) => this.findCustomersByPhones(phones),
-      async (phone) => (await this.findCustomersByPhones([phone]))[0]!,
-    );
+    this.phoneLookups = new CallBatcher((phones) => this.findCustomersByPhones(phones));
   }
 
   async upsertCustomer(input: CustomerInput): Promise<CustomerRecord> {

@@ -27,10 +27,7 @@ export class PrismaOrgStore implements OrgStore {
     private readonly db: StoreContext,
     private readonly options: { orgCacheMs?: number } = {},
   ) {
-    this.#staffLookups = new CallBatcher(
-      (wecomUserIds) => this.findStaffByWecomUserIds(wecomUserIds),
-      async (wecomUserId) => (await this.findStaffByWecomUserIds([wecomUserId]))[0]!,
-    );
+    this.#staffLookups = new CallBatcher((wecomUserIds) => this.findStaffByWecomUserIds(wecomUserIds));
   }
 
   async loadOrgSnapshot(): Promise<OrgSnapshot> {

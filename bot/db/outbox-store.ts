@@ -68,12 +68,7 @@ export class PrismaOutboxStore implements OutboxStore {
     // that lost its claim must draw none, as the memory twin does (test/integration/memory/store-conformance.test.ts).
     const completeOne = db.capabilities.provider === 'postgresql' ? (result: OutboxResult) => this.completeOutboxOne(result) : async (result: OutboxResult) => (await this.completeOutboxBatch([result]))[0]!;
     this.writes = batch ? new CallBatcher((writes) => this.writeOutboxBatch(writes), (write) => (write.mark ? this.markSendStartedOne(write.mark) : completeOne(write.result))) : null;
-    this.smsCounts = batch
-      ? new CallBatcher(
-          (questions) => this.countCustomersSmsSince(questions),
-          async (question) => (await this.countCustomersSmsSince([question]))[0]!,
-        )
-      : null;
+    this.smsCounts = batch ? new CallBatcher((questions) => this.countCustomersSmsSince(questions)) : null;
     this.enqueues = batch
       ? new CallBatcher(
           (calls) => this.enqueueBatch(calls),

@@ -17,10 +17,7 @@ export class PrismaSurveyStore implements SurveyStore {
 
   constructor(private readonly db: StoreContext) {
     this.sql = fixedSql(db);
-    this.latestOpen = new CallBatcher(
-      (questions) => this.findLatestOpenSurveys(questions),
-      async (question) => (await this.findLatestOpenSurveys([question]))[0]!,
-    );
+    this.latestOpen = new CallBatcher((questions) => this.findLatestOpenSurveys(questions));
   }
 
   async findSurveyPage(token: string): Promise<SurveyPageRecord | null> {
