@@ -143,7 +143,7 @@ export function checkpointerFor(client: object, file: string): SqliteCheckpointe
   return checkpointer;
 }
 
-/** `client`'s checkpointing thread, if its bulk writes have made one. */
+/** `client`'s checkpointing thread, if its bulk writes have made one (none on PostgreSQL, for a database in memory, or before a bulk write). */
 export function checkpointerOf(client: object): SqliteCheckpointer | null {
   return byClient.get(client) ?? null;
 }

@@ -3,7 +3,7 @@
  * decides (outbox messages, escalations, audit entries) commit together. Each takes the transaction
  * client; none opens a transaction of its own.
  */
-import { checkpointerFor, checkpointerOf, type SqliteCheckpointer } from './sqlite-checkpointer.js';
+import { checkpointerFor, type SqliteCheckpointer } from './sqlite-checkpointer.js';
 import type { Prisma } from '../../prisma/generated/postgresql/index.js';
 import type { IdGenerator } from '../core/clock.js';
 import type { FollowUpOutcome } from '../core/model.js';
@@ -303,11 +303,6 @@ export async function withBulkWalCheckpoints<T>(client: object, sql: FixedSqlQue
     if (acquired) s.checkpointer?.release();
     if (--s.writers === 0) await sql.query(`PRAGMA wal_autocheckpoint = ${s.before ?? 1_000}`, []);
   }
-}
-
-/** The checkpointing thread of `client`'s bulk writes (null when it has none: PostgreSQL, memory, no bulk write yet). */
-export function bulkCheckpointerOf(client: object): SqliteCheckpointer | null {
-  return checkpointerOf(client);
 }
 
 /**

@@ -4,7 +4,8 @@
 import { expect, it } from 'vitest';
 import { fixedSql } from '../../../bot/db/fixed-sql.js';
 import { createPrismaClient } from '../../../bot/db/client.js';
-import { bulkCheckpointerOf, withBulkWalCheckpoints } from '../../../bot/db/writes.js';
+import { withBulkWalCheckpoints } from '../../../bot/db/writes.js';
+import { checkpointerOf } from '../../../bot/db/sqlite-checkpointer.js';
 import { describeEachDatabase } from '../../support/db.js';
 import { storeContext } from '../../support/service.js';
 
@@ -47,14 +48,14 @@ describeEachDatabase('bulk writes checkpoint on a thread of their own', (db) => 
     const bulk = <T>(fn: () => Promise<T>) => withBulkWalCheckpoints(ctx.prisma, sql, ctx.capabilities, fn);
     if (db().provider !== 'sqlite') {
       await bulk(async () => undefined);
-      expect(bulkCheckpointerOf(ctx.prisma)).toBeNull();
+      expect(checkpointerOf(ctx.prisma)).toBeNull();
       return;
     }
     // An empty WAL to start from: every frame checkpointed later was written below.
     await sql.query('PRAGMA wal_checkpoint(TRUNCATE)', []);
     const pad = 'x'.repeat(400);
     const frames = await bulk(async () => {
-      const checkpointer = bulkCheckpointerOf(ctx.prisma)!;
+      const checkpointer = checkpointerOf(ctx.prisma)!;
       expect(checkpointer.running).toBe(true);
       // About 1,500 pages over 30 commits: far below the writer's own threshold of 16,384 during bulk writes.
       for (let t = 0; t < 30; t++) {
@@ -74,7 +75,7 @@ describeEachDatabase('bulk writes checkpoint on a thread of their own', (db) => 
       return 0;
     });
     expect(frames).toBeGreaterThan(0);
-    const checkpointer = bulkCheckpointerOf(ctx.prisma)!;
+    const checkpointer = checkpointerOf(ctx.prisma)!;
     await checkpointer.stop();
     expect(checkpointer.running).toBe(false);
     expect(Number((await sql.query<{ n: unknown }>(`SELECT COUNT(*) AS n FROM "RateCounter" WHERE "key" LIKE 'bulk-cp:%'`, []))[0]?.n)).toBe(15_000);
@@ -89,11 +90,11 @@ describeEachDatabase('the checkpointing thread and its client', (db) => {
     await withBulkWalCheckpoints(client.prisma, sql, client.capabilities, async () => undefined);
     if (db().provider !== 'sqlite') {
       // PostgreSQL checkpoints on the server: no thread.
-      expect(bulkCheckpointerOf(client.prisma)).toBeNull();
+      expect(checkpointerOf(client.prisma)).toBeNull();
       await client.close();
       return;
     }
-    const checkpointer = bulkCheckpointerOf(client.prisma)!;
+    const checkpointer = checkpointerOf(client.prisma)!;
     // Lingering after the bulk write, as it does for the job's next batch.
     expect(checkpointer.running).toBe(true);
     await client.close();

@@ -5,7 +5,7 @@ import { ACTIVATION_ROUND_TARGET_MS, activateDueFollowUps } from '../../../../bo
 import type { FollowUpStore } from '../../../../bot/core/ports/follow-ups.js';
 import type { Huifang } from '../../../../bot/huifang.js';
 import { sqliteFilePath } from '../../../../bot/db/client.js';
-import { bulkCheckpointerOf } from '../../../../bot/db/writes.js';
+import { checkpointerOf } from '../../../../bot/db/sqlite-checkpointer.js';
 import { jobs } from '../../../../jobs/index.js';
 import { describeEachDatabase } from '../../../support/db.js';
 import { createReplica, createTestService, seedOrganisation, sharedDbClient } from '../../../support/service.js';
@@ -208,7 +208,7 @@ describeEachDatabase('activating due follow-ups', (db) => {
     expect(summary.activated).toBe(3_000);
     expect(await db().prisma.followUp.count({ where: { id: { in: ids.slice(0, 500) }, status: 'ACTIVE' } })).toBe(500);
     expect(await threshold()).toBe(sqlite ? 1_000 : null);
-    const checkpointer = bulkCheckpointerOf(db().prisma);
+    const checkpointer = checkpointerOf(db().prisma);
     if (!sqlite) {
       expect(checkpointer).toBeNull();
       return;
