@@ -15,6 +15,14 @@ interface InboundFinish {
   nextAttemptAt: Date | null;
 }
 
+/** The columns a claim returns, as {@link ClaimedRow} holds them. */
+const CLAIMED_COLUMNS = ['id', 'source', 'dedupeKey', 'kind', 'payload', 'receivedAt', 'attempts'] as const;
+
+/** The RETURNING clause of a claim, its columns qualified by `table` (`'e.'`) or not (`''`). */
+function returning(table: string): string {
+  return `RETURNING ${CLAIMED_COLUMNS.map((c) => `${table}"${c}"`).join(', ')}`;
+}
+
 type ClaimedRow = { id: string; source: string; dedupeKey: string; kind: string; payload: string; receivedAt: Date | string; attempts: number };
 
 function toRecord(row: ClaimedRow): InboundEventRecord {
@@ -143,17 +151,16 @@ export class PrismaInboxStore implements InboxStore {
     const picked = `SELECT "id" FROM (${oldest(`"status" = 'RECEIVED' AND ${leaseFree}`)} UNION ALL ${oldest(`"status" = 'FAILED' AND ${failedDue} AND ${leaseFree}`)}) AS u ORDER BY "receivedAt", "id" LIMIT ?`;
     const pickedParams = [now, limit, maxAttempts, now, now, limit, limit];
     const set = 'SET "leaseExpiresAt" = ?, "attempts" = "attempts" + 1';
-    const returning = 'RETURNING "id", "source", "dedupeKey", "kind", "payload", "receivedAt", "attempts"';
     const leaseUntil = new Date(now.getTime() + leaseMs);
     // PostgreSQL: the ids are picked once, in a materialised CTE (a sub-select in `IN` may run again and take
     // more than `limit`), and the outer WHERE repeats the condition for a row whose lock it waited on.
     // SQLite has one writer at a time: the plain sub-select is atomic there.
     const rows = this.db.capabilities.skipLocked
       ? await this.sql.query<ClaimedRow>(
-          `WITH "picked" AS MATERIALIZED (${picked}) UPDATE "InboundEvent" AS e ${set} FROM "picked" WHERE e."id" = "picked"."id" AND ${waiting} ${returning.replace(/"(\w+)"/g, 'e."$1"')}`,
+          `WITH "picked" AS MATERIALIZED (${picked}) UPDATE "InboundEvent" AS e ${set} FROM "picked" WHERE e."id" = "picked"."id" AND ${waiting} ${returning('e.')}`,
           [...pickedParams, leaseUntil, now, maxAttempts, now],
         )
-      : await this.sql.query<ClaimedRow>(`UPDATE "InboundEvent" ${set} WHERE "id" IN (${picked}) ${returning}`, [leaseUntil, ...pickedParams]);
+      : await this.sql.query<ClaimedRow>(`UPDATE "InboundEvent" ${set} WHERE "id" IN (${picked}) ${returning('')}`, [leaseUntil, ...pickedParams]);
     // RETURNING gives no order: oldest first, as the sub-select chose them.
     return rows.map(toRecord).sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
@@ -164,7 +171,7 @@ export class PrismaInboxStore implements InboxStore {
       'UPDATE "InboundEvent" SET "leaseExpiresAt" = ?, "attempts" = "attempts" + 1 ' +
         'WHERE "id" = ? AND ("status" = \'RECEIVED\' OR ("status" = \'FAILED\' AND ("nextAttemptAt" IS NULL OR "nextAttemptAt" <= ?))) ' +
         'AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" <= ?) ' +
-        'RETURNING "id", "source", "dedupeKey", "kind", "payload", "receivedAt", "attempts"',
+        returning(''),
       [new Date(now.getTime() + leaseMs), id, now, now],
     );
     return row ? toRecord(row) : null;
