@@ -106,6 +106,9 @@ export class SqliteCheckpointer {
     if (!worker) return;
     this.worker = null;
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    // Waited for, the thread now keeps the process alive until it has exited: unreferenced, a process with nothing
+    // else to do would end while its caller still waits (Node ends such a top-level await with exit code 13).
+    worker.ref();
     worker.postMessage('stop');
     await exited;
   }

@@ -1,7 +1,13 @@
 // SQLite's automatic checkpoint during bulk writes (bot/db/writes.ts `withBulkWalCheckpoints`): moved while any
 // bulk write of the client runs, set back once the last one has ended, whichever ends first; PostgreSQL has no
 // such setting and runs the writes as they are.
-import { expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
 import { fixedSql } from '../../../bot/db/fixed-sql.js';
 import { createPrismaClient } from '../../../bot/db/client.js';
 import { withBulkWalCheckpoints } from '../../../bot/db/writes.js';
@@ -99,5 +105,32 @@ describeEachDatabase('the checkpointing thread and its client', (db) => {
     expect(checkpointer.running).toBe(true);
     await client.close();
     expect(checkpointer.running).toBe(false);
+  });
+});
+
+describe('stopping the checkpointing thread', () => {
+  it('keeps a process that has nothing else to do alive until the thread has exited', async () => {
+    // The thread never keeps a process alive by itself (it is unreferenced); awaited at the top level of a script,
+    // its stop must still resolve, where Node would otherwise end the process with code 13 and the await unsettled.
+    const dir = mkdtempSync(join(tmpdir(), 'huifang-checkpointer-'));
+    try {
+      const file = join(dir, 'stop.db');
+      const setup = new Database(file);
+      setup.pragma('journal_mode = WAL');
+      setup.close();
+      const script = join(dir, 'stop.mts');
+      writeFileSync(
+        script,
+        `import { SqliteCheckpointer } from ${JSON.stringify(pathToFileURL(resolve('bot/db/sqlite-checkpointer.ts')).href)};\n` +
+          `const checkpointer = new SqliteCheckpointer(${JSON.stringify(file)});\n` +
+          `checkpointer.acquire();\n` +
+          `await checkpointer.stop();\n` +
+          `console.log('stopped', checkpointer.running);\n`,
+      );
+      const run = spawnSync(process.execPath, [resolve('bin/run-ts.mjs'), script], { encoding: 'utf8', timeout: 60_000 });
+      expect({ status: run.status, stdout: run.stdout.trim(), stderr: run.stderr.trim() }).toEqual({ status: 0, stdout: 'stopped false', stderr: '' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
