@@ -131,7 +131,7 @@ export class PrismaFollowUpStore implements FollowUpStore {
       const status = caps.provider === 'sqlite' ? '+f.status' : 'f.status';
       // SQLite's RETURNING names the updated table's columns unqualified (it knows no alias there).
       const returning = caps.provider === 'sqlite' ? 'id' : 'f.id';
-      const compareAndSet = async (set: string, setParams: unknown[], columns: Record<string, JsonRowKind>, rows: unknown[][]) => {
+      const compareAndSet = async (set: string, setParams: unknown[], columns: Record<string, Exclude<JsonRowKind, 'json'>>, rows: unknown[][]) => {
         if (rows.length === 0) return;
         const returned = await tx.query<{ id: string }>(
           `UPDATE "FollowUp" AS f SET ${set}, version = f.version + 1 FROM ${jsonRows(caps, 'v', { id: 'text', version: 'int', ...columns })} ` +

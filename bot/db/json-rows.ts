@@ -13,6 +13,7 @@
  */
 import type { DbCapabilities } from './client.js';
 import type { FixedSqlQueries } from './fixed-sql.js';
+import { insertSqliteValues } from './sqlite-values.js';
 
 /**
  * A `Date` as the SQLite adapter stores it (`toISOString()` with `+00:00` for `Z`, @prisma/adapter-better-sqlite3
@@ -36,17 +37,20 @@ export function oncePerInstant(format: (value: Date) => string): (value: Date) =
   };
 }
 
-/** How a column is typed when read back: text, integer or instant. */
-export type JsonRowKind = 'text' | 'int' | 'date';
+/**
+ * How a column is typed when read back: text, integer or instant. `json` (only in {@link insertJsonObjects}): the
+ * value is any JSON value, and a text column receives its JSON text (`null` gives NULL).
+ */
+export type JsonRowKind = 'text' | 'int' | 'date' | 'json';
 
 /** The SQL type each kind is read as on PostgreSQL. */
-const PG_TYPE: Readonly<Record<JsonRowKind, string>> = { text: 'text', int: 'integer', date: 'timestamp(3)' };
+const PG_TYPE: Readonly<Record<Exclude<JsonRowKind, 'json'>, string>> = { text: 'text', int: 'integer', date: 'timestamp(3)' };
 
 /**
  * A sub-select reading the rows bound at its one `?` (see {@link jsonRowsParam}) as `alias` with the given
  * columns, in their order: `(SELECT … FROM json_each(?)) AS v`. Use it where a table may stand.
  */
-export function jsonRows(capabilities: DbCapabilities, alias: string, columns: Readonly<Record<string, JsonRowKind>>): string {
+export function jsonRows(capabilities: DbCapabilities, alias: string, columns: Readonly<Record<string, Exclude<JsonRowKind, 'json'>>>): string {
   const list = Object.entries(columns);
   if (capabilities.provider === 'postgresql') {
     const select = list.map(([name, kind], i) => `CAST(e.value ->> ${i} AS ${PG_TYPE[kind]}) AS "${name}"`).join(', ');
@@ -99,6 +103,12 @@ function storedValues(capabilities: DbCapabilities): (value: unknown) => unknown
  * be given, with its kind. Raw SQL keeps no Prisma defaults: give `createdAt`/`updatedAt` and every DateTime column.
  * `onConflict` (e.g. `ON CONFLICT ("idempotencyKey") DO NOTHING`) is appended to each statement; without it a
  * unique violation fails the statement (P2002), and the caller's transaction with it. Resolves with the rows inserted.
+ *
+ * A column of kind `json` (at most one per table) takes a JSON value, written out once: on PostgreSQL the values go
+ * as a second parameter, a JSON array read beside the rows (`ROWS FROM`) as type `json`, whose elements keep the
+ * exact text `JSON.stringify` made; inside the rows they would be strings, escaped once more and unescaped there.
+ * On SQLite each value is bound on its own (bot/db/sqlite-values.ts), which in this process costs less than a
+ * JSON text to encode and parse; a `json` value is bound as its `JSON.stringify` text.
  */
 export async function insertJsonObjects(
   sql: FixedSqlQueries,
@@ -108,8 +118,12 @@ export async function insertJsonObjects(
   rows: readonly Readonly<Record<string, unknown>>[],
   onConflict = '',
 ): Promise<number> {
-  const groups = new Map<string, { names: string[]; columns: Record<string, JsonRowKind>; rows: unknown[][] }>();
   const all = Object.keys(kinds);
+  const jsonColumns = all.filter((name) => kinds[name] === 'json');
+  if (jsonColumns.length > 1) throw new Error(`insertJsonObjects: at most one json column (${table}: ${jsonColumns.join(', ')})`);
+  const jsonColumn = jsonColumns[0];
+  const sqlite = capabilities.provider === 'sqlite';
+  const groups = new Map<string, { names: string[]; rows: unknown[][]; json: unknown[] }>();
   // Each row's values are taken in their stored form at once (as jsonRowsParam binds them), without a second copy.
   const store = storedValues(capabilities);
   for (const row of rows) {
@@ -118,21 +132,42 @@ export async function insertJsonObjects(
     for (const name of all) signature += row[name] === undefined ? '0' : '1';
     let group = groups.get(signature);
     if (!group) {
-      const names = all.filter((name) => row[name] !== undefined);
-      groups.set(signature, (group = { names, columns: Object.fromEntries(names.map((name) => [name, kinds[name]!])), rows: [] }));
+      // On PostgreSQL the json column travels apart from the rows; on SQLite it is bound with them.
+      const names = all.filter((name) => row[name] !== undefined && (sqlite || name !== jsonColumn));
+      groups.set(signature, (group = { names, rows: [], json: [] }));
     }
     const values = new Array<unknown>(group.names.length);
-    for (let i = 0; i < values.length; i++) values[i] = store(row[group.names[i]!]);
+    for (let i = 0; i < values.length; i++) {
+      const name = group.names[i]!;
+      values[i] = name === jsonColumn ? jsonText(row[name]) : store(row[name]);
+    }
     group.rows.push(values);
+    if (!sqlite && jsonColumn !== undefined && row[jsonColumn] !== undefined) group.json.push(row[jsonColumn]);
   }
   let inserted = 0;
   for (const group of groups.values()) {
-    const list = Object.keys(group.columns).map((name) => `"${name}"`).join(', ');
-    // `WHERE true`: SQLite would read a bare `ON CONFLICT` after `FROM …` as a join constraint.
-    inserted += await sql.execute(
-      `INSERT INTO "${table}" (${list}) SELECT ${list} FROM ${jsonRows(capabilities, 'v', group.columns)} WHERE true ${onConflict}`,
-      [JSON.stringify(group.rows)],
-    );
+    if (sqlite) {
+      inserted += await insertSqliteValues(sql, table, group.names, group.rows, onConflict);
+      continue;
+    }
+    const select = group.names.map((name, i) => `CAST(e.value ->> ${i} AS ${PG_TYPE[kinds[name] as Exclude<JsonRowKind, 'json'>]})`);
+    const names = [...group.names];
+    const params = [JSON.stringify(group.rows)];
+    let from = 'jsonb_array_elements(CAST(? AS jsonb)) AS e(value)';
+    if (group.json.length > 0) {
+      // A JSON null is SQL NULL; any other value is its text, as JSON.stringify wrote it.
+      select.push(`NULLIF(e.j::text, 'null')`);
+      names.push(jsonColumn!);
+      params.push(JSON.stringify(group.json));
+      from = 'ROWS FROM (jsonb_array_elements(CAST(? AS jsonb)), json_array_elements(CAST(? AS json))) AS e(value, j)';
+    }
+    const list = names.map((name) => `"${name}"`).join(', ');
+    inserted += await sql.execute(`INSERT INTO "${table}" (${list}) SELECT ${select.join(', ')} FROM ${from} ${onConflict}`, params);
   }
   return inserted;
+}
+
+/** A `json` column's value as the text it stores: `null` stays NULL. */
+function jsonText(value: unknown): string | null {
+  return value === null ? null : JSON.stringify(value);
 }

@@ -10,12 +10,13 @@ import type { FollowUpOutcome } from '../core/model.js';
 import type { NewAuditEntry, NewEscalation, NewOutboxMessage } from '../core/records.js';
 import type { PlannedFollowUp } from '../core/policies/plan-follow-ups.js';
 import { toJson } from './rows.js';
-import { PREPARED_TEXT_MAX_CHARS, type DbProvider } from './client.js';
+import type { DbProvider } from './client.js';
 import { staffOutbox } from '../core/outbox/staff-message.js';
 import { renderText } from '../core/templates/render.js';
 import type { DbCapabilities } from './client.js';
 import type { FixedSqlQueries } from './fixed-sql.js';
 import { inTextList, insertJsonObjects, oncePerInstant, sqliteDateText, type JsonRowKind } from './json-rows.js';
+import { sqliteStatementRows } from './sqlite-values.js';
 
 export type Tx = Prisma.TransactionClient;
 
@@ -57,8 +58,10 @@ export async function insertOutbox(tx: AnyTx, ids: IdGenerator, messages: readon
   // With the capabilities, fixed INSERTs (no query compilation per call), which set `updatedAt` themselves:
   // Prisma's @updatedAt is a wall-clock instant too (bot/db/outbox-insert.ts sets it alike).
   const updatedAt = capabilities ? new Date() : undefined;
+  // A fixed insert writes the message out itself, once (`json` column, bot/db/json-rows.ts).
+  const fixed = !!capabilities && isFixed(tx);
   const rows = [...fresh.values()].map((m) => {
-    const row: Prisma.OutboxMessageCreateManyInput = {
+    const row: Omit<Prisma.OutboxMessageCreateManyInput, 'payload'> & { payload: unknown } = {
       id: ids.next(),
       idempotencyKey: m.idempotencyKey,
       createdAt: at ?? m.nextAttemptAt,
@@ -66,7 +69,7 @@ export async function insertOutbox(tx: AnyTx, ids: IdGenerator, messages: readon
       kind: m.message.kind,
       recipientType: m.recipientType,
       recipientId: m.recipientId,
-      payload: JSON.stringify(m.message),
+      payload: fixed ? m.message : JSON.stringify(m.message),
       nextAttemptAt: m.nextAttemptAt,
       followUpId: m.followUpId,
     };
@@ -82,7 +85,7 @@ export async function insertOutbox(tx: AnyTx, ids: IdGenerator, messages: readon
   // In a fixed-SQL transaction one statement for every row, bound as one parameter (bot/db/json-rows.ts); else createMany.
   if (capabilities && isFixed(tx)) await insertJsonObjects(tx, capabilities, 'OutboxMessage', OUTBOX_COLUMNS, rows);
   else if (capabilities) await insertObjects(tx, capabilities, 'OutboxMessage', rows);
-  else await (tx as Tx).outboxMessage.createMany({ data: rows });
+  else await (tx as Tx).outboxMessage.createMany({ data: rows as Prisma.OutboxMessageCreateManyInput[] });
   return fresh.size;
 }
 
@@ -98,7 +101,8 @@ const OUTBOX_COLUMNS: Readonly<Record<string, JsonRowKind>> = {
   kind: 'text',
   recipientType: 'text',
   recipientId: 'text',
-  payload: 'text',
+  // The message, written out by the insert (bot/db/json-rows.ts).
+  payload: 'json',
   nextAttemptAt: 'date',
   followUpId: 'text',
   maxAttempts: 'int',
@@ -168,20 +172,6 @@ export async function insertRows(tx: AnyTx, capabilities: DbCapabilities, table:
     if (fixed) await tx.execute(head + tuples.join(', '), params);
     else await tx.$executeRawUnsafe(head + tuples.join(', '), ...params);
   }
-}
-
-/**
- * Rows in the next SQLite `INSERT` of {@link insertRows}, `left` to go: as many as keep its text within
- * {@link PREPARED_TEXT_MAX_CHARS}, so that the connection keeps it prepared (bot/db/client.ts) instead of
- * compiling a statement of thousands of rows for every chunk of a batch; the rows left after the last full
- * statement go in statements of a power of two rows, so that a table's inserts take a handful of texts.
- */
-function sqliteStatementRows(left: number, headChars: number, tupleChars: number): number {
-  const full = Math.max(1, Math.floor((PREPARED_TEXT_MAX_CHARS - headChars) / (tupleChars + 2)));
-  if (left >= full) return full;
-  let size = 1;
-  while (size * 2 <= left) size *= 2;
-  return size;
 }
 
 /** The type of a column {@link insertColumns} writes: the array type its values are cast to on PostgreSQL. */

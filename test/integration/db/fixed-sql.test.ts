@@ -179,6 +179,36 @@ describeEachDatabase('fixed SQL on the driver adapter', (db) => {
     expect((await db().prisma.auditLog.findMany({ where: { action: 'fx.json' }, orderBy: { id: 'asc' } })).map((r) => r.entityId)).toEqual(['0', 'one', '2', 'three']);
   });
 
+  it('writes a json column of a batch once, as JSON.stringify makes it: nesting, escapes, CJK, numbers; null as NULL, left out as the default', async () => {
+    const sql = fixedSql(storeContext(db()));
+    const caps = db().capabilities;
+    const at = new Date('2026-12-07T03:01:02.345Z');
+    const details: unknown[] = [
+      { b: 1, a: 'say "hi" \\ back', nested: { list: [1, 2.5, -0.001, 1e21, true, null], cjk: '回访😀', nl: 'two\nlines\t', u: '\u2028' } },
+      ['x', { '': 'empty key' }],
+      'a plain string',
+      42,
+    ];
+    const kinds = { id: 'text', at: 'date', actorType: 'text', actorId: 'text', action: 'text', entityType: 'text', entityId: 'text', details: 'json' } as const;
+    const rows: Record<string, unknown>[] = details.map((d, i) => ({ id: `FX-JSONCOL-${i}`, at, actorType: 'SYSTEM', actorId: null, action: 'fx.jsoncol', entityType: 'Test', entityId: String(i), details: d }));
+    // A row leaving the json column out keeps the column's default; a second group of fields in the same call.
+    rows.push({ id: 'FX-JSONCOL-9', at, actorType: 'SYSTEM', actorId: 'staff-9', action: 'fx.jsoncol', entityType: 'Test', entityId: '9' });
+    const inserted = await sql.transaction((tx) => insertJsonObjects(tx, caps, 'AuditLog', kinds, rows));
+    expect(inserted).toBe(5);
+    const stored = await db().prisma.auditLog.findMany({ where: { action: 'fx.jsoncol' }, orderBy: { id: 'asc' } });
+    expect(stored.map((r) => [r.id, r.actorId, r.details])).toEqual([
+      ...details.map((d, i) => [`FX-JSONCOL-${i}`, null, JSON.stringify(d)]),
+      ['FX-JSONCOL-9', 'staff-9', '{}'],
+    ]);
+    // A JSON null is SQL NULL: the NOT NULL column refuses it, and the refused statement inserts nothing.
+    await expect(
+      sql.transaction((tx) => insertJsonObjects(tx, caps, 'AuditLog', kinds, [{ ...rows[0]!, id: 'FX-JSONCOL-NULL', details: null }])),
+    ).rejects.toThrow();
+    expect(await db().prisma.auditLog.count({ where: { id: 'FX-JSONCOL-NULL' } })).toBe(0);
+    // Two json columns cannot share one statement's second parameter.
+    await expect(insertJsonObjects(sql, caps, 'AuditLog', { ...kinds, entityId: 'json' }, [])).rejects.toThrow('at most one json column');
+  });
+
   it('joins a batch of rows (typedValues) with every text as it was: quotes, backslashes, braces, NULL, CJK, line breaks', async () => {
     const sql = fixedSql(db());
     const texts = ['plain', 'say "hi"', 'back\\slash', '{a,b}', 'NULL', '', ' spaced ', '回访😀', 'two\nlines', '\\"', null, '{"k":"v\\n"}'];

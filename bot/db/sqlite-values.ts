@@ -1,0 +1,48 @@
+/**
+ * Multi-row `INSERT … VALUES (?, …), (?, …)` on SQLite, every value bound on its own. SQLite runs in this
+ * process: binding a value costs no round trip and no parse, where rows sent as one JSON text
+ * (bot/db/json-rows.ts) are encoded here and parsed again there, cell by cell. The texts stay short enough to be
+ * kept prepared (bot/db/client.ts), so a batch's inserts take a handful of statements the connection compiled once.
+ */
+import { PREPARED_TEXT_MAX_CHARS } from './client.js';
+import type { FixedSqlQueries } from './fixed-sql.js';
+
+/**
+ * Rows in the next SQLite `INSERT`, `left` to go: as many as keep its text within {@link PREPARED_TEXT_MAX_CHARS},
+ * so that the connection keeps it prepared instead of compiling a statement of thousands of rows for every chunk of
+ * a batch; the rows left after the last full statement go in statements of a power of two rows, so that a table's
+ * inserts take a handful of texts.
+ */
+export function sqliteStatementRows(left: number, headChars: number, tupleChars: number): number {
+  const full = Math.max(1, Math.floor((PREPARED_TEXT_MAX_CHARS - headChars) / (tupleChars + 2)));
+  if (left >= full) return full;
+  let size = 1;
+  while (size * 2 <= left) size *= 2;
+  return size;
+}
+
+/**
+ * Inserts `rows` (each giving `columns`' values in order, already in their stored form: a date as its text, a
+ * boolean as 1/0) into `table` on SQLite, with `onConflict` (e.g. `ON CONFLICT ("key") DO NOTHING`) after each
+ * statement's rows. Resolves with the rows inserted.
+ */
+export async function insertSqliteValues(
+  sql: FixedSqlQueries,
+  table: string,
+  columns: readonly string[],
+  rows: readonly (readonly unknown[])[],
+  onConflict = '',
+): Promise<number> {
+  const head = `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES `;
+  const tail = onConflict ? ` ${onConflict}` : '';
+  const tuple = `(${columns.map(() => '?').join(', ')})`;
+  let inserted = 0;
+  for (let i = 0; i < rows.length; ) {
+    const size = sqliteStatementRows(rows.length - i, head.length + tail.length, tuple.length);
+    const params: unknown[] = [];
+    for (let r = i; r < i + size; r++) for (const value of rows[r]!) params.push(value);
+    inserted += await sql.execute(head + new Array<string>(size).fill(tuple).join(', ') + tail, params);
+    i += size;
+  }
+  return inserted;
+}
