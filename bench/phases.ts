@@ -23,8 +23,10 @@ import {
   dbClientOf,
   insertDueFollowUps,
   seedPopulation,
+  sqliteEngineTimer,
   type BenchApp,
   type Population,
+  type SqliteEngineTime,
 } from './setup.js';
 
 /** Time spent inside one store or channel method during a phase (concurrent calls overlap). */
@@ -63,6 +65,8 @@ export interface ThroughputResult {
     statements: PhaseStatement[];
     /** Plan of the claim statement with every row still due (after the first batch). */
     claimPlan: ExplainedStatement | null;
+    /** SQLite only: the time SQLite itself ran statements on the process's thread (bench/setup.ts). */
+    engine: SqliteEngineTime | null;
   };
   /** Null when activation ran alone (`--only activation`). */
   dispatch: {
@@ -165,6 +169,8 @@ export async function runThroughput(provider: DbProvider, options: BenchOptions,
     const org = timed(app.deps.org, ['loadOrgSnapshot'], activationCalls);
     const activationDeps: CoreDeps = { ...app.deps, followUps, org };
     recorder.recording = true;
+    const engineTimer = provider === 'sqlite' ? sqliteEngineTimer() : null;
+    engineTimer?.start();
     const activation = await withMemory(async () => {
       const started = performance.now();
       const cpuBefore = process.cpuUsage();
@@ -181,6 +187,7 @@ export async function runThroughput(provider: DbProvider, options: BenchOptions,
       const machine = { busyMs: machineBusyMs() - machineBefore, availableMs: wallMs * cpus().length };
       return { total, ms: wallMs - excludedMs, cpuMs: (cpu.user + cpu.system) / 1000, machine };
     });
+    const engine = engineTimer?.stop() ?? null;
     recorder.recording = false;
     const activationStatements = phaseStatements(recorder.take());
     const outboxCreated = await db.prisma.outboxMessage.count();
@@ -199,6 +206,7 @@ export async function runThroughput(provider: DbProvider, options: BenchOptions,
       calls: activationCalls,
       statements: activationStatements,
       claimPlan: activationClaimPlan,
+      engine,
     };
     if (activationOnly) return { rows: options.rows, setupMs, activation: activationResult, dispatch: null };
     clock.advance(1_000);

@@ -106,6 +106,14 @@ function printThroughput(results: ProviderResult[], options: BenchOptions): void
         .map(([name, t]) => `${name} ${sec(t.ms)} s/${int(t.calls)} calls (${ms(t.ms / t.calls)} ms each)`)
         .join('; ');
     console.log(`  ${r.provider}: activation time inside: ${calls(a.calls)}; the rest is planning in JS`);
+    if (a.engine) {
+      // SQLite runs on the process's thread: its statements and the JavaScript take turns, they never overlap.
+      const top = a.engine.byStatement.slice(0, 7).map((s) => `${int(s.calls)}× ${s.key.slice(0, 60)} = ${sec(s.ms)} s`);
+      console.log(
+        `  ${r.provider}: activation inside SQLite itself, on the process's one thread: ${sec(a.engine.totalMs)} s of ${sec(a.ms)} s ` +
+          `(${Math.round((a.engine.totalMs / a.ms) * 100)} %); the rest of the thread's time is JavaScript (planning, encoding, garbage collection): ${top.join(' | ')}`,
+      );
+    }
     if (d) console.log(`  ${r.provider}: dispatch time inside (16 concurrent, so sums overlap): ${calls(d.calls)}`);
     for (const [phase, statements] of [['activation', a.statements], ...(d ? [['dispatch', d.statements] as const] : [])] as const) {
       const top = statements.slice(0, 6).map((s) => `${int(s.calls)}× ${(s.label ?? s.key).slice(0, 70)} = ${sec(s.totalMs)} s`);

@@ -2,6 +2,7 @@
 // logger and the default (sandbox) channels, and a population of customers and cases shaped like
 // the ones the service creates.
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHuifang, ROOT_DIR, type Huifang } from '../bot/huifang.js';
@@ -14,6 +15,7 @@ import { PrismaStaffDirectory } from '../bot/db/staff-directory-store.js';
 import { PrismaCustomerImportStore } from '../bot/db/customer-import-store.js';
 import { adapterRegistrationOf, type AdapterQuery, type AdapterQueryable, type AdapterTransaction } from '../bot/db/adapter-registry.js';
 import type { AdHocTestDb } from '../test/support/db.js';
+import { statementKey } from './explain.js';
 
 /** The instant every benchmark starts at (a Monday, 09:30 in Asia/Shanghai). */
 export const BENCH_START = '2027-01-04T01:30:00.000Z';
@@ -298,4 +300,60 @@ export async function insertDueFollowUps(prisma: PrismaClient, ids: UlidGenerato
     await prisma.followUp.createMany({ data });
   }
   return surveyCustomers;
+}
+
+/** Time SQLite itself spent in statements of this process's thread, by statement text. */
+export interface SqliteEngineTime {
+  totalMs: number;
+  byStatement: { key: string; calls: number; ms: number }[];
+}
+
+/**
+ * Measures the time better-sqlite3 spends inside SQLite on this thread: the driver is synchronous, so a statement's
+ * time there is time the process's one thread does nothing else. Unlike the query log it leaves out the waits for
+ * another statement's transaction (bot/db/client.ts). Counts every statement of this thread's connections from
+ * `start()` to `stop()`; the checkpointing thread (bot/db/sqlite-checkpointer.ts) loads its own driver and is not
+ * counted.
+ */
+export function sqliteEngineTimer(): { start(): void; stop(): SqliteEngineTime } {
+  const Database = createRequire(import.meta.url)('better-sqlite3') as new (file: string) => { prepare(sql: string): object; close(): void };
+  const probe = new Database(':memory:');
+  const proto = Object.getPrototypeOf(probe.prepare('SELECT 1')) as Record<'run' | 'all' | 'get', (this: { source: string }, ...args: unknown[]) => unknown>;
+  probe.close();
+  const originals = { run: proto.run, all: proto.all, get: proto.get };
+  const stats = new Map<string, { calls: number; ms: number }>();
+  let totalMs = 0;
+  return {
+    start() {
+      for (const name of ['run', 'all', 'get'] as const) {
+        const original = originals[name];
+        proto[name] = function (this: { source: string }, ...args: unknown[]) {
+          const started = performance.now();
+          try {
+            return original.apply(this, args);
+          } finally {
+            const ms = performance.now() - started;
+            totalMs += ms;
+            const stat = stats.get(this.source) ?? { calls: 0, ms: 0 };
+            stat.calls++;
+            stat.ms += ms;
+            stats.set(this.source, stat);
+          }
+        };
+      }
+    },
+    stop() {
+      Object.assign(proto, originals);
+      // Texts that differ only in their number of rows count as one statement.
+      const byKey = new Map<string, { calls: number; ms: number }>();
+      for (const [source, stat] of stats) {
+        const key = statementKey(source);
+        const sum = byKey.get(key) ?? { calls: 0, ms: 0 };
+        sum.calls += stat.calls;
+        sum.ms += stat.ms;
+        byKey.set(key, sum);
+      }
+      return { totalMs, byStatement: [...byKey].map(([key, stat]) => ({ key, ...stat })).sort((a, b) => b.ms - a.ms) };
+    },
+  };
 }
