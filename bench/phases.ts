@@ -1,5 +1,6 @@
 // The measured phases: (a) activation throughput, (b) dispatch throughput, (c) their peak memory,
 // (d) tick cost against the size of the history tables, with per-statement attribution and plans.
+import { createHash } from 'node:crypto';
 import { cpus } from 'node:os';
 import type { DbProvider } from '../bot/db/client.js';
 import type { ChannelName } from '../bot/core/model.js';
@@ -67,6 +68,8 @@ export interface ThroughputResult {
     claimPlan: ExplainedStatement | null;
     /** SQLite only: the time SQLite itself ran statements on the process's thread (bench/setup.ts). */
     engine: SqliteEngineTime | null;
+    /** {@link machineReferenceMs} just before and just after: the machine's speed during this run. */
+    reference: { beforeMs: number; afterMs: number };
   };
   /** Null when activation ran alone (`--only activation`). */
   dispatch: {
@@ -168,6 +171,7 @@ export async function runThroughput(provider: DbProvider, options: BenchOptions,
     });
     const org = timed(app.deps.org, ['loadOrgSnapshot'], activationCalls);
     const activationDeps: CoreDeps = { ...app.deps, followUps, org };
+    const referenceBeforeMs = machineReferenceMs();
     recorder.recording = true;
     const engineTimer = provider === 'sqlite' ? sqliteEngineTimer() : null;
     engineTimer?.start();
@@ -189,6 +193,7 @@ export async function runThroughput(provider: DbProvider, options: BenchOptions,
     });
     const engine = engineTimer?.stop() ?? null;
     recorder.recording = false;
+    const referenceAfterMs = machineReferenceMs();
     const activationStatements = phaseStatements(recorder.take());
     const outboxCreated = await db.prisma.outboxMessage.count();
     const stillScheduled = await db.prisma.followUp.count({ where: { status: 'SCHEDULED' } });
@@ -207,6 +212,7 @@ export async function runThroughput(provider: DbProvider, options: BenchOptions,
       statements: activationStatements,
       claimPlan: activationClaimPlan,
       engine,
+      reference: { beforeMs: referenceBeforeMs, afterMs: referenceAfterMs },
     };
     if (activationOnly) return { rows: options.rows, setupMs, activation: activationResult, dispatch: null };
     clock.advance(1_000);
@@ -493,6 +499,34 @@ export async function runTicks(provider: DbProvider, options: BenchOptions): Pro
     await traced.close();
     await db.destroy();
   }
+}
+
+/**
+ * The machine's speed at this moment: a fixed piece of single-threaded JavaScript work of the kind activation does
+ * (build a message with Chinese text, encode it as JSON, parse it back, hash it), timed. The same work takes the same
+ * time on the same machine when it is quiet, so runs on different days (or beside a busy neighbour) compare through
+ * it: a run whose reference took 30 % longer ran on a machine 30 % slower.
+ */
+export function machineReferenceMs(): number {
+  // The faster of two rounds: the first may still be compiling the loop.
+  return Math.min(referenceRoundMs(), referenceRoundMs());
+}
+
+function referenceRoundMs(): number {
+  const started = performance.now();
+  let check = 0;
+  for (let i = 0; i < 40_000; i++) {
+    const message = {
+      kind: 'task_card',
+      to: { staffId: `staff-${i % 7}`, wecomUserId: 'hushi.li' },
+      card: { title: `出院回访：第${i % 3}次`, description: '请在截止时间前完成回访，询问恢复情况、用药情况与满意度。', fields: [{ label: '客户', value: `张先生${i}` }, { label: '电话', value: '137****0001' }] },
+    };
+    const text = JSON.stringify(message);
+    check += (JSON.parse(text) as typeof message).card.fields.length + createHash('sha256').update(text).digest()[0]!;
+  }
+  // Used, so that the work cannot be left out.
+  if (check < 0) throw new Error('unreachable');
+  return performance.now() - started;
 }
 
 /** CPU time all cores of the machine have spent busy since boot (user, nice, system, interrupts), in ms. */

@@ -95,7 +95,8 @@ function printThroughput(results: ProviderResult[], options: BenchOptions): void
       `  ${r.provider}: activation ${fields(a.summary)}; ` +
         `${int(a.outboxCreated)} outbox messages created (${int(a.outboxPerSecond)}/s); still SCHEDULED ${int(a.stillScheduled)}; ` +
         `CPU of this process ${sec(a.cpuMs)} s (${int(a.summary.claimed / (a.cpuMs / 1000))} per CPU-second); ` +
-        `of the machine, every process: ${sec(a.machine.busyMs)} s busy of ${sec(a.machine.availableMs)} s (${Math.round((a.machine.busyMs / a.machine.availableMs) * 100)} %)`,
+        `of the machine, every process: ${sec(a.machine.busyMs)} s busy of ${sec(a.machine.availableMs)} s (${Math.round((a.machine.busyMs / a.machine.availableMs) * 100)} %); ` +
+        `machine reference (fixed JavaScript work, bench/phases.ts) ${int(a.reference.beforeMs)} ms before, ${int(a.reference.afterMs)} ms after`,
     );
     if (d) console.log(
       `  ${r.provider}: dispatch ${fields(d.summary)}; ` +
