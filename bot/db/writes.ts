@@ -31,18 +31,18 @@ function isFixed(tx: AnyTx): tx is FixedSqlQueries {
 const OPEN_FOLLOW_UP = ['SCHEDULED', 'ACTIVE', 'OVERDUE'];
 
 /**
- * Inserts outbox rows, skipping keys that already exist (createMany has no skipDuplicates on SQLite).
- * `at` (the deciding use case's clock) becomes `createdAt`; without it, each row's `nextAttemptAt`.
- * An SMS to a customer whose phone the provider reported invalid is recorded already CANCELLED.
+ * Inserts outbox rows, skipping keys that already exist (createMany has no skipDuplicates on SQLite), and resolves
+ * with the number inserted. `at` (the deciding use case's clock) becomes `createdAt`; without it, each row's
+ * `nextAttemptAt`. An SMS to a customer whose phone the provider reported invalid is recorded already CANCELLED.
  */
 export async function insertOutbox(tx: AnyTx, ids: IdGenerator, messages: readonly NewOutboxMessage[], at?: Date, capabilities?: DbCapabilities): Promise<number> {
   if (messages.length === 0) return 0;
   if (isFixed(tx) && !capabilities) throw new Error('insertOutbox in a fixed-SQL transaction needs the capabilities');
-  const keys = messages.map((m) => m.idempotencyKey);
+  // A fixed insert skips the keys already recorded itself (`ON CONFLICT … DO NOTHING`): no read before it.
   const existing = new Set(
     isFixed(tx)
-      ? await selectIn(tx, capabilities!, 'SELECT "idempotencyKey" AS v FROM "OutboxMessage" WHERE', '"idempotencyKey"', keys)
-      : (await tx.outboxMessage.findMany({ where: { idempotencyKey: { in: keys } }, select: { idempotencyKey: true } })).map((r) => r.idempotencyKey),
+      ? []
+      : (await tx.outboxMessage.findMany({ where: { idempotencyKey: { in: messages.map((m) => m.idempotencyKey) } }, select: { idempotencyKey: true } })).map((r) => r.idempotencyKey),
   );
   const fresh = new Map<string, NewOutboxMessage>();
   for (const m of messages) if (!existing.has(m.idempotencyKey) && !fresh.has(m.idempotencyKey)) fresh.set(m.idempotencyKey, m);
@@ -83,7 +83,7 @@ export async function insertOutbox(tx: AnyTx, ids: IdGenerator, messages: readon
     return row;
   });
   // In a fixed-SQL transaction one statement for every row, bound as one parameter (bot/db/json-rows.ts); else createMany.
-  if (capabilities && isFixed(tx)) await insertJsonObjects(tx, capabilities, 'OutboxMessage', OUTBOX_COLUMNS, rows);
+  if (capabilities && isFixed(tx)) return insertJsonObjects(tx, capabilities, 'OutboxMessage', OUTBOX_COLUMNS, rows, 'ON CONFLICT ("idempotencyKey") DO NOTHING');
   else if (capabilities) await insertObjects(tx, capabilities, 'OutboxMessage', rows);
   else await (tx as Tx).outboxMessage.createMany({ data: rows as Prisma.OutboxMessageCreateManyInput[] });
   return fresh.size;

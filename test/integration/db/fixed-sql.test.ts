@@ -5,6 +5,8 @@ import { UlidGenerator } from '../../../bot/clocks.js';
 import { isPrismaErrorCode } from '../../../bot/db/client.js';
 import { fixedSql } from '../../../bot/db/fixed-sql.js';
 import { insertJsonObjects, jsonRows, jsonRowsParam } from '../../../bot/db/json-rows.js';
+import { insertOutbox } from '../../../bot/db/writes.js';
+import type { NewOutboxMessage } from '../../../bot/core/records.js';
 import { PrismaInboxStore } from '../../../bot/db/inbox-store.js';
 import { PrismaRateCounters } from '../../../bot/db/console-auth-store.js';
 import { selectFollowUpContexts } from '../../../bot/db/follow-up-context-sql.js';
@@ -207,6 +209,35 @@ describeEachDatabase('fixed SQL on the driver adapter', (db) => {
     expect(await db().prisma.auditLog.count({ where: { id: 'FX-JSONCOL-NULL' } })).toBe(0);
     // Two json columns cannot share one statement's second parameter.
     await expect(insertJsonObjects(sql, caps, 'AuditLog', { ...kinds, entityId: 'json' }, [])).rejects.toThrow('at most one json column');
+  });
+
+  it('inserts outbox messages in a fixed transaction once per key: known keys and repeats skipped, an invalid phone cancelled, the count inserted', async () => {
+    const sql = fixedSql(storeContext(db()));
+    const caps = db().capabilities;
+    const ids = new UlidGenerator();
+    const now = new Date('2026-12-07T03:00:00.000Z');
+    await db().prisma.customer.create({ data: { id: 'FX-OB-CUS-BAD', name: '号码无效', phoneInvalidAt: now } });
+    await db().prisma.customer.create({ data: { id: 'FX-OB-CUS-OK', name: '号码有效' } });
+    const sms = (key: string, customerId: string, text: string): NewOutboxMessage => ({
+      idempotencyKey: key,
+      channel: 'sms',
+      recipientType: 'customer',
+      recipientId: customerId,
+      followUpId: null,
+      nextAttemptAt: now,
+      message: { kind: 'text', to: { customerId }, text } as unknown as NewOutboxMessage['message'],
+    });
+    expect(await sql.transaction((tx) => insertOutbox(tx, ids, [sms('fx-ob:1', 'FX-OB-CUS-OK', 'first')], now, caps))).toBe(1);
+    const inserted = await sql.transaction((tx) =>
+      insertOutbox(tx, ids, [sms('fx-ob:1', 'FX-OB-CUS-OK', 'again'), sms('fx-ob:2', 'FX-OB-CUS-OK', 'second'), sms('fx-ob:2', 'FX-OB-CUS-OK', 'repeat'), sms('fx-ob:3', 'FX-OB-CUS-BAD', 'bad phone')], now, caps),
+    );
+    expect(inserted).toBe(2);
+    const rows = await db().prisma.outboxMessage.findMany({ where: { idempotencyKey: { startsWith: 'fx-ob:' } }, orderBy: { idempotencyKey: 'asc' } });
+    expect(rows.map((r) => [r.idempotencyKey, (JSON.parse(r.payload) as { text: string }).text, r.status, r.lastErrorCode])).toEqual([
+      ['fx-ob:1', 'first', 'PENDING', null],
+      ['fx-ob:2', 'second', 'PENDING', null],
+      ['fx-ob:3', 'bad phone', 'CANCELLED', 'PHONE_INVALID'],
+    ]);
   });
 
   it('joins a batch of rows (typedValues) with every text as it was: quotes, backslashes, braces, NULL, CJK, line breaks', async () => {
