@@ -16,15 +16,18 @@ import { insertAudit, insertOutbox, selectIn, type AnyTx, type Tx } from './writ
 const REPLY_CODE_RETRIES = 3;
 
 /**
- * Picks, for each survey, the first candidate code that no survey holds and no earlier survey of
- * this call took. A concurrent transaction can still take the same code first: the unique index
- * then fails the insert, and callers run their transaction again (see `withReplyCodeRetry`).
+ * Picks, for each survey, a candidate code that no survey holds and no other survey of this call took: its first
+ * candidate when that is free, else the first free one of the others. The first candidates are looked up together,
+ * and only the surveys whose first was taken have their other candidates looked up (a second read, rarely needed):
+ * a batch's look-up reads one code per survey rather than all of them. A concurrent transaction can still take the
+ * same code first: the unique index then fails the insert, and callers run their transaction again (see
+ * `withReplyCodeRetry`).
  */
 export async function pickReplyCodes(
   tx: Tx,
   wanted: readonly { surveyId: string; candidates: readonly string[] }[],
 ): Promise<Map<string, string>>;
-/** In a fixed-SQL transaction: every candidate of the batch is looked up in one statement (bot/db/json-rows.ts). */
+/** In a fixed-SQL transaction: the candidates are looked up in one statement a round (bot/db/json-rows.ts). */
 export async function pickReplyCodes(
   tx: FixedSqlQueries,
   wanted: readonly { surveyId: string; candidates: readonly string[] }[],
@@ -35,21 +38,54 @@ export async function pickReplyCodes(
   wanted: readonly { surveyId: string; candidates: readonly string[] }[],
   capabilities?: DbCapabilities,
 ): Promise<Map<string, string>> {
+  if (wanted.length === 0) return new Map();
+  // Codes surveys hold, as far as looked up: a code is given only once it has been.
+  const held = new Set<string | null>();
+  const looked = new Set<string>();
+  const lookUp = async (codes: readonly string[]) => {
+    const all = [...new Set(codes)].filter((code) => !looked.has(code));
+    if (all.length === 0) return;
+    for (const code of all) looked.add(code);
+    const found =
+      'surveyInstance' in tx
+        ? (await tx.surveyInstance.findMany({ where: { replyCode: { in: all } }, select: { replyCode: true } })).map((r) => r.replyCode)
+        : await selectIn(tx, capabilities!, 'SELECT "replyCode" AS v FROM "SurveyInstance" WHERE', '"replyCode"', all);
+    for (const code of found) held.add(code);
+  };
+  // Each survey in turn takes its first candidate neither held nor given in this call (`from`: candidates not
+  // looked up are passed over); null when one finds none.
+  const give = (surveys: typeof wanted, from: (w: (typeof wanted)[number]) => readonly string[], given: Map<string, string>, taken: Set<string | null>) => {
+    for (const w of surveys) {
+      const code = from(w).find((c) => looked.has(c) && !held.has(c) && !taken.has(c));
+      if (!code) return null;
+      taken.add(code);
+      given.set(w.surveyId, code);
+    }
+    return given;
+  };
+  await lookUp(wanted.flatMap((w) => w.candidates.slice(0, 1)));
   const chosen = new Map<string, string>();
-  if (wanted.length === 0) return chosen;
-  const all = [...new Set(wanted.flatMap((w) => w.candidates))];
-  const taken = new Set<string | null>(
-    'surveyInstance' in tx
-      ? (await tx.surveyInstance.findMany({ where: { replyCode: { in: all } }, select: { replyCode: true } })).map((r) => r.replyCode)
-      : await selectIn(tx, capabilities!, 'SELECT "replyCode" AS v FROM "SurveyInstance" WHERE', '"replyCode"', all),
-  );
+  const taken = new Set<string | null>();
+  const rest = wanted.filter((w) => {
+    const first = w.candidates[0];
+    if (first === undefined || held.has(first) || taken.has(first)) return true;
+    taken.add(first);
+    chosen.set(w.surveyId, first);
+    return false;
+  });
+  if (rest.length === 0) return chosen;
+  await lookUp(rest.flatMap((w) => w.candidates.slice(1)));
+  const done = give(rest, (w) => w.candidates.slice(1), chosen, taken);
+  if (done) return done;
+  // A survey whose other candidates the first ones took: every candidate read, each survey in turn takes its first
+  // free one, as a single pass over all of them would.
+  await lookUp(wanted.flatMap((w) => w.candidates));
+  const again = new Map<string, string>();
+  const givenAgain = new Set<string | null>();
   for (const w of wanted) {
-    const code = w.candidates.find((c) => !taken.has(c));
-    if (!code) throw new Error(`No free SMS reply code among ${w.candidates.length} candidates`);
-    taken.add(code);
-    chosen.set(w.surveyId, code);
+    if (!give([w], (x) => x.candidates, again, givenAgain)) throw new Error(`No free SMS reply code among ${w.candidates.length} candidates`);
   }
-  return chosen;
+  return again;
 }
 
 /** The outbox message with `replyCode` set, if it is the SMS invitation of `surveyId`. */

@@ -6,6 +6,8 @@ import { isPrismaErrorCode } from '../../../bot/db/client.js';
 import { fixedSql } from '../../../bot/db/fixed-sql.js';
 import { insertJsonObjects, jsonRows, jsonRowsParam } from '../../../bot/db/json-rows.js';
 import { insertOutbox } from '../../../bot/db/writes.js';
+import { pickReplyCodes } from '../../../bot/db/reply-codes.js';
+import type { FixedSqlQueries } from '../../../bot/db/fixed-sql.js';
 import type { NewOutboxMessage } from '../../../bot/core/records.js';
 import { PrismaInboxStore } from '../../../bot/db/inbox-store.js';
 import { PrismaRateCounters } from '../../../bot/db/console-auth-store.js';
@@ -238,6 +240,49 @@ describeEachDatabase('fixed SQL on the driver adapter', (db) => {
       ['fx-ob:2', 'second', 'PENDING', null],
       ['fx-ob:3', 'bad phone', 'CANCELLED', 'PHONE_INVALID'],
     ]);
+  });
+
+  it('picks SMS reply codes reading the first candidate of each survey, and the others only for surveys whose first is taken', async () => {
+    const sql = fixedSql(storeContext(db()));
+    const caps = db().capabilities;
+    const at = new Date('2026-12-07T03:00:00.000Z');
+    await db().prisma.customer.create({ data: { id: 'FX-RC-CUS', name: '回复码' } });
+    await db().prisma.surveyInstance.createMany({
+      data: ['7001', '7002'].map((replyCode, i) => ({
+        id: `fx-rc-held-${i}`, customerId: 'FX-RC-CUS', status: 'OPEN', sentAt: at, expiresAt: at, surveyKey: 'satisfaction-5', token: `fx-rc-token-${i}-0123456789`, channel: 'sms', createdAt: at, replyCode,
+      })),
+    });
+    // The codes each look-up statement reads (one JSON array on SQLite, one placeholder each on PostgreSQL).
+    const reads: number[] = [];
+    const pick = (wanted: { surveyId: string; candidates: string[] }[]) =>
+      sql.transaction((tx) => {
+        const counting: FixedSqlQueries = {
+          ...tx,
+          query: (text, params) => {
+            if (text.includes('"replyCode" AS v')) reads.push(caps.provider === 'sqlite' ? (JSON.parse(String(params[0])) as unknown[]).length : params.length);
+            return tx.query(text, params);
+          },
+        };
+        return pickReplyCodes(counting, wanted, caps);
+      });
+
+    expect(Object.fromEntries(await pick([{ surveyId: 's1', candidates: ['8001', '8002'] }, { surveyId: 's2', candidates: ['8003', '8004'] }]))).toEqual({ s1: '8001', s2: '8003' });
+    expect(reads).toEqual([2]);
+    reads.length = 0;
+    // a: its first is held by a survey; c: its first is b's, its second held. Their other candidates are read after.
+    const wanted = [
+      { surveyId: 'a', candidates: ['7001', '7003'] },
+      { surveyId: 'b', candidates: ['7004', '7005'] },
+      { surveyId: 'c', candidates: ['7004', '7002', '7006'] },
+    ];
+    expect(Object.fromEntries(await pick(wanted))).toEqual({ a: '7003', b: '7004', c: '7006' });
+    expect(reads).toEqual([2, 3]);
+    reads.length = 0;
+    // g's first is held and its other is h's first: g finds a code only when h takes its own other. Every candidate is
+    // then read (7008 was already), and each survey in turn takes its first free one.
+    expect(Object.fromEntries(await pick([{ surveyId: 'g', candidates: ['7001', '7008'] }, { surveyId: 'h', candidates: ['7008', '7009'] }]))).toEqual({ g: '7008', h: '7009' });
+    expect(reads).toEqual([2, 1]);
+    await expect(pick([{ surveyId: 'd', candidates: ['7001', '7002'] }])).rejects.toThrow('No free SMS reply code among 2 candidates');
   });
 
   it('joins a batch of rows (typedValues) with every text as it was: quotes, backslashes, braces, NULL, CJK, line breaks', async () => {
