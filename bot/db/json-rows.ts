@@ -147,7 +147,7 @@ export async function insertJsonObjects(
   let inserted = 0;
   for (const group of groups.values()) {
     if (sqlite) {
-      inserted += await insertSqliteValues(sql, table, group.names, group.rows, onConflict);
+      inserted += await insertSqliteValues((text, params) => sql.execute(text, params), table, group.names, group.rows, { onConflict });
       continue;
     }
     const select = group.names.map((name, i) => `CAST(e.value ->> ${i} AS ${PG_TYPE[kinds[name] as Exclude<JsonRowKind, 'json'>]})`);

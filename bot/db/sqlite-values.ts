@@ -5,7 +5,6 @@
  * kept prepared (bot/db/client.ts), so a batch's inserts take a handful of statements the connection compiled once.
  */
 import { PREPARED_TEXT_MAX_CHARS } from './client.js';
-import type { FixedSqlQueries } from './fixed-sql.js';
 
 /**
  * Rows in the next SQLite `INSERT`, `left` to go: as many as keep its text within {@link PREPARED_TEXT_MAX_CHARS},
@@ -13,7 +12,7 @@ import type { FixedSqlQueries } from './fixed-sql.js';
  * a batch; the rows left after the last full statement go in statements of a power of two rows, so that a table's
  * inserts take a handful of texts.
  */
-export function sqliteStatementRows(left: number, headChars: number, tupleChars: number): number {
+function sqliteStatementRows(left: number, headChars: number, tupleChars: number): number {
   const full = Math.max(1, Math.floor((PREPARED_TEXT_MAX_CHARS - headChars) / (tupleChars + 2)));
   if (left >= full) return full;
   let size = 1;
@@ -22,26 +21,27 @@ export function sqliteStatementRows(left: number, headChars: number, tupleChars:
 }
 
 /**
- * Inserts `rows` (each giving `columns`' values in order, already in their stored form: a date as its text, a
- * boolean as 1/0) into `table` on SQLite, with `onConflict` (e.g. `ON CONFLICT ("key") DO NOTHING`) after each
- * statement's rows. Resolves with the rows inserted.
+ * Inserts `rows` (each giving `columns`' values in order) into `table` on SQLite through `execute`, with `onConflict`
+ * (e.g. `ON CONFLICT ("key") DO NOTHING`) after each statement's rows. Values are bound as `store` makes them (as
+ * given without it: a date already as its text, a boolean as 1/0). Resolves with the rows inserted.
  */
 export async function insertSqliteValues(
-  sql: FixedSqlQueries,
+  execute: (text: string, params: unknown[]) => Promise<number>,
   table: string,
   columns: readonly string[],
   rows: readonly (readonly unknown[])[],
-  onConflict = '',
+  options: { onConflict?: string; store?: (value: unknown) => unknown } = {},
 ): Promise<number> {
   const head = `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES `;
-  const tail = onConflict ? ` ${onConflict}` : '';
+  const tail = options.onConflict ? ` ${options.onConflict}` : '';
   const tuple = `(${columns.map(() => '?').join(', ')})`;
+  const store = options.store;
   let inserted = 0;
   for (let i = 0; i < rows.length; ) {
     const size = sqliteStatementRows(rows.length - i, head.length + tail.length, tuple.length);
     const params: unknown[] = [];
-    for (let r = i; r < i + size; r++) for (const value of rows[r]!) params.push(value);
-    inserted += await sql.execute(head + new Array<string>(size).fill(tuple).join(', ') + tail, params);
+    for (let r = i; r < i + size; r++) for (const value of rows[r]!) params.push(store ? store(value) : value);
+    inserted += await execute(head + new Array<string>(size).fill(tuple).join(', ') + tail, params);
     i += size;
   }
   return inserted;

@@ -16,7 +16,7 @@ import { renderText } from '../core/templates/render.js';
 import type { DbCapabilities } from './client.js';
 import type { FixedSqlQueries } from './fixed-sql.js';
 import { inTextList, insertJsonObjects, oncePerInstant, sqliteDateText, type JsonRowKind } from './json-rows.js';
-import { sqliteStatementRows } from './sqlite-values.js';
+import { insertSqliteValues } from './sqlite-values.js';
 
 export type Tx = Prisma.TransactionClient;
 
@@ -140,23 +140,22 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
  */
 export async function insertRows(tx: AnyTx, capabilities: DbCapabilities, table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<void> {
   if (rows.length === 0) return;
+  const run = (text: string, params: unknown[]) => (isFixed(tx) ? tx.execute(text, params) : tx.$executeRawUnsafe(text, ...params));
+  if (capabilities.provider === 'sqlite') {
+    // A `Date` is bound as the text the adapter would make of it (`…T01:30:00.000+00:00`), made once per instant:
+    // formatting each cell again was a tenth of the CPU of writing them.
+    const dateText = oncePerInstant(sqliteDateText);
+    const store = (value: unknown): unknown => (typeof value === 'boolean' ? (value ? 1 : 0) : value instanceof Date ? dateText(value) : value);
+    await insertSqliteValues(run, table, columns, rows, { store });
+    return;
+  }
   const perStatement = Math.max(1, Math.floor(20_000 / columns.length));
-  const sqlite = capabilities.provider === 'sqlite';
-  // Fixed SQL numbers `?` itself (bot/db/fixed-sql.ts).
+  // Fixed SQL numbers `?` itself (bot/db/fixed-sql.ts); the query API takes `$n`.
   const fixed = isFixed(tx);
   const head = `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES `;
-  // Every row's tuple reads the same where placeholders are `?`.
-  const same = sqlite || fixed ? `(${columns.map(() => '?').join(', ')})` : null;
-  // On SQLite a `Date` is bound as the text the adapter would make of it (`…T01:30:00.000+00:00`), made once per
-  // instant: formatting each cell again was a tenth of the CPU of writing them.
-  const dateText = sqlite ? oncePerInstant(sqliteDateText) : null;
-  const bound = (value: unknown): unknown => {
-    if (!dateText) return value;
-    if (typeof value === 'boolean') return value ? 1 : 0;
-    return value instanceof Date ? dateText(value) : value;
-  };
+  const same = fixed ? `(${columns.map(() => '?').join(', ')})` : null;
   for (let i = 0; i < rows.length; ) {
-    const size = sqlite ? sqliteStatementRows(rows.length - i, head.length, same!.length) : Math.min(perStatement, rows.length - i);
+    const size = Math.min(perStatement, rows.length - i);
     const chunk = rows.slice(i, i + size);
     i += size;
     const params: unknown[] = [];
@@ -164,13 +163,12 @@ export async function insertRows(tx: AnyTx, capabilities: DbCapabilities, table:
     for (const row of chunk) {
       const marks: string[] = [];
       for (const value of row) {
-        params.push(bound(value));
+        params.push(value);
         if (!same) marks.push(`$${params.length}`);
       }
       tuples.push(same ?? `(${marks.join(', ')})`);
     }
-    if (fixed) await tx.execute(head + tuples.join(', '), params);
-    else await tx.$executeRawUnsafe(head + tuples.join(', '), ...params);
+    await run(head + tuples.join(', '), params);
   }
 }
 
