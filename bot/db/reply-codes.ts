@@ -39,7 +39,7 @@ export async function pickReplyCodes(
   capabilities?: DbCapabilities,
 ): Promise<Map<string, string>> {
   if (wanted.length === 0) return new Map();
-  // Codes surveys hold, as far as looked up: a code is given only once it has been.
+  // Codes surveys hold, among those looked up; a survey is only ever given a code looked up before.
   const held = new Set<string | null>();
   const looked = new Set<string>();
   const lookUp = async (codes: readonly string[]) => {
@@ -52,39 +52,31 @@ export async function pickReplyCodes(
         : await selectIn(tx, capabilities!, 'SELECT "replyCode" AS v FROM "SurveyInstance" WHERE', '"replyCode"', all);
     for (const code of found) held.add(code);
   };
-  // Each survey in turn takes its first candidate neither held nor given in this call (`from`: candidates not
-  // looked up are passed over); null when one finds none.
-  const give = (surveys: typeof wanted, from: (w: (typeof wanted)[number]) => readonly string[], given: Map<string, string>, taken: Set<string | null>) => {
+  // Each survey in turn takes the first of `candidatesOf` it that is neither held nor taken; the survey that finds
+  // none, if one does.
+  type Wanted = (typeof wanted)[number];
+  const assign = (surveys: readonly Wanted[], candidatesOf: (w: Wanted) => readonly string[], chosen: Map<string, string>, taken: Set<string>): Wanted | null => {
     for (const w of surveys) {
-      const code = from(w).find((c) => looked.has(c) && !held.has(c) && !taken.has(c));
-      if (!code) return null;
+      const code = candidatesOf(w).find((c) => !held.has(c) && !taken.has(c));
+      if (!code) return w;
       taken.add(code);
-      given.set(w.surveyId, code);
+      chosen.set(w.surveyId, code);
     }
-    return given;
+    return null;
   };
   await lookUp(wanted.flatMap((w) => w.candidates.slice(0, 1)));
   const chosen = new Map<string, string>();
-  const taken = new Set<string | null>();
-  const rest = wanted.filter((w) => {
-    const first = w.candidates[0];
-    if (first === undefined || held.has(first) || taken.has(first)) return true;
-    taken.add(first);
-    chosen.set(w.surveyId, first);
-    return false;
-  });
+  const taken = new Set<string>();
+  const rest = wanted.filter((w) => assign([w], (x) => x.candidates.slice(0, 1), chosen, taken) !== null);
   if (rest.length === 0) return chosen;
   await lookUp(rest.flatMap((w) => w.candidates.slice(1)));
-  const done = give(rest, (w) => w.candidates.slice(1), chosen, taken);
-  if (done) return done;
+  if (!assign(rest, (w) => w.candidates.slice(1), chosen, taken)) return chosen;
   // A survey whose other candidates the first ones took: every candidate read, each survey in turn takes its first
   // free one, as a single pass over all of them would.
   await lookUp(wanted.flatMap((w) => w.candidates));
   const again = new Map<string, string>();
-  const givenAgain = new Set<string | null>();
-  for (const w of wanted) {
-    if (!give([w], (x) => x.candidates, again, givenAgain)) throw new Error(`No free SMS reply code among ${w.candidates.length} candidates`);
-  }
+  const stuck = assign(wanted, (w) => w.candidates, again, new Set());
+  if (stuck) throw new Error(`No free SMS reply code among ${stuck.candidates.length} candidates`);
   return again;
 }
 
