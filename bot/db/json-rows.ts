@@ -85,8 +85,11 @@ export function jsonRowsParam(capabilities: DbCapabilities, rows: readonly (read
   return JSON.stringify(rows.map((row) => row.map(store)));
 }
 
-/** A value as {@link jsonRowsParam} binds it, with a batch's instants each formatted once. */
-function storedValues(capabilities: DbCapabilities): (value: unknown) => unknown {
+/**
+ * A value as {@link jsonRowsParam} binds it, with a batch's instants each formatted once: a `Date` as the text the
+ * SQLite adapter writes (PostgreSQL reads it alike), a boolean as 1/0 on SQLite, `undefined` as null.
+ */
+export function storedValues(capabilities: DbCapabilities): (value: unknown) => unknown {
   const sqlite = capabilities.provider === 'sqlite';
   // A batch's rows share a few instants (created, updated, due times).
   const dateText = oncePerInstant(sqliteDateText);

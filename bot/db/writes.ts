@@ -15,7 +15,7 @@ import { staffOutbox } from '../core/outbox/staff-message.js';
 import { renderText } from '../core/templates/render.js';
 import type { DbCapabilities } from './client.js';
 import type { FixedSqlQueries } from './fixed-sql.js';
-import { inTextList, insertJsonObjects, oncePerInstant, sqliteDateText, type JsonRowKind } from './json-rows.js';
+import { inTextList, insertJsonObjects, oncePerInstant, storedValues, type JsonRowKind } from './json-rows.js';
 import { insertSqliteValues } from './sqlite-values.js';
 
 export type Tx = Prisma.TransactionClient;
@@ -40,9 +40,7 @@ export async function insertOutbox(tx: AnyTx, ids: IdGenerator, messages: readon
   if (isFixed(tx) && !capabilities) throw new Error('insertOutbox in a fixed-SQL transaction needs the capabilities');
   // A fixed insert skips the keys already recorded itself (`ON CONFLICT … DO NOTHING`): no read before it.
   const existing = new Set(
-    isFixed(tx)
-      ? []
-      : (await tx.outboxMessage.findMany({ where: { idempotencyKey: { in: messages.map((m) => m.idempotencyKey) } }, select: { idempotencyKey: true } })).map((r) => r.idempotencyKey),
+    isFixed(tx) ? [] : (await tx.outboxMessage.findMany({ where: { idempotencyKey: { in: messages.map((m) => m.idempotencyKey) } }, select: { idempotencyKey: true } })).map((r) => r.idempotencyKey),
   );
   const fresh = new Map<string, NewOutboxMessage>();
   for (const m of messages) if (!existing.has(m.idempotencyKey) && !fresh.has(m.idempotencyKey)) fresh.set(m.idempotencyKey, m);
@@ -59,7 +57,7 @@ export async function insertOutbox(tx: AnyTx, ids: IdGenerator, messages: readon
   // Prisma's @updatedAt is a wall-clock instant too (bot/db/outbox-insert.ts sets it alike).
   const updatedAt = capabilities ? new Date() : undefined;
   // A fixed insert writes the message out itself, once (`json` column, bot/db/json-rows.ts).
-  const fixed = !!capabilities && isFixed(tx);
+  const fixed = capabilities && isFixed(tx) ? { tx, capabilities } : null;
   const rows = [...fresh.values()].map((m) => {
     const row: Omit<Prisma.OutboxMessageCreateManyInput, 'payload'> & { payload: unknown } = {
       id: ids.next(),
@@ -82,9 +80,9 @@ export async function insertOutbox(tx: AnyTx, ids: IdGenerator, messages: readon
     if (updatedAt) row.updatedAt = updatedAt;
     return row;
   });
-  // In a fixed-SQL transaction one statement for every row, bound as one parameter (bot/db/json-rows.ts); else createMany.
-  if (capabilities && isFixed(tx)) return insertJsonObjects(tx, capabilities, 'OutboxMessage', OUTBOX_COLUMNS, rows, 'ON CONFLICT ("idempotencyKey") DO NOTHING');
-  else if (capabilities) await insertObjects(tx, capabilities, 'OutboxMessage', rows);
+  // In a fixed-SQL transaction one statement for every row (bot/db/json-rows.ts); else multi-row inserts, or createMany.
+  if (fixed) return insertJsonObjects(fixed.tx, fixed.capabilities, 'OutboxMessage', OUTBOX_COLUMNS, rows, 'ON CONFLICT ("idempotencyKey") DO NOTHING');
+  if (capabilities) await insertObjects(tx, capabilities, 'OutboxMessage', rows);
   else await (tx as Tx).outboxMessage.createMany({ data: rows as Prisma.OutboxMessageCreateManyInput[] });
   return fresh.size;
 }
@@ -144,9 +142,7 @@ export async function insertRows(tx: AnyTx, capabilities: DbCapabilities, table:
   if (capabilities.provider === 'sqlite') {
     // A `Date` is bound as the text the adapter would make of it (`…T01:30:00.000+00:00`), made once per instant:
     // formatting each cell again was a tenth of the CPU of writing them.
-    const dateText = oncePerInstant(sqliteDateText);
-    const store = (value: unknown): unknown => (typeof value === 'boolean' ? (value ? 1 : 0) : value instanceof Date ? dateText(value) : value);
-    await insertSqliteValues(run, table, columns, rows, { store });
+    await insertSqliteValues(run, table, columns, rows, { store: storedValues(capabilities) });
     return;
   }
   const perStatement = Math.max(1, Math.floor(20_000 / columns.length));
