@@ -322,6 +322,12 @@ export function sqliteEngineTimer(): { start(): void; stop(): SqliteEngineTime }
   probe.close();
   const originals = { run: proto.run, all: proto.all, get: proto.get };
   const stats = new Map<string, { calls: number; ms: number }>();
+  const tally = (into: Map<string, { calls: number; ms: number }>, key: string, calls: number, ms: number) => {
+    const stat = into.get(key) ?? { calls: 0, ms: 0 };
+    stat.calls += calls;
+    stat.ms += ms;
+    into.set(key, stat);
+  };
   let totalMs = 0;
   return {
     start() {
@@ -334,10 +340,7 @@ export function sqliteEngineTimer(): { start(): void; stop(): SqliteEngineTime }
           } finally {
             const ms = performance.now() - started;
             totalMs += ms;
-            const stat = stats.get(this.source) ?? { calls: 0, ms: 0 };
-            stat.calls++;
-            stat.ms += ms;
-            stats.set(this.source, stat);
+            tally(stats, this.source, 1, ms);
           }
         };
       }
@@ -346,13 +349,7 @@ export function sqliteEngineTimer(): { start(): void; stop(): SqliteEngineTime }
       Object.assign(proto, originals);
       // Texts that differ only in their number of rows count as one statement.
       const byKey = new Map<string, { calls: number; ms: number }>();
-      for (const [source, stat] of stats) {
-        const key = statementKey(source);
-        const sum = byKey.get(key) ?? { calls: 0, ms: 0 };
-        sum.calls += stat.calls;
-        sum.ms += stat.ms;
-        byKey.set(key, sum);
-      }
+      for (const [source, stat] of stats) tally(byKey, statementKey(source), stat.calls, stat.ms);
       return { totalMs, byStatement: [...byKey].map(([key, stat]) => ({ key, ...stat })).sort((a, b) => b.ms - a.ms) };
     },
   };
