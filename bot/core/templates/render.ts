@@ -8,16 +8,34 @@ function missing(name: string): DomainError {
   return new DomainError('TEMPLATE_VARIABLE_MISSING', `Template variable "${name}" has no value`, { name });
 }
 
+/** `text` split at its placeholders: literal, name, literal, …, literal (`String.split` with the name captured). */
+const SPLIT_AT_PLACEHOLDERS = /\{([a-zA-Z_][a-zA-Z0-9_]*)\}/;
+
+/** Template texts split once ({@link SPLIT_AT_PLACEHOLDERS}): the same few wordings are rendered for every message. */
+const SPLIT_TEXTS = new Map<string, readonly string[]>();
+/** Texts kept split at most; the map starts again when full (wordings are few, but a text may come from anywhere). */
+const SPLIT_TEXTS_MAX = 1_000;
+
 /**
  * Fills `{name}` placeholders. Pure; throws `TEMPLATE_VARIABLE_MISSING` when a placeholder has no value,
- * so a message is never sent with a hole in it.
+ * so a message is never sent with a hole in it. Each text is split at its placeholders once and kept; a
+ * rendering then joins the pieces (several times faster than a regular-expression replace per message).
  */
 export function renderTemplate(text: string, vars: Readonly<Record<string, string | number>>): string {
-  return text.replace(PLACEHOLDER, (_, name: string) => {
+  let parts = SPLIT_TEXTS.get(text);
+  if (parts === undefined) {
+    parts = text.split(SPLIT_AT_PLACEHOLDERS);
+    if (SPLIT_TEXTS.size >= SPLIT_TEXTS_MAX) SPLIT_TEXTS.clear();
+    SPLIT_TEXTS.set(text, parts);
+  }
+  let out = parts[0]!;
+  for (let i = 1; i < parts.length; i += 2) {
+    const name = parts[i]!;
     const value = vars[name];
     if (value === undefined) throw missing(name);
-    return String(value);
-  });
+    out += String(value) + parts[i + 1]!;
+  }
+  return out;
 }
 
 /** Placeholder names used in a template text, in order of first appearance. */

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { TextRun } from '../../../../bot/core/messages.js';
 import { MESSAGE_CATALOGUE, type EntrySpec } from '../../../../bot/core/templates/catalogue.js';
 import { parseMarkup } from '../../../../bot/core/templates/markup.js';
-import { renderRuns, renderText, textAroundCount, type RichTemplate, type TextTemplate } from '../../../../bot/core/templates/render.js';
+import { renderRuns, renderTemplate, renderText, textAroundCount, type RichTemplate, type TextTemplate } from '../../../../bot/core/templates/render.js';
 import { loadMessageTemplates, yamlName } from '../../../../bot/loaders/load-messages.js';
 
 const templates = loadMessageTemplates(join(import.meta.dirname, '../../../../templates/messages'));
@@ -143,5 +143,28 @@ describe('marked wordings', () => {
       { text: '，未结 2', mark: 'plain' },
     ]);
     expect(() => renderRuns(template, { n: 3 } as never)).toThrow(/figures/);
+  });
+});
+
+describe('renderTemplate', () => {
+  it('fills each placeholder, as often as it appears, and leaves everything else as written', () => {
+    expect(renderTemplate('{a}{b}-{a}', { a: '甲', b: 2 })).toBe('甲2-甲');
+    expect(renderTemplate('没有变量', {})).toBe('没有变量');
+    // Not placeholders: a name must start with a letter or "_", and braces must close around it alone.
+    expect(renderTemplate('{1x} { a } {a', { a: 'x' })).toBe('{1x} { a } {a');
+    // A value is inserted as it is: no replacement patterns.
+    expect(renderTemplate('【{org}】', { org: "$& $1 $' {org}" })).toBe("【$& $1 $' {org}】");
+  });
+
+  it('renders the same text again with other values', () => {
+    const text = '{customer}（{phone}）';
+    expect(renderTemplate(text, { customer: '王女士', phone: '138****0001' })).toBe('王女士（138****0001）');
+    expect(renderTemplate(text, { customer: '张先生', phone: '139****0002' })).toBe('张先生（139****0002）');
+  });
+
+  it('refuses a placeholder without a value, every time', () => {
+    for (let round = 0; round < 2; round++) {
+      expect(() => renderTemplate('{a}，{missing}', { a: 'x' })).toThrow(expect.objectContaining({ code: 'TEMPLATE_VARIABLE_MISSING', details: { name: 'missing' } }));
+    }
   });
 });
