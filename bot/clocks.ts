@@ -43,6 +43,7 @@ const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 export class UlidGenerator implements IdGenerator {
   #lastTime = -1;
   #lastRandom: Uint8Array = new Uint8Array(10);
+  #timeText = '';
   /** `random` supplies the 80 random bits (the OS CSPRNG by default; the demo passes a seeded one). */
   constructor(
     private readonly clock: Clock = systemClock,
@@ -63,13 +64,16 @@ export class UlidGenerator implements IdGenerator {
     } else {
       this.#lastTime = time;
       this.#lastRandom = this.random(10);
+      // The time's ten characters, written once per millisecond: a batch mints many ids in the same one.
+      let text = '';
+      let t = time;
+      for (let i = 0; i < 10; i++) {
+        text = CROCKFORD[t % 32] + text;
+        t = Math.floor(t / 32);
+      }
+      this.#timeText = text;
     }
-    let out = '';
-    let t = time;
-    for (let i = 0; i < 10; i++) {
-      out = CROCKFORD[t % 32] + out;
-      t = Math.floor(t / 32);
-    }
+    let out = this.#timeText;
     let bits = 0;
     let value = 0;
     for (const byte of this.#lastRandom) {
