@@ -126,13 +126,14 @@ export async function insertJsonObjects(
   if (jsonColumns.length > 1) throw new Error(`insertJsonObjects: at most one json column (${table}: ${jsonColumns.join(', ')})`);
   const jsonColumn = jsonColumns[0];
   const sqlite = capabilities.provider === 'sqlite';
-  const groups = new Map<string, { names: string[]; rows: unknown[][]; json: unknown[] }>();
+  if (all.length > 31) throw new Error(`insertJsonObjects: at most 31 columns (${table}: ${all.length})`);
+  const groups = new Map<number, { names: string[]; rows: unknown[][]; json: unknown[] }>();
   // Each row's values are taken in their stored form at once (as jsonRowsParam binds them), without a second copy.
   const store = storedValues(capabilities);
   for (const row of rows) {
-    // The fields given, as one character per column: rows of a batch mostly share one set.
-    let signature = '';
-    for (const name of all) signature += row[name] === undefined ? '0' : '1';
+    // The fields given, as one bit per column: rows of a batch mostly share one set.
+    let signature = 0;
+    for (let i = 0; i < all.length; i++) if (row[all[i]!] !== undefined) signature |= 1 << i;
     let group = groups.get(signature);
     if (!group) {
       // On PostgreSQL the json column travels apart from the rows; on SQLite it is bound with them.
