@@ -17,7 +17,7 @@ export interface BenchOptions {
   tickRows: number;
   /** Providers to run; PostgreSQL still needs TEST_POSTGRES_URL or BENCH_POSTGRES_URL. */
   only: DbProvider[];
-  /** Parts to run [all but activation]: throughput (a–c, e), activation ((a) alone), ticks (d), http (f), queue (g, PostgreSQL only), batch (h), digests (i), greetings (j), memory (k). */
+  /** Parts to run [all but activation]: throughput (a–c, e), activation ((a) alone, then (a') in a process with npm start's Node flags), ticks (d), http (f), queue (g, PostgreSQL only), batch (h), digests (i), greetings (j), memory (k). */
   parts: BenchPart[];
   /** Measured requests per HTTP target (f) [2,000], after a warm-up of a tenth of that (at most 200). */
   httpRequests: number;
@@ -31,7 +31,7 @@ export interface BenchOptions {
   out: string;
 }
 
-/** The parts of a run: (a–c, e) throughput, (a) activation alone (only when asked for), (d) tick cost, (f) the HTTP edge, (g) dispatch beside graphile-worker, (h) set-based scheduling, (i) weekly digests, (j) greeting planning, (k) the service's memory. */
+/** The parts of a run: (a–c, e) throughput, (a) activation alone and (a') as the service runs it (only when asked for), (d) tick cost, (f) the HTTP edge, (g) dispatch beside graphile-worker, (h) set-based scheduling, (i) weekly digests, (j) greeting planning, (k) the service's memory. */
 export const BENCH_PARTS = ['throughput', 'activation', 'ticks', 'http', 'queue', 'batch', 'digests', 'greetings', 'memory'] as const;
 export type BenchPart = (typeof BENCH_PARTS)[number];
 
@@ -47,7 +47,8 @@ export const USAGE = `usage: npm run bench -- [--rows N] [--history N] [--histor
   --only LIST       comma-separated databases (sqlite, postgresql) and/or parts (throughput, activation, ticks, http,
                     queue, batch, digests, greetings, memory)
                     to run; e.g. --only http runs the HTTP part on both databases (default: everything but activation,
-                    which is (a) alone: --only activation --rows 100000 activates without dispatching)
+                    which is (a) alone: --only activation --rows 100000 activates without dispatching, then again
+                    in a process of its own with npm start's Node flags)
   --requests N      measured requests per HTTP target (default 2000)
   --connections N   load generator connections (default 32)
   --http-seconds N  time limit of one HTTP target (default 60)

@@ -33,6 +33,7 @@ import { runBatch, type BatchResult } from './batch.js';
 import { runDigests, type DigestBenchResult } from './digests.js';
 import { runGreetingPlanning, type GreetingBenchResult } from './greetings.js';
 import { runServiceMemory, type ServiceMemoryResult } from './service-memory.js';
+import { runServiceActivation, type ServiceActivationResult } from './service-activation.js';
 
 // test/support/db.ts reads TEST_POSTGRES_URL when first imported (dynamically, later).
 if (!process.env.TEST_POSTGRES_URL && process.env.BENCH_POSTGRES_URL) process.env.TEST_POSTGRES_URL = process.env.BENCH_POSTGRES_URL;
@@ -41,6 +42,8 @@ interface ProviderResult {
   provider: DbProvider;
   skipped?: string;
   throughput?: ThroughputResult;
+  /** (a') The activation alone in a process with `npm start`'s Node flags (with the activation part). */
+  serviceActivation?: ServiceActivationResult;
   ticks?: TickResult;
   scheduling?: SchedulingResult;
   http?: HttpResult;
@@ -121,6 +124,19 @@ function printThroughput(results: ProviderResult[], options: BenchOptions): void
       console.log(`  ${r.provider}: ${phase} top statements (query-log time): ${top.join(' | ')}`);
     }
     for (const plan of [a.claimPlan, d?.claimPlan]) if (plan) printPlan(r.provider, plan, '  ');
+  }
+}
+
+function printServiceActivation(results: readonly ProviderResult[]): void {
+  console.log(`\n(a') Activation as the service runs it: a process of its own with npm start's Node flags, no statement tracing`);
+  for (const r of results) {
+    const a = r.serviceActivation;
+    if (!a) continue;
+    console.log(
+      `  ${r.provider}: ${int(a.claimed)} claimed, ${int(a.activated)} activated in ${sec(a.ms)} s (${int(a.claimed / (a.ms / 1000))}/s; flags ${a.nodeFlags.join(' ')}); ` +
+        `CPU of that process ${sec(a.cpuMs)} s; garbage collection ${sec(a.gcMs)} s in ${int(a.collections)} collections; RSS at the end ${mib(a.rss)}; ` +
+        `machine reference ${int(a.reference.beforeMs)} ms before, ${int(a.reference.afterMs)} ms after`,
+    );
   }
 }
 
@@ -450,6 +466,7 @@ async function main(): Promise<void> {
     try {
       if (part('throughput')) result.throughput = await runThroughput(provider, options);
       else if (part('activation')) result.throughput = await runThroughput(provider, options, true);
+      if (part('activation')) result.serviceActivation = await runServiceActivation(provider, options);
       if (part('ticks')) result.ticks = await runTicks(provider, options);
       if (part('throughput')) {
         process.stderr.write(`  … ${provider}: scheduling ${options.rows} cases through submitCase across the policy packs\n`);
@@ -468,6 +485,7 @@ async function main(): Promise<void> {
     }
   }
   if (options.parts.includes('throughput') || options.parts.includes('activation')) printThroughput(results, options);
+  if (options.parts.includes('activation')) printServiceActivation(results);
   if (options.parts.includes('ticks')) printTicks(results, options);
   if (options.parts.includes('throughput')) printScheduling(results, options);
   if (options.parts.includes('http')) printHttp(results, options);
