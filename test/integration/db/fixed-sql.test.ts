@@ -11,7 +11,7 @@ import type { FixedSqlQueries } from '../../../bot/db/fixed-sql.js';
 import type { NewOutboxMessage } from '../../../bot/core/records.js';
 import { PrismaInboxStore } from '../../../bot/db/inbox-store.js';
 import { PrismaRateCounters } from '../../../bot/db/console-auth-store.js';
-import { selectFollowUpContexts } from '../../../bot/db/follow-up-context-sql.js';
+import { CONTEXT_READ_ROWS, selectFollowUpContexts } from '../../../bot/db/follow-up-context-sql.js';
 import { toEscalationRecord, toFollowUpContext } from '../../../bot/db/rows.js';
 import { PrismaEscalationStore } from '../../../bot/db/escalation-store.js';
 import { PrismaFollowUpStore } from '../../../bot/db/follow-up-store.js';
@@ -351,6 +351,20 @@ describeEachDatabase('fixed SQL on the driver adapter', (db) => {
     const viaQueryApi = (await db().prisma.followUp.findMany({ where: { id: { in: ids } }, include: { case: true, customer: true }, orderBy: [{ dueAt: 'asc' }, { id: 'asc' }] })).map(toFollowUpContext);
     expect(viaSql).toEqual(viaQueryApi);
     expect(viaSql[0]!.customer).toMatchObject({ consentSurvey: false, consentMarketing: true, salutation: '王先生' });
+  });
+
+  it('reads more follow-ups than one statement reads, each once, by due time, as the query API does', async () => {
+    const staff = await seedOrganisation(db());
+    const ward = await db().prisma.department.findUniqueOrThrow({ where: { code: 'cardiology' } });
+    const count = Math.floor(CONTEXT_READ_ROWS * 2.5);
+    const ids = await insertDueFollowUps(db().prisma, { count, dueAt: new Date('2026-12-07T01:00:00.000Z'), assigneeId: staff.get('hushi.li')!, departmentId: ward.id });
+    // Due times out of id order, across the reads: the result is sorted as a whole, not read by read.
+    for (const [i, id] of ids.entries()) if (i % 7 === 0) await db().prisma.followUp.update({ where: { id }, data: { dueAt: new Date(Date.UTC(2026, 11, 6, 0, i % 50)) } });
+
+    const viaSql = await selectFollowUpContexts(fixedSql(storeContext(db())), storeContext(db()).capabilities, ['NO-SUCH-ID', ...[...ids].reverse()]);
+    const viaQueryApi = (await db().prisma.followUp.findMany({ where: { id: { in: ids } }, include: { case: true, customer: true }, orderBy: [{ dueAt: 'asc' }, { id: 'asc' }] })).map(toFollowUpContext);
+    expect(viaSql).toHaveLength(count);
+    expect(viaSql).toEqual(viaQueryApi);
   });
 
   it("reads an assignee's open follow-ups with their case and customer exactly as the query API does", async () => {
