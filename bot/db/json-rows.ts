@@ -127,9 +127,7 @@ export async function insertJsonObjects(
   const jsonColumn = jsonColumns[0];
   const sqlite = capabilities.provider === 'sqlite';
   if (all.length > 31) throw new Error(`insertJsonObjects: at most 31 columns (${table}: ${all.length})`);
-  const groups = new Map<number, { names: string[]; rows: unknown[][]; json: unknown[] }>();
-  // Each row's values are taken in their stored form at once (as jsonRowsParam binds them), without a second copy.
-  const store = storedValues(capabilities);
+  const groups = new Map<number, { names: string[]; objects: Readonly<Record<string, unknown>>[] }>();
   for (const row of rows) {
     // The fields given, as one bit per column: rows of a batch mostly share one set.
     let signature = 0;
@@ -138,31 +136,42 @@ export async function insertJsonObjects(
     if (!group) {
       // On PostgreSQL the json column travels apart from the rows; on SQLite it is bound with them.
       const names = all.filter((name) => row[name] !== undefined && (sqlite || name !== jsonColumn));
-      groups.set(signature, (group = { names, rows: [], json: [] }));
+      groups.set(signature, (group = { names, objects: [] }));
     }
-    const values = new Array<unknown>(group.names.length);
+    group.objects.push(row);
+  }
+  // Each row's values in their stored form (as jsonRowsParam binds them), the json column's as its text.
+  const store = storedValues(capabilities);
+  const valuesOf = (names: readonly string[], row: Readonly<Record<string, unknown>>) => {
+    const values = new Array<unknown>(names.length);
     for (let i = 0; i < values.length; i++) {
-      const name = group.names[i]!;
+      const name = names[i]!;
       values[i] = name === jsonColumn ? jsonText(row[name]) : store(row[name]);
     }
-    group.rows.push(values);
-    if (!sqlite && jsonColumn !== undefined && row[jsonColumn] !== undefined) group.json.push(row[jsonColumn]);
-  }
+    return values;
+  };
   let inserted = 0;
   for (const group of groups.values()) {
     if (sqlite) {
-      inserted += await insertSqliteValues((text, params) => sql.execute(text, params), table, group.names, group.rows, { onConflict });
+      // A slice's values (the json texts above all) are made just before its statements run, and are garbage after
+      // them: made for a whole batch at once, they would outlive the young collections of the batch's inserts.
+      for (let from = 0; from < group.objects.length; from += SQLITE_INSERT_SLICE) {
+        const slice = group.objects.slice(from, from + SQLITE_INSERT_SLICE).map((row) => valuesOf(group.names, row));
+        inserted += await insertSqliteValues((text, params) => sql.execute(text, params), table, group.names, slice, { onConflict });
+      }
       continue;
     }
+    const values = group.objects.map((row) => valuesOf(group.names, row));
+    const json = jsonColumn === undefined ? [] : group.objects.flatMap((row) => (row[jsonColumn] === undefined ? [] : [row[jsonColumn]]));
     const select = group.names.map((name, i) => `CAST(e.value ->> ${i} AS ${PG_TYPE[kinds[name] as Exclude<JsonRowKind, 'json'>]})`);
     const names = [...group.names];
-    const params = [JSON.stringify(group.rows)];
+    const params = [JSON.stringify(values)];
     let from = 'jsonb_array_elements(CAST(? AS jsonb)) AS e(value)';
-    if (group.json.length > 0) {
+    if (json.length > 0) {
       // A JSON null is SQL NULL; any other value is its text, as JSON.stringify wrote it.
       select.push(`NULLIF(e.j::text, 'null')`);
       names.push(jsonColumn!);
-      params.push(JSON.stringify(group.json));
+      params.push(JSON.stringify(json));
       from = 'ROWS FROM (jsonb_array_elements(CAST(? AS jsonb)), json_array_elements(CAST(? AS json))) AS e(value, j)';
     }
     const list = names.map((name) => `"${name}"`).join(', ');
@@ -170,6 +179,9 @@ export async function insertJsonObjects(
   }
   return inserted;
 }
+
+/** Rows of {@link insertJsonObjects} on SQLite whose values are made at once, before their statements run [256]. */
+const SQLITE_INSERT_SLICE = 256;
 
 /** A `json` column's value as the text it stores: `null` stays NULL. */
 function jsonText(value: unknown): string | null {

@@ -183,6 +183,31 @@ describeEachDatabase('fixed SQL on the driver adapter', (db) => {
     expect((await db().prisma.auditLog.findMany({ where: { action: 'fx.json' }, orderBy: { id: 'asc' } })).map((r) => r.entityId)).toEqual(['0', 'one', '2', 'three']);
   });
 
+  it('inserts a batch of many rows in two groups of fields, each row once, skipping conflicting keys', async () => {
+    const sql = fixedSql(storeContext(db()));
+    const caps = db().capabilities;
+    const at = new Date('2026-12-07T03:05:00.000Z');
+    const kinds = { id: 'text', at: 'date', actorType: 'text', actorId: 'text', action: 'text', entityType: 'text', entityId: 'text', details: 'json' } as const;
+    // More rows than SQLite's values are made for at once, the two groups interleaved, and ten ids already taken.
+    const rows: Record<string, unknown>[] = Array.from({ length: 700 }, (_, i) => ({
+      id: `FX-MANY-${String(i).padStart(4, '0')}`,
+      at,
+      actorType: 'SYSTEM',
+      ...(i % 3 === 0 ? {} : { actorId: `staff-${i}` }),
+      action: 'fx.many',
+      entityType: 'Test',
+      entityId: String(i),
+      details: { i, text: `第${i}条` },
+    }));
+    await sql.transaction((tx) => insertJsonObjects(tx, caps, 'AuditLog', kinds, rows.filter((_, i) => i % 70 === 5).map((r) => ({ ...r, details: 'first' }))));
+    const inserted = await sql.transaction((tx) => insertJsonObjects(tx, caps, 'AuditLog', kinds, rows, 'ON CONFLICT ("id") DO NOTHING'));
+    expect(inserted).toBe(690);
+    const stored = await db().prisma.auditLog.findMany({ where: { action: 'fx.many' }, orderBy: { id: 'asc' } });
+    expect(stored.map((r) => [r.id, r.actorId, r.details])).toEqual(
+      rows.map((r, i) => [r.id, r.actorId ?? null, i % 70 === 5 ? JSON.stringify('first') : JSON.stringify(r.details)]),
+    );
+  });
+
   it('writes a json column of a batch once, as JSON.stringify makes it: nesting, escapes, CJK, numbers; null as NULL, left out as the default', async () => {
     const sql = fixedSql(storeContext(db()));
     const caps = db().capabilities;
