@@ -153,12 +153,11 @@ export async function insertJsonObjects(
   let inserted = 0;
   for (const group of groups.values()) {
     if (sqlite) {
-      // A slice's values (the json texts above all) are made just before its statements run, and are garbage after
-      // them: made for a whole batch at once, they would outlive the young collections of the batch's inserts.
-      for (let from = 0; from < group.objects.length; from += SQLITE_INSERT_SLICE) {
-        const slice = group.objects.slice(from, from + SQLITE_INSERT_SLICE).map((row) => valuesOf(group.names, row));
-        inserted += await insertSqliteValues((text, params) => sql.execute(text, params), table, group.names, slice, { onConflict });
-      }
+      // Each statement's values (the json texts above all) are made just before it runs (bot/db/sqlite-values.ts).
+      inserted += await insertSqliteValues((text, params) => sql.execute(text, params), table, group.names, group.objects, {
+        onConflict,
+        valuesOf: (row) => valuesOf(group.names, row),
+      });
       continue;
     }
     const values = group.objects.map((row) => valuesOf(group.names, row));
@@ -179,9 +178,6 @@ export async function insertJsonObjects(
   }
   return inserted;
 }
-
-/** Rows of {@link insertJsonObjects} on SQLite whose values are made at once, before their statements run [256]. */
-const SQLITE_INSERT_SLICE = 256;
 
 /** A `json` column's value as the text it stores: `null` stays NULL. */
 function jsonText(value: unknown): string | null {

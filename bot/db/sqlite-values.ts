@@ -30,17 +30,37 @@ export async function insertSqliteValues(
   table: string,
   columns: readonly string[],
   rows: readonly (readonly unknown[])[],
-  options: { onConflict?: string; store?: (value: unknown) => unknown } = {},
+  options?: { onConflict?: string; store?: (value: unknown) => unknown },
+): Promise<number>;
+/**
+ * The same for rows of any form, whose values `valuesOf` gives, statement by statement: the values of a statement's
+ * rows are made just before it runs and are garbage after it, never those of the whole batch at once (its JSON
+ * texts, say, which would otherwise outlive the young collections the batch's statements set off).
+ */
+export async function insertSqliteValues<R>(
+  execute: (text: string, params: unknown[]) => Promise<number>,
+  table: string,
+  columns: readonly string[],
+  rows: readonly R[],
+  options: { onConflict?: string; store?: (value: unknown) => unknown; valuesOf: (row: R) => readonly unknown[] },
+): Promise<number>;
+export async function insertSqliteValues(
+  execute: (text: string, params: unknown[]) => Promise<number>,
+  table: string,
+  columns: readonly string[],
+  rows: readonly unknown[],
+  options: { onConflict?: string; store?: (value: unknown) => unknown; valuesOf?: (row: unknown) => readonly unknown[] } = {},
 ): Promise<number> {
   const head = `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES `;
   const tail = options.onConflict ? ` ${options.onConflict}` : '';
   const tuple = `(${columns.map(() => '?').join(', ')})`;
   const store = options.store;
+  const valuesOf = options.valuesOf ?? ((row: unknown) => row as readonly unknown[]);
   let inserted = 0;
   for (let i = 0; i < rows.length; ) {
     const size = sqliteStatementRows(rows.length - i, head.length + tail.length, tuple.length);
     const params: unknown[] = [];
-    for (let r = i; r < i + size; r++) for (const value of rows[r]!) params.push(store ? store(value) : value);
+    for (let r = i; r < i + size; r++) for (const value of valuesOf(rows[r])) params.push(store ? store(value) : value);
     inserted += await execute(head + new Array<string>(size).fill(tuple).join(', ') + tail, params);
     i += size;
   }

@@ -188,7 +188,7 @@ describeEachDatabase('fixed SQL on the driver adapter', (db) => {
     const caps = db().capabilities;
     const at = new Date('2026-12-07T03:05:00.000Z');
     const kinds = { id: 'text', at: 'date', actorType: 'text', actorId: 'text', action: 'text', entityType: 'text', entityId: 'text', details: 'json' } as const;
-    // More rows than SQLite's values are made for at once, the two groups interleaved, and ten ids already taken.
+    // More rows than one statement takes, the two groups interleaved, and ten ids already taken.
     const rows: Record<string, unknown>[] = Array.from({ length: 700 }, (_, i) => ({
       id: `FX-MANY-${String(i).padStart(4, '0')}`,
       at,
