@@ -22,6 +22,7 @@ import {
   createTracedClient,
   customerPhone,
   dbClientOf,
+  insertActivationBacklog,
   insertDueFollowUps,
   seedPopulation,
   sqliteEngineTimer,
@@ -149,11 +150,7 @@ export async function runThroughput(provider: DbProvider, options: BenchOptions,
   try {
     const { app, clock, ids } = createBenchApp(traced, db.url);
     const setupStarted = performance.now();
-    const population = await seedPopulation(db, ids, clock.now());
-    await insertDueFollowUps(db.prisma, ids, population, { count: options.rows, stepPrefix: 'bulk.', now: clock.now() });
-    // Production autovacuum would have analysed a table this size (the test server runs without it): without
-    // statistics PostgreSQL plans each claim as "sort every due row", whose cost grows with the backlog.
-    if (provider === 'postgresql') await db.prisma.$executeRawUnsafe('VACUUM ANALYZE');
+    await insertActivationBacklog(db, ids, clock.now(), options.rows);
     const setupMs = performance.now() - setupStarted;
     log(`${provider}: ${options.rows} due follow-ups inserted in ${(setupMs / 1000).toFixed(1)} s; activating`);
     clock.advance(1_000);

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { ROOT_DIR } from '../bot/huifang.js';
 import type { DbProvider } from '../bot/db/client.js';
 import type { BenchOptions } from './options.js';
-import { createBenchApp, createBenchDb, dbClientOf, insertDueFollowUps, seedPopulation } from './setup.js';
+import { createBenchApp, createBenchDb, dbClientOf, insertActivationBacklog } from './setup.js';
 import { startScriptNodeFlags } from './service-memory.js';
 
 export interface ServiceActivationResult {
@@ -31,11 +31,9 @@ export async function runServiceActivation(provider: DbProvider, options: BenchO
   const db = await createBenchDb(provider);
   try {
     const { clock, ids } = createBenchApp(dbClientOf(db), db.url);
-    const population = await seedPopulation(db, ids, clock.now());
-    await insertDueFollowUps(db.prisma, ids, population, { count: options.rows, stepPrefix: 'bulk.', now: clock.now() });
-    if (provider === 'postgresql') await db.prisma.$executeRawUnsafe('VACUUM ANALYZE');
+    await insertActivationBacklog(db, ids, clock.now(), options.rows);
     // The other process starts on a database file without pending WAL, as after a quiet moment of the service.
-    else await db.prisma.$queryRawUnsafe('PRAGMA wal_checkpoint(TRUNCATE)');
+    if (provider === 'sqlite') await db.prisma.$queryRawUnsafe('PRAGMA wal_checkpoint(TRUNCATE)');
     await db.close();
     const nodeFlags = startScriptNodeFlags();
     log(`${provider}: ${options.rows} due follow-ups inserted; activating them in a process with npm start's flags (${nodeFlags.join(' ')})`);

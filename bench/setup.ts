@@ -354,3 +354,15 @@ export function sqliteEngineTimer(): { start(): void; stop(): SqliteEngineTime }
     },
   };
 }
+
+/**
+ * The backlog of (a) and (a'): the population, then `rows` SCHEDULED follow-ups due at or before `now` (steps
+ * `bulk.<n>`), analysed on PostgreSQL as production autovacuum would have done for a table this size (the test server
+ * runs without it): without statistics PostgreSQL plans each claim as "sort every due row", whose cost grows with the
+ * backlog.
+ */
+export async function insertActivationBacklog(db: AdHocTestDb, ids: UlidGenerator, now: Date, rows: number): Promise<void> {
+  const population = await seedPopulation(db, ids, now);
+  await insertDueFollowUps(db.prisma, ids, population, { count: rows, stepPrefix: 'bulk.', now });
+  if (db.provider === 'postgresql') await db.prisma.$executeRawUnsafe('VACUUM ANALYZE');
+}
