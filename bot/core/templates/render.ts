@@ -9,7 +9,7 @@ function missing(name: string): DomainError {
 }
 
 /** `text` split at its placeholders: literal, name, literal, …, literal (`String.split` with the name captured). */
-const SPLIT_AT_PLACEHOLDERS = /\{([a-zA-Z_][a-zA-Z0-9_]*)\}/;
+const SPLIT_AT_PLACEHOLDERS = new RegExp(PLACEHOLDER.source);
 
 /** Template texts split once ({@link SPLIT_AT_PLACEHOLDERS}): the same few wordings are rendered for every message. */
 const SPLIT_TEXTS = new Map<string, readonly string[]>();
